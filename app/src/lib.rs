@@ -1,0 +1,17 @@
+//! The storefront's pages and islands.
+//!
+//! Pages are rendered once at build time (feature `ssr`, driven by the `edgeshop-site` builder);
+//! only the islands (`#[island]`) ship to the browser (feature `hydrate`, bundled by `edgeshop-front`).
+#![recursion_limit = "256"]
+
+#[cfg(feature = "ssr")]
+pub mod components;
+pub mod islands;
+#[cfg(feature = "ssr")]
+pub mod pages;
+pub mod paths;
+#[cfg(feature = "ssr")]
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub use shell::{Document, PageMeta, SiteContext};

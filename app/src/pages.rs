@@ -1,0 +1,168 @@
+//! One component per kind of static page. The builder gathers the data; these only render it.
+
+use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, VariantPrice};
+use crate::paths;
+use crate::shell::{Document, PageMeta};
+use edgeshop_domain::{Category, Product, Shop};
+use leptos::prelude::*;
+
+fn trail_links(trail: &[Category]) -> Vec<(String, String)> {
+    std::iter::once(("/".to_string(), "Home".to_string()))
+        .chain(trail.iter().map(|c| (paths::category(&c.slug, 1), c.name.clone())))
+        .collect()
+}
+
+#[component]
+pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -> impl IntoView {
+    let meta = PageMeta { title: format!("{} — {}", shop.name, shop.tagline), description: shop.tagline.clone(), path: "/".into() };
+    let tiles = categories
+        .into_iter()
+        .map(|c| view! { <li><a href=paths::category(&c.slug, 1)><strong>{c.name}</strong><span>{c.description}</span></a></li> })
+        .collect_view();
+    let free = shop.shipping.free_over.map(|m| format!("Free shipping on orders over {}", money(m)));
+    view! {
+        <Document meta=meta>
+            <section class="hero">
+                <h1>{shop.name.clone()}</h1>
+                <p>{shop.tagline.clone()}</p>
+                {free.map(|f| view! { <p class="promo">{f}</p> })}
+            </section>
+            <h2>"Shop by category"</h2>
+            <ul class="tiles">{tiles}</ul>
+            <h2>"Featured"</h2>
+            <ProductGrid products=featured eager_rows=2/>
+        </Document>
+    }
+}
+
+#[component]
+pub fn CategoryPage(
+    category: Category,
+    trail: Vec<Category>,
+    subcategories: Vec<Category>,
+    products: Vec<Product>,
+    page: usize,
+    pages: usize,
+    total: usize,
+) -> impl IntoView {
+    let title = if page > 1 { format!("{} – page {page}", category.name) } else { category.name.clone() };
+    let meta = PageMeta { title: title.clone(), description: category.description.clone(), path: paths::category(&category.slug, page) };
+    let subs = (!subcategories.is_empty()).then(|| {
+        let items = subcategories
+            .into_iter()
+            .map(|c| view! { <li><a href=paths::category(&c.slug, 1)>{c.name}</a></li> })
+            .collect_view();
+        view! { <ul class="chips">{items}</ul> }
+    });
+    let slug = category.slug.clone();
+    let pager = (pages > 1).then(|| {
+        let links = (1..=pages)
+            .map(|n| {
+                if n == page {
+                    view! { <li><span aria-current="page">{n}</span></li> }.into_any()
+                } else {
+                    view! { <li><a href=paths::category(&slug, n)>{n}</a></li> }.into_any()
+                }
+            })
+            .collect_view();
+        view! { <nav class="pager" aria-label="Pages"><ol>{links}</ol></nav> }
+    });
+    view! {
+        <Document meta=meta>
+            <Breadcrumbs trail=trail_links(&trail)/>
+            <h1>{title}</h1>
+            <p class="lead">{category.description.clone()}</p>
+            {subs}
+            <p class="count">{format!("{total} products")}</p>
+            <ProductGrid products=products eager_rows=4/>
+            {pager}
+        </Document>
+    }
+}
+
+#[component]
+pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product>) -> impl IntoView {
+    let description: String = product.description_md.lines().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap_or("").chars().take(155).collect();
+    let meta = PageMeta { title: product.title.clone(), description, path: paths::product(&product.slug) };
+    let mut crumbs = trail_links(&trail);
+    crumbs.push((paths::product(&product.slug), product.title.clone()));
+    let images = product
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, img)| {
+            view! {
+                <img src=paths::image(&img.file) alt=img.alt.clone() width=img.width height=img.height
+                    loading=if i == 0 { "eager" } else { "lazy" } fetchpriority=if i == 0 { "high" } else { "auto" }/>
+            }
+        })
+        .collect_view();
+    let option_names: Vec<String> = product.options.iter().map(|o| o.name.clone()).collect();
+    let head = option_names.iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view();
+    let rows = product
+        .variants
+        .iter()
+        .map(|v| {
+            let cells = v.option_values.iter().map(|x| view! { <td>{x.clone()}</td> }).collect_view();
+            let stock = if v.stock > 0 {
+                format!("In stock ({})", v.stock)
+            } else if v.available() {
+                "Available to order".to_string()
+            } else {
+                "Sold out".to_string()
+            };
+            view! {
+                <tr data-sku=v.sku.clone()>
+                    {cells}
+                    <td><VariantPrice variant=v.clone()/></td>
+                    <td class="sku">{v.sku.clone()}</td>
+                    <td>{stock}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let attributes = product
+        .attributes
+        .iter()
+        .map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> })
+        .collect_view();
+    let price = product_price_label(&product);
+    view! {
+        <Document meta=meta>
+            <Breadcrumbs trail=crumbs/>
+            <article class="product">
+                <div class="gallery">{images}</div>
+                <div class="buy">
+                    <p class="brand">{product.brand.clone()}</p>
+                    <h1>{product.title.clone()}</h1>
+                    <p class="price-lg" data-testid="price">{price}</p>
+                    <table class="variants">
+                        <caption>"Options"</caption>
+                        <thead><tr>{head}<th scope="col">"Price"</th><th scope="col">"SKU"</th><th scope="col">"Availability"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                    <dl class="attrs">{attributes}</dl>
+                </div>
+                <section class="description" inner_html=description_html></section>
+            </article>
+            {(!related.is_empty()).then(|| view! { <h2>"You may also like"</h2><ProductGrid products=related/> })}
+        </Document>
+    }
+}
+
+#[component]
+pub fn InfoPage(slug: String, title: String, html: String) -> impl IntoView {
+    let meta = PageMeta { title: title.clone(), description: title, path: paths::info_page(&slug) };
+    view! { <Document meta=meta><article class="prose" inner_html=html></article></Document> }
+}
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    let meta = PageMeta { title: "Page not found".into(), description: "This page does not exist.".into(), path: "/404.html".into() };
+    view! {
+        <Document meta=meta>
+            <h1>"Page not found"</h1>
+            <p>"The page you are looking for is not here. Try the search above or go back to the "<a href="/">"home page"</a>"."</p>
+        </Document>
+    }
+}

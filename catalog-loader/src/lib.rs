@@ -1,0 +1,84 @@
+//! Loads a shop directory into a validated [`Catalog`].
+//!
+//! Every problem is reported as `file:line: message`, all of them at once, so a merchant can fix
+//! a broken catalog in one pass. The catalog version is a hash of every input file.
+
+mod raw;
+mod validate;
+
+use edgeshop_domain::Catalog;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem in one catalog file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the problem is about the file as a whole.
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+        }
+    }
+}
+
+/// All problems found in a catalog, in file order.
+#[derive(Debug, Clone)]
+pub struct CatalogErrors(pub Vec<CatalogError>);
+
+impl fmt::Display for CatalogErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.0 {
+            writeln!(f, "{e}")?;
+        }
+        write!(f, "{} problem(s) in the catalog; the build stopped", self.0.len())
+    }
+}
+
+impl std::error::Error for CatalogErrors {}
+
+/// A shop info page (`pages/<slug>.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InfoPage {
+    pub slug: String,
+    pub title: String,
+    pub markdown: String,
+}
+
+/// Everything the build needs from a shop directory.
+#[derive(Debug, Clone)]
+pub struct LoadedShop {
+    pub catalog: Catalog,
+    pub pages: Vec<InfoPage>,
+    pub images_dir: PathBuf,
+}
+
+pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
+    let mut hasher = Sha256::new();
+    let mut errors = Vec::new();
+    let sources = raw::read_sources(dir, &mut hasher, &mut errors);
+    match validate::build_catalog(&sources, &mut errors) {
+        Some(mut catalog) if errors.is_empty() => {
+            catalog.version = hex16(&hasher.finalize());
+            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images") })
+        }
+        _ => Err(CatalogErrors(errors)),
+    }
+}
+
+fn hex16(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}

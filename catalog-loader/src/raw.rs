@@ -1,0 +1,237 @@
+//! Reading the shop directory: files as the merchant wrote them, with source spans kept for errors.
+
+use crate::{line_of, CatalogError, InfoPage};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A parsed file with its path and text, so later checks can point at lines.
+pub struct Parsed<T> {
+    pub path: PathBuf,
+    pub src: String,
+    pub value: T,
+}
+
+impl<T> Parsed<T> {
+    pub fn error<S>(&self, at: &Spanned<S>, message: impl Into<String>) -> CatalogError {
+        CatalogError { file: self.path.clone(), line: line_of(&self.src, at.span().start), message: message.into() }
+    }
+}
+
+pub struct Sources {
+    pub shop: Option<Parsed<RawShop>>,
+    pub categories: Option<Parsed<RawCategories>>,
+    pub products: Vec<Parsed<RawProduct>>,
+    pub pages: Vec<InfoPage>,
+    /// File names present under `images/`.
+    pub images: HashSet<String>,
+    pub images_dir: PathBuf,
+    pub dir: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShop {
+    pub name: String,
+    #[serde(default)]
+    pub tagline: String,
+    pub currency: Spanned<String>,
+    pub locale: String,
+    pub base_url: String,
+    #[serde(default)]
+    pub featured_products: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub featured_categories: Vec<Spanned<String>>,
+    pub shipping: RawShipping,
+    pub tax: RawTax,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShipping {
+    pub flat_rate: Spanned<toml::Value>,
+    pub free_over: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub countries: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTax {
+    pub rate_bp: u32,
+    pub prices_include_tax: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCategories {
+    #[serde(default)]
+    pub category: Vec<RawCategory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCategory {
+    pub slug: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProduct {
+    pub title: String,
+    pub slug: Spanned<String>,
+    pub brand: String,
+    pub category: Spanned<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "yes")]
+    pub published: bool,
+    pub created: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub attributes: toml::Table,
+    #[serde(default)]
+    pub images: Vec<Spanned<RawImage>>,
+    #[serde(default)]
+    pub options: Vec<Spanned<RawOption>>,
+    #[serde(default)]
+    pub variants: Vec<Spanned<RawVariant>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImage {
+    pub file: Spanned<String>,
+    #[serde(default)]
+    pub alt: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOption {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    pub sku: Spanned<String>,
+    #[serde(default)]
+    pub options: Vec<String>,
+    pub price: Spanned<toml::Value>,
+    pub compare_at_price: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub stock: u32,
+    #[serde(default)]
+    pub stock_policy: Option<Spanned<String>>,
+}
+
+/// Reads every file of the shop, feeding each one (path and bytes, in sorted order) to `hasher`.
+pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogError>) -> Sources {
+    let mut files = Vec::new();
+    for sub in ["products", "images", "pages"] {
+        list_files(&dir.join(sub), &mut files);
+    }
+    files.push(dir.join("shop.toml"));
+    files.push(dir.join("categories.toml"));
+    files.sort();
+
+    let mut sources = Sources {
+        shop: None,
+        categories: None,
+        products: Vec::new(),
+        pages: Vec::new(),
+        images: HashSet::new(),
+        images_dir: dir.join("images"),
+        dir: dir.to_path_buf(),
+    };
+    for path in files {
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                errors.push(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") });
+                continue;
+            }
+        };
+        let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        hasher.update((rel.len() as u64).to_le_bytes());
+        hasher.update(rel.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+
+        let kind = rel.split('/').next().unwrap_or("");
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        match (kind, ext) {
+            ("images", _) => {
+                if let Some(name) = rel.strip_prefix("images/") {
+                    sources.images.insert(name.to_string());
+                }
+            }
+            ("shop.toml", _) => sources.shop = parse(path, bytes, errors),
+            ("categories.toml", _) => sources.categories = parse(path, bytes, errors),
+            ("products", "toml") => sources.products.extend(parse(path, bytes, errors)),
+            ("pages", "md") => match String::from_utf8(bytes) {
+                Ok(markdown) => sources.pages.push(info_page(&path, markdown)),
+                Err(_) => errors.push(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),
+            },
+            _ => {}
+        }
+    }
+    sources
+}
+
+fn list_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            list_files(&path, out);
+        } else if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            out.push(path);
+        }
+    }
+}
+
+fn parse<T: DeserializeOwned>(path: PathBuf, bytes: Vec<u8>, errors: &mut Vec<CatalogError>) -> Option<Parsed<T>> {
+    let src = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let line = line_of(&text, e.utf8_error().valid_up_to());
+            errors.push(CatalogError { file: path, line, message: "not UTF-8 text".into() });
+            return None;
+        }
+    };
+    match toml::from_str::<T>(&src) {
+        Ok(value) => Some(Parsed { path, src, value }),
+        Err(e) => {
+            let line = e.span().map(|s| line_of(&src, s.start)).unwrap_or(0);
+            errors.push(CatalogError { file: path, line, message: e.message().trim().to_string() });
+            None
+        }
+    }
+}
+
+fn info_page(path: &Path, markdown: String) -> InfoPage {
+    let slug = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let title = markdown
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .map(|t| t.trim().to_string())
+        .unwrap_or_else(|| slug.replace('-', " "));
+    InfoPage { slug, title, markdown }
+}

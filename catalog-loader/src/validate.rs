@@ -1,0 +1,285 @@
+//! Turning raw files into a [`Catalog`], checking every rule a merchant can break.
+
+use crate::raw::{Parsed, RawProduct, Sources};
+use crate::{line_of, CatalogError};
+use edgeshop_domain::{Catalog, Category, Currency, Image, Money, Product, ProductOption, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// Largest amount accepted in a catalog file (10 billion major units).
+const MAX_MINOR: i64 = 1_000_000_000_000;
+
+pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Option<Catalog> {
+    let shop_file = sources.shop.as_ref();
+    let cats_file = sources.categories.as_ref();
+    if shop_file.is_none() && !errors.iter().any(|e| e.file.ends_with("shop.toml")) {
+        errors.push(missing(sources, "shop.toml"));
+    }
+    if cats_file.is_none() && !errors.iter().any(|e| e.file.ends_with("categories.toml")) {
+        errors.push(missing(sources, "categories.toml"));
+    }
+    let currency = shop_file.and_then(|f| match Currency::parse(f.value.currency.get_ref()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.push(f.error(&f.value.currency, e.to_string()));
+            None
+        }
+    });
+
+    let categories = cats_file.map(|f| categories(f, errors)).unwrap_or_default();
+    let category_slugs: HashSet<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
+
+    let mut products = Vec::with_capacity(sources.products.len());
+    let mut slugs: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    let mut skus: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    for file in &sources.products {
+        let currency = currency.unwrap_or(Currency::EUR);
+        if let Some(p) = product(file, currency, &category_slugs, sources, &mut slugs, &mut skus, errors) {
+            products.push(p);
+        }
+    }
+    products.sort_by(|a, b| a.slug.cmp(&b.slug));
+
+    let shop_file = shop_file?;
+    let shop = shop(shop_file, currency?, &category_slugs, &slugs, errors)?;
+    Some(Catalog { version: String::new(), shop, categories, products })
+}
+
+fn missing(sources: &Sources, name: &str) -> CatalogError {
+    CatalogError { file: sources.dir.join(name), line: 0, message: "file is missing".into() }
+}
+
+fn money<T>(file: &Parsed<T>, value: &Spanned<toml::Value>, what: &str, currency: Currency, errors: &mut Vec<CatalogError>) -> Option<Money> {
+    match value.get_ref() {
+        toml::Value::Integer(i) if (0..=MAX_MINOR).contains(i) => Some(Money::new(*i, currency)),
+        toml::Value::Integer(i) if *i < 0 => {
+            errors.push(file.error(value, format!("{what} must not be negative, found `{i}`")));
+            None
+        }
+        toml::Value::Integer(i) => {
+            errors.push(file.error(value, format!("{what} `{i}` is too large")));
+            None
+        }
+        other => {
+            errors.push(file.error(value, format!("{what} must be an integer number of minor units (cents), found `{other}`")));
+            None
+        }
+    }
+}
+
+fn valid_slug(s: &str) -> bool {
+    !s.is_empty() && s.split('/').all(|part| {
+        !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
+}
+
+fn shop(
+    f: &Parsed<crate::raw::RawShop>,
+    currency: Currency,
+    categories: &HashSet<&str>,
+    products: &HashMap<String, (PathBuf, usize)>,
+    errors: &mut Vec<CatalogError>,
+) -> Option<Shop> {
+    let raw = &f.value;
+    let before = errors.len();
+    for p in &raw.featured_products {
+        if !products.contains_key(p.get_ref()) {
+            errors.push(f.error(p, format!("featured product `{}` does not exist", p.get_ref())));
+        }
+    }
+    for c in &raw.featured_categories {
+        if !categories.contains(c.get_ref().as_str()) {
+            errors.push(f.error(c, format!("featured category `{}` is not declared in categories.toml", c.get_ref())));
+        }
+    }
+    for c in &raw.shipping.countries {
+        let code = c.get_ref();
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            errors.push(f.error(c, format!("`{code}` is not an ISO 3166-1 alpha-2 country code")));
+        }
+    }
+    let flat_rate = money(f, &raw.shipping.flat_rate, "shipping flat_rate", currency, errors);
+    let free_over = raw.shipping.free_over.as_ref().map(|v| money(f, v, "shipping free_over", currency, errors));
+    if errors.len() > before {
+        return None;
+    }
+    Some(Shop {
+        name: raw.name.clone(),
+        tagline: raw.tagline.clone(),
+        currency,
+        locale: raw.locale.clone(),
+        base_url: raw.base_url.trim_end_matches('/').to_string(),
+        shipping: ShippingRules {
+            flat_rate: flat_rate?,
+            free_over: free_over.flatten(),
+            countries: raw.shipping.countries.iter().map(|c| c.get_ref().clone()).collect(),
+        },
+        tax: TaxRules { rate_bp: raw.tax.rate_bp, prices_include_tax: raw.tax.prices_include_tax },
+        featured_products: raw.featured_products.iter().map(|p| p.get_ref().clone()).collect(),
+        featured_categories: raw.featured_categories.iter().map(|c| c.get_ref().clone()).collect(),
+    })
+}
+
+fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogError>) -> Vec<Category> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for c in &f.value.category {
+        let slug = c.slug.get_ref();
+        if !valid_slug(slug) {
+            errors.push(f.error(&c.slug, format!("category slug `{slug}` may only use a-z, 0-9, '-' and '/' between parts")));
+        }
+        if let Some(first) = seen.insert(slug, line_of(&f.src, c.slug.span().start)) {
+            errors.push(f.error(&c.slug, format!("duplicate category `{slug}` (first declared on line {first})")));
+        }
+    }
+    for c in &f.value.category {
+        if let Some((parent, _)) = c.slug.get_ref().rsplit_once('/') {
+            if !seen.contains_key(parent) {
+                errors.push(f.error(&c.slug, format!("parent category `{parent}` of `{}` is not declared", c.slug.get_ref())));
+            }
+        }
+    }
+    f.value
+        .category
+        .iter()
+        .map(|c| Category { slug: c.slug.get_ref().clone(), name: c.name.clone(), description: c.description.clone() })
+        .collect()
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
+}
+
+fn product(
+    f: &Parsed<RawProduct>,
+    currency: Currency,
+    categories: &HashSet<&str>,
+    sources: &Sources,
+    slugs: &mut HashMap<String, (PathBuf, usize)>,
+    skus: &mut HashMap<String, (PathBuf, usize)>,
+    errors: &mut Vec<CatalogError>,
+) -> Option<Product> {
+    let raw = &f.value;
+    let before = errors.len();
+    let line = |s: &Spanned<String>| line_of(&f.src, s.span().start);
+
+    let slug = raw.slug.get_ref();
+    if !valid_slug(slug) || slug.contains('/') {
+        errors.push(f.error(&raw.slug, format!("product slug `{slug}` may only use a-z, 0-9 and '-'")));
+    }
+    if let Some((file, l)) = slugs.get(slug) {
+        errors.push(f.error(&raw.slug, format!("duplicate slug `{slug}` (first used in {}:{l})", file.display())));
+    } else {
+        slugs.insert(slug.clone(), (f.path.clone(), line(&raw.slug)));
+    }
+    if !categories.contains(raw.category.get_ref().as_str()) {
+        errors.push(f.error(&raw.category, format!("unknown category `{}` (declare it in categories.toml)", raw.category.get_ref())));
+    }
+    if !is_date(raw.created.get_ref()) {
+        errors.push(f.error(&raw.created, format!("created must be a date YYYY-MM-DD, found `{}`", raw.created.get_ref())));
+    }
+
+    if raw.images.is_empty() {
+        errors.push(CatalogError { file: f.path.clone(), line: 1, message: "a product needs at least one [[images]] entry".into() });
+    }
+    let mut images = Vec::new();
+    for img in &raw.images {
+        let file = img.get_ref().file.get_ref();
+        if file.contains("..") || file.starts_with('/') || !sources.images.contains(file.as_str()) {
+            errors.push(f.error(&img.get_ref().file, format!("image `{file}` not found in {}/", sources.images_dir.display())));
+        }
+        if img.get_ref().width == 0 || img.get_ref().height == 0 {
+            errors.push(f.error(img, "image width and height must be positive"));
+        }
+        images.push(Image { file: file.clone(), alt: img.get_ref().alt.clone(), width: img.get_ref().width, height: img.get_ref().height });
+    }
+
+    let mut options = Vec::new();
+    for opt in &raw.options {
+        let o = opt.get_ref();
+        let distinct: HashSet<&String> = o.values.iter().collect();
+        if o.values.is_empty() || distinct.len() != o.values.len() {
+            errors.push(f.error(opt, format!("option `{}` needs a list of distinct values", o.name)));
+        }
+        options.push(ProductOption { name: o.name.clone(), values: o.values.clone() });
+    }
+    if options.len() > 3 {
+        errors.push(f.error(&raw.options[3], "a product has at most 3 options"));
+    }
+
+    if raw.variants.is_empty() {
+        errors.push(CatalogError { file: f.path.clone(), line: 1, message: "a product needs at least one [[variants]] entry".into() });
+    }
+    let mut combos: HashMap<&Vec<String>, usize> = HashMap::new();
+    let mut variants = Vec::new();
+    for v in &raw.variants {
+        let rv = v.get_ref();
+        let sku = rv.sku.get_ref();
+        if sku.is_empty() || sku.len() > 64 || !sku.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+            errors.push(f.error(&rv.sku, format!("SKU `{sku}` must be 1-64 letters, digits, '-', '_' or '.'")));
+        }
+        if let Some((file, l)) = skus.get(sku) {
+            errors.push(f.error(&rv.sku, format!("duplicate SKU `{sku}` (first used in {}:{l})", file.display())));
+        } else {
+            skus.insert(sku.clone(), (f.path.clone(), line(&rv.sku)));
+        }
+        let matches_options = rv.options.len() == options.len()
+            && rv.options.iter().zip(&options).all(|(value, opt)| opt.values.contains(value));
+        if !matches_options {
+            let declared: Vec<String> = options.iter().map(|o| format!("{}: {}", o.name, o.values.join(", "))).collect();
+            let declared = if declared.is_empty() { "none".to_string() } else { declared.join("; ") };
+            errors.push(f.error(v, format!("variant options {:?} do not match the product options ({declared})", rv.options)));
+        } else if let Some(first) = combos.insert(&rv.options, line_of(&f.src, v.span().start)) {
+            errors.push(f.error(v, format!("variant options {:?} repeat the variant on line {first}", rv.options)));
+        }
+        let price = money(f, &rv.price, "price", currency, errors);
+        let compare_at = rv.compare_at_price.as_ref().map(|c| money(f, c, "compare_at_price", currency, errors));
+        let stock_policy = match rv.stock_policy.as_ref().map(|s| (s, s.get_ref().as_str())) {
+            None | Some((_, "deny")) => StockPolicy::Deny,
+            Some((_, "continue")) => StockPolicy::Continue,
+            Some((s, other)) => {
+                errors.push(f.error(s, format!("stock_policy must be \"deny\" or \"continue\", found `{other}`")));
+                StockPolicy::Deny
+            }
+        };
+        if let Some(price) = price {
+            variants.push(Variant {
+                sku: sku.clone(),
+                option_values: rv.options.clone(),
+                price,
+                compare_at: compare_at.flatten(),
+                stock: rv.stock,
+                stock_policy,
+            });
+        }
+    }
+
+    if errors.len() > before {
+        return None;
+    }
+    let attributes = raw
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect();
+    Some(Product {
+        slug: slug.clone(),
+        title: raw.title.clone(),
+        brand: raw.brand.clone(),
+        category: raw.category.get_ref().clone(),
+        description_md: raw.description.clone(),
+        tags: raw.tags.clone(),
+        attributes,
+        images,
+        options,
+        variants,
+        published: raw.published,
+        created: raw.created.get_ref().clone(),
+    })
+}

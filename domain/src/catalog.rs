@@ -1,0 +1,209 @@
+//! The validated catalog: what the loader produces from the merchant's files and everything downstream reads.
+
+use crate::money::{Currency, Money};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Content hash of the catalog files; the same value is stamped on pages, index and worker snapshot.
+    pub version: String,
+    pub shop: Shop,
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Shop {
+    pub name: String,
+    pub tagline: String,
+    pub currency: Currency,
+    /// BCP 47 tag such as `en-US`; drives money formatting and the search language.
+    pub locale: String,
+    pub base_url: String,
+    pub shipping: ShippingRules,
+    pub tax: TaxRules,
+    pub featured_products: Vec<String>,
+    pub featured_categories: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShippingRules {
+    pub flat_rate: Money,
+    pub free_over: Option<Money>,
+    /// ISO 3166-1 alpha-2 codes the shop ships to.
+    pub countries: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaxRules {
+    /// VAT / sales tax rate in basis points (2000 = 20 %).
+    pub rate_bp: u32,
+    pub prices_include_tax: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    /// Path-like slug: `audio/headphones`. The parent is everything before the last `/`.
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+impl Category {
+    pub fn parent_slug(&self) -> Option<&str> {
+        self.slug.rsplit_once('/').map(|(parent, _)| parent)
+    }
+
+    pub fn depth(&self) -> usize {
+        self.slug.matches('/').count()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    pub slug: String,
+    pub title: String,
+    pub brand: String,
+    pub category: String,
+    pub description_md: String,
+    pub tags: Vec<String>,
+    /// Ordered name/value pairs such as `("Material", "Merino wool")`.
+    pub attributes: Vec<(String, String)>,
+    pub images: Vec<Image>,
+    pub options: Vec<ProductOption>,
+    pub variants: Vec<Variant>,
+    pub published: bool,
+    /// Date the product was added (`YYYY-MM-DD`), used for "newest" sorting.
+    pub created: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    /// Path under the shop's `images/` directory.
+    pub file: String,
+    pub alt: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductOption {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StockPolicy {
+    /// Stop selling at zero stock.
+    Deny,
+    /// Keep selling (backorder / made to order).
+    Continue,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub sku: String,
+    /// One value per product option, in option order.
+    pub option_values: Vec<String>,
+    pub price: Money,
+    pub compare_at: Option<Money>,
+    pub stock: u32,
+    pub stock_policy: StockPolicy,
+}
+
+impl Variant {
+    pub fn available(&self) -> bool {
+        self.stock > 0 || self.stock_policy == StockPolicy::Continue
+    }
+
+    /// `Black / M`, or `Default` for a product without options.
+    pub fn title(&self) -> String {
+        if self.option_values.is_empty() {
+            "Default".to_string()
+        } else {
+            self.option_values.join(" / ")
+        }
+    }
+}
+
+impl Product {
+    pub fn available(&self) -> bool {
+        self.variants.iter().any(Variant::available)
+    }
+
+    pub fn variant_by_sku(&self, sku: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.sku == sku)
+    }
+}
+
+impl Catalog {
+    pub fn category(&self, slug: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.slug == slug)
+    }
+
+    pub fn product(&self, slug: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.slug == slug)
+    }
+
+    /// The category and its ancestors, root first (for breadcrumbs).
+    pub fn category_trail(&self, slug: &str) -> Vec<&Category> {
+        let mut trail = Vec::new();
+        let mut current = Some(slug);
+        while let Some(s) = current {
+            if let Some(c) = self.category(s) {
+                trail.push(c);
+            }
+            current = s.rsplit_once('/').map(|(p, _)| p);
+        }
+        trail.reverse();
+        trail
+    }
+
+    /// Published products in this category or any category below it.
+    pub fn products_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Product> + 'a {
+        self.products.iter().filter(move |p| {
+            p.published && (p.category == category || p.category.strip_prefix(category).is_some_and(|rest| rest.starts_with('/')))
+        })
+    }
+
+    pub fn top_level_categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(|c| c.depth() == 0)
+    }
+
+    pub fn children_of<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a Category> + 'a {
+        self.categories.iter().filter(move |c| c.parent_slug() == Some(slug))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat(slug: &str) -> Category {
+        Category { slug: slug.into(), name: slug.into(), description: String::new() }
+    }
+
+    #[test]
+    fn category_paths() {
+        assert_eq!(cat("audio/headphones").parent_slug(), Some("audio"));
+        assert_eq!(cat("audio").parent_slug(), None);
+        assert_eq!(cat("a/b/c").depth(), 2);
+    }
+
+    #[test]
+    fn availability_follows_stock_policy() {
+        let mut v = Variant {
+            sku: "A".into(),
+            option_values: vec![],
+            price: Money::new(100, Currency::EUR),
+            compare_at: None,
+            stock: 0,
+            stock_policy: StockPolicy::Deny,
+        };
+        assert!(!v.available());
+        v.stock_policy = StockPolicy::Continue;
+        assert!(v.available());
+        assert_eq!(v.title(), "Default");
+    }
+}

@@ -1,0 +1,16 @@
+//! The shop's domain model, shared by the page builder, the search indexer and the edge worker.
+//!
+//! No I/O happens here and everything compiles for native and `wasm32-unknown-unknown`.
+//! Money is always integer minor units with a currency.
+
+pub mod cart;
+pub mod catalog;
+pub mod money;
+pub mod pricing;
+pub mod snapshot;
+
+pub use cart::{price_cart, CartError, CartLine, PricedCart, PricedLine, MAX_LINE_QUANTITY};
+pub use catalog::{Catalog, Category, Image, Product, ProductOption, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
+pub use money::{Currency, Money, MoneyError};
+pub use pricing::{product_price_range, variant_price, Price};
+pub use snapshot::{CatalogSnapshot, SkuEntry};

@@ -1,0 +1,119 @@
+//! `edgeshop-site`: builds the static shop.
+//!
+//! ```text
+//! edgeshop-site --catalog catalog --out dist --bundle target/edgeshop/bundle
+//! ```
+//! Writes every page, image and sitemap into `--out`, and the search index and catalog snapshot
+//! the worker embeds into `--bundle`. All outputs carry the same catalog version.
+
+mod render;
+mod sitemap;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+struct Args {
+    catalog: PathBuf,
+    out: PathBuf,
+    bundle: PathBuf,
+    public: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        catalog: "catalog".into(),
+        out: "dist".into(),
+        bundle: "target/edgeshop/bundle".into(),
+        public: "public".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--catalog" => args.catalog = value.into(),
+            "--out" => args.out = value.into(),
+            "--bundle" => args.bundle = value.into(),
+            "--public" => args.public = value.into(),
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args = parse_args()?;
+    let t0 = Instant::now();
+    let shop = edgeshop_catalog::load(&args.catalog).map_err(|e| e.to_string())?;
+    let catalog = &shop.catalog;
+    let t_load = t0.elapsed();
+
+    recreate(&args.out)?;
+    copy_dir(&args.public, &args.out.join("assets"))?;
+    copy_dir(&shop.images_dir, &args.out.join("images"))?;
+    let pages = render::write_pages(&shop, &args.out)?;
+    let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
+    let t_pages = t0.elapsed();
+
+    std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let index = edgeshop_indexer::build_index(catalog).map_err(|e| format!("search index: {e}"))?;
+    write(&args.bundle.join("search.idx"), &index)?;
+    let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
+    write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
+    write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
+    let t_index = t0.elapsed();
+
+    println!(
+        "built catalog {} ({} products, {} categories): {} pages, {} sitemap URLs; search index {} bytes \
+         [load {:.2}s, pages {:.2}s, index {:.2}s]",
+        catalog.version,
+        catalog.products.len(),
+        catalog.categories.len(),
+        pages.len(),
+        urls,
+        index.len(),
+        t_load.as_secs_f64(),
+        (t_pages - t_load).as_secs_f64(),
+        (t_index - t_pages).as_secs_f64(),
+    );
+    Ok(())
+}
+
+fn recreate(dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Test harness: runs the built shop under `wrangler dev` (workerd, local KV/Queues/Durable
+//! Objects) on a free loopback port and talks to it over real HTTP.
+//!
+//! Build first (`cargo xtask test` does): the worker and `dist/` must exist.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub fn root() -> PathBuf {
+    std::env::var_os("EDGESHOP_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+}
+
+pub struct Shop {
+    pub base: String,
+    pgid: u32,
+    pub persist: PathBuf,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+impl Shop {
+    /// One server per test binary, stopped when the test process exits.
+    pub fn shared() -> &'static Shop {
+        static SHOP: OnceLock<Shop> = OnceLock::new();
+        SHOP.get_or_init(Shop::start)
+    }
+
+    pub fn start() -> Shop {
+        let persist = std::env::temp_dir().join(format!("edgeshop-e2e-{}-{}", std::process::id(), free_port()));
+        Shop::start_with(&persist)
+    }
+
+    /// Starts `wrangler dev` persisting state in `persist` (reuse it to test restarts).
+    pub fn start_with(persist: &std::path::Path) -> Shop {
+        let root = root();
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        assert!(wrangler.exists(), "{} is missing: run `cargo xtask test`", wrangler.display());
+        assert!(root.join("edge/build/worker/shim.mjs").exists(), "the worker is not built: run `cargo xtask test`");
+        let port = free_port();
+        // A watchdog shell owns the process group: it stops wrangler (and workerd) when this test
+        // process goes away, even if it never runs destructors.
+        let script = format!(
+            "\"$0\" dev --local --ip 127.0.0.1 --port {port} --show-interactive-dev-session=false --persist-to \"$1\" > \"$1.log\" 2>&1 & \
+             while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -- -$$",
+            parent = std::process::id()
+        );
+        std::fs::create_dir_all(persist).expect("persist dir");
+        let child = {
+            use std::os::unix::process::CommandExt;
+            Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .arg(&wrangler)
+                .arg(persist)
+                .current_dir(&root)
+                .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+                .env("WRANGLER_SEND_METRICS", "false")
+                .stdin(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("start wrangler dev")
+        };
+        let shop = Shop { base: format!("http://127.0.0.1:{port}"), pgid: child.id(), persist: persist.to_path_buf() };
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Ok(r) = shop.try_get("/api/health") {
+                if r.status == 200 {
+                    return shop;
+                }
+            }
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(persist.with_extension("log")).unwrap_or_default();
+                panic!("wrangler dev did not become healthy on port {port}; its log:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::new_with_config(
+            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(30))).build(),
+        )
+    }
+
+    fn try_get(&self, path: &str) -> Result<Reply, ureq::Error> {
+        let mut resp = Self::agent().get(&format!("{}{}", self.base, path)).call()?;
+        Ok(reply(&mut resp))
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.try_get(path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    pub fn post_json(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut req = Self::agent().post(&format!("{}{}", self.base, path)).header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = req.send(body).unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        reply(&mut resp)
+    }
+
+    pub fn stop(&self) {
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.pgid)]).status();
+    }
+}
+
+fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
+    let status = resp.status().as_u16();
+    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut body = String::new();
+    let _ = resp.body_mut().as_reader().read_to_string(&mut body);
+    Reply { status, content_type, body }
+}
+
+/// Runs a browser test script (Node + playwright-core + Debian's chromium) against the shop.
+pub fn run_browser_test(script: &str, shop: &Shop) {
+    let root = root();
+    let out = Command::new("node")
+        .arg(root.join("tests/browser").join(script))
+        .env("BASE_URL", &shop.base)
+        .env("SCREENSHOT_DIR", root.join("target/screenshots"))
+        .current_dir(&root)
+        .output()
+        .expect("run node");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test {script} failed:\n{text}");
+    println!("{text}");
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,111 @@
+//! The foundation, end to end: catalog → static pages + search index → worker under wrangler dev.
+
+use edgeshop_domain::{product_price_range, Catalog};
+use edgeshop_e2e::{root, run_browser_test, Shop};
+
+fn catalog() -> Catalog {
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
+}
+
+fn assert_problem(shop: &Shop, path: &str, status: u16) -> serde_json::Value {
+    let r = shop.get(path);
+    assert_eq!(r.status, status, "{path}: {}", r.body);
+    assert_eq!(r.content_type, "application/problem+json", "{path}");
+    let p = r.json();
+    assert_eq!(p["status"], status);
+    assert!(p["type"].as_str().is_some_and(|t| t.starts_with("https://")), "{p}");
+    assert!(p["title"].is_string() && p["detail"].is_string(), "{p}");
+    p
+}
+
+#[test]
+fn pages_index_and_worker_carry_one_catalog_version() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let health = shop.get("/api/health").json();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["catalog_version"], c.version.as_str());
+    assert_eq!(health["index_catalog_version"], c.version.as_str());
+    assert_eq!(health["documents"], c.products.iter().filter(|p| p.published).count());
+    let home = shop.get("/");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains(&format!(r#"<meta name="edgeshop-catalog" content="{}""#, c.version)), "home page version");
+    assert!(home.body.contains(&c.shop.name));
+}
+
+#[test]
+fn product_page_shows_its_price_and_search_finds_it() {
+    let shop = Shop::shared();
+    let c = catalog();
+    // A product with a distinctive title word, from the middle of the catalog.
+    let product = c.products.iter().filter(|p| p.published).nth(c.products.len() / 2).expect("products");
+    let page = shop.get(&format!("/products/{}/", product.slug));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&product.title.replace('&', "&amp;")), "title on page");
+    let (lo, _) = product_price_range(product).expect("priced");
+    let shown = lo.format(&c.shop.locale);
+    assert!(page.body.contains(&shown), "price {shown} on the product page");
+    for v in &product.variants {
+        assert!(page.body.contains(&v.sku), "variant {} listed", v.sku);
+    }
+
+    let word = product.title.split_whitespace().max_by_key(|w| w.len()).expect("a title word");
+    let found = shop.get(&format!("/api/search?q={word}&limit=100")).json();
+    let hits = found["hits"].as_array().expect("hits");
+    assert!(hits.iter().any(|h| h["slug"] == product.slug.as_str()), "`{word}` should find {}: {found}", product.slug);
+    let hit = hits.iter().find(|h| h["slug"] == product.slug.as_str()).expect("hit");
+    assert_eq!(hit["price_minor"], lo.minor);
+    assert_eq!(hit["price"], shown.as_str());
+    assert_eq!(found["catalog_version"], c.version.as_str());
+}
+
+#[test]
+fn sku_search_is_exact() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let product = c.products.iter().filter(|p| p.published).last().expect("products");
+    let sku = &product.variants[0].sku;
+    let found = shop.get(&format!("/api/search?q={sku}")).json();
+    assert_eq!(found["hits"][0]["slug"], product.slug.as_str(), "{found}");
+}
+
+#[test]
+fn hostile_queries_get_problem_json() {
+    let shop = Shop::shared();
+    let long = "a".repeat(10 * 1024);
+    let p = assert_problem(shop, &format!("/api/search?q={long}"), 400);
+    assert!(p["detail"].as_str().unwrap_or("").contains("bytes"), "{p}");
+    assert_problem(shop, "/api/search?q=%FF%FE%FD", 400);
+    assert_problem(shop, "/api/search?q=abc%2", 400);
+    assert_problem(shop, "/api/search?q=x&limit=100000", 400);
+    assert_problem(shop, "/api/search?q=x&limit=-1", 400);
+    let many = vec!["w"; 1000].join("+");
+    assert_problem(shop, &format!("/api/search?q={many}"), 400);
+    assert_problem(shop, "/api/no-such-route", 404);
+    // Only symbols, or nothing: an empty result, not an error.
+    assert_eq!(shop.get("/api/search?q=%21%40%23%24%25%5E").json()["hits"].as_array().map(Vec::len), Some(0));
+    assert_eq!(shop.get("/api/search?q=").json()["hits"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn static_site_files() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let missing = shop.get("/no/such/page/");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Page not found"));
+    let sitemap = shop.get("/sitemap.xml");
+    assert_eq!(sitemap.status, 200);
+    assert!(sitemap.body.contains(&format!("{}/products/{}/", c.shop.base_url, c.products[0].slug)));
+    assert!(shop.get("/robots.txt").body.contains("Sitemap:"));
+    let top = c.top_level_categories().next().expect("a category");
+    let cat = shop.get(&format!("/c/{}/", top.slug));
+    assert_eq!(cat.status, 200);
+    assert!(cat.body.contains(&top.name));
+}
+
+#[test]
+fn browser_search_box_shows_results_as_you_type() {
+    let shop = Shop::shared();
+    run_browser_test("search.mjs", shop);
+}

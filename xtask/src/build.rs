@@ -1,0 +1,67 @@
+//! The build: catalog → pages + search index + snapshot, then the browser bundle, then the worker.
+
+use crate::tools::{cargo_tool, npm_bin};
+use crate::{root, run};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+pub fn dist() -> PathBuf {
+    root().join("dist")
+}
+
+pub fn bundle_dir() -> PathBuf {
+    root().join("target/edgeshop/bundle")
+}
+
+pub fn all(catalog: &Path) -> Result<(), String> {
+    site(catalog, &dist(), &bundle_dir())?;
+    front(&dist())?;
+    worker(&bundle_dir())
+}
+
+/// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`).
+pub fn site(catalog: &Path, out: &Path, bundle: &Path) -> Result<(), String> {
+    println!("xtask: building pages and search index from {}", catalog.display());
+    run(cargo()
+        .args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "--", "--catalog"])
+        .arg(catalog)
+        .arg("--out")
+        .arg(out)
+        .arg("--bundle")
+        .arg(bundle)
+        .arg("--public")
+        .arg(root().join("public"))
+        .current_dir(root()))
+}
+
+/// The islands bundle: wasm32 build, wasm-bindgen (`--target web`), wasm-opt.
+pub fn front(out: &Path) -> Result<(), String> {
+    println!("xtask: building the browser bundle");
+    run(cargo()
+        .args(["build", "--quiet", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"])
+        .current_dir(root()))?;
+    let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_front.wasm");
+    let pkg = out.join("pkg");
+    run(Command::new(cargo_tool("wasm-bindgen"))
+        .args(["--target", "web", "--no-typescript", "--out-name", "front", "--out-dir"])
+        .arg(&pkg)
+        .arg(&wasm))?;
+    let bg = pkg.join("front_bg.wasm");
+    run(Command::new(npm_bin("wasm-opt")).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))
+}
+
+/// The edge worker, with the bundle's index and snapshot embedded.
+pub fn worker(bundle: &Path) -> Result<(), String> {
+    println!("xtask: building the worker");
+    run(Command::new(cargo_tool("worker-build"))
+        .arg("--release")
+        .current_dir(root().join("edge"))
+        .env("EDGESHOP_BUNDLE_DIR", bundle)
+        .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
+        .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
+        .env("ESBUILD_BIN", npm_bin("esbuild")))
+}

@@ -1,0 +1,121 @@
+//! Installing what the build needs, skipping whatever is already there (fresh machines and CI).
+
+use crate::{root, run};
+use std::path::PathBuf;
+use std::process::Command;
+
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+const NPM_BINS: [&str; 4] = ["wrangler", "esbuild", "wasm-opt", "playwright-core"];
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Needs {
+    Build,
+    /// Build plus the browser used by the tests.
+    Test,
+}
+
+pub fn ensure_all(needs: Needs) -> Result<(), String> {
+    ensure_wasm_target()?;
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)?;
+    ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION, true)?;
+    ensure_npm()?;
+    if needs == Needs::Test {
+        ensure_chromium()?;
+    }
+    Ok(())
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn cargo_bin_dir() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+/// A cargo-installed tool: `~/.cargo/bin/<name>`.
+pub fn cargo_tool(name: &str) -> PathBuf {
+    cargo_bin_dir().join(name)
+}
+
+pub fn npm_bin(name: &str) -> PathBuf {
+    root().join("node_modules/.bin").join(name)
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    println!("xtask: installing the wasm32-unknown-unknown target");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
+    let have = output(Command::new(cargo_tool(bin)).arg("--version")).unwrap_or_default();
+    if have.split_whitespace().any(|w| w.trim_start_matches('v') == version) {
+        return Ok(());
+    }
+    println!("xtask: installing {krate} {version} (a few minutes, once)");
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", krate, "--version", version, "--force"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    run(&mut cmd)
+}
+
+fn ensure_npm() -> Result<(), String> {
+    let node = output(Command::new("node").arg("--version"))
+        .ok_or("Node.js is not installed: install Node 20 or newer (e.g. `apt-get install nodejs npm`)")?;
+    let major: u32 = node.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    if major < 20 {
+        return Err(format!("Node {} is too old for wrangler 4.86: install Node 20 or newer", node.trim()));
+    }
+    let lock = root().join("package-lock.json");
+    let installed = root().join("node_modules/.package-lock.json");
+    let fresh = NPM_BINS.iter().all(|b| npm_bin(b).exists())
+        && matches!((std::fs::metadata(&lock).and_then(|m| m.modified()), std::fs::metadata(&installed).and_then(|m| m.modified())),
+            (Ok(l), Ok(i)) if i >= l);
+    if fresh {
+        return Ok(());
+    }
+    println!("xtask: installing npm packages (wrangler, esbuild, binaryen, playwright-core)");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root()))
+}
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn ensure_chromium() -> Result<(), String> {
+    if std::path::Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    println!("xtask: installing Debian's chromium for the browser tests");
+    let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !is_root {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "chromium"])
+}
+
+/// `wrangler dev` on loopback, fully local, persisting KV/Queues/Durable Objects under `persist`.
+pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
+    let mut cmd = Command::new(npm_bin("wrangler"));
+    cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--persist-to"])
+        .arg(persist)
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false");
+    cmd
+}
