@@ -12,6 +12,13 @@ fn trail_links(trail: &[Category]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// First paragraph of Markdown as plain text, cut at 155 characters (for meta descriptions).
+fn plain_summary(markdown: &str) -> String {
+    let line = markdown.lines().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap_or("");
+    let text: String = line.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '[' | ']')).collect();
+    text.trim_start_matches(['-', ' ']).chars().take(155).collect()
+}
+
 #[component]
 pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -> impl IntoView {
     let meta = PageMeta { title: format!("{} — {}", shop.name, shop.tagline), description: shop.tagline.clone(), path: "/".into() };
@@ -82,7 +89,7 @@ pub fn CategoryPage(
 
 #[component]
 pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product>) -> impl IntoView {
-    let description: String = product.description_md.lines().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap_or("").chars().take(155).collect();
+    let description = plain_summary(&product.description_md);
     let meta = PageMeta { title: product.title.clone(), description, path: paths::product(&product.slug) };
     let mut crumbs = trail_links(&trail);
     crumbs.push((paths::product(&product.slug), product.title.clone()));

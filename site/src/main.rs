@@ -18,6 +18,7 @@ struct Args {
     out: PathBuf,
     bundle: PathBuf,
     public: PathBuf,
+    timings: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -26,6 +27,7 @@ fn parse_args() -> Result<Args, String> {
         out: "dist".into(),
         bundle: "target/edgeshop/bundle".into(),
         public: "public".into(),
+        timings: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -35,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
             "--out" => args.out = value.into(),
             "--bundle" => args.bundle = value.into(),
             "--public" => args.public = value.into(),
+            "--timings" => args.timings = Some(value.into()),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -73,6 +76,19 @@ fn run() -> Result<(), String> {
     write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
     let t_index = t0.elapsed();
 
+    if let Some(path) = &args.timings {
+        let json = serde_json::json!({
+            "catalog_version": catalog.version,
+            "products": catalog.products.len(),
+            "pages": pages.len(),
+            "index_bytes": index.len(),
+            "load_s": t_load.as_secs_f64(),
+            "pages_s": (t_pages - t_load).as_secs_f64(),
+            "index_s": (t_index - t_pages).as_secs_f64(),
+            "total_s": t_index.as_secs_f64(),
+        });
+        write(path, json.to_string().as_bytes())?;
+    }
     println!(
         "built catalog {} ({} products, {} categories): {} pages, {} sitemap URLs; search index {} bytes \
          [load {:.2}s, pages {:.2}s, index {:.2}s]",

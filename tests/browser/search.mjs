@@ -12,8 +12,9 @@ try {
   const first = (await (await fetch(base + '/api/search?q=headphones&limit=1')).json()).hits[0]
     ?? (await (await fetch(base + '/api/search?q=jacket&limit=1')).json()).hits[0];
   if (!first) throw new Error('no product to search for: ' + JSON.stringify(health));
-  const word = first.title.split(' ').sort((a, b) => b.length - a.length)[0];
-  await page.keyboard.type(word.toLowerCase(), { delay: 40 });
+  // The whole title, typed key by key: results update as the shopper types.
+  const word = first.title;
+  await page.keyboard.type(word.toLowerCase(), { delay: 30 });
   const link = page.locator('#search-results a', { hasText: first.title });
   await link.first().waitFor({ timeout: 10000 });
   await shot(page, 'search-results');

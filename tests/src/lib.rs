@@ -61,7 +61,7 @@ impl Shop {
         // process goes away, even if it never runs destructors.
         let script = format!(
             "\"$0\" dev --local --ip 127.0.0.1 --port {port} --show-interactive-dev-session=false --persist-to \"$1\" > \"$1.log\" 2>&1 & \
-             while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -- -$$",
+             while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -$$",
             parent = std::process::id()
         );
         std::fs::create_dir_all(persist).expect("persist dir");

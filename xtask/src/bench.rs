@@ -1,1 +1,191 @@
-pub fn run(_args: &[String]) -> Result<(), String> { Err("bench: not yet".into()) }
+//! `cargo xtask bench`: benchmarks with a baseline measured in the same run.
+//!
+//! `build-search [--products N]` (default 20000): generates an N-product shop, times the static
+//! build (pages, index), then measures search latency with native tantivy on the index file
+//! (baseline) and inside the worker under `wrangler dev`, and the worker's upload size.
+//! Results: `bench/results/build-search-<N>.json` and `.md`.
+
+use crate::build::{cargo, dist};
+use crate::tools::{cargo_tool, npm_bin, wrangler_dev};
+use crate::{root, Opts};
+use crate::run as exec;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let (which, rest) = match args.first().map(String::as_str) {
+        None => ("build-search", &[][..]),
+        Some(w) if !w.starts_with("--") => (w, &args[1..]),
+        Some(_) => ("build-search", args),
+    };
+    match which {
+        "build-search" => {
+            let opts = Opts::parse(rest, &["--products"])?;
+            let n: usize = opts.get("--products").unwrap_or("20000").parse().map_err(|e| format!("--products: {e}"))?;
+            crate::tools::ensure_all(crate::tools::Needs::Build)?;
+            build_search(n)
+        }
+        other => Err(format!("unknown benchmark {other} (known: build-search)")),
+    }
+}
+
+fn read_json_line(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("{}").to_string()
+}
+
+fn build_search(n: usize) -> Result<(), String> {
+    let work = root().join("bench/work");
+    let results = root().join("bench/results");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    let catalog = work.join(format!("catalog-{n}"));
+    let out = work.join(format!("dist-{n}"));
+    let bundle = work.join(format!("bundle-{n}"));
+
+    println!("bench: generating a {n}-product shop");
+    crate::gen_catalog::generate(&catalog, n, 1).map_err(|e| e.to_string())?;
+
+    // Compile first so the timing is the build of the shop, not of the builder.
+    exec(cargo().args(["build", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "-p", "edgeshop-indexer", "--bin", "edgeshop-site", "--bin", "search_bench"]).current_dir(root()))?;
+    let timings = work.join(format!("timings-{n}.json"));
+    println!("bench: static build (pages + search index)");
+    let t = Instant::now();
+    exec(Command::new(root().join("target/tool/edgeshop-site"))
+        .arg("--catalog").arg(&catalog)
+        .arg("--out").arg(&out)
+        .arg("--bundle").arg(&bundle)
+        .arg("--public").arg(root().join("public"))
+        .arg("--timings").arg(&timings))?;
+    let build_wall = t.elapsed().as_secs_f64();
+    let build = std::fs::read_to_string(&timings).map_err(|e| e.to_string())?;
+    // The browser bundle is catalog-independent: reuse the one from `cargo xtask build`.
+    let pkg = dist().join("pkg");
+    if pkg.exists() {
+        copy_flat(&pkg, &out.join("pkg"))?;
+    }
+
+    println!("bench: native tantivy baseline");
+    let queries = work.join(format!("queries-{n}.json"));
+    let native = Command::new(root().join("target/tool/search_bench"))
+        .arg("--index").arg(bundle.join("search.idx"))
+        .arg("--snapshot").arg(bundle.join("snapshot.json"))
+        .arg("--queries-out").arg(&queries)
+        .args(["--repeat", "30"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !native.status.success() {
+        return Err(format!("search_bench failed: {}", String::from_utf8_lossy(&native.stderr)));
+    }
+    let native = read_json_line(&native.stdout);
+
+    println!("bench: worker with this catalog embedded");
+    let worker_dir = work.join(format!("worker-{n}"));
+    exec(Command::new(cargo_tool("worker-build"))
+        .args(["--release", "--out-dir"])
+        .arg(&worker_dir)
+        .current_dir(root().join("edge"))
+        .env("EDGESHOP_BUNDLE_DIR", &bundle)
+        .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
+        .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
+        .env("ESBUILD_BIN", npm_bin("esbuild")))?;
+    let config = work.join(format!("wrangler-{n}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "name = \"edgeshop-bench\"\nmain = \"worker-{n}/worker/shim.mjs\"\ncompatibility_date = \"2026-04-20\"\n\n\
+             [assets]\ndirectory = \"dist-{n}\"\nbinding = \"ASSETS\"\nnot_found_handling = \"404-page\"\nrun_worker_first = [\"/api/*\"]\n\n\
+             [vars]\nEDGESHOP_BENCH = \"1\"\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+
+    let size = worker_size(&config, &work.join(format!("deploy-{n}")))?;
+    let port = "8799";
+    let worker = with_wrangler(&config, port, |base| {
+        let out = Command::new("node")
+            .arg(root().join("bench/search-latency.mjs"))
+            .arg(base)
+            .arg(&queries)
+            .arg("20")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!("search-latency.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(read_json_line(&out.stdout))
+    })?;
+
+    let json = format!(
+        "{{\"benchmark\":\"build-search\",\"products\":{n},\"build\":{build},\"build_wall_s\":{build_wall:.3},\
+         \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size}}}"
+    );
+    let json_path = results.join(format!("build-search-{n}.json"));
+    std::fs::write(&json_path, &json).map_err(|e| e.to_string())?;
+    println!("bench: results in {}\n{json}", json_path.display());
+    let md = format!(
+        "# build-search, {n} products\n\nMachine: 2 cores. Baseline for the worker numbers: native tantivy (same index blob, same queries, same run).\n\n```json\n{json}\n```\n"
+    );
+    std::fs::write(results.join(format!("build-search-{n}.md")), md).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(from).map_err(|e| e.to_string())?.flatten() {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// `wrangler deploy --dry-run` upload size, as wrangler reports it ("Total Upload: … / gzip: …").
+fn worker_size(config: &Path, outdir: &Path) -> Result<String, String> {
+    let out = Command::new(npm_bin("wrangler"))
+        .args(["deploy", "--dry-run", "--config"])
+        .arg(config)
+        .arg("--outdir")
+        .arg(outdir)
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let line = text.lines().find(|l| l.contains("Total Upload")).unwrap_or("unknown").trim().to_string();
+    Ok(format!("\"{}\"", line.replace('"', "'")))
+}
+
+/// Plain HTTP/1.0 GET on loopback; returns the status code.
+pub fn http_status(port: &str, path: &str) -> Option<u16> {
+    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut buf = [0u8; 32];
+    let n = s.read(&mut buf).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `f` with a `wrangler dev` for `config` listening on `port`, then stops it.
+fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+    use std::os::unix::process::CommandExt;
+    let state: PathBuf = config.with_extension("state");
+    let _ = std::fs::remove_dir_all(&state);
+    let mut cmd = wrangler_dev(port, &state);
+    cmd.arg("--config").arg(config).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+    let child = cmd.spawn().map_err(|e| format!("wrangler dev: {e}"))?;
+    let stop = || {
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", child.id())]).status();
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while http_status(port, "/api/health") != Some(200) {
+        if Instant::now() > deadline {
+            stop();
+            return Err("wrangler dev did not start within 90 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let result = f(&format!("http://127.0.0.1:{port}"));
+    stop();
+    result
+}

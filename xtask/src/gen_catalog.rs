@@ -1689,7 +1689,7 @@ fn describe(
     }
     if rng.permille(600) {
         second.push(' ');
-        second.push_str(rng.pick(GENERIC_CLOSERS));
+        second.push_str(*rng.pick(GENERIC_CLOSERS));
     }
 
     let mut text = format!("{first}\n\n{second}\n\n");

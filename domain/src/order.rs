@@ -1,0 +1,280 @@
+//! Orders: checkout totals, address checks and the order lifecycle.
+
+use crate::cart::PricedLine;
+use crate::catalog::Shop;
+use crate::money::{Money, MoneyError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    CashOnDelivery,
+    Online,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub name: String,
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// A problem with one form field, for inline validation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut need = |field: &str, value: &str, max: usize| {
+        let v = value.trim();
+        if v.is_empty() {
+            errors.push(FieldError { field: field.into(), message: "is required".into() });
+        } else if v.chars().count() > max {
+            errors.push(FieldError { field: field.into(), message: format!("is longer than {max} characters") });
+        }
+    };
+    need("address.name", &address.name, 100);
+    need("address.line1", &address.line1, 200);
+    need("address.city", &address.city, 100);
+    need("address.postal_code", &address.postal_code, 20);
+    need("contact.email", &contact.email, 254);
+    if address.line2.chars().count() > 200 {
+        errors.push(FieldError { field: "address.line2".into(), message: "is longer than 200 characters".into() });
+    }
+    if !shop.shipping.countries.iter().any(|c| c == &address.country) {
+        errors.push(FieldError {
+            field: "address.country".into(),
+            message: format!("we ship to {}", shop.shipping.countries.join(", ")),
+        });
+    }
+    let email = contact.email.trim();
+    let valid_email = email
+        .split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.'))
+        && !email.contains(char::is_whitespace);
+    if !email.is_empty() && !valid_email {
+        errors.push(FieldError { field: "contact.email".into(), message: "is not an email address".into() });
+    }
+    if contact.phone.chars().count() > 32 || !contact.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+        errors.push(FieldError { field: "contact.phone".into(), message: "may only contain digits, spaces and + - ( )".into() });
+    }
+    errors
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub subtotal: Money,
+    pub shipping: Money,
+    /// Tax contained in (or added to) the total.
+    pub tax: Money,
+    pub total: Money,
+}
+
+/// Shipping and tax from the shop's rules.
+pub fn checkout_totals(subtotal: Money, shop: &Shop) -> Result<Totals, MoneyError> {
+    let free = shop.shipping.free_over.is_some_and(|limit| subtotal.minor >= limit.minor);
+    let shipping = if free || subtotal.minor == 0 { Money::zero(subtotal.currency) } else { shop.shipping.flat_rate };
+    let taxable = subtotal.checked_add(shipping)?;
+    let rate = i128::from(shop.tax.rate_bp);
+    if shop.tax.prices_include_tax {
+        // Tax already inside the gross price: gross * rate / (1 + rate), rounded half up.
+        let gross = i128::from(taxable.minor);
+        let tax = (gross * rate * 2 + (10_000 + rate)) / ((10_000 + rate) * 2);
+        Ok(Totals { subtotal, shipping, tax: Money::new(tax as i64, subtotal.currency), total: taxable })
+    } else {
+        let tax = taxable.percentage(shop.tax.rate_bp);
+        Ok(Totals { subtotal, shipping, tax, total: taxable.checked_add(tax)? })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Online payment started, waiting for the provider.
+    AwaitingPayment,
+    /// Cash on delivery: confirmed at once.
+    Confirmed,
+    Paid,
+    PaymentFailed,
+    Packed,
+    Shipped,
+    Delivered,
+    Cancelled,
+    ReturnRequested,
+}
+
+impl OrderStatus {
+    pub fn can_cancel(self) -> bool {
+        matches!(self, OrderStatus::AwaitingPayment | OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::PaymentFailed | OrderStatus::Packed)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderStatus::Cancelled | OrderStatus::ReturnRequested)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: OrderStatus,
+    /// RFC 3339 time.
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub number: u64,
+    /// Secret that grants access to this order (confirmation page, email link).
+    pub token: String,
+    pub catalog_version: String,
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+    pub address: Address,
+    pub contact: Contact,
+    pub payment: PaymentMethod,
+    pub status: OrderStatus,
+    pub history: Vec<StatusChange>,
+    /// Events already applied (at-least-once delivery: each changes the order once).
+    #[serde(default)]
+    pub applied_events: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransitionError {
+    NotAllowed { from: OrderStatus, to: OrderStatus },
+}
+
+impl std::fmt::Display for TransitionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransitionError::NotAllowed { from, to } => write!(f, "an order that is {from:?} cannot become {to:?}"),
+        }
+    }
+}
+
+impl Order {
+    /// Moves the order to `to` because of event `event_id`. Returns `Ok(false)` when that event
+    /// was already applied (a redelivery), so callers can apply events blindly.
+    pub fn apply(&mut self, event_id: &str, to: OrderStatus, at: &str, note: Option<String>) -> Result<bool, TransitionError> {
+        if self.applied_events.iter().any(|e| e == event_id) {
+            return Ok(false);
+        }
+        use OrderStatus::*;
+        let allowed = match (self.status, to) {
+            (AwaitingPayment, Paid | PaymentFailed | Cancelled) => true,
+            (PaymentFailed, Paid | Cancelled) => true,
+            (Confirmed | Paid, Packed | Cancelled) => true,
+            (Packed, Shipped | Cancelled) => true,
+            (Shipped, Delivered) => true,
+            (Delivered, ReturnRequested) => true,
+            // A late "payment failed" after success changes nothing.
+            (Paid | Packed | Shipped | Delivered, PaymentFailed) => {
+                self.applied_events.push(event_id.to_string());
+                return Ok(false);
+            }
+            (from, to) if from == to => {
+                self.applied_events.push(event_id.to_string());
+                return Ok(false);
+            }
+            _ => false,
+        };
+        if !allowed {
+            return Err(TransitionError::NotAllowed { from: self.status, to });
+        }
+        self.status = to;
+        self.history.push(StatusChange { status: to, at: at.to_string(), note });
+        self.applied_events.push(event_id.to_string());
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{ShippingRules, TaxRules};
+    use crate::money::Currency;
+
+    fn shop(include_tax: bool) -> Shop {
+        Shop {
+            name: "S".into(),
+            tagline: String::new(),
+            currency: Currency::EUR,
+            locale: "en-IE".into(),
+            base_url: String::new(),
+            shipping: ShippingRules {
+                flat_rate: Money::new(495, Currency::EUR),
+                free_over: Some(Money::new(5000, Currency::EUR)),
+                countries: vec!["IE".into(), "DE".into()],
+            },
+            tax: TaxRules { rate_bp: 2300, prices_include_tax: include_tax },
+            featured_products: vec![],
+            featured_categories: vec![],
+        }
+    }
+
+    #[test]
+    fn shipping_is_free_over_the_threshold() {
+        let t = checkout_totals(Money::new(5000, Currency::EUR), &shop(true)).unwrap();
+        assert_eq!((t.shipping.minor, t.total.minor), (0, 5000));
+        let t = checkout_totals(Money::new(4999, Currency::EUR), &shop(true)).unwrap();
+        assert_eq!((t.shipping.minor, t.total.minor), (495, 5494));
+    }
+
+    #[test]
+    fn included_and_added_tax() {
+        // 12300 gross at 23 % contains 2300 tax.
+        let t = checkout_totals(Money::new(12300, Currency::EUR), &shop(true)).unwrap();
+        assert_eq!((t.tax.minor, t.total.minor), (2300, 12300));
+        let t = checkout_totals(Money::new(10000, Currency::EUR), &shop(false)).unwrap();
+        assert_eq!((t.tax.minor, t.total.minor), (2300, 12300));
+    }
+
+    #[test]
+    fn address_checks() {
+        let addr = Address { name: "A".into(), line1: "1 Road".into(), line2: String::new(), city: "Cork".into(), postal_code: "T12".into(), country: "FR".into() };
+        let contact = Contact { email: "a@b".into(), phone: "12a".into() };
+        let errors = validate_address(&addr, &contact, &shop(true));
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["address.country", "contact.email", "contact.phone"]);
+    }
+
+    #[test]
+    fn events_apply_once_and_follow_the_lifecycle() {
+        let mut o = Order {
+            number: 1,
+            token: "t".into(),
+            catalog_version: "v".into(),
+            lines: vec![],
+            totals: checkout_totals(Money::new(100, Currency::EUR), &shop(true)).unwrap(),
+            address: Address { name: "A".into(), line1: "l".into(), line2: String::new(), city: "c".into(), postal_code: "p".into(), country: "IE".into() },
+            contact: Contact { email: "a@b.ie".into(), phone: String::new() },
+            payment: PaymentMethod::Online,
+            status: OrderStatus::AwaitingPayment,
+            history: vec![],
+            applied_events: vec![],
+        };
+        assert_eq!(o.apply("evt_1", OrderStatus::Paid, "t1", None), Ok(true));
+        assert_eq!(o.apply("evt_1", OrderStatus::Paid, "t2", None), Ok(false));
+        assert_eq!(o.apply("evt_0", OrderStatus::PaymentFailed, "t3", None), Ok(false), "late failure after success");
+        assert_eq!(o.status, OrderStatus::Paid);
+        assert_eq!(o.history.len(), 1);
+        assert!(o.apply("evt_2", OrderStatus::Delivered, "t4", None).is_err());
+        assert_eq!(o.apply("evt_3", OrderStatus::Cancelled, "t5", None), Ok(true));
+    }
+}

@@ -1,0 +1,48 @@
+//! Services own their storage: KV for carts and orders, Durable Objects where one writer is needed.
+
+pub mod carts;
+pub mod events;
+pub mod idempotency;
+pub mod orders;
+pub mod payments;
+pub mod rate_limit;
+pub mod sequence;
+pub mod stock;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Env, Method, Request, RequestInit, Result};
+
+/// Calls a Durable Object (`binding`, instance `name`) with an optional JSON body and decodes the JSON answer.
+pub async fn do_call<B: Serialize, T: DeserializeOwned>(env: &Env, binding: &str, name: &str, method: Method, path: &str, body: Option<&B>) -> Result<T> {
+    let stub = env.durable_object(binding)?.id_from_name(name)?.get_stub()?;
+    let mut init = RequestInit::new();
+    init.with_method(method);
+    if let Some(body) = body {
+        let json = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        init.with_body(Some(json.into()));
+    }
+    let req = Request::new_with_init(&format!("https://do.internal{path}"), &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("{binding} {path}: {} {}", resp.status_code(), resp.text().await.unwrap_or_default())));
+    }
+    resp.json().await
+}
+
+/// Random hex identifier from the platform's CSPRNG.
+pub fn random_id(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    if getrandom::fill(&mut buf).is_err() {
+        // crypto.getRandomValues is always there in Workers; fall back to time-based ids only if not.
+        let t = worker::Date::now().as_millis();
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = (t >> ((i % 8) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
+        }
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn now_rfc3339() -> String {
+    String::from(worker::js_sys::Date::new_0().to_iso_string())
+}

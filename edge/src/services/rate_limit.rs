@@ -1,0 +1,76 @@
+//! Per-client rate limits: a token bucket in a Durable Object per (client IP, route group).
+
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TakeRequest {
+    /// Bucket size (burst).
+    pub capacity: f64,
+    /// Tokens added per second.
+    pub refill_per_second: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TakeOutcome {
+    pub allowed: bool,
+    /// Seconds until one token is available again (when refused).
+    pub retry_after: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Bucket {
+    tokens: f64,
+    at_ms: f64,
+}
+
+#[durable_object]
+pub struct RateLimiter {
+    state: State,
+}
+
+impl DurableObject for RateLimiter {
+    fn new(state: State, _env: Env) -> Self {
+        RateLimiter { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let t: TakeRequest = req.json().await?;
+        let storage = self.state.storage();
+        let now = worker::Date::now().as_millis() as f64;
+        let mut b = storage.get::<Bucket>("bucket").await?.unwrap_or(Bucket { tokens: t.capacity, at_ms: now });
+        b.tokens = (b.tokens + (now - b.at_ms).max(0.0) / 1000.0 * t.refill_per_second).min(t.capacity);
+        b.at_ms = now;
+        let outcome = if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            TakeOutcome { allowed: true, retry_after: 0 }
+        } else {
+            TakeOutcome { allowed: false, retry_after: ((1.0 - b.tokens) / t.refill_per_second).ceil().max(1.0) as u64 }
+        };
+        storage.put("bucket", &b).await?;
+        Response::from_json(&outcome)
+    }
+}
+
+/// Limits per route group; the numbers are per client IP.
+#[derive(Clone, Copy)]
+pub enum Limit {
+    Cart,
+    Checkout,
+    Webhook,
+}
+
+impl Limit {
+    fn params(self) -> (&'static str, TakeRequest) {
+        match self {
+            Limit::Cart => ("cart", TakeRequest { capacity: 60.0, refill_per_second: 2.0 }),
+            Limit::Checkout => ("checkout", TakeRequest { capacity: 30.0, refill_per_second: 0.5 }),
+            Limit::Webhook => ("webhook", TakeRequest { capacity: 120.0, refill_per_second: 10.0 }),
+        }
+    }
+}
+
+pub async fn take(env: &Env, limit: Limit, client: &str) -> Result<TakeOutcome> {
+    let (group, params) = limit.params();
+    super::do_call(env, "RATE_LIMITER", &format!("{group}:{client}"), Method::Post, "/take", Some(&params)).await
+}
