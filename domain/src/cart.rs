@@ -85,7 +85,7 @@ pub fn price_cart(lines: &[CartLine], snapshot: &CatalogSnapshot) -> Result<Pric
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{StockPolicy, Variant};
+    use crate::catalog::{ShippingRules, Shop, StockPolicy, TaxRules, Variant};
     use crate::money::Currency;
     use crate::snapshot::SkuEntry;
 
@@ -108,6 +108,17 @@ mod tests {
             version: "v1".into(),
             currency: Currency::EUR,
             locale: "en".into(),
+            shop: Shop {
+                name: "S".into(),
+                tagline: String::new(),
+                currency: Currency::EUR,
+                locale: "en".into(),
+                base_url: String::new(),
+                shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec![] },
+                tax: TaxRules { rate_bp: 0, prices_include_tax: true },
+                featured_products: vec![],
+                featured_categories: vec![],
+            },
             entries: vec![entry("A-1", 1250, true), entry("B-2", 999, true), entry("C-3", 100, false)],
         }
     }

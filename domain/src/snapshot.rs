@@ -1,6 +1,6 @@
 //! The compact catalog the edge worker embeds: every sellable SKU with what is needed to price it.
 
-use crate::catalog::{Catalog, Variant};
+use crate::catalog::{Catalog, Shop, Variant};
 use crate::money::Currency;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,8 @@ pub struct CatalogSnapshot {
     pub version: String,
     pub currency: Currency,
     pub locale: String,
+    /// Shipping, tax and the rest of the shop file, for checkout.
+    pub shop: Shop,
     /// Sorted by SKU for binary search.
     pub entries: Vec<SkuEntry>,
 }
@@ -42,6 +44,7 @@ impl CatalogSnapshot {
             version: catalog.version.clone(),
             currency: catalog.shop.currency,
             locale: catalog.shop.locale.clone(),
+            shop: catalog.shop.clone(),
             entries,
         }
     }

@@ -2,7 +2,7 @@
 //! Both are opened lazily on first use and kept for the isolate's lifetime.
 
 use crate::error::ApiError;
-use edgeshop_domain::CatalogSnapshot;
+use edgeshop_domain::{CatalogSnapshot, Shop};
 use edgeshop_indexer::{OwnedBytes, ProductIndex};
 use std::cell::{OnceCell, RefCell};
 
@@ -35,4 +35,9 @@ pub fn with_snapshot<T>(f: impl FnOnce(&CatalogSnapshot) -> T) -> Result<T, ApiE
         Ok(snapshot) => Ok(f(snapshot)),
         Err(e) => Err(ApiError::internal(format!("catalog snapshot: {e}"))),
     })
+}
+
+/// The shop file's settings (shipping, tax, countries) from the snapshot.
+pub fn shop() -> Result<Shop, ApiError> {
+    with_snapshot(|s| s.shop.clone())
 }

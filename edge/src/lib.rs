@@ -1,26 +1,95 @@
-//! The edgeshop worker: `/api/*` routes. Pages and images are static assets served before the
-//! worker runs (`[assets]` in wrangler.toml), so the worker only ever sees API traffic.
+//! The edgeshop worker: `/api/*` and the test payment provider's page (`/pay/*`). Pages and images
+//! are static assets served before the worker runs (`[assets]` in wrangler.toml).
 
 mod catalog;
 mod error;
+mod http;
 mod query;
 mod routes;
+mod services;
+
+pub use services::idempotency::IdempotencyKey;
+pub use services::rate_limit::RateLimiter;
+pub use services::sequence::OrderSequence;
+pub use services::stock::StockLedger;
 
 use error::ApiError;
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use routes::{cart, checkout, orders, payments, rate_limit, search};
+use services::events::{self, OrderEvent};
+use services::rate_limit::Limit;
+use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
+
+/// The OpenAPI 3.1 description of every route below (kept in sync by tests/tests/commerce.rs).
+const OPENAPI: &str = include_str!("openapi.json");
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
-    let outcome = match (req.method(), path.as_str()) {
-        (Method::Get, "/api/health") => routes::health(),
-        (Method::Get, "/api/search") => routes::search(&req),
-        (Method::Get, "/api/_bench/search") => routes::bench_search(&req, &env),
-        (_, "/api/health" | "/api/search") => Err(ApiError::method_not_allowed("GET")),
-        _ => Err(ApiError::not_found(&path)),
+    let started = worker::Date::now().as_millis();
+    let outcome = route(&mut req, &env, &path).await;
+    let status = match &outcome {
+        Ok(r) => r.status_code(),
+        Err(e) => e.status,
     };
+    // One structured log line per request (Workers Logs / `wrangler tail`).
+    worker::console_log!(
+        "{}",
+        serde_json::json!({ "method": req.method().to_string(), "path": path, "status": status, "ms": worker::Date::now().as_millis() - started })
+    );
     match outcome {
         Ok(resp) => Ok(resp),
         Err(e) => e.into_response(&path),
     }
+}
+
+async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<Response, ApiError> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = req.method();
+    match (method.clone(), segments.as_slice()) {
+        (Method::Get, ["api", "health"]) => search::health(),
+        (Method::Get, ["api", "openapi.json"]) => {
+            let mut r = Response::ok(OPENAPI)?;
+            r.headers_mut().set("content-type", "application/json")?;
+            Ok(r)
+        }
+        (Method::Get, ["api", "search"]) => search::search(req),
+        (Method::Get, ["api", "_bench", "search"]) => search::bench_search(req, env),
+
+        (Method::Get, ["api", "cart"]) => cart::get(req, env).await,
+        (Method::Post, ["api", "cart", "lines"]) => {
+            rate_limit(env, req, Limit::Cart).await?;
+            cart::add_line(req, env).await
+        }
+        (Method::Patch, ["api", "cart", "lines", id]) => {
+            rate_limit(env, req, Limit::Cart).await?;
+            cart::update_line(req, env, id).await
+        }
+        (Method::Delete, ["api", "cart", "lines", id]) => {
+            rate_limit(env, req, Limit::Cart).await?;
+            cart::delete_line(req, env, id).await
+        }
+        (Method::Post, ["api", "checkout"]) => {
+            rate_limit(env, req, Limit::Checkout).await?;
+            checkout::checkout(req, env).await
+        }
+        (Method::Get, ["api", "orders", n]) => orders::get(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "orders", n, "cancel"]) => orders::cancel(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "orders", n, "return"]) => orders::request_return(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "payments", "webhook"]) => {
+            rate_limit(env, req, Limit::Webhook).await?;
+            payments::webhook(req, env).await
+        }
+        (Method::Post, ["api", "payments", "test-provider", "sessions", id]) => payments::provider_action(req, env, id).await,
+        (Method::Get, ["pay", "test", id]) => payments::hosted_page(env, id).await,
+
+        (_, ["api", "health" | "search" | "cart" | "openapi.json"]) => Err(ApiError::method_not_allowed("GET")),
+        (_, ["api", "checkout" | "payments", ..]) => Err(ApiError::method_not_allowed("POST")),
+        (_, ["api", "cart", "lines", ..]) => Err(ApiError::method_not_allowed("POST, PATCH, DELETE")),
+        _ => Err(ApiError::new(404, "no-route", "Not found", format!("no API route at {path}"))),
+    }
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<OrderEvent>, env: Env, _ctx: Context) -> Result<()> {
+    events::consume(batch, env).await
 }

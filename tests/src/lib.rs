@@ -25,10 +25,15 @@ pub struct Shop {
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -46,12 +51,19 @@ impl Shop {
     }
 
     pub fn start() -> Shop {
-        let persist = std::env::temp_dir().join(format!("edgeshop-e2e-{}-{}", std::process::id(), free_port()));
-        Shop::start_with(&persist)
+        Shop::start_with(&Shop::fresh_state_dir(), &[])
     }
 
-    /// Starts `wrangler dev` persisting state in `persist` (reuse it to test restarts).
-    pub fn start_with(persist: &std::path::Path) -> Shop {
+    pub fn fresh_state_dir() -> PathBuf {
+        std::env::temp_dir().join(format!("edgeshop-e2e-{}-{}", std::process::id(), free_port()))
+    }
+
+    /// Starts `wrangler dev` persisting state in `persist` (reuse it to test restarts), with extra
+    /// `--var NAME:VALUE` settings.
+    pub fn start_with(persist: &std::path::Path, vars: &[(&str, &str)]) -> Shop {
+        // One start at a time: several workerd instances booting at once on two cores crawl.
+        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
         let root = root();
         let wrangler = root.join("node_modules/.bin/wrangler");
         assert!(wrangler.exists(), "{} is missing: run `cargo xtask test`", wrangler.display());
@@ -59,8 +71,9 @@ impl Shop {
         let port = free_port();
         // A watchdog shell owns the process group: it stops wrangler (and workerd) when this test
         // process goes away, even if it never runs destructors.
+        let vars: String = vars.iter().map(|(k, v)| format!(" --var {k}:{v}")).collect();
         let script = format!(
-            "\"$0\" dev --local --ip 127.0.0.1 --port {port} --show-interactive-dev-session=false --persist-to \"$1\" > \"$1.log\" 2>&1 & \
+            "\"$0\" dev --local --ip 127.0.0.1 --port {port} --show-interactive-dev-session=false --persist-to \"$1\"{vars} > \"$1.log\" 2>&1 & \
              while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -$$",
             parent = std::process::id()
         );
@@ -81,7 +94,7 @@ impl Shop {
                 .expect("start wrangler dev")
         };
         let shop = Shop { base: format!("http://127.0.0.1:{port}"), pgid: child.id(), persist: persist.to_path_buf() };
-        let deadline = Instant::now() + Duration::from_secs(90);
+        let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             if let Ok(r) = shop.try_get("/api/health") {
                 if r.status == 200 {
@@ -98,7 +111,11 @@ impl Shop {
 
     fn agent() -> ureq::Agent {
         ureq::Agent::new_with_config(
-            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(30))).build(),
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_global(Some(Duration::from_secs(30)))
+                .build(),
         )
     }
 
@@ -112,11 +129,21 @@ impl Shop {
     }
 
     pub fn post_json(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-        let mut req = Self::agent().post(&format!("{}{}", self.base, path)).header("content-type", "application/json");
+        self.request("POST", path, headers, Some(body))
+    }
+
+    /// Any method, with headers and an optional JSON body.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+        let url = format!("{}{}", self.base, path);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         for (k, v) in headers {
-            req = req.header(*k, *v);
+            builder = builder.header(*k, *v);
         }
-        let mut resp = req.send(body).unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let result = match body {
+            Some(b) => Self::agent().run(builder.header("content-type", "application/json").body(b.to_string()).expect("request")),
+            None => Self::agent().run(builder.body(()).expect("request")),
+        };
+        let mut resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         reply(&mut resp)
     }
 
@@ -128,9 +155,10 @@ impl Shop {
 fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
     let status = resp.status().as_u16();
     let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
     let mut body = String::new();
     let _ = resp.body_mut().as_reader().read_to_string(&mut body);
-    Reply { status, content_type, body }
+    Reply { status, content_type, headers, body }
 }
 
 /// Runs a browser test script (Node + playwright-core + Debian's chromium) against the shop.

@@ -18,6 +18,7 @@ pub fn bundle_dir() -> PathBuf {
 }
 
 pub fn all(catalog: &Path) -> Result<(), String> {
+    dev_vars()?;
     site(catalog, &dist(), &bundle_dir())?;
     front(&dist())?;
     worker(&bundle_dir())
@@ -64,4 +65,19 @@ pub fn worker(bundle: &Path) -> Result<(), String> {
         .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
         .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
         .env("ESBUILD_BIN", npm_bin("esbuild")))
+}
+
+/// Local secrets for `wrangler dev` (`.dev.vars`, never committed): a random webhook secret the
+/// first time. In production the secret comes from `wrangler secret put PAYMENT_WEBHOOK_SECRET`.
+fn dev_vars() -> Result<(), String> {
+    let path = root().join(".dev.vars");
+    if path.exists() {
+        return Ok(());
+    }
+    let mut seed = [0u8; 24];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, format!("PAYMENT_WEBHOOK_SECRET=whsec_dev_{hex}\n")).map_err(|e| format!("{}: {e}", path.display()))
 }

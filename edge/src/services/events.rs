@@ -22,6 +22,8 @@ pub enum EventKind {
     PaymentFailed,
     #[serde(rename = "order.cancelled")]
     OrderCancelled,
+    #[serde(rename = "order.return_requested")]
+    ReturnRequested,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -83,6 +85,7 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::PaymentSucceeded => "payment_received",
         EventKind::PaymentFailed => "payment_failed",
         EventKind::OrderCancelled => "order_cancelled",
+        EventKind::ReturnRequested => "return_requested",
     }
 }
 
@@ -100,6 +103,7 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         EventKind::PaymentSucceeded => Some(OrderStatus::Paid),
         EventKind::PaymentFailed => Some(OrderStatus::PaymentFailed),
         EventKind::OrderCancelled => Some(OrderStatus::Cancelled),
+        EventKind::ReturnRequested => Some(OrderStatus::ReturnRequested),
     };
     // Check the transition on a copy before any side effect.
     let mut next = order.clone();
@@ -131,7 +135,7 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             EventKind::OrderCancelled => {
                 stock.release(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
             }
-            EventKind::OrderPlaced | EventKind::PaymentFailed => {}
+            EventKind::OrderPlaced | EventKind::PaymentFailed | EventKind::ReturnRequested => {}
         }
         orders::put_notification(
             env,

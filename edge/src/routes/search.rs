@@ -1,4 +1,4 @@
-//! HTTP handlers: parse the request, call a service, shape the JSON. Nothing else.
+//! Health and search.
 
 use crate::catalog::{with_index, with_snapshot};
 use crate::error::ApiError;
@@ -6,14 +6,11 @@ use crate::query::Query;
 use edgeshop_domain::Money;
 use edgeshop_indexer::{ProductIndex, SearchError, SearchRequest};
 use serde::Serialize;
-use worker::{Env, Request, Response};
-
-type Reply = Result<Response, ApiError>;
+use crate::http::Reply;
+use worker::{Env, Request};
 
 fn json<T: Serialize>(value: &T, cache: &str) -> Reply {
-    let mut resp = Response::from_json(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    resp.headers_mut().set("cache-control", cache).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(resp)
+    crate::http::json(value, 200, cache)
 }
 
 #[derive(Serialize)]

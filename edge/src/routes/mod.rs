@@ -1,0 +1,22 @@
+//! HTTP handlers: parse the request, call services, shape the JSON. Nothing else.
+
+pub mod cart;
+pub mod checkout;
+pub mod orders;
+pub mod payments;
+pub mod search;
+
+use crate::error::ApiError;
+use crate::http::client_ip;
+use crate::services::rate_limit::{take, Limit};
+use worker::{Env, Request};
+
+/// 429 with Retry-After when the client is over its budget for this group of routes.
+pub async fn rate_limit(env: &Env, req: &Request, limit: Limit) -> Result<(), ApiError> {
+    let outcome = take(env, limit, &client_ip(req)).await?;
+    if outcome.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::too_many_requests(outcome.retry_after))
+    }
+}

@@ -1,0 +1,75 @@
+//! Payment webhooks, and the local test provider's hosted payment page.
+
+use crate::error::ApiError;
+use crate::http::{body_text, header, json, now_seconds, Reply};
+use crate::routes::cart::money_view;
+use crate::services::events::{self, EventKind, OrderEvent};
+use crate::services::now_rfc3339;
+use crate::services::payments::{webhook_secret, PaymentEventKind, PaymentProvider, TestProvider, SIGNATURE_HEADER};
+use edgeshop_domain::{Currency, Money};
+use worker::{Env, Headers, Request, Response};
+
+/// `POST /api/payments/webhook`: verified, then queued; duplicates and reordering are handled by
+/// the order's event log in the consumer.
+pub async fn webhook(req: &mut Request, env: &Env) -> Reply {
+    let body = body_text(req).await?;
+    let signature = header(req, SIGNATURE_HEADER);
+    accept_webhook(env, signature.as_deref(), &body).await
+}
+
+pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> Reply {
+    let provider = TestProvider { env, secret: webhook_secret(env)? };
+    let event = provider.parse_webhook(signature, body, now_seconds())?;
+    let kind = match event.kind {
+        PaymentEventKind::Succeeded => EventKind::PaymentSucceeded,
+        PaymentEventKind::Failed => EventKind::PaymentFailed,
+    };
+    events::publish(env, &OrderEvent { id: event.id.clone(), kind, order_number: event.order_number, at: now_rfc3339() }).await?;
+    json(&serde_json::json!({ "received": event.id }), 200, "no-store")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// `GET /pay/test/{session}`: the provider's hosted page (what Stripe Checkout would show).
+pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
+    let provider = TestProvider { env, secret: webhook_secret(env)? };
+    let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
+    let currency = Currency::parse(&session.currency).map_err(|e| ApiError::internal(e.to_string()))?;
+    let amount = money_view(Money::new(session.amount_minor, currency)).formatted;
+    let id = escape(&session.id);
+    let html = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Test payment provider</title><style>body{{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:1rem}}button{{font:inherit;padding:.7rem 1.2rem;margin:.3rem .3rem 0 0;border-radius:8px;border:1px solid #888;cursor:pointer}}.pay{{background:#1f4e46;color:#fff;border-color:#1f4e46}}</style></head>
+<body><main><p>Test payment provider — no real money moves.</p><h1>Pay {amount}</h1><p>Order {order}</p>
+<form method="post" action="/api/payments/test-provider/sessions/{id}"><button class="pay" name="action" value="pay">Pay {amount}</button><button name="action" value="decline">Decline card</button><button name="action" value="cancel">Cancel and return</button></form></main></body></html>"#,
+        order = session.order_number,
+    );
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(html)?.with_headers(headers))
+}
+
+/// The shopper's choice on the hosted page: the provider delivers the signed webhook (through the
+/// same verification as an external delivery), then sends the shopper back to the shop.
+pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> Reply {
+    let form = body_text(req).await?;
+    let action = form.split('&').find_map(|kv| kv.strip_prefix("action=")).unwrap_or("").to_string();
+    let provider = TestProvider { env, secret: webhook_secret(env)? };
+    let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
+    let kind = match action.as_str() {
+        "pay" => Some(PaymentEventKind::Succeeded),
+        "decline" => Some(PaymentEventKind::Failed),
+        "cancel" => None,
+        other => return Err(ApiError::bad_request("bad-action", "Unknown action", format!("`{other}` is not pay, decline or cancel"))),
+    };
+    if let Some(kind) = kind {
+        let (body, signature) = provider.webhook_for(&session, kind, now_seconds());
+        accept_webhook(env, Some(&signature), &body).await?;
+    }
+    let headers = Headers::new();
+    headers.set("location", &session.return_url)?;
+    Ok(Response::empty()?.with_status(303).with_headers(headers))
+}

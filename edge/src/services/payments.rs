@@ -1,0 +1,168 @@
+//! Online payments behind a provider trait.
+//!
+//! The built-in `TestProvider` behaves like a hosted payment page (Stripe Checkout style): checkout
+//! creates a session and sends the shopper to `/pay/test/<session>`; paying or declining there
+//! makes the provider deliver a signed webhook to `POST /api/payments/webhook`.
+//!
+//! Signatures follow Stripe's scheme: header `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")>`,
+//! 5-minute tolerance. A Stripe adapter is a second `PaymentProvider`: `create_session` POSTs to
+//! `https://api.stripe.com/v1/checkout/sessions` (amount, currency, `metadata[order_number]`,
+//! success/cancel URLs) and returns its `url`; `parse_webhook` reads the `Stripe-Signature` header
+//! with the same `verify_signature` and maps `checkout.session.completed` /
+//! `checkout.session.async_payment_failed` to `PaymentEventKind`. Nothing else changes.
+
+use crate::error::ApiError;
+use crate::services::random_id;
+use edgeshop_domain::Order;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use worker::Env;
+
+pub const SIGNATURE_HEADER: &str = "edgeshop-signature";
+pub const TOLERANCE_SECONDS: u64 = 300;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PaymentSession {
+    pub id: String,
+    pub order_number: u64,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub redirect_url: String,
+    pub return_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentEventKind {
+    #[serde(rename = "payment.succeeded")]
+    Succeeded,
+    #[serde(rename = "payment.failed")]
+    Failed,
+}
+
+/// What a provider's webhook means for us, whatever the provider.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PaymentEvent {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: PaymentEventKind,
+    pub order_number: u64,
+    pub session: String,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait PaymentProvider {
+    /// Starts a hosted payment for the order; the shopper is redirected to `redirect_url`.
+    async fn create_session(&self, order: &Order, return_url: &str) -> Result<PaymentSession, ApiError>;
+    /// Verifies a webhook and turns it into a provider-neutral event.
+    fn parse_webhook(&self, signature: Option<&str>, body: &str, now_seconds: u64) -> Result<PaymentEvent, ApiError>;
+}
+
+pub fn webhook_secret(env: &Env) -> Result<String, ApiError> {
+    env.secret("PAYMENT_WEBHOOK_SECRET")
+        .map(|s| s.to_string())
+        .or_else(|_| env.var("PAYMENT_WEBHOOK_SECRET").map(|v| v.to_string()))
+        .map_err(|_| ApiError::internal("PAYMENT_WEBHOOK_SECRET is not set (.dev.vars locally, `wrangler secret put` in production)"))
+}
+
+fn mac(secret: &str, timestamp: u64, body: &str) -> Hmac<Sha256> {
+    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    m.update(timestamp.to_string().as_bytes());
+    m.update(b".");
+    m.update(body.as_bytes());
+    m
+}
+
+pub fn sign(secret: &str, timestamp: u64, body: &str) -> String {
+    let tag = mac(secret, timestamp, body).finalize().into_bytes();
+    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+fn bad_signature(detail: &str) -> ApiError {
+    ApiError::bad_request("bad-signature", "Webhook signature rejected", detail)
+}
+
+/// Checks a `t=…,v1=…` header against the body (constant time) and the clock (tolerance).
+pub fn verify_signature(secret: &str, header: Option<&str>, body: &str, now_seconds: u64) -> Result<(), ApiError> {
+    let header = header.ok_or_else(|| bad_signature("the signature header is missing"))?;
+    let mut timestamp = None;
+    let mut candidates = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) => timestamp = t.parse::<u64>().ok(),
+            Some(("v1", v)) => candidates.push(v),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or_else(|| bad_signature("no timestamp in the signature header"))?;
+    if now_seconds.abs_diff(timestamp) > TOLERANCE_SECONDS {
+        return Err(bad_signature("the timestamp is outside the 5-minute tolerance"));
+    }
+    let valid = candidates.iter().any(|hex| {
+        let bytes: Option<Vec<u8>> = (0..hex.len())
+            .step_by(2)
+            .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect();
+        bytes.is_some_and(|b| mac(secret, timestamp, body).verify_slice(&b).is_ok())
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(bad_signature("no v1 signature matches the body"))
+    }
+}
+
+/// The local provider with a hosted page served by this worker.
+pub struct TestProvider<'a> {
+    pub env: &'a Env,
+    pub secret: String,
+}
+
+fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
+    env.kv("ORDERS").map_err(|e| ApiError::internal(format!("ORDERS binding: {e}")))
+}
+
+impl TestProvider<'_> {
+    pub async fn session(&self, id: &str) -> Result<Option<PaymentSession>, ApiError> {
+        if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Ok(None);
+        }
+        kv(self.env)?.get(&format!("paysession:{id}")).json().await.map_err(|e| ApiError::internal(e.to_string()))
+    }
+
+    /// What the provider sends when the shopper pays or is declined: (body, signature header).
+    pub fn webhook_for(&self, session: &PaymentSession, kind: PaymentEventKind, now_seconds: u64) -> (String, String) {
+        let event = PaymentEvent { id: format!("evt_{}", random_id(12)), kind, order_number: session.order_number, session: session.id.clone() };
+        let body = serde_json::to_string(&event).unwrap_or_default();
+        let signature = sign(&self.secret, now_seconds, &body);
+        (body, signature)
+    }
+}
+
+impl PaymentProvider for TestProvider<'_> {
+    async fn create_session(&self, order: &Order, return_url: &str) -> Result<PaymentSession, ApiError> {
+        let id = format!("cs_test_{}", random_id(12));
+        let session = PaymentSession {
+            redirect_url: format!("/pay/test/{id}"),
+            id: id.clone(),
+            order_number: order.number,
+            amount_minor: order.totals.total.minor,
+            currency: order.totals.total.currency.code().to_string(),
+            return_url: return_url.to_string(),
+        };
+        kv(self.env)?
+            .put(&format!("paysession:{id}"), &session)
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .expiration_ttl(7 * 24 * 3600)
+            .execute()
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(session)
+    }
+
+    fn parse_webhook(&self, signature: Option<&str>, body: &str, now_seconds: u64) -> Result<PaymentEvent, ApiError> {
+        verify_signature(&self.secret, signature, body, now_seconds)?;
+        serde_json::from_str(body).map_err(|e| ApiError::bad_request("bad-webhook", "Malformed webhook", e.to_string()))
+    }
+}
