@@ -1,5 +1,6 @@
 //! Server-rendered building blocks shared by the pages.
 
+use crate::commerce::CartCount;
 use crate::islands::SearchBox;
 use crate::paths;
 use crate::shell::site;
@@ -19,6 +20,7 @@ pub fn Header() -> impl IntoView {
             <div class="bar">
                 <a class="logo" href="/">{site.shop_name.clone()}</a>
                 <SearchBox/>
+                <CartCount/>
             </div>
             <nav aria-label="Categories">
                 <ul class="nav">{nav}</ul>

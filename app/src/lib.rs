@@ -4,6 +4,8 @@
 //! only the islands (`#[island]`) ship to the browser (feature `hydrate`, bundled by `edgeshop-front`).
 #![recursion_limit = "256"]
 
+pub mod api;
+pub mod commerce;
 #[cfg(feature = "ssr")]
 pub mod components;
 pub mod islands;

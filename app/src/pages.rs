@@ -1,6 +1,8 @@
 //! One component per kind of static page. The builder gathers the data; these only render it.
 
+use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
 use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, VariantPrice};
+use edgeshop_domain::variant_price;
 use crate::paths;
 use crate::shell::{Document, PageMeta};
 use edgeshop_domain::{Category, Product, Shop};
@@ -111,13 +113,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
         .iter()
         .map(|v| {
             let cells = v.option_values.iter().map(|x| view! { <td>{x.clone()}</td> }).collect_view();
-            let stock = if v.stock > 0 {
-                format!("In stock ({})", v.stock)
-            } else if v.available() {
-                "Available to order".to_string()
-            } else {
-                "Sold out".to_string()
-            };
+            let stock = stock_label(v);
             view! {
                 <tr data-sku=v.sku.clone()>
                     {cells}
@@ -134,6 +130,22 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
         .map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> })
         .collect_view();
     let price = product_price_label(&product);
+    let picker_options: Vec<PickerOption> = product.options.iter().map(|o| PickerOption { name: o.name.clone(), values: o.values.clone() }).collect();
+    let picker_variants: Vec<PickerVariant> = product
+        .variants
+        .iter()
+        .map(|v| {
+            let p = variant_price(v);
+            PickerVariant {
+                sku: v.sku.clone(),
+                values: v.option_values.clone(),
+                price: money(p.amount),
+                compare_at: p.compare_at.map(money),
+                stock: stock_label(v),
+                available: v.available(),
+            }
+        })
+        .collect();
     view! {
         <Document meta=meta>
             <Breadcrumbs trail=crumbs/>
@@ -142,12 +154,14 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
                 <div class="buy">
                     <p class="brand">{product.brand.clone()}</p>
                     <h1>{product.title.clone()}</h1>
-                    <p class="price-lg" data-testid="price">{price}</p>
+                    <p class="price-range" data-testid="price">{price}</p>
+                    <VariantPicker options=picker_options variants=picker_variants/>
+                    <details class="all-variants"><summary>"All options and availability"</summary>
                     <table class="variants">
                         <caption>"Options"</caption>
                         <thead><tr>{head}<th scope="col">"Price"</th><th scope="col">"SKU"</th><th scope="col">"Availability"</th></tr></thead>
                         <tbody>{rows}</tbody>
-                    </table>
+                    </table></details>
                     <dl class="attrs">{attributes}</dl>
                 </div>
                 <section class="description" inner_html=description_html></section>
@@ -155,6 +169,34 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
             {(!related.is_empty()).then(|| view! { <h2>"You may also like"</h2><ProductGrid products=related/> })}
         </Document>
     }
+}
+
+fn stock_label(v: &edgeshop_domain::Variant) -> String {
+    if v.stock > 0 {
+        format!("In stock ({})", v.stock)
+    } else if v.available() {
+        "Available to order".to_string()
+    } else {
+        "Sold out".to_string()
+    }
+}
+
+#[component]
+pub fn CartPage() -> impl IntoView {
+    let meta = PageMeta { title: "Your cart".into(), description: "Your shopping cart.".into(), path: "/cart/".into() };
+    view! { <Document meta=meta><h1>"Your cart"</h1><CartView/></Document> }
+}
+
+#[component]
+pub fn CheckoutPage(countries: Vec<String>) -> impl IntoView {
+    let meta = PageMeta { title: "Checkout".into(), description: "Shipping address and payment.".into(), path: "/checkout/".into() };
+    view! { <Document meta=meta><h1>"Checkout"</h1><CheckoutForm countries=countries/></Document> }
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let meta = PageMeta { title: "Your order".into(), description: "Order status and history.".into(), path: "/orders/".into() };
+    view! { <Document meta=meta><OrderStatus/></Document> }
 }
 
 #[component]

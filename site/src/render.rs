@@ -1,6 +1,6 @@
 //! Rendering every page of the shop with Leptos SSR into static files.
 
-use edgeshop_app::pages::{CategoryPage, HomePage, InfoPage, NotFoundPage, ProductPage};
+use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::{Catalog, Product};
@@ -39,7 +39,8 @@ pub fn write_pages(shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String>
     let mut emit = |path: String, html: String| -> Result<(), String> {
         let file = if path.ends_with('/') { out.join(path.trim_start_matches('/')).join("index.html") } else { out.join(path.trim_start_matches('/')) };
         crate::write(&file, html.as_bytes())?;
-        if path != "/404.html" {
+        // Shopper-specific pages stay out of the sitemap.
+        if !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/") {
             urls.push(path);
         }
         Ok(())
@@ -88,6 +89,10 @@ pub fn write_pages(shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String>
     }
 
     emit("/404.html".into(), render(&site, || view! { <NotFoundPage/> }))?;
+    emit("/cart/".into(), render(&site, || view! { <CartPage/> }))?;
+    let countries = catalog.shop.shipping.countries.clone();
+    emit("/checkout/".into(), render(&site, move || view! { <CheckoutPage countries/> }))?;
+    emit("/orders/".into(), render(&site, || view! { <OrderPage/> }))?;
     Ok(urls)
 }
 

@@ -14,7 +14,9 @@ export async function launch({ javaScriptEnabled = true, viewport = { width: 390
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // HTTP errors the page handles itself (e.g. a 422 shown as inline errors) are logged by the
+  // browser as 'Failed to load resource'; only script errors count.
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
   page.errors = errors;
   return { browser, page };
 }

@@ -163,8 +163,13 @@ fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
 
 /// Runs a browser test script (Node + playwright-core + Debian's chromium) against the shop.
 pub fn run_browser_test(script: &str, shop: &Shop) {
+    run_browser_test_with(script, shop, &[]);
+}
+
+pub fn run_browser_test_with(script: &str, shop: &Shop, env: &[(&str, &str)]) {
     let root = root();
     let out = Command::new("node")
+        .envs(env.iter().copied())
         .arg(root.join("tests/browser").join(script))
         .env("BASE_URL", &shop.base)
         .env("SCREENSHOT_DIR", root.join("target/screenshots"))

@@ -109,3 +109,13 @@ fn browser_search_box_shows_results_as_you_type() {
     let shop = Shop::shared();
     run_browser_test("search.mjs", shop);
 }
+
+#[test]
+fn browser_purchase_with_cash_on_delivery() {
+    run_browser_test("purchase.mjs", Shop::shared());
+}
+
+#[test]
+fn browser_purchase_with_online_payment() {
+    edgeshop_e2e::run_browser_test_with("purchase.mjs", Shop::shared(), &[("PAYMENT", "online")]);
+}

@@ -1,0 +1,119 @@
+//! Browser-side calls to the worker's API. Only the hydrated islands call these; on the server
+//! (static build) they are never reached.
+
+use serde_json::Value;
+
+/// An API answer: status and JSON body (a problem+json body for errors).
+pub struct ApiReply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl ApiReply {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The problem's `detail` (or a generic message).
+    pub fn message(&self) -> String {
+        self.body["detail"].as_str().unwrap_or("Something went wrong; please try again.").to_string()
+    }
+}
+
+#[cfg(feature = "hydrate")]
+pub async fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Result<ApiReply, String> {
+    use gloo_net::http::RequestBuilder;
+    let mut req = RequestBuilder::new(url).method(match method {
+        "POST" => gloo_net::http::Method::POST,
+        "PATCH" => gloo_net::http::Method::PATCH,
+        "DELETE" => gloo_net::http::Method::DELETE,
+        _ => gloo_net::http::Method::GET,
+    });
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let resp = match body {
+        Some(b) => req.json(b).map_err(|e| e.to_string())?.send().await,
+        None => req.send().await,
+    }
+    .map_err(|_| "The shop could not be reached. Check your connection and try again.".to_string())?;
+    let status = resp.status();
+    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+    Ok(ApiReply { status, body })
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub async fn call(_method: &str, _url: &str, _body: Option<&Value>, _headers: &[(&str, &str)]) -> Result<ApiReply, String> {
+    Err("the API is only called from the browser".into())
+}
+
+/// Tells every island on the page that the cart changed (the header count listens).
+pub fn announce_cart_count(count: u64) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let init = web_sys::CustomEventInit::new();
+        init.set_detail(&wasm_bindgen::JsValue::from_f64(count as f64));
+        if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict("edgeshop:cart", &init) {
+            let _ = w.dispatch_event(&ev);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = count;
+}
+
+/// `?name=` from the current URL (browser only).
+pub fn query_param(name: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let search = web_sys::window()?.location().search().ok()?;
+        let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+        params.get(name)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
+/// Replaces `?name=value` in the address bar without a navigation.
+pub fn replace_query_param(name: &str, value: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let loc = w.location();
+        let path = loc.pathname().unwrap_or_default();
+        let search = loc.search().unwrap_or_default();
+        if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
+            params.set(name, value);
+            let url = format!("{path}?{}", String::from(params.to_string()));
+            if let Ok(h) = w.history() {
+                let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (name, value);
+}
+
+pub fn navigate(url: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_href(url);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
+}
+
+/// A fresh idempotency key for one checkout attempt (kept across retries of that attempt).
+pub fn new_idempotency_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut s = String::from("chk_");
+        for _ in 0..4 {
+            s.push_str(&format!("{:08x}", (js_sys::Math::random() * 4294967295.0) as u32));
+        }
+        s
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}

@@ -1,0 +1,450 @@
+//! Commerce islands: variant picker with add-to-cart, cart count, cart, checkout form, order status.
+
+use crate::api::{announce_cart_count, call, query_param, replace_query_param};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PickerOption {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PickerVariant {
+    pub sku: String,
+    pub values: Vec<String>,
+    pub price: String,
+    pub compare_at: Option<String>,
+    pub stock: String,
+    pub available: bool,
+}
+
+/// Can `value` be chosen for option `i`, given the choices made for the options before it?
+pub fn offered(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> bool {
+    variants.iter().any(|v| v.available && v.values.get(i).map(String::as_str) == Some(value) && (0..i).all(|j| v.values.get(j) == selected.get(j)))
+}
+
+/// Sets option `i` to `value` and moves later options to a combination that exists and is in stock
+/// (keeping the shopper's later choices where possible).
+pub fn choose(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> Vec<String> {
+    let mut want = selected.to_vec();
+    if let Some(slot) = want.get_mut(i) {
+        *slot = value.to_string();
+    }
+    let prefix_ok = |v: &&PickerVariant| v.available && (0..=i).all(|j| v.values.get(j) == want.get(j));
+    let best = variants.iter().filter(prefix_ok).find(|v| v.values == want).or_else(|| variants.iter().find(prefix_ok));
+    best.map(|v| v.values.clone()).unwrap_or(want)
+}
+
+#[island]
+pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -> impl IntoView {
+    let initial = variants.iter().find(|v| v.available).or(variants.first()).map(|v| v.values.clone()).unwrap_or_default();
+    let selected = RwSignal::new(initial);
+    let variants = StoredValue::new(variants);
+    let quantity = RwSignal::new(1u32);
+    let (message, set_message) = signal(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
+    let current = move || variants.with_value(|vs| vs.iter().find(|v| v.values == selected.get()).cloned());
+
+    let (ready, set_ready) = signal(false);
+    // Deep links: `?variant=SKU` picks that variant once the page is live.
+    Effect::new(move |_| {
+        set_ready.set(true);
+        if let Some(sku) = query_param("variant") {
+            if let Some(v) = variants.with_value(|vs| vs.iter().find(|v| v.sku == sku && v.available).cloned()) {
+                selected.set(v.values);
+            }
+        }
+    });
+
+    let fieldsets = options
+        .into_iter()
+        .enumerate()
+        .map(|(i, opt)| {
+            let radios = opt
+                .values
+                .into_iter()
+                .map(|value| {
+                    let v1 = value.clone();
+                    let v2 = value.clone();
+                    let v3 = value.clone();
+                    let enabled = Memo::new(move |_| variants.with_value(|vs| offered(vs, &selected.get(), i, &v1)));
+                    view! {
+                        <label class="chip" class:disabled=move || !enabled.get()>
+                            <input type="radio" name=format!("option-{i}") value=value.clone()
+                                prop:checked=move || selected.get().get(i) == Some(&v2)
+                                disabled=move || !enabled.get()
+                                on:change=move |_| {
+                                    let next = variants.with_value(|vs| choose(vs, &selected.get_untracked(), i, &v3));
+                                    selected.set(next);
+                                    if let Some(v) = current() {
+                                        replace_query_param("variant", &v.sku);
+                                    }
+                                    set_message.set(None);
+                                }/>
+                            <span>{value}</span>
+                        </label>
+                    }
+                })
+                .collect_view();
+            view! { <fieldset class="option"><legend>{opt.name}</legend>{radios}</fieldset> }
+        })
+        .collect_view();
+
+    let add = move |_| {
+        let Some(v) = current() else { return };
+        let qty = quantity.get_untracked();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let reply = call("POST", "/api/cart/lines", Some(&json!({ "sku": v.sku, "quantity": qty })), &[]).await;
+            busy.set(false);
+            match reply {
+                Ok(r) if r.ok() => {
+                    announce_cart_count(r.body["item_count"].as_u64().unwrap_or(0));
+                    set_message.set(Some((true, format!("Added {qty} × {} to your cart.", v.values.join(" / ")))));
+                }
+                Ok(r) => set_message.set(Some((false, r.message()))),
+                Err(e) => set_message.set(Some((false, e))),
+            }
+        });
+    };
+
+    view! {
+        <div class="picker" data-testid="variant-picker" data-ready=move || ready.get().to_string()>
+            {fieldsets}
+            <p class="price-lg">
+                <span data-testid="variant-price">{move || current().map(|v| v.price).unwrap_or_default()}</span>
+                {move || current().and_then(|v| v.compare_at).map(|c| view! { <s class="was">{c}</s> })}
+            </p>
+            <p class="meta">
+                "SKU " <span class="sku" data-testid="variant-sku">{move || current().map(|v| v.sku).unwrap_or_default()}</span>
+                " · " <span data-testid="variant-stock">{move || current().map(|v| v.stock).unwrap_or_else(|| "Unavailable".into())}</span>
+            </p>
+            <div class="add">
+                <label for="qty">"Quantity"</label>
+                <input id="qty" type="number" min="1" max="99" inputmode="numeric"
+                    prop:value=move || quantity.get().to_string()
+                    on:input=move |ev| quantity.set(event_target_value(&ev).parse::<u32>().unwrap_or(1).clamp(1, 99))/>
+                <button type="button" class="primary" on:click=add
+                    disabled=move || busy.get() || !current().is_some_and(|v| v.available)>"Add to cart"</button>
+            </div>
+            <p role="status" aria-live="polite" class=move || match message.get() { Some((true, _)) => "notice ok", Some((false, _)) => "notice error", None => "notice" }>
+                {move || message.get().map(|(ok, m)| view! { {m} {ok.then(|| view! { " " <a href="/cart/">"View cart"</a> })} })}
+            </p>
+        </div>
+    }
+}
+
+/// The cart link in the header, with a live item count.
+#[island]
+pub fn CartCount() -> impl IntoView {
+    let (count, set_count) = signal(None::<u64>);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(r) = call("GET", "/api/cart", None, &[]).await {
+                set_count.set(r.body["item_count"].as_u64());
+            }
+        });
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let handle = window_event_listener_untyped("edgeshop:cart", move |ev| {
+                if let Some(n) = ev.dyn_ref::<web_sys::CustomEvent>().and_then(|e| e.detail().as_f64()) {
+                    set_count.set(Some(n as u64));
+                }
+            });
+            on_cleanup(move || handle.remove());
+        }
+    });
+    view! {
+        <a href="/cart/" class="cart-link" data-testid="cart-link">
+            "Cart" <span class="count" data-testid="cart-count">{move || count.get().map(|c| c.to_string()).unwrap_or_default()}</span>
+        </a>
+    }
+}
+
+fn money(v: &Value) -> String {
+    v["formatted"].as_str().unwrap_or("").to_string()
+}
+
+#[island]
+pub fn CartView() -> impl IntoView {
+    let cart = RwSignal::new(None::<Value>);
+    let error = RwSignal::new(None::<String>);
+    let apply = move |reply: Result<crate::api::ApiReply, String>| match reply {
+        Ok(r) if r.ok() => {
+            announce_cart_count(r.body["item_count"].as_u64().unwrap_or(0));
+            cart.set(Some(r.body));
+            error.set(None);
+        }
+        Ok(r) => error.set(Some(r.message())),
+        Err(e) => error.set(Some(e)),
+    };
+    Effect::new(move |_| leptos::task::spawn_local(async move { apply(call("GET", "/api/cart", None, &[]).await) }));
+    let lines = move || cart.get().and_then(|c| c["lines"].as_array().cloned()).unwrap_or_default();
+    view! {
+        <section class="cart" data-testid="cart">
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {move || {
+                let changed = cart.get().and_then(|c| c["price_changes"].as_array().map(Vec::len)).unwrap_or(0);
+                (changed > 0).then(|| view! { <p class="notice" role="status">"Some prices changed since you added these items; the cart shows today's prices."</p> })
+            }}
+            {move || match cart.get() {
+                None => view! { <p>"Loading your cart…"</p> }.into_any(),
+                Some(_) if lines().is_empty() => view! { <p>"Your cart is empty. " <a href="/">"Continue shopping"</a></p> }.into_any(),
+                Some(c) => view! {
+                    <ul class="cart-lines">
+                        {lines().into_iter().map(|l| {
+                            let id = l["id"].as_str().unwrap_or("").to_string();
+                            let (id_patch, id_delete) = (id.clone(), id.clone());
+                            let title = l["title"].as_str().unwrap_or("").to_string();
+                            view! {
+                                <li class="cart-line" data-sku=l["sku"].as_str().unwrap_or("").to_string()>
+                                    <a href=l["url"].as_str().unwrap_or("/").to_string()>{title.clone()}</a>
+                                    <span class="variant">{l["variant_title"].as_str().unwrap_or("").to_string()}</span>
+                                    <span class="unit">{money(&l["unit_price"])}</span>
+                                    <label>
+                                        <span class="visually-hidden">{format!("Quantity of {title}")}</span>
+                                        <input type="number" min="1" max="99" class="line-qty" value=l["quantity"].as_u64().unwrap_or(1).to_string()
+                                            on:change=move |ev| {
+                                                let q = event_target_value(&ev).parse::<u32>().unwrap_or(1).clamp(1, 99);
+                                                let url = format!("/api/cart/lines/{id_patch}");
+                                                leptos::task::spawn_local(async move { apply(call("PATCH", &url, Some(&json!({ "quantity": q })), &[]).await) });
+                                            }/>
+                                    </label>
+                                    <span class="total" data-testid="line-total">{money(&l["line_total"])}</span>
+                                    <button type="button" class="link" on:click=move |_| {
+                                        let url = format!("/api/cart/lines/{id_delete}");
+                                        leptos::task::spawn_local(async move { apply(call("DELETE", &url, None, &[]).await) });
+                                    }>"Remove"<span class="visually-hidden">{format!(" {title}")}</span></button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <p class="subtotal">"Subtotal " <strong data-testid="cart-subtotal">{money(&c["subtotal"])}</strong></p>
+                    <a class="button primary" href="/checkout/">"Check out"</a>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[island]
+pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
+    let cart = RwSignal::new(None::<Value>);
+    let errors = RwSignal::new(Vec::<(String, String)>::new());
+    let message = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // The key is reused only when the same form is sent again (a retry), as Stripe expects.
+    let attempt = StoredValue::new((String::new(), Value::Null));
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(r) = call("GET", "/api/cart", None, &[]).await {
+                cart.set(Some(r.body));
+            }
+        })
+    });
+    let field = move |name: &'static str, label: &'static str, kind: &'static str, autocomplete: &'static str, required: bool| {
+        let err = move || errors.get().into_iter().find(|(f, _)| f == name).map(|(_, m)| m);
+        let id = name.replace('.', "-");
+        let err_id = format!("{id}-error");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}{(!required).then_some(" (optional)")}</label>
+                <input id=id name=name type=kind autocomplete=autocomplete required=required
+                    aria-invalid=move || err().is_some().to_string() aria-describedby=err_id.clone()/>
+                <p class="field-error" id=err_id>{move || err().map(|m| format!("{label} {m}"))}</p>
+            </div>
+        }
+    };
+    let country_options = countries.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let _ = &attempt;
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
+            let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+            let get = |k: &str| data.get(k).as_string().unwrap_or_default();
+            let body = json!({
+                "address": { "name": get("address.name"), "line1": get("address.line1"), "line2": get("address.line2"),
+                    "city": get("address.city"), "postal_code": get("address.postal_code"), "country": get("address.country") },
+                "contact": { "email": get("contact.email"), "phone": get("contact.phone") },
+                "payment_method": get("payment_method"),
+            });
+            let key = attempt.with_value(|(k, b)| (b == &body && !k.is_empty()).then(|| k.clone())).unwrap_or_else(crate::api::new_idempotency_key);
+            attempt.set_value((key.clone(), body.clone()));
+            busy.set(true);
+            message.set(None);
+            leptos::task::spawn_local(async move {
+                let reply = call("POST", "/api/checkout", Some(&body), &[("idempotency-key", &key)]).await;
+                busy.set(false);
+                match reply {
+                    Ok(r) if r.ok() => {
+                        announce_cart_count(0);
+                        crate::api::navigate(r.body["next_url"].as_str().unwrap_or("/"));
+                    }
+                    Ok(r) => {
+                        let list = r.body["errors"].as_array().cloned().unwrap_or_default();
+                        errors.set(list.iter().map(|e| (e["field"].as_str().unwrap_or("").to_string(), e["message"].as_str().unwrap_or("").to_string())).collect());
+                        message.set(Some(r.message()));
+                    }
+                    Err(e) => message.set(Some(e)),
+                }
+            });
+        }
+    };
+    view! {
+        <div class="checkout">
+            <form class="checkout-form" on:submit=submit novalidate>
+                <fieldset>
+                    <legend>"Contact"</legend>
+                    {field("contact.email", "Email", "email", "email", true)}
+                    {field("contact.phone", "Phone", "tel", "tel", false)}
+                </fieldset>
+                <fieldset>
+                    <legend>"Shipping address"</legend>
+                    {field("address.name", "Full name", "text", "name", true)}
+                    {field("address.line1", "Address", "text", "address-line1", true)}
+                    {field("address.line2", "Apartment, suite", "text", "address-line2", false)}
+                    {field("address.city", "City", "text", "address-level2", true)}
+                    {field("address.postal_code", "Postal code", "text", "postal-code", true)}
+                    <div class="field">
+                        <label for="address-country">"Country"</label>
+                        <select id="address-country" name="address.country" autocomplete="country">{country_options}</select>
+                        <p class="field-error">{move || errors.get().into_iter().find(|(f, _)| f == "address.country").map(|(_, m)| format!("Country: {m}"))}</p>
+                    </div>
+                </fieldset>
+                <fieldset>
+                    <legend>"Payment"</legend>
+                    <label class="choice"><input type="radio" name="payment_method" value="online" checked/>" Pay online (card)"</label>
+                    <label class="choice"><input type="radio" name="payment_method" value="cash_on_delivery"/>" Cash on delivery"</label>
+                </fieldset>
+                <p role="alert" class="notice error" hidden=move || message.get().is_none()>{move || message.get()}</p>
+                <button type="submit" class="primary" disabled=move || busy.get()>"Place order"</button>
+            </form>
+            <aside class="summary" aria-label="Order summary">
+                <h2>"Order summary"</h2>
+                {move || cart.get().map(|c| {
+                    let lines = c["lines"].as_array().cloned().unwrap_or_default();
+                    view! {
+                        <ul>{lines.into_iter().map(|l| view! {
+                            <li>{format!("{} × {} ({})", l["quantity"], l["title"].as_str().unwrap_or(""), l["variant_title"].as_str().unwrap_or(""))}
+                                <span>{money(&l["line_total"])}</span></li>
+                        }).collect_view()}</ul>
+                        <p>"Subtotal " <strong>{money(&c["subtotal"])}</strong></p>
+                        <p class="hint">"Shipping and tax are added from the shop's rules when you place the order."</p>
+                    }
+                })}
+            </aside>
+        </div>
+    }
+}
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "awaiting_payment" => "Awaiting payment",
+        "confirmed" => "Confirmed (cash on delivery)",
+        "paid" => "Paid",
+        "payment_failed" => "Payment failed",
+        "packed" => "Packed",
+        "shipped" => "Shipped",
+        "delivered" => "Delivered",
+        "cancelled" => "Cancelled",
+        "return_requested" => "Return requested",
+        _ => "Unknown",
+    }
+}
+
+#[island]
+pub fn OrderStatus() -> impl IntoView {
+    let order = RwSignal::new(None::<Value>);
+    let error = RwSignal::new(None::<String>);
+    let location = StoredValue::new((String::new(), String::new()));
+    let load = move || {
+        let (n, t) = location.get_value();
+        leptos::task::spawn_local(async move {
+            match call("GET", &format!("/api/orders/{n}?token={t}"), None, &[]).await {
+                Ok(r) if r.ok() => order.set(Some(r.body)),
+                Ok(r) => error.set(Some(r.message())),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let (Some(n), Some(t)) = (query_param("number"), query_param("token")) else {
+            error.set(Some("This link is missing the order number or its access token.".into()));
+            return;
+        };
+        location.set_value((n, t));
+        load();
+    });
+    // While the payment provider is still talking to us, look again every two seconds.
+    Effect::new(move |_| {
+        if order.get().is_some_and(|o| o["status"] == "awaiting_payment" || o["status"] == "confirmed" && o["notifications"].as_array().is_some_and(Vec::is_empty)) {
+            set_timeout(load, std::time::Duration::from_secs(2));
+        }
+    });
+    let cancel = move |_| {
+        let (n, t) = location.get_value();
+        leptos::task::spawn_local(async move {
+            match call("POST", &format!("/api/orders/{n}/cancel?token={t}"), None, &[]).await {
+                Ok(r) if r.ok() => set_timeout(load, std::time::Duration::from_secs(1)),
+                Ok(r) => error.set(Some(r.message())),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="order" data-testid="order">
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {move || order.get().map(|o| {
+                let status = o["status"].as_str().unwrap_or("").to_string();
+                let lines = o["lines"].as_array().cloned().unwrap_or_default();
+                let history = o["history"].as_array().cloned().unwrap_or_default();
+                view! {
+                    <h1>"Order " <span data-testid="order-number">{o["number"].to_string()}</span></h1>
+                    <p class="status">"Status: " <strong data-testid="order-status" data-status=status.clone()>{status_label(&status)}</strong></p>
+                    <ul class="cart-lines">{lines.into_iter().map(|l| view! {
+                        <li>{format!("{} × {} ({})", l["quantity"], l["title"].as_str().unwrap_or(""), l["variant_title"].as_str().unwrap_or(""))}
+                            <span>{money(&l["line_total"])}</span></li>
+                    }).collect_view()}</ul>
+                    <dl class="attrs">
+                        <dt>"Subtotal"</dt><dd>{money(&o["subtotal"])}</dd>
+                        <dt>"Shipping"</dt><dd>{money(&o["shipping"])}</dd>
+                        <dt>"Tax included"</dt><dd>{money(&o["tax"])}</dd>
+                        <dt>"Total"</dt><dd data-testid="order-total"><strong>{money(&o["total"])}</strong></dd>
+                    </dl>
+                    <h2>"History"</h2>
+                    <ol class="history">{history.into_iter().map(|h| view! {
+                        <li>{status_label(h["status"].as_str().unwrap_or(""))} " · " <time>{h["at"].as_str().unwrap_or("").to_string()}</time></li>
+                    }).collect_view()}</ol>
+                    {o["can_cancel"].as_bool().unwrap_or(false).then(|| view! { <button type="button" on:click=cancel>"Cancel order"</button> })}
+                }
+            })}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(sku: &str, values: &[&str], available: bool) -> PickerVariant {
+        PickerVariant { sku: sku.into(), values: values.iter().map(|s| s.to_string()).collect(), price: String::new(), compare_at: None, stock: String::new(), available }
+    }
+
+    #[test]
+    fn picker_only_offers_existing_in_stock_combinations() {
+        let vs = vec![v("A", &["S", "Red"], true), v("B", &["S", "Blue"], false), v("C", &["M", "Blue"], true)];
+        let sel = vec!["S".to_string(), "Red".to_string()];
+        assert!(offered(&vs, &sel, 1, "Red"));
+        assert!(!offered(&vs, &sel, 1, "Blue"), "S/Blue is sold out");
+        assert!(offered(&vs, &sel, 0, "M"));
+        // Choosing M moves colour to one that exists with M.
+        assert_eq!(choose(&vs, &sel, 0, "M"), vec!["M", "Blue"]);
+    }
+}

@@ -1,0 +1,82 @@
+// Product → pick a variant → add to cart → change quantity → checkout (COD or online) → order page.
+// usage: node purchase.mjs            (cash on delivery)
+//        PAYMENT=online node purchase.mjs  (hosted test payment page, then webhook)
+import { launch, shot } from './browser.mjs';
+
+const base = process.env.BASE_URL;
+const online = process.env.PAYMENT === 'online';
+const { browser, page } = await launch();
+const step = (s) => console.log('·', s);
+try {
+  // A product with two options and something in stock, found through the search API.
+  let slug = null;
+  for (const q of ['jacket', 'hoodie', 't-shirt', 'running']) {
+    const hits = (await (await fetch(`${base}/api/search?q=${q}&limit=20`)).json()).hits;
+    for (const h of hits) {
+      const html = await (await fetch(`${base}${h.url}`)).text();
+      if ((html.match(/<fieldset class="option">/g) || []).length >= 2) { slug = h.slug; break; }
+    }
+    if (slug) break;
+  }
+  if (!slug) throw new Error('no product with two options found');
+  await page.goto(`${base}/products/${slug}/`, { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
+  step(`product ${slug}`);
+
+  // Pick another in-stock value; the SKU shown follows and the URL records it.
+  const other = page.locator('fieldset.option input[type=radio]:not([disabled]):not(:checked)');
+  if (await other.count() === 0) throw new Error('no other in-stock value to pick');
+  await other.first().check({ force: true });
+  const sku = (await page.locator('[data-testid=variant-sku]').textContent()).trim();
+  if (!sku) throw new Error('no SKU shown for the chosen variant');
+  await page.waitForFunction((s) => location.search.includes(`variant=${encodeURIComponent(s)}`), sku, { timeout: 5000 });
+  step(`picked ${sku}`);
+
+  await page.click('button:has-text("Add to cart")');
+  await page.waitForSelector('.notice.ok', { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=cart-count]')?.textContent === '1', null, { timeout: 10000 });
+  step('added; header count is 1');
+
+  await page.goto(`${base}/cart/`, { waitUntil: 'load' });
+  await page.waitForSelector(`.cart-line[data-sku="${sku}"]`, { timeout: 20000 });
+  const unit = await page.locator('.cart-line .unit').first().textContent();
+  await page.fill('.line-qty', '2');
+  await page.press('.line-qty', 'Tab');
+  await page.waitForFunction(() => document.querySelector('[data-testid=cart-count]')?.textContent === '2', null, { timeout: 10000 });
+  step(`quantity 2 (unit ${unit})`);
+  await shot(page, `cart-${online ? 'online' : 'cod'}`);
+
+  await page.click('a:has-text("Check out")');
+  await page.waitForSelector('form.checkout-form', { timeout: 10000 });
+  await page.waitForTimeout(300);
+  // Submitting empty shows inline errors first.
+  await page.click('button:has-text("Place order")');
+  await page.waitForSelector('#contact-email[aria-invalid=true]', { timeout: 10000 });
+  step('inline validation shown');
+  await page.fill('#contact-email', 'shopper@example.ie');
+  await page.fill('#address-name', 'Niamh Walsh');
+  await page.fill('#address-line1', '4 Harbour Row');
+  await page.fill('#address-city', 'Cobh');
+  await page.fill('#address-postal_code', 'P24 A123');
+  await page.check(online ? 'input[value=online]' : 'input[value=cash_on_delivery]');
+  await page.click('button:has-text("Place order")');
+
+  if (online) {
+    await page.waitForURL(/\/pay\/test\//, { timeout: 15000 });
+    step('on the hosted payment page');
+    await shot(page, 'payment-page');
+    await page.click('button.pay');
+  }
+  await page.waitForURL(/\/orders\/\?number=/, { timeout: 15000 });
+  await page.waitForSelector('[data-testid=order-number]', { timeout: 20000 });
+  const number = await page.locator('[data-testid=order-number]').textContent();
+  const total = await page.locator('[data-testid=order-total]').textContent();
+  if (!/^\d+$/.test(number.trim()) || !total.trim()) throw new Error(`order page incomplete: ${number} ${total}`);
+  const want = online ? 'paid' : 'confirmed';
+  await page.waitForSelector(`[data-testid=order-status][data-status=${want}]`, { timeout: 30000 });
+  await shot(page, `order-${online ? 'online' : 'cod'}`);
+  step(`order ${number.trim()} ${want}, total ${total.trim()}`);
+  if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
+} finally {
+  await browser.close();
+}
