@@ -28,7 +28,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             build_search(n)
         }
-        other => Err(format!("unknown benchmark {other} (known: build-search)")),
+        "commerce" => {
+            Opts::parse(rest, &[])?;
+            crate::tools::ensure_all(crate::tools::Needs::Build)?;
+            commerce()
+        }
+        other => Err(format!("unknown benchmark {other} (known: build-search, commerce)")),
     }
 }
 
@@ -132,6 +137,34 @@ fn build_search(n: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Cart and checkout round trips against the sample shop under `wrangler dev`, static asset as baseline.
+fn commerce() -> Result<(), String> {
+    crate::build::all(&root().join("catalog"))?;
+    let results = root().join("bench/results");
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    let work = root().join("bench/work");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    // A throwaway copy of the config, so the state directory is fresh for every run.
+    let config = root().join("wrangler.toml");
+    let out = with_wrangler(&config, "8798", |base| {
+        let out = Command::new("node")
+            .arg(root().join("bench/commerce-load.mjs"))
+            .arg(base)
+            .arg(crate::build::bundle_dir().join("snapshot.json"))
+            .args(["8", "8"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!("commerce-load.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(read_json_line(&out.stdout))
+    })?;
+    let path = results.join("commerce.json");
+    std::fs::write(&path, &out).map_err(|e| e.to_string())?;
+    println!("bench: results in {}\n{out}", path.display());
+    Ok(())
+}
+
 fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
     for entry in std::fs::read_dir(from).map_err(|e| e.to_string())?.flatten() {
@@ -169,7 +202,7 @@ pub fn http_status(port: &str, path: &str) -> Option<u16> {
 /// Runs `f` with a `wrangler dev` for `config` listening on `port`, then stops it.
 fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
     use std::os::unix::process::CommandExt;
-    let state: PathBuf = config.with_extension("state");
+    let state: PathBuf = root().join("bench/work").join(format!("state-{port}"));
     let _ = std::fs::remove_dir_all(&state);
     let mut cmd = wrangler_dev(port, &state);
     cmd.arg("--config").arg(config).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
