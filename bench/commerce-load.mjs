@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 const [base, snapshotPath, cArg, dArg] = process.argv.slice(2);
 const C = Number(cArg || 8), D = Number(dArg || 8) * 1000;
 const snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8'));
-const skus = snapshot.entries.filter((e) => e.published && e.variant.stock_policy === 'continue').map((e) => e.variant.sku);
+// Compact snapshot: products [slug, title, published, image]; skus [sku, product, values, price, compare_at, stock, continue].
+const skus = snapshot.skus.filter((s) => snapshot.products[s[1]][2] && s[6]).map((s) => s[0]);
 if (!skus.length) throw new Error('no stock_policy=continue SKU in the catalog');
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.round((s.length - 1) * p))]; };

@@ -420,7 +420,8 @@ pub fn OrderStatus() -> impl IntoView {
                     </dl>
                     <h2>"History"</h2>
                     <ol class="history">{history.into_iter().map(|h| view! {
-                        <li>{status_label(h["status"].as_str().unwrap_or(""))} " · " <time>{h["at"].as_str().unwrap_or("").to_string()}</time></li>
+                        <li>{status_label(h["status"].as_str().unwrap_or(""))} " · " <time>{h["at"].as_str().unwrap_or("").to_string()}</time>
+                            {h["tracking"]["number"].as_str().map(|n| format!(" · {} tracking {n}", h["tracking"]["carrier"].as_str().unwrap_or("")))}</li>
                     }).collect_view()}</ol>
                     {o["can_cancel"].as_bool().unwrap_or(false).then(|| view! { <button type="button" on:click=cancel>"Cancel order"</button> })}
                 }

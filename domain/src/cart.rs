@@ -136,6 +136,15 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_round_trips_through_its_compact_form() {
+        let s = snapshot();
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains("\"skus\""), "{json}");
+        let back: CatalogSnapshot = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
     fn rejects_bad_lines() {
         let s = snapshot();
         assert_eq!(price_cart(&[CartLine { sku: "Z".into(), quantity: 1 }], &s), Err(CartError::UnknownSku("Z".into())));

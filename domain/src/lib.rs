@@ -15,4 +15,4 @@ pub use catalog::{Catalog, Category, Image, Product, ProductOption, Shop, Shippi
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{product_price_range, variant_price, Price};
 pub use snapshot::{CatalogSnapshot, SkuEntry};
-pub use order::{checkout_totals, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, TransitionError};
+pub use order::{checkout_totals, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking, TransitionError};

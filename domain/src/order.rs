@@ -128,6 +128,12 @@ impl OrderStatus {
     }
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracking {
+    pub carrier: String,
+    pub number: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatusChange {
     pub status: OrderStatus,
@@ -135,6 +141,9 @@ pub struct StatusChange {
     pub at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Set when the order ships.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<Tracking>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -198,7 +207,7 @@ impl Order {
             return Err(TransitionError::NotAllowed { from: self.status, to });
         }
         self.status = to;
-        self.history.push(StatusChange { status: to, at: at.to_string(), note });
+        self.history.push(StatusChange { status: to, at: at.to_string(), note, tracking: None });
         self.applied_events.push(event_id.to_string());
         Ok(true)
     }

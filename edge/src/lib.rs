@@ -14,7 +14,7 @@ pub use services::sequence::OrderSequence;
 pub use services::stock::StockLedger;
 
 use error::ApiError;
-use routes::{cart, checkout, orders, payments, rate_limit, search};
+use routes::{admin, cart, checkout, orders, payments, rate_limit, search};
 use services::events::{self, OrderEvent};
 use services::rate_limit::Limit;
 use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
@@ -75,6 +75,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Get, ["api", "orders", n]) => orders::get(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "orders", n, "cancel"]) => orders::cancel(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "orders", n, "return"]) => orders::request_return(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => admin::fulfil(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "payments", "webhook"]) => {
             rate_limit(env, req, Limit::Webhook).await?;
             payments::webhook(req, env).await

@@ -363,3 +363,35 @@ fn orders_survive_a_restart_between_checkout_and_webhook() {
     assert_eq!(webhook(&second, 10, &format!("evt_restart_{n}"), "payment.succeeded", n, now(), &secret()).status, 200);
     wait_order(&second, &placed, "payment after restart", |o| o["status"] == "paid");
 }
+
+fn admin_token() -> String {
+    let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
+    vars.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")).expect("ADMIN_TOKEN").trim().to_string()
+}
+
+#[test]
+fn fulfilment_then_return_after_delivery() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = variant(&c, 6, 10);
+    let (cart, _) = add_to_cart(shop, &ip(11), None, &json!({ "sku": v.sku, "quantity": 1 }));
+    let placed = checkout(shop, &ip(11), &cart, "fulfil-1", &checkout_body("cash_on_delivery")).json();
+    let n = placed["order_number"].as_u64().unwrap();
+    let token = placed["token"].as_str().unwrap().to_string();
+    let admin = format!("Bearer {}", admin_token());
+    let fulfil = |body: Value, auth: &str| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", auth)], &body.to_string());
+    assert_eq!(fulfil(json!({ "status": "packed" }), "Bearer wrong-token-wrong-token").status, 401);
+    assert_eq!(fulfil(json!({ "status": "shipped" }), &admin).status, 422, "shipping needs a carrier and tracking number");
+    assert_eq!(fulfil(json!({ "status": "packed" }), &admin).status, 202);
+    wait_order(shop, &placed, "packed", |o| o["status"] == "packed");
+    assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE123456789IE" }), &admin).status, 202);
+    let o = wait_order(shop, &placed, "shipped", |o| o["status"] == "shipped");
+    let shipped = o["history"].as_array().unwrap().iter().find(|h| h["status"] == "shipped").unwrap();
+    assert_eq!(shipped["tracking"]["carrier"], "An Post");
+    assert_eq!(shipped["tracking"]["number"], "CE123456789IE");
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 409, "too late to cancel");
+    assert_eq!(fulfil(json!({ "status": "delivered" }), &admin).status, 202);
+    wait_order(shop, &placed, "delivered", |o| o["status"] == "delivered" && o["can_request_return"] == true);
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
+    wait_order(shop, &placed, "return requested", |o| o["status"] == "return_requested" && notifications(o, "return_requested") == 1);
+}

@@ -6,7 +6,7 @@
 //! Results: `bench/results/build-search-<N>.json` and `.md`.
 
 use crate::build::{cargo, dist};
-use crate::tools::{cargo_tool, npm_bin, wrangler_dev};
+use crate::tools::{npm_bin, wrangler_dev};
 use crate::{root, Opts};
 use crate::run as exec;
 use std::io::{Read, Write};
@@ -88,14 +88,7 @@ fn build_search(n: usize) -> Result<(), String> {
 
     println!("bench: worker with this catalog embedded");
     let worker_dir = work.join(format!("worker-{n}"));
-    exec(Command::new(cargo_tool("worker-build"))
-        .args(["--release", "--out-dir"])
-        .arg(&worker_dir)
-        .current_dir(root().join("edge"))
-        .env("EDGESHOP_BUNDLE_DIR", &bundle)
-        .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
-        .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
-        .env("ESBUILD_BIN", npm_bin("esbuild")))?;
+    crate::build::worker(&bundle, Some(&worker_dir))?;
     let config = work.join(format!("wrangler-{n}.toml"));
     std::fs::write(
         &config,

@@ -21,7 +21,7 @@ pub fn all(catalog: &Path) -> Result<(), String> {
     dev_vars()?;
     site(catalog, &dist(), &bundle_dir())?;
     front(&dist())?;
-    worker(&bundle_dir())
+    worker(&bundle_dir(), None)
 }
 
 /// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`).
@@ -55,11 +55,15 @@ pub fn front(out: &Path) -> Result<(), String> {
     run(Command::new(npm_bin("wasm-opt")).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))
 }
 
-/// The edge worker, with the bundle's index and snapshot embedded.
-pub fn worker(bundle: &Path) -> Result<(), String> {
+/// The edge worker, with the bundle's index and snapshot embedded, into `edge/build/` or `out_dir`.
+pub fn worker(bundle: &Path, out_dir: Option<&Path>) -> Result<(), String> {
     println!("xtask: building the worker");
-    run(Command::new(cargo_tool("worker-build"))
-        .arg("--release")
+    let mut cmd = Command::new(cargo_tool("worker-build"));
+    cmd.arg("--release");
+    if let Some(dir) = out_dir {
+        cmd.arg("--out-dir").arg(dir);
+    }
+    run(cmd
         .current_dir(root().join("edge"))
         .env("EDGESHOP_BUNDLE_DIR", bundle)
         .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
@@ -67,17 +71,21 @@ pub fn worker(bundle: &Path) -> Result<(), String> {
         .env("ESBUILD_BIN", npm_bin("esbuild")))
 }
 
-/// Local secrets for `wrangler dev` (`.dev.vars`, never committed): a random webhook secret the
-/// first time. In production the secret comes from `wrangler secret put PAYMENT_WEBHOOK_SECRET`.
+/// Local secrets for `wrangler dev` (`.dev.vars`, never committed): random values the first time.
+/// In production they come from `wrangler secret put PAYMENT_WEBHOOK_SECRET` / `ADMIN_TOKEN`.
 fn dev_vars() -> Result<(), String> {
     let path = root().join(".dev.vars");
-    if path.exists() {
-        return Ok(());
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    for (name, prefix) in [("PAYMENT_WEBHOOK_SECRET", "whsec_dev_"), ("ADMIN_TOKEN", "admin_dev_")] {
+        if text.lines().any(|l| l.starts_with(&format!("{name}="))) {
+            continue;
+        }
+        let mut seed = [0u8; 24];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
+            .map_err(|e| format!("/dev/urandom: {e}"))?;
+        let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+        text.push_str(&format!("{name}={prefix}{hex}\n"));
     }
-    let mut seed = [0u8; 24];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
-        .map_err(|e| format!("/dev/urandom: {e}"))?;
-    let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(&path, format!("PAYMENT_WEBHOOK_SECRET=whsec_dev_{hex}\n")).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -134,7 +134,7 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
         contact: request.contact,
         payment: request.payment_method,
         status,
-        history: vec![StatusChange { status, at: now.clone(), note: None }],
+        history: vec![StatusChange { status, at: now.clone(), note: None, tracking: None }],
         applied_events: vec![],
     };
     let order_url = format!("/orders/?number={}&token={}", order.number, order.token);
@@ -149,7 +149,7 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
         }
     };
     orders::save(env, &order).await?;
-    events::publish(env, &OrderEvent { id: format!("placed-{number}"), kind: EventKind::OrderPlaced, order_number: number, at: now }).await?;
+    events::publish(env, &OrderEvent { id: format!("placed-{number}"), kind: EventKind::OrderPlaced, order_number: number, at: now, tracking: None }).await?;
     carts::delete(env, cart_id).await?;
 
     let response = CheckoutResponse {

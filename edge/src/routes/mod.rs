@@ -1,5 +1,6 @@
 //! HTTP handlers: parse the request, call services, shape the JSON. Nothing else.
 
+pub mod admin;
 pub mod cart;
 pub mod checkout;
 pub mod orders;

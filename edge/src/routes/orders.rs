@@ -101,7 +101,7 @@ pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
         return Err(ApiError::conflict("cannot-cancel", "Order can no longer be cancelled", format!("the order is {:?}; it has left the warehouse", order.status)));
     }
     // One cancellation event per order: repeated requests collapse into it.
-    events::publish(env, &OrderEvent { id: format!("cancel-{number}"), kind: EventKind::OrderCancelled, order_number: number, at: now_rfc3339() }).await?;
+    events::publish(env, &OrderEvent { id: format!("cancel-{number}"), kind: EventKind::OrderCancelled, order_number: number, at: now_rfc3339(), tracking: None }).await?;
     json(&serde_json::json!({ "number": number, "status": "cancellation_requested" }), 202, "no-store")
 }
 
@@ -110,6 +110,6 @@ pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
     if order.status != OrderStatus::Delivered {
         return Err(ApiError::conflict("cannot-return", "Return not possible yet", format!("returns open once the order is delivered; it is {:?}", order.status)));
     }
-    events::publish(env, &OrderEvent { id: format!("return-{number}"), kind: EventKind::ReturnRequested, order_number: number, at: now_rfc3339() }).await?;
+    events::publish(env, &OrderEvent { id: format!("return-{number}"), kind: EventKind::ReturnRequested, order_number: number, at: now_rfc3339(), tracking: None }).await?;
     json(&serde_json::json!({ "number": number, "status": "return_requested" }), 202, "no-store")
 }

@@ -24,7 +24,7 @@ pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> R
         PaymentEventKind::Succeeded => EventKind::PaymentSucceeded,
         PaymentEventKind::Failed => EventKind::PaymentFailed,
     };
-    events::publish(env, &OrderEvent { id: event.id.clone(), kind, order_number: event.order_number, at: now_rfc3339() }).await?;
+    events::publish(env, &OrderEvent { id: event.id.clone(), kind, order_number: event.order_number, at: now_rfc3339(), tracking: None }).await?;
     json(&serde_json::json!({ "received": event.id }), 200, "no-store")
 }
 

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::services::orders::{self, Notification};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::now_rfc3339;
-use edgeshop_domain::OrderStatus;
+use edgeshop_domain::{OrderStatus, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
 
@@ -24,6 +24,12 @@ pub enum EventKind {
     OrderCancelled,
     #[serde(rename = "order.return_requested")]
     ReturnRequested,
+    #[serde(rename = "order.packed")]
+    Packed,
+    #[serde(rename = "order.shipped")]
+    Shipped,
+    #[serde(rename = "order.delivered")]
+    Delivered,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -33,6 +39,9 @@ pub struct OrderEvent {
     pub kind: EventKind,
     pub order_number: u64,
     pub at: String,
+    /// Carrier and tracking number, on `order.shipped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<Tracking>,
 }
 
 pub async fn publish(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
@@ -71,8 +80,12 @@ pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env) -> worker::Resul
         match handle(&env, &event).await {
             Ok(()) => msg.ack(),
             Err(e) => {
-                worker::console_error!("event {} for order {} failed: {}", event.id, event.order_number, e.detail);
-                msg.retry();
+                // Exponential backoff without a counter: wait about as long as the message has
+                // already existed (1 s, 2 s, 4 s, … up to 5 min); after max_retries it goes to the DLQ.
+                let age_s = (worker::Date::now().as_millis().saturating_sub(msg.timestamp().as_millis()) / 1000) as u32;
+                let delay = age_s.clamp(1, 300);
+                worker::console_error!("event {} for order {} failed (retry in {delay} s): {}", event.id, event.order_number, e.detail);
+                msg.retry_with_options(&worker::QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
             }
         }
     }
@@ -86,6 +99,9 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::PaymentFailed => "payment_failed",
         EventKind::OrderCancelled => "order_cancelled",
         EventKind::ReturnRequested => "return_requested",
+        EventKind::Packed => "order_packed",
+        EventKind::Shipped => "order_shipped",
+        EventKind::Delivered => "order_delivered",
     }
 }
 
@@ -104,6 +120,9 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         EventKind::PaymentFailed => Some(OrderStatus::PaymentFailed),
         EventKind::OrderCancelled => Some(OrderStatus::Cancelled),
         EventKind::ReturnRequested => Some(OrderStatus::ReturnRequested),
+        EventKind::Packed => Some(OrderStatus::Packed),
+        EventKind::Shipped => Some(OrderStatus::Shipped),
+        EventKind::Delivered => Some(OrderStatus::Delivered),
     };
     // Check the transition on a copy before any side effect.
     let mut next = order.clone();
@@ -115,6 +134,9 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         }
     };
     if changed {
+        if let (Some(t), Some(last)) = (&event.tracking, next.history.last_mut()) {
+            last.tracking = Some(t.clone());
+        }
         match event.kind {
             EventKind::PaymentSucceeded => {
                 let committed = stock.commit(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
@@ -135,7 +157,7 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             EventKind::OrderCancelled => {
                 stock.release(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
             }
-            EventKind::OrderPlaced | EventKind::PaymentFailed | EventKind::ReturnRequested => {}
+            EventKind::OrderPlaced | EventKind::PaymentFailed | EventKind::ReturnRequested | EventKind::Packed | EventKind::Shipped | EventKind::Delivered => {}
         }
         orders::put_notification(
             env,
