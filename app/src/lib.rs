@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod browse;
 pub mod commerce;
 #[cfg(feature = "ssr")]
 pub mod components;
@@ -12,6 +13,8 @@ pub mod islands;
 #[cfg(feature = "ssr")]
 pub mod pages;
 pub mod paths;
+#[cfg(feature = "ssr")]
+pub mod seo;
 #[cfg(feature = "ssr")]
 pub mod shell;
 

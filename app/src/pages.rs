@@ -1,9 +1,11 @@
 //! One component per kind of static page. The builder gathers the data; these only render it.
 
+use crate::browse::CategoryBrowser;
 use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
 use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, VariantPrice};
 use edgeshop_domain::variant_price;
 use crate::paths;
+use crate::seo;
 use crate::shell::{Document, PageMeta};
 use edgeshop_domain::{Category, Product, Shop};
 use leptos::prelude::*;
@@ -23,7 +25,15 @@ fn plain_summary(markdown: &str) -> String {
 
 #[component]
 pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -> impl IntoView {
-    let meta = PageMeta { title: format!("{} — {}", shop.name, shop.tagline), description: shop.tagline.clone(), path: "/".into() };
+    let site = crate::shell::site();
+    let meta = PageMeta {
+        title: format!("{} — {}", shop.name, shop.tagline),
+        description: shop.tagline.clone(),
+        path: "/".into(),
+        image: featured.iter().find_map(|p| p.images.first()).map(|i| paths::image(&i.file)),
+        json_ld: vec![seo::organization(&shop.name, &site.base_url)],
+        ..Default::default()
+    };
     let tiles = categories
         .into_iter()
         .map(|c| view! { <li><a href=paths::category(&c.slug, 1)><strong>{c.name}</strong><span>{c.description}</span></a></li> })
@@ -55,7 +65,15 @@ pub fn CategoryPage(
     total: usize,
 ) -> impl IntoView {
     let title = if page > 1 { format!("{} – page {page}", category.name) } else { category.name.clone() };
-    let meta = PageMeta { title: title.clone(), description: category.description.clone(), path: paths::category(&category.slug, page) };
+    let base_url = crate::shell::site().base_url.clone();
+    let meta = PageMeta {
+        title: title.clone(),
+        description: category.description.clone(),
+        path: paths::category(&category.slug, page),
+        image: products.iter().find_map(|p| p.images.first()).map(|i| paths::image(&i.file)),
+        json_ld: vec![seo::breadcrumbs(&base_url, &trail_links(&trail))],
+        ..Default::default()
+    };
     let subs = (!subcategories.is_empty()).then(|| {
         let items = subcategories
             .into_iter()
@@ -82,9 +100,11 @@ pub fn CategoryPage(
             <h1>{title}</h1>
             <p class="lead">{category.description.clone()}</p>
             {subs}
-            <p class="count">{format!("{total} products")}</p>
-            <ProductGrid products=products eager_rows=4/>
-            {pager}
+            <CategoryBrowser category=category.slug.clone()>
+                <p class="count">{format!("{total} products")}</p>
+                <ProductGrid products=products eager_rows=4/>
+                {pager}
+            </CategoryBrowser>
         </Document>
     }
 }
@@ -92,9 +112,18 @@ pub fn CategoryPage(
 #[component]
 pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product>) -> impl IntoView {
     let description = plain_summary(&product.description_md);
-    let meta = PageMeta { title: product.title.clone(), description, path: paths::product(&product.slug) };
+    let base_url = crate::shell::site().base_url.clone();
     let mut crumbs = trail_links(&trail);
     crumbs.push((paths::product(&product.slug), product.title.clone()));
+    let meta = PageMeta {
+        title: product.title.clone(),
+        description,
+        path: paths::product(&product.slug),
+        image: product.images.first().map(|i| paths::image(&i.file)),
+        og_type: Some("product"),
+        json_ld: vec![seo::product(&base_url, &product, &trail), seo::breadcrumbs(&base_url, &crumbs)],
+        ..Default::default()
+    };
     let images = product
         .images
         .iter()
@@ -183,31 +212,41 @@ fn stock_label(v: &edgeshop_domain::Variant) -> String {
 
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let meta = PageMeta { title: "Your cart".into(), description: "Your shopping cart.".into(), path: "/cart/".into() };
+    let meta = PageMeta { title: "Your cart".into(), description: "Your shopping cart.".into(), path: "/cart/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><h1>"Your cart"</h1><CartView/></Document> }
 }
 
 #[component]
 pub fn CheckoutPage(countries: Vec<String>) -> impl IntoView {
-    let meta = PageMeta { title: "Checkout".into(), description: "Shipping address and payment.".into(), path: "/checkout/".into() };
+    let meta = PageMeta { title: "Checkout".into(), description: "Shipping address and payment.".into(), path: "/checkout/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><h1>"Checkout"</h1><CheckoutForm countries=countries/></Document> }
 }
 
 #[component]
 pub fn OrderPage() -> impl IntoView {
-    let meta = PageMeta { title: "Your order".into(), description: "Order status and history.".into(), path: "/orders/".into() };
+    let meta = PageMeta { title: "Your order".into(), description: "Order status and history.".into(), path: "/orders/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><OrderStatus/></Document> }
 }
 
 #[component]
 pub fn InfoPage(slug: String, title: String, html: String) -> impl IntoView {
-    let meta = PageMeta { title: title.clone(), description: title, path: paths::info_page(&slug) };
+    let meta = PageMeta { title: title.clone(), description: title, path: paths::info_page(&slug), ..Default::default() };
     view! { <Document meta=meta><article class="prose" inner_html=html></article></Document> }
+}
+
+/// Where the worker puts the results of `/search?q=…` into the search page frame.
+pub const SEARCH_RESULTS_MARKER: &str = "<!--search-results-->";
+
+/// The frame of the search results page: the worker fills in results, facets and pages per request.
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let meta = PageMeta { title: "Search".into(), description: "Search the shop's products.".into(), path: "/search/".into(), noindex: true, ..Default::default() };
+    view! { <Document meta=meta><div class="search-page" inner_html=SEARCH_RESULTS_MARKER></div></Document> }
 }
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    let meta = PageMeta { title: "Page not found".into(), description: "This page does not exist.".into(), path: "/404.html".into() };
+    let meta = PageMeta { title: "Page not found".into(), description: "This page does not exist.".into(), path: "/404.html".into(), noindex: true, ..Default::default() };
     view! {
         <Document meta=meta>
             <h1>"Page not found"</h1>

@@ -22,12 +22,20 @@ pub fn site() -> Arc<SiteContext> {
     use_context::<Arc<SiteContext>>().expect("the builder provides SiteContext")
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct PageMeta {
     pub title: String,
     pub description: String,
     /// Path of the canonical URL, e.g. `/products/x/`.
     pub path: String,
+    /// Path of the share image (Open Graph / Twitter), e.g. `/images/x.svg`.
+    pub image: Option<String>,
+    /// Open Graph type: `website` unless set (`product` on product pages).
+    pub og_type: Option<&'static str>,
+    /// schema.org JSON-LD blocks for the head.
+    pub json_ld: Vec<serde_json::Value>,
+    /// Keep the page out of search engines (cart, checkout, orders).
+    pub noindex: bool,
 }
 
 #[component]
@@ -36,6 +44,14 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
     let lang = site.locale.clone();
     let canonical = format!("{}{}", site.base_url, meta.path);
     let title = if meta.path == "/" { meta.title.clone() } else { format!("{} | {}", meta.title, site.shop_name) };
+    let image = meta.image.as_ref().map(|i| format!("{}{i}", site.base_url));
+    let og_type = meta.og_type.unwrap_or("website");
+    let json_ld = meta
+        .json_ld
+        .iter()
+        .map(|v| view! { <script type="application/ld+json" inner_html=crate::seo::script_text(v)></script> })
+        .collect_view();
+    let robots = meta.noindex.then(|| view! { <meta name="robots" content="noindex"/> });
     view! {
         <!DOCTYPE html>
         <html lang=lang>
@@ -43,8 +59,20 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title>{title}</title>
-                <meta name="description" content=meta.description/>
-                <link rel="canonical" href=canonical/>
+                <meta name="description" content=meta.description.clone()/>
+                <link rel="canonical" href=canonical.clone()/>
+                {robots}
+                {og("og:site_name", site.shop_name.clone())}
+                {og("og:type", og_type)}
+                {og("og:title", meta.title.clone())}
+                {og("og:description", meta.description.clone())}
+                {og("og:url", canonical)}
+                {image.clone().map(|i| og("og:image", i))}
+                <meta name="twitter:card" content=if image.is_some() { "summary_large_image" } else { "summary" }/>
+                <meta name="twitter:title" content=meta.title.clone()/>
+                <meta name="twitter:description" content=meta.description.clone()/>
+                {image.map(|i| view! { <meta name="twitter:image" content=i/> })}
+                {json_ld}
                 <meta name="edgeshop-catalog" content=site.catalog_version.clone()/>
                 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=crate::paths::STYLESHEET/>
@@ -58,4 +86,10 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `<meta property=… content=…>` (Open Graph uses `property`, which the view macro does not know).
+fn og(property: &'static str, content: impl Into<String>) -> impl IntoView {
+    use leptos::tachys::html::attribute::custom::custom_attribute;
+    leptos::html::meta().content(content.into()).add_any_attr(custom_attribute("property", property))
 }

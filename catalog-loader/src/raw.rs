@@ -24,6 +24,7 @@ impl<T> Parsed<T> {
 pub struct Sources {
     pub shop: Option<Parsed<RawShop>>,
     pub categories: Option<Parsed<RawCategories>>,
+    pub synonyms: Option<Parsed<RawSynonyms>>,
     pub products: Vec<Parsed<RawProduct>>,
     pub pages: Vec<InfoPage>,
     /// File names present under `images/`.
@@ -47,6 +48,26 @@ pub struct RawShop {
     pub featured_categories: Vec<Spanned<String>>,
     pub shipping: RawShipping,
     pub tax: RawTax,
+    #[serde(default)]
+    pub search: RawShopSearch,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawShopSearch {
+    #[serde(default)]
+    pub out_of_stock: edgeshop_domain::OutOfStock,
+}
+
+/// `synonyms.toml`: equivalent words and pinned results for search.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSynonyms {
+    #[serde(default)]
+    pub synonyms: Vec<Spanned<Vec<String>>>,
+    /// Query → product slugs shown first, in order.
+    #[serde(default)]
+    pub pinned: std::collections::BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -148,11 +169,15 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
     }
     files.push(dir.join("shop.toml"));
     files.push(dir.join("categories.toml"));
+    if dir.join("synonyms.toml").exists() {
+        files.push(dir.join("synonyms.toml"));
+    }
     files.sort();
 
     let mut sources = Sources {
         shop: None,
         categories: None,
+        synonyms: None,
         products: Vec::new(),
         pages: Vec::new(),
         images: HashSet::new(),
@@ -183,6 +208,7 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
             }
             ("shop.toml", _) => sources.shop = parse(path, bytes, errors),
             ("categories.toml", _) => sources.categories = parse(path, bytes, errors),
+            ("synonyms.toml", _) => sources.synonyms = parse(path, bytes, errors),
             ("products", "toml") => sources.products.extend(parse(path, bytes, errors)),
             ("pages", "md") => match String::from_utf8(bytes) {
                 Ok(markdown) => sources.pages.push(info_page(&path, markdown)),

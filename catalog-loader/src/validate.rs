@@ -2,7 +2,7 @@
 
 use crate::raw::{Parsed, RawProduct, Sources};
 use crate::{line_of, CatalogError};
-use edgeshop_domain::{Catalog, Category, Currency, Image, Money, Product, ProductOption, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
+use edgeshop_domain::{Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use toml::Spanned;
@@ -43,7 +43,39 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
 
     let shop_file = shop_file?;
     let shop = shop(shop_file, currency?, &category_slugs, &slugs, errors)?;
-    Some(Catalog { version: String::new(), shop, categories, products })
+    let mut search = sources.synonyms.as_ref().map(|f| search_settings(f, &slugs, errors)).unwrap_or_default();
+    search.out_of_stock = shop_file.value.search.out_of_stock;
+    Some(Catalog { version: String::new(), shop, categories, products, search })
+}
+
+/// Lowercased words of a query or synonym, the way search compares them.
+fn normalise(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+fn search_settings(
+    f: &Parsed<crate::raw::RawSynonyms>,
+    products: &HashMap<String, (PathBuf, usize)>,
+    errors: &mut Vec<CatalogError>,
+) -> SearchSettings {
+    let mut settings = SearchSettings::default();
+    for group in &f.value.synonyms {
+        let words: Vec<String> = group.get_ref().iter().map(|w| normalise(w)).filter(|w| !w.is_empty()).collect();
+        if words.len() < 2 {
+            errors.push(f.error(group, "a synonym group needs at least two words or phrases"));
+        } else {
+            settings.synonyms.push(words);
+        }
+    }
+    for (query, slugs) in &f.value.pinned {
+        for slug in slugs {
+            if !products.contains_key(slug.get_ref()) {
+                errors.push(f.error(slug, format!("pinned product `{}` does not exist", slug.get_ref())));
+            }
+        }
+        settings.pinned.push(PinnedResults { query: normalise(query), slugs: slugs.iter().map(|s| s.get_ref().clone()).collect() });
+    }
+    settings
 }
 
 fn missing(sources: &Sources, name: &str) -> CatalogError {

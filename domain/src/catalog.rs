@@ -10,6 +10,35 @@ pub struct Catalog {
     pub shop: Shop,
     pub categories: Vec<Category>,
     pub products: Vec<Product>,
+    /// Synonyms, pinned results and stock handling for search (`synonyms.toml`, `shop.toml`).
+    #[serde(default)]
+    pub search: SearchSettings,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchSettings {
+    /// Groups of equivalent words or phrases, lowercased: `["tee", "t-shirt"]`.
+    pub synonyms: Vec<Vec<String>>,
+    /// Products shown first, in this order, for an exact (normalised) query.
+    pub pinned: Vec<PinnedResults>,
+    pub out_of_stock: OutOfStock,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PinnedResults {
+    pub query: String,
+    pub slugs: Vec<String>,
+}
+
+/// What search does with products that cannot be bought right now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutOfStock {
+    /// Listed after the products in stock that match as well.
+    #[default]
+    Lower,
+    Hide,
+    Show,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -120,6 +120,19 @@ impl Money {
         Money { minor: rounded as i64, currency: self.currency }
     }
 
+    /// Machine formatting: `1299.00` (schema.org `price`, product feeds). No grouping, `.` decimal.
+    pub fn decimal(&self) -> String {
+        let digits = self.currency.minor_digits();
+        let scale = 10u64.pow(digits);
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        if digits == 0 {
+            format!("{sign}{abs}")
+        } else {
+            format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
+        }
+    }
+
     /// Human formatting for a locale: `en-US` → `$1,299.00`, `de-DE` → `1.299,00 €`.
     pub fn format(&self, locale: &str) -> String {
         let digits = self.currency.minor_digits();
@@ -158,6 +171,13 @@ impl Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_for_machines() {
+        assert_eq!(Money::new(129900, Currency::EUR).decimal(), "1299.00");
+        assert_eq!(Money::new(5, Currency::EUR).decimal(), "0.05");
+        assert_eq!(Money::new(-250, Currency::EUR).decimal(), "-2.50");
+    }
 
     #[test]
     fn formats_by_locale() {

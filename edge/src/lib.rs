@@ -10,11 +10,12 @@ mod services;
 
 pub use services::idempotency::IdempotencyKey;
 pub use services::rate_limit::RateLimiter;
+pub use services::search_stats::SearchStats;
 pub use services::sequence::OrderSequence;
 pub use services::stock::StockLedger;
 
 use error::ApiError;
-use routes::{admin, cart, checkout, orders, payments, rate_limit, search};
+use routes::{admin, cart, checkout, orders, payments, rate_limit, search, search_page};
 use services::events::{self, OrderEvent};
 use services::rate_limit::Limit;
 use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
@@ -52,7 +53,10 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
             r.headers_mut().set("content-type", "application/json")?;
             Ok(r)
         }
-        (Method::Get, ["api", "search"]) => search::search(req),
+        (Method::Get, ["api", "search"]) => search::search(req, env).await,
+        (Method::Get, ["api", "search", "suggest"]) => search::suggest(req),
+        (Method::Get, ["api", "admin", "search", "zero-results"]) => search::zero_results(req, env).await,
+        (Method::Get, ["search"]) => search_page::render(req, env).await,
         (Method::Get, ["api", "_bench", "search"]) => search::bench_search(req, env),
 
         (Method::Get, ["api", "cart"]) => cart::get(req, env).await,
@@ -83,7 +87,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Post, ["api", "payments", "test-provider", "sessions", id]) => payments::provider_action(req, env, id).await,
         (Method::Get, ["pay", "test", id]) => payments::hosted_page(env, id).await,
 
-        (_, ["api", "health" | "search" | "cart" | "openapi.json"]) => Err(ApiError::method_not_allowed("GET")),
+        (_, ["api", "health" | "search" | "cart" | "openapi.json"] | ["api", "search", "suggest"]) => Err(ApiError::method_not_allowed("GET")),
         (_, ["api", "checkout" | "payments", ..]) => Err(ApiError::method_not_allowed("POST")),
         (_, ["api", "cart", "lines", ..]) => Err(ApiError::method_not_allowed("POST, PATCH, DELETE")),
         _ => Err(ApiError::new(404, "no-route", "Not found", format!("no API route at {path}"))),

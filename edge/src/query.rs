@@ -18,6 +18,11 @@ impl Query {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeated key (`brand=A&brand=B`).
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
     pub fn get_usize(&self, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
         match self.get(key) {
             None | Some("") => Ok(default),

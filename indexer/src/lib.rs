@@ -6,11 +6,16 @@
 //! code runs natively and inside the worker (wasm32).
 
 mod blob;
+mod extras;
 mod schema;
 mod search;
 mod write;
 
 pub use blob::{pack, BlobDirectory, BlobError, IndexHeader};
-pub use search::{Hit, ProductIndex, SearchError, SearchRequest, MAX_LIMIT, MAX_QUERY_BYTES, MAX_QUERY_TERMS};
+pub use extras::{price_bucket, SearchExtras, PRICE_EDGES};
+pub use search::{
+    normalise, FacetValue, Facets, Filters, Hit, OptionFacet, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort, Suggestions,
+    MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
+};
 pub use tantivy::directory::OwnedBytes;
 pub use write::build_index;

@@ -1,6 +1,6 @@
 //! Fields and text analysis shared by the writer and the reader.
 
-use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED, STRING};
+use tantivy::schema::{FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
 use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer};
 use tantivy::Index;
 
@@ -20,6 +20,14 @@ pub struct Fields {
     pub sku: Field,
     pub price: Field,
     pub image: Field,
+    /// `/category/<slug parts>`, `/brand/<name>`, `/price/<bucket>`, `/option/<name>/<value>`.
+    pub facets: Field,
+    /// `YYYYMMDD` of the product's `created` date, for "newest".
+    pub created: Field,
+    /// Merchandising order: featured products first, then catalog order.
+    pub rank: Field,
+    /// 1 when some variant can be bought, else 0.
+    pub in_stock: Field,
 }
 
 impl Fields {
@@ -56,6 +64,10 @@ pub fn schema() -> (Schema, Fields) {
         sku: b.add_text_field("sku", code),
         price: b.add_u64_field("price", NumericOptions::default().set_fast().set_stored()),
         image: b.add_text_field("image", STORED),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        created: b.add_u64_field("created", FAST),
+        rank: b.add_u64_field("rank", FAST),
+        in_stock: b.add_u64_field("in_stock", FAST),
     };
     (b.build(), fields)
 }

@@ -1,25 +1,36 @@
-//! Query time: open the blob and answer product searches.
+//! Query time: open the blob and answer product searches, facets, filters and suggestions.
 
 use crate::blob::{BlobDirectory, BlobError, IndexHeader};
+use crate::extras::{SearchExtras, EXTRAS_FILE};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
+use edgeshop_domain::{Currency, Money, OutOfStock};
 use std::fmt;
-use tantivy::collector::TopDocs;
-use tantivy::directory::OwnedBytes;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use std::ops::Bound;
+use std::path::Path;
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::directory::{Directory, OwnedBytes};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 /// Longer queries are refused: nobody types 512 bytes into a shop's search box.
 pub const MAX_QUERY_BYTES: usize = 512;
 /// More words than this are refused rather than turned into a huge query.
 pub const MAX_QUERY_TERMS: usize = 32;
 pub const MAX_LIMIT: usize = 100;
+/// Deep pages cost as much as the page plus everything before it; nobody reads past this.
+pub const MAX_OFFSET: usize = 10_000;
+/// At most this many values per filter kind.
+pub const MAX_FILTER_VALUES: usize = 20;
+/// Score factor for products that cannot be bought now (shop setting `out_of_stock = "lower"`).
+const UNAVAILABLE_FACTOR: Score = 0.25;
 
 #[derive(Debug)]
 pub enum SearchError {
     QueryTooLong { bytes: usize },
     TooManyTerms { terms: usize },
+    BadFilter(String),
     Index(String),
 }
 
@@ -32,6 +43,7 @@ impl fmt::Display for SearchError {
             SearchError::TooManyTerms { terms } => {
                 write!(f, "the query has {terms} words; at most {MAX_QUERY_TERMS} are accepted")
             }
+            SearchError::BadFilter(detail) => write!(f, "{detail}"),
             SearchError::Index(e) => write!(f, "search index error: {e}"),
         }
     }
@@ -51,10 +63,107 @@ impl From<BlobError> for SearchError {
     }
 }
 
+/// `[min, max)` in minor units; `max: None` is open-ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceRange {
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+impl PriceRange {
+    /// `"2500-5000"` or `"50000-"`.
+    pub fn parse(text: &str) -> Result<Self, SearchError> {
+        let bad = || SearchError::BadFilter(format!("price `{text}` must look like `2500-5000` or `50000-` (minor units)"));
+        let (lo, hi) = text.split_once('-').ok_or_else(bad)?;
+        let min = lo.trim().parse::<u64>().map_err(|_| bad())?;
+        let max = match hi.trim() {
+            "" => None,
+            hi => Some(hi.parse::<u64>().map_err(|_| bad())?),
+        };
+        if max.is_some_and(|m| m <= min) {
+            return Err(bad());
+        }
+        Ok(PriceRange { min, max })
+    }
+
+    pub fn key(&self) -> String {
+        match self.max {
+            Some(max) => format!("{}-{max}", self.min),
+            None => format!("{}-", self.min),
+        }
+    }
+}
+
+/// AND across kinds, OR within one kind (and within one option name).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filters {
+    /// Category slugs; a category includes everything below it.
+    pub categories: Vec<String>,
+    pub brands: Vec<String>,
+    pub prices: Vec<PriceRange>,
+    /// `(option name, value)`, such as `("Colour", "Black")`.
+    pub options: Vec<(String, String)>,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.categories.is_empty() && self.brands.is_empty() && self.prices.is_empty() && self.options.is_empty()
+    }
+
+    fn check(&self) -> Result<(), SearchError> {
+        let counts = [self.categories.len(), self.brands.len(), self.prices.len(), self.options.len()];
+        if counts.iter().any(|n| *n > MAX_FILTER_VALUES) {
+            return Err(SearchError::BadFilter(format!("at most {MAX_FILTER_VALUES} values per filter are accepted")));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first; with no query, the shop's featured order.
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Relevance, Sort::PriceAsc, Sort::PriceDesc, Sort::Newest];
+
+    pub fn parse(text: &str) -> Result<Self, SearchError> {
+        Sort::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| SearchError::BadFilter(format!("sort `{text}` is not one of relevance, price-asc, price-desc, newest")))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Relevance => "relevance",
+            Sort::PriceAsc => "price-asc",
+            Sort::PriceDesc => "price-desc",
+            Sort::Newest => "newest",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SearchRequest<'a> {
     pub query: &'a str,
+    pub filters: Filters,
+    pub sort: Sort,
+    pub offset: usize,
     pub limit: usize,
+    /// Count facet values for the matching products.
+    pub facets: bool,
+}
+
+impl<'a> SearchRequest<'a> {
+    pub fn new(query: &'a str, limit: usize) -> Self {
+        SearchRequest { query, filters: Filters::default(), sort: Sort::Relevance, offset: 0, limit, facets: false }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -67,18 +176,87 @@ pub struct Hit {
     pub score: f32,
 }
 
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+    pub selected: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct OptionFacet {
+    pub name: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// Counts per value for the current query. A kind with a selected value is counted as if that
+/// kind were not filtered, so its other values show what choosing them would add.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Facets {
+    pub categories: Vec<FacetValue>,
+    pub brands: Vec<FacetValue>,
+    pub prices: Vec<FacetValue>,
+    pub options: Vec<OptionFacet>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct SearchResults {
+    /// Products matching the query and filters.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Option<Facets>,
+    /// When nothing matched: a corrected query that finds products.
+    pub did_you_mean: Option<String>,
+    /// When nothing matched: products to show instead.
+    pub popular: Vec<Hit>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Suggestions {
+    /// Whole queries: the typed words with the last one completed, each known to find products.
+    pub completions: Vec<String>,
+    pub products: Vec<Hit>,
+}
+
+/// One facet kind; the unit of "OR within, AND across".
+#[derive(Clone, Debug, PartialEq)]
+enum Kind {
+    Category,
+    Brand,
+    Price,
+    Option(String),
+}
+
+impl Kind {
+    fn root(&self) -> Facet {
+        match self {
+            Kind::Category => Facet::from_path(["category"]),
+            Kind::Brand => Facet::from_path(["brand"]),
+            Kind::Price => Facet::from_path(["price"]),
+            Kind::Option(name) => Facet::from_path(["option", name.as_str()]),
+        }
+    }
+}
+
 pub struct ProductIndex {
     header: IndexHeader,
     searcher: Searcher,
     fields: Fields,
     stem: TextAnalyzer,
     words: TextAnalyzer,
+    extras: SearchExtras,
+    currency: Option<Currency>,
 }
 
 impl ProductIndex {
     pub fn open(blob: OwnedBytes) -> Result<Self, SearchError> {
         let dir = BlobDirectory::open(blob)?;
         let header = dir.header().clone();
+        let extras: SearchExtras = match dir.atomic_read(Path::new(EXTRAS_FILE)) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SearchError::Index(format!("{EXTRAS_FILE}: {e}")))?,
+            Err(_) => SearchExtras::default(),
+        };
         let index = Index::open(dir)?;
         register(&index, &header.locale);
         let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -86,14 +264,20 @@ impl ProductIndex {
         Ok(ProductIndex {
             stem: text_analyzer(&header.locale),
             words: prefix_analyzer(),
+            currency: Currency::parse(&extras.currency).ok(),
             header,
             searcher: reader.searcher(),
             fields,
+            extras,
         })
     }
 
     pub fn header(&self) -> &IndexHeader {
         &self.header
+    }
+
+    pub fn extras(&self) -> &SearchExtras {
+        &self.extras
     }
 
     pub fn num_docs(&self) -> u64 {
@@ -112,41 +296,359 @@ impl ProductIndex {
         Ok(())
     }
 
-    pub fn search(&mut self, req: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
+    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
-        let Some(query) = self.build_query(req.query) else { return Ok(Vec::new()) };
+        req.filters.check()?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
-        let top = self.searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let f = self.fields;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let doc: TantivyDocument = self.searcher.doc(addr)?;
-            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-            hits.push(Hit {
-                slug: text(f.slug).unwrap_or_default(),
-                title: text(f.title).unwrap_or_default(),
-                price_minor: doc.get_first(f.price).and_then(|v| v.as_u64()).unwrap_or(0),
-                image: text(f.image),
-                score,
-            });
+        let offset = req.offset.min(MAX_OFFSET);
+        let text = self.text_query(req.query);
+        if text.is_none() && !req.query.trim().is_empty() {
+            // Only symbols or over-long words: nothing to look for.
+            return Ok(SearchResults::default());
         }
-        Ok(hits)
+        let query = self.combine(text.as_ref().map(|q| q.box_clone()), &req.filters, None);
+
+        let mut facet_collector = FacetCollector::for_field("facets");
+        let kinds = self.kinds();
+        for kind in kinds.iter().filter(|k| !self.is_filtered(&req.filters, k)) {
+            facet_collector.add_facet(kind.root());
+        }
+        let (addresses, total, counts) = self.collect(&*query, req.sort, text.is_some(), offset, limit, facet_collector)?;
+        let mut hits = addresses.into_iter().map(|(score, addr)| self.hit(addr, score)).collect::<Result<Vec<_>, _>>()?;
+
+        let normalised = normalise(req.query);
+        if offset == 0 && req.sort == Sort::Relevance && req.filters.is_empty() {
+            self.put_pinned_first(&normalised, &mut hits, limit)?;
+        }
+        let facets = if req.facets { Some(self.facets(&counts, &kinds, text.as_deref(), &req.filters)?) } else { None };
+        let mut results = SearchResults { total, hits, facets, did_you_mean: None, popular: Vec::new() };
+        if total == 0 && !normalised.is_empty() {
+            results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
+            results.popular = self.popular()?;
+        }
+        Ok(results)
+    }
+
+    /// Completions of the last typed word that still find products, and the top products.
+    pub fn suggest(&mut self, typed: &str, limit: usize) -> Result<Suggestions, SearchError> {
+        Self::validate(typed)?;
+        let limit = limit.clamp(1, 10);
+        let all: Vec<String> = words(typed).map(|w| fold(&mut self.words, w)).collect();
+        let mut completions = Vec::new();
+        let typing = !typed.ends_with(char::is_whitespace);
+        if let (Some((last, before)), true) = (all.split_last(), typing) {
+            let head = before.join(" ");
+            let candidates: Vec<String> = self.extras.completions(last, 12).into_iter().map(str::to_string).collect();
+            for word in candidates {
+                if completions.len() >= limit {
+                    break;
+                }
+                let q = if head.is_empty() { word } else { format!("{head} {word}") };
+                // Trailing space: every word, the completed one included, is now a whole word.
+                let finds = match self.text_query(&format!("{q} ")) {
+                    Some(query) => self.searcher.search(&*query, &Count)?,
+                    None => 0,
+                };
+                if finds > 0 {
+                    completions.push(q);
+                }
+            }
+        }
+        let products = self.search(&SearchRequest::new(typed, limit.min(6)))?.hits;
+        Ok(Suggestions { completions, products })
+    }
+
+    fn kinds(&self) -> Vec<Kind> {
+        let mut kinds = vec![Kind::Category, Kind::Brand, Kind::Price];
+        kinds.extend(self.extras.options.iter().map(|o| Kind::Option(o.clone())));
+        kinds
+    }
+
+    fn is_filtered(&self, filters: &Filters, kind: &Kind) -> bool {
+        match kind {
+            Kind::Category => !filters.categories.is_empty(),
+            Kind::Brand => !filters.brands.is_empty(),
+            Kind::Price => !filters.prices.is_empty(),
+            Kind::Option(name) => filters.options.iter().any(|(n, _)| n == name),
+        }
+    }
+
+    /// The text query (if any) AND every filter kind except `skip`.
+    fn combine(&self, text: Option<Box<dyn Query>>, filters: &Filters, skip: Option<&Kind>) -> Box<dyn Query> {
+        let f = self.fields;
+        let facet_term = |path: Vec<&str>| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(path)), IndexRecordOption::Basic))
+        };
+        let any_of = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> { Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect())) };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(text) = text {
+            must.push((Occur::Must, text));
+        }
+        if skip != Some(&Kind::Category) && !filters.categories.is_empty() {
+            must.push((Occur::Must, any_of(filters.categories.iter().map(|c| facet_term(vec!["category", c])).collect())));
+        }
+        if skip != Some(&Kind::Brand) && !filters.brands.is_empty() {
+            must.push((Occur::Must, any_of(filters.brands.iter().map(|b| facet_term(vec!["brand", b])).collect())));
+        }
+        if skip != Some(&Kind::Price) && !filters.prices.is_empty() {
+            let ranges = filters
+                .prices
+                .iter()
+                .map(|r| -> Box<dyn Query> {
+                    let lo = Bound::Included(Term::from_field_u64(f.price, r.min));
+                    let hi = r.max.map_or(Bound::Unbounded, |m| Bound::Excluded(Term::from_field_u64(f.price, m)));
+                    Box::new(RangeQuery::new(lo, hi))
+                })
+                .collect();
+            must.push((Occur::Must, any_of(ranges)));
+        }
+        let mut names: Vec<&str> = filters.options.iter().map(|(n, _)| n.as_str()).collect();
+        names.dedup();
+        names.sort();
+        names.dedup();
+        for name in names {
+            if skip == Some(&Kind::Option(name.to_string())) {
+                continue;
+            }
+            let values = filters.options.iter().filter(|(n, _)| n == name).map(|(_, v)| facet_term(vec!["option", name, v])).collect();
+            must.push((Occur::Must, any_of(values)));
+        }
+        if must.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(must))
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn collect(
+        &self,
+        query: &dyn Query,
+        sort: Sort,
+        has_text: bool,
+        offset: usize,
+        limit: usize,
+        facets: FacetCollector,
+    ) -> Result<(Vec<(Score, DocAddress)>, usize, FacetCounts), SearchError> {
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let (field, order) = match sort {
+            Sort::Relevance if has_text => {
+                let lower = self.extras.out_of_stock == OutOfStock::Lower;
+                let ranked = top.tweak_score(move |segment: &SegmentReader| {
+                    let in_stock = segment.fast_fields().u64("in_stock").ok().map(|c| c.first_or_default_col(1));
+                    move |doc: DocId, score: Score| match &in_stock {
+                        Some(col) if lower && col.get_val(doc) == 0 => score * UNAVAILABLE_FACTOR,
+                        _ => score,
+                    }
+                });
+                return Ok(self.searcher.search(query, &(ranked, Count, facets))?);
+            }
+            Sort::Relevance => ("rank", Order::Asc),
+            Sort::PriceAsc => ("price", Order::Asc),
+            Sort::PriceDesc => ("price", Order::Desc),
+            Sort::Newest => ("created", Order::Desc),
+        };
+        let (docs, total, counts) = self.searcher.search(query, &(top.order_by_fast_field::<u64>(field, order), Count, facets))?;
+        Ok((docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total, counts))
+    }
+
+    fn facets(&self, main: &FacetCounts, kinds: &[Kind], text: Option<&dyn Query>, filters: &Filters) -> Result<Facets, SearchError> {
+        let mut out = Facets::default();
+        for kind in kinds {
+            let own;
+            let counts = if self.is_filtered(filters, kind) {
+                let mut collector = FacetCollector::for_field("facets");
+                collector.add_facet(kind.root());
+                let query = self.combine(text.map(|t| t.box_clone()), filters, Some(kind));
+                own = self.searcher.search(&*query, &collector)?;
+                &own
+            } else {
+                main
+            };
+            let values: Vec<(String, u64)> =
+                counts.get(kind.root()).filter_map(|(facet, n)| facet.to_path().last().map(|v| (v.to_string(), n))).collect();
+            match kind {
+                Kind::Category => {
+                    let order = |slug: &str| self.extras.categories.iter().position(|(s, _)| s == slug).unwrap_or(usize::MAX);
+                    let mut v: Vec<FacetValue> = values
+                        .into_iter()
+                        .map(|(slug, count)| FacetValue {
+                            label: self.extras.category_name(&slug).unwrap_or(&slug).to_string(),
+                            selected: filters.categories.contains(&slug),
+                            value: slug,
+                            count,
+                        })
+                        .collect();
+                    v.sort_by_key(|f| order(&f.value));
+                    out.categories = v;
+                }
+                Kind::Brand => {
+                    let mut v: Vec<FacetValue> = values
+                        .into_iter()
+                        .map(|(b, count)| FacetValue { label: b.clone(), selected: filters.brands.contains(&b), value: b, count })
+                        .collect();
+                    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+                    out.brands = v;
+                }
+                Kind::Price => {
+                    let mut v: Vec<(PriceRange, u64)> = values.into_iter().filter_map(|(k, n)| PriceRange::parse(&k).ok().map(|r| (r, n))).collect();
+                    v.sort_by_key(|(r, _)| r.min);
+                    out.prices = v
+                        .into_iter()
+                        .map(|(r, count)| FacetValue { value: r.key(), label: self.price_label(&r), count, selected: filters.prices.contains(&r) })
+                        .collect();
+                }
+                Kind::Option(name) => {
+                    let mut v: Vec<FacetValue> = values
+                        .into_iter()
+                        .map(|(value, count)| FacetValue {
+                            label: value.clone(),
+                            selected: filters.options.iter().any(|(n, x)| n == name && *x == value),
+                            value,
+                            count,
+                        })
+                        .collect();
+                    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+                    if !v.is_empty() {
+                        out.options.push(OptionFacet { name: name.clone(), values: v });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn price_label(&self, r: &PriceRange) -> String {
+        let Some(currency) = self.currency else { return r.key() };
+        let fmt = |minor: u64| Money::new(minor as i64, currency).format(&self.header.locale);
+        match r.max {
+            Some(max) if r.min == 0 => format!("Under {}", fmt(max)),
+            Some(max) => format!("{} – {}", fmt(r.min), fmt(max)),
+            None => format!("{} and over", fmt(r.min)),
+        }
+    }
+
+    /// Each unknown word replaced by the closest known one, if that finds products.
+    fn did_you_mean(&mut self, normalised: &str, filters: &Filters) -> Result<Option<String>, SearchError> {
+        let corrected: Vec<String> = normalised
+            .split(' ')
+            .map(|w| {
+                if w.chars().count() < 3 || self.extras.knows_word(w) {
+                    w.to_string()
+                } else {
+                    self.extras.closest_word(w, 2).unwrap_or(w).to_string()
+                }
+            })
+            .collect();
+        let corrected = corrected.join(" ");
+        if corrected == normalised {
+            return Ok(None);
+        }
+        let Some(text) = self.text_query(&format!("{corrected} ")) else { return Ok(None) };
+        let found = self.searcher.search(&*self.combine(Some(text), filters, None), &Count)?;
+        Ok((found > 0).then_some(corrected))
+    }
+
+    fn popular(&self) -> Result<Vec<Hit>, SearchError> {
+        let slugs = self.extras.popular.clone();
+        slugs.iter().filter_map(|s| self.doc_by_slug(s).transpose()).map(|r| r.and_then(|a| self.hit(a, 0.0))).collect()
+    }
+
+    fn put_pinned_first(&self, normalised: &str, hits: &mut Vec<Hit>, limit: usize) -> Result<(), SearchError> {
+        let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) else { return Ok(()) };
+        let mut pinned = Vec::new();
+        for slug in &pin.slugs {
+            if let Some(addr) = self.doc_by_slug(slug)? {
+                pinned.push(self.hit(addr, f32::MAX)?);
+            }
+        }
+        hits.retain(|h| !pin.slugs.contains(&h.slug));
+        pinned.append(hits);
+        pinned.truncate(limit);
+        *hits = pinned;
+        Ok(())
+    }
+
+    fn doc_by_slug(&self, slug: &str) -> Result<Option<DocAddress>, SearchError> {
+        let q = TermQuery::new(Term::from_field_text(self.fields.slug, slug), IndexRecordOption::Basic);
+        Ok(self.searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?.first().map(|(_, a)| *a))
+    }
+
+    fn hit(&self, addr: DocAddress, score: Score) -> Result<Hit, SearchError> {
+        let f = self.fields;
+        let doc: TantivyDocument = self.searcher.doc(addr)?;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        Ok(Hit {
+            slug: text(f.slug).unwrap_or_default(),
+            title: text(f.title).unwrap_or_default(),
+            price_minor: doc.get_first(f.price).and_then(|v| v.as_u64()).unwrap_or(0),
+            image: text(f.image),
+            score,
+        })
+    }
+
+    /// The typed words, and the same words with each synonym swapped in: any of them may match.
+    fn text_query(&mut self, raw: &str) -> Option<Box<dyn Query>> {
+        let typing = !raw.ends_with(char::is_whitespace);
+        let main = self.words_query(raw, typing)?;
+        let variants = self.synonym_variants(raw);
+        if variants.is_empty() {
+            return Some(main);
+        }
+        let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
+        for v in variants {
+            if let Some(q) = self.words_query(&v, typing) {
+                any.push((Occur::Should, boost_box(q, 0.9)));
+            }
+        }
+        Some(Box::new(BooleanQuery::new(any)))
+    }
+
+    /// The query with each synonym swapped in; members are compared by stems, so "backpacks"
+    /// matches the group member "backpack".
+    fn synonym_variants(&mut self, raw: &str) -> Vec<String> {
+        let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let typed_stems: Vec<String> = typed.iter().map(|w| tokens(&mut self.stem, w).join("")).collect();
+        let mut variants: Vec<String> = Vec::new();
+        let groups = self.extras.synonyms.clone();
+        for group in &groups {
+            for member in group {
+                let member_stems: Vec<String> = member.split(' ').map(|w| tokens(&mut self.stem, w).join("")).collect();
+                let n = member_stems.len();
+                if n == 0 || n > typed_stems.len() {
+                    continue;
+                }
+                let Some(at) = (0..=typed_stems.len() - n).find(|&i| typed_stems[i..i + n] == member_stems[..]) else { continue };
+                for other in group.iter().filter(|o| *o != member) {
+                    let mut v: Vec<String> = typed[..at].to_vec();
+                    v.push(other.clone());
+                    v.extend_from_slice(&typed[at + n..]);
+                    let v = v.join(" ");
+                    if variants.len() < 4 && !variants.contains(&v) {
+                        variants.push(v);
+                    }
+                }
+            }
+        }
+        variants
     }
 
     /// Every typed word must match some field (exactly, stemmed, with a typo, or as the prefix of
-    /// the word being typed); an exact SKU match is enough on its own.
-    fn build_query(&mut self, raw: &str) -> Option<Box<dyn Query>> {
-        let words = tokens(&mut self.words, raw);
+    /// the word being typed); an exact SKU match is enough on its own. Whole-phrase title matches
+    /// rank first, exact words above corrected ones.
+    fn words_query(&mut self, raw: &str, typing_last_word: bool) -> Option<Box<dyn Query>> {
+        let words: Vec<String> = tokens(&mut self.words, raw);
         if words.is_empty() {
             return None;
         }
-        let typing_last_word = !raw.ends_with(char::is_whitespace);
         let f = self.fields;
         let mut required: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut title_stems: Vec<Term> = Vec::new();
         for (i, word) in words.iter().enumerate() {
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             let stems = tokens(&mut self.stem, word);
             for stem in &stems {
+                title_stems.push(Term::from_field_text(f.title, stem));
                 for (field, weight) in f.weighted() {
                     if field == f.sku {
                         continue;
@@ -154,22 +656,32 @@ impl ProductIndex {
                     let term = Term::from_field_text(field, stem);
                     alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight)));
                 }
-                let chars = word.chars().count();
-                let distance = if chars >= 9 { 2 } else if chars >= 5 { 1 } else { 0 };
-                if distance > 0 {
-                    for field in [f.title, f.brand, f.category, f.attributes] {
-                        let term = Term::from_field_text(field, stem);
-                        alternatives.push((Occur::Should, boost(FuzzyTermQuery::new(term, distance, true), 0.3)));
+            }
+            // Meilisearch's rule: one typo from 5 letters, two from 9. Corrections come from the
+            // shop's own vocabulary of whole words (so "strage" reaches "storage" even though the
+            // index holds the stem "storag"), and score below exact matches.
+            let chars = word.chars().count();
+            let distance = if chars >= 9 { 2 } else if chars >= 5 { 1 } else { 0 };
+            if distance > 0 && !self.extras.knows_word(word) {
+                let fixes: Vec<String> = self.extras.corrections(word, distance, 3).into_iter().map(str::to_string).collect();
+                for fix in fixes {
+                    for stem in tokens(&mut self.stem, &fix) {
+                        for (field, weight) in f.weighted() {
+                            if field != f.sku && field != f.description {
+                                let term = Term::from_field_text(field, &stem);
+                                alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * 0.3)));
+                            }
+                        }
                     }
                 }
             }
-            if i + 1 == words.len() && typing_last_word && word.chars().count() >= 2 {
-                for field in [f.title, f.brand, f.category] {
+            if i + 1 == words.len() && typing_last_word && chars >= 2 {
+                for field in [f.title, f.brand, f.category, f.attributes] {
                     let term = Term::from_field_text(field, word);
                     alternatives.push((Occur::Should, boost(FuzzyTermQuery::new_prefix(term, 0, true), 0.5)));
                 }
             }
-            if alternatives.is_empty() {
+            if stems.is_empty() && !(i + 1 == words.len() && typing_last_word) {
                 // A stop word on its own ("the"): it neither helps nor hurts.
                 continue;
             }
@@ -180,12 +692,22 @@ impl ProductIndex {
         if required.is_empty() {
             return Some(sku_query);
         }
-        Some(Box::new(BooleanQuery::new(vec![(Occur::Should, Box::new(BooleanQuery::new(required))), (Occur::Should, sku_query)])))
+        let all_words: Box<dyn Query> = Box::new(BooleanQuery::new(required));
+        let words_match: Box<dyn Query> = if title_stems.len() >= 2 {
+            Box::new(BooleanQuery::new(vec![(Occur::Must, all_words), (Occur::Should, boost(PhraseQuery::new(title_stems), 2.0))]))
+        } else {
+            all_words
+        };
+        Some(Box::new(BooleanQuery::new(vec![(Occur::Should, words_match), (Occur::Should, sku_query)])))
     }
 }
 
 fn boost(q: impl Query + 'static, weight: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(q), weight))
+}
+
+fn boost_box(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(q, weight))
 }
 
 fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
@@ -195,4 +717,17 @@ fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         out.push(t.text.clone());
     }
     out
+}
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// Lowercased words joined by single spaces: the form pinned queries and synonyms are kept in.
+pub fn normalise(text: &str) -> String {
+    words(text).collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+fn fold(analyzer: &mut TextAnalyzer, word: &str) -> String {
+    tokens(analyzer, word).join("")
 }

@@ -1,11 +1,69 @@
 //! Build time: catalog → single-segment tantivy index → one blob.
 
 use crate::blob::{pack, IndexHeader};
-use crate::schema::{register, schema};
-use edgeshop_domain::{product_price_range, Catalog};
+use crate::extras::{price_bucket, SearchExtras, EXTRAS_FILE};
+use crate::schema::{prefix_analyzer, register, schema};
+use edgeshop_domain::{product_price_range, Catalog, OutOfStock, Product};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use tantivy::directory::{Directory, RamDirectory};
+use tantivy::schema::Facet;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument};
+
+/// Products in merchandising order: featured ones first (in the shop's order), then by slug.
+fn ranked(catalog: &Catalog) -> Vec<&Product> {
+    let featured = |p: &Product| catalog.shop.featured_products.iter().position(|s| *s == p.slug).unwrap_or(usize::MAX);
+    let mut products: Vec<&Product> = catalog.products.iter().filter(|p| p.published).collect();
+    products.sort_by_key(|p| (featured(p), p.slug.as_str()));
+    products
+}
+
+/// `2026-03-14` → 20260314 (0 when malformed; the loader has already checked it).
+fn date_number(date: &str) -> u64 {
+    date.replace('-', "").parse().unwrap_or(0)
+}
+
+fn extras(catalog: &Catalog, products: &[&Product]) -> SearchExtras {
+    let mut words = prefix_analyzer();
+    let mut vocabulary: BTreeMap<String, u32> = BTreeMap::new();
+    let mut options: Vec<String> = Vec::new();
+    for p in products {
+        let mut own: BTreeSet<String> = BTreeSet::new();
+        let trail = catalog.category_trail(&p.category);
+        let texts = [p.title.as_str(), p.brand.as_str()]
+            .into_iter()
+            .chain(trail.iter().map(|c| c.name.as_str()))
+            .chain(p.tags.iter().map(String::as_str))
+            .chain(p.options.iter().flat_map(|o| o.values.iter().map(String::as_str)))
+            .chain(p.attributes.iter().map(|(_, v)| v.as_str()));
+        for text in texts {
+            let mut stream = words.token_stream(text);
+            while let Some(t) = stream.next() {
+                if t.text.chars().count() >= 2 {
+                    own.insert(t.text.clone());
+                }
+            }
+        }
+        for w in own {
+            *vocabulary.entry(w).or_default() += 1;
+        }
+        for o in &p.options {
+            if !options.contains(&o.name) {
+                options.push(o.name.clone());
+            }
+        }
+    }
+    SearchExtras {
+        currency: catalog.shop.currency.code().to_string(),
+        synonyms: catalog.search.synonyms.clone(),
+        pinned: catalog.search.pinned.clone(),
+        out_of_stock: catalog.search.out_of_stock,
+        categories: catalog.categories.iter().map(|c| (c.slug.clone(), c.name.clone())).collect(),
+        options,
+        vocabulary: vocabulary.into_iter().collect(),
+        popular: products.iter().take(8).map(|p| p.slug.clone()).collect(),
+    }
+}
 
 /// Indexes every published product and returns the packed blob.
 pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
@@ -16,7 +74,12 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
     // One thread keeps the output deterministic and the segment count at one.
     let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 200_000_000)?;
     let mut documents = 0u64;
-    for p in catalog.products.iter().filter(|p| p.published) {
+    let products = ranked(catalog);
+    let hide_unavailable = catalog.search.out_of_stock == OutOfStock::Hide;
+    for (rank, p) in products.iter().enumerate() {
+        if hide_unavailable && !p.available() {
+            continue;
+        }
         let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
         let attributes: Vec<String> = p
             .attributes
@@ -25,6 +88,7 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
             .chain(p.options.iter().map(|o| o.values.join(" ")))
             .chain(p.tags.iter().cloned())
             .collect();
+        let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
         let mut d = doc!(
             f.slug => p.slug.as_str(),
             f.title => p.title.as_str(),
@@ -32,8 +96,22 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
             f.category => category.join(" "),
             f.attributes => attributes.join(" "),
             f.description => p.description_md.as_str(),
-            f.price => product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0),
+            f.price => price,
+            f.created => date_number(&p.created),
+            f.rank => rank as u64,
+            f.in_stock => u64::from(p.available()),
         );
+        for c in catalog.category_trail(&p.category) {
+            d.add_facet(f.facets, Facet::from_path(["category", c.slug.as_str()]));
+        }
+        d.add_facet(f.facets, Facet::from_path(["brand", p.brand.as_str()]));
+        d.add_facet(f.facets, Facet::from_path(["price", price_bucket(price).as_str()]));
+        for (i, o) in p.options.iter().enumerate() {
+            // Only values some variant actually offers.
+            for value in o.values.iter().filter(|value| p.variants.iter().any(|v| v.option_values.get(i) == Some(*value))) {
+                d.add_facet(f.facets, Facet::from_path(["option", o.name.as_str(), value.as_str()]));
+            }
+        }
         if let Some(img) = p.images.first() {
             d.add_text(f.image, &img.file);
         }
@@ -52,6 +130,8 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
 
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     files.push((PathBuf::from("meta.json"), dir.atomic_read("meta.json".as_ref())?));
+    let extras = serde_json::to_vec(&extras(catalog, &products)).map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+    files.push((PathBuf::from(EXTRAS_FILE), extras));
     // Files of the live segment only: merged-away segments may still be lying in the directory.
     let live: Vec<String> = index.searchable_segment_ids()?.iter().map(|id| id.uuid_string()).collect();
     let mut paths: Vec<PathBuf> = index

@@ -7,6 +7,7 @@
 //! the worker embeds into `--bundle`. All outputs carry the same catalog version.
 
 mod render;
+mod feed;
 mod sitemap;
 
 use std::path::{Path, PathBuf};
@@ -66,14 +67,28 @@ fn run() -> Result<(), String> {
     copy_dir(&shop.images_dir, &args.out.join("images"))?;
     let pages = render::write_pages(&shop, &args.out)?;
     let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
+    feed::write(catalog, &args.out)?;
     let t_pages = t0.elapsed();
 
     std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
-    let index = edgeshop_indexer::build_index(catalog).map_err(|e| format!("search index: {e}"))?;
-    write(&args.bundle.join("search.idx"), &index)?;
-    let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
-    write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
-    write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
+    // The index is not byte-for-byte reproducible (tantivy names segments randomly), so the bundle
+    // is rewritten only when the catalog or this builder changed: then the worker is not rebuilt
+    // for nothing.
+    let stamp = format!("{} {}", catalog.version, builder_identity());
+    let stamp_path = args.bundle.join("stamp.txt");
+    let index_path = args.bundle.join("search.idx");
+    let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
+    let index_len = if fresh {
+        std::fs::metadata(&index_path).map(|m| m.len() as usize).unwrap_or(0)
+    } else {
+        let index = edgeshop_indexer::build_index(catalog).map_err(|e| format!("search index: {e}"))?;
+        write(&index_path, &index)?;
+        let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
+        write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
+        write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
+        write(&stamp_path, stamp.as_bytes())?;
+        index.len()
+    };
     let t_index = t0.elapsed();
 
     if let Some(path) = &args.timings {
@@ -81,7 +96,7 @@ fn run() -> Result<(), String> {
             "catalog_version": catalog.version,
             "products": catalog.products.len(),
             "pages": pages.len(),
-            "index_bytes": index.len(),
+            "index_bytes": index_len,
             "load_s": t_load.as_secs_f64(),
             "pages_s": (t_pages - t_load).as_secs_f64(),
             "index_s": (t_index - t_pages).as_secs_f64(),
@@ -97,7 +112,7 @@ fn run() -> Result<(), String> {
         catalog.categories.len(),
         pages.len(),
         urls,
-        index.len(),
+        index_len,
         t_load.as_secs_f64(),
         (t_pages - t_load).as_secs_f64(),
         (t_index - t_pages).as_secs_f64(),
@@ -117,6 +132,17 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Changes whenever this builder binary is rebuilt (new indexer or snapshot code).
+fn builder_identity() -> String {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos().to_string())
+        .unwrap_or_default()
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {

@@ -1,6 +1,6 @@
 //! Rendering every page of the shop with Leptos SSR into static files.
 
-use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage};
+use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage, SearchPage};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::{Catalog, Product};
@@ -40,7 +40,7 @@ pub fn write_pages(shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String>
         let file = if path.ends_with('/') { out.join(path.trim_start_matches('/')).join("index.html") } else { out.join(path.trim_start_matches('/')) };
         crate::write(&file, html.as_bytes())?;
         // Shopper-specific pages stay out of the sitemap.
-        if !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/") {
+        if !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/") {
             urls.push(path);
         }
         Ok(())
@@ -93,6 +93,7 @@ pub fn write_pages(shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String>
     let countries = catalog.shop.shipping.countries.clone();
     emit("/checkout/".into(), render(&site, move || view! { <CheckoutPage countries/> }))?;
     emit("/orders/".into(), render(&site, || view! { <OrderPage/> }))?;
+    emit("/search/".into(), render(&site, || view! { <SearchPage/> }))?;
     Ok(urls)
 }
 

@@ -4,6 +4,10 @@
 //! build (pages, index), then measures search latency with native tantivy on the index file
 //! (baseline) and inside the worker under `wrangler dev`, and the worker's upload size.
 //! Results: `bench/results/build-search-<N>.json` and `.md`.
+//!
+//! `relevance [--label TEXT]`: nDCG@10 and recall@10 of the judged queries in
+//! `bench/relevance/judgments.json` against the index of `catalog/`; appends one line per run to
+//! `bench/results/relevance-history.jsonl`, so every ranking change leaves its figure.
 
 use crate::build::{cargo, dist};
 use crate::tools::{npm_bin, wrangler_dev};
@@ -33,8 +37,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             commerce()
         }
-        other => Err(format!("unknown benchmark {other} (known: build-search, commerce)")),
+        "relevance" => {
+            let opts = Opts::parse(rest, &["--label"])?;
+            relevance(opts.get("--label").unwrap_or("manual run"))
+        }
+        other => Err(format!("unknown benchmark {other} (known: build-search, commerce, relevance)")),
     }
+}
+
+fn relevance(label: &str) -> Result<(), String> {
+    let r = root();
+    exec(cargo().current_dir(&r).args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"]).args([
+        "score",
+        "--catalog",
+        "catalog",
+        "--judgments",
+        "bench/relevance/judgments.json",
+        "--out",
+        "bench/results/relevance.json",
+        "--history",
+        "bench/results/relevance-history.jsonl",
+        "--label",
+        label,
+    ]))
 }
 
 fn read_json_line(out: &[u8]) -> String {
@@ -56,6 +81,8 @@ fn build_search(n: usize) -> Result<(), String> {
     // Compile first so the timing is the build of the shop, not of the builder.
     exec(cargo().args(["build", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "-p", "edgeshop-indexer", "--bin", "edgeshop-site", "--bin", "search_bench"]).current_dir(root()))?;
     let timings = work.join(format!("timings-{n}.json"));
+    // Start from an empty bundle so the index is really built (the builder reuses a fresh one).
+    let _ = std::fs::remove_dir_all(&bundle);
     println!("bench: static build (pages + search index)");
     let t = Instant::now();
     exec(Command::new(root().join("target/tool/edgeshop-site"))
@@ -71,6 +98,9 @@ fn build_search(n: usize) -> Result<(), String> {
     if pkg.exists() {
         copy_flat(&pkg, &out.join("pkg"))?;
     }
+
+    println!("bench: Pagefind over the same product pages (the ship-the-index-to-the-browser baseline)");
+    let pagefind = pagefind(&out, &work.join(format!("pagefind-{n}")), n)?;
 
     println!("bench: native tantivy baseline");
     let queries = work.join(format!("queries-{n}.json"));
@@ -118,7 +148,7 @@ fn build_search(n: usize) -> Result<(), String> {
 
     let json = format!(
         "{{\"benchmark\":\"build-search\",\"products\":{n},\"build\":{build},\"build_wall_s\":{build_wall:.3},\
-         \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size}}}"
+         \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size},\"pagefind\":{pagefind}}}"
     );
     let json_path = results.join(format!("build-search-{n}.json"));
     std::fs::write(&json_path, &json).map_err(|e| e.to_string())?;
@@ -128,6 +158,40 @@ fn build_search(n: usize) -> Result<(), String> {
     );
     std::fs::write(results.join(format!("build-search-{n}.md")), md).map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Runs Pagefind over the product pages and reports its index size and build time.
+fn pagefind(site: &Path, output: &Path, products: usize) -> Result<String, String> {
+    let _ = std::fs::remove_dir_all(output);
+    let t = Instant::now();
+    exec(Command::new(npm_bin("pagefind"))
+        .arg("--site").arg(site)
+        .args(["--glob", "products/**/*.html", "--output-path"]).arg(output)
+        .arg("--quiet"))?;
+    let seconds = t.elapsed().as_secs_f64();
+    let (mut files, mut bytes, mut index_bytes) = (0u64, 0u64, 0u64);
+    fn walk(dir: &Path, f: &mut dyn FnMut(&Path, u64)) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, f);
+            } else if let Ok(m) = e.metadata() {
+                f(&p, m.len());
+            }
+        }
+    }
+    walk(output, &mut |p, len| {
+        files += 1;
+        bytes += len;
+        // Index and fragment files, without Pagefind's own UI and JS.
+        if p.extension().is_some_and(|e| e == "pf_index" || e == "pf_fragment" || e == "pf_meta" || e == "pf_filter") {
+            index_bytes += len;
+        }
+    });
+    Ok(format!(
+        "{{\"build_s\":{seconds:.3},\"files\":{files},\"bytes_total\":{bytes},\"index_bytes\":{index_bytes},\"index_bytes_per_product\":{:.1}}}",
+        index_bytes as f64 / products.max(1) as f64
+    ))
 }
 
 /// Cart and checkout round trips against the sample shop under `wrangler dev`, static asset as baseline.

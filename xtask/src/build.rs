@@ -56,8 +56,24 @@ pub fn front(out: &Path) -> Result<(), String> {
 }
 
 /// The edge worker, with the bundle's index and snapshot embedded, into `edge/build/` or `out_dir`.
+/// worker-build always re-runs wasm-bindgen and wasm-opt (minutes); when cargo says the wasm did
+/// not change since the last packaging into `edge/build/`, that step is skipped.
 pub fn worker(bundle: &Path, out_dir: Option<&Path>) -> Result<(), String> {
     println!("xtask: building the worker");
+    let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_edge.wasm");
+    let stamp = root().join("edge/build/.packaged-from");
+    if out_dir.is_none() {
+        // The same command and environment worker-build uses, so cargo's fingerprints match.
+        run(cargo()
+            .args(["build", "--quiet", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
+            .current_dir(root().join("edge"))
+            .env("WASM_BINDGEN_USE_JS_SYS", "1")
+            .env("EDGESHOP_BUNDLE_DIR", bundle))?;
+        if fingerprint(&wasm).is_some() && fingerprint(&wasm) == std::fs::read_to_string(&stamp).ok() {
+            println!("xtask: worker unchanged, keeping edge/build/");
+            return Ok(());
+        }
+    }
     let mut cmd = Command::new(cargo_tool("worker-build"));
     cmd.arg("--release");
     if let Some(dir) = out_dir {
@@ -68,7 +84,20 @@ pub fn worker(bundle: &Path, out_dir: Option<&Path>) -> Result<(), String> {
         .env("EDGESHOP_BUNDLE_DIR", bundle)
         .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
         .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
-        .env("ESBUILD_BIN", npm_bin("esbuild")))
+        .env("ESBUILD_BIN", npm_bin("esbuild")))?;
+    if out_dir.is_none() {
+        if let Some(f) = fingerprint(&wasm) {
+            std::fs::write(&stamp, f).map_err(|e| format!("{}: {e}", stamp.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Size and modification time of a file: enough to tell a rebuilt wasm from the same one.
+fn fingerprint(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {}", meta.len(), modified.as_nanos()))
 }
 
 /// Local secrets for `wrangler dev` (`.dev.vars`, never committed): random values the first time.

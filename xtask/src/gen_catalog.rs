@@ -1733,13 +1733,27 @@ fn shop_toml(featured: &[String]) -> String {
     let featured: Vec<&str> = featured.iter().map(String::as_str).collect();
     let countries: Vec<&str> = COUNTRIES.iter().map(|c| c.0).collect();
     format!(
-        "name = {}\ntagline = {}\ncurrency = \"EUR\"\nlocale = \"en-IE\"\nbase_url = \"https://shop.example.com\"\nfeatured_products = {}\nfeatured_categories = {}\n\n[shipping]\nflat_rate = 495\nfree_over = 5000\ncountries = {}\n\n[tax]\nrate_bp = 2300\nprices_include_tax = true\n",
+        "name = {}\ntagline = {}\ncurrency = \"EUR\"\nlocale = \"en-IE\"\nbase_url = \"https://shop.example.com\"\nfeatured_products = {}\nfeatured_categories = {}\n\n[shipping]\nflat_rate = 495\nfree_over = 5000\ncountries = {}\n\n[tax]\nrate_bp = 2300\nprices_include_tax = true\n\n[search]\nout_of_stock = \"lower\"\n",
         q(SHOP_NAME),
         q("Gear for long days outside"),
         array(&featured),
         array(FEATURED_CATEGORIES),
         array(&countries),
     )
+}
+
+/// Words shoppers use for the same thing, and one pinned result (the first featured product for "gift").
+fn synonyms_toml(featured: &[String]) -> String {
+    let mut out = String::from(
+        "# Search synonyms: each group lists words or phrases that mean the same thing.\n\
+         synonyms = [\n  [\"tee\", \"t-shirt\", \"tshirt\"],\n  [\"trainers\", \"sneakers\"],\n  [\"rucksack\", \"backpack\"],\n  \
+         [\"hoodie\", \"sweatshirt\", \"pullover\"],\n  [\"earphones\", \"earbuds\", \"in-ear\"],\n  [\"power bank\", \"battery pack\", \"charger\"],\n  \
+         [\"flask\", \"bottle\"],\n  [\"lantern\", \"lamp\"],\n]\n",
+    );
+    if let Some(first) = featured.first() {
+        let _ = write!(out, "\n# Products shown first, in this order, for a query.\n[pinned]\ngift = [{}]\n", q(first));
+    }
+    out
 }
 
 fn categories_toml() -> String {
@@ -1810,7 +1824,8 @@ For press enquiries, samples and wholesale accounts, write to partners@shop.exam
 // ---------------------------------------------------------------------------------------------
 
 /// Writes a shop with `products` products into `out`, deterministically from `seed`.
-/// Removes `products/`, `images/`, `pages/`, `shop.toml` and `categories.toml` first; nothing else.
+/// Removes `products/`, `images/`, `pages/`, `shop.toml`, `categories.toml` and `synonyms.toml`
+/// first; nothing else.
 pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
     for dir in ["products", "images", "pages"] {
         let p = out.join(dir);
@@ -1818,7 +1833,7 @@ pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
             fs::remove_dir_all(&p)?;
         }
     }
-    for file in ["shop.toml", "categories.toml"] {
+    for file in ["shop.toml", "categories.toml", "synonyms.toml"] {
         let p = out.join(file);
         if p.exists() {
             fs::remove_file(&p)?;
@@ -1878,6 +1893,7 @@ pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
 
     fs::write(out.join("shop.toml"), shop_toml(&featured))?;
     fs::write(out.join("categories.toml"), categories_toml())?;
+    fs::write(out.join("synonyms.toml"), synonyms_toml(&featured))?;
     for (name, text) in pages() {
         fs::write(pages_dir.join(name), text)?;
     }
@@ -1923,10 +1939,10 @@ mod tests {
         let (a, b) = (temp_dir("det-a"), temp_dir("det-b"));
         generate(&a, 150, 42).unwrap();
         generate(&b, 150, 42).unwrap();
-        // Regenerating over an existing shop is clean too.
+        // Regenerating over an existing shop is clean too. (Files: 150 products + 150 images, shop, categories, synonyms, 3 pages.)
         generate(&b, 150, 42).unwrap();
         let (fa, fb) = (read_all(&a), read_all(&b));
-        assert_eq!(fa.len(), 150 * 2 + 5);
+        assert_eq!(fa.len(), 150 * 2 + 6);
         assert_eq!(fa, fb);
         let c = temp_dir("det-c");
         generate(&c, 150, 43).unwrap();

@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod orders;
 pub mod payments;
 pub mod search;
+pub mod search_page;
 
 use crate::error::ApiError;
 use crate::http::client_ip;

@@ -4,7 +4,8 @@ use crate::catalog::{with_index, with_snapshot};
 use crate::error::ApiError;
 use crate::query::Query;
 use edgeshop_domain::Money;
-use edgeshop_indexer::{ProductIndex, SearchError, SearchRequest};
+use crate::services::search_stats;
+use edgeshop_indexer::{normalise, Facets, Filters, Hit, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort};
 use serde::Serialize;
 use crate::http::Reply;
 use worker::{Env, Request};
@@ -30,42 +31,47 @@ pub fn health() -> Reply {
 }
 
 #[derive(Serialize)]
-struct SearchHitOut {
-    slug: String,
-    title: String,
-    url: String,
-    price: String,
-    price_minor: u64,
-    currency: String,
-    image: Option<String>,
-    score: f32,
+pub struct SearchHitOut {
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    pub price: String,
+    pub price_minor: u64,
+    pub currency: String,
+    pub image: Option<String>,
+    pub score: f32,
 }
 
 #[derive(Serialize)]
-struct SearchOut {
-    query: String,
-    catalog_version: String,
-    hits: Vec<SearchHitOut>,
+pub struct SearchOut {
+    pub query: String,
+    pub catalog_version: String,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub pages: usize,
+    pub sort: &'static str,
+    pub hits: Vec<SearchHitOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub popular: Vec<SearchHitOut>,
 }
 
 fn search_error(e: SearchError) -> ApiError {
     match e {
         SearchError::QueryTooLong { .. } => ApiError::bad_request("query-too-long", "Query too long", e.to_string()),
         SearchError::TooManyTerms { .. } => ApiError::bad_request("query-too-long", "Too many words", e.to_string()),
+        SearchError::BadFilter(detail) => ApiError::bad_request("bad-filter", "Invalid search filter", detail),
         SearchError::Index(detail) => ApiError::internal(detail),
     }
 }
 
-/// `GET /api/search?q=&limit=`
-pub fn search(req: &Request) -> Reply {
-    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
-    let params = Query::parse(url.query())?;
-    let q = params.get("q").unwrap_or("");
-    ProductIndex::validate(q).map_err(search_error)?;
-    let limit = params.get_usize("limit", 10, edgeshop_indexer::MAX_LIMIT)?;
-    let hits = with_index(|index| index.search(&SearchRequest { query: q, limit }).map_err(search_error))?;
-    let (currency, locale, version) = with_snapshot(|s| (s.currency, s.locale.clone(), s.version.clone()))?;
-    let hits = hits
+fn hits_out(hits: Vec<Hit>) -> Result<Vec<SearchHitOut>, ApiError> {
+    let (currency, locale) = with_snapshot(|s| (s.currency, s.locale.clone()))?;
+    Ok(hits
         .into_iter()
         .map(|h| SearchHitOut {
             url: format!("/products/{}/", h.slug),
@@ -77,8 +83,127 @@ pub fn search(req: &Request) -> Reply {
             title: h.title,
             score: h.score,
         })
-        .collect();
-    json(&SearchOut { query: q.to_string(), catalog_version: version, hits }, "public, max-age=60")
+        .collect())
+}
+
+/// Query, filters, sort and page from the query string (shared by the API and the HTML page).
+pub struct SearchParams {
+    pub q: String,
+    pub filters: Filters,
+    pub sort: Sort,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+pub const MAX_PAGE: usize = 200;
+
+impl SearchParams {
+    pub fn from_query(params: &Query, default_per_page: usize) -> Result<Self, ApiError> {
+        let q = params.get("q").unwrap_or("").to_string();
+        ProductIndex::validate(&q).map_err(search_error)?;
+        let mut filters = Filters {
+            categories: params.get_all("category").filter(|v| !v.is_empty()).map(str::to_string).collect(),
+            brands: params.get_all("brand").filter(|v| !v.is_empty()).map(str::to_string).collect(),
+            ..Filters::default()
+        };
+        for p in params.get_all("price").filter(|v| !v.is_empty()) {
+            filters.prices.push(PriceRange::parse(p).map_err(search_error)?);
+        }
+        for o in params.get_all("option").filter(|v| !v.is_empty()) {
+            let (name, value) = o.split_once(':').ok_or_else(|| {
+                ApiError::bad_request("bad-filter", "Invalid search filter", format!("option `{o}` must look like `Colour:Black`"))
+            })?;
+            filters.options.push((name.to_string(), value.to_string()));
+        }
+        let sort = match params.get("sort") {
+            None | Some("") => Sort::Relevance,
+            Some(s) => Sort::parse(s).map_err(search_error)?,
+        };
+        Ok(SearchParams {
+            q,
+            filters,
+            sort,
+            page: params.get_usize("page", 1, MAX_PAGE)?,
+            per_page: params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?,
+        })
+    }
+
+    pub fn run(&self, facets: bool) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {
+        let req = SearchRequest {
+            query: &self.q,
+            filters: self.filters.clone(),
+            sort: self.sort,
+            offset: (self.page - 1) * self.per_page,
+            limit: self.per_page,
+            facets,
+        };
+        let results = with_index(|index| index.search(&req).map_err(search_error))?;
+        Ok((results, req))
+    }
+}
+
+/// Counts a search that found nothing; a failure here never fails the search.
+pub async fn note_zero_results(env: &Env, q: &str) {
+    let normalised = normalise(q);
+    if normalised.is_empty() {
+        return;
+    }
+    if let Err(e) = search_stats::record_zero_results(env, &normalised).await {
+        worker::console_error!("search stats: {e}");
+    }
+}
+
+/// `GET /api/search?q=&category=&brand=&price=&option=Name:Value&sort=&page=&per_page=&facets=1`
+pub async fn search(req: &Request, env: &Env) -> Reply {
+    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let params = Query::parse(url.query())?;
+    let p = SearchParams::from_query(&params, 10)?;
+    // `limit` is the older name of `per_page`.
+    let p = SearchParams { per_page: params.get_usize("limit", p.per_page, edgeshop_indexer::MAX_LIMIT)?, ..p };
+    let facets = matches!(params.get("facets"), Some("1" | "true"));
+    let (results, _) = p.run(facets)?;
+    if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {
+        note_zero_results(env, &p.q).await;
+    }
+    let version = with_snapshot(|s| s.version.clone())?;
+    let out = SearchOut {
+        query: p.q.clone(),
+        catalog_version: version,
+        total: results.total,
+        page: p.page,
+        per_page: p.per_page,
+        pages: results.total.div_ceil(p.per_page),
+        sort: p.sort.as_str(),
+        hits: hits_out(results.hits)?,
+        facets: results.facets,
+        did_you_mean: results.did_you_mean,
+        popular: hits_out(results.popular)?,
+    };
+    json(&out, "public, max-age=60")
+}
+
+#[derive(Serialize)]
+struct SuggestOut {
+    query: String,
+    completions: Vec<String>,
+    products: Vec<SearchHitOut>,
+}
+
+/// `GET /api/search/suggest?q=&limit=`: completions of the word being typed and top products.
+pub fn suggest(req: &Request) -> Reply {
+    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let params = Query::parse(url.query())?;
+    let q = params.get("q").unwrap_or("");
+    let limit = params.get_usize("limit", 5, 10)?;
+    let s = with_index(|index| index.suggest(q, limit).map_err(search_error))?;
+    json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products)? }, "public, max-age=60")
+}
+
+/// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.
+pub async fn zero_results(req: &Request, env: &Env) -> Reply {
+    crate::routes::admin::authorize(req, env)?;
+    let queries = search_stats::zero_result_queries(env).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    json(&serde_json::json!({ "queries": queries }), "no-store")
 }
 
 /// `GET /api/_bench/search?q=&repeat=N`: runs the same search N times in the isolate, so that a
@@ -96,7 +221,7 @@ pub fn bench_search(req: &Request, env: &Env) -> Reply {
     let total_hits = with_index(|index| {
         let mut n = 0;
         for _ in 0..repeat {
-            n += index.search(&SearchRequest { query: &q, limit }).map_err(search_error)?.len();
+            n += index.search(&SearchRequest::new(&q, limit)).map_err(search_error)?.hits.len();
         }
         Ok(n)
     })?;

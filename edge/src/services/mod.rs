@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod orders;
 pub mod payments;
 pub mod rate_limit;
+pub mod search_stats;
 pub mod sequence;
 pub mod stock;
 

@@ -72,14 +72,14 @@ fn main() -> Result<(), String> {
     // Warm-up pass, then per-query medians over `repeat` runs (same as the worker side).
     let mut hits_total = 0;
     for q in &qs {
-        hits_total += index.search(&SearchRequest { query: q, limit: 10 }).map_err(|e| e.to_string())?.len();
+        hits_total += index.search(&SearchRequest::new(q, 10)).map_err(|e| e.to_string())?.hits.len();
     }
     let mut per_query_us = Vec::new();
     for q in &qs {
         let mut runs = Vec::with_capacity(repeat);
         for _ in 0..repeat {
             let t = Instant::now();
-            let hits = index.search(&SearchRequest { query: q, limit: 10 }).map_err(|e| e.to_string())?;
+            let hits = index.search(&SearchRequest::new(q, 10)).map_err(|e| e.to_string())?;
             runs.push(t.elapsed().as_secs_f64() * 1e6);
             std::hint::black_box(hits);
         }

@@ -1,0 +1,215 @@
+//! `GET /search?q=…`: the search results page, rendered by the worker into the static page frame
+//! (`dist/search/index.html`, same header and footer as every page). Facets, sort and pages are
+//! plain links, so it all works without JavaScript.
+
+use crate::catalog::with_snapshot;
+use crate::error::ApiError;
+use crate::http::Reply;
+use crate::query::Query;
+use crate::routes::search::{note_zero_results, SearchParams};
+use edgeshop_domain::Money;
+use edgeshop_indexer::{FacetValue, Hit, SearchResults, Sort};
+use std::fmt::Write;
+use worker::{Env, Request, Response};
+
+const MARKER: &str = "<!--search-results-->";
+const PER_PAGE: usize = 24;
+
+pub async fn render(req: &Request, env: &Env) -> Reply {
+    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let params = Query::parse(url.query())?;
+    let p = SearchParams::from_query(&params, PER_PAGE)?;
+    let (results, _) = p.run(true)?;
+    if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {
+        note_zero_results(env, &p.q).await;
+    }
+    let frame = frame(env, &url).await?;
+    let body = results_html(&p, &results)?;
+    let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
+    let html = frame
+        .replacen(MARKER, &body, 1)
+        .replacen("<title>Search", &format!("<title>{title}"), 1)
+        .replacen("</head>", "<meta name=\"robots\" content=\"noindex, follow\"></head>", 1)
+        .replacen("id=\"q\" name=\"q\"", &format!("id=\"q\" name=\"q\" value=\"{}\"", esc(&p.q)), 1);
+    let mut resp = Response::from_html(html)?;
+    resp.headers_mut().set("cache-control", "public, max-age=60")?;
+    Ok(resp)
+}
+
+/// The page frame from the static assets.
+async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
+    let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
+    let frame_url = url.join("/search/").map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut resp = assets.fetch(frame_url.to_string(), None).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let text = resp.text().await.map_err(|e| ApiError::internal(e.to_string()))?;
+    if !text.contains(MARKER) {
+        return Err(ApiError::internal("the search page frame (dist/search/index.html) is missing; rebuild the site"));
+    }
+    Ok(text)
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn enc(s: &str) -> String {
+    String::from(worker::js_sys::encode_uri_component(s))
+}
+
+/// The search URL for these parameters with one filter toggled, the sort or the page changed.
+struct Link<'a> {
+    p: &'a SearchParams,
+}
+
+impl Link<'_> {
+    fn pairs(&self) -> Vec<(String, String)> {
+        let p = self.p;
+        let mut v = vec![("q".to_string(), p.q.clone())];
+        v.extend(p.filters.categories.iter().map(|c| ("category".to_string(), c.clone())));
+        v.extend(p.filters.brands.iter().map(|b| ("brand".to_string(), b.clone())));
+        v.extend(p.filters.prices.iter().map(|r| ("price".to_string(), r.key())));
+        v.extend(p.filters.options.iter().map(|(n, x)| ("option".to_string(), format!("{n}:{x}"))));
+        if p.sort != Sort::Relevance {
+            v.push(("sort".into(), p.sort.as_str().into()));
+        }
+        v
+    }
+
+    fn href(pairs: &[(String, String)]) -> String {
+        let qs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+        esc(&format!("/search?{}", qs.join("&")))
+    }
+
+    fn toggle(&self, key: &str, value: &str) -> String {
+        let mut pairs = self.pairs();
+        match pairs.iter().position(|(k, v)| k == key && v == value) {
+            Some(i) => {
+                pairs.remove(i);
+            }
+            None => pairs.push((key.to_string(), value.to_string())),
+        }
+        Self::href(&pairs)
+    }
+
+    fn sort(&self, sort: Sort) -> String {
+        let mut pairs: Vec<_> = self.pairs().into_iter().filter(|(k, _)| k != "sort").collect();
+        if sort != Sort::Relevance {
+            pairs.push(("sort".into(), sort.as_str().into()));
+        }
+        Self::href(&pairs)
+    }
+
+    fn page(&self, page: usize) -> String {
+        let mut pairs = self.pairs();
+        if page > 1 {
+            pairs.push(("page".into(), page.to_string()));
+        }
+        Self::href(&pairs)
+    }
+}
+
+fn facet_list(out: &mut String, title: &str, key: &str, values: &[FacetValue], link: &Link, value_of: impl Fn(&FacetValue) -> String) {
+    if values.is_empty() {
+        return;
+    }
+    let _ = write!(out, "<fieldset class=\"facet\"><legend>{}</legend><ul>", esc(title));
+    for v in values {
+        let _ = write!(
+            out,
+            "<li><a href=\"{}\" rel=\"nofollow\" aria-pressed=\"{}\"{}>{} <span class=\"count\">{}</span></a></li>",
+            link.toggle(key, &value_of(v)),
+            v.selected,
+            if v.selected { " class=\"selected\"" } else { "" },
+            esc(&v.label),
+            v.count
+        );
+    }
+    out.push_str("</ul></fieldset>");
+}
+
+fn cards(out: &mut String, hits: &[Hit], currency: edgeshop_domain::Currency, locale: &str) {
+    out.push_str("<ul class=\"grid\">");
+    for h in hits {
+        let img = h
+            .image
+            .as_ref()
+            .map(|i| format!("<img src=\"/images/{}\" alt=\"\" width=\"800\" height=\"800\" loading=\"lazy\" decoding=\"async\">", esc(i)))
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "<li class=\"card\"><a href=\"/products/{}/\">{img}<span class=\"title\">{}</span><span class=\"price\">{}</span></a></li>",
+            esc(&h.slug),
+            esc(&h.title),
+            esc(&Money::new(h.price_minor as i64, currency).format(locale))
+        );
+    }
+    out.push_str("</ul>");
+}
+
+fn results_html(p: &SearchParams, r: &SearchResults) -> Result<String, ApiError> {
+    let (currency, locale) = with_snapshot(|s| (s.currency, s.locale.clone()))?;
+    let link = Link { p };
+    let mut out = String::new();
+    let heading = if p.q.is_empty() { "All products".to_string() } else { format!("Results for “{}”", esc(&p.q)) };
+    let _ = write!(out, "<h1>{heading}</h1>");
+    let _ = write!(out, "<p class=\"result-count\" role=\"status\">{} product{}</p>", r.total, if r.total == 1 { "" } else { "s" });
+    if let Some(fix) = &r.did_you_mean {
+        let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
+    }
+    out.push_str("<div class=\"search-layout\">");
+    if let Some(f) = &r.facets {
+        out.push_str("<aside class=\"facets\" aria-label=\"Filters\">");
+        facet_list(&mut out, "Category", "category", &f.categories, &link, |v| v.value.clone());
+        facet_list(&mut out, "Brand", "brand", &f.brands, &link, |v| v.value.clone());
+        facet_list(&mut out, "Price", "price", &f.prices, &link, |v| v.value.clone());
+        for o in &f.options {
+            let name = o.name.clone();
+            facet_list(&mut out, &o.name, "option", &o.values, &link, move |v| format!("{name}:{}", v.value));
+        }
+        out.push_str("</aside>");
+    }
+    out.push_str("<section class=\"search-results\" aria-label=\"Products\">");
+    out.push_str("<nav class=\"sort\" aria-label=\"Sort\">Sort: ");
+    for (sort, label) in [(Sort::Relevance, "Best match"), (Sort::PriceAsc, "Price, low to high"), (Sort::PriceDesc, "Price, high to low"), (Sort::Newest, "Newest")] {
+        if sort == p.sort {
+            let _ = write!(out, "<strong aria-current=\"true\">{label}</strong> ");
+        } else {
+            let _ = write!(out, "<a href=\"{}\" rel=\"nofollow\">{label}</a> ", link.sort(sort));
+        }
+    }
+    out.push_str("</nav>");
+    if r.hits.is_empty() {
+        out.push_str("<p class=\"empty\">No products match. Check the spelling, use fewer words or remove a filter.</p>");
+        if !r.popular.is_empty() {
+            out.push_str("<h2>Popular products</h2>");
+            cards(&mut out, &r.popular, currency, &locale);
+        }
+    } else {
+        cards(&mut out, &r.hits, currency, &locale);
+    }
+    let pages = r.total.div_ceil(p.per_page);
+    if pages > 1 {
+        out.push_str("<nav class=\"pagination\" aria-label=\"Pages\">");
+        if p.page > 1 {
+            let _ = write!(out, "<a rel=\"prev\" href=\"{}\">Previous</a> ", link.page(p.page - 1));
+        }
+        let _ = write!(out, "<span>Page {} of {pages}</span>", p.page);
+        if p.page < pages {
+            let _ = write!(out, " <a rel=\"next\" href=\"{}\">Next</a>", link.page(p.page + 1));
+        }
+        out.push_str("</nav>");
+    }
+    out.push_str("</section></div>");
+    Ok(out)
+}

@@ -1,0 +1,69 @@
+//! Searches that found nothing, counted by one Durable Object per shop (one writer, exact counts),
+//! for the merchant's "no results" report and later analytics.
+
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+
+/// Distinct queries kept; the least searched are forgotten beyond this.
+const MAX_QUERIES: usize = 1_000;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ZeroResultQuery {
+    pub query: String,
+    pub count: u64,
+    pub last_seen: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    query: String,
+    at: String,
+}
+
+#[durable_object]
+pub struct SearchStats {
+    state: State,
+}
+
+impl SearchStats {
+    async fn load(&self) -> Result<Vec<ZeroResultQuery>> {
+        Ok(self.state.storage().get::<Vec<ZeroResultQuery>>("zero").await?.unwrap_or_default())
+    }
+}
+
+impl DurableObject for SearchStats {
+    fn new(state: State, _env: Env) -> Self {
+        SearchStats { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        match req.method() {
+            Method::Post => {
+                let r: Record = req.json().await?;
+                let mut all = self.load().await?;
+                match all.iter_mut().find(|q| q.query == r.query) {
+                    Some(q) => {
+                        q.count += 1;
+                        q.last_seen = r.at;
+                    }
+                    None => all.push(ZeroResultQuery { query: r.query, count: 1, last_seen: r.at }),
+                }
+                all.sort_by(|a, b| b.count.cmp(&a.count).then(a.query.cmp(&b.query)));
+                all.truncate(MAX_QUERIES);
+                self.state.storage().put("zero", &all).await?;
+                Response::from_json(&true)
+            }
+            Method::Get => Response::from_json(&self.load().await?),
+            _ => Response::error("method not allowed", 405),
+        }
+    }
+}
+
+pub async fn record_zero_results(env: &Env, query: &str) -> Result<bool> {
+    let record = Record { query: query.to_string(), at: super::now_rfc3339() };
+    super::do_call::<Record, bool>(env, "SEARCH_STATS", "shop", Method::Post, "/zero", Some(&record)).await
+}
+
+pub async fn zero_result_queries(env: &Env) -> Result<Vec<ZeroResultQuery>> {
+    super::do_call::<(), Vec<ZeroResultQuery>>(env, "SEARCH_STATS", "shop", Method::Get, "/zero", None).await
+}

@@ -1,0 +1,204 @@
+//! Search relevance benchmark: a judged query set made from the catalog's own labels, scored
+//! with nDCG@10 and recall@10 against the index the build ships.
+//!
+//! ```text
+//! relevance judge --catalog catalog --out bench/relevance/judgments.json
+//! relevance score --catalog catalog --judgments bench/relevance/judgments.json \
+//!           --out bench/results/relevance.json --history bench/results/relevance-history.jsonl --label "…"
+//! ```
+//!
+//! Judgments are binary: a product is relevant to a query when it carries the labels the query was
+//! made from (its category, an attribute value, a brand, an option value). Misspelled copies of
+//! every query (one typo in the longest word of 5+ letters) share the original's judgments.
+
+use edgeshop_domain::{Catalog, Product};
+use edgeshop_indexer::{build_index, OwnedBytes, ProductIndex, SearchRequest};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+#[derive(Serialize, Deserialize)]
+struct Judgment {
+    query: String,
+    /// How the query was made: category, attribute, brand, option, and `+typo` for misspellings.
+    kind: String,
+    relevant: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Judgments {
+    catalog_version: String,
+    queries: Vec<Judgment>,
+}
+
+fn words(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+fn in_category(p: &Product, slug: &str) -> bool {
+    p.published && (p.category == slug || p.category.starts_with(&format!("{slug}/")))
+}
+
+/// One typo in the longest word of 5+ letters: two inner letters swapped (a transposition, which
+/// Levenshtein counts as two edits) is too hard for a 5-letter word, so drop one letter instead.
+fn misspell(query: &str, seed: usize) -> Option<String> {
+    let ws: Vec<&str> = query.split(' ').collect();
+    let (i, longest) = ws.iter().enumerate().filter(|(_, w)| w.chars().count() >= 5).max_by_key(|(_, w)| w.len())?;
+    let chars: Vec<char> = longest.chars().collect();
+    let at = 1 + seed % (chars.len() - 2);
+    let typo: String = match seed % 3 {
+        0 => chars.iter().enumerate().filter(|(j, _)| *j != at).map(|(_, c)| *c).collect(),
+        1 => chars.iter().enumerate().map(|(j, c)| if j == at { if *c == 'e' { 'a' } else { 'e' } } else { *c }).collect(),
+        _ => chars.iter().enumerate().flat_map(|(j, c)| if j == at { vec![*c, *c] } else { vec![*c] }).collect(),
+    };
+    let mut out: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
+    out[i] = typo;
+    Some(out.join(" "))
+}
+
+fn judge(catalog: &Catalog) -> Judgments {
+    type Queries = BTreeMap<String, (String, BTreeSet<String>)>;
+    let mut queries: Queries = BTreeMap::new();
+    fn add_to(queries: &mut Queries, q: String, kind: &str, relevant: BTreeSet<String>) {
+        if !relevant.is_empty() && !q.is_empty() {
+            queries.entry(q).or_insert_with(|| (kind.to_string(), relevant));
+        }
+    }
+    let mut add = |q: String, kind: &str, relevant: BTreeSet<String>| add_to(&mut queries, q, kind, relevant);
+    for c in &catalog.categories {
+        let rel = catalog.products.iter().filter(|p| in_category(p, &c.slug)).map(|p| p.slug.clone()).collect();
+        add(words(&c.name), "category", rel);
+    }
+    let leaves: Vec<_> = catalog.categories.iter().filter(|c| catalog.children_of(&c.slug).next().is_none()).collect();
+    for c in &leaves {
+        let products: Vec<&Product> = catalog.products.iter().filter(|p| in_category(p, &c.slug)).collect();
+        // Attribute value + category: "merino wool base layers".
+        let mut by_value: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for p in &products {
+            for (_, v) in &p.attributes {
+                if !v.chars().any(|c| c.is_ascii_digit()) && v.len() <= 24 {
+                    by_value.entry(words(v)).or_default().insert(p.slug.clone());
+                }
+            }
+        }
+        for (v, rel) in by_value.into_iter().filter(|(_, r)| r.len() < products.len()).take(4) {
+            add(format!("{v} {}", words(&c.name)), "attribute", rel);
+        }
+        // Brand + category: "kinetica smartwatches".
+        let mut by_brand: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for p in &products {
+            by_brand.entry(words(&p.brand)).or_default().insert(p.slug.clone());
+        }
+        for (b, rel) in by_brand.into_iter().take(3) {
+            add(format!("{b} {}", words(&c.name)), "brand", rel);
+        }
+        // Option value + category: "navy jackets".
+        let mut by_option: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for p in &products {
+            for o in &p.options {
+                for v in &o.values {
+                    by_option.entry(words(v)).or_default().insert(p.slug.clone());
+                }
+            }
+        }
+        let mut options: Vec<_> = by_option.into_iter().filter(|(v, _)| v.chars().any(char::is_alphabetic)).collect();
+        options.sort_by_key(|(_, rel)| std::cmp::Reverse(rel.len()));
+        for (v, rel) in options.into_iter().take(2) {
+            add(format!("{v} {}", words(&c.name)), "option", rel);
+        }
+    }
+    let originals: Vec<(String, String, BTreeSet<String>)> = queries.iter().map(|(q, (k, r))| (q.clone(), k.clone(), r.clone())).collect();
+    for (i, (q, kind, rel)) in originals.into_iter().enumerate() {
+        if let Some(typo) = misspell(&q, i) {
+            add_to(&mut queries, typo, &format!("{kind}+typo"), rel);
+        }
+    }
+    Judgments {
+        catalog_version: catalog.version.clone(),
+        queries: queries.into_iter().map(|(query, (kind, rel))| Judgment { query, kind, relevant: rel.into_iter().collect() }).collect(),
+    }
+}
+
+#[derive(Default, Serialize)]
+struct Score {
+    queries: usize,
+    ndcg_at_10: f64,
+    recall_at_10: f64,
+    zero_results: usize,
+}
+
+/// Scores per query kind (and "all"), plus the weakest queries for a look at what went wrong.
+fn score(index: &mut ProductIndex, judgments: &Judgments) -> Result<(BTreeMap<String, Score>, Vec<(String, f64)>), String> {
+    let mut by_kind: BTreeMap<String, Score> = BTreeMap::new();
+    let mut weakest: Vec<(String, f64)> = Vec::new();
+    for j in &judgments.queries {
+        let hits = index.search(&SearchRequest::new(&j.query, 10)).map_err(|e| format!("{}: {e}", j.query))?.hits;
+        let relevant: BTreeSet<&str> = j.relevant.iter().map(String::as_str).collect();
+        let gains: Vec<f64> = hits.iter().map(|h| if relevant.contains(h.slug.as_str()) { 1.0 } else { 0.0 }).collect();
+        let dcg: f64 = gains.iter().enumerate().map(|(i, g)| g / (i as f64 + 2.0).log2()).sum();
+        let ideal_n = relevant.len().min(10);
+        let idcg: f64 = (0..ideal_n).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
+        let found = gains.iter().filter(|g| **g > 0.0).count();
+        weakest.push((j.query.clone(), (dcg / idcg * 1e3).round() / 1e3));
+        for key in [j.kind.clone(), "all".to_string()] {
+            let s = by_kind.entry(key).or_default();
+            s.queries += 1;
+            s.ndcg_at_10 += dcg / idcg;
+            s.recall_at_10 += found as f64 / ideal_n as f64;
+            s.zero_results += usize::from(hits.is_empty());
+        }
+    }
+    for s in by_kind.values_mut() {
+        s.ndcg_at_10 = (s.ndcg_at_10 / s.queries as f64 * 1e4).round() / 1e4;
+        s.recall_at_10 = (s.recall_at_10 / s.queries as f64 * 1e4).round() / 1e4;
+    }
+    weakest.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    weakest.truncate(25);
+    Ok((by_kind, weakest))
+}
+
+fn main() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let cmd = args.next().ok_or("usage: relevance judge|score --catalog DIR ...")?;
+    let mut opts: BTreeMap<String, String> = BTreeMap::new();
+    while let Some(a) = args.next() {
+        let v = args.next().ok_or(format!("{a} needs a value"))?;
+        opts.insert(a.trim_start_matches("--").to_string(), v);
+    }
+    let opt = |k: &str| opts.get(k).cloned().ok_or(format!("--{k} is required"));
+    let catalog = edgeshop_catalog::load(&PathBuf::from(opt("catalog")?)).map_err(|e| e.to_string())?.catalog;
+    match cmd.as_str() {
+        "judge" => {
+            let j = judge(&catalog);
+            let out = opt("out")?;
+            std::fs::write(&out, serde_json::to_string_pretty(&j).map_err(|e| e.to_string())? + "\n").map_err(|e| e.to_string())?;
+            println!("relevance: {} judged queries written to {out}", j.queries.len());
+        }
+        "score" => {
+            let path = opt("judgments")?;
+            let judgments: Judgments = serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?)
+                .map_err(|e| format!("{path}: {e}"))?;
+            if judgments.catalog_version != catalog.version {
+                eprintln!("relevance: warning: judgments were made for catalog {}, scoring {}", judgments.catalog_version, catalog.version);
+            }
+            let blob = build_index(&catalog).map_err(|e| e.to_string())?;
+            let mut index = ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| e.to_string())?;
+            let (scores, weakest) = score(&mut index, &judgments)?;
+            let label = opts.get("label").cloned().unwrap_or_default();
+            let report = serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_ndcg_at_10": weakest });
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            if let Some(out) = opts.get("out") {
+                std::fs::write(out, serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n").map_err(|e| e.to_string())?;
+            }
+            if let Some(history) = opts.get("history") {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(history).map_err(|e| e.to_string())?;
+                let all = &scores["all"];
+                writeln!(f, "{}", serde_json::json!({ "label": label, "ndcg_at_10": all.ndcg_at_10, "recall_at_10": all.recall_at_10, "zero_results": all.zero_results, "queries": all.queries }))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        other => return Err(format!("unknown command {other}; use judge or score")),
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! `feed.xml`: a Google Merchant Center product feed (RSS 2.0 with the `g:` namespace), one item
+//! per variant, grouped by product, priced by the same `variant_price` as the pages.
+
+use edgeshop_domain::{variant_price, Catalog};
+use std::fmt::Write;
+use std::path::Path;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Google's own attribute for an option name, when there is one.
+fn google_attribute(option: &str) -> Option<&'static str> {
+    match option.to_lowercase().as_str() {
+        "colour" | "color" => Some("color"),
+        "size" => Some("size"),
+        "material" => Some("material"),
+        "pattern" => Some("pattern"),
+        _ => None,
+    }
+}
+
+pub fn feed(catalog: &Catalog) -> String {
+    let base = &catalog.shop.base_url;
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n");
+    let _ = writeln!(xml, "<title>{}</title>\n<link>{}/</link>\n<description>{}</description>", esc(&catalog.shop.name), esc(base), esc(&catalog.shop.tagline));
+    for p in catalog.products.iter().filter(|p| p.published) {
+        let url = format!("{base}/products/{}/", p.slug);
+        let product_type: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
+        let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(5000).collect();
+        for v in &p.variants {
+            let price = variant_price(v);
+            let title = if p.variants.len() > 1 { format!("{} – {}", p.title, v.title()) } else { p.title.clone() };
+            let link = if p.variants.len() > 1 { format!("{url}?variant={}", v.sku) } else { url.clone() };
+            xml.push_str("<item>\n");
+            let _ = writeln!(xml, "  <g:id>{}</g:id>\n  <g:item_group_id>{}</g:item_group_id>", esc(&v.sku), esc(&p.slug));
+            let _ = writeln!(xml, "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>", esc(&title), esc(description.trim()), esc(&link));
+            if let Some(img) = p.images.first() {
+                let _ = writeln!(xml, "  <g:image_link>{}</g:image_link>", esc(&format!("{base}/images/{}", img.file)));
+            }
+            let availability = if v.available() { "in_stock" } else { "out_of_stock" };
+            let _ = writeln!(xml, "  <g:availability>{availability}</g:availability>");
+            // With a compare-at price, `price` is the regular price and `sale_price` what is charged.
+            match price.compare_at {
+                Some(was) => {
+                    let _ = writeln!(xml, "  <g:price>{} {}</g:price>", was.decimal(), was.currency.code());
+                    let _ = writeln!(xml, "  <g:sale_price>{} {}</g:sale_price>", price.amount.decimal(), price.amount.currency.code());
+                }
+                None => {
+                    let _ = writeln!(xml, "  <g:price>{} {}</g:price>", price.amount.decimal(), price.amount.currency.code());
+                }
+            }
+            let _ = writeln!(xml, "  <g:brand>{}</g:brand>\n  <g:condition>new</g:condition>\n  <g:mpn>{}</g:mpn>", esc(&p.brand), esc(&v.sku));
+            let _ = writeln!(xml, "  <g:product_type>{}</g:product_type>", esc(&product_type.join(" > ")));
+            for (option, value) in p.options.iter().zip(&v.option_values) {
+                if let Some(attr) = google_attribute(&option.name) {
+                    let _ = writeln!(xml, "  <g:{attr}>{}</g:{attr}>", esc(value));
+                }
+            }
+            xml.push_str("</item>\n");
+        }
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}
+
+pub fn write(catalog: &Catalog, out: &Path) -> Result<(), String> {
+    crate::write(&out.join("feed.xml"), feed(catalog).as_bytes())
+}

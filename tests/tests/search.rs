@@ -1,0 +1,114 @@
+//! Search at the edge over HTTP: facets, filters, sort, suggestions, zero-result recording and the
+//! server-rendered results page, all answered by the worker under wrangler dev.
+
+use edgeshop_domain::Catalog;
+use edgeshop_e2e::{root, run_browser_test, Shop};
+use serde_json::Value;
+
+fn catalog() -> Catalog {
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
+}
+
+fn admin_token() -> String {
+    let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
+    vars.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")).expect("ADMIN_TOKEN").trim().to_string()
+}
+
+#[test]
+fn facets_and_filters_over_http() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let all = shop.get("/api/search?q=&facets=1&per_page=5").json();
+    let published = c.products.iter().filter(|p| p.published).count() as u64;
+    assert_eq!(all["total"], published);
+    let cats = all["facets"]["categories"].as_array().expect("category facet");
+    let apparel = cats.iter().find(|v| v["value"] == "apparel").expect("apparel in the category facet");
+    assert_eq!(apparel["count"].as_u64(), Some(c.products_in("apparel").count() as u64));
+
+    // A category page's query: category filter, price sort, second page.
+    let r = shop.get("/api/search?category=apparel&sort=price-asc&per_page=10&page=2&facets=1").json();
+    assert_eq!(r["total"], apparel["count"]);
+    assert_eq!(r["page"], 2);
+    let prices: Vec<u64> = r["hits"].as_array().unwrap().iter().map(|h| h["price_minor"].as_u64().unwrap()).collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    for h in r["hits"].as_array().unwrap() {
+        let p = c.product(h["slug"].as_str().unwrap()).unwrap();
+        assert!(p.category.starts_with("apparel"), "{} is not apparel", p.slug);
+    }
+    // Brand filter on top: every hit has that brand; the brand facet still lists the others.
+    let brand = r["facets"]["brands"][0]["value"].as_str().unwrap().to_string();
+    let enc = brand.replace(' ', "%20");
+    let b = shop.get(&format!("/api/search?category=apparel&brand={enc}&facets=1&per_page=100")).json();
+    for h in b["hits"].as_array().unwrap() {
+        assert_eq!(c.product(h["slug"].as_str().unwrap()).unwrap().brand, brand);
+    }
+    assert!(b["facets"]["brands"].as_array().unwrap().len() > 1, "other brands stay selectable");
+    assert!(b["facets"]["brands"].as_array().unwrap().iter().any(|v| v["value"] == brand.as_str() && v["selected"] == true));
+
+    // Bad filters are a clear 400.
+    for path in ["/api/search?price=abc", "/api/search?sort=cheapest", "/api/search?option=Colour", "/api/search?page=0"] {
+        let r = shop.get(path);
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert_eq!(r.content_type, "application/problem+json");
+    }
+}
+
+#[test]
+fn suggestions_complete_the_word_being_typed() {
+    let shop = Shop::shared();
+    let s = shop.get("/api/search/suggest?q=headph").json();
+    let completions: Vec<&str> = s["completions"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(completions.contains(&"headphones"), "{s}");
+    assert!(!s["products"].as_array().unwrap().is_empty());
+    assert_eq!(shop.get(&format!("/api/search/suggest?q={}", "a".repeat(10_000))).status, 400);
+}
+
+#[test]
+fn zero_result_searches_are_recorded_and_corrected() {
+    let shop = Shop::shared();
+    let r = shop.get("/api/search?q=tnet").json();
+    assert_eq!(r["total"], 0);
+    assert_eq!(r["did_you_mean"], "tent");
+    assert!(!r["popular"].as_array().unwrap().is_empty());
+    let unique = format!("zzq{}", std::process::id());
+    shop.get(&format!("/api/search?q={unique}"));
+    shop.get(&format!("/api/search?q={unique}"));
+    let auth = format!("Bearer {}", admin_token());
+    assert_eq!(shop.request("GET", "/api/admin/search/zero-results", &[], None).status, 401);
+    let report = shop.request("GET", "/api/admin/search/zero-results", &[("authorization", &auth)], None).json();
+    let entry = report["queries"].as_array().unwrap().iter().find(|q| q["query"] == unique.as_str()).cloned();
+    assert_eq!(entry.map(|e| e["count"].clone()), Some(Value::from(2)), "{report}");
+}
+
+#[test]
+fn results_page_is_rendered_by_the_worker_without_javascript() {
+    let shop = Shop::shared();
+    let page = shop.get("/search?q=jacket");
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"), "{}", page.content_type);
+    assert!(page.body.contains("Results for “jacket”"));
+    assert!(page.body.contains("class=\"card\""), "result cards");
+    assert!(page.body.contains("<header"), "the shop's header frames the page");
+    assert!(page.body.contains("noindex"));
+    assert!(page.body.contains("aria-label=\"Filters\""));
+    // The facet links are plain URLs: following one narrows the results.
+    let start = page.body.find("href=\"/search?q=jacket&amp;brand=").expect("a brand filter link");
+    let href = &page.body[start + 6..];
+    let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
+    let narrowed = shop.get(&href);
+    assert_eq!(narrowed.status, 200);
+    let count = |body: &str| body.matches("class=\"card\"").count();
+    assert!(count(&narrowed.body) <= count(&page.body));
+    // Hostile input is escaped, never injected.
+    let xss = shop.get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    assert_eq!(xss.status, 200);
+    assert!(!xss.body.contains("<script>alert(1)"));
+    let typo = shop.get("/search?q=tnet");
+    assert!(typo.body.contains("Did you mean"), "did-you-mean link");
+}
+
+#[test]
+fn browser_autocomplete_with_the_keyboard() {
+    let shop = Shop::shared();
+    run_browser_test("autocomplete.mjs", shop);
+}
