@@ -94,6 +94,9 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
         .collect_view();
 
     let add = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
         let Some(v) = current() else { return };
         let qty = quantity.get_untracked();
         busy.set(true);
@@ -127,8 +130,10 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                 <input id="qty" type="number" min="1" max="99" inputmode="numeric"
                     prop:value=move || quantity.get().to_string()
                     on:input=move |ev| quantity.set(event_target_value(&ev).parse::<u32>().unwrap_or(1).clamp(1, 99))/>
-                <button type="button" class="primary" on:click=add
-                    disabled=move || busy.get() || !current().is_some_and(|v| v.available)>"Add to cart"</button>
+                // Busy is aria-disabled, not disabled: disabling the focused button would drop
+                // keyboard focus to the top of the page.
+                <button type="button" class="primary" on:click=add aria-disabled=move || busy.get().to_string()
+                    disabled=move || !current().is_some_and(|v| v.available)>"Add to cart"</button>
             </div>
             <p role="status" aria-live="polite" class=move || match message.get() { Some((true, _)) => "notice ok", Some((false, _)) => "notice error", None => "notice" }>
                 {move || message.get().map(|(ok, m)| view! { {m} {ok.then(|| view! { " " <a href="/cart/">"View cart"</a> })} })}

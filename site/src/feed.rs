@@ -1,5 +1,7 @@
 //! `feed.xml`: a Google Merchant Center product feed (RSS 2.0 with the `g:` namespace), one item
-//! per variant, grouped by product, priced by the same `variant_price` as the pages.
+//! per variant, grouped by product, priced by the same `variant_price` as the pages. Past
+//! 10,000 items it continues in `feed-2.xml`, `feed-3.xml`, … (static assets are capped at 25 MiB;
+//! Merchant Center takes several feed files).
 
 use edgeshop_domain::{variant_price, Catalog};
 use std::fmt::Write;
@@ -20,19 +22,21 @@ fn google_attribute(option: &str) -> Option<&'static str> {
     }
 }
 
-pub fn feed(catalog: &Catalog) -> String {
+pub const ITEMS_PER_FEED: usize = 10_000;
+
+/// The feed items, one string per variant.
+pub fn items(catalog: &Catalog) -> Vec<String> {
     let base = &catalog.shop.base_url;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n");
-    let _ = writeln!(xml, "<title>{}</title>\n<link>{}/</link>\n<description>{}</description>", esc(&catalog.shop.name), esc(base), esc(&catalog.shop.tagline));
+    let mut out = Vec::new();
     for p in catalog.products.iter().filter(|p| p.published) {
         let url = format!("{base}/products/{}/", p.slug);
         let product_type: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
-        let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(5000).collect();
+        let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(1000).collect();
         for v in &p.variants {
             let price = variant_price(v);
             let title = if p.variants.len() > 1 { format!("{} – {}", p.title, v.title()) } else { p.title.clone() };
             let link = if p.variants.len() > 1 { format!("{url}?variant={}", v.sku) } else { url.clone() };
-            xml.push_str("<item>\n");
+            let mut xml = String::from("<item>\n");
             let _ = writeln!(xml, "  <g:id>{}</g:id>\n  <g:item_group_id>{}</g:item_group_id>", esc(&v.sku), esc(&p.slug));
             let _ = writeln!(xml, "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>", esc(&title), esc(description.trim()), esc(&link));
             if let Some(img) = p.images.first() {
@@ -58,12 +62,32 @@ pub fn feed(catalog: &Catalog) -> String {
                 }
             }
             xml.push_str("</item>\n");
+            out.push(xml);
         }
     }
-    xml.push_str("</channel>\n</rss>\n");
-    xml
+    out
 }
 
-pub fn write(catalog: &Catalog, out: &Path) -> Result<(), String> {
-    crate::write(&out.join("feed.xml"), feed(catalog).as_bytes())
+/// Writes `feed.xml` (and `feed-N.xml` past the first 10,000 items); returns the file names.
+pub fn write(catalog: &Catalog, out: &Path) -> Result<Vec<String>, String> {
+    let items = items(catalog);
+    let mut names = Vec::new();
+    for (i, chunk) in items.chunks(ITEMS_PER_FEED).enumerate() {
+        let name = if i == 0 { "feed.xml".to_string() } else { format!("feed-{}.xml", i + 1) };
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n");
+        let _ = writeln!(
+            xml,
+            "<title>{}</title>\n<link>{}/</link>\n<description>{}</description>",
+            esc(&catalog.shop.name),
+            esc(&catalog.shop.base_url),
+            esc(&catalog.shop.tagline)
+        );
+        for item in chunk {
+            xml.push_str(item);
+        }
+        xml.push_str("</channel>\n</rss>\n");
+        crate::write(&out.join(&name), xml.as_bytes())?;
+        names.push(name);
+    }
+    Ok(names)
 }

@@ -127,3 +127,13 @@ fn browser_category_filters_sort_and_back_button() {
 fn browser_pages_work_without_javascript() {
     edgeshop_e2e::run_browser_test("nojs.mjs", Shop::shared());
 }
+
+#[test]
+fn browser_axe_finds_no_serious_accessibility_violations() {
+    edgeshop_e2e::run_browser_test("a11y.mjs", Shop::shared());
+}
+
+#[test]
+fn browser_keyboard_only_purchase_path_and_variant_picker() {
+    edgeshop_e2e::run_browser_test("keyboard.mjs", Shop::shared());
+}

@@ -27,22 +27,85 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     match which {
         "build-search" => {
-            let opts = Opts::parse(rest, &["--products"])?;
+            let opts = Opts::parse(rest, &["--products", "--worker"])?;
             let n: usize = opts.get("--products").unwrap_or("20000").parse().map_err(|e| format!("--products: {e}"))?;
+            let worker = match opts.get("--worker").unwrap_or("yes") {
+                "yes" => true,
+                "no" => false,
+                other => return Err(format!("--worker {other}: use yes or no")),
+            };
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
-            build_search(n)
+            build_search(n, worker)
         }
         "commerce" => {
             Opts::parse(rest, &[])?;
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             commerce()
         }
+        "lighthouse" => {
+            Opts::parse(rest, &[])?;
+            crate::tools::ensure_all(crate::tools::Needs::Test)?;
+            lighthouse()
+        }
         "relevance" => {
             let opts = Opts::parse(rest, &["--label"])?;
             relevance(opts.get("--label").unwrap_or("manual run"))
         }
-        other => Err(format!("unknown benchmark {other} (known: build-search, commerce, relevance)")),
+        other => Err(format!("unknown benchmark {other} (known: build-search, commerce, relevance, lighthouse)")),
     }
+}
+
+/// Lighthouse (mobile) on home, a category and a product page of the sample shop under
+/// `wrangler dev`; baseline: a plain info page (text only) from the same server in the same run.
+fn lighthouse() -> Result<(), String> {
+    crate::build::all(&root().join("catalog"))?;
+    let dir = root().join("bench/lighthouse");
+    if !dir.join("node_modules/lighthouse").exists() {
+        println!("bench: installing lighthouse into bench/lighthouse/");
+        exec(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--no-save"]).current_dir(&dir))?;
+    }
+    let snapshot = std::fs::read_to_string(crate::build::bundle_dir().join("snapshot.json")).map_err(|e| e.to_string())?;
+    // The shop's first featured product.
+    let slug = snapshot
+        .split("\"featured_products\":[\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("the shop has no featured product")?
+        .to_string();
+    let product = format!("/products/{slug}/");
+    let results = root().join("bench/results");
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    let out = with_wrangler(&root().join("wrangler.toml"), "8796", |base| {
+        if http_status("8796", &product) != Some(200) {
+            return Err(format!("{product} is not a page"));
+        }
+        let out = Command::new("node")
+            .arg(dir.join("run.mjs"))
+            .arg(base)
+            .args(["/pages/shipping/", "/", "/c/apparel/", &product])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!("lighthouse failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(read_json_line(&out.stdout))
+    })?;
+    let path = results.join("lighthouse.json");
+    std::fs::write(&path, &out).map_err(|e| e.to_string())?;
+    println!("bench: results in {}\n{out}", path.display());
+    Ok(())
+}
+
+/// `cargo xtask screenshots`: the sample shop's main pages at phone and desktop sizes.
+pub fn screenshots() -> Result<(), String> {
+    crate::tools::ensure_all(crate::tools::Needs::Test)?;
+    crate::build::all(&root().join("catalog"))?;
+    let dir = root().join("target/screenshots");
+    with_wrangler(&root().join("wrangler.toml"), "8795", |base| {
+        exec(Command::new("node").arg(root().join("tests/browser/screenshots.mjs")).env("BASE_URL", base).env("SCREENSHOT_DIR", &dir))
+    })?;
+    println!("xtask: screenshots in {}", dir.display());
+    Ok(())
 }
 
 fn relevance(label: &str) -> Result<(), String> {
@@ -66,7 +129,7 @@ fn read_json_line(out: &[u8]) -> String {
     String::from_utf8_lossy(out).lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("{}").to_string()
 }
 
-fn build_search(n: usize) -> Result<(), String> {
+fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     let work = root().join("bench/work");
     let results = root().join("bench/results");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
@@ -116,9 +179,28 @@ fn build_search(n: usize) -> Result<(), String> {
     }
     let native = read_json_line(&native.stdout);
 
+    let (worker, size) = if with_worker { in_worker(n, &work, &bundle, &queries)? } else { ("null".to_string(), "null".to_string()) };
+
+    let json = format!(
+        "{{\"benchmark\":\"build-search\",\"products\":{n},\"build\":{build},\"build_wall_s\":{build_wall:.3},\
+         \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size},\"pagefind\":{pagefind}}}"
+    );
+    let json_path = results.join(format!("build-search-{n}.json"));
+    std::fs::write(&json_path, &json).map_err(|e| e.to_string())?;
+    println!("bench: results in {}\n{json}", json_path.display());
+    let md = format!(
+        "# build-search, {n} products\n\nMachine: 2 cores. Baseline for the worker numbers: native tantivy (same index blob, same queries, same run).\n\n```json\n{json}\n```\n"
+    );
+    std::fs::write(results.join(format!("build-search-{n}.md")), md).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Builds a worker with this catalog embedded and measures search inside it under `wrangler dev`;
+/// returns the latency JSON and the upload size JSON.
+fn in_worker(n: usize, work: &Path, bundle: &Path, queries: &Path) -> Result<(String, String), String> {
     println!("bench: worker with this catalog embedded");
     let worker_dir = work.join(format!("worker-{n}"));
-    crate::build::worker(&bundle, Some(&worker_dir))?;
+    crate::build::worker(bundle, Some(&worker_dir))?;
     let config = work.join(format!("wrangler-{n}.toml"));
     std::fs::write(
         &config,
@@ -136,7 +218,7 @@ fn build_search(n: usize) -> Result<(), String> {
         let out = Command::new("node")
             .arg(root().join("bench/search-latency.mjs"))
             .arg(base)
-            .arg(&queries)
+            .arg(queries)
             .arg("20")
             .output()
             .map_err(|e| e.to_string())?;
@@ -146,18 +228,7 @@ fn build_search(n: usize) -> Result<(), String> {
         Ok(read_json_line(&out.stdout))
     })?;
 
-    let json = format!(
-        "{{\"benchmark\":\"build-search\",\"products\":{n},\"build\":{build},\"build_wall_s\":{build_wall:.3},\
-         \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size},\"pagefind\":{pagefind}}}"
-    );
-    let json_path = results.join(format!("build-search-{n}.json"));
-    std::fs::write(&json_path, &json).map_err(|e| e.to_string())?;
-    println!("bench: results in {}\n{json}", json_path.display());
-    let md = format!(
-        "# build-search, {n} products\n\nMachine: 2 cores. Baseline for the worker numbers: native tantivy (same index blob, same queries, same run).\n\n```json\n{json}\n```\n"
-    );
-    std::fs::write(results.join(format!("build-search-{n}.md")), md).map_err(|e| e.to_string())?;
-    Ok(())
+    Ok((worker, size))
 }
 
 /// Runs Pagefind over the product pages and reports its index size and build time.

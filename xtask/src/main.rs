@@ -3,7 +3,8 @@
 //! - `dev [--port N] [--catalog DIR]`: install what is missing, build, serve with `wrangler dev`
 //! - `build [--catalog DIR]`: pages + search index + worker
 //! - `test`: every test (unit, catalog, worker integration, browser)
-//! - `bench [build-search]`: benchmarks under bench/, results in bench/results/
+//! - `bench [build-search|commerce|relevance|lighthouse]`: benchmarks under bench/, results in bench/results/
+//! - `screenshots`: home, category, product, search and cart pages at 390×844 and 1440×900 into target/screenshots/
 //! - `gen-catalog --products N --seed S --out DIR`: a generated sample shop
 
 mod bench;
@@ -23,8 +24,9 @@ fn main() -> ExitCode {
         Some("test") => test(rest),
         Some("bench") => bench::run(rest),
         Some("gen-catalog") => gen_catalog_cmd(rest),
+        Some("screenshots") => bench::screenshots(),
         Some("install") => tools::ensure_all(tools::Needs::Test),
-        _ => Err("usage: cargo xtask <dev|build|test|bench|gen-catalog|install> [options]".to_string()),
+        _ => Err("usage: cargo xtask <dev|build|test|bench|screenshots|gen-catalog|install> [options]".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

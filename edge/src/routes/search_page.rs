@@ -127,10 +127,10 @@ fn facet_list(out: &mut String, title: &str, key: &str, values: &[FacetValue], l
     for v in values {
         let _ = write!(
             out,
-            "<li><a href=\"{}\" rel=\"nofollow\" aria-pressed=\"{}\"{}>{} <span class=\"count\">{}</span></a></li>",
+            "<li><a href=\"{}\" rel=\"nofollow\"{}>{}{} <span class=\"count\">{}</span></a></li>",
             link.toggle(key, &value_of(v)),
-            v.selected,
-            if v.selected { " class=\"selected\"" } else { "" },
+            if v.selected { " class=\"selected\" aria-current=\"true\"" } else { "" },
+            if v.selected { "<span class=\"visually-hidden\">Remove filter: </span>" } else { "" },
             esc(&v.label),
             v.count
         );
