@@ -162,6 +162,12 @@ fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
 }
 
 /// Runs a browser test script (Node + playwright-core + Debian's chromium) against the shop.
+/// The admin bearer token `cargo xtask build` wrote into `.dev.vars`.
+pub fn admin_token() -> String {
+    let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
+    vars.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")).expect("ADMIN_TOKEN").trim().to_string()
+}
+
 pub fn run_browser_test(script: &str, shop: &Shop) {
     run_browser_test_with(script, shop, &[]);
 }

@@ -2,7 +2,7 @@
 //! real KV, Queues and Durable Objects.
 
 use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{root, Reply, Shop};
+use edgeshop_e2e::{admin_token, root, Reply, Shop};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -362,11 +362,6 @@ fn orders_survive_a_restart_between_checkout_and_webhook() {
     assert_eq!(order(&second, &placed)["status"], "awaiting_payment", "the order persisted");
     assert_eq!(webhook(&second, 10, &format!("evt_restart_{n}"), "payment.succeeded", n, now(), &secret()).status, 200);
     wait_order(&second, &placed, "payment after restart", |o| o["status"] == "paid");
-}
-
-fn admin_token() -> String {
-    let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
-    vars.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")).expect("ADMIN_TOKEN").trim().to_string()
 }
 
 #[test]

@@ -2,16 +2,11 @@
 //! server-rendered results page, all answered by the worker under wrangler dev.
 
 use edgeshop_domain::Catalog;
-use edgeshop_e2e::{root, run_browser_test, Shop};
+use edgeshop_e2e::{admin_token, root, run_browser_test, Shop};
 use serde_json::Value;
 
 fn catalog() -> Catalog {
     edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
-
-fn admin_token() -> String {
-    let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
-    vars.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")).expect("ADMIN_TOKEN").trim().to_string()
 }
 
 #[test]

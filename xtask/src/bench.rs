@@ -79,21 +79,9 @@ fn lighthouse() -> Result<(), String> {
         if http_status("8796", &product) != Some(200) {
             return Err(format!("{product} is not a page"));
         }
-        let out = Command::new("node")
-            .arg(dir.join("run.mjs"))
-            .arg(base)
-            .args(["/pages/shipping/", "/", "/c/apparel/", &product])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!("lighthouse failed: {}", String::from_utf8_lossy(&out.stderr)));
-        }
-        Ok(read_json_line(&out.stdout))
+        node_json(&dir.join("run.mjs"), &[base, "/pages/shipping/", "/", "/c/apparel/", &product])
     })?;
-    let path = results.join("lighthouse.json");
-    std::fs::write(&path, &out).map_err(|e| e.to_string())?;
-    println!("bench: results in {}\n{out}", path.display());
-    Ok(())
+    save(&results.join("lighthouse.json"), &out)
 }
 
 /// `cargo xtask screenshots`: the sample shop's main pages at phone and desktop sizes.
@@ -123,6 +111,21 @@ fn relevance(label: &str) -> Result<(), String> {
         "--label",
         label,
     ]))
+}
+
+/// Runs a node script and returns the last JSON line it printed.
+fn node_json(script: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("node").arg(script).args(args).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(read_json_line(&out.stdout))
+}
+
+fn save(path: &Path, json: &str) -> Result<(), String> {
+    std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("bench: results in {}\n{json}", path.display());
+    Ok(())
 }
 
 fn read_json_line(out: &[u8]) -> String {
@@ -214,19 +217,7 @@ fn in_worker(n: usize, work: &Path, bundle: &Path, queries: &Path) -> Result<(St
 
     let size = worker_size(&config, &work.join(format!("deploy-{n}")))?;
     let port = "8799";
-    let worker = with_wrangler(&config, port, |base| {
-        let out = Command::new("node")
-            .arg(root().join("bench/search-latency.mjs"))
-            .arg(base)
-            .arg(queries)
-            .arg("20")
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!("search-latency.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
-        }
-        Ok(read_json_line(&out.stdout))
-    })?;
+    let worker = with_wrangler(&config, port, |base| node_json(&root().join("bench/search-latency.mjs"), &[base, &queries.to_string_lossy(), "20"]))?;
 
     Ok((worker, size))
 }
@@ -275,22 +266,10 @@ fn commerce() -> Result<(), String> {
     // A throwaway copy of the config, so the state directory is fresh for every run.
     let config = root().join("wrangler.toml");
     let out = with_wrangler(&config, "8798", |base| {
-        let out = Command::new("node")
-            .arg(root().join("bench/commerce-load.mjs"))
-            .arg(base)
-            .arg(crate::build::bundle_dir().join("snapshot.json"))
-            .args(["8", "8"])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!("commerce-load.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
-        }
-        Ok(read_json_line(&out.stdout))
+        let snapshot = crate::build::bundle_dir().join("snapshot.json");
+        node_json(&root().join("bench/commerce-load.mjs"), &[base, &snapshot.to_string_lossy(), "8", "8"])
     })?;
-    let path = results.join("commerce.json");
-    std::fs::write(&path, &out).map_err(|e| e.to_string())?;
-    println!("bench: results in {}\n{out}", path.display());
-    Ok(())
+    save(&results.join("commerce.json"), &out)
 }
 
 fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
