@@ -165,7 +165,7 @@ pub fn CartCount() -> impl IntoView {
     });
     view! {
         <a href="/cart/" class="cart-link" data-testid="cart-link">
-            "Cart" <span class="count" data-testid="cart-count">{move || count.get().filter(|c| *c > 0).map(|c| c.to_string()).unwrap_or_default()}</span>
+            "Cart" <span class="count" class:filled=move || count.get().is_some_and(|c| c > 0) data-testid="cart-count">{move || count.get().filter(|c| *c > 0).map(|c| c.to_string()).unwrap_or_default()}</span>
         </a>
     }
 }

@@ -10,11 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Header() -> impl IntoView {
     let site = site();
-    let nav = site
-        .nav
-        .iter()
-        .map(|(slug, name)| view! { <li><a href=paths::category(slug, 1)>{name.clone()}</a></li> })
-        .collect_view();
+    let links = || site.nav.iter().map(|(slug, name)| view! { <li><a href=paths::category(slug, 1)>{name.clone()}</a></li> }).collect_view();
     view! {
         <header class="site-header">
             <div class="bar">
@@ -22,8 +18,10 @@ pub fn Header() -> impl IntoView {
                 <SearchBox/>
                 <CartCount/>
             </div>
+            // Phones get a disclosure menu (keyboard-operable, no JavaScript); wider screens a row.
             <nav aria-label="Categories">
-                <ul class="nav">{nav}</ul>
+                <details class="menu"><summary>"Shop by category"</summary><ul class="menu-list">{links()}</ul></details>
+                <ul class="nav">{links()}</ul>
             </nav>
         </header>
     }
