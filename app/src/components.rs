@@ -81,23 +81,41 @@ pub fn product_price_label(product: &Product) -> String {
     }
 }
 
+/// `sizes` for product cards: 2 columns on phones, 3 from 700px, 4 (≈280px) from 1000px.
+pub const CARD_SIZES: &str = "(min-width: 1000px) 280px, (min-width: 700px) 31vw, 46vw";
+/// `sizes` for the product page's main image.
+pub const GALLERY_SIZES: &str = "(min-width: 900px) 560px, 92vw";
+
+/// A catalog image: `<picture>` with WebP and a PNG/JPEG fallback at several widths for raster
+/// images, the original file for vector ones (see `site/src/images.rs`). Width and height are
+/// always set; images below the fold load lazily.
+#[component]
+pub fn ProductImage(image: edgeshop_domain::Image, sizes: &'static str, eager: bool) -> impl IntoView {
+    let site = site();
+    let loading = if eager { "eager" } else { "lazy" };
+    let priority = if eager { "high" } else { "auto" };
+    match site.images.get(&image.file).cloned().filter(|r| !r.webp_srcset.is_empty()) {
+        Some(r) => view! {
+            <picture>
+                <source type="image/webp" srcset=r.webp_srcset sizes=sizes/>
+                <img src=r.fallback_src srcset=r.fallback_srcset sizes=sizes alt=image.alt width=image.width height=image.height
+                    loading=loading fetchpriority=priority decoding="async"/>
+            </picture>
+        }
+        .into_any(),
+        None => view! {
+            <img src=paths::image(&image.file) alt=image.alt width=image.width height=image.height loading=loading fetchpriority=priority decoding="async"/>
+        }
+        .into_any(),
+    }
+}
+
 #[component]
 pub fn ProductCard(product: Product, #[prop(optional)] eager: bool) -> impl IntoView {
     let href = paths::product(&product.slug);
     let price = product_price_label(&product);
     let on_sale = product.variants.iter().any(|v| variant_price(v).on_sale());
-    let image = product.images.first().cloned().map(|img| {
-        view! {
-            <img
-                src=paths::image(&img.file)
-                alt=img.alt
-                width=img.width
-                height=img.height
-                loading=if eager { "eager" } else { "lazy" }
-                decoding="async"
-            />
-        }
-    });
+    let image = product.images.first().cloned().map(|img| view! { <ProductImage image=img sizes=CARD_SIZES eager=eager/> });
     view! {
         <li class="card">
             <a href=href>

@@ -19,4 +19,4 @@ pub mod seo;
 pub mod shell;
 
 #[cfg(feature = "ssr")]
-pub use shell::{Document, PageMeta, SiteContext};
+pub use shell::{Document, PageMeta, ResponsiveImage, SiteContext};

@@ -2,7 +2,7 @@
 
 use crate::browse::CategoryBrowser;
 use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
-use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, VariantPrice};
+use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
 use edgeshop_domain::variant_price;
 use crate::paths;
 use crate::seo;
@@ -30,7 +30,7 @@ pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -
         title: format!("{} — {}", shop.name, shop.tagline),
         description: shop.tagline.clone(),
         path: "/".into(),
-        image: featured.iter().find_map(|p| p.images.first()).map(|i| paths::image(&i.file)),
+        image: featured.iter().find_map(|p| p.images.first()).map(|i| i.file.clone()),
         json_ld: vec![seo::organization(&shop.name, &site.base_url)],
         ..Default::default()
     };
@@ -70,7 +70,7 @@ pub fn CategoryPage(
         title: title.clone(),
         description: category.description.clone(),
         path: paths::category(&category.slug, page),
-        image: products.iter().find_map(|p| p.images.first()).map(|i| paths::image(&i.file)),
+        image: products.iter().find_map(|p| p.images.first()).map(|i| i.file.clone()),
         json_ld: vec![seo::breadcrumbs(&base_url, &trail_links(&trail))],
         ..Default::default()
     };
@@ -119,7 +119,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
         title: product.title.clone(),
         description,
         path: paths::product(&product.slug),
-        image: product.images.first().map(|i| paths::image(&i.file)),
+        image: product.images.first().map(|i| i.file.clone()),
         og_type: Some("product"),
         json_ld: vec![seo::product(&base_url, &product, &trail), seo::breadcrumbs(&base_url, &crumbs)],
         ..Default::default()
@@ -129,10 +129,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
         .iter()
         .enumerate()
         .map(|(i, img)| {
-            view! {
-                <img src=paths::image(&img.file) alt=img.alt.clone() width=img.width height=img.height
-                    loading=if i == 0 { "eager" } else { "lazy" } fetchpriority=if i == 0 { "high" } else { "auto" }/>
-            }
+            view! { <ProductImage image=img.clone() sizes=GALLERY_SIZES eager=i == 0/> }
         })
         .collect_view();
     let option_names: Vec<String> = product.options.iter().map(|o| o.name.clone()).collect();

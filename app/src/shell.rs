@@ -15,11 +15,22 @@ pub struct SiteContext {
     pub nav: Vec<(String, String)>,
     /// Info pages for the footer: (slug, title).
     pub info_pages: Vec<(String, String)>,
+    /// Rendered sizes of each catalog image, by file name (empty: the originals are used).
+    pub images: std::collections::HashMap<String, ResponsiveImage>,
     pub leptos: LeptosOptions,
 }
 
 pub fn site() -> Arc<SiteContext> {
     use_context::<Arc<SiteContext>>().expect("the builder provides SiteContext")
+}
+
+/// `srcset`s of one image: lossless WebP and a PNG/JPEG fallback at a few widths.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResponsiveImage {
+    pub webp_srcset: String,
+    pub fallback_srcset: String,
+    /// The largest fallback, for `src` and for share images (social sites want raster images).
+    pub fallback_src: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -28,7 +39,7 @@ pub struct PageMeta {
     pub description: String,
     /// Path of the canonical URL, e.g. `/products/x/`.
     pub path: String,
-    /// Path of the share image (Open Graph / Twitter), e.g. `/images/x.svg`.
+    /// Catalog image file used as the share image (Open Graph / Twitter).
     pub image: Option<String>,
     /// Open Graph type: `website` unless set (`product` on product pages).
     pub og_type: Option<&'static str>,
@@ -44,7 +55,11 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
     let lang = site.locale.clone();
     let canonical = format!("{}{}", site.base_url, meta.path);
     let title = if meta.path == "/" { meta.title.clone() } else { format!("{} | {}", meta.title, site.shop_name) };
-    let image = meta.image.as_ref().map(|i| format!("{}{i}", site.base_url));
+    // Social sites want raster images: the largest rendered fallback when there is one.
+    let image = meta.image.as_ref().map(|file| {
+        let path = site.images.get(file).map_or_else(|| crate::paths::image(file), |r| r.fallback_src.clone());
+        format!("{}{path}", site.base_url)
+    });
     let og_type = meta.og_type.unwrap_or("website");
     let json_ld = meta
         .json_ld

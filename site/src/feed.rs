@@ -3,7 +3,9 @@
 //! 10,000 items it continues in `feed-2.xml`, `feed-3.xml`, … (static assets are capped at 25 MiB;
 //! Merchant Center takes several feed files).
 
+use edgeshop_app::ResponsiveImage;
 use edgeshop_domain::{variant_price, Catalog};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -25,7 +27,7 @@ fn google_attribute(option: &str) -> Option<&'static str> {
 pub const ITEMS_PER_FEED: usize = 10_000;
 
 /// The feed items, one string per variant.
-pub fn items(catalog: &Catalog) -> Vec<String> {
+pub fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>) -> Vec<String> {
     let base = &catalog.shop.base_url;
     let mut out = Vec::new();
     for p in catalog.products.iter().filter(|p| p.published) {
@@ -40,7 +42,9 @@ pub fn items(catalog: &Catalog) -> Vec<String> {
             let _ = writeln!(xml, "  <g:id>{}</g:id>\n  <g:item_group_id>{}</g:item_group_id>", esc(&v.sku), esc(&p.slug));
             let _ = writeln!(xml, "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>", esc(&title), esc(description.trim()), esc(&link));
             if let Some(img) = p.images.first() {
-                let _ = writeln!(xml, "  <g:image_link>{}</g:image_link>", esc(&format!("{base}/images/{}", img.file)));
+                // Merchant Center takes raster images only: the largest rendered fallback.
+                let path = images.get(&img.file).map_or_else(|| format!("/images/{}", img.file), |r| r.fallback_src.clone());
+                let _ = writeln!(xml, "  <g:image_link>{}</g:image_link>", esc(&format!("{base}{path}")));
             }
             let availability = if v.available() { "in_stock" } else { "out_of_stock" };
             let _ = writeln!(xml, "  <g:availability>{availability}</g:availability>");
@@ -69,8 +73,8 @@ pub fn items(catalog: &Catalog) -> Vec<String> {
 }
 
 /// Writes `feed.xml` (and `feed-N.xml` past the first 10,000 items); returns the file names.
-pub fn write(catalog: &Catalog, out: &Path) -> Result<Vec<String>, String> {
-    let items = items(catalog);
+pub fn write(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, out: &Path) -> Result<Vec<String>, String> {
+    let items = items(catalog, images);
     let mut names = Vec::new();
     for (i, chunk) in items.chunks(ITEMS_PER_FEED).enumerate() {
         let name = if i == 0 { "feed.xml".to_string() } else { format!("feed-{}.xml", i + 1) };

@@ -5,9 +5,12 @@
 //! ```
 //! Writes every page, image and sitemap into `--out`, and the search index and catalog snapshot
 //! the worker embeds into `--bundle`. All outputs carry the same catalog version.
+//! `--images original` skips rendering responsive image sizes (used by search benchmarks);
+//! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
-mod render;
 mod feed;
+mod images;
+mod render;
 mod sitemap;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +23,8 @@ struct Args {
     bundle: PathBuf,
     public: PathBuf,
     timings: Option<PathBuf>,
+    responsive_images: bool,
+    image_cache: PathBuf,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -29,6 +34,8 @@ fn parse_args() -> Result<Args, String> {
         bundle: "target/edgeshop/bundle".into(),
         public: "public".into(),
         timings: None,
+        responsive_images: true,
+        image_cache: "target/edgeshop/image-cache".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -39,6 +46,14 @@ fn parse_args() -> Result<Args, String> {
             "--bundle" => args.bundle = value.into(),
             "--public" => args.public = value.into(),
             "--timings" => args.timings = Some(value.into()),
+            "--image-cache" => args.image_cache = value.into(),
+            "--images" => {
+                args.responsive_images = match value.as_str() {
+                    "responsive" => true,
+                    "original" => false,
+                    other => return Err(format!("--images {other}: use responsive or original")),
+                }
+            }
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -65,9 +80,14 @@ fn run() -> Result<(), String> {
     recreate(&args.out)?;
     copy_dir(&args.public, &args.out.join("assets"))?;
     copy_dir(&shop.images_dir, &args.out.join("images"))?;
-    let pages = render::write_pages(&shop, &args.out)?;
+    let images = if args.responsive_images {
+        images::build(catalog, &shop.images_dir, &args.out.join("images"), &args.image_cache)?
+    } else {
+        Default::default()
+    };
+    let pages = render::write_pages(&shop, &images, &args.out)?;
     let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
-    feed::write(catalog, &args.out)?;
+    feed::write(catalog, &images, &args.out)?;
     let t_pages = t0.elapsed();
 
     std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;

@@ -24,7 +24,7 @@ fn render<V: IntoView + 'static>(site: &Arc<SiteContext>, page: impl FnOnce() ->
 }
 
 /// Writes all pages and returns their URL paths (for the sitemap).
-pub fn write_pages(shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String> {
+pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>, out: &Path) -> Result<Vec<String>, String> {
     let catalog = &shop.catalog;
     let site = Arc::new(SiteContext {
         shop_name: catalog.shop.name.clone(),
@@ -33,6 +33,7 @@ pub fn write_pages(shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String>
         catalog_version: catalog.version.clone(),
         nav: catalog.top_level_categories().map(|c| (c.slug.clone(), c.name.clone())).collect(),
         info_pages: shop.pages.iter().map(|p| (p.slug.clone(), p.title.clone())).collect(),
+        images: images.clone(),
         leptos: LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build(),
     });
     let mut urls = Vec::new();

@@ -6,7 +6,7 @@ use std::process::Command;
 
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const WORKER_BUILD_VERSION: &str = "0.8.7";
-const NPM_BINS: [&str; 5] = ["wrangler", "esbuild", "wasm-opt", "playwright-core", "pagefind"];
+const NPM_BINS: [&str; 4] = ["wrangler", "esbuild", "wasm-opt", "playwright-core"];
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Needs {
@@ -86,7 +86,7 @@ fn ensure_npm() -> Result<(), String> {
     if fresh {
         return Ok(());
     }
-    println!("xtask: installing npm packages (wrangler, esbuild, binaryen, playwright-core, pagefind, axe-core)");
+    println!("xtask: installing npm packages (wrangler, esbuild, binaryen, playwright-core, axe-core)");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root()))
 }
 
