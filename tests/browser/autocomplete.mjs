@@ -24,8 +24,11 @@ try {
   if (cards === 0) throw new Error('the results page shows no products');
 
   // Escape closes the list; Enter without a chosen row submits the typed query.
-  await page.fill('#q', '');
+  // A fresh page: typing before the results page's island has hydrated would race with it.
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await page.waitForSelector('form.search[data-ready="true"]', { timeout: 20000 });
   await page.click('#q');
+  if (await page.inputValue('#q') !== '') throw new Error('the search box is not empty on a fresh page');
   await page.keyboard.type('wireles headphnes', { delay: 20 });
   await page.locator('#search-results li').first().waitFor({ timeout: 10000 });
   await page.keyboard.press('Escape');
