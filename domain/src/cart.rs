@@ -145,6 +145,33 @@ mod tests {
     }
 
     #[test]
+    fn shards_hold_every_sku_once_and_parse_back() {
+        let mut s = snapshot();
+        let template = s.entries[0].clone();
+        for i in 0..1500 {
+            let mut e = template.clone();
+            e.variant.sku = format!("GEN-{i:05}");
+            e.product_slug = format!("gen-{}", i / 7);
+            s.entries.push(e);
+        }
+        s.entries.sort_by(|a, b| a.variant.sku.cmp(&b.variant.sku));
+        let shards = s.shards();
+        assert_eq!(shards.len(), s.entries.len().div_ceil(crate::snapshot::SKUS_PER_SHARD));
+        let mut seen = Vec::new();
+        for (i, bytes) in shards.iter().enumerate() {
+            let entries = CatalogSnapshot::parse_shard(bytes, Currency::EUR).unwrap();
+            assert!(!entries.is_empty(), "shard {i} is empty");
+            for e in &entries {
+                assert_eq!(crate::snapshot::shard_of(&e.variant.sku, shards.len() as u32) as usize, i);
+            }
+            seen.extend(entries);
+        }
+        let manifest = s.manifest(shards.len() as u32, 0, 0);
+        assert_eq!(CatalogSnapshot::partial(&manifest, seen), s);
+        assert!(CatalogSnapshot::parse_shard(b"{not json", Currency::EUR).is_err());
+    }
+
+    #[test]
     fn rejects_bad_lines() {
         let s = snapshot();
         assert_eq!(price_cart(&[CartLine { sku: "Z".into(), quantity: 1 }], &s), Err(CartError::UnknownSku("Z".into())));

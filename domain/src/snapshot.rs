@@ -75,20 +75,54 @@ struct Wire {
     skus: Vec<WireSku>,
 }
 
+/// One shard of the SKU table in the same compact form (see [`CatalogSnapshot::shards`]).
+#[derive(Serialize, Deserialize)]
+struct WireShard {
+    products: Vec<WireProduct>,
+    skus: Vec<WireSku>,
+}
+
+fn encode(entries: impl IntoIterator<Item = SkuEntry>) -> (Vec<WireProduct>, Vec<WireSku>) {
+    let mut products: Vec<WireProduct> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let mut skus = Vec::new();
+    for e in entries {
+        let next = products.len() as u32;
+        let i = *index.entry(e.product_slug.clone()).or_insert_with(|| {
+            products.push((e.product_slug.clone(), e.product_title.clone(), e.published, e.image.clone()));
+            next
+        });
+        let v = e.variant;
+        skus.push((v.sku, i, v.option_values, v.price.minor, v.compare_at.map(|c| c.minor), v.stock, v.stock_policy == StockPolicy::Continue));
+    }
+    (products, skus)
+}
+
+fn decode(products: &[WireProduct], skus: Vec<WireSku>, currency: Currency) -> Result<Vec<SkuEntry>, String> {
+    skus.into_iter()
+        .map(|(sku, i, option_values, price, compare_at, stock, keeps_selling)| {
+            let (slug, title, published, image) = products.get(i as usize).ok_or_else(|| format!("SKU {sku} points at missing product {i}"))?;
+            Ok(SkuEntry {
+                product_slug: slug.clone(),
+                product_title: title.clone(),
+                published: *published,
+                image: image.clone(),
+                variant: Variant {
+                    sku,
+                    option_values,
+                    price: Money::new(price, currency),
+                    compare_at: compare_at.map(|c| Money::new(c, currency)),
+                    stock,
+                    stock_policy: if keeps_selling { StockPolicy::Continue } else { StockPolicy::Deny },
+                },
+            })
+        })
+        .collect()
+}
+
 impl From<CatalogSnapshot> for Wire {
     fn from(s: CatalogSnapshot) -> Self {
-        let mut products: Vec<WireProduct> = Vec::new();
-        let mut index = std::collections::HashMap::new();
-        let mut skus = Vec::with_capacity(s.entries.len());
-        for e in s.entries {
-            let next = products.len() as u32;
-            let i = *index.entry(e.product_slug.clone()).or_insert_with(|| {
-                products.push((e.product_slug.clone(), e.product_title.clone(), e.published, e.image.clone()));
-                next
-            });
-            let v = e.variant;
-            skus.push((v.sku, i, v.option_values, v.price.minor, v.compare_at.map(|c| c.minor), v.stock, v.stock_policy == StockPolicy::Continue));
-        }
+        let (products, skus) = encode(s.entries);
         Wire { version: s.version, currency: s.currency, locale: s.locale, shop: s.shop, products, skus }
     }
 }
@@ -97,28 +131,87 @@ impl TryFrom<Wire> for CatalogSnapshot {
     type Error = String;
 
     fn try_from(w: Wire) -> Result<Self, String> {
-        let currency = w.currency;
-        let entries = w
-            .skus
+        let entries = decode(&w.products, w.skus, w.currency)?;
+        Ok(CatalogSnapshot { version: w.version, currency: w.currency, locale: w.locale, shop: w.shop, entries })
+    }
+}
+
+/// SKUs per shard: a shard is a few tens of kB, parsed in well under a millisecond.
+pub const SKUS_PER_SHARD: usize = 512;
+
+/// Which shard holds a SKU (FNV-1a, stable across builds and targets).
+pub fn shard_of(sku: &str, shards: u32) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in sku.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % u64::from(shards.max(1))) as u32
+}
+
+/// Everything the worker needs before it looks at a SKU: the shop, the catalog version, and where
+/// the SKU shards and the search index parts are. Written next to them by the static build.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogManifest {
+    pub version: String,
+    pub currency: Currency,
+    pub locale: String,
+    pub shop: Shop,
+    pub skus: usize,
+    pub shards: u32,
+    pub index_bytes: u64,
+    pub index_parts: u32,
+}
+
+impl CatalogSnapshot {
+    /// The SKU table split by [`shard_of`] into `max(1, ceil(skus / SKUS_PER_SHARD))` shards,
+    /// each serialised compactly; shard `i` is `result[i]`.
+    pub fn shards(&self) -> Vec<Vec<u8>> {
+        let n = self.entries.len().div_ceil(SKUS_PER_SHARD).max(1);
+        let mut buckets: Vec<Vec<SkuEntry>> = vec![Vec::new(); n];
+        for e in &self.entries {
+            buckets[shard_of(&e.variant.sku, n as u32) as usize].push(e.clone());
+        }
+        buckets
             .into_iter()
-            .map(|(sku, i, option_values, price, compare_at, stock, keeps_selling)| {
-                let (slug, title, published, image) = w.products.get(i as usize).ok_or_else(|| format!("SKU {sku} points at missing product {i}"))?;
-                Ok(SkuEntry {
-                    product_slug: slug.clone(),
-                    product_title: title.clone(),
-                    published: *published,
-                    image: image.clone(),
-                    variant: Variant {
-                        sku,
-                        option_values,
-                        price: Money::new(price, currency),
-                        compare_at: compare_at.map(|c| Money::new(c, currency)),
-                        stock,
-                        stock_policy: if keeps_selling { StockPolicy::Continue } else { StockPolicy::Deny },
-                    },
-                })
+            .map(|b| {
+                let (products, skus) = encode(b);
+                serde_json::to_vec(&WireShard { products, skus }).unwrap_or_default()
             })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok(CatalogSnapshot { version: w.version, currency, locale: w.locale, shop: w.shop, entries })
+            .collect()
+    }
+
+    pub fn manifest(&self, shards: u32, index_bytes: u64, index_parts: u32) -> CatalogManifest {
+        CatalogManifest {
+            version: self.version.clone(),
+            currency: self.currency,
+            locale: self.locale.clone(),
+            shop: self.shop.clone(),
+            skus: self.entries.len(),
+            shards,
+            index_bytes,
+            index_parts,
+        }
+    }
+
+    /// Parses one shard written by [`CatalogSnapshot::shards`]; entries come back sorted by SKU.
+    pub fn parse_shard(bytes: &[u8], currency: Currency) -> Result<Vec<SkuEntry>, String> {
+        let w: WireShard = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let mut entries = decode(&w.products, w.skus, currency)?;
+        entries.sort_by(|a, b| a.variant.sku.cmp(&b.variant.sku));
+        Ok(entries)
+    }
+
+    /// A snapshot holding just `entries` (e.g. the SKUs of one cart) under the manifest's shop.
+    pub fn partial(manifest: &CatalogManifest, mut entries: Vec<SkuEntry>) -> CatalogSnapshot {
+        entries.sort_by(|a, b| a.variant.sku.cmp(&b.variant.sku));
+        entries.dedup_by(|a, b| a.variant.sku == b.variant.sku);
+        CatalogSnapshot {
+            version: manifest.version.clone(),
+            currency: manifest.currency,
+            locale: manifest.locale.clone(),
+            shop: manifest.shop.clone(),
+            entries,
+        }
     }
 }

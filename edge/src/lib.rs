@@ -45,19 +45,25 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<Response, ApiError> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments.first() == Some(&"_catalog") {
+        // The worker's own data files (static assets read through the ASSETS binding): not public.
+        return Err(ApiError::new(404, "no-route", "Not found", format!("nothing at {path}")));
+    }
+    // Shop settings and catalog version, fetched once per isolate.
+    catalog::manifest(env).await?;
     let method = req.method();
     match (method.clone(), segments.as_slice()) {
-        (Method::Get, ["api", "health"]) => search::health(),
+        (Method::Get, ["api", "health"]) => search::health(env).await,
         (Method::Get, ["api", "openapi.json"]) => {
             let mut r = Response::ok(OPENAPI)?;
             r.headers_mut().set("content-type", "application/json")?;
             Ok(r)
         }
         (Method::Get, ["api", "search"]) => search::search(req, env).await,
-        (Method::Get, ["api", "search", "suggest"]) => search::suggest(req),
+        (Method::Get, ["api", "search", "suggest"]) => search::suggest(req, env).await,
         (Method::Get, ["api", "admin", "search", "zero-results"]) => search::zero_results(req, env).await,
         (Method::Get, ["search"]) => search_page::render(req, env).await,
-        (Method::Get, ["api", "_bench", "search"]) => search::bench_search(req, env),
+        (Method::Get, ["api", "_bench", "search"]) => search::bench_search(req, env).await,
 
         (Method::Get, ["api", "cart"]) => cart::get(req, env).await,
         (Method::Post, ["api", "cart", "lines"]) => {

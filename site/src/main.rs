@@ -3,11 +3,13 @@
 //! ```text
 //! edgeshop-site --catalog catalog --out dist --bundle target/edgeshop/bundle
 //! ```
-//! Writes every page, image and sitemap into `--out`, and the search index and catalog snapshot
-//! the worker embeds into `--bundle`. All outputs carry the same catalog version.
+//! Writes every page, image and sitemap into `--out`, with the worker's catalog data (SKU shards and
+//! search index, see `edge_data`) under `--out/_catalog/`; `--bundle` keeps the index and snapshot
+//! for reuse and for native tools. All outputs carry the same catalog version.
 //! `--images original` skips rendering responsive image sizes (used by search benchmarks);
 //! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
+mod edge_data;
 mod feed;
 mod images;
 mod render;
@@ -109,6 +111,8 @@ fn run() -> Result<(), String> {
         write(&stamp_path, stamp.as_bytes())?;
         index.len()
     };
+    let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
+    edge_data::write_all(&args.out.join("_catalog"), &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
     let t_index = t0.elapsed();
 
     if let Some(path) = &args.timings {

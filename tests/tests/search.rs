@@ -107,3 +107,63 @@ fn browser_autocomplete_with_the_keyboard() {
     let shop = Shop::shared();
     run_browser_test("autocomplete.mjs", shop);
 }
+
+/// The worker embeds no catalog: it reads `dist/_catalog/` (manifest, SKU shards, index parts)
+/// through its ASSETS binding. Those files carry the build's catalog version, cover every SKU once,
+/// price carts from every shard, and are not served to the public.
+#[test]
+fn catalog_data_ships_with_the_pages_and_stays_private() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let dir = root().join("dist/_catalog");
+    let manifest: edgeshop_domain::CatalogManifest =
+        serde_json::from_slice(&std::fs::read(dir.join("catalog.json")).expect("dist/_catalog/catalog.json")).unwrap();
+    let health = shop.get("/api/health").json();
+    assert_eq!(health["catalog_version"], manifest.version.as_str());
+    assert_eq!(health["index_catalog_version"], manifest.version.as_str());
+    assert_eq!(manifest.version, c.version);
+
+    let skus: Vec<&edgeshop_domain::Variant> = c.products.iter().flat_map(|p| p.variants.iter()).collect();
+    assert_eq!(manifest.skus, skus.len());
+    let mut in_shards = 0;
+    for i in 0..manifest.shards {
+        let bytes = std::fs::read(dir.join(format!("skus-{i}.json"))).expect("shard file");
+        in_shards += edgeshop_domain::CatalogSnapshot::parse_shard(&bytes, manifest.currency).unwrap().len();
+    }
+    assert_eq!(in_shards, skus.len(), "every SKU in exactly one shard");
+    let index_len: u64 = (0..manifest.index_parts).map(|i| std::fs::metadata(dir.join(format!("search-{i}.bin"))).unwrap().len()).sum();
+    assert_eq!(index_len, manifest.index_bytes);
+    assert!(manifest.shards > 1, "the sample shop spans several shards, so cross-shard lookups are tested");
+
+    // A cart priced from SKUs in different shards: each at the catalog's price.
+    let mut cart: Option<String> = None;
+    let mut expected = Vec::new();
+    for shard in 0..manifest.shards.min(4) {
+        let (_, variant) = c
+            .products
+            .iter()
+            .filter(|p| p.published)
+            .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+            .find(|(_, v)| v.available() && edgeshop_domain::shard_of(&v.sku, manifest.shards) == shard)
+            .expect("an available SKU in this shard");
+        let mut headers = vec![("cf-connecting-ip", "10.9.9.9")];
+        if let Some(id) = &cart {
+            headers.push(("x-cart-id", id.as_str()));
+        }
+        let r = shop.post_json("/api/cart/lines", &headers, &serde_json::json!({ "sku": variant.sku, "quantity": 1 }).to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+        cart = r.header("x-cart-id").map(str::to_string);
+        expected.push((variant.sku.clone(), edgeshop_domain::variant_price(variant).amount.minor));
+    }
+    let cart = shop.request("GET", "/api/cart", &[("x-cart-id", cart.as_deref().unwrap())], None).json();
+    for (sku, price) in expected {
+        let line = cart["lines"].as_array().unwrap().iter().find(|l| l["sku"] == sku.as_str()).expect("line in cart");
+        assert_eq!(line["unit_price"]["minor"].as_i64(), Some(price), "{sku}");
+    }
+
+    for path in ["/_catalog/catalog.json", "/_catalog/skus-0.json", "/_catalog/search-0.bin"] {
+        let r = shop.get(path);
+        assert_eq!(r.status, 404, "{path} must not be public");
+        assert_eq!(r.content_type, "application/problem+json", "{path}");
+    }
+}

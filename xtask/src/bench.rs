@@ -184,11 +184,12 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     }
     let native = read_json_line(&native.stdout);
 
-    let (worker, size) = if with_worker { in_worker(n, &work, &bundle, &queries)? } else { ("null".to_string(), "null".to_string()) };
+    let (worker, size) = if with_worker { in_worker(n, &work, &queries)? } else { ("null".to_string(), "null".to_string()) };
 
+    let catalog_data = catalog_data_sizes(&out.join("_catalog"))?;
     let json = format!(
         "{{\"benchmark\":\"build-search\",\"products\":{n},\"build\":{build},\"build_wall_s\":{build_wall:.3},\
-         \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size},\"pagefind\":{pagefind}}}"
+         \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size},\"catalog_data\":{catalog_data},\"pagefind\":{pagefind}}}"
     );
     let json_path = results.join(format!("build-search-{n}.json"));
     std::fs::write(&json_path, &json).map_err(|e| e.to_string())?;
@@ -200,18 +201,18 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds a worker with this catalog embedded and measures search inside it under `wrangler dev`;
-/// returns the latency JSON and the upload size JSON.
-fn in_worker(n: usize, work: &Path, bundle: &Path, queries: &Path) -> Result<(String, String), String> {
-    println!("bench: worker with this catalog embedded");
-    let worker_dir = work.join(format!("worker-{n}"));
-    crate::build::worker(bundle, Some(&worker_dir))?;
+/// Serves this catalog's pages and `_catalog/` data with the shop's worker (the same build for
+/// every catalog) and measures search inside it under `wrangler dev`; returns the latency JSON and
+/// the worker's upload size JSON.
+fn in_worker(n: usize, work: &Path, queries: &Path) -> Result<(String, String), String> {
+    println!("bench: the shop's worker over this catalog's data");
+    crate::build::worker(None)?;
     let config = work.join(format!("wrangler-{n}.toml"));
     std::fs::write(
         &config,
         format!(
-            "name = \"edgeshop-bench\"\nmain = \"worker-{n}/worker/shim.mjs\"\ncompatibility_date = \"2026-04-20\"\n\n\
-             [assets]\ndirectory = \"dist-{n}\"\nbinding = \"ASSETS\"\nnot_found_handling = \"404-page\"\nrun_worker_first = [\"/api/*\"]\n\n\
+            "name = \"edgeshop-bench\"\nmain = \"../../edge/build/worker/shim.mjs\"\ncompatibility_date = \"2026-04-20\"\n\n\
+             [assets]\ndirectory = \"dist-{n}\"\nbinding = \"ASSETS\"\nnot_found_handling = \"404-page\"\nrun_worker_first = [\"/api/*\", \"/_catalog/*\"]\n\n\
              [vars]\nEDGESHOP_BENCH = \"1\"\n"
         ),
     )
@@ -286,6 +287,26 @@ fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
         std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Files and bytes of the worker's catalog data (`dist/_catalog/`): SKU shards and index parts.
+fn catalog_data_sizes(dir: &Path) -> Result<String, String> {
+    let (mut shards, mut shard_bytes, mut largest_shard, mut parts, mut index_bytes) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    for e in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+        if name.starts_with("skus-") {
+            shards += 1;
+            shard_bytes += len;
+            largest_shard = largest_shard.max(len);
+        } else if name.starts_with("search-") {
+            parts += 1;
+            index_bytes += len;
+        }
+    }
+    Ok(format!(
+        "{{\"sku_shards\":{shards},\"sku_shard_bytes_total\":{shard_bytes},\"sku_shard_bytes_max\":{largest_shard},\"index_parts\":{parts},\"index_bytes\":{index_bytes}}}"
+    ))
 }
 
 /// `wrangler deploy --dry-run` upload size, as wrangler reports it ("Total Upload: … / gzip: …").

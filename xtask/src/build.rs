@@ -21,7 +21,7 @@ pub fn all(catalog: &Path) -> Result<(), String> {
     dev_vars()?;
     site(catalog, &dist(), &bundle_dir())?;
     front(&dist())?;
-    worker(&bundle_dir(), None)
+    worker(None)
 }
 
 /// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`).
@@ -55,10 +55,11 @@ pub fn front(out: &Path) -> Result<(), String> {
     run(Command::new(npm_bin("wasm-opt")).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))
 }
 
-/// The edge worker, with the bundle's index and snapshot embedded, into `edge/build/` or `out_dir`.
+/// The edge worker into `edge/build/` or `out_dir`. It embeds no catalog (it reads `dist/_catalog/`
+/// at run time), so a catalog change does not rebuild it.
 /// worker-build always re-runs wasm-bindgen and wasm-opt (minutes); when cargo says the wasm did
 /// not change since the last packaging into `edge/build/`, that step is skipped.
-pub fn worker(bundle: &Path, out_dir: Option<&Path>) -> Result<(), String> {
+pub fn worker(out_dir: Option<&Path>) -> Result<(), String> {
     println!("xtask: building the worker");
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_edge.wasm");
     let stamp = root().join("edge/build/.packaged-from");
@@ -67,8 +68,7 @@ pub fn worker(bundle: &Path, out_dir: Option<&Path>) -> Result<(), String> {
         run(cargo()
             .args(["build", "--quiet", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
             .current_dir(root().join("edge"))
-            .env("WASM_BINDGEN_USE_JS_SYS", "1")
-            .env("EDGESHOP_BUNDLE_DIR", bundle))?;
+            .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
         if fingerprint(&wasm).is_some() && fingerprint(&wasm) == std::fs::read_to_string(&stamp).ok() {
             println!("xtask: worker unchanged, keeping edge/build/");
             return Ok(());
@@ -81,7 +81,6 @@ pub fn worker(bundle: &Path, out_dir: Option<&Path>) -> Result<(), String> {
     }
     run(cmd
         .current_dir(root().join("edge"))
-        .env("EDGESHOP_BUNDLE_DIR", bundle)
         .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
         .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
         .env("ESBUILD_BIN", npm_bin("esbuild")))?;

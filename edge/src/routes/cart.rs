@@ -1,7 +1,6 @@
 //! `/api/cart`: the shopper's cart. The id travels in an HttpOnly cookie (or `X-Cart-Id` for API
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
-use crate::catalog::with_snapshot;
 use crate::error::ApiError;
 use crate::http::{body_text, cookie, header, json, parse_json, Reply};
 use crate::services::carts::{self, PriceChange, StoredCart, StoredLine, MAX_LINES};
@@ -20,7 +19,7 @@ pub struct MoneyView {
 }
 
 pub fn money_view(m: Money) -> MoneyView {
-    let locale = with_snapshot(|s| s.locale.clone()).unwrap_or_else(|_| "en".into());
+    let locale = crate::catalog::locale();
     MoneyView { minor: m.minor, currency: m.currency.code().to_string(), formatted: m.format(&locale) }
 }
 
@@ -90,7 +89,7 @@ fn set_cookie(resp: &mut worker::Response, id: &str) -> Result<(), ApiError> {
 /// Prices, saves when something changed, and renders the cart.
 async fn respond(env: &Env, id: &str, mut stored: StoredCart, status: u16, save: bool) -> Reply {
     let before = serde_json::to_string(&stored).unwrap_or_default();
-    let priced = carts::price(&mut stored)?;
+    let priced = carts::price(env, &mut stored).await?;
     if save || serde_json::to_string(&stored).unwrap_or_default() != before {
         carts::save(env, id, &stored).await?;
     }
@@ -102,7 +101,7 @@ async fn respond(env: &Env, id: &str, mut stored: StoredCart, status: u16, save:
 pub async fn get(req: &Request, env: &Env) -> Reply {
     let Some(id) = cart_id(req) else {
         let empty = StoredCart::default();
-        let priced = carts::price(&mut empty.clone())?;
+        let priced = carts::price(env, &mut empty.clone()).await?;
         return json(&view(None, &empty, priced.cart, vec![]), 200, "no-store");
     };
     let stored = carts::load(env, &id).await?.unwrap_or_default();
@@ -122,12 +121,12 @@ struct UpdateLine {
 
 pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
     let add: AddLine = parse_json(&body_text(req).await?)?;
-    carts::check_line(&add.sku, add.quantity)?;
+    carts::check_line(env, &add.sku, add.quantity).await?;
     let id = cart_id(req).unwrap_or_else(|| random_id(16));
     let mut stored = carts::load(env, &id).await?.unwrap_or_default();
     if let Some(line) = stored.lines.iter_mut().find(|l| l.sku == add.sku) {
         let quantity = line.quantity.saturating_add(add.quantity);
-        carts::check_line(&add.sku, quantity)?;
+        carts::check_line(env, &add.sku, quantity).await?;
         line.quantity = quantity;
     } else {
         if stored.lines.len() >= MAX_LINES {
@@ -155,7 +154,7 @@ pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
     if update.quantity == 0 {
         stored.lines.remove(index);
     } else {
-        carts::check_line(&stored.lines[index].sku, update.quantity)?;
+        carts::check_line(env, &stored.lines[index].sku, update.quantity).await?;
         stored.lines[index].quantity = update.quantity;
     }
     respond(env, &id, stored, 200, true).await

@@ -87,7 +87,7 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
 
 async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, String), ApiError> {
     let request: CheckoutRequest = parse_json(body)?;
-    let shop = crate::catalog::shop()?;
+    let shop = crate::catalog::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
     if !errors.is_empty() {
         return Err(ApiError::unprocessable("invalid-checkout", "Check the highlighted fields", format!("{} field(s) need attention", errors.len()))
@@ -96,7 +96,7 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
     let empty = || ApiError::unprocessable("empty-cart", "Your cart is empty", "add something to the cart before checking out");
     let cart_id = cart.ok_or_else(empty)?;
     let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
-    let priced = carts::price(&mut stored)?;
+    let priced = carts::price(env, &mut stored).await?;
     if priced.cart.lines.is_empty() {
         return Err(empty());
     }

@@ -1,9 +1,9 @@
 //! Health and search.
 
-use crate::catalog::{with_index, with_snapshot};
+use crate::catalog::{manifest, with_index};
 use crate::error::ApiError;
 use crate::query::Query;
-use edgeshop_domain::Money;
+use edgeshop_domain::{CatalogManifest, Money};
 use crate::services::search_stats;
 use edgeshop_indexer::{normalise, Facets, Filters, Hit, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort};
 use serde::Serialize;
@@ -23,9 +23,10 @@ struct Health {
     skus: usize,
 }
 
-pub fn health() -> Reply {
-    let (catalog_version, skus) = with_snapshot(|s| (s.version.clone(), s.entries.len()))?;
-    let (index_catalog_version, documents) = with_index(|i| Ok((i.header().catalog_version.clone(), i.num_docs())))?;
+pub async fn health(env: &Env) -> Reply {
+    let m = manifest(env).await?;
+    let (catalog_version, skus) = (m.version.clone(), m.skus);
+    let (index_catalog_version, documents) = with_index(env, |i| Ok((i.header().catalog_version.clone(), i.num_docs()))).await?;
     let status = if catalog_version == index_catalog_version { "ok" } else { "catalog-mismatch" };
     json(&Health { status, catalog_version, index_catalog_version, documents, skus }, "no-store")
 }
@@ -69,13 +70,13 @@ fn search_error(e: SearchError) -> ApiError {
     }
 }
 
-fn hits_out(hits: Vec<Hit>) -> Result<Vec<SearchHitOut>, ApiError> {
-    let (currency, locale) = with_snapshot(|s| (s.currency, s.locale.clone()))?;
-    Ok(hits
+fn hits_out(hits: Vec<Hit>, m: &CatalogManifest) -> Vec<SearchHitOut> {
+    let (currency, locale) = (m.currency, &m.locale);
+    hits
         .into_iter()
         .map(|h| SearchHitOut {
             url: format!("/products/{}/", h.slug),
-            price: Money::new(h.price_minor as i64, currency).format(&locale),
+            price: Money::new(h.price_minor as i64, currency).format(locale),
             price_minor: h.price_minor,
             currency: currency.code().to_string(),
             image: h.image.map(|i| format!("/images/{i}")),
@@ -83,7 +84,7 @@ fn hits_out(hits: Vec<Hit>) -> Result<Vec<SearchHitOut>, ApiError> {
             title: h.title,
             score: h.score,
         })
-        .collect())
+        .collect()
 }
 
 /// Query, filters, sort and page from the query string (shared by the API and the HTML page).
@@ -128,7 +129,7 @@ impl SearchParams {
         })
     }
 
-    pub fn run(&self, facets: bool) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {
+    pub async fn run(&self, env: &Env, facets: bool) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {
         let req = SearchRequest {
             query: &self.q,
             filters: self.filters.clone(),
@@ -137,7 +138,7 @@ impl SearchParams {
             limit: self.per_page,
             facets,
         };
-        let results = with_index(|index| index.search(&req).map_err(search_error))?;
+        let results = with_index(env, |index| index.search(&req).map_err(search_error)).await?;
         Ok((results, req))
     }
 }
@@ -161,23 +162,23 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
     // `limit` is the older name of `per_page`.
     let p = SearchParams { per_page: params.get_usize("limit", p.per_page, edgeshop_indexer::MAX_LIMIT)?, ..p };
     let facets = matches!(params.get("facets"), Some("1" | "true"));
-    let (results, _) = p.run(facets)?;
+    let (results, _) = p.run(env, facets).await?;
     if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {
         note_zero_results(env, &p.q).await;
     }
-    let version = with_snapshot(|s| s.version.clone())?;
+    let m = manifest(env).await?;
     let out = SearchOut {
         query: p.q.clone(),
-        catalog_version: version,
+        catalog_version: m.version.clone(),
         total: results.total,
         page: p.page,
         per_page: p.per_page,
         pages: results.total.div_ceil(p.per_page),
         sort: p.sort.as_str(),
-        hits: hits_out(results.hits)?,
+        hits: hits_out(results.hits, &m),
         facets: results.facets,
         did_you_mean: results.did_you_mean,
-        popular: hits_out(results.popular)?,
+        popular: hits_out(results.popular, &m),
     };
     json(&out, "public, max-age=60")
 }
@@ -190,13 +191,14 @@ struct SuggestOut {
 }
 
 /// `GET /api/search/suggest?q=&limit=`: completions of the word being typed and top products.
-pub fn suggest(req: &Request) -> Reply {
+pub async fn suggest(req: &Request, env: &Env) -> Reply {
     let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
     let params = Query::parse(url.query())?;
     let q = params.get("q").unwrap_or("");
     let limit = params.get_usize("limit", 5, 10)?;
-    let s = with_index(|index| index.suggest(q, limit).map_err(search_error))?;
-    json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products)? }, "public, max-age=60")
+    let s = with_index(env, |index| index.suggest(q, limit).map_err(search_error)).await?;
+    let m = manifest(env).await?;
+    json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m) }, "public, max-age=60")
 }
 
 /// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.
@@ -209,7 +211,7 @@ pub async fn zero_results(req: &Request, env: &Env) -> Reply {
 /// `GET /api/_bench/search?q=&repeat=N`: runs the same search N times in the isolate, so that a
 /// benchmark can take in-worker query time as a difference of two round trips (Workers clocks do
 /// not advance during CPU work). Only answers when the `EDGESHOP_BENCH` variable is "1".
-pub fn bench_search(req: &Request, env: &Env) -> Reply {
+pub async fn bench_search(req: &Request, env: &Env) -> Reply {
     if env.var("EDGESHOP_BENCH").map(|v| v.to_string()).ok().as_deref() != Some("1") {
         return Err(ApiError::not_found("/api/_bench/search"));
     }
@@ -218,12 +220,13 @@ pub fn bench_search(req: &Request, env: &Env) -> Reply {
     let q = params.get("q").unwrap_or("").to_string();
     let repeat = params.get_usize("repeat", 1, 100_000)?;
     let limit = params.get_usize("limit", 10, edgeshop_indexer::MAX_LIMIT)?;
-    let total_hits = with_index(|index| {
+    let total_hits = with_index(env, |index| {
         let mut n = 0;
         for _ in 0..repeat {
             n += index.search(&SearchRequest::new(&q, limit)).map_err(search_error)?.hits.len();
         }
         Ok(n)
-    })?;
+    })
+    .await?;
     json(&serde_json::json!({ "repeat": repeat, "hits": total_hits }), "no-store")
 }

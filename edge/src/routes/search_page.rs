@@ -2,12 +2,12 @@
 //! (`dist/search/index.html`, same header and footer as every page). Facets, sort and pages are
 //! plain links, so it all works without JavaScript.
 
-use crate::catalog::with_snapshot;
+use crate::catalog::manifest;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::query::Query;
 use crate::routes::search::{note_zero_results, SearchParams};
-use edgeshop_domain::Money;
+use edgeshop_domain::{CatalogManifest, Money};
 use edgeshop_indexer::{FacetValue, Hit, SearchResults, Sort};
 use std::fmt::Write;
 use worker::{Env, Request, Response};
@@ -19,12 +19,13 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
     let params = Query::parse(url.query())?;
     let p = SearchParams::from_query(&params, PER_PAGE)?;
-    let (results, _) = p.run(true)?;
+    let (results, _) = p.run(env, true).await?;
     if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {
         note_zero_results(env, &p.q).await;
     }
     let frame = frame(env, &url).await?;
-    let body = results_html(&p, &results)?;
+    let m = manifest(env).await?;
+    let body = results_html(&p, &results, &m);
     let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
     let html = frame
         .replacen(MARKER, &body, 1)
@@ -157,8 +158,8 @@ fn cards(out: &mut String, hits: &[Hit], currency: edgeshop_domain::Currency, lo
     out.push_str("</ul>");
 }
 
-fn results_html(p: &SearchParams, r: &SearchResults) -> Result<String, ApiError> {
-    let (currency, locale) = with_snapshot(|s| (s.currency, s.locale.clone()))?;
+fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> String {
+    let (currency, locale) = (m.currency, m.locale.clone());
     let link = Link { p };
     let mut out = String::new();
     let heading = if p.q.is_empty() { "All products".to_string() } else { format!("Results for “{}”", esc(&p.q)) };
@@ -211,5 +212,5 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> Result<String, ApiError>
         out.push_str("</nav>");
     }
     out.push_str("</section></div>");
-    Ok(out)
+    out
 }

@@ -1,6 +1,6 @@
 //! Carts in KV: one key per cart, expiring after 30 days without a change.
 
-use crate::catalog::with_snapshot;
+use crate::catalog;
 use crate::error::ApiError;
 use edgeshop_domain::{price_cart, CartError, CartLine, PricedCart, MAX_LINE_QUANTITY};
 use serde::{Deserialize, Serialize};
@@ -78,22 +78,24 @@ pub fn cart_error(e: CartError) -> ApiError {
 }
 
 /// Checks one SKU can be put in a cart at this quantity (the stock ledger has the final word at checkout).
-pub fn check_line(sku: &str, quantity: u32) -> Result<(), ApiError> {
+pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiError> {
     if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
         return Err(cart_error(CartError::BadQuantity { sku: sku.into(), quantity }));
     }
-    with_snapshot(|s| match s.get(sku) {
+    let s = catalog::skus(env, [sku]).await?;
+    match s.get(sku) {
         None => Err(cart_error(CartError::UnknownSku(sku.into()))),
         Some(e) if !e.published => Err(cart_error(CartError::Unavailable(sku.into()))),
         Some(e) if !e.variant.available() => Err(ApiError::conflict("out-of-stock", "Out of stock", format!("`{sku}` is sold out"))),
         Some(_) => Ok(()),
-    })?
+    }
 }
 
 /// Prices the stored lines from the snapshot. Lines whose SKU left the catalog are dropped and
 /// reported as a change to 0; a cart from an older catalog version is re-priced.
-pub fn price(stored: &mut StoredCart) -> Result<Priced, ApiError> {
-    with_snapshot(|snapshot| {
+pub async fn price(env: &Env, stored: &mut StoredCart) -> Result<Priced, ApiError> {
+    let snapshot = &catalog::skus(env, stored.lines.iter().map(|l| l.sku.as_str())).await?;
+    {
         let mut changes = Vec::new();
         stored.lines.retain(|l| {
             let keep = snapshot.get(&l.sku).is_some_and(|e| e.published);
@@ -119,5 +121,5 @@ pub fn price(stored: &mut StoredCart) -> Result<Priced, ApiError> {
         }
         stored.catalog_version = snapshot.version.clone();
         Ok(Priced { cart, changes })
-    })?
+    }
 }

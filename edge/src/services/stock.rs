@@ -8,7 +8,7 @@
 //! Levels start at the catalog's stock the first time a SKU is touched. Storage calls are the only
 //! awaits inside a request, so the runtime's input gate keeps each read-modify-write atomic.
 
-use crate::catalog::with_snapshot;
+use crate::catalog;
 use crate::services::do_call;
 use edgeshop_domain::StockPolicy;
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,7 @@ struct ReservationRef {
 #[durable_object]
 pub struct StockLedger {
     state: State,
+    env: Env,
 }
 
 fn level_key(sku: &str) -> String {
@@ -62,8 +63,11 @@ fn reservation_key(id: &str) -> String {
 
 impl StockLedger {
     async fn level(&self, sku: &str) -> Result<(i64, StockPolicy)> {
-        let policy = with_snapshot(|s| s.get(sku).map(|e| (e.variant.stock, e.variant.stock_policy)))
-            .map_err(|e| worker::Error::RustError(e.detail))?;
+        let policy = catalog::skus(&self.env, [sku])
+            .await
+            .map_err(|e| worker::Error::RustError(e.detail))?
+            .get(sku)
+            .map(|e| (e.variant.stock, e.variant.stock_policy));
         let Some((initial, policy)) = policy else { return Ok((0, StockPolicy::Deny)) };
         let stored: Option<i64> = self.state.storage().get(&level_key(sku)).await?;
         Ok((stored.unwrap_or(i64::from(initial)), policy))
@@ -123,8 +127,8 @@ impl StockLedger {
 }
 
 impl DurableObject for StockLedger {
-    fn new(state: State, _env: Env) -> Self {
-        StockLedger { state }
+    fn new(state: State, env: Env) -> Self {
+        StockLedger { state, env }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
