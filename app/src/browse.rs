@@ -3,6 +3,7 @@
 //! and once a filter or another sort is chosen it shows the API's grid in place, keeps the choice
 //! in the URL (`?sort=&brand=&price=&option=Name:Value&page=`) and follows the back button.
 
+use crate::islands::encode;
 use leptos::prelude::*;
 use serde::Deserialize;
 
@@ -96,17 +97,6 @@ impl Choice {
             }
         }
         c
-    }
-}
-
-fn encode(s: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        String::from(js_sys::encode_uri_component(s))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        s.to_string()
     }
 }
 

@@ -43,7 +43,8 @@ fn rows(s: &Suggestions) -> Vec<Row> {
     completions.chain(products).collect()
 }
 
-fn encode(s: &str) -> String {
+/// `encodeURIComponent` for query string values.
+pub(crate) fn encode(s: &str) -> String {
     #[cfg(feature = "hydrate")]
     {
         String::from(js_sys::encode_uri_component(s))

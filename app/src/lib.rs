@@ -10,6 +10,7 @@ pub mod commerce;
 #[cfg(feature = "ssr")]
 pub mod components;
 pub mod islands;
+pub mod live_search;
 #[cfg(feature = "ssr")]
 pub mod pages;
 pub mod paths;

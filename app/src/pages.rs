@@ -2,6 +2,7 @@
 
 use crate::browse::CategoryBrowser;
 use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
+use crate::live_search::LiveResults;
 use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
 use edgeshop_domain::variant_price;
 use crate::paths;
@@ -238,7 +239,7 @@ pub const SEARCH_RESULTS_MARKER: &str = "<!--search-results-->";
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let meta = PageMeta { title: "Search".into(), description: "Search the shop's products.".into(), path: "/search/".into(), noindex: true, ..Default::default() };
-    view! { <Document meta=meta><div class="search-page" inner_html=SEARCH_RESULTS_MARKER></div></Document> }
+    view! { <Document meta=meta><div class="search-page" inner_html=SEARCH_RESULTS_MARKER></div><LiveResults/></Document> }
 }
 
 #[component]

@@ -100,6 +100,17 @@ fn results_page_is_rendered_by_the_worker_without_javascript() {
     assert!(!xss.body.contains("<script>alert(1)"));
     let typo = shop.get("/search?q=tnet");
     assert!(typo.body.contains("Did you mean"), "did-you-mean link");
+    // The fragment the page's script swaps in: the same results without the page frame.
+    let full = shop.get("/search?q=tent");
+    let part = shop.get("/search?q=tent&partial=1");
+    assert_eq!(part.status, 200);
+    assert!(!part.body.contains("<html") && part.body.contains("class=\"result-count\""), "{}", part.body);
+    assert!(full.body.contains(&part.body), "the fragment is what the full page shows");
+}
+
+#[test]
+fn browser_results_update_in_place_with_javascript() {
+    run_browser_test("live-search.mjs", Shop::shared());
 }
 
 #[test]

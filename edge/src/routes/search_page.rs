@@ -1,6 +1,7 @@
 //! `GET /search?q=…`: the search results page, rendered by the worker into the static page frame
 //! (`dist/search/index.html`, same header and footer as every page). Facets, sort and pages are
-//! plain links, so it all works without JavaScript.
+//! plain links, so it all works without JavaScript; with it, the page's `LiveResults` island
+//! fetches `…&partial=1` (the results alone; `partial=typing` while typing) and swaps them in place.
 
 use crate::catalog::manifest;
 use crate::error::ApiError;
@@ -20,12 +21,20 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     let params = Query::parse(url.query())?;
     let p = SearchParams::from_query(&params, PER_PAGE)?;
     let (results, _) = p.run(env, true).await?;
-    if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {
+    // `partial=typing`: results while the shopper types; only a finished query counts as a miss.
+    let partial = params.get("partial");
+    if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() && partial != Some("typing") {
         note_zero_results(env, &p.q).await;
     }
-    let frame = frame(env, &url).await?;
     let m = manifest(env).await?;
     let body = results_html(&p, &results, &m);
+    if partial.is_some() {
+        // Just the results, for the page's script to swap in (instant results, facets, pages).
+        let mut resp = Response::from_html(body)?;
+        resp.headers_mut().set("cache-control", "public, max-age=60")?;
+        return Ok(resp);
+    }
+    let frame = frame(env, &url).await?;
     let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
     let html = frame
         .replacen(MARKER, &body, 1)
