@@ -37,10 +37,16 @@ for (const q of queries) {
   inWorkerUs.push(Math.max(0, (median(many) - median(one)) / R) * 1000);
 }
 
-const httpMs = [], staticMs = [];
+// The isolate's wasm memory after all those searches (the index blob lives there).
+const wasmMemoryBytes = (await (await fetch(`${base}/api/_bench/search?q=${encodeURIComponent(queries[0])}&repeat=1`)).json()).wasm_memory_bytes;
+
+const httpMs = [], suggestMs = [], staticMs = [];
 for (let round = 0; round < 5; round++) {
   for (const q of queries) {
     httpMs.push(await timed(`${base}/api/search?q=${encodeURIComponent(q)}&limit=10`));
+    // Autocomplete as typed: the query's first word cut to 4 letters.
+    const typed = q.split(/\s+/)[0].slice(0, 4);
+    suggestMs.push(await timed(`${base}/api/search/suggest?q=${encodeURIComponent(typed)}`));
     staticMs.push(await timed(`${base}/robots.txt`));
   }
 }
@@ -48,10 +54,13 @@ for (let round = 0; round < 5; round++) {
 console.log(JSON.stringify({
   queries: queries.length,
   first_request_ms: coldMs,
+  wasm_memory_bytes: wasmMemoryBytes,
   worker_p50_us: pct(inWorkerUs, 0.5),
   worker_p99_us: pct(inWorkerUs, 0.99),
   http_search_p50_ms: pct(httpMs, 0.5),
   http_search_p99_ms: pct(httpMs, 0.99),
+  http_suggest_p50_ms: pct(suggestMs, 0.5),
+  http_suggest_p99_ms: pct(suggestMs, 0.99),
   http_static_p50_ms: pct(staticMs, 0.5),
   http_static_p99_ms: pct(staticMs, 0.99),
 }));

@@ -228,5 +228,10 @@ pub async fn bench_search(req: &Request, env: &Env) -> Reply {
         Ok(n)
     })
     .await?;
-    json(&serde_json::json!({ "repeat": repeat, "hits": total_hits }), "no-store")
+    // The isolate's wasm linear memory (index blob, parsed shards, heap): the bulk of its memory.
+    #[cfg(target_arch = "wasm32")]
+    let wasm_memory_bytes = core::arch::wasm32::memory_size(0) * 65536;
+    #[cfg(not(target_arch = "wasm32"))]
+    let wasm_memory_bytes = 0usize;
+    json(&serde_json::json!({ "repeat": repeat, "hits": total_hits, "wasm_memory_bytes": wasm_memory_bytes }), "no-store")
 }
