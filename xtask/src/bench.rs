@@ -128,6 +128,30 @@ fn save(path: &Path, json: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Raises the first variant price of the first product file (by name) by 1.00; returns its file name.
+fn raise_one_price(products: &Path) -> Result<String, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(products).map_err(|e| e.to_string())?.flatten().map(|e| e.path()).collect();
+    files.sort();
+    let file = files.first().ok_or("no product files")?;
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    let mut done = false;
+    let changed: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_prefix("price = ").and_then(|p| p.trim().parse::<i64>().ok()) {
+            Some(price) if !done => {
+                done = true;
+                format!("price = {}", price + 100)
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    if !done {
+        return Err(format!("{}: no price line", file.display()));
+    }
+    std::fs::write(file, changed.join("\n") + "\n").map_err(|e| e.to_string())?;
+    Ok(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+}
+
 fn read_json_line(out: &[u8]) -> String {
     String::from_utf8_lossy(out).lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("{}").to_string()
 }
@@ -147,20 +171,31 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     // Compile first so the timing is the build of the shop, not of the builder.
     exec(cargo().args(["build", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "-p", "edgeshop-indexer", "--bin", "edgeshop-site", "--bin", "search_bench"]).current_dir(root()))?;
     let timings = work.join(format!("timings-{n}.json"));
-    // Start from an empty bundle so the index is really built (the builder reuses a fresh one).
+    let page_cache = work.join(format!("page-cache-{n}"));
+    let build_site = |timings: &Path| -> Result<f64, String> {
+        let t = Instant::now();
+        exec(Command::new(root().join("target/tool/edgeshop-site"))
+            .arg("--catalog").arg(&catalog)
+            .arg("--out").arg(&out)
+            .arg("--bundle").arg(&bundle)
+            .arg("--public").arg(root().join("public"))
+            .arg("--page-cache").arg(&page_cache)
+            .arg("--timings").arg(timings)
+            // Search benchmark: the build time of pages and index, without rendering image sizes.
+            .args(["--images", "original"]))?;
+        Ok(t.elapsed().as_secs_f64())
+    };
+    // Start from an empty bundle and page cache so the index and every page are really built.
     let _ = std::fs::remove_dir_all(&bundle);
+    let _ = std::fs::remove_dir_all(&page_cache);
     println!("bench: static build (pages + search index)");
-    let t = Instant::now();
-    exec(Command::new(root().join("target/tool/edgeshop-site"))
-        .arg("--catalog").arg(&catalog)
-        .arg("--out").arg(&out)
-        .arg("--bundle").arg(&bundle)
-        .arg("--public").arg(root().join("public"))
-        .arg("--timings").arg(&timings)
-        // Search benchmark: the build time of pages and index, without rendering image sizes.
-        .args(["--images", "original"]))?;
-    let build_wall = t.elapsed().as_secs_f64();
+    let build_wall = build_site(&timings)?;
     let build = std::fs::read_to_string(&timings).map_err(|e| e.to_string())?;
+    println!("bench: rebuild after one price change (unchanged pages come from the page cache)");
+    let changed = raise_one_price(&catalog.join("products"))?;
+    let timings_again = work.join(format!("timings-{n}-one-price.json"));
+    let rebuild_wall = build_site(&timings_again)?;
+    let rebuild = std::fs::read_to_string(&timings_again).map_err(|e| e.to_string())?;
     // The browser bundle is catalog-independent: reuse the one from `cargo xtask build`.
     let pkg = dist().join("pkg");
     if pkg.exists() {
@@ -189,6 +224,7 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     let catalog_data = catalog_data_sizes(&out.join("_catalog"))?;
     let json = format!(
         "{{\"benchmark\":\"build-search\",\"products\":{n},\"build\":{build},\"build_wall_s\":{build_wall:.3},\
+         \"rebuild_one_price\":{{\"product\":\"{changed}\",\"wall_s\":{rebuild_wall:.3},\"build\":{rebuild}}},\
          \"native_baseline\":{native},\"worker\":{worker},\"worker_upload\":{size},\"catalog_data\":{catalog_data},\"pagefind\":{pagefind}}}"
     );
     let json_path = results.join(format!("build-search-{n}.json"));
