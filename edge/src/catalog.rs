@@ -54,16 +54,25 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
         return Ok(());
     }
     let m = manifest(env).await?;
-    let mut blob = Vec::with_capacity(m.index_bytes as usize);
-    for part in 0..m.index_parts {
-        blob.extend_from_slice(&asset(env, &format!("search-{part}.bin")).await?);
-    }
+    let parts = futures_util::future::try_join_all((0..m.index_parts).map(|part| {
+        let name = format!("search-{part}.bin");
+        async move { asset(env, &name).await }
+    }))
+    .await?;
+    let blob = if parts.len() == 1 { parts.into_iter().next().unwrap_or_default() } else { parts.concat() };
     if blob.len() as u64 != m.index_bytes {
         return Err(ApiError::internal(format!("search index: {} bytes, manifest says {}", blob.len(), m.index_bytes)));
     }
     let index = ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| ApiError::internal(format!("search index: {e}")))?;
     INDEX.with(|c| *c.borrow_mut() = Some(index));
     Ok(())
+}
+
+/// Drops this isolate's manifest and index, so the next search fetches and opens them again
+/// (benchmarks measure that cold path repeatedly).
+pub fn forget_index() {
+    MANIFEST.with(|c| c.borrow_mut().take());
+    INDEX.with(|c| c.borrow_mut().take());
 }
 
 /// Runs `f` with the search index, loading it first if needed.
