@@ -7,9 +7,7 @@
 //! search index, see `edge_data`) under `--out/_catalog/`; `--bundle` keeps the index and snapshot
 //! for reuse and for native tools. All outputs carry the same catalog version.
 //! `--images original` skips rendering responsive image sizes (used by search benchmarks);
-//! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`), rendered
-//! pages in `--page-cache` (default `target/edgeshop/page-cache`): a page whose inputs did not
-//! change is not rendered again.
+//! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
 mod edge_data;
 mod feed;
@@ -29,7 +27,6 @@ struct Args {
     timings: Option<PathBuf>,
     responsive_images: bool,
     image_cache: PathBuf,
-    page_cache: PathBuf,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,7 +38,6 @@ fn parse_args() -> Result<Args, String> {
         timings: None,
         responsive_images: true,
         image_cache: "target/edgeshop/image-cache".into(),
-        page_cache: "target/edgeshop/page-cache".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,7 +49,6 @@ fn parse_args() -> Result<Args, String> {
             "--public" => args.public = value.into(),
             "--timings" => args.timings = Some(value.into()),
             "--image-cache" => args.image_cache = value.into(),
-            "--page-cache" => args.page_cache = value.into(),
             "--images" => {
                 args.responsive_images = match value.as_str() {
                     "responsive" => true,
@@ -92,8 +87,8 @@ fn run() -> Result<(), String> {
     } else {
         Default::default()
     };
-    let pages = render::write_pages(&shop, &images, &args.out, &args.page_cache, &builder_identity())?;
-    let urls = sitemap::write(&catalog.shop.base_url, &pages.urls, &args.out)?;
+    let pages = render::write_pages(&shop, &images, &args.out)?;
+    let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
     feed::write(catalog, &images, &args.out)?;
     let t_pages = t0.elapsed();
 
@@ -124,9 +119,7 @@ fn run() -> Result<(), String> {
         let json = serde_json::json!({
             "catalog_version": catalog.version,
             "products": catalog.products.len(),
-            "pages": pages.urls.len(),
-            "pages_rendered": pages.rendered,
-            "pages_reused": pages.reused,
+            "pages": pages.len(),
             "index_bytes": index_len,
             "load_s": t_load.as_secs_f64(),
             "pages_s": (t_pages - t_load).as_secs_f64(),
@@ -136,14 +129,12 @@ fn run() -> Result<(), String> {
         write(path, json.to_string().as_bytes())?;
     }
     println!(
-        "built catalog {} ({} products, {} categories): {} pages ({} rendered, {} unchanged from the page cache), {} sitemap URLs; search index {} bytes \
+        "built catalog {} ({} products, {} categories): {} pages, {} sitemap URLs; search index {} bytes \
          [load {:.2}s, pages {:.2}s, index {:.2}s]",
         catalog.version,
         catalog.products.len(),
         catalog.categories.len(),
-        pages.rendered + pages.reused,
-        pages.rendered,
-        pages.reused,
+        pages.len(),
         urls,
         index_len,
         t_load.as_secs_f64(),

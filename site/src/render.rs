@@ -1,10 +1,8 @@
 //! Rendering every page of the shop with Leptos SSR into static files.
 //!
-//! Pages are described first (`Page`: everything a page shows), then rendered on every core. A
-//! page whose description is unchanged since an earlier build is taken from the page cache instead
-//! of being rendered again, so a price change re-renders only the pages that show that product.
-//! Every page carries the catalog version; it is rendered as a placeholder and filled in on write,
-//! so a new version alone does not invalidate the cache.
+//! Pages are described first (`Page`: everything a page shows), then rendered on every core.
+//! There is no page cache: measured at 100k products, reading cached pages back and rewriting them
+//! (every page carries the catalog version) took longer than rendering them again.
 
 use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage, SearchPage};
 use edgeshop_app::{paths, SiteContext};
@@ -14,18 +12,12 @@ use hydration_context::SsrSharedContext;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos::reactive::owner::Owner;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const PRODUCTS_PER_PAGE: usize = 24;
 const RELATED: usize = 4;
-/// Stands in for the catalog version while rendering; replaced in every page written.
-const VERSION_PLACEHOLDER: &str = "@@edgeshop-catalog-version@@";
-
-/// What one page shows: its rendering inputs, which are also its cache key.
-#[derive(Serialize)]
+/// What one page shows: its rendering inputs.
 enum Page {
     Home { shop: Shop, featured: Vec<Product>, categories: Vec<Category> },
     Category { category: Category, trail: Vec<Category>, subcategories: Vec<Category>, products: Vec<Product>, page: usize, pages: usize, total: usize },
@@ -38,83 +30,38 @@ enum Page {
     Search,
 }
 
-/// Pages written by one build: their URL paths (for the sitemap) and how many were rendered.
-pub struct Written {
-    pub urls: Vec<String>,
-    pub rendered: usize,
-    pub reused: usize,
-}
-
-/// Writes all pages into `out`, reusing unchanged ones from `cache` (a directory).
-pub fn write_pages(
-    shop: &LoadedShop,
-    images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>,
-    out: &Path,
-    cache: &Path,
-    builder: &str,
-) -> Result<Written, String> {
+/// Writes all pages into `out` and returns their URL paths for the sitemap.
+pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>, out: &Path) -> Result<Vec<String>, String> {
     let catalog = &shop.catalog;
     let site = Arc::new(SiteContext {
         shop_name: catalog.shop.name.clone(),
         locale: catalog.shop.locale.clone(),
         base_url: catalog.shop.base_url.clone(),
-        catalog_version: VERSION_PLACEHOLDER.into(),
+        catalog_version: catalog.version.clone(),
         nav: catalog.top_level_categories().map(|c| (c.slug.clone(), c.name.clone())).collect(),
         info_pages: shop.pages.iter().map(|p| (p.slug.clone(), p.title.clone())).collect(),
         images: images.clone(),
         leptos: LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build(),
     });
-    let site_key = site_key(&site, builder);
     let pages = describe(shop);
-
-    std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let chunk = pages.len().div_ceil(threads).max(1);
-    let results: Vec<Result<(Vec<String>, usize), String>> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let workers: Vec<_> = pages
             .chunks(chunk)
             .map(|part| {
-                let (site, site_key) = (&site, &site_key);
-                s.spawn(move || {
-                    let mut keys = Vec::with_capacity(part.len());
-                    let mut rendered = 0;
-                    for (path, page) in part {
-                        let key = page_key(site_key, page)?;
-                        let cached = cache.join(format!("{key}.html"));
-                        let html = match std::fs::read_to_string(&cached) {
-                            Ok(html) => html,
-                            Err(_) => {
-                                let html = render_page(site, page);
-                                crate::write(&cached, html.as_bytes())?;
-                                rendered += 1;
-                                html
-                            }
-                        };
-                        crate::write(&file_for(out, path), html.replace(VERSION_PLACEHOLDER, &catalog.version).as_bytes())?;
-                        keys.push(key);
-                    }
-                    Ok((keys, rendered))
-                })
+                let site = &site;
+                s.spawn(move || part.iter().try_for_each(|(path, page)| crate::write(&file_for(out, path), render_page(site, page).as_bytes())))
             })
             .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err("a page renderer panicked".into()))).collect()
-    });
-    let mut used = std::collections::HashSet::new();
-    let mut rendered = 0;
-    for result in results {
-        let (keys, n) = result?;
-        used.extend(keys);
-        rendered += n;
-    }
-    forget_unused(cache, &used);
-
-    let urls = pages
-        .iter()
-        .map(|(path, _)| path.clone())
+        workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|_| Err("a page renderer panicked".into())))
+    })?;
+    Ok(pages
+        .into_iter()
+        .map(|(path, _)| path)
         // Shopper-specific pages stay out of the sitemap.
         .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
-        .collect();
-    Ok(Written { urls, rendered, reused: pages.len() - rendered })
+        .collect())
 }
 
 /// Every page of the shop with its URL path.
@@ -205,35 +152,9 @@ fn render<V: IntoView + 'static>(site: &Arc<SiteContext>, page: impl FnOnce() ->
     })
 }
 
-/// What every page depends on besides its own inputs: the builder and the shop-wide context.
-fn site_key(site: &SiteContext, builder: &str) -> Vec<u8> {
-    let mut images: Vec<_> = site.images.iter().map(|(name, image)| format!("{name}={image:?}")).collect();
-    images.sort();
-    format!("{builder}\n{}\n{}\n{}\n{:?}\n{:?}\n{:?}\n{images:?}", site.shop_name, site.locale, site.base_url, site.nav, site.info_pages, site.leptos).into_bytes()
-}
-
-fn page_key(site_key: &[u8], page: &Page) -> Result<String, String> {
-    let mut hash = Sha256::new();
-    hash.update(site_key);
-    hash.update(serde_json::to_vec(page).map_err(|e| format!("page key: {e}"))?);
-    Ok(hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect())
-}
-
 fn file_for(out: &Path, path: &str) -> PathBuf {
     let relative = path.trim_start_matches('/');
     if path.ends_with('/') { out.join(relative).join("index.html") } else { out.join(relative) }
-}
-
-/// Drops cached pages this build did not use, so the cache stays the size of one site.
-fn forget_unused(cache: &Path, used: &std::collections::HashSet<String>) {
-    let Ok(entries) = std::fs::read_dir(cache) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let stale = name.to_str().and_then(|n| n.strip_suffix(".html")).is_none_or(|key| !used.contains(key));
-        if stale {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// Category listing order: in-stock first, then newest.
@@ -259,41 +180,31 @@ pub fn markdown(src: &str) -> String {
 mod tests {
     use super::*;
 
-    fn read(dir: &Path, page: &str) -> String {
-        std::fs::read_to_string(file_for(dir, page)).unwrap()
-    }
-
-    /// A second build takes every page from the cache; after a price change only the pages that
-    /// show that product are rendered, and they equal a build without any cache.
+    /// Rendering on several threads writes every page once, the same bytes every time, and a
+    /// price change reaches the product page.
     #[test]
-    fn unchanged_pages_come_from_the_cache_and_changed_ones_are_rendered_again() {
+    fn pages_are_complete_deterministic_and_follow_the_catalog() {
         let dir = std::env::temp_dir().join(format!("edgeshop-pages-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut shop = edgeshop_catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")).unwrap();
         let images = Default::default();
-        let cache = dir.join("cache");
+        let read = |out: &str, page: &str| std::fs::read_to_string(file_for(&dir.join(out), page)).unwrap();
 
-        let first = write_pages(&shop, &images, &dir.join("a"), &cache, "test").unwrap();
-        assert_eq!(first.reused, 0);
-        let again = write_pages(&shop, &images, &dir.join("b"), &cache, "test").unwrap();
-        assert_eq!((again.rendered, again.reused), (0, first.rendered));
-        for page in &first.urls {
-            assert_eq!(read(&dir.join("a"), page), read(&dir.join("b"), page), "{page}");
+        let urls = write_pages(&shop, &images, &dir.join("a")).unwrap();
+        let published = shop.catalog.products.iter().filter(|p| p.published).count();
+        assert_eq!(urls.len(), 1 + published + shop.pages.len() + urls.iter().filter(|u| u.starts_with("/c/")).count());
+        assert_eq!(write_pages(&shop, &images, &dir.join("b")).unwrap(), urls);
+        for page in &urls {
+            assert_eq!(read("a", page), read("b", page), "{page}");
         }
 
         let product = shop.catalog.products.iter_mut().find(|p| p.published).unwrap();
         let path = paths::product(&product.slug);
         product.variants[0].price.minor += 100;
         shop.catalog.version = "changed".into();
-        let changed = write_pages(&shop, &images, &dir.join("c"), &cache, "test").unwrap();
-        assert!(changed.rendered >= 2 && changed.rendered < first.rendered / 4, "{} pages rendered", changed.rendered);
-        let fresh = write_pages(&shop, &images, &dir.join("d"), &dir.join("empty-cache"), "test").unwrap();
-        assert_eq!(fresh.reused, 0);
-        for page in &first.urls {
-            assert_eq!(read(&dir.join("c"), page), read(&dir.join("d"), page), "{page}");
-        }
-        assert_ne!(read(&dir.join("c"), &path), read(&dir.join("a"), &path));
-        assert!(read(&dir.join("c"), "/").contains(r#"content="changed""#));
+        write_pages(&shop, &images, &dir.join("c")).unwrap();
+        assert_ne!(read("c", &path), read("a", &path));
+        assert!(read("c", "/").contains(r#"content="changed""#));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
