@@ -12,13 +12,16 @@ const [base, queryFile, rArg] = process.argv.slice(2);
 const R = Number(rArg || 20);
 const queries = JSON.parse(readFileSync(queryFile, 'utf8'));
 
-async function timed(url) {
+// Round-trip time of a GET and its body (failed requests stop the benchmark).
+async function timedBody(url) {
   const t = performance.now();
   const r = await fetch(url);
-  await r.arrayBuffer();
+  const body = await r.arrayBuffer();
   if (!r.ok) throw new Error(`${url}: ${r.status}`);
-  return performance.now() - t;
+  return [performance.now() - t, body];
 }
+const timed = async (url) => (await timedBody(url))[0];
+const json = (body) => JSON.parse(new TextDecoder().decode(body));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.round((s.length - 1) * p)]; };
 
@@ -31,10 +34,8 @@ const coldMs = await timed(`${base}/api/search?q=${encodeURIComponent(queries[0]
 const reloadMs = [], fetchMs = [];
 for (let i = 0; i < 7; i++) {
   const enc = encodeURIComponent(queries[i % queries.length]);
-  let t = performance.now();
-  const r = await fetch(`${base}/api/_bench/search?q=${enc}&repeat=1&reload=1`);
-  fetchMs.push((await r.json()).index_fetch_ms);
-  const cold = performance.now() - t;
+  const [cold, body] = await timedBody(`${base}/api/_bench/search?q=${enc}&repeat=1&reload=1`);
+  fetchMs.push(json(body).index_fetch_ms);
   const warm = await timed(`${base}/api/_bench/search?q=${enc}&repeat=1`);
   reloadMs.push(cold - warm);
 }
@@ -52,7 +53,7 @@ for (const q of queries) {
 }
 
 // The isolate's wasm memory after all those searches (the index blob lives there).
-const wasmMemoryBytes = (await (await fetch(`${base}/api/_bench/search?q=${encodeURIComponent(queries[0])}&repeat=1`)).json()).wasm_memory_bytes;
+const wasmMemoryBytes = json((await timedBody(`${base}/api/_bench/search?q=${encodeURIComponent(queries[0])}&repeat=1`))[1]).wasm_memory_bytes;
 
 const httpMs = [], suggestMs = [], staticMs = [];
 for (let round = 0; round < 5; round++) {

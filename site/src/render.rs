@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 pub const PRODUCTS_PER_PAGE: usize = 24;
 const RELATED: usize = 4;
+
 /// What one page shows: its rendering inputs.
 enum Page {
     Home { shop: Shop, featured: Vec<Product>, categories: Vec<Category> },
@@ -43,25 +44,32 @@ pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String,
         images: images.clone(),
         leptos: LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build(),
     });
-    let pages = describe(shop);
+    let mut pages = describe(shop);
+    let urls = pages
+        .iter()
+        .map(|(path, _)| path.clone())
+        // Shopper-specific pages stay out of the sitemap.
+        .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
+        .collect();
+    // One owned share of the pages per core.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let chunk = pages.len().div_ceil(threads).max(1);
+    let mut shares = Vec::new();
+    while !pages.is_empty() {
+        let rest = pages.split_off(chunk.min(pages.len()));
+        shares.push(std::mem::replace(&mut pages, rest));
+    }
     std::thread::scope(|s| {
-        let workers: Vec<_> = pages
-            .chunks(chunk)
-            .map(|part| {
+        let workers: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
                 let site = &site;
-                s.spawn(move || part.iter().try_for_each(|(path, page)| crate::write(&file_for(out, path), render_page(site, page).as_bytes())))
+                s.spawn(move || share.into_iter().try_for_each(|(path, page)| crate::write(&file_for(out, &path), render_page(site, page).as_bytes())))
             })
             .collect();
         workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|_| Err("a page renderer panicked".into())))
     })?;
-    Ok(pages
-        .into_iter()
-        .map(|(path, _)| path)
-        // Shopper-specific pages stay out of the sitemap.
-        .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
-        .collect())
+    Ok(urls)
 }
 
 /// Every page of the shop with its URL path.
@@ -113,31 +121,17 @@ fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
     pages
 }
 
-fn render_page(site: &Arc<SiteContext>, page: &Page) -> String {
+fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     match page {
-        Page::Home { shop, featured, categories } => {
-            let (shop, featured, categories) = (shop.clone(), featured.clone(), categories.clone());
-            render(site, move || view! { <HomePage shop featured categories/> })
-        }
+        Page::Home { shop, featured, categories } => render(site, move || view! { <HomePage shop featured categories/> }),
         Page::Category { category, trail, subcategories, products, page, pages, total } => {
-            let (category, trail, subcategories, products, page, pages, total) =
-                (category.clone(), trail.clone(), subcategories.clone(), products.clone(), *page, *pages, *total);
             render(site, move || view! { <CategoryPage category trail subcategories products page pages total/> })
         }
-        Page::Product { product, trail, description_html, related } => {
-            let (product, trail, description_html, related) = (product.clone(), trail.clone(), description_html.clone(), related.clone());
-            render(site, move || view! { <ProductPage product trail description_html related/> })
-        }
-        Page::Info { slug, title, html } => {
-            let (slug, title, html) = (slug.clone(), title.clone(), html.clone());
-            render(site, move || view! { <InfoPage slug title html/> })
-        }
+        Page::Product { product, trail, description_html, related } => render(site, move || view! { <ProductPage product trail description_html related/> }),
+        Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),
         Page::NotFound => render(site, || view! { <NotFoundPage/> }),
         Page::Cart => render(site, || view! { <CartPage/> }),
-        Page::Checkout { countries } => {
-            let countries = countries.clone();
-            render(site, move || view! { <CheckoutPage countries/> })
-        }
+        Page::Checkout { countries } => render(site, move || view! { <CheckoutPage countries/> }),
         Page::Orders => render(site, || view! { <OrderPage/> }),
         Page::Search => render(site, || view! { <SearchPage/> }),
     }
