@@ -30,20 +30,33 @@ pub struct SearchExtras {
 
 impl SearchExtras {
     pub fn category_name(&self, slug: &str) -> Option<&str> {
-        self.categories.iter().find(|(s, _)| s == slug).map(|(_, n)| n.as_str())
+        self.categories
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, n)| n.as_str())
     }
 
     pub fn knows_word(&self, word: &str) -> bool {
-        self.vocabulary.binary_search_by(|(w, _)| w.as_str().cmp(word)).is_ok()
+        self.vocabulary
+            .binary_search_by(|(w, _)| w.as_str().cmp(word))
+            .is_ok()
     }
 
     /// Vocabulary words starting with `prefix`, most used first.
     pub fn completions(&self, prefix: &str, limit: usize) -> Vec<&str> {
-        let start = self.vocabulary.partition_point(|(w, _)| w.as_str() < prefix);
-        let mut found: Vec<&(String, u32)> =
-            self.vocabulary[start..].iter().take_while(|(w, _)| w.starts_with(prefix)).collect();
+        let start = self
+            .vocabulary
+            .partition_point(|(w, _)| w.as_str() < prefix);
+        let mut found: Vec<&(String, u32)> = self.vocabulary[start..]
+            .iter()
+            .take_while(|(w, _)| w.starts_with(prefix))
+            .collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        found.into_iter().take(limit).map(|(w, _)| w.as_str()).collect()
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(w, _)| w.as_str())
+            .collect()
     }
 
     /// Known words within `max_edits` of an unknown `word`, closest and most used first.
@@ -53,7 +66,11 @@ impl SearchExtras {
             .vocabulary
             .iter()
             .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits)
-            .filter_map(|(w, n)| bounded_edit_distance(word, w, max_edits).filter(|d| *d > 0).map(|d| (d, *n, w.as_str())))
+            .filter_map(|(w, n)| {
+                bounded_edit_distance(word, w, max_edits)
+                    .filter(|d| *d > 0)
+                    .map(|d| (d, *n, w.as_str()))
+            })
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
         found.into_iter().take(limit).map(|(_, _, w)| w).collect()
@@ -65,7 +82,9 @@ impl SearchExtras {
         self.vocabulary
             .iter()
             .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits)
-            .filter_map(|(w, n)| bounded_edit_distance(word, w, max_edits).map(|d| (d, *n, w.as_str())))
+            .filter_map(|(w, n)| {
+                bounded_edit_distance(word, w, max_edits).map(|d| (d, *n, w.as_str()))
+            })
             .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)))
             .map(|(_, _, w)| w)
     }
@@ -85,34 +104,59 @@ pub fn price_bucket(price: u64) -> String {
 
 /// Edit distance with adjacent transpositions counting as one edit (optimal string alignment,
 /// as typo-tolerant engines count "tnet" → "tent"), or `None` when it exceeds `max`.
+/// Runs over the whole vocabulary for each unknown word, so it allocates nothing for ASCII words.
 pub fn bounded_edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    if a.is_ascii() && b.is_ascii() {
+        osa_distance(a.as_bytes(), b.as_bytes(), max)
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        osa_distance(&a, &b, max)
+    }
+}
+
+/// Words up to this long are compared in rows on the stack.
+const STACK_ROW: usize = 48;
+
+fn osa_distance<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
     let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for j in 0..width {
-        d[j] = j;
+    let mut stack = [[0usize; STACK_ROW]; 3];
+    let mut heap;
+    // Three rows: two back (for transpositions), one back, and the current one.
+    let [older, prev, cur]: [&mut [usize]; 3] = if width <= STACK_ROW {
+        let [x, y, z] = &mut stack;
+        [&mut x[..width], &mut y[..width], &mut z[..width]]
+    } else {
+        heap = vec![0usize; 3 * width];
+        let (x, rest) = heap.split_at_mut(width);
+        let (y, z) = rest.split_at_mut(width);
+        [x, y, z]
+    };
+    let (mut older, mut prev, mut cur) = (older, prev, cur);
+    for (j, cell) in prev.iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
-        d[i * width] = i;
+        cur[0] = i;
         let mut row_min = i;
-        for j in 1..=b.len() {
+        for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * width + j] + 1).min(d[i * width + j - 1] + 1).min(d[(i - 1) * width + j - 1] + cost);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * width + j - 2] + 1);
+                v = v.min(older[j - 2] + 1);
             }
-            d[i * width + j] = v;
+            cur[j] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
             return None;
         }
+        (older, prev, cur) = (prev, cur, older);
     }
-    let distance = d[a.len() * width + b.len()];
+    let distance = prev[width - 1];
     (distance <= max).then_some(distance)
 }
 
@@ -127,6 +171,69 @@ mod tests {
         assert_eq!(bounded_edit_distance("tent", "tent", 0), Some(0));
         assert_eq!(bounded_edit_distance("abc", "xyz", 2), None);
         assert_eq!(bounded_edit_distance("tnet", "tent", 2), Some(1));
+        assert_eq!(bounded_edit_distance("", "ab", 2), Some(2));
+        assert_eq!(bounded_edit_distance("ab", "", 1), None);
+        assert_eq!(bounded_edit_distance("kaffée", "kaffee", 1), Some(1));
+        assert_eq!(bounded_edit_distance("ca", "abc", 3), Some(3));
+        let long = "a".repeat(60);
+        assert_eq!(
+            bounded_edit_distance(&long, &format!("{long}bb"), 2),
+            Some(2)
+        );
+    }
+
+    /// The row-by-row version agrees with the textbook full-matrix one.
+    #[test]
+    fn edit_distance_matches_full_matrix() {
+        fn full(a: &str, b: &str) -> usize {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+            for i in 0..=a.len() {
+                d[i][0] = i;
+            }
+            for j in 0..=b.len() {
+                d[0][j] = j;
+            }
+            for i in 1..=a.len() {
+                for j in 1..=b.len() {
+                    let cost = usize::from(a[i - 1] != b[j - 1]);
+                    d[i][j] = (d[i - 1][j] + 1)
+                        .min(d[i][j - 1] + 1)
+                        .min(d[i - 1][j - 1] + cost);
+                    if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                        d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                    }
+                }
+            }
+            d[a.len()][b.len()]
+        }
+        let words = [
+            "",
+            "a",
+            "tent",
+            "tnet",
+            "tents",
+            "jacket",
+            "jaket",
+            "headphones",
+            "hedaphones",
+            "abcdef",
+            "badcfe",
+            "über",
+            "uber",
+        ];
+        for a in words {
+            for b in words {
+                let d = full(a, b);
+                for max in 0..4 {
+                    assert_eq!(
+                        bounded_edit_distance(a, b, max),
+                        (d <= max).then_some(d),
+                        "{a} {b} {max}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -139,10 +246,18 @@ mod tests {
     #[test]
     fn vocabulary_lookups() {
         let extras = SearchExtras {
-            vocabulary: vec![("head".into(), 1), ("headlamp".into(), 3), ("headphones".into(), 9), ("tent".into(), 4)],
+            vocabulary: vec![
+                ("head".into(), 1),
+                ("headlamp".into(), 3),
+                ("headphones".into(), 9),
+                ("tent".into(), 4),
+            ],
             ..Default::default()
         };
-        assert_eq!(extras.completions("head", 2), vec!["headphones", "headlamp"]);
+        assert_eq!(
+            extras.completions("head", 2),
+            vec!["headphones", "headlamp"]
+        );
         assert_eq!(extras.closest_word("tnet", 2), Some("tent"));
         assert!(extras.knows_word("tent"));
         assert!(!extras.knows_word("ten"));
