@@ -188,11 +188,11 @@ mod tests {
         fn full(a: &str, b: &str) -> usize {
             let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
             let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-            for i in 0..=a.len() {
-                d[i][0] = i;
+            for (i, row) in d.iter_mut().enumerate() {
+                row[0] = i;
             }
-            for j in 0..=b.len() {
-                d[0][j] = j;
+            for (j, cell) in d[0].iter_mut().enumerate() {
+                *cell = j;
             }
             for i in 1..=a.len() {
                 for j in 1..=b.len() {
