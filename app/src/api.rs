@@ -16,20 +16,12 @@ impl ApiReply {
 
     /// The problem's `detail` (or a generic message).
     pub fn message(&self) -> String {
-        self.body["detail"]
-            .as_str()
-            .unwrap_or("Something went wrong; please try again.")
-            .to_string()
+        self.body["detail"].as_str().unwrap_or("Something went wrong; please try again.").to_string()
     }
 }
 
 #[cfg(feature = "hydrate")]
-pub async fn call(
-    method: &str,
-    url: &str,
-    body: Option<&Value>,
-    headers: &[(&str, &str)],
-) -> Result<ApiReply, String> {
+pub async fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Result<ApiReply, String> {
     use gloo_net::http::RequestBuilder;
     let mut req = RequestBuilder::new(url).method(match method {
         "POST" => gloo_net::http::Method::POST,
@@ -44,21 +36,14 @@ pub async fn call(
         Some(b) => req.json(b).map_err(|e| e.to_string())?.send().await,
         None => req.send().await,
     }
-    .map_err(|_| {
-        "The shop could not be reached. Check your connection and try again.".to_string()
-    })?;
+    .map_err(|_| "The shop could not be reached. Check your connection and try again.".to_string())?;
     let status = resp.status();
     let body = resp.json::<Value>().await.unwrap_or(Value::Null);
     Ok(ApiReply { status, body })
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub async fn call(
-    _method: &str,
-    _url: &str,
-    _body: Option<&Value>,
-    _headers: &[(&str, &str)],
-) -> Result<ApiReply, String> {
+pub async fn call(_method: &str, _url: &str, _body: Option<&Value>, _headers: &[(&str, &str)]) -> Result<ApiReply, String> {
     Err("the API is only called from the browser".into())
 }
 
@@ -125,10 +110,7 @@ pub fn new_idempotency_key() -> String {
     {
         let mut s = String::from("chk_");
         for _ in 0..4 {
-            s.push_str(&format!(
-                "{:08x}",
-                (js_sys::Math::random() * 4294967295.0) as u32
-            ));
+            s.push_str(&format!("{:08x}", (js_sys::Math::random() * 4294967295.0) as u32));
         }
         s
     }

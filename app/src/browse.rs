@@ -54,9 +54,7 @@ pub struct Choice {
 
 impl Choice {
     pub fn is_default(&self) -> bool {
-        (self.sort.is_empty() || self.sort == "relevance")
-            && self.filters.is_empty()
-            && self.page <= 1
+        (self.sort.is_empty() || self.sort == "relevance") && self.filters.is_empty() && self.page <= 1
     }
 
     pub fn has(&self, kind: &str, value: &str) -> bool {
@@ -64,11 +62,7 @@ impl Choice {
     }
 
     pub fn toggle(&mut self, kind: &str, value: &str) {
-        match self
-            .filters
-            .iter()
-            .position(|(k, v)| k == kind && v == value)
-        {
+        match self.filters.iter().position(|(k, v)| k == kind && v == value) {
             Some(i) => {
                 self.filters.remove(i);
             }
@@ -87,23 +81,12 @@ impl Choice {
         if self.page > 1 {
             pairs.push(("page".into(), self.page.to_string()));
         }
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
     }
 
     pub fn from_query(search: &str) -> Choice {
-        let mut c = Choice {
-            page: 1,
-            ..Choice::default()
-        };
-        for pair in search
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|p| !p.is_empty())
-        {
+        let mut c = Choice { page: 1, ..Choice::default() };
+        for pair in search.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let v = decode(v);
             match k {
@@ -120,9 +103,7 @@ impl Choice {
 fn decode(s: &str) -> String {
     #[cfg(feature = "hydrate")]
     {
-        js_sys::decode_uri_component(&s.replace('+', " "))
-            .map(String::from)
-            .unwrap_or_else(|_| s.to_string())
+        js_sys::decode_uri_component(&s.replace('+', " ")).map(String::from).unwrap_or_else(|_| s.to_string())
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -130,20 +111,12 @@ fn decode(s: &str) -> String {
     }
 }
 
-const SORTS: [(&str, &str); 4] = [
-    ("relevance", "Featured"),
-    ("price-asc", "Price, low to high"),
-    ("price-desc", "Price, high to low"),
-    ("newest", "Newest"),
-];
+const SORTS: [(&str, &str); 4] = [("relevance", "Featured"), ("price-asc", "Price, low to high"), ("price-desc", "Price, high to low"), ("newest", "Newest")];
 pub const PER_PAGE: usize = 24;
 
 #[island]
 pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
-    let choice = RwSignal::new(Choice {
-        page: 1,
-        ..Choice::default()
-    });
+    let choice = RwSignal::new(Choice { page: 1, ..Choice::default() });
     let listing = RwSignal::new(None::<Listing>);
     let facets = RwSignal::new(None::<Facets>);
     let loading = RwSignal::new(false);
@@ -166,16 +139,7 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
         );
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            let got: Option<Listing> = async {
-                gloo_net::http::Request::get(&url)
-                    .send()
-                    .await
-                    .ok()?
-                    .json()
-                    .await
-                    .ok()
-            }
-            .await;
+            let got: Option<Listing> = async { gloo_net::http::Request::get(&url).send().await.ok()?.json().await.ok() }.await;
             if latest.get_value() == ticket {
                 if let Some(l) = got {
                     facets.set(l.facets.clone());
@@ -194,12 +158,7 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         if let Some(w) = web_sys::window() {
             let qs = choice.get_untracked().query_string();
-            let url = format!(
-                "/c/{}/{}{}",
-                category.get_value(),
-                if qs.is_empty() { "" } else { "?" },
-                qs
-            );
+            let url = format!("/c/{}/{}{}", category.get_value(), if qs.is_empty() { "" } else { "?" }, qs);
             if let Ok(h) = w.history() {
                 let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
             }
@@ -213,17 +172,14 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
             use wasm_bindgen::closure::Closure;
             use wasm_bindgen::JsCast;
             let read_url = move || {
-                let search = web_sys::window()
-                    .and_then(|w| w.location().search().ok())
-                    .unwrap_or_default();
+                let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
                 choice.set(Choice::from_query(&search));
                 load();
             };
             read_url();
             if let Some(w) = web_sys::window() {
                 let on_pop = Closure::<dyn Fn()>::new(read_url);
-                let _ =
-                    w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+                let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
                 on_pop.forget();
             }
         }
@@ -232,44 +188,36 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
 
     let active = move || !choice.with(Choice::is_default);
     let sort_select = move || {
-        let current = choice.with(|c| {
-            if c.sort.is_empty() {
-                "relevance".to_string()
-            } else {
-                c.sort.clone()
-            }
-        });
+        let current = choice.with(|c| if c.sort.is_empty() { "relevance".to_string() } else { c.sort.clone() });
         SORTS
             .iter()
             .map(|(value, label)| view! { <option value=*value selected=current == *value>{*label}</option> })
             .collect_view()
     };
-    let group =
-        move |title: String, kind: &'static str, values: Vec<FacetValue>, prefix: String| {
-            let items = values
-                .into_iter()
-                .map(|v| {
-                    let value = format!("{prefix}{}", v.value);
-                    let checked = {
-                        let value = value.clone();
-                        move || choice.with(|c| c.has(kind, &value))
-                    };
-                    let on_change = {
-                        let value = value.clone();
-                        move |_| choose(&|c: &mut Choice| c.toggle(kind, &value))
-                    };
-                    view! {
-                        <li><label><input type="checkbox" prop:checked=checked on:change=on_change/>
-                            {v.label}<span class="count">{v.count}</span></label></li>
-                    }
-                })
-                .collect_view();
-            view! { <fieldset class="facet"><legend>{title}</legend><ul>{items}</ul></fieldset> }
-        };
+    let group = move |title: String, kind: &'static str, values: Vec<FacetValue>, prefix: String| {
+        let items = values
+            .into_iter()
+            .map(|v| {
+                let value = format!("{prefix}{}", v.value);
+                let checked = {
+                    let value = value.clone();
+                    move || choice.with(|c| c.has(kind, &value))
+                };
+                let on_change = {
+                    let value = value.clone();
+                    move |_| choose(&|c: &mut Choice| c.toggle(kind, &value))
+                };
+                view! {
+                    <li><label><input type="checkbox" prop:checked=checked on:change=on_change/>
+                        {v.label}<span class="count">{v.count}</span></label></li>
+                }
+            })
+            .collect_view();
+        view! { <fieldset class="facet"><legend>{title}</legend><ul>{items}</ul></fieldset> }
+    };
     let panel = move || {
         facets.get().map(|f| {
-            let mut groups =
-                vec![group("Brand".into(), "brand", f.brands, String::new()).into_any()];
+            let mut groups = vec![group("Brand".into(), "brand", f.brands, String::new()).into_any()];
             groups.push(group("Price".into(), "price", f.prices, String::new()).into_any());
             for o in f.options {
                 let prefix = format!("{}:", o.name);

@@ -23,59 +23,37 @@ pub struct PickerVariant {
 
 /// Can `value` be chosen for option `i`, given the choices made for the options before it?
 pub fn offered(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> bool {
-    variants.iter().any(|v| {
-        v.available
-            && v.values.get(i).map(String::as_str) == Some(value)
-            && (0..i).all(|j| v.values.get(j) == selected.get(j))
-    })
+    variants.iter().any(|v| v.available && v.values.get(i).map(String::as_str) == Some(value) && (0..i).all(|j| v.values.get(j) == selected.get(j)))
 }
 
 /// Sets option `i` to `value` and moves later options to a combination that exists and is in stock
 /// (keeping the shopper's later choices where possible).
-pub fn choose(
-    variants: &[PickerVariant],
-    selected: &[String],
-    i: usize,
-    value: &str,
-) -> Vec<String> {
+pub fn choose(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> Vec<String> {
     let mut want = selected.to_vec();
     if let Some(slot) = want.get_mut(i) {
         *slot = value.to_string();
     }
-    let prefix_ok =
-        |v: &&PickerVariant| v.available && (0..=i).all(|j| v.values.get(j) == want.get(j));
-    let best = variants
-        .iter()
-        .filter(prefix_ok)
-        .find(|v| v.values == want)
-        .or_else(|| variants.iter().find(prefix_ok));
+    let prefix_ok = |v: &&PickerVariant| v.available && (0..=i).all(|j| v.values.get(j) == want.get(j));
+    let best = variants.iter().filter(prefix_ok).find(|v| v.values == want).or_else(|| variants.iter().find(prefix_ok));
     best.map(|v| v.values.clone()).unwrap_or(want)
 }
 
 #[island]
 pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -> impl IntoView {
-    let initial = variants
-        .iter()
-        .find(|v| v.available)
-        .or(variants.first())
-        .map(|v| v.values.clone())
-        .unwrap_or_default();
+    let initial = variants.iter().find(|v| v.available).or(variants.first()).map(|v| v.values.clone()).unwrap_or_default();
     let selected = RwSignal::new(initial);
     let variants = StoredValue::new(variants);
     let quantity = RwSignal::new(1u32);
     let (message, set_message) = signal(None::<(bool, String)>);
     let busy = RwSignal::new(false);
-    let current =
-        move || variants.with_value(|vs| vs.iter().find(|v| v.values == selected.get()).cloned());
+    let current = move || variants.with_value(|vs| vs.iter().find(|v| v.values == selected.get()).cloned());
 
     let (ready, set_ready) = signal(false);
     // Deep links: `?variant=SKU` picks that variant once the page is live.
     Effect::new(move |_| {
         set_ready.set(true);
         if let Some(sku) = query_param("variant") {
-            if let Some(v) =
-                variants.with_value(|vs| vs.iter().find(|v| v.sku == sku && v.available).cloned())
-            {
+            if let Some(v) = variants.with_value(|vs| vs.iter().find(|v| v.sku == sku && v.available).cloned()) {
                 selected.set(v.values);
             }
         }
@@ -123,21 +101,12 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
         let qty = quantity.get_untracked();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let reply = call(
-                "POST",
-                "/api/cart/lines",
-                Some(&json!({ "sku": v.sku, "quantity": qty })),
-                &[],
-            )
-            .await;
+            let reply = call("POST", "/api/cart/lines", Some(&json!({ "sku": v.sku, "quantity": qty })), &[]).await;
             busy.set(false);
             match reply {
                 Ok(r) if r.ok() => {
                     announce_cart_count(r.body["item_count"].as_u64().unwrap_or(0));
-                    set_message.set(Some((
-                        true,
-                        format!("Added {qty} × {} to your cart.", v.values.join(" / ")),
-                    )));
+                    set_message.set(Some((true, format!("Added {qty} × {} to your cart.", v.values.join(" / ")))));
                 }
                 Ok(r) => set_message.set(Some((false, r.message()))),
                 Err(e) => set_message.set(Some((false, e))),
@@ -187,10 +156,7 @@ pub fn CartCount() -> impl IntoView {
         {
             use wasm_bindgen::JsCast;
             let handle = window_event_listener_untyped("edgeshop:cart", move |ev| {
-                if let Some(n) = ev
-                    .dyn_ref::<web_sys::CustomEvent>()
-                    .and_then(|e| e.detail().as_f64())
-                {
+                if let Some(n) = ev.dyn_ref::<web_sys::CustomEvent>().and_then(|e| e.detail().as_f64()) {
                     set_count.set(Some(n as u64));
                 }
             });
@@ -221,14 +187,8 @@ pub fn CartView() -> impl IntoView {
         Ok(r) => error.set(Some(r.message())),
         Err(e) => error.set(Some(e)),
     };
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move { apply(call("GET", "/api/cart", None, &[]).await) })
-    });
-    let lines = move || {
-        cart.get()
-            .and_then(|c| c["lines"].as_array().cloned())
-            .unwrap_or_default()
-    };
+    Effect::new(move |_| leptos::task::spawn_local(async move { apply(call("GET", "/api/cart", None, &[]).await) }));
+    let lines = move || cart.get().and_then(|c| c["lines"].as_array().cloned()).unwrap_or_default();
     view! {
         <section class="cart" data-testid="cart">
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
@@ -291,18 +251,8 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
             }
         })
     });
-    let field = move |name: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      autocomplete: &'static str,
-                      required: bool| {
-        let err = move || {
-            errors
-                .get()
-                .into_iter()
-                .find(|(f, _)| f == name)
-                .map(|(_, m)| m)
-        };
+    let field = move |name: &'static str, label: &'static str, kind: &'static str, autocomplete: &'static str, required: bool| {
+        let err = move || errors.get().into_iter().find(|(f, _)| f == name).map(|(_, m)| m);
         let id = name.replace('.', "-");
         let err_id = format!("{id}-error");
         view! {
@@ -314,25 +264,15 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
             </div>
         }
     };
-    let country_options = countries
-        .into_iter()
-        .map(|c| view! { <option value=c.clone()>{c.clone()}</option> })
-        .collect_view();
+    let country_options = countries.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let _ = &attempt;
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
-            let Some(form) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            else {
-                return;
-            };
-            let Ok(data) = web_sys::FormData::new_with_form(&form) else {
-                return;
-            };
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
+            let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
             let get = |k: &str| data.get(k).as_string().unwrap_or_default();
             let body = json!({
                 "address": { "name": get("address.name"), "line1": get("address.line1"), "line2": get("address.line2"),
@@ -340,20 +280,12 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
                 "contact": { "email": get("contact.email"), "phone": get("contact.phone") },
                 "payment_method": get("payment_method"),
             });
-            let key = attempt
-                .with_value(|(k, b)| (b == &body && !k.is_empty()).then(|| k.clone()))
-                .unwrap_or_else(crate::api::new_idempotency_key);
+            let key = attempt.with_value(|(k, b)| (b == &body && !k.is_empty()).then(|| k.clone())).unwrap_or_else(crate::api::new_idempotency_key);
             attempt.set_value((key.clone(), body.clone()));
             busy.set(true);
             message.set(None);
             leptos::task::spawn_local(async move {
-                let reply = call(
-                    "POST",
-                    "/api/checkout",
-                    Some(&body),
-                    &[("idempotency-key", &key)],
-                )
-                .await;
+                let reply = call("POST", "/api/checkout", Some(&body), &[("idempotency-key", &key)]).await;
                 busy.set(false);
                 match reply {
                     Ok(r) if r.ok() => {
@@ -362,16 +294,7 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
                     }
                     Ok(r) => {
                         let list = r.body["errors"].as_array().cloned().unwrap_or_default();
-                        errors.set(
-                            list.iter()
-                                .map(|e| {
-                                    (
-                                        e["field"].as_str().unwrap_or("").to_string(),
-                                        e["message"].as_str().unwrap_or("").to_string(),
-                                    )
-                                })
-                                .collect(),
-                        );
+                        errors.set(list.iter().map(|e| (e["field"].as_str().unwrap_or("").to_string(), e["message"].as_str().unwrap_or("").to_string())).collect());
                         message.set(Some(r.message()));
                     }
                     Err(e) => message.set(Some(e)),
@@ -458,9 +381,7 @@ pub fn OrderStatus() -> impl IntoView {
     };
     Effect::new(move |_| {
         let (Some(n), Some(t)) = (query_param("number"), query_param("token")) else {
-            error.set(Some(
-                "This link is missing the order number or its access token.".into(),
-            ));
+            error.set(Some("This link is missing the order number or its access token.".into()));
             return;
         };
         location.set_value((n, t));
@@ -468,25 +389,14 @@ pub fn OrderStatus() -> impl IntoView {
     });
     // While the payment provider is still talking to us, look again every two seconds.
     Effect::new(move |_| {
-        if order.get().is_some_and(|o| {
-            o["status"] == "awaiting_payment"
-                || o["status"] == "confirmed"
-                    && o["notifications"].as_array().is_some_and(Vec::is_empty)
-        }) {
+        if order.get().is_some_and(|o| o["status"] == "awaiting_payment" || o["status"] == "confirmed" && o["notifications"].as_array().is_some_and(Vec::is_empty)) {
             set_timeout(load, std::time::Duration::from_secs(2));
         }
     });
     let cancel = move |_| {
         let (n, t) = location.get_value();
         leptos::task::spawn_local(async move {
-            match call(
-                "POST",
-                &format!("/api/orders/{n}/cancel?token={t}"),
-                None,
-                &[],
-            )
-            .await
-            {
+            match call("POST", &format!("/api/orders/{n}/cancel?token={t}"), None, &[]).await {
                 Ok(r) if r.ok() => set_timeout(load, std::time::Duration::from_secs(1)),
                 Ok(r) => error.set(Some(r.message())),
                 Err(e) => error.set(Some(e)),
@@ -530,23 +440,12 @@ mod tests {
     use super::*;
 
     fn v(sku: &str, values: &[&str], available: bool) -> PickerVariant {
-        PickerVariant {
-            sku: sku.into(),
-            values: values.iter().map(|s| s.to_string()).collect(),
-            price: String::new(),
-            compare_at: None,
-            stock: String::new(),
-            available,
-        }
+        PickerVariant { sku: sku.into(), values: values.iter().map(|s| s.to_string()).collect(), price: String::new(), compare_at: None, stock: String::new(), available }
     }
 
     #[test]
     fn picker_only_offers_existing_in_stock_combinations() {
-        let vs = vec![
-            v("A", &["S", "Red"], true),
-            v("B", &["S", "Blue"], false),
-            v("C", &["M", "Blue"], true),
-        ];
+        let vs = vec![v("A", &["S", "Red"], true), v("B", &["S", "Blue"], false), v("C", &["M", "Blue"], true)];
         let sel = vec!["S".to_string(), "Red".to_string()];
         assert!(offered(&vs, &sel, 1, "Red"));
         assert!(!offered(&vs, &sel, 1, "Blue"), "S/Blue is sold out");

@@ -10,9 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Header() -> impl IntoView {
     let site = site();
-    let links = || {
-        site.nav.iter().map(|(slug, name)| view! { <li><a href=paths::category(slug, 1)>{name.clone()}</a></li> }).collect_view()
-    };
+    let links = || site.nav.iter().map(|(slug, name)| view! { <li><a href=paths::category(slug, 1)>{name.clone()}</a></li> }).collect_view();
     view! {
         <header class="site-header">
             <div class="bar">
@@ -70,9 +68,7 @@ pub fn money(m: Money) -> String {
 #[component]
 pub fn VariantPrice(variant: Variant) -> impl IntoView {
     let price = variant_price(&variant);
-    let was = price
-        .compare_at
-        .map(|c| view! { <s class="was">{money(c)}</s> });
+    let was = price.compare_at.map(|c| view! { <s class="was">{money(c)}</s> });
     view! { <span class="price">{money(price.amount)}</span>{was} }
 }
 
@@ -94,11 +90,7 @@ pub const GALLERY_SIZES: &str = "(min-width: 900px) 560px, 92vw";
 /// images, the original file for vector ones (see `site/src/images.rs`). Width and height are
 /// always set; images below the fold load lazily.
 #[component]
-pub fn ProductImage(
-    image: edgeshop_domain::Image,
-    sizes: &'static str,
-    eager: bool,
-) -> impl IntoView {
+pub fn ProductImage(image: edgeshop_domain::Image, sizes: &'static str, eager: bool) -> impl IntoView {
     let site = site();
     let loading = if eager { "eager" } else { "lazy" };
     let priority = if eager { "high" } else { "auto" };
@@ -123,11 +115,7 @@ pub fn ProductCard(product: Product, #[prop(optional)] eager: bool) -> impl Into
     let href = paths::product(&product.slug);
     let price = product_price_label(&product);
     let on_sale = product.variants.iter().any(|v| variant_price(v).on_sale());
-    let image = product
-        .images
-        .first()
-        .cloned()
-        .map(|img| view! { <ProductImage image=img sizes=CARD_SIZES eager=eager/> });
+    let image = product.images.first().cloned().map(|img| view! { <ProductImage image=img sizes=CARD_SIZES eager=eager/> });
     view! {
         <li class="card">
             <a href=href>

@@ -133,12 +133,7 @@ pub fn SearchBox() -> impl IntoView {
         }
     };
 
-    let active_id = move || {
-        active
-            .get()
-            .and_then(|i| list.with(|l| l.get(i).map(|r| r.id.clone())))
-            .unwrap_or_default()
-    };
+    let active_id = move || active.get().and_then(|i| list.with(|l| l.get(i).map(|r| r.id.clone()))).unwrap_or_default();
     view! {
         <form class="search" role="search" action="/search" method="get" data-ready=move || ready.get().to_string()>
             <label for="q" class="visually-hidden">"Search products"</label>
@@ -175,9 +170,7 @@ fn results_page_query() -> Option<String> {
         if location.pathname().ok()? != "/search" {
             return None;
         }
-        web_sys::UrlSearchParams::new_with_str(&location.search().ok()?)
-            .ok()?
-            .get("q")
+        web_sys::UrlSearchParams::new_with_str(&location.search().ok()?).ok()?.get("q")
     }
     #[cfg(not(feature = "hydrate"))]
     None
@@ -186,11 +179,7 @@ fn results_page_query() -> Option<String> {
 #[cfg(feature = "hydrate")]
 async fn fetch_suggestions(q: &str) -> Result<Suggestions, gloo_net::Error> {
     let url = format!("/api/search/suggest?limit=5&q={}", encode(q));
-    gloo_net::http::Request::get(&url)
-        .send()
-        .await?
-        .json()
-        .await
+    gloo_net::http::Request::get(&url).send().await?.json().await
 }
 
 /// Referenced by the browser bundle so the linker keeps this crate's island exports.

@@ -37,55 +37,34 @@ mod live {
     const TYPING_PAUSE_MS: i32 = 200;
 
     pub fn wire_up() {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
+        let Some(window) = web_sys::window() else { return };
         let Some(doc) = window.document() else { return };
-        let Some(container) = doc.query_selector(".search-page").ok().flatten() else {
-            return;
-        };
+        let Some(container) = doc.query_selector(".search-page").ok().flatten() else { return };
         // Only the latest request may swap (responses can arrive out of order).
         let latest = Rc::new(Cell::new(0u32));
 
         let on_click = {
             let latest = latest.clone();
             Closure::<dyn Fn(MouseEvent)>::new(move |ev: MouseEvent| {
-                if ev.button() != 0
-                    || ev.ctrl_key()
-                    || ev.meta_key()
-                    || ev.shift_key()
-                    || ev.alt_key()
-                {
+                if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
                     return;
                 }
-                let link = ev
-                    .target()
-                    .and_then(|t| t.dyn_into::<Element>().ok())
-                    .and_then(|e| e.closest("a[href]").ok().flatten());
-                let Some(href) = link.and_then(|a| a.get_attribute("href")) else {
-                    return;
-                };
+                let link = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|e| e.closest("a[href]").ok().flatten());
+                let Some(href) = link.and_then(|a| a.get_attribute("href")) else { return };
                 if href.starts_with("/search?") {
                     ev.prevent_default();
                     swap(&latest, href, "1", History::Push, true);
                 }
             })
         };
-        let _ =
-            container.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        let _ = container.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
         on_click.forget();
 
         let on_pop = {
             let latest = latest.clone();
             Closure::<dyn Fn()>::new(move || {
-                let Some(l) = web_sys::window().map(|w| w.location()) else {
-                    return;
-                };
-                let url = format!(
-                    "{}{}",
-                    l.pathname().unwrap_or_default(),
-                    l.search().unwrap_or_default()
-                );
+                let Some(l) = web_sys::window().map(|w| w.location()) else { return };
+                let url = format!("{}{}", l.pathname().unwrap_or_default(), l.search().unwrap_or_default());
                 if url.starts_with("/search") {
                     if let Some(input) = search_input() {
                         input.set_value(&current_query(&url));
@@ -94,8 +73,7 @@ mod live {
                 }
             })
         };
-        let _ =
-            window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
         on_pop.forget();
 
         // Typing in the header's box: new results after a short pause, replacing the history entry.
@@ -109,60 +87,32 @@ mod live {
             let latest = latest.clone();
             let fire = Closure::once_into_js(move || {
                 let q = search_input().map(|i| i.value()).unwrap_or_default();
-                swap(
-                    &latest,
-                    format!("/search?q={}", crate::islands::encode(q.trim())),
-                    "typing",
-                    History::Replace,
-                    false,
-                );
+                swap(&latest, format!("/search?q={}", crate::islands::encode(q.trim())), "typing", History::Replace, false);
             });
-            timer.set(
-                w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    fire.unchecked_ref(),
-                    TYPING_PAUSE_MS,
-                )
-                .ok(),
-            );
+            timer.set(w.set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), TYPING_PAUSE_MS).ok());
         });
         let _ = input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
         on_input.forget();
     }
 
     fn search_input() -> Option<HtmlInputElement> {
-        web_sys::window()?
-            .document()?
-            .get_element_by_id("q")?
-            .dyn_into()
-            .ok()
+        web_sys::window()?.document()?.get_element_by_id("q")?.dyn_into().ok()
     }
 
     fn current_query(url: &str) -> String {
         let search = url.split_once('?').map(|(_, s)| s).unwrap_or("");
-        web_sys::UrlSearchParams::new_with_str(search)
-            .ok()
-            .and_then(|p| p.get("q"))
-            .unwrap_or_default()
+        web_sys::UrlSearchParams::new_with_str(search).ok().and_then(|p| p.get("q")).unwrap_or_default()
     }
 
     /// Fetches `url`'s results and puts them in the page; on any failure, a normal page load.
-    fn swap(
-        latest: &Rc<Cell<u32>>,
-        url: String,
-        partial: &'static str,
-        history: History,
-        focus: bool,
-    ) {
+    fn swap(latest: &Rc<Cell<u32>>, url: String, partial: &'static str, history: History, focus: bool) {
         latest.set(latest.get() + 1);
         let ticket = latest.get();
         let latest = latest.clone();
         leptos::task::spawn_local(async move {
             let sep = if url.contains('?') { '&' } else { '?' };
             let fetched = async {
-                let resp = gloo_net::http::Request::get(&format!("{url}{sep}partial={partial}"))
-                    .send()
-                    .await
-                    .ok()?;
+                let resp = gloo_net::http::Request::get(&format!("{url}{sep}partial={partial}")).send().await.ok()?;
                 if !resp.ok() {
                     return None;
                 }
@@ -172,17 +122,13 @@ mod live {
             if latest.get() != ticket {
                 return;
             }
-            let Some(window) = web_sys::window() else {
-                return;
-            };
+            let Some(window) = web_sys::window() else { return };
             let Some(html) = fetched else {
                 let _ = window.location().set_href(&url);
                 return;
             };
             let Some(doc) = window.document() else { return };
-            let Some(container) = doc.query_selector(".search-page").ok().flatten() else {
-                return;
-            };
+            let Some(container) = doc.query_selector(".search-page").ok().flatten() else { return };
             container.set_inner_html(&html);
             if let Ok(h) = window.history() {
                 let _ = match history {
@@ -194,19 +140,10 @@ mod live {
             let q = current_query(&url);
             let title = doc.title();
             let rest = title.split_once("Search").map(|(_, r)| r).unwrap_or("");
-            doc.set_title(&if q.is_empty() {
-                format!("Search{rest}")
-            } else {
-                format!("“{q}” – Search{rest}")
-            });
+            doc.set_title(&if q.is_empty() { format!("Search{rest}") } else { format!("“{q}” – Search{rest}") });
             // After a click the link is gone: put keyboard focus on the new results' heading.
             if focus {
-                if let Some(h1) = container
-                    .query_selector("h1")
-                    .ok()
-                    .flatten()
-                    .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-                {
+                if let Some(h1) = container.query_selector("h1").ok().flatten().and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
                     let _ = h1.set_attribute("tabindex", "-1");
                     let _ = h1.focus();
                 }

@@ -1,44 +1,27 @@
 //! One component per kind of static page. The builder gathers the data; these only render it.
 
 use crate::browse::CategoryBrowser;
-use crate::commerce::{
-    CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker,
-};
-use crate::components::{
-    money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES,
-};
+use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
 use crate::live_search::LiveResults;
+use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
+use edgeshop_domain::variant_price;
 use crate::paths;
 use crate::seo;
 use crate::shell::{Document, PageMeta};
-use edgeshop_domain::variant_price;
 use edgeshop_domain::{Category, Product, Shop};
 use leptos::prelude::*;
 
 fn trail_links(trail: &[Category]) -> Vec<(String, String)> {
     std::iter::once(("/".to_string(), "Home".to_string()))
-        .chain(
-            trail
-                .iter()
-                .map(|c| (paths::category(&c.slug, 1), c.name.clone())),
-        )
+        .chain(trail.iter().map(|c| (paths::category(&c.slug, 1), c.name.clone())))
         .collect()
 }
 
 /// First paragraph of Markdown as plain text, cut at 155 characters (for meta descriptions).
 fn plain_summary(markdown: &str) -> String {
-    let line = markdown
-        .lines()
-        .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .unwrap_or("");
-    let text: String = line
-        .chars()
-        .filter(|c| !matches!(c, '*' | '_' | '`' | '[' | ']'))
-        .collect();
-    text.trim_start_matches(['-', ' '])
-        .chars()
-        .take(155)
-        .collect()
+    let line = markdown.lines().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap_or("");
+    let text: String = line.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '[' | ']')).collect();
+    text.trim_start_matches(['-', ' ']).chars().take(155).collect()
 }
 
 #[component]
@@ -48,10 +31,7 @@ pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -
         title: format!("{} — {}", shop.name, shop.tagline),
         description: shop.tagline.clone(),
         path: "/".into(),
-        image: featured
-            .iter()
-            .find_map(|p| p.images.first())
-            .map(|i| i.file.clone()),
+        image: featured.iter().find_map(|p| p.images.first()).map(|i| i.file.clone()),
         json_ld: vec![seo::organization(&shop.name, &site.base_url)],
         ..Default::default()
     };
@@ -59,10 +39,7 @@ pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -
         .into_iter()
         .map(|c| view! { <li><a href=paths::category(&c.slug, 1)><strong>{c.name}</strong><span>{c.description}</span></a></li> })
         .collect_view();
-    let free = shop
-        .shipping
-        .free_over
-        .map(|m| format!("Free shipping on orders over {}", money(m)));
+    let free = shop.shipping.free_over.map(|m| format!("Free shipping on orders over {}", money(m)));
     view! {
         <Document meta=meta>
             <section class="hero">
@@ -88,20 +65,13 @@ pub fn CategoryPage(
     pages: usize,
     total: usize,
 ) -> impl IntoView {
-    let title = if page > 1 {
-        format!("{} – page {page}", category.name)
-    } else {
-        category.name.clone()
-    };
+    let title = if page > 1 { format!("{} – page {page}", category.name) } else { category.name.clone() };
     let base_url = crate::shell::site().base_url.clone();
     let meta = PageMeta {
         title: title.clone(),
         description: category.description.clone(),
         path: paths::category(&category.slug, page),
-        image: products
-            .iter()
-            .find_map(|p| p.images.first())
-            .map(|i| i.file.clone()),
+        image: products.iter().find_map(|p| p.images.first()).map(|i| i.file.clone()),
         json_ld: vec![seo::breadcrumbs(&base_url, &trail_links(&trail))],
         ..Default::default()
     };
@@ -141,12 +111,7 @@ pub fn CategoryPage(
 }
 
 #[component]
-pub fn ProductPage(
-    product: Product,
-    trail: Vec<Category>,
-    description_html: String,
-    related: Vec<Product>,
-) -> impl IntoView {
+pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product>) -> impl IntoView {
     let description = plain_summary(&product.description_md);
     let base_url = crate::shell::site().base_url.clone();
     let mut crumbs = trail_links(&trail);
@@ -157,10 +122,7 @@ pub fn ProductPage(
         path: paths::product(&product.slug),
         image: product.images.first().map(|i| i.file.clone()),
         og_type: Some("product"),
-        json_ld: vec![
-            seo::product(&base_url, &product, &trail),
-            seo::breadcrumbs(&base_url, &crumbs),
-        ],
+        json_ld: vec![seo::product(&base_url, &product, &trail), seo::breadcrumbs(&base_url, &crumbs)],
         ..Default::default()
     };
     let images = product
@@ -172,19 +134,12 @@ pub fn ProductPage(
         })
         .collect_view();
     let option_names: Vec<String> = product.options.iter().map(|o| o.name.clone()).collect();
-    let head = option_names
-        .iter()
-        .map(|n| view! { <th scope="col">{n.clone()}</th> })
-        .collect_view();
+    let head = option_names.iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view();
     let rows = product
         .variants
         .iter()
         .map(|v| {
-            let cells = v
-                .option_values
-                .iter()
-                .map(|x| view! { <td>{x.clone()}</td> })
-                .collect_view();
+            let cells = v.option_values.iter().map(|x| view! { <td>{x.clone()}</td> }).collect_view();
             let stock = stock_label(v);
             view! {
                 <tr data-sku=v.sku.clone()>
@@ -202,14 +157,7 @@ pub fn ProductPage(
         .map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> })
         .collect_view();
     let price = product_price_label(&product);
-    let picker_options: Vec<PickerOption> = product
-        .options
-        .iter()
-        .map(|o| PickerOption {
-            name: o.name.clone(),
-            values: o.values.clone(),
-        })
-        .collect();
+    let picker_options: Vec<PickerOption> = product.options.iter().map(|o| PickerOption { name: o.name.clone(), values: o.values.clone() }).collect();
     let picker_variants: Vec<PickerVariant> = product
         .variants
         .iter()
@@ -262,48 +210,25 @@ fn stock_label(v: &edgeshop_domain::Variant) -> String {
 
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let meta = PageMeta {
-        title: "Your cart".into(),
-        description: "Your shopping cart.".into(),
-        path: "/cart/".into(),
-        noindex: true,
-        ..Default::default()
-    };
+    let meta = PageMeta { title: "Your cart".into(), description: "Your shopping cart.".into(), path: "/cart/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><h1>"Your cart"</h1><CartView/></Document> }
 }
 
 #[component]
 pub fn CheckoutPage(countries: Vec<String>) -> impl IntoView {
-    let meta = PageMeta {
-        title: "Checkout".into(),
-        description: "Shipping address and payment.".into(),
-        path: "/checkout/".into(),
-        noindex: true,
-        ..Default::default()
-    };
+    let meta = PageMeta { title: "Checkout".into(), description: "Shipping address and payment.".into(), path: "/checkout/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><h1>"Checkout"</h1><CheckoutForm countries=countries/></Document> }
 }
 
 #[component]
 pub fn OrderPage() -> impl IntoView {
-    let meta = PageMeta {
-        title: "Your order".into(),
-        description: "Order status and history.".into(),
-        path: "/orders/".into(),
-        noindex: true,
-        ..Default::default()
-    };
+    let meta = PageMeta { title: "Your order".into(), description: "Order status and history.".into(), path: "/orders/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><OrderStatus/></Document> }
 }
 
 #[component]
 pub fn InfoPage(slug: String, title: String, html: String) -> impl IntoView {
-    let meta = PageMeta {
-        title: title.clone(),
-        description: title,
-        path: paths::info_page(&slug),
-        ..Default::default()
-    };
+    let meta = PageMeta { title: title.clone(), description: title, path: paths::info_page(&slug), ..Default::default() };
     view! { <Document meta=meta><article class="prose" inner_html=html></article></Document> }
 }
 
@@ -313,25 +238,13 @@ pub const SEARCH_RESULTS_MARKER: &str = "<!--search-results-->";
 /// The frame of the search results page: the worker fills in results, facets and pages per request.
 #[component]
 pub fn SearchPage() -> impl IntoView {
-    let meta = PageMeta {
-        title: "Search".into(),
-        description: "Search the shop's products.".into(),
-        path: "/search/".into(),
-        noindex: true,
-        ..Default::default()
-    };
+    let meta = PageMeta { title: "Search".into(), description: "Search the shop's products.".into(), path: "/search/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><div class="search-page" inner_html=SEARCH_RESULTS_MARKER></div><LiveResults/></Document> }
 }
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    let meta = PageMeta {
-        title: "Page not found".into(),
-        description: "This page does not exist.".into(),
-        path: "/404.html".into(),
-        noindex: true,
-        ..Default::default()
-    };
+    let meta = PageMeta { title: "Page not found".into(), description: "This page does not exist.".into(), path: "/404.html".into(), noindex: true, ..Default::default() };
     view! {
         <Document meta=meta>
             <h1>"Page not found"</h1>

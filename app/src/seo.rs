@@ -26,11 +26,7 @@ pub fn breadcrumbs(base_url: &str, crumbs: &[(String, String)]) -> Value {
 }
 
 pub fn availability(available: bool) -> &'static str {
-    if available {
-        "https://schema.org/InStock"
-    } else {
-        "https://schema.org/OutOfStock"
-    }
+    if available { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" }
 }
 
 /// `Product` with one `Offer` per variant, wrapped in an `AggregateOffer` when there are several.
@@ -53,16 +49,8 @@ pub fn product(base_url: &str, product: &Product, trail: &[Category]) -> Value {
             })
         })
         .collect();
-    let prices: Vec<_> = product
-        .variants
-        .iter()
-        .map(|v| variant_price(v).amount)
-        .collect();
-    let offer = match (
-        offers.len(),
-        prices.iter().min_by_key(|p| p.minor),
-        prices.iter().max_by_key(|p| p.minor),
-    ) {
+    let prices: Vec<_> = product.variants.iter().map(|v| variant_price(v).amount).collect();
+    let offer = match (offers.len(), prices.iter().min_by_key(|p| p.minor), prices.iter().max_by_key(|p| p.minor)) {
         (1, _, _) => offers[0].clone(),
         (n, Some(lo), Some(hi)) => json!({
             "@type": "AggregateOffer",
@@ -75,11 +63,7 @@ pub fn product(base_url: &str, product: &Product, trail: &[Category]) -> Value {
         }),
         _ => Value::Null,
     };
-    let images: Vec<String> = product
-        .images
-        .iter()
-        .map(|i| format!("{base_url}{}", paths::image(&i.file)))
-        .collect();
+    let images: Vec<String> = product.images.iter().map(|i| format!("{base_url}{}", paths::image(&i.file))).collect();
     let mut value = json!({
         "@context": "https://schema.org",
         "@type": "Product",
@@ -92,11 +76,7 @@ pub fn product(base_url: &str, product: &Product, trail: &[Category]) -> Value {
         "offers": offer,
     });
     if let Some(v) = product.variants.first() {
-        value["sku"] = json!(if product.variants.len() == 1 {
-            v.sku.clone()
-        } else {
-            product.slug.clone()
-        });
+        value["sku"] = json!(if product.variants.len() == 1 { v.sku.clone() } else { product.slug.clone() });
     }
     value
 }

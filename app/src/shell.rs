@@ -54,17 +54,10 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
     let site = site();
     let lang = site.locale.clone();
     let canonical = format!("{}{}", site.base_url, meta.path);
-    let title = if meta.path == "/" {
-        meta.title.clone()
-    } else {
-        format!("{} | {}", meta.title, site.shop_name)
-    };
+    let title = if meta.path == "/" { meta.title.clone() } else { format!("{} | {}", meta.title, site.shop_name) };
     // Social sites want raster images: the largest rendered fallback when there is one.
     let image = meta.image.as_ref().map(|file| {
-        let path = site
-            .images
-            .get(file)
-            .map_or_else(|| crate::paths::image(file), |r| r.fallback_src.clone());
+        let path = site.images.get(file).map_or_else(|| crate::paths::image(file), |r| r.fallback_src.clone());
         format!("{}{path}", site.base_url)
     });
     let og_type = meta.og_type.unwrap_or("website");
@@ -73,9 +66,7 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
         .iter()
         .map(|v| view! { <script type="application/ld+json" inner_html=crate::seo::script_text(v)></script> })
         .collect_view();
-    let robots = meta
-        .noindex
-        .then(|| view! { <meta name="robots" content="noindex"/> });
+    let robots = meta.noindex.then(|| view! { <meta name="robots" content="noindex"/> });
     view! {
         <!DOCTYPE html>
         <html lang=lang>
@@ -115,7 +106,5 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
 /// `<meta property=… content=…>` (Open Graph uses `property`, which the view macro does not know).
 fn og(property: &'static str, content: impl Into<String>) -> impl IntoView {
     use leptos::tachys::html::attribute::custom::custom_attribute;
-    leptos::html::meta()
-        .content(content.into())
-        .add_any_attr(custom_attribute("property", property))
+    leptos::html::meta().content(content.into()).add_any_attr(custom_attribute("property", property))
 }

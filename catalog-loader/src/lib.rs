@@ -39,11 +39,7 @@ impl fmt::Display for CatalogErrors {
         for e in &self.0 {
             writeln!(f, "{e}")?;
         }
-        write!(
-            f,
-            "{} problem(s) in the catalog; the build stopped",
-            self.0.len()
-        )
+        write!(f, "{} problem(s) in the catalog; the build stopped", self.0.len())
     }
 }
 
@@ -72,11 +68,7 @@ pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
     match validate::build_catalog(&sources, &mut errors) {
         Some(mut catalog) if errors.is_empty() => {
             catalog.version = hex16(&hasher.finalize());
-            Ok(LoadedShop {
-                catalog,
-                pages: sources.pages,
-                images_dir: dir.join("images"),
-            })
+            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images") })
         }
         _ => Err(CatalogErrors(errors)),
     }
@@ -88,9 +80,5 @@ fn hex16(digest: &[u8]) -> String {
 
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }

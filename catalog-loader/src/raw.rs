@@ -17,11 +17,7 @@ pub struct Parsed<T> {
 
 impl<T> Parsed<T> {
     pub fn error<S>(&self, at: &Spanned<S>, message: impl Into<String>) -> CatalogError {
-        CatalogError {
-            file: self.path.clone(),
-            line: line_of(&self.src, at.span().start),
-            message: message.into(),
-        }
+        CatalogError { file: self.path.clone(), line: line_of(&self.src, at.span().start), message: message.into() }
     }
 }
 
@@ -192,19 +188,11 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
-                errors.push(CatalogError {
-                    file: path,
-                    line: 0,
-                    message: format!("cannot read: {e}"),
-                });
+                errors.push(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") });
                 continue;
             }
         };
-        let rel = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
         hasher.update((rel.len() as u64).to_le_bytes());
         hasher.update(rel.as_bytes());
         hasher.update((bytes.len() as u64).to_le_bytes());
@@ -224,11 +212,7 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
             ("products", "toml") => sources.products.extend(parse(path, bytes, errors)),
             ("pages", "md") => match String::from_utf8(bytes) {
                 Ok(markdown) => sources.pages.push(info_page(&path, markdown)),
-                Err(_) => errors.push(CatalogError {
-                    file: path,
-                    line: 0,
-                    message: "not UTF-8 text".into(),
-                }),
+                Err(_) => errors.push(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),
             },
             _ => {}
         }
@@ -237,37 +221,24 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
 }
 
 fn list_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
             list_files(&path, out);
-        } else if !path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        {
+        } else if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
             out.push(path);
         }
     }
 }
 
-fn parse<T: DeserializeOwned>(
-    path: PathBuf,
-    bytes: Vec<u8>,
-    errors: &mut Vec<CatalogError>,
-) -> Option<Parsed<T>> {
+fn parse<T: DeserializeOwned>(path: PathBuf, bytes: Vec<u8>, errors: &mut Vec<CatalogError>) -> Option<Parsed<T>> {
     let src = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let line = line_of(&text, e.utf8_error().valid_up_to());
-            errors.push(CatalogError {
-                file: path,
-                line,
-                message: "not UTF-8 text".into(),
-            });
+            errors.push(CatalogError { file: path, line, message: "not UTF-8 text".into() });
             return None;
         }
     };
@@ -275,29 +246,18 @@ fn parse<T: DeserializeOwned>(
         Ok(value) => Some(Parsed { path, src, value }),
         Err(e) => {
             let line = e.span().map(|s| line_of(&src, s.start)).unwrap_or(0);
-            errors.push(CatalogError {
-                file: path,
-                line,
-                message: e.message().trim().to_string(),
-            });
+            errors.push(CatalogError { file: path, line, message: e.message().trim().to_string() });
             None
         }
     }
 }
 
 fn info_page(path: &Path, markdown: String) -> InfoPage {
-    let slug = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let slug = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let title = markdown
         .lines()
         .find_map(|l| l.strip_prefix("# "))
         .map(|t| t.trim().to_string())
         .unwrap_or_else(|| slug.replace('-', " "));
-    InfoPage {
-        slug,
-        title,
-        markdown,
-    }
+    InfoPage { slug, title, markdown }
 }

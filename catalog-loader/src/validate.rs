@@ -2,10 +2,7 @@
 
 use crate::raw::{Parsed, RawProduct, Sources};
 use crate::{line_of, CatalogError};
-use edgeshop_domain::{
-    Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption,
-    SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules, Variant,
-};
+use edgeshop_domain::{Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use toml::Spanned;
@@ -38,15 +35,7 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
     let mut skus: HashMap<String, (PathBuf, usize)> = HashMap::new();
     for file in &sources.products {
         let currency = currency.unwrap_or(Currency::EUR);
-        if let Some(p) = product(
-            file,
-            currency,
-            &category_slugs,
-            sources,
-            &mut slugs,
-            &mut skus,
-            errors,
-        ) {
+        if let Some(p) = product(file, currency, &category_slugs, sources, &mut slugs, &mut skus, errors) {
             products.push(p);
         }
     }
@@ -54,28 +43,14 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
 
     let shop_file = shop_file?;
     let shop = shop(shop_file, currency?, &category_slugs, &slugs, errors)?;
-    let mut search = sources
-        .synonyms
-        .as_ref()
-        .map(|f| search_settings(f, &slugs, errors))
-        .unwrap_or_default();
+    let mut search = sources.synonyms.as_ref().map(|f| search_settings(f, &slugs, errors)).unwrap_or_default();
     search.out_of_stock = shop_file.value.search.out_of_stock;
-    Some(Catalog {
-        version: String::new(),
-        shop,
-        categories,
-        products,
-        search,
-    })
+    Some(Catalog { version: String::new(), shop, categories, products, search })
 }
 
 /// Lowercased words of a query or synonym, the way search compares them.
 fn normalise(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 fn search_settings(
@@ -85,12 +60,7 @@ fn search_settings(
 ) -> SearchSettings {
     let mut settings = SearchSettings::default();
     for group in &f.value.synonyms {
-        let words: Vec<String> = group
-            .get_ref()
-            .iter()
-            .map(|w| normalise(w))
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<String> = group.get_ref().iter().map(|w| normalise(w)).filter(|w| !w.is_empty()).collect();
         if words.len() < 2 {
             errors.push(f.error(group, "a synonym group needs at least two words or phrases"));
         } else {
@@ -100,35 +70,19 @@ fn search_settings(
     for (query, slugs) in &f.value.pinned {
         for slug in slugs {
             if !products.contains_key(slug.get_ref()) {
-                errors.push(f.error(
-                    slug,
-                    format!("pinned product `{}` does not exist", slug.get_ref()),
-                ));
+                errors.push(f.error(slug, format!("pinned product `{}` does not exist", slug.get_ref())));
             }
         }
-        settings.pinned.push(PinnedResults {
-            query: normalise(query),
-            slugs: slugs.iter().map(|s| s.get_ref().clone()).collect(),
-        });
+        settings.pinned.push(PinnedResults { query: normalise(query), slugs: slugs.iter().map(|s| s.get_ref().clone()).collect() });
     }
     settings
 }
 
 fn missing(sources: &Sources, name: &str) -> CatalogError {
-    CatalogError {
-        file: sources.dir.join(name),
-        line: 0,
-        message: "file is missing".into(),
-    }
+    CatalogError { file: sources.dir.join(name), line: 0, message: "file is missing".into() }
 }
 
-fn money<T>(
-    file: &Parsed<T>,
-    value: &Spanned<toml::Value>,
-    what: &str,
-    currency: Currency,
-    errors: &mut Vec<CatalogError>,
-) -> Option<Money> {
+fn money<T>(file: &Parsed<T>, value: &Spanned<toml::Value>, what: &str, currency: Currency, errors: &mut Vec<CatalogError>) -> Option<Money> {
     match value.get_ref() {
         toml::Value::Integer(i) if (0..=MAX_MINOR).contains(i) => Some(Money::new(*i, currency)),
         toml::Value::Integer(i) if *i < 0 => {
@@ -140,23 +94,16 @@ fn money<T>(
             None
         }
         other => {
-            errors.push(file.error(
-                value,
-                format!("{what} must be an integer number of minor units (cents), found `{other}`"),
-            ));
+            errors.push(file.error(value, format!("{what} must be an integer number of minor units (cents), found `{other}`")));
             None
         }
     }
 }
 
 fn valid_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('/').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
+    !s.is_empty() && s.split('/').all(|part| {
+        !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
 }
 
 fn shop(
@@ -170,44 +117,22 @@ fn shop(
     let before = errors.len();
     for p in &raw.featured_products {
         if !products.contains_key(p.get_ref()) {
-            errors.push(f.error(
-                p,
-                format!("featured product `{}` does not exist", p.get_ref()),
-            ));
+            errors.push(f.error(p, format!("featured product `{}` does not exist", p.get_ref())));
         }
     }
     for c in &raw.featured_categories {
         if !categories.contains(c.get_ref().as_str()) {
-            errors.push(f.error(
-                c,
-                format!(
-                    "featured category `{}` is not declared in categories.toml",
-                    c.get_ref()
-                ),
-            ));
+            errors.push(f.error(c, format!("featured category `{}` is not declared in categories.toml", c.get_ref())));
         }
     }
     for c in &raw.shipping.countries {
         let code = c.get_ref();
         if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            errors.push(f.error(
-                c,
-                format!("`{code}` is not an ISO 3166-1 alpha-2 country code"),
-            ));
+            errors.push(f.error(c, format!("`{code}` is not an ISO 3166-1 alpha-2 country code")));
         }
     }
-    let flat_rate = money(
-        f,
-        &raw.shipping.flat_rate,
-        "shipping flat_rate",
-        currency,
-        errors,
-    );
-    let free_over = raw
-        .shipping
-        .free_over
-        .as_ref()
-        .map(|v| money(f, v, "shipping free_over", currency, errors));
+    let flat_rate = money(f, &raw.shipping.flat_rate, "shipping flat_rate", currency, errors);
+    let free_over = raw.shipping.free_over.as_ref().map(|v| money(f, v, "shipping free_over", currency, errors));
     if errors.len() > before {
         return None;
     }
@@ -220,71 +145,36 @@ fn shop(
         shipping: ShippingRules {
             flat_rate: flat_rate?,
             free_over: free_over.flatten(),
-            countries: raw
-                .shipping
-                .countries
-                .iter()
-                .map(|c| c.get_ref().clone())
-                .collect(),
+            countries: raw.shipping.countries.iter().map(|c| c.get_ref().clone()).collect(),
         },
-        tax: TaxRules {
-            rate_bp: raw.tax.rate_bp,
-            prices_include_tax: raw.tax.prices_include_tax,
-        },
-        featured_products: raw
-            .featured_products
-            .iter()
-            .map(|p| p.get_ref().clone())
-            .collect(),
-        featured_categories: raw
-            .featured_categories
-            .iter()
-            .map(|c| c.get_ref().clone())
-            .collect(),
+        tax: TaxRules { rate_bp: raw.tax.rate_bp, prices_include_tax: raw.tax.prices_include_tax },
+        featured_products: raw.featured_products.iter().map(|p| p.get_ref().clone()).collect(),
+        featured_categories: raw.featured_categories.iter().map(|c| c.get_ref().clone()).collect(),
     })
 }
 
-fn categories(
-    f: &Parsed<crate::raw::RawCategories>,
-    errors: &mut Vec<CatalogError>,
-) -> Vec<Category> {
+fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogError>) -> Vec<Category> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for c in &f.value.category {
         let slug = c.slug.get_ref();
         if !valid_slug(slug) {
-            errors.push(f.error(
-                &c.slug,
-                format!("category slug `{slug}` may only use a-z, 0-9, '-' and '/' between parts"),
-            ));
+            errors.push(f.error(&c.slug, format!("category slug `{slug}` may only use a-z, 0-9, '-' and '/' between parts")));
         }
         if let Some(first) = seen.insert(slug, line_of(&f.src, c.slug.span().start)) {
-            errors.push(f.error(
-                &c.slug,
-                format!("duplicate category `{slug}` (first declared on line {first})"),
-            ));
+            errors.push(f.error(&c.slug, format!("duplicate category `{slug}` (first declared on line {first})")));
         }
     }
     for c in &f.value.category {
         if let Some((parent, _)) = c.slug.get_ref().rsplit_once('/') {
             if !seen.contains_key(parent) {
-                errors.push(f.error(
-                    &c.slug,
-                    format!(
-                        "parent category `{parent}` of `{}` is not declared",
-                        c.slug.get_ref()
-                    ),
-                ));
+                errors.push(f.error(&c.slug, format!("parent category `{parent}` of `{}` is not declared", c.slug.get_ref())));
             }
         }
     }
     f.value
         .category
         .iter()
-        .map(|c| Category {
-            slug: c.slug.get_ref().clone(),
-            name: c.name.clone(),
-            description: c.description.clone(),
-        })
+        .map(|c| Category { slug: c.slug.get_ref().clone(), name: c.name.clone(), description: c.description.clone() })
         .collect()
 }
 
@@ -293,9 +183,7 @@ fn is_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
         && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
 }
@@ -315,69 +203,33 @@ fn product(
 
     let slug = raw.slug.get_ref();
     if !valid_slug(slug) || slug.contains('/') {
-        errors.push(f.error(
-            &raw.slug,
-            format!("product slug `{slug}` may only use a-z, 0-9 and '-'"),
-        ));
+        errors.push(f.error(&raw.slug, format!("product slug `{slug}` may only use a-z, 0-9 and '-'")));
     }
     if let Some((file, l)) = slugs.get(slug) {
-        errors.push(f.error(
-            &raw.slug,
-            format!(
-                "duplicate slug `{slug}` (first used in {}:{l})",
-                file.display()
-            ),
-        ));
+        errors.push(f.error(&raw.slug, format!("duplicate slug `{slug}` (first used in {}:{l})", file.display())));
     } else {
         slugs.insert(slug.clone(), (f.path.clone(), line(&raw.slug)));
     }
     if !categories.contains(raw.category.get_ref().as_str()) {
-        errors.push(f.error(
-            &raw.category,
-            format!(
-                "unknown category `{}` (declare it in categories.toml)",
-                raw.category.get_ref()
-            ),
-        ));
+        errors.push(f.error(&raw.category, format!("unknown category `{}` (declare it in categories.toml)", raw.category.get_ref())));
     }
     if !is_date(raw.created.get_ref()) {
-        errors.push(f.error(
-            &raw.created,
-            format!(
-                "created must be a date YYYY-MM-DD, found `{}`",
-                raw.created.get_ref()
-            ),
-        ));
+        errors.push(f.error(&raw.created, format!("created must be a date YYYY-MM-DD, found `{}`", raw.created.get_ref())));
     }
 
     if raw.images.is_empty() {
-        errors.push(CatalogError {
-            file: f.path.clone(),
-            line: 1,
-            message: "a product needs at least one [[images]] entry".into(),
-        });
+        errors.push(CatalogError { file: f.path.clone(), line: 1, message: "a product needs at least one [[images]] entry".into() });
     }
     let mut images = Vec::new();
     for img in &raw.images {
         let file = img.get_ref().file.get_ref();
         if file.contains("..") || file.starts_with('/') || !sources.images.contains(file.as_str()) {
-            errors.push(f.error(
-                &img.get_ref().file,
-                format!(
-                    "image `{file}` not found in {}/",
-                    sources.images_dir.display()
-                ),
-            ));
+            errors.push(f.error(&img.get_ref().file, format!("image `{file}` not found in {}/", sources.images_dir.display())));
         }
         if img.get_ref().width == 0 || img.get_ref().height == 0 {
             errors.push(f.error(img, "image width and height must be positive"));
         }
-        images.push(Image {
-            file: file.clone(),
-            alt: img.get_ref().alt.clone(),
-            width: img.get_ref().width,
-            height: img.get_ref().height,
-        });
+        images.push(Image { file: file.clone(), alt: img.get_ref().alt.clone(), width: img.get_ref().width, height: img.get_ref().height });
     }
 
     let mut options = Vec::new();
@@ -385,99 +237,46 @@ fn product(
         let o = opt.get_ref();
         let distinct: HashSet<&String> = o.values.iter().collect();
         if o.values.is_empty() || distinct.len() != o.values.len() {
-            errors.push(f.error(
-                opt,
-                format!("option `{}` needs a list of distinct values", o.name),
-            ));
+            errors.push(f.error(opt, format!("option `{}` needs a list of distinct values", o.name)));
         }
-        options.push(ProductOption {
-            name: o.name.clone(),
-            values: o.values.clone(),
-        });
+        options.push(ProductOption { name: o.name.clone(), values: o.values.clone() });
     }
     if options.len() > 3 {
         errors.push(f.error(&raw.options[3], "a product has at most 3 options"));
     }
 
     if raw.variants.is_empty() {
-        errors.push(CatalogError {
-            file: f.path.clone(),
-            line: 1,
-            message: "a product needs at least one [[variants]] entry".into(),
-        });
+        errors.push(CatalogError { file: f.path.clone(), line: 1, message: "a product needs at least one [[variants]] entry".into() });
     }
     let mut combos: HashMap<&Vec<String>, usize> = HashMap::new();
     let mut variants = Vec::new();
     for v in &raw.variants {
         let rv = v.get_ref();
         let sku = rv.sku.get_ref();
-        if sku.is_empty()
-            || sku.len() > 64
-            || !sku
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        {
-            errors.push(f.error(
-                &rv.sku,
-                format!("SKU `{sku}` must be 1-64 letters, digits, '-', '_' or '.'"),
-            ));
+        if sku.is_empty() || sku.len() > 64 || !sku.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+            errors.push(f.error(&rv.sku, format!("SKU `{sku}` must be 1-64 letters, digits, '-', '_' or '.'")));
         }
         if let Some((file, l)) = skus.get(sku) {
-            errors.push(f.error(
-                &rv.sku,
-                format!(
-                    "duplicate SKU `{sku}` (first used in {}:{l})",
-                    file.display()
-                ),
-            ));
+            errors.push(f.error(&rv.sku, format!("duplicate SKU `{sku}` (first used in {}:{l})", file.display())));
         } else {
             skus.insert(sku.clone(), (f.path.clone(), line(&rv.sku)));
         }
         let matches_options = rv.options.len() == options.len()
-            && rv
-                .options
-                .iter()
-                .zip(&options)
-                .all(|(value, opt)| opt.values.contains(value));
+            && rv.options.iter().zip(&options).all(|(value, opt)| opt.values.contains(value));
         if !matches_options {
-            let declared: Vec<String> = options
-                .iter()
-                .map(|o| format!("{}: {}", o.name, o.values.join(", ")))
-                .collect();
-            let declared = if declared.is_empty() {
-                "none".to_string()
-            } else {
-                declared.join("; ")
-            };
-            errors.push(f.error(
-                v,
-                format!(
-                    "variant options {:?} do not match the product options ({declared})",
-                    rv.options
-                ),
-            ));
+            let declared: Vec<String> = options.iter().map(|o| format!("{}: {}", o.name, o.values.join(", "))).collect();
+            let declared = if declared.is_empty() { "none".to_string() } else { declared.join("; ") };
+            errors.push(f.error(v, format!("variant options {:?} do not match the product options ({declared})", rv.options)));
         } else if let Some(first) = combos.insert(&rv.options, line_of(&f.src, v.span().start)) {
-            errors.push(f.error(
-                v,
-                format!(
-                    "variant options {:?} repeat the variant on line {first}",
-                    rv.options
-                ),
-            ));
+            errors.push(f.error(v, format!("variant options {:?} repeat the variant on line {first}", rv.options)));
         }
         let price = money(f, &rv.price, "price", currency, errors);
-        let compare_at = rv
-            .compare_at_price
-            .as_ref()
-            .map(|c| money(f, c, "compare_at_price", currency, errors));
+        let compare_at = rv.compare_at_price.as_ref().map(|c| money(f, c, "compare_at_price", currency, errors));
         let stock_policy = match rv.stock_policy.as_ref().map(|s| (s, s.get_ref().as_str())) {
             None | Some((_, "deny")) => StockPolicy::Deny,
             Some((_, "continue")) => StockPolicy::Continue,
             Some((s, other)) => {
-                errors.push(f.error(
-                    s,
-                    format!("stock_policy must be \"deny\" or \"continue\", found `{other}`"),
-                ));
+                errors.push(f.error(s, format!("stock_policy must be \"deny\" or \"continue\", found `{other}`")));
                 StockPolicy::Deny
             }
         };
@@ -499,14 +298,7 @@ fn product(
     let attributes = raw
         .attributes
         .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string()),
-            )
-        })
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
         .collect();
     Some(Product {
         slug: slug.clone(),

@@ -69,21 +69,14 @@ struct Fixture(PathBuf);
 
 impl Fixture {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "edgeshop-catalog-test-{name}-{}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir().join(format!("edgeshop-catalog-test-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("products")).unwrap();
         fs::create_dir_all(dir.join("images")).unwrap();
         fs::write(dir.join("shop.toml"), SHOP).unwrap();
         fs::write(dir.join("categories.toml"), CATEGORIES).unwrap();
         fs::write(dir.join("products/alpha-jacket.toml"), PRODUCT).unwrap();
-        fs::write(
-            dir.join("images/alpha.svg"),
-            "<svg xmlns='http://www.w3.org/2000/svg'/>",
-        )
-        .unwrap();
+        fs::write(dir.join("images/alpha.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>").unwrap();
         Fixture(dir)
     }
 
@@ -98,10 +91,7 @@ impl Fixture {
 
     fn errors(&self) -> String {
         match edgeshop_catalog::load(&self.0) {
-            Ok(_) => panic!(
-                "expected the catalog in {} to be rejected",
-                self.0.display()
-            ),
+            Ok(_) => panic!("expected the catalog in {} to be rejected", self.0.display()),
             Err(e) => e.to_string(),
         }
     }
@@ -114,10 +104,7 @@ impl Drop for Fixture {
 }
 
 fn assert_has(errors: &str, expected: &str) {
-    assert!(
-        errors.contains(expected),
-        "expected `{expected}` in:\n{errors}"
-    );
+    assert!(errors.contains(expected), "expected `{expected}` in:\n{errors}");
 }
 
 #[test]
@@ -128,173 +115,77 @@ fn valid_catalog_loads_with_a_content_version() {
     assert_eq!(c.products.len(), 1);
     assert_eq!(c.products[0].variants[1].option_values, vec!["M"]);
     assert_eq!(c.products[0].variants[0].compare_at.unwrap().minor, 15900);
-    assert_eq!(
-        c.products[0].attributes,
-        vec![("Material".to_string(), "Wool".to_string())]
-    );
+    assert_eq!(c.products[0].attributes, vec![("Material".to_string(), "Wool".to_string())]);
     assert_eq!(c.version.len(), 16);
     let v1 = c.version.clone();
-    assert_eq!(
-        edgeshop_catalog::load(&f.0).unwrap().catalog.version,
-        v1,
-        "same files, same version"
-    );
-    f.write(
-        "images/alpha.svg",
-        "<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>",
-    );
-    assert_ne!(
-        edgeshop_catalog::load(&f.0).unwrap().catalog.version,
-        v1,
-        "any file change changes the version"
-    );
+    assert_eq!(edgeshop_catalog::load(&f.0).unwrap().catalog.version, v1, "same files, same version");
+    f.write("images/alpha.svg", "<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>");
+    assert_ne!(edgeshop_catalog::load(&f.0).unwrap().catalog.version, v1, "any file change changes the version");
 }
 
 #[test]
 fn duplicate_sku_names_both_places() {
     let f = Fixture::new("dup-sku");
-    f.write(
-        "products/beta.toml",
-        &PRODUCT
-            .replace("alpha-jacket", "beta-jacket")
-            .replace("ALPHA-M", "BETA-M"),
-    );
+    f.write("products/beta.toml", &PRODUCT.replace("alpha-jacket", "beta-jacket").replace("ALPHA-M", "BETA-M"));
     let errors = f.errors();
-    assert_has(
-        &errors,
-        &format!(
-            "{}:22: duplicate SKU `ALPHA-S` (first used in {}:22)",
-            f.path("products/beta.toml"),
-            f.path("products/alpha-jacket.toml")
-        ),
-    );
+    assert_has(&errors, &format!("{}:22: duplicate SKU `ALPHA-S` (first used in {}:22)", f.path("products/beta.toml"), f.path("products/alpha-jacket.toml")));
 }
 
 #[test]
 fn duplicate_slug() {
     let f = Fixture::new("dup-slug");
     f.write("products/copy.toml", &PRODUCT.replace("ALPHA-", "COPY-"));
-    assert_has(
-        &f.errors(),
-        &format!(
-            "{}:2: duplicate slug `alpha-jacket`",
-            f.path("products/copy.toml")
-        ),
-    );
+    assert_has(&f.errors(), &format!("{}:2: duplicate slug `alpha-jacket`", f.path("products/copy.toml")));
 }
 
 #[test]
 fn unknown_category() {
     let f = Fixture::new("unknown-cat");
-    f.write(
-        "products/alpha-jacket.toml",
-        &PRODUCT.replace("\"apparel/jackets\"", "\"apparel/jakets\""),
-    );
-    assert_has(
-        &f.errors(),
-        &format!(
-            "{}:4: unknown category `apparel/jakets`",
-            f.path("products/alpha-jacket.toml")
-        ),
-    );
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("\"apparel/jackets\"", "\"apparel/jakets\""));
+    assert_has(&f.errors(), &format!("{}:4: unknown category `apparel/jakets`", f.path("products/alpha-jacket.toml")));
 }
 
 #[test]
 fn negative_price() {
     let f = Fixture::new("negative");
-    f.write(
-        "products/alpha-jacket.toml",
-        &PRODUCT.replacen("price = 12900", "price = -5", 1),
-    );
-    assert_has(
-        &f.errors(),
-        &format!(
-            "{}:24: price must not be negative, found `-5`",
-            f.path("products/alpha-jacket.toml")
-        ),
-    );
+    f.write("products/alpha-jacket.toml", &PRODUCT.replacen("price = 12900", "price = -5", 1));
+    assert_has(&f.errors(), &format!("{}:24: price must not be negative, found `-5`", f.path("products/alpha-jacket.toml")));
 }
 
 #[test]
 fn non_integer_price() {
     let f = Fixture::new("float");
-    f.write(
-        "products/alpha-jacket.toml",
-        &PRODUCT.replacen("price = 12900\nstock = 0", "price = 129.5\nstock = 0", 1),
-    );
-    assert_has(
-        &f.errors(),
-        &format!(
-            "{}:31: price must be an integer number of minor units (cents), found `129.5`",
-            f.path("products/alpha-jacket.toml")
-        ),
-    );
+    f.write("products/alpha-jacket.toml", &PRODUCT.replacen("price = 12900\nstock = 0", "price = 129.5\nstock = 0", 1));
+    assert_has(&f.errors(), &format!("{}:31: price must be an integer number of minor units (cents), found `129.5`", f.path("products/alpha-jacket.toml")));
 }
 
 #[test]
 fn variant_not_matching_options() {
     let f = Fixture::new("options");
-    f.write(
-        "products/alpha-jacket.toml",
-        &PRODUCT.replace("options = [\"M\"]", "options = [\"XL\"]"),
-    );
-    assert_has(
-        &f.errors(),
-        &format!(
-            "{}:28: variant options [\"XL\"] do not match the product options (Size: S, M)",
-            f.path("products/alpha-jacket.toml")
-        ),
-    );
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("options = [\"M\"]", "options = [\"XL\"]"));
+    assert_has(&f.errors(), &format!("{}:28: variant options [\"XL\"] do not match the product options (Size: S, M)", f.path("products/alpha-jacket.toml")));
 }
 
 #[test]
 fn missing_image() {
     let f = Fixture::new("image");
     fs::remove_file(f.0.join("images/alpha.svg")).unwrap();
-    assert_has(
-        &f.errors(),
-        &format!(
-            "{}:12: image `alpha.svg` not found in",
-            f.path("products/alpha-jacket.toml")
-        ),
-    );
+    assert_has(&f.errors(), &format!("{}:12: image `alpha.svg` not found in", f.path("products/alpha-jacket.toml")));
 }
 
 #[test]
 fn toml_syntax_and_missing_fields_have_lines() {
     let f = Fixture::new("syntax");
-    f.write(
-        "products/alpha-jacket.toml",
-        &PRODUCT.replace("brand = \"Northwind\"", "brand = Northwind"),
-    );
-    assert_has(
-        &f.errors(),
-        &format!("{}:3:", f.path("products/alpha-jacket.toml")),
-    );
-    f.write(
-        "products/alpha-jacket.toml",
-        &PRODUCT.replace("brand = \"Northwind\"\n", ""),
-    );
-    assert_has(
-        &f.errors(),
-        &format!(
-            "{}:1: missing field `brand`",
-            f.path("products/alpha-jacket.toml")
-        ),
-    );
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("brand = \"Northwind\"", "brand = Northwind"));
+    assert_has(&f.errors(), &format!("{}:3:", f.path("products/alpha-jacket.toml")));
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("brand = \"Northwind\"\n", ""));
+    assert_has(&f.errors(), &format!("{}:1: missing field `brand`", f.path("products/alpha-jacket.toml")));
 }
 
 #[test]
 fn all_problems_are_reported_at_once() {
     let f = Fixture::new("many");
-    f.write(
-        "products/alpha-jacket.toml",
-        &PRODUCT.replace("\"apparel/jackets\"", "\"nope\"").replacen(
-            "price = 12900",
-            "price = -1",
-            1,
-        ),
-    );
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("\"apparel/jackets\"", "\"nope\"").replacen("price = 12900", "price = -1", 1));
     let errors = f.errors();
     assert_has(&errors, "unknown category `nope`");
     assert_has(&errors, "price must not be negative");
@@ -304,19 +195,8 @@ fn all_problems_are_reported_at_once() {
 #[test]
 fn shop_file_references_are_checked() {
     let f = Fixture::new("shop");
-    f.write(
-        "shop.toml",
-        &SHOP
-            .replace("[\"alpha-jacket\"]", "[\"ghost\"]")
-            .replace("\"EUR\"", "\"euro\""),
-    );
+    f.write("shop.toml", &SHOP.replace("[\"alpha-jacket\"]", "[\"ghost\"]").replace("\"EUR\"", "\"euro\""));
     let errors = f.errors();
-    assert_has(
-        &errors,
-        &format!(
-            "{}:3: `euro` is not a three-letter ISO 4217 currency code",
-            f.path("shop.toml")
-        ),
-    );
+    assert_has(&errors, &format!("{}:3: `euro` is not a three-letter ISO 4217 currency code", f.path("shop.toml")));
     assert!(Path::new(&f.path("shop.toml")).exists());
 }

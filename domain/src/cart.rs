@@ -45,10 +45,7 @@ impl std::fmt::Display for CartError {
             CartError::UnknownSku(s) => write!(f, "no product has the SKU `{s}`"),
             CartError::Unavailable(s) => write!(f, "`{s}` is not for sale any more"),
             CartError::BadQuantity { sku, quantity } => {
-                write!(
-                    f,
-                    "quantity {quantity} for `{sku}` is outside 1..={MAX_LINE_QUANTITY}"
-                )
+                write!(f, "quantity {quantity} for `{sku}` is outside 1..={MAX_LINE_QUANTITY}")
             }
             CartError::Money(e) => e.fmt(f),
         }
@@ -63,21 +60,14 @@ pub fn price_cart(lines: &[CartLine], snapshot: &CatalogSnapshot) -> Result<Pric
     let mut priced = Vec::with_capacity(lines.len());
     for line in lines {
         if !(1..=MAX_LINE_QUANTITY).contains(&line.quantity) {
-            return Err(CartError::BadQuantity {
-                sku: line.sku.clone(),
-                quantity: line.quantity,
-            });
+            return Err(CartError::BadQuantity { sku: line.sku.clone(), quantity: line.quantity });
         }
-        let entry = snapshot
-            .get(&line.sku)
-            .ok_or_else(|| CartError::UnknownSku(line.sku.clone()))?;
+        let entry = snapshot.get(&line.sku).ok_or_else(|| CartError::UnknownSku(line.sku.clone()))?;
         if !entry.published {
             return Err(CartError::Unavailable(line.sku.clone()));
         }
         let unit_price = variant_price(&entry.variant).amount;
-        let line_total = unit_price
-            .checked_mul(line.quantity)
-            .map_err(CartError::Money)?;
+        let line_total = unit_price.checked_mul(line.quantity).map_err(CartError::Money)?;
         subtotal = subtotal.checked_add(line_total).map_err(CartError::Money)?;
         priced.push(PricedLine {
             sku: line.sku.clone(),
@@ -89,11 +79,7 @@ pub fn price_cart(lines: &[CartLine], snapshot: &CatalogSnapshot) -> Result<Pric
             line_total,
         });
     }
-    Ok(PricedCart {
-        catalog_version: snapshot.version.clone(),
-        lines: priced,
-        subtotal,
-    })
+    Ok(PricedCart { catalog_version: snapshot.version.clone(), lines: priced, subtotal })
 }
 
 #[cfg(test)]
@@ -128,39 +114,19 @@ mod tests {
                 currency: Currency::EUR,
                 locale: "en".into(),
                 base_url: String::new(),
-                shipping: ShippingRules {
-                    flat_rate: Money::new(0, Currency::EUR),
-                    free_over: None,
-                    countries: vec![],
-                },
-                tax: TaxRules {
-                    rate_bp: 0,
-                    prices_include_tax: true,
-                },
+                shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec![] },
+                tax: TaxRules { rate_bp: 0, prices_include_tax: true },
                 featured_products: vec![],
                 featured_categories: vec![],
             },
-            entries: vec![
-                entry("A-1", 1250, true),
-                entry("B-2", 999, true),
-                entry("C-3", 100, false),
-            ],
+            entries: vec![entry("A-1", 1250, true), entry("B-2", 999, true), entry("C-3", 100, false)],
         }
     }
 
     #[test]
     fn prices_from_snapshot() {
         let cart = price_cart(
-            &[
-                CartLine {
-                    sku: "A-1".into(),
-                    quantity: 2,
-                },
-                CartLine {
-                    sku: "B-2".into(),
-                    quantity: 1,
-                },
-            ],
+            &[CartLine { sku: "A-1".into(), quantity: 2 }, CartLine { sku: "B-2".into(), quantity: 1 }],
             &snapshot(),
         )
         .unwrap();
@@ -190,19 +156,13 @@ mod tests {
         }
         s.entries.sort_by(|a, b| a.variant.sku.cmp(&b.variant.sku));
         let shards = s.shards();
-        assert_eq!(
-            shards.len(),
-            s.entries.len().div_ceil(crate::snapshot::SKUS_PER_SHARD)
-        );
+        assert_eq!(shards.len(), s.entries.len().div_ceil(crate::snapshot::SKUS_PER_SHARD));
         let mut seen = Vec::new();
         for (i, bytes) in shards.iter().enumerate() {
             let entries = CatalogSnapshot::parse_shard(bytes, Currency::EUR).unwrap();
             assert!(!entries.is_empty(), "shard {i} is empty");
             for e in &entries {
-                assert_eq!(
-                    crate::snapshot::shard_of(&e.variant.sku, shards.len() as u32) as usize,
-                    i
-                );
+                assert_eq!(crate::snapshot::shard_of(&e.variant.sku, shards.len() as u32) as usize, i);
             }
             seen.extend(entries);
         }
@@ -214,45 +174,9 @@ mod tests {
     #[test]
     fn rejects_bad_lines() {
         let s = snapshot();
-        assert_eq!(
-            price_cart(
-                &[CartLine {
-                    sku: "Z".into(),
-                    quantity: 1
-                }],
-                &s
-            ),
-            Err(CartError::UnknownSku("Z".into()))
-        );
-        assert_eq!(
-            price_cart(
-                &[CartLine {
-                    sku: "C-3".into(),
-                    quantity: 1
-                }],
-                &s
-            ),
-            Err(CartError::Unavailable("C-3".into()))
-        );
-        assert!(matches!(
-            price_cart(
-                &[CartLine {
-                    sku: "A-1".into(),
-                    quantity: 0
-                }],
-                &s
-            ),
-            Err(CartError::BadQuantity { .. })
-        ));
-        assert!(matches!(
-            price_cart(
-                &[CartLine {
-                    sku: "A-1".into(),
-                    quantity: 100
-                }],
-                &s
-            ),
-            Err(CartError::BadQuantity { .. })
-        ));
+        assert_eq!(price_cart(&[CartLine { sku: "Z".into(), quantity: 1 }], &s), Err(CartError::UnknownSku("Z".into())));
+        assert_eq!(price_cart(&[CartLine { sku: "C-3".into(), quantity: 1 }], &s), Err(CartError::Unavailable("C-3".into())));
+        assert!(matches!(price_cart(&[CartLine { sku: "A-1".into(), quantity: 0 }], &s), Err(CartError::BadQuantity { .. })));
+        assert!(matches!(price_cart(&[CartLine { sku: "A-1".into(), quantity: 100 }], &s), Err(CartError::BadQuantity { .. })));
     }
 }

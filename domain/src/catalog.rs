@@ -192,11 +192,7 @@ impl Catalog {
     /// Published products in this category or any category below it.
     pub fn products_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Product> + 'a {
         self.products.iter().filter(move |p| {
-            p.published
-                && (p.category == category
-                    || p.category
-                        .strip_prefix(category)
-                        .is_some_and(|rest| rest.starts_with('/')))
+            p.published && (p.category == category || p.category.strip_prefix(category).is_some_and(|rest| rest.starts_with('/')))
         })
     }
 
@@ -205,9 +201,7 @@ impl Catalog {
     }
 
     pub fn children_of<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a Category> + 'a {
-        self.categories
-            .iter()
-            .filter(move |c| c.parent_slug() == Some(slug))
+        self.categories.iter().filter(move |c| c.parent_slug() == Some(slug))
     }
 }
 
@@ -216,11 +210,7 @@ mod tests {
     use super::*;
 
     fn cat(slug: &str) -> Category {
-        Category {
-            slug: slug.into(),
-            name: slug.into(),
-            description: String::new(),
-        }
+        Category { slug: slug.into(), name: slug.into(), description: String::new() }
     }
 
     #[test]

@@ -16,9 +16,7 @@ pub enum MoneyError {
 impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MoneyError::BadCurrency(c) => {
-                write!(f, "`{c}` is not a three-letter ISO 4217 currency code")
-            }
+            MoneyError::BadCurrency(c) => write!(f, "`{c}` is not a three-letter ISO 4217 currency code"),
             MoneyError::CurrencyMismatch(a, b) => write!(f, "cannot combine {a} and {b} amounts"),
             MoneyError::Overflow => write!(f, "amount is too large"),
         }
@@ -105,40 +103,21 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self
-            .minor
-            .checked_add(other.minor)
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money {
-            minor,
-            currency: self.currency,
-        })
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        Ok(Money { minor, currency: self.currency })
     }
 
     pub fn checked_mul(self, quantity: u32) -> Result<Money, MoneyError> {
-        let minor = self
-            .minor
-            .checked_mul(i64::from(quantity))
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money {
-            minor,
-            currency: self.currency,
-        })
+        let minor = self.minor.checked_mul(i64::from(quantity)).ok_or(MoneyError::Overflow)?;
+        Ok(Money { minor, currency: self.currency })
     }
 
     /// `basis_points / 10_000` of this amount, rounded half away from zero.
     pub fn percentage(self, basis_points: u32) -> Money {
         let bp = i128::from(basis_points);
         let raw = i128::from(self.minor) * bp;
-        let rounded = if raw >= 0 {
-            (raw + 5_000) / 10_000
-        } else {
-            (raw - 5_000) / 10_000
-        };
-        Money {
-            minor: rounded as i64,
-            currency: self.currency,
-        }
+        let rounded = if raw >= 0 { (raw + 5_000) / 10_000 } else { (raw - 5_000) / 10_000 };
+        Money { minor: rounded as i64, currency: self.currency }
     }
 
     /// Machine formatting: `1299.00` (schema.org `price`, product feeds). No grouping, `.` decimal.
@@ -150,12 +129,7 @@ impl Money {
         if digits == 0 {
             format!("{sign}{abs}")
         } else {
-            format!(
-                "{sign}{}.{:0width$}",
-                abs / scale,
-                abs % scale,
-                width = digits as usize
-            )
+            format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
         }
     }
 
@@ -167,15 +141,8 @@ impl Money {
         let abs = self.minor.unsigned_abs();
         let major = abs / scale as u64;
         let minor = abs % scale as u64;
-        let comma_decimal = matches!(
-            locale.get(..2),
-            Some("de" | "fr" | "es" | "it" | "nl" | "pt" | "pl" | "da" | "sv" | "nb" | "fi")
-        );
-        let (group, decimal) = if comma_decimal {
-            ('.', ',')
-        } else {
-            (',', '.')
-        };
+        let comma_decimal = matches!(locale.get(..2), Some("de" | "fr" | "es" | "it" | "nl" | "pt" | "pl" | "da" | "sv" | "nb" | "fi"));
+        let (group, decimal) = if comma_decimal { ('.', ',') } else { (',', '.') };
         let mut whole = String::new();
         let major_digits = major.to_string();
         for (i, ch) in major_digits.chars().enumerate() {
@@ -214,37 +181,19 @@ mod tests {
 
     #[test]
     fn formats_by_locale() {
-        assert_eq!(
-            Money::new(129_900, Currency::USD).format("en-US"),
-            "$1,299.00"
-        );
-        assert_eq!(
-            Money::new(129_900, Currency::EUR).format("de-DE"),
-            "1.299,00\u{a0}€"
-        );
+        assert_eq!(Money::new(129_900, Currency::USD).format("en-US"), "$1,299.00");
+        assert_eq!(Money::new(129_900, Currency::EUR).format("de-DE"), "1.299,00\u{a0}€");
         assert_eq!(Money::new(5, Currency::EUR).format("en-IE"), "€0.05");
         assert_eq!(Money::new(-1050, Currency::EUR).format("en"), "-€10.50");
-        assert_eq!(
-            Money::new(1200, Currency::parse("JPY").unwrap()).format("en"),
-            "¥1,200"
-        );
+        assert_eq!(Money::new(1200, Currency::parse("JPY").unwrap()).format("en"), "¥1,200");
     }
 
     #[test]
     fn arithmetic_is_checked() {
         let a = Money::new(i64::MAX, Currency::EUR);
-        assert_eq!(
-            a.checked_add(Money::new(1, Currency::EUR)),
-            Err(MoneyError::Overflow)
-        );
-        assert!(matches!(
-            Money::new(1, Currency::EUR).checked_add(Money::new(1, Currency::USD)),
-            Err(MoneyError::CurrencyMismatch(..))
-        ));
-        assert_eq!(
-            Money::new(250, Currency::EUR).checked_mul(3).unwrap().minor,
-            750
-        );
+        assert_eq!(a.checked_add(Money::new(1, Currency::EUR)), Err(MoneyError::Overflow));
+        assert!(matches!(Money::new(1, Currency::EUR).checked_add(Money::new(1, Currency::USD)), Err(MoneyError::CurrencyMismatch(..))));
+        assert_eq!(Money::new(250, Currency::EUR).checked_mul(3).unwrap().minor, 750);
     }
 
     #[test]

@@ -43,15 +43,9 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
     let mut need = |field: &str, value: &str, max: usize| {
         let v = value.trim();
         if v.is_empty() {
-            errors.push(FieldError {
-                field: field.into(),
-                message: "is required".into(),
-            });
+            errors.push(FieldError { field: field.into(), message: "is required".into() });
         } else if v.chars().count() > max {
-            errors.push(FieldError {
-                field: field.into(),
-                message: format!("is longer than {max} characters"),
-            });
+            errors.push(FieldError { field: field.into(), message: format!("is longer than {max} characters") });
         }
     };
     need("address.name", &address.name, 100);
@@ -60,42 +54,24 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
     need("address.postal_code", &address.postal_code, 20);
     need("contact.email", &contact.email, 254);
     if address.line2.chars().count() > 200 {
-        errors.push(FieldError {
-            field: "address.line2".into(),
-            message: "is longer than 200 characters".into(),
-        });
+        errors.push(FieldError { field: "address.line2".into(), message: "is longer than 200 characters".into() });
     }
-    if !shop
-        .shipping
-        .countries
-        .iter()
-        .any(|c| c == &address.country)
-    {
+    if !shop.shipping.countries.iter().any(|c| c == &address.country) {
         errors.push(FieldError {
             field: "address.country".into(),
             message: format!("we ship to {}", shop.shipping.countries.join(", ")),
         });
     }
     let email = contact.email.trim();
-    let valid_email = email.split_once('@').is_some_and(|(user, host)| {
-        !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
-    }) && !email.contains(char::is_whitespace);
+    let valid_email = email
+        .split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.'))
+        && !email.contains(char::is_whitespace);
     if !email.is_empty() && !valid_email {
-        errors.push(FieldError {
-            field: "contact.email".into(),
-            message: "is not an email address".into(),
-        });
+        errors.push(FieldError { field: "contact.email".into(), message: "is not an email address".into() });
     }
-    if contact.phone.chars().count() > 32
-        || !contact
-            .phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-    {
-        errors.push(FieldError {
-            field: "contact.phone".into(),
-            message: "may only contain digits, spaces and + - ( )".into(),
-        });
+    if contact.phone.chars().count() > 32 || !contact.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+        errors.push(FieldError { field: "contact.phone".into(), message: "may only contain digits, spaces and + - ( )".into() });
     }
     errors
 }
@@ -111,35 +87,18 @@ pub struct Totals {
 
 /// Shipping and tax from the shop's rules.
 pub fn checkout_totals(subtotal: Money, shop: &Shop) -> Result<Totals, MoneyError> {
-    let free = shop
-        .shipping
-        .free_over
-        .is_some_and(|limit| subtotal.minor >= limit.minor);
-    let shipping = if free || subtotal.minor == 0 {
-        Money::zero(subtotal.currency)
-    } else {
-        shop.shipping.flat_rate
-    };
+    let free = shop.shipping.free_over.is_some_and(|limit| subtotal.minor >= limit.minor);
+    let shipping = if free || subtotal.minor == 0 { Money::zero(subtotal.currency) } else { shop.shipping.flat_rate };
     let taxable = subtotal.checked_add(shipping)?;
     let rate = i128::from(shop.tax.rate_bp);
     if shop.tax.prices_include_tax {
         // Tax already inside the gross price: gross * rate / (1 + rate), rounded half up.
         let gross = i128::from(taxable.minor);
         let tax = (gross * rate * 2 + (10_000 + rate)) / ((10_000 + rate) * 2);
-        Ok(Totals {
-            subtotal,
-            shipping,
-            tax: Money::new(tax as i64, subtotal.currency),
-            total: taxable,
-        })
+        Ok(Totals { subtotal, shipping, tax: Money::new(tax as i64, subtotal.currency), total: taxable })
     } else {
         let tax = taxable.percentage(shop.tax.rate_bp);
-        Ok(Totals {
-            subtotal,
-            shipping,
-            tax,
-            total: taxable.checked_add(tax)?,
-        })
+        Ok(Totals { subtotal, shipping, tax, total: taxable.checked_add(tax)? })
     }
 }
 
@@ -161,14 +120,7 @@ pub enum OrderStatus {
 
 impl OrderStatus {
     pub fn can_cancel(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::AwaitingPayment
-                | OrderStatus::Confirmed
-                | OrderStatus::Paid
-                | OrderStatus::PaymentFailed
-                | OrderStatus::Packed
-        )
+        matches!(self, OrderStatus::AwaitingPayment | OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::PaymentFailed | OrderStatus::Packed)
     }
 
     pub fn is_final(self) -> bool {
@@ -220,9 +172,7 @@ pub enum TransitionError {
 impl std::fmt::Display for TransitionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TransitionError::NotAllowed { from, to } => {
-                write!(f, "an order that is {from:?} cannot become {to:?}")
-            }
+            TransitionError::NotAllowed { from, to } => write!(f, "an order that is {from:?} cannot become {to:?}"),
         }
     }
 }
@@ -230,13 +180,7 @@ impl std::fmt::Display for TransitionError {
 impl Order {
     /// Moves the order to `to` because of event `event_id`. Returns `Ok(false)` when that event
     /// was already applied (a redelivery), so callers can apply events blindly.
-    pub fn apply(
-        &mut self,
-        event_id: &str,
-        to: OrderStatus,
-        at: &str,
-        note: Option<String>,
-    ) -> Result<bool, TransitionError> {
+    pub fn apply(&mut self, event_id: &str, to: OrderStatus, at: &str, note: Option<String>) -> Result<bool, TransitionError> {
         if self.applied_events.iter().any(|e| e == event_id) {
             return Ok(false);
         }
@@ -260,18 +204,10 @@ impl Order {
             _ => false,
         };
         if !allowed {
-            return Err(TransitionError::NotAllowed {
-                from: self.status,
-                to,
-            });
+            return Err(TransitionError::NotAllowed { from: self.status, to });
         }
         self.status = to;
-        self.history.push(StatusChange {
-            status: to,
-            at: at.to_string(),
-            note,
-            tracking: None,
-        });
+        self.history.push(StatusChange { status: to, at: at.to_string(), note, tracking: None });
         self.applied_events.push(event_id.to_string());
         Ok(true)
     }
@@ -295,10 +231,7 @@ mod tests {
                 free_over: Some(Money::new(5000, Currency::EUR)),
                 countries: vec!["IE".into(), "DE".into()],
             },
-            tax: TaxRules {
-                rate_bp: 2300,
-                prices_include_tax: include_tax,
-            },
+            tax: TaxRules { rate_bp: 2300, prices_include_tax: include_tax },
             featured_products: vec![],
             featured_categories: vec![],
         }
@@ -323,24 +256,11 @@ mod tests {
 
     #[test]
     fn address_checks() {
-        let addr = Address {
-            name: "A".into(),
-            line1: "1 Road".into(),
-            line2: String::new(),
-            city: "Cork".into(),
-            postal_code: "T12".into(),
-            country: "FR".into(),
-        };
-        let contact = Contact {
-            email: "a@b".into(),
-            phone: "12a".into(),
-        };
+        let addr = Address { name: "A".into(), line1: "1 Road".into(), line2: String::new(), city: "Cork".into(), postal_code: "T12".into(), country: "FR".into() };
+        let contact = Contact { email: "a@b".into(), phone: "12a".into() };
         let errors = validate_address(&addr, &contact, &shop(true));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            vec!["address.country", "contact.email", "contact.phone"]
-        );
+        assert_eq!(fields, vec!["address.country", "contact.email", "contact.phone"]);
     }
 
     #[test]
@@ -351,18 +271,8 @@ mod tests {
             catalog_version: "v".into(),
             lines: vec![],
             totals: checkout_totals(Money::new(100, Currency::EUR), &shop(true)).unwrap(),
-            address: Address {
-                name: "A".into(),
-                line1: "l".into(),
-                line2: String::new(),
-                city: "c".into(),
-                postal_code: "p".into(),
-                country: "IE".into(),
-            },
-            contact: Contact {
-                email: "a@b.ie".into(),
-                phone: String::new(),
-            },
+            address: Address { name: "A".into(), line1: "l".into(), line2: String::new(), city: "c".into(), postal_code: "p".into(), country: "IE".into() },
+            contact: Contact { email: "a@b.ie".into(), phone: String::new() },
             payment: PaymentMethod::Online,
             status: OrderStatus::AwaitingPayment,
             history: vec![],
@@ -370,19 +280,10 @@ mod tests {
         };
         assert_eq!(o.apply("evt_1", OrderStatus::Paid, "t1", None), Ok(true));
         assert_eq!(o.apply("evt_1", OrderStatus::Paid, "t2", None), Ok(false));
-        assert_eq!(
-            o.apply("evt_0", OrderStatus::PaymentFailed, "t3", None),
-            Ok(false),
-            "late failure after success"
-        );
+        assert_eq!(o.apply("evt_0", OrderStatus::PaymentFailed, "t3", None), Ok(false), "late failure after success");
         assert_eq!(o.status, OrderStatus::Paid);
         assert_eq!(o.history.len(), 1);
-        assert!(o
-            .apply("evt_2", OrderStatus::Delivered, "t4", None)
-            .is_err());
-        assert_eq!(
-            o.apply("evt_3", OrderStatus::Cancelled, "t5", None),
-            Ok(true)
-        );
+        assert!(o.apply("evt_2", OrderStatus::Delivered, "t4", None).is_err());
+        assert_eq!(o.apply("evt_3", OrderStatus::Cancelled, "t5", None), Ok(true));
     }
 }

@@ -22,10 +22,7 @@ pub fn variant_price(variant: &Variant) -> Price {
     let compare_at = variant
         .compare_at
         .filter(|c| c.currency == variant.price.currency && c.minor > variant.price.minor);
-    Price {
-        amount: variant.price,
-        compare_at,
-    }
+    Price { amount: variant.price, compare_at }
 }
 
 /// Lowest and highest selling price over the product's variants (`None` without variants).
@@ -33,10 +30,7 @@ pub fn product_price_range(product: &Product) -> Option<(Money, Money)> {
     let mut prices = product.variants.iter().map(|v| variant_price(v).amount);
     let first = prices.next()?;
     Some(prices.fold((first, first), |(lo, hi), p| {
-        (
-            if p.minor < lo.minor { p } else { lo },
-            if p.minor > hi.minor { p } else { hi },
-        )
+        (if p.minor < lo.minor { p } else { lo }, if p.minor > hi.minor { p } else { hi })
     }))
 }
 

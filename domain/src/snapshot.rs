@@ -89,73 +89,41 @@ fn encode(entries: impl IntoIterator<Item = SkuEntry>) -> (Vec<WireProduct>, Vec
     for e in entries {
         let next = products.len() as u32;
         let i = *index.entry(e.product_slug.clone()).or_insert_with(|| {
-            products.push((
-                e.product_slug.clone(),
-                e.product_title.clone(),
-                e.published,
-                e.image.clone(),
-            ));
+            products.push((e.product_slug.clone(), e.product_title.clone(), e.published, e.image.clone()));
             next
         });
         let v = e.variant;
-        skus.push((
-            v.sku,
-            i,
-            v.option_values,
-            v.price.minor,
-            v.compare_at.map(|c| c.minor),
-            v.stock,
-            v.stock_policy == StockPolicy::Continue,
-        ));
+        skus.push((v.sku, i, v.option_values, v.price.minor, v.compare_at.map(|c| c.minor), v.stock, v.stock_policy == StockPolicy::Continue));
     }
     (products, skus)
 }
 
-fn decode(
-    products: &[WireProduct],
-    skus: Vec<WireSku>,
-    currency: Currency,
-) -> Result<Vec<SkuEntry>, String> {
+fn decode(products: &[WireProduct], skus: Vec<WireSku>, currency: Currency) -> Result<Vec<SkuEntry>, String> {
     skus.into_iter()
-        .map(
-            |(sku, i, option_values, price, compare_at, stock, keeps_selling)| {
-                let (slug, title, published, image) = products
-                    .get(i as usize)
-                    .ok_or_else(|| format!("SKU {sku} points at missing product {i}"))?;
-                Ok(SkuEntry {
-                    product_slug: slug.clone(),
-                    product_title: title.clone(),
-                    published: *published,
-                    image: image.clone(),
-                    variant: Variant {
-                        sku,
-                        option_values,
-                        price: Money::new(price, currency),
-                        compare_at: compare_at.map(|c| Money::new(c, currency)),
-                        stock,
-                        stock_policy: if keeps_selling {
-                            StockPolicy::Continue
-                        } else {
-                            StockPolicy::Deny
-                        },
-                    },
-                })
-            },
-        )
+        .map(|(sku, i, option_values, price, compare_at, stock, keeps_selling)| {
+            let (slug, title, published, image) = products.get(i as usize).ok_or_else(|| format!("SKU {sku} points at missing product {i}"))?;
+            Ok(SkuEntry {
+                product_slug: slug.clone(),
+                product_title: title.clone(),
+                published: *published,
+                image: image.clone(),
+                variant: Variant {
+                    sku,
+                    option_values,
+                    price: Money::new(price, currency),
+                    compare_at: compare_at.map(|c| Money::new(c, currency)),
+                    stock,
+                    stock_policy: if keeps_selling { StockPolicy::Continue } else { StockPolicy::Deny },
+                },
+            })
+        })
         .collect()
 }
 
 impl From<CatalogSnapshot> for Wire {
     fn from(s: CatalogSnapshot) -> Self {
         let (products, skus) = encode(s.entries);
-        Wire {
-            version: s.version,
-            currency: s.currency,
-            locale: s.locale,
-            shop: s.shop,
-            products,
-            skus,
-        }
+        Wire { version: s.version, currency: s.currency, locale: s.locale, shop: s.shop, products, skus }
     }
 }
 
@@ -164,13 +132,7 @@ impl TryFrom<Wire> for CatalogSnapshot {
 
     fn try_from(w: Wire) -> Result<Self, String> {
         let entries = decode(&w.products, w.skus, w.currency)?;
-        Ok(CatalogSnapshot {
-            version: w.version,
-            currency: w.currency,
-            locale: w.locale,
-            shop: w.shop,
-            entries,
-        })
+        Ok(CatalogSnapshot { version: w.version, currency: w.currency, locale: w.locale, shop: w.shop, entries })
     }
 }
 

@@ -30,23 +30,16 @@ thread_local! {
 /// `/_catalog/{name}` from this deploy's static assets, as a JS `ArrayBuffer`.
 async fn asset_buffer(env: &Env, name: &str) -> Result<JsValue, ApiError> {
     let failed = |e: &dyn std::fmt::Debug| ApiError::internal(format!("/_catalog/{name}: {e:?}"));
-    let assets = env
-        .assets("ASSETS")
-        .map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
+    let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
     let url = format!("https://assets.local/_catalog/{name}");
     let resp = assets.fetch(url, None).await.map_err(|e| failed(&e))?;
     if resp.status_code() != 200 {
-        return Err(ApiError::internal(format!(
-            "/_catalog/{name}: HTTP {} (run `cargo xtask build`)",
-            resp.status_code()
-        )));
+        return Err(ApiError::internal(format!("/_catalog/{name}: HTTP {} (run `cargo xtask build`)", resp.status_code())));
     }
     // The whole body in one `arrayBuffer()`: `Response::bytes` moves it chunk by chunk through a
     // Rust stream, which took 3x as long and twice the memory for the multi-megabyte index.
     let resp: web_sys::Response = resp.into();
-    JsFuture::from(resp.array_buffer().map_err(|e| failed(&e))?)
-        .await
-        .map_err(|e| failed(&e))
+    JsFuture::from(resp.array_buffer().map_err(|e| failed(&e))?).await.map_err(|e| failed(&e))
 }
 
 /// Reads `/_catalog/{name}` into wasm memory (one copy).
@@ -60,10 +53,8 @@ pub async fn manifest(env: &Env) -> Result<Rc<CatalogManifest>, ApiError> {
         return Ok(m);
     }
     let bytes = asset(env, "catalog.json").await?;
-    let m: Rc<CatalogManifest> = Rc::new(
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::internal(format!("/_catalog/catalog.json: {e}")))?,
-    );
+    let m: Rc<CatalogManifest> =
+        Rc::new(serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(format!("/_catalog/catalog.json: {e}")))?);
     MANIFEST.with(|c| *c.borrow_mut() = Some(m.clone()));
     Ok(m)
 }
@@ -85,17 +76,9 @@ pub async fn fetch_index(env: &Env) -> Result<Vec<u8>, ApiError> {
         async move { asset(env, &name).await }
     }))
     .await?;
-    let blob = if parts.len() == 1 {
-        parts.into_iter().next().unwrap_or_default()
-    } else {
-        parts.concat()
-    };
+    let blob = if parts.len() == 1 { parts.into_iter().next().unwrap_or_default() } else { parts.concat() };
     if blob.len() as u64 != m.index_bytes {
-        return Err(ApiError::internal(format!(
-            "search index: {} bytes, manifest says {}",
-            blob.len(),
-            m.index_bytes
-        )));
+        return Err(ApiError::internal(format!("search index: {} bytes, manifest says {}", blob.len(), m.index_bytes)));
     }
     Ok(blob)
 }
@@ -114,8 +97,7 @@ pub async fn transfer_index_only(env: &Env) -> Result<(), ApiError> {
 
 /// Opens a fetched blob as this isolate's index.
 pub fn open_index(blob: Vec<u8>) -> Result<(), ApiError> {
-    let index = ProductIndex::open(OwnedBytes::new(blob))
-        .map_err(|e| ApiError::internal(format!("search index: {e}")))?;
+    let index = ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| ApiError::internal(format!("search index: {e}")))?;
     INDEX.with(|c| *c.borrow_mut() = Some(index));
     Ok(())
 }
@@ -128,10 +110,7 @@ pub fn forget_index() {
 }
 
 /// Runs `f` with the search index, loading it first if needed.
-pub async fn with_index<T>(
-    env: &Env,
-    f: impl FnOnce(&mut ProductIndex) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
+pub async fn with_index<T>(env: &Env, f: impl FnOnce(&mut ProductIndex) -> Result<T, ApiError>) -> Result<T, ApiError> {
     load_index(env).await?;
     INDEX.with(|cell| match cell.borrow_mut().as_mut() {
         Some(index) => f(index),
@@ -144,8 +123,7 @@ async fn shard(env: &Env, m: &CatalogManifest, i: u32) -> Result<Rc<Vec<SkuEntry
         return Ok(s);
     }
     let bytes = asset(env, &format!("skus-{i}.json")).await?;
-    let entries = CatalogSnapshot::parse_shard(&bytes, m.currency)
-        .map_err(|e| ApiError::internal(format!("/_catalog/skus-{i}.json: {e}")))?;
+    let entries = CatalogSnapshot::parse_shard(&bytes, m.currency).map_err(|e| ApiError::internal(format!("/_catalog/skus-{i}.json: {e}")))?;
     let entries = Rc::new(entries);
     SHARDS.with(|c| {
         let mut cache = c.borrow_mut();
@@ -158,10 +136,7 @@ async fn shard(env: &Env, m: &CatalogManifest, i: u32) -> Result<Rc<Vec<SkuEntry
 }
 
 /// A snapshot holding just these SKUs (those the catalog knows), for pricing a cart or seeding stock.
-pub async fn skus<'a>(
-    env: &Env,
-    skus: impl IntoIterator<Item = &'a str>,
-) -> Result<CatalogSnapshot, ApiError> {
+pub async fn skus<'a>(env: &Env, skus: impl IntoIterator<Item = &'a str>) -> Result<CatalogSnapshot, ApiError> {
     let m = manifest(env).await?;
     let mut found = Vec::new();
     for sku in skus {
@@ -175,7 +150,5 @@ pub async fn skus<'a>(
 
 /// The shop's locale for formatting money, once the manifest is loaded (`route` loads it first).
 pub fn locale() -> String {
-    MANIFEST
-        .with(|c| c.borrow().as_ref().map(|m| m.locale.clone()))
-        .unwrap_or_else(|| "en".into())
+    MANIFEST.with(|c| c.borrow().as_ref().map(|m| m.locale.clone())).unwrap_or_else(|| "en".into())
 }

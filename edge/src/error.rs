@@ -17,32 +17,15 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: u16,
-        kind: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
-        ApiError {
-            status,
-            kind,
-            title,
-            detail: detail.into(),
-            extra: Map::new(),
-            allow: None,
-            retry_after: None,
-        }
+    pub fn new(status: u16, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, kind, title, detail: detail.into(), extra: Map::new(), allow: None, retry_after: None }
     }
 
     pub fn bad_request(kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
         Self::new(400, kind, title, detail)
     }
 
-    pub fn unprocessable(
-        kind: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
+    pub fn unprocessable(kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
         Self::new(422, kind, title, detail)
     }
 
@@ -55,23 +38,13 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(allow: &'static str) -> Self {
-        let mut e = Self::new(
-            405,
-            "method-not-allowed",
-            "Method not allowed",
-            format!("this route accepts {allow}"),
-        );
+        let mut e = Self::new(405, "method-not-allowed", "Method not allowed", format!("this route accepts {allow}"));
         e.allow = Some(allow);
         e
     }
 
     pub fn too_many_requests(retry_after: u64) -> Self {
-        let mut e = Self::new(
-            429,
-            "rate-limited",
-            "Too many requests",
-            format!("slow down; try again in {retry_after} s"),
-        );
+        let mut e = Self::new(429, "rate-limited", "Too many requests", format!("slow down; try again in {retry_after} s"));
         e.retry_after = Some(retry_after);
         e
     }
@@ -87,10 +60,7 @@ impl ApiError {
 
     pub fn body(&self, instance: &str) -> String {
         let mut problem = Map::new();
-        problem.insert(
-            "type".into(),
-            format!("https://edgeshop.dev/problems/{}", self.kind).into(),
-        );
+        problem.insert("type".into(), format!("https://edgeshop.dev/problems/{}", self.kind).into());
         problem.insert("title".into(), self.title.into());
         problem.insert("status".into(), self.status.into());
         problem.insert("detail".into(), self.detail.clone().into());
@@ -114,9 +84,7 @@ impl ApiError {
         if let Some(s) = self.retry_after {
             headers.set("retry-after", &s.to_string())?;
         }
-        Ok(Response::ok(self.body(instance))?
-            .with_status(self.status)
-            .with_headers(headers))
+        Ok(Response::ok(self.body(instance))?.with_status(self.status).with_headers(headers))
     }
 }
 

@@ -17,25 +17,15 @@ pub fn json<T: Serialize>(value: &T, status: u16, cache: &str) -> Reply {
 
 /// Reads the body as text, refusing bodies over 16 kB.
 pub async fn body_text(req: &mut Request) -> Result<String, ApiError> {
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| ApiError::bad_request("bad-body", "Unreadable body", e.to_string()))?;
+    let bytes = req.bytes().await.map_err(|e| ApiError::bad_request("bad-body", "Unreadable body", e.to_string()))?;
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            413,
-            "body-too-large",
-            "Body too large",
-            format!("at most {MAX_BODY_BYTES} bytes are accepted"),
-        ));
+        return Err(ApiError::new(413, "body-too-large", "Body too large", format!("at most {MAX_BODY_BYTES} bytes are accepted")));
     }
-    String::from_utf8(bytes)
-        .map_err(|_| ApiError::bad_request("bad-body", "Body is not UTF-8", "send UTF-8 JSON"))
+    String::from_utf8(bytes).map_err(|_| ApiError::bad_request("bad-body", "Body is not UTF-8", "send UTF-8 JSON"))
 }
 
 pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    serde_json::from_str(text)
-        .map_err(|e| ApiError::bad_request("bad-json", "Invalid JSON body", e.to_string()))
+    serde_json::from_str(text).map_err(|e| ApiError::bad_request("bad-json", "Invalid JSON body", e.to_string()))
 }
 
 pub fn header(req: &Request, name: &str) -> Option<String> {

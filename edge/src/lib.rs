@@ -43,20 +43,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
 }
 
-async fn route(
-    req: &mut Request,
-    env: &Env,
-    path: &str,
-) -> std::result::Result<Response, ApiError> {
+async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<Response, ApiError> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments.first() == Some(&"_catalog") {
         // The worker's own data files (static assets read through the ASSETS binding): not public.
-        return Err(ApiError::new(
-            404,
-            "no-route",
-            "Not found",
-            format!("nothing at {path}"),
-        ));
+        return Err(ApiError::new(404, "no-route", "Not found", format!("nothing at {path}")));
     }
     // Shop settings and catalog version, fetched once per isolate.
     catalog::manifest(env).await?;
@@ -70,9 +61,7 @@ async fn route(
         }
         (Method::Get, ["api", "search"]) => search::search(req, env).await,
         (Method::Get, ["api", "search", "suggest"]) => search::suggest(req, env).await,
-        (Method::Get, ["api", "admin", "search", "zero-results"]) => {
-            search::zero_results(req, env).await
-        }
+        (Method::Get, ["api", "admin", "search", "zero-results"]) => search::zero_results(req, env).await,
         (Method::Get, ["search"]) => search_page::render(req, env).await,
         (Method::Get, ["api", "_bench", "search"]) => search::bench_search(req, env).await,
 
@@ -93,41 +82,21 @@ async fn route(
             rate_limit(env, req, Limit::Checkout).await?;
             checkout::checkout(req, env).await
         }
-        (Method::Get, ["api", "orders", n]) => {
-            orders::get(req, env, orders::parse_number(n)?).await
-        }
-        (Method::Post, ["api", "orders", n, "cancel"]) => {
-            orders::cancel(req, env, orders::parse_number(n)?).await
-        }
-        (Method::Post, ["api", "orders", n, "return"]) => {
-            orders::request_return(req, env, orders::parse_number(n)?).await
-        }
-        (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => {
-            admin::fulfil(req, env, orders::parse_number(n)?).await
-        }
+        (Method::Get, ["api", "orders", n]) => orders::get(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "orders", n, "cancel"]) => orders::cancel(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "orders", n, "return"]) => orders::request_return(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => admin::fulfil(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "payments", "webhook"]) => {
             rate_limit(env, req, Limit::Webhook).await?;
             payments::webhook(req, env).await
         }
-        (Method::Post, ["api", "payments", "test-provider", "sessions", id]) => {
-            payments::provider_action(req, env, id).await
-        }
+        (Method::Post, ["api", "payments", "test-provider", "sessions", id]) => payments::provider_action(req, env, id).await,
         (Method::Get, ["pay", "test", id]) => payments::hosted_page(env, id).await,
 
-        (
-            _,
-            ["api", "health" | "search" | "cart" | "openapi.json"] | ["api", "search", "suggest"],
-        ) => Err(ApiError::method_not_allowed("GET")),
+        (_, ["api", "health" | "search" | "cart" | "openapi.json"] | ["api", "search", "suggest"]) => Err(ApiError::method_not_allowed("GET")),
         (_, ["api", "checkout" | "payments", ..]) => Err(ApiError::method_not_allowed("POST")),
-        (_, ["api", "cart", "lines", ..]) => {
-            Err(ApiError::method_not_allowed("POST, PATCH, DELETE"))
-        }
-        _ => Err(ApiError::new(
-            404,
-            "no-route",
-            "Not found",
-            format!("no API route at {path}"),
-        )),
+        (_, ["api", "cart", "lines", ..]) => Err(ApiError::method_not_allowed("POST, PATCH, DELETE")),
+        _ => Err(ApiError::new(404, "no-route", "Not found", format!("no API route at {path}"))),
     }
 }
 

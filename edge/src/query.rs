@@ -15,18 +15,12 @@ impl Query {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a repeated key (`brand=A&brand=B`).
     pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     pub fn get_usize(&self, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
@@ -36,13 +30,7 @@ impl Query {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "bad-parameter",
-                        "Invalid parameter",
-                        format!("`{key}` must be an integer from 1 to {max}"),
-                    )
-                }),
+                .ok_or_else(|| ApiError::bad_request("bad-parameter", "Invalid parameter", format!("`{key}` must be an integer from 1 to {max}"))),
         }
     }
 }
@@ -59,17 +47,9 @@ fn decode(s: &str) -> Result<String, ApiError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let pair = bytes
-                    .get(i + 1)
-                    .copied()
-                    .and_then(hex)
-                    .zip(bytes.get(i + 2).copied().and_then(hex));
+                let pair = bytes.get(i + 1).copied().and_then(hex).zip(bytes.get(i + 2).copied().and_then(hex));
                 let (hi, lo) = pair.ok_or_else(|| {
-                    ApiError::bad_request(
-                        "bad-encoding",
-                        "Malformed query string",
-                        "a `%` must be followed by two hex digits",
-                    )
+                    ApiError::bad_request("bad-encoding", "Malformed query string", "a `%` must be followed by two hex digits")
                 })?;
                 out.push(hi << 4 | lo);
                 i += 2;
@@ -78,11 +58,6 @@ fn decode(s: &str) -> Result<String, ApiError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| {
-        ApiError::bad_request(
-            "bad-encoding",
-            "Malformed query string",
-            "the query string is not valid UTF-8 after percent-decoding",
-        )
-    })
+    String::from_utf8(out)
+        .map_err(|_| ApiError::bad_request("bad-encoding", "Malformed query string", "the query string is not valid UTF-8 after percent-decoding"))
 }

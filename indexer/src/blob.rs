@@ -10,9 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
-use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, OwnedBytes, WatchCallback, WatchHandle, WritePtr,
-};
+use tantivy::directory::{Directory, DirectoryLock, FileHandle, Lock, OwnedBytes, WatchCallback, WatchHandle, WritePtr};
 
 const MAGIC: &[u8; 4] = b"ESIX";
 const FORMAT: u32 = 1;
@@ -41,10 +39,7 @@ impl std::error::Error for BlobError {}
 pub fn pack(header: &IndexHeader, files: &[(PathBuf, Vec<u8>)]) -> Vec<u8> {
     let header_json = serde_json::to_vec(header).unwrap_or_default();
     let mut table = Vec::new();
-    let names: Vec<String> = files
-        .iter()
-        .map(|(p, _)| p.to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> = files.iter().map(|(p, _)| p.to_string_lossy().into_owned()).collect();
     let table_len: usize = names.iter().map(|n| 2 + n.len() + 16).sum();
     let mut offset = (4 + 4 + 2 + header_json.len() + 4 + table_len) as u64;
     for (name, (_, data)) in names.iter().zip(files) {
@@ -87,35 +82,19 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], BlobError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.data.len())
-            .ok_or_else(|| BlobError("truncated".into()))?;
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| BlobError("truncated".into()))?;
         let s = &self.data[self.pos..end];
         self.pos = end;
         Ok(s)
     }
     fn u16(&mut self) -> Result<u16, BlobError> {
-        Ok(u16::from_le_bytes(
-            self.take(2)?
-                .try_into()
-                .map_err(|_| BlobError("truncated".into()))?,
-        ))
+        Ok(u16::from_le_bytes(self.take(2)?.try_into().map_err(|_| BlobError("truncated".into()))?))
     }
     fn u32(&mut self) -> Result<u32, BlobError> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?
-                .try_into()
-                .map_err(|_| BlobError("truncated".into()))?,
-        ))
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| BlobError("truncated".into()))?))
     }
     fn u64(&mut self) -> Result<u64, BlobError> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?
-                .try_into()
-                .map_err(|_| BlobError("truncated".into()))?,
-        ))
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| BlobError("truncated".into()))?))
     }
 }
 
@@ -132,26 +111,18 @@ impl BlobDirectory {
             return Err(BlobError(format!("format {format}, expected {FORMAT}")));
         }
         let header_len = r.u16()? as usize;
-        let header: IndexHeader =
-            serde_json::from_slice(r.take(header_len)?).map_err(|e| BlobError(e.to_string()))?;
+        let header: IndexHeader = serde_json::from_slice(r.take(header_len)?).map_err(|e| BlobError(e.to_string()))?;
         let count = r.u32()?;
         let mut files = HashMap::new();
         for _ in 0..count {
             let name_len = r.u16()? as usize;
-            let name = std::str::from_utf8(r.take(name_len)?)
-                .map_err(|_| BlobError("file name not UTF-8".into()))?;
+            let name = std::str::from_utf8(r.take(name_len)?).map_err(|_| BlobError("file name not UTF-8".into()))?;
             let offset = r.u64()? as usize;
             let len = r.u64()? as usize;
-            let end = offset
-                .checked_add(len)
-                .filter(|&e| e <= data.len())
-                .ok_or_else(|| BlobError(format!("{name} out of bounds")))?;
+            let end = offset.checked_add(len).filter(|&e| e <= data.len()).ok_or_else(|| BlobError(format!("{name} out of bounds")))?;
             files.insert(PathBuf::from(name), blob.slice(offset..end));
         }
-        Ok(BlobDirectory {
-            files: Arc::new(files),
-            header: Arc::new(header),
-        })
+        Ok(BlobDirectory { files: Arc::new(files), header: Arc::new(header) })
     }
 
     pub fn header(&self) -> &IndexHeader {
@@ -159,17 +130,12 @@ impl BlobDirectory {
     }
 
     fn file(&self, path: &Path) -> Result<&OwnedBytes, OpenReadError> {
-        self.files
-            .get(path)
-            .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))
+        self.files.get(path).ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))
     }
 }
 
 fn read_only() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::PermissionDenied,
-        "the search index blob is read-only",
-    )
+    io::Error::new(io::ErrorKind::PermissionDenied, "the search index blob is read-only")
 }
 
 impl Directory for BlobDirectory {
@@ -178,10 +144,7 @@ impl Directory for BlobDirectory {
     }
 
     fn delete(&self, path: &Path) -> Result<(), DeleteError> {
-        Err(DeleteError::IoError {
-            io_error: Arc::new(read_only()),
-            filepath: path.to_path_buf(),
-        })
+        Err(DeleteError::IoError { io_error: Arc::new(read_only()), filepath: path.to_path_buf() })
     }
 
     fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
@@ -189,10 +152,7 @@ impl Directory for BlobDirectory {
     }
 
     fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
-        Err(OpenWriteError::IoError {
-            io_error: Arc::new(read_only()),
-            filepath: path.to_path_buf(),
-        })
+        Err(OpenWriteError::IoError { io_error: Arc::new(read_only()), filepath: path.to_path_buf() })
     }
 
     fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {

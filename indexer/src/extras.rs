@@ -30,33 +30,20 @@ pub struct SearchExtras {
 
 impl SearchExtras {
     pub fn category_name(&self, slug: &str) -> Option<&str> {
-        self.categories
-            .iter()
-            .find(|(s, _)| s == slug)
-            .map(|(_, n)| n.as_str())
+        self.categories.iter().find(|(s, _)| s == slug).map(|(_, n)| n.as_str())
     }
 
     pub fn knows_word(&self, word: &str) -> bool {
-        self.vocabulary
-            .binary_search_by(|(w, _)| w.as_str().cmp(word))
-            .is_ok()
+        self.vocabulary.binary_search_by(|(w, _)| w.as_str().cmp(word)).is_ok()
     }
 
     /// Vocabulary words starting with `prefix`, most used first.
     pub fn completions(&self, prefix: &str, limit: usize) -> Vec<&str> {
-        let start = self
-            .vocabulary
-            .partition_point(|(w, _)| w.as_str() < prefix);
-        let mut found: Vec<&(String, u32)> = self.vocabulary[start..]
-            .iter()
-            .take_while(|(w, _)| w.starts_with(prefix))
-            .collect();
+        let start = self.vocabulary.partition_point(|(w, _)| w.as_str() < prefix);
+        let mut found: Vec<&(String, u32)> =
+            self.vocabulary[start..].iter().take_while(|(w, _)| w.starts_with(prefix)).collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        found
-            .into_iter()
-            .take(limit)
-            .map(|(w, _)| w.as_str())
-            .collect()
+        found.into_iter().take(limit).map(|(w, _)| w.as_str()).collect()
     }
 
     /// Known words within `max_edits` of an unknown `word`, closest and most used first.
@@ -66,11 +53,7 @@ impl SearchExtras {
             .vocabulary
             .iter()
             .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits)
-            .filter_map(|(w, n)| {
-                bounded_edit_distance(word, w, max_edits)
-                    .filter(|d| *d > 0)
-                    .map(|d| (d, *n, w.as_str()))
-            })
+            .filter_map(|(w, n)| bounded_edit_distance(word, w, max_edits).filter(|d| *d > 0).map(|d| (d, *n, w.as_str())))
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
         found.into_iter().take(limit).map(|(_, _, w)| w).collect()
@@ -82,9 +65,7 @@ impl SearchExtras {
         self.vocabulary
             .iter()
             .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits)
-            .filter_map(|(w, n)| {
-                bounded_edit_distance(word, w, max_edits).map(|d| (d, *n, w.as_str()))
-            })
+            .filter_map(|(w, n)| bounded_edit_distance(word, w, max_edits).map(|d| (d, *n, w.as_str())))
             .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)))
             .map(|(_, _, w)| w)
     }
@@ -176,10 +157,7 @@ mod tests {
         assert_eq!(bounded_edit_distance("kaffée", "kaffee", 1), Some(1));
         assert_eq!(bounded_edit_distance("ca", "abc", 3), Some(3));
         let long = "a".repeat(60);
-        assert_eq!(
-            bounded_edit_distance(&long, &format!("{long}bb"), 2),
-            Some(2)
-        );
+        assert_eq!(bounded_edit_distance(&long, &format!("{long}bb"), 2), Some(2));
     }
 
     /// The row-by-row version agrees with the textbook full-matrix one.
@@ -197,9 +175,7 @@ mod tests {
             for i in 1..=a.len() {
                 for j in 1..=b.len() {
                     let cost = usize::from(a[i - 1] != b[j - 1]);
-                    d[i][j] = (d[i - 1][j] + 1)
-                        .min(d[i][j - 1] + 1)
-                        .min(d[i - 1][j - 1] + cost);
+                    d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
                     if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                         d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
                     }
@@ -207,30 +183,12 @@ mod tests {
             }
             d[a.len()][b.len()]
         }
-        let words = [
-            "",
-            "a",
-            "tent",
-            "tnet",
-            "tents",
-            "jacket",
-            "jaket",
-            "headphones",
-            "hedaphones",
-            "abcdef",
-            "badcfe",
-            "über",
-            "uber",
-        ];
+        let words = ["", "a", "tent", "tnet", "tents", "jacket", "jaket", "headphones", "hedaphones", "abcdef", "badcfe", "über", "uber"];
         for a in words {
             for b in words {
                 let d = full(a, b);
                 for max in 0..4 {
-                    assert_eq!(
-                        bounded_edit_distance(a, b, max),
-                        (d <= max).then_some(d),
-                        "{a} {b} {max}"
-                    );
+                    assert_eq!(bounded_edit_distance(a, b, max), (d <= max).then_some(d), "{a} {b} {max}");
                 }
             }
         }
@@ -246,18 +204,10 @@ mod tests {
     #[test]
     fn vocabulary_lookups() {
         let extras = SearchExtras {
-            vocabulary: vec![
-                ("head".into(), 1),
-                ("headlamp".into(), 3),
-                ("headphones".into(), 9),
-                ("tent".into(), 4),
-            ],
+            vocabulary: vec![("head".into(), 1), ("headlamp".into(), 3), ("headphones".into(), 9), ("tent".into(), 4)],
             ..Default::default()
         };
-        assert_eq!(
-            extras.completions("head", 2),
-            vec!["headphones", "headlamp"]
-        );
+        assert_eq!(extras.completions("head", 2), vec!["headphones", "headlamp"]);
         assert_eq!(extras.closest_word("tnet", 2), Some("tent"));
         assert!(extras.knows_word("tent"));
         assert!(!extras.knows_word("ten"));

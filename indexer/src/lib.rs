@@ -15,9 +15,8 @@ mod write;
 pub use blob::{pack, BlobDirectory, BlobError, IndexHeader};
 pub use extras::{price_bucket, SearchExtras, PRICE_EDGES};
 pub use search::{
-    normalise, FacetValue, Facets, Filters, Hit, OptionFacet, PriceRange, ProductIndex,
-    SearchError, SearchRequest, SearchResults, Sort, Suggestions, MAX_FILTER_VALUES, MAX_LIMIT,
-    MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
+    normalise, FacetValue, Facets, Filters, Hit, OptionFacet, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort, Suggestions,
+    MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
 pub use write::build_index;

@@ -1,13 +1,7 @@
 //! Fields and text analysis shared by the writer and the reader.
 
-use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
-    FAST, STORED, STRING,
-};
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, StopWordFilter, TextAnalyzer,
-};
+use tantivy::schema::{FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
+use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer};
 use tantivy::Index;
 
 /// Analyzer for prose fields: lowercased, ASCII-folded, stop words removed, stemmed.
@@ -54,27 +48,12 @@ pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     // Positions only where a phrase is looked for (the title): a fifth of the index otherwise.
     let text = |stored: bool, positions: bool| {
-        let record = if positions {
-            IndexRecordOption::WithFreqsAndPositions
-        } else {
-            IndexRecordOption::WithFreqs
-        };
-        let o = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TEXT_ANALYZER)
-                .set_index_option(record),
-        );
-        if stored {
-            o.set_stored()
-        } else {
-            o
-        }
+        let record = if positions { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
+        let o = TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(TEXT_ANALYZER).set_index_option(record));
+        if stored { o.set_stored() } else { o }
     };
-    let code = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(CODE_ANALYZER)
-            .set_index_option(IndexRecordOption::Basic),
-    );
+    let code = TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(CODE_ANALYZER).set_index_option(IndexRecordOption::Basic));
     let fields = Fields {
         slug: b.add_text_field("slug", STRING | STORED),
         title: b.add_text_field("title", text(true, true)),
@@ -127,20 +106,11 @@ pub fn text_analyzer(locale: &str) -> TextAnalyzer {
 
 /// Analyzer without stemming, for prefix matching of a half-typed word.
 pub fn prefix_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).filter(AsciiFoldingFilter).build()
 }
 
 pub fn register(index: &Index, locale: &str) {
     let tokenizers = index.tokenizers();
     tokenizers.register(TEXT_ANALYZER, text_analyzer(locale));
-    tokenizers.register(
-        CODE_ANALYZER,
-        TextAnalyzer::builder(RawTokenizer::default())
-            .filter(LowerCaser)
-            .build(),
-    );
+    tokenizers.register(CODE_ANALYZER, TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build());
 }

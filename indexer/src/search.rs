@@ -10,15 +10,10 @@ use std::ops::Bound;
 use std::path::Path;
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::directory::{Directory, OwnedBytes};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{
-    DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, Searcher, SegmentReader,
-    TantivyDocument, Term,
-};
+use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 /// Longer queries are refused: nobody types 512 bytes into a shop's search box.
 pub const MAX_QUERY_BYTES: usize = 512;
@@ -44,16 +39,10 @@ impl fmt::Display for SearchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SearchError::QueryTooLong { bytes } => {
-                write!(
-                    f,
-                    "the query is {bytes} bytes long; at most {MAX_QUERY_BYTES} are accepted"
-                )
+                write!(f, "the query is {bytes} bytes long; at most {MAX_QUERY_BYTES} are accepted")
             }
             SearchError::TooManyTerms { terms } => {
-                write!(
-                    f,
-                    "the query has {terms} words; at most {MAX_QUERY_TERMS} are accepted"
-                )
+                write!(f, "the query has {terms} words; at most {MAX_QUERY_TERMS} are accepted")
             }
             SearchError::BadFilter(detail) => write!(f, "{detail}"),
             SearchError::Index(e) => write!(f, "search index error: {e}"),
@@ -85,11 +74,7 @@ pub struct PriceRange {
 impl PriceRange {
     /// `"2500-5000"` or `"50000-"`.
     pub fn parse(text: &str) -> Result<Self, SearchError> {
-        let bad = || {
-            SearchError::BadFilter(format!(
-                "price `{text}` must look like `2500-5000` or `50000-` (minor units)"
-            ))
-        };
+        let bad = || SearchError::BadFilter(format!("price `{text}` must look like `2500-5000` or `50000-` (minor units)"));
         let (lo, hi) = text.split_once('-').ok_or_else(bad)?;
         let min = lo.trim().parse::<u64>().map_err(|_| bad())?;
         let max = match hi.trim() {
@@ -123,23 +108,13 @@ pub struct Filters {
 
 impl Filters {
     pub fn is_empty(&self) -> bool {
-        self.categories.is_empty()
-            && self.brands.is_empty()
-            && self.prices.is_empty()
-            && self.options.is_empty()
+        self.categories.is_empty() && self.brands.is_empty() && self.prices.is_empty() && self.options.is_empty()
     }
 
     fn check(&self) -> Result<(), SearchError> {
-        let counts = [
-            self.categories.len(),
-            self.brands.len(),
-            self.prices.len(),
-            self.options.len(),
-        ];
+        let counts = [self.categories.len(), self.brands.len(), self.prices.len(), self.options.len()];
         if counts.iter().any(|n| *n > MAX_FILTER_VALUES) {
-            return Err(SearchError::BadFilter(format!(
-                "at most {MAX_FILTER_VALUES} values per filter are accepted"
-            )));
+            return Err(SearchError::BadFilter(format!("at most {MAX_FILTER_VALUES} values per filter are accepted")));
         }
         Ok(())
     }
@@ -156,22 +131,13 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [
-        Sort::Relevance,
-        Sort::PriceAsc,
-        Sort::PriceDesc,
-        Sort::Newest,
-    ];
+    pub const ALL: [Sort; 4] = [Sort::Relevance, Sort::PriceAsc, Sort::PriceDesc, Sort::Newest];
 
     pub fn parse(text: &str) -> Result<Self, SearchError> {
         Sort::ALL
             .into_iter()
             .find(|s| s.as_str() == text)
-            .ok_or_else(|| {
-                SearchError::BadFilter(format!(
-                    "sort `{text}` is not one of relevance, price-asc, price-desc, newest"
-                ))
-            })
+            .ok_or_else(|| SearchError::BadFilter(format!("sort `{text}` is not one of relevance, price-asc, price-desc, newest")))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -197,14 +163,7 @@ pub struct SearchRequest<'a> {
 
 impl<'a> SearchRequest<'a> {
     pub fn new(query: &'a str, limit: usize) -> Self {
-        SearchRequest {
-            query,
-            filters: Filters::default(),
-            sort: Sort::Relevance,
-            offset: 0,
-            limit,
-            facets: false,
-        }
+        SearchRequest { query, filters: Filters::default(), sort: Sort::Relevance, offset: 0, limit, facets: false }
     }
 }
 
@@ -296,16 +255,12 @@ impl ProductIndex {
         let dir = BlobDirectory::open(blob)?;
         let header = dir.header().clone();
         let extras: SearchExtras = match dir.atomic_read(Path::new(EXTRAS_FILE)) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| SearchError::Index(format!("{EXTRAS_FILE}: {e}")))?,
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SearchError::Index(format!("{EXTRAS_FILE}: {e}")))?,
             Err(_) => SearchExtras::default(),
         };
         let index = Index::open(dir)?;
         register(&index, &header.locale);
-        let reader: IndexReader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let (_, fields) = schema();
         Ok(ProductIndex {
             stem: text_analyzer(&header.locale),
@@ -335,10 +290,7 @@ impl ProductIndex {
         if query.len() > MAX_QUERY_BYTES {
             return Err(SearchError::QueryTooLong { bytes: query.len() });
         }
-        let terms = query
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .count();
+        let terms = query.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count();
         if terms > MAX_QUERY_TERMS {
             return Err(SearchError::TooManyTerms { terms });
         }
@@ -366,18 +318,8 @@ impl ProductIndex {
             }
             collector
         });
-        let (addresses, total, counts) = self.collect(
-            &*query,
-            req.sort,
-            text.is_some(),
-            offset,
-            limit,
-            facet_collector,
-        )?;
-        let mut hits = addresses
-            .into_iter()
-            .map(|(score, addr)| self.hit(addr, score))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (addresses, total, counts) = self.collect(&*query, req.sort, text.is_some(), offset, limit, facet_collector)?;
+        let mut hits = addresses.into_iter().map(|(score, addr)| self.hit(addr, score)).collect::<Result<Vec<_>, _>>()?;
 
         let normalised = normalise(req.query);
         if offset == 0 && req.sort == Sort::Relevance && req.filters.is_empty() {
@@ -387,13 +329,7 @@ impl ProductIndex {
             Some(counts) => Some(self.facets(&counts, &kinds, text.as_deref(), &req.filters)?),
             None => None,
         };
-        let mut results = SearchResults {
-            total,
-            hits,
-            facets,
-            did_you_mean: None,
-            popular: Vec::new(),
-        };
+        let mut results = SearchResults { total, hits, facets, did_you_mean: None, popular: Vec::new() };
         if total == 0 && !normalised.is_empty() {
             results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
             results.popular = self.popular()?;
@@ -410,21 +346,12 @@ impl ProductIndex {
         let typing = !typed.ends_with(char::is_whitespace);
         if let (Some((last, before)), true) = (all.split_last(), typing) {
             let head = before.join(" ");
-            let candidates: Vec<String> = self
-                .extras
-                .completions(last, 12)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
+            let candidates: Vec<String> = self.extras.completions(last, 12).into_iter().map(str::to_string).collect();
             for word in candidates {
                 if completions.len() >= limit {
                     break;
                 }
-                let q = if head.is_empty() {
-                    word
-                } else {
-                    format!("{head} {word}")
-                };
+                let q = if head.is_empty() { word } else { format!("{head} {word}") };
                 // Trailing space: every word, the completed one included, is now a whole word.
                 let finds = match self.text_query(&format!("{q} ")) {
                     Some(query) => self.searcher.search(&*query, &Count)?,
@@ -436,10 +363,7 @@ impl ProductIndex {
             }
         }
         let products = self.search(&SearchRequest::new(typed, limit.min(6)))?.hits;
-        Ok(Suggestions {
-            completions,
-            products,
-        })
+        Ok(Suggestions { completions, products })
     }
 
     fn kinds(&self) -> Vec<Kind> {
@@ -458,51 +382,21 @@ impl ProductIndex {
     }
 
     /// The text query (if any) AND every filter kind except `skip`.
-    fn combine(
-        &self,
-        text: Option<Box<dyn Query>>,
-        filters: &Filters,
-        skip: Option<&Kind>,
-    ) -> Box<dyn Query> {
+    fn combine(&self, text: Option<Box<dyn Query>>, filters: &Filters, skip: Option<&Kind>) -> Box<dyn Query> {
         let f = self.fields;
         let facet_term = |path: Vec<&str>| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_facet(f.facets, &Facet::from_path(path)),
-                IndexRecordOption::Basic,
-            ))
+            Box::new(TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(path)), IndexRecordOption::Basic))
         };
-        let any_of = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(
-                qs.into_iter().map(|q| (Occur::Should, q)).collect(),
-            ))
-        };
+        let any_of = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> { Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect())) };
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(text) = text {
             must.push((Occur::Must, text));
         }
         if skip != Some(&Kind::Category) && !filters.categories.is_empty() {
-            must.push((
-                Occur::Must,
-                any_of(
-                    filters
-                        .categories
-                        .iter()
-                        .map(|c| facet_term(vec!["category", c]))
-                        .collect(),
-                ),
-            ));
+            must.push((Occur::Must, any_of(filters.categories.iter().map(|c| facet_term(vec!["category", c])).collect())));
         }
         if skip != Some(&Kind::Brand) && !filters.brands.is_empty() {
-            must.push((
-                Occur::Must,
-                any_of(
-                    filters
-                        .brands
-                        .iter()
-                        .map(|b| facet_term(vec!["brand", b]))
-                        .collect(),
-                ),
-            ));
+            must.push((Occur::Must, any_of(filters.brands.iter().map(|b| facet_term(vec!["brand", b])).collect())));
         }
         if skip != Some(&Kind::Price) && !filters.prices.is_empty() {
             let ranges = filters
@@ -510,9 +404,7 @@ impl ProductIndex {
                 .iter()
                 .map(|r| -> Box<dyn Query> {
                     let lo = Bound::Included(Term::from_field_u64(f.price, r.min));
-                    let hi = r.max.map_or(Bound::Unbounded, |m| {
-                        Bound::Excluded(Term::from_field_u64(f.price, m))
-                    });
+                    let hi = r.max.map_or(Bound::Unbounded, |m| Bound::Excluded(Term::from_field_u64(f.price, m)));
                     Box::new(RangeQuery::new(lo, hi))
                 })
                 .collect();
@@ -526,12 +418,7 @@ impl ProductIndex {
             if skip == Some(&Kind::Option(name.to_string())) {
                 continue;
             }
-            let values = filters
-                .options
-                .iter()
-                .filter(|(n, _)| n == name)
-                .map(|(_, v)| facet_term(vec!["option", name, v]))
-                .collect();
+            let values = filters.options.iter().filter(|(n, _)| n == name).map(|(_, v)| facet_term(vec!["option", name, v])).collect();
             must.push((Occur::Must, any_of(values)));
         }
         if must.is_empty() {
@@ -556,11 +443,7 @@ impl ProductIndex {
             Sort::Relevance if has_text => {
                 let lower = self.extras.out_of_stock == OutOfStock::Lower;
                 let ranked = top.tweak_score(move |segment: &SegmentReader| {
-                    let in_stock = segment
-                        .fast_fields()
-                        .u64("in_stock")
-                        .ok()
-                        .map(|c| c.first_or_default_col(1));
+                    let in_stock = segment.fast_fields().u64("in_stock").ok().map(|c| c.first_or_default_col(1));
                     move |doc: DocId, score: Score| match &in_stock {
                         Some(col) if lower && col.get_val(doc) == 0 => score * UNAVAILABLE_FACTOR,
                         _ => score,
@@ -573,24 +456,11 @@ impl ProductIndex {
             Sort::PriceDesc => ("price", Order::Desc),
             Sort::Newest => ("created", Order::Desc),
         };
-        let (docs, total, counts) = self.searcher.search(
-            query,
-            &(top.order_by_fast_field::<u64>(field, order), Count, facets),
-        )?;
-        Ok((
-            docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
-            total,
-            counts,
-        ))
+        let (docs, total, counts) = self.searcher.search(query, &(top.order_by_fast_field::<u64>(field, order), Count, facets))?;
+        Ok((docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total, counts))
     }
 
-    fn facets(
-        &self,
-        main: &FacetCounts,
-        kinds: &[Kind],
-        text: Option<&dyn Query>,
-        filters: &Filters,
-    ) -> Result<Facets, SearchError> {
+    fn facets(&self, main: &FacetCounts, kinds: &[Kind], text: Option<&dyn Query>, filters: &Filters) -> Result<Facets, SearchError> {
         let mut out = Facets::default();
         for kind in kinds {
             let own;
@@ -603,27 +473,15 @@ impl ProductIndex {
             } else {
                 main
             };
-            let values: Vec<(String, u64)> = counts
-                .get(kind.root())
-                .filter_map(|(facet, n)| facet.to_path().last().map(|v| (v.to_string(), n)))
-                .collect();
+            let values: Vec<(String, u64)> =
+                counts.get(kind.root()).filter_map(|(facet, n)| facet.to_path().last().map(|v| (v.to_string(), n))).collect();
             match kind {
                 Kind::Category => {
-                    let order = |slug: &str| {
-                        self.extras
-                            .categories
-                            .iter()
-                            .position(|(s, _)| s == slug)
-                            .unwrap_or(usize::MAX)
-                    };
+                    let order = |slug: &str| self.extras.categories.iter().position(|(s, _)| s == slug).unwrap_or(usize::MAX);
                     let mut v: Vec<FacetValue> = values
                         .into_iter()
                         .map(|(slug, count)| FacetValue {
-                            label: self
-                                .extras
-                                .category_name(&slug)
-                                .unwrap_or(&slug)
-                                .to_string(),
+                            label: self.extras.category_name(&slug).unwrap_or(&slug).to_string(),
                             selected: filters.categories.contains(&slug),
                             value: slug,
                             count,
@@ -635,30 +493,17 @@ impl ProductIndex {
                 Kind::Brand => {
                     let mut v: Vec<FacetValue> = values
                         .into_iter()
-                        .map(|(b, count)| FacetValue {
-                            label: b.clone(),
-                            selected: filters.brands.contains(&b),
-                            value: b,
-                            count,
-                        })
+                        .map(|(b, count)| FacetValue { label: b.clone(), selected: filters.brands.contains(&b), value: b, count })
                         .collect();
                     v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
                     out.brands = v;
                 }
                 Kind::Price => {
-                    let mut v: Vec<(PriceRange, u64)> = values
-                        .into_iter()
-                        .filter_map(|(k, n)| PriceRange::parse(&k).ok().map(|r| (r, n)))
-                        .collect();
+                    let mut v: Vec<(PriceRange, u64)> = values.into_iter().filter_map(|(k, n)| PriceRange::parse(&k).ok().map(|r| (r, n))).collect();
                     v.sort_by_key(|(r, _)| r.min);
                     out.prices = v
                         .into_iter()
-                        .map(|(r, count)| FacetValue {
-                            value: r.key(),
-                            label: self.price_label(&r),
-                            count,
-                            selected: filters.prices.contains(&r),
-                        })
+                        .map(|(r, count)| FacetValue { value: r.key(), label: self.price_label(&r), count, selected: filters.prices.contains(&r) })
                         .collect();
                 }
                 Kind::Option(name) => {
@@ -666,20 +511,14 @@ impl ProductIndex {
                         .into_iter()
                         .map(|(value, count)| FacetValue {
                             label: value.clone(),
-                            selected: filters
-                                .options
-                                .iter()
-                                .any(|(n, x)| n == name && *x == value),
+                            selected: filters.options.iter().any(|(n, x)| n == name && *x == value),
                             value,
                             count,
                         })
                         .collect();
                     v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
                     if !v.is_empty() {
-                        out.options.push(OptionFacet {
-                            name: name.clone(),
-                            values: v,
-                        });
+                        out.options.push(OptionFacet { name: name.clone(), values: v });
                     }
                 }
             }
@@ -688,9 +527,7 @@ impl ProductIndex {
     }
 
     fn price_label(&self, r: &PriceRange) -> String {
-        let Some(currency) = self.currency else {
-            return r.key();
-        };
+        let Some(currency) = self.currency else { return r.key() };
         let fmt = |minor: u64| Money::new(minor as i64, currency).format(&self.header.locale);
         match r.max {
             Some(max) if r.min == 0 => format!("Under {}", fmt(max)),
@@ -700,11 +537,7 @@ impl ProductIndex {
     }
 
     /// Each unknown word replaced by the closest known one, if that finds products.
-    fn did_you_mean(
-        &mut self,
-        normalised: &str,
-        filters: &Filters,
-    ) -> Result<Option<String>, SearchError> {
+    fn did_you_mean(&mut self, normalised: &str, filters: &Filters) -> Result<Option<String>, SearchError> {
         let corrected: Vec<String> = normalised
             .split(' ')
             .map(|w| {
@@ -719,33 +552,18 @@ impl ProductIndex {
         if corrected == normalised {
             return Ok(None);
         }
-        let Some(text) = self.text_query(&format!("{corrected} ")) else {
-            return Ok(None);
-        };
-        let found = self
-            .searcher
-            .search(&*self.combine(Some(text), filters, None), &Count)?;
+        let Some(text) = self.text_query(&format!("{corrected} ")) else { return Ok(None) };
+        let found = self.searcher.search(&*self.combine(Some(text), filters, None), &Count)?;
         Ok((found > 0).then_some(corrected))
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {
         let slugs = self.extras.popular.clone();
-        slugs
-            .iter()
-            .filter_map(|s| self.doc_by_slug(s).transpose())
-            .map(|r| r.and_then(|a| self.hit(a, 0.0)))
-            .collect()
+        slugs.iter().filter_map(|s| self.doc_by_slug(s).transpose()).map(|r| r.and_then(|a| self.hit(a, 0.0))).collect()
     }
 
-    fn put_pinned_first(
-        &self,
-        normalised: &str,
-        hits: &mut Vec<Hit>,
-        limit: usize,
-    ) -> Result<(), SearchError> {
-        let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) else {
-            return Ok(());
-        };
+    fn put_pinned_first(&self, normalised: &str, hits: &mut Vec<Hit>, limit: usize) -> Result<(), SearchError> {
+        let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) else { return Ok(()) };
         let mut pinned = Vec::new();
         for slug in &pin.slugs {
             if let Some(addr) = self.doc_by_slug(slug)? {
@@ -760,25 +578,14 @@ impl ProductIndex {
     }
 
     fn doc_by_slug(&self, slug: &str) -> Result<Option<DocAddress>, SearchError> {
-        let q = TermQuery::new(
-            Term::from_field_text(self.fields.slug, slug),
-            IndexRecordOption::Basic,
-        );
-        Ok(self
-            .searcher
-            .search(&q, &TopDocs::with_limit(1).order_by_score())?
-            .first()
-            .map(|(_, a)| *a))
+        let q = TermQuery::new(Term::from_field_text(self.fields.slug, slug), IndexRecordOption::Basic);
+        Ok(self.searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?.first().map(|(_, a)| *a))
     }
 
     fn hit(&self, addr: DocAddress, score: Score) -> Result<Hit, SearchError> {
         let f = self.fields;
         let doc: TantivyDocument = self.searcher.doc(addr)?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         Ok(Hit {
             slug: text(f.slug).unwrap_or_default(),
             title: text(f.title).unwrap_or_default(),
@@ -808,32 +615,18 @@ impl ProductIndex {
     /// The query with each synonym swapped in; members are compared by stems, so "backpacks"
     /// matches the group member "backpack".
     fn synonym_variants(&mut self, raw: &str) -> Vec<String> {
-        let typed: Vec<String> = normalise(raw)
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
-        let typed_stems: Vec<String> = typed
-            .iter()
-            .map(|w| tokens(&mut self.stem, w).join(""))
-            .collect();
+        let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let typed_stems: Vec<String> = typed.iter().map(|w| tokens(&mut self.stem, w).join("")).collect();
         let mut variants: Vec<String> = Vec::new();
         let groups = self.extras.synonyms.clone();
         for group in &groups {
             for member in group {
-                let member_stems: Vec<String> = member
-                    .split(' ')
-                    .map(|w| tokens(&mut self.stem, w).join(""))
-                    .collect();
+                let member_stems: Vec<String> = member.split(' ').map(|w| tokens(&mut self.stem, w).join("")).collect();
                 let n = member_stems.len();
                 if n == 0 || n > typed_stems.len() {
                     continue;
                 }
-                let Some(at) = (0..=typed_stems.len() - n)
-                    .find(|&i| typed_stems[i..i + n] == member_stems[..])
-                else {
-                    continue;
-                };
+                let Some(at) = (0..=typed_stems.len() - n).find(|&i| typed_stems[i..i + n] == member_stems[..]) else { continue };
                 for other in group.iter().filter(|o| *o != member) {
                     let mut v: Vec<String> = typed[..at].to_vec();
                     v.push(other.clone());
@@ -869,42 +662,22 @@ impl ProductIndex {
                         continue;
                     }
                     let term = Term::from_field_text(field, stem);
-                    alternatives.push((
-                        Occur::Should,
-                        boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight),
-                    ));
+                    alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight)));
                 }
             }
             // Meilisearch's rule: one typo from 5 letters, two from 9. Corrections come from the
             // shop's own vocabulary of whole words (so "strage" reaches "storage" even though the
             // index holds the stem "storag"), and score below exact matches.
             let chars = word.chars().count();
-            let distance = if chars >= 9 {
-                2
-            } else if chars >= 5 {
-                1
-            } else {
-                0
-            };
+            let distance = if chars >= 9 { 2 } else if chars >= 5 { 1 } else { 0 };
             if distance > 0 && !self.extras.knows_word(word) {
-                let fixes: Vec<String> = self
-                    .extras
-                    .corrections(word, distance, 3)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
+                let fixes: Vec<String> = self.extras.corrections(word, distance, 3).into_iter().map(str::to_string).collect();
                 for fix in fixes {
                     for stem in tokens(&mut self.stem, &fix) {
                         for (field, weight) in f.weighted() {
                             if field != f.sku && field != f.description {
                                 let term = Term::from_field_text(field, &stem);
-                                alternatives.push((
-                                    Occur::Should,
-                                    boost(
-                                        TermQuery::new(term, IndexRecordOption::WithFreqs),
-                                        weight * 0.3,
-                                    ),
-                                ));
+                                alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * 0.3)));
                             }
                         }
                     }
@@ -928,17 +701,11 @@ impl ProductIndex {
         }
         let all_words: Box<dyn Query> = Box::new(BooleanQuery::new(required));
         let words_match: Box<dyn Query> = if title_stems.len() >= 2 {
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Must, all_words),
-                (Occur::Should, boost(PhraseQuery::new(title_stems), 2.0)),
-            ]))
+            Box::new(BooleanQuery::new(vec![(Occur::Must, all_words), (Occur::Should, boost(PhraseQuery::new(title_stems), 2.0))]))
         } else {
             all_words
         };
-        Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Should, words_match),
-            (Occur::Should, sku_query),
-        ])))
+        Some(Box::new(BooleanQuery::new(vec![(Occur::Should, words_match), (Occur::Should, sku_query)])))
     }
 }
 
@@ -960,8 +727,7 @@ fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 }
 
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 
 /// Lowercased words joined by single spaces: the form pinned queries and synonyms are kept in.

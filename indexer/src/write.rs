@@ -12,14 +12,7 @@ use tantivy::{doc, Index, IndexWriter, TantivyDocument};
 
 /// Products in merchandising order: featured ones first (in the shop's order), then by slug.
 fn ranked(catalog: &Catalog) -> Vec<&Product> {
-    let featured = |p: &Product| {
-        catalog
-            .shop
-            .featured_products
-            .iter()
-            .position(|s| *s == p.slug)
-            .unwrap_or(usize::MAX)
-    };
+    let featured = |p: &Product| catalog.shop.featured_products.iter().position(|s| *s == p.slug).unwrap_or(usize::MAX);
     let mut products: Vec<&Product> = catalog.products.iter().filter(|p| p.published).collect();
     products.sort_by_key(|p| (featured(p), p.slug.as_str()));
     products
@@ -41,11 +34,7 @@ fn extras(catalog: &Catalog, products: &[&Product]) -> SearchExtras {
             .into_iter()
             .chain(trail.iter().map(|c| c.name.as_str()))
             .chain(p.tags.iter().map(String::as_str))
-            .chain(
-                p.options
-                    .iter()
-                    .flat_map(|o| o.values.iter().map(String::as_str)),
-            )
+            .chain(p.options.iter().flat_map(|o| o.values.iter().map(String::as_str)))
             .chain(p.attributes.iter().map(|(_, v)| v.as_str()));
         for text in texts {
             let mut stream = words.token_stream(text);
@@ -69,11 +58,7 @@ fn extras(catalog: &Catalog, products: &[&Product]) -> SearchExtras {
         synonyms: catalog.search.synonyms.clone(),
         pinned: catalog.search.pinned.clone(),
         out_of_stock: catalog.search.out_of_stock,
-        categories: catalog
-            .categories
-            .iter()
-            .map(|c| (c.slug.clone(), c.name.clone()))
-            .collect(),
+        categories: catalog.categories.iter().map(|c| (c.slug.clone(), c.name.clone())).collect(),
         options,
         vocabulary: vocabulary.into_iter().collect(),
         popular: products.iter().take(8).map(|p| p.slug.clone()).collect(),
@@ -95,11 +80,7 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
         if hide_unavailable && !p.available() {
             continue;
         }
-        let category: Vec<&str> = catalog
-            .category_trail(&p.category)
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
+        let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
         let attributes: Vec<String> = p
             .attributes
             .iter()
@@ -107,9 +88,7 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
             .chain(p.options.iter().map(|o| o.values.join(" ")))
             .chain(p.tags.iter().cloned())
             .collect();
-        let price = product_price_range(p)
-            .map(|(lo, _)| lo.minor.max(0) as u64)
-            .unwrap_or(0);
+        let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
         let mut d = doc!(
             f.slug => p.slug.as_str(),
             f.title => p.title.as_str(),
@@ -126,21 +105,11 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
             d.add_facet(f.facets, Facet::from_path(["category", c.slug.as_str()]));
         }
         d.add_facet(f.facets, Facet::from_path(["brand", p.brand.as_str()]));
-        d.add_facet(
-            f.facets,
-            Facet::from_path(["price", price_bucket(price).as_str()]),
-        );
+        d.add_facet(f.facets, Facet::from_path(["price", price_bucket(price).as_str()]));
         for (i, o) in p.options.iter().enumerate() {
             // Only values some variant actually offers.
-            for value in o.values.iter().filter(|value| {
-                p.variants
-                    .iter()
-                    .any(|v| v.option_values.get(i) == Some(*value))
-            }) {
-                d.add_facet(
-                    f.facets,
-                    Facet::from_path(["option", o.name.as_str(), value.as_str()]),
-                );
+            for value in o.values.iter().filter(|value| p.variants.iter().any(|v| v.option_values.get(i) == Some(*value))) {
+                d.add_facet(f.facets, Facet::from_path(["option", o.name.as_str(), value.as_str()]));
             }
         }
         if let Some(img) = p.images.first() {
@@ -160,27 +129,16 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
     writer.wait_merging_threads()?;
 
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    files.push((
-        PathBuf::from("meta.json"),
-        dir.atomic_read("meta.json".as_ref())?,
-    ));
-    let extras = serde_json::to_vec(&extras(catalog, &products))
-        .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+    files.push((PathBuf::from("meta.json"), dir.atomic_read("meta.json".as_ref())?));
+    let extras = serde_json::to_vec(&extras(catalog, &products)).map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
     files.push((PathBuf::from(EXTRAS_FILE), extras));
     // Files of the live segment only: merged-away segments may still be lying in the directory.
-    let live: Vec<String> = index
-        .searchable_segment_ids()?
-        .iter()
-        .map(|id| id.uuid_string())
-        .collect();
+    let live: Vec<String> = index.searchable_segment_ids()?.iter().map(|id| id.uuid_string()).collect();
     let mut paths: Vec<PathBuf> = index
         .directory()
         .list_managed_files()
         .into_iter()
-        .filter(|p| {
-            p.to_str()
-                .is_some_and(|name| live.iter().any(|id| name.starts_with(id.as_str())))
-        })
+        .filter(|p| p.to_str().is_some_and(|name| live.iter().any(|id| name.starts_with(id.as_str()))))
         .collect();
     paths.sort();
     for path in paths {
@@ -189,10 +147,6 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
             files.push((path, bytes));
         }
     }
-    let header = IndexHeader {
-        catalog_version: catalog.version.clone(),
-        locale: catalog.shop.locale.clone(),
-        documents,
-    };
+    let header = IndexHeader { catalog_version: catalog.version.clone(), locale: catalog.shop.locale.clone(), documents };
     Ok(pack(&header, &files))
 }

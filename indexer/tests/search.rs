@@ -2,10 +2,7 @@
 //! facet counts checked against a brute-force count over the catalog.
 
 use edgeshop_domain::{product_price_range, Catalog, Product};
-use edgeshop_indexer::{
-    build_index, price_bucket, Filters, OwnedBytes, PriceRange, ProductIndex, SearchError,
-    SearchRequest, Sort, MAX_LIMIT,
-};
+use edgeshop_indexer::{build_index, price_bucket, Filters, OwnedBytes, PriceRange, ProductIndex, SearchError, SearchRequest, Sort, MAX_LIMIT};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -14,9 +11,7 @@ fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog");
-        edgeshop_catalog::load(&dir)
-            .expect("the sample catalog is valid")
-            .catalog
+        edgeshop_catalog::load(&dir).expect("the sample catalog is valid").catalog
     })
 }
 
@@ -27,13 +22,7 @@ fn index() -> ProductIndex {
 }
 
 fn slugs(index: &mut ProductIndex, q: &str) -> Vec<String> {
-    index
-        .search(&SearchRequest::new(q, 20))
-        .unwrap()
-        .hits
-        .into_iter()
-        .map(|h| h.slug)
-        .collect()
+    index.search(&SearchRequest::new(q, 20)).unwrap().hits.into_iter().map(|h| h.slug).collect()
 }
 
 fn product(slug: &str) -> &'static Product {
@@ -41,23 +30,14 @@ fn product(slug: &str) -> &'static Product {
 }
 
 fn price(p: &Product) -> u64 {
-    product_price_range(p)
-        .map(|(lo, _)| lo.minor as u64)
-        .unwrap_or(0)
+    product_price_range(p).map(|(lo, _)| lo.minor as u64).unwrap_or(0)
 }
 
 /// Every hit of a request, page by page.
 fn all_hits(index: &mut ProductIndex, q: &str, filters: &Filters) -> Vec<String> {
     let mut out = Vec::new();
     loop {
-        let req = SearchRequest {
-            query: q,
-            filters: filters.clone(),
-            sort: Sort::Relevance,
-            offset: out.len(),
-            limit: MAX_LIMIT,
-            facets: false,
-        };
+        let req = SearchRequest { query: q, filters: filters.clone(), sort: Sort::Relevance, offset: out.len(), limit: MAX_LIMIT, facets: false };
         let r = index.search(&req).unwrap();
         let n = r.hits.len();
         out.extend(r.hits.into_iter().map(|h| h.slug));
@@ -70,21 +50,10 @@ fn all_hits(index: &mut ProductIndex, q: &str, filters: &Filters) -> Vec<String>
 #[test]
 fn typos_and_prefixes_find_headphones() {
     let mut index = index();
-    for q in [
-        "headphones",
-        "headphnes",
-        "wireles headphnes",
-        "headph",
-        "hedphones",
-    ] {
+    for q in ["headphones", "headphnes", "wireles headphnes", "headph", "hedphones"] {
         let found = slugs(&mut index, q);
         assert!(!found.is_empty(), "`{q}` found nothing");
-        assert!(
-            found
-                .iter()
-                .any(|s| product(s).category.starts_with("audio/headphones")),
-            "`{q}` found no headphones: {found:?}"
-        );
+        assert!(found.iter().any(|s| product(s).category.starts_with("audio/headphones")), "`{q}` found no headphones: {found:?}");
     }
     // Meilisearch's rule: no typo allowed under 5 letters.
     assert!(slugs(&mut index, "tnet ").is_empty());
@@ -95,29 +64,12 @@ fn exact_words_rank_above_corrected_ones() {
     let mut index = index();
     // "Jacket" is in many titles; "jackrt" is one typo away. The exact query's top hit must be a
     // jacket, and it must score higher than the same product found through the correction.
-    let exact = index
-        .search(&SearchRequest::new("jacket ", 5))
-        .unwrap()
-        .hits;
-    let typo = index
-        .search(&SearchRequest::new("jackrt ", 5))
-        .unwrap()
-        .hits;
+    let exact = index.search(&SearchRequest::new("jacket ", 5)).unwrap().hits;
+    let typo = index.search(&SearchRequest::new("jackrt ", 5)).unwrap().hits;
     assert!(!exact.is_empty() && !typo.is_empty());
-    assert!(product(&exact[0].slug)
-        .title
-        .to_lowercase()
-        .contains("jacket"));
-    let same = typo
-        .iter()
-        .find(|h| h.slug == exact[0].slug)
-        .expect("the typo finds the same jacket");
-    assert!(
-        exact[0].score > same.score,
-        "exact {} vs corrected {}",
-        exact[0].score,
-        same.score
-    );
+    assert!(product(&exact[0].slug).title.to_lowercase().contains("jacket"));
+    let same = typo.iter().find(|h| h.slug == exact[0].slug).expect("the typo finds the same jacket");
+    assert!(exact[0].score > same.score, "exact {} vs corrected {}", exact[0].score, same.score);
 }
 
 #[test]
@@ -125,15 +77,9 @@ fn synonyms_and_pinned_results() {
     let mut index = index();
     // "tee" and "t-shirt" are one group: each finds titles that only use the other word.
     let tee = all_hits(&mut index, "tee ", &Filters::default());
-    assert!(
-        tee.iter()
-            .any(|s| product(s).title.contains("T-Shirt") && !product(s).title.contains("Tee")),
-        "tee did not reach T-Shirt titles"
-    );
+    assert!(tee.iter().any(|s| product(s).title.contains("T-Shirt") && !product(s).title.contains("Tee")), "tee did not reach T-Shirt titles");
     let rucksack = all_hits(&mut index, "rucksack ", &Filters::default());
-    assert!(rucksack
-        .iter()
-        .any(|s| product(s).title.contains("Backpack") && !product(s).title.contains("Rucksack")));
+    assert!(rucksack.iter().any(|s| product(s).title.contains("Backpack") && !product(s).title.contains("Rucksack")));
     // Pinned: the merchant's product comes first for "gift".
     let pinned = &catalog().search.pinned[0];
     assert_eq!(pinned.query, "gift");
@@ -143,17 +89,10 @@ fn synonyms_and_pinned_results() {
 #[test]
 fn sku_and_codes_match_exactly() {
     let mut index = index();
-    let p = catalog()
-        .products
-        .iter()
-        .find(|p| p.published && p.variants.len() > 1)
-        .unwrap();
+    let p = catalog().products.iter().find(|p| p.published && p.variants.len() > 1).unwrap();
     let sku = &p.variants[1].sku;
     assert_eq!(slugs(&mut index, sku).first(), Some(&p.slug));
-    assert_eq!(
-        slugs(&mut index, &sku.to_lowercase()).first(),
-        Some(&p.slug)
-    );
+    assert_eq!(slugs(&mut index, &sku.to_lowercase()).first(), Some(&p.slug));
 }
 
 #[test]
@@ -171,55 +110,23 @@ fn zero_results_suggest_a_correction_and_popular_products() {
 fn autocomplete_completes_the_last_word() {
     let mut index = index();
     let s = index.suggest("headph", 5).unwrap();
-    assert!(
-        s.completions.iter().any(|c| c == "headphones"),
-        "{:?}",
-        s.completions
-    );
+    assert!(s.completions.iter().any(|c| c == "headphones"), "{:?}", s.completions);
     assert!(!s.products.is_empty());
     let s = index.suggest("wireless head", 5).unwrap();
-    assert!(
-        s.completions.iter().all(|c| c.starts_with("wireless head")),
-        "{:?}",
-        s.completions
-    );
+    assert!(s.completions.iter().all(|c| c.starts_with("wireless head")), "{:?}", s.completions);
     assert!(!s.completions.is_empty());
 }
 
 #[test]
 fn hostile_queries_are_refused_or_empty() {
     let mut index = index();
-    assert!(matches!(
-        index.search(&SearchRequest::new(&"a".repeat(10_000), 10)),
-        Err(SearchError::QueryTooLong { .. })
-    ));
+    assert!(matches!(index.search(&SearchRequest::new(&"a".repeat(10_000), 10)), Err(SearchError::QueryTooLong { .. })));
     let thousand = vec!["word"; 1000].join(" ");
-    assert!(matches!(
-        index.search(&SearchRequest::new(&thousand, 10)),
-        Err(SearchError::QueryTooLong { .. } | SearchError::TooManyTerms { .. })
-    ));
-    assert_eq!(
-        index
-            .search(&SearchRequest::new("!@#$%^&*()", 10))
-            .unwrap()
-            .total,
-        0
-    );
-    assert_eq!(
-        index
-            .search(&SearchRequest::new(&"x".repeat(200), 10))
-            .unwrap()
-            .total,
-        0
-    );
-    let many = Filters {
-        brands: (0..50).map(|i| format!("b{i}")).collect(),
-        ..Filters::default()
-    };
-    let req = SearchRequest {
-        filters: many,
-        ..SearchRequest::new("", 10)
-    };
+    assert!(matches!(index.search(&SearchRequest::new(&thousand, 10)), Err(SearchError::QueryTooLong { .. } | SearchError::TooManyTerms { .. })));
+    assert_eq!(index.search(&SearchRequest::new("!@#$%^&*()", 10)).unwrap().total, 0);
+    assert_eq!(index.search(&SearchRequest::new(&"x".repeat(200), 10)).unwrap().total, 0);
+    let many = Filters { brands: (0..50).map(|i| format!("b{i}")).collect(), ..Filters::default() };
+    let req = SearchRequest { filters: many, ..SearchRequest::new("", 10) };
     assert!(matches!(index.search(&req), Err(SearchError::BadFilter(_))));
     assert!(PriceRange::parse("50-10").is_err());
     assert!(PriceRange::parse("abc").is_err());
@@ -229,17 +136,8 @@ fn hostile_queries_are_refused_or_empty() {
 fn sorts_order_by_price_and_date() {
     let mut index = index();
     for (sort, ascending) in [(Sort::PriceAsc, true), (Sort::PriceDesc, false)] {
-        let req = SearchRequest {
-            sort,
-            ..SearchRequest::new("", 50)
-        };
-        let prices: Vec<u64> = index
-            .search(&req)
-            .unwrap()
-            .hits
-            .iter()
-            .map(|h| h.price_minor)
-            .collect();
+        let req = SearchRequest { sort, ..SearchRequest::new("", 50) };
+        let prices: Vec<u64> = index.search(&req).unwrap().hits.iter().map(|h| h.price_minor).collect();
         let mut sorted = prices.clone();
         sorted.sort();
         if !ascending {
@@ -247,17 +145,8 @@ fn sorts_order_by_price_and_date() {
         }
         assert_eq!(prices, sorted);
     }
-    let req = SearchRequest {
-        sort: Sort::Newest,
-        ..SearchRequest::new("", 50)
-    };
-    let dates: Vec<&str> = index
-        .search(&req)
-        .unwrap()
-        .hits
-        .iter()
-        .map(|h| product(&h.slug).created.as_str())
-        .collect();
+    let req = SearchRequest { sort: Sort::Newest, ..SearchRequest::new("", 50) };
+    let dates: Vec<&str> = index.search(&req).unwrap().hits.iter().map(|h| product(&h.slug).created.as_str()).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
 }
 
@@ -266,51 +155,23 @@ fn sorts_order_by_price_and_date() {
 fn matches(p: &Product, f: &Filters, skip: Option<&str>) -> bool {
     let in_cat = |c: &str| p.category == c || p.category.starts_with(&format!("{c}/"));
     let offers = |name: &str, value: &str| {
-        p.options
-            .iter()
-            .position(|o| o.name == name)
-            .is_some_and(|i| {
-                p.variants
-                    .iter()
-                    .any(|v| v.option_values.get(i).map(String::as_str) == Some(value))
-            })
+        p.options.iter().position(|o| o.name == name).is_some_and(|i| p.variants.iter().any(|v| v.option_values.get(i).map(String::as_str) == Some(value)))
     };
     let price = price(p);
     (skip == Some("category") || f.categories.is_empty() || f.categories.iter().any(|c| in_cat(c)))
         && (skip == Some("brand") || f.brands.is_empty() || f.brands.contains(&p.brand))
-        && (skip == Some("price")
-            || f.prices.is_empty()
-            || f.prices
-                .iter()
-                .any(|r| price >= r.min && r.max.is_none_or(|m| price < m)))
+        && (skip == Some("price") || f.prices.is_empty() || f.prices.iter().any(|r| price >= r.min && r.max.is_none_or(|m| price < m)))
         && f.options
             .iter()
             .map(|(n, _)| n)
             .collect::<BTreeSet<_>>()
             .into_iter()
-            .all(|name| {
-                skip == Some(name.as_str())
-                    || f.options
-                        .iter()
-                        .filter(|(n, _)| n == name)
-                        .any(|(n, v)| offers(n, v))
-            })
+            .all(|name| skip == Some(name.as_str()) || f.options.iter().filter(|(n, _)| n == name).any(|(n, v)| offers(n, v)))
 }
 
-fn brute_force(
-    text_matches: &BTreeSet<String>,
-    f: &Filters,
-) -> (BTreeSet<String>, BTreeMap<String, u64>) {
-    let products: Vec<&Product> = catalog()
-        .products
-        .iter()
-        .filter(|p| p.published && text_matches.contains(&p.slug))
-        .collect();
-    let hits = products
-        .iter()
-        .filter(|p| matches(p, f, None))
-        .map(|p| p.slug.clone())
-        .collect();
+fn brute_force(text_matches: &BTreeSet<String>, f: &Filters) -> (BTreeSet<String>, BTreeMap<String, u64>) {
+    let products: Vec<&Product> = catalog().products.iter().filter(|p| p.published && text_matches.contains(&p.slug)).collect();
+    let hits = products.iter().filter(|p| matches(p, f, None)).map(|p| p.slug.clone()).collect();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for p in &products {
         if matches(p, f, Some("category")) {
@@ -322,20 +183,12 @@ fn brute_force(
             *counts.entry(format!("brand/{}", p.brand)).or_default() += 1;
         }
         if matches(p, f, Some("price")) {
-            *counts
-                .entry(format!("price/{}", price_bucket(price(p))))
-                .or_default() += 1;
+            *counts.entry(format!("price/{}", price_bucket(price(p)))).or_default() += 1;
         }
         for (i, o) in p.options.iter().enumerate() {
             if matches(p, f, Some(o.name.as_str())) {
-                for value in o.values.iter().filter(|v| {
-                    p.variants
-                        .iter()
-                        .any(|x| x.option_values.get(i) == Some(*v))
-                }) {
-                    *counts
-                        .entry(format!("option/{}/{value}", o.name))
-                        .or_default() += 1;
+                for value in o.values.iter().filter(|v| p.variants.iter().any(|x| x.option_values.get(i) == Some(*v))) {
+                    *counts.entry(format!("option/{}/{value}", o.name)).or_default() += 1;
                 }
             }
         }
@@ -345,21 +198,12 @@ fn brute_force(
 
 fn check(q: &str, f: Filters) {
     let mut index = index();
-    let text_matches: BTreeSet<String> = all_hits(&mut index, q, &Filters::default())
-        .into_iter()
-        .collect();
+    let text_matches: BTreeSet<String> = all_hits(&mut index, q, &Filters::default()).into_iter().collect();
     let (expected_hits, expected_counts) = brute_force(&text_matches, &f);
     let got_hits: BTreeSet<String> = all_hits(&mut index, q, &f).into_iter().collect();
     assert_eq!(got_hits, expected_hits, "hits for `{q}` with {f:?}");
 
-    let req = SearchRequest {
-        query: q,
-        filters: f.clone(),
-        sort: Sort::Relevance,
-        offset: 0,
-        limit: 10,
-        facets: true,
-    };
+    let req = SearchRequest { query: q, filters: f.clone(), sort: Sort::Relevance, offset: 0, limit: 10, facets: true };
     let r = index.search(&req).unwrap();
     assert_eq!(r.total, expected_hits.len());
     let facets = r.facets.unwrap();
@@ -391,60 +235,21 @@ fn facet_counts_equal_a_brute_force_count() {
 #[test]
 fn filters_combine_and_across_or_within() {
     let some_brands: Vec<String> = {
-        let mut b: Vec<String> = catalog()
-            .products_in("apparel")
-            .map(|p| p.brand.clone())
-            .collect();
+        let mut b: Vec<String> = catalog().products_in("apparel").map(|p| p.brand.clone()).collect();
         b.sort();
         b.dedup();
         b.into_iter().take(2).collect()
     };
+    check("", Filters { categories: vec!["apparel".into()], ..Filters::default() });
+    check("", Filters { categories: vec!["apparel".into(), "footwear/running".into()], brands: some_brands.clone(), ..Filters::default() });
     check(
         "",
         Filters {
             categories: vec!["apparel".into()],
+            options: vec![("Size".into(), "M".into()), ("Size".into(), "L".into()), ("Colour".into(), "Black".into())],
+            prices: vec![PriceRange { min: 0, max: Some(5_000) }, PriceRange { min: 10_000, max: None }],
             ..Filters::default()
         },
     );
-    check(
-        "",
-        Filters {
-            categories: vec!["apparel".into(), "footwear/running".into()],
-            brands: some_brands.clone(),
-            ..Filters::default()
-        },
-    );
-    check(
-        "",
-        Filters {
-            categories: vec!["apparel".into()],
-            options: vec![
-                ("Size".into(), "M".into()),
-                ("Size".into(), "L".into()),
-                ("Colour".into(), "Black".into()),
-            ],
-            prices: vec![
-                PriceRange {
-                    min: 0,
-                    max: Some(5_000),
-                },
-                PriceRange {
-                    min: 10_000,
-                    max: None,
-                },
-            ],
-            ..Filters::default()
-        },
-    );
-    check(
-        "cotton",
-        Filters {
-            brands: some_brands,
-            prices: vec![PriceRange {
-                min: 2_500,
-                max: Some(10_000),
-            }],
-            ..Filters::default()
-        },
-    );
+    check("cotton", Filters { brands: some_brands, prices: vec![PriceRange { min: 2_500, max: Some(10_000) }], ..Filters::default() });
 }

@@ -17,27 +17,16 @@ use std::path::Path;
 /// Search index part size: below Workers Static Assets' 25 MiB per-file limit.
 pub const INDEX_PART_BYTES: usize = 16 * 1024 * 1024;
 
-pub fn write_all(
-    dir: &Path,
-    snapshot: &CatalogSnapshot,
-    index: &[u8],
-) -> Result<CatalogManifest, String> {
+pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result<CatalogManifest, String> {
     let shards = snapshot.shards();
     for (i, shard) in shards.iter().enumerate() {
         write(&dir.join(format!("skus-{i}.json")), shard)?;
     }
-    let parts: Vec<&[u8]> = if index.is_empty() {
-        vec![index]
-    } else {
-        index.chunks(INDEX_PART_BYTES).collect()
-    };
+    let parts: Vec<&[u8]> = if index.is_empty() { vec![index] } else { index.chunks(INDEX_PART_BYTES).collect() };
     for (i, part) in parts.iter().enumerate() {
         write(&dir.join(format!("search-{i}.bin")), part)?;
     }
     let manifest = snapshot.manifest(shards.len() as u32, index.len() as u64, parts.len() as u32);
-    write(
-        &dir.join("catalog.json"),
-        &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?,
-    )?;
+    write(&dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;
     Ok(manifest)
 }

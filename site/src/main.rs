@@ -83,12 +83,7 @@ fn run() -> Result<(), String> {
     copy_dir(&args.public, &args.out.join("assets"))?;
     copy_dir(&shop.images_dir, &args.out.join("images"))?;
     let images = if args.responsive_images {
-        images::build(
-            catalog,
-            &shop.images_dir,
-            &args.out.join("images"),
-            &args.image_cache,
-        )?
+        images::build(catalog, &shop.images_dir, &args.out.join("images"), &args.image_cache)?
     } else {
         Default::default()
     };
@@ -104,32 +99,20 @@ fn run() -> Result<(), String> {
     let stamp = format!("{} {}", catalog.version, builder_identity());
     let stamp_path = args.bundle.join("stamp.txt");
     let index_path = args.bundle.join("search.idx");
-    let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp)
-        && index_path.exists()
-        && args.bundle.join("snapshot.json").exists();
+    let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
     let index_len = if fresh {
-        std::fs::metadata(&index_path)
-            .map(|m| m.len() as usize)
-            .unwrap_or(0)
+        std::fs::metadata(&index_path).map(|m| m.len() as usize).unwrap_or(0)
     } else {
-        let index =
-            edgeshop_indexer::build_index(catalog).map_err(|e| format!("search index: {e}"))?;
+        let index = edgeshop_indexer::build_index(catalog).map_err(|e| format!("search index: {e}"))?;
         write(&index_path, &index)?;
         let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
-        write(
-            &args.bundle.join("snapshot.json"),
-            &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?,
-        )?;
+        write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
         write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
         write(&stamp_path, stamp.as_bytes())?;
         index.len()
     };
     let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
-    edge_data::write_all(
-        &args.out.join("_catalog"),
-        &edgeshop_domain::CatalogSnapshot::from_catalog(catalog),
-        &index,
-    )?;
+    edge_data::write_all(&args.out.join("_catalog"), &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
     let t_index = t0.elapsed();
 
     if let Some(path) = &args.timings {

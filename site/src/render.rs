@@ -4,10 +4,7 @@
 //! There is no page cache: measured at 100k products, reading cached pages back and rewriting them
 //! (every page carries the catalog version) took longer than rendering them again.
 
-use edgeshop_app::pages::{
-    CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage,
-    SearchPage,
-};
+use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage, SearchPage};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::{Catalog, Category, Product, Shop};
@@ -23,83 +20,39 @@ const RELATED: usize = 4;
 
 /// What one page shows: its rendering inputs.
 enum Page {
-    Home {
-        shop: Shop,
-        featured: Vec<Product>,
-        categories: Vec<Category>,
-    },
-    Category {
-        category: Category,
-        trail: Vec<Category>,
-        subcategories: Vec<Category>,
-        products: Vec<Product>,
-        page: usize,
-        pages: usize,
-        total: usize,
-    },
-    Product {
-        product: Product,
-        trail: Vec<Category>,
-        description_html: String,
-        related: Vec<Product>,
-    },
-    Info {
-        slug: String,
-        title: String,
-        html: String,
-    },
+    Home { shop: Shop, featured: Vec<Product>, categories: Vec<Category> },
+    Category { category: Category, trail: Vec<Category>, subcategories: Vec<Category>, products: Vec<Product>, page: usize, pages: usize, total: usize },
+    Product { product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product> },
+    Info { slug: String, title: String, html: String },
     NotFound,
     Cart,
-    Checkout {
-        countries: Vec<String>,
-    },
+    Checkout { countries: Vec<String> },
     Orders,
     Search,
 }
 
 /// Writes all pages into `out` and returns their URL paths for the sitemap.
-pub fn write_pages(
-    shop: &LoadedShop,
-    images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>,
-    out: &Path,
-) -> Result<Vec<String>, String> {
+pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>, out: &Path) -> Result<Vec<String>, String> {
     let catalog = &shop.catalog;
     let site = Arc::new(SiteContext {
         shop_name: catalog.shop.name.clone(),
         locale: catalog.shop.locale.clone(),
         base_url: catalog.shop.base_url.clone(),
         catalog_version: catalog.version.clone(),
-        nav: catalog
-            .top_level_categories()
-            .map(|c| (c.slug.clone(), c.name.clone()))
-            .collect(),
-        info_pages: shop
-            .pages
-            .iter()
-            .map(|p| (p.slug.clone(), p.title.clone()))
-            .collect(),
+        nav: catalog.top_level_categories().map(|c| (c.slug.clone(), c.name.clone())).collect(),
+        info_pages: shop.pages.iter().map(|p| (p.slug.clone(), p.title.clone())).collect(),
         images: images.clone(),
-        leptos: LeptosOptions::builder()
-            .output_name("front")
-            .site_pkg_dir("pkg")
-            .build(),
+        leptos: LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build(),
     });
     let mut pages = describe(shop);
     let urls = pages
         .iter()
         .map(|(path, _)| path.clone())
         // Shopper-specific pages stay out of the sitemap.
-        .filter(|path| {
-            !matches!(
-                path.as_str(),
-                "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"
-            )
-        })
+        .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
         .collect();
     // One owned share of the pages per core.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let chunk = pages.len().div_ceil(threads).max(1);
     let mut shares = Vec::new();
     while !pages.is_empty() {
@@ -111,17 +64,10 @@ pub fn write_pages(
             .into_iter()
             .map(|share| {
                 let site = &site;
-                s.spawn(move || {
-                    share.into_iter().try_for_each(|(path, page)| {
-                        crate::write(&file_for(out, &path), render_page(site, page).as_bytes())
-                    })
-                })
+                s.spawn(move || share.into_iter().try_for_each(|(path, page)| crate::write(&file_for(out, &path), render_page(site, page).as_bytes())))
             })
             .collect();
-        workers.into_iter().try_for_each(|w| {
-            w.join()
-                .unwrap_or_else(|_| Err("a page renderer panicked".into()))
-        })
+        workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|_| Err("a page renderer panicked".into())))
     })?;
     Ok(urls)
 }
@@ -130,58 +76,27 @@ pub fn write_pages(
 fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
     let catalog = &shop.catalog;
     let mut pages = Vec::new();
-    let featured = catalog
-        .shop
-        .featured_products
-        .iter()
-        .filter_map(|s| catalog.product(s))
-        .cloned()
-        .collect();
+    let featured = catalog.shop.featured_products.iter().filter_map(|s| catalog.product(s)).cloned().collect();
     let categories = catalog.top_level_categories().cloned().collect();
-    pages.push((
-        "/".into(),
-        Page::Home {
-            shop: catalog.shop.clone(),
-            featured,
-            categories,
-        },
-    ));
+    pages.push(("/".into(), Page::Home { shop: catalog.shop.clone(), featured, categories }));
 
     for category in &catalog.categories {
         let products = featured_order(catalog, &category.slug);
         let total = products.len();
         let pages_n = total.div_ceil(PRODUCTS_PER_PAGE).max(1);
-        let trail: Vec<_> = catalog
-            .category_trail(&category.slug)
-            .into_iter()
-            .cloned()
-            .collect();
+        let trail: Vec<_> = catalog.category_trail(&category.slug).into_iter().cloned().collect();
         let subcategories: Vec<_> = catalog.children_of(&category.slug).cloned().collect();
         for page in 1..=pages_n {
-            let products = products
-                .iter()
-                .skip((page - 1) * PRODUCTS_PER_PAGE)
-                .take(PRODUCTS_PER_PAGE)
-                .map(|p| (*p).clone())
-                .collect();
+            let products = products.iter().skip((page - 1) * PRODUCTS_PER_PAGE).take(PRODUCTS_PER_PAGE).map(|p| (*p).clone()).collect();
             pages.push((
                 paths::category(&category.slug, page),
-                Page::Category {
-                    category: category.clone(),
-                    trail: trail.clone(),
-                    subcategories: subcategories.clone(),
-                    products,
-                    page,
-                    pages: pages_n,
-                    total,
-                },
+                Page::Category { category: category.clone(), trail: trail.clone(), subcategories: subcategories.clone(), products, page, pages: pages_n, total },
             ));
         }
     }
 
     // Related products: the first few others of the same category, in catalog order.
-    let mut by_category: std::collections::HashMap<&str, Vec<&Product>> =
-        std::collections::HashMap::new();
+    let mut by_category: std::collections::HashMap<&str, Vec<&Product>> = std::collections::HashMap::new();
     for product in catalog.products.iter().filter(|p| p.published) {
         let list = by_category.entry(product.category.as_str()).or_default();
         if list.len() <= RELATED {
@@ -189,47 +104,18 @@ fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
         }
     }
     for product in catalog.products.iter().filter(|p| p.published) {
-        let trail = catalog
-            .category_trail(&product.category)
-            .into_iter()
-            .cloned()
-            .collect();
-        let related = by_category[product.category.as_str()]
-            .iter()
-            .filter(|p| p.slug != product.slug)
-            .take(RELATED)
-            .map(|p| (*p).clone())
-            .collect();
+        let trail = catalog.category_trail(&product.category).into_iter().cloned().collect();
+        let related = by_category[product.category.as_str()].iter().filter(|p| p.slug != product.slug).take(RELATED).map(|p| (*p).clone()).collect();
         let description_html = markdown(&product.description_md);
-        pages.push((
-            paths::product(&product.slug),
-            Page::Product {
-                product: product.clone(),
-                trail,
-                description_html,
-                related,
-            },
-        ));
+        pages.push((paths::product(&product.slug), Page::Product { product: product.clone(), trail, description_html, related }));
     }
 
     for page in &shop.pages {
-        pages.push((
-            paths::info_page(&page.slug),
-            Page::Info {
-                slug: page.slug.clone(),
-                title: page.title.clone(),
-                html: markdown(&page.markdown),
-            },
-        ));
+        pages.push((paths::info_page(&page.slug), Page::Info { slug: page.slug.clone(), title: page.title.clone(), html: markdown(&page.markdown) }));
     }
     pages.push(("/404.html".into(), Page::NotFound));
     pages.push(("/cart/".into(), Page::Cart));
-    pages.push((
-        "/checkout/".into(),
-        Page::Checkout {
-            countries: catalog.shop.shipping.countries.clone(),
-        },
-    ));
+    pages.push(("/checkout/".into(), Page::Checkout { countries: catalog.shop.shipping.countries.clone() }));
     pages.push(("/orders/".into(), Page::Orders));
     pages.push(("/search/".into(), Page::Search));
     pages
@@ -237,35 +123,12 @@ fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
 
 fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     match page {
-        Page::Home {
-            shop,
-            featured,
-            categories,
-        } => render(site, move || view! { <HomePage shop featured categories/> }),
-        Page::Category {
-            category,
-            trail,
-            subcategories,
-            products,
-            page,
-            pages,
-            total,
-        } => render(
-            site,
-            move || view! { <CategoryPage category trail subcategories products page pages total/> },
-        ),
-        Page::Product {
-            product,
-            trail,
-            description_html,
-            related,
-        } => render(
-            site,
-            move || view! { <ProductPage product trail description_html related/> },
-        ),
-        Page::Info { slug, title, html } => {
-            render(site, move || view! { <InfoPage slug title html/> })
+        Page::Home { shop, featured, categories } => render(site, move || view! { <HomePage shop featured categories/> }),
+        Page::Category { category, trail, subcategories, products, page, pages, total } => {
+            render(site, move || view! { <CategoryPage category trail subcategories products page pages total/> })
         }
+        Page::Product { product, trail, description_html, related } => render(site, move || view! { <ProductPage product trail description_html related/> }),
+        Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),
         Page::NotFound => render(site, || view! { <NotFoundPage/> }),
         Page::Cart => render(site, || view! { <CartPage/> }),
         Page::Checkout { countries } => render(site, move || view! { <CheckoutPage countries/> }),
@@ -285,22 +148,13 @@ fn render<V: IntoView + 'static>(site: &Arc<SiteContext>, page: impl FnOnce() ->
 
 fn file_for(out: &Path, path: &str) -> PathBuf {
     let relative = path.trim_start_matches('/');
-    if path.ends_with('/') {
-        out.join(relative).join("index.html")
-    } else {
-        out.join(relative)
-    }
+    if path.ends_with('/') { out.join(relative).join("index.html") } else { out.join(relative) }
 }
 
 /// Category listing order: in-stock first, then newest.
 fn featured_order<'a>(catalog: &'a Catalog, category: &'a str) -> Vec<&'a Product> {
     let mut products: Vec<&Product> = catalog.products_in(category).collect();
-    products.sort_by(|a, b| {
-        b.available()
-            .cmp(&a.available())
-            .then(b.created.cmp(&a.created))
-            .then(a.slug.cmp(&b.slug))
-    });
+    products.sort_by(|a, b| b.available().cmp(&a.available()).then(b.created.cmp(&a.created)).then(a.slug.cmp(&b.slug)));
     products
 }
 
@@ -326,31 +180,19 @@ mod tests {
     fn pages_are_complete_deterministic_and_follow_the_catalog() {
         let dir = std::env::temp_dir().join(format!("edgeshop-pages-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut shop =
-            edgeshop_catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog"))
-                .unwrap();
+        let mut shop = edgeshop_catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")).unwrap();
         let images = Default::default();
-        let read = |out: &str, page: &str| {
-            std::fs::read_to_string(file_for(&dir.join(out), page)).unwrap()
-        };
+        let read = |out: &str, page: &str| std::fs::read_to_string(file_for(&dir.join(out), page)).unwrap();
 
         let urls = write_pages(&shop, &images, &dir.join("a")).unwrap();
         let published = shop.catalog.products.iter().filter(|p| p.published).count();
-        assert_eq!(
-            urls.len(),
-            1 + published + shop.pages.len() + urls.iter().filter(|u| u.starts_with("/c/")).count()
-        );
+        assert_eq!(urls.len(), 1 + published + shop.pages.len() + urls.iter().filter(|u| u.starts_with("/c/")).count());
         assert_eq!(write_pages(&shop, &images, &dir.join("b")).unwrap(), urls);
         for page in &urls {
             assert_eq!(read("a", page), read("b", page), "{page}");
         }
 
-        let product = shop
-            .catalog
-            .products
-            .iter_mut()
-            .find(|p| p.published)
-            .unwrap();
+        let product = shop.catalog.products.iter_mut().find(|p| p.published).unwrap();
         let path = paths::product(&product.slug);
         product.variants[0].price.minor += 100;
         shop.catalog.version = "changed".into();

@@ -31,10 +31,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -43,10 +40,7 @@ impl Reply {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 impl Shop {
@@ -61,11 +55,7 @@ impl Shop {
     }
 
     pub fn fresh_state_dir() -> PathBuf {
-        std::env::temp_dir().join(format!(
-            "edgeshop-e2e-{}-{}",
-            std::process::id(),
-            free_port()
-        ))
+        std::env::temp_dir().join(format!("edgeshop-e2e-{}-{}", std::process::id(), free_port()))
     }
 
     /// Starts `wrangler dev` persisting state in `persist` (reuse it to test restarts), with extra
@@ -76,22 +66,12 @@ impl Shop {
         let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
         let root = root();
         let wrangler = root.join("node_modules/.bin/wrangler");
-        assert!(
-            wrangler.exists(),
-            "{} is missing: run `cargo xtask test`",
-            wrangler.display()
-        );
-        assert!(
-            root.join("edge/build/worker/shim.mjs").exists(),
-            "the worker is not built: run `cargo xtask test`"
-        );
+        assert!(wrangler.exists(), "{} is missing: run `cargo xtask test`", wrangler.display());
+        assert!(root.join("edge/build/worker/shim.mjs").exists(), "the worker is not built: run `cargo xtask test`");
         let port = free_port();
         // A watchdog shell owns the process group: it stops wrangler (and workerd) when this test
         // process goes away, even if it never runs destructors.
-        let vars: String = vars
-            .iter()
-            .map(|(k, v)| format!(" --var {k}:{v}"))
-            .collect();
+        let vars: String = vars.iter().map(|(k, v)| format!(" --var {k}:{v}")).collect();
         let script = format!(
             "\"$0\" dev --local --ip 127.0.0.1 --port {port} --show-interactive-dev-session=false --persist-to \"$1\"{vars} > \"$1.log\" 2>&1 & \
              while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -$$",
@@ -113,11 +93,7 @@ impl Shop {
                 .spawn()
                 .expect("start wrangler dev")
         };
-        let shop = Shop {
-            base: format!("http://127.0.0.1:{port}"),
-            pgid: child.id(),
-            persist: persist.to_path_buf(),
-        };
+        let shop = Shop { base: format!("http://127.0.0.1:{port}"), pgid: child.id(), persist: persist.to_path_buf() };
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             if let Ok(r) = shop.try_get("/api/health") {
@@ -126,8 +102,7 @@ impl Shop {
                 }
             }
             if Instant::now() > deadline {
-                let log =
-                    std::fs::read_to_string(persist.with_extension("log")).unwrap_or_default();
+                let log = std::fs::read_to_string(persist.with_extension("log")).unwrap_or_default();
                 panic!("wrangler dev did not become healthy on port {port}; its log:\n{log}");
             }
             std::thread::sleep(Duration::from_millis(250));
@@ -145,15 +120,12 @@ impl Shop {
     }
 
     fn try_get(&self, path: &str) -> Result<Reply, ureq::Error> {
-        let mut resp = Self::agent()
-            .get(&format!("{}{}", self.base, path))
-            .call()?;
+        let mut resp = Self::agent().get(&format!("{}{}", self.base, path)).call()?;
         Ok(reply(&mut resp))
     }
 
     pub fn get(&self, path: &str) -> Reply {
-        self.try_get(path)
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        self.try_get(path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     pub fn post_json(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
@@ -161,25 +133,14 @@ impl Shop {
     }
 
     /// Any method, with headers and an optional JSON body.
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-    ) -> Reply {
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
         let url = format!("{}{}", self.base, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
         let result = match body {
-            Some(b) => Self::agent().run(
-                builder
-                    .header("content-type", "application/json")
-                    .body(b.to_string())
-                    .expect("request"),
-            ),
+            Some(b) => Self::agent().run(builder.header("content-type", "application/json").body(b.to_string()).expect("request")),
             None => Self::agent().run(builder.body(()).expect("request")),
         };
         let mut resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
@@ -187,44 +148,24 @@ impl Shop {
     }
 
     pub fn stop(&self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.pgid)])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.pgid)]).status();
     }
 }
 
 fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
     let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
+    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
     let mut body = String::new();
     let _ = resp.body_mut().as_reader().read_to_string(&mut body);
-    Reply {
-        status,
-        content_type,
-        headers,
-        body,
-    }
+    Reply { status, content_type, headers, body }
 }
 
 /// Runs a browser test script (Node + playwright-core + Debian's chromium) against the shop.
 /// The admin bearer token `cargo xtask build` wrote into `.dev.vars`.
 pub fn admin_token() -> String {
     let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
-    vars.lines()
-        .find_map(|l| l.strip_prefix("ADMIN_TOKEN="))
-        .expect("ADMIN_TOKEN")
-        .trim()
-        .to_string()
+    vars.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")).expect("ADMIN_TOKEN").trim().to_string()
 }
 
 pub fn run_browser_test(script: &str, shop: &Shop) {
@@ -241,15 +182,8 @@ pub fn run_browser_test_with(script: &str, shop: &Shop, env: &[(&str, &str)]) {
         .current_dir(&root)
         .output()
         .expect("run node");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "browser test {script} failed:\n{text}"
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test {script} failed:\n{text}");
     println!("{text}");
 }
 

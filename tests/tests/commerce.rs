@@ -9,9 +9,7 @@ use sha2::Sha256;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog"))
-        .expect("the sample catalog is valid")
-        .catalog
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
 }
 
 /// Published, stock-tracked variants with at least `min` units, skipping the first `skip` of them
@@ -28,32 +26,19 @@ fn variant(c: &Catalog, min: u32, skip: usize) -> Variant {
 }
 
 fn secret() -> String {
-    let vars = std::fs::read_to_string(root().join(".dev.vars"))
-        .expect(".dev.vars (written by cargo xtask build)");
-    vars.lines()
-        .find_map(|l| l.strip_prefix("PAYMENT_WEBHOOK_SECRET="))
-        .expect("PAYMENT_WEBHOOK_SECRET")
-        .trim()
-        .to_string()
+    let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars (written by cargo xtask build)");
+    vars.lines().find_map(|l| l.strip_prefix("PAYMENT_WEBHOOK_SECRET=")).expect("PAYMENT_WEBHOOK_SECRET").trim().to_string()
 }
 
 fn sign(secret: &str, t: u64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
     format!("t={t},v1={hex}")
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// Each test acts as its own client so per-IP rate limits do not couple tests.
@@ -80,15 +65,7 @@ fn checkout_body(method: &str) -> Value {
 }
 
 fn checkout(shop: &Shop, ip: &str, cart: &str, key: &str, body: &Value) -> Reply {
-    shop.post_json(
-        "/api/checkout",
-        &[
-            ("cf-connecting-ip", ip),
-            ("x-cart-id", cart),
-            ("idempotency-key", key),
-        ],
-        &body.to_string(),
-    )
+    shop.post_json("/api/checkout", &[("cf-connecting-ip", ip), ("x-cart-id", cart), ("idempotency-key", key)], &body.to_string())
 }
 
 fn order(shop: &Shop, placed: &Value) -> Value {
@@ -107,19 +84,13 @@ fn wait_order(shop: &Shop, placed: &Value, what: &str, done: impl Fn(&Value) -> 
         if done(&o) {
             return o;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {o}"
-        );
+        assert!(Instant::now() < deadline, "timed out waiting for {what}: {o}");
         std::thread::sleep(Duration::from_millis(300));
     }
 }
 
 fn notifications(o: &Value, template: &str) -> usize {
-    o["notifications"]
-        .as_array()
-        .map(|a| a.iter().filter(|n| n["template"] == template).count())
-        .unwrap_or(0)
+    o["notifications"].as_array().map(|a| a.iter().filter(|n| n["template"] == template).count()).unwrap_or(0)
 }
 
 #[test]
@@ -127,19 +98,10 @@ fn tampered_prices_have_no_effect() {
     let shop = Shop::shared();
     let c = catalog();
     let v = variant(&c, 6, 0);
-    let (cart, r) = add_to_cart(
-        shop,
-        &ip(1),
-        None,
-        &json!({ "sku": v.sku, "quantity": 2, "price": 1, "unit_price": { "minor": 1 } }),
-    );
+    let (cart, r) = add_to_cart(shop, &ip(1), None, &json!({ "sku": v.sku, "quantity": 2, "price": 1, "unit_price": { "minor": 1 } }));
     assert_eq!(r.status, 201, "{}", r.body);
     let body = r.json();
-    assert_eq!(
-        body["subtotal"]["minor"],
-        v.price.minor * 2,
-        "the worker prices from its catalog"
-    );
+    assert_eq!(body["subtotal"]["minor"], v.price.minor * 2, "the worker prices from its catalog");
     let mut tampered = checkout_body("cash_on_delivery");
     tampered["total"] = json!(1);
     tampered["lines"] = json!([{ "sku": v.sku, "quantity": 2, "price": 1 }]);
@@ -159,54 +121,26 @@ fn cart_lines_change_and_bad_input_is_a_problem() {
     let v = variant(&c, 6, 1);
     let (cart, r) = add_to_cart(shop, &ip(2), None, &json!({ "sku": v.sku, "quantity": 1 }));
     assert_eq!(r.status, 201);
-    assert!(r
-        .header("set-cookie")
-        .is_some_and(|c| c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+    assert!(r.header("set-cookie").is_some_and(|c| c.contains("HttpOnly") && c.contains("SameSite=Lax")));
     let line = r.json()["lines"][0]["id"].as_str().unwrap().to_string();
     let headers = [("cf-connecting-ip", ip(2)), ("x-cart-id", cart.clone())];
     let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = shop.request(
-        "PATCH",
-        &format!("/api/cart/lines/{line}"),
-        &headers,
-        Some(r#"{"quantity":3}"#),
-    );
+    let r = shop.request("PATCH", &format!("/api/cart/lines/{line}"), &headers, Some(r#"{"quantity":3}"#));
     assert_eq!(r.json()["item_count"], 3);
     for (body, status, kind) in [
-        (
-            json!({ "sku": "NO-SUCH-SKU", "quantity": 1 }),
-            422,
-            "unknown-sku",
-        ),
+        (json!({ "sku": "NO-SUCH-SKU", "quantity": 1 }), 422, "unknown-sku"),
         (json!({ "sku": v.sku, "quantity": 0 }), 422, "bad-quantity"),
-        (
-            json!({ "sku": v.sku, "quantity": 1000 }),
-            422,
-            "bad-quantity",
-        ),
+        (json!({ "sku": v.sku, "quantity": 1000 }), 422, "bad-quantity"),
         (json!({ "sku": v.sku }), 400, "bad-json"),
     ] {
         let (_, r) = add_to_cart(shop, &ip(2), Some(&cart), &body);
         assert_eq!(r.status, status, "{body}: {}", r.body);
         assert_eq!(r.content_type, "application/problem+json");
-        assert_eq!(
-            r.json()["type"],
-            format!("https://edgeshop.dev/problems/{kind}")
-        );
+        assert_eq!(r.json()["type"], format!("https://edgeshop.dev/problems/{kind}"));
     }
-    let sold_out = c
-        .products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| &p.variants)
-        .find(|v| !v.available());
+    let sold_out = c.products.iter().filter(|p| p.published).flat_map(|p| &p.variants).find(|v| !v.available());
     if let Some(v) = sold_out {
-        let (_, r) = add_to_cart(
-            shop,
-            &ip(2),
-            Some(&cart),
-            &json!({ "sku": v.sku, "quantity": 1 }),
-        );
+        let (_, r) = add_to_cart(shop, &ip(2), Some(&cart), &json!({ "sku": v.sku, "quantity": 1 }));
         assert_eq!(r.status, 409, "{}", r.body);
     }
     let r = shop.request("DELETE", &format!("/api/cart/lines/{line}"), &headers, None);
@@ -219,60 +153,22 @@ fn twenty_concurrent_checkouts_for_five_units() {
     let c = catalog();
     let v = variant(&c, 6, 2);
     // Bring the level down to exactly 5 with one order.
-    let (cart, _) = add_to_cart(
-        shop,
-        &ip(3),
-        None,
-        &json!({ "sku": v.sku, "quantity": v.stock - 5 }),
-    );
-    assert_eq!(
-        checkout(
-            shop,
-            &ip(3),
-            &cart,
-            "drain-1",
-            &checkout_body("cash_on_delivery")
-        )
-        .status,
-        201
-    );
-    let carts: Vec<String> = (0..20)
-        .map(|i| {
-            add_to_cart(
-                shop,
-                &ip(100 + i),
-                None,
-                &json!({ "sku": v.sku, "quantity": 1 }),
-            )
-            .0
-        })
-        .collect();
+    let (cart, _) = add_to_cart(shop, &ip(3), None, &json!({ "sku": v.sku, "quantity": v.stock - 5 }));
+    assert_eq!(checkout(shop, &ip(3), &cart, "drain-1", &checkout_body("cash_on_delivery")).status, 201);
+    let carts: Vec<String> = (0..20).map(|i| add_to_cart(shop, &ip(100 + i), None, &json!({ "sku": v.sku, "quantity": 1 })).0).collect();
     let results: Vec<Reply> = std::thread::scope(|s| {
         let handles: Vec<_> = carts
             .iter()
             .enumerate()
             .map(|(i, cart)| {
-                s.spawn(move || {
-                    checkout(
-                        shop,
-                        &ip(100 + i as u32),
-                        cart,
-                        &format!("race-{i}"),
-                        &checkout_body("cash_on_delivery"),
-                    )
-                })
+                s.spawn(move || checkout(shop, &ip(100 + i as u32), cart, &format!("race-{i}"), &checkout_body("cash_on_delivery")))
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let won = results.iter().filter(|r| r.status == 201).count();
     let lost: Vec<&Reply> = results.iter().filter(|r| r.status == 409).collect();
-    assert_eq!(
-        won,
-        5,
-        "exactly the stock is sold: {:?}",
-        results.iter().map(|r| r.status).collect::<Vec<_>>()
-    );
+    assert_eq!(won, 5, "exactly the stock is sold: {:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
     assert_eq!(lost.len(), 15);
     for r in lost {
         let p = r.json();
@@ -287,35 +183,16 @@ fn same_idempotency_key_gives_one_order() {
     let c = catalog();
     let v = variant(&c, 6, 3);
     let (cart, _) = add_to_cart(shop, &ip(4), None, &json!({ "sku": v.sku, "quantity": 1 }));
-    let first = checkout(
-        shop,
-        &ip(4),
-        &cart,
-        "idem-1",
-        &checkout_body("cash_on_delivery"),
-    );
-    let second = checkout(
-        shop,
-        &ip(4),
-        &cart,
-        "idem-1",
-        &checkout_body("cash_on_delivery"),
-    );
+    let first = checkout(shop, &ip(4), &cart, "idem-1", &checkout_body("cash_on_delivery"));
+    let second = checkout(shop, &ip(4), &cart, "idem-1", &checkout_body("cash_on_delivery"));
     assert_eq!(first.status, 201, "{}", first.body);
     assert_eq!(second.status, 201);
     assert_eq!(first.json()["order_number"], second.json()["order_number"]);
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
     let other = checkout(shop, &ip(4), &cart, "idem-1", &checkout_body("online"));
     assert_eq!(other.status, 422, "{}", other.body);
-    assert_eq!(
-        other.json()["type"],
-        "https://edgeshop.dev/problems/idempotency-key-reused"
-    );
-    let missing = shop.post_json(
-        "/api/checkout",
-        &[("cf-connecting-ip", &ip(4)), ("x-cart-id", &cart)],
-        "{}",
-    );
+    assert_eq!(other.json()["type"], "https://edgeshop.dev/problems/idempotency-key-reused");
+    let missing = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(4)), ("x-cart-id", &cart)], "{}");
     assert_eq!(missing.status, 400);
 }
 
@@ -330,12 +207,7 @@ fn checkout_validates_the_address() {
     body["contact"]["email"] = json!("not-an-email");
     let r = checkout(shop, &ip(5), &cart, "addr-1", &body);
     assert_eq!(r.status, 422);
-    let fields: Vec<String> = r.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect();
+    let fields: Vec<String> = r.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
     assert_eq!(fields, vec!["address.country", "contact.email"]);
 }
 
@@ -343,41 +215,18 @@ fn online_order(shop: &Shop, n: u32, skip: usize) -> Value {
     let c = catalog();
     let v = variant(&c, 6, skip);
     let (cart, _) = add_to_cart(shop, &ip(n), None, &json!({ "sku": v.sku, "quantity": 1 }));
-    let r = checkout(
-        shop,
-        &ip(n),
-        &cart,
-        &format!("online-{n}-{skip}"),
-        &checkout_body("online"),
-    );
+    let r = checkout(shop, &ip(n), &cart, &format!("online-{n}-{skip}"), &checkout_body("online"));
     assert_eq!(r.status, 201, "{}", r.body);
     let placed = r.json();
     assert_eq!(placed["status"], "awaiting_payment");
-    assert!(placed["next_url"]
-        .as_str()
-        .unwrap()
-        .starts_with("/pay/test/"));
+    assert!(placed["next_url"].as_str().unwrap().starts_with("/pay/test/"));
     placed
 }
 
-fn webhook(
-    shop: &Shop,
-    n: u32,
-    event_id: &str,
-    kind: &str,
-    order_number: u64,
-    t: u64,
-    secret: &str,
-) -> Reply {
-    let body =
-        json!({ "id": event_id, "type": kind, "order_number": order_number, "session": "cs_test" })
-            .to_string();
+fn webhook(shop: &Shop, n: u32, event_id: &str, kind: &str, order_number: u64, t: u64, secret: &str) -> Reply {
+    let body = json!({ "id": event_id, "type": kind, "order_number": order_number, "session": "cs_test" }).to_string();
     let sig = sign(secret, t, &body);
-    shop.post_json(
-        "/api/payments/webhook",
-        &[("cf-connecting-ip", &ip(n)), ("edgeshop-signature", &sig)],
-        &body,
-    )
+    shop.post_json("/api/payments/webhook", &[("cf-connecting-ip", &ip(n)), ("edgeshop-signature", &sig)], &body)
 }
 
 #[test]
@@ -386,81 +235,24 @@ fn webhooks_are_verified_and_applied_once() {
     let placed = online_order(shop, 6, 5);
     let number = placed["order_number"].as_u64().unwrap();
     let secret = secret();
-    let bad = webhook(
-        shop,
-        6,
-        "evt_bad",
-        "payment.succeeded",
-        number,
-        now(),
-        "wrong-secret",
-    );
+    let bad = webhook(shop, 6, "evt_bad", "payment.succeeded", number, now(), "wrong-secret");
     assert_eq!(bad.status, 400);
-    assert_eq!(
-        bad.json()["type"],
-        "https://edgeshop.dev/problems/bad-signature"
-    );
-    let stale = webhook(
-        shop,
-        6,
-        "evt_stale",
-        "payment.succeeded",
-        number,
-        now() - 600,
-        &secret,
-    );
+    assert_eq!(bad.json()["type"], "https://edgeshop.dev/problems/bad-signature");
+    let stale = webhook(shop, 6, "evt_stale", "payment.succeeded", number, now() - 600, &secret);
     assert_eq!(stale.status, 400, "{}", stale.body);
-    assert!(stale.json()["detail"]
-        .as_str()
-        .unwrap()
-        .contains("tolerance"));
-    assert_eq!(
-        order(shop, &placed)["status"],
-        "awaiting_payment",
-        "rejected webhooks change nothing"
-    );
+    assert!(stale.json()["detail"].as_str().unwrap().contains("tolerance"));
+    assert_eq!(order(shop, &placed)["status"], "awaiting_payment", "rejected webhooks change nothing");
 
     // The same event twice, then a late failure for an earlier attempt: paid once.
     for _ in 0..2 {
-        assert_eq!(
-            webhook(
-                shop,
-                6,
-                &format!("evt_ok_{number}"),
-                "payment.succeeded",
-                number,
-                now(),
-                &secret
-            )
-            .status,
-            200
-        );
+        assert_eq!(webhook(shop, 6, &format!("evt_ok_{number}"), "payment.succeeded", number, now(), &secret).status, 200);
     }
-    assert_eq!(
-        webhook(
-            shop,
-            6,
-            &format!("evt_late_{number}"),
-            "payment.failed",
-            number,
-            now(),
-            &secret
-        )
-        .status,
-        200
-    );
-    let o = wait_order(shop, &placed, "payment", |o| {
-        o["status"] == "paid" && notifications(o, "payment_received") == 1
-    });
+    assert_eq!(webhook(shop, 6, &format!("evt_late_{number}"), "payment.failed", number, now(), &secret).status, 200);
+    let o = wait_order(shop, &placed, "payment", |o| o["status"] == "paid" && notifications(o, "payment_received") == 1);
     std::thread::sleep(Duration::from_secs(3));
     let o2 = order(shop, &placed);
     assert_eq!(o2["status"], "paid");
-    let paid_entries = o2["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["status"] == "paid")
-        .count();
+    let paid_entries = o2["history"].as_array().unwrap().iter().filter(|h| h["status"] == "paid").count();
     assert_eq!(paid_entries, 1, "{o}");
     assert_eq!(notifications(&o2, "payment_received"), 1);
     assert_eq!(notifications(&o2, "payment_failed"), 0);
@@ -473,25 +265,11 @@ fn hosted_payment_page_pays_through_the_signed_webhook() {
     let page = shop.get(placed["next_url"].as_str().unwrap());
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Test payment provider"));
-    let session = placed["next_url"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("/pay/test/");
-    let r = shop.request(
-        "POST",
-        &format!("/api/payments/test-provider/sessions/{session}"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some("action=pay"),
-    );
+    let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/");
+    let r = shop.request("POST", &format!("/api/payments/test-provider/sessions/{session}"), &[("content-type", "application/x-www-form-urlencoded")], Some("action=pay"));
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(
-        r.header("location"),
-        placed["order_url"].as_str(),
-        "back to the shop's order page"
-    );
-    wait_order(shop, &placed, "paid via the hosted page", |o| {
-        o["status"] == "paid"
-    });
+    assert_eq!(r.header("location"), placed["order_url"].as_str(), "back to the shop's order page");
+    wait_order(shop, &placed, "paid via the hosted page", |o| o["status"] == "paid");
 }
 
 #[test]
@@ -500,16 +278,10 @@ fn cancel_before_shipping_releases_stock() {
     let placed = online_order(shop, 8, 7);
     let n = placed["order_number"].as_u64().unwrap();
     let token = placed["token"].as_str().unwrap();
-    assert_eq!(
-        shop.post_json(&format!("/api/orders/{n}/cancel?token=wrong"), &[], "")
-            .status,
-        404
-    );
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token=wrong"), &[], "").status, 404);
     let r = shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "");
     assert_eq!(r.status, 202, "{}", r.body);
-    wait_order(shop, &placed, "cancellation", |o| {
-        o["status"] == "cancelled" && notifications(o, "order_cancelled") == 1
-    });
+    wait_order(shop, &placed, "cancellation", |o| o["status"] == "cancelled" && notifications(o, "order_cancelled") == 1);
     let again = shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "");
     assert_eq!(again.status, 409, "no return before delivery");
 }
@@ -519,21 +291,14 @@ fn rate_limit_answers_429_with_retry_after() {
     let shop = Shop::shared();
     let mut limited = None;
     for _ in 0..80 {
-        let r = shop.request(
-            "DELETE",
-            "/api/cart/lines/nope",
-            &[("cf-connecting-ip", "10.250.0.1")],
-            None,
-        );
+        let r = shop.request("DELETE", "/api/cart/lines/nope", &[("cf-connecting-ip", "10.250.0.1")], None);
         if r.status == 429 {
             limited = Some(r);
             break;
         }
     }
     let r = limited.expect("the cart limit kicks in");
-    assert!(r
-        .header("retry-after")
-        .is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s >= 1)));
+    assert!(r.header("retry-after").is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s >= 1)));
     assert_eq!(r.content_type, "application/problem+json");
 }
 
@@ -547,88 +312,41 @@ fn openapi_documents_every_route() {
     for (path, ops) in paths {
         for method in ops.as_object().unwrap().keys() {
             let concrete = path.replace("{id}", "x").replace("{number}", "1");
-            let r = shop.request(
-                &method.to_uppercase(),
-                &concrete,
-                &[("cf-connecting-ip", "10.251.0.1")],
-                Some("{}"),
-            );
-            let kind = serde_json::from_str::<Value>(&r.body)
-                .ok()
-                .and_then(|p| p["type"].as_str().map(str::to_string))
-                .unwrap_or_default();
-            assert!(
-                !kind.ends_with("/no-route") && r.status != 405,
-                "{method} {path} is documented but not routed: {}",
-                r.body
-            );
+            let r = shop.request(&method.to_uppercase(), &concrete, &[("cf-connecting-ip", "10.251.0.1")], Some("{}"));
+            let kind = serde_json::from_str::<Value>(&r.body).ok().and_then(|p| p["type"].as_str().map(str::to_string)).unwrap_or_default();
+            assert!(!kind.ends_with("/no-route") && r.status != 405, "{method} {path} is documented but not routed: {}", r.body);
         }
     }
     // Every routed API path appears in the document.
     let router = std::fs::read_to_string(root().join("edge/src/lib.rs")).unwrap();
-    for line in router
-        .lines()
-        .filter(|l| l.contains("(Method::") && l.contains("[\"api\""))
-    {
+    for line in router.lines().filter(|l| l.contains("(Method::") && l.contains("[\"api\"")) {
         let inside = &line[line.find('[').unwrap() + 1..line.find(']').unwrap()];
         let path: String = inside
             .split(", ")
-            .map(|seg| {
-                if seg.starts_with('"') {
-                    seg.trim_matches('"').to_string()
-                } else {
-                    "{}".to_string()
-                }
-            })
+            .map(|seg| if seg.starts_with('"') { seg.trim_matches('"').to_string() } else { "{}".to_string() })
             .collect::<Vec<_>>()
             .join("/");
         if path.starts_with("api/_bench") {
             continue;
         }
         let documented = paths.keys().any(|p| {
-            let generic: String = p
-                .split('/')
-                .map(|s| if s.starts_with('{') { "{}" } else { s })
-                .collect::<Vec<_>>()
-                .join("/");
+            let generic: String = p.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect::<Vec<_>>().join("/");
             generic == format!("/{path}")
         });
-        assert!(
-            documented,
-            "/{path} is routed but missing from openapi.json"
-        );
+        assert!(documented, "/{path} is routed but missing from openapi.json");
     }
 }
 
 #[test]
 fn a_consumer_failure_still_processes_the_order_once() {
-    let shop = Shop::start_with(
-        &Shop::fresh_state_dir(),
-        &[("EDGESHOP_FAULTS", "consumer-fail-once")],
-    );
+    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "consumer-fail-once")]);
     let c = catalog();
     let v = variant(&c, 6, 8);
     let (cart, _) = add_to_cart(&shop, &ip(9), None, &json!({ "sku": v.sku, "quantity": 1 }));
-    let placed = checkout(
-        &shop,
-        &ip(9),
-        &cart,
-        "fault-1",
-        &checkout_body("cash_on_delivery"),
-    )
-    .json();
-    let o = wait_order(
-        &shop,
-        &placed,
-        "order.placed after a failed first delivery",
-        |o| notifications(o, "order_confirmation") == 1,
-    );
+    let placed = checkout(&shop, &ip(9), &cart, "fault-1", &checkout_body("cash_on_delivery")).json();
+    let o = wait_order(&shop, &placed, "order.placed after a failed first delivery", |o| notifications(o, "order_confirmation") == 1);
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(
-        notifications(&order(&shop, &placed), "order_confirmation"),
-        1,
-        "{o}"
-    );
+    assert_eq!(notifications(&order(&shop, &placed), "order_confirmation"), 1, "{o}");
 }
 
 #[test]
@@ -641,27 +359,9 @@ fn orders_survive_a_restart_between_checkout_and_webhook() {
     std::thread::sleep(Duration::from_secs(2));
     let second = Shop::start_with(&state, &[]);
     let n = placed["order_number"].as_u64().unwrap();
-    assert_eq!(
-        order(&second, &placed)["status"],
-        "awaiting_payment",
-        "the order persisted"
-    );
-    assert_eq!(
-        webhook(
-            &second,
-            10,
-            &format!("evt_restart_{n}"),
-            "payment.succeeded",
-            n,
-            now(),
-            &secret()
-        )
-        .status,
-        200
-    );
-    wait_order(&second, &placed, "payment after restart", |o| {
-        o["status"] == "paid"
-    });
+    assert_eq!(order(&second, &placed)["status"], "awaiting_payment", "the order persisted");
+    assert_eq!(webhook(&second, 10, &format!("evt_restart_{n}"), "payment.succeeded", n, now(), &secret()).status, 200);
+    wait_order(&second, &placed, "payment after restart", |o| o["status"] == "paid");
 }
 
 #[test]
@@ -670,65 +370,23 @@ fn fulfilment_then_return_after_delivery() {
     let c = catalog();
     let v = variant(&c, 6, 10);
     let (cart, _) = add_to_cart(shop, &ip(11), None, &json!({ "sku": v.sku, "quantity": 1 }));
-    let placed = checkout(
-        shop,
-        &ip(11),
-        &cart,
-        "fulfil-1",
-        &checkout_body("cash_on_delivery"),
-    )
-    .json();
+    let placed = checkout(shop, &ip(11), &cart, "fulfil-1", &checkout_body("cash_on_delivery")).json();
     let n = placed["order_number"].as_u64().unwrap();
     let token = placed["token"].as_str().unwrap().to_string();
     let admin = format!("Bearer {}", admin_token());
-    let fulfil = |body: Value, auth: &str| {
-        shop.post_json(
-            &format!("/api/admin/orders/{n}/fulfilment"),
-            &[("authorization", auth)],
-            &body.to_string(),
-        )
-    };
-    assert_eq!(
-        fulfil(
-            json!({ "status": "packed" }),
-            "Bearer wrong-token-wrong-token"
-        )
-        .status,
-        401
-    );
-    assert_eq!(
-        fulfil(json!({ "status": "shipped" }), &admin).status,
-        422,
-        "shipping needs a carrier and tracking number"
-    );
+    let fulfil = |body: Value, auth: &str| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", auth)], &body.to_string());
+    assert_eq!(fulfil(json!({ "status": "packed" }), "Bearer wrong-token-wrong-token").status, 401);
+    assert_eq!(fulfil(json!({ "status": "shipped" }), &admin).status, 422, "shipping needs a carrier and tracking number");
     assert_eq!(fulfil(json!({ "status": "packed" }), &admin).status, 202);
     wait_order(shop, &placed, "packed", |o| o["status"] == "packed");
     assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE123456789IE" }), &admin).status, 202);
     let o = wait_order(shop, &placed, "shipped", |o| o["status"] == "shipped");
-    let shipped = o["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["status"] == "shipped")
-        .unwrap();
+    let shipped = o["history"].as_array().unwrap().iter().find(|h| h["status"] == "shipped").unwrap();
     assert_eq!(shipped["tracking"]["carrier"], "An Post");
     assert_eq!(shipped["tracking"]["number"], "CE123456789IE");
-    assert_eq!(
-        shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "")
-            .status,
-        409,
-        "too late to cancel"
-    );
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 409, "too late to cancel");
     assert_eq!(fulfil(json!({ "status": "delivered" }), &admin).status, 202);
-    wait_order(shop, &placed, "delivered", |o| {
-        o["status"] == "delivered" && o["can_request_return"] == true
-    });
-    assert_eq!(
-        shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "")
-            .status,
-        202
-    );
-    wait_order(shop, &placed, "return requested", |o| {
-        o["status"] == "return_requested" && notifications(o, "return_requested") == 1
-    });
+    wait_order(shop, &placed, "delivered", |o| o["status"] == "delivered" && o["can_request_return"] == true);
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
+    wait_order(shop, &placed, "return requested", |o| o["status"] == "return_requested" && notifications(o, "return_requested") == 1);
 }

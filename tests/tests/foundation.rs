@@ -4,9 +4,7 @@ use edgeshop_domain::{product_price_range, Catalog};
 use edgeshop_e2e::{root, run_browser_test, Shop};
 
 fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog"))
-        .expect("the sample catalog is valid")
-        .catalog
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
 }
 
 fn assert_problem(shop: &Shop, path: &str, status: u16) -> serde_json::Value {
@@ -15,12 +13,7 @@ fn assert_problem(shop: &Shop, path: &str, status: u16) -> serde_json::Value {
     assert_eq!(r.content_type, "application/problem+json", "{path}");
     let p = r.json();
     assert_eq!(p["status"], status);
-    assert!(
-        p["type"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("https://")),
-        "{p}"
-    );
+    assert!(p["type"].as_str().is_some_and(|t| t.starts_with("https://")), "{p}");
     assert!(p["title"].is_string() && p["detail"].is_string(), "{p}");
     p
 }
@@ -33,19 +26,10 @@ fn pages_index_and_worker_carry_one_catalog_version() {
     assert_eq!(health["status"], "ok");
     assert_eq!(health["catalog_version"], c.version.as_str());
     assert_eq!(health["index_catalog_version"], c.version.as_str());
-    assert_eq!(
-        health["documents"],
-        c.products.iter().filter(|p| p.published).count()
-    );
+    assert_eq!(health["documents"], c.products.iter().filter(|p| p.published).count());
     let home = shop.get("/");
     assert_eq!(home.status, 200);
-    assert!(
-        home.body.contains(&format!(
-            r#"<meta name="edgeshop-catalog" content="{}""#,
-            c.version
-        )),
-        "home page version"
-    );
+    assert!(home.body.contains(&format!(r#"<meta name="edgeshop-catalog" content="{}""#, c.version)), "home page version");
     assert!(home.body.contains(&c.shop.name));
 }
 
@@ -54,44 +38,22 @@ fn product_page_shows_its_price_and_search_finds_it() {
     let shop = Shop::shared();
     let c = catalog();
     // A product with a distinctive title word, from the middle of the catalog.
-    let product = c
-        .products
-        .iter()
-        .filter(|p| p.published)
-        .nth(c.products.len() / 2)
-        .expect("products");
+    let product = c.products.iter().filter(|p| p.published).nth(c.products.len() / 2).expect("products");
     let page = shop.get(&format!("/products/{}/", product.slug));
     assert_eq!(page.status, 200);
-    assert!(
-        page.body.contains(&product.title.replace('&', "&amp;")),
-        "title on page"
-    );
+    assert!(page.body.contains(&product.title.replace('&', "&amp;")), "title on page");
     let (lo, _) = product_price_range(product).expect("priced");
     let shown = lo.format(&c.shop.locale);
-    assert!(
-        page.body.contains(&shown),
-        "price {shown} on the product page"
-    );
+    assert!(page.body.contains(&shown), "price {shown} on the product page");
     for v in &product.variants {
         assert!(page.body.contains(&v.sku), "variant {} listed", v.sku);
     }
 
-    let word = product
-        .title
-        .split_whitespace()
-        .max_by_key(|w| w.len())
-        .expect("a title word");
+    let word = product.title.split_whitespace().max_by_key(|w| w.len()).expect("a title word");
     let found = shop.get(&format!("/api/search?q={word}&limit=100")).json();
     let hits = found["hits"].as_array().expect("hits");
-    assert!(
-        hits.iter().any(|h| h["slug"] == product.slug.as_str()),
-        "`{word}` should find {}: {found}",
-        product.slug
-    );
-    let hit = hits
-        .iter()
-        .find(|h| h["slug"] == product.slug.as_str())
-        .expect("hit");
+    assert!(hits.iter().any(|h| h["slug"] == product.slug.as_str()), "`{word}` should find {}: {found}", product.slug);
+    let hit = hits.iter().find(|h| h["slug"] == product.slug.as_str()).expect("hit");
     assert_eq!(hit["price_minor"], lo.minor);
     assert_eq!(hit["price"], shown.as_str());
     assert_eq!(found["catalog_version"], c.version.as_str());
@@ -101,12 +63,7 @@ fn product_page_shows_its_price_and_search_finds_it() {
 fn sku_search_is_exact() {
     let shop = Shop::shared();
     let c = catalog();
-    let product = c
-        .products
-        .iter()
-        .filter(|p| p.published)
-        .last()
-        .expect("products");
+    let product = c.products.iter().filter(|p| p.published).last().expect("products");
     let sku = &product.variants[0].sku;
     let found = shop.get(&format!("/api/search?q={sku}")).json();
     assert_eq!(found["hits"][0]["slug"], product.slug.as_str(), "{found}");
@@ -126,17 +83,9 @@ fn hostile_queries_get_problem_json() {
     assert_problem(shop, &format!("/api/search?q={many}"), 400);
     assert_problem(shop, "/api/no-such-route", 404);
     // Only symbols: an empty result, not an error. No query at all lists every product.
-    assert_eq!(
-        shop.get("/api/search?q=%21%40%23%24%25%5E").json()["hits"]
-            .as_array()
-            .map(Vec::len),
-        Some(0)
-    );
+    assert_eq!(shop.get("/api/search?q=%21%40%23%24%25%5E").json()["hits"].as_array().map(Vec::len), Some(0));
     let published = catalog().products.iter().filter(|p| p.published).count() as u64;
-    assert_eq!(
-        shop.get("/api/search?q=").json()["total"].as_u64(),
-        Some(published)
-    );
+    assert_eq!(shop.get("/api/search?q=").json()["total"].as_u64(), Some(published));
 }
 
 #[test]
@@ -148,10 +97,7 @@ fn static_site_files() {
     assert!(missing.body.contains("Page not found"));
     let sitemap = shop.get("/sitemap.xml");
     assert_eq!(sitemap.status, 200);
-    assert!(sitemap.body.contains(&format!(
-        "{}/products/{}/",
-        c.shop.base_url, c.products[0].slug
-    )));
+    assert!(sitemap.body.contains(&format!("{}/products/{}/", c.shop.base_url, c.products[0].slug)));
     assert!(shop.get("/robots.txt").body.contains("Sitemap:"));
     let top = c.top_level_categories().next().expect("a category");
     let cat = shop.get(&format!("/c/{}/", top.slug));

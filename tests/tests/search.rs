@@ -6,9 +6,7 @@ use edgeshop_e2e::{admin_token, root, run_browser_test, Shop};
 use serde_json::Value;
 
 fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog"))
-        .expect("the sample catalog is valid")
-        .catalog
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
 }
 
 #[test]
@@ -18,70 +16,32 @@ fn facets_and_filters_over_http() {
     let all = shop.get("/api/search?q=&facets=1&per_page=5").json();
     let published = c.products.iter().filter(|p| p.published).count() as u64;
     assert_eq!(all["total"], published);
-    let cats = all["facets"]["categories"]
-        .as_array()
-        .expect("category facet");
-    let apparel = cats
-        .iter()
-        .find(|v| v["value"] == "apparel")
-        .expect("apparel in the category facet");
-    assert_eq!(
-        apparel["count"].as_u64(),
-        Some(c.products_in("apparel").count() as u64)
-    );
+    let cats = all["facets"]["categories"].as_array().expect("category facet");
+    let apparel = cats.iter().find(|v| v["value"] == "apparel").expect("apparel in the category facet");
+    assert_eq!(apparel["count"].as_u64(), Some(c.products_in("apparel").count() as u64));
 
     // A category page's query: category filter, price sort, second page.
-    let r = shop
-        .get("/api/search?category=apparel&sort=price-asc&per_page=10&page=2&facets=1")
-        .json();
+    let r = shop.get("/api/search?category=apparel&sort=price-asc&per_page=10&page=2&facets=1").json();
     assert_eq!(r["total"], apparel["count"]);
     assert_eq!(r["page"], 2);
-    let prices: Vec<u64> = r["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["price_minor"].as_u64().unwrap())
-        .collect();
+    let prices: Vec<u64> = r["hits"].as_array().unwrap().iter().map(|h| h["price_minor"].as_u64().unwrap()).collect();
     assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
     for h in r["hits"].as_array().unwrap() {
         let p = c.product(h["slug"].as_str().unwrap()).unwrap();
-        assert!(
-            p.category.starts_with("apparel"),
-            "{} is not apparel",
-            p.slug
-        );
+        assert!(p.category.starts_with("apparel"), "{} is not apparel", p.slug);
     }
     // Brand filter on top: every hit has that brand; the brand facet still lists the others.
-    let brand = r["facets"]["brands"][0]["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let brand = r["facets"]["brands"][0]["value"].as_str().unwrap().to_string();
     let enc = brand.replace(' ', "%20");
-    let b = shop
-        .get(&format!(
-            "/api/search?category=apparel&brand={enc}&facets=1&per_page=100"
-        ))
-        .json();
+    let b = shop.get(&format!("/api/search?category=apparel&brand={enc}&facets=1&per_page=100")).json();
     for h in b["hits"].as_array().unwrap() {
         assert_eq!(c.product(h["slug"].as_str().unwrap()).unwrap().brand, brand);
     }
-    assert!(
-        b["facets"]["brands"].as_array().unwrap().len() > 1,
-        "other brands stay selectable"
-    );
-    assert!(b["facets"]["brands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|v| v["value"] == brand.as_str() && v["selected"] == true));
+    assert!(b["facets"]["brands"].as_array().unwrap().len() > 1, "other brands stay selectable");
+    assert!(b["facets"]["brands"].as_array().unwrap().iter().any(|v| v["value"] == brand.as_str() && v["selected"] == true));
 
     // Bad filters are a clear 400.
-    for path in [
-        "/api/search?price=abc",
-        "/api/search?sort=cheapest",
-        "/api/search?option=Colour",
-        "/api/search?page=0",
-    ] {
+    for path in ["/api/search?price=abc", "/api/search?sort=cheapest", "/api/search?option=Colour", "/api/search?page=0"] {
         let r = shop.get(path);
         assert_eq!(r.status, 400, "{path}: {}", r.body);
         assert_eq!(r.content_type, "application/problem+json");
@@ -92,19 +52,10 @@ fn facets_and_filters_over_http() {
 fn suggestions_complete_the_word_being_typed() {
     let shop = Shop::shared();
     let s = shop.get("/api/search/suggest?q=headph").json();
-    let completions: Vec<&str> = s["completions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let completions: Vec<&str> = s["completions"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     assert!(completions.contains(&"headphones"), "{s}");
     assert!(!s["products"].as_array().unwrap().is_empty());
-    assert_eq!(
-        shop.get(&format!("/api/search/suggest?q={}", "a".repeat(10_000)))
-            .status,
-        400
-    );
+    assert_eq!(shop.get(&format!("/api/search/suggest?q={}", "a".repeat(10_000))).status, 400);
 }
 
 #[test]
@@ -118,30 +69,10 @@ fn zero_result_searches_are_recorded_and_corrected() {
     shop.get(&format!("/api/search?q={unique}"));
     shop.get(&format!("/api/search?q={unique}"));
     let auth = format!("Bearer {}", admin_token());
-    assert_eq!(
-        shop.request("GET", "/api/admin/search/zero-results", &[], None)
-            .status,
-        401
-    );
-    let report = shop
-        .request(
-            "GET",
-            "/api/admin/search/zero-results",
-            &[("authorization", &auth)],
-            None,
-        )
-        .json();
-    let entry = report["queries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["query"] == unique.as_str())
-        .cloned();
-    assert_eq!(
-        entry.map(|e| e["count"].clone()),
-        Some(Value::from(2)),
-        "{report}"
-    );
+    assert_eq!(shop.request("GET", "/api/admin/search/zero-results", &[], None).status, 401);
+    let report = shop.request("GET", "/api/admin/search/zero-results", &[("authorization", &auth)], None).json();
+    let entry = report["queries"].as_array().unwrap().iter().find(|q| q["query"] == unique.as_str()).cloned();
+    assert_eq!(entry.map(|e| e["count"].clone()), Some(Value::from(2)), "{report}");
 }
 
 #[test]
@@ -149,24 +80,14 @@ fn results_page_is_rendered_by_the_worker_without_javascript() {
     let shop = Shop::shared();
     let page = shop.get("/search?q=jacket");
     assert_eq!(page.status, 200);
-    assert!(
-        page.content_type.starts_with("text/html"),
-        "{}",
-        page.content_type
-    );
+    assert!(page.content_type.starts_with("text/html"), "{}", page.content_type);
     assert!(page.body.contains("Results for “jacket”"));
     assert!(page.body.contains("class=\"card\""), "result cards");
-    assert!(
-        page.body.contains("<header"),
-        "the shop's header frames the page"
-    );
+    assert!(page.body.contains("<header"), "the shop's header frames the page");
     assert!(page.body.contains("noindex"));
     assert!(page.body.contains("aria-label=\"Filters\""));
     // The facet links are plain URLs: following one narrows the results.
-    let start = page
-        .body
-        .find("href=\"/search?q=jacket&amp;brand=")
-        .expect("a brand filter link");
+    let start = page.body.find("href=\"/search?q=jacket&amp;brand=").expect("a brand filter link");
     let href = &page.body[start + 6..];
     let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
     let narrowed = shop.get(&href);
@@ -183,15 +104,8 @@ fn results_page_is_rendered_by_the_worker_without_javascript() {
     let full = shop.get("/search?q=tent");
     let part = shop.get("/search?q=tent&partial=1");
     assert_eq!(part.status, 200);
-    assert!(
-        !part.body.contains("<html") && part.body.contains("class=\"result-count\""),
-        "{}",
-        part.body
-    );
-    assert!(
-        full.body.contains(&part.body),
-        "the fragment is what the full page shows"
-    );
+    assert!(!part.body.contains("<html") && part.body.contains("class=\"result-count\""), "{}", part.body);
+    assert!(full.body.contains(&part.body), "the fragment is what the full page shows");
 }
 
 #[test]
@@ -213,38 +127,24 @@ fn catalog_data_ships_with_the_pages_and_stays_private() {
     let shop = Shop::shared();
     let c = catalog();
     let dir = root().join("dist/_catalog");
-    let manifest: edgeshop_domain::CatalogManifest = serde_json::from_slice(
-        &std::fs::read(dir.join("catalog.json")).expect("dist/_catalog/catalog.json"),
-    )
-    .unwrap();
+    let manifest: edgeshop_domain::CatalogManifest =
+        serde_json::from_slice(&std::fs::read(dir.join("catalog.json")).expect("dist/_catalog/catalog.json")).unwrap();
     let health = shop.get("/api/health").json();
     assert_eq!(health["catalog_version"], manifest.version.as_str());
     assert_eq!(health["index_catalog_version"], manifest.version.as_str());
     assert_eq!(manifest.version, c.version);
 
-    let skus: Vec<&edgeshop_domain::Variant> =
-        c.products.iter().flat_map(|p| p.variants.iter()).collect();
+    let skus: Vec<&edgeshop_domain::Variant> = c.products.iter().flat_map(|p| p.variants.iter()).collect();
     assert_eq!(manifest.skus, skus.len());
     let mut in_shards = 0;
     for i in 0..manifest.shards {
         let bytes = std::fs::read(dir.join(format!("skus-{i}.json"))).expect("shard file");
-        in_shards += edgeshop_domain::CatalogSnapshot::parse_shard(&bytes, manifest.currency)
-            .unwrap()
-            .len();
+        in_shards += edgeshop_domain::CatalogSnapshot::parse_shard(&bytes, manifest.currency).unwrap().len();
     }
     assert_eq!(in_shards, skus.len(), "every SKU in exactly one shard");
-    let index_len: u64 = (0..manifest.index_parts)
-        .map(|i| {
-            std::fs::metadata(dir.join(format!("search-{i}.bin")))
-                .unwrap()
-                .len()
-        })
-        .sum();
+    let index_len: u64 = (0..manifest.index_parts).map(|i| std::fs::metadata(dir.join(format!("search-{i}.bin"))).unwrap().len()).sum();
     assert_eq!(index_len, manifest.index_bytes);
-    assert!(
-        manifest.shards > 1,
-        "the sample shop spans several shards, so cross-shard lookups are tested"
-    );
+    assert!(manifest.shards > 1, "the sample shop spans several shards, so cross-shard lookups are tested");
 
     // A cart priced from SKUs in different shards: each at the catalog's price.
     let mut cart: Option<String> = None;
@@ -255,49 +155,24 @@ fn catalog_data_ships_with_the_pages_and_stays_private() {
             .iter()
             .filter(|p| p.published)
             .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
-            .find(|(_, v)| {
-                v.available() && edgeshop_domain::shard_of(&v.sku, manifest.shards) == shard
-            })
+            .find(|(_, v)| v.available() && edgeshop_domain::shard_of(&v.sku, manifest.shards) == shard)
             .expect("an available SKU in this shard");
         let mut headers = vec![("cf-connecting-ip", "10.9.9.9")];
         if let Some(id) = &cart {
             headers.push(("x-cart-id", id.as_str()));
         }
-        let r = shop.post_json(
-            "/api/cart/lines",
-            &headers,
-            &serde_json::json!({ "sku": variant.sku, "quantity": 1 }).to_string(),
-        );
+        let r = shop.post_json("/api/cart/lines", &headers, &serde_json::json!({ "sku": variant.sku, "quantity": 1 }).to_string());
         assert_eq!(r.status, 201, "{}", r.body);
         cart = r.header("x-cart-id").map(str::to_string);
-        expected.push((
-            variant.sku.clone(),
-            edgeshop_domain::variant_price(variant).amount.minor,
-        ));
+        expected.push((variant.sku.clone(), edgeshop_domain::variant_price(variant).amount.minor));
     }
-    let cart = shop
-        .request(
-            "GET",
-            "/api/cart",
-            &[("x-cart-id", cart.as_deref().unwrap())],
-            None,
-        )
-        .json();
+    let cart = shop.request("GET", "/api/cart", &[("x-cart-id", cart.as_deref().unwrap())], None).json();
     for (sku, price) in expected {
-        let line = cart["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["sku"] == sku.as_str())
-            .expect("line in cart");
+        let line = cart["lines"].as_array().unwrap().iter().find(|l| l["sku"] == sku.as_str()).expect("line in cart");
         assert_eq!(line["unit_price"]["minor"].as_i64(), Some(price), "{sku}");
     }
 
-    for path in [
-        "/_catalog/catalog.json",
-        "/_catalog/skus-0.json",
-        "/_catalog/search-0.bin",
-    ] {
+    for path in ["/_catalog/catalog.json", "/_catalog/skus-0.json", "/_catalog/search-0.bin"] {
         let r = shop.get(path);
         assert_eq!(r.status, 404, "{path} must not be public");
         assert_eq!(r.content_type, "application/problem+json", "{path}");

@@ -6,53 +6,33 @@ use edgeshop_e2e::{root, Shop};
 use serde_json::Value;
 
 fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog"))
-        .expect("the sample catalog is valid")
-        .catalog
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
 }
 
 fn json_ld(html: &str) -> Vec<Value> {
     let open = "<script type=\"application/ld+json\">";
-    html.split(open)
-        .skip(1)
-        .map(|rest| {
-            serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).expect("valid JSON-LD")
-        })
-        .collect()
+    html.split(open).skip(1).map(|rest| serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).expect("valid JSON-LD")).collect()
 }
 
 /// `content` of the `<meta>` tag with `attr="name"` (attribute order does not matter).
 fn meta_content(html: &str, attr: &str, name: &str) -> Option<String> {
-    html.split("<meta ")
-        .skip(1)
-        .map(|t| &t[..t.find('>').unwrap_or(t.len())])
-        .find(|t| t.contains(&format!("{attr}=\"{name}\"")))
-        .and_then(|t| {
-            let start = t.find("content=\"")? + 9;
-            Some(t[start..start + t[start..].find('"')?].to_string())
-        })
+    html.split("<meta ").skip(1).map(|t| &t[..t.find('>').unwrap_or(t.len())]).find(|t| t.contains(&format!("{attr}=\"{name}\""))).and_then(|t| {
+        let start = t.find("content=\"")? + 9;
+        Some(t[start..start + t[start..].find('"')?].to_string())
+    })
 }
 
 fn of_type<'a>(blocks: &'a [Value], t: &str) -> &'a Value {
-    blocks
-        .iter()
-        .find(|b| b["@type"] == t)
-        .unwrap_or_else(|| panic!("no {t} block in {blocks:?}"))
+    blocks.iter().find(|b| b["@type"] == t).unwrap_or_else(|| panic!("no {t} block in {blocks:?}"))
 }
 
 fn check_offer(offer: &Value, p: &Product, sku: &str) {
-    let v = p
-        .variant_by_sku(sku)
-        .unwrap_or_else(|| panic!("offer for unknown sku {sku}"));
+    let v = p.variant_by_sku(sku).unwrap_or_else(|| panic!("offer for unknown sku {sku}"));
     let price = variant_price(v).amount;
     assert_eq!(offer["@type"], "Offer");
     assert_eq!(offer["price"], price.decimal().as_str(), "{sku}");
     assert_eq!(offer["priceCurrency"], price.currency.code());
-    let availability = if v.available() {
-        "https://schema.org/InStock"
-    } else {
-        "https://schema.org/OutOfStock"
-    };
+    let availability = if v.available() { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" };
     assert_eq!(offer["availability"], availability, "{sku}");
 }
 
@@ -60,16 +40,8 @@ fn check_offer(offer: &Value, p: &Product, sku: &str) {
 fn product_json_ld_matches_the_catalog() {
     let shop = Shop::shared();
     let c = catalog();
-    let multi = c
-        .products
-        .iter()
-        .find(|p| p.published && p.variants.len() > 2)
-        .unwrap();
-    let single = c
-        .products
-        .iter()
-        .find(|p| p.published && p.variants.len() == 1)
-        .unwrap();
+    let multi = c.products.iter().find(|p| p.published && p.variants.len() > 2).unwrap();
+    let single = c.products.iter().find(|p| p.published && p.variants.len() == 1).unwrap();
     for p in [multi, single] {
         let page = shop.get(&format!("/products/{}/", p.slug));
         assert_eq!(page.status, 200);
@@ -78,10 +50,7 @@ fn product_json_ld_matches_the_catalog() {
         assert_eq!(product["@context"], "https://schema.org");
         assert_eq!(product["name"], p.title.as_str());
         assert_eq!(product["brand"]["name"], p.brand.as_str());
-        assert_eq!(
-            product["url"],
-            format!("{}/products/{}/", c.shop.base_url, p.slug).as_str()
-        );
+        assert_eq!(product["url"], format!("{}/products/{}/", c.shop.base_url, p.slug).as_str());
         assert!(product["image"].as_array().is_some_and(|i| !i.is_empty()));
         let offers = &product["offers"];
         if p.variants.len() == 1 {
@@ -89,24 +58,8 @@ fn product_json_ld_matches_the_catalog() {
         } else {
             assert_eq!(offers["@type"], "AggregateOffer");
             let prices: Vec<_> = p.variants.iter().map(|v| variant_price(v).amount).collect();
-            assert_eq!(
-                offers["lowPrice"],
-                prices
-                    .iter()
-                    .min_by_key(|m| m.minor)
-                    .unwrap()
-                    .decimal()
-                    .as_str()
-            );
-            assert_eq!(
-                offers["highPrice"],
-                prices
-                    .iter()
-                    .max_by_key(|m| m.minor)
-                    .unwrap()
-                    .decimal()
-                    .as_str()
-            );
+            assert_eq!(offers["lowPrice"], prices.iter().min_by_key(|m| m.minor).unwrap().decimal().as_str());
+            assert_eq!(offers["highPrice"], prices.iter().max_by_key(|m| m.minor).unwrap().decimal().as_str());
             assert_eq!(offers["offerCount"], p.variants.len());
             let list = offers["offers"].as_array().unwrap();
             assert_eq!(list.len(), p.variants.len());
@@ -119,50 +72,19 @@ fn product_json_ld_matches_the_catalog() {
         assert_eq!(items.first().unwrap()["name"], "Home");
         assert_eq!(items.last().unwrap()["name"], p.title.as_str());
         // Open Graph and Twitter cards with the product image.
-        assert_eq!(
-            meta_content(&page.body, "property", "og:type").as_deref(),
-            Some("product")
-        );
-        assert_eq!(
-            meta_content(&page.body, "property", "og:title").as_deref(),
-            Some(p.title.as_str())
-        );
+        assert_eq!(meta_content(&page.body, "property", "og:type").as_deref(), Some("product"));
+        assert_eq!(meta_content(&page.body, "property", "og:title").as_deref(), Some(p.title.as_str()));
         // Share images are raster (the build renders vector images to PNG for them).
         let og_image = meta_content(&page.body, "property", "og:image").expect("og:image");
-        let stem = p.images[0]
-            .file
-            .rsplit_once('.')
-            .map_or(p.images[0].file.as_str(), |(s, _)| s);
-        assert!(
-            og_image.starts_with(&format!("{}/images/{stem}-", c.shop.base_url))
-                && og_image.ends_with(".png"),
-            "{og_image}"
-        );
-        assert_eq!(
-            shop.get(og_image.strip_prefix(&c.shop.base_url).unwrap())
-                .status,
-            200,
-            "{og_image}"
-        );
-        assert_eq!(
-            meta_content(&page.body, "name", "twitter:card").as_deref(),
-            Some("summary_large_image")
-        );
+        let stem = p.images[0].file.rsplit_once('.').map_or(p.images[0].file.as_str(), |(s, _)| s);
+        assert!(og_image.starts_with(&format!("{}/images/{stem}-", c.shop.base_url)) && og_image.ends_with(".png"), "{og_image}");
+        assert_eq!(shop.get(og_image.strip_prefix(&c.shop.base_url).unwrap()).status, 200, "{og_image}");
+        assert_eq!(meta_content(&page.body, "name", "twitter:card").as_deref(), Some("summary_large_image"));
     }
     let home = shop.get("/");
-    assert_eq!(
-        of_type(&json_ld(&home.body), "Organization")["name"],
-        c.shop.name.as_str()
-    );
-    assert_eq!(
-        meta_content(&shop.get("/cart/").body, "name", "robots").as_deref(),
-        Some("noindex")
-    );
-    assert_eq!(
-        meta_content(&page_of(&shop, "/"), "name", "robots"),
-        None,
-        "the home page is indexable"
-    );
+    assert_eq!(of_type(&json_ld(&home.body), "Organization")["name"], c.shop.name.as_str());
+    assert_eq!(meta_content(&shop.get("/cart/").body, "name", "robots").as_deref(), Some("noindex"));
+    assert_eq!(meta_content(&page_of(&shop, "/"), "name", "robots"), None, "the home page is indexable");
 }
 
 fn page_of(shop: &Shop, path: &str) -> String {
@@ -175,21 +97,10 @@ fn every_sitemap_url_answers_200() {
     let c = catalog();
     let sitemap = shop.get("/sitemap.xml");
     assert_eq!(sitemap.status, 200);
-    let urls: Vec<&str> = sitemap
-        .body
-        .split("<loc>")
-        .skip(1)
-        .map(|r| &r[..r.find("</loc>").unwrap()])
-        .collect();
-    assert!(
-        urls.len() > c.products.len(),
-        "sitemap lists {} URLs",
-        urls.len()
-    );
+    let urls: Vec<&str> = sitemap.body.split("<loc>").skip(1).map(|r| &r[..r.find("</loc>").unwrap()]).collect();
+    assert!(urls.len() > c.products.len(), "sitemap lists {} URLs", urls.len());
     for url in urls {
-        let path = url
-            .strip_prefix(&c.shop.base_url)
-            .unwrap_or_else(|| panic!("{url} is not under {}", c.shop.base_url));
+        let path = url.strip_prefix(&c.shop.base_url).unwrap_or_else(|| panic!("{url} is not under {}", c.shop.base_url));
         let r = shop.get(path);
         assert_eq!(r.status, 200, "{path}");
     }
@@ -201,33 +112,14 @@ fn merchant_feed_lists_every_variant_once() {
     let c = catalog();
     let feed = shop.get("/feed.xml");
     assert_eq!(feed.status, 200);
-    assert!(
-        feed.body.starts_with("<?xml")
-            && feed
-                .body
-                .contains("xmlns:g=\"http://base.google.com/ns/1.0\"")
-    );
+    assert!(feed.body.starts_with("<?xml") && feed.body.contains("xmlns:g=\"http://base.google.com/ns/1.0\""));
     for p in c.products.iter().filter(|p| p.published) {
         for v in &p.variants {
-            assert_eq!(
-                feed.body
-                    .matches(&format!("<g:id>{}</g:id>", v.sku))
-                    .count(),
-                1,
-                "{}",
-                v.sku
-            );
+            assert_eq!(feed.body.matches(&format!("<g:id>{}</g:id>", v.sku)).count(), 1, "{}", v.sku);
         }
     }
     let items = feed.body.matches("<item>").count();
-    assert_eq!(
-        items,
-        c.products
-            .iter()
-            .filter(|p| p.published)
-            .map(|p| p.variants.len())
-            .sum::<usize>()
-    );
+    assert_eq!(items, c.products.iter().filter(|p| p.published).map(|p| p.variants.len()).sum::<usize>());
 }
 
 #[test]

@@ -10,9 +10,9 @@
 //! `bench/results/relevance-history.jsonl`, so every ranking change leaves its figure.
 
 use crate::build::{cargo, dist};
-use crate::run as exec;
 use crate::tools::{npm_bin, wrangler_dev};
 use crate::{root, Opts};
+use crate::run as exec;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -28,11 +28,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     match which {
         "build-search" => {
             let opts = Opts::parse(rest, &["--products", "--worker"])?;
-            let n: usize = opts
-                .get("--products")
-                .unwrap_or("20000")
-                .parse()
-                .map_err(|e| format!("--products: {e}"))?;
+            let n: usize = opts.get("--products").unwrap_or("20000").parse().map_err(|e| format!("--products: {e}"))?;
             let worker = match opts.get("--worker").unwrap_or("yes") {
                 "yes" => true,
                 "no" => false,
@@ -55,9 +51,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let opts = Opts::parse(rest, &["--label"])?;
             relevance(opts.get("--label").unwrap_or("manual run"))
         }
-        other => Err(format!(
-            "unknown benchmark {other} (known: build-search, commerce, relevance, lighthouse)"
-        )),
+        other => Err(format!("unknown benchmark {other} (known: build-search, commerce, relevance, lighthouse)")),
     }
 }
 
@@ -68,14 +62,9 @@ fn lighthouse() -> Result<(), String> {
     let dir = root().join("bench/lighthouse");
     if !dir.join("node_modules/lighthouse").exists() {
         println!("bench: installing lighthouse into bench/lighthouse/");
-        exec(
-            Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--no-save"])
-                .current_dir(&dir),
-        )?;
+        exec(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--no-save"]).current_dir(&dir))?;
     }
-    let snapshot = std::fs::read_to_string(crate::build::bundle_dir().join("snapshot.json"))
-        .map_err(|e| e.to_string())?;
+    let snapshot = std::fs::read_to_string(crate::build::bundle_dir().join("snapshot.json")).map_err(|e| e.to_string())?;
     // The shop's first featured product.
     let slug = snapshot
         .split("\"featured_products\":[\"")
@@ -90,10 +79,7 @@ fn lighthouse() -> Result<(), String> {
         if http_status("8796", &product) != Some(200) {
             return Err(format!("{product} is not a page"));
         }
-        node_json(
-            &dir.join("run.mjs"),
-            &[base, "/pages/shipping/", "/", "/c/apparel/", &product],
-        )
+        node_json(&dir.join("run.mjs"), &[base, "/pages/shipping/", "/", "/c/apparel/", &product])
     })?;
     save(&results.join("lighthouse.json"), &out)
 }
@@ -104,12 +90,7 @@ pub fn screenshots() -> Result<(), String> {
     crate::build::all(&root().join("catalog"))?;
     let dir = root().join("target/screenshots");
     with_wrangler(&root().join("wrangler.toml"), "8795", |base| {
-        exec(
-            Command::new("node")
-                .arg(root().join("tests/browser/screenshots.mjs"))
-                .env("BASE_URL", base)
-                .env("SCREENSHOT_DIR", &dir),
-        )
+        exec(Command::new("node").arg(root().join("tests/browser/screenshots.mjs")).env("BASE_URL", base).env("SCREENSHOT_DIR", &dir))
     })?;
     println!("xtask: screenshots in {}", dir.display());
     Ok(())
@@ -117,51 +98,26 @@ pub fn screenshots() -> Result<(), String> {
 
 fn relevance(label: &str) -> Result<(), String> {
     let r = root();
-    exec(
-        cargo()
-            .current_dir(&r)
-            .args([
-                "run",
-                "--quiet",
-                "--profile",
-                "tool",
-                "-p",
-                "edgeshop-indexer",
-                "--features",
-                "tools",
-                "--bin",
-                "relevance",
-                "--",
-            ])
-            .args([
-                "score",
-                "--catalog",
-                "catalog",
-                "--judgments",
-                "bench/relevance/judgments.json",
-                "--out",
-                "bench/results/relevance.json",
-                "--history",
-                "bench/results/relevance-history.jsonl",
-                "--label",
-                label,
-            ]),
-    )
+    exec(cargo().current_dir(&r).args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"]).args([
+        "score",
+        "--catalog",
+        "catalog",
+        "--judgments",
+        "bench/relevance/judgments.json",
+        "--out",
+        "bench/results/relevance.json",
+        "--history",
+        "bench/results/relevance-history.jsonl",
+        "--label",
+        label,
+    ]))
 }
 
 /// Runs a node script and returns the last JSON line it printed.
 fn node_json(script: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("node")
-        .arg(script)
-        .args(args)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = Command::new("node").arg(script).args(args).output().map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!(
-            "{} failed: {}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr)));
     }
     Ok(read_json_line(&out.stdout))
 }
@@ -174,47 +130,30 @@ fn save(path: &Path, json: &str) -> Result<(), String> {
 
 /// Raises the first variant price of the first product file (by name) by 1.00; returns its file name.
 fn raise_one_price(products: &Path) -> Result<String, String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(products)
-        .map_err(|e| e.to_string())?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(products).map_err(|e| e.to_string())?.flatten().map(|e| e.path()).collect();
     files.sort();
     let file = files.first().ok_or("no product files")?;
     let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
     let mut done = false;
     let changed: Vec<String> = text
         .lines()
-        .map(|line| {
-            match line
-                .strip_prefix("price = ")
-                .and_then(|p| p.trim().parse::<i64>().ok())
-            {
-                Some(price) if !done => {
-                    done = true;
-                    format!("price = {}", price + 100)
-                }
-                _ => line.to_string(),
+        .map(|line| match line.strip_prefix("price = ").and_then(|p| p.trim().parse::<i64>().ok()) {
+            Some(price) if !done => {
+                done = true;
+                format!("price = {}", price + 100)
             }
+            _ => line.to_string(),
         })
         .collect();
     if !done {
         return Err(format!("{}: no price line", file.display()));
     }
     std::fs::write(file, changed.join("\n") + "\n").map_err(|e| e.to_string())?;
-    Ok(file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default())
+    Ok(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
 }
 
 fn read_json_line(out: &[u8]) -> String {
-    String::from_utf8_lossy(out)
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('{'))
-        .unwrap_or("{}")
-        .to_string()
+    String::from_utf8_lossy(out).lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("{}").to_string()
 }
 
 fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
@@ -230,42 +169,18 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     crate::gen_catalog::generate(&catalog, n, 1).map_err(|e| e.to_string())?;
 
     // Compile first so the timing is the build of the shop, not of the builder.
-    exec(
-        cargo()
-            .args([
-                "build",
-                "--quiet",
-                "--profile",
-                "tool",
-                "-p",
-                "edgeshop-site",
-                "-p",
-                "edgeshop-indexer",
-                "--bin",
-                "edgeshop-site",
-                "--bin",
-                "search_bench",
-            ])
-            .current_dir(root()),
-    )?;
+    exec(cargo().args(["build", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "-p", "edgeshop-indexer", "--bin", "edgeshop-site", "--bin", "search_bench"]).current_dir(root()))?;
     let timings = work.join(format!("timings-{n}.json"));
     let build_site = |timings: &Path| -> Result<f64, String> {
         let t = Instant::now();
-        exec(
-            Command::new(root().join("target/tool/edgeshop-site"))
-                .arg("--catalog")
-                .arg(&catalog)
-                .arg("--out")
-                .arg(&out)
-                .arg("--bundle")
-                .arg(&bundle)
-                .arg("--public")
-                .arg(root().join("public"))
-                .arg("--timings")
-                .arg(timings)
-                // Search benchmark: the build time of pages and index, without rendering image sizes.
-                .args(["--images", "original"]),
-        )?;
+        exec(Command::new(root().join("target/tool/edgeshop-site"))
+            .arg("--catalog").arg(&catalog)
+            .arg("--out").arg(&out)
+            .arg("--bundle").arg(&bundle)
+            .arg("--public").arg(root().join("public"))
+            .arg("--timings").arg(timings)
+            // Search benchmark: the build time of pages and index, without rendering image sizes.
+            .args(["--images", "original"]))?;
         Ok(t.elapsed().as_secs_f64())
     };
     // Start from an empty bundle so the index is really built (the builder reuses a fresh one).
@@ -284,36 +199,24 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
         copy_flat(&pkg, &out.join("pkg"))?;
     }
 
-    println!(
-        "bench: Pagefind over the same product pages (the ship-the-index-to-the-browser baseline)"
-    );
+    println!("bench: Pagefind over the same product pages (the ship-the-index-to-the-browser baseline)");
     let pagefind = pagefind(&out, &work.join(format!("pagefind-{n}")), n)?;
 
     println!("bench: native tantivy baseline");
     let queries = work.join(format!("queries-{n}.json"));
     let native = Command::new(root().join("target/tool/search_bench"))
-        .arg("--index")
-        .arg(bundle.join("search.idx"))
-        .arg("--snapshot")
-        .arg(bundle.join("snapshot.json"))
-        .arg("--queries-out")
-        .arg(&queries)
+        .arg("--index").arg(bundle.join("search.idx"))
+        .arg("--snapshot").arg(bundle.join("snapshot.json"))
+        .arg("--queries-out").arg(&queries)
         .args(["--repeat", "30"])
         .output()
         .map_err(|e| e.to_string())?;
     if !native.status.success() {
-        return Err(format!(
-            "search_bench failed: {}",
-            String::from_utf8_lossy(&native.stderr)
-        ));
+        return Err(format!("search_bench failed: {}", String::from_utf8_lossy(&native.stderr)));
     }
     let native = read_json_line(&native.stdout);
 
-    let (worker, size) = if with_worker {
-        in_worker(n, &work, &queries)?
-    } else {
-        ("null".to_string(), "null".to_string())
-    };
+    let (worker, size) = if with_worker { in_worker(n, &work, &queries)? } else { ("null".to_string(), "null".to_string()) };
 
     let catalog_data = catalog_data_sizes(&out.join("_catalog"))?;
     let json = format!(
@@ -359,12 +262,7 @@ fn in_worker(n: usize, work: &Path, queries: &Path) -> Result<(String, String), 
 
     let size = worker_size(&config, &work.join(format!("deploy-{n}")))?;
     let port = "8799";
-    let worker = with_wrangler(&config, port, |base| {
-        node_json(
-            &root().join("bench/search-latency.mjs"),
-            &[base, &queries.to_string_lossy(), "200"],
-        )
-    })?;
+    let worker = with_wrangler(&config, port, |base| node_json(&root().join("bench/search-latency.mjs"), &[base, &queries.to_string_lossy(), "200"]))?;
 
     Ok((worker, size))
 }
@@ -375,22 +273,14 @@ fn pagefind(site: &Path, output: &Path, products: usize) -> Result<String, Strin
     let bin = dir.join("node_modules/.bin/pagefind");
     if !bin.exists() {
         println!("bench: installing pagefind into bench/pagefind/");
-        exec(
-            Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--no-save"])
-                .current_dir(&dir),
-        )?;
+        exec(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--no-save"]).current_dir(&dir))?;
     }
     let _ = std::fs::remove_dir_all(output);
     let t = Instant::now();
-    exec(
-        Command::new(bin)
-            .arg("--site")
-            .arg(site)
-            .args(["--glob", "products/**/*.html", "--output-path"])
-            .arg(output)
-            .arg("--quiet"),
-    )?;
+    exec(Command::new(bin)
+        .arg("--site").arg(site)
+        .args(["--glob", "products/**/*.html", "--output-path"]).arg(output)
+        .arg("--quiet"))?;
     let seconds = t.elapsed().as_secs_f64();
     let (mut files, mut bytes, mut index_bytes) = (0u64, 0u64, 0u64);
     fn walk(dir: &Path, f: &mut dyn FnMut(&Path, u64)) {
@@ -407,9 +297,7 @@ fn pagefind(site: &Path, output: &Path, products: usize) -> Result<String, Strin
         files += 1;
         bytes += len;
         // Index and fragment files, without Pagefind's own UI and JS.
-        if p.extension().is_some_and(|e| {
-            e == "pf_index" || e == "pf_fragment" || e == "pf_meta" || e == "pf_filter"
-        }) {
+        if p.extension().is_some_and(|e| e == "pf_index" || e == "pf_fragment" || e == "pf_meta" || e == "pf_filter") {
             index_bytes += len;
         }
     });
@@ -430,20 +318,14 @@ fn commerce() -> Result<(), String> {
     let config = root().join("wrangler.toml");
     let out = with_wrangler(&config, "8798", |base| {
         let snapshot = crate::build::bundle_dir().join("snapshot.json");
-        node_json(
-            &root().join("bench/commerce-load.mjs"),
-            &[base, &snapshot.to_string_lossy(), "8", "8"],
-        )
+        node_json(&root().join("bench/commerce-load.mjs"), &[base, &snapshot.to_string_lossy(), "8", "8"])
     })?;
     save(&results.join("commerce.json"), &out)
 }
 
 fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
-    for entry in std::fs::read_dir(from)
-        .map_err(|e| e.to_string())?
-        .flatten()
-    {
+    for entry in std::fs::read_dir(from).map_err(|e| e.to_string())?.flatten() {
         std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -451,12 +333,8 @@ fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
 
 /// Files and bytes of the worker's catalog data (`dist/_catalog/`): SKU shards and index parts.
 fn catalog_data_sizes(dir: &Path) -> Result<String, String> {
-    let (mut shards, mut shard_bytes, mut largest_shard, mut parts, mut index_bytes) =
-        (0u64, 0u64, 0u64, 0u64, 0u64);
-    for e in std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .flatten()
-    {
+    let (mut shards, mut shard_bytes, mut largest_shard, mut parts, mut index_bytes) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    for e in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let len = e.metadata().map(|m| m.len()).unwrap_or(0);
         if name.starts_with("skus-") {
@@ -484,14 +362,8 @@ fn worker_size(config: &Path, outdir: &Path) -> Result<String, String> {
         .env("WRANGLER_SEND_METRICS", "false")
         .output()
         .map_err(|e| e.to_string())?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let line = text
-        .lines()
-        .find(|l| l.contains("Total Upload"))
-        .unwrap_or("unknown")
-        .trim()
-        .to_string();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let line = text.lines().find(|l| l.contains("Total Upload")).unwrap_or("unknown").trim().to_string();
     Ok(format!("\"{}\"", line.replace('"', "'")))
 }
 
@@ -502,34 +374,19 @@ pub fn http_status(port: &str, path: &str) -> Option<u16> {
     write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
     let mut buf = [0u8; 32];
     let n = s.read(&mut buf).ok()?;
-    std::str::from_utf8(&buf[..n])
-        .ok()?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    std::str::from_utf8(&buf[..n]).ok()?.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs `f` with a `wrangler dev` for `config` listening on `port`, then stops it.
-fn with_wrangler<T>(
-    config: &Path,
-    port: &str,
-    f: impl FnOnce(&str) -> Result<T, String>,
-) -> Result<T, String> {
+fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
     use std::os::unix::process::CommandExt;
     let state: PathBuf = root().join("bench/work").join(format!("state-{port}"));
     let _ = std::fs::remove_dir_all(&state);
     if TcpStream::connect(format!("127.0.0.1:{port}")).is_ok() {
-        return Err(format!(
-            "port {port} is already in use (a leftover wrangler dev?)"
-        ));
+        return Err(format!("port {port} is already in use (a leftover wrangler dev?)"));
     }
     let mut cmd = wrangler_dev(port, &state);
-    cmd.arg("--config")
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0);
+    cmd.arg("--config").arg(config).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
     let child = cmd.spawn().map_err(|e| format!("wrangler dev: {e}"))?;
     // The whole process group (wrangler, esbuild, workerd); KILL if TERM is not enough.
     let stop = || {

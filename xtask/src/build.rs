@@ -26,21 +26,9 @@ pub fn all(catalog: &Path) -> Result<(), String> {
 
 /// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`).
 pub fn site(catalog: &Path, out: &Path, bundle: &Path) -> Result<(), String> {
-    println!(
-        "xtask: building pages and search index from {}",
-        catalog.display()
-    );
+    println!("xtask: building pages and search index from {}", catalog.display());
     run(cargo()
-        .args([
-            "run",
-            "--quiet",
-            "--profile",
-            "tool",
-            "-p",
-            "edgeshop-site",
-            "--",
-            "--catalog",
-        ])
+        .args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "--", "--catalog"])
         .arg(catalog)
         .arg("--out")
         .arg(out)
@@ -55,39 +43,16 @@ pub fn site(catalog: &Path, out: &Path, bundle: &Path) -> Result<(), String> {
 pub fn front(out: &Path) -> Result<(), String> {
     println!("xtask: building the browser bundle");
     run(cargo()
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "edgeshop-front",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
+        .args(["build", "--quiet", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"])
         .current_dir(root()))?;
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_front.wasm");
     let pkg = out.join("pkg");
     run(Command::new(cargo_tool("wasm-bindgen"))
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            "front",
-            "--out-dir",
-        ])
+        .args(["--target", "web", "--no-typescript", "--out-name", "front", "--out-dir"])
         .arg(&pkg)
         .arg(&wasm))?;
     let bg = pkg.join("front_bg.wasm");
-    run(Command::new(npm_bin("wasm-opt"))
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "-o",
-        ])
-        .arg(&bg)
-        .arg(&bg))
+    run(Command::new(npm_bin("wasm-opt")).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))
 }
 
 /// The edge worker into `edge/build/` or `out_dir`. It embeds no catalog (it reads `dist/_catalog/`
@@ -101,19 +66,10 @@ pub fn worker(out_dir: Option<&Path>) -> Result<(), String> {
     if out_dir.is_none() {
         // The same command and environment worker-build uses, so cargo's fingerprints match.
         run(cargo()
-            .args([
-                "build",
-                "--quiet",
-                "--lib",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
+            .args(["build", "--quiet", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
             .current_dir(root().join("edge"))
             .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
-        if fingerprint(&wasm).is_some()
-            && fingerprint(&wasm) == std::fs::read_to_string(&stamp).ok()
-        {
+        if fingerprint(&wasm).is_some() && fingerprint(&wasm) == std::fs::read_to_string(&stamp).ok() {
             println!("xtask: worker unchanged, keeping edge/build/");
             return Ok(());
         }
@@ -139,11 +95,7 @@ pub fn worker(out_dir: Option<&Path>) -> Result<(), String> {
 /// Size and modification time of a file: enough to tell a rebuilt wasm from the same one.
 fn fingerprint(path: &Path) -> Option<String> {
     let meta = std::fs::metadata(path).ok()?;
-    let modified = meta
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
     Some(format!("{} {}", meta.len(), modified.as_nanos()))
 }
 
@@ -152,10 +104,7 @@ fn fingerprint(path: &Path) -> Option<String> {
 fn dev_vars() -> Result<(), String> {
     let path = root().join(".dev.vars");
     let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-    for (name, prefix) in [
-        ("PAYMENT_WEBHOOK_SECRET", "whsec_dev_"),
-        ("ADMIN_TOKEN", "admin_dev_"),
-    ] {
+    for (name, prefix) in [("PAYMENT_WEBHOOK_SECRET", "whsec_dev_"), ("ADMIN_TOKEN", "admin_dev_")] {
         if text.lines().any(|l| l.starts_with(&format!("{name}="))) {
             continue;
         }

@@ -100,11 +100,7 @@ static PALETTE: &[(&str, &str, u32)] = &[
 ];
 
 fn colour(label: &str) -> (&'static str, u32) {
-    PALETTE
-        .iter()
-        .find(|c| c.0 == label)
-        .map(|c| (c.1, c.2))
-        .unwrap_or(("CLR", 0x808080))
+    PALETTE.iter().find(|c| c.0 == label).map(|c| (c.1, c.2)).unwrap_or(("CLR", 0x808080))
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -186,26 +182,11 @@ struct Top {
 }
 
 const fn colour_opt(prob: u32, min: usize, max: usize) -> Opt {
-    Opt {
-        name: "Colour",
-        vals: Vals::Colours,
-        prob,
-        min,
-        max,
-        contiguous: false,
-        step: 0,
-    }
+    Opt { name: "Colour", vals: Vals::Colours, prob, min, max, contiguous: false, step: 0 }
 }
 
-const APPAREL_SIZE: Opt = Opt {
-    name: "Size",
-    vals: Vals::ApparelSizes,
-    prob: 100,
-    min: 4,
-    max: 6,
-    contiguous: true,
-    step: 0,
-};
+const APPAREL_SIZE: Opt =
+    Opt { name: "Size", vals: Vals::ApparelSizes, prob: 100, min: 4, max: 6, contiguous: true, step: 0 };
 
 static EU_SIZES: &[(&str, &str)] = &[
     ("EU 36", "36"),
@@ -222,57 +203,18 @@ static EU_SIZES: &[(&str, &str)] = &[
     ("EU 47", "47"),
 ];
 
-const SHOE_SIZE: Opt = Opt {
-    name: "Size",
-    vals: Vals::List(EU_SIZES),
-    prob: 100,
-    min: 6,
-    max: 9,
-    contiguous: true,
-    step: 0,
-};
+const SHOE_SIZE: Opt = Opt { name: "Size", vals: Vals::List(EU_SIZES), prob: 100, min: 6, max: 9, contiguous: true, step: 0 };
 
-static POWER_CAPACITY: &[(&str, &str)] = &[
-    ("5,000 mAh", "5K"),
-    ("10,000 mAh", "10K"),
-    ("20,000 mAh", "20K"),
-    ("26,800 mAh", "27K"),
-];
-static CARD_CAPACITY: &[(&str, &str)] = &[
-    ("32GB", "32G"),
-    ("64GB", "64G"),
-    ("128GB", "128G"),
-    ("256GB", "256G"),
-    ("512GB", "512G"),
-];
-static TENT_SIZE: &[(&str, &str)] = &[
-    ("1-person", "1P"),
-    ("2-person", "2P"),
-    ("3-person", "3P"),
-    ("4-person", "4P"),
-    ("6-person", "6P"),
-];
-static PACK_VOLUME: &[(&str, &str)] = &[
-    ("18 L", "18L"),
-    ("24 L", "24L"),
-    ("30 L", "30L"),
-    ("40 L", "40L"),
-    ("55 L", "55L"),
-];
+static POWER_CAPACITY: &[(&str, &str)] =
+    &[("5,000 mAh", "5K"), ("10,000 mAh", "10K"), ("20,000 mAh", "20K"), ("26,800 mAh", "27K")];
+static CARD_CAPACITY: &[(&str, &str)] =
+    &[("32GB", "32G"), ("64GB", "64G"), ("128GB", "128G"), ("256GB", "256G"), ("512GB", "512G")];
+static TENT_SIZE: &[(&str, &str)] =
+    &[("1-person", "1P"), ("2-person", "2P"), ("3-person", "3P"), ("4-person", "4P"), ("6-person", "6P")];
+static PACK_VOLUME: &[(&str, &str)] = &[("18 L", "18L"), ("24 L", "24L"), ("30 L", "30L"), ("40 L", "40L"), ("55 L", "55L")];
 static BAG_LENGTH: &[(&str, &str)] = &[("Regular", "REG"), ("Long", "LNG")];
-static PAN_SIZE: &[(&str, &str)] = &[
-    ("20 cm", "20"),
-    ("24 cm", "24"),
-    ("26 cm", "26"),
-    ("28 cm", "28"),
-    ("30 cm", "30"),
-];
-static BOTTLE_CAPACITY: &[(&str, &str)] = &[
-    ("350 ml", "350"),
-    ("500 ml", "500"),
-    ("750 ml", "750"),
-    ("1 L", "1000"),
-];
+static PAN_SIZE: &[(&str, &str)] = &[("20 cm", "20"), ("24 cm", "24"), ("26 cm", "26"), ("28 cm", "28"), ("30 cm", "30")];
+static BOTTLE_CAPACITY: &[(&str, &str)] = &[("350 ml", "350"), ("500 ml", "500"), ("750 ml", "750"), ("1 L", "1000")];
 static WATCH_SIZE: &[(&str, &str)] = &[("41 mm", "41"), ("45 mm", "45")];
 
 static GENERIC_CLOSERS: &[&str] = &[
@@ -283,24 +225,8 @@ static GENERIC_CLOSERS: &[&str] = &[
 ];
 
 static APPAREL_FIT: Attr = ("Fit", &["Regular", "Relaxed", "Slim"]);
-static APPAREL_CARE: Attr = (
-    "Care",
-    &[
-        "Machine wash 30 °C",
-        "Machine wash cold, line dry",
-        "Wash at 30 °C, do not tumble dry",
-    ],
-);
-static APPAREL_ORIGIN: Attr = (
-    "Origin",
-    &[
-        "Made in Portugal",
-        "Made in Portugal",
-        "Made in Türkiye",
-        "Made in Ireland",
-        "Made in India",
-    ],
-);
+static APPAREL_CARE: Attr = ("Care", &["Machine wash 30 °C", "Machine wash cold, line dry", "Wash at 30 °C, do not tumble dry"]);
+static APPAREL_ORIGIN: Attr = ("Origin", &["Made in Portugal", "Made in Portugal", "Made in Türkiye", "Made in Ireland", "Made in India"]);
 
 static TOPS: &[Top] = &[
     Top {
@@ -1268,10 +1194,7 @@ fn escape_into(out: &mut String, s: &str, multiline: bool) {
 
 /// A table key: bare when possible, quoted otherwise.
 fn key(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         s.to_string()
     } else {
         q(s)
@@ -1354,12 +1277,7 @@ fn article(word: &str) -> &'static str {
 
 /// Three upper-case letters for SKUs.
 fn code3(s: &str) -> String {
-    let mut c: String = s
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .take(3)
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let mut c: String = s.chars().filter(|c| c.is_ascii_alphabetic()).take(3).collect::<String>().to_ascii_uppercase();
     while c.len() < 3 {
         c.push('X');
     }
@@ -1367,20 +1285,14 @@ fn code3(s: &str) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// Day offset from 2024-01-01 to a date string.
 fn date_from_offset(mut days: usize) -> String {
     let mut year = 2024;
     loop {
-        let len = if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) {
-            366
-        } else {
-            365
-        };
+        let len = if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) { 366 } else { 365 };
         if days < len {
             break;
         }
@@ -1388,20 +1300,7 @@ fn date_from_offset(mut days: usize) -> String {
         year += 1;
     }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let months = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
+    let months = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let mut month = 0;
     while days >= months[month] {
         days -= months[month];
@@ -1418,11 +1317,7 @@ fn nice_price(cents: u64, style: u8) -> u64 {
     let e = (cents / 100).max(1);
     match style {
         0 => {
-            let e = if e >= 20 {
-                ((e + 2) / 5 * 5).max(5) - 1
-            } else {
-                e
-            };
+            let e = if e >= 20 { ((e + 2) / 5 * 5).max(5) - 1 } else { e };
             e * 100 + 99
         }
         1 => {
@@ -1454,17 +1349,9 @@ fn svg(shape: Shape, rgb: u32, brand: &str) -> String {
     let (bg, circle, dark) = if luma(rgb) > 190 {
         (0xe6e8eb, 0xd2d6db, mix(rgb, 0x000000, 550))
     } else {
-        (
-            mix(rgb, 0xffffff, 880),
-            mix(rgb, 0xffffff, 740),
-            mix(rgb, 0x000000, 380),
-        )
+        (mix(rgb, 0xffffff, 880), mix(rgb, 0xffffff, 740), mix(rgb, 0x000000, 380))
     };
-    let (f, b, d) = (
-        format!("{rgb:06x}"),
-        format!("{circle:06x}"),
-        format!("{dark:06x}"),
-    );
+    let (f, b, d) = (format!("{rgb:06x}"), format!("{circle:06x}"), format!("{dark:06x}"));
     let body = match shape {
         Shape::Headphones => format!(
             r##"<path d="M230 440V390a170 170 0 0 1 340 0v50" fill="none" stroke="#{d}" stroke-width="34"/><rect x="185" y="400" width="100" height="180" rx="44" fill="#{f}"/><rect x="515" y="400" width="100" height="180" rx="44" fill="#{f}"/>"##
@@ -1562,12 +1449,7 @@ fn choose_options(rng: &mut Rng, leaf: &Leaf) -> Vec<ChosenOption> {
                 if rng.permille(220) {
                     v.push(("XS", "XS", None));
                 }
-                v.extend([
-                    ("S", "S", None),
-                    ("M", "M", None),
-                    ("L", "L", None),
-                    ("XL", "XL", None),
-                ]);
+                v.extend([("S", "S", None), ("M", "M", None), ("L", "L", None), ("XL", "XL", None)]);
                 if rng.permille(300) {
                     v.push(("XXL", "XXL", None));
                 }
@@ -1577,24 +1459,15 @@ fn choose_options(rng: &mut Rng, leaf: &Leaf) -> Vec<ChosenOption> {
                 let k = rng.range(opt.min, opt.max).min(list.len());
                 if opt.contiguous {
                     let start = rng.below(list.len() - k + 1);
-                    list[start..start + k]
-                        .iter()
-                        .map(|&(l, c)| (l, c, None))
-                        .collect()
+                    list[start..start + k].iter().map(|&(l, c)| (l, c, None)).collect()
                 } else {
                     let mut idx = rng.sample(list.len(), k);
                     idx.sort_unstable();
-                    idx.into_iter()
-                        .map(|i| (list[i].0, list[i].1, None))
-                        .collect()
+                    idx.into_iter().map(|i| (list[i].0, list[i].1, None)).collect()
                 }
             }
         };
-        chosen.push(ChosenOption {
-            name: opt.name,
-            values,
-            step: opt.step,
-        });
+        chosen.push(ChosenOption { name: opt.name, values, step: opt.step });
     }
     chosen
 }
@@ -1636,11 +1509,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
     // Title: model [edition] descriptor noun.
     let brand = *rng.pick(leaf.brands);
     let model = *rng.pick(leaf.models);
-    let edition = if !leaf.editions.is_empty() && rng.permille(180) {
-        Some(*rng.pick(leaf.editions))
-    } else {
-        None
-    };
+    let edition = if !leaf.editions.is_empty() && rng.permille(180) { Some(*rng.pick(leaf.editions)) } else { None };
     let desc = *rng.pick(leaf.descriptors);
     let noun = *rng.pick(leaf.nouns);
     let model_full = match edition {
@@ -1651,9 +1520,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
     let slug = state.unique_slug(slugify(&title));
 
     let options = choose_options(rng, leaf);
-    let colour_opt = options
-        .iter()
-        .find(|o| o.values.first().is_some_and(|v| v.2.is_some()));
+    let colour_opt = options.iter().find(|o| o.values.first().is_some_and(|v| v.2.is_some()));
     let (hero_label, hero_rgb) = match colour_opt {
         Some(o) => (o.values[0].0, o.values[0].2.unwrap_or(0x808080)),
         None => {
@@ -1701,17 +1568,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
 
     let published = !rng.permille(40);
     let created = date_from_offset(rng.below(DATE_SPAN));
-    let description = describe(
-        rng,
-        top,
-        leaf,
-        &title,
-        brand,
-        &model_full,
-        desc.0,
-        noun,
-        &attrs,
-    );
+    let description = describe(rng, top, leaf, &title, brand, &model_full, desc.0, noun, &attrs);
 
     // Variants: the cross product of option values, occasionally missing a combination.
     let mut combos: Vec<Vec<usize>> = vec![Vec::new()];
@@ -1753,11 +1610,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
     let _ = writeln!(out, "title = {}", q(&title));
     let _ = writeln!(out, "slug = {}", q(&slug));
     let _ = writeln!(out, "brand = {}", q(brand));
-    let _ = writeln!(
-        out,
-        "category = {}",
-        q(&format!("{}/{}", top.slug, leaf.slug))
-    );
+    let _ = writeln!(out, "category = {}", q(&format!("{}/{}", top.slug, leaf.slug)));
     let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
     let _ = writeln!(out, "tags = {}", array(&tag_refs));
     let _ = writeln!(out, "published = {published}");
@@ -1770,20 +1623,10 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
     }
     let image = format!("{slug}-1.svg");
     let alt = format!("{title} in {}", hero_label.to_lowercase());
-    let _ = write!(
-        out,
-        "\n[[images]]\nfile = {}\nalt = {}\nwidth = 800\nheight = 800\n",
-        q(&image),
-        q(&alt)
-    );
+    let _ = write!(out, "\n[[images]]\nfile = {}\nalt = {}\nwidth = 800\nheight = 800\n", q(&image), q(&alt));
     for o in &options {
         let labels: Vec<&str> = o.values.iter().map(|v| v.0).collect();
-        let _ = write!(
-            out,
-            "\n[[options]]\nname = {}\nvalues = {}\n",
-            q(o.name),
-            array(&labels)
-        );
+        let _ = write!(out, "\n[[options]]\nname = {}\nvalues = {}\n", q(o.name), array(&labels));
     }
     for combo in &combos {
         let mut sku = format!("{brand_code}-{model_code}-{counter:05}");
@@ -1796,12 +1639,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
             pct += o.step * i as u64;
         }
         let price = nice_price(base * pct / 100, style);
-        let _ = write!(
-            out,
-            "\n[[variants]]\nsku = {}\noptions = {}\nprice = {price}\n",
-            q(&sku),
-            array(&labels)
-        );
+        let _ = write!(out, "\n[[variants]]\nsku = {}\noptions = {}\nprice = {price}\n", q(&sku), array(&labels));
         if on_sale && rng.permille(900) {
             let mut compare = nice_price(price * sale_pct / 100, style);
             if compare <= price {
@@ -1809,21 +1647,12 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
             }
             let _ = writeln!(out, "compare_at_price = {compare}");
         }
-        let stock = if rng.permille(80) {
-            0
-        } else {
-            rng.range(1, 120)
-        };
+        let stock = if rng.permille(80) { 0 } else { rng.range(1, 120) };
         let policy = if continue_policy { "continue" } else { "deny" };
         let _ = write!(out, "stock = {stock}\nstock_policy = \"{policy}\"\n");
     }
 
-    Written {
-        svg: svg(leaf.shape, hero_rgb, brand),
-        slug,
-        toml: out,
-        published,
-    }
+    Written { svg: svg(leaf.shape, hero_rgb, brand), slug, toml: out, published }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1865,11 +1694,7 @@ fn describe(
 
     let mut text = format!("{first}\n\n{second}\n\n");
     let n = rng.range(3, 5).min(leaf.features.len());
-    let mut bullets: Vec<String> = rng
-        .sample(leaf.features.len(), n)
-        .into_iter()
-        .map(|i| leaf.features[i].to_string())
-        .collect();
+    let mut bullets: Vec<String> = rng.sample(leaf.features.len(), n).into_iter().map(|i| leaf.features[i].to_string()).collect();
     if let Some((name, value)) = attrs.get(rng.below(attrs.len().max(1))) {
         if rng.permille(500) {
             bullets.insert(0, format!("**{name}:** {value}"));
@@ -1926,11 +1751,7 @@ fn synonyms_toml(featured: &[String]) -> String {
          [\"flask\", \"bottle\"],\n  [\"lantern\", \"lamp\"],\n]\n",
     );
     if let Some(first) = featured.first() {
-        let _ = write!(
-            out,
-            "\n# Products shown first, in this order, for a query.\n[pinned]\ngift = [{}]\n",
-            q(first)
-        );
+        let _ = write!(out, "\n# Products shown first, in this order, for a query.\n[pinned]\ngift = [{}]\n", q(first));
     }
     out
 }
@@ -1938,13 +1759,7 @@ fn synonyms_toml(featured: &[String]) -> String {
 fn categories_toml() -> String {
     let mut out = String::new();
     for top in TOPS {
-        let _ = write!(
-            out,
-            "[[category]]\nslug = {}\nname = {}\ndescription = {}\n\n",
-            q(top.slug),
-            q(top.name),
-            q(top.description)
-        );
+        let _ = write!(out, "[[category]]\nslug = {}\nname = {}\ndescription = {}\n\n", q(top.slug), q(top.name), q(top.description));
         for leaf in top.leaves {
             let _ = write!(
                 out,
@@ -1961,11 +1776,7 @@ fn categories_toml() -> String {
 
 fn pages() -> [(&'static str, String); 3] {
     let names: Vec<&str> = COUNTRIES.iter().map(|c| c.1).collect();
-    let list = format!(
-        "{} and {}",
-        names[..names.len() - 1].join(", "),
-        names[names.len() - 1]
-    );
+    let list = format!("{} and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]);
     let shipping = format!(
         "# Shipping\n\n\
 We ship from our warehouse in Dublin to {list}. Orders placed before 2 pm (Irish time) on a working day leave the same day; anything later goes out the next working day.\n\n\
@@ -2005,11 +1816,7 @@ Our warehouse isn't open to the public, but you're welcome to collect an order: 
 ## Press and wholesale\n\n\
 For press enquiries, samples and wholesale accounts, write to partners@shop.example.com.\n"
         .to_string();
-    [
-        ("shipping.md", shipping),
-        ("returns.md", returns),
-        ("contact.md", contact),
-    ]
+    [("shipping.md", shipping), ("returns.md", returns), ("contact.md", contact)]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2032,27 +1839,19 @@ pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
             fs::remove_file(&p)?;
         }
     }
-    let (products_dir, images_dir, pages_dir) =
-        (out.join("products"), out.join("images"), out.join("pages"));
+    let (products_dir, images_dir, pages_dir) = (out.join("products"), out.join("images"), out.join("pages"));
     for d in [&products_dir, &images_dir, &pages_dir] {
         fs::create_dir_all(d)?;
     }
 
-    let leaves: Vec<(&Top, &Leaf)> = TOPS
-        .iter()
-        .flat_map(|t| t.leaves.iter().map(move |l| (t, l)))
-        .collect();
+    let leaves: Vec<(&Top, &Leaf)> = TOPS.iter().flat_map(|t| t.leaves.iter().map(move |l| (t, l))).collect();
     let total_weight: u32 = leaves.iter().map(|(_, l)| l.weight).sum();
     let mut master = Rng(seed ^ 0x5EED_CA7A_1060_0001);
     // The first products visit every leaf once, so small catalogs still fill every category.
     let mut first_round: Vec<usize> = (0..leaves.len()).collect();
     master.shuffle(&mut first_round);
 
-    let mut state = State {
-        used_slugs: HashSet::with_capacity(products),
-        next_suffix: HashMap::new(),
-        published_by_leaf: vec![Vec::new(); leaves.len()],
-    };
+    let mut state = State { used_slugs: HashSet::with_capacity(products), next_suffix: HashMap::new(), published_by_leaf: vec![Vec::new(); leaves.len()] };
     let mut path = products_dir.clone();
     for i in 0..products {
         let leaf_idx = if i < first_round.len() {
@@ -2072,10 +1871,7 @@ pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
         path.push(format!("{}.toml", p.slug));
         fs::write(&path, p.toml.as_bytes())?;
         path.pop();
-        fs::write(
-            images_dir.join(format!("{}-1.svg", p.slug)),
-            p.svg.as_bytes(),
-        )?;
+        fs::write(images_dir.join(format!("{}-1.svg", p.slug)), p.svg.as_bytes())?;
         if p.published && state.published_by_leaf[leaf_idx].len() < 3 {
             state.published_by_leaf[leaf_idx].push(p.slug);
         }
@@ -2111,14 +1907,8 @@ mod tests {
     use std::path::PathBuf;
 
     fn temp_dir(tag: &str) -> PathBuf {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "edgeshop-gen-catalog-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("edgeshop-gen-catalog-{tag}-{}-{nanos}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         dir
     }
@@ -2130,11 +1920,7 @@ mod tests {
                 if path.is_dir() {
                     walk(root, &path, out);
                 } else {
-                    let rel = path
-                        .strip_prefix(root)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned();
+                    let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
                     out.insert(rel, fs::read(&path).unwrap());
                 }
             }
@@ -2145,10 +1931,7 @@ mod tests {
     }
 
     fn product_files(dir: &Path) -> BTreeMap<String, String> {
-        read_all(&dir.join("products"))
-            .into_iter()
-            .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
-            .collect()
+        read_all(&dir.join("products")).into_iter().map(|(k, v)| (k, String::from_utf8(v).unwrap())).collect()
     }
 
     #[test]
@@ -2163,11 +1946,7 @@ mod tests {
         assert_eq!(fa, fb);
         let c = temp_dir("det-c");
         generate(&c, 150, 43).unwrap();
-        assert_ne!(
-            read_all(&c),
-            fa,
-            "a different seed should give a different shop"
-        );
+        assert_ne!(read_all(&c), fa, "a different seed should give a different shop");
         for d in [a, b, c] {
             fs::remove_dir_all(d).unwrap();
         }
@@ -2182,20 +1961,11 @@ mod tests {
         assert_eq!(files.len(), 1500);
         for (name, text) in &files {
             let slug_line = format!("slug = \"{}\"", name.trim_end_matches(".toml"));
-            assert!(
-                text.lines().any(|l| l == slug_line),
-                "{name}: slug does not match file name"
-            );
+            assert!(text.lines().any(|l| l == slug_line), "{name}: slug does not match file name");
             for line in text.lines() {
                 if let Some(sku) = line.strip_prefix("sku = \"") {
                     let sku = sku.trim_end_matches('"').to_string();
-                    assert!(
-                        sku.len() <= 64
-                            && sku
-                                .bytes()
-                                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-'),
-                        "{sku}"
-                    );
+                    assert!(sku.len() <= 64 && sku.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-'), "{sku}");
                     assert!(skus.insert(sku.clone()), "duplicate SKU {sku}");
                 }
             }
@@ -2218,10 +1988,7 @@ mod tests {
             let svg = fs::read(dir.join("images").join(&image)).unwrap();
             assert!(svg.len() < 1500, "{image} is {} bytes", svg.len());
         }
-        assert!(
-            multi * 100 >= 400 * 60,
-            "only {multi} of 400 products have several variants"
-        );
+        assert!(multi * 100 >= 400 * 60, "only {multi} of 400 products have several variants");
         fs::remove_dir_all(dir).unwrap();
     }
 

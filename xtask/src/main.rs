@@ -26,10 +26,7 @@ fn main() -> ExitCode {
         Some("gen-catalog") => gen_catalog_cmd(rest),
         Some("screenshots") => bench::screenshots(),
         Some("install") => tools::ensure_all(tools::Needs::Test),
-        _ => Err(
-            "usage: cargo xtask <dev|build|test|bench|screenshots|gen-catalog|install> [options]"
-                .to_string(),
-        ),
+        _ => Err("usage: cargo xtask <dev|build|test|bench|screenshots|gen-catalog|install> [options]".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,10 +39,7 @@ fn main() -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// `--flag value` options.
@@ -66,20 +60,14 @@ impl Opts {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 }
 
 /// Runs a command, failing with its name when it fails.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -88,9 +76,7 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
 }
 
 fn catalog_dir(opts: &Opts) -> PathBuf {
-    opts.get("--catalog")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("catalog"))
+    opts.get("--catalog").map(PathBuf::from).unwrap_or_else(|| root().join("catalog"))
 }
 
 fn build_cmd(args: &[String]) -> Result<(), String> {
@@ -114,27 +100,13 @@ fn test(args: &[String]) -> Result<(), String> {
     build::all(&root().join("catalog"))?;
     // Default members: domain, catalog loader, indexer, app, site, xtask and the end-to-end tests
     // (which start wrangler dev against what was just built).
-    run(Command::new("cargo")
-        .args(["test", "--profile", "tool"])
-        .current_dir(root())
-        .env("EDGESHOP_ROOT", root()))
+    run(Command::new("cargo").args(["test", "--profile", "tool"]).current_dir(root()).env("EDGESHOP_ROOT", root()))
 }
 
 fn gen_catalog_cmd(args: &[String]) -> Result<(), String> {
     let opts = Opts::parse(args, &["--products", "--seed", "--out"])?;
-    let products = opts
-        .get("--products")
-        .unwrap_or("320")
-        .parse()
-        .map_err(|e| format!("--products: {e}"))?;
-    let seed = opts
-        .get("--seed")
-        .unwrap_or("7")
-        .parse()
-        .map_err(|e| format!("--seed: {e}"))?;
-    let out = opts
-        .get("--out")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("catalog"));
+    let products = opts.get("--products").unwrap_or("320").parse().map_err(|e| format!("--products: {e}"))?;
+    let seed = opts.get("--seed").unwrap_or("7").parse().map_err(|e| format!("--seed: {e}"))?;
+    let out = opts.get("--out").map(PathBuf::from).unwrap_or_else(|| root().join("catalog"));
     gen_catalog::generate(&out, products, seed).map_err(|e| format!("gen-catalog: {e}"))
 }

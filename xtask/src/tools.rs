@@ -17,12 +17,7 @@ pub enum Needs {
 
 pub fn ensure_all(needs: Needs) -> Result<(), String> {
     ensure_wasm_target()?;
-    ensure_cargo_tool(
-        "wasm-bindgen",
-        "wasm-bindgen-cli",
-        WASM_BINDGEN_VERSION,
-        false,
-    )?;
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)?;
     ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION, true)?;
     ensure_npm()?;
     if needs == Needs::Test {
@@ -33,9 +28,7 @@ pub fn ensure_all(needs: Needs) -> Result<(), String> {
 
 fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn cargo_bin_dir() -> PathBuf {
@@ -56,12 +49,8 @@ pub fn npm_bin(name: &str) -> PathBuf {
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
-    let installed =
-        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
     println!("xtask: installing the wasm32-unknown-unknown target");
@@ -70,10 +59,7 @@ fn ensure_wasm_target() -> Result<(), String> {
 
 fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
     let have = output(Command::new(cargo_tool(bin)).arg("--version")).unwrap_or_default();
-    if have
-        .split_whitespace()
-        .any(|w| w.trim_start_matches('v') == version)
-    {
+    if have.split_whitespace().any(|w| w.trim_start_matches('v') == version) {
         return Ok(());
     }
     println!("xtask: installing {krate} {version} (a few minutes, once)");
@@ -86,21 +72,11 @@ fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, locked: bool) -> Res
 }
 
 fn ensure_npm() -> Result<(), String> {
-    let node = output(Command::new("node").arg("--version")).ok_or(
-        "Node.js is not installed: install Node 20 or newer (e.g. `apt-get install nodejs npm`)",
-    )?;
-    let major: u32 = node
-        .trim()
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
+    let node = output(Command::new("node").arg("--version"))
+        .ok_or("Node.js is not installed: install Node 20 or newer (e.g. `apt-get install nodejs npm`)")?;
+    let major: u32 = node.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
     if major < 20 {
-        return Err(format!(
-            "Node {} is too old for wrangler 4.86: install Node 20 or newer",
-            node.trim()
-        ));
+        return Err(format!("Node {} is too old for wrangler 4.86: install Node 20 or newer", node.trim()));
     }
     let lock = root().join("package-lock.json");
     let installed = root().join("node_modules/.package-lock.json");
@@ -110,12 +86,8 @@ fn ensure_npm() -> Result<(), String> {
     if fresh {
         return Ok(());
     }
-    println!(
-        "xtask: installing npm packages (wrangler, esbuild, binaryen, playwright-core, axe-core)"
-    );
-    run(Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(root()))
+    println!("xtask: installing npm packages (wrangler, esbuild, binaryen, playwright-core, axe-core)");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root()))
 }
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -127,11 +99,7 @@ fn ensure_chromium() -> Result<(), String> {
     println!("xtask: installing Debian's chromium for the browser tests");
     let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
     let apt = |args: &[&str]| {
-        let mut cmd = if is_root {
-            Command::new("apt-get")
-        } else {
-            Command::new("sudo")
-        };
+        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
         if !is_root {
             cmd.arg("apt-get");
         }
@@ -145,18 +113,9 @@ fn ensure_chromium() -> Result<(), String> {
 /// `wrangler dev` on loopback, fully local, persisting KV/Queues/Durable Objects under `persist`.
 pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
     let mut cmd = Command::new(npm_bin("wrangler"));
-    cmd.args([
-        "dev",
-        "--local",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        port,
-        "--show-interactive-dev-session=false",
-        "--persist-to",
-    ])
-    .arg(persist)
-    .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-    .env("WRANGLER_SEND_METRICS", "false");
+    cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--persist-to"])
+        .arg(persist)
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false");
     cmd
 }

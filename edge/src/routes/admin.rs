@@ -4,8 +4,8 @@
 use crate::error::ApiError;
 use crate::http::{body_text, header, json, parse_json, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::now_rfc3339;
 use crate::services::orders::{self, token_matches};
+use crate::services::now_rfc3339;
 use edgeshop_domain::Tracking;
 use serde::Deserialize;
 use worker::{Env, Request};
@@ -23,26 +23,12 @@ pub fn authorize(req: &Request, env: &Env) -> Result<(), ApiError> {
     let expected = env
         .secret("ADMIN_TOKEN")
         .map(|s| s.to_string())
-        .map_err(|_| {
-            ApiError::new(
-                503,
-                "admin-disabled",
-                "Admin API disabled",
-                "set the ADMIN_TOKEN secret to enable it",
-            )
-        })?;
-    let given = header(req, "authorization")
-        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_string))
-        .unwrap_or_default();
+        .map_err(|_| ApiError::new(503, "admin-disabled", "Admin API disabled", "set the ADMIN_TOKEN secret to enable it"))?;
+    let given = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string)).unwrap_or_default();
     if expected.len() >= 16 && token_matches(&expected, &given) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            401,
-            "unauthorized",
-            "Unauthorized",
-            "a valid admin bearer token is required",
-        ))
+        Err(ApiError::new(401, "unauthorized", "Unauthorized", "a valid admin bearer token is required"))
     }
 }
 
@@ -53,53 +39,20 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         "packed" => EventKind::Packed,
         "shipped" => EventKind::Shipped,
         "delivered" => EventKind::Delivered,
-        other => {
-            return Err(ApiError::unprocessable(
-                "bad-status",
-                "Unknown fulfilment status",
-                format!("`{other}` is not packed, shipped or delivered"),
-            ))
-        }
+        other => return Err(ApiError::unprocessable("bad-status", "Unknown fulfilment status", format!("`{other}` is not packed, shipped or delivered"))),
     };
     let tracking = match (kind, f.carrier, f.tracking_number) {
-        (EventKind::Shipped, Some(carrier), Some(number))
-            if !carrier.trim().is_empty() && !number.trim().is_empty() =>
-        {
-            Some(Tracking { carrier, number })
-        }
+        (EventKind::Shipped, Some(carrier), Some(number)) if !carrier.trim().is_empty() && !number.trim().is_empty() => Some(Tracking { carrier, number }),
         (EventKind::Shipped, _, _) => {
-            return Err(ApiError::unprocessable(
-                "tracking-required",
-                "Carrier and tracking number required",
-                "a shipped order needs `carrier` and `tracking_number`",
-            ))
+            return Err(ApiError::unprocessable("tracking-required", "Carrier and tracking number required", "a shipped order needs `carrier` and `tracking_number`"))
         }
         _ => None,
     };
     if orders::load(env, number).await?.is_none() {
-        return Err(ApiError::new(
-            404,
-            "order-not-found",
-            "Order not found",
-            format!("no order {number}"),
-        ));
+        return Err(ApiError::new(404, "order-not-found", "Order not found", format!("no order {number}")));
     }
     // One event per order and status: repeating a request changes nothing.
     let id = format!("{}-{number}", f.status);
-    events::publish(
-        env,
-        &OrderEvent {
-            id,
-            kind,
-            order_number: number,
-            at: now_rfc3339(),
-            tracking,
-        },
-    )
-    .await?;
-    json(
-        &serde_json::json!({ "number": number, "status": format!("{}_requested", f.status) }),
-        202,
-        "no-store",
-    )
+    events::publish(env, &OrderEvent { id, kind, order_number: number, at: now_rfc3339(), tracking }).await?;
+    json(&serde_json::json!({ "number": number, "status": format!("{}_requested", f.status) }), 202, "no-store")
 }

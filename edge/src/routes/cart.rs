@@ -20,11 +20,7 @@ pub struct MoneyView {
 
 pub fn money_view(m: Money) -> MoneyView {
     let locale = crate::catalog::locale();
-    MoneyView {
-        minor: m.minor,
-        currency: m.currency.code().to_string(),
-        formatted: m.format(&locale),
-    }
+    MoneyView { minor: m.minor, currency: m.currency.code().to_string(), formatted: m.format(&locale) }
 }
 
 #[derive(Serialize)]
@@ -51,12 +47,7 @@ struct CartView {
     price_changes: Vec<PriceChange>,
 }
 
-fn view(
-    id: Option<&str>,
-    stored: &StoredCart,
-    cart: PricedCart,
-    changes: Vec<PriceChange>,
-) -> CartView {
+fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<PriceChange>) -> CartView {
     let lines = stored
         .lines
         .iter()
@@ -85,17 +76,12 @@ fn view(
 
 /// The cart id from the cookie or header, if it is well formed.
 pub fn cart_id(req: &Request) -> Option<String> {
-    header(req, "x-cart-id")
-        .or_else(|| cookie(req, CART_COOKIE))
-        .filter(|id| carts::valid_cart_id(id))
+    header(req, "x-cart-id").or_else(|| cookie(req, CART_COOKIE)).filter(|id| carts::valid_cart_id(id))
 }
 
 fn set_cookie(resp: &mut worker::Response, id: &str) -> Result<(), ApiError> {
     let max_age = carts::CART_TTL_SECONDS;
-    resp.headers_mut().set(
-        "set-cookie",
-        &format!("{CART_COOKIE}={id}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax"),
-    )?;
+    resp.headers_mut().set("set-cookie", &format!("{CART_COOKIE}={id}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax"))?;
     resp.headers_mut().set("x-cart-id", id)?;
     Ok(())
 }
@@ -107,11 +93,7 @@ async fn respond(env: &Env, id: &str, mut stored: StoredCart, status: u16, save:
     if save || serde_json::to_string(&stored).unwrap_or_default() != before {
         carts::save(env, id, &stored).await?;
     }
-    let mut resp = json(
-        &view(Some(id), &stored, priced.cart, priced.changes),
-        status,
-        "no-store",
-    )?;
+    let mut resp = json(&view(Some(id), &stored, priced.cart, priced.changes), status, "no-store")?;
     set_cookie(&mut resp, id)?;
     Ok(resp)
 }
@@ -148,42 +130,18 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
         line.quantity = quantity;
     } else {
         if stored.lines.len() >= MAX_LINES {
-            return Err(ApiError::unprocessable(
-                "cart-full",
-                "Cart is full",
-                format!("a cart holds at most {MAX_LINES} lines"),
-            ));
+            return Err(ApiError::unprocessable("cart-full", "Cart is full", format!("a cart holds at most {MAX_LINES} lines")));
         }
-        stored.lines.push(StoredLine {
-            id: random_id(6),
-            sku: add.sku,
-            quantity: add.quantity,
-            seen_unit_minor: 0,
-        });
+        stored.lines.push(StoredLine { id: random_id(6), sku: add.sku, quantity: add.quantity, seen_unit_minor: 0 });
     }
     respond(env, &id, stored, 201, true).await
 }
 
-async fn existing(
-    req: &Request,
-    env: &Env,
-    line_id: &str,
-) -> Result<(String, StoredCart, usize), ApiError> {
-    let missing = || {
-        ApiError::new(
-            404,
-            "line-not-found",
-            "Cart line not found",
-            format!("the cart has no line `{line_id}`"),
-        )
-    };
+async fn existing(req: &Request, env: &Env, line_id: &str) -> Result<(String, StoredCart, usize), ApiError> {
+    let missing = || ApiError::new(404, "line-not-found", "Cart line not found", format!("the cart has no line `{line_id}`"));
     let id = cart_id(req).ok_or_else(missing)?;
     let stored = carts::load(env, &id).await?.ok_or_else(missing)?;
-    let index = stored
-        .lines
-        .iter()
-        .position(|l| l.id == line_id)
-        .ok_or_else(missing)?;
+    let index = stored.lines.iter().position(|l| l.id == line_id).ok_or_else(missing)?;
     Ok((id, stored, index))
 }
 
@@ -191,11 +149,7 @@ pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
     let update: UpdateLine = parse_json(&body_text(req).await?)?;
     let (id, mut stored, index) = existing(req, env, line_id).await?;
     if update.quantity > MAX_LINE_QUANTITY {
-        return Err(ApiError::unprocessable(
-            "bad-quantity",
-            "Invalid quantity",
-            format!("quantity must be 0..={MAX_LINE_QUANTITY} (0 removes the line)"),
-        ));
+        return Err(ApiError::unprocessable("bad-quantity", "Invalid quantity", format!("quantity must be 0..={MAX_LINE_QUANTITY} (0 removes the line)")));
     }
     if update.quantity == 0 {
         stored.lines.remove(index);

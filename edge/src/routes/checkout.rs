@@ -8,10 +8,7 @@ use crate::services::idempotency::{self, Begin, StoredResponse};
 use crate::services::payments::{webhook_secret, PaymentProvider, TestProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
-use edgeshop_domain::{
-    checkout_totals, validate_address, Address, Contact, Order, OrderStatus, PaymentMethod,
-    StatusChange,
-};
+use edgeshop_domain::{checkout_totals, validate_address, Address, Contact, Order, OrderStatus, PaymentMethod, StatusChange};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use worker::{Env, Request, Response};
@@ -52,56 +49,31 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
         h.update(cart.as_deref().unwrap_or("").as_bytes());
         h.update([0]);
         h.update(body.as_bytes());
-        h.finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()
     };
     match idempotency::begin(env, &key, &fingerprint).await? {
         Begin::Started => {}
         Begin::Replay { response } => {
             let mut resp = Response::ok(response.body)?.with_status(response.status);
-            resp.headers_mut()
-                .set("content-type", &response.content_type)?;
+            resp.headers_mut().set("content-type", &response.content_type)?;
             resp.headers_mut().set("idempotent-replayed", "true")?;
             return Ok(resp);
         }
         Begin::InProgress => {
-            return Err(ApiError::conflict(
-                "request-in-progress",
-                "Request in progress",
-                "a checkout with this Idempotency-Key is still running; retry shortly",
-            ))
+            return Err(ApiError::conflict("request-in-progress", "Request in progress", "a checkout with this Idempotency-Key is still running; retry shortly"))
         }
         Begin::Mismatch => {
-            return Err(ApiError::unprocessable(
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "this Idempotency-Key was used with a different request",
-            ))
+            return Err(ApiError::unprocessable("idempotency-key-reused", "Idempotency-Key reused", "this Idempotency-Key was used with a different request"))
         }
     }
     let outcome = place_order(env, cart.as_deref(), &body).await;
     // Remember the outcome for replays; server errors are forgotten so the client can retry.
     let (status, content_type, text) = match &outcome {
         Ok((status, text)) => (*status, "application/json", text.clone()),
-        Err(e) => (
-            e.status,
-            "application/problem+json",
-            e.body("/api/checkout"),
-        ),
+        Err(e) => (e.status, "application/problem+json", e.body("/api/checkout")),
     };
     let keep = status < 500;
-    idempotency::finish(
-        env,
-        &key,
-        keep.then(|| StoredResponse {
-            status,
-            content_type: content_type.into(),
-            body: text.clone(),
-        }),
-    )
-    .await?;
+    idempotency::finish(env, &key, keep.then(|| StoredResponse { status, content_type: content_type.into(), body: text.clone() })).await?;
     match outcome {
         Ok((status, text)) => {
             let mut resp = Response::ok(text)?.with_status(status);
@@ -118,28 +90,17 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
     let shop = crate::catalog::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
     if !errors.is_empty() {
-        return Err(ApiError::unprocessable(
-            "invalid-checkout",
-            "Check the highlighted fields",
-            format!("{} field(s) need attention", errors.len()),
-        )
-        .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
+        return Err(ApiError::unprocessable("invalid-checkout", "Check the highlighted fields", format!("{} field(s) need attention", errors.len()))
+            .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
     }
-    let empty = || {
-        ApiError::unprocessable(
-            "empty-cart",
-            "Your cart is empty",
-            "add something to the cart before checking out",
-        )
-    };
+    let empty = || ApiError::unprocessable("empty-cart", "Your cart is empty", "add something to the cart before checking out");
     let cart_id = cart.ok_or_else(empty)?;
     let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
     let priced = carts::price(env, &mut stored).await?;
     if priced.cart.lines.is_empty() {
         return Err(empty());
     }
-    let totals = checkout_totals(priced.cart.subtotal, &shop)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let totals = checkout_totals(priced.cart.subtotal, &shop).map_err(|e| ApiError::internal(e.to_string()))?;
 
     let number = sequence::next_order_number(env).await?;
     let reservation = number.to_string();
@@ -147,37 +108,14 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
         PaymentMethod::CashOnDelivery => 3600,
         PaymentMethod::Online => ONLINE_RESERVATION_SECONDS,
     };
-    let lines = priced
-        .cart
-        .lines
-        .iter()
-        .map(|l| ReserveLine {
-            sku: l.sku.clone(),
-            quantity: l.quantity,
-        })
-        .collect();
+    let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
     let stock = Stock(env);
-    match stock
-        .reserve(&ReserveRequest {
-            reservation: reservation.clone(),
-            lines,
-            ttl_seconds,
-        })
-        .await?
-    {
+    match stock.reserve(&ReserveRequest { reservation: reservation.clone(), lines, ttl_seconds }).await? {
         ReserveOutcome::Reserved => {}
-        ReserveOutcome::OutOfStock {
-            sku,
-            available,
-            requested,
-        } => {
-            return Err(ApiError::conflict(
-                "out-of-stock",
-                "Out of stock",
-                format!("only {available} of `{sku}` left; you asked for {requested}"),
-            )
-            .with("sku", sku)
-            .with("available", available));
+        ReserveOutcome::OutOfStock { sku, available, requested } => {
+            return Err(ApiError::conflict("out-of-stock", "Out of stock", format!("only {available} of `{sku}` left; you asked for {requested}"))
+                .with("sku", sku)
+                .with("available", available));
         }
     }
 
@@ -196,12 +134,7 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
         contact: request.contact,
         payment: request.payment_method,
         status,
-        history: vec![StatusChange {
-            status,
-            at: now.clone(),
-            note: None,
-            tracking: None,
-        }],
+        history: vec![StatusChange { status, at: now.clone(), note: None, tracking: None }],
         applied_events: vec![],
     };
     let order_url = format!("/orders/?number={}&token={}", order.number, order.token);
@@ -211,28 +144,12 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
             order_url.clone()
         }
         PaymentMethod::Online => {
-            let provider = TestProvider {
-                env,
-                secret: webhook_secret(env)?,
-            };
-            provider
-                .create_session(&order, &order_url)
-                .await?
-                .redirect_url
+            let provider = TestProvider { env, secret: webhook_secret(env)? };
+            provider.create_session(&order, &order_url).await?.redirect_url
         }
     };
     orders::save(env, &order).await?;
-    events::publish(
-        env,
-        &OrderEvent {
-            id: format!("placed-{number}"),
-            kind: EventKind::OrderPlaced,
-            order_number: number,
-            at: now,
-            tracking: None,
-        },
-    )
-    .await?;
+    events::publish(env, &OrderEvent { id: format!("placed-{number}"), kind: EventKind::OrderPlaced, order_number: number, at: now, tracking: None }).await?;
     carts::delete(env, cart_id).await?;
 
     let response = CheckoutResponse {
@@ -247,8 +164,5 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
         next_url,
         order_url,
     };
-    Ok((
-        201,
-        serde_json::to_string(&response).map_err(|e| ApiError::internal(e.to_string()))?,
-    ))
+    Ok((201, serde_json::to_string(&response).map_err(|e| ApiError::internal(e.to_string()))?))
 }

@@ -5,8 +5,8 @@ use crate::http::{header, json, Reply};
 use crate::query::Query;
 use crate::routes::cart::{money_view, MoneyView};
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::now_rfc3339;
 use crate::services::orders::{self, token_matches, Notification};
+use crate::services::now_rfc3339;
 use edgeshop_domain::{Address, Order, OrderStatus, PaymentMethod, StatusChange};
 use serde::Serialize;
 use worker::{Env, Request};
@@ -40,8 +40,7 @@ struct OrderView {
 }
 
 pub fn parse_number(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>()
-        .map_err(|_| ApiError::not_found(&format!("/api/orders/{raw}")))
+    raw.parse::<u64>().map_err(|_| ApiError::not_found(&format!("/api/orders/{raw}")))
 }
 
 /// Loads the order if the request carries its token (`?token=` or `X-Order-Token`); 404 otherwise,
@@ -49,17 +48,8 @@ pub fn parse_number(raw: &str) -> Result<u64, ApiError> {
 async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiError> {
     let url = req.url()?;
     let query = Query::parse(url.query())?;
-    let token = header(req, "x-order-token")
-        .or_else(|| query.get("token").map(str::to_string))
-        .unwrap_or_default();
-    let not_found = || {
-        ApiError::new(
-            404,
-            "order-not-found",
-            "Order not found",
-            format!("no order {number} for this token"),
-        )
-    };
+    let token = header(req, "x-order-token").or_else(|| query.get("token").map(str::to_string)).unwrap_or_default();
+    let not_found = || ApiError::new(404, "order-not-found", "Order not found", format!("no order {number} for this token"));
     let order = orders::load(env, number).await?.ok_or_else(not_found)?;
     if token_matches(&order.token, &token) {
         Ok(order)
@@ -105,64 +95,21 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
 pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     if order.status == OrderStatus::Cancelled {
-        return json(
-            &serde_json::json!({ "number": number, "status": "cancelled" }),
-            200,
-            "no-store",
-        );
+        return json(&serde_json::json!({ "number": number, "status": "cancelled" }), 200, "no-store");
     }
     if !order.status.can_cancel() {
-        return Err(ApiError::conflict(
-            "cannot-cancel",
-            "Order can no longer be cancelled",
-            format!("the order is {:?}; it has left the warehouse", order.status),
-        ));
+        return Err(ApiError::conflict("cannot-cancel", "Order can no longer be cancelled", format!("the order is {:?}; it has left the warehouse", order.status)));
     }
     // One cancellation event per order: repeated requests collapse into it.
-    events::publish(
-        env,
-        &OrderEvent {
-            id: format!("cancel-{number}"),
-            kind: EventKind::OrderCancelled,
-            order_number: number,
-            at: now_rfc3339(),
-            tracking: None,
-        },
-    )
-    .await?;
-    json(
-        &serde_json::json!({ "number": number, "status": "cancellation_requested" }),
-        202,
-        "no-store",
-    )
+    events::publish(env, &OrderEvent { id: format!("cancel-{number}"), kind: EventKind::OrderCancelled, order_number: number, at: now_rfc3339(), tracking: None }).await?;
+    json(&serde_json::json!({ "number": number, "status": "cancellation_requested" }), 202, "no-store")
 }
 
 pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     if order.status != OrderStatus::Delivered {
-        return Err(ApiError::conflict(
-            "cannot-return",
-            "Return not possible yet",
-            format!(
-                "returns open once the order is delivered; it is {:?}",
-                order.status
-            ),
-        ));
+        return Err(ApiError::conflict("cannot-return", "Return not possible yet", format!("returns open once the order is delivered; it is {:?}", order.status)));
     }
-    events::publish(
-        env,
-        &OrderEvent {
-            id: format!("return-{number}"),
-            kind: EventKind::ReturnRequested,
-            order_number: number,
-            at: now_rfc3339(),
-            tracking: None,
-        },
-    )
-    .await?;
-    json(
-        &serde_json::json!({ "number": number, "status": "return_requested" }),
-        202,
-        "no-store",
-    )
+    events::publish(env, &OrderEvent { id: format!("return-{number}"), kind: EventKind::ReturnRequested, order_number: number, at: now_rfc3339(), tracking: None }).await?;
+    json(&serde_json::json!({ "number": number, "status": "return_requested" }), 202, "no-store")
 }

@@ -5,9 +5,7 @@ use crate::http::{body_text, header, json, now_seconds, Reply};
 use crate::routes::cart::money_view;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
-use crate::services::payments::{
-    webhook_secret, PaymentEventKind, PaymentProvider, TestProvider, SIGNATURE_HEADER,
-};
+use crate::services::payments::{webhook_secret, PaymentEventKind, PaymentProvider, TestProvider, SIGNATURE_HEADER};
 use edgeshop_domain::{Currency, Money};
 use worker::{Env, Headers, Request, Response};
 
@@ -20,52 +18,25 @@ pub async fn webhook(req: &mut Request, env: &Env) -> Reply {
 }
 
 pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> Reply {
-    let provider = TestProvider {
-        env,
-        secret: webhook_secret(env)?,
-    };
+    let provider = TestProvider { env, secret: webhook_secret(env)? };
     let event = provider.parse_webhook(signature, body, now_seconds())?;
     let kind = match event.kind {
         PaymentEventKind::Succeeded => EventKind::PaymentSucceeded,
         PaymentEventKind::Failed => EventKind::PaymentFailed,
     };
-    events::publish(
-        env,
-        &OrderEvent {
-            id: event.id.clone(),
-            kind,
-            order_number: event.order_number,
-            at: now_rfc3339(),
-            tracking: None,
-        },
-    )
-    .await?;
-    json(
-        &serde_json::json!({ "received": event.id }),
-        200,
-        "no-store",
-    )
+    events::publish(env, &OrderEvent { id: event.id.clone(), kind, order_number: event.order_number, at: now_rfc3339(), tracking: None }).await?;
+    json(&serde_json::json!({ "received": event.id }), 200, "no-store")
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// `GET /pay/test/{session}`: the provider's hosted page (what Stripe Checkout would show).
 pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
-    let provider = TestProvider {
-        env,
-        secret: webhook_secret(env)?,
-    };
-    let session = provider
-        .session(session_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
-    let currency =
-        Currency::parse(&session.currency).map_err(|e| ApiError::internal(e.to_string()))?;
+    let provider = TestProvider { env, secret: webhook_secret(env)? };
+    let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
+    let currency = Currency::parse(&session.currency).map_err(|e| ApiError::internal(e.to_string()))?;
     let amount = money_view(Money::new(session.amount_minor, currency)).formatted;
     let id = escape(&session.id);
     let html = format!(
@@ -85,30 +56,14 @@ pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
 /// same verification as an external delivery), then sends the shopper back to the shop.
 pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> Reply {
     let form = body_text(req).await?;
-    let action = form
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("action="))
-        .unwrap_or("")
-        .to_string();
-    let provider = TestProvider {
-        env,
-        secret: webhook_secret(env)?,
-    };
-    let session = provider
-        .session(session_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
+    let action = form.split('&').find_map(|kv| kv.strip_prefix("action=")).unwrap_or("").to_string();
+    let provider = TestProvider { env, secret: webhook_secret(env)? };
+    let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
     let kind = match action.as_str() {
         "pay" => Some(PaymentEventKind::Succeeded),
         "decline" => Some(PaymentEventKind::Failed),
         "cancel" => None,
-        other => {
-            return Err(ApiError::bad_request(
-                "bad-action",
-                "Unknown action",
-                format!("`{other}` is not pay, decline or cancel"),
-            ))
-        }
+        other => return Err(ApiError::bad_request("bad-action", "Unknown action", format!("`{other}` is not pay, decline or cancel"))),
     };
     if let Some(kind) = kind {
         let (body, signature) = provider.webhook_for(&session, kind, now_seconds());

@@ -2,15 +2,12 @@
 
 use crate::catalog::{manifest, with_index};
 use crate::error::ApiError;
-use crate::http::Reply;
 use crate::query::Query;
-use crate::services::search_stats;
 use edgeshop_domain::{CatalogManifest, Money};
-use edgeshop_indexer::{
-    normalise, Facets, Filters, Hit, PriceRange, ProductIndex, SearchError, SearchRequest,
-    SearchResults, Sort,
-};
+use crate::services::search_stats;
+use edgeshop_indexer::{normalise, Facets, Filters, Hit, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort};
 use serde::Serialize;
+use crate::http::Reply;
 use worker::{Env, Request};
 
 fn json<T: Serialize>(value: &T, cache: &str) -> Reply {
@@ -29,25 +26,9 @@ struct Health {
 pub async fn health(env: &Env) -> Reply {
     let m = manifest(env).await?;
     let (catalog_version, skus) = (m.version.clone(), m.skus);
-    let (index_catalog_version, documents) = with_index(env, |i| {
-        Ok((i.header().catalog_version.clone(), i.num_docs()))
-    })
-    .await?;
-    let status = if catalog_version == index_catalog_version {
-        "ok"
-    } else {
-        "catalog-mismatch"
-    };
-    json(
-        &Health {
-            status,
-            catalog_version,
-            index_catalog_version,
-            documents,
-            skus,
-        },
-        "no-store",
-    )
+    let (index_catalog_version, documents) = with_index(env, |i| Ok((i.header().catalog_version.clone(), i.num_docs()))).await?;
+    let status = if catalog_version == index_catalog_version { "ok" } else { "catalog-mismatch" };
+    json(&Health { status, catalog_version, index_catalog_version, documents, skus }, "no-store")
 }
 
 #[derive(Serialize)]
@@ -82,22 +63,17 @@ pub struct SearchOut {
 
 fn search_error(e: SearchError) -> ApiError {
     match e {
-        SearchError::QueryTooLong { .. } => {
-            ApiError::bad_request("query-too-long", "Query too long", e.to_string())
-        }
-        SearchError::TooManyTerms { .. } => {
-            ApiError::bad_request("query-too-long", "Too many words", e.to_string())
-        }
-        SearchError::BadFilter(detail) => {
-            ApiError::bad_request("bad-filter", "Invalid search filter", detail)
-        }
+        SearchError::QueryTooLong { .. } => ApiError::bad_request("query-too-long", "Query too long", e.to_string()),
+        SearchError::TooManyTerms { .. } => ApiError::bad_request("query-too-long", "Too many words", e.to_string()),
+        SearchError::BadFilter(detail) => ApiError::bad_request("bad-filter", "Invalid search filter", detail),
         SearchError::Index(detail) => ApiError::internal(detail),
     }
 }
 
 fn hits_out(hits: Vec<Hit>, m: &CatalogManifest) -> Vec<SearchHitOut> {
     let (currency, locale) = (m.currency, &m.locale);
-    hits.into_iter()
+    hits
+        .into_iter()
         .map(|h| SearchHitOut {
             url: format!("/products/{}/", h.slug),
             price: Money::new(h.price_minor as i64, currency).format(locale),
@@ -127,30 +103,16 @@ impl SearchParams {
         let q = params.get("q").unwrap_or("").to_string();
         ProductIndex::validate(&q).map_err(search_error)?;
         let mut filters = Filters {
-            categories: params
-                .get_all("category")
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .collect(),
-            brands: params
-                .get_all("brand")
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .collect(),
+            categories: params.get_all("category").filter(|v| !v.is_empty()).map(str::to_string).collect(),
+            brands: params.get_all("brand").filter(|v| !v.is_empty()).map(str::to_string).collect(),
             ..Filters::default()
         };
         for p in params.get_all("price").filter(|v| !v.is_empty()) {
-            filters
-                .prices
-                .push(PriceRange::parse(p).map_err(search_error)?);
+            filters.prices.push(PriceRange::parse(p).map_err(search_error)?);
         }
         for o in params.get_all("option").filter(|v| !v.is_empty()) {
             let (name, value) = o.split_once(':').ok_or_else(|| {
-                ApiError::bad_request(
-                    "bad-filter",
-                    "Invalid search filter",
-                    format!("option `{o}` must look like `Colour:Black`"),
-                )
+                ApiError::bad_request("bad-filter", "Invalid search filter", format!("option `{o}` must look like `Colour:Black`"))
             })?;
             filters.options.push((name.to_string(), value.to_string()));
         }
@@ -163,19 +125,11 @@ impl SearchParams {
             filters,
             sort,
             page: params.get_usize("page", 1, MAX_PAGE)?,
-            per_page: params.get_usize(
-                "per_page",
-                default_per_page,
-                edgeshop_indexer::MAX_LIMIT,
-            )?,
+            per_page: params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?,
         })
     }
 
-    pub async fn run(
-        &self,
-        env: &Env,
-        facets: bool,
-    ) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {
+    pub async fn run(&self, env: &Env, facets: bool) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {
         let req = SearchRequest {
             query: &self.q,
             filters: self.filters.clone(),
@@ -206,10 +160,7 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
     let params = Query::parse(url.query())?;
     let p = SearchParams::from_query(&params, 10)?;
     // `limit` is the older name of `per_page`.
-    let p = SearchParams {
-        per_page: params.get_usize("limit", p.per_page, edgeshop_indexer::MAX_LIMIT)?,
-        ..p
-    };
+    let p = SearchParams { per_page: params.get_usize("limit", p.per_page, edgeshop_indexer::MAX_LIMIT)?, ..p };
     let facets = matches!(params.get("facets"), Some("1" | "true"));
     let (results, _) = p.run(env, facets).await?;
     if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {
@@ -247,22 +198,13 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
     let limit = params.get_usize("limit", 5, 10)?;
     let s = with_index(env, |index| index.suggest(q, limit).map_err(search_error)).await?;
     let m = manifest(env).await?;
-    json(
-        &SuggestOut {
-            query: q.to_string(),
-            completions: s.completions,
-            products: hits_out(s.products, &m),
-        },
-        "public, max-age=60",
-    )
+    json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m) }, "public, max-age=60")
 }
 
 /// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.
 pub async fn zero_results(req: &Request, env: &Env) -> Reply {
     crate::routes::admin::authorize(req, env)?;
-    let queries = search_stats::zero_result_queries(env)
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let queries = search_stats::zero_result_queries(env).await.map_err(|e| ApiError::internal(e.to_string()))?;
     json(&serde_json::json!({ "queries": queries }), "no-store")
 }
 
@@ -273,13 +215,7 @@ pub async fn zero_results(req: &Request, env: &Env) -> Reply {
 /// clock; `transfer=1` first fetches the index parts without copying or opening them (the
 /// platform's share of a cold open). Only answers when the `EDGESHOP_BENCH` variable is "1".
 pub async fn bench_search(req: &Request, env: &Env) -> Reply {
-    if env
-        .var("EDGESHOP_BENCH")
-        .map(|v| v.to_string())
-        .ok()
-        .as_deref()
-        != Some("1")
-    {
+    if env.var("EDGESHOP_BENCH").map(|v| v.to_string()).ok().as_deref() != Some("1") {
         return Err(ApiError::not_found("/api/_bench/search"));
     }
     let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
@@ -302,11 +238,7 @@ pub async fn bench_search(req: &Request, env: &Env) -> Reply {
     let total_hits = with_index(env, |index| {
         let mut n = 0;
         for _ in 0..repeat {
-            n += index
-                .search(&SearchRequest::new(&q, limit))
-                .map_err(search_error)?
-                .hits
-                .len();
+            n += index.search(&SearchRequest::new(&q, limit)).map_err(search_error)?.hits.len();
         }
         Ok(n)
     })
@@ -316,8 +248,5 @@ pub async fn bench_search(req: &Request, env: &Env) -> Reply {
     let wasm_memory_bytes = core::arch::wasm32::memory_size(0) * 65536;
     #[cfg(not(target_arch = "wasm32"))]
     let wasm_memory_bytes = 0usize;
-    json(
-        &serde_json::json!({ "repeat": repeat, "hits": total_hits, "wasm_memory_bytes": wasm_memory_bytes, "index_fetch_ms": fetch_ms }),
-        "no-store",
-    )
+    json(&serde_json::json!({ "repeat": repeat, "hits": total_hits, "wasm_memory_bytes": wasm_memory_bytes, "index_fetch_ms": fetch_ms }), "no-store")
 }

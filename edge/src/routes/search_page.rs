@@ -23,11 +23,7 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     let (results, _) = p.run(env, true).await?;
     // `partial=typing`: results while the shopper types; only a finished query counts as a miss.
     let partial = params.get("partial");
-    if results.total == 0
-        && p.filters.is_empty()
-        && !p.q.trim().is_empty()
-        && partial != Some("typing")
-    {
+    if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() && partial != Some("typing") {
         note_zero_results(env, &p.q).await;
     }
     let m = manifest(env).await?;
@@ -35,55 +31,29 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     if partial.is_some() {
         // Just the results, for the page's script to swap in (instant results, facets, pages).
         let mut resp = Response::from_html(body)?;
-        resp.headers_mut()
-            .set("cache-control", "public, max-age=60")?;
+        resp.headers_mut().set("cache-control", "public, max-age=60")?;
         return Ok(resp);
     }
     let frame = frame(env, &url).await?;
-    let title = if p.q.is_empty() {
-        "Search".to_string()
-    } else {
-        format!("“{}” – Search", esc(&p.q))
-    };
+    let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
     let html = frame
         .replacen(MARKER, &body, 1)
         .replacen("<title>Search", &format!("<title>{title}"), 1)
-        .replacen(
-            "</head>",
-            "<meta name=\"robots\" content=\"noindex, follow\"></head>",
-            1,
-        )
-        .replacen(
-            "id=\"q\" name=\"q\"",
-            &format!("id=\"q\" name=\"q\" value=\"{}\"", esc(&p.q)),
-            1,
-        );
+        .replacen("</head>", "<meta name=\"robots\" content=\"noindex, follow\"></head>", 1)
+        .replacen("id=\"q\" name=\"q\"", &format!("id=\"q\" name=\"q\" value=\"{}\"", esc(&p.q)), 1);
     let mut resp = Response::from_html(html)?;
-    resp.headers_mut()
-        .set("cache-control", "public, max-age=60")?;
+    resp.headers_mut().set("cache-control", "public, max-age=60")?;
     Ok(resp)
 }
 
 /// The page frame from the static assets.
 async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
-    let assets = env
-        .assets("ASSETS")
-        .map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
-    let frame_url = url
-        .join("/search/")
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut resp = assets
-        .fetch(frame_url.to_string(), None)
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
+    let frame_url = url.join("/search/").map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut resp = assets.fetch(frame_url.to_string(), None).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let text = resp.text().await.map_err(|e| ApiError::internal(e.to_string()))?;
     if !text.contains(MARKER) {
-        return Err(ApiError::internal(
-            "the search page frame (dist/search/index.html) is missing; rebuild the site",
-        ));
+        return Err(ApiError::internal("the search page frame (dist/search/index.html) is missing; rebuild the site"));
     }
     Ok(text)
 }
@@ -116,30 +86,10 @@ impl Link<'_> {
     fn pairs(&self) -> Vec<(String, String)> {
         let p = self.p;
         let mut v = vec![("q".to_string(), p.q.clone())];
-        v.extend(
-            p.filters
-                .categories
-                .iter()
-                .map(|c| ("category".to_string(), c.clone())),
-        );
-        v.extend(
-            p.filters
-                .brands
-                .iter()
-                .map(|b| ("brand".to_string(), b.clone())),
-        );
-        v.extend(
-            p.filters
-                .prices
-                .iter()
-                .map(|r| ("price".to_string(), r.key())),
-        );
-        v.extend(
-            p.filters
-                .options
-                .iter()
-                .map(|(n, x)| ("option".to_string(), format!("{n}:{x}"))),
-        );
+        v.extend(p.filters.categories.iter().map(|c| ("category".to_string(), c.clone())));
+        v.extend(p.filters.brands.iter().map(|b| ("brand".to_string(), b.clone())));
+        v.extend(p.filters.prices.iter().map(|r| ("price".to_string(), r.key())));
+        v.extend(p.filters.options.iter().map(|(n, x)| ("option".to_string(), format!("{n}:{x}"))));
         if p.sort != Sort::Relevance {
             v.push(("sort".into(), p.sort.as_str().into()));
         }
@@ -147,10 +97,7 @@ impl Link<'_> {
     }
 
     fn href(pairs: &[(String, String)]) -> String {
-        let qs: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect();
+        let qs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
         esc(&format!("/search?{}", qs.join("&")))
     }
 
@@ -166,11 +113,7 @@ impl Link<'_> {
     }
 
     fn sort(&self, sort: Sort) -> String {
-        let mut pairs: Vec<_> = self
-            .pairs()
-            .into_iter()
-            .filter(|(k, _)| k != "sort")
-            .collect();
+        let mut pairs: Vec<_> = self.pairs().into_iter().filter(|(k, _)| k != "sort").collect();
         if sort != Sort::Relevance {
             pairs.push(("sort".into(), sort.as_str().into()));
         }
@@ -186,25 +129,13 @@ impl Link<'_> {
     }
 }
 
-fn facet_list(
-    out: &mut String,
-    title: &str,
-    key: &str,
-    values: &[FacetValue],
-    link: &Link,
-    value_of: impl Fn(&FacetValue) -> String,
-) {
+fn facet_list(out: &mut String, title: &str, key: &str, values: &[FacetValue], link: &Link, value_of: impl Fn(&FacetValue) -> String) {
     if values.is_empty() {
         return;
     }
-    let _ = write!(
-        out,
-        "<fieldset class=\"facet\"><legend>{}</legend><ul>",
-        esc(title)
-    );
+    let _ = write!(out, "<fieldset class=\"facet\"><legend>{}</legend><ul>", esc(title));
     for v in values {
-        let _ =
-            write!(
+        let _ = write!(
             out,
             "<li><a href=\"{}\" rel=\"nofollow\"{}>{}{} <span class=\"count\">{}</span></a></li>",
             link.toggle(key, &value_of(v)),
@@ -240,67 +171,31 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
     let (currency, locale) = (m.currency, m.locale.clone());
     let link = Link { p };
     let mut out = String::new();
-    let heading = if p.q.is_empty() {
-        "All products".to_string()
-    } else {
-        format!("Results for “{}”", esc(&p.q))
-    };
+    let heading = if p.q.is_empty() { "All products".to_string() } else { format!("Results for “{}”", esc(&p.q)) };
     let _ = write!(out, "<h1>{heading}</h1>");
-    let _ = write!(
-        out,
-        "<p class=\"result-count\" role=\"status\">{} product{}</p>",
-        r.total,
-        if r.total == 1 { "" } else { "s" }
-    );
+    let _ = write!(out, "<p class=\"result-count\" role=\"status\">{} product{}</p>", r.total, if r.total == 1 { "" } else { "s" });
     if let Some(fix) = &r.did_you_mean {
-        let _ = write!(
-            out,
-            "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>",
-            esc(&enc(fix)),
-            esc(fix)
-        );
+        let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
     }
     out.push_str("<div class=\"search-layout\">");
     if let Some(f) = &r.facets {
         out.push_str("<aside class=\"facets\" aria-label=\"Filters\">");
-        facet_list(
-            &mut out,
-            "Category",
-            "category",
-            &f.categories,
-            &link,
-            |v| v.value.clone(),
-        );
-        facet_list(&mut out, "Brand", "brand", &f.brands, &link, |v| {
-            v.value.clone()
-        });
-        facet_list(&mut out, "Price", "price", &f.prices, &link, |v| {
-            v.value.clone()
-        });
+        facet_list(&mut out, "Category", "category", &f.categories, &link, |v| v.value.clone());
+        facet_list(&mut out, "Brand", "brand", &f.brands, &link, |v| v.value.clone());
+        facet_list(&mut out, "Price", "price", &f.prices, &link, |v| v.value.clone());
         for o in &f.options {
             let name = o.name.clone();
-            facet_list(&mut out, &o.name, "option", &o.values, &link, move |v| {
-                format!("{name}:{}", v.value)
-            });
+            facet_list(&mut out, &o.name, "option", &o.values, &link, move |v| format!("{name}:{}", v.value));
         }
         out.push_str("</aside>");
     }
     out.push_str("<section class=\"search-results\" aria-label=\"Products\">");
     out.push_str("<nav class=\"sort\" aria-label=\"Sort\">Sort: ");
-    for (sort, label) in [
-        (Sort::Relevance, "Best match"),
-        (Sort::PriceAsc, "Price, low to high"),
-        (Sort::PriceDesc, "Price, high to low"),
-        (Sort::Newest, "Newest"),
-    ] {
+    for (sort, label) in [(Sort::Relevance, "Best match"), (Sort::PriceAsc, "Price, low to high"), (Sort::PriceDesc, "Price, high to low"), (Sort::Newest, "Newest")] {
         if sort == p.sort {
             let _ = write!(out, "<strong aria-current=\"true\">{label}</strong> ");
         } else {
-            let _ = write!(
-                out,
-                "<a href=\"{}\" rel=\"nofollow\">{label}</a> ",
-                link.sort(sort)
-            );
+            let _ = write!(out, "<a href=\"{}\" rel=\"nofollow\">{label}</a> ", link.sort(sort));
         }
     }
     out.push_str("</nav>");
@@ -317,19 +212,11 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
     if pages > 1 {
         out.push_str("<nav class=\"pagination\" aria-label=\"Pages\">");
         if p.page > 1 {
-            let _ = write!(
-                out,
-                "<a rel=\"prev\" href=\"{}\">Previous</a> ",
-                link.page(p.page - 1)
-            );
+            let _ = write!(out, "<a rel=\"prev\" href=\"{}\">Previous</a> ", link.page(p.page - 1));
         }
         let _ = write!(out, "<span>Page {} of {pages}</span>", p.page);
         if p.page < pages {
-            let _ = write!(
-                out,
-                " <a rel=\"next\" href=\"{}\">Next</a>",
-                link.page(p.page + 1)
-            );
+            let _ = write!(out, " <a rel=\"next\" href=\"{}\">Next</a>", link.page(p.page + 1));
         }
         out.push_str("</nav>");
     }

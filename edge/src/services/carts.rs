@@ -39,8 +39,7 @@ pub struct Priced {
 }
 
 fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
-    env.kv("CARTS")
-        .map_err(|e| ApiError::internal(format!("CARTS binding: {e}")))
+    env.kv("CARTS").map_err(|e| ApiError::internal(format!("CARTS binding: {e}")))
 }
 
 fn key(id: &str) -> String {
@@ -52,11 +51,7 @@ pub fn valid_cart_id(id: &str) -> bool {
 }
 
 pub async fn load(env: &Env, id: &str) -> Result<Option<StoredCart>, ApiError> {
-    kv(env)?
-        .get(&key(id))
-        .json::<StoredCart>()
-        .await
-        .map_err(|e| ApiError::internal(format!("cart read: {e}")))
+    kv(env)?.get(&key(id)).json::<StoredCart>().await.map_err(|e| ApiError::internal(format!("cart read: {e}")))
 }
 
 pub async fn save(env: &Env, id: &str, cart: &StoredCart) -> Result<(), ApiError> {
@@ -70,23 +65,14 @@ pub async fn save(env: &Env, id: &str, cart: &StoredCart) -> Result<(), ApiError
 }
 
 pub async fn delete(env: &Env, id: &str) -> Result<(), ApiError> {
-    kv(env)?
-        .delete(&key(id))
-        .await
-        .map_err(|e| ApiError::internal(format!("cart delete: {e}")))
+    kv(env)?.delete(&key(id)).await.map_err(|e| ApiError::internal(format!("cart delete: {e}")))
 }
 
 pub fn cart_error(e: CartError) -> ApiError {
     match e {
-        CartError::UnknownSku(_) => {
-            ApiError::unprocessable("unknown-sku", "Unknown SKU", e.to_string())
-        }
-        CartError::Unavailable(_) => {
-            ApiError::unprocessable("discontinued", "Product discontinued", e.to_string())
-        }
-        CartError::BadQuantity { .. } => {
-            ApiError::unprocessable("bad-quantity", "Invalid quantity", e.to_string())
-        }
+        CartError::UnknownSku(_) => ApiError::unprocessable("unknown-sku", "Unknown SKU", e.to_string()),
+        CartError::Unavailable(_) => ApiError::unprocessable("discontinued", "Product discontinued", e.to_string()),
+        CartError::BadQuantity { .. } => ApiError::unprocessable("bad-quantity", "Invalid quantity", e.to_string()),
         CartError::Money(m) => ApiError::internal(m.to_string()),
     }
 }
@@ -94,20 +80,13 @@ pub fn cart_error(e: CartError) -> ApiError {
 /// Checks one SKU can be put in a cart at this quantity (the stock ledger has the final word at checkout).
 pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiError> {
     if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
-        return Err(cart_error(CartError::BadQuantity {
-            sku: sku.into(),
-            quantity,
-        }));
+        return Err(cart_error(CartError::BadQuantity { sku: sku.into(), quantity }));
     }
     let s = catalog::skus(env, [sku]).await?;
     match s.get(sku) {
         None => Err(cart_error(CartError::UnknownSku(sku.into()))),
         Some(e) if !e.published => Err(cart_error(CartError::Unavailable(sku.into()))),
-        Some(e) if !e.variant.available() => Err(ApiError::conflict(
-            "out-of-stock",
-            "Out of stock",
-            format!("`{sku}` is sold out"),
-        )),
+        Some(e) if !e.variant.available() => Err(ApiError::conflict("out-of-stock", "Out of stock", format!("`{sku}` is sold out"))),
         Some(_) => Ok(()),
     }
 }
@@ -121,23 +100,11 @@ pub async fn price(env: &Env, stored: &mut StoredCart) -> Result<Priced, ApiErro
         stored.lines.retain(|l| {
             let keep = snapshot.get(&l.sku).is_some_and(|e| e.published);
             if !keep {
-                changes.push(PriceChange {
-                    line_id: l.id.clone(),
-                    sku: l.sku.clone(),
-                    old_unit_minor: l.seen_unit_minor,
-                    new_unit_minor: 0,
-                });
+                changes.push(PriceChange { line_id: l.id.clone(), sku: l.sku.clone(), old_unit_minor: l.seen_unit_minor, new_unit_minor: 0 });
             }
             keep
         });
-        let lines: Vec<CartLine> = stored
-            .lines
-            .iter()
-            .map(|l| CartLine {
-                sku: l.sku.clone(),
-                quantity: l.quantity,
-            })
-            .collect();
+        let lines: Vec<CartLine> = stored.lines.iter().map(|l| CartLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
         let cart = price_cart(&lines, snapshot).map_err(cart_error)?;
         for (stored_line, priced) in stored.lines.iter_mut().zip(&cart.lines) {
             if stored_line.seen_unit_minor != priced.unit_price.minor {

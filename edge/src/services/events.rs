@@ -5,9 +5,9 @@
 //! order is saved last, so a redelivery after a crash at any point ends in the same state.
 
 use crate::error::ApiError;
-use crate::services::now_rfc3339;
 use crate::services::orders::{self, Notification};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
+use crate::services::now_rfc3339;
 use edgeshop_domain::{OrderStatus, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
@@ -54,16 +54,11 @@ pub async fn publish(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
 
 /// Test hook: with `EDGESHOP_FAULTS=consumer-fail-once` every event fails on its first delivery.
 async fn injected_failure(env: &Env, event_id: &str) -> bool {
-    let enabled = env
-        .var("EDGESHOP_FAULTS")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
+    let enabled = env.var("EDGESHOP_FAULTS").map(|v| v.to_string()).unwrap_or_default();
     if !enabled.split(',').any(|f| f.trim() == "consumer-fail-once") {
         return false;
     }
-    let Ok(kv) = env.kv("ORDERS") else {
-        return false;
-    };
+    let Ok(kv) = env.kv("ORDERS") else { return false };
     let key = format!("fault:{event_id}");
     if kv.get(&key).text().await.ok().flatten().is_some() {
         return false;
@@ -87,22 +82,10 @@ pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env) -> worker::Resul
             Err(e) => {
                 // Exponential backoff without a counter: wait about as long as the message has
                 // already existed (1 s, 2 s, 4 s, … up to 5 min); after max_retries it goes to the DLQ.
-                let age_s = (worker::Date::now()
-                    .as_millis()
-                    .saturating_sub(msg.timestamp().as_millis())
-                    / 1000) as u32;
+                let age_s = (worker::Date::now().as_millis().saturating_sub(msg.timestamp().as_millis()) / 1000) as u32;
                 let delay = age_s.clamp(1, 300);
-                worker::console_error!(
-                    "event {} for order {} failed (retry in {delay} s): {}",
-                    event.id,
-                    event.order_number,
-                    e.detail
-                );
-                msg.retry_with_options(
-                    &worker::QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(delay)
-                        .build(),
-                );
+                worker::console_error!("event {} for order {} failed (retry in {delay} s): {}", event.id, event.order_number, e.detail);
+                msg.retry_with_options(&worker::QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
             }
         }
     }
@@ -124,10 +107,7 @@ fn notification(kind: EventKind) -> &'static str {
 
 async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let Some(mut order) = orders::load(env, event.order_number).await? else {
-        return Err(ApiError::internal(format!(
-            "order {} not found (yet)",
-            event.order_number
-        )));
+        return Err(ApiError::internal(format!("order {} not found (yet)", event.order_number)));
     };
     if order.applied_events.iter().any(|e| e == &event.id) {
         return Ok(());
@@ -147,9 +127,7 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     // Check the transition on a copy before any side effect.
     let mut next = order.clone();
     let changed = match target {
-        Some(to) => next.apply(&event.id, to, &event.at, None).map_err(|e| {
-            ApiError::conflict("bad-transition", "Order state conflict", e.to_string())
-        })?,
+        Some(to) => next.apply(&event.id, to, &event.at, None).map_err(|e| ApiError::conflict("bad-transition", "Order state conflict", e.to_string()))?,
         None => {
             next.applied_events.push(event.id.clone());
             true
@@ -161,58 +139,25 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         }
         match event.kind {
             EventKind::PaymentSucceeded => {
-                let committed = stock
-                    .commit(&reservation)
-                    .await
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                let committed = stock.commit(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
                 if !committed {
                     // The reservation ran out before the money arrived: take the stock again.
-                    let lines = order
-                        .lines
-                        .iter()
-                        .map(|l| ReserveLine {
-                            sku: l.sku.clone(),
-                            quantity: l.quantity,
-                        })
-                        .collect();
-                    let req = ReserveRequest {
-                        reservation: reservation.clone(),
-                        lines,
-                        ttl_seconds: 3600,
-                    };
-                    match stock
-                        .reserve(&req)
-                        .await
-                        .map_err(|e| ApiError::internal(e.to_string()))?
-                    {
+                    let lines = order.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+                    let req = ReserveRequest { reservation: reservation.clone(), lines, ttl_seconds: 3600 };
+                    match stock.reserve(&req).await.map_err(|e| ApiError::internal(e.to_string()))? {
                         ReserveOutcome::Reserved => {
-                            stock
-                                .commit(&reservation)
-                                .await
-                                .map_err(|e| ApiError::internal(e.to_string()))?;
+                            stock.commit(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
                         }
                         ReserveOutcome::OutOfStock { sku, .. } => {
-                            next.history.last_mut().map(|h| {
-                                h.note = Some(format!(
-                                    "paid after reservation expired; `{sku}` sold out: refund due"
-                                ))
-                            });
+                            next.history.last_mut().map(|h| h.note = Some(format!("paid after reservation expired; `{sku}` sold out: refund due")));
                         }
                     }
                 }
             }
             EventKind::OrderCancelled => {
-                stock
-                    .release(&reservation)
-                    .await
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                stock.release(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
             }
-            EventKind::OrderPlaced
-            | EventKind::PaymentFailed
-            | EventKind::ReturnRequested
-            | EventKind::Packed
-            | EventKind::Shipped
-            | EventKind::Delivered => {}
+            EventKind::OrderPlaced | EventKind::PaymentFailed | EventKind::ReturnRequested | EventKind::Packed | EventKind::Shipped | EventKind::Delivered => {}
         }
         orders::put_notification(
             env,

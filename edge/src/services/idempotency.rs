@@ -25,9 +25,7 @@ struct Record {
 pub enum Begin {
     /// First use: go ahead, then call `finish`.
     Started,
-    Replay {
-        response: StoredResponse,
-    },
+    Replay { response: StoredResponse },
     InProgress,
     Mismatch,
 }
@@ -60,27 +58,12 @@ impl DurableObject for IdempotencyKey {
                 let b: BeginRequest = req.json().await?;
                 let outcome = match storage.get::<Record>("record").await? {
                     None => {
-                        storage
-                            .put(
-                                "record",
-                                Record {
-                                    fingerprint: b.fingerprint,
-                                    response: None,
-                                },
-                            )
-                            .await?;
-                        storage
-                            .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
-                                &((worker::Date::now().as_millis() as f64 + KEEP_MS).into()),
-                            )))
-                            .await?;
+                        storage.put("record", Record { fingerprint: b.fingerprint, response: None }).await?;
+                        storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&((worker::Date::now().as_millis() as f64 + KEEP_MS).into())))).await?;
                         Begin::Started
                     }
                     Some(r) if r.fingerprint != b.fingerprint => Begin::Mismatch,
-                    Some(Record {
-                        response: Some(response),
-                        ..
-                    }) => Begin::Replay { response },
+                    Some(Record { response: Some(response), .. }) => Begin::Replay { response },
                     Some(_) => Begin::InProgress,
                 };
                 Response::from_json(&outcome)
@@ -109,28 +92,9 @@ impl DurableObject for IdempotencyKey {
 }
 
 pub async fn begin(env: &Env, key: &str, fingerprint: &str) -> Result<Begin> {
-    super::do_call(
-        env,
-        "IDEMPOTENCY",
-        key,
-        Method::Post,
-        "/begin",
-        Some(&BeginRequest {
-            fingerprint: fingerprint.into(),
-        }),
-    )
-    .await
+    super::do_call(env, "IDEMPOTENCY", key, Method::Post, "/begin", Some(&BeginRequest { fingerprint: fingerprint.into() })).await
 }
 
 pub async fn finish(env: &Env, key: &str, response: Option<StoredResponse>) -> Result<()> {
-    super::do_call::<_, bool>(
-        env,
-        "IDEMPOTENCY",
-        key,
-        Method::Post,
-        "/finish",
-        Some(&FinishRequest { response }),
-    )
-    .await
-    .map(|_| ())
+    super::do_call::<_, bool>(env, "IDEMPOTENCY", key, Method::Post, "/finish", Some(&FinishRequest { response })).await.map(|_| ())
 }

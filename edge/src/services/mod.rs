@@ -15,33 +15,18 @@ use serde::Serialize;
 use worker::{Env, Method, Request, RequestInit, Result};
 
 /// Calls a Durable Object (`binding`, instance `name`) with an optional JSON body and decodes the JSON answer.
-pub async fn do_call<B: Serialize, T: DeserializeOwned>(
-    env: &Env,
-    binding: &str,
-    name: &str,
-    method: Method,
-    path: &str,
-    body: Option<&B>,
-) -> Result<T> {
-    let stub = env
-        .durable_object(binding)?
-        .id_from_name(name)?
-        .get_stub()?;
+pub async fn do_call<B: Serialize, T: DeserializeOwned>(env: &Env, binding: &str, name: &str, method: Method, path: &str, body: Option<&B>) -> Result<T> {
+    let stub = env.durable_object(binding)?.id_from_name(name)?.get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(body) = body {
-        let json =
-            serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let json = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
         init.with_body(Some(json.into()));
     }
     let req = Request::new_with_init(&format!("https://do.internal{path}"), &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
     if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!(
-            "{binding} {path}: {} {}",
-            resp.status_code(),
-            resp.text().await.unwrap_or_default()
-        )));
+        return Err(worker::Error::RustError(format!("{binding} {path}: {} {}", resp.status_code(), resp.text().await.unwrap_or_default())));
     }
     resp.json().await
 }

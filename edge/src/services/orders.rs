@@ -7,16 +7,11 @@ use serde::{Deserialize, Serialize};
 use worker::Env;
 
 fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
-    env.kv("ORDERS")
-        .map_err(|e| ApiError::internal(format!("ORDERS binding: {e}")))
+    env.kv("ORDERS").map_err(|e| ApiError::internal(format!("ORDERS binding: {e}")))
 }
 
 pub async fn load(env: &Env, number: u64) -> Result<Option<Order>, ApiError> {
-    kv(env)?
-        .get(&format!("order:{number}"))
-        .json::<Order>()
-        .await
-        .map_err(|e| ApiError::internal(format!("order read: {e}")))
+    kv(env)?.get(&format!("order:{number}")).json::<Order>().await.map_err(|e| ApiError::internal(format!("order read: {e}")))
 }
 
 pub async fn save(env: &Env, order: &Order) -> Result<(), ApiError> {
@@ -57,12 +52,7 @@ pub async fn notifications(env: &Env, number: u64) -> Result<Vec<Notification>, 
         .map_err(|e| ApiError::internal(format!("outbox list: {e}")))?;
     let mut out = Vec::new();
     for k in list.keys {
-        if let Some(n) = store
-            .get(&k.name)
-            .json::<Notification>()
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?
-        {
+        if let Some(n) = store.get(&k.name).json::<Notification>().await.map_err(|e| ApiError::internal(e.to_string()))? {
             out.push(n);
         }
     }
@@ -71,10 +61,5 @@ pub async fn notifications(env: &Env, number: u64) -> Result<Vec<Notification>, 
 
 /// Constant-time comparison for access tokens.
 pub fn token_matches(expected: &str, given: &str) -> bool {
-    expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    expected.len() == given.len() && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }

@@ -53,18 +53,9 @@ pub struct PaymentEvent {
 #[allow(async_fn_in_trait)]
 pub trait PaymentProvider {
     /// Starts a hosted payment for the order; the shopper is redirected to `redirect_url`.
-    async fn create_session(
-        &self,
-        order: &Order,
-        return_url: &str,
-    ) -> Result<PaymentSession, ApiError>;
+    async fn create_session(&self, order: &Order, return_url: &str) -> Result<PaymentSession, ApiError>;
     /// Verifies a webhook and turns it into a provider-neutral event.
-    fn parse_webhook(
-        &self,
-        signature: Option<&str>,
-        body: &str,
-        now_seconds: u64,
-    ) -> Result<PaymentEvent, ApiError>;
+    fn parse_webhook(&self, signature: Option<&str>, body: &str, now_seconds: u64) -> Result<PaymentEvent, ApiError>;
 }
 
 pub fn webhook_secret(env: &Env) -> Result<String, ApiError> {
@@ -75,8 +66,7 @@ pub fn webhook_secret(env: &Env) -> Result<String, ApiError> {
 }
 
 fn mac(secret: &str, timestamp: u64, body: &str) -> Hmac<Sha256> {
-    let mut m =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     m.update(timestamp.to_string().as_bytes());
     m.update(b".");
     m.update(body.as_bytes());
@@ -94,12 +84,7 @@ fn bad_signature(detail: &str) -> ApiError {
 }
 
 /// Checks a `t=…,v1=…` header against the body (constant time) and the clock (tolerance).
-pub fn verify_signature(
-    secret: &str,
-    header: Option<&str>,
-    body: &str,
-    now_seconds: u64,
-) -> Result<(), ApiError> {
+pub fn verify_signature(secret: &str, header: Option<&str>, body: &str, now_seconds: u64) -> Result<(), ApiError> {
     let header = header.ok_or_else(|| bad_signature("the signature header is missing"))?;
     let mut timestamp = None;
     let mut candidates = Vec::new();
@@ -110,20 +95,14 @@ pub fn verify_signature(
             _ => {}
         }
     }
-    let timestamp =
-        timestamp.ok_or_else(|| bad_signature("no timestamp in the signature header"))?;
+    let timestamp = timestamp.ok_or_else(|| bad_signature("no timestamp in the signature header"))?;
     if now_seconds.abs_diff(timestamp) > TOLERANCE_SECONDS {
-        return Err(bad_signature(
-            "the timestamp is outside the 5-minute tolerance",
-        ));
+        return Err(bad_signature("the timestamp is outside the 5-minute tolerance"));
     }
     let valid = candidates.iter().any(|hex| {
         let bytes: Option<Vec<u8>> = (0..hex.len())
             .step_by(2)
-            .map(|i| {
-                hex.get(i..i + 2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-            })
+            .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
             .collect();
         bytes.is_some_and(|b| mac(secret, timestamp, body).verify_slice(&b).is_ok())
     });
@@ -141,8 +120,7 @@ pub struct TestProvider<'a> {
 }
 
 fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
-    env.kv("ORDERS")
-        .map_err(|e| ApiError::internal(format!("ORDERS binding: {e}")))
+    env.kv("ORDERS").map_err(|e| ApiError::internal(format!("ORDERS binding: {e}")))
 }
 
 impl TestProvider<'_> {
@@ -150,26 +128,12 @@ impl TestProvider<'_> {
         if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Ok(None);
         }
-        kv(self.env)?
-            .get(&format!("paysession:{id}"))
-            .json()
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))
+        kv(self.env)?.get(&format!("paysession:{id}")).json().await.map_err(|e| ApiError::internal(e.to_string()))
     }
 
     /// What the provider sends when the shopper pays or is declined: (body, signature header).
-    pub fn webhook_for(
-        &self,
-        session: &PaymentSession,
-        kind: PaymentEventKind,
-        now_seconds: u64,
-    ) -> (String, String) {
-        let event = PaymentEvent {
-            id: format!("evt_{}", random_id(12)),
-            kind,
-            order_number: session.order_number,
-            session: session.id.clone(),
-        };
+    pub fn webhook_for(&self, session: &PaymentSession, kind: PaymentEventKind, now_seconds: u64) -> (String, String) {
+        let event = PaymentEvent { id: format!("evt_{}", random_id(12)), kind, order_number: session.order_number, session: session.id.clone() };
         let body = serde_json::to_string(&event).unwrap_or_default();
         let signature = sign(&self.secret, now_seconds, &body);
         (body, signature)
@@ -177,11 +141,7 @@ impl TestProvider<'_> {
 }
 
 impl PaymentProvider for TestProvider<'_> {
-    async fn create_session(
-        &self,
-        order: &Order,
-        return_url: &str,
-    ) -> Result<PaymentSession, ApiError> {
+    async fn create_session(&self, order: &Order, return_url: &str) -> Result<PaymentSession, ApiError> {
         let id = format!("cs_test_{}", random_id(12));
         let session = PaymentSession {
             redirect_url: format!("/pay/test/{id}"),
@@ -201,14 +161,8 @@ impl PaymentProvider for TestProvider<'_> {
         Ok(session)
     }
 
-    fn parse_webhook(
-        &self,
-        signature: Option<&str>,
-        body: &str,
-        now_seconds: u64,
-    ) -> Result<PaymentEvent, ApiError> {
+    fn parse_webhook(&self, signature: Option<&str>, body: &str, now_seconds: u64) -> Result<PaymentEvent, ApiError> {
         verify_signature(&self.secret, signature, body, now_seconds)?;
-        serde_json::from_str(body)
-            .map_err(|e| ApiError::bad_request("bad-webhook", "Malformed webhook", e.to_string()))
+        serde_json::from_str(body).map_err(|e| ApiError::bad_request("bad-webhook", "Malformed webhook", e.to_string()))
     }
 }

@@ -38,24 +38,14 @@ impl DurableObject for RateLimiter {
         let t: TakeRequest = req.json().await?;
         let storage = self.state.storage();
         let now = worker::Date::now().as_millis() as f64;
-        let mut b = storage.get::<Bucket>("bucket").await?.unwrap_or(Bucket {
-            tokens: t.capacity,
-            at_ms: now,
-        });
-        b.tokens =
-            (b.tokens + (now - b.at_ms).max(0.0) / 1000.0 * t.refill_per_second).min(t.capacity);
+        let mut b = storage.get::<Bucket>("bucket").await?.unwrap_or(Bucket { tokens: t.capacity, at_ms: now });
+        b.tokens = (b.tokens + (now - b.at_ms).max(0.0) / 1000.0 * t.refill_per_second).min(t.capacity);
         b.at_ms = now;
         let outcome = if b.tokens >= 1.0 {
             b.tokens -= 1.0;
-            TakeOutcome {
-                allowed: true,
-                retry_after: 0,
-            }
+            TakeOutcome { allowed: true, retry_after: 0 }
         } else {
-            TakeOutcome {
-                allowed: false,
-                retry_after: ((1.0 - b.tokens) / t.refill_per_second).ceil().max(1.0) as u64,
-            }
+            TakeOutcome { allowed: false, retry_after: ((1.0 - b.tokens) / t.refill_per_second).ceil().max(1.0) as u64 }
         };
         storage.put("bucket", &b).await?;
         Response::from_json(&outcome)
@@ -73,40 +63,14 @@ pub enum Limit {
 impl Limit {
     fn params(self) -> (&'static str, TakeRequest) {
         match self {
-            Limit::Cart => (
-                "cart",
-                TakeRequest {
-                    capacity: 60.0,
-                    refill_per_second: 2.0,
-                },
-            ),
-            Limit::Checkout => (
-                "checkout",
-                TakeRequest {
-                    capacity: 30.0,
-                    refill_per_second: 0.5,
-                },
-            ),
-            Limit::Webhook => (
-                "webhook",
-                TakeRequest {
-                    capacity: 120.0,
-                    refill_per_second: 10.0,
-                },
-            ),
+            Limit::Cart => ("cart", TakeRequest { capacity: 60.0, refill_per_second: 2.0 }),
+            Limit::Checkout => ("checkout", TakeRequest { capacity: 30.0, refill_per_second: 0.5 }),
+            Limit::Webhook => ("webhook", TakeRequest { capacity: 120.0, refill_per_second: 10.0 }),
         }
     }
 }
 
 pub async fn take(env: &Env, limit: Limit, client: &str) -> Result<TakeOutcome> {
     let (group, params) = limit.params();
-    super::do_call(
-        env,
-        "RATE_LIMITER",
-        &format!("{group}:{client}"),
-        Method::Post,
-        "/take",
-        Some(&params),
-    )
-    .await
+    super::do_call(env, "RATE_LIMITER", &format!("{group}:{client}"), Method::Post, "/take", Some(&params)).await
 }

@@ -27,12 +27,7 @@ pub struct SearchStats {
 
 impl SearchStats {
     async fn load(&self) -> Result<Vec<ZeroResultQuery>> {
-        Ok(self
-            .state
-            .storage()
-            .get::<Vec<ZeroResultQuery>>("zero")
-            .await?
-            .unwrap_or_default())
+        Ok(self.state.storage().get::<Vec<ZeroResultQuery>>("zero").await?.unwrap_or_default())
     }
 }
 
@@ -51,11 +46,7 @@ impl DurableObject for SearchStats {
                         q.count += 1;
                         q.last_seen = r.at;
                     }
-                    None => all.push(ZeroResultQuery {
-                        query: r.query,
-                        count: 1,
-                        last_seen: r.at,
-                    }),
+                    None => all.push(ZeroResultQuery { query: r.query, count: 1, last_seen: r.at }),
                 }
                 all.sort_by(|a, b| b.count.cmp(&a.count).then(a.query.cmp(&b.query)));
                 all.truncate(MAX_QUERIES);
@@ -69,29 +60,10 @@ impl DurableObject for SearchStats {
 }
 
 pub async fn record_zero_results(env: &Env, query: &str) -> Result<bool> {
-    let record = Record {
-        query: query.to_string(),
-        at: super::now_rfc3339(),
-    };
-    super::do_call::<Record, bool>(
-        env,
-        "SEARCH_STATS",
-        "shop",
-        Method::Post,
-        "/zero",
-        Some(&record),
-    )
-    .await
+    let record = Record { query: query.to_string(), at: super::now_rfc3339() };
+    super::do_call::<Record, bool>(env, "SEARCH_STATS", "shop", Method::Post, "/zero", Some(&record)).await
 }
 
 pub async fn zero_result_queries(env: &Env) -> Result<Vec<ZeroResultQuery>> {
-    super::do_call::<(), Vec<ZeroResultQuery>>(
-        env,
-        "SEARCH_STATS",
-        "shop",
-        Method::Get,
-        "/zero",
-        None,
-    )
-    .await
+    super::do_call::<(), Vec<ZeroResultQuery>>(env, "SEARCH_STATS", "shop", Method::Get, "/zero", None).await
 }

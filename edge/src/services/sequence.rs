@@ -19,10 +19,7 @@ impl DurableObject for OrderSequence {
             return Response::error("method not allowed", 405);
         }
         let storage = self.state.storage();
-        let next = storage
-            .get::<u64>("next")
-            .await?
-            .unwrap_or(FIRST_ORDER_NUMBER);
+        let next = storage.get::<u64>("next").await?.unwrap_or(FIRST_ORDER_NUMBER);
         storage.put("next", next + 1).await?;
         Response::from_json(&next)
     }

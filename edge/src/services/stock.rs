@@ -32,11 +32,7 @@ pub struct ReserveRequest {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ReserveOutcome {
     Reserved,
-    OutOfStock {
-        sku: String,
-        available: i64,
-        requested: u32,
-    },
+    OutOfStock { sku: String, available: i64, requested: u32 },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -72,49 +68,29 @@ impl StockLedger {
             .map_err(|e| worker::Error::RustError(e.detail))?
             .get(sku)
             .map(|e| (e.variant.stock, e.variant.stock_policy));
-        let Some((initial, policy)) = policy else {
-            return Ok((0, StockPolicy::Deny));
-        };
+        let Some((initial, policy)) = policy else { return Ok((0, StockPolicy::Deny)) };
         let stored: Option<i64> = self.state.storage().get(&level_key(sku)).await?;
         Ok((stored.unwrap_or(i64::from(initial)), policy))
     }
 
     async fn reserve(&self, req: ReserveRequest) -> Result<ReserveOutcome> {
         let storage = self.state.storage();
-        if storage
-            .get::<Reservation>(&reservation_key(&req.reservation))
-            .await?
-            .is_some()
-        {
+        if storage.get::<Reservation>(&reservation_key(&req.reservation)).await?.is_some() {
             return Ok(ReserveOutcome::Reserved);
         }
         let mut levels = Vec::with_capacity(req.lines.len());
         for line in &req.lines {
             let (available, policy) = self.level(&line.sku).await?;
             if policy == StockPolicy::Deny && available < i64::from(line.quantity) {
-                return Ok(ReserveOutcome::OutOfStock {
-                    sku: line.sku.clone(),
-                    available: available.max(0),
-                    requested: line.quantity,
-                });
+                return Ok(ReserveOutcome::OutOfStock { sku: line.sku.clone(), available: available.max(0), requested: line.quantity });
             }
             levels.push(available - i64::from(line.quantity));
         }
         for (line, level) in req.lines.iter().zip(levels) {
             storage.put(&level_key(&line.sku), level).await?;
         }
-        let expires_at_ms =
-            worker::Date::now().as_millis() as f64 + req.ttl_seconds as f64 * 1000.0;
-        storage
-            .put(
-                &reservation_key(&req.reservation),
-                Reservation {
-                    lines: req.lines,
-                    expires_at_ms,
-                    committed: false,
-                },
-            )
-            .await?;
+        let expires_at_ms = worker::Date::now().as_millis() as f64 + req.ttl_seconds as f64 * 1000.0;
+        storage.put(&reservation_key(&req.reservation), Reservation { lines: req.lines, expires_at_ms, committed: false }).await?;
         self.schedule_expiry(expires_at_ms).await?;
         Ok(ReserveOutcome::Reserved)
     }
@@ -122,14 +98,10 @@ impl StockLedger {
     /// Gives reserved units back. Releasing twice, or after commit for a cancelled order, is safe.
     async fn release(&self, id: &str) -> Result<bool> {
         let storage = self.state.storage();
-        let Some(res) = storage.get::<Reservation>(&reservation_key(id)).await? else {
-            return Ok(false);
-        };
+        let Some(res) = storage.get::<Reservation>(&reservation_key(id)).await? else { return Ok(false) };
         for line in &res.lines {
             let (level, _) = self.level(&line.sku).await?;
-            storage
-                .put(&level_key(&line.sku), level + i64::from(line.quantity))
-                .await?;
+            storage.put(&level_key(&line.sku), level + i64::from(line.quantity)).await?;
         }
         storage.delete(&reservation_key(id)).await?;
         Ok(true)
@@ -137,9 +109,7 @@ impl StockLedger {
 
     async fn commit(&self, id: &str) -> Result<bool> {
         let storage = self.state.storage();
-        let Some(mut res) = storage.get::<Reservation>(&reservation_key(id)).await? else {
-            return Ok(false);
-        };
+        let Some(mut res) = storage.get::<Reservation>(&reservation_key(id)).await? else { return Ok(false) };
         res.committed = true;
         res.expires_at_ms = f64::INFINITY;
         storage.put(&reservation_key(id), res).await?;
@@ -150,11 +120,7 @@ impl StockLedger {
         let storage = self.state.storage();
         let current = storage.get_alarm().await?;
         if current.is_none_or(|c| (c as f64) > at_ms) {
-            storage
-                .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
-                    &(at_ms.into()),
-                )))
-                .await?;
+            storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&(at_ms.into())))).await?;
         }
         Ok(())
     }
@@ -167,9 +133,7 @@ impl DurableObject for StockLedger {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match (req.method(), req.path().as_str()) {
-            (Method::Post, "/reserve") => {
-                Response::from_json(&self.reserve(req.json().await?).await?)
-            }
+            (Method::Post, "/reserve") => Response::from_json(&self.reserve(req.json().await?).await?),
             (Method::Post, "/release") => {
                 let r: ReservationRef = req.json().await?;
                 Response::from_json(&self.release(&r.reservation).await?)
@@ -180,11 +144,7 @@ impl DurableObject for StockLedger {
             }
             (Method::Get, "/level") => {
                 let url = req.url()?;
-                let sku = url
-                    .query_pairs()
-                    .find(|(k, _)| k == "sku")
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default();
+                let sku = url.query_pairs().find(|(k, _)| k == "sku").map(|(_, v)| v.into_owned()).unwrap_or_default();
                 Response::from_json(&self.level(&sku).await?.0)
             }
             _ => Response::error("not found", 404),
@@ -195,17 +155,11 @@ impl DurableObject for StockLedger {
     async fn alarm(&self) -> Result<Response> {
         let storage = self.state.storage();
         let now = worker::Date::now().as_millis() as f64;
-        let all = storage
-            .list_with_options(worker::ListOptions::new().prefix("res:"))
-            .await?;
+        let all = storage.list_with_options(worker::ListOptions::new().prefix("res:")).await?;
         let mut next: Option<f64> = None;
         for key in all.keys() {
-            let Some(key) = key.ok().and_then(|k| k.as_string()) else {
-                continue;
-            };
-            let Some(res) = storage.get::<Reservation>(&key).await? else {
-                continue;
-            };
+            let Some(key) = key.ok().and_then(|k| k.as_string()) else { continue };
+            let Some(res) = storage.get::<Reservation>(&key).await? else { continue };
             if res.committed {
                 continue;
             }
@@ -231,30 +185,10 @@ impl Stock<'_> {
     }
 
     pub async fn release(&self, reservation: &str) -> Result<bool> {
-        do_call(
-            self.0,
-            "STOCK",
-            "shop",
-            Method::Post,
-            "/release",
-            Some(&ReservationRef {
-                reservation: reservation.into(),
-            }),
-        )
-        .await
+        do_call(self.0, "STOCK", "shop", Method::Post, "/release", Some(&ReservationRef { reservation: reservation.into() })).await
     }
 
     pub async fn commit(&self, reservation: &str) -> Result<bool> {
-        do_call(
-            self.0,
-            "STOCK",
-            "shop",
-            Method::Post,
-            "/commit",
-            Some(&ReservationRef {
-                reservation: reservation.into(),
-            }),
-        )
-        .await
+        do_call(self.0, "STOCK", "shop", Method::Post, "/commit", Some(&ReservationRef { reservation: reservation.into() })).await
     }
 }

@@ -32,11 +32,7 @@ struct Judgments {
 }
 
 fn words(s: &str) -> String {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 fn in_category(p: &Product, slug: &str) -> bool {
@@ -47,40 +43,13 @@ fn in_category(p: &Product, slug: &str) -> bool {
 /// Levenshtein counts as two edits) is too hard for a 5-letter word, so drop one letter instead.
 fn misspell(query: &str, seed: usize) -> Option<String> {
     let ws: Vec<&str> = query.split(' ').collect();
-    let (i, longest) = ws
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| w.chars().count() >= 5)
-        .max_by_key(|(_, w)| w.len())?;
+    let (i, longest) = ws.iter().enumerate().filter(|(_, w)| w.chars().count() >= 5).max_by_key(|(_, w)| w.len())?;
     let chars: Vec<char> = longest.chars().collect();
     let at = 1 + seed % (chars.len() - 2);
     let typo: String = match seed % 3 {
-        0 => chars
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != at)
-            .map(|(_, c)| *c)
-            .collect(),
-        1 => chars
-            .iter()
-            .enumerate()
-            .map(|(j, c)| {
-                if j == at {
-                    if *c == 'e' {
-                        'a'
-                    } else {
-                        'e'
-                    }
-                } else {
-                    *c
-                }
-            })
-            .collect(),
-        _ => chars
-            .iter()
-            .enumerate()
-            .flat_map(|(j, c)| if j == at { vec![*c, *c] } else { vec![*c] })
-            .collect(),
+        0 => chars.iter().enumerate().filter(|(j, _)| *j != at).map(|(_, c)| *c).collect(),
+        1 => chars.iter().enumerate().map(|(j, c)| if j == at { if *c == 'e' { 'a' } else { 'e' } } else { *c }).collect(),
+        _ => chars.iter().enumerate().flat_map(|(j, c)| if j == at { vec![*c, *c] } else { vec![*c] }).collect(),
     };
     let mut out: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
     out[i] = typo;
@@ -92,33 +61,17 @@ fn judge(catalog: &Catalog) -> Judgments {
     let mut queries: Queries = BTreeMap::new();
     fn add_to(queries: &mut Queries, q: String, kind: &str, relevant: BTreeSet<String>) {
         if !relevant.is_empty() && !q.is_empty() {
-            queries
-                .entry(q)
-                .or_insert_with(|| (kind.to_string(), relevant));
+            queries.entry(q).or_insert_with(|| (kind.to_string(), relevant));
         }
     }
-    let mut add =
-        |q: String, kind: &str, relevant: BTreeSet<String>| add_to(&mut queries, q, kind, relevant);
+    let mut add = |q: String, kind: &str, relevant: BTreeSet<String>| add_to(&mut queries, q, kind, relevant);
     for c in &catalog.categories {
-        let rel = catalog
-            .products
-            .iter()
-            .filter(|p| in_category(p, &c.slug))
-            .map(|p| p.slug.clone())
-            .collect();
+        let rel = catalog.products.iter().filter(|p| in_category(p, &c.slug)).map(|p| p.slug.clone()).collect();
         add(words(&c.name), "category", rel);
     }
-    let leaves: Vec<_> = catalog
-        .categories
-        .iter()
-        .filter(|c| catalog.children_of(&c.slug).next().is_none())
-        .collect();
+    let leaves: Vec<_> = catalog.categories.iter().filter(|c| catalog.children_of(&c.slug).next().is_none()).collect();
     for c in &leaves {
-        let products: Vec<&Product> = catalog
-            .products
-            .iter()
-            .filter(|p| in_category(p, &c.slug))
-            .collect();
+        let products: Vec<&Product> = catalog.products.iter().filter(|p| in_category(p, &c.slug)).collect();
         // Attribute value + category: "merino wool base layers".
         let mut by_value: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for p in &products {
@@ -128,20 +81,13 @@ fn judge(catalog: &Catalog) -> Judgments {
                 }
             }
         }
-        for (v, rel) in by_value
-            .into_iter()
-            .filter(|(_, r)| r.len() < products.len())
-            .take(4)
-        {
+        for (v, rel) in by_value.into_iter().filter(|(_, r)| r.len() < products.len()).take(4) {
             add(format!("{v} {}", words(&c.name)), "attribute", rel);
         }
         // Brand + category: "kinetica smartwatches".
         let mut by_brand: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for p in &products {
-            by_brand
-                .entry(words(&p.brand))
-                .or_default()
-                .insert(p.slug.clone());
+            by_brand.entry(words(&p.brand)).or_default().insert(p.slug.clone());
         }
         for (b, rel) in by_brand.into_iter().take(3) {
             add(format!("{b} {}", words(&c.name)), "brand", rel);
@@ -151,26 +97,17 @@ fn judge(catalog: &Catalog) -> Judgments {
         for p in &products {
             for o in &p.options {
                 for v in &o.values {
-                    by_option
-                        .entry(words(v))
-                        .or_default()
-                        .insert(p.slug.clone());
+                    by_option.entry(words(v)).or_default().insert(p.slug.clone());
                 }
             }
         }
-        let mut options: Vec<_> = by_option
-            .into_iter()
-            .filter(|(v, _)| v.chars().any(char::is_alphabetic))
-            .collect();
+        let mut options: Vec<_> = by_option.into_iter().filter(|(v, _)| v.chars().any(char::is_alphabetic)).collect();
         options.sort_by_key(|(_, rel)| std::cmp::Reverse(rel.len()));
         for (v, rel) in options.into_iter().take(2) {
             add(format!("{v} {}", words(&c.name)), "option", rel);
         }
     }
-    let originals: Vec<(String, String, BTreeSet<String>)> = queries
-        .iter()
-        .map(|(q, (k, r))| (q.clone(), k.clone(), r.clone()))
-        .collect();
+    let originals: Vec<(String, String, BTreeSet<String>)> = queries.iter().map(|(q, (k, r))| (q.clone(), k.clone(), r.clone())).collect();
     for (i, (q, kind, rel)) in originals.into_iter().enumerate() {
         if let Some(typo) = misspell(&q, i) {
             add_to(&mut queries, typo, &format!("{kind}+typo"), rel);
@@ -178,14 +115,7 @@ fn judge(catalog: &Catalog) -> Judgments {
     }
     Judgments {
         catalog_version: catalog.version.clone(),
-        queries: queries
-            .into_iter()
-            .map(|(query, (kind, rel))| Judgment {
-                query,
-                kind,
-                relevant: rel.into_iter().collect(),
-            })
-            .collect(),
+        queries: queries.into_iter().map(|(query, (kind, rel))| Judgment { query, kind, relevant: rel.into_iter().collect() }).collect(),
     }
 }
 
@@ -198,33 +128,14 @@ struct Score {
 }
 
 /// Scores per query kind (and "all"), plus the weakest queries for a look at what went wrong.
-fn score(
-    index: &mut ProductIndex,
-    judgments: &Judgments,
-) -> Result<(BTreeMap<String, Score>, Vec<(String, f64)>), String> {
+fn score(index: &mut ProductIndex, judgments: &Judgments) -> Result<(BTreeMap<String, Score>, Vec<(String, f64)>), String> {
     let mut by_kind: BTreeMap<String, Score> = BTreeMap::new();
     let mut weakest: Vec<(String, f64)> = Vec::new();
     for j in &judgments.queries {
-        let hits = index
-            .search(&SearchRequest::new(&j.query, 10))
-            .map_err(|e| format!("{}: {e}", j.query))?
-            .hits;
+        let hits = index.search(&SearchRequest::new(&j.query, 10)).map_err(|e| format!("{}: {e}", j.query))?.hits;
         let relevant: BTreeSet<&str> = j.relevant.iter().map(String::as_str).collect();
-        let gains: Vec<f64> = hits
-            .iter()
-            .map(|h| {
-                if relevant.contains(h.slug.as_str()) {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let dcg: f64 = gains
-            .iter()
-            .enumerate()
-            .map(|(i, g)| g / (i as f64 + 2.0).log2())
-            .sum();
+        let gains: Vec<f64> = hits.iter().map(|h| if relevant.contains(h.slug.as_str()) { 1.0 } else { 0.0 }).collect();
+        let dcg: f64 = gains.iter().enumerate().map(|(i, g)| g / (i as f64 + 2.0).log2()).sum();
         let ideal_n = relevant.len().min(10);
         let idcg: f64 = (0..ideal_n).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
         let found = gains.iter().filter(|g| **g > 0.0).count();
@@ -248,66 +159,40 @@ fn score(
 
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let cmd = args
-        .next()
-        .ok_or("usage: relevance judge|score --catalog DIR ...")?;
+    let cmd = args.next().ok_or("usage: relevance judge|score --catalog DIR ...")?;
     let mut opts: BTreeMap<String, String> = BTreeMap::new();
     while let Some(a) = args.next() {
         let v = args.next().ok_or(format!("{a} needs a value"))?;
         opts.insert(a.trim_start_matches("--").to_string(), v);
     }
     let opt = |k: &str| opts.get(k).cloned().ok_or(format!("--{k} is required"));
-    let catalog = edgeshop_catalog::load(&PathBuf::from(opt("catalog")?))
-        .map_err(|e| e.to_string())?
-        .catalog;
+    let catalog = edgeshop_catalog::load(&PathBuf::from(opt("catalog")?)).map_err(|e| e.to_string())?.catalog;
     match cmd.as_str() {
         "judge" => {
             let j = judge(&catalog);
             let out = opt("out")?;
-            std::fs::write(
-                &out,
-                serde_json::to_string_pretty(&j).map_err(|e| e.to_string())? + "\n",
-            )
-            .map_err(|e| e.to_string())?;
-            println!(
-                "relevance: {} judged queries written to {out}",
-                j.queries.len()
-            );
+            std::fs::write(&out, serde_json::to_string_pretty(&j).map_err(|e| e.to_string())? + "\n").map_err(|e| e.to_string())?;
+            println!("relevance: {} judged queries written to {out}", j.queries.len());
         }
         "score" => {
             let path = opt("judgments")?;
-            let judgments: Judgments =
-                serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?)
-                    .map_err(|e| format!("{path}: {e}"))?;
+            let judgments: Judgments = serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?)
+                .map_err(|e| format!("{path}: {e}"))?;
             if judgments.catalog_version != catalog.version {
-                eprintln!(
-                    "relevance: warning: judgments were made for catalog {}, scoring {}",
-                    judgments.catalog_version, catalog.version
-                );
+                eprintln!("relevance: warning: judgments were made for catalog {}, scoring {}", judgments.catalog_version, catalog.version);
             }
             let blob = build_index(&catalog).map_err(|e| e.to_string())?;
             let mut index = ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| e.to_string())?;
             let (scores, weakest) = score(&mut index, &judgments)?;
             let label = opts.get("label").cloned().unwrap_or_default();
             let report = serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_ndcg_at_10": weakest });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
             if let Some(out) = opts.get("out") {
-                std::fs::write(
-                    out,
-                    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
-                )
-                .map_err(|e| e.to_string())?;
+                std::fs::write(out, serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n").map_err(|e| e.to_string())?;
             }
             if let Some(history) = opts.get("history") {
                 use std::io::Write;
-                let mut f = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(history)
-                    .map_err(|e| e.to_string())?;
+                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(history).map_err(|e| e.to_string())?;
                 let all = &scores["all"];
                 writeln!(f, "{}", serde_json::json!({ "label": label, "ndcg_at_10": all.ndcg_at_10, "recall_at_10": all.recall_at_10, "zero_results": all.zero_results, "queries": all.queries }))
                     .map_err(|e| e.to_string())?;

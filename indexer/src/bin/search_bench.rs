@@ -11,27 +11,16 @@ use std::time::Instant;
 
 /// A fixed, catalog-derived query mix: whole words, word pairs, prefixes being typed, typos.
 fn queries(snapshot: &CatalogSnapshot, n: usize) -> Vec<String> {
-    let mut titles: Vec<&str> = snapshot
-        .entries
-        .iter()
-        .map(|e| e.product_title.as_str())
-        .collect();
+    let mut titles: Vec<&str> = snapshot.entries.iter().map(|e| e.product_title.as_str()).collect();
     titles.dedup();
     let step = (titles.len() / n.max(1)).max(1);
     let mut out = Vec::new();
     for (i, title) in titles.iter().step_by(step).take(n).enumerate() {
-        let words: Vec<&str> = title
-            .split_whitespace()
-            .filter(|w| w.chars().all(char::is_alphanumeric))
-            .collect();
-        let Some(long) = words.iter().max_by_key(|w| w.len()) else {
-            continue;
-        };
+        let words: Vec<&str> = title.split_whitespace().filter(|w| w.chars().all(char::is_alphanumeric)).collect();
+        let Some(long) = words.iter().max_by_key(|w| w.len()) else { continue };
         let q = match i % 4 {
             0 => long.to_lowercase(),
-            1 if words.len() >= 2 => {
-                format!("{} {}", words[0], words[words.len() - 1]).to_lowercase()
-            }
+            1 if words.len() >= 2 => format!("{} {}", words[0], words[words.len() - 1]).to_lowercase(),
             2 if long.len() >= 5 => long[..4].to_lowercase(),
             3 if long.len() >= 6 => {
                 let mut c: Vec<char> = long.to_lowercase().chars().collect();
@@ -68,17 +57,13 @@ fn main() -> Result<(), String> {
             _ => return Err(format!("unknown option {a}")),
         }
     }
-    let blob =
-        std::fs::read(index_path.ok_or("--index is required")?).map_err(|e| e.to_string())?;
-    let snapshot: CatalogSnapshot = serde_json::from_slice(
-        &std::fs::read(snapshot_path.ok_or("--snapshot is required")?)
-            .map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
+    let blob = std::fs::read(index_path.ok_or("--index is required")?).map_err(|e| e.to_string())?;
+    let snapshot: CatalogSnapshot =
+        serde_json::from_slice(&std::fs::read(snapshot_path.ok_or("--snapshot is required")?).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
     let qs = queries(&snapshot, 100);
     if let Some(path) = queries_out {
-        std::fs::write(path, serde_json::to_vec(&qs).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+        std::fs::write(path, serde_json::to_vec(&qs).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     }
 
     let t = Instant::now();
@@ -87,20 +72,14 @@ fn main() -> Result<(), String> {
     // Warm-up pass, then per-query medians over `repeat` runs (same as the worker side).
     let mut hits_total = 0;
     for q in &qs {
-        hits_total += index
-            .search(&SearchRequest::new(q, 10))
-            .map_err(|e| e.to_string())?
-            .hits
-            .len();
+        hits_total += index.search(&SearchRequest::new(q, 10)).map_err(|e| e.to_string())?.hits.len();
     }
     let mut per_query_us = Vec::new();
     for q in &qs {
         let mut runs = Vec::with_capacity(repeat);
         for _ in 0..repeat {
             let t = Instant::now();
-            let hits = index
-                .search(&SearchRequest::new(q, 10))
-                .map_err(|e| e.to_string())?;
+            let hits = index.search(&SearchRequest::new(q, 10)).map_err(|e| e.to_string())?;
             runs.push(t.elapsed().as_secs_f64() * 1e6);
             std::hint::black_box(hits);
         }
