@@ -160,7 +160,20 @@ pub struct CatalogManifest {
     pub skus: usize,
     pub shards: u32,
     pub index_bytes: u64,
+    /// Files `search-{i}.bin` holding the index's eager prefix (all of it when nothing is lazy).
     pub index_parts: u32,
+    /// Length of that prefix.
+    #[serde(default)]
+    pub index_eager_bytes: u64,
+    /// The postings after the prefix, fetched as searches need them: files `search-c{j}.bin` of
+    /// this many bytes (the last may be shorter).
+    #[serde(default)]
+    pub index_chunk_bytes: u64,
+    #[serde(default)]
+    pub index_chunks: u32,
+    /// Chunks fetched with the prefix: tantivy reads the end of every file when it opens the index.
+    #[serde(default)]
+    pub index_tail_chunks: Vec<u32>,
 }
 
 impl CatalogSnapshot {
@@ -191,6 +204,10 @@ impl CatalogSnapshot {
             shards,
             index_bytes,
             index_parts,
+            index_eager_bytes: index_bytes,
+            index_chunk_bytes: 0,
+            index_chunks: 0,
+            index_tail_chunks: Vec::new(),
         }
     }
 

@@ -5,15 +5,17 @@
 //! and a catalog change does not rebuild it.
 //!
 //! Each part is fetched on first use and kept for the isolate's lifetime: the manifest (a few kB)
-//! on the first catalog request, the index (5 MB at 20k products, 23 MB at 100k) on the first
-//! search, and a SKU shard (about 512 SKUs) the first time a cart touches one of its SKUs.
+//! on the first catalog request; the index's eager prefix (term dictionaries, fast fields, stored
+//! fields: ~42% of it) on the first search, and its postings in 64 kB chunks as searches need
+//! them; a SKU shard (about 512 SKUs) the first time a cart touches one of its SKUs.
 
 use crate::error::ApiError;
 use edgeshop_domain::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry};
-use edgeshop_indexer::{OwnedBytes, ProductIndex};
+use edgeshop_indexer::{ChunkedBlob, OwnedBytes, ProductIndex};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use worker::wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{js_sys, web_sys, Env};
@@ -59,46 +61,80 @@ pub async fn manifest(env: &Env) -> Result<Rc<CatalogManifest>, ApiError> {
     Ok(m)
 }
 
-/// Fetches and opens the search index unless this isolate already has it.
-pub async fn load_index(env: &Env) -> Result<(), ApiError> {
-    if INDEX.with(|c| c.borrow().is_some()) {
-        return Ok(());
-    }
-    let blob = fetch_index(env).await?;
-    open_index(blob)
+/// Rounds of "search, fetch the postings chunks it missed" before a search gives up.
+const MAX_ROUNDS: usize = 6;
+
+fn chunk_name(j: u32) -> String {
+    format!("search-c{j}.bin")
 }
 
-/// The index blob, its parts fetched concurrently from static assets.
-pub async fn fetch_index(env: &Env) -> Result<Vec<u8>, ApiError> {
-    let m = manifest(env).await?;
+/// The index's eager prefix, its parts fetched concurrently.
+async fn fetch_prefix(env: &Env, m: &CatalogManifest) -> Result<Vec<u8>, ApiError> {
     let parts = futures_util::future::try_join_all((0..m.index_parts).map(|part| {
         let name = format!("search-{part}.bin");
         async move { asset(env, &name).await }
     }))
     .await?;
-    let blob = if parts.len() == 1 { parts.into_iter().next().unwrap_or_default() } else { parts.concat() };
-    if blob.len() as u64 != m.index_bytes {
-        return Err(ApiError::internal(format!("search index: {} bytes, manifest says {}", blob.len(), m.index_bytes)));
+    let prefix = if parts.len() == 1 { parts.into_iter().next().unwrap_or_default() } else { parts.concat() };
+    let expected = if m.index_eager_bytes == 0 { m.index_bytes } else { m.index_eager_bytes };
+    if prefix.len() as u64 != expected {
+        return Err(ApiError::internal(format!("search index: {} bytes, manifest says {expected}", prefix.len())));
     }
-    Ok(blob)
+    Ok(prefix)
 }
 
-/// Fetches the index parts as the platform hands them over and drops them, copying nothing into
-/// wasm: what a cold open costs before any of our code runs (benchmarks compare against it).
-pub async fn transfer_index_only(env: &Env) -> Result<(), ApiError> {
-    let m = manifest(env).await?;
-    futures_util::future::try_join_all((0..m.index_parts).map(|part| {
-        let name = format!("search-{part}.bin");
-        async move { asset_buffer(env, &name).await }
-    }))
-    .await?;
+/// Postings chunks, fetched concurrently.
+async fn fetch_chunks(env: &Env, chunks: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ApiError> {
+    futures_util::future::try_join_all(chunks.iter().map(|&j| async move { Ok::<_, ApiError>((j, asset(env, &chunk_name(j)).await?)) })).await
+}
+
+fn add_chunks(blob: &ChunkedBlob, chunks: Vec<(u32, Vec<u8>)>) -> Result<(), ApiError> {
+    for (j, bytes) in chunks {
+        blob.add_chunk(j as usize, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(format!("search index: {e}")))?;
+    }
     Ok(())
 }
 
-/// Opens a fetched blob as this isolate's index.
-pub fn open_index(blob: Vec<u8>) -> Result<(), ApiError> {
-    let index = ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| ApiError::internal(format!("search index: {e}")))?;
+/// Fetches and opens the search index unless this isolate already has it: the eager prefix and
+/// the chunks tantivy reads at open, concurrently. The other postings chunks come as searches
+/// need them ([`prefetch`], [`with_index`]).
+pub async fn load_index(env: &Env) -> Result<(), ApiError> {
+    if INDEX.with(|c| c.borrow().is_some()) {
+        return Ok(());
+    }
+    let m = manifest(env).await?;
+    let (prefix, tails) = futures_util::future::try_join(fetch_prefix(env, &m), fetch_chunks(env, &m.index_tail_chunks)).await?;
+    let chunk_bytes = m.index_chunk_bytes.max(1) as usize;
+    let blob = Arc::new(ChunkedBlob::new(OwnedBytes::new(prefix), m.index_bytes as usize, chunk_bytes).map_err(|e| ApiError::internal(format!("search index: {e}")))?);
+    add_chunks(&blob, tails)?;
+    let mut rounds = 0;
+    let index = loop {
+        match ProductIndex::open_chunked(blob.clone()) {
+            Ok(index) => break index,
+            Err(e) => {
+                let missing: Vec<u32> = blob.take_missing().into_iter().map(|j| j as u32).collect();
+                rounds += 1;
+                if missing.is_empty() || rounds >= MAX_ROUNDS {
+                    return Err(ApiError::internal(format!("search index: {e}")));
+                }
+                add_chunks(&blob, fetch_chunks(env, &missing).await?)?;
+            }
+        }
+    };
     INDEX.with(|c| *c.borrow_mut() = Some(index));
+    Ok(())
+}
+
+/// Fetches what an open index would move on a cold open (prefix and tail chunks) and drops it,
+/// copying nothing into wasm: the platform's share of a cold open (benchmarks compare with it).
+pub async fn transfer_index_only(env: &Env) -> Result<(), ApiError> {
+    let m = manifest(env).await?;
+    let parts = futures_util::future::try_join_all((0..m.index_parts).map(|part| {
+        let name = format!("search-{part}.bin");
+        async move { asset_buffer(env, &name).await }
+    }));
+    let tails = futures_util::future::try_join_all(m.index_tail_chunks.iter().map(|&j| async move { asset_buffer(env, &chunk_name(j)).await }));
+    futures_util::future::try_join(parts, tails).await?;
     Ok(())
 }
 
@@ -109,13 +145,43 @@ pub fn forget_index() {
     INDEX.with(|c| c.borrow_mut().take());
 }
 
-/// Runs `f` with the search index, loading it first if needed.
-pub async fn with_index<T>(env: &Env, f: impl FnOnce(&mut ProductIndex) -> Result<T, ApiError>) -> Result<T, ApiError> {
+/// Fetches the postings chunks that `plan` says the next search needs and are not loaded yet
+/// (`ProductIndex::chunks_for_search`), so that search runs once instead of once per term.
+pub async fn prefetch(env: &Env, plan: impl FnOnce(&mut ProductIndex) -> Vec<usize>) -> Result<(), ApiError> {
     load_index(env).await?;
-    INDEX.with(|cell| match cell.borrow_mut().as_mut() {
-        Some(index) => f(index),
-        None => Err(ApiError::internal("search index unavailable")),
+    let chunks: Vec<u32> = INDEX.with(|cell| cell.borrow_mut().as_mut().map(plan).unwrap_or_default()).into_iter().map(|j| j as u32).collect();
+    if chunks.is_empty() {
+        return Ok(());
+    }
+    add_to_index(fetch_chunks(env, &chunks).await?)
+}
+
+/// Adds fetched postings chunks to this isolate's index.
+fn add_to_index(fetched: Vec<(u32, Vec<u8>)>) -> Result<(), ApiError> {
+    INDEX.with(|cell| match cell.borrow().as_ref() {
+        Some(index) => fetched.into_iter().try_for_each(|(j, bytes)| index.add_chunk(j as usize, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(e.to_string()))),
+        None => Ok(()),
     })
+}
+
+/// Runs `f` with the search index, loading it first if needed. When `f` read postings that are
+/// not loaded yet (its result is then incomplete or an error), they are fetched and `f` runs again.
+pub async fn with_index<T>(env: &Env, mut f: impl FnMut(&mut ProductIndex) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    load_index(env).await?;
+    for _ in 0..MAX_ROUNDS {
+        let (result, missing) = INDEX.with(|cell| match cell.borrow_mut().as_mut() {
+            Some(index) => {
+                let result = f(index);
+                (result, index.missing_chunks())
+            }
+            None => (Err(ApiError::internal("search index unavailable")), Vec::new()),
+        });
+        if missing.is_empty() {
+            return result;
+        }
+        add_to_index(fetch_chunks(env, &missing.into_iter().map(|j| j as u32).collect::<Vec<_>>()).await?)?;
+    }
+    Err(ApiError::internal(format!("search index: postings still missing after {MAX_ROUNDS} rounds")))
 }
 
 async fn shard(env: &Env, m: &CatalogManifest, i: u32) -> Result<Rc<Vec<SkuEntry>>, ApiError> {

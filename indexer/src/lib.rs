@@ -12,7 +12,7 @@ mod schema;
 mod search;
 mod write;
 
-pub use blob::{pack, BlobDirectory, BlobError, IndexHeader};
+pub use blob::{is_lazy, layout, pack, BlobDirectory, BlobError, BlobLayout, ChunkedBlob, IndexHeader};
 pub use extras::{price_bucket, SearchExtras, PRICE_EDGES};
 pub use search::{
     normalise, FacetValue, Facets, Filters, Hit, OptionFacet, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort, Suggestions,

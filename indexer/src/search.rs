@@ -1,17 +1,18 @@
 //! Query time: open the blob and answer product searches, facets, filters and suggestions.
 
-use crate::blob::{BlobDirectory, BlobError, IndexHeader};
+use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
 use crate::extras::{SearchExtras, EXTRAS_FILE};
-use crate::prefix::PrefixQuery;
+use crate::prefix::{touch_postings, PrefixQuery};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
 use std::fmt;
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::Arc;
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::directory::{Directory, OwnedBytes};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
@@ -248,11 +249,21 @@ pub struct ProductIndex {
     words: TextAnalyzer,
     extras: SearchExtras,
     currency: Option<Currency>,
+    blob: Arc<ChunkedBlob>,
+    /// `(field, word)` of the prefix matches in the query built last, for [`Self::chunks_for_search`].
+    prefixes: Vec<(Field, String)>,
 }
 
 impl ProductIndex {
+    /// Opens a blob that is all in memory.
     pub fn open(blob: OwnedBytes) -> Result<Self, SearchError> {
-        let dir = BlobDirectory::open(blob)?;
+        Self::open_chunked(Arc::new(ChunkedBlob::whole(blob)))
+    }
+
+    /// Opens a blob whose postings arrive in chunks: a search that needs a chunk not loaded yet
+    /// fails, and [`Self::missing_chunks`] tells which to add before running it again.
+    pub fn open_chunked(blob: Arc<ChunkedBlob>) -> Result<Self, SearchError> {
+        let dir = BlobDirectory::open_chunked(blob.clone())?;
         let header = dir.header().clone();
         let extras: SearchExtras = match dir.atomic_read(Path::new(EXTRAS_FILE)) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SearchError::Index(format!("{EXTRAS_FILE}: {e}")))?,
@@ -270,7 +281,66 @@ impl ProductIndex {
             searcher: reader.searcher(),
             fields,
             extras,
+            blob,
+            prefixes: Vec::new(),
         })
+    }
+
+    /// Chunks that reads needed and did not find since the last call.
+    pub fn missing_chunks(&self) -> Vec<usize> {
+        self.blob.take_missing()
+    }
+
+    pub fn add_chunk(&self, i: usize, bytes: OwnedBytes) -> Result<(), SearchError> {
+        Ok(self.blob.add_chunk(i, bytes)?)
+    }
+
+    pub fn has_chunk(&self, i: usize) -> bool {
+        self.blob.has_chunk(i)
+    }
+
+    /// The postings chunks `req` will read that are not loaded yet: fetched before the search,
+    /// they save a round of "search, fetch what was missing, search again" per term. Empty when
+    /// the whole blob is in memory.
+    pub fn chunks_for_search(&mut self, req: &SearchRequest) -> Vec<usize> {
+        if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() {
+            self.touch_postings(req.query, &req.filters);
+        }
+        self.blob.take_missing()
+    }
+
+    /// The same for [`Self::suggest`]: the typed words and every completion it will try.
+    pub fn chunks_for_suggest(&mut self, typed: &str) -> Vec<usize> {
+        if self.blob.chunk_count() > 0 && Self::validate(typed).is_ok() {
+            self.touch_postings(typed, &Filters::default());
+            for q in self.completion_candidates(typed) {
+                self.touch_postings(&format!("{q} "), &Filters::default());
+            }
+        }
+        self.blob.take_missing()
+    }
+
+    /// Reads the postings of every term and prefix of the text query with `filters`, carrying on
+    /// past failed reads, so the blob notes every chunk they are in.
+    fn touch_postings(&mut self, raw: &str, filters: &Filters) {
+        self.prefixes.clear();
+        let text = self.text_query(raw);
+        let query = self.combine(text, filters, None);
+        let mut terms: Vec<Term> = Vec::new();
+        query.query_terms(&mut |term, _| terms.push(term.clone()));
+        let prefixes = std::mem::take(&mut self.prefixes);
+        for segment in self.searcher.segment_readers() {
+            for term in &terms {
+                let Ok(index) = segment.inverted_index(term.field()) else { continue };
+                if let Ok(Some(info)) = index.get_term_info(term) {
+                    // A failed read is what this is for: the blob has noted the missing chunk.
+                    let _ = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic);
+                }
+            }
+            for (field, prefix) in &prefixes {
+                let _ = touch_postings(segment, *field, prefix);
+            }
+        }
     }
 
     pub fn header(&self) -> &IndexHeader {
@@ -341,29 +411,36 @@ impl ProductIndex {
     pub fn suggest(&mut self, typed: &str, limit: usize) -> Result<Suggestions, SearchError> {
         Self::validate(typed)?;
         let limit = limit.clamp(1, 10);
-        let all: Vec<String> = words(typed).map(|w| fold(&mut self.words, w)).collect();
         let mut completions = Vec::new();
-        let typing = !typed.ends_with(char::is_whitespace);
-        if let (Some((last, before)), true) = (all.split_last(), typing) {
-            let head = before.join(" ");
-            let candidates: Vec<String> = self.extras.completions(last, 12).into_iter().map(str::to_string).collect();
-            for word in candidates {
-                if completions.len() >= limit {
-                    break;
-                }
-                let q = if head.is_empty() { word } else { format!("{head} {word}") };
-                // Trailing space: every word, the completed one included, is now a whole word.
-                let finds = match self.text_query(&format!("{q} ")) {
-                    Some(query) => self.searcher.search(&*query, &Count)?,
-                    None => 0,
-                };
-                if finds > 0 {
-                    completions.push(q);
-                }
+        for q in self.completion_candidates(typed) {
+            if completions.len() >= limit {
+                break;
+            }
+            // Trailing space: every word, the completed one included, is now a whole word.
+            let finds = match self.text_query(&format!("{q} ")) {
+                Some(query) => self.searcher.search(&*query, &Count)?,
+                None => 0,
+            };
+            if finds > 0 {
+                completions.push(q);
             }
         }
         let products = self.search(&SearchRequest::new(typed, limit.min(6)))?.hits;
         Ok(Suggestions { completions, products })
+    }
+
+    /// The typed words with the last one completed from the vocabulary, most used first; none
+    /// once the last word is finished (a trailing space).
+    fn completion_candidates(&mut self, typed: &str) -> Vec<String> {
+        let all: Vec<String> = words(typed).map(|w| fold(&mut self.words, w)).collect();
+        let typing = !typed.ends_with(char::is_whitespace);
+        let Some((last, before)) = all.split_last().filter(|_| typing) else { return Vec::new() };
+        let head = before.join(" ");
+        self.extras
+            .completions(last, 12)
+            .into_iter()
+            .map(|word| if head.is_empty() { word.to_string() } else { format!("{head} {word}") })
+            .collect()
     }
 
     fn kinds(&self) -> Vec<Kind> {
@@ -686,6 +763,7 @@ impl ProductIndex {
             if i + 1 == words.len() && typing_last_word && chars >= 2 {
                 for field in [f.title, f.brand, f.category, f.attributes] {
                     alternatives.push((Occur::Should, boost(PrefixQuery::new(field, word), 0.5)));
+                    self.prefixes.push((field, word.clone()));
                 }
             }
             if stems.is_empty() && !(i + 1 == words.len() && typing_last_word) {

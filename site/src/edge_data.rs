@@ -4,8 +4,10 @@
 //! - `catalog.json`: the [`CatalogManifest`] (shop, catalog version, shard and index layout);
 //! - `skus-{i}.json`: the SKU table in shards by [`edgeshop_domain::shard_of`], fetched one at a
 //!   time when a cart needs a SKU;
-//! - `search-{i}.bin`: the search index blob in parts below the 25 MiB asset limit, fetched and
-//!   joined on the first search of an isolate.
+//! - `search-{i}.bin`: the search index's eager prefix (everything but the postings) in parts
+//!   below the 25 MiB asset limit, fetched and joined on the first search of an isolate;
+//! - `search-c{j}.bin`: the postings in chunks of [`index_chunk_bytes`], fetched as searches
+//!   need them.
 //!
 //! The worker reads these through its `ASSETS` binding; public requests for `/_catalog/*` reach the
 //! worker first (`run_worker_first`) and get a 404.
@@ -16,17 +18,33 @@ use std::path::Path;
 
 /// Search index part size: below Workers Static Assets' 25 MiB per-file limit.
 pub const INDEX_PART_BYTES: usize = 16 * 1024 * 1024;
+/// Postings chunk size: 64 kB, in which the postings of one common word fit, or smaller for a
+/// small shop, so that its postings still come in a few dozen chunks (4 kB at least).
+pub fn index_chunk_bytes(postings: usize) -> usize {
+    (postings / 32).clamp(4 * 1024, 64 * 1024)
+}
 
 pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result<CatalogManifest, String> {
     let shards = snapshot.shards();
     for (i, shard) in shards.iter().enumerate() {
         write(&dir.join(format!("skus-{i}.json")), shard)?;
     }
-    let parts: Vec<&[u8]> = if index.is_empty() { vec![index] } else { index.chunks(INDEX_PART_BYTES).collect() };
+    let eager_bytes = edgeshop_indexer::layout(index, 1).map_err(|e| e.to_string())?.eager_bytes;
+    let chunk_bytes = index_chunk_bytes(index.len() - eager_bytes);
+    let layout = edgeshop_indexer::layout(index, chunk_bytes).map_err(|e| e.to_string())?;
+    let (eager, postings) = index.split_at(layout.eager_bytes);
+    let parts: Vec<&[u8]> = if eager.is_empty() { vec![eager] } else { eager.chunks(INDEX_PART_BYTES).collect() };
     for (i, part) in parts.iter().enumerate() {
         write(&dir.join(format!("search-{i}.bin")), part)?;
     }
-    let manifest = snapshot.manifest(shards.len() as u32, index.len() as u64, parts.len() as u32);
+    for (j, chunk) in postings.chunks(chunk_bytes).enumerate() {
+        write(&dir.join(format!("search-c{j}.bin")), chunk)?;
+    }
+    let mut manifest = snapshot.manifest(shards.len() as u32, index.len() as u64, parts.len() as u32);
+    manifest.index_eager_bytes = layout.eager_bytes as u64;
+    manifest.index_chunk_bytes = chunk_bytes as u64;
+    manifest.index_chunks = layout.chunks as u32;
+    manifest.index_tail_chunks = layout.tail_chunks.iter().map(|&c| c as u32).collect();
     write(&dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;
     Ok(manifest)
 }

@@ -142,8 +142,12 @@ fn catalog_data_ships_with_the_pages_and_stays_private() {
         in_shards += edgeshop_domain::CatalogSnapshot::parse_shard(&bytes, manifest.currency).unwrap().len();
     }
     assert_eq!(in_shards, skus.len(), "every SKU in exactly one shard");
-    let index_len: u64 = (0..manifest.index_parts).map(|i| std::fs::metadata(dir.join(format!("search-{i}.bin"))).unwrap().len()).sum();
-    assert_eq!(index_len, manifest.index_bytes);
+    let size = |name: String| std::fs::metadata(dir.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}")).len();
+    let prefix_len: u64 = (0..manifest.index_parts).map(|i| size(format!("search-{i}.bin"))).sum();
+    let postings_len: u64 = (0..manifest.index_chunks).map(|j| size(format!("search-c{j}.bin"))).sum();
+    assert_eq!(prefix_len, manifest.index_eager_bytes);
+    assert_eq!(prefix_len + postings_len, manifest.index_bytes);
+    assert!(manifest.index_chunks > 1 && !manifest.index_tail_chunks.is_empty(), "postings ship in chunks fetched on demand");
     assert!(manifest.shards > 1, "the sample shop spans several shards, so cross-shard lookups are tested");
 
     // A cart priced from SKUs in different shards: each at the catalog's price.
@@ -172,7 +176,7 @@ fn catalog_data_ships_with_the_pages_and_stays_private() {
         assert_eq!(line["unit_price"]["minor"].as_i64(), Some(price), "{sku}");
     }
 
-    for path in ["/_catalog/catalog.json", "/_catalog/skus-0.json", "/_catalog/search-0.bin"] {
+    for path in ["/_catalog/catalog.json", "/_catalog/skus-0.json", "/_catalog/search-0.bin", "/_catalog/search-c0.bin"] {
         let r = shop.get(path);
         assert_eq!(r.status, 404, "{path} must not be public");
         assert_eq!(r.content_type, "application/problem+json", "{path}");

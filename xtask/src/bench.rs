@@ -333,7 +333,8 @@ fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
 
 /// Files and bytes of the worker's catalog data (`dist/_catalog/`): SKU shards and index parts.
 fn catalog_data_sizes(dir: &Path) -> Result<String, String> {
-    let (mut shards, mut shard_bytes, mut largest_shard, mut parts, mut index_bytes) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut shards, mut shard_bytes, mut largest_shard) = (0u64, 0u64, 0u64);
+    let (mut parts, mut eager_bytes, mut chunks, mut chunk_bytes) = (0u64, 0u64, 0u64, 0u64);
     for e in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let len = e.metadata().map(|m| m.len()).unwrap_or(0);
@@ -341,13 +342,17 @@ fn catalog_data_sizes(dir: &Path) -> Result<String, String> {
             shards += 1;
             shard_bytes += len;
             largest_shard = largest_shard.max(len);
+        } else if name.starts_with("search-c") {
+            chunks += 1;
+            chunk_bytes += len;
         } else if name.starts_with("search-") {
             parts += 1;
-            index_bytes += len;
+            eager_bytes += len;
         }
     }
+    let index_bytes = eager_bytes + chunk_bytes;
     Ok(format!(
-        "{{\"sku_shards\":{shards},\"sku_shard_bytes_total\":{shard_bytes},\"sku_shard_bytes_max\":{largest_shard},\"index_parts\":{parts},\"index_bytes\":{index_bytes}}}"
+        "{{\"sku_shards\":{shards},\"sku_shard_bytes_total\":{shard_bytes},\"sku_shard_bytes_max\":{largest_shard},\"index_parts\":{parts},\"index_eager_bytes\":{eager_bytes},\"index_postings_chunks\":{chunks},\"index_bytes\":{index_bytes}}}"
     ))
 }
 

@@ -1,6 +1,6 @@
 //! Health and search.
 
-use crate::catalog::{manifest, with_index};
+use crate::catalog::{manifest, prefetch, with_index};
 use crate::error::ApiError;
 use crate::query::Query;
 use edgeshop_domain::{CatalogManifest, Money};
@@ -138,6 +138,7 @@ impl SearchParams {
             limit: self.per_page,
             facets,
         };
+        prefetch(env, |index| index.chunks_for_search(&req)).await?;
         let results = with_index(env, |index| index.search(&req).map_err(search_error)).await?;
         Ok((results, req))
     }
@@ -196,6 +197,7 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
     let params = Query::parse(url.query())?;
     let q = params.get("q").unwrap_or("");
     let limit = params.get_usize("limit", 5, 10)?;
+    prefetch(env, |index| index.chunks_for_suggest(q)).await?;
     let s = with_index(env, |index| index.suggest(q, limit).map_err(search_error)).await?;
     let m = manifest(env).await?;
     json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m) }, "public, max-age=60")
@@ -231,10 +233,10 @@ pub async fn bench_search(req: &Request, env: &Env) -> Reply {
         crate::catalog::forget_index();
         // The clock stands still while the isolate computes, so this is the I/O part only.
         let started = worker::Date::now().as_millis();
-        let blob = crate::catalog::fetch_index(env).await?;
+        crate::catalog::load_index(env).await?;
         fetch_ms = worker::Date::now().as_millis() - started;
-        crate::catalog::open_index(blob)?;
     }
+    prefetch(env, |index| index.chunks_for_search(&SearchRequest::new(&q, limit))).await?;
     let total_hits = with_index(env, |index| {
         let mut n = 0;
         for _ in 0..repeat {
