@@ -250,8 +250,8 @@ pub struct ProductIndex {
     extras: SearchExtras,
     currency: Option<Currency>,
     blob: Arc<ChunkedBlob>,
-    /// `(field, word)` of the prefix matches in the query built last, for [`Self::chunks_for_search`].
-    prefixes: Vec<(Field, String)>,
+    /// While planning ([`Self::chunks_for_search`]): `(field, word)` of the query's prefix matches.
+    prefixes: Option<Vec<(Field, String)>>,
 }
 
 impl ProductIndex {
@@ -282,7 +282,7 @@ impl ProductIndex {
             fields,
             extras,
             blob,
-            prefixes: Vec::new(),
+            prefixes: None,
         })
     }
 
@@ -323,12 +323,12 @@ impl ProductIndex {
     /// Reads the postings of every term and prefix of the text query with `filters`, carrying on
     /// past failed reads, so the blob notes every chunk they are in.
     fn touch_postings(&mut self, raw: &str, filters: &Filters) {
-        self.prefixes.clear();
+        self.prefixes = Some(Vec::new());
         let text = self.text_query(raw);
+        let prefixes = self.prefixes.take().unwrap_or_default();
         let query = self.combine(text, filters, None);
         let mut terms: Vec<Term> = Vec::new();
         query.query_terms(&mut |term, _| terms.push(term.clone()));
-        let prefixes = std::mem::take(&mut self.prefixes);
         for segment in self.searcher.segment_readers() {
             for term in &terms {
                 let Ok(index) = segment.inverted_index(term.field()) else { continue };
@@ -763,7 +763,9 @@ impl ProductIndex {
             if i + 1 == words.len() && typing_last_word && chars >= 2 {
                 for field in [f.title, f.brand, f.category, f.attributes] {
                     alternatives.push((Occur::Should, boost(PrefixQuery::new(field, word), 0.5)));
-                    self.prefixes.push((field, word.clone()));
+                    if let Some(planned) = self.prefixes.as_mut() {
+                        planned.push((field, word.clone()));
+                    }
                 }
             }
             if stems.is_empty() && !(i + 1 == words.len() && typing_last_word) {
