@@ -171,7 +171,8 @@ pub struct CatalogManifest {
     pub index_chunk_bytes: u64,
     #[serde(default)]
     pub index_chunks: u32,
-    /// Chunks fetched with the prefix: tantivy reads the end of every file when it opens the index.
+    /// Chunks fetched with the prefix: the ends of the files (tantivy reads them at open) and the
+    /// head of every field's postings.
     #[serde(default)]
     pub index_tail_chunks: Vec<u32>,
 }

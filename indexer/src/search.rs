@@ -286,6 +286,38 @@ impl ProductIndex {
         })
     }
 
+    /// The chunks a chunked blob needs before any search: the ends of the files, which tantivy
+    /// reads at open, and the head of every field's postings, read before any of its terms. Found
+    /// by opening the index from the prefix as the worker will; the build lists them in the
+    /// manifest so that the worker fetches them with the prefix.
+    pub fn open_chunks(blob: &[u8], chunk_bytes: usize) -> Result<Vec<usize>, SearchError> {
+        let layout = crate::blob::layout(blob, chunk_bytes)?;
+        let source = Arc::new(ChunkedBlob::new(OwnedBytes::new(blob[..layout.eager_bytes].to_vec()), blob.len(), chunk_bytes)?);
+        let mut needed: std::collections::BTreeSet<usize> = layout.tail_chunks.into_iter().collect();
+        for _ in 0..8 {
+            for &i in needed.iter().filter(|&&i| !source.has_chunk(i)) {
+                let start = layout.eager_bytes + i * chunk_bytes;
+                source.add_chunk(i, OwnedBytes::new(blob[start..(start + chunk_bytes).min(blob.len())].to_vec()))?;
+            }
+            let opened = ProductIndex::open_chunked(source.clone());
+            if let Ok(index) = &opened {
+                for segment in index.searcher.segment_readers() {
+                    for (field, entry) in index.searcher.schema().fields() {
+                        if entry.is_indexed() {
+                            let _ = segment.inverted_index(field);
+                        }
+                    }
+                }
+            }
+            let missing = source.take_missing();
+            if opened.is_ok() && missing.is_empty() {
+                return Ok(needed.into_iter().collect());
+            }
+            needed.extend(missing);
+        }
+        Err(SearchError::Index("the index does not open from its prefix".into()))
+    }
+
     /// Chunks that reads needed and did not find since the last call.
     pub fn missing_chunks(&self) -> Vec<usize> {
         self.blob.take_missing()
@@ -635,8 +667,11 @@ impl ProductIndex {
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {
-        let slugs = self.extras.popular.clone();
-        slugs.iter().filter_map(|s| self.doc_by_slug(s).transpose()).map(|r| r.and_then(|a| self.hit(a, 0.0))).collect()
+        // Every lookup runs even after one failed, so that a chunked blob notes every missing
+        // chunk in one go.
+        let found: Vec<Result<Option<Hit>, SearchError>> =
+            self.extras.popular.iter().map(|s| self.doc_by_slug(s).and_then(|a| a.map(|a| self.hit(a, 0.0)).transpose())).collect();
+        found.into_iter().filter_map(Result::transpose).collect()
     }
 
     fn put_pinned_first(&self, normalised: &str, hits: &mut Vec<Hit>, limit: usize) -> Result<(), SearchError> {

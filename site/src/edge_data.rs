@@ -44,7 +44,8 @@ pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result
     manifest.index_eager_bytes = layout.eager_bytes as u64;
     manifest.index_chunk_bytes = chunk_bytes as u64;
     manifest.index_chunks = layout.chunks as u32;
-    manifest.index_tail_chunks = layout.tail_chunks.iter().map(|&c| c as u32).collect();
+    let open_chunks = edgeshop_indexer::ProductIndex::open_chunks(index, chunk_bytes).map_err(|e| e.to_string())?;
+    manifest.index_tail_chunks = open_chunks.iter().map(|&c| c as u32).collect();
     write(&dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;
     Ok(manifest)
 }
