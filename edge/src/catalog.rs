@@ -121,7 +121,14 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
             }
         }
     };
-    INDEX.with(|c| *c.borrow_mut() = Some(index));
+    // Another request of this isolate may have opened it meanwhile: keep that one (and the
+    // chunks already added to it).
+    INDEX.with(|c| {
+        let mut slot = c.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(index);
+        }
+    });
     Ok(())
 }
 
@@ -168,7 +175,7 @@ fn add_to_index(fetched: Vec<(u32, Vec<u8>)>) -> Result<(), ApiError> {
 /// not loaded yet (its result is then incomplete or an error), they are fetched and `f` runs again.
 pub async fn with_index<T>(env: &Env, mut f: impl FnMut(&mut ProductIndex) -> Result<T, ApiError>) -> Result<T, ApiError> {
     load_index(env).await?;
-    for _ in 0..MAX_ROUNDS {
+    for round in 1..=MAX_ROUNDS {
         let (result, missing) = INDEX.with(|cell| match cell.borrow_mut().as_mut() {
             Some(index) => {
                 let result = f(index);
@@ -178,6 +185,9 @@ pub async fn with_index<T>(env: &Env, mut f: impl FnMut(&mut ProductIndex) -> Re
         });
         if missing.is_empty() {
             return result;
+        }
+        if round == MAX_ROUNDS {
+            break;
         }
         add_to_index(fetch_chunks(env, &missing.into_iter().map(|j| j as u32).collect::<Vec<_>>()).await?)?;
     }

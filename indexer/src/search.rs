@@ -337,6 +337,13 @@ impl ProductIndex {
     pub fn chunks_for_search(&mut self, req: &SearchRequest) -> Vec<usize> {
         if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() {
             self.touch_postings(req.query, &req.filters);
+            // Products pinned first for this query are looked up by slug.
+            let normalised = normalise(req.query);
+            if let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) {
+                for slug in &pin.slugs {
+                    let _ = self.doc_by_slug(slug);
+                }
+            }
         }
         self.blob.take_missing()
     }
@@ -676,12 +683,10 @@ impl ProductIndex {
 
     fn put_pinned_first(&self, normalised: &str, hits: &mut Vec<Hit>, limit: usize) -> Result<(), SearchError> {
         let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) else { return Ok(()) };
-        let mut pinned = Vec::new();
-        for slug in &pin.slugs {
-            if let Some(addr) = self.doc_by_slug(slug)? {
-                pinned.push(self.hit(addr, f32::MAX)?);
-            }
-        }
+        // Every lookup runs even after one failed (see `popular`).
+        let found: Vec<Result<Option<Hit>, SearchError>> =
+            pin.slugs.iter().map(|s| self.doc_by_slug(s).and_then(|a| a.map(|a| self.hit(a, f32::MAX)).transpose())).collect();
+        let mut pinned: Vec<Hit> = found.into_iter().filter_map(Result::transpose).collect::<Result<_, _>>()?;
         hits.retain(|h| !pin.slugs.contains(&h.slug));
         pinned.append(hits);
         pinned.truncate(limit);

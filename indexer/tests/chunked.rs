@@ -60,7 +60,7 @@ fn chunked_index_answers_like_the_whole_one() {
 
     let queries = [
         "jacket", "wireless headphones", "headph", "hedaphones", "jaket", "tee", "SKU-NOT-THERE", "qqqxz", "the", "waterproof hiking",
-        "ba", "running shoes",
+        "ba", "running shoes", "gift",
     ];
     let mut unplanned_rounds = 0;
     for (i, q) in queries.iter().enumerate() {
