@@ -64,17 +64,17 @@ pub async fn manifest(env: &Env) -> Result<Rc<CatalogManifest>, ApiError> {
 /// Rounds of "search, fetch the postings chunks it missed" before a search gives up.
 const MAX_ROUNDS: usize = 6;
 
-fn chunk_name(j: u32) -> String {
+fn part_name(i: u32) -> String {
+    format!("search-{i}.bin")
+}
+
+fn chunk_name(j: usize) -> String {
     format!("search-c{j}.bin")
 }
 
 /// The index's eager prefix, its parts fetched concurrently.
 async fn fetch_prefix(env: &Env, m: &CatalogManifest) -> Result<Vec<u8>, ApiError> {
-    let parts = futures_util::future::try_join_all((0..m.index_parts).map(|part| {
-        let name = format!("search-{part}.bin");
-        async move { asset(env, &name).await }
-    }))
-    .await?;
+    let parts = futures_util::future::try_join_all((0..m.index_parts).map(|i| async move { asset(env, &part_name(i)).await })).await?;
     let prefix = if parts.len() == 1 { parts.into_iter().next().unwrap_or_default() } else { parts.concat() };
     let expected = if m.index_eager_bytes == 0 { m.index_bytes } else { m.index_eager_bytes };
     if prefix.len() as u64 != expected {
@@ -84,13 +84,13 @@ async fn fetch_prefix(env: &Env, m: &CatalogManifest) -> Result<Vec<u8>, ApiErro
 }
 
 /// Postings chunks, fetched concurrently.
-async fn fetch_chunks(env: &Env, chunks: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ApiError> {
+async fn fetch_chunks(env: &Env, chunks: &[usize]) -> Result<Vec<(usize, Vec<u8>)>, ApiError> {
     futures_util::future::try_join_all(chunks.iter().map(|&j| async move { Ok::<_, ApiError>((j, asset(env, &chunk_name(j)).await?)) })).await
 }
 
-fn add_chunks(blob: &ChunkedBlob, chunks: Vec<(u32, Vec<u8>)>) -> Result<(), ApiError> {
+fn add_chunks(blob: &ChunkedBlob, chunks: Vec<(usize, Vec<u8>)>) -> Result<(), ApiError> {
     for (j, bytes) in chunks {
-        blob.add_chunk(j as usize, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(format!("search index: {e}")))?;
+        blob.add_chunk(j, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(format!("search index: {e}")))?;
     }
     Ok(())
 }
@@ -103,7 +103,8 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
         return Ok(());
     }
     let m = manifest(env).await?;
-    let (prefix, tails) = futures_util::future::try_join(fetch_prefix(env, &m), fetch_chunks(env, &m.index_tail_chunks)).await?;
+    let tail_chunks: Vec<usize> = m.index_tail_chunks.iter().map(|&j| j as usize).collect();
+    let (prefix, tails) = futures_util::future::try_join(fetch_prefix(env, &m), fetch_chunks(env, &tail_chunks)).await?;
     let chunk_bytes = m.index_chunk_bytes.max(1) as usize;
     let blob = Arc::new(ChunkedBlob::new(OwnedBytes::new(prefix), m.index_bytes as usize, chunk_bytes).map_err(|e| ApiError::internal(format!("search index: {e}")))?);
     add_chunks(&blob, tails)?;
@@ -112,7 +113,7 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
         match ProductIndex::open_chunked(blob.clone()) {
             Ok(index) => break index,
             Err(e) => {
-                let missing: Vec<u32> = blob.take_missing().into_iter().map(|j| j as u32).collect();
+                let missing = blob.take_missing();
                 rounds += 1;
                 if missing.is_empty() || rounds >= MAX_ROUNDS {
                     return Err(ApiError::internal(format!("search index: {e}")));
@@ -136,11 +137,8 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
 /// copying nothing into wasm: the platform's share of a cold open (benchmarks compare with it).
 pub async fn transfer_index_only(env: &Env) -> Result<(), ApiError> {
     let m = manifest(env).await?;
-    let parts = futures_util::future::try_join_all((0..m.index_parts).map(|part| {
-        let name = format!("search-{part}.bin");
-        async move { asset_buffer(env, &name).await }
-    }));
-    let tails = futures_util::future::try_join_all(m.index_tail_chunks.iter().map(|&j| async move { asset_buffer(env, &chunk_name(j)).await }));
+    let parts = futures_util::future::try_join_all((0..m.index_parts).map(|i| async move { asset_buffer(env, &part_name(i)).await }));
+    let tails = futures_util::future::try_join_all(m.index_tail_chunks.iter().map(|&j| async move { asset_buffer(env, &chunk_name(j as usize)).await }));
     futures_util::future::try_join(parts, tails).await?;
     Ok(())
 }
@@ -156,7 +154,7 @@ pub fn forget_index() {
 /// (`ProductIndex::chunks_for_search`), so that search runs once instead of once per term.
 pub async fn prefetch(env: &Env, plan: impl FnOnce(&mut ProductIndex) -> Vec<usize>) -> Result<(), ApiError> {
     load_index(env).await?;
-    let chunks: Vec<u32> = INDEX.with(|cell| cell.borrow_mut().as_mut().map(plan).unwrap_or_default()).into_iter().map(|j| j as u32).collect();
+    let chunks = INDEX.with(|cell| cell.borrow_mut().as_mut().map(plan).unwrap_or_default());
     if chunks.is_empty() {
         return Ok(());
     }
@@ -164,9 +162,9 @@ pub async fn prefetch(env: &Env, plan: impl FnOnce(&mut ProductIndex) -> Vec<usi
 }
 
 /// Adds fetched postings chunks to this isolate's index.
-fn add_to_index(fetched: Vec<(u32, Vec<u8>)>) -> Result<(), ApiError> {
+fn add_to_index(fetched: Vec<(usize, Vec<u8>)>) -> Result<(), ApiError> {
     INDEX.with(|cell| match cell.borrow().as_ref() {
-        Some(index) => fetched.into_iter().try_for_each(|(j, bytes)| index.add_chunk(j as usize, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(e.to_string()))),
+        Some(index) => fetched.into_iter().try_for_each(|(j, bytes)| index.add_chunk(j, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(e.to_string()))),
         None => Ok(()),
     })
 }
@@ -189,7 +187,7 @@ pub async fn with_index<T>(env: &Env, mut f: impl FnMut(&mut ProductIndex) -> Re
         if round == MAX_ROUNDS {
             break;
         }
-        add_to_index(fetch_chunks(env, &missing.into_iter().map(|j| j as u32).collect::<Vec<_>>()).await?)?;
+        add_to_index(fetch_chunks(env, &missing).await?)?;
     }
     Err(ApiError::internal(format!("search index: postings still missing after {MAX_ROUNDS} rounds")))
 }

@@ -674,19 +674,20 @@ impl ProductIndex {
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {
-        // Every lookup runs even after one failed, so that a chunked blob notes every missing
-        // chunk in one go.
+        self.hits_by_slug(&self.extras.popular, 0.0)
+    }
+
+    /// The products with these slugs (those that exist), in order. Every lookup runs even after
+    /// one failed, so that a chunked blob notes every missing chunk in one go.
+    fn hits_by_slug(&self, slugs: &[String], score: Score) -> Result<Vec<Hit>, SearchError> {
         let found: Vec<Result<Option<Hit>, SearchError>> =
-            self.extras.popular.iter().map(|s| self.doc_by_slug(s).and_then(|a| a.map(|a| self.hit(a, 0.0)).transpose())).collect();
+            slugs.iter().map(|s| self.doc_by_slug(s).and_then(|a| a.map(|a| self.hit(a, score)).transpose())).collect();
         found.into_iter().filter_map(Result::transpose).collect()
     }
 
     fn put_pinned_first(&self, normalised: &str, hits: &mut Vec<Hit>, limit: usize) -> Result<(), SearchError> {
         let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) else { return Ok(()) };
-        // Every lookup runs even after one failed (see `popular`).
-        let found: Vec<Result<Option<Hit>, SearchError>> =
-            pin.slugs.iter().map(|s| self.doc_by_slug(s).and_then(|a| a.map(|a| self.hit(a, f32::MAX)).transpose())).collect();
-        let mut pinned: Vec<Hit> = found.into_iter().filter_map(Result::transpose).collect::<Result<_, _>>()?;
+        let mut pinned = self.hits_by_slug(&pin.slugs, f32::MAX)?;
         hits.retain(|h| !pin.slugs.contains(&h.slug));
         pinned.append(hits);
         pinned.truncate(limit);
