@@ -62,11 +62,25 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
             message: format!("we ship to {}", shop.shipping.countries.join(", ")),
         });
     }
+    // Control characters (CR/LF in an email header, NUL, escapes) have no place in any field.
+    let fields = [
+        ("address.name", &address.name),
+        ("address.line1", &address.line1),
+        ("address.line2", &address.line2),
+        ("address.city", &address.city),
+        ("address.postal_code", &address.postal_code),
+    ];
+    for (field, value) in fields {
+        if value.contains(char::is_control) {
+            errors.push(FieldError { field: field.into(), message: "contains control characters".into() });
+        }
+    }
     let email = contact.email.trim();
     let valid_email = email
         .split_once('@')
         .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.'))
-        && !email.contains(char::is_whitespace);
+        && !email.contains(char::is_whitespace)
+        && !email.contains(char::is_control);
     if !email.is_empty() && !valid_email {
         errors.push(FieldError { field: "contact.email".into(), message: "is not an email address".into() });
     }
@@ -261,6 +275,16 @@ mod tests {
         let errors = validate_address(&addr, &contact, &shop(true));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["address.country", "contact.email", "contact.phone"]);
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let addr = Address { name: "A\u{0}".into(), line1: "1 Road".into(), line2: String::new(), city: "Cork".into(), postal_code: "T12".into(), country: "IE".into() };
+        for email in ["a@b.ie\r\nBcc: x@y.z", "a\u{7}@b.ie", "a@b.ie\u{1b}"] {
+            let contact = Contact { email: email.into(), phone: String::new() };
+            let fields: Vec<String> = validate_address(&addr, &contact, &shop(true)).into_iter().map(|e| e.field).collect();
+            assert_eq!(fields, vec!["address.name", "contact.email"], "{email:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 use crate::error::ApiError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
 use worker::{Request, Response};
 
 pub type Reply = Result<Response, ApiError>;
@@ -15,15 +17,99 @@ pub fn json<T: Serialize>(value: &T, status: u16, cache: &str) -> Reply {
     Ok(resp)
 }
 
-/// Reads the body as text, refusing bodies over 16 kB.
+fn too_large() -> ApiError {
+    ApiError::new(413, "body-too-large", "Body too large", format!("at most {MAX_BODY_BYTES} bytes are accepted"))
+}
+
+/// Reads the body as text, refusing bodies over 16 kB: by `Content-Length` before reading
+/// anything, and otherwise (chunked bodies) as soon as the bytes read pass the limit.
 pub async fn body_text(req: &mut Request) -> Result<String, ApiError> {
-    let bytes = req.bytes().await.map_err(|e| ApiError::bad_request("bad-body", "Unreadable body", e.to_string()))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(413, "body-too-large", "Body too large", format!("at most {MAX_BODY_BYTES} bytes are accepted")));
+    if let Some(length) = header(req, "content-length") {
+        let length: u64 = length.trim().parse().map_err(|_| ApiError::bad_request("bad-body", "Invalid Content-Length", "Content-Length must be a number"))?;
+        if length > MAX_BODY_BYTES as u64 {
+            return Err(too_large());
+        }
+    }
+    let mut bytes = Vec::new();
+    // A request without a body has no stream: that is an empty body.
+    if let Ok(mut stream) = req.stream() {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ApiError::bad_request("bad-body", "Unreadable body", e.to_string()))?;
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
     }
     String::from_utf8(bytes).map_err(|_| ApiError::bad_request("bad-body", "Body is not UTF-8", "send UTF-8 JSON"))
 }
 
+/// Unsafe requests that a browser authenticates with a cookie must come from this site: refused
+/// (403) when `Sec-Fetch-Site` says cross-site, or when `Origin` names another host. API clients
+/// that send no cookie (they use `X-Cart-Id`, bearer tokens or signatures) are not affected.
+pub fn same_site(req: &Request) -> Result<(), ApiError> {
+    let refused = |why: &str| ApiError::new(403, "cross-site-request", "Cross-site request refused", why.to_string());
+    // Browsers send Sec-Fetch-Site on every request; when it is there it has the final word.
+    if let Some(site) = header(req, "sec-fetch-site") {
+        return match site.as_str() {
+            "same-origin" | "none" => Ok(()),
+            _ => Err(refused("this request came from another site (Sec-Fetch-Site)")),
+        };
+    }
+    if let Some(origin) = header(req, "origin") {
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+        let host = header(req, "host").unwrap_or_default();
+        if origin == "null" || !origin_host.eq_ignore_ascii_case(&host) {
+            return Err(refused("this request came from another origin (Origin)"));
+        }
+    }
+    Ok(())
+}
+
+/// Headers for HTML the worker renders: no framing, no sniffing, and only the scripts this page
+/// carries (files from this site, and its inline scripts by hash).
+pub fn html_headers(headers: &worker::Headers, html: &str) -> Result<(), ApiError> {
+    let hashes: String = inline_scripts(html).map(|s| format!(" 'sha256-{}'", base64(&Sha256::digest(s.as_bytes())))).collect();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set(
+        "content-security-policy",
+        &format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; \
+             connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
+        ),
+    )?;
+    headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
+    Ok(())
+}
+
+/// The bodies of inline scripts that a browser would run (not JSON data blocks).
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attrs, after) = rest.split_once('>')?;
+        let data = attrs.contains("application/json") || attrs.contains("application/ld+json");
+        if data || attrs.contains("src=") {
+            return None;
+        }
+        after.split_once("</script>").map(|(body, _)| body)
+    })
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
 pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|e| ApiError::bad_request("bad-json", "Invalid JSON body", e.to_string()))
 }

@@ -3,6 +3,8 @@
 
 mod catalog;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod http;
 mod query;
 mod routes;
@@ -86,6 +88,10 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Post, ["api", "orders", n, "cancel"]) => orders::cancel(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "orders", n, "return"]) => orders::request_return(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => admin::fulfil(req, env, orders::parse_number(n)?).await,
+        (Method::Get, ["api", "admin", "orders", n]) => admin::order(req, env, orders::parse_number(n)?).await,
+        (Method::Get, ["api", "admin", "stock", sku]) => admin::stock_level(req, env, sku).await,
+        (Method::Get, ["api", "admin", "dead-letters"]) => admin::dead_letters(req, env).await,
+        (Method::Post, ["api", "admin", "dead-letters", id, "replay"]) => admin::replay_dead_letter(req, env, id).await,
         (Method::Post, ["api", "payments", "webhook"]) => {
             rate_limit(env, req, Limit::Webhook).await?;
             payments::webhook(req, env).await

@@ -158,11 +158,21 @@ fn featured_order<'a>(catalog: &'a Catalog, category: &'a str) -> Vec<&'a Produc
     products
 }
 
-/// Merchant Markdown to HTML; raw HTML in the source is shown as text, never injected.
+/// Merchant Markdown to HTML; raw HTML in the source is shown as text, never injected, and links
+/// or images with a scheme other than http(s), mailto or tel (`javascript:`, `data:`, …) lose it.
 pub fn markdown(src: &str) -> String {
-    use pulldown_cmark::{html, Event, Parser};
+    use pulldown_cmark::{html, Event, Parser, Tag};
+    let safe = |url: pulldown_cmark::CowStr<'_>| -> pulldown_cmark::CowStr<'static> {
+        if safe_url(&url) {
+            url.into_string().into()
+        } else {
+            "#".into()
+        }
+    };
     let events = Parser::new(src).map(|e| match e {
         Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link { link_type, dest_url: safe(dest_url), title, id }),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image { link_type, dest_url: safe(dest_url), title, id }),
         other => other,
     });
     let mut out = String::new();
@@ -170,9 +180,42 @@ pub fn markdown(src: &str) -> String {
     out
 }
 
+/// Relative URLs and the schemes a shop links to. Browsers ignore ASCII whitespace and control
+/// characters inside a scheme (`java\tscript:`), so those are dropped before comparing.
+fn safe_url(url: &str) -> bool {
+    let cleaned: String = url.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_control()).collect();
+    let lower = cleaned.to_ascii_lowercase();
+    match lower.find(':') {
+        // A colon after the first `/`, `?` or `#` is not a scheme.
+        Some(colon) if !lower[..colon].contains(['/', '?', '#']) => ["http", "https", "mailto", "tel"].contains(&&lower[..colon]),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_links_cannot_run_script() {
+        for src in [
+            "[x](javascript:alert(1))",
+            "[x](JavaScript:alert(1))",
+            "[x](java\tscript:alert(1))",
+            "[x](<java\nscript:alert(1)>)",
+            "[x](data:text/html;base64,PHNjcmlwdD4=)",
+            "[x](vbscript:msgbox)",
+            "![x](javascript:alert(1))",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+            "<javascript:alert(1)>",
+        ] {
+            let html = markdown(src).to_ascii_lowercase();
+            assert!(!html.contains("href=\"javascript") && !html.contains("src=\"javascript") && !html.contains("href=\"data:"), "{src} -> {html}");
+        }
+        assert!(markdown("[ok](https://example.com/a?b=c:d)").contains("href=\"https://example.com/a?b=c:d\""));
+        assert!(markdown("[rel](/pages/returns/)").contains("href=\"/pages/returns/\""));
+        assert!(markdown("[mail](mailto:help@example.com)").contains("href=\"mailto:help@example.com\""));
+    }
 
     /// Rendering on several threads writes every page once, the same bytes every time, and a
     /// price change reaches the product page.

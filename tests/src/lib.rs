@@ -78,6 +78,7 @@ impl Shop {
             parent = std::process::id()
         );
         std::fs::create_dir_all(persist).expect("persist dir");
+        apply_migrations(&root, &wrangler, persist);
         let child = {
             use std::os::unix::process::CommandExt;
             Command::new("sh")
@@ -150,6 +151,45 @@ impl Shop {
     pub fn stop(&self) {
         let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.pgid)]).status();
     }
+}
+
+/// The order database's schema (`migrations/`) into the local D1 under `persist`.
+fn apply_migrations(root: &std::path::Path, wrangler: &std::path::Path, persist: &std::path::Path) {
+    let out = Command::new(wrangler)
+        .args(["d1", "migrations", "apply", "edgeshop", "--local", "--persist-to"])
+        .arg(persist)
+        .current_dir(root)
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .output()
+        .expect("run wrangler d1 migrations apply");
+    assert!(
+        out.status.success(),
+        "wrangler d1 migrations apply failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs SQL against the local D1 database of a shop (for checks against raw rows).
+pub fn d1_query(shop: &Shop, sql: &str) -> serde_json::Value {
+    let root = root();
+    let out = Command::new(root.join("node_modules/.bin/wrangler"))
+        .args(["d1", "execute", "edgeshop", "--local", "--json", "--persist-to"])
+        .arg(&shop.persist)
+        .arg("--command")
+        .arg(sql)
+        .current_dir(&root)
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .output()
+        .expect("run wrangler d1 execute");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "wrangler d1 execute failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("d1 execute output is not JSON ({e}): {text}"));
+    value[0]["results"].clone()
 }
 
 fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {

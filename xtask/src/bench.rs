@@ -390,6 +390,7 @@ fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T,
     if TcpStream::connect(format!("127.0.0.1:{port}")).is_ok() {
         return Err(format!("port {port} is already in use (a leftover wrangler dev?)"));
     }
+    crate::tools::apply_migrations(&state, Some(config))?;
     let mut cmd = wrangler_dev(port, &state);
     cmd.arg("--config").arg(config).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
     let child = cmd.spawn().map_err(|e| format!("wrangler dev: {e}"))?;

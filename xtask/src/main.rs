@@ -82,7 +82,8 @@ fn catalog_dir(opts: &Opts) -> PathBuf {
 fn build_cmd(args: &[String]) -> Result<(), String> {
     let opts = Opts::parse(args, &["--catalog"])?;
     tools::ensure_all(tools::Needs::Build)?;
-    build::all(&catalog_dir(&opts))
+    build::all(&catalog_dir(&opts))?;
+    tools::apply_migrations(&root().join(".wrangler/state"), None)
 }
 
 fn dev(args: &[String]) -> Result<(), String> {
@@ -90,6 +91,7 @@ fn dev(args: &[String]) -> Result<(), String> {
     let port = opts.get("--port").unwrap_or("8787");
     tools::ensure_all(tools::Needs::Build)?;
     build::all(&catalog_dir(&opts))?;
+    tools::apply_migrations(&root().join(".wrangler/state"), None)?;
     println!("\nedgeshop: serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)\n");
     run(tools::wrangler_dev(port, &root().join(".wrangler/state")).current_dir(root()))
 }

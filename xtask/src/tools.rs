@@ -119,3 +119,29 @@ pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
         .env("WRANGLER_SEND_METRICS", "false");
     cmd
 }
+
+/// Applies `migrations/` to the local D1 database under `persist` (idempotent: applied migrations
+/// are recorded by wrangler and skipped).
+pub fn apply_migrations(persist: &std::path::Path, config: Option<&std::path::Path>) -> Result<(), String> {
+    let mut cmd = Command::new(npm_bin("wrangler"));
+    cmd.args(["d1", "migrations", "apply", "edgeshop", "--local", "--persist-to"]).arg(persist);
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    let out = cmd
+        .current_dir(root())
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .output()
+        .map_err(|e| format!("wrangler d1 migrations apply: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "wrangler d1 migrations apply failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}

@@ -5,6 +5,8 @@ use crate::error::ApiError;
 use crate::http::{body_text, header, json, parse_json, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::orders::{self, token_matches};
+use crate::services::dead_letters;
+use crate::services::stock::Stock;
 use crate::services::now_rfc3339;
 use edgeshop_domain::Tracking;
 use serde::Deserialize;
@@ -55,4 +57,49 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
     let id = format!("{}-{number}", f.status);
     events::publish(env, &OrderEvent { id, kind, order_number: number, at: now_rfc3339(), tracking }).await?;
     json(&serde_json::json!({ "number": number, "status": format!("{}_requested", f.status) }), 202, "no-store")
+}
+
+/// `GET /api/admin/stock/{sku}`: available, reserved and sold units of one SKU.
+pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
+    authorize(req, env)?;
+    let sku = crate::query::decode(sku)?;
+    if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
+        return Err(ApiError::new(404, "unknown-sku", "Unknown SKU", format!("no product has the SKU `{sku}`")));
+    }
+    let level = Stock(env).level(&sku).await?;
+    json(&serde_json::json!({ "sku": sku, "available": level.available, "reserved": level.reserved, "sold": level.sold }), 200, "no-store")
+}
+
+/// `GET /api/admin/orders/{number}`: the order with what the merchant must look at.
+pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
+    authorize(req, env)?;
+    let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(404, "order-not-found", "Order not found", format!("no order {number}")))?;
+    let notifications = orders::notifications(env, number).await?;
+    json(
+        &serde_json::json!({
+            "order": stored.order,
+            "version": stored.version,
+            "refund_due_minor": stored.refund_due_minor,
+            "attention": stored.attention,
+            "notifications": notifications,
+        }),
+        200,
+        "no-store",
+    )
+}
+
+/// `GET /api/admin/dead-letters`: events that failed every retry.
+pub async fn dead_letters(req: &Request, env: &Env) -> Reply {
+    authorize(req, env)?;
+    json(&serde_json::json!({ "dead_letters": dead_letters::list(env).await? }), 200, "no-store")
+}
+
+/// `POST /api/admin/dead-letters/{id}/replay`: sends the event through the order queue again.
+pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
+    authorize(req, env)?;
+    let id = crate::query::decode(id)?;
+    match dead_letters::replay(env, &id).await? {
+        Some(at) => json(&serde_json::json!({ "message_id": id, "replayed_at": at }), 202, "no-store"),
+        None => Err(ApiError::new(404, "dead-letter-not-found", "Dead letter not found", format!("no dead letter `{id}`"))),
+    }
 }

@@ -2,14 +2,17 @@
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
 use crate::error::ApiError;
-use crate::http::{body_text, cookie, header, json, parse_json, Reply};
+use crate::http::{body_text, cookie, header, json, parse_json, same_site, Reply};
 use crate::services::carts::{self, PriceChange, StoredCart, StoredLine, MAX_LINES};
 use crate::services::random_id;
 use edgeshop_domain::{Money, PricedCart, MAX_LINE_QUANTITY};
 use serde::{Deserialize, Serialize};
 use worker::{Env, Request};
 
-pub const CART_COOKIE: &str = "edgeshop_cart";
+/// Over HTTPS the cart cookie is `Secure` with the `__Host-` prefix (no Domain, Path=/); plain-HTTP
+/// development on localhost cannot set a `Secure` cookie, so it uses the bare name there.
+pub const CART_COOKIE: &str = "__Host-edgeshop_cart";
+pub const CART_COOKIE_LOCAL: &str = "edgeshop_cart";
 
 #[derive(Serialize)]
 pub struct MoneyView {
@@ -74,38 +77,69 @@ fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<Pr
     }
 }
 
-/// The cart id from the cookie or header, if it is well formed.
+/// The cart id from the header or the cookie, if it is well formed.
 pub fn cart_id(req: &Request) -> Option<String> {
-    header(req, "x-cart-id").or_else(|| cookie(req, CART_COOKIE)).filter(|id| carts::valid_cart_id(id))
+    header(req, "x-cart-id").or_else(|| cookie(req, CART_COOKIE)).or_else(|| cookie(req, CART_COOKIE_LOCAL)).filter(|id| carts::valid_cart_id(id))
 }
 
-fn set_cookie(resp: &mut worker::Response, id: &str) -> Result<(), ApiError> {
-    let max_age = carts::CART_TTL_SECONDS;
-    resp.headers_mut().set("set-cookie", &format!("{CART_COOKIE}={id}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax"))?;
+/// A browser request that changes the cart by its cookie must come from this site.
+pub fn check_cookie_origin(req: &Request) -> Result<(), ApiError> {
+    let by_cookie = header(req, "x-cart-id").is_none() && (cookie(req, CART_COOKIE).is_some() || cookie(req, CART_COOKIE_LOCAL).is_some());
+    if by_cookie {
+        same_site(req)?;
+    }
+    Ok(())
+}
+
+fn secure(req: &Request) -> bool {
+    req.url().map(|u| u.scheme() == "https").unwrap_or(true)
+}
+
+fn cookie_header(req: &Request, value: &str, max_age: u64) -> String {
+    if secure(req) {
+        format!("{CART_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
+    } else {
+        format!("{CART_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")
+    }
+}
+
+fn set_cookie(req: &Request, resp: &mut worker::Response, id: &str) -> Result<(), ApiError> {
+    resp.headers_mut().set("set-cookie", &cookie_header(req, id, carts::CART_TTL_SECONDS))?;
     resp.headers_mut().set("x-cart-id", id)?;
     Ok(())
 }
 
+/// Forgets the cart cookie (after checkout: the next cart gets a new id).
+pub fn clear_cookie(req: &Request, resp: &mut worker::Response) -> Result<(), ApiError> {
+    resp.headers_mut().set("set-cookie", &cookie_header(req, "", 0))?;
+    Ok(())
+}
+
 /// Prices, saves when something changed, and renders the cart.
-async fn respond(env: &Env, id: &str, mut stored: StoredCart, status: u16, save: bool) -> Reply {
+async fn respond(req: &Request, env: &Env, id: &str, mut stored: StoredCart, status: u16, save: bool) -> Reply {
     let before = serde_json::to_string(&stored).unwrap_or_default();
     let priced = carts::price(env, &mut stored).await?;
     if save || serde_json::to_string(&stored).unwrap_or_default() != before {
         carts::save(env, id, &stored).await?;
     }
     let mut resp = json(&view(Some(id), &stored, priced.cart, priced.changes), status, "no-store")?;
-    set_cookie(&mut resp, id)?;
+    set_cookie(req, &mut resp, id)?;
     Ok(resp)
 }
 
+/// An id the worker did not mint (or a cart that expired or was checked out) is neither adopted
+/// nor written: the shopper sees an empty cart without an id.
 pub async fn get(req: &Request, env: &Env) -> Reply {
-    let Some(id) = cart_id(req) else {
+    let known = match cart_id(req) {
+        Some(id) => carts::load(env, &id).await?.map(|stored| (id, stored)),
+        None => None,
+    };
+    let Some((id, stored)) = known else {
         let empty = StoredCart::default();
         let priced = carts::price(env, &mut empty.clone()).await?;
         return json(&view(None, &empty, priced.cart, vec![]), 200, "no-store");
     };
-    let stored = carts::load(env, &id).await?.unwrap_or_default();
-    respond(env, &id, stored, 200, false).await
+    respond(req, env, &id, stored, 200, false).await
 }
 
 #[derive(Deserialize)]
@@ -120,10 +154,15 @@ struct UpdateLine {
 }
 
 pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
     let add: AddLine = parse_json(&body_text(req).await?)?;
     carts::check_line(env, &add.sku, add.quantity).await?;
-    let id = cart_id(req).unwrap_or_else(|| random_id(16));
-    let mut stored = carts::load(env, &id).await?.unwrap_or_default();
+    // Only carts the worker made are continued; any other id starts a new cart with a new id.
+    let existing = match cart_id(req) {
+        Some(id) => carts::load(env, &id).await?.map(|stored| (id, stored)),
+        None => None,
+    };
+    let (id, mut stored) = existing.unwrap_or_else(|| (random_id(16), StoredCart::default()));
     if let Some(line) = stored.lines.iter_mut().find(|l| l.sku == add.sku) {
         let quantity = line.quantity.saturating_add(add.quantity);
         carts::check_line(env, &add.sku, quantity).await?;
@@ -134,7 +173,7 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
         }
         stored.lines.push(StoredLine { id: random_id(6), sku: add.sku, quantity: add.quantity, seen_unit_minor: 0 });
     }
-    respond(env, &id, stored, 201, true).await
+    respond(req, env, &id, stored, 201, true).await
 }
 
 async fn existing(req: &Request, env: &Env, line_id: &str) -> Result<(String, StoredCart, usize), ApiError> {
@@ -146,6 +185,7 @@ async fn existing(req: &Request, env: &Env, line_id: &str) -> Result<(String, St
 }
 
 pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
+    check_cookie_origin(req)?;
     let update: UpdateLine = parse_json(&body_text(req).await?)?;
     let (id, mut stored, index) = existing(req, env, line_id).await?;
     if update.quantity > MAX_LINE_QUANTITY {
@@ -157,11 +197,12 @@ pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
         carts::check_line(env, &stored.lines[index].sku, update.quantity).await?;
         stored.lines[index].quantity = update.quantity;
     }
-    respond(env, &id, stored, 200, true).await
+    respond(req, env, &id, stored, 200, true).await
 }
 
 pub async fn delete_line(req: &Request, env: &Env, line_id: &str) -> Reply {
+    check_cookie_origin(req)?;
     let (id, mut stored, index) = existing(req, env, line_id).await?;
     stored.lines.remove(index);
-    respond(env, &id, stored, 200, true).await
+    respond(req, env, &id, stored, 200, true).await
 }

@@ -2,9 +2,9 @@
 
 use crate::error::ApiError;
 use crate::http::{body_text, header, parse_json, Reply};
-use crate::routes::cart::{cart_id, money_view, MoneyView};
+use crate::routes::cart::{cart_id, check_cookie_origin, clear_cookie, money_view, MoneyView};
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::idempotency::{self, Begin, StoredResponse};
+use crate::services::idempotency::{Allocated, Begin, Guard, StoredResponse};
 use crate::services::payments::{webhook_secret, PaymentProvider, TestProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
@@ -17,10 +17,10 @@ use worker::{Env, Request, Response};
 const ONLINE_RESERVATION_SECONDS: u64 = 30 * 60;
 
 #[derive(Deserialize)]
-struct CheckoutRequest {
-    address: Address,
-    contact: Contact,
-    payment_method: PaymentMethod,
+pub struct CheckoutRequest {
+    pub address: Address,
+    pub contact: Contact,
+    pub payment_method: PaymentMethod,
 }
 
 #[derive(Serialize)]
@@ -38,7 +38,48 @@ struct CheckoutResponse {
     order_url: String,
 }
 
+/// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
+/// names a checkout step that fails (500) on the key's first attempt. Production never sets it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    AfterNumber,
+    AfterReserve,
+    AfterSave,
+    AfterPublish,
+    AfterCartDelete,
+}
+
+struct Faults {
+    at: Option<Step>,
+}
+
+impl Faults {
+    fn from(req: &Request, env: &Env, attempt: u32) -> Self {
+        let enabled = env.var("EDGESHOP_FAULTS").map(|v| v.to_string()).unwrap_or_default();
+        if attempt != 1 || !enabled.split(',').any(|f| f.trim() == "checkout-steps") {
+            return Faults { at: None };
+        }
+        let at = match header(req, "x-edgeshop-fault").as_deref() {
+            Some("after-number") => Some(Step::AfterNumber),
+            Some("after-reserve") => Some(Step::AfterReserve),
+            Some("after-save") => Some(Step::AfterSave),
+            Some("after-publish") => Some(Step::AfterPublish),
+            Some("after-cart-delete") => Some(Step::AfterCartDelete),
+            _ => None,
+        };
+        Faults { at }
+    }
+
+    fn check(&self, step: Step) -> Result<(), ApiError> {
+        if self.at == Some(step) {
+            return Err(ApiError::internal("injected checkout fault (test configuration)"));
+        }
+        Ok(())
+    }
+}
+
 pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
     let key = header(req, "idempotency-key")
         .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| ApiError::bad_request("idempotency-key-required", "Idempotency-Key required", "send a unique Idempotency-Key header (1-255 visible ASCII characters) with every checkout"))?;
@@ -51,41 +92,67 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
         h.update(body.as_bytes());
         h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()
     };
-    match idempotency::begin(env, &key, &fingerprint).await? {
-        Begin::Started => {}
+    let guard = Guard::new(env, cart.as_deref(), &key);
+    let (attempt, allocated) = match guard.begin(&fingerprint).await? {
+        Begin::Started { attempt, order } => (attempt, order),
         Begin::Replay { response } => {
             let mut resp = Response::ok(response.body)?.with_status(response.status);
             resp.headers_mut().set("content-type", &response.content_type)?;
+            resp.headers_mut().set("cache-control", "no-store")?;
             resp.headers_mut().set("idempotent-replayed", "true")?;
             return Ok(resp);
         }
         Begin::InProgress => {
-            return Err(ApiError::conflict("request-in-progress", "Request in progress", "a checkout with this Idempotency-Key is still running; retry shortly"))
+            return Err(ApiError::conflict("request-in-progress", "Request in progress", "a checkout with this Idempotency-Key is still running; retry shortly").with_retry_after(1))
         }
         Begin::Mismatch => {
             return Err(ApiError::unprocessable("idempotency-key-reused", "Idempotency-Key reused", "this Idempotency-Key was used with a different request"))
         }
-    }
-    let outcome = place_order(env, cart.as_deref(), &body).await;
-    // Remember the outcome for replays; server errors are forgotten so the client can retry.
-    let (status, content_type, text) = match &outcome {
-        Ok((status, text)) => (*status, "application/json", text.clone()),
-        Err(e) => (e.status, "application/problem+json", e.body("/api/checkout")),
-    };
-    let keep = status < 500;
-    idempotency::finish(env, &key, keep.then(|| StoredResponse { status, content_type: content_type.into(), body: text.clone() })).await?;
-    match outcome {
-        Ok((status, text)) => {
-            let mut resp = Response::ok(text)?.with_status(status);
-            resp.headers_mut().set("content-type", "application/json")?;
-            resp.headers_mut().set("cache-control", "no-store")?;
-            Ok(resp)
+        Begin::CartTaken { order_number } => {
+            let detail = match order_number {
+                Some(n) => format!("this cart was already checked out as order {n}"),
+                None => "another checkout of this cart is in progress".to_string(),
+            };
+            let mut e = ApiError::conflict("cart-already-checked-out", "Cart already checked out", detail);
+            if let Some(n) = order_number {
+                e = e.with("order_number", n);
+            } else {
+                e = e.with_retry_after(1);
+            }
+            return Err(e);
         }
-        Err(e) => Err(e),
+    };
+    let faults = Faults::from(req, env, attempt);
+    let outcome = place_order(env, &guard, allocated, cart.as_deref(), &body, &faults).await;
+    // Answers are remembered for replays; a server error keeps the key (and the order it
+    // allocated) and ends its lease, so a retry finishes the same order.
+    let stored = match &outcome {
+        Ok((status, text)) => Some(StoredResponse { status: *status, content_type: "application/json".into(), body: text.clone() }),
+        Err(e) if e.status < 500 => Some(StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body("/api/checkout") }),
+        Err(_) => None,
+    };
+    guard.finish(stored).await?;
+    let (status, text) = outcome?;
+    let mut resp = Response::ok(text)?.with_status(status);
+    resp.headers_mut().set("content-type", "application/json")?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    if cart.is_some() {
+        clear_cookie(req, &mut resp)?;
+    }
+    Ok(resp)
+}
+
+fn reservation_ttl(method: PaymentMethod) -> u64 {
+    match method {
+        PaymentMethod::CashOnDelivery => 3600,
+        PaymentMethod::Online => ONLINE_RESERVATION_SECONDS,
     }
 }
 
-async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, String), ApiError> {
+/// Places the order, or finishes the one an earlier attempt with this key allocated. Every step
+/// is idempotent (reservation by order number, the order insert checked first, the event id fixed
+/// per order, the cart delete), so a retry after a failure at any step ends in one order.
+async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>, cart: Option<&str>, body: &str, faults: &Faults) -> Result<(u16, String), ApiError> {
     let request: CheckoutRequest = parse_json(body)?;
     let shop = crate::catalog::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
@@ -93,54 +160,77 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
         return Err(ApiError::unprocessable("invalid-checkout", "Check the highlighted fields", format!("{} field(s) need attention", errors.len()))
             .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
     }
-    let empty = || ApiError::unprocessable("empty-cart", "Your cart is empty", "add something to the cart before checking out");
-    let cart_id = cart.ok_or_else(empty)?;
-    let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
-    let priced = carts::price(env, &mut stored).await?;
-    if priced.cart.lines.is_empty() {
-        return Err(empty());
-    }
-    let totals = checkout_totals(priced.cart.subtotal, &shop).map_err(|e| ApiError::internal(e.to_string()))?;
-
-    let number = sequence::next_order_number(env).await?;
-    let reservation = number.to_string();
-    let ttl_seconds = match request.payment_method {
-        PaymentMethod::CashOnDelivery => 3600,
-        PaymentMethod::Online => ONLINE_RESERVATION_SECONDS,
-    };
-    let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
     let stock = Stock(env);
-    match stock.reserve(&ReserveRequest { reservation: reservation.clone(), lines, ttl_seconds }).await? {
-        ReserveOutcome::Reserved => {}
-        ReserveOutcome::OutOfStock { sku, available, requested } => {
-            return Err(ApiError::conflict("out-of-stock", "Out of stock", format!("only {available} of `{sku}` left; you asked for {requested}"))
-                .with("sku", sku)
-                .with("available", available));
+    let existing = match &allocated {
+        Some(a) => orders::load(env, a.number).await?,
+        None => None,
+    };
+    let order = match existing {
+        Some(order) => order,
+        None => {
+            let empty = || ApiError::unprocessable("empty-cart", "Your cart is empty", "add something to the cart before checking out");
+            let cart_id = cart.ok_or_else(empty)?;
+            let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
+            let priced = carts::price(env, &mut stored).await?;
+            if priced.cart.lines.is_empty() {
+                return Err(empty());
+            }
+            let totals = checkout_totals(priced.cart.subtotal, &shop).map_err(|e| ApiError::internal(e.to_string()))?;
+            let allocated = match allocated {
+                Some(a) => a,
+                None => {
+                    let a = Allocated { number: sequence::next_order_number(env).await?, token: random_id(16) };
+                    guard.allocate(a.clone()).await?;
+                    a
+                }
+            };
+            faults.check(Step::AfterNumber)?;
+            let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+            let reserve = ReserveRequest { reservation: allocated.number.to_string(), lines, ttl_seconds: reservation_ttl(request.payment_method) };
+            match stock.reserve(&reserve).await? {
+                ReserveOutcome::Reserved => {}
+                ReserveOutcome::OutOfStock { sku, available, requested } => {
+                    return Err(ApiError::conflict("out-of-stock", "Out of stock", format!("only {available} of `{sku}` left; you asked for {requested}"))
+                        .with("sku", sku)
+                        .with("available", available));
+                }
+            }
+            faults.check(Step::AfterReserve)?;
+            let now = now_rfc3339();
+            let status = match request.payment_method {
+                PaymentMethod::CashOnDelivery => OrderStatus::Confirmed,
+                PaymentMethod::Online => OrderStatus::AwaitingPayment,
+            };
+            let order = Order {
+                number: allocated.number,
+                token: allocated.token,
+                catalog_version: priced.cart.catalog_version.clone(),
+                lines: priced.cart.lines,
+                totals,
+                address: request.address,
+                contact: request.contact,
+                payment: request.payment_method,
+                status,
+                history: vec![StatusChange { status, at: now.clone(), note: None, tracking: None }],
+                applied_events: vec![],
+            };
+            if let Err(e) = orders::insert(env, &order, Some(cart_id), &now).await {
+                // Someone else's order for this cart (the database's own one-order-per-cart rule).
+                if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
+                    stock.release(&order.number.to_string()).await?;
+                    return Err(ApiError::conflict("cart-already-checked-out", "Cart already checked out", format!("this cart was already checked out as order {n}")).with("order_number", n));
+                }
+                return Err(e);
+            }
+            faults.check(Step::AfterSave)?;
+            order
         }
-    }
-
-    let now = now_rfc3339();
-    let status = match request.payment_method {
-        PaymentMethod::CashOnDelivery => OrderStatus::Confirmed,
-        PaymentMethod::Online => OrderStatus::AwaitingPayment,
     };
-    let order = Order {
-        number,
-        token: random_id(16),
-        catalog_version: priced.cart.catalog_version.clone(),
-        lines: priced.cart.lines,
-        totals,
-        address: request.address,
-        contact: request.contact,
-        payment: request.payment_method,
-        status,
-        history: vec![StatusChange { status, at: now.clone(), note: None, tracking: None }],
-        applied_events: vec![],
-    };
-    let order_url = format!("/orders/?number={}&token={}", order.number, order.token);
-    let next_url = match request.payment_method {
+    let number = order.number;
+    let order_url = format!("/orders/?number={}&token={}", number, order.token);
+    let next_url = match order.payment {
         PaymentMethod::CashOnDelivery => {
-            stock.commit(&reservation).await?;
+            stock.commit(&number.to_string()).await?;
             order_url.clone()
         }
         PaymentMethod::Online => {
@@ -148,14 +238,19 @@ async fn place_order(env: &Env, cart: Option<&str>, body: &str) -> Result<(u16, 
             provider.create_session(&order, &order_url).await?.redirect_url
         }
     };
-    orders::save(env, &order).await?;
-    events::publish(env, &OrderEvent { id: format!("placed-{number}"), kind: EventKind::OrderPlaced, order_number: number, at: now, tracking: None }).await?;
-    carts::delete(env, cart_id).await?;
+    let placed_at = order.history.first().map(|h| h.at.clone()).unwrap_or_else(now_rfc3339);
+    events::publish(env, &OrderEvent { id: format!("placed-{number}"), kind: EventKind::OrderPlaced, order_number: number, at: placed_at, tracking: None }).await?;
+    faults.check(Step::AfterPublish)?;
+    if let Some(cart_id) = cart {
+        carts::delete(env, cart_id).await?;
+    }
+    faults.check(Step::AfterCartDelete)?;
 
+    let initial_status = order.history.first().map(|h| h.status).unwrap_or(order.status);
     let response = CheckoutResponse {
-        order_number: order.number,
+        order_number: number,
         token: order.token.clone(),
-        status: order.status,
+        status: initial_status,
         subtotal: money_view(order.totals.subtotal),
         shipping: money_view(order.totals.shipping),
         tax: money_view(order.totals.tax),

@@ -47,7 +47,7 @@ pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
         order = session.order_number,
     );
     let headers = Headers::new();
-    headers.set("content-type", "text/html; charset=utf-8")?;
+    crate::http::html_headers(&headers, &html)?;
     headers.set("cache-control", "no-store")?;
     Ok(Response::ok(html)?.with_headers(headers))
 }

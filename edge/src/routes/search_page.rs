@@ -30,7 +30,8 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     let body = results_html(&p, &results, &m);
     if partial.is_some() {
         // Just the results, for the page's script to swap in (instant results, facets, pages).
-        let mut resp = Response::from_html(body)?;
+        let mut resp = Response::from_html(body.as_str())?;
+        crate::http::html_headers(resp.headers_mut(), &body)?;
         resp.headers_mut().set("cache-control", "public, max-age=60")?;
         return Ok(resp);
     }
@@ -41,7 +42,8 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
         .replacen("<title>Search", &format!("<title>{title}"), 1)
         .replacen("</head>", "<meta name=\"robots\" content=\"noindex, follow\"></head>", 1)
         .replacen("id=\"q\" name=\"q\"", &format!("id=\"q\" name=\"q\" value=\"{}\"", esc(&p.q)), 1);
-    let mut resp = Response::from_html(html)?;
+    let mut resp = Response::from_html(html.as_str())?;
+    crate::http::html_headers(resp.headers_mut(), &html)?;
     resp.headers_mut().set("cache-control", "public, max-age=60")?;
     Ok(resp)
 }

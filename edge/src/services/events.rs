@@ -1,13 +1,13 @@
 //! Order events on the ORDER_EVENTS queue and their idempotent consumer.
 //!
-//! Delivery is at least once. Every event carries an id; the order remembers which ids it applied,
-//! side effects (stock commit/release, outbox entries keyed by event id) are idempotent, and the
-//! order is saved last, so a redelivery after a crash at any point ends in the same state.
+//! Delivery is at least once. Every event carries an id; the database records every id handled
+//! (unique), side effects (stock commit/release) are idempotent, and the order's change, its
+//! history entry, the shopper's message and the event id are written last in one transaction, so a
+//! redelivery after a crash at any point ends in the same state with one history entry.
 
 use crate::error::ApiError;
-use crate::services::orders::{self, Notification};
+use crate::services::{dead_letters, orders};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
-use crate::services::now_rfc3339;
 use edgeshop_domain::{OrderStatus, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
@@ -53,12 +53,13 @@ pub async fn publish(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
 }
 
 /// Test hook: with `EDGESHOP_FAULTS=consumer-fail-once` every event fails on its first delivery.
+/// The markers live in the carts' KV (test configurations only; production never sets the variable).
 async fn injected_failure(env: &Env, event_id: &str) -> bool {
     let enabled = env.var("EDGESHOP_FAULTS").map(|v| v.to_string()).unwrap_or_default();
     if !enabled.split(',').any(|f| f.trim() == "consumer-fail-once") {
         return false;
     }
-    let Ok(kv) = env.kv("ORDERS") else { return false };
+    let Ok(kv) = env.kv("CARTS") else { return false };
     let key = format!("fault:{event_id}");
     if kv.get(&key).text().await.ok().flatten().is_some() {
         return false;
@@ -69,7 +70,12 @@ async fn injected_failure(env: &Env, event_id: &str) -> bool {
     }
 }
 
+pub const DEAD_LETTER_QUEUE: &str = "edgeshop-order-events-dlq";
+
 pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env) -> worker::Result<()> {
+    if batch.queue() == DEAD_LETTER_QUEUE {
+        return dead_letters::receive(batch, &env).await;
+    }
     for msg in batch.messages()? {
         let event = msg.body().clone();
         if injected_failure(&env, &event.id).await {
@@ -105,15 +111,24 @@ fn notification(kind: EventKind) -> &'static str {
     }
 }
 
+fn kind_name(kind: EventKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// Applies one event to its order. Errors are retried (the order may not be visible yet, a
+/// storage call may fail); outcomes that can never succeed (a transition the rules do not allow,
+/// money for an order that can no longer take it) are recorded on the order and acknowledged.
 async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
-    let Some(mut order) = orders::load(env, event.order_number).await? else {
-        return Err(ApiError::internal(format!("order {} not found (yet)", event.order_number)));
-    };
-    if order.applied_events.iter().any(|e| e == &event.id) {
+    if orders::event_seen(env, &event.id).await? {
         return Ok(());
     }
+    let Some(stored) = orders::load_stored(env, event.order_number).await? else {
+        return Err(ApiError::internal(format!("order {} not found (yet)", event.order_number)));
+    };
+    let order = &stored.order;
     let stock = Stock(env);
     let reservation = order.number.to_string();
+    let kind = kind_name(event.kind);
     let target = match event.kind {
         EventKind::OrderPlaced => None,
         EventKind::PaymentSucceeded => Some(OrderStatus::Paid),
@@ -124,53 +139,77 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         EventKind::Shipped => Some(OrderStatus::Shipped),
         EventKind::Delivered => Some(OrderStatus::Delivered),
     };
-    // Check the transition on a copy before any side effect.
-    let mut next = order.clone();
-    let changed = match target {
-        Some(to) => next.apply(&event.id, to, &event.at, None).map_err(|e| ApiError::conflict("bad-transition", "Order state conflict", e.to_string()))?,
-        None => {
-            next.applied_events.push(event.id.clone());
-            true
-        }
+    let base = orders::Change {
+        event_id: &event.id,
+        kind: &kind,
+        at: &event.at,
+        transition: None,
+        outcome: "unchanged",
+        refund_due_minor: 0,
+        attention: None,
+        notify: None,
     };
-    if changed {
-        if let (Some(t), Some(last)) = (&event.tracking, next.history.last_mut()) {
-            last.tracking = Some(t.clone());
+    let Some(to) = target else {
+        // order.placed: nothing changes but the shopper's confirmation.
+        return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), ..base }).await;
+    };
+    // The transition is checked on a copy before any side effect.
+    let mut next = order.clone();
+    match next.apply(&event.id, to, &event.at, None) {
+        Ok(false) => orders::record(env, &stored, &base).await,
+        Err(refused) => {
+            let paid_too_late = event.kind == EventKind::PaymentSucceeded;
+            let note = if paid_too_late {
+                format!("payment received for an order that is {:?}: refund {} due", order.status, order.totals.total.minor)
+            } else {
+                format!("event {} refused: {refused}", event.id)
+            };
+            worker::console_warn!("order {}: {note}", order.number);
+            let outcome = format!("refused: {refused}");
+            let refund = if paid_too_late { order.totals.total.minor } else { 0 };
+            orders::record(env, &stored, &orders::Change { outcome: &outcome, refund_due_minor: refund, attention: Some(&note), ..base }).await
         }
-        match event.kind {
-            EventKind::PaymentSucceeded => {
-                let committed = stock.commit(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
-                if !committed {
-                    // The reservation ran out before the money arrived: take the stock again.
-                    let lines = order.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
-                    let req = ReserveRequest { reservation: reservation.clone(), lines, ttl_seconds: 3600 };
-                    match stock.reserve(&req).await.map_err(|e| ApiError::internal(e.to_string()))? {
-                        ReserveOutcome::Reserved => {
-                            stock.commit(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
-                        }
-                        ReserveOutcome::OutOfStock { sku, .. } => {
-                            next.history.last_mut().map(|h| h.note = Some(format!("paid after reservation expired; `{sku}` sold out: refund due")));
+        Ok(true) => {
+            let mut entry = next.history.last().cloned().ok_or_else(|| ApiError::internal("a change without a history entry"))?;
+            entry.tracking = event.tracking.clone();
+            let mut attention = None;
+            let mut refund = 0;
+            match event.kind {
+                EventKind::PaymentSucceeded => {
+                    if !stock.commit(&reservation).await? {
+                        // The reservation ran out before the money arrived: take the stock again.
+                        let lines = order.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+                        let req = ReserveRequest { reservation: reservation.clone(), lines, ttl_seconds: 3600 };
+                        match stock.reserve(&req).await? {
+                            ReserveOutcome::Reserved => {
+                                stock.commit(&reservation).await?;
+                            }
+                            ReserveOutcome::OutOfStock { sku, .. } => {
+                                entry.note = Some(format!("paid after the reservation expired; `{sku}` sold out: refund due"));
+                                attention = entry.note.clone();
+                                refund = order.totals.total.minor;
+                            }
                         }
                     }
                 }
+                EventKind::OrderCancelled => {
+                    stock.release(&reservation).await?;
+                    if order.status == OrderStatus::Paid || order.status == OrderStatus::Packed && order.payment == edgeshop_domain::PaymentMethod::Online {
+                        refund = order.totals.total.minor;
+                        attention = Some(format!("cancelled after payment: refund {} due", order.totals.total.minor));
+                    }
+                }
+                EventKind::OrderPlaced | EventKind::PaymentFailed | EventKind::ReturnRequested | EventKind::Packed | EventKind::Shipped | EventKind::Delivered => {}
             }
-            EventKind::OrderCancelled => {
-                stock.release(&reservation).await.map_err(|e| ApiError::internal(e.to_string()))?;
-            }
-            EventKind::OrderPlaced | EventKind::PaymentFailed | EventKind::ReturnRequested | EventKind::Packed | EventKind::Shipped | EventKind::Delivered => {}
+            let change = orders::Change {
+                transition: Some(&entry),
+                outcome: "applied",
+                refund_due_minor: refund,
+                attention: attention.as_deref(),
+                notify: Some(notification(event.kind)),
+                ..base
+            };
+            orders::record(env, &stored, &change).await
         }
-        orders::put_notification(
-            env,
-            &Notification {
-                event_id: event.id.clone(),
-                order_number: order.number,
-                template: notification(event.kind).into(),
-                to: order.contact.email.clone(),
-                created_at: now_rfc3339(),
-            },
-        )
-        .await?;
     }
-    order = next;
-    orders::save(env, &order).await
 }

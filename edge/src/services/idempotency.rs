@@ -1,11 +1,20 @@
-//! Idempotency keys with Stripe's semantics, one Durable Object per key:
-//! same key + same request → the first response replayed; same key + different request → 422;
-//! a request still running under the key → 409. Keys live at least 24 hours.
+//! Checkout idempotency, one Durable Object per cart (keys are scoped to the cart).
+//!
+//! Stripe's semantics per key: same key + same request → the first answer replayed; same key +
+//! different request → 422; a request still running under the key → 409. Beyond Stripe:
+//! - the record holds the order number (and its token) from the moment it is allocated, so a retry
+//!   after any failure finishes that same order instead of making a second one;
+//! - a request that died mid-way holds its key only for a lease; a retry after that takes over;
+//! - one object per cart makes "one cart, one order" a single-writer decision: once a key owns the
+//!   cart's checkout, other keys get `CartTaken` (with the order number when there is one).
+//! Everything lives at least 24 hours after the cart's last checkout attempt.
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 const KEEP_MS: f64 = 25.0 * 3600.0 * 1000.0;
+/// How long a running checkout holds its key; a checkout takes well under a second.
+pub const LEASE_MS: f64 = 15_000.0;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredResponse {
@@ -14,36 +23,147 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// The order a checkout allocated (number and access token).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Allocated {
+    pub number: u64,
+    pub token: String,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Record {
     fingerprint: String,
     response: Option<StoredResponse>,
+    order: Option<Allocated>,
+    lease_until_ms: f64,
+    attempts: u32,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Begin {
-    /// First use: go ahead, then call `finish`.
-    Started,
+    /// Go ahead (attempt 1 is the first), then call `finish`. `order` is set when an earlier
+    /// attempt already allocated the order: finish that one.
+    Started { attempt: u32, order: Option<Allocated> },
     Replay { response: StoredResponse },
     InProgress,
     Mismatch,
+    /// Another key owns this cart's checkout.
+    CartTaken { order_number: Option<u64> },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct BeginRequest {
+    key: String,
     fingerprint: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+struct AllocateRequest {
+    key: String,
+    order: Allocated,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 struct FinishRequest {
-    /// `None` forgets the key (the request failed in a way worth retrying).
+    key: String,
+    /// `None`: the attempt failed in a way worth retrying (the key stays, its lease ends now).
     response: Option<StoredResponse>,
+}
+
+fn record_key(key: &str) -> String {
+    format!("key:{key}")
 }
 
 #[durable_object]
 pub struct IdempotencyKey {
     state: State,
+}
+
+impl IdempotencyKey {
+    async fn begin(&self, b: BeginRequest) -> Result<Begin> {
+        let storage = self.state.storage();
+        let now = worker::Date::now().as_millis() as f64;
+        if let Some(mut r) = storage.get::<Record>(&record_key(&b.key)).await? {
+            if r.fingerprint != b.fingerprint {
+                return Ok(Begin::Mismatch);
+            }
+            if let Some(response) = r.response {
+                return Ok(Begin::Replay { response });
+            }
+            if r.lease_until_ms > now {
+                return Ok(Begin::InProgress);
+            }
+            if r.order.is_none() {
+                if let Some(taken) = self.taken_by_other(&b.key, now).await? {
+                    return Ok(taken);
+                }
+            }
+            r.lease_until_ms = now + LEASE_MS;
+            r.attempts += 1;
+            let outcome = Begin::Started { attempt: r.attempts, order: r.order.clone() };
+            storage.put(&record_key(&b.key), r).await?;
+            storage.put("owner", &b.key).await?;
+            return Ok(outcome);
+        }
+        if let Some(taken) = self.taken_by_other(&b.key, now).await? {
+            return Ok(taken);
+        }
+        let r = Record { fingerprint: b.fingerprint, response: None, order: None, lease_until_ms: now + LEASE_MS, attempts: 1 };
+        storage.put(&record_key(&b.key), r).await?;
+        storage.put("owner", &b.key).await?;
+        storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&((now + KEEP_MS).into())))).await?;
+        Ok(Begin::Started { attempt: 1, order: None })
+    }
+
+    /// `CartTaken` when another key owns the cart's checkout: it placed (or is placing) an order,
+    /// or it is still running.
+    async fn taken_by_other(&self, key: &str, now: f64) -> Result<Option<Begin>> {
+        let storage = self.state.storage();
+        let Some(owner) = storage.get::<String>("owner").await? else { return Ok(None) };
+        if owner == key {
+            return Ok(None);
+        }
+        let Some(r) = storage.get::<Record>(&record_key(&owner)).await? else { return Ok(None) };
+        let succeeded = r.response.as_ref().is_some_and(|resp| resp.status < 300);
+        if r.order.is_some() || succeeded || r.lease_until_ms > now {
+            return Ok(Some(Begin::CartTaken { order_number: r.order.map(|o| o.number) }));
+        }
+        Ok(None)
+    }
+
+    async fn allocate(&self, a: AllocateRequest) -> Result<bool> {
+        let storage = self.state.storage();
+        let Some(mut r) = storage.get::<Record>(&record_key(&a.key)).await? else { return Ok(false) };
+        if r.order.is_none() {
+            r.order = Some(a.order);
+            storage.put(&record_key(&a.key), r).await?;
+        }
+        Ok(true)
+    }
+
+    async fn finish(&self, f: FinishRequest) -> Result<bool> {
+        let storage = self.state.storage();
+        let Some(mut r) = storage.get::<Record>(&record_key(&f.key)).await? else { return Ok(false) };
+        r.lease_until_ms = 0.0;
+        match f.response {
+            // A stored answer is never replaced: a slow first attempt cannot undo its retry.
+            Some(response) if r.response.is_none() => {
+                let failed = response.status >= 300;
+                r.response = Some(response);
+                if failed {
+                    // A refused checkout (empty cart, out of stock, bad address) ordered nothing:
+                    // the cart is free for another checkout.
+                    if storage.get::<String>("owner").await?.as_deref() == Some(f.key.as_str()) {
+                        storage.delete("owner").await?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        storage.put(&record_key(&f.key), r).await?;
+        Ok(true)
+    }
 }
 
 impl DurableObject for IdempotencyKey {
@@ -52,35 +172,10 @@ impl DurableObject for IdempotencyKey {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let storage = self.state.storage();
         match req.path().as_str() {
-            "/begin" => {
-                let b: BeginRequest = req.json().await?;
-                let outcome = match storage.get::<Record>("record").await? {
-                    None => {
-                        storage.put("record", Record { fingerprint: b.fingerprint, response: None }).await?;
-                        storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&((worker::Date::now().as_millis() as f64 + KEEP_MS).into())))).await?;
-                        Begin::Started
-                    }
-                    Some(r) if r.fingerprint != b.fingerprint => Begin::Mismatch,
-                    Some(Record { response: Some(response), .. }) => Begin::Replay { response },
-                    Some(_) => Begin::InProgress,
-                };
-                Response::from_json(&outcome)
-            }
-            "/finish" => {
-                let f: FinishRequest = req.json().await?;
-                match (f.response, storage.get::<Record>("record").await?) {
-                    (Some(response), Some(mut r)) => {
-                        r.response = Some(response);
-                        storage.put("record", r).await?;
-                    }
-                    _ => {
-                        storage.delete("record").await?;
-                    }
-                }
-                Response::from_json(&true)
-            }
+            "/begin" => Response::from_json(&self.begin(req.json().await?).await?),
+            "/allocate" => Response::from_json(&self.allocate(req.json().await?).await?),
+            "/finish" => Response::from_json(&self.finish(req.json().await?).await?),
             _ => Response::error("not found", 404),
         }
     }
@@ -91,10 +186,34 @@ impl DurableObject for IdempotencyKey {
     }
 }
 
-pub async fn begin(env: &Env, key: &str, fingerprint: &str) -> Result<Begin> {
-    super::do_call(env, "IDEMPOTENCY", key, Method::Post, "/begin", Some(&BeginRequest { fingerprint: fingerprint.into() })).await
+/// The checkout guard of one cart (or, without a cart, of one key).
+pub struct Guard<'a> {
+    env: &'a Env,
+    object: String,
+    key: String,
 }
 
-pub async fn finish(env: &Env, key: &str, response: Option<StoredResponse>) -> Result<()> {
-    super::do_call::<_, bool>(env, "IDEMPOTENCY", key, Method::Post, "/finish", Some(&FinishRequest { response })).await.map(|_| ())
+impl<'a> Guard<'a> {
+    pub fn new(env: &'a Env, cart: Option<&str>, key: &str) -> Self {
+        let object = match cart {
+            Some(c) => format!("cart:{c}"),
+            None => format!("key:{key}"),
+        };
+        Guard { env, object, key: key.to_string() }
+    }
+
+    pub async fn begin(&self, fingerprint: &str) -> Result<Begin> {
+        let body = BeginRequest { key: self.key.clone(), fingerprint: fingerprint.into() };
+        super::do_call(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/begin", Some(&body)).await
+    }
+
+    pub async fn allocate(&self, order: Allocated) -> Result<()> {
+        let body = AllocateRequest { key: self.key.clone(), order };
+        super::do_call::<_, bool>(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/allocate", Some(&body)).await.map(|_| ())
+    }
+
+    pub async fn finish(&self, response: Option<StoredResponse>) -> Result<()> {
+        let body = FinishRequest { key: self.key.clone(), response };
+        super::do_call::<_, bool>(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/finish", Some(&body)).await.map(|_| ())
+    }
 }

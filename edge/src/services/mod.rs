@@ -1,6 +1,8 @@
-//! Services own their storage: KV for carts and orders, Durable Objects where one writer is needed.
+//! Services own their storage: KV for carts, D1 for orders, Durable Objects where one writer is needed.
 
 pub mod carts;
+pub mod dead_letters;
+pub mod db;
 pub mod events;
 pub mod idempotency;
 pub mod orders;

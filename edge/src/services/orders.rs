@@ -1,27 +1,13 @@
-//! Order records and the notification outbox, in KV. Orders change only in the queue consumer
-//! (one consumer at a time, see wrangler.toml), so KV's last-writer-wins is never a race.
+//! Orders of record in D1. An order is written once at checkout (one batch: customer, order,
+//! lines, first history entry) and changed only by the queue consumer, each change one batch
+//! guarded by the order's version (the `orders_version_guard` trigger aborts a stale write) and by
+//! the applied event's unique id (a redelivery aborts on the primary key).
 
 use crate::error::ApiError;
-use edgeshop_domain::Order;
+use crate::services::db::{self, args, stmt};
+use edgeshop_domain::{Address, Contact, Currency, Money, Order, OrderStatus, PaymentMethod, PricedLine, StatusChange, Totals, Tracking};
 use serde::{Deserialize, Serialize};
-use worker::Env;
-
-fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
-    env.kv("ORDERS").map_err(|e| ApiError::internal(format!("ORDERS binding: {e}")))
-}
-
-pub async fn load(env: &Env, number: u64) -> Result<Option<Order>, ApiError> {
-    kv(env)?.get(&format!("order:{number}")).json::<Order>().await.map_err(|e| ApiError::internal(format!("order read: {e}")))
-}
-
-pub async fn save(env: &Env, order: &Order) -> Result<(), ApiError> {
-    kv(env)?
-        .put(&format!("order:{}", order.number), order)
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .execute()
-        .await
-        .map_err(|e| ApiError::internal(format!("order write: {e}")))
-}
+use worker::{D1PreparedStatement, Env};
 
 /// A message for the shopper, written once per event; the notifications sender drains these.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,34 +15,273 @@ pub struct Notification {
     pub event_id: String,
     pub order_number: u64,
     pub template: String,
-    pub to: String,
+    #[serde(rename(serialize = "to", deserialize = "recipient"))]
+    pub recipient: String,
     pub created_at: String,
 }
 
-pub async fn put_notification(env: &Env, n: &Notification) -> Result<(), ApiError> {
-    kv(env)?
-        .put(&format!("outbox:{}:{}", n.order_number, n.event_id), n)
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .execute()
-        .await
-        .map_err(|e| ApiError::internal(format!("outbox write: {e}")))
+/// An order as stored, with the version its next change must start from.
+pub struct Stored {
+    pub order: Order,
+    pub version: i64,
+    pub refund_due_minor: i64,
+    pub attention: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OrderRow {
+    number: u64,
+    token: String,
+    status: String,
+    payment_method: String,
+    currency: String,
+    subtotal_minor: i64,
+    shipping_minor: i64,
+    tax_minor: i64,
+    total_minor: i64,
+    catalog_version: String,
+    address_json: String,
+    contact_json: String,
+    version: i64,
+    refund_due_minor: i64,
+    attention: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LineRow {
+    sku: String,
+    product_slug: String,
+    title: String,
+    variant_title: String,
+    quantity: u32,
+    unit_minor: i64,
+    line_minor: i64,
+}
+
+#[derive(Deserialize)]
+struct HistoryRow {
+    status: String,
+    at: String,
+    note: Option<String>,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+}
+
+/// `OrderStatus` ↔ its snake_case name (the same as in JSON).
+pub fn status_name(s: OrderStatus) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|e| ApiError::internal(format!("stored value `{name}`: {e}")))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::internal(format!("stored JSON: {e}")))
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
+    serde_json::to_string(v).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Writes a new order in one transaction. Fails (without writing anything) if the number or the
+/// cart already has an order.
+pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, now: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    let email = order.contact.email.trim().to_lowercase();
+    let mut statements = vec![
+        stmt(
+            &db,
+            "INSERT INTO customers (email, name, phone, first_order_at, last_order_at) VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT(email) DO UPDATE SET name = excluded.name, phone = excluded.phone, last_order_at = excluded.last_order_at",
+            args![&email, &order.address.name, &order.contact.phone, now],
+        )?,
+        stmt(
+            &db,
+            "INSERT INTO orders (number, token, cart_id, email, name, status, payment_method, currency, subtotal_minor, shipping_minor,
+               tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+            args![
+                order.number,
+                &order.token,
+                cart_id,
+                &email,
+                &order.address.name,
+                &status_name(order.status),
+                &serde_json::to_value(order.payment).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                order.totals.total.currency.code(),
+                order.totals.subtotal.minor,
+                order.totals.shipping.minor,
+                order.totals.tax.minor,
+                order.totals.total.minor,
+                &order.catalog_version,
+                &to_json(&order.address)?,
+                &to_json(&order.contact)?,
+                now,
+            ],
+        )?,
+    ];
+    for (position, l) in order.lines.iter().enumerate() {
+        statements.push(stmt(
+            &db,
+            "INSERT INTO order_lines (order_number, position, sku, product_slug, title, variant_title, quantity, unit_minor, line_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            args![order.number, position as u64, &l.sku, &l.product_slug, &l.title, &l.variant_title, l.quantity, l.unit_price.minor, l.line_total.minor],
+        )?);
+    }
+    for h in &order.history {
+        statements.push(history_insert(&db, order.number, h, None)?);
+    }
+    db::batch(&db, statements).await
+}
+
+fn history_insert(db: &worker::D1Database, number: u64, h: &StatusChange, event_id: Option<&str>) -> Result<D1PreparedStatement, ApiError> {
+    stmt(
+        db,
+        "INSERT INTO order_history (order_number, status, at, note, carrier, tracking_number, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        args![
+            number,
+            &status_name(h.status),
+            &h.at,
+            h.note.as_deref(),
+            h.tracking.as_ref().map(|t| t.carrier.as_str()),
+            h.tracking.as_ref().map(|t| t.number.as_str()),
+            event_id,
+        ],
+    )
+}
+
+pub async fn load(env: &Env, number: u64) -> Result<Option<Order>, ApiError> {
+    Ok(load_stored(env, number).await?.map(|s| s.order))
+}
+
+pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiError> {
+    let db = db::db(env)?;
+    let Some(row) = db::first::<OrderRow>(stmt(&db, "SELECT * FROM orders WHERE number = ?1", args![number])?).await? else {
+        return Ok(None);
+    };
+    let lines: Vec<LineRow> = db::all(stmt(&db, "SELECT * FROM order_lines WHERE order_number = ?1 ORDER BY position", args![number])?).await?;
+    let history: Vec<HistoryRow> = db::all(stmt(&db, "SELECT * FROM order_history WHERE order_number = ?1 ORDER BY id", args![number])?).await?;
+    let currency = Currency::parse(&row.currency).map_err(|e| ApiError::internal(e.to_string()))?;
+    let money = |minor| Money::new(minor, currency);
+    let order = Order {
+        number: row.number,
+        token: row.token,
+        catalog_version: row.catalog_version,
+        lines: lines
+            .into_iter()
+            .map(|l| PricedLine {
+                sku: l.sku,
+                product_slug: l.product_slug,
+                title: l.title,
+                variant_title: l.variant_title,
+                quantity: l.quantity,
+                unit_price: money(l.unit_minor),
+                line_total: money(l.line_minor),
+            })
+            .collect(),
+        totals: Totals { subtotal: money(row.subtotal_minor), shipping: money(row.shipping_minor), tax: money(row.tax_minor), total: money(row.total_minor) },
+        address: parse_json::<Address>(&row.address_json)?,
+        contact: parse_json::<Contact>(&row.contact_json)?,
+        payment: parse_enum::<PaymentMethod>(&row.payment_method)?,
+        status: parse_enum::<OrderStatus>(&row.status)?,
+        history: history
+            .into_iter()
+            .map(|h| {
+                Ok(StatusChange {
+                    status: parse_enum(&h.status)?,
+                    at: h.at,
+                    note: h.note,
+                    tracking: match (h.carrier, h.tracking_number) {
+                        (Some(carrier), Some(number)) => Some(Tracking { carrier, number }),
+                        _ => None,
+                    },
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
+        applied_events: vec![],
+    };
+    Ok(Some(Stored { order, version: row.version, refund_due_minor: row.refund_due_minor, attention: row.attention }))
+}
+
+/// The order placed from this cart, if any.
+pub async fn number_for_cart(env: &Env, cart_id: &str) -> Result<Option<u64>, ApiError> {
+    let db = db::db(env)?;
+    #[derive(Deserialize)]
+    struct Row {
+        number: u64,
+    }
+    Ok(db::first::<Row>(stmt(&db, "SELECT number FROM orders WHERE cart_id = ?1", args![cart_id])?).await?.map(|r| r.number))
+}
+
+pub async fn event_seen(env: &Env, event_id: &str) -> Result<bool, ApiError> {
+    let db = db::db(env)?;
+    #[derive(Deserialize)]
+    struct Seen {
+        #[allow(dead_code)]
+        event_id: String,
+    }
+    Ok(db::first::<Seen>(stmt(&db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])?).await?.is_some())
+}
+
+/// What one event does to a stored order.
+pub struct Change<'a> {
+    pub event_id: &'a str,
+    pub kind: &'a str,
+    pub at: &'a str,
+    /// The new status and its history entry, when the status changes.
+    pub transition: Option<&'a StatusChange>,
+    /// "applied", "unchanged" or "refused: …".
+    pub outcome: &'a str,
+    /// Money to give back, added to the order's refund due.
+    pub refund_due_minor: i64,
+    /// A note for the merchant.
+    pub attention: Option<&'a str>,
+    /// A message for the shopper (template), recorded with the change.
+    pub notify: Option<&'a str>,
+}
+
+/// Records one event on the order in one transaction: the status change (guarded by `version`),
+/// its history entry, refund due and merchant note, the shopper's message, and the event id.
+pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    let number = stored.order.number;
+    let status = change.transition.map(|h| h.status).unwrap_or(stored.order.status);
+    let attention = match (change.attention, &stored.attention) {
+        (Some(new), Some(old)) => Some(format!("{old}\n{new}")),
+        (Some(new), None) => Some(new.to_string()),
+        (None, old) => old.clone(),
+    };
+    let mut statements = vec![
+        // First, so a redelivered event aborts the whole batch on the primary key.
+        stmt(
+            &db,
+            "INSERT INTO applied_events (event_id, order_number, kind, outcome, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            args![change.event_id, number, change.kind, change.outcome, change.at],
+        )?,
+        stmt(
+            &db,
+            "UPDATE orders SET status = ?1, updated_at = ?2, refund_due_minor = refund_due_minor + ?3, attention = ?4, version = ?5
+             WHERE number = ?6",
+            args![&status_name(status), change.at, change.refund_due_minor, attention.as_deref(), stored.version + 1, number],
+        )?,
+    ];
+    if let Some(h) = change.transition {
+        statements.push(history_insert(&db, number, h, Some(change.event_id))?);
+    }
+    if let Some(template) = change.notify {
+        statements.push(stmt(
+            &db,
+            "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            args![change.event_id, number, template, &stored.order.contact.email, change.at],
+        )?);
+    }
+    db::batch(&db, statements).await
 }
 
 pub async fn notifications(env: &Env, number: u64) -> Result<Vec<Notification>, ApiError> {
-    let store = kv(env)?;
-    let list = store
-        .list()
-        .prefix(format!("outbox:{number}:"))
-        .execute()
-        .await
-        .map_err(|e| ApiError::internal(format!("outbox list: {e}")))?;
-    let mut out = Vec::new();
-    for k in list.keys {
-        if let Some(n) = store.get(&k.name).json::<Notification>().await.map_err(|e| ApiError::internal(e.to_string()))? {
-            out.push(n);
-        }
-    }
-    Ok(out)
+    let db = db::db(env)?;
+    db::all(stmt(&db, "SELECT event_id, order_number, template, recipient, created_at FROM notifications WHERE order_number = ?1 ORDER BY created_at, event_id", args![number])?).await
 }
 
 /// Constant-time comparison for access tokens.

@@ -12,7 +12,8 @@
 //! `checkout.session.async_payment_failed` to `PaymentEventKind`. Nothing else changes.
 
 use crate::error::ApiError;
-use crate::services::random_id;
+use crate::services::db::{self, args, stmt};
+use crate::services::{now_rfc3339, random_id};
 use edgeshop_domain::Order;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,6 @@ pub struct PaymentEvent {
 pub trait PaymentProvider {
     /// Starts a hosted payment for the order; the shopper is redirected to `redirect_url`.
     async fn create_session(&self, order: &Order, return_url: &str) -> Result<PaymentSession, ApiError>;
-    /// Verifies a webhook and turns it into a provider-neutral event.
     fn parse_webhook(&self, signature: Option<&str>, body: &str, now_seconds: u64) -> Result<PaymentEvent, ApiError>;
 }
 
@@ -119,19 +119,20 @@ pub struct TestProvider<'a> {
     pub secret: String,
 }
 
-fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
-    env.kv("ORDERS").map_err(|e| ApiError::internal(format!("ORDERS binding: {e}")))
-}
-
 impl TestProvider<'_> {
     pub async fn session(&self, id: &str) -> Result<Option<PaymentSession>, ApiError> {
         if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Ok(None);
         }
-        kv(self.env)?.get(&format!("paysession:{id}")).json().await.map_err(|e| ApiError::internal(e.to_string()))
+        let db = db::db(self.env)?;
+        db::first(stmt(
+            &db,
+            "SELECT id, order_number, amount_minor, currency, redirect_url, return_url FROM payment_sessions WHERE id = ?1 AND provider = 'test'",
+            args![id],
+        )?)
+        .await
     }
 
-    /// What the provider sends when the shopper pays or is declined: (body, signature header).
     pub fn webhook_for(&self, session: &PaymentSession, kind: PaymentEventKind, now_seconds: u64) -> (String, String) {
         let event = PaymentEvent { id: format!("evt_{}", random_id(12)), kind, order_number: session.order_number, session: session.id.clone() };
         let body = serde_json::to_string(&event).unwrap_or_default();
@@ -141,8 +142,11 @@ impl TestProvider<'_> {
 }
 
 impl PaymentProvider for TestProvider<'_> {
+    /// One session per order: its id is derived from the order number and the secret, so a
+    /// retried checkout gets the same session (and the same answer) back.
     async fn create_session(&self, order: &Order, return_url: &str) -> Result<PaymentSession, ApiError> {
-        let id = format!("cs_test_{}", random_id(12));
+        let tag = mac(&self.secret, order.number, "session").finalize().into_bytes();
+        let id = format!("cs_test_{}", tag.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
         let session = PaymentSession {
             redirect_url: format!("/pay/test/{id}"),
             id: id.clone(),
@@ -151,13 +155,16 @@ impl PaymentProvider for TestProvider<'_> {
             currency: order.totals.total.currency.code().to_string(),
             return_url: return_url.to_string(),
         };
-        kv(self.env)?
-            .put(&format!("paysession:{id}"), &session)
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .expiration_ttl(7 * 24 * 3600)
-            .execute()
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let db = db::db(self.env)?;
+        stmt(
+            &db,
+            "INSERT OR IGNORE INTO payment_sessions (id, order_number, provider, amount_minor, currency, redirect_url, return_url, created_at)
+             VALUES (?1, ?2, 'test', ?3, ?4, ?5, ?6, ?7)",
+            args![&session.id, session.order_number, session.amount_minor, &session.currency, &session.redirect_url, &session.return_url, &now_rfc3339()],
+        )?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal(format!("payment session: {e}")))?;
         Ok(session)
     }
 

@@ -5,8 +5,10 @@
 //! writes), so one object serves far more checkouts per second than a shop of this size sees;
 //! sharding by SKU would need a two-phase reservation for multi-line carts.
 //!
-//! Levels start at the catalog's stock the first time a SKU is touched. Storage calls are the only
-//! awaits inside a request, so the runtime's input gate keeps each read-modify-write atomic.
+//! Levels start at the catalog's stock the first time a SKU is touched. Each operation reads the
+//! catalog seeds it needs first; after that, storage calls are the only awaits, so the runtime's
+//! input gate keeps each read-modify-write atomic (two reservations can never both read an old
+//! level). Per SKU the ledger keeps available, reserved and sold units.
 
 use crate::catalog;
 use crate::services::do_call;
@@ -39,12 +41,19 @@ pub enum ReserveOutcome {
 struct Reservation {
     lines: Vec<ReserveLine>,
     expires_at_ms: f64,
-    committed: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct ReservationRef {
     reservation: String,
+}
+
+/// One SKU's units: `available + reserved + sold` is the catalog's stock plus what was restocked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    pub available: i64,
+    pub reserved: i64,
+    pub sold: i64,
 }
 
 #[durable_object]
@@ -53,66 +62,159 @@ pub struct StockLedger {
     env: Env,
 }
 
-fn level_key(sku: &str) -> String {
+fn available_key(sku: &str) -> String {
     format!("level:{sku}")
+}
+
+fn reserved_key(sku: &str) -> String {
+    format!("held:{sku}")
+}
+
+fn sold_key(sku: &str) -> String {
+    format!("sold:{sku}")
 }
 
 fn reservation_key(id: &str) -> String {
     format!("res:{id}")
 }
 
+/// Committed reservations, kept so that cancelling the order gives its units back exactly once.
+fn committed_key(id: &str) -> String {
+    format!("done:{id}")
+}
+
+/// The expiry index: keys sort by time, so the alarm reads only what is due.
+fn expiry_key(at_ms: f64, id: &str) -> String {
+    format!("exp:{:015}:{id}", at_ms.max(0.0) as u64)
+}
+
+/// Catalog seed and policy per SKU (unknown SKUs: nothing to sell).
+type Seeds = std::collections::HashMap<String, (i64, StockPolicy)>;
+
 impl StockLedger {
-    async fn level(&self, sku: &str) -> Result<(i64, StockPolicy)> {
-        let policy = catalog::skus(&self.env, [sku])
-            .await
-            .map_err(|e| worker::Error::RustError(e.detail))?
-            .get(sku)
-            .map(|e| (e.variant.stock, e.variant.stock_policy));
-        let Some((initial, policy)) = policy else { return Ok((0, StockPolicy::Deny)) };
-        let stored: Option<i64> = self.state.storage().get(&level_key(sku)).await?;
-        Ok((stored.unwrap_or(i64::from(initial)), policy))
+    /// Reads the catalog seeds of `skus` first: this is the only await that is not a storage call,
+    /// so after it every read-modify-write runs behind the input gate without interleaving.
+    async fn seeds<'s>(&self, skus: impl IntoIterator<Item = &'s str>) -> Result<Seeds> {
+        let skus: Vec<&str> = skus.into_iter().collect();
+        let found = catalog::skus(&self.env, skus.iter().copied()).await.map_err(|e| worker::Error::RustError(e.detail))?;
+        Ok(skus
+            .into_iter()
+            .map(|sku| {
+                let seed = found.get(sku).map(|e| (i64::from(e.variant.stock), e.variant.stock_policy)).unwrap_or((0, StockPolicy::Deny));
+                (sku.to_string(), seed)
+            })
+            .collect())
+    }
+
+    async fn level(&self, sku: &str, seeds: &Seeds) -> Result<Level> {
+        let storage = self.state.storage();
+        let seed = seeds.get(sku).map_or(0, |s| s.0);
+        Ok(Level {
+            available: storage.get::<i64>(&available_key(sku)).await?.unwrap_or(seed),
+            reserved: storage.get::<i64>(&reserved_key(sku)).await?.unwrap_or(0),
+            sold: storage.get::<i64>(&sold_key(sku)).await?.unwrap_or(0),
+        })
+    }
+
+    async fn put_level(&self, sku: &str, level: Level) -> Result<()> {
+        let storage = self.state.storage();
+        storage.put(&available_key(sku), level.available).await?;
+        storage.put(&reserved_key(sku), level.reserved).await?;
+        storage.put(&sold_key(sku), level.sold).await
     }
 
     async fn reserve(&self, req: ReserveRequest) -> Result<ReserveOutcome> {
+        let seeds = self.seeds(req.lines.iter().map(|l| l.sku.as_str())).await?;
         let storage = self.state.storage();
-        if storage.get::<Reservation>(&reservation_key(&req.reservation)).await?.is_some() {
+        if storage.get::<Reservation>(&reservation_key(&req.reservation)).await?.is_some()
+            || storage.get::<Vec<ReserveLine>>(&committed_key(&req.reservation)).await?.is_some()
+        {
             return Ok(ReserveOutcome::Reserved);
         }
         let mut levels = Vec::with_capacity(req.lines.len());
         for line in &req.lines {
-            let (available, policy) = self.level(&line.sku).await?;
-            if policy == StockPolicy::Deny && available < i64::from(line.quantity) {
-                return Ok(ReserveOutcome::OutOfStock { sku: line.sku.clone(), available: available.max(0), requested: line.quantity });
+            let mut level = self.level(&line.sku, &seeds).await?;
+            let policy = seeds.get(&line.sku).map_or(StockPolicy::Deny, |s| s.1);
+            let quantity = i64::from(line.quantity);
+            if policy == StockPolicy::Deny && level.available < quantity {
+                return Ok(ReserveOutcome::OutOfStock { sku: line.sku.clone(), available: level.available.max(0), requested: line.quantity });
             }
-            levels.push(available - i64::from(line.quantity));
+            level.available -= quantity;
+            level.reserved += quantity;
+            levels.push(level);
         }
         for (line, level) in req.lines.iter().zip(levels) {
-            storage.put(&level_key(&line.sku), level).await?;
+            self.put_level(&line.sku, level).await?;
         }
         let expires_at_ms = worker::Date::now().as_millis() as f64 + req.ttl_seconds as f64 * 1000.0;
-        storage.put(&reservation_key(&req.reservation), Reservation { lines: req.lines, expires_at_ms, committed: false }).await?;
+        storage.put(&expiry_key(expires_at_ms, &req.reservation), &req.reservation).await?;
+        storage.put(&reservation_key(&req.reservation), Reservation { lines: req.lines, expires_at_ms }).await?;
         self.schedule_expiry(expires_at_ms).await?;
         Ok(ReserveOutcome::Reserved)
     }
 
-    /// Gives reserved units back. Releasing twice, or after commit for a cancelled order, is safe.
+    /// Gives units back: an open reservation's, or (for a cancelled order that was already paid
+    /// or confirmed) a committed one's. Releasing twice is safe.
     async fn release(&self, id: &str) -> Result<bool> {
         let storage = self.state.storage();
-        let Some(res) = storage.get::<Reservation>(&reservation_key(id)).await? else { return Ok(false) };
-        for line in &res.lines {
-            let (level, _) = self.level(&line.sku).await?;
-            storage.put(&level_key(&line.sku), level + i64::from(line.quantity)).await?;
+        let open = storage.get::<Reservation>(&reservation_key(id)).await?;
+        let committed = storage.get::<Vec<ReserveLine>>(&committed_key(id)).await?;
+        let lines = match (&open, &committed) {
+            (Some(r), _) => &r.lines,
+            (None, Some(lines)) => lines,
+            (None, None) => return Ok(false),
+        };
+        let seeds = self.seeds(lines.iter().map(|l| l.sku.as_str())).await?;
+        // The seeds fetch let other requests in: read the records again before changing anything.
+        let open = storage.get::<Reservation>(&reservation_key(id)).await?;
+        let committed = storage.get::<Vec<ReserveLine>>(&committed_key(id)).await?;
+        let (lines, was_committed) = match (open, committed) {
+            (Some(r), _) => {
+                storage.delete(&expiry_key(r.expires_at_ms, id)).await?;
+                storage.delete(&reservation_key(id)).await?;
+                (r.lines, false)
+            }
+            (None, Some(lines)) => {
+                storage.delete(&committed_key(id)).await?;
+                (lines, true)
+            }
+            (None, None) => return Ok(false),
+        };
+        for line in &lines {
+            let mut level = self.level(&line.sku, &seeds).await?;
+            let quantity = i64::from(line.quantity);
+            level.available += quantity;
+            if was_committed {
+                level.sold -= quantity;
+            } else {
+                level.reserved -= quantity;
+            }
+            self.put_level(&line.sku, level).await?;
         }
-        storage.delete(&reservation_key(id)).await?;
         Ok(true)
     }
 
+    /// Reserved units become sold; the reservation and its expiry entry go away.
     async fn commit(&self, id: &str) -> Result<bool> {
         let storage = self.state.storage();
-        let Some(mut res) = storage.get::<Reservation>(&reservation_key(id)).await? else { return Ok(false) };
-        res.committed = true;
-        res.expires_at_ms = f64::INFINITY;
-        storage.put(&reservation_key(id), res).await?;
+        if storage.get::<Vec<ReserveLine>>(&committed_key(id)).await?.is_some() {
+            return Ok(true);
+        }
+        let Some(res) = storage.get::<Reservation>(&reservation_key(id)).await? else { return Ok(false) };
+        let seeds = self.seeds(res.lines.iter().map(|l| l.sku.as_str())).await?;
+        let Some(res) = storage.get::<Reservation>(&reservation_key(id)).await? else {
+            return Ok(storage.get::<Vec<ReserveLine>>(&committed_key(id)).await?.is_some());
+        };
+        for line in &res.lines {
+            let mut level = self.level(&line.sku, &seeds).await?;
+            let quantity = i64::from(line.quantity);
+            level.reserved -= quantity;
+            level.sold += quantity;
+            self.put_level(&line.sku, level).await?;
+        }
+        storage.delete(&expiry_key(res.expires_at_ms, id)).await?;
+        storage.delete(&reservation_key(id)).await?;
+        storage.put(&committed_key(id), res.lines).await?;
         Ok(true)
     }
 
@@ -145,32 +247,36 @@ impl DurableObject for StockLedger {
             (Method::Get, "/level") => {
                 let url = req.url()?;
                 let sku = url.query_pairs().find(|(k, _)| k == "sku").map(|(_, v)| v.into_owned()).unwrap_or_default();
-                Response::from_json(&self.level(&sku).await?.0)
+                let seeds = self.seeds([sku.as_str()]).await?;
+                Response::from_json(&self.level(&sku, &seeds).await?)
             }
             _ => Response::error("not found", 404),
         }
     }
 
-    /// Releases every reservation whose time is up, then re-arms for the next one.
+    /// Releases the reservations whose time is up (read from the expiry index, so only what is
+    /// due is touched), then re-arms for the next one.
     async fn alarm(&self) -> Result<Response> {
         let storage = self.state.storage();
         let now = worker::Date::now().as_millis() as f64;
-        let all = storage.list_with_options(worker::ListOptions::new().prefix("res:")).await?;
-        let mut next: Option<f64> = None;
-        for key in all.keys() {
-            let Some(key) = key.ok().and_then(|k| k.as_string()) else { continue };
-            let Some(res) = storage.get::<Reservation>(&key).await? else { continue };
-            if res.committed {
-                continue;
+        let end = expiry_key(now + 1.0, "");
+        let due = storage.list_with_options(worker::ListOptions::new().start("exp:").end(&end).limit(500)).await?;
+        let mut ids = Vec::new();
+        due.for_each(&mut |value, _key| {
+            if let Some(id) = value.as_string() {
+                ids.push(id);
             }
-            if res.expires_at_ms <= now {
-                self.release(key.trim_start_matches("res:")).await?;
-            } else {
-                next = Some(next.map_or(res.expires_at_ms, |n| n.min(res.expires_at_ms)));
-            }
+        });
+        for id in &ids {
+            self.release(id).await?;
         }
-        if let Some(at) = next {
-            self.schedule_expiry(at).await?;
+        let next = storage.list_with_options(worker::ListOptions::new().prefix("exp:").limit(1)).await?;
+        let mut next_at = None;
+        next.for_each(&mut |_value, key| {
+            next_at = key.as_string().and_then(|k| k.split(':').nth(1).and_then(|ms| ms.parse::<f64>().ok()));
+        });
+        if let Some(at) = next_at {
+            storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&(at.max(now + 1000.0).into())))).await?;
         }
         Response::ok("ok")
     }
@@ -190,5 +296,10 @@ impl Stock<'_> {
 
     pub async fn commit(&self, reservation: &str) -> Result<bool> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/commit", Some(&ReservationRef { reservation: reservation.into() })).await
+    }
+
+    pub async fn level(&self, sku: &str) -> Result<Level> {
+        let path = format!("/level?sku={}", worker::js_sys::encode_uri_component(sku));
+        do_call::<(), Level>(self.0, "STOCK", "shop", Method::Get, &path, None).await
     }
 }

@@ -1,0 +1,94 @@
+//! The order database (D1, binding `DB`): connection and argument helpers.
+
+use crate::error::ApiError;
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Env};
+
+pub fn db(env: &Env) -> Result<D1Database, ApiError> {
+    env.d1("DB").map_err(|e| ApiError::internal(format!("DB binding: {e}")))
+}
+
+/// A statement with its arguments bound.
+pub fn stmt(db: &D1Database, sql: &str, args: &[Arg]) -> Result<D1PreparedStatement, ApiError> {
+    let values: Vec<JsValue> = args.iter().map(Arg::js).collect();
+    db.prepare(sql).bind(&values).map_err(|e| ApiError::internal(format!("bind `{sql}`: {e}")))
+}
+
+/// A bound value. Integers travel as JavaScript numbers (D1 rejects BigInt), exact up to 2^53.
+pub enum Arg<'a> {
+    Text(&'a str),
+    Int(i64),
+    Null,
+}
+
+impl Arg<'_> {
+    fn js(&self) -> JsValue {
+        match self {
+            Arg::Text(s) => JsValue::from_str(s),
+            Arg::Int(n) => JsValue::from_f64(*n as f64),
+            Arg::Null => JsValue::NULL,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(s: &'a str) -> Self {
+        Arg::Text(s)
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(s: &'a String) -> Self {
+        Arg::Text(s)
+    }
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(n: i64) -> Self {
+        Arg::Int(n)
+    }
+}
+
+impl From<u64> for Arg<'_> {
+    fn from(n: u64) -> Self {
+        Arg::Int(n as i64)
+    }
+}
+
+impl From<u32> for Arg<'_> {
+    fn from(n: u32) -> Self {
+        Arg::Int(i64::from(n))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(s: Option<&'a str>) -> Self {
+        s.map_or(Arg::Null, Arg::Text)
+    }
+}
+
+/// Runs statements as one transaction.
+pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<(), ApiError> {
+    let results = db.batch(statements).await.map_err(|e| ApiError::internal(format!("D1 batch: {e}")))?;
+    match results.iter().find_map(|r| r.error()) {
+        Some(e) => Err(ApiError::internal(format!("D1 batch: {e}"))),
+        None => Ok(()),
+    }
+}
+
+pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Vec<T>, ApiError> {
+    let result = statement.all().await.map_err(|e| ApiError::internal(format!("D1 query: {e}")))?;
+    if let Some(e) = result.error() {
+        return Err(ApiError::internal(format!("D1 query: {e}")));
+    }
+    result.results::<T>().map_err(|e| ApiError::internal(format!("D1 rows: {e}")))
+}
+
+pub async fn first<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Option<T>, ApiError> {
+    statement.first::<T>(None).await.map_err(|e| ApiError::internal(format!("D1 query: {e}")))
+}
+
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { &[$($crate::services::db::Arg::from($a)),*] };
+}
+pub(crate) use args;

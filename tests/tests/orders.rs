@@ -1,0 +1,408 @@
+//! Orders of record under wrangler dev with the real D1, KV, Queues and Durable Objects: checkout
+//! that resumes after a fault at any step, one order per cart, no overselling under concurrency,
+//! events applied by the domain's rules whatever their order, and the hardening of the HTTP edge.
+
+use edgeshop_domain::{Catalog, StockPolicy, Variant};
+use edgeshop_e2e::{admin_token, d1_query, root, Reply, Shop};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+fn catalog() -> Catalog {
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
+}
+
+/// Published, stock-tracked variants with at least `min` units (each test takes its own).
+fn variants(c: &Catalog, min: u32) -> Vec<Variant> {
+    c.products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter())
+        .filter(|v| v.stock >= min && v.stock_policy == StockPolicy::Deny)
+        .cloned()
+        .collect()
+}
+
+fn ip(n: u32) -> String {
+    format!("10.1.{}.{}", n / 250, n % 250 + 1)
+}
+
+fn add(shop: &Shop, ip: &str, cart: Option<&str>, sku: &str, quantity: u32) -> String {
+    let mut headers = vec![("cf-connecting-ip", ip)];
+    if let Some(c) = cart {
+        headers.push(("x-cart-id", c));
+    }
+    let r = shop.post_json("/api/cart/lines", &headers, &json!({ "sku": sku, "quantity": quantity }).to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.header("x-cart-id").expect("cart id").to_string()
+}
+
+fn body(method: &str) -> Value {
+    json!({
+        "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 XK2P", "country": "IE" },
+        "contact": { "email": "aoife@example.ie", "phone": "+353 91 555 0100" },
+        "payment_method": method,
+    })
+}
+
+fn checkout(shop: &Shop, ip: &str, cart: &str, key: &str, method: &str, fault: Option<&str>) -> Reply {
+    let mut headers = vec![("cf-connecting-ip", ip), ("x-cart-id", cart), ("idempotency-key", key)];
+    if let Some(f) = fault {
+        headers.push(("x-edgeshop-fault", f));
+    }
+    shop.post_json("/api/checkout", &headers, &body(method).to_string())
+}
+
+fn level(shop: &Shop, sku: &str) -> (i64, i64, i64) {
+    let auth = format!("Bearer {}", admin_token());
+    let r = shop.request("GET", &format!("/api/admin/stock/{sku}"), &[("authorization", &auth)], None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    (v["available"].as_i64().unwrap(), v["reserved"].as_i64().unwrap(), v["sold"].as_i64().unwrap())
+}
+
+fn orders_for_cart(shop: &Shop, cart: &str) -> usize {
+    d1_query(shop, &format!("SELECT number FROM orders WHERE cart_id = '{cart}'")).as_array().map(Vec::len).unwrap_or(0)
+}
+
+fn admin_order(shop: &Shop, n: u64) -> Value {
+    let auth = format!("Bearer {}", admin_token());
+    let r = shop.request("GET", &format!("/api/admin/orders/{n}"), &[("authorization", &auth)], None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+fn wait_admin_order(shop: &Shop, n: u64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let o = admin_order(shop, n);
+        if done(&o) {
+            return o;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}: {o}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn secret() -> String {
+    let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
+    vars.lines().find_map(|l| l.strip_prefix("PAYMENT_WEBHOOK_SECRET=")).expect("PAYMENT_WEBHOOK_SECRET").trim().to_string()
+}
+
+fn webhook(shop: &Shop, event_id: &str, kind: &str, order_number: u64) -> Reply {
+    let body = json!({ "id": event_id, "type": kind, "order_number": order_number, "session": "cs_test" }).to_string();
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret().as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    shop.post_json("/api/payments/webhook", &[("cf-connecting-ip", "10.1.200.1"), ("edgeshop-signature", &format!("t={t},v1={hex}"))], &body)
+}
+
+/// One shop with the checkout fault switch on (the test configuration's variable).
+fn faulty_shop() -> &'static Shop {
+    static SHOP: std::sync::OnceLock<Shop> = std::sync::OnceLock::new();
+    SHOP.get_or_init(|| Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "checkout-steps")]))
+}
+
+#[test]
+fn a_fault_at_any_checkout_step_resumes_to_one_order() {
+    let shop = faulty_shop();
+    let c = catalog();
+    let pool = variants(&c, 6);
+    let steps = ["after-number", "after-reserve", "after-save", "after-publish", "after-cart-delete"];
+    for (i, step) in steps.iter().enumerate() {
+        for (j, method) in ["cash_on_delivery", "online"].iter().enumerate() {
+            let v = &pool[i * 2 + j];
+            let who = ip(10 + (i * 2 + j) as u32);
+            let before = level(shop, &v.sku);
+            let cart = add(shop, &who, None, &v.sku, 2);
+            let key = format!("fault-{step}-{method}");
+            let failed = checkout(shop, &who, &cart, &key, method, Some(step));
+            assert_eq!(failed.status, 500, "{step}/{method}: the injected fault fires: {}", failed.body);
+            assert_eq!(failed.content_type, "application/problem+json");
+            let retried = checkout(shop, &who, &cart, &key, method, Some(step));
+            assert_eq!(retried.status, 201, "{step}/{method}: the retry finishes the order: {}", retried.body);
+            let replayed = checkout(shop, &who, &cart, &key, method, Some(step));
+            assert_eq!(replayed.status, 201);
+            assert_eq!(replayed.body, retried.body, "{step}/{method}: the same answer");
+            assert_eq!(replayed.header("cache-control"), Some("no-store"));
+            assert_eq!(orders_for_cart(shop, &cart), 1, "{step}/{method}: exactly one order");
+            let after = level(shop, &v.sku);
+            assert_eq!(after.0, before.0 - 2, "{step}/{method}: two units taken once: {before:?} -> {after:?}");
+            assert_eq!(after.0 + after.1 + after.2, before.0 + before.1 + before.2, "{step}/{method}: no unit made or lost");
+            if *method == "cash_on_delivery" {
+                assert_eq!(after.2, before.2 + 2, "{step}: cash on delivery sells at once");
+            } else {
+                assert_eq!(after.1, before.1 + 2, "{step}: online holds a reservation until paid");
+            }
+        }
+    }
+    // Without the switch's header nothing fails.
+    let v = &pool[10];
+    let cart = add(shop, &ip(30), None, &v.sku, 1);
+    assert_eq!(checkout(shop, &ip(30), &cart, "no-fault", "cash_on_delivery", None).status, 201);
+}
+
+#[test]
+fn the_default_configuration_ignores_the_fault_switch() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = &variants(&c, 6)[0];
+    let cart = add(shop, &ip(40), None, &v.sku, 1);
+    let r = checkout(shop, &ip(40), &cart, "ignored-fault", "cash_on_delivery", Some("after-number"));
+    assert_eq!(r.status, 201, "no fault without the variable: {}", r.body);
+}
+
+#[test]
+fn twenty_concurrent_checkouts_of_one_cart_make_one_order() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = &variants(&c, 6)[1];
+    let cart = add(shop, &ip(41), None, &v.sku, 1);
+    let results: Vec<Reply> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let cart = cart.clone();
+                s.spawn(move || checkout(shop, &ip(41), &cart, &format!("same-cart-{i}"), "cash_on_delivery", None))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let statuses: Vec<u16> = results.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    for r in results.iter().filter(|r| r.status != 201) {
+        assert_eq!(r.status, 409, "{}", r.body);
+        assert_eq!(r.content_type, "application/problem+json");
+        assert_eq!(r.json()["type"], "https://edgeshop.dev/problems/cart-already-checked-out");
+    }
+    assert_eq!(orders_for_cart(shop, &cart), 1);
+    // Once the order exists, another key points at it.
+    let late = checkout(shop, &ip(41), &cart, "same-cart-late", "cash_on_delivery", None);
+    assert_eq!(late.status, 409, "{}", late.body);
+    let winner = results.iter().find(|r| r.status == 201).unwrap().json();
+    assert_eq!(late.json()["order_number"], winner["order_number"]);
+}
+
+#[test]
+fn forty_shoppers_on_three_low_stock_skus_never_oversell() {
+    let shop = Shop::shared();
+    let c = catalog();
+    // Three SKUs with little stock, far less than forty shoppers want.
+    let used: Vec<String> = variants(&c, 6).iter().take(12).map(|v| v.sku.clone()).collect();
+    let low: Vec<Variant> = variants(&c, 3).into_iter().filter(|v| v.stock <= 25 && !used.contains(&v.sku)).take(3).collect();
+    assert_eq!(low.len(), 3, "the sample shop has low-stock SKUs");
+    let initial: Vec<(i64, i64, i64)> = low.iter().map(|v| level(shop, &v.sku)).collect();
+    let carts: Vec<(String, String)> = (0..40u32)
+        .map(|i| {
+            let who = ip(100 + i);
+            // Each cart holds two or three of the SKUs, in different orders.
+            let mut cart = None;
+            for k in 0..3usize {
+                if i % 3 == 2 && k == (i as usize / 3) % 3 {
+                    continue;
+                }
+                let v = &low[(k + i as usize) % 3];
+                cart = Some(add(shop, &who, cart.as_deref(), &v.sku, 1 + (i % 2)));
+            }
+            (who, cart.unwrap())
+        })
+        .collect();
+    let results: Vec<Reply> = std::thread::scope(|s| {
+        let handles: Vec<_> = carts
+            .iter()
+            .enumerate()
+            .map(|(i, (who, cart))| {
+                let method = if i % 2 == 0 { "cash_on_delivery" } else { "online" };
+                s.spawn(move || checkout(shop, who, cart, &format!("crowd-{i}"), method, None))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let statuses: Vec<u16> = results.iter().map(|r| r.status).collect();
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    assert!(statuses.contains(&201) && statuses.contains(&409), "some win, some find it sold out: {statuses:?}");
+    for (v, before) in low.iter().zip(&initial) {
+        let (available, reserved, sold) = level(shop, &v.sku);
+        assert!(available >= 0, "{}: oversold ({available})", v.sku);
+        assert_eq!(available + reserved + sold, before.0 + before.1 + before.2, "{}: reserved + sold + available = initial", v.sku);
+        let ordered = d1_query(shop, &format!("SELECT COALESCE(SUM(quantity), 0) AS n FROM order_lines WHERE sku = '{}'", v.sku))[0]["n"].as_i64().unwrap();
+        assert_eq!(ordered, (reserved - before.1) + (sold - before.2), "{}: the ledger matches the orders", v.sku);
+    }
+}
+
+#[test]
+fn redelivered_reordered_and_late_events_follow_the_rules() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let pool = variants(&c, 6);
+    // Online: paid five times over, then cancelled, then paid again late.
+    let cart = add(shop, &ip(60), None, &pool[2].sku, 1);
+    let placed = checkout(shop, &ip(60), &cart, "events-online", "online", None).json();
+    let n = placed["order_number"].as_u64().unwrap();
+    for _ in 0..5 {
+        assert_eq!(webhook(shop, &format!("evt_paid_{n}"), "payment.succeeded", n).status, 200);
+    }
+    wait_admin_order(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    let token = placed["token"].as_str().unwrap();
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 202);
+    wait_admin_order(shop, n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    assert_eq!(webhook(shop, &format!("evt_paid_again_{n}"), "payment.succeeded", n).status, 200);
+    let o = wait_admin_order(shop, n, "late payment recorded", |o| o["attention"].as_str().is_some_and(|a| a.contains("payment received")));
+    assert_eq!(o["order"]["status"], "cancelled", "a late payment does not revive a cancelled order");
+    let total = placed["total"]["minor"].as_i64().unwrap();
+    assert_eq!(o["refund_due_minor"], total * 2, "the cancelled payment and the late one are both due back");
+    let statuses: Vec<&str> = o["order"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["awaiting_payment", "paid", "cancelled"], "one history entry per real change");
+    let events = d1_query(shop, &format!("SELECT event_id, outcome FROM applied_events WHERE order_number = {n} ORDER BY applied_at"));
+    assert_eq!(events.as_array().unwrap().iter().filter(|e| e["event_id"] == format!("evt_paid_{n}")).count(), 1);
+
+    // Cash on delivery: shipped and cancelled at the same moment, shipped first.
+    let cart = add(shop, &ip(61), None, &pool[3].sku, 1);
+    let placed = checkout(shop, &ip(61), &cart, "events-cod", "cash_on_delivery", None).json();
+    let n = placed["order_number"].as_u64().unwrap();
+    let token = placed["token"].as_str().unwrap();
+    let auth = format!("Bearer {}", admin_token());
+    let fulfil = |status: Value| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &status.to_string());
+    assert_eq!(fulfil(json!({ "status": "packed" })).status, 202);
+    wait_admin_order(shop, n, "packed", |o| o["order"]["status"] == "packed");
+    assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE1IE" })).status, 202);
+    let cancel = shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "");
+    assert!(cancel.status == 202 || cancel.status == 409, "{}", cancel.body);
+    let o = wait_admin_order(shop, n, "shipped", |o| o["order"]["status"] == "shipped");
+    std::thread::sleep(Duration::from_secs(3));
+    let o2 = admin_order(shop, n);
+    assert_eq!(o2["order"]["status"], "shipped", "a cancellation after shipping is refused: {o}");
+    let statuses: Vec<&str> = o2["order"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["confirmed", "packed", "shipped"]);
+    if cancel.status == 202 {
+        let refused = d1_query(shop, &format!("SELECT outcome FROM applied_events WHERE event_id = 'cancel-{n}'"));
+        assert!(refused[0]["outcome"].as_str().unwrap().starts_with("refused"), "{refused}");
+        assert!(o2["attention"].as_str().is_some_and(|a| a.contains("refused")), "{o2}");
+    }
+}
+
+#[test]
+fn http_edge_hardening() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = &variants(&c, 6)[4];
+    // Bodies over the limit are refused by their Content-Length.
+    let big = format!("{{\"sku\":\"{}\",\"pad\":\"{}\"}}", v.sku, "x".repeat(40_000));
+    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(70))], &big);
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+
+    // An unknown cart id is neither adopted nor written.
+    let stranger = "0123456789abcdef0123456789abcdef";
+    let r = shop.request("GET", "/api/cart", &[("cookie", &format!("edgeshop_cart={stranger}"))], None);
+    assert_eq!(r.status, 200);
+    assert!(r.json()["id"].is_null(), "{}", r.body);
+    assert!(r.header("set-cookie").is_none());
+    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(70)), ("x-cart-id", stranger)], &json!({ "sku": v.sku, "quantity": 1 }).to_string());
+    assert_eq!(r.status, 201);
+    let minted = r.header("x-cart-id").unwrap().to_string();
+    assert_ne!(minted, stranger, "a made-up id starts a new cart");
+
+    // The cookie (plain HTTP on loopback: no Secure, so no __Host- prefix) is HttpOnly.
+    let cookie = r.header("set-cookie").unwrap().to_string();
+    assert!(cookie.starts_with("edgeshop_cart=") && cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
+
+    // A cross-site request that rides on the cart cookie is refused; the same from this site works.
+    let by_cookie = format!("edgeshop_cart={minted}");
+    let line = json!({ "sku": v.sku, "quantity": 1 }).to_string();
+    for headers in [vec![("sec-fetch-site", "cross-site")], vec![("sec-fetch-site", "same-site")], vec![("origin", "https://evil.example")], vec![("origin", "null")]] {
+        let mut h = vec![("cf-connecting-ip", ip(70)), ("cookie", by_cookie.clone())];
+        h.extend(headers.iter().map(|(k, v)| (*k, v.to_string())));
+        let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = shop.post_json("/api/cart/lines", &h, &line);
+        assert_eq!(r.status, 403, "{headers:?}: {}", r.body);
+        assert_eq!(r.json()["type"], "https://edgeshop.dev/problems/cross-site-request");
+    }
+    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(70)), ("cookie", &by_cookie), ("sec-fetch-site", "same-origin")], &line);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let own_origin = shop.base.clone();
+    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(70)), ("cookie", &by_cookie), ("origin", &own_origin)], &line);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", &ip(70)), ("cookie", &by_cookie), ("sec-fetch-site", "cross-site"), ("idempotency-key", "xsite")],
+        &body("cash_on_delivery").to_string(),
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // An email address with control characters is refused.
+    let mut b = body("cash_on_delivery");
+    b["contact"]["email"] = json!("aoife@example.ie\r\nBcc: everyone@example.com");
+    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(70)), ("x-cart-id", &minted), ("idempotency-key", "ctl-email")], &b.to_string());
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["field"], "contact.email");
+
+    // Checkout clears the cart cookie: the next cart gets a new id.
+    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(70)), ("x-cart-id", &minted), ("idempotency-key", "hardening-ok")], &body("cash_on_delivery").to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.header("set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
+
+    // Worker-rendered HTML carries its security headers.
+    let page = shop.get("/search?q=tent");
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap_or_default().to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{csp}");
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn orders_are_rows_in_the_database() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = &variants(&c, 6)[5];
+    let cart = add(shop, &ip(80), None, &v.sku, 3);
+    let placed = checkout(shop, &ip(80), &cart, "rows", "cash_on_delivery", None).json();
+    let n = placed["order_number"].as_u64().unwrap();
+    let row = &d1_query(shop, &format!("SELECT status, email, total_minor, payment_method FROM orders WHERE number = {n}"))[0];
+    assert_eq!(row["status"], "confirmed");
+    assert_eq!(row["email"], "aoife@example.ie");
+    assert_eq!(row["total_minor"], placed["total"]["minor"]);
+    let lines = d1_query(shop, &format!("SELECT sku, quantity FROM order_lines WHERE order_number = {n}"));
+    assert_eq!(lines, json!([{ "sku": v.sku, "quantity": 3 }]));
+    let customer = d1_query(shop, "SELECT email FROM customers WHERE email = 'aoife@example.ie'");
+    assert_eq!(customer.as_array().map(Vec::len), Some(1));
+    // The confirmation is recorded once the consumer has the order.placed event.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while d1_query(shop, &format!("SELECT event_id FROM notifications WHERE order_number = {n}")).as_array().map_or(0, Vec::len) != 1 {
+        assert!(Instant::now() < deadline, "no confirmation recorded");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // Nothing about orders is left in KV: the only KV namespace is the carts'.
+    let config = std::fs::read_to_string(root().join("wrangler.toml")).unwrap();
+    assert_eq!(config.matches("[[kv_namespaces]]").count(), 1);
+    assert!(config.contains("binding = \"CARTS\""));
+}
+
+#[test]
+fn an_event_that_keeps_failing_reaches_the_merchant_through_the_dead_letter_queue() {
+    let shop = Shop::shared();
+    // A correctly signed payment for an order that does not exist fails every retry.
+    let ghost = 987_654_321u64;
+    assert_eq!(webhook(shop, "evt_ghost", "payment.succeeded", ghost).status, 200);
+    let auth = format!("Bearer {}", admin_token());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let letter = loop {
+        let r = shop.request("GET", "/api/admin/dead-letters", &[("authorization", &auth)], None);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let found = r.json()["dead_letters"].as_array().unwrap().iter().find(|d| d["event_id"] == "evt_ghost").cloned();
+        if let Some(l) = found {
+            break l;
+        }
+        assert!(Instant::now() < deadline, "the event never reached the dead-letter list");
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert_eq!(letter["order_number"], ghost);
+    let id = letter["message_id"].as_str().unwrap();
+    assert_eq!(shop.request("GET", "/api/admin/dead-letters", &[], None).status, 401, "merchant only");
+    let r = shop.request("POST", &format!("/api/admin/dead-letters/{id}/replay"), &[("authorization", &auth)], None);
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert!(r.json()["replayed_at"].is_string());
+    let r = shop.request("POST", "/api/admin/dead-letters/no-such-letter/replay", &[("authorization", &auth)], None);
+    assert_eq!(r.status, 404);
+}
