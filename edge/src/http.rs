@@ -17,17 +17,22 @@ pub fn json<T: Serialize>(value: &T, status: u16, cache: &str) -> Reply {
     Ok(resp)
 }
 
-fn too_large() -> ApiError {
-    ApiError::new(413, "body-too-large", "Body too large", format!("at most {MAX_BODY_BYTES} bytes are accepted"))
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(413, "body-too-large", "Body too large", format!("at most {limit} bytes are accepted"))
 }
 
 /// Reads the body as text, refusing bodies over 16 kB: by `Content-Length` before reading
 /// anything, and otherwise (chunked bodies) as soon as the bytes read pass the limit.
 pub async fn body_text(req: &mut Request) -> Result<String, ApiError> {
+    body_text_max(req, MAX_BODY_BYTES).await
+}
+
+/// `body_text` with another limit (provider webhooks carry whole objects).
+pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, ApiError> {
     if let Some(length) = header(req, "content-length") {
         let length: u64 = length.trim().parse().map_err(|_| ApiError::bad_request("bad-body", "Invalid Content-Length", "Content-Length must be a number"))?;
-        if length > MAX_BODY_BYTES as u64 {
-            return Err(too_large());
+        if length > limit as u64 {
+            return Err(too_large(limit));
         }
     }
     let mut bytes = Vec::new();
@@ -35,8 +40,8 @@ pub async fn body_text(req: &mut Request) -> Result<String, ApiError> {
     if let Ok(mut stream) = req.stream() {
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| ApiError::bad_request("bad-body", "Unreadable body", e.to_string()))?;
-            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(too_large());
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large(limit));
             }
             bytes.extend_from_slice(&chunk);
         }

@@ -89,12 +89,17 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Post, ["api", "orders", n, "return"]) => orders::request_return(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => admin::fulfil(req, env, orders::parse_number(n)?).await,
         (Method::Get, ["api", "admin", "orders", n]) => admin::order(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "admin", "orders", n, "refunds"]) => admin::refund(req, env, orders::parse_number(n)?).await,
         (Method::Get, ["api", "admin", "stock", sku]) => admin::stock_level(req, env, sku).await,
         (Method::Get, ["api", "admin", "dead-letters"]) => admin::dead_letters(req, env).await,
         (Method::Post, ["api", "admin", "dead-letters", id, "replay"]) => admin::replay_dead_letter(req, env, id).await,
         (Method::Post, ["api", "payments", "webhook"]) => {
             rate_limit(env, req, Limit::Webhook).await?;
             payments::webhook(req, env).await
+        }
+        (Method::Post, ["api", "payments", "stripe", "webhook"]) => {
+            rate_limit(env, req, Limit::Webhook).await?;
+            payments::stripe_webhook(req, env).await
         }
         (Method::Post, ["api", "payments", "test-provider", "sessions", id]) => payments::provider_action(req, env, id).await,
         (Method::Get, ["pay", "test", id]) => payments::hosted_page(env, id).await,

@@ -71,6 +71,12 @@ impl Shop {
         let port = free_port();
         // A watchdog shell owns the process group: it stops wrangler (and workerd) when this test
         // process goes away, even if it never runs destructors.
+        // The development switch (test payment provider) is on unless a test turns it off to see
+        // what a deployed shop does.
+        let mut vars: Vec<(&str, &str)> = vars.to_vec();
+        if !vars.iter().any(|(k, _)| *k == "EDGESHOP_DEV") {
+            vars.push(("EDGESHOP_DEV", "1"));
+        }
         let vars: String = vars.iter().map(|(k, v)| format!(" --var {k}:{v}")).collect();
         let script = format!(
             "\"$0\" dev --local --ip 127.0.0.1 --port {port} --show-interactive-dev-session=false --persist-to \"$1\"{vars} > \"$1.log\" 2>&1 & \

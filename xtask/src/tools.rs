@@ -110,10 +110,12 @@ fn ensure_chromium() -> Result<(), String> {
     apt(&["install", "-y", "-qq", "chromium"])
 }
 
-/// `wrangler dev` on loopback, fully local, persisting KV/Queues/Durable Objects under `persist`.
+/// `wrangler dev` on loopback, fully local, persisting D1/KV/Queues/Durable Objects under
+/// `persist`, with the development switch on (`EDGESHOP_DEV=1`: the test payment provider).
+/// The deploy configuration never sets it.
 pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
     let mut cmd = Command::new(npm_bin("wrangler"));
-    cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--persist-to"])
+    cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--var", "EDGESHOP_DEV:1", "--persist-to"])
         .arg(persist)
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
         .env("WRANGLER_SEND_METRICS", "false");

@@ -55,7 +55,9 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
     }
     // One event per order and status: repeating a request changes nothing.
     let id = format!("{}-{number}", f.status);
-    events::publish(env, &OrderEvent { id, kind, order_number: number, at: now_rfc3339(), tracking }).await?;
+    let mut event = OrderEvent::new(id, kind, number, now_rfc3339());
+    event.tracking = tracking;
+    events::publish(env, &event).await?;
     json(&serde_json::json!({ "number": number, "status": format!("{}_requested", f.status) }), 202, "no-store")
 }
 
@@ -82,6 +84,7 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
             "refund_due_minor": stored.refund_due_minor,
             "attention": stored.attention,
             "notifications": notifications,
+            "payments": orders::money_moves(env, number).await?,
         }),
         200,
         "no-store",
@@ -102,4 +105,56 @@ pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
         Some(at) => json(&serde_json::json!({ "message_id": id, "replayed_at": at }), 202, "no-store"),
         None => Err(ApiError::new(404, "dead-letter-not-found", "Dead letter not found", format!("no dead letter `{id}`"))),
     }
+}
+
+#[derive(Deserialize)]
+struct RefundLine {
+    sku: String,
+    quantity: u32,
+}
+
+#[derive(Deserialize)]
+struct RefundRequest {
+    /// An amount, or the lines being refunded (their prices as charged).
+    #[serde(default)]
+    amount_minor: Option<i64>,
+    #[serde(default)]
+    lines: Vec<RefundLine>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /api/admin/orders/{number}/refunds` (`Idempotency-Key` required): refunds an amount, or
+/// lines of the order, through the provider that took the payment. Answers 202; the consumer
+/// refuses more than is left to refund.
+pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
+    authorize(req, env)?;
+    let key = header(req, "idempotency-key")
+        .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .ok_or_else(|| ApiError::bad_request("idempotency-key-required", "Idempotency-Key required", "send an Idempotency-Key (letters, digits, - and _) with every refund"))?;
+    let r: RefundRequest = parse_json(&body_text(req).await?)?;
+    let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(404, "order-not-found", "Order not found", format!("no order {number}")))?;
+    let amount = match (r.amount_minor, r.lines.is_empty()) {
+        (Some(a), true) => a,
+        (None, false) => {
+            let mut total = 0i64;
+            for l in &r.lines {
+                let line = order.lines.iter().find(|o| o.sku == l.sku).ok_or_else(|| ApiError::unprocessable("bad-refund", "Invalid refund", format!("the order has no line `{}`", l.sku)))?;
+                if l.quantity == 0 || l.quantity > line.quantity {
+                    return Err(ApiError::unprocessable("bad-refund", "Invalid refund", format!("`{}`: refund 1 to {} units", l.sku, line.quantity)));
+                }
+                total += line.unit_price.minor * i64::from(l.quantity);
+            }
+            total
+        }
+        _ => return Err(ApiError::unprocessable("bad-refund", "Invalid refund", "send either `amount_minor` or `lines`")),
+    };
+    if amount <= 0 || amount > order.totals.total.minor {
+        return Err(ApiError::unprocessable("bad-refund", "Invalid refund", format!("the amount must be between 1 and the order's total {}", order.totals.total.minor)));
+    }
+    let mut event = OrderEvent::new(format!("refund-{number}-{key}"), EventKind::RefundRequested, number, now_rfc3339());
+    event.amount_minor = Some(amount);
+    event.detail = Some(r.reason.chars().take(500).collect());
+    events::publish(env, &event).await?;
+    json(&serde_json::json!({ "number": number, "amount_minor": amount, "status": "refund_requested" }), 202, "no-store")
 }

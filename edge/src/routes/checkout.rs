@@ -5,7 +5,8 @@ use crate::http::{body_text, header, parse_json, Reply};
 use crate::routes::cart::{cart_id, check_cookie_origin, clear_cookie, money_view, MoneyView};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{Allocated, Begin, Guard, StoredResponse};
-use crate::services::payments::{webhook_secret, PaymentProvider, TestProvider};
+use crate::http::now_seconds;
+use crate::services::payments::{self, Online, PaymentProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
 use edgeshop_domain::{checkout_totals, validate_address, Address, Contact, Order, OrderStatus, PaymentMethod, StatusChange};
@@ -123,7 +124,8 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
         }
     };
     let faults = Faults::from(req, env, attempt);
-    let outcome = place_order(env, &guard, allocated, cart.as_deref(), &body, &faults).await;
+    let origin = req.url()?.origin().ascii_serialization();
+    let outcome = place_order(env, &guard, allocated, cart.as_deref(), &origin, &body, &faults).await;
     // Answers are remembered for replays; a server error keeps the key (and the order it
     // allocated) and ends its lease, so a retry finishes the same order.
     let stored = match &outcome {
@@ -142,17 +144,22 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
     Ok(resp)
 }
 
-fn reservation_ttl(method: PaymentMethod) -> u64 {
-    match method {
-        PaymentMethod::CashOnDelivery => 3600,
-        PaymentMethod::Online => ONLINE_RESERVATION_SECONDS,
+/// Stripe sessions last at least 30 minutes; the reservation outlives the session by a margin so
+/// a shopper who pays at the last second still has the stock (its `expired` event releases it).
+const STRIPE_SESSION_SECONDS: u64 = 31 * 60;
+
+fn reservation_ttl(method: PaymentMethod, provider: Option<&Online<'_>>) -> u64 {
+    match (method, provider) {
+        (PaymentMethod::CashOnDelivery, _) => 3600,
+        (PaymentMethod::Online, Some(Online::Stripe(_))) => STRIPE_SESSION_SECONDS + 5 * 60,
+        (PaymentMethod::Online, _) => ONLINE_RESERVATION_SECONDS,
     }
 }
 
 /// Places the order, or finishes the one an earlier attempt with this key allocated. Every step
 /// is idempotent (reservation by order number, the order insert checked first, the event id fixed
 /// per order, the cart delete), so a retry after a failure at any step ends in one order.
-async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>, cart: Option<&str>, body: &str, faults: &Faults) -> Result<(u16, String), ApiError> {
+async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>, cart: Option<&str>, origin: &str, body: &str, faults: &Faults) -> Result<(u16, String), ApiError> {
     let request: CheckoutRequest = parse_json(body)?;
     let shop = crate::catalog::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
@@ -160,6 +167,11 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
         return Err(ApiError::unprocessable("invalid-checkout", "Check the highlighted fields", format!("{} field(s) need attention", errors.len()))
             .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
     }
+    // Refused before anything is allocated: online payment without a provider.
+    let provider = match request.payment_method {
+        PaymentMethod::Online => Some(payments::online(env)?),
+        PaymentMethod::CashOnDelivery => None,
+    };
     let stock = Stock(env);
     let existing = match &allocated {
         Some(a) => orders::load(env, a.number).await?,
@@ -186,7 +198,7 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
             };
             faults.check(Step::AfterNumber)?;
             let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
-            let reserve = ReserveRequest { reservation: allocated.number.to_string(), lines, ttl_seconds: reservation_ttl(request.payment_method) };
+            let reserve = ReserveRequest { reservation: allocated.number.to_string(), lines, ttl_seconds: reservation_ttl(request.payment_method, provider.as_ref()) };
             match stock.reserve(&reserve).await? {
                 ReserveOutcome::Reserved => {}
                 ReserveOutcome::OutOfStock { sku, available, requested } => {
@@ -228,18 +240,24 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
     };
     let number = order.number;
     let order_url = format!("/orders/?number={}&token={}", number, order.token);
-    let next_url = match order.payment {
-        PaymentMethod::CashOnDelivery => {
+    let next_url = match (order.payment, &provider) {
+        (PaymentMethod::Online, Some(Online::Stripe(stripe))) => {
+            // From the order's own time, so a retried checkout sends Stripe the same parameters
+            // under the same idempotency key.
+            let placed_at = order.history.first().map(|h| worker::js_sys::Date::parse(&h.at) / 1000.0).filter(|s| s.is_finite());
+            let expires_at = placed_at.map_or_else(now_seconds, |s| s as u64) + STRIPE_SESSION_SECONDS;
+            let session = stripe.create_session(&order, origin, &order_url, expires_at, shop.tax.prices_include_tax).await?;
+            payments::record_session(env, "stripe", &session).await?;
+            session.redirect_url
+        }
+        (PaymentMethod::Online, Some(Online::Test(test))) => test.create_session(&order, &order_url).await?.redirect_url,
+        _ => {
             stock.commit(&number.to_string()).await?;
             order_url.clone()
         }
-        PaymentMethod::Online => {
-            let provider = TestProvider { env, secret: webhook_secret(env)? };
-            provider.create_session(&order, &order_url).await?.redirect_url
-        }
     };
     let placed_at = order.history.first().map(|h| h.at.clone()).unwrap_or_else(now_rfc3339);
-    events::publish(env, &OrderEvent { id: format!("placed-{number}"), kind: EventKind::OrderPlaced, order_number: number, at: placed_at, tracking: None }).await?;
+    events::publish(env, &OrderEvent::new(format!("placed-{number}"), EventKind::OrderPlaced, number, placed_at)).await?;
     faults.check(Step::AfterPublish)?;
     if let Some(cart_id) = cart {
         carts::delete(env, cart_id).await?;

@@ -5,7 +5,7 @@ use crate::http::{header, json, Reply};
 use crate::query::Query;
 use crate::routes::cart::{money_view, MoneyView};
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::orders::{self, token_matches, Notification};
+use crate::services::orders::{self, token_matches, MoneyMove, Notification};
 use crate::services::now_rfc3339;
 use edgeshop_domain::{Address, Order, OrderStatus, PaymentMethod, StatusChange};
 use serde::Serialize;
@@ -37,6 +37,8 @@ struct OrderView {
     can_cancel: bool,
     can_request_return: bool,
     notifications: Vec<Notification>,
+    /// Payments and refunds (amounts in minor units, the provider's state).
+    payments: Vec<MoneyMove>,
 }
 
 pub fn parse_number(raw: &str) -> Result<u64, ApiError> {
@@ -61,7 +63,9 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
 pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     let notifications = orders::notifications(env, number).await?;
+    let payments = orders::money_moves(env, number).await?;
     let view = OrderView {
+        payments,
         number: order.number,
         status: order.status,
         can_cancel: order.status.can_cancel(),
@@ -101,7 +105,7 @@ pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
         return Err(ApiError::conflict("cannot-cancel", "Order can no longer be cancelled", format!("the order is {:?}; it has left the warehouse", order.status)));
     }
     // One cancellation event per order: repeated requests collapse into it.
-    events::publish(env, &OrderEvent { id: format!("cancel-{number}"), kind: EventKind::OrderCancelled, order_number: number, at: now_rfc3339(), tracking: None }).await?;
+    events::publish(env, &OrderEvent::new(format!("cancel-{number}"), EventKind::OrderCancelled, number, now_rfc3339())).await?;
     json(&serde_json::json!({ "number": number, "status": "cancellation_requested" }), 202, "no-store")
 }
 
@@ -110,6 +114,6 @@ pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
     if order.status != OrderStatus::Delivered {
         return Err(ApiError::conflict("cannot-return", "Return not possible yet", format!("returns open once the order is delivered; it is {:?}", order.status)));
     }
-    events::publish(env, &OrderEvent { id: format!("return-{number}"), kind: EventKind::ReturnRequested, order_number: number, at: now_rfc3339(), tracking: None }).await?;
+    events::publish(env, &OrderEvent::new(format!("return-{number}"), EventKind::ReturnRequested, number, now_rfc3339())).await?;
     json(&serde_json::json!({ "number": number, "status": "return_requested" }), 202, "no-store")
 }

@@ -5,7 +5,9 @@ use crate::http::{body_text, header, json, now_seconds, Reply};
 use crate::routes::cart::money_view;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
-use crate::services::payments::{webhook_secret, PaymentEventKind, PaymentProvider, TestProvider, SIGNATURE_HEADER};
+use crate::services::payments::{test_provider, PaymentEventKind, PaymentProvider, Settings, SIGNATURE_HEADER};
+use crate::services::stripe::{self, Stripe};
+use crate::services::orders;
 use edgeshop_domain::{Currency, Money};
 use worker::{Env, Headers, Request, Response};
 
@@ -17,14 +19,23 @@ pub async fn webhook(req: &mut Request, env: &Env) -> Reply {
     accept_webhook(env, signature.as_deref(), &body).await
 }
 
+fn no_test_provider(path: &str) -> ApiError {
+    ApiError::new(404, "no-route", "Not found", format!("no API route at {path}"))
+}
+
 pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> Reply {
-    let provider = TestProvider { env, secret: webhook_secret(env)? };
+    let provider = test_provider(env)?.ok_or_else(|| no_test_provider("/api/payments/webhook"))?;
     let event = provider.parse_webhook(signature, body, now_seconds())?;
     let kind = match event.kind {
         PaymentEventKind::Succeeded => EventKind::PaymentSucceeded,
         PaymentEventKind::Failed => EventKind::PaymentFailed,
     };
-    events::publish(env, &OrderEvent { id: event.id.clone(), kind, order_number: event.order_number, at: now_rfc3339(), tracking: None }).await?;
+    let mut e = OrderEvent::new(event.id.clone(), kind, event.order_number, now_rfc3339());
+    e.amount_minor = event.amount_minor;
+    e.currency = event.currency.clone();
+    e.provider = Some("test".into());
+    e.payment_ref = Some(event.session.clone());
+    events::publish(env, &e).await?;
     json(&serde_json::json!({ "received": event.id }), 200, "no-store")
 }
 
@@ -34,7 +45,7 @@ fn escape(s: &str) -> String {
 
 /// `GET /pay/test/{session}`: the provider's hosted page (what Stripe Checkout would show).
 pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
-    let provider = TestProvider { env, secret: webhook_secret(env)? };
+    let provider = test_provider(env)?.ok_or_else(|| no_test_provider(&format!("/pay/test/{session_id}")))?;
     let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
     let currency = Currency::parse(&session.currency).map_err(|e| ApiError::internal(e.to_string()))?;
     let amount = money_view(Money::new(session.amount_minor, currency)).formatted;
@@ -55,9 +66,9 @@ pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
 /// The shopper's choice on the hosted page: the provider delivers the signed webhook (through the
 /// same verification as an external delivery), then sends the shopper back to the shop.
 pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> Reply {
+    let provider = test_provider(env)?.ok_or_else(|| no_test_provider(&format!("/api/payments/test-provider/sessions/{session_id}")))?;
     let form = body_text(req).await?;
     let action = form.split('&').find_map(|kv| kv.strip_prefix("action=")).unwrap_or("").to_string();
-    let provider = TestProvider { env, secret: webhook_secret(env)? };
     let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
     let kind = match action.as_str() {
         "pay" => Some(PaymentEventKind::Succeeded),
@@ -72,4 +83,56 @@ pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> 
     let headers = Headers::new();
     headers.set("location", &session.return_url)?;
     Ok(Response::empty()?.with_status(303).with_headers(headers))
+}
+
+/// `POST /api/payments/stripe/webhook`: Stripe's events, verified from `Stripe-Signature`, mapped
+/// to order events and queued (the consumer checks amounts and applies each event id once).
+pub async fn stripe_webhook(req: &mut Request, env: &Env) -> Reply {
+    let stripe = Stripe::from_env(env, &Settings::from_env(env))?.ok_or_else(|| stripe::unavailable("STRIPE_WEBHOOK_SECRET", "is not set"))?;
+    let body = crate::http::body_text_max(req, 256 * 1024).await?;
+    stripe.verify(header(req, stripe::SIGNATURE_HEADER).as_deref(), &body, now_seconds())?;
+    let event: stripe::Event = serde_json::from_str(&body).map_err(|e| ApiError::bad_request("bad-webhook", "Malformed webhook", e.to_string()))?;
+    let object = &event.data.object;
+    let kind = match (event.kind.as_str(), object.payment_status.as_deref()) {
+        // Paid only when Stripe says the money is there; delayed methods complete "unpaid" first.
+        ("checkout.session.completed", Some("paid")) | ("checkout.session.async_payment_succeeded", _) => EventKind::PaymentSucceeded,
+        ("checkout.session.async_payment_failed", _) => EventKind::PaymentFailed,
+        ("checkout.session.expired", _) => EventKind::PaymentExpired,
+        ("charge.refunded" | "refund.updated" | "refund.created" | "refund.failed", _) => EventKind::RefundUpdated,
+        _ => return json(&serde_json::json!({ "received": event.id, "ignored": true }), 200, "no-store"),
+    };
+    let order_number = match object.order_number() {
+        Some(n) => Some(n),
+        None => match object.payment_intent.as_deref() {
+            Some(pi) => orders::number_for_payment(env, pi).await?,
+            None => None,
+        },
+    };
+    let Some(order_number) = order_number else {
+        // Not one of this shop's payments (another integration on the same account).
+        return json(&serde_json::json!({ "received": event.id, "ignored": true }), 200, "no-store");
+    };
+    let mut e = OrderEvent::new(event.id.clone(), kind, order_number, now_rfc3339());
+    e.provider = Some("stripe".into());
+    e.currency = object.currency.as_ref().map(|c| c.to_ascii_uppercase());
+    match kind {
+        EventKind::RefundUpdated => {
+            if event.kind == "charge.refunded" {
+                // The charge's refunds as a whole (refunds made in Stripe's dashboard included).
+                e.payment_ref = Some(object.id.clone());
+                e.amount_minor = object.amount_refunded;
+                e.detail = Some("charge".into());
+            } else {
+                e.payment_ref = Some(object.id.clone());
+                e.amount_minor = object.amount;
+                e.detail = object.status.clone();
+            }
+        }
+        _ => {
+            e.payment_ref = object.payment_intent.clone().or_else(|| Some(object.id.clone()));
+            e.amount_minor = object.amount_total;
+        }
+    }
+    events::publish(env, &e).await?;
+    json(&serde_json::json!({ "received": event.id }), 200, "no-store")
 }

@@ -21,6 +21,12 @@ struct Health {
     index_catalog_version: String,
     documents: u64,
     skus: usize,
+    /// The payment methods checkout accepts here, and the online provider behind `online`.
+    payment_methods: Vec<&'static str>,
+    online_provider: Option<&'static str>,
+    /// Why online payment is off although a provider is partly configured (names the setting).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payments_problem: Option<String>,
 }
 
 pub async fn health(env: &Env) -> Reply {
@@ -28,7 +34,8 @@ pub async fn health(env: &Env) -> Reply {
     let (catalog_version, skus) = (m.version.clone(), m.skus);
     let (index_catalog_version, documents) = with_index(env, |i| Ok((i.header().catalog_version.clone(), i.num_docs()))).await?;
     let status = if catalog_version == index_catalog_version { "ok" } else { "catalog-mismatch" };
-    json(&Health { status, catalog_version, index_catalog_version, documents, skus }, "no-store")
+    let (payment_methods, online_provider, payments_problem) = crate::services::payments::live(env);
+    json(&Health { status, catalog_version, index_catalog_version, documents, skus, payment_methods, online_provider, payments_problem }, "no-store")
 }
 
 #[derive(Serialize)]

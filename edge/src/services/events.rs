@@ -7,7 +7,9 @@
 
 use crate::error::ApiError;
 use crate::services::{dead_letters, orders};
+use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
+use crate::services::stripe::{self, Stripe};
 use edgeshop_domain::{OrderStatus, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
@@ -30,6 +32,15 @@ pub enum EventKind {
     Shipped,
     #[serde(rename = "order.delivered")]
     Delivered,
+    /// The provider's payment session ran out unpaid: the order is cancelled, its stock released.
+    #[serde(rename = "payment.expired")]
+    PaymentExpired,
+    /// The merchant refunds part or all of a paid order (`amount_minor`).
+    #[serde(rename = "refund.requested")]
+    RefundRequested,
+    /// The provider reports a refund's state (`payment_ref` is the refund's id).
+    #[serde(rename = "refund.updated")]
+    RefundUpdated,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -42,6 +53,27 @@ pub struct OrderEvent {
     /// Carrier and tracking number, on `order.shipped`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<Tracking>,
+    /// Money events: the amount and currency the provider reports (checked against the order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// `stripe` or `test`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The provider's id of the payment (payment intent / session) or refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_ref: Option<String>,
+    /// A refund's state (`refund.updated`), or the merchant's reason (`refund.requested`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl OrderEvent {
+    /// An event with no money or tracking attached.
+    pub fn new(id: String, kind: EventKind, order_number: u64, at: String) -> Self {
+        OrderEvent { id, kind, order_number, at, tracking: None, amount_minor: None, currency: None, provider: None, payment_ref: None, detail: None }
+    }
 }
 
 pub async fn publish(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
@@ -108,6 +140,8 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::Packed => "order_packed",
         EventKind::Shipped => "order_shipped",
         EventKind::Delivered => "order_delivered",
+        EventKind::PaymentExpired => "payment_expired",
+        EventKind::RefundRequested | EventKind::RefundUpdated => "refund_issued",
     }
 }
 
@@ -116,8 +150,9 @@ fn kind_name(kind: EventKind) -> String {
 }
 
 /// Applies one event to its order. Errors are retried (the order may not be visible yet, a
-/// storage call may fail); outcomes that can never succeed (a transition the rules do not allow,
-/// money for an order that can no longer take it) are recorded on the order and acknowledged.
+/// storage or provider call may fail; provider calls carry idempotency keys); outcomes that can
+/// never succeed (a transition the rules do not allow, money for an order that can no longer take
+/// it, an amount that does not match) are recorded on the order and acknowledged.
 async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     if orders::event_seen(env, &event.id).await? {
         return Ok(());
@@ -126,19 +161,7 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         return Err(ApiError::internal(format!("order {} not found (yet)", event.order_number)));
     };
     let order = &stored.order;
-    let stock = Stock(env);
-    let reservation = order.number.to_string();
     let kind = kind_name(event.kind);
-    let target = match event.kind {
-        EventKind::OrderPlaced => None,
-        EventKind::PaymentSucceeded => Some(OrderStatus::Paid),
-        EventKind::PaymentFailed => Some(OrderStatus::PaymentFailed),
-        EventKind::OrderCancelled => Some(OrderStatus::Cancelled),
-        EventKind::ReturnRequested => Some(OrderStatus::ReturnRequested),
-        EventKind::Packed => Some(OrderStatus::Packed),
-        EventKind::Shipped => Some(OrderStatus::Shipped),
-        EventKind::Delivered => Some(OrderStatus::Delivered),
-    };
     let base = orders::Change {
         event_id: &event.id,
         kind: &kind,
@@ -148,34 +171,83 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         refund_due_minor: 0,
         attention: None,
         notify: None,
+        money: vec![],
     };
-    let Some(to) = target else {
-        // order.placed: nothing changes but the shopper's confirmation.
-        return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), ..base }).await;
+    let target = match event.kind {
+        EventKind::OrderPlaced => {
+            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), ..base }).await;
+        }
+        EventKind::RefundRequested => return refund_requested(env, &stored, event, base).await,
+        EventKind::RefundUpdated => {
+            let mut refund = match event.detail.as_deref() {
+                // A charge's total refunded: what the shop has not recorded itself was refunded
+                // elsewhere (Stripe's dashboard) and is recorded under the charge's id.
+                Some("charge") => {
+                    let charge_ref = format!("{}:elsewhere", event.payment_ref.as_deref().unwrap_or("charge"));
+                    let known: i64 = orders::money_moves(env, order.number).await?.iter().filter(|m| m.kind == "refund" && m.status != "failed" && m.id != charge_ref).map(|m| m.amount_minor).sum();
+                    let elsewhere = event.amount_minor.unwrap_or(0) - known;
+                    money(event, order, "refund", "succeeded").filter(|_| elsewhere > 0).map(|mut m| {
+                        m.id = charge_ref;
+                        m.amount_minor = elsewhere;
+                        m
+                    })
+                }
+                status => money(event, order, "refund", status.unwrap_or("succeeded")),
+            };
+            if let Some(r) = refund.as_mut() {
+                if r.status == "canceled" {
+                    r.status = "failed".into();
+                }
+            }
+            return orders::record(env, &stored, &orders::Change { outcome: "applied", money: refund.into_iter().collect(), ..base }).await;
+        }
+        EventKind::PaymentSucceeded => OrderStatus::Paid,
+        EventKind::PaymentFailed => OrderStatus::PaymentFailed,
+        EventKind::OrderCancelled | EventKind::PaymentExpired => OrderStatus::Cancelled,
+        EventKind::ReturnRequested => OrderStatus::ReturnRequested,
+        EventKind::Packed => OrderStatus::Packed,
+        EventKind::Shipped => OrderStatus::Shipped,
+        EventKind::Delivered => OrderStatus::Delivered,
     };
+    // Money must match the order exactly, whatever the provider says.
+    if let (EventKind::PaymentSucceeded, Some(amount)) = (event.kind, event.amount_minor) {
+        let currency = event.currency.as_deref().unwrap_or("").to_ascii_uppercase();
+        let total = order.totals.total;
+        if amount != total.minor || currency != total.currency.code() {
+            let note = format!("payment {} refused: {amount} {currency} paid, the order is {} {}", event.id, total.minor, total.currency.code());
+            let outcome = format!("refused: {note}");
+            return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
+        }
+    }
     // The transition is checked on a copy before any side effect.
     let mut next = order.clone();
-    match next.apply(&event.id, to, &event.at, None) {
+    match next.apply(&event.id, target, &event.at, None) {
         Ok(false) => orders::record(env, &stored, &base).await,
         Err(refused) => {
-            let paid_too_late = event.kind == EventKind::PaymentSucceeded;
-            let note = if paid_too_late {
-                format!("payment received for an order that is {:?}: refund {} due", order.status, order.totals.total.minor)
-            } else {
-                format!("event {} refused: {refused}", event.id)
-            };
-            worker::console_warn!("order {}: {note}", order.number);
             let outcome = format!("refused: {refused}");
-            let refund = if paid_too_late { order.totals.total.minor } else { 0 };
-            orders::record(env, &stored, &orders::Change { outcome: &outcome, refund_due_minor: refund, attention: Some(&note), ..base }).await
+            if event.kind == EventKind::PaymentSucceeded {
+                // Money for an order that can no longer take it goes straight back.
+                let note = format!("payment {} received for an order that is {}: refunded automatically", event.id, orders::status_name(order.status));
+                let mut moves: Vec<_> = money(event, order, "payment", "succeeded").into_iter().collect();
+                let (refund, due) = refund_payment(env, order, moves.first(), order.totals.total.minor, &format!("edgeshop-refund-{}", event.id)).await?;
+                moves.extend(refund);
+                return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), refund_due_minor: due, money: moves, ..base }).await;
+            }
+            let note = format!("event {} refused: {refused}", event.id);
+            worker::console_warn!("order {}: {note}", order.number);
+            orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await
         }
         Ok(true) => {
+            let stock = Stock(env);
+            let reservation = order.number.to_string();
             let mut entry = next.history.last().cloned().ok_or_else(|| ApiError::internal("a change without a history entry"))?;
             entry.tracking = event.tracking.clone();
             let mut attention = None;
-            let mut refund = 0;
+            let mut due = 0;
+            let mut moves = Vec::new();
             match event.kind {
                 EventKind::PaymentSucceeded => {
+                    moves.extend(money(event, order, "payment", "succeeded"));
                     if !stock.commit(&reservation).await? {
                         // The reservation ran out before the money arrived: take the stock again.
                         let lines = order.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
@@ -185,31 +257,103 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                                 stock.commit(&reservation).await?;
                             }
                             ReserveOutcome::OutOfStock { sku, .. } => {
-                                entry.note = Some(format!("paid after the reservation expired; `{sku}` sold out: refund due"));
+                                let key = format!("edgeshop-refund-{}", event.id);
+                                let (refund, owed) = refund_payment(env, order, moves.first(), order.totals.total.minor, &key).await?;
+                                moves.extend(refund);
+                                due = owed;
+                                entry.note = Some(format!("paid after the reservation expired and `{sku}` sold out: refunded"));
                                 attention = entry.note.clone();
-                                refund = order.totals.total.minor;
                             }
                         }
                     }
                 }
-                EventKind::OrderCancelled => {
+                EventKind::OrderCancelled | EventKind::PaymentExpired => {
                     stock.release(&reservation).await?;
-                    if order.status == OrderStatus::Paid || order.status == OrderStatus::Packed && order.payment == edgeshop_domain::PaymentMethod::Online {
-                        refund = order.totals.total.minor;
-                        attention = Some(format!("cancelled after payment: refund {} due", order.totals.total.minor));
+                    if event.kind == EventKind::PaymentExpired {
+                        entry.note = Some("the payment session expired".into());
+                    }
+                    let paid = orders::money_moves(env, order.number).await?;
+                    let payment = paid.iter().find(|m| m.kind == "payment" && m.status == "succeeded");
+                    let refunded: i64 = paid.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+                    let owed = payment.map_or(0, |p| p.amount_minor - refunded);
+                    if owed > 0 {
+                        let (refund, left) = refund_payment(env, order, payment, owed, &format!("edgeshop-refund-{}", event.id)).await?;
+                        moves.extend(refund);
+                        due = left;
+                        attention = Some(format!("cancelled after payment: {owed} refunded{}", if left > 0 { " (by hand: no provider reference)" } else { "" }));
                     }
                 }
-                EventKind::OrderPlaced | EventKind::PaymentFailed | EventKind::ReturnRequested | EventKind::Packed | EventKind::Shipped | EventKind::Delivered => {}
+                _ => {}
             }
             let change = orders::Change {
                 transition: Some(&entry),
                 outcome: "applied",
-                refund_due_minor: refund,
+                refund_due_minor: due,
                 attention: attention.as_deref(),
                 notify: Some(notification(event.kind)),
+                money: moves,
                 ..base
             };
             orders::record(env, &stored, &change).await
         }
     }
+}
+
+/// The payment or refund an event reports, if it names one.
+fn money(event: &OrderEvent, order: &edgeshop_domain::Order, kind: &str, status: &str) -> Option<orders::MoneyMove> {
+    Some(orders::MoneyMove {
+        id: event.payment_ref.clone()?,
+        kind: kind.into(),
+        provider: event.provider.clone().unwrap_or_else(|| "test".into()),
+        amount_minor: event.amount_minor.unwrap_or(order.totals.total.minor),
+        currency: event.currency.clone().map(|c| c.to_ascii_uppercase()).unwrap_or_else(|| order.totals.total.currency.code().to_string()),
+        status: status.into(),
+        created_at: event.at.clone(),
+    })
+}
+
+/// Refunds `amount` of `payment` through its provider. Returns the refund to record and what is
+/// still owed (everything, when there is no payment reference to refund against).
+async fn refund_payment(env: &Env, order: &edgeshop_domain::Order, payment: Option<&orders::MoneyMove>, amount: i64, key: &str) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
+    let Some(payment) = payment else { return Ok((None, amount)) };
+    let out = match payment.provider.as_str() {
+        "stripe" => {
+            let stripe = Stripe::from_env(env, &Settings::from_env(env))?.ok_or_else(|| stripe::unavailable("STRIPE_SECRET_KEY", "is not set"))?;
+            stripe.refund(&payment.id, amount, key).await?
+        }
+        _ => {
+            let provider = test_provider(env)?.ok_or_else(|| ApiError::new(503, "payments-unavailable", "Refund provider unavailable", "the test provider is off"))?;
+            provider.refund(amount, key)
+        }
+    };
+    let status = if out.status == "failed" || out.status == "canceled" { "failed" } else { out.status.as_str() };
+    let refund = orders::MoneyMove {
+        id: out.id,
+        kind: "refund".into(),
+        provider: payment.provider.clone(),
+        amount_minor: out.amount,
+        currency: order.totals.total.currency.code().to_string(),
+        status: status.into(),
+        created_at: String::new(),
+    };
+    Ok((Some(refund), 0))
+}
+
+/// A merchant's refund (full, or part of a return): refused when nothing was paid or the amount
+/// is more than is left to refund.
+async fn refund_requested(env: &Env, stored: &orders::Stored, event: &OrderEvent, base: orders::Change<'_>) -> Result<(), ApiError> {
+    let order = &stored.order;
+    let moves = orders::money_moves(env, order.number).await?;
+    let payment = moves.iter().find(|m| m.kind == "payment" && m.status == "succeeded");
+    let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+    let amount = event.amount_minor.unwrap_or(0);
+    let left = payment.map_or(0, |p| p.amount_minor - refunded);
+    if amount <= 0 || amount > left {
+        let note = format!("refund of {amount} refused: {left} is left to refund");
+        let outcome = format!("refused: {note}");
+        return orders::record(env, stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
+    }
+    let (refund, due) = refund_payment(env, order, payment, amount, &format!("edgeshop-refund-{}", event.id)).await?;
+    let change = orders::Change { outcome: "applied", refund_due_minor: due, notify: Some(notification(event.kind)), money: refund.into_iter().collect(), ..base };
+    orders::record(env, stored, &change).await
 }

@@ -11,6 +11,7 @@ pub mod rate_limit;
 pub mod search_stats;
 pub mod sequence;
 pub mod stock;
+pub mod stripe;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

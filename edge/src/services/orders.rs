@@ -224,6 +224,34 @@ pub async fn event_seen(env: &Env, event_id: &str) -> Result<bool, ApiError> {
     Ok(db::first::<Seen>(stmt(&db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])?).await?.is_some())
 }
 
+/// A payment or refund, as the provider reported it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MoneyMove {
+    pub id: String,
+    pub kind: String,
+    pub provider: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub status: String,
+    #[serde(default)]
+    pub created_at: String,
+}
+
+pub async fn money_moves(env: &Env, number: u64) -> Result<Vec<MoneyMove>, ApiError> {
+    let db = db::db(env)?;
+    db::all(stmt(&db, "SELECT id, kind, provider, amount_minor, currency, status, created_at FROM payments WHERE order_number = ?1 ORDER BY created_at, id", args![number])?).await
+}
+
+/// The order a provider's payment reference belongs to.
+pub async fn number_for_payment(env: &Env, payment_id: &str) -> Result<Option<u64>, ApiError> {
+    let db = db::db(env)?;
+    #[derive(Deserialize)]
+    struct Row {
+        order_number: u64,
+    }
+    Ok(db::first::<Row>(stmt(&db, "SELECT order_number FROM payments WHERE id = ?1", args![payment_id])?).await?.map(|r| r.order_number))
+}
+
 /// What one event does to a stored order.
 pub struct Change<'a> {
     pub event_id: &'a str,
@@ -239,6 +267,8 @@ pub struct Change<'a> {
     pub attention: Option<&'a str>,
     /// A message for the shopper (template), recorded with the change.
     pub notify: Option<&'a str>,
+    /// Payments and refunds to record (or update, by the provider's id).
+    pub money: Vec<MoneyMove>,
 }
 
 /// Records one event on the order in one transaction: the status change (guarded by `version`),
@@ -274,6 +304,14 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
             &db,
             "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             args![change.event_id, number, template, &stored.order.contact.email, change.at],
+        )?);
+    }
+    for m in &change.money {
+        statements.push(stmt(
+            &db,
+            "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(id) DO UPDATE SET status = excluded.status, amount_minor = excluded.amount_minor",
+            args![&m.id, number, &m.kind, &m.provider, m.amount_minor, &m.currency, &m.status, change.at],
         )?);
     }
     db::batch(&db, statements).await

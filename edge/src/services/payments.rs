@@ -1,18 +1,18 @@
-//! Online payments behind a provider trait.
+//! Online payments: which provider this deployment has, and the built-in test provider.
 //!
-//! The built-in `TestProvider` behaves like a hosted payment page (Stripe Checkout style): checkout
-//! creates a session and sends the shopper to `/pay/test/<session>`; paying or declining there
-//! makes the provider deliver a signed webhook to `POST /api/payments/webhook`.
+//! - **Stripe** (`services/stripe.rs`) when `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET` are set.
+//! - **The test provider** only where `EDGESHOP_DEV` is "1" (what `cargo xtask dev` and the test
+//!   configurations set through `.dev.vars`; `wrangler deploy` never uploads that file): a hosted
+//!   page at `/pay/test/<session>` that delivers signed webhooks to `POST /api/payments/webhook`.
+//!   Without the variable those routes answer 404.
+//! - Neither: online checkout is refused with problem+json and the checkout page does not offer it.
 //!
-//! Signatures follow Stripe's scheme: header `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")>`,
-//! 5-minute tolerance. A Stripe adapter is a second `PaymentProvider`: `create_session` POSTs to
-//! `https://api.stripe.com/v1/checkout/sessions` (amount, currency, `metadata[order_number]`,
-//! success/cancel URLs) and returns its `url`; `parse_webhook` reads the `Stripe-Signature` header
-//! with the same `verify_signature` and maps `checkout.session.completed` /
-//! `checkout.session.async_payment_failed` to `PaymentEventKind`. Nothing else changes.
+//! Signatures follow Stripe's scheme for both: header `t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+//! "t.body")>` (several `v1` allowed), 5-minute tolerance, constant-time comparison.
 
 use crate::error::ApiError;
 use crate::services::db::{self, args, stmt};
+use crate::services::stripe::{self, Stripe};
 use crate::services::{now_rfc3339, random_id};
 use edgeshop_domain::Order;
 use hmac::{Hmac, Mac};
@@ -41,7 +41,7 @@ pub enum PaymentEventKind {
     Failed,
 }
 
-/// What a provider's webhook means for us, whatever the provider.
+/// The test provider's webhook body.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PaymentEvent {
     pub id: String,
@@ -49,6 +49,86 @@ pub struct PaymentEvent {
     pub kind: PaymentEventKind,
     pub order_number: u64,
     pub session: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// Where payment settings come from. `dev` is the development/test switch (`EDGESHOP_DEV=1`).
+pub struct Settings {
+    pub dev: bool,
+}
+
+/// Shortest secret the worker accepts (a typo or a placeholder is refused, not used).
+pub const MIN_SECRET_LEN: usize = 16;
+
+impl Settings {
+    pub fn from_env(env: &Env) -> Settings {
+        Settings { dev: env.var("EDGESHOP_DEV").map(|v| v.to_string() == "1").unwrap_or(false) }
+    }
+
+    /// A secret (or, locally, a `.dev.vars` variable) that is set and not empty.
+    pub fn secret(&self, env: &Env, name: &str) -> Option<String> {
+        env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok().filter(|s| !s.trim().is_empty())
+    }
+}
+
+/// The provider online checkout uses here.
+pub enum Online<'a> {
+    Stripe(Stripe),
+    Test(TestProvider<'a>),
+}
+
+/// The online provider, or why online payment is not available: 503 naming a setting that is
+/// set but unusable, 422 when no provider is configured at all.
+pub fn online(env: &Env) -> Result<Online<'_>, ApiError> {
+    let settings = Settings::from_env(env);
+    if let Some(stripe) = Stripe::from_env(env, &settings)? {
+        return Ok(Online::Stripe(stripe));
+    }
+    if settings.dev {
+        return Ok(Online::Test(TestProvider { env, secret: webhook_secret(env)? }));
+    }
+    Err(ApiError::unprocessable(
+        "payment-method-unavailable",
+        "Online payment is not available",
+        "this shop takes cash on delivery only (no payment provider is configured)",
+    ))
+}
+
+/// What `/api/health` reports: the live payment methods and the online provider, or the setting
+/// that keeps online payment off.
+pub fn live(env: &Env) -> (Vec<&'static str>, Option<&'static str>, Option<String>) {
+    match online(env) {
+        Ok(Online::Stripe(_)) => (vec!["cash_on_delivery", "online"], Some("stripe"), None),
+        Ok(Online::Test(_)) => (vec!["cash_on_delivery", "online"], Some("test"), None),
+        Err(e) if e.status == 503 => (vec!["cash_on_delivery"], None, Some(e.detail)),
+        Err(_) => (vec!["cash_on_delivery"], None, None),
+    }
+}
+
+/// Remembers a provider's session for the order (shown to the merchant; one per order).
+pub async fn record_session(env: &Env, provider: &str, session: &PaymentSession) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(
+        &db,
+        "INSERT OR IGNORE INTO payment_sessions (id, order_number, provider, amount_minor, currency, redirect_url, return_url, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        args![&session.id, session.order_number, provider, session.amount_minor, &session.currency, &session.redirect_url, &session.return_url, &now_rfc3339()],
+    )?
+    .run()
+    .await
+    .map_err(|e| ApiError::internal(format!("payment session: {e}")))?;
+    Ok(())
+}
+
+/// The test provider, where it exists: `None` in a deployed shop (its routes answer 404).
+pub fn test_provider(env: &Env) -> Result<Option<TestProvider<'_>>, ApiError> {
+    if !Settings::from_env(env).dev {
+        return Ok(None);
+    }
+    Ok(Some(TestProvider { env, secret: webhook_secret(env)? }))
 }
 
 #[allow(async_fn_in_trait)]
@@ -58,11 +138,13 @@ pub trait PaymentProvider {
     fn parse_webhook(&self, signature: Option<&str>, body: &str, now_seconds: u64) -> Result<PaymentEvent, ApiError>;
 }
 
+/// The test provider's signing secret: a missing or short one disables it with 503, never 500.
 pub fn webhook_secret(env: &Env) -> Result<String, ApiError> {
-    env.secret("PAYMENT_WEBHOOK_SECRET")
-        .map(|s| s.to_string())
-        .or_else(|_| env.var("PAYMENT_WEBHOOK_SECRET").map(|v| v.to_string()))
-        .map_err(|_| ApiError::internal("PAYMENT_WEBHOOK_SECRET is not set (.dev.vars locally, `wrangler secret put` in production)"))
+    match Settings::from_env(env).secret(env, "PAYMENT_WEBHOOK_SECRET") {
+        None => Err(stripe::unavailable("PAYMENT_WEBHOOK_SECRET", "is not set (.dev.vars locally)")),
+        Some(s) if s.len() < MIN_SECRET_LEN => Err(stripe::unavailable("PAYMENT_WEBHOOK_SECRET", "is too short")),
+        Some(s) => Ok(s),
+    }
 }
 
 fn mac(secret: &str, timestamp: u64, body: &str) -> Hmac<Sha256> {
@@ -133,8 +215,22 @@ impl TestProvider<'_> {
         .await
     }
 
+    /// A refund as the provider would make it: one id per refund key, so a retry is the same refund.
+    pub fn refund(&self, amount_minor: i64, key: &str) -> stripe::RefundOut {
+        let tag = mac(&self.secret, 0, key).finalize().into_bytes();
+        let id = format!("re_test_{}", tag.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
+        stripe::RefundOut { id, status: "succeeded".into(), amount: amount_minor }
+    }
+
     pub fn webhook_for(&self, session: &PaymentSession, kind: PaymentEventKind, now_seconds: u64) -> (String, String) {
-        let event = PaymentEvent { id: format!("evt_{}", random_id(12)), kind, order_number: session.order_number, session: session.id.clone() };
+        let event = PaymentEvent {
+            id: format!("evt_{}", random_id(12)),
+            kind,
+            order_number: session.order_number,
+            session: session.id.clone(),
+            amount_minor: Some(session.amount_minor),
+            currency: Some(session.currency.clone()),
+        };
         let body = serde_json::to_string(&event).unwrap_or_default();
         let signature = sign(&self.secret, now_seconds, &body);
         (body, signature)

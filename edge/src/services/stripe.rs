@@ -7,7 +7,7 @@
 //! it is read only where `EDGESHOP_DEV` is on (development and tests), never in a deployed shop.
 
 use crate::error::ApiError;
-use crate::services::payments::{verify_signature_with, PaymentSession, Settings};
+use crate::services::payments::{verify_signature, PaymentSession, Settings};
 use edgeshop_domain::Order;
 use serde::Deserialize;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
@@ -172,7 +172,7 @@ impl Stripe {
     }
 
     pub fn verify(&self, header: Option<&str>, body: &str, now_seconds: u64) -> Result<(), ApiError> {
-        verify_signature_with(&self.webhook_secret, header, body, now_seconds)
+        verify_signature(&self.webhook_secret, header, body, now_seconds)
     }
 }
 
