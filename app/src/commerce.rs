@@ -244,10 +244,16 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
     let busy = RwSignal::new(false);
     // The key is reused only when the same form is sent again (a retry), as Stripe expects.
     let attempt = StoredValue::new((String::new(), Value::Null));
+    // Online payment is offered only where the shop has a live provider (`/api/health`).
+    let online = RwSignal::new(true);
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             if let Ok(r) = call("GET", "/api/cart", None, &[]).await {
                 cart.set(Some(r.body));
+            }
+            if let Ok(r) = call("GET", "/api/health", None, &[]).await {
+                let live = r.body["payment_methods"].as_array().is_some_and(|m| m.iter().any(|m| m == "online"));
+                online.set(live);
             }
         })
     });
@@ -325,8 +331,8 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>"Payment"</legend>
-                    <label class="choice"><input type="radio" name="payment_method" value="online" checked/>" Pay online (card)"</label>
-                    <label class="choice"><input type="radio" name="payment_method" value="cash_on_delivery"/>" Cash on delivery"</label>
+                    <label class="choice" hidden=move || !online.get()><input type="radio" name="payment_method" value="online" prop:checked=move || online.get() disabled=move || !online.get()/>" Pay online (card)"</label>
+                    <label class="choice"><input type="radio" name="payment_method" value="cash_on_delivery" prop:checked=move || !online.get()/>" Cash on delivery"</label>
                 </fieldset>
                 <p role="alert" class="notice error" hidden=move || message.get().is_none()>{move || message.get()}</p>
                 <button type="submit" class="primary" disabled=move || busy.get()>"Place order"</button>
@@ -393,6 +399,16 @@ pub fn OrderStatus() -> impl IntoView {
             set_timeout(load, std::time::Duration::from_secs(2));
         }
     });
+    let pay = move |_| {
+        let (n, t) = location.get_value();
+        leptos::task::spawn_local(async move {
+            match call("POST", &format!("/api/orders/{n}/payment?token={t}"), None, &[]).await {
+                Ok(r) if r.ok() => crate::api::navigate(r.body["next_url"].as_str().unwrap_or("/")),
+                Ok(r) => error.set(Some(r.message())),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     let cancel = move |_| {
         let (n, t) = location.get_value();
         leptos::task::spawn_local(async move {
@@ -428,6 +444,22 @@ pub fn OrderStatus() -> impl IntoView {
                         <li>{status_label(h["status"].as_str().unwrap_or(""))} " · " <time>{h["at"].as_str().unwrap_or("").to_string()}</time>
                             {h["tracking"]["number"].as_str().map(|n| format!(" · {} tracking {n}", h["tracking"]["carrier"].as_str().unwrap_or("")))}</li>
                     }).collect_view()}</ol>
+                    {(o["payment_method"] == "online" && (status == "awaiting_payment" || status == "payment_failed")).then(|| {
+                        let note = if status == "payment_failed" { "Your payment did not go through. No money was taken." } else { "We have not received your payment yet." };
+                        view! {
+                            <p class="notice" data-testid="payment-pending">{note}</p>
+                            <button type="button" class="primary" on:click=pay>{if status == "payment_failed" { "Try paying again" } else { "Pay now" }}</button>
+                        }
+                    })}
+                    {
+                        let refunds: Vec<Value> = o["payments"].as_array().map(|m| m.iter().filter(|m| m["kind"] == "refund").cloned().collect()).unwrap_or_default();
+                        (!refunds.is_empty()).then(|| view! {
+                            <h2>"Refunds"</h2>
+                            <ul class="refunds" data-testid="refunds">{refunds.into_iter().map(|r| view! {
+                                <li>{money(&r["amount"])} " · " {r["status"].as_str().unwrap_or("").to_string()}</li>
+                            }).collect_view()}</ul>
+                        })
+                    }
                     {o["can_cancel"].as_bool().unwrap_or(false).then(|| view! { <button type="button" on:click=cancel>"Cancel order"</button> })}
                 }
             })}

@@ -87,6 +87,10 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Get, ["api", "orders", n]) => orders::get(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "orders", n, "cancel"]) => orders::cancel(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "orders", n, "return"]) => orders::request_return(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "orders", n, "payment"]) => {
+            rate_limit(env, req, Limit::Checkout).await?;
+            orders::pay_again(req, env, orders::parse_number(n)?).await
+        }
         (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => admin::fulfil(req, env, orders::parse_number(n)?).await,
         (Method::Get, ["api", "admin", "orders", n]) => admin::order(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "admin", "orders", n, "refunds"]) => admin::refund(req, env, orders::parse_number(n)?).await,

@@ -22,8 +22,30 @@ pub fn ensure_all(needs: Needs) -> Result<(), String> {
     ensure_npm()?;
     if needs == Needs::Test {
         ensure_chromium()?;
+        ensure_stripe_python()?;
     }
     Ok(())
+}
+
+/// Stripe's official Python library checks, in the payment tests, that the local Stripe server
+/// signs webhooks the way Stripe does. In a virtualenv under target/ (PyPI works here).
+pub const STRIPE_PYTHON_VERSION: &str = "16.1.0";
+
+pub fn python_env() -> PathBuf {
+    root().join("target/pyenv")
+}
+
+fn ensure_stripe_python() -> Result<(), String> {
+    let python = python_env().join("bin/python");
+    let have = output(Command::new(&python).args(["-c", "import stripe; print(stripe.VERSION)"])).unwrap_or_default();
+    if have.trim() == STRIPE_PYTHON_VERSION {
+        return Ok(());
+    }
+    println!("xtask: installing Stripe's Python library {STRIPE_PYTHON_VERSION} into target/pyenv (payment tests)");
+    if !python.exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(python_env()))?;
+    }
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", &format!("stripe=={STRIPE_PYTHON_VERSION}")]))
 }
 
 fn output(cmd: &mut Command) -> Option<String> {

@@ -7,6 +7,7 @@ use crate::routes::cart::{money_view, MoneyView};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::orders::{self, token_matches, MoneyMove, Notification};
 use crate::services::now_rfc3339;
+use crate::services::payments::{self, Online, PaymentProvider};
 use edgeshop_domain::{Address, Order, OrderStatus, PaymentMethod, StatusChange};
 use serde::Serialize;
 use worker::{Env, Request};
@@ -37,8 +38,27 @@ struct OrderView {
     can_cancel: bool,
     can_request_return: bool,
     notifications: Vec<Notification>,
-    /// Payments and refunds (amounts in minor units, the provider's state).
-    payments: Vec<MoneyMove>,
+    /// Payments and refunds, with the provider's state.
+    payments: Vec<PaymentView>,
+}
+
+#[derive(Serialize)]
+struct PaymentView {
+    kind: String,
+    status: String,
+    amount_minor: i64,
+    currency: String,
+    amount: MoneyView,
+    at: String,
+}
+
+fn payment_view(m: MoneyMove) -> PaymentView {
+    let amount = edgeshop_domain::Currency::parse(&m.currency).map(|c| money_view(edgeshop_domain::Money::new(m.amount_minor, c))).unwrap_or(MoneyView {
+        minor: m.amount_minor,
+        currency: m.currency.clone(),
+        formatted: format!("{} {}", m.amount_minor, m.currency),
+    });
+    PaymentView { kind: m.kind, status: m.status, amount_minor: m.amount_minor, currency: m.currency, amount, at: m.created_at }
 }
 
 pub fn parse_number(raw: &str) -> Result<u64, ApiError> {
@@ -63,7 +83,7 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
 pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     let notifications = orders::notifications(env, number).await?;
-    let payments = orders::money_moves(env, number).await?;
+    let payments = orders::money_moves(env, number).await?.into_iter().map(payment_view).collect();
     let view = OrderView {
         payments,
         number: order.number,
@@ -116,4 +136,27 @@ pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
     }
     events::publish(env, &OrderEvent::new(format!("return-{number}"), EventKind::ReturnRequested, number, now_rfc3339())).await?;
     json(&serde_json::json!({ "number": number, "status": "return_requested" }), 202, "no-store")
+}
+
+/// `POST /api/orders/{number}/payment?token=`: a new payment session for an online order that is
+/// still unpaid or whose payment failed (the shopper's "try again").
+pub async fn pay_again(req: &Request, env: &Env, number: u64) -> Reply {
+    let order = authorized(req, env, number).await?;
+    if order.payment != PaymentMethod::Online || !matches!(order.status, OrderStatus::AwaitingPayment | OrderStatus::PaymentFailed) {
+        return Err(ApiError::conflict("nothing-to-pay", "Nothing to pay", format!("the order is {}", orders::status_name(order.status))));
+    }
+    let order_url = format!("/orders/?number={}&token={}", number, order.token);
+    let next_url = match payments::online(env)? {
+        Online::Stripe(stripe) => {
+            let origin = req.url()?.origin().ascii_serialization();
+            let attempt = payments::session_count(env, number).await?;
+            let shop = crate::catalog::manifest(env).await?.shop.clone();
+            let expires_at = crate::http::now_seconds() + 31 * 60;
+            let session = stripe.create_session(&order, &origin, &order_url, expires_at, shop.tax.prices_include_tax, attempt).await?;
+            payments::record_session(env, "stripe", &session).await?;
+            session.redirect_url
+        }
+        Online::Test(test) => test.create_session(&order, &order_url).await?.redirect_url,
+    };
+    json(&serde_json::json!({ "number": number, "next_url": next_url }), 201, "no-store")
 }

@@ -34,7 +34,8 @@ pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> R
     e.amount_minor = event.amount_minor;
     e.currency = event.currency.clone();
     e.provider = Some("test".into());
-    e.payment_ref = Some(event.session.clone());
+    // One payment per event: a session can be paid twice (a double submit), each is its own payment.
+    e.payment_ref = Some(event.id.clone());
     events::publish(env, &e).await?;
     json(&serde_json::json!({ "received": event.id }), 200, "no-store")
 }

@@ -123,6 +123,16 @@ pub async fn record_session(env: &Env, provider: &str, session: &PaymentSession)
     Ok(())
 }
 
+/// How many sessions the order has had (a new attempt is numbered after them).
+pub async fn session_count(env: &Env, number: u64) -> Result<u32, ApiError> {
+    let db = db::db(env)?;
+    #[derive(Deserialize)]
+    struct Row {
+        n: u32,
+    }
+    Ok(db::first::<Row>(stmt(&db, "SELECT COUNT(*) AS n FROM payment_sessions WHERE order_number = ?1", args![number])?).await?.map_or(0, |r| r.n))
+}
+
 /// The test provider, where it exists: `None` in a deployed shop (its routes answer 404).
 pub fn test_provider(env: &Env) -> Result<Option<TestProvider<'_>>, ApiError> {
     if !Settings::from_env(env).dev {

@@ -126,7 +126,9 @@ impl Stripe {
 
     /// A Checkout Session for the order: one line item per order line, plus shipping and any tax
     /// added on top, so Stripe charges exactly the order's total.
-    pub async fn create_session(&self, order: &Order, origin: &str, order_url: &str, expires_at: u64, prices_include_tax: bool) -> Result<PaymentSession, ApiError> {
+    /// `attempt` 0 is the checkout's session; a shopper trying again after a failed payment gets
+    /// attempt 1, 2, … (each its own idempotency key, so each is a new session).
+    pub async fn create_session(&self, order: &Order, origin: &str, order_url: &str, expires_at: u64, prices_include_tax: bool, attempt: u32) -> Result<PaymentSession, ApiError> {
         let currency = order.totals.total.currency.code().to_ascii_lowercase();
         let mut form = Form::new();
         form.add("mode", "payment")
@@ -150,7 +152,11 @@ impl Stripe {
                 .add(format!("line_items[{i}][price_data][product_data][name]"), name)
                 .add(format!("line_items[{i}][quantity]"), quantity);
         }
-        let text = self.post("/v1/checkout/sessions", &form, &format!("edgeshop-session-{}", order.number)).await?;
+        let key = match attempt {
+            0 => format!("edgeshop-session-{}", order.number),
+            n => format!("edgeshop-session-{}-{n}", order.number),
+        };
+        let text = self.post("/v1/checkout/sessions", &form, &key).await?;
         let out: SessionOut = serde_json::from_str(&text).map_err(|e| provider_error(format!("Stripe session: {e}")))?;
         let url = out.url.ok_or_else(|| provider_error("Stripe session without a url"))?;
         Ok(PaymentSession {

@@ -1,0 +1,433 @@
+//! Online payments under wrangler dev: the Stripe adapter against a local server that speaks
+//! Stripe's wire format (tests/stripe/fake_stripe.py), whose webhook signatures are checked with
+//! Stripe's official library; and a deploy-configured shop, where nothing for development exists.
+
+use edgeshop_domain::{Catalog, StockPolicy, Variant};
+use edgeshop_e2e::{admin_token, root, Reply, Shop};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const SECRET_KEY: &str = "sk_test_edgeshop_local_0123456789";
+const WEBHOOK_SECRET: &str = "whsec_edgeshop_local_0123456789";
+
+fn catalog() -> Catalog {
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
+}
+
+fn variants(c: &Catalog) -> Vec<Variant> {
+    c.products.iter().filter(|p| p.published).flat_map(|p| p.variants.iter()).filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny).cloned().collect()
+}
+
+struct FakeStripe {
+    base: String,
+    child: Child,
+}
+
+impl Drop for FakeStripe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+impl FakeStripe {
+    fn start() -> FakeStripe {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let python = root().join("target/pyenv/bin/python");
+        assert!(python.exists(), "{} is missing: run `cargo xtask test`", python.display());
+        let mut child = Command::new(python)
+            .arg(root().join("tests/stripe/fake_stripe.py"))
+            .arg(port.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the local Stripe server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        FakeStripe { base: format!("http://127.0.0.1:{port}"), child }
+    }
+
+    fn call(&self, path: &str, body: &Value) -> Value {
+        let r = ureq::post(&format!("{}{path}", self.base)).header("content-type", "application/json").send(&body.to_string()).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&r.into_body().read_to_string().unwrap()).unwrap()
+    }
+
+    fn requests(&self) -> Vec<Value> {
+        let text = ureq::get(&format!("{}/_test/requests", self.base)).call().unwrap().into_body().read_to_string().unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v["requests"].as_array().unwrap().clone()
+    }
+}
+
+/// A shop whose online payments go through the local Stripe server.
+fn stripe_shop() -> &'static (FakeStripe, Shop) {
+    static SHOP: OnceLock<(FakeStripe, Shop)> = OnceLock::new();
+    SHOP.get_or_init(|| {
+        let stripe = FakeStripe::start();
+        let shop = Shop::start_with(
+            &Shop::fresh_state_dir(),
+            &[("STRIPE_SECRET_KEY", SECRET_KEY), ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET), ("STRIPE_API_BASE", &stripe.base)],
+        );
+        (stripe, shop)
+    })
+}
+
+fn ip(n: u32) -> String {
+    format!("10.2.{}.{}", n / 250, n % 250 + 1)
+}
+
+fn body(method: &str) -> Value {
+    json!({
+        "address": { "name": "Mia Schulz", "line1": "Hauptstraße 5", "city": "Berlin", "postal_code": "10115", "country": "DE" },
+        "contact": { "email": "mia@example.de" },
+        "payment_method": method,
+    })
+}
+
+/// Places an online order for `lines` and returns the checkout answer.
+fn place(shop: &Shop, n: u32, lines: &[(&str, u32)], key: &str) -> Value {
+    let mut cart: Option<String> = None;
+    for (sku, quantity) in lines {
+        let mut headers = vec![("cf-connecting-ip", ip(n))];
+        if let Some(c) = &cart {
+            headers.push(("x-cart-id", c.clone()));
+        }
+        let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = shop.post_json("/api/cart/lines", &h, &json!({ "sku": sku, "quantity": quantity }).to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+        cart = r.header("x-cart-id").map(str::to_string);
+    }
+    let cart = cart.unwrap();
+    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", key)], &body("online").to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut placed = r.json();
+    placed["cart"] = json!(cart);
+    placed
+}
+
+fn session_id(placed: &Value) -> String {
+    placed["next_url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+}
+
+fn admin_order(shop: &Shop, n: u64) -> Value {
+    let auth = format!("Bearer {}", admin_token());
+    let r = shop.request("GET", &format!("/api/admin/orders/{n}"), &[("authorization", &auth)], None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+fn wait(shop: &Shop, n: u64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let o = admin_order(shop, n);
+        if done(&o) {
+            return o;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}: {o}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// Quiet period: what a late event would have changed has had time to arrive.
+fn settled(shop: &Shop, n: u64) -> Value {
+    std::thread::sleep(Duration::from_secs(3));
+    admin_order(shop, n)
+}
+
+/// Has the local Stripe server deliver an event, and checks its signature with Stripe's library.
+fn deliver(kind: &str, session: &str, extra: Value) -> Value {
+    let valid = extra.get("timestamp_offset").is_none() && extra.get("header").is_none_or(|h| h.as_str().is_some_and(|h| h.contains("v1=") && h.len() > 20));
+    deliver_expecting(kind, session, extra, valid)
+}
+
+fn deliver_expecting(kind: &str, session: &str, extra: Value, expect_valid: bool) -> Value {
+    let (stripe, shop) = stripe_shop();
+    let mut req = json!({ "type": kind, "session_id": session, "secret": WEBHOOK_SECRET, "webhook_url": format!("{}/api/payments/stripe/webhook", shop.base) });
+    if let Value::Object(m) = extra {
+        for (k, v) in m {
+            req[k] = v;
+        }
+    }
+    let out = stripe.call("/_test/deliver", &req);
+    let verified = stripe.call("/_test/verify", &json!({ "payload": out["payload"], "header": out["header"], "secret": WEBHOOK_SECRET }));
+    assert_eq!(verified["ok"], expect_valid, "Stripe's library on our delivery: {verified}");
+    out
+}
+
+fn statuses(o: &Value) -> Vec<String> {
+    o["order"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap().to_string()).collect()
+}
+
+fn moves(o: &Value, kind: &str) -> Vec<Value> {
+    o["payments"].as_array().unwrap().iter().filter(|m| m["kind"] == kind).cloned().collect()
+}
+
+#[test]
+fn stripe_session_is_created_once_per_order_and_paid_by_its_webhook() {
+    let (stripe, shop) = stripe_shop();
+    let c = catalog();
+    let v = &variants(&c)[0];
+    let placed = place(shop, 1, &[(&v.sku, 2)], "stripe-paid");
+    let n = placed["order_number"].as_u64().unwrap();
+    assert!(placed["next_url"].as_str().unwrap().starts_with(&format!("{}/c/pay/cs_test_", stripe.base)), "{placed}");
+    // A retried checkout (same key) gets the same session; Stripe saw one idempotency key per order.
+    let again = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", &ip(1)), ("x-cart-id", placed["cart"].as_str().unwrap()), ("idempotency-key", "stripe-paid")],
+        &body("online").to_string(),
+    );
+    assert_eq!(again.json()["next_url"], placed["next_url"]);
+    let calls: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/checkout/sessions" && r["params"]["metadata"]["order_number"] == n.to_string()).collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let call = &calls[0];
+    assert_eq!(call["idempotency_key"], format!("edgeshop-session-{n}"));
+    let items = call["params"]["line_items"].as_object().unwrap();
+    let charged: i64 = items.values().map(|i| i["price_data"]["unit_amount"].as_str().unwrap().parse::<i64>().unwrap() * i["quantity"].as_str().unwrap().parse::<i64>().unwrap()).sum();
+    assert_eq!(charged, placed["total"]["minor"].as_i64().unwrap(), "Stripe charges the order's total");
+    assert!(call["params"]["success_url"].as_str().unwrap().contains(&format!("number={n}")));
+
+    assert_eq!(admin_order(shop, n)["order"]["status"], "awaiting_payment");
+    let out = deliver("checkout.session.completed", &session_id(&placed), json!({}));
+    assert_eq!(out["status"], 200, "{out}");
+    let o = wait(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    let paid = moves(&o, "payment");
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0]["provider"], "stripe");
+    assert!(paid[0]["id"].as_str().unwrap().starts_with("pi_"));
+
+    // The same delivery again (a replay inside the tolerance) and a late failure change nothing.
+    let replay = deliver("", "", json!({ "payload": out["payload"], "header": out["header"] }));
+    assert_eq!(replay["status"], 200);
+    deliver("checkout.session.async_payment_failed", &session_id(&placed), json!({}));
+    let o = settled(shop, n);
+    assert_eq!(statuses(&o), vec!["awaiting_payment", "paid"], "one entry per real change");
+    assert_eq!(moves(&o, "payment").len(), 1);
+}
+
+#[test]
+fn delayed_payment_methods_succeed_or_fail_later() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let ok = place(shop, 2, &[(&pool[1].sku, 1)], "stripe-async-ok");
+    let n_ok = ok["order_number"].as_u64().unwrap();
+    deliver("checkout.session.completed", &session_id(&ok), json!({ "overrides": { "payment_status": "unpaid" } }));
+    assert_eq!(settled(shop, n_ok)["order"]["status"], "awaiting_payment", "completed but unpaid is not paid");
+    deliver("checkout.session.async_payment_succeeded", &session_id(&ok), json!({}));
+    wait(shop, n_ok, "async success", |o| o["order"]["status"] == "paid");
+
+    let bad = place(shop, 3, &[(&pool[2].sku, 1)], "stripe-async-bad");
+    let n_bad = bad["order_number"].as_u64().unwrap();
+    deliver("checkout.session.completed", &session_id(&bad), json!({ "overrides": { "payment_status": "unpaid" } }));
+    deliver("checkout.session.async_payment_failed", &session_id(&bad), json!({}));
+    wait(shop, n_bad, "async failure", |o| o["order"]["status"] == "payment_failed");
+}
+
+#[test]
+fn an_expired_session_cancels_the_order_and_releases_its_stock() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let v = &variants(&c)[3];
+    let auth = format!("Bearer {}", admin_token());
+    let level = || shop.request("GET", &format!("/api/admin/stock/{}", v.sku), &[("authorization", &auth)], None).json();
+    let before = level();
+    let placed = place(shop, 4, &[(&v.sku, 2)], "stripe-expired");
+    let n = placed["order_number"].as_u64().unwrap();
+    assert_eq!(level()["reserved"].as_i64().unwrap(), before["reserved"].as_i64().unwrap() + 2);
+    deliver("checkout.session.expired", &session_id(&placed), json!({}));
+    wait(shop, n, "expired", |o| o["order"]["status"] == "cancelled");
+    assert_eq!(level(), before, "the reservation went back");
+}
+
+#[test]
+fn amounts_and_currencies_must_match_the_order() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let placed = place(shop, 5, &[(&pool[4].sku, 1)], "stripe-amount");
+    let n = placed["order_number"].as_u64().unwrap();
+    deliver("checkout.session.completed", &session_id(&placed), json!({ "overrides": { "amount_total": 1 } }));
+    let o = wait(shop, n, "flagged amount", |o| o["attention"].as_str().is_some_and(|a| a.contains("refused")));
+    assert_eq!(o["order"]["status"], "awaiting_payment");
+
+    let placed = place(shop, 6, &[(&pool[5].sku, 1)], "stripe-currency");
+    let n = placed["order_number"].as_u64().unwrap();
+    deliver("checkout.session.completed", &session_id(&placed), json!({ "overrides": { "currency": "usd" } }));
+    let o = wait(shop, n, "flagged currency", |o| o["attention"].as_str().is_some_and(|a| a.contains("USD")));
+    assert_eq!(o["order"]["status"], "awaiting_payment");
+}
+
+#[test]
+fn webhook_signatures_are_checked_as_stripe_specifies() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let placed = place(shop, 7, &[(&variants(&c)[6].sku, 1)], "stripe-signatures");
+    let n = placed["order_number"].as_u64().unwrap();
+    let s = session_id(&placed);
+    for (extra, why) in [
+        (json!({ "header": "t=1,v1=00" }), "bad"),
+        (json!({ "header": "absent" }), "absent"),
+        (json!({ "timestamp_offset": -600 }), "stale"),
+        (json!({ "secret": "whsec_someone_else_0123456789" }), "another secret"),
+    ] {
+        let out = if why == "another secret" {
+            let (stripe, shop) = stripe_shop();
+            stripe.call(
+                "/_test/deliver",
+                &json!({ "type": "checkout.session.completed", "session_id": s, "secret": extra["secret"], "webhook_url": format!("{}/api/payments/stripe/webhook", shop.base) }),
+            )
+        } else {
+            deliver("checkout.session.completed", &s, extra)
+        };
+        assert_eq!(out["status"], 400, "{why}: {out}");
+        let problem: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+        assert_eq!(problem["type"], "https://edgeshop.dev/problems/bad-signature", "{why}");
+    }
+    // Stripe's libraries refuse only old timestamps; the shop also refuses one from the future
+    // beyond the tolerance (a signature made with a skewed clock, or kept for later).
+    let future = deliver_expecting("checkout.session.completed", &s, json!({ "timestamp_offset": 600 }), true);
+    assert_eq!(future["status"], 400, "{future}");
+    assert_eq!(settled(shop, n)["order"]["status"], "awaiting_payment", "no refused delivery changed the order");
+}
+
+#[test]
+fn payment_after_cancellation_is_refunded_automatically() {
+    let (stripe, shop) = stripe_shop();
+    let c = catalog();
+    let placed = place(shop, 8, &[(&variants(&c)[7].sku, 1)], "stripe-late");
+    let n = placed["order_number"].as_u64().unwrap();
+    let token = placed["token"].as_str().unwrap();
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 202);
+    wait(shop, n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    deliver("checkout.session.completed", &session_id(&placed), json!({}));
+    let o = wait(shop, n, "refund", |o| !moves(o, "refund").is_empty());
+    assert_eq!(o["order"]["status"], "cancelled");
+    let refund = &moves(&o, "refund")[0];
+    assert_eq!(refund["amount_minor"], placed["total"]["minor"]);
+    assert_eq!(refund["status"], "succeeded");
+    assert!(refund["id"].as_str().unwrap().starts_with("re_"));
+    let refunds: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds").collect();
+    assert!(refunds.iter().any(|r| r["params"]["amount"] == placed["total"]["minor"].to_string()), "{refunds:?}");
+    assert!(o["attention"].as_str().unwrap().contains("refunded automatically"));
+}
+
+#[test]
+fn cancelling_a_paid_order_refunds_it() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let placed = place(shop, 9, &[(&variants(&c)[8].sku, 1)], "stripe-cancel-paid");
+    let n = placed["order_number"].as_u64().unwrap();
+    deliver("checkout.session.completed", &session_id(&placed), json!({}));
+    wait(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    let token = placed["token"].as_str().unwrap();
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 202);
+    let o = wait(shop, n, "refunded", |o| o["order"]["status"] == "cancelled" && !moves(o, "refund").is_empty());
+    assert_eq!(moves(&o, "refund")[0]["amount_minor"], placed["total"]["minor"]);
+    assert_eq!(o["refund_due_minor"], 0);
+    // The shopper sees the refund on the order page.
+    let mine = shop.get(&format!("/api/orders/{n}?token={token}")).json();
+    assert!(mine["payments"].as_array().unwrap().iter().any(|m| m["kind"] == "refund"), "{mine}");
+}
+
+#[test]
+fn a_returned_line_is_refunded_in_part() {
+    let (stripe, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let (a, b) = (&pool[9], &pool[10]);
+    let placed = place(shop, 10, &[(&a.sku, 2), (&b.sku, 1)], "stripe-return");
+    let n = placed["order_number"].as_u64().unwrap();
+    deliver("checkout.session.completed", &session_id(&placed), json!({}));
+    wait(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    let auth = format!("Bearer {}", admin_token());
+    for status in ["packed", "shipped", "delivered"] {
+        let mut body = json!({ "status": status });
+        if status == "shipped" {
+            body = json!({ "status": status, "carrier": "DHL", "tracking_number": "JD0001" });
+        }
+        assert_eq!(shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &body.to_string()).status, 202);
+        wait(shop, n, status, |o| o["order"]["status"] == status);
+    }
+    let token = placed["token"].as_str().unwrap();
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
+    wait(shop, n, "return requested", |o| o["order"]["status"] == "return_requested");
+    let refund = |key: &str, body: Value| shop.post_json(&format!("/api/admin/orders/{n}/refunds"), &[("authorization", &auth), ("idempotency-key", key)], &body.to_string());
+    assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 3 }] })).status, 422, "more than was bought");
+    assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 202);
+    // The same request again is the same refund.
+    assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 202);
+    let o = wait(shop, n, "partial refund", |o| !moves(o, "refund").is_empty());
+    let settled_o = settled(shop, n);
+    assert_eq!(moves(&settled_o, "refund").len(), 1, "{o}");
+    assert_eq!(moves(&settled_o, "refund")[0]["amount_minor"], a.price.minor);
+    let intent = moves(&settled_o, "payment")[0]["id"].clone();
+    let calls: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds" && r["params"]["payment_intent"] == intent).collect();
+    assert!(calls.iter().all(|c| c["params"]["amount"] == a.price.minor.to_string()), "{calls:?}");
+    assert_eq!(calls.iter().map(|c| c["idempotency_key"].clone()).collect::<std::collections::HashSet<_>>().len(), 1, "one refund, however often it was asked for");
+    // More than is left is refused and flagged.
+    let total = placed["total"]["minor"].as_i64().unwrap();
+    assert_eq!(refund("r2", json!({ "amount_minor": total })).status, 202);
+    let o = wait(shop, n, "refused refund", |o| o["attention"].as_str().is_some_and(|a| a.contains("refused")));
+    assert_eq!(moves(&o, "refund").len(), 1);
+}
+
+/// What `wrangler deploy` ships: no development switch, no Stripe settings.
+#[test]
+fn the_deploy_configuration_has_no_test_provider_and_refuses_online_without_stripe() {
+    let config = std::fs::read_to_string(root().join("wrangler.toml")).unwrap();
+    let vars = config.split("[vars]").nth(1).unwrap_or("").split("\n[").next().unwrap_or("");
+    assert!(!vars.lines().any(|l| l.trim_start().starts_with("EDGESHOP_DEV") || l.trim_start().starts_with("EDGESHOP_FAULTS")), "{vars}");
+    assert!(vars.contains("EDGESHOP_BENCH = \"0\""));
+
+    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_DEV", "0")]);
+    let health = shop.get("/api/health").json();
+    assert_eq!(health["payment_methods"], json!(["cash_on_delivery"]));
+    assert!(health["online_provider"].is_null());
+    for (method, path) in [
+        ("GET", "/pay/test/cs_test_123"),
+        ("POST", "/api/payments/test-provider/sessions/cs_test_123"),
+        ("POST", "/api/payments/webhook"),
+        ("GET", "/api/_bench/search?q=tent"),
+    ] {
+        let r = shop.request(method, path, &[("cf-connecting-ip", "10.2.200.1")], if method == "POST" { Some("{}") } else { None });
+        assert_eq!(r.status, 404, "{method} {path}: {}", r.body);
+        assert_eq!(r.content_type, "application/problem+json");
+    }
+    let c = catalog();
+    let v = &variants(&c)[0];
+    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", "10.2.200.2")], &json!({ "sku": v.sku, "quantity": 1 }).to_string());
+    let cart = r.header("x-cart-id").unwrap().to_string();
+    let online = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.2.200.2"), ("x-cart-id", &cart), ("idempotency-key", "prod-online")], &body("online").to_string());
+    assert_eq!(online.status, 422, "{}", online.body);
+    assert_eq!(online.json()["type"], "https://edgeshop.dev/problems/payment-method-unavailable");
+    // The fault switch's header does nothing here, and cash on delivery works.
+    let cod = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.2.200.2"), ("x-cart-id", &cart), ("idempotency-key", "prod-cod"), ("x-edgeshop-fault", "after-number")],
+        &body("cash_on_delivery").to_string(),
+    );
+    assert_eq!(cod.status, 201, "{}", cod.body);
+}
+
+/// A setting that is set but unusable turns off only its feature, with a 503 that names it.
+#[test]
+fn a_bad_payment_setting_is_a_503_that_names_it_and_the_rest_works() {
+    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("STRIPE_SECRET_KEY", "not-a-key"), ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET), ("PAYMENT_WEBHOOK_SECRET", "short")]);
+    let health = shop.get("/api/health").json();
+    assert_eq!(health["payment_methods"], json!(["cash_on_delivery"]));
+    assert!(health["payments_problem"].as_str().unwrap().contains("STRIPE_SECRET_KEY"), "{health}");
+    let c = catalog();
+    let v = &variants(&c)[0];
+    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", "10.2.201.1")], &json!({ "sku": v.sku, "quantity": 1 }).to_string());
+    let cart = r.header("x-cart-id").unwrap().to_string();
+    let online: Reply = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.2.201.1"), ("x-cart-id", &cart), ("idempotency-key", "bad-online")], &body("online").to_string());
+    assert_eq!(online.status, 503, "{}", online.body);
+    assert_eq!(online.json()["setting"], "STRIPE_SECRET_KEY");
+    let hosted = shop.get("/pay/test/cs_test_123");
+    assert_eq!(hosted.status, 503, "{}", hosted.body);
+    assert_eq!(hosted.json()["setting"], "PAYMENT_WEBHOOK_SECRET");
+    let cod = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.2.201.1"), ("x-cart-id", &cart), ("idempotency-key", "bad-cod")], &body("cash_on_delivery").to_string());
+    assert_eq!(cod.status, 201, "{}", cod.body);
+}
