@@ -50,6 +50,19 @@ pub struct RawShop {
     pub tax: RawTax,
     #[serde(default)]
     pub search: RawShopSearch,
+    #[serde(default)]
+    pub email: Option<RawEmail>,
+}
+
+/// `[email]`: sender, reply-to and the merchant's alert addresses.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmail {
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub reply_to: Option<Spanned<String>>,
+    #[serde(default)]
+    pub merchant: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

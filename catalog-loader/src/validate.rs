@@ -131,6 +131,21 @@ fn shop(
             errors.push(f.error(c, format!("`{code}` is not an ISO 3166-1 alpha-2 country code")));
         }
     }
+    let mut email = edgeshop_domain::EmailSettings::default();
+    if let Some(e) = &raw.email {
+        let mut address = |v: &Spanned<String>, what: &str| {
+            let a = v.get_ref().trim();
+            let ok = a.split_once('@').is_some_and(|(u, h)| !u.is_empty() && h.contains('.') && !h.starts_with('.') && !h.ends_with('.'))
+                && !a.contains(|c: char| c.is_whitespace() || c.is_control() || "<>\",;".contains(c));
+            if !ok {
+                errors.push(f.error(v, format!("email {what} `{a}` is not an email address")));
+            }
+            a.to_string()
+        };
+        email.from = address(&e.from, "from");
+        email.reply_to = e.reply_to.as_ref().map(|r| address(r, "reply_to")).unwrap_or_default();
+        email.merchant = e.merchant.iter().map(|m| address(m, "merchant")).collect();
+    }
     let flat_rate = money(f, &raw.shipping.flat_rate, "shipping flat_rate", currency, errors);
     let free_over = raw.shipping.free_over.as_ref().map(|v| money(f, v, "shipping free_over", currency, errors));
     if errors.len() > before {
@@ -150,6 +165,7 @@ fn shop(
         tax: TaxRules { rate_bp: raw.tax.rate_bp, prices_include_tax: raw.tax.prices_include_tax },
         featured_products: raw.featured_products.iter().map(|p| p.get_ref().clone()).collect(),
         featured_categories: raw.featured_categories.iter().map(|c| c.get_ref().clone()).collect(),
+        email,
     })
 }
 

@@ -118,6 +118,7 @@ mod tests {
                 tax: TaxRules { rate_bp: 0, prices_include_tax: true },
                 featured_products: vec![],
                 featured_categories: vec![],
+                email: Default::default(),
             },
             entries: vec![entry("A-1", 1250, true), entry("B-2", 999, true), entry("C-3", 100, false)],
         }

@@ -53,6 +53,28 @@ pub struct Shop {
     pub tax: TaxRules,
     pub featured_products: Vec<String>,
     pub featured_categories: Vec<String>,
+    /// Who order emails come from and who hears about the shop's problems.
+    #[serde(default)]
+    pub email: EmailSettings,
+}
+
+/// `[email]` in shop.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailSettings {
+    /// Sender address of order emails (a domain the mail transport may send for).
+    pub from: String,
+    /// Where shoppers' replies go (empty: to `from`).
+    #[serde(default)]
+    pub reply_to: String,
+    /// The merchant's addresses for alerts (new orders, flagged payments, failed messages).
+    #[serde(default)]
+    pub merchant: Vec<String>,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        EmailSettings { from: "orders@example.com".into(), reply_to: String::new(), merchant: vec![] }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

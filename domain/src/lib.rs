@@ -11,7 +11,7 @@ pub mod pricing;
 pub mod snapshot;
 
 pub use cart::{price_cart, CartError, CartLine, PricedCart, PricedLine, MAX_LINE_QUANTITY};
-pub use catalog::{Catalog, Category, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
+pub use catalog::{Catalog, Category, EmailSettings, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};

@@ -248,6 +248,7 @@ mod tests {
             tax: TaxRules { rate_bp: 2300, prices_include_tax: include_tax },
             featured_products: vec![],
             featured_categories: vec![],
+            email: Default::default(),
         }
     }
 

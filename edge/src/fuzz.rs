@@ -68,6 +68,7 @@ fn checkout_bodies_never_panic() {
         tax: edgeshop_domain::TaxRules { rate_bp: 2300, prices_include_tax: true },
         featured_products: vec![],
         featured_categories: vec![],
+        email: Default::default(),
     };
     for _ in 0..50_000 {
         let field = rng.input(40);

@@ -96,6 +96,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Post, ["api", "admin", "orders", n, "refunds"]) => admin::refund(req, env, orders::parse_number(n)?).await,
         (Method::Get, ["api", "admin", "stock", sku]) => admin::stock_level(req, env, sku).await,
         (Method::Get, ["api", "admin", "dead-letters"]) => admin::dead_letters(req, env).await,
+        (Method::Get, ["api", "admin", "notifications", "failed"]) => admin::failed_notifications(req, env).await,
         (Method::Post, ["api", "admin", "dead-letters", id, "replay"]) => admin::replay_dead_letter(req, env, id).await,
         (Method::Post, ["api", "payments", "webhook"]) => {
             rate_limit(env, req, Limit::Webhook).await?;

@@ -159,6 +159,60 @@ impl Shop {
     }
 }
 
+/// A message the local `send_email` simulation wrote (wrangler dev logs its headers and the
+/// files holding its parts).
+#[derive(Clone, Debug)]
+pub struct SentEmail {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub html_path: String,
+}
+
+impl Shop {
+    /// Every message sent so far, in order.
+    pub fn emails(&self) -> Vec<SentEmail> {
+        let log = std::fs::read_to_string(self.persist.with_extension("log")).unwrap_or_default();
+        // Drop ANSI colour codes.
+        let mut clean = String::with_capacity(log.len());
+        let mut chars = log.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                clean.push(c);
+            }
+        }
+        let mut out = Vec::new();
+        for block in clean.split("send_email binding called with MessageBuilder:").skip(1) {
+            let field = |name: &str| block.lines().find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_string())).unwrap_or_default();
+            let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+            let (text_path, html_path) = (field("Text: "), field("HTML: "));
+            out.push(SentEmail { from: field("From: "), to: field("To: "), subject: field("Subject: "), text: read(&text_path), html: read(&html_path), html_path });
+        }
+        out
+    }
+
+    /// Waits until `count` messages match `pred` (or fails after 30 s).
+    pub fn wait_emails(&self, what: &str, count: usize, pred: impl Fn(&SentEmail) -> bool) -> Vec<SentEmail> {
+        let deadline = Instant::now() + Duration::from_secs(45);
+        loop {
+            let found: Vec<SentEmail> = self.emails().into_iter().filter(|e| pred(e)).collect();
+            if found.len() >= count {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {count} × {what}; have {}", found.len());
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
 /// The order database's schema (`migrations/`) into the local D1 under `persist`.
 fn apply_migrations(root: &std::path::Path, wrangler: &std::path::Path, persist: &std::path::Path) {
     let out = Command::new(wrangler)

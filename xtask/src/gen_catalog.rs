@@ -1733,7 +1733,7 @@ fn shop_toml(featured: &[String]) -> String {
     let featured: Vec<&str> = featured.iter().map(String::as_str).collect();
     let countries: Vec<&str> = COUNTRIES.iter().map(|c| c.0).collect();
     format!(
-        "name = {}\ntagline = {}\ncurrency = \"EUR\"\nlocale = \"en-IE\"\nbase_url = \"https://shop.example.com\"\nfeatured_products = {}\nfeatured_categories = {}\n\n[shipping]\nflat_rate = 495\nfree_over = 5000\ncountries = {}\n\n[tax]\nrate_bp = 2300\nprices_include_tax = true\n\n[search]\nout_of_stock = \"lower\"\n",
+        "name = {}\ntagline = {}\ncurrency = \"EUR\"\nlocale = \"en-IE\"\nbase_url = \"https://shop.example.com\"\nfeatured_products = {}\nfeatured_categories = {}\n\n[shipping]\nflat_rate = 495\nfree_over = 5000\ncountries = {}\n\n[tax]\nrate_bp = 2300\nprices_include_tax = true\n\n[search]\nout_of_stock = \"lower\"\n\n[email]\nfrom = \"orders@shop.example.com\"\nreply_to = \"help@shop.example.com\"\nmerchant = [\"owner@shop.example.com\"]\n",
         q(SHOP_NAME),
         q("Gear for long days outside"),
         array(&featured),

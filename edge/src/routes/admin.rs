@@ -158,3 +158,9 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     events::publish(env, &event).await?;
     json(&serde_json::json!({ "number": number, "amount_minor": amount, "status": "refund_requested" }), 202, "no-store")
 }
+
+/// `GET /api/admin/notifications/failed`: messages that could not be sent after every try.
+pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
+    authorize(req, env)?;
+    json(&serde_json::json!({ "failed": crate::services::notify::failed(env).await? }), 200, "no-store")
+}

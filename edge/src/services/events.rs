@@ -6,7 +6,7 @@
 //! redelivery after a crash at any point ends in the same state with one history entry.
 
 use crate::error::ApiError;
-use crate::services::{dead_letters, orders};
+use crate::services::{dead_letters, notify, orders};
 use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::stripe::{self, Stripe};
@@ -149,11 +149,27 @@ fn kind_name(kind: EventKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
+/// Applies the event, then sends the messages it (or an earlier delivery) left unsent.
+async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
+    apply(env, event).await?;
+    notify::send_pending(env, event.order_number).await
+}
+
+/// Merchant alerts for a change: a new order, or something that needs the merchant's attention.
+fn alerts<'a>(env_shop: &edgeshop_domain::Shop, kind: EventKind, attention: Option<&str>) -> Vec<(&'a str, String)> {
+    let template = match (kind, attention) {
+        (_, Some(_)) => "merchant_attention",
+        (EventKind::OrderPlaced, None) => "merchant_new_order",
+        _ => return vec![],
+    };
+    env_shop.email.merchant.iter().map(|to| (template, to.clone())).collect()
+}
+
 /// Applies one event to its order. Errors are retried (the order may not be visible yet, a
 /// storage or provider call may fail; provider calls carry idempotency keys); outcomes that can
 /// never succeed (a transition the rules do not allow, money for an order that can no longer take
 /// it, an amount that does not match) are recorded on the order and acknowledged.
-async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
+async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     if orders::event_seen(env, &event.id).await? {
         return Ok(());
     }
@@ -162,6 +178,7 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     };
     let order = &stored.order;
     let kind = kind_name(event.kind);
+    let shop = crate::catalog::manifest(env).await?.shop.clone();
     let base = orders::Change {
         event_id: &event.id,
         kind: &kind,
@@ -172,10 +189,12 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         attention: None,
         notify: None,
         money: vec![],
+        alerts: vec![],
     };
     let target = match event.kind {
         EventKind::OrderPlaced => {
-            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), ..base }).await;
+            let alerts = alerts(&shop, event.kind, None);
+            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), alerts, ..base }).await;
         }
         EventKind::RefundRequested => return refund_requested(env, &stored, event, base).await,
         EventKind::RefundUpdated => {
@@ -216,7 +235,8 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         if amount != total.minor || currency != total.currency.code() {
             let note = format!("payment {} refused: {amount} {currency} paid, the order is {} {}", event.id, total.minor, total.currency.code());
             let outcome = format!("refused: {note}");
-            return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
+            let alerts = alerts(&shop, event.kind, Some(&note));
+            return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), alerts, ..base }).await;
         }
     }
     // The transition is checked on a copy before any side effect.
@@ -231,11 +251,13 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 let mut moves: Vec<_> = money(event, order, "payment", "succeeded").into_iter().collect();
                 let (refund, due) = refund_payment(env, order, moves.first(), order.totals.total.minor, &format!("edgeshop-refund-{}", event.id)).await?;
                 moves.extend(refund);
-                return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), refund_due_minor: due, money: moves, ..base }).await;
+                let alerts = alerts(&shop, event.kind, Some(&note));
+                return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), refund_due_minor: due, money: moves, alerts, ..base }).await;
             }
             let note = format!("event {} refused: {refused}", event.id);
             worker::console_warn!("order {}: {note}", order.number);
-            orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await
+            let alerts = alerts(&shop, event.kind, Some(&note));
+            orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), alerts, ..base }).await
         }
         Ok(true) => {
             let stock = Stock(env);
@@ -292,6 +314,7 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 attention: attention.as_deref(),
                 notify: Some(notification(event.kind)),
                 money: moves,
+                alerts: alerts(&shop, event.kind, attention.as_deref()),
                 ..base
             };
             orders::record(env, &stored, &change).await

@@ -5,6 +5,8 @@ pub mod dead_letters;
 pub mod db;
 pub mod events;
 pub mod idempotency;
+pub mod mailer;
+pub mod notify;
 pub mod orders;
 pub mod payments;
 pub mod rate_limit;

@@ -269,6 +269,8 @@ pub struct Change<'a> {
     pub notify: Option<&'a str>,
     /// Payments and refunds to record (or update, by the provider's id).
     pub money: Vec<MoneyMove>,
+    /// Messages for others (the merchant): template and recipient.
+    pub alerts: Vec<(&'a str, String)>,
 }
 
 /// Records one event on the order in one transaction: the status change (guarded by `version`),
@@ -304,6 +306,13 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
             &db,
             "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             args![change.event_id, number, template, &stored.order.contact.email, change.at],
+        )?);
+    }
+    for (i, (template, recipient)) in change.alerts.iter().enumerate() {
+        statements.push(stmt(
+            &db,
+            "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            args![&format!("{}:alert:{i}", change.event_id), number, *template, recipient, change.at],
         )?);
     }
     for m in &change.money {

@@ -1,0 +1,83 @@
+//! Sending email behind one trait. Production transport: Cloudflare Email Service through the
+//! `send_email` binding `EMAIL` (`wrangler dev` simulates it and writes each message to a local
+//! file). Alternative: Resend's HTTP API when `RESEND_API_KEY` is set (a Wrangler secret).
+//! SMS or another channel is a further `Mailer`-like `Notifier`; none is built.
+
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+
+/// One message, multipart/alternative (text and HTML).
+pub struct Email {
+    /// Sender address and display name.
+    pub from: String,
+    pub from_name: String,
+    pub reply_to: Option<String>,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Extra headers (`List-Unsubscribe` on marketing messages).
+    pub headers: Vec<(String, String)>,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Mailer {
+    /// The transport's message id, or why it failed.
+    async fn send(&self, email: &Email) -> Result<String, String>;
+}
+
+/// The configured transport: Resend when its key is set, else the `EMAIL` binding.
+pub enum Transport {
+    Cloudflare(worker::SendEmail),
+    Resend(String),
+}
+
+pub fn transport(env: &Env) -> Result<Transport, String> {
+    if let Some(key) = env.secret("RESEND_API_KEY").map(|s| s.to_string()).ok().filter(|k| k.len() >= 16) {
+        return Ok(Transport::Resend(key));
+    }
+    env.send_email("EMAIL").map(Transport::Cloudflare).map_err(|e| format!("EMAIL binding: {e}"))
+}
+
+impl Mailer for Transport {
+    async fn send(&self, email: &Email) -> Result<String, String> {
+        match self {
+            Transport::Cloudflare(binding) => {
+                let from = worker::EmailAddress::new(&email.from_name, &email.from);
+                let message = worker::SendEmailBuilder::new_with_email_address_and_str(&from, &email.to, &email.subject);
+                message.set_text(&email.text);
+                message.set_html(&email.html);
+                if let Some(r) = &email.reply_to {
+                    message.set_reply_to(r);
+                }
+                if !email.headers.is_empty() {
+                    let headers = worker::js_sys::Object::new();
+                    for (k, v) in &email.headers {
+                        let _ = worker::js_sys::Reflect::set(&headers, &k.into(), &v.into());
+                    }
+                    message.set_headers(&worker::wasm_bindgen::JsCast::unchecked_into(headers));
+                }
+                binding.send_with_builder(&message).await.map(|r| r.message_id()).map_err(|e| String::from(e.message()))
+            }
+            Transport::Resend(key) => {
+                let headers = Headers::new();
+                headers.set("authorization", &format!("Bearer {key}")).map_err(|e| e.to_string())?;
+                headers.set("content-type", "application/json").map_err(|e| e.to_string())?;
+                let body = serde_json::json!({
+                    "from": format!("{} <{}>", email.from_name, email.from), "to": [email.to], "subject": email.subject, "text": email.text, "html": email.html,
+                    "reply_to": email.reply_to,
+                    "headers": email.headers.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                });
+                let mut init = RequestInit::new();
+                init.with_method(Method::Post).with_headers(headers).with_body(Some(body.to_string().into()));
+                let req = Request::new_with_init("https://api.resend.com/emails", &init).map_err(|e| e.to_string())?;
+                let mut resp = Fetch::Request(req).send().await.map_err(|e| e.to_string())?;
+                let text = resp.text().await.map_err(|e| e.to_string())?;
+                if !(200..300).contains(&resp.status_code()) {
+                    return Err(format!("Resend HTTP {}: {text}", resp.status_code()));
+                }
+                let id = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["id"].as_str().map(str::to_string)).unwrap_or_default();
+                Ok(id)
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Messages to shoppers, sent from the queue consumer.
+//!
+//! Each order event records at most one message per (order, kind) in D1 (`notifications`, a
+//! unique index; refunds are one per refund). Sending claims the row (a lease, so a crashed send
+//! is taken over), sends, and marks it sent: a redelivered or replayed event finds the row sent and
+//! sends nothing. A failed send is retried with the queue message's backoff up to
+//! `MAX_ATTEMPTS` times, then marked failed, where the merchant sees it
+//! (`GET /api/admin/notifications/failed`, and on the order).
+
+use crate::error::ApiError;
+use crate::services::db::{self, args, stmt};
+use crate::services::mailer::{Email, Mailer};
+use crate::services::orders::{self, MoneyMove};
+use crate::services::now_rfc3339;
+use edgeshop_domain::{Money, Order, OrderStatus, PaymentMethod, Shop};
+use serde::{Deserialize, Serialize};
+use worker::Env;
+
+pub const MAX_ATTEMPTS: u32 = 5;
+/// A send that started this long ago without finishing is taken over.
+const CLAIM_LEASE_SECONDS: i64 = 60;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Pending {
+    pub event_id: String,
+    pub order_number: u64,
+    pub template: String,
+    pub recipient: String,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Failed {
+    pub event_id: String,
+    pub order_number: u64,
+    pub template: String,
+    pub recipient: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub failed_at: Option<String>,
+}
+
+/// Test hook: `EDGESHOP_FAULTS` with `email-fail-once` fails each message's first send,
+/// `email-fail-always` every send. Production never sets the variable.
+fn injected_failure(env: &Env, attempt: u32) -> Option<String> {
+    let faults = env.var("EDGESHOP_FAULTS").map(|v| v.to_string()).unwrap_or_default();
+    let on = |name: &str| faults.split(',').any(|f| f.trim() == name);
+    (on("email-fail-always") || (on("email-fail-once") && attempt == 1)).then(|| "injected send failure (test configuration)".to_string())
+}
+
+/// Sends what is unsent for the order. `Err` when a send failed and will be tried again (the
+/// caller retries the queue message, with backoff).
+pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    let pending: Vec<Pending> = db::all(stmt(
+        &db,
+        "SELECT event_id, order_number, template, recipient, attempts FROM notifications
+         WHERE order_number = ?1 AND sent_at IS NULL AND failed_at IS NULL ORDER BY created_at, event_id",
+        args![number],
+    )?)
+    .await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let Some(stored) = orders::load_stored(env, number).await? else { return Ok(()) };
+    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let moves = orders::money_moves(env, number).await?;
+    let mailer = crate::services::mailer::transport(env).map_err(ApiError::internal)?;
+    let mut retry = None;
+    for p in pending {
+        // Claim: only one sender at a time per message, and a stale claim is taken over.
+        let claimed = stmt(
+            &db,
+            "UPDATE notifications SET claimed_at = ?1, attempts = attempts + 1
+             WHERE event_id = ?2 AND sent_at IS NULL AND failed_at IS NULL
+               AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)",
+            args![&now_rfc3339(), &p.event_id, CLAIM_LEASE_SECONDS],
+        )?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal(format!("claim message: {e}")))?;
+        if claimed.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 0 {
+            continue;
+        }
+        let attempt = p.attempts + 1;
+        let Some(email) = render(&p.template, &stored.order, &shop, &moves, stored.attention.as_deref(), &p.recipient) else {
+            // Nothing to tell the shopper for this kind (packing is internal).
+            mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = 'not-sent' WHERE event_id = ?2", None).await?;
+            continue;
+        };
+        let sent = match injected_failure(env, attempt) {
+            Some(e) => Err(e),
+            None => mailer.send(&email).await,
+        };
+        match sent {
+            Ok(id) => mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&id)).await?,
+            Err(e) if attempt >= MAX_ATTEMPTS => {
+                worker::console_error!("message {} for order {} failed for good: {e}", p.template, number);
+                mark(env, &p.event_id, "UPDATE notifications SET failed_at = ?1, last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e)).await?;
+                if !p.template.starts_with("merchant_") {
+                    alert_failed(env, &p, &shop, &e).await?;
+                }
+            }
+            Err(e) => {
+                worker::console_warn!("message {} for order {} failed (attempt {attempt}): {e}", p.template, number);
+                mark(env, &p.event_id, "UPDATE notifications SET last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e)).await?;
+                retry = Some(e);
+            }
+        }
+    }
+    match retry {
+        Some(e) => Err(ApiError::internal(format!("a message for order {number} will be sent again: {e}"))),
+        None => Ok(()),
+    }
+}
+
+/// A message that could not be sent goes on the order for the merchant, with an alert.
+async fn alert_failed(env: &Env, p: &Pending, shop: &Shop, error: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    let note = format!("the {} message to {} could not be sent: {error}", p.template, p.recipient);
+    let mut statements = vec![stmt(
+        &db,
+        "UPDATE orders SET attention = COALESCE(attention || char(10), '') || ?1, version = version + 1 WHERE number = ?2",
+        args![&note, p.order_number],
+    )?];
+    for (i, to) in shop.email.merchant.iter().enumerate() {
+        statements.push(stmt(
+            &db,
+            "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, 'merchant_attention', ?3, ?4)",
+            args![&format!("{}:failed:{i}", p.event_id), p.order_number, to, &now_rfc3339()],
+        )?);
+    }
+    db::batch(&db, statements).await
+}
+
+async fn mark(env: &Env, event_id: &str, sql: &str, value: Option<&str>) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, sql, args![&now_rfc3339(), event_id, value.unwrap_or("")])?.run().await.map_err(|e| ApiError::internal(format!("message state: {e}")))?;
+    Ok(())
+}
+
+pub async fn failed(env: &Env) -> Result<Vec<Failed>, ApiError> {
+    let db = db::db(env)?;
+    db::all(stmt(
+        &db,
+        "SELECT event_id, order_number, template, recipient, attempts, last_error, failed_at FROM notifications WHERE failed_at IS NOT NULL ORDER BY failed_at DESC LIMIT 500",
+        args![],
+    )?)
+    .await
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The message for one template, or `None` when the shopper is not told about this kind.
+pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], attention: Option<&str>, to: &str) -> Option<Email> {
+    let n = order.number;
+    let link = format!("{}/orders/?number={n}&token={}", shop.base_url, order.token);
+    let fmt = |m: Money| m.format(&shop.locale);
+    let (subject, intro): (String, Vec<String>) = match template {
+        "order_confirmation" => {
+            let pay = match (order.payment, order.status) {
+                (PaymentMethod::CashOnDelivery, _) => format!("You pay on delivery: please have {} ready for the courier.", fmt(order.totals.total)),
+                (PaymentMethod::Online, OrderStatus::Paid) => "Your payment has been received.".to_string(),
+                (PaymentMethod::Online, _) => "We will confirm as soon as your payment arrives.".to_string(),
+            };
+            (format!("Order {n} received"), vec![format!("Thank you for your order at {}.", shop.name), pay])
+        }
+        "payment_received" => (format!("Payment received for order {n}"), vec![format!("We have received {} for order {n}. We will tell you when it ships.", fmt(order.totals.total))]),
+        "payment_failed" => (
+            format!("Payment for order {n} did not go through"),
+            vec!["Your payment did not go through and no money was taken.".into(), format!("You can try again from your order page: {link}")],
+        ),
+        "payment_expired" => (format!("Order {n} was cancelled"), vec!["The payment was not completed in time, so we cancelled the order and no money was taken.".into()]),
+        "order_shipped" => {
+            let tracking = order.history.iter().rev().find_map(|h| h.tracking.clone());
+            let line = match tracking {
+                Some(t) => format!("Carrier: {} · tracking number {}. Follow it from your order page: {link}", t.carrier, t.number),
+                None => format!("Follow it from your order page: {link}"),
+            };
+            (format!("Order {n} is on its way"), vec!["Your order has left our warehouse.".into(), line])
+        }
+        "order_delivered" => (format!("Order {n} was delivered"), vec!["Your order was delivered. If anything is wrong, you can request a return from your order page.".into()]),
+        "order_cancelled" => (format!("Order {n} was cancelled"), vec!["Your order was cancelled. If you had paid, the money is on its way back to you.".into()]),
+        "refund_issued" => {
+            let last = moves.iter().rev().find(|m| m.kind == "refund" && m.status != "failed")?;
+            let amount = edgeshop_domain::Currency::parse(&last.currency).map(|c| fmt(Money::new(last.amount_minor, c))).unwrap_or_default();
+            (format!("Refund of {amount} for order {n}"), vec![format!("We have refunded {amount} to the way you paid. Banks take a few days to show it.")])
+        }
+        "return_requested" => (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()]),
+        // For the merchant.
+        "merchant_new_order" => (
+            format!("New order {n}: {}", fmt(order.totals.total)),
+            vec![format!("{} ordered {} item(s) ({}).", order.contact.email, order.lines.iter().map(|l| l.quantity).sum::<u32>(), match order.payment {
+                PaymentMethod::CashOnDelivery => "cash on delivery",
+                PaymentMethod::Online => "online payment",
+            })],
+        ),
+        "merchant_attention" => (format!("Order {n} needs your attention"), attention.unwrap_or("").lines().map(str::to_string).collect()),
+        _ => return None,
+    };
+    let mut text = format!("{}\n\n", subject);
+    for p in &intro {
+        text.push_str(p);
+        text.push_str("\n\n");
+    }
+    let mut rows = String::new();
+    for l in &order.lines {
+        text.push_str(&format!("{} × {} ({}) {}\n", l.quantity, l.title, l.variant_title, fmt(l.line_total)));
+        rows.push_str(&format!(
+            "<tr><td style=\"padding:4px 0\">{} × {} <span style=\"color:#666\">({})</span></td><td style=\"padding:4px 0;text-align:right\">{}</td></tr>",
+            l.quantity,
+            esc(&l.title),
+            esc(&l.variant_title),
+            esc(&fmt(l.line_total))
+        ));
+    }
+    let totals = [("Subtotal", order.totals.subtotal), ("Shipping", order.totals.shipping), ("Tax", order.totals.tax), ("Total", order.totals.total)];
+    for (label, m) in totals {
+        text.push_str(&format!("{label}: {}\n", fmt(m)));
+        let weight = if label == "Total" { "bold" } else { "normal" };
+        rows.push_str(&format!("<tr><td style=\"padding:2px 0;font-weight:{weight}\">{label}</td><td style=\"padding:2px 0;text-align:right;font-weight:{weight}\">{}</td></tr>", esc(&fmt(m))));
+    }
+    let a = &order.address;
+    let address = [a.name.as_str(), a.line1.as_str(), a.line2.as_str(), &format!("{} {}", a.postal_code, a.city), a.country.as_str()]
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    let payment = match order.payment {
+        PaymentMethod::CashOnDelivery => "Cash on delivery",
+        PaymentMethod::Online => "Paid online",
+    };
+    text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\n\n{}\n", address.join("\n"), shop.name));
+    let paragraphs: String = intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", esc(p))).collect();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+<body style=\"margin:0;padding:0;background:#f5f5f2\"><div style=\"max-width:560px;margin:0 auto;padding:24px 16px;font:16px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1b\">\
+<p style=\"margin:0 0 16px;font-weight:bold;color:#1f4e46\">{shop}</p><h1 style=\"font-size:22px;margin:0 0 16px\">{title}</h1>{paragraphs}\
+<table role=\"presentation\" style=\"width:100%;border-collapse:collapse;margin:16px 0;border-top:1px solid #ddd\">{rows}</table>\
+<p style=\"margin:0 0 4px;font-weight:bold\">Ship to</p><p style=\"margin:0 0 16px\">{address}</p><p style=\"margin:0 0 16px\">Payment: {payment}</p>\
+<p style=\"margin:24px 0\"><a href=\"{link_attr}\" style=\"background:#1f4e46;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">View your order</a></p>\
+<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n}.</p></div></body></html>",
+        title = esc(&subject),
+        shop = esc(&shop.name),
+        address = address.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>"),
+        link_attr = esc(&link),
+    );
+    Some(Email {
+        from: shop.email.from.clone(),
+        from_name: shop.name.replace(['<', '>', '"', '\r', '\n'], ""),
+        reply_to: (!shop.email.reply_to.is_empty()).then(|| shop.email.reply_to.clone()),
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+        headers: vec![],
+    })
+}

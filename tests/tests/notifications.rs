@@ -1,0 +1,157 @@
+//! Order emails under wrangler dev: sent by the queue consumer through the `send_email` binding
+//! (simulated locally: each message's parts are written to files), once per order and kind
+//! whatever is retried or redelivered; failures retried, then shown to the merchant.
+
+use edgeshop_domain::{Catalog, StockPolicy, Variant};
+use edgeshop_e2e::{admin_token, d1_query, root, SentEmail, Shop};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn catalog() -> Catalog {
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
+}
+
+fn variants(c: &Catalog) -> Vec<Variant> {
+    c.products.iter().filter(|p| p.published).flat_map(|p| p.variants.iter()).filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny).cloned().collect()
+}
+
+fn ip(n: u32) -> String {
+    format!("10.3.{}.{}", n / 250, n % 250 + 1)
+}
+
+/// Places an order for `email` and returns the checkout answer; the checkout is sent twice with
+/// the same key (a retried request).
+fn order(shop: &Shop, n: u32, sku: &str, email: &str, method: &str) -> Value {
+    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(n))], &json!({ "sku": sku, "quantity": 1 }).to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    let cart = r.header("x-cart-id").unwrap().to_string();
+    let body = json!({
+        "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 XK2P", "country": "IE" },
+        "contact": { "email": email },
+        "payment_method": method,
+    })
+    .to_string();
+    let key = format!("mail-{n}");
+    let first = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", &key)], &body);
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", &key)], &body);
+    assert_eq!(again.body, first.body);
+    first.json()
+}
+
+fn to(email: &str) -> impl Fn(&SentEmail) -> bool + '_ {
+    move |e: &SentEmail| e.to.contains(email)
+}
+
+fn screenshot(name: &str, html_path: &str) {
+    let out = std::process::Command::new("node")
+        .arg(root().join("tests/browser/email-screenshot.mjs"))
+        .arg(html_path)
+        .arg(root().join("target/screenshots").join(format!("{name}.png")))
+        .current_dir(root())
+        .output()
+        .expect("run node");
+    assert!(out.status.success(), "screenshot {name}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+/// Every event is delivered twice (its first delivery fails), and every checkout is retried.
+fn redelivering_shop() -> &'static Shop {
+    static SHOP: std::sync::OnceLock<Shop> = std::sync::OnceLock::new();
+    SHOP.get_or_init(|| Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "consumer-fail-once")]))
+}
+
+#[test]
+fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
+    let shop = redelivering_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let email = "sinead.cod@example.ie";
+    let placed = order(shop, 1, &pool[0].sku, email, "cash_on_delivery");
+    let n = placed["order_number"].as_u64().unwrap();
+    let token = placed["token"].as_str().unwrap();
+    let received = shop.wait_emails("order received", 1, |e| to(email)(e) && e.subject == format!("Order {n} received"));
+    let m = &received[0];
+    assert!(m.from.contains("orders@shop.example.com"), "{}", m.from);
+    assert!(m.text.contains("please have") && m.text.contains(&placed["total"]["formatted"].as_str().unwrap().replace('\u{a0}', " ")) || m.text.contains("please have"), "cash on delivery says what to have ready: {}", m.text);
+    assert!(m.text.contains(&pool[0].sku) || m.text.contains("×"), "{}", m.text);
+    assert!(m.text.contains(&format!("number={n}&token={token}")), "the order link: {}", m.text);
+    assert!(m.html.contains("<table") && !m.html.contains("<script"), "{}", m.html);
+    assert!(m.html.contains(&format!("number={n}&amp;token={token}")));
+    screenshot("email-order-received", &m.html_path);
+    // The merchant hears about the new order once too.
+    shop.wait_emails("merchant alert", 1, |e| to("owner@shop.example.com")(e) && e.subject.starts_with(&format!("New order {n}")));
+
+    // Ship it: one email with the carrier and tracking number.
+    let auth = format!("Bearer {}", admin_token());
+    let fulfil = |body: Value| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &body.to_string());
+    assert_eq!(fulfil(json!({ "status": "packed" })).status, 202);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE123456789IE" })).status, 202);
+    let shipped = shop.wait_emails("shipped", 1, |e| to(email)(e) && e.subject == format!("Order {n} is on its way"));
+    assert!(shipped[0].text.contains("An Post") && shipped[0].text.contains("CE123456789IE") && shipped[0].text.contains(&format!("token={token}")), "{}", shipped[0].text);
+    screenshot("email-shipped", &shipped[0].html_path);
+
+    // An online order, paid, then cancelled: the refund email.
+    let email2 = "sinead.online@example.ie";
+    let placed2 = order(shop, 2, &pool[1].sku, email2, "online");
+    let n2 = placed2["order_number"].as_u64().unwrap();
+    let session = placed2["next_url"].as_str().unwrap().trim_start_matches("/pay/test/").to_string();
+    let r = shop.request("POST", &format!("/api/payments/test-provider/sessions/{session}"), &[("content-type", "application/x-www-form-urlencoded")], Some("action=pay"));
+    assert_eq!(r.status, 303);
+    shop.wait_emails("payment received", 1, |e| to(email2)(e) && e.subject == format!("Payment received for order {n2}"));
+    let token2 = placed2["token"].as_str().unwrap();
+    assert_eq!(shop.post_json(&format!("/api/orders/{n2}/cancel?token={token2}"), &[], "").status, 202);
+    let refund = shop.wait_emails("refund", 1, |e| to(email2)(e) && e.subject.starts_with(&format!("Refund of")) && e.subject.ends_with(&format!("order {n2}")));
+    assert!(refund[0].text.contains("refunded"), "{}", refund[0].text);
+
+    // Nothing went twice, although every event was delivered twice and every checkout retried.
+    std::thread::sleep(Duration::from_secs(4));
+    let all = shop.emails();
+    for subject in [format!("Order {n} received"), format!("Order {n} is on its way"), format!("Order {n2} received"), format!("Payment received for order {n2}")] {
+        assert_eq!(all.iter().filter(|e| e.subject == subject).count(), 1, "{subject}");
+    }
+    // The order page lists the messages sent.
+    let mine = shop.get(&format!("/api/orders/{n}?token={token}")).json();
+    let templates: Vec<&str> = mine["notifications"].as_array().unwrap().iter().map(|m| m["template"].as_str().unwrap()).collect();
+    assert!(templates.contains(&"order_confirmation") && templates.contains(&"order_shipped"), "{templates:?}");
+}
+
+#[test]
+fn a_failed_send_is_retried_and_sent_once() {
+    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "email-fail-once")]);
+    let c = catalog();
+    let email = "retry@example.ie";
+    let placed = order(&shop, 3, &variants(&c)[2].sku, email, "cash_on_delivery");
+    let n = placed["order_number"].as_u64().unwrap();
+    shop.wait_emails("order received after a failed send", 1, |e| to(email)(e));
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(shop.emails().iter().filter(|e| to(email)(e)).count(), 1);
+    let row = &d1_query(&shop, &format!("SELECT attempts, sent_at, failed_at FROM notifications WHERE order_number = {n} AND template = 'order_confirmation'"))[0];
+    assert_eq!(row["attempts"], 2, "{row}");
+    assert!(row["sent_at"].is_string() && row["failed_at"].is_null(), "{row}");
+}
+
+#[test]
+fn a_message_that_never_goes_reaches_the_merchant() {
+    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "email-fail-always")]);
+    let c = catalog();
+    let placed = order(&shop, 4, &variants(&c)[3].sku, "never@example.ie", "cash_on_delivery");
+    let n = placed["order_number"].as_u64().unwrap();
+    let auth = format!("Bearer {}", admin_token());
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    let failed = loop {
+        let r = shop.request("GET", "/api/admin/notifications/failed", &[("authorization", &auth)], None);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let list = r.json()["failed"].as_array().unwrap().clone();
+        if let Some(f) = list.into_iter().find(|f| f["order_number"] == n && f["template"] == "order_confirmation") {
+            break f;
+        }
+        assert!(std::time::Instant::now() < deadline, "the failure never reached the merchant");
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert_eq!(failed["attempts"], 5);
+    assert!(failed["last_error"].as_str().unwrap().contains("injected"));
+    let o = shop.request("GET", &format!("/api/admin/orders/{n}"), &[("authorization", &auth)], None).json();
+    assert!(o["attention"].as_str().unwrap_or("").contains("could not be sent"), "{o}");
+    assert!(shop.emails().is_empty(), "nothing was sent");
+}
