@@ -54,7 +54,7 @@ results.push(await scenario('cart round trip (POST line + GET cart)', async (vu,
   return (await req('GET', '/api/cart', { cart: add.cartId })).status === 200;
 }));
 // Checkout round trip: add a line, then check out with cash on delivery (idempotency DO, order
-// sequence DO, stock ledger DO, KV order write, queue send, cart delete).
+// sequence DO, stock ledger DO, D1 order batch, queue send, cart delete).
 results.push(await scenario('checkout round trip (POST line + POST checkout COD)', async (vu, n) => {
   const ip = ipOf(vu, n);
   const add = await req('POST', '/api/cart/lines', { ip, body: { sku: skus[n % skus.length], quantity: 1 } });

@@ -9,10 +9,12 @@ pub mod money;
 pub mod order;
 pub mod pricing;
 pub mod snapshot;
+pub mod text;
 
 pub use cart::{price_cart, CartError, CartLine, PricedCart, PricedLine, MAX_LINE_QUANTITY};
 pub use catalog::{Catalog, Category, EmailSettings, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{product_price_range, variant_price, Price};
+pub use text::escape_html;
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};
 pub use order::{checkout_totals, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking, TransitionError};

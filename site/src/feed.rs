@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::Path;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use edgeshop_domain::escape_html as esc;
 
 /// Google's own attribute for an option name, when there is one.
 fn google_attribute(option: &str) -> Option<&'static str> {

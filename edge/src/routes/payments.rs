@@ -40,9 +40,6 @@ pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> R
     json(&serde_json::json!({ "received": event.id }), 200, "no-store")
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// `GET /pay/test/{session}`: the provider's hosted page (what Stripe Checkout would show).
 pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
@@ -50,7 +47,7 @@ pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
     let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
     let currency = Currency::parse(&session.currency).map_err(|e| ApiError::internal(e.to_string()))?;
     let amount = money_view(Money::new(session.amount_minor, currency)).formatted;
-    let id = escape(&session.id);
+    let id = edgeshop_domain::escape_html(&session.id);
     let html = format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Test payment provider</title><style>body{{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:1rem}}button{{font:inherit;padding:.7rem 1.2rem;margin:.3rem .3rem 0 0;border-radius:8px;border:1px solid #888;cursor:pointer}}.pay{{background:#1f4e46;color:#fff;border-color:#1f4e46}}</style></head>

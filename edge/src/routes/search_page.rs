@@ -60,20 +60,7 @@ async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
     Ok(text)
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use edgeshop_domain::escape_html as esc;
 
 fn enc(s: &str) -> String {
     String::from(worker::js_sys::encode_uri_component(s))

@@ -155,7 +155,8 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     notify::send_pending(env, event.order_number).await
 }
 
-/// Merchant alerts for a change: a new order, or something that needs the merchant's attention.
+/// Merchant alerts for a change: a new order, or something that needs the merchant's attention
+/// (template and recipient).
 fn alerts<'a>(env_shop: &edgeshop_domain::Shop, kind: EventKind, attention: Option<&str>) -> Vec<(&'a str, String)> {
     let template = match (kind, attention) {
         (_, Some(_)) => "merchant_attention",
@@ -251,7 +252,10 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 let mut moves: Vec<_> = money(event, order, "payment", "succeeded").into_iter().collect();
                 let (refund, due) = refund_payment(env, order, moves.first(), order.totals.total.minor, &format!("edgeshop-refund-{}", event.id)).await?;
                 moves.extend(refund);
-                let alerts = alerts(&shop, event.kind, Some(&note));
+                let mut alerts = alerts(&shop, event.kind, Some(&note));
+                if moves.iter().any(|m| m.kind == "refund") {
+                    alerts.push(("refund_issued", order.contact.email.clone()));
+                }
                 return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), refund_due_minor: due, money: moves, alerts, ..base }).await;
             }
             let note = format!("event {} refused: {refused}", event.id);
@@ -307,6 +311,11 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 }
                 _ => {}
             }
+            let mut alerts = alerts(&shop, event.kind, attention.as_deref());
+            if moves.iter().any(|m| m.kind == "refund") {
+                // The shopper hears about the money as well as the change.
+                alerts.push(("refund_issued", order.contact.email.clone()));
+            }
             let change = orders::Change {
                 transition: Some(&entry),
                 outcome: "applied",
@@ -314,7 +323,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 attention: attention.as_deref(),
                 notify: Some(notification(event.kind)),
                 money: moves,
-                alerts: alerts(&shop, event.kind, attention.as_deref()),
+                alerts,
                 ..base
             };
             orders::record(env, &stored, &change).await

@@ -133,9 +133,15 @@ async fn alert_failed(env: &Env, p: &Pending, shop: &Shop, error: &str) -> Resul
     db::batch(&db, statements).await
 }
 
+/// Updates a message's state: `?1` is now, `?2` the message, `?3` (when given) the value.
 async fn mark(env: &Env, event_id: &str, sql: &str, value: Option<&str>) -> Result<(), ApiError> {
     let db = db::db(env)?;
-    stmt(&db, sql, args![&now_rfc3339(), event_id, value.unwrap_or("")])?.run().await.map_err(|e| ApiError::internal(format!("message state: {e}")))?;
+    let now = now_rfc3339();
+    let statement = match value {
+        Some(v) => stmt(&db, sql, args![&now, event_id, v])?,
+        None => stmt(&db, sql, args![&now, event_id])?,
+    };
+    statement.run().await.map_err(|e| ApiError::internal(format!("message state: {e}")))?;
     Ok(())
 }
 
@@ -149,9 +155,7 @@ pub async fn failed(env: &Env) -> Result<Vec<Failed>, ApiError> {
     .await
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use edgeshop_domain::escape_html as esc;
 
 /// The message for one template, or `None` when the shopper is not told about this kind.
 pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], attention: Option<&str>, to: &str) -> Option<Email> {

@@ -269,7 +269,7 @@ pub struct Change<'a> {
     pub notify: Option<&'a str>,
     /// Payments and refunds to record (or update, by the provider's id).
     pub money: Vec<MoneyMove>,
-    /// Messages for others (the merchant): template and recipient.
+    /// Further messages (merchant alerts, the shopper's refund message): template and recipient.
     pub alerts: Vec<(&'a str, String)>,
 }
 
