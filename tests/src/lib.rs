@@ -159,6 +159,46 @@ impl Shop {
     }
 }
 
+/// Polls `f` until it gives a value, failing with `what` after `seconds`.
+pub fn wait_for<T>(what: &str, seconds: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+impl Shop {
+    /// A merchant API call with the admin bearer token.
+    pub fn admin(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
+        let auth = format!("Bearer {}", admin_token());
+        self.request(method, path, &[("authorization", &auth)], body)
+    }
+
+    /// The merchant's view of an order (`GET /api/admin/orders/{n}`).
+    pub fn admin_order(&self, number: u64) -> serde_json::Value {
+        let r = self.admin("GET", &format!("/api/admin/orders/{number}"), None);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    }
+
+    /// Polls the merchant's view of an order until `done` holds (queue delivery is asynchronous).
+    pub fn wait_admin_order(&self, number: u64, what: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let o = self.admin_order(number);
+            if done(&o) {
+                return o;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}: {o}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
 /// A message the local `send_email` simulation wrote (wrangler dev logs its headers and the
 /// files holding its parts).
 #[derive(Clone, Debug)]

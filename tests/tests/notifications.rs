@@ -3,7 +3,7 @@
 //! whatever is retried or redelivered; failures retried, then shown to the merchant.
 
 use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, d1_query, root, SentEmail, Shop};
+use edgeshop_e2e::{admin_token, d1_query, root, wait_for, SentEmail, Shop};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -138,21 +138,14 @@ fn a_message_that_never_goes_reaches_the_merchant() {
     let c = catalog();
     let placed = order(&shop, 4, &variants(&c)[3].sku, "never@example.ie", "cash_on_delivery");
     let n = placed["order_number"].as_u64().unwrap();
-    let auth = format!("Bearer {}", admin_token());
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    let failed = loop {
-        let r = shop.request("GET", "/api/admin/notifications/failed", &[("authorization", &auth)], None);
+    let failed = wait_for("the failure to reach the merchant", 90, || {
+        let r = shop.admin("GET", "/api/admin/notifications/failed", None);
         assert_eq!(r.status, 200, "{}", r.body);
-        let list = r.json()["failed"].as_array().unwrap().clone();
-        if let Some(f) = list.into_iter().find(|f| f["order_number"] == n && f["template"] == "order_confirmation") {
-            break f;
-        }
-        assert!(std::time::Instant::now() < deadline, "the failure never reached the merchant");
-        std::thread::sleep(Duration::from_secs(1));
-    };
+        r.json()["failed"].as_array().unwrap().iter().find(|f| f["order_number"] == n && f["template"] == "order_confirmation").cloned()
+    });
     assert_eq!(failed["attempts"], 5);
     assert!(failed["last_error"].as_str().unwrap().contains("injected"));
-    let o = shop.request("GET", &format!("/api/admin/orders/{n}"), &[("authorization", &auth)], None).json();
+    let o = shop.admin_order(n);
     assert!(o["attention"].as_str().unwrap_or("").contains("could not be sent"), "{o}");
     assert!(shop.emails().is_empty(), "nothing was sent");
 }

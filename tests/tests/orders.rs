@@ -3,7 +3,7 @@
 //! events applied by the domain's rules whatever their order, and the hardening of the HTTP edge.
 
 use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, d1_query, root, Reply, Shop};
+use edgeshop_e2e::{admin_token, d1_query, root, wait_for, Reply, Shop};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -66,24 +66,7 @@ fn orders_for_cart(shop: &Shop, cart: &str) -> usize {
     d1_query(shop, &format!("SELECT number FROM orders WHERE cart_id = '{cart}'")).as_array().map(Vec::len).unwrap_or(0)
 }
 
-fn admin_order(shop: &Shop, n: u64) -> Value {
-    let auth = format!("Bearer {}", admin_token());
-    let r = shop.request("GET", &format!("/api/admin/orders/{n}"), &[("authorization", &auth)], None);
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.json()
-}
 
-fn wait_admin_order(shop: &Shop, n: u64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let o = admin_order(shop, n);
-        if done(&o) {
-            return o;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {o}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
 
 fn secret() -> String {
     let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
@@ -243,12 +226,12 @@ fn redelivered_reordered_and_late_events_follow_the_rules() {
     for _ in 0..5 {
         assert_eq!(webhook(shop, &format!("evt_paid_{n}"), "payment.succeeded", n).status, 200);
     }
-    wait_admin_order(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    shop.wait_admin_order(n, "paid", |o| o["order"]["status"] == "paid");
     let token = placed["token"].as_str().unwrap();
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 202);
-    wait_admin_order(shop, n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    shop.wait_admin_order(n, "cancelled", |o| o["order"]["status"] == "cancelled");
     assert_eq!(webhook(shop, &format!("evt_paid_again_{n}"), "payment.succeeded", n).status, 200);
-    let o = wait_admin_order(shop, n, "late payment refunded", |o| o["attention"].as_str().is_some_and(|a| a.contains("refunded automatically")));
+    let o = shop.wait_admin_order(n, "late payment refunded", |o| o["attention"].as_str().is_some_and(|a| a.contains("refunded automatically")));
     assert_eq!(o["order"]["status"], "cancelled", "a late payment does not revive a cancelled order");
     let total = placed["total"]["minor"].as_i64().unwrap();
     let moves = o["payments"].as_array().unwrap();
@@ -268,13 +251,13 @@ fn redelivered_reordered_and_late_events_follow_the_rules() {
     let auth = format!("Bearer {}", admin_token());
     let fulfil = |status: Value| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &status.to_string());
     assert_eq!(fulfil(json!({ "status": "packed" })).status, 202);
-    wait_admin_order(shop, n, "packed", |o| o["order"]["status"] == "packed");
+    shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
     assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE1IE" })).status, 202);
     let cancel = shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "");
     assert!(cancel.status == 202 || cancel.status == 409, "{}", cancel.body);
-    let o = wait_admin_order(shop, n, "shipped", |o| o["order"]["status"] == "shipped");
+    let o = shop.wait_admin_order(n, "shipped", |o| o["order"]["status"] == "shipped");
     std::thread::sleep(Duration::from_secs(3));
-    let o2 = admin_order(shop, n);
+    let o2 = shop.admin_order(n);
     assert_eq!(o2["order"]["status"], "shipped", "a cancellation after shipping is refused: {o}");
     let statuses: Vec<&str> = o2["order"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, vec!["confirmed", "packed", "shipped"]);
@@ -389,17 +372,11 @@ fn an_event_that_keeps_failing_reaches_the_merchant_through_the_dead_letter_queu
     let ghost = 987_654_321u64;
     assert_eq!(webhook(shop, "evt_ghost", "payment.succeeded", ghost).status, 200);
     let auth = format!("Bearer {}", admin_token());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let letter = loop {
-        let r = shop.request("GET", "/api/admin/dead-letters", &[("authorization", &auth)], None);
+    let letter = wait_for("the event to reach the dead-letter list", 120, || {
+        let r = shop.admin("GET", "/api/admin/dead-letters", None);
         assert_eq!(r.status, 200, "{}", r.body);
-        let found = r.json()["dead_letters"].as_array().unwrap().iter().find(|d| d["event_id"] == "evt_ghost").cloned();
-        if let Some(l) = found {
-            break l;
-        }
-        assert!(Instant::now() < deadline, "the event never reached the dead-letter list");
-        std::thread::sleep(Duration::from_secs(1));
-    };
+        r.json()["dead_letters"].as_array().unwrap().iter().find(|d| d["event_id"] == "evt_ghost").cloned()
+    });
     assert_eq!(letter["order_number"], ghost);
     let id = letter["message_id"].as_str().unwrap();
     assert_eq!(shop.request("GET", "/api/admin/dead-letters", &[], None).status, 401, "merchant only");

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SECRET_KEY: &str = "sk_test_edgeshop_local_0123456789";
 const WEBHOOK_SECRET: &str = "whsec_edgeshop_local_0123456789";
@@ -111,29 +111,12 @@ fn session_id(placed: &Value) -> String {
     placed["next_url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
 }
 
-fn admin_order(shop: &Shop, n: u64) -> Value {
-    let auth = format!("Bearer {}", admin_token());
-    let r = shop.request("GET", &format!("/api/admin/orders/{n}"), &[("authorization", &auth)], None);
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.json()
-}
 
-fn wait(shop: &Shop, n: u64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let o = admin_order(shop, n);
-        if done(&o) {
-            return o;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {o}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
 
 /// Quiet period: what a late event would have changed has had time to arrive.
 fn settled(shop: &Shop, n: u64) -> Value {
     std::thread::sleep(Duration::from_secs(3));
-    admin_order(shop, n)
+    shop.admin_order(n)
 }
 
 /// Has the local Stripe server deliver an event, and checks its signature with Stripe's library.
@@ -188,10 +171,10 @@ fn stripe_session_is_created_once_per_order_and_paid_by_its_webhook() {
     assert_eq!(charged, placed["total"]["minor"].as_i64().unwrap(), "Stripe charges the order's total");
     assert!(call["params"]["success_url"].as_str().unwrap().contains(&format!("number={n}")));
 
-    assert_eq!(admin_order(shop, n)["order"]["status"], "awaiting_payment");
+    assert_eq!(shop.admin_order(n)["order"]["status"], "awaiting_payment");
     let out = deliver("checkout.session.completed", &session_id(&placed), json!({}));
     assert_eq!(out["status"], 200, "{out}");
-    let o = wait(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    let o = shop.wait_admin_order(n, "paid", |o| o["order"]["status"] == "paid");
     let paid = moves(&o, "payment");
     assert_eq!(paid.len(), 1);
     assert_eq!(paid[0]["provider"], "stripe");
@@ -216,13 +199,13 @@ fn delayed_payment_methods_succeed_or_fail_later() {
     deliver("checkout.session.completed", &session_id(&ok), json!({ "overrides": { "payment_status": "unpaid" } }));
     assert_eq!(settled(shop, n_ok)["order"]["status"], "awaiting_payment", "completed but unpaid is not paid");
     deliver("checkout.session.async_payment_succeeded", &session_id(&ok), json!({}));
-    wait(shop, n_ok, "async success", |o| o["order"]["status"] == "paid");
+    shop.wait_admin_order(n_ok, "async success", |o| o["order"]["status"] == "paid");
 
     let bad = place(shop, 3, &[(&pool[2].sku, 1)], "stripe-async-bad");
     let n_bad = bad["order_number"].as_u64().unwrap();
     deliver("checkout.session.completed", &session_id(&bad), json!({ "overrides": { "payment_status": "unpaid" } }));
     deliver("checkout.session.async_payment_failed", &session_id(&bad), json!({}));
-    wait(shop, n_bad, "async failure", |o| o["order"]["status"] == "payment_failed");
+    shop.wait_admin_order(n_bad, "async failure", |o| o["order"]["status"] == "payment_failed");
 }
 
 #[test]
@@ -237,7 +220,7 @@ fn an_expired_session_cancels_the_order_and_releases_its_stock() {
     let n = placed["order_number"].as_u64().unwrap();
     assert_eq!(level()["reserved"].as_i64().unwrap(), before["reserved"].as_i64().unwrap() + 2);
     deliver("checkout.session.expired", &session_id(&placed), json!({}));
-    wait(shop, n, "expired", |o| o["order"]["status"] == "cancelled");
+    shop.wait_admin_order(n, "expired", |o| o["order"]["status"] == "cancelled");
     assert_eq!(level(), before, "the reservation went back");
 }
 
@@ -249,13 +232,13 @@ fn amounts_and_currencies_must_match_the_order() {
     let placed = place(shop, 5, &[(&pool[4].sku, 1)], "stripe-amount");
     let n = placed["order_number"].as_u64().unwrap();
     deliver("checkout.session.completed", &session_id(&placed), json!({ "overrides": { "amount_total": 1 } }));
-    let o = wait(shop, n, "flagged amount", |o| o["attention"].as_str().is_some_and(|a| a.contains("refused")));
+    let o = shop.wait_admin_order(n, "flagged amount", |o| o["attention"].as_str().is_some_and(|a| a.contains("refused")));
     assert_eq!(o["order"]["status"], "awaiting_payment");
 
     let placed = place(shop, 6, &[(&pool[5].sku, 1)], "stripe-currency");
     let n = placed["order_number"].as_u64().unwrap();
     deliver("checkout.session.completed", &session_id(&placed), json!({ "overrides": { "currency": "usd" } }));
-    let o = wait(shop, n, "flagged currency", |o| o["attention"].as_str().is_some_and(|a| a.contains("USD")));
+    let o = shop.wait_admin_order(n, "flagged currency", |o| o["attention"].as_str().is_some_and(|a| a.contains("USD")));
     assert_eq!(o["order"]["status"], "awaiting_payment");
 }
 
@@ -300,9 +283,9 @@ fn payment_after_cancellation_is_refunded_automatically() {
     let n = placed["order_number"].as_u64().unwrap();
     let token = placed["token"].as_str().unwrap();
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 202);
-    wait(shop, n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    shop.wait_admin_order(n, "cancelled", |o| o["order"]["status"] == "cancelled");
     deliver("checkout.session.completed", &session_id(&placed), json!({}));
-    let o = wait(shop, n, "refund", |o| !moves(o, "refund").is_empty());
+    let o = shop.wait_admin_order(n, "refund", |o| !moves(o, "refund").is_empty());
     assert_eq!(o["order"]["status"], "cancelled");
     let refund = &moves(&o, "refund")[0];
     assert_eq!(refund["amount_minor"], placed["total"]["minor"]);
@@ -320,10 +303,10 @@ fn cancelling_a_paid_order_refunds_it() {
     let placed = place(shop, 9, &[(&variants(&c)[8].sku, 1)], "stripe-cancel-paid");
     let n = placed["order_number"].as_u64().unwrap();
     deliver("checkout.session.completed", &session_id(&placed), json!({}));
-    wait(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    shop.wait_admin_order(n, "paid", |o| o["order"]["status"] == "paid");
     let token = placed["token"].as_str().unwrap();
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 202);
-    let o = wait(shop, n, "refunded", |o| o["order"]["status"] == "cancelled" && !moves(o, "refund").is_empty());
+    let o = shop.wait_admin_order(n, "refunded", |o| o["order"]["status"] == "cancelled" && !moves(o, "refund").is_empty());
     assert_eq!(moves(&o, "refund")[0]["amount_minor"], placed["total"]["minor"]);
     assert_eq!(o["refund_due_minor"], 0);
     // The shopper sees the refund on the order page.
@@ -340,7 +323,7 @@ fn a_returned_line_is_refunded_in_part() {
     let placed = place(shop, 10, &[(&a.sku, 2), (&b.sku, 1)], "stripe-return");
     let n = placed["order_number"].as_u64().unwrap();
     deliver("checkout.session.completed", &session_id(&placed), json!({}));
-    wait(shop, n, "paid", |o| o["order"]["status"] == "paid");
+    shop.wait_admin_order(n, "paid", |o| o["order"]["status"] == "paid");
     let auth = format!("Bearer {}", admin_token());
     for status in ["packed", "shipped", "delivered"] {
         let mut body = json!({ "status": status });
@@ -348,17 +331,17 @@ fn a_returned_line_is_refunded_in_part() {
             body = json!({ "status": status, "carrier": "DHL", "tracking_number": "JD0001" });
         }
         assert_eq!(shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &body.to_string()).status, 202);
-        wait(shop, n, status, |o| o["order"]["status"] == status);
+        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
     }
     let token = placed["token"].as_str().unwrap();
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
-    wait(shop, n, "return requested", |o| o["order"]["status"] == "return_requested");
+    shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
     let refund = |key: &str, body: Value| shop.post_json(&format!("/api/admin/orders/{n}/refunds"), &[("authorization", &auth), ("idempotency-key", key)], &body.to_string());
     assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 3 }] })).status, 422, "more than was bought");
     assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 202);
     // The same request again is the same refund.
     assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 202);
-    let o = wait(shop, n, "partial refund", |o| !moves(o, "refund").is_empty());
+    let o = shop.wait_admin_order(n, "partial refund", |o| !moves(o, "refund").is_empty());
     let settled_o = settled(shop, n);
     assert_eq!(moves(&settled_o, "refund").len(), 1, "{o}");
     assert_eq!(moves(&settled_o, "refund")[0]["amount_minor"], a.price.minor);
@@ -369,7 +352,7 @@ fn a_returned_line_is_refunded_in_part() {
     // More than is left is refused and flagged.
     let total = placed["total"]["minor"].as_i64().unwrap();
     assert_eq!(refund("r2", json!({ "amount_minor": total })).status, 202);
-    let o = wait(shop, n, "refused refund", |o| o["attention"].as_str().is_some_and(|a| a.contains("refused")));
+    let o = shop.wait_admin_order(n, "refused refund", |o| o["attention"].as_str().is_some_and(|a| a.contains("refused")));
     assert_eq!(moves(&o, "refund").len(), 1);
 }
 
