@@ -3,14 +3,14 @@ import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export async function launch({ javaScriptEnabled = true, viewport = { width: 390, height: 844 } } = {}) {
+export async function launch({ javaScriptEnabled = true, viewport = { width: 390, height: 844 }, bypassCSP = false } = {}) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
     // playwright gives every launch a fresh temporary profile.
   });
-  const context = await browser.newContext({ javaScriptEnabled, viewport });
+  const context = await browser.newContext({ javaScriptEnabled, viewport, bypassCSP });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
