@@ -17,4 +17,4 @@ pub use money::{Currency, Money, MoneyError};
 pub use pricing::{product_price_range, variant_price, Price};
 pub use text::escape_html;
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};
-pub use order::{checkout_totals, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking, TransitionError};
+pub use order::{checkout_totals, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking, TransitionError};

@@ -38,6 +38,14 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// A plausible email address: `user@host.tld`, no spaces or control characters, at most 254 bytes.
+pub fn valid_email(email: &str) -> bool {
+    email.len() <= 254
+        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.') && !host.contains('@'))
+        && !email.contains(char::is_whitespace)
+        && !email.contains(char::is_control)
+}
+
 pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut need = |field: &str, value: &str, max: usize| {
@@ -76,12 +84,7 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
         }
     }
     let email = contact.email.trim();
-    let valid_email = email
-        .split_once('@')
-        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.'))
-        && !email.contains(char::is_whitespace)
-        && !email.contains(char::is_control);
-    if !email.is_empty() && !valid_email {
+    if !email.is_empty() && !valid_email(email) {
         errors.push(FieldError { field: "contact.email".into(), message: "is not an email address".into() });
     }
     if contact.phone.chars().count() > 32 || !contact.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {

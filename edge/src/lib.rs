@@ -17,7 +17,7 @@ pub use services::sequence::OrderSequence;
 pub use services::stock::StockLedger;
 
 use error::ApiError;
-use routes::{admin, cart, checkout, orders, payments, rate_limit, search, search_page};
+use routes::{admin, cart, checkout, orders, payments, rate_limit, search, search_page, subscriptions};
 use services::events::{self, OrderEvent};
 use services::rate_limit::Limit;
 use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
@@ -95,6 +95,19 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Get, ["api", "admin", "orders", n]) => admin::order(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "admin", "orders", n, "refunds"]) => admin::refund(req, env, orders::parse_number(n)?).await,
         (Method::Get, ["api", "admin", "stock", sku]) => admin::stock_level(req, env, sku).await,
+        (Method::Post, ["api", "admin", "stock", sku]) => admin::adjust_stock(req, env, sku).await,
+        (Method::Post, ["api", "admin", "newsletter"]) => admin::newsletter(req, env).await,
+        (Method::Post, ["api", "newsletter"]) => {
+            rate_limit(env, req, Limit::Signup).await?;
+            subscriptions::sign_up(req, env).await
+        }
+        (Method::Get, ["api", "newsletter", "confirm"]) => subscriptions::confirm(req, env).await,
+        (Method::Get, ["api", "newsletter", "unsubscribe"]) => subscriptions::unsubscribe_page(req).await,
+        (Method::Post, ["api", "newsletter", "unsubscribe"]) => subscriptions::unsubscribe(req, env).await,
+        (Method::Post, ["api", "stock-alerts"]) => {
+            rate_limit(env, req, Limit::Signup).await?;
+            subscriptions::stock_alert(req, env).await
+        }
         (Method::Get, ["api", "admin", "dead-letters"]) => admin::dead_letters(req, env).await,
         (Method::Get, ["api", "admin", "notifications", "failed"]) => admin::failed_notifications(req, env).await,
         (Method::Post, ["api", "admin", "dead-letters", id, "replay"]) => admin::replay_dead_letter(req, env, id).await,

@@ -164,3 +164,69 @@ pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
     authorize(req, env)?;
     json(&serde_json::json!({ "failed": crate::services::notify::failed(env).await? }), 200, "no-store")
 }
+
+#[derive(Deserialize)]
+struct StockChange {
+    #[serde(default)]
+    set: Option<i64>,
+    #[serde(default)]
+    add: Option<i64>,
+    reason: String,
+}
+
+/// `POST /api/admin/stock/{sku} {set | add, reason}`: a counted level or a delta, with its reason.
+/// A SKU that comes back from sold out sends the back-in-stock alerts (once).
+pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
+    authorize(req, env)?;
+    let sku = crate::query::decode(sku)?;
+    let c: StockChange = parse_json(&body_text(req).await?)?;
+    if c.set.is_some() == c.add.is_some() {
+        return Err(ApiError::unprocessable("bad-adjustment", "Invalid stock change", "send either `set` or `add`"));
+    }
+    if c.reason.trim().is_empty() || c.reason.chars().count() > 200 {
+        return Err(ApiError::unprocessable("bad-adjustment", "Invalid stock change", "give a reason of 1 to 200 characters"));
+    }
+    if c.set.is_some_and(|s| !(0..=1_000_000).contains(&s)) || c.add.is_some_and(|a| a.abs() > 1_000_000) {
+        return Err(ApiError::unprocessable("bad-adjustment", "Invalid stock change", "levels are 0 to 1,000,000"));
+    }
+    if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
+        return Err(ApiError::new(404, "unknown-sku", "Unknown SKU", format!("no product has the SKU `{sku}`")));
+    }
+    let done = Stock(env).adjust(&crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add }).await?;
+    let now = now_rfc3339();
+    let db = crate::services::db::db(env)?;
+    crate::services::db::stmt(
+        &db,
+        "INSERT INTO stock_adjustments (sku, before_available, after_available, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        crate::services::db::args![&sku, done.before.available, done.after.available, c.reason.trim(), &now],
+    )?
+    .run()
+    .await
+    .map_err(|e| ApiError::internal(format!("stock adjustment: {e}")))?;
+    if done.before.available <= 0 && done.after.available > 0 {
+        let mut e = OrderEvent::new(format!("restock-{}", crate::services::random_id(8)), EventKind::StockRestocked, 0, now);
+        e.detail = Some(sku.clone());
+        events::publish(env, &e).await?;
+    }
+    json(&serde_json::json!({ "sku": sku, "before": done.before, "after": done.after }), 200, "no-store")
+}
+
+#[derive(Deserialize)]
+struct Newsletter {
+    subject: String,
+    text: String,
+}
+
+/// `POST /api/admin/newsletter {subject, text}`: sent to confirmed subscribers only.
+pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
+    authorize(req, env)?;
+    let n: Newsletter = parse_json(&body_text(req).await?)?;
+    if n.subject.trim().is_empty() || n.subject.len() > 200 || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n') {
+        return Err(ApiError::unprocessable("bad-newsletter", "Invalid newsletter", "a subject (up to 200 characters) and a text are required"));
+    }
+    let mut e = OrderEvent::new(format!("newsletter-{}", crate::services::random_id(8)), EventKind::NewsletterSend, 0, now_rfc3339());
+    e.payment_ref = Some(n.subject.trim().to_string());
+    e.detail = Some(n.text);
+    events::publish(env, &e).await?;
+    json(&serde_json::json!({ "status": "sending" }), 202, "no-store")
+}

@@ -7,6 +7,7 @@ pub mod orders;
 pub mod payments;
 pub mod search;
 pub mod search_page;
+pub mod subscriptions;
 
 use crate::error::ApiError;
 use crate::http::client_ip;

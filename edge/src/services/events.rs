@@ -6,7 +6,7 @@
 //! redelivery after a crash at any point ends in the same state with one history entry.
 
 use crate::error::ApiError;
-use crate::services::{dead_letters, notify, orders};
+use crate::services::{dead_letters, notify, orders, subscriptions};
 use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::stripe::{self, Stripe};
@@ -41,6 +41,15 @@ pub enum EventKind {
     /// The provider reports a refund's state (`payment_ref` is the refund's id).
     #[serde(rename = "refund.updated")]
     RefundUpdated,
+    /// Not about an order (`order_number` 0): a SKU came back in stock (`detail`: the SKU).
+    #[serde(rename = "stock.restocked")]
+    StockRestocked,
+    /// Send the double opt-in confirmation (`detail`: the address).
+    #[serde(rename = "newsletter.confirm")]
+    NewsletterConfirm,
+    /// Send a newsletter to confirmed subscribers (`payment_ref`: subject, `detail`: text).
+    #[serde(rename = "newsletter.send")]
+    NewsletterSend,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -142,6 +151,7 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::Delivered => "order_delivered",
         EventKind::PaymentExpired => "payment_expired",
         EventKind::RefundRequested | EventKind::RefundUpdated => "refund_issued",
+        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend => "none",
     }
 }
 
@@ -151,6 +161,9 @@ fn kind_name(kind: EventKind) -> String {
 
 /// Applies the event, then sends the messages it (or an earlier delivery) left unsent.
 async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
+    if matches!(event.kind, EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend) {
+        return subscriptions::handle(env, event).await;
+    }
     apply(env, event).await?;
     notify::send_pending(env, event.order_number).await
 }
@@ -198,6 +211,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), alerts, ..base }).await;
         }
         EventKind::RefundRequested => return refund_requested(env, &stored, event, base).await,
+        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend => return Ok(()),
         EventKind::RefundUpdated => {
             let mut refund = match event.detail.as_deref() {
                 // A charge's total refunded: what the shop has not recorded itself was refunded

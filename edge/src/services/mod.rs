@@ -14,6 +14,7 @@ pub mod search_stats;
 pub mod sequence;
 pub mod stock;
 pub mod stripe;
+pub mod subscriptions;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -58,6 +58,8 @@ pub enum Limit {
     Cart,
     Checkout,
     Webhook,
+    /// Newsletter and back-in-stock sign-ups.
+    Signup,
 }
 
 impl Limit {
@@ -66,6 +68,7 @@ impl Limit {
             Limit::Cart => ("cart", TakeRequest { capacity: 60.0, refill_per_second: 2.0 }),
             Limit::Checkout => ("checkout", TakeRequest { capacity: 30.0, refill_per_second: 0.5 }),
             Limit::Webhook => ("webhook", TakeRequest { capacity: 120.0, refill_per_second: 10.0 }),
+            Limit::Signup => ("signup", TakeRequest { capacity: 10.0, refill_per_second: 0.1 }),
         }
     }
 }

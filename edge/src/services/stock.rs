@@ -48,6 +48,24 @@ struct ReservationRef {
     reservation: String,
 }
 
+/// A staff change to the units on hand: a counted level, or a delta (a delivery, a breakage).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Adjust {
+    pub sku: String,
+    /// The available units to set (what is on hand minus what is reserved), or
+    #[serde(default)]
+    pub set: Option<i64>,
+    /// units to add (negative: remove).
+    #[serde(default)]
+    pub add: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Adjusted {
+    pub before: Level,
+    pub after: Level,
+}
+
 /// One SKU's units: `available + reserved + sold` is the catalog's stock plus what was restocked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Level {
@@ -194,6 +212,19 @@ impl StockLedger {
         Ok(true)
     }
 
+    async fn adjust(&self, a: Adjust) -> Result<Adjusted> {
+        let seeds = self.seeds([a.sku.as_str()]).await?;
+        let before = self.level(&a.sku, &seeds).await?;
+        let available = match (a.set, a.add) {
+            (Some(set), None) => set,
+            (None, Some(add)) => before.available.saturating_add(add),
+            _ => before.available,
+        };
+        let after = Level { available, ..before };
+        self.put_level(&a.sku, after).await?;
+        Ok(Adjusted { before, after })
+    }
+
     /// Reserved units become sold; the reservation and its expiry entry go away.
     async fn commit(&self, id: &str) -> Result<bool> {
         let storage = self.state.storage();
@@ -244,6 +275,7 @@ impl DurableObject for StockLedger {
                 let r: ReservationRef = req.json().await?;
                 Response::from_json(&self.commit(&r.reservation).await?)
             }
+            (Method::Post, "/adjust") => Response::from_json(&self.adjust(req.json().await?).await?),
             (Method::Get, "/level") => {
                 let url = req.url()?;
                 let sku = url.query_pairs().find(|(k, _)| k == "sku").map(|(_, v)| v.into_owned()).unwrap_or_default();
@@ -296,6 +328,10 @@ impl Stock<'_> {
 
     pub async fn commit(&self, reservation: &str) -> Result<bool> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/commit", Some(&ReservationRef { reservation: reservation.into() })).await
+    }
+
+    pub async fn adjust(&self, a: &Adjust) -> Result<Adjusted> {
+        do_call(self.0, "STOCK", "shop", Method::Post, "/adjust", Some(a)).await
     }
 
     pub async fn level(&self, sku: &str) -> Result<Level> {

@@ -1,0 +1,84 @@
+//! Newsletter sign-up (double opt-in), its confirmation and one-click unsubscribe links, and
+//! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
+
+use crate::error::ApiError;
+use crate::http::{body_text, html_headers, json, parse_json, Reply};
+use crate::query::Query;
+use crate::services::stock::Stock;
+use crate::services::subscriptions;
+use edgeshop_domain::escape_html;
+use serde::Deserialize;
+use worker::{Env, Headers, Request, Response};
+
+#[derive(Deserialize)]
+struct SignUp {
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct StockAlert {
+    sku: String,
+    email: String,
+}
+
+/// `POST /api/newsletter {email}`: 202 whatever the address's state (no enumeration).
+pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
+    let s: SignUp = parse_json(&body_text(req).await?)?;
+    subscriptions::sign_up(env, &s.email, "newsletter form").await?;
+    json(&serde_json::json!({ "status": "confirmation_sent", "detail": "check your inbox for a confirmation link" }), 202, "no-store")
+}
+
+/// `POST /api/stock-alerts {sku, email}`: tell me when this sold-out variant is back.
+pub async fn stock_alert(req: &mut Request, env: &Env) -> Reply {
+    let a: StockAlert = parse_json(&body_text(req).await?)?;
+    let snapshot = crate::catalog::skus(env, [a.sku.as_str()]).await?;
+    let Some(entry) = snapshot.get(&a.sku).filter(|e| e.published) else {
+        return Err(ApiError::unprocessable("unknown-sku", "Unknown SKU", format!("no product has the SKU `{}`", a.sku)));
+    };
+    let available = Stock(env).level(&a.sku).await?.available;
+    if available > 0 || entry.variant.stock_policy == edgeshop_domain::StockPolicy::Continue {
+        return Err(ApiError::conflict("in-stock", "In stock", format!("`{}` can be bought now", a.sku)));
+    }
+    subscriptions::alert_me(env, &a.sku, &a.email).await?;
+    json(&serde_json::json!({ "status": "alert_registered", "sku": a.sku }), 202, "no-store")
+}
+
+fn token(req: &Request) -> Result<String, ApiError> {
+    let url = req.url()?;
+    let q = Query::parse(url.query())?;
+    Ok(q.get("token").unwrap_or("").chars().filter(char::is_ascii_hexdigit).take(64).collect())
+}
+
+fn page(status: u16, title: &str, body: &str) -> Reply {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\">\
+<title>{t}</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body><main class=\"page\" style=\"max-width:32rem;margin:3rem auto;padding:1rem\"><h1>{t}</h1>{body}<p><a href=\"/\">Back to the shop</a></p></main></body></html>",
+        t = escape_html(title)
+    );
+    let headers = Headers::new();
+    html_headers(&headers, &html)?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(html)?.with_status(status).with_headers(headers))
+}
+
+/// `GET /api/newsletter/confirm?token=`: works once.
+pub async fn confirm(req: &Request, env: &Env) -> Reply {
+    if subscriptions::confirm(env, &token(req)?).await? {
+        page(200, "You are subscribed", "<p>Thank you: your address is confirmed. Every message has a link to unsubscribe.</p>")
+    } else {
+        page(410, "This link was already used", "<p>The address is confirmed already, or the link is no longer valid.</p>")
+    }
+}
+
+/// `GET /api/newsletter/unsubscribe?token=`: a page with one button (mail scanners follow links;
+/// only the POST unsubscribes).
+pub async fn unsubscribe_page(req: &Request) -> Reply {
+    let t = token(req)?;
+    page(200, "Unsubscribe", &format!("<form method=\"post\" action=\"/api/newsletter/unsubscribe?token={t}\"><button class=\"primary\" name=\"List-Unsubscribe\" value=\"One-Click\">Unsubscribe</button></form>"))
+}
+
+/// `POST /api/newsletter/unsubscribe?token=`: one click (RFC 8058), from the page or the mail client.
+pub async fn unsubscribe(req: &Request, env: &Env) -> Reply {
+    subscriptions::unsubscribe(env, &token(req)?).await?;
+    page(200, "You are unsubscribed", "<p>You will get no more newsletters from us.</p>")
+}

@@ -1,0 +1,259 @@
+//! Messages that are not about one order: newsletter sign-up with double opt-in, one-click
+//! unsubscribe, back-in-stock alerts and newsletters. Sign-ups are stored in D1 (with consent
+//! time and source); the queue consumer writes each message to the `messages` outbox in the same
+//! transaction that marks what it is for (an alert notified, a confirmation sent), then sends the
+//! batch: a redelivered event finds its messages already written and sends only what is unsent.
+
+use crate::error::ApiError;
+use crate::services::db::{self, args, stmt};
+use crate::services::events::{self, EventKind, OrderEvent};
+use crate::services::mailer::{Email, Mailer};
+use crate::services::{now_rfc3339, random_id};
+use edgeshop_domain::{escape_html as esc, Shop};
+use serde::Deserialize;
+use worker::Env;
+
+/// At most one confirmation email per address in this many seconds, however often it signs up.
+const CONFIRMATION_INTERVAL_SECONDS: i64 = 600;
+const MAX_ATTEMPTS: u32 = 5;
+
+#[derive(Deserialize)]
+struct Subscriber {
+    email: String,
+    status: String,
+    token: String,
+}
+
+fn problem_email() -> ApiError {
+    ApiError::unprocessable("invalid-email", "Invalid email address", "send an address such as name@example.com")
+}
+
+/// A newsletter sign-up: a new or unsubscribed address becomes pending and gets a confirmation
+/// link (at most one every 10 minutes); a confirmed one stays as it is. The answer is the same
+/// either way, so the endpoint does not tell who is subscribed.
+pub async fn sign_up(env: &Env, email: &str, source: &str) -> Result<(), ApiError> {
+    let email = email.trim().to_lowercase();
+    if !edgeshop_domain::valid_email(&email) {
+        return Err(problem_email());
+    }
+    let db = db::db(env)?;
+    let now = now_rfc3339();
+    // New, or back from unsubscribed: pending with a fresh token.
+    stmt(
+        &db,
+        "INSERT INTO subscribers (email, status, token, source, created_at) VALUES (?1, 'pending', ?2, ?3, ?4)
+         ON CONFLICT(email) DO UPDATE SET status = 'pending', token = excluded.token, source = excluded.source, unsubscribed_at = NULL
+           WHERE subscribers.status = 'unsubscribed'",
+        args![&email, &random_id(16), source, &now],
+    )?
+    .run()
+    .await
+    .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
+    // Claim the right to send a confirmation now (none sent in the last 10 minutes).
+    let claimed = stmt(
+        &db,
+        "UPDATE subscribers SET confirmation_sent_at = ?1 WHERE email = ?2 AND status = 'pending'
+           AND (confirmation_sent_at IS NULL OR unixepoch(confirmation_sent_at) < unixepoch(?1) - ?3)",
+        args![&now, &email, CONFIRMATION_INTERVAL_SECONDS],
+    )?
+    .run()
+    .await
+    .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
+    if claimed.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 1 {
+        let mut e = OrderEvent::new(format!("confirm-{}", random_id(8)), EventKind::NewsletterConfirm, 0, now);
+        e.detail = Some(email);
+        events::publish(env, &e).await?;
+    }
+    Ok(())
+}
+
+/// Confirms a pending address once. `Ok(false)` when the link was already used or is unknown.
+pub async fn confirm(env: &Env, token: &str) -> Result<bool, ApiError> {
+    let db = db::db(env)?;
+    let r = stmt(&db, "UPDATE subscribers SET status = 'confirmed', consent_at = ?1 WHERE token = ?2 AND status = 'pending'", args![&now_rfc3339(), token])?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
+    Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 1)
+}
+
+/// One-click unsubscribe (RFC 8058): the token in the link is the whole authorisation.
+pub async fn unsubscribe(env: &Env, token: &str) -> Result<bool, ApiError> {
+    let db = db::db(env)?;
+    let r = stmt(&db, "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?1 WHERE token = ?2 AND status != 'unsubscribed'", args![&now_rfc3339(), token])?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
+    Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 1)
+}
+
+/// Asks to be told when `sku` is back (the same address and SKU once).
+pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError> {
+    let email = email.trim().to_lowercase();
+    if !edgeshop_domain::valid_email(&email) {
+        return Err(problem_email());
+    }
+    let db = db::db(env)?;
+    stmt(
+        &db,
+        "INSERT INTO stock_alerts (sku, email, created_at) VALUES (?1, ?2, ?3) ON CONFLICT(sku, email) DO UPDATE SET notified_at = NULL, created_at = excluded.created_at
+         WHERE stock_alerts.notified_at IS NOT NULL",
+        args![sku, &email, &now_rfc3339()],
+    )?
+    .run()
+    .await
+    .map_err(|e| ApiError::internal(format!("stock alert: {e}")))?;
+    Ok(())
+}
+
+/// The consumer's part: writes the messages an event makes, then sends what is unsent.
+pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
+    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let db = db::db(env)?;
+    let detail = event.detail.clone().unwrap_or_default();
+    let now = now_rfc3339();
+    let insert = "INSERT OR IGNORE INTO messages (id, batch, kind, recipient, subject, text, html, list_unsubscribe, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    let mut statements = Vec::new();
+    match event.kind {
+        EventKind::NewsletterConfirm => {
+            let found: Option<Subscriber> = db::first(stmt(&db, "SELECT email, status, token FROM subscribers WHERE email = ?1", args![&detail])?).await?;
+            if let Some(s) = found.filter(|s| s.status == "pending") {
+                let link = format!("{}/api/newsletter/confirm?token={}", shop.base_url, s.token);
+                let m = message(&shop, &format!("Confirm your subscription to {}", shop.name), &[
+                    format!("Please confirm that you want news from {} at this address.", shop.name),
+                    format!("Confirm: {link}"),
+                    "If you did not ask for this, ignore this message: nothing will be sent.".into(),
+                ], None);
+                statements.push(stmt(&db, insert, args![&event.id, &event.id, "newsletter_confirm", &s.email, &m.0, &m.1, &m.2, None::<&str>, &now])?);
+            }
+        }
+        EventKind::StockRestocked => {
+            #[derive(Deserialize)]
+            struct Alert {
+                email: String,
+            }
+            let waiting: Vec<Alert> = db::all(stmt(&db, "SELECT email FROM stock_alerts WHERE sku = ?1 AND notified_at IS NULL", args![&detail])?).await?;
+            let entry = crate::catalog::skus(env, [detail.as_str()]).await?.get(&detail).map(|e| (e.product_slug.clone(), e.product_title.clone(), e.variant.title()));
+            let (slug, title, variant) = entry.unwrap_or_else(|| (String::new(), detail.clone(), String::new()));
+            let link = format!("{}/products/{slug}/", shop.base_url);
+            for a in &waiting {
+                let m = message(&shop, &format!("{title} is back in stock"), &[
+                    format!("You asked us to tell you when {title} ({variant}) is back. It is, while stocks last."),
+                    format!("Buy it here: {link}"),
+                ], None);
+                statements.push(stmt(&db, insert, args![&format!("{}:{}", event.id, a.email), &event.id, "back_in_stock", &a.email, &m.0, &m.1, &m.2, None::<&str>, &now])?);
+            }
+            // In the same transaction: these alerts are done, a second restock sends nothing.
+            statements.push(stmt(&db, "UPDATE stock_alerts SET notified_at = ?1 WHERE sku = ?2 AND notified_at IS NULL", args![&now, &detail])?);
+        }
+        EventKind::NewsletterSend => {
+            let subject = event.payment_ref.clone().unwrap_or_else(|| format!("News from {}", shop.name));
+            let subscribers: Vec<Subscriber> = db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed'", args![])?).await?;
+            for s in &subscribers {
+                let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
+                let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
+                let m = message(&shop, &subject, &paragraphs, Some(&unsubscribe));
+                statements.push(stmt(&db, insert, args![&format!("{}:{}", event.id, s.email), &event.id, "newsletter", &s.email, &m.0, &m.1, &m.2, Some(unsubscribe.as_str()), &now])?);
+            }
+        }
+        _ => return Ok(()),
+    }
+    if !statements.is_empty() && !crate::services::orders::event_seen(env, &event.id).await? {
+        statements.push(stmt(
+            &db,
+            "INSERT OR IGNORE INTO applied_events (event_id, order_number, kind, outcome, applied_at) VALUES (?1, 0, ?2, 'applied', ?3)",
+            args![&event.id, &format!("{:?}", event.kind), &now],
+        )?);
+        db::batch(&db, statements).await?;
+    }
+    send_batch(env, &shop, &event.id).await
+}
+
+/// Subject, text and HTML of a message; marketing messages carry their unsubscribe link.
+fn message(shop: &Shop, subject: &str, paragraphs: &[String], unsubscribe: Option<&str>) -> (String, String, String) {
+    let mut text = format!("{subject}\n\n{}\n\n{}\n", paragraphs.join("\n\n"), shop.name);
+    let mut footer = format!("{} ", esc(&shop.name));
+    if let Some(u) = unsubscribe {
+        text.push_str(&format!("\nUnsubscribe: {u}\n"));
+        footer.push_str(&format!("· <a href=\"{}\" style=\"color:#666\">Unsubscribe</a>", esc(u)));
+    }
+    let body: String = paragraphs.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", esc(p))).collect();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title></head>\
+<body style=\"margin:0;background:#f5f5f2\"><div style=\"max-width:560px;margin:0 auto;padding:24px 16px;font:16px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1b\">\
+<h1 style=\"font-size:22px;margin:0 0 16px\">{t}</h1>{body}<p style=\"font-size:13px;color:#666;margin-top:24px\">{footer}</p></div></body></html>",
+        t = esc(subject),
+    );
+    (subject.to_string(), text, html)
+}
+
+#[derive(Deserialize)]
+struct Outgoing {
+    id: String,
+    recipient: String,
+    subject: String,
+    text: String,
+    html: String,
+    list_unsubscribe: Option<String>,
+    attempts: u32,
+}
+
+/// Sends the unsent messages of one batch: claimed (60 s lease), sent, marked; failures retried
+/// by the queue up to 5 times, then marked failed.
+async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    let pending: Vec<Outgoing> = db::all(stmt(
+        &db,
+        "SELECT id, recipient, subject, text, html, list_unsubscribe, attempts FROM messages WHERE batch = ?1 AND sent_at IS NULL AND failed_at IS NULL",
+        args![batch],
+    )?)
+    .await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let mailer = crate::services::mailer::transport(env).map_err(ApiError::internal)?;
+    let mut retry = None;
+    for m in pending {
+        let now = now_rfc3339();
+        let claimed = stmt(
+            &db,
+            "UPDATE messages SET claimed_at = ?1, attempts = attempts + 1 WHERE id = ?2 AND sent_at IS NULL AND failed_at IS NULL
+               AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - 60)",
+            args![&now, &m.id],
+        )?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal(format!("claim message: {e}")))?;
+        if claimed.meta().ok().flatten().and_then(|x| x.changes).unwrap_or(0) == 0 {
+            continue;
+        }
+        let mut headers = vec![];
+        if let Some(u) = &m.list_unsubscribe {
+            headers.push(("List-Unsubscribe".to_string(), format!("<{u}>")));
+            headers.push(("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string()));
+        }
+        let email = Email {
+            from: shop.email.from.clone(),
+            from_name: shop.name.replace(['<', '>', '"', '\r', '\n'], ""),
+            reply_to: (!shop.email.reply_to.is_empty()).then(|| shop.email.reply_to.clone()),
+            to: m.recipient.clone(),
+            subject: m.subject,
+            text: m.text,
+            html: m.html,
+            headers,
+        };
+        let (sql, value) = match mailer.send(&email).await {
+            Ok(id) => ("UPDATE messages SET sent_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", format!("sent as {id}")),
+            Err(e) if m.attempts + 1 >= MAX_ATTEMPTS => ("UPDATE messages SET failed_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", e),
+            Err(e) => {
+                retry = Some(e.clone());
+                ("UPDATE messages SET claimed_at = NULL, last_error = ?3 WHERE id = ?2", e)
+            }
+        };
+        stmt(&db, sql, args![&now_rfc3339(), &m.id, &value])?.run().await.map_err(|e| ApiError::internal(format!("message state: {e}")))?;
+    }
+    match retry {
+        Some(e) => Err(ApiError::internal(format!("a message will be sent again: {e}"))),
+        None => Ok(()),
+    }
+}
