@@ -182,19 +182,31 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
         None => {
             let empty = || ApiError::unprocessable("empty-cart", "Your cart is empty", "add something to the cart before checking out");
             let cart_id = cart.ok_or_else(empty)?;
-            let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
-            let priced = carts::price(env, &mut stored).await?;
+            // The cart (KV, SKU shards) and a new order number (a Durable Object) at the same time.
+            let priced = async {
+                let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
+                carts::price(env, &mut stored).await
+            };
+            let number = async {
+                match &allocated {
+                    Some(_) => Ok(None),
+                    None => sequence::next_order_number(env).await.map(Some),
+                }
+            };
+            let (priced, number) = futures_util::future::join(priced, number).await;
+            let priced = priced?;
             if priced.cart.lines.is_empty() {
                 return Err(empty());
             }
             let totals = checkout_totals(priced.cart.subtotal, &shop).map_err(|e| ApiError::internal(e.to_string()))?;
-            let allocated = match allocated {
-                Some(a) => a,
-                None => {
-                    let a = Allocated { number: sequence::next_order_number(env).await?, token: random_id(16) };
+            let allocated = match (allocated, number?) {
+                (Some(a), _) => a,
+                (None, Some(number)) => {
+                    let a = Allocated { number, token: random_id(16) };
                     guard.allocate(a.clone()).await?;
                     a
                 }
+                (None, None) => return Err(ApiError::internal("no order number")),
             };
             faults.check(Step::AfterNumber)?;
             let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
@@ -240,28 +252,40 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
     };
     let number = order.number;
     let order_url = format!("/orders/?number={}&token={}", number, order.token);
-    let next_url = match (order.payment, &provider) {
-        (PaymentMethod::Online, Some(Online::Stripe(stripe))) => {
-            // From the order's own time, so a retried checkout sends Stripe the same parameters
-            // under the same idempotency key.
-            let placed_at = order.history.first().map(|h| worker::js_sys::Date::parse(&h.at) / 1000.0).filter(|s| s.is_finite());
-            let expires_at = placed_at.map_or_else(now_seconds, |s| s as u64) + STRIPE_SESSION_SECONDS;
-            let session = stripe.create_session(&order, origin, &order_url, expires_at, shop.tax.prices_include_tax, 0).await?;
-            payments::record_session(env, "stripe", &session).await?;
-            session.redirect_url
-        }
-        (PaymentMethod::Online, Some(Online::Test(test))) => test.create_session(&order, &order_url).await?.redirect_url,
-        _ => {
-            stock.commit(&number.to_string()).await?;
-            order_url.clone()
-        }
+    // The order is saved: the payment session (or the stock commit), the order event and the cart
+    // delete are independent and idempotent, so they run at the same time.
+    let next_url = async {
+        Ok::<_, ApiError>(match (order.payment, &provider) {
+            (PaymentMethod::Online, Some(Online::Stripe(stripe))) => {
+                // From the order's own time, so a retried checkout sends Stripe the same parameters
+                // under the same idempotency key.
+                let placed_at = order.history.first().map(|h| worker::js_sys::Date::parse(&h.at) / 1000.0).filter(|s| s.is_finite());
+                let expires_at = placed_at.map_or_else(now_seconds, |s| s as u64) + STRIPE_SESSION_SECONDS;
+                let session = stripe.create_session(&order, origin, &order_url, expires_at, shop.tax.prices_include_tax, 0).await?;
+                payments::record_session(env, "stripe", &session).await?;
+                session.redirect_url
+            }
+            (PaymentMethod::Online, Some(Online::Test(test))) => test.create_session(&order, &order_url).await?.redirect_url,
+            _ => {
+                stock.commit(&number.to_string()).await?;
+                order_url.clone()
+            }
+        })
     };
     let placed_at = order.history.first().map(|h| h.at.clone()).unwrap_or_else(now_rfc3339);
-    events::publish(env, &OrderEvent::new(format!("placed-{number}"), EventKind::OrderPlaced, number, placed_at)).await?;
+    let placed_event = OrderEvent::new(format!("placed-{number}"), EventKind::OrderPlaced, number, placed_at);
+    let placed = events::publish(env, &placed_event);
+    let cart_gone = async {
+        match cart {
+            Some(cart_id) => carts::delete(env, cart_id).await,
+            None => Ok(()),
+        }
+    };
+    let (next_url, placed, cart_gone) = futures_util::future::join3(next_url, placed, cart_gone).await;
+    let next_url = next_url?;
+    placed?;
     faults.check(Step::AfterPublish)?;
-    if let Some(cart_id) = cart {
-        carts::delete(env, cart_id).await?;
-    }
+    cart_gone?;
     faults.check(Step::AfterCartDelete)?;
 
     let initial_status = order.history.first().map(|h| h.status).unwrap_or(order.status);
