@@ -104,7 +104,7 @@ fn test(args: &[String]) -> Result<(), String> {
     // worker's native unit tests (request-parser fuzzing, Stripe encoding) and the end-to-end
     // tests (which start wrangler dev against what was just built).
     run(Command::new("cargo")
-        .args(["test", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front"])
+        .args(["test", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front", "--no-fail-fast"])
         .current_dir(root())
         .env("EDGESHOP_ROOT", root()))
 }

@@ -76,16 +76,27 @@ pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Res
     }
 }
 
+/// Reads are tried twice: D1 reports passing internal errors (its documentation advises a retry),
+/// and a read has no effect to repeat.
 pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Vec<T>, ApiError> {
-    let result = statement.all().await.map_err(|e| ApiError::internal(format!("D1 query: {e}")))?;
-    if let Some(e) = result.error() {
-        return Err(ApiError::internal(format!("D1 query: {e}")));
+    let mut last = None;
+    for _ in 0..2 {
+        match statement.all().await {
+            Ok(result) => match result.error() {
+                None => return result.results::<T>().map_err(|e| ApiError::internal(format!("D1 rows: {e}"))),
+                Some(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e.to_string()),
+        }
     }
-    result.results::<T>().map_err(|e| ApiError::internal(format!("D1 rows: {e}")))
+    Err(ApiError::internal(format!("D1 query: {}", last.unwrap_or_default())))
 }
 
 pub async fn first<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Option<T>, ApiError> {
-    statement.first::<T>(None).await.map_err(|e| ApiError::internal(format!("D1 query: {e}")))
+    match statement.first::<T>(None).await {
+        Ok(row) => Ok(row),
+        Err(_) => statement.first::<T>(None).await.map_err(|e| ApiError::internal(format!("D1 query: {e}"))),
+    }
 }
 
 macro_rules! args {
