@@ -272,24 +272,32 @@ fn apply_migrations(root: &std::path::Path, wrangler: &std::path::Path, persist:
     );
 }
 
-/// Runs SQL against the local D1 database of a shop (for checks against raw rows).
+/// Runs SQL against the local D1 database of a shop (for checks against raw rows). A second
+/// process reads the SQLite file the running shop writes, so a busy database is asked again.
 pub fn d1_query(shop: &Shop, sql: &str) -> serde_json::Value {
     let root = root();
-    let out = Command::new(root.join("node_modules/.bin/wrangler"))
-        .args(["d1", "execute", "edgeshop", "--local", "--json", "--persist-to"])
-        .arg(&shop.persist)
-        .arg("--command")
-        .arg(sql)
-        .current_dir(&root)
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CI", "true")
-        .output()
-        .expect("run wrangler d1 execute");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "wrangler d1 execute failed: {text}{}", String::from_utf8_lossy(&out.stderr));
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("d1 execute output is not JSON ({e}): {text}"));
-    value[0]["results"].clone()
+    let mut last = String::new();
+    for _ in 0..8 {
+        let out = Command::new(root.join("node_modules/.bin/wrangler"))
+            .args(["d1", "execute", "edgeshop", "--local", "--json", "--persist-to"])
+            .arg(&shop.persist)
+            .arg("--command")
+            .arg(sql)
+            .current_dir(&root)
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .output()
+            .expect("run wrangler d1 execute");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("d1 execute output is not JSON ({e}): {text}"));
+            return value[0]["results"].clone();
+        }
+        last = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    panic!("wrangler d1 execute failed: {last}")
 }
 
 fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
