@@ -8,7 +8,8 @@ deliveries signed `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.pay
 
 Control endpoints for the tests live under `/_test/`: deliver an event to the shop, check a
 signature with Stripe's official library (`stripe.Webhook.construct_event`), list the API calls
-received. Usage: fake_stripe.py PORT (prints "ready" once listening).
+received. Usage: fake_stripe.py PORT [PARENT_PID] (prints "ready" once listening; exits when the
+parent process does).
 """
 
 import hashlib
@@ -252,7 +253,21 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(status, body)
 
 
+def exit_with(parent):
+    """The test process owns this server: when it is gone, so is the server."""
+    import os
+
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent, 0)
+        except OSError:
+            os._exit(0)
+
+
 if __name__ == "__main__":
     server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    if len(sys.argv) > 2:
+        threading.Thread(target=exit_with, args=(int(sys.argv[2]),), daemon=True).start()
     print("ready", flush=True)
     server.serve_forever()

@@ -40,7 +40,9 @@ impl FakeStripe {
         let mut child = Command::new(python)
             .arg(root().join("tests/stripe/fake_stripe.py"))
             .arg(port.to_string())
+            .arg(std::process::id().to_string())
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("start the local Stripe server");
         let mut line = String::new();
