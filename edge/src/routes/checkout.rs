@@ -56,8 +56,7 @@ struct Faults {
 
 impl Faults {
     fn from(req: &Request, env: &Env, attempt: u32) -> Self {
-        let enabled = env.var("EDGESHOP_FAULTS").map(|v| v.to_string()).unwrap_or_default();
-        if attempt != 1 || !enabled.split(',').any(|f| f.trim() == "checkout-steps") {
+        if attempt != 1 || !crate::services::fault_on(env, "checkout-steps") {
             return Faults { at: None };
         }
         let at = match header(req, "x-edgeshop-fault").as_deref() {

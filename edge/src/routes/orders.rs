@@ -143,7 +143,7 @@ pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
 pub async fn pay_again(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     if order.payment != PaymentMethod::Online || !matches!(order.status, OrderStatus::AwaitingPayment | OrderStatus::PaymentFailed) {
-        return Err(ApiError::conflict("nothing-to-pay", "Nothing to pay", format!("the order is {}", orders::status_name(order.status))));
+        return Err(ApiError::conflict("nothing-to-pay", "Nothing to pay", format!("the order is {}", orders::wire_name(order.status))));
     }
     let order_url = format!("/orders/?number={}&token={}", number, order.token);
     let next_url = match payments::online(env)? {

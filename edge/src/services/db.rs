@@ -76,6 +76,12 @@ pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Res
     }
 }
 
+/// Runs a write and tells whether it changed a row (a claim won, a state moved on).
+pub async fn changed(statement: D1PreparedStatement, what: &str) -> Result<bool, ApiError> {
+    let result = statement.run().await.map_err(|e| ApiError::internal(format!("{what}: {e}")))?;
+    Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
 /// Reads are tried twice: D1 reports passing internal errors (its documentation advises a retry),
 /// and a read has no effect to repeat.
 pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Vec<T>, ApiError> {

@@ -96,8 +96,7 @@ pub async fn publish(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
 /// Test hook: with `EDGESHOP_FAULTS=consumer-fail-once` every event fails on its first delivery.
 /// The markers live in the carts' KV (test configurations only; production never sets the variable).
 async fn injected_failure(env: &Env, event_id: &str) -> bool {
-    let enabled = env.var("EDGESHOP_FAULTS").map(|v| v.to_string()).unwrap_or_default();
-    if !enabled.split(',').any(|f| f.trim() == "consumer-fail-once") {
+    if !crate::services::fault_on(env, "consumer-fail-once") {
         return false;
     }
     let Ok(kv) = env.kv("CARTS") else { return false };
@@ -155,10 +154,6 @@ fn notification(kind: EventKind) -> &'static str {
     }
 }
 
-fn kind_name(kind: EventKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
 /// Applies the event, then sends the messages it (or an earlier delivery) left unsent.
 async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     if matches!(event.kind, EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend) {
@@ -191,7 +186,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         return Err(ApiError::internal(format!("order {} not found (yet)", event.order_number)));
     };
     let order = &stored.order;
-    let kind = kind_name(event.kind);
+    let kind = orders::wire_name(event.kind);
     let shop = crate::catalog::manifest(env).await?.shop.clone();
     let base = orders::Change {
         event_id: &event.id,
@@ -262,7 +257,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             let outcome = format!("refused: {refused}");
             if event.kind == EventKind::PaymentSucceeded {
                 // Money for an order that can no longer take it goes straight back.
-                let note = format!("payment {} received for an order that is {}: refunded automatically", event.id, orders::status_name(order.status));
+                let note = format!("payment {} received for an order that is {}: refunded automatically", event.id, orders::wire_name(order.status));
                 let mut moves: Vec<_> = money(event, order, "payment", "succeeded").into_iter().collect();
                 let (refund, due) = refund_payment(env, order, moves.first(), order.totals.total.minor, &format!("edgeshop-refund-{}", event.id)).await?;
                 moves.extend(refund);

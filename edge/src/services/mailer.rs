@@ -19,6 +19,22 @@ pub struct Email {
     pub headers: Vec<(String, String)>,
 }
 
+impl Email {
+    /// A message from the shop (`shop.toml` `[email]`: sender, reply-to; the shop's name shown).
+    pub fn from_shop(shop: &edgeshop_domain::Shop, to: &str, subject: String, text: String, html: String) -> Email {
+        Email {
+            from: shop.email.from.clone(),
+            from_name: shop.name.replace(['<', '>', '"', '\r', '\n'], ""),
+            reply_to: (!shop.email.reply_to.is_empty()).then(|| shop.email.reply_to.clone()),
+            to: to.to_string(),
+            subject,
+            text,
+            html,
+            headers: vec![],
+        }
+    }
+}
+
 #[allow(async_fn_in_trait)]
 pub trait Mailer {
     /// The transport's message id, or why it failed.

@@ -50,6 +50,12 @@ pub fn random_id(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether the test configuration switched on the fault `name` (`EDGESHOP_FAULTS`, a comma-separated
+/// list that only test configurations pass; the deploy configuration never sets it).
+pub fn fault_on(env: &Env, name: &str) -> bool {
+    env.var("EDGESHOP_FAULTS").map(|v| v.to_string().split(',').any(|f| f.trim() == name)).unwrap_or(false)
+}
+
 pub fn now_rfc3339() -> String {
     String::from(worker::js_sys::Date::new_0().to_iso_string())
 }

@@ -43,8 +43,7 @@ pub struct Failed {
 /// Test hook: `EDGESHOP_FAULTS` with `email-fail-once` fails each message's first send,
 /// `email-fail-always` every send. Production never sets the variable.
 fn injected_failure(env: &Env, attempt: u32) -> Option<String> {
-    let faults = env.var("EDGESHOP_FAULTS").map(|v| v.to_string()).unwrap_or_default();
-    let on = |name: &str| faults.split(',').any(|f| f.trim() == name);
+    let on = |name: &str| crate::services::fault_on(env, name);
     (on("email-fail-always") || (on("email-fail-once") && attempt == 1)).then(|| "injected send failure (test configuration)".to_string())
 }
 
@@ -75,11 +74,8 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
              WHERE event_id = ?2 AND sent_at IS NULL AND failed_at IS NULL
                AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)",
             args![&now_rfc3339(), &p.event_id, CLAIM_LEASE_SECONDS],
-        )?
-        .run()
-        .await
-        .map_err(|e| ApiError::internal(format!("claim message: {e}")))?;
-        if claimed.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 0 {
+        )?;
+        if !db::changed(claimed, "claim message").await? {
             continue;
         }
         let attempt = p.attempts + 1;
@@ -251,14 +247,5 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         address = address.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>"),
         link_attr = esc(&link),
     );
-    Some(Email {
-        from: shop.email.from.clone(),
-        from_name: shop.name.replace(['<', '>', '"', '\r', '\n'], ""),
-        reply_to: (!shop.email.reply_to.is_empty()).then(|| shop.email.reply_to.clone()),
-        to: to.to_string(),
-        subject,
-        text,
-        html,
-        headers: vec![],
-    })
+    Some(Email::from_shop(shop, to, subject, text, html))
 }

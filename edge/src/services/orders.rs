@@ -67,9 +67,10 @@ struct HistoryRow {
     tracking_number: Option<String>,
 }
 
-/// `OrderStatus` ↔ its snake_case name (the same as in JSON).
-pub fn status_name(s: OrderStatus) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+/// A unit enum's name as serde writes it (`OrderStatus::AwaitingPayment` → `awaiting_payment`,
+/// `EventKind::PaymentSucceeded` → `payment.succeeded`): what D1 stores and JSON shows.
+pub fn wire_name<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, ApiError> {
@@ -107,8 +108,8 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, now: &str) 
                 cart_id,
                 &email,
                 &order.address.name,
-                &status_name(order.status),
-                &serde_json::to_value(order.payment).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                &wire_name(order.status),
+                &wire_name(order.payment),
                 order.totals.total.currency.code(),
                 order.totals.subtotal.minor,
                 order.totals.shipping.minor,
@@ -141,7 +142,7 @@ fn history_insert(db: &worker::D1Database, number: u64, h: &StatusChange, event_
         "INSERT INTO order_history (order_number, status, at, note, carrier, tracking_number, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         args![
             number,
-            &status_name(h.status),
+            &wire_name(h.status),
             &h.at,
             h.note.as_deref(),
             h.tracking.as_ref().map(|t| t.carrier.as_str()),
@@ -295,7 +296,7 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
             &db,
             "UPDATE orders SET status = ?1, updated_at = ?2, refund_due_minor = refund_due_minor + ?3, attention = ?4, version = ?5
              WHERE number = ?6",
-            args![&status_name(status), change.at, change.refund_due_minor, attention.as_deref(), stored.version + 1, number],
+            args![&wire_name(status), change.at, change.refund_due_minor, attention.as_deref(), stored.version + 1, number],
         )?,
     ];
     if let Some(h) = change.transition {

@@ -55,11 +55,8 @@ pub async fn sign_up(env: &Env, email: &str, source: &str) -> Result<(), ApiErro
         "UPDATE subscribers SET confirmation_sent_at = ?1 WHERE email = ?2 AND status = 'pending'
            AND (confirmation_sent_at IS NULL OR unixepoch(confirmation_sent_at) < unixepoch(?1) - ?3)",
         args![&now, &email, CONFIRMATION_INTERVAL_SECONDS],
-    )?
-    .run()
-    .await
-    .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
-    if claimed.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 1 {
+    )?;
+    if db::changed(claimed, "subscriber").await? {
         let mut e = OrderEvent::new(format!("confirm-{}", random_id(8)), EventKind::NewsletterConfirm, 0, now);
         e.detail = Some(email);
         events::publish(env, &e).await?;
@@ -70,21 +67,15 @@ pub async fn sign_up(env: &Env, email: &str, source: &str) -> Result<(), ApiErro
 /// Confirms a pending address once. `Ok(false)` when the link was already used or is unknown.
 pub async fn confirm(env: &Env, token: &str) -> Result<bool, ApiError> {
     let db = db::db(env)?;
-    let r = stmt(&db, "UPDATE subscribers SET status = 'confirmed', consent_at = ?1 WHERE token = ?2 AND status = 'pending'", args![&now_rfc3339(), token])?
-        .run()
-        .await
-        .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
-    Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 1)
+    let confirm = stmt(&db, "UPDATE subscribers SET status = 'confirmed', consent_at = ?1 WHERE token = ?2 AND status = 'pending'", args![&now_rfc3339(), token])?;
+    db::changed(confirm, "subscriber").await
 }
 
 /// One-click unsubscribe (RFC 8058): the token in the link is the whole authorisation.
 pub async fn unsubscribe(env: &Env, token: &str) -> Result<bool, ApiError> {
     let db = db::db(env)?;
-    let r = stmt(&db, "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?1 WHERE token = ?2 AND status != 'unsubscribed'", args![&now_rfc3339(), token])?
-        .run()
-        .await
-        .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
-    Ok(r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) == 1)
+    let unsubscribe = stmt(&db, "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?1 WHERE token = ?2 AND status != 'unsubscribed'", args![&now_rfc3339(), token])?;
+    db::changed(unsubscribe, "subscriber").await
 }
 
 /// Asks to be told when `sku` is back (the same address and SKU once).
@@ -220,11 +211,8 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
             "UPDATE messages SET claimed_at = ?1, attempts = attempts + 1 WHERE id = ?2 AND sent_at IS NULL AND failed_at IS NULL
                AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - 60)",
             args![&now, &m.id],
-        )?
-        .run()
-        .await
-        .map_err(|e| ApiError::internal(format!("claim message: {e}")))?;
-        if claimed.meta().ok().flatten().and_then(|x| x.changes).unwrap_or(0) == 0 {
+        )?;
+        if !db::changed(claimed, "claim message").await? {
             continue;
         }
         let mut headers = vec![];
@@ -232,16 +220,8 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
             headers.push(("List-Unsubscribe".to_string(), format!("<{u}>")));
             headers.push(("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string()));
         }
-        let email = Email {
-            from: shop.email.from.clone(),
-            from_name: shop.name.replace(['<', '>', '"', '\r', '\n'], ""),
-            reply_to: (!shop.email.reply_to.is_empty()).then(|| shop.email.reply_to.clone()),
-            to: m.recipient.clone(),
-            subject: m.subject,
-            text: m.text,
-            html: m.html,
-            headers,
-        };
+        let mut email = Email::from_shop(shop, &m.recipient, m.subject, m.text, m.html);
+        email.headers = headers;
         let (sql, value) = match mailer.send(&email).await {
             Ok(id) => ("UPDATE messages SET sent_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", format!("sent as {id}")),
             Err(e) if m.attempts + 1 >= MAX_ATTEMPTS => ("UPDATE messages SET failed_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", e),
