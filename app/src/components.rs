@@ -37,6 +37,7 @@ pub fn Footer() -> impl IntoView {
         .collect_view();
     view! {
         <footer class="site-footer">
+            <crate::subscribe::NewsletterSignup/>
             <ul>{links}</ul>
             <p>{format!("© {} · prices include VAT where applicable", site.shop_name)}</p>
         </footer>

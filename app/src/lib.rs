@@ -18,6 +18,7 @@ pub mod paths;
 pub mod seo;
 #[cfg(feature = "ssr")]
 pub mod shell;
+pub mod subscribe;
 
 #[cfg(feature = "ssr")]
 pub use shell::{Document, PageMeta, ResponsiveImage, SiteContext};

@@ -1,6 +1,7 @@
 //! One component per kind of static page. The builder gathers the data; these only render it.
 
 use crate::browse::CategoryBrowser;
+use crate::subscribe::{BackInStock, SoldOutVariant};
 use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
 use crate::live_search::LiveResults;
 use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
@@ -112,12 +113,15 @@ pub fn CategoryPage(
 
 #[component]
 pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product>) -> impl IntoView {
-    let description = plain_summary(&product.description_md);
+    let description = match product.seo_description.as_str() {
+        "" => plain_summary(&product.description_md),
+        d => d.to_string(),
+    };
     let base_url = crate::shell::site().base_url.clone();
     let mut crumbs = trail_links(&trail);
     crumbs.push((paths::product(&product.slug), product.title.clone()));
     let meta = PageMeta {
-        title: product.title.clone(),
+        title: if product.seo_title.is_empty() { product.title.clone() } else { product.seo_title.clone() },
         description,
         path: paths::product(&product.slug),
         image: product.images.first().map(|i| i.file.clone()),
@@ -173,6 +177,8 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
             }
         })
         .collect();
+    let sold_out: Vec<SoldOutVariant> =
+        product.variants.iter().filter(|v| !v.available()).map(|v| SoldOutVariant { sku: v.sku.clone(), label: v.title() }).collect();
     view! {
         <Document meta=meta>
             <Breadcrumbs trail=crumbs/>
@@ -183,6 +189,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
                     <h1>{product.title.clone()}</h1>
                     <p class="price-range" data-testid="price">{price}</p>
                     <VariantPicker options=picker_options variants=picker_variants/>
+                    {(!sold_out.is_empty()).then(|| view! { <BackInStock variants=sold_out/> })}
                     <details class="all-variants"><summary>"All options and availability"</summary>
                     <table class="variants">
                         <caption>"Options"</caption>

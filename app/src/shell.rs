@@ -18,6 +18,8 @@ pub struct SiteContext {
     /// Rendered sizes of each catalog image, by file name (empty: the originals are used).
     pub images: std::collections::HashMap<String, ResponsiveImage>,
     pub leptos: LeptosOptions,
+    /// `cargo xtask dev`: pages load `/_dev/reload.js`, which reloads them after a rebuild.
+    pub dev_reload: bool,
 }
 
 pub fn site() -> Arc<SiteContext> {
@@ -92,6 +94,7 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
                 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=crate::paths::STYLESHEET/>
                 <HydrationScripts options=site.leptos.clone() islands=true/>
+                {site.dev_reload.then(|| view! { <script src="/_dev/reload.js" defer></script> })}
             </head>
             <body>
                 <a class="skip" href="#main">"Skip to content"</a>

@@ -3,8 +3,12 @@
 //! Every problem is reported as `file:line: message`, all of them at once, so a merchant can fix
 //! a broken catalog in one pass. The catalog version is a hash of every input file.
 
+mod image_size;
+pub mod iso;
 mod raw;
 mod validate;
+
+pub use image_size::{image_size, is_svg};
 
 use edgeshop_domain::Catalog;
 use sha2::{Digest, Sha256};

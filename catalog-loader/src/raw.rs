@@ -130,7 +130,12 @@ pub struct RawProduct {
     pub tags: Vec<String>,
     #[serde(default = "yes")]
     pub published: bool,
-    pub created: Spanned<String>,
+    /// A TOML date (`created = 2024-11-29`) or the same as a string.
+    pub created: Spanned<toml::Value>,
+    #[serde(default)]
+    pub seo_title: String,
+    #[serde(default)]
+    pub seo_description: String,
     #[serde(default)]
     pub description: String,
     #[serde(default)]

@@ -19,11 +19,19 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
     if cats_file.is_none() && !errors.iter().any(|e| e.file.ends_with("categories.toml")) {
         errors.push(missing(sources, "categories.toml"));
     }
-    let currency = shop_file.and_then(|f| match Currency::parse(f.value.currency.get_ref()) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            errors.push(f.error(&f.value.currency, e.to_string()));
-            None
+    let currency = shop_file.and_then(|f| {
+        let code = f.value.currency.get_ref();
+        match Currency::parse(code) {
+            Ok(c) if crate::iso::is_currency(code) => Some(c),
+            Ok(_) => {
+                let hint = did_you_mean(code, crate::iso::CURRENCIES.iter().copied());
+                errors.push(f.error(&f.value.currency, format!("`{code}` is not an ISO 4217 currency code{hint}")));
+                None
+            }
+            Err(e) => {
+                errors.push(f.error(&f.value.currency, e.to_string()));
+                None
+            }
         }
     });
 
@@ -42,7 +50,9 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
     products.sort_by(|a, b| a.slug.cmp(&b.slug));
 
     let shop_file = shop_file?;
-    let shop = shop(shop_file, currency?, &category_slugs, &slugs, errors)?;
+    // Checked with a stand-in currency when its own is wrong, so every other mistake shows too.
+    let shop = shop(shop_file, currency.unwrap_or(Currency::EUR), &category_slugs, &slugs, errors);
+    let (shop, _) = (shop?, currency?);
     let mut search = sources.synonyms.as_ref().map(|f| search_settings(f, &slugs, errors)).unwrap_or_default();
     search.out_of_stock = shop_file.value.search.out_of_stock;
     Some(Catalog { version: String::new(), shop, categories, products, search })
@@ -117,18 +127,27 @@ fn shop(
     let before = errors.len();
     for p in &raw.featured_products {
         if !products.contains_key(p.get_ref()) {
-            errors.push(f.error(p, format!("featured product `{}` does not exist", p.get_ref())));
+            let hint = did_you_mean(p.get_ref(), products.keys().map(String::as_str));
+            errors.push(f.error(p, format!("featured product `{}` does not exist{hint}", p.get_ref())));
         }
     }
     for c in &raw.featured_categories {
         if !categories.contains(c.get_ref().as_str()) {
-            errors.push(f.error(c, format!("featured category `{}` is not declared in categories.toml", c.get_ref())));
+            let hint = did_you_mean(c.get_ref(), categories.iter().copied());
+            errors.push(f.error(c, format!("featured category `{}` is not declared in categories.toml{hint}", c.get_ref())));
         }
     }
     for c in &raw.shipping.countries {
         let code = c.get_ref();
-        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            errors.push(f.error(c, format!("`{code}` is not an ISO 3166-1 alpha-2 country code")));
+        if !crate::iso::is_country(code) {
+            // Two letters are one edit from dozens of codes: only the usual mix-ups get a hint.
+            let hint = match code.to_uppercase().as_str() {
+                "UK" => " (did you mean `GB`?)",
+                "EL" => " (did you mean `GR`?)",
+                c if crate::iso::is_country(c) => " (write it in capitals)",
+                _ => "",
+            };
+            errors.push(f.error(c, format!("`{code}` is not an ISO 3166-1 alpha-2 country code{hint}")));
         }
     }
     let mut email = edgeshop_domain::EmailSettings::default();
@@ -194,14 +213,49 @@ fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogErr
         .collect()
 }
 
+/// A real calendar date `YYYY-MM-DD` (no 31 April, 29 February only in leap years).
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
+    if !(b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())) {
+        return false;
+    }
+    let (y, m, d) = (s[0..4].parse::<u32>().unwrap_or(0), s[5..7].parse::<u32>().unwrap_or(0), s[8..10].parse::<u32>().unwrap_or(0));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    y >= 1900 && (1..=days).contains(&d)
+}
+
+/// ` (did you mean `x`?)` when one of `known` is within a few edits of `wrong`, else empty.
+pub fn did_you_mean<'a>(wrong: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let limit = (wrong.chars().count() / 3).clamp(1, 4);
+    known
+        .map(|k| (edit_distance(wrong, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 fn product(
@@ -227,10 +281,17 @@ fn product(
         slugs.insert(slug.clone(), (f.path.clone(), line(&raw.slug)));
     }
     if !categories.contains(raw.category.get_ref().as_str()) {
-        errors.push(f.error(&raw.category, format!("unknown category `{}` (declare it in categories.toml)", raw.category.get_ref())));
+        let hint = did_you_mean(raw.category.get_ref(), categories.iter().copied());
+        let hint = if hint.is_empty() { " (declare it in categories.toml)".to_string() } else { hint };
+        errors.push(f.error(&raw.category, format!("unknown category `{}`{hint}", raw.category.get_ref())));
     }
-    if !is_date(raw.created.get_ref()) {
-        errors.push(f.error(&raw.created, format!("created must be a date YYYY-MM-DD, found `{}`", raw.created.get_ref())));
+    let created = match raw.created.get_ref() {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        other => other.to_string(),
+    };
+    if !is_date(&created) {
+        errors.push(f.error(&raw.created, format!("created must be a real date, 2024-11-29 or \"2024-11-29\", found `{created}`")));
     }
 
     if raw.images.is_empty() {
@@ -239,10 +300,23 @@ fn product(
     let mut images = Vec::new();
     for img in &raw.images {
         let file = img.get_ref().file.get_ref();
+        let (width, height) = (img.get_ref().width, img.get_ref().height);
         if file.contains("..") || file.starts_with('/') || !sources.images.contains(file.as_str()) {
-            errors.push(f.error(&img.get_ref().file, format!("image `{file}` not found in {}/", sources.images_dir.display())));
+            let hint = did_you_mean(file, sources.images.iter().map(String::as_str));
+            errors.push(f.error(&img.get_ref().file, format!("image `{file}` not found in {}/{hint}", sources.images_dir.display())));
+        } else {
+            // The declared size must be the file's: a wrong one would distort the page.
+            let bytes = std::fs::read(sources.images_dir.join(file)).unwrap_or_default();
+            match crate::image_size(&bytes) {
+                Some((w, h)) if (w, h) != (width, height) => {
+                    errors.push(f.error(img, format!("image `{file}` is {w}×{h} pixels, declared {width}×{height}: write width = {w}, height = {h}")))
+                }
+                Some(_) => {}
+                None if crate::is_svg(&bytes) => {}
+                None => errors.push(f.error(&img.get_ref().file, format!("`{file}` is not an image this build can read (JPEG, PNG, WebP, GIF, AVIF or SVG)"))),
+            }
         }
-        if img.get_ref().width == 0 || img.get_ref().height == 0 {
+        if width == 0 || height == 0 {
             errors.push(f.error(img, "image width and height must be positive"));
         }
         images.push(Image { file: file.clone(), alt: img.get_ref().alt.clone(), width: img.get_ref().width, height: img.get_ref().height });
@@ -328,6 +402,8 @@ fn product(
         options,
         variants,
         published: raw.published,
-        created: raw.created.get_ref().clone(),
+        created,
+        seo_title: raw.seo_title.trim().to_string(),
+        seo_description: raw.seo_description.trim().to_string(),
     })
 }

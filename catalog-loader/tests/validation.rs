@@ -200,3 +200,44 @@ fn shop_file_references_are_checked() {
     assert_has(&errors, &format!("{}:3: `euro` is not a three-letter ISO 4217 currency code", f.path("shop.toml")));
     assert!(Path::new(&f.path("shop.toml")).exists());
 }
+
+#[test]
+fn references_get_a_did_you_mean() {
+    let f = Fixture::new("did-you-mean");
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("category = \"apparel/jackets\"", "category = \"apparel/jacket\"").replace("file = \"alpha.svg\"", "file = \"alpah.svg\""));
+    f.write("shop.toml", &SHOP.replace("featured_categories = [\"apparel\"]", "featured_categories = [\"aparel\"]"));
+    let errors = f.errors();
+    let product = f.path("products/alpha-jacket.toml");
+    assert_has(&errors, &format!("{product}:4: unknown category `apparel/jacket` (did you mean `apparel/jackets`?)"));
+    assert_has(&errors, &format!("{product}:12: image `alpah.svg` not found in"));
+    assert_has(&errors, "(did you mean `alpha.svg`?)");
+    assert_has(&errors, &format!("{}:7: featured category `aparel` is not declared in categories.toml (did you mean `apparel`?)", f.path("shop.toml")));
+}
+
+#[test]
+fn image_sizes_are_read_from_the_files() {
+    let f = Fixture::new("image-size");
+    f.write("images/alpha.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='800' height='600'/>");
+    assert_has(&f.errors(), &format!("{}:11: image `alpha.svg` is 800×600 pixels, declared 800×800", f.path("products/alpha-jacket.toml")));
+    f.write("images/alpha.svg", "not an image at all");
+    assert_has(&f.errors(), "`alpha.svg` is not an image this build can read");
+}
+
+#[test]
+fn currencies_countries_and_dates_are_checked_against_real_lists() {
+    let f = Fixture::new("iso");
+    f.write("shop.toml", &SHOP.replace("currency = \"EUR\"", "currency = \"EUX\"").replace("[\"IE\", \"DE\"]", "[\"IE\", \"UK\", \"XX\"]"));
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("created = \"2026-01-05\"", "created = \"2026-02-30\""));
+    let errors = f.errors();
+    let shop = f.path("shop.toml");
+    assert_has(&errors, &format!("{shop}:3: `EUX` is not an ISO 4217 currency code (did you mean `EUR`?)"));
+    assert_has(&errors, &format!("{shop}:12: `UK` is not an ISO 3166-1 alpha-2 country code (did you mean `GB`?)"));
+    assert_has(&errors, "`XX` is not an ISO 3166-1 alpha-2 country code");
+    assert_has(&errors, &format!("{}:5: created must be a real date", f.path("products/alpha-jacket.toml")));
+    // A TOML date is as good as the string.
+    let g = Fixture::new("toml-date");
+    g.write("products/alpha-jacket.toml", &PRODUCT.replace("created = \"2026-01-05\"", "created = 2024-02-29"));
+    assert_eq!(edgeshop_catalog::load(&g.0).unwrap().catalog.products[0].created, "2024-02-29");
+    g.write("products/alpha-jacket.toml", &PRODUCT.replace("created = \"2026-01-05\"", "created = 2023-02-29"));
+    assert_has(&g.errors(), &format!("{}:5: invalid date", g.path("products/alpha-jacket.toml")));
+}

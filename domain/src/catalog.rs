@@ -126,6 +126,11 @@ pub struct Product {
     pub published: bool,
     /// Date the product was added (`YYYY-MM-DD`), used for "newest" sorting.
     pub created: String,
+    /// Search-engine title and description (empty: the title and the description's start).
+    #[serde(default)]
+    pub seo_title: String,
+    #[serde(default)]
+    pub seo_description: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! No I/O happens here and everything compiles for native and `wasm32-unknown-unknown`.
 //! Money is always integer minor units with a currency.
 
+pub mod announce;
 pub mod cart;
 pub mod catalog;
 pub mod money;
@@ -11,6 +12,7 @@ pub mod pricing;
 pub mod snapshot;
 pub mod text;
 
+pub use announce::{newest_products, to_announce, NewProduct};
 pub use cart::{price_cart, CartError, CartLine, PricedCart, PricedLine, MAX_LINE_QUANTITY};
 pub use catalog::{Catalog, Category, EmailSettings, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
 pub use money::{Currency, Money, MoneyError};

@@ -61,6 +61,35 @@ pub async fn manifest(env: &Env) -> Result<Rc<CatalogManifest>, ApiError> {
     Ok(m)
 }
 
+thread_local! {
+    static CHECKED_AT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Under `cargo xtask dev` the catalog is rebuilt while the worker runs (in a deploy it never
+/// changes under an isolate). There, at most once a second, a request reads the manifest again
+/// and, when the catalog version changed, drops what this isolate kept of the old catalog.
+pub async fn follow_rebuilds(env: &Env) -> Result<(), ApiError> {
+    let now = worker::Date::now().as_millis();
+    if now.saturating_sub(CHECKED_AT.with(|c| c.get())) < 1000 {
+        return Ok(());
+    }
+    CHECKED_AT.with(|c| c.set(now));
+    let Some(kept) = MANIFEST.with(|c| c.borrow().clone()) else { return Ok(()) };
+    let fresh: CatalogManifest =
+        serde_json::from_slice(&asset(env, "catalog.json").await?).map_err(|e| ApiError::internal(format!("/_catalog/catalog.json: {e}")))?;
+    if fresh.version != kept.version {
+        MANIFEST.with(|c| *c.borrow_mut() = Some(Rc::new(fresh)));
+        INDEX.with(|c| c.borrow_mut().take());
+        SHARDS.with(|c| c.borrow_mut().clear());
+    }
+    Ok(())
+}
+
+/// The newest products of this deploy's catalog (`newest.json`), for the new-products digest.
+pub async fn newest(env: &Env) -> Result<Vec<edgeshop_domain::NewProduct>, ApiError> {
+    serde_json::from_slice(&asset(env, "newest.json").await?).map_err(|e| ApiError::internal(format!("/_catalog/newest.json: {e}")))
+}
+
 /// Rounds of "search, fetch the postings chunks it missed" before a search gives up.
 const MAX_ROUNDS: usize = 6;
 

@@ -51,7 +51,11 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         // The worker's own data files (static assets read through the ASSETS binding): not public.
         return Err(ApiError::new(404, "no-route", "Not found", format!("nothing at {path}")));
     }
-    // Shop settings and catalog version, fetched once per isolate.
+    // Shop settings and catalog version, fetched once per isolate (and followed through rebuilds
+    // under `cargo xtask dev`).
+    if services::dev_mode(env) {
+        catalog::follow_rebuilds(env).await?;
+    }
     catalog::manifest(env).await?;
     let method = req.method();
     match (method.clone(), segments.as_slice()) {
@@ -97,6 +101,8 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Get, ["api", "admin", "stock", sku]) => admin::stock_level(req, env, sku).await,
         (Method::Post, ["api", "admin", "stock", sku]) => admin::adjust_stock(req, env, sku).await,
         (Method::Post, ["api", "admin", "newsletter"]) => admin::newsletter(req, env).await,
+        (Method::Post, ["api", "admin", "new-products-digest"]) => admin::new_products_digest(req, env).await,
+        (Method::Post, ["api", "admin", "customers", "erase"]) => admin::erase_customer(req, env).await,
         (Method::Post, ["api", "newsletter"]) => {
             rate_limit(env, req, Limit::Signup).await?;
             subscriptions::sign_up(req, env).await

@@ -7,7 +7,9 @@
 //! - `search-{i}.bin`: the search index's eager prefix (everything but the postings) in parts
 //!   below the 25 MiB asset limit, fetched and joined on the first search of an isolate;
 //! - `search-c{j}.bin`: the postings in chunks of [`index_chunk_bytes`], fetched as searches
-//!   need them.
+//!   need them;
+//! - `newest.json`: the newest products ([`edgeshop_domain::NEWEST_LISTED`]), which a new-products
+//!   digest compares with what it announced before.
 //!
 //! The worker reads these through its `ASSETS` binding; public requests for `/_catalog/*` reach the
 //! worker first (`run_worker_first`) and get a 404.
@@ -48,4 +50,10 @@ pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result
     manifest.index_tail_chunks = open_chunks.iter().map(|&c| c as u32).collect();
     write(&dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;
     Ok(manifest)
+}
+
+/// `newest.json`: the newest published products, for the new-products digest.
+pub fn write_newest(dir: &Path, products: &[edgeshop_domain::Product]) -> Result<(), String> {
+    let newest = edgeshop_domain::newest_products(products, edgeshop_domain::announce::NEWEST_LISTED);
+    write(&dir.join("newest.json"), &serde_json::to_vec(&newest).map_err(|e| e.to_string())?)
 }

@@ -129,16 +129,25 @@ pub fn build(catalog: &edgeshop_domain::Catalog, images_dir: &Path, out: &Path, 
     let fonts = Arc::new(fonts);
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
     let chunk = jobs.len().div_ceil(threads).max(1);
+    let progress = crate::progress::bar(jobs.len(), "images processed");
     let results: Vec<Result<Vec<(String, ResponsiveImage)>, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
             .map(|part| {
-                let fonts = fonts.clone();
-                s.spawn(move || part.iter().map(|j| render_one(j, out, cache, &fonts).map(|r| (j.file.clone(), r))).collect::<Result<Vec<_>, String>>())
+                let (fonts, progress) = (fonts.clone(), &progress);
+                s.spawn(move || {
+                    part.iter()
+                        .map(|j| {
+                            progress.inc(1);
+                            render_one(j, out, cache, &fonts).map(|r| (j.file.clone(), r))
+                        })
+                        .collect::<Result<Vec<_>, String>>()
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("image worker panicked".into()))).collect()
     });
+    progress.finish_and_clear();
     let mut map = HashMap::new();
     for r in results {
         map.extend(r?);

@@ -10,6 +10,7 @@
 //! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
 mod edge_data;
+mod progress;
 mod feed;
 mod images;
 mod render;
@@ -27,6 +28,8 @@ struct Args {
     timings: Option<PathBuf>,
     responsive_images: bool,
     image_cache: PathBuf,
+    /// Pages reload themselves after a rebuild (`cargo xtask dev`).
+    dev_reload: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
         timings: None,
         responsive_images: true,
         image_cache: "target/edgeshop/image-cache".into(),
+        dev_reload: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -49,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
             "--public" => args.public = value.into(),
             "--timings" => args.timings = Some(value.into()),
             "--image-cache" => args.image_cache = value.into(),
+            "--dev-reload" => args.dev_reload = value == "yes",
             "--images" => {
                 args.responsive_images = match value.as_str() {
                     "responsive" => true,
@@ -87,7 +92,8 @@ fn run() -> Result<(), String> {
     } else {
         Default::default()
     };
-    let pages = render::write_pages(&shop, &images, &args.out)?;
+    let pages = render::write_pages(&shop, &images, &args.out, args.dev_reload)?;
+    dev_reload_script(&args.out, args.dev_reload)?;
     let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
     feed::write(catalog, &images, &args.out)?;
     let t_pages = t0.elapsed();
@@ -113,6 +119,7 @@ fn run() -> Result<(), String> {
     };
     let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
     edge_data::write_all(&args.out.join("_catalog"), &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
+    edge_data::write_newest(&args.out.join("_catalog"), &catalog.products)?;
     let t_index = t0.elapsed();
 
     if let Some(path) = &args.timings {
@@ -144,11 +151,19 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// Empties `dir` but for `pkg/`, the browser bundle another build step writes (a catalog-only
+/// rebuild under `cargo xtask dev` keeps it).
 fn recreate(dir: &Path) -> Result<(), String> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+        let path = entry.path();
+        if entry.file_name() == "pkg" {
+            continue;
+        }
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|e| format!("cannot clear {}: {e}", path.display()))?;
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+    Ok(())
 }
 
 pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -182,4 +197,18 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `_dev/reload.js` for `cargo xtask dev`: polls `/_dev/build.txt` (which xtask rewrites after
+/// every rebuild) and reloads the page when it changes. Removed from builds for deploy.
+fn dev_reload_script(out: &Path, on: bool) -> Result<(), String> {
+    let dir = out.join("_dev");
+    if !on {
+        return match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!("{}: {e}", dir.display())),
+            _ => Ok(()),
+        };
+    }
+    let script = "// cargo xtask dev: reload after a rebuild.\n(() => {\n  let seen = null;\n  const check = async () => {\n    try {\n      const r = await fetch('/_dev/build.txt', { cache: 'no-store' });\n      const v = r.ok ? await r.text() : null;\n      if (seen !== null && v !== null && v !== seen) location.reload();\n      if (v !== null) seen = v;\n    } catch (_) {}\n    setTimeout(check, 700);\n  };\n  check();\n})();\n";
+    write(&dir.join("reload.js"), script.as_bytes())
 }

@@ -32,7 +32,7 @@ enum Page {
 }
 
 /// Writes all pages into `out` and returns their URL paths for the sitemap.
-pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>, out: &Path) -> Result<Vec<String>, String> {
+pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>, out: &Path, dev_reload: bool) -> Result<Vec<String>, String> {
     let catalog = &shop.catalog;
     let site = Arc::new(SiteContext {
         shop_name: catalog.shop.name.clone(),
@@ -43,6 +43,7 @@ pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String,
         info_pages: shop.pages.iter().map(|p| (p.slug.clone(), p.title.clone())).collect(),
         images: images.clone(),
         leptos: LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build(),
+        dev_reload,
     });
     let mut pages = describe(shop);
     let urls = pages
@@ -59,16 +60,23 @@ pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String,
         let rest = pages.split_off(chunk.min(pages.len()));
         shares.push(std::mem::replace(&mut pages, rest));
     }
+    let progress = crate::progress::bar(shares.iter().map(Vec::len).sum(), "pages rendered");
     std::thread::scope(|s| {
         let workers: Vec<_> = shares
             .into_iter()
             .map(|share| {
-                let site = &site;
-                s.spawn(move || share.into_iter().try_for_each(|(path, page)| crate::write(&file_for(out, &path), render_page(site, page).as_bytes())))
+                let (site, progress) = (&site, &progress);
+                s.spawn(move || {
+                    share.into_iter().try_for_each(|(path, page)| {
+                        progress.inc(1);
+                        crate::write(&file_for(out, &path), render_page(site, page).as_bytes())
+                    })
+                })
             })
             .collect();
         workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|_| Err("a page renderer panicked".into())))
     })?;
+    progress.finish_and_clear();
     Ok(urls)
 }
 
@@ -227,10 +235,10 @@ mod tests {
         let images = Default::default();
         let read = |out: &str, page: &str| std::fs::read_to_string(file_for(&dir.join(out), page)).unwrap();
 
-        let urls = write_pages(&shop, &images, &dir.join("a")).unwrap();
+        let urls = write_pages(&shop, &images, &dir.join("a"), false).unwrap();
         let published = shop.catalog.products.iter().filter(|p| p.published).count();
         assert_eq!(urls.len(), 1 + published + shop.pages.len() + urls.iter().filter(|u| u.starts_with("/c/")).count());
-        assert_eq!(write_pages(&shop, &images, &dir.join("b")).unwrap(), urls);
+        assert_eq!(write_pages(&shop, &images, &dir.join("b"), false).unwrap(), urls);
         for page in &urls {
             assert_eq!(read("a", page), read("b", page), "{page}");
         }
@@ -239,7 +247,7 @@ mod tests {
         let path = paths::product(&product.slug);
         product.variants[0].price.minor += 100;
         shop.catalog.version = "changed".into();
-        write_pages(&shop, &images, &dir.join("c")).unwrap();
+        write_pages(&shop, &images, &dir.join("c"), false).unwrap();
         assert_ne!(read("c", &path), read("a", &path));
         assert!(read("c", "/").contains(r#"content="changed""#));
         let _ = std::fs::remove_dir_all(&dir);

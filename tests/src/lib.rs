@@ -61,6 +61,12 @@ impl Shop {
     /// Starts `wrangler dev` persisting state in `persist` (reuse it to test restarts), with extra
     /// `--var NAME:VALUE` settings.
     pub fn start_with(persist: &std::path::Path, vars: &[(&str, &str)]) -> Shop {
+        Self::start_with_args(persist, vars, &[])
+    }
+
+    /// As [`Shop::start_with`], with more `wrangler dev` arguments (such as `--assets DIR`, to
+    /// serve another build of the pages and catalog data with the same worker).
+    pub fn start_with_args(persist: &std::path::Path, vars: &[(&str, &str)], args: &[&str]) -> Shop {
         // One start at a time: several workerd instances booting at once on two cores crawl.
         static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
@@ -77,7 +83,10 @@ impl Shop {
         if !vars.iter().any(|(k, _)| *k == "EDGESHOP_DEV") {
             vars.push(("EDGESHOP_DEV", "1"));
         }
-        let vars: String = vars.iter().map(|(k, v)| format!(" --var {k}:{v}")).collect();
+        let mut vars: String = vars.iter().map(|(k, v)| format!(" --var {k}:{v}")).collect();
+        for a in args {
+            vars.push_str(&format!(" '{}'", a.replace('\'', "")));
+        }
         let script = format!(
             "\"$0\" dev --local --ip 127.0.0.1 --port {port} --show-interactive-dev-session=false --persist-to \"$1\"{vars} > \"$1.log\" 2>&1 & \
              while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -$$",
@@ -95,6 +104,8 @@ impl Shop {
                 .current_dir(&root)
                 .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
                 .env("WRANGLER_SEND_METRICS", "false")
+                // `cargo xtask test` built the shop: wrangler's [build] step has nothing to do.
+                .env("EDGESHOP_PREBUILT", "1")
                 .stdin(Stdio::null())
                 .process_group(0)
                 .spawn()
@@ -114,6 +125,42 @@ impl Shop {
             }
             std::thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// Runs `cargo xtask dev` on `catalog` with its own output (`work/dist`) and state
+    /// (`work/state`), as a developer would, and waits until it serves (it builds first).
+    pub fn start_xtask_dev(work: &std::path::Path, catalog: &std::path::Path) -> Shop {
+        let root = root();
+        let port = free_port();
+        let state = work.join("state");
+        std::fs::create_dir_all(work).expect("work dir");
+        let script = format!(
+            "cargo run --quiet -p xtask -- dev --port {port} --catalog \"$1\" --out \"$2\" --state \"$3\" > \"$3.log\" 2>&1 & \
+             while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -$$",
+            parent = std::process::id()
+        );
+        let child = {
+            use std::os::unix::process::CommandExt;
+            Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .arg(catalog)
+                .arg(work.join("dist"))
+                .arg(&state)
+                .current_dir(&root)
+                .stdin(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("start cargo xtask dev")
+        };
+        let shop = Shop { base: format!("http://127.0.0.1:{port}"), pgid: child.id(), persist: state.clone() };
+        wait_for("cargo xtask dev to serve", 600, || shop.try_get("/api/health").ok().filter(|r| r.status == 200).map(|_| ()));
+        shop
+    }
+
+    /// What the server wrote to its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.persist.with_extension("log")).unwrap_or_default()
     }
 
     fn agent() -> ureq::Agent {

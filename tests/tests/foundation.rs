@@ -120,3 +120,36 @@ fn browser_purchase_with_cash_on_delivery() {
 fn browser_purchase_with_online_payment() {
     edgeshop_e2e::run_browser_test_with("purchase.mjs", Shop::shared(), &[("PAYMENT", "online")]);
 }
+
+/// The deploy configuration as a fresh clone has it: `wrangler deploy --dry-run` accepts it, it
+/// names no placeholder resource ids (the first deploy creates them), and it sets nothing made for
+/// development (no test provider, no fault switches, bench timing off).
+#[test]
+fn the_deploy_configuration_passes_a_dry_run_without_placeholders() {
+    let root = edgeshop_e2e::root();
+    let config = std::fs::read_to_string(root.join("wrangler.toml")).unwrap();
+    for line in config.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
+        if let Some(id) = line.strip_prefix("id = ").or_else(|| line.strip_prefix("database_id = ")) {
+            let id = id.trim_matches('"');
+            assert!(id.len() >= 32 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "placeholder resource id in wrangler.toml: {line}");
+        }
+        assert!(!line.starts_with("EDGESHOP_DEV") && !line.starts_with("EDGESHOP_FAULTS") && !line.starts_with("RESEND_API_BASE") && !line.starts_with("STRIPE_API_BASE"), "{line}");
+    }
+    assert!(config.contains("EDGESHOP_BENCH = \"0\""));
+    let out_dir = root.join(format!("target/tmp/dry-run-{}", std::process::id()));
+    let out = std::process::Command::new(root.join("node_modules/.bin/wrangler"))
+        .args(["deploy", "--dry-run", "--outdir"])
+        .arg(&out_dir)
+        .current_dir(&root)
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        // `cargo xtask test` built the shop: the [build] step has nothing to do.
+        .env("EDGESHOP_PREBUILT", "1")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "wrangler deploy --dry-run failed:\n{text}");
+    assert!(text.contains("--dry-run: exiting now") && text.contains("Total Upload"), "{text}");
+    assert!(text.contains("built already by cargo xtask"), "the [build] step ran: {text}");
+    let _ = std::fs::remove_dir_all(&out_dir);
+}

@@ -112,3 +112,116 @@ fn newsletter_double_opt_in_and_one_click_unsubscribe() {
     // Order emails never carry an unsubscribe link.
     assert!(shop.emails().iter().filter(|e| e.subject.starts_with("Order ")).all(|e| !e.text.contains("Unsubscribe")));
 }
+
+/// Signs `who` up (with or without new-product digests) and confirms with the emailed link.
+fn subscribe_confirmed(shop: &Shop, who: &str, ip: &str, new_products: bool) {
+    assert_eq!(post(shop, "/api/newsletter", ip, json!({ "email": who, "new_products": new_products })).status, 202);
+    let confirm = shop.wait_emails("confirmation", 1, |e| e.to.contains(who) && e.subject.starts_with("Confirm your subscription"));
+    let link = confirm[0].text.lines().find_map(|l| l.strip_prefix("Confirm: ")).expect("confirmation link").to_string();
+    assert_eq!(shop.get(link.trim_start_matches("https://shop.example.com")).status, 200);
+}
+
+#[test]
+fn new_products_digest_announces_each_new_product_once_to_those_who_asked() {
+    let shop = Shop::shared();
+    let c = catalog();
+    subscribe_confirmed(shop, "digest-yes@example.ie", "10.4.3.1", true);
+    subscribe_confirmed(shop, "digest-no@example.ie", "10.4.3.2", false);
+    let digest = || shop.admin("POST", "/api/admin/new-products-digest", None);
+
+    // The first digest records the catalog as known (a shop's whole range is not news) …
+    let r = digest();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["status"], "baseline_recorded");
+    assert_eq!(r.json()["catalog_version"], c.version.as_str());
+    let r = digest();
+    assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("nothing_new")));
+
+    // … then a catalog whose two newest products no digest has announced (as after publishing
+    // them) announces exactly those, once, to the subscriber who asked.
+    let newest = edgeshop_domain::newest_products(&c.products, 2);
+    let slugs: Vec<&str> = newest.iter().map(|p| p.slug.as_str()).collect();
+    edgeshop_e2e::d1_query(shop, &format!("DELETE FROM announced_products WHERE slug IN ('{}', '{}')", slugs[0], slugs[1]));
+    let r = digest();
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.json()["products"], json!(slugs));
+    assert_eq!(digest().status, 202, "asking again for the same catalog version queues the same digest");
+    let subject = format!("New at {}: {} and 1 more", c.shop.name, newest[0].title);
+    let sent = shop.wait_emails("new-products digest", 1, |e| e.subject == subject);
+    assert!(sent[0].to.contains("digest-yes@example.ie"), "{}", sent[0].to);
+    for p in &newest {
+        assert!(sent[0].text.contains(&format!("/products/{}/", p.slug)), "{}", sent[0].text);
+        assert!(sent[0].html.contains(&format!("/products/{}/\"", p.slug)), "linked in the HTML part");
+    }
+    assert!(sent[0].text.contains("Unsubscribe: "), "marketing mail can be unsubscribed from");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(shop.emails().iter().filter(|e| e.subject == subject).count(), 1, "one digest, to the one subscriber who asked");
+    let r = digest();
+    assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("nothing_new")), "{}", r.body);
+}
+
+#[test]
+fn erasing_a_customer_removes_subscriptions_and_personal_data_but_keeps_the_order_for_the_books() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let who = "erase-me@example.ie";
+    let v = c.products.iter().filter(|p| p.published).flat_map(|p| &p.variants).filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny).nth(5).unwrap();
+    let sold_out = c.products.iter().filter(|p| p.published).flat_map(|p| &p.variants).filter(|v| v.stock == 0 && v.stock_policy == StockPolicy::Deny).nth(1).expect("a second sold-out variant");
+    let r = post(shop, "/api/cart/lines", "10.4.4.1", json!({ "sku": v.sku, "quantity": 1 }));
+    let cart = r.header("x-cart-id").unwrap().to_string();
+    let body = json!({
+        "address": { "name": "Erin Example", "line1": "7 Quay Street", "city": "Galway", "postal_code": "H91", "country": "IE" },
+        "contact": { "email": who, "phone": "+353 91 000000" }, "payment_method": "cash_on_delivery",
+    });
+    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.4.4.1"), ("x-cart-id", &cart), ("idempotency-key", "erase-1")], &body.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    let number = r.json()["order_number"].as_u64().unwrap();
+    shop.wait_emails("order email", 1, |e| e.to.contains(who));
+    subscribe_confirmed(shop, who, "10.4.4.2", false);
+    assert_eq!(post(shop, "/api/stock-alerts", "10.4.4.3", json!({ "sku": sold_out.sku, "email": who })).status, 202);
+
+    let r = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "Erase-Me@example.ie" }).to_string()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json(), json!({ "orders_anonymised": 1, "subscriptions_removed": 1, "stock_alerts_removed": 1 }));
+
+    let rows = |sql: &str| edgeshop_e2e::d1_query(shop, sql).as_array().map(Vec::len).unwrap_or(0);
+    for table in ["subscribers", "stock_alerts", "customers", "orders"] {
+        assert_eq!(rows(&format!("SELECT 1 FROM {table} WHERE email = '{who}'")), 0, "{table} still names the customer");
+    }
+    assert_eq!(rows(&format!("SELECT 1 FROM orders WHERE address_json LIKE '%Quay%' OR contact_json LIKE '%353%' OR name LIKE '%Erin%'")), 0);
+    let order = shop.admin_order(number);
+    assert_eq!(order["order"]["address"]["country"], "IE", "the country stays for the books: {order}");
+    assert_eq!(order["order"]["lines"][0]["sku"], v.sku.as_str(), "and the lines");
+    assert!(!order["order"]["totals"]["total"].is_null(), "and the totals: {order}");
+    assert!(!order.to_string().contains("Erin") && !order.to_string().contains(who) && !order.to_string().contains("Quay"), "{order}");
+    // Nothing more is sent to the address, and erasing again finds nothing.
+    let r = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": who }).to_string()));
+    assert_eq!(r.json(), json!({ "orders_anonymised": 0, "subscriptions_removed": 0, "stock_alerts_removed": 0 }));
+    assert_eq!(shop.admin("POST", "/api/admin/customers/erase", Some(r#"{"email":"not an address"}"#)).status, 422);
+}
+
+#[test]
+fn a_shopper_asks_for_a_back_in_stock_email_and_subscribes_from_the_pages() {
+    let shop = Shop::shared();
+    let c = catalog();
+    // The third sold-out variant (the other tests here use the first two).
+    let (product, variant) = c
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+        .filter(|(_, v)| v.stock == 0 && v.stock_policy == StockPolicy::Deny)
+        .nth(2)
+        .expect("a third sold-out variant");
+    let (alert, news) = ("browser-alert@example.ie", "browser-news@example.ie");
+    edgeshop_e2e::run_browser_test_with(
+        "subscribe.mjs",
+        shop,
+        &[("PRODUCT_PATH", &format!("/products/{}/", product.slug)), ("SKU", &variant.sku), ("ALERT_EMAIL", alert), ("NEWS_EMAIL", news)],
+    );
+    let rows = edgeshop_e2e::d1_query(shop, &format!("SELECT sku FROM stock_alerts WHERE email = '{alert}'"));
+    assert_eq!(rows, json!([{ "sku": variant.sku }]));
+    shop.wait_emails("confirmation", 1, |e| e.to.contains(news) && e.subject.starts_with("Confirm your subscription"));
+    let rows = edgeshop_e2e::d1_query(shop, &format!("SELECT status, new_products, source FROM subscribers WHERE email = '{news}'"));
+    assert_eq!(rows, json!([{ "status": "pending", "new_products": 1, "source": "newsletter form" }]));
+}

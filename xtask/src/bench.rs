@@ -10,8 +10,8 @@
 //! `bench/results/relevance-history.jsonl`, so every ranking change leaves its figure.
 
 use crate::build::{cargo, dist};
-use crate::tools::{npm_bin, wrangler_dev};
-use crate::{root, Opts};
+use crate::tools::wrangler_dev;
+use crate::root;
 use crate::run as exec;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -19,39 +19,55 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let (which, rest) = match args.first().map(String::as_str) {
-        None => ("build-search", &[][..]),
-        Some(w) if !w.starts_with("--") => (w, &args[1..]),
-        Some(_) => ("build-search", args),
-    };
+/// The benchmarks.
+#[derive(clap::Subcommand)]
+pub enum Bench {
+    /// Build time and search latency of a generated shop (the default benchmark)
+    BuildSearch {
+        #[arg(long, default_value_t = 20_000)]
+        products: usize,
+        /// Also measure search inside the worker (`yes` or `no`)
+        #[arg(long, default_value = "yes", value_parser = ["yes", "no"])]
+        worker: String,
+    },
+    /// Cart and checkout latency and throughput under `wrangler dev`
+    Commerce,
+    /// Search relevance (nDCG@10, precision, zero results) of the judged query set
+    Relevance {
+        #[arg(long, default_value = "manual run")]
+        label: String,
+    },
+    /// Lighthouse (mobile) on the sample shop's pages
+    Lighthouse,
+    /// Import of a generated Shopify CSV (seconds, peak memory) against the catalog build of the same shop
+    Import {
+        #[arg(long, default_value_t = 20_000)]
+        products: usize,
+    },
+}
+
+impl Default for Bench {
+    fn default() -> Self {
+        Bench::BuildSearch { products: 20_000, worker: "yes".into() }
+    }
+}
+
+pub fn run(which: Bench) -> Result<(), String> {
     match which {
-        "build-search" => {
-            let opts = Opts::parse(rest, &["--products", "--worker"])?;
-            let n: usize = opts.get("--products").unwrap_or("20000").parse().map_err(|e| format!("--products: {e}"))?;
-            let worker = match opts.get("--worker").unwrap_or("yes") {
-                "yes" => true,
-                "no" => false,
-                other => return Err(format!("--worker {other}: use yes or no")),
-            };
+        Bench::BuildSearch { products, worker } => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
-            build_search(n, worker)
+            build_search(products, worker == "yes")
         }
-        "commerce" => {
-            Opts::parse(rest, &[])?;
+        Bench::Commerce => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             commerce()
         }
-        "lighthouse" => {
-            Opts::parse(rest, &[])?;
+        Bench::Lighthouse => {
             crate::tools::ensure_all(crate::tools::Needs::Test)?;
             lighthouse()
         }
-        "relevance" => {
-            let opts = Opts::parse(rest, &["--label"])?;
-            relevance(opts.get("--label").unwrap_or("manual run"))
-        }
-        other => Err(format!("unknown benchmark {other} (known: build-search, commerce, relevance, lighthouse)")),
+        Bench::Relevance { label } => relevance(&label),
+        Bench::Import { products } => import(products),
     }
 }
 
@@ -358,13 +374,11 @@ fn catalog_data_sizes(dir: &Path) -> Result<String, String> {
 
 /// `wrangler deploy --dry-run` upload size, as wrangler reports it ("Total Upload: … / gzip: …").
 fn worker_size(config: &Path, outdir: &Path) -> Result<String, String> {
-    let out = Command::new(npm_bin("wrangler"))
+    let out = crate::tools::wrangler()
         .args(["deploy", "--dry-run", "--config"])
         .arg(config)
         .arg("--outdir")
         .arg(outdir)
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("WRANGLER_SEND_METRICS", "false")
         .output()
         .map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
@@ -419,4 +433,131 @@ fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T,
     let result = f(&format!("http://127.0.0.1:{port}"));
     stop();
     result
+}
+
+/// `cargo xtask bench import`: a generated N-product shop exported as a Shopify product CSV (one
+/// row per variant, images as local files), imported with `cargo xtask import`; baseline: the
+/// static build of the imported shop (pages and search index, no image sizes) in the same run.
+/// Wall time and peak memory (max RSS) of each, measured by GNU time.
+fn import(n: usize) -> Result<(), String> {
+    let work = root().join("bench/work/import");
+    let _ = std::fs::remove_dir_all(&work);
+    let source = work.join("source");
+    println!("bench: generating a {n}-product shop and its Shopify export");
+    crate::gen_catalog::generate(&source, n, 1).map_err(|e| e.to_string())?;
+    let loaded = edgeshop_catalog::load(&source).map_err(|e| e.to_string())?;
+    let csv = work.join("products_export.csv");
+    let rows = shopify_csv(&loaded.catalog, &source.join("images"), &csv)?;
+    exec(cargo().args(["build", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "--bin", "edgeshop-site"]).current_dir(root()))?;
+
+    let imported = work.join("catalog");
+    let xtask = std::env::current_exe().map_err(|e| e.to_string())?;
+    println!("bench: importing {rows} rows");
+    let import = timed(Command::new(&xtask).args(["import", "shopify"]).arg(&csv).arg("--catalog").arg(&imported).args(["--currency", loaded.catalog.shop.currency.code()]))?;
+    let report = import.1.lines().next().unwrap_or("").to_string();
+    println!("bench: building the imported shop (baseline)");
+    let build = timed(
+        Command::new(root().join("target/tool/edgeshop-site"))
+            .arg("--catalog").arg(&imported)
+            .arg("--out").arg(work.join("dist"))
+            .arg("--bundle").arg(work.join("bundle"))
+            .arg("--public").arg(root().join("public"))
+            .args(["--images", "original"]),
+    )?;
+    println!("bench: importing the same file again (nothing changes)");
+    let again = timed(Command::new(&xtask).args(["import", "shopify"]).arg(&csv).arg("--catalog").arg(&imported))?;
+    let json = format!(
+        "{{\"benchmark\":\"import\",\"products\":{n},\"csv_rows\":{rows},\"csv_bytes\":{bytes},\"import\":{{\"wall_s\":{:.2},\"max_rss_mb\":{:.1},\"report\":\"{}\"}},\"reimport_unchanged\":{{\"wall_s\":{:.2},\"max_rss_mb\":{:.1},\"report\":\"{}\"}},\"baseline_catalog_build\":{{\"wall_s\":{:.2},\"max_rss_mb\":{:.1}}}}}",
+        import.0 .0,
+        import.0 .1,
+        report.replace('"', "'"),
+        again.0 .0,
+        again.0 .1,
+        again.1.lines().next().unwrap_or("").replace('"', "'"),
+        build.0 .0,
+        build.0 .1,
+        bytes = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0),
+    );
+    let path = root().join("bench/results/import.json");
+    std::fs::write(&path, &json).map_err(|e| e.to_string())?;
+    println!("bench: results in {}\n{json}", path.display());
+    Ok(())
+}
+
+/// Runs `cmd` under GNU time: ((wall seconds, max RSS in MB), stdout).
+fn timed(cmd: &mut Command) -> Result<((f64, f64), String), String> {
+    let mut timed = Command::new("/usr/bin/time");
+    timed.args(["-f", "edgeshop-time %e %M"]).arg(cmd.get_program()).args(cmd.get_args());
+    let out = timed.output().map_err(|e| format!("/usr/bin/time: {e} (install Debian's `time`)"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("{:?} failed:\n{stderr}", cmd.get_program()));
+    }
+    let line = stderr.lines().find_map(|l| l.strip_prefix("edgeshop-time ")).ok_or("no timing from /usr/bin/time")?;
+    let mut parts = line.split_whitespace().map(|v| v.parse::<f64>().unwrap_or(0.0));
+    let (wall, rss_kb) = (parts.next().unwrap_or(0.0), parts.next().unwrap_or(0.0));
+    Ok(((wall, rss_kb / 1024.0), String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+/// Writes `catalog` as Shopify's product CSV (first row of a handle carries the product, one row
+/// per variant, extra images on their own rows); returns the number of data rows.
+fn shopify_csv(catalog: &edgeshop_domain::Catalog, images: &Path, path: &Path) -> Result<usize, String> {
+    const HEAD: [&str; 20] = [
+        "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published", "Option1 Name", "Option1 Value", "Option2 Name",
+        "Option2 Value", "Option3 Name", "Option3 Value", "Variant SKU", "Variant Inventory Tracker", "Variant Inventory Qty", "Variant Inventory Policy",
+        "Variant Price", "Variant Compare At Price",
+    ];
+    let mut out = String::new();
+    let field = |s: &str| if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    out.push_str(&HEAD.join(","));
+    out.push_str(",Image Src,Image Position,Image Alt Text,Status\n");
+    let mut rows = 0;
+    for p in &catalog.products {
+        let html: String = p.description_md.split("\n\n").map(|para| format!("<p>{}</p>", edgeshop_domain::escape_html(para))).collect();
+        let category: Vec<String> = catalog.category_trail(&p.category).iter().map(|c| c.name.clone()).collect();
+        let digits = p.variants.first().map(|v| v.price.currency.minor_digits()).unwrap_or(2);
+        let decimal = |m: i64| if digits == 0 { m.to_string() } else { format!("{}.{:0w$}", m / 10i64.pow(digits), m % 10i64.pow(digits), w = digits as usize) };
+        let rows_needed = p.variants.len().max(p.images.len());
+        for i in 0..rows_needed {
+            let mut cells: Vec<String> = vec![String::new(); HEAD.len() + 4];
+            cells[0] = p.slug.clone();
+            if i == 0 {
+                cells[1] = p.title.clone();
+                cells[2] = html.clone();
+                cells[3] = p.brand.clone();
+                cells[4] = category.join(" > ");
+                cells[6] = p.tags.join(", ");
+                cells[7] = if p.published { "TRUE" } else { "FALSE" }.into();
+                for (k, o) in p.options.iter().enumerate().take(3) {
+                    cells[8 + 2 * k] = o.name.clone();
+                }
+                cells[23] = "active".into();
+            }
+            if let Some(v) = p.variants.get(i) {
+                for (k, value) in v.option_values.iter().enumerate().take(3) {
+                    cells[9 + 2 * k] = value.clone();
+                }
+                if p.options.is_empty() && i == 0 {
+                    cells[8] = "Title".into();
+                    cells[9] = "Default Title".into();
+                }
+                cells[14] = v.sku.clone();
+                cells[15] = "shopify".into();
+                cells[16] = v.stock.to_string();
+                cells[17] = if v.stock_policy == edgeshop_domain::StockPolicy::Continue { "continue" } else { "deny" }.into();
+                cells[18] = decimal(v.price.minor);
+                cells[19] = v.compare_at.map(|c| decimal(c.minor)).unwrap_or_default();
+            }
+            if let Some(img) = p.images.get(i) {
+                cells[20] = images.join(&img.file).display().to_string();
+                cells[21] = (i + 1).to_string();
+                cells[22] = img.alt.clone();
+            }
+            out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+            out.push('\n');
+            rows += 1;
+        }
+    }
+    std::fs::write(path, out).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(rows)
 }

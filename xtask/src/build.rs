@@ -19,16 +19,17 @@ pub fn bundle_dir() -> PathBuf {
 
 pub fn all(catalog: &Path) -> Result<(), String> {
     dev_vars()?;
-    site(catalog, &dist(), &bundle_dir())?;
+    site(catalog, &dist(), &bundle_dir(), false)?;
     front(&dist())?;
     worker(None)
 }
 
-/// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`).
-pub fn site(catalog: &Path, out: &Path, bundle: &Path) -> Result<(), String> {
+/// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`);
+/// `dev_reload`: pages reload themselves after a rebuild.
+pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool) -> Result<(), String> {
     println!("xtask: building pages and search index from {}", catalog.display());
     run(cargo()
-        .args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "--", "--catalog"])
+        .args(["run", "--profile", "tool", "-p", "edgeshop-site", "--", "--dev-reload", if dev_reload { "yes" } else { "no" }, "--catalog"])
         .arg(catalog)
         .arg("--out")
         .arg(out)
@@ -43,7 +44,7 @@ pub fn site(catalog: &Path, out: &Path, bundle: &Path) -> Result<(), String> {
 pub fn front(out: &Path) -> Result<(), String> {
     println!("xtask: building the browser bundle");
     run(cargo()
-        .args(["build", "--quiet", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"])
+        .args(["build", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"])
         .current_dir(root()))?;
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_front.wasm");
     let pkg = out.join("pkg");
@@ -66,7 +67,7 @@ pub fn worker(out_dir: Option<&Path>) -> Result<(), String> {
     if out_dir.is_none() {
         // The same command and environment worker-build uses, so cargo's fingerprints match.
         run(cargo()
-            .args(["build", "--quiet", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
+            .args(["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
             .current_dir(root().join("edge"))
             .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
         if fingerprint(&wasm).is_some() && fingerprint(&wasm) == std::fs::read_to_string(&stamp).ok() {
@@ -101,7 +102,7 @@ fn fingerprint(path: &Path) -> Option<String> {
 
 /// Local secrets for `wrangler dev` (`.dev.vars`, never committed): random values the first time.
 /// In production they come from `wrangler secret put PAYMENT_WEBHOOK_SECRET` / `ADMIN_TOKEN`.
-fn dev_vars() -> Result<(), String> {
+pub fn dev_vars() -> Result<(), String> {
     let path = root().join(".dev.vars");
     let mut text = std::fs::read_to_string(&path).unwrap_or_default();
     for (name, prefix) in [("PAYMENT_WEBHOOK_SECRET", "whsec_dev_"), ("ADMIN_TOKEN", "admin_dev_")] {

@@ -1,32 +1,117 @@
-//! `cargo xtask <command>`: the developer entry point. See README.md.
-//!
-//! - `dev [--port N] [--catalog DIR]`: install what is missing, build, serve with `wrangler dev`
-//! - `build [--catalog DIR]`: pages + search index + worker
-//! - `test`: every test (unit, catalog, worker integration, browser)
-//! - `bench [build-search|commerce|relevance|lighthouse]`: benchmarks under bench/, results in bench/results/
-//! - `screenshots`: home, category, product, search and cart pages at 390×844 and 1440×900 into target/screenshots/
-//! - `gen-catalog --products N --seed S --out DIR`: a generated sample shop
+//! `cargo xtask <command>`: the developer entry point (`cargo xtask --help`, and `--help` on
+//! every command). See README.md.
 
 mod bench;
 mod build;
+mod deploy;
+mod dev;
 mod gen_catalog;
 mod tools;
 
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "Build, serve, test, import and benchmark the edgeshop storefront", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Install what is missing, build, and serve the shop with `wrangler dev`
+    Dev {
+        /// Port on 127.0.0.1
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// Catalog directory (default: catalog/)
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Where the pages and catalog data go (default: dist/)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Local D1, KV, queues and Durable Objects (default: .wrangler/state)
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Build pages, search index and worker
+    Build {
+        /// Catalog directory (default: catalog/)
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// As wrangler's `[build]` command: nothing to do when xtask built already (EDGESHOP_PREBUILT=1)
+        #[arg(long)]
+        for_wrangler: bool,
+    },
+    /// Create what is missing on Cloudflare (queues, D1 database and migrations), check the
+    /// secrets, build and deploy (see DEPLOY.md)
+    Deploy {
+        /// Build and run `wrangler deploy --dry-run` only (no account needed)
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Run every test: unit, catalog, worker, end-to-end under `wrangler dev`, browser
+    Test,
+    /// Benchmarks under bench/, results in bench/results/
+    Bench {
+        #[command(subcommand)]
+        which: Option<bench::Bench>,
+    },
+    /// Home, category, product, search and cart pages at phone and desktop sizes into target/screenshots/
+    Screenshots,
+    /// Write a generated sample shop
+    GenCatalog {
+        #[arg(long, default_value_t = 320)]
+        products: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Output directory (default: catalog/)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Import a Shopify or WooCommerce product CSV export into a catalog directory
+    Import {
+        format: ImportFormat,
+        /// The exported CSV file
+        file: PathBuf,
+        /// Catalog directory to import into (created if missing; default: catalog/)
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Currency of a new catalog (an existing catalog keeps its own)
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Name of a new shop
+        #[arg(long, default_value = "My shop")]
+        name: String,
+    },
+    /// Install the tools the build and the tests need (skips what is there)
+    Install,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportFormat {
+    Shopify,
+    Woocommerce,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let rest = args.get(1..).unwrap_or(&[]);
-    let result = match args.first().map(String::as_str) {
-        Some("dev") => dev(rest),
-        Some("build") => build_cmd(rest),
-        Some("test") => test(rest),
-        Some("bench") => bench::run(rest),
-        Some("gen-catalog") => gen_catalog_cmd(rest),
-        Some("screenshots") => bench::screenshots(),
-        Some("install") => tools::ensure_all(tools::Needs::Test),
-        _ => Err("usage: cargo xtask <dev|build|test|bench|screenshots|gen-catalog|install> [options]".to_string()),
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Dev { port, catalog, out, state } => dev(port, catalog, out, state),
+        Cmd::Build { for_wrangler: true, .. } if std::env::var(tools::PREBUILT).as_deref() == Ok("1") => {
+            println!("xtask: built already by cargo xtask");
+            Ok(())
+        }
+        Cmd::Build { catalog, .. } => build_cmd(&catalog_dir(catalog)),
+        Cmd::Deploy { dry_run } => deploy::run(dry_run),
+        Cmd::Test => test(),
+        Cmd::Bench { which } => bench::run(which.unwrap_or_default()),
+        Cmd::Screenshots => bench::screenshots(),
+        Cmd::GenCatalog { products, seed, out } => gen_catalog::generate(&catalog_dir(out), products, seed).map_err(|e| format!("gen-catalog: {e}")),
+        Cmd::Import { format, file, catalog, currency, name } => import(format, &file, &catalog_dir(catalog), currency, name),
+        Cmd::Install => tools::ensure_all(tools::Needs::Test),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,28 +127,6 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// `--flag value` options.
-pub struct Opts(Vec<(String, String)>);
-
-impl Opts {
-    pub fn parse(args: &[String], known: &[&str]) -> Result<Self, String> {
-        let mut out = Vec::new();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if !known.contains(&a.as_str()) {
-                return Err(format!("unknown option {a} (known: {})", known.join(" ")));
-            }
-            let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
-            out.push((a.clone(), v.clone()));
-        }
-        Ok(Opts(out))
-    }
-
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-}
-
 /// Runs a command, failing with its name when it fails.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
@@ -75,29 +138,33 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-fn catalog_dir(opts: &Opts) -> PathBuf {
-    opts.get("--catalog").map(PathBuf::from).unwrap_or_else(|| root().join("catalog"))
+fn catalog_dir(dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| root().join("catalog"))
 }
 
-fn build_cmd(args: &[String]) -> Result<(), String> {
-    let opts = Opts::parse(args, &["--catalog"])?;
+fn build_cmd(catalog: &Path) -> Result<(), String> {
     tools::ensure_all(tools::Needs::Build)?;
-    build::all(&catalog_dir(&opts))?;
+    build::all(catalog)?;
     tools::apply_migrations(&root().join(".wrangler/state"), None)
 }
 
-fn dev(args: &[String]) -> Result<(), String> {
-    let opts = Opts::parse(args, &["--catalog", "--port"])?;
-    let port = opts.get("--port").unwrap_or("8787");
+fn dev(port: u16, catalog: Option<PathBuf>, out: Option<PathBuf>, state: Option<PathBuf>) -> Result<(), String> {
     tools::ensure_all(tools::Needs::Build)?;
-    build::all(&catalog_dir(&opts))?;
-    tools::apply_migrations(&root().join(".wrangler/state"), None)?;
-    println!("\nedgeshop: serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)\n");
-    run(tools::wrangler_dev(port, &root().join(".wrangler/state")).current_dir(root()))
+    let bundle = match &out {
+        // Another output keeps its search index and snapshot beside it.
+        Some(o) => o.with_extension("bundle"),
+        None => build::bundle_dir(),
+    };
+    let places = dev::Places {
+        catalog: catalog_dir(catalog),
+        out: out.unwrap_or_else(build::dist),
+        bundle,
+        state: state.unwrap_or_else(|| root().join(".wrangler/state")),
+    };
+    dev::serve(port, &places)
 }
 
-fn test(args: &[String]) -> Result<(), String> {
-    Opts::parse(args, &[])?;
+fn test() -> Result<(), String> {
     tools::ensure_all(tools::Needs::Test)?;
     build::all(&root().join("catalog"))?;
     // Every crate but the browser bundle: domain, catalog loader, indexer, app, site, xtask, the
@@ -109,10 +176,23 @@ fn test(args: &[String]) -> Result<(), String> {
         .env("EDGESHOP_ROOT", root()))
 }
 
-fn gen_catalog_cmd(args: &[String]) -> Result<(), String> {
-    let opts = Opts::parse(args, &["--products", "--seed", "--out"])?;
-    let products = opts.get("--products").unwrap_or("320").parse().map_err(|e| format!("--products: {e}"))?;
-    let seed = opts.get("--seed").unwrap_or("7").parse().map_err(|e| format!("--seed: {e}"))?;
-    let out = opts.get("--out").map(PathBuf::from).unwrap_or_else(|| root().join("catalog"));
-    gen_catalog::generate(&out, products, seed).map_err(|e| format!("gen-catalog: {e}"))
+fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, shop_name: String) -> Result<(), String> {
+    let format = match format {
+        ImportFormat::Shopify => edgeshop_import::Format::Shopify,
+        ImportFormat::Woocommerce => edgeshop_import::Format::WooCommerce,
+    };
+    let options = edgeshop_import::Options { today: tools::today(), currency, shop_name };
+    match edgeshop_import::import(format, file, catalog, &options) {
+        Ok(report) => {
+            print!("{report}");
+            println!("imported into {}; `cargo xtask build --catalog {}` checks and builds it", catalog.display(), catalog.display());
+            Ok(())
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            Err(format!("{} error(s) in {}; nothing was written", errors.len(), file.display()))
+        }
+    }
 }

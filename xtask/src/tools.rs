@@ -136,18 +136,29 @@ fn ensure_chromium() -> Result<(), String> {
 /// `persist`, with the development switch on (`EDGESHOP_DEV=1`: the test payment provider).
 /// The deploy configuration never sets it.
 pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
-    let mut cmd = Command::new(npm_bin("wrangler"));
-    cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--var", "EDGESHOP_DEV:1", "--persist-to"])
-        .arg(persist)
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("WRANGLER_SEND_METRICS", "false");
+    let mut cmd = wrangler();
+    cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--var", "EDGESHOP_DEV:1", "--persist-to"]).arg(persist);
     cmd
 }
+
+/// The project's wrangler, offline-friendly, told that xtask has built the shop already (its
+/// `[build]` command then does nothing; see `cargo xtask build --for-wrangler`).
+pub fn wrangler() -> Command {
+    let mut cmd = Command::new(npm_bin("wrangler"));
+    cmd.current_dir(root())
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env(PREBUILT, "1");
+    cmd
+}
+
+/// Set by xtask (and the test harness) for the wrangler it starts after building.
+pub const PREBUILT: &str = "EDGESHOP_PREBUILT";
 
 /// Applies `migrations/` to the local D1 database under `persist` (idempotent: applied migrations
 /// are recorded by wrangler and skipped).
 pub fn apply_migrations(persist: &std::path::Path, config: Option<&std::path::Path>) -> Result<(), String> {
-    let mut cmd = Command::new(npm_bin("wrangler"));
+    let mut cmd = wrangler();
     cmd.args(["d1", "migrations", "apply", "edgeshop", "--local", "--persist-to"]).arg(persist);
     if let Some(c) = config {
         cmd.arg("--config").arg(c);
@@ -168,4 +179,20 @@ pub fn apply_migrations(persist: &std::path::Path, config: Option<&std::path::Pa
             String::from_utf8_lossy(&out.stderr)
         ))
     }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0) as i64;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }

@@ -230,3 +230,25 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     events::publish(env, &e).await?;
     json(&serde_json::json!({ "status": "sending" }), 202, "no-store")
 }
+
+/// `POST /api/admin/new-products-digest`: announce this catalog's new products to subscribers
+/// who asked for them (202 when queued; 200 when there is nothing to send).
+pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
+    authorize(req, env)?;
+    let digest = crate::services::subscriptions::queue_digest(env).await?;
+    let status = if matches!(digest, crate::services::subscriptions::Digest::Sending { .. }) { 202 } else { 200 };
+    json(&digest, status, "no-store")
+}
+
+#[derive(Deserialize)]
+struct Erase {
+    email: String,
+}
+
+/// `POST /api/admin/customers/erase {email}`: a customer's right to erasure (see
+/// [`crate::services::subscriptions::erase_customer`]).
+pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
+    authorize(req, env)?;
+    let e: Erase = parse_json(&body_text(req).await?)?;
+    json(&crate::services::subscriptions::erase_customer(env, &e.email).await?, 200, "no-store")
+}

@@ -13,6 +13,9 @@ use worker::{Env, Headers, Request, Response};
 #[derive(Deserialize)]
 struct SignUp {
     email: String,
+    /// Also announce new products (digest after a catalog publish).
+    #[serde(default)]
+    new_products: bool,
 }
 
 #[derive(Deserialize)]
@@ -24,7 +27,7 @@ struct StockAlert {
 /// `POST /api/newsletter {email}`: 202 whatever the address's state (no enumeration).
 pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
     let s: SignUp = parse_json(&body_text(req).await?)?;
-    subscriptions::sign_up(env, &s.email, "newsletter form").await?;
+    subscriptions::sign_up(env, &s.email, "newsletter form", s.new_products).await?;
     json(&serde_json::json!({ "status": "confirmation_sent", "detail": "check your inbox for a confirmation link" }), 202, "no-store")
 }
 

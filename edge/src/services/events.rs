@@ -50,6 +50,16 @@ pub enum EventKind {
     /// Send a newsletter to confirmed subscribers (`payment_ref`: subject, `detail`: text).
     #[serde(rename = "newsletter.send")]
     NewsletterSend,
+    /// Announce new products to subscribers who asked (`detail`: the products, JSON).
+    #[serde(rename = "newsletter.new_products")]
+    NewProductsDigest,
+}
+
+impl EventKind {
+    /// Messages that are not about one order (`order_number` 0), handled by `subscriptions`.
+    pub fn is_shop_message(self) -> bool {
+        matches!(self, EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -150,13 +160,13 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::Delivered => "order_delivered",
         EventKind::PaymentExpired => "payment_expired",
         EventKind::RefundRequested | EventKind::RefundUpdated => "refund_issued",
-        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend => "none",
+        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest => "none",
     }
 }
 
 /// Applies the event, then sends the messages it (or an earlier delivery) left unsent.
 async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
-    if matches!(event.kind, EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend) {
+    if event.kind.is_shop_message() {
         return subscriptions::handle(env, event).await;
     }
     apply(env, event).await?;
@@ -206,7 +216,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), alerts, ..base }).await;
         }
         EventKind::RefundRequested => return refund_requested(env, &stored, event, base).await,
-        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend => return Ok(()),
+        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest => return Ok(()),
         EventKind::RefundUpdated => {
             let mut refund = match event.detail.as_deref() {
                 // A charge's total refunded: what the shop has not recorded itself was refunded

@@ -1,6 +1,8 @@
 //! Sending email behind one trait. Production transport: Cloudflare Email Service through the
 //! `send_email` binding `EMAIL` (`wrangler dev` simulates it and writes each message to a local
-//! file). Alternative: Resend's HTTP API when `RESEND_API_KEY` is set (a Wrangler secret).
+//! file). Alternative: Resend's HTTP API when `RESEND_API_KEY` is set (a Wrangler secret);
+//! `RESEND_API_BASE` points it at a local server speaking Resend's format, only where the
+//! development switch `EDGESHOP_DEV` is on (a deployed shop always calls api.resend.com).
 //! SMS or another channel is a further `Mailer`-like `Notifier`; none is built.
 
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
@@ -44,12 +46,16 @@ pub trait Mailer {
 /// The configured transport: Resend when its key is set, else the `EMAIL` binding.
 pub enum Transport {
     Cloudflare(worker::SendEmail),
-    Resend(String),
+    /// API key and base URL.
+    Resend(String, String),
 }
+
+const RESEND_API: &str = "https://api.resend.com";
 
 pub fn transport(env: &Env) -> Result<Transport, String> {
     if let Some(key) = env.secret("RESEND_API_KEY").map(|s| s.to_string()).ok().filter(|k| k.len() >= 16) {
-        return Ok(Transport::Resend(key));
+        let base = env.var("RESEND_API_BASE").ok().map(|v| v.to_string()).filter(|_| crate::services::dev_mode(env)).unwrap_or_else(|| RESEND_API.to_string());
+        return Ok(Transport::Resend(key, base));
     }
     env.send_email("EMAIL").map(Transport::Cloudflare).map_err(|e| format!("EMAIL binding: {e}"))
 }
@@ -74,7 +80,7 @@ impl Mailer for Transport {
                 }
                 binding.send_with_builder(&message).await.map(|r| r.message_id()).map_err(|e| String::from(e.message()))
             }
-            Transport::Resend(key) => {
+            Transport::Resend(key, base) => {
                 let headers = Headers::new();
                 headers.set("authorization", &format!("Bearer {key}")).map_err(|e| e.to_string())?;
                 headers.set("content-type", "application/json").map_err(|e| e.to_string())?;
@@ -85,7 +91,7 @@ impl Mailer for Transport {
                 });
                 let mut init = RequestInit::new();
                 init.with_method(Method::Post).with_headers(headers).with_body(Some(body.to_string().into()));
-                let req = Request::new_with_init("https://api.resend.com/emails", &init).map_err(|e| e.to_string())?;
+                let req = Request::new_with_init(&format!("{base}/emails"), &init).map_err(|e| e.to_string())?;
                 let mut resp = Fetch::Request(req).send().await.map_err(|e| e.to_string())?;
                 let text = resp.text().await.map_err(|e| e.to_string())?;
                 if !(200..300).contains(&resp.status_code()) {

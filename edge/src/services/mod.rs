@@ -50,10 +50,22 @@ pub fn random_id(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The development switch: `EDGESHOP_DEV` is "1" only where `cargo xtask dev` and the test
+/// configurations pass it (`--var`); the deploy configuration never sets it.
+pub fn dev_mode(env: &Env) -> bool {
+    env.var("EDGESHOP_DEV").map(|v| v.to_string() == "1").unwrap_or(false)
+}
+
 /// Whether the test configuration switched on the fault `name` (`EDGESHOP_FAULTS`, a comma-separated
 /// list that only test configurations pass; the deploy configuration never sets it).
 pub fn fault_on(env: &Env, name: &str) -> bool {
     env.var("EDGESHOP_FAULTS").map(|v| v.to_string().split(',').any(|f| f.trim() == name)).unwrap_or(false)
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn now_rfc3339() -> String {

@@ -65,7 +65,7 @@ pub const MIN_SECRET_LEN: usize = 16;
 
 impl Settings {
     pub fn from_env(env: &Env) -> Settings {
-        Settings { dev: env.var("EDGESHOP_DEV").map(|v| v.to_string() == "1").unwrap_or(false) }
+        Settings { dev: crate::services::dev_mode(env) }
     }
 
     /// A secret (or, locally, a `.dev.vars` variable) that is set and not empty.

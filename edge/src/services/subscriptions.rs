@@ -31,20 +31,22 @@ fn problem_email() -> ApiError {
 /// A newsletter sign-up: a new or unsubscribed address becomes pending and gets a confirmation
 /// link (at most one every 10 minutes); a confirmed one stays as it is. The answer is the same
 /// either way, so the endpoint does not tell who is subscribed.
-pub async fn sign_up(env: &Env, email: &str, source: &str) -> Result<(), ApiError> {
+pub async fn sign_up(env: &Env, email: &str, source: &str, new_products: bool) -> Result<(), ApiError> {
     let email = email.trim().to_lowercase();
     if !edgeshop_domain::valid_email(&email) {
         return Err(problem_email());
     }
     let db = db::db(env)?;
     let now = now_rfc3339();
-    // New, or back from unsubscribed: pending with a fresh token.
+    // New, or back from unsubscribed (a fresh token), or still pending (its link stays valid;
+    // the topics asked for last count). A confirmed address is left as it is.
     stmt(
         &db,
-        "INSERT INTO subscribers (email, status, token, source, created_at) VALUES (?1, 'pending', ?2, ?3, ?4)
-         ON CONFLICT(email) DO UPDATE SET status = 'pending', token = excluded.token, source = excluded.source, unsubscribed_at = NULL
-           WHERE subscribers.status = 'unsubscribed'",
-        args![&email, &random_id(16), source, &now],
+        "INSERT INTO subscribers (email, status, token, source, created_at, new_products) VALUES (?1, 'pending', ?2, ?3, ?4, ?5)
+         ON CONFLICT(email) DO UPDATE SET status = 'pending', source = excluded.source, new_products = excluded.new_products, unsubscribed_at = NULL,
+           token = CASE WHEN subscribers.status = 'unsubscribed' THEN excluded.token ELSE subscribers.token END
+           WHERE subscribers.status != 'confirmed'",
+        args![&email, &random_id(16), source, &now, new_products as i64],
     )?
     .run()
     .await
@@ -97,6 +99,107 @@ pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError>
     Ok(())
 }
 
+/// What asking for a new-products digest did.
+#[derive(serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Digest {
+    /// Nothing was announced before: the catalog's products are recorded as known, none sent.
+    BaselineRecorded { catalog_version: String, products: usize },
+    NothingNew { catalog_version: String },
+    /// Queued: the digest goes to subscribers who asked for new products.
+    Sending { catalog_version: String, products: Vec<String> },
+}
+
+/// A new-products digest for this deploy's catalog: the newest products that no digest announced
+/// yet (`_catalog/newest.json` against `announced_products`). Asking twice for one catalog version
+/// sends one digest (the event id is the version).
+pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
+    let version = crate::catalog::manifest(env).await?.version.clone();
+    let newest = crate::catalog::newest(env).await?;
+    let slugs = serde_json::to_string(&newest.iter().map(|p| &p.slug).collect::<Vec<_>>()).map_err(|e| ApiError::internal(e.to_string()))?;
+    let db = db::db(env)?;
+    #[derive(Deserialize)]
+    struct Slug {
+        slug: String,
+    }
+    let any: Option<Slug> = db::first(stmt(&db, "SELECT slug FROM announced_products LIMIT 1", args![])?).await?;
+    let known: Vec<Slug> = db::all(stmt(&db, "SELECT slug FROM announced_products WHERE slug IN (SELECT value FROM json_each(?1))", args![&slugs])?).await?;
+    let known: std::collections::HashSet<String> = known.into_iter().map(|s| s.slug).chain(any.map(|s| s.slug)).collect();
+    match edgeshop_domain::to_announce(&newest, &known) {
+        None => {
+            let record = "INSERT OR IGNORE INTO announced_products (slug, catalog_version, announced_at) SELECT value, ?2, ?3 FROM json_each(?1)";
+            stmt(&db, record, args![&slugs, &version, &now_rfc3339()])?.run().await.map_err(|e| ApiError::internal(format!("announced products: {e}")))?;
+            Ok(Digest::BaselineRecorded { catalog_version: version, products: newest.len() })
+        }
+        Some(new) if new.is_empty() => Ok(Digest::NothingNew { catalog_version: version }),
+        Some(new) => {
+            let mut e = OrderEvent::new(format!("digest-{version}"), EventKind::NewProductsDigest, 0, now_rfc3339());
+            e.detail = Some(serde_json::to_string(&new).map_err(|e| ApiError::internal(e.to_string()))?);
+            events::publish(env, &e).await?;
+            Ok(Digest::Sending { catalog_version: version, products: new.iter().map(|p| p.slug.clone()).collect() })
+        }
+    }
+}
+
+/// What erasing a customer removed.
+#[derive(serde::Serialize)]
+pub struct Erased {
+    pub orders_anonymised: u32,
+    pub subscriptions_removed: u32,
+    pub stock_alerts_removed: u32,
+}
+
+/// Erases a customer's personal data (a right-to-erasure request): the newsletter subscription
+/// and stock alerts are deleted; orders are kept for the books (lines, amounts, dates, country)
+/// with name, address, email and phone replaced; messages not yet sent to the address are not
+/// sent. One batch: all of it or nothing.
+pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> {
+    let email = email.trim().to_lowercase();
+    if !edgeshop_domain::valid_email(&email) {
+        return Err(problem_email());
+    }
+    let db = db::db(env)?;
+    #[derive(Deserialize)]
+    struct Counts {
+        orders: u32,
+        subscriptions: u32,
+        alerts: u32,
+    }
+    let counts: Option<Counts> = db::first(stmt(
+        &db,
+        "SELECT (SELECT count(*) FROM orders WHERE email = ?1) AS orders, (SELECT count(*) FROM subscribers WHERE email = ?1) AS subscriptions,
+                (SELECT count(*) FROM stock_alerts WHERE email = ?1) AS alerts",
+        args![&email],
+    )?)
+    .await?;
+    let counts = counts.unwrap_or(Counts { orders: 0, subscriptions: 0, alerts: 0 });
+    let now = now_rfc3339();
+    // A stand-in address under the reserved `.invalid` domain (RFC 2606): never deliverable.
+    let stand_in = format!("erased-{}@erased.invalid", random_id(8));
+    let hash = crate::services::sha256_hex(email.as_bytes());
+    let statements = vec![
+        stmt(&db, "INSERT INTO customers (email, name, phone, first_order_at, last_order_at) SELECT ?2, 'Erased customer', '', first_order_at, last_order_at FROM customers WHERE email = ?1", args![&email, &stand_in])?,
+        stmt(
+            &db,
+            "UPDATE orders SET email = ?2, name = 'Erased customer', version = version + 1, updated_at = ?3,
+               address_json = json_object('name', 'Erased customer', 'line1', '-', 'line2', '', 'city', '-', 'postal_code', '', 'country', json_extract(address_json, '$.country')),
+               contact_json = json_object('email', ?2, 'phone', '')
+             WHERE email = ?1",
+            args![&email, &stand_in, &now],
+        )?,
+        stmt(&db, "INSERT INTO order_history (order_number, status, at, note) SELECT number, status, ?2, 'customer data erased' FROM orders WHERE email = ?1", args![&stand_in, &now])?,
+        stmt(&db, "DELETE FROM customers WHERE email = ?1", args![&email])?,
+        stmt(&db, "UPDATE notifications SET recipient = ?2, failed_at = coalesce(failed_at, ?3), last_error = coalesce(last_error, 'customer erased') WHERE recipient = ?1 AND sent_at IS NULL", args![&email, &stand_in, &now])?,
+        stmt(&db, "UPDATE notifications SET recipient = ?2 WHERE recipient = ?1", args![&email, &stand_in])?,
+        stmt(&db, "UPDATE messages SET recipient = ?2, text = '', html = '', failed_at = CASE WHEN sent_at IS NULL THEN coalesce(failed_at, ?3) ELSE failed_at END WHERE recipient = ?1", args![&email, &stand_in, &now])?,
+        stmt(&db, "DELETE FROM subscribers WHERE email = ?1", args![&email])?,
+        stmt(&db, "DELETE FROM stock_alerts WHERE email = ?1", args![&email])?,
+        stmt(&db, "INSERT INTO erasures (email_hash, orders, at) VALUES (?1, ?2, ?3)", args![&hash, counts.orders, &now])?,
+    ];
+    db::batch(&db, statements).await?;
+    Ok(Erased { orders_anonymised: counts.orders, subscriptions_removed: counts.subscriptions, stock_alerts_removed: counts.alerts })
+}
+
 /// The consumer's part: writes the messages an event makes, then sends what is unsent.
 pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let shop = crate::catalog::manifest(env).await?.shop.clone();
@@ -147,6 +250,37 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 statements.push(stmt(&db, insert, args![&format!("{}:{}", event.id, s.email), &event.id, "newsletter", &s.email, &m.0, &m.1, &m.2, Some(unsubscribe.as_str()), &now])?);
             }
         }
+        EventKind::NewProductsDigest => {
+            let products: Vec<edgeshop_domain::NewProduct> = serde_json::from_str(&detail).map_err(|e| ApiError::internal(format!("digest: {e}")))?;
+            let slugs = serde_json::to_string(&products.iter().map(|p| &p.slug).collect::<Vec<_>>()).map_err(|e| ApiError::internal(e.to_string()))?;
+            let subscribers: Vec<Subscriber> =
+                db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND new_products = 1", args![])?).await?;
+            let subject = match products.as_slice() {
+                [one] => format!("New at {}: {}", shop.name, one.title),
+                [first, rest @ ..] => format!("New at {}: {} and {} more", shop.name, first.title, rest.len()),
+                [] => return Ok(()),
+            };
+            let shown = edgeshop_domain::announce::DIGEST_SHOWN;
+            let mut paragraphs: Vec<String> = products
+                .iter()
+                .take(shown)
+                .map(|p| format!("{}, from {}: {}/products/{}/", p.title, p.from_price.format(&shop.locale), shop.base_url, p.slug))
+                .collect();
+            if products.len() > shown {
+                paragraphs.push(format!("And {} more: {}/search/?sort=newest", products.len() - shown, shop.base_url));
+            }
+            for s in &subscribers {
+                let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
+                let m = message(&shop, &subject, &paragraphs, Some(&unsubscribe));
+                statements.push(stmt(&db, insert, args![&format!("{}:{}", event.id, s.email), &event.id, "new_products", &s.email, &m.0, &m.1, &m.2, Some(unsubscribe.as_str()), &now])?);
+            }
+            // Announced once, also when nobody has asked for digests yet.
+            statements.push(stmt(
+                &db,
+                "INSERT OR IGNORE INTO announced_products (slug, catalog_version, announced_at) SELECT value, ?2, ?3 FROM json_each(?1)",
+                args![&slugs, event.id.trim_start_matches("digest-"), &now],
+            )?);
+        }
         _ => return Ok(()),
     }
     if !statements.is_empty() && !crate::services::orders::event_seen(env, &event.id).await? {
@@ -168,7 +302,7 @@ fn message(shop: &Shop, subject: &str, paragraphs: &[String], unsubscribe: Optio
         text.push_str(&format!("\nUnsubscribe: {u}\n"));
         footer.push_str(&format!("· <a href=\"{}\" style=\"color:#666\">Unsubscribe</a>", esc(u)));
     }
-    let body: String = paragraphs.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", esc(p))).collect();
+    let body: String = paragraphs.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", paragraph_html(p))).collect();
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title></head>\
 <body style=\"margin:0;background:#f5f5f2\"><div style=\"max-width:560px;margin:0 auto;padding:24px 16px;font:16px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1b\">\
@@ -176,6 +310,16 @@ fn message(shop: &Shop, subject: &str, paragraphs: &[String], unsubscribe: Optio
         t = esc(subject),
     );
     (subject.to_string(), text, html)
+}
+
+/// A paragraph as HTML; one ending in `: https://…` links its text to that address.
+fn paragraph_html(p: &str) -> String {
+    match p.rsplit_once(": ") {
+        Some((label, url)) if (url.starts_with("https://") || url.starts_with("http://")) && !url.contains(char::is_whitespace) => {
+            format!("<a href=\"{}\" style=\"color:#1d4ed8\">{}</a>", esc(url), esc(label))
+        }
+        _ => esc(p),
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,125 @@
+//! Sign-up islands: the newsletter form in the footer and "tell me when it is back" on product
+//! pages with sold-out options. Both need no account; the worker rate-limits them and sends the
+//! emails (double opt-in for the newsletter).
+
+use crate::api::call;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The answer to show: (worked, message).
+type Notice = Option<(bool, String)>;
+
+fn notice_class(n: &Notice) -> &'static str {
+    match n {
+        Some((true, _)) => "notice ok",
+        Some((false, _)) => "notice error",
+        None => "notice",
+    }
+}
+
+/// `true` once the island runs in the browser (tests wait for it before typing).
+fn hydrated() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}
+
+/// Newsletter sign-up: an address and whether new products should be announced too.
+#[island]
+pub fn NewsletterSignup() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let new_products = RwSignal::new(true);
+    let busy = RwSignal::new(false);
+    let notice = RwSignal::new(None::<(bool, String)>);
+    let ready = hydrated();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let body = json!({ "email": email.get_untracked(), "new_products": new_products.get_untracked() });
+        leptos::task::spawn_local(async move {
+            let reply = call("POST", "/api/newsletter", Some(&body), &[]).await;
+            busy.set(false);
+            notice.set(Some(match reply {
+                Ok(r) if r.ok() => (true, "Almost done: check your inbox and confirm with the link we sent.".to_string()),
+                Ok(r) => (false, r.message()),
+                Err(e) => (false, e),
+            }));
+        });
+    };
+    view! {
+        <form class="signup" on:submit=submit data-testid="newsletter" data-ready=move || ready.get().to_string()>
+            <label for="newsletter-email">"Get our news by email"</label>
+            <div class="signup-row">
+                <input id="newsletter-email" type="email" autocomplete="email" required placeholder="you@example.com"
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <button type="submit" aria-disabled=move || busy.get().to_string()>"Subscribe"</button>
+            </div>
+            <label class="check"><input type="checkbox" prop:checked=move || new_products.get()
+                on:change=move |ev| new_products.set(event_target_checked(&ev))/>" Also tell me about new products"</label>
+            <p role="status" aria-live="polite" class=move || notice_class(&notice.get())>{move || notice.get().map(|(_, m)| m)}</p>
+        </form>
+    }
+}
+
+/// A sold-out variant a shopper can ask about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SoldOutVariant {
+    pub sku: String,
+    /// `Black / M`.
+    pub label: String,
+}
+
+/// "Email me when it is back" for the product's sold-out variants.
+#[island]
+pub fn BackInStock(variants: Vec<SoldOutVariant>) -> impl IntoView {
+    let sku = RwSignal::new(variants.first().map(|v| v.sku.clone()).unwrap_or_default());
+    let email = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let notice = RwSignal::new(None::<(bool, String)>);
+    let single = variants.len() == 1;
+    let heading = match variants.as_slice() {
+        [only] if only.label == "Default" => "Sold out.".to_string(),
+        [only] => format!("{} is sold out.", only.label),
+        _ => "Some options are sold out.".to_string(),
+    };
+    let ready = hydrated();
+    let options = variants.iter().map(|v| view! { <option value=v.sku.clone()>{v.label.clone()}</option> }).collect_view();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let body = json!({ "sku": sku.get_untracked(), "email": email.get_untracked() });
+        leptos::task::spawn_local(async move {
+            let reply = call("POST", "/api/stock-alerts", Some(&body), &[]).await;
+            busy.set(false);
+            notice.set(Some(match reply {
+                Ok(r) if r.ok() => (true, "Done: we will email you once when it is back.".to_string()),
+                Ok(r) if r.status == 409 => (false, "Good news: it is back in stock now. Reload the page to buy it.".to_string()),
+                Ok(r) => (false, r.message()),
+                Err(e) => (false, e),
+            }));
+        });
+    };
+    view! {
+        <form class="back-in-stock" on:submit=submit data-testid="back-in-stock" data-ready=move || ready.get().to_string()>
+            <p><strong>{heading}</strong>" We can email you when it is back."</p>
+            <div class="signup-row">
+                {(!single).then(|| view! {
+                    <label class="visually-hidden" for="bis-sku">"Option"</label>
+                    <select id="bis-sku" on:change=move |ev| sku.set(event_target_value(&ev))>{options}</select>
+                })}
+                <label class="visually-hidden" for="bis-email">"Your email"</label>
+                <input id="bis-email" type="email" autocomplete="email" required placeholder="you@example.com"
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <button type="submit" aria-disabled=move || busy.get().to_string()>"Notify me"</button>
+            </div>
+            <p role="status" aria-live="polite" class=move || notice_class(&notice.get())>{move || notice.get().map(|(_, m)| m)}</p>
+        </form>
+    }
+}

@@ -1,0 +1,224 @@
+//! Product descriptions from HTML (as Shopify and WooCommerce export them) to the catalog's
+//! Markdown, through a real HTML parser (html5ever, via `scraper`) and an allow-list: paragraphs,
+//! headings, lists, emphasis, line breaks and links with safe addresses survive; scripts, styles,
+//! embeds and forms are dropped with their content; every attribute but a safe `href` is dropped
+//! (event handlers included); `javascript:`, `data:` and other schemes lose their link and keep
+//! their text. Text is escaped so it cannot become Markdown or HTML markup.
+
+use scraper::node::Node;
+use scraper::Html;
+
+type NodeRef<'a> = ego_tree::NodeRef<'a, Node>;
+
+/// Elements dropped with everything inside them.
+const DROPPED: &[&str] = &[
+    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "form", "input", "button", "select", "textarea", "head",
+    "title", "meta", "link", "base", "frame", "frameset", "applet", "canvas", "audio", "video", "img", "picture", "source",
+];
+const BLOCKS: &[&str] = &["p", "div", "section", "article", "header", "footer", "main", "aside", "blockquote", "figure", "figcaption", "address", "pre", "table", "tr", "dl", "dt", "dd", "center"];
+
+pub fn html_to_markdown(html: &str) -> String {
+    let doc = Html::parse_fragment(html);
+    let mut out = Blocks::default();
+    for child in doc.root_element().children() {
+        out.node(child, 0);
+    }
+    out.flush();
+    out.blocks.join("\n\n")
+}
+
+#[derive(Default)]
+struct Blocks {
+    blocks: Vec<String>,
+    /// Inline text of the block being read.
+    line: String,
+}
+
+impl Blocks {
+    fn flush(&mut self) {
+        let text = self.line.split('\n').map(collapse).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("  \n");
+        if !text.is_empty() {
+            self.blocks.push(text);
+        }
+        self.line.clear();
+    }
+
+    fn node(&mut self, node: NodeRef, depth: usize) {
+        match node.value() {
+            Node::Text(t) => self.line.push_str(&escape(&t.replace(['\r', '\n'], " "))),
+            Node::Element(e) => {
+                let name = e.name();
+                if DROPPED.contains(&name) {
+                    return;
+                }
+                match name {
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                        self.flush();
+                        let text = collapse(&inline(node));
+                        if !text.is_empty() {
+                            self.blocks.push(format!("{} {text}", if matches!(name, "h1" | "h2") { "##" } else { "###" }));
+                        }
+                    }
+                    "ul" | "ol" => {
+                        self.flush();
+                        let mut items = Vec::new();
+                        list(node, name == "ol", depth, &mut items);
+                        if !items.is_empty() {
+                            self.blocks.push(items.join("\n"));
+                        }
+                    }
+                    "br" => self.line.push('\n'),
+                    "hr" => self.flush(),
+                    "td" | "th" => {
+                        if !self.line.trim().is_empty() {
+                            self.line.push_str(" — ");
+                        }
+                        self.line.push_str(&inline(node));
+                    }
+                    _ if BLOCKS.contains(&name) => {
+                        self.flush();
+                        for c in node.children() {
+                            self.node(c, depth);
+                        }
+                        self.flush();
+                    }
+                    _ => self.line.push_str(&inline(node)),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// List items as Markdown lines, nested lists indented.
+fn list(node: NodeRef, ordered: bool, depth: usize, out: &mut Vec<String>) {
+    let mut n = 0;
+    for item in node.children() {
+        let Node::Element(e) = item.value() else { continue };
+        if e.name() != "li" {
+            continue;
+        }
+        n += 1;
+        let marker = if ordered { format!("{n}.") } else { "-".into() };
+        let mut text = String::new();
+        let mut nested = Vec::new();
+        for c in item.children() {
+            match c.value() {
+                Node::Element(ce) if ce.name() == "ul" || ce.name() == "ol" => list(c, ce.name() == "ol", depth + 1, &mut nested),
+                _ => text.push_str(&inline(c)),
+            }
+        }
+        let text = collapse(&text.replace('\n', " "));
+        if !text.is_empty() {
+            out.push(format!("{}{marker} {text}", "  ".repeat(depth)));
+        }
+        out.extend(nested);
+    }
+}
+
+/// Inline content as Markdown: emphasis, code, links with safe addresses, line breaks.
+fn inline(node: NodeRef) -> String {
+    match node.value() {
+        Node::Text(t) => escape(&t.replace(['\r', '\n'], " ")),
+        Node::Element(e) => {
+            let name = e.name();
+            if DROPPED.contains(&name) {
+                return String::new();
+            }
+            if name == "br" {
+                return "\n".into();
+            }
+            let inner: String = node.children().map(inline).collect();
+            let trimmed = inner.trim();
+            if trimmed.is_empty() {
+                return if inner.is_empty() { String::new() } else { " ".into() };
+            }
+            match name {
+                "strong" | "b" => format!("**{trimmed}**"),
+                "em" | "i" => format!("*{trimmed}*"),
+                "code" | "kbd" | "samp" => format!("`{}`", trimmed.replace('`', "")),
+                "a" => match e.attr("href").and_then(safe_href) {
+                    Some(href) => format!("[{trimmed}]({href})"),
+                    None => inner,
+                },
+                "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => format!(" {inner} "),
+                _ => inner,
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// `href` if it is a web, mail or phone address or a path; `None` for `javascript:`, `data:`
+/// and every other scheme (browsers ignore control characters and spaces inside a scheme).
+fn safe_href(href: &str) -> Option<String> {
+    let cleaned: String = href.chars().filter(|c| !c.is_control() && !c.is_whitespace()).collect();
+    let lower = cleaned.to_ascii_lowercase();
+    let scheme = lower.split_once(':').map(|(s, _)| s).filter(|s| !s.contains(['/', '?', '#']));
+    let ok = match scheme {
+        Some(s) => matches!(s, "http" | "https" | "mailto" | "tel"),
+        None => !cleaned.is_empty(),
+    };
+    ok.then(|| cleaned.replace('(', "%28").replace(')', "%29").replace(' ', "%20"))
+}
+
+/// Text that Markdown shows as written: markup characters escaped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Runs of whitespace as one space, trimmed.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_structure_and_safe_links() {
+        let md = html_to_markdown(
+            "<h2>Fit</h2><p>Soft <strong>organic</strong> cotton.<br>Made in <em>Portugal</em>.</p>\
+             <ul><li>Machine wash</li><li>Two <a href=\"https://example.com/care\">care</a> tips<ul><li>Cold</li></ul></li></ul>\
+             <ol><li>One</li><li>Two</li></ol>",
+        );
+        assert_eq!(
+            md,
+            "## Fit\n\nSoft **organic** cotton.  \nMade in *Portugal*.\n\n- Machine wash\n- Two [care](https://example.com/care) tips\n  - Cold\n\n1. One\n2. Two"
+        );
+    }
+
+    #[test]
+    fn drops_scripts_handlers_and_dangerous_links() {
+        let md = html_to_markdown(
+            "<p onclick=\"steal()\">Hi<script>alert(1)</script><style>p{}</style></p>\
+             <a href=\"javascript:alert(1)\">click</a> <a href=\" JaVa\tScRiPt:alert(1)\">again</a> <a href=\"data:text/html,x\">data</a>\
+             <img src=x onerror=alert(1)><iframe src=\"https://evil\">inside</iframe><svg><script>x</script></svg>",
+        );
+        assert!(!md.contains("alert") && !md.contains("steal") && !md.contains("inside") && !md.contains("p{}"), "{md}");
+        assert!(!md.to_lowercase().contains("javascript") && !md.contains("data:"), "{md}");
+        assert!(md.contains("click") && md.contains("again") && md.contains("Hi"), "{md}");
+    }
+
+    #[test]
+    fn text_cannot_become_markup() {
+        let md = html_to_markdown("<p>&lt;script&gt;x&lt;/script&gt; *not bold* [not](a link) # no heading</p>");
+        assert_eq!(md, "\\<script\\>x\\</script\\> \\*not bold\\* \\[not\\](a link) \\# no heading");
+    }
+
+    #[test]
+    fn plain_text_and_broken_html_are_read() {
+        assert_eq!(html_to_markdown("Just text, no tags"), "Just text, no tags");
+        // As browsers read it: the unclosed <b> carries on into the next paragraph.
+        assert_eq!(html_to_markdown("<p>Unclosed <b>bold<p>Next"), "Unclosed **bold**\n\n**Next**");
+        assert_eq!(html_to_markdown(""), "");
+    }
+}

@@ -1,0 +1,129 @@
+//! Imports a product CSV exported by Shopify or WooCommerce into an edgeshop catalog directory.
+//!
+//! The whole file is read and checked before anything is written: a bad file (wrong columns,
+//! broken quoting, non-UTF-8 bytes, duplicate handles or SKUs, negative or non-numeric prices)
+//! gets `row:column` errors and leaves the catalog as it was. A good file becomes one
+//! `products/{slug}.toml` per product, new categories in `categories.toml`, and images in
+//! `images/` (local files copied; remote ones listed in `images-to-download.tsv`, with a
+//! placeholder until the file is there, since the build works offline). Importing the same file
+//! again changes nothing; the [`Report`] says what was created, changed, unchanged or skipped, and
+//! why, by CSV row.
+
+mod draft;
+mod html;
+mod shopify;
+mod table;
+mod woocommerce;
+mod write;
+
+pub use draft::{parse_price, slugify};
+pub use html::html_to_markdown;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Shopify,
+    WooCommerce,
+}
+
+impl Format {
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "shopify" => Some(Format::Shopify),
+            "woocommerce" | "woo" => Some(Format::WooCommerce),
+            _ => None,
+        }
+    }
+}
+
+/// An error in the CSV file: 1-based row (as a spreadsheet numbers it, the header is row 1) and
+/// column name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportError {
+    pub file: PathBuf,
+    pub row: usize,
+    /// Column name (empty when the error is about the whole row or file).
+    pub column: String,
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.column.as_str() {
+            "" => write!(f, "{}:{}: {}", self.file.display(), self.row, self.message),
+            col => write!(f, "{}:{}:{col}: {}", self.file.display(), self.row, self.message),
+        }
+    }
+}
+
+/// What happened to one product (or row).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// First CSV row of the product.
+    pub row: usize,
+    pub slug: String,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub created: Vec<Entry>,
+    pub changed: Vec<Entry>,
+    pub unchanged: Vec<Entry>,
+    /// Rows or products not imported, with the reason.
+    pub skipped: Vec<Entry>,
+    /// Imported with a change the merchant should know about (a price ignored, a SKU made up).
+    pub warnings: Vec<Entry>,
+    pub categories_created: Vec<String>,
+    /// Remote images to download into `images/` (then import again to use them).
+    pub images_to_download: usize,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} created, {} changed, {} unchanged, {} skipped; {} new categories; {} images to download",
+            self.created.len(),
+            self.changed.len(),
+            self.unchanged.len(),
+            self.skipped.len(),
+            self.categories_created.len(),
+            self.images_to_download
+        )?;
+        for (what, list) in [("created", &self.created), ("changed", &self.changed), ("skipped", &self.skipped), ("warning", &self.warnings)] {
+            for e in list {
+                let slug = if e.slug.is_empty() { String::new() } else { format!(" {}", e.slug) };
+                let note = if e.note.is_empty() { String::new() } else { format!(": {}", e.note) };
+                writeln!(f, "  row {:>5} {what}{slug}{note}", e.row)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub struct Options {
+    /// Date recorded as `created` for new products (`YYYY-MM-DD`).
+    pub today: String,
+    /// Currency of a new catalog (an existing one keeps its `shop.toml`).
+    pub currency: String,
+    /// Name of a new shop.
+    pub shop_name: String,
+}
+
+/// Imports `csv` (in `format`) into the catalog directory `catalog` (created if missing).
+pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> Result<Report, Vec<ImportError>> {
+    let bytes = std::fs::read(csv).map_err(|e| vec![ImportError { file: csv.into(), row: 0, column: String::new(), message: e.to_string() }])?;
+    let currency = write::catalog_currency(catalog, &options.currency).map_err(|m| vec![ImportError { file: catalog.join("shop.toml"), row: 0, column: String::new(), message: m }])?;
+    let table = table::Table::read(csv, &bytes)?;
+    let base = csv.parent().unwrap_or(Path::new("."));
+    let mut report = Report::default();
+    let drafts = match format {
+        Format::Shopify => shopify::drafts(&table, currency, base, &mut report)?,
+        Format::WooCommerce => woocommerce::drafts(&table, currency, base, &mut report)?,
+    };
+    draft::check_unique(&drafts, &table)?;
+    write::write_catalog(catalog, drafts, options, &mut report).map_err(|m| vec![ImportError { file: catalog.into(), row: 0, column: String::new(), message: m }])?;
+    Ok(report)
+}

@@ -1,0 +1,197 @@
+//! Shopify's product CSV: one product per `Handle`, its first row carrying the product's fields,
+//! one variant per row with `Option1..3 Value` (continuation rows), and rows with only an image.
+//! Reads Shopify's own template unchanged (including its newer market-price columns, ignored).
+
+use crate::draft::{parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::table::{Row, Table};
+use crate::{html_to_markdown, Entry, ImportError, Report};
+use edgeshop_domain::Currency;
+use std::path::Path;
+
+const REQUIRED: &[&str] = &["Handle", "Title", "Variant Price"];
+
+pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Report) -> Result<Vec<Draft>, Vec<ImportError>> {
+    table.require(REQUIRED, "Shopify")?;
+    let mut errors = Vec::new();
+    let mut drafts = Vec::new();
+    let mut start = 0;
+    while start < table.rows.len() {
+        let handle = table.get(&table.rows[start], "Handle");
+        let end = start + table.rows[start..].iter().take_while(|r| table.get(r, "Handle") == handle).count();
+        let rows = &table.rows[start..end];
+        start = end;
+        if handle.is_empty() {
+            errors.push(table.error(rows[0].number, "Handle", "every row needs the product's handle"));
+            continue;
+        }
+        if let Some(d) = product(table, rows, currency, base, report, &mut errors) {
+            drafts.push(d);
+        }
+    }
+    if errors.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(errors)
+    }
+}
+
+fn truthy(s: &str) -> bool {
+    matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "1")
+}
+
+fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report: &mut Report, errors: &mut Vec<ImportError>) -> Option<Draft> {
+    let first = &rows[0];
+    let get = |col: &str| table.get(first, col);
+    let handle = get("Handle");
+    let slug = slugify(handle);
+    let skip = |report: &mut Report, note: &str| report.skipped.push(Entry { row: first.number, slug: slug.clone(), note: note.into() });
+    if slug.is_empty() {
+        errors.push(table.error(first.number, "Handle", format!("handle `{handle}` has no letters or digits to make a web address from")));
+        return None;
+    }
+    if get("Title").is_empty() {
+        errors.push(table.error(first.number, "Title", "the product's first row needs its title"));
+        return None;
+    }
+    if truthy(get("Gift Card")) {
+        skip(report, "gift cards are not sold by edgeshop");
+        return None;
+    }
+    let status = get("Status").to_ascii_lowercase();
+    let published = (get("Published").is_empty() || truthy(get("Published"))) && (status.is_empty() || status == "active");
+    if status == "archived" {
+        report.warnings.push(Entry { row: first.number, slug: slug.clone(), note: "archived in Shopify: imported unpublished".into() });
+    }
+
+    // Options: names on the first row; Shopify's single "Title / Default Title" means none.
+    let mut options: Vec<(String, Vec<String>)> = (1..=3)
+        .map(|i| get(&format!("Option{i} Name")).to_string())
+        .take_while(|n| !n.is_empty())
+        .map(|n| (n, Vec::new()))
+        .collect();
+    let no_options = options.len() == 1 && options[0].0 == "Title" && get("Option1 Value") == "Default Title";
+    if no_options {
+        options.clear();
+    }
+
+    let mut variants = Vec::new();
+    let mut images: Vec<(u32, String, String, usize)> = Vec::new();
+    let digits = currency.minor_digits();
+    for (n, row) in rows.iter().enumerate() {
+        let cell = |col: &str| table.get(row, col);
+        let src = cell("Image Src");
+        if !src.is_empty() {
+            let position = cell("Image Position").parse().unwrap_or(u32::MAX);
+            images.push((position, src.to_string(), cell("Image Alt Text").to_string(), row.number));
+        }
+        let is_variant = !cell("Variant Price").is_empty() || !cell("Variant SKU").is_empty() || !cell("Option1 Value").is_empty();
+        if !is_variant {
+            continue;
+        }
+        if cell("Variant Requires Shipping").eq_ignore_ascii_case("false") {
+            report.skipped.push(Entry { row: row.number, slug: slug.clone(), note: "a variant that needs no shipping (digital) is not sold by edgeshop".into() });
+            continue;
+        }
+        let values: Vec<String> = (1..=options.len()).map(|i| cell(&format!("Option{i} Value")).to_string()).collect();
+        for (i, v) in values.iter().enumerate() {
+            if v.is_empty() {
+                errors.push(table.error(row.number, &format!("Option{} Value", i + 1), format!("a value for option `{}` is needed", options[i].0)));
+            } else if !options[i].1.contains(v) {
+                options[i].1.push(v.clone());
+            }
+        }
+        let price = match parse_price(cell("Variant Price"), digits) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(table.error(row.number, "Variant Price", e));
+                continue;
+            }
+        };
+        let compare_at = match cell("Variant Compare At Price") {
+            "" => None,
+            text => match parse_price(text, digits) {
+                Ok(c) if c > price => Some(c),
+                Ok(_) => {
+                    report.warnings.push(Entry { row: row.number, slug: slug.clone(), note: format!("compare-at price {text} is not above the price; ignored") });
+                    None
+                }
+                Err(e) => {
+                    errors.push(table.error(row.number, "Variant Compare At Price", e));
+                    continue;
+                }
+            },
+        };
+        let stock = match cell("Variant Inventory Qty") {
+            "" => 0,
+            q => match q.parse::<i64>() {
+                Ok(q) => q.clamp(0, u32::MAX as i64) as u32,
+                Err(_) => {
+                    errors.push(table.error(row.number, "Variant Inventory Qty", format!("stock `{q}` is not a whole number")));
+                    continue;
+                }
+            },
+        };
+        // Shopify sells untracked variants whatever the count, and tracked ones past zero with "continue".
+        let untracked = table.has("Variant Inventory Tracker") && cell("Variant Inventory Tracker").is_empty();
+        let continue_selling = untracked || cell("Variant Inventory Policy").eq_ignore_ascii_case("continue");
+        let sku = match cell("Variant SKU") {
+            "" => {
+                let made = format!("{}-{}", slug.to_uppercase(), n + 1);
+                report.warnings.push(Entry { row: row.number, slug: slug.clone(), note: format!("no SKU; using `{made}`") });
+                made
+            }
+            s => s.to_string(),
+        };
+        variants.push(DraftVariant { row: row.number, sku, options: values, price, compare_at, stock, continue_selling });
+        let variant_image = cell("Variant Image");
+        if !variant_image.is_empty() {
+            images.push((u32::MAX, variant_image.to_string(), String::new(), row.number));
+        }
+    }
+    if variants.is_empty() {
+        skip(report, "no variant that can be sold");
+        return None;
+    }
+    images.sort_by_key(|(p, ..)| *p);
+    let mut seen = std::collections::HashSet::new();
+    let mut draft_images = Vec::new();
+    for (_, src, alt, row) in images {
+        if !seen.insert(src.clone()) {
+            continue;
+        }
+        let source = if src.starts_with("http://") || src.starts_with("https://") {
+            ImageSource::Remote(src)
+        } else {
+            let path = base.join(&src);
+            if !path.is_file() {
+                errors.push(table.error(row, "Image Src", format!("image file `{}` not found", path.display())));
+                continue;
+            }
+            ImageSource::Local(path)
+        };
+        draft_images.push(DraftImage { source, alt });
+    }
+    let category = match get("Product Category") {
+        "" => match get("Type") {
+            "" => vec![],
+            t => vec![t.to_string()],
+        },
+        path => path.split('>').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+    };
+    Some(Draft {
+        row: first.number,
+        slug,
+        title: get("Title").to_string(),
+        brand: get("Vendor").to_string(),
+        category,
+        tags: get("Tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+        published,
+        description_md: html_to_markdown(get("Body (HTML)")),
+        attributes: vec![],
+        seo_title: get("SEO Title").to_string(),
+        seo_description: get("SEO Description").to_string(),
+        images: draft_images,
+        options,
+        variants,
+    })
+}

@@ -1,0 +1,235 @@
+//! Imports of real-shaped exports (Shopify's own template, fixtures for both formats) into fresh
+//! catalog directories, checked through the catalog loader the build uses; every bad-file case
+//! gets a row:column error and writes nothing.
+
+use edgeshop_domain::{Catalog, StockPolicy};
+use edgeshop_import::{import, Format, ImportError, Options, Report};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn options() -> Options {
+    Options { today: "2026-12-01".into(), currency: "USD".into(), shop_name: "Imported \"Test\" Shop".into() }
+}
+
+fn run(format: Format, csv: &Path, dir: &Path) -> Report {
+    import(format, csv, dir, &options()).unwrap_or_else(|e| panic!("{}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")))
+}
+
+fn load(dir: &Path) -> Catalog {
+    match edgeshop_catalog::load(dir) {
+        Ok(shop) => shop.catalog,
+        Err(e) => panic!("the imported catalog does not validate:\n{e}"),
+    }
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn shopifys_own_template_imports_and_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(Format::Shopify, &fixture("shopify_product_template.csv"), dir.path());
+    assert_eq!(report.created.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), ["example-shirt", "example-pants", "example-hat"]);
+    let c = load(dir.path());
+    let shirt = c.product("example-shirt").unwrap();
+    assert_eq!(shirt.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Color", "Size"]);
+    assert_eq!(shirt.variants.len(), 12);
+    assert_eq!(shirt.variants[0].price.minor, 2500);
+    assert_eq!(shirt.variants[0].stock_policy, StockPolicy::Continue, "Shopify sells variants whose inventory is not tracked");
+    assert!(shirt.published);
+    assert_eq!(shirt.category, "apparel-accessories/clothing/clothing-tops/t-shirts");
+    assert_eq!(shirt.tags, ["Made to Order", "Shirt Tag"]);
+    let pants = c.product("example-pants").unwrap();
+    assert!(!pants.published, "a draft is imported unpublished");
+    assert_eq!(pants.variants.iter().map(|v| v.stock).collect::<Vec<_>>(), [20, 15, 10]);
+    assert_eq!(pants.variants[0].compare_at, None, "a compare-at price below the price is ignored");
+    assert!(report.warnings.iter().any(|w| w.slug == "example-pants" && w.note.contains("compare-at")), "{report}");
+    let hat = c.product("example-hat").unwrap();
+    assert!(hat.options.is_empty() && hat.variants[0].option_values.is_empty(), "Default Title means no options");
+    assert_eq!((hat.variants[0].price.minor, hat.variants[0].compare_at.map(|m| m.minor)), (1799, Some(2299)));
+    assert!(!hat.published, "archived");
+    // Remote photos are listed to download; the build works offline with a placeholder meanwhile.
+    assert!(report.images_to_download >= 6, "{report}");
+    let list = std::fs::read_to_string(dir.path().join("images-to-download.tsv")).unwrap();
+    assert!(list.contains("https://burst.shopifycdn.com/photos/tshirts.jpg?width=1500\timages/example-shirt-1.jpg"), "{list}");
+    assert!(shirt.images[0].file.ends_with("placeholder.svg"));
+}
+
+#[test]
+fn shopify_variants_prices_html_and_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(Format::Shopify, &fixture("shopify_shop.csv"), dir.path());
+    let skipped: Vec<&str> = report.skipped.iter().map(|e| e.note.as_str()).collect();
+    assert!(skipped.iter().any(|n| n.contains("gift card")) && skipped.iter().any(|n| n.contains("digital")), "{report}");
+    let c = load(dir.path());
+    let p = c.product("trail-runner").unwrap();
+    assert_eq!(p.brand, "Ridge");
+    assert_eq!(p.variants.iter().map(|v| v.sku.as_str()).collect::<Vec<_>>(), ["TR2-42-MOS", "TR2-43-MOS", "TR2-42-SLA"]);
+    assert_eq!(p.options[0].values, ["42", "43"]);
+    assert_eq!(p.options[1].values, ["Moss", "Slate"]);
+    let v = &p.variants;
+    assert_eq!((v[0].price.minor, v[0].compare_at.map(|m| m.minor)), (12900, Some(14900)));
+    assert_eq!((v[1].stock, v[1].stock_policy), (0, StockPolicy::Continue));
+    assert_eq!((v[2].price.minor, v[2].stock), (11950, 0), "negative stock (oversold) becomes 0");
+    // The description is safe Markdown.
+    let d = &p.description_md;
+    assert!(d.contains("Grippy **lugs** for mud.") && d.contains("[size chart](https://example.com/size)") && d.contains("- Vegan"), "{d}");
+    assert!(!d.contains("alert") && !d.contains("steal") && !d.to_lowercase().contains("javascript"), "{d}");
+    // The local image is copied with its real size; the remote one waits to be downloaded.
+    assert_eq!((p.images[0].file.as_str(), p.images[0].width, p.images[0].height), ("trail-runner-1.png", 30, 20));
+    assert_eq!(p.images[0].alt, "Trail Runner 2 in moss");
+    assert!(dir.path().join("images/trail-runner-1.png").exists());
+    assert_eq!(report.images_to_download, 1);
+    assert!(!c.product("hidden-sock").unwrap().published);
+    assert!(c.product("gift-card").is_none() && c.product("ebook").is_none());
+
+    // Once the listed photo is downloaded, importing again uses it.
+    std::fs::copy(fixture("images/trail-runner.png"), dir.path().join("images/trail-runner-2.jpg")).unwrap();
+    let again = run(Format::Shopify, &fixture("shopify_shop.csv"), dir.path());
+    assert_eq!(again.images_to_download, 0);
+    assert_eq!(again.changed.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), ["trail-runner"]);
+    assert_eq!(load(dir.path()).product("trail-runner").unwrap().images.len(), 2);
+}
+
+#[test]
+fn woocommerce_simple_variable_and_unsellable_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path());
+    let c = load(dir.path());
+    let mug = c.product("enamel-camp-mug").unwrap();
+    assert_eq!((mug.variants[0].price.minor, mug.variants[0].compare_at.map(|m| m.minor)), (1250, Some(1500)), "sale price with the regular one struck through");
+    assert_eq!((mug.variants[0].stock, mug.variants[0].stock_policy), (25, StockPolicy::Deny));
+    assert_eq!(mug.category, "camp/kitchen");
+    assert!(mug.tags.contains(&"Gifts".to_string()), "the second category becomes a tag: {:?}", mug.tags);
+    assert_eq!(mug.attributes, [("Material".to_string(), "Enamel, steel".to_string())]);
+    assert!(!mug.description_md.contains("evil") && !mug.description_md.contains("alert") && mug.description_md.contains("350 ml"), "{}", mug.description_md);
+    let fleece = c.product("ridge-fleece").unwrap();
+    assert_eq!(fleece.options.len(), 1);
+    assert_eq!(fleece.options[0].values, ["S", "M"]);
+    assert_eq!(fleece.attributes, [("Fabric".to_string(), "Recycled polyester".to_string())]);
+    let m = fleece.variants.iter().find(|v| v.sku == "FLEECE-M").unwrap();
+    assert_eq!((m.price.minor, m.compare_at.map(|c| c.minor), m.stock_policy), (7000, Some(8000), StockPolicy::Continue), "backorders allowed");
+    assert!(!c.product("old-stove").unwrap().published, "hidden from the catalog");
+    assert!(!c.product("draft-lamp").unwrap().published);
+    assert_eq!(c.product("draft-lamp").unwrap().variants[0].stock_policy, StockPolicy::Continue, "stock not managed");
+    for (name, why) in [("partner-tent", "external"), ("camp-set", "grouped"), ("map-reading-lesson", "virtual")] {
+        assert!(c.product(name).is_none());
+        assert!(report.skipped.iter().any(|e| e.slug == name && e.note.contains(why)), "{name}: {report}");
+    }
+}
+
+#[test]
+fn importing_the_same_file_again_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path());
+    let before = snapshot(dir.path());
+    let again = run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path());
+    assert!(again.created.is_empty() && again.changed.is_empty() && again.categories_created.is_empty(), "{again}");
+    assert_eq!(again.unchanged.len(), 4);
+    assert_eq!(snapshot(dir.path()), before);
+    // A product's own `created` date survives a later import.
+    let again = import(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path(), &Options { today: "2030-01-01".into(), ..options() }).unwrap();
+    assert!(again.changed.is_empty(), "{again}");
+}
+
+#[test]
+fn imports_into_an_existing_catalog_keep_its_currency_and_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.toml"), "name = \"Kissa\"\ncurrency = \"JPY\"\nlocale = \"ja-JP\"\nbase_url = \"https://kissa.example\"\n[shipping]\nflat_rate = 500\n[tax]\nrate_bp = 1000\nprices_include_tax = true\n").unwrap();
+    std::fs::write(dir.path().join("categories.toml"), "# our categories\n[[category]]\nslug = \"camp\"\nname = \"Camping\"\n").unwrap();
+    // JPY has no minor units: 12.50 cannot be a yen price.
+    let errors = import(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path(), &options()).unwrap_err();
+    assert!(errors.iter().any(|e| e.row == 2 && e.column == "Sale price" && e.message.contains("decimals")), "{errors:?}");
+    let csv = dir.path().join("yen.csv");
+    std::fs::write(&csv, "Type,SKU,Name,Published,Regular price,Categories,In stock?,Stock\nsimple,Y1,Tea Bowl,1,1500,Camp > Tea,1,3\n").unwrap();
+    run(Format::WooCommerce, &csv, dir.path());
+    let text = std::fs::read_to_string(dir.path().join("categories.toml")).unwrap();
+    assert!(text.starts_with("# our categories\n[[category]]\nslug = \"camp\"\nname = \"Camping\""), "kept as written: {text}");
+    let c = load(dir.path());
+    assert_eq!(c.product("tea-bowl").unwrap().variants[0].price.minor, 1500);
+    assert_eq!(c.category("camp").unwrap().name, "Camping");
+    assert_eq!(c.category("camp/tea").unwrap().name, "Tea");
+}
+
+fn bad(format: Format, content: &[u8]) -> Vec<ImportError> {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), &catalog);
+    let before = snapshot(&catalog);
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(&csv, content).unwrap();
+    let errors = import(format, &csv, &catalog, &options()).expect_err("a bad file is refused");
+    assert_eq!(snapshot(&catalog), before, "nothing written");
+    assert!(errors.iter().all(|e| e.to_string().contains("bad.csv:")), "{errors:?}");
+    errors
+}
+
+fn has(errors: &[ImportError], row: usize, column: &str, text: &str) -> bool {
+    errors.iter().any(|e| e.row == row && e.column == column && e.message.contains(text))
+}
+
+const SHOPIFY_HEAD: &str = "Handle,Title,Variant SKU,Variant Price,Variant Compare At Price,Option1 Name,Option1 Value\n";
+
+#[test]
+fn bad_files_get_row_and_column_errors_and_write_nothing() {
+    // Another export's columns.
+    let e = bad(Format::Shopify, b"Name,Price\nMug,5\n");
+    assert!(has(&e, 1, "Handle", "missing column") && has(&e, 1, "Variant Price", "missing column"), "{e:?}");
+    // Broken quoting: a quote that never closes swallows the next lines.
+    let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}mug,\"Mug,M1,5,,Title,Default Title\nbowl,Bowl,B1,6,,Title,Default Title\n").as_bytes());
+    assert!(has(&e, 2, "", "cells where the header has 7"), "{e:?}");
+    // An unquoted comma shifts the cells.
+    let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}mug,Mug, large,M1,5,,Title,Default Title\n").as_bytes());
+    assert!(has(&e, 2, "", "8 cells"), "{e:?}");
+    // Not UTF-8 (a Latin-1 é on line 3).
+    let mut latin1 = format!("{SHOPIFY_HEAD}mug,Mug,M1,5,,Title,Default Title\ncafe,Caf").into_bytes();
+    latin1.extend_from_slice(b"\xe9,C1,5,,Title,Default Title\n");
+    let e = bad(Format::Shopify, &latin1);
+    assert!(e.iter().any(|e| e.row == 3 && e.message.contains("0xE9") && e.message.contains("UTF-8")), "{e:?}");
+    // Negative, non-numeric and comma-grouped prices, in both price columns.
+    let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}a,A,A1,-5,,Title,Default Title\nb,B,B1,five,,Title,Default Title\nc,C,C1,\"1,299.00\",,Title,Default Title\nd,D,D1,5,x,Title,Default Title\n").as_bytes());
+    assert!(has(&e, 2, "Variant Price", "negative") && has(&e, 3, "Variant Price", "not a number") && has(&e, 4, "Variant Price", "not a number"), "{e:?}");
+    assert!(has(&e, 5, "Variant Compare At Price", "not a number"), "{e:?}");
+    // Duplicate handles (apart) and duplicate SKUs.
+    let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}a,A,S1,5,,Title,Default Title\nb,B,S2,5,,Title,Default Title\na,A again,S3,5,,Title,Default Title\n").as_bytes());
+    assert!(has(&e, 4, "", "`a` is also at row 2"), "{e:?}");
+    let e = bad(Format::WooCommerce, b"Type,SKU,Name,Regular price\nsimple,X1,One,5\nsimple,X1,Two,6\n");
+    assert!(has(&e, 3, "", "SKU `X1` is also at row 2"), "{e:?}");
+    let e = bad(Format::WooCommerce, b"Type,SKU,Name,Regular price,Stock\nsimple,Z1,One,-1,\nsimple,Z2,Two,5,lots\nvariation,Z3,Three,5,\n");
+    assert!(has(&e, 2, "Regular price", "negative") && has(&e, 3, "Stock", "whole number"), "{e:?}");
+    // Duplicate columns and an empty file.
+    assert!(has(&bad(Format::Shopify, b"Handle,Title,Title,Variant Price\n"), 1, "Title", "twice"));
+    assert!(has(&bad(Format::Shopify, b""), 1, "", "empty"));
+}
+
+#[test]
+fn a_byte_order_mark_and_windows_line_endings_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("excel.csv");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(b"Handle,Title,Variant SKU,Variant Price,Option1 Name,Option1 Value,Body (HTML)\r\nmug,Mug,M1,5.00,Title,Default Title,\"<p>Line one\r\nline two</p>\"\r\n");
+    std::fs::write(&csv, bytes).unwrap();
+    let catalog = dir.path().join("catalog");
+    run(Format::Shopify, &csv, &catalog);
+    let c = load(&catalog);
+    assert_eq!(c.product("mug").unwrap().variants[0].price.minor, 500);
+    assert_eq!(c.product("mug").unwrap().description_md, "Line one line two");
+}

@@ -1,0 +1,81 @@
+//! `cargo xtask deploy`: from a Cloudflare account to a live shop, creating what is missing.
+//!
+//! 1. builds (pages, search index, browser bundle, worker);
+//! 2. checks that wrangler is logged in (`wrangler login`, or `CLOUDFLARE_API_TOKEN` in CI);
+//! 3. creates the order-events queue and its dead-letter queue unless they exist;
+//! 4. creates the D1 database `edgeshop` unless it exists and applies `migrations/` to it;
+//! 5. checks the secrets (`ADMIN_TOKEN` required; Stripe's pair optional but both or neither);
+//! 6. `wrangler deploy`, which also creates the carts KV namespace on the first deploy
+//!    (automatic provisioning: no ids in wrangler.toml).
+//!
+//! `--dry-run` does the build and `wrangler deploy --dry-run` only: no account needed.
+
+use crate::root;
+use crate::tools::wrangler;
+
+const QUEUES: [&str; 2] = ["edgeshop-order-events", "edgeshop-order-events-dlq"];
+const DATABASE: &str = "edgeshop";
+
+/// Output (stdout + stderr) and success of a wrangler command.
+fn wr(args: &[&str]) -> Result<(bool, String), String> {
+    let out = wrangler().args(args).output().map_err(|e| format!("wrangler {}: {e}", args.join(" ")))?;
+    Ok((out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))))
+}
+
+fn step(what: &str) {
+    println!("deploy: {what}");
+}
+
+pub fn run(dry_run: bool) -> Result<(), String> {
+    crate::tools::ensure_all(crate::tools::Needs::Build)?;
+    step("building the shop");
+    crate::build::all(&root().join("catalog"))?;
+    if dry_run {
+        let out = root().join("target/deploy-dry-run");
+        step("wrangler deploy --dry-run");
+        return crate::run(wrangler().args(["deploy", "--dry-run", "--outdir"]).arg(&out));
+    }
+
+    step("checking the Cloudflare login");
+    let (ok, text) = wr(&["whoami"])?;
+    if !ok || text.contains("not authenticated") {
+        return Err("wrangler is not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN), then deploy again".into());
+    }
+
+    for queue in QUEUES {
+        let (ok, text) = wr(&["queues", "create", queue])?;
+        match (ok, text.contains("already exists") || text.contains("already taken")) {
+            (true, _) => step(&format!("created queue {queue}")),
+            (false, true) => step(&format!("queue {queue} exists")),
+            (false, false) => return Err(format!("creating queue {queue} failed:\n{text}")),
+        }
+    }
+
+    let (ok, text) = wr(&["d1", "create", DATABASE])?;
+    match (ok, text.contains("already exists")) {
+        (true, _) => step(&format!("created D1 database {DATABASE}")),
+        (false, true) => step(&format!("D1 database {DATABASE} exists")),
+        (false, false) => return Err(format!("creating the D1 database failed:\n{text}")),
+    }
+    step("applying migrations/ to the D1 database");
+    crate::run(wrangler().args(["d1", "migrations", "apply", DATABASE, "--remote"]).env("CI", "true"))?;
+
+    step("checking secrets");
+    let (_, text) = wr(&["secret", "list", "--format", "json"])?;
+    let set = |name: &str| text.contains(&format!("\"{name}\""));
+    if !set("ADMIN_TOKEN") {
+        return Err("the secret ADMIN_TOKEN is not set: run `npx wrangler secret put ADMIN_TOKEN` (a long random value), then deploy again".into());
+    }
+    match (set("STRIPE_SECRET_KEY"), set("STRIPE_WEBHOOK_SECRET")) {
+        (true, true) => step("Stripe is configured: online payment is on"),
+        (false, false) => step("no Stripe keys: the shop takes cash on delivery only (DEPLOY.md, step 4)"),
+        _ => return Err("set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither (DEPLOY.md, step 4)".into()),
+    }
+    if !set("RESEND_API_KEY") {
+        step("emails go through Cloudflare Email Service (the EMAIL binding): the sender domain in shop.toml [email] must be onboarded");
+    }
+
+    step("wrangler deploy");
+    crate::run(&mut wrangler().arg("deploy"))?;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! `cargo xtask dev`: build, serve with `wrangler dev`, and rebuild what a saved file affects.
+//!
+//! Sources are polled twice a second (no platform file-watching API to go wrong on network or
+//! container file systems). A catalog or `public/` change rebuilds pages, search index and the
+//! worker's catalog data only (the running worker notices the new catalog version by itself); an
+//! `app/` change also rebuilds the browser bundle; `edge/` or `domain/` the worker as well, which
+//! `wrangler dev` reloads. After each rebuild `dist/_dev/build.txt` changes and open pages reload.
+
+use crate::build;
+use crate::root;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// What a change needs rebuilt, from least to most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rebuild {
+    Pages,
+    PagesAndBundle,
+    Everything,
+}
+
+fn watched(catalog: &Path) -> Vec<(PathBuf, Rebuild)> {
+    let r = root();
+    vec![
+        (catalog.to_path_buf(), Rebuild::Pages),
+        (r.join("public"), Rebuild::Pages),
+        (r.join("site/src"), Rebuild::Pages),
+        (r.join("catalog-loader/src"), Rebuild::Pages),
+        (r.join("indexer/src"), Rebuild::Everything),
+        (r.join("app/src"), Rebuild::PagesAndBundle),
+        (r.join("front/src"), Rebuild::PagesAndBundle),
+        (r.join("domain/src"), Rebuild::Everything),
+        (r.join("edge/src"), Rebuild::Everything),
+    ]
+}
+
+/// Modification times of every file under `dir`.
+fn scan(dir: &Path, out: &mut BTreeMap<PathBuf, SystemTime>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let path = e.path();
+        let Ok(meta) = e.metadata() else { continue };
+        if meta.is_dir() {
+            scan(&path, out);
+        } else if let Ok(m) = meta.modified() {
+            out.insert(path, m);
+        }
+    }
+}
+
+fn snapshot(dirs: &[(PathBuf, Rebuild)]) -> Vec<BTreeMap<PathBuf, SystemTime>> {
+    dirs.iter()
+        .map(|(d, _)| {
+            let mut m = BTreeMap::new();
+            scan(d, &mut m);
+            m
+        })
+        .collect()
+}
+
+/// Where a dev server builds to and keeps its local state.
+pub struct Places {
+    pub catalog: PathBuf,
+    /// Pages and catalog data (`dist/` unless `--out`).
+    pub out: PathBuf,
+    /// Search index and snapshot kept between builds.
+    pub bundle: PathBuf,
+    /// Local D1, KV, queues and Durable Objects.
+    pub state: PathBuf,
+}
+
+/// Tells open pages that a rebuild finished.
+fn mark_build(out: &Path) -> Result<(), String> {
+    let dir = out.join("_dev");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let stamp = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    std::fs::write(dir.join("build.txt"), stamp.to_string()).map_err(|e| e.to_string())
+}
+
+fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
+    build::dev_vars()?;
+    build::site(&at.catalog, &at.out, &at.bundle, true)?;
+    if what >= Rebuild::PagesAndBundle {
+        build::front(&at.out)?;
+    }
+    if what == Rebuild::Everything {
+        build::worker(None)?;
+    }
+    mark_build(&at.out)
+}
+
+/// Serves the shop and rebuilds on change until `wrangler dev` exits.
+pub fn serve(port: u16, at: &Places) -> Result<(), String> {
+    rebuild(Rebuild::Everything, at)?;
+    crate::tools::apply_migrations(&at.state, None)?;
+    let mut cmd = crate::tools::wrangler_dev(&port.to_string(), &at.state);
+    if at.out != build::dist() {
+        cmd.arg("--assets").arg(&at.out);
+    }
+    let mut wrangler = cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
+    println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — watching {} and the sources; Ctrl-C to stop\n", at.catalog.display());
+    let dirs = watched(&at.catalog);
+    let mut seen = snapshot(&dirs);
+    loop {
+        if let Some(status) = wrangler.try_wait().map_err(|e| e.to_string())? {
+            return if status.success() { Ok(()) } else { Err(format!("wrangler dev exited ({status})")) };
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let now = snapshot(&dirs);
+        let changed: Vec<Rebuild> = dirs.iter().zip(seen.iter().zip(&now)).filter(|(_, (a, b))| a != b).map(|((_, r), _)| *r).collect();
+        let Some(what) = changed.into_iter().max() else { continue };
+        // Let an editor finish writing (several files, or write-then-rename).
+        std::thread::sleep(Duration::from_millis(200));
+        seen = snapshot(&dirs);
+        let started = Instant::now();
+        println!("\nedgeshop: change seen; rebuilding ({})", match what {
+            Rebuild::Pages => "pages, search index, catalog data",
+            Rebuild::PagesAndBundle => "pages and browser bundle",
+            Rebuild::Everything => "pages, browser bundle and worker",
+        });
+        match rebuild(what, at) {
+            Ok(()) => println!("edgeshop: rebuilt in {:.1} s; open pages reload", started.elapsed().as_secs_f64()),
+            // A broken catalog file: the error (file:line) is shown, the last good build stays served.
+            Err(e) => eprintln!("edgeshop: rebuild failed, still serving the last good build: {e}"),
+        }
+    }
+}
