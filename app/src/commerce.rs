@@ -355,6 +355,23 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
     }
 }
 
+/// What an order email was about, for the order page's list of messages.
+fn message_label(template: &str) -> &'static str {
+    match template {
+        "order_confirmation" => "Order received",
+        "payment_received" => "Payment received",
+        "payment_failed" => "Payment failed",
+        "payment_expired" => "Payment not completed",
+        "order_cancelled" => "Order cancelled",
+        "order_packed" => "Order packed",
+        "order_shipped" => "Order shipped",
+        "order_delivered" => "Order delivered",
+        "refund_issued" => "Refund",
+        "return_requested" => "Return requested",
+        _ => "Message",
+    }
+}
+
 fn status_label(s: &str) -> &'static str {
     match s {
         "awaiting_payment" => "Awaiting payment",
@@ -393,9 +410,10 @@ pub fn OrderStatus() -> impl IntoView {
         location.set_value((n, t));
         load();
     });
-    // While the payment provider is still talking to us, look again every two seconds.
+    // While the payment provider is still talking to us, or the first email is on its way, look
+    // again every two seconds.
     Effect::new(move |_| {
-        if order.get().is_some_and(|o| o["status"] == "awaiting_payment" || o["status"] == "confirmed" && o["notifications"].as_array().is_some_and(Vec::is_empty)) {
+        if order.get().is_some_and(|o| o["status"] == "awaiting_payment" || o["notifications"].as_array().is_some_and(Vec::is_empty)) {
             set_timeout(load, std::time::Duration::from_secs(2));
         }
     });
@@ -426,6 +444,7 @@ pub fn OrderStatus() -> impl IntoView {
                 let status = o["status"].as_str().unwrap_or("").to_string();
                 let lines = o["lines"].as_array().cloned().unwrap_or_default();
                 let history = o["history"].as_array().cloned().unwrap_or_default();
+                let messages = o["notifications"].as_array().cloned().unwrap_or_default();
                 view! {
                     <h1>"Order " <span data-testid="order-number">{o["number"].to_string()}</span></h1>
                     <p class="status">"Status: " <strong data-testid="order-status" data-status=status.clone()>{status_label(&status)}</strong></p>
@@ -444,6 +463,14 @@ pub fn OrderStatus() -> impl IntoView {
                         <li>{status_label(h["status"].as_str().unwrap_or(""))} " · " <time>{h["at"].as_str().unwrap_or("").to_string()}</time>
                             {h["tracking"]["number"].as_str().map(|n| format!(" · {} tracking {n}", h["tracking"]["carrier"].as_str().unwrap_or("")))}</li>
                     }).collect_view()}</ol>
+                    {(!messages.is_empty()).then(|| view! {
+                        <h2>"Emails we sent you"</h2>
+                        <ul class="history" data-testid="order-messages">{messages.into_iter().map(|m| {
+                            let state = if !m["sent_at"].is_null() { "sent" } else if !m["failed_at"].is_null() { "could not be delivered" } else { "sending" };
+                            let at = m["sent_at"].as_str().or(m["created_at"].as_str()).unwrap_or("").to_string();
+                            view! { <li>{message_label(m["template"].as_str().unwrap_or(""))} " · " {state} " · " <time>{at}</time></li> }
+                        }).collect_view()}</ul>
+                    })}
                     {(o["payment_method"] == "online" && (status == "awaiting_payment" || status == "payment_failed")).then(|| {
                         let note = if status == "payment_failed" { "Your payment did not go through. No money was taken." } else { "We have not received your payment yet." };
                         view! {

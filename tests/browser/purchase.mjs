@@ -74,6 +74,10 @@ try {
   if (!/^\d+$/.test(number.trim()) || !total.trim()) throw new Error(`order page incomplete: ${number} ${total}`);
   const want = online ? 'paid' : 'confirmed';
   await page.waitForSelector(`[data-testid=order-status][data-status=${want}]`, { timeout: 30000 });
+  // The order page lists the emails sent (the confirmation arrives through the queue).
+  await page.waitForSelector('[data-testid=order-messages] li', { timeout: 30000 });
+  const messages = await page.locator('[data-testid=order-messages]').textContent();
+  if (!/Order received/.test(messages)) throw new Error(`the order page does not list the confirmation email: ${messages}`);
   await shot(page, `order-${online ? 'online' : 'cod'}`);
   step(`order ${number.trim()} ${want}, total ${total.trim()}`);
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));

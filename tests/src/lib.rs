@@ -144,6 +144,7 @@ impl Shop {
             Command::new("sh")
                 .arg("-c")
                 .arg(script)
+                .arg("xtask-dev")
                 .arg(catalog)
                 .arg(work.join("dist"))
                 .arg(&state)
@@ -154,7 +155,11 @@ impl Shop {
                 .expect("start cargo xtask dev")
         };
         let shop = Shop { base: format!("http://127.0.0.1:{port}"), pgid: child.id(), persist: state.clone() };
-        wait_for("cargo xtask dev to serve", 600, || shop.try_get("/api/health").ok().filter(|r| r.status == 200).map(|_| ()));
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while !shop.try_get("/api/health").is_ok_and(|r| r.status == 200) {
+            assert!(Instant::now() < deadline, "cargo xtask dev did not serve in time; its log:\n{}", shop.log());
+            std::thread::sleep(Duration::from_millis(500));
+        }
         shop
     }
 

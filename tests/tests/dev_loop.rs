@@ -45,7 +45,7 @@ fn a_saved_price_change_reaches_the_page_and_the_cart_without_a_worker_rebuild()
     assert_eq!(r.json()["lines"][0]["unit_price"]["minor"], old.minor);
     let build_mark = work.join("dist/_dev/build.txt");
     let mark_before = std::fs::read_to_string(&build_mark).unwrap();
-    let worker = root().join("edge/build/worker/index_bg.wasm");
+    let worker = root().join("edge/build/index_bg.wasm");
     let worker_before = modified(&worker);
 
     // The merchant saves a new price.

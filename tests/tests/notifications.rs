@@ -115,6 +115,8 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     let mine = shop.get(&format!("/api/orders/{n}?token={token}")).json();
     let templates: Vec<&str> = mine["notifications"].as_array().unwrap().iter().map(|m| m["template"].as_str().unwrap()).collect();
     assert!(templates.contains(&"order_confirmation") && templates.contains(&"order_shipped"), "{templates:?}");
+    assert!(!templates.iter().any(|t| t.starts_with("merchant_")), "the merchant's alerts are not shown to the shopper: {templates:?}");
+    assert!(mine["notifications"].as_array().unwrap().iter().all(|m| m["sent_at"].is_string()), "{mine}");
 }
 
 #[test]

@@ -82,7 +82,8 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
 
 pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
-    let notifications = orders::notifications(env, number).await?;
+    // The shopper's messages (what and when); the merchant's alerts about the order are not theirs to see.
+    let notifications = orders::notifications(env, number).await?.into_iter().filter(|n| !n.template.starts_with("merchant_")).collect();
     let payments = orders::money_moves(env, number).await?.into_iter().map(payment_view).collect();
     let view = OrderView {
         payments,

@@ -18,6 +18,10 @@ pub struct Notification {
     #[serde(rename(serialize = "to", deserialize = "recipient"))]
     pub recipient: String,
     pub created_at: String,
+    #[serde(default)]
+    pub sent_at: Option<String>,
+    #[serde(default)]
+    pub failed_at: Option<String>,
 }
 
 /// An order as stored, with the version its next change must start from.
@@ -329,7 +333,7 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
 
 pub async fn notifications(env: &Env, number: u64) -> Result<Vec<Notification>, ApiError> {
     let db = db::db(env)?;
-    db::all(stmt(&db, "SELECT event_id, order_number, template, recipient, created_at FROM notifications WHERE order_number = ?1 ORDER BY created_at, event_id", args![number])?).await
+    db::all(stmt(&db, "SELECT event_id, order_number, template, recipient, created_at, sent_at, failed_at FROM notifications WHERE order_number = ?1 ORDER BY created_at, event_id", args![number])?).await
 }
 
 /// Constant-time comparison for access tokens.
