@@ -128,10 +128,11 @@ pub fn write_catalog(catalog: &Path, drafts: Vec<Draft>, options: &Options, repo
         }
         let path = catalog.join("products").join(format!("{}.toml", d.slug));
         let old = std::fs::read_to_string(&path).ok();
+        // The product keeps the date it was first imported (or written by hand).
         let created = old
             .as_deref()
-            .and_then(|t| toml::from_str::<toml::Table>(t).ok())
-            .and_then(|t| t.get("created").map(|c| c.to_string().trim_matches('"').to_string()))
+            .and_then(|t| t.lines().find_map(|l| l.strip_prefix("created = ")))
+            .map(|v| v.trim().trim_matches('"').to_string())
             .unwrap_or_else(|| options.today.clone());
         let file = ProductFile {
             title: &d.title,
