@@ -37,6 +37,28 @@ impl SearchExtras {
         self.vocabulary.binary_search_by(|(w, _)| w.as_str().cmp(word)).is_ok()
     }
 
+    /// How many products use `word` (0 when it is not in the vocabulary).
+    pub fn uses(&self, word: &str) -> u32 {
+        self.vocabulary.binary_search_by(|(w, _)| w.as_str().cmp(word)).map(|i| self.vocabulary[i].1).unwrap_or(0)
+    }
+
+    /// An unknown `word` as two known words of at least three letters ("sleepingbag" →
+    /// "sleeping", "bag"); of several splits, the one whose rarer part is used most.
+    pub fn split_compound<'w>(&self, word: &'w str) -> Option<(&'w str, &'w str)> {
+        let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+        if starts.len() < 6 || self.knows_word(word) {
+            return None;
+        }
+        (3..=starts.len() - 3)
+            .map(|i| word.split_at(starts[i]))
+            .filter_map(|(a, b)| {
+                let (ua, ub) = (self.uses(a), self.uses(b));
+                (ua > 0 && ub > 0).then_some((ua.min(ub), a, b))
+            })
+            .max_by_key(|(uses, ..)| *uses)
+            .map(|(_, a, b)| (a, b))
+    }
+
     /// Vocabulary words starting with `prefix`, most used first.
     pub fn completions(&self, prefix: &str, limit: usize) -> Vec<&str> {
         let start = self.vocabulary.partition_point(|(w, _)| w.as_str() < prefix);
@@ -144,6 +166,24 @@ fn osa_distance<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_words(words: &[(&str, u32)]) -> SearchExtras {
+        let mut vocabulary: Vec<(String, u32)> = words.iter().map(|(w, n)| (w.to_string(), *n)).collect();
+        vocabulary.sort();
+        SearchExtras { vocabulary, ..Default::default() }
+    }
+
+    #[test]
+    fn compounds_split_into_two_known_words() {
+        let x = with_words(&[("sleeping", 4), ("bag", 9), ("bags", 2), ("rain", 3), ("jacket", 12), ("headphones", 5), ("head", 1), ("phones", 1)]);
+        assert_eq!(x.split_compound("sleepingbag"), Some(("sleeping", "bag")));
+        assert_eq!(x.split_compound("rainjacket"), Some(("rain", "jacket")));
+        assert_eq!(x.split_compound("headphones"), None, "a known word stays whole");
+        assert_eq!(x.split_compound("rainxyz"), None);
+        assert_eq!(x.split_compound("bagbag"), Some(("bag", "bag")));
+        assert_eq!(x.uses("jacket"), 12);
+        assert_eq!(x.uses("coat"), 0);
+    }
 
     #[test]
     fn edit_distance() {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::directory::{Directory, OwnedBytes};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term};
@@ -160,11 +160,13 @@ pub struct SearchRequest<'a> {
     pub limit: usize,
     /// Count facet values for the matching products.
     pub facets: bool,
+    /// Only products matching every word (no fallback to products matching most of them).
+    pub all_words: bool,
 }
 
 impl<'a> SearchRequest<'a> {
     pub fn new(query: &'a str, limit: usize) -> Self {
-        SearchRequest { query, filters: Filters::default(), sort: Sort::Relevance, offset: 0, limit, facets: false }
+        SearchRequest { query, filters: Filters::default(), sort: Sort::Relevance, offset: 0, limit, facets: false, all_words: false }
     }
 }
 
@@ -212,6 +214,11 @@ pub struct SearchResults {
     pub did_you_mean: Option<String>,
     /// When nothing matched: products to show instead.
     pub popular: Vec<Hit>,
+    /// Words left out because fewer than a page of products matched all of them: the results
+    /// are the products matching every word first, then those matching the other words.
+    pub ignored_words: Vec<String>,
+    /// Products matching every word (equal to `total` unless words were left out).
+    pub total_all_words: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -411,10 +418,23 @@ impl ProductIndex {
         req.filters.check()?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
-        let text = self.text_query(req.query);
+        let mut text = self.text_query(req.query);
         if text.is_none() && !req.query.trim().is_empty() {
             // Only symbols or over-long words: nothing to look for.
             return Ok(SearchResults::default());
+        }
+        let mut ignored_words = Vec::new();
+        let mut total_all_words = None;
+        // Decided the same way on every page, so that page 2 continues page 1.
+        if let Some(all) = text.as_ref().filter(|_| req.sort == Sort::Relevance && !req.all_words) {
+            let full = self.searcher.search(&*self.combine(Some(all.box_clone()), &req.filters, None), &Count)?;
+            if full < limit {
+                if let Some((most, dropped)) = self.most_words(req.query, &req.filters)? {
+                    text = Some(most);
+                    ignored_words = dropped;
+                    total_all_words = Some(full);
+                }
+            }
         }
         let query = self.combine(text.as_ref().map(|q| q.box_clone()), &req.filters, None);
 
@@ -438,7 +458,8 @@ impl ProductIndex {
             Some(counts) => Some(self.facets(&counts, &kinds, text.as_deref(), &req.filters)?),
             None => None,
         };
-        let mut results = SearchResults { total, hits, facets, did_you_mean: None, popular: Vec::new() };
+        let total_all_words = total_all_words.unwrap_or(total);
+        let mut results = SearchResults { total, hits, facets, did_you_mean: None, popular: Vec::new(), ignored_words, total_all_words };
         if total == 0 && !normalised.is_empty() {
             results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
             results.popular = self.popular()?;
@@ -717,25 +738,127 @@ impl ProductIndex {
     fn text_query(&mut self, raw: &str) -> Option<Box<dyn Query>> {
         let typing = !raw.ends_with(char::is_whitespace);
         let main = self.words_query(raw, typing)?;
-        let variants = self.synonym_variants(raw);
+        // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
+        // synonyms (0.8); all below the words as typed.
+        let mut variants: Vec<(String, f32)> =
+            self.synonym_variants(raw).into_iter().map(|(v, corrected)| (v, if corrected { CORRECTED } else { 0.9 })).collect();
+        for compound in self.compound_variants(raw) {
+            let synonyms = self.synonym_variants(&compound).into_iter().map(|(v, _)| v);
+            for v in std::iter::once(compound).chain(synonyms) {
+                if variants.len() < MAX_VARIANTS && !variants.iter().any(|(w, _)| *w == v) {
+                    variants.push((v, 0.8));
+                }
+            }
+        }
         if variants.is_empty() {
             return Some(main);
         }
         let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
-        for v in variants {
+        for (v, weight) in variants {
             if let Some(q) = self.words_query(&v, typing) {
-                any.push((Occur::Should, boost_box(q, 0.9)));
+                any.push((Occur::Should, boost_box(q, weight)));
             }
         }
         Some(Box::new(BooleanQuery::new(any)))
     }
 
+    /// The query with a compound written the shop's way: two neighbouring words joined into a
+    /// word the shop uses ("head phones" → "headphones"), or an unknown word split into two it
+    /// uses ("sleepingbag" → "sleeping bag").
+    fn compound_variants(&self, raw: &str) -> Vec<String> {
+        let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let mut out: Vec<String> = Vec::new();
+        for i in 0..typed.len().saturating_sub(1) {
+            let joined = format!("{}{}", typed[i], typed[i + 1]);
+            if self.extras.knows_word(&joined) {
+                let mut v = typed.clone();
+                v.splice(i..=i + 1, [joined]);
+                out.push(v.join(" "));
+            }
+        }
+        for (i, word) in typed.iter().enumerate() {
+            if let Some((a, b)) = self.extras.split_compound(word) {
+                let mut v = typed.clone();
+                v[i] = format!("{a} {b}");
+                out.push(v.join(" "));
+            }
+        }
+        out.truncate(MAX_VARIANTS);
+        out
+    }
+
+    /// When not every word can match: the words to keep, leaving out first those no product has,
+    /// then the least informative (the most common), at most half of them. Returns a query that
+    /// ranks products by how many words they match, then by relevance, and the words left out;
+    /// `None` when leaving words out finds nothing either (or the query is one word).
+    fn most_words(&mut self, raw: &str, filters: &Filters) -> Result<Option<(Box<dyn Query>, Vec<String>)>, SearchError> {
+        let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        // Stop words match nothing on their own: they are never the reason for no results.
+        let mut words: Vec<(String, Box<dyn Query>)> = Vec::new();
+        for w in typed {
+            if tokens(&mut self.stem, &w).is_empty() {
+                continue;
+            }
+            if let Some(q) = self.text_query(&format!("{w} ")) {
+                words.push((w, q));
+            }
+        }
+        if words.len() < 2 {
+            return Ok(None);
+        }
+        let mut order: Vec<(usize, usize)> = Vec::new();
+        for (i, (_, q)) in words.iter().enumerate() {
+            let found = self.searcher.search(&*self.combine(Some(q.box_clone()), filters, None), &Count)?;
+            order.push((i, found));
+        }
+        // Words nothing matches go first, then the most common.
+        order.sort_by_key(|&(i, found)| (found > 0, std::cmp::Reverse(found), i));
+        let max_dropped = words.len() / 2;
+        let order: Vec<usize> = order.into_iter().map(|(i, _)| i).collect();
+        for dropped in drop_candidates(&order, max_dropped).into_iter().take(MAX_DROP_TRIES) {
+            let kept: Vec<(Occur, Box<dyn Query>)> =
+                words.iter().enumerate().filter(|(i, _)| !dropped.contains(i)).map(|(_, (_, q))| (Occur::Must, q.box_clone())).collect();
+            let found = self.searcher.search(&*self.combine(Some(Box::new(BooleanQuery::new(kept))), filters, None), &Count)?;
+            if found == 0 {
+                continue;
+            }
+            // Each word matched adds a constant far above any relevance score.
+            let clauses: Vec<(Occur, Box<dyn Query>)> = words
+                .iter()
+                .map(|(_, q)| {
+                    let counted: Box<dyn Query> = Box::new(ConstScoreQuery::new(q.box_clone(), WORD_MATCHED));
+                    (Occur::Should, Box::new(BooleanQuery::new(vec![(Occur::Should, counted), (Occur::Should, q.box_clone())])) as Box<dyn Query>)
+                })
+                .collect();
+            let query: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(clauses, words.len() - dropped.len()));
+            let mut ignored: Vec<usize> = dropped;
+            ignored.sort_unstable();
+            return Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())));
+        }
+        Ok(None)
+    }
+
     /// The query with each synonym swapped in; members are compared by stems, so "backpacks"
     /// matches the group member "backpack".
-    fn synonym_variants(&mut self, raw: &str) -> Vec<String> {
-        let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+    /// Each variant says whether it rests on a corrected word (it then ranks like a correction).
+    fn synonym_variants(&mut self, raw: &str) -> Vec<(String, bool)> {
+        if self.extras.synonyms.is_empty() {
+            return Vec::new();
+        }
+        // A misspelt word gets the synonyms of the word it is corrected to (same rule as search).
+        let mut corrected: Vec<bool> = Vec::new();
+        let typed: Vec<String> = normalise(raw)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let distance = typo_distance(w);
+                let fix = if distance == 0 || self.extras.knows_word(w) { None } else { self.extras.closest_word(w, distance) };
+                corrected.push(fix.is_some_and(|f| f != w));
+                fix.unwrap_or(w).to_string()
+            })
+            .collect();
         let typed_stems: Vec<String> = typed.iter().map(|w| tokens(&mut self.stem, w).join("")).collect();
-        let mut variants: Vec<String> = Vec::new();
+        let mut variants: Vec<(String, bool)> = Vec::new();
         let groups = self.extras.synonyms.clone();
         for group in &groups {
             for member in group {
@@ -750,8 +873,8 @@ impl ProductIndex {
                     v.push(other.clone());
                     v.extend_from_slice(&typed[at + n..]);
                     let v = v.join(" ");
-                    if variants.len() < 4 && !variants.contains(&v) {
-                        variants.push(v);
+                    if variants.len() < 4 && !variants.iter().any(|(w, _)| *w == v) {
+                        variants.push((v, corrected[at..at + n].iter().any(|c| *c)));
                     }
                 }
             }
@@ -787,7 +910,7 @@ impl ProductIndex {
             // shop's own vocabulary of whole words (so "strage" reaches "storage" even though the
             // index holds the stem "storag"), and score below exact matches.
             let chars = word.chars().count();
-            let distance = if chars >= 9 { 2 } else if chars >= 5 { 1 } else { 0 };
+            let distance = typo_distance(word);
             if distance > 0 && !self.extras.knows_word(word) {
                 let fixes: Vec<String> = self.extras.corrections(word, distance, 3).into_iter().map(str::to_string).collect();
                 for fix in fixes {
@@ -795,7 +918,7 @@ impl ProductIndex {
                         for (field, weight) in f.weighted() {
                             if field != f.sku && field != f.description {
                                 let term = Term::from_field_text(field, &stem);
-                                alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * 0.3)));
+                                alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * CORRECTED)));
                             }
                         }
                     }
@@ -829,6 +952,48 @@ impl ProductIndex {
         Some(Box::new(BooleanQuery::new(vec![(Occur::Should, words_match), (Occur::Should, sku_query)])))
     }
 }
+
+/// Sets of word positions to leave out, fewest first; within a size, in `order` (the first
+/// positions are the first to go).
+fn drop_candidates(order: &[usize], max: usize) -> Vec<Vec<usize>> {
+    fn combos(order: &[usize], k: usize, start: usize, current: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if current.len() == k {
+            out.push(current.clone());
+            return;
+        }
+        for i in start..order.len() {
+            current.push(order[i]);
+            combos(order, k, i + 1, current, out);
+            current.pop();
+        }
+    }
+    let mut out = Vec::new();
+    for k in 1..=max {
+        combos(order, k, 0, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+/// Searches spent looking for words to leave out.
+const MAX_DROP_TRIES: usize = 12;
+
+/// Typos forgiven in a word: one from 5 letters, two from 9 (Meilisearch's rule).
+fn typo_distance(word: &str) -> usize {
+    match word.chars().count() {
+        n if n >= 9 => 2,
+        n if n >= 5 => 1,
+        _ => 0,
+    }
+}
+
+/// Weight of a match through a corrected word (or a synonym of one), against 1 for the word typed.
+const CORRECTED: f32 = 0.3;
+
+/// Score of one matched word in a query that may leave words out: above any relevance score, so
+/// products matching more words always come first.
+const WORD_MATCHED: Score = 1000.0;
+/// Other ways of writing the query tried at once (synonyms, compounds).
+const MAX_VARIANTS: usize = 8;
 
 fn boost(q: impl Query + 'static, weight: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(q), weight))

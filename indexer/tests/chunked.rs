@@ -91,6 +91,7 @@ fn chunked_index_answers_like_the_whole_one() {
         offset: 0,
         limit: 20,
         facets: true,
+        all_words: false,
     };
     let planned = lazy.chunks_for_search(&filtered);
     let (got, _) = run(&mut lazy, &blob, planned, |index| index.search(&filtered));

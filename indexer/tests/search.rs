@@ -37,7 +37,8 @@ fn price(p: &Product) -> u64 {
 fn all_hits(index: &mut ProductIndex, q: &str, filters: &Filters) -> Vec<String> {
     let mut out = Vec::new();
     loop {
-        let req = SearchRequest { query: q, filters: filters.clone(), sort: Sort::Relevance, offset: out.len(), limit: MAX_LIMIT, facets: false };
+        // Every word required: these tests check filtering and facets against a brute force.
+        let req = SearchRequest { query: q, filters: filters.clone(), sort: Sort::Relevance, offset: out.len(), limit: MAX_LIMIT, facets: false, all_words: true };
         let r = index.search(&req).unwrap();
         let n = r.hits.len();
         out.extend(r.hits.into_iter().map(|h| h.slug));
@@ -203,7 +204,7 @@ fn check(q: &str, f: Filters) {
     let got_hits: BTreeSet<String> = all_hits(&mut index, q, &f).into_iter().collect();
     assert_eq!(got_hits, expected_hits, "hits for `{q}` with {f:?}");
 
-    let req = SearchRequest { query: q, filters: f.clone(), sort: Sort::Relevance, offset: 0, limit: 10, facets: true };
+    let req = SearchRequest { query: q, filters: f.clone(), sort: Sort::Relevance, offset: 0, limit: 10, facets: true, all_words: true };
     let r = index.search(&req).unwrap();
     assert_eq!(r.total, expected_hits.len());
     let facets = r.facets.unwrap();
@@ -252,4 +253,65 @@ fn filters_combine_and_across_or_within() {
         },
     );
     check("cotton", Filters { brands: some_brands, prices: vec![PriceRange { min: 2_500, max: Some(10_000) }], ..Filters::default() });
+}
+
+/// Products of a category (its slug or below it).
+fn in_category(slug: &str, category: &str) -> bool {
+    let c = &product(slug).category;
+    c == category || c.starts_with(&format!("{category}/"))
+}
+
+#[test]
+fn compounds_typed_joined_or_split_find_what_the_shop_writes_otherwise() {
+    let mut index = index();
+    // The catalog writes "headphones" and "sleeping bag".
+    for q in ["head phones ", "sleepingbag ", "sleepingbags "] {
+        let found = slugs(&mut index, q);
+        assert!(!found.is_empty(), "`{q}` found nothing");
+        let want = if q.starts_with("head") { "audio/headphones" } else { "outdoor/sleeping-bags" };
+        assert!(found.iter().take(5).all(|s| in_category(s, want)), "`{q}`: {found:?}");
+    }
+    // A split compound scores below the words as the shop writes them.
+    let exact = index.search(&SearchRequest::new("sleeping bag ", 5)).unwrap().hits;
+    let joined = index.search(&SearchRequest::new("sleepingbag ", 5)).unwrap().hits;
+    assert_eq!(exact[0].slug, joined[0].slug);
+    assert!(exact[0].score > joined[0].score);
+}
+
+#[test]
+fn a_word_no_product_has_is_left_out_and_full_matches_rank_first() {
+    let mut index = index();
+    // "cheap" is in no product: the other words still find the headphones.
+    let r = index.search(&SearchRequest::new("cheap wireless headphones ", 10)).unwrap();
+    assert_eq!(r.total_all_words, 0);
+    assert_eq!(r.ignored_words, ["cheap"]);
+    assert!(!r.hits.is_empty() && r.hits.iter().all(|h| in_category(&h.slug, "audio/headphones")), "{:?}", r.hits);
+    // Every word required: nothing, as before.
+    let strict = index.search(&SearchRequest { all_words: true, ..SearchRequest::new("cheap wireless headphones ", 10) }).unwrap();
+    assert_eq!((strict.total, strict.ignored_words.len()), (0, 0));
+
+    // Few full matches: they come first, then products matching most of the words.
+    let q = "waterproof hiking jacket ";
+    let full = index.search(&SearchRequest { all_words: true, ..SearchRequest::new(q, 24) }).unwrap();
+    let r = index.search(&SearchRequest::new(q, 24)).unwrap();
+    assert!(full.total > 0 && full.total < 24, "the sample shop has a few: {}", full.total);
+    assert_eq!(r.total_all_words, full.total);
+    assert!(r.total > full.total && !r.ignored_words.is_empty(), "{r:?}");
+    let first: Vec<&str> = r.hits.iter().take(full.total).map(|h| h.slug.as_str()).collect();
+    let expected: Vec<&str> = full.hits.iter().map(|h| h.slug.as_str()).collect();
+    assert_eq!(first, expected, "full matches first, in their own order");
+    // A word that matches alone but not with the others is left out as well.
+    let r = index.search(&SearchRequest::new("lightweight rain jacket ", 24)).unwrap();
+    assert!(r.total > 0 && r.ignored_words.len() == 1, "{:?} {}", r.ignored_words, r.total);
+    // One word, or words that match nothing together or apart: no results, no random products.
+    assert_eq!(index.search(&SearchRequest::new("zzzzqqqq ", 10)).unwrap().total, 0);
+    assert_eq!(index.search(&SearchRequest::new("zzzzqqqq xxxyyyww ", 10)).unwrap().total, 0);
+}
+
+#[test]
+fn a_misspelt_synonym_gets_the_synonyms_of_the_corrected_word() {
+    let mut index = index();
+    // "rucksack" and "backpack" are synonyms; "rucksak" is one typo from "rucksack".
+    let typo = all_hits(&mut index, "rucksak ", &Filters::default());
+    assert!(typo.iter().any(|s| product(s).title.contains("Backpack") && !product(s).title.contains("Rucksack")), "{typo:?}");
 }

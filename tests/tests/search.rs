@@ -182,3 +182,26 @@ fn catalog_data_ships_with_the_pages_and_stays_private() {
         assert_eq!(r.content_type, "application/problem+json", "{path}");
     }
 }
+
+#[test]
+fn a_word_no_product_has_is_left_out_on_the_api_and_the_results_page() {
+    let shop = Shop::shared();
+    let r = shop.get("/api/search?q=cheap+wireless+headphones").json();
+    assert_eq!(r["ignored_words"], serde_json::json!(["cheap"]), "{r}");
+    assert_eq!(r["total_all_words"], 0);
+    assert!(r["total"].as_u64().unwrap() > 0);
+    let strict = shop.get("/api/search?q=cheap+wireless+headphones&match=all").json();
+    assert_eq!(strict["total"], 0, "match=all keeps every word");
+    assert!(strict.get("ignored_words").is_none());
+
+    let page = shop.get("/search?q=cheap+wireless+headphones");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-testid=\"ignored-words\"") && page.body.contains("<s>cheap</s>"), "the page says which word was left out");
+    assert!(page.body.contains("match=all"), "the query with every word is one click away");
+    // A compound typed as two words finds what the shop writes as one.
+    let r = shop.get("/api/search?q=head+phones").json();
+    assert!(r["total"].as_u64().unwrap() > 0 && r["hits"][0]["url"].as_str().unwrap().contains("headphones"), "{r}");
+    // Nothing relevant: still the zero-result page, with no stand-in results.
+    let none = shop.get("/api/search?q=zzzzqqqq+xxxyyyww").json();
+    assert_eq!(none["total"], 0);
+}

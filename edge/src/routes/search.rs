@@ -66,6 +66,11 @@ pub struct SearchOut {
     pub did_you_mean: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub popular: Vec<SearchHitOut>,
+    /// Words left out because fewer than a page of products matched them all (`match=all` keeps every word).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_words: Vec<String>,
+    /// Products matching every word.
+    pub total_all_words: usize,
 }
 
 fn search_error(e: SearchError) -> ApiError {
@@ -101,6 +106,8 @@ pub struct SearchParams {
     pub sort: Sort,
     pub page: usize,
     pub per_page: usize,
+    /// `match=all`: only products matching every word.
+    pub all_words: bool,
 }
 
 pub const MAX_PAGE: usize = 200;
@@ -133,6 +140,7 @@ impl SearchParams {
             sort,
             page: params.get_usize("page", 1, MAX_PAGE)?,
             per_page: params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?,
+            all_words: params.get("match") == Some("all"),
         })
     }
 
@@ -144,6 +152,7 @@ impl SearchParams {
             offset: (self.page - 1) * self.per_page,
             limit: self.per_page,
             facets,
+            all_words: self.all_words,
         };
         prefetch(env, |index| index.chunks_for_search(&req)).await?;
         let results = with_index(env, |index| index.search(&req).map_err(search_error)).await?;
@@ -187,6 +196,8 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
         facets: results.facets,
         did_you_mean: results.did_you_mean,
         popular: hits_out(results.popular, &m),
+        ignored_words: results.ignored_words,
+        total_all_words: results.total_all_words,
     };
     json(&out, "public, max-age=60")
 }

@@ -82,7 +82,17 @@ impl Link<'_> {
         if p.sort != Sort::Relevance {
             v.push(("sort".into(), p.sort.as_str().into()));
         }
+        if p.all_words {
+            v.push(("match".into(), "all".into()));
+        }
         v
+    }
+
+    /// This search with every word required.
+    fn all_words(&self) -> String {
+        let mut pairs = self.pairs();
+        pairs.push(("match".into(), "all".into()));
+        Self::href(&pairs)
     }
 
     fn href(pairs: &[(String, String)]) -> String {
@@ -165,6 +175,20 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
     let _ = write!(out, "<p class=\"result-count\" role=\"status\">{} product{}</p>", r.total, if r.total == 1 { "" } else { "s" });
     if let Some(fix) = &r.did_you_mean {
         let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
+    }
+    if !r.ignored_words.is_empty() {
+        let kept: Vec<&str> = edgeshop_indexer::normalise(&p.q).split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect::<Vec<_>>();
+        let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
+        let lead = match r.total_all_words {
+            0 => format!("No products match all of “{}”.", esc(&p.q)),
+            n => format!("{n} product{} match{} every word; after {}, products that match most of them.", if n == 1 { "" } else { "s" }, if n == 1 { "es" } else { "" }, if n == 1 { "it" } else { "them" }),
+        };
+        let _ = write!(
+            out,
+            "<p class=\"ignored-words\" data-testid=\"ignored-words\">{lead} Showing results for “{}” (left out: {ignored}). <a href=\"{}\" rel=\"nofollow\">Only products with every word</a></p>",
+            esc(&kept.join(" ")),
+            link.all_words()
+        );
     }
     out.push_str("<div class=\"search-layout\">");
     if let Some(f) = &r.facets {
