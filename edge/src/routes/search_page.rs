@@ -177,7 +177,8 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
         let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
     }
     if !r.ignored_words.is_empty() {
-        let kept: Vec<&str> = edgeshop_indexer::normalise(&p.q).split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect::<Vec<_>>();
+        let normalised = edgeshop_indexer::normalise(&p.q);
+        let kept: Vec<&str> = normalised.split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect();
         let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
         let lead = match r.total_all_words {
             0 => format!("No products match all of “{}”.", esc(&p.q)),
