@@ -259,6 +259,8 @@ pub struct ProductIndex {
     blob: Arc<ChunkedBlob>,
     /// While planning ([`Self::chunks_for_search`]): `(field, word)` of the query's prefix matches.
     prefixes: Option<Vec<(Field, String)>>,
+    /// Category slugs with the stems of their names, longest names first (made on first use).
+    category_stems: Option<Vec<(String, Vec<String>)>>,
 }
 
 impl ProductIndex {
@@ -290,6 +292,7 @@ impl ProductIndex {
             extras,
             blob,
             prefixes: None,
+            category_stems: None,
         })
     }
 
@@ -425,29 +428,20 @@ impl ProductIndex {
         }
         let mut ignored_words = Vec::new();
         let mut total_all_words = None;
-        // Decided the same way on every page, so that page 2 continues page 1.
-        if let Some(all) = text.as_ref().filter(|_| req.sort == Sort::Relevance && !req.all_words) {
-            let full = self.searcher.search(&*self.combine(Some(all.box_clone()), &req.filters, None), &Count)?;
-            if full < limit {
-                if let Some((most, dropped)) = self.most_words(req.query, &req.filters)? {
-                    text = Some(most);
-                    ignored_words = dropped;
-                    total_all_words = Some(full);
-                }
-            }
-        }
         let query = self.combine(text.as_ref().map(|q| q.box_clone()), &req.filters, None);
 
-        // Facet values are counted only when asked for: counting visits every matching product.
         let kinds = self.kinds();
-        let facet_collector = req.facets.then(|| {
-            let mut collector = FacetCollector::for_field("facets");
-            for kind in kinds.iter().filter(|k| !self.is_filtered(&req.filters, k)) {
-                collector.add_facet(kind.root());
+        let (mut addresses, mut total, mut counts) = self.collect(&*query, req.sort, text.is_some(), offset, limit, self.facet_collector(req, &kinds))?;
+        // Fewer than a page matched every word: the products matching most of them follow.
+        // Decided the same way on every page, so that page 2 continues page 1.
+        if total < limit && text.is_some() && req.sort == Sort::Relevance && !req.all_words {
+            if let Some((most, dropped)) = self.most_words(req.query, &req.filters)? {
+                total_all_words = Some(total);
+                (addresses, total, counts) = self.collect(&*self.combine(Some(most.box_clone()), &req.filters, None), req.sort, true, offset, limit, self.facet_collector(req, &kinds))?;
+                text = Some(most);
+                ignored_words = dropped;
             }
-            collector
-        });
-        let (addresses, total, counts) = self.collect(&*query, req.sort, text.is_some(), offset, limit, facet_collector)?;
+        }
         let mut hits = addresses.into_iter().map(|(score, addr)| self.hit(addr, score)).collect::<Result<Vec<_>, _>>()?;
 
         let normalised = normalise(req.query);
@@ -501,6 +495,17 @@ impl ProductIndex {
             .into_iter()
             .map(|word| if head.is_empty() { word.to_string() } else { format!("{head} {word}") })
             .collect()
+    }
+
+    /// Counts facet values only when asked: counting visits every matching product.
+    fn facet_collector(&self, req: &SearchRequest, kinds: &[Kind]) -> Option<FacetCollector> {
+        req.facets.then(|| {
+            let mut collector = FacetCollector::for_field("facets");
+            for kind in kinds.iter().filter(|k| !self.is_filtered(&req.filters, k)) {
+                collector.add_facet(kind.root());
+            }
+            collector
+        })
     }
 
     fn kinds(&self) -> Vec<Kind> {
@@ -736,12 +741,58 @@ impl ProductIndex {
 
     /// The typed words, and the same words with each synonym swapped in: any of them may match.
     fn text_query(&mut self, raw: &str) -> Option<Box<dyn Query>> {
+        let synonyms = self.synonym_variants(raw);
+        let query = self.text_query_alone(raw, &synonyms)?;
+        // Category intent: a query naming a category (or a synonym of its name) puts that
+        // category's products first.
+        let Some(slug) = self.named_category(raw, &synonyms) else { return Some(query) };
+        let f = self.fields;
+        let in_category = TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(["category", slug.as_str()])), IndexRecordOption::Basic);
+        let intent: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(in_category), CATEGORY_NAMED));
+        Some(Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Should, intent)])))
+    }
+
+    /// The typed words, each unknown one replaced by its closest known word (same typo rule as
+    /// search), with whether it was replaced.
+    fn corrected_words(&self, raw: &str) -> Vec<(String, bool)> {
+        normalise(raw)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let distance = typo_distance(w);
+                let fix = if distance == 0 || self.extras.knows_word(w) { None } else { self.extras.closest_word(w, distance) };
+                (fix.unwrap_or(w).to_string(), fix.is_some_and(|f| f != w))
+            })
+            .collect()
+    }
+
+    /// The most specific category whose name the query (typos corrected, or one of its synonym
+    /// variants) contains.
+    fn named_category(&mut self, raw: &str, synonyms: &[(String, bool)]) -> Option<String> {
+        if self.category_stems.is_none() {
+            let categories = self.extras.categories.clone();
+            let mut stems: Vec<(String, Vec<String>)> =
+                categories.into_iter().map(|(slug, name)| (slug, words(&name).flat_map(|w| tokens(&mut self.stem, &w.to_lowercase())).collect())).collect();
+            stems.retain(|(_, s)| !s.is_empty());
+            stems.sort_by_key(|(slug, s)| (std::cmp::Reverse(s.len()), std::cmp::Reverse(slug.matches('/').count())));
+            self.category_stems = Some(stems);
+        }
+        let corrected: Vec<String> = self.corrected_words(raw).into_iter().map(|(w, _)| w).collect();
+        let texts: Vec<String> = [normalise(raw), corrected.join(" ")].into_iter().chain(synonyms.iter().map(|(v, _)| v.clone())).collect();
+        let typed: Vec<Vec<String>> = texts.iter().map(|t| words(t).flat_map(|w| tokens(&mut self.stem, w)).collect()).collect();
+        let categories = self.category_stems.as_ref()?;
+        categories
+            .iter()
+            .find(|(_, name)| typed.iter().any(|t| t.len() >= name.len() && t.windows(name.len()).any(|w| w == name.as_slice())))
+            .map(|(slug, _)| slug.clone())
+    }
+
+    fn text_query_alone(&mut self, raw: &str, synonyms: &[(String, bool)]) -> Option<Box<dyn Query>> {
         let typing = !raw.ends_with(char::is_whitespace);
         let main = self.words_query(raw, typing)?;
         // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
         // synonyms (0.8); all below the words as typed.
-        let mut variants: Vec<(String, f32)> =
-            self.synonym_variants(raw).into_iter().map(|(v, corrected)| (v, if corrected { CORRECTED } else { 0.9 })).collect();
+        let mut variants: Vec<(String, f32)> = synonyms.iter().map(|(v, corrected)| (v.clone(), if *corrected { CORRECTED } else { 0.9 })).collect();
         for compound in self.compound_variants(raw) {
             let synonyms = self.synonym_variants(&compound).into_iter().map(|(v, _)| v);
             for v in std::iter::once(compound).chain(synonyms) {
@@ -846,17 +897,7 @@ impl ProductIndex {
             return Vec::new();
         }
         // A misspelt word gets the synonyms of the word it is corrected to (same rule as search).
-        let mut corrected: Vec<bool> = Vec::new();
-        let typed: Vec<String> = normalise(raw)
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(|w| {
-                let distance = typo_distance(w);
-                let fix = if distance == 0 || self.extras.knows_word(w) { None } else { self.extras.closest_word(w, distance) };
-                corrected.push(fix.is_some_and(|f| f != w));
-                fix.unwrap_or(w).to_string()
-            })
-            .collect();
+        let (typed, corrected): (Vec<String>, Vec<bool>) = self.corrected_words(raw).into_iter().unzip();
         let typed_stems: Vec<String> = typed.iter().map(|w| tokens(&mut self.stem, w).join("")).collect();
         let mut variants: Vec<(String, bool)> = Vec::new();
         let groups = self.extras.synonyms.clone();
@@ -985,6 +1026,10 @@ fn typo_distance(word: &str) -> usize {
         _ => 0,
     }
 }
+
+/// Score added to the products of a category the query names: above relevance, below a matched
+/// word of a query that leaves words out.
+const CATEGORY_NAMED: Score = 100.0;
 
 /// Weight of a match through a corrected word (or a synonym of one), against 1 for the word typed.
 const CORRECTED: f32 = 0.3;

@@ -315,3 +315,23 @@ fn a_misspelt_synonym_gets_the_synonyms_of_the_corrected_word() {
     let typo = all_hits(&mut index, "rucksak ", &Filters::default());
     assert!(typo.iter().any(|s| product(s).title.contains("Backpack") && !product(s).title.contains("Rucksack")), "{typo:?}");
 }
+
+#[test]
+fn a_query_naming_a_category_ranks_its_products_first() {
+    let mut index = index();
+    let c = catalog();
+    // Every category whose name is also used outside it: its products come first.
+    let mut checked = 0;
+    for cat in c.categories.iter().filter(|k| k.slug.contains('/')) {
+        let q = format!("{} ", cat.name.to_lowercase());
+        let all = all_hits(&mut index, &q, &Filters::default());
+        let inside = all.iter().filter(|s| in_category(s, &cat.slug)).count();
+        if inside == 0 || inside == all.len() {
+            continue;
+        }
+        checked += 1;
+        let top: Vec<&String> = all.iter().take(inside).collect();
+        assert!(top.iter().all(|s| in_category(s, &cat.slug)), "`{q}`: products of {} first, got {top:?}", cat.slug);
+    }
+    assert!(checked > 0, "no category name is used outside its category in the sample shop");
+}
