@@ -70,6 +70,9 @@ pub struct RawEmail {
 pub struct RawShopSearch {
     #[serde(default)]
     pub out_of_stock: edgeshop_domain::OutOfStock,
+    /// The built-in everyday vocabulary (WordNet): on unless `false`.
+    #[serde(default)]
+    pub everyday_words: Option<bool>,
 }
 
 /// `synonyms.toml`: equivalent words and pinned results for search.

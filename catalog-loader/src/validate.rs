@@ -55,6 +55,7 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
     let (shop, _) = (shop?, currency?);
     let mut search = sources.synonyms.as_ref().map(|f| search_settings(f, &slugs, errors)).unwrap_or_default();
     search.out_of_stock = shop_file.value.search.out_of_stock;
+    search.skip_everyday_words = shop_file.value.search.everyday_words == Some(false);
     Some(Catalog { version: String::new(), shop, categories, products, search })
 }
 

@@ -22,6 +22,9 @@ pub struct SearchSettings {
     /// Products shown first, in this order, for an exact (normalised) query.
     pub pinned: Vec<PinnedResults>,
     pub out_of_stock: OutOfStock,
+    /// `shop.toml` `[search] everyday_words = false`: no built-in everyday vocabulary.
+    #[serde(default)]
+    pub skip_everyday_words: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

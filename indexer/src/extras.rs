@@ -26,6 +26,9 @@ pub struct SearchExtras {
     pub vocabulary: Vec<(String, u32)>,
     /// Slugs shown when a search finds nothing: featured products first.
     pub popular: Vec<String>,
+    /// Everyday words the shop does not use → its words for the same things (WordNet), sorted.
+    #[serde(default)]
+    pub everyday: Vec<(String, Vec<String>)>,
 }
 
 impl SearchExtras {
@@ -35,6 +38,11 @@ impl SearchExtras {
 
     pub fn knows_word(&self, word: &str) -> bool {
         self.vocabulary.binary_search_by(|(w, _)| w.as_str().cmp(word)).is_ok()
+    }
+
+    /// The shop's words for an everyday word it does not use itself ("jumper" → "sweatshirt").
+    pub fn everyday(&self, word: &str) -> Option<&[String]> {
+        self.everyday.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.everyday[i].1.as_slice())
     }
 
     /// How many products use `word` (0 when it is not in the vocabulary).

@@ -6,6 +6,7 @@
 //! code runs natively and inside the worker (wasm32).
 
 mod blob;
+pub mod everyday;
 mod extras;
 mod prefix;
 mod schema;
@@ -19,4 +20,5 @@ pub use search::{
     MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
-pub use write::build_index;
+pub use everyday::Lexicon;
+pub use write::{build_index, build_index_with};

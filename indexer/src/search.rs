@@ -793,6 +793,20 @@ impl ProductIndex {
         // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
         // synonyms (0.8); all below the words as typed.
         let mut variants: Vec<(String, f32)> = synonyms.iter().map(|(v, corrected)| (v.clone(), if *corrected { CORRECTED } else { 0.9 })).collect();
+        // A word the shop does not use, in everyday words for what it sells (WordNet).
+        let typed = self.corrected_words(raw);
+        for (i, (word, replaced)) in typed.iter().enumerate() {
+            if *replaced || self.extras.knows_word(word) {
+                continue;
+            }
+            let targets = self.extras.everyday(word).or_else(|| self.extras.everyday(&crate::everyday::singular(word))).unwrap_or_default().to_vec();
+            for target in &targets {
+                let v: Vec<&str> = typed.iter().enumerate().map(|(j, (w, _))| if j == i { target.as_str() } else { w.as_str() }).collect();
+                if variants.len() < MAX_VARIANTS {
+                    variants.push((v.join(" "), EVERYDAY));
+                }
+            }
+        }
         for compound in self.compound_variants(raw) {
             let synonyms = self.synonym_variants(&compound).into_iter().map(|(v, _)| v);
             for v in std::iter::once(compound).chain(synonyms) {
@@ -1030,6 +1044,9 @@ fn typo_distance(word: &str) -> usize {
 /// Score added to the products of a category the query names: above relevance, below a matched
 /// word of a query that leaves words out.
 const CATEGORY_NAMED: Score = 100.0;
+
+/// Weight of a match through the everyday vocabulary.
+const EVERYDAY: f32 = 0.7;
 
 /// Weight of a match through a corrected word (or a synonym of one), against 1 for the word typed.
 const CORRECTED: f32 = 0.3;

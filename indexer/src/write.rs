@@ -23,7 +23,7 @@ fn date_number(date: &str) -> u64 {
     date.replace('-', "").parse().unwrap_or(0)
 }
 
-fn extras(catalog: &Catalog, products: &[&Product]) -> SearchExtras {
+fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexicon>) -> SearchExtras {
     let mut words = prefix_analyzer();
     let mut vocabulary: BTreeMap<String, u32> = BTreeMap::new();
     let mut options: Vec<String> = Vec::new();
@@ -53,7 +53,12 @@ fn extras(catalog: &Catalog, products: &[&Product]) -> SearchExtras {
             }
         }
     }
+    let everyday = match lexicon {
+        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &catalog.search.synonyms),
+        _ => Vec::new(),
+    };
     SearchExtras {
+        everyday,
         currency: catalog.shop.currency.code().to_string(),
         synonyms: catalog.search.synonyms.clone(),
         pinned: catalog.search.pinned.clone(),
@@ -67,6 +72,11 @@ fn extras(catalog: &Catalog, products: &[&Product]) -> SearchExtras {
 
 /// Indexes every published product and returns the packed blob.
 pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
+    build_index_with(catalog, None)
+}
+
+/// The same, with the everyday vocabulary drawn from `lexicon` (WordNet) for this shop.
+pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>) -> tantivy::Result<Vec<u8>> {
     let (schema, f) = schema();
     let dir = RamDirectory::create();
     let index = Index::create(dir.clone(), schema, Default::default())?;
@@ -130,7 +140,7 @@ pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
 
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     files.push((PathBuf::from("meta.json"), dir.atomic_read("meta.json".as_ref())?));
-    let extras = serde_json::to_vec(&extras(catalog, &products)).map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+    let extras = serde_json::to_vec(&extras(catalog, &products, lexicon)).map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
     files.push((PathBuf::from(EXTRAS_FILE), extras));
     // Files of the live segment only: merged-away segments may still be lying in the directory.
     let live: Vec<String> = index.searchable_segment_ids()?.iter().map(|id| id.uuid_string()).collect();

