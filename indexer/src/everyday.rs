@@ -75,17 +75,20 @@ impl Lexicon {
         lexicon
     }
 
-    /// Everyday words → the shop words they stand for, for every single-word noun the shop does
-    /// not use itself and that is not in one of its synonym groups (the merchant's words win).
-    pub fn everyday_words(&self, vocabulary: &BTreeMap<String, u32>, synonyms: &[Vec<String>]) -> Vec<(String, Vec<String>)> {
+    /// Everyday words → the shop's words for kinds of things (`kinds`: the words of its category
+    /// names and its titles' nouns, with how many products each covers), for every single-word noun the shop does not
+    /// use itself (`vocabulary`) and that is not in one of its synonym groups (the merchant's
+    /// words win). Kinds only: descriptive words and names would bring unrelated products.
+    pub fn everyday_words(&self, vocabulary: &BTreeMap<String, u32>, kinds: &BTreeMap<String, u32>, synonyms: &[Vec<String>]) -> Vec<(String, Vec<String>)> {
         let merchant: HashSet<&str> = synonyms.iter().flatten().map(String::as_str).collect();
         // The shop's words by their singular too: WordNet lists "shoe", the shop writes "shoes".
         let mut shop: HashMap<String, (&str, u32)> = HashMap::new();
-        for (w, uses) in vocabulary {
+        for (w, uses) in kinds {
             shop.insert(w.clone(), (w.as_str(), *uses));
             shop.entry(singular(w)).or_insert((w.as_str(), *uses));
         }
-        let known = |lemma: &str| vocabulary.contains_key(lemma) || shop.get(lemma).is_some_and(|(w, _)| *w != lemma);
+        let used: HashSet<String> = vocabulary.keys().map(|w| singular(w)).collect();
+        let known = |lemma: &str| vocabulary.contains_key(lemma) || used.contains(lemma);
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for (lemma, offsets) in &self.senses {
             if lemma.contains(' ') || !lemma.chars().all(|c| c.is_ascii_alphabetic()) || known(lemma) || merchant.contains(lemma.as_str()) {
@@ -159,13 +162,13 @@ knapsack n 1 0 1 0 02772753  \n";
     fn everyday_words_point_to_the_shops_own_words() {
         let lexicon = Lexicon::parse(INDEX, DATA);
         let vocabulary: BTreeMap<String, u32> = [("sweatshirt".to_string(), 5), ("backpack".to_string(), 7)].into();
-        let words = lexicon.everyday_words(&vocabulary, &[]);
+        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &[]);
         let get = |w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
         assert_eq!(get("jumper"), Some(vec!["sweatshirt".to_string()]), "two levels down");
         assert_eq!(get("bag"), Some(vec!["backpack".to_string()]));
         assert_eq!(get("knapsack"), Some(vec!["backpack".to_string()]), "a synonym");
         // The merchant's synonyms win, and the shop's own words are left alone.
-        let words = lexicon.everyday_words(&vocabulary, &[vec!["bag".to_string(), "tote".to_string()]]);
+        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &[vec!["bag".to_string(), "tote".to_string()]]);
         assert!(!words.iter().any(|(e, _)| e == "bag" || e == "backpack"));
     }
 }

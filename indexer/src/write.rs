@@ -54,7 +54,32 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
         }
     }
     let everyday = match lexicon {
-        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &catalog.search.synonyms),
+        Some(l) if !catalog.search.skip_everyday_words => {
+            // Kinds of things: the words of category names and the last word of product titles
+            // (the noun: "… Travel Mug"), by how many products they cover.
+            let mut kinds: BTreeMap<String, u32> = BTreeMap::new();
+            for p in products {
+                let mut own: BTreeSet<String> = BTreeSet::new();
+                for c in catalog.category_trail(&p.category) {
+                    let mut stream = words.token_stream(&c.name);
+                    while let Some(t) = stream.next() {
+                        if t.text.chars().count() >= 3 {
+                            own.insert(t.text.clone());
+                        }
+                    }
+                }
+                let mut stream = words.token_stream(&p.title);
+                let mut last = None;
+                while let Some(t) = stream.next() {
+                    last = Some(t.text.clone());
+                }
+                own.extend(last.filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic)));
+                for w in own {
+                    *kinds.entry(w).or_default() += 1;
+                }
+            }
+            l.everyday_words(&vocabulary, &kinds, &catalog.search.synonyms)
+        }
         _ => Vec::new(),
     };
     SearchExtras {

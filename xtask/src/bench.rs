@@ -128,6 +128,21 @@ fn relevance(label: &str) -> Result<(), String> {
         label,
     ])
     // Scored on the index the shop's build makes: with the everyday vocabulary when installed.
+    .args(crate::build::wordnet()))?;
+    // The shoppers' set, judged by intent.
+    exec(cargo().current_dir(&r).args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"]).args([
+        "intents",
+        "--catalog",
+        "catalog",
+        "--queries",
+        "bench/relevance/shopper-queries.json",
+        "--out",
+        "bench/results/shopper-relevance.json",
+        "--history",
+        "bench/results/shopper-relevance-history.jsonl",
+        "--label",
+        label,
+    ])
     .args(crate::build::wordnet()))
 }
 

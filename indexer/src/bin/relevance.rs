@@ -5,14 +5,22 @@
 //! relevance judge --catalog catalog --out bench/relevance/judgments.json
 //! relevance score --catalog catalog --judgments bench/relevance/judgments.json \
 //!           --out bench/results/relevance.json --history bench/results/relevance-history.jsonl --label "…"
+//! relevance intents --catalog catalog --queries bench/relevance/shopper-queries.json \
+//!           --out bench/results/shopper-relevance.json --history bench/results/shopper-relevance-history.jsonl --label "…"
 //! ```
+//!
+//! `intents` scores a second set written as shoppers type (compounds, split words, words the
+//! catalog lacks, everyday names, wider terms, typos on synonyms, things the shop does not sell),
+//! each judged by intent (categories, optionally title words): precision@5, nDCG@10, the
+//! zero-result rate of queries that have a relevant product, and how often a query with none shows
+//! products anyway.
 //!
 //! Judgments are binary: a product is relevant to a query when it carries the labels the query was
 //! made from (its category, an attribute value, a brand, an option value). Misspelled copies of
 //! every query (one typo in the longest word of 5+ letters) share the original's judgments.
 
 use edgeshop_domain::{Catalog, Product};
-use edgeshop_indexer::{build_index, OwnedBytes, ProductIndex, SearchRequest};
+use edgeshop_indexer::{OwnedBytes, ProductIndex, SearchRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -157,6 +165,108 @@ fn score(index: &mut ProductIndex, judgments: &Judgments) -> Result<(BTreeMap<St
     Ok((by_kind, weakest))
 }
 
+#[derive(Deserialize)]
+struct Intent {
+    query: String,
+    class: String,
+    categories: Vec<String>,
+    #[serde(default)]
+    title_any: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Intents {
+    queries: Vec<Intent>,
+}
+
+#[derive(Default, Serialize)]
+struct IntentScore {
+    queries: usize,
+    precision_at_5: f64,
+    ndcg_at_10: f64,
+    /// Queries with a relevant product that found nothing, as a share.
+    zero_result_rate: f64,
+    /// Queries with no relevant product that showed products anyway, as a share.
+    stand_in_rate: f64,
+    #[serde(skip)]
+    with_relevant: usize,
+    #[serde(skip)]
+    without_relevant: usize,
+}
+
+fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents) -> Result<(BTreeMap<String, IntentScore>, Vec<(String, f64)>), String> {
+    let mut by_class: BTreeMap<String, IntentScore> = BTreeMap::new();
+    let mut weakest = Vec::new();
+    for q in &intents.queries {
+        let relevant: BTreeSet<&str> = catalog
+            .products
+            .iter()
+            .filter(|p| q.categories.iter().any(|c| in_category(p, c)))
+            .filter(|p| q.title_any.is_empty() || q.title_any.iter().any(|w| p.title.to_lowercase().contains(&w.to_lowercase())))
+            .map(|p| p.slug.as_str())
+            .collect();
+        let hits = index.search(&SearchRequest::new(&q.query, 10)).map_err(|e| format!("{}: {e}", q.query))?.hits;
+        for key in [q.class.clone(), "all".to_string()] {
+            let all = key == "all";
+            let s = by_class.entry(key).or_default();
+            s.queries += 1;
+            if relevant.is_empty() {
+                s.without_relevant += 1;
+                s.stand_in_rate += f64::from(u8::from(!hits.is_empty()));
+                continue;
+            }
+            s.with_relevant += 1;
+            let gains: Vec<f64> = hits.iter().map(|h| if relevant.contains(h.slug.as_str()) { 1.0 } else { 0.0 }).collect();
+            let top5 = gains.iter().take(5).sum::<f64>() / relevant.len().min(5) as f64;
+            let dcg: f64 = gains.iter().enumerate().map(|(i, g)| g / (i as f64 + 2.0).log2()).sum();
+            let idcg: f64 = (0..relevant.len().min(10)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
+            s.precision_at_5 += top5;
+            s.ndcg_at_10 += dcg / idcg;
+            s.zero_result_rate += f64::from(u8::from(hits.is_empty()));
+            if all {
+                weakest.push((q.query.clone(), (top5 * 1e3).round() / 1e3));
+            }
+        }
+    }
+    let round = |v: f64, n: usize| if n == 0 { 0.0 } else { (v / n as f64 * 1e4).round() / 1e4 };
+    for s in by_class.values_mut() {
+        s.precision_at_5 = round(s.precision_at_5, s.with_relevant);
+        s.ndcg_at_10 = round(s.ndcg_at_10, s.with_relevant);
+        s.zero_result_rate = round(s.zero_result_rate, s.with_relevant);
+        s.stand_in_rate = round(s.stand_in_rate, s.without_relevant);
+    }
+    weakest.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    weakest.truncate(30);
+    Ok((by_class, weakest))
+}
+
+/// The index the shop's build makes: with the everyday vocabulary when `--wordnet DIR` is given.
+fn shop_index(catalog: &Catalog, opts: &BTreeMap<String, String>) -> Result<ProductIndex, String> {
+    let lexicon = match opts.get("wordnet") {
+        Some(dir) => {
+            let read = |f: &str| std::fs::read_to_string(std::path::Path::new(dir).join(f)).map_err(|e| format!("{dir}/{f}: {e}"));
+            Some(edgeshop_indexer::Lexicon::parse(&read("index.noun")?, &read("data.noun")?))
+        }
+        None => None,
+    };
+    let blob = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref()).map_err(|e| e.to_string())?;
+    ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| e.to_string())
+}
+
+/// Writes the report and appends its summary to the history.
+fn report(opts: &BTreeMap<String, String>, report: serde_json::Value, summary: serde_json::Value) -> Result<(), String> {
+    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    if let Some(out) = opts.get("out") {
+        std::fs::write(out, serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n").map_err(|e| e.to_string())?;
+    }
+    if let Some(history) = opts.get("history") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(history).map_err(|e| e.to_string())?;
+        writeln!(f, "{summary}").map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let cmd = args.next().ok_or("usage: relevance judge|score --catalog DIR ...")?;
@@ -181,32 +291,25 @@ fn main() -> Result<(), String> {
             if judgments.catalog_version != catalog.version {
                 eprintln!("relevance: warning: judgments were made for catalog {}, scoring {}", judgments.catalog_version, catalog.version);
             }
-            // The everyday vocabulary as the shop's build has it (`--wordnet DIR`), when given.
-            let lexicon = match opts.get("wordnet") {
-                Some(dir) => {
-                    let read = |f: &str| std::fs::read_to_string(std::path::Path::new(dir).join(f)).map_err(|e| format!("{dir}/{f}: {e}"));
-                    Some(edgeshop_indexer::Lexicon::parse(&read("index.noun")?, &read("data.noun")?))
-                }
-                None => None,
-            };
-            let blob = edgeshop_indexer::build_index_with(&catalog, lexicon.as_ref()).map_err(|e| e.to_string())?;
-            let mut index = ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| e.to_string())?;
+            let mut index = shop_index(&catalog, &opts)?;
             let (scores, weakest) = score(&mut index, &judgments)?;
             let label = opts.get("label").cloned().unwrap_or_default();
-            let report = serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_ndcg_at_10": weakest });
-            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
-            if let Some(out) = opts.get("out") {
-                std::fs::write(out, serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n").map_err(|e| e.to_string())?;
-            }
-            if let Some(history) = opts.get("history") {
-                use std::io::Write;
-                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(history).map_err(|e| e.to_string())?;
-                let all = &scores["all"];
-                writeln!(f, "{}", serde_json::json!({ "label": label, "ndcg_at_10": all.ndcg_at_10, "recall_at_10": all.recall_at_10, "zero_results": all.zero_results, "queries": all.queries }))
-                    .map_err(|e| e.to_string())?;
-            }
+            let all = &scores["all"];
+            let summary = serde_json::json!({ "label": label, "ndcg_at_10": all.ndcg_at_10, "recall_at_10": all.recall_at_10, "zero_results": all.zero_results, "queries": all.queries });
+            report(&opts, serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_ndcg_at_10": weakest }), summary)?;
         }
-        other => return Err(format!("unknown command {other}; use judge or score")),
+        "intents" => {
+            let path = opt("queries")?;
+            let intents: Intents = serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?).map_err(|e| format!("{path}: {e}"))?;
+            let mut index = shop_index(&catalog, &opts)?;
+            let (scores, weakest) = score_intents(&mut index, &catalog, &intents)?;
+            let label = opts.get("label").cloned().unwrap_or_default();
+            let all = &scores["all"];
+            let summary = serde_json::json!({ "label": label, "precision_at_5": all.precision_at_5, "ndcg_at_10": all.ndcg_at_10,
+                "zero_result_rate": all.zero_result_rate, "stand_in_rate": all.stand_in_rate, "queries": all.queries });
+            report(&opts, serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_precision_at_5": weakest }), summary)?;
+        }
+        other => return Err(format!("unknown command {other}; use judge, score or intents")),
     }
     Ok(())
 }
