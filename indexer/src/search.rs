@@ -741,11 +741,14 @@ impl ProductIndex {
 
     /// The typed words, and the same words with each synonym swapped in: any of them may match.
     fn text_query(&mut self, raw: &str) -> Option<Box<dyn Query>> {
-        let synonyms = self.synonym_variants(raw);
-        let query = self.text_query_alone(raw, &synonyms)?;
+        // Typo corrections are looked up once per query: synonyms, everyday words and category
+        // intent all start from them.
+        let corrected = self.corrected_words(raw);
+        let synonyms = self.synonym_variants(&corrected);
+        let query = self.text_query_alone(raw, &corrected, &synonyms)?;
         // Category intent: a query naming a category (or a synonym of its name) puts that
         // category's products first.
-        let Some(slug) = self.named_category(raw, &synonyms) else { return Some(query) };
+        let Some(slug) = self.named_category(raw, &corrected, &synonyms) else { return Some(query) };
         let f = self.fields;
         let in_category = TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(["category", slug.as_str()])), IndexRecordOption::Basic);
         let intent: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(in_category), CATEGORY_NAMED));
@@ -768,7 +771,7 @@ impl ProductIndex {
 
     /// The most specific category whose name the query (typos corrected, or one of its synonym
     /// variants) contains.
-    fn named_category(&mut self, raw: &str, synonyms: &[(String, bool)]) -> Option<String> {
+    fn named_category(&mut self, raw: &str, corrected: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<String> {
         if self.category_stems.is_none() {
             let categories = self.extras.categories.clone();
             let mut stems: Vec<(String, Vec<String>)> =
@@ -777,7 +780,7 @@ impl ProductIndex {
             stems.sort_by_key(|(slug, s)| (std::cmp::Reverse(s.len()), std::cmp::Reverse(slug.matches('/').count())));
             self.category_stems = Some(stems);
         }
-        let corrected: Vec<String> = self.corrected_words(raw).into_iter().map(|(w, _)| w).collect();
+        let corrected: Vec<&str> = corrected.iter().map(|(w, _)| w.as_str()).collect();
         let texts: Vec<String> = [normalise(raw), corrected.join(" ")].into_iter().chain(synonyms.iter().map(|(v, _)| v.clone())).collect();
         let typed: Vec<Vec<String>> = texts.iter().map(|t| words(t).flat_map(|w| tokens(&mut self.stem, w)).collect()).collect();
         let categories = self.category_stems.as_ref()?;
@@ -787,14 +790,13 @@ impl ProductIndex {
             .map(|(slug, _)| slug.clone())
     }
 
-    fn text_query_alone(&mut self, raw: &str, synonyms: &[(String, bool)]) -> Option<Box<dyn Query>> {
+    fn text_query_alone(&mut self, raw: &str, typed: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<Box<dyn Query>> {
         let typing = !raw.ends_with(char::is_whitespace);
         let main = self.words_query(raw, typing)?;
         // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
         // synonyms (0.8); all below the words as typed.
         let mut variants: Vec<(String, f32)> = synonyms.iter().map(|(v, corrected)| (v.clone(), if *corrected { CORRECTED } else { 0.9 })).collect();
         // A word the shop does not use, in everyday words for what it sells (WordNet).
-        let typed = self.corrected_words(raw);
         for (i, (word, replaced)) in typed.iter().enumerate() {
             if *replaced || self.extras.knows_word(word) {
                 continue;
@@ -808,7 +810,8 @@ impl ProductIndex {
             }
         }
         for compound in self.compound_variants(raw) {
-            let synonyms = self.synonym_variants(&compound).into_iter().map(|(v, _)| v);
+            let corrected = self.corrected_words(&compound);
+            let synonyms = self.synonym_variants(&corrected).into_iter().map(|(v, _)| v);
             for v in std::iter::once(compound).chain(synonyms) {
                 if variants.len() < MAX_VARIANTS && !variants.iter().any(|(w, _)| *w == v) {
                     variants.push((v, 0.8));
@@ -906,12 +909,12 @@ impl ProductIndex {
     /// The query with each synonym swapped in; members are compared by stems, so "backpacks"
     /// matches the group member "backpack".
     /// Each variant says whether it rests on a corrected word (it then ranks like a correction).
-    fn synonym_variants(&mut self, raw: &str) -> Vec<(String, bool)> {
+    fn synonym_variants(&mut self, typed: &[(String, bool)]) -> Vec<(String, bool)> {
         if self.extras.synonyms.is_empty() {
             return Vec::new();
         }
         // A misspelt word gets the synonyms of the word it is corrected to (same rule as search).
-        let (typed, corrected): (Vec<String>, Vec<bool>) = self.corrected_words(raw).into_iter().unzip();
+        let (typed, corrected): (Vec<String>, Vec<bool>) = typed.iter().cloned().unzip();
         let typed_stems: Vec<String> = typed.iter().map(|w| tokens(&mut self.stem, w).join("")).collect();
         let mut variants: Vec<(String, bool)> = Vec::new();
         let groups = self.extras.synonyms.clone();
