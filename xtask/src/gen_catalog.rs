@@ -1206,27 +1206,6 @@ fn array(items: &[&str]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-fn slugify(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let c = match c {
-            'é' | 'è' | 'ê' | 'É' => 'e',
-            'á' | 'à' | 'â' => 'a',
-            'ö' | 'ó' => 'o',
-            'ü' | 'ú' => 'u',
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
-}
 
 /// Lower-cases ordinary capitalised words ("Over-Ear Headphones" -> "over-ear headphones")
 /// but keeps acronyms and brand-style words ("USB-C", "microSD", "GPS").
@@ -1517,7 +1496,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
         None => model.to_string(),
     };
     let title = format!("{model_full} {} {noun}", desc.0);
-    let slug = state.unique_slug(slugify(&title));
+    let slug = state.unique_slug(edgeshop_import::slugify(&title));
 
     let options = choose_options(rng, leaf);
     let colour_opt = options.iter().find(|o| o.values.first().is_some_and(|v| v.2.is_some()));
@@ -1551,7 +1530,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
     // Tags: the descriptor word plus a few from the category.
     let mut tags: Vec<String> = Vec::new();
     let want_tags = rng.range(2, 4);
-    let desc_tag = slugify(desc.0);
+    let desc_tag = edgeshop_import::slugify(desc.0);
     if rng.permille(700) {
         tags.push(desc_tag);
     }
