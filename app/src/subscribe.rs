@@ -25,6 +25,26 @@ fn hydrated() -> ReadSignal<bool> {
     ready
 }
 
+/// Posts `body` to `url` unless a post is under way, and shows the answer: `answer` words a
+/// success or a status it knows, else the problem's own detail.
+fn send(url: &'static str, body: serde_json::Value, busy: RwSignal<bool>, notice: RwSignal<Notice>, answer: fn(u16) -> Option<(bool, &'static str)>) {
+    if busy.get_untracked() {
+        return;
+    }
+    busy.set(true);
+    leptos::task::spawn_local(async move {
+        let reply = call("POST", url, Some(&body), &[]).await;
+        busy.set(false);
+        notice.set(Some(match reply {
+            Ok(r) => match answer(r.status) {
+                Some((ok, text)) => (ok, text.to_string()),
+                None => (false, r.message()),
+            },
+            Err(e) => (false, e),
+        }));
+    });
+}
+
 /// Newsletter sign-up: an address and whether new products should be announced too.
 #[island]
 pub fn NewsletterSignup() -> impl IntoView {
@@ -35,19 +55,9 @@ pub fn NewsletterSignup() -> impl IntoView {
     let ready = hydrated();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
         let body = json!({ "email": email.get_untracked(), "new_products": new_products.get_untracked() });
-        leptos::task::spawn_local(async move {
-            let reply = call("POST", "/api/newsletter", Some(&body), &[]).await;
-            busy.set(false);
-            notice.set(Some(match reply {
-                Ok(r) if r.ok() => (true, "Almost done: check your inbox and confirm with the link we sent.".to_string()),
-                Ok(r) => (false, r.message()),
-                Err(e) => (false, e),
-            }));
+        send("/api/newsletter", body, busy, notice, |status| {
+            (200..300).contains(&status).then_some((true, "Almost done: check your inbox and confirm with the link we sent."))
         });
     };
     view! {
@@ -90,20 +100,11 @@ pub fn BackInStock(variants: Vec<SoldOutVariant>) -> impl IntoView {
     let options = variants.iter().map(|v| view! { <option value=v.sku.clone()>{v.label.clone()}</option> }).collect_view();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
         let body = json!({ "sku": sku.get_untracked(), "email": email.get_untracked() });
-        leptos::task::spawn_local(async move {
-            let reply = call("POST", "/api/stock-alerts", Some(&body), &[]).await;
-            busy.set(false);
-            notice.set(Some(match reply {
-                Ok(r) if r.ok() => (true, "Done: we will email you once when it is back.".to_string()),
-                Ok(r) if r.status == 409 => (false, "Good news: it is back in stock now. Reload the page to buy it.".to_string()),
-                Ok(r) => (false, r.message()),
-                Err(e) => (false, e),
-            }));
+        send("/api/stock-alerts", body, busy, notice, |status| match status {
+            200..=299 => Some((true, "Done: we will email you once when it is back.")),
+            409 => Some((false, "Good news: it is back in stock now. Reload the page to buy it.")),
+            _ => None,
         });
     };
     view! {
