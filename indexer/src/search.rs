@@ -1,10 +1,11 @@
 //! Query time: open the blob and answer product searches, facets, filters and suggestions.
 
 use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
-use crate::extras::{SearchExtras, EXTRAS_FILE};
+use crate::extras::{bounded_edit_distance, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
+use std::collections::HashSet;
 use std::fmt;
 use std::ops::Bound;
 use std::path::Path;
@@ -226,6 +227,8 @@ pub struct Suggestions {
     /// Whole queries: the typed words with the last one completed, each known to find products.
     pub completions: Vec<String>,
     pub products: Vec<Hit>,
+    /// Words the products were found without (as on the results page), when none matched all.
+    pub ignored_words: Vec<String>,
 }
 
 /// One facet kind; the unit of "OR within, AND across".
@@ -261,6 +264,11 @@ pub struct ProductIndex {
     prefixes: Option<Vec<(Field, String)>>,
     /// Category slugs with the stems of their names, longest names first (made on first use).
     category_stems: Option<Vec<(String, Vec<String>)>>,
+    /// Stems of the words naming kinds of things the shop sells (made on first use).
+    kind_stems: Option<HashSet<String>>,
+    /// While the fallback weighs words: match only what a product is (titles, brands,
+    /// categories, attributes), not words of its description.
+    strong_fields_only: bool,
 }
 
 impl ProductIndex {
@@ -293,6 +301,8 @@ impl ProductIndex {
             blob,
             prefixes: None,
             category_stems: None,
+            kind_stems: None,
+            strong_fields_only: false,
         })
     }
 
@@ -435,7 +445,7 @@ impl ProductIndex {
         // Fewer than a page matched every word: the products matching most of them follow.
         // Decided the same way on every page, so that page 2 continues page 1.
         if total < limit && text.is_some() && req.sort == Sort::Relevance && !req.all_words {
-            if let Some((most, dropped)) = self.most_words(req.query, &req.filters)? {
+            if let Some((most, dropped)) = self.most_words(req.query, &req.filters, total)? {
                 total_all_words = Some(total);
                 (addresses, total, counts) = self.collect(&*self.combine(Some(most.box_clone()), &req.filters, None), req.sort, true, offset, limit, self.facet_collector(req, &kinds))?;
                 text = Some(most);
@@ -479,8 +489,8 @@ impl ProductIndex {
                 completions.push(q);
             }
         }
-        let products = self.search(&SearchRequest::new(typed, limit.min(6)))?.hits;
-        Ok(Suggestions { completions, products })
+        let found = self.search(&SearchRequest::new(typed, limit.min(6)))?;
+        Ok(Suggestions { completions, products: found.hits, ignored_words: found.ignored_words })
     }
 
     /// The typed words with the last one completed from the vocabulary, most used first; none
@@ -758,13 +768,31 @@ impl ProductIndex {
     /// The typed words, each unknown one replaced by its closest known word (same typo rule as
     /// search), with whether it was replaced.
     fn corrected_words(&self, raw: &str) -> Vec<(String, bool)> {
-        normalise(raw)
+        let normalised = normalise(raw);
+        let several = normalised.split(' ').filter(|w| !w.is_empty()).count() > 1;
+        normalised
             .split(' ')
             .filter(|w| !w.is_empty())
             .map(|w| {
+                if self.extras.knows_word(w) || self.extras.everyday(w).is_some() {
+                    return (w.to_string(), false);
+                }
                 let distance = typo_distance(w);
-                let fix = if distance == 0 || self.extras.knows_word(w) { None } else { self.extras.closest_word(w, distance) };
-                (fix.unwrap_or(w).to_string(), fix.is_some_and(|f| f != w))
+                if distance == 0 {
+                    // Too short to correct against every word (Meilisearch's rule), but among
+                    // other words, one edit from the name of a kind of thing the shop sells is
+                    // taken as that ("power bnks" → "power banks").
+                    let kind = self.extras.kinds.iter().find(|k| several && w.chars().count() == 4 && bounded_edit_distance(w, k, 1).is_some());
+                    return kind.map_or((w.to_string(), false), |k| (k.clone(), true));
+                }
+                // The shop's own words first; else an everyday word for what it sells.
+                let fix = self.extras.closest_word(w, distance).filter(|f| *f != w);
+                let fix = match (fix, self.extras.closest_everyday(w, distance)) {
+                    (Some(f), Some((e, d))) if d < bounded_edit_distance(w, f, distance).unwrap_or(usize::MAX) => Some(e),
+                    (None, Some((e, _))) => Some(e),
+                    (f, _) => f,
+                };
+                (fix.unwrap_or(w).to_string(), fix.is_some())
             })
             .collect()
     }
@@ -796,9 +824,14 @@ impl ProductIndex {
         // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
         // synonyms (0.8); all below the words as typed.
         let mut variants: Vec<(String, f32)> = synonyms.iter().map(|(v, corrected)| (v.clone(), if *corrected { CORRECTED } else { 0.9 })).collect();
+        // A short word corrected to a kind of thing: `words_query` corrects none that short.
+        if typed.iter().any(|(w, replaced)| *replaced && w.chars().count() <= 5) {
+            let corrected: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
+            variants.push((corrected.join(" "), CORRECTED));
+        }
         // A word the shop does not use, in everyday words for what it sells (WordNet).
-        for (i, (word, replaced)) in typed.iter().enumerate() {
-            if *replaced || self.extras.knows_word(word) {
+        for (i, (word, _)) in typed.iter().enumerate() {
+            if self.extras.knows_word(word) {
                 continue;
             }
             let targets = self.extras.everyday(word).or_else(|| self.extras.everyday(&crate::everyday::singular(word))).unwrap_or_default().to_vec();
@@ -855,55 +888,96 @@ impl ProductIndex {
         out
     }
 
-    /// When not every word can match: the words to keep, leaving out first those no product has,
-    /// then the least informative (the most common), at most half of them. Returns a query that
-    /// ranks products by how many words they match, then by relevance, and the words left out;
-    /// `None` when leaving words out finds nothing either (or the query is one word).
-    fn most_words(&mut self, raw: &str, filters: &Filters) -> Result<Option<(Box<dyn Query>, Vec<String>)>, SearchError> {
+    /// When not every word can match: the words to keep. Words that match no product's title,
+    /// brand, category or attributes go first (a description mentioning "dog" does not make a
+    /// dog product), then the least informative (the most common), at most half of those that
+    /// match. What is kept must name a kind of thing the shop sells ("camping stove" does not
+    /// become camping tents). Returns a query that ranks products by how many words they match,
+    /// then by relevance, and the words left out; `None` when no such choice finds more than
+    /// `found_all` (what every word found), or the query is one word.
+    fn most_words(&mut self, raw: &str, filters: &Filters, found_all: usize) -> Result<Option<(Box<dyn Query>, Vec<String>)>, SearchError> {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         // Stop words match nothing on their own: they are never the reason for no results.
-        let mut words: Vec<(String, Box<dyn Query>)> = Vec::new();
+        let mut words: Vec<(String, Box<dyn Query>, Box<dyn Query>)> = Vec::new();
         for w in typed {
             if tokens(&mut self.stem, &w).is_empty() {
                 continue;
             }
-            if let Some(q) = self.text_query(&format!("{w} ")) {
-                words.push((w, q));
+            let Some(any_field) = self.text_query(&format!("{w} ")) else { continue };
+            self.strong_fields_only = true;
+            let strong = self.text_query(&format!("{w} "));
+            self.strong_fields_only = false;
+            if let Some(strong) = strong {
+                words.push((w, any_field, strong));
             }
         }
         if words.len() < 2 {
             return Ok(None);
         }
-        let mut order: Vec<(usize, usize)> = Vec::new();
-        for (i, (_, q)) in words.iter().enumerate() {
-            let found = self.searcher.search(&*self.combine(Some(q.box_clone()), filters, None), &Count)?;
-            order.push((i, found));
+        let mut unmatched: Vec<usize> = Vec::new();
+        let mut matched: Vec<(usize, usize)> = Vec::new();
+        for (i, (_, _, strong)) in words.iter().enumerate() {
+            match self.searcher.search(&*self.combine(Some(strong.box_clone()), filters, None), &Count)? {
+                0 => unmatched.push(i),
+                found => matched.push((i, found)),
+            }
         }
-        // Words nothing matches go first, then the most common.
-        order.sort_by_key(|&(i, found)| (found > 0, std::cmp::Reverse(found), i));
-        let max_dropped = words.len() / 2;
-        let order: Vec<usize> = order.into_iter().map(|(i, _)| i).collect();
-        for dropped in drop_candidates(&order, max_dropped).into_iter().take(MAX_DROP_TRIES) {
-            let kept: Vec<(Occur, Box<dyn Query>)> =
-                words.iter().enumerate().filter(|(i, _)| !dropped.contains(i)).map(|(_, (_, q))| (Occur::Must, q.box_clone())).collect();
-            let found = self.searcher.search(&*self.combine(Some(Box::new(BooleanQuery::new(kept))), filters, None), &Count)?;
-            if found == 0 {
+        // The most common go first.
+        matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
+        let matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
+        let kinds: Vec<bool> = words.iter().map(|(w, ..)| w.clone()).collect::<Vec<_>>().iter().map(|w| self.names_a_kind(w)).collect();
+        if !matched.iter().any(|i| kinds[*i]) {
+            return Ok(None);
+        }
+        for more in drop_candidates(&matched, matched.len() / 2).into_iter().take(MAX_DROP_TRIES) {
+            let dropped: Vec<usize> = unmatched.iter().copied().chain(more.iter().copied()).collect();
+            let kept: Vec<usize> = matched.iter().copied().filter(|i| !more.contains(i)).collect();
+            if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) {
                 continue;
             }
-            // Each word matched adds a constant far above any relevance score.
-            let clauses: Vec<(Occur, Box<dyn Query>)> = words
+            let all_kept = kept.iter().map(|i| (Occur::Must, words[*i].2.box_clone())).collect();
+            if self.searcher.search(&*self.combine(Some(Box::new(BooleanQuery::new(all_kept))), filters, None), &Count)? == 0 {
+                continue;
+            }
+            // Every kept word must match; a left-out word that matches too ranks the product
+            // higher: each word matched adds a constant far above any relevance score.
+            let clauses: Vec<(Occur, Box<dyn Query>)> = matched
                 .iter()
-                .map(|(_, q)| {
-                    let counted: Box<dyn Query> = Box::new(ConstScoreQuery::new(q.box_clone(), WORD_MATCHED));
-                    (Occur::Should, Box::new(BooleanQuery::new(vec![(Occur::Should, counted), (Occur::Should, q.box_clone())])) as Box<dyn Query>)
+                .map(|i| {
+                    let (_, any_field, strong) = &words[*i];
+                    let counted: Box<dyn Query> = Box::new(ConstScoreQuery::new(strong.box_clone(), WORD_MATCHED));
+                    let word: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, counted), (Occur::Should, any_field.box_clone())]));
+                    (if kept.contains(i) { Occur::Must } else { Occur::Should }, word)
                 })
                 .collect();
-            let query: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(clauses, words.len() - dropped.len()));
-            let mut ignored: Vec<usize> = dropped;
+            let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+            if self.searcher.search(&*self.combine(Some(query.box_clone()), filters, None), &Count)? <= found_all {
+                continue;
+            }
+            let mut ignored = dropped;
             ignored.sort_unstable();
             return Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())));
         }
         Ok(None)
+    }
+
+    /// Whether a typed word names a kind of thing the shop sells: itself, its correction, the
+    /// second part of it split as a compound, or a word of its synonyms. Not an everyday word:
+    /// WordNet's many senses are good enough to widen a search, not to decide that "yoga mat"
+    /// without "yoga" is still a thing the shop sells.
+    fn names_a_kind(&mut self, word: &str) -> bool {
+        if self.kind_stems.is_none() {
+            let kinds = self.extras.kinds.clone();
+            self.kind_stems = Some(kinds.iter().flat_map(|k| tokens(&mut self.stem, k)).collect());
+        }
+        let mut candidates: Vec<String> = vec![word.to_string()];
+        candidates.extend(self.corrected_words(word).into_iter().map(|(w, _)| w));
+        candidates.extend(self.extras.split_compound(word).map(|(_, b)| b.to_string()));
+        let synonyms: Vec<(String, bool)> = self.corrected_words(word);
+        candidates.extend(self.synonym_variants(&synonyms).into_iter().flat_map(|(v, _)| v.split(' ').last().map(str::to_string)));
+        let stems: Vec<String> = candidates.iter().flat_map(|c| tokens(&mut self.stem, c)).collect();
+        let kinds = self.kind_stems.as_ref().expect("made above");
+        stems.iter().any(|s| kinds.contains(s))
     }
 
     /// The query with each synonym swapped in; members are compared by stems, so "backpacks"
@@ -957,7 +1031,7 @@ impl ProductIndex {
             for stem in &stems {
                 title_stems.push(Term::from_field_text(f.title, stem));
                 for (field, weight) in f.weighted() {
-                    if field == f.sku {
+                    if field == f.sku || (self.strong_fields_only && field == f.description) {
                         continue;
                     }
                     let term = Term::from_field_text(field, stem);
@@ -1011,7 +1085,7 @@ impl ProductIndex {
     }
 }
 
-/// Sets of word positions to leave out, fewest first; within a size, in `order` (the first
+/// Sets of word positions to leave out, fewest (none) first; within a size, in `order` (the first
 /// positions are the first to go).
 fn drop_candidates(order: &[usize], max: usize) -> Vec<Vec<usize>> {
     fn combos(order: &[usize], k: usize, start: usize, current: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
@@ -1026,7 +1100,7 @@ fn drop_candidates(order: &[usize], max: usize) -> Vec<Vec<usize>> {
         }
     }
     let mut out = Vec::new();
-    for k in 1..=max {
+    for k in 0..=max {
         combos(order, k, 0, &mut Vec::new(), &mut out);
     }
     out

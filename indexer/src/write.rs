@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use tantivy::directory::{Directory, RamDirectory};
 use tantivy::schema::Facet;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument};
 
 /// Products in merchandising order: featured ones first (in the shop's order), then by slug.
@@ -53,37 +54,14 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
             }
         }
     }
+    let kinds = kinds(catalog, products, &mut words);
     let everyday = match lexicon {
-        Some(l) if !catalog.search.skip_everyday_words => {
-            // Kinds of things: the words of category names and the last word of product titles
-            // (the noun: "… Travel Mug"), by how many products they cover.
-            let mut kinds: BTreeMap<String, u32> = BTreeMap::new();
-            for p in products {
-                let mut own: BTreeSet<String> = BTreeSet::new();
-                for c in catalog.category_trail(&p.category) {
-                    let mut stream = words.token_stream(&c.name);
-                    while let Some(t) = stream.next() {
-                        if t.text.chars().count() >= 3 {
-                            own.insert(t.text.clone());
-                        }
-                    }
-                }
-                let mut stream = words.token_stream(&p.title);
-                let mut last = None;
-                while let Some(t) = stream.next() {
-                    last = Some(t.text.clone());
-                }
-                own.extend(last.filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic)));
-                for w in own {
-                    *kinds.entry(w).or_default() += 1;
-                }
-            }
-            l.everyday_words(&vocabulary, &kinds, &catalog.search.synonyms)
-        }
+        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &kinds, &catalog.search.synonyms),
         _ => Vec::new(),
     };
     SearchExtras {
         everyday,
+        kinds: kinds.into_keys().collect(),
         currency: catalog.shop.currency.code().to_string(),
         synonyms: catalog.search.synonyms.clone(),
         pinned: catalog.search.pinned.clone(),
@@ -93,6 +71,32 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
         vocabulary: vocabulary.into_iter().collect(),
         popular: products.iter().take(8).map(|p| p.slug.clone()).collect(),
     }
+}
+
+/// Kinds of things the shop sells, by how many products each covers: the head nouns of category
+/// names (the last word of each part: "Hoodies & Sweatshirts" → hoodies, sweatshirts; "Sleeping
+/// Bags" → bags) and the last word of product titles ("… Travel Mug" → mug).
+fn kinds(catalog: &Catalog, products: &[&Product], words: &mut TextAnalyzer) -> BTreeMap<String, u32> {
+    let mut last_word = |text: &str| {
+        let mut stream = words.token_stream(text);
+        let mut last = None;
+        while let Some(t) = stream.next() {
+            last = Some(t.text.clone());
+        }
+        last.filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
+    };
+    let mut kinds: BTreeMap<String, u32> = BTreeMap::new();
+    for p in products {
+        let mut own: BTreeSet<String> = BTreeSet::new();
+        for c in catalog.category_trail(&p.category) {
+            own.extend(c.name.split(['&', ',', '/']).filter_map(&mut last_word));
+        }
+        own.extend(last_word(&p.title));
+        for w in own {
+            *kinds.entry(w).or_default() += 1;
+        }
+    }
+    kinds
 }
 
 /// Indexes every published product and returns the packed blob.

@@ -374,3 +374,40 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
     assert!(plain.extras().everyday.is_empty());
     assert!(slugs(&mut plain, "jumper ").is_empty());
 }
+
+#[test]
+fn left_out_words_never_leave_only_a_description_word_or_a_modifier() {
+    let mut index = index_with_wordnet();
+    // "stove" is nothing the shop sells: camping tents are no answer to "camping stove", nor
+    // casserole dishes whose descriptions mention food to "dog food".
+    for q in ["camping stove ", "dog food ", "yoga mat "] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        assert_eq!(r.total, 0, "`{q}`: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
+        assert!(!r.popular.is_empty(), "the zero-result page still offers popular products");
+    }
+    // A word that names what the shop sells is kept, the rest left out.
+    let r = index.search(&SearchRequest::new("ryanair backpack ", 10)).unwrap();
+    assert_eq!(r.ignored_words, ["ryanair"]);
+    assert!(r.hits.iter().take(5).all(|h| in_category(&h.slug, "outdoor/backpacks")), "{:?}", r.hits);
+    // Among other words, a short word one edit from a kind of thing is that kind.
+    let found = slugs(&mut index, "power bnks ");
+    assert!(!found.is_empty() && found.iter().take(5).all(|s| in_category(s, "tech/power-banks")), "{found:?}");
+}
+
+#[test]
+fn misspelt_everyday_words_and_short_compounds() {
+    let mut index = index_with_wordnet();
+    // A typo in an everyday word finds what the word does.
+    for (typo, word) in [("jumpr ", "jumper "), ("praka ", "parka ")] {
+        let (a, b) = (slugs(&mut index, typo), slugs(&mut index, word));
+        assert!(!a.is_empty() && a.iter().take(3).eq(b.iter().take(3)), "`{typo}` {a:?} vs `{word}` {b:?}");
+    }
+    // A kind under the same broader kind: a raincoat is a coat, and so is a jacket.
+    let found = slugs(&mut index, "raincoat ");
+    assert!(found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains("Jacket")), "{found:?}");
+    // Compounds with a two-letter part or a plural part.
+    for (q, category) in [("sdcard ", "tech/storage"), ("floorlamps ", "home/lighting")] {
+        let found = slugs(&mut index, q);
+        assert!(!found.is_empty() && found.iter().take(3).all(|s| in_category(s, category)), "`{q}` {found:?}");
+    }
+}

@@ -198,6 +198,10 @@ fn a_word_no_product_has_is_left_out_on_the_api_and_the_results_page() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("data-testid=\"ignored-words\"") && page.body.contains("<s>cheap</s>"), "the page says which word was left out");
     assert!(page.body.contains("match=all"), "the query with every word is one click away");
+    // Suggestions as the shopper types behave the same.
+    let s = shop.get("/api/search/suggest?q=cheap+wireless+headphones").json();
+    assert_eq!(s["ignored_words"], serde_json::json!(["cheap"]), "{s}");
+    assert!(!s["products"].as_array().unwrap().is_empty(), "{s}");
     // A compound typed as two words finds what the shop writes as one.
     let r = shop.get("/api/search?q=head+phones").json();
     assert!(r["total"].as_u64().unwrap() > 0 && r["hits"][0]["url"].as_str().unwrap().contains("headphones"), "{r}");

@@ -129,21 +129,28 @@ fn relevance(label: &str) -> Result<(), String> {
     ])
     // Scored on the index the shop's build makes: with the everyday vocabulary when installed.
     .args(crate::build::wordnet()))?;
-    // The shoppers' set, judged by intent.
-    exec(cargo().current_dir(&r).args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"]).args([
-        "intents",
-        "--catalog",
-        "catalog",
-        "--queries",
-        "bench/relevance/shopper-queries.json",
-        "--out",
-        "bench/results/shopper-relevance.json",
-        "--history",
-        "bench/results/shopper-relevance-history.jsonl",
-        "--label",
-        label,
-    ])
-    .args(crate::build::wordnet()))
+    // The shoppers' sets, judged by intent: the first, and the holdout written before stop 13's
+    // tuning by a writer who had seen neither the search code nor the first set.
+    for (queries, out, history) in [
+        ("shopper-queries.json", "shopper-relevance.json", "shopper-relevance-history.jsonl"),
+        ("shopper-queries-holdout.json", "shopper-holdout.json", "shopper-holdout-history.jsonl"),
+    ] {
+        exec(cargo().current_dir(&r).args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"]).args([
+            "intents",
+            "--catalog",
+            "catalog",
+            "--queries",
+            &format!("bench/relevance/{queries}"),
+            "--out",
+            &format!("bench/results/{out}"),
+            "--history",
+            &format!("bench/results/{history}"),
+            "--label",
+            label,
+        ])
+        .args(crate::build::wordnet()))?;
+    }
+    Ok(())
 }
 
 /// Runs a node script and returns the last JSON line it printed.

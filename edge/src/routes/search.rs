@@ -207,6 +207,8 @@ struct SuggestOut {
     query: String,
     completions: Vec<String>,
     products: Vec<SearchHitOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ignored_words: Vec<String>,
 }
 
 /// `GET /api/search/suggest?q=&limit=`: completions of the word being typed and top products.
@@ -218,7 +220,7 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
     prefetch(env, |index| index.chunks_for_suggest(q)).await?;
     let s = with_index(env, |index| index.suggest(q, limit).map_err(search_error)).await?;
     let m = manifest(env).await?;
-    json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m) }, "public, max-age=60")
+    json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m), ignored_words: s.ignored_words }, "public, max-age=60")
 }
 
 /// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.

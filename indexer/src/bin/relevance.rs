@@ -194,7 +194,7 @@ struct IntentScore {
     without_relevant: usize,
 }
 
-fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents) -> Result<(BTreeMap<String, IntentScore>, Vec<(String, f64)>), String> {
+fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents, show: bool) -> Result<(BTreeMap<String, IntentScore>, Vec<(String, f64)>), String> {
     let mut by_class: BTreeMap<String, IntentScore> = BTreeMap::new();
     let mut weakest = Vec::new();
     for q in &intents.queries {
@@ -206,6 +206,9 @@ fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents)
             .map(|p| p.slug.as_str())
             .collect();
         let hits = index.search(&SearchRequest::new(&q.query, 10)).map_err(|e| format!("{}: {e}", q.query))?.hits;
+        if show {
+            show_intent(q, &relevant, &hits);
+        }
         for key in [q.class.clone(), "all".to_string()] {
             let all = key == "all";
             let s = by_class.entry(key).or_default();
@@ -238,6 +241,19 @@ fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents)
     weakest.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     weakest.truncate(30);
     Ok((by_class, weakest))
+}
+
+/// `--show yes`: a query whose first five are not all relevant (or that shows products although
+/// none is relevant), with its first five hits (`+` relevant).
+fn show_intent(q: &Intent, relevant: &BTreeSet<&str>, hits: &[edgeshop_indexer::Hit]) {
+    let good = hits.iter().take(5).filter(|h| relevant.contains(h.slug.as_str())).count();
+    if good == relevant.len().min(5) && (relevant.is_empty() == hits.is_empty()) {
+        return;
+    }
+    eprintln!("{:?} [{}] relevant {}, {good}/5:", q.query, q.class, relevant.len());
+    for h in hits.iter().take(5) {
+        eprintln!("   {} {}", if relevant.contains(h.slug.as_str()) { '+' } else { '-' }, h.slug);
+    }
 }
 
 /// The index the shop's build makes: with the everyday vocabulary when `--wordnet DIR` is given.
@@ -302,14 +318,22 @@ fn main() -> Result<(), String> {
             let path = opt("queries")?;
             let intents: Intents = serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?).map_err(|e| format!("{path}: {e}"))?;
             let mut index = shop_index(&catalog, &opts)?;
-            let (scores, weakest) = score_intents(&mut index, &catalog, &intents)?;
+            let (scores, weakest) = score_intents(&mut index, &catalog, &intents, opts.get("show").is_some_and(|v| v == "yes"))?;
             let label = opts.get("label").cloned().unwrap_or_default();
             let all = &scores["all"];
             let summary = serde_json::json!({ "label": label, "precision_at_5": all.precision_at_5, "ndcg_at_10": all.ndcg_at_10,
                 "zero_result_rate": all.zero_result_rate, "stand_in_rate": all.stand_in_rate, "queries": all.queries });
             report(&opts, serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_precision_at_5": weakest }), summary)?;
         }
-        other => return Err(format!("unknown command {other}; use judge, score or intents")),
+        "words" => {
+            // What the index knows of some words: uses in the vocabulary, everyday mapping.
+            let index = shop_index(&catalog, &opts)?;
+            for w in opt("words")?.split(',') {
+                let x = index.extras();
+                println!("{w}: uses {}, everyday {:?}, split {:?}", x.uses(w), x.everyday(w), x.split_compound(w));
+            }
+        }
+        other => return Err(format!("unknown command {other}; use judge, score, intents or words")),
     }
     Ok(())
 }
