@@ -295,6 +295,7 @@ fn in_worker(n: usize, work: &Path, queries: &Path) -> Result<(String, String), 
         format!(
             "name = \"edgeshop-bench\"\nmain = \"../../edge/build/worker/shim.mjs\"\ncompatibility_date = \"2026-04-20\"\n\n\
              [assets]\ndirectory = \"edge-{n}\"\nbinding = \"ASSETS\"\nnot_found_handling = \"404-page\"\nrun_worker_first = [\"/api/*\", \"/_catalog/*\"]\n\n\
+             [[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"edgeshop\"\nmigrations_dir = \"../../migrations\"\n\n\
              [vars]\nEDGESHOP_BENCH = \"1\"\n"
         ),
     )
