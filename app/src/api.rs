@@ -1,12 +1,15 @@
 //! Browser-side calls to the worker's API. Only the hydrated islands call these; on the server
-//! (static build) they are never reached.
+//! (static build) they are never reached. Bodies are the contract's types (`edgeshop-api`).
 
+use edgeshop_api::Problem;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 /// An API answer: status and JSON body (a problem+json body for errors).
 pub struct ApiReply {
     pub status: u16,
-    pub body: Value,
+    body: Value,
 }
 
 impl ApiReply {
@@ -14,10 +17,25 @@ impl ApiReply {
         (200..300).contains(&self.status)
     }
 
+    /// The body as the contract type the route answers with.
+    pub fn parse<T: DeserializeOwned>(self) -> Result<T, String> {
+        serde_json::from_value(self.body).map_err(|_| "The shop sent an answer this page does not understand; please reload.".to_string())
+    }
+
+    /// The problem the worker answered with (empty when the body is not one).
+    pub fn problem(&self) -> Problem {
+        serde_json::from_value(self.body.clone()).unwrap_or_default()
+    }
+
     /// The problem's `detail` (or a generic message).
     pub fn message(&self) -> String {
-        self.body["detail"].as_str().unwrap_or("Something went wrong; please try again.").to_string()
+        Some(self.problem().detail).filter(|d| !d.is_empty()).unwrap_or_else(|| "Something went wrong; please try again.".to_string())
     }
+}
+
+/// A request body as JSON (the contract's request types serialise infallibly).
+pub fn body<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 #[cfg(feature = "hydrate")]

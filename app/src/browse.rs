@@ -5,43 +5,8 @@
 
 use crate::islands::encode;
 use leptos::prelude::*;
-use serde::Deserialize;
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct FacetValue {
-    pub value: String,
-    pub label: String,
-    pub count: u64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct OptionFacet {
-    pub name: String,
-    pub values: Vec<FacetValue>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct Facets {
-    pub brands: Vec<FacetValue>,
-    pub prices: Vec<FacetValue>,
-    pub options: Vec<OptionFacet>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct Hit {
-    pub url: String,
-    pub title: String,
-    pub price: String,
-    pub image: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct Listing {
-    pub total: usize,
-    pub pages: usize,
-    pub hits: Vec<Hit>,
-    pub facets: Option<Facets>,
-}
+pub use edgeshop_api::{FacetValue, Facets, OptionFacet, SearchHit as Hit, SearchResponse as Listing};
 
 /// What the shopper chose; `Default` is the static page (featured order, no filters).
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,9 +1,10 @@
 //! Commerce islands: variant picker with add-to-cart, cart count, cart, checkout form, order status.
 
-use crate::api::{announce_cart_count, call, query_param, replace_query_param};
+use crate::api::{announce_cart_count, body, call, query_param, replace_query_param};
+use edgeshop_api::{AddLine, Cart, CheckoutRequest, Health, MoneyView, OrderView, PaymentStart, UpdateLine};
+use edgeshop_domain::{OrderStatus as Status, PaymentMethod};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PickerOption {
@@ -101,15 +102,15 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
         let qty = quantity.get_untracked();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let reply = call("POST", "/api/cart/lines", Some(&json!({ "sku": v.sku, "quantity": qty })), &[]).await;
+            let line = AddLine { sku: v.sku.clone(), quantity: qty };
+            let reply = call("POST", "/api/cart/lines", Some(&body(&line)), &[]).await;
             busy.set(false);
-            match reply {
-                Ok(r) if r.ok() => {
-                    announce_cart_count(r.body["item_count"].as_u64().unwrap_or(0));
+            match answer::<Cart>(reply) {
+                Ok(cart) => {
+                    announce_cart_count(u64::from(cart.item_count));
                     set_message.set(Some((true, format!("Added {qty} × {} to your cart.", v.values.join(" / ")))));
                 }
-                Ok(r) => set_message.set(Some((false, r.message()))),
-                Err(e) => set_message.set(Some((false, e))),
+                Err(problem) => set_message.set(Some((false, problem))),
             }
         });
     };
@@ -149,7 +150,7 @@ pub fn CartCount() -> impl IntoView {
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             if let Ok(r) = call("GET", "/api/cart", None, &[]).await {
-                set_count.set(r.body["item_count"].as_u64());
+                set_count.set(r.parse::<Cart>().ok().map(|c| u64::from(c.item_count)));
             }
         });
         #[cfg(feature = "hydrate")]
@@ -170,30 +171,39 @@ pub fn CartCount() -> impl IntoView {
     }
 }
 
-fn money(v: &Value) -> String {
-    v["formatted"].as_str().unwrap_or("").to_string()
+fn money(m: &MoneyView) -> String {
+    m.formatted.clone()
+}
+
+/// A reply that should carry `T`: the value, or the message to show.
+fn answer<T: serde::de::DeserializeOwned>(reply: Result<crate::api::ApiReply, String>) -> Result<T, String> {
+    let r = reply?;
+    if r.ok() {
+        r.parse()
+    } else {
+        Err(r.message())
+    }
 }
 
 #[island]
 pub fn CartView() -> impl IntoView {
-    let cart = RwSignal::new(None::<Value>);
+    let cart = RwSignal::new(None::<Cart>);
     let error = RwSignal::new(None::<String>);
-    let apply = move |reply: Result<crate::api::ApiReply, String>| match reply {
-        Ok(r) if r.ok() => {
-            announce_cart_count(r.body["item_count"].as_u64().unwrap_or(0));
-            cart.set(Some(r.body));
+    let apply = move |reply: Result<crate::api::ApiReply, String>| match answer::<Cart>(reply) {
+        Ok(c) => {
+            announce_cart_count(u64::from(c.item_count));
+            cart.set(Some(c));
             error.set(None);
         }
-        Ok(r) => error.set(Some(r.message())),
         Err(e) => error.set(Some(e)),
     };
     Effect::new(move |_| leptos::task::spawn_local(async move { apply(call("GET", "/api/cart", None, &[]).await) }));
-    let lines = move || cart.get().and_then(|c| c["lines"].as_array().cloned()).unwrap_or_default();
+    let lines = move || cart.get().map(|c| c.lines).unwrap_or_default();
     view! {
         <section class="cart" data-testid="cart">
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || {
-                let changed = cart.get().and_then(|c| c["price_changes"].as_array().map(Vec::len)).unwrap_or(0);
+                let changed = cart.get().map(|c| c.price_changes.len()).unwrap_or(0);
                 (changed > 0).then(|| view! { <p class="notice" role="status">"Some prices changed since you added these items; the cart shows today's prices."</p> })
             }}
             {move || match cart.get() {
@@ -202,24 +212,23 @@ pub fn CartView() -> impl IntoView {
                 Some(c) => view! {
                     <ul class="cart-lines">
                         {lines().into_iter().map(|l| {
-                            let id = l["id"].as_str().unwrap_or("").to_string();
-                            let (id_patch, id_delete) = (id.clone(), id.clone());
-                            let title = l["title"].as_str().unwrap_or("").to_string();
+                            let (id_patch, id_delete) = (l.id.clone(), l.id.clone());
+                            let title = l.title.clone();
                             view! {
-                                <li class="cart-line" data-sku=l["sku"].as_str().unwrap_or("").to_string()>
-                                    <a href=l["url"].as_str().unwrap_or("/").to_string()>{title.clone()}</a>
-                                    <span class="variant">{l["variant_title"].as_str().unwrap_or("").to_string()}</span>
-                                    <span class="unit">{money(&l["unit_price"])}</span>
+                                <li class="cart-line" data-sku=l.sku.clone()>
+                                    <a href=l.url.clone()>{title.clone()}</a>
+                                    <span class="variant">{l.variant_title.clone()}</span>
+                                    <span class="unit">{money(&l.unit_price)}</span>
                                     <label>
                                         <span class="visually-hidden">{format!("Quantity of {title}")}</span>
-                                        <input type="number" min="1" max="99" class="line-qty" value=l["quantity"].as_u64().unwrap_or(1).to_string()
+                                        <input type="number" min="1" max="99" class="line-qty" value=l.quantity.to_string()
                                             on:change=move |ev| {
-                                                let q = event_target_value(&ev).parse::<u32>().unwrap_or(1).clamp(1, 99);
+                                                let quantity = event_target_value(&ev).parse::<u32>().unwrap_or(1).clamp(1, 99);
                                                 let url = format!("/api/cart/lines/{id_patch}");
-                                                leptos::task::spawn_local(async move { apply(call("PATCH", &url, Some(&json!({ "quantity": q })), &[]).await) });
+                                                leptos::task::spawn_local(async move { apply(call("PATCH", &url, Some(&body(&UpdateLine { quantity })), &[]).await) });
                                             }/>
                                     </label>
-                                    <span class="total" data-testid="line-total">{money(&l["line_total"])}</span>
+                                    <span class="total" data-testid="line-total">{money(&l.line_total)}</span>
                                     <button type="button" class="link" on:click=move |_| {
                                         let url = format!("/api/cart/lines/{id_delete}");
                                         leptos::task::spawn_local(async move { apply(call("DELETE", &url, None, &[]).await) });
@@ -228,7 +237,7 @@ pub fn CartView() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                    <p class="subtotal">"Subtotal " <strong data-testid="cart-subtotal">{money(&c["subtotal"])}</strong></p>
+                    <p class="subtotal">"Subtotal " <strong data-testid="cart-subtotal">{money(&c.subtotal)}</strong></p>
                     <a class="button primary" href="/checkout/">"Check out"</a>
                 }.into_any(),
             }}
@@ -238,22 +247,21 @@ pub fn CartView() -> impl IntoView {
 
 #[island]
 pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
-    let cart = RwSignal::new(None::<Value>);
+    let cart = RwSignal::new(None::<Cart>);
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let message = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // The key is reused only when the same form is sent again (a retry), as Stripe expects.
-    let attempt = StoredValue::new((String::new(), Value::Null));
+    let attempt = StoredValue::new((String::new(), None::<CheckoutRequest>));
     // Online payment is offered only where the shop has a live provider (`/api/health`).
     let online = RwSignal::new(true);
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
-            if let Ok(r) = call("GET", "/api/cart", None, &[]).await {
-                cart.set(Some(r.body));
+            if let Ok(c) = answer::<Cart>(call("GET", "/api/cart", None, &[]).await) {
+                cart.set(Some(c));
             }
-            if let Ok(r) = call("GET", "/api/health", None, &[]).await {
-                let live = r.body["payment_methods"].as_array().is_some_and(|m| m.iter().any(|m| m == "online"));
-                online.set(live);
+            if let Ok(h) = answer::<Health>(call("GET", "/api/health", None, &[]).await) {
+                online.set(h.payment_methods.contains(&PaymentMethod::Online));
             }
         })
     });
@@ -280,27 +288,36 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
             let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
             let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
             let get = |k: &str| data.get(k).as_string().unwrap_or_default();
-            let body = json!({
-                "address": { "name": get("address.name"), "line1": get("address.line1"), "line2": get("address.line2"),
-                    "city": get("address.city"), "postal_code": get("address.postal_code"), "country": get("address.country") },
-                "contact": { "email": get("contact.email"), "phone": get("contact.phone") },
-                "payment_method": get("payment_method"),
-            });
-            let key = attempt.with_value(|(k, b)| (b == &body && !k.is_empty()).then(|| k.clone())).unwrap_or_else(crate::api::new_idempotency_key);
-            attempt.set_value((key.clone(), body.clone()));
+            let request = CheckoutRequest {
+                address: edgeshop_domain::Address {
+                    name: get("address.name"),
+                    line1: get("address.line1"),
+                    line2: get("address.line2"),
+                    city: get("address.city"),
+                    postal_code: get("address.postal_code"),
+                    country: get("address.country"),
+                },
+                contact: edgeshop_domain::Contact { email: get("contact.email"), phone: get("contact.phone") },
+                payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
+            };
+            let key = attempt.with_value(|(k, b)| (b.as_ref() == Some(&request) && !k.is_empty()).then(|| k.clone())).unwrap_or_else(crate::api::new_idempotency_key);
+            attempt.set_value((key.clone(), Some(request.clone())));
             busy.set(true);
             message.set(None);
             leptos::task::spawn_local(async move {
-                let reply = call("POST", "/api/checkout", Some(&body), &[("idempotency-key", &key)]).await;
+                let reply = call("POST", "/api/checkout", Some(&body(&request)), &[("idempotency-key", &key)]).await;
                 busy.set(false);
                 match reply {
-                    Ok(r) if r.ok() => {
-                        announce_cart_count(0);
-                        crate::api::navigate(r.body["next_url"].as_str().unwrap_or("/"));
-                    }
+                    Ok(r) if r.ok() => match r.parse::<edgeshop_api::CheckoutResponse>() {
+                        Ok(placed) => {
+                            announce_cart_count(0);
+                            crate::api::navigate(&placed.next_url);
+                        }
+                        Err(e) => message.set(Some(e)),
+                    },
                     Ok(r) => {
-                        let list = r.body["errors"].as_array().cloned().unwrap_or_default();
-                        errors.set(list.iter().map(|e| (e["field"].as_str().unwrap_or("").to_string(), e["message"].as_str().unwrap_or("").to_string())).collect());
+                        let problem = r.problem();
+                        errors.set(problem.errors.into_iter().map(|e| (e.field, e.message)).collect());
                         message.set(Some(r.message()));
                     }
                     Err(e) => message.set(Some(e)),
@@ -340,13 +357,12 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
             <aside class="summary" aria-label="Order summary">
                 <h2>"Order summary"</h2>
                 {move || cart.get().map(|c| {
-                    let lines = c["lines"].as_array().cloned().unwrap_or_default();
                     view! {
-                        <ul>{lines.into_iter().map(|l| view! {
-                            <li>{format!("{} × {} ({})", l["quantity"], l["title"].as_str().unwrap_or(""), l["variant_title"].as_str().unwrap_or(""))}
-                                <span>{money(&l["line_total"])}</span></li>
+                        <ul>{c.lines.into_iter().map(|l| view! {
+                            <li>{format!("{} × {} ({})", l.quantity, l.title, l.variant_title)}
+                                <span>{money(&l.line_total)}</span></li>
                         }).collect_view()}</ul>
-                        <p>"Subtotal " <strong>{money(&c["subtotal"])}</strong></p>
+                        <p>"Subtotal " <strong>{money(&c.subtotal)}</strong></p>
                         <p class="hint">"Shipping and tax are added from the shop's rules when you place the order."</p>
                     }
                 })}
@@ -372,32 +388,35 @@ fn message_label(template: &str) -> &'static str {
     }
 }
 
-fn status_label(s: &str) -> &'static str {
+fn status_label(s: Status) -> &'static str {
     match s {
-        "awaiting_payment" => "Awaiting payment",
-        "confirmed" => "Confirmed (cash on delivery)",
-        "paid" => "Paid",
-        "payment_failed" => "Payment failed",
-        "packed" => "Packed",
-        "shipped" => "Shipped",
-        "delivered" => "Delivered",
-        "cancelled" => "Cancelled",
-        "return_requested" => "Return requested",
-        _ => "Unknown",
+        Status::AwaitingPayment => "Awaiting payment",
+        Status::Confirmed => "Confirmed (cash on delivery)",
+        Status::Paid => "Paid",
+        Status::PaymentFailed => "Payment failed",
+        Status::Packed => "Packed",
+        Status::Shipped => "Shipped",
+        Status::Delivered => "Delivered",
+        Status::Cancelled => "Cancelled",
+        Status::ReturnRequested => "Return requested",
     }
+}
+
+/// The status as the API writes it (`awaiting_payment`), for tests and styles.
+fn wire_name(s: Status) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 #[island]
 pub fn OrderStatus() -> impl IntoView {
-    let order = RwSignal::new(None::<Value>);
+    let order = RwSignal::new(None::<OrderView>);
     let error = RwSignal::new(None::<String>);
     let location = StoredValue::new((String::new(), String::new()));
     let load = move || {
         let (n, t) = location.get_value();
         leptos::task::spawn_local(async move {
-            match call("GET", &format!("/api/orders/{n}?token={t}"), None, &[]).await {
-                Ok(r) if r.ok() => order.set(Some(r.body)),
-                Ok(r) => error.set(Some(r.message())),
+            match answer::<OrderView>(call("GET", &format!("/api/orders/{n}?token={t}"), None, &[]).await) {
+                Ok(o) => order.set(Some(o)),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -413,16 +432,15 @@ pub fn OrderStatus() -> impl IntoView {
     // While the payment provider is still talking to us, or the first email is on its way, look
     // again every two seconds.
     Effect::new(move |_| {
-        if order.get().is_some_and(|o| o["status"] == "awaiting_payment" || o["notifications"].as_array().is_some_and(Vec::is_empty)) {
+        if order.get().is_some_and(|o| o.status == Status::AwaitingPayment || o.notifications.is_empty()) {
             set_timeout(load, std::time::Duration::from_secs(2));
         }
     });
     let pay = move |_| {
         let (n, t) = location.get_value();
         leptos::task::spawn_local(async move {
-            match call("POST", &format!("/api/orders/{n}/payment?token={t}"), None, &[]).await {
-                Ok(r) if r.ok() => crate::api::navigate(r.body["next_url"].as_str().unwrap_or("/")),
-                Ok(r) => error.set(Some(r.message())),
+            match answer::<PaymentStart>(call("POST", &format!("/api/orders/{n}/payment?token={t}"), None, &[]).await) {
+                Ok(p) => crate::api::navigate(&p.next_url),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -441,53 +459,50 @@ pub fn OrderStatus() -> impl IntoView {
         <section class="order" data-testid="order">
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || order.get().map(|o| {
-                let status = o["status"].as_str().unwrap_or("").to_string();
-                let lines = o["lines"].as_array().cloned().unwrap_or_default();
-                let history = o["history"].as_array().cloned().unwrap_or_default();
-                let messages = o["notifications"].as_array().cloned().unwrap_or_default();
+                let status = o.status;
+                let refunds: Vec<_> = o.payments.iter().filter(|m| m.kind == "refund").cloned().collect();
+                let awaiting = matches!(status, Status::AwaitingPayment | Status::PaymentFailed);
                 view! {
-                    <h1>"Order " <span data-testid="order-number">{o["number"].to_string()}</span></h1>
-                    <p class="status">"Status: " <strong data-testid="order-status" data-status=status.clone()>{status_label(&status)}</strong></p>
-                    <ul class="cart-lines">{lines.into_iter().map(|l| view! {
-                        <li>{format!("{} × {} ({})", l["quantity"], l["title"].as_str().unwrap_or(""), l["variant_title"].as_str().unwrap_or(""))}
-                            <span>{money(&l["line_total"])}</span></li>
+                    <h1>"Order " <span data-testid="order-number">{o.number.to_string()}</span></h1>
+                    <p class="status">"Status: " <strong data-testid="order-status" data-status=wire_name(status)>{status_label(status)}</strong></p>
+                    <ul class="cart-lines">{o.lines.into_iter().map(|l| view! {
+                        <li>{format!("{} × {} ({})", l.quantity, l.title, l.variant_title)}
+                            <span>{money(&l.line_total)}</span></li>
                     }).collect_view()}</ul>
                     <dl class="attrs">
-                        <dt>"Subtotal"</dt><dd>{money(&o["subtotal"])}</dd>
-                        <dt>"Shipping"</dt><dd>{money(&o["shipping"])}</dd>
-                        <dt>"Tax included"</dt><dd>{money(&o["tax"])}</dd>
-                        <dt>"Total"</dt><dd data-testid="order-total"><strong>{money(&o["total"])}</strong></dd>
+                        <dt>"Subtotal"</dt><dd>{money(&o.subtotal)}</dd>
+                        <dt>"Shipping"</dt><dd>{money(&o.shipping)}</dd>
+                        <dt>"Tax included"</dt><dd>{money(&o.tax)}</dd>
+                        <dt>"Total"</dt><dd data-testid="order-total"><strong>{money(&o.total)}</strong></dd>
                     </dl>
                     <h2>"History"</h2>
-                    <ol class="history">{history.into_iter().map(|h| view! {
-                        <li>{status_label(h["status"].as_str().unwrap_or(""))} " · " <time>{h["at"].as_str().unwrap_or("").to_string()}</time>
-                            {h["tracking"]["number"].as_str().map(|n| format!(" · {} tracking {n}", h["tracking"]["carrier"].as_str().unwrap_or("")))}</li>
+                    <ol class="history">{o.history.into_iter().map(|h| view! {
+                        <li>{status_label(h.status)} " · " <time>{h.at.clone()}</time>
+                            {h.tracking.map(|t| format!(" · {} tracking {}", t.carrier, t.number))}</li>
                     }).collect_view()}</ol>
-                    {(!messages.is_empty()).then(|| view! {
+                    {(!o.notifications.is_empty()).then(|| view! {
                         <h2>"Emails we sent you"</h2>
-                        <ul class="history" data-testid="order-messages">{messages.into_iter().map(|m| {
-                            let state = if !m["sent_at"].is_null() { "sent" } else if !m["failed_at"].is_null() { "could not be delivered" } else { "sending" };
-                            let at = m["sent_at"].as_str().or(m["created_at"].as_str()).unwrap_or("").to_string();
-                            view! { <li>{message_label(m["template"].as_str().unwrap_or(""))} " · " {state} " · " <time>{at}</time></li> }
+                        <ul class="history" data-testid="order-messages">{o.notifications.into_iter().map(|m| {
+                            let state = if m.sent_at.is_some() { "sent" } else if m.failed_at.is_some() { "could not be delivered" } else { "sending" };
+                            let at = m.sent_at.clone().unwrap_or(m.created_at.clone());
+                            view! { <li>{message_label(&m.template)} " · " {state} " · " <time>{at}</time></li> }
                         }).collect_view()}</ul>
                     })}
-                    {(o["payment_method"] == "online" && (status == "awaiting_payment" || status == "payment_failed")).then(|| {
-                        let note = if status == "payment_failed" { "Your payment did not go through. No money was taken." } else { "We have not received your payment yet." };
+                    {(o.payment_method == PaymentMethod::Online && awaiting).then(|| {
+                        let failed = status == Status::PaymentFailed;
+                        let note = if failed { "Your payment did not go through. No money was taken." } else { "We have not received your payment yet." };
                         view! {
                             <p class="notice" data-testid="payment-pending">{note}</p>
-                            <button type="button" class="primary" on:click=pay>{if status == "payment_failed" { "Try paying again" } else { "Pay now" }}</button>
+                            <button type="button" class="primary" on:click=pay>{if failed { "Try paying again" } else { "Pay now" }}</button>
                         }
                     })}
-                    {
-                        let refunds: Vec<Value> = o["payments"].as_array().map(|m| m.iter().filter(|m| m["kind"] == "refund").cloned().collect()).unwrap_or_default();
-                        (!refunds.is_empty()).then(|| view! {
-                            <h2>"Refunds"</h2>
-                            <ul class="refunds" data-testid="refunds">{refunds.into_iter().map(|r| view! {
-                                <li>{money(&r["amount"])} " · " {r["status"].as_str().unwrap_or("").to_string()}</li>
-                            }).collect_view()}</ul>
-                        })
-                    }
-                    {o["can_cancel"].as_bool().unwrap_or(false).then(|| view! { <button type="button" on:click=cancel>"Cancel order"</button> })}
+                    {(!refunds.is_empty()).then(|| view! {
+                        <h2>"Refunds"</h2>
+                        <ul class="refunds" data-testid="refunds">{refunds.into_iter().map(|r| view! {
+                            <li>{money(&r.amount)} " · " {r.status.clone()}</li>
+                        }).collect_view()}</ul>
+                    })}
+                    {o.can_cancel.then(|| view! { <button type="button" on:click=cancel>"Cancel order"</button> })}
                 }
             })}
         </section>

@@ -1,22 +1,8 @@
 //! The only parts of a page that ship code to the browser.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// One product as `/api/search/suggest` returns it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SearchHit {
-    pub slug: String,
-    pub title: String,
-    pub price: String,
-    pub image: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct Suggestions {
-    pub completions: Vec<String>,
-    pub products: Vec<SearchHit>,
-}
+pub use edgeshop_api::{SearchHit, Suggestions};
 
 /// One row of the suggestion list: a query completion or a product.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,7 +22,7 @@ fn rows(s: &Suggestions) -> Vec<Row> {
     });
     let products = s.products.iter().enumerate().map(|(i, h)| Row {
         id: format!("sp-{i}"),
-        href: format!("/products/{}/", h.slug),
+        href: crate::paths::product(&h.slug),
         label: h.title.clone(),
         price: Some(h.price.clone()),
     });

@@ -2,10 +2,10 @@
 //! pages with sold-out options. Both need no account; the worker rate-limits them and sends the
 //! emails (double opt-in for the newsletter).
 
-use crate::api::call;
+use crate::api::{body, call};
+use edgeshop_api::{NewsletterSignUp, StockAlertRequest};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// The answer to show: (worked, message).
 type Notice = Option<(bool, String)>;
@@ -55,7 +55,7 @@ pub fn NewsletterSignup() -> impl IntoView {
     let ready = hydrated();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "email": email.get_untracked(), "new_products": new_products.get_untracked() });
+        let body = body(&NewsletterSignUp { email: email.get_untracked(), new_products: new_products.get_untracked() });
         send("/api/newsletter", body, busy, notice, |status| {
             (200..300).contains(&status).then_some((true, "Almost done: check your inbox and confirm with the link we sent."))
         });
@@ -100,7 +100,7 @@ pub fn BackInStock(variants: Vec<SoldOutVariant>) -> impl IntoView {
     let options = variants.iter().map(|v| view! { <option value=v.sku.clone()>{v.label.clone()}</option> }).collect_view();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "sku": sku.get_untracked(), "email": email.get_untracked() });
+        let body = body(&StockAlertRequest { sku: sku.get_untracked(), email: email.get_untracked() });
         send("/api/stock-alerts", body, busy, notice, |status| match status {
             200..=299 => Some((true, "Done: we will email you once when it is back.")),
             409 => Some((false, "Good news: it is back in stock now. Reload the page to buy it.")),

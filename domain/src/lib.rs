@@ -8,6 +8,7 @@ pub mod cart;
 pub mod catalog;
 pub mod money;
 pub mod order;
+pub mod paths;
 pub mod pricing;
 pub mod snapshot;
 pub mod text;

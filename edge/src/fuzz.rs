@@ -4,7 +4,7 @@
 //! an answer — a value or an `ApiError` — for each, never a panic.
 
 use crate::query::Query;
-use crate::routes::search::SearchParams;
+use crate::services::product_search::SearchParams;
 
 /// xorshift64*: deterministic, so a failure names the seed that reproduces it.
 struct Rng(u64);
@@ -76,10 +76,10 @@ fn checkout_bodies_never_panic() {
             r#"{{"address":{{"name":{n:?},"line1":{n:?},"city":"C","postal_code":{n:?},"country":{n:?}}},"contact":{{"email":{n:?},"phone":{n:?}}},"payment_method":"online"}}"#,
             n = field
         );
-        if let Ok(r) = crate::http::parse_json::<crate::routes::checkout::CheckoutRequest>(&body) {
+        if let Ok(r) = crate::http::parse_json::<edgeshop_api::CheckoutRequest>(&body) {
             let _ = edgeshop_domain::validate_address(&r.address, &r.contact, &shop);
         }
-        let _ = crate::http::parse_json::<crate::routes::checkout::CheckoutRequest>(&field);
+        let _ = crate::http::parse_json::<edgeshop_api::CheckoutRequest>(&field);
     }
 }
 

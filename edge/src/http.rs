@@ -5,7 +5,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use worker::{Request, Response};
+use edgeshop_api::MoneyView;
+use edgeshop_domain::Money;
+use worker::{Env, Request, Response};
 
 pub type Reply = Result<Response, ApiError>;
 
@@ -138,3 +140,70 @@ pub fn client_ip(req: &Request) -> String {
 pub fn now_seconds() -> u64 {
     worker::Date::now().as_millis() / 1000
 }
+
+/// An amount as the API shows it, formatted for the shop's locale.
+pub fn money_view(m: Money) -> MoneyView {
+    let locale = crate::catalog::locale();
+    MoneyView { minor: m.minor, currency: m.currency.code().to_string(), formatted: m.format(&locale) }
+}
+
+
+// ---- The cart cookie ----
+
+/// Over HTTPS the cart cookie is `Secure` with the `__Host-` prefix (no Domain, Path=/); plain-HTTP
+/// development on localhost cannot set a `Secure` cookie, so it uses the bare name there.
+pub const CART_COOKIE: &str = "__Host-edgeshop_cart";
+pub const CART_COOKIE_LOCAL: &str = "edgeshop_cart";
+
+/// The cart id from the header or the cookie, if it is well formed.
+pub fn cart_id(req: &Request) -> Option<String> {
+    header(req, "x-cart-id").or_else(|| cookie(req, CART_COOKIE)).or_else(|| cookie(req, CART_COOKIE_LOCAL)).filter(|id| crate::services::carts::valid_cart_id(id))
+}
+
+/// A browser request that changes the cart by its cookie must come from this site.
+pub fn check_cookie_origin(req: &Request) -> Result<(), ApiError> {
+    let by_cookie = header(req, "x-cart-id").is_none() && (cookie(req, CART_COOKIE).is_some() || cookie(req, CART_COOKIE_LOCAL).is_some());
+    if by_cookie {
+        same_site(req)?;
+    }
+    Ok(())
+}
+
+fn secure(req: &Request) -> bool {
+    req.url().map(|u| u.scheme() == "https").unwrap_or(true)
+}
+
+fn cookie_header(req: &Request, value: &str, max_age: u64) -> String {
+    if secure(req) {
+        format!("{CART_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
+    } else {
+        format!("{CART_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")
+    }
+}
+
+pub fn set_cart_cookie(req: &Request, resp: &mut worker::Response, id: &str) -> Result<(), ApiError> {
+    resp.headers_mut().set("set-cookie", &cookie_header(req, id, crate::services::carts::CART_TTL_SECONDS))?;
+    resp.headers_mut().set("x-cart-id", id)?;
+    Ok(())
+}
+
+/// Forgets the cart cookie (after checkout: the next cart gets a new id).
+pub fn clear_cart_cookie(req: &Request, resp: &mut worker::Response) -> Result<(), ApiError> {
+    resp.headers_mut().set("set-cookie", &cookie_header(req, "", 0))?;
+    Ok(())
+}
+
+/// Admin routes: the `ADMIN_TOKEN` secret as a bearer token (refused when unset or short).
+pub fn require_admin(req: &Request, env: &Env) -> Result<(), ApiError> {
+    let expected = env
+        .secret("ADMIN_TOKEN")
+        .map(|s| s.to_string())
+        .map_err(|_| ApiError::new(503, "admin-disabled", "Admin API disabled", "set the ADMIN_TOKEN secret to enable it"))?;
+    let given = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string)).unwrap_or_default();
+    if expected.len() >= 16 && crate::services::orders::token_matches(&expected, &given) {
+        Ok(())
+    } else {
+        Err(ApiError::new(401, "unauthorized", "Unauthorized", "a valid admin bearer token is required"))
+    }
+}
+

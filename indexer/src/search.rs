@@ -181,29 +181,7 @@ pub struct Hit {
     pub score: f32,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct FacetValue {
-    pub value: String,
-    pub label: String,
-    pub count: u64,
-    pub selected: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct OptionFacet {
-    pub name: String,
-    pub values: Vec<FacetValue>,
-}
-
-/// Counts per value for the current query. A kind with a selected value is counted as if that
-/// kind were not filtered, so its other values show what choosing them would add.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct Facets {
-    pub categories: Vec<FacetValue>,
-    pub brands: Vec<FacetValue>,
-    pub prices: Vec<FacetValue>,
-    pub options: Vec<OptionFacet>,
-}
+pub use edgeshop_api::{FacetValue, Facets, OptionFacet};
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SearchResults {

@@ -29,7 +29,7 @@ pub fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>) -> Ve
     let base = &catalog.shop.base_url;
     let mut out = Vec::new();
     for p in catalog.products.iter().filter(|p| p.published) {
-        let url = format!("{base}/products/{}/", p.slug);
+        let url = format!("{base}{}", edgeshop_domain::paths::product(&p.slug));
         let product_type: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
         let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(1000).collect();
         for v in &p.variants {
@@ -41,7 +41,7 @@ pub fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>) -> Ve
             let _ = writeln!(xml, "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>", esc(&title), esc(description.trim()), esc(&link));
             if let Some(img) = p.images.first() {
                 // Merchant Center takes raster images only: the largest rendered fallback.
-                let path = images.get(&img.file).map_or_else(|| format!("/images/{}", img.file), |r| r.fallback_src.clone());
+                let path = images.get(&img.file).map_or_else(|| edgeshop_domain::paths::image(&img.file), |r| r.fallback_src.clone());
                 let _ = writeln!(xml, "  <g:image_link>{}</g:image_link>", esc(&format!("{base}{path}")));
             }
             let availability = if v.available() { "in_stock" } else { "out_of_stock" };

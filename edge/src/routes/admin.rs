@@ -2,9 +2,9 @@
 //! shipped (with carrier and tracking number) or delivered. Needs `Authorization: Bearer <ADMIN_TOKEN>`.
 
 use crate::error::ApiError;
-use crate::http::{body_text, header, json, parse_json, Reply};
+use crate::http::{body_text, header, json, parse_json, require_admin, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::orders::{self, token_matches};
+use crate::services::orders;
 use crate::services::dead_letters;
 use crate::services::stock::Stock;
 use crate::services::now_rfc3339;
@@ -21,21 +21,8 @@ struct Fulfilment {
     tracking_number: Option<String>,
 }
 
-pub fn authorize(req: &Request, env: &Env) -> Result<(), ApiError> {
-    let expected = env
-        .secret("ADMIN_TOKEN")
-        .map(|s| s.to_string())
-        .map_err(|_| ApiError::new(503, "admin-disabled", "Admin API disabled", "set the ADMIN_TOKEN secret to enable it"))?;
-    let given = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string)).unwrap_or_default();
-    if expected.len() >= 16 && token_matches(&expected, &given) {
-        Ok(())
-    } else {
-        Err(ApiError::new(401, "unauthorized", "Unauthorized", "a valid admin bearer token is required"))
-    }
-}
-
 pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let f: Fulfilment = parse_json(&body_text(req).await?)?;
     let kind = match f.status.as_str() {
         "packed" => EventKind::Packed,
@@ -63,7 +50,7 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
 
 /// `GET /api/admin/stock/{sku}`: available, reserved and sold units of one SKU.
 pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let sku = crate::query::decode(sku)?;
     if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
         return Err(ApiError::new(404, "unknown-sku", "Unknown SKU", format!("no product has the SKU `{sku}`")));
@@ -74,7 +61,7 @@ pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
 
 /// `GET /api/admin/orders/{number}`: the order with what the merchant must look at.
 pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(404, "order-not-found", "Order not found", format!("no order {number}")))?;
     let notifications = orders::notifications(env, number).await?;
     json(
@@ -93,13 +80,13 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
 
 /// `GET /api/admin/dead-letters`: events that failed every retry.
 pub async fn dead_letters(req: &Request, env: &Env) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     json(&serde_json::json!({ "dead_letters": dead_letters::list(env).await? }), 200, "no-store")
 }
 
 /// `POST /api/admin/dead-letters/{id}/replay`: sends the event through the order queue again.
 pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let id = crate::query::decode(id)?;
     match dead_letters::replay(env, &id).await? {
         Some(at) => json(&serde_json::json!({ "message_id": id, "replayed_at": at }), 202, "no-store"),
@@ -128,7 +115,7 @@ struct RefundRequest {
 /// lines of the order, through the provider that took the payment. Answers 202; the consumer
 /// refuses more than is left to refund.
 pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let key = header(req, "idempotency-key")
         .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         .ok_or_else(|| ApiError::bad_request("idempotency-key-required", "Idempotency-Key required", "send an Idempotency-Key (letters, digits, - and _) with every refund"))?;
@@ -161,7 +148,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
 
 /// `GET /api/admin/notifications/failed`: messages that could not be sent after every try.
 pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     json(&serde_json::json!({ "failed": crate::services::notify::failed(env).await? }), 200, "no-store")
 }
 
@@ -177,7 +164,7 @@ struct StockChange {
 /// `POST /api/admin/stock/{sku} {set | add, reason}`: a counted level or a delta, with its reason.
 /// A SKU that comes back from sold out sends the back-in-stock alerts (once).
 pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let sku = crate::query::decode(sku)?;
     let c: StockChange = parse_json(&body_text(req).await?)?;
     if c.set.is_some() == c.add.is_some() {
@@ -219,7 +206,7 @@ struct Newsletter {
 
 /// `POST /api/admin/newsletter {subject, text}`: sent to confirmed subscribers only.
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let n: Newsletter = parse_json(&body_text(req).await?)?;
     if n.subject.trim().is_empty() || n.subject.len() > 200 || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n') {
         return Err(ApiError::unprocessable("bad-newsletter", "Invalid newsletter", "a subject (up to 200 characters) and a text are required"));
@@ -234,7 +221,7 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
 /// `POST /api/admin/new-products-digest`: announce this catalog's new products to subscribers
 /// who asked for them (202 when queued; 200 when there is nothing to send).
 pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let digest = crate::services::subscriptions::queue_digest(env).await?;
     let status = if matches!(digest, crate::services::subscriptions::Digest::Sending { .. }) { 202 } else { 200 };
     json(&digest, status, "no-store")
@@ -248,7 +235,7 @@ struct Erase {
 /// `POST /api/admin/customers/erase {email}`: a customer's right to erasure (see
 /// [`crate::services::subscriptions::erase_customer`]).
 pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
-    authorize(req, env)?;
+    require_admin(req, env)?;
     let e: Erase = parse_json(&body_text(req).await?)?;
     json(&crate::services::subscriptions::erase_customer(env, &e.email).await?, 200, "no-store")
 }

@@ -2,62 +2,21 @@
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
 use crate::error::ApiError;
-use crate::http::{body_text, cookie, header, json, parse_json, same_site, Reply};
+use crate::http::{body_text, cart_id, check_cookie_origin, json, money_view, parse_json, set_cart_cookie, Reply};
 use crate::services::carts::{self, PriceChange, StoredCart, StoredLine, MAX_LINES};
 use crate::services::random_id;
-use edgeshop_domain::{Money, PricedCart, MAX_LINE_QUANTITY};
-use serde::{Deserialize, Serialize};
+use edgeshop_api::{AddLine, Cart, CartLine, UpdateLine};
+use edgeshop_domain::{PricedCart, MAX_LINE_QUANTITY};
 use worker::{Env, Request};
 
-/// Over HTTPS the cart cookie is `Secure` with the `__Host-` prefix (no Domain, Path=/); plain-HTTP
-/// development on localhost cannot set a `Secure` cookie, so it uses the bare name there.
-pub const CART_COOKIE: &str = "__Host-edgeshop_cart";
-pub const CART_COOKIE_LOCAL: &str = "edgeshop_cart";
-
-#[derive(Serialize)]
-pub struct MoneyView {
-    pub minor: i64,
-    pub currency: String,
-    pub formatted: String,
-}
-
-pub fn money_view(m: Money) -> MoneyView {
-    let locale = crate::catalog::locale();
-    MoneyView { minor: m.minor, currency: m.currency.code().to_string(), formatted: m.format(&locale) }
-}
-
-#[derive(Serialize)]
-struct LineView {
-    id: String,
-    sku: String,
-    product_slug: String,
-    title: String,
-    variant_title: String,
-    quantity: u32,
-    unit_price: MoneyView,
-    line_total: MoneyView,
-    url: String,
-}
-
-#[derive(Serialize)]
-struct CartView {
-    id: Option<String>,
-    catalog_version: String,
-    lines: Vec<LineView>,
-    item_count: u32,
-    subtotal: MoneyView,
-    /// Lines whose price changed (or that left the catalog) since the shopper last saw the cart.
-    price_changes: Vec<PriceChange>,
-}
-
-fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<PriceChange>) -> CartView {
+fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<PriceChange>) -> Cart {
     let lines = stored
         .lines
         .iter()
         .zip(cart.lines)
-        .map(|(s, p)| LineView {
+        .map(|(s, p)| CartLine {
             id: s.id.clone(),
-            url: format!("/products/{}/", p.product_slug),
+            url: edgeshop_domain::paths::product(&p.product_slug),
             sku: p.sku,
             product_slug: p.product_slug,
             title: p.title,
@@ -67,7 +26,7 @@ fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<Pr
             line_total: money_view(p.line_total),
         })
         .collect();
-    CartView {
+    Cart {
         id: id.map(str::to_string),
         catalog_version: cart.catalog_version,
         item_count: stored.lines.iter().map(|l| l.quantity).sum(),
@@ -75,44 +34,6 @@ fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<Pr
         subtotal: money_view(cart.subtotal),
         price_changes: changes,
     }
-}
-
-/// The cart id from the header or the cookie, if it is well formed.
-pub fn cart_id(req: &Request) -> Option<String> {
-    header(req, "x-cart-id").or_else(|| cookie(req, CART_COOKIE)).or_else(|| cookie(req, CART_COOKIE_LOCAL)).filter(|id| carts::valid_cart_id(id))
-}
-
-/// A browser request that changes the cart by its cookie must come from this site.
-pub fn check_cookie_origin(req: &Request) -> Result<(), ApiError> {
-    let by_cookie = header(req, "x-cart-id").is_none() && (cookie(req, CART_COOKIE).is_some() || cookie(req, CART_COOKIE_LOCAL).is_some());
-    if by_cookie {
-        same_site(req)?;
-    }
-    Ok(())
-}
-
-fn secure(req: &Request) -> bool {
-    req.url().map(|u| u.scheme() == "https").unwrap_or(true)
-}
-
-fn cookie_header(req: &Request, value: &str, max_age: u64) -> String {
-    if secure(req) {
-        format!("{CART_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
-    } else {
-        format!("{CART_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")
-    }
-}
-
-fn set_cookie(req: &Request, resp: &mut worker::Response, id: &str) -> Result<(), ApiError> {
-    resp.headers_mut().set("set-cookie", &cookie_header(req, id, carts::CART_TTL_SECONDS))?;
-    resp.headers_mut().set("x-cart-id", id)?;
-    Ok(())
-}
-
-/// Forgets the cart cookie (after checkout: the next cart gets a new id).
-pub fn clear_cookie(req: &Request, resp: &mut worker::Response) -> Result<(), ApiError> {
-    resp.headers_mut().set("set-cookie", &cookie_header(req, "", 0))?;
-    Ok(())
 }
 
 /// Prices, saves when something changed, and renders the cart.
@@ -123,7 +44,7 @@ async fn respond(req: &Request, env: &Env, id: &str, mut stored: StoredCart, sta
         carts::save(env, id, &stored).await?;
     }
     let mut resp = json(&view(Some(id), &stored, priced.cart, priced.changes), status, "no-store")?;
-    set_cookie(req, &mut resp, id)?;
+    set_cart_cookie(req, &mut resp, id)?;
     Ok(resp)
 }
 
@@ -140,17 +61,6 @@ pub async fn get(req: &Request, env: &Env) -> Reply {
         return json(&view(None, &empty, priced.cart, vec![]), 200, "no-store");
     };
     respond(req, env, &id, stored, 200, false).await
-}
-
-#[derive(Deserialize)]
-struct AddLine {
-    sku: String,
-    quantity: u32,
-}
-
-#[derive(Deserialize)]
-struct UpdateLine {
-    quantity: u32,
 }
 
 pub async fn add_line(req: &mut Request, env: &Env) -> Reply {

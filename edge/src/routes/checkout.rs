@@ -1,43 +1,21 @@
 //! `POST /api/checkout`: cart → order, exactly once per Idempotency-Key.
 
 use crate::error::ApiError;
-use crate::http::{body_text, header, parse_json, Reply};
-use crate::routes::cart::{cart_id, check_cookie_origin, clear_cookie, money_view, MoneyView};
+use crate::http::{body_text, cart_id, check_cookie_origin, clear_cart_cookie, header, money_view, parse_json, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{Allocated, Begin, Guard, StoredResponse};
 use crate::http::now_seconds;
 use crate::services::payments::{self, Online, PaymentProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
-use edgeshop_domain::{checkout_totals, validate_address, Address, Contact, Order, OrderStatus, PaymentMethod, StatusChange};
-use serde::{Deserialize, Serialize};
+use edgeshop_api::CheckoutRequest;
+use edgeshop_api::CheckoutResponse;
+use edgeshop_domain::{checkout_totals, validate_address, Order, OrderStatus, PaymentMethod, StatusChange};
 use sha2::{Digest, Sha256};
 use worker::{Env, Request, Response};
 
 /// Unpaid online orders hold their stock this long.
 const ONLINE_RESERVATION_SECONDS: u64 = 30 * 60;
-
-#[derive(Deserialize)]
-pub struct CheckoutRequest {
-    pub address: Address,
-    pub contact: Contact,
-    pub payment_method: PaymentMethod,
-}
-
-#[derive(Serialize)]
-struct CheckoutResponse {
-    order_number: u64,
-    token: String,
-    status: OrderStatus,
-    subtotal: MoneyView,
-    shipping: MoneyView,
-    tax: MoneyView,
-    total: MoneyView,
-    payment_method: PaymentMethod,
-    /// Where to send the shopper: the hosted payment page, or the order page.
-    next_url: String,
-    order_url: String,
-}
 
 /// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
 /// names a checkout step that fails (500) on the key's first attempt. Production never sets it.
@@ -138,7 +116,7 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
     resp.headers_mut().set("content-type", "application/json")?;
     resp.headers_mut().set("cache-control", "no-store")?;
     if cart.is_some() {
-        clear_cookie(req, &mut resp)?;
+        clear_cart_cookie(req, &mut resp)?;
     }
     Ok(resp)
 }

@@ -1,56 +1,15 @@
 //! `/api/orders/{number}`: order tracking, cancellation and returns for the holder of the order's token.
 
 use crate::error::ApiError;
-use crate::http::{header, json, Reply};
+use crate::http::{header, json, money_view, Reply};
 use crate::query::Query;
-use crate::routes::cart::{money_view, MoneyView};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::orders::{self, token_matches, MoneyMove, Notification};
+use edgeshop_api::{MoneyView, OrderAction, OrderLine, OrderView, PaymentStart, PaymentView, SentMessage};
 use crate::services::now_rfc3339;
 use crate::services::payments::{self, Online, PaymentProvider};
-use edgeshop_domain::{Address, Order, OrderStatus, PaymentMethod, StatusChange};
-use serde::Serialize;
+use edgeshop_domain::{Order, OrderStatus, PaymentMethod};
 use worker::{Env, Request};
-
-#[derive(Serialize)]
-struct LineView {
-    sku: String,
-    title: String,
-    variant_title: String,
-    quantity: u32,
-    unit_price: MoneyView,
-    line_total: MoneyView,
-}
-
-#[derive(Serialize)]
-struct OrderView {
-    number: u64,
-    status: OrderStatus,
-    history: Vec<StatusChange>,
-    lines: Vec<LineView>,
-    subtotal: MoneyView,
-    shipping: MoneyView,
-    tax: MoneyView,
-    total: MoneyView,
-    payment_method: PaymentMethod,
-    address: Address,
-    email: String,
-    can_cancel: bool,
-    can_request_return: bool,
-    notifications: Vec<Notification>,
-    /// Payments and refunds, with the provider's state.
-    payments: Vec<PaymentView>,
-}
-
-#[derive(Serialize)]
-struct PaymentView {
-    kind: String,
-    status: String,
-    amount_minor: i64,
-    currency: String,
-    amount: MoneyView,
-    at: String,
-}
 
 fn payment_view(m: MoneyMove) -> PaymentView {
     let amount = edgeshop_domain::Currency::parse(&m.currency).map(|c| money_view(edgeshop_domain::Money::new(m.amount_minor, c))).unwrap_or(MoneyView {
@@ -59,6 +18,10 @@ fn payment_view(m: MoneyMove) -> PaymentView {
         formatted: format!("{} {}", m.amount_minor, m.currency),
     });
     PaymentView { kind: m.kind, status: m.status, amount_minor: m.amount_minor, currency: m.currency, amount, at: m.created_at }
+}
+
+fn sent_message(n: Notification) -> SentMessage {
+    SentMessage { event_id: n.event_id, order_number: n.order_number, template: n.template, to: n.recipient, created_at: n.created_at, sent_at: n.sent_at, failed_at: n.failed_at }
 }
 
 pub fn parse_number(raw: &str) -> Result<u64, ApiError> {
@@ -83,7 +46,7 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
 pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     // The shopper's messages (what and when); the merchant's alerts about the order are not theirs to see.
-    let notifications = orders::notifications(env, number).await?.into_iter().filter(|n| !n.template.starts_with("merchant_")).collect();
+    let notifications = orders::notifications(env, number).await?.into_iter().filter(|n| !n.template.starts_with("merchant_")).map(sent_message).collect();
     let payments = orders::money_moves(env, number).await?.into_iter().map(payment_view).collect();
     let view = OrderView {
         payments,
@@ -95,7 +58,7 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
         lines: order
             .lines
             .into_iter()
-            .map(|l| LineView {
+            .map(|l| OrderLine {
                 sku: l.sku,
                 title: l.title,
                 variant_title: l.variant_title,
@@ -120,14 +83,14 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
 pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     if order.status == OrderStatus::Cancelled {
-        return json(&serde_json::json!({ "number": number, "status": "cancelled" }), 200, "no-store");
+        return json(&OrderAction { number, status: "cancelled".into() }, 200, "no-store");
     }
     if !order.status.can_cancel() {
         return Err(ApiError::conflict("cannot-cancel", "Order can no longer be cancelled", format!("the order is {:?}; it has left the warehouse", order.status)));
     }
     // One cancellation event per order: repeated requests collapse into it.
     events::publish(env, &OrderEvent::new(format!("cancel-{number}"), EventKind::OrderCancelled, number, now_rfc3339())).await?;
-    json(&serde_json::json!({ "number": number, "status": "cancellation_requested" }), 202, "no-store")
+    json(&OrderAction { number, status: "cancellation_requested".into() }, 202, "no-store")
 }
 
 pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
@@ -136,7 +99,7 @@ pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
         return Err(ApiError::conflict("cannot-return", "Return not possible yet", format!("returns open once the order is delivered; it is {:?}", order.status)));
     }
     events::publish(env, &OrderEvent::new(format!("return-{number}"), EventKind::ReturnRequested, number, now_rfc3339())).await?;
-    json(&serde_json::json!({ "number": number, "status": "return_requested" }), 202, "no-store")
+    json(&OrderAction { number, status: "return_requested".into() }, 202, "no-store")
 }
 
 /// `POST /api/orders/{number}/payment?token=`: a new payment session for an online order that is
@@ -159,5 +122,5 @@ pub async fn pay_again(req: &Request, env: &Env, number: u64) -> Reply {
         }
         Online::Test(test) => test.create_session(&order, &order_url).await?.redirect_url,
     };
-    json(&serde_json::json!({ "number": number, "next_url": next_url }), 201, "no-store")
+    json(&PaymentStart { number, next_url }, 201, "no-store")
 }

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::http::{body_text, header, json, now_seconds, Reply};
-use crate::routes::cart::money_view;
+use crate::http::money_view;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
 use crate::services::payments::{test_provider, PaymentEventKind, PaymentProvider, Settings, SIGNATURE_HEADER};

@@ -1,174 +1,28 @@
-//! Health and search.
+//! `/api/health`, `/api/search`, `/api/search/suggest` and the search reports.
 
 use crate::catalog::{manifest, prefetch, with_index};
 use crate::error::ApiError;
+use crate::http::{require_admin, Reply};
 use crate::query::Query;
-use edgeshop_domain::{CatalogManifest, Money};
+use crate::services::product_search::{hits_out, note_zero_results, search_error, SearchParams};
 use crate::services::search_stats;
-use edgeshop_indexer::{normalise, Facets, Filters, Hit, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort};
+use edgeshop_api::{Health, SearchResponse, Suggestions};
+use edgeshop_indexer::SearchRequest;
 use serde::Serialize;
-use crate::http::Reply;
 use worker::{Env, Request};
 
 fn json<T: Serialize>(value: &T, cache: &str) -> Reply {
     crate::http::json(value, 200, cache)
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    catalog_version: String,
-    index_catalog_version: String,
-    documents: u64,
-    skus: usize,
-    /// The payment methods checkout accepts here, and the online provider behind `online`.
-    payment_methods: Vec<&'static str>,
-    online_provider: Option<&'static str>,
-    /// Why online payment is off although a provider is partly configured (names the setting).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payments_problem: Option<String>,
-}
-
 pub async fn health(env: &Env) -> Reply {
     let m = manifest(env).await?;
     let (catalog_version, skus) = (m.version.clone(), m.skus);
     let (index_catalog_version, documents) = with_index(env, |i| Ok((i.header().catalog_version.clone(), i.num_docs()))).await?;
-    let status = if catalog_version == index_catalog_version { "ok" } else { "catalog-mismatch" };
+    let status = if catalog_version == index_catalog_version { "ok" } else { "catalog-mismatch" }.to_string();
     let (payment_methods, online_provider, payments_problem) = crate::services::payments::live(env);
+    let online_provider = online_provider.map(str::to_string);
     json(&Health { status, catalog_version, index_catalog_version, documents, skus, payment_methods, online_provider, payments_problem }, "no-store")
-}
-
-#[derive(Serialize)]
-pub struct SearchHitOut {
-    pub slug: String,
-    pub title: String,
-    pub url: String,
-    pub price: String,
-    pub price_minor: u64,
-    pub currency: String,
-    pub image: Option<String>,
-    pub score: f32,
-}
-
-#[derive(Serialize)]
-pub struct SearchOut {
-    pub query: String,
-    pub catalog_version: String,
-    pub total: usize,
-    pub page: usize,
-    pub per_page: usize,
-    pub pages: usize,
-    pub sort: &'static str,
-    pub hits: Vec<SearchHitOut>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub facets: Option<Facets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub did_you_mean: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub popular: Vec<SearchHitOut>,
-    /// Words left out because fewer than a page of products matched them all (`match=all` keeps every word).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ignored_words: Vec<String>,
-    /// Products matching every word.
-    pub total_all_words: usize,
-}
-
-fn search_error(e: SearchError) -> ApiError {
-    match e {
-        SearchError::QueryTooLong { .. } => ApiError::bad_request("query-too-long", "Query too long", e.to_string()),
-        SearchError::TooManyTerms { .. } => ApiError::bad_request("query-too-long", "Too many words", e.to_string()),
-        SearchError::BadFilter(detail) => ApiError::bad_request("bad-filter", "Invalid search filter", detail),
-        SearchError::Index(detail) => ApiError::internal(detail),
-    }
-}
-
-fn hits_out(hits: Vec<Hit>, m: &CatalogManifest) -> Vec<SearchHitOut> {
-    let (currency, locale) = (m.currency, &m.locale);
-    hits
-        .into_iter()
-        .map(|h| SearchHitOut {
-            url: format!("/products/{}/", h.slug),
-            price: Money::new(h.price_minor as i64, currency).format(locale),
-            price_minor: h.price_minor,
-            currency: currency.code().to_string(),
-            image: h.image.map(|i| format!("/images/{i}")),
-            slug: h.slug,
-            title: h.title,
-            score: h.score,
-        })
-        .collect()
-}
-
-/// Query, filters, sort and page from the query string (shared by the API and the HTML page).
-pub struct SearchParams {
-    pub q: String,
-    pub filters: Filters,
-    pub sort: Sort,
-    pub page: usize,
-    pub per_page: usize,
-    /// `match=all`: only products matching every word.
-    pub all_words: bool,
-}
-
-pub const MAX_PAGE: usize = 200;
-
-impl SearchParams {
-    pub fn from_query(params: &Query, default_per_page: usize) -> Result<Self, ApiError> {
-        let q = params.get("q").unwrap_or("").to_string();
-        ProductIndex::validate(&q).map_err(search_error)?;
-        let mut filters = Filters {
-            categories: params.get_all("category").filter(|v| !v.is_empty()).map(str::to_string).collect(),
-            brands: params.get_all("brand").filter(|v| !v.is_empty()).map(str::to_string).collect(),
-            ..Filters::default()
-        };
-        for p in params.get_all("price").filter(|v| !v.is_empty()) {
-            filters.prices.push(PriceRange::parse(p).map_err(search_error)?);
-        }
-        for o in params.get_all("option").filter(|v| !v.is_empty()) {
-            let (name, value) = o.split_once(':').ok_or_else(|| {
-                ApiError::bad_request("bad-filter", "Invalid search filter", format!("option `{o}` must look like `Colour:Black`"))
-            })?;
-            filters.options.push((name.to_string(), value.to_string()));
-        }
-        let sort = match params.get("sort") {
-            None | Some("") => Sort::Relevance,
-            Some(s) => Sort::parse(s).map_err(search_error)?,
-        };
-        Ok(SearchParams {
-            q,
-            filters,
-            sort,
-            page: params.get_usize("page", 1, MAX_PAGE)?,
-            per_page: params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?,
-            all_words: params.get("match") == Some("all"),
-        })
-    }
-
-    pub async fn run(&self, env: &Env, facets: bool) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {
-        let req = SearchRequest {
-            query: &self.q,
-            filters: self.filters.clone(),
-            sort: self.sort,
-            offset: (self.page - 1) * self.per_page,
-            limit: self.per_page,
-            facets,
-            all_words: self.all_words,
-        };
-        prefetch(env, |index| index.chunks_for_search(&req)).await?;
-        let results = with_index(env, |index| index.search(&req).map_err(search_error)).await?;
-        Ok((results, req))
-    }
-}
-
-/// Counts a search that found nothing; a failure here never fails the search.
-pub async fn note_zero_results(env: &Env, q: &str) {
-    let normalised = normalise(q);
-    if normalised.is_empty() {
-        return;
-    }
-    if let Err(e) = search_stats::record_zero_results(env, &normalised).await {
-        worker::console_error!("search stats: {e}");
-    }
 }
 
 /// `GET /api/search?q=&category=&brand=&price=&option=Name:Value&sort=&page=&per_page=&facets=1`
@@ -184,14 +38,14 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
         note_zero_results(env, &p.q).await;
     }
     let m = manifest(env).await?;
-    let out = SearchOut {
+    let out = SearchResponse {
         query: p.q.clone(),
         catalog_version: m.version.clone(),
         total: results.total,
         page: p.page,
         per_page: p.per_page,
         pages: results.total.div_ceil(p.per_page),
-        sort: p.sort.as_str(),
+        sort: p.sort.as_str().to_string(),
         hits: hits_out(results.hits, &m),
         facets: results.facets,
         did_you_mean: results.did_you_mean,
@@ -202,14 +56,6 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
     json(&out, "public, max-age=60")
 }
 
-#[derive(Serialize)]
-struct SuggestOut {
-    query: String,
-    completions: Vec<String>,
-    products: Vec<SearchHitOut>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    ignored_words: Vec<String>,
-}
 
 /// `GET /api/search/suggest?q=&limit=`: completions of the word being typed and top products.
 pub async fn suggest(req: &Request, env: &Env) -> Reply {
@@ -220,12 +66,12 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
     prefetch(env, |index| index.chunks_for_suggest(q)).await?;
     let s = with_index(env, |index| index.suggest(q, limit).map_err(search_error)).await?;
     let m = manifest(env).await?;
-    json(&SuggestOut { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m), ignored_words: s.ignored_words }, "public, max-age=60")
+    json(&Suggestions { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m), ignored_words: s.ignored_words }, "public, max-age=60")
 }
 
 /// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.
 pub async fn zero_results(req: &Request, env: &Env) -> Reply {
-    crate::routes::admin::authorize(req, env)?;
+    require_admin(req, env)?;
     let queries = search_stats::zero_result_queries(env).await.map_err(|e| ApiError::internal(e.to_string()))?;
     json(&serde_json::json!({ "queries": queries }), "no-store")
 }

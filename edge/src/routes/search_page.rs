@@ -7,7 +7,7 @@ use crate::catalog::manifest;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::query::Query;
-use crate::routes::search::{note_zero_results, SearchParams};
+use crate::services::product_search::{note_zero_results, SearchParams};
 use edgeshop_domain::{CatalogManifest, Money};
 use edgeshop_indexer::{FacetValue, Hit, SearchResults, Sort};
 use std::fmt::Write;
@@ -153,12 +153,12 @@ fn cards(out: &mut String, hits: &[Hit], currency: edgeshop_domain::Currency, lo
         let img = h
             .image
             .as_ref()
-            .map(|i| format!("<img src=\"/images/{}\" alt=\"\" width=\"800\" height=\"800\" loading=\"lazy\" decoding=\"async\">", esc(i)))
+            .map(|i| format!("<img src=\"{}\" alt=\"\" width=\"800\" height=\"800\" loading=\"lazy\" decoding=\"async\">", esc(&edgeshop_domain::paths::image(i))))
             .unwrap_or_default();
         let _ = write!(
             out,
-            "<li class=\"card\"><a href=\"/products/{}/\">{img}<span class=\"title\">{}</span><span class=\"price\">{}</span></a></li>",
-            esc(&h.slug),
+            "<li class=\"card\"><a href=\"{}\">{img}<span class=\"title\">{}</span><span class=\"price\">{}</span></a></li>",
+            esc(&edgeshop_domain::paths::product(&h.slug)),
             esc(&h.title),
             esc(&Money::new(h.price_minor as i64, currency).format(locale))
         );

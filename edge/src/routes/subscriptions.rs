@@ -7,33 +7,19 @@ use crate::query::Query;
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
 use edgeshop_domain::escape_html;
-use serde::Deserialize;
+use edgeshop_api::{NewsletterSignUp, StockAlertRequest};
 use worker::{Env, Headers, Request, Response};
-
-#[derive(Deserialize)]
-struct SignUp {
-    email: String,
-    /// Also announce new products (digest after a catalog publish).
-    #[serde(default)]
-    new_products: bool,
-}
-
-#[derive(Deserialize)]
-struct StockAlert {
-    sku: String,
-    email: String,
-}
 
 /// `POST /api/newsletter {email}`: 202 whatever the address's state (no enumeration).
 pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
-    let s: SignUp = parse_json(&body_text(req).await?)?;
+    let s: NewsletterSignUp = parse_json(&body_text(req).await?)?;
     subscriptions::sign_up(env, &s.email, "newsletter form", s.new_products).await?;
     json(&serde_json::json!({ "status": "confirmation_sent", "detail": "check your inbox for a confirmation link" }), 202, "no-store")
 }
 
 /// `POST /api/stock-alerts {sku, email}`: tell me when this sold-out variant is back.
 pub async fn stock_alert(req: &mut Request, env: &Env) -> Reply {
-    let a: StockAlert = parse_json(&body_text(req).await?)?;
+    let a: StockAlertRequest = parse_json(&body_text(req).await?)?;
     let snapshot = crate::catalog::skus(env, [a.sku.as_str()]).await?;
     let Some(entry) = snapshot.get(&a.sku).filter(|e| e.published) else {
         return Err(ApiError::unprocessable("unknown-sku", "Unknown SKU", format!("no product has the SKU `{}`", a.sku)));

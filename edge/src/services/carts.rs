@@ -24,13 +24,7 @@ pub struct StoredCart {
     pub lines: Vec<StoredLine>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct PriceChange {
-    pub line_id: String,
-    pub sku: String,
-    pub old_unit_minor: i64,
-    pub new_unit_minor: i64,
-}
+pub use edgeshop_api::PriceChange;
 
 /// A cart priced against the worker's catalog, plus what changed since the shopper last saw it.
 pub struct Priced {

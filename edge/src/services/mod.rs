@@ -9,6 +9,7 @@ pub mod mailer;
 pub mod notify;
 pub mod orders;
 pub mod payments;
+pub mod product_search;
 pub mod rate_limit;
 pub mod search_stats;
 pub mod sequence;

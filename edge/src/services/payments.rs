@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::services::db::{self, args, stmt};
 use crate::services::stripe::{self, Stripe};
 use crate::services::{now_rfc3339, random_id};
-use edgeshop_domain::Order;
+use edgeshop_domain::{Order, PaymentMethod};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -99,12 +99,13 @@ pub fn online(env: &Env) -> Result<Online<'_>, ApiError> {
 
 /// What `/api/health` reports: the live payment methods and the online provider, or the setting
 /// that keeps online payment off.
-pub fn live(env: &Env) -> (Vec<&'static str>, Option<&'static str>, Option<String>) {
+pub fn live(env: &Env) -> (Vec<PaymentMethod>, Option<&'static str>, Option<String>) {
+    use PaymentMethod::{CashOnDelivery, Online as Card};
     match online(env) {
-        Ok(Online::Stripe(_)) => (vec!["cash_on_delivery", "online"], Some("stripe"), None),
-        Ok(Online::Test(_)) => (vec!["cash_on_delivery", "online"], Some("test"), None),
-        Err(e) if e.status == 503 => (vec!["cash_on_delivery"], None, Some(e.detail)),
-        Err(_) => (vec!["cash_on_delivery"], None, None),
+        Ok(Online::Stripe(_)) => (vec![CashOnDelivery, Card], Some("stripe"), None),
+        Ok(Online::Test(_)) => (vec![CashOnDelivery, Card], Some("test"), None),
+        Err(e) if e.status == 503 => (vec![CashOnDelivery], None, Some(e.detail)),
+        Err(_) => (vec![CashOnDelivery], None, None),
     }
 }
 

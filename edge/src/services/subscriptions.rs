@@ -229,7 +229,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             let waiting: Vec<Alert> = db::all(stmt(&db, "SELECT email FROM stock_alerts WHERE sku = ?1 AND notified_at IS NULL", args![&detail])?).await?;
             let entry = crate::catalog::skus(env, [detail.as_str()]).await?.get(&detail).map(|e| (e.product_slug.clone(), e.product_title.clone(), e.variant.title()));
             let (slug, title, variant) = entry.unwrap_or_else(|| (String::new(), detail.clone(), String::new()));
-            let link = format!("{}/products/{slug}/", shop.base_url);
+            let link = format!("{}{}", shop.base_url, edgeshop_domain::paths::product(&slug));
             for a in &waiting {
                 let m = message(&shop, &format!("{title} is back in stock"), &[
                     format!("You asked us to tell you when {title} ({variant}) is back. It is, while stocks last."),
@@ -264,7 +264,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             let mut paragraphs: Vec<String> = products
                 .iter()
                 .take(shown)
-                .map(|p| format!("{}, from {}: {}/products/{}/", p.title, p.from_price.format(&shop.locale), shop.base_url, p.slug))
+                .map(|p| format!("{}, from {}: {}{}", p.title, p.from_price.format(&shop.locale), shop.base_url, edgeshop_domain::paths::product(&p.slug)))
                 .collect();
             if products.len() > shown {
                 paragraphs.push(format!("And {} more: {}/search/?sort=newest", products.len() - shown, shop.base_url));

@@ -1,0 +1,313 @@
+//! The API contract: the request and response bodies of `/api/*`, written once. The worker
+//! serialises them and the islands deserialise them, so a field renamed on one side is a compile
+//! error on the other, not a blank on the page. Shop rules live in `edgeshop-domain`; these are
+//! views of them (money formatted for the shop's locale, URLs made).
+
+use edgeshop_domain::{Address, Contact, OrderStatus, PaymentMethod, StatusChange};
+use serde::{Deserialize, Serialize};
+
+/// An amount as the API shows it: minor units, ISO 4217 code, and formatted for the shop's locale.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MoneyView {
+    pub minor: i64,
+    pub currency: String,
+    pub formatted: String,
+}
+
+// ---- Cart: `/api/cart` -------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub id: String,
+    pub sku: String,
+    pub product_slug: String,
+    pub title: String,
+    pub variant_title: String,
+    pub quantity: u32,
+    pub unit_price: MoneyView,
+    pub line_total: MoneyView,
+    pub url: String,
+}
+
+/// A line whose price changed (or that left the catalog) since the shopper last saw the cart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriceChange {
+    pub line_id: String,
+    pub sku: String,
+    pub old_unit_minor: i64,
+    pub new_unit_minor: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cart {
+    pub id: Option<String>,
+    pub catalog_version: String,
+    pub lines: Vec<CartLine>,
+    pub item_count: u32,
+    pub subtotal: MoneyView,
+    pub price_changes: Vec<PriceChange>,
+}
+
+/// `POST /api/cart/lines`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddLine {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+/// `PATCH /api/cart/lines/{id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UpdateLine {
+    pub quantity: u32,
+}
+
+// ---- Checkout: `/api/checkout` -------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutRequest {
+    pub address: Address,
+    pub contact: Contact,
+    pub payment_method: PaymentMethod,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutResponse {
+    pub order_number: u64,
+    pub token: String,
+    pub status: OrderStatus,
+    pub subtotal: MoneyView,
+    pub shipping: MoneyView,
+    pub tax: MoneyView,
+    pub total: MoneyView,
+    pub payment_method: PaymentMethod,
+    /// Where to send the shopper: the hosted payment page, or the order page.
+    pub next_url: String,
+    pub order_url: String,
+}
+
+// ---- Orders: `/api/orders/{number}` ---------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub sku: String,
+    pub title: String,
+    pub variant_title: String,
+    pub quantity: u32,
+    pub unit_price: MoneyView,
+    pub line_total: MoneyView,
+}
+
+/// A message sent (or being sent) about the order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SentMessage {
+    pub event_id: String,
+    pub order_number: u64,
+    /// What it was about (`order_confirmation`, `order_shipped`…).
+    pub template: String,
+    pub to: String,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub failed_at: Option<String>,
+}
+
+/// A payment or refund, with the provider's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentView {
+    /// `payment` or `refund`.
+    pub kind: String,
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub amount: MoneyView,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub number: u64,
+    pub status: OrderStatus,
+    pub history: Vec<StatusChange>,
+    pub lines: Vec<OrderLine>,
+    pub subtotal: MoneyView,
+    pub shipping: MoneyView,
+    pub tax: MoneyView,
+    pub total: MoneyView,
+    pub payment_method: PaymentMethod,
+    pub address: Address,
+    pub email: String,
+    pub can_cancel: bool,
+    pub can_request_return: bool,
+    pub notifications: Vec<SentMessage>,
+    pub payments: Vec<PaymentView>,
+}
+
+/// `POST /api/orders/{number}/cancel` and `/return`: what happened (`cancelled`, or
+/// `cancellation_requested`/`return_requested` while the change goes through the queue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderAction {
+    pub number: u64,
+    pub status: String,
+}
+
+/// `POST /api/orders/{number}/payment`: a new payment attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentStart {
+    pub number: u64,
+    pub next_url: String,
+}
+
+// ---- Search: `/api/search`, `/api/search/suggest` -------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+    #[serde(default)]
+    pub selected: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OptionFacet {
+    pub name: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// Counts per value for the current query. A kind with a selected value is counted as if that
+/// kind were not filtered, so its other values show what choosing them would add.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    pub categories: Vec<FacetValue>,
+    pub brands: Vec<FacetValue>,
+    pub prices: Vec<FacetValue>,
+    pub options: Vec<OptionFacet>,
+}
+
+/// One product in search results and suggestions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    /// Lowest variant price, formatted.
+    pub price: String,
+    pub price_minor: u64,
+    pub currency: String,
+    pub image: Option<String>,
+    pub score: f32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    pub query: String,
+    pub catalog_version: String,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub pages: usize,
+    pub sort: String,
+    pub hits: Vec<SearchHit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// When nothing matched: a corrected query that finds products.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+    /// When nothing matched: products to show instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub popular: Vec<SearchHit>,
+    /// Words left out because fewer than a page of products matched them all (`match=all` keeps every word).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_words: Vec<String>,
+    /// Products matching every word.
+    pub total_all_words: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Suggestions {
+    pub query: String,
+    /// Whole queries: the typed words with the last one completed, each known to find products.
+    pub completions: Vec<String>,
+    pub products: Vec<SearchHit>,
+    /// Words the products were found without, when none matched every word.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_words: Vec<String>,
+}
+
+// ---- Health: `/api/health` ---------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok`, or `catalog-mismatch` when the worker's catalog and the search index differ.
+    pub status: String,
+    pub catalog_version: String,
+    pub index_catalog_version: String,
+    pub documents: u64,
+    pub skus: usize,
+    /// The payment methods checkout accepts here, and the online provider behind `online`.
+    pub payment_methods: Vec<PaymentMethod>,
+    pub online_provider: Option<String>,
+    /// Why online payment is off although a provider is partly configured (names the setting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments_problem: Option<String>,
+}
+
+// ---- Sign-ups: `/api/newsletter`, `/api/stock-alerts` ----------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewsletterSignUp {
+    pub email: String,
+    /// Also announce new products (digest after a catalog publish).
+    #[serde(default)]
+    pub new_products: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StockAlertRequest {
+    pub sku: String,
+    pub email: String,
+}
+
+// ---- Errors ------------------------------------------------------------------------------
+
+/// An invalid form field, in a problem's `errors`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Dotted path of the field (`address.postal_code`).
+    pub field: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem as the islands read it (the worker writes it with `ApiError`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_needs_its_quantity() {
+        assert!(serde_json::from_str::<AddLine>(r#"{"sku":"A-1"}"#).is_err());
+        assert_eq!(serde_json::from_str::<AddLine>(r#"{"sku":"A-1","quantity":2}"#).unwrap().quantity, 2);
+    }
+
+    #[test]
+    fn problem_reads_type_and_field_errors() {
+        let p: Problem = serde_json::from_str(
+            r#"{"type":"https://edgeshop.dev/problems/invalid-checkout","title":"t","status":422,"detail":"d","errors":[{"field":"contact.email","message":"is not an email address"}]}"#,
+        )
+        .unwrap();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "contact.email"));
+    }
+}

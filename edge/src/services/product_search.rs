@@ -1,0 +1,111 @@
+//! Product search for the API and the results page: the request from a query string, run over
+//! the index the worker holds, and hits as the API shows them.
+
+use crate::catalog::{prefetch, with_index};
+use crate::error::ApiError;
+use crate::query::Query;
+use crate::services::search_stats;
+use edgeshop_api::SearchHit;
+use edgeshop_domain::{CatalogManifest, Money};
+use edgeshop_indexer::{normalise, Filters, Hit, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort};
+use worker::Env;
+
+pub fn search_error(e: SearchError) -> ApiError {
+    match e {
+        SearchError::QueryTooLong { .. } => ApiError::bad_request("query-too-long", "Query too long", e.to_string()),
+        SearchError::TooManyTerms { .. } => ApiError::bad_request("query-too-long", "Too many words", e.to_string()),
+        SearchError::BadFilter(detail) => ApiError::bad_request("bad-filter", "Invalid search filter", detail),
+        SearchError::Index(detail) => ApiError::internal(detail),
+    }
+}
+
+/// Hits with their URL, formatted price and image path.
+pub fn hits_out(hits: Vec<Hit>, m: &CatalogManifest) -> Vec<SearchHit> {
+    let (currency, locale) = (m.currency, &m.locale);
+    hits
+        .into_iter()
+        .map(|h| SearchHit {
+            url: edgeshop_domain::paths::product(&h.slug),
+            price: Money::new(h.price_minor as i64, currency).format(locale),
+            price_minor: h.price_minor,
+            currency: currency.code().to_string(),
+            image: h.image.map(|i| edgeshop_domain::paths::image(&i)),
+            slug: h.slug,
+            title: h.title,
+            score: h.score,
+        })
+        .collect()
+}
+
+/// Query, filters, sort and page from the query string (shared by the API and the HTML page).
+pub struct SearchParams {
+    pub q: String,
+    pub filters: Filters,
+    pub sort: Sort,
+    pub page: usize,
+    pub per_page: usize,
+    /// `match=all`: only products matching every word.
+    pub all_words: bool,
+}
+
+pub const MAX_PAGE: usize = 200;
+
+impl SearchParams {
+    pub fn from_query(params: &Query, default_per_page: usize) -> Result<Self, ApiError> {
+        let q = params.get("q").unwrap_or("").to_string();
+        ProductIndex::validate(&q).map_err(search_error)?;
+        let mut filters = Filters {
+            categories: params.get_all("category").filter(|v| !v.is_empty()).map(str::to_string).collect(),
+            brands: params.get_all("brand").filter(|v| !v.is_empty()).map(str::to_string).collect(),
+            ..Filters::default()
+        };
+        for p in params.get_all("price").filter(|v| !v.is_empty()) {
+            filters.prices.push(PriceRange::parse(p).map_err(search_error)?);
+        }
+        for o in params.get_all("option").filter(|v| !v.is_empty()) {
+            let (name, value) = o.split_once(':').ok_or_else(|| {
+                ApiError::bad_request("bad-filter", "Invalid search filter", format!("option `{o}` must look like `Colour:Black`"))
+            })?;
+            filters.options.push((name.to_string(), value.to_string()));
+        }
+        let sort = match params.get("sort") {
+            None | Some("") => Sort::Relevance,
+            Some(s) => Sort::parse(s).map_err(search_error)?,
+        };
+        Ok(SearchParams {
+            q,
+            filters,
+            sort,
+            page: params.get_usize("page", 1, MAX_PAGE)?,
+            per_page: params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?,
+            all_words: params.get("match") == Some("all"),
+        })
+    }
+
+    pub async fn run(&self, env: &Env, facets: bool) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {
+        let req = SearchRequest {
+            query: &self.q,
+            filters: self.filters.clone(),
+            sort: self.sort,
+            offset: (self.page - 1) * self.per_page,
+            limit: self.per_page,
+            facets,
+            all_words: self.all_words,
+        };
+        prefetch(env, |index| index.chunks_for_search(&req)).await?;
+        let results = with_index(env, |index| index.search(&req).map_err(search_error)).await?;
+        Ok((results, req))
+    }
+}
+
+/// Counts a search that found nothing; a failure here never fails the search.
+pub async fn note_zero_results(env: &Env, q: &str) {
+    let normalised = normalise(q);
+    if normalised.is_empty() {
+        return;
+    }
+    if let Err(e) = search_stats::record_zero_results(env, &normalised).await {
+        worker::console_error!("search stats: {e}");
+    }
+}
+
