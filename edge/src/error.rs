@@ -17,40 +17,30 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: u16, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(problem: Problem, detail: impl Into<String>) -> Self {
+        let (status, kind, title) = problem.parts();
         ApiError { status, kind, title, detail: detail.into(), extra: Map::new(), allow: None, retry_after: None }
     }
 
-    pub fn bad_request(kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(400, kind, title, detail)
-    }
-
-    pub fn unprocessable(kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(422, kind, title, detail)
-    }
-
-    pub fn conflict(kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(409, kind, title, detail)
-    }
-
     pub fn not_found(path: &str) -> Self {
-        Self::new(404, "not-found", "Not found", format!("nothing at {path}"))
+        Self::new(Problem::NotFound, format!("nothing at {path}"))
     }
 
     pub fn method_not_allowed(allow: &'static str) -> Self {
-        let mut e = Self::new(405, "method-not-allowed", "Method not allowed", format!("this route accepts {allow}"));
+        let mut e = Self::new(Problem::MethodNotAllowed, format!("this route accepts {allow}"));
         e.allow = Some(allow);
         e
     }
 
     pub fn too_many_requests(retry_after: u64) -> Self {
-        let mut e = Self::new(429, "rate-limited", "Too many requests", format!("slow down; try again in {retry_after} s"));
+        let mut e = Self::new(Problem::RateLimited, format!("slow down; try again in {retry_after} s"));
         e.retry_after = Some(retry_after);
         e
     }
 
+    /// A failure on the worker's side: the detail is logged, never sent (see `into_response`).
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self::new(500, "internal", "Internal error", detail)
+        Self::new(Problem::Internal, detail)
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -63,24 +53,35 @@ impl ApiError {
         self
     }
 
-    pub fn body(&self, instance: &str) -> String {
+    /// The problem+json body. An internal error's detail stays in the log: the client gets the
+    /// request id to quote instead.
+    pub fn body(&self, instance: &str, request_id: Option<&str>) -> String {
         let mut problem = Map::new();
         problem.insert("type".into(), format!("https://edgeshop.dev/problems/{}", self.kind).into());
         problem.insert("title".into(), self.title.into());
         problem.insert("status".into(), self.status.into());
-        problem.insert("detail".into(), self.detail.clone().into());
+        let detail = if self.kind == Problem::Internal.parts().1 {
+            format!("something went wrong on our side; if it keeps happening, quote request {}", request_id.unwrap_or("-"))
+        } else {
+            self.detail.clone()
+        };
+        problem.insert("detail".into(), detail.into());
         problem.insert("instance".into(), instance.into());
+        if let Some(id) = request_id {
+            problem.insert("request_id".into(), id.into());
+        }
         for (k, v) in &self.extra {
             problem.entry(k.clone()).or_insert_with(|| v.clone());
         }
         Value::Object(problem).to_string()
     }
 
-    pub fn into_response(self, instance: &str) -> Result<Response> {
+    pub fn into_response(self, instance: &str, request_id: &str) -> Result<Response> {
         if self.status >= 500 {
-            worker::console_error!("{} {}: {}", self.status, instance, self.detail);
+            worker::console_error!("{} {} request {}: {}", self.status, instance, request_id, self.detail);
         }
         let headers = Headers::new();
+        headers.set("x-request-id", request_id)?;
         headers.set("content-type", "application/problem+json")?;
         headers.set("cache-control", "no-store")?;
         if let Some(allow) = self.allow {
@@ -89,12 +90,132 @@ impl ApiError {
         if let Some(s) = self.retry_after {
             headers.set("retry-after", &s.to_string())?;
         }
-        Ok(Response::ok(self.body(instance))?.with_status(self.status).with_headers(headers))
+        Ok(Response::ok(self.body(instance, Some(request_id)))?.with_status(self.status).with_headers(headers))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::internal(e.to_string())
     }
 }
 
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> Self {
         ApiError::internal(e.to_string())
+    }
+}
+
+/// Every kind of problem the API answers with: its `type` URI (`https://edgeshop.dev/problems/<kind>`),
+/// title and status, written once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    BadAction,
+    BadContentLength,
+    UnreadableBody,
+    BodyNotUtf8,
+    BadEncoding,
+    BadFilter,
+    BadJson,
+    BadParameter,
+    BadSignature,
+    BadWebhook,
+    IdempotencyKeyRequired,
+    QueryTooLong,
+    TooManyWords,
+    Unauthorized,
+    CrossSiteRequest,
+    DeadLetterNotFound,
+    LineNotFound,
+    NoRoute,
+    NotFound,
+    OrderNotFound,
+    UnknownSku,
+    MethodNotAllowed,
+    CannotCancel,
+    CannotReturn,
+    CartAlreadyCheckedOut,
+    InStock,
+    NothingToPay,
+    OutOfStock,
+    RequestInProgress,
+    BodyTooLarge,
+    BadAdjustment,
+    BadNewsletter,
+    BadQuantity,
+    BadRefund,
+    BadStatus,
+    CartFull,
+    Discontinued,
+    EmptyCart,
+    IdempotencyKeyReused,
+    InvalidCheckout,
+    InvalidEmail,
+    PaymentMethodUnavailable,
+    TrackingRequired,
+    UnknownSkuInRequest,
+    RateLimited,
+    Internal,
+    PaymentProviderError,
+    AdminDisabled,
+    RefundsUnavailable,
+    OnlinePaymentUnavailable,
+}
+
+impl Problem {
+    /// `(status, kind, title)`.
+    pub const fn parts(self) -> (u16, &'static str, &'static str) {
+        match self {
+            Problem::BadAction => (400, "bad-action", "Unknown action"),
+            Problem::BadContentLength => (400, "bad-body", "Invalid Content-Length"),
+            Problem::UnreadableBody => (400, "bad-body", "Unreadable body"),
+            Problem::BodyNotUtf8 => (400, "bad-body", "Body is not UTF-8"),
+            Problem::BadEncoding => (400, "bad-encoding", "Malformed query string"),
+            Problem::BadFilter => (400, "bad-filter", "Invalid search filter"),
+            Problem::BadJson => (400, "bad-json", "Invalid JSON body"),
+            Problem::BadParameter => (400, "bad-parameter", "Invalid parameter"),
+            Problem::BadSignature => (400, "bad-signature", "Webhook signature rejected"),
+            Problem::BadWebhook => (400, "bad-webhook", "Malformed webhook"),
+            Problem::IdempotencyKeyRequired => (400, "idempotency-key-required", "Idempotency-Key required"),
+            Problem::QueryTooLong => (400, "query-too-long", "Query too long"),
+            Problem::TooManyWords => (400, "query-too-long", "Too many words"),
+            Problem::Unauthorized => (401, "unauthorized", "Unauthorized"),
+            Problem::CrossSiteRequest => (403, "cross-site-request", "Cross-site request refused"),
+            Problem::DeadLetterNotFound => (404, "dead-letter-not-found", "Dead letter not found"),
+            Problem::LineNotFound => (404, "line-not-found", "Cart line not found"),
+            Problem::NoRoute => (404, "no-route", "Not found"),
+            Problem::NotFound => (404, "not-found", "Not found"),
+            Problem::OrderNotFound => (404, "order-not-found", "Order not found"),
+            Problem::UnknownSku => (404, "unknown-sku", "Unknown SKU"),
+            Problem::MethodNotAllowed => (405, "method-not-allowed", "Method not allowed"),
+            Problem::CannotCancel => (409, "cannot-cancel", "Order can no longer be cancelled"),
+            Problem::CannotReturn => (409, "cannot-return", "Return not possible yet"),
+            Problem::CartAlreadyCheckedOut => (409, "cart-already-checked-out", "Cart already checked out"),
+            Problem::InStock => (409, "in-stock", "In stock"),
+            Problem::NothingToPay => (409, "nothing-to-pay", "Nothing to pay"),
+            Problem::OutOfStock => (409, "out-of-stock", "Out of stock"),
+            Problem::RequestInProgress => (409, "request-in-progress", "Request in progress"),
+            Problem::BodyTooLarge => (413, "body-too-large", "Body too large"),
+            Problem::BadAdjustment => (422, "bad-adjustment", "Invalid stock change"),
+            Problem::BadNewsletter => (422, "bad-newsletter", "Invalid newsletter"),
+            Problem::BadQuantity => (422, "bad-quantity", "Invalid quantity"),
+            Problem::BadRefund => (422, "bad-refund", "Invalid refund"),
+            Problem::BadStatus => (422, "bad-status", "Unknown fulfilment status"),
+            Problem::CartFull => (422, "cart-full", "Cart is full"),
+            Problem::Discontinued => (422, "discontinued", "Product discontinued"),
+            Problem::EmptyCart => (422, "empty-cart", "Your cart is empty"),
+            Problem::IdempotencyKeyReused => (422, "idempotency-key-reused", "Idempotency-Key reused"),
+            Problem::InvalidCheckout => (422, "invalid-checkout", "Check the highlighted fields"),
+            Problem::InvalidEmail => (422, "invalid-email", "Invalid email address"),
+            Problem::PaymentMethodUnavailable => (422, "payment-method-unavailable", "Online payment is not available"),
+            Problem::TrackingRequired => (422, "tracking-required", "Carrier and tracking number required"),
+            Problem::UnknownSkuInRequest => (422, "unknown-sku", "Unknown SKU"),
+            Problem::RateLimited => (429, "rate-limited", "Too many requests"),
+            Problem::Internal => (500, "internal", "Internal error"),
+            Problem::PaymentProviderError => (502, "payment-provider-error", "Payment provider error"),
+            Problem::AdminDisabled => (503, "admin-disabled", "Admin API disabled"),
+            Problem::RefundsUnavailable => (503, "payments-unavailable", "Refund provider unavailable"),
+            Problem::OnlinePaymentUnavailable => (503, "payments-unavailable", "Online payment unavailable"),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Small request/response helpers shared by the handlers.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use futures_util::StreamExt;
@@ -20,7 +20,7 @@ pub fn json<T: Serialize>(value: &T, status: u16, cache: &str) -> Reply {
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::new(413, "body-too-large", "Body too large", format!("at most {limit} bytes are accepted"))
+    ApiError::new(Problem::BodyTooLarge, format!("at most {limit} bytes are accepted"))
 }
 
 /// Reads the body as text, refusing bodies over 16 kB: by `Content-Length` before reading
@@ -32,7 +32,7 @@ pub async fn body_text(req: &mut Request) -> Result<String, ApiError> {
 /// `body_text` with another limit (provider webhooks carry whole objects).
 pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, ApiError> {
     if let Some(length) = header(req, "content-length") {
-        let length: u64 = length.trim().parse().map_err(|_| ApiError::bad_request("bad-body", "Invalid Content-Length", "Content-Length must be a number"))?;
+        let length: u64 = length.trim().parse().map_err(|_| ApiError::new(Problem::BadContentLength, "Content-Length must be a number"))?;
         if length > limit as u64 {
             return Err(too_large(limit));
         }
@@ -41,21 +41,21 @@ pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, Ap
     // A request without a body has no stream: that is an empty body.
     if let Ok(mut stream) = req.stream() {
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| ApiError::bad_request("bad-body", "Unreadable body", e.to_string()))?;
+            let chunk = chunk.map_err(|e| ApiError::new(Problem::UnreadableBody, e.to_string()))?;
             if bytes.len() + chunk.len() > limit {
                 return Err(too_large(limit));
             }
             bytes.extend_from_slice(&chunk);
         }
     }
-    String::from_utf8(bytes).map_err(|_| ApiError::bad_request("bad-body", "Body is not UTF-8", "send UTF-8 JSON"))
+    String::from_utf8(bytes).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "send UTF-8 JSON"))
 }
 
 /// Unsafe requests that a browser authenticates with a cookie must come from this site: refused
 /// (403) when `Sec-Fetch-Site` says cross-site, or when `Origin` names another host. API clients
 /// that send no cookie (they use `X-Cart-Id`, bearer tokens or signatures) are not affected.
 pub fn same_site(req: &Request) -> Result<(), ApiError> {
-    let refused = |why: &str| ApiError::new(403, "cross-site-request", "Cross-site request refused", why.to_string());
+    let refused = |why: &str| ApiError::new(Problem::CrossSiteRequest, why.to_string());
     // Browsers send Sec-Fetch-Site on every request; when it is there it has the final word.
     if let Some(site) = header(req, "sec-fetch-site") {
         return match site.as_str() {
@@ -118,7 +118,7 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    serde_json::from_str(text).map_err(|e| ApiError::bad_request("bad-json", "Invalid JSON body", e.to_string()))
+    serde_json::from_str(text).map_err(|e| ApiError::new(Problem::BadJson, e.to_string()))
 }
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
@@ -198,12 +198,12 @@ pub fn require_admin(req: &Request, env: &Env) -> Result<(), ApiError> {
     let expected = env
         .secret("ADMIN_TOKEN")
         .map(|s| s.to_string())
-        .map_err(|_| ApiError::new(503, "admin-disabled", "Admin API disabled", "set the ADMIN_TOKEN secret to enable it"))?;
+        .map_err(|_| ApiError::new(Problem::AdminDisabled, "set the ADMIN_TOKEN secret to enable it"))?;
     let given = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string)).unwrap_or_default();
     if expected.len() >= 16 && crate::services::orders::token_matches(&expected, &given) {
         Ok(())
     } else {
-        Err(ApiError::new(401, "unauthorized", "Unauthorized", "a valid admin bearer token is required"))
+        Err(ApiError::new(Problem::Unauthorized, "a valid admin bearer token is required"))
     }
 }
 

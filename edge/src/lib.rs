@@ -16,6 +16,7 @@ pub use services::search_stats::SearchStats;
 pub use services::sequence::OrderSequence;
 pub use services::stock::StockLedger;
 
+use crate::error::Problem;
 use error::ApiError;
 use routes::{admin, cart, checkout, orders, payments, rate_limit, search, search_page, subscriptions};
 use services::events::{self, OrderEvent};
@@ -28,6 +29,8 @@ const OPENAPI: &str = include_str!("openapi.json");
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
+    // Cloudflare's ray id names the request in its logs; locally, a random one.
+    let request_id = http::header(&req, "cf-ray").unwrap_or_else(|| services::random_id(12));
     let started = worker::Date::now().as_millis();
     let outcome = route(&mut req, &env, &path).await;
     let status = match &outcome {
@@ -37,11 +40,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // One structured log line per request (Workers Logs / `wrangler tail`).
     worker::console_log!(
         "{}",
-        serde_json::json!({ "method": req.method().to_string(), "path": path, "status": status, "ms": worker::Date::now().as_millis() - started })
+        serde_json::json!({ "request_id": request_id, "method": req.method().to_string(), "path": path, "status": status, "ms": worker::Date::now().as_millis() - started })
     );
     match outcome {
         Ok(resp) => Ok(resp),
-        Err(e) => e.into_response(&path),
+        Err(e) => e.into_response(&path, &request_id),
     }
 }
 
@@ -49,7 +52,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments.first() == Some(&"_catalog") {
         // The worker's own data files (static assets read through the ASSETS binding): not public.
-        return Err(ApiError::new(404, "no-route", "Not found", format!("nothing at {path}")));
+        return Err(ApiError::new(Problem::NoRoute, format!("nothing at {path}")));
     }
     // Shop settings and catalog version, fetched once per isolate (and followed through rebuilds
     // under `cargo xtask dev`).
@@ -131,7 +134,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (_, ["api", "health" | "search" | "cart" | "openapi.json"] | ["api", "search", "suggest"]) => Err(ApiError::method_not_allowed("GET")),
         (_, ["api", "checkout" | "payments", ..]) => Err(ApiError::method_not_allowed("POST")),
         (_, ["api", "cart", "lines", ..]) => Err(ApiError::method_not_allowed("POST, PATCH, DELETE")),
-        _ => Err(ApiError::new(404, "no-route", "Not found", format!("no API route at {path}"))),
+        _ => Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Strict query-string parsing: bad percent-encoding or invalid UTF-8 is an error, not U+FFFD.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 
 pub struct Query(Vec<(String, String)>);
 
@@ -30,7 +30,7 @@ impl Query {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| ApiError::bad_request("bad-parameter", "Invalid parameter", format!("`{key}` must be an integer from 1 to {max}"))),
+                .ok_or_else(|| ApiError::new(Problem::BadParameter, format!("`{key}` must be an integer from 1 to {max}"))),
         }
     }
 }
@@ -49,7 +49,7 @@ pub fn decode(s: &str) -> Result<String, ApiError> {
             b'%' => {
                 let pair = bytes.get(i + 1).copied().and_then(hex).zip(bytes.get(i + 2).copied().and_then(hex));
                 let (hi, lo) = pair.ok_or_else(|| {
-                    ApiError::bad_request("bad-encoding", "Malformed query string", "a `%` must be followed by two hex digits")
+                    ApiError::new(Problem::BadEncoding, "a `%` must be followed by two hex digits")
                 })?;
                 out.push(hi << 4 | lo);
                 i += 2;
@@ -59,5 +59,5 @@ pub fn decode(s: &str) -> Result<String, ApiError> {
         i += 1;
     }
     String::from_utf8(out)
-        .map_err(|_| ApiError::bad_request("bad-encoding", "Malformed query string", "the query string is not valid UTF-8 after percent-decoding"))
+        .map_err(|_| ApiError::new(Problem::BadEncoding, "the query string is not valid UTF-8 after percent-decoding"))
 }

@@ -104,6 +104,11 @@ fn a_fault_at_any_checkout_step_resumes_to_one_order() {
             let failed = checkout(shop, &who, &cart, &key, method, Some(step));
             assert_eq!(failed.status, 500, "{step}/{method}: the injected fault fires: {}", failed.body);
             assert_eq!(failed.content_type, "application/problem+json");
+            // An internal error's detail is logged, not sent; the answer names the request instead.
+            assert!(!failed.body.contains("injected"), "{}", failed.body);
+            let problem: serde_json::Value = serde_json::from_str(&failed.body).unwrap();
+            let id = problem["request_id"].as_str().unwrap_or_default();
+            assert!(!id.is_empty() && failed.header("x-request-id") == Some(id), "{}", failed.body);
             let retried = checkout(shop, &who, &cart, &key, method, Some(step));
             assert_eq!(retried.status, 201, "{step}/{method}: the retry finishes the order: {}", retried.body);
             let replayed = checkout(shop, &who, &cart, &key, method, Some(step));

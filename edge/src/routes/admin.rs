@@ -1,7 +1,7 @@
 //! Merchant fulfilment: `POST /api/admin/orders/{number}/fulfilment` moves an order to packed,
 //! shipped (with carrier and tracking number) or delivered. Needs `Authorization: Bearer <ADMIN_TOKEN>`.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::{body_text, header, json, parse_json, require_admin, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::orders;
@@ -28,17 +28,17 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         "packed" => EventKind::Packed,
         "shipped" => EventKind::Shipped,
         "delivered" => EventKind::Delivered,
-        other => return Err(ApiError::unprocessable("bad-status", "Unknown fulfilment status", format!("`{other}` is not packed, shipped or delivered"))),
+        other => return Err(ApiError::new(Problem::BadStatus, format!("`{other}` is not packed, shipped or delivered"))),
     };
     let tracking = match (kind, f.carrier, f.tracking_number) {
         (EventKind::Shipped, Some(carrier), Some(number)) if !carrier.trim().is_empty() && !number.trim().is_empty() => Some(Tracking { carrier, number }),
         (EventKind::Shipped, _, _) => {
-            return Err(ApiError::unprocessable("tracking-required", "Carrier and tracking number required", "a shipped order needs `carrier` and `tracking_number`"))
+            return Err(ApiError::new(Problem::TrackingRequired, "a shipped order needs `carrier` and `tracking_number`"))
         }
         _ => None,
     };
     if orders::load(env, number).await?.is_none() {
-        return Err(ApiError::new(404, "order-not-found", "Order not found", format!("no order {number}")));
+        return Err(ApiError::new(Problem::OrderNotFound, format!("no order {number}")));
     }
     // One event per order and status: repeating a request changes nothing.
     let id = format!("{}-{number}", f.status);
@@ -53,7 +53,7 @@ pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
     require_admin(req, env)?;
     let sku = crate::query::decode(sku)?;
     if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
-        return Err(ApiError::new(404, "unknown-sku", "Unknown SKU", format!("no product has the SKU `{sku}`")));
+        return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
     let level = Stock(env).level(&sku).await?;
     json(&serde_json::json!({ "sku": sku, "available": level.available, "reserved": level.reserved, "sold": level.sold }), 200, "no-store")
@@ -62,7 +62,7 @@ pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
 /// `GET /api/admin/orders/{number}`: the order with what the merchant must look at.
 pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
     require_admin(req, env)?;
-    let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(404, "order-not-found", "Order not found", format!("no order {number}")))?;
+    let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let notifications = orders::notifications(env, number).await?;
     json(
         &serde_json::json!({
@@ -90,7 +90,7 @@ pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
     let id = crate::query::decode(id)?;
     match dead_letters::replay(env, &id).await? {
         Some(at) => json(&serde_json::json!({ "message_id": id, "replayed_at": at }), 202, "no-store"),
-        None => Err(ApiError::new(404, "dead-letter-not-found", "Dead letter not found", format!("no dead letter `{id}`"))),
+        None => Err(ApiError::new(Problem::DeadLetterNotFound, format!("no dead letter `{id}`"))),
     }
 }
 
@@ -118,26 +118,26 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     require_admin(req, env)?;
     let key = header(req, "idempotency-key")
         .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .ok_or_else(|| ApiError::bad_request("idempotency-key-required", "Idempotency-Key required", "send an Idempotency-Key (letters, digits, - and _) with every refund"))?;
+        .ok_or_else(|| ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (letters, digits, - and _) with every refund"))?;
     let r: RefundRequest = parse_json(&body_text(req).await?)?;
-    let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(404, "order-not-found", "Order not found", format!("no order {number}")))?;
+    let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let amount = match (r.amount_minor, r.lines.is_empty()) {
         (Some(a), true) => a,
         (None, false) => {
             let mut total = 0i64;
             for l in &r.lines {
-                let line = order.lines.iter().find(|o| o.sku == l.sku).ok_or_else(|| ApiError::unprocessable("bad-refund", "Invalid refund", format!("the order has no line `{}`", l.sku)))?;
+                let line = order.lines.iter().find(|o| o.sku == l.sku).ok_or_else(|| ApiError::new(Problem::BadRefund, format!("the order has no line `{}`", l.sku)))?;
                 if l.quantity == 0 || l.quantity > line.quantity {
-                    return Err(ApiError::unprocessable("bad-refund", "Invalid refund", format!("`{}`: refund 1 to {} units", l.sku, line.quantity)));
+                    return Err(ApiError::new(Problem::BadRefund, format!("`{}`: refund 1 to {} units", l.sku, line.quantity)));
                 }
                 total += line.unit_price.minor * i64::from(l.quantity);
             }
             total
         }
-        _ => return Err(ApiError::unprocessable("bad-refund", "Invalid refund", "send either `amount_minor` or `lines`")),
+        _ => return Err(ApiError::new(Problem::BadRefund, "send either `amount_minor` or `lines`")),
     };
     if amount <= 0 || amount > order.totals.total.minor {
-        return Err(ApiError::unprocessable("bad-refund", "Invalid refund", format!("the amount must be between 1 and the order's total {}", order.totals.total.minor)));
+        return Err(ApiError::new(Problem::BadRefund, format!("the amount must be between 1 and the order's total {}", order.totals.total.minor)));
     }
     let mut event = OrderEvent::new(format!("refund-{number}-{key}"), EventKind::RefundRequested, number, now_rfc3339());
     event.amount_minor = Some(amount);
@@ -168,16 +168,16 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     let sku = crate::query::decode(sku)?;
     let c: StockChange = parse_json(&body_text(req).await?)?;
     if c.set.is_some() == c.add.is_some() {
-        return Err(ApiError::unprocessable("bad-adjustment", "Invalid stock change", "send either `set` or `add`"));
+        return Err(ApiError::new(Problem::BadAdjustment, "send either `set` or `add`"));
     }
     if c.reason.trim().is_empty() || c.reason.chars().count() > 200 {
-        return Err(ApiError::unprocessable("bad-adjustment", "Invalid stock change", "give a reason of 1 to 200 characters"));
+        return Err(ApiError::new(Problem::BadAdjustment, "give a reason of 1 to 200 characters"));
     }
     if c.set.is_some_and(|s| !(0..=1_000_000).contains(&s)) || c.add.is_some_and(|a| a.abs() > 1_000_000) {
-        return Err(ApiError::unprocessable("bad-adjustment", "Invalid stock change", "levels are 0 to 1,000,000"));
+        return Err(ApiError::new(Problem::BadAdjustment, "levels are 0 to 1,000,000"));
     }
     if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
-        return Err(ApiError::new(404, "unknown-sku", "Unknown SKU", format!("no product has the SKU `{sku}`")));
+        return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
     let done = Stock(env).adjust(&crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add }).await?;
     let now = now_rfc3339();
@@ -209,7 +209,7 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     require_admin(req, env)?;
     let n: Newsletter = parse_json(&body_text(req).await?)?;
     if n.subject.trim().is_empty() || n.subject.len() > 200 || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n') {
-        return Err(ApiError::unprocessable("bad-newsletter", "Invalid newsletter", "a subject (up to 200 characters) and a text are required"));
+        return Err(ApiError::new(Problem::BadNewsletter, "a subject (up to 200 characters) and a text are required"));
     }
     let mut e = OrderEvent::new(format!("newsletter-{}", crate::services::random_id(8)), EventKind::NewsletterSend, 0, now_rfc3339());
     e.payment_ref = Some(n.subject.trim().to_string());

@@ -1,7 +1,7 @@
 //! `/api/cart`: the shopper's cart. The id travels in an HttpOnly cookie (or `X-Cart-Id` for API
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::{body_text, cart_id, check_cookie_origin, json, money_view, parse_json, set_cart_cookie, Reply};
 use crate::services::carts::{self, PriceChange, StoredCart, StoredLine, MAX_LINES};
 use crate::services::random_id;
@@ -79,7 +79,7 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
         line.quantity = quantity;
     } else {
         if stored.lines.len() >= MAX_LINES {
-            return Err(ApiError::unprocessable("cart-full", "Cart is full", format!("a cart holds at most {MAX_LINES} lines")));
+            return Err(ApiError::new(Problem::CartFull, format!("a cart holds at most {MAX_LINES} lines")));
         }
         stored.lines.push(StoredLine { id: random_id(6), sku: add.sku, quantity: add.quantity, seen_unit_minor: 0 });
     }
@@ -87,7 +87,7 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
 }
 
 async fn existing(req: &Request, env: &Env, line_id: &str) -> Result<(String, StoredCart, usize), ApiError> {
-    let missing = || ApiError::new(404, "line-not-found", "Cart line not found", format!("the cart has no line `{line_id}`"));
+    let missing = || ApiError::new(Problem::LineNotFound, format!("the cart has no line `{line_id}`"));
     let id = cart_id(req).ok_or_else(missing)?;
     let stored = carts::load(env, &id).await?.ok_or_else(missing)?;
     let index = stored.lines.iter().position(|l| l.id == line_id).ok_or_else(missing)?;
@@ -99,7 +99,7 @@ pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
     let update: UpdateLine = parse_json(&body_text(req).await?)?;
     let (id, mut stored, index) = existing(req, env, line_id).await?;
     if update.quantity > MAX_LINE_QUANTITY {
-        return Err(ApiError::unprocessable("bad-quantity", "Invalid quantity", format!("quantity must be 0..={MAX_LINE_QUANTITY} (0 removes the line)")));
+        return Err(ApiError::new(Problem::BadQuantity, format!("quantity must be 0..={MAX_LINE_QUANTITY} (0 removes the line)")));
     }
     if update.quantity == 0 {
         stored.lines.remove(index);

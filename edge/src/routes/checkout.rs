@@ -1,6 +1,6 @@
 //! `POST /api/checkout`: cart → order, exactly once per Idempotency-Key.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::{body_text, cart_id, check_cookie_origin, clear_cart_cookie, header, money_view, parse_json, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{Allocated, Begin, Guard, StoredResponse};
@@ -60,7 +60,7 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
     let key = header(req, "idempotency-key")
         .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::bad_request("idempotency-key-required", "Idempotency-Key required", "send a unique Idempotency-Key header (1-255 visible ASCII characters) with every checkout"))?;
+        .ok_or_else(|| ApiError::new(Problem::IdempotencyKeyRequired, "send a unique Idempotency-Key header (1-255 visible ASCII characters) with every checkout"))?;
     let body = body_text(req).await?;
     let cart = cart_id(req);
     let fingerprint = {
@@ -81,17 +81,17 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
             return Ok(resp);
         }
         Begin::InProgress => {
-            return Err(ApiError::conflict("request-in-progress", "Request in progress", "a checkout with this Idempotency-Key is still running; retry shortly").with_retry_after(1))
+            return Err(ApiError::new(Problem::RequestInProgress, "a checkout with this Idempotency-Key is still running; retry shortly").with_retry_after(1))
         }
         Begin::Mismatch => {
-            return Err(ApiError::unprocessable("idempotency-key-reused", "Idempotency-Key reused", "this Idempotency-Key was used with a different request"))
+            return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different request"))
         }
         Begin::CartTaken { order_number } => {
             let detail = match order_number {
                 Some(n) => format!("this cart was already checked out as order {n}"),
                 None => "another checkout of this cart is in progress".to_string(),
             };
-            let mut e = ApiError::conflict("cart-already-checked-out", "Cart already checked out", detail);
+            let mut e = ApiError::new(Problem::CartAlreadyCheckedOut, detail);
             if let Some(n) = order_number {
                 e = e.with("order_number", n);
             } else {
@@ -107,7 +107,7 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
     // allocated) and ends its lease, so a retry finishes the same order.
     let stored = match &outcome {
         Ok((status, text)) => Some(StoredResponse { status: *status, content_type: "application/json".into(), body: text.clone() }),
-        Err(e) if e.status < 500 => Some(StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body("/api/checkout") }),
+        Err(e) if e.status < 500 => Some(StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body("/api/checkout", None) }),
         Err(_) => None,
     };
     guard.finish(stored).await?;
@@ -141,7 +141,7 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
     let shop = crate::catalog::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
     if !errors.is_empty() {
-        return Err(ApiError::unprocessable("invalid-checkout", "Check the highlighted fields", format!("{} field(s) need attention", errors.len()))
+        return Err(ApiError::new(Problem::InvalidCheckout, format!("{} field(s) need attention", errors.len()))
             .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
     }
     // Refused before anything is allocated: online payment without a provider.
@@ -157,7 +157,7 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
     let order = match existing {
         Some(order) => order,
         None => {
-            let empty = || ApiError::unprocessable("empty-cart", "Your cart is empty", "add something to the cart before checking out");
+            let empty = || ApiError::new(Problem::EmptyCart, "add something to the cart before checking out");
             let cart_id = cart.ok_or_else(empty)?;
             // The cart (KV, SKU shards) and a new order number (a Durable Object) at the same time.
             let priced = async {
@@ -191,7 +191,7 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
             match stock.reserve(&reserve).await? {
                 ReserveOutcome::Reserved => {}
                 ReserveOutcome::OutOfStock { sku, available, requested } => {
-                    return Err(ApiError::conflict("out-of-stock", "Out of stock", format!("only {available} of `{sku}` left; you asked for {requested}"))
+                    return Err(ApiError::new(Problem::OutOfStock, format!("only {available} of `{sku}` left; you asked for {requested}"))
                         .with("sku", sku)
                         .with("available", available));
                 }
@@ -219,7 +219,7 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
                 // Someone else's order for this cart (the database's own one-order-per-cart rule).
                 if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
                     stock.release(&order.number.to_string()).await?;
-                    return Err(ApiError::conflict("cart-already-checked-out", "Cart already checked out", format!("this cart was already checked out as order {n}")).with("order_number", n));
+                    return Err(ApiError::new(Problem::CartAlreadyCheckedOut, format!("this cart was already checked out as order {n}")).with("order_number", n));
                 }
                 return Err(e);
             }
@@ -278,5 +278,5 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
         next_url,
         order_url,
     };
-    Ok((201, serde_json::to_string(&response).map_err(|e| ApiError::internal(e.to_string()))?))
+    Ok((201, serde_json::to_string(&response)?))
 }

@@ -1,6 +1,6 @@
 //! `/api/orders/{number}`: order tracking, cancellation and returns for the holder of the order's token.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::{header, json, money_view, Reply};
 use crate::query::Query;
 use crate::services::events::{self, EventKind, OrderEvent};
@@ -34,7 +34,7 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
     let url = req.url()?;
     let query = Query::parse(url.query())?;
     let token = header(req, "x-order-token").or_else(|| query.get("token").map(str::to_string)).unwrap_or_default();
-    let not_found = || ApiError::new(404, "order-not-found", "Order not found", format!("no order {number} for this token"));
+    let not_found = || ApiError::new(Problem::OrderNotFound, format!("no order {number} for this token"));
     let order = orders::load(env, number).await?.ok_or_else(not_found)?;
     if token_matches(&order.token, &token) {
         Ok(order)
@@ -86,7 +86,7 @@ pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
         return json(&OrderAction { number, status: "cancelled".into() }, 200, "no-store");
     }
     if !order.status.can_cancel() {
-        return Err(ApiError::conflict("cannot-cancel", "Order can no longer be cancelled", format!("the order is {:?}; it has left the warehouse", order.status)));
+        return Err(ApiError::new(Problem::CannotCancel, format!("the order is {:?}; it has left the warehouse", order.status)));
     }
     // One cancellation event per order: repeated requests collapse into it.
     events::publish(env, &OrderEvent::new(format!("cancel-{number}"), EventKind::OrderCancelled, number, now_rfc3339())).await?;
@@ -96,7 +96,7 @@ pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
 pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     if order.status != OrderStatus::Delivered {
-        return Err(ApiError::conflict("cannot-return", "Return not possible yet", format!("returns open once the order is delivered; it is {:?}", order.status)));
+        return Err(ApiError::new(Problem::CannotReturn, format!("returns open once the order is delivered; it is {:?}", order.status)));
     }
     events::publish(env, &OrderEvent::new(format!("return-{number}"), EventKind::ReturnRequested, number, now_rfc3339())).await?;
     json(&OrderAction { number, status: "return_requested".into() }, 202, "no-store")
@@ -107,7 +107,7 @@ pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
 pub async fn pay_again(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     if order.payment != PaymentMethod::Online || !matches!(order.status, OrderStatus::AwaitingPayment | OrderStatus::PaymentFailed) {
-        return Err(ApiError::conflict("nothing-to-pay", "Nothing to pay", format!("the order is {}", orders::wire_name(order.status))));
+        return Err(ApiError::new(Problem::NothingToPay, format!("the order is {}", orders::wire_name(order.status))));
     }
     let order_url = format!("/orders/?number={}&token={}", number, order.token);
     let next_url = match payments::online(env)? {

@@ -1,6 +1,6 @@
 //! Payment webhooks, and the local test provider's hosted payment page.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::{body_text, header, json, now_seconds, Reply};
 use crate::http::money_view;
 use crate::services::events::{self, EventKind, OrderEvent};
@@ -20,7 +20,7 @@ pub async fn webhook(req: &mut Request, env: &Env) -> Reply {
 }
 
 fn no_test_provider(path: &str) -> ApiError {
-    ApiError::new(404, "no-route", "Not found", format!("no API route at {path}"))
+    ApiError::new(Problem::NoRoute, format!("no API route at {path}"))
 }
 
 pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> Reply {
@@ -72,7 +72,7 @@ pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> 
         "pay" => Some(PaymentEventKind::Succeeded),
         "decline" => Some(PaymentEventKind::Failed),
         "cancel" => None,
-        other => return Err(ApiError::bad_request("bad-action", "Unknown action", format!("`{other}` is not pay, decline or cancel"))),
+        other => return Err(ApiError::new(Problem::BadAction, format!("`{other}` is not pay, decline or cancel"))),
     };
     if let Some(kind) = kind {
         let (body, signature) = provider.webhook_for(&session, kind, now_seconds());
@@ -89,7 +89,7 @@ pub async fn stripe_webhook(req: &mut Request, env: &Env) -> Reply {
     let stripe = Stripe::from_env(env, &Settings::from_env(env))?.ok_or_else(|| stripe::unavailable("STRIPE_WEBHOOK_SECRET", "is not set"))?;
     let body = crate::http::body_text_max(req, 256 * 1024).await?;
     stripe.verify(header(req, stripe::SIGNATURE_HEADER).as_deref(), &body, now_seconds())?;
-    let event: stripe::Event = serde_json::from_str(&body).map_err(|e| ApiError::bad_request("bad-webhook", "Malformed webhook", e.to_string()))?;
+    let event: stripe::Event = serde_json::from_str(&body).map_err(|e| ApiError::new(Problem::BadWebhook, e.to_string()))?;
     let object = &event.data.object;
     let kind = match (event.kind.as_str(), object.payment_status.as_deref()) {
         // Paid only when Stripe says the money is there; delayed methods complete "unpaid" first.

@@ -27,7 +27,7 @@ pub async fn health(env: &Env) -> Reply {
 
 /// `GET /api/search?q=&category=&brand=&price=&option=Name:Value&sort=&page=&per_page=&facets=1`
 pub async fn search(req: &Request, env: &Env) -> Reply {
-    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let url = req.url()?;
     let params = Query::parse(url.query())?;
     let p = SearchParams::from_query(&params, 10)?;
     // `limit` is the older name of `per_page`.
@@ -59,7 +59,7 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
 
 /// `GET /api/search/suggest?q=&limit=`: completions of the word being typed and top products.
 pub async fn suggest(req: &Request, env: &Env) -> Reply {
-    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let url = req.url()?;
     let params = Query::parse(url.query())?;
     let q = params.get("q").unwrap_or("");
     let limit = params.get_usize("limit", 5, 10)?;
@@ -72,7 +72,7 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
 /// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.
 pub async fn zero_results(req: &Request, env: &Env) -> Reply {
     require_admin(req, env)?;
-    let queries = search_stats::zero_result_queries(env).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let queries = search_stats::zero_result_queries(env).await?;
     json(&serde_json::json!({ "queries": queries }), "no-store")
 }
 
@@ -86,7 +86,7 @@ pub async fn bench_search(req: &Request, env: &Env) -> Reply {
     if env.var("EDGESHOP_BENCH").map(|v| v.to_string()).ok().as_deref() != Some("1") {
         return Err(ApiError::not_found("/api/_bench/search"));
     }
-    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let url = req.url()?;
     let params = Query::parse(url.query())?;
     let q = params.get("q").unwrap_or("").to_string();
     let repeat = params.get_usize("repeat", 1, 100_000)?;

@@ -17,7 +17,7 @@ const MARKER: &str = "<!--search-results-->";
 const PER_PAGE: usize = 24;
 
 pub async fn render(req: &Request, env: &Env) -> Reply {
-    let url = req.url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let url = req.url()?;
     let params = Query::parse(url.query())?;
     let p = SearchParams::from_query(&params, PER_PAGE)?;
     let (results, _) = p.run(env, true).await?;
@@ -52,8 +52,8 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
 async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
     let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
     let frame_url = url.join("/search/").map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut resp = assets.fetch(frame_url.to_string(), None).await.map_err(|e| ApiError::internal(e.to_string()))?;
-    let text = resp.text().await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut resp = assets.fetch(frame_url.to_string(), None).await?;
+    let text = resp.text().await?;
     if !text.contains(MARKER) {
         return Err(ApiError::internal("the search page frame (dist/search/index.html) is missing; rebuild the site"));
     }

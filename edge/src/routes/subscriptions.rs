@@ -1,7 +1,7 @@
 //! Newsletter sign-up (double opt-in), its confirmation and one-click unsubscribe links, and
 //! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::{body_text, html_headers, json, parse_json, Reply};
 use crate::query::Query;
 use crate::services::stock::Stock;
@@ -22,11 +22,11 @@ pub async fn stock_alert(req: &mut Request, env: &Env) -> Reply {
     let a: StockAlertRequest = parse_json(&body_text(req).await?)?;
     let snapshot = crate::catalog::skus(env, [a.sku.as_str()]).await?;
     let Some(entry) = snapshot.get(&a.sku).filter(|e| e.published) else {
-        return Err(ApiError::unprocessable("unknown-sku", "Unknown SKU", format!("no product has the SKU `{}`", a.sku)));
+        return Err(ApiError::new(Problem::UnknownSkuInRequest, format!("no product has the SKU `{}`", a.sku)));
     };
     let available = Stock(env).level(&a.sku).await?.available;
     if available > 0 || entry.variant.stock_policy == edgeshop_domain::StockPolicy::Continue {
-        return Err(ApiError::conflict("in-stock", "In stock", format!("`{}` can be bought now", a.sku)));
+        return Err(ApiError::new(Problem::InStock, format!("`{}` can be bought now", a.sku)));
     }
     subscriptions::alert_me(env, &a.sku, &a.email).await?;
     json(&serde_json::json!({ "status": "alert_registered", "sku": a.sku }), 202, "no-store")

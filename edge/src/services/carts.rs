@@ -1,7 +1,7 @@
 //! Carts in KV: one key per cart, expiring after 30 days without a change.
 
 use crate::catalog;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use edgeshop_domain::{price_cart, CartError, CartLine, PricedCart, MAX_LINE_QUANTITY};
 use serde::{Deserialize, Serialize};
 use worker::Env;
@@ -64,9 +64,9 @@ pub async fn delete(env: &Env, id: &str) -> Result<(), ApiError> {
 
 pub fn cart_error(e: CartError) -> ApiError {
     match e {
-        CartError::UnknownSku(_) => ApiError::unprocessable("unknown-sku", "Unknown SKU", e.to_string()),
-        CartError::Unavailable(_) => ApiError::unprocessable("discontinued", "Product discontinued", e.to_string()),
-        CartError::BadQuantity { .. } => ApiError::unprocessable("bad-quantity", "Invalid quantity", e.to_string()),
+        CartError::UnknownSku(_) => ApiError::new(Problem::UnknownSkuInRequest, e.to_string()),
+        CartError::Unavailable(_) => ApiError::new(Problem::Discontinued, e.to_string()),
+        CartError::BadQuantity { .. } => ApiError::new(Problem::BadQuantity, e.to_string()),
         CartError::Money(m) => ApiError::internal(m.to_string()),
     }
 }
@@ -80,7 +80,7 @@ pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiEr
     match s.get(sku) {
         None => Err(cart_error(CartError::UnknownSku(sku.into()))),
         Some(e) if !e.published => Err(cart_error(CartError::Unavailable(sku.into()))),
-        Some(e) if !e.variant.available() => Err(ApiError::conflict("out-of-stock", "Out of stock", format!("`{sku}` is sold out"))),
+        Some(e) if !e.variant.available() => Err(ApiError::new(Problem::OutOfStock, format!("`{sku}` is sold out"))),
         Some(_) => Ok(()),
     }
 }

@@ -5,7 +5,7 @@
 //! history entry, the shopper's message and the event id are written last in one transaction, so a
 //! redelivery after a crash at any point ends in the same state with one history entry.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::services::{dead_letters, notify, orders, subscriptions};
 use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
@@ -373,7 +373,7 @@ async fn refund_payment(env: &Env, order: &edgeshop_domain::Order, payment: Opti
             stripe.refund(&payment.id, amount, key).await?
         }
         _ => {
-            let provider = test_provider(env)?.ok_or_else(|| ApiError::new(503, "payments-unavailable", "Refund provider unavailable", "the test provider is off"))?;
+            let provider = test_provider(env)?.ok_or_else(|| ApiError::new(Problem::RefundsUnavailable, "the test provider is off"))?;
             provider.refund(amount, key)
         }
     };

@@ -10,7 +10,7 @@
 //! Signatures follow Stripe's scheme for both: header `t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 //! "t.body")>` (several `v1` allowed), 5-minute tolerance, constant-time comparison.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::stripe::{self, Stripe};
 use crate::services::{now_rfc3339, random_id};
@@ -90,10 +90,7 @@ pub fn online(env: &Env) -> Result<Online<'_>, ApiError> {
     if settings.dev {
         return Ok(Online::Test(TestProvider { env, secret: webhook_secret(env)? }));
     }
-    Err(ApiError::unprocessable(
-        "payment-method-unavailable",
-        "Online payment is not available",
-        "this shop takes cash on delivery only (no payment provider is configured)",
+    Err(ApiError::new(Problem::PaymentMethodUnavailable, "this shop takes cash on delivery only (no payment provider is configured)",
     ))
 }
 
@@ -173,7 +170,7 @@ pub fn sign(secret: &str, timestamp: u64, body: &str) -> String {
 }
 
 fn bad_signature(detail: &str) -> ApiError {
-    ApiError::bad_request("bad-signature", "Webhook signature rejected", detail)
+    ApiError::new(Problem::BadSignature, detail)
 }
 
 /// Checks a `t=…,v1=…` header against the body (constant time) and the clock (tolerance).
@@ -277,6 +274,6 @@ impl PaymentProvider for TestProvider<'_> {
 
     fn parse_webhook(&self, signature: Option<&str>, body: &str, now_seconds: u64) -> Result<PaymentEvent, ApiError> {
         verify_signature(&self.secret, signature, body, now_seconds)?;
-        serde_json::from_str(body).map_err(|e| ApiError::bad_request("bad-webhook", "Malformed webhook", e.to_string()))
+        serde_json::from_str(body).map_err(|e| ApiError::new(Problem::BadWebhook, e.to_string()))
     }
 }

@@ -2,7 +2,7 @@
 //! the index the worker holds, and hits as the API shows them.
 
 use crate::catalog::{prefetch, with_index};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::query::Query;
 use crate::services::search_stats;
 use edgeshop_api::SearchHit;
@@ -12,9 +12,9 @@ use worker::Env;
 
 pub fn search_error(e: SearchError) -> ApiError {
     match e {
-        SearchError::QueryTooLong { .. } => ApiError::bad_request("query-too-long", "Query too long", e.to_string()),
-        SearchError::TooManyTerms { .. } => ApiError::bad_request("query-too-long", "Too many words", e.to_string()),
-        SearchError::BadFilter(detail) => ApiError::bad_request("bad-filter", "Invalid search filter", detail),
+        SearchError::QueryTooLong { .. } => ApiError::new(Problem::QueryTooLong, e.to_string()),
+        SearchError::TooManyTerms { .. } => ApiError::new(Problem::TooManyWords, e.to_string()),
+        SearchError::BadFilter(detail) => ApiError::new(Problem::BadFilter, detail),
         SearchError::Index(detail) => ApiError::internal(detail),
     }
 }
@@ -64,7 +64,7 @@ impl SearchParams {
         }
         for o in params.get_all("option").filter(|v| !v.is_empty()) {
             let (name, value) = o.split_once(':').ok_or_else(|| {
-                ApiError::bad_request("bad-filter", "Invalid search filter", format!("option `{o}` must look like `Colour:Black`"))
+                ApiError::new(Problem::BadFilter, format!("option `{o}` must look like `Colour:Black`"))
             })?;
             filters.options.push((name.to_string(), value.to_string()));
         }

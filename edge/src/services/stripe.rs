@@ -6,7 +6,7 @@
 //! locally). `STRIPE_API_BASE` points the adapter at a local server speaking Stripe's wire format;
 //! it is read only where `EDGESHOP_DEV` is on (development and tests), never in a deployed shop.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::services::payments::{verify_signature, PaymentSession, Settings};
 use edgeshop_domain::Order;
 use serde::Deserialize;
@@ -183,11 +183,11 @@ impl Stripe {
 }
 
 pub fn unavailable(setting: &str, why: &str) -> ApiError {
-    ApiError::new(503, "payments-unavailable", "Online payment unavailable", format!("the setting {setting} {why}")).with("setting", setting)
+    ApiError::new(Problem::OnlinePaymentUnavailable, format!("the setting {setting} {why}")).with("setting", setting)
 }
 
 fn provider_error(detail: impl Into<String>) -> ApiError {
-    ApiError::new(502, "payment-provider-error", "Payment provider error", detail)
+    ApiError::new(Problem::PaymentProviderError, detail)
 }
 
 /// The parts of a Stripe event the shop uses.

@@ -4,7 +4,7 @@
 //! transaction that marks what it is for (an alert notified, a confirmation sent), then sends the
 //! batch: a redelivered event finds its messages already written and sends only what is unsent.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::mailer::{Email, Mailer};
@@ -25,7 +25,7 @@ struct Subscriber {
 }
 
 fn problem_email() -> ApiError {
-    ApiError::unprocessable("invalid-email", "Invalid email address", "send an address such as name@example.com")
+    ApiError::new(Problem::InvalidEmail, "send an address such as name@example.com")
 }
 
 /// A newsletter sign-up: a new or unsubscribed address becomes pending and gets a confirmation
@@ -116,7 +116,7 @@ pub enum Digest {
 pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
     let version = crate::catalog::manifest(env).await?.version.clone();
     let newest = crate::catalog::newest(env).await?;
-    let slugs = serde_json::to_string(&newest.iter().map(|p| &p.slug).collect::<Vec<_>>()).map_err(|e| ApiError::internal(e.to_string()))?;
+    let slugs = serde_json::to_string(&newest.iter().map(|p| &p.slug).collect::<Vec<_>>())?;
     let db = db::db(env)?;
     #[derive(Deserialize)]
     struct Slug {
@@ -134,7 +134,7 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
         Some(new) if new.is_empty() => Ok(Digest::NothingNew { catalog_version: version }),
         Some(new) => {
             let mut e = OrderEvent::new(format!("digest-{version}"), EventKind::NewProductsDigest, 0, now_rfc3339());
-            e.detail = Some(serde_json::to_string(&new).map_err(|e| ApiError::internal(e.to_string()))?);
+            e.detail = Some(serde_json::to_string(&new)?);
             events::publish(env, &e).await?;
             Ok(Digest::Sending { catalog_version: version, products: new.iter().map(|p| p.slug.clone()).collect() })
         }
@@ -252,7 +252,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         }
         EventKind::NewProductsDigest => {
             let products: Vec<edgeshop_domain::NewProduct> = serde_json::from_str(&detail).map_err(|e| ApiError::internal(format!("digest: {e}")))?;
-            let slugs = serde_json::to_string(&products.iter().map(|p| &p.slug).collect::<Vec<_>>()).map_err(|e| ApiError::internal(e.to_string()))?;
+            let slugs = serde_json::to_string(&products.iter().map(|p| &p.slug).collect::<Vec<_>>())?;
             let subscribers: Vec<Subscriber> =
                 db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND new_products = 1", args![])?).await?;
             let subject = match products.as_slice() {
