@@ -4,12 +4,13 @@
 use edgeshop_api::Problem;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 
-/// An API answer: status and JSON body (a problem+json body for errors).
+/// An API answer: status and body text (JSON, or problem+json for errors). Bodies are parsed
+/// straight into the contract's types: no `serde_json::Value` in between, which would add a
+/// second deserialiser per type to the bundle.
 pub struct ApiReply {
     pub status: u16,
-    body: Value,
+    text: String,
 }
 
 impl ApiReply {
@@ -19,12 +20,12 @@ impl ApiReply {
 
     /// The body as the contract type the route answers with.
     pub fn parse<T: DeserializeOwned>(self) -> Result<T, String> {
-        serde_json::from_value(self.body).map_err(|_| "The shop sent an answer this page does not understand; please reload.".to_string())
+        serde_json::from_str(&self.text).map_err(|_| "The shop sent an answer this page does not understand; please reload.".to_string())
     }
 
     /// The problem the worker answered with (empty when the body is not one).
     pub fn problem(&self) -> Problem {
-        serde_json::from_value(self.body.clone()).unwrap_or_default()
+        serde_json::from_str(&self.text).unwrap_or_default()
     }
 
     /// The problem's `detail` (or a generic message).
@@ -33,13 +34,13 @@ impl ApiReply {
     }
 }
 
-/// A request body as JSON (the contract's request types serialise infallibly).
-pub fn body<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+/// A request body as JSON text (the contract's request types serialise infallibly).
+pub fn body<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(feature = "hydrate")]
-pub async fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Result<ApiReply, String> {
+pub async fn call(method: &str, url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Result<ApiReply, String> {
     use gloo_net::http::RequestBuilder;
     let mut req = RequestBuilder::new(url).method(match method {
         "POST" => gloo_net::http::Method::POST,
@@ -51,17 +52,17 @@ pub async fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&st
         req = req.header(k, v);
     }
     let resp = match body {
-        Some(b) => req.json(b).map_err(|e| e.to_string())?.send().await,
+        Some(b) => req.header("content-type", "application/json").body(b.to_string()).map_err(|e| e.to_string())?.send().await,
         None => req.send().await,
     }
     .map_err(|_| "The shop could not be reached. Check your connection and try again.".to_string())?;
     let status = resp.status();
-    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
-    Ok(ApiReply { status, body })
+    let text = resp.text().await.unwrap_or_default();
+    Ok(ApiReply { status, text })
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub async fn call(_method: &str, _url: &str, _body: Option<&Value>, _headers: &[(&str, &str)]) -> Result<ApiReply, String> {
+pub async fn call(_method: &str, _url: &str, _body: Option<&str>, _headers: &[(&str, &str)]) -> Result<ApiReply, String> {
     Err("the API is only called from the browser".into())
 }
 

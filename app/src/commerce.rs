@@ -402,9 +402,20 @@ fn status_label(s: Status) -> &'static str {
     }
 }
 
-/// The status as the API writes it (`awaiting_payment`), for tests and styles.
-fn wire_name(s: Status) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+/// The status as the API writes it (`awaiting_payment`), for tests and styles (a test below
+/// checks it against the serialiser; `serde_json::Value` would cost the bundle a serialiser).
+fn wire_name(s: Status) -> &'static str {
+    match s {
+        Status::AwaitingPayment => "awaiting_payment",
+        Status::Confirmed => "confirmed",
+        Status::Paid => "paid",
+        Status::PaymentFailed => "payment_failed",
+        Status::Packed => "packed",
+        Status::Shipped => "shipped",
+        Status::Delivered => "delivered",
+        Status::Cancelled => "cancelled",
+        Status::ReturnRequested => "return_requested",
+    }
 }
 
 #[island]
@@ -515,6 +526,13 @@ mod tests {
 
     fn v(sku: &str, values: &[&str], available: bool) -> PickerVariant {
         PickerVariant { sku: sku.into(), values: values.iter().map(|s| s.to_string()).collect(), price: String::new(), compare_at: None, stock: String::new(), available }
+    }
+
+    #[test]
+    fn status_wire_names_are_the_apis() {
+        for s in [Status::AwaitingPayment, Status::Confirmed, Status::Paid, Status::PaymentFailed, Status::Packed, Status::Shipped, Status::Delivered, Status::Cancelled, Status::ReturnRequested] {
+            assert_eq!(serde_json::to_value(s).unwrap(), wire_name(s));
+        }
     }
 
     #[test]

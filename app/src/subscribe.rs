@@ -27,7 +27,7 @@ fn hydrated() -> ReadSignal<bool> {
 
 /// Posts `body` to `url` unless a post is under way, and shows the answer: `answer` words a
 /// success or a status it knows, else the problem's own detail.
-fn send(url: &'static str, body: serde_json::Value, busy: RwSignal<bool>, notice: RwSignal<Notice>, answer: fn(u16) -> Option<(bool, &'static str)>) {
+fn send(url: &'static str, body: String, busy: RwSignal<bool>, notice: RwSignal<Notice>, answer: fn(u16) -> Option<(bool, &'static str)>) {
     if busy.get_untracked() {
         return;
     }
