@@ -76,7 +76,8 @@ fn decode(s: &str) -> String {
     }
 }
 
-const SORTS: [(&str, &str); 4] = [("relevance", "Featured"), ("price-asc", "Price, low to high"), ("price-desc", "Price, high to low"), ("newest", "Newest")];
+const SORTS: [(&str, &str); 4] =
+    [("relevance", "Featured"), ("price-asc", "Price, low to high"), ("price-desc", "Price, high to low"), ("newest", "Newest")];
 pub const PER_PAGE: usize = 24;
 
 #[island]
@@ -154,10 +155,7 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
     let active = move || !choice.with(Choice::is_default);
     let sort_select = move || {
         let current = choice.with(|c| if c.sort.is_empty() { "relevance".to_string() } else { c.sort.clone() });
-        SORTS
-            .iter()
-            .map(|(value, label)| view! { <option value=*value selected=current == *value>{*label}</option> })
-            .collect_view()
+        SORTS.iter().map(|(value, label)| view! { <option value=*value selected=current == *value>{*label}</option> }).collect_view()
     };
     let group = move |title: String, kind: &'static str, values: Vec<FacetValue>, prefix: String| {
         let items = values

@@ -300,7 +300,9 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
                 contact: edgeshop_domain::Contact { email: get("contact.email"), phone: get("contact.phone") },
                 payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
             };
-            let key = attempt.with_value(|(k, b)| (b.as_ref() == Some(&request) && !k.is_empty()).then(|| k.clone())).unwrap_or_else(crate::api::new_idempotency_key);
+            let key = attempt
+                .with_value(|(k, b)| (b.as_ref() == Some(&request) && !k.is_empty()).then(|| k.clone()))
+                .unwrap_or_else(crate::api::new_idempotency_key);
             attempt.set_value((key.clone(), Some(request.clone())));
             busy.set(true);
             message.set(None);
@@ -525,12 +527,29 @@ mod tests {
     use super::*;
 
     fn v(sku: &str, values: &[&str], available: bool) -> PickerVariant {
-        PickerVariant { sku: sku.into(), values: values.iter().map(|s| s.to_string()).collect(), price: String::new(), compare_at: None, stock: String::new(), available }
+        PickerVariant {
+            sku: sku.into(),
+            values: values.iter().map(|s| s.to_string()).collect(),
+            price: String::new(),
+            compare_at: None,
+            stock: String::new(),
+            available,
+        }
     }
 
     #[test]
     fn status_wire_names_are_the_apis() {
-        for s in [Status::AwaitingPayment, Status::Confirmed, Status::Paid, Status::PaymentFailed, Status::Packed, Status::Shipped, Status::Delivered, Status::Cancelled, Status::ReturnRequested] {
+        for s in [
+            Status::AwaitingPayment,
+            Status::Confirmed,
+            Status::Paid,
+            Status::PaymentFailed,
+            Status::Packed,
+            Status::Shipped,
+            Status::Delivered,
+            Status::Cancelled,
+            Status::ReturnRequested,
+        ] {
             assert_eq!(serde_json::to_value(s).unwrap(), wire_name(s));
         }
     }

@@ -30,11 +30,7 @@ pub fn Header() -> impl IntoView {
 #[component]
 pub fn Footer() -> impl IntoView {
     let site = site();
-    let links = site
-        .info_pages
-        .iter()
-        .map(|(slug, title)| view! { <li><a href=paths::info_page(slug)>{title.clone()}</a></li> })
-        .collect_view();
+    let links = site.info_pages.iter().map(|(slug, title)| view! { <li><a href=paths::info_page(slug)>{title.clone()}</a></li> }).collect_view();
     view! {
         <footer class="site-footer">
             <crate::subscribe::NewsletterSignup/>
@@ -47,17 +43,18 @@ pub fn Footer() -> impl IntoView {
 #[component]
 pub fn Breadcrumbs(trail: Vec<(String, String)>) -> impl IntoView {
     let last = trail.len().saturating_sub(1);
-    let items = trail
-        .into_iter()
-        .enumerate()
-        .map(|(i, (href, name))| {
-            if i == last {
-                view! { <li aria-current="page">{name}</li> }.into_any()
-            } else {
-                view! { <li><a href=href>{name}</a></li> }.into_any()
-            }
-        })
-        .collect_view();
+    let items =
+        trail
+            .into_iter()
+            .enumerate()
+            .map(|(i, (href, name))| {
+                if i == last {
+                    view! { <li aria-current="page">{name}</li> }.into_any()
+                } else {
+                    view! { <li><a href=href>{name}</a></li> }.into_any()
+                }
+            })
+            .collect_view();
     view! { <nav aria-label="Breadcrumb" class="crumbs"><ol>{items}</ol></nav> }
 }
 
@@ -133,10 +130,6 @@ pub fn ProductCard(product: Product, #[prop(optional)] eager: bool) -> impl Into
 
 #[component]
 pub fn ProductGrid(products: Vec<Product>, #[prop(optional)] eager_rows: usize) -> impl IntoView {
-    let cards = products
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| view! { <ProductCard product=p eager=i < eager_rows/> })
-        .collect_view();
+    let cards = products.into_iter().enumerate().map(|(i, p)| view! { <ProductCard product=p eager=i < eager_rows/> }).collect_view();
     view! { <ul class="grid">{cards}</ul> }
 }

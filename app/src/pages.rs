@@ -1,21 +1,19 @@
 //! One component per kind of static page. The builder gathers the data; these only render it.
 
 use crate::browse::CategoryBrowser;
-use crate::subscribe::{BackInStock, SoldOutVariant};
 use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
-use crate::live_search::LiveResults;
 use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
-use edgeshop_domain::variant_price;
+use crate::live_search::LiveResults;
 use crate::paths;
 use crate::seo;
 use crate::shell::{Document, PageMeta};
+use crate::subscribe::{BackInStock, SoldOutVariant};
+use edgeshop_domain::variant_price;
 use edgeshop_domain::{Category, Product, Shop};
 use leptos::prelude::*;
 
 fn trail_links(trail: &[Category]) -> Vec<(String, String)> {
-    std::iter::once(("/".to_string(), "Home".to_string()))
-        .chain(trail.iter().map(|c| (paths::category(&c.slug, 1), c.name.clone())))
-        .collect()
+    std::iter::once(("/".to_string(), "Home".to_string())).chain(trail.iter().map(|c| (paths::category(&c.slug, 1), c.name.clone()))).collect()
 }
 
 /// First paragraph of Markdown as plain text, cut at 155 characters (for meta descriptions).
@@ -77,10 +75,7 @@ pub fn CategoryPage(
         ..Default::default()
     };
     let subs = (!subcategories.is_empty()).then(|| {
-        let items = subcategories
-            .into_iter()
-            .map(|c| view! { <li><a href=paths::category(&c.slug, 1)>{c.name}</a></li> })
-            .collect_view();
+        let items = subcategories.into_iter().map(|c| view! { <li><a href=paths::category(&c.slug, 1)>{c.name}</a></li> }).collect_view();
         view! { <ul class="chips">{items}</ul> }
     });
     let slug = category.slug.clone();
@@ -155,11 +150,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
             }
         })
         .collect_view();
-    let attributes = product
-        .attributes
-        .iter()
-        .map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> })
-        .collect_view();
+    let attributes = product.attributes.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view();
     let price = product_price_label(&product);
     let picker_options: Vec<PickerOption> = product.options.iter().map(|o| PickerOption { name: o.name.clone(), values: o.values.clone() }).collect();
     let picker_variants: Vec<PickerVariant> = product
@@ -217,19 +208,32 @@ fn stock_label(v: &edgeshop_domain::Variant) -> String {
 
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let meta = PageMeta { title: "Your cart".into(), description: "Your shopping cart.".into(), path: "/cart/".into(), noindex: true, ..Default::default() };
+    let meta =
+        PageMeta { title: "Your cart".into(), description: "Your shopping cart.".into(), path: "/cart/".into(), noindex: true, ..Default::default() };
     view! { <Document meta=meta><h1>"Your cart"</h1><CartView/></Document> }
 }
 
 #[component]
 pub fn CheckoutPage(countries: Vec<String>) -> impl IntoView {
-    let meta = PageMeta { title: "Checkout".into(), description: "Shipping address and payment.".into(), path: "/checkout/".into(), noindex: true, ..Default::default() };
+    let meta = PageMeta {
+        title: "Checkout".into(),
+        description: "Shipping address and payment.".into(),
+        path: "/checkout/".into(),
+        noindex: true,
+        ..Default::default()
+    };
     view! { <Document meta=meta><h1>"Checkout"</h1><CheckoutForm countries=countries/></Document> }
 }
 
 #[component]
 pub fn OrderPage() -> impl IntoView {
-    let meta = PageMeta { title: "Your order".into(), description: "Order status and history.".into(), path: "/orders/".into(), noindex: true, ..Default::default() };
+    let meta = PageMeta {
+        title: "Your order".into(),
+        description: "Order status and history.".into(),
+        path: "/orders/".into(),
+        noindex: true,
+        ..Default::default()
+    };
     view! { <Document meta=meta><OrderStatus/></Document> }
 }
 
@@ -245,13 +249,25 @@ pub const SEARCH_RESULTS_MARKER: &str = "<!--search-results-->";
 /// The frame of the search results page: the worker fills in results, facets and pages per request.
 #[component]
 pub fn SearchPage() -> impl IntoView {
-    let meta = PageMeta { title: "Search".into(), description: "Search the shop's products.".into(), path: "/search/".into(), noindex: true, ..Default::default() };
+    let meta = PageMeta {
+        title: "Search".into(),
+        description: "Search the shop's products.".into(),
+        path: "/search/".into(),
+        noindex: true,
+        ..Default::default()
+    };
     view! { <Document meta=meta><div class="search-page" inner_html=SEARCH_RESULTS_MARKER></div><LiveResults/></Document> }
 }
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    let meta = PageMeta { title: "Page not found".into(), description: "This page does not exist.".into(), path: "/404.html".into(), noindex: true, ..Default::default() };
+    let meta = PageMeta {
+        title: "Page not found".into(),
+        description: "This page does not exist.".into(),
+        path: "/404.html".into(),
+        noindex: true,
+        ..Default::default()
+    };
     view! {
         <Document meta=meta>
             <h1>"Page not found"</h1>

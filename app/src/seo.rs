@@ -26,7 +26,11 @@ pub fn breadcrumbs(base_url: &str, crumbs: &[(String, String)]) -> Value {
 }
 
 pub fn availability(available: bool) -> &'static str {
-    if available { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" }
+    if available {
+        "https://schema.org/InStock"
+    } else {
+        "https://schema.org/OutOfStock"
+    }
 }
 
 /// `Product` with one `Offer` per variant, wrapped in an `AggregateOffer` when there are several.

@@ -63,11 +63,8 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
         format!("{}{path}", site.base_url)
     });
     let og_type = meta.og_type.unwrap_or("website");
-    let json_ld = meta
-        .json_ld
-        .iter()
-        .map(|v| view! { <script type="application/ld+json" inner_html=crate::seo::script_text(v)></script> })
-        .collect_view();
+    let json_ld =
+        meta.json_ld.iter().map(|v| view! { <script type="application/ld+json" inner_html=crate::seo::script_text(v)></script> }).collect_view();
     let robots = meta.noindex.then(|| view! { <meta name="robots" content="noindex"/> });
     view! {
         <!DOCTYPE html>

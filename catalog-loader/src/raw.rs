@@ -275,10 +275,6 @@ fn parse<T: DeserializeOwned>(path: PathBuf, bytes: Vec<u8>, errors: &mut Vec<Ca
 
 fn info_page(path: &Path, markdown: String) -> InfoPage {
     let slug = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let title = markdown
-        .lines()
-        .find_map(|l| l.strip_prefix("# "))
-        .map(|t| t.trim().to_string())
-        .unwrap_or_else(|| slug.replace('-', " "));
+    let title = markdown.lines().find_map(|l| l.strip_prefix("# ")).map(|t| t.trim().to_string()).unwrap_or_else(|| slug.replace('-', " "));
     InfoPage { slug, title, markdown }
 }

@@ -2,7 +2,10 @@
 
 use crate::raw::{Parsed, RawProduct, Sources};
 use crate::{line_of, CatalogError};
-use edgeshop_domain::{Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
+use edgeshop_domain::{
+    Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules,
+    Variant,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use toml::Spanned;
@@ -112,9 +115,7 @@ fn money<T>(file: &Parsed<T>, value: &Spanned<toml::Value>, what: &str, currency
 }
 
 fn valid_slug(s: &str) -> bool {
-    !s.is_empty() && s.split('/').all(|part| {
-        !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    })
+    !s.is_empty() && s.split('/').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
 }
 
 fn shop(
@@ -207,11 +208,7 @@ fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogErr
             }
         }
     }
-    f.value
-        .category
-        .iter()
-        .map(|c| Category { slug: c.slug.get_ref().clone(), name: c.name.clone(), description: c.description.clone() })
-        .collect()
+    f.value.category.iter().map(|c| Category { slug: c.slug.get_ref().clone(), name: c.name.clone(), description: c.description.clone() }).collect()
 }
 
 /// A real calendar date `YYYY-MM-DD` (no 31 April, 29 February only in leap years).
@@ -235,12 +232,7 @@ fn is_date(s: &str) -> bool {
 /// ` (did you mean `x`?)` when one of `known` is within a few edits of `wrong`, else empty.
 pub fn did_you_mean<'a>(wrong: &str, known: impl Iterator<Item = &'a str>) -> String {
     let limit = (wrong.chars().count() / 3).clamp(1, 4);
-    known
-        .map(|k| (edit_distance(wrong, k), k))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
-        .unwrap_or_default()
+    known.map(|k| (edit_distance(wrong, k), k)).filter(|(d, _)| *d <= limit).min().map(|(_, k)| format!(" (did you mean `{k}`?)")).unwrap_or_default()
 }
 
 /// Levenshtein distance over characters.
@@ -314,7 +306,8 @@ fn product(
                 }
                 Some(_) => {}
                 None if crate::is_svg(&bytes) => {}
-                None => errors.push(f.error(&img.get_ref().file, format!("`{file}` is not an image this build can read (JPEG, PNG, WebP, GIF, AVIF or SVG)"))),
+                None => errors
+                    .push(f.error(&img.get_ref().file, format!("`{file}` is not an image this build can read (JPEG, PNG, WebP, GIF, AVIF or SVG)"))),
             }
         }
         if width == 0 || height == 0 {
@@ -352,8 +345,7 @@ fn product(
         } else {
             skus.insert(sku.clone(), (f.path.clone(), line(&rv.sku)));
         }
-        let matches_options = rv.options.len() == options.len()
-            && rv.options.iter().zip(&options).all(|(value, opt)| opt.values.contains(value));
+        let matches_options = rv.options.len() == options.len() && rv.options.iter().zip(&options).all(|(value, opt)| opt.values.contains(value));
         if !matches_options {
             let declared: Vec<String> = options.iter().map(|o| format!("{}: {}", o.name, o.values.join(", "))).collect();
             let declared = if declared.is_empty() { "none".to_string() } else { declared.join("; ") };
@@ -386,11 +378,7 @@ fn product(
     if errors.len() > before {
         return None;
     }
-    let attributes = raw
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
-        .collect();
+    let attributes = raw.attributes.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
     Some(Product {
         slug: slug.clone(),
         title: raw.title.clone(),

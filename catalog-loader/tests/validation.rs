@@ -128,7 +128,10 @@ fn duplicate_sku_names_both_places() {
     let f = Fixture::new("dup-sku");
     f.write("products/beta.toml", &PRODUCT.replace("alpha-jacket", "beta-jacket").replace("ALPHA-M", "BETA-M"));
     let errors = f.errors();
-    assert_has(&errors, &format!("{}:22: duplicate SKU `ALPHA-S` (first used in {}:22)", f.path("products/beta.toml"), f.path("products/alpha-jacket.toml")));
+    assert_has(
+        &errors,
+        &format!("{}:22: duplicate SKU `ALPHA-S` (first used in {}:22)", f.path("products/beta.toml"), f.path("products/alpha-jacket.toml")),
+    );
 }
 
 #[test]
@@ -156,14 +159,20 @@ fn negative_price() {
 fn non_integer_price() {
     let f = Fixture::new("float");
     f.write("products/alpha-jacket.toml", &PRODUCT.replacen("price = 12900\nstock = 0", "price = 129.5\nstock = 0", 1));
-    assert_has(&f.errors(), &format!("{}:31: price must be an integer number of minor units (cents), found `129.5`", f.path("products/alpha-jacket.toml")));
+    assert_has(
+        &f.errors(),
+        &format!("{}:31: price must be an integer number of minor units (cents), found `129.5`", f.path("products/alpha-jacket.toml")),
+    );
 }
 
 #[test]
 fn variant_not_matching_options() {
     let f = Fixture::new("options");
     f.write("products/alpha-jacket.toml", &PRODUCT.replace("options = [\"M\"]", "options = [\"XL\"]"));
-    assert_has(&f.errors(), &format!("{}:28: variant options [\"XL\"] do not match the product options (Size: S, M)", f.path("products/alpha-jacket.toml")));
+    assert_has(
+        &f.errors(),
+        &format!("{}:28: variant options [\"XL\"] do not match the product options (Size: S, M)", f.path("products/alpha-jacket.toml")),
+    );
 }
 
 #[test]
@@ -204,14 +213,20 @@ fn shop_file_references_are_checked() {
 #[test]
 fn references_get_a_did_you_mean() {
     let f = Fixture::new("did-you-mean");
-    f.write("products/alpha-jacket.toml", &PRODUCT.replace("category = \"apparel/jackets\"", "category = \"apparel/jacket\"").replace("file = \"alpha.svg\"", "file = \"alpah.svg\""));
+    f.write(
+        "products/alpha-jacket.toml",
+        &PRODUCT.replace("category = \"apparel/jackets\"", "category = \"apparel/jacket\"").replace("file = \"alpha.svg\"", "file = \"alpah.svg\""),
+    );
     f.write("shop.toml", &SHOP.replace("featured_categories = [\"apparel\"]", "featured_categories = [\"aparel\"]"));
     let errors = f.errors();
     let product = f.path("products/alpha-jacket.toml");
     assert_has(&errors, &format!("{product}:4: unknown category `apparel/jacket` (did you mean `apparel/jackets`?)"));
     assert_has(&errors, &format!("{product}:12: image `alpah.svg` not found in"));
     assert_has(&errors, "(did you mean `alpha.svg`?)");
-    assert_has(&errors, &format!("{}:7: featured category `aparel` is not declared in categories.toml (did you mean `apparel`?)", f.path("shop.toml")));
+    assert_has(
+        &errors,
+        &format!("{}:7: featured category `aparel` is not declared in categories.toml (did you mean `apparel`?)", f.path("shop.toml")),
+    );
 }
 
 #[test]

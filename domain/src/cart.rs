@@ -126,11 +126,7 @@ mod tests {
 
     #[test]
     fn prices_from_snapshot() {
-        let cart = price_cart(
-            &[CartLine { sku: "A-1".into(), quantity: 2 }, CartLine { sku: "B-2".into(), quantity: 1 }],
-            &snapshot(),
-        )
-        .unwrap();
+        let cart = price_cart(&[CartLine { sku: "A-1".into(), quantity: 2 }, CartLine { sku: "B-2".into(), quantity: 1 }], &snapshot()).unwrap();
         assert_eq!(cart.subtotal.minor, 2 * 1250 + 999);
         assert_eq!(cart.lines[0].variant_title, "M");
         assert_eq!(cart.catalog_version, "v1");

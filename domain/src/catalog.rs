@@ -221,9 +221,9 @@ impl Catalog {
 
     /// Published products in this category or any category below it.
     pub fn products_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Product> + 'a {
-        self.products.iter().filter(move |p| {
-            p.published && (p.category == category || p.category.strip_prefix(category).is_some_and(|rest| rest.starts_with('/')))
-        })
+        self.products
+            .iter()
+            .filter(move |p| p.published && (p.category == category || p.category.strip_prefix(category).is_some_and(|rest| rest.starts_with('/'))))
     }
 
     pub fn top_level_categories(&self) -> impl Iterator<Item = &Category> {

@@ -15,9 +15,15 @@ pub mod text;
 
 pub use announce::{newest_products, to_announce, NewProduct};
 pub use cart::{price_cart, CartError, CartLine, PricedCart, PricedLine, MAX_LINE_QUANTITY};
-pub use catalog::{Catalog, Category, EmailSettings, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, Shop, ShippingRules, StockPolicy, TaxRules, Variant};
+pub use catalog::{
+    Catalog, Category, EmailSettings, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy,
+    TaxRules, Variant,
+};
 pub use money::{Currency, Money, MoneyError};
+pub use order::{
+    checkout_totals, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking,
+    TransitionError,
+};
 pub use pricing::{product_price_range, variant_price, Price};
-pub use text::escape_html;
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};
-pub use order::{checkout_totals, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking, TransitionError};
+pub use text::escape_html;

@@ -146,16 +146,12 @@ impl Money {
         let mut whole = String::new();
         let major_digits = major.to_string();
         for (i, ch) in major_digits.chars().enumerate() {
-            if i > 0 && (major_digits.len() - i) % 3 == 0 {
+            if i > 0 && (major_digits.len() - i).is_multiple_of(3) {
                 whole.push(group);
             }
             whole.push(ch);
         }
-        let number = if digits == 0 {
-            whole
-        } else {
-            format!("{whole}{decimal}{minor:0width$}", width = digits as usize)
-        };
+        let number = if digits == 0 { whole } else { format!("{whole}{decimal}{minor:0width$}", width = digits as usize) };
         let sign = if negative { "-" } else { "" };
         let symbol = self.currency.symbol();
         if comma_decimal {

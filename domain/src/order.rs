@@ -41,7 +41,9 @@ pub struct FieldError {
 /// A plausible email address: `user@host.tld`, no spaces or control characters, at most 254 bytes.
 pub fn valid_email(email: &str) -> bool {
     email.len() <= 254
-        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.') && !host.contains('@'))
+        && email.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.') && !host.contains('@')
+        })
         && !email.contains(char::is_whitespace)
         && !email.contains(char::is_control)
 }
@@ -65,10 +67,7 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
         errors.push(FieldError { field: "address.line2".into(), message: "is longer than 200 characters".into() });
     }
     if !shop.shipping.countries.iter().any(|c| c == &address.country) {
-        errors.push(FieldError {
-            field: "address.country".into(),
-            message: format!("we ship to {}", shop.shipping.countries.join(", ")),
-        });
+        errors.push(FieldError { field: "address.country".into(), message: format!("we ship to {}", shop.shipping.countries.join(", ")) });
     }
     // Control characters (CR/LF in an email header, NUL, escapes) have no place in any field.
     let fields = [
@@ -274,7 +273,14 @@ mod tests {
 
     #[test]
     fn address_checks() {
-        let addr = Address { name: "A".into(), line1: "1 Road".into(), line2: String::new(), city: "Cork".into(), postal_code: "T12".into(), country: "FR".into() };
+        let addr = Address {
+            name: "A".into(),
+            line1: "1 Road".into(),
+            line2: String::new(),
+            city: "Cork".into(),
+            postal_code: "T12".into(),
+            country: "FR".into(),
+        };
         let contact = Contact { email: "a@b".into(), phone: "12a".into() };
         let errors = validate_address(&addr, &contact, &shop(true));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -283,7 +289,14 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused() {
-        let addr = Address { name: "A\u{0}".into(), line1: "1 Road".into(), line2: String::new(), city: "Cork".into(), postal_code: "T12".into(), country: "IE".into() };
+        let addr = Address {
+            name: "A\u{0}".into(),
+            line1: "1 Road".into(),
+            line2: String::new(),
+            city: "Cork".into(),
+            postal_code: "T12".into(),
+            country: "IE".into(),
+        };
         for email in ["a@b.ie\r\nBcc: x@y.z", "a\u{7}@b.ie", "a@b.ie\u{1b}"] {
             let contact = Contact { email: email.into(), phone: String::new() };
             let fields: Vec<String> = validate_address(&addr, &contact, &shop(true)).into_iter().map(|e| e.field).collect();
@@ -299,7 +312,14 @@ mod tests {
             catalog_version: "v".into(),
             lines: vec![],
             totals: checkout_totals(Money::new(100, Currency::EUR), &shop(true)).unwrap(),
-            address: Address { name: "A".into(), line1: "l".into(), line2: String::new(), city: "c".into(), postal_code: "p".into(), country: "IE".into() },
+            address: Address {
+                name: "A".into(),
+                line1: "l".into(),
+                line2: String::new(),
+                city: "c".into(),
+                postal_code: "p".into(),
+                country: "IE".into(),
+            },
             contact: Contact { email: "a@b.ie".into(), phone: String::new() },
             payment: PaymentMethod::Online,
             status: OrderStatus::AwaitingPayment,

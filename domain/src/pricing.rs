@@ -19,9 +19,7 @@ impl Price {
 }
 
 pub fn variant_price(variant: &Variant) -> Price {
-    let compare_at = variant
-        .compare_at
-        .filter(|c| c.currency == variant.price.currency && c.minor > variant.price.minor);
+    let compare_at = variant.compare_at.filter(|c| c.currency == variant.price.currency && c.minor > variant.price.minor);
     Price { amount: variant.price, compare_at }
 }
 
@@ -29,9 +27,7 @@ pub fn variant_price(variant: &Variant) -> Price {
 pub fn product_price_range(product: &Product) -> Option<(Money, Money)> {
     let mut prices = product.variants.iter().map(|v| variant_price(v).amount);
     let first = prices.next()?;
-    Some(prices.fold((first, first), |(lo, hi), p| {
-        (if p.minor < lo.minor { p } else { lo }, if p.minor > hi.minor { p } else { hi })
-    }))
+    Some(prices.fold((first, first), |(lo, hi), p| (if p.minor < lo.minor { p } else { lo }, if p.minor > hi.minor { p } else { hi })))
 }
 
 #[cfg(test)]

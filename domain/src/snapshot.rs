@@ -52,10 +52,7 @@ impl CatalogSnapshot {
     }
 
     pub fn get(&self, sku: &str) -> Option<&SkuEntry> {
-        self.entries
-            .binary_search_by(|e| e.variant.sku.as_str().cmp(sku))
-            .ok()
-            .map(|i| &self.entries[i])
+        self.entries.binary_search_by(|e| e.variant.sku.as_str().cmp(sku)).ok().map(|i| &self.entries[i])
     }
 }
 

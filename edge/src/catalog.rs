@@ -55,8 +55,7 @@ pub async fn manifest(env: &Env) -> Result<Rc<CatalogManifest>, ApiError> {
         return Ok(m);
     }
     let bytes = asset(env, "catalog.json").await?;
-    let m: Rc<CatalogManifest> =
-        Rc::new(serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(format!("/_catalog/catalog.json: {e}")))?);
+    let m: Rc<CatalogManifest> = Rc::new(serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(format!("/_catalog/catalog.json: {e}")))?);
     MANIFEST.with(|c| *c.borrow_mut() = Some(m.clone()));
     Ok(m)
 }
@@ -135,7 +134,10 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
     let tail_chunks: Vec<usize> = m.index_tail_chunks.iter().map(|&j| j as usize).collect();
     let (prefix, tails) = futures_util::future::try_join(fetch_prefix(env, &m), fetch_chunks(env, &tail_chunks)).await?;
     let chunk_bytes = m.index_chunk_bytes.max(1) as usize;
-    let blob = Arc::new(ChunkedBlob::new(OwnedBytes::new(prefix), m.index_bytes as usize, chunk_bytes).map_err(|e| ApiError::internal(format!("search index: {e}")))?);
+    let blob = Arc::new(
+        ChunkedBlob::new(OwnedBytes::new(prefix), m.index_bytes as usize, chunk_bytes)
+            .map_err(|e| ApiError::internal(format!("search index: {e}")))?,
+    );
     add_chunks(&blob, tails)?;
     let mut rounds = 0;
     let index = loop {
@@ -167,7 +169,8 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
 pub async fn transfer_index_only(env: &Env) -> Result<(), ApiError> {
     let m = manifest(env).await?;
     let parts = futures_util::future::try_join_all((0..m.index_parts).map(|i| async move { asset_buffer(env, &part_name(i)).await }));
-    let tails = futures_util::future::try_join_all(m.index_tail_chunks.iter().map(|&j| async move { asset_buffer(env, &chunk_name(j as usize)).await }));
+    let tails =
+        futures_util::future::try_join_all(m.index_tail_chunks.iter().map(|&j| async move { asset_buffer(env, &chunk_name(j as usize)).await }));
     futures_util::future::try_join(parts, tails).await?;
     Ok(())
 }
@@ -193,7 +196,9 @@ pub async fn prefetch(env: &Env, plan: impl FnOnce(&mut ProductIndex) -> Vec<usi
 /// Adds fetched postings chunks to this isolate's index.
 fn add_to_index(fetched: Vec<(usize, Vec<u8>)>) -> Result<(), ApiError> {
     INDEX.with(|cell| match cell.borrow().as_ref() {
-        Some(index) => fetched.into_iter().try_for_each(|(j, bytes)| index.add_chunk(j, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(e.to_string()))),
+        Some(index) => {
+            fetched.into_iter().try_for_each(|(j, bytes)| index.add_chunk(j, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(e.to_string())))
+        }
         None => Ok(()),
     })
 }

@@ -1,12 +1,12 @@
 //! Small request/response helpers shared by the handlers.
 
 use crate::error::{ApiError, Problem};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 use edgeshop_api::MoneyView;
 use edgeshop_domain::Money;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 use worker::{Env, Request, Response};
 
 pub type Reply = Result<Response, ApiError>;
@@ -147,7 +147,6 @@ pub fn money_view(m: Money) -> MoneyView {
     MoneyView { minor: m.minor, currency: m.currency.code().to_string(), formatted: m.format(&locale) }
 }
 
-
 // ---- The cart cookie ----
 
 /// Over HTTPS the cart cookie is `Secure` with the `__Host-` prefix (no Domain, Path=/); plain-HTTP
@@ -157,7 +156,10 @@ pub const CART_COOKIE_LOCAL: &str = "edgeshop_cart";
 
 /// The cart id from the header or the cookie, if it is well formed.
 pub fn cart_id(req: &Request) -> Option<String> {
-    header(req, "x-cart-id").or_else(|| cookie(req, CART_COOKIE)).or_else(|| cookie(req, CART_COOKIE_LOCAL)).filter(|id| crate::services::carts::valid_cart_id(id))
+    header(req, "x-cart-id")
+        .or_else(|| cookie(req, CART_COOKIE))
+        .or_else(|| cookie(req, CART_COOKIE_LOCAL))
+        .filter(|id| crate::services::carts::valid_cart_id(id))
 }
 
 /// A browser request that changes the cart by its cookie must come from this site.
@@ -206,4 +208,3 @@ pub fn require_admin(req: &Request, env: &Env) -> Result<(), ApiError> {
         Err(ApiError::new(Problem::Unauthorized, "a valid admin bearer token is required"))
     }
 }
-

@@ -48,9 +48,7 @@ pub fn decode(s: &str) -> Result<String, ApiError> {
             b'+' => out.push(b' '),
             b'%' => {
                 let pair = bytes.get(i + 1).copied().and_then(hex).zip(bytes.get(i + 2).copied().and_then(hex));
-                let (hi, lo) = pair.ok_or_else(|| {
-                    ApiError::new(Problem::BadEncoding, "a `%` must be followed by two hex digits")
-                })?;
+                let (hi, lo) = pair.ok_or_else(|| ApiError::new(Problem::BadEncoding, "a `%` must be followed by two hex digits"))?;
                 out.push(hi << 4 | lo);
                 i += 2;
             }
@@ -58,6 +56,5 @@ pub fn decode(s: &str) -> Result<String, ApiError> {
         }
         i += 1;
     }
-    String::from_utf8(out)
-        .map_err(|_| ApiError::new(Problem::BadEncoding, "the query string is not valid UTF-8 after percent-decoding"))
+    String::from_utf8(out).map_err(|_| ApiError::new(Problem::BadEncoding, "the query string is not valid UTF-8 after percent-decoding"))
 }

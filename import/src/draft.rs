@@ -67,7 +67,11 @@ pub fn parse_price(text: &str, digits: u32) -> Result<i64, String> {
     let scale = 10i64.pow(digits);
     let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| format!("price `{t}` is too large"))? };
     let frac_minor: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<width$}", width = digits as usize).parse().unwrap_or(0) };
-    whole.checked_mul(scale).and_then(|w| w.checked_add(frac_minor)).filter(|&m| m <= 1_000_000_000_000).ok_or_else(|| format!("price `{t}` is too large"))
+    whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(frac_minor))
+        .filter(|&m| m <= 1_000_000_000_000)
+        .ok_or_else(|| format!("price `{t}` is too large"))
 }
 
 /// `"Über Jacket (2024)"` → `"uber-jacket-2024"`: lower-case ASCII letters, digits and dashes.
@@ -104,7 +108,11 @@ pub fn check_unique(drafts: &[Draft], table: &Table) -> Result<(), Vec<ImportErr
     let mut skus: HashMap<&str, usize> = HashMap::new();
     for d in drafts {
         if let Some(first) = slugs.insert(&d.slug, d.row) {
-            errors.push(table.error(d.row, "", format!("product `{}` is also at row {first}: handles (and slugs made from names) must be unique", d.slug)));
+            errors.push(table.error(
+                d.row,
+                "",
+                format!("product `{}` is also at row {first}: handles (and slugs made from names) must be unique", d.slug),
+            ));
         }
         for v in &d.variants {
             if let Some(first) = skus.insert(&v.sku, v.row) {

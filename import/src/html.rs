@@ -15,7 +15,27 @@ const DROPPED: &[&str] = &[
     "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "form", "input", "button", "select", "textarea", "head",
     "title", "meta", "link", "base", "frame", "frameset", "applet", "canvas", "audio", "video", "img", "picture", "source",
 ];
-const BLOCKS: &[&str] = &["p", "div", "section", "article", "header", "footer", "main", "aside", "blockquote", "figure", "figcaption", "address", "pre", "table", "tr", "dl", "dt", "dd", "center"];
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "address",
+    "pre",
+    "table",
+    "tr",
+    "dl",
+    "dt",
+    "dd",
+    "center",
+];
 
 pub fn html_to_markdown(html: &str) -> String {
     let doc = Html::parse_fragment(html);

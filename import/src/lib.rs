@@ -115,7 +115,8 @@ pub struct Options {
 /// Imports `csv` (in `format`) into the catalog directory `catalog` (created if missing).
 pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> Result<Report, Vec<ImportError>> {
     let bytes = std::fs::read(csv).map_err(|e| vec![ImportError { file: csv.into(), row: 0, column: String::new(), message: e.to_string() }])?;
-    let currency = write::catalog_currency(catalog, &options.currency).map_err(|m| vec![ImportError { file: catalog.join("shop.toml"), row: 0, column: String::new(), message: m }])?;
+    let currency = write::catalog_currency(catalog, &options.currency)
+        .map_err(|m| vec![ImportError { file: catalog.join("shop.toml"), row: 0, column: String::new(), message: m }])?;
     let table = table::Table::read(csv, &bytes)?;
     let base = csv.parent().unwrap_or(Path::new("."));
     let mut report = Report::default();
@@ -124,6 +125,7 @@ pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> 
         Format::WooCommerce => woocommerce::drafts(&table, currency, base, &mut report)?,
     };
     draft::check_unique(&drafts, &table)?;
-    write::write_catalog(catalog, drafts, options, &mut report).map_err(|m| vec![ImportError { file: catalog.into(), row: 0, column: String::new(), message: m }])?;
+    write::write_catalog(catalog, drafts, options, &mut report)
+        .map_err(|m| vec![ImportError { file: catalog.into(), row: 0, column: String::new(), message: m }])?;
     Ok(report)
 }

@@ -64,11 +64,8 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
     }
 
     // Options: names on the first row; Shopify's single "Title / Default Title" means none.
-    let mut options: Vec<(String, Vec<String>)> = (1..=3)
-        .map(|i| get(&format!("Option{i} Name")).to_string())
-        .take_while(|n| !n.is_empty())
-        .map(|n| (n, Vec::new()))
-        .collect();
+    let mut options: Vec<(String, Vec<String>)> =
+        (1..=3).map(|i| get(&format!("Option{i} Name")).to_string()).take_while(|n| !n.is_empty()).map(|n| (n, Vec::new())).collect();
     let no_options = options.len() == 1 && options[0].0 == "Title" && get("Option1 Value") == "Default Title";
     if no_options {
         options.clear();
@@ -89,7 +86,11 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
             continue;
         }
         if cell("Variant Requires Shipping").eq_ignore_ascii_case("false") {
-            report.skipped.push(Entry { row: row.number, slug: slug.clone(), note: "a variant that needs no shipping (digital) is not sold by edgeshop".into() });
+            report.skipped.push(Entry {
+                row: row.number,
+                slug: slug.clone(),
+                note: "a variant that needs no shipping (digital) is not sold by edgeshop".into(),
+            });
             continue;
         }
         let values: Vec<String> = (1..=options.len()).map(|i| cell(&format!("Option{i} Value")).to_string()).collect();
@@ -112,7 +113,11 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
             text => match parse_price(text, digits) {
                 Ok(c) if c > price => Some(c),
                 Ok(_) => {
-                    report.warnings.push(Entry { row: row.number, slug: slug.clone(), note: format!("compare-at price {text} is not above the price; ignored") });
+                    report.warnings.push(Entry {
+                        row: row.number,
+                        slug: slug.clone(),
+                        note: format!("compare-at price {text} is not above the price; ignored"),
+                    });
                     None
                 }
                 Err(e) => {

@@ -26,7 +26,10 @@ impl Table {
             let at = e.valid_up_to();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             let column = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-            return Err(error(line, format!("byte 0x{:02X} at line {line}, character {column} is not UTF-8: export the file as UTF-8 CSV", bytes[at])));
+            return Err(error(
+                line,
+                format!("byte 0x{:02X} at line {line}, character {column} is not UTF-8: export the file as UTF-8 CSV", bytes[at]),
+            ));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(error(1, "the file is empty".into()));

@@ -51,7 +51,9 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
         if kinds(table, row).iter().any(|k| k == "variation") {
             match parents.get(table.get(row, "Parent")) {
                 Some(&p) => variations.entry(p).or_default().push(row),
-                None => errors.push(table.error(row.number, "Parent", format!("variation of `{}`, which is not in the file", table.get(row, "Parent")))),
+                None => {
+                    errors.push(table.error(row.number, "Parent", format!("variation of `{}`, which is not in the file", table.get(row, "Parent"))))
+                }
             }
         }
     }
@@ -89,13 +91,24 @@ fn attributes(table: &Table, row: &Row) -> Vec<(String, Vec<String>, bool)> {
         .take_while(|i| table.has(&format!("Attribute {i} name")))
         .filter_map(|i| {
             let name = table.get(row, &format!("Attribute {i} name"));
-            (!name.is_empty()).then(|| (name.to_string(), list(table.get(row, &format!("Attribute {i} value(s)"))), table.get(row, &format!("Attribute {i} visible")) != "0"))
+            (!name.is_empty()).then(|| {
+                (name.to_string(), list(table.get(row, &format!("Attribute {i} value(s)"))), table.get(row, &format!("Attribute {i} visible")) != "0")
+            })
         })
         .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn product(table: &Table, row: &Row, children: &[&Row], variable: bool, currency: Currency, base: &Path, report: &mut Report, errors: &mut Vec<ImportError>) -> Option<Draft> {
+fn product(
+    table: &Table,
+    row: &Row,
+    children: &[&Row],
+    variable: bool,
+    currency: Currency,
+    base: &Path,
+    report: &mut Report,
+    errors: &mut Vec<ImportError>,
+) -> Option<Draft> {
     let get = |col: &str| table.get(row, col);
     let name = get("Name");
     let slug = slugify(name);
@@ -166,10 +179,16 @@ fn product(table: &Table, row: &Row, children: &[&Row], variable: bool, currency
         };
         let values: Vec<String> = options
             .iter()
-            .map(|(name, _)| attributes(table, r).into_iter().find(|(n, ..)| n == name).and_then(|(_, v, _)| v.into_iter().next()).unwrap_or_default())
+            .map(|(name, _)| {
+                attributes(table, r).into_iter().find(|(n, ..)| n == name).and_then(|(_, v, _)| v.into_iter().next()).unwrap_or_default()
+            })
             .collect();
         if let Some(i) = values.iter().position(String::is_empty) {
-            errors.push(table.error(r.number, "", format!("this variation has no value for `{}` (\"any\" variations cannot be sold: list each value)", options[i].0)));
+            errors.push(table.error(
+                r.number,
+                "",
+                format!("this variation has no value for `{}` (\"any\" variations cannot be sold: list each value)", options[i].0),
+            ));
             continue;
         }
         for (i, v) in values.iter().enumerate() {
@@ -205,7 +224,8 @@ fn product(table: &Table, row: &Row, children: &[&Row], variable: bool, currency
         return None;
     }
     let categories = list(get("Categories"));
-    let category: Vec<String> = categories.first().map(|c| c.split('>').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let category: Vec<String> =
+        categories.first().map(|c| c.split('>').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     let mut tags = list(get("Tags"));
     if categories.len() > 1 {
         warn(report, format!("in {} categories; edgeshop lists a product in one (`{}`), the others become tags", categories.len(), categories[0]));

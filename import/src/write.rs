@@ -107,7 +107,8 @@ pub fn write_catalog(catalog: &Path, drafts: Vec<Draft>, options: &Options, repo
                     let ext = extension(&path.to_string_lossy());
                     let name = format!("{}-{}.{ext}", d.slug, n + 1);
                     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                    let (width, height) = edgeshop_catalog::image_size(&bytes).ok_or_else(|| format!("row {}: {} is not an image this build can read", d.row, path.display()))?;
+                    let (width, height) = edgeshop_catalog::image_size(&bytes)
+                        .ok_or_else(|| format!("row {}: {} is not an image this build can read", d.row, path.display()))?;
                     plan.insert(catalog.join("images").join(&name), bytes);
                     images.push(ImageEntry { file: name, alt, width, height });
                 }
@@ -176,10 +177,8 @@ pub fn write_catalog(catalog: &Path, drafts: Vec<Draft>, options: &Options, repo
     report.images_to_download = downloads.len();
     let list = catalog.join("images-to-download.tsv");
     if !downloads.is_empty() {
-        let text = format!(
-            "# Remote images of the import: download each URL to the file named beside it, then import again.\n{}\n",
-            downloads.join("\n")
-        );
+        let text =
+            format!("# Remote images of the import: download each URL to the file named beside it, then import again.\n{}\n", downloads.join("\n"));
         plan.insert(list, text.into_bytes());
     } else if list.exists() {
         std::fs::remove_file(&list).map_err(|e| format!("{}: {e}", list.display()))?;
@@ -239,7 +238,8 @@ fn extension(path: &str) -> String {
 
 /// A neutral square with the product's initials, until its photo is downloaded.
 fn placeholder(title: &str) -> String {
-    let initials: String = title.split_whitespace().filter_map(|w| w.chars().next()).filter(|c| c.is_alphanumeric()).take(2).collect::<String>().to_uppercase();
+    let initials: String =
+        title.split_whitespace().filter_map(|w| w.chars().next()).filter(|c| c.is_alphanumeric()).take(2).collect::<String>().to_uppercase();
     let initials = edgeshop_domain::escape_html(&initials);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{s}\" height=\"{s}\" viewBox=\"0 0 {s} {s}\"><rect width=\"{s}\" height=\"{s}\" fill=\"#ecebe6\"/>\

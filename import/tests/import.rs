@@ -115,12 +115,20 @@ fn woocommerce_simple_variable_and_unsellable_types() {
     let report = run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path());
     let c = load(dir.path());
     let mug = c.product("enamel-camp-mug").unwrap();
-    assert_eq!((mug.variants[0].price.minor, mug.variants[0].compare_at.map(|m| m.minor)), (1250, Some(1500)), "sale price with the regular one struck through");
+    assert_eq!(
+        (mug.variants[0].price.minor, mug.variants[0].compare_at.map(|m| m.minor)),
+        (1250, Some(1500)),
+        "sale price with the regular one struck through"
+    );
     assert_eq!((mug.variants[0].stock, mug.variants[0].stock_policy), (25, StockPolicy::Deny));
     assert_eq!(mug.category, "camp/kitchen");
     assert!(mug.tags.contains(&"Gifts".to_string()), "the second category becomes a tag: {:?}", mug.tags);
     assert_eq!(mug.attributes, [("Material".to_string(), "Enamel, steel".to_string())]);
-    assert!(!mug.description_md.contains("evil") && !mug.description_md.contains("alert") && mug.description_md.contains("350 ml"), "{}", mug.description_md);
+    assert!(
+        !mug.description_md.contains("evil") && !mug.description_md.contains("alert") && mug.description_md.contains("350 ml"),
+        "{}",
+        mug.description_md
+    );
     let fleece = c.product("ridge-fleece").unwrap();
     assert_eq!(fleece.options.len(), 1);
     assert_eq!(fleece.options[0].values, ["S", "M"]);
@@ -146,7 +154,8 @@ fn importing_the_same_file_again_changes_nothing() {
     assert_eq!(again.unchanged.len(), 4);
     assert_eq!(snapshot(dir.path()), before);
     // A product's own `created` date survives a later import.
-    let again = import(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path(), &Options { today: "2030-01-01".into(), ..options() }).unwrap();
+    let again =
+        import(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path(), &Options { today: "2030-01-01".into(), ..options() }).unwrap();
     assert!(again.changed.is_empty(), "{again}");
 }
 
@@ -206,10 +215,16 @@ fn bad_files_get_row_and_column_errors_and_write_nothing() {
     assert!(e.iter().any(|e| e.row == 3 && e.message.contains("0xE9") && e.message.contains("UTF-8")), "{e:?}");
     // Negative, non-numeric and comma-grouped prices, in both price columns.
     let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}a,A,A1,-5,,Title,Default Title\nb,B,B1,five,,Title,Default Title\nc,C,C1,\"1,299.00\",,Title,Default Title\nd,D,D1,5,x,Title,Default Title\n").as_bytes());
-    assert!(has(&e, 2, "Variant Price", "negative") && has(&e, 3, "Variant Price", "not a number") && has(&e, 4, "Variant Price", "not a number"), "{e:?}");
+    assert!(
+        has(&e, 2, "Variant Price", "negative") && has(&e, 3, "Variant Price", "not a number") && has(&e, 4, "Variant Price", "not a number"),
+        "{e:?}"
+    );
     assert!(has(&e, 5, "Variant Compare At Price", "not a number"), "{e:?}");
     // Duplicate handles (apart) and duplicate SKUs.
-    let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}a,A,S1,5,,Title,Default Title\nb,B,S2,5,,Title,Default Title\na,A again,S3,5,,Title,Default Title\n").as_bytes());
+    let e = bad(
+        Format::Shopify,
+        format!("{SHOPIFY_HEAD}a,A,S1,5,,Title,Default Title\nb,B,S2,5,,Title,Default Title\na,A again,S3,5,,Title,Default Title\n").as_bytes(),
+    );
     assert!(has(&e, 4, "", "`a` is also at row 2"), "{e:?}");
     let e = bad(Format::WooCommerce, b"Type,SKU,Name,Regular price\nsimple,X1,One,5\nsimple,X1,Two,6\n");
     assert!(has(&e, 3, "", "SKU `X1` is also at row 2"), "{e:?}");

@@ -15,9 +15,9 @@ use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tantivy::HasLen;
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{Directory, DirectoryLock, FileHandle, Lock, OwnedBytes, WatchCallback, WatchHandle, WritePtr};
+use tantivy::HasLen;
 
 const MAGIC: &[u8; 4] = b"ESIX";
 const FORMAT: u32 = 1;
@@ -109,7 +109,12 @@ pub fn layout(blob: &[u8], chunk_bytes: usize) -> Result<BlobLayout, BlobError> 
         let to = f.range.end - 1 - eager_bytes;
         tail_chunks.extend(from / chunk_bytes..=to / chunk_bytes);
     }
-    Ok(BlobLayout { eager_bytes, chunk_bytes, chunks: (blob.len() - eager_bytes).div_ceil(chunk_bytes), tail_chunks: tail_chunks.into_iter().collect() })
+    Ok(BlobLayout {
+        eager_bytes,
+        chunk_bytes,
+        chunks: (blob.len() - eager_bytes).div_ceil(chunk_bytes),
+        tail_chunks: tail_chunks.into_iter().collect(),
+    })
 }
 
 struct TableEntry {
@@ -198,7 +203,11 @@ impl ChunkedBlob {
     /// Adds chunk `i`, checking its length.
     pub fn add_chunk(&self, i: usize, bytes: OwnedBytes) -> Result<(), BlobError> {
         if i >= self.chunk_count() || bytes.len() != self.chunk_range(i).len() {
-            return Err(BlobError(format!("chunk {i}: {} bytes, expected {}", bytes.len(), if i < self.chunk_count() { self.chunk_range(i).len() } else { 0 })));
+            return Err(BlobError(format!(
+                "chunk {i}: {} bytes, expected {}",
+                bytes.len(),
+                if i < self.chunk_count() { self.chunk_range(i).len() } else { 0 }
+            )));
         }
         lock(&self.chunks).insert(i, bytes);
         Ok(())

@@ -55,7 +55,8 @@ impl Lexicon {
         let mut lexicon = Lexicon::default();
         for line in data_noun.lines().filter(|l| !l.starts_with(' ')) {
             let f: Vec<&str> = line.split(' ').collect();
-            let (Some(offset), Some(count)) = (f.first().and_then(|o| o.parse::<u32>().ok()), f.get(3).and_then(|c| u32::from_str_radix(c, 16).ok())) else {
+            let (Some(offset), Some(count)) = (f.first().and_then(|o| o.parse::<u32>().ok()), f.get(3).and_then(|c| u32::from_str_radix(c, 16).ok()))
+            else {
                 continue;
             };
             let count = count as usize;
@@ -86,7 +87,12 @@ impl Lexicon {
     /// names and its titles' nouns, with how many products each covers), for every single-word noun the shop does not
     /// use itself (`vocabulary`) and that is not in one of its synonym groups (the merchant's
     /// words win). Kinds only: descriptive words and names would bring unrelated products.
-    pub fn everyday_words(&self, vocabulary: &BTreeMap<String, u32>, kinds: &BTreeMap<String, u32>, synonyms: &[Vec<String>]) -> Vec<(String, Vec<String>)> {
+    pub fn everyday_words(
+        &self,
+        vocabulary: &BTreeMap<String, u32>,
+        kinds: &BTreeMap<String, u32>,
+        synonyms: &[Vec<String>],
+    ) -> Vec<(String, Vec<String>)> {
         let merchant: HashSet<&str> = synonyms.iter().flatten().map(String::as_str).collect();
         // The shop's words by their singular too: WordNet lists "shoe", the shop writes "shoes".
         let mut shop: HashMap<String, (&str, u32)> = HashMap::new();
@@ -192,7 +198,16 @@ knapsack n 1 0 1 0 02772753  \n";
 
     #[test]
     fn plurals_become_singular() {
-        for (plural, one) in [("bags", "bag"), ("batteries", "battery"), ("boxes", "box"), ("watches", "watch"), ("dresses", "dress"), ("glass", "glass"), ("shoes", "shoe"), ("bus", "bus")] {
+        for (plural, one) in [
+            ("bags", "bag"),
+            ("batteries", "battery"),
+            ("boxes", "box"),
+            ("watches", "watch"),
+            ("dresses", "dress"),
+            ("glass", "glass"),
+            ("shoes", "shoe"),
+            ("bus", "bus"),
+        ] {
             assert_eq!(singular(plural), one);
         }
     }

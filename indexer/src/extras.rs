@@ -92,8 +92,7 @@ impl SearchExtras {
     /// Vocabulary words starting with `prefix`, most used first.
     pub fn completions(&self, prefix: &str, limit: usize) -> Vec<&str> {
         let start = self.vocabulary.partition_point(|(w, _)| w.as_str() < prefix);
-        let mut found: Vec<&(String, u32)> =
-            self.vocabulary[start..].iter().take_while(|(w, _)| w.starts_with(prefix)).collect();
+        let mut found: Vec<&(String, u32)> = self.vocabulary[start..].iter().take_while(|(w, _)| w.starts_with(prefix)).collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         found.into_iter().take(limit).map(|(w, _)| w.as_str()).collect()
     }

@@ -14,11 +14,11 @@ mod search;
 mod write;
 
 pub use blob::{is_lazy, layout, pack, BlobDirectory, BlobError, BlobLayout, ChunkedBlob, IndexHeader};
+pub use everyday::Lexicon;
 pub use extras::{price_bucket, SearchExtras, PRICE_EDGES};
 pub use search::{
     normalise, FacetValue, Facets, Filters, Hit, OptionFacet, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort, Suggestions,
     MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
-pub use everyday::Lexicon;
 pub use write::{build_index, build_index_with};

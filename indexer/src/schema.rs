@@ -1,7 +1,9 @@
 //! Fields and text analysis shared by the writer and the reader.
 
 use tantivy::schema::{FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
-use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
 use tantivy::Index;
 
 /// Analyzer for prose fields: lowercased, ASCII-folded, stop words removed, stemmed.
@@ -33,14 +35,7 @@ pub struct Fields {
 impl Fields {
     /// Searchable text fields with their weight: title > brand/category > attributes > description.
     pub fn weighted(&self) -> [(Field, f32); 6] {
-        [
-            (self.title, 4.0),
-            (self.brand, 2.0),
-            (self.category, 2.0),
-            (self.attributes, 1.5),
-            (self.description, 0.5),
-            (self.sku, 4.0),
-        ]
+        [(self.title, 4.0), (self.brand, 2.0), (self.category, 2.0), (self.attributes, 1.5), (self.description, 0.5), (self.sku, 4.0)]
     }
 }
 
@@ -50,7 +45,11 @@ pub fn schema() -> (Schema, Fields) {
     let text = |stored: bool, positions: bool| {
         let record = if positions { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
         let o = TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(TEXT_ANALYZER).set_index_option(record));
-        if stored { o.set_stored() } else { o }
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
     };
     let code = TextOptions::default()
         .set_indexing_options(TextFieldIndexing::default().set_tokenizer(CODE_ANALYZER).set_index_option(IndexRecordOption::Basic));

@@ -419,13 +419,21 @@ impl ProductIndex {
         let query = self.combine(text.as_ref().map(|q| q.box_clone()), &req.filters, None);
 
         let kinds = self.kinds();
-        let (mut addresses, mut total, mut counts) = self.collect(&*query, req.sort, text.is_some(), offset, limit, self.facet_collector(req, &kinds))?;
+        let (mut addresses, mut total, mut counts) =
+            self.collect(&*query, req.sort, text.is_some(), offset, limit, self.facet_collector(req, &kinds))?;
         // Fewer than a page matched every word: the products matching most of them follow.
         // Decided the same way on every page, so that page 2 continues page 1.
         if total < limit && text.is_some() && req.sort == Sort::Relevance && !req.all_words {
             if let Some((most, dropped)) = self.most_words(req.query, &req.filters, total)? {
                 total_all_words = Some(total);
-                (addresses, total, counts) = self.collect(&*self.combine(Some(most.box_clone()), &req.filters, None), req.sort, true, offset, limit, self.facet_collector(req, &kinds))?;
+                (addresses, total, counts) = self.collect(
+                    &*self.combine(Some(most.box_clone()), &req.filters, None),
+                    req.sort,
+                    true,
+                    offset,
+                    limit,
+                    self.facet_collector(req, &kinds),
+                )?;
                 text = Some(most);
                 ignored_words = dropped;
             }
@@ -478,11 +486,7 @@ impl ProductIndex {
         let typing = !typed.ends_with(char::is_whitespace);
         let Some((last, before)) = all.split_last().filter(|_| typing) else { return Vec::new() };
         let head = before.join(" ");
-        self.extras
-            .completions(last, 12)
-            .into_iter()
-            .map(|word| if head.is_empty() { word.to_string() } else { format!("{head} {word}") })
-            .collect()
+        self.extras.completions(last, 12).into_iter().map(|word| if head.is_empty() { word.to_string() } else { format!("{head} {word}") }).collect()
     }
 
     /// Counts facet values only when asked: counting visits every matching product.
@@ -517,7 +521,8 @@ impl ProductIndex {
         let facet_term = |path: Vec<&str>| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(path)), IndexRecordOption::Basic))
         };
-        let any_of = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> { Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect())) };
+        let any_of =
+            |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> { Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect())) };
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(text) = text {
             must.push((Occur::Must, text));
@@ -780,8 +785,10 @@ impl ProductIndex {
     fn named_category(&mut self, raw: &str, corrected: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<String> {
         if self.category_stems.is_none() {
             let categories = self.extras.categories.clone();
-            let mut stems: Vec<(String, Vec<String>)> =
-                categories.into_iter().map(|(slug, name)| (slug, words(&name).flat_map(|w| tokens(&mut self.stem, &w.to_lowercase())).collect())).collect();
+            let mut stems: Vec<(String, Vec<String>)> = categories
+                .into_iter()
+                .map(|(slug, name)| (slug, words(&name).flat_map(|w| tokens(&mut self.stem, &w.to_lowercase())).collect()))
+                .collect();
             stems.retain(|(_, s)| !s.is_empty());
             stems.sort_by_key(|(slug, s)| (std::cmp::Reverse(s.len()), std::cmp::Reverse(slug.matches('/').count())));
             self.category_stems = Some(stems);
@@ -873,10 +880,10 @@ impl ProductIndex {
     /// become camping tents). Returns a query that ranks products by how many words they match,
     /// then by relevance, and the words left out; `None` when no such choice finds more than
     /// `found_all` (what every word found), or the query is one word.
-    fn most_words(&mut self, raw: &str, filters: &Filters, found_all: usize) -> Result<Option<(Box<dyn Query>, Vec<String>)>, SearchError> {
+    fn most_words(&mut self, raw: &str, filters: &Filters, found_all: usize) -> Result<Option<Fallback>, SearchError> {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         // Stop words match nothing on their own: they are never the reason for no results.
-        let mut words: Vec<(String, Box<dyn Query>, Box<dyn Query>)> = Vec::new();
+        let mut words: Vec<WordQueries> = Vec::new();
         for w in typed {
             if tokens(&mut self.stem, &w).is_empty() {
                 continue;
@@ -952,7 +959,7 @@ impl ProductIndex {
         candidates.extend(self.corrected_words(word).into_iter().map(|(w, _)| w));
         candidates.extend(self.extras.split_compound(word).map(|(_, b)| b.to_string()));
         let synonyms: Vec<(String, bool)> = self.corrected_words(word);
-        candidates.extend(self.synonym_variants(&synonyms).into_iter().flat_map(|(v, _)| v.split(' ').last().map(str::to_string)));
+        candidates.extend(self.synonym_variants(&synonyms).into_iter().flat_map(|(v, _)| v.split(' ').next_back().map(str::to_string)));
         let stems: Vec<String> = candidates.iter().flat_map(|c| tokens(&mut self.stem, c)).collect();
         let kinds = self.kind_stems.as_ref().expect("made above");
         stems.iter().any(|s| kinds.contains(s))
@@ -1083,6 +1090,12 @@ fn drop_candidates(order: &[usize], max: usize) -> Vec<Vec<usize>> {
     }
     out
 }
+
+/// A typed word with its query over every field and over what a product is (no description).
+type WordQueries = (String, Box<dyn Query>, Box<dyn Query>);
+
+/// A fallback query and the words it leaves out.
+type Fallback = (Box<dyn Query>, Vec<String>);
 
 /// Searches spent looking for words to leave out.
 const MAX_DROP_TRIES: usize = 12;

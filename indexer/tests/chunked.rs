@@ -59,8 +59,19 @@ fn chunked_index_answers_like_the_whole_one() {
     let chunks = layout(&blob, CHUNK).unwrap().chunks;
 
     let queries = [
-        "jacket", "wireless headphones", "headph", "hedaphones", "jaket", "tee", "SKU-NOT-THERE", "qqqxz", "the", "waterproof hiking",
-        "ba", "running shoes", "gift",
+        "jacket",
+        "wireless headphones",
+        "headph",
+        "hedaphones",
+        "jaket",
+        "tee",
+        "SKU-NOT-THERE",
+        "qqqxz",
+        "the",
+        "waterproof hiking",
+        "ba",
+        "running shoes",
+        "gift",
     ];
     let mut unplanned_rounds = 0;
     for (i, q) in queries.iter().enumerate() {

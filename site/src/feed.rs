@@ -38,7 +38,13 @@ pub fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>) -> Ve
             let link = if p.variants.len() > 1 { format!("{url}?variant={}", v.sku) } else { url.clone() };
             let mut xml = String::from("<item>\n");
             let _ = writeln!(xml, "  <g:id>{}</g:id>\n  <g:item_group_id>{}</g:item_group_id>", esc(&v.sku), esc(&p.slug));
-            let _ = writeln!(xml, "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>", esc(&title), esc(description.trim()), esc(&link));
+            let _ = writeln!(
+                xml,
+                "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>",
+                esc(&title),
+                esc(description.trim()),
+                esc(&link)
+            );
             if let Some(img) = p.images.first() {
                 // Merchant Center takes raster images only: the largest rendered fallback.
                 let path = images.get(&img.file).map_or_else(|| edgeshop_domain::paths::image(&img.file), |r| r.fallback_src.clone());
@@ -76,7 +82,8 @@ pub fn write(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, out: 
     let mut names = Vec::new();
     for (i, chunk) in items.chunks(ITEMS_PER_FEED).enumerate() {
         let name = if i == 0 { "feed.xml".to_string() } else { format!("feed-{}.xml", i + 1) };
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n");
+        let mut xml =
+            String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n");
         let _ = writeln!(
             xml,
             "<title>{}</title>\n<link>{}/</link>\n<description>{}</description>",

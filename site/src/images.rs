@@ -40,10 +40,14 @@ fn rgba(source: &Path, bytes: &[u8], w: u32, h: u32, fonts: &Arc<resvg::usvg::fo
         let transform = resvg::tiny_skia::Transform::from_scale(w as f32 / size.width(), h as f32 / size.height());
         resvg::render(&tree, transform, &mut pixmap.as_mut());
         // tiny-skia keeps premultiplied alpha; the encoders want straight alpha.
-        Ok(pixmap.pixels().iter().flat_map(|p| {
-            let c = p.demultiply();
-            [c.red(), c.green(), c.blue(), c.alpha()]
-        }).collect())
+        Ok(pixmap
+            .pixels()
+            .iter()
+            .flat_map(|p| {
+                let c = p.demultiply();
+                [c.red(), c.green(), c.blue(), c.alpha()]
+            })
+            .collect())
     } else {
         let img = image::load_from_memory(bytes).map_err(|e| format!("{name}: {e}"))?;
         Ok(img.resize_exact(w, h, image::imageops::FilterType::Lanczos3).to_rgba8().into_raw())
@@ -168,7 +172,11 @@ mod tests {
         std::fs::create_dir_all(&src).unwrap();
         let photo = image::RgbImage::from_fn(1200, 900, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
         photo.save(src.join("photo.jpg")).unwrap();
-        std::fs::write(src.join("shape.svg"), r##"<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800"><rect width="800" height="800" fill="#1f4e46"/></svg>"##).unwrap();
+        std::fs::write(
+            src.join("shape.svg"),
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800"><rect width="800" height="800" fill="#1f4e46"/></svg>"##,
+        )
+        .unwrap();
         let fonts = Arc::new(resvg::usvg::fontdb::Database::new());
         let job = |file: &str, width, height| Job { file: file.into(), source: src.join(file), width, height };
 

@@ -10,9 +10,9 @@
 //! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
 mod edge_data;
-mod progress;
 mod feed;
 mod images;
+mod progress;
 mod render;
 mod sitemap;
 

@@ -20,19 +20,47 @@ const RELATED: usize = 4;
 
 /// What one page shows: its rendering inputs.
 enum Page {
-    Home { shop: Shop, featured: Vec<Product>, categories: Vec<Category> },
-    Category { category: Category, trail: Vec<Category>, subcategories: Vec<Category>, products: Vec<Product>, page: usize, pages: usize, total: usize },
-    Product { product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product> },
-    Info { slug: String, title: String, html: String },
+    Home {
+        shop: Shop,
+        featured: Vec<Product>,
+        categories: Vec<Category>,
+    },
+    Category {
+        category: Category,
+        trail: Vec<Category>,
+        subcategories: Vec<Category>,
+        products: Vec<Product>,
+        page: usize,
+        pages: usize,
+        total: usize,
+    },
+    Product {
+        product: Product,
+        trail: Vec<Category>,
+        description_html: String,
+        related: Vec<Product>,
+    },
+    Info {
+        slug: String,
+        title: String,
+        html: String,
+    },
     NotFound,
     Cart,
-    Checkout { countries: Vec<String> },
+    Checkout {
+        countries: Vec<String>,
+    },
     Orders,
     Search,
 }
 
 /// Writes all pages into `out` and returns their URL paths for the sitemap.
-pub fn write_pages(shop: &LoadedShop, images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>, out: &Path, dev_reload: bool) -> Result<Vec<String>, String> {
+pub fn write_pages(
+    shop: &LoadedShop,
+    images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>,
+    out: &Path,
+    dev_reload: bool,
+) -> Result<Vec<String>, String> {
     let catalog = &shop.catalog;
     let site = Arc::new(SiteContext {
         shop_name: catalog.shop.name.clone(),
@@ -98,7 +126,15 @@ fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
             let products = products.iter().skip((page - 1) * PRODUCTS_PER_PAGE).take(PRODUCTS_PER_PAGE).map(|p| (*p).clone()).collect();
             pages.push((
                 paths::category(&category.slug, page),
-                Page::Category { category: category.clone(), trail: trail.clone(), subcategories: subcategories.clone(), products, page, pages: pages_n, total },
+                Page::Category {
+                    category: category.clone(),
+                    trail: trail.clone(),
+                    subcategories: subcategories.clone(),
+                    products,
+                    page,
+                    pages: pages_n,
+                    total,
+                },
             ));
         }
     }
@@ -135,7 +171,9 @@ fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
         Page::Category { category, trail, subcategories, products, page, pages, total } => {
             render(site, move || view! { <CategoryPage category trail subcategories products page pages total/> })
         }
-        Page::Product { product, trail, description_html, related } => render(site, move || view! { <ProductPage product trail description_html related/> }),
+        Page::Product { product, trail, description_html, related } => {
+            render(site, move || view! { <ProductPage product trail description_html related/> })
+        }
         Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),
         Page::NotFound => render(site, || view! { <NotFoundPage/> }),
         Page::Cart => render(site, || view! { <CartPage/> }),
@@ -156,7 +194,11 @@ fn render<V: IntoView + 'static>(site: &Arc<SiteContext>, page: impl FnOnce() ->
 
 fn file_for(out: &Path, path: &str) -> PathBuf {
     let relative = path.trim_start_matches('/');
-    if path.ends_with('/') { out.join(relative).join("index.html") } else { out.join(relative) }
+    if path.ends_with('/') {
+        out.join(relative).join("index.html")
+    } else {
+        out.join(relative)
+    }
 }
 
 /// Category listing order: in-stock first, then newest.

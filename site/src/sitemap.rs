@@ -22,7 +22,8 @@ pub fn write(base: &str, paths: &[String], out: &Path) -> Result<usize, String> 
     if paths.len() <= MAX_URLS_PER_SITEMAP {
         crate::write(&out.join("sitemap.xml"), urlset(base, paths).as_bytes())?;
     } else {
-        let mut index = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        let mut index =
+            String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
         for (i, chunk) in paths.chunks(MAX_URLS_PER_SITEMAP).enumerate() {
             let name = format!("sitemap-{}.xml", i + 1);
             crate::write(&out.join(&name), urlset(base, chunk).as_bytes())?;

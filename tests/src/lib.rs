@@ -11,9 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub fn root() -> PathBuf {
-    std::env::var_os("EDGESHOP_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+    std::env::var_os("EDGESHOP_ROOT").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
 }
 
 pub struct Shop {
@@ -170,11 +168,7 @@ impl Shop {
 
     fn agent() -> ureq::Agent {
         ureq::Agent::new_with_config(
-            ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .timeout_global(Some(Duration::from_secs(30)))
-                .build(),
+            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(30))).build(),
         )
     }
 
@@ -286,7 +280,14 @@ impl Shop {
             let field = |name: &str| block.lines().find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_string())).unwrap_or_default();
             let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
             let (text_path, html_path) = (field("Text: "), field("HTML: "));
-            out.push(SentEmail { from: field("From: "), to: field("To: "), subject: field("Subject: "), text: read(&text_path), html: read(&html_path), html_path });
+            out.push(SentEmail {
+                from: field("From: "),
+                to: field("To: "),
+                subject: field("Subject: "),
+                text: read(&text_path),
+                html: read(&html_path),
+                html_path,
+            });
         }
         out
     }

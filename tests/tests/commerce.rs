@@ -160,9 +160,7 @@ fn twenty_concurrent_checkouts_for_five_units() {
         let handles: Vec<_> = carts
             .iter()
             .enumerate()
-            .map(|(i, cart)| {
-                s.spawn(move || checkout(shop, &ip(100 + i as u32), cart, &format!("race-{i}"), &checkout_body("cash_on_delivery")))
-            })
+            .map(|(i, cart)| s.spawn(move || checkout(shop, &ip(100 + i as u32), cart, &format!("race-{i}"), &checkout_body("cash_on_delivery"))))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -266,7 +264,12 @@ fn hosted_payment_page_pays_through_the_signed_webhook() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Test payment provider"));
     let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/");
-    let r = shop.request("POST", &format!("/api/payments/test-provider/sessions/{session}"), &[("content-type", "application/x-www-form-urlencoded")], Some("action=pay"));
+    let r = shop.request(
+        "POST",
+        &format!("/api/payments/test-provider/sessions/{session}"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some("action=pay"),
+    );
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), placed["order_url"].as_str(), "back to the shop's order page");
     wait_order(shop, &placed, "paid via the hosted page", |o| o["status"] == "paid");
@@ -374,7 +377,8 @@ fn fulfilment_then_return_after_delivery() {
     let n = placed["order_number"].as_u64().unwrap();
     let token = placed["token"].as_str().unwrap().to_string();
     let admin = format!("Bearer {}", admin_token());
-    let fulfil = |body: Value, auth: &str| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", auth)], &body.to_string());
+    let fulfil =
+        |body: Value, auth: &str| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", auth)], &body.to_string());
     assert_eq!(fulfil(json!({ "status": "packed" }), "Bearer wrong-token-wrong-token").status, 401);
     assert_eq!(fulfil(json!({ "status": "shipped" }), &admin).status, 422, "shipping needs a carrier and tracking number");
     assert_eq!(fulfil(json!({ "status": "packed" }), &admin).status, 202);

@@ -31,7 +31,8 @@ fn a_saved_price_change_reaches_the_page_and_the_cart_without_a_worker_rebuild()
     let catalog = work.join("catalog");
     copy_dir(&root().join("catalog"), &catalog);
     let c = edgeshop_catalog::load(&catalog).unwrap().catalog;
-    let product = c.products.iter().find(|p| p.published && p.variants.len() == 1 && p.variants[0].stock >= 5 && p.variants[0].compare_at.is_none()).unwrap();
+    let product =
+        c.products.iter().find(|p| p.published && p.variants.len() == 1 && p.variants[0].stock >= 5 && p.variants[0].compare_at.is_none()).unwrap();
     let sku = product.variants[0].sku.clone();
     let old = product.variants[0].price;
 

@@ -47,7 +47,11 @@ fn fake_resend() -> (String, Received) {
             if path_ok {
                 log.lock().unwrap().push((auth, serde_json::from_slice(&body).unwrap_or(Value::Null)));
             }
-            let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}", answer.len());
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
         }
     });
     (base, received)
@@ -76,14 +80,24 @@ fn marketing_mail_has_one_click_unsubscribe_headers_and_order_mail_has_none() {
     let to = |m: &Value, who: &str| m["to"].as_array().is_some_and(|a| a.iter().any(|t| t == who));
 
     // An order email: transactional, no unsubscribe headers.
-    let v = catalog.products.iter().filter(|p| p.published).flat_map(|p| &p.variants).find(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny).unwrap();
+    let v = catalog
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| &p.variants)
+        .find(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
+        .unwrap();
     let r = post(&shop, "/api/cart/lines", "10.5.0.1", json!({ "sku": v.sku, "quantity": 1 }));
     let cart = r.header("x-cart-id").unwrap().to_string();
     let body = json!({
         "address": { "name": "Ola Buyer", "line1": "1 Road", "city": "Cork", "postal_code": "T12", "country": "IE" },
         "contact": { "email": "ola@example.ie" }, "payment_method": "cash_on_delivery",
     });
-    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.5.0.1"), ("x-cart-id", &cart), ("idempotency-key", "resend-1")], &body.to_string());
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.5.0.1"), ("x-cart-id", &cart), ("idempotency-key", "resend-1")],
+        &body.to_string(),
+    );
     assert_eq!(r.status, 201, "{}", r.body);
     let (auth, order_mail) = wait_for(&received, "the order email", |m| to(m, "ola@example.ie"));
     assert_eq!(auth, format!("Bearer {KEY}"));
@@ -99,7 +113,8 @@ fn marketing_mail_has_one_click_unsubscribe_headers_and_order_mail_has_none() {
     assert!(confirm["headers"].as_object().is_none_or(|h| h.is_empty()), "a confirmation is not marketing: {confirm}");
     let link = confirm["text"].as_str().unwrap().lines().find_map(|l| l.strip_prefix("Confirm: ")).unwrap().to_string();
     assert_eq!(shop.get(link.trim_start_matches("https://shop.example.com")).status, 200);
-    let news = |subject: &str| shop.admin("POST", "/api/admin/newsletter", Some(&json!({ "subject": subject, "text": "Boots are in." }).to_string())).status;
+    let news =
+        |subject: &str| shop.admin("POST", "/api/admin/newsletter", Some(&json!({ "subject": subject, "text": "Boots are in." }).to_string())).status;
     assert_eq!(news("Autumn news"), 202);
     let (_, letter) = wait_for(&received, "the newsletter", |m| to(m, who) && m["subject"] == "Autumn news");
     let unsubscribe = letter["headers"]["List-Unsubscribe"].as_str().unwrap_or_else(|| panic!("no List-Unsubscribe: {letter}"));
@@ -108,7 +123,12 @@ fn marketing_mail_has_one_click_unsubscribe_headers_and_order_mail_has_none() {
     assert!(url.starts_with("https://shop.example.com/api/newsletter/unsubscribe?token="), "{url}");
 
     // The mail client's one-click POST, then no more newsletters.
-    let r = shop.request("POST", url.trim_start_matches("https://shop.example.com"), &[("content-type", "application/x-www-form-urlencoded")], Some("List-Unsubscribe=One-Click"));
+    let r = shop.request(
+        "POST",
+        url.trim_start_matches("https://shop.example.com"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some("List-Unsubscribe=One-Click"),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(news("Winter news"), 202);
     std::thread::sleep(Duration::from_secs(4));

@@ -63,7 +63,7 @@ fn product_page_shows_its_price_and_search_finds_it() {
 fn sku_search_is_exact() {
     let shop = Shop::shared();
     let c = catalog();
-    let product = c.products.iter().filter(|p| p.published).last().expect("products");
+    let product = c.products.iter().rfind(|p| p.published).expect("products");
     let sku = &product.variants[0].sku;
     let found = shop.get(&format!("/api/search?q={sku}")).json();
     assert_eq!(found["hits"][0]["slug"], product.slug.as_str(), "{found}");
@@ -133,7 +133,13 @@ fn the_deploy_configuration_passes_a_dry_run_without_placeholders() {
             let id = id.trim_matches('"');
             assert!(id.len() >= 32 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "placeholder resource id in wrangler.toml: {line}");
         }
-        assert!(!line.starts_with("EDGESHOP_DEV") && !line.starts_with("EDGESHOP_FAULTS") && !line.starts_with("RESEND_API_BASE") && !line.starts_with("STRIPE_API_BASE"), "{line}");
+        assert!(
+            !line.starts_with("EDGESHOP_DEV")
+                && !line.starts_with("EDGESHOP_FAULTS")
+                && !line.starts_with("RESEND_API_BASE")
+                && !line.starts_with("STRIPE_API_BASE"),
+            "{line}"
+        );
     }
     assert!(config.contains("EDGESHOP_BENCH = \"0\""));
     let out_dir = root.join(format!("target/tmp/dry-run-{}", std::process::id()));

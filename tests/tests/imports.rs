@@ -76,7 +76,11 @@ fn an_imported_catalog_builds_and_its_products_can_be_bought() {
         "address": { "name": "Ivy Importer", "line1": "1 Main St", "city": "Portland", "postal_code": "97201", "country": "US" },
         "contact": { "email": "ivy@example.com" }, "payment_method": "cash_on_delivery",
     });
-    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.6.0.1"), ("x-cart-id", &cart), ("idempotency-key", "import-1")], &body.to_string());
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.6.0.1"), ("x-cart-id", &cart), ("idempotency-key", "import-1")],
+        &body.to_string(),
+    );
     assert_eq!(r.status, 201, "{}", r.body);
     let order = r.json();
     // 2 × 129.00 + 129.00 + 12.50 (sale) + 5.00 flat shipping, no tax: the new shop's defaults.

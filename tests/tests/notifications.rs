@@ -12,7 +12,13 @@ fn catalog() -> Catalog {
 }
 
 fn variants(c: &Catalog) -> Vec<Variant> {
-    c.products.iter().filter(|p| p.published).flat_map(|p| p.variants.iter()).filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny).cloned().collect()
+    c.products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter())
+        .filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
+        .cloned()
+        .collect()
 }
 
 fn ip(n: u32) -> String {
@@ -74,7 +80,11 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     assert!(m.from.contains("orders@shop.example.com"), "{}", m.from);
     let total = placed["total"]["formatted"].as_str().unwrap();
     assert!(m.text.contains(&format!("please have {total} ready")), "cash on delivery says what to have ready: {}", m.text);
-    assert!(m.text.contains(&format!("1 × {}", c.products.iter().find(|p| p.variants.iter().any(|v| v.sku == pool[0].sku)).unwrap().title)), "the lines: {}", m.text);
+    assert!(
+        m.text.contains(&format!("1 × {}", c.products.iter().find(|p| p.variants.iter().any(|v| v.sku == pool[0].sku)).unwrap().title)),
+        "the lines: {}",
+        m.text
+    );
     assert!(m.text.contains(&format!("number={n}&token={token}")), "the order link: {}", m.text);
     assert!(m.html.contains("<table") && !m.html.contains("<script"), "{}", m.html);
     assert!(m.html.contains(&format!("number={n}&amp;token={token}")));
@@ -89,7 +99,11 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE123456789IE" })).status, 202);
     let shipped = shop.wait_emails("shipped", 1, |e| to(email)(e) && e.subject == format!("Order {n} is on its way"));
-    assert!(shipped[0].text.contains("An Post") && shipped[0].text.contains("CE123456789IE") && shipped[0].text.contains(&format!("token={token}")), "{}", shipped[0].text);
+    assert!(
+        shipped[0].text.contains("An Post") && shipped[0].text.contains("CE123456789IE") && shipped[0].text.contains(&format!("token={token}")),
+        "{}",
+        shipped[0].text
+    );
     screenshot("email-shipped", &shipped[0].html_path);
 
     // An online order, paid, then cancelled: the refund email.
@@ -97,18 +111,30 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     let placed2 = order(shop, 2, &pool[1].sku, email2, "online");
     let n2 = placed2["order_number"].as_u64().unwrap();
     let session = placed2["next_url"].as_str().unwrap().trim_start_matches("/pay/test/").to_string();
-    let r = shop.request("POST", &format!("/api/payments/test-provider/sessions/{session}"), &[("content-type", "application/x-www-form-urlencoded")], Some("action=pay"));
+    let r = shop.request(
+        "POST",
+        &format!("/api/payments/test-provider/sessions/{session}"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some("action=pay"),
+    );
     assert_eq!(r.status, 303);
     shop.wait_emails("payment received", 1, |e| to(email2)(e) && e.subject == format!("Payment received for order {n2}"));
     let token2 = placed2["token"].as_str().unwrap();
     assert_eq!(shop.post_json(&format!("/api/orders/{n2}/cancel?token={token2}"), &[], "").status, 202);
-    let refund = shop.wait_emails("refund", 1, |e| to(email2)(e) && e.subject.starts_with(&format!("Refund of")) && e.subject.ends_with(&format!("order {n2}")));
+    let refund = shop.wait_emails("refund", 1, |e| {
+        to(email2)(e) && e.subject.starts_with(&"Refund of".to_string()) && e.subject.ends_with(&format!("order {n2}"))
+    });
     assert!(refund[0].text.contains("refunded"), "{}", refund[0].text);
 
     // Nothing went twice, although every event was delivered twice and every checkout retried.
     std::thread::sleep(Duration::from_secs(4));
     let all = shop.emails();
-    for subject in [format!("Order {n} received"), format!("Order {n} is on its way"), format!("Order {n2} received"), format!("Payment received for order {n2}")] {
+    for subject in [
+        format!("Order {n} received"),
+        format!("Order {n} is on its way"),
+        format!("Order {n2} received"),
+        format!("Payment received for order {n2}"),
+    ] {
         assert_eq!(all.iter().filter(|e| e.subject == subject).count(), 1, "{subject}");
     }
     // The order page lists the messages sent.
@@ -129,7 +155,10 @@ fn a_failed_send_is_retried_and_sent_once() {
     shop.wait_emails("order received after a failed send", 1, |e| to(email)(e));
     std::thread::sleep(Duration::from_secs(4));
     assert_eq!(shop.emails().iter().filter(|e| to(email)(e)).count(), 1);
-    let row = &d1_query(&shop, &format!("SELECT attempts, sent_at, failed_at FROM notifications WHERE order_number = {n} AND template = 'order_confirmation'"))[0];
+    let row = &d1_query(
+        &shop,
+        &format!("SELECT attempts, sent_at, failed_at FROM notifications WHERE order_number = {n} AND template = 'order_confirmation'"),
+    )[0];
     assert_eq!(row["attempts"], 2, "{row}");
     assert!(row["sent_at"].is_string() && row["failed_at"].is_null(), "{row}");
 }

@@ -66,8 +66,6 @@ fn orders_for_cart(shop: &Shop, cart: &str) -> usize {
     d1_query(shop, &format!("SELECT number FROM orders WHERE cart_id = '{cart}'")).as_array().map(Vec::len).unwrap_or(0)
 }
 
-
-
 fn secret() -> String {
     let vars = std::fs::read_to_string(root().join(".dev.vars")).expect(".dev.vars");
     vars.lines().find_map(|l| l.strip_prefix("PAYMENT_WEBHOOK_SECRET=")).expect("PAYMENT_WEBHOOK_SECRET").trim().to_string()
@@ -214,7 +212,8 @@ fn forty_shoppers_on_three_low_stock_skus_never_oversell() {
         let (available, reserved, sold) = level(shop, &v.sku);
         assert!(available >= 0, "{}: oversold ({available})", v.sku);
         assert_eq!(available + reserved + sold, before.0 + before.1 + before.2, "{}: reserved + sold + available = initial", v.sku);
-        let ordered = d1_query(shop, &format!("SELECT COALESCE(SUM(quantity), 0) AS n FROM order_lines WHERE sku = '{}'", v.sku))[0]["n"].as_i64().unwrap();
+        let ordered =
+            d1_query(shop, &format!("SELECT COALESCE(SUM(quantity), 0) AS n FROM order_lines WHERE sku = '{}'", v.sku))[0]["n"].as_i64().unwrap();
         assert_eq!(ordered, (reserved - before.1) + (sold - before.2), "{}: the ledger matches the orders", v.sku);
     }
 }
@@ -240,7 +239,9 @@ fn redelivered_reordered_and_late_events_follow_the_rules() {
     assert_eq!(o["order"]["status"], "cancelled", "a late payment does not revive a cancelled order");
     let total = placed["total"]["minor"].as_i64().unwrap();
     let moves = o["payments"].as_array().unwrap();
-    let sum = |kind: &str| moves.iter().filter(|m| m["kind"] == kind && m["status"] == "succeeded").map(|m| m["amount_minor"].as_i64().unwrap()).sum::<i64>();
+    let sum = |kind: &str| {
+        moves.iter().filter(|m| m["kind"] == kind && m["status"] == "succeeded").map(|m| m["amount_minor"].as_i64().unwrap()).sum::<i64>()
+    };
     assert_eq!((sum("payment"), sum("refund")), (total * 2, total * 2), "both payments went back: {o}");
     assert_eq!(o["refund_due_minor"], 0);
     let statuses: Vec<&str> = o["order"]["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
@@ -290,7 +291,11 @@ fn http_edge_hardening() {
     assert_eq!(r.status, 200);
     assert!(r.json()["id"].is_null(), "{}", r.body);
     assert!(r.header("set-cookie").is_none());
-    let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(70)), ("x-cart-id", stranger)], &json!({ "sku": v.sku, "quantity": 1 }).to_string());
+    let r = shop.post_json(
+        "/api/cart/lines",
+        &[("cf-connecting-ip", &ip(70)), ("x-cart-id", stranger)],
+        &json!({ "sku": v.sku, "quantity": 1 }).to_string(),
+    );
     assert_eq!(r.status, 201);
     let minted = r.header("x-cart-id").unwrap().to_string();
     assert_ne!(minted, stranger, "a made-up id starts a new cart");
@@ -302,7 +307,12 @@ fn http_edge_hardening() {
     // A cross-site request that rides on the cart cookie is refused; the same from this site works.
     let by_cookie = format!("edgeshop_cart={minted}");
     let line = json!({ "sku": v.sku, "quantity": 1 }).to_string();
-    for headers in [vec![("sec-fetch-site", "cross-site")], vec![("sec-fetch-site", "same-site")], vec![("origin", "https://evil.example")], vec![("origin", "null")]] {
+    for headers in [
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("sec-fetch-site", "same-site")],
+        vec![("origin", "https://evil.example")],
+        vec![("origin", "null")],
+    ] {
         let mut h = vec![("cf-connecting-ip", ip(70)), ("cookie", by_cookie.clone())];
         h.extend(headers.iter().map(|(k, v)| (*k, v.to_string())));
         let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -325,12 +335,17 @@ fn http_edge_hardening() {
     // An email address with control characters is refused.
     let mut b = body("cash_on_delivery");
     b["contact"]["email"] = json!("aoife@example.ie\r\nBcc: everyone@example.com");
-    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(70)), ("x-cart-id", &minted), ("idempotency-key", "ctl-email")], &b.to_string());
+    let r =
+        shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(70)), ("x-cart-id", &minted), ("idempotency-key", "ctl-email")], &b.to_string());
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.json()["errors"][0]["field"], "contact.email");
 
     // Checkout clears the cart cookie: the next cart gets a new id.
-    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(70)), ("x-cart-id", &minted), ("idempotency-key", "hardening-ok")], &body("cash_on_delivery").to_string());
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", &ip(70)), ("x-cart-id", &minted), ("idempotency-key", "hardening-ok")],
+        &body("cash_on_delivery").to_string(),
+    );
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(r.header("set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
 
@@ -361,10 +376,16 @@ fn orders_are_rows_in_the_database() {
     // The shopper's confirmation and the merchant's alert are recorded (and sent) once the
     // consumer has the order.placed event.
     let sent = wait_for("the confirmation", 30, || {
-        let rows = d1_query(shop, &format!("SELECT template, recipient FROM notifications WHERE order_number = {n} AND sent_at IS NOT NULL ORDER BY template"));
+        let rows = d1_query(
+            shop,
+            &format!("SELECT template, recipient FROM notifications WHERE order_number = {n} AND sent_at IS NOT NULL ORDER BY template"),
+        );
         (rows.as_array().map_or(0, Vec::len) == 2).then_some(rows)
     });
-    assert_eq!(sent, json!([{ "template": "merchant_new_order", "recipient": "owner@shop.example.com" }, { "template": "order_confirmation", "recipient": "aoife@example.ie" }]));
+    assert_eq!(
+        sent,
+        json!([{ "template": "merchant_new_order", "recipient": "owner@shop.example.com" }, { "template": "order_confirmation", "recipient": "aoife@example.ie" }])
+    );
     // Nothing about orders is left in KV: the only KV namespace is the carts'.
     let config = std::fs::read_to_string(root().join("wrangler.toml")).unwrap();
     assert_eq!(config.matches("[[kv_namespaces]]").count(), 1);

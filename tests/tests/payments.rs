@@ -18,7 +18,13 @@ fn catalog() -> Catalog {
 }
 
 fn variants(c: &Catalog) -> Vec<Variant> {
-    c.products.iter().filter(|p| p.published).flat_map(|p| p.variants.iter()).filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny).cloned().collect()
+    c.products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter())
+        .filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
+        .cloned()
+        .collect()
 }
 
 struct FakeStripe {
@@ -52,7 +58,10 @@ impl FakeStripe {
     }
 
     fn call(&self, path: &str, body: &Value) -> Value {
-        let r = ureq::post(&format!("{}{path}", self.base)).header("content-type", "application/json").send(&body.to_string()).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let r = ureq::post(&format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .send(&body.to_string())
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
         serde_json::from_str(&r.into_body().read_to_string().unwrap()).unwrap()
     }
 
@@ -102,7 +111,8 @@ fn place(shop: &Shop, n: u32, lines: &[(&str, u32)], key: &str) -> Value {
         cart = r.header("x-cart-id").map(str::to_string);
     }
     let cart = cart.unwrap();
-    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", key)], &body("online").to_string());
+    let r =
+        shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", key)], &body("online").to_string());
     assert_eq!(r.status, 201, "{}", r.body);
     let mut placed = r.json();
     placed["cart"] = json!(cart);
@@ -113,8 +123,6 @@ fn session_id(placed: &Value) -> String {
     placed["next_url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
 }
 
-
-
 /// Quiet period: what a late event would have changed has had time to arrive.
 fn settled(shop: &Shop, n: u64) -> Value {
     std::thread::sleep(Duration::from_secs(3));
@@ -123,13 +131,15 @@ fn settled(shop: &Shop, n: u64) -> Value {
 
 /// Has the local Stripe server deliver an event, and checks its signature with Stripe's library.
 fn deliver(kind: &str, session: &str, extra: Value) -> Value {
-    let valid = extra.get("timestamp_offset").is_none() && extra.get("header").is_none_or(|h| h.as_str().is_some_and(|h| h.contains("v1=") && h.len() > 20));
+    let valid =
+        extra.get("timestamp_offset").is_none() && extra.get("header").is_none_or(|h| h.as_str().is_some_and(|h| h.contains("v1=") && h.len() > 20));
     deliver_expecting(kind, session, extra, valid)
 }
 
 fn deliver_expecting(kind: &str, session: &str, extra: Value, expect_valid: bool) -> Value {
     let (stripe, shop) = stripe_shop();
-    let mut req = json!({ "type": kind, "session_id": session, "secret": WEBHOOK_SECRET, "webhook_url": format!("{}/api/payments/stripe/webhook", shop.base) });
+    let mut req =
+        json!({ "type": kind, "session_id": session, "secret": WEBHOOK_SECRET, "webhook_url": format!("{}/api/payments/stripe/webhook", shop.base) });
     if let Value::Object(m) = extra {
         for (k, v) in m {
             req[k] = v;
@@ -164,12 +174,16 @@ fn stripe_session_is_created_once_per_order_and_paid_by_its_webhook() {
         &body("online").to_string(),
     );
     assert_eq!(again.json()["next_url"], placed["next_url"]);
-    let calls: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/checkout/sessions" && r["params"]["metadata"]["order_number"] == n.to_string()).collect();
+    let calls: Vec<Value> =
+        stripe.requests().into_iter().filter(|r| r["path"] == "/v1/checkout/sessions" && r["params"]["metadata"]["order_number"] == n).collect();
     assert_eq!(calls.len(), 1, "{calls:?}");
     let call = &calls[0];
     assert_eq!(call["idempotency_key"], format!("edgeshop-session-{n}"));
     let items = call["params"]["line_items"].as_object().unwrap();
-    let charged: i64 = items.values().map(|i| i["price_data"]["unit_amount"].as_str().unwrap().parse::<i64>().unwrap() * i["quantity"].as_str().unwrap().parse::<i64>().unwrap()).sum();
+    let charged: i64 = items
+        .values()
+        .map(|i| i["price_data"]["unit_amount"].as_str().unwrap().parse::<i64>().unwrap() * i["quantity"].as_str().unwrap().parse::<i64>().unwrap())
+        .sum();
     assert_eq!(charged, placed["total"]["minor"].as_i64().unwrap(), "Stripe charges the order's total");
     assert!(call["params"]["success_url"].as_str().unwrap().contains(&format!("number={n}")));
 
@@ -294,7 +308,7 @@ fn payment_after_cancellation_is_refunded_automatically() {
     assert_eq!(refund["status"], "succeeded");
     assert!(refund["id"].as_str().unwrap().starts_with("re_"));
     let refunds: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds").collect();
-    assert!(refunds.iter().any(|r| r["params"]["amount"] == placed["total"]["minor"].to_string()), "{refunds:?}");
+    assert!(refunds.iter().any(|r| r["params"]["amount"] == placed["total"]["minor"]), "{refunds:?}");
     assert!(o["attention"].as_str().unwrap().contains("refunded automatically"));
 }
 
@@ -338,7 +352,9 @@ fn a_returned_line_is_refunded_in_part() {
     let token = placed["token"].as_str().unwrap();
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
     shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
-    let refund = |key: &str, body: Value| shop.post_json(&format!("/api/admin/orders/{n}/refunds"), &[("authorization", &auth), ("idempotency-key", key)], &body.to_string());
+    let refund = |key: &str, body: Value| {
+        shop.post_json(&format!("/api/admin/orders/{n}/refunds"), &[("authorization", &auth), ("idempotency-key", key)], &body.to_string())
+    };
     assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 3 }] })).status, 422, "more than was bought");
     assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 202);
     // The same request again is the same refund.
@@ -349,8 +365,12 @@ fn a_returned_line_is_refunded_in_part() {
     assert_eq!(moves(&settled_o, "refund")[0]["amount_minor"], a.price.minor);
     let intent = moves(&settled_o, "payment")[0]["id"].clone();
     let calls: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds" && r["params"]["payment_intent"] == intent).collect();
-    assert!(calls.iter().all(|c| c["params"]["amount"] == a.price.minor.to_string()), "{calls:?}");
-    assert_eq!(calls.iter().map(|c| c["idempotency_key"].clone()).collect::<std::collections::HashSet<_>>().len(), 1, "one refund, however often it was asked for");
+    assert!(calls.iter().all(|c| c["params"]["amount"] == a.price.minor), "{calls:?}");
+    assert_eq!(
+        calls.iter().map(|c| c["idempotency_key"].clone()).collect::<std::collections::HashSet<_>>().len(),
+        1,
+        "one refund, however often it was asked for"
+    );
     // More than is left is refused and flagged.
     let total = placed["total"]["minor"].as_i64().unwrap();
     assert_eq!(refund("r2", json!({ "amount_minor": total })).status, 202);
@@ -384,7 +404,11 @@ fn the_deploy_configuration_has_no_test_provider_and_refuses_online_without_stri
     let v = &variants(&c)[0];
     let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", "10.2.200.2")], &json!({ "sku": v.sku, "quantity": 1 }).to_string());
     let cart = r.header("x-cart-id").unwrap().to_string();
-    let online = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.2.200.2"), ("x-cart-id", &cart), ("idempotency-key", "prod-online")], &body("online").to_string());
+    let online = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.2.200.2"), ("x-cart-id", &cart), ("idempotency-key", "prod-online")],
+        &body("online").to_string(),
+    );
     assert_eq!(online.status, 422, "{}", online.body);
     assert_eq!(online.json()["type"], "https://edgeshop.dev/problems/payment-method-unavailable");
     // The fault switch's header does nothing here, and cash on delivery works.
@@ -399,7 +423,10 @@ fn the_deploy_configuration_has_no_test_provider_and_refuses_online_without_stri
 /// A setting that is set but unusable turns off only its feature, with a 503 that names it.
 #[test]
 fn a_bad_payment_setting_is_a_503_that_names_it_and_the_rest_works() {
-    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("STRIPE_SECRET_KEY", "not-a-key"), ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET), ("PAYMENT_WEBHOOK_SECRET", "short")]);
+    let shop = Shop::start_with(
+        &Shop::fresh_state_dir(),
+        &[("STRIPE_SECRET_KEY", "not-a-key"), ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET), ("PAYMENT_WEBHOOK_SECRET", "short")],
+    );
     let health = shop.get("/api/health").json();
     assert_eq!(health["payment_methods"], json!(["cash_on_delivery"]));
     assert!(health["payments_problem"].as_str().unwrap().contains("STRIPE_SECRET_KEY"), "{health}");
@@ -407,12 +434,20 @@ fn a_bad_payment_setting_is_a_503_that_names_it_and_the_rest_works() {
     let v = &variants(&c)[0];
     let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", "10.2.201.1")], &json!({ "sku": v.sku, "quantity": 1 }).to_string());
     let cart = r.header("x-cart-id").unwrap().to_string();
-    let online: Reply = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.2.201.1"), ("x-cart-id", &cart), ("idempotency-key", "bad-online")], &body("online").to_string());
+    let online: Reply = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.2.201.1"), ("x-cart-id", &cart), ("idempotency-key", "bad-online")],
+        &body("online").to_string(),
+    );
     assert_eq!(online.status, 503, "{}", online.body);
     assert_eq!(online.json()["setting"], "STRIPE_SECRET_KEY");
     let hosted = shop.get("/pay/test/cs_test_123");
     assert_eq!(hosted.status, 503, "{}", hosted.body);
     assert_eq!(hosted.json()["setting"], "PAYMENT_WEBHOOK_SECRET");
-    let cod = shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.2.201.1"), ("x-cart-id", &cart), ("idempotency-key", "bad-cod")], &body("cash_on_delivery").to_string());
+    let cod = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.2.201.1"), ("x-cart-id", &cart), ("idempotency-key", "bad-cod")],
+        &body("cash_on_delivery").to_string(),
+    );
     assert_eq!(cod.status, 201, "{}", cod.body);
 }

@@ -84,7 +84,7 @@ fn product_json_ld_matches_the_catalog() {
     let home = shop.get("/");
     assert_eq!(of_type(&json_ld(&home.body), "Organization")["name"], c.shop.name.as_str());
     assert_eq!(meta_content(&shop.get("/cart/").body, "name", "robots").as_deref(), Some("noindex"));
-    assert_eq!(meta_content(&page_of(&shop, "/"), "name", "robots"), None, "the home page is indexable");
+    assert_eq!(meta_content(&page_of(shop, "/"), "name", "robots"), None, "the home page is indexable");
 }
 
 fn page_of(shop: &Shop, path: &str) -> String {

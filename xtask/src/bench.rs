@@ -10,9 +10,9 @@
 //! `bench/results/relevance-history.jsonl`, so every ranking change leaves its figure.
 
 use crate::build::{cargo, dist};
-use crate::tools::wrangler_dev;
 use crate::root;
 use crate::run as exec;
+use crate::tools::wrangler_dev;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -114,41 +114,51 @@ pub fn screenshots() -> Result<(), String> {
 
 fn relevance(label: &str) -> Result<(), String> {
     let r = root();
-    exec(cargo().current_dir(&r).args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"]).args([
-        "score",
-        "--catalog",
-        "catalog",
-        "--judgments",
-        "bench/relevance/judgments.json",
-        "--out",
-        "bench/results/relevance.json",
-        "--history",
-        "bench/results/relevance-history.jsonl",
-        "--label",
-        label,
-    ])
-    // Scored on the index the shop's build makes: with the everyday vocabulary when installed.
-    .args(crate::build::wordnet()))?;
+    exec(
+        cargo()
+            .current_dir(&r)
+            .args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"])
+            .args([
+                "score",
+                "--catalog",
+                "catalog",
+                "--judgments",
+                "bench/relevance/judgments.json",
+                "--out",
+                "bench/results/relevance.json",
+                "--history",
+                "bench/results/relevance-history.jsonl",
+                "--label",
+                label,
+            ])
+            // Scored on the index the shop's build makes: with the everyday vocabulary when installed.
+            .args(crate::build::wordnet()),
+    )?;
     // The shoppers' sets, judged by intent: the first, and the holdout written before stop 13's
     // tuning by a writer who had seen neither the search code nor the first set.
     for (queries, out, history) in [
         ("shopper-queries.json", "shopper-relevance.json", "shopper-relevance-history.jsonl"),
         ("shopper-queries-holdout.json", "shopper-holdout.json", "shopper-holdout-history.jsonl"),
     ] {
-        exec(cargo().current_dir(&r).args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"]).args([
-            "intents",
-            "--catalog",
-            "catalog",
-            "--queries",
-            &format!("bench/relevance/{queries}"),
-            "--out",
-            &format!("bench/results/{out}"),
-            "--history",
-            &format!("bench/results/{history}"),
-            "--label",
-            label,
-        ])
-        .args(crate::build::wordnet()))?;
+        exec(
+            cargo()
+                .current_dir(&r)
+                .args(["run", "--quiet", "--profile", "tool", "-p", "edgeshop-indexer", "--features", "tools", "--bin", "relevance", "--"])
+                .args([
+                    "intents",
+                    "--catalog",
+                    "catalog",
+                    "--queries",
+                    &format!("bench/relevance/{queries}"),
+                    "--out",
+                    &format!("bench/results/{out}"),
+                    "--history",
+                    &format!("bench/results/{history}"),
+                    "--label",
+                    label,
+                ])
+                .args(crate::build::wordnet()),
+        )?;
     }
     Ok(())
 }
@@ -209,18 +219,42 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     crate::gen_catalog::generate(&catalog, n, 1).map_err(|e| e.to_string())?;
 
     // Compile first so the timing is the build of the shop, not of the builder.
-    exec(cargo().args(["build", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "-p", "edgeshop-indexer", "--bin", "edgeshop-site", "--bin", "search_bench"]).current_dir(root()))?;
+    exec(
+        cargo()
+            .args([
+                "build",
+                "--quiet",
+                "--profile",
+                "tool",
+                "-p",
+                "edgeshop-site",
+                "-p",
+                "edgeshop-indexer",
+                "--bin",
+                "edgeshop-site",
+                "--bin",
+                "search_bench",
+            ])
+            .current_dir(root()),
+    )?;
     let timings = work.join(format!("timings-{n}.json"));
     let build_site = |timings: &Path| -> Result<f64, String> {
         let t = Instant::now();
-        exec(Command::new(root().join("target/tool/edgeshop-site"))
-            .arg("--catalog").arg(&catalog)
-            .arg("--out").arg(&out)
-            .arg("--bundle").arg(&bundle)
-            .arg("--public").arg(root().join("public"))
-            .arg("--timings").arg(timings)
-            // Search benchmark: the build time of pages and index, without rendering image sizes.
-            .args(["--images", "original"]))?;
+        exec(
+            Command::new(root().join("target/tool/edgeshop-site"))
+                .arg("--catalog")
+                .arg(&catalog)
+                .arg("--out")
+                .arg(&out)
+                .arg("--bundle")
+                .arg(&bundle)
+                .arg("--public")
+                .arg(root().join("public"))
+                .arg("--timings")
+                .arg(timings)
+                // Search benchmark: the build time of pages and index, without rendering image sizes.
+                .args(["--images", "original"]),
+        )?;
         Ok(t.elapsed().as_secs_f64())
     };
     // Start from an empty bundle so the index is really built (the builder reuses a fresh one).
@@ -245,9 +279,12 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     println!("bench: native tantivy baseline");
     let queries = work.join(format!("queries-{n}.json"));
     let native = Command::new(root().join("target/tool/search_bench"))
-        .arg("--index").arg(bundle.join("search.idx"))
-        .arg("--snapshot").arg(bundle.join("snapshot.json"))
-        .arg("--queries-out").arg(&queries)
+        .arg("--index")
+        .arg(bundle.join("search.idx"))
+        .arg("--snapshot")
+        .arg(bundle.join("snapshot.json"))
+        .arg("--queries-out")
+        .arg(&queries)
         .args(["--repeat", "30"])
         .output()
         .map_err(|e| e.to_string())?;
@@ -303,7 +340,8 @@ fn in_worker(n: usize, work: &Path, queries: &Path) -> Result<(String, String), 
 
     let size = worker_size(&config, &work.join(format!("deploy-{n}")))?;
     let port = "8799";
-    let worker = with_wrangler(&config, port, |base| node_json(&root().join("bench/search-latency.mjs"), &[base, &queries.to_string_lossy(), "200"]))?;
+    let worker =
+        with_wrangler(&config, port, |base| node_json(&root().join("bench/search-latency.mjs"), &[base, &queries.to_string_lossy(), "200"]))?;
 
     Ok((worker, size))
 }
@@ -318,10 +356,7 @@ fn pagefind(site: &Path, output: &Path, products: usize) -> Result<String, Strin
     }
     let _ = std::fs::remove_dir_all(output);
     let t = Instant::now();
-    exec(Command::new(bin)
-        .arg("--site").arg(site)
-        .args(["--glob", "products/**/*.html", "--output-path"]).arg(output)
-        .arg("--quiet"))?;
+    exec(Command::new(bin).arg("--site").arg(site).args(["--glob", "products/**/*.html", "--output-path"]).arg(output).arg("--quiet"))?;
     let seconds = t.elapsed().as_secs_f64();
     let (mut files, mut bytes, mut index_bytes) = (0u64, 0u64, 0u64);
     fn walk(dir: &Path, f: &mut dyn FnMut(&Path, u64)) {
@@ -478,15 +513,26 @@ fn import(n: usize) -> Result<(), String> {
     let imported = work.join("catalog");
     let xtask = std::env::current_exe().map_err(|e| e.to_string())?;
     println!("bench: importing {rows} rows");
-    let import = timed(Command::new(&xtask).args(["import", "shopify"]).arg(&csv).arg("--catalog").arg(&imported).args(["--currency", loaded.catalog.shop.currency.code()]))?;
+    let import = timed(
+        Command::new(&xtask)
+            .args(["import", "shopify"])
+            .arg(&csv)
+            .arg("--catalog")
+            .arg(&imported)
+            .args(["--currency", loaded.catalog.shop.currency.code()]),
+    )?;
     let report = import.1.lines().next().unwrap_or("").to_string();
     println!("bench: building the imported shop (baseline)");
     let build = timed(
         Command::new(root().join("target/tool/edgeshop-site"))
-            .arg("--catalog").arg(&imported)
-            .arg("--out").arg(work.join("dist"))
-            .arg("--bundle").arg(work.join("bundle"))
-            .arg("--public").arg(root().join("public"))
+            .arg("--catalog")
+            .arg(&imported)
+            .arg("--out")
+            .arg(work.join("dist"))
+            .arg("--bundle")
+            .arg(work.join("bundle"))
+            .arg("--public")
+            .arg(root().join("public"))
             .args(["--images", "original"]),
     )?;
     println!("bench: importing the same file again (nothing changes)");
@@ -528,9 +574,26 @@ fn timed(cmd: &mut Command) -> Result<((f64, f64), String), String> {
 /// per variant, extra images on their own rows); returns the number of data rows.
 fn shopify_csv(catalog: &edgeshop_domain::Catalog, images: &Path, path: &Path) -> Result<usize, String> {
     const HEAD: [&str; 20] = [
-        "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published", "Option1 Name", "Option1 Value", "Option2 Name",
-        "Option2 Value", "Option3 Name", "Option3 Value", "Variant SKU", "Variant Inventory Tracker", "Variant Inventory Qty", "Variant Inventory Policy",
-        "Variant Price", "Variant Compare At Price",
+        "Handle",
+        "Title",
+        "Body (HTML)",
+        "Vendor",
+        "Product Category",
+        "Type",
+        "Tags",
+        "Published",
+        "Option1 Name",
+        "Option1 Value",
+        "Option2 Name",
+        "Option2 Value",
+        "Option3 Name",
+        "Option3 Value",
+        "Variant SKU",
+        "Variant Inventory Tracker",
+        "Variant Inventory Qty",
+        "Variant Inventory Policy",
+        "Variant Price",
+        "Variant Compare At Price",
     ];
     let mut out = String::new();
     let field = |s: &str| if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
@@ -541,7 +604,13 @@ fn shopify_csv(catalog: &edgeshop_domain::Catalog, images: &Path, path: &Path) -
         let html: String = p.description_md.split("\n\n").map(|para| format!("<p>{}</p>", edgeshop_domain::escape_html(para))).collect();
         let category: Vec<String> = catalog.category_trail(&p.category).iter().map(|c| c.name.clone()).collect();
         let digits = p.variants.first().map(|v| v.price.currency.minor_digits()).unwrap_or(2);
-        let decimal = |m: i64| if digits == 0 { m.to_string() } else { format!("{}.{:0w$}", m / 10i64.pow(digits), m % 10i64.pow(digits), w = digits as usize) };
+        let decimal = |m: i64| {
+            if digits == 0 {
+                m.to_string()
+            } else {
+                format!("{}.{:0w$}", m / 10i64.pow(digits), m % 10i64.pow(digits), w = digits as usize)
+            }
+        };
         let rows_needed = p.variants.len().max(p.images.len());
         for i in 0..rows_needed {
             let mut cells: Vec<String> = vec![String::new(); HEAD.len() + 4];

@@ -54,9 +54,7 @@ pub fn wordnet() -> Vec<std::ffi::OsString> {
 /// The islands bundle: wasm32 build, wasm-bindgen (`--target web`), wasm-opt.
 pub fn front(out: &Path) -> Result<(), String> {
     println!("xtask: building the browser bundle");
-    run(cargo()
-        .args(["build", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"])
-        .current_dir(root()))?;
+    run(cargo().args(["build", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]).current_dir(root()))?;
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_front.wasm");
     let pkg = out.join("pkg");
     run(Command::new(cargo_tool("wasm-bindgen"))

@@ -76,6 +76,6 @@ pub fn run(dry_run: bool) -> Result<(), String> {
     }
 
     step("wrangler deploy");
-    crate::run(&mut wrangler().arg("deploy"))?;
+    crate::run(wrangler().arg("deploy"))?;
     Ok(())
 }

@@ -115,11 +115,14 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(200));
         seen = snapshot(&dirs);
         let started = Instant::now();
-        println!("\nedgeshop: change seen; rebuilding ({})", match what {
-            Rebuild::Pages => "pages, search index, catalog data",
-            Rebuild::PagesAndBundle => "pages and browser bundle",
-            Rebuild::Everything => "pages, browser bundle and worker",
-        });
+        println!(
+            "\nedgeshop: change seen; rebuilding ({})",
+            match what {
+                Rebuild::Pages => "pages, search index, catalog data",
+                Rebuild::PagesAndBundle => "pages and browser bundle",
+                Rebuild::Everything => "pages, browser bundle and worker",
+            }
+        );
         match rebuild(what, at) {
             Ok(()) => println!("edgeshop: rebuilt in {:.1} s; open pages reload", started.elapsed().as_secs_f64()),
             // A broken catalog file: the error (file:line) is shown, the last good build stays served.

@@ -185,8 +185,7 @@ const fn colour_opt(prob: u32, min: usize, max: usize) -> Opt {
     Opt { name: "Colour", vals: Vals::Colours, prob, min, max, contiguous: false, step: 0 }
 }
 
-const APPAREL_SIZE: Opt =
-    Opt { name: "Size", vals: Vals::ApparelSizes, prob: 100, min: 4, max: 6, contiguous: true, step: 0 };
+const APPAREL_SIZE: Opt = Opt { name: "Size", vals: Vals::ApparelSizes, prob: 100, min: 4, max: 6, contiguous: true, step: 0 };
 
 static EU_SIZES: &[(&str, &str)] = &[
     ("EU 36", "36"),
@@ -205,12 +204,9 @@ static EU_SIZES: &[(&str, &str)] = &[
 
 const SHOE_SIZE: Opt = Opt { name: "Size", vals: Vals::List(EU_SIZES), prob: 100, min: 6, max: 9, contiguous: true, step: 0 };
 
-static POWER_CAPACITY: &[(&str, &str)] =
-    &[("5,000 mAh", "5K"), ("10,000 mAh", "10K"), ("20,000 mAh", "20K"), ("26,800 mAh", "27K")];
-static CARD_CAPACITY: &[(&str, &str)] =
-    &[("32GB", "32G"), ("64GB", "64G"), ("128GB", "128G"), ("256GB", "256G"), ("512GB", "512G")];
-static TENT_SIZE: &[(&str, &str)] =
-    &[("1-person", "1P"), ("2-person", "2P"), ("3-person", "3P"), ("4-person", "4P"), ("6-person", "6P")];
+static POWER_CAPACITY: &[(&str, &str)] = &[("5,000 mAh", "5K"), ("10,000 mAh", "10K"), ("20,000 mAh", "20K"), ("26,800 mAh", "27K")];
+static CARD_CAPACITY: &[(&str, &str)] = &[("32GB", "32G"), ("64GB", "64G"), ("128GB", "128G"), ("256GB", "256G"), ("512GB", "512G")];
+static TENT_SIZE: &[(&str, &str)] = &[("1-person", "1P"), ("2-person", "2P"), ("3-person", "3P"), ("4-person", "4P"), ("6-person", "6P")];
 static PACK_VOLUME: &[(&str, &str)] = &[("18 L", "18L"), ("24 L", "24L"), ("30 L", "30L"), ("40 L", "40L"), ("55 L", "55L")];
 static BAG_LENGTH: &[(&str, &str)] = &[("Regular", "REG"), ("Long", "LNG")];
 static PAN_SIZE: &[(&str, &str)] = &[("20 cm", "20"), ("24 cm", "24"), ("26 cm", "26"), ("28 cm", "28"), ("30 cm", "30")];
@@ -558,12 +554,7 @@ static TOPS: &[Top] = &[
                 price: (14, 49),
                 colours: &["White", "Black", "Navy", "Heather Grey", "Olive", "Rust", "Sky", "Sand", "Forest", "Mustard"],
                 opts: &[APPAREL_SIZE, colour_opt(75, 2, 4)],
-                attrs: &[
-                    APPAREL_FIT,
-                    ("Fabric weight", &["160 g/m²", "180 g/m²", "200 g/m²", "240 g/m²"]),
-                    APPAREL_CARE,
-                    APPAREL_ORIGIN,
-                ],
+                attrs: &[APPAREL_FIT, ("Fabric weight", &["160 g/m²", "180 g/m²", "200 g/m²", "240 g/m²"]), APPAREL_CARE, APPAREL_ORIGIN],
                 tags: &["t-shirt", "tee", "basics", "summer", "layering", "cotton"],
                 pitches: &[
                     "A clean, modern cut that looks just as good under a jacket as on its own.",
@@ -646,12 +637,7 @@ static TOPS: &[Top] = &[
                 price: (39, 119),
                 colours: &["Heather Grey", "Navy", "Black", "Forest", "Sand", "Burgundy", "Sage", "Cream"],
                 opts: &[APPAREL_SIZE, colour_opt(70, 2, 4)],
-                attrs: &[
-                    APPAREL_FIT,
-                    ("Fabric weight", &["300 g/m²", "340 g/m²", "400 g/m²"]),
-                    APPAREL_CARE,
-                    APPAREL_ORIGIN,
-                ],
+                attrs: &[APPAREL_FIT, ("Fabric weight", &["300 g/m²", "340 g/m²", "400 g/m²"]), APPAREL_CARE, APPAREL_ORIGIN],
                 tags: &["hoodie", "sweatshirt", "loungewear", "layering", "cosy", "autumn"],
                 pitches: &[
                     "Heavy enough to feel substantial, soft enough to live in all weekend.",
@@ -1038,10 +1024,7 @@ static TOPS: &[Top] = &[
                 nouns: &["Frying Pan", "Casserole Dish", "Saucepan", "Sauté Pan"],
                 price: (24, 249),
                 colours: &["Black", "Rust", "Sage", "Cream", "Navy", "Copper", "Stone"],
-                opts: &[
-                    Opt { name: "Size", vals: Vals::List(PAN_SIZE), prob: 55, min: 2, max: 3, contiguous: true, step: 18 },
-                    colour_opt(30, 2, 3),
-                ],
+                opts: &[Opt { name: "Size", vals: Vals::List(PAN_SIZE), prob: 55, min: 2, max: 3, contiguous: true, step: 18 }, colour_opt(30, 2, 3)],
                 attrs: &[
                     ("Hob compatibility", &["All hobs including induction", "Gas, electric and induction"]),
                     ("Oven safe", &["Up to 180 °C", "Up to 230 °C", "Up to 260 °C"]),
@@ -1206,7 +1189,6 @@ fn array(items: &[&str]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-
 /// Lower-cases ordinary capitalised words ("Over-Ear Headphones" -> "over-ear headphones")
 /// but keeps acronyms and brand-style words ("USB-C", "microSD", "GPS").
 fn lower_words(s: &str) -> String {
@@ -1214,9 +1196,7 @@ fn lower_words(s: &str) -> String {
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         let mut cs = word.chars();
-        let plain = word.chars().count() > 1
-            && cs.next().is_some_and(|c| c.is_uppercase())
-            && cs.all(|c| !c.is_uppercase());
+        let plain = word.chars().count() > 1 && cs.next().is_some_and(|c| c.is_uppercase()) && cs.all(|c| !c.is_uppercase());
         if plain {
             out.push_str(&word.to_lowercase());
         } else {
@@ -1668,7 +1648,7 @@ fn describe(
     }
     if rng.permille(600) {
         second.push(' ');
-        second.push_str(*rng.pick(GENERIC_CLOSERS));
+        second.push_str(rng.pick::<&str>(GENERIC_CLOSERS));
     }
 
     let mut text = format!("{first}\n\n{second}\n\n");
@@ -1830,7 +1810,8 @@ pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
     let mut first_round: Vec<usize> = (0..leaves.len()).collect();
     master.shuffle(&mut first_round);
 
-    let mut state = State { used_slugs: HashSet::with_capacity(products), next_suffix: HashMap::new(), published_by_leaf: vec![Vec::new(); leaves.len()] };
+    let mut state =
+        State { used_slugs: HashSet::with_capacity(products), next_suffix: HashMap::new(), published_by_leaf: vec![Vec::new(); leaves.len()] };
     let mut path = products_dir.clone();
     for i in 0..products {
         let leaf_idx = if i < first_round.len() {

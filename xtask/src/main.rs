@@ -166,6 +166,7 @@ fn dev(port: u16, catalog: Option<PathBuf>, out: Option<PathBuf>, state: Option<
 
 fn test() -> Result<(), String> {
     tools::ensure_all(tools::Needs::Test)?;
+    lint()?;
     build::all(&root().join("catalog"))?;
     // Every crate but the browser bundle: domain, catalog loader, indexer, app, site, xtask, the
     // worker's native unit tests (request-parser fuzzing, Stripe encoding) and the end-to-end
@@ -174,6 +175,20 @@ fn test() -> Result<(), String> {
         .args(["test", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front", "--no-fail-fast"])
         .current_dir(root())
         .env("EDGESHOP_ROOT", root()))
+}
+
+/// Formatting and lints as habits: `cargo fmt --check`, and clippy with warnings as errors for
+/// the native crates and for the two wasm32 crates (the worker and the browser bundle).
+fn lint() -> Result<(), String> {
+    println!("xtask: cargo fmt --check, clippy -D warnings (native and wasm32)");
+    run(Command::new("cargo").args(["fmt", "--all", "--check"]).current_dir(root()))?;
+    let deny = ["--", "-D", "warnings"];
+    run(Command::new("cargo")
+        .args(["clippy", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front", "--all-targets"])
+        .args(deny)
+        .current_dir(root()))?;
+    run(Command::new("cargo").args(["clippy", "--target", "wasm32-unknown-unknown", "--lib"]).args(deny).current_dir(root().join("edge")))?;
+    run(Command::new("cargo").args(["clippy", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]).args(deny).current_dir(root()))
 }
 
 fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, shop_name: String) -> Result<(), String> {

@@ -137,7 +137,19 @@ fn ensure_chromium() -> Result<(), String> {
 /// The deploy configuration never sets it.
 pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
     let mut cmd = wrangler();
-    cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", "--var", "EDGESHOP_DEV:1", "--persist-to"]).arg(persist);
+    cmd.args([
+        "dev",
+        "--local",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        port,
+        "--show-interactive-dev-session=false",
+        "--var",
+        "EDGESHOP_DEV:1",
+        "--persist-to",
+    ])
+    .arg(persist);
     cmd
 }
 
@@ -145,10 +157,7 @@ pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
 /// `[build]` command then does nothing; see `cargo xtask build --for-wrangler`).
 pub fn wrangler() -> Command {
     let mut cmd = Command::new(npm_bin("wrangler"));
-    cmd.current_dir(root())
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env(PREBUILT, "1");
+    cmd.current_dir(root()).env("CLOUDFLARE_CF_FETCH_ENABLED", "false").env("WRANGLER_SEND_METRICS", "false").env(PREBUILT, "1");
     cmd
 }
 
@@ -173,11 +182,7 @@ pub fn apply_migrations(persist: &std::path::Path, config: Option<&std::path::Pa
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "wrangler d1 migrations apply failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
+        Err(format!("wrangler d1 migrations apply failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 }
 

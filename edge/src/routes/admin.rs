@@ -3,11 +3,11 @@
 
 use crate::error::{ApiError, Problem};
 use crate::http::{body_text, header, json, parse_json, require_admin, Reply};
-use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::orders;
 use crate::services::dead_letters;
-use crate::services::stock::Stock;
+use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
+use crate::services::orders;
+use crate::services::stock::Stock;
 use edgeshop_domain::Tracking;
 use serde::Deserialize;
 use worker::{Env, Request};
@@ -31,10 +31,10 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         other => return Err(ApiError::new(Problem::BadStatus, format!("`{other}` is not packed, shipped or delivered"))),
     };
     let tracking = match (kind, f.carrier, f.tracking_number) {
-        (EventKind::Shipped, Some(carrier), Some(number)) if !carrier.trim().is_empty() && !number.trim().is_empty() => Some(Tracking { carrier, number }),
-        (EventKind::Shipped, _, _) => {
-            return Err(ApiError::new(Problem::TrackingRequired, "a shipped order needs `carrier` and `tracking_number`"))
+        (EventKind::Shipped, Some(carrier), Some(number)) if !carrier.trim().is_empty() && !number.trim().is_empty() => {
+            Some(Tracking { carrier, number })
         }
+        (EventKind::Shipped, _, _) => return Err(ApiError::new(Problem::TrackingRequired, "a shipped order needs `carrier` and `tracking_number`")),
         _ => None,
     };
     if orders::load(env, number).await?.is_none() {
@@ -126,7 +126,11 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
         (None, false) => {
             let mut total = 0i64;
             for l in &r.lines {
-                let line = order.lines.iter().find(|o| o.sku == l.sku).ok_or_else(|| ApiError::new(Problem::BadRefund, format!("the order has no line `{}`", l.sku)))?;
+                let line = order
+                    .lines
+                    .iter()
+                    .find(|o| o.sku == l.sku)
+                    .ok_or_else(|| ApiError::new(Problem::BadRefund, format!("the order has no line `{}`", l.sku)))?;
                 if l.quantity == 0 || l.quantity > line.quantity {
                     return Err(ApiError::new(Problem::BadRefund, format!("`{}`: refund 1 to {} units", l.sku, line.quantity)));
                 }

@@ -1,10 +1,10 @@
 //! `POST /api/checkout`: cart → order, exactly once per Idempotency-Key.
 
 use crate::error::{ApiError, Problem};
+use crate::http::now_seconds;
 use crate::http::{body_text, cart_id, check_cookie_origin, clear_cart_cookie, header, money_view, parse_json, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{Allocated, Begin, Guard, StoredResponse};
-use crate::http::now_seconds;
 use crate::services::payments::{self, Online, PaymentProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
@@ -19,6 +19,8 @@ const ONLINE_RESERVATION_SECONDS: u64 = 30 * 60;
 
 /// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
 /// names a checkout step that fails (500) on the key's first attempt. Production never sets it.
+// The steps are named by what they come after: the common prefix is the point.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
     AfterNumber,
@@ -58,9 +60,13 @@ impl Faults {
 
 pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
-    let key = header(req, "idempotency-key")
-        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::new(Problem::IdempotencyKeyRequired, "send a unique Idempotency-Key header (1-255 visible ASCII characters) with every checkout"))?;
+    let key =
+        header(req, "idempotency-key").filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic())).ok_or_else(|| {
+            ApiError::new(
+                Problem::IdempotencyKeyRequired,
+                "send a unique Idempotency-Key header (1-255 visible ASCII characters) with every checkout",
+            )
+        })?;
     let body = body_text(req).await?;
     let cart = cart_id(req);
     let fingerprint = {
@@ -81,11 +87,11 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
             return Ok(resp);
         }
         Begin::InProgress => {
-            return Err(ApiError::new(Problem::RequestInProgress, "a checkout with this Idempotency-Key is still running; retry shortly").with_retry_after(1))
+            return Err(
+                ApiError::new(Problem::RequestInProgress, "a checkout with this Idempotency-Key is still running; retry shortly").with_retry_after(1)
+            )
         }
-        Begin::Mismatch => {
-            return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different request"))
-        }
+        Begin::Mismatch => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different request")),
         Begin::CartTaken { order_number } => {
             let detail = match order_number {
                 Some(n) => format!("this cart was already checked out as order {n}"),
@@ -107,7 +113,9 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
     // allocated) and ends its lease, so a retry finishes the same order.
     let stored = match &outcome {
         Ok((status, text)) => Some(StoredResponse { status: *status, content_type: "application/json".into(), body: text.clone() }),
-        Err(e) if e.status < 500 => Some(StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body("/api/checkout", None) }),
+        Err(e) if e.status < 500 => {
+            Some(StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body("/api/checkout", None) })
+        }
         Err(_) => None,
     };
     guard.finish(stored).await?;
@@ -136,7 +144,15 @@ fn reservation_ttl(method: PaymentMethod, provider: Option<&Online<'_>>) -> u64 
 /// Places the order, or finishes the one an earlier attempt with this key allocated. Every step
 /// is idempotent (reservation by order number, the order insert checked first, the event id fixed
 /// per order, the cart delete), so a retry after a failure at any step ends in one order.
-async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>, cart: Option<&str>, origin: &str, body: &str, faults: &Faults) -> Result<(u16, String), ApiError> {
+async fn place_order(
+    env: &Env,
+    guard: &Guard<'_>,
+    allocated: Option<Allocated>,
+    cart: Option<&str>,
+    origin: &str,
+    body: &str,
+    faults: &Faults,
+) -> Result<(u16, String), ApiError> {
     let request: CheckoutRequest = parse_json(body)?;
     let shop = crate::catalog::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
@@ -187,7 +203,11 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
             };
             faults.check(Step::AfterNumber)?;
             let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
-            let reserve = ReserveRequest { reservation: allocated.number.to_string(), lines, ttl_seconds: reservation_ttl(request.payment_method, provider.as_ref()) };
+            let reserve = ReserveRequest {
+                reservation: allocated.number.to_string(),
+                lines,
+                ttl_seconds: reservation_ttl(request.payment_method, provider.as_ref()),
+            };
             match stock.reserve(&reserve).await? {
                 ReserveOutcome::Reserved => {}
                 ReserveOutcome::OutOfStock { sku, available, requested } => {
@@ -219,7 +239,8 @@ async fn place_order(env: &Env, guard: &Guard<'_>, allocated: Option<Allocated>,
                 // Someone else's order for this cart (the database's own one-order-per-cart rule).
                 if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
                     stock.release(&order.number.to_string()).await?;
-                    return Err(ApiError::new(Problem::CartAlreadyCheckedOut, format!("this cart was already checked out as order {n}")).with("order_number", n));
+                    return Err(ApiError::new(Problem::CartAlreadyCheckedOut, format!("this cart was already checked out as order {n}"))
+                        .with("order_number", n));
                 }
                 return Err(e);
             }

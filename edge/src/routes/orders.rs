@@ -4,24 +4,30 @@ use crate::error::{ApiError, Problem};
 use crate::http::{header, json, money_view, Reply};
 use crate::query::Query;
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::orders::{self, token_matches, MoneyMove, Notification};
-use edgeshop_api::{MoneyView, OrderAction, OrderLine, OrderView, PaymentStart, PaymentView, SentMessage};
 use crate::services::now_rfc3339;
+use crate::services::orders::{self, token_matches, MoneyMove, Notification};
 use crate::services::payments::{self, Online, PaymentProvider};
+use edgeshop_api::{MoneyView, OrderAction, OrderLine, OrderView, PaymentStart, PaymentView, SentMessage};
 use edgeshop_domain::{Order, OrderStatus, PaymentMethod};
 use worker::{Env, Request};
 
 fn payment_view(m: MoneyMove) -> PaymentView {
-    let amount = edgeshop_domain::Currency::parse(&m.currency).map(|c| money_view(edgeshop_domain::Money::new(m.amount_minor, c))).unwrap_or(MoneyView {
-        minor: m.amount_minor,
-        currency: m.currency.clone(),
-        formatted: format!("{} {}", m.amount_minor, m.currency),
-    });
+    let amount = edgeshop_domain::Currency::parse(&m.currency)
+        .map(|c| money_view(edgeshop_domain::Money::new(m.amount_minor, c)))
+        .unwrap_or(MoneyView { minor: m.amount_minor, currency: m.currency.clone(), formatted: format!("{} {}", m.amount_minor, m.currency) });
     PaymentView { kind: m.kind, status: m.status, amount_minor: m.amount_minor, currency: m.currency, amount, at: m.created_at }
 }
 
 fn sent_message(n: Notification) -> SentMessage {
-    SentMessage { event_id: n.event_id, order_number: n.order_number, template: n.template, to: n.recipient, created_at: n.created_at, sent_at: n.sent_at, failed_at: n.failed_at }
+    SentMessage {
+        event_id: n.event_id,
+        order_number: n.order_number,
+        template: n.template,
+        to: n.recipient,
+        created_at: n.created_at,
+        sent_at: n.sent_at,
+        failed_at: n.failed_at,
+    }
 }
 
 pub fn parse_number(raw: &str) -> Result<u64, ApiError> {
@@ -46,7 +52,8 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
 pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     // The shopper's messages (what and when); the merchant's alerts about the order are not theirs to see.
-    let notifications = orders::notifications(env, number).await?.into_iter().filter(|n| !n.template.starts_with("merchant_")).map(sent_message).collect();
+    let notifications =
+        orders::notifications(env, number).await?.into_iter().filter(|n| !n.template.starts_with("merchant_")).map(sent_message).collect();
     let payments = orders::money_moves(env, number).await?.into_iter().map(payment_view).collect();
     let view = OrderView {
         payments,

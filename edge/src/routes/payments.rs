@@ -1,13 +1,13 @@
 //! Payment webhooks, and the local test provider's hosted payment page.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text, header, json, now_seconds, Reply};
 use crate::http::money_view;
+use crate::http::{body_text, header, json, now_seconds, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
+use crate::services::orders;
 use crate::services::payments::{test_provider, PaymentEventKind, PaymentProvider, Settings, SIGNATURE_HEADER};
 use crate::services::stripe::{self, Stripe};
-use crate::services::orders;
 use edgeshop_domain::{Currency, Money};
 use worker::{Env, Headers, Request, Response};
 
@@ -39,7 +39,6 @@ pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> R
     events::publish(env, &e).await?;
     json(&serde_json::json!({ "received": event.id }), 200, "no-store")
 }
-
 
 /// `GET /pay/test/{session}`: the provider's hosted page (what Stripe Checkout would show).
 pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {

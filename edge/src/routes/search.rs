@@ -56,7 +56,6 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
     json(&out, "public, max-age=60")
 }
 
-
 /// `GET /api/search/suggest?q=&limit=`: completions of the word being typed and top products.
 pub async fn suggest(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
@@ -66,7 +65,10 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
     prefetch(env, |index| index.chunks_for_suggest(q)).await?;
     let s = with_index(env, |index| index.suggest(q, limit).map_err(search_error)).await?;
     let m = manifest(env).await?;
-    json(&Suggestions { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m), ignored_words: s.ignored_words }, "public, max-age=60")
+    json(
+        &Suggestions { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m), ignored_words: s.ignored_words },
+        "public, max-age=60",
+    )
 }
 
 /// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.

@@ -153,7 +153,12 @@ fn cards(out: &mut String, hits: &[Hit], currency: edgeshop_domain::Currency, lo
         let img = h
             .image
             .as_ref()
-            .map(|i| format!("<img src=\"{}\" alt=\"\" width=\"800\" height=\"800\" loading=\"lazy\" decoding=\"async\">", esc(&edgeshop_domain::paths::image(i))))
+            .map(|i| {
+                format!(
+                    "<img src=\"{}\" alt=\"\" width=\"800\" height=\"800\" loading=\"lazy\" decoding=\"async\">",
+                    esc(&edgeshop_domain::paths::image(i))
+                )
+            })
             .unwrap_or_default();
         let _ = write!(
             out,
@@ -182,7 +187,12 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
         let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
         let lead = match r.total_all_words {
             0 => format!("No products match all of “{}”.", esc(&p.q)),
-            n => format!("{n} product{} match{} every word; after {}, products that match most of them.", if n == 1 { "" } else { "s" }, if n == 1 { "es" } else { "" }, if n == 1 { "it" } else { "them" }),
+            n => format!(
+                "{n} product{} match{} every word; after {}, products that match most of them.",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "es" } else { "" },
+                if n == 1 { "it" } else { "them" }
+            ),
         };
         let _ = write!(
             out,
@@ -205,7 +215,9 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
     }
     out.push_str("<section class=\"search-results\" aria-label=\"Products\">");
     out.push_str("<nav class=\"sort\" aria-label=\"Sort\">Sort: ");
-    for (sort, label) in [(Sort::Relevance, "Best match"), (Sort::PriceAsc, "Price, low to high"), (Sort::PriceDesc, "Price, high to low"), (Sort::Newest, "Newest")] {
+    for (sort, label) in
+        [(Sort::Relevance, "Best match"), (Sort::PriceAsc, "Price, low to high"), (Sort::PriceDesc, "Price, high to low"), (Sort::Newest, "Newest")]
+    {
         if sort == p.sort {
             let _ = write!(out, "<strong aria-current=\"true\">{label}</strong> ");
         } else {

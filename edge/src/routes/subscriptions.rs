@@ -6,8 +6,8 @@ use crate::http::{body_text, html_headers, json, parse_json, Reply};
 use crate::query::Query;
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
-use edgeshop_domain::escape_html;
 use edgeshop_api::{NewsletterSignUp, StockAlertRequest};
+use edgeshop_domain::escape_html;
 use worker::{Env, Headers, Request, Response};
 
 /// `POST /api/newsletter {email}`: 202 whatever the address's state (no enumeration).

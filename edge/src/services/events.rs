@@ -6,10 +6,10 @@
 //! redelivery after a crash at any point ends in the same state with one history entry.
 
 use crate::error::{ApiError, Problem};
-use crate::services::{dead_letters, notify, orders, subscriptions};
 use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::stripe::{self, Stripe};
+use crate::services::{dead_letters, notify, orders, subscriptions};
 use edgeshop_domain::{OrderStatus, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
@@ -213,7 +213,8 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let target = match event.kind {
         EventKind::OrderPlaced => {
             let alerts = alerts(&shop, event.kind, None);
-            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), alerts, ..base }).await;
+            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), alerts, ..base })
+                .await;
         }
         EventKind::RefundRequested => return refund_requested(env, &stored, event, base).await,
         EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest => return Ok(()),
@@ -223,7 +224,12 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 // elsewhere (Stripe's dashboard) and is recorded under the charge's id.
                 Some("charge") => {
                     let charge_ref = format!("{}:elsewhere", event.payment_ref.as_deref().unwrap_or("charge"));
-                    let known: i64 = orders::money_moves(env, order.number).await?.iter().filter(|m| m.kind == "refund" && m.status != "failed" && m.id != charge_ref).map(|m| m.amount_minor).sum();
+                    let known: i64 = orders::money_moves(env, order.number)
+                        .await?
+                        .iter()
+                        .filter(|m| m.kind == "refund" && m.status != "failed" && m.id != charge_ref)
+                        .map(|m| m.amount_minor)
+                        .sum();
                     let elsewhere = event.amount_minor.unwrap_or(0) - known;
                     money(event, order, "refund", "succeeded").filter(|_| elsewhere > 0).map(|mut m| {
                         m.id = charge_ref;
@@ -269,13 +275,19 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 // Money for an order that can no longer take it goes straight back.
                 let note = format!("payment {} received for an order that is {}: refunded automatically", event.id, orders::wire_name(order.status));
                 let mut moves: Vec<_> = money(event, order, "payment", "succeeded").into_iter().collect();
-                let (refund, due) = refund_payment(env, order, moves.first(), order.totals.total.minor, &format!("edgeshop-refund-{}", event.id)).await?;
+                let (refund, due) =
+                    refund_payment(env, order, moves.first(), order.totals.total.minor, &format!("edgeshop-refund-{}", event.id)).await?;
                 moves.extend(refund);
                 let mut alerts = alerts(&shop, event.kind, Some(&note));
                 if moves.iter().any(|m| m.kind == "refund") {
                     alerts.push(("refund_issued", order.contact.email.clone()));
                 }
-                return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), refund_due_minor: due, money: moves, alerts, ..base }).await;
+                return orders::record(
+                    env,
+                    &stored,
+                    &orders::Change { outcome: &outcome, attention: Some(&note), refund_due_minor: due, money: moves, alerts, ..base },
+                )
+                .await;
             }
             let note = format!("event {} refused: {refused}", event.id);
             worker::console_warn!("order {}: {note}", order.number);
@@ -325,7 +337,10 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                         let (refund, left) = refund_payment(env, order, payment, owed, &format!("edgeshop-refund-{}", event.id)).await?;
                         moves.extend(refund);
                         due = left;
-                        attention = Some(format!("cancelled after payment: {owed} refunded{}", if left > 0 { " (by hand: no provider reference)" } else { "" }));
+                        attention = Some(format!(
+                            "cancelled after payment: {owed} refunded{}",
+                            if left > 0 { " (by hand: no provider reference)" } else { "" }
+                        ));
                     }
                 }
                 _ => {}
@@ -365,7 +380,13 @@ fn money(event: &OrderEvent, order: &edgeshop_domain::Order, kind: &str, status:
 
 /// Refunds `amount` of `payment` through its provider. Returns the refund to record and what is
 /// still owed (everything, when there is no payment reference to refund against).
-async fn refund_payment(env: &Env, order: &edgeshop_domain::Order, payment: Option<&orders::MoneyMove>, amount: i64, key: &str) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
+async fn refund_payment(
+    env: &Env,
+    order: &edgeshop_domain::Order,
+    payment: Option<&orders::MoneyMove>,
+    amount: i64,
+    key: &str,
+) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
     let Some(payment) = payment else { return Ok((None, amount)) };
     let out = match payment.provider.as_str() {
         "stripe" => {
@@ -405,6 +426,12 @@ async fn refund_requested(env: &Env, stored: &orders::Stored, event: &OrderEvent
         return orders::record(env, stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
     }
     let (refund, due) = refund_payment(env, order, payment, amount, &format!("edgeshop-refund-{}", event.id)).await?;
-    let change = orders::Change { outcome: "applied", refund_due_minor: due, notify: Some(notification(event.kind)), money: refund.into_iter().collect(), ..base };
+    let change = orders::Change {
+        outcome: "applied",
+        refund_due_minor: due,
+        notify: Some(notification(event.kind)),
+        money: refund.into_iter().collect(),
+        ..base
+    };
     orders::record(env, stored, &change).await
 }

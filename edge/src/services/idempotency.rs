@@ -7,6 +7,7 @@
 //! - a request that died mid-way holds its key only for a lease; a retry after that takes over;
 //! - one object per cart makes "one cart, one order" a single-writer decision: once a key owns the
 //!   cart's checkout, other keys get `CartTaken` (with the order number when there is one).
+//!
 //! Everything lives at least 24 hours after the cart's last checkout attempt.
 
 use serde::{Deserialize, Serialize};
@@ -44,12 +45,19 @@ struct Record {
 pub enum Begin {
     /// Go ahead (attempt 1 is the first), then call `finish`. `order` is set when an earlier
     /// attempt already allocated the order: finish that one.
-    Started { attempt: u32, order: Option<Allocated> },
-    Replay { response: StoredResponse },
+    Started {
+        attempt: u32,
+        order: Option<Allocated>,
+    },
+    Replay {
+        response: StoredResponse,
+    },
     InProgress,
     Mismatch,
     /// Another key owns this cart's checkout.
-    CartTaken { order_number: Option<u64> },
+    CartTaken {
+        order_number: Option<u64>,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -54,7 +54,12 @@ const RESEND_API: &str = "https://api.resend.com";
 
 pub fn transport(env: &Env) -> Result<Transport, String> {
     if let Some(key) = env.secret("RESEND_API_KEY").map(|s| s.to_string()).ok().filter(|k| k.len() >= 16) {
-        let base = env.var("RESEND_API_BASE").ok().map(|v| v.to_string()).filter(|_| crate::services::dev_mode(env)).unwrap_or_else(|| RESEND_API.to_string());
+        let base = env
+            .var("RESEND_API_BASE")
+            .ok()
+            .map(|v| v.to_string())
+            .filter(|_| crate::services::dev_mode(env))
+            .unwrap_or_else(|| RESEND_API.to_string());
         return Ok(Transport::Resend(key, base));
     }
     env.send_email("EMAIL").map(Transport::Cloudflare).map_err(|e| format!("EMAIL binding: {e}"))

@@ -1,8 +1,8 @@
 //! Services own their storage: KV for carts, D1 for orders, Durable Objects where one writer is needed.
 
 pub mod carts;
-pub mod dead_letters;
 pub mod db;
+pub mod dead_letters;
 pub mod events;
 pub mod idempotency;
 pub mod mailer;
@@ -22,7 +22,14 @@ use serde::Serialize;
 use worker::{Env, Method, Request, RequestInit, Result};
 
 /// Calls a Durable Object (`binding`, instance `name`) with an optional JSON body and decodes the JSON answer.
-pub async fn do_call<B: Serialize, T: DeserializeOwned>(env: &Env, binding: &str, name: &str, method: Method, path: &str, body: Option<&B>) -> Result<T> {
+pub async fn do_call<B: Serialize, T: DeserializeOwned>(
+    env: &Env,
+    binding: &str,
+    name: &str,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<T> {
     let stub = env.durable_object(binding)?.id_from_name(name)?.get_stub()?;
     let mut init = RequestInit::new();
     init.with_method(method);

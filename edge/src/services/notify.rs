@@ -10,8 +10,8 @@
 use crate::error::ApiError;
 use crate::services::db::{self, args, stmt};
 use crate::services::mailer::{Email, Mailer};
-use crate::services::orders::{self, MoneyMove};
 use crate::services::now_rfc3339;
+use crate::services::orders::{self, MoneyMove};
 use edgeshop_domain::{Money, Order, OrderStatus, PaymentMethod, Shop};
 use serde::{Deserialize, Serialize};
 use worker::Env;
@@ -89,10 +89,14 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             None => mailer.send(&email).await,
         };
         match sent {
-            Ok(id) => mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&id)).await?,
+            Ok(id) => {
+                mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&id))
+                    .await?
+            }
             Err(e) if attempt >= MAX_ATTEMPTS => {
                 worker::console_error!("message {} for order {} failed for good: {e}", p.template, number);
-                mark(env, &p.event_id, "UPDATE notifications SET failed_at = ?1, last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e)).await?;
+                mark(env, &p.event_id, "UPDATE notifications SET failed_at = ?1, last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e))
+                    .await?;
                 if !p.template.starts_with("merchant_") {
                     alert_failed(env, &p, &shop, &e).await?;
                 }
@@ -167,12 +171,18 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
             };
             (format!("Order {n} received"), vec![format!("Thank you for your order at {}.", shop.name), pay])
         }
-        "payment_received" => (format!("Payment received for order {n}"), vec![format!("We have received {} for order {n}. We will tell you when it ships.", fmt(order.totals.total))]),
+        "payment_received" => (
+            format!("Payment received for order {n}"),
+            vec![format!("We have received {} for order {n}. We will tell you when it ships.", fmt(order.totals.total))],
+        ),
         "payment_failed" => (
             format!("Payment for order {n} did not go through"),
             vec!["Your payment did not go through and no money was taken.".into(), format!("You can try again from your order page: {link}")],
         ),
-        "payment_expired" => (format!("Order {n} was cancelled"), vec!["The payment was not completed in time, so we cancelled the order and no money was taken.".into()]),
+        "payment_expired" => (
+            format!("Order {n} was cancelled"),
+            vec!["The payment was not completed in time, so we cancelled the order and no money was taken.".into()],
+        ),
         "order_shipped" => {
             let tracking = order.history.iter().rev().find_map(|h| h.tracking.clone());
             let line = match tracking {
@@ -181,21 +191,36 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
             };
             (format!("Order {n} is on its way"), vec!["Your order has left our warehouse.".into(), line])
         }
-        "order_delivered" => (format!("Order {n} was delivered"), vec!["Your order was delivered. If anything is wrong, you can request a return from your order page.".into()]),
-        "order_cancelled" => (format!("Order {n} was cancelled"), vec!["Your order was cancelled. If you had paid, the money is on its way back to you.".into()]),
+        "order_delivered" => (
+            format!("Order {n} was delivered"),
+            vec!["Your order was delivered. If anything is wrong, you can request a return from your order page.".into()],
+        ),
+        "order_cancelled" => {
+            (format!("Order {n} was cancelled"), vec!["Your order was cancelled. If you had paid, the money is on its way back to you.".into()])
+        }
         "refund_issued" => {
             let last = moves.iter().rev().find(|m| m.kind == "refund" && m.status != "failed")?;
             let amount = edgeshop_domain::Currency::parse(&last.currency).map(|c| fmt(Money::new(last.amount_minor, c))).unwrap_or_default();
-            (format!("Refund of {amount} for order {n}"), vec![format!("We have refunded {amount} to the way you paid. Banks take a few days to show it.")])
+            (
+                format!("Refund of {amount} for order {n}"),
+                vec![format!("We have refunded {amount} to the way you paid. Banks take a few days to show it.")],
+            )
         }
-        "return_requested" => (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()]),
+        "return_requested" => {
+            (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()])
+        }
         // For the merchant.
         "merchant_new_order" => (
             format!("New order {n}: {}", fmt(order.totals.total)),
-            vec![format!("{} ordered {} item(s) ({}).", order.contact.email, order.lines.iter().map(|l| l.quantity).sum::<u32>(), match order.payment {
-                PaymentMethod::CashOnDelivery => "cash on delivery",
-                PaymentMethod::Online => "online payment",
-            })],
+            vec![format!(
+                "{} ordered {} item(s) ({}).",
+                order.contact.email,
+                order.lines.iter().map(|l| l.quantity).sum::<u32>(),
+                match order.payment {
+                    PaymentMethod::CashOnDelivery => "cash on delivery",
+                    PaymentMethod::Online => "online payment",
+                }
+            )],
         ),
         "merchant_attention" => (format!("Order {n} needs your attention"), attention.unwrap_or("").lines().map(str::to_string).collect()),
         _ => return None,

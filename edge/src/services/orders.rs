@@ -131,7 +131,17 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, now: &str) 
             &db,
             "INSERT INTO order_lines (order_number, position, sku, product_slug, title, variant_title, quantity, unit_minor, line_minor)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            args![order.number, position as u64, &l.sku, &l.product_slug, &l.title, &l.variant_title, l.quantity, l.unit_price.minor, l.line_total.minor],
+            args![
+                order.number,
+                position as u64,
+                &l.sku,
+                &l.product_slug,
+                &l.title,
+                &l.variant_title,
+                l.quantity,
+                l.unit_price.minor,
+                l.line_total.minor
+            ],
         )?);
     }
     for h in &order.history {
@@ -185,7 +195,12 @@ pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiEr
                 line_total: money(l.line_minor),
             })
             .collect(),
-        totals: Totals { subtotal: money(row.subtotal_minor), shipping: money(row.shipping_minor), tax: money(row.tax_minor), total: money(row.total_minor) },
+        totals: Totals {
+            subtotal: money(row.subtotal_minor),
+            shipping: money(row.shipping_minor),
+            tax: money(row.tax_minor),
+            total: money(row.total_minor),
+        },
         address: parse_json::<Address>(&row.address_json)?,
         contact: parse_json::<Contact>(&row.contact_json)?,
         payment: parse_enum::<PaymentMethod>(&row.payment_method)?,
@@ -244,7 +259,12 @@ pub struct MoneyMove {
 
 pub async fn money_moves(env: &Env, number: u64) -> Result<Vec<MoneyMove>, ApiError> {
     let db = db::db(env)?;
-    db::all(stmt(&db, "SELECT id, kind, provider, amount_minor, currency, status, created_at FROM payments WHERE order_number = ?1 ORDER BY created_at, id", args![number])?).await
+    db::all(stmt(
+        &db,
+        "SELECT id, kind, provider, amount_minor, currency, status, created_at FROM payments WHERE order_number = ?1 ORDER BY created_at, id",
+        args![number],
+    )?)
+    .await
 }
 
 /// The order a provider's payment reference belongs to.

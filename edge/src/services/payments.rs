@@ -90,8 +90,7 @@ pub fn online(env: &Env) -> Result<Online<'_>, ApiError> {
     if settings.dev {
         return Ok(Online::Test(TestProvider { env, secret: webhook_secret(env)? }));
     }
-    Err(ApiError::new(Problem::PaymentMethodUnavailable, "this shop takes cash on delivery only (no payment provider is configured)",
-    ))
+    Err(ApiError::new(Problem::PaymentMethodUnavailable, "this shop takes cash on delivery only (no payment provider is configured)"))
 }
 
 /// What `/api/health` reports: the live payment methods and the online provider, or the setting
@@ -113,7 +112,16 @@ pub async fn record_session(env: &Env, provider: &str, session: &PaymentSession)
         &db,
         "INSERT OR IGNORE INTO payment_sessions (id, order_number, provider, amount_minor, currency, redirect_url, return_url, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        args![&session.id, session.order_number, provider, session.amount_minor, &session.currency, &session.redirect_url, &session.return_url, &now_rfc3339()],
+        args![
+            &session.id,
+            session.order_number,
+            provider,
+            session.amount_minor,
+            &session.currency,
+            &session.redirect_url,
+            &session.return_url,
+            &now_rfc3339()
+        ],
     )?
     .run()
     .await
@@ -190,10 +198,7 @@ pub fn verify_signature(secret: &str, header: Option<&str>, body: &str, now_seco
         return Err(bad_signature("the timestamp is outside the 5-minute tolerance"));
     }
     let valid = candidates.iter().any(|hex| {
-        let bytes: Option<Vec<u8>> = (0..hex.len())
-            .step_by(2)
-            .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .collect();
+        let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
         bytes.is_some_and(|b| mac(secret, timestamp, body).verify_slice(&b).is_ok())
     });
     if valid {
@@ -264,7 +269,15 @@ impl PaymentProvider for TestProvider<'_> {
             &db,
             "INSERT OR IGNORE INTO payment_sessions (id, order_number, provider, amount_minor, currency, redirect_url, return_url, created_at)
              VALUES (?1, ?2, 'test', ?3, ?4, ?5, ?6, ?7)",
-            args![&session.id, session.order_number, session.amount_minor, &session.currency, &session.redirect_url, &session.return_url, &now_rfc3339()],
+            args![
+                &session.id,
+                session.order_number,
+                session.amount_minor,
+                &session.currency,
+                &session.redirect_url,
+                &session.return_url,
+                &now_rfc3339()
+            ],
         )?
         .run()
         .await

@@ -22,8 +22,7 @@ pub fn search_error(e: SearchError) -> ApiError {
 /// Hits with their URL, formatted price and image path.
 pub fn hits_out(hits: Vec<Hit>, m: &CatalogManifest) -> Vec<SearchHit> {
     let (currency, locale) = (m.currency, &m.locale);
-    hits
-        .into_iter()
+    hits.into_iter()
         .map(|h| SearchHit {
             url: edgeshop_domain::paths::product(&h.slug),
             price: Money::new(h.price_minor as i64, currency).format(locale),
@@ -63,9 +62,8 @@ impl SearchParams {
             filters.prices.push(PriceRange::parse(p).map_err(search_error)?);
         }
         for o in params.get_all("option").filter(|v| !v.is_empty()) {
-            let (name, value) = o.split_once(':').ok_or_else(|| {
-                ApiError::new(Problem::BadFilter, format!("option `{o}` must look like `Colour:Black`"))
-            })?;
+            let (name, value) =
+                o.split_once(':').ok_or_else(|| ApiError::new(Problem::BadFilter, format!("option `{o}` must look like `Colour:Black`")))?;
             filters.options.push((name.to_string(), value.to_string()));
         }
         let sort = match params.get("sort") {
@@ -108,4 +106,3 @@ pub async fn note_zero_results(env: &Env, q: &str) {
         worker::console_error!("search stats: {e}");
     }
 }
-

@@ -118,7 +118,9 @@ impl Stripe {
         let status = resp.status_code();
         let text = resp.text().await.map_err(|e| provider_error(format!("Stripe {path}: {e}")))?;
         if !(200..300).contains(&status) {
-            let detail = serde_json::from_str::<StripeError>(&text).map(|e| format!("{} ({})", e.error.message, e.error.kind)).unwrap_or_else(|_| format!("HTTP {status}"));
+            let detail = serde_json::from_str::<StripeError>(&text)
+                .map(|e| format!("{} ({})", e.error.message, e.error.kind))
+                .unwrap_or_else(|_| format!("HTTP {status}"));
             return Err(provider_error(format!("Stripe {path}: {detail}")));
         }
         Ok(text)
@@ -128,7 +130,15 @@ impl Stripe {
     /// added on top, so Stripe charges exactly the order's total.
     /// `attempt` 0 is the checkout's session; a shopper trying again after a failed payment gets
     /// attempt 1, 2, … (each its own idempotency key, so each is a new session).
-    pub async fn create_session(&self, order: &Order, origin: &str, order_url: &str, expires_at: u64, prices_include_tax: bool, attempt: u32) -> Result<PaymentSession, ApiError> {
+    pub async fn create_session(
+        &self,
+        order: &Order,
+        origin: &str,
+        order_url: &str,
+        expires_at: u64,
+        prices_include_tax: bool,
+        attempt: u32,
+    ) -> Result<PaymentSession, ApiError> {
         let currency = order.totals.total.currency.code().to_ascii_lowercase();
         let mut form = Form::new();
         form.add("mode", "payment")
@@ -139,7 +149,8 @@ impl Stripe {
             .add("metadata[order_number]", order.number)
             .add("payment_intent_data[metadata][order_number]", order.number)
             .add("expires_at", expires_at);
-        let mut items: Vec<(String, i64, u32)> = order.lines.iter().map(|l| (format!("{} – {}", l.title, l.variant_title), l.unit_price.minor, l.quantity)).collect();
+        let mut items: Vec<(String, i64, u32)> =
+            order.lines.iter().map(|l| (format!("{} – {}", l.title, l.variant_title), l.unit_price.minor, l.quantity)).collect();
         if order.totals.shipping.minor > 0 {
             items.push(("Shipping".into(), order.totals.shipping.minor, 1));
         }

@@ -69,14 +69,22 @@ pub async fn sign_up(env: &Env, email: &str, source: &str, new_products: bool) -
 /// Confirms a pending address once. `Ok(false)` when the link was already used or is unknown.
 pub async fn confirm(env: &Env, token: &str) -> Result<bool, ApiError> {
     let db = db::db(env)?;
-    let confirm = stmt(&db, "UPDATE subscribers SET status = 'confirmed', consent_at = ?1 WHERE token = ?2 AND status = 'pending'", args![&now_rfc3339(), token])?;
+    let confirm = stmt(
+        &db,
+        "UPDATE subscribers SET status = 'confirmed', consent_at = ?1 WHERE token = ?2 AND status = 'pending'",
+        args![&now_rfc3339(), token],
+    )?;
     db::changed(confirm, "subscriber").await
 }
 
 /// One-click unsubscribe (RFC 8058): the token in the link is the whole authorisation.
 pub async fn unsubscribe(env: &Env, token: &str) -> Result<bool, ApiError> {
     let db = db::db(env)?;
-    let unsubscribe = stmt(&db, "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?1 WHERE token = ?2 AND status != 'unsubscribed'", args![&now_rfc3339(), token])?;
+    let unsubscribe = stmt(
+        &db,
+        "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?1 WHERE token = ?2 AND status != 'unsubscribed'",
+        args![&now_rfc3339(), token],
+    )?;
     db::changed(unsubscribe, "subscriber").await
 }
 
@@ -104,10 +112,18 @@ pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError>
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Digest {
     /// Nothing was announced before: the catalog's products are recorded as known, none sent.
-    BaselineRecorded { catalog_version: String, products: usize },
-    NothingNew { catalog_version: String },
+    BaselineRecorded {
+        catalog_version: String,
+        products: usize,
+    },
+    NothingNew {
+        catalog_version: String,
+    },
     /// Queued: the digest goes to subscribers who asked for new products.
-    Sending { catalog_version: String, products: Vec<String> },
+    Sending {
+        catalog_version: String,
+        products: Vec<String>,
+    },
 }
 
 /// A new-products digest for this deploy's catalog: the newest products that no digest announced
@@ -123,12 +139,16 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
         slug: String,
     }
     let any: Option<Slug> = db::first(stmt(&db, "SELECT slug FROM announced_products LIMIT 1", args![])?).await?;
-    let known: Vec<Slug> = db::all(stmt(&db, "SELECT slug FROM announced_products WHERE slug IN (SELECT value FROM json_each(?1))", args![&slugs])?).await?;
+    let known: Vec<Slug> =
+        db::all(stmt(&db, "SELECT slug FROM announced_products WHERE slug IN (SELECT value FROM json_each(?1))", args![&slugs])?).await?;
     let known: std::collections::HashSet<String> = known.into_iter().map(|s| s.slug).chain(any.map(|s| s.slug)).collect();
     match edgeshop_domain::to_announce(&newest, &known) {
         None => {
             let record = "INSERT OR IGNORE INTO announced_products (slug, catalog_version, announced_at) SELECT value, ?2, ?3 FROM json_each(?1)";
-            stmt(&db, record, args![&slugs, &version, &now_rfc3339()])?.run().await.map_err(|e| ApiError::internal(format!("announced products: {e}")))?;
+            stmt(&db, record, args![&slugs, &version, &now_rfc3339()])?
+                .run()
+                .await
+                .map_err(|e| ApiError::internal(format!("announced products: {e}")))?;
             Ok(Digest::BaselineRecorded { catalog_version: version, products: newest.len() })
         }
         Some(new) if new.is_empty() => Ok(Digest::NothingNew { catalog_version: version }),
@@ -210,15 +230,25 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let mut statements = Vec::new();
     match event.kind {
         EventKind::NewsletterConfirm => {
-            let found: Option<Subscriber> = db::first(stmt(&db, "SELECT email, status, token FROM subscribers WHERE email = ?1", args![&detail])?).await?;
+            let found: Option<Subscriber> =
+                db::first(stmt(&db, "SELECT email, status, token FROM subscribers WHERE email = ?1", args![&detail])?).await?;
             if let Some(s) = found.filter(|s| s.status == "pending") {
                 let link = format!("{}/api/newsletter/confirm?token={}", shop.base_url, s.token);
-                let m = message(&shop, &format!("Confirm your subscription to {}", shop.name), &[
-                    format!("Please confirm that you want news from {} at this address.", shop.name),
-                    format!("Confirm: {link}"),
-                    "If you did not ask for this, ignore this message: nothing will be sent.".into(),
-                ], None);
-                statements.push(stmt(&db, insert, args![&event.id, &event.id, "newsletter_confirm", &s.email, &m.0, &m.1, &m.2, None::<&str>, &now])?);
+                let m = message(
+                    &shop,
+                    &format!("Confirm your subscription to {}", shop.name),
+                    &[
+                        format!("Please confirm that you want news from {} at this address.", shop.name),
+                        format!("Confirm: {link}"),
+                        "If you did not ask for this, ignore this message: nothing will be sent.".into(),
+                    ],
+                    None,
+                );
+                statements.push(stmt(
+                    &db,
+                    insert,
+                    args![&event.id, &event.id, "newsletter_confirm", &s.email, &m.0, &m.1, &m.2, None::<&str>, &now],
+                )?);
             }
         }
         EventKind::StockRestocked => {
@@ -226,28 +256,56 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             struct Alert {
                 email: String,
             }
-            let waiting: Vec<Alert> = db::all(stmt(&db, "SELECT email FROM stock_alerts WHERE sku = ?1 AND notified_at IS NULL", args![&detail])?).await?;
-            let entry = crate::catalog::skus(env, [detail.as_str()]).await?.get(&detail).map(|e| (e.product_slug.clone(), e.product_title.clone(), e.variant.title()));
+            let waiting: Vec<Alert> =
+                db::all(stmt(&db, "SELECT email FROM stock_alerts WHERE sku = ?1 AND notified_at IS NULL", args![&detail])?).await?;
+            let entry = crate::catalog::skus(env, [detail.as_str()])
+                .await?
+                .get(&detail)
+                .map(|e| (e.product_slug.clone(), e.product_title.clone(), e.variant.title()));
             let (slug, title, variant) = entry.unwrap_or_else(|| (String::new(), detail.clone(), String::new()));
             let link = format!("{}{}", shop.base_url, edgeshop_domain::paths::product(&slug));
             for a in &waiting {
-                let m = message(&shop, &format!("{title} is back in stock"), &[
-                    format!("You asked us to tell you when {title} ({variant}) is back. It is, while stocks last."),
-                    format!("Buy it here: {link}"),
-                ], None);
-                statements.push(stmt(&db, insert, args![&format!("{}:{}", event.id, a.email), &event.id, "back_in_stock", &a.email, &m.0, &m.1, &m.2, None::<&str>, &now])?);
+                let m = message(
+                    &shop,
+                    &format!("{title} is back in stock"),
+                    &[
+                        format!("You asked us to tell you when {title} ({variant}) is back. It is, while stocks last."),
+                        format!("Buy it here: {link}"),
+                    ],
+                    None,
+                );
+                statements.push(stmt(
+                    &db,
+                    insert,
+                    args![&format!("{}:{}", event.id, a.email), &event.id, "back_in_stock", &a.email, &m.0, &m.1, &m.2, None::<&str>, &now],
+                )?);
             }
             // In the same transaction: these alerts are done, a second restock sends nothing.
             statements.push(stmt(&db, "UPDATE stock_alerts SET notified_at = ?1 WHERE sku = ?2 AND notified_at IS NULL", args![&now, &detail])?);
         }
         EventKind::NewsletterSend => {
             let subject = event.payment_ref.clone().unwrap_or_else(|| format!("News from {}", shop.name));
-            let subscribers: Vec<Subscriber> = db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed'", args![])?).await?;
+            let subscribers: Vec<Subscriber> =
+                db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed'", args![])?).await?;
             for s in &subscribers {
                 let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
                 let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
                 let m = message(&shop, &subject, &paragraphs, Some(&unsubscribe));
-                statements.push(stmt(&db, insert, args![&format!("{}:{}", event.id, s.email), &event.id, "newsletter", &s.email, &m.0, &m.1, &m.2, Some(unsubscribe.as_str()), &now])?);
+                statements.push(stmt(
+                    &db,
+                    insert,
+                    args![
+                        &format!("{}:{}", event.id, s.email),
+                        &event.id,
+                        "newsletter",
+                        &s.email,
+                        &m.0,
+                        &m.1,
+                        &m.2,
+                        Some(unsubscribe.as_str()),
+                        &now
+                    ],
+                )?);
             }
         }
         EventKind::NewProductsDigest => {
@@ -264,7 +322,9 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             let mut paragraphs: Vec<String> = products
                 .iter()
                 .take(shown)
-                .map(|p| format!("{}, from {}: {}{}", p.title, p.from_price.format(&shop.locale), shop.base_url, edgeshop_domain::paths::product(&p.slug)))
+                .map(|p| {
+                    format!("{}, from {}: {}{}", p.title, p.from_price.format(&shop.locale), shop.base_url, edgeshop_domain::paths::product(&p.slug))
+                })
                 .collect();
             if products.len() > shown {
                 paragraphs.push(format!("And {} more: {}/search/?sort=newest", products.len() - shown, shop.base_url));
@@ -272,7 +332,21 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             for s in &subscribers {
                 let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
                 let m = message(&shop, &subject, &paragraphs, Some(&unsubscribe));
-                statements.push(stmt(&db, insert, args![&format!("{}:{}", event.id, s.email), &event.id, "new_products", &s.email, &m.0, &m.1, &m.2, Some(unsubscribe.as_str()), &now])?);
+                statements.push(stmt(
+                    &db,
+                    insert,
+                    args![
+                        &format!("{}:{}", event.id, s.email),
+                        &event.id,
+                        "new_products",
+                        &s.email,
+                        &m.0,
+                        &m.1,
+                        &m.2,
+                        Some(unsubscribe.as_str()),
+                        &now
+                    ],
+                )?);
             }
             // Announced once, also when nobody has asked for digests yet.
             statements.push(stmt(

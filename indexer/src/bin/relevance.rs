@@ -56,7 +56,21 @@ fn misspell(query: &str, seed: usize) -> Option<String> {
     let at = 1 + seed % (chars.len() - 2);
     let typo: String = match seed % 3 {
         0 => chars.iter().enumerate().filter(|(j, _)| *j != at).map(|(_, c)| *c).collect(),
-        1 => chars.iter().enumerate().map(|(j, c)| if j == at { if *c == 'e' { 'a' } else { 'e' } } else { *c }).collect(),
+        1 => chars
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                if j == at {
+                    if *c == 'e' {
+                        'a'
+                    } else {
+                        'e'
+                    }
+                } else {
+                    *c
+                }
+            })
+            .collect(),
         _ => chars.iter().enumerate().flat_map(|(j, c)| if j == at { vec![*c, *c] } else { vec![*c] }).collect(),
     };
     let mut out: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
@@ -194,7 +208,12 @@ struct IntentScore {
     without_relevant: usize,
 }
 
-fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents, show: bool) -> Result<(BTreeMap<String, IntentScore>, Vec<(String, f64)>), String> {
+fn score_intents(
+    index: &mut ProductIndex,
+    catalog: &Catalog,
+    intents: &Intents,
+    show: bool,
+) -> Result<(BTreeMap<String, IntentScore>, Vec<(String, f64)>), String> {
     let mut by_class: BTreeMap<String, IntentScore> = BTreeMap::new();
     let mut weakest = Vec::new();
     for q in &intents.queries {
@@ -302,8 +321,8 @@ fn main() -> Result<(), String> {
         }
         "score" => {
             let path = opt("judgments")?;
-            let judgments: Judgments = serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?)
-                .map_err(|e| format!("{path}: {e}"))?;
+            let judgments: Judgments =
+                serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?).map_err(|e| format!("{path}: {e}"))?;
             if judgments.catalog_version != catalog.version {
                 eprintln!("relevance: warning: judgments were made for catalog {}, scoring {}", judgments.catalog_version, catalog.version);
             }
@@ -312,18 +331,27 @@ fn main() -> Result<(), String> {
             let label = opts.get("label").cloned().unwrap_or_default();
             let all = &scores["all"];
             let summary = serde_json::json!({ "label": label, "ndcg_at_10": all.ndcg_at_10, "recall_at_10": all.recall_at_10, "zero_results": all.zero_results, "queries": all.queries });
-            report(&opts, serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_ndcg_at_10": weakest }), summary)?;
+            report(
+                &opts,
+                serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_ndcg_at_10": weakest }),
+                summary,
+            )?;
         }
         "intents" => {
             let path = opt("queries")?;
-            let intents: Intents = serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?).map_err(|e| format!("{path}: {e}"))?;
+            let intents: Intents =
+                serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?).map_err(|e| format!("{path}: {e}"))?;
             let mut index = shop_index(&catalog, &opts)?;
             let (scores, weakest) = score_intents(&mut index, &catalog, &intents, opts.get("show").is_some_and(|v| v == "yes"))?;
             let label = opts.get("label").cloned().unwrap_or_default();
             let all = &scores["all"];
             let summary = serde_json::json!({ "label": label, "precision_at_5": all.precision_at_5, "ndcg_at_10": all.ndcg_at_10,
                 "zero_result_rate": all.zero_result_rate, "stand_in_rate": all.stand_in_rate, "queries": all.queries });
-            report(&opts, serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_precision_at_5": weakest }), summary)?;
+            report(
+                &opts,
+                serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_precision_at_5": weakest }),
+                summary,
+            )?;
         }
         "words" => {
             // What the index knows of some words: uses in the vocabulary, everyday mapping.
