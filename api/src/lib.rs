@@ -29,14 +29,7 @@ pub struct CartLine {
     pub url: String,
 }
 
-/// A line whose price changed (or that left the catalog) since the shopper last saw the cart.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PriceChange {
-    pub line_id: String,
-    pub sku: String,
-    pub old_unit_minor: i64,
-    pub new_unit_minor: i64,
-}
+pub use edgeshop_domain::PriceChange;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cart {

@@ -6,6 +6,8 @@ use crate::snapshot::CatalogSnapshot;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_LINE_QUANTITY: u32 = 99;
+/// Lines in one cart, at most.
+pub const MAX_LINES: usize = 50;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
@@ -35,7 +37,14 @@ pub struct PricedCart {
 pub enum CartError {
     UnknownSku(String),
     Unavailable(String),
-    BadQuantity { sku: String, quantity: u32 },
+    BadQuantity {
+        sku: String,
+        quantity: u32,
+    },
+    /// The cart already has `MAX_LINES` lines.
+    Full,
+    /// No line with this id.
+    NoLine(String),
     Money(MoneyError),
 }
 
@@ -47,6 +56,8 @@ impl std::fmt::Display for CartError {
             CartError::BadQuantity { sku, quantity } => {
                 write!(f, "quantity {quantity} for `{sku}` is outside 1..={MAX_LINE_QUANTITY}")
             }
+            CartError::Full => write!(f, "a cart holds at most {MAX_LINES} lines"),
+            CartError::NoLine(id) => write!(f, "the cart has no line `{id}`"),
             CartError::Money(e) => e.fmt(f),
         }
     }
@@ -80,6 +91,117 @@ pub fn price_cart(lines: &[CartLine], snapshot: &CatalogSnapshot) -> Result<Pric
         });
     }
     Ok(PricedCart { catalog_version: snapshot.version.clone(), lines: priced, subtotal })
+}
+
+/// A cart as kept between requests: its lines, with the unit price the shopper last saw, and
+/// the catalog version it was last priced against.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SavedCart {
+    pub catalog_version: String,
+    pub lines: Vec<SavedLine>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SavedLine {
+    pub id: String,
+    pub sku: String,
+    pub quantity: u32,
+    /// Unit price when the shopper last saw the cart (to tell them what changed).
+    pub seen_unit_minor: i64,
+}
+
+/// A line whose price changed (or that left the catalog: new price 0) since the shopper last saw
+/// the cart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriceChange {
+    pub line_id: String,
+    pub sku: String,
+    pub old_unit_minor: i64,
+    pub new_unit_minor: i64,
+}
+
+fn check_quantity(sku: &str, quantity: u32) -> Result<(), CartError> {
+    if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
+        Ok(())
+    } else {
+        Err(CartError::BadQuantity { sku: sku.to_string(), quantity })
+    }
+}
+
+impl SavedCart {
+    /// Adds `quantity` of `sku`: into the SKU's line when there is one (the sum must stay within
+    /// `1..=MAX_LINE_QUANTITY`), else as a new line called `new_id()` (at most `MAX_LINES`).
+    pub fn add(&mut self, sku: &str, quantity: u32, new_id: impl FnOnce() -> String) -> Result<(), CartError> {
+        check_quantity(sku, quantity)?;
+        if let Some(line) = self.lines.iter_mut().find(|l| l.sku == sku) {
+            let sum = line.quantity.saturating_add(quantity);
+            check_quantity(sku, sum)?;
+            line.quantity = sum;
+            return Ok(());
+        }
+        if self.lines.len() >= MAX_LINES {
+            return Err(CartError::Full);
+        }
+        self.lines.push(SavedLine { id: new_id(), sku: sku.to_string(), quantity, seen_unit_minor: 0 });
+        Ok(())
+    }
+
+    /// The line called `line_id`.
+    pub fn line(&self, line_id: &str) -> Result<&SavedLine, CartError> {
+        self.lines.iter().find(|l| l.id == line_id).ok_or_else(|| CartError::NoLine(line_id.to_string()))
+    }
+
+    /// Sets a line's quantity; 0 removes the line.
+    pub fn set_quantity(&mut self, line_id: &str, quantity: u32) -> Result<(), CartError> {
+        let i = self.lines.iter().position(|l| l.id == line_id).ok_or_else(|| CartError::NoLine(line_id.to_string()))?;
+        if quantity == 0 {
+            self.lines.remove(i);
+            return Ok(());
+        }
+        check_quantity(&self.lines[i].sku, quantity)?;
+        self.lines[i].quantity = quantity;
+        Ok(())
+    }
+
+    pub fn remove(&mut self, line_id: &str) -> Result<(), CartError> {
+        self.set_quantity(line_id, 0)
+    }
+
+    pub fn item_count(&self) -> u32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    /// Prices the cart against `snapshot`. Lines whose SKU left the catalog (or is no longer
+    /// published) are dropped and reported as a change to 0; when the catalog version changed,
+    /// lines whose unit price differs from what the shopper saw are reported too. Remembers the
+    /// prices and the version, so each change is reported once.
+    pub fn reprice(&mut self, snapshot: &CatalogSnapshot) -> Result<(PricedCart, Vec<PriceChange>), CartError> {
+        let mut changes = Vec::new();
+        self.lines.retain(|l| {
+            let keep = snapshot.get(&l.sku).is_some_and(|e| e.published);
+            if !keep {
+                changes.push(PriceChange { line_id: l.id.clone(), sku: l.sku.clone(), old_unit_minor: l.seen_unit_minor, new_unit_minor: 0 });
+            }
+            keep
+        });
+        let lines: Vec<CartLine> = self.lines.iter().map(|l| CartLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+        let cart = price_cart(&lines, snapshot)?;
+        for (saved, priced) in self.lines.iter_mut().zip(&cart.lines) {
+            if saved.seen_unit_minor != priced.unit_price.minor {
+                if self.catalog_version != snapshot.version && saved.seen_unit_minor != 0 {
+                    changes.push(PriceChange {
+                        line_id: saved.id.clone(),
+                        sku: saved.sku.clone(),
+                        old_unit_minor: saved.seen_unit_minor,
+                        new_unit_minor: priced.unit_price.minor,
+                    });
+                }
+                saved.seen_unit_minor = priced.unit_price.minor;
+            }
+        }
+        self.catalog_version = snapshot.version.clone();
+        Ok((cart, changes))
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +244,82 @@ mod tests {
             },
             entries: vec![entry("A-1", 1250, true), entry("B-2", 999, true), entry("C-3", 100, false)],
         }
+    }
+
+    fn ids() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("L{n}")
+        }
+    }
+
+    #[test]
+    fn adding_a_sku_again_merges_into_its_line_within_the_limits() {
+        let mut cart = SavedCart::default();
+        let mut id = ids();
+        cart.add("A-1", 2, &mut id).unwrap();
+        cart.add("A-1", 3, &mut id).unwrap();
+        cart.add("B-2", 1, &mut id).unwrap();
+        assert_eq!(cart.lines.iter().map(|l| (l.id.as_str(), l.sku.as_str(), l.quantity)).collect::<Vec<_>>(), [("L1", "A-1", 5), ("L2", "B-2", 1)]);
+        assert_eq!(cart.item_count(), 6);
+        // A sum over the line limit, a zero or an oversize quantity changes nothing.
+        assert!(
+            matches!(cart.add("A-1", MAX_LINE_QUANTITY, &mut id), Err(CartError::BadQuantity { quantity, .. }) if quantity == MAX_LINE_QUANTITY + 5)
+        );
+        assert!(matches!(cart.add("B-2", 0, &mut id), Err(CartError::BadQuantity { .. })));
+        assert!(matches!(cart.add("C-9", u32::MAX, &mut id), Err(CartError::BadQuantity { .. })));
+        assert_eq!(cart.item_count(), 6);
+    }
+
+    #[test]
+    fn a_full_cart_takes_more_of_its_skus_but_no_new_line() {
+        let mut cart = SavedCart::default();
+        let mut id = ids();
+        for i in 0..MAX_LINES {
+            cart.add(&format!("S-{i}"), 1, &mut id).unwrap();
+        }
+        assert_eq!(cart.add("ONE-MORE", 1, &mut id), Err(CartError::Full));
+        cart.add("S-0", 1, &mut id).unwrap();
+        assert_eq!(cart.lines.len(), MAX_LINES);
+    }
+
+    #[test]
+    fn quantities_are_set_and_zero_removes_the_line() {
+        let mut cart = SavedCart::default();
+        let mut id = ids();
+        cart.add("A-1", 1, &mut id).unwrap();
+        cart.add("B-2", 1, &mut id).unwrap();
+        cart.set_quantity("L1", 4).unwrap();
+        assert_eq!(cart.line("L1").unwrap().quantity, 4);
+        assert!(matches!(cart.set_quantity("L1", MAX_LINE_QUANTITY + 1), Err(CartError::BadQuantity { .. })));
+        cart.set_quantity("L1", 0).unwrap();
+        assert_eq!(cart.set_quantity("L1", 1), Err(CartError::NoLine("L1".into())));
+        cart.remove("L2").unwrap();
+        assert!(cart.lines.is_empty());
+    }
+
+    #[test]
+    fn repricing_reports_each_change_once_and_drops_lines_that_left_the_catalog() {
+        let mut cart = SavedCart::default();
+        let mut id = ids();
+        cart.add("A-1", 2, &mut id).unwrap();
+        cart.add("C-3", 1, &mut id).unwrap();
+        let mut s = snapshot();
+        // First pricing: the unpublished line goes (reported), the other's price is remembered.
+        let (priced, changes) = cart.reprice(&s).unwrap();
+        assert_eq!(priced.subtotal.minor, 2 * 1250);
+        assert_eq!(changes, [PriceChange { line_id: "L2".into(), sku: "C-3".into(), old_unit_minor: 0, new_unit_minor: 0 }]);
+        assert_eq!((cart.catalog_version.as_str(), cart.lines[0].seen_unit_minor), ("v1", 1250));
+        // Same catalog: nothing to report.
+        assert!(cart.reprice(&s).unwrap().1.is_empty());
+        // A new catalog with a new price: reported once, then remembered.
+        s.version = "v2".into();
+        s.entries[0].variant.price = Money::new(1100, Currency::EUR);
+        let (priced, changes) = cart.reprice(&s).unwrap();
+        assert_eq!(priced.subtotal.minor, 2 * 1100);
+        assert_eq!(changes, [PriceChange { line_id: "L1".into(), sku: "A-1".into(), old_unit_minor: 1250, new_unit_minor: 1100 }]);
+        assert!(cart.reprice(&s).unwrap().1.is_empty());
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! `/api/cart`: the shopper's cart. The id travels in an HttpOnly cookie (or `X-Cart-Id` for API
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::{body_text, cart_id, check_cookie_origin, json, money_view, parse_json, set_cart_cookie, Reply};
-use crate::services::carts::{self, PriceChange, StoredCart, StoredLine, MAX_LINES};
+use crate::services::carts::{self, cart_error, PriceChange, StoredCart};
 use crate::services::random_id;
 use edgeshop_api::{AddLine, Cart, CartLine, UpdateLine};
-use edgeshop_domain::{PricedCart, MAX_LINE_QUANTITY};
+use edgeshop_domain::{CartError, PricedCart};
 use worker::{Env, Request};
 
 fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<PriceChange>) -> Cart {
@@ -29,7 +29,7 @@ fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<Pr
     Cart {
         id: id.map(str::to_string),
         catalog_version: cart.catalog_version,
-        item_count: stored.lines.iter().map(|l| l.quantity).sum(),
+        item_count: stored.item_count(),
         lines,
         subtotal: money_view(cart.subtotal),
         price_changes: changes,
@@ -73,46 +73,33 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
         None => None,
     };
     let (id, mut stored) = existing.unwrap_or_else(|| (random_id(16), StoredCart::default()));
-    if let Some(line) = stored.lines.iter_mut().find(|l| l.sku == add.sku) {
-        let quantity = line.quantity.saturating_add(add.quantity);
-        carts::check_line(env, &add.sku, quantity).await?;
-        line.quantity = quantity;
-    } else {
-        if stored.lines.len() >= MAX_LINES {
-            return Err(ApiError::new(Problem::CartFull, format!("a cart holds at most {MAX_LINES} lines")));
-        }
-        stored.lines.push(StoredLine { id: random_id(6), sku: add.sku, quantity: add.quantity, seen_unit_minor: 0 });
-    }
+    stored.add(&add.sku, add.quantity, || random_id(6)).map_err(cart_error)?;
     respond(req, env, &id, stored, 201, true).await
 }
 
-async fn existing(req: &Request, env: &Env, line_id: &str) -> Result<(String, StoredCart, usize), ApiError> {
-    let missing = || ApiError::new(Problem::LineNotFound, format!("the cart has no line `{line_id}`"));
+/// The shopper's cart, which must exist for a line to be changed.
+async fn existing(req: &Request, env: &Env, line_id: &str) -> Result<(String, StoredCart), ApiError> {
+    let missing = || cart_error(CartError::NoLine(line_id.to_string()));
     let id = cart_id(req).ok_or_else(missing)?;
     let stored = carts::load(env, &id).await?.ok_or_else(missing)?;
-    let index = stored.lines.iter().position(|l| l.id == line_id).ok_or_else(missing)?;
-    Ok((id, stored, index))
+    Ok((id, stored))
 }
 
 pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
     check_cookie_origin(req)?;
     let update: UpdateLine = parse_json(&body_text(req).await?)?;
-    let (id, mut stored, index) = existing(req, env, line_id).await?;
-    if update.quantity > MAX_LINE_QUANTITY {
-        return Err(ApiError::new(Problem::BadQuantity, format!("quantity must be 0..={MAX_LINE_QUANTITY} (0 removes the line)")));
+    let (id, mut stored) = existing(req, env, line_id).await?;
+    if update.quantity > 0 {
+        let sku = stored.line(line_id).map_err(cart_error)?.sku.clone();
+        carts::check_line(env, &sku, update.quantity).await?;
     }
-    if update.quantity == 0 {
-        stored.lines.remove(index);
-    } else {
-        carts::check_line(env, &stored.lines[index].sku, update.quantity).await?;
-        stored.lines[index].quantity = update.quantity;
-    }
+    stored.set_quantity(line_id, update.quantity).map_err(cart_error)?;
     respond(req, env, &id, stored, 200, true).await
 }
 
 pub async fn delete_line(req: &Request, env: &Env, line_id: &str) -> Reply {
     check_cookie_origin(req)?;
-    let (id, mut stored, index) = existing(req, env, line_id).await?;
-    stored.lines.remove(index);
+    let (id, mut stored) = existing(req, env, line_id).await?;
+    stored.remove(line_id).map_err(cart_error)?;
     respond(req, env, &id, stored, 200, true).await
 }

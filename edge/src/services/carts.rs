@@ -2,29 +2,13 @@
 
 use crate::catalog;
 use crate::error::{ApiError, Problem};
-use edgeshop_domain::{price_cart, CartError, CartLine, PricedCart, MAX_LINE_QUANTITY};
-use serde::{Deserialize, Serialize};
+use edgeshop_domain::{CartError, PricedCart, MAX_LINE_QUANTITY};
+
 use worker::Env;
 
 pub const CART_TTL_SECONDS: u64 = 30 * 24 * 3600;
-pub const MAX_LINES: usize = 50;
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct StoredLine {
-    pub id: String,
-    pub sku: String,
-    pub quantity: u32,
-    /// Unit price when the shopper last saw the cart (to tell them what changed).
-    pub seen_unit_minor: i64,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct StoredCart {
-    pub catalog_version: String,
-    pub lines: Vec<StoredLine>,
-}
-
-pub use edgeshop_api::PriceChange;
+/// The cart as kept in KV (the shop's rules for it live in the domain crate).
+pub use edgeshop_domain::{PriceChange, SavedCart as StoredCart};
 
 /// A cart priced against the worker's catalog, plus what changed since the shopper last saw it.
 pub struct Priced {
@@ -67,6 +51,8 @@ pub fn cart_error(e: CartError) -> ApiError {
         CartError::UnknownSku(_) => ApiError::new(Problem::UnknownSkuInRequest, e.to_string()),
         CartError::Unavailable(_) => ApiError::new(Problem::Discontinued, e.to_string()),
         CartError::BadQuantity { .. } => ApiError::new(Problem::BadQuantity, e.to_string()),
+        CartError::Full => ApiError::new(Problem::CartFull, e.to_string()),
+        CartError::NoLine(_) => ApiError::new(Problem::LineNotFound, e.to_string()),
         CartError::Money(m) => ApiError::internal(m.to_string()),
     }
 }
@@ -85,35 +71,9 @@ pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiEr
     }
 }
 
-/// Prices the stored lines from the snapshot. Lines whose SKU left the catalog are dropped and
-/// reported as a change to 0; a cart from an older catalog version is re-priced.
+/// Prices the stored lines against the worker's catalog (see `SavedCart::reprice`).
 pub async fn price(env: &Env, stored: &mut StoredCart) -> Result<Priced, ApiError> {
-    let snapshot = &catalog::skus(env, stored.lines.iter().map(|l| l.sku.as_str())).await?;
-    {
-        let mut changes = Vec::new();
-        stored.lines.retain(|l| {
-            let keep = snapshot.get(&l.sku).is_some_and(|e| e.published);
-            if !keep {
-                changes.push(PriceChange { line_id: l.id.clone(), sku: l.sku.clone(), old_unit_minor: l.seen_unit_minor, new_unit_minor: 0 });
-            }
-            keep
-        });
-        let lines: Vec<CartLine> = stored.lines.iter().map(|l| CartLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
-        let cart = price_cart(&lines, snapshot).map_err(cart_error)?;
-        for (stored_line, priced) in stored.lines.iter_mut().zip(&cart.lines) {
-            if stored_line.seen_unit_minor != priced.unit_price.minor {
-                if stored.catalog_version != snapshot.version && stored_line.seen_unit_minor != 0 {
-                    changes.push(PriceChange {
-                        line_id: stored_line.id.clone(),
-                        sku: stored_line.sku.clone(),
-                        old_unit_minor: stored_line.seen_unit_minor,
-                        new_unit_minor: priced.unit_price.minor,
-                    });
-                }
-                stored_line.seen_unit_minor = priced.unit_price.minor;
-            }
-        }
-        stored.catalog_version = snapshot.version.clone();
-        Ok(Priced { cart, changes })
-    }
+    let snapshot = catalog::skus(env, stored.lines.iter().map(|l| l.sku.as_str())).await?;
+    let (cart, changes) = stored.reprice(&snapshot).map_err(cart_error)?;
+    Ok(Priced { cart, changes })
 }
