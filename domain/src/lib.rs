@@ -6,6 +6,7 @@
 pub mod announce;
 pub mod cart;
 pub mod catalog;
+pub mod events;
 pub mod money;
 pub mod order;
 pub mod paths;
@@ -19,6 +20,7 @@ pub use catalog::{
     Catalog, Category, EmailSettings, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy,
     TaxRules, Variant,
 };
+pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
     checkout_totals, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking,

@@ -10,57 +10,11 @@ use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::stripe::{self, Stripe};
 use crate::services::{dead_letters, notify, orders, subscriptions};
-use edgeshop_domain::{OrderStatus, Tracking};
+use edgeshop_domain::Tracking;
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EventKind {
-    #[serde(rename = "order.placed")]
-    OrderPlaced,
-    #[serde(rename = "payment.succeeded")]
-    PaymentSucceeded,
-    #[serde(rename = "payment.failed")]
-    PaymentFailed,
-    #[serde(rename = "order.cancelled")]
-    OrderCancelled,
-    #[serde(rename = "order.return_requested")]
-    ReturnRequested,
-    #[serde(rename = "order.packed")]
-    Packed,
-    #[serde(rename = "order.shipped")]
-    Shipped,
-    #[serde(rename = "order.delivered")]
-    Delivered,
-    /// The provider's payment session ran out unpaid: the order is cancelled, its stock released.
-    #[serde(rename = "payment.expired")]
-    PaymentExpired,
-    /// The merchant refunds part or all of a paid order (`amount_minor`).
-    #[serde(rename = "refund.requested")]
-    RefundRequested,
-    /// The provider reports a refund's state (`payment_ref` is the refund's id).
-    #[serde(rename = "refund.updated")]
-    RefundUpdated,
-    /// Not about an order (`order_number` 0): a SKU came back in stock (`detail`: the SKU).
-    #[serde(rename = "stock.restocked")]
-    StockRestocked,
-    /// Send the double opt-in confirmation (`detail`: the address).
-    #[serde(rename = "newsletter.confirm")]
-    NewsletterConfirm,
-    /// Send a newsletter to confirmed subscribers (`payment_ref`: subject, `detail`: text).
-    #[serde(rename = "newsletter.send")]
-    NewsletterSend,
-    /// Announce new products to subscribers who asked (`detail`: the products, JSON).
-    #[serde(rename = "newsletter.new_products")]
-    NewProductsDigest,
-}
-
-impl EventKind {
-    /// Messages that are not about one order (`order_number` 0), handled by `subscriptions`.
-    pub fn is_shop_message(self) -> bool {
-        matches!(self, EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest)
-    }
-}
+pub use edgeshop_domain::EventKind;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OrderEvent {
@@ -246,13 +200,10 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             }
             return orders::record(env, &stored, &orders::Change { outcome: "applied", money: refund.into_iter().collect(), ..base }).await;
         }
-        EventKind::PaymentSucceeded => OrderStatus::Paid,
-        EventKind::PaymentFailed => OrderStatus::PaymentFailed,
-        EventKind::OrderCancelled | EventKind::PaymentExpired => OrderStatus::Cancelled,
-        EventKind::ReturnRequested => OrderStatus::ReturnRequested,
-        EventKind::Packed => OrderStatus::Packed,
-        EventKind::Shipped => OrderStatus::Shipped,
-        EventKind::Delivered => OrderStatus::Delivered,
+        status_change => match status_change.target_status() {
+            Some(status) => status,
+            None => return Ok(()),
+        },
     };
     // Money must match the order exactly, whatever the provider says.
     if let (EventKind::PaymentSucceeded, Some(amount)) = (event.kind, event.amount_minor) {

@@ -1,0 +1,103 @@
+//! What happens to an order (and to the shop's mailing lists), as queue messages name it, and the
+//! order status each event leads to.
+
+use crate::order::OrderStatus;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "order.placed")]
+    OrderPlaced,
+    #[serde(rename = "payment.succeeded")]
+    PaymentSucceeded,
+    #[serde(rename = "payment.failed")]
+    PaymentFailed,
+    #[serde(rename = "order.cancelled")]
+    OrderCancelled,
+    #[serde(rename = "order.return_requested")]
+    ReturnRequested,
+    #[serde(rename = "order.packed")]
+    Packed,
+    #[serde(rename = "order.shipped")]
+    Shipped,
+    #[serde(rename = "order.delivered")]
+    Delivered,
+    /// The provider's payment session ran out unpaid: the order is cancelled, its stock released.
+    #[serde(rename = "payment.expired")]
+    PaymentExpired,
+    /// The merchant refunds part or all of a paid order (`amount_minor`).
+    #[serde(rename = "refund.requested")]
+    RefundRequested,
+    /// The provider reports a refund's state (`payment_ref` is the refund's id).
+    #[serde(rename = "refund.updated")]
+    RefundUpdated,
+    /// Not about an order (`order_number` 0): a SKU came back in stock (`detail`: the SKU).
+    #[serde(rename = "stock.restocked")]
+    StockRestocked,
+    /// Send the double opt-in confirmation (`detail`: the address).
+    #[serde(rename = "newsletter.confirm")]
+    NewsletterConfirm,
+    /// Send a newsletter to confirmed subscribers (`payment_ref`: subject, `detail`: text).
+    #[serde(rename = "newsletter.send")]
+    NewsletterSend,
+    /// Announce new products to subscribers who asked (`detail`: the products, JSON).
+    #[serde(rename = "newsletter.new_products")]
+    NewProductsDigest,
+}
+
+impl EventKind {
+    /// Messages that are not about one order (`order_number` 0), handled by `subscriptions`.
+    pub fn is_shop_message(self) -> bool {
+        matches!(self, EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest)
+    }
+
+    /// The status an order moves to on this event (`Order::apply` decides whether it may);
+    /// `None` for events that record something without changing the status (a placed order is
+    /// already in its first status; refunds are money, not status).
+    pub fn target_status(self) -> Option<OrderStatus> {
+        Some(match self {
+            EventKind::PaymentSucceeded => OrderStatus::Paid,
+            EventKind::PaymentFailed => OrderStatus::PaymentFailed,
+            EventKind::OrderCancelled | EventKind::PaymentExpired => OrderStatus::Cancelled,
+            EventKind::ReturnRequested => OrderStatus::ReturnRequested,
+            EventKind::Packed => OrderStatus::Packed,
+            EventKind::Shipped => OrderStatus::Shipped,
+            EventKind::Delivered => OrderStatus::Delivered,
+            EventKind::OrderPlaced
+            | EventKind::RefundRequested
+            | EventKind::RefundUpdated
+            | EventKind::StockRestocked
+            | EventKind::NewsletterConfirm
+            | EventKind::NewsletterSend
+            | EventKind::NewProductsDigest => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_are_stable() {
+        // Messages already in a queue must still parse after a deploy.
+        for (kind, name) in [
+            (EventKind::OrderPlaced, "order.placed"),
+            (EventKind::PaymentExpired, "payment.expired"),
+            (EventKind::NewProductsDigest, "newsletter.new_products"),
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn status_events_lead_to_their_status_and_shop_messages_to_none() {
+        assert_eq!(EventKind::PaymentSucceeded.target_status(), Some(OrderStatus::Paid));
+        assert_eq!(EventKind::PaymentExpired.target_status(), Some(OrderStatus::Cancelled));
+        assert_eq!(EventKind::Shipped.target_status(), Some(OrderStatus::Shipped));
+        for kind in [EventKind::OrderPlaced, EventKind::RefundRequested, EventKind::NewsletterSend] {
+            assert_eq!(kind.target_status(), None);
+        }
+        assert!(EventKind::StockRestocked.is_shop_message() && !EventKind::Delivered.is_shop_message());
+    }
+}
