@@ -23,8 +23,8 @@ pub use catalog::{
 pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    checkout_totals, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, StatusChange, Totals, Tracking,
-    TransitionError,
+    checkout_totals, stock_hold_seconds, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, Placement,
+    StatusChange, Totals, Tracking, TransitionError,
 };
 pub use pricing::{product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};

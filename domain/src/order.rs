@@ -1,6 +1,6 @@
 //! Orders: checkout totals, address checks and the order lifecycle.
 
-use crate::cart::PricedLine;
+use crate::cart::{PricedCart, PricedLine};
 use crate::catalog::Shop;
 use crate::money::{Money, MoneyError};
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,54 @@ impl std::fmt::Display for TransitionError {
     }
 }
 
+/// How long an order's stock is held before it is paid: a cash-on-delivery order for an hour (it
+/// is confirmed at once; the hold ends when its event commits the stock), an online one for the
+/// provider's payment window plus a margin, so a shopper who pays at the last second still has
+/// the stock (the provider's `expired` event releases it), or 30 minutes when the provider
+/// names no window.
+pub fn stock_hold_seconds(method: PaymentMethod, payment_window_seconds: Option<u64>) -> u64 {
+    match (method, payment_window_seconds) {
+        (PaymentMethod::CashOnDelivery, _) => 3600,
+        (PaymentMethod::Online, Some(window)) => window + 5 * 60,
+        (PaymentMethod::Online, None) => 30 * 60,
+    }
+}
+
+/// What a checkout request turns into, besides the priced cart.
+pub struct Placement {
+    pub number: u64,
+    pub token: String,
+    pub totals: Totals,
+    pub address: Address,
+    pub contact: Contact,
+    pub payment: PaymentMethod,
+    /// RFC 3339 time.
+    pub at: String,
+}
+
 impl Order {
+    /// A new order from a priced cart: cash on delivery is confirmed at once, online payment
+    /// awaits the provider; the history starts with that status.
+    pub fn place(cart: PricedCart, p: Placement) -> Order {
+        let status = match p.payment {
+            PaymentMethod::CashOnDelivery => OrderStatus::Confirmed,
+            PaymentMethod::Online => OrderStatus::AwaitingPayment,
+        };
+        Order {
+            number: p.number,
+            token: p.token,
+            catalog_version: cart.catalog_version,
+            lines: cart.lines,
+            totals: p.totals,
+            address: p.address,
+            contact: p.contact,
+            payment: p.payment,
+            status,
+            history: vec![StatusChange { status, at: p.at, note: None, tracking: None }],
+            applied_events: vec![],
+        }
+    }
+
     /// Moves the order to `to` because of event `event_id`. Returns `Ok(false)` when that event
     /// was already applied (a redelivery), so callers can apply events blindly.
     pub fn apply(&mut self, event_id: &str, to: OrderStatus, at: &str, note: Option<String>) -> Result<bool, TransitionError> {
@@ -252,6 +299,35 @@ mod tests {
             featured_categories: vec![],
             email: Default::default(),
         }
+    }
+
+    #[test]
+    fn placed_orders_start_by_payment_method_and_hold_stock_accordingly() {
+        let cart = PricedCart { catalog_version: "v9".into(), lines: vec![], subtotal: Money::new(1000, Currency::EUR) };
+        let placement = |payment| Placement {
+            number: 7,
+            token: "t".into(),
+            totals: checkout_totals(Money::new(1000, Currency::EUR), &shop(true)).unwrap(),
+            address: Address {
+                name: "A".into(),
+                line1: "1".into(),
+                line2: String::new(),
+                city: "C".into(),
+                postal_code: "P".into(),
+                country: "IE".into(),
+            },
+            contact: Contact { email: "a@b.ie".into(), phone: String::new() },
+            payment,
+            at: "2026-12-01T10:00:00Z".into(),
+        };
+        let cod = Order::place(cart.clone(), placement(PaymentMethod::CashOnDelivery));
+        assert_eq!((cod.status, cod.history.len(), cod.history[0].status), (OrderStatus::Confirmed, 1, OrderStatus::Confirmed));
+        assert_eq!(cod.catalog_version, "v9");
+        let online = Order::place(cart, placement(PaymentMethod::Online));
+        assert_eq!(online.status, OrderStatus::AwaitingPayment);
+        assert_eq!(stock_hold_seconds(PaymentMethod::CashOnDelivery, Some(1860)), 3600);
+        assert_eq!(stock_hold_seconds(PaymentMethod::Online, Some(1860)), 1860 + 300);
+        assert_eq!(stock_hold_seconds(PaymentMethod::Online, None), 1800);
     }
 
     #[test]

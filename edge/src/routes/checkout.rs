@@ -10,12 +10,9 @@ use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock}
 use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
 use edgeshop_api::CheckoutRequest;
 use edgeshop_api::CheckoutResponse;
-use edgeshop_domain::{checkout_totals, validate_address, Order, OrderStatus, PaymentMethod, StatusChange};
+use edgeshop_domain::{checkout_totals, stock_hold_seconds, validate_address, Order, PaymentMethod, Placement};
 use sha2::{Digest, Sha256};
 use worker::{Env, Request, Response};
-
-/// Unpaid online orders hold their stock this long.
-const ONLINE_RESERVATION_SECONDS: u64 = 30 * 60;
 
 /// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
 /// names a checkout step that fails (500) on the key's first attempt. Production never sets it.
@@ -134,11 +131,8 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
 const STRIPE_SESSION_SECONDS: u64 = 31 * 60;
 
 fn reservation_ttl(method: PaymentMethod, provider: Option<&Online<'_>>) -> u64 {
-    match (method, provider) {
-        (PaymentMethod::CashOnDelivery, _) => 3600,
-        (PaymentMethod::Online, Some(Online::Stripe(_))) => STRIPE_SESSION_SECONDS + 5 * 60,
-        (PaymentMethod::Online, _) => ONLINE_RESERVATION_SECONDS,
-    }
+    let window = matches!(provider, Some(Online::Stripe(_))).then_some(STRIPE_SESSION_SECONDS);
+    stock_hold_seconds(method, window)
 }
 
 /// Places the order, or finishes the one an earlier attempt with this key allocated. Every step
@@ -218,23 +212,18 @@ async fn place_order(
             }
             faults.check(Step::AfterReserve)?;
             let now = now_rfc3339();
-            let status = match request.payment_method {
-                PaymentMethod::CashOnDelivery => OrderStatus::Confirmed,
-                PaymentMethod::Online => OrderStatus::AwaitingPayment,
-            };
-            let order = Order {
-                number: allocated.number,
-                token: allocated.token,
-                catalog_version: priced.cart.catalog_version.clone(),
-                lines: priced.cart.lines,
-                totals,
-                address: request.address,
-                contact: request.contact,
-                payment: request.payment_method,
-                status,
-                history: vec![StatusChange { status, at: now.clone(), note: None, tracking: None }],
-                applied_events: vec![],
-            };
+            let order = Order::place(
+                priced.cart,
+                Placement {
+                    number: allocated.number,
+                    token: allocated.token,
+                    totals,
+                    address: request.address,
+                    contact: request.contact,
+                    payment: request.payment_method,
+                    at: now.clone(),
+                },
+            );
             if let Err(e) = orders::insert(env, &order, Some(cart_id), &now).await {
                 // Someone else's order for this cart (the database's own one-order-per-cart rule).
                 if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
