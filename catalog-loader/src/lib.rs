@@ -79,7 +79,7 @@ pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
 }
 
 fn hex16(digest: &[u8]) -> String {
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    edgeshop_domain::text::hex(&digest[..8])
 }
 
 /// 1-based line of a byte offset.

@@ -4,14 +4,10 @@ use std::path::Path;
 
 const MAX_URLS_PER_SITEMAP: usize = 50_000;
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 fn urlset(base: &str, paths: &[String]) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for p in paths {
-        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&format!("{base}{p}"))));
+        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", edgeshop_domain::escape_html(&format!("{base}{p}"))));
     }
     xml.push_str("</urlset>\n");
     xml
@@ -27,7 +23,7 @@ pub fn write(base: &str, paths: &[String], out: &Path) -> Result<usize, String> 
         for (i, chunk) in paths.chunks(MAX_URLS_PER_SITEMAP).enumerate() {
             let name = format!("sitemap-{}.xml", i + 1);
             crate::write(&out.join(&name), urlset(base, chunk).as_bytes())?;
-            index.push_str(&format!("  <sitemap><loc>{}/{name}</loc></sitemap>\n", xml_escape(base)));
+            index.push_str(&format!("  <sitemap><loc>{}/{name}</loc></sitemap>\n", edgeshop_domain::escape_html(base)));
         }
         index.push_str("</sitemapindex>\n");
         crate::write(&out.join("sitemap.xml"), index.as_bytes())?;

@@ -174,8 +174,11 @@ fn stripe_session_is_created_once_per_order_and_paid_by_its_webhook() {
         &body("online").to_string(),
     );
     assert_eq!(again.json()["next_url"], placed["next_url"]);
-    let calls: Vec<Value> =
-        stripe.requests().into_iter().filter(|r| r["path"] == "/v1/checkout/sessions" && r["params"]["metadata"]["order_number"] == n).collect();
+    let calls: Vec<Value> = stripe
+        .requests()
+        .into_iter()
+        .filter(|r| r["path"] == "/v1/checkout/sessions" && r["params"]["metadata"]["order_number"].as_str() == Some(n.to_string().as_str()))
+        .collect();
     assert_eq!(calls.len(), 1, "{calls:?}");
     let call = &calls[0];
     assert_eq!(call["idempotency_key"], format!("edgeshop-session-{n}"));
@@ -308,7 +311,7 @@ fn payment_after_cancellation_is_refunded_automatically() {
     assert_eq!(refund["status"], "succeeded");
     assert!(refund["id"].as_str().unwrap().starts_with("re_"));
     let refunds: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds").collect();
-    assert!(refunds.iter().any(|r| r["params"]["amount"] == placed["total"]["minor"]), "{refunds:?}");
+    assert!(refunds.iter().any(|r| r["params"]["amount"].as_str() == Some(placed["total"]["minor"].to_string().as_str())), "{refunds:?}");
     assert!(o["attention"].as_str().unwrap().contains("refunded automatically"));
 }
 
@@ -365,7 +368,7 @@ fn a_returned_line_is_refunded_in_part() {
     assert_eq!(moves(&settled_o, "refund")[0]["amount_minor"], a.price.minor);
     let intent = moves(&settled_o, "payment")[0]["id"].clone();
     let calls: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds" && r["params"]["payment_intent"] == intent).collect();
-    assert!(calls.iter().all(|c| c["params"]["amount"] == a.price.minor), "{calls:?}");
+    assert!(calls.iter().all(|c| c["params"]["amount"].as_str() == Some(a.price.minor.to_string().as_str())), "{calls:?}");
     assert_eq!(
         calls.iter().map(|c| c["idempotency_key"].clone()).collect::<std::collections::HashSet<_>>().len(),
         1,

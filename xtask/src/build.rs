@@ -122,7 +122,7 @@ pub fn dev_vars() -> Result<(), String> {
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
             .map_err(|e| format!("/dev/urandom: {e}"))?;
-        let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = edgeshop_domain::text::hex(&seed);
         text.push_str(&format!("{name}={prefix}{hex}\n"));
     }
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))

@@ -71,7 +71,7 @@ pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
         h.update(cart.as_deref().unwrap_or("").as_bytes());
         h.update([0]);
         h.update(body.as_bytes());
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()
+        edgeshop_domain::text::hex(&h.finalize())
     };
     let guard = Guard::new(env, cart.as_deref(), &key);
     let (attempt, allocated) = match guard.begin(&fingerprint).await? {

@@ -55,7 +55,7 @@ pub fn random_id(bytes: usize) -> String {
             *b = (t >> ((i % 8) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
         }
     }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    edgeshop_domain::text::hex(&buf)
 }
 
 /// The development switch: `EDGESHOP_DEV` is "1" only where `cargo xtask dev` and the test
@@ -73,7 +73,7 @@ pub fn fault_on(env: &Env, name: &str) -> bool {
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    edgeshop_domain::text::hex(&Sha256::digest(bytes))
 }
 
 pub fn now_rfc3339() -> String {

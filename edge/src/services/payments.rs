@@ -173,7 +173,7 @@ fn mac(secret: &str, timestamp: u64, body: &str) -> Hmac<Sha256> {
 
 pub fn sign(secret: &str, timestamp: u64, body: &str) -> String {
     let tag = mac(secret, timestamp, body).finalize().into_bytes();
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = edgeshop_domain::text::hex(&tag);
     format!("t={timestamp},v1={hex}")
 }
 
@@ -231,7 +231,7 @@ impl TestProvider<'_> {
     /// A refund as the provider would make it: one id per refund key, so a retry is the same refund.
     pub fn refund(&self, amount_minor: i64, key: &str) -> stripe::RefundOut {
         let tag = mac(&self.secret, 0, key).finalize().into_bytes();
-        let id = format!("re_test_{}", tag.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
+        let id = format!("re_test_{}", edgeshop_domain::text::hex(&tag[..12]));
         stripe::RefundOut { id, status: "succeeded".into(), amount: amount_minor }
     }
 
@@ -255,7 +255,7 @@ impl PaymentProvider for TestProvider<'_> {
     /// retried checkout gets the same session (and the same answer) back.
     async fn create_session(&self, order: &Order, return_url: &str) -> Result<PaymentSession, ApiError> {
         let tag = mac(&self.secret, order.number, "session").finalize().into_bytes();
-        let id = format!("cs_test_{}", tag.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
+        let id = format!("cs_test_{}", edgeshop_domain::text::hex(&tag[..12]));
         let session = PaymentSession {
             redirect_url: format!("/pay/test/{id}"),
             id: id.clone(),
