@@ -1,9 +1,9 @@
 //! Server-rendered building blocks shared by the pages.
 
 use crate::commerce::CartCount;
+use crate::context::site;
 use crate::islands::SearchBox;
 use crate::paths;
-use crate::shell::site;
 use edgeshop_domain::{product_price_range, variant_price, Money, Product, Variant};
 use leptos::prelude::*;
 

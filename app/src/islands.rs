@@ -1,4 +1,5 @@
-//! The only parts of a page that ship code to the browser.
+//! The search box island: search as you type, with the suggestions `/api/search/suggest` answers.
+//! (The other islands: `commerce`, `browse`, `live_search`, `subscribe`.)
 
 use leptos::prelude::*;
 

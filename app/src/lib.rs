@@ -9,6 +9,8 @@ pub mod browse;
 pub mod commerce;
 #[cfg(feature = "ssr")]
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod context;
 pub mod islands;
 pub mod live_search;
 #[cfg(feature = "ssr")]
@@ -21,4 +23,6 @@ pub mod shell;
 pub mod subscribe;
 
 #[cfg(feature = "ssr")]
-pub use shell::{Document, PageMeta, ResponsiveImage, SiteContext};
+pub use context::{ResponsiveImage, SiteContext};
+#[cfg(feature = "ssr")]
+pub use shell::{Document, PageMeta};

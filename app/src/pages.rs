@@ -25,7 +25,7 @@ fn plain_summary(markdown: &str) -> String {
 
 #[component]
 pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -> impl IntoView {
-    let site = crate::shell::site();
+    let site = crate::context::site();
     let meta = PageMeta {
         title: format!("{} — {}", shop.name, shop.tagline),
         description: shop.tagline.clone(),
@@ -65,7 +65,7 @@ pub fn CategoryPage(
     total: usize,
 ) -> impl IntoView {
     let title = if page > 1 { format!("{} – page {page}", category.name) } else { category.name.clone() };
-    let base_url = crate::shell::site().base_url.clone();
+    let base_url = crate::context::site().base_url.clone();
     let meta = PageMeta {
         title: title.clone(),
         description: category.description.clone(),
@@ -112,7 +112,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
         "" => plain_summary(&product.description_md),
         d => d.to_string(),
     };
-    let base_url = crate::shell::site().base_url.clone();
+    let base_url = crate::context::site().base_url.clone();
     let mut crumbs = trail_links(&trail);
     crumbs.push((paths::product(&product.slug), product.title.clone()));
     let meta = PageMeta {

@@ -1,39 +1,8 @@
 //! The HTML document around every page: head, header, footer.
 
 use crate::components::{Footer, Header};
+use crate::context::site;
 use leptos::prelude::*;
-use std::sync::Arc;
-
-/// Shop-wide facts every page needs, provided as context by the builder.
-#[derive(Clone, Debug)]
-pub struct SiteContext {
-    pub shop_name: String,
-    pub locale: String,
-    pub base_url: String,
-    pub catalog_version: String,
-    /// Top-level categories for navigation: (slug, name).
-    pub nav: Vec<(String, String)>,
-    /// Info pages for the footer: (slug, title).
-    pub info_pages: Vec<(String, String)>,
-    /// Rendered sizes of each catalog image, by file name (empty: the originals are used).
-    pub images: std::collections::HashMap<String, ResponsiveImage>,
-    pub leptos: LeptosOptions,
-    /// `cargo xtask dev`: pages load `/_dev/reload.js`, which reloads them after a rebuild.
-    pub dev_reload: bool,
-}
-
-pub fn site() -> Arc<SiteContext> {
-    use_context::<Arc<SiteContext>>().expect("the builder provides SiteContext")
-}
-
-/// `srcset`s of one image: lossless WebP and a PNG/JPEG fallback at a few widths.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ResponsiveImage {
-    pub webp_srcset: String,
-    pub fallback_srcset: String,
-    /// The largest fallback, for `src` and for share images (social sites want raster images).
-    pub fallback_src: String,
-}
 
 #[derive(Clone, Debug, Default)]
 pub struct PageMeta {

@@ -1,4 +1,7 @@
-//! HTTP handlers: parse the request, call services, shape the JSON. Nothing else.
+//! HTTP handlers, one module per group of routes, siblings that import no other route module:
+//! parse the request, call the services and the domain, answer with the contract's types
+//! (`edgeshop-api`), or with the `/search` page's HTML. Helpers they share live in `http.rs` and
+//! `services`.
 
 pub mod admin;
 pub mod cart;

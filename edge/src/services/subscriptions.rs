@@ -226,7 +226,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let db = db::db(env)?;
     let detail = event.detail.clone().unwrap_or_default();
     let now = now_rfc3339();
-    let insert = "INSERT OR IGNORE INTO messages (id, batch, kind, recipient, subject, text, html, list_unsubscribe, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    let insert = INSERT_MESSAGE;
     let mut statements = Vec::new();
     match event.kind {
         EventKind::NewsletterConfirm => {
@@ -287,26 +287,9 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             let subject = event.payment_ref.clone().unwrap_or_else(|| format!("News from {}", shop.name));
             let subscribers: Vec<Subscriber> =
                 db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed'", args![])?).await?;
-            for s in &subscribers {
-                let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
-                let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
-                let m = message(&shop, &subject, &paragraphs, Some(&unsubscribe));
-                statements.push(stmt(
-                    &db,
-                    insert,
-                    args![
-                        &format!("{}:{}", event.id, s.email),
-                        &event.id,
-                        "newsletter",
-                        &s.email,
-                        &m.0,
-                        &m.1,
-                        &m.2,
-                        Some(unsubscribe.as_str()),
-                        &now
-                    ],
-                )?);
-            }
+            let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
+            let letter = Letter { template: "newsletter", subject: &subject, paragraphs: &paragraphs };
+            statements.extend(to_subscribers(&db, &shop, &event.id, &letter, &subscribers, &now)?);
         }
         EventKind::NewProductsDigest => {
             let products: Vec<edgeshop_domain::NewProduct> = serde_json::from_str(&detail).map_err(|e| ApiError::internal(format!("digest: {e}")))?;
@@ -329,25 +312,8 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             if products.len() > shown {
                 paragraphs.push(format!("And {} more: {}/search/?sort=newest", products.len() - shown, shop.base_url));
             }
-            for s in &subscribers {
-                let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
-                let m = message(&shop, &subject, &paragraphs, Some(&unsubscribe));
-                statements.push(stmt(
-                    &db,
-                    insert,
-                    args![
-                        &format!("{}:{}", event.id, s.email),
-                        &event.id,
-                        "new_products",
-                        &s.email,
-                        &m.0,
-                        &m.1,
-                        &m.2,
-                        Some(unsubscribe.as_str()),
-                        &now
-                    ],
-                )?);
-            }
+            let letter = Letter { template: "new_products", subject: &subject, paragraphs: &paragraphs };
+            statements.extend(to_subscribers(&db, &shop, &event.id, &letter, &subscribers, &now)?);
             // Announced once, also when nobody has asked for digests yet.
             statements.push(stmt(
                 &db,
@@ -369,6 +335,36 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
 }
 
 /// Subject, text and HTML of a message; marketing messages carry their unsubscribe link.
+const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages (id, batch, kind, recipient, subject, text, html, list_unsubscribe, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/// A message to a mailing list: what it is (`kind` in `messages`), its subject and paragraphs.
+struct Letter<'a> {
+    template: &'a str,
+    subject: &'a str,
+    paragraphs: &'a [String],
+}
+
+/// One message per subscriber, each with its own one-click unsubscribe link (ids per event and
+/// address, so a redelivered event queues nothing twice).
+fn to_subscribers(
+    db: &worker::D1Database,
+    shop: &Shop,
+    event_id: &str,
+    letter: &Letter,
+    subscribers: &[Subscriber],
+    now: &str,
+) -> Result<Vec<worker::D1PreparedStatement>, ApiError> {
+    subscribers
+        .iter()
+        .map(|s| {
+            let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
+            let (subject, text, html) = message(shop, letter.subject, letter.paragraphs, Some(&unsubscribe));
+            let id = format!("{event_id}:{}", s.email);
+            stmt(db, INSERT_MESSAGE, args![&id, event_id, letter.template, &s.email, &subject, &text, &html, Some(unsubscribe.as_str()), now])
+        })
+        .collect()
+}
+
 fn message(shop: &Shop, subject: &str, paragraphs: &[String], unsubscribe: Option<&str>) -> (String, String, String) {
     let mut text = format!("{subject}\n\n{}\n\n{}\n", paragraphs.join("\n\n"), shop.name);
     let mut footer = format!("{} ", esc(&shop.name));
