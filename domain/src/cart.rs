@@ -70,9 +70,7 @@ pub fn price_cart(lines: &[CartLine], snapshot: &CatalogSnapshot) -> Result<Pric
     let mut subtotal = Money::zero(snapshot.currency);
     let mut priced = Vec::with_capacity(lines.len());
     for line in lines {
-        if !(1..=MAX_LINE_QUANTITY).contains(&line.quantity) {
-            return Err(CartError::BadQuantity { sku: line.sku.clone(), quantity: line.quantity });
-        }
+        check_quantity(&line.sku, line.quantity)?;
         let entry = snapshot.get(&line.sku).ok_or_else(|| CartError::UnknownSku(line.sku.clone()))?;
         if !entry.published {
             return Err(CartError::Unavailable(line.sku.clone()));
@@ -120,7 +118,8 @@ pub struct PriceChange {
     pub new_unit_minor: i64,
 }
 
-fn check_quantity(sku: &str, quantity: u32) -> Result<(), CartError> {
+/// A line's quantity must be within `1..=MAX_LINE_QUANTITY`.
+pub fn check_quantity(sku: &str, quantity: u32) -> Result<(), CartError> {
     if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
         Ok(())
     } else {

@@ -15,7 +15,9 @@ pub mod snapshot;
 pub mod text;
 
 pub use announce::{newest_products, to_announce, NewProduct};
-pub use cart::{price_cart, CartError, CartLine, PriceChange, PricedCart, PricedLine, SavedCart, SavedLine, MAX_LINES, MAX_LINE_QUANTITY};
+pub use cart::{
+    check_quantity, price_cart, CartError, CartLine, PriceChange, PricedCart, PricedLine, SavedCart, SavedLine, MAX_LINES, MAX_LINE_QUANTITY,
+};
 pub use catalog::{
     Catalog, Category, EmailSettings, Image, OutOfStock, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy,
     TaxRules, Variant,

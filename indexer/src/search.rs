@@ -910,7 +910,8 @@ impl ProductIndex {
         // The most common go first.
         matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
         let matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
-        let kinds: Vec<bool> = words.iter().map(|(w, ..)| w.clone()).collect::<Vec<_>>().iter().map(|w| self.names_a_kind(w)).collect();
+        let typed: Vec<String> = words.iter().map(|(w, ..)| w.clone()).collect();
+        let kinds: Vec<bool> = typed.iter().map(|w| self.names_a_kind(w)).collect();
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
@@ -955,11 +956,11 @@ impl ProductIndex {
             let kinds = self.extras.kinds.clone();
             self.kind_stems = Some(kinds.iter().flat_map(|k| tokens(&mut self.stem, k)).collect());
         }
+        let corrected = self.corrected_words(word);
         let mut candidates: Vec<String> = vec![word.to_string()];
-        candidates.extend(self.corrected_words(word).into_iter().map(|(w, _)| w));
+        candidates.extend(corrected.iter().map(|(w, _)| w.clone()));
         candidates.extend(self.extras.split_compound(word).map(|(_, b)| b.to_string()));
-        let synonyms: Vec<(String, bool)> = self.corrected_words(word);
-        candidates.extend(self.synonym_variants(&synonyms).into_iter().flat_map(|(v, _)| v.split(' ').next_back().map(str::to_string)));
+        candidates.extend(self.synonym_variants(&corrected).into_iter().flat_map(|(v, _)| v.split(' ').next_back().map(str::to_string)));
         let stems: Vec<String> = candidates.iter().flat_map(|c| tokens(&mut self.stem, c)).collect();
         let kinds = self.kind_stems.as_ref().expect("made above");
         stems.iter().any(|s| kinds.contains(s))

@@ -2,7 +2,7 @@
 
 use crate::catalog;
 use crate::error::{ApiError, Problem};
-use edgeshop_domain::{CartError, PricedCart, MAX_LINE_QUANTITY};
+use edgeshop_domain::{check_quantity, CartError, PricedCart};
 
 use worker::Env;
 
@@ -59,9 +59,7 @@ pub fn cart_error(e: CartError) -> ApiError {
 
 /// Checks one SKU can be put in a cart at this quantity (the stock ledger has the final word at checkout).
 pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiError> {
-    if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
-        return Err(cart_error(CartError::BadQuantity { sku: sku.into(), quantity }));
-    }
+    check_quantity(sku, quantity).map_err(cart_error)?;
     let s = catalog::skus(env, [sku]).await?;
     match s.get(sku) {
         None => Err(cart_error(CartError::UnknownSku(sku.into()))),
