@@ -3,6 +3,8 @@
 //! error on the other, not a blank on the page. Shop rules live in `edgeshop-domain`; these are
 //! views of them (money formatted for the shop's locale, URLs made).
 
+pub mod admin;
+
 use edgeshop_domain::{Address, Contact, OrderStatus, PaymentMethod, StatusChange};
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +134,24 @@ pub struct OrderView {
     pub can_request_return: bool,
     pub notifications: Vec<SentMessage>,
     pub payments: Vec<PaymentView>,
+    /// Returns asked for, with their progress.
+    #[serde(default)]
+    pub returns: Vec<admin::ReturnView>,
+}
+
+/// `POST /api/orders/{number}/return`: what goes back and why (no lines: the whole order).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReturnRequest {
+    #[serde(default)]
+    pub lines: Vec<ReturnItem>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReturnItem {
+    pub sku: String,
+    pub quantity: u32,
 }
 
 /// `POST /api/orders/{number}/cancel` and `/return`: what happened (`cancelled`, or

@@ -210,9 +210,9 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
                 <ul class="grid">{cards}</ul>
                 {(pages > 1).then(|| view! {
                     <nav class="pagination" aria-label="Pages">
-                        <button type="button" disabled=page <= 1 on:click=move |_| choose(&|c: &mut Choice| c.page = page - 1)>"Previous"</button>
+                        <button type="button" disabled={page <= 1} on:click=move |_| choose(&|c: &mut Choice| c.page = page - 1)>"Previous"</button>
                         <span>{format!("Page {page} of {pages}")}</span>
-                        <button type="button" disabled=page >= pages on:click=move |_| choose(&|c: &mut Choice| c.page = page + 1)>"Next"</button>
+                        <button type="button" disabled={page >= pages} on:click=move |_| choose(&|c: &mut Choice| c.page = page + 1)>"Next"</button>
                     </nav>
                 })}
             }

@@ -386,6 +386,9 @@ fn message_label(template: &str) -> &'static str {
         "order_delivered" => "Order delivered",
         "refund_issued" => "Refund",
         "return_requested" => "Return requested",
+        "return_approved" => "Return accepted",
+        "return_rejected" => "Return not accepted",
+        "return_received" => "Return received",
         _ => "Message",
     }
 }
@@ -401,6 +404,18 @@ fn status_label(s: Status) -> &'static str {
         Status::Delivered => "Delivered",
         Status::Cancelled => "Cancelled",
         Status::ReturnRequested => "Return requested",
+        Status::Returned => "Returned",
+    }
+}
+
+/// A return's progress as the shopper reads it.
+fn return_label(status: &str) -> &'static str {
+    match status {
+        "requested" => "Requested: we will tell you how to send the items back",
+        "approved" => "Accepted: please send the items back",
+        "received" => "Received: your refund is on its way",
+        "rejected" => "Not accepted",
+        _ => "In progress",
     }
 }
 
@@ -417,6 +432,7 @@ fn wire_name(s: Status) -> &'static str {
         Status::Delivered => "delivered",
         Status::Cancelled => "cancelled",
         Status::ReturnRequested => "return_requested",
+        Status::Returned => "returned",
     }
 }
 
@@ -475,6 +491,7 @@ pub fn OrderStatus() -> impl IntoView {
                 let status = o.status;
                 let refunds: Vec<_> = o.payments.iter().filter(|m| m.kind == "refund").cloned().collect();
                 let awaiting = matches!(status, Status::AwaitingPayment | Status::PaymentFailed);
+                let returnable: Vec<(String, String, u32)> = o.lines.iter().map(|l| (l.sku.clone(), format!("{} ({})", l.title, l.variant_title), l.quantity)).collect();
                 view! {
                     <h1>"Order " <span data-testid="order-number">{o.number.to_string()}</span></h1>
                     <p class="status">"Status: " <strong data-testid="order-status" data-status=wire_name(status)>{status_label(status)}</strong></p>
@@ -515,10 +532,86 @@ pub fn OrderStatus() -> impl IntoView {
                             <li>{money(&r.amount)} " · " {r.status.clone()}</li>
                         }).collect_view()}</ul>
                     })}
+                    {(!o.returns.is_empty()).then(|| view! {
+                        <h2>"Returns"</h2>
+                        <ul class="history" data-testid="returns">{o.returns.iter().map(|r| view! {
+                            <li data-status=r.status.clone()>{return_label(&r.status)} " · " <time>{r.updated_at.clone()}</time></li>
+                        }).collect_view()}</ul>
+                    })}
+                    {o.can_request_return.then(|| view! { <ReturnForm lines=returnable location=location load=load error=error/> })}
                     {o.can_cancel.then(|| view! { <button type="button" on:click=cancel>"Cancel order"</button> })}
                 }
             })}
         </section>
+    }
+}
+
+/// "Send items back": which lines (all ticked at first), how many, and why.
+#[component]
+fn ReturnForm(
+    lines: Vec<(String, String, u32)>,
+    location: StoredValue<(String, String)>,
+    load: impl Fn() + Copy + Send + Sync + 'static,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let chosen = RwSignal::new(lines.iter().map(|(sku, _, q)| (sku.clone(), *q)).collect::<Vec<(String, u32)>>());
+    let reason = RwSignal::new(String::new());
+    let open = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (n, t) = location.get_value();
+        let request = edgeshop_api::ReturnRequest {
+            lines: chosen
+                .get_untracked()
+                .into_iter()
+                .filter(|(_, q)| *q > 0)
+                .map(|(sku, quantity)| edgeshop_api::ReturnItem { sku, quantity })
+                .collect(),
+            reason: reason.get_untracked(),
+        };
+        if request.lines.is_empty() {
+            error.set(Some("Choose at least one item to send back.".into()));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match call("POST", &format!("/api/orders/{n}/return?token={t}"), Some(&body(&request)), &[]).await {
+                Ok(r) if r.ok() => set_timeout(load, std::time::Duration::from_secs(1)),
+                Ok(r) => error.set(Some(r.message())),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let rows = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, (sku, label, ordered))| {
+            let id = format!("return-qty-{i}");
+            let sku_for_input = sku.clone();
+            let value = move || chosen.get().iter().find(|(s, _)| *s == sku).map_or(0, |(_, q)| *q).to_string();
+            let set = move |ev: leptos::ev::Event| {
+                let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(ordered);
+                chosen.update(|c| {
+                    if let Some(entry) = c.iter_mut().find(|(s, _)| *s == sku_for_input) {
+                        entry.1 = q;
+                    }
+                });
+            };
+            view! {
+                <li><label for=id.clone()>{label}</label>
+                    <input id=id type="number" min="0" max=ordered.to_string() inputmode="numeric" prop:value=value on:input=set/></li>
+            }
+        })
+        .collect_view();
+    view! {
+        <button type="button" on:click=move |_| open.set(true) hidden=move || open.get() data-testid="return-open">"Send items back"</button>
+        <form class="return-form" on:submit=submit hidden=move || !open.get() data-testid="return-form">
+            <h2>"Send items back"</h2>
+            <p>"How many of each item are you returning?"</p>
+            <ul class="cart-lines">{rows}</ul>
+            <label for="return-reason">"Why are you sending them back? (optional)"</label>
+            <textarea id="return-reason" maxlength="1000" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+            <button type="submit" class="primary">"Request the return"</button>
+        </form>
     }
 }
 
@@ -549,6 +642,7 @@ mod tests {
             Status::Delivered,
             Status::Cancelled,
             Status::ReturnRequested,
+            Status::Returned,
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), wire_name(s));
         }

@@ -52,6 +52,16 @@ pub struct RawShop {
     pub search: RawShopSearch,
     #[serde(default)]
     pub email: Option<RawEmail>,
+    #[serde(default)]
+    pub back_office: Option<RawBackOffice>,
+}
+
+/// `[back_office]`: settings of the merchant's screens.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackOffice {
+    #[serde(default)]
+    pub low_stock: Option<u32>,
 }
 
 /// `[email]`: sender, reply-to and the merchant's alert addresses.

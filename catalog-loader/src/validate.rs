@@ -187,6 +187,9 @@ fn shop(
         featured_products: raw.featured_products.iter().map(|p| p.get_ref().clone()).collect(),
         featured_categories: raw.featured_categories.iter().map(|c| c.get_ref().clone()).collect(),
         email,
+        back_office: edgeshop_domain::BackOffice {
+            low_stock: raw.back_office.as_ref().and_then(|b| b.low_stock).unwrap_or(edgeshop_domain::BackOffice::default().low_stock),
+        },
     })
 }
 

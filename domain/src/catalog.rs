@@ -59,6 +59,21 @@ pub struct Shop {
     /// Who order emails come from and who hears about the shop's problems.
     #[serde(default)]
     pub email: EmailSettings,
+    #[serde(default)]
+    pub back_office: BackOffice,
+}
+
+/// `[back_office]` in shop.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackOffice {
+    /// A SKU with this many units available or fewer is "low" in the stock list.
+    pub low_stock: u32,
+}
+
+impl Default for BackOffice {
+    fn default() -> Self {
+        BackOffice { low_stock: 5 }
+    }
 }
 
 /// `[email]` in shop.toml.

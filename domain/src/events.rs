@@ -16,6 +16,15 @@ pub enum EventKind {
     OrderCancelled,
     #[serde(rename = "order.return_requested")]
     ReturnRequested,
+    /// Staff accepted the return: the shopper is told to send the items back.
+    #[serde(rename = "return.approved")]
+    ReturnApproved,
+    /// Staff refused the return (`detail`: why): the order is delivered again.
+    #[serde(rename = "return.rejected")]
+    ReturnRejected,
+    /// The items came back (`amount_minor`: what is refunded for them).
+    #[serde(rename = "return.received")]
+    ReturnReceived,
     #[serde(rename = "order.packed")]
     Packed,
     #[serde(rename = "order.shipped")]
@@ -62,8 +71,10 @@ impl EventKind {
             EventKind::ReturnRequested => OrderStatus::ReturnRequested,
             EventKind::Packed => OrderStatus::Packed,
             EventKind::Shipped => OrderStatus::Shipped,
-            EventKind::Delivered => OrderStatus::Delivered,
+            EventKind::Delivered | EventKind::ReturnRejected => OrderStatus::Delivered,
+            EventKind::ReturnReceived => OrderStatus::Returned,
             EventKind::OrderPlaced
+            | EventKind::ReturnApproved
             | EventKind::RefundRequested
             | EventKind::RefundUpdated
             | EventKind::StockRestocked
@@ -99,5 +110,8 @@ mod tests {
             assert_eq!(kind.target_status(), None);
         }
         assert!(EventKind::StockRestocked.is_shop_message() && !EventKind::Delivered.is_shop_message());
+        assert_eq!(EventKind::ReturnReceived.target_status(), Some(OrderStatus::Returned));
+        assert_eq!(EventKind::ReturnRejected.target_status(), Some(OrderStatus::Delivered));
+        assert_eq!(EventKind::ReturnApproved.target_status(), None, "approval is the return's state, not the order's");
     }
 }

@@ -120,6 +120,24 @@ impl Money {
         Money { minor: rounded as i64, currency: self.currency }
     }
 
+    /// An amount typed by a person: `12`, `12.5`, `12.50` (`.` or `,` before the minor digits, no
+    /// sign, at most the currency's minor digits). `None` for anything else.
+    pub fn parse_decimal(text: &str, currency: Currency) -> Option<Money> {
+        let digits = currency.minor_digits() as usize;
+        let text = text.trim();
+        let (whole, fraction) = match text.split_once(['.', ',']) {
+            Some((w, f)) => (w, f),
+            None => (text, ""),
+        };
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > digits || whole.len() > 12 {
+            return None;
+        }
+        let whole: i64 = whole.parse().ok()?;
+        let fraction: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<digits$}").parse().ok()? };
+        Some(Money { minor: whole.checked_mul(10i64.pow(digits as u32))?.checked_add(fraction)?, currency })
+    }
+
     /// Machine formatting: `1299.00` (schema.org `price`, product feeds). No grouping, `.` decimal.
     pub fn decimal(&self) -> String {
         let digits = self.currency.minor_digits();
@@ -204,5 +222,18 @@ mod tests {
         assert!(Currency::parse("eur").is_err());
         assert!(Currency::parse("EURO").is_err());
         assert_eq!(serde_json::to_string(&Currency::EUR).unwrap(), "\"EUR\"");
+    }
+
+    #[test]
+    fn typed_amounts_parse_to_minor_units() {
+        let eur = |t: &str| Money::parse_decimal(t, Currency::EUR).map(|m| m.minor);
+        assert_eq!(eur("12"), Some(1200));
+        assert_eq!(eur("12.5"), Some(1250));
+        assert_eq!(eur(" 12,05 "), Some(1205));
+        for bad in ["", "-1", "1.234", "1e3", "12.", ".5", "1,000.00", "9999999999999"] {
+            assert_eq!(eur(bad), if bad == "12." { Some(1200) } else { None }, "{bad}");
+        }
+        assert_eq!(Money::parse_decimal("1500", Currency::parse("JPY").unwrap()).map(|m| m.minor), Some(1500));
+        assert_eq!(Money::parse_decimal("15.5", Currency::parse("JPY").unwrap()), None);
     }
 }

@@ -132,6 +132,8 @@ pub enum OrderStatus {
     Delivered,
     Cancelled,
     ReturnRequested,
+    /// The returned items arrived back (and were refunded).
+    Returned,
 }
 
 impl OrderStatus {
@@ -140,7 +142,7 @@ impl OrderStatus {
     }
 
     pub fn is_final(self) -> bool {
-        matches!(self, OrderStatus::Cancelled | OrderStatus::ReturnRequested)
+        matches!(self, OrderStatus::Cancelled | OrderStatus::Returned)
     }
 }
 
@@ -219,6 +221,37 @@ pub struct Placement {
 }
 
 impl Order {
+    /// The lines of a return, checked against the order: each SKU on the order, at most the units
+    /// ordered, repeats added together; none given means the whole order.
+    pub fn return_lines(&self, asked: &[(String, u32)]) -> Result<Vec<(String, u32)>, String> {
+        if asked.is_empty() {
+            return Ok(self.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect());
+        }
+        let mut out: Vec<(String, u32)> = Vec::new();
+        for (sku, quantity) in asked {
+            let line = self.lines.iter().find(|l| &l.sku == sku).ok_or_else(|| format!("the order has no line `{sku}`"))?;
+            let total = match out.iter_mut().find(|(s, _)| s == sku) {
+                Some((_, q)) => {
+                    *q = q.saturating_add(*quantity);
+                    *q
+                }
+                None => {
+                    out.push((sku.clone(), *quantity));
+                    *quantity
+                }
+            };
+            if *quantity == 0 || total > line.quantity {
+                return Err(format!("`{sku}`: return 1 to {} units", line.quantity));
+            }
+        }
+        Ok(out)
+    }
+
+    /// What `lines` were charged (their unit prices as ordered), in minor units.
+    pub fn value_of(&self, lines: &[(String, u32)]) -> i64 {
+        lines.iter().filter_map(|(sku, q)| self.lines.iter().find(|l| &l.sku == sku).map(|l| l.unit_price.minor * i64::from(*q))).sum()
+    }
+
     /// A new order from a priced cart: cash on delivery is confirmed at once, online payment
     /// awaits the provider; the history starts with that status.
     pub fn place(cart: PricedCart, p: Placement) -> Order {
@@ -255,6 +288,8 @@ impl Order {
             (Packed, Shipped | Cancelled) => true,
             (Shipped, Delivered) => true,
             (Delivered, ReturnRequested) => true,
+            // Staff receive the items back, or reject the request (the order is delivered again).
+            (ReturnRequested, Returned | Delivered) => true,
             // A late "payment failed" after success changes nothing.
             (Paid | Packed | Shipped | Delivered, PaymentFailed) => {
                 self.applied_events.push(event_id.to_string());
@@ -298,6 +333,7 @@ mod tests {
             featured_products: vec![],
             featured_categories: vec![],
             email: Default::default(),
+            back_office: Default::default(),
         }
     }
 
@@ -409,5 +445,64 @@ mod tests {
         assert_eq!(o.history.len(), 1);
         assert!(o.apply("evt_2", OrderStatus::Delivered, "t4", None).is_err());
         assert_eq!(o.apply("evt_3", OrderStatus::Cancelled, "t5", None), Ok(true));
+    }
+
+    fn delivered_order() -> Order {
+        let eur = |m| Money::new(m, Currency::EUR);
+        let line = |sku: &str, q: u32, unit: i64| PricedLine {
+            sku: sku.into(),
+            product_slug: "p".into(),
+            title: "T".into(),
+            variant_title: "V".into(),
+            quantity: q,
+            unit_price: eur(unit),
+            line_total: eur(unit * i64::from(q)),
+        };
+        Order {
+            number: 7,
+            token: "t".into(),
+            catalog_version: "v".into(),
+            lines: vec![line("A", 2, 1500), line("B", 1, 999)],
+            totals: checkout_totals(eur(3999), &shop(true)).unwrap(),
+            address: Address {
+                name: "A".into(),
+                line1: "l".into(),
+                line2: String::new(),
+                city: "c".into(),
+                postal_code: "p".into(),
+                country: "IE".into(),
+            },
+            contact: Contact { email: "a@b.ie".into(), phone: String::new() },
+            payment: PaymentMethod::Online,
+            status: OrderStatus::Delivered,
+            history: vec![],
+            applied_events: vec![],
+        }
+    }
+
+    #[test]
+    fn return_lines_are_checked_against_the_order_and_valued_at_their_price() {
+        let o = delivered_order();
+        assert_eq!(o.return_lines(&[]).unwrap(), vec![("A".to_string(), 2), ("B".to_string(), 1)], "nothing named: everything");
+        let two_a = o.return_lines(&[("A".into(), 1), ("A".into(), 1)]).unwrap();
+        assert_eq!(two_a, vec![("A".to_string(), 2)]);
+        assert_eq!(o.value_of(&two_a), 3000);
+        assert!(o.return_lines(&[("A".into(), 3)]).is_err(), "more than ordered");
+        assert!(o.return_lines(&[("A".into(), 2), ("A".into(), 1)]).is_err(), "more than ordered, in two parts");
+        assert!(o.return_lines(&[("A".into(), 0)]).is_err());
+        assert!(o.return_lines(&[("Z".into(), 1)]).is_err(), "not on the order");
+        assert!(o.return_lines(&[("A".into(), u32::MAX), ("A".into(), u32::MAX)]).is_err(), "no overflow");
+    }
+
+    #[test]
+    fn a_return_is_received_or_rejected_and_a_returned_order_is_final() {
+        let mut o = delivered_order();
+        assert_eq!(o.apply("r1", OrderStatus::ReturnRequested, "t1", None), Ok(true));
+        assert_eq!(o.apply("x", OrderStatus::Delivered, "t2", None), Ok(true), "rejected: delivered again");
+        assert_eq!(o.apply("r2", OrderStatus::ReturnRequested, "t3", None), Ok(true), "a new request after a rejection");
+        assert_eq!(o.apply("in", OrderStatus::Returned, "t4", None), Ok(true));
+        assert!(o.status.is_final());
+        assert!(o.apply("again", OrderStatus::ReturnRequested, "t5", None).is_err());
+        assert!(o.apply("c", OrderStatus::Cancelled, "t6", None).is_err());
     }
 }

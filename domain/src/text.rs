@@ -27,6 +27,47 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
+/// `YYYY-MM-DD` with a month 1–12 and a day 1–31 (the calendar's finer rules are the database's).
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b[i].is_ascii_digit());
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+/// The bodies of the inline scripts in an HTML page that a browser would run (not JSON data
+/// blocks, not `src=` scripts): what a content security policy lists by hash.
+pub fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attrs, after) = rest.split_once('>')?;
+        let data = attrs.contains("application/json") || attrs.contains("application/ld+json");
+        if data || attrs.contains("src=") {
+            return None;
+        }
+        after.split_once("</script>").map(|(body, _)| body)
+    })
+}
+
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +81,21 @@ mod tests {
     #[test]
     fn escapes_markup_and_quotes() {
         assert_eq!(super::escape_html(r#"<a href="x">Tom & 'Jerry'</a>"#), "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert!(super::is_iso_date("2026-12-01"));
+        for bad in ["2026-13-01", "2026-12-00", "2026-1-01", "26-12-01", "2026/12/01", "2026-12-01T00", "２０２６-12-01", ""] {
+            assert!(!super::is_iso_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base64_and_the_scripts_a_policy_must_hash() {
+        assert_eq!(super::base64(b"hello"), "aGVsbG8=");
+        assert_eq!(super::base64(b""), "");
+        let html = r#"<script type="application/ld+json">{}</script><script src="/a.js"></script><script type="module">run()</script>"#;
+        assert_eq!(super::inline_scripts(html).collect::<Vec<_>>(), vec!["run()"]);
     }
 }

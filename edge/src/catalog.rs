@@ -243,6 +243,16 @@ async fn shard(env: &Env, m: &CatalogManifest, i: u32) -> Result<Rc<Vec<SkuEntry
     Ok(entries)
 }
 
+/// Every SKU of shard `i` (sorted by SKU), and how many shards there are: the back office's stock
+/// list pages through the catalog a shard at a time.
+pub async fn shard_entries(env: &Env, i: u32) -> Result<(Rc<Vec<SkuEntry>>, u32), ApiError> {
+    let m = manifest(env).await?;
+    if i >= m.shards {
+        return Ok((Rc::new(Vec::new()), m.shards));
+    }
+    Ok((shard(env, &m, i).await?, m.shards))
+}
+
 /// A snapshot holding just these SKUs (those the catalog knows), for pricing a cart or seeding stock.
 pub async fn skus<'a>(env: &Env, skus: impl IntoIterator<Item = &'a str>) -> Result<CatalogSnapshot, ApiError> {
     let m = manifest(env).await?;

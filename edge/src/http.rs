@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, Problem};
 use edgeshop_api::MoneyView;
+use edgeshop_domain::text::{base64, inline_scripts};
 use edgeshop_domain::Money;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -90,33 +91,6 @@ pub fn html_headers(headers: &worker::Headers, html: &str) -> Result<(), ApiErro
     Ok(())
 }
 
-/// The bodies of inline scripts that a browser would run (not JSON data blocks).
-fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
-    html.split("<script").skip(1).filter_map(|rest| {
-        let (attrs, after) = rest.split_once('>')?;
-        let data = attrs.contains("application/json") || attrs.contains("application/ld+json");
-        if data || attrs.contains("src=") {
-            return None;
-        }
-        after.split_once("</script>").map(|(body, _)| body)
-    })
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|e| ApiError::new(Problem::BadJson, e.to_string()))
 }
@@ -195,16 +169,73 @@ pub fn clear_cart_cookie(req: &Request, resp: &mut worker::Response) -> Result<(
     Ok(())
 }
 
-/// Admin routes: the `ADMIN_TOKEN` secret as a bearer token (refused when unset or short).
-pub fn require_admin(req: &Request, env: &Env) -> Result<(), ApiError> {
-    let expected = env
-        .secret("ADMIN_TOKEN")
-        .map(|s| s.to_string())
-        .map_err(|_| ApiError::new(Problem::AdminDisabled, "set the ADMIN_TOKEN secret to enable it"))?;
-    let given = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string)).unwrap_or_default();
-    if expected.len() >= 16 && crate::services::orders::token_matches(&expected, &given) {
-        Ok(())
+// ---- The back office's session ----
+
+/// The staff session cookie: `__Host-` and `Secure` over HTTPS, the bare name on plain-HTTP
+/// localhost (as the cart cookie). `SameSite=Strict`: no other site's page sends it.
+pub const ADMIN_COOKIE: &str = "__Host-edgeshop_admin";
+pub const ADMIN_COOKIE_LOCAL: &str = "edgeshop_admin";
+
+pub fn admin_session_token(req: &Request) -> Option<String> {
+    cookie(req, ADMIN_COOKIE).or_else(|| cookie(req, ADMIN_COOKIE_LOCAL))
+}
+
+/// `Set-Cookie` for a new staff session (`Some`) or for signing out (`None`).
+pub fn admin_cookie(req: &Request, token: Option<&str>) -> String {
+    let max_age = if token.is_some() { crate::services::staff::SESSION_SECONDS } else { 0 };
+    let value = token.unwrap_or("");
+    if secure(req) {
+        format!("{ADMIN_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
     } else {
-        Err(ApiError::new(Problem::Unauthorized, "a valid admin bearer token is required"))
+        format!("{ADMIN_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict")
     }
+}
+
+/// A state-changing request made with the session cookie must say it comes from this site:
+/// `Sec-Fetch-Site: same-origin`, or (older browsers) an `Origin` naming this host. A request
+/// that says neither is refused too.
+fn same_origin_strict(req: &Request) -> Result<(), ApiError> {
+    if header(req, "sec-fetch-site").is_none() && header(req, "origin").is_none() {
+        return Err(ApiError::new(Problem::CrossSiteRequest, "a back-office change must come from the back office's own pages (no Origin)"));
+    }
+    same_site(req)?;
+    if header(req, "sec-fetch-site").as_deref() == Some("none") {
+        return Err(ApiError::new(Problem::CrossSiteRequest, "a back-office change must come from the back office's own pages"));
+    }
+    Ok(())
+}
+
+/// The signed-in staff member. Every admin route starts here: a live session (cookie), with
+/// changes only from the back office's own pages. Under the development switch, the
+/// `ADMIN_TOKEN` bearer token also works (scripts and tests); a deployed shop refuses it.
+pub async fn require_staff(req: &Request, env: &Env) -> Result<crate::services::staff::Member, ApiError> {
+    use crate::services::staff::{Member, Role};
+    if let Some(given) = header(req, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string)) {
+        if !crate::services::dev_mode(env) {
+            return Err(ApiError::new(Problem::Unauthorized, "bearer tokens work only in development; sign in to the back office"));
+        }
+        let expected = env
+            .secret("ADMIN_TOKEN")
+            .map(|s| s.to_string())
+            .map_err(|_| ApiError::new(Problem::AdminDisabled, "set the ADMIN_TOKEN secret in .dev.vars to use a bearer token"))?;
+        if expected.len() >= 16 && crate::services::orders::token_matches(&expected, &given) {
+            let dev = "developer@localhost".to_string();
+            return Ok(Member { id: "dev-token".into(), email: dev, name: "Development token".into(), role: Role::Owner, created_at: String::new() });
+        }
+        return Err(ApiError::new(Problem::Unauthorized, "the bearer token is not the ADMIN_TOKEN"));
+    }
+    let token = admin_session_token(req).ok_or_else(|| ApiError::new(Problem::Unauthorized, "sign in to the back office"))?;
+    if !matches!(req.method(), worker::Method::Get | worker::Method::Head) {
+        same_origin_strict(req)?;
+    }
+    crate::services::staff::session(env, &token).await?.ok_or_else(|| ApiError::new(Problem::Unauthorized, "your session has ended; sign in again"))
+}
+
+/// As [`require_staff`], for what only an owner may do (managing staff).
+pub async fn require_owner(req: &Request, env: &Env) -> Result<crate::services::staff::Member, ApiError> {
+    let member = require_staff(req, env).await?;
+    if member.role != crate::services::staff::Role::Owner {
+        return Err(ApiError::new(Problem::OwnerOnly, "only an owner can do this"));
+    }
+    Ok(member)
 }

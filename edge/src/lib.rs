@@ -18,7 +18,7 @@ pub use services::stock::StockLedger;
 
 use crate::error::Problem;
 use error::ApiError;
-use routes::{admin, cart, checkout, orders, payments, rate_limit, search, search_page, subscriptions};
+use routes::{admin, cart, checkout, orders, payments, rate_limit, search, search_page, staff, subscriptions};
 use services::events::{self, OrderEvent};
 use services::rate_limit::Limit;
 use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
@@ -98,6 +98,24 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
             rate_limit(env, req, Limit::Checkout).await?;
             orders::pay_again(req, env, orders::parse_number(n)?).await
         }
+        (Method::Post, ["api", "admin", "sign-in"]) => staff::request_link(req, env).await,
+        (Method::Post, ["api", "admin", "session"]) => staff::start_session(req, env).await,
+        (Method::Get, ["api", "admin", "session"]) => staff::me(req, env).await,
+        (Method::Delete, ["api", "admin", "session"]) => staff::end_session(req, env).await,
+        (Method::Get, ["api", "admin", "staff"]) => staff::list(req, env).await,
+        (Method::Post, ["api", "admin", "staff"]) => staff::invite(req, env).await,
+        (Method::Delete, ["api", "admin", "staff", id]) => staff::remove(req, env, id).await,
+        (Method::Get, ["api", "admin", "audit"]) => staff::audit(req, env).await,
+        (Method::Get, ["api", "admin", "orders"]) => admin::orders_list(req, env).await,
+        (Method::Get, ["api", "admin", "orders", "export"]) => admin::orders_export(req, env).await,
+        (Method::Post, ["api", "admin", "orders", n, "cancel"]) => admin::cancel(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "admin", "orders", n, "notes"]) => admin::add_note(req, env, orders::parse_number(n)?).await,
+        (Method::Post, ["api", "admin", "orders", n, "returns", id, action]) => {
+            admin::return_action(req, env, orders::parse_number(n)?, id, action).await
+        }
+        (Method::Get, ["api", "admin", "stock"]) => admin::stock_list(req, env).await,
+        (Method::Get, ["api", "admin", "customers"]) => admin::customers(req, env).await,
+        (Method::Get, ["api", "admin", "customers", email]) => admin::customer(req, env, email).await,
         (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => admin::fulfil(req, env, orders::parse_number(n)?).await,
         (Method::Get, ["api", "admin", "orders", n]) => admin::order(req, env, orders::parse_number(n)?).await,
         (Method::Post, ["api", "admin", "orders", n, "refunds"]) => admin::refund(req, env, orders::parse_number(n)?).await,

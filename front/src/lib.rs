@@ -7,5 +7,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     edgeshop_app::islands::register();
+    #[cfg(feature = "admin")]
+    edgeshop_admin::register();
     leptos::mount::hydrate_islands();
 }

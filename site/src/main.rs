@@ -9,6 +9,7 @@
 //! `--images original` skips rendering responsive image sizes (used by search benchmarks);
 //! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
+mod back_office;
 mod edge_data;
 mod feed;
 mod images;
@@ -97,6 +98,7 @@ fn run() -> Result<(), String> {
         Default::default()
     };
     let pages = render::write_pages(&shop, &images, &args.out, args.dev_reload)?;
+    back_office::write(catalog, &args.out)?;
     dev_reload_script(&args.out, args.dev_reload)?;
     let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
     feed::write(catalog, &images, &args.out)?;

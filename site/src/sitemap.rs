@@ -28,7 +28,7 @@ pub fn write(base: &str, paths: &[String], out: &Path) -> Result<usize, String> 
         index.push_str("</sitemapindex>\n");
         crate::write(&out.join("sitemap.xml"), index.as_bytes())?;
     }
-    let robots = format!("User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: {base}/sitemap.xml\n");
+    let robots = format!("User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /admin/\n\nSitemap: {base}/sitemap.xml\n");
     crate::write(&out.join("robots.txt"), robots.as_bytes())?;
     Ok(paths.len())
 }

@@ -39,6 +39,11 @@ pub enum Bench {
     },
     /// Lighthouse (mobile) on the sample shop's pages
     Lighthouse,
+    /// The back office's order list and search with many generated orders in D1, against a static asset
+    BackOffice {
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+    },
     /// Import of a generated Shopify CSV (seconds, peak memory) against the catalog build of the same shop
     Import {
         #[arg(long, default_value_t = 20_000)]
@@ -68,7 +73,90 @@ pub fn run(which: Bench) -> Result<(), String> {
         }
         Bench::Relevance { label } => relevance(&label),
         Bench::Import { products } => import(products),
+        Bench::BackOffice { orders } => {
+            crate::tools::ensure_all(crate::tools::Needs::Build)?;
+            back_office(orders)
+        }
     }
+}
+
+/// `cargo xtask bench back-office`: `orders` generated orders (with customers and lines) written
+/// into the local D1 of a fresh `wrangler dev`, then the order list, its filters and searches and
+/// one order, as a signed-in owner; baseline: a static asset from the same server in the same run.
+fn back_office(orders: usize) -> Result<(), String> {
+    crate::build::all(&root().join("catalog"))?;
+    let results = root().join("bench/results");
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    let work = root().join("bench/work");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let session = "b".repeat(64);
+    let sql = work.join("back-office-orders.sql");
+    std::fs::write(&sql, generated_orders_sql(orders, &session)).map_err(|e| e.to_string())?;
+    let config = root().join("wrangler.toml");
+    let port = "8797";
+    let out = with_wrangler(&config, port, |base| {
+        let state = root().join("bench/work").join(format!("state-{port}"));
+        let t = Instant::now();
+        let loaded = crate::tools::wrangler()
+            .args(["d1", "execute", "edgeshop", "--local", "--persist-to"])
+            .arg(&state)
+            .arg("--file")
+            .arg(&sql)
+            .env("CI", "true")
+            .output()
+            .map_err(|e| format!("wrangler d1 execute: {e}"))?;
+        if !loaded.status.success() {
+            return Err(format!("loading the orders failed: {}", String::from_utf8_lossy(&loaded.stderr)));
+        }
+        println!("xtask: {orders} orders written in {:.1} s", t.elapsed().as_secs_f64());
+        node_json(&root().join("bench/back-office-load.mjs"), &[base, &format!("edgeshop_admin={session}"), "8", "8"])
+    })?;
+    save(&results.join("back-office.json"), &out)
+}
+
+/// SQL for `n` orders over `n / 10` customers (two lines each, statuses and payment methods
+/// mixed, dates over the past year), an owner and a live session whose token is `session`.
+fn generated_orders_sql(n: usize, session: &str) -> String {
+    use sha2::Digest;
+    let hash = edgeshop_domain::text::hex(&sha2::Sha256::digest(session.as_bytes()));
+    let statuses = ["paid", "confirmed", "packed", "shipped", "delivered", "cancelled", "awaiting_payment"];
+    let mut sql = String::from(
+        "INSERT INTO staff (id, email, name, role, created_at) VALUES ('bench', 'bench@example.com', 'Bench', 'owner', '2026-01-01T00:00:00Z');\n",
+    );
+    sql.push_str(&format!(
+        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ('{hash}', 'bench', '2026-01-01T00:00:00Z', 4102444800);\n"
+    ));
+    let customers = (n / 10).max(1);
+    for c in 0..customers {
+        sql.push_str(&format!(
+            "INSERT INTO customers (email, name, phone, first_order_at, last_order_at) VALUES ('shopper{c}@example.com', 'Shopper {c}', '', '2025-12-01T00:00:00Z', '2026-11-30T00:00:00Z');\n"
+        ));
+    }
+    for i in 0..n {
+        let number = 1001 + i;
+        let (day, hour) = (i * 365 / n.max(1), i % 24);
+        let month = 1 + day / 31 % 12;
+        let dom = 1 + day % 28;
+        let at = format!("2026-{month:02}-{dom:02}T{hour:02}:00:00.000Z");
+        let status = statuses[i % statuses.len()];
+        let method = if i % 3 == 0 { "cash_on_delivery" } else { "online" };
+        let total = 1999 + (i as i64 * 37) % 20000;
+        sql.push_str(&format!(
+            "INSERT INTO orders (number, token, email, name, status, payment_method, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at) \
+             VALUES ({number}, 't{number}', 'shopper{c}@example.com', 'Shopper {c}', '{status}', '{method}', 'EUR', {total}, 0, 0, {total}, 'bench', \
+             '{{\"name\":\"Shopper {c}\",\"line1\":\"1 Road\",\"line2\":\"\",\"city\":\"Cork\",\"postal_code\":\"T12\",\"country\":\"IE\"}}', \
+             '{{\"email\":\"shopper{c}@example.com\",\"phone\":\"\"}}', '{at}', '{at}');\n",
+            c = i % customers
+        ));
+        for position in 0..2 {
+            sql.push_str(&format!(
+                "INSERT INTO order_lines (order_number, position, sku, product_slug, title, variant_title, quantity, unit_minor, line_minor) VALUES ({number}, {position}, 'SKU-{position}', 'p', 'Product', 'Default', 1, {half}, {half});\n",
+                half = total / 2
+            ));
+        }
+        sql.push_str(&format!("INSERT INTO order_history (order_number, status, at) VALUES ({number}, '{status}', '{at}');\n"));
+    }
+    sql
 }
 
 /// Lighthouse (mobile) on home, a category and a product page of the sample shop under

@@ -51,18 +51,43 @@ pub fn wordnet() -> Vec<std::ffi::OsString> {
     }
 }
 
-/// The islands bundle: wasm32 build, wasm-bindgen (`--target web`), wasm-opt.
+/// The islands bundles: the shop's (`pkg/front.js`) and the back office's (`pkg/admin.js`, the
+/// same crate with the `admin` feature), each a wasm32 build, wasm-bindgen (`--target web`) and
+/// wasm-opt. A bundle whose wasm did not change keeps its optimised files.
 pub fn front(out: &Path) -> Result<(), String> {
-    println!("xtask: building the browser bundle");
-    run(cargo().args(["build", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]).current_dir(root()))?;
-    let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_front.wasm");
-    let pkg = out.join("pkg");
-    run(Command::new(cargo_tool("wasm-bindgen"))
-        .args(["--target", "web", "--no-typescript", "--out-name", "front", "--out-dir"])
-        .arg(&pkg)
-        .arg(&wasm))?;
-    let bg = pkg.join("front_bg.wasm");
-    run(Command::new(npm_bin("wasm-opt")).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))
+    println!("xtask: building the browser bundles");
+    for (name, features) in [("front", None), ("admin", Some("admin"))] {
+        let mut build = cargo();
+        build.args(["build", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]);
+        if let Some(f) = features {
+            build.args(["--features", f]);
+        }
+        run(build.current_dir(root()))?;
+        let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_front.wasm");
+        let pkg = out.join("pkg");
+        let bg = pkg.join(format!("{name}_bg.wasm"));
+        // What the optimised files were made from, per output directory (outside it: not deployed).
+        let stamp = root()
+            .join("target/edgeshop")
+            .join(format!("{name}-{}.from", &edgeshop_domain::text::hex(&sha256(pkg.to_string_lossy().as_bytes()))[..12]));
+        let built = std::fs::read(&wasm).map(|b| edgeshop_domain::text::hex(&sha256(&b))).map_err(|e| format!("{}: {e}", wasm.display()))?;
+        if bg.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(built.as_str()) {
+            continue;
+        }
+        run(Command::new(cargo_tool("wasm-bindgen"))
+            .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
+            .arg(&pkg)
+            .arg(&wasm))?;
+        run(Command::new(npm_bin("wasm-opt")).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))?;
+        std::fs::create_dir_all(root().join("target/edgeshop")).map_err(|e| e.to_string())?;
+        std::fs::write(&stamp, built).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    }
+    Ok(())
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
 }
 
 /// The edge worker into `edge/build/` or `out_dir`. It embeds no catalog (it reads `dist/_catalog/`

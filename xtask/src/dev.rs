@@ -3,7 +3,7 @@
 //! Sources are polled twice a second (no platform file-watching API to go wrong on network or
 //! container file systems). A catalog or `public/` change rebuilds pages, search index and the
 //! worker's catalog data only (the running worker notices the new catalog version by itself); an
-//! `app/` change also rebuilds the browser bundle; `edge/`, `api/` or `domain/` the worker as well, which
+//! `app/` or `admin/` change also rebuilds the browser bundles; `edge/`, `api/` or `domain/` the worker as well, which
 //! `wrangler dev` reloads. After each rebuild `dist/_dev/build.txt` changes and open pages reload.
 
 use crate::build;
@@ -30,6 +30,7 @@ fn watched(catalog: &Path) -> Vec<(PathBuf, Rebuild)> {
         (r.join("indexer/src"), Rebuild::Everything),
         (r.join("app/src"), Rebuild::PagesAndBundle),
         (r.join("front/src"), Rebuild::PagesAndBundle),
+        (r.join("admin/src"), Rebuild::PagesAndBundle),
         (r.join("domain/src"), Rebuild::Everything),
         (r.join("api/src"), Rebuild::Everything),
         (r.join("edge/src"), Rebuild::Everything),

@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the developer entry point (`cargo xtask --help`, and `--help` on
 //! every command). See README.md.
 
+mod admin;
 mod bench;
 mod build;
 mod deploy;
@@ -88,6 +89,30 @@ enum Cmd {
     },
     /// Install the tools the build and the tests need (skips what is there)
     Install,
+    /// The back office's first owner: `cargo xtask admin owner EMAIL` prints a one-time sign-in link
+    Admin {
+        #[command(subcommand)]
+        what: AdminCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Make EMAIL an owner (creating the account) and print a one-time sign-in link
+    Owner {
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// The deployed shop's database instead of the local one
+        #[arg(long)]
+        remote: bool,
+        /// Local D1 state (default: .wrangler/state, that of `cargo xtask dev`)
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Where the shop is served (the link's start)
+        #[arg(long, default_value = "http://127.0.0.1:8787")]
+        url: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -112,6 +137,9 @@ fn main() -> ExitCode {
         Cmd::GenCatalog { products, seed, out } => gen_catalog::generate(&catalog_dir(out), products, seed).map_err(|e| format!("gen-catalog: {e}")),
         Cmd::Import { format, file, catalog, currency, name } => import(format, &file, &catalog_dir(catalog), currency, name),
         Cmd::Install => tools::ensure_all(tools::Needs::Test),
+        Cmd::Admin { what: AdminCmd::Owner { email, name, remote, state, url } } => {
+            admin::owner(&email, &name, &state.unwrap_or_else(|| root().join(".wrangler/state")), remote, &url)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -178,7 +206,7 @@ fn test() -> Result<(), String> {
 }
 
 /// Formatting and lints as habits: `cargo fmt --check`, and clippy with warnings as errors for
-/// the native crates and for the two wasm32 crates (the worker and the browser bundle).
+/// the native crates and for the wasm32 crates (the worker and the two browser bundles).
 fn lint() -> Result<(), String> {
     println!("xtask: cargo fmt --check, clippy -D warnings (native and wasm32)");
     run(Command::new("cargo").args(["fmt", "--all", "--check"]).current_dir(root()))?;
@@ -188,7 +216,8 @@ fn lint() -> Result<(), String> {
         .args(deny)
         .current_dir(root()))?;
     run(Command::new("cargo").args(["clippy", "--target", "wasm32-unknown-unknown", "--lib"]).args(deny).current_dir(root().join("edge")))?;
-    run(Command::new("cargo").args(["clippy", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]).args(deny).current_dir(root()))
+    run(Command::new("cargo").args(["clippy", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]).args(deny).current_dir(root()))?;
+    run(Command::new("cargo").args(["clippy", "-p", "edgeshop-front", "--features", "admin", "--target", "wasm32-unknown-unknown"]).args(deny).current_dir(root()))
 }
 
 fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, shop_name: String) -> Result<(), String> {

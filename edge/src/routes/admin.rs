@@ -1,28 +1,26 @@
-//! Merchant fulfilment: `POST /api/admin/orders/{number}/fulfilment` moves an order to packed,
-//! shipped (with carrier and tracking number) or delivered. Needs `Authorization: Bearer <ADMIN_TOKEN>`.
+//! The back office's API (`/api/admin/*`): orders (list, detail, fulfilment, cancellation,
+//! refunds, notes, CSV export), stock, customers, messages and dead letters. Every route needs a
+//! staff session ([`require_staff`]); every change is written to the audit log.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text, header, json, parse_json, require_admin, Reply};
+use crate::http::{body_text, header, json, parse_json, require_staff, Reply};
 use crate::services::dead_letters;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
 use crate::services::orders;
+use crate::services::staff;
 use crate::services::stock::Stock;
+use edgeshop_api::admin::{
+    Accepted, AdminOrder, CancelRequest, CustomerDetail, CustomerPage, Fulfilment, Level, NewNote, OrderPage, RefundRequest, StockChange,
+    StockChanged, StockPage, StockRow,
+};
 use edgeshop_domain::Tracking;
 use serde::Deserialize;
+use serde_json::json as value;
 use worker::{Env, Request};
 
-#[derive(Deserialize)]
-struct Fulfilment {
-    status: String,
-    #[serde(default)]
-    carrier: Option<String>,
-    #[serde(default)]
-    tracking_number: Option<String>,
-}
-
 pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
-    require_admin(req, env)?;
+    let who = require_staff(req, env).await?;
     let f: Fulfilment = parse_json(&body_text(req).await?)?;
     let kind = match f.status.as_str() {
         "packed" => EventKind::Packed,
@@ -37,20 +35,20 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         (EventKind::Shipped, _, _) => return Err(ApiError::new(Problem::TrackingRequired, "a shipped order needs `carrier` and `tracking_number`")),
         _ => None,
     };
-    if orders::load(env, number).await?.is_none() {
-        return Err(ApiError::new(Problem::OrderNotFound, format!("no order {number}")));
-    }
+    let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     // One event per order and status: repeating a request changes nothing.
     let id = format!("{}-{number}", f.status);
     let mut event = OrderEvent::new(id, kind, number, now_rfc3339());
-    event.tracking = tracking;
+    event.tracking = tracking.clone();
     events::publish(env, &event).await?;
-    json(&serde_json::json!({ "number": number, "status": format!("{}_requested", f.status) }), 202, "no-store")
+    let after = value!({ "status": f.status, "tracking": tracking });
+    staff::audit(env, &who, "order.fulfil", &format!("order:{number}"), value!({ "status": order.status }), after).await?;
+    json(&Accepted { number, status: format!("{}_requested", f.status) }, 202, "no-store")
 }
 
 /// `GET /api/admin/stock/{sku}`: available, reserved and sold units of one SKU.
 pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
-    require_admin(req, env)?;
+    require_staff(req, env).await?;
     let sku = crate::query::decode(sku)?;
     if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
@@ -61,61 +59,47 @@ pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
 
 /// `GET /api/admin/orders/{number}`: the order with what the merchant must look at.
 pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
-    require_admin(req, env)?;
+    require_staff(req, env).await?;
     let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let notifications = orders::notifications(env, number).await?;
-    json(
-        &serde_json::json!({
-            "order": stored.order,
-            "version": stored.version,
-            "refund_due_minor": stored.refund_due_minor,
-            "attention": stored.attention,
-            "notifications": notifications,
-            "payments": orders::money_moves(env, number).await?,
-        }),
-        200,
-        "no-store",
-    )
+    let view = AdminOrder {
+        order: stored.order,
+        version: stored.version,
+        refund_due_minor: stored.refund_due_minor,
+        attention: stored.attention,
+        notifications,
+        payments: orders::money_moves(env, number).await?,
+        notes: orders::notes(env, number).await?,
+        returns: orders::returns(env, number).await?,
+        audit: staff::audit_log(env, Some(&format!("order:{number}")), None, 50).await?,
+    };
+    json(&view, 200, "no-store")
 }
 
 /// `GET /api/admin/dead-letters`: events that failed every retry.
 pub async fn dead_letters(req: &Request, env: &Env) -> Reply {
-    require_admin(req, env)?;
+    require_staff(req, env).await?;
     json(&serde_json::json!({ "dead_letters": dead_letters::list(env).await? }), 200, "no-store")
 }
 
 /// `POST /api/admin/dead-letters/{id}/replay`: sends the event through the order queue again.
 pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
-    require_admin(req, env)?;
+    let who = require_staff(req, env).await?;
     let id = crate::query::decode(id)?;
     match dead_letters::replay(env, &id).await? {
-        Some(at) => json(&serde_json::json!({ "message_id": id, "replayed_at": at }), 202, "no-store"),
+        Some(at) => {
+            staff::audit(env, &who, "dead_letter.replay", &format!("dead_letter:{id}"), value!(null), value!({ "replayed_at": at })).await?;
+            json(&serde_json::json!({ "message_id": id, "replayed_at": at }), 202, "no-store")
+        }
         None => Err(ApiError::new(Problem::DeadLetterNotFound, format!("no dead letter `{id}`"))),
     }
-}
-
-#[derive(Deserialize)]
-struct RefundLine {
-    sku: String,
-    quantity: u32,
-}
-
-#[derive(Deserialize)]
-struct RefundRequest {
-    /// An amount, or the lines being refunded (their prices as charged).
-    #[serde(default)]
-    amount_minor: Option<i64>,
-    #[serde(default)]
-    lines: Vec<RefundLine>,
-    #[serde(default)]
-    reason: String,
 }
 
 /// `POST /api/admin/orders/{number}/refunds` (`Idempotency-Key` required): refunds an amount, or
 /// lines of the order, through the provider that took the payment. Answers 202; the consumer
 /// refuses more than is left to refund.
 pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
-    require_admin(req, env)?;
+    let who = require_staff(req, env).await?;
     let key = header(req, "idempotency-key")
         .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         .ok_or_else(|| ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (letters, digits, - and _) with every refund"))?;
@@ -147,28 +131,21 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     event.amount_minor = Some(amount);
     event.detail = Some(r.reason.chars().take(500).collect());
     events::publish(env, &event).await?;
+    let after = value!({ "refund_requested_minor": amount, "reason": event.detail });
+    staff::audit(env, &who, "order.refund", &format!("order:{number}"), value!({ "total_minor": order.totals.total.minor }), after).await?;
     json(&serde_json::json!({ "number": number, "amount_minor": amount, "status": "refund_requested" }), 202, "no-store")
 }
 
 /// `GET /api/admin/notifications/failed`: messages that could not be sent after every try.
 pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
-    require_admin(req, env)?;
+    require_staff(req, env).await?;
     json(&serde_json::json!({ "failed": crate::services::notify::failed(env).await? }), 200, "no-store")
-}
-
-#[derive(Deserialize)]
-struct StockChange {
-    #[serde(default)]
-    set: Option<i64>,
-    #[serde(default)]
-    add: Option<i64>,
-    reason: String,
 }
 
 /// `POST /api/admin/stock/{sku} {set | add, reason}`: a counted level or a delta, with its reason.
 /// A SKU that comes back from sold out sends the back-in-stock alerts (once).
 pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
-    require_admin(req, env)?;
+    let who = require_staff(req, env).await?;
     let sku = crate::query::decode(sku)?;
     let c: StockChange = parse_json(&body_text(req).await?)?;
     if c.set.is_some() == c.add.is_some() {
@@ -194,12 +171,15 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     .run()
     .await
     .map_err(|e| ApiError::internal(format!("stock adjustment: {e}")))?;
+    let (before, after) = (value!({ "available": done.before.available }), value!({ "available": done.after.available, "reason": c.reason.trim() }));
+    staff::audit(env, &who, "stock.adjust", &format!("sku:{sku}"), before, after).await?;
     if done.before.available <= 0 && done.after.available > 0 {
         let mut e = OrderEvent::new(format!("restock-{}", crate::services::random_id(8)), EventKind::StockRestocked, 0, now);
         e.detail = Some(sku.clone());
         events::publish(env, &e).await?;
     }
-    json(&serde_json::json!({ "sku": sku, "before": done.before, "after": done.after }), 200, "no-store")
+    let level = |l: crate::services::stock::Level| Level { available: l.available, reserved: l.reserved, sold: l.sold };
+    json(&StockChanged { sku, before: level(done.before), after: level(done.after) }, 200, "no-store")
 }
 
 #[derive(Deserialize)]
@@ -210,7 +190,7 @@ struct Newsletter {
 
 /// `POST /api/admin/newsletter {subject, text}`: sent to confirmed subscribers only.
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
-    require_admin(req, env)?;
+    let who = require_staff(req, env).await?;
     let n: Newsletter = parse_json(&body_text(req).await?)?;
     if n.subject.trim().is_empty() || n.subject.len() > 200 || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n') {
         return Err(ApiError::new(Problem::BadNewsletter, "a subject (up to 200 characters) and a text are required"));
@@ -219,14 +199,16 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     e.payment_ref = Some(n.subject.trim().to_string());
     e.detail = Some(n.text);
     events::publish(env, &e).await?;
+    staff::audit(env, &who, "newsletter.send", &format!("newsletter:{}", e.id), value!(null), value!({ "subject": e.payment_ref })).await?;
     json(&serde_json::json!({ "status": "sending" }), 202, "no-store")
 }
 
 /// `POST /api/admin/new-products-digest`: announce this catalog's new products to subscribers
 /// who asked for them (202 when queued; 200 when there is nothing to send).
 pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
-    require_admin(req, env)?;
+    let who = require_staff(req, env).await?;
     let digest = crate::services::subscriptions::queue_digest(env).await?;
+    staff::audit(env, &who, "newsletter.new_products", "newsletter:new-products", value!(null), serde_json::to_value(&digest)?).await?;
     let status = if matches!(digest, crate::services::subscriptions::Digest::Sending { .. }) { 202 } else { 200 };
     json(&digest, status, "no-store")
 }
@@ -239,7 +221,284 @@ struct Erase {
 /// `POST /api/admin/customers/erase {email}`: a customer's right to erasure (see
 /// [`crate::services::subscriptions::erase_customer`]).
 pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
-    require_admin(req, env)?;
+    let who = require_staff(req, env).await?;
     let e: Erase = parse_json(&body_text(req).await?)?;
-    json(&crate::services::subscriptions::erase_customer(env, &e.email).await?, 200, "no-store")
+    let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
+    // The log names the erasure by the address's hash: it must not keep what was erased.
+    let target = format!("customer:{}", crate::services::sha256_hex(e.email.trim().to_lowercase().as_bytes()));
+    staff::audit(env, &who, "customer.erase", &target, value!(null), serde_json::to_value(&erased)?).await?;
+    json(&erased, 200, "no-store")
+}
+
+/// The order list's filters from the query string (shared by the list and its CSV export).
+fn order_query(req: &Request, limit: u32) -> Result<orders::OrderQuery, ApiError> {
+    let url = req.url()?;
+    let q = crate::query::Query::parse(url.query())?;
+    let text = |k: &str| q.get(k).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let bad = |what: String| ApiError::new(Problem::BadParameter, what);
+    let status = text("status");
+    if let Some(s) = &status {
+        serde_json::from_value::<edgeshop_domain::OrderStatus>(serde_json::Value::String(s.clone()))
+            .map_err(|_| bad(format!("`{s}` is not an order status")))?;
+    }
+    let payment = text("payment");
+    if let Some(p) = &payment {
+        serde_json::from_value::<edgeshop_domain::PaymentMethod>(serde_json::Value::String(p.clone()))
+            .map_err(|_| bad(format!("`{p}` is not a payment method")))?;
+    }
+    let date = |k: &str| -> Result<Option<String>, ApiError> {
+        match text(k) {
+            Some(d) if edgeshop_domain::text::is_iso_date(&d) => Ok(Some(d)),
+            Some(d) => Err(bad(format!("`{k}={d}`: give a date as YYYY-MM-DD"))),
+            None => Ok(None),
+        }
+    };
+    let sort =
+        orders::OrderSort::parse(q.get("sort").unwrap_or("")).ok_or_else(|| bad("`sort` is newest, oldest, total_desc or total_asc".into()))?;
+    let page = q.get_usize("page", 1, 100_000)? as u32;
+    let text_query = text("q").map(|t| t.chars().take(100).collect());
+    Ok(orders::OrderQuery { status, payment, from: date("from")?, to: date("to")?, text: text_query, sort, offset: (page - 1) * limit, limit })
+}
+
+const ORDERS_PER_PAGE: u32 = 50;
+
+/// `GET /api/admin/orders?status=&payment=&from=&to=&q=&sort=&page=`: one page of orders.
+pub async fn orders_list(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    let query = order_query(req, ORDERS_PER_PAGE)?;
+    let (rows, total) = orders::find(env, &query).await?;
+    let pages = total.div_ceil(u64::from(ORDERS_PER_PAGE)).max(1);
+    json(&OrderPage { orders: rows, total, page: query.offset / ORDERS_PER_PAGE + 1, pages }, 200, "no-store")
+}
+
+/// A CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is defused so that a
+/// spreadsheet does not run a shopper's name as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// `GET /api/admin/orders/export?…`: the filtered list (every page, up to 10,000 orders) as CSV.
+pub async fn orders_export(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    let query = order_query(req, 10_000)?;
+    let (rows, _) = orders::find(env, &query).await?;
+    let mut csv = String::from("number,created_at,name,email,status,payment_method,items,total,currency\r\n");
+    for o in rows {
+        let total =
+            edgeshop_domain::Money::new(o.total_minor, edgeshop_domain::Currency::parse(&o.currency).unwrap_or(edgeshop_domain::Currency::EUR));
+        let fields =
+            [o.number.to_string(), o.created_at, o.name, o.email, o.status, o.payment_method, o.items.to_string(), total.decimal(), o.currency];
+        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push_str("\r\n");
+    }
+    let mut resp = worker::Response::ok(csv)?;
+    resp.headers_mut().set("content-type", "text/csv; charset=utf-8")?;
+    resp.headers_mut().set("content-disposition", "attachment; filename=\"orders.csv\"")?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+/// `POST /api/admin/orders/{number}/cancel {reason}`: cancels an order that has not shipped; a
+/// paid order is refunded through its provider (the queue consumer does both).
+pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
+    let who = require_staff(req, env).await?;
+    let c: CancelRequest = parse_json(&body_text(req).await?)?;
+    let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
+    if order.status != edgeshop_domain::OrderStatus::Cancelled && !order.status.can_cancel() {
+        return Err(ApiError::new(Problem::CannotCancel, format!("the order is {}; it has left the warehouse", orders::wire_name(order.status))));
+    }
+    let mut event = OrderEvent::new(format!("cancel-{number}"), EventKind::OrderCancelled, number, now_rfc3339());
+    event.detail = Some(c.reason.chars().take(500).collect());
+    events::publish(env, &event).await?;
+    staff::audit(
+        env,
+        &who,
+        "order.cancel",
+        &format!("order:{number}"),
+        value!({ "status": order.status }),
+        value!({ "status": "cancelled", "reason": event.detail }),
+    )
+    .await?;
+    json(&Accepted { number, status: "cancellation_requested".into() }, 202, "no-store")
+}
+
+/// `POST /api/admin/orders/{number}/notes {text}`: an internal note (staff only).
+pub async fn add_note(req: &mut Request, env: &Env, number: u64) -> Reply {
+    let who = require_staff(req, env).await?;
+    let n: NewNote = parse_json(&body_text(req).await?)?;
+    let text = n.text.trim();
+    if text.is_empty() || text.chars().count() > 2000 {
+        return Err(ApiError::new(Problem::CannotNote, "a note is 1 to 2,000 characters"));
+    }
+    if orders::load(env, number).await?.is_none() {
+        return Err(ApiError::new(Problem::OrderNotFound, format!("no order {number}")));
+    }
+    let now = now_rfc3339();
+    orders::add_note(env, number, &who.email, text, &now).await?;
+    staff::audit(env, &who, "order.note", &format!("order:{number}"), value!(null), value!({ "note": text })).await?;
+    json(&orders::Note { at: now, staff_email: who.email, text: text.to_string() }, 201, "no-store")
+}
+
+/// `GET /api/admin/stock?page=&low=yes`: every SKU with its levels, a page (a catalog shard) at a
+/// time; `low=yes` keeps those at or below the shop's low-stock threshold.
+pub async fn stock_list(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    let url = req.url()?;
+    let q = crate::query::Query::parse(url.query())?;
+    let page = q.get_usize("page", 1, 1_000_000)? as u32;
+    let low_only = q.get("low") == Some("yes");
+    let threshold = i64::from(crate::catalog::manifest(env).await?.shop.back_office.low_stock);
+    let (entries, pages) = crate::catalog::shard_entries(env, page - 1).await?;
+    let skus: Vec<String> = entries.iter().map(|e| e.variant.sku.clone()).collect();
+    let levels = if skus.is_empty() { vec![] } else { Stock(env).levels(&skus).await? };
+    let stock = entries
+        .iter()
+        .zip(levels)
+        .filter(|(_, l)| !low_only || l.available <= threshold)
+        .map(|(e, l)| StockRow {
+            sku: e.variant.sku.clone(),
+            product: e.product_title.clone(),
+            slug: e.product_slug.clone(),
+            variant: e.variant.title(),
+            published: e.published,
+            on_hand: l.available + l.reserved,
+            reserved: l.reserved,
+            available: l.available,
+            sold: l.sold,
+            low: l.available <= threshold,
+        })
+        .collect();
+    json(&StockPage { stock, page, pages: pages.max(1), low_stock: threshold }, 200, "no-store")
+}
+
+/// `GET /api/admin/customers?q=&page=`: customers by email, from their orders.
+pub async fn customers(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    let url = req.url()?;
+    let q = crate::query::Query::parse(url.query())?;
+    let page = q.get_usize("page", 1, 100_000)? as u32;
+    let (rows, total) = orders::customers(env, q.get("q"), (page - 1) * ORDERS_PER_PAGE, ORDERS_PER_PAGE).await?;
+    json(&CustomerPage { customers: rows, total, page, pages: total.div_ceil(u64::from(ORDERS_PER_PAGE)).max(1) }, 200, "no-store")
+}
+
+/// `GET /api/admin/customers/{email}`: the customer and their orders (also their data export).
+pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
+    require_staff(req, env).await?;
+    let email = crate::query::decode(email)?.trim().to_lowercase();
+    let (found, _) = orders::customers(env, Some(&email), 0, 50).await?;
+    let customer = found.into_iter().find(|c| c.email == email).ok_or_else(|| ApiError::new(Problem::NotFound, format!("no customer {email}")))?;
+    let query = orders::OrderQuery { text: Some(email.clone()), limit: 1000, ..Default::default() };
+    let (list, _) = orders::find(env, &query).await?;
+    let mut full = Vec::new();
+    for o in list.iter().filter(|o| o.email == email) {
+        if let Some(order) = orders::load(env, o.number).await? {
+            full.push(order);
+        }
+    }
+    json(&CustomerDetail { customer, orders: full }, 200, "no-store")
+}
+
+#[derive(Deserialize, Default)]
+struct ReturnDecision {
+    /// Why a return is rejected (told to the shopper).
+    #[serde(default)]
+    reason: String,
+    /// What came back (`receive`): lines, and which go back to stock.
+    #[serde(default)]
+    lines: Vec<edgeshop_api::admin::ReturnLine>,
+}
+
+/// `POST /api/admin/orders/{number}/returns/{id}/{approve|reject|receive}`: a return's steps.
+/// Receiving puts the chosen lines back in stock and refunds what came back (the queue consumer
+/// refunds through the provider; cash on delivery is flagged to refund by hand).
+pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, action: &str) -> Reply {
+    let who = require_staff(req, env).await?;
+    let id: i64 = id.parse().map_err(|_| ApiError::new(Problem::BadParameter, "a return id is a number"))?;
+    let text = body_text(req).await?;
+    let d: ReturnDecision = if text.trim().is_empty() { ReturnDecision::default() } else { parse_json(&text)? };
+    let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
+    let current = orders::returns(env, number)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| ApiError::new(Problem::NotFound, format!("order {number} has no return {id}")))?;
+    let now = now_rfc3339();
+    let target = format!("order:{number}");
+    let step = |from: &'static str| {
+        let status = current.status.clone();
+        move |moved: bool| {
+            if moved {
+                Ok(())
+            } else {
+                Err(ApiError::new(Problem::CannotReturn, format!("the return is {status}; this step needs it {from}")))
+            }
+        }
+    };
+    let (kind, status) = match action {
+        "approve" => {
+            step("requested")(orders::move_return(env, number, id, "requested", "approved", None, &now).await?)?;
+            (EventKind::ReturnApproved, "approved")
+        }
+        "reject" => {
+            step("requested")(orders::move_return(env, number, id, "requested", "rejected", None, &now).await?)?;
+            (EventKind::ReturnRejected, "rejected")
+        }
+        "receive" => {
+            let asked: Vec<(String, u32)> = d.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+            let lines = order.return_lines(&asked).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
+            let restock = |sku: &str| d.lines.is_empty() || d.lines.iter().any(|l| l.sku == sku && l.restock);
+            let received: Vec<edgeshop_api::admin::ReturnLine> = lines
+                .iter()
+                .map(|(sku, quantity)| edgeshop_api::admin::ReturnLine { sku: sku.clone(), quantity: *quantity, restock: restock(sku) })
+                .collect();
+            let refund = order.value_of(&lines);
+            step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
+            for line in received.iter().filter(|l| l.restock) {
+                let done = Stock(env)
+                    .adjust(&crate::services::stock::Adjust { sku: line.sku.clone(), set: None, add: Some(i64::from(line.quantity)) })
+                    .await?;
+                let reason = format!("return {id} of order {number}");
+                crate::services::db::stmt(
+                    &crate::services::db::db(env)?,
+                    "INSERT INTO stock_adjustments (sku, before_available, after_available, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    crate::services::db::args![&line.sku, done.before.available, done.after.available, &reason, &now],
+                )?
+                .run()
+                .await
+                .map_err(|e| ApiError::internal(format!("stock adjustment: {e}")))?;
+            }
+            let mut event = OrderEvent::new(format!("return-received-{number}-{id}"), EventKind::ReturnReceived, number, now.clone());
+            event.amount_minor = Some(refund);
+            events::publish(env, &event).await?;
+            staff::audit(
+                env,
+                &who,
+                "return.receive",
+                &target,
+                value!({ "return": id, "status": current.status }),
+                value!({ "status": "received", "lines": received, "refund_minor": refund }),
+            )
+            .await?;
+            return json(&Accepted { number, status: "return_received".into() }, 202, "no-store");
+        }
+        other => return Err(ApiError::new(Problem::BadAction, format!("`{other}`: a return is approved, rejected or received"))),
+    };
+    let mut event = OrderEvent::new(format!("return-{status}-{number}-{id}"), kind, number, now);
+    event.detail = Some(d.reason.trim().chars().take(500).collect());
+    events::publish(env, &event).await?;
+    staff::audit(
+        env,
+        &who,
+        &format!("return.{action}"),
+        &target,
+        value!({ "return": id, "status": current.status }),
+        value!({ "status": status, "reason": event.detail }),
+    )
+    .await?;
+    json(&Accepted { number, status: format!("return_{status}") }, 202, "no-store")
 }

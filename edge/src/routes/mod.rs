@@ -10,6 +10,7 @@ pub mod orders;
 pub mod payments;
 pub mod search;
 pub mod search_page;
+pub mod staff;
 pub mod subscriptions;
 
 use crate::error::ApiError;

@@ -7,7 +7,8 @@ use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
 use crate::services::orders::{self, token_matches, MoneyMove, Notification};
 use crate::services::payments::{self, Online, PaymentProvider};
-use edgeshop_api::{MoneyView, OrderAction, OrderLine, OrderView, PaymentStart, PaymentView, SentMessage};
+use edgeshop_api::admin::ReturnLine;
+use edgeshop_api::{MoneyView, OrderAction, OrderLine, OrderView, PaymentStart, PaymentView, ReturnRequest, SentMessage};
 use edgeshop_domain::{Order, OrderStatus, PaymentMethod};
 use worker::{Env, Request};
 
@@ -82,6 +83,7 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
         address: order.address,
         email: order.contact.email,
         notifications,
+        returns: orders::returns(env, number).await?,
     };
     json(&view, 200, "no-store")
 }
@@ -100,12 +102,30 @@ pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
     json(&OrderAction { number, status: "cancellation_requested".into() }, 202, "no-store")
 }
 
-pub async fn request_return(req: &Request, env: &Env, number: u64) -> Reply {
+/// `POST /api/orders/{number}/return?token= {lines, reason}`: the shopper asks to send lines back
+/// (none named: the whole order). One return is open at a time; asking again changes nothing.
+pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
-    if order.status != OrderStatus::Delivered {
-        return Err(ApiError::new(Problem::CannotReturn, format!("returns open once the order is delivered; it is {:?}", order.status)));
+    let text = crate::http::body_text(req).await?;
+    let asked: ReturnRequest = if text.trim().is_empty() { ReturnRequest::default() } else { crate::http::parse_json(&text)? };
+    if order.status == OrderStatus::ReturnRequested {
+        return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
     }
-    events::publish(env, &OrderEvent::new(format!("return-{number}"), EventKind::ReturnRequested, number, now_rfc3339())).await?;
+    if order.status != OrderStatus::Delivered {
+        return Err(ApiError::new(
+            Problem::CannotReturn,
+            format!("returns open once the order is delivered; it is {}", orders::wire_name(order.status)),
+        ));
+    }
+    let wanted: Vec<(String, u32)> = asked.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+    let lines = order.return_lines(&wanted).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
+    let lines: Vec<ReturnLine> = lines.into_iter().map(|(sku, quantity)| ReturnLine { sku, quantity, restock: false }).collect();
+    let reason: String = asked.reason.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(1000).collect();
+    let now = now_rfc3339();
+    let Some(id) = orders::open_return(env, number, &lines, &reason, &now).await? else {
+        return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
+    };
+    events::publish(env, &OrderEvent::new(format!("return-{number}-{id}"), EventKind::ReturnRequested, number, now)).await?;
     json(&OrderAction { number, status: "return_requested".into() }, 202, "no-store")
 }
 

@@ -2,7 +2,7 @@
 
 use crate::catalog::{manifest, prefetch, with_index};
 use crate::error::ApiError;
-use crate::http::{require_admin, Reply};
+use crate::http::{require_staff, Reply};
 use crate::query::Query;
 use crate::services::product_search::{hits_out, note_zero_results, search_error, SearchParams};
 use crate::services::search_stats;
@@ -73,7 +73,7 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
 
 /// `GET /api/admin/search/zero-results`: what shoppers searched for and did not find.
 pub async fn zero_results(req: &Request, env: &Env) -> Reply {
-    require_admin(req, env)?;
+    require_staff(req, env).await?;
     let queries = search_stats::zero_result_queries(env).await?;
     json(&serde_json::json!({ "queries": queries }), "no-store")
 }

@@ -109,6 +109,9 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::PaymentFailed => "payment_failed",
         EventKind::OrderCancelled => "order_cancelled",
         EventKind::ReturnRequested => "return_requested",
+        EventKind::ReturnApproved => "return_approved",
+        EventKind::ReturnRejected => "return_rejected",
+        EventKind::ReturnReceived => "return_received",
         EventKind::Packed => "order_packed",
         EventKind::Shipped => "order_shipped",
         EventKind::Delivered => "order_delivered",
@@ -171,6 +174,10 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 .await;
         }
         EventKind::RefundRequested => return refund_requested(env, &stored, event, base).await,
+        // The return's own state is in `returns`; the order records the event and tells the shopper.
+        EventKind::ReturnApproved => {
+            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), ..base }).await;
+        }
         EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest => return Ok(()),
         EventKind::RefundUpdated => {
             let mut refund = match event.detail.as_deref() {
@@ -272,6 +279,27 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                                 entry.note = Some(format!("paid after the reservation expired and `{sku}` sold out: refunded"));
                                 attention = entry.note.clone();
                             }
+                        }
+                    }
+                }
+                EventKind::ReturnRejected => entry.note = event.detail.clone().filter(|d| !d.is_empty()).map(|d| format!("return not accepted: {d}")),
+                EventKind::ReturnReceived => {
+                    // The returned lines' value goes back the way it was paid; cash on delivery
+                    // (no provider payment) is refunded by hand and flagged.
+                    let amount = event.amount_minor.unwrap_or(0);
+                    let paid = orders::money_moves(env, order.number).await?;
+                    let payment = paid.iter().find(|m| m.kind == "payment" && m.status == "succeeded");
+                    let refunded: i64 = paid.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+                    let owed = match payment {
+                        Some(p) => amount.min(p.amount_minor - refunded),
+                        None => amount,
+                    };
+                    if owed > 0 {
+                        let (refund, left) = refund_payment(env, order, payment, owed, &format!("edgeshop-refund-{}", event.id)).await?;
+                        moves.extend(refund);
+                        due = left;
+                        if left > 0 {
+                            attention = Some(format!("return received: refund {left} by hand (no online payment to refund)"));
                         }
                     }
                 }

@@ -13,6 +13,7 @@ pub mod product_search;
 pub mod rate_limit;
 pub mod search_stats;
 pub mod sequence;
+pub mod staff;
 pub mod stock;
 pub mod stripe;
 pub mod subscriptions;

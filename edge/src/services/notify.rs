@@ -209,6 +209,23 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         "return_requested" => {
             (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()])
         }
+        "return_approved" => (
+            format!("Your return for order {n} is accepted"),
+            vec![
+                "Please send the items back to us, with your order number on the parcel.".into(),
+                format!("We refund them as soon as they arrive. Follow your return here: {link}"),
+            ],
+        ),
+        "return_rejected" => {
+            let why = order.history.iter().rev().find_map(|h| h.note.clone()).unwrap_or_default();
+            (
+                format!("About your return for order {n}"),
+                vec![format!("We cannot accept this return. {why}").trim().to_string(), "Reply to this message if you have questions.".into()],
+            )
+        }
+        "return_received" => {
+            (format!("We received your return for order {n}"), vec!["The items you sent back have arrived. Your refund is on its way.".into()])
+        }
         // For the merchant.
         "merchant_new_order" => (
             format!("New order {n}: {}", fmt(order.totals.total)),

@@ -9,20 +9,7 @@ use edgeshop_domain::{Address, Contact, Currency, Money, Order, OrderStatus, Pay
 use serde::{Deserialize, Serialize};
 use worker::{D1PreparedStatement, Env};
 
-/// A message for the shopper, written once per event; the notifications sender drains these.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Notification {
-    pub event_id: String,
-    pub order_number: u64,
-    pub template: String,
-    #[serde(rename(serialize = "to", deserialize = "recipient"))]
-    pub recipient: String,
-    pub created_at: String,
-    #[serde(default)]
-    pub sent_at: Option<String>,
-    #[serde(default)]
-    pub failed_at: Option<String>,
-}
+pub use edgeshop_api::admin::{CustomerSummary, MoneyMove, Note, Notification, OrderSummary, ReturnView};
 
 /// An order as stored, with the version its next change must start from.
 pub struct Stored {
@@ -244,19 +231,6 @@ pub async fn event_seen(env: &Env, event_id: &str) -> Result<bool, ApiError> {
     Ok(db::first::<Seen>(stmt(&db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])?).await?.is_some())
 }
 
-/// A payment or refund, as the provider reported it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct MoneyMove {
-    pub id: String,
-    pub kind: String,
-    pub provider: String,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub status: String,
-    #[serde(default)]
-    pub created_at: String,
-}
-
 pub async fn money_moves(env: &Env, number: u64) -> Result<Vec<MoneyMove>, ApiError> {
     let db = db::db(env)?;
     db::all(stmt(
@@ -359,4 +333,229 @@ pub async fn notifications(env: &Env, number: u64) -> Result<Vec<Notification>, 
 /// Constant-time comparison for access tokens.
 pub fn token_matches(expected: &str, given: &str) -> bool {
     expected.len() == given.len() && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// What the back office's order list asks for. Dates are `YYYY-MM-DD` (both ends included).
+#[derive(Debug, Default)]
+pub struct OrderQuery {
+    pub status: Option<String>,
+    pub payment: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// An order number, or part of an email address or name.
+    pub text: Option<String>,
+    pub sort: OrderSort,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OrderSort {
+    #[default]
+    Newest,
+    Oldest,
+    TotalHigh,
+    TotalLow,
+}
+
+impl OrderSort {
+    pub fn parse(name: &str) -> Option<OrderSort> {
+        Some(match name {
+            "newest" | "" => OrderSort::Newest,
+            "oldest" => OrderSort::Oldest,
+            "total_desc" => OrderSort::TotalHigh,
+            "total_asc" => OrderSort::TotalLow,
+            _ => return None,
+        })
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            OrderSort::Newest => "created_at DESC, number DESC",
+            OrderSort::Oldest => "created_at ASC, number ASC",
+            OrderSort::TotalHigh => "total_minor DESC, number DESC",
+            OrderSort::TotalLow => "total_minor ASC, number ASC",
+        }
+    }
+}
+
+/// A `LIKE` pattern that matches `text` anywhere, with the wildcards in it taken literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped: String = text.to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    format!("%{escaped}%")
+}
+
+/// The orders matching `q` (one page), and how many match in all.
+pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64), ApiError> {
+    let db = db::db(env)?;
+    let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let number = text.and_then(|t| t.trim_start_matches('#').parse::<i64>().ok()).map_or(db::Arg::Null, db::Arg::Int);
+    let pattern = text.map(contains_pattern);
+    let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR payment_method = ?2)
+          AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < date(?4, '+1 day'))
+          AND (?5 IS NULL OR number = ?6 OR lower(email) LIKE ?5 ESCAPE '\\' OR lower(name) LIKE ?5 ESCAPE '\\')";
+    let bind = |extra: Vec<db::Arg<'static>>| -> Vec<db::Arg<'_>> {
+        let mut a = vec![
+            db::Arg::from(q.status.as_deref()),
+            db::Arg::from(q.payment.as_deref()),
+            db::Arg::from(q.from.as_deref()),
+            db::Arg::from(q.to.as_deref()),
+            db::Arg::from(pattern.as_deref()),
+            match number {
+                db::Arg::Int(n) => db::Arg::Int(n),
+                _ => db::Arg::Null,
+            },
+        ];
+        a.extend(extra);
+        a
+    };
+    let rows_sql = format!(
+        "SELECT number, created_at, name, email, status, payment_method, currency, total_minor, attention,
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items
+         {filter} ORDER BY {} LIMIT ?7 OFFSET ?8",
+        q.sort.sql()
+    );
+    let rows: Vec<OrderSummary> = db::all(stmt(&db, &rows_sql, &bind(vec![db::Arg::from(q.limit), db::Arg::from(q.offset)]))?).await?;
+    #[derive(Deserialize)]
+    struct Count {
+        n: u64,
+    }
+    let total: Option<Count> = db::first(stmt(&db, &format!("SELECT count(*) AS n {filter}"), &bind(vec![]))?).await?;
+    Ok((rows, total.map_or(0, |c| c.n)))
+}
+
+pub async fn notes(env: &Env, number: u64) -> Result<Vec<Note>, ApiError> {
+    let db = db::db(env)?;
+    db::all(stmt(&db, "SELECT at, staff_email, text FROM order_notes WHERE order_number = ?1 ORDER BY id", args![number])?).await
+}
+
+pub async fn add_note(env: &Env, number: u64, staff_email: &str, text: &str, now: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "INSERT INTO order_notes (order_number, at, staff_email, text) VALUES (?1, ?2, ?3, ?4)", args![number, now, staff_email, text])?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal(format!("order note: {e}")))?;
+    Ok(())
+}
+
+/// Customers (by email, from their orders), the most recent first; `text` filters by address or name.
+pub async fn customers(env: &Env, text: Option<&str>, offset: u32, limit: u32) -> Result<(Vec<CustomerSummary>, u64), ApiError> {
+    let db = db::db(env)?;
+    let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(contains_pattern);
+    let filter = "FROM customers c WHERE (?1 IS NULL OR lower(c.email) LIKE ?1 ESCAPE '\\' OR lower(c.name) LIKE ?1 ESCAPE '\\')";
+    let sql = format!(
+        "SELECT c.email, c.name, c.phone, c.first_order_at, c.last_order_at,
+                (SELECT count(*) FROM orders o WHERE o.email = c.email) AS orders,
+                (SELECT coalesce(sum(total_minor), 0) FROM orders o WHERE o.email = c.email AND o.status NOT IN ('cancelled', 'awaiting_payment', 'payment_failed')) AS total_spent_minor
+         {filter} ORDER BY c.last_order_at DESC LIMIT ?2 OFFSET ?3"
+    );
+    let rows = db::all(stmt(&db, &sql, &[db::Arg::from(pattern.as_deref()), db::Arg::from(limit), db::Arg::from(offset)])?).await?;
+    #[derive(Deserialize)]
+    struct Count {
+        n: u64,
+    }
+    let total: Option<Count> = db::first(stmt(&db, &format!("SELECT count(*) AS n {filter}"), &[db::Arg::from(pattern.as_deref())])?).await?;
+    Ok((rows, total.map_or(0, |c| c.n)))
+}
+
+#[derive(Deserialize)]
+struct ReturnRow {
+    id: i64,
+    status: String,
+    reason: String,
+    lines_json: String,
+    requested_at: String,
+    updated_at: String,
+    refund_minor: Option<i64>,
+}
+
+pub async fn returns(env: &Env, number: u64) -> Result<Vec<ReturnView>, ApiError> {
+    let db = db::db(env)?;
+    let rows: Vec<ReturnRow> = db::all(stmt(
+        &db,
+        "SELECT id, status, reason, lines_json, requested_at, updated_at, refund_minor FROM returns WHERE order_number = ?1 ORDER BY id",
+        args![number],
+    )?)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ReturnView {
+                id: r.id,
+                status: r.status,
+                reason: r.reason,
+                lines: parse_json(&r.lines_json)?,
+                requested_at: r.requested_at,
+                updated_at: r.updated_at,
+                refund_minor: r.refund_minor,
+            })
+        })
+        .collect()
+}
+
+/// Opens a return for `number` (lines as JSON): its id, or `None` when one is already open.
+pub async fn open_return(
+    env: &Env,
+    number: u64,
+    lines: &[edgeshop_api::admin::ReturnLine],
+    reason: &str,
+    now: &str,
+) -> Result<Option<i64>, ApiError> {
+    let db = db::db(env)?;
+    let opened = db::changed(
+        stmt(
+            &db,
+            "INSERT INTO returns (order_number, status, reason, lines_json, requested_at, updated_at)
+             SELECT ?1, 'requested', ?2, ?3, ?4, ?4 WHERE NOT EXISTS (SELECT 1 FROM returns WHERE order_number = ?1 AND status IN ('requested', 'approved'))",
+            args![number, reason, &to_json(&lines)?, now],
+        )?,
+        "open return",
+    )
+    .await?;
+    if !opened {
+        return Ok(None);
+    }
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let row: Option<Id> =
+        db::first(stmt(&db, "SELECT id FROM returns WHERE order_number = ?1 AND status = 'requested' ORDER BY id DESC LIMIT 1", args![number])?)
+            .await?;
+    Ok(row.map(|r| r.id))
+}
+
+/// Moves return `id` of order `number` from `from` to `to` (one conditional write: of two staff
+/// clicking at once, one wins). `lines`/`refund_minor` record what was received.
+pub async fn move_return(
+    env: &Env,
+    number: u64,
+    id: i64,
+    from: &str,
+    to: &str,
+    received: Option<(&[edgeshop_api::admin::ReturnLine], i64)>,
+    now: &str,
+) -> Result<bool, ApiError> {
+    let db = db::db(env)?;
+    let (lines, refund) = match received {
+        Some((lines, refund)) => (Some(to_json(&lines)?), db::Arg::Int(refund)),
+        None => (None, db::Arg::Null),
+    };
+    db::changed(
+        stmt(
+            &db,
+            "UPDATE returns SET status = ?4, updated_at = ?5, lines_json = coalesce(?6, lines_json), refund_minor = coalesce(?7, refund_minor)
+             WHERE id = ?1 AND order_number = ?2 AND status = ?3",
+            &[
+                db::Arg::Int(id),
+                db::Arg::from(number),
+                db::Arg::from(from),
+                db::Arg::from(to),
+                db::Arg::from(now),
+                db::Arg::from(lines.as_deref()),
+                refund,
+            ],
+        )?,
+        "return",
+    )
+    .await
 }

@@ -9,6 +9,9 @@ pub struct TakeRequest {
     pub capacity: f64,
     /// Tokens added per second.
     pub refill_per_second: f64,
+    /// Only look: whether a token is there, without taking it (a lockout check).
+    #[serde(default)]
+    pub peek: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -42,7 +45,9 @@ impl DurableObject for RateLimiter {
         b.tokens = (b.tokens + (now - b.at_ms).max(0.0) / 1000.0 * t.refill_per_second).min(t.capacity);
         b.at_ms = now;
         let outcome = if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
+            if !t.peek {
+                b.tokens -= 1.0;
+            }
             TakeOutcome { allowed: true, retry_after: 0 }
         } else {
             TakeOutcome { allowed: false, retry_after: ((1.0 - b.tokens) / t.refill_per_second).ceil().max(1.0) as u64 }
@@ -60,20 +65,36 @@ pub enum Limit {
     Webhook,
     /// Newsletter and back-in-stock sign-ups.
     Signup,
+    /// Asking for a back-office sign-in link (per client, and per address: `client` is its hash).
+    SignInRequest,
+    SignInAddress,
+    /// Back-office sign-in links that did not work: five, and the client is locked out (one
+    /// more try every five minutes).
+    SignInFailure,
 }
 
 impl Limit {
     fn params(self) -> (&'static str, TakeRequest) {
         match self {
-            Limit::Cart => ("cart", TakeRequest { capacity: 60.0, refill_per_second: 2.0 }),
-            Limit::Checkout => ("checkout", TakeRequest { capacity: 30.0, refill_per_second: 0.5 }),
-            Limit::Webhook => ("webhook", TakeRequest { capacity: 120.0, refill_per_second: 10.0 }),
-            Limit::Signup => ("signup", TakeRequest { capacity: 10.0, refill_per_second: 0.1 }),
+            Limit::Cart => ("cart", TakeRequest { capacity: 60.0, refill_per_second: 2.0, peek: false }),
+            Limit::Checkout => ("checkout", TakeRequest { capacity: 30.0, refill_per_second: 0.5, peek: false }),
+            Limit::Webhook => ("webhook", TakeRequest { capacity: 120.0, refill_per_second: 10.0, peek: false }),
+            Limit::Signup => ("signup", TakeRequest { capacity: 10.0, refill_per_second: 0.1, peek: false }),
+            Limit::SignInRequest => ("sign-in", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
+            Limit::SignInAddress => ("sign-in-address", TakeRequest { capacity: 3.0, refill_per_second: 1.0 / 300.0, peek: false }),
+            Limit::SignInFailure => ("sign-in-failure", TakeRequest { capacity: 5.0, refill_per_second: 1.0 / 300.0, peek: false }),
         }
     }
 }
 
 pub async fn take(env: &Env, limit: Limit, client: &str) -> Result<TakeOutcome> {
     let (group, params) = limit.params();
+    super::do_call(env, "RATE_LIMITER", &format!("{group}:{client}"), Method::Post, "/take", Some(&params)).await
+}
+
+/// Whether `client` has budget left in `limit`, without spending any.
+pub async fn peek(env: &Env, limit: Limit, client: &str) -> Result<TakeOutcome> {
+    let (group, mut params) = limit.params();
+    params.peek = true;
     super::do_call(env, "RATE_LIMITER", &format!("{group}:{client}"), Method::Post, "/take", Some(&params)).await
 }

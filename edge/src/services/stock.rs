@@ -276,6 +276,15 @@ impl DurableObject for StockLedger {
                 Response::from_json(&self.commit(&r.reservation).await?)
             }
             (Method::Post, "/adjust") => Response::from_json(&self.adjust(req.json().await?).await?),
+            (Method::Post, "/levels") => {
+                let skus: Vec<String> = req.json().await?;
+                let seeds = self.seeds(skus.iter().map(String::as_str)).await?;
+                let mut levels = Vec::with_capacity(skus.len());
+                for sku in &skus {
+                    levels.push(self.level(sku, &seeds).await?);
+                }
+                Response::from_json(&levels)
+            }
             (Method::Get, "/level") => {
                 let url = req.url()?;
                 let sku = url.query_pairs().find(|(k, _)| k == "sku").map(|(_, v)| v.into_owned()).unwrap_or_default();
@@ -332,6 +341,11 @@ impl Stock<'_> {
 
     pub async fn adjust(&self, a: &Adjust) -> Result<Adjusted> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/adjust", Some(a)).await
+    }
+
+    /// The levels of several SKUs, in their order, in one call.
+    pub async fn levels(&self, skus: &[String]) -> Result<Vec<Level>> {
+        do_call(self.0, "STOCK", "shop", Method::Post, "/levels", Some(&skus)).await
     }
 
     pub async fn level(&self, sku: &str) -> Result<Level> {

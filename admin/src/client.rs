@@ -1,0 +1,98 @@
+//! What every admin island needs: API calls that send a signed-out member to the sign-in page,
+//! and money and times written for people.
+
+use edgeshop_app::api::{call, ApiReply};
+use edgeshop_domain::{Currency, Money};
+use serde::de::DeserializeOwned;
+
+pub const SIGN_IN: &str = "/admin/sign-in/";
+
+/// Calls the admin API; a 401 sends the page to sign-in, other errors come back as their detail.
+pub async fn request(method: &str, url: &str, body: Option<String>) -> Result<ApiReply, String> {
+    request_with(method, url, body, &[]).await
+}
+
+pub async fn request_with(method: &str, url: &str, body: Option<String>, headers: &[(&str, &str)]) -> Result<ApiReply, String> {
+    let reply = call(method, url, body.as_deref(), headers).await?;
+    if reply.status == 401 {
+        edgeshop_app::api::navigate(SIGN_IN);
+        return Err("Your session has ended; taking you to sign in.".into());
+    }
+    if reply.ok() {
+        Ok(reply)
+    } else {
+        Err(reply.message())
+    }
+}
+
+pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
+    request("GET", url, None).await?.parse()
+}
+
+pub async fn post<B: serde::Serialize>(url: &str, body: &B) -> Result<ApiReply, String> {
+    request("POST", url, Some(edgeshop_app::api::body(body))).await
+}
+
+/// `1234` EUR → `€12.34` in the shop's locale.
+pub fn money(minor: i64, currency: &str, locale: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(c) => Money::new(minor, c).format(locale),
+        Err(_) => format!("{minor} {currency}"),
+    }
+}
+
+/// `2026-12-01T10:15:30.123Z` → `2026-12-01 10:15` (UTC).
+pub fn when(rfc3339: &str) -> String {
+    let t = rfc3339.replacen('T', " ", 1);
+    t.get(..16).map(str::to_string).unwrap_or(t)
+}
+
+/// `encodeURIComponent` for query values and path segments.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A status as staff read it: `awaiting_payment` → `Awaiting payment`.
+pub fn label(wire: &str) -> String {
+    let spaced = wire.replace(['_', '.'], " ");
+    let mut chars = spaced.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+/// `true` once the island runs in the browser (tests wait for `data-ready`).
+pub fn hydrated() -> leptos::prelude::ReadSignal<bool> {
+    use leptos::prelude::*;
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}
+
+/// Asks the browser to confirm a destructive step (always yes outside the browser).
+pub fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_for_people() {
+        assert_eq!(super::label("awaiting_payment"), "Awaiting payment");
+        assert_eq!(super::label("order.fulfil"), "Order fulfil");
+        assert_eq!(super::when("2026-12-01T10:15:30.123Z"), "2026-12-01 10:15");
+        assert_eq!(super::encode("a b/é@x"), "a%20b%2F%C3%A9%40x");
+        assert_eq!(super::money(1234, "EUR", "en-IE"), "€12.34");
+    }
+}

@@ -1,0 +1,480 @@
+//! Orders: the list (filters, search, sort, pages, CSV export) and one order with everything
+//! staff do to it (pack, ship, deliver, cancel, refund, returns, notes, packing slip).
+
+use crate::client::{self, encode, hydrated, label, money, when};
+use edgeshop_api::admin::{Accepted, AdminOrder, CancelRequest, Fulfilment, NewNote, OrderPage, RefundRequest, ReturnLine, ReturnView};
+use edgeshop_app::api::{query_param, replace_query_param};
+use edgeshop_domain::{Currency, Money, OrderStatus};
+use leptos::prelude::*;
+
+const STATUSES: [&str; 10] =
+    ["awaiting_payment", "confirmed", "paid", "payment_failed", "packed", "shipped", "delivered", "cancelled", "return_requested", "returned"];
+
+/// The list's filters, as they appear in the page's address and the API's query string.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Filters {
+    status: String,
+    payment: String,
+    from: String,
+    to: String,
+    q: String,
+    sort: String,
+    page: u32,
+}
+
+impl Filters {
+    const KEYS: [&'static str; 6] = ["status", "payment", "from", "to", "q", "sort"];
+
+    fn from_address() -> Filters {
+        let get = |k: &str| query_param(k).unwrap_or_default();
+        Filters {
+            status: get("status"),
+            payment: get("payment"),
+            from: get("from"),
+            to: get("to"),
+            q: get("q"),
+            sort: get("sort"),
+            page: get("page").parse().unwrap_or(1).max(1),
+        }
+    }
+
+    fn values(&self) -> [&str; 6] {
+        [&self.status, &self.payment, &self.from, &self.to, &self.q, &self.sort]
+    }
+
+    /// `status=paid&q=ann` (empty filters left out), without the page.
+    fn query(&self) -> String {
+        Self::KEYS.iter().zip(self.values()).filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    fn remember(&self) {
+        for (k, v) in Self::KEYS.iter().zip(self.values()) {
+            replace_query_param(k, v);
+        }
+        replace_query_param("page", &self.page.to_string());
+    }
+}
+
+/// A `<select>` of the filter `key`.
+fn choice(id: &'static str, text: &'static str, options: Vec<(String, String)>, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label for=id>{text}</label>
+        <select id=id on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
+            {options.into_iter().map(|(v, t)| view! { <option value=v>{t}</option> }).collect_view()}
+        </select>
+    }
+}
+
+#[island]
+pub fn OrderList(locale: String) -> impl IntoView {
+    let filters = RwSignal::new(Filters { page: 1, ..Default::default() });
+    let (status, payment, from, to, q, sort) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let page = RwSignal::new(None::<OrderPage>);
+    let error = RwSignal::new(None::<String>);
+    let ready = hydrated();
+    let load = move |f: Filters| {
+        f.remember();
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/admin/orders?{}&page={}", f.query(), f.page);
+            match client::get::<OrderPage>(&url).await {
+                Ok(p) => {
+                    error.set(None);
+                    page.set(Some(p));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let f = Filters::from_address();
+        for (signal, value) in [status, payment, from, to, q, sort].into_iter().zip(f.values()) {
+            signal.set(value.to_string());
+        }
+        filters.set(f.clone());
+        load(f);
+    });
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = Filters {
+            status: status.get_untracked(),
+            payment: payment.get_untracked(),
+            from: from.get_untracked(),
+            to: to.get_untracked(),
+            q: q.get_untracked(),
+            sort: sort.get_untracked(),
+            page: 1,
+        };
+        filters.set(f.clone());
+        load(f);
+    };
+    let go = move |delta: i64| {
+        let mut f = filters.get_untracked();
+        f.page = (i64::from(f.page) + delta).max(1) as u32;
+        filters.set(f.clone());
+        load(f);
+    };
+    let statuses: Vec<(String, String)> =
+        std::iter::once((String::new(), "Any status".to_string())).chain(STATUSES.iter().map(|s| (s.to_string(), label(s)))).collect();
+    let methods =
+        vec![(String::new(), "Any payment".into()), ("online".into(), "Online".into()), ("cash_on_delivery".into(), "Cash on delivery".into())];
+    let sorts = vec![
+        (String::new(), "Newest first".into()),
+        ("oldest".into(), "Oldest first".into()),
+        ("total_desc".into(), "Highest total".into()),
+        ("total_asc".into(), "Lowest total".into()),
+    ];
+    let locale = StoredValue::new(locale);
+    view! {
+        <section class="admin-orders" data-testid="order-list" data-ready=move || ready.get().to_string()>
+            <h1>"Orders"</h1>
+            <form class="filters" on:submit=apply role="search" aria-label="Filter orders">
+                <div><label for="order-q">"Order number, email or name"</label>
+                    <input id="order-q" type="search" prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev))/></div>
+                <div>{choice("order-status", "Status", statuses, status)}</div>
+                <div>{choice("order-payment", "Payment", methods, payment)}</div>
+                <div><label for="order-from">"From"</label>
+                    <input id="order-from" type="date" prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/></div>
+                <div><label for="order-to">"To"</label>
+                    <input id="order-to" type="date" prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev))/></div>
+                <div>{choice("order-sort", "Sort", sorts, sort)}</div>
+                <div class="filter-actions"><button type="submit" class="primary">"Show orders"</button>
+                    <a class="button" href=move || format!("/api/admin/orders/export?{}", filters.get().query()) download="orders.csv">"Export CSV"</a></div>
+            </form>
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {move || page.get().map(|p| {
+                let (current, pages) = (p.page, p.pages);
+                view! {
+                    <p class="count" data-testid="order-count">{format!("{} orders", p.total)}</p>
+                    <div class="table-wrap" tabindex="0" role="region" aria-label="Orders"><table class="data">
+                        <caption class="visually-hidden">"Orders"</caption>
+                        <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Status"</th>
+                            <th scope="col">"Payment"</th><th scope="col" class="num">"Items"</th><th scope="col" class="num">"Total"</th></tr></thead>
+                        <tbody>{p.orders.into_iter().map(|o| view! {
+                            <tr data-testid="order-row" data-number=o.number.to_string()>
+                                <td><a href=format!("/admin/order/?n={}", o.number)>{format!("#{}", o.number)}</a>
+                                    {o.attention.map(|_| view! { <span class="flag" title="Needs attention">" ⚑"</span> })}</td>
+                                <td>{when(&o.created_at)}</td>
+                                <td>{o.name.clone()}<br/><small>{o.email.clone()}</small></td>
+                                <td><span class=format!("status status-{}", o.status)>{label(&o.status)}</span></td>
+                                <td>{label(&o.payment_method)}</td>
+                                <td class="num">{o.items.to_string()}</td>
+                                <td class="num">{money(o.total_minor, &o.currency, &locale.get_value())}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                    <nav class="pager" aria-label="Pages">
+                        <button type="button" on:click=move |_| go(-1) disabled={current <= 1}>"Previous"</button>
+                        <span>{format!("Page {current} of {pages}")}</span>
+                        <button type="button" on:click=move |_| go(1) disabled={u64::from(current) >= pages}>"Next"</button>
+                    </nav>
+                }
+            })}
+        </section>
+    }
+}
+
+fn status_of(o: &AdminOrder) -> OrderStatus {
+    o.order.status
+}
+
+/// What staff can do next with an order in this status.
+fn next_steps(status: OrderStatus) -> (bool, bool, bool) {
+    let pack = matches!(status, OrderStatus::Confirmed | OrderStatus::Paid);
+    let ship = status == OrderStatus::Packed;
+    let deliver = status == OrderStatus::Shipped;
+    (pack, ship, deliver)
+}
+
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.print();
+    }
+}
+
+#[island]
+pub fn OrderDetail(locale: String) -> impl IntoView {
+    let order = RwSignal::new(None::<AdminOrder>);
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+    let number = StoredValue::new(String::new());
+    let ready = hydrated();
+    let load = move || {
+        let n = number.get_value();
+        leptos::task::spawn_local(async move {
+            match client::get::<AdminOrder>(&format!("/api/admin/orders/{n}")).await {
+                Ok(o) => order.set(Some(o)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Effect::new(move |_| match query_param("n") {
+        Some(n) => {
+            number.set_value(n);
+            load();
+        }
+        None => error.set(Some("No order number in the address (…/admin/order/?n=1001).".into())),
+    });
+    // Changes go through the order queue: look again shortly, and once more a little later.
+    let act = move |url: String, body: String, what: &'static str| {
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            // Refunds must name the attempt: a retried click cannot refund twice.
+            let key = url.ends_with("/refunds").then(|| format!("refund-{}", edgeshop_app::api::new_idempotency_key()));
+            let headers: Vec<(&str, &str)> = key.as_deref().map(|k| ("idempotency-key", k)).into_iter().collect();
+            match client::request_with("POST", &url, Some(body), &headers).await {
+                Ok(r) => {
+                    let status = r.parse::<Accepted>().map(|a| label(&a.status)).unwrap_or_default();
+                    done.set(Some(format!("{what}: {status}")));
+                    set_timeout(load, std::time::Duration::from_millis(1200));
+                    set_timeout(load, std::time::Duration::from_millis(4000));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let locale = StoredValue::new(locale);
+    view! {
+        <section class="admin-order" data-testid="order-detail" data-ready=move || ready.get().to_string()>
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert" data-testid="action-error">{e}</p> })}
+            {move || done.get().map(|d| view! { <p class="notice ok no-print" role="status">{d}</p> })}
+            {move || order.get().map(|o| {
+                let n = o.order.number;
+                let status = status_of(&o);
+                let currency = o.order.totals.total.currency;
+                let loc = locale.get_value();
+                let fmt = move |m: Money| m.format(&loc);
+                view! {
+                    <header class="order-head">
+                        <h1>"Order " <span data-testid="order-number">{n.to_string()}</span></h1>
+                        <span class=format!("status status-{}", wire(status)) data-testid="order-status" data-status=wire(status)>{label(&wire(status))}</span>
+                        <button type="button" class="no-print" on:click=move |_| print_page()>"Print packing slip"</button>
+                    </header>
+                    {o.attention.clone().map(|a| view! { <p class="notice error" data-testid="attention">{a}</p> })}
+                    <Actions o=o.clone() act=act/>
+                    <div class="columns">
+                        <section aria-labelledby="h-lines"><h2 id="h-lines">"Items"</h2>
+                            <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
+                            <tbody>{o.order.lines.iter().map(|l| view! {
+                                <tr><td>{l.title.clone()}<br/><small>{l.variant_title.clone()}</small></td><td><code>{l.sku.clone()}</code></td>
+                                    <td class="num">{l.quantity.to_string()}</td><td class="num no-print">{fmt(l.line_total)}</td></tr>
+                            }).collect_view()}</tbody></table>
+                            <dl class="totals no-print">
+                                <dt>"Subtotal"</dt><dd>{fmt(o.order.totals.subtotal)}</dd>
+                                <dt>"Shipping"</dt><dd>{fmt(o.order.totals.shipping)}</dd>
+                                <dt>"Tax"</dt><dd>{fmt(o.order.totals.tax)}</dd>
+                                <dt>"Total"</dt><dd><strong>{fmt(o.order.totals.total)}</strong></dd>
+                            </dl>
+                        </section>
+                        <section aria-labelledby="h-ship"><h2 id="h-ship">"Ship to"</h2>
+                            <address data-testid="ship-to">{o.order.address.name.clone()}<br/>{o.order.address.line1.clone()}<br/>
+                                {(!o.order.address.line2.is_empty()).then(|| view! { {o.order.address.line2.clone()}<br/> })}
+                                {format!("{} {}", o.order.address.postal_code, o.order.address.city)}<br/>{o.order.address.country.clone()}</address>
+                            <h2>"Contact"</h2>
+                            <p><a href=format!("mailto:{}", o.order.contact.email)>{o.order.contact.email.clone()}</a><br/>{o.order.contact.phone.clone()}</p>
+                            <h2 class="no-print">"Payment"</h2>
+                            <p class="no-print">{label(&wire(o.order.payment))}</p>
+                            {(!o.payments.is_empty()).then(|| view! {
+                                <ul class="plain no-print" data-testid="money-moves">{o.payments.iter().map(|m| view! {
+                                    <li>{label(&m.kind)} " · " {money(m.amount_minor, &m.currency, &locale.get_value())} " · " {m.status.clone()} " · " <small>{m.provider.clone()}</small></li>
+                                }).collect_view()}</ul>
+                            })}
+                            {(o.refund_due_minor > 0).then(|| view! { <p class="notice error no-print">{format!("To refund by hand: {}", Money::new(o.refund_due_minor, currency).format(&locale.get_value()))}</p> })}
+                        </section>
+                    </div>
+                    <Returns n=n currency=currency returns=o.returns.clone() lines=o.order.lines.iter().map(|l| (l.sku.clone(), l.title.clone(), l.quantity)).collect() act=act/>
+                    <section class="no-print" aria-labelledby="h-history"><h2 id="h-history">"History"</h2>
+                        <ol class="history" data-testid="history">{o.order.history.iter().map(|h| view! {
+                            <li>{label(&wire(h.status))} " · " <time>{when(&h.at)}</time>
+                                {h.tracking.clone().map(|t| format!(" · {} {}", t.carrier, t.number))}
+                                {h.note.clone().map(|note| format!(" · {note}"))}</li>
+                        }).collect_view()}</ol>
+                        <h2>"Messages to the customer"</h2>
+                        <ul class="plain" data-testid="notifications">{o.notifications.iter().map(|m| {
+                            let state = if m.sent_at.is_some() { "sent" } else if m.failed_at.is_some() { "failed" } else { "sending" };
+                            view! { <li>{label(&m.template)} " → " {m.recipient.clone()} " · " {state}</li> }
+                        }).collect_view()}</ul>
+                    </section>
+                    <Notes n=n notes=o.notes.clone() act=act/>
+                    <section class="no-print" aria-labelledby="h-audit"><h2 id="h-audit">"Staff actions"</h2>
+                        <ul class="plain" data-testid="order-audit">{o.audit.iter().map(|a| view! {
+                            <li><time>{when(&a.at)}</time> " · " {a.staff_email.clone()} " · " {label(&a.action)}</li>
+                        }).collect_view()}</ul>
+                    </section>
+                }
+            })}
+        </section>
+    }
+}
+
+fn wire<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// Pack, ship (carrier and tracking number), deliver, cancel, refund.
+#[component]
+fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let n = o.order.number;
+    let status = o.order.status;
+    let (pack, ship, deliver) = next_steps(status);
+    let carrier = RwSignal::new(String::new());
+    let tracking = RwSignal::new(String::new());
+    let cancel_reason = RwSignal::new(String::new());
+    let refund_amount = RwSignal::new(String::new());
+    let refund_reason = RwSignal::new(String::new());
+    let currency: Currency = o.order.totals.total.currency;
+    let refund_error = RwSignal::new(None::<String>);
+    let paid: i64 = o.payments.iter().filter(|m| m.kind == "payment" && m.status == "succeeded").map(|m| m.amount_minor).sum();
+    let refunded: i64 = o.payments.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+    let refundable = paid - refunded;
+    let fulfil = move |s: &'static str, carrier: Option<String>, tracking_number: Option<String>| {
+        let body = edgeshop_app::api::body(&Fulfilment { status: s.into(), carrier, tracking_number });
+        act(format!("/api/admin/orders/{n}/fulfilment"), body, "Fulfilment");
+    };
+    let ship_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        fulfil("shipped", Some(carrier.get_untracked()), Some(tracking.get_untracked()));
+    };
+    let cancel_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if client::confirm(&format!("Cancel order {n}? A paid order is refunded in full.")) {
+            act(
+                format!("/api/admin/orders/{n}/cancel"),
+                edgeshop_app::api::body(&CancelRequest { reason: cancel_reason.get_untracked() }),
+                "Cancellation",
+            );
+        }
+    };
+    let refund_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(amount) = Money::parse_decimal(&refund_amount.get_untracked(), currency) else {
+            refund_error.set(Some("Type an amount such as 12.50.".into()));
+            return;
+        };
+        refund_error.set(None);
+        let body = RefundRequest { amount_minor: Some(amount.minor), lines: vec![], reason: refund_reason.get_untracked() };
+        act(format!("/api/admin/orders/{n}/refunds"), edgeshop_app::api::body(&body), "Refund");
+    };
+    view! {
+        <section class="actions no-print" aria-labelledby="h-actions" data-testid="actions">
+            <h2 id="h-actions">"Next step"</h2>
+            <div class="action-row">
+                {pack.then(|| view! { <button type="button" class="primary" on:click=move |_| fulfil("packed", None, None) data-testid="mark-packed">"Mark packed"</button> })}
+                {deliver.then(|| view! { <button type="button" class="primary" on:click=move |_| fulfil("delivered", None, None) data-testid="mark-delivered">"Mark delivered"</button> })}
+            </div>
+            {ship.then(|| view! {
+                <form class="inline-form" on:submit=ship_submit data-testid="ship-form">
+                    <div><label for="carrier">"Carrier"</label><input id="carrier" required autocomplete="off" prop:value=move || carrier.get() on:input=move |ev| carrier.set(event_target_value(&ev))/></div>
+                    <div><label for="tracking">"Tracking number"</label><input id="tracking" required autocomplete="off" prop:value=move || tracking.get() on:input=move |ev| tracking.set(event_target_value(&ev))/></div>
+                    <button type="submit" class="primary">"Mark shipped"</button>
+                </form>
+            })}
+            {status.can_cancel().then(|| view! {
+                <form class="inline-form" on:submit=cancel_submit data-testid="cancel-form">
+                    <div><label for="cancel-reason">"Reason for cancelling"</label><input id="cancel-reason" prop:value=move || cancel_reason.get() on:input=move |ev| cancel_reason.set(event_target_value(&ev))/></div>
+                    <button type="submit" class="danger">"Cancel order"</button>
+                </form>
+            })}
+            {(refundable > 0).then(|| view! {
+                <form class="inline-form" on:submit=refund_submit data-testid="refund-form">
+                    <div><label for="refund-amount">{format!("Refund amount ({} left to refund)", Money::new(refundable, currency).decimal())}</label>
+                        <input id="refund-amount" inputmode="decimal" required prop:value=move || refund_amount.get() on:input=move |ev| refund_amount.set(event_target_value(&ev))/></div>
+                    <div><label for="refund-reason">"Reason"</label><input id="refund-reason" prop:value=move || refund_reason.get() on:input=move |ev| refund_reason.set(event_target_value(&ev))/></div>
+                    <button type="submit">"Refund"</button>
+                    {move || refund_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+                </form>
+            })}
+        </section>
+    }
+}
+
+/// A return's steps: approve or reject a request, then receive it (choosing what goes back to stock).
+#[component]
+fn Returns(
+    n: u64,
+    currency: Currency,
+    returns: Vec<ReturnView>,
+    lines: Vec<(String, String, u32)>,
+    act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    if returns.is_empty() {
+        return None;
+    }
+    let title = move |sku: &str| lines.iter().find(|(s, _, _)| s == sku).map(|(_, t, _)| t.clone()).unwrap_or_else(|| sku.to_string());
+    Some(view! {
+        <section class="returns no-print" aria-labelledby="h-returns" data-testid="admin-returns"><h2 id="h-returns">"Returns"</h2>
+            {returns.into_iter().map(|r| {
+                let id = r.id;
+                let restock = RwSignal::new(r.lines.iter().map(|l| (l.sku.clone(), true)).collect::<Vec<_>>());
+                let reject_reason = RwSignal::new(String::new());
+                let step = move |action: &'static str, body: String| act(format!("/api/admin/orders/{n}/returns/{id}/{action}"), body, "Return");
+                let lines = r.lines.clone();
+                let receive = move |_| {
+                    let chosen = restock.get_untracked();
+                    let lines: Vec<ReturnLine> = lines.iter().map(|l| ReturnLine { sku: l.sku.clone(), quantity: l.quantity, restock: chosen.iter().any(|(s, on)| *s == l.sku && *on) }).collect();
+                    step("receive", edgeshop_app::api::body(&edgeshop_api::admin::ReceiveReturn { lines }));
+                };
+                view! {
+                    <article class="return" data-status=r.status.clone()>
+                        <p><strong>{label(&r.status)}</strong> " · requested " {when(&r.requested_at)}
+                            {r.refund_minor.map(|m| format!(" · refund {}", Money::new(m, currency).decimal()))}</p>
+                        {(!r.reason.is_empty()).then(|| view! { <blockquote>{r.reason.clone()}</blockquote> })}
+                        <ul class="plain">{r.lines.iter().enumerate().map(|(i, l)| {
+                            let sku = l.sku.clone();
+                            let id = format!("restock-{id}-{i}");
+                            let receiving = r.status == "approved";
+                            view! { <li>{format!("{} × {}", l.quantity, title(&l.sku))}
+                                {receiving.then(|| view! {
+                                    " " <input type="checkbox" id=id.clone() checked=true on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        restock.update(|all| if let Some(e) = all.iter_mut().find(|(s, _)| *s == sku) { e.1 = on; });
+                                    }/><label for=id>"back to stock"</label>
+                                })}</li> }
+                        }).collect_view()}</ul>
+                        {(r.status == "requested").then(|| view! {
+                            <div class="action-row">
+                                <button type="button" class="primary" data-testid="approve-return" on:click=move |_| step("approve", "{}".into())>"Approve"</button>
+                                <label for=format!("reject-{id}") class="visually-hidden">"Why it is rejected"</label>
+                                <input id=format!("reject-{id}") placeholder="Why (told to the customer)" prop:value=move || reject_reason.get() on:input=move |ev| reject_reason.set(event_target_value(&ev))/>
+                                <button type="button" on:click=move |_| step("reject", serde_json::json!({ "reason": reject_reason.get_untracked() }).to_string())>"Reject"</button>
+                            </div>
+                        })}
+                        {(r.status == "approved").then(|| view! {
+                            <button type="button" class="primary" data-testid="receive-return" on:click=receive>"Items received: restock and refund"</button>
+                        })}
+                    </article>
+                }
+            }).collect_view()}
+        </section>
+    })
+}
+
+/// Internal notes (never shown to the customer).
+#[component]
+fn Notes(n: u64, notes: Vec<edgeshop_api::admin::Note>, act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        act(format!("/api/admin/orders/{n}/notes"), edgeshop_app::api::body(&NewNote { text: text.get_untracked() }), "Note");
+        text.set(String::new());
+    };
+    view! {
+        <section class="notes no-print" aria-labelledby="h-notes"><h2 id="h-notes">"Internal notes"</h2>
+            <ul class="plain" data-testid="notes">{notes.into_iter().map(|note| view! {
+                <li><time>{when(&note.at)}</time> " · " {note.staff_email} ": " {note.text}</li>
+            }).collect_view()}</ul>
+            <form on:submit=submit class="inline-form">
+                <div><label for="note-text">"Add a note"</label>
+                    <textarea id="note-text" required maxlength="2000" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea></div>
+                <button type="submit">"Save note"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,97 @@
+//! The back office's static pages (rendered once per build by `edgeshop-site`): a small document
+//! with the admin bundle, the navigation, and the page's island.
+
+use crate::orders::{OrderDetail, OrderList};
+use crate::people::{Customers, Staff};
+use crate::session::{AdminBar, SignIn};
+use crate::stock::StockList;
+use hydration_context::SsrSharedContext;
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
+use std::sync::Arc;
+
+/// What the build knows that the pages show.
+#[derive(Clone, Debug)]
+pub struct AdminSite {
+    pub shop_name: String,
+    pub locale: String,
+    pub currency: String,
+    pub catalog_version: String,
+}
+
+const NAV: [(&str, &str); 4] = [("/admin/", "Orders"), ("/admin/stock/", "Stock"), ("/admin/customers/", "Customers"), ("/admin/staff/", "Staff")];
+
+#[component]
+fn AdminDocument(site: AdminSite, title: &'static str, path: &'static str, children: Children) -> impl IntoView {
+    let options = LeptosOptions::builder().output_name("admin").site_pkg_dir("pkg").build();
+    let signed_in = path != "/admin/sign-in/";
+    view! {
+        <!DOCTYPE html>
+        <html lang=site.locale.clone()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="robots" content="noindex, nofollow"/>
+                <title>{format!("{title} · {} back office", site.shop_name)}</title>
+                <meta name="edgeshop-catalog" content=site.catalog_version.clone()/>
+                <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=edgeshop_app::paths::STYLESHEET/>
+                <link rel="stylesheet" href="/assets/admin.css"/>
+                <HydrationScripts options islands=true/>
+            </head>
+            <body class="admin">
+                <a class="skip" href="#main">"Skip to content"</a>
+                <header class="admin-header">
+                    <a class="brand" href="/admin/">{site.shop_name.clone()} <span>" back office"</span></a>
+                    {signed_in.then(|| view! {
+                        <nav aria-label="Back office">
+                            <ul>{NAV.iter().map(|(href, text)| view! {
+                                <li><a href=*href aria-current=(*href == path).then_some("page")>{*text}</a></li>
+                            }).collect_view()}</ul>
+                        </nav>
+                        <AdminBar/>
+                    })}
+                </header>
+                <main id="main">{children()}</main>
+            </body>
+        </html>
+    }
+}
+
+fn render<V: IntoView + 'static>(page: impl FnOnce() -> V) -> String {
+    let owner = Owner::new_root(Some(Arc::new(SsrSharedContext::new())));
+    owner.with(|| page().into_view().to_html())
+}
+
+/// Every admin page: its URL path and HTML.
+pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
+    let s = || site.clone();
+    let (locale, currency) = (site.locale.clone(), site.currency.clone());
+    let (l2, l3) = (locale.clone(), locale.clone());
+    #[rustfmt::skip]
+    let pages = vec![
+        ("/admin/sign-in/".into(), render(move || view! { <AdminDocument site=s() title="Sign in" path="/admin/sign-in/"><SignIn/></AdminDocument> })),
+        ("/admin/".into(), render(move || view! { <AdminDocument site=s() title="Orders" path="/admin/"><OrderList locale/></AdminDocument> })),
+        ("/admin/order/".into(), render(move || view! { <AdminDocument site=s() title="Order" path="/admin/order/"><OrderDetail locale=l2/></AdminDocument> })),
+        ("/admin/stock/".into(), render(move || view! { <AdminDocument site=s() title="Stock" path="/admin/stock/"><StockList/></AdminDocument> })),
+        (
+            "/admin/customers/".into(),
+            render(move || view! { <AdminDocument site=s() title="Customers" path="/admin/customers/"><Customers locale=l3 currency/></AdminDocument> }),
+        ),
+        ("/admin/staff/".into(), render(move || view! { <AdminDocument site=s() title="Staff" path="/admin/staff/"><Staff/></AdminDocument> })),
+    ];
+    pages
+}
+
+/// The `_headers` rules for `/admin/*` (Workers Static Assets applies them): no indexing, no
+/// framing, no referrer, and a content security policy that allows this site's files and the
+/// pages' own inline scripts by hash (`script_hashes`), nothing else.
+pub fn headers(script_hashes: &[String]) -> String {
+    let hashes: String = script_hashes.iter().map(|h| format!(" 'sha256-{h}'")).collect();
+    format!(
+        "/admin/*\n  Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'\n  X-Robots-Tag: noindex, nofollow\n  \
+         X-Frame-Options: DENY\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n  Cache-Control: no-cache\n"
+    )
+}

@@ -1,0 +1,183 @@
+//! Stock: every SKU with what is on hand, reserved and available, a page (catalog shard) at a
+//! time; set a counted level or adjust it with a reason; upload a CSV of counted stock.
+
+use crate::client::{self, encode, hydrated};
+use edgeshop_api::admin::{StockChange, StockChanged, StockPage};
+use leptos::prelude::*;
+
+/// `sku,count` rows of a stock count (a header row and blank lines are skipped): the rows, or the
+/// first line that is neither.
+pub fn parse_count_csv(text: &str) -> Result<Vec<(String, i64)>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut cells = line.split([',', ';']).map(|c| c.trim().trim_matches('"'));
+        let (sku, count) = (cells.next().unwrap_or(""), cells.next().unwrap_or(""));
+        match count.parse::<i64>() {
+            Ok(n) if !sku.is_empty() && (0..=1_000_000).contains(&n) => rows.push((sku.to_string(), n)),
+            _ if i == 0 => continue,
+            _ => return Err(format!("line {}: expected `SKU,count` with a count from 0 to 1,000,000, found `{line}`", i + 1)),
+        }
+    }
+    Ok(rows)
+}
+
+async fn set_level(sku: &str, change: &StockChange) -> Result<StockChanged, String> {
+    client::post(&format!("/api/admin/stock/{}", encode(sku)), change).await?.parse()
+}
+
+/// The text of the file chosen in `<input type=file id=…>`.
+async fn chosen_file_text(input_id: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let input = web_sys::window()?.document()?.get_element_by_id(input_id)?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        let file = input.files()?.get(0)?;
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok()?;
+        text.as_string()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = input_id;
+        None
+    }
+}
+
+#[island]
+pub fn StockList() -> impl IntoView {
+    let page_no = RwSignal::new(1u32);
+    let low = RwSignal::new(false);
+    let page = RwSignal::new(None::<StockPage>);
+    let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+    let ready = hydrated();
+    let load = move || {
+        let url = format!("/api/admin/stock?page={}{}", page_no.get_untracked(), if low.get_untracked() { "&low=yes" } else { "" });
+        leptos::task::spawn_local(async move {
+            match client::get::<StockPage>(&url).await {
+                Ok(p) => page.set(Some(p)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Effect::new(move |_| load());
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            let Some(text) = chosen_file_text("stock-csv").await else {
+                error.set(Some("Choose a CSV file first.".into()));
+                return;
+            };
+            let rows = match parse_count_csv(&text) {
+                Ok(rows) => rows,
+                Err(e) => return error.set(Some(e)),
+            };
+            let (mut done, mut failed) = (0, Vec::new());
+            for (sku, count) in rows {
+                match set_level(&sku, &StockChange { set: Some(count), add: None, reason: "stock count (CSV upload)".into() }).await {
+                    Ok(_) => done += 1,
+                    Err(e) => failed.push(format!("{sku}: {e}")),
+                }
+            }
+            notice.set(Some(format!("{done} SKU(s) updated from the count.")));
+            error.set((!failed.is_empty()).then(|| failed.join("; ")));
+            load();
+        });
+    };
+    view! {
+        <section class="admin-stock" data-testid="stock-list" data-ready=move || ready.get().to_string()>
+            <h1>"Stock"</h1>
+            <div class="filters">
+                <label class="check"><input type="checkbox" prop:checked=move || low.get()
+                    on:change=move |ev| { low.set(event_target_checked(&ev)); page_no.set(1); load(); }/>
+                    {move || format!(" Only low stock ({} or fewer available)", page.get().map_or(0, |p| p.low_stock))}</label>
+                <form class="inline-form" on:submit=upload>
+                    <div><label for="stock-csv">"Upload counted stock (CSV: SKU,count)"</label><input id="stock-csv" type="file" accept=".csv,text/csv"/></div>
+                    <button type="submit">"Apply the count"</button>
+                </form>
+            </div>
+            {move || notice.get().map(|n| view! { <p class="notice ok" role="status">{n}</p> })}
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {move || page.get().map(|p| {
+                let (current, pages) = (p.page, p.pages);
+                view! {
+                    <div class="table-wrap" tabindex="0" role="region" aria-label="Stock levels"><table class="data">
+                        <caption class="visually-hidden">"Stock levels"</caption>
+                        <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"On hand"</th><th scope="col" class="num">"Reserved"</th>
+                            <th scope="col" class="num">"Available"</th><th scope="col" class="num">"Sold"</th><th scope="col">"Set or adjust"</th></tr></thead>
+                        <tbody>{p.stock.into_iter().map(|row| view! { <StockRowView row=row error=error notice=notice load=load/> }).collect_view()}</tbody>
+                    </table></div>
+                    <nav class="pager" aria-label="Pages">
+                        <button type="button" disabled={current <= 1} on:click=move |_| { page_no.update(|p| *p = p.saturating_sub(1).max(1)); load(); }>"Previous"</button>
+                        <span>{format!("Page {current} of {pages}")}</span>
+                        <button type="button" disabled={current >= pages} on:click=move |_| { page_no.update(|p| *p += 1); load(); }>"Next"</button>
+                    </nav>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn StockRowView(
+    row: edgeshop_api::admin::StockRow,
+    error: RwSignal<Option<String>>,
+    notice: RwSignal<Option<String>>,
+    load: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let level = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let sku = StoredValue::new(row.sku.clone());
+    let id = format!("level-{}", row.sku.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // `+5` / `-2` adjust; a plain number is the counted level.
+        let text = level.get_untracked().trim().to_string();
+        let change = match (text.starts_with(['+', '-']), text.parse::<i64>()) {
+            (true, Ok(delta)) => StockChange { set: None, add: Some(delta), reason: reason.get_untracked() },
+            (false, Ok(count)) => StockChange { set: Some(count), add: None, reason: reason.get_untracked() },
+            _ => return error.set(Some("Type a count such as 12, or a change such as +5 or -2.".into())),
+        };
+        leptos::task::spawn_local(async move {
+            match set_level(&sku.get_value(), &change).await {
+                Ok(c) => {
+                    error.set(None);
+                    notice.set(Some(format!("{}: {} → {} available", c.sku, c.before.available, c.after.available)));
+                    load();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <tr data-testid="stock-row" data-sku=row.sku.clone() class:low=row.low>
+            <td>{row.product.clone()}<br/><small>{row.variant.clone()}</small>{(!row.published).then(|| view! { <small>" · unpublished"</small> })}</td>
+            <td><code>{row.sku.clone()}</code></td>
+            <td class="num">{row.on_hand.to_string()}</td>
+            <td class="num">{row.reserved.to_string()}</td>
+            <td class="num" data-testid="available">{row.available.to_string()}{row.low.then(|| view! { <span class="flag">" low"</span> })}</td>
+            <td class="num">{row.sold.to_string()}</td>
+            <td><form class="row-form" on:submit=submit>
+                <label for=id.clone() class="visually-hidden">{format!("New level for {}", row.sku)}</label>
+                <input id=id.clone() size="5" placeholder="12 or +5" required prop:value=move || level.get() on:input=move |ev| level.set(event_target_value(&ev))/>
+                <label for=format!("{id}-why") class="visually-hidden">"Reason"</label>
+                <input id=format!("{id}-why") size="10" placeholder="Reason" required prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                <button type="submit">"Save"</button>
+            </form></td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn count_csv_rows_with_or_without_header() {
+        assert_eq!(super::parse_count_csv("sku,count\nA-1,5\n\n\"B\";0\n").unwrap(), vec![("A-1".to_string(), 5), ("B".to_string(), 0)]);
+        assert_eq!(super::parse_count_csv("A,3").unwrap(), vec![("A".to_string(), 3)]);
+        assert!(super::parse_count_csv("sku,count\nA,lots").unwrap_err().starts_with("line 2"));
+        assert!(super::parse_count_csv("A,3\nB,-1").is_err());
+    }
+}

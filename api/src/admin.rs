@@ -1,0 +1,295 @@
+//! The back office's contract (`/api/admin/*`): what the worker answers and the admin islands read.
+
+use edgeshop_domain::Order;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the shop and manages staff.
+    Owner,
+    /// Runs the shop.
+    Staff,
+}
+
+/// A member of staff (`GET /api/admin/session` answers the signed-in one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+/// `POST /api/admin/sign-in`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignInRequest {
+    pub email: String,
+}
+
+/// `POST /api/admin/session`: the token from a sign-in link.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionRequest {
+    pub token: String,
+}
+
+/// `POST /api/admin/staff`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Invite {
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffList {
+    pub staff: Vec<StaffMember>,
+}
+
+/// One admin action (who, what, when, before/after as JSON text).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub staff_email: String,
+    pub action: String,
+    pub target: String,
+    #[serde(default)]
+    pub before_json: Option<String>,
+    #[serde(default)]
+    pub after_json: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+}
+
+/// One row of the order list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub number: u64,
+    pub created_at: String,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub payment_method: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub items: i64,
+    #[serde(default)]
+    pub attention: Option<String>,
+}
+
+/// `GET /api/admin/orders`: one page of the filtered list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderPage {
+    pub orders: Vec<OrderSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u64,
+}
+
+/// A payment or refund, as the provider reported it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MoneyMove {
+    pub id: String,
+    pub kind: String,
+    pub provider: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub status: String,
+    #[serde(default)]
+    pub created_at: String,
+}
+
+/// A message for the shopper about their order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub event_id: String,
+    pub order_number: u64,
+    pub template: String,
+    #[serde(rename(serialize = "to", deserialize = "recipient"), alias = "to")]
+    pub recipient: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub sent_at: Option<String>,
+    #[serde(default)]
+    pub failed_at: Option<String>,
+}
+
+/// An internal note on an order (never shown to the shopper).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub at: String,
+    pub staff_email: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewNote {
+    pub text: String,
+}
+
+/// A line of a return: which SKU, how many, and (when received) whether it goes back to stock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReturnLine {
+    pub sku: String,
+    pub quantity: u32,
+    #[serde(default)]
+    pub restock: bool,
+}
+
+/// A return and its progress: `requested` → `approved` → `received`, or `rejected`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReturnView {
+    pub id: i64,
+    pub status: String,
+    pub reason: String,
+    pub lines: Vec<ReturnLine>,
+    pub requested_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub refund_minor: Option<i64>,
+}
+
+/// `GET /api/admin/orders/{number}`: everything about one order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminOrder {
+    pub order: Order,
+    pub version: i64,
+    pub refund_due_minor: i64,
+    pub attention: Option<String>,
+    pub notifications: Vec<Notification>,
+    pub payments: Vec<MoneyMove>,
+    pub notes: Vec<Note>,
+    pub returns: Vec<ReturnView>,
+    pub audit: Vec<AuditEntry>,
+}
+
+/// `POST /api/admin/orders/{number}/fulfilment`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Fulfilment {
+    /// `packed`, `shipped` or `delivered`.
+    pub status: String,
+    #[serde(default)]
+    pub carrier: Option<String>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+}
+
+/// `POST /api/admin/orders/{number}/cancel`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CancelRequest {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A line being refunded, at its charged price.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RefundLine {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+/// `POST /api/admin/orders/{number}/refunds`: an amount, or lines of the order.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RefundRequest {
+    #[serde(default)]
+    pub amount_minor: Option<i64>,
+    #[serde(default)]
+    pub lines: Vec<RefundLine>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /api/admin/orders/{number}/returns/{id}/receive`: the lines that came back and which of
+/// them go back to stock.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReceiveReturn {
+    pub lines: Vec<ReturnLine>,
+}
+
+/// Accepted: the change goes through the order queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub number: u64,
+    pub status: String,
+}
+
+/// One SKU in the stock list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StockRow {
+    pub sku: String,
+    pub product: String,
+    pub slug: String,
+    pub variant: String,
+    pub published: bool,
+    /// In the warehouse: available plus reserved for unpaid or unshipped orders.
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+    pub sold: i64,
+    pub low: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StockPage {
+    pub stock: Vec<StockRow>,
+    pub page: u32,
+    pub pages: u32,
+    pub low_stock: i64,
+}
+
+/// `POST /api/admin/stock/{sku}`: a counted level (`set`) or a delta (`add`), with its reason.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StockChange {
+    #[serde(default)]
+    pub set: Option<i64>,
+    #[serde(default)]
+    pub add: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    pub available: i64,
+    pub reserved: i64,
+    pub sold: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StockChanged {
+    pub sku: String,
+    pub before: Level,
+    pub after: Level,
+}
+
+/// A customer as their orders describe them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerSummary {
+    pub email: String,
+    pub name: String,
+    pub phone: String,
+    pub orders: u64,
+    pub total_spent_minor: i64,
+    pub first_order_at: String,
+    pub last_order_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub customers: Vec<CustomerSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u64,
+}
+
+/// `GET /api/admin/customers/{email}`: the customer and their orders (their data export too).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDetail {
+    pub customer: CustomerSummary,
+    pub orders: Vec<Order>,
+}

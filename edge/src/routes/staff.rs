@@ -1,0 +1,137 @@
+//! The back office's door and its people: sign-in by emailed link, the session, staff management
+//! (owners only) and the audit log.
+
+use crate::error::{ApiError, Problem};
+use crate::http::{admin_cookie, admin_session_token, body_text, client_ip, json, parse_json, require_owner, require_staff, Reply};
+use crate::services::mailer::{Email, Mailer};
+use crate::services::rate_limit::{self, Limit};
+use crate::services::staff::{self, Member};
+use crate::services::{mailer, sha256_hex};
+use edgeshop_api::admin::{AuditLog, Invite, SessionRequest, SignInRequest, StaffList};
+use serde_json::json as value;
+use worker::{Env, Request, Response};
+
+async fn limited(env: &Env, limit: Limit, client: &str) -> Result<(), ApiError> {
+    let outcome = rate_limit::take(env, limit, client).await?;
+    if outcome.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::too_many_requests(outcome.retry_after))
+    }
+}
+
+/// Emails `member` a one-time sign-in link to the shop's own address (never to the host the
+/// request named: a forged Host header must not receive someone's link).
+async fn send_link(env: &Env, member: &Member, invited_by: Option<&Member>) -> Result<(), ApiError> {
+    let token = staff::new_link(env, member).await?;
+    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let link = format!("{}/admin/sign-in/#token={token}", shop.base_url);
+    let minutes = staff::LINK_SECONDS / 60;
+    let (subject, intro) = match invited_by {
+        Some(by) => (format!("You are invited to run {}", shop.name), format!("{} invited you to the back office of {}.", by.email, shop.name)),
+        None => (format!("Sign in to {}", shop.name), format!("Someone (hopefully you) asked to sign in to the back office of {}.", shop.name)),
+    };
+    let text = format!("{intro}\n\nSign in: {link}\n\nThe link works once, for {minutes} minutes. If you did not ask for it, ignore this message.\n");
+    let esc = edgeshop_domain::text::escape_html;
+    let html = format!(
+        "<p>{}</p><p><a href=\"{}\">Sign in to the back office</a></p><p>The link works once, for {minutes} minutes. If you did not ask for it, ignore this message.</p>",
+        esc(&intro),
+        esc(&link)
+    );
+    let email = Email::from_shop(&shop, &member.email, subject, text, html);
+    let transport = mailer::transport(env).map_err(ApiError::internal)?;
+    transport.send(&email).await.map_err(|e| ApiError::internal(format!("sign-in email: {e}")))?;
+    Ok(())
+}
+
+/// `POST /api/admin/sign-in {email}`: emails a sign-in link if the address is on the staff.
+/// The answer is the same either way (202), so it does not tell who works here.
+pub async fn request_link(req: &mut Request, env: &Env) -> Reply {
+    limited(env, Limit::SignInRequest, &client_ip(req)).await?;
+    let r: SignInRequest = parse_json(&body_text(req).await?)?;
+    let email = r.email.trim().to_lowercase();
+    if !edgeshop_domain::valid_email(&email) {
+        return Err(ApiError::new(Problem::InvalidEmail, "give the email address you work with"));
+    }
+    limited(env, Limit::SignInAddress, &sha256_hex(email.as_bytes())).await?;
+    if let Some(member) = staff::by_email(env, &email).await? {
+        send_link(env, &member, None).await?;
+    }
+    json(&value!({ "status": "sent", "detail": "if this address is on the staff, a sign-in link is on its way" }), 202, "no-store")
+}
+
+/// `POST /api/admin/session {token}`: uses a sign-in link and starts a session (cookie). Five
+/// links that do not work lock the client out for a while, valid ones included.
+pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
+    let client = client_ip(req);
+    let locked = rate_limit::peek(env, Limit::SignInFailure, &client).await?;
+    if !locked.allowed {
+        return Err(ApiError::too_many_requests(locked.retry_after).with("locked", true));
+    }
+    let r: SessionRequest = parse_json(&body_text(req).await?)?;
+    let Some((member, session)) = staff::redeem(env, r.token.trim()).await? else {
+        rate_limit::take(env, Limit::SignInFailure, &client).await?;
+        return Err(ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one"));
+    };
+    staff::audit(env, &member, "staff.sign_in", &format!("staff:{}", member.id), value!(null), value!({ "session": "started" })).await?;
+    let mut resp = json(&member, 200, "no-store")?;
+    resp.headers_mut().set("set-cookie", &admin_cookie(req, Some(&session)))?;
+    Ok(resp)
+}
+
+/// `GET /api/admin/session`: who is signed in.
+pub async fn me(req: &Request, env: &Env) -> Reply {
+    json(&require_staff(req, env).await?, 200, "no-store")
+}
+
+/// `DELETE /api/admin/session`: signs out (the session ends on the server, the cookie goes).
+pub async fn end_session(req: &Request, env: &Env) -> Reply {
+    let member = require_staff(req, env).await?;
+    if let Some(token) = admin_session_token(req) {
+        staff::end_session(env, &token).await?;
+    }
+    staff::audit(env, &member, "staff.sign_out", &format!("staff:{}", member.id), value!(null), value!({ "session": "ended" })).await?;
+    let mut resp = Response::empty()?.with_status(204);
+    resp.headers_mut().set("set-cookie", &admin_cookie(req, None))?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+/// `GET /api/admin/staff` (owners).
+pub async fn list(req: &Request, env: &Env) -> Reply {
+    require_owner(req, env).await?;
+    json(&StaffList { staff: staff::list(env).await? }, 200, "no-store")
+}
+
+/// `POST /api/admin/staff {email, name, role}` (owners): adds a member and emails them a link.
+pub async fn invite(req: &mut Request, env: &Env) -> Reply {
+    let owner = require_owner(req, env).await?;
+    let i: Invite = parse_json(&body_text(req).await?)?;
+    let member = staff::invite(env, &owner, &i.email, &i.name, i.role).await?;
+    staff::audit(env, &owner, "staff.invite", &format!("staff:{}", member.id), value!(null), serde_json::to_value(&member)?).await?;
+    send_link(env, &member, Some(&owner)).await?;
+    json(&member, 201, "no-store")
+}
+
+/// `DELETE /api/admin/staff/{id}` (owners): removes a member and ends their sessions.
+pub async fn remove(req: &Request, env: &Env, id: &str) -> Reply {
+    let owner = require_owner(req, env).await?;
+    let id = crate::query::decode(id)?;
+    let member = staff::remove(env, &id).await?;
+    staff::audit(env, &owner, "staff.remove", &format!("staff:{id}"), serde_json::to_value(&member)?, value!({ "removed": true })).await?;
+    json(&value!({ "removed": member }), 200, "no-store")
+}
+
+/// `GET /api/admin/audit?target=&before=`: the newest 100 actions (before an entry id, for older).
+pub async fn audit(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    let url = req.url()?;
+    let q = crate::query::Query::parse(url.query())?;
+    let target = q.get("target").filter(|t| !t.is_empty());
+    let before = match q.get("before") {
+        Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::new(Problem::BadParameter, "`before` is an entry id"))?),
+        None => None,
+    };
+    let entries = staff::audit_log(env, target, before, 100).await?;
+    json(&AuditLog { entries }, 200, "no-store")
+}

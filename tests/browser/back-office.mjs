@@ -1,0 +1,207 @@
+// The back office in Chromium, as a merchant uses it: sign in with the emailed link, find the
+// order a shopper placed, pack and ship it with a tracking number (the shopper's page shows it),
+// deliver it, the shopper asks for a return, staff approve and receive it (stock back, refund
+// recorded); cancel and refund a paid order; set a stock level; a member of staff cannot manage
+// staff; axe finds nothing on the admin pages; sign-out ends the session. Screenshots of the order
+// list and an order at phone and desktop sizes.
+import { launch, shot } from './browser.mjs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+const base = process.env.BASE_URL;
+const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
+const [ownerLink, staffLink, shipOrder, shipToken, cancelOrder, stockSku] =
+  ['OWNER_LINK', 'STAFF_LINK', 'SHIP_ORDER', 'SHIP_TOKEN', 'CANCEL_ORDER', 'STOCK_SKU'].map(env);
+const step = (s) => console.log('·', s);
+
+const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
+page.on('dialog', (d) => d.accept());
+
+async function ready(testid) {
+  await page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
+}
+
+// Queue delivery is asynchronous: the page looks again by itself; reload if it takes longer.
+async function orderStatus(status) {
+  for (let i = 0; i < 6; i++) {
+    try {
+      await page.waitForSelector(`[data-testid=order-status][data-status="${status}"]`, { timeout: 5000 });
+      return;
+    } catch {
+      await page.reload({ waitUntil: 'load' });
+      await ready('order-detail');
+    }
+  }
+  throw new Error(`order never became ${status}: ${await page.locator('[data-testid=order-status]').getAttribute('data-status')}`);
+}
+
+async function openOrder(n) {
+  await page.goto(`${base}/admin/order/?n=${n}`, { waitUntil: 'load' });
+  await ready('order-detail');
+  await page.waitForSelector('[data-testid=order-number]', { timeout: 20000 });
+}
+
+try {
+  // Sign in with the link the owner command printed: the session cookie, then the order list.
+  await page.goto(ownerLink, { waitUntil: 'load' });
+  await page.waitForURL(`${base}/admin/`, { timeout: 20000 });
+  await ready('order-list');
+  await page.waitForSelector('[data-testid=order-row]', { timeout: 20000 });
+  await page.waitForSelector('[data-testid=signed-in-as]', { timeout: 20000 });
+  step(`signed in as ${await page.locator('[data-testid=signed-in-as]').textContent()}`);
+
+  // Find the shopper's order by its number.
+  await page.fill('#order-q', shipOrder);
+  await page.click('button:has-text("Show orders")');
+  await page.waitForFunction((n) => {
+    const rows = [...document.querySelectorAll('[data-testid=order-row]')];
+    return rows.length === 1 && rows[0].dataset.number === n;
+  }, shipOrder, { timeout: 15000 });
+  if (!page.url().includes(`q=${shipOrder}`)) throw new Error(`the filter is not in the address: ${page.url()}`);
+  await page.fill('#order-q', '');
+  await page.click('button:has-text("Show orders")');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=order-row]').length > 1, null, { timeout: 15000 });
+  for (const [w, h] of [[390, 844], [1440, 900]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await shot(page, `admin-orders-${w}`);
+  }
+  step('order list (screenshots at 390 and 1440)');
+  await page.fill('#order-q', shipOrder);
+  await page.click('button:has-text("Show orders")');
+  await page.waitForSelector(`[data-testid=order-row][data-number="${shipOrder}"]`, { timeout: 15000 });
+  const href = await page.locator(`[data-testid=order-row][data-number="${shipOrder}"] a`).getAttribute('href');
+  await Promise.all([page.waitForURL(`**${href}`, { timeout: 15000 }), page.click(`[data-testid=order-row][data-number="${shipOrder}"] a`)]);
+  await ready('order-detail');
+  await orderStatus('paid');
+  step(`order ${shipOrder} is paid`);
+
+  // Pack, then ship with a tracking number.
+  await page.click('[data-testid=mark-packed]');
+  await orderStatus('packed');
+  await page.fill('#carrier', 'DHL');
+  await page.fill('#tracking', 'JD0142');
+  await page.click('[data-testid=ship-form] button[type=submit]');
+  await orderStatus('shipped');
+  for (const [w, h] of [[390, 844], [1440, 900]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await shot(page, `admin-order-${w}`);
+  }
+  step('packed and shipped (screenshots at 390 and 1440)');
+
+  // The shopper's order page shows the tracking number.
+  const shopper = `${base}/orders/?number=${shipOrder}&token=${shipToken}`;
+  await page.goto(shopper, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelector('.history')?.textContent.includes('JD0142'), null, { timeout: 20000 });
+  step('the shopper sees DHL JD0142');
+
+  // Delivered; the shopper asks to send one item back.
+  await openOrder(shipOrder);
+  await page.click('[data-testid=mark-delivered]');
+  await orderStatus('delivered');
+  await page.goto(shopper, { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=return-open]', { timeout: 20000 });
+  await page.waitForTimeout(300);
+  await page.click('[data-testid=return-open]');
+  await page.fill('#return-qty-0', '1');
+  await page.fill('#return-reason', 'Too big');
+  await page.click('[data-testid=return-form] button[type=submit]');
+  await page.waitForSelector('[data-testid=returns] li[data-status=requested]', { timeout: 20000 });
+  step('the shopper requested a return of 1 item');
+
+  // Staff approve and receive it; the item goes back to stock and the refund is recorded.
+  await openOrder(shipOrder);
+  await orderStatus('return_requested');
+  await page.click('[data-testid=approve-return]');
+  await page.waitForSelector('[data-testid=receive-return]', { timeout: 20000 }).catch(async () => {
+    await page.reload({ waitUntil: 'load' });
+    await ready('order-detail');
+    await page.waitForSelector('[data-testid=receive-return]', { timeout: 20000 });
+  });
+  await page.click('[data-testid=receive-return]');
+  await orderStatus('returned');
+  await page.waitForFunction(() => document.querySelector('[data-testid=money-moves]')?.textContent.includes('Refund'), null, { timeout: 20000 })
+    .catch(async () => { await page.reload(); await ready('order-detail'); await page.waitForFunction(() => document.querySelector('[data-testid=money-moves]')?.textContent.includes('Refund'), null, { timeout: 20000 }); });
+  step('return approved, received, refunded');
+
+  // Cancel a paid order: it is refunded.
+  await openOrder(cancelOrder);
+  await orderStatus('paid');
+  await page.fill('#cancel-reason', 'Customer called to cancel');
+  await page.click('[data-testid=cancel-form] button[type=submit]');
+  await orderStatus('cancelled');
+  step(`order ${cancelOrder} cancelled`);
+
+  // Set a stock level: find the SKU through the pages of the stock list.
+  await page.goto(`${base}/admin/stock/`, { waitUntil: 'load' });
+  await ready('stock-list');
+  for (let i = 0; i < 50; i++) {
+    await page.waitForSelector('[data-testid=stock-row]', { timeout: 20000 });
+    if (await page.locator(`[data-testid=stock-row][data-sku="${stockSku}"]`).count()) break;
+    const next = page.locator('nav.pager button:has-text("Next")');
+    if (await next.isDisabled()) throw new Error(`${stockSku} is on no page of the stock list`);
+    const first = await page.locator('[data-testid=stock-row]').first().getAttribute('data-sku');
+    await next.click();
+    await page.waitForFunction((f) => document.querySelector('[data-testid=stock-row]')?.dataset.sku !== f, first, { timeout: 15000 });
+  }
+  const row = page.locator(`[data-testid=stock-row][data-sku="${stockSku}"]`);
+  await row.locator('input').nth(0).fill('1');
+  await row.locator('input').nth(1).fill('Cycle count');
+  await row.locator('button').click();
+  await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('1'), stockSku, { timeout: 15000 });
+  step(`${stockSku} set to 1 available`);
+
+  // The staff page lists the members and the audit log.
+  await page.goto(`${base}/admin/staff/`, { waitUntil: 'load' });
+  await ready('staff');
+  await page.waitForSelector('[data-testid=audit-log] tbody tr', { timeout: 20000 });
+  step(`audit log: ${await page.locator('[data-testid=audit-log] tbody tr').count()} entries`);
+
+  // axe on every admin page (with the owner's session; CSP bypassed only to inject axe).
+  const axeRun = await launch({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+  await axeRun.page.context().addCookies(await page.context().cookies());
+  const problems = [];
+  for (const [path, testid] of [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'], ['/admin/stock/', 'stock-list'],
+    ['/admin/customers/', 'customers'], ['/admin/staff/', 'staff'], ['/admin/sign-in/', 'sign-in']]) {
+    for (const width of [390, 1440]) {
+      await axeRun.page.setViewportSize({ width, height: 900 });
+      await axeRun.page.goto(base + path, { waitUntil: 'networkidle' });
+      await axeRun.page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
+      await axeRun.page.waitForTimeout(500);
+      await axeRun.page.addScriptTag({ path: axePath });
+      const result = await axeRun.page.evaluate(() => window.axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      }));
+      for (const v of result.violations) {
+        problems.push(`${width}px ${path}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+      }
+    }
+  }
+  await axeRun.browser.close();
+  if (problems.length) throw new Error('axe violations on the admin pages:\n' + problems.join('\n'));
+  step('axe: no violations on the admin pages at 390 and 1440');
+
+  // A member of staff runs the shop but cannot manage staff.
+  const staff = await launch({ viewport: { width: 390, height: 844 } });
+  await staff.page.goto(staffLink, { waitUntil: 'load' });
+  await staff.page.waitForURL(`${base}/admin/`, { timeout: 20000 });
+  await staff.page.goto(`${base}/admin/staff/`, { waitUntil: 'load' });
+  await staff.page.waitForSelector('[data-testid=staff-refused]', { timeout: 20000 });
+  const refusal = await staff.page.locator('[data-testid=staff-refused]').textContent();
+  if (!/owner/i.test(refusal)) throw new Error(`staff saw: ${refusal}`);
+  if (await staff.page.locator('[data-testid=invite-form]').count()) throw new Error('staff were offered the invite form');
+  await staff.browser.close();
+  step(`staff member: "${refusal.trim()}"`);
+
+  // Sign out: the session ends; the back office sends you to sign in again.
+  await page.click('[data-testid=sign-out]');
+  await page.waitForURL(`${base}/admin/sign-in/`, { timeout: 15000 });
+  await page.goto(`${base}/admin/`, { waitUntil: 'load' });
+  await page.waitForURL(`${base}/admin/sign-in/`, { timeout: 15000 });
+  step('signed out; the order list sends you to sign in');
+
+  // The pages kept their content security policy (no script refused in the console).
+  if (page.errors.length) throw new Error('script errors: ' + page.errors.join('\n'));
+} finally {
+  await browser.close();
+}
