@@ -1,6 +1,7 @@
 //! The back office's static pages (rendered once per build by `edgeshop-site`): a small document
 //! with the admin bundle, the navigation, and the page's island.
 
+use crate::catalog::{CatalogRow, CatalogTable};
 use crate::orders::{OrderDetail, OrderList};
 use crate::people::{Customers, Staff};
 use crate::session::{AdminBar, SignIn};
@@ -20,7 +21,13 @@ pub struct AdminSite {
     pub catalog_version: String,
 }
 
-const NAV: [(&str, &str); 4] = [("/admin/", "Orders"), ("/admin/stock/", "Stock"), ("/admin/customers/", "Customers"), ("/admin/staff/", "Staff")];
+const NAV: [(&str, &str); 5] = [
+    ("/admin/", "Orders"),
+    ("/admin/stock/", "Stock"),
+    ("/admin/customers/", "Customers"),
+    ("/admin/catalog/", "Catalog"),
+    ("/admin/staff/", "Staff"),
+];
 
 #[component]
 fn AdminDocument(site: AdminSite, title: &'static str, path: &'static str, children: Children) -> impl IntoView {
@@ -64,7 +71,32 @@ fn render<V: IntoView + 'static>(page: impl FnOnce() -> V) -> String {
     owner.with(|| page().into_view().to_html())
 }
 
-/// Every admin page: its URL path and HTML.
+/// Products per catalog page.
+pub const CATALOG_PAGE: usize = 200;
+
+/// The catalog pages (`/admin/catalog/`, `/admin/catalog/2/`, …) for `rows` in their order.
+pub fn render_catalog(site: &AdminSite, rows: Vec<CatalogRow>, categories: Vec<(String, String, usize)>) -> Vec<(String, String)> {
+    let pages = rows.len().div_ceil(CATALOG_PAGE).max(1);
+    let mut chunks: Vec<Vec<CatalogRow>> = rows.chunks(CATALOG_PAGE).map(<[CatalogRow]>::to_vec).collect();
+    if chunks.is_empty() {
+        chunks.push(vec![]);
+    }
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, rows)| {
+            let page = i + 1;
+            let path = if page == 1 { "/admin/catalog/".to_string() } else { format!("/admin/catalog/{page}/") };
+            let (s, version, categories) = (site.clone(), site.catalog_version.clone(), categories.clone());
+            let html = render(move || {
+                view! { <AdminDocument site=s title="Catalog" path="/admin/catalog/"><CatalogTable version rows categories page pages/></AdminDocument> }
+            });
+            (path, html)
+        })
+        .collect()
+}
+
+/// Every admin page but the catalog's: its URL path and HTML.
 pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
     let s = || site.clone();
     let (locale, currency) = (site.locale.clone(), site.currency.clone());

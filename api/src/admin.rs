@@ -293,3 +293,17 @@ pub struct CustomerDetail {
     pub customer: CustomerSummary,
     pub orders: Vec<Order>,
 }
+
+/// A search that found nothing: how often and when last.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ZeroResultQuery {
+    pub query: String,
+    pub count: u64,
+    pub last_seen: String,
+}
+
+/// `GET /api/admin/search/zero-results`, most frequent first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ZeroResults {
+    pub queries: Vec<ZeroResultQuery>,
+}

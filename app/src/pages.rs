@@ -196,9 +196,11 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
     }
 }
 
+/// Availability as the build knows it. No unit count: the catalog's `stock` is the count when the
+/// catalog was published, and sales since then are in the stock ledger, not in this page.
 fn stock_label(v: &edgeshop_domain::Variant) -> String {
     if v.stock > 0 {
-        format!("In stock ({})", v.stock)
+        "In stock".to_string()
     } else if v.available() {
         "Available to order".to_string()
     } else {

@@ -63,6 +63,8 @@ pub struct LoadedShop {
     pub catalog: Catalog,
     pub pages: Vec<InfoPage>,
     pub images_dir: PathBuf,
+    /// The file each product comes from, relative to the catalog directory (by slug).
+    pub product_files: std::collections::HashMap<String, String>,
 }
 
 pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
@@ -72,7 +74,12 @@ pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
     match validate::build_catalog(&sources, &mut errors) {
         Some(mut catalog) if errors.is_empty() => {
             catalog.version = hex16(&hasher.finalize());
-            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images") })
+            let product_files = sources
+                .products
+                .iter()
+                .map(|p| (p.value.slug.get_ref().clone(), p.path.strip_prefix(dir).unwrap_or(&p.path).to_string_lossy().into_owned()))
+                .collect();
+            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images"), product_files })
         }
         _ => Err(CatalogErrors(errors)),
     }

@@ -12,6 +12,7 @@ pub mod order;
 pub mod paths;
 pub mod pricing;
 pub mod snapshot;
+pub mod stock;
 pub mod text;
 
 pub use announce::{newest_products, to_announce, NewProduct};

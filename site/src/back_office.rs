@@ -1,7 +1,9 @@
 //! The back office's static pages under `/admin/` and the `_headers` rules that give them their
 //! content security policy (with the hashes of the pages' inline scripts).
 
-use edgeshop_admin::pages::{headers, render_all, AdminSite};
+use edgeshop_admin::catalog::CatalogRow;
+use edgeshop_admin::pages::{headers, render_all, render_catalog, AdminSite};
+use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::text::{base64, inline_scripts};
 use edgeshop_domain::Catalog;
 use sha2::{Digest, Sha256};
@@ -9,14 +11,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Writes the admin pages and `_headers`; returns how many pages.
-pub fn write(catalog: &Catalog, out: &Path) -> Result<usize, String> {
+pub fn write(shop: &LoadedShop, out: &Path) -> Result<usize, String> {
+    let catalog = &shop.catalog;
     let site = AdminSite {
         shop_name: catalog.shop.name.clone(),
         locale: catalog.shop.locale.clone(),
         currency: catalog.shop.currency.code().to_string(),
         catalog_version: catalog.version.clone(),
     };
-    let pages = render_all(&site);
+    let mut pages = render_all(&site);
+    pages.extend(render_catalog(&site, catalog_rows(shop), categories(catalog)));
     let mut hashes = BTreeSet::new();
     for (path, html) in &pages {
         hashes.extend(inline_scripts(html).map(|s| base64(&Sha256::digest(s.as_bytes()))));
@@ -24,4 +28,40 @@ pub fn write(catalog: &Catalog, out: &Path) -> Result<usize, String> {
     }
     crate::write(&out.join("_headers"), headers(&hashes.into_iter().collect::<Vec<_>>()).as_bytes())?;
     Ok(pages.len())
+}
+
+/// Every product as published (drafts too), by title.
+fn catalog_rows(shop: &LoadedShop) -> Vec<CatalogRow> {
+    let locale = &shop.catalog.shop.locale;
+    let mut rows: Vec<CatalogRow> = shop
+        .catalog
+        .products
+        .iter()
+        .map(|p| {
+            let low = p.variants.iter().map(|v| v.price).min_by_key(|m| m.minor);
+            let high = p.variants.iter().map(|v| v.price).max_by_key(|m| m.minor);
+            let price = match (low, high) {
+                (Some(l), Some(h)) if l.minor != h.minor => format!("{}–{}", l.format(locale), h.format(locale)),
+                (Some(l), _) => l.format(locale),
+                _ => String::new(),
+            };
+            CatalogRow {
+                slug: p.slug.clone(),
+                title: p.title.clone(),
+                category: p.category.clone(),
+                published: p.published,
+                price,
+                variants: p.variants.len(),
+                catalog_stock: p.variants.iter().map(|v| u64::from(v.stock)).sum(),
+                file: shop.product_files.get(&p.slug).cloned().unwrap_or_default(),
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| r.title.to_lowercase());
+    rows
+}
+
+/// Categories with how many products each holds directly.
+fn categories(catalog: &Catalog) -> Vec<(String, String, usize)> {
+    catalog.categories.iter().map(|c| (c.slug.clone(), c.name.clone(), catalog.products.iter().filter(|p| p.category == c.slug).count())).collect()
 }

@@ -98,7 +98,7 @@ fn run() -> Result<(), String> {
         Default::default()
     };
     let pages = render::write_pages(&shop, &images, &args.out, args.dev_reload)?;
-    back_office::write(catalog, &args.out)?;
+    back_office::write(&shop, &args.out)?;
     dev_reload_script(&args.out, args.dev_reload)?;
     let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
     feed::write(catalog, &images, &args.out)?;

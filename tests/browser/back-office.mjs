@@ -151,6 +151,15 @@ try {
   await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('1'), stockSku, { timeout: 15000 });
   step(`${stockSku} set to 1 available`);
 
+  // The catalog as published: its version, and a product row with the file it comes from.
+  await page.goto(`${base}/admin/catalog/`, { waitUntil: 'load' });
+  await ready('zero-results');
+  const version = await page.locator('[data-testid=catalog-version]').textContent();
+  const meta = await page.locator('meta[name=edgeshop-catalog]').getAttribute('content');
+  if (version !== meta) throw new Error(`catalog page says ${version}, the build is ${meta}`);
+  if (!(await page.locator('table.data td code', { hasText: 'products/' }).count())) throw new Error('no product shows its catalog file');
+  step(`catalog ${version} with its products and their files`);
+
   // The staff page lists the members and the audit log.
   await page.goto(`${base}/admin/staff/`, { waitUntil: 'load' });
   await ready('staff');
@@ -162,7 +171,7 @@ try {
   await axeRun.page.context().addCookies(await page.context().cookies());
   const problems = [];
   for (const [path, testid] of [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'], ['/admin/stock/', 'stock-list'],
-    ['/admin/customers/', 'customers'], ['/admin/staff/', 'staff'], ['/admin/sign-in/', 'sign-in']]) {
+    ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/sign-in/', 'sign-in']]) {
     for (const width of [390, 1440]) {
       await axeRun.page.setViewportSize({ width, height: 900 });
       await axeRun.page.goto(base + path, { waitUntil: 'networkidle' });

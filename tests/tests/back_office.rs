@@ -29,6 +29,9 @@ fn ip(n: u32) -> String {
 
 /// The first owner, made the way the README says: `cargo xtask admin owner`, which prints a link.
 fn owner_link(shop: &Shop, email: &str) -> String {
+    // One at a time: each is a second writer of the shop's local database.
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["run", "--quiet", "--package", "xtask", "--", "admin", "owner", email, "--name", "Olive Owner", "--state"])
         .arg(&shop.persist)
@@ -479,4 +482,86 @@ fn back_office_in_the_browser() {
     let r =
         shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(40)), ("x-cart-id", &cart), ("idempotency-key", "bo-stock-2")], &body.to_string());
     assert!(is_problem(&r, 409) && r.body.contains("out-of-stock"), "2 units when 1 is left: {} {}", r.status, r.body);
+}
+
+/// Builds `catalog` into `work/dist` with the site builder (as `cargo xtask build` does).
+fn build_shop(catalog: &std::path::Path, work: &std::path::Path) -> std::path::PathBuf {
+    let dist = work.join("dist");
+    let out = Command::new(root().join("target/tool/edgeshop-site"))
+        .arg("--catalog")
+        .arg(catalog)
+        .arg("--out")
+        .arg(&dist)
+        .arg("--bundle")
+        .arg(work.join("bundle"))
+        .arg("--public")
+        .arg(root().join("public"))
+        .args(["--images", "original"])
+        .output()
+        .expect("run edgeshop-site");
+    assert!(out.status.success(), "the build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    dist
+}
+
+/// Copies the sample catalog, with `sku`'s `stock` set to `count`.
+fn catalog_with_count(work: &std::path::Path, sku: &str, count: u32) -> std::path::PathBuf {
+    let dir = work.join("catalog");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(work).unwrap();
+    let copied = Command::new("cp").arg("-r").arg(root().join("catalog")).arg(&dir).status().expect("cp");
+    assert!(copied.success());
+    for entry in std::fs::read_dir(dir.join("products")).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let Some(at) = text.find(&format!("sku = \"{sku}\"")) else { continue };
+        let stock = at + text[at..].find("stock = ").unwrap();
+        let end = stock + text[stock..].find('\n').unwrap();
+        std::fs::write(entry.path(), format!("{}stock = {count}{}", &text[..stock], &text[end..])).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_new_catalog_count_restocks_and_the_same_count_keeps_the_sales() {
+    let c = catalog();
+    let v = variants(&c, 6).into_iter().nth(12).unwrap();
+    let work = root().join(format!("target/tmp/catalog-count-{}", std::process::id()));
+    let state = Shop::fresh_state_dir();
+    let levels = |shop: &Shop| {
+        let l = shop.admin("GET", &format!("/api/admin/stock/{}", v.sku), None).json();
+        (l["available"].as_i64().unwrap(), l["reserved"].as_i64().unwrap())
+    };
+    // On hand: available plus reserved (the order's two units, until the consumer commits them).
+    let level = |shop: &Shop| levels(shop).0 + levels(shop).1;
+    // Sell two at the published count.
+    let same = build_shop(&catalog_with_count(&work.join("a"), &v.sku, v.stock), &work.join("a"));
+    {
+        let shop = Shop::start_with_args(&state, &[], &["--assets", same.to_str().unwrap()]);
+        let add = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(50))], &json!({ "sku": v.sku, "quantity": 2 }).to_string());
+        assert_eq!(add.status, 201, "{}", add.body);
+        let cart = add.header("x-cart-id").unwrap().to_string();
+        let body = json!({
+            "address": { "name": "Róisín Kelly", "line1": "8 Bridge Street", "city": "Westport", "postal_code": "F28 X1Y2", "country": "IE" },
+            "contact": { "email": "roisin@example.ie" },
+            "payment_method": "cash_on_delivery",
+        });
+        let r = shop.post_json(
+            "/api/checkout",
+            &[("cf-connecting-ip", &ip(50)), ("x-cart-id", &cart), ("idempotency-key", "count-1")],
+            &body.to_string(),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(levels(&shop).0, i64::from(v.stock) - 2);
+    }
+    // The same catalog count published again: the sales stay sold.
+    {
+        let shop = Shop::start_with_args(&state, &[], &["--assets", same.to_str().unwrap()]);
+        assert_eq!(levels(&shop).0, i64::from(v.stock) - 2, "a rebuild must not undo sales");
+        assert!(level(&shop) <= i64::from(v.stock));
+    }
+    // A new count in the catalog is the new number on hand (what is reserved stays reserved).
+    let recounted = build_shop(&catalog_with_count(&work.join("b"), &v.sku, v.stock + 40), &work.join("b"));
+    let shop = Shop::start_with_args(&state, &[], &["--assets", recounted.to_str().unwrap()]);
+    let (available, reserved) = levels(&shop);
+    assert_eq!((available + reserved, available), (i64::from(v.stock) + 40, i64::from(v.stock) + 40 - reserved), "restocked through the catalog");
+    let _ = std::fs::remove_dir_all(&work);
 }

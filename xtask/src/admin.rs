@@ -53,17 +53,32 @@ pub fn owner(email: &str, name: &str, state: &Path, remote: bool, base_url: &str
     let token = random_hex(32)?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let sql = owner_sql(&email, name, &token, &format!("{}T00:00:00Z", crate::tools::today()), now);
-    let mut cmd = crate::tools::wrangler();
-    cmd.args(["d1", "execute", "edgeshop", "--command", &sql]).env("CI", "true");
-    if remote {
-        cmd.arg("--remote");
-    } else {
+    if !remote {
         crate::tools::apply_migrations(state, None)?;
-        cmd.args(["--local", "--persist-to"]).arg(state);
     }
-    let out = cmd.current_dir(root()).output().map_err(|e| format!("wrangler d1 execute: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("wrangler d1 execute failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    // A running `wrangler dev` writes the same local database: a busy one is asked again.
+    let mut last = String::new();
+    for attempt in 0..8 {
+        let mut cmd = crate::tools::wrangler();
+        cmd.args(["d1", "execute", "edgeshop", "--command", &sql]).env("CI", "true");
+        if remote {
+            cmd.arg("--remote");
+        } else {
+            cmd.args(["--local", "--persist-to"]).arg(state);
+        }
+        let out = cmd.current_dir(root()).output().map_err(|e| format!("wrangler d1 execute: {e}"))?;
+        if out.status.success() {
+            last.clear();
+            break;
+        }
+        last = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        if remote || !last.contains("SQLITE_BUSY") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300 * (attempt + 1)));
+    }
+    if !last.is_empty() {
+        return Err(format!("wrangler d1 execute failed:\n{last}"));
     }
     println!("{email} is an owner. Sign in once with this link (it works for 24 hours):");
     println!("{}/admin/sign-in/#token={token}", base_url.trim_end_matches('/'));

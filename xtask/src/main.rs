@@ -217,7 +217,10 @@ fn lint() -> Result<(), String> {
         .current_dir(root()))?;
     run(Command::new("cargo").args(["clippy", "--target", "wasm32-unknown-unknown", "--lib"]).args(deny).current_dir(root().join("edge")))?;
     run(Command::new("cargo").args(["clippy", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]).args(deny).current_dir(root()))?;
-    run(Command::new("cargo").args(["clippy", "-p", "edgeshop-front", "--features", "admin", "--target", "wasm32-unknown-unknown"]).args(deny).current_dir(root()))
+    run(Command::new("cargo")
+        .args(["clippy", "-p", "edgeshop-front", "--features", "admin", "--target", "wasm32-unknown-unknown"])
+        .args(deny)
+        .current_dir(root()))
 }
 
 fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, shop_name: String) -> Result<(), String> {

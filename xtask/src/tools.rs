@@ -167,23 +167,31 @@ pub const PREBUILT: &str = "EDGESHOP_PREBUILT";
 /// Applies `migrations/` to the local D1 database under `persist` (idempotent: applied migrations
 /// are recorded by wrangler and skipped).
 pub fn apply_migrations(persist: &std::path::Path, config: Option<&std::path::Path>) -> Result<(), String> {
-    let mut cmd = wrangler();
-    cmd.args(["d1", "migrations", "apply", "edgeshop", "--local", "--persist-to"]).arg(persist);
-    if let Some(c) = config {
-        cmd.arg("--config").arg(c);
+    // A running `wrangler dev` may hold the local database for a moment: a busy one is asked again.
+    let mut last = String::new();
+    for attempt in 0..8 {
+        let mut cmd = wrangler();
+        cmd.args(["d1", "migrations", "apply", "edgeshop", "--local", "--persist-to"]).arg(persist);
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let out = cmd
+            .current_dir(root())
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .output()
+            .map_err(|e| format!("wrangler d1 migrations apply: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        last = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        if !last.contains("SQLITE_BUSY") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300 * (attempt + 1)));
     }
-    let out = cmd
-        .current_dir(root())
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CI", "true")
-        .output()
-        .map_err(|e| format!("wrangler d1 migrations apply: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("wrangler d1 migrations apply failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-    }
+    Err(format!("wrangler d1 migrations apply failed:\n{last}"))
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.

@@ -75,7 +75,7 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
 pub async fn zero_results(req: &Request, env: &Env) -> Reply {
     require_staff(req, env).await?;
     let queries = search_stats::zero_result_queries(env).await?;
-    json(&serde_json::json!({ "queries": queries }), "no-store")
+    json(&edgeshop_api::admin::ZeroResults { queries }, "no-store")
 }
 
 /// `GET /api/_bench/search?q=&repeat=N[&reload=1|&transfer=1]`: runs the same search N times in

@@ -7,12 +7,7 @@ use worker::{durable_object, DurableObject, Env, Method, Request, Response, Resu
 /// Distinct queries kept; the least searched are forgotten beyond this.
 const MAX_QUERIES: usize = 1_000;
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct ZeroResultQuery {
-    pub query: String,
-    pub count: u64,
-    pub last_seen: String,
-}
+pub use edgeshop_api::admin::ZeroResultQuery;
 
 #[derive(Serialize, Deserialize)]
 struct Record {

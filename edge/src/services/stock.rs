@@ -92,6 +92,11 @@ fn sold_key(sku: &str) -> String {
     format!("sold:{sku}")
 }
 
+/// The catalog count a SKU's stored level is based on (see `edgeshop_domain::stock`).
+fn counted_key(sku: &str) -> String {
+    format!("counted:{sku}")
+}
+
 fn reservation_key(id: &str) -> String {
     format!("res:{id}")
 }
@@ -124,18 +129,26 @@ impl StockLedger {
             .collect())
     }
 
+    /// A SKU's units, following the catalog's count when a build published a new one.
     async fn level(&self, sku: &str, seeds: &Seeds) -> Result<Level> {
         let storage = self.state.storage();
         let seed = seeds.get(sku).map_or(0, |s| s.0);
+        let reserved = storage.get::<i64>(&reserved_key(sku)).await?.unwrap_or(0);
+        let stored = storage.get::<i64>(&available_key(sku)).await?;
+        let counted_from = storage.get::<i64>(&counted_key(sku)).await?;
         Ok(Level {
-            available: storage.get::<i64>(&available_key(sku)).await?.unwrap_or(seed),
-            reserved: storage.get::<i64>(&reserved_key(sku)).await?.unwrap_or(0),
+            available: edgeshop_domain::stock::available_after_catalog(stored, reserved, counted_from, seed),
+            reserved,
             sold: storage.get::<i64>(&sold_key(sku)).await?.unwrap_or(0),
         })
     }
 
-    async fn put_level(&self, sku: &str, level: Level) -> Result<()> {
+    /// Stores a SKU's units with the catalog count they follow from (`seeds`).
+    async fn put_level(&self, sku: &str, level: Level, seeds: &Seeds) -> Result<()> {
         let storage = self.state.storage();
+        if let Some((count, _)) = seeds.get(sku) {
+            storage.put(&counted_key(sku), *count).await?;
+        }
         storage.put(&available_key(sku), level.available).await?;
         storage.put(&reserved_key(sku), level.reserved).await?;
         storage.put(&sold_key(sku), level.sold).await
@@ -162,7 +175,7 @@ impl StockLedger {
             levels.push(level);
         }
         for (line, level) in req.lines.iter().zip(levels) {
-            self.put_level(&line.sku, level).await?;
+            self.put_level(&line.sku, level, &seeds).await?;
         }
         let expires_at_ms = worker::Date::now().as_millis() as f64 + req.ttl_seconds as f64 * 1000.0;
         storage.put(&expiry_key(expires_at_ms, &req.reservation), &req.reservation).await?;
@@ -207,7 +220,7 @@ impl StockLedger {
             } else {
                 level.reserved -= quantity;
             }
-            self.put_level(&line.sku, level).await?;
+            self.put_level(&line.sku, level, &seeds).await?;
         }
         Ok(true)
     }
@@ -221,7 +234,7 @@ impl StockLedger {
             _ => before.available,
         };
         let after = Level { available, ..before };
-        self.put_level(&a.sku, after).await?;
+        self.put_level(&a.sku, after, &seeds).await?;
         Ok(Adjusted { before, after })
     }
 
@@ -241,7 +254,7 @@ impl StockLedger {
             let quantity = i64::from(line.quantity);
             level.reserved -= quantity;
             level.sold += quantity;
-            self.put_level(&line.sku, level).await?;
+            self.put_level(&line.sku, level, &seeds).await?;
         }
         storage.delete(&expiry_key(res.expires_at_ms, id)).await?;
         storage.delete(&reservation_key(id)).await?;
