@@ -2,7 +2,7 @@
 //! staff do to it (pack, ship, deliver, cancel, refund, returns, notes, packing slip).
 
 use crate::client::{self, encode, hydrated, label, money, when};
-use edgeshop_api::admin::{Accepted, AdminOrder, CancelRequest, Fulfilment, NewNote, OrderPage, RefundRequest, ReturnLine, ReturnView};
+use edgeshop_api::admin::{Accepted, AdminOrder, CancelRequest, Fulfilment, NewNote, OrderPage, RefundLine, RefundRequest, ReturnLine, ReturnView};
 use edgeshop_app::api::{query_param, replace_query_param};
 use edgeshop_domain::{Currency, Money, OrderStatus};
 use leptos::prelude::*;
@@ -352,16 +352,42 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             );
         }
     };
+    // By line (units of each, at the price charged) or by amount.
+    let line_units = RwSignal::new(o.order.lines.iter().map(|l| (l.sku.clone(), 0u32)).collect::<Vec<_>>());
     let refund_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(amount) = Money::parse_decimal(&refund_amount.get_untracked(), currency) else {
-            refund_error.set(Some("Type an amount such as 12.50.".into()));
-            return;
+        let lines: Vec<RefundLine> =
+            line_units.get_untracked().into_iter().filter(|(_, q)| *q > 0).map(|(sku, quantity)| RefundLine { sku, quantity }).collect();
+        let amount_minor = if lines.is_empty() {
+            match Money::parse_decimal(&refund_amount.get_untracked(), currency) {
+                Some(amount) => Some(amount.minor),
+                None => return refund_error.set(Some("Choose units of a line, or type an amount such as 12.50.".into())),
+            }
+        } else {
+            None
         };
         refund_error.set(None);
-        let body = RefundRequest { amount_minor: Some(amount.minor), lines: vec![], reason: refund_reason.get_untracked() };
+        let body = RefundRequest { amount_minor, lines, reason: refund_reason.get_untracked() };
         act(format!("/api/admin/orders/{n}/refunds"), edgeshop_app::api::body(&body), "Refund");
     };
+    let line_inputs = o
+        .order
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (sku, ordered) = (l.sku.clone(), l.quantity);
+            let id = format!("refund-line-{i}");
+            view! {
+                <div><label for=id.clone()>{format!("{} × {} ({})", ordered, l.title, l.variant_title)}</label>
+                    <input id=id type="number" min="0" max=ordered.to_string() inputmode="numeric" placeholder="0"
+                        on:input=move |ev| {
+                            let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(ordered);
+                            line_units.update(|all| if let Some(e) = all.iter_mut().find(|(s, _)| *s == sku) { e.1 = q; });
+                        }/></div>
+            }
+        })
+        .collect_view();
     view! {
         <section class="actions no-print" aria-labelledby="h-actions" data-testid="actions">
             <h2 id="h-actions">"Next step"</h2>
@@ -384,8 +410,9 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             })}
             {(refundable > 0).then(|| view! {
                 <form class="inline-form" on:submit=refund_submit data-testid="refund-form">
-                    <div><label for="refund-amount">{format!("Refund amount ({} left to refund)", Money::new(refundable, currency).decimal())}</label>
-                        <input id="refund-amount" inputmode="decimal" required prop:value=move || refund_amount.get() on:input=move |ev| refund_amount.set(event_target_value(&ev))/></div>
+                    <fieldset class="refund-lines"><legend>"Refund units of a line"</legend>{line_inputs}</fieldset>
+                    <div><label for="refund-amount">{format!("or an amount ({} left to refund)", Money::new(refundable, currency).decimal())}</label>
+                        <input id="refund-amount" inputmode="decimal" prop:value=move || refund_amount.get() on:input=move |ev| refund_amount.set(event_target_value(&ev))/></div>
                     <div><label for="refund-reason">"Reason"</label><input id="refund-reason" prop:value=move || refund_reason.get() on:input=move |ev| refund_reason.set(event_target_value(&ev))/></div>
                     <button type="submit">"Refund"</button>
                     {move || refund_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}

@@ -139,6 +139,13 @@ pub struct OrderView {
     pub returns: Vec<admin::ReturnView>,
 }
 
+/// `GET /api/availability?sku=…`: which of these SKUs are sold out now (the stock ledger's
+/// word, newer than the page that asks).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Availability {
+    pub sold_out: Vec<String>,
+}
+
 /// `POST /api/orders/{number}/return`: what goes back and why (no lines: the whole order).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReturnRequest {

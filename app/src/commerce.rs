@@ -43,21 +43,52 @@ pub fn choose(variants: &[PickerVariant], selected: &[String], i: usize, value: 
 pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -> impl IntoView {
     let initial = variants.iter().find(|v| v.available).or(variants.first()).map(|v| v.values.clone()).unwrap_or_default();
     let selected = RwSignal::new(initial);
-    let variants = StoredValue::new(variants);
+    let skus: Vec<String> = variants.iter().filter(|v| v.available).map(|v| v.sku.clone()).collect();
+    let variants = RwSignal::new(variants);
     let quantity = RwSignal::new(1u32);
     let (message, set_message) = signal(None::<(bool, String)>);
     let busy = RwSignal::new(false);
-    let current = move || variants.with_value(|vs| vs.iter().find(|v| v.values == selected.get()).cloned());
+    let current = move || variants.with(|vs| vs.iter().find(|v| v.values == selected.get()).cloned());
 
     let (ready, set_ready) = signal(false);
     // Deep links: `?variant=SKU` picks that variant once the page is live.
     Effect::new(move |_| {
         set_ready.set(true);
         if let Some(sku) = query_param("variant") {
-            if let Some(v) = variants.with_value(|vs| vs.iter().find(|v| v.sku == sku && v.available).cloned()) {
+            if let Some(v) = variants.with_untracked(|vs| vs.iter().find(|v| v.sku == sku && v.available).cloned()) {
                 selected.set(v.values);
             }
         }
+    });
+    // The page says what was in stock when it was built; the stock ledger knows what sold since.
+    let asked = StoredValue::new(skus);
+    Effect::new(move |_| {
+        let query: Vec<String> = asked.with_value(|s| s.iter().map(|sku| format!("sku={}", crate::islands::encode(sku))).collect());
+        if query.is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Ok(Ok(now)) =
+                call("GET", &format!("/api/availability?{}", query.join("&")), None, &[]).await.map(|r| r.parse::<edgeshop_api::Availability>())
+            else {
+                return;
+            };
+            if now.sold_out.is_empty() {
+                return;
+            }
+            variants.update(|vs| {
+                for v in vs.iter_mut().filter(|v| now.sold_out.contains(&v.sku)) {
+                    v.available = false;
+                    v.stock = "Sold out".into();
+                }
+            });
+            // A sold-out choice moves to one that can still be bought.
+            if !current().is_some_and(|v| v.available) {
+                if let Some(v) = variants.with_untracked(|vs| vs.iter().find(|v| v.available).cloned()) {
+                    selected.set(v.values);
+                }
+            }
+        });
     });
 
     let fieldsets = options
@@ -71,14 +102,14 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                     let v1 = value.clone();
                     let v2 = value.clone();
                     let v3 = value.clone();
-                    let enabled = Memo::new(move |_| variants.with_value(|vs| offered(vs, &selected.get(), i, &v1)));
+                    let enabled = Memo::new(move |_| variants.with(|vs| offered(vs, &selected.get(), i, &v1)));
                     view! {
                         <label class="chip" class:disabled=move || !enabled.get()>
                             <input type="radio" name=format!("option-{i}") value=value.clone()
                                 prop:checked=move || selected.get().get(i) == Some(&v2)
                                 disabled=move || !enabled.get()
                                 on:change=move |_| {
-                                    let next = variants.with_value(|vs| choose(vs, &selected.get_untracked(), i, &v3));
+                                    let next = variants.with_untracked(|vs| choose(vs, &selected.get_untracked(), i, &v3));
                                     selected.set(next);
                                     if let Some(v) = current() {
                                         replace_query_param("variant", &v.sku);

@@ -44,6 +44,16 @@ async fn asset_buffer(env: &Env, name: &str) -> Result<JsValue, ApiError> {
     JsFuture::from(resp.array_buffer().map_err(|e| failed(&e))?).await.map_err(|e| failed(&e))
 }
 
+/// A public static file of this deploy (such as `/feed.xml`), as text.
+pub async fn public_asset(env: &Env, path: &str) -> Result<String, ApiError> {
+    let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
+    let mut resp = assets.fetch(format!("https://assets.local{path}"), None).await.map_err(|e| ApiError::internal(format!("{path}: {e}")))?;
+    if resp.status_code() != 200 {
+        return Err(ApiError::internal(format!("{path}: HTTP {}", resp.status_code())));
+    }
+    resp.text().await.map_err(|e| ApiError::internal(format!("{path}: {e}")))
+}
+
 /// Reads `/_catalog/{name}` into wasm memory (one copy).
 async fn asset(env: &Env, name: &str) -> Result<Vec<u8>, ApiError> {
     Ok(js_sys::Uint8Array::new(&asset_buffer(env, name).await?).to_vec())

@@ -18,7 +18,7 @@ pub use services::stock::StockLedger;
 
 use crate::error::Problem;
 use error::ApiError;
-use routes::{admin, cart, checkout, orders, payments, rate_limit, search, search_page, staff, subscriptions};
+use routes::{admin, availability, cart, checkout, orders, payments, rate_limit, search, search_page, staff, subscriptions};
 use services::events::{self, OrderEvent};
 use services::rate_limit::Limit;
 use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
@@ -74,6 +74,8 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Get, ["search"]) => search_page::render(req, env).await,
         (Method::Get, ["api", "_bench", "search"]) => search::bench_search(req, env).await,
 
+        (Method::Get, ["api", "availability"]) => availability::availability(req, env).await,
+        (Method::Get, ["feed.xml"]) => availability::feed(env).await,
         (Method::Get, ["api", "cart"]) => cart::get(req, env).await,
         (Method::Post, ["api", "cart", "lines"]) => {
             rate_limit(env, req, Limit::Cart).await?;

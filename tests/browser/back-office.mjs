@@ -151,6 +151,18 @@ try {
   await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('1'), stockSku, { timeout: 15000 });
   step(`${stockSku} set to 1 available`);
 
+  // A SKU sold out since the build: its product page stops offering it once the page is live.
+  const [soldSku, soldPath] = [env('SOLD_OUT_SKU'), env('SOLD_OUT_PATH')];
+  await page.goto(`${base}${soldPath}?variant=${encodeURIComponent(soldSku)}`, { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
+  await page.waitForFunction((s) => {
+    const sku = document.querySelector('[data-testid=variant-sku]')?.textContent;
+    const stock = document.querySelector('[data-testid=variant-stock]')?.textContent;
+    const button = document.querySelector('.picker button.primary');
+    return sku !== s || (stock === 'Sold out' && button?.disabled);
+  }, soldSku, { timeout: 15000 });
+  step(`${soldSku}, sold out since the build, is no longer offered on its page`);
+
   // The catalog as published: its version, and a product row with the file it comes from.
   await page.goto(`${base}/admin/catalog/`, { waitUntil: 'load' });
   await ready('zero-results');

@@ -443,6 +443,11 @@ fn back_office_in_the_browser() {
         .unwrap()
         .replace("https://shop.example.com", &shop.base);
     let _ = sam;
+    // A SKU the ledger has sold out since the build: its page must stop offering it.
+    let sold = pool[7].clone();
+    let sold_path = edgeshop_domain::paths::product(&c.products.iter().find(|p| p.variants.iter().any(|v| v.sku == sold.sku)).unwrap().slug);
+    let zero = shop.admin("POST", &format!("/api/admin/stock/{}", sold.sku), Some(&json!({ "set": 0, "reason": "sold elsewhere" }).to_string()));
+    assert_eq!(zero.status, 200, "{}", zero.body);
     let (ship_s, cancel_s) = (ship.to_string(), cancel.to_string());
     run_browser_test_with(
         "back-office.mjs",
@@ -454,6 +459,8 @@ fn back_office_in_the_browser() {
             ("SHIP_TOKEN", ship_token.as_str()),
             ("CANCEL_ORDER", cancel_s.as_str()),
             ("STOCK_SKU", stock_sku.as_str()),
+            ("SOLD_OUT_SKU", sold.sku.as_str()),
+            ("SOLD_OUT_PATH", sold_path.as_str()),
         ],
     );
     // What the browser did, as the API sees it.
@@ -564,4 +571,31 @@ fn a_new_catalog_count_restocks_and_the_same_count_keeps_the_sales() {
     let (available, reserved) = levels(&shop);
     assert_eq!((available + reserved, available), (i64::from(v.stock) + 40, i64::from(v.stock) + 40 - reserved), "restocked through the catalog");
     let _ = std::fs::remove_dir_all(&work);
+}
+
+#[test]
+fn pages_and_the_feed_learn_what_sold_out_from_the_ledger() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = variants(&c, 6).into_iter().nth(14).unwrap();
+    let asked = |sku: &str| shop.get(&format!("/api/availability?sku={sku}&sku=NOT-A-SKU")).json()["sold_out"].clone();
+    let in_feed = |sku: &str| {
+        let feed = shop.get("/feed.xml");
+        assert!(feed.content_type.contains("xml"), "{}", feed.content_type);
+        let item = feed.body.split("<item>").find(|i| i.contains(&format!("<g:id>{sku}</g:id>"))).expect("the SKU is in the feed").to_string();
+        item.contains("<g:availability>in_stock</g:availability>")
+    };
+    assert_eq!(asked(&v.sku), json!([]));
+    assert!(in_feed(&v.sku));
+    // Sold out in the ledger (a count of 0): the product page's question and the feed say so.
+    let zero =
+        shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(&json!({ "set": 0, "reason": "damaged in the warehouse" }).to_string()));
+    assert_eq!(zero.status, 200, "{}", zero.body);
+    assert_eq!(asked(&v.sku), json!([v.sku]));
+    assert!(!in_feed(&v.sku), "the feed must not promise a sold-out SKU");
+    // Back in stock: promised again.
+    assert_eq!(shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(&json!({ "add": 3, "reason": "delivery" }).to_string())).status, 200);
+    assert_eq!(asked(&v.sku), json!([]));
+    assert!(in_feed(&v.sku));
+    assert!(is_problem(&shop.get("/api/availability"), 400));
 }

@@ -92,6 +92,12 @@ fn sold_key(sku: &str) -> String {
     format!("sold:{sku}")
 }
 
+/// Present while a SKU that may not be oversold has nothing available: what pages and the feed
+/// must not promise (listed by prefix, one key per SKU, so any number of SKUs fits).
+fn sold_out_key(sku: &str) -> String {
+    format!("out:{sku}")
+}
+
 /// The catalog count a SKU's stored level is based on (see `edgeshop_domain::stock`).
 fn counted_key(sku: &str) -> String {
     format!("counted:{sku}")
@@ -149,6 +155,12 @@ impl StockLedger {
         if let Some((count, _)) = seeds.get(sku) {
             storage.put(&counted_key(sku), *count).await?;
         }
+        let deny = seeds.get(sku).is_none_or(|s| s.1 == StockPolicy::Deny);
+        if deny && level.available <= 0 {
+            storage.put(&sold_out_key(sku), true).await?;
+        } else {
+            storage.delete(&sold_out_key(sku)).await?;
+        }
         storage.put(&available_key(sku), level.available).await?;
         storage.put(&reserved_key(sku), level.reserved).await?;
         storage.put(&sold_key(sku), level.sold).await
@@ -182,6 +194,45 @@ impl StockLedger {
         storage.put(&reservation_key(&req.reservation), Reservation { lines: req.lines, expires_at_ms }).await?;
         self.schedule_expiry(expires_at_ms).await?;
         Ok(ReserveOutcome::Reserved)
+    }
+
+    /// The SKUs that are sold out now (of `asked`, or all), each checked against this build's
+    /// catalog: a new count published since it sold out puts it back on sale.
+    async fn sold_out(&self, asked: Option<Vec<String>>) -> Result<Vec<String>> {
+        let storage = self.state.storage();
+        let listed: Vec<String> = match asked {
+            Some(skus) => {
+                let mut out = Vec::new();
+                for sku in skus.into_iter().take(200) {
+                    if storage.get::<bool>(&sold_out_key(&sku)).await?.is_some() {
+                        out.push(sku);
+                    }
+                }
+                out
+            }
+            None => {
+                let options = worker::ListOptions::new().prefix("out:");
+                let keys = storage.list_with_options(options).await?.keys();
+                keys.into_iter()
+                    .filter_map(|k| k.ok().and_then(|k| k.as_string()))
+                    .filter_map(|k| k.strip_prefix("out:").map(str::to_string))
+                    .collect()
+            }
+        };
+        if listed.is_empty() {
+            return Ok(listed);
+        }
+        let seeds = self.seeds(listed.iter().map(String::as_str)).await?;
+        let mut still = Vec::with_capacity(listed.len());
+        for sku in listed {
+            let level = self.level(&sku, &seeds).await?;
+            if level.available <= 0 && seeds.get(&sku).is_none_or(|s| s.1 == StockPolicy::Deny) {
+                still.push(sku);
+            } else {
+                storage.delete(&sold_out_key(&sku)).await?;
+            }
+        }
+        Ok(still)
     }
 
     /// Gives units back: an open reservation's, or (for a cancelled order that was already paid
@@ -289,6 +340,10 @@ impl DurableObject for StockLedger {
                 Response::from_json(&self.commit(&r.reservation).await?)
             }
             (Method::Post, "/adjust") => Response::from_json(&self.adjust(req.json().await?).await?),
+            (Method::Post, "/sold-out") => {
+                let asked: Option<Vec<String>> = req.json().await?;
+                Response::from_json(&self.sold_out(asked).await?)
+            }
             (Method::Post, "/levels") => {
                 let skus: Vec<String> = req.json().await?;
                 let seeds = self.seeds(skus.iter().map(String::as_str)).await?;
@@ -354,6 +409,11 @@ impl Stock<'_> {
 
     pub async fn adjust(&self, a: &Adjust) -> Result<Adjusted> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/adjust", Some(a)).await
+    }
+
+    /// Which of `skus` (or of all SKUs) are sold out now.
+    pub async fn sold_out(&self, skus: Option<&[String]>) -> Result<Vec<String>> {
+        do_call(self.0, "STOCK", "shop", Method::Post, "/sold-out", Some(&skus)).await
     }
 
     /// The levels of several SKUs, in their order, in one call.

@@ -1,0 +1,68 @@
+//! What pages and the product feed must not promise: `GET /api/availability?sku=…` tells the
+//! product page which options are sold out now, and `GET /feed.xml` is the build's feed with the
+//! sold-out SKUs marked `out_of_stock` (both from the stock ledger, briefly cached).
+
+use crate::error::{ApiError, Problem};
+use crate::http::Reply;
+use crate::query::Query;
+use crate::services::stock::Stock;
+use edgeshop_api::Availability;
+use worker::{Env, Request, Response};
+
+/// `GET /api/availability?sku=A&sku=B` (up to 100 SKUs).
+pub async fn availability(req: &Request, env: &Env) -> Reply {
+    let url = req.url()?;
+    let q = Query::parse(url.query())?;
+    let skus: Vec<String> = q.get_all("sku").filter(|s| !s.is_empty() && s.len() <= 100).map(str::to_string).collect();
+    if skus.is_empty() || skus.len() > 100 {
+        return Err(ApiError::new(Problem::BadParameter, "ask about 1 to 100 SKUs: `?sku=A&sku=B`"));
+    }
+    let sold_out = Stock(env).sold_out(Some(&skus)).await?;
+    let mut resp = Response::from_json(&Availability { sold_out })?;
+    resp.headers_mut().set("cache-control", "public, max-age=30")?;
+    Ok(resp)
+}
+
+/// `GET /feed.xml`: the feed the build wrote, with what the ledger says is sold out now.
+pub async fn feed(env: &Env) -> Reply {
+    let built = crate::catalog::public_asset(env, "/feed.xml").await?;
+    let sold_out: std::collections::HashSet<String> = Stock(env).sold_out(None).await?.into_iter().collect();
+    let mut resp = Response::ok(mark_sold_out(&built, &sold_out))?;
+    resp.headers_mut().set("content-type", "application/xml; charset=utf-8")?;
+    resp.headers_mut().set("cache-control", "public, max-age=300")?;
+    Ok(resp)
+}
+
+/// Each `<item>` whose `<g:id>` (the SKU, XML-escaped) is sold out gets `out_of_stock`.
+fn mark_sold_out(feed: &str, sold_out: &std::collections::HashSet<String>) -> String {
+    if sold_out.is_empty() {
+        return feed.to_string();
+    }
+    let escaped: std::collections::HashSet<String> = sold_out.iter().map(|s| format!("<g:id>{}</g:id>", edgeshop_domain::escape_html(s))).collect();
+    let mut out = String::with_capacity(feed.len());
+    for (i, part) in feed.split("<item>").enumerate() {
+        if i > 0 {
+            out.push_str("<item>");
+        }
+        let id_end = part.find("</g:id>").map(|e| e + "</g:id>".len());
+        let listed = id_end.and_then(|end| part[..end].rfind("<g:id>").map(|start| &part[start..end])).is_some_and(|id| escaped.contains(id));
+        if listed {
+            out.push_str(&part.replacen("<g:availability>in_stock</g:availability>", "<g:availability>out_of_stock</g:availability>", 1));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_sold_out_items_change() {
+        let feed = "<rss><item>\n  <g:id>A&amp;1</g:id>\n  <g:availability>in_stock</g:availability>\n</item>\n<item>\n  <g:id>B</g:id>\n  <g:availability>in_stock</g:availability>\n</item></rss>";
+        let out = super::mark_sold_out(feed, &["A&1".to_string()].into_iter().collect());
+        assert_eq!(out.matches("out_of_stock").count(), 1);
+        assert!(out.contains("<g:id>B</g:id>\n  <g:availability>in_stock"));
+        assert_eq!(super::mark_sold_out(feed, &Default::default()), feed);
+    }
+}
