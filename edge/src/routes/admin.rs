@@ -60,18 +60,27 @@ pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
 /// `GET /api/admin/orders/{number}`: the order with what the merchant must look at.
 pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
     require_staff(req, env).await?;
-    let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
-    let notifications = orders::notifications(env, number).await?;
+    let target = format!("order:{number}");
+    // Independent reads, all in flight at once.
+    let (stored, notifications, payments, notes, returns, audit) = futures_util::try_join!(
+        orders::load_stored(env, number),
+        orders::notifications(env, number),
+        orders::money_moves(env, number),
+        orders::notes(env, number),
+        orders::returns(env, number),
+        staff::audit_log(env, Some(&target), None, 50),
+    )?;
+    let stored = stored.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let view = AdminOrder {
         order: stored.order,
         version: stored.version,
         refund_due_minor: stored.refund_due_minor,
         attention: stored.attention,
         notifications,
-        payments: orders::money_moves(env, number).await?,
-        notes: orders::notes(env, number).await?,
-        returns: orders::returns(env, number).await?,
-        audit: staff::audit_log(env, Some(&format!("order:{number}")), None, 50).await?,
+        payments,
+        notes,
+        returns,
+        audit,
     };
     json(&view, 200, "no-store")
 }

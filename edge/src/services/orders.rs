@@ -415,12 +415,14 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
          {filter} ORDER BY {} LIMIT ?7 OFFSET ?8",
         q.sort.sql()
     );
-    let rows: Vec<OrderSummary> = db::all(stmt(&db, &rows_sql, &bind(vec![db::Arg::from(q.limit), db::Arg::from(q.offset)]))?).await?;
     #[derive(Deserialize)]
     struct Count {
         n: u64,
     }
-    let total: Option<Count> = db::first(stmt(&db, &format!("SELECT count(*) AS n {filter}"), &bind(vec![]))?).await?;
+    // The page and the count are independent reads: both in flight at once.
+    let rows = db::all::<OrderSummary>(stmt(&db, &rows_sql, &bind(vec![db::Arg::from(q.limit), db::Arg::from(q.offset)]))?);
+    let total = db::first::<Count>(stmt(&db, &format!("SELECT count(*) AS n {filter}"), &bind(vec![]))?);
+    let (rows, total) = futures_util::try_join!(rows, total)?;
     Ok((rows, total.map_or(0, |c| c.n)))
 }
 
