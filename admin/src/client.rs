@@ -64,13 +64,7 @@ pub fn label(wire: &str) -> String {
     chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
 }
 
-/// `true` once the island runs in the browser (tests wait for `data-ready`).
-pub fn hydrated() -> leptos::prelude::ReadSignal<bool> {
-    use leptos::prelude::*;
-    let (ready, set_ready) = signal(false);
-    Effect::new(move |_| set_ready.set(true));
-    ready
-}
+pub use edgeshop_app::api::hydrated;
 
 /// Asks the browser to confirm a destructive step (always yes outside the browser).
 pub fn confirm(question: &str) -> bool {

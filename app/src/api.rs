@@ -136,3 +136,11 @@ pub fn new_idempotency_key() -> String {
     #[cfg(not(feature = "hydrate"))]
     String::new()
 }
+
+/// `true` once the island runs in the browser (tests wait for it, as `data-ready`, before typing).
+pub fn hydrated() -> leptos::prelude::ReadSignal<bool> {
+    use leptos::prelude::*;
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}

@@ -2,7 +2,7 @@
 //! pages with sold-out options. Both need no account; the worker rate-limits them and sends the
 //! emails (double opt-in for the newsletter).
 
-use crate::api::{body, call};
+use crate::api::{body, call, hydrated};
 use edgeshop_api::{NewsletterSignUp, StockAlertRequest};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,13 +16,6 @@ fn notice_class(n: &Notice) -> &'static str {
         Some((false, _)) => "notice error",
         None => "notice",
     }
-}
-
-/// `true` once the island runs in the browser (tests wait for it before typing).
-fn hydrated() -> ReadSignal<bool> {
-    let (ready, set_ready) = signal(false);
-    Effect::new(move |_| set_ready.set(true));
-    ready
 }
 
 /// Posts `body` to `url` unless a post is under way, and shows the answer: `answer` words a

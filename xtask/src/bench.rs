@@ -97,17 +97,11 @@ fn back_office(orders: usize) -> Result<(), String> {
     let out = with_wrangler(&config, port, |base| {
         let state = root().join("bench/work").join(format!("state-{port}"));
         let t = Instant::now();
-        let loaded = crate::tools::wrangler()
-            .args(["d1", "execute", "edgeshop", "--local", "--persist-to"])
-            .arg(&state)
-            .arg("--file")
-            .arg(&sql)
-            .env("CI", "true")
-            .output()
-            .map_err(|e| format!("wrangler d1 execute: {e}"))?;
-        if !loaded.status.success() {
-            return Err(format!("loading the orders failed: {}", String::from_utf8_lossy(&loaded.stderr)));
-        }
+        crate::tools::wrangler_d1("d1 execute (the generated orders)", || {
+            let mut cmd = crate::tools::wrangler();
+            cmd.args(["d1", "execute", "edgeshop", "--local", "--persist-to"]).arg(&state).arg("--file").arg(&sql);
+            cmd
+        })?;
         println!("xtask: {orders} orders written in {:.1} s", t.elapsed().as_secs_f64());
         node_json(&root().join("bench/back-office-load.mjs"), &[base, &format!("edgeshop_admin={session}"), "8", "8"])
     })?;

@@ -143,11 +143,7 @@ pub fn dev_vars() -> Result<(), String> {
         if text.lines().any(|l| l.starts_with(&format!("{name}="))) {
             continue;
         }
-        let mut seed = [0u8; 24];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
-            .map_err(|e| format!("/dev/urandom: {e}"))?;
-        let hex = edgeshop_domain::text::hex(&seed);
+        let hex = crate::tools::random_hex(24)?;
         text.push_str(&format!("{name}={prefix}{hex}\n"));
     }
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))

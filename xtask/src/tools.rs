@@ -167,21 +167,22 @@ pub const PREBUILT: &str = "EDGESHOP_PREBUILT";
 /// Applies `migrations/` to the local D1 database under `persist` (idempotent: applied migrations
 /// are recorded by wrangler and skipped).
 pub fn apply_migrations(persist: &std::path::Path, config: Option<&std::path::Path>) -> Result<(), String> {
-    // A running `wrangler dev` may hold the local database for a moment: a busy one is asked again.
-    let mut last = String::new();
-    for attempt in 0..8 {
+    wrangler_d1("d1 migrations apply", || {
         let mut cmd = wrangler();
-        cmd.args(["d1", "migrations", "apply", "edgeshop", "--local", "--persist-to"]).arg(persist);
+        cmd.args(["d1", "migrations", "apply", "edgeshop", "--local", "--persist-to"]).arg(persist).current_dir(root());
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
-        let out = cmd
-            .current_dir(root())
-            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true")
-            .output()
-            .map_err(|e| format!("wrangler d1 migrations apply: {e}"))?;
+        cmd
+    })
+}
+
+/// Runs a `wrangler d1` command (`make` builds it afresh for each try), non-interactively. A
+/// running `wrangler dev` may hold the local database for a moment: a busy one is asked again.
+pub fn wrangler_d1(what: &str, make: impl Fn() -> Command) -> Result<(), String> {
+    let mut last = String::new();
+    for attempt in 0..8 {
+        let out = make().env("CI", "true").output().map_err(|e| format!("wrangler {what}: {e}"))?;
         if out.status.success() {
             return Ok(());
         }
@@ -191,7 +192,14 @@ pub fn apply_migrations(persist: &std::path::Path, config: Option<&std::path::Pa
         }
         std::thread::sleep(std::time::Duration::from_millis(300 * (attempt + 1)));
     }
-    Err(format!("wrangler d1 migrations apply failed:\n{last}"))
+    Err(format!("wrangler {what} failed:\n{last}"))
+}
+
+/// `bytes` random bytes from the system, as lower-case hex (secrets and one-time tokens).
+pub fn random_hex(bytes: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf)).map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(edgeshop_domain::text::hex(&buf))
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.

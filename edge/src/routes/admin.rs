@@ -169,17 +169,9 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
-    let done = Stock(env).adjust(&crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add }).await?;
     let now = now_rfc3339();
-    let db = crate::services::db::db(env)?;
-    crate::services::db::stmt(
-        &db,
-        "INSERT INTO stock_adjustments (sku, before_available, after_available, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        crate::services::db::args![&sku, done.before.available, done.after.available, c.reason.trim(), &now],
-    )?
-    .run()
-    .await
-    .map_err(|e| ApiError::internal(format!("stock adjustment: {e}")))?;
+    let done =
+        Stock(env).adjust_recorded(&crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add }, c.reason.trim(), &now).await?;
     let (before, after) = (value!({ "available": done.before.available }), value!({ "available": done.after.available, "reason": c.reason.trim() }));
     staff::audit(env, &who, "stock.adjust", &format!("sku:{sku}"), before, after).await?;
     if done.before.available <= 0 && done.after.available > 0 {
@@ -468,18 +460,8 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
             let refund = order.value_of(&lines);
             step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
             for line in received.iter().filter(|l| l.restock) {
-                let done = Stock(env)
-                    .adjust(&crate::services::stock::Adjust { sku: line.sku.clone(), set: None, add: Some(i64::from(line.quantity)) })
-                    .await?;
-                let reason = format!("return {id} of order {number}");
-                crate::services::db::stmt(
-                    &crate::services::db::db(env)?,
-                    "INSERT INTO stock_adjustments (sku, before_available, after_available, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    crate::services::db::args![&line.sku, done.before.available, done.after.available, &reason, &now],
-                )?
-                .run()
-                .await
-                .map_err(|e| ApiError::internal(format!("stock adjustment: {e}")))?;
+                let back = crate::services::stock::Adjust { sku: line.sku.clone(), set: None, add: Some(i64::from(line.quantity)) };
+                Stock(env).adjust_recorded(&back, &format!("return {id} of order {number}"), &now).await?;
             }
             let mut event = OrderEvent::new(format!("return-received-{number}-{id}"), EventKind::ReturnReceived, number, now.clone());
             event.amount_minor = Some(refund);

@@ -21,7 +21,12 @@ use worker::{Env, Request};
 
 /// 429 with Retry-After when the client is over its budget for this group of routes.
 pub async fn rate_limit(env: &Env, req: &Request, limit: Limit) -> Result<(), ApiError> {
-    let outcome = take(env, limit, &client_ip(req)).await?;
+    rate_limit_for(env, limit, &client_ip(req)).await
+}
+
+/// As [`rate_limit`], for another key than the client's address (a hashed email address).
+pub async fn rate_limit_for(env: &Env, limit: Limit, client: &str) -> Result<(), ApiError> {
+    let outcome = take(env, limit, client).await?;
     if outcome.allowed {
         Ok(())
     } else {

@@ -11,15 +11,6 @@ use edgeshop_api::admin::{AuditLog, Invite, SessionRequest, SignInRequest, Staff
 use serde_json::json as value;
 use worker::{Env, Request, Response};
 
-async fn limited(env: &Env, limit: Limit, client: &str) -> Result<(), ApiError> {
-    let outcome = rate_limit::take(env, limit, client).await?;
-    if outcome.allowed {
-        Ok(())
-    } else {
-        Err(ApiError::too_many_requests(outcome.retry_after))
-    }
-}
-
 /// Emails `member` a one-time sign-in link to the shop's own address (never to the host the
 /// request named: a forged Host header must not receive someone's link).
 async fn send_link(env: &Env, member: &Member, invited_by: Option<&Member>) -> Result<(), ApiError> {
@@ -47,13 +38,13 @@ async fn send_link(env: &Env, member: &Member, invited_by: Option<&Member>) -> R
 /// `POST /api/admin/sign-in {email}`: emails a sign-in link if the address is on the staff.
 /// The answer is the same either way (202), so it does not tell who works here.
 pub async fn request_link(req: &mut Request, env: &Env) -> Reply {
-    limited(env, Limit::SignInRequest, &client_ip(req)).await?;
+    super::rate_limit(env, req, Limit::SignInRequest).await?;
     let r: SignInRequest = parse_json(&body_text(req).await?)?;
     let email = r.email.trim().to_lowercase();
     if !edgeshop_domain::valid_email(&email) {
         return Err(ApiError::new(Problem::InvalidEmail, "give the email address you work with"));
     }
-    limited(env, Limit::SignInAddress, &sha256_hex(email.as_bytes())).await?;
+    super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(email.as_bytes())).await?;
     if let Some(member) = staff::by_email(env, &email).await? {
         send_link(env, &member, None).await?;
     }

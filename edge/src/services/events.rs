@@ -287,15 +287,10 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                     // The returned lines' value goes back the way it was paid; cash on delivery
                     // (no provider payment) is refunded by hand and flagged.
                     let amount = event.amount_minor.unwrap_or(0);
-                    let paid = orders::money_moves(env, order.number).await?;
-                    let payment = paid.iter().find(|m| m.kind == "payment" && m.status == "succeeded");
-                    let refunded: i64 = paid.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
-                    let owed = match payment {
-                        Some(p) => amount.min(p.amount_minor - refunded),
-                        None => amount,
-                    };
+                    let (payment, left) = refundable(env, order.number).await?;
+                    let owed = if payment.is_some() { amount.min(left) } else { amount };
                     if owed > 0 {
-                        let (refund, left) = refund_payment(env, order, payment, owed, &format!("edgeshop-refund-{}", event.id)).await?;
+                        let (refund, left) = refund_payment(env, order, payment.as_ref(), owed, &format!("edgeshop-refund-{}", event.id)).await?;
                         moves.extend(refund);
                         due = left;
                         if left > 0 {
@@ -308,12 +303,9 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                     if event.kind == EventKind::PaymentExpired {
                         entry.note = Some("the payment session expired".into());
                     }
-                    let paid = orders::money_moves(env, order.number).await?;
-                    let payment = paid.iter().find(|m| m.kind == "payment" && m.status == "succeeded");
-                    let refunded: i64 = paid.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
-                    let owed = payment.map_or(0, |p| p.amount_minor - refunded);
+                    let (payment, owed) = refundable(env, order.number).await?;
                     if owed > 0 {
-                        let (refund, left) = refund_payment(env, order, payment, owed, &format!("edgeshop-refund-{}", event.id)).await?;
+                        let (refund, left) = refund_payment(env, order, payment.as_ref(), owed, &format!("edgeshop-refund-{}", event.id)).await?;
                         moves.extend(refund);
                         due = left;
                         attention = Some(format!(
@@ -390,21 +382,27 @@ async fn refund_payment(
     Ok((Some(refund), 0))
 }
 
+/// The order's succeeded payment (if any) and how much of it is not refunded yet (0 without one).
+async fn refundable(env: &Env, number: u64) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
+    let moves = orders::money_moves(env, number).await?;
+    let payment = moves.iter().find(|m| m.kind == "payment" && m.status == "succeeded").cloned();
+    let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+    let left = payment.as_ref().map_or(0, |p| p.amount_minor - refunded);
+    Ok((payment, left))
+}
+
 /// A merchant's refund (full, or part of a return): refused when nothing was paid or the amount
 /// is more than is left to refund.
 async fn refund_requested(env: &Env, stored: &orders::Stored, event: &OrderEvent, base: orders::Change<'_>) -> Result<(), ApiError> {
     let order = &stored.order;
-    let moves = orders::money_moves(env, order.number).await?;
-    let payment = moves.iter().find(|m| m.kind == "payment" && m.status == "succeeded");
-    let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+    let (payment, left) = refundable(env, order.number).await?;
     let amount = event.amount_minor.unwrap_or(0);
-    let left = payment.map_or(0, |p| p.amount_minor - refunded);
     if amount <= 0 || amount > left {
         let note = format!("refund of {amount} refused: {left} is left to refund");
         let outcome = format!("refused: {note}");
         return orders::record(env, stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
     }
-    let (refund, due) = refund_payment(env, order, payment, amount, &format!("edgeshop-refund-{}", event.id)).await?;
+    let (refund, due) = refund_payment(env, order, payment.as_ref(), amount, &format!("edgeshop-refund-{}", event.id)).await?;
     let change = orders::Change {
         outcome: "applied",
         refund_due_minor: due,

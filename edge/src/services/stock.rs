@@ -411,6 +411,21 @@ impl Stock<'_> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/adjust", Some(a)).await
     }
 
+    /// A staff change of a level, kept with its reason in D1 (`stock_adjustments`).
+    pub async fn adjust_recorded(&self, a: &Adjust, reason: &str, at: &str) -> std::result::Result<Adjusted, crate::error::ApiError> {
+        use crate::services::db::{self, args, stmt};
+        let done = self.adjust(a).await?;
+        stmt(
+            &db::db(self.0)?,
+            "INSERT INTO stock_adjustments (sku, before_available, after_available, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            args![&a.sku, done.before.available, done.after.available, reason, at],
+        )?
+        .run()
+        .await
+        .map_err(|e| crate::error::ApiError::internal(format!("stock adjustment: {e}")))?;
+        Ok(done)
+    }
+
     /// Which of `skus` (or of all SKUs) are sold out now.
     pub async fn sold_out(&self, skus: Option<&[String]>) -> Result<Vec<String>> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/sold-out", Some(&skus)).await
