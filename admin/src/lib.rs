@@ -4,6 +4,7 @@
 //! with the staff session cookie and reads the contract's types (`edgeshop_api::admin`).
 #![recursion_limit = "256"]
 
+pub mod analytics;
 pub mod catalog;
 mod client;
 pub mod orders;

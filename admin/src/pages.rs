@@ -1,6 +1,7 @@
 //! The back office's static pages (rendered once per build by `edgeshop-site`): a small document
 //! with the admin bundle, the navigation, and the page's island.
 
+use crate::analytics::{AnalyticsReport, HealthReport};
 use crate::catalog::{CatalogRow, CatalogTable};
 use crate::orders::{OrderDetail, OrderList};
 use crate::people::{Customers, Staff};
@@ -21,11 +22,13 @@ pub struct AdminSite {
     pub catalog_version: String,
 }
 
-const NAV: [(&str, &str); 5] = [
+const NAV: [(&str, &str); 7] = [
     ("/admin/", "Orders"),
     ("/admin/stock/", "Stock"),
     ("/admin/customers/", "Customers"),
+    ("/admin/analytics/", "Analytics"),
     ("/admin/catalog/", "Catalog"),
+    ("/admin/health/", "Health"),
     ("/admin/staff/", "Staff"),
 ];
 
@@ -100,7 +103,8 @@ pub fn render_catalog(site: &AdminSite, rows: Vec<CatalogRow>, categories: Vec<(
 pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
     let s = || site.clone();
     let (locale, currency) = (site.locale.clone(), site.currency.clone());
-    let (l2, l3) = (locale.clone(), locale.clone());
+    let (l2, l3, l4, l5) = (locale.clone(), locale.clone(), locale.clone(), locale.clone());
+    let c2 = currency.clone();
     #[rustfmt::skip]
     let pages = vec![
         ("/admin/sign-in/".into(), render(move || view! { <AdminDocument site=s() title="Sign in" path="/admin/sign-in/"><SignIn/></AdminDocument> })),
@@ -112,6 +116,8 @@ pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
             render(move || view! { <AdminDocument site=s() title="Customers" path="/admin/customers/"><Customers locale=l3 currency/></AdminDocument> }),
         ),
         ("/admin/staff/".into(), render(move || view! { <AdminDocument site=s() title="Staff" path="/admin/staff/"><Staff/></AdminDocument> })),
+        ("/admin/analytics/".into(), render(move || view! { <AdminDocument site=s() title="Analytics" path="/admin/analytics/"><AnalyticsReport locale=l4/></AdminDocument> })),
+        ("/admin/health/".into(), render(move || view! { <AdminDocument site=s() title="Health" path="/admin/health/"><HealthReport locale=l5 currency=c2/></AdminDocument> })),
     ];
     pages
 }

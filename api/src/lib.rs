@@ -4,6 +4,7 @@
 //! views of them (money formatted for the shop's locale, URLs made).
 
 pub mod admin;
+pub mod analytics;
 
 use edgeshop_domain::{Address, Contact, OrderStatus, PaymentMethod, StatusChange};
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,10 @@ pub struct CheckoutRequest {
     pub address: Address,
     pub contact: Contact,
     pub payment_method: PaymentMethod,
+    /// The page's analytics session (see `analytics::PageEvent::session`): the funnel counts the
+    /// order for it. Ignored when malformed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics_session: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

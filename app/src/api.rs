@@ -80,6 +80,24 @@ pub fn announce_cart_count(count: u64) {
     let _ = count;
 }
 
+/// Tells the page's analytics beacon that something went into the cart.
+pub fn announce_added() {
+    #[cfg(feature = "hydrate")]
+    if let (Some(w), Ok(ev)) = (web_sys::window(), web_sys::Event::new("edgeshop:added")) {
+        let _ = w.dispatch_event(&ev);
+    }
+}
+
+/// The analytics session the page's beacon script keeps (`<html data-session>`), if it ran.
+pub fn analytics_session() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()?.document()?.document_element()?.get_attribute("data-session")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
 /// `?name=` from the current URL (browser only).
 pub fn query_param(name: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]

@@ -139,6 +139,7 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
             match answer::<Cart>(reply) {
                 Ok(cart) => {
                     announce_cart_count(u64::from(cart.item_count));
+                    crate::api::announce_added();
                     set_message.set(Some((true, format!("Added {qty} × {} to your cart.", v.values.join(" / ")))));
                 }
                 Err(problem) => set_message.set(Some((false, problem))),
@@ -330,6 +331,7 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
                 },
                 contact: edgeshop_domain::Contact { email: get("contact.email"), phone: get("contact.phone") },
                 payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
+                analytics_session: crate::api::analytics_session(),
             };
             let key = attempt
                 .with_value(|(k, b)| (b.as_ref() == Some(&request) && !k.is_empty()).then(|| k.clone()))

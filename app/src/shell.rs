@@ -60,6 +60,7 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
                 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=crate::paths::STYLESHEET/>
                 <HydrationScripts options=site.leptos.clone() islands=true/>
+                <script src="/assets/beacon.js" defer></script>
                 {site.dev_reload.then(|| view! { <script src="/_dev/reload.js" defer></script> })}
             </head>
             <body>

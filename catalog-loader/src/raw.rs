@@ -62,6 +62,10 @@ pub struct RawShop {
 pub struct RawBackOffice {
     #[serde(default)]
     pub low_stock: Option<u32>,
+    #[serde(default)]
+    pub alert_errors_per_hour: Option<u32>,
+    #[serde(default)]
+    pub alert_dead_letters: Option<u32>,
 }
 
 /// `[email]`: sender, reply-to and the merchant's alert addresses.

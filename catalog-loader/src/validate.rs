@@ -187,8 +187,14 @@ fn shop(
         featured_products: raw.featured_products.iter().map(|p| p.get_ref().clone()).collect(),
         featured_categories: raw.featured_categories.iter().map(|c| c.get_ref().clone()).collect(),
         email,
-        back_office: edgeshop_domain::BackOffice {
-            low_stock: raw.back_office.as_ref().and_then(|b| b.low_stock).unwrap_or(edgeshop_domain::BackOffice::default().low_stock),
+        back_office: {
+            let d = edgeshop_domain::BackOffice::default();
+            let b = raw.back_office.as_ref();
+            edgeshop_domain::BackOffice {
+                low_stock: b.and_then(|b| b.low_stock).unwrap_or(d.low_stock),
+                alert_errors_per_hour: b.and_then(|b| b.alert_errors_per_hour).unwrap_or(d.alert_errors_per_hour),
+                alert_dead_letters: b.and_then(|b| b.alert_dead_letters).unwrap_or(d.alert_dead_letters),
+            }
         },
     })
 }

@@ -216,6 +216,7 @@ mod tests {
             product_title: format!("Product {sku}"),
             published,
             image: None,
+            category: "c".into(),
             variant: Variant {
                 sku: sku.into(),
                 option_values: vec!["M".into()],

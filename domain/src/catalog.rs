@@ -65,14 +65,19 @@ pub struct Shop {
 
 /// `[back_office]` in shop.toml.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BackOffice {
     /// A SKU with this many units available or fewer is "low" in the stock list.
     pub low_stock: u32,
+    /// Server errors (5xx) in one hour that email the merchant an alert (0: never).
+    pub alert_errors_per_hour: u32,
+    /// Messages in the dead-letter queue, not replayed, that email the merchant (0: never).
+    pub alert_dead_letters: u32,
 }
 
 impl Default for BackOffice {
     fn default() -> Self {
-        BackOffice { low_stock: 5 }
+        BackOffice { low_stock: 5, alert_errors_per_hour: 20, alert_dead_letters: 1 }
     }
 }
 

@@ -52,12 +52,22 @@ pub enum EventKind {
     /// Announce new products to subscribers who asked (`detail`: the products, JSON).
     #[serde(rename = "newsletter.new_products")]
     NewProductsDigest,
+    /// Tell the merchant something about the shop's health (`payment_ref`: subject, `detail`: text).
+    #[serde(rename = "shop.alert")]
+    ShopAlert,
 }
 
 impl EventKind {
     /// Messages that are not about one order (`order_number` 0), handled by `subscriptions`.
     pub fn is_shop_message(self) -> bool {
-        matches!(self, EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest)
+        matches!(
+            self,
+            EventKind::StockRestocked
+                | EventKind::NewsletterConfirm
+                | EventKind::NewsletterSend
+                | EventKind::NewProductsDigest
+                | EventKind::ShopAlert
+        )
     }
 
     /// The status an order moves to on this event (`Order::apply` decides whether it may);
@@ -80,7 +90,8 @@ impl EventKind {
             | EventKind::StockRestocked
             | EventKind::NewsletterConfirm
             | EventKind::NewsletterSend
-            | EventKind::NewProductsDigest => return None,
+            | EventKind::NewProductsDigest
+            | EventKind::ShopAlert => return None,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! No I/O happens here and everything compiles for native and `wasm32-unknown-unknown`.
 //! Money is always integer minor units with a currency.
 
+pub mod analytics;
 pub mod announce;
 pub mod cart;
 pub mod catalog;

@@ -10,6 +10,8 @@ pub struct SkuEntry {
     pub product_title: String,
     pub published: bool,
     pub image: Option<String>,
+    /// The product's category slug (orders record it for sales by category).
+    pub category: String,
     pub variant: Variant,
 }
 
@@ -37,6 +39,7 @@ impl CatalogSnapshot {
                     product_title: p.title.clone(),
                     published: p.published,
                     image: p.images.first().map(|i| i.file.clone()),
+                    category: p.category.clone(),
                     variant: v.clone(),
                 })
             })
@@ -56,8 +59,9 @@ impl CatalogSnapshot {
     }
 }
 
-/// `[slug, title, published, image]`
-type WireProduct = (String, String, bool, Option<String>);
+/// `[slug, title, published, image, category]`
+#[derive(Serialize, Deserialize)]
+struct WireProduct(String, String, bool, Option<String>, String);
 /// `[sku, product index, option values, price, compare-at, stock, keeps selling at zero]`
 type WireSku = (String, u32, Vec<String>, i64, Option<i64>, u32, bool);
 
@@ -86,7 +90,7 @@ fn encode(entries: impl IntoIterator<Item = SkuEntry>) -> (Vec<WireProduct>, Vec
     for e in entries {
         let next = products.len() as u32;
         let i = *index.entry(e.product_slug.clone()).or_insert_with(|| {
-            products.push((e.product_slug.clone(), e.product_title.clone(), e.published, e.image.clone()));
+            products.push(WireProduct(e.product_slug.clone(), e.product_title.clone(), e.published, e.image.clone(), e.category.clone()));
             next
         });
         let v = e.variant;
@@ -98,12 +102,14 @@ fn encode(entries: impl IntoIterator<Item = SkuEntry>) -> (Vec<WireProduct>, Vec
 fn decode(products: &[WireProduct], skus: Vec<WireSku>, currency: Currency) -> Result<Vec<SkuEntry>, String> {
     skus.into_iter()
         .map(|(sku, i, option_values, price, compare_at, stock, keeps_selling)| {
-            let (slug, title, published, image) = products.get(i as usize).ok_or_else(|| format!("SKU {sku} points at missing product {i}"))?;
+            let WireProduct(slug, title, published, image, category) =
+                products.get(i as usize).ok_or_else(|| format!("SKU {sku} points at missing product {i}"))?;
             Ok(SkuEntry {
                 product_slug: slug.clone(),
                 product_title: title.clone(),
                 published: *published,
                 image: image.clone(),
+                category: category.clone(),
                 variant: Variant {
                     sku,
                     option_values,

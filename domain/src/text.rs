@@ -28,6 +28,18 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// `YYYY-MM-DD` with a month 1–12 and a day 1–31 (the calendar's finer rules are the database's).
+/// One RFC 4180 CSV field. A text a spreadsheet would run as a formula (`=`, `+`, `@`, a tab, or
+/// `-` not starting a number) gets a leading apostrophe.
+pub fn csv_field(s: &str) -> String {
+    let formula = s.starts_with(['=', '+', '@', '\t', '\r']) || (s.starts_with('-') && s.parse::<f64>().is_err());
+    let s = if formula { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
 pub fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b[i].is_ascii_digit());

@@ -18,8 +18,9 @@ pub use services::stock::StockLedger;
 
 use crate::error::Problem;
 use error::ApiError;
-use routes::{admin, availability, cart, checkout, orders, payments, rate_limit, search, search_page, staff, subscriptions};
+use routes::{admin, analytics, availability, cart, checkout, orders, payments, rate_limit, search, search_page, staff, subscriptions};
 use services::events::{self, OrderEvent};
+use services::ops;
 use services::rate_limit::Limit;
 use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
 
@@ -27,7 +28,7 @@ use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Resul
 const OPENAPI: &str = include_str!("openapi.json");
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     // Cloudflare's ray id names the request in its logs; locally, a random one.
     let request_id = http::header(&req, "cf-ray").unwrap_or_else(|| services::random_id(12));
@@ -37,15 +38,25 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(r) => r.status_code(),
         Err(e) => e.status,
     };
+    let ms = worker::Date::now().as_millis() - started;
+    let method = req.method().to_string();
+    let route_name = ops::route_name(&method, &path, status);
     // One structured log line per request (Workers Logs / `wrangler tail`).
     worker::console_log!(
         "{}",
-        serde_json::json!({ "request_id": request_id, "method": req.method().to_string(), "path": path, "status": status, "ms": worker::Date::now().as_millis() - started })
+        serde_json::json!({ "request_id": request_id, "method": method, "path": path, "route": route_name, "status": status, "ms": ms })
     );
-    match outcome {
-        Ok(resp) => Ok(resp),
-        Err(e) => e.into_response(&path, &request_id),
+    // Per-route counts for the health page, written after the response now and then.
+    ops::record(&route_name, status, ms);
+    if let Some(due) = ops::take_due(false) {
+        ctx.wait_until(async move { ops::flush(&env, due).await });
     }
+    let mut resp = match outcome {
+        Ok(resp) => resp,
+        Err(e) => return e.into_response(&path, &request_id),
+    };
+    let _ = resp.headers_mut().set("x-request-id", &request_id);
+    Ok(resp)
 }
 
 async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<Response, ApiError> {
@@ -63,6 +74,10 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
     let method = req.method();
     match (method.clone(), segments.as_slice()) {
         (Method::Get, ["api", "health"]) => search::health(env).await,
+        (Method::Post, ["api", "events"]) => analytics::beacon(req, env).await,
+        (Method::Get, ["api", "admin", "analytics"]) => analytics::report(req, env).await,
+        (Method::Get, ["api", "admin", "analytics", "export"]) => analytics::export(req, env).await,
+        (Method::Get, ["api", "admin", "health"]) => analytics::health(req, env).await,
         (Method::Get, ["api", "openapi.json"]) => {
             let mut r = Response::ok(OPENAPI)?;
             r.headers_mut().set("content-type", "application/json")?;
@@ -152,7 +167,7 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         (Method::Get, ["pay", "test", id]) => payments::hosted_page(env, id).await,
 
         (_, ["api", "health" | "search" | "cart" | "openapi.json"] | ["api", "search", "suggest"]) => Err(ApiError::method_not_allowed("GET")),
-        (_, ["api", "checkout" | "payments", ..]) => Err(ApiError::method_not_allowed("POST")),
+        (_, ["api", "checkout" | "payments" | "events", ..]) => Err(ApiError::method_not_allowed("POST")),
         (_, ["api", "cart", "lines", ..]) => Err(ApiError::method_not_allowed("POST, PATCH, DELETE")),
         _ => Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
     }
@@ -160,5 +175,14 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
 
 #[event(queue)]
 async fn queue(batch: MessageBatch<OrderEvent>, env: Env, _ctx: Context) -> Result<()> {
-    events::consume(batch, env).await
+    // Each consumer counts its messages (handled or retried) for the health page.
+    let outcome = if batch.queue() == services::analytics::QUEUE {
+        services::analytics::consume(&batch, &env).await
+    } else {
+        events::consume(batch, env.clone()).await
+    };
+    if let Some(due) = ops::take_due(true) {
+        ops::flush(&env, due).await;
+    }
+    outcome
 }

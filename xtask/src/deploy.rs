@@ -13,7 +13,7 @@
 use crate::root;
 use crate::tools::wrangler;
 
-const QUEUES: [&str; 2] = ["edgeshop-order-events", "edgeshop-order-events-dlq"];
+const QUEUES: [&str; 3] = ["edgeshop-order-events", "edgeshop-order-events-dlq", "edgeshop-analytics"];
 const DATABASE: &str = "edgeshop";
 
 /// Output (stdout + stderr) and success of a wrangler command.

@@ -7,6 +7,7 @@ mod build;
 mod deploy;
 mod dev;
 mod gen_catalog;
+mod history;
 mod tools;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -63,6 +64,27 @@ enum Cmd {
     /// Home, category, product, search and cart pages at phone and desktop sizes into target/screenshots/
     Screenshots,
     /// Write a generated sample shop
+    /// Fill the local database with a generated shop history (orders and page events) for the
+    /// analytics reports
+    AnalyticsHistory {
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        /// The last day (YYYY-MM-DD; default: today)
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Local D1 state (default: .wrangler/state, that of `cargo xtask dev`)
+        #[arg(long)]
+        state: Option<PathBuf>,
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Also write the raw page events here (JSON lines)
+        #[arg(long)]
+        events: Option<PathBuf>,
+    },
     GenCatalog {
         #[arg(long, default_value_t = 320)]
         products: usize,
@@ -134,6 +156,12 @@ fn main() -> ExitCode {
         Cmd::Test => test(),
         Cmd::Bench { which } => bench::run(which.unwrap_or_default()),
         Cmd::Screenshots => bench::screenshots(),
+        Cmd::AnalyticsHistory { orders, days, until, seed, state, catalog, events } => history::run(
+            &catalog_dir(catalog),
+            &state.unwrap_or_else(|| root().join(".wrangler/state")),
+            &history::Options { orders, days, until: until.unwrap_or_else(tools::today), seed },
+            events.as_deref(),
+        ),
         Cmd::GenCatalog { products, seed, out } => gen_catalog::generate(&catalog_dir(out), products, seed).map_err(|e| format!("gen-catalog: {e}")),
         Cmd::Import { format, file, catalog, currency, name } => import(format, &file, &catalog_dir(catalog), currency, name),
         Cmd::Install => tools::ensure_all(tools::Needs::Test),

@@ -15,16 +15,28 @@ pub enum Needs {
     Test,
 }
 
+/// On a fresh machine the downloads (npm, apt, PyPI) run while cargo compiles the two tools, and
+/// the two tools compile side by side (each has long single-threaded stretches on two cores).
 pub fn ensure_all(needs: Needs) -> Result<(), String> {
     ensure_wasm_target()?;
-    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)?;
-    ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION, true)?;
-    ensure_npm()?;
-    if needs == Needs::Test {
-        ensure_chromium()?;
-        ensure_stripe_python()?;
+    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let mut jobs = vec![
+            s.spawn(|| ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)),
+            s.spawn(|| ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION, true)),
+            s.spawn(ensure_npm),
+        ];
+        if needs == Needs::Test {
+            jobs.push(s.spawn(ensure_chromium));
+            jobs.push(s.spawn(ensure_stripe_python));
+        }
+        jobs.into_iter().map(|j| j.join().unwrap_or_else(|_| Err("an install step panicked".into()))).collect()
+    });
+    let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
     }
-    Ok(())
 }
 
 /// Stripe's official Python library checks, in the payment tests, that the local Stripe server
@@ -87,6 +99,8 @@ fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, locked: bool) -> Res
     println!("xtask: installing {krate} {version} (a few minutes, once)");
     let mut cmd = Command::new("cargo");
     cmd.args(["install", krate, "--version", version, "--force"]);
+    // They run for seconds per build and compiling them is the slow part: light optimisation.
+    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1");
     if locked {
         cmd.arg("--locked");
     }

@@ -274,15 +274,6 @@ pub async fn orders_list(req: &Request, env: &Env) -> Reply {
 
 /// A CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is defused so that a
 /// spreadsheet does not run a shopper's name as a formula.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// `GET /api/admin/orders/export?…`: the filtered list (every page, up to 10,000 orders) as CSV.
 pub async fn orders_export(req: &Request, env: &Env) -> Reply {
     require_staff(req, env).await?;
@@ -294,7 +285,7 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
             edgeshop_domain::Money::new(o.total_minor, edgeshop_domain::Currency::parse(&o.currency).unwrap_or(edgeshop_domain::Currency::EUR));
         let fields =
             [o.number.to_string(), o.created_at, o.name, o.email, o.status, o.payment_method, o.items.to_string(), total.decimal(), o.currency];
-        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push_str(&fields.iter().map(|f| edgeshop_domain::text::csv_field(f)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");
     }
     let mut resp = worker::Response::ok(csv)?;

@@ -224,7 +224,8 @@ async fn place_order(
                     at: now.clone(),
                 },
             );
-            if let Err(e) = orders::insert(env, &order, Some(cart_id), &now).await {
+            let session = request.analytics_session.as_deref().filter(|s| edgeshop_domain::analytics::valid_session(s));
+            if let Err(e) = orders::insert(env, &order, Some(cart_id), session, &now).await {
                 // Someone else's order for this cart (the database's own one-order-per-cart rule).
                 if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
                     stock.release(&order.number.to_string()).await?;

@@ -4,6 +4,7 @@
 //! `services`.
 
 pub mod admin;
+pub mod analytics;
 pub mod availability;
 pub mod cart;
 pub mod checkout;

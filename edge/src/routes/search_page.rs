@@ -177,7 +177,15 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
     let mut out = String::new();
     let heading = if p.q.is_empty() { "All products".to_string() } else { format!("Results for “{}”", esc(&p.q)) };
     let _ = write!(out, "<h1>{heading}</h1>");
-    let _ = write!(out, "<p class=\"result-count\" role=\"status\">{} product{}</p>", r.total, if r.total == 1 { "" } else { "s" });
+    // The query and count also go to the page's analytics beacon (`public/beacon.js`).
+    let _ = write!(
+        out,
+        "<p class=\"result-count\" role=\"status\" data-search-query=\"{}\" data-search-total=\"{}\">{} product{}</p>",
+        esc(&p.q),
+        r.total,
+        r.total,
+        if r.total == 1 { "" } else { "s" }
+    );
     if let Some(fix) = &r.did_you_mean {
         let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
     }

@@ -20,18 +20,28 @@ pub struct DeadLetter {
 }
 
 pub async fn receive(batch: MessageBatch<OrderEvent>, env: &Env) -> worker::Result<()> {
+    let mut recorded = false;
     for msg in batch.messages()? {
         let event = msg.body();
         let body = serde_json::to_string(event).unwrap_or_default();
-        match record(env, &msg.id(), event, &body).await {
+        let ok = match record(env, &msg.id(), event, &body).await {
             Ok(()) => {
                 worker::console_error!("event {} for order {} is in the dead-letter queue", event.id, event.order_number);
                 msg.ack();
+                true
             }
             Err(e) => {
                 worker::console_error!("dead letter {} not recorded: {}", msg.id(), e.detail);
                 msg.retry();
+                false
             }
+        };
+        recorded |= ok;
+        crate::services::ops::record(&format!("queue:{}", batch.queue()), if ok { 200 } else { 500 }, 0);
+    }
+    if recorded {
+        if let Err(e) = crate::services::ops::check_dead_letters(env).await {
+            worker::console_error!("dead-letter alert check failed: {}", e.detail);
         }
     }
     Ok(())

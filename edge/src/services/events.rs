@@ -80,14 +80,20 @@ pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env) -> worker::Resul
     if batch.queue() == DEAD_LETTER_QUEUE {
         return dead_letters::receive(batch, &env).await;
     }
+    let route = format!("queue:{}", batch.queue());
     for msg in batch.messages()? {
         let event = msg.body().clone();
+        let started = worker::Date::now().as_millis();
+        let count = |ok: bool| crate::services::ops::record(&route, if ok { 200 } else { 500 }, worker::Date::now().as_millis() - started);
         if injected_failure(&env, &event.id).await {
             worker::console_warn!("injected failure for event {}", event.id);
+            count(false);
             msg.retry();
             continue;
         }
-        match handle(&env, &event).await {
+        let outcome = handle(&env, &event).await;
+        count(outcome.is_ok());
+        match outcome {
             Ok(()) => msg.ack(),
             Err(e) => {
                 // Exponential backoff without a counter: wait about as long as the message has
@@ -117,7 +123,11 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::Delivered => "order_delivered",
         EventKind::PaymentExpired => "payment_expired",
         EventKind::RefundRequested | EventKind::RefundUpdated => "refund_issued",
-        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest => "none",
+        EventKind::StockRestocked
+        | EventKind::NewsletterConfirm
+        | EventKind::NewsletterSend
+        | EventKind::NewProductsDigest
+        | EventKind::ShopAlert => "none",
     }
 }
 
@@ -178,7 +188,11 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         EventKind::ReturnApproved => {
             return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), ..base }).await;
         }
-        EventKind::StockRestocked | EventKind::NewsletterConfirm | EventKind::NewsletterSend | EventKind::NewProductsDigest => return Ok(()),
+        EventKind::StockRestocked
+        | EventKind::NewsletterConfirm
+        | EventKind::NewsletterSend
+        | EventKind::NewProductsDigest
+        | EventKind::ShopAlert => return Ok(()),
         EventKind::RefundUpdated => {
             let mut refund = match event.detail.as_deref() {
                 // A charge's total refunded: what the shop has not recorded itself was refunded

@@ -1,5 +1,6 @@
 //! Services own their storage: KV for carts, D1 for orders, Durable Objects where one writer is needed.
 
+pub mod analytics;
 pub mod carts;
 pub mod db;
 pub mod dead_letters;
@@ -7,6 +8,7 @@ pub mod events;
 pub mod idempotency;
 pub mod mailer;
 pub mod notify;
+pub mod ops;
 pub mod orders;
 pub mod payments;
 pub mod product_search;

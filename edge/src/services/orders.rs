@@ -78,8 +78,12 @@ fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
 
 /// Writes a new order in one transaction. Fails (without writing anything) if the number or the
 /// cart already has an order.
-pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, now: &str) -> Result<(), ApiError> {
+/// `session`: the analytics session the checkout came from, when the page sent a valid one.
+pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Option<&str>, now: &str) -> Result<(), ApiError> {
     let db = db::db(env)?;
+    // Each line's category as the catalog has it now (sales by category).
+    let catalog = crate::catalog::skus(env, order.lines.iter().map(|l| l.sku.as_str())).await?;
+    let category = |sku: &str| catalog.get(sku).map(|e| e.category.clone()).unwrap_or_default();
     let email = order.contact.email.trim().to_lowercase();
     let mut statements = vec![
         stmt(
@@ -91,8 +95,8 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, now: &str) 
         stmt(
             &db,
             "INSERT INTO orders (number, token, cart_id, email, name, status, payment_method, currency, subtotal_minor, shipping_minor,
-               tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+               tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at, analytics_session)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17)",
             args![
                 order.number,
                 &order.token,
@@ -110,14 +114,15 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, now: &str) 
                 &to_json(&order.address)?,
                 &to_json(&order.contact)?,
                 now,
+                session,
             ],
         )?,
     ];
     for (position, l) in order.lines.iter().enumerate() {
         statements.push(stmt(
             &db,
-            "INSERT INTO order_lines (order_number, position, sku, product_slug, title, variant_title, quantity, unit_minor, line_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO order_lines (order_number, position, sku, product_slug, title, variant_title, quantity, unit_minor, line_minor, category)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             args![
                 order.number,
                 position as u64,
@@ -127,7 +132,8 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, now: &str) 
                 &l.variant_title,
                 l.quantity,
                 l.unit_price.minor,
-                l.line_total.minor
+                l.line_total.minor,
+                &category(&l.sku)
             ],
         )?);
     }

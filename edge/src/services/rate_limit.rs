@@ -71,6 +71,8 @@ pub enum Limit {
     /// Back-office sign-in links that did not work: five, and the client is locked out (one
     /// more try every five minutes).
     SignInFailure,
+    /// Analytics beacons (keyed by a hash of the address).
+    Beacon,
 }
 
 impl Limit {
@@ -83,6 +85,7 @@ impl Limit {
             Limit::SignInRequest => ("sign-in", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
             Limit::SignInAddress => ("sign-in-address", TakeRequest { capacity: 3.0, refill_per_second: 1.0 / 300.0, peek: false }),
             Limit::SignInFailure => ("sign-in-failure", TakeRequest { capacity: 5.0, refill_per_second: 1.0 / 300.0, peek: false }),
+            Limit::Beacon => ("beacon", TakeRequest { capacity: 60.0, refill_per_second: 1.0, peek: false }),
         }
     }
 }

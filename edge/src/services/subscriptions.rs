@@ -321,6 +321,18 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 args![&slugs, event.id.trim_start_matches("digest-"), &now],
             )?);
         }
+        EventKind::ShopAlert => {
+            let subject = event.payment_ref.clone().unwrap_or_else(|| format!("{}: shop alert", shop.name));
+            let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
+            for to in &shop.email.merchant {
+                let m = message(&shop, &subject, &paragraphs, None);
+                statements.push(stmt(
+                    &db,
+                    insert,
+                    args![&format!("{}:{to}", event.id), &event.id, "shop_alert", to, &m.0, &m.1, &m.2, None::<&str>, &now],
+                )?);
+            }
+        }
         _ => return Ok(()),
     }
     if !statements.is_empty() && !crate::services::orders::event_seen(env, &event.id).await? {
