@@ -33,16 +33,22 @@ fn change(k: &Kpi) -> String {
 }
 
 const W: f64 = 640.0;
+/// A line chart's height; a bar chart gives each bar this much.
 const H: f64 = 240.0;
+const ROW: f64 = 24.0;
 
 /// The chart as SVG markup (`role="img"`, `<title>` and `<desc>` named by `aria-labelledby`).
 pub fn chart_svg(c: &Chart, format: &dyn Fn(i64) -> String) -> String {
     let max = c.points.iter().map(|p| p.value).max().unwrap_or(0).max(1) as f64;
     let (t, d) = (format!("{}-title", c.id), format!("{}-desc", c.id));
+    let height = match c.kind {
+        ChartKind::Line => H,
+        ChartKind::Bar | ChartKind::Funnel => ROW * c.points.len().max(1) as f64 + 8.0,
+    };
     let mut body = String::new();
     match c.kind {
         ChartKind::Line => {
-            let (left, right, top, bottom) = (56.0, 8.0, 12.0, 28.0);
+            let (left, right, top, bottom) = (96.0, 8.0, 12.0, 28.0);
             let n = c.points.len().max(2) as f64 - 1.0;
             let xy = |i: usize, v: i64| (left + (W - left - right) * i as f64 / n, top + (H - top - bottom) * (1.0 - v as f64 / max));
             let points: Vec<String> = c.points.iter().enumerate().map(|(i, p)| xy(i, p.value)).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
@@ -68,8 +74,7 @@ pub fn chart_svg(c: &Chart, format: &dyn Fn(i64) -> String) -> String {
             }
         }
         ChartKind::Bar | ChartKind::Funnel => {
-            let rows = c.points.len().max(1) as f64;
-            let row = (H - 8.0) / rows;
+            let row = ROW;
             let (label_w, value_w) = (170.0, 110.0);
             let span = W - label_w - value_w;
             for (i, p) in c.points.iter().enumerate() {
@@ -91,7 +96,7 @@ pub fn chart_svg(c: &Chart, format: &dyn Fn(i64) -> String) -> String {
         }
     }
     format!(
-        "<svg class=\"chart chart-{kind}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"{t} {d}\" data-points=\"{n}\"><title id=\"{t}\">{title}</title><desc id=\"{d}\">{desc}</desc>{body}</svg>",
+        "<svg class=\"chart chart-{kind}\" viewBox=\"0 0 {W} {height}\" role=\"img\" aria-labelledby=\"{t} {d}\" data-points=\"{n}\"><title id=\"{t}\">{title}</title><desc id=\"{d}\">{desc}</desc>{body}</svg>",
         kind = match c.kind {
             ChartKind::Line => "line",
             ChartKind::Bar => "bar",

@@ -107,6 +107,12 @@ pub struct Column {
     pub kind: ValueKind,
 }
 
+impl Column {
+    pub fn new(key: &str, label: &str, kind: ValueKind) -> Column {
+        Column { key: key.into(), label: label.into(), kind }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Names the table in `…/export?table=`.

@@ -4,11 +4,8 @@
 // recorded); cancel and refund a paid order; set a stock level; a member of staff cannot manage
 // staff; axe finds nothing on the admin pages; sign-out ends the session. Screenshots of the order
 // list and an order at phone and desktop sizes.
-import { launch, shot } from './browser.mjs';
-import { createRequire } from 'node:module';
+import { axeProblems, launch, shot } from './browser.mjs';
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve('axe-core/axe.min.js');
 const base = process.env.BASE_URL;
 const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
 const [ownerLink, staffLink, shipOrder, shipToken, cancelOrder, stockSku] =
@@ -178,27 +175,9 @@ try {
   await page.waitForSelector('[data-testid=audit-log] tbody tr', { timeout: 20000 });
   step(`audit log: ${await page.locator('[data-testid=audit-log] tbody tr').count()} entries`);
 
-  // axe on every admin page (with the owner's session; CSP bypassed only to inject axe).
-  const axeRun = await launch({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
-  await axeRun.page.context().addCookies(await page.context().cookies());
-  const problems = [];
-  for (const [path, testid] of [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'], ['/admin/stock/', 'stock-list'],
-    ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/sign-in/', 'sign-in']]) {
-    for (const width of [390, 1440]) {
-      await axeRun.page.setViewportSize({ width, height: 900 });
-      await axeRun.page.goto(base + path, { waitUntil: 'networkidle' });
-      await axeRun.page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
-      await axeRun.page.waitForTimeout(500);
-      await axeRun.page.addScriptTag({ path: axePath });
-      const result = await axeRun.page.evaluate(() => window.axe.run(document, {
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-      }));
-      for (const v of result.violations) {
-        problems.push(`${width}px ${path}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-      }
-    }
-  }
-  await axeRun.browser.close();
+  // axe on every admin page (with the owner's session).
+  const problems = await axeProblems(base, await page.context().cookies(), [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'],
+    ['/admin/stock/', 'stock-list'], ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/sign-in/', 'sign-in']]);
   if (problems.length) throw new Error('axe violations on the admin pages:\n' + problems.join('\n'));
   step('axe: no violations on the admin pages at 390 and 1440');
 

@@ -2,15 +2,16 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 
-export async function launch({ javaScriptEnabled = true, viewport = { width: 390, height: 844 }, bypassCSP = false } = {}) {
+export async function launch({ javaScriptEnabled = true, viewport = { width: 390, height: 844 }, bypassCSP = false, userAgent } = {}) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
     // playwright gives every launch a fresh temporary profile.
   });
-  const context = await browser.newContext({ javaScriptEnabled, viewport, bypassCSP });
+  const context = await browser.newContext({ javaScriptEnabled, viewport, bypassCSP, ...(userAgent ? { userAgent } : {}) });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -26,4 +27,34 @@ export async function shot(page, name) {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`) });
+}
+
+// axe (WCAG 2.1 A and AA, best practice) on each `[path, ready testid, selector to wait for]` at
+// each width, with the given cookies (CSP bypassed only to inject axe): the violations, a line each.
+export async function axeProblems(base, cookies, pages, widths = [390, 1440]) {
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  const run = await launch({ viewport: { width: widths[0], height: 900 }, bypassCSP: true });
+  await run.page.context().addCookies(cookies);
+  const problems = [];
+  try {
+    for (const [path, testid, also] of pages) {
+      for (const width of widths) {
+        await run.page.setViewportSize({ width, height: 900 });
+        await run.page.goto(base + path, { waitUntil: 'networkidle' });
+        await run.page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
+        if (also) await run.page.waitForSelector(also, { timeout: 20000 });
+        await run.page.waitForTimeout(500);
+        await run.page.addScriptTag({ path: axePath });
+        const result = await run.page.evaluate(() => window.axe.run(document, {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+        }));
+        for (const v of result.violations) {
+          problems.push(`${width}px ${path}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+        }
+      }
+    }
+  } finally {
+    await run.browser.close();
+  }
+  return problems;
 }

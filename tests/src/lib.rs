@@ -362,6 +362,24 @@ fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
     Reply { status, content_type, headers, body }
 }
 
+/// The first owner, made the way the README says: `cargo xtask admin owner`, which prints a
+/// one-time sign-in link (returned).
+pub fn owner_link(shop: &Shop, email: &str) -> String {
+    // One at a time: each is a second writer of the shop's local database.
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["run", "--quiet", "--package", "xtask", "--", "admin", "owner", email, "--name", "Olive Owner", "--state"])
+        .arg(&shop.persist)
+        .args(["--url", &shop.base])
+        .current_dir(root())
+        .output()
+        .expect("run cargo xtask admin owner");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "cargo xtask admin owner failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    text.lines().find(|l| l.contains("/admin/sign-in/#token=")).expect("a sign-in link").trim().to_string()
+}
+
 /// Runs a browser test script (Node + playwright-core + Debian's chromium) against the shop.
 /// The admin bearer token `cargo xtask build` wrote into `.dev.vars`.
 pub fn admin_token() -> String {
@@ -373,7 +391,8 @@ pub fn run_browser_test(script: &str, shop: &Shop) {
     run_browser_test_with(script, shop, &[]);
 }
 
-pub fn run_browser_test_with(script: &str, shop: &Shop, env: &[(&str, &str)]) {
+/// Runs a browser script with extra environment variables; its output (stdout, then stderr).
+pub fn run_browser_test_with(script: &str, shop: &Shop, env: &[(&str, &str)]) -> String {
     let root = root();
     let out = Command::new("node")
         .envs(env.iter().copied())
@@ -386,6 +405,7 @@ pub fn run_browser_test_with(script: &str, shop: &Shop, env: &[(&str, &str)]) {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test {script} failed:\n{text}");
     println!("{text}");
+    text
 }
 
 impl Drop for Shop {

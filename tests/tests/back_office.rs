@@ -3,7 +3,7 @@
 //! returns and stock from the API, and the whole of it in Chromium.
 
 use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{d1_query, root, run_browser_test_with, wait_for, Reply, Shop};
+use edgeshop_e2e::{d1_query, owner_link, root, run_browser_test_with, wait_for, Reply, Shop};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -25,23 +25,6 @@ fn variants(c: &Catalog, min: u32) -> Vec<Variant> {
 
 fn ip(n: u32) -> String {
     format!("10.9.{}.{}", n / 250, n % 250 + 1)
-}
-
-/// The first owner, made the way the README says: `cargo xtask admin owner`, which prints a link.
-fn owner_link(shop: &Shop, email: &str) -> String {
-    // One at a time: each is a second writer of the shop's local database.
-    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["run", "--quiet", "--package", "xtask", "--", "admin", "owner", email, "--name", "Olive Owner", "--state"])
-        .arg(&shop.persist)
-        .args(["--url", &shop.base])
-        .current_dir(root())
-        .output()
-        .expect("run cargo xtask admin owner");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "cargo xtask admin owner failed: {text}{}", String::from_utf8_lossy(&out.stderr));
-    text.lines().find(|l| l.contains("/admin/sign-in/#token=")).expect("a sign-in link").trim().to_string()
 }
 
 fn token_of(link: &str) -> String {

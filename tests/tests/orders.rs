@@ -410,6 +410,9 @@ fn an_event_that_keeps_failing_reaches_the_merchant_through_the_dead_letter_queu
         r.json()["dead_letters"].as_array().unwrap().iter().find(|d| d["event_id"] == "evt_ghost").cloned()
     });
     assert_eq!(letter["order_number"], ghost);
+    // The merchant is emailed (shop.toml `[back_office] alert_dead_letters`), once per hour.
+    let alerts = shop.wait_emails("the dead-letter alert", 1, |m| m.subject.contains("order events need you"));
+    assert!(alerts[0].text.contains("dead-letter queue"), "{}", alerts[0].text);
     let id = letter["message_id"].as_str().unwrap();
     assert_eq!(shop.request("GET", "/api/admin/dead-letters", &[], None).status, 401, "merchant only");
     let r = shop.request("POST", &format!("/api/admin/dead-letters/{id}/replay"), &[("authorization", &auth)], None);

@@ -44,6 +44,15 @@ pub enum Bench {
         #[arg(long, default_value_t = 10_000)]
         orders: usize,
     },
+    /// The analytics reports over a generated 90-day history in D1, against a static asset; the
+    /// beacon script's size, and Lighthouse on a product page with and without it
+    Analytics {
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        /// Also run Lighthouse with and without the beacon script (`yes` or `no`)
+        #[arg(long, default_value = "yes", value_parser = ["yes", "no"])]
+        lighthouse: String,
+    },
     /// Import of a generated Shopify CSV (seconds, peak memory) against the catalog build of the same shop
     Import {
         #[arg(long, default_value_t = 20_000)]
@@ -77,6 +86,10 @@ pub fn run(which: Bench) -> Result<(), String> {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             back_office(orders)
         }
+        Bench::Analytics { orders, lighthouse } => {
+            crate::tools::ensure_all(crate::tools::Needs::Test)?;
+            analytics(orders, lighthouse == "yes")
+        }
     }
 }
 
@@ -84,7 +97,7 @@ pub fn run(which: Bench) -> Result<(), String> {
 /// into the local D1 of a fresh `wrangler dev`, then the order list, its filters and searches and
 /// one order, as a signed-in owner; baseline: a static asset from the same server in the same run.
 fn back_office(orders: usize) -> Result<(), String> {
-    crate::build::all(&root().join("catalog"))?;
+    crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
     let results = root().join("bench/results");
     std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
     let work = root().join("bench/work");
@@ -106,6 +119,62 @@ fn back_office(orders: usize) -> Result<(), String> {
         node_json(&root().join("bench/back-office-load.mjs"), &[base, &format!("edgeshop_admin={session}"), "8", "8"])
     })?;
     save(&results.join("back-office.json"), &out)
+}
+
+/// `cargo xtask bench analytics`: a 90-day history of `orders` orders and their sessions
+/// (`cargo xtask analytics-history`) in the local D1 of a fresh `wrangler dev`; the reports for 7,
+/// 30 and 90 days, a CSV export and the health report as a signed-in owner, against a static
+/// asset from the same server in the same run. With Lighthouse: a product page with the beacon
+/// script and the same page without it (a copy under `/bench-no-beacon/`), in the same run.
+fn analytics(orders: usize, with_lighthouse: bool) -> Result<(), String> {
+    crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
+    let results = root().join("bench/results");
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    let session = "c".repeat(64);
+    let until = crate::tools::today();
+    // The product page without the beacon: a copy beside it, removed afterwards.
+    let snapshot = std::fs::read_to_string(crate::build::bundle_dir().join("snapshot.json")).map_err(|e| e.to_string())?;
+    let slug =
+        snapshot.split("\"featured_products\":[\"").nth(1).and_then(|r| r.split('"').next()).ok_or("the shop has no featured product")?.to_string();
+    let product = crate::build::dist().join("products").join(&slug).join("index.html");
+    let html = std::fs::read_to_string(&product).map_err(|e| format!("{}: {e}", product.display()))?;
+    let tag = "<script src=\"/assets/beacon.js\" defer></script>";
+    if !html.contains(tag) {
+        return Err(format!("{} does not load the beacon script", product.display()));
+    }
+    let copy = crate::build::dist().join("bench-no-beacon");
+    std::fs::create_dir_all(&copy).map_err(|e| e.to_string())?;
+    std::fs::write(copy.join("index.html"), html.replace(tag, "")).map_err(|e| e.to_string())?;
+    let port = "8798";
+    let out = with_wrangler(&root().join("wrangler.toml"), port, |base| {
+        let state = root().join("bench/work").join(format!("state-{port}"));
+        let o = crate::history::Options { orders, days: 90, until: until.clone(), seed: 1 };
+        crate::history::run(&root().join("catalog"), &state, &o, None)?;
+        use sha2::Digest;
+        let hash = edgeshop_domain::text::hex(&sha2::Sha256::digest(session.as_bytes()));
+        let sql = format!(
+            "INSERT INTO staff (id, email, name, role, created_at) VALUES ('bench', 'bench@example.com', 'Bench', 'owner', '2026-01-01T00:00:00Z'); \
+             INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ('{hash}', 'bench', '2026-01-01T00:00:00Z', 4102444800);"
+        );
+        crate::tools::wrangler_d1("d1 execute (a bench session)", || {
+            let mut cmd = crate::tools::wrangler();
+            cmd.args(["d1", "execute", "edgeshop", "--local", "--persist-to"]).arg(&state).args(["--command", &sql]);
+            cmd
+        })?;
+        let load = node_json(&root().join("bench/analytics-load.mjs"), &[base, &format!("edgeshop_admin={session}"), &until, "4", "6"])?;
+        let lighthouse = if with_lighthouse {
+            let dir = root().join("bench/lighthouse");
+            if !dir.join("node_modules/lighthouse").exists() {
+                exec(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--no-save"]).current_dir(&dir))?;
+            }
+            node_json(&dir.join("run.mjs"), &[base, &format!("/products/{slug}/"), "/bench-no-beacon/"])?
+        } else {
+            "null".to_string()
+        };
+        Ok(format!("{{\"load\":{load},\"lighthouse_with_and_without_beacon\":{lighthouse}}}"))
+    });
+    let _ = std::fs::remove_dir_all(&copy);
+    save(&results.join("analytics.json"), &out?)
 }
 
 /// SQL for `n` orders over `n / 10` customers (two lines each, statuses and payment methods
@@ -156,7 +225,7 @@ fn generated_orders_sql(n: usize, session: &str) -> String {
 /// Lighthouse (mobile) on home, a category and a product page of the sample shop under
 /// `wrangler dev`; baseline: a plain info page (text only) from the same server in the same run.
 fn lighthouse() -> Result<(), String> {
-    crate::build::all(&root().join("catalog"))?;
+    crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
     let dir = root().join("bench/lighthouse");
     if !dir.join("node_modules/lighthouse").exists() {
         println!("bench: installing lighthouse into bench/lighthouse/");
@@ -185,7 +254,7 @@ fn lighthouse() -> Result<(), String> {
 /// `cargo xtask screenshots`: the sample shop's main pages at phone and desktop sizes.
 pub fn screenshots() -> Result<(), String> {
     crate::tools::ensure_all(crate::tools::Needs::Test)?;
-    crate::build::all(&root().join("catalog"))?;
+    crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
     let dir = root().join("target/screenshots");
     with_wrangler(&root().join("wrangler.toml"), "8795", |base| {
         exec(Command::new("node").arg(root().join("tests/browser/screenshots.mjs")).env("BASE_URL", base).env("SCREENSHOT_DIR", &dir))
@@ -398,7 +467,7 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
 /// worker's upload size JSON.
 fn in_worker(n: usize, work: &Path, queries: &Path) -> Result<(String, String), String> {
     println!("bench: the shop's worker over this catalog's data");
-    crate::build::worker(None)?;
+    crate::build::worker(None, crate::build::Optimise::Full)?;
     // Only what the worker and the baseline read: `wrangler dev` watches every asset file, and at
     // 100k products (200k files) its watcher runs out of Node heap before it serves anything.
     let edge = work.join(format!("edge-{n}"));
@@ -467,7 +536,7 @@ fn pagefind(site: &Path, output: &Path, products: usize) -> Result<String, Strin
 
 /// Cart and checkout round trips against the sample shop under `wrangler dev`, static asset as baseline.
 fn commerce() -> Result<(), String> {
-    crate::build::all(&root().join("catalog"))?;
+    crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
     let results = root().join("bench/results");
     std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
     let work = root().join("bench/work");

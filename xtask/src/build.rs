@@ -17,11 +17,21 @@ pub fn bundle_dir() -> PathBuf {
     root().join("target/edgeshop/bundle")
 }
 
-pub fn all(catalog: &Path) -> Result<(), String> {
+/// How hard wasm-opt works. `Full` for what is deployed and measured (`cargo xtask build`,
+/// `deploy`, `bench`, wrangler's `[build]`); `Light` for `cargo xtask dev` and `test`: the same
+/// code, with the worker left as the compiler wrote it and the browser bundles at `-O1` — minutes
+/// less per build. The level is part of each output's stamp, so a deploy never ships a light build.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Optimise {
+    Full,
+    Light,
+}
+
+pub fn all(catalog: &Path, opt: Optimise) -> Result<(), String> {
     dev_vars()?;
     site(catalog, &dist(), &bundle_dir(), false)?;
-    front(&dist())?;
-    worker(None)
+    front(&dist(), opt)?;
+    worker(None, opt)
 }
 
 /// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`);
@@ -54,7 +64,7 @@ pub fn wordnet() -> Vec<std::ffi::OsString> {
 /// The islands bundles: the shop's (`pkg/front.js`) and the back office's (`pkg/admin.js`, the
 /// same crate with the `admin` feature), each a wasm32 build, wasm-bindgen (`--target web`) and
 /// wasm-opt. A bundle whose wasm did not change keeps its optimised files.
-pub fn front(out: &Path) -> Result<(), String> {
+pub fn front(out: &Path, opt: Optimise) -> Result<(), String> {
     println!("xtask: building the browser bundles");
     for (name, features) in [("front", None), ("admin", Some("admin"))] {
         let mut build = cargo();
@@ -70,7 +80,9 @@ pub fn front(out: &Path) -> Result<(), String> {
         let stamp = root()
             .join("target/edgeshop")
             .join(format!("{name}-{}.from", &edgeshop_domain::text::hex(&sha256(pkg.to_string_lossy().as_bytes()))[..12]));
-        let built = std::fs::read(&wasm).map(|b| edgeshop_domain::text::hex(&sha256(&b))).map_err(|e| format!("{}: {e}", wasm.display()))?;
+        let built = std::fs::read(&wasm)
+            .map(|b| format!("{} {opt:?}", edgeshop_domain::text::hex(&sha256(&b))))
+            .map_err(|e| format!("{}: {e}", wasm.display()))?;
         if bg.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(built.as_str()) {
             continue;
         }
@@ -78,7 +90,8 @@ pub fn front(out: &Path) -> Result<(), String> {
             .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
             .arg(&pkg)
             .arg(&wasm))?;
-        run(Command::new(npm_bin("wasm-opt")).args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))?;
+        let level = if opt == Optimise::Full { "-Oz" } else { "-O1" };
+        run(Command::new(npm_bin("wasm-opt")).args([level, "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))?;
         std::fs::create_dir_all(root().join("target/edgeshop")).map_err(|e| e.to_string())?;
         std::fs::write(&stamp, built).map_err(|e| format!("{}: {e}", stamp.display()))?;
     }
@@ -94,7 +107,7 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
 /// at run time), so a catalog change does not rebuild it.
 /// worker-build always re-runs wasm-bindgen and wasm-opt (minutes); when cargo says the wasm did
 /// not change since the last packaging into `edge/build/`, that step is skipped.
-pub fn worker(out_dir: Option<&Path>) -> Result<(), String> {
+pub fn worker(out_dir: Option<&Path>, opt: Optimise) -> Result<(), String> {
     println!("xtask: building the worker");
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_edge.wasm");
     let stamp = root().join("edge/build/.packaged-from");
@@ -104,13 +117,17 @@ pub fn worker(out_dir: Option<&Path>) -> Result<(), String> {
             .args(["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
             .current_dir(root().join("edge"))
             .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
-        if fingerprint(&wasm).is_some() && fingerprint(&wasm) == std::fs::read_to_string(&stamp).ok() {
+        let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?}"));
+        if packaged.is_some() && packaged == std::fs::read_to_string(&stamp).ok() {
             println!("xtask: worker unchanged, keeping edge/build/");
             return Ok(());
         }
     }
     let mut cmd = Command::new(cargo_tool("worker-build"));
     cmd.arg("--release");
+    if opt == Optimise::Light {
+        cmd.arg("--no-opt");
+    }
     if let Some(dir) = out_dir {
         cmd.arg("--out-dir").arg(dir);
     }
@@ -121,7 +138,7 @@ pub fn worker(out_dir: Option<&Path>) -> Result<(), String> {
         .env("ESBUILD_BIN", npm_bin("esbuild")))?;
     if out_dir.is_none() {
         if let Some(f) = fingerprint(&wasm) {
-            std::fs::write(&stamp, f).map_err(|e| format!("{}: {e}", stamp.display()))?;
+            std::fs::write(&stamp, format!("{f} {opt:?}")).map_err(|e| format!("{}: {e}", stamp.display()))?;
         }
     }
     Ok(())

@@ -29,7 +29,7 @@ fn step(what: &str) {
 pub fn run(dry_run: bool) -> Result<(), String> {
     crate::tools::ensure_all(crate::tools::Needs::Build)?;
     step("building the shop");
-    crate::build::all(&root().join("catalog"))?;
+    crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
     if dry_run {
         let out = root().join("target/deploy-dry-run");
         step("wrangler deploy --dry-run");

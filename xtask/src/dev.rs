@@ -84,10 +84,10 @@ fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
     build::dev_vars()?;
     build::site(&at.catalog, &at.out, &at.bundle, true)?;
     if what >= Rebuild::PagesAndBundle {
-        build::front(&at.out)?;
+        build::front(&at.out, build::Optimise::Light)?;
     }
     if what == Rebuild::Everything {
-        build::worker(None)?;
+        build::worker(None, build::Optimise::Light)?;
     }
     mark_build(&at.out)
 }

@@ -15,11 +15,11 @@ use std::path::Path;
 // Randomness
 // ---------------------------------------------------------------------------------------------
 
-/// SplitMix64: tiny, fast and good enough for sample data.
-struct Rng(u64);
+/// SplitMix64: tiny, fast and good enough for sample data (also the analytics history's).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -28,7 +28,7 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         ((self.next() as u128 * n as u128) >> 64) as usize
     }
 
@@ -38,7 +38,7 @@ impl Rng {
     }
 
     /// True with probability `p / 1000`.
-    fn permille(&mut self, p: u32) -> bool {
+    pub(crate) fn permille(&mut self, p: u32) -> bool {
         self.below(1000) < p as usize
     }
 

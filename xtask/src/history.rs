@@ -12,35 +12,16 @@ use edgeshop_domain::Catalog;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// A small, seeded generator (SplitMix64): the same seed gives the same history.
-struct Rng(u64);
+use crate::gen_catalog::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+/// Index into `n` items where early ones are much more popular (roughly Zipf).
+fn popular(rng: &mut Rng, n: usize) -> usize {
+    let u = ((rng.next() >> 11) as f64 / (1u64 << 53) as f64).max(1e-9);
+    ((n as f64).powf(u) - 1.0).floor().clamp(0.0, n as f64 - 1.0) as usize
+}
 
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-
-    /// Index into `n` items where early ones are much more popular (roughly Zipf).
-    fn popular(&mut self, n: usize) -> usize {
-        let u = ((self.next() >> 11) as f64 / (1u64 << 53) as f64).max(1e-9);
-        ((n as f64).powf(u) - 1.0).floor().clamp(0.0, n as f64 - 1.0) as usize
-    }
-
-    fn hex(&mut self) -> String {
-        format!("{:016x}{:016x}", self.next(), self.next())
-    }
+fn hex(rng: &mut Rng) -> String {
+    format!("{:016x}{:016x}", rng.next(), rng.next())
 }
 
 pub struct Options {
@@ -116,39 +97,39 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
         let sessions_today = orders_today * 9 + rng.below(20);
         for s in 0..sessions_today {
             sessions += 1;
-            let session = rng.hex();
+            let session = hex(&mut rng);
             let buyer = s < orders_today;
             let entry = ["home", "category", "product", "search", "info"][rng.below(5)];
             events.push(event(&day, Kind::PageView, &session, Some(if entry == "product" { "product" } else { entry }), None, None, None));
-            if entry == "search" || rng.chance(0.25) {
-                let hit = rng.chance(0.88);
+            if entry == "search" || rng.permille(250) {
+                let hit = rng.permille(880);
                 let query = if hit {
-                    let p = products[rng.popular(products.len())];
+                    let p = products[popular(&mut rng, products.len())];
                     p.title.split_whitespace().last().unwrap_or("tent").to_lowercase()
                 } else {
                     MISSES[rng.below(MISSES.len())].to_string()
                 };
                 let results = if hit { 1 + rng.below(12) as u32 } else { 0 };
                 events.push(event(&day, Kind::Search, &session, None, None, Some(&query), Some(results)));
-                if hit && rng.chance(0.55) {
+                if hit && rng.permille(550) {
                     events.push(event(&day, Kind::SearchClick, &session, None, None, Some(&query), None));
                 }
             }
             let views = if buyer { 1 + rng.below(4) } else { rng.below(4) };
             let mut viewed = Vec::new();
             for _ in 0..views {
-                let p = products[rng.popular(products.len())];
+                let p = products[popular(&mut rng, products.len())];
                 events.push(event(&day, Kind::PageView, &session, Some("product"), None, None, None));
                 events.push(event(&day, Kind::ProductView, &session, None, Some(&p.slug), None, None));
                 viewed.push(p);
             }
-            let carts = buyer || (!viewed.is_empty() && rng.chance(0.2));
+            let carts = buyer || (!viewed.is_empty() && rng.permille(200));
             if carts {
                 for p in viewed.iter().take(1 + rng.below(2)) {
                     events.push(event(&day, Kind::AddToCart, &session, None, Some(&p.slug), None, None));
                 }
                 events.push(event(&day, Kind::PageView, &session, Some("cart"), None, None, None));
-                if buyer || rng.chance(0.4) {
+                if buyer || rng.permille(400) {
                     events.push(event(&day, Kind::PageView, &session, Some("checkout"), None, None, None));
                 }
             }
@@ -159,14 +140,14 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
             placed += 1;
             number += 1;
             let age = last - d;
-            let c = rng.popular(customers);
+            let c = popular(&mut rng, customers);
             let email = format!("customer{c}@example.com");
             let name = format!("Customer {c}");
             let at = format!("{day}T{:02}:{:02}:{:02}.000Z", 8 + rng.below(14), rng.below(60), rng.below(60));
             let person = people.entry(email.clone()).or_insert_with(|| (name.clone(), at.clone(), at.clone()));
             person.1 = person.1.clone().min(at.clone());
             person.2 = person.2.clone().max(at.clone());
-            let online = rng.chance(0.65);
+            let online = rng.permille(650);
             let roll = rng.below(100);
             let status = match (roll, online, age) {
                 (0..=2, _, _) => "cancelled",
@@ -185,12 +166,15 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
                 _ => "delivered",
             };
             let mut subtotal = 0i64;
-            let picks =
-                if viewed.is_empty() { vec![products[rng.popular(products.len())]] } else { viewed.iter().take(1 + rng.below(3)).copied().collect() };
+            let picks = if viewed.is_empty() {
+                vec![products[popular(&mut rng, products.len())]]
+            } else {
+                viewed.iter().take(1 + rng.below(3)).copied().collect()
+            };
             let mut seen = std::collections::HashSet::new();
             for (position, p) in picks.into_iter().filter(|p| seen.insert(p.slug.clone())).enumerate() {
                 let v = &p.variants[rng.below(p.variants.len())];
-                let quantity = 1 + i64::from(rng.chance(0.2));
+                let quantity = 1 + i64::from(rng.permille(200));
                 let line = v.price.minor * quantity;
                 subtotal += line;
                 line_rows.push(format!(
@@ -213,7 +197,7 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
                 "({number}, {token}, {email}, {name}, {status}, {method}, {cur}, {subtotal}, {shipping}, 0, {total}, 'history', \
                  '{{\"name\":\"{n}\",\"line1\":\"1 Main Street\",\"line2\":\"\",\"city\":\"Cork\",\"postal_code\":\"T12 X1\",\"country\":\"IE\"}}', \
                  '{{\"email\":\"{e}\",\"phone\":\"\"}}', {at}, {at}, {session})",
-                token = q(&rng.hex()),
+                token = q(&hex(&mut rng)),
                 email = q(&email),
                 name = q(&name),
                 status = q(status),
@@ -222,7 +206,7 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
                 n = name,
                 e = email,
                 at = q(&at),
-                session = if rng.chance(0.95) { q(&session) } else { "NULL".into() },
+                session = if rng.permille(950) { q(&session) } else { "NULL".into() },
             ));
             history_rows.push(format!("({number}, {}, {})", q(status), q(&at)));
             let paid_online = online && !matches!(status, "payment_failed" | "awaiting_payment");

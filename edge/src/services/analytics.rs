@@ -12,7 +12,7 @@ use edgeshop_api::analytics::{Cell, Chart, ChartKind, Column, Kpi, Point, Report
 use edgeshop_domain::analytics::{basis_points, day_number, day_string, normalise_query, step, Event, Range, Rollup};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use worker::{Env, MessageBatch};
+use worker::{Env, MessageBatch, MessageExt};
 
 pub const QUEUE: &str = "edgeshop-analytics";
 
@@ -41,7 +41,14 @@ pub async fn consume<T>(batch: &MessageBatch<T>, env: &Env) -> worker::Result<()
         }
     }
     let started = worker::Date::now().as_millis();
+    // Test hook (`EDGESHOP_FAULTS=analytics-retry-once`, never set in a deployed shop): a first
+    // delivery is written and then asked for again, as after a crash just before the ack.
+    let redeliver = first_delivery_fault(env, batch).await;
     let status = match record(env, &events).await {
+        Ok(()) if redeliver => {
+            batch.retry_all();
+            500
+        }
         Ok(()) => {
             batch.ack_all();
             200
@@ -57,6 +64,23 @@ pub async fn consume<T>(batch: &MessageBatch<T>, env: &Env) -> worker::Result<()
         crate::services::ops::record(&format!("queue:{QUEUE}"), status, ms / n);
     }
     Ok(())
+}
+
+/// Whether the test hook asks for this batch again: only on its first delivery (remembered in KV
+/// by the first message's id, which a redelivery keeps).
+async fn first_delivery_fault<T>(env: &Env, batch: &MessageBatch<T>) -> bool {
+    if !crate::services::fault_on(env, "analytics-retry-once") {
+        return false;
+    }
+    let (Some(first), Ok(kv)) = (batch.raw_iter().next(), env.kv("CARTS")) else { return false };
+    let key = format!("fault:analytics:{}", first.id());
+    if kv.get(&key).text().await.ok().flatten().is_some() {
+        return false;
+    }
+    match kv.put(&key, "1") {
+        Ok(p) => p.execute().await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 #[derive(Deserialize)]
@@ -127,10 +151,6 @@ const COUNTED: &str = "o.status NOT IN ('cancelled', 'payment_failed', 'awaiting
 /// once delivered.
 const PAID: &str = "(o.status IN ('paid', 'packed', 'shipped', 'delivered', 'return_requested', 'returned') \
      AND (o.payment_method = 'online' OR o.status IN ('delivered', 'return_requested', 'returned')))";
-
-fn col(key: &str, label: &str, kind: ValueKind) -> Column {
-    Column { key: key.into(), label: label.into(), kind }
-}
 
 fn kpi(key: &str, label: &str, kind: ValueKind, value: i64, previous: i64) -> Kpi {
     Kpi { key: key.into(), label: label.into(), kind, value, previous }
@@ -444,7 +464,7 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     let skus = db::all::<SkuRow>(stmt(
         &db,
         &format!(
-            "SELECT l.sku AS sku, max(l.title || ' – ' || l.variant_title) AS title, sum(l.quantity) AS units FROM orders o JOIN order_lines l ON l.order_number = o.number \
+            "SELECT l.sku AS sku, max(CASE WHEN l.variant_title = '' THEN l.title ELSE l.title || ' – ' || l.variant_title END) AS title, sum(l.quantity) AS units FROM orders o JOIN order_lines l ON l.order_number = o.number \
              WHERE o.created_at >= ?1 AND o.created_at < ?2 AND {COUNTED} GROUP BY l.sku ORDER BY units DESC, sku LIMIT {TOP}"
         ),
         args![&start, &end],
@@ -484,7 +504,11 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     tables.push(Table {
         id: "sales_by_day".into(),
         title: "Sales by day".into(),
-        columns: vec![col("day", "Day", ValueKind::Text), col("orders", "Orders", ValueKind::Count), col("revenue", "Revenue", ValueKind::Money)],
+        columns: vec![
+            Column::new("day", "Day", ValueKind::Text),
+            Column::new("orders", "Orders", ValueKind::Count),
+            Column::new("revenue", "Revenue", ValueKind::Money),
+        ],
         rows: day_rows.iter().map(|(d, o, rev)| vec![Cell::Text(d.clone()), Cell::Number(*o), Cell::Number(*rev)]).collect(),
     });
 
@@ -502,10 +526,10 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         id: "sales_by_category".into(),
         title: "Sales by category".into(),
         columns: vec![
-            col("category", "Category", ValueKind::Text),
-            col("revenue", "Revenue", ValueKind::Money),
-            col("units", "Units", ValueKind::Count),
-            col("share", "Share of revenue", ValueKind::Percent),
+            Column::new("category", "Category", ValueKind::Text),
+            Column::new("revenue", "Revenue", ValueKind::Money),
+            Column::new("units", "Units", ValueKind::Count),
+            Column::new("share", "Share of revenue", ValueKind::Percent),
         ],
         rows: by_category
             .iter()
@@ -517,10 +541,10 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         id: "payment_methods".into(),
         title: "Payment methods".into(),
         columns: vec![
-            col("method", "Method", ValueKind::Text),
-            col("orders", "Orders", ValueKind::Count),
-            col("revenue", "Revenue", ValueKind::Money),
-            col("share", "Share of orders", ValueKind::Percent),
+            Column::new("method", "Method", ValueKind::Text),
+            Column::new("orders", "Orders", ValueKind::Count),
+            Column::new("revenue", "Revenue", ValueKind::Money),
+            Column::new("share", "Share of orders", ValueKind::Percent),
         ],
         rows: methods
             .iter()
@@ -536,12 +560,12 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     let carts: HashMap<String, i64> = carts.into_iter().map(|d| (d.dim, d.n)).collect();
     let product_columns = || {
         vec![
-            col("product", "Product", ValueKind::Text),
-            col("revenue", "Revenue", ValueKind::Money),
-            col("units", "Units", ValueKind::Count),
-            col("orders", "Orders", ValueKind::Count),
-            col("views", "Views", ValueKind::Count),
-            col("view_to_purchase", "Views that became orders", ValueKind::Percent),
+            Column::new("product", "Product", ValueKind::Text),
+            Column::new("revenue", "Revenue", ValueKind::Money),
+            Column::new("units", "Units", ValueKind::Count),
+            Column::new("orders", "Orders", ValueKind::Count),
+            Column::new("views", "Views", ValueKind::Count),
+            Column::new("view_to_purchase", "Views that became orders", ValueKind::Percent),
         ]
     };
     let product_row = |p: &ProductRow| {
@@ -571,11 +595,11 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         id: "most_viewed".into(),
         title: "Most viewed products".into(),
         columns: vec![
-            col("product", "Product", ValueKind::Text),
-            col("views", "Views", ValueKind::Count),
-            col("add_to_cart", "Added to cart", ValueKind::Count),
-            col("orders", "Orders", ValueKind::Count),
-            col("view_to_purchase", "Views that became orders", ValueKind::Percent),
+            Column::new("product", "Product", ValueKind::Text),
+            Column::new("views", "Views", ValueKind::Count),
+            Column::new("add_to_cart", "Added to cart", ValueKind::Count),
+            Column::new("orders", "Orders", ValueKind::Count),
+            Column::new("view_to_purchase", "Views that became orders", ValueKind::Percent),
         ],
         rows: viewed
             .iter()
@@ -616,10 +640,10 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         id: "funnel".into(),
         title: "Conversion funnel".into(),
         columns: vec![
-            col("step", "Step", ValueKind::Text),
-            col("sessions", "Sessions", ValueKind::Count),
-            col("of_previous", "Of the step before", ValueKind::Percent),
-            col("of_all", "Of all sessions", ValueKind::Percent),
+            Column::new("step", "Step", ValueKind::Text),
+            Column::new("sessions", "Sessions", ValueKind::Count),
+            Column::new("of_previous", "Of the step before", ValueKind::Percent),
+            Column::new("of_all", "Of all sessions", ValueKind::Percent),
         ],
         rows: steps
             .iter()
@@ -636,11 +660,11 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         id: "top_customers".into(),
         title: "Top customers".into(),
         columns: vec![
-            col("email", "Customer", ValueKind::Text),
-            col("name", "Name", ValueKind::Text),
-            col("orders", "Orders", ValueKind::Count),
-            col("spent", "Spent", ValueKind::Money),
-            col("first_order", "First order", ValueKind::Text),
+            Column::new("email", "Customer", ValueKind::Text),
+            Column::new("name", "Name", ValueKind::Text),
+            Column::new("orders", "Orders", ValueKind::Count),
+            Column::new("spent", "Spent", ValueKind::Money),
+            Column::new("first_order", "First order", ValueKind::Text),
         ],
         rows: top_customers
             .iter()
@@ -658,7 +682,7 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     tables.push(Table {
         id: "orders_per_customer".into(),
         title: "Orders per customer".into(),
-        columns: vec![col("orders", "Orders in the period", ValueKind::Text), col("customers", "Customers", ValueKind::Count)],
+        columns: vec![Column::new("orders", "Orders in the period", ValueKind::Text), Column::new("customers", "Customers", ValueKind::Count)],
         rows: per_customer
             .iter()
             .map(|c| vec![Cell::Text(if c.orders >= 5 { "5 or more".into() } else { c.orders.to_string() }), Cell::Number(c.customers)])
@@ -672,11 +696,11 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         id: "top_searches".into(),
         title: "Top searches".into(),
         columns: vec![
-            col("query", "Query", ValueKind::Text),
-            col("searches", "Searches", ValueKind::Count),
-            col("no_results", "Found nothing", ValueKind::Count),
-            col("clicks", "Clicks on a result", ValueKind::Count),
-            col("ctr", "Click-through", ValueKind::Percent),
+            Column::new("query", "Query", ValueKind::Text),
+            Column::new("searches", "Searches", ValueKind::Count),
+            Column::new("no_results", "Found nothing", ValueKind::Count),
+            Column::new("clicks", "Clicks on a result", ValueKind::Count),
+            Column::new("ctr", "Click-through", ValueKind::Percent),
         ],
         rows: searches
             .iter()
@@ -696,13 +720,13 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     tables.push(Table {
         id: "zero_result_searches".into(),
         title: "Searches that found nothing".into(),
-        columns: vec![col("query", "Query", ValueKind::Text), col("searches", "Searches", ValueKind::Count)],
+        columns: vec![Column::new("query", "Query", ValueKind::Text), Column::new("searches", "Searches", ValueKind::Count)],
         rows: zero.iter().take(TOP).map(|z| vec![Cell::Text(z.dim.clone()), Cell::Number(z.n)]).collect(),
     });
     tables.push(Table {
         id: "searches_to_purchase".into(),
         title: "Searches that led to a purchase".into(),
-        columns: vec![col("query", "Last search before the order", ValueKind::Text), col("orders", "Orders", ValueKind::Count)],
+        columns: vec![Column::new("query", "Last search before the order", ValueKind::Text), Column::new("orders", "Orders", ValueKind::Count)],
         rows: search_orders.iter().map(|s| vec![Cell::Text(normalise_query(&s.dim)), Cell::Number(s.n)]).collect(),
     });
 
@@ -712,12 +736,12 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         id: "stock".into(),
         title: "Stock of the best sellers".into(),
         columns: vec![
-            col("sku", "SKU", ValueKind::Text),
-            col("product", "Product", ValueKind::Text),
-            col("sold", "Sold", ValueKind::Count),
-            col("available", "Available now", ValueKind::Count),
-            col("sell_through", "Sell-through", ValueKind::Percent),
-            col("days_left", "Days of stock left", ValueKind::Decimal),
+            Column::new("sku", "SKU", ValueKind::Text),
+            Column::new("product", "Product", ValueKind::Text),
+            Column::new("sold", "Sold", ValueKind::Count),
+            Column::new("available", "Available now", ValueKind::Count),
+            Column::new("sell_through", "Sell-through", ValueKind::Percent),
+            Column::new("days_left", "Days of stock left", ValueKind::Decimal),
         ],
         rows: skus
             .iter()
