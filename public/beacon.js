@@ -35,7 +35,19 @@
   if (results && results.dataset.searchQuery) {
     first.push({ kind: "search", query: results.dataset.searchQuery, results: Number(results.dataset.searchTotal) || 0 });
   }
-  send(first);
+  // After the page has loaded and the browser is idle (the request never competes with what the
+  // shopper waits for), or as the page goes away, whichever comes first.
+  let sent = false;
+  const flush = () => {
+    if (!sent) {
+      sent = true;
+      send(first);
+    }
+  };
+  const idle = () => (window.requestIdleCallback ? requestIdleCallback(flush, { timeout: 2000 }) : setTimeout(flush, 1));
+  if (d.readyState === "complete") idle();
+  else addEventListener("load", idle);
+  addEventListener("pagehide", flush);
   // A click on a product in search results (the query as shown now: results are swapped in
   // while the shopper types).
   d.addEventListener("click", (e) => {

@@ -167,7 +167,13 @@ fn analytics(orders: usize, with_lighthouse: bool) -> Result<(), String> {
             if !dir.join("node_modules/lighthouse").exists() {
                 exec(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--no-save"]).current_dir(&dir))?;
             }
-            node_json(&dir.join("run.mjs"), &[base, &format!("/products/{slug}/"), "/bench-no-beacon/"])?
+            // Three runs of each, interleaved (one Lighthouse run varies more than the script
+            // weighs); the summary has the medians.
+            let with = format!("/products/{slug}/");
+            let paths: Vec<String> = (1..=3).flat_map(|r| [format!("{with}?run={r}"), format!("/bench-no-beacon/?run={r}")]).collect();
+            let mut args = vec![base];
+            args.extend(paths.iter().map(String::as_str));
+            lighthouse_medians(&node_json(&dir.join("run.mjs"), &args)?)?
         } else {
             "null".to_string()
         };
@@ -175,6 +181,37 @@ fn analytics(orders: usize, with_lighthouse: bool) -> Result<(), String> {
     });
     let _ = std::fs::remove_dir_all(&copy);
     save(&results.join("analytics.json"), &out?)
+}
+
+/// Adds `medians` (performance score, LCP, total blocking time, bytes) per page, whatever its
+/// `?run=` query, to a Lighthouse result.
+fn lighthouse_medians(json: &str) -> Result<String, String> {
+    let mut v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("lighthouse output: {e}"))?;
+    let mut by_page: std::collections::BTreeMap<String, Vec<&serde_json::Value>> = Default::default();
+    for (path, page) in v["pages"].as_object().ok_or("no pages in the lighthouse output")? {
+        by_page.entry(path.split('?').next().unwrap_or(path).to_string()).or_default().push(page);
+    }
+    let median = |mut xs: Vec<f64>| {
+        xs.sort_by(f64::total_cmp);
+        xs.get(xs.len() / 2).copied().unwrap_or(0.0)
+    };
+    let medians: serde_json::Map<String, serde_json::Value> = by_page
+        .into_iter()
+        .map(|(path, runs)| {
+            let of = |f: &dyn Fn(&serde_json::Value) -> Option<f64>| median(runs.iter().filter_map(|r| f(r)).collect());
+            let m = serde_json::json!({
+                "runs": runs.len(),
+                "performance": of(&|r| r["scores"]["performance"].as_f64()),
+                "largest_contentful_paint_ms": of(&|r| r["metrics"]["largest-contentful-paint"].as_f64()).round(),
+                "total_blocking_time_ms": of(&|r| r["metrics"]["total-blocking-time"].as_f64()).round(),
+                "transfer_bytes": of(&|r| r["bytes"]["total"].as_f64()),
+                "script_bytes": of(&|r| r["bytes"]["script"].as_f64()),
+            });
+            (path, m)
+        })
+        .collect();
+    v["medians"] = serde_json::Value::Object(medians);
+    Ok(v.to_string())
 }
 
 /// SQL for `n` orders over `n / 10` customers (two lines each, statuses and payment methods
