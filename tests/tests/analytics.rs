@@ -92,7 +92,7 @@ fn the_event_endpoint_refuses_bad_events_drops_bots_and_stores_no_address() {
 #[test]
 fn a_redelivered_batch_is_counted_once() {
     // The fault switch makes the consumer write a batch and then ask for it again.
-    let shop = &Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "analytics-retry-once")]);
+    let shop = faulty_shop();
     let session = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
     let body = json!({ "events": [
         { "kind": "page_view", "session": session, "page": "search" },
@@ -111,6 +111,63 @@ fn a_redelivered_batch_is_counted_once() {
     assert_eq!(count(shop, "page_view", "search"), 1);
     let retried = d1_query(shop, "SELECT sum(server_errors) AS n FROM ops_metrics WHERE route = 'queue:edgeshop-analytics'")[0]["n"].as_i64();
     assert_eq!(retried, Some(1), "the first delivery was retried");
+}
+
+/// A shop whose test switches make the analytics consumer retry a written batch once, and a
+/// checkout fail (500) at a step named by a header.
+fn faulty_shop() -> &'static Shop {
+    static SHOP: std::sync::OnceLock<Shop> = std::sync::OnceLock::new();
+    SHOP.get_or_init(|| Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "analytics-retry-once,checkout-steps")]))
+}
+
+#[test]
+fn server_errors_over_the_threshold_email_the_merchant_once() {
+    let shop = faulty_shop();
+    let catalog = edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog").catalog;
+    let sku = catalog
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter())
+        .find(|v| v.stock >= 5)
+        .map(|v| v.sku.clone())
+        .expect("a variant in stock");
+    // shop.toml: `alert_errors_per_hour = 20`. Each checkout fails (500) after taking a number.
+    let body = json!({
+        "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 XK2P", "country": "IE" },
+        "contact": { "email": "aoife@example.ie", "phone": "" },
+        "payment_method": "cash_on_delivery",
+    })
+    .to_string();
+    let fail = |i: u32| {
+        let ip = format!("10.77.0.{}", i + 1);
+        let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip)], &json!({ "sku": sku, "quantity": 1 }).to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+        let cart = r.header("x-cart-id").expect("a cart id").to_string();
+        let key = format!("alert-{i}");
+        let headers = [
+            ("cf-connecting-ip", ip.as_str()),
+            ("x-cart-id", cart.as_str()),
+            ("idempotency-key", key.as_str()),
+            ("x-edgeshop-fault", "after-number"),
+        ];
+        let r = shop.post_json("/api/checkout", &headers, &body);
+        assert_eq!(r.status, 500, "{}", r.body);
+    };
+    (0..20).for_each(fail);
+    let alert = wait_for("the server-error alert", 60, || {
+        // Counts are written after responses: keep the worker answering.
+        let _ = shop.get("/api/health");
+        shop.emails().into_iter().find(|m| m.subject.contains("server errors"))
+    });
+    assert!(alert.to.contains("owner@shop.example.com"), "{}", alert.to);
+    assert!(alert.text.contains("alert threshold is 20"), "{}", alert.text);
+    // Once per hour: more errors in the same hour send nothing more.
+    (20..23).for_each(fail);
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let _ = shop.get("/api/health");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(shop.emails().iter().filter(|m| m.subject.contains("server errors")).count(), 1);
 }
 
 // ---- Reports against the raw rows ----------------------------------------------------------------
