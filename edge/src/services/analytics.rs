@@ -69,17 +69,9 @@ pub async fn consume<T>(batch: &MessageBatch<T>, env: &Env) -> worker::Result<()
 /// Whether the test hook asks for this batch again: only on its first delivery (remembered in KV
 /// by the first message's id, which a redelivery keeps).
 async fn first_delivery_fault<T>(env: &Env, batch: &MessageBatch<T>) -> bool {
-    if !crate::services::fault_on(env, "analytics-retry-once") {
-        return false;
-    }
-    let (Some(first), Ok(kv)) = (batch.raw_iter().next(), env.kv("CARTS")) else { return false };
-    let key = format!("fault:analytics:{}", first.id());
-    if kv.get(&key).text().await.ok().flatten().is_some() {
-        return false;
-    }
-    match kv.put(&key, "1") {
-        Ok(p) => p.execute().await.is_ok(),
-        Err(_) => false,
+    match batch.raw_iter().next() {
+        Some(first) => crate::services::fault_once(env, "analytics-retry-once", &format!("analytics:{}", first.id())).await,
+        None => false,
     }
 }
 

@@ -60,18 +60,7 @@ pub async fn publish(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
 /// Test hook: with `EDGESHOP_FAULTS=consumer-fail-once` every event fails on its first delivery.
 /// The markers live in the carts' KV (test configurations only; production never sets the variable).
 async fn injected_failure(env: &Env, event_id: &str) -> bool {
-    if !crate::services::fault_on(env, "consumer-fail-once") {
-        return false;
-    }
-    let Ok(kv) = env.kv("CARTS") else { return false };
-    let key = format!("fault:{event_id}");
-    if kv.get(&key).text().await.ok().flatten().is_some() {
-        return false;
-    }
-    match kv.put(&key, "1") {
-        Ok(p) => p.execute().await.is_ok(),
-        Err(_) => false,
-    }
+    crate::services::fault_once(env, "consumer-fail-once", event_id).await
 }
 
 pub const DEAD_LETTER_QUEUE: &str = "edgeshop-order-events-dlq";
