@@ -4,6 +4,7 @@ use edgeshop_domain::Order;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs the shop and manages staff.
@@ -14,6 +15,7 @@ pub enum Role {
 
 /// A member of staff (`GET /api/admin/session` answers the signed-in one).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffMember {
     pub id: String,
     pub email: String,
@@ -24,18 +26,21 @@ pub struct StaffMember {
 
 /// `POST /api/admin/sign-in`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInRequest {
     pub email: String,
 }
 
 /// `POST /api/admin/session`: the token from a sign-in link.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionRequest {
     pub token: String,
 }
 
 /// `POST /api/admin/staff`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invite {
     pub email: String,
     #[serde(default)]
@@ -44,12 +49,14 @@ pub struct Invite {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffList {
     pub staff: Vec<StaffMember>,
 }
 
 /// One admin action (who, what, when, before/after as JSON text).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
@@ -63,12 +70,14 @@ pub struct AuditEntry {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditLog {
     pub entries: Vec<AuditEntry>,
 }
 
 /// One row of the order list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderSummary {
     pub number: u64,
     pub created_at: String,
@@ -85,6 +94,7 @@ pub struct OrderSummary {
 
 /// `GET /api/admin/orders`: one page of the filtered list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderPage {
     pub orders: Vec<OrderSummary>,
     pub total: u64,
@@ -94,6 +104,7 @@ pub struct OrderPage {
 
 /// A payment or refund, as the provider reported it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoneyMove {
     pub id: String,
     pub kind: String,
@@ -107,6 +118,7 @@ pub struct MoneyMove {
 
 /// A message for the shopper about their order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub event_id: String,
     pub order_number: u64,
@@ -122,6 +134,7 @@ pub struct Notification {
 
 /// An internal note on an order (never shown to the shopper).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Note {
     pub at: String,
     pub staff_email: String,
@@ -129,12 +142,14 @@ pub struct Note {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewNote {
     pub text: String,
 }
 
 /// A line of a return: which SKU, how many, and (when received) whether it goes back to stock.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnLine {
     pub sku: String,
     pub quantity: u32,
@@ -144,6 +159,7 @@ pub struct ReturnLine {
 
 /// A return and its progress: `requested` → `approved` → `received`, or `rejected`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnView {
     pub id: i64,
     pub status: String,
@@ -157,6 +173,7 @@ pub struct ReturnView {
 
 /// `GET /api/admin/orders/{number}`: everything about one order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminOrder {
     pub order: Order,
     pub version: i64,
@@ -171,6 +188,7 @@ pub struct AdminOrder {
 
 /// `POST /api/admin/orders/{number}/fulfilment`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fulfilment {
     /// `packed`, `shipped` or `delivered`.
     pub status: String,
@@ -182,6 +200,7 @@ pub struct Fulfilment {
 
 /// `POST /api/admin/orders/{number}/cancel`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CancelRequest {
     #[serde(default)]
     pub reason: String,
@@ -189,6 +208,7 @@ pub struct CancelRequest {
 
 /// A line being refunded, at its charged price.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefundLine {
     pub sku: String,
     pub quantity: u32,
@@ -196,6 +216,7 @@ pub struct RefundLine {
 
 /// `POST /api/admin/orders/{number}/refunds`: an amount, or lines of the order.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefundRequest {
     #[serde(default)]
     pub amount_minor: Option<i64>,
@@ -208,12 +229,14 @@ pub struct RefundRequest {
 /// `POST /api/admin/orders/{number}/returns/{id}/receive`: the lines that came back and which of
 /// them go back to stock.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiveReturn {
     pub lines: Vec<ReturnLine>,
 }
 
 /// Accepted: the change goes through the order queue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Accepted {
     pub number: u64,
     pub status: String,
@@ -221,6 +244,7 @@ pub struct Accepted {
 
 /// One SKU in the stock list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockRow {
     pub sku: String,
     pub product: String,
@@ -236,6 +260,7 @@ pub struct StockRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockPage {
     pub stock: Vec<StockRow>,
     pub page: u32,
@@ -245,6 +270,7 @@ pub struct StockPage {
 
 /// `POST /api/admin/stock/{sku}`: a counted level (`set`) or a delta (`add`), with its reason.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockChange {
     #[serde(default)]
     pub set: Option<i64>,
@@ -254,6 +280,7 @@ pub struct StockChange {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Level {
     pub available: i64,
     pub reserved: i64,
@@ -261,6 +288,7 @@ pub struct Level {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockChanged {
     pub sku: String,
     pub before: Level,
@@ -269,6 +297,7 @@ pub struct StockChanged {
 
 /// A customer as their orders describe them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerSummary {
     pub email: String,
     pub name: String,
@@ -280,6 +309,7 @@ pub struct CustomerSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerPage {
     pub customers: Vec<CustomerSummary>,
     pub total: u64,
@@ -289,6 +319,7 @@ pub struct CustomerPage {
 
 /// `GET /api/admin/customers/{email}`: the customer and their orders (their data export too).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerDetail {
     pub customer: CustomerSummary,
     pub orders: Vec<Order>,
@@ -296,6 +327,7 @@ pub struct CustomerDetail {
 
 /// A search that found nothing: how often and when last.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZeroResultQuery {
     pub query: String,
     pub count: u64,
@@ -304,6 +336,137 @@ pub struct ZeroResultQuery {
 
 /// `GET /api/admin/search/zero-results`, most frequent first.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZeroResults {
     pub queries: Vec<ZeroResultQuery>,
+}
+
+/// One SKU's units (`GET /api/admin/stock/{sku}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StockLevel {
+    pub sku: String,
+    pub available: i64,
+    pub reserved: i64,
+    pub sold: i64,
+}
+
+/// An order event that failed every retry (the dead-letter queue), as recorded in D1.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeadLetter {
+    pub message_id: String,
+    pub event_id: String,
+    pub order_number: Option<u64>,
+    /// The event as it was queued (JSON text).
+    pub body: String,
+    pub attempts: u32,
+    pub received_at: String,
+    pub replayed_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeadLetters {
+    pub dead_letters: Vec<DeadLetter>,
+}
+
+/// A dead letter sent through the order queue again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Replayed {
+    pub message_id: String,
+    pub replayed_at: String,
+}
+
+/// A message that could not be sent after every try.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FailedNotification {
+    pub event_id: String,
+    pub order_number: u64,
+    pub template: String,
+    pub recipient: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub failed_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FailedNotifications {
+    pub failed: Vec<FailedNotification>,
+}
+
+/// A refund handed to the queue (the consumer asks the provider that took the payment).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundAccepted {
+    pub number: u64,
+    pub amount_minor: i64,
+    /// `refund_requested`.
+    pub status: String,
+}
+
+/// `POST /api/admin/newsletter`: sent to confirmed subscribers only.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewsletterRequest {
+    pub subject: String,
+    pub text: String,
+}
+
+/// `POST /api/admin/customers/erase`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EraseRequest {
+    pub email: String,
+}
+
+/// What erasing a customer removed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Erased {
+    pub orders_anonymised: u32,
+    pub subscriptions_removed: u32,
+    pub stock_alerts_removed: u32,
+}
+
+/// What asking for a new-products digest did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Digest {
+    /// Nothing was announced before: the catalog's products are recorded as known, none sent.
+    BaselineRecorded {
+        catalog_version: String,
+        products: usize,
+    },
+    NothingNew {
+        catalog_version: String,
+    },
+    /// Queued: the digest goes to subscribers who asked for new products.
+    Sending {
+        catalog_version: String,
+        products: Vec<String>,
+    },
+}
+
+/// A return's step (`approve`, `reject` with a reason, `receive` with what came back).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReturnDecision {
+    /// Why a return is rejected (told to the shopper).
+    #[serde(default)]
+    pub reason: String,
+    /// What came back (`receive`): lines, and which go back to stock.
+    #[serde(default)]
+    pub lines: Vec<ReturnLine>,
+}
+
+/// A member of staff removed (`DELETE /api/admin/staff/{id}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Removed {
+    pub removed: StaffMember,
 }

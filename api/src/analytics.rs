@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One event from a page. Unknown fields are refused.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PageEvent {
     pub kind: EventKind,
@@ -30,6 +31,7 @@ pub struct PageEvent {
 
 /// `POST /api/events` (sent with `navigator.sendBeacon`, so as `text/plain`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Beacon {
     pub events: Vec<PageEvent>,
@@ -37,6 +39,7 @@ pub struct Beacon {
 
 /// `202`: how many events were queued (0 when the sender looks like a bot).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BeaconAccepted {
     pub accepted: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +48,7 @@ pub struct BeaconAccepted {
 
 /// How a number is meant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ValueKind {
     Text,
@@ -60,6 +64,7 @@ pub enum ValueKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Cell {
     Number(i64),
@@ -101,6 +106,7 @@ pub fn decimal(n: i64, exponent: u32) -> String {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Column {
     pub key: String,
     pub label: String,
@@ -114,6 +120,7 @@ impl Column {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Table {
     /// Names the table in `…/export?table=`.
     pub id: String,
@@ -139,6 +146,7 @@ impl Table {
 
 /// A headline number with the previous period's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Kpi {
     pub key: String,
     pub label: String,
@@ -149,12 +157,14 @@ pub struct Kpi {
 
 /// One point of a series (a day, a category, a funnel step).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Point {
     pub label: String,
     pub value: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Chart {
     pub id: String,
     pub title: String,
@@ -166,6 +176,7 @@ pub struct Chart {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChartKind {
     Line,
@@ -176,6 +187,7 @@ pub enum ChartKind {
 /// `GET /api/admin/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included; the previous
 /// period is the same number of days just before).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub from: String,
     pub to: String,
@@ -191,6 +203,8 @@ pub struct Report {
 
 /// `GET /api/admin/health?hours=24`: the worker's own numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = OpsHealth))]
 pub struct Health {
     pub since: String,
     pub hours: u32,

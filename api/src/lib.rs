@@ -5,12 +5,16 @@
 
 pub mod admin;
 pub mod analytics;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+pub mod routes;
 
 use edgeshop_domain::{Address, Contact, OrderStatus, PaymentMethod, StatusChange};
 use serde::{Deserialize, Serialize};
 
 /// An amount as the API shows it: minor units, ISO 4217 code, and formatted for the shop's locale.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoneyView {
     pub minor: i64,
     pub currency: String,
@@ -20,6 +24,7 @@ pub struct MoneyView {
 // ---- Cart: `/api/cart` -------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartLine {
     pub id: String,
     pub sku: String,
@@ -35,6 +40,7 @@ pub struct CartLine {
 pub use edgeshop_domain::PriceChange;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cart {
     pub id: Option<String>,
     pub catalog_version: String,
@@ -46,6 +52,7 @@ pub struct Cart {
 
 /// `POST /api/cart/lines`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddLine {
     pub sku: String,
     pub quantity: u32,
@@ -53,6 +60,7 @@ pub struct AddLine {
 
 /// `PATCH /api/cart/lines/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateLine {
     pub quantity: u32,
 }
@@ -60,6 +68,7 @@ pub struct UpdateLine {
 // ---- Checkout: `/api/checkout` -------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutRequest {
     pub address: Address,
     pub contact: Contact,
@@ -71,6 +80,7 @@ pub struct CheckoutRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutResponse {
     pub order_number: u64,
     pub token: String,
@@ -88,6 +98,7 @@ pub struct CheckoutResponse {
 // ---- Orders: `/api/orders/{number}` ---------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub sku: String,
     pub title: String,
@@ -99,6 +110,7 @@ pub struct OrderLine {
 
 /// A message sent (or being sent) about the order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SentMessage {
     pub event_id: String,
     pub order_number: u64,
@@ -112,6 +124,7 @@ pub struct SentMessage {
 
 /// A payment or refund, with the provider's state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentView {
     /// `payment` or `refund`.
     pub kind: String,
@@ -123,6 +136,7 @@ pub struct PaymentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
     pub number: u64,
     pub status: OrderStatus,
@@ -147,12 +161,14 @@ pub struct OrderView {
 /// `GET /api/availability?sku=…`: which of these SKUs are sold out now (the stock ledger's
 /// word, newer than the page that asks).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Availability {
     pub sold_out: Vec<String>,
 }
 
 /// `POST /api/orders/{number}/return`: what goes back and why (no lines: the whole order).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnRequest {
     #[serde(default)]
     pub lines: Vec<ReturnItem>,
@@ -161,6 +177,7 @@ pub struct ReturnRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnItem {
     pub sku: String,
     pub quantity: u32,
@@ -169,6 +186,7 @@ pub struct ReturnItem {
 /// `POST /api/orders/{number}/cancel` and `/return`: what happened (`cancelled`, or
 /// `cancellation_requested`/`return_requested` while the change goes through the queue).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderAction {
     pub number: u64,
     pub status: String,
@@ -176,6 +194,7 @@ pub struct OrderAction {
 
 /// `POST /api/orders/{number}/payment`: a new payment attempt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentStart {
     pub number: u64,
     pub next_url: String,
@@ -184,6 +203,7 @@ pub struct PaymentStart {
 // ---- Search: `/api/search`, `/api/search/suggest` -------------------------------------------
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetValue {
     pub value: String,
     pub label: String,
@@ -193,6 +213,7 @@ pub struct FacetValue {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OptionFacet {
     pub name: String,
     pub values: Vec<FacetValue>,
@@ -201,6 +222,7 @@ pub struct OptionFacet {
 /// Counts per value for the current query. A kind with a selected value is counted as if that
 /// kind were not filtered, so its other values show what choosing them would add.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facets {
     pub categories: Vec<FacetValue>,
     pub brands: Vec<FacetValue>,
@@ -210,6 +232,7 @@ pub struct Facets {
 
 /// One product in search results and suggestions.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
     pub slug: String,
     pub title: String,
@@ -223,6 +246,7 @@ pub struct SearchHit {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResponse {
     pub query: String,
     pub catalog_version: String,
@@ -248,6 +272,7 @@ pub struct SearchResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestions {
     pub query: String,
     /// Whole queries: the typed words with the last one completed, each known to find products.
@@ -261,6 +286,7 @@ pub struct Suggestions {
 // ---- Health: `/api/health` ---------------------------------------------------------------
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `ok`, or `catalog-mismatch` when the worker's catalog and the search index differ.
     pub status: String,
@@ -279,6 +305,7 @@ pub struct Health {
 // ---- Sign-ups: `/api/newsletter`, `/api/stock-alerts` ----------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewsletterSignUp {
     pub email: String,
     /// Also announce new products (digest after a catalog publish).
@@ -287,15 +314,46 @@ pub struct NewsletterSignUp {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockAlertRequest {
     pub sku: String,
     pub email: String,
+}
+
+/// A request taken, with what happens next (`confirmation_sent` for a sign-up, `sent` for a
+/// back-office sign-in link, `sending` for a newsletter).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Acknowledged {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// A back-in-stock alert registered (`alert_registered`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertRegistered {
+    pub status: String,
+    pub sku: String,
+}
+
+// ---- Payment webhooks ----------------------------------------------------------------------
+
+/// A provider's event received (`ignored` when it needs nothing from the shop).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookReceived {
+    pub received: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignored: bool,
 }
 
 // ---- Errors ------------------------------------------------------------------------------
 
 /// An invalid form field, in a problem's `errors`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Dotted path of the field (`address.postal_code`).
     pub field: String,
@@ -304,6 +362,7 @@ pub struct FieldError {
 
 /// An RFC 9457 problem as the islands read it (the worker writes it with `ApiError`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     #[serde(rename = "type", default)]
     pub kind: String,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 /// What a page reports (`POST /api/events`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     PageView,

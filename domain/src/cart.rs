@@ -16,6 +16,7 @@ pub struct CartLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PricedLine {
     pub sku: String,
     pub product_slug: String,
@@ -111,6 +112,7 @@ pub struct SavedLine {
 /// A line whose price changed (or that left the catalog: new price 0) since the shopper last saw
 /// the cart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceChange {
     pub line_id: String,
     pub sku: String,

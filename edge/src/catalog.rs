@@ -29,10 +29,15 @@ thread_local! {
     static SHARDS: RefCell<HashMap<u32, Rc<Vec<SkuEntry>>>> = RefCell::new(HashMap::new());
 }
 
+/// This deploy's static assets (`[assets]` in wrangler.toml).
+pub fn assets(env: &Env) -> Result<worker::Fetcher, ApiError> {
+    env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))
+}
+
 /// `/_catalog/{name}` from this deploy's static assets, as a JS `ArrayBuffer`.
 async fn asset_buffer(env: &Env, name: &str) -> Result<JsValue, ApiError> {
     let failed = |e: &dyn std::fmt::Debug| ApiError::internal(format!("/_catalog/{name}: {e:?}"));
-    let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
+    let assets = assets(env)?;
     let url = format!("https://assets.local/_catalog/{name}");
     let resp = assets.fetch(url, None).await.map_err(|e| failed(&e))?;
     if resp.status_code() != 200 {
@@ -46,8 +51,7 @@ async fn asset_buffer(env: &Env, name: &str) -> Result<JsValue, ApiError> {
 
 /// A public static file of this deploy (such as `/feed.xml`), as text.
 pub async fn public_asset(env: &Env, path: &str) -> Result<String, ApiError> {
-    let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
-    let mut resp = assets.fetch(format!("https://assets.local{path}"), None).await.map_err(|e| ApiError::internal(format!("{path}: {e}")))?;
+    let mut resp = assets(env)?.fetch(format!("https://assets.local{path}"), None).await.map_err(|e| ApiError::internal(format!("{path}: {e}")))?;
     if resp.status_code() != 200 {
         return Err(ApiError::internal(format!("{path}: HTTP {}", resp.status_code())));
     }

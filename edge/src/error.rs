@@ -12,7 +12,7 @@ pub struct ApiError {
     pub detail: String,
     /// Extension members (RFC 9457 §3.2), e.g. `errors` for form fields.
     pub extra: Map<String, Value>,
-    pub allow: Option<&'static str>,
+    pub allow: Option<Box<str>>,
     pub retry_after: Option<u64>,
 }
 
@@ -26,9 +26,10 @@ impl ApiError {
         Self::new(Problem::NotFound, format!("nothing at {path}"))
     }
 
-    pub fn method_not_allowed(allow: &'static str) -> Self {
+    pub fn method_not_allowed(allowed: &[edgeshop_api::routes::Method]) -> Self {
+        let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
         let mut e = Self::new(Problem::MethodNotAllowed, format!("this route accepts {allow}"));
-        e.allow = Some(allow);
+        e.allow = Some(allow.into());
         e
     }
 
@@ -84,7 +85,7 @@ impl ApiError {
         headers.set("x-request-id", request_id)?;
         headers.set("content-type", "application/problem+json")?;
         headers.set("cache-control", "no-store")?;
-        if let Some(allow) = self.allow {
+        if let Some(allow) = &self.allow {
             headers.set("allow", allow)?;
         }
         if let Some(s) = self.retry_after {

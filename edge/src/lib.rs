@@ -17,15 +17,13 @@ pub use services::sequence::OrderSequence;
 pub use services::stock::StockLedger;
 
 use crate::error::Problem;
+use edgeshop_api::routes::{resolve, Resolved, Route};
 use error::ApiError;
 use routes::{admin, analytics, availability, cart, checkout, orders, payments, rate_limit, search, search_page, staff, subscriptions};
 use services::events::{self, OrderEvent};
 use services::ops;
 use services::rate_limit::Limit;
-use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
-
-/// The OpenAPI 3.1 description of every route below (kept in sync by tests/tests/commerce.rs).
-const OPENAPI: &str = include_str!("openapi.json");
+use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -40,7 +38,10 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     let ms = worker::Date::now().as_millis() - started;
     let method = req.method().to_string();
-    let route_name = ops::route_name(&method, &path, status);
+    let route_name = match resolve(&method, &path) {
+        Resolved::Found(route, _) => route.metric_name(),
+        _ => format!("{method} (no route)"),
+    };
     // One structured log line per request (Workers Logs / `wrangler tail`).
     worker::console_log!(
         "{}",
@@ -60,8 +61,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
 }
 
 async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<Response, ApiError> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if segments.first() == Some(&"_catalog") {
+    if path.trim_start_matches('/').starts_with("_catalog") {
         // The worker's own data files (static assets read through the ASSETS binding): not public.
         return Err(ApiError::new(Problem::NoRoute, format!("nothing at {path}")));
     }
@@ -71,105 +71,75 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         catalog::follow_rebuilds(env).await?;
     }
     catalog::manifest(env).await?;
-    let method = req.method();
-    match (method.clone(), segments.as_slice()) {
-        (Method::Get, ["api", "health"]) => search::health(env).await,
-        (Method::Post, ["api", "events"]) => analytics::beacon(req, env).await,
-        (Method::Get, ["api", "admin", "analytics"]) => analytics::report(req, env).await,
-        (Method::Get, ["api", "admin", "analytics", "export"]) => analytics::export(req, env).await,
-        (Method::Get, ["api", "admin", "health"]) => analytics::health(req, env).await,
-        (Method::Get, ["api", "openapi.json"]) => {
-            let mut r = Response::ok(OPENAPI)?;
-            r.headers_mut().set("content-type", "application/json")?;
-            Ok(r)
-        }
-        (Method::Get, ["api", "search"]) => search::search(req, env).await,
-        (Method::Get, ["api", "search", "suggest"]) => search::suggest(req, env).await,
-        (Method::Get, ["api", "admin", "search", "zero-results"]) => search::zero_results(req, env).await,
-        (Method::Get, ["search"]) => search_page::render(req, env).await,
-        (Method::Get, ["api", "_bench", "search"]) => search::bench_search(req, env).await,
-
-        (Method::Get, ["api", "availability"]) => availability::availability(req, env).await,
-        (Method::Get, ["feed.xml"]) => availability::feed(env).await,
-        (Method::Get, ["api", "cart"]) => cart::get(req, env).await,
-        (Method::Post, ["api", "cart", "lines"]) => {
-            rate_limit(env, req, Limit::Cart).await?;
-            cart::add_line(req, env).await
-        }
-        (Method::Patch, ["api", "cart", "lines", id]) => {
-            rate_limit(env, req, Limit::Cart).await?;
-            cart::update_line(req, env, id).await
-        }
-        (Method::Delete, ["api", "cart", "lines", id]) => {
-            rate_limit(env, req, Limit::Cart).await?;
-            cart::delete_line(req, env, id).await
-        }
-        (Method::Post, ["api", "checkout"]) => {
-            rate_limit(env, req, Limit::Checkout).await?;
-            checkout::checkout(req, env).await
-        }
-        (Method::Get, ["api", "orders", n]) => orders::get(req, env, orders::parse_number(n)?).await,
-        (Method::Post, ["api", "orders", n, "cancel"]) => orders::cancel(req, env, orders::parse_number(n)?).await,
-        (Method::Post, ["api", "orders", n, "return"]) => orders::request_return(req, env, orders::parse_number(n)?).await,
-        (Method::Post, ["api", "orders", n, "payment"]) => {
-            rate_limit(env, req, Limit::Checkout).await?;
-            orders::pay_again(req, env, orders::parse_number(n)?).await
-        }
-        (Method::Post, ["api", "admin", "sign-in"]) => staff::request_link(req, env).await,
-        (Method::Post, ["api", "admin", "session"]) => staff::start_session(req, env).await,
-        (Method::Get, ["api", "admin", "session"]) => staff::me(req, env).await,
-        (Method::Delete, ["api", "admin", "session"]) => staff::end_session(req, env).await,
-        (Method::Get, ["api", "admin", "staff"]) => staff::list(req, env).await,
-        (Method::Post, ["api", "admin", "staff"]) => staff::invite(req, env).await,
-        (Method::Delete, ["api", "admin", "staff", id]) => staff::remove(req, env, id).await,
-        (Method::Get, ["api", "admin", "audit"]) => staff::audit(req, env).await,
-        (Method::Get, ["api", "admin", "orders"]) => admin::orders_list(req, env).await,
-        (Method::Get, ["api", "admin", "orders", "export"]) => admin::orders_export(req, env).await,
-        (Method::Post, ["api", "admin", "orders", n, "cancel"]) => admin::cancel(req, env, orders::parse_number(n)?).await,
-        (Method::Post, ["api", "admin", "orders", n, "notes"]) => admin::add_note(req, env, orders::parse_number(n)?).await,
-        (Method::Post, ["api", "admin", "orders", n, "returns", id, action]) => {
-            admin::return_action(req, env, orders::parse_number(n)?, id, action).await
-        }
-        (Method::Get, ["api", "admin", "stock"]) => admin::stock_list(req, env).await,
-        (Method::Get, ["api", "admin", "customers"]) => admin::customers(req, env).await,
-        (Method::Get, ["api", "admin", "customers", email]) => admin::customer(req, env, email).await,
-        (Method::Post, ["api", "admin", "orders", n, "fulfilment"]) => admin::fulfil(req, env, orders::parse_number(n)?).await,
-        (Method::Get, ["api", "admin", "orders", n]) => admin::order(req, env, orders::parse_number(n)?).await,
-        (Method::Post, ["api", "admin", "orders", n, "refunds"]) => admin::refund(req, env, orders::parse_number(n)?).await,
-        (Method::Get, ["api", "admin", "stock", sku]) => admin::stock_level(req, env, sku).await,
-        (Method::Post, ["api", "admin", "stock", sku]) => admin::adjust_stock(req, env, sku).await,
-        (Method::Post, ["api", "admin", "newsletter"]) => admin::newsletter(req, env).await,
-        (Method::Post, ["api", "admin", "new-products-digest"]) => admin::new_products_digest(req, env).await,
-        (Method::Post, ["api", "admin", "customers", "erase"]) => admin::erase_customer(req, env).await,
-        (Method::Post, ["api", "newsletter"]) => {
-            rate_limit(env, req, Limit::Signup).await?;
-            subscriptions::sign_up(req, env).await
-        }
-        (Method::Get, ["api", "newsletter", "confirm"]) => subscriptions::confirm(req, env).await,
-        (Method::Get, ["api", "newsletter", "unsubscribe"]) => subscriptions::unsubscribe_page(req).await,
-        (Method::Post, ["api", "newsletter", "unsubscribe"]) => subscriptions::unsubscribe(req, env).await,
-        (Method::Post, ["api", "stock-alerts"]) => {
-            rate_limit(env, req, Limit::Signup).await?;
-            subscriptions::stock_alert(req, env).await
-        }
-        (Method::Get, ["api", "admin", "dead-letters"]) => admin::dead_letters(req, env).await,
-        (Method::Get, ["api", "admin", "notifications", "failed"]) => admin::failed_notifications(req, env).await,
-        (Method::Post, ["api", "admin", "dead-letters", id, "replay"]) => admin::replay_dead_letter(req, env, id).await,
-        (Method::Post, ["api", "payments", "webhook"]) => {
-            rate_limit(env, req, Limit::Webhook).await?;
-            payments::webhook(req, env).await
-        }
-        (Method::Post, ["api", "payments", "stripe", "webhook"]) => {
-            rate_limit(env, req, Limit::Webhook).await?;
-            payments::stripe_webhook(req, env).await
-        }
-        (Method::Post, ["api", "payments", "test-provider", "sessions", id]) => payments::provider_action(req, env, id).await,
-        (Method::Get, ["pay", "test", id]) => payments::hosted_page(env, id).await,
-
-        (_, ["api", "health" | "search" | "cart" | "openapi.json"] | ["api", "search", "suggest"]) => Err(ApiError::method_not_allowed("GET")),
-        (_, ["api", "checkout" | "payments" | "events", ..]) => Err(ApiError::method_not_allowed("POST")),
-        (_, ["api", "cart", "lines", ..]) => Err(ApiError::method_not_allowed("POST, PATCH, DELETE")),
-        _ => Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
+    let method = req.method().to_string();
+    let (route, params) = match resolve(&method, path) {
+        Resolved::Found(route, params) => (route, params),
+        Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(&allowed)),
+        Resolved::NotFound => return Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
+    };
+    if let Some(limit) = Limit::for_route(route) {
+        rate_limit(env, req, limit).await?;
+    }
+    let number = || orders::parse_number(params.get(0));
+    match route {
+        Route::Health => search::health(env).await,
+        Route::OpenApi => search::openapi(env).await,
+        Route::Search => search::search(req, env).await,
+        Route::Suggest => search::suggest(req, env).await,
+        Route::SearchPage => search_page::render(req, env).await,
+        Route::BenchSearch => search::bench_search(req, env).await,
+        Route::Availability => availability::availability(req, env).await,
+        Route::Feed => availability::feed(env).await,
+        Route::Cart => cart::get(req, env).await,
+        Route::AddLine => cart::add_line(req, env).await,
+        Route::UpdateLine => cart::update_line(req, env, params.get(0)).await,
+        Route::DeleteLine => cart::delete_line(req, env, params.get(0)).await,
+        Route::Checkout => checkout::checkout(req, env).await,
+        Route::Order => orders::get(req, env, number()?).await,
+        Route::CancelOrder => orders::cancel(req, env, number()?).await,
+        Route::ReturnOrder => orders::request_return(req, env, number()?).await,
+        Route::PayAgain => orders::pay_again(req, env, number()?).await,
+        Route::NewsletterSignUp => subscriptions::sign_up(req, env).await,
+        Route::NewsletterConfirm => subscriptions::confirm(req, env).await,
+        Route::UnsubscribePage => subscriptions::unsubscribe_page(req).await,
+        Route::Unsubscribe => subscriptions::unsubscribe(req, env).await,
+        Route::StockAlert => subscriptions::stock_alert(req, env).await,
+        Route::Events => analytics::beacon(req, env).await,
+        Route::Webhook => payments::webhook(req, env).await,
+        Route::StripeWebhook => payments::stripe_webhook(req, env).await,
+        Route::TestProviderAction => payments::provider_action(req, env, params.get(0)).await,
+        Route::TestProviderPage => payments::hosted_page(env, params.get(0)).await,
+        Route::SignIn => staff::request_link(req, env).await,
+        Route::StartSession => staff::start_session(req, env).await,
+        Route::Session => staff::me(req, env).await,
+        Route::EndSession => staff::end_session(req, env).await,
+        Route::StaffList => staff::list(req, env).await,
+        Route::InviteStaff => staff::invite(req, env).await,
+        Route::RemoveStaff => staff::remove(req, env, params.get(0)).await,
+        Route::Audit => staff::audit(req, env).await,
+        Route::AdminOrders => admin::orders_list(req, env).await,
+        Route::AdminOrdersExport => admin::orders_export(req, env).await,
+        Route::AdminOrder => admin::order(req, env, number()?).await,
+        Route::AdminCancel => admin::cancel(req, env, number()?).await,
+        Route::AdminNote => admin::add_note(req, env, number()?).await,
+        Route::Fulfil => admin::fulfil(req, env, number()?).await,
+        Route::Refund => admin::refund(req, env, number()?).await,
+        Route::ReturnAction => admin::return_action(req, env, number()?, params.get(1), params.get(2)).await,
+        Route::StockList => admin::stock_list(req, env).await,
+        Route::StockLevel => admin::stock_level(req, env, params.get(0)).await,
+        Route::AdjustStock => admin::adjust_stock(req, env, params.get(0)).await,
+        Route::Customers => admin::customers(req, env).await,
+        Route::Customer => admin::customer(req, env, params.get(0)).await,
+        Route::EraseCustomer => admin::erase_customer(req, env).await,
+        Route::SendNewsletter => admin::newsletter(req, env).await,
+        Route::NewProductsDigest => admin::new_products_digest(req, env).await,
+        Route::DeadLetters => admin::dead_letters(req, env).await,
+        Route::ReplayDeadLetter => admin::replay_dead_letter(req, env, params.get(0)).await,
+        Route::FailedNotifications => admin::failed_notifications(req, env).await,
+        Route::ZeroResults => search::zero_results(req, env).await,
+        Route::AnalyticsReport => analytics::report(req, env).await,
+        Route::AnalyticsExport => analytics::export(req, env).await,
+        Route::OpsHealth => analytics::health(req, env).await,
     }
 }
 

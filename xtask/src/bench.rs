@@ -511,7 +511,8 @@ fn in_worker(n: usize, work: &Path, queries: &Path) -> Result<(String, String), 
     let _ = std::fs::remove_dir_all(&edge);
     let dist_n = work.join(format!("dist-{n}"));
     copy_flat(&dist_n.join("_catalog"), &edge.join("_catalog"))?;
-    for file in ["robots.txt", "404.html"] {
+    for file in ["robots.txt", "404.html", "api/openapi.json"] {
+        std::fs::create_dir_all(edge.join(file).parent().unwrap_or(&edge)).map_err(|e| format!("{file}: {e}"))?;
         std::fs::copy(dist_n.join(file), edge.join(file)).map_err(|e| format!("{file}: {e}"))?;
     }
     let config = work.join(format!("wrangler-{n}.toml"));

@@ -27,7 +27,7 @@ pub fn ensure_all(needs: Needs) -> Result<(), String> {
         ];
         if needs == Needs::Test {
             jobs.push(s.spawn(ensure_chromium));
-            jobs.push(s.spawn(ensure_stripe_python));
+            jobs.push(s.spawn(ensure_python_tools));
         }
         jobs.into_iter().map(|j| j.join().unwrap_or_else(|_| Err("an install step panicked".into()))).collect()
     });
@@ -39,25 +39,32 @@ pub fn ensure_all(needs: Needs) -> Result<(), String> {
     }
 }
 
-/// Stripe's official Python library checks, in the payment tests, that the local Stripe server
-/// signs webhooks the way Stripe does. In a virtualenv under target/ (PyPI works here).
+/// Python tools the tests use, in a virtualenv under target/ (PyPI works here): Stripe's official
+/// library checks that the local Stripe server signs webhooks the way Stripe does; the OpenAPI
+/// validator checks the generated API document.
 pub const STRIPE_PYTHON_VERSION: &str = "16.1.0";
+const PYTHON_TOOLS: [(&str, &str); 2] = [("stripe", STRIPE_PYTHON_VERSION), ("openapi-spec-validator", "0.9.0")];
 
 pub fn python_env() -> PathBuf {
     root().join("target/pyenv")
 }
 
-fn ensure_stripe_python() -> Result<(), String> {
+fn ensure_python_tools() -> Result<(), String> {
     let python = python_env().join("bin/python");
-    let have = output(Command::new(&python).args(["-c", "import stripe; print(stripe.VERSION)"])).unwrap_or_default();
-    if have.trim() == STRIPE_PYTHON_VERSION {
+    let wanted: Vec<String> = PYTHON_TOOLS.iter().map(|(name, version)| format!("{name}=={version}")).collect();
+    let check = format!(
+        "import importlib.metadata as m; print(' '.join(n + '==' + m.version(n) for n in {:?}))",
+        PYTHON_TOOLS.iter().map(|(name, _)| *name).collect::<Vec<_>>()
+    );
+    let have = output(Command::new(&python).args(["-c", &check])).unwrap_or_default();
+    if have.split_whitespace().eq(wanted.iter().map(String::as_str)) {
         return Ok(());
     }
-    println!("xtask: installing Stripe's Python library {STRIPE_PYTHON_VERSION} into target/pyenv (payment tests)");
+    println!("xtask: installing {} into target/pyenv (payment and API document tests)", wanted.join(", "));
     if !python.exists() {
         run(Command::new("python3").args(["-m", "venv"]).arg(python_env()))?;
     }
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", &format!("stripe=={STRIPE_PYTHON_VERSION}")]))
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet"]).args(&wanted))
 }
 
 fn output(cmd: &mut Command) -> Option<String> {

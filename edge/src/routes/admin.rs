@@ -11,11 +11,11 @@ use crate::services::orders;
 use crate::services::staff;
 use crate::services::stock::Stock;
 use edgeshop_api::admin::{
-    Accepted, AdminOrder, CancelRequest, CustomerDetail, CustomerPage, Fulfilment, Level, NewNote, OrderPage, RefundRequest, StockChange,
-    StockChanged, StockPage, StockRow,
+    Accepted, AdminOrder, CancelRequest, CustomerDetail, CustomerPage, DeadLetters, Digest, EraseRequest, FailedNotifications, Fulfilment, Level,
+    NewNote, NewsletterRequest, OrderPage, RefundAccepted, RefundRequest, Replayed, ReturnDecision, StockChange, StockChanged, StockLevel, StockPage,
+    StockRow,
 };
 use edgeshop_domain::Tracking;
-use serde::Deserialize;
 use serde_json::json as value;
 use worker::{Env, Request};
 
@@ -54,7 +54,7 @@ pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
     let level = Stock(env).level(&sku).await?;
-    json(&serde_json::json!({ "sku": sku, "available": level.available, "reserved": level.reserved, "sold": level.sold }), 200, "no-store")
+    json(&StockLevel { sku: sku.to_string(), available: level.available, reserved: level.reserved, sold: level.sold }, 200, "no-store")
 }
 
 /// `GET /api/admin/orders/{number}`: the order with what the merchant must look at.
@@ -88,7 +88,7 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
 /// `GET /api/admin/dead-letters`: events that failed every retry.
 pub async fn dead_letters(req: &Request, env: &Env) -> Reply {
     require_staff(req, env).await?;
-    json(&serde_json::json!({ "dead_letters": dead_letters::list(env).await? }), 200, "no-store")
+    json(&DeadLetters { dead_letters: dead_letters::list(env).await? }, 200, "no-store")
 }
 
 /// `POST /api/admin/dead-letters/{id}/replay`: sends the event through the order queue again.
@@ -98,7 +98,7 @@ pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
     match dead_letters::replay(env, &id).await? {
         Some(at) => {
             staff::audit(env, &who, "dead_letter.replay", &format!("dead_letter:{id}"), value!(null), value!({ "replayed_at": at })).await?;
-            json(&serde_json::json!({ "message_id": id, "replayed_at": at }), 202, "no-store")
+            json(&Replayed { message_id: id.to_string(), replayed_at: at }, 202, "no-store")
         }
         None => Err(ApiError::new(Problem::DeadLetterNotFound, format!("no dead letter `{id}`"))),
     }
@@ -142,13 +142,13 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     events::publish(env, &event).await?;
     let after = value!({ "refund_requested_minor": amount, "reason": event.detail });
     staff::audit(env, &who, "order.refund", &format!("order:{number}"), value!({ "total_minor": order.totals.total.minor }), after).await?;
-    json(&serde_json::json!({ "number": number, "amount_minor": amount, "status": "refund_requested" }), 202, "no-store")
+    json(&RefundAccepted { number, amount_minor: amount, status: "refund_requested".into() }, 202, "no-store")
 }
 
 /// `GET /api/admin/notifications/failed`: messages that could not be sent after every try.
 pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
     require_staff(req, env).await?;
-    json(&serde_json::json!({ "failed": crate::services::notify::failed(env).await? }), 200, "no-store")
+    json(&FailedNotifications { failed: crate::services::notify::failed(env).await? }, 200, "no-store")
 }
 
 /// `POST /api/admin/stock/{sku} {set | add, reason}`: a counted level or a delta, with its reason.
@@ -183,16 +183,10 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     json(&StockChanged { sku, before: level(done.before), after: level(done.after) }, 200, "no-store")
 }
 
-#[derive(Deserialize)]
-struct Newsletter {
-    subject: String,
-    text: String,
-}
-
 /// `POST /api/admin/newsletter {subject, text}`: sent to confirmed subscribers only.
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     let who = require_staff(req, env).await?;
-    let n: Newsletter = parse_json(&body_text(req).await?)?;
+    let n: NewsletterRequest = parse_json(&body_text(req).await?)?;
     if n.subject.trim().is_empty() || n.subject.len() > 200 || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n') {
         return Err(ApiError::new(Problem::BadNewsletter, "a subject (up to 200 characters) and a text are required"));
     }
@@ -201,7 +195,7 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     e.detail = Some(n.text);
     events::publish(env, &e).await?;
     staff::audit(env, &who, "newsletter.send", &format!("newsletter:{}", e.id), value!(null), value!({ "subject": e.payment_ref })).await?;
-    json(&serde_json::json!({ "status": "sending" }), 202, "no-store")
+    json(&edgeshop_api::Acknowledged { status: "sending".into(), detail: String::new() }, 202, "no-store")
 }
 
 /// `POST /api/admin/new-products-digest`: announce this catalog's new products to subscribers
@@ -210,20 +204,15 @@ pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
     let who = require_staff(req, env).await?;
     let digest = crate::services::subscriptions::queue_digest(env).await?;
     staff::audit(env, &who, "newsletter.new_products", "newsletter:new-products", value!(null), serde_json::to_value(&digest)?).await?;
-    let status = if matches!(digest, crate::services::subscriptions::Digest::Sending { .. }) { 202 } else { 200 };
+    let status = if matches!(digest, Digest::Sending { .. }) { 202 } else { 200 };
     json(&digest, status, "no-store")
-}
-
-#[derive(Deserialize)]
-struct Erase {
-    email: String,
 }
 
 /// `POST /api/admin/customers/erase {email}`: a customer's right to erasure (see
 /// [`crate::services::subscriptions::erase_customer`]).
 pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
     let who = require_staff(req, env).await?;
-    let e: Erase = parse_json(&body_text(req).await?)?;
+    let e: EraseRequest = parse_json(&body_text(req).await?)?;
     let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
     // The log names the erasure by the address's hash: it must not keep what was erased.
     let target = format!("customer:{}", crate::services::sha256_hex(e.email.trim().to_lowercase().as_bytes()));
@@ -393,16 +382,6 @@ pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
         }
     }
     json(&CustomerDetail { customer, orders: full }, 200, "no-store")
-}
-
-#[derive(Deserialize, Default)]
-struct ReturnDecision {
-    /// Why a return is rejected (told to the shopper).
-    #[serde(default)]
-    reason: String,
-    /// What came back (`receive`): lines, and which go back to stock.
-    #[serde(default)]
-    lines: Vec<edgeshop_api::admin::ReturnLine>,
 }
 
 /// `POST /api/admin/orders/{number}/returns/{id}/{approve|reject|receive}`: a return's steps.

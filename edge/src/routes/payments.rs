@@ -8,6 +8,7 @@ use crate::services::now_rfc3339;
 use crate::services::orders;
 use crate::services::payments::{test_provider, PaymentEventKind, PaymentProvider, Settings, SIGNATURE_HEADER};
 use crate::services::stripe::{self, Stripe};
+use edgeshop_api::WebhookReceived;
 use edgeshop_domain::{Currency, Money};
 use worker::{Env, Headers, Request, Response};
 
@@ -37,7 +38,7 @@ pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> R
     // One payment per event: a session can be paid twice (a double submit), each is its own payment.
     e.payment_ref = Some(event.id.clone());
     events::publish(env, &e).await?;
-    json(&serde_json::json!({ "received": event.id }), 200, "no-store")
+    json(&WebhookReceived { received: event.id, ignored: false }, 200, "no-store")
 }
 
 /// `GET /pay/test/{session}`: the provider's hosted page (what Stripe Checkout would show).
@@ -96,7 +97,7 @@ pub async fn stripe_webhook(req: &mut Request, env: &Env) -> Reply {
         ("checkout.session.async_payment_failed", _) => EventKind::PaymentFailed,
         ("checkout.session.expired", _) => EventKind::PaymentExpired,
         ("charge.refunded" | "refund.updated" | "refund.created" | "refund.failed", _) => EventKind::RefundUpdated,
-        _ => return json(&serde_json::json!({ "received": event.id, "ignored": true }), 200, "no-store"),
+        _ => return json(&WebhookReceived { received: event.id, ignored: true }, 200, "no-store"),
     };
     let order_number = match object.order_number() {
         Some(n) => Some(n),
@@ -107,7 +108,7 @@ pub async fn stripe_webhook(req: &mut Request, env: &Env) -> Reply {
     };
     let Some(order_number) = order_number else {
         // Not one of this shop's payments (another integration on the same account).
-        return json(&serde_json::json!({ "received": event.id, "ignored": true }), 200, "no-store");
+        return json(&WebhookReceived { received: event.id, ignored: true }, 200, "no-store");
     };
     let mut e = OrderEvent::new(event.id.clone(), kind, order_number, now_rfc3339());
     e.provider = Some("stripe".into());
@@ -131,5 +132,5 @@ pub async fn stripe_webhook(req: &mut Request, env: &Env) -> Reply {
         }
     }
     events::publish(env, &e).await?;
-    json(&serde_json::json!({ "received": event.id }), 200, "no-store")
+    json(&WebhookReceived { received: event.id, ignored: false }, 200, "no-store")
 }

@@ -1,4 +1,4 @@
-//! `/api/health`, `/api/search`, `/api/search/suggest` and the search reports.
+//! `/api/health`, `/api/openapi.json`, `/api/search`, `/api/search/suggest` and the search reports.
 
 use crate::catalog::{manifest, prefetch, with_index};
 use crate::error::ApiError;
@@ -23,6 +23,25 @@ pub async fn health(env: &Env) -> Reply {
     let (payment_methods, online_provider, payments_problem) = crate::services::payments::live(env);
     let online_provider = online_provider.map(str::to_string);
     json(&Health { status, catalog_version, index_catalog_version, documents, skus, payment_methods, online_provider, payments_problem }, "no-store")
+}
+
+/// What `/api/_bench/search` measured (development only: not part of the contract).
+#[derive(Serialize)]
+struct BenchTiming {
+    repeat: usize,
+    hits: usize,
+    wasm_memory_bytes: usize,
+    index_fetch_ms: u64,
+}
+
+/// `GET /api/openapi.json`: the document the build generated from the API contract (a static
+/// file of this deploy, so the worker carries none of it).
+pub async fn openapi(env: &Env) -> Reply {
+    let doc = crate::catalog::public_asset(env, "/api/openapi.json").await?;
+    let mut resp = worker::Response::ok(doc)?;
+    resp.headers_mut().set("content-type", "application/json")?;
+    resp.headers_mut().set("cache-control", "public, max-age=300")?;
+    Ok(resp)
 }
 
 /// `GET /api/search?q=&category=&brand=&price=&option=Name:Value&sort=&page=&per_page=&facets=1`
@@ -118,5 +137,5 @@ pub async fn bench_search(req: &Request, env: &Env) -> Reply {
     let wasm_memory_bytes = core::arch::wasm32::memory_size(0) * 65536;
     #[cfg(not(target_arch = "wasm32"))]
     let wasm_memory_bytes = 0usize;
-    json(&serde_json::json!({ "repeat": repeat, "hits": total_hits, "wasm_memory_bytes": wasm_memory_bytes, "index_fetch_ms": fetch_ms }), "no-store")
+    json(&BenchTiming { repeat, hits: total_hits, wasm_memory_bytes, index_fetch_ms: fetch_ms }, "no-store")
 }

@@ -50,7 +50,7 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
 
 /// The page frame from the static assets.
 async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
-    let assets = env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))?;
+    let assets = crate::catalog::assets(env)?;
     let frame_url = url.join("/search/").map_err(|e| ApiError::internal(e.to_string()))?;
     let mut resp = assets.fetch(frame_url.to_string(), None).await?;
     let text = resp.text().await?;

@@ -48,7 +48,11 @@ pub async fn request_link(req: &mut Request, env: &Env) -> Reply {
     if let Some(member) = staff::by_email(env, &email).await? {
         send_link(env, &member, None).await?;
     }
-    json(&value!({ "status": "sent", "detail": "if this address is on the staff, a sign-in link is on its way" }), 202, "no-store")
+    json(
+        &edgeshop_api::Acknowledged { status: "sent".into(), detail: "if this address is on the staff, a sign-in link is on its way".into() },
+        202,
+        "no-store",
+    )
 }
 
 /// `POST /api/admin/session {token}`: uses a sign-in link and starts a session (cookie). Five
@@ -110,7 +114,7 @@ pub async fn remove(req: &Request, env: &Env, id: &str) -> Reply {
     let id = crate::query::decode(id)?;
     let member = staff::remove(env, &id).await?;
     staff::audit(env, &owner, "staff.remove", &format!("staff:{id}"), serde_json::to_value(&member)?, value!({ "removed": true })).await?;
-    json(&value!({ "removed": member }), 200, "no-store")
+    json(&edgeshop_api::admin::Removed { removed: member }, 200, "no-store")
 }
 
 /// `GET /api/admin/audit?target=&before=`: the newest 100 actions (before an entry id, for older).

@@ -6,7 +6,7 @@ use crate::http::{body_text, html_headers, json, parse_json, Reply};
 use crate::query::Query;
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
-use edgeshop_api::{NewsletterSignUp, StockAlertRequest};
+use edgeshop_api::{Acknowledged, AlertRegistered, NewsletterSignUp, StockAlertRequest};
 use edgeshop_domain::escape_html;
 use worker::{Env, Headers, Request, Response};
 
@@ -14,7 +14,7 @@ use worker::{Env, Headers, Request, Response};
 pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
     let s: NewsletterSignUp = parse_json(&body_text(req).await?)?;
     subscriptions::sign_up(env, &s.email, "newsletter form", s.new_products).await?;
-    json(&serde_json::json!({ "status": "confirmation_sent", "detail": "check your inbox for a confirmation link" }), 202, "no-store")
+    json(&Acknowledged { status: "confirmation_sent".into(), detail: "check your inbox for a confirmation link".into() }, 202, "no-store")
 }
 
 /// `POST /api/stock-alerts {sku, email}`: tell me when this sold-out variant is back.
@@ -29,7 +29,7 @@ pub async fn stock_alert(req: &mut Request, env: &Env) -> Reply {
         return Err(ApiError::new(Problem::InStock, format!("`{}` can be bought now", a.sku)));
     }
     subscriptions::alert_me(env, &a.sku, &a.email).await?;
-    json(&serde_json::json!({ "status": "alert_registered", "sku": a.sku }), 202, "no-store")
+    json(&AlertRegistered { status: "alert_registered".into(), sku: a.sku }, 202, "no-store")
 }
 
 fn token(req: &Request) -> Result<String, ApiError> {

@@ -5,19 +5,8 @@ use crate::error::ApiError;
 use crate::services::db::{self, args, stmt};
 use crate::services::events::{self, OrderEvent};
 use crate::services::now_rfc3339;
-use serde::{Deserialize, Serialize};
+pub use edgeshop_api::admin::DeadLetter;
 use worker::{Env, MessageBatch, MessageExt};
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct DeadLetter {
-    pub message_id: String,
-    pub event_id: String,
-    pub order_number: Option<u64>,
-    pub body: String,
-    pub attempts: u32,
-    pub received_at: String,
-    pub replayed_at: Option<String>,
-}
 
 pub async fn receive(batch: MessageBatch<OrderEvent>, env: &Env) -> worker::Result<()> {
     let mut recorded = false;

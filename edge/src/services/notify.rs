@@ -29,17 +29,6 @@ pub struct Pending {
     pub attempts: u32,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Failed {
-    pub event_id: String,
-    pub order_number: u64,
-    pub template: String,
-    pub recipient: String,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub failed_at: Option<String>,
-}
-
 /// Test hook: `EDGESHOP_FAULTS` with `email-fail-once` fails each message's first send,
 /// `email-fail-always` every send. Production never sets the variable.
 fn injected_failure(env: &Env, attempt: u32) -> Option<String> {
@@ -145,7 +134,7 @@ async fn mark(env: &Env, event_id: &str, sql: &str, value: Option<&str>) -> Resu
     Ok(())
 }
 
-pub async fn failed(env: &Env) -> Result<Vec<Failed>, ApiError> {
+pub async fn failed(env: &Env) -> Result<Vec<edgeshop_api::admin::FailedNotification>, ApiError> {
     let db = db::db(env)?;
     db::all(stmt(
         &db,

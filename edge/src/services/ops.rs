@@ -368,76 +368,10 @@ pub async fn health(env: &Env, hours: u32) -> Result<Health, ApiError> {
     Ok(Health { since: since_time, hours, kpis, tables: vec![route_table, queue_table, alert_table] })
 }
 
-/// A request's route for the metrics: the path with ids replaced, so `/api/orders/1042` and
-/// `/api/orders/1043` count together (paths that match no route count as one).
-pub fn route_name(method: &str, path: &str, status: u16) -> String {
-    const WORDS: [&str; 50] = [
-        "api",
-        "health",
-        "openapi.json",
-        "search",
-        "suggest",
-        "admin",
-        "zero-results",
-        "_bench",
-        "availability",
-        "feed.xml",
-        "cart",
-        "lines",
-        "checkout",
-        "orders",
-        "cancel",
-        "return",
-        "payment",
-        "sign-in",
-        "session",
-        "staff",
-        "audit",
-        "export",
-        "notes",
-        "returns",
-        "approve",
-        "reject",
-        "receive",
-        "stock",
-        "customers",
-        "fulfilment",
-        "refunds",
-        "newsletter",
-        "new-products-digest",
-        "erase",
-        "confirm",
-        "unsubscribe",
-        "stock-alerts",
-        "dead-letters",
-        "notifications",
-        "failed",
-        "replay",
-        "payments",
-        "webhook",
-        "stripe",
-        "test-provider",
-        "sessions",
-        "pay",
-        "test",
-        "events",
-        "analytics",
-    ];
-    if status == 404 && !path.starts_with("/api/orders/") && !path.starts_with("/api/admin/") {
-        return format!("{method} (no route)");
-    }
-    let parts: Vec<&str> = path.trim_matches('/').split('/').map(|s| if WORDS.contains(&s) { s } else { "{id}" }).collect();
-    format!("{method} /{}", parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
-    fn routes_are_named_without_ids() {
-        assert_eq!(super::route_name("GET", "/api/orders/1042", 200), "GET /api/orders/{id}");
-        assert_eq!(super::route_name("POST", "/api/admin/orders/7/returns/3/approve", 200), "POST /api/admin/orders/{id}/returns/{id}/approve");
-        assert_eq!(super::route_name("GET", "/search", 200), "GET /search");
-        assert_eq!(super::route_name("GET", "/api/whatever/x", 404), "GET (no route)");
+    fn hours_are_named_in_utc() {
         assert_eq!(super::hour_of(0), "1970-01-01T00");
         assert_eq!(super::hour_of(86_400_000 + 3_600_000 * 13 + 5), "1970-01-02T13");
     }

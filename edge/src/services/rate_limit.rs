@@ -76,6 +76,19 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// The limit a route takes before its handler runs (sign-in and beacons take theirs inside,
+    /// keyed by more than the client's address).
+    pub fn for_route(route: edgeshop_api::routes::Route) -> Option<Limit> {
+        use edgeshop_api::routes::Route;
+        match route {
+            Route::AddLine | Route::UpdateLine | Route::DeleteLine => Some(Limit::Cart),
+            Route::Checkout | Route::PayAgain => Some(Limit::Checkout),
+            Route::NewsletterSignUp | Route::StockAlert => Some(Limit::Signup),
+            Route::Webhook | Route::StripeWebhook => Some(Limit::Webhook),
+            _ => None,
+        }
+    }
+
     fn params(self) -> (&'static str, TakeRequest) {
         match self {
             Limit::Cart => ("cart", TakeRequest { capacity: 60.0, refill_per_second: 2.0, peek: false }),

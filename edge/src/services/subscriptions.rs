@@ -9,6 +9,7 @@ use crate::services::db::{self, args, stmt};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::mailer::{Email, Mailer};
 use crate::services::{now_rfc3339, random_id};
+use edgeshop_api::admin::{Digest, Erased};
 use edgeshop_domain::{escape_html as esc, Shop};
 use serde::Deserialize;
 use worker::Env;
@@ -107,25 +108,6 @@ pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError>
     Ok(())
 }
 
-/// What asking for a new-products digest did.
-#[derive(serde::Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Digest {
-    /// Nothing was announced before: the catalog's products are recorded as known, none sent.
-    BaselineRecorded {
-        catalog_version: String,
-        products: usize,
-    },
-    NothingNew {
-        catalog_version: String,
-    },
-    /// Queued: the digest goes to subscribers who asked for new products.
-    Sending {
-        catalog_version: String,
-        products: Vec<String>,
-    },
-}
-
 /// A new-products digest for this deploy's catalog: the newest products that no digest announced
 /// yet (`_catalog/newest.json` against `announced_products`). Asking twice for one catalog version
 /// sends one digest (the event id is the version).
@@ -159,14 +141,6 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
             Ok(Digest::Sending { catalog_version: version, products: new.iter().map(|p| p.slug.clone()).collect() })
         }
     }
-}
-
-/// What erasing a customer removed.
-#[derive(serde::Serialize)]
-pub struct Erased {
-    pub orders_anonymised: u32,
-    pub subscriptions_removed: u32,
-    pub stock_alerts_removed: u32,
 }
 
 /// Erases a customer's personal data (a right-to-erasure request): the newsletter subscription

@@ -1,0 +1,511 @@
+//! The OpenAPI 3.1 document of the worker's API, made from the route table ([`Route`]) and the
+//! contract's types (their JSON schemas derived by `utoipa`). The site builder writes it to
+//! `dist/api/openapi.json`; the worker serves that file, so none of this is in the worker.
+//!
+//! [`operation`] is an exhaustive `match`: a route added to the table without its description
+//! does not compile.
+
+use crate::admin::*;
+use crate::analytics::{Beacon, BeaconAccepted, Report};
+use crate::routes::Route;
+use crate::*;
+use serde_json::{json, Map, Value};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::ToSchema;
+
+const JSON: &str = "application/json";
+const HTML: &str = "text/html";
+const CSV: &str = "text/csv";
+
+/// The document, as JSON.
+pub fn document() -> Value {
+    let mut schemas = Schemas::default();
+    let mut paths = Map::new();
+    for &route in Route::ALL.iter().filter(|r| !r.dev_only()) {
+        let op = operation(route).render(route, &mut schemas);
+        let item = paths.entry(route.path()).or_insert_with(|| json!({}));
+        item[route.method().as_str().to_lowercase()] = op;
+    }
+    let problem = schemas.reference::<crate::Problem>();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "edgeshop API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Storefront and back-office APIs served by the edge worker. Errors are RFC 9457 \
+                application/problem+json; every response carries `x-request-id`. Generated from the API contract \
+                (`api/`); the worker routes by the same table.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas.0,
+            "responses": {
+                "Problem": {
+                    "description": "RFC 9457 problem",
+                    "content": { "application/problem+json": { "schema": problem } },
+                },
+            },
+            "securitySchemes": {
+                "staffSession": {
+                    "type": "apiKey", "in": "cookie", "name": "__Host-edgeshop_admin",
+                    "description": "Back-office session from a one-time sign-in link (`edgeshop_admin` on plain-HTTP localhost). \
+                        Changes must also come from the back office's pages (Sec-Fetch-Site: same-origin or this host's Origin).",
+                },
+                "adminToken": {
+                    "type": "http", "scheme": "bearer",
+                    "description": "Development only (EDGESHOP_DEV=1): the ADMIN_TOKEN secret as a bearer token. A deployed shop refuses it.",
+                },
+            },
+        },
+    })
+}
+
+/// The components' schemas, collected as operations name their types.
+#[derive(Default)]
+struct Schemas(Map<String, Value>);
+
+impl Schemas {
+    fn add(&mut self, name: String, schema: RefOr<Schema>) {
+        let value = serde_json::to_value(schema).unwrap_or_default();
+        if let Some(existing) = self.0.get(&name) {
+            assert_eq!(existing, &value, "two contract types are both called {name}: give one a `schema(as = …)`");
+        }
+        self.0.insert(name, value);
+    }
+
+    /// `{"$ref": …}` to `T`, adding it (and what it refers to) to the components.
+    fn reference<T: ToSchema>(&mut self) -> Value {
+        let mut nested = Vec::new();
+        T::schemas(&mut nested);
+        for (name, schema) in nested {
+            self.add(name, schema);
+        }
+        self.add(T::name().into_owned(), T::schema());
+        json!({ "$ref": format!("#/components/schemas/{}", T::name()) })
+    }
+}
+
+/// A body's schema: a contract type by reference, or an inline schema for what is not ours (a
+/// provider's webhook, text).
+enum Body {
+    Type(fn(&mut Schemas) -> Value),
+    Inline(Value),
+}
+
+fn of<T: ToSchema>() -> Body {
+    Body::Type(|s| s.reference::<T>())
+}
+
+fn text() -> Body {
+    Body::Inline(json!({ "type": "string" }))
+}
+
+/// An answer: status, description, and its content type and body unless it has none.
+type Answer = (u16, &'static str, Option<(&'static str, Body)>);
+
+/// One operation's description.
+struct Op {
+    summary: &'static str,
+    parameters: Vec<Value>,
+    body: Vec<(&'static str, Body)>,
+    answers: Vec<Answer>,
+}
+
+impl Op {
+    fn new(summary: &'static str) -> Self {
+        Op { summary, parameters: Vec::new(), body: Vec::new(), answers: Vec::new() }
+    }
+
+    fn query(mut self, name: &str, schema: Value, description: &str) -> Self {
+        self.parameters.push(json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description }));
+        self
+    }
+
+    /// A query parameter the operation cannot do without.
+    fn needs(mut self, name: &str, schema: Value, description: &str) -> Self {
+        self.parameters.push(json!({ "name": name, "in": "query", "required": true, "schema": schema, "description": description }));
+        self
+    }
+
+    fn header(mut self, name: &str, required: bool, description: &str) -> Self {
+        self.parameters
+            .push(json!({ "name": name, "in": "header", "required": required, "schema": { "type": "string" }, "description": description }));
+        self
+    }
+
+    fn cart(self) -> Self {
+        self.header("X-Cart-Id", false, "The cart (instead of the `edgeshop_cart` cookie)")
+    }
+
+    fn order_token(self) -> Self {
+        self.query("token", json!({ "type": "string" }), "The order's token (from the confirmation page or email)")
+    }
+
+    fn body(mut self, content_type: &'static str, body: Body) -> Self {
+        self.body.push((content_type, body));
+        self
+    }
+
+    fn answer(mut self, status: u16, description: &'static str, content_type: &'static str, body: Body) -> Self {
+        self.answers.push((status, description, Some((content_type, body))));
+        self
+    }
+
+    fn empty(mut self, status: u16, description: &'static str) -> Self {
+        self.answers.push((status, description, None));
+        self
+    }
+
+    fn render(self, route: Route, schemas: &mut Schemas) -> Value {
+        let mut schema_of = |b: Body| match b {
+            Body::Type(f) => f(schemas),
+            Body::Inline(v) => v,
+        };
+        let mut parameters: Vec<Value> = route
+            .parameters()
+            .map(|name| {
+                let schema = if name == "number" { json!({ "type": "integer", "minimum": 1 }) } else { json!({ "type": "string" }) };
+                json!({ "name": name, "in": "path", "required": true, "schema": schema, "description": path_parameter(name) })
+            })
+            .collect();
+        parameters.extend(self.parameters);
+        let mut responses = Map::new();
+        for (status, description, content) in self.answers {
+            let mut r = json!({ "description": description });
+            if let Some((content_type, body)) = content {
+                r["content"] = json!({ content_type: { "schema": schema_of(body) } });
+            }
+            responses.insert(status.to_string(), r);
+        }
+        responses.insert("default".into(), json!({ "$ref": "#/components/responses/Problem" }));
+        let tag = route.path().trim_start_matches("/api").split('/').nth(1).unwrap_or("shop").trim_end_matches(".json").trim_end_matches(".xml");
+        let mut op = json!({
+            "operationId": format!("{route:?}"),
+            "summary": self.summary,
+            "tags": [if route.staff_only() || route.path().starts_with("/api/admin/") { "admin" } else { tag }],
+            "responses": responses,
+        });
+        if !parameters.is_empty() {
+            op["parameters"] = Value::Array(parameters);
+        }
+        if !self.body.is_empty() {
+            let content: Map<String, Value> = self.body.into_iter().map(|(ct, b)| (ct.to_string(), json!({ "schema": schema_of(b) }))).collect();
+            op["requestBody"] = json!({ "required": true, "content": content });
+        }
+        if route.staff_only() {
+            op["security"] = json!([{ "staffSession": [] }, { "adminToken": [] }]);
+        }
+        op
+    }
+}
+
+fn path_parameter(name: &str) -> &'static str {
+    match name {
+        "number" => "The order number",
+        "sku" => "A SKU",
+        "email" => "The customer's email address (percent-encoded)",
+        "action" => "approve, reject or receive",
+        _ => "The id",
+    }
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn day() -> Value {
+    json!({ "type": "string", "format": "date" })
+}
+
+fn order_filters(op: Op) -> Op {
+    let statuses =
+        ["awaiting_payment", "confirmed", "paid", "payment_failed", "packed", "shipped", "delivered", "cancelled", "return_requested", "returned"];
+    op.query("status", json!({ "type": "string", "enum": statuses }), "Order status")
+        .query("payment", json!({ "type": "string", "enum": ["online", "cash_on_delivery"] }), "Payment method")
+        .query("from", day(), "First day, YYYY-MM-DD")
+        .query("to", day(), "Last day, YYYY-MM-DD")
+        .query("q", string(), "Order number, or part of an email address or name")
+        .query("sort", json!({ "type": "string", "enum": ["newest", "oldest", "total_desc", "total_asc"] }), "Order")
+}
+
+fn report_range(op: Op) -> Op {
+    op.query("from", day(), "First day (YYYY-MM-DD); with `to`, at most 366 days; default: the last 30 days").query(
+        "to",
+        day(),
+        "Last day (YYYY-MM-DD), included",
+    )
+}
+
+fn operation(route: Route) -> Op {
+    match route {
+        Route::Health => Op::new("Catalog version, index size and live payment methods").answer(200, "OK", JSON, of::<Health>()),
+        Route::OpenApi => Op::new("This document").answer(200, "OpenAPI 3.1", JSON, Body::Inline(json!({ "type": "object" }))),
+        Route::Search => Op::new(
+            "Product search: typo-tolerant, prefix on the last word, synonyms, exact SKU; compounds written joined or split; words no \
+             product has are left out; facets, filters, sort and pages. With no query it lists products (category pages).",
+        )
+        .query("q", json!({"type": "string", "maxLength": 512}), "Search words; at most 512 bytes and 32 words")
+        .query("category", json!({"type": "array", "items": {"type": "string"}}), "Category slug; includes subcategories. Repeat for OR")
+        .query("brand", json!({"type": "array", "items": {"type": "string"}}), "Brand name. Repeat for OR")
+        .query(
+            "price",
+            json!({"type": "array", "items": {"type": "string", "pattern": "^[0-9]+-[0-9]*$"}}),
+            "Price range in minor units, `2500-5000` or `50000-`. Repeat for OR",
+        )
+        .query(
+            "option",
+            json!({"type": "array", "items": {"type": "string"}}),
+            "Option value as `Name:Value`, e.g. `Colour:Black`. OR within one name, AND across names",
+        )
+        .query("sort", json!({"type": "string", "enum": ["relevance", "price-asc", "price-desc", "newest"]}), "Order of results")
+        .query("page", json!({"type": "integer", "minimum": 1, "maximum": 200}), "1-based page")
+        .query("per_page", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Results per page")
+        .query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Older name of per_page")
+        .query(
+            "facets",
+            json!({"type": "string", "enum": ["0", "1", "true", "false"]}),
+            "`1` to count facet values for the query (a kind with a selected value is counted without its own filter)",
+        )
+        .query(
+            "match",
+            json!({"type": "string", "enum": ["all"]}),
+            "`all`: only products matching every word. Otherwise, when fewer than a page of products match every word, words are left \
+             out (those no product has first, then the most common; at most half) and products matching more words rank first.",
+        )
+        .answer(200, "Results", JSON, of::<SearchResponse>()),
+        Route::Suggest => Op::new("Autocomplete: completions of the word being typed (each known to find products) and top products")
+            .query("q", json!({"type": "string", "maxLength": 512}), "What has been typed so far")
+            .query("limit", json!({"type": "integer", "minimum": 1, "maximum": 10}), "At most this many completions")
+            .answer(200, "Suggestions", JSON, of::<Suggestions>()),
+        Route::SearchPage => Op::new("The search results page (HTML, the shop's page frame; works without JavaScript)")
+            .query("q", json!({"type": "string", "maxLength": 512}), "Search words")
+            .query("page", json!({"type": "integer", "minimum": 1, "maximum": 200}), "1-based page")
+            .query("sort", json!({"type": "string", "enum": ["relevance", "price-asc", "price-desc", "newest"]}), "Order of results")
+            .answer(200, "The page", HTML, text()),
+        Route::Availability => {
+            Op::new("Which of these SKUs are sold out now (the stock ledger's word, newer than the static page that asks); cached 30 s")
+                .needs("sku", json!({"type": "array", "items": {"type": "string"}, "maxItems": 100}), "SKUs to check (repeat)")
+                .answer(200, "Sold-out SKUs among those asked", JSON, of::<Availability>())
+        }
+        Route::Feed => Op::new("The product feed (RSS 2.0 with Google Merchant fields), with what sold out since the build marked")
+            .answer(200, "The feed", "application/xml", text()),
+        Route::Cart => Op::new("The current cart, priced by the worker (re-priced when the catalog changed)").cart().answer(
+            200,
+            "The cart",
+            JSON,
+            of::<Cart>(),
+        ),
+        Route::AddLine => Op::new("Add a SKU to the cart (creates the cart)").cart().body(JSON, of::<AddLine>()).answer(201, "The cart", JSON, of::<Cart>()),
+        Route::UpdateLine => {
+            Op::new("Change a line's quantity (0 removes it)").cart().body(JSON, of::<UpdateLine>()).answer(200, "The cart", JSON, of::<Cart>())
+        }
+        Route::DeleteLine => Op::new("Remove a line").cart().answer(200, "The cart", JSON, of::<Cart>()),
+        Route::Checkout => Op::new("Place an order from the cart (idempotent: the same key answers the same)")
+            .header("Idempotency-Key", true, "A key per checkout attempt (retries send the same)")
+            .cart()
+            .body(JSON, of::<CheckoutRequest>())
+            .answer(201, "Order placed", JSON, of::<CheckoutResponse>()),
+        Route::Order => Op::new("Order status and history (needs the order token)")
+            .order_token()
+            .header("X-Order-Token", false, "The order's token, instead of `?token=`")
+            .answer(200, "The order", JSON, of::<OrderView>()),
+        Route::CancelOrder => Op::new("Cancel before shipping")
+            .order_token()
+            .answer(200, "Cancelled", JSON, of::<OrderAction>())
+            .answer(202, "Cancellation requested", JSON, of::<OrderAction>()),
+        Route::ReturnOrder => {
+            Op::new("Ask to return lines of a delivered order (none named: the whole order), with a reason; one return is open at a time")
+                .order_token()
+                .body(JSON, of::<ReturnRequest>())
+                .answer(200, "Already requested", JSON, of::<OrderAction>())
+                .answer(202, "Return requested", JSON, of::<OrderAction>())
+        }
+        Route::PayAgain => Op::new("A new payment session for an unpaid online order or one whose payment failed (the shopper's \"try again\")")
+            .needs("token", string(), "The order's token")
+            .answer(201, "Where to pay", JSON, of::<PaymentStart>()),
+        Route::NewsletterSignUp => {
+            Op::new("Newsletter sign-up (double opt-in: a confirmation link is emailed, at most one every 10 minutes per address)")
+                .body(JSON, of::<NewsletterSignUp>())
+                .answer(202, "Accepted (the same answer whatever the address's state)", JSON, of::<Acknowledged>())
+        }
+        Route::NewsletterConfirm => Op::new("Confirmation link from the sign-up email (works once)")
+            .needs("token", string(), "From the email")
+            .answer(200, "Confirmed", HTML, text())
+            .answer(410, "Already used or unknown", HTML, text()),
+        Route::UnsubscribePage => Op::new("Unsubscribe page (one button)").needs("token", string(), "From the email").answer(200, "The page", HTML, text()),
+        Route::Unsubscribe => Op::new("One-click unsubscribe (RFC 8058 List-Unsubscribe-Post)")
+            .needs("token", string(), "From the email")
+            .answer(200, "Unsubscribed", HTML, text()),
+        Route::StockAlert => Op::new("Back-in-stock alert for a sold-out variant (no account needed)")
+            .body(JSON, of::<StockAlertRequest>())
+            .answer(202, "Registered", JSON, of::<AlertRegistered>()),
+        Route::Events => Op::new(
+            "Page events from the shop's pages (navigator.sendBeacon): page views, product views, add to cart, searches and clicks on \
+             results. Bots are dropped (202 with `dropped`); no address or user agent is stored.",
+        )
+        .body("text/plain", of::<Beacon>())
+        .body(JSON, of::<Beacon>())
+        .answer(202, "Queued", JSON, of::<BeaconAccepted>()),
+        Route::Webhook => Op::new("Test payment provider's webhook (development only), signed t=…,v1=HMAC-SHA256(secret, t.body)")
+            .header("Edgeshop-Signature", true, "t=<unix seconds>,v1=<hex HMAC-SHA256>")
+            .body(
+                JSON,
+                Body::Inline(json!({
+                    "type": "object", "required": ["id", "type", "order_number"],
+                    "properties": {
+                        "id": {"type": "string"}, "type": {"enum": ["payment.succeeded", "payment.failed"]},
+                        "order_number": {"type": "integer"}, "amount_minor": {"type": "integer"}, "currency": {"type": "string"},
+                    },
+                })),
+            )
+            .answer(200, "Received", JSON, of::<WebhookReceived>()),
+        Route::StripeWebhook => Op::new(
+            "Stripe webhook endpoint: checkout.session.completed / async_payment_succeeded / async_payment_failed / expired, \
+             charge.refunded, refund.created / updated / failed",
+        )
+        .header("Stripe-Signature", true, "Stripe's signature header")
+        .body(
+            JSON,
+            Body::Inline(json!({
+                "type": "object", "required": ["id", "type", "data"],
+                "properties": { "id": {"type": "string"}, "type": {"type": "string"}, "data": {"type": "object"} },
+            })),
+        )
+        .answer(200, "Received (and queued, or ignored when it is not one of this shop's payments)", JSON, of::<WebhookReceived>()),
+        Route::TestProviderAction => Op::new("Test provider (development only): pay, decline or cancel a hosted payment (form post; redirects)")
+            .body(
+                "application/x-www-form-urlencoded",
+                Body::Inline(json!({ "type": "object", "required": ["action"], "properties": { "action": { "enum": ["pay", "decline", "cancel"] } } })),
+            )
+            .empty(303, "Back to the shop"),
+        Route::SignIn => Op::new(
+            "Back office: email a one-time sign-in link to a member of staff (the same answer whoever asks; rate-limited per client and per address)",
+        )
+        .body(JSON, of::<SignInRequest>())
+        .answer(202, "Accepted", JSON, of::<Acknowledged>()),
+        Route::StartSession => {
+            Op::new("Back office: use a sign-in link's token; starts the session (Set-Cookie). Five failures lock the client out for a while (429)")
+                .body(JSON, of::<SessionRequest>())
+                .answer(200, "Signed in", JSON, of::<StaffMember>())
+        }
+        Route::Session => Op::new("Back office: who is signed in").answer(200, "The member of staff", JSON, of::<StaffMember>()),
+        Route::EndSession => Op::new("Back office: sign out (the session ends; the cookie is cleared)").empty(204, "Signed out"),
+        Route::StaffList => Op::new("Owners: the staff").answer(200, "The staff", JSON, of::<StaffList>()),
+        Route::InviteStaff => Op::new("Owners: invite a member (emails them a sign-in link)")
+            .body(JSON, of::<Invite>())
+            .answer(201, "Invited", JSON, of::<StaffMember>()),
+        Route::RemoveStaff => {
+            Op::new("Owners: remove a member (their sessions end; the last owner stays)").answer(200, "Removed", JSON, of::<Removed>())
+        }
+        Route::Audit => Op::new("The audit log, newest first (100 entries; `before` for older)")
+            .query("target", string(), "e.g. order:1001, sku:X, staff:id")
+            .query("before", json!({"type": "integer"}), "An entry id")
+            .answer(200, "Entries", JSON, of::<AuditLog>()),
+        Route::AdminOrders => order_filters(Op::new("Orders: filtered, searched, sorted, 50 a page"))
+            .query("page", json!({"type": "integer", "minimum": 1}), "Page (50 orders each)")
+            .answer(200, "A page of orders", JSON, of::<OrderPage>()),
+        Route::AdminOrdersExport => {
+            order_filters(Op::new("The filtered order list as CSV (up to 10,000 orders)")).answer(200, "CSV", CSV, text())
+        }
+        Route::AdminOrder => Op::new("One order with its refund due, attention notes, messages, payments, notes, returns and audit")
+            .answer(200, "The order", JSON, of::<AdminOrder>()),
+        Route::AdminCancel => Op::new("Cancel an order that has not shipped (a paid one is refunded)")
+            .body(JSON, of::<CancelRequest>())
+            .answer(202, "Accepted", JSON, of::<Accepted>()),
+        Route::AdminNote => Op::new("An internal note on the order").body(JSON, of::<NewNote>()).answer(201, "Created", JSON, of::<Note>()),
+        Route::Fulfil => Op::new("Mark an order packed, shipped (carrier + tracking number) or delivered")
+            .body(JSON, of::<Fulfilment>())
+            .answer(202, "Fulfilment recorded", JSON, of::<Accepted>()),
+        Route::Refund => Op::new("Refund an amount or lines of a paid order through the provider that took the payment")
+            .header("Idempotency-Key", true, "A key per refund (retries send the same)")
+            .body(JSON, of::<RefundRequest>())
+            .answer(202, "Refund requested", JSON, of::<RefundAccepted>()),
+        Route::ReturnAction => Op::new(
+            "A return's steps: approve, reject {reason}, receive {lines: [{sku, quantity, restock}]} (restocks the chosen lines, refunds what came back)",
+        )
+        .body(JSON, of::<ReturnDecision>())
+        .answer(202, "Accepted", JSON, of::<Accepted>()),
+        Route::StockList => Op::new("Every SKU with on hand, reserved, available and sold, a catalog shard a page; `low=yes` keeps the low ones")
+            .query("page", json!({"type": "integer", "minimum": 1}), "Page")
+            .query("low", string(), "yes: only SKUs at or below the low-stock threshold")
+            .answer(200, "A page of SKUs", JSON, of::<StockPage>()),
+        Route::StockLevel => Op::new("Available, reserved and sold units of one SKU").answer(200, "Stock level", JSON, of::<StockLevel>()),
+        Route::AdjustStock => {
+            Op::new("Set a counted level or add/remove units, with a reason; a SKU back from sold out sends its back-in-stock alerts once")
+                .body(JSON, of::<StockChange>())
+                .answer(200, "Before and after", JSON, of::<StockChanged>())
+        }
+        Route::Customers => Op::new("Customers from their orders: orders, spent, first and last order")
+            .query("q", string(), "Part of an email address or name")
+            .query("page", json!({"type": "integer", "minimum": 1}), "Page")
+            .answer(200, "A page of customers", JSON, of::<CustomerPage>()),
+        Route::Customer => Op::new("A customer and their orders (their data export)").answer(200, "The customer", JSON, of::<CustomerDetail>()),
+        Route::EraseCustomer => Op::new(
+            "Erase a customer's personal data (subscriptions and stock alerts deleted; orders kept with name, address, email and phone replaced)",
+        )
+        .body(JSON, of::<EraseRequest>())
+        .answer(200, "Erased", JSON, of::<Erased>()),
+        Route::SendNewsletter => Op::new("Send a newsletter to confirmed subscribers (with one-click unsubscribe)")
+            .body(JSON, of::<NewsletterRequest>())
+            .answer(202, "Sending", JSON, of::<Acknowledged>()),
+        Route::NewProductsDigest => Op::new(
+            "Announce the catalog's new products (not announced before) to subscribers who asked; once per catalog version. The first \
+             call records the catalog as known and sends nothing.",
+        )
+        .answer(200, "Nothing to send (baseline recorded, or nothing new)", JSON, of::<Digest>())
+        .answer(202, "Digest queued", JSON, of::<Digest>()),
+        Route::DeadLetters => {
+            Op::new("Order events that failed every retry (the dead-letter queue)").answer(200, "Dead letters, newest first", JSON, of::<DeadLetters>())
+        }
+        Route::ReplayDeadLetter => Op::new("Send a dead letter through the order queue again").answer(202, "Replayed", JSON, of::<Replayed>()),
+        Route::FailedNotifications => Op::new("Messages that could not be sent after every try").answer(
+            200,
+            "Failed messages, newest first",
+            JSON,
+            of::<FailedNotifications>(),
+        ),
+        Route::ZeroResults => Op::new("Searches that found nothing, most frequent first").answer(200, "Queries", JSON, of::<ZeroResults>()),
+        Route::AnalyticsReport => report_range(Op::new(
+            "Reports for a date range against the period of the same length before it: KPIs, chart series (revenue by day, by \
+             category, the conversion funnel) and tables (sales, products, customers, search, stock)",
+        ))
+        .answer(200, "The report", JSON, of::<Report>()),
+        Route::AnalyticsExport => report_range(
+            Op::new("One table of the report as CSV (money in major units, rates as percentages)").needs("table", string(), "The table's id"),
+        )
+        .answer(200, "CSV", CSV, text()),
+        Route::OpsHealth => Op::new(
+            "The shop's own numbers for the last hours: requests, errors and latency by route, queue work and retries, dead letters, \
+             emails sent and failed, search latency, alerts sent",
+        )
+        .query("hours", json!({"type": "integer", "minimum": 1, "maximum": 168}), "1 to 168 (default 24)")
+        .answer(200, "The numbers", JSON, of::<crate::analytics::Health>()),
+        Route::BenchSearch | Route::TestProviderPage => Op::new("Development only: not published"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_published_route_is_in_the_document_once_and_every_reference_resolves() {
+        let doc = document();
+        let paths = doc["paths"].as_object().unwrap();
+        let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(operations, Route::ALL.iter().filter(|r| !r.dev_only()).count());
+        for route in Route::ALL {
+            let op = &doc["paths"][route.path()][route.method().as_str().to_lowercase()];
+            assert_eq!(op.is_null(), route.dev_only(), "{route:?}");
+        }
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = &reference[..reference.find('"').unwrap()];
+            assert!(schemas.contains_key(name), "{name} is referred to but not defined");
+        }
+        // The contract's types, not placeholders: the cart's answer names its lines.
+        assert!(schemas["Cart"]["properties"]["lines"].is_object());
+    }
+}
