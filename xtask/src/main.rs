@@ -55,7 +55,10 @@ enum Cmd {
         dry_run: bool,
     },
     /// Run every test: unit, catalog, worker, end-to-end under `wrangler dev`, browser
-    Test,
+    Test {
+        /// Only these end-to-end test files (`tests/tests/NAME.rs`), after the same build; no lints
+        files: Vec<String>,
+    },
     /// Benchmarks under bench/, results in bench/results/
     Bench {
         #[command(subcommand)]
@@ -153,7 +156,7 @@ fn main() -> ExitCode {
         }
         Cmd::Build { catalog, .. } => build_cmd(&catalog_dir(catalog)),
         Cmd::Deploy { dry_run } => deploy::run(dry_run),
-        Cmd::Test => test(),
+        Cmd::Test { files } => test(&files),
         Cmd::Bench { which } => bench::run(which.unwrap_or_default()),
         Cmd::Screenshots => bench::screenshots(),
         Cmd::AnalyticsHistory { orders, days, until, seed, state, catalog, events } => history::run(
@@ -220,8 +223,17 @@ fn dev(port: u16, catalog: Option<PathBuf>, out: Option<PathBuf>, state: Option<
     dev::serve(port, &places)
 }
 
-fn test() -> Result<(), String> {
+fn test(files: &[String]) -> Result<(), String> {
     tools::ensure_all(tools::Needs::Test)?;
+    if !files.is_empty() {
+        build::all(&root().join("catalog"), build::Optimise::Light)?;
+        let names = files.iter().flat_map(|f| ["--test", f.as_str()]);
+        return run(Command::new("cargo")
+            .args(["test", "--profile", "tool", "-p", "edgeshop-e2e", "--no-fail-fast"])
+            .args(names)
+            .current_dir(root())
+            .env("EDGESHOP_ROOT", root()));
+    }
     lint()?;
     // The same code as a deploy, optimised lightly (see build::Optimise): minutes less.
     build::all(&root().join("catalog"), build::Optimise::Light)?;
