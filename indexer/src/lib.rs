@@ -21,4 +21,4 @@ pub use search::{
     MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
-pub use write::{build_index, build_index_with};
+pub use write::{build_index, build_index_with, Cards};

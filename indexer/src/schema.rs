@@ -22,6 +22,9 @@ pub struct Fields {
     pub sku: Field,
     pub price: Field,
     pub image: Field,
+    /// The product's card as the shop's pages draw it (HTML rendered by the site builder with the
+    /// same component as the category pages), so the worker's `/search` page shows the same card.
+    pub card: Field,
     /// `/category/<slug parts>`, `/brand/<name>`, `/price/<bucket>`, `/option/<name>/<value>`.
     pub facets: Field,
     /// `YYYYMMDD` of the product's `created` date, for "newest".
@@ -63,6 +66,7 @@ pub fn schema() -> (Schema, Fields) {
         sku: b.add_text_field("sku", code),
         price: b.add_u64_field("price", NumericOptions::default().set_fast().set_stored()),
         image: b.add_text_field("image", STORED),
+        card: b.add_text_field("card", STORED),
         facets: b.add_facet_field("facets", FacetOptions::default()),
         created: b.add_u64_field("created", FAST),
         rank: b.add_u64_field("rank", FAST),

@@ -179,6 +179,9 @@ pub struct Hit {
     pub price_minor: u64,
     pub image: Option<String>,
     pub score: f32,
+    /// The product's card (HTML), when the index was built with cards (the site builder's is).
+    #[serde(skip)]
+    pub card: Option<String>,
 }
 
 pub use edgeshop_api::{FacetValue, Facets, OptionFacet};
@@ -729,6 +732,7 @@ impl ProductIndex {
             price_minor: doc.get_first(f.price).and_then(|v| v.as_u64()).unwrap_or(0),
             image: text(f.image),
             score,
+            card: text(f.card),
         })
     }
 

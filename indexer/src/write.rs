@@ -101,11 +101,15 @@ fn kinds(catalog: &Catalog, products: &[&Product], words: &mut TextAnalyzer) -> 
 
 /// Indexes every published product and returns the packed blob.
 pub fn build_index(catalog: &Catalog) -> tantivy::Result<Vec<u8>> {
-    build_index_with(catalog, None)
+    build_index_with(catalog, None, &Cards::new())
 }
 
-/// The same, with the everyday vocabulary drawn from `lexicon` (WordNet) for this shop.
-pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>) -> tantivy::Result<Vec<u8>> {
+/// Product cards by slug: the HTML the shop's pages draw for each product (see `Fields::card`).
+pub type Cards = std::collections::HashMap<String, String>;
+
+/// The same, with the everyday vocabulary drawn from `lexicon` (WordNet) for this shop, and the
+/// products' cards stored for the `/search` page.
+pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>, cards: &Cards) -> tantivy::Result<Vec<u8>> {
     let (schema, f) = schema();
     let dir = RamDirectory::create();
     let index = Index::create(dir.clone(), schema, Default::default())?;
@@ -156,6 +160,9 @@ pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>) -> 
         }
         for v in &p.variants {
             d.add_text(f.sku, &v.sku);
+        }
+        if let Some(card) = cards.get(&p.slug) {
+            d.add_text(f.card, card);
         }
         writer.add_document(d)?;
         documents += 1;

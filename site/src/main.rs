@@ -97,7 +97,8 @@ fn run() -> Result<(), String> {
     } else {
         Default::default()
     };
-    let pages = render::write_pages(&shop, &images, &args.out, args.dev_reload)?;
+    let site = render::site_context(&shop, &images, args.dev_reload);
+    let pages = render::write_pages(&site, &shop, &args.out)?;
     back_office::write(&shop, &args.out)?;
     dev_reload_script(&args.out, args.dev_reload)?;
     let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
@@ -112,7 +113,8 @@ fn run() -> Result<(), String> {
     // The index is not byte-for-byte reproducible (tantivy names segments randomly), so the bundle
     // is rewritten only when the catalog or this builder changed: then the worker is not rebuilt
     // for nothing.
-    let stamp = format!("{} {}", catalog.version, builder_identity());
+    // Cards in the index show the images as built (responsive or original files).
+    let stamp = format!("{} {} images:{}", catalog.version, builder_identity(), args.responsive_images);
     let stamp_path = args.bundle.join("stamp.txt");
     let index_path = args.bundle.join("search.idx");
     let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
@@ -123,7 +125,8 @@ fn run() -> Result<(), String> {
             Some(dir) => Some(read_wordnet(dir)?),
             None => None,
         };
-        let index = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref()).map_err(|e| format!("search index: {e}"))?;
+        let cards = render::product_cards(&site, catalog);
+        let index = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref(), &cards).map_err(|e| format!("search index: {e}"))?;
         write(&index_path, &index)?;
         let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
         write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;

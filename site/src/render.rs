@@ -4,6 +4,7 @@
 //! There is no page cache: measured at 100k products, reading cached pages back and rewriting them
 //! (every page carries the catalog version) took longer than rendering them again.
 
+use edgeshop_app::components::ProductCard;
 use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage, SearchPage};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
@@ -12,6 +13,7 @@ use hydration_context::SsrSharedContext;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos::reactive::owner::Owner;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -54,15 +56,14 @@ enum Page {
     Search,
 }
 
-/// Writes all pages into `out` and returns their URL paths for the sitemap.
-pub fn write_pages(
+/// What every page of this build shares: the shop's name, locale, navigation, images.
+pub fn site_context(
     shop: &LoadedShop,
     images: &std::collections::HashMap<String, edgeshop_app::ResponsiveImage>,
-    out: &Path,
     dev_reload: bool,
-) -> Result<Vec<String>, String> {
+) -> Arc<SiteContext> {
     let catalog = &shop.catalog;
-    let site = Arc::new(SiteContext {
+    Arc::new(SiteContext {
         shop_name: catalog.shop.name.clone(),
         locale: catalog.shop.locale.clone(),
         base_url: catalog.shop.base_url.clone(),
@@ -72,37 +73,36 @@ pub fn write_pages(
         images: images.clone(),
         leptos: LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build(),
         dev_reload,
-    });
-    let mut pages = describe(shop);
+    })
+}
+
+/// Every published product's card, drawn by the same component as the category pages, for the
+/// search index: the worker's `/search` page shows these (one definition of a card).
+pub fn product_cards(site: &Arc<SiteContext>, catalog: &Catalog) -> edgeshop_indexer::Cards {
+    catalog
+        .products
+        .par_iter()
+        .filter(|p| p.published)
+        .map(|p| {
+            let product = p.clone();
+            (p.slug.clone(), render(site, move || view! { <ProductCard product/> }))
+        })
+        .collect()
+}
+
+/// Writes all pages into `out` and returns their URL paths for the sitemap.
+pub fn write_pages(site: &Arc<SiteContext>, shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String> {
+    let pages = describe(shop);
     let urls = pages
         .iter()
         .map(|(path, _)| path.clone())
         // Shopper-specific pages stay out of the sitemap.
         .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
         .collect();
-    // One owned share of the pages per core.
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let chunk = pages.len().div_ceil(threads).max(1);
-    let mut shares = Vec::new();
-    while !pages.is_empty() {
-        let rest = pages.split_off(chunk.min(pages.len()));
-        shares.push(std::mem::replace(&mut pages, rest));
-    }
-    let progress = crate::progress::bar(shares.iter().map(Vec::len).sum(), "pages rendered");
-    std::thread::scope(|s| {
-        let workers: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let (site, progress) = (&site, &progress);
-                s.spawn(move || {
-                    share.into_iter().try_for_each(|(path, page)| {
-                        progress.inc(1);
-                        crate::write(&file_for(out, &path), render_page(site, page).as_bytes())
-                    })
-                })
-            })
-            .collect();
-        workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|_| Err("a page renderer panicked".into())))
+    let progress = crate::progress::bar(pages.len(), "pages rendered");
+    pages.into_par_iter().try_for_each(|(path, page)| {
+        progress.inc(1);
+        crate::write(&file_for(out, &path), render_page(site, page).as_bytes())
     })?;
     progress.finish_and_clear();
     Ok(urls)

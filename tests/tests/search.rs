@@ -108,6 +108,41 @@ fn results_page_is_rendered_by_the_worker_without_javascript() {
     assert!(full.body.contains(&part.body), "the fragment is what the full page shows");
 }
 
+/// The `<li class="card">` of the product at `href` in a page, if the page shows it.
+fn card_in<'a>(body: &'a str, href: &str) -> Option<&'a str> {
+    let start = body.find(&format!("<li class=\"card\"><a href=\"{href}\""))?;
+    let len = body[start..].find("</li>")? + "</li>".len();
+    Some(&body[start..start + len])
+}
+
+#[test]
+fn the_results_page_draws_the_same_product_cards_as_the_category_pages() {
+    let shop = Shop::shared();
+    let catalog = catalog();
+    let mut compared = 0;
+    let (mut from_prices, mut badges) = (0, 0);
+    for category in catalog.top_level_categories() {
+        let listing = shop.get(&edgeshop_domain::paths::category(&category.slug, 1)).body;
+        // Past the first row, which the category page loads eagerly (the results page does not).
+        for product in
+            catalog.products.iter().filter(|p| p.published).filter(|p| listing.contains(&edgeshop_domain::paths::product(&p.slug))).skip(4).take(3)
+        {
+            let href = edgeshop_domain::paths::product(&product.slug);
+            let listed = card_in(&listing, &href).expect("the listing's card");
+            let q: String = product.title.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+            let results = shop.get(&format!("/search?q={}&per_page=100", q.split_whitespace().collect::<Vec<_>>().join("+"))).body;
+            let found = card_in(&results, &href).unwrap_or_else(|| panic!("/search for {q:?} shows no card for {href}"));
+            assert_eq!(found, listed, "the card of {href}");
+            compared += 1;
+            from_prices += usize::from(found.contains(">from "));
+            badges += usize::from(found.contains("class=\"badge"));
+        }
+    }
+    assert!(compared >= 6, "compared {compared} cards");
+    // The cards carry what the worker's own renderer used to leave out.
+    assert!(from_prices > 0 || badges > 0, "no compared card had a from-price or a badge");
+}
+
 #[test]
 fn browser_results_update_in_place_with_javascript() {
     run_browser_test("live-search.mjs", Shop::shared());

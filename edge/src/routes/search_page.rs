@@ -3,12 +3,10 @@
 //! plain links, so it all works without JavaScript; with it, the page's `LiveResults` island
 //! fetches `…&partial=1` (the results alone; `partial=typing` while typing) and swaps them in place.
 
-use crate::catalog::manifest;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::query::Query;
 use crate::services::product_search::{note_zero_results, SearchParams};
-use edgeshop_domain::{CatalogManifest, Money};
 use edgeshop_indexer::{FacetValue, Hit, SearchResults, Sort};
 use std::fmt::Write;
 use worker::{Env, Request, Response};
@@ -26,8 +24,7 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() && partial != Some("typing") {
         note_zero_results(env, &p.q).await;
     }
-    let m = manifest(env).await?;
-    let body = results_html(&p, &results, &m);
+    let body = results_html(&p, &results);
     if partial.is_some() {
         // Just the results, for the page's script to swap in (instant results, facets, pages).
         let mut resp = Response::from_html(body.as_str())?;
@@ -147,32 +144,23 @@ fn facet_list(out: &mut String, title: &str, key: &str, values: &[FacetValue], l
     out.push_str("</ul></fieldset>");
 }
 
-fn cards(out: &mut String, hits: &[Hit], currency: edgeshop_domain::Currency, locale: &str) {
+/// The hits' cards as the shop's pages draw them: rendered by the site builder with the category
+/// pages' own component and stored in the search index (one definition of a card).
+fn cards(out: &mut String, hits: &[Hit]) {
     out.push_str("<ul class=\"grid\">");
     for h in hits {
-        let img = h
-            .image
-            .as_ref()
-            .map(|i| {
-                format!(
-                    "<img src=\"{}\" alt=\"\" width=\"800\" height=\"800\" loading=\"lazy\" decoding=\"async\">",
-                    esc(&edgeshop_domain::paths::image(i))
-                )
-            })
-            .unwrap_or_default();
-        let _ = write!(
-            out,
-            "<li class=\"card\"><a href=\"{}\">{img}<span class=\"title\">{}</span><span class=\"price\">{}</span></a></li>",
-            esc(&edgeshop_domain::paths::product(&h.slug)),
-            esc(&h.title),
-            esc(&Money::new(h.price_minor as i64, currency).format(locale))
-        );
+        match &h.card {
+            Some(card) => out.push_str(card),
+            // An index built without cards (not the site builder's): the product's name at least.
+            None => {
+                let _ = write!(out, "<li class=\"card\"><a href=\"{}\">{}</a></li>", esc(&edgeshop_domain::paths::product(&h.slug)), esc(&h.title));
+            }
+        }
     }
     out.push_str("</ul>");
 }
 
-fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> String {
-    let (currency, locale) = (m.currency, m.locale.clone());
+fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     let link = Link { p };
     let mut out = String::new();
     let heading = if p.q.is_empty() { "All products".to_string() } else { format!("Results for “{}”", esc(&p.q)) };
@@ -237,10 +225,10 @@ fn results_html(p: &SearchParams, r: &SearchResults, m: &CatalogManifest) -> Str
         out.push_str("<p class=\"empty\">No products match. Check the spelling, use fewer words or remove a filter.</p>");
         if !r.popular.is_empty() {
             out.push_str("<h2>Popular products</h2>");
-            cards(&mut out, &r.popular, currency, &locale);
+            cards(&mut out, &r.popular);
         }
     } else {
-        cards(&mut out, &r.hits, currency, &locale);
+        cards(&mut out, &r.hits);
     }
     let pages = r.total.div_ceil(p.per_page);
     if pages > 1 {

@@ -284,7 +284,7 @@ fn shop_index(catalog: &Catalog, opts: &BTreeMap<String, String>) -> Result<Prod
         }
         None => None,
     };
-    let blob = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref()).map_err(|e| e.to_string())?;
+    let blob = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref(), &Default::default()).map_err(|e| e.to_string())?;
     ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| e.to_string())
 }
 
