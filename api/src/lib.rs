@@ -8,6 +8,7 @@ pub mod analytics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod routes;
+pub mod search_frame;
 
 use edgeshop_domain::{Address, Contact, OrderStatus, PaymentMethod, StatusChange};
 use serde::{Deserialize, Serialize};

@@ -121,10 +121,12 @@ pub fn SearchBox() -> impl IntoView {
     };
 
     let active_id = move || active.get().and_then(|i| list.with(|l| l.get(i).map(|r| r.id.clone()))).unwrap_or_default();
+    // On the search page's frame the box's value is a slot the worker fills (no script needed).
+    let value = use_context::<SearchFrame>().map(|_| edgeshop_api::search_frame::QUERY);
     view! {
         <form class="search" role="search" action="/search" method="get" data-ready=move || ready.get().to_string()>
             <label for="q" class="visually-hidden">"Search products"</label>
-            <input id="q" name="q" type="search" placeholder="Search products" autocomplete="off"
+            <input id="q" name="q" type="search" value=value placeholder="Search products" autocomplete="off"
                 role="combobox" aria-autocomplete="list" aria-controls="search-results"
                 aria-expanded=move || open.get().to_string() aria-activedescendant=active_id
                 prop:value=query on:input=on_input on:keydown=on_keydown/>
@@ -149,6 +151,11 @@ pub fn SearchBox() -> impl IntoView {
         </form>
     }
 }
+
+/// Marks the page being drawn (at build time) as the search page's frame (see
+/// [`edgeshop_api::search_frame`]): the search box carries the query's slot.
+#[derive(Clone, Copy)]
+pub struct SearchFrame;
 
 fn results_page_query() -> Option<String> {
     #[cfg(feature = "hydrate")]

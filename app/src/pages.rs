@@ -246,19 +246,19 @@ pub fn InfoPage(slug: String, title: String, html: String) -> impl IntoView {
 }
 
 /// Where the worker puts the results of `/search?q=…` into the search page frame.
-pub const SEARCH_RESULTS_MARKER: &str = "<!--search-results-->";
-
-/// The frame of the search results page: the worker fills in results, facets and pages per request.
+/// The frame of the search results page: the worker fills its slots (title, the search box's
+/// query, results with facets and pages) per request ([`edgeshop_api::search_frame::fill`]).
 #[component]
 pub fn SearchPage() -> impl IntoView {
+    provide_context(crate::islands::SearchFrame);
     let meta = PageMeta {
-        title: "Search".into(),
+        title: edgeshop_api::search_frame::TITLE.into(),
         description: "Search the shop's products.".into(),
         path: "/search/".into(),
         noindex: true,
         ..Default::default()
     };
-    view! { <Document meta=meta><div class="search-page" inner_html=SEARCH_RESULTS_MARKER></div><LiveResults/></Document> }
+    view! { <Document meta=meta><div class="search-page" inner_html=edgeshop_api::search_frame::RESULTS></div><LiveResults/></Document> }
 }
 
 #[component]

@@ -9,7 +9,7 @@
 //! fields: ~42% of it) on the first search, and its postings in 64 kB chunks as searches need
 //! them; a SKU shard (about 512 SKUs) the first time a cart touches one of its SKUs.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Context};
 use edgeshop_domain::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry};
 use edgeshop_indexer::{ChunkedBlob, OwnedBytes, ProductIndex};
 use std::cell::RefCell;
@@ -31,7 +31,7 @@ thread_local! {
 
 /// This deploy's static assets (`[assets]` in wrangler.toml).
 pub fn assets(env: &Env) -> Result<worker::Fetcher, ApiError> {
-    env.assets("ASSETS").map_err(|e| ApiError::internal(format!("ASSETS binding: {e}")))
+    env.assets("ASSETS").context("ASSETS binding")
 }
 
 /// `/_catalog/{name}` from this deploy's static assets, as a JS `ArrayBuffer`.
@@ -51,11 +51,11 @@ async fn asset_buffer(env: &Env, name: &str) -> Result<JsValue, ApiError> {
 
 /// A public static file of this deploy (such as `/feed.xml`), as text.
 pub async fn public_asset(env: &Env, path: &str) -> Result<String, ApiError> {
-    let mut resp = assets(env)?.fetch(format!("https://assets.local{path}"), None).await.map_err(|e| ApiError::internal(format!("{path}: {e}")))?;
+    let mut resp = assets(env)?.fetch(format!("https://assets.local{path}"), None).await.context(path)?;
     if resp.status_code() != 200 {
         return Err(ApiError::internal(format!("{path}: HTTP {}", resp.status_code())));
     }
-    resp.text().await.map_err(|e| ApiError::internal(format!("{path}: {e}")))
+    resp.text().await.context(path)
 }
 
 /// Reads `/_catalog/{name}` into wasm memory (one copy).
@@ -69,7 +69,7 @@ pub async fn manifest(env: &Env) -> Result<Rc<CatalogManifest>, ApiError> {
         return Ok(m);
     }
     let bytes = asset(env, "catalog.json").await?;
-    let m: Rc<CatalogManifest> = Rc::new(serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(format!("/_catalog/catalog.json: {e}")))?);
+    let m: Rc<CatalogManifest> = Rc::new(serde_json::from_slice(&bytes).context("/_catalog/catalog.json")?);
     MANIFEST.with(|c| *c.borrow_mut() = Some(m.clone()));
     Ok(m)
 }
@@ -88,8 +88,7 @@ pub async fn follow_rebuilds(env: &Env) -> Result<(), ApiError> {
     }
     CHECKED_AT.with(|c| c.set(now));
     let Some(kept) = MANIFEST.with(|c| c.borrow().clone()) else { return Ok(()) };
-    let fresh: CatalogManifest =
-        serde_json::from_slice(&asset(env, "catalog.json").await?).map_err(|e| ApiError::internal(format!("/_catalog/catalog.json: {e}")))?;
+    let fresh: CatalogManifest = serde_json::from_slice(&asset(env, "catalog.json").await?).context("/_catalog/catalog.json")?;
     if fresh.version != kept.version {
         MANIFEST.with(|c| *c.borrow_mut() = Some(Rc::new(fresh)));
         INDEX.with(|c| c.borrow_mut().take());
@@ -100,7 +99,7 @@ pub async fn follow_rebuilds(env: &Env) -> Result<(), ApiError> {
 
 /// The newest products of this deploy's catalog (`newest.json`), for the new-products digest.
 pub async fn newest(env: &Env) -> Result<Vec<edgeshop_domain::NewProduct>, ApiError> {
-    serde_json::from_slice(&asset(env, "newest.json").await?).map_err(|e| ApiError::internal(format!("/_catalog/newest.json: {e}")))
+    serde_json::from_slice(&asset(env, "newest.json").await?).context("/_catalog/newest.json")
 }
 
 /// Rounds of "search, fetch the postings chunks it missed" before a search gives up.
@@ -132,7 +131,7 @@ async fn fetch_chunks(env: &Env, chunks: &[usize]) -> Result<Vec<(usize, Vec<u8>
 
 fn add_chunks(blob: &ChunkedBlob, chunks: Vec<(usize, Vec<u8>)>) -> Result<(), ApiError> {
     for (j, bytes) in chunks {
-        blob.add_chunk(j, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(format!("search index: {e}")))?;
+        blob.add_chunk(j, OwnedBytes::new(bytes)).context("search index")?;
     }
     Ok(())
 }
@@ -148,10 +147,7 @@ pub async fn load_index(env: &Env) -> Result<(), ApiError> {
     let tail_chunks: Vec<usize> = m.index_tail_chunks.iter().map(|&j| j as usize).collect();
     let (prefix, tails) = futures_util::future::try_join(fetch_prefix(env, &m), fetch_chunks(env, &tail_chunks)).await?;
     let chunk_bytes = m.index_chunk_bytes.max(1) as usize;
-    let blob = Arc::new(
-        ChunkedBlob::new(OwnedBytes::new(prefix), m.index_bytes as usize, chunk_bytes)
-            .map_err(|e| ApiError::internal(format!("search index: {e}")))?,
-    );
+    let blob = Arc::new(ChunkedBlob::new(OwnedBytes::new(prefix), m.index_bytes as usize, chunk_bytes).context("search index")?);
     add_chunks(&blob, tails)?;
     let mut rounds = 0;
     let index = loop {
@@ -210,9 +206,7 @@ pub async fn prefetch(env: &Env, plan: impl FnOnce(&mut ProductIndex) -> Vec<usi
 /// Adds fetched postings chunks to this isolate's index.
 fn add_to_index(fetched: Vec<(usize, Vec<u8>)>) -> Result<(), ApiError> {
     INDEX.with(|cell| match cell.borrow().as_ref() {
-        Some(index) => {
-            fetched.into_iter().try_for_each(|(j, bytes)| index.add_chunk(j, OwnedBytes::new(bytes)).map_err(|e| ApiError::internal(e.to_string())))
-        }
+        Some(index) => fetched.into_iter().try_for_each(|(j, bytes)| index.add_chunk(j, OwnedBytes::new(bytes)).context("search index")),
         None => Ok(()),
     })
 }
@@ -245,7 +239,7 @@ async fn shard(env: &Env, m: &CatalogManifest, i: u32) -> Result<Rc<Vec<SkuEntry
         return Ok(s);
     }
     let bytes = asset(env, &format!("skus-{i}.json")).await?;
-    let entries = CatalogSnapshot::parse_shard(&bytes, m.currency).map_err(|e| ApiError::internal(format!("/_catalog/skus-{i}.json: {e}")))?;
+    let entries = CatalogSnapshot::parse_shard(&bytes, m.currency).context(format_args!("/_catalog/skus-{i}.json"))?;
     let entries = Rc::new(entries);
     SHARDS.with(|c| {
         let mut cache = c.borrow_mut();

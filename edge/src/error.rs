@@ -95,6 +95,31 @@ impl ApiError {
     }
 }
 
+/// `.context("what was being done")?`: a failure on the worker's side (storage, bindings, stored
+/// data), logged with what was being done; the client sees only the request id.
+pub trait Context<T> {
+    fn context(self, what: impl std::fmt::Display) -> Result<T, ApiError>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl std::fmt::Display) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::internal(format!("{what}: {e}")))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.kind, self.detail)
+    }
+}
+
+/// Inside a Durable Object or a queue consumer (the runtime's error type): the detail, for the log.
+impl From<ApiError> for worker::Error {
+    fn from(e: ApiError) -> Self {
+        worker::Error::RustError(e.to_string())
+    }
+}
+
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         ApiError::internal(e.to_string())

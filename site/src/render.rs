@@ -274,13 +274,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("edgeshop-pages-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut shop = edgeshop_catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")).unwrap();
-        let images = Default::default();
+        let images = std::collections::HashMap::new();
         let read = |out: &str, page: &str| std::fs::read_to_string(file_for(&dir.join(out), page)).unwrap();
 
-        let urls = write_pages(&shop, &images, &dir.join("a"), false).unwrap();
+        let site = site_context(&shop, &images, false);
+        let urls = write_pages(&site, &shop, &dir.join("a")).unwrap();
         let published = shop.catalog.products.iter().filter(|p| p.published).count();
         assert_eq!(urls.len(), 1 + published + shop.pages.len() + urls.iter().filter(|u| u.starts_with("/c/")).count());
-        assert_eq!(write_pages(&shop, &images, &dir.join("b"), false).unwrap(), urls);
+        assert_eq!(write_pages(&site, &shop, &dir.join("b")).unwrap(), urls);
         for page in &urls {
             assert_eq!(read("a", page), read("b", page), "{page}");
         }
@@ -289,7 +290,8 @@ mod tests {
         let path = paths::product(&product.slug);
         product.variants[0].price.minor += 100;
         shop.catalog.version = "changed".into();
-        write_pages(&shop, &images, &dir.join("c"), false).unwrap();
+        let site = site_context(&shop, &images, false);
+        write_pages(&site, &shop, &dir.join("c")).unwrap();
         assert_ne!(read("c", &path), read("a", &path));
         assert!(read("c", "/").contains(r#"content="changed""#));
         let _ = std::fs::remove_dir_all(&dir);

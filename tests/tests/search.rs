@@ -123,15 +123,16 @@ fn the_results_page_draws_the_same_product_cards_as_the_category_pages() {
     let (mut from_prices, mut badges) = (0, 0);
     for category in catalog.top_level_categories() {
         let listing = shop.get(&edgeshop_domain::paths::category(&category.slug, 1)).body;
-        // Past the first row, which the category page loads eagerly (the results page does not).
-        for product in
-            catalog.products.iter().filter(|p| p.published).filter(|p| listing.contains(&edgeshop_domain::paths::product(&p.slug))).skip(4).take(3)
-        {
-            let href = edgeshop_domain::paths::product(&product.slug);
-            let listed = card_in(&listing, &href).expect("the listing's card");
+        // The listing's cards in page order, past the first row (loaded eagerly there, not on the
+        // results page).
+        let marker = "<li class=\"card\"><a href=\"";
+        let hrefs: Vec<&str> = listing.split(marker).skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        for href in hrefs.into_iter().skip(4).take(3) {
+            let product = catalog.products.iter().find(|p| edgeshop_domain::paths::product(&p.slug) == href).expect("a catalog product");
+            let listed = card_in(&listing, href).expect("the listing's card");
             let q: String = product.title.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
             let results = shop.get(&format!("/search?q={}&per_page=100", q.split_whitespace().collect::<Vec<_>>().join("+"))).body;
-            let found = card_in(&results, &href).unwrap_or_else(|| panic!("/search for {q:?} shows no card for {href}"));
+            let found = card_in(&results, href).unwrap_or_else(|| panic!("/search for {q:?} shows no card for {href}"));
             assert_eq!(found, listed, "the card of {href}");
             compared += 1;
             from_prices += usize::from(found.contains(">from "));

@@ -1464,6 +1464,19 @@ struct Written {
     published: bool,
 }
 
+/// "model descriptor noun", without the descriptor when the model (with its edition) or the noun
+/// already says it: a "Backpacking Tent" is not a "Backpacking Backpacking Tent", a "Breeze
+/// Sport" not "Breeze Sport Sport Wireless Earphones".
+fn title(model: &str, descriptor: &str, noun: &str) -> String {
+    let words = |part: &str| part.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect::<Vec<_>>();
+    let said = |part: &str| words(part).iter().any(|w| words(descriptor).contains(w));
+    if said(model) || said(noun) {
+        format!("{model} {noun}")
+    } else {
+        format!("{model} {descriptor} {noun}")
+    }
+}
+
 fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: usize) -> Written {
     // Title: model [edition] descriptor noun.
     let brand = *rng.pick(leaf.brands);
@@ -1475,7 +1488,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
         Some(e) => format!("{model} {e}"),
         None => model.to_string(),
     };
-    let title = format!("{model_full} {} {noun}", desc.0);
+    let title = title(&model_full, desc.0, noun);
     let slug = state.unique_slug(edgeshop_import::slugify(&title));
 
     let options = choose_options(rng, leaf);
@@ -1913,7 +1926,7 @@ mod tests {
     }
 
     #[test]
-    fn skus_and_slugs_are_unique() {
+    fn skus_slugs_and_titles_are_sound() {
         let dir = temp_dir("skus");
         generate(&dir, 1500, 7).unwrap();
         let mut skus = HashSet::new();
@@ -1922,6 +1935,9 @@ mod tests {
         for (name, text) in &files {
             let slug_line = format!("slug = \"{}\"", name.trim_end_matches(".toml"));
             assert!(text.lines().any(|l| l == slug_line), "{name}: slug does not match file name");
+            let title = text.lines().find_map(|l| l.strip_prefix("title = \"")).unwrap_or_default().trim_end_matches('"').to_lowercase();
+            let words: Vec<&str> = title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            assert!(words.windows(2).all(|w| w[0] != w[1]), "{name}: a word twice in a row in {title:?}");
             for line in text.lines() {
                 if let Some(sku) = line.strip_prefix("sku = \"") {
                     let sku = sku.trim_end_matches('"').to_string();

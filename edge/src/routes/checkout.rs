@@ -1,6 +1,6 @@
 //! `POST /api/checkout`: cart → order, exactly once per Idempotency-Key.
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::http::now_seconds;
 use crate::http::{body_text, cart_id, check_cookie_origin, clear_cart_cookie, header, money_view, parse_json, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
@@ -185,7 +185,7 @@ async fn place_order(
             if priced.cart.lines.is_empty() {
                 return Err(empty());
             }
-            let totals = checkout_totals(priced.cart.subtotal, &shop).map_err(|e| ApiError::internal(e.to_string()))?;
+            let totals = checkout_totals(priced.cart.subtotal, &shop).context("checkout totals")?;
             let allocated = match (allocated, number?) {
                 (Some(a), _) => a,
                 (None, Some(number)) => {

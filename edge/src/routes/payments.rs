@@ -1,6 +1,6 @@
 //! Payment webhooks, and the local test provider's hosted payment page.
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::http::money_view;
 use crate::http::{body_text, header, json, now_seconds, Reply};
 use crate::services::events::{self, EventKind, OrderEvent};
@@ -45,7 +45,7 @@ pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> R
 pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
     let provider = test_provider(env)?.ok_or_else(|| no_test_provider(&format!("/pay/test/{session_id}")))?;
     let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
-    let currency = Currency::parse(&session.currency).map_err(|e| ApiError::internal(e.to_string()))?;
+    let currency = Currency::parse(&session.currency).context("payment session currency")?;
     let amount = money_view(Money::new(session.amount_minor, currency)).formatted;
     let id = edgeshop_domain::escape_html(&session.id);
     let html = format!(

@@ -3,15 +3,15 @@
 //! plain links, so it all works without JavaScript; with it, the page's `LiveResults` island
 //! fetches `…&partial=1` (the results alone; `partial=typing` while typing) and swaps them in place.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Context};
 use crate::http::Reply;
 use crate::query::Query;
 use crate::services::product_search::{note_zero_results, SearchParams};
+use edgeshop_api::search_frame;
 use edgeshop_indexer::{FacetValue, Hit, SearchResults, Sort};
 use std::fmt::Write;
 use worker::{Env, Request, Response};
 
-const MARKER: &str = "<!--search-results-->";
 const PER_PAGE: usize = 24;
 
 pub async fn render(req: &Request, env: &Env) -> Reply {
@@ -32,13 +32,9 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
         resp.headers_mut().set("cache-control", "public, max-age=60")?;
         return Ok(resp);
     }
-    let frame = frame(env, &url).await?;
     let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
-    let html = frame
-        .replacen(MARKER, &body, 1)
-        .replacen("<title>Search", &format!("<title>{title}"), 1)
-        .replacen("</head>", "<meta name=\"robots\" content=\"noindex, follow\"></head>", 1)
-        .replacen("id=\"q\" name=\"q\"", &format!("id=\"q\" name=\"q\" value=\"{}\"", esc(&p.q)), 1);
+    let html = search_frame::fill(&frame(env, &url).await?, &title, &esc(&p.q), &body)
+        .ok_or_else(|| ApiError::internal("the search page frame (dist/search/index.html) has no results slot; rebuild the site"))?;
     let mut resp = Response::from_html(html.as_str())?;
     crate::http::html_headers(resp.headers_mut(), &html)?;
     resp.headers_mut().set("cache-control", "public, max-age=60")?;
@@ -48,13 +44,9 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
 /// The page frame from the static assets.
 async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
     let assets = crate::catalog::assets(env)?;
-    let frame_url = url.join("/search/").map_err(|e| ApiError::internal(e.to_string()))?;
+    let frame_url = url.join("/search/").context("search frame URL")?;
     let mut resp = assets.fetch(frame_url.to_string(), None).await?;
-    let text = resp.text().await?;
-    if !text.contains(MARKER) {
-        return Err(ApiError::internal("the search page frame (dist/search/index.html) is missing; rebuild the site"));
-    }
-    Ok(text)
+    Ok(resp.text().await?)
 }
 
 use edgeshop_domain::escape_html as esc;

@@ -1,7 +1,7 @@
 //! The back office's door and its people: sign-in by emailed link, the session, staff management
 //! (owners only) and the audit log.
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::http::{admin_cookie, admin_session_token, body_text, client_ip, json, parse_json, require_owner, require_staff, Reply};
 use crate::services::mailer::{Email, Mailer};
 use crate::services::rate_limit::{self, Limit};
@@ -30,8 +30,8 @@ async fn send_link(env: &Env, member: &Member, invited_by: Option<&Member>) -> R
         esc(&link)
     );
     let email = Email::from_shop(&shop, &member.email, subject, text, html);
-    let transport = mailer::transport(env).map_err(ApiError::internal)?;
-    transport.send(&email).await.map_err(|e| ApiError::internal(format!("sign-in email: {e}")))?;
+    let transport = mailer::transport(env).context("email")?;
+    transport.send(&email).await.context("sign-in email")?;
     Ok(())
 }
 

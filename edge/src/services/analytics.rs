@@ -5,7 +5,7 @@
 //! ids, counts and session steps of a batch are written in one transaction. It runs one batch at
 //! a time (`max_concurrency = 1`), so reading the seen ids and then writing cannot race.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Context};
 use crate::services::db::{self, args, stmt};
 use crate::services::stock::Stock;
 use edgeshop_api::analytics::{Cell, Chart, ChartKind, Column, Kpi, Point, Report, Table, ValueKind};
@@ -26,7 +26,7 @@ pub struct Batch {
 /// Queues a beacon's events (as JSON text, which any consumer version can read).
 pub async fn enqueue(env: &Env, batch: &Batch) -> Result<(), ApiError> {
     let body = serde_json::to_string(batch)?;
-    env.queue("ANALYTICS").map_err(|e| ApiError::internal(format!("ANALYTICS binding: {e}")))?.send(body).await?;
+    env.queue("ANALYTICS").context("ANALYTICS binding")?.send(body).await?;
     Ok(())
 }
 

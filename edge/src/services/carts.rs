@@ -1,7 +1,7 @@
 //! Carts in KV: one key per cart, expiring after 30 days without a change.
 
 use crate::catalog;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use edgeshop_domain::{check_quantity, CartError, PricedCart};
 
 use worker::Env;
@@ -17,7 +17,7 @@ pub struct Priced {
 }
 
 fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
-    env.kv("CARTS").map_err(|e| ApiError::internal(format!("CARTS binding: {e}")))
+    env.kv("CARTS").context("CARTS binding")
 }
 
 fn key(id: &str) -> String {
@@ -29,21 +29,15 @@ pub fn valid_cart_id(id: &str) -> bool {
 }
 
 pub async fn load(env: &Env, id: &str) -> Result<Option<StoredCart>, ApiError> {
-    kv(env)?.get(&key(id)).json::<StoredCart>().await.map_err(|e| ApiError::internal(format!("cart read: {e}")))
+    kv(env)?.get(&key(id)).json::<StoredCart>().await.context("cart read")
 }
 
 pub async fn save(env: &Env, id: &str, cart: &StoredCart) -> Result<(), ApiError> {
-    kv(env)?
-        .put(&key(id), cart)
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .expiration_ttl(CART_TTL_SECONDS)
-        .execute()
-        .await
-        .map_err(|e| ApiError::internal(format!("cart write: {e}")))
+    kv(env)?.put(&key(id), cart).context("cart write")?.expiration_ttl(CART_TTL_SECONDS).execute().await.context("cart write")
 }
 
 pub async fn delete(env: &Env, id: &str) -> Result<(), ApiError> {
-    kv(env)?.delete(&key(id)).await.map_err(|e| ApiError::internal(format!("cart delete: {e}")))
+    kv(env)?.delete(&key(id)).await.context("cart delete")
 }
 
 pub fn cart_error(e: CartError) -> ApiError {

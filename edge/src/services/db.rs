@@ -1,17 +1,17 @@
 //! The order database (D1, binding `DB`): connection and argument helpers.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Context};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env};
 
 pub fn db(env: &Env) -> Result<D1Database, ApiError> {
-    env.d1("DB").map_err(|e| ApiError::internal(format!("DB binding: {e}")))
+    env.d1("DB").context("DB binding")
 }
 
 /// A statement with its arguments bound.
 pub fn stmt(db: &D1Database, sql: &str, args: &[Arg]) -> Result<D1PreparedStatement, ApiError> {
     let values: Vec<JsValue> = args.iter().map(Arg::js).collect();
-    db.prepare(sql).bind(&values).map_err(|e| ApiError::internal(format!("bind `{sql}`: {e}")))
+    db.prepare(sql).bind(&values).context(format_args!("bind `{sql}`"))
 }
 
 /// A bound value. Integers travel as JavaScript numbers (D1 rejects BigInt), exact up to 2^53.
@@ -69,7 +69,7 @@ impl<'a> From<Option<&'a str>> for Arg<'a> {
 
 /// Runs statements as one transaction.
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<(), ApiError> {
-    let results = db.batch(statements).await.map_err(|e| ApiError::internal(format!("D1 batch: {e}")))?;
+    let results = db.batch(statements).await.context("D1 batch")?;
     match results.iter().find_map(|r| r.error()) {
         Some(e) => Err(ApiError::internal(format!("D1 batch: {e}"))),
         None => Ok(()),
@@ -78,7 +78,7 @@ pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Res
 
 /// Runs a write and tells whether it changed a row (a claim won, a state moved on).
 pub async fn changed(statement: D1PreparedStatement, what: &str) -> Result<bool, ApiError> {
-    let result = statement.run().await.map_err(|e| ApiError::internal(format!("{what}: {e}")))?;
+    let result = statement.run().await.context(what)?;
     Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
@@ -89,7 +89,7 @@ pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement)
     for _ in 0..2 {
         match statement.all().await {
             Ok(result) => match result.error() {
-                None => return result.results::<T>().map_err(|e| ApiError::internal(format!("D1 rows: {e}"))),
+                None => return result.results::<T>().context("D1 rows"),
                 Some(e) => last = Some(e),
             },
             Err(e) => last = Some(e.to_string()),
@@ -101,7 +101,7 @@ pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement)
 pub async fn first<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Option<T>, ApiError> {
     match statement.first::<T>(None).await {
         Ok(row) => Ok(row),
-        Err(_) => statement.first::<T>(None).await.map_err(|e| ApiError::internal(format!("D1 query: {e}"))),
+        Err(_) => statement.first::<T>(None).await.context("D1 query"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The dead-letter queue's consumer: what failed every retry is recorded in D1 for the merchant
 //! (`GET /api/admin/dead-letters`) and can be sent through the order queue again (replay).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Context};
 use crate::services::db::{self, args, stmt};
 use crate::services::events::{self, OrderEvent};
 use crate::services::now_rfc3339;
@@ -47,7 +47,7 @@ async fn record(env: &Env, message_id: &str, event: &OrderEvent, body: &str) -> 
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("dead letter: {e}")))?;
+    .context("dead letter")?;
     Ok(())
 }
 
@@ -62,12 +62,9 @@ pub async fn replay(env: &Env, message_id: &str) -> Result<Option<String>, ApiEr
     let Some(letter) = db::first::<DeadLetter>(stmt(&db, "SELECT * FROM dead_letters WHERE message_id = ?1", args![message_id])?).await? else {
         return Ok(None);
     };
-    let event: OrderEvent = serde_json::from_str(&letter.body).map_err(|e| ApiError::internal(format!("dead letter body: {e}")))?;
+    let event: OrderEvent = serde_json::from_str(&letter.body).context("dead letter body")?;
     events::publish(env, &event).await?;
     let now = now_rfc3339();
-    stmt(&db, "UPDATE dead_letters SET replayed_at = ?1 WHERE message_id = ?2", args![&now, message_id])?
-        .run()
-        .await
-        .map_err(|e| ApiError::internal(format!("dead letter: {e}")))?;
+    stmt(&db, "UPDATE dead_letters SET replayed_at = ?1 WHERE message_id = ?2", args![&now, message_id])?.run().await.context("dead letter")?;
     Ok(Some(now))
 }

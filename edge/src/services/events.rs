@@ -5,7 +5,7 @@
 //! history entry, the shopper's message and the event id are written last in one transaction, so a
 //! redelivery after a crash at any point ends in the same state with one history entry.
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::stripe::{self, Stripe};
@@ -50,11 +50,7 @@ impl OrderEvent {
 }
 
 pub async fn publish(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
-    env.queue("ORDER_EVENTS")
-        .map_err(|e| ApiError::internal(format!("ORDER_EVENTS binding: {e}")))?
-        .send(event)
-        .await
-        .map_err(|e| ApiError::internal(format!("enqueue {}: {e}", event.id)))
+    env.queue("ORDER_EVENTS").context("ORDER_EVENTS binding")?.send(event).await.context(format_args!("enqueue {}", event.id))
 }
 
 /// Test hook: with `EDGESHOP_FAULTS=consumer-fail-once` every event fails on its first delivery.

@@ -210,17 +210,17 @@ impl<'a> Guard<'a> {
         Guard { env, object, key: key.to_string() }
     }
 
-    pub async fn begin(&self, fingerprint: &str) -> Result<Begin> {
+    pub async fn begin(&self, fingerprint: &str) -> std::result::Result<Begin, crate::error::ApiError> {
         let body = BeginRequest { key: self.key.clone(), fingerprint: fingerprint.into() };
         super::do_call(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/begin", Some(&body)).await
     }
 
-    pub async fn allocate(&self, order: Allocated) -> Result<()> {
+    pub async fn allocate(&self, order: Allocated) -> std::result::Result<(), crate::error::ApiError> {
         let body = AllocateRequest { key: self.key.clone(), order };
         super::do_call::<_, bool>(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/allocate", Some(&body)).await.map(|_| ())
     }
 
-    pub async fn finish(&self, response: Option<StoredResponse>) -> Result<()> {
+    pub async fn finish(&self, response: Option<StoredResponse>) -> std::result::Result<(), crate::error::ApiError> {
         let body = FinishRequest { key: self.key.clone(), response };
         super::do_call::<_, bool>(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/finish", Some(&body)).await.map(|_| ())
     }

@@ -20,11 +20,13 @@ pub mod stock;
 pub mod stripe;
 pub mod subscriptions;
 
+use crate::error::{ApiError, Context};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Env, Method, Request, RequestInit, Result};
+use worker::{Env, Method, Request, RequestInit};
 
-/// Calls a Durable Object (`binding`, instance `name`) with an optional JSON body and decodes the JSON answer.
+/// Calls a Durable Object (`binding`, instance `name`) with an optional JSON body and decodes the
+/// JSON answer. A failure is the API's internal error, naming the object and the call.
 pub async fn do_call<B: Serialize, T: DeserializeOwned>(
     env: &Env,
     binding: &str,
@@ -32,20 +34,21 @@ pub async fn do_call<B: Serialize, T: DeserializeOwned>(
     method: Method,
     path: &str,
     body: Option<&B>,
-) -> Result<T> {
-    let stub = env.durable_object(binding)?.id_from_name(name)?.get_stub()?;
+) -> std::result::Result<T, ApiError> {
+    let what = format!("{binding} {path}");
+    let namespace = env.durable_object(binding).context(&what)?;
+    let stub = namespace.id_from_name(name).and_then(|id| id.get_stub()).context(&what)?;
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(body) = body {
-        let json = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        init.with_body(Some(json.into()));
+        init.with_body(Some(serde_json::to_string(body)?.into()));
     }
-    let req = Request::new_with_init(&format!("https://do.internal{path}"), &init)?;
-    let mut resp = stub.fetch_with_request(req).await?;
+    let req = Request::new_with_init(&format!("https://do.internal{path}"), &init).context(&what)?;
+    let mut resp = stub.fetch_with_request(req).await.context(&what)?;
     if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("{binding} {path}: {} {}", resp.status_code(), resp.text().await.unwrap_or_default())));
+        return Err(ApiError::internal(format!("{what}: {} {}", resp.status_code(), resp.text().await.unwrap_or_default())));
     }
-    resp.json().await
+    resp.json().await.context(&what)
 }
 
 /// Random hex identifier from the platform's CSPRNG.

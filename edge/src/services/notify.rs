@@ -7,7 +7,7 @@
 //! `MAX_ATTEMPTS` times, then marked failed, where the merchant sees it
 //! (`GET /api/admin/notifications/failed`, and on the order).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Context};
 use crate::services::db::{self, args, stmt};
 use crate::services::mailer::{Email, Mailer};
 use crate::services::now_rfc3339;
@@ -53,7 +53,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let Some(stored) = orders::load_stored(env, number).await? else { return Ok(()) };
     let shop = crate::catalog::manifest(env).await?.shop.clone();
     let moves = orders::money_moves(env, number).await?;
-    let mailer = crate::services::mailer::transport(env).map_err(ApiError::internal)?;
+    let mailer = crate::services::mailer::transport(env).context("email")?;
     let mut retry = None;
     for p in pending {
         // Claim: only one sender at a time per message, and a stale claim is taken over.
@@ -130,7 +130,7 @@ async fn mark(env: &Env, event_id: &str, sql: &str, value: Option<&str>) -> Resu
         Some(v) => stmt(&db, sql, args![&now, event_id, v])?,
         None => stmt(&db, sql, args![&now, event_id])?,
     };
-    statement.run().await.map_err(|e| ApiError::internal(format!("message state: {e}")))?;
+    statement.run().await.context("message state")?;
     Ok(())
 }
 

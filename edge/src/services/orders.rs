@@ -3,7 +3,7 @@
 //! guarded by the order's version (the `orders_version_guard` trigger aborts a stale write) and by
 //! the applied event's unique id (a redelivery aborts on the primary key).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Context};
 use crate::services::db::{self, args, stmt};
 use edgeshop_domain::{Address, Contact, Currency, Money, Order, OrderStatus, PaymentMethod, PricedLine, StatusChange, Totals, Tracking};
 use serde::{Deserialize, Serialize};
@@ -65,15 +65,15 @@ pub fn wire_name<T: Serialize>(value: T) -> String {
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, ApiError> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|e| ApiError::internal(format!("stored value `{name}`: {e}")))
+    serde_json::from_value(serde_json::Value::String(name.to_string())).context(format_args!("stored value `{name}`"))
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    serde_json::from_str(text).map_err(|e| ApiError::internal(format!("stored JSON: {e}")))
+    serde_json::from_str(text).context("stored JSON")
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
-    serde_json::to_string(v).map_err(|e| ApiError::internal(e.to_string()))
+    Ok(serde_json::to_string(v)?)
 }
 
 /// Writes a new order in one transaction. Fails (without writing anything) if the number or the
@@ -170,7 +170,7 @@ pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiEr
     };
     let lines: Vec<LineRow> = db::all(stmt(&db, "SELECT * FROM order_lines WHERE order_number = ?1 ORDER BY position", args![number])?).await?;
     let history: Vec<HistoryRow> = db::all(stmt(&db, "SELECT * FROM order_history WHERE order_number = ?1 ORDER BY id", args![number])?).await?;
-    let currency = Currency::parse(&row.currency).map_err(|e| ApiError::internal(e.to_string()))?;
+    let currency = Currency::parse(&row.currency).context("stored currency")?;
     let money = |minor| Money::new(minor, currency);
     let order = Order {
         number: row.number,
@@ -442,7 +442,7 @@ pub async fn add_note(env: &Env, number: u64, staff_email: &str, text: &str, now
     stmt(&db, "INSERT INTO order_notes (order_number, at, staff_email, text) VALUES (?1, ?2, ?3, ?4)", args![number, now, staff_email, text])?
         .run()
         .await
-        .map_err(|e| ApiError::internal(format!("order note: {e}")))?;
+        .context("order note")?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 //! Signatures follow Stripe's scheme for both: header `t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 //! "t.body")>` (several `v1` allowed), 5-minute tolerance, constant-time comparison.
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::stripe::{self, Stripe};
 use crate::services::{now_rfc3339, random_id};
@@ -125,7 +125,7 @@ pub async fn record_session(env: &Env, provider: &str, session: &PaymentSession)
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("payment session: {e}")))?;
+    .context("payment session")?;
     Ok(())
 }
 
@@ -281,7 +281,7 @@ impl PaymentProvider for TestProvider<'_> {
         )?
         .run()
         .await
-        .map_err(|e| ApiError::internal(format!("payment session: {e}")))?;
+        .context("payment session")?;
         Ok(session)
     }
 

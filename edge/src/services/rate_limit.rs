@@ -103,13 +103,13 @@ impl Limit {
     }
 }
 
-pub async fn take(env: &Env, limit: Limit, client: &str) -> Result<TakeOutcome> {
+pub async fn take(env: &Env, limit: Limit, client: &str) -> std::result::Result<TakeOutcome, crate::error::ApiError> {
     let (group, params) = limit.params();
     super::do_call(env, "RATE_LIMITER", &format!("{group}:{client}"), Method::Post, "/take", Some(&params)).await
 }
 
 /// Whether `client` has budget left in `limit`, without spending any.
-pub async fn peek(env: &Env, limit: Limit, client: &str) -> Result<TakeOutcome> {
+pub async fn peek(env: &Env, limit: Limit, client: &str) -> std::result::Result<TakeOutcome, crate::error::ApiError> {
     let (group, mut params) = limit.params();
     params.peek = true;
     super::do_call(env, "RATE_LIMITER", &format!("{group}:{client}"), Method::Post, "/take", Some(&params)).await

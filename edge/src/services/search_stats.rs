@@ -54,11 +54,11 @@ impl DurableObject for SearchStats {
     }
 }
 
-pub async fn record_zero_results(env: &Env, query: &str) -> Result<bool> {
+pub async fn record_zero_results(env: &Env, query: &str) -> std::result::Result<bool, crate::error::ApiError> {
     let record = Record { query: query.to_string(), at: super::now_rfc3339() };
     super::do_call::<Record, bool>(env, "SEARCH_STATS", "shop", Method::Post, "/zero", Some(&record)).await
 }
 
-pub async fn zero_result_queries(env: &Env) -> Result<Vec<ZeroResultQuery>> {
+pub async fn zero_result_queries(env: &Env) -> std::result::Result<Vec<ZeroResultQuery>, crate::error::ApiError> {
     super::do_call::<(), Vec<ZeroResultQuery>>(env, "SEARCH_STATS", "shop", Method::Get, "/zero", None).await
 }

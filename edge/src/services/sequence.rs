@@ -25,6 +25,6 @@ impl DurableObject for OrderSequence {
     }
 }
 
-pub async fn next_order_number(env: &Env) -> Result<u64> {
+pub async fn next_order_number(env: &Env) -> std::result::Result<u64, crate::error::ApiError> {
     super::do_call::<(), u64>(env, "ORDER_SEQUENCE", "orders", Method::Post, "/next", None).await
 }

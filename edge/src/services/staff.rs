@@ -5,7 +5,7 @@
 //! the Workers CPU budget, and the shop already sends email. A link's token (256 random bits) and a
 //! session's token are kept as SHA-256 hashes only.
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::{now_rfc3339, random_id, sha256_hex};
 use serde::Deserialize;
@@ -106,7 +106,7 @@ pub async fn new_link(env: &Env, member: &Member) -> Result<String, ApiError> {
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("sign-in link: {e}")))?;
+    .context("sign-in link")?;
     Ok(token)
 }
 
@@ -150,7 +150,7 @@ pub async fn redeem(env: &Env, token: &str) -> Result<Option<(Member, String)>, 
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("session: {e}")))?;
+    .context("session")?;
     Ok(Some((member, session)))
 }
 
@@ -174,7 +174,7 @@ pub async fn end_session(env: &Env, token: &str) -> Result<(), ApiError> {
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("sign-out: {e}")))?;
+    .context("sign-out")?;
     Ok(())
 }
 
@@ -190,7 +190,7 @@ pub async fn audit(env: &Env, who: &Member, action: &str, target: &str, before: 
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("audit log: {e}")))?;
+    .context("audit log")?;
     Ok(())
 }
 

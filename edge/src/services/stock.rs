@@ -11,6 +11,7 @@
 //! level). Per SKU the ledger keeps available, reserved and sold units.
 
 use crate::catalog;
+use crate::error::Context;
 use crate::services::do_call;
 use edgeshop_domain::StockPolicy;
 use serde::{Deserialize, Serialize};
@@ -125,7 +126,7 @@ impl StockLedger {
     /// so after it every read-modify-write runs behind the input gate without interleaving.
     async fn seeds<'s>(&self, skus: impl IntoIterator<Item = &'s str>) -> Result<Seeds> {
         let skus: Vec<&str> = skus.into_iter().collect();
-        let found = catalog::skus(&self.env, skus.iter().copied()).await.map_err(|e| worker::Error::RustError(e.detail))?;
+        let found = catalog::skus(&self.env, skus.iter().copied()).await?;
         Ok(skus
             .into_iter()
             .map(|sku| {
@@ -395,19 +396,19 @@ impl DurableObject for StockLedger {
 pub struct Stock<'a>(pub &'a Env);
 
 impl Stock<'_> {
-    pub async fn reserve(&self, req: &ReserveRequest) -> Result<ReserveOutcome> {
+    pub async fn reserve(&self, req: &ReserveRequest) -> std::result::Result<ReserveOutcome, crate::error::ApiError> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/reserve", Some(req)).await
     }
 
-    pub async fn release(&self, reservation: &str) -> Result<bool> {
+    pub async fn release(&self, reservation: &str) -> std::result::Result<bool, crate::error::ApiError> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/release", Some(&ReservationRef { reservation: reservation.into() })).await
     }
 
-    pub async fn commit(&self, reservation: &str) -> Result<bool> {
+    pub async fn commit(&self, reservation: &str) -> std::result::Result<bool, crate::error::ApiError> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/commit", Some(&ReservationRef { reservation: reservation.into() })).await
     }
 
-    pub async fn adjust(&self, a: &Adjust) -> Result<Adjusted> {
+    pub async fn adjust(&self, a: &Adjust) -> std::result::Result<Adjusted, crate::error::ApiError> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/adjust", Some(a)).await
     }
 
@@ -422,21 +423,21 @@ impl Stock<'_> {
         )?
         .run()
         .await
-        .map_err(|e| crate::error::ApiError::internal(format!("stock adjustment: {e}")))?;
+        .context("stock adjustment")?;
         Ok(done)
     }
 
     /// Which of `skus` (or of all SKUs) are sold out now.
-    pub async fn sold_out(&self, skus: Option<&[String]>) -> Result<Vec<String>> {
+    pub async fn sold_out(&self, skus: Option<&[String]>) -> std::result::Result<Vec<String>, crate::error::ApiError> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/sold-out", Some(&skus)).await
     }
 
     /// The levels of several SKUs, in their order, in one call.
-    pub async fn levels(&self, skus: &[String]) -> Result<Vec<Level>> {
+    pub async fn levels(&self, skus: &[String]) -> std::result::Result<Vec<Level>, crate::error::ApiError> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/levels", Some(&skus)).await
     }
 
-    pub async fn level(&self, sku: &str) -> Result<Level> {
+    pub async fn level(&self, sku: &str) -> std::result::Result<Level, crate::error::ApiError> {
         let path = format!("/level?sku={}", worker::js_sys::encode_uri_component(sku));
         do_call::<(), Level>(self.0, "STOCK", "shop", Method::Get, &path, None).await
     }

@@ -4,7 +4,7 @@
 //! transaction that marks what it is for (an alert notified, a confirmation sent), then sends the
 //! batch: a redelivered event finds its messages already written and sends only what is unsent.
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::mailer::{Email, Mailer};
@@ -51,7 +51,7 @@ pub async fn sign_up(env: &Env, email: &str, source: &str, new_products: bool) -
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("subscriber: {e}")))?;
+    .context("subscriber")?;
     // Claim the right to send a confirmation now (none sent in the last 10 minutes).
     let claimed = stmt(
         &db,
@@ -104,7 +104,7 @@ pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError>
     )?
     .run()
     .await
-    .map_err(|e| ApiError::internal(format!("stock alert: {e}")))?;
+    .context("stock alert")?;
     Ok(())
 }
 
@@ -127,10 +127,7 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
     match edgeshop_domain::to_announce(&newest, &known) {
         None => {
             let record = "INSERT OR IGNORE INTO announced_products (slug, catalog_version, announced_at) SELECT value, ?2, ?3 FROM json_each(?1)";
-            stmt(&db, record, args![&slugs, &version, &now_rfc3339()])?
-                .run()
-                .await
-                .map_err(|e| ApiError::internal(format!("announced products: {e}")))?;
+            stmt(&db, record, args![&slugs, &version, &now_rfc3339()])?.run().await.context("announced products")?;
             Ok(Digest::BaselineRecorded { catalog_version: version, products: newest.len() })
         }
         Some(new) if new.is_empty() => Ok(Digest::NothingNew { catalog_version: version }),
@@ -266,7 +263,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             statements.extend(to_subscribers(&db, &shop, &event.id, &letter, &subscribers, &now)?);
         }
         EventKind::NewProductsDigest => {
-            let products: Vec<edgeshop_domain::NewProduct> = serde_json::from_str(&detail).map_err(|e| ApiError::internal(format!("digest: {e}")))?;
+            let products: Vec<edgeshop_domain::NewProduct> = serde_json::from_str(&detail).context("digest")?;
             let slugs = serde_json::to_string(&products.iter().map(|p| &p.slug).collect::<Vec<_>>())?;
             let subscribers: Vec<Subscriber> =
                 db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND new_products = 1", args![])?).await?;
@@ -402,7 +399,7 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
     if pending.is_empty() {
         return Ok(());
     }
-    let mailer = crate::services::mailer::transport(env).map_err(ApiError::internal)?;
+    let mailer = crate::services::mailer::transport(env).context("email")?;
     let mut retry = None;
     for m in pending {
         let now = now_rfc3339();
@@ -430,7 +427,7 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
                 ("UPDATE messages SET claimed_at = NULL, last_error = ?3 WHERE id = ?2", e)
             }
         };
-        stmt(&db, sql, args![&now_rfc3339(), &m.id, &value])?.run().await.map_err(|e| ApiError::internal(format!("message state: {e}")))?;
+        stmt(&db, sql, args![&now_rfc3339(), &m.id, &value])?.run().await.context("message state")?;
     }
     match retry {
         Some(e) => Err(ApiError::internal(format!("a message will be sent again: {e}"))),
