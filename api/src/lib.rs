@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod analytics;
+pub mod listing;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod routes;
@@ -244,6 +245,10 @@ pub struct SearchHit {
     pub currency: String,
     pub image: Option<String>,
     pub score: f32,
+    /// The product's card as the shop's pages draw it (HTML from the build; listings only, not
+    /// suggestions): category pages show these when filtering, as `/search` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! in the URL (`?sort=&brand=&price=&option=Name:Value&page=`) and follows the back button.
 
 use crate::islands::encode;
+use edgeshop_api::listing;
 use leptos::prelude::*;
 
 pub use edgeshop_api::{FacetValue, Facets, OptionFacet, SearchHit as Hit, SearchResponse as Listing};
@@ -76,8 +77,6 @@ fn decode(s: &str) -> String {
     }
 }
 
-const SORTS: [(&str, &str); 4] =
-    [("relevance", "Featured"), ("price-asc", "Price, low to high"), ("price-desc", "Price, high to low"), ("newest", "Newest")];
 pub const PER_PAGE: usize = 24;
 
 #[island]
@@ -155,13 +154,17 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
     let active = move || !choice.with(Choice::is_default);
     let sort_select = move || {
         let current = choice.with(|c| if c.sort.is_empty() { "relevance".to_string() } else { c.sort.clone() });
-        SORTS.iter().map(|(value, label)| view! { <option value=*value selected=current == *value>{*label}</option> }).collect_view()
+        listing::SORTS
+            .iter()
+            .map(|(value, _)| view! { <option value=*value selected=current == *value>{listing::sort_label(value, false)}</option> })
+            .collect_view()
     };
-    let group = move |title: String, kind: &'static str, values: Vec<FacetValue>, prefix: String| {
-        let items = values
+    let group = move |group: listing::FacetGroup| {
+        let kind = group.parameter;
+        let items = group
+            .values
             .into_iter()
-            .map(|v| {
-                let value = format!("{prefix}{}", v.value);
+            .map(|(value, v)| {
                 let checked = {
                     let value = value.clone();
                     move || choice.with(|c| c.has(kind, &value))
@@ -172,42 +175,22 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
                 };
                 view! {
                     <li><label><input type="checkbox" prop:checked=checked on:change=on_change/>
-                        {v.label}<span class="count">{v.count}</span></label></li>
+                        {v.label.clone()}<span class="count">{v.count}</span></label></li>
                 }
             })
             .collect_view();
-        view! { <fieldset class="facet"><legend>{title}</legend><ul>{items}</ul></fieldset> }
+        view! { <fieldset class="facet"><legend>{group.title.to_string()}</legend><ul>{items}</ul></fieldset> }
     };
-    let panel = move || {
-        facets.get().map(|f| {
-            let mut groups = vec![group("Brand".into(), "brand", f.brands, String::new()).into_any()];
-            groups.push(group("Price".into(), "price", f.prices, String::new()).into_any());
-            for o in f.options {
-                let prefix = format!("{}:", o.name);
-                groups.push(group(o.name, "option", o.values, prefix).into_any());
-            }
-            groups.collect_view()
-        })
-    };
+    let panel = move || facets.get().map(|f| listing::facet_groups(&f, false).into_iter().map(group).collect_view());
     let results = move || {
         listing.get().map(|l| {
-            let cards = l
-                .hits
-                .into_iter()
-                .map(|h| {
-                    view! {
-                        <li class="card"><a href=h.url>
-                            {h.image.map(|src| view! { <img src=src alt="" width="800" height="800" loading="lazy" decoding="async"/> })}
-                            <span class="title">{h.title}</span><span class="price">{h.price}</span>
-                        </a></li>
-                    }
-                })
-                .collect_view();
+            // The cards the build drew for these products (the category page's own).
+            let cards: String = l.hits.into_iter().filter_map(|h| h.card).collect();
             let page = choice.with(|c| c.page.max(1));
             let pages = l.pages;
             view! {
                 <p class="count" role="status">{format!("{} products", l.total)}</p>
-                <ul class="grid">{cards}</ul>
+                <ul class="grid" inner_html=cards></ul>
                 {(pages > 1).then(|| view! {
                     <nav class="pagination" aria-label="Pages">
                         <button type="button" disabled={page <= 1} on:click=move |_| choose(&|c: &mut Choice| c.page = page - 1)>"Previous"</button>

@@ -117,7 +117,7 @@ pub fn now_seconds() -> u64 {
 
 /// An amount as the API shows it, formatted for the shop's locale.
 pub fn money_view(m: Money) -> MoneyView {
-    let locale = crate::catalog::locale();
+    let locale = crate::build_data::locale();
     MoneyView { minor: m.minor, currency: m.currency.code().to_string(), formatted: m.format(&locale) }
 }
 

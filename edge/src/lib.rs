@@ -1,7 +1,7 @@
 //! The edgeshop worker: `/api/*` and the test payment provider's page (`/pay/*`). Pages and images
 //! are static assets served before the worker runs (`[assets]` in wrangler.toml).
 
-mod catalog;
+mod build_data;
 mod error;
 #[cfg(test)]
 mod fuzz;
@@ -68,9 +68,9 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
     // Shop settings and catalog version, fetched once per isolate (and followed through rebuilds
     // under `cargo xtask dev`).
     if services::dev_mode(env) {
-        catalog::follow_rebuilds(env).await?;
+        build_data::follow_rebuilds(env).await?;
     }
-    catalog::manifest(env).await?;
+    build_data::manifest(env).await?;
     let method = req.method().to_string();
     let (route, params) = match resolve(&method, path) {
         Resolved::Found(route, params) => (route, params),

@@ -10,6 +10,52 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// The bundled sample shop's catalog (the one `cargo xtask test` built and serves).
+pub fn sample_catalog() -> edgeshop_domain::Catalog {
+    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
+}
+
+/// Published, stock-tracked variants with at least `min` units (each test takes its own).
+pub fn stocked_variants(c: &edgeshop_domain::Catalog, min: u32) -> Vec<edgeshop_domain::Variant> {
+    c.products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter())
+        .filter(|v| v.stock >= min && v.stock_policy == edgeshop_domain::StockPolicy::Deny)
+        .cloned()
+        .collect()
+}
+
+/// A client address for test `n` of a test file (`net`): rate limits count per address, so
+/// files and tests do not share budgets.
+pub fn client_ip(net: u8, n: u32) -> String {
+    format!("10.{net}.{}.{}", n / 250, n % 250 + 1)
+}
+
+/// Builds `catalog` with the site builder `cargo xtask test` compiled into `work/dist` (pages,
+/// index and catalog data; `responsive_images` or the original image files) and returns it.
+pub fn build_site(catalog: &std::path::Path, work: &std::path::Path, responsive_images: bool) -> PathBuf {
+    let site = root().join("target/tool/edgeshop-site");
+    assert!(site.exists(), "{} is missing: run `cargo xtask test`", site.display());
+    let dist = work.join("dist");
+    let out = Command::new(site)
+        .arg("--catalog")
+        .arg(catalog)
+        .arg("--out")
+        .arg(&dist)
+        .arg("--bundle")
+        .arg(work.join("bundle"))
+        .arg("--public")
+        .arg(root().join("public"))
+        .arg("--image-cache")
+        .arg(work.join("image-cache"))
+        .args(["--images", if responsive_images { "responsive" } else { "original" }])
+        .output()
+        .expect("run edgeshop-site");
+    assert!(out.status.success(), "the build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    dist
+}
+
 pub fn root() -> PathBuf {
     std::env::var_os("EDGESHOP_ROOT").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
 }
@@ -206,6 +252,24 @@ impl Shop {
 }
 
 /// Polls `f` until it gives a value, failing with `what` after `seconds`.
+impl Shop {
+    /// Adds `lines` (SKU, quantity) to a new cart from `client` and returns the cart's id.
+    pub fn fill_cart(&self, client: &str, lines: &[(&str, u32)]) -> String {
+        let mut cart: Option<String> = None;
+        for (sku, quantity) in lines {
+            let mut headers = vec![("cf-connecting-ip", client)];
+            if let Some(c) = &cart {
+                headers.push(("x-cart-id", c.as_str()));
+            }
+            let body = serde_json::json!({ "sku": sku, "quantity": quantity }).to_string();
+            let r = self.post_json("/api/cart/lines", &headers, &body);
+            assert_eq!(r.status, 201, "{}", r.body);
+            cart = r.header("x-cart-id").map(str::to_string);
+        }
+        cart.expect("a cart (no lines given?)")
+    }
+}
+
 pub fn wait_for<T>(what: &str, seconds: u64, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {

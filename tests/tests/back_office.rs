@@ -2,29 +2,16 @@
 //! `cargo xtask admin owner`), sessions, roles, cross-site refusal, lockout, the audit log, orders,
 //! returns and stock from the API, and the whole of it in Chromium.
 
-use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{d1_query, owner_link, root, run_browser_test_with, wait_for, Reply, Shop};
+use edgeshop_e2e::{
+    build_site, client_ip, d1_query, owner_link, root, run_browser_test_with, sample_catalog as catalog, stocked_variants as variants, wait_for,
+    Reply, Shop,
+};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
-
-/// Published, stock-tracked variants with at least `min` units (each test takes its own).
-fn variants(c: &Catalog, min: u32) -> Vec<Variant> {
-    c.products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| p.variants.iter())
-        .filter(|v| v.stock >= min && v.stock_policy == StockPolicy::Deny)
-        .cloned()
-        .collect()
-}
-
 fn ip(n: u32) -> String {
-    format!("10.9.{}.{}", n / 250, n % 250 + 1)
+    client_ip(9, n)
 }
 
 fn token_of(link: &str) -> String {
@@ -81,23 +68,12 @@ fn as_staff(shop: &Shop, who: &Staff, method: &str, path: &str, body: Option<Val
 
 /// Places and pays an online order (test provider) for `lines`; returns (number, token).
 fn paid_order(shop: &Shop, n: u32, lines: &[(&str, u32)]) -> (u64, String) {
-    let mut cart: Option<String> = None;
-    for (sku, quantity) in lines {
-        let mut headers = vec![("cf-connecting-ip", ip(n))];
-        if let Some(c) = &cart {
-            headers.push(("x-cart-id", c.clone()));
-        }
-        let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = shop.post_json("/api/cart/lines", &h, &json!({ "sku": sku, "quantity": quantity }).to_string());
-        assert_eq!(r.status, 201, "{}", r.body);
-        cart = r.header("x-cart-id").map(str::to_string);
-    }
+    let cart = shop.fill_cart(&ip(n), lines);
     let body = json!({
         "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 X2Y3", "country": "IE" },
         "contact": { "email": format!("aoife{n}@example.ie") },
         "payment_method": "online",
     });
-    let cart = cart.unwrap();
     let key = format!("bo-{n}");
     let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", &key)], &body.to_string());
     assert_eq!(r.status, 201, "{}", r.body);
@@ -475,24 +451,6 @@ fn back_office_in_the_browser() {
 }
 
 /// Builds `catalog` into `work/dist` with the site builder (as `cargo xtask build` does).
-fn build_shop(catalog: &std::path::Path, work: &std::path::Path) -> std::path::PathBuf {
-    let dist = work.join("dist");
-    let out = Command::new(root().join("target/tool/edgeshop-site"))
-        .arg("--catalog")
-        .arg(catalog)
-        .arg("--out")
-        .arg(&dist)
-        .arg("--bundle")
-        .arg(work.join("bundle"))
-        .arg("--public")
-        .arg(root().join("public"))
-        .args(["--images", "original"])
-        .output()
-        .expect("run edgeshop-site");
-    assert!(out.status.success(), "the build failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    dist
-}
-
 /// Copies the sample catalog, with `sku`'s `stock` set to `count`.
 fn catalog_with_count(work: &std::path::Path, sku: &str, count: u32) -> std::path::PathBuf {
     let dir = work.join("catalog");
@@ -523,7 +481,7 @@ fn a_new_catalog_count_restocks_and_the_same_count_keeps_the_sales() {
     // On hand: available plus reserved (the order's two units, until the consumer commits them).
     let level = |shop: &Shop| levels(shop).0 + levels(shop).1;
     // Sell two at the published count.
-    let same = build_shop(&catalog_with_count(&work.join("a"), &v.sku, v.stock), &work.join("a"));
+    let same = build_site(&catalog_with_count(&work.join("a"), &v.sku, v.stock), &work.join("a"), false);
     {
         let shop = Shop::start_with_args(&state, &[], &["--assets", same.to_str().unwrap()]);
         let add = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(50))], &json!({ "sku": v.sku, "quantity": 2 }).to_string());
@@ -549,7 +507,7 @@ fn a_new_catalog_count_restocks_and_the_same_count_keeps_the_sales() {
         assert!(level(&shop) <= i64::from(v.stock));
     }
     // A new count in the catalog is the new number on hand (what is reserved stays reserved).
-    let recounted = build_shop(&catalog_with_count(&work.join("b"), &v.sku, v.stock + 40), &work.join("b"));
+    let recounted = build_site(&catalog_with_count(&work.join("b"), &v.sku, v.stock + 40), &work.join("b"), false);
     let shop = Shop::start_with_args(&state, &[], &["--assets", recounted.to_str().unwrap()]);
     let (available, reserved) = levels(&shop);
     assert_eq!((available + reserved, available), (i64::from(v.stock) + 40, i64::from(v.stock) + 40 - reserved), "restocked through the catalog");

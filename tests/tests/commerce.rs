@@ -3,15 +3,11 @@
 
 use edgeshop_api::routes::Route;
 use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, root, Reply, Shop};
+use edgeshop_e2e::{admin_token, client_ip, root, sample_catalog as catalog, Reply, Shop};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
 
 /// Published, stock-tracked variants with at least `min` units, skipping the first `skip` of them
 /// (each test takes its own so they do not share stock).
@@ -44,7 +40,7 @@ fn now() -> u64 {
 
 /// Each test acts as its own client so per-IP rate limits do not couple tests.
 fn ip(n: u32) -> String {
-    format!("10.0.{}.{}", n / 250, n % 250 + 1)
+    client_ip(0, n)
 }
 
 fn add_to_cart(shop: &Shop, ip: &str, cart: Option<&str>, body: &Value) -> (String, Reply) {

@@ -1,11 +1,7 @@
 //! The foundation, end to end: catalog → static pages + search index → worker under wrangler dev.
 
-use edgeshop_domain::{product_price_range, Catalog};
-use edgeshop_e2e::{root, run_browser_test, Shop};
-
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
+use edgeshop_domain::product_price_range;
+use edgeshop_e2e::{run_browser_test, sample_catalog as catalog, Shop};
 
 fn assert_problem(shop: &Shop, path: &str, status: u16) -> serde_json::Value {
     let r = shop.get(path);

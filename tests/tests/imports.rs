@@ -2,10 +2,9 @@
 //! the same worker under `wrangler dev` (`--assets` points it at that build): the imported
 //! products can be bought, hidden and sold-out ones cannot.
 
-use edgeshop_e2e::{root, Shop};
+use edgeshop_e2e::{build_site, root, Shop};
 use serde_json::json;
 use std::path::Path;
-use std::process::Command;
 
 fn import(format: &str, csv: &str, catalog: &Path) {
     let options = edgeshop_import::Options { today: "2026-12-01".into(), currency: "USD".into(), shop_name: "Imported Outfitters".into() };
@@ -26,23 +25,7 @@ fn an_imported_catalog_builds_and_its_products_can_be_bought() {
     import("woocommerce", "woocommerce_shop.csv", &catalog);
     let version = edgeshop_catalog::load(&catalog).expect("the imported catalog validates").catalog.version;
 
-    let dist = work.join("dist");
-    let site = root().join("target/tool/edgeshop-site");
-    assert!(site.exists(), "{} is missing: run `cargo xtask test`", site.display());
-    let out = Command::new(site)
-        .args(["--catalog"])
-        .arg(&catalog)
-        .arg("--out")
-        .arg(&dist)
-        .arg("--bundle")
-        .arg(work.join("bundle"))
-        .arg("--public")
-        .arg(root().join("public"))
-        .arg("--image-cache")
-        .arg(work.join("image-cache"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "the build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let dist = build_site(&catalog, &work, true);
     assert!(dist.join("products/trail-runner/index.html").exists());
 
     let shop = Shop::start_with_args(&Shop::fresh_state_dir(), &[], &["--assets", dist.to_str().unwrap()]);

@@ -2,27 +2,17 @@
 //! (simulated locally: each message's parts are written to files), once per order and kind
 //! whatever is retried or redelivered; failures retried, then shown to the merchant.
 
-use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, d1_query, root, wait_for, SentEmail, Shop};
+use edgeshop_domain::{Catalog, Variant};
+use edgeshop_e2e::{admin_token, client_ip, d1_query, root, sample_catalog as catalog, stocked_variants, wait_for, SentEmail, Shop};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
-
 fn variants(c: &Catalog) -> Vec<Variant> {
-    c.products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| p.variants.iter())
-        .filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
-        .cloned()
-        .collect()
+    stocked_variants(c, 6)
 }
 
 fn ip(n: u32) -> String {
-    format!("10.3.{}.{}", n / 250, n % 250 + 1)
+    client_ip(3, n)
 }
 
 /// Places an order for `email` and returns the checkout answer; the checkout is sent twice with

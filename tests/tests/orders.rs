@@ -2,30 +2,15 @@
 //! that resumes after a fault at any step, one order per cart, no overselling under concurrency,
 //! events applied by the domain's rules whatever their order, and the hardening of the HTTP edge.
 
-use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, d1_query, root, wait_for, Reply, Shop};
+use edgeshop_domain::Variant;
+use edgeshop_e2e::{admin_token, client_ip, d1_query, root, sample_catalog as catalog, stocked_variants as variants, wait_for, Reply, Shop};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
-
-/// Published, stock-tracked variants with at least `min` units (each test takes its own).
-fn variants(c: &Catalog, min: u32) -> Vec<Variant> {
-    c.products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| p.variants.iter())
-        .filter(|v| v.stock >= min && v.stock_policy == StockPolicy::Deny)
-        .cloned()
-        .collect()
-}
-
 fn ip(n: u32) -> String {
-    format!("10.1.{}.{}", n / 250, n % 250 + 1)
+    client_ip(1, n)
 }
 
 fn add(shop: &Shop, ip: &str, cart: Option<&str>, sku: &str, quantity: u32) -> String {

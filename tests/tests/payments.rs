@@ -2,8 +2,8 @@
 //! Stripe's wire format (tests/stripe/fake_stripe.py), whose webhook signatures are checked with
 //! Stripe's official library; and a deploy-configured shop, where nothing for development exists.
 
-use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, root, Reply, Shop};
+use edgeshop_domain::{Catalog, Variant};
+use edgeshop_e2e::{admin_token, client_ip, root, sample_catalog as catalog, stocked_variants, Reply, Shop};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -13,18 +13,8 @@ use std::time::Duration;
 const SECRET_KEY: &str = "sk_test_edgeshop_local_0123456789";
 const WEBHOOK_SECRET: &str = "whsec_edgeshop_local_0123456789";
 
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
-
 fn variants(c: &Catalog) -> Vec<Variant> {
-    c.products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| p.variants.iter())
-        .filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
-        .cloned()
-        .collect()
+    stocked_variants(c, 6)
 }
 
 struct FakeStripe {
@@ -86,7 +76,7 @@ fn stripe_shop() -> &'static (FakeStripe, Shop) {
 }
 
 fn ip(n: u32) -> String {
-    format!("10.2.{}.{}", n / 250, n % 250 + 1)
+    client_ip(2, n)
 }
 
 fn body(method: &str) -> Value {
@@ -99,18 +89,7 @@ fn body(method: &str) -> Value {
 
 /// Places an online order for `lines` and returns the checkout answer.
 fn place(shop: &Shop, n: u32, lines: &[(&str, u32)], key: &str) -> Value {
-    let mut cart: Option<String> = None;
-    for (sku, quantity) in lines {
-        let mut headers = vec![("cf-connecting-ip", ip(n))];
-        if let Some(c) = &cart {
-            headers.push(("x-cart-id", c.clone()));
-        }
-        let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = shop.post_json("/api/cart/lines", &h, &json!({ "sku": sku, "quantity": quantity }).to_string());
-        assert_eq!(r.status, 201, "{}", r.body);
-        cart = r.header("x-cart-id").map(str::to_string);
-    }
-    let cart = cart.unwrap();
+    let cart = shop.fill_cart(&ip(n), lines);
     let r =
         shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", key)], &body("online").to_string());
     assert_eq!(r.status, 201, "{}", r.body);

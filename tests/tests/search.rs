@@ -1,13 +1,8 @@
 //! Search at the edge over HTTP: facets, filters, sort, suggestions, zero-result recording and the
 //! server-rendered results page, all answered by the worker under wrangler dev.
 
-use edgeshop_domain::Catalog;
-use edgeshop_e2e::{admin_token, root, run_browser_test, Shop};
+use edgeshop_e2e::{admin_token, root, run_browser_test, sample_catalog as catalog, Shop};
 use serde_json::Value;
-
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
 
 #[test]
 fn facets_and_filters_over_http() {

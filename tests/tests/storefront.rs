@@ -1,13 +1,9 @@
 //! Storefront pages for search engines: JSON-LD equal to the catalog, Open Graph tags, a sitemap
 //! whose every URL answers 200, and the Merchant Center feed, all served by wrangler dev.
 
-use edgeshop_domain::{variant_price, Catalog, Product};
-use edgeshop_e2e::{root, Shop};
+use edgeshop_domain::{variant_price, Product};
+use edgeshop_e2e::{sample_catalog as catalog, Shop};
 use serde_json::Value;
-
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
 
 fn json_ld(html: &str) -> Vec<Value> {
     let open = "<script type=\"application/ld+json\">";

@@ -1,14 +1,10 @@
 //! Stock changes by staff, back-in-stock alerts and the newsletter's double opt-in under wrangler
 //! dev, reading the messages the local `send_email` simulation wrote.
 
-use edgeshop_domain::{Catalog, StockPolicy};
-use edgeshop_e2e::{root, Shop};
+use edgeshop_domain::StockPolicy;
+use edgeshop_e2e::{sample_catalog as catalog, Shop};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-fn catalog() -> Catalog {
-    edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog is valid").catalog
-}
 
 fn post(shop: &Shop, path: &str, ip: &str, body: Value) -> edgeshop_e2e::Reply {
     shop.post_json(path, &[("cf-connecting-ip", ip)], &body.to_string())

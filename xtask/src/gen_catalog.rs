@@ -2,9 +2,11 @@
 //!
 //! Writes the format described in `catalog/README.md`: `shop.toml`, `categories.toml`,
 //! `products/<slug>.toml`, one small SVG per product under `images/` and a few Markdown pages.
-//! The same seed and product count always give byte-identical output. No dependencies: the PRNG
-//! (SplitMix64) and the TOML string escaping are written out here.
+//! The same seed and product count always give byte-identical output. The words (categories,
+//! brands, models, descriptors, options, sentences) are data, `xtask/data/gen-catalog.toml`;
+//! this file is the generator: the PRNG (SplitMix64), product assembly and the output format.
 
+use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
@@ -67,43 +69,30 @@ impl Rng {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Vocabulary
+// Vocabulary (data: xtask/data/gen-catalog.toml)
 // ---------------------------------------------------------------------------------------------
 
-/// Palette: label, SKU code, RGB.
-static PALETTE: &[(&str, &str, u32)] = &[
-    ("Black", "BLK", 0x1f2326),
-    ("White", "WHT", 0xf4f4f0),
-    ("Silver", "SLV", 0xc2c6ca),
-    ("Graphite", "GRP", 0x4a4f55),
-    ("Charcoal", "CHR", 0x36393d),
-    ("Navy", "NVY", 0x23395b),
-    ("Forest", "FOR", 0x2f5d46),
-    ("Olive", "OLV", 0x6b7140),
-    ("Sand", "SND", 0xd8c3a0),
-    ("Stone", "STN", 0x9d978c),
-    ("Rust", "RST", 0xb5542f),
-    ("Burgundy", "BUR", 0x7a2635),
-    ("Sky", "SKY", 0x7fb2d9),
-    ("Teal", "TEL", 0x2a7f7f),
-    ("Mustard", "MUS", 0xd9a93a),
-    ("Coral", "CRL", 0xe7735f),
-    ("Heather Grey", "HGR", 0xa3a6a8),
-    ("Cream", "CRM", 0xefe6d2),
-    ("Sage", "SAG", 0x9caf88),
-    ("Lilac", "LIL", 0xb7a6d1),
-    ("Red", "RED", 0xc8312e),
-    ("Blue", "BLU", 0x2f6db5),
-    ("Orange", "ORG", 0xe8782a),
-    ("Brass", "BRS", 0xb08d57),
-    ("Copper", "COP", 0xb87333),
-];
-
-fn colour(label: &str) -> (&'static str, u32) {
-    PALETTE.iter().find(|c| c.0 == label).map(|c| (c.1, c.2)).unwrap_or(("CLR", 0x808080))
+#[derive(Deserialize)]
+struct Vocabulary {
+    /// Label, SKU code, RGB.
+    palette: Vec<(String, String, u32)>,
+    /// Description closers any category may use.
+    generic_closers: Vec<String>,
+    #[serde(rename = "category")]
+    tops: Vec<Top>,
 }
 
-#[derive(Clone, Copy, PartialEq, Debug)]
+/// The vocabulary, read once.
+fn vocabulary() -> &'static Vocabulary {
+    static VOCABULARY: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
+    VOCABULARY.get_or_init(|| toml::from_str(include_str!("../data/gen-catalog.toml")).unwrap_or_else(|e| panic!("xtask/data/gen-catalog.toml: {e}")))
+}
+
+fn colour(label: &str) -> (&'static str, u32) {
+    vocabulary().palette.iter().find(|c| c.0 == label).map(|c| (c.1.as_str(), c.2)).unwrap_or(("CLR", 0x808080))
+}
+
+#[derive(Clone, Copy, PartialEq, Debug, Deserialize)]
 enum Shape {
     Headphones,
     Earbuds,
@@ -125,17 +114,19 @@ enum Shape {
     Lamp,
 }
 
+#[derive(Deserialize)]
 enum Vals {
     /// Colours from the leaf's palette list.
     Colours,
     /// S/M/L/XL, sometimes with XS and/or XXL.
     ApparelSizes,
     /// Label and SKU code.
-    List(&'static [(&'static str, &'static str)]),
+    List(Vec<(String, String)>),
 }
 
+#[derive(Deserialize)]
 struct Opt {
-    name: &'static str,
+    name: String,
     vals: Vals,
     /// Chance in percent that a product has this option.
     prob: u32,
@@ -148,1001 +139,40 @@ struct Opt {
 }
 
 /// Title word, and the attribute it implies (empty name for none).
-type Desc = (&'static str, &'static str, &'static str);
-type Attr = (&'static str, &'static [&'static str]);
+type Desc = (String, String, String);
+type Attr = (String, Vec<String>);
 
+#[derive(Deserialize)]
 struct Leaf {
-    slug: &'static str,
-    name: &'static str,
-    description: &'static str,
+    slug: String,
+    name: String,
+    description: String,
     weight: u32,
-    brands: &'static [&'static str],
-    models: &'static [&'static str],
-    editions: &'static [&'static str],
-    descriptors: &'static [Desc],
-    nouns: &'static [&'static str],
+    brands: Vec<String>,
+    models: Vec<String>,
+    editions: Vec<String>,
+    descriptors: Vec<Desc>,
+    nouns: Vec<String>,
     /// Base price range in whole euros.
     price: (usize, usize),
-    colours: &'static [&'static str],
-    opts: &'static [Opt],
-    attrs: &'static [Attr],
-    tags: &'static [&'static str],
-    pitches: &'static [&'static str],
-    uses: &'static [&'static str],
-    features: &'static [&'static str],
+    colours: Vec<String>,
+    opts: Vec<Opt>,
+    attrs: Vec<Attr>,
+    tags: Vec<String>,
+    pitches: Vec<String>,
+    uses: Vec<String>,
+    features: Vec<String>,
     shape: Shape,
 }
 
+#[derive(Deserialize)]
 struct Top {
-    slug: &'static str,
-    name: &'static str,
-    description: &'static str,
-    closers: &'static [&'static str],
-    leaves: &'static [Leaf],
+    slug: String,
+    name: String,
+    description: String,
+    closers: Vec<String>,
+    leaves: Vec<Leaf>,
 }
-
-const fn colour_opt(prob: u32, min: usize, max: usize) -> Opt {
-    Opt { name: "Colour", vals: Vals::Colours, prob, min, max, contiguous: false, step: 0 }
-}
-
-const APPAREL_SIZE: Opt = Opt { name: "Size", vals: Vals::ApparelSizes, prob: 100, min: 4, max: 6, contiguous: true, step: 0 };
-
-static EU_SIZES: &[(&str, &str)] = &[
-    ("EU 36", "36"),
-    ("EU 37", "37"),
-    ("EU 38", "38"),
-    ("EU 39", "39"),
-    ("EU 40", "40"),
-    ("EU 41", "41"),
-    ("EU 42", "42"),
-    ("EU 43", "43"),
-    ("EU 44", "44"),
-    ("EU 45", "45"),
-    ("EU 46", "46"),
-    ("EU 47", "47"),
-];
-
-const SHOE_SIZE: Opt = Opt { name: "Size", vals: Vals::List(EU_SIZES), prob: 100, min: 6, max: 9, contiguous: true, step: 0 };
-
-static POWER_CAPACITY: &[(&str, &str)] = &[("5,000 mAh", "5K"), ("10,000 mAh", "10K"), ("20,000 mAh", "20K"), ("26,800 mAh", "27K")];
-static CARD_CAPACITY: &[(&str, &str)] = &[("32GB", "32G"), ("64GB", "64G"), ("128GB", "128G"), ("256GB", "256G"), ("512GB", "512G")];
-static TENT_SIZE: &[(&str, &str)] = &[("1-person", "1P"), ("2-person", "2P"), ("3-person", "3P"), ("4-person", "4P"), ("6-person", "6P")];
-static PACK_VOLUME: &[(&str, &str)] = &[("18 L", "18L"), ("24 L", "24L"), ("30 L", "30L"), ("40 L", "40L"), ("55 L", "55L")];
-static BAG_LENGTH: &[(&str, &str)] = &[("Regular", "REG"), ("Long", "LNG")];
-static PAN_SIZE: &[(&str, &str)] = &[("20 cm", "20"), ("24 cm", "24"), ("26 cm", "26"), ("28 cm", "28"), ("30 cm", "30")];
-static BOTTLE_CAPACITY: &[(&str, &str)] = &[("350 ml", "350"), ("500 ml", "500"), ("750 ml", "750"), ("1 L", "1000")];
-static WATCH_SIZE: &[(&str, &str)] = &[("41 mm", "41"), ("45 mm", "45")];
-
-static GENERIC_CLOSERS: &[&str] = &[
-    "Orders placed before 2 pm ship the same working day.",
-    "Shipping is free on orders over €50, and returns are free within 30 days.",
-    "Not quite right? Send it back within 30 days for a full refund.",
-    "Questions about sizing or specs? Our team answers every email within a working day.",
-];
-
-static APPAREL_FIT: Attr = ("Fit", &["Regular", "Relaxed", "Slim"]);
-static APPAREL_CARE: Attr = ("Care", &["Machine wash 30 °C", "Machine wash cold, line dry", "Wash at 30 °C, do not tumble dry"]);
-static APPAREL_ORIGIN: Attr = ("Origin", &["Made in Portugal", "Made in Portugal", "Made in Türkiye", "Made in Ireland", "Made in India"]);
-
-static TOPS: &[Top] = &[
-    Top {
-        slug: "audio",
-        name: "Audio",
-        description: "Headphones, earbuds and speakers for music at home and on the move.",
-        closers: &[
-            "Every {brand} product is covered by a two-year warranty.",
-            "In the box you'll find a USB-C cable, a soft carry pouch and a quick-start guide.",
-            "Firmware updates arrive over the air through the free {brand} app.",
-            "Tuned by the {brand} acoustic team and tested over hundreds of hours of listening.",
-        ],
-        leaves: &[
-            Leaf {
-                slug: "headphones",
-                name: "Headphones",
-                description: "Over-ear and on-ear headphones, wired and wireless.",
-                weight: 6,
-                brands: &["Sonique", "Auralis", "Vireo Audio", "Bassline"],
-                models: &["Aurora", "Nocturne", "Meridian", "Halcyon", "Solstice", "Cadence", "Echo", "Tempo", "Lumen", "Atlas", "Vesper", "Orbit"],
-                editions: &["II", "Pro", "Studio", "Lite", "2"],
-                descriptors: &[
-                    ("Wireless", "Connectivity", "Bluetooth 5.3"),
-                    ("Noise-Cancelling", "Noise cancelling", "Hybrid active (ANC)"),
-                    ("Studio", "Driver", "50 mm dynamic"),
-                    ("Foldable", "", ""),
-                    ("Wired", "Connectivity", "3.5 mm cable"),
-                    ("Lightweight", "Weight", "210 g"),
-                ],
-                nouns: &["Over-Ear Headphones", "On-Ear Headphones", "Headphones"],
-                price: (59, 399),
-                colours: &["Black", "Silver", "Navy", "Sand", "White", "Graphite", "Sage"],
-                opts: &[colour_opt(65, 2, 3)],
-                attrs: &[
-                    ("Battery life", &["20 h", "30 h", "40 h", "50 h", "60 h"]),
-                    ("Driver", &["40 mm dynamic", "45 mm dynamic", "50 mm dynamic"]),
-                    ("Weight", &["198 g", "240 g", "254 g", "285 g", "310 g"]),
-                    ("Charging", &["USB-C", "USB-C, fast charge"]),
-                    ("Codecs", &["SBC, AAC", "SBC, AAC, LDAC", "SBC, AAC, aptX Adaptive"]),
-                ],
-                tags: &["wireless", "bluetooth", "over-ear", "travel", "hi-res", "headphones", "commute"],
-                pitches: &[
-                    "Plush memory-foam cushions and a balanced tuning make long sessions easy.",
-                    "Deep, controlled bass sits under clear mids and crisp, unfatiguing highs.",
-                    "Adaptive noise cancelling quietens trains, planes and open-plan offices.",
-                    "A clean, detailed sound that does justice to podcasts and symphonies alike.",
-                ],
-                uses: &["long flights", "the daily commute", "focused work", "late-night listening", "weekend travel"],
-                features: &[
-                    "Multipoint pairing with two devices at once",
-                    "Fast charge: 10 minutes gives 5 hours of play",
-                    "Soft protein-leather ear cushions",
-                    "Fold-flat design with a hard-shell travel case",
-                    "Companion app with a 5-band EQ",
-                    "Beam-forming microphones for clear calls",
-                    "Auto-pause when you lift an ear cup",
-                    "Replaceable ear pads and headband cushion",
-                ],
-                shape: Shape::Headphones,
-            },
-            Leaf {
-                slug: "earbuds",
-                name: "Earbuds",
-                description: "True wireless earbuds for training, calls and commuting.",
-                weight: 5,
-                brands: &["Sonique", "Auralis", "Bassline"],
-                models: &["Pebble", "Drift", "Spark", "Ripple", "Nova", "Flicker", "Breeze", "Kite", "Comet", "Pulse"],
-                editions: &["Pro", "II", "Sport", "Mini"],
-                descriptors: &[
-                    ("True Wireless", "Connectivity", "Bluetooth 5.3"),
-                    ("Sport", "Water resistance", "IPX5"),
-                    ("Noise-Cancelling", "Noise cancelling", "Active (ANC)"),
-                    ("Open-Fit", "", ""),
-                    ("Compact", "Weight", "4.5 g per bud"),
-                ],
-                nouns: &["Earbuds", "In-Ear Headphones", "Wireless Earphones"],
-                price: (29, 249),
-                colours: &["Black", "White", "Sky", "Coral", "Graphite", "Sage", "Lilac"],
-                opts: &[colour_opt(60, 2, 4)],
-                attrs: &[
-                    ("Battery life", &["6 h + 18 h case", "8 h + 24 h case", "7 h + 28 h case", "10 h + 30 h case"]),
-                    ("Water resistance", &["IPX4", "IPX5", "IP55", "IPX7"]),
-                    ("Charging", &["USB-C", "USB-C and Qi wireless"]),
-                    ("Weight", &["4.5 g per bud", "5.2 g per bud", "6.1 g per bud"]),
-                ],
-                tags: &["earbuds", "wireless", "sport", "compact", "bluetooth", "in-ear"],
-                pitches: &[
-                    "A secure, low-profile fit that stays put on runs and rides.",
-                    "A pocket-sized case, big sound and a battery that lasts all week.",
-                    "Tuned for punchy bass without muddying vocals.",
-                    "Light enough to forget you're wearing them until the next track starts.",
-                ],
-                uses: &["morning runs", "gym sessions", "the commute", "calls on the go", "long walks"],
-                features: &[
-                    "Three sizes of silicone tips included",
-                    "Touch controls for play, pause and volume",
-                    "Wireless charging case",
-                    "Sweat- and rain-resistant",
-                    "Low-latency mode for video and games",
-                    "Find-my-earbuds support in the app",
-                    "Single-bud mode for calls",
-                ],
-                shape: Shape::Earbuds,
-            },
-            Leaf {
-                slug: "speakers",
-                name: "Speakers",
-                description: "Portable and home speakers that fill a room, a garden or a campsite.",
-                weight: 5,
-                brands: &["Sonique", "Vireo Audio", "Bassline"],
-                models: &["Ember", "Harbor", "Monolith", "Tidal", "Canyon", "Beacon", "Fjord", "Quarry", "Anchor", "Boulder"],
-                editions: &["Mini", "Max", "2", "XL"],
-                descriptors: &[
-                    ("Portable", "Weight", "540 g"),
-                    ("Waterproof", "Water resistance", "IP67"),
-                    ("Bluetooth", "Connectivity", "Bluetooth 5.3"),
-                    ("Smart", "Connectivity", "Wi-Fi and Bluetooth"),
-                    ("Bookshelf", "Drivers", "2 x 4\" woofers, 1\" tweeter"),
-                    ("Outdoor", "Water resistance", "IP66"),
-                ],
-                nouns: &["Speaker", "Wireless Speaker", "Sound Station"],
-                price: (39, 449),
-                colours: &["Black", "Stone", "Forest", "Rust", "Sky", "White", "Charcoal"],
-                opts: &[colour_opt(55, 2, 3)],
-                attrs: &[
-                    ("Battery life", &["12 h", "16 h", "20 h", "24 h"]),
-                    ("Output power", &["10 W", "20 W", "40 W", "60 W", "100 W"]),
-                    ("Water resistance", &["IPX5", "IP66", "IP67"]),
-                    ("Weight", &["540 g", "980 g", "1.4 kg", "2.9 kg"]),
-                ],
-                tags: &["speaker", "portable", "waterproof", "outdoor", "party", "bluetooth"],
-                pitches: &[
-                    "Room-filling sound from a speaker that fits in a daypack.",
-                    "Drop it, dunk it, take it to the beach: it keeps on playing.",
-                    "Pair two for true stereo, or link a dozen for a party.",
-                    "Warm, full-range sound that stays clear even at high volume.",
-                ],
-                uses: &["beach days", "campsite evenings", "kitchen playlists", "garden parties", "lazy Sunday mornings"],
-                features: &[
-                    "Stereo pairing with a second speaker",
-                    "Built-in power bank to top up your phone",
-                    "Floats in water",
-                    "Rugged fabric and rubber shell",
-                    "Speakerphone with echo cancellation",
-                    "Detachable carry strap",
-                    "360-degree sound",
-                ],
-                shape: Shape::Speaker,
-            },
-        ],
-    },
-    Top {
-        slug: "tech",
-        name: "Tech",
-        description: "Smartwatches, chargers and storage that keep your gear running.",
-        closers: &[
-            "Backed by a two-year {brand} warranty and friendly support from real people.",
-            "Ships in plastic-free, recyclable packaging.",
-            "Certified for safety and tested well beyond everyday use.",
-            "Designed by {brand} to last for years, not just until the next model.",
-        ],
-        leaves: &[
-            Leaf {
-                slug: "smartwatches",
-                name: "Smartwatches",
-                description: "GPS and fitness watches for training, hiking and everyday tracking.",
-                weight: 4,
-                brands: &["Kestrel Labs", "Nimbus", "Kinetica"],
-                models: &["Pace", "Vector", "Horizon", "Tundra", "Apex", "Stride", "Sable", "Glacier"],
-                editions: &["2", "S", "Pro", "Solar"],
-                descriptors: &[
-                    ("GPS", "Satellite systems", "GPS, Galileo, GLONASS"),
-                    ("Solar", "Battery life", "Up to 21 days"),
-                    ("Fitness", "Sensors", "Heart rate, SpO2, skin temperature"),
-                    ("Hybrid", "", ""),
-                    ("Multisport", "Water resistance", "10 ATM"),
-                ],
-                nouns: &["Smartwatch", "Sports Watch", "Fitness Watch"],
-                price: (99, 499),
-                colours: &["Black", "Silver", "Navy", "Sand", "Forest", "Coral", "Graphite"],
-                opts: &[
-                    Opt { name: "Size", vals: Vals::List(WATCH_SIZE), prob: 40, min: 2, max: 2, contiguous: true, step: 8 },
-                    colour_opt(60, 2, 3),
-                ],
-                attrs: &[
-                    ("Battery life", &["Up to 7 days", "Up to 14 days", "Up to 21 days"]),
-                    ("Display", &["1.2\" AMOLED", "1.4\" AMOLED", "1.3\" MIP"]),
-                    ("Water resistance", &["5 ATM", "10 ATM"]),
-                    ("Sensors", &["Heart rate, SpO2", "Heart rate, SpO2, barometer", "Heart rate, compass, barometer"]),
-                    ("Case material", &["Aluminium", "Stainless steel", "Titanium", "Fibre-reinforced polymer"]),
-                ],
-                tags: &["smartwatch", "gps", "fitness", "running", "sleep-tracking", "outdoor"],
-                pitches: &[
-                    "Accurate dual-band GPS and a week of battery life between charges.",
-                    "Tracks runs, rides, swims and sleep without getting in the way.",
-                    "A bright, glanceable display that's easy to read in full sun.",
-                    "Training readiness and recovery advice, right on your wrist.",
-                ],
-                uses: &["marathon training", "mountain days", "the school run", "open-water swims", "everyday tracking"],
-                features: &[
-                    "Breadcrumb navigation with route import",
-                    "Contactless payments",
-                    "Quick-release silicone strap",
-                    "Sleep and recovery insights",
-                    "Smartphone notifications and music controls",
-                    "Over 40 built-in sport profiles",
-                    "Sapphire-coated lens",
-                ],
-                shape: Shape::Watch,
-            },
-            Leaf {
-                slug: "power-banks",
-                name: "Power Banks",
-                description: "Portable batteries to charge phones, cameras and laptops anywhere.",
-                weight: 4,
-                brands: &["Joulebox", "Kinetica", "Nimbus"],
-                models: &["Volt", "Surge", "Reserve", "Flux", "Dynamo", "Current", "Relay", "Ampere"],
-                editions: &["Mini", "Max", "Slim"],
-                descriptors: &[
-                    ("Fast-Charge", "Output", "65 W USB-C PD"),
-                    ("Solar", "Charging", "USB-C or built-in solar panel"),
-                    ("Rugged", "Water resistance", "IP67"),
-                    ("Slim", "Weight", "180 g"),
-                    ("Magnetic", "Charging", "15 W magnetic wireless"),
-                ],
-                nouns: &["Power Bank", "Portable Charger", "Battery Pack"],
-                price: (19, 129),
-                colours: &["Black", "White", "Orange", "Graphite", "Sky", "Olive"],
-                opts: &[
-                    Opt { name: "Capacity", vals: Vals::List(POWER_CAPACITY), prob: 60, min: 2, max: 3, contiguous: true, step: 30 },
-                    colour_opt(25, 2, 3),
-                ],
-                attrs: &[
-                    ("Capacity", &["5,000 mAh", "10,000 mAh", "20,000 mAh", "26,800 mAh"]),
-                    ("Output", &["20 W USB-C PD", "30 W USB-C PD", "65 W USB-C PD", "100 W USB-C PD"]),
-                    ("Ports", &["1 x USB-C, 1 x USB-A", "2 x USB-C, 1 x USB-A", "2 x USB-C"]),
-                    ("Weight", &["180 g", "240 g", "360 g", "490 g"]),
-                ],
-                tags: &["charging", "usb-c", "travel", "power-bank", "camping", "phone"],
-                pitches: &[
-                    "Enough power for several full phone charges, in a case that slips into a pocket.",
-                    "Charges a laptop, a phone and earbuds at the same time.",
-                    "A clear charge display means no guessing how much is left.",
-                    "Recharges itself in under three hours from a USB-C charger.",
-                ],
-                uses: &["festival weekends", "long-haul travel", "multi-day hikes", "busy workdays", "power cuts"],
-                features: &[
-                    "Pass-through charging",
-                    "Digital charge indicator",
-                    "Low-current mode for earbuds and watches",
-                    "Airline cabin approved",
-                    "Short USB-C cable included",
-                    "Aluminium unibody",
-                    "Overheat and short-circuit protection",
-                ],
-                shape: Shape::PowerBank,
-            },
-            Leaf {
-                slug: "storage",
-                name: "Storage",
-                description: "Memory cards and flash drives for cameras, drones and phones.",
-                weight: 3,
-                brands: &["Kestrel Labs", "Joulebox", "Nimbus"],
-                models: &["Vault", "Cache", "Archive", "Ledger", "Keystone", "Cellar", "Silo", "Depot"],
-                editions: &["Pro", "Plus", "Go"],
-                descriptors: &[
-                    ("High-Speed", "Read speed", "170 MB/s"),
-                    ("Rugged", "Durability", "Waterproof, shockproof, X-ray proof"),
-                    ("Ultra", "Speed class", "U3, V30, A2"),
-                    ("Compact", "", ""),
-                    ("Endurance", "Rated for", "Continuous 4K recording"),
-                ],
-                nouns: &["microSD Card", "SD Card", "USB-C Flash Drive"],
-                price: (14, 129),
-                colours: &["Black", "Red", "Blue", "Silver", "Graphite"],
-                opts: &[Opt { name: "Capacity", vals: Vals::List(CARD_CAPACITY), prob: 85, min: 2, max: 4, contiguous: true, step: 45 }],
-                attrs: &[
-                    ("Capacity", &["32GB", "64GB", "128GB", "256GB", "512GB"]),
-                    ("Read speed", &["100 MB/s", "160 MB/s", "170 MB/s", "200 MB/s"]),
-                    ("Write speed", &["60 MB/s", "90 MB/s", "130 MB/s"]),
-                    ("Warranty", &["5 years", "10 years", "Limited lifetime"]),
-                ],
-                tags: &["storage", "memory", "camera", "drone", "4k", "backup"],
-                pitches: &[
-                    "Fast enough for 4K video and long bursts of RAW photos.",
-                    "Built to survive drops, dunks and airport scanners.",
-                    "Reliable storage you can trust with the shots you can't retake.",
-                ],
-                uses: &["action cameras", "drone flights", "travel photography", "dashcams", "phone backups"],
-                features: &[
-                    "Free data-recovery software",
-                    "Includes an SD adapter",
-                    "Temperature-proof from -25 °C to 85 °C",
-                    "Tested for 10,000 insertions",
-                    "Works with cameras, drones, phones and laptops",
-                ],
-                shape: Shape::Drive,
-            },
-        ],
-    },
-    Top {
-        slug: "apparel",
-        name: "Apparel",
-        description: "Everyday clothing and technical layers made to be worn for years.",
-        closers: &[
-            "Cut and sewn in small batches by {brand}'s long-standing partner factories.",
-            "Wash cool, dry flat, and it will look good for years.",
-            "Fabric certified to OEKO-TEX Standard 100.",
-            "Designed by {brand} to be layered, repaired and worn for many seasons.",
-        ],
-        leaves: &[
-            Leaf {
-                slug: "t-shirts",
-                name: "T-Shirts",
-                description: "Soft, hard-wearing tees in organic cotton, linen and merino.",
-                weight: 8,
-                brands: &["Northwind", "Harbour & Pine", "Loom & Lark", "Cairn Threads"],
-                models: &["Trailblazer", "Harbour", "Coastline", "Everyday", "Wayfarer", "Meadow", "Drifter", "Foxglove", "Kinsale", "Beacon"],
-                editions: &[],
-                descriptors: &[
-                    ("Merino", "Material", "Merino wool"),
-                    ("Organic Cotton", "Material", "100% organic cotton"),
-                    ("Linen", "Material", "Linen-cotton blend"),
-                    ("Performance", "Material", "Recycled polyester"),
-                    ("Heavyweight", "Fabric weight", "240 g/m²"),
-                    ("Slub", "Material", "Slub cotton"),
-                ],
-                nouns: &["Crew T-Shirt", "V-Neck T-Shirt", "Pocket Tee", "Graphic Tee"],
-                price: (14, 49),
-                colours: &["White", "Black", "Navy", "Heather Grey", "Olive", "Rust", "Sky", "Sand", "Forest", "Mustard"],
-                opts: &[APPAREL_SIZE, colour_opt(75, 2, 4)],
-                attrs: &[APPAREL_FIT, ("Fabric weight", &["160 g/m²", "180 g/m²", "200 g/m²", "240 g/m²"]), APPAREL_CARE, APPAREL_ORIGIN],
-                tags: &["t-shirt", "tee", "basics", "summer", "layering", "cotton"],
-                pitches: &[
-                    "A clean, modern cut that looks just as good under a jacket as on its own.",
-                    "Pre-washed for softness, so it fits the same after the hundredth wash as the first.",
-                    "Breathable and quick to dry, it's the tee you'll reach for first.",
-                    "Reinforced seams and a taped neckline keep its shape for years.",
-                ],
-                uses: &["warm weekends", "travel days", "everyday wear", "long walks", "layering under a shirt"],
-                features: &[
-                    "Taped shoulder seams",
-                    "Ribbed crew neck that keeps its shape",
-                    "Garment-dyed for a lived-in colour",
-                    "Side-seamed for a better drape",
-                    "Naturally odour-resistant",
-                    "Slightly longer back hem",
-                ],
-                shape: Shape::TShirt,
-            },
-            Leaf {
-                slug: "jackets",
-                name: "Jackets",
-                description: "Rain shells, insulated jackets and field coats for changeable weather.",
-                weight: 6,
-                brands: &["Northwind", "Cairn Threads", "Harbour & Pine"],
-                models: &["Storm", "Ridge", "Squall", "Glen", "Cirrus", "Tarn", "Moraine", "Gale", "Harrier", "Corrie"],
-                editions: &[],
-                descriptors: &[
-                    ("Waterproof", "Waterproof rating", "20,000 mm"),
-                    ("Insulated", "Insulation", "Recycled synthetic fill"),
-                    ("Down", "Insulation", "700-fill responsibly sourced down"),
-                    ("Softshell", "Material", "Stretch softshell"),
-                    ("Packable", "Weight", "290 g"),
-                    ("Waxed Cotton", "Material", "Waxed organic cotton"),
-                ],
-                nouns: &["Rain Jacket", "Shell Jacket", "Puffer Jacket", "Field Jacket"],
-                price: (79, 399),
-                colours: &["Black", "Navy", "Forest", "Rust", "Olive", "Mustard", "Charcoal", "Sky"],
-                opts: &[APPAREL_SIZE, colour_opt(65, 2, 3)],
-                attrs: &[
-                    ("Fit", &["Regular", "Relaxed", "Athletic"]),
-                    ("Hood", &["Adjustable, helmet-compatible", "Stowable", "Fixed, with wired peak"]),
-                    ("Pockets", &["2 hand, 1 chest", "2 hand, 1 internal", "3 zipped"]),
-                    ("Weight", &["290 g", "410 g", "560 g", "780 g"]),
-                ],
-                tags: &["jacket", "rain", "outerwear", "hiking", "winter", "travel"],
-                pitches: &[
-                    "Keeps the weather out without turning into a sauna on the climb.",
-                    "Warm when you stop, breathable when you move.",
-                    "Packs into its own pocket and weighs next to nothing in your bag.",
-                    "A clean, understated design that works on the hill and in town.",
-                ],
-                uses: &["Atlantic squalls", "city commutes", "winter hillwalks", "autumn weekends", "ferry crossings"],
-                features: &[
-                    "Two-way front zip with storm flap",
-                    "Pit zips for quick venting",
-                    "Adjustable cuffs and hem",
-                    "Fleece-lined hand pockets",
-                    "Packs into its own chest pocket",
-                    "PFC-free water-repellent finish",
-                    "Reflective details for low light",
-                ],
-                shape: Shape::Jacket,
-            },
-            Leaf {
-                slug: "hoodies",
-                name: "Hoodies & Sweatshirts",
-                description: "Hoodies and sweatshirts in brushed fleece and organic French terry.",
-                weight: 5,
-                brands: &["Northwind", "Loom & Lark", "Harbour & Pine"],
-                models: &["Harbour", "Sunday", "Campfire", "Bothy", "Drumlin", "Lough", "Sandbar", "Heath"],
-                editions: &[],
-                descriptors: &[
-                    ("Fleece-Lined", "Material", "Brushed-back fleece"),
-                    ("Organic Cotton", "Material", "Organic cotton French terry"),
-                    ("Brushed", "Finish", "Brushed inside"),
-                    ("Heavyweight", "Fabric weight", "400 g/m²"),
-                    ("Recycled", "Material", "Recycled cotton-poly blend"),
-                ],
-                nouns: &["Hoodie", "Pullover Hoodie", "Zip Hoodie", "Crew Sweatshirt"],
-                price: (39, 119),
-                colours: &["Heather Grey", "Navy", "Black", "Forest", "Sand", "Burgundy", "Sage", "Cream"],
-                opts: &[APPAREL_SIZE, colour_opt(70, 2, 4)],
-                attrs: &[APPAREL_FIT, ("Fabric weight", &["300 g/m²", "340 g/m²", "400 g/m²"]), APPAREL_CARE, APPAREL_ORIGIN],
-                tags: &["hoodie", "sweatshirt", "loungewear", "layering", "cosy", "autumn"],
-                pitches: &[
-                    "Heavy enough to feel substantial, soft enough to live in all weekend.",
-                    "A roomy hood, deep pockets and cuffs that stay where you push them.",
-                    "The sort of sweatshirt that gets better, and softer, every time you wash it.",
-                ],
-                uses: &["slow Sundays", "chilly evenings", "post-run stretching", "working from home", "campfire nights"],
-                features: &[
-                    "Double-layer hood",
-                    "Kangaroo pocket",
-                    "Ribbed cuffs and hem",
-                    "Flatlock seams that won't rub",
-                    "Pre-shrunk",
-                    "Metal-free drawcord tips",
-                ],
-                shape: Shape::Hoodie,
-            },
-            Leaf {
-                slug: "base-layers",
-                name: "Base Layers",
-                description: "Merino and synthetic base layers that keep you warm and dry.",
-                weight: 4,
-                brands: &["Northwind", "Cairn Threads"],
-                models: &["Summit", "Tundra", "Frost", "Cinder", "Boreal", "Kestrel", "Lark", "Ptarmigan"],
-                editions: &[],
-                descriptors: &[
-                    ("Merino", "Material", "Merino wool"),
-                    ("Merino-Blend", "Material", "Merino-Tencel blend"),
-                    ("Thermal", "Material", "Grid-fleece polyester"),
-                    ("Seamless", "", ""),
-                    ("Lightweight", "Fabric weight", "150 g/m²"),
-                    ("Midweight", "Fabric weight", "250 g/m²"),
-                ],
-                nouns: &["Long-Sleeve Base Layer", "Base Layer Leggings", "Quarter-Zip Top", "Base Layer Tee"],
-                price: (29, 109),
-                colours: &["Black", "Charcoal", "Navy", "Forest", "Rust", "Lilac", "Teal"],
-                opts: &[APPAREL_SIZE, colour_opt(55, 2, 3)],
-                attrs: &[
-                    ("Fit", &["Slim", "Regular", "Next-to-skin"]),
-                    ("Fabric weight", &["150 g/m²", "200 g/m²", "250 g/m²"]),
-                    ("Odour control", &["Natural (merino)", "Silver-ion treatment"]),
-                    APPAREL_CARE,
-                ],
-                tags: &["base-layer", "merino", "thermal", "skiing", "hiking", "winter"],
-                pitches: &[
-                    "Wicks sweat on the way up and stays warm when you stop at the top.",
-                    "Soft against the skin, with no itch and no clammy feeling.",
-                    "Wear it for days on end: merino fights odour naturally.",
-                ],
-                uses: &["ski touring", "winter running", "multi-day treks", "cold commutes", "frosty mornings"],
-                features: &[
-                    "Flatlock seams throughout",
-                    "Thumb loops on the cuffs",
-                    "Offset shoulder seams for pack comfort",
-                    "Longer back for coverage",
-                    "Naturally odour-resistant",
-                    "Gusseted underarms",
-                ],
-                shape: Shape::BaseLayer,
-            },
-        ],
-    },
-    Top {
-        slug: "footwear",
-        name: "Footwear",
-        description: "Running shoes, hiking boots and everyday trainers.",
-        closers: &[
-            "Every pair is wear-tested by the {brand} team over hundreds of kilometres.",
-            "Not sure about the size? Exchanges are free within 30 days.",
-            "The removable insole makes room for custom orthotics.",
-            "Fits true to size; if you're between sizes, go one size up.",
-        ],
-        leaves: &[
-            Leaf {
-                slug: "running",
-                name: "Running",
-                description: "Road and trail running shoes for easy miles and race days.",
-                weight: 6,
-                brands: &["Stridewell", "Paceline", "Fernstep"],
-                models: &["Tempo", "Velocity", "Glide", "Swift", "Cadence", "Zephyr", "Sprint", "Rally", "Arc", "Dash"],
-                editions: &["2", "3", "4", "Elite"],
-                descriptors: &[
-                    ("Road", "Drop", "8 mm"),
-                    ("Trail", "Outsole", "Multi-directional 4 mm lugs"),
-                    ("Cushioned", "Midsole", "Supercritical foam"),
-                    ("Carbon-Plated", "Plate", "Full-length carbon"),
-                    ("Lightweight", "Weight", "220 g (EU 42)"),
-                    ("Stability", "Support", "Medial guide rails"),
-                ],
-                nouns: &["Running Shoes", "Trainers", "Racing Shoes"],
-                price: (79, 229),
-                colours: &["Black", "White", "Coral", "Sky", "Orange", "Navy", "Lilac", "Graphite", "Sage"],
-                opts: &[SHOE_SIZE, colour_opt(55, 2, 3)],
-                attrs: &[
-                    ("Drop", &["4 mm", "6 mm", "8 mm", "10 mm"]),
-                    ("Weight", &["220 g (EU 42)", "248 g (EU 42)", "276 g (EU 42)", "302 g (EU 42)"]),
-                    ("Upper", &["Engineered mesh", "Recycled knit", "Jacquard mesh"]),
-                    ("Midsole", &["EVA foam", "Supercritical foam", "Dual-density foam"]),
-                ],
-                tags: &["running", "road", "trail", "trainers", "marathon", "cushioned"],
-                pitches: &[
-                    "A springy, forgiving ride that makes easy days feel easier.",
-                    "Locked-in heel, roomy toe box and a midsole that doesn't quit at 30 km.",
-                    "Grippy on wet tarmac and stable on tired legs.",
-                    "Light and fast without sacrificing comfort over long distances.",
-                ],
-                uses: &["easy miles", "tempo runs", "race day", "muddy trail loops", "parkrun PBs"],
-                features: &[
-                    "Gusseted tongue to keep out grit",
-                    "Reflective heel tab",
-                    "Durable rubber in high-wear zones",
-                    "Breathable engineered upper",
-                    "Removable moulded insole",
-                    "Padded heel collar",
-                ],
-                shape: Shape::Shoe,
-            },
-            Leaf {
-                slug: "hiking",
-                name: "Hiking",
-                description: "Waterproof hiking boots and walking shoes for hill and trail.",
-                weight: 5,
-                brands: &["Granite Peak", "Fernstep", "Stridewell"],
-                models: &["Cairn", "Scree", "Tor", "Bothy", "Wicklow", "Burren", "Munro", "Moraine", "Ridgeway"],
-                editions: &["2", "Mid"],
-                descriptors: &[
-                    ("Waterproof", "Lining", "Waterproof breathable membrane"),
-                    ("Leather", "Upper", "Full-grain leather"),
-                    ("All-Terrain", "Outsole", "Lugged rubber, 5 mm"),
-                    ("Approach", "Outsole", "Sticky rubber climbing zone"),
-                    ("Lightweight", "Weight", "410 g (EU 42)"),
-                ],
-                nouns: &["Hiking Boots", "Walking Shoes", "Hiking Shoes"],
-                price: (99, 289),
-                colours: &["Stone", "Olive", "Rust", "Charcoal", "Sand", "Forest", "Black"],
-                opts: &[SHOE_SIZE, colour_opt(45, 2, 3)],
-                attrs: &[
-                    ("Upper", &["Suede and mesh", "Full-grain leather", "Recycled nylon"]),
-                    ("Outsole", &["Lugged rubber, 5 mm", "Lugged rubber, 4 mm"]),
-                    ("Weight", &["410 g (EU 42)", "520 g (EU 42)", "640 g (EU 42)"]),
-                    ("Lining", &["Waterproof breathable membrane", "Leather", "Mesh"]),
-                ],
-                tags: &["hiking", "boots", "waterproof", "walking", "trail", "outdoor"],
-                pitches: &[
-                    "Supportive enough for rocky descents, comfortable straight out of the box.",
-                    "Dry feet through bog, stream and all-day drizzle.",
-                    "Sure-footed grip on wet rock and loose gravel alike.",
-                ],
-                uses: &["the Wicklow Way", "boggy hillwalks", "alpine huts", "long-distance trails", "weekend rambles"],
-                features: &[
-                    "Rubber toe cap",
-                    "Lace hooks for a precise fit",
-                    "Cushioned, shock-absorbing midsole",
-                    "Padded collar and tongue",
-                    "Heel pull loop",
-                    "Resoleable construction",
-                ],
-                shape: Shape::Boot,
-            },
-            Leaf {
-                slug: "casual",
-                name: "Casual",
-                description: "Sneakers and everyday shoes for the city and the weekend.",
-                weight: 5,
-                brands: &["Fernstep", "Paceline", "Stridewell"],
-                models: &["Harbour", "Quay", "Mews", "Lane", "Terrace", "Promenade", "Parkside", "Arcade"],
-                editions: &[],
-                descriptors: &[
-                    ("Canvas", "Upper", "Organic cotton canvas"),
-                    ("Suede", "Upper", "Suede"),
-                    ("Leather", "Upper", "Full-grain leather"),
-                    ("Knit", "Upper", "Recycled knit"),
-                    ("Slip-On", "Closure", "Elastic gore"),
-                ],
-                nouns: &["Sneakers", "Trainers", "Court Shoes", "Loafers"],
-                price: (59, 159),
-                colours: &["White", "Black", "Navy", "Sand", "Burgundy", "Sage", "Cream"],
-                opts: &[SHOE_SIZE, colour_opt(60, 2, 4)],
-                attrs: &[
-                    ("Upper", &["Full-grain leather", "Suede", "Organic cotton canvas"]),
-                    ("Sole", &["Vulcanised rubber", "Cupsole rubber", "Natural crepe"]),
-                    ("Lining", &["Cotton", "Leather", "Recycled mesh"]),
-                    ("Weight", &["320 g (EU 42)", "380 g (EU 42)", "430 g (EU 42)"]),
-                ],
-                tags: &["sneakers", "casual", "everyday", "leather", "minimal", "city"],
-                pitches: &[
-                    "Clean lines and a cushioned footbed for days that start early and end late.",
-                    "Goes with jeans, chinos and everything in between.",
-                    "Stitched, not just glued, so they can be resoled and worn for years.",
-                ],
-                uses: &["city walks", "the office", "weekend errands", "long lunches", "travel days"],
-                features: &[
-                    "Stitched cupsole",
-                    "Cushioned cork-latex footbed",
-                    "Waxed cotton laces",
-                    "Padded collar",
-                    "Leather heel counter",
-                    "Natural rubber outsole",
-                ],
-                shape: Shape::Shoe,
-            },
-        ],
-    },
-    Top {
-        slug: "outdoor",
-        name: "Outdoor",
-        description: "Tents, packs and sleeping bags for nights out under the stars.",
-        closers: &[
-            "Field-tested by {brand} on the west coast of Ireland, in the Alps and everywhere in between.",
-            "Covered by a lifetime repair service: if it breaks, {brand} will fix it at cost.",
-            "Made with bluesign-approved fabrics and PFC-free water repellency.",
-            "A stuff sack and a repair patch are included.",
-        ],
-        leaves: &[
-            Leaf {
-                slug: "tents",
-                name: "Tents",
-                description: "Backpacking and camping tents from solo shelters to family domes.",
-                weight: 4,
-                brands: &["Ridgeline", "Alpenglow", "Summit & Co"],
-                models: &["Skylark", "Nomad", "Lookout", "Hollow", "Meadow", "Corrie", "Glen", "Pinnacle", "Burrow"],
-                editions: &["2", "UL", "XL"],
-                descriptors: &[
-                    ("Ultralight", "Weight", "1.2 kg"),
-                    ("Backpacking", "Weight", "1.9 kg"),
-                    ("Four-Season", "Seasons", "4-season"),
-                    ("Tunnel", "Design", "Tunnel"),
-                    ("Dome", "Design", "Freestanding dome"),
-                    ("Family", "", ""),
-                ],
-                nouns: &["Tent", "Backpacking Tent", "Camping Tent"],
-                price: (99, 699),
-                colours: &["Forest", "Olive", "Orange", "Sand", "Sky", "Mustard"],
-                opts: &[Opt { name: "Size", vals: Vals::List(TENT_SIZE), prob: 75, min: 2, max: 3, contiguous: true, step: 25 }],
-                attrs: &[
-                    ("Seasons", &["3-season", "3-season+", "4-season"]),
-                    ("Hydrostatic head", &["3,000 mm", "4,000 mm", "5,000 mm"]),
-                    ("Weight", &["1.2 kg", "1.9 kg", "2.6 kg", "4.8 kg"]),
-                    ("Packed size", &["40 x 15 cm", "48 x 18 cm", "60 x 25 cm"]),
-                    ("Design", &["Freestanding dome", "Semi-geodesic", "Tunnel"]),
-                ],
-                tags: &["tent", "camping", "backpacking", "wild-camping", "festival", "outdoor"],
-                pitches: &[
-                    "Pitches in minutes, outer first, so the inner stays dry in a downpour.",
-                    "Steep walls and two porches mean room to sit up and space for wet gear.",
-                    "Stable in crosswinds thanks to colour-coded poles and plenty of guy points.",
-                    "Light enough to carry for days, roomy enough to wait out a storm.",
-                ],
-                uses: &["wild camping", "festival weekends", "coast-to-coast treks", "family campsites", "bikepacking trips"],
-                features: &[
-                    "Colour-coded poles and clips",
-                    "Two doors and two porches",
-                    "Mesh panels to cut condensation",
-                    "Taped seams throughout",
-                    "Lightweight aluminium pegs included",
-                    "Internal storage pockets and a lantern hook",
-                    "Pitches inner and outer together",
-                ],
-                shape: Shape::Tent,
-            },
-            Leaf {
-                slug: "backpacks",
-                name: "Backpacks",
-                description: "Daypacks, travel packs and trekking rucksacks.",
-                weight: 5,
-                brands: &["Ridgeline", "Wayfarer", "Northwind"],
-                models: &["Trek", "Ranger", "Scout", "Traverse", "Rambler", "Drifter", "Packhorse", "Pathfinder"],
-                editions: &["II", "Lite"],
-                descriptors: &[
-                    ("Hiking", "Back system", "Ventilated mesh"),
-                    ("Roll-Top", "Closure", "Roll-top"),
-                    ("Travel", "Laptop sleeve", "Up to 16\""),
-                    ("Everyday", "", ""),
-                    ("Waterproof", "Material", "Recycled TPU-coated nylon"),
-                    ("Lightweight", "Weight", "780 g"),
-                ],
-                nouns: &["Backpack", "Rucksack"],
-                price: (39, 249),
-                colours: &["Black", "Olive", "Navy", "Rust", "Sand", "Teal", "Charcoal"],
-                opts: &[
-                    Opt { name: "Volume", vals: Vals::List(PACK_VOLUME), prob: 50, min: 2, max: 3, contiguous: true, step: 15 },
-                    colour_opt(45, 2, 3),
-                ],
-                attrs: &[
-                    ("Volume", &["18 L", "24 L", "30 L", "40 L", "55 L"]),
-                    ("Material", &["Recycled nylon ripstop", "Waxed canvas", "Recycled polyester"]),
-                    ("Weight", &["780 g", "950 g", "1.2 kg", "1.6 kg"]),
-                    ("Laptop sleeve", &["Up to 15\"", "Up to 16\"", "None"]),
-                ],
-                tags: &["backpack", "travel", "hiking", "commute", "daypack", "carry-on"],
-                pitches: &[
-                    "Carries comfortably all day, with the weight sitting close to your back.",
-                    "Organised without being fussy: everything has a place and is easy to reach.",
-                    "Cabin-size and clamshell-opening, so packing feels like a suitcase.",
-                    "Tough, weatherproof fabric that shrugs off rain and rough handling.",
-                ],
-                uses: &["day hikes", "city commutes", "weekend trips", "carry-on travel", "hut-to-hut treks"],
-                features: &[
-                    "Padded, adjustable hip belt",
-                    "Side bottle pockets",
-                    "Integrated rain cover",
-                    "Lockable zips",
-                    "Hydration sleeve",
-                    "Quick-access top pocket",
-                    "Load lifters and sternum strap",
-                ],
-                shape: Shape::Backpack,
-            },
-            Leaf {
-                slug: "sleeping-bags",
-                name: "Sleeping Bags",
-                description: "Down and synthetic sleeping bags and quilts for every season.",
-                weight: 3,
-                brands: &["Alpenglow", "Summit & Co"],
-                models: &["Slumber", "Nightjar", "Dormouse", "Cocoon", "Starlight", "Solace", "Hibernia", "Dusk"],
-                editions: &["Lite", "Pro"],
-                descriptors: &[
-                    ("Down", "Fill", "650-fill responsibly sourced duck down"),
-                    ("Synthetic", "Fill", "Recycled synthetic"),
-                    ("Three-Season", "Comfort temperature", "-2 °C"),
-                    ("Summer", "Comfort temperature", "+8 °C"),
-                    ("Mummy", "Shape", "Mummy"),
-                    ("Ultralight", "Weight", "620 g"),
-                ],
-                nouns: &["Sleeping Bag", "Sleeping Quilt"],
-                price: (49, 349),
-                colours: &["Navy", "Forest", "Orange", "Teal", "Rust", "Graphite"],
-                opts: &[
-                    Opt { name: "Length", vals: Vals::List(BAG_LENGTH), prob: 55, min: 2, max: 2, contiguous: true, step: 6 },
-                    colour_opt(20, 2, 2),
-                ],
-                attrs: &[
-                    ("Comfort temperature", &["+8 °C", "+2 °C", "-2 °C", "-7 °C"]),
-                    ("Fill", &["650-fill duck down", "800-fill goose down", "Recycled synthetic"]),
-                    ("Weight", &["620 g", "890 g", "1.1 kg", "1.5 kg"]),
-                    ("Packed size", &["18 x 30 cm", "22 x 38 cm", "25 x 45 cm"]),
-                    ("Shape", &["Mummy", "Tapered rectangle", "Rectangle"]),
-                ],
-                tags: &["sleeping-bag", "camping", "backpacking", "down", "winter", "ultralight"],
-                pitches: &[
-                    "Lofty, warm and packs down smaller than a loaf of bread.",
-                    "A roomy cut lets you sleep on your side without fighting the bag.",
-                    "Stays warm even when the tent gets damp, thanks to water-resistant fill.",
-                ],
-                uses: &["summer bivvies", "shoulder-season trips", "frosty campsites", "hut stays", "van life"],
-                features: &[
-                    "Anti-snag two-way zip",
-                    "Insulated draught collar",
-                    "Contoured hood with drawcord",
-                    "Compression stuff sack and storage sack included",
-                    "Internal stash pocket",
-                    "Zips together with a second bag",
-                ],
-                shape: Shape::SleepingBag,
-            },
-        ],
-    },
-    Top {
-        slug: "home",
-        name: "Home",
-        description: "Cookware, drinkware and lighting made to be used every day.",
-        closers: &[
-            "Every piece is checked by hand before it leaves the {brand} workshop.",
-            "Designed to be used daily and passed on, not replaced.",
-            "Packed in recycled cardboard with no single-use plastic.",
-            "Comes with a {brand} care card and a straightforward warranty.",
-        ],
-        leaves: &[
-            Leaf {
-                slug: "kitchen",
-                name: "Kitchen",
-                description: "Pans, casseroles and cookware that go from hob to oven to table.",
-                weight: 5,
-                brands: &["Hearth & Oak", "Copperleaf", "Brindle"],
-                models: &["Bistro", "Larder", "Scullery", "Harvest", "Orchard", "Galley", "Hearth", "Pantry"],
-                editions: &["Pro", "Classic"],
-                descriptors: &[
-                    ("Cast Iron", "Material", "Enamelled cast iron"),
-                    ("Stainless", "Material", "Tri-ply stainless steel"),
-                    ("Non-Stick", "Coating", "PFAS-free ceramic"),
-                    ("Carbon Steel", "Material", "Carbon steel"),
-                    ("Copper", "Material", "Copper-clad aluminium"),
-                ],
-                nouns: &["Frying Pan", "Casserole Dish", "Saucepan", "Sauté Pan"],
-                price: (24, 249),
-                colours: &["Black", "Rust", "Sage", "Cream", "Navy", "Copper", "Stone"],
-                opts: &[Opt { name: "Size", vals: Vals::List(PAN_SIZE), prob: 55, min: 2, max: 3, contiguous: true, step: 18 }, colour_opt(30, 2, 3)],
-                attrs: &[
-                    ("Hob compatibility", &["All hobs including induction", "Gas, electric and induction"]),
-                    ("Oven safe", &["Up to 180 °C", "Up to 230 °C", "Up to 260 °C"]),
-                    ("Dishwasher safe", &["Yes", "Hand wash recommended"]),
-                    ("Material", &["Enamelled cast iron", "Tri-ply stainless steel", "Carbon steel"]),
-                    ("Warranty", &["10 years", "25 years", "Lifetime"]),
-                ],
-                tags: &["kitchen", "cookware", "induction", "pan", "cooking", "oven-safe"],
-                pitches: &[
-                    "Heats evenly edge to edge, so nothing scorches in the middle.",
-                    "Goes from the hob to the oven to the table without missing a beat.",
-                    "A heavy base and a comfortable handle make everyday cooking a pleasure.",
-                    "Sears like a restaurant pan and cleans up in seconds.",
-                ],
-                uses: &["weeknight dinners", "slow Sunday roasts", "big family breakfasts", "batch cooking", "dinner parties"],
-                features: &[
-                    "Works on every hob, including induction",
-                    "Riveted stay-cool handle",
-                    "Pouring lips on both sides",
-                    "Oven safe with the lid on",
-                    "Tight-fitting lid that locks in moisture",
-                    "Measurement markings inside",
-                ],
-                shape: Shape::Pan,
-            },
-            Leaf {
-                slug: "drinkware",
-                name: "Drinkware",
-                description: "Insulated bottles, travel mugs and tumblers.",
-                weight: 5,
-                brands: &["Copperleaf", "Brindle", "Wayfarer"],
-                models: &["Tide", "Harbour", "Summit", "Spring", "Current", "Brook", "Glacier", "Rill"],
-                editions: &["Mini", "Max"],
-                descriptors: &[
-                    ("Insulated", "Insulation", "Double-wall vacuum"),
-                    ("Ceramic-Lined", "Lining", "Ceramic"),
-                    ("Glass", "Material", "Borosilicate glass"),
-                    ("Stainless", "Material", "18/8 stainless steel"),
-                    ("Leakproof", "Lid", "Leakproof flip lid"),
-                ],
-                nouns: &["Water Bottle", "Travel Mug", "Tumbler", "Flask"],
-                price: (14, 49),
-                colours: &["White", "Black", "Sage", "Sky", "Coral", "Mustard", "Teal", "Lilac", "Stone"],
-                opts: &[
-                    Opt { name: "Capacity", vals: Vals::List(BOTTLE_CAPACITY), prob: 45, min: 2, max: 3, contiguous: true, step: 15 },
-                    colour_opt(65, 2, 4),
-                ],
-                attrs: &[
-                    ("Capacity", &["350 ml", "500 ml", "750 ml", "1 L"]),
-                    ("Keeps drinks hot", &["6 h", "12 h", "24 h"]),
-                    ("Dishwasher safe", &["Yes", "Body hand wash, lid dishwasher safe"]),
-                    ("BPA-free", &["Yes"]),
-                    ("Lid", &["Leakproof flip lid", "Screw cap", "Sliding sip lid"]),
-                ],
-                tags: &["bottle", "reusable", "insulated", "travel-mug", "coffee", "hydration"],
-                pitches: &[
-                    "Keeps coffee hot through the morning and water cold through the afternoon.",
-                    "Fits car cup holders and bike bottle cages.",
-                    "Fully leakproof, so it can go in your bag next to your laptop.",
-                    "No metallic taste, just whatever you put in it.",
-                ],
-                uses: &["the morning commute", "desk days", "long hikes", "gym sessions", "road trips"],
-                features: &[
-                    "One-handed lid",
-                    "Powder-coated, non-slip finish",
-                    "Wide mouth for ice and easy cleaning",
-                    "Carry loop",
-                    "Sweat-free outer wall",
-                    "Replacement lids available",
-                ],
-                shape: Shape::Bottle,
-            },
-            Leaf {
-                slug: "lighting",
-                name: "Lighting",
-                description: "Table lamps, pendants and rechargeable lanterns.",
-                weight: 4,
-                brands: &["Lumen Lane", "Hearth & Oak", "Brindle"],
-                models: &["Halo", "Lantern", "Glow", "Beacon", "Dusk", "Aurora", "Orbit", "Candela"],
-                editions: &["Mini", "Grande"],
-                descriptors: &[
-                    ("LED", "Bulb", "Integrated LED, 2700 K"),
-                    ("Dimmable", "Dimming", "Stepless touch dimmer"),
-                    ("Rechargeable", "Battery life", "Up to 12 h"),
-                    ("Brass", "Finish", "Brushed brass"),
-                    ("Ceramic", "Material", "Glazed ceramic"),
-                ],
-                nouns: &["Table Lamp", "Floor Lamp", "Pendant Light", "Lantern"],
-                price: (24, 229),
-                colours: &["Brass", "Black", "White", "Sage", "Copper", "Cream", "Stone"],
-                opts: &[Opt { name: "Finish", vals: Vals::Colours, prob: 50, min: 2, max: 3, contiguous: false, step: 0 }],
-                attrs: &[
-                    ("Bulb", &["E27, not included", "Integrated LED, 2700 K", "E14, LED included"]),
-                    ("Light output", &["250 lm", "400 lm", "800 lm"]),
-                    ("Cable length", &["1.8 m", "2.5 m", "3 m, fabric covered"]),
-                    ("Dimensions", &["Ø 22 x 38 cm", "Ø 30 x 45 cm", "Ø 40 x 150 cm"]),
-                    ("Material", &["Powder-coated steel", "Glazed ceramic", "Mouth-blown glass"]),
-                ],
-                tags: &["lighting", "lamp", "interior", "led", "dimmable", "living-room"],
-                pitches: &[
-                    "A warm, glare-free glow that makes any corner feel cosier.",
-                    "Simple, sculptural and at home in a reading nook or on a bedside table.",
-                    "Charges by USB-C and goes anywhere: the table, the garden, the tent.",
-                ],
-                uses: &["reading nooks", "dinner tables", "bedside tables", "balcony evenings", "home offices"],
-                features: &[
-                    "Warm white 2700 K light",
-                    "Touch dimmer with three levels",
-                    "Fabric-covered cable",
-                    "Weighted base",
-                    "USB-C rechargeable",
-                    "Replaceable bulb",
-                ],
-                shape: Shape::Lamp,
-            },
-        ],
-    },
-];
 
 // ---------------------------------------------------------------------------------------------
 // Text helpers
@@ -1385,9 +415,9 @@ struct ChosenOption {
     step: u64,
 }
 
-fn choose_options(rng: &mut Rng, leaf: &Leaf) -> Vec<ChosenOption> {
+fn choose_options(rng: &mut Rng, leaf: &'static Leaf) -> Vec<ChosenOption> {
     let mut chosen = Vec::new();
-    for opt in leaf.opts {
+    for opt in &leaf.opts {
         if !rng.permille(opt.prob * 10) {
             continue;
         }
@@ -1397,7 +427,7 @@ fn choose_options(rng: &mut Rng, leaf: &Leaf) -> Vec<ChosenOption> {
                 rng.sample(leaf.colours.len(), k)
                     .into_iter()
                     .map(|i| {
-                        let label = leaf.colours[i];
+                        let label = leaf.colours[i].as_str();
                         let (code, rgb) = colour(label);
                         (label, code, Some(rgb))
                     })
@@ -1418,15 +448,15 @@ fn choose_options(rng: &mut Rng, leaf: &Leaf) -> Vec<ChosenOption> {
                 let k = rng.range(opt.min, opt.max).min(list.len());
                 if opt.contiguous {
                     let start = rng.below(list.len() - k + 1);
-                    list[start..start + k].iter().map(|&(l, c)| (l, c, None)).collect()
+                    list[start..start + k].iter().map(|(l, c)| (l.as_str(), c.as_str(), None)).collect()
                 } else {
                     let mut idx = rng.sample(list.len(), k);
                     idx.sort_unstable();
-                    idx.into_iter().map(|i| (list[i].0, list[i].1, None)).collect()
+                    idx.into_iter().map(|i| (list[i].0.as_str(), list[i].1.as_str(), None)).collect()
                 }
             }
         };
-        chosen.push(ChosenOption { name: opt.name, values, step: opt.step });
+        chosen.push(ChosenOption { name: &opt.name, values, step: opt.step });
     }
     chosen
 }
@@ -1477,18 +507,18 @@ fn title(model: &str, descriptor: &str, noun: &str) -> String {
     }
 }
 
-fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: usize) -> Written {
+fn product(rng: &mut Rng, state: &mut State, top: &'static Top, leaf: &'static Leaf, counter: usize) -> Written {
     // Title: model [edition] descriptor noun.
-    let brand = *rng.pick(leaf.brands);
-    let model = *rng.pick(leaf.models);
-    let edition = if !leaf.editions.is_empty() && rng.permille(180) { Some(*rng.pick(leaf.editions)) } else { None };
-    let desc = *rng.pick(leaf.descriptors);
-    let noun = *rng.pick(leaf.nouns);
+    let brand = rng.pick(&leaf.brands).as_str();
+    let model = rng.pick(&leaf.models).as_str();
+    let edition = if !leaf.editions.is_empty() && rng.permille(180) { Some(rng.pick(&leaf.editions).as_str()) } else { None };
+    let desc = rng.pick(&leaf.descriptors);
+    let noun = rng.pick(&leaf.nouns).as_str();
     let model_full = match edition {
         Some(e) => format!("{model} {e}"),
         None => model.to_string(),
     };
-    let title = title(&model_full, desc.0, noun);
+    let title = title(&model_full, &desc.0, noun);
     let slug = state.unique_slug(edgeshop_import::slugify(&title));
 
     let options = choose_options(rng, leaf);
@@ -1496,7 +526,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
     let (hero_label, hero_rgb) = match colour_opt {
         Some(o) => (o.values[0].0, o.values[0].2.unwrap_or(0x808080)),
         None => {
-            let label = *rng.pick(leaf.colours);
+            let label = rng.pick(&leaf.colours).as_str();
             (label, colour(label).1)
         }
     };
@@ -1504,7 +534,7 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
     // Attributes: the descriptor's own first, then others that don't clash with options.
     let mut attrs: Vec<(&str, &str)> = Vec::new();
     if !desc.1.is_empty() {
-        attrs.push((desc.1, desc.2));
+        attrs.push((desc.1.as_str(), desc.2.as_str()));
     }
     let want = rng.range(2, 4);
     let mut order: Vec<usize> = (0..leaf.attrs.len()).collect();
@@ -1513,17 +543,17 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
         if attrs.len() >= want {
             break;
         }
-        let (name, values) = leaf.attrs[i];
+        let (name, values) = (leaf.attrs[i].0.as_str(), &leaf.attrs[i].1);
         if attrs.iter().any(|a| a.0 == name) || options.iter().any(|o| o.name == name) {
             continue;
         }
-        attrs.push((name, *rng.pick(values)));
+        attrs.push((name, rng.pick(values).as_str()));
     }
 
     // Tags: the descriptor word plus a few from the category.
     let mut tags: Vec<String> = Vec::new();
     let want_tags = rng.range(2, 4);
-    let desc_tag = edgeshop_import::slugify(desc.0);
+    let desc_tag = edgeshop_import::slugify(&desc.0);
     if rng.permille(700) {
         tags.push(desc_tag);
     }
@@ -1533,14 +563,14 @@ fn product(rng: &mut Rng, state: &mut State, top: &Top, leaf: &Leaf, counter: us
         if tags.len() >= want_tags {
             break;
         }
-        if !tags.iter().any(|t| t == leaf.tags[i]) {
+        if !tags.iter().any(|t| *t == leaf.tags[i]) {
             tags.push(leaf.tags[i].to_string());
         }
     }
 
     let published = !rng.permille(40);
     let created = date_from_offset(rng.below(DATE_SPAN));
-    let description = describe(rng, top, leaf, &title, brand, &model_full, desc.0, noun, &attrs);
+    let description = describe(rng, top, leaf, &title, brand, &model_full, &desc.0, noun, &attrs);
 
     // Variants: the cross product of option values, occasionally missing a combination.
     let mut combos: Vec<Vec<usize>> = vec![Vec::new()];
@@ -1639,9 +669,9 @@ fn describe(
     noun: &str,
     attrs: &[(&str, &str)],
 ) -> String {
-    let pitch = *rng.pick(leaf.pitches);
+    let pitch = rng.pick(&leaf.pitches);
     let uses = rng.sample(leaf.uses.len(), 2);
-    let (use1, use2) = (leaf.uses[uses[0]], leaf.uses[uses[1]]);
+    let (use1, use2) = (&leaf.uses[uses[0]], &leaf.uses[uses[1]]);
     let noun_lc = lower_words(noun);
     let desc_lc = lower_words(descriptor);
     let first = match rng.below(6) {
@@ -1653,7 +683,7 @@ fn describe(
         _ => format!("Built by {brand} for {use1}, the **{model}** pairs thoughtful details with everyday durability. {pitch}"),
     };
 
-    let mut second = rng.pick(top.closers).replace("{brand}", brand);
+    let mut second = rng.pick(&top.closers).replace("{brand}", brand);
     if let Some((_, material)) = attrs.iter().find(|a| a.0 == "Material") {
         if rng.permille(600) {
             let _ = write!(second, " Made from {}.", lower_words(material));
@@ -1661,7 +691,7 @@ fn describe(
     }
     if rng.permille(600) {
         second.push(' ');
-        second.push_str(rng.pick::<&str>(GENERIC_CLOSERS));
+        second.push_str(rng.pick(&vocabulary().generic_closers).as_str());
     }
 
     let mut text = format!("{first}\n\n{second}\n\n");
@@ -1730,15 +760,15 @@ fn synonyms_toml(featured: &[String]) -> String {
 
 fn categories_toml() -> String {
     let mut out = String::new();
-    for top in TOPS {
-        let _ = write!(out, "[[category]]\nslug = {}\nname = {}\ndescription = {}\n\n", q(top.slug), q(top.name), q(top.description));
-        for leaf in top.leaves {
+    for top in &vocabulary().tops {
+        let _ = write!(out, "[[category]]\nslug = {}\nname = {}\ndescription = {}\n\n", q(&top.slug), q(&top.name), q(&top.description));
+        for leaf in &top.leaves {
             let _ = write!(
                 out,
                 "[[category]]\nslug = {}\nname = {}\ndescription = {}\n\n",
                 q(&format!("{}/{}", top.slug, leaf.slug)),
-                q(leaf.name),
-                q(leaf.description)
+                q(&leaf.name),
+                q(&leaf.description)
             );
         }
     }
@@ -1816,7 +846,7 @@ pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
         fs::create_dir_all(d)?;
     }
 
-    let leaves: Vec<(&Top, &Leaf)> = TOPS.iter().flat_map(|t| t.leaves.iter().map(move |l| (t, l))).collect();
+    let leaves: Vec<(&Top, &Leaf)> = vocabulary().tops.iter().flat_map(|t| t.leaves.iter().map(move |l| (t, l))).collect();
     let total_weight: u32 = leaves.iter().map(|(_, l)| l.weight).sum();
     let mut master = Rng(seed ^ 0x5EED_CA7A_1060_0001);
     // The first products visit every leaf once, so small catalogs still fill every category.
@@ -1876,6 +906,7 @@ pub fn generate(out: &Path, products: usize, seed: u64) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use std::collections::BTreeMap;
     use std::path::PathBuf;
 

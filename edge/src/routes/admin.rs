@@ -50,7 +50,7 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
 pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
     require_staff(req, env).await?;
     let sku = crate::query::decode(sku)?;
-    if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
+    if crate::build_data::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
     let level = Stock(env).level(&sku).await?;
@@ -166,7 +166,7 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     if c.set.is_some_and(|s| !(0..=1_000_000).contains(&s)) || c.add.is_some_and(|a| a.abs() > 1_000_000) {
         return Err(ApiError::new(Problem::BadAdjustment, "levels are 0 to 1,000,000"));
     }
-    if crate::catalog::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
+    if crate::build_data::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
     let now = now_rfc3339();
@@ -333,8 +333,8 @@ pub async fn stock_list(req: &Request, env: &Env) -> Reply {
     let q = crate::query::Query::parse(url.query())?;
     let page = q.get_usize("page", 1, 1_000_000)? as u32;
     let low_only = q.get("low") == Some("yes");
-    let threshold = i64::from(crate::catalog::manifest(env).await?.shop.back_office.low_stock);
-    let (entries, pages) = crate::catalog::shard_entries(env, page - 1).await?;
+    let threshold = i64::from(crate::build_data::manifest(env).await?.shop.back_office.low_stock);
+    let (entries, pages) = crate::build_data::shard_entries(env, page - 1).await?;
     let skus: Vec<String> = entries.iter().map(|e| e.variant.sku.clone()).collect();
     let levels = if skus.is_empty() { vec![] } else { Stock(env).levels(&skus).await? };
     let stock = entries

@@ -25,7 +25,7 @@ pub async fn availability(req: &Request, env: &Env) -> Reply {
 
 /// `GET /feed.xml`: the feed the build wrote, with what the ledger says is sold out now.
 pub async fn feed(env: &Env) -> Reply {
-    let built = crate::catalog::public_asset(env, "/feed.xml").await?;
+    let built = crate::build_data::public_asset(env, "/feed.xml").await?;
     let sold_out: std::collections::HashSet<String> = Stock(env).sold_out(None).await?.into_iter().collect();
     let mut resp = Response::ok(mark_sold_out(&built, &sold_out))?;
     resp.headers_mut().set("content-type", "application/xml; charset=utf-8")?;

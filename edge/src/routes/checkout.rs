@@ -148,7 +148,7 @@ async fn place_order(
     faults: &Faults,
 ) -> Result<(u16, String), ApiError> {
     let request: CheckoutRequest = parse_json(body)?;
-    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
     if !errors.is_empty() {
         return Err(ApiError::new(Problem::InvalidCheckout, format!("{} field(s) need attention", errors.len()))

@@ -1,6 +1,6 @@
 //! `/api/health`, `/api/openapi.json`, `/api/search`, `/api/search/suggest` and the search reports.
 
-use crate::catalog::{manifest, prefetch, with_index};
+use crate::build_data::{manifest, prefetch, with_index};
 use crate::error::ApiError;
 use crate::http::{require_staff, Reply};
 use crate::query::Query;
@@ -37,7 +37,7 @@ struct BenchTiming {
 /// `GET /api/openapi.json`: the document the build generated from the API contract (a static
 /// file of this deploy, so the worker carries none of it).
 pub async fn openapi(env: &Env) -> Reply {
-    let doc = crate::catalog::public_asset(env, "/api/openapi.json").await?;
+    let doc = crate::build_data::public_asset(env, "/api/openapi.json").await?;
     let mut resp = worker::Response::ok(doc)?;
     resp.headers_mut().set("content-type", "application/json")?;
     resp.headers_mut().set("cache-control", "public, max-age=300")?;
@@ -65,10 +65,10 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
         per_page: p.per_page,
         pages: results.total.div_ceil(p.per_page),
         sort: p.sort.as_str().to_string(),
-        hits: hits_out(results.hits, &m),
+        hits: hits_out(results.hits, &m, true),
         facets: results.facets,
         did_you_mean: results.did_you_mean,
-        popular: hits_out(results.popular, &m),
+        popular: hits_out(results.popular, &m, true),
         ignored_words: results.ignored_words,
         total_all_words: results.total_all_words,
     };
@@ -85,7 +85,7 @@ pub async fn suggest(req: &Request, env: &Env) -> Reply {
     let s = with_index(env, |index| index.suggest(q, limit).map_err(search_error)).await?;
     let m = manifest(env).await?;
     json(
-        &Suggestions { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m), ignored_words: s.ignored_words },
+        &Suggestions { query: q.to_string(), completions: s.completions, products: hits_out(s.products, &m, false), ignored_words: s.ignored_words },
         "public, max-age=60",
     )
 }
@@ -114,13 +114,13 @@ pub async fn bench_search(req: &Request, env: &Env) -> Reply {
     let limit = params.get_usize("limit", 10, edgeshop_indexer::MAX_LIMIT)?;
     let mut fetch_ms = 0;
     if params.get("transfer") == Some("1") {
-        crate::catalog::transfer_index_only(env).await?;
+        crate::build_data::transfer_index_only(env).await?;
     }
     if params.get("reload") == Some("1") {
-        crate::catalog::forget_index();
+        crate::build_data::forget_index();
         // The clock stands still while the isolate computes, so this is the I/O part only.
         let started = worker::Date::now().as_millis();
-        crate::catalog::load_index(env).await?;
+        crate::build_data::load_index(env).await?;
         fetch_ms = worker::Date::now().as_millis() - started;
     }
     prefetch(env, |index| index.chunks_for_search(&SearchRequest::new(&q, limit))).await?;

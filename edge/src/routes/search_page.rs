@@ -7,8 +7,9 @@ use crate::error::{ApiError, Context};
 use crate::http::Reply;
 use crate::query::Query;
 use crate::services::product_search::{note_zero_results, SearchParams};
+use edgeshop_api::listing::{self, FacetGroup};
 use edgeshop_api::search_frame;
-use edgeshop_indexer::{FacetValue, Hit, SearchResults, Sort};
+use edgeshop_indexer::{Hit, SearchResults, Sort};
 use std::fmt::Write;
 use worker::{Env, Request, Response};
 
@@ -43,7 +44,7 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
 
 /// The page frame from the static assets.
 async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
-    let assets = crate::catalog::assets(env)?;
+    let assets = crate::build_data::assets(env)?;
     let frame_url = url.join("/search/").context("search frame URL")?;
     let mut resp = assets.fetch(frame_url.to_string(), None).await?;
     Ok(resp.text().await?)
@@ -117,16 +118,13 @@ impl Link<'_> {
     }
 }
 
-fn facet_list(out: &mut String, title: &str, key: &str, values: &[FacetValue], link: &Link, value_of: impl Fn(&FacetValue) -> String) {
-    if values.is_empty() {
-        return;
-    }
-    let _ = write!(out, "<fieldset class=\"facet\"><legend>{}</legend><ul>", esc(title));
-    for v in values {
+fn facet_list(out: &mut String, group: &FacetGroup, link: &Link) {
+    let _ = write!(out, "<fieldset class=\"facet\"><legend>{}</legend><ul>", esc(group.title));
+    for (value, v) in &group.values {
         let _ = write!(
             out,
             "<li><a href=\"{}\" rel=\"nofollow\"{}>{}{} <span class=\"count\">{}</span></a></li>",
-            link.toggle(key, &value_of(v)),
+            link.toggle(group.parameter, value),
             if v.selected { " class=\"selected\" aria-current=\"true\"" } else { "" },
             if v.selected { "<span class=\"visually-hidden\">Remove filter: </span>" } else { "" },
             esc(&v.label),
@@ -192,20 +190,15 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     out.push_str("<div class=\"search-layout\">");
     if let Some(f) = &r.facets {
         out.push_str("<aside class=\"facets\" aria-label=\"Filters\">");
-        facet_list(&mut out, "Category", "category", &f.categories, &link, |v| v.value.clone());
-        facet_list(&mut out, "Brand", "brand", &f.brands, &link, |v| v.value.clone());
-        facet_list(&mut out, "Price", "price", &f.prices, &link, |v| v.value.clone());
-        for o in &f.options {
-            let name = o.name.clone();
-            facet_list(&mut out, &o.name, "option", &o.values, &link, move |v| format!("{name}:{}", v.value));
+        for group in listing::facet_groups(f, true) {
+            facet_list(&mut out, &group, &link);
         }
         out.push_str("</aside>");
     }
     out.push_str("<section class=\"search-results\" aria-label=\"Products\">");
     out.push_str("<nav class=\"sort\" aria-label=\"Sort\">Sort: ");
-    for (sort, label) in
-        [(Sort::Relevance, "Best match"), (Sort::PriceAsc, "Price, low to high"), (Sort::PriceDesc, "Price, high to low"), (Sort::Newest, "Newest")]
-    {
+    for sort in Sort::ALL {
+        let label = listing::sort_label(sort.as_str(), !p.q.is_empty());
         if sort == p.sort {
             let _ = write!(out, "<strong aria-current=\"true\">{label}</strong> ");
         } else {

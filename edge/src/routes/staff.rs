@@ -15,7 +15,7 @@ use worker::{Env, Request, Response};
 /// request named: a forged Host header must not receive someone's link).
 async fn send_link(env: &Env, member: &Member, invited_by: Option<&Member>) -> Result<(), ApiError> {
     let token = staff::new_link(env, member).await?;
-    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
     let link = format!("{}/admin/sign-in/#token={token}", shop.base_url);
     let minutes = staff::LINK_SECONDS / 60;
     let (subject, intro) = match invited_by {

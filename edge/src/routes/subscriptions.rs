@@ -20,7 +20,7 @@ pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
 /// `POST /api/stock-alerts {sku, email}`: tell me when this sold-out variant is back.
 pub async fn stock_alert(req: &mut Request, env: &Env) -> Reply {
     let a: StockAlertRequest = parse_json(&body_text(req).await?)?;
-    let snapshot = crate::catalog::skus(env, [a.sku.as_str()]).await?;
+    let snapshot = crate::build_data::skus(env, [a.sku.as_str()]).await?;
     let Some(entry) = snapshot.get(&a.sku).filter(|e| e.published) else {
         return Err(ApiError::new(Problem::UnknownSkuInRequest, format!("no product has the SKU `{}`", a.sku)));
     };

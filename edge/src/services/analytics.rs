@@ -372,7 +372,7 @@ const TOP: usize = 20;
 
 /// The whole report for `r`, with the previous period of the same length for the headline.
 pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
-    let m = crate::catalog::manifest(env).await?;
+    let m = crate::build_data::manifest(env).await?;
     let db = db::db(env)?;
     let previous = r.previous();
     let (start, end) = r.bounds();

@@ -1,6 +1,6 @@
 //! Carts in KV: one key per cart, expiring after 30 days without a change.
 
-use crate::catalog;
+use crate::build_data;
 use crate::error::{ApiError, Context, Problem};
 use edgeshop_domain::{check_quantity, CartError, PricedCart};
 
@@ -54,7 +54,7 @@ pub fn cart_error(e: CartError) -> ApiError {
 /// Checks one SKU can be put in a cart at this quantity (the stock ledger has the final word at checkout).
 pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiError> {
     check_quantity(sku, quantity).map_err(cart_error)?;
-    let s = catalog::skus(env, [sku]).await?;
+    let s = build_data::skus(env, [sku]).await?;
     match s.get(sku) {
         None => Err(cart_error(CartError::UnknownSku(sku.into()))),
         Some(e) if !e.published => Err(cart_error(CartError::Unavailable(sku.into()))),
@@ -65,7 +65,7 @@ pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiEr
 
 /// Prices the stored lines against the worker's catalog (see `SavedCart::reprice`).
 pub async fn price(env: &Env, stored: &mut StoredCart) -> Result<Priced, ApiError> {
-    let snapshot = catalog::skus(env, stored.lines.iter().map(|l| l.sku.as_str())).await?;
+    let snapshot = build_data::skus(env, stored.lines.iter().map(|l| l.sku.as_str())).await?;
     let (cart, changes) = stored.reprice(&snapshot).map_err(cart_error)?;
     Ok(Priced { cart, changes })
 }

@@ -149,7 +149,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     };
     let order = &stored.order;
     let kind = orders::wire_name(event.kind);
-    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
     let base = orders::Change {
         event_id: &event.id,
         kind: &kind,

@@ -51,7 +51,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
         return Ok(());
     }
     let Some(stored) = orders::load_stored(env, number).await? else { return Ok(()) };
-    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
     let moves = orders::money_moves(env, number).await?;
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let mut retry = None;

@@ -132,7 +132,7 @@ struct Sum {
 
 /// Emails the merchant once per hour when this hour's server errors reach the threshold.
 async fn check_errors(env: &Env) -> Result<(), ApiError> {
-    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
     let limit = i64::from(shop.back_office.alert_errors_per_hour);
     if limit == 0 {
         return Ok(());
@@ -157,7 +157,7 @@ async fn check_errors(env: &Env) -> Result<(), ApiError> {
 /// After a message landed in the dead-letter queue: emails the merchant (once per hour) when the
 /// messages waiting there reach the threshold.
 pub async fn check_dead_letters(env: &Env) -> Result<(), ApiError> {
-    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
     let limit = i64::from(shop.back_office.alert_dead_letters);
     if limit == 0 {
         return Ok(());

@@ -82,7 +82,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
 pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Option<&str>, now: &str) -> Result<(), ApiError> {
     let db = db::db(env)?;
     // Each line's category as the catalog has it now (sales by category).
-    let catalog = crate::catalog::skus(env, order.lines.iter().map(|l| l.sku.as_str())).await?;
+    let catalog = crate::build_data::skus(env, order.lines.iter().map(|l| l.sku.as_str())).await?;
     let category = |sku: &str| catalog.get(sku).map(|e| e.category.clone()).unwrap_or_default();
     let email = order.contact.email.trim().to_lowercase();
     let mut statements = vec![

@@ -264,24 +264,7 @@ impl PaymentProvider for TestProvider<'_> {
             currency: order.totals.total.currency.code().to_string(),
             return_url: return_url.to_string(),
         };
-        let db = db::db(self.env)?;
-        stmt(
-            &db,
-            "INSERT OR IGNORE INTO payment_sessions (id, order_number, provider, amount_minor, currency, redirect_url, return_url, created_at)
-             VALUES (?1, ?2, 'test', ?3, ?4, ?5, ?6, ?7)",
-            args![
-                &session.id,
-                session.order_number,
-                session.amount_minor,
-                &session.currency,
-                &session.redirect_url,
-                &session.return_url,
-                &now_rfc3339()
-            ],
-        )?
-        .run()
-        .await
-        .context("payment session")?;
+        record_session(self.env, "test", &session).await?;
         Ok(session)
     }
 

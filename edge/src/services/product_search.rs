@@ -1,7 +1,7 @@
 //! Product search for the API and the results page: the request from a query string, run over
 //! the index the worker holds, and hits as the API shows them.
 
-use crate::catalog::{prefetch, with_index};
+use crate::build_data::{prefetch, with_index};
 use crate::error::{ApiError, Problem};
 use crate::query::Query;
 use crate::services::search_stats;
@@ -20,7 +20,8 @@ pub fn search_error(e: SearchError) -> ApiError {
 }
 
 /// Hits with their URL, formatted price and image path.
-pub fn hits_out(hits: Vec<Hit>, m: &CatalogManifest) -> Vec<SearchHit> {
+/// The contract's hits; `cards`: with each product's card (listings), or without (suggestions).
+pub fn hits_out(hits: Vec<Hit>, m: &CatalogManifest, cards: bool) -> Vec<SearchHit> {
     let (currency, locale) = (m.currency, &m.locale);
     hits.into_iter()
         .map(|h| SearchHit {
@@ -32,6 +33,7 @@ pub fn hits_out(hits: Vec<Hit>, m: &CatalogManifest) -> Vec<SearchHit> {
             slug: h.slug,
             title: h.title,
             score: h.score,
+            card: if cards { h.card } else { None },
         })
         .collect()
 }

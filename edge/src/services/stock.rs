@@ -10,7 +10,7 @@
 //! input gate keeps each read-modify-write atomic (two reservations can never both read an old
 //! level). Per SKU the ledger keeps available, reserved and sold units.
 
-use crate::catalog;
+use crate::build_data;
 use crate::error::Context;
 use crate::services::do_call;
 use edgeshop_domain::StockPolicy;
@@ -126,7 +126,7 @@ impl StockLedger {
     /// so after it every read-modify-write runs behind the input gate without interleaving.
     async fn seeds<'s>(&self, skus: impl IntoIterator<Item = &'s str>) -> Result<Seeds> {
         let skus: Vec<&str> = skus.into_iter().collect();
-        let found = catalog::skus(&self.env, skus.iter().copied()).await?;
+        let found = build_data::skus(&self.env, skus.iter().copied()).await?;
         Ok(skus
             .into_iter()
             .map(|sku| {

@@ -112,8 +112,8 @@ pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError>
 /// yet (`_catalog/newest.json` against `announced_products`). Asking twice for one catalog version
 /// sends one digest (the event id is the version).
 pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
-    let version = crate::catalog::manifest(env).await?.version.clone();
-    let newest = crate::catalog::newest(env).await?;
+    let version = crate::build_data::manifest(env).await?.version.clone();
+    let newest = crate::build_data::newest(env).await?;
     let slugs = serde_json::to_string(&newest.iter().map(|p| &p.slug).collect::<Vec<_>>())?;
     let db = db::db(env)?;
     #[derive(Deserialize)]
@@ -193,7 +193,7 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
 
 /// The consumer's part: writes the messages an event makes, then sends what is unsent.
 pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
-    let shop = crate::catalog::manifest(env).await?.shop.clone();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
     let db = db::db(env)?;
     let detail = event.detail.clone().unwrap_or_default();
     let now = now_rfc3339();
@@ -229,7 +229,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             }
             let waiting: Vec<Alert> =
                 db::all(stmt(&db, "SELECT email FROM stock_alerts WHERE sku = ?1 AND notified_at IS NULL", args![&detail])?).await?;
-            let entry = crate::catalog::skus(env, [detail.as_str()])
+            let entry = crate::build_data::skus(env, [detail.as_str()])
                 .await?
                 .get(&detail)
                 .map(|e| (e.product_slug.clone(), e.product_title.clone(), e.variant.title()));
