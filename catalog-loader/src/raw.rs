@@ -54,6 +54,16 @@ pub struct RawShop {
     pub email: Option<RawEmail>,
     #[serde(default)]
     pub back_office: Option<RawBackOffice>,
+    #[serde(default)]
+    pub deploy: Option<RawDeploy>,
+}
+
+/// `[deploy]`: where the shop is deployed (`plan = "free"` or `"paid"`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeploy {
+    #[serde(default)]
+    pub plan: Option<edgeshop_domain::Plan>,
 }
 
 /// `[back_office]`: settings of the merchant's screens.

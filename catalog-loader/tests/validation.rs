@@ -256,3 +256,14 @@ fn currencies_countries_and_dates_are_checked_against_real_lists() {
     g.write("products/alpha-jacket.toml", &PRODUCT.replace("created = \"2026-01-05\"", "created = 2023-02-29"));
     assert_has(&g.errors(), &format!("{}:5: invalid date", g.path("products/alpha-jacket.toml")));
 }
+
+#[test]
+fn the_deploy_plan_is_read_and_a_wrong_one_has_its_line() {
+    let f = Fixture::new("deploy");
+    assert_eq!(edgeshop_catalog::load(&f.0).unwrap().catalog.shop.deploy.plan, edgeshop_domain::Plan::Free, "Free unless told");
+    f.write("shop.toml", &format!("{SHOP}\n[deploy]\nplan = \"paid\"\n"));
+    assert_eq!(edgeshop_catalog::load(&f.0).unwrap().catalog.shop.deploy.plan, edgeshop_domain::Plan::Paid);
+    f.write("shop.toml", &format!("{SHOP}\n[deploy]\nplan = \"pro\"\n"));
+    let line = SHOP.lines().count() + 3;
+    assert_has(&f.errors(), &format!("{}:{line}:", f.path("shop.toml")));
+}

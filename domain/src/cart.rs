@@ -244,6 +244,7 @@ mod tests {
                 featured_categories: vec![],
                 email: Default::default(),
                 back_office: Default::default(),
+                deploy: Default::default(),
             },
             entries: vec![entry("A-1", 1250, true), entry("B-2", 999, true), entry("C-3", 100, false)],
         }

@@ -61,6 +61,74 @@ pub struct Shop {
     pub email: EmailSettings,
     #[serde(default)]
     pub back_office: BackOffice,
+    #[serde(default)]
+    pub deploy: DeploySettings,
+}
+
+/// `[deploy]` in shop.toml.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeploySettings {
+    /// The Workers plan the shop deploys to: its static-asset limits bound what a build may write.
+    pub plan: Plan,
+}
+
+/// A Workers plan, for its static-asset limits: at most 20,000 files on Free and 100,000 on Paid,
+/// each at most 25 MiB (Cloudflare's published limits).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    #[default]
+    Free,
+    Paid,
+}
+
+/// What a build wrote for the static-asset upload.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssetCount {
+    pub files: u64,
+    pub bytes: u64,
+    /// The largest file: its path and size.
+    pub largest: Option<(String, u64)>,
+}
+
+impl Plan {
+    pub const MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
+
+    pub const fn max_files(self) -> u64 {
+        match self {
+            Plan::Free => 20_000,
+            Plan::Paid => 100_000,
+        }
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Plan::Free => "Free",
+            Plan::Paid => "Paid",
+        }
+    }
+
+    /// Whether a build fits this plan's static-asset limits; if not, why and what to do.
+    pub fn check(self, count: &AssetCount) -> Result<(), String> {
+        if let Some((path, size)) = count.largest.as_ref().filter(|(_, size)| *size > Self::MAX_FILE_BYTES) {
+            return Err(format!("{path} is {:.1} MiB; a static asset may be at most 25 MiB: make the file smaller", *size as f64 / 1048576.0));
+        }
+        if count.files > self.max_files() {
+            let next = match self {
+                Plan::Free => " On a Workers Paid account set `[deploy] plan = \"paid\"` in shop.toml (100,000 files);",
+                Plan::Paid => "",
+            };
+            return Err(format!(
+                "the build wrote {} files; the Workers {} plan deploys at most {} static assets.{next} fewer image files (`--images original` \
+                 keeps one file per image) or fewer products bring it down.",
+                count.files,
+                self.name(),
+                self.max_files()
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[back_office]` in shop.toml.
@@ -258,6 +326,18 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_fits_its_plan_or_says_why_not() {
+        let count = |files, largest| AssetCount { files, bytes: 0, largest: Some(("images/a.webp".to_string(), largest)) };
+        assert_eq!(Plan::Free.check(&count(20_000, 1024)), Ok(()));
+        let over = Plan::Free.check(&count(20_001, 1024)).unwrap_err();
+        assert!(over.contains("20001 files") && over.contains("20000") && over.contains("plan = \"paid\""), "{over}");
+        assert_eq!(Plan::Paid.check(&count(20_001, 1024)), Ok(()));
+        assert!(!Plan::Paid.check(&count(100_001, 1)).unwrap_err().contains("plan = "));
+        let big = Plan::Paid.check(&count(10, Plan::MAX_FILE_BYTES + 1)).unwrap_err();
+        assert!(big.starts_with("images/a.webp is 25.0 MiB"), "{big}");
+    }
 
     fn cat(slug: &str) -> Category {
         Category { slug: slug.into(), name: slug.into(), description: String::new() }

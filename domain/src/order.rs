@@ -342,6 +342,7 @@ mod tests {
             featured_categories: vec![],
             email: Default::default(),
             back_office: Default::default(),
+            deploy: Default::default(),
         }
     }
 

@@ -111,6 +111,7 @@ fn checkout_bodies_never_panic() {
         featured_categories: vec![],
         email: Default::default(),
         back_office: Default::default(),
+        deploy: Default::default(),
     };
     for _ in 0..50_000 {
         let field = rng.input(40);

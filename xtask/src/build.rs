@@ -34,6 +34,46 @@ pub fn all(catalog: &Path, opt: Optimise) -> Result<(), String> {
     worker(None, opt)
 }
 
+/// What a built `dist/` would upload as static assets: every file but the platform's own
+/// configuration (`_headers`, `_redirects`).
+pub fn count_assets(dir: &Path) -> Result<edgeshop_domain::AssetCount, String> {
+    fn walk(root: &Path, dir: &Path, count: &mut edgeshop_domain::AssetCount) -> Result<(), String> {
+        for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = entry.path();
+            let meta = entry.metadata().map_err(|e| format!("{}: {e}", path.display()))?;
+            if meta.is_dir() {
+                walk(root, &path, count)?;
+            } else if !(dir == root && matches!(entry.file_name().to_str(), Some("_headers" | "_redirects"))) {
+                count.files += 1;
+                count.bytes += meta.len();
+                if count.largest.as_ref().is_none_or(|(_, size)| meta.len() > *size) {
+                    count.largest = Some((path.strip_prefix(root).unwrap_or(&path).display().to_string(), meta.len()));
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut count = edgeshop_domain::AssetCount::default();
+    walk(dir, dir, &mut count)?;
+    Ok(count)
+}
+
+/// Counts what the build wrote against the shop's Workers plan (`[deploy] plan` in shop.toml):
+/// a summary line, and the reason and remedy when it would not deploy.
+pub fn plan_deploy(catalog: &Path, dist: &Path) -> Result<Result<(), String>, String> {
+    let plan = edgeshop_catalog::load(catalog).map_err(|e| e.to_string())?.catalog.shop.deploy.plan;
+    let count = count_assets(dist)?;
+    println!(
+        "xtask: the deploy: {} static files, {:.1} MiB (the Workers {} plan takes {} files of at most 25 MiB)",
+        count.files,
+        count.bytes as f64 / 1048576.0,
+        plan.name(),
+        plan.max_files()
+    );
+    Ok(plan.check(&count))
+}
+
 /// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`);
 /// `dev_reload`: pages reload themselves after a rebuild.
 pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool) -> Result<(), String> {
@@ -164,4 +204,42 @@ pub fn dev_vars() -> Result<(), String> {
         text.push_str(&format!("{name}={prefix}{hex}\n"));
     }
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_asset_count_leaves_out_the_platforms_configuration_and_names_the_largest_file() {
+        let dir = std::env::temp_dir().join(format!("edgeshop-assets-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("products/a")).unwrap();
+        std::fs::write(dir.join("_headers"), "/*\n  X: y\n").unwrap();
+        std::fs::write(dir.join("index.html"), "<p>home</p>").unwrap();
+        std::fs::write(dir.join("products/a/index.html"), "x".repeat(5000)).unwrap();
+        std::fs::write(dir.join("products/_headers"), "not the platform's: an asset").unwrap();
+        let count = count_assets(&dir).unwrap();
+        assert_eq!((count.files, count.bytes), (3, 11 + 5000 + 28));
+        assert_eq!(count.largest, Some(("products/a/index.html".to_string(), 5000)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The sample shop names no plan (Free): a build of 20,001 files is refused with the reason,
+    /// before any upload; 20,000 pass.
+    #[test]
+    fn a_build_over_the_free_plans_file_limit_does_not_deploy() {
+        let dir = std::env::temp_dir().join(format!("edgeshop-plan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for i in 0..20_000 {
+            let sub = dir.join(format!("p{}", i / 1000));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(sub.join(format!("{i}.html")), "x").unwrap();
+        }
+        assert_eq!(plan_deploy(&root().join("catalog"), &dir).unwrap(), Ok(()));
+        std::fs::write(dir.join("one-more.html"), "x").unwrap();
+        let why = plan_deploy(&root().join("catalog"), &dir).unwrap().unwrap_err();
+        assert!(why.contains("20001 files") && why.contains("Free plan deploys at most 20000"), "{why}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

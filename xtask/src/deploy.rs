@@ -30,6 +30,8 @@ pub fn run(dry_run: bool) -> Result<(), String> {
     crate::tools::ensure_all(crate::tools::Needs::Build)?;
     step("building the shop");
     crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
+    // Before anything is uploaded: a build over the plan's static-asset limits stops here.
+    crate::build::plan_deploy(&root().join("catalog"), &crate::build::dist())?.map_err(|why| format!("not deployed: {why}"))?;
     if dry_run {
         let out = root().join("target/deploy-dry-run");
         step("wrangler deploy --dry-run");

@@ -204,6 +204,9 @@ fn catalog_dir(dir: Option<PathBuf>) -> PathBuf {
 fn build_cmd(catalog: &Path) -> Result<(), String> {
     tools::ensure_all(tools::Needs::Build)?;
     build::all(catalog, build::Optimise::Full)?;
+    if let Err(why) = build::plan_deploy(catalog, &build::dist())? {
+        println!("xtask: warning: this build would not deploy: {why}");
+    }
     tools::apply_migrations(&root().join(".wrangler/state"), None)
 }
 
