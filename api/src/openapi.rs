@@ -183,7 +183,7 @@ impl Op {
         let mut op = json!({
             "operationId": format!("{route:?}"),
             "summary": self.summary,
-            "tags": [if route.staff_only() || route.path().starts_with("/api/admin/") { "admin" } else { tag }],
+            "tags": [tag],
             "responses": responses,
         });
         if !parameters.is_empty() {

@@ -1,6 +1,6 @@
 //! The build's data the worker reads (named apart from the merchant's catalog files, the
-//! `edgeshop-catalog` loader and the domain's `Catalog`): the manifest (shop settings, catalog version), the SKU table
-//! in shards, and the search index. None of it is compiled into the worker: the static build
+//! `edgeshop-catalog` loader and the domain's `Catalog`): the manifest (shop settings, catalog
+//! version), the SKU table in shards, and the search index. None of it is compiled into the worker: the static build
 //! writes it under `dist/_catalog/` and it ships with the pages of the same deploy, read through
 //! the `ASSETS` binding. So the worker stays small and quick to start whatever the catalog size,
 //! and a catalog change does not rebuild it.

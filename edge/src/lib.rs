@@ -31,14 +31,16 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     // Cloudflare's ray id names the request in its logs; locally, a random one.
     let request_id = http::header(&req, "cf-ray").unwrap_or_else(|| services::random_id(12));
     let started = worker::Date::now().as_millis();
-    let outcome = route(&mut req, &env, &path).await;
+    // Resolved once: the handler and the metrics' route name both come from it.
+    let method = req.method().to_string();
+    let resolved = resolve(&method, &path);
+    let outcome = route(&mut req, &env, &path, &resolved).await;
     let status = match &outcome {
         Ok(r) => r.status_code(),
         Err(e) => e.status,
     };
     let ms = worker::Date::now().as_millis() - started;
-    let method = req.method().to_string();
-    let route_name = match resolve(&method, &path) {
+    let route_name = match &resolved {
         Resolved::Found(route, _) => route.metric_name(),
         _ => format!("{method} (no route)"),
     };
@@ -60,7 +62,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(resp)
 }
 
-async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<Response, ApiError> {
+async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>) -> std::result::Result<Response, ApiError> {
     if path.trim_start_matches('/').starts_with("_catalog") {
         // The worker's own data files (static assets read through the ASSETS binding): not public.
         return Err(ApiError::new(Problem::NoRoute, format!("nothing at {path}")));
@@ -71,10 +73,9 @@ async fn route(req: &mut Request, env: &Env, path: &str) -> std::result::Result<
         build_data::follow_rebuilds(env).await?;
     }
     build_data::manifest(env).await?;
-    let method = req.method().to_string();
-    let (route, params) = match resolve(&method, path) {
-        Resolved::Found(route, params) => (route, params),
-        Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(&allowed)),
+    let (route, params) = match resolved {
+        Resolved::Found(route, params) => (*route, params),
+        Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),
         Resolved::NotFound => return Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
     };
     if let Some(limit) = Limit::for_route(route) {

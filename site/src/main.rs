@@ -105,7 +105,6 @@ fn run() -> Result<(), String> {
     feed::write(catalog, &images, &args.out)?;
     // The API's OpenAPI document, generated from the contract (the worker serves this file).
     let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(args.out.join("api")).map_err(|e| format!("{}: {e}", args.out.display()))?;
     write(&args.out.join("api/openapi.json"), &openapi)?;
     let t_pages = t0.elapsed();
 

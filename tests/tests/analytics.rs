@@ -5,7 +5,7 @@
 //! like the table, axe, screenshots; the beacon and checkout tie a real visit to its order).
 
 use edgeshop_domain::analytics::{day_number, day_string, normalise_query, Event, Kind};
-use edgeshop_e2e::{d1_query, owner_link, root, run_browser_test_with, wait_for, Shop};
+use edgeshop_e2e::{d1_query, owner_link, root, run_browser_test_with, sample_catalog, wait_for, Shop};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::Command;
@@ -123,7 +123,7 @@ fn faulty_shop() -> &'static Shop {
 #[test]
 fn server_errors_over_the_threshold_email_the_merchant_once() {
     let shop = faulty_shop();
-    let catalog = edgeshop_catalog::load(&root().join("catalog")).expect("the sample catalog").catalog;
+    let catalog = sample_catalog();
     let sku = catalog
         .products
         .iter()

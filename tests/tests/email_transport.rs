@@ -5,7 +5,7 @@
 //! (RFC 8058), order mail does not.
 
 use edgeshop_domain::StockPolicy;
-use edgeshop_e2e::{root, Shop};
+use edgeshop_e2e::{sample_catalog, Shop};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -76,7 +76,7 @@ fn post(shop: &Shop, path: &str, ip: &str, body: Value) -> edgeshop_e2e::Reply {
 fn marketing_mail_has_one_click_unsubscribe_headers_and_order_mail_has_none() {
     let (base, received) = fake_resend();
     let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("RESEND_API_KEY", KEY), ("RESEND_API_BASE", &base)]);
-    let catalog = edgeshop_catalog::load(&root().join("catalog")).unwrap().catalog;
+    let catalog = sample_catalog();
     let to = |m: &Value, who: &str| m["to"].as_array().is_some_and(|a| a.iter().any(|t| t == who));
 
     // An order email: transactional, no unsubscribe headers.
