@@ -13,6 +13,9 @@
     session = fresh();
   }
   d.documentElement.dataset.session = session;
+  // A checkout form sent before (or without) the page's island carries the id too.
+  const form = d.querySelector("form.checkout-form");
+  if (form) form.append(Object.assign(d.createElement("input"), { type: "hidden", name: "analytics_session", value: session }));
   const send = (events) => {
     const body = JSON.stringify({ events: events.map((e) => Object.assign({ session }, e)) });
     if (!(navigator.sendBeacon && navigator.sendBeacon("/api/events", body))) {

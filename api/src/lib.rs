@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod analytics;
+pub mod frames;
 pub mod listing;
 #[cfg(feature = "openapi")]
 pub mod openapi;
@@ -158,6 +159,22 @@ pub struct OrderView {
     /// Returns asked for, with their progress.
     #[serde(default)]
     pub returns: Vec<admin::ReturnView>,
+}
+
+/// An order's status as the shopper reads it (the order page, with or without JavaScript).
+pub fn status_label(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::AwaitingPayment => "Awaiting payment",
+        OrderStatus::Confirmed => "Confirmed (cash on delivery)",
+        OrderStatus::Paid => "Paid",
+        OrderStatus::PaymentFailed => "Payment failed",
+        OrderStatus::Packed => "Packed",
+        OrderStatus::Shipped => "Shipped",
+        OrderStatus::Delivered => "Delivered",
+        OrderStatus::Cancelled => "Cancelled",
+        OrderStatus::ReturnRequested => "Return requested",
+        OrderStatus::Returned => "Returned",
+    }
 }
 
 /// `GET /api/availability?sku=…`: which of these SKUs are sold out now (the stock ledger's

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 const JSON: &str = "application/json";
 const HTML: &str = "text/html";
+const FORM: &str = "application/x-www-form-urlencoded";
 const CSV: &str = "text/csv";
 
 /// The document, as JSON.
@@ -283,6 +284,63 @@ fn operation(route: Route) -> Op {
             .query("page", json!({"type": "integer", "minimum": 1, "maximum": 200}), "1-based page")
             .query("sort", json!({"type": "string", "enum": ["relevance", "price-asc", "price-desc", "newest"]}), "Order of results")
             .answer(200, "The page", HTML, text()),
+        Route::CartPage => Op::new("The cart page (HTML rendered by the worker: lines with quantity forms; works without JavaScript)")
+            .answer(200, "The page", HTML, text()),
+        Route::CartAddForm => Op::new("Add to cart from the product page's form (works without JavaScript); redirects to the cart")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "required": ["sku"],
+                    "properties": {
+                        "sku": { "type": "string", "description": "The variant shown when the page was built" },
+                        "quantity": { "type": "integer", "minimum": 1, "maximum": 99 },
+                        "variant": { "type": "array", "items": { "type": "string" }, "description": "The product's SKUs; with `option-N`, the one whose option values were chosen" },
+                        "option-0": { "type": "string", "description": "The first option's chosen value (and so on: option-1, …)" }
+                    }
+                })),
+            )
+            .empty(303, "Added: to the cart page")
+            .answer(422, "Not added: the cart page with the reason", HTML, text()),
+        Route::CartLineForm => Op::new("Change a line's quantity or remove it from the cart page's form; redirects to the cart")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "required": ["line"],
+                    "properties": {
+                        "line": { "type": "string" },
+                        "quantity": { "type": "integer", "minimum": 0, "maximum": 99 },
+                        "action": { "enum": ["update", "remove"] }
+                    }
+                })),
+            )
+            .empty(303, "Changed: to the cart page")
+            .answer(422, "Not changed: the cart page with the reason", HTML, text()),
+        Route::CheckoutPage => Op::new("The checkout page (HTML form with the order summary; works without JavaScript)").answer(200, "The page", HTML, text()),
+        Route::CheckoutForm => Op::new("Place the order from the checkout form (works without JavaScript): the same rules as /api/checkout")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "required": ["idempotency_key"],
+                    "properties": {
+                        "idempotency_key": { "type": "string", "description": "From the page (a new one per page)" },
+                        "contact.email": { "type": "string" }, "contact.phone": { "type": "string" },
+                        "address.name": { "type": "string" }, "address.line1": { "type": "string" }, "address.line2": { "type": "string" },
+                        "address.city": { "type": "string" }, "address.postal_code": { "type": "string" }, "address.country": { "type": "string" },
+                        "payment_method": { "enum": ["online", "cash_on_delivery"] },
+                        "analytics_session": { "type": "string", "description": "The visit's analytics id (added by the analytics script)" }
+                    }
+                })),
+            )
+            .empty(303, "Placed: to the order page, or to the payment provider")
+            .answer(422, "Not placed: the checkout page with the reasons and what was typed", HTML, text()),
+        Route::OrderPage => Op::new("The order page (its summary is in the HTML for browsers without JavaScript)")
+            .query("number", json!({ "type": "integer", "minimum": 1 }), "The order number")
+            .order_token()
+            .answer(200, "The page", HTML, text())
+            .answer(404, "No such order (or a wrong token)", HTML, text()),
         Route::Availability => {
             Op::new("Which of these SKUs are sold out now (the stock ledger's word, newer than the static page that asks); cached 30 s")
                 .needs("sku", json!({"type": "array", "items": {"type": "string"}, "maxItems": 100}), "SKUs to check (repeat)")
@@ -375,7 +433,7 @@ fn operation(route: Route) -> Op {
         .answer(200, "Received (and queued, or ignored when it is not one of this shop's payments)", JSON, of::<WebhookReceived>()),
         Route::TestProviderAction => Op::new("Test provider (development only): pay, decline or cancel a hosted payment (form post; redirects)")
             .body(
-                "application/x-www-form-urlencoded",
+                FORM,
                 Body::Inline(json!({ "type": "object", "required": ["action"], "properties": { "action": { "enum": ["pay", "decline", "cancel"] } } })),
             )
             .empty(303, "Back to the shop"),

@@ -59,6 +59,12 @@ routes! {
     BenchSearch => Get "/api/_bench/search",
     Availability => Get "/api/availability",
     Feed => Get "/feed.xml",
+    CartPage => Get "/cart",
+    CartAddForm => Post "/cart/add",
+    CartLineForm => Post "/cart/update",
+    CheckoutPage => Get "/checkout",
+    CheckoutForm => Post "/checkout",
+    OrderPage => Get "/orders",
     Cart => Get "/api/cart",
     AddLine => Post "/api/cart/lines",
     UpdateLine => Patch "/api/cart/lines/{id}",
@@ -223,6 +229,8 @@ mod tests {
         assert_eq!(found("POST", "/api/admin/orders/7/returns/3/approve"), (Route::ReturnAction, vec!["7".into(), "3".into(), "approve".into()]));
         assert_eq!(found("GET", "/search/").0, Route::SearchPage);
         assert_eq!(found("PATCH", "/api/cart/lines/abc").0, Route::UpdateLine);
+        assert_eq!(found("GET", "/cart/").0, Route::CartPage);
+        assert_eq!(found("POST", "/checkout/").0, Route::CheckoutForm);
     }
 
     #[test]

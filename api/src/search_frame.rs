@@ -13,21 +13,7 @@ pub const RESULTS: &str = "<!--search-results-->";
 /// HTML. One pass over the frame: a value that happens to contain a slot's name is not filled
 /// again. `None` when the frame has no results slot (not the search page's frame).
 pub fn fill(frame: &str, title: &str, query: &str, results: &str) -> Option<String> {
-    if !frame.contains(RESULTS) {
-        return None;
-    }
-    let slots = [(TITLE, title), (QUERY, query), (RESULTS, results)];
-    let mut out = String::with_capacity(frame.len() + results.len());
-    let mut rest = frame;
-    while let Some((at, slot, value)) =
-        slots.iter().filter_map(|(slot, value)| rest.find(slot).map(|at| (at, *slot, *value))).min_by_key(|(at, ..)| *at)
-    {
-        out.push_str(&rest[..at]);
-        out.push_str(value);
-        rest = &rest[at + slot.len()..];
-    }
-    out.push_str(rest);
-    Some(out)
+    frame.contains(RESULTS).then(|| crate::frames::fill(frame, &[(TITLE, title), (QUERY, query), (RESULTS, results)]))
 }
 
 #[cfg(test)]

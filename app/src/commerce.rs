@@ -1,7 +1,7 @@
 //! Commerce islands: variant picker with add-to-cart, cart count, cart, checkout form, order status.
 
 use crate::api::{announce_cart_count, body, call, query_param, replace_query_param};
-use edgeshop_api::{AddLine, Cart, CheckoutRequest, Health, MoneyView, OrderView, PaymentStart, UpdateLine};
+use edgeshop_api::{status_label, AddLine, Cart, CheckoutRequest, MoneyView, OrderView, PaymentStart};
 use edgeshop_domain::{OrderStatus as Status, PaymentMethod};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,11 @@ pub fn choose(variants: &[PickerVariant], selected: &[String], i: usize, value: 
 #[island]
 pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -> impl IntoView {
     let initial = variants.iter().find(|v| v.available).or(variants.first()).map(|v| v.values.clone()).unwrap_or_default();
-    let selected = RwSignal::new(initial);
+    let initial_sku = variants.iter().find(|v| v.values == initial).map(|v| v.sku.clone()).unwrap_or_default();
+    // Without JavaScript the form posts every SKU of the product with the chosen option values,
+    // and the worker picks the variant (the hidden `sku` is the one shown when the page was built).
+    let all_skus = variants.iter().map(|v| view! { <input type="hidden" name="variant" value=v.sku.clone()/> }).collect_view();
+    let selected = RwSignal::new(initial.clone());
     let skus: Vec<String> = variants.iter().filter(|v| v.available).map(|v| v.sku.clone()).collect();
     let variants = RwSignal::new(variants);
     let quantity = RwSignal::new(1u32);
@@ -102,10 +106,11 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                     let v1 = value.clone();
                     let v2 = value.clone();
                     let v3 = value.clone();
+                    let checked_at_first = initial.get(i) == Some(&value);
                     let enabled = Memo::new(move |_| variants.with(|vs| offered(vs, &selected.get(), i, &v1)));
                     view! {
                         <label class="chip" class:disabled=move || !enabled.get()>
-                            <input type="radio" name=format!("option-{i}") value=value.clone()
+                            <input type="radio" name=format!("option-{i}") value=value.clone() checked=checked_at_first
                                 prop:checked=move || selected.get().get(i) == Some(&v2)
                                 disabled=move || !enabled.get()
                                 on:change=move |_| {
@@ -125,7 +130,8 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
         })
         .collect_view();
 
-    let add = move |_| {
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         if busy.get_untracked() {
             return;
         }
@@ -148,7 +154,9 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     };
 
     view! {
-        <div class="picker" data-testid="variant-picker" data-ready=move || ready.get().to_string()>
+        <form class="picker" method="post" action="/cart/add" on:submit=add data-testid="variant-picker" data-ready=move || ready.get().to_string()>
+            <input type="hidden" name="sku" value=initial_sku prop:value=move || current().map(|v| v.sku).unwrap_or_default()/>
+            {all_skus}
             {fieldsets}
             <p class="price-lg">
                 <span data-testid="variant-price">{move || current().map(|v| v.price).unwrap_or_default()}</span>
@@ -160,18 +168,18 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
             </p>
             <div class="add">
                 <label for="qty">"Quantity"</label>
-                <input id="qty" type="number" min="1" max="99" inputmode="numeric"
+                <input id="qty" name="quantity" type="number" min="1" max="99" inputmode="numeric" value="1"
                     prop:value=move || quantity.get().to_string()
                     on:input=move |ev| quantity.set(event_target_value(&ev).parse::<u32>().unwrap_or(1).clamp(1, 99))/>
                 // Busy is aria-disabled, not disabled: disabling the focused button would drop
                 // keyboard focus to the top of the page.
-                <button type="button" class="primary" on:click=add aria-disabled=move || busy.get().to_string()
+                <button type="submit" class="primary" aria-disabled=move || busy.get().to_string()
                     disabled=move || !current().is_some_and(|v| v.available)>"Add to cart"</button>
             </div>
             <p role="status" aria-live="polite" class=move || match message.get() { Some((true, _)) => "notice ok", Some((false, _)) => "notice error", None => "notice" }>
                 {move || message.get().map(|(ok, m)| view! { {m} {ok.then(|| view! { " " <a href="/cart/">"View cart"</a> })} })}
             </p>
-        </div>
+        </form>
     }
 }
 
@@ -217,100 +225,57 @@ fn answer<T: serde::de::DeserializeOwned>(reply: Result<crate::api::ApiReply, St
     }
 }
 
-#[island]
-pub fn CartView() -> impl IntoView {
-    let cart = RwSignal::new(None::<Cart>);
-    let error = RwSignal::new(None::<String>);
-    let apply = move |reply: Result<crate::api::ApiReply, String>| match answer::<Cart>(reply) {
-        Ok(c) => {
-            announce_cart_count(u64::from(c.item_count));
-            cart.set(Some(c));
-            error.set(None);
-        }
-        Err(e) => error.set(Some(e)),
-    };
-    Effect::new(move |_| leptos::task::spawn_local(async move { apply(call("GET", "/api/cart", None, &[]).await) }));
-    let lines = move || cart.get().map(|c| c.lines).unwrap_or_default();
-    view! {
-        <section class="cart" data-testid="cart">
-            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
-            {move || {
-                let changed = cart.get().map(|c| c.price_changes.len()).unwrap_or(0);
-                (changed > 0).then(|| view! { <p class="notice" role="status">"Some prices changed since you added these items; the cart shows today's prices."</p> })
-            }}
-            {move || match cart.get() {
-                None => view! { <p>"Loading your cart…"</p> }.into_any(),
-                Some(_) if lines().is_empty() => view! { <p>"Your cart is empty. " <a href="/">"Continue shopping"</a></p> }.into_any(),
-                Some(c) => view! {
-                    <ul class="cart-lines">
-                        {lines().into_iter().map(|l| {
-                            let (id_patch, id_delete) = (l.id.clone(), l.id.clone());
-                            let title = l.title.clone();
-                            view! {
-                                <li class="cart-line" data-sku=l.sku.clone()>
-                                    <a href=l.url.clone()>{title.clone()}</a>
-                                    <span class="variant">{l.variant_title.clone()}</span>
-                                    <span class="unit">{money(&l.unit_price)}</span>
-                                    <label>
-                                        <span class="visually-hidden">{format!("Quantity of {title}")}</span>
-                                        <input type="number" min="1" max="99" class="line-qty" value=l.quantity.to_string()
-                                            on:change=move |ev| {
-                                                let quantity = event_target_value(&ev).parse::<u32>().unwrap_or(1).clamp(1, 99);
-                                                let url = format!("/api/cart/lines/{id_patch}");
-                                                leptos::task::spawn_local(async move { apply(call("PATCH", &url, Some(&body(&UpdateLine { quantity })), &[]).await) });
-                                            }/>
-                                    </label>
-                                    <span class="total" data-testid="line-total">{money(&l.line_total)}</span>
-                                    <button type="button" class="link" on:click=move |_| {
-                                        let url = format!("/api/cart/lines/{id_delete}");
-                                        leptos::task::spawn_local(async move { apply(call("DELETE", &url, None, &[]).await) });
-                                    }>"Remove"<span class="visually-hidden">{format!(" {title}")}</span></button>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                    <p class="subtotal">"Subtotal " <strong data-testid="cart-subtotal">{money(&c.subtotal)}</strong></p>
-                    <a class="button primary" href="/checkout/">"Check out"</a>
-                }.into_any(),
-            }}
-        </section>
-    }
-}
-
-#[island]
-pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
-    let cart = RwSignal::new(None::<Cart>);
-    let errors = RwSignal::new(Vec::<(String, String)>::new());
-    let message = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    // The key is reused only when the same form is sent again (a retry), as Stripe expects.
-    let attempt = StoredValue::new((String::new(), None::<CheckoutRequest>));
-    // Online payment is offered only where the shop has a live provider (`/api/health`).
-    let online = RwSignal::new(true);
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            if let Ok(c) = answer::<Cart>(call("GET", "/api/cart", None, &[]).await) {
-                cart.set(Some(c));
-            }
-            if let Ok(h) = answer::<Health>(call("GET", "/api/health", None, &[]).await) {
-                online.set(h.payment_methods.contains(&PaymentMethod::Online));
-            }
-        })
-    });
-    let field = move |name: &'static str, label: &'static str, kind: &'static str, autocomplete: &'static str, required: bool| {
-        let err = move || errors.get().into_iter().find(|(f, _)| f == name).map(|(_, m)| m);
-        let id = name.replace('.', "-");
+/// The checkout form's fields, drawn by the app with the worker's slots in them: the worker fills
+/// in what was typed and why it was refused when it renders `/checkout/` (a plain HTML form that
+/// works without JavaScript; [`edgeshop_api::frames::checkout`]).
+#[component]
+pub fn CheckoutFields() -> impl IntoView {
+    use edgeshop_api::frames::checkout::{error, id, invalid, value, FIELDS};
+    let field = |&(name, label, kind, autocomplete, required): &(&'static str, &'static str, &'static str, &'static str, bool)| {
+        let id = id(name);
         let err_id = format!("{id}-error");
         view! {
             <div class="field">
                 <label for=id.clone()>{label}{(!required).then_some(" (optional)")}</label>
-                <input id=id name=name type=kind autocomplete=autocomplete required=required
-                    aria-invalid=move || err().is_some().to_string() aria-describedby=err_id.clone()/>
-                <p class="field-error" id=err_id>{move || err().map(|m| format!("{label} {m}"))}</p>
+                <input id=id name=name type=kind autocomplete=autocomplete required=required value=value(name)
+                    aria-invalid=invalid(name) aria-describedby=err_id.clone() data-label=label/>
+                <p class="field-error" id=err_id>{error(name)}</p>
             </div>
         }
     };
-    let country_options = countries.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view();
+    let (contact, address) = FIELDS.split_at(2);
+    view! {
+        <input type="hidden" name="idempotency_key" value=edgeshop_api::frames::checkout::KEY/>
+        <fieldset>
+            <legend>"Contact"</legend>
+            {contact.iter().map(field).collect_view()}
+        </fieldset>
+        <fieldset>
+            <legend>"Shipping address"</legend>
+            {address.iter().map(field).collect_view()}
+            <div class="field">
+                <label for="address-country">"Country"</label>
+                <select id="address-country" name="address.country" autocomplete="country" aria-invalid=invalid("address.country")
+                    aria-describedby="address-country-error" data-label="Country" inner_html=edgeshop_api::frames::checkout::COUNTRIES></select>
+                <p class="field-error" id="address-country-error">{error("address.country")}</p>
+            </div>
+        </fieldset>
+        <fieldset>
+            <legend>"Payment"</legend>
+            <div class="choices" inner_html=edgeshop_api::frames::checkout::PAYMENT></div>
+        </fieldset>
+    }
+}
+
+/// Enhances the checkout form: sends it with `fetch` (a retry reuses its idempotency key, as
+/// Stripe expects), shows refused fields in place and goes on to the order or the payment page.
+/// Without the script the form posts to the worker, which answers the same way with pages.
+#[island]
+pub fn CheckoutForm(children: Children) -> impl IntoView {
+    let message = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // The key is reused only when the same form is sent again (a retry), as Stripe expects.
+    let attempt = StoredValue::new((String::new(), None::<CheckoutRequest>));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let _ = &attempt;
@@ -351,8 +316,7 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
                         Err(e) => message.set(Some(e)),
                     },
                     Ok(r) => {
-                        let problem = r.problem();
-                        errors.set(problem.errors.into_iter().map(|e| (e.field, e.message)).collect());
+                        show_field_errors(&form, &r.problem().errors);
                         message.set(Some(r.message()));
                     }
                     Err(e) => message.set(Some(e)),
@@ -361,48 +325,29 @@ pub fn CheckoutForm(countries: Vec<String>) -> impl IntoView {
         }
     };
     view! {
-        <div class="checkout">
-            <form class="checkout-form" on:submit=submit novalidate>
-                <fieldset>
-                    <legend>"Contact"</legend>
-                    {field("contact.email", "Email", "email", "email", true)}
-                    {field("contact.phone", "Phone", "tel", "tel", false)}
-                </fieldset>
-                <fieldset>
-                    <legend>"Shipping address"</legend>
-                    {field("address.name", "Full name", "text", "name", true)}
-                    {field("address.line1", "Address", "text", "address-line1", true)}
-                    {field("address.line2", "Apartment, suite", "text", "address-line2", false)}
-                    {field("address.city", "City", "text", "address-level2", true)}
-                    {field("address.postal_code", "Postal code", "text", "postal-code", true)}
-                    <div class="field">
-                        <label for="address-country">"Country"</label>
-                        <select id="address-country" name="address.country" autocomplete="country">{country_options}</select>
-                        <p class="field-error">{move || errors.get().into_iter().find(|(f, _)| f == "address.country").map(|(_, m)| format!("Country: {m}"))}</p>
-                    </div>
-                </fieldset>
-                <fieldset>
-                    <legend>"Payment"</legend>
-                    <label class="choice" hidden=move || !online.get()><input type="radio" name="payment_method" value="online" prop:checked=move || online.get() disabled=move || !online.get()/>" Pay online (card)"</label>
-                    <label class="choice"><input type="radio" name="payment_method" value="cash_on_delivery" prop:checked=move || !online.get()/>" Cash on delivery"</label>
-                </fieldset>
-                <p role="alert" class="notice error" hidden=move || message.get().is_none()>{move || message.get()}</p>
-                <button type="submit" class="primary" disabled=move || busy.get()>"Place order"</button>
-            </form>
-            <aside class="summary" aria-label="Order summary">
-                <h2>"Order summary"</h2>
-                {move || cart.get().map(|c| {
-                    view! {
-                        <ul>{c.lines.into_iter().map(|l| view! {
-                            <li>{format!("{} × {} ({})", l.quantity, l.title, l.variant_title)}
-                                <span>{money(&l.line_total)}</span></li>
-                        }).collect_view()}</ul>
-                        <p>"Subtotal " <strong>{money(&c.subtotal)}</strong></p>
-                        <p class="hint">"Shipping and tax are added from the shop's rules when you place the order."</p>
-                    }
-                })}
-            </aside>
-        </div>
+        <form class="checkout-form" method="post" action="/checkout/" on:submit=submit novalidate>
+            {children()}
+            <p role="alert" class="notice error" hidden=move || message.get().is_none()>{move || message.get()}</p>
+            <button type="submit" class="primary" disabled=move || busy.get()>"Place order"</button>
+        </form>
+    }
+}
+
+/// Marks the refused fields (`aria-invalid`, the reason under each) and clears the others.
+#[cfg(feature = "hydrate")]
+fn show_field_errors(form: &web_sys::HtmlFormElement, errors: &[edgeshop_api::FieldError]) {
+    use wasm_bindgen::JsCast;
+    let Ok(inputs) = form.query_selector_all("[aria-describedby]") else { return };
+    for i in 0..inputs.length() {
+        let Some(input) = inputs.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+        let name = input.get_attribute("name").unwrap_or_default();
+        let label = input.get_attribute("data-label").unwrap_or_default();
+        let refused = errors.iter().find(|e| e.field == name);
+        let _ = input.set_attribute("aria-invalid", if refused.is_some() { "true" } else { "false" });
+        let note = input.get_attribute("aria-describedby").and_then(|id: String| form.owner_document()?.get_element_by_id(&id));
+        if let Some(note) = note {
+            note.set_text_content(refused.map(|e| format!("{label} {}", e.message)).as_deref());
+        }
     }
 }
 
@@ -423,21 +368,6 @@ fn message_label(template: &str) -> &'static str {
         "return_rejected" => "Return not accepted",
         "return_received" => "Return received",
         _ => "Message",
-    }
-}
-
-fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::AwaitingPayment => "Awaiting payment",
-        Status::Confirmed => "Confirmed (cash on delivery)",
-        Status::Paid => "Paid",
-        Status::PaymentFailed => "Payment failed",
-        Status::Packed => "Packed",
-        Status::Shipped => "Shipped",
-        Status::Delivered => "Delivered",
-        Status::Cancelled => "Cancelled",
-        Status::ReturnRequested => "Return requested",
-        Status::Returned => "Returned",
     }
 }
 

@@ -1,7 +1,7 @@
 //! One component per kind of static page. The builder gathers the data; these only render it.
 
 use crate::browse::CategoryBrowser;
-use crate::commerce::{CartView, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
+use crate::commerce::{CheckoutFields, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
 use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
 use crate::live_search::LiveResults;
 use crate::paths;
@@ -208,15 +208,20 @@ fn stock_label(v: &edgeshop_domain::Variant) -> String {
     }
 }
 
+/// The frame of the cart page: the worker renders the cart into it per request
+/// ([`edgeshop_api::frames::cart`]), as plain HTML forms.
 #[component]
 pub fn CartPage() -> impl IntoView {
     let meta =
         PageMeta { title: "Your cart".into(), description: "Your shopping cart.".into(), path: "/cart/".into(), noindex: true, ..Default::default() };
-    view! { <Document meta=meta><h1>"Your cart"</h1><CartView/></Document> }
+    view! { <Document meta=meta><h1>"Your cart"</h1><section class="cart" data-testid="cart" inner_html=edgeshop_api::frames::cart::CART></section></Document> }
 }
 
+/// The frame of the checkout page: a form that posts to the worker, which fills in the summary,
+/// countries, payment choices and (after a refusal) what was typed ([`edgeshop_api::frames::checkout`]).
 #[component]
-pub fn CheckoutPage(countries: Vec<String>) -> impl IntoView {
+pub fn CheckoutPage() -> impl IntoView {
+    use edgeshop_api::frames::checkout::{NOTICE, SUMMARY};
     let meta = PageMeta {
         title: "Checkout".into(),
         description: "Shipping address and payment.".into(),
@@ -224,9 +229,20 @@ pub fn CheckoutPage(countries: Vec<String>) -> impl IntoView {
         noindex: true,
         ..Default::default()
     };
-    view! { <Document meta=meta><h1>"Checkout"</h1><CheckoutForm countries=countries/></Document> }
+    view! {
+        <Document meta=meta>
+            <h1>"Checkout"</h1>
+            <div class="notices" inner_html=NOTICE></div>
+            <div class="checkout">
+                <CheckoutForm><CheckoutFields/></CheckoutForm>
+                <aside class="summary" aria-label="Order summary" inner_html=SUMMARY></aside>
+            </div>
+        </Document>
+    }
 }
 
+/// The order page: its island draws the live status; the worker puts a summary for browsers
+/// without JavaScript in the `<noscript>` ([`edgeshop_api::frames::order`]).
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let meta = PageMeta {
@@ -236,7 +252,7 @@ pub fn OrderPage() -> impl IntoView {
         noindex: true,
         ..Default::default()
     };
-    view! { <Document meta=meta><OrderStatus/></Document> }
+    view! { <Document meta=meta><noscript inner_html=edgeshop_api::frames::order::SUMMARY></noscript><OrderStatus/></Document> }
 }
 
 #[component]

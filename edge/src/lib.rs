@@ -6,6 +6,7 @@ mod error;
 #[cfg(test)]
 mod fuzz;
 mod http;
+mod pages;
 mod query;
 mod routes;
 mod services;
@@ -19,7 +20,7 @@ pub use services::stock::StockLedger;
 use crate::error::Problem;
 use edgeshop_api::routes::{resolve, Resolved, Route};
 use error::ApiError;
-use routes::{admin, analytics, availability, cart, checkout, orders, payments, rate_limit, search, search_page, staff, subscriptions};
+use routes::{admin, analytics, availability, cart, checkout, orders, payments, rate_limit, search, search_page, shop_pages, staff, subscriptions};
 use services::events::{self, OrderEvent};
 use services::ops;
 use services::rate_limit::Limit;
@@ -91,6 +92,12 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
         Route::BenchSearch => search::bench_search(req, env).await,
         Route::Availability => availability::availability(req, env).await,
         Route::Feed => availability::feed(env).await,
+        Route::CartPage => shop_pages::cart(req, env).await,
+        Route::CartAddForm => shop_pages::add(req, env).await,
+        Route::CartLineForm => shop_pages::change_line(req, env).await,
+        Route::CheckoutPage => shop_pages::checkout(req, env).await,
+        Route::CheckoutForm => shop_pages::place_order(req, env).await,
+        Route::OrderPage => shop_pages::order(req, env).await,
         Route::Cart => cart::get(req, env).await,
         Route::AddLine => cart::add_line(req, env).await,
         Route::UpdateLine => cart::update_line(req, env, params.get(0)).await,

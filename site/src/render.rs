@@ -49,9 +49,7 @@ enum Page {
     },
     NotFound,
     Cart,
-    Checkout {
-        countries: Vec<String>,
-    },
+    Checkout,
     Orders,
     Search,
 }
@@ -159,7 +157,7 @@ fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
     }
     pages.push(("/404.html".into(), Page::NotFound));
     pages.push(("/cart/".into(), Page::Cart));
-    pages.push(("/checkout/".into(), Page::Checkout { countries: catalog.shop.shipping.countries.clone() }));
+    pages.push(("/checkout/".into(), Page::Checkout));
     pages.push(("/orders/".into(), Page::Orders));
     pages.push(("/search/".into(), Page::Search));
     pages
@@ -177,7 +175,7 @@ fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
         Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),
         Page::NotFound => render(site, || view! { <NotFoundPage/> }),
         Page::Cart => render(site, || view! { <CartPage/> }),
-        Page::Checkout { countries } => render(site, move || view! { <CheckoutPage countries/> }),
+        Page::Checkout => render(site, || view! { <CheckoutPage/> }),
         Page::Orders => render(site, || view! { <OrderPage/> }),
         Page::Search => render(site, || view! { <SearchPage/> }),
     }

@@ -1,8 +1,11 @@
-// With JavaScript disabled, home, category and product pages still show products and prices.
-import { launch } from './browser.mjs';
+// With JavaScript disabled, home, category and product pages still show products and prices,
+// search works, and a shopper can buy: pick a variant, add to cart, change the quantity, check
+// out (a refused field comes back marked with what was typed kept) and see the order.
+import { launch, shot } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ javaScriptEnabled: false });
+const step = (s) => console.log('·', s);
 try {
   for (const path of ['/', '/c/apparel/', '/c/apparel/page/2/']) {
     await page.goto(base + path, { waitUntil: 'load' });
@@ -19,7 +22,60 @@ try {
   // The search form still works: a plain GET to the worker-rendered results page.
   await page.goto(base + '/search?q=jacket', { waitUntil: 'load' });
   if ((await page.locator('.search-results .card').count()) === 0) throw new Error('no search results without JavaScript');
-  console.log(`no-js: pages render products and prices; ${href} shows ${price}`);
+  step(`pages render products and prices; ${href} shows ${price}`);
+
+  // Buying: a product with two options, found through the search API (this script's own fetch).
+  let slug = null;
+  for (const q of ['jacket', 'hoodie', 't-shirt', 'running']) {
+    for (const h of (await (await fetch(`${base}/api/search?q=${q}&limit=20`)).json()).hits) {
+      const html = await (await fetch(`${base}${h.url}`)).text();
+      if ((html.match(/<fieldset class="option">/g) || []).length >= 2 && !html.includes('Sold out')) { slug = h.slug; break; }
+    }
+    if (slug) break;
+  }
+  if (!slug) throw new Error('no product with two options in stock');
+  await page.goto(`${base}/products/${slug}/`, { waitUntil: 'load' });
+  // The static page already shows what the picker would: a chosen variant and quantity 1.
+  if (await page.locator('fieldset.option input[type=radio]:checked').count() !== 2) throw new Error('no variant chosen in the static page');
+  if (await page.inputValue('#qty') !== '1') throw new Error('the quantity box is empty');
+  // Choose another value of the last option (radios work without script), then add two.
+  const last = page.locator('fieldset.option').last().locator('input[type=radio]:not([disabled]):not(:checked)');
+  const picked = (await last.count()) > 0 ? await last.first().getAttribute('value') : null;
+  if (picked) await last.first().check();
+  await page.fill('#qty', '2');
+  await Promise.all([page.waitForURL(/\/cart\/$/), page.click('button:has-text("Add to cart")')]);
+  const variant = (await page.locator('.cart-line .variant').first().textContent()).trim();
+  if (picked && !variant.includes(picked)) throw new Error(`the cart has ${variant}, not the chosen ${picked}`);
+  if (await page.inputValue('.line-qty') !== '2') throw new Error('the cart does not have two');
+  step(`added 2 × ${variant}`);
+
+  await page.fill('.line-qty', '3');
+  await Promise.all([page.waitForURL(/\/cart\/$/), page.click('button:has-text("Update")')]);
+  if (await page.inputValue('.line-qty') !== '3') throw new Error('the quantity did not change');
+  const subtotal = await page.textContent('[data-testid=cart-subtotal]');
+  step(`quantity 3, subtotal ${subtotal}`);
+  await shot(page, 'nojs-cart');
+
+  await Promise.all([page.waitForURL(/\/checkout\/$/), page.click('a:has-text("Check out")')]);
+  if (!(await page.textContent('.summary')).includes(subtotal.trim())) throw new Error('the checkout summary does not show the subtotal');
+  await page.fill('#address-name', 'Niamh Walsh');
+  await page.fill('#address-line1', '4 Harbour Row');
+  await page.fill('#address-city', 'Cobh');
+  await page.fill('#address-postal_code', 'P24 A123');
+  await page.check('input[value=cash_on_delivery]');
+  await page.click('button:has-text("Place order")');
+  await page.waitForSelector('#contact-email[aria-invalid=true]', { timeout: 10000 });
+  if (await page.inputValue('#address-name') !== 'Niamh Walsh') throw new Error('the refused form lost what was typed');
+  step('a missing email is marked, the rest kept');
+  await shot(page, 'nojs-checkout-refused');
+  await page.fill('#contact-email', 'niamh@example.ie');
+  await Promise.all([page.waitForURL(/\/orders\/\?number=/), page.click('button:has-text("Place order")')]);
+  const number = (await page.textContent('[data-testid=order-number]')).trim();
+  const status = await page.textContent('[data-testid=order-status]');
+  const total = await page.textContent('[data-testid=order-total]');
+  if (!/^\d+$/.test(number) || !/Confirmed/.test(status) || !/\d/.test(total)) throw new Error(`order page: ${number} ${status} ${total}`);
+  await shot(page, 'nojs-order');
+  step(`order ${number}: ${status}, total ${total}`);
 } finally {
   await browser.close();
 }

@@ -40,8 +40,10 @@ try {
   await page.goto(`${base}/cart/`, { waitUntil: 'load' });
   await page.waitForSelector(`.cart-line[data-sku="${sku}"]`, { timeout: 20000 });
   const unit = await page.locator('.cart-line .unit').first().textContent();
+  // The cart is the worker's page of plain forms: a new quantity is sent with "Update".
   await page.fill('.line-qty', '2');
-  await page.press('.line-qty', 'Tab');
+  await Promise.all([page.waitForURL(/\/cart\/$/, { waitUntil: 'load' }), page.click('button:has-text("Update")')]);
+  if (await page.inputValue('.line-qty') !== '2') throw new Error('the cart did not keep the new quantity');
   await page.waitForFunction(() => document.querySelector('[data-testid=cart-count]')?.textContent === '2', null, { timeout: 10000 });
   step(`quantity 2 (unit ${unit})`);
   await shot(page, `cart-${online ? 'online' : 'cod'}`);

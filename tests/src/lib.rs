@@ -231,6 +231,23 @@ impl Shop {
         self.request("POST", path, headers, Some(body))
     }
 
+    /// A form post, as a browser sends it (`application/x-www-form-urlencoded`).
+    pub fn post_form(&self, path: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -> Reply {
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect::<String>()
+        };
+        let body = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+        let mut builder = ureq::http::Request::builder().method("POST").uri(format!("{}{}", self.base, path));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder.header("content-type", "application/x-www-form-urlencoded").body(body).expect("request");
+        let mut resp = Self::agent().run(request).unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        reply(&mut resp)
+    }
+
     /// Any method, with headers and an optional JSON body.
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
         let url = format!("{}{}", self.base, path);

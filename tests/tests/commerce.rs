@@ -413,3 +413,127 @@ fn fulfilment_then_return_after_delivery() {
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
     wait_order(shop, &placed, "return requested", |o| o["status"] == "return_requested" && notifications(o, "return_requested") == 1);
 }
+
+/// The value of the first `attr="…"` after `marker` in `html`.
+fn attr_after<'a>(html: &'a str, marker: &str, attr: &str) -> &'a str {
+    let at = html.find(marker).unwrap_or_else(|| panic!("no {marker} in the page"));
+    let rest = &html[at..];
+    let start = rest.find(&format!("{attr}=\"")).expect("the attribute") + attr.len() + 2;
+    &rest[start..start + rest[start..].find('"').expect("a closing quote")]
+}
+
+#[test]
+fn buying_works_with_plain_html_forms() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let ip = ip(21);
+    // A product with options whose variants are all stock-tracked with stock to spare.
+    let product = c
+        .products
+        .iter()
+        .filter(|p| p.published && !p.options.is_empty() && p.variants.len() >= 2)
+        .find(|p| p.variants.iter().all(|v| v.stock >= 5 && v.stock_policy == StockPolicy::Deny))
+        .expect("a product with two stocked variants");
+    let (first, other) = (&product.variants[0], &product.variants[1]);
+
+    // The static page is a form that posts to the worker, showing the first variant and quantity 1.
+    let page = shop.get(&edgeshop_domain::paths::product(&product.slug)).body;
+    assert!(page.contains(r#"<form class="picker" method="post" action="/cart/add""#), "no add-to-cart form");
+    assert_eq!(attr_after(&page, r#"name="sku""#, "value"), first.sku);
+    assert_eq!(attr_after(&page, r#"name="quantity""#, "value"), "1");
+    let first_radio = format!(r#"name="option-0" value="{}" checked"#, first.option_values[0]);
+    assert!(page.contains(&first_radio), "the first variant's option is not checked in the static page");
+
+    // Without script, the chosen options pick the variant among the product's SKUs.
+    let mut fields: Vec<(String, String)> = vec![("sku".into(), first.sku.clone()), ("quantity".into(), "2".into())];
+    fields.extend(product.variants.iter().map(|v| ("variant".into(), v.sku.clone())));
+    fields.extend(other.option_values.iter().enumerate().map(|(i, v)| (format!("option-{i}"), v.clone())));
+    let post = |path: &str, cookie: Option<&str>, f: &[(String, String)]| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut headers = vec![("cf-connecting-ip", ip.as_str())];
+        if let Some(c) = cookie {
+            headers.push(("cookie", c));
+        }
+        shop.post_form(path, &headers, &pairs)
+    };
+    let added = post("/cart/add", None, &fields);
+    assert_eq!((added.status, added.header("location")), (303, Some("/cart/")), "{}", added.body);
+    let set_cookie = added.header("set-cookie").expect("a cart cookie").to_string();
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let get = |path: &str| shop.request("GET", path, &[("cookie", cookie.as_str()), ("cf-connecting-ip", ip.as_str())], None);
+
+    // The cart page is rendered by the worker: the chosen variant, twice, in a form per line.
+    let cart = get("/cart/");
+    assert_eq!(cart.status, 200);
+    assert!(cart.content_type.starts_with("text/html") && cart.header("cache-control") == Some("no-store"));
+    assert!(cart.body.contains(&format!(r#"class="cart-line" data-sku="{}""#, other.sku)), "{}", cart.body);
+    assert_eq!(attr_after(&cart.body, "line-qty", "value"), "2");
+    let line = attr_after(&cart.body, r#"name="line""#, "value").to_string();
+
+    // A line's quantity changes through its form; a combination the product does not offer is
+    // refused with the reason on the cart page, and the cart keeps what it had.
+    let changed =
+        post("/cart/update", Some(&cookie), &[("line".into(), line.clone()), ("quantity".into(), "3".into()), ("action".into(), "update".into())]);
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(attr_after(&get("/cart/").body, "line-qty", "value"), "3");
+    let mut bad = fields.clone();
+    bad.retain(|(k, _)| k != "option-0");
+    bad.push(("option-0".into(), "No such value".into()));
+    let refused = post("/cart/add", Some(&cookie), &bad);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("is not offered") && refused.body.contains(r#"role="alert""#));
+    assert_eq!(attr_after(&refused.body, "line-qty", "value"), "3");
+
+    // Checkout: the page has the summary and a key; a refused field comes back marked, with
+    // everything typed kept and a new key.
+    let form = get("/checkout/");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains(&format!("3 × {}", edgeshop_domain::escape_html(&product.title))), "no order summary");
+    let key = attr_after(&form.body, r#"name="idempotency_key""#, "value").to_string();
+    assert_eq!(key.len(), 32);
+    let mut order_fields: Vec<(String, String)> = [
+        ("idempotency_key", key.as_str()),
+        ("contact.email", ""),
+        ("contact.phone", "+353 91 555 0100"),
+        ("address.name", "Aoife \"Byrne\""),
+        ("address.line1", "12 Quay Street"),
+        ("address.city", "Galway"),
+        ("address.postal_code", "H91 XK2P"),
+        ("address.country", "IE"),
+        ("payment_method", "cash_on_delivery"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let again = post("/checkout/", Some(&cookie), &order_fields);
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert_eq!(attr_after(&again.body, r#"id="contact-email""#, "aria-invalid"), "true");
+    assert_eq!(attr_after(&again.body, r#"id="address-name""#, "value"), "Aoife &quot;Byrne&quot;");
+    assert_eq!(attr_after(&again.body, r#"id="address-name""#, "aria-invalid"), "false");
+    assert!(again.body.contains(r#"<option value="IE" selected>"#));
+    assert!(again.body.contains("Email is required"));
+    let new_key = attr_after(&again.body, r#"name="idempotency_key""#, "value").to_string();
+    assert_ne!(new_key, key);
+
+    // Placed: to the order page, and the cart cookie is gone. Sending the same form twice (a
+    // double click) makes one order.
+    order_fields[0].1 = new_key;
+    order_fields[1].1 = "aoife@example.ie".into();
+    let placed = post("/checkout/", Some(&cookie), &order_fields);
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    let location = placed.header("location").expect("the order page").to_string();
+    assert!(location.starts_with("/orders/?number="), "{location}");
+    assert!(placed.header("set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
+    let twice = post("/checkout/", Some(&cookie), &order_fields);
+    assert_eq!((twice.status, twice.header("location")), (303, Some(location.as_str())), "{}", twice.body);
+
+    // The order page carries the order for browsers without JavaScript; a wrong token finds nothing.
+    let number = location.split("number=").nth(1).unwrap().split('&').next().unwrap();
+    let order_page = shop.get(&location);
+    assert_eq!(order_page.status, 200);
+    assert!(order_page.body.contains(&format!(r#"<noscript><section class="order"><h1>Order <span data-testid="order-number">{number}</span>"#)));
+    assert!(order_page.body.contains("Confirmed (cash on delivery)"));
+    let wrong = shop.get(&format!("/orders/?number={number}&token=0000"));
+    assert_eq!(wrong.status, 404);
+    assert!(!wrong.body.contains("data-testid=\"order-number\""));
+}

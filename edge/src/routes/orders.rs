@@ -5,7 +5,7 @@ use crate::http::{header, json, money_view, Reply};
 use crate::query::Query;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::now_rfc3339;
-use crate::services::orders::{self, token_matches, MoneyMove, Notification};
+use crate::services::orders::{self, MoneyMove, Notification};
 use crate::services::payments::{self, Online, PaymentProvider};
 use edgeshop_api::admin::ReturnLine;
 use edgeshop_api::{MoneyView, OrderAction, OrderLine, OrderView, PaymentStart, PaymentView, ReturnRequest, SentMessage};
@@ -41,13 +41,7 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
     let url = req.url()?;
     let query = Query::parse(url.query())?;
     let token = header(req, "x-order-token").or_else(|| query.get("token").map(str::to_string)).unwrap_or_default();
-    let not_found = || ApiError::new(Problem::OrderNotFound, format!("no order {number} for this token"));
-    let order = orders::load(env, number).await?.ok_or_else(not_found)?;
-    if token_matches(&order.token, &token) {
-        Ok(order)
-    } else {
-        Err(not_found())
-    }
+    orders::load_with_token(env, number, &token).await
 }
 
 pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {

@@ -2,6 +2,7 @@
 
 use crate::build_data;
 use crate::error::{ApiError, Context, Problem};
+use edgeshop_api::{Cart, CartLine};
 use edgeshop_domain::{check_quantity, CartError, PricedCart};
 
 use worker::Env;
@@ -68,4 +69,80 @@ pub async fn price(env: &Env, stored: &mut StoredCart) -> Result<Priced, ApiErro
     let snapshot = build_data::skus(env, stored.lines.iter().map(|l| l.sku.as_str())).await?;
     let (cart, changes) = stored.reprice(&snapshot).map_err(cart_error)?;
     Ok(Priced { cart, changes })
+}
+
+/// The cart `id` names, if the worker made it and it has not expired or been checked out (any
+/// other id is neither adopted nor written).
+pub async fn find(env: &Env, id: Option<String>) -> Result<Option<(String, StoredCart)>, ApiError> {
+    match id {
+        Some(id) => Ok(load(env, &id).await?.map(|stored| (id, stored))),
+        None => Ok(None),
+    }
+}
+
+/// Adds `quantity` of `sku` to the cart `id` names, or to a new cart (with a new id) when there
+/// is none. Not saved yet: see [`settle`].
+pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Result<(String, StoredCart), ApiError> {
+    check_line(env, sku, quantity).await?;
+    let (id, mut stored) = find(env, id).await?.unwrap_or_else(|| (super::random_id(16), StoredCart::default()));
+    stored.add(sku, quantity, || super::random_id(6)).map_err(cart_error)?;
+    Ok((id, stored))
+}
+
+/// Sets a line's quantity in the cart `id` names (0 removes the line). Not saved yet: see [`settle`].
+pub async fn set_line(env: &Env, id: Option<String>, line_id: &str, quantity: u32) -> Result<(String, StoredCart), ApiError> {
+    let missing = || cart_error(CartError::NoLine(line_id.to_string()));
+    let (id, mut stored) = find(env, id).await?.ok_or_else(missing)?;
+    if quantity > 0 {
+        let sku = stored.line(line_id).map_err(cart_error)?.sku.clone();
+        check_line(env, &sku, quantity).await?;
+    }
+    stored.set_quantity(line_id, quantity).map_err(cart_error)?;
+    Ok((id, stored))
+}
+
+/// Prices the cart, saves it when `changed` (or when re-pricing changed it) and returns the
+/// shopper's view of it.
+pub async fn settle(env: &Env, id: &str, mut stored: StoredCart, changed: bool) -> Result<Cart, ApiError> {
+    let before = serde_json::to_string(&stored).unwrap_or_default();
+    let priced = price(env, &mut stored).await?;
+    if changed || serde_json::to_string(&stored).unwrap_or_default() != before {
+        save(env, id, &stored).await?;
+    }
+    Ok(view(Some(id), &stored, priced.cart, priced.changes))
+}
+
+/// The empty cart's view (no id: nothing is stored until something is added).
+pub async fn empty_view(env: &Env) -> Result<Cart, ApiError> {
+    let empty = StoredCart::default();
+    let priced = price(env, &mut empty.clone()).await?;
+    Ok(view(None, &empty, priced.cart, vec![]))
+}
+
+fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<PriceChange>) -> Cart {
+    use crate::http::money_view;
+    let lines = stored
+        .lines
+        .iter()
+        .zip(cart.lines)
+        .map(|(s, p)| CartLine {
+            id: s.id.clone(),
+            url: edgeshop_domain::paths::product(&p.product_slug),
+            sku: p.sku,
+            product_slug: p.product_slug,
+            title: p.title,
+            variant_title: p.variant_title,
+            quantity: p.quantity,
+            unit_price: money_view(p.unit_price),
+            line_total: money_view(p.line_total),
+        })
+        .collect();
+    Cart {
+        id: id.map(str::to_string),
+        catalog_version: cart.catalog_version,
+        item_count: stored.item_count(),
+        lines,
+        subtotal: money_view(cart.subtotal),
+        price_changes: changes,
+    }
 }

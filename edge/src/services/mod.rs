@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod carts;
+pub mod checkout;
 pub mod db;
 pub mod dead_letters;
 pub mod events;

@@ -3,7 +3,7 @@
 //! guarded by the order's version (the `orders_version_guard` trigger aborts a stale write) and by
 //! the applied event's unique id (a redelivery aborts on the primary key).
 
-use crate::error::{ApiError, Context};
+use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use edgeshop_domain::{Address, Contact, Currency, Money, Order, OrderStatus, PaymentMethod, PricedLine, StatusChange, Totals, Tracking};
 use serde::{Deserialize, Serialize};
@@ -337,6 +337,17 @@ pub async fn notifications(env: &Env, number: u64) -> Result<Vec<Notification>, 
 }
 
 /// Constant-time comparison for access tokens.
+/// The order, if `token` is its token; `OrderNotFound` otherwise, so numbers cannot be probed.
+pub async fn load_with_token(env: &Env, number: u64, token: &str) -> Result<Order, ApiError> {
+    let not_found = || ApiError::new(Problem::OrderNotFound, format!("no order {number} for this token"));
+    let order = load(env, number).await?.ok_or_else(not_found)?;
+    if token_matches(&order.token, token) {
+        Ok(order)
+    } else {
+        Err(not_found())
+    }
+}
+
 pub fn token_matches(expected: &str, given: &str) -> bool {
     expected.len() == given.len() && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }

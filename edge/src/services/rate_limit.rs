@@ -81,8 +81,8 @@ impl Limit {
     pub fn for_route(route: edgeshop_api::routes::Route) -> Option<Limit> {
         use edgeshop_api::routes::Route;
         match route {
-            Route::AddLine | Route::UpdateLine | Route::DeleteLine => Some(Limit::Cart),
-            Route::Checkout | Route::PayAgain => Some(Limit::Checkout),
+            Route::AddLine | Route::UpdateLine | Route::DeleteLine | Route::CartAddForm | Route::CartLineForm => Some(Limit::Cart),
+            Route::Checkout | Route::CheckoutForm | Route::PayAgain => Some(Limit::Checkout),
             Route::NewsletterSignUp | Route::StockAlert => Some(Limit::Signup),
             Route::Webhook | Route::StripeWebhook => Some(Limit::Webhook),
             _ => None,

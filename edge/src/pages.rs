@@ -1,0 +1,192 @@
+//! The HTML the worker puts into the page frames of the cart, checkout and order pages
+//! ([`edgeshop_api::frames`]): plain forms that post to the worker, so buying works before (or
+//! without) the browser bundle. Pure functions of the API's views.
+
+use edgeshop_api::{status_label, Cart, FieldError};
+use edgeshop_domain::{escape_html as esc, Money, Order, PaymentMethod};
+use std::fmt::Write;
+
+/// The cart: one form per line (quantity, remove), the subtotal and the way to checkout.
+pub fn cart(cart: &Cart, notice: Option<&str>) -> String {
+    let mut h = String::new();
+    if let Some(n) = notice {
+        let _ = write!(h, r#"<p class="notice error" role="alert">{}</p>"#, esc(n));
+    }
+    if !cart.price_changes.is_empty() {
+        h.push_str(r#"<p class="notice" role="status">Some prices changed since you added these items; the cart shows today's prices.</p>"#);
+    }
+    if cart.lines.is_empty() {
+        h.push_str(r#"<p>Your cart is empty. <a href="/">Continue shopping</a></p>"#);
+        return h;
+    }
+    h.push_str(r#"<ul class="cart-lines">"#);
+    for l in &cart.lines {
+        let title = esc(&l.title);
+        let _ = write!(
+            h,
+            r#"<li class="cart-line" data-sku="{sku}"><div class="what"><a href="{url}">{title}</a><span class="variant">{variant}</span><span class="unit">{unit}</span></div><span class="total" data-testid="line-total">{total}</span><form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="{id}"><label><span class="visually-hidden">Quantity of {title}</span><input type="number" name="quantity" min="1" max="99" inputmode="numeric" class="line-qty" value="{quantity}"></label> <button type="submit" name="action" value="update" class="link">Update</button> <button type="submit" name="action" value="remove" class="link" formnovalidate>Remove<span class="visually-hidden"> {title}</span></button></form></li>"#,
+            sku = esc(&l.sku),
+            url = esc(&l.url),
+            variant = esc(&l.variant_title),
+            unit = esc(&l.unit_price.formatted),
+            id = esc(&l.id),
+            quantity = l.quantity,
+            total = esc(&l.line_total.formatted),
+        );
+    }
+    let _ = write!(
+        h,
+        r#"</ul><p class="subtotal">Subtotal <strong data-testid="cart-subtotal">{}</strong></p><a class="button primary" href="/checkout/">Check out</a>"#,
+        esc(&cart.subtotal.formatted)
+    );
+    h
+}
+
+/// The checkout page's order summary.
+pub fn checkout_summary(cart: &Cart) -> String {
+    let mut h = String::from("<h2>Order summary</h2>");
+    if cart.lines.is_empty() {
+        h.push_str(r#"<p>Your cart is empty. <a href="/">Continue shopping</a></p>"#);
+        return h;
+    }
+    h.push_str("<ul>");
+    for l in &cart.lines {
+        let _ = write!(h, "<li>{} × {} ({})<span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.variant_title), esc(&l.line_total.formatted));
+    }
+    let _ = write!(
+        h,
+        r#"</ul><p>Subtotal <strong>{}</strong></p><p class="hint">Shipping and tax are added from the shop's rules when you place the order.</p>"#,
+        esc(&cart.subtotal.formatted)
+    );
+    h
+}
+
+/// The payment choices: online only when the shop has a live provider; `chosen` is checked (cash
+/// on delivery when online is not offered).
+pub fn payment_choices(online: bool, chosen: PaymentMethod) -> String {
+    let online_checked = online && chosen == PaymentMethod::Online;
+    let mut h = String::new();
+    if online {
+        let _ = write!(
+            h,
+            r#"<label class="choice"><input type="radio" name="payment_method" value="online"{}> Pay online (card)</label>"#,
+            if online_checked { " checked" } else { "" }
+        );
+    }
+    let _ = write!(
+        h,
+        r#"<label class="choice"><input type="radio" name="payment_method" value="cash_on_delivery"{}> Cash on delivery</label>"#,
+        if online_checked { "" } else { " checked" }
+    );
+    h
+}
+
+/// The shipping countries as `<option>`s, `chosen` selected (the first when none is).
+pub fn country_options(countries: &[String], chosen: &str) -> String {
+    countries.iter().map(|c| format!(r#"<option value="{0}"{1}>{0}</option>"#, esc(c), if c == chosen { " selected" } else { "" })).collect()
+}
+
+/// A notice above the checkout form: what was refused, field by field.
+pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
+    let mut h = format!(r#"<div class="notice error" role="alert"><p>{}</p>"#, esc(detail));
+    if !errors.is_empty() {
+        h.push_str("<ul>");
+        for e in errors {
+            let label = edgeshop_api::frames::checkout::FIELDS
+                .iter()
+                .find(|f| f.0 == e.field)
+                .map(|f| f.1)
+                .unwrap_or(if e.field == "address.country" { "Country" } else { e.field.as_str() });
+            let _ = write!(h, r##"<li><a href="#{}">{} {}</a></li>"##, edgeshop_api::frames::checkout::id(&e.field), esc(label), esc(&e.message));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</div>");
+    h
+}
+
+/// The order as a browser without JavaScript sees it (the page's island draws the live view).
+pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
+    let mut h = format!(
+        r#"<section class="order"><h1>Order <span data-testid="order-number">{}</span></h1><p class="status">Status: <strong data-testid="order-status">{}</strong></p><ul class="cart-lines">"#,
+        order.number,
+        status_label(order.status)
+    );
+    for l in &order.lines {
+        let _ = write!(h, "<li>{} × {} ({}) <span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.variant_title), money(l.line_total));
+    }
+    let t = &order.totals;
+    let _ = write!(
+        h,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd><dt>Shipping</dt><dd>{}</dd><dt>Tax included</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        money(t.subtotal),
+        money(t.shipping),
+        money(t.tax),
+        money(t.total)
+    );
+    h
+}
+
+/// A short page body for a problem (an order link that does not match, say).
+pub fn notice(text: &str) -> String {
+    format!(r#"<p class="notice error" role="alert">{}</p>"#, esc(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgeshop_api::{CartLine, MoneyView};
+
+    fn m(s: &str) -> MoneyView {
+        MoneyView { minor: 0, currency: "EUR".into(), formatted: s.into() }
+    }
+
+    fn a_cart() -> Cart {
+        Cart {
+            id: Some("c".into()),
+            catalog_version: "v".into(),
+            lines: vec![CartLine {
+                id: "l1".into(),
+                sku: "TEE-<S>".into(),
+                product_slug: "tee".into(),
+                title: "Tee & \"Co\"".into(),
+                variant_title: "S".into(),
+                quantity: 2,
+                unit_price: m("€10.00"),
+                line_total: m("€20.00"),
+                url: "/products/tee/".into(),
+            }],
+            item_count: 2,
+            subtotal: m("€20.00"),
+            price_changes: vec![],
+        }
+    }
+
+    #[test]
+    fn the_cart_is_forms_that_post_to_the_worker_with_everything_escaped() {
+        let h = cart(&a_cart(), Some("<b>only 1 left</b>"));
+        assert!(h.contains(r#"<form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="l1">"#));
+        assert!(h.contains(r#"class="line-qty" value="2""#) && h.contains(r#"href="/checkout/">Check out</a>"#));
+        assert!(h.contains("Tee &amp; &quot;Co&quot;") && h.contains(r#"data-sku="TEE-&lt;S&gt;""#));
+        assert!(h.contains("&lt;b&gt;only 1 left&lt;/b&gt;") && !h.contains("<b>"));
+        let empty = Cart { lines: vec![], ..a_cart() };
+        assert!(cart(&empty, None).contains("Your cart is empty") && !cart(&empty, None).contains("Check out"));
+    }
+
+    #[test]
+    fn online_payment_is_offered_only_with_a_provider_and_one_choice_is_checked() {
+        let off = payment_choices(false, PaymentMethod::Online);
+        assert!(!off.contains("online") && off.contains(r#"value="cash_on_delivery" checked"#));
+        let on = payment_choices(true, PaymentMethod::Online);
+        assert!(on.contains(r#"value="online" checked"#) && !on.contains(r#"cash_on_delivery" checked"#));
+        assert!(payment_choices(true, PaymentMethod::CashOnDelivery).contains(r#"cash_on_delivery" checked"#));
+    }
+
+    #[test]
+    fn countries_keep_the_shoppers_choice_and_the_notice_names_fields() {
+        let c = ["IE".to_string(), "FR".to_string()];
+        assert_eq!(country_options(&c, "FR"), r#"<option value="IE">IE</option><option value="FR" selected>FR</option>"#);
+        let n = checkout_notice("2 field(s) need attention", &[FieldError { field: "contact.email".into(), message: "is required".into() }]);
+        assert!(n.contains(r##"<a href="#contact-email">Email is required</a>"##));
+    }
+}

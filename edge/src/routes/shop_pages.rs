@@ -1,0 +1,265 @@
+//! Buying without JavaScript: the cart, checkout and order pages rendered by the worker into the
+//! app's page frames, and the forms that post to it (add to cart, change a line, place the order),
+//! each answered with a redirect to the next page or the same page with the reason. The islands
+//! only enhance these forms; the rules are the API's (`services::carts`, `services::checkout`).
+
+use crate::error::{ApiError, Problem};
+use crate::http::{body_text_max, cart_id, check_cookie_origin, clear_cart_cookie, html_headers, money_view, set_cart_cookie, Reply};
+use crate::pages;
+use crate::query::Query;
+use crate::services::{carts, checkout, orders, payments, random_id};
+use edgeshop_api::frames::{self, checkout as slots};
+use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
+use edgeshop_domain::{Address, Contact, PaymentMethod};
+use worker::{Env, Request, Response};
+
+/// A form body is a few fields; anything longer is refused.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// The page at `path` (its frame from the static assets) with these slots filled.
+async fn page(env: &Env, path: &str, slots: &[(&str, &str)], status: u16) -> Reply {
+    let frame = crate::build_data::public_asset(env, path).await?;
+    let html = frames::fill(&frame, slots);
+    let mut resp = Response::from_html(html.as_str())?.with_status(status);
+    html_headers(resp.headers_mut(), &html)?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+/// `303 See Other` to `location` (the answer to a form post: the browser GETs the next page).
+fn see_other(location: &str) -> Reply {
+    let mut resp = Response::empty()?.with_status(303);
+    resp.headers_mut().set("location", location)?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+async fn form(req: &mut Request) -> Result<Query, ApiError> {
+    Query::parse(Some(&body_text_max(req, MAX_FORM_BYTES).await?))
+}
+
+/// What a shopper reads for a refused request: the reason for their mistakes, a plain apology
+/// (with no internal detail) for ours.
+fn reason(e: &ApiError) -> String {
+    if e.status >= 500 {
+        "Something went wrong on our side. Please try again in a moment.".into()
+    } else {
+        let detail = e.detail.trim_end_matches('.');
+        let mut first = detail.chars();
+        first.next().map(|c| c.to_uppercase().chain(first).collect::<String>() + ".").unwrap_or_default()
+    }
+}
+
+fn status_of(e: &ApiError) -> u16 {
+    if e.status >= 500 {
+        503
+    } else {
+        e.status
+    }
+}
+
+async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
+    match carts::find(env, cart_id(req)).await? {
+        Some((id, stored)) => carts::settle(env, &id, stored, false).await,
+        None => carts::empty_view(env).await,
+    }
+}
+
+async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, status: u16) -> Reply {
+    let cart = current_cart(req, env).await?;
+    page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice))], status).await
+}
+
+/// `GET /cart/`.
+pub async fn cart(req: &Request, env: &Env) -> Reply {
+    cart_page(req, env, None, 200).await
+}
+
+/// The variant the product form chose. With the picker's script, `sku`; without it, the SKU
+/// among the product's (`variant`, repeated) whose option values are the chosen `option-N`s.
+async fn chosen_sku(env: &Env, form: &Query) -> Result<String, ApiError> {
+    let sku = form.get("sku").unwrap_or_default();
+    let chosen: Vec<&str> = (0..).map_while(|i| form.get(&format!("option-{i}"))).collect();
+    let candidates: Vec<&str> = form.get_all("variant").take(250).collect();
+    if chosen.is_empty() || candidates.is_empty() {
+        return Ok(sku.to_string());
+    }
+    let snapshot = crate::build_data::skus(env, candidates.iter().copied().chain([sku])).await?;
+    let product = snapshot.get(sku).map(|e| e.product_slug.clone());
+    candidates
+        .iter()
+        .filter_map(|c| snapshot.get(c).map(|e| (c, e)))
+        .find(|(_, e)| Some(&e.product_slug) == product.as_ref() && e.variant.option_values.iter().map(String::as_str).eq(chosen.iter().copied()))
+        .map(|(c, _)| c.to_string())
+        .ok_or_else(|| {
+            ApiError::new(Problem::UnknownSkuInRequest, format!("{} is not offered; please choose another combination", chosen.join(" / ")))
+        })
+}
+
+/// `POST /cart/add` (the product page's form): to the cart page, or back to it with the reason.
+pub async fn add(req: &mut Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
+    let form = form(req).await?;
+    let added = async {
+        let quantity = match form.get("quantity").filter(|q| !q.is_empty()) {
+            None => 1,
+            Some(q) => q.parse::<u32>().map_err(|_| ApiError::new(Problem::BadQuantity, "the quantity must be a whole number from 1 to 99"))?,
+        };
+        let sku = chosen_sku(env, &form).await?;
+        let (id, stored) = carts::add(env, cart_id(req), &sku, quantity).await?;
+        carts::settle(env, &id, stored, true).await?;
+        Ok::<_, ApiError>(id)
+    };
+    match added.await {
+        Ok(id) => {
+            let mut resp = see_other("/cart/")?;
+            set_cart_cookie(req, &mut resp, &id)?;
+            Ok(resp)
+        }
+        Err(e) => cart_page(req, env, Some(&reason(&e)), status_of(&e)).await,
+    }
+}
+
+/// `POST /cart/update` (a cart line's form): `action=remove`, or the new `quantity`.
+pub async fn change_line(req: &mut Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
+    let form = form(req).await?;
+    let changed = async {
+        let line = form.get("line").unwrap_or_default();
+        let quantity = match form.get("action") {
+            Some("remove") => 0,
+            _ => form
+                .get("quantity")
+                .and_then(|q| q.parse::<u32>().ok())
+                .ok_or_else(|| ApiError::new(Problem::BadQuantity, "the quantity must be a whole number from 0 to 99"))?,
+        };
+        let (id, stored) = carts::set_line(env, cart_id(req), line, quantity).await?;
+        carts::settle(env, &id, stored, true).await
+    };
+    match changed.await {
+        Ok(_) => see_other("/cart/"),
+        Err(e) => cart_page(req, env, Some(&reason(&e)), status_of(&e)).await,
+    }
+}
+
+/// What the checkout form showed or sent: the request, the key, and why it was refused.
+struct CheckoutState {
+    request: CheckoutRequest,
+    key: String,
+    notice: Option<(String, Vec<FieldError>)>,
+}
+
+async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u16) -> Reply {
+    let cart = current_cart(req, env).await?;
+    let manifest = crate::build_data::manifest(env).await?;
+    let shop = &manifest.shop;
+    let online = payments::online(env).is_ok();
+    let r = &state.request;
+    let values = [
+        ("contact.email", &r.contact.email),
+        ("contact.phone", &r.contact.phone),
+        ("address.name", &r.address.name),
+        ("address.line1", &r.address.line1),
+        ("address.line2", &r.address.line2),
+        ("address.city", &r.address.city),
+        ("address.postal_code", &r.address.postal_code),
+    ];
+    let errors = state.notice.as_ref().map(|(_, e)| e.as_slice()).unwrap_or_default();
+    let refused = |field: &str| errors.iter().find(|e| e.field == field);
+    let mut owned: Vec<(String, String)> = Vec::new();
+    for field in values.iter().map(|(f, _)| *f).chain(["address.country"]) {
+        let label = slots::FIELDS.iter().find(|f| f.0 == field).map_or("Country", |f| f.1);
+        owned.push((slots::value(field), values.iter().find(|(f, _)| *f == field).map(|(_, v)| edgeshop_domain::escape_html(v)).unwrap_or_default()));
+        owned.push((slots::invalid(field), refused(field).is_some().to_string()));
+        owned
+            .push((slots::error(field), refused(field).map(|e| edgeshop_domain::escape_html(&format!("{label} {}", e.message))).unwrap_or_default()));
+    }
+    let summary = pages::checkout_summary(&cart);
+    let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
+    let payment = pages::payment_choices(online, r.payment_method);
+    let countries = pages::country_options(&shop.shipping.countries, &r.address.country);
+    let mut slots_filled: Vec<(&str, &str)> = vec![
+        (slots::SUMMARY, &summary),
+        (slots::NOTICE, &notice),
+        (slots::PAYMENT, &payment),
+        (slots::COUNTRIES, &countries),
+        (slots::KEY, &state.key),
+    ];
+    slots_filled.extend(owned.iter().map(|(s, v)| (s.as_str(), v.as_str())));
+    page(env, "/checkout/", &slots_filled, status).await
+}
+
+/// `GET /checkout/`: the form with a fresh idempotency key and the cart's summary.
+pub async fn checkout(req: &Request, env: &Env) -> Reply {
+    let request =
+        CheckoutRequest { address: Address::default(), contact: Contact::default(), payment_method: PaymentMethod::Online, analytics_session: None };
+    checkout_page(req, env, CheckoutState { request, key: random_id(16), notice: None }, 200).await
+}
+
+/// `POST /checkout/` (the checkout form): the same checkout as `/api/checkout`, answered with a
+/// redirect to the order page (or the payment provider), or the form again with what was typed
+/// and why it was refused.
+pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
+    let form = form(req).await?;
+    let get = |k: &str| form.get(k).unwrap_or_default().to_string();
+    let request = CheckoutRequest {
+        address: Address {
+            name: get("address.name"),
+            line1: get("address.line1"),
+            line2: get("address.line2"),
+            city: get("address.city"),
+            postal_code: get("address.postal_code"),
+            country: get("address.country"),
+        },
+        contact: Contact { email: get("contact.email"), phone: get("contact.phone") },
+        payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
+        // Added by the analytics script when it runs (checked like the API's).
+        analytics_session: form.get("analytics_session").map(str::to_string),
+    };
+    let key = Some(get("idempotency_key")).filter(|k| checkout::valid_key(k)).unwrap_or_else(|| random_id(16));
+    let cart = cart_id(req);
+    let origin = req.url()?.origin().ascii_serialization();
+    let body = serde_json::to_string(&request)?;
+    let refused = |e: &ApiError| {
+        let errors = e.extra.get("errors").and_then(|v| serde_json::from_value::<Vec<FieldError>>(v.clone()).ok()).unwrap_or_default();
+        let detail = if errors.is_empty() { reason(e) } else { "Please check the fields marked below.".into() };
+        (detail, errors)
+    };
+    let (status, notice, retry_key) = match checkout::run(env, cart.as_deref(), &key, &body, &origin, None).await {
+        Ok(answer) if answer.status < 300 => {
+            let placed: CheckoutResponse = serde_json::from_str(&answer.body)?;
+            let mut resp = see_other(&placed.next_url)?;
+            if cart.is_some() {
+                clear_cart_cookie(req, &mut resp)?;
+            }
+            return Ok(resp);
+        }
+        Ok(answer) => {
+            // The answer an earlier post of this same form got.
+            let problem: edgeshop_api::Problem = serde_json::from_str(&answer.body).unwrap_or_default();
+            (answer.status, (problem.detail, problem.errors), false)
+        }
+        // A failure on our side keeps the key, so sending the form again finishes the same order.
+        Err(e) => (status_of(&e), refused(&e), e.status >= 500),
+    };
+    let key = if retry_key { key } else { random_id(16) };
+    checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, status).await
+}
+
+/// `GET /orders/?number=…&token=…`: the order page, with a summary for browsers without JavaScript.
+pub async fn order(req: &Request, env: &Env) -> Reply {
+    let url = req.url()?;
+    let query = Query::parse(url.query())?;
+    let number = query.get("number").and_then(|n| n.parse::<u64>().ok());
+    let token = query.get("token").unwrap_or_default();
+    let (summary, status) = match number {
+        None => (pages::notice("This link is missing the order number or its access token."), 200),
+        Some(n) => match orders::load_with_token(env, n, token).await {
+            Ok(order) => (pages::order_summary(&order, |m| money_view(m).formatted), 200),
+            Err(e) if e.status == 404 => (pages::notice(&format!("There is no order {n} for this link.")), 404),
+            Err(e) => return Err(e),
+        },
+    };
+    page(env, "/orders/", &[(frames::order::SUMMARY, &summary)], status).await
+}

@@ -1,0 +1,289 @@
+//! Checkout: cart → order, exactly once per idempotency key. Used by `POST /api/checkout` (JSON)
+//! and by the checkout page's form (`POST /checkout/`, works without JavaScript).
+
+use crate::error::{ApiError, Context, Problem};
+use crate::http::{money_view, now_seconds, parse_json};
+use crate::services::events::{self, EventKind, OrderEvent};
+use crate::services::idempotency::{Allocated, Begin, Guard, StoredResponse};
+use crate::services::payments::{self, Online, PaymentProvider};
+use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
+use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
+use edgeshop_api::CheckoutRequest;
+use edgeshop_api::CheckoutResponse;
+use edgeshop_domain::{checkout_totals, stock_hold_seconds, validate_address, Order, PaymentMethod, Placement};
+use sha2::{Digest, Sha256};
+use worker::Env;
+
+/// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
+/// names a checkout step that fails (500) on the key's first attempt. Production never sets it.
+// The steps are named by what they come after: the common prefix is the point.
+#[allow(clippy::enum_variant_names)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    AfterNumber,
+    AfterReserve,
+    AfterSave,
+    AfterPublish,
+    AfterCartDelete,
+}
+
+struct Faults {
+    at: Option<Step>,
+}
+
+impl Faults {
+    fn from(fault: Option<&str>, env: &Env, attempt: u32) -> Self {
+        if attempt != 1 || !crate::services::fault_on(env, "checkout-steps") {
+            return Faults { at: None };
+        }
+        let at = match fault {
+            Some("after-number") => Some(Step::AfterNumber),
+            Some("after-reserve") => Some(Step::AfterReserve),
+            Some("after-save") => Some(Step::AfterSave),
+            Some("after-publish") => Some(Step::AfterPublish),
+            Some("after-cart-delete") => Some(Step::AfterCartDelete),
+            _ => None,
+        };
+        Faults { at }
+    }
+
+    fn check(&self, step: Step) -> Result<(), ApiError> {
+        if self.at == Some(step) {
+            return Err(ApiError::internal("injected checkout fault (test configuration)"));
+        }
+        Ok(())
+    }
+}
+
+/// A well-formed idempotency key: 1-255 visible ASCII characters.
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// What a checkout answers: the order placed (`201`, a [`CheckoutResponse`]), or the answer an
+/// earlier request with the same key got (`replayed`: possibly a problem).
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Runs one checkout of `cart` with `body` (a [`CheckoutRequest`] as JSON) under `key`. `fault`
+/// is the test-only fault switch's step name (see [`Faults`]); `origin` the shop's, for the
+/// payment provider's return URLs.
+pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &str, fault: Option<&str>) -> Result<Answer, ApiError> {
+    let fingerprint = {
+        let mut h = Sha256::new();
+        h.update(cart.unwrap_or("").as_bytes());
+        h.update([0]);
+        h.update(body.as_bytes());
+        edgeshop_domain::text::hex(&h.finalize())
+    };
+    let guard = Guard::new(env, cart, key);
+    let (attempt, allocated) = match guard.begin(&fingerprint).await? {
+        Begin::Started { attempt, order } => (attempt, order),
+        Begin::Replay { response } => {
+            return Ok(Answer { status: response.status, content_type: response.content_type, body: response.body, replayed: true });
+        }
+        Begin::InProgress => {
+            return Err(
+                ApiError::new(Problem::RequestInProgress, "a checkout with this Idempotency-Key is still running; retry shortly").with_retry_after(1)
+            )
+        }
+        Begin::Mismatch => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different request")),
+        Begin::CartTaken { order_number } => {
+            let detail = match order_number {
+                Some(n) => format!("this cart was already checked out as order {n}"),
+                None => "another checkout of this cart is in progress".to_string(),
+            };
+            let mut e = ApiError::new(Problem::CartAlreadyCheckedOut, detail);
+            if let Some(n) = order_number {
+                e = e.with("order_number", n);
+            } else {
+                e = e.with_retry_after(1);
+            }
+            return Err(e);
+        }
+    };
+    let faults = Faults::from(fault, env, attempt);
+    let outcome = place_order(env, &guard, allocated, cart, origin, body, &faults).await;
+    // Answers are remembered for replays; a server error keeps the key (and the order it
+    // allocated) and ends its lease, so a retry finishes the same order.
+    let stored = match &outcome {
+        Ok((status, text)) => Some(StoredResponse { status: *status, content_type: "application/json".into(), body: text.clone() }),
+        Err(e) if e.status < 500 => {
+            Some(StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body("/api/checkout", None) })
+        }
+        Err(_) => None,
+    };
+    guard.finish(stored).await?;
+    let (status, body) = outcome?;
+    Ok(Answer { status, content_type: "application/json".into(), body, replayed: false })
+}
+
+/// Stripe sessions last at least 30 minutes; the reservation outlives the session by a margin so
+/// a shopper who pays at the last second still has the stock (its `expired` event releases it).
+const STRIPE_SESSION_SECONDS: u64 = 31 * 60;
+
+fn reservation_ttl(method: PaymentMethod, provider: Option<&Online<'_>>) -> u64 {
+    let window = matches!(provider, Some(Online::Stripe(_))).then_some(STRIPE_SESSION_SECONDS);
+    stock_hold_seconds(method, window)
+}
+
+/// Places the order, or finishes the one an earlier attempt with this key allocated. Every step
+/// is idempotent (reservation by order number, the order insert checked first, the event id fixed
+/// per order, the cart delete), so a retry after a failure at any step ends in one order.
+async fn place_order(
+    env: &Env,
+    guard: &Guard<'_>,
+    allocated: Option<Allocated>,
+    cart: Option<&str>,
+    origin: &str,
+    body: &str,
+    faults: &Faults,
+) -> Result<(u16, String), ApiError> {
+    let request: CheckoutRequest = parse_json(body)?;
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
+    let errors = validate_address(&request.address, &request.contact, &shop);
+    if !errors.is_empty() {
+        return Err(ApiError::new(Problem::InvalidCheckout, format!("{} field(s) need attention", errors.len()))
+            .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
+    }
+    // Refused before anything is allocated: online payment without a provider.
+    let provider = match request.payment_method {
+        PaymentMethod::Online => Some(payments::online(env)?),
+        PaymentMethod::CashOnDelivery => None,
+    };
+    let stock = Stock(env);
+    let existing = match &allocated {
+        Some(a) => orders::load(env, a.number).await?,
+        None => None,
+    };
+    let order = match existing {
+        Some(order) => order,
+        None => {
+            let empty = || ApiError::new(Problem::EmptyCart, "add something to the cart before checking out");
+            let cart_id = cart.ok_or_else(empty)?;
+            // The cart (KV, SKU shards) and a new order number (a Durable Object) at the same time.
+            let priced = async {
+                let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
+                carts::price(env, &mut stored).await
+            };
+            let number = async {
+                match &allocated {
+                    Some(_) => Ok(None),
+                    None => sequence::next_order_number(env).await.map(Some),
+                }
+            };
+            let (priced, number) = futures_util::future::join(priced, number).await;
+            let priced = priced?;
+            if priced.cart.lines.is_empty() {
+                return Err(empty());
+            }
+            let totals = checkout_totals(priced.cart.subtotal, &shop).context("checkout totals")?;
+            let allocated = match (allocated, number?) {
+                (Some(a), _) => a,
+                (None, Some(number)) => {
+                    let a = Allocated { number, token: random_id(16) };
+                    guard.allocate(a.clone()).await?;
+                    a
+                }
+                (None, None) => return Err(ApiError::internal("no order number")),
+            };
+            faults.check(Step::AfterNumber)?;
+            let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+            let reserve = ReserveRequest {
+                reservation: allocated.number.to_string(),
+                lines,
+                ttl_seconds: reservation_ttl(request.payment_method, provider.as_ref()),
+            };
+            match stock.reserve(&reserve).await? {
+                ReserveOutcome::Reserved => {}
+                ReserveOutcome::OutOfStock { sku, available, requested } => {
+                    return Err(ApiError::new(Problem::OutOfStock, format!("only {available} of `{sku}` left; you asked for {requested}"))
+                        .with("sku", sku)
+                        .with("available", available));
+                }
+            }
+            faults.check(Step::AfterReserve)?;
+            let now = now_rfc3339();
+            let order = Order::place(
+                priced.cart,
+                Placement {
+                    number: allocated.number,
+                    token: allocated.token,
+                    totals,
+                    address: request.address,
+                    contact: request.contact,
+                    payment: request.payment_method,
+                    at: now.clone(),
+                },
+            );
+            let session = request.analytics_session.as_deref().filter(|s| edgeshop_domain::analytics::valid_session(s));
+            if let Err(e) = orders::insert(env, &order, Some(cart_id), session, &now).await {
+                // Someone else's order for this cart (the database's own one-order-per-cart rule).
+                if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
+                    stock.release(&order.number.to_string()).await?;
+                    return Err(ApiError::new(Problem::CartAlreadyCheckedOut, format!("this cart was already checked out as order {n}"))
+                        .with("order_number", n));
+                }
+                return Err(e);
+            }
+            faults.check(Step::AfterSave)?;
+            order
+        }
+    };
+    let number = order.number;
+    let order_url = format!("/orders/?number={}&token={}", number, order.token);
+    // The order is saved: the payment session (or the stock commit), the order event and the cart
+    // delete are independent and idempotent, so they run at the same time.
+    let next_url = async {
+        Ok::<_, ApiError>(match (order.payment, &provider) {
+            (PaymentMethod::Online, Some(Online::Stripe(stripe))) => {
+                // From the order's own time, so a retried checkout sends Stripe the same parameters
+                // under the same idempotency key.
+                let placed_at = order.history.first().map(|h| worker::js_sys::Date::parse(&h.at) / 1000.0).filter(|s| s.is_finite());
+                let expires_at = placed_at.map_or_else(now_seconds, |s| s as u64) + STRIPE_SESSION_SECONDS;
+                let session = stripe.create_session(&order, origin, &order_url, expires_at, shop.tax.prices_include_tax, 0).await?;
+                payments::record_session(env, "stripe", &session).await?;
+                session.redirect_url
+            }
+            (PaymentMethod::Online, Some(Online::Test(test))) => test.create_session(&order, &order_url).await?.redirect_url,
+            _ => {
+                stock.commit(&number.to_string()).await?;
+                order_url.clone()
+            }
+        })
+    };
+    let placed_at = order.history.first().map(|h| h.at.clone()).unwrap_or_else(now_rfc3339);
+    let placed_event = OrderEvent::new(format!("placed-{number}"), EventKind::OrderPlaced, number, placed_at);
+    let placed = events::publish(env, &placed_event);
+    let cart_gone = async {
+        match cart {
+            Some(cart_id) => carts::delete(env, cart_id).await,
+            None => Ok(()),
+        }
+    };
+    let (next_url, placed, cart_gone) = futures_util::future::join3(next_url, placed, cart_gone).await;
+    let next_url = next_url?;
+    placed?;
+    faults.check(Step::AfterPublish)?;
+    cart_gone?;
+    faults.check(Step::AfterCartDelete)?;
+
+    let initial_status = order.history.first().map(|h| h.status).unwrap_or(order.status);
+    let response = CheckoutResponse {
+        order_number: number,
+        token: order.token.clone(),
+        status: initial_status,
+        subtotal: money_view(order.totals.subtotal),
+        shipping: money_view(order.totals.shipping),
+        tax: money_view(order.totals.tax),
+        total: money_view(order.totals.total),
+        payment_method: order.payment,
+        next_url,
+        order_url,
+    };
+    Ok((201, serde_json::to_string(&response)?))
+}
