@@ -46,7 +46,7 @@ const ipOf = (vu, n) => `10.${vu}.${(n >> 8) & 255}.${n & 255}`;
 const results = [];
 // Baseline: a static file from the same wrangler dev (Workers Static Assets, no worker code).
 results.push(await scenario('static asset GET /robots.txt', async () => (await req('GET', '/robots.txt')).status === 200));
-// Cart round trip: add a line (new cart, KV write), then read the cart back (KV read + pricing).
+// Cart round trip: add a line (new cart, a write to its Durable Object), then read the cart back (a read + pricing).
 results.push(await scenario('cart round trip (POST line + GET cart)', async (vu, n) => {
   const sku = skus[n % skus.length];
   const add = await req('POST', '/api/cart/lines', { ip: ipOf(vu, n), body: { sku, quantity: 1 } });

@@ -11,6 +11,7 @@ mod query;
 mod routes;
 mod services;
 
+pub use services::carts::CartStore;
 pub use services::idempotency::IdempotencyKey;
 pub use services::rate_limit::RateLimiter;
 pub use services::search_stats::SearchStats;

@@ -1,4 +1,4 @@
-//! Test harness: runs the built shop under `wrangler dev` (workerd, local KV/Queues/Durable
+//! Test harness: runs the built shop under `wrangler dev` (workerd, local D1/Queues/Durable
 //! Objects) on a free loopback port and talks to it over real HTTP.
 //!
 //! Build first (`cargo xtask test` does): the worker and `dist/` must exist.

@@ -1,5 +1,5 @@
 //! Cart, checkout, stock, idempotency, webhooks and order processing under wrangler dev, with the
-//! real KV, Queues and Durable Objects.
+//! real D1, Queues and Durable Objects.
 
 use edgeshop_api::routes::Route;
 use edgeshop_domain::{Catalog, StockPolicy, Variant};

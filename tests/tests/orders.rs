@@ -1,4 +1,4 @@
-//! Orders of record under wrangler dev with the real D1, KV, Queues and Durable Objects: checkout
+//! Orders of record under wrangler dev with the real D1, Queues and Durable Objects: checkout
 //! that resumes after a fault at any step, one order per cart, no overselling under concurrency,
 //! events applied by the domain's rules whatever their order, and the hardening of the HTTP edge.
 
@@ -371,10 +371,10 @@ fn orders_are_rows_in_the_database() {
         sent,
         json!([{ "template": "merchant_new_order", "recipient": "owner@shop.example.com" }, { "template": "order_confirmation", "recipient": "aoife@example.ie" }])
     );
-    // Nothing about orders is left in KV: the only KV namespace is the carts'.
+    // Nothing is left in KV (orders are in D1, carts in their Durable Objects).
     let config = std::fs::read_to_string(root().join("wrangler.toml")).unwrap();
-    assert_eq!(config.matches("[[kv_namespaces]]").count(), 1);
-    assert!(config.contains("binding = \"CARTS\""));
+    assert_eq!(config.matches("[[kv_namespaces]]").count(), 0);
+    assert!(config.contains("class_name = \"CartStore\""));
 }
 
 #[test]

@@ -5,8 +5,7 @@
 //! 3. creates the order-events queue and its dead-letter queue unless they exist;
 //! 4. creates the D1 database `edgeshop` unless it exists and applies `migrations/` to it;
 //! 5. checks the secrets (`ADMIN_TOKEN` required; Stripe's pair optional but both or neither);
-//! 6. `wrangler deploy`, which also creates the carts KV namespace on the first deploy
-//!    (automatic provisioning: no ids in wrangler.toml).
+//! 6. `wrangler deploy` (no ids in wrangler.toml).
 //!
 //! `--dry-run` does the build and `wrangler deploy --dry-run` only: no account needed.
 

@@ -1,14 +1,16 @@
-//! Carts in KV: one key per cart, expiring after 30 days without a change.
+//! Carts: one `CartStore` Durable Object per cart, named by the cart's id. One writer per cart,
+//! read-your-writes, and no per-key write limit (KV allows one write a second per key, which a
+//! shopper adding two things quickly exceeds, and may serve a stale cart for up to a minute).
 
 use crate::build_data;
-use crate::error::{ApiError, Context, Problem};
+use crate::error::{ApiError, Problem};
 use edgeshop_api::{Cart, CartLine};
 use edgeshop_domain::{check_quantity, CartError, PricedCart};
 
-use worker::Env;
+use worker::{durable_object, DurableObject, Env, Method, Request, Response, State};
 
 pub const CART_TTL_SECONDS: u64 = 30 * 24 * 3600;
-/// The cart as kept in KV (the shop's rules for it live in the domain crate).
+/// The cart as stored (the shop's rules for it live in the domain crate).
 pub use edgeshop_domain::{PriceChange, SavedCart as StoredCart};
 
 /// A cart priced against the worker's catalog, plus what changed since the shopper last saw it.
@@ -17,28 +19,57 @@ pub struct Priced {
     pub changes: Vec<PriceChange>,
 }
 
-fn kv(env: &Env) -> Result<worker::KvStore, ApiError> {
-    env.kv("CARTS").context("CARTS binding")
-}
-
-fn key(id: &str) -> String {
-    format!("cart:{id}")
-}
-
 pub fn valid_cart_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 pub async fn load(env: &Env, id: &str) -> Result<Option<StoredCart>, ApiError> {
-    kv(env)?.get(&key(id)).json::<StoredCart>().await.context("cart read")
+    super::do_call::<(), _>(env, "CARTS", id, Method::Get, "/cart", None).await
 }
 
 pub async fn save(env: &Env, id: &str, cart: &StoredCart) -> Result<(), ApiError> {
-    kv(env)?.put(&key(id), cart).context("cart write")?.expiration_ttl(CART_TTL_SECONDS).execute().await.context("cart write")
+    super::do_call::<_, bool>(env, "CARTS", id, Method::Put, "/cart", Some(cart)).await.map(|_| ())
 }
 
 pub async fn delete(env: &Env, id: &str) -> Result<(), ApiError> {
-    kv(env)?.delete(&key(id)).await.context("cart delete")
+    super::do_call::<(), bool>(env, "CARTS", id, Method::Delete, "/cart", None).await.map(|_| ())
+}
+
+/// One cart's store. Forgets the cart `CART_TTL_SECONDS` after its last change (an alarm).
+#[durable_object]
+pub struct CartStore {
+    state: State,
+}
+
+impl DurableObject for CartStore {
+    fn new(state: State, _env: Env) -> Self {
+        CartStore { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let storage = self.state.storage();
+        match req.method() {
+            Method::Get => Response::from_json(&storage.get::<StoredCart>("cart").await?),
+            Method::Put => {
+                let cart: StoredCart = req.json().await?;
+                storage.put("cart", &cart).await?;
+                let expires = worker::Date::now().as_millis() as f64 + CART_TTL_SECONDS as f64 * 1000.0;
+                storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&expires.into()))).await?;
+                Response::from_json(&true)
+            }
+            Method::Delete => {
+                storage.delete_all().await?;
+                storage.delete_alarm().await?;
+                Response::from_json(&true)
+            }
+            _ => Response::error("method not allowed", 405),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.state.storage().delete_all().await?;
+        Response::ok("expired")
+    }
 }
 
 pub fn cart_error(e: CartError) -> ApiError {

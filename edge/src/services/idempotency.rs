@@ -184,6 +184,17 @@ impl DurableObject for IdempotencyKey {
             "/begin" => Response::from_json(&self.begin(req.json().await?).await?),
             "/allocate" => Response::from_json(&self.allocate(req.json().await?).await?),
             "/finish" => Response::from_json(&self.finish(req.json().await?).await?),
+            // True the first time it is asked (test-only fault switches that fire once).
+            "/once" => {
+                let storage = self.state.storage();
+                let first = storage.get::<bool>("once").await?.is_none();
+                if first {
+                    storage.put("once", true).await?;
+                    let now = worker::Date::now().as_millis() as f64;
+                    storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&((now + KEEP_MS).into())))).await?;
+                }
+                Response::from_json(&first)
+            }
             _ => Response::error("not found", 404),
         }
     }

@@ -78,20 +78,13 @@ pub fn fault_on(env: &Env, name: &str) -> bool {
 }
 
 /// A fault switch that fires once per `key`: true the first time it is asked for that key while
-/// `name` is on (remembered in KV), false afterwards and whenever the switch is off.
+/// `name` is on (remembered by an `IdempotencyKey` object), false afterwards and whenever the
+/// switch is off.
 pub async fn fault_once(env: &Env, name: &str, key: &str) -> bool {
     if !fault_on(env, name) {
         return false;
     }
-    let Ok(kv) = env.kv("CARTS") else { return false };
-    let key = format!("fault:{key}");
-    if kv.get(&key).text().await.ok().flatten().is_some() {
-        return false;
-    }
-    match kv.put(&key, "1") {
-        Ok(p) => p.execute().await.is_ok(),
-        Err(_) => false,
-    }
+    do_call::<(), bool>(env, "IDEMPOTENCY", &format!("fault:{key}"), Method::Post, "/once", None).await.unwrap_or(false)
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
