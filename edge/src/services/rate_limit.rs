@@ -1,4 +1,8 @@
-//! Per-client rate limits: a token bucket in a Durable Object per (client IP, route group).
+//! Per-client rate limits. The routes every shopper hits (cart, checkout, beacons, webhooks) use
+//! the platform's Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml: a counter per key and
+//! window, with no round trip to a Durable Object); the back office's sign-in limits need longer
+//! windows and a look without spending, so they keep a token bucket in a Durable Object per
+//! (client, route group).
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
@@ -89,21 +93,39 @@ impl Limit {
         }
     }
 
+    /// The platform binding of a limit and its window in seconds (as declared in wrangler.toml).
+    fn binding(self) -> Option<(&'static str, u64)> {
+        match self {
+            Limit::Cart => Some(("CART_LIMIT", 10)),
+            Limit::Checkout => Some(("CHECKOUT_LIMIT", 60)),
+            Limit::Webhook => Some(("WEBHOOK_LIMIT", 10)),
+            Limit::Beacon => Some(("BEACON_LIMIT", 60)),
+            _ => None,
+        }
+    }
+
+    /// The token bucket of a limit without a platform binding.
     fn params(self) -> (&'static str, TakeRequest) {
         match self {
-            Limit::Cart => ("cart", TakeRequest { capacity: 60.0, refill_per_second: 2.0, peek: false }),
-            Limit::Checkout => ("checkout", TakeRequest { capacity: 30.0, refill_per_second: 0.5, peek: false }),
-            Limit::Webhook => ("webhook", TakeRequest { capacity: 120.0, refill_per_second: 10.0, peek: false }),
+            // Counted by their bindings (see `binding`); never asked for a bucket.
+            Limit::Cart | Limit::Checkout | Limit::Webhook | Limit::Beacon => {
+                ("bound", TakeRequest { capacity: 60.0, refill_per_second: 1.0, peek: false })
+            }
             Limit::Signup => ("signup", TakeRequest { capacity: 10.0, refill_per_second: 0.1, peek: false }),
             Limit::SignInRequest => ("sign-in", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
             Limit::SignInAddress => ("sign-in-address", TakeRequest { capacity: 3.0, refill_per_second: 1.0 / 300.0, peek: false }),
             Limit::SignInFailure => ("sign-in-failure", TakeRequest { capacity: 5.0, refill_per_second: 1.0 / 300.0, peek: false }),
-            Limit::Beacon => ("beacon", TakeRequest { capacity: 60.0, refill_per_second: 1.0, peek: false }),
         }
     }
 }
 
 pub async fn take(env: &Env, limit: Limit, client: &str) -> std::result::Result<TakeOutcome, crate::error::ApiError> {
+    if let Some((binding, period)) = limit.binding() {
+        use crate::error::Context;
+        let outcome = env.rate_limiter(binding).context(binding)?.limit(client.to_string()).await.context(binding)?;
+        // The binding counts per window and does not say when the window ends: at most a period.
+        return Ok(TakeOutcome { allowed: outcome.success, retry_after: if outcome.success { 0 } else { period } });
+    }
     let (group, params) = limit.params();
     super::do_call(env, "RATE_LIMITER", &format!("{group}:{client}"), Method::Post, "/take", Some(&params)).await
 }
