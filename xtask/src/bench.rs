@@ -283,7 +283,7 @@ fn lighthouse() -> Result<(), String> {
         if http_status("8796", &product) != Some(200) {
             return Err(format!("{product} is not a page"));
         }
-        node_json(&dir.join("run.mjs"), &[base, "/pages/shipping/", "/", "/c/apparel/", &product])
+        node_json(&dir.join("run.mjs"), &[base, "/pages/shipping/", "/", "/c/apparel/", &product, "/search?q=jacket", "/cart/", "/checkout/"])
     })?;
     save(&results.join("lighthouse.json"), &out)
 }
