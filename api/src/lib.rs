@@ -82,6 +82,27 @@ pub struct CheckoutRequest {
     pub analytics_session: Option<String>,
 }
 
+impl CheckoutRequest {
+    /// The request the checkout form sends, read by field name (`address.city`, `payment_method`
+    /// …; a missing field reads as empty): by the worker from the posted form, by the island from
+    /// the same form before it is sent.
+    pub fn from_form(get: impl Fn(&str) -> String) -> Self {
+        CheckoutRequest {
+            address: Address {
+                name: get("address.name"),
+                line1: get("address.line1"),
+                line2: get("address.line2"),
+                city: get("address.city"),
+                postal_code: get("address.postal_code"),
+                country: get("address.country"),
+            },
+            contact: Contact { email: get("contact.email"), phone: get("contact.phone") },
+            payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
+            analytics_session: Some(get("analytics_session")).filter(|s| !s.is_empty()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutResponse {

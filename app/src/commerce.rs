@@ -284,19 +284,9 @@ pub fn CheckoutForm(children: Children) -> impl IntoView {
             use wasm_bindgen::JsCast;
             let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
             let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
-            let get = |k: &str| data.get(k).as_string().unwrap_or_default();
             let request = CheckoutRequest {
-                address: edgeshop_domain::Address {
-                    name: get("address.name"),
-                    line1: get("address.line1"),
-                    line2: get("address.line2"),
-                    city: get("address.city"),
-                    postal_code: get("address.postal_code"),
-                    country: get("address.country"),
-                },
-                contact: edgeshop_domain::Contact { email: get("contact.email"), phone: get("contact.phone") },
-                payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
                 analytics_session: crate::api::analytics_session(),
+                ..CheckoutRequest::from_form(|k| data.get(k).as_string().unwrap_or_default())
             };
             let key = attempt
                 .with_value(|(k, b)| (b.as_ref() == Some(&request) && !k.is_empty()).then(|| k.clone()))

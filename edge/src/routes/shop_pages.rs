@@ -203,20 +203,8 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
     let form = form(req).await?;
     let get = |k: &str| form.get(k).unwrap_or_default().to_string();
-    let request = CheckoutRequest {
-        address: Address {
-            name: get("address.name"),
-            line1: get("address.line1"),
-            line2: get("address.line2"),
-            city: get("address.city"),
-            postal_code: get("address.postal_code"),
-            country: get("address.country"),
-        },
-        contact: Contact { email: get("contact.email"), phone: get("contact.phone") },
-        payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
-        // Added by the analytics script when it runs (checked like the API's).
-        analytics_session: form.get("analytics_session").map(str::to_string),
-    };
+    // The analytics session is added to the form by the analytics script when it runs.
+    let request = CheckoutRequest::from_form(get);
     let key = Some(get("idempotency_key")).filter(|k| checkout::valid_key(k)).unwrap_or_else(|| random_id(16));
     let cart = cart_id(req);
     let origin = req.url()?.origin().ascii_serialization();
