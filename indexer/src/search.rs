@@ -813,8 +813,11 @@ impl ProductIndex {
         // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
         // synonyms (0.8); all below the words as typed.
         let mut variants: Vec<(String, f32)> = synonyms.iter().map(|(v, corrected)| (v.clone(), if *corrected { CORRECTED } else { 0.9 })).collect();
-        // A short word corrected to a kind of thing: `words_query` corrects none that short.
-        if typed.iter().any(|(w, replaced)| *replaced && w.chars().count() <= 5) {
+        // A word too short for `words_query` to correct (four letters), corrected here to a kind of
+        // thing among other words (`corrected_words`). `typed` follows the query's words in order.
+        let originals = normalise(raw);
+        let originals = originals.split(' ').filter(|w| !w.is_empty());
+        if typed.iter().zip(originals).any(|((_, replaced), typed_as)| *replaced && typed_as.chars().count() <= 4) {
             let corrected: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
             variants.push((corrected.join(" "), CORRECTED));
         }
