@@ -47,6 +47,16 @@ pub mod checkout {
         ("address.postal_code", "Postal code", "text", "postal-code", true),
     ];
 
+    /// The fields a refusal can name: the text fields and the country.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        FIELDS.iter().map(|f| f.0).chain(["address.country"])
+    }
+
+    /// A field's label, as the form shows it.
+    pub fn label(field: &str) -> &str {
+        FIELDS.iter().find(|f| f.0 == field).map_or(if field == "address.country" { "Country" } else { field }, |f| f.1)
+    }
+
     /// A field's value as the shopper last sent it.
     pub fn value(field: &str) -> String {
         format!("%value:{field}%")

@@ -101,6 +101,23 @@ impl CheckoutRequest {
             analytics_session: Some(get("analytics_session")).filter(|s| !s.is_empty()),
         }
     }
+
+    /// A form field's value by the name [`from_form`](Self::from_form) reads it from (empty for
+    /// another name).
+    pub fn field(&self, name: &str) -> &str {
+        let (a, c) = (&self.address, &self.contact);
+        match name {
+            "address.name" => &a.name,
+            "address.line1" => &a.line1,
+            "address.line2" => &a.line2,
+            "address.city" => &a.city,
+            "address.postal_code" => &a.postal_code,
+            "address.country" => &a.country,
+            "contact.email" => &c.email,
+            "contact.phone" => &c.phone,
+            _ => "",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -428,6 +445,21 @@ mod tests {
     fn a_line_needs_its_quantity() {
         assert!(serde_json::from_str::<AddLine>(r#"{"sku":"A-1"}"#).is_err());
         assert_eq!(serde_json::from_str::<AddLine>(r#"{"sku":"A-1","quantity":2}"#).unwrap().quantity, 2);
+    }
+
+    #[test]
+    fn the_checkout_form_is_read_and_read_back_by_field_name() {
+        let sent = |k: &str| match k {
+            "payment_method" => "online".to_string(),
+            "analytics_session" => String::new(),
+            other => format!("value of {other}"),
+        };
+        let r = CheckoutRequest::from_form(sent);
+        for name in frames::checkout::names() {
+            assert_eq!(r.field(name), format!("value of {name}"), "{name}");
+        }
+        assert_eq!((r.payment_method, r.analytics_session.as_deref()), (PaymentMethod::Online, None));
+        assert_eq!(CheckoutRequest::from_form(|_| String::new()).payment_method, PaymentMethod::CashOnDelivery);
     }
 
     #[test]

@@ -92,11 +92,7 @@ pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
     if !errors.is_empty() {
         h.push_str("<ul>");
         for e in errors {
-            let label = edgeshop_api::frames::checkout::FIELDS
-                .iter()
-                .find(|f| f.0 == e.field)
-                .map(|f| f.1)
-                .unwrap_or(if e.field == "address.country" { "Country" } else { e.field.as_str() });
+            let label = edgeshop_api::frames::checkout::label(&e.field);
             let _ = write!(h, r##"<li><a href="#{}">{} {}</a></li>"##, edgeshop_api::frames::checkout::id(&e.field), esc(label), esc(&e.message));
         }
         h.push_str("</ul>");

@@ -10,7 +10,7 @@ use crate::query::Query;
 use crate::services::{carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
-use edgeshop_domain::{Address, Contact, PaymentMethod};
+use edgeshop_domain::{escape_html, Address, Contact, PaymentMethod};
 use worker::{Env, Request, Response};
 
 /// A form body is a few fields; anything longer is refused.
@@ -155,24 +155,13 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let shop = &manifest.shop;
     let online = payments::online(env).is_ok();
     let r = &state.request;
-    let values = [
-        ("contact.email", &r.contact.email),
-        ("contact.phone", &r.contact.phone),
-        ("address.name", &r.address.name),
-        ("address.line1", &r.address.line1),
-        ("address.line2", &r.address.line2),
-        ("address.city", &r.address.city),
-        ("address.postal_code", &r.address.postal_code),
-    ];
     let errors = state.notice.as_ref().map(|(_, e)| e.as_slice()).unwrap_or_default();
-    let refused = |field: &str| errors.iter().find(|e| e.field == field);
-    let mut owned: Vec<(String, String)> = Vec::new();
-    for field in values.iter().map(|(f, _)| *f).chain(["address.country"]) {
-        let label = slots::FIELDS.iter().find(|f| f.0 == field).map_or("Country", |f| f.1);
-        owned.push((slots::value(field), values.iter().find(|(f, _)| *f == field).map(|(_, v)| edgeshop_domain::escape_html(v)).unwrap_or_default()));
-        owned.push((slots::invalid(field), refused(field).is_some().to_string()));
-        owned
-            .push((slots::error(field), refused(field).map(|e| edgeshop_domain::escape_html(&format!("{label} {}", e.message))).unwrap_or_default()));
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for field in slots::names() {
+        let refused = errors.iter().find(|e| e.field == field);
+        fields.push((slots::value(field), escape_html(r.field(field))));
+        fields.push((slots::invalid(field), refused.is_some().to_string()));
+        fields.push((slots::error(field), refused.map(|e| escape_html(&format!("{} {}", slots::label(field), e.message))).unwrap_or_default()));
     }
     let summary = pages::checkout_summary(&cart);
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
@@ -185,7 +174,7 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
         (slots::COUNTRIES, &countries),
         (slots::KEY, &state.key),
     ];
-    slots_filled.extend(owned.iter().map(|(s, v)| (s.as_str(), v.as_str())));
+    slots_filled.extend(fields.iter().map(|(s, v)| (s.as_str(), v.as_str())));
     page(env, "/checkout/", &slots_filled, status).await
 }
 
