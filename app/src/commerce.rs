@@ -1,4 +1,5 @@
-//! Commerce islands: variant picker with add-to-cart, cart count, cart, checkout form, order status.
+//! Commerce islands: variant picker with add-to-cart, cart count, checkout form, order status (the
+//! cart page is the worker's: plain forms).
 
 use crate::api::{announce_cart_count, body, call, query_param, replace_query_param};
 use edgeshop_api::{status_label, AddLine, Cart, CheckoutRequest, MoneyView, OrderView, PaymentStart};
