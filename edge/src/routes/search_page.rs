@@ -3,7 +3,7 @@
 //! plain links, so it all works without JavaScript; with it, the page's `LiveResults` island
 //! fetches `…&partial=1` (the results alone; `partial=typing` while typing) and swaps them in place.
 
-use crate::error::{ApiError, Context};
+use crate::error::ApiError;
 use crate::http::Reply;
 use crate::query::Query;
 use crate::services::product_search::{note_zero_results, SearchParams};
@@ -34,20 +34,12 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
         return Ok(resp);
     }
     let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
-    let html = search_frame::fill(&frame(env, &url).await?, &title, &esc(&p.q), &body)
+    let html = search_frame::fill(&crate::build_data::public_asset(env, "/search/").await?, &title, &esc(&p.q), &body)
         .ok_or_else(|| ApiError::internal("the search page frame (dist/search/index.html) has no results slot; rebuild the site"))?;
     let mut resp = Response::from_html(html.as_str())?;
     crate::http::html_headers(resp.headers_mut(), &html)?;
     resp.headers_mut().set("cache-control", "public, max-age=60")?;
     Ok(resp)
-}
-
-/// The page frame from the static assets.
-async fn frame(env: &Env, url: &worker::Url) -> Result<String, ApiError> {
-    let assets = crate::build_data::assets(env)?;
-    let frame_url = url.join("/search/").context("search frame URL")?;
-    let mut resp = assets.fetch(frame_url.to_string(), None).await?;
-    Ok(resp.text().await?)
 }
 
 use edgeshop_domain::escape_html as esc;
