@@ -504,7 +504,7 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
 /// worker's upload size JSON.
 fn in_worker(n: usize, work: &Path, queries: &Path) -> Result<(String, String), String> {
     println!("bench: the shop's worker over this catalog's data");
-    crate::build::worker(None, crate::build::Optimise::Full)?;
+    crate::build::worker(crate::build::Optimise::Full)?;
     // Only what the worker and the baseline read: `wrangler dev` watches every asset file, and at
     // 100k products (200k files) its watcher runs out of Node heap before it serves anything.
     let edge = work.join(format!("edge-{n}"));

@@ -1,6 +1,5 @@
 //! The build: catalog → pages + search index + snapshot, then the browser bundle, then the worker.
 
-use crate::tools::{cargo_tool, npm_bin};
 use crate::{root, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,7 +30,7 @@ pub fn all(catalog: &Path, opt: Optimise) -> Result<(), String> {
     dev_vars()?;
     site(catalog, &dist(), &bundle_dir(), false)?;
     front(&dist(), opt)?;
-    worker(None, opt)
+    worker(opt)
 }
 
 /// What a built `dist/` would upload as static assets: every file but the platform's own
@@ -126,12 +125,9 @@ pub fn front(out: &Path, opt: Optimise) -> Result<(), String> {
         if bg.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(built.as_str()) {
             continue;
         }
-        run(Command::new(cargo_tool("wasm-bindgen"))
-            .args(["--target", "web", "--no-typescript", "--out-name", name, "--out-dir"])
-            .arg(&pkg)
-            .arg(&wasm))?;
+        crate::pack::bindgen(&wasm, &pkg, name, crate::pack::Host::Browser)?;
         let level = if opt == Optimise::Full { "-Oz" } else { "-O1" };
-        run(Command::new(npm_bin("wasm-opt")).args([level, "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))?;
+        crate::pack::wasm_opt(&bg, level, &crate::pack::BROWSER_FEATURES, false)?;
         std::fs::create_dir_all(root().join("target/edgeshop")).map_err(|e| e.to_string())?;
         std::fs::write(&stamp, built).map_err(|e| format!("{}: {e}", stamp.display()))?;
     }
@@ -143,43 +139,27 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
     sha2::Sha256::digest(bytes).to_vec()
 }
 
-/// The edge worker into `edge/build/` or `out_dir`. It embeds no catalog (it reads `dist/_catalog/`
-/// at run time), so a catalog change does not rebuild it.
-/// worker-build always re-runs wasm-bindgen and wasm-opt (minutes); when cargo says the wasm did
-/// not change since the last packaging into `edge/build/`, that step is skipped.
-pub fn worker(out_dir: Option<&Path>, opt: Optimise) -> Result<(), String> {
+/// The edge worker into `edge/build/`. It embeds no catalog (it reads `dist/_catalog/` at run
+/// time), so a catalog change does not rebuild it; when cargo says the wasm did not change since
+/// the last packaging, the packaging (wasm-bindgen, wasm-opt, esbuild) is skipped too.
+pub fn worker(opt: Optimise) -> Result<(), String> {
     println!("xtask: building the worker");
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_edge.wasm");
-    let stamp = root().join("edge/build/.packaged-from");
-    if out_dir.is_none() {
-        // The same command and environment worker-build uses, so cargo's fingerprints match.
-        run(cargo()
-            .args(["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
-            .current_dir(root().join("edge"))
-            .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
-        let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?}"));
-        if packaged.is_some() && packaged == std::fs::read_to_string(&stamp).ok() {
-            println!("xtask: worker unchanged, keeping edge/build/");
-            return Ok(());
-        }
-    }
-    let mut cmd = Command::new(cargo_tool("worker-build"));
-    cmd.arg("--release");
-    if opt == Optimise::Light {
-        cmd.arg("--no-opt");
-    }
-    if let Some(dir) = out_dir {
-        cmd.arg("--out-dir").arg(dir);
-    }
-    run(cmd
+    let out = root().join("edge/build");
+    let stamp = out.join(".packaged-from");
+    // `WASM_BINDGEN_USE_JS_SYS` as worker-build set it, so cargo's fingerprints stay the same.
+    run(cargo()
+        .args(["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
         .current_dir(root().join("edge"))
-        .env("WASM_BINDGEN_BIN", cargo_tool("wasm-bindgen"))
-        .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
-        .env("ESBUILD_BIN", npm_bin("esbuild")))?;
-    if out_dir.is_none() {
-        if let Some(f) = fingerprint(&wasm) {
-            std::fs::write(&stamp, format!("{f} {opt:?}")).map_err(|e| format!("{}: {e}", stamp.display()))?;
-        }
+        .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
+    let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?}"));
+    if packaged.is_some() && packaged == std::fs::read_to_string(&stamp).ok() && out.join("worker/shim.mjs").exists() {
+        println!("xtask: worker unchanged, keeping edge/build/");
+        return Ok(());
+    }
+    crate::pack::worker(&wasm, &out, opt == Optimise::Full)?;
+    if let Some(p) = packaged {
+        std::fs::write(&stamp, p).map_err(|e| format!("{}: {e}", stamp.display()))?;
     }
     Ok(())
 }

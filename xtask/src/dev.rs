@@ -87,7 +87,7 @@ fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
         build::front(&at.out, build::Optimise::Light)?;
     }
     if what == Rebuild::Everything {
-        build::worker(None, build::Optimise::Light)?;
+        build::worker(build::Optimise::Light)?;
     }
     mark_build(&at.out)
 }

@@ -6,8 +6,10 @@ mod bench;
 mod build;
 mod deploy;
 mod dev;
+mod e2e;
 mod gen_catalog;
 mod history;
+mod pack;
 mod tools;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -230,23 +232,23 @@ fn test(files: &[String]) -> Result<(), String> {
     tools::ensure_all(tools::Needs::Test)?;
     if !files.is_empty() {
         build::all(&root().join("catalog"), build::Optimise::Light)?;
-        let names = files.iter().flat_map(|f| ["--test", f.as_str()]);
-        return run(Command::new("cargo")
-            .args(["test", "--profile", "tool", "-p", "edgeshop-e2e", "--no-fail-fast"])
-            .args(names)
-            .current_dir(root())
-            .env("EDGESHOP_ROOT", root()));
+        return e2e::run(files);
     }
     lint()?;
     // The same code as a deploy, optimised lightly (see build::Optimise): minutes less.
     build::all(&root().join("catalog"), build::Optimise::Light)?;
-    // Every crate but the browser bundle: domain, catalog loader, indexer, app, site, xtask, the
-    // worker's native unit tests (request-parser fuzzing, Stripe encoding) and the end-to-end
-    // tests (which start wrangler dev against what was just built).
-    run(Command::new("cargo")
-        .args(["test", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front", "--no-fail-fast"])
+    // Every crate but the browser bundle and the end-to-end tests: domain, catalog loader, indexer,
+    // app, site, xtask, the worker's native unit tests (request-parser fuzzing, Stripe encoding).
+    let units = run(Command::new("cargo")
+        .args(["test", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front", "--exclude", "edgeshop-e2e", "--no-fail-fast"])
         .current_dir(root())
-        .env("EDGESHOP_ROOT", root()))
+        .env("EDGESHOP_ROOT", root()));
+    // Then the end-to-end tests, which start wrangler dev against what was just built.
+    let e2e = e2e::run(&[]);
+    match (units, e2e) {
+        (Ok(()), Ok(())) => Ok(()),
+        (units, e2e) => Err([units.err(), e2e.err()].into_iter().flatten().collect::<Vec<_>>().join("\n")),
+    }
 }
 
 /// Formatting and lints as habits: `cargo fmt --check`, and clippy with warnings as errors for

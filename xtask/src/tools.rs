@@ -4,8 +4,6 @@ use crate::{root, run};
 use std::path::PathBuf;
 use std::process::Command;
 
-pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
-pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 const NPM_BINS: [&str; 4] = ["wrangler", "esbuild", "wasm-opt", "playwright-core"];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -15,16 +13,11 @@ pub enum Needs {
     Test,
 }
 
-/// On a fresh machine the downloads (npm, apt, PyPI) run while cargo compiles the two tools, and
-/// the two tools compile side by side (each has long single-threaded stretches on two cores).
+/// The downloads (rustup, npm, apt, PyPI) run side by side. Nothing is compiled here: wasm-bindgen
+/// and the worker's packaging are libraries and code of xtask (`pack`), built with it.
 pub fn ensure_all(needs: Needs) -> Result<(), String> {
-    ensure_wasm_target()?;
     let results: Vec<Result<(), String>> = std::thread::scope(|s| {
-        let mut jobs = vec![
-            s.spawn(|| ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION, false)),
-            s.spawn(|| ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION, true)),
-            s.spawn(ensure_npm),
-        ];
+        let mut jobs = vec![s.spawn(ensure_wasm_target), s.spawn(ensure_npm)];
         if needs == Needs::Test {
             jobs.push(s.spawn(ensure_chromium));
             jobs.push(s.spawn(ensure_python_tools));
@@ -72,19 +65,6 @@ fn output(cmd: &mut Command) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn cargo_bin_dir() -> PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from(".cargo"))
-        .join("bin")
-}
-
-/// A cargo-installed tool: `~/.cargo/bin/<name>`.
-pub fn cargo_tool(name: &str) -> PathBuf {
-    cargo_bin_dir().join(name)
-}
-
 pub fn npm_bin(name: &str) -> PathBuf {
     root().join("node_modules/.bin").join(name)
 }
@@ -96,22 +76,6 @@ fn ensure_wasm_target() -> Result<(), String> {
     }
     println!("xtask: installing the wasm32-unknown-unknown target");
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
-}
-
-fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
-    let have = output(Command::new(cargo_tool(bin)).arg("--version")).unwrap_or_default();
-    if have.split_whitespace().any(|w| w.trim_start_matches('v') == version) {
-        return Ok(());
-    }
-    println!("xtask: installing {krate} {version} (a few minutes, once)");
-    let mut cmd = Command::new("cargo");
-    cmd.args(["install", krate, "--version", version, "--force"]);
-    // They run for seconds per build and compiling them is the slow part: light optimisation.
-    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1");
-    if locked {
-        cmd.arg("--locked");
-    }
-    run(&mut cmd)
 }
 
 fn ensure_npm() -> Result<(), String> {
