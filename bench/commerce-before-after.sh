@@ -4,7 +4,7 @@
 # is edge/build (orders in D1). Same dist/, same machine, back to back.
 #
 # usage: bench/commerce-before-after.sh BEFORE_BUILD_DIR [OUT=bench/results/commerce-before-after.json]
-#   BEFORE_BUILD_DIR: an edge/build/ from the earlier commit (git worktree + worker-build).
+#   BEFORE_BUILD_DIR: an edge/build/ from the earlier commit (git worktree + `cargo xtask build` there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before="$1"

@@ -7,6 +7,30 @@ use edgeshop_import::{import, Format, ImportError, Options, Report};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// A fresh directory under the system's temporary one, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> TempDir {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("edgeshop-import-test-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    TempDir(dir)
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
@@ -45,7 +69,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 #[test]
 fn shopifys_own_template_imports_and_validates() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let report = run(Format::Shopify, &fixture("shopify_product_template.csv"), dir.path());
     assert_eq!(report.created.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), ["example-shirt", "example-pants", "example-hat"]);
     let c = load(dir.path());
@@ -75,7 +99,7 @@ fn shopifys_own_template_imports_and_validates() {
 
 #[test]
 fn shopify_variants_prices_html_and_images() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let report = run(Format::Shopify, &fixture("shopify_shop.csv"), dir.path());
     let skipped: Vec<&str> = report.skipped.iter().map(|e| e.note.as_str()).collect();
     assert!(skipped.iter().any(|n| n.contains("gift card")) && skipped.iter().any(|n| n.contains("digital")), "{report}");
@@ -111,7 +135,7 @@ fn shopify_variants_prices_html_and_images() {
 
 #[test]
 fn woocommerce_simple_variable_and_unsellable_types() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let report = run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path());
     let c = load(dir.path());
     let mug = c.product("enamel-camp-mug").unwrap();
@@ -146,7 +170,7 @@ fn woocommerce_simple_variable_and_unsellable_types() {
 
 #[test]
 fn importing_the_same_file_again_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path());
     let before = snapshot(dir.path());
     let again = run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path());
@@ -161,7 +185,7 @@ fn importing_the_same_file_again_changes_nothing() {
 
 #[test]
 fn imports_into_an_existing_catalog_keep_its_currency_and_categories() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::write(dir.path().join("shop.toml"), "name = \"Kissa\"\ncurrency = \"JPY\"\nlocale = \"ja-JP\"\nbase_url = \"https://kissa.example\"\n[shipping]\nflat_rate = 500\n[tax]\nrate_bp = 1000\nprices_include_tax = true\n").unwrap();
     std::fs::write(dir.path().join("categories.toml"), "# our categories\n[[category]]\nslug = \"camp\"\nname = \"Camping\"\n").unwrap();
     // JPY has no minor units: 12.50 cannot be a yen price.
@@ -179,7 +203,7 @@ fn imports_into_an_existing_catalog_keep_its_currency_and_categories() {
 }
 
 fn bad(format: Format, content: &[u8]) -> Vec<ImportError> {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let catalog = dir.path().join("catalog");
     run(Format::WooCommerce, &fixture("woocommerce_shop.csv"), &catalog);
     let before = snapshot(&catalog);
@@ -237,7 +261,7 @@ fn bad_files_get_row_and_column_errors_and_write_nothing() {
 
 #[test]
 fn a_byte_order_mark_and_windows_line_endings_are_fine() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let csv = dir.path().join("excel.csv");
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend_from_slice(b"Handle,Title,Variant SKU,Variant Price,Option1 Name,Option1 Value,Body (HTML)\r\nmug,Mug,M1,5.00,Title,Default Title,\"<p>Line one\r\nline two</p>\"\r\n");

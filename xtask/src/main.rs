@@ -6,10 +6,10 @@ mod bench;
 mod build;
 mod deploy;
 mod dev;
-mod e2e;
 mod gen_catalog;
 mod history;
 mod pack;
+mod test_run;
 mod tools;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -230,25 +230,14 @@ fn dev(port: u16, catalog: Option<PathBuf>, out: Option<PathBuf>, state: Option<
 
 fn test(files: &[String]) -> Result<(), String> {
     tools::ensure_all(tools::Needs::Test)?;
-    if !files.is_empty() {
-        build::all(&root().join("catalog"), build::Optimise::Light)?;
-        return e2e::run(files);
+    if files.is_empty() {
+        lint()?;
     }
-    lint()?;
     // The same code as a deploy, optimised lightly (see build::Optimise): minutes less.
     build::all(&root().join("catalog"), build::Optimise::Light)?;
-    // Every crate but the browser bundle and the end-to-end tests: domain, catalog loader, indexer,
-    // app, site, xtask, the worker's native unit tests (request-parser fuzzing, Stripe encoding).
-    let units = run(Command::new("cargo")
-        .args(["test", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front", "--exclude", "edgeshop-e2e", "--no-fail-fast"])
-        .current_dir(root())
-        .env("EDGESHOP_ROOT", root()));
-    // Then the end-to-end tests, which start wrangler dev against what was just built.
-    let e2e = e2e::run(&[]);
-    match (units, e2e) {
-        (Ok(()), Ok(())) => Ok(()),
-        (units, e2e) => Err([units.err(), e2e.err()].into_iter().flatten().collect::<Vec<_>>().join("\n")),
-    }
+    // Every crate's tests (domain, catalog loader, indexer, app, site, xtask, the worker's native
+    // unit tests), then the end-to-end tests, which start wrangler dev against what was just built.
+    test_run::all(files)
 }
 
 /// Formatting and lints as habits: `cargo fmt --check`, and clippy with warnings as errors for
@@ -258,7 +247,7 @@ fn lint() -> Result<(), String> {
     run(Command::new("cargo").args(["fmt", "--all", "--check"]).current_dir(root()))?;
     let deny = ["--", "-D", "warnings"];
     run(Command::new("cargo")
-        .args(["clippy", "--profile", "tool", "--workspace", "--exclude", "edgeshop-front", "--all-targets"])
+        .args(["clippy", "--profile", build::Optimise::Light.native_profile(), "--workspace", "--exclude", "edgeshop-front", "--all-targets"])
         .args(deny)
         .current_dir(root()))?;
     run(Command::new("cargo").args(["clippy", "--target", "wasm32-unknown-unknown", "--lib"]).args(deny).current_dir(root().join("edge")))?;

@@ -1,10 +1,13 @@
-//! The end-to-end test files (`tests/tests/*.rs`), side by side. Each file is its own test binary
-//! with its own `wrangler dev`, and most of a file's time is spent waiting (workerd starting,
-//! queues delivering, a browser loading pages), so two files at once on two cores take little
-//! more than the longer one. The longest files (as last measured here) start first.
+//! Running the tests. One cargo command builds every test binary of the workspace (the same
+//! packages as the site builder: see `build::NATIVE_PACKAGES`, so nothing is compiled twice); the
+//! unit and crate tests run one after the other, then the end-to-end files (`tests/tests/*.rs`)
+//! side by side. Each end-to-end file is its own test binary with its own `wrangler dev`, and most
+//! of a file's time is spent waiting (workerd starting, queues delivering, a browser loading
+//! pages), so two files at once on two cores take little more than the longer one. The longest
+//! files (as last measured here) start first.
 
-use crate::build::cargo;
-use crate::root;
+use crate::build::{cargo, Optimise, NATIVE_PACKAGES};
+use crate::{root, run};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,12 +20,40 @@ const JOBS: usize = 2;
 struct Binary {
     name: String,
     path: PathBuf,
+    /// Where cargo would run it: its package's directory.
+    dir: PathBuf,
+    end_to_end: bool,
 }
 
-/// Builds the end-to-end test binaries (`only` those files when given) and runs them; fails
-/// naming every file that failed.
-pub fn run(only: &[String]) -> Result<(), String> {
-    let mut queue = binaries(only)?;
+/// Every test (`only` those end-to-end files when given); fails naming what failed.
+pub fn all(only: &[String]) -> Result<(), String> {
+    let (end_to_end, units): (Vec<Binary>, Vec<Binary>) = binaries(only)?.into_iter().partition(|b| b.end_to_end);
+    let mut failed = Vec::new();
+    for unit in &units {
+        println!("     Running {} ({})", unit.name, unit.path.display());
+        let ok = Command::new(&unit.path).current_dir(&unit.dir).env("EDGESHOP_ROOT", root()).status().is_ok_and(|s| s.success());
+        if !ok {
+            failed.push(unit.name.clone());
+        }
+    }
+    if only.is_empty() {
+        let doc = run(cargo().args(["test", "--profile", Optimise::Light.native_profile(), "--doc"]).args(NATIVE_PACKAGES).current_dir(root()));
+        if doc.is_err() {
+            failed.push("doc tests".into());
+        }
+    }
+    if let Err(e) = end_to_end_files(end_to_end) {
+        failed.push(e);
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failed.join(", ")))
+    }
+}
+
+/// Runs the end-to-end files, `EDGESHOP_E2E_JOBS` at once.
+fn end_to_end_files(mut queue: Vec<Binary>) -> Result<(), String> {
     let timings_path = root().join("target/edgeshop/e2e-seconds.json");
     let mut seconds: BTreeMap<String, f64> =
         std::fs::read_to_string(&timings_path).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
@@ -58,7 +89,7 @@ pub fn run(only: &[String]) -> Result<(), String> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(format!("end-to-end test files failed: {}", failed.join(", ")))
+        Err(format!("end-to-end test files {}", failed.join(", ")))
     }
 }
 
@@ -72,7 +103,7 @@ fn run_one(binary: &Binary) -> (f64, bool) {
     let status = std::fs::File::create(&log).and_then(|file| {
         let err = file.try_clone()?;
         Command::new(&binary.path)
-            .current_dir(root().join("tests"))
+            .current_dir(&binary.dir)
             .env("EDGESHOP_ROOT", root())
             .env("CARGO", std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .stdout(file)
@@ -91,27 +122,33 @@ fn run_one(binary: &Binary) -> (f64, bool) {
     }
 }
 
-/// `cargo test --no-run` for the end-to-end package; the binaries it wrote, from its JSON messages.
+/// `cargo test --no-run` for the workspace (or only the end-to-end files named); the test binaries
+/// it wrote, from its JSON messages.
 fn binaries(only: &[String]) -> Result<Vec<Binary>, String> {
     let mut cmd = cargo();
-    cmd.args(["test", "--profile", "tool", "-p", "edgeshop-e2e", "--no-run", "--message-format=json-render-diagnostics"]);
-    if only.is_empty() {
-        cmd.arg("--tests");
-    }
+    cmd.args(["test", "--profile", Optimise::Light.native_profile(), "--no-run", "--message-format=json-render-diagnostics"]).args(NATIVE_PACKAGES);
     for file in only {
         cmd.args(["--test", file]);
     }
     let out = cmd.current_dir(root()).stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("cargo test --no-run: {e}"))?;
     if !out.status.success() {
-        return Err("building the end-to-end tests failed".into());
+        return Err("building the tests failed".into());
     }
+    let end_to_end_manifest = root().join("tests/Cargo.toml");
     let mut found = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        let is_test_file = msg["reason"] == "compiler-artifact" && msg["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "test"));
-        if let (true, Some(name), Some(path)) = (is_test_file, msg["target"]["name"].as_str(), msg["executable"].as_str()) {
-            found.push(Binary { name: name.to_string(), path: PathBuf::from(path) });
+        let (Some(path), Some(manifest), Some(name)) = (msg["executable"].as_str(), msg["manifest_path"].as_str(), msg["target"]["name"].as_str())
+        else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" || msg["profile"]["test"] != true {
+            continue;
         }
+        let manifest = PathBuf::from(manifest);
+        let end_to_end = manifest == end_to_end_manifest && msg["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "test"));
+        let dir = manifest.parent().map(PathBuf::from).unwrap_or_else(root);
+        found.push(Binary { name: name.to_string(), path: PathBuf::from(path), dir, end_to_end });
     }
     Ok(found)
 }
