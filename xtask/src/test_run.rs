@@ -70,7 +70,10 @@ fn end_to_end_files(mut queue: Vec<Binary>) -> Result<(), String> {
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| {
-                while let Some(binary) = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front() {
+                loop {
+                    // Its own statement: the queue's lock is released before the file runs.
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    let Some(binary) = next else { break };
                     let (secs, ok) = run_one(&binary);
                     done.lock().unwrap_or_else(|e| e.into_inner()).push((binary.name, secs, ok));
                 }
