@@ -60,6 +60,19 @@ pub fn root() -> PathBuf {
     std::env::var_os("EDGESHOP_ROOT").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
 }
 
+/// Held while a server starts, until it answers: one start at a time on the machine, across the
+/// test processes too (`cargo xtask test` runs two files at once). Several workerd instances
+/// booting at once on two cores crawl, and two wranglers choosing their ports at the same moment
+/// can choose the same one ("Address already in use").
+fn one_start_at_a_time() -> (std::sync::MutexGuard<'static, ()>, std::fs::File) {
+    static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let in_process = STARTING.lock().unwrap_or_else(|e| e.into_inner());
+    let path = std::env::temp_dir().join("edgeshop-e2e-start.lock");
+    let file = std::fs::File::options().create(true).truncate(false).write(true).open(&path).expect("the start lock file");
+    file.lock().expect("lock the start lock file");
+    (in_process, file)
+}
+
 pub struct Shop {
     pub base: String,
     pgid: u32,
@@ -111,9 +124,7 @@ impl Shop {
     /// As [`Shop::start_with`], with more `wrangler dev` arguments (such as `--assets DIR`, to
     /// serve another build of the pages and catalog data with the same worker).
     pub fn start_with_args(persist: &std::path::Path, vars: &[(&str, &str)], args: &[&str]) -> Shop {
-        // One start at a time: several workerd instances booting at once on two cores crawl.
-        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = one_start_at_a_time();
         let root = root();
         let wrangler = root.join("node_modules/.bin/wrangler");
         assert!(wrangler.exists(), "{} is missing: run `cargo xtask test`", wrangler.display());
@@ -174,6 +185,7 @@ impl Shop {
     /// Runs `cargo xtask dev` on `catalog` with its own output (`work/dist`) and state
     /// (`work/state`), as a developer would, and waits until it serves (it builds first).
     pub fn start_xtask_dev(work: &std::path::Path, catalog: &std::path::Path) -> Shop {
+        let _one_at_a_time = one_start_at_a_time();
         let root = root();
         let port = free_port();
         let state = work.join("state");
