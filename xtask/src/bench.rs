@@ -407,22 +407,12 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     crate::gen_catalog::generate(&catalog, n, 1).map_err(|e| e.to_string())?;
 
     // Compile first so the timing is the build of the shop, not of the builder.
+    // With the packages of every native build (build::NATIVE_PACKAGES), so nothing is compiled again.
     exec(
         cargo()
-            .args([
-                "build",
-                "--quiet",
-                "--profile",
-                "tool",
-                "-p",
-                "edgeshop-site",
-                "-p",
-                "edgeshop-indexer",
-                "--bin",
-                "edgeshop-site",
-                "--bin",
-                "search_bench",
-            ])
+            .args(["build", "--quiet", "--profile", "tool"])
+            .args(crate::build::NATIVE_PACKAGES)
+            .args(["--bin", "edgeshop-site", "--bin", "search_bench"])
             .current_dir(root()),
     )?;
     let timings = work.join(format!("timings-{n}.json"));
@@ -697,7 +687,7 @@ fn import(n: usize) -> Result<(), String> {
     let loaded = edgeshop_catalog::load(&source).map_err(|e| e.to_string())?;
     let csv = work.join("products_export.csv");
     let rows = shopify_csv(&loaded.catalog, &source.join("images"), &csv)?;
-    exec(cargo().args(["build", "--quiet", "--profile", "tool", "-p", "edgeshop-site", "--bin", "edgeshop-site"]).current_dir(root()))?;
+    let site = crate::build::native_binary(crate::build::Optimise::Full, "edgeshop-site")?;
 
     let imported = work.join("catalog");
     let xtask = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -713,7 +703,7 @@ fn import(n: usize) -> Result<(), String> {
     let report = import.1.lines().next().unwrap_or("").to_string();
     println!("bench: building the imported shop (baseline)");
     let build = timed(
-        Command::new(root().join("target/tool/edgeshop-site"))
+        Command::new(&site)
             .arg("--catalog")
             .arg(&imported)
             .arg("--out")

@@ -247,7 +247,9 @@ fn lint() -> Result<(), String> {
     run(Command::new("cargo").args(["fmt", "--all", "--check"]).current_dir(root()))?;
     let deny = ["--", "-D", "warnings"];
     run(Command::new("cargo")
-        .args(["clippy", "--profile", build::Optimise::Light.native_profile(), "--workspace", "--exclude", "edgeshop-front", "--all-targets"])
+        .args(["clippy", "--profile", build::Optimise::Light.native_profile()])
+        .args(build::NATIVE_PACKAGES)
+        .arg("--all-targets")
         .args(deny)
         .current_dir(root()))?;
     run(Command::new("cargo").args(["clippy", "--target", "wasm32-unknown-unknown", "--lib"]).args(deny).current_dir(root().join("edge")))?;
