@@ -184,30 +184,14 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     }
 }
 
-/// The cart link in the header, with a live item count.
-#[island]
+/// The cart link in the header. Its count is filled in by `public/islands.js` (from `/api/cart`
+/// when the shopper has a cart) and follows the `edgeshop:cart` events the islands announce, so
+/// a page shows it without waking its islands.
+#[component]
 pub fn CartCount() -> impl IntoView {
-    let (count, set_count) = signal(None::<u64>);
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            if let Ok(r) = call("GET", "/api/cart", None, &[]).await {
-                set_count.set(r.parse::<Cart>().ok().map(|c| u64::from(c.item_count)));
-            }
-        });
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let handle = window_event_listener_untyped("edgeshop:cart", move |ev| {
-                if let Some(n) = ev.dyn_ref::<web_sys::CustomEvent>().and_then(|e| e.detail().as_f64()) {
-                    set_count.set(Some(n as u64));
-                }
-            });
-            on_cleanup(move || handle.remove());
-        }
-    });
     view! {
         <a href="/cart/" class="cart-link" data-testid="cart-link">
-            "Cart" <span class="count" class:filled=move || count.get().is_some_and(|c| c > 0) data-testid="cart-count">{move || count.get().filter(|c| *c > 0).map(|c| c.to_string()).unwrap_or_default()}</span>
+            "Cart" <span class="count" data-testid="cart-count"></span>
         </a>
     }
 }
@@ -439,7 +423,8 @@ pub fn OrderStatus() -> impl IntoView {
         });
     };
     view! {
-        <section class="order" data-testid="order">
+        // The order page shows nothing until the island has fetched the order: it wakes at once.
+        <section class="order" data-testid="order" data-wake="now">
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || order.get().map(|o| {
                 let status = o.status;

@@ -22,6 +22,11 @@ pub struct PageMeta {
 
 #[component]
 pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
+    // Islands mode: only `<leptos-island>`s carry hydration markers (what Leptos'
+    // `HydrationScripts` would set; the page loads its islands with `islands.js` instead).
+    if let Some(sc) = Owner::current_shared_context() {
+        sc.set_is_hydrating(false);
+    }
     let site = site();
     let lang = site.locale.clone();
     let canonical = format!("{}{}", site.base_url, meta.path);
@@ -59,7 +64,9 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
                 <meta name="edgeshop-catalog" content=site.catalog_version.clone()/>
                 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=crate::paths::STYLESHEET/>
-                <HydrationScripts options=site.leptos.clone() islands=true/>
+                // Lazy islands: the bundle is fetched when the shopper starts to use the page
+                // (`public/islands.js`); until then the page is plain HTML whose forms work.
+                <script src="/assets/islands.js" data-bundle=format!("/{}/{}", site.leptos.site_pkg_dir, site.leptos.output_name) defer></script>
                 <script src="/assets/beacon.js" defer></script>
                 {site.dev_reload.then(|| view! { <script src="/_dev/reload.js" defer></script> })}
             </head>

@@ -1,9 +1,12 @@
 // Lighthouse (mobile preset: Moto G power emulation, simulated slow 4G) on pages served by
 // `wrangler dev`, through Debian's chromium. Prints one JSON line: per page the four category
-// scores and the bytes transferred before any interaction, by resource type.
+// scores and the bytes transferred before any interaction, by resource type; then, in the same
+// browser, what the page has transferred once its islands are awake (a pointer over the page
+// wakes them: public/islands.js), so the cost of the first interaction is on record too.
 //   node bench/lighthouse/run.mjs BASE_URL PATH...
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
+import { chromium } from 'playwright-core';
 
 const [base, ...paths] = process.argv.slice(2);
 const chrome = await chromeLauncher.launch({
@@ -31,6 +34,26 @@ try {
     pages[path] = { scores, bytes: { ...bytes, wasm }, metrics, failing_audits: failing };
     console.error(`${path}: ${JSON.stringify(scores)}`);
   }
+  // Bytes on the wire (compressed bodies and headers) before and after the islands wake.
+  const cdp = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`);
+  for (const path of paths) {
+    const context = await cdp.newContext();
+    const page = await context.newPage();
+    const responses = [];
+    page.on('requestfinished', (r) => responses.push(r.sizes().then((s) => s.responseBodySize + s.responseHeadersSize).catch(() => 0)));
+    await page.goto(base + path, { waitUntil: 'networkidle' });
+    const sum = async () => (await Promise.all(responses)).reduce((a, b) => a + b, 0);
+    const idle = await sum();
+    const islands = await page.$('script[data-bundle]') && await page.$('leptos-island');
+    if (islands) {
+      await page.dispatchEvent('body', 'pointerover');
+      await page.waitForSelector('html[data-islands=awake]', { timeout: 30000 });
+      await page.waitForLoadState('networkidle');
+    }
+    pages[path].wire = { idle_bytes: idle, awake_bytes: await sum(), has_islands: Boolean(islands) };
+    await context.close();
+  }
+  await cdp.close();
 } finally {
   await chrome.kill();
 }

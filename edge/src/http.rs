@@ -157,8 +157,20 @@ fn cookie_header(req: &Request, value: &str, max_age: u64) -> String {
     }
 }
 
+/// Beside the cart cookie, one that pages' script may read: "this shopper has a cart" (no id), so
+/// that a page asks for the cart's count only when there is one (`public/islands.js`).
+pub const HAS_CART_COOKIE: &str = "edgeshop_has_cart";
+
+fn has_cart_header(req: &Request, max_age: u64) -> String {
+    let value = if max_age > 0 { "1" } else { "" };
+    let secure = if secure(req) { "; Secure" } else { "" };
+    format!("{HAS_CART_COOKIE}={value}; Path=/; Max-Age={max_age}{secure}; SameSite=Lax")
+}
+
 pub fn set_cart_cookie(req: &Request, resp: &mut worker::Response, id: &str) -> Result<(), ApiError> {
-    resp.headers_mut().set("set-cookie", &cookie_header(req, id, crate::services::carts::CART_TTL_SECONDS))?;
+    let ttl = crate::services::carts::CART_TTL_SECONDS;
+    resp.headers_mut().set("set-cookie", &cookie_header(req, id, ttl))?;
+    resp.headers_mut().append("set-cookie", &has_cart_header(req, ttl))?;
     resp.headers_mut().set("x-cart-id", id)?;
     Ok(())
 }
@@ -166,6 +178,7 @@ pub fn set_cart_cookie(req: &Request, resp: &mut worker::Response, id: &str) -> 
 /// Forgets the cart cookie (after checkout: the next cart gets a new id).
 pub fn clear_cart_cookie(req: &Request, resp: &mut worker::Response) -> Result<(), ApiError> {
     resp.headers_mut().set("set-cookie", &cookie_header(req, "", 0))?;
+    resp.headers_mut().append("set-cookie", &has_cart_header(req, 0))?;
     Ok(())
 }
 

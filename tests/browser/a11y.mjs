@@ -1,6 +1,6 @@
 // axe-core in headless Chromium on the main pages, after hydration: no serious or critical
 // violations (WCAG 2.1 A/AA rules and axe's best practices).
-import { launch } from './browser.mjs';
+import { launch, wake } from './browser.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -16,6 +16,7 @@ for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 
   try {
     for (const path of pages) {
       await page.goto(base + path, { waitUntil: 'networkidle' });
+      await wake(page);
       await page.addScriptTag({ path: axePath });
       const result = await page.evaluate(() => window.axe.run(document, {
         runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },

@@ -1,11 +1,12 @@
 // Autocomplete with the keyboard: type part of a word, arrow down to the completion, Enter opens
 // the results page; typing a misspelled query and pressing Enter submits the form to /search.
-import { launch, shot } from './browser.mjs';
+import { launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
 try {
   await page.goto(base + '/', { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('form.search[data-ready="true"]', { timeout: 20000 });
   await page.click('#q');
   await page.keyboard.type('headph', { delay: 40 });
@@ -26,6 +27,7 @@ try {
   // Escape closes the list; Enter without a chosen row submits the typed query.
   // A fresh page: typing before the results page's island has hydrated would race with it.
   await page.goto(base + '/', { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('form.search[data-ready="true"]', { timeout: 20000 });
   await page.click('#q');
   if (await page.inputValue('#q') !== '') throw new Error('the search box is not empty on a fresh page');

@@ -4,7 +4,7 @@
 // recorded); cancel and refund a paid order; set a stock level; a member of staff cannot manage
 // staff; axe finds nothing on the admin pages; sign-out ends the session. Screenshots of the order
 // list and an order at phone and desktop sizes.
-import { axeProblems, launch, shot } from './browser.mjs';
+import { axeProblems, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
@@ -151,6 +151,7 @@ try {
   // A SKU sold out since the build: its product page stops offering it once the page is live.
   const [soldSku, soldPath] = [env('SOLD_OUT_SKU'), env('SOLD_OUT_PATH')];
   await page.goto(`${base}${soldPath}?variant=${encodeURIComponent(soldSku)}`, { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
   await page.waitForFunction((s) => {
     const sku = document.querySelector('[data-testid=variant-sku]')?.textContent;

@@ -2,7 +2,7 @@
 // add to cart, checkout (cash on delivery). Prints `BEACON {json}` with the page's session id, the
 // query, the product and the order number for the Rust side to find in D1. The browser says it
 // is a desktop Chrome: the worker drops what headless browsers send.
-import { launch } from './browser.mjs';
+import { launch, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -20,6 +20,7 @@ try {
   const product = href.split('/')[2];
   await link.click();
   await page.waitForURL(`${base}/products/${product}/`, { timeout: 15000 });
+  await wake(page);
   await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
   const same = await page.evaluate(() => document.documentElement.dataset.session);
   if (same !== session) throw new Error(`the session changed between pages: ${same}`);
@@ -30,7 +31,7 @@ try {
   step(`clicked ${product} and added it to the cart`);
   await page.goto(`${base}/checkout/`, { waitUntil: 'load' });
   await page.waitForSelector('form.checkout-form', { timeout: 10000 });
-  await page.waitForTimeout(300);
+  await wake(page);
   await page.fill('#contact-email', 'beacon@example.ie');
   await page.fill('#address-name', 'Aoife Byrne');
   await page.fill('#address-line1', '2 Quay Street');

@@ -22,6 +22,16 @@ export async function launch({ javaScriptEnabled = true, viewport = { width: 390
   return { browser, page };
 }
 
+// A shop page fetches its islands' wasm when the shopper starts to use it (`public/islands.js`):
+// a pointer over the page, as a shopper's hand or mouse would be, wakes them; the loader marks
+// the document once they are hydrated. (The back office loads its islands at once.)
+export async function wake(page) {
+  await page.dispatchEvent('body', 'pointerover');
+  if (await page.$('script[data-bundle]') && await page.$('leptos-island')) {
+    await page.waitForSelector('html[data-islands=awake]', { timeout: 20000 });
+  }
+}
+
 export async function shot(page, name) {
   const dir = process.env.SCREENSHOT_DIR;
   if (!dir) return;
@@ -41,6 +51,7 @@ export async function axeProblems(base, cookies, pages, widths = [390, 1440]) {
       for (const width of widths) {
         await run.page.setViewportSize({ width, height: 900 });
         await run.page.goto(base + path, { waitUntil: 'networkidle' });
+        await wake(run.page);
         await run.page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
         if (also) await run.page.waitForSelector(also, { timeout: 20000 });
         await run.page.waitForTimeout(500);

@@ -1,6 +1,6 @@
 // Category page: a brand filter and a sort change the grid in place and the URL; Back restores
 // the previous state, down to the static grid.
-import { launch, shot } from './browser.mjs';
+import { launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const category = 'apparel';
@@ -17,6 +17,7 @@ async function expectGrid(expected, what) {
 }
 try {
   await page.goto(`${base}/c/${category}/`, { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('.browse[data-ready="true"]', { timeout: 20000 });
   const staticCards = await page.locator('.browse-static .card').count();
   if (staticCards === 0) throw new Error('no static grid');

@@ -1,7 +1,7 @@
 // Keyboard only: from a product page, choose a variant with the arrow keys, add it to the cart
 // and reach the cart, without the mouse. Along the way, every choice the picker allows must be a
 // variant that exists and is in stock (checked against the page's own JSON-LD offers).
-import { launch, shot } from './browser.mjs';
+import { launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
@@ -16,6 +16,7 @@ try {
   }
   if (!url) throw new Error('no product with two options');
   await page.goto(base + url, { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
   const ld = JSON.parse(await page.locator('script[type="application/ld+json"]').first().textContent());
   const offers = ld.offers.offers || [ld.offers];

@@ -1,6 +1,6 @@
 // Search results page with JavaScript: facet links, pages, Back and typing update the results in
 // place (no page load) and the URL, and agree with the search API.
-import { launch, shot } from './browser.mjs';
+import { launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
@@ -18,6 +18,7 @@ async function samePage() {
 }
 try {
   await page.goto(`${base}/search?q=`, { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('.live-results[data-ready="true"]', { state: 'attached', timeout: 20000 });
   await page.evaluate(() => { window.__stayed = 1; });
   const all = await api('q=&per_page=24');

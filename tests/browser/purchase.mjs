@@ -1,7 +1,7 @@
 // Product → pick a variant → add to cart → change quantity → checkout (COD or online) → order page.
 // usage: node purchase.mjs            (cash on delivery)
 //        PAYMENT=online node purchase.mjs  (hosted test payment page, then webhook)
-import { launch, shot } from './browser.mjs';
+import { launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const online = process.env.PAYMENT === 'online';
@@ -20,6 +20,7 @@ try {
   }
   if (!slug) throw new Error('no product with two options found');
   await page.goto(`${base}/products/${slug}/`, { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
   step(`product ${slug}`);
 
@@ -50,7 +51,7 @@ try {
 
   await page.click('a:has-text("Check out")');
   await page.waitForSelector('form.checkout-form', { timeout: 10000 });
-  await page.waitForTimeout(300);
+  await wake(page);
   // Submitting empty shows inline errors first.
   await page.click('button:has-text("Place order")');
   await page.waitForSelector('#contact-email[aria-invalid=true]', { timeout: 10000 });

@@ -1,6 +1,6 @@
 // Screenshots of home, category, product, search and cart pages at phone and desktop sizes.
 //   BASE_URL=… SCREENSHOT_DIR=… node tests/browser/screenshots.mjs
-import { launch } from './browser.mjs';
+import { launch, wake } from './browser.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,6 +20,7 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['deskt
     }
     // The cart with one line in it, added through the product page's picker.
     await page.goto(base + product, { waitUntil: 'networkidle' });
+    await wake(page);
     await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
     await page.click('button:has-text("Add to cart")');
     await page.waitForSelector('.notice.ok', { timeout: 10000 });

@@ -1,10 +1,11 @@
 // Home page → type into the search box → a result appears (hydrated island calling /api/search).
-import { launch, shot } from './browser.mjs';
+import { launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch();
 try {
   await page.goto(base + '/', { waitUntil: 'load' });
+  await wake(page);
   await page.waitForSelector('form.search[data-ready="true"]', { timeout: 20000 });
   const health = await (await fetch(base + '/api/search?q=a&limit=1')).json();
   await page.click('#q');

@@ -45,7 +45,8 @@ fn a_saved_price_change_reaches_the_page_and_the_cart_without_a_worker_rebuild()
     let cart = r.header("x-cart-id").unwrap().to_string();
     assert_eq!(r.json()["lines"][0]["unit_price"]["minor"], old.minor);
     let build_mark = work.join("dist/_dev/build.txt");
-    let mark_before = std::fs::read_to_string(&build_mark).unwrap();
+    // The first page is served before the browser bundles are built; the mark follows them.
+    let mark_before = wait_for("the first build's mark", 300, || std::fs::read_to_string(&build_mark).ok());
     let worker = root().join("edge/build/index_bg.wasm");
     let worker_before = modified(&worker);
 

@@ -129,6 +129,11 @@ fn browser_pages_work_without_javascript() {
 }
 
 #[test]
+fn browser_islands_wake_when_used_and_keep_what_was_done_before() {
+    edgeshop_e2e::run_browser_test("lazy-islands.mjs", Shop::shared());
+}
+
+#[test]
 fn browser_axe_finds_no_serious_accessibility_violations() {
     edgeshop_e2e::run_browser_test("a11y.mjs", Shop::shared());
 }

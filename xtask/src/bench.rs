@@ -206,6 +206,8 @@ fn lighthouse_medians(json: &str) -> Result<String, String> {
                 "total_blocking_time_ms": of(&|r| r["metrics"]["total-blocking-time"].as_f64()).round(),
                 "transfer_bytes": of(&|r| r["bytes"]["total"].as_f64()),
                 "script_bytes": of(&|r| r["bytes"]["script"].as_f64()),
+                "wire_bytes_idle": of(&|r| r["wire"]["idle_bytes"].as_f64()),
+                "wire_bytes_islands_awake": of(&|r| r["wire"]["awake_bytes"].as_f64()),
             });
             (path, m)
         })

@@ -8,7 +8,7 @@
 
 use crate::build;
 use crate::root;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -80,7 +80,28 @@ fn mark_build(out: &Path) -> Result<(), String> {
     std::fs::write(dir.join("build.txt"), stamp.to_string()).map_err(|e| e.to_string())
 }
 
+/// The files under `dir`.
+fn listing(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut files = BTreeMap::new();
+    scan(dir, &mut files);
+    files.into_keys().collect()
+}
+
+/// `wrangler dev` lists the static files when it (re)loads the worker and answers 404 for files
+/// that appeared since (a new product's page, the browser bundles built after the first page):
+/// when the set of files changed, touching the worker's entry (wrangler.toml's `watch_dir`) makes
+/// it reload without rebuilding anything.
+fn reload_if_files_changed(before: &BTreeSet<PathBuf>, out: &Path) -> Result<(), String> {
+    if listing(out) == *before {
+        return Ok(());
+    }
+    let entry = root().join("edge/build/worker/shim.mjs");
+    let text = std::fs::read(&entry).map_err(|e| format!("{}: {e}", entry.display()))?;
+    std::fs::write(&entry, text).map_err(|e| format!("{}: {e}", entry.display()))
+}
+
 fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
+    let before = listing(&at.out);
     build::dev_vars()?;
     build::site(&at.catalog, &at.out, &at.bundle, true, build::Optimise::Light)?;
     if what >= Rebuild::PagesAndBundle {
@@ -89,21 +110,37 @@ fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
     if what == Rebuild::Everything {
         build::worker(build::Optimise::Light)?;
     }
-    mark_build(&at.out)
+    mark_build(&at.out)?;
+    reload_if_files_changed(&before, &at.out)
 }
 
 /// Serves the shop and rebuilds on change until `wrangler dev` exits.
+///
+/// The first page does not wait for the browser bundles: pages work as plain HTML and load their
+/// islands only when used (`public/islands.js`), so the shop is served as soon as pages and worker
+/// are built, and the bundles follow (open pages reload when they are ready).
 pub fn serve(port: u16, at: &Places) -> Result<(), String> {
-    rebuild(Rebuild::Everything, at)?;
+    // Taken first: a file saved while the first build runs is rebuilt after it.
+    let dirs = watched(&at.catalog);
+    let mut seen = snapshot(&dirs);
+    build::dev_vars()?;
+    build::site(&at.catalog, &at.out, &at.bundle, true, build::Optimise::Light)?;
+    build::worker(build::Optimise::Light)?;
     crate::tools::apply_migrations(&at.state, None)?;
     let mut cmd = crate::tools::wrangler_dev(&port.to_string(), &at.state);
     if at.out != build::dist() {
         cmd.arg("--assets").arg(&at.out);
     }
     let mut wrangler = cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
+    println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — building the browser bundles (pages work without them)\n");
+    let served = listing(&at.out);
+    let bundles =
+        build::front(&at.out, build::Optimise::Light).and_then(|()| mark_build(&at.out)).and_then(|()| reload_if_files_changed(&served, &at.out));
+    if let Err(e) = bundles {
+        let _ = wrangler.kill();
+        return Err(e);
+    }
     println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — watching {} and the sources; Ctrl-C to stop\n", at.catalog.display());
-    let dirs = watched(&at.catalog);
-    let mut seen = snapshot(&dirs);
     loop {
         if let Some(status) = wrangler.try_wait().map_err(|e| e.to_string())? {
             return if status.success() { Ok(()) } else { Err(format!("wrangler dev exited ({status})")) };
