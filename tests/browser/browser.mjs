@@ -25,11 +25,35 @@ export async function launch({ javaScriptEnabled = true, viewport = { width: 390
 // A shop page fetches its islands' wasm when the shopper starts to use it (`public/islands.js`):
 // a pointer over the page, as a shopper's hand or mouse would be, wakes them; the loader marks
 // the document once they are hydrated. (The back office loads its islands at once.)
+// The loader is a deferred script: a pointer that arrives before it ran is not seen, so the
+// pointer moves again until the islands are awake.
 export async function wake(page) {
-  await page.dispatchEvent('body', 'pointerover');
-  if (await page.$('script[data-bundle]') && await page.$('leptos-island')) {
-    await page.waitForSelector('html[data-islands=awake]', { timeout: 20000 });
+  await page.waitForLoadState('domcontentloaded');
+  if (!(await page.$('script[data-bundle]') && await page.$('leptos-island'))) {
+    await page.dispatchEvent('body', 'pointerover');
+    return;
   }
+  for (let tries = 0; ; tries++) {
+    await page.dispatchEvent('body', 'pointerover');
+    try {
+      await page.waitForSelector('html[data-islands=awake]', { timeout: 1000 });
+      return;
+    } catch (e) {
+      if (tries >= 20) throw new Error(`the islands did not wake: ${page.errors.join('; ') || e}`);
+    }
+  }
+}
+
+// A product with two options and something in stock, found through the search API: its slug.
+export async function productWithTwoOptions(base) {
+  for (const q of ['jacket', 'hoodie', 't-shirt', 'running']) {
+    const hits = (await (await fetch(`${base}/api/search?q=${q}&limit=20`)).json()).hits;
+    for (const h of hits) {
+      const html = await (await fetch(`${base}${h.url}`)).text();
+      if ((html.match(/<fieldset class="option">/g) || []).length >= 2) return h.slug;
+    }
+  }
+  throw new Error('no product with two options found');
 }
 
 export async function shot(page, name) {

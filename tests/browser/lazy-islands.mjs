@@ -1,7 +1,7 @@
 // Lazy islands (public/islands.js): a product page loads no wasm until the shopper uses it; what
 // they did while it was on its way (another option, a quantity) survives hydration and is what
 // gets added; the header's count comes from the cart without waking the islands.
-import { launch } from './browser.mjs';
+import { launch, productWithTwoOptions } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch();
@@ -9,16 +9,7 @@ const step = (s) => console.log('·', s);
 const wasm = [];
 page.on('request', (r) => { if (r.url().includes('/pkg/')) wasm.push(r.url()); });
 try {
-  let slug = null;
-  for (const q of ['jacket', 'hoodie', 't-shirt', 'running']) {
-    const hits = (await (await fetch(`${base}/api/search?q=${q}&limit=20`)).json()).hits;
-    for (const h of hits) {
-      const html = await (await fetch(`${base}${h.url}`)).text();
-      if ((html.match(/<fieldset class="option">/g) || []).length >= 2) { slug = h.slug; break; }
-    }
-    if (slug) break;
-  }
-  if (!slug) throw new Error('no product with two options found');
+  const slug = await productWithTwoOptions(base);
 
   // Loaded and idle: nothing of the bundle fetched, no count shown, the form already usable.
   await page.goto(`${base}/products/${slug}/`, { waitUntil: 'networkidle' });

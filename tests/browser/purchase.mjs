@@ -1,24 +1,14 @@
 // Product → pick a variant → add to cart → change quantity → checkout (COD or online) → order page.
 // usage: node purchase.mjs            (cash on delivery)
 //        PAYMENT=online node purchase.mjs  (hosted test payment page, then webhook)
-import { launch, shot, wake } from './browser.mjs';
+import { launch, productWithTwoOptions, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const online = process.env.PAYMENT === 'online';
 const { browser, page } = await launch();
 const step = (s) => console.log('·', s);
 try {
-  // A product with two options and something in stock, found through the search API.
-  let slug = null;
-  for (const q of ['jacket', 'hoodie', 't-shirt', 'running']) {
-    const hits = (await (await fetch(`${base}/api/search?q=${q}&limit=20`)).json()).hits;
-    for (const h of hits) {
-      const html = await (await fetch(`${base}${h.url}`)).text();
-      if ((html.match(/<fieldset class="option">/g) || []).length >= 2) { slug = h.slug; break; }
-    }
-    if (slug) break;
-  }
-  if (!slug) throw new Error('no product with two options found');
+  const slug = await productWithTwoOptions(base);
   await page.goto(`${base}/products/${slug}/`, { waitUntil: 'load' });
   await wake(page);
   await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
