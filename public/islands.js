@@ -91,7 +91,10 @@
       })
       .catch((e) => console.error("the page's islands could not start", e));
   };
-  if (d.querySelector("[data-wake=now]")) {
+  // An island already in use (focused while this deferred script was still on its way) or one
+  // that asks to start at once wakes them now.
+  const focused = d.activeElement && d.activeElement.closest && d.activeElement.closest("leptos-island");
+  if (focused || d.querySelector("[data-wake=now]")) {
     wake();
   } else {
     for (const t of triggers) addEventListener(t, wake, { capture: true, passive: true });
