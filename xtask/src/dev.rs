@@ -87,12 +87,15 @@ fn listing(dir: &Path) -> BTreeSet<PathBuf> {
     files.into_keys().collect()
 }
 
-/// `wrangler dev` lists the static files when it (re)loads the worker and answers 404 for files
-/// that appeared since (a new product's page, the browser bundles built after the first page):
-/// when the set of files changed, touching the worker's entry (wrangler.toml's `watch_dir`) makes
-/// it reload without rebuilding anything.
-fn reload_if_files_changed(before: &BTreeSet<PathBuf>, out: &Path) -> Result<(), String> {
-    if listing(out) == *before {
+/// `wrangler dev` lists the static files, with their ETags, when it (re)loads the worker: a file
+/// that appeared since is answered 404 (a new product's page, the browser bundles built after the
+/// first page) and a changed one keeps its old ETag, so a browser revalidating it keeps the old
+/// copy (a rebuilt bundle). Touching the worker's entry (wrangler.toml's `watch_dir`) reloads it
+/// without rebuilding anything. Only for the shop's own `dist/`: every `wrangler dev` started from
+/// this checkout's wrangler.toml watches that entry, the end-to-end tests' servers among them, and
+/// they must not restart because a development server elsewhere (`--out`) rebuilt.
+fn reload_wrangler(at: &Places) -> Result<(), String> {
+    if at.out != build::dist() {
         return Ok(());
     }
     let entry = root().join("edge/build/worker/shim.mjs");
@@ -111,34 +114,43 @@ fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
         build::worker(build::Optimise::Light)?;
     }
     mark_build(&at.out)?;
-    reload_if_files_changed(&before, &at.out)
+    if what == Rebuild::PagesAndBundle || listing(&at.out) != before {
+        reload_wrangler(at)?;
+    }
+    Ok(())
 }
 
 /// Serves the shop and rebuilds on change until `wrangler dev` exits.
 ///
 /// The first page does not wait for the browser bundles: pages work as plain HTML and load their
 /// islands only when used (`public/islands.js`), so the shop is served as soon as pages and worker
-/// are built, and the bundles follow (open pages reload when they are ready).
+/// are built, and the bundles follow (open pages reload when they are ready). Under another
+/// `--out`, which cannot make wrangler reload (see [`reload_wrangler`]), the bundles come first.
 pub fn serve(port: u16, at: &Places) -> Result<(), String> {
     // Taken first: a file saved while the first build runs is rebuilt after it.
     let dirs = watched(&at.catalog);
     let mut seen = snapshot(&dirs);
+    let bundles_later = at.out == build::dist();
     build::dev_vars()?;
     build::site(&at.catalog, &at.out, &at.bundle, true, build::Optimise::Light)?;
     build::worker(build::Optimise::Light)?;
+    if !bundles_later {
+        build::front(&at.out, build::Optimise::Light)?;
+    }
+    mark_build(&at.out)?;
     crate::tools::apply_migrations(&at.state, None)?;
     let mut cmd = crate::tools::wrangler_dev(&port.to_string(), &at.state);
     if at.out != build::dist() {
         cmd.arg("--assets").arg(&at.out);
     }
     let mut wrangler = cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
-    println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — building the browser bundles (pages work without them)\n");
-    let served = listing(&at.out);
-    let bundles =
-        build::front(&at.out, build::Optimise::Light).and_then(|()| mark_build(&at.out)).and_then(|()| reload_if_files_changed(&served, &at.out));
-    if let Err(e) = bundles {
-        let _ = wrangler.kill();
-        return Err(e);
+    if bundles_later {
+        println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — building the browser bundles (pages work without them)\n");
+        let bundles = build::front(&at.out, build::Optimise::Light).and_then(|()| mark_build(&at.out)).and_then(|()| reload_wrangler(at));
+        if let Err(e) = bundles {
+            let _ = wrangler.kill();
+            return Err(e);
+        }
     }
     println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — watching {} and the sources; Ctrl-C to stop\n", at.catalog.display());
     loop {
