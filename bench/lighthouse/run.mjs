@@ -7,6 +7,7 @@
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
 import { chromium } from 'playwright-core';
+import { wake } from '../../tests/browser/browser.mjs';
 
 const [base, ...paths] = process.argv.slice(2);
 const chrome = await chromeLauncher.launch({
@@ -44,13 +45,9 @@ try {
     await page.goto(base + path, { waitUntil: 'networkidle' });
     const sum = async () => (await Promise.all(responses)).reduce((a, b) => a + b, 0);
     const idle = await sum();
-    const islands = await page.$('script[data-bundle]') && await page.$('leptos-island');
-    if (islands) {
-      await page.dispatchEvent('body', 'pointerover');
-      await page.waitForSelector('html[data-islands=awake]', { timeout: 30000 });
-      await page.waitForLoadState('networkidle');
-    }
-    pages[path].wire = { idle_bytes: idle, awake_bytes: await sum(), has_islands: Boolean(islands) };
+    const islands = await wake(page);
+    if (islands) await page.waitForLoadState('networkidle');
+    pages[path].wire = { idle_bytes: idle, awake_bytes: await sum(), has_islands: islands };
     await context.close();
   }
   await cdp.close();

@@ -26,20 +26,21 @@ export async function launch({ javaScriptEnabled = true, viewport = { width: 390
 // a pointer over the page, as a shopper's hand or mouse would be, wakes them; the loader marks
 // the document once they are hydrated. (The back office loads its islands at once.)
 // The loader is a deferred script: a pointer that arrives before it ran is not seen, so the
-// pointer moves again until the islands are awake.
+// pointer moves again until the islands are awake. True when the page had lazy islands to wake
+// (the Lighthouse bench uses it too).
 export async function wake(page) {
   await page.waitForLoadState('domcontentloaded');
   if (!(await page.$('script[data-bundle]') && await page.$('leptos-island'))) {
     await page.dispatchEvent('body', 'pointerover');
-    return;
+    return false;
   }
   for (let tries = 0; ; tries++) {
     await page.dispatchEvent('body', 'pointerover');
     try {
       await page.waitForSelector('html[data-islands=awake]', { timeout: 1000 });
-      return;
+      return true;
     } catch (e) {
-      if (tries >= 20) throw new Error(`the islands did not wake: ${page.errors.join('; ') || e}`);
+      if (tries >= 20) throw new Error(`the islands did not wake: ${(page.errors || []).join('; ') || e}`);
     }
   }
 }

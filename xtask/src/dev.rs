@@ -72,6 +72,14 @@ pub struct Places {
     pub state: PathBuf,
 }
 
+impl Places {
+    /// Serving the shop's own `dist/` (not another `--out`): only then may the server make
+    /// wrangler reload (see [`reload_wrangler`]).
+    fn own_dist(&self) -> bool {
+        self.out == build::dist()
+    }
+}
+
 /// Tells open pages that a rebuild finished.
 fn mark_build(out: &Path) -> Result<(), String> {
     let dir = out.join("_dev");
@@ -95,7 +103,7 @@ fn listing(dir: &Path) -> BTreeSet<PathBuf> {
 /// this checkout's wrangler.toml watches that entry, the end-to-end tests' servers among them, and
 /// they must not restart because a development server elsewhere (`--out`) rebuilt.
 fn reload_wrangler(at: &Places) -> Result<(), String> {
-    if at.out != build::dist() {
+    if !at.own_dist() {
         return Ok(());
     }
     let entry = root().join("edge/build/worker/shim.mjs");
@@ -103,17 +111,23 @@ fn reload_wrangler(at: &Places) -> Result<(), String> {
     std::fs::write(&entry, text).map_err(|e| format!("{}: {e}", entry.display()))
 }
 
-fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
-    let before = listing(&at.out);
+/// Pages, search index and catalog data, then the browser bundles and the worker if asked; marks
+/// the build for open pages.
+fn build_shop(at: &Places, bundles: bool, worker: bool) -> Result<(), String> {
     build::dev_vars()?;
     build::site(&at.catalog, &at.out, &at.bundle, true, build::Optimise::Light)?;
-    if what >= Rebuild::PagesAndBundle {
+    if bundles {
         build::front(&at.out, build::Optimise::Light)?;
     }
-    if what == Rebuild::Everything {
+    if worker {
         build::worker(build::Optimise::Light)?;
     }
-    mark_build(&at.out)?;
+    mark_build(&at.out)
+}
+
+fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
+    let before = listing(&at.out);
+    build_shop(at, what >= Rebuild::PagesAndBundle, what == Rebuild::Everything)?;
     if what == Rebuild::PagesAndBundle || listing(&at.out) != before {
         reload_wrangler(at)?;
     }
@@ -130,17 +144,11 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
     // Taken first: a file saved while the first build runs is rebuilt after it.
     let dirs = watched(&at.catalog);
     let mut seen = snapshot(&dirs);
-    let bundles_later = at.out == build::dist();
-    build::dev_vars()?;
-    build::site(&at.catalog, &at.out, &at.bundle, true, build::Optimise::Light)?;
-    build::worker(build::Optimise::Light)?;
-    if !bundles_later {
-        build::front(&at.out, build::Optimise::Light)?;
-    }
-    mark_build(&at.out)?;
+    let bundles_later = at.own_dist();
+    build_shop(at, !bundles_later, true)?;
     crate::tools::apply_migrations(&at.state, None)?;
     let mut cmd = crate::tools::wrangler_dev(&port.to_string(), &at.state);
-    if at.out != build::dist() {
+    if !at.own_dist() {
         cmd.arg("--assets").arg(&at.out);
     }
     let mut wrangler = cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
