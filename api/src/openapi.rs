@@ -284,6 +284,12 @@ fn operation(route: Route) -> Op {
             .query("page", json!({"type": "integer", "minimum": 1, "maximum": 200}), "1-based page")
             .query("sort", json!({"type": "string", "enum": ["relevance", "price-asc", "price-desc", "newest"]}), "Order of results")
             .answer(200, "The page", HTML, text()),
+        Route::ProductPage => Op::new(
+            "A product page the build left to the edge (a shop with more product pages than its plan's static files): rendered by the \
+             worker from the build's data with the static pages' components and cached under the catalog version. Static product \
+             pages are served before the worker runs.",
+        )
+        .answer(200, "The page", HTML, text()),
         Route::CartPage => Op::new("The cart page (HTML rendered by the worker: lines with quantity forms; works without JavaScript)")
             .answer(200, "The page", HTML, text()),
         Route::CartAddForm => Op::new("Add to cart from the product page's form (works without JavaScript); redirects to the cart")

@@ -56,6 +56,7 @@ routes! {
     Search => Get "/api/search",
     Suggest => Get "/api/search/suggest",
     SearchPage => Get "/search",
+    ProductPage => Get "/products/{slug}",
     BenchSearch => Get "/api/_bench/search",
     Availability => Get "/api/availability",
     Feed => Get "/feed.xml",
@@ -230,6 +231,7 @@ mod tests {
         assert_eq!(found("GET", "/search/").0, Route::SearchPage);
         assert_eq!(found("PATCH", "/api/cart/lines/abc").0, Route::UpdateLine);
         assert_eq!(found("GET", "/cart/").0, Route::CartPage);
+        assert_eq!(found("GET", "/products/trail-tent/"), (Route::ProductPage, vec!["trail-tent".into()]));
         assert_eq!(found("POST", "/checkout/").0, Route::CheckoutForm);
     }
 

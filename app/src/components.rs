@@ -108,6 +108,22 @@ pub fn ProductImage(image: edgeshop_domain::Image, sizes: &'static str, eager: b
     }
 }
 
+/// `product` with only what [`ProductCard`] shows (slug, title, brand, first image, prices and
+/// stock): the related products a product page carries, kept small in the data of pages the worker
+/// renders (`render::ProductPageData`). Change both together.
+pub fn card_fields(product: &Product) -> Product {
+    Product {
+        description_md: String::new(),
+        tags: Vec::new(),
+        attributes: Vec::new(),
+        images: product.images.iter().take(1).cloned().collect(),
+        options: Vec::new(),
+        seo_title: String::new(),
+        seo_description: String::new(),
+        ..product.clone()
+    }
+}
+
 #[component]
 pub fn ProductCard(product: Product, #[prop(optional)] eager: bool) -> impl IntoView {
     let href = paths::product(&product.slug);

@@ -2,10 +2,12 @@
 //! the pages read them; the document shell puts them together).
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Shop-wide facts every page needs, provided as context by the builder.
-#[derive(Clone, Debug)]
+/// Shop-wide facts every page needs, provided as context by the builder (and by the worker, which
+/// renders the product pages a build leaves to the edge from the same facts: `site.json`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SiteContext {
     pub shop_name: String,
     pub locale: String,
@@ -17,9 +19,17 @@ pub struct SiteContext {
     pub info_pages: Vec<(String, String)>,
     /// Rendered sizes of each catalog image, by file name (empty: the originals are used).
     pub images: std::collections::HashMap<String, ResponsiveImage>,
+    #[serde(skip, default = "SiteContext::leptos_options")]
     pub leptos: LeptosOptions,
     /// `cargo xtask dev`: pages load `/_dev/reload.js`, which reloads them after a rebuild.
     pub dev_reload: bool,
+}
+
+impl SiteContext {
+    /// Where the pages find the browser bundle (`/pkg/front.js`), the same for every page.
+    pub fn leptos_options() -> LeptosOptions {
+        LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build()
+    }
 }
 
 pub fn site() -> Arc<SiteContext> {
@@ -27,7 +37,7 @@ pub fn site() -> Arc<SiteContext> {
 }
 
 /// `srcset`s of one image: lossless WebP and a PNG/JPEG fallback at a few widths.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResponsiveImage {
     pub webp_srcset: String,
     pub fallback_srcset: String,

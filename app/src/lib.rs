@@ -17,6 +17,8 @@ pub mod live_search;
 pub mod pages;
 pub mod paths;
 #[cfg(feature = "ssr")]
+pub mod render;
+#[cfg(feature = "ssr")]
 pub mod seo;
 #[cfg(feature = "ssr")]
 pub mod shell;

@@ -178,6 +178,10 @@ pub struct CatalogManifest {
     /// head of every field's postings.
     #[serde(default)]
     pub index_tail_chunks: Vec<u32>,
+    /// Product pages left to the edge (a shop with more pages than its plan's static files), in
+    /// files `pages-{i}.json` by [`shard_of`] of the slug; 0 when every page is a static file.
+    #[serde(default)]
+    pub page_shards: u32,
 }
 
 impl CatalogSnapshot {
@@ -212,6 +216,7 @@ impl CatalogSnapshot {
             index_chunk_bytes: 0,
             index_chunks: 0,
             index_tail_chunks: Vec::new(),
+            page_shards: 0,
         }
     }
 

@@ -8,9 +8,13 @@
 //! Each part is fetched on first use and kept for the isolate's lifetime: the manifest (a few kB)
 //! on the first catalog request; the index's eager prefix (term dictionaries, fast fields, stored
 //! fields: ~42% of it) on the first search, and its postings in 64 kB chunks as searches need
-//! them; a SKU shard (about 512 SKUs) the first time a cart touches one of its SKUs.
+//! them; a SKU shard (about 512 SKUs) the first time a cart touches one of its SKUs; a shard of
+//! product pages (about 32) and the pages' shop-wide facts on the first request of a page the
+//! build left to the edge.
 
 use crate::error::{ApiError, Context};
+use edgeshop_app::render::EdgePage;
+use edgeshop_app::SiteContext;
 use edgeshop_domain::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry};
 use edgeshop_indexer::{ChunkedBlob, OwnedBytes, ProductIndex};
 use std::cell::RefCell;
@@ -76,6 +80,51 @@ pub async fn manifest(env: &Env) -> Result<Rc<CatalogManifest>, ApiError> {
 }
 
 thread_local! {
+    static SITE: RefCell<Option<Rc<SiteContext>>> = const { RefCell::new(None) };
+    static PAGE_SHARDS: RefCell<HashMap<u32, Rc<HashMap<String, EdgePage>>>> = RefCell::new(HashMap::new());
+}
+
+/// Shards of product pages kept per isolate before the cache starts over (each is a few hundred
+/// kB of JSON, about [`edgeshop_domain::CatalogManifest::page_shards`]' 32 pages).
+const MAX_CACHED_PAGE_SHARDS: usize = 16;
+
+/// The rendering inputs of the product page `slug` if the build left it to the edge (`None`: no
+/// such page, or a static one), with the shop-wide facts of the pages (`site.json`).
+pub async fn edge_page(env: &Env, slug: &str) -> Result<Option<(EdgePage, Rc<SiteContext>)>, ApiError> {
+    let m = manifest(env).await?;
+    if m.page_shards == 0 {
+        return Ok(None);
+    }
+    let i = shard_of(slug, m.page_shards);
+    let shard = match PAGE_SHARDS.with(|c| c.borrow().get(&i).cloned()) {
+        Some(shard) => shard,
+        None => {
+            let name = format!("pages-{i}.json");
+            let shard: Rc<HashMap<String, EdgePage>> =
+                Rc::new(serde_json::from_slice(&asset(env, &name).await?).context(format_args!("/_catalog/{name}"))?);
+            PAGE_SHARDS.with(|c| {
+                let mut cache = c.borrow_mut();
+                if cache.len() >= MAX_CACHED_PAGE_SHARDS {
+                    cache.clear();
+                }
+                cache.insert(i, shard.clone());
+            });
+            shard
+        }
+    };
+    let Some(page) = shard.get(slug).cloned() else { return Ok(None) };
+    let site = match SITE.with(|c| c.borrow().clone()) {
+        Some(site) => site,
+        None => {
+            let site: Rc<SiteContext> = Rc::new(serde_json::from_slice(&asset(env, "site.json").await?).context("/_catalog/site.json")?);
+            SITE.with(|c| *c.borrow_mut() = Some(site.clone()));
+            site
+        }
+    };
+    Ok(Some((page, site)))
+}
+
+thread_local! {
     static CHECKED_AT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
@@ -94,6 +143,8 @@ pub async fn follow_rebuilds(env: &Env) -> Result<(), ApiError> {
         MANIFEST.with(|c| *c.borrow_mut() = Some(Rc::new(fresh)));
         INDEX.with(|c| c.borrow_mut().take());
         SHARDS.with(|c| c.borrow_mut().clear());
+        SITE.with(|c| c.borrow_mut().take());
+        PAGE_SHARDS.with(|c| c.borrow_mut().clear());
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The edgeshop worker: `/api/*` and the test payment provider's page (`/pay/*`). Pages and images
-//! are static assets served before the worker runs (`[assets]` in wrangler.toml).
+//! The edgeshop worker: `/api/*`, the pages rendered per request (search, cart, checkout, orders,
+//! the product pages a build left to the edge) and the test payment provider's page (`/pay/*`).
+//! Pages and images are static assets served before the worker runs (`[assets]` in wrangler.toml).
 
 mod build_data;
 mod error;
@@ -21,7 +22,9 @@ pub use services::stock::StockLedger;
 use crate::error::Problem;
 use edgeshop_api::routes::{resolve, Resolved, Route};
 use error::ApiError;
-use routes::{admin, analytics, availability, cart, checkout, orders, payments, rate_limit, search, search_page, shop_pages, staff, subscriptions};
+use routes::{
+    admin, analytics, availability, cart, checkout, orders, payments, product_page, rate_limit, search, search_page, shop_pages, staff, subscriptions,
+};
 use services::events::{self, OrderEvent};
 use services::ops;
 use services::rate_limit::Limit;
@@ -78,6 +81,10 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
     let (route, params) = match resolved {
         Resolved::Found(route, params) => (*route, params),
         Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),
+        // A page that is not there: the shop's 404 page, as a static file would answer.
+        Resolved::NotFound if req.method() == worker::Method::Get && !path.starts_with("/api/") => {
+            return services::product_pages::not_found(env).await;
+        }
         Resolved::NotFound => return Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
     };
     if let Some(limit) = Limit::for_route(route) {
@@ -90,6 +97,7 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
         Route::Search => search::search(req, env).await,
         Route::Suggest => search::suggest(req, env).await,
         Route::SearchPage => search_page::render(req, env).await,
+        Route::ProductPage => product_page::render(req, env, params.get(0)).await,
         Route::BenchSearch => search::bench_search(req, env).await,
         Route::Availability => availability::availability(req, env).await,
         Route::Feed => availability::feed(env).await,

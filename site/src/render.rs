@@ -3,16 +3,17 @@
 //! Pages are described first (`Page`: everything a page shows), then rendered on every core.
 //! There is no page cache: measured at 100k products, reading cached pages back and rewriting them
 //! (every page carries the catalog version) took longer than rendering them again.
+//!
+//! Product pages come last: when the shop has more pages than the deploy may hold as static files
+//! (`[deploy] plan`), the most important ones (featured, then newest) are written as files and the
+//! rest go to `_catalog/pages-{i}.json` for the worker to render on request (`edge_pages`).
 
-use edgeshop_app::components::ProductCard;
-use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, ProductPage, SearchPage};
+use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, SearchPage};
+use edgeshop_app::render::{product_card, product_page, render, ProductPageData};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::{Catalog, Category, Product, Shop};
-use hydration_context::SsrSharedContext;
-use leptos::config::LeptosOptions;
 use leptos::prelude::*;
-use leptos::reactive::owner::Owner;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,8 +21,8 @@ use std::sync::Arc;
 pub const PRODUCTS_PER_PAGE: usize = 24;
 const RELATED: usize = 4;
 
-/// What one page shows: its rendering inputs.
-enum Page {
+/// What one page shows: its rendering inputs (product pages: [`ProductPageData`]).
+pub enum Page {
     Home {
         shop: Shop,
         featured: Vec<Product>,
@@ -35,12 +36,6 @@ enum Page {
         page: usize,
         pages: usize,
         total: usize,
-    },
-    Product {
-        product: Product,
-        trail: Vec<Category>,
-        description_html: String,
-        related: Vec<Product>,
     },
     Info {
         slug: String,
@@ -69,7 +64,7 @@ pub fn site_context(
         nav: catalog.top_level_categories().map(|c| (c.slug.clone(), c.name.clone())).collect(),
         info_pages: shop.pages.iter().map(|p| (p.slug.clone(), p.title.clone())).collect(),
         images: images.clone(),
-        leptos: LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build(),
+        leptos: SiteContext::leptos_options(),
         dev_reload,
     })
 }
@@ -83,31 +78,70 @@ pub fn product_cards(site: &Arc<SiteContext>, catalog: &Catalog) -> edgeshop_ind
         .filter(|p| p.published)
         .map(|p| {
             let product = p.clone();
-            (p.slug.clone(), render(site, move || view! { <ProductCard product/> }))
+            (p.slug.clone(), product_card(site, product))
         })
         .collect()
 }
 
-/// Writes all pages into `out` and returns their URL paths for the sitemap.
-pub fn write_pages(site: &Arc<SiteContext>, shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String> {
-    let pages = describe(shop);
-    let urls = pages
-        .iter()
-        .map(|(path, _)| path.clone())
-        // Shopper-specific pages stay out of the sitemap.
-        .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
-        .collect();
-    let progress = crate::progress::bar(pages.len(), "pages rendered");
-    pages.into_par_iter().try_for_each(|(path, page)| {
+/// The shop's pages: every page but the products', and the product pages in order of importance.
+pub struct Pages {
+    pub others: Vec<(String, Page)>,
+    pub products: Vec<ProductPageData>,
+    /// Where the products come among the others in the sitemap (after the categories).
+    products_at: usize,
+}
+
+impl Pages {
+    /// URL paths for the sitemap: every public page, products included wherever they are rendered.
+    pub fn public_urls(&self) -> Vec<String> {
+        let (before, after) = self.others.split_at(self.products_at);
+        let products = self.products.iter().map(|p| paths::product(&p.product.slug));
+        let others = |pages: &[(String, Page)]| pages.iter().map(|(path, _)| path.clone()).collect::<Vec<_>>();
+        others(before)
+            .into_iter()
+            .chain(products)
+            .chain(others(after))
+            // Shopper-specific pages stay out of the sitemap.
+            .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
+            .collect()
+    }
+}
+
+/// Writes every page but the products' into `out` (on every core).
+pub fn write_other_pages(site: &Arc<SiteContext>, others: Vec<(String, Page)>, out: &Path) -> Result<(), String> {
+    let progress = crate::progress::bar(others.len(), "pages rendered");
+    others.into_par_iter().try_for_each(|(path, page)| {
         progress.inc(1);
         crate::write(&file_for(out, &path), render_page(site, page).as_bytes())
     })?;
     progress.finish_and_clear();
+    Ok(())
+}
+
+/// Writes these product pages into `out` (on every core).
+pub fn write_product_pages(site: &Arc<SiteContext>, products: Vec<ProductPageData>, out: &Path) -> Result<(), String> {
+    let progress = crate::progress::bar(products.len(), "product pages rendered");
+    products.into_par_iter().try_for_each(|page| {
+        progress.inc(1);
+        let path = paths::product(&page.product.slug);
+        crate::write(&file_for(out, &path), product_page(site, page).as_bytes())
+    })?;
+    progress.finish_and_clear();
+    Ok(())
+}
+
+/// Writes all pages into `out` as static files and returns their URL paths for the sitemap.
+#[cfg(test)]
+pub fn write_pages(site: &Arc<SiteContext>, shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String> {
+    let pages = describe(shop);
+    let urls = pages.public_urls();
+    write_other_pages(site, pages.others, out)?;
+    write_product_pages(site, pages.products, out)?;
     Ok(urls)
 }
 
 /// Every page of the shop with its URL path.
-fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
+pub fn describe(shop: &LoadedShop) -> Pages {
     let catalog = &shop.catalog;
     let mut pages = Vec::new();
     let featured = catalog.shop.featured_products.iter().filter_map(|s| catalog.product(s)).cloned().collect();
@@ -145,12 +179,18 @@ fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
             list.push(product);
         }
     }
-    for product in catalog.products.iter().filter(|p| p.published) {
-        let trail = catalog.category_trail(&product.category).into_iter().cloned().collect();
-        let related = by_category[product.category.as_str()].iter().filter(|p| p.slug != product.slug).take(RELATED).map(|p| (*p).clone()).collect();
-        let description_html = markdown(&product.description_md);
-        pages.push((paths::product(&product.slug), Page::Product { product: product.clone(), trail, description_html, related }));
-    }
+    let products_at = pages.len();
+    let published: Vec<&Product> = catalog.products.iter().filter(|p| p.published).collect();
+    let products = published
+        .into_par_iter()
+        .map(|product| {
+            let trail = catalog.category_trail(&product.category).into_iter().cloned().collect();
+            let related: Vec<&Product> =
+                by_category[product.category.as_str()].iter().filter(|p| p.slug != product.slug).take(RELATED).copied().collect();
+            let description_html = markdown(&product.description_md);
+            ProductPageData::new(product.clone(), trail, description_html, &related)
+        })
+        .collect();
 
     for page in &shop.pages {
         pages.push((paths::info_page(&page.slug), Page::Info { slug: page.slug.clone(), title: page.title.clone(), html: markdown(&page.markdown) }));
@@ -160,7 +200,17 @@ fn describe(shop: &LoadedShop) -> Vec<(String, Page)> {
     pages.push(("/checkout/".into(), Page::Checkout));
     pages.push(("/orders/".into(), Page::Orders));
     pages.push(("/search/".into(), Page::Search));
-    pages
+    Pages { others: pages, products, products_at }
+}
+
+/// Sorts product pages the most important first: featured (in the shop's order), then newest.
+/// When not every product page can be a static file, the first ones are.
+pub fn by_importance(pages: &mut [ProductPageData], catalog: &Catalog) {
+    let featured = |p: &Product| catalog.shop.featured_products.iter().position(|s| *s == p.slug).unwrap_or(usize::MAX);
+    pages.sort_by(|a, b| {
+        let (a, b) = (&a.product, &b.product);
+        featured(a).cmp(&featured(b)).then_with(|| b.created.cmp(&a.created)).then_with(|| a.slug.cmp(&b.slug))
+    });
 }
 
 fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
@@ -168,9 +218,6 @@ fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
         Page::Home { shop, featured, categories } => render(site, move || view! { <HomePage shop featured categories/> }),
         Page::Category { category, trail, subcategories, products, page, pages, total } => {
             render(site, move || view! { <CategoryPage category trail subcategories products page pages total/> })
-        }
-        Page::Product { product, trail, description_html, related } => {
-            render(site, move || view! { <ProductPage product trail description_html related/> })
         }
         Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),
         Page::NotFound => render(site, || view! { <NotFoundPage/> }),
@@ -181,16 +228,7 @@ fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     }
 }
 
-/// Renders one page; the Owner gives islands a shared context to serialise into.
-fn render<V: IntoView + 'static>(site: &Arc<SiteContext>, page: impl FnOnce() -> V) -> String {
-    let owner = Owner::new_root(Some(Arc::new(SsrSharedContext::new())));
-    owner.with(|| {
-        provide_context(site.clone());
-        page().into_view().to_html()
-    })
-}
-
-fn file_for(out: &Path, path: &str) -> PathBuf {
+pub fn file_for(out: &Path, path: &str) -> PathBuf {
     let relative = path.trim_start_matches('/');
     if path.ends_with('/') {
         out.join(relative).join("index.html")

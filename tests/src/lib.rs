@@ -35,6 +35,11 @@ pub fn client_ip(net: u8, n: u32) -> String {
 /// Builds `catalog` with the site builder `cargo xtask test` compiled (its `tool-dev` profile) into `work/dist` (pages,
 /// index and catalog data; `responsive_images` or the original image files) and returns it.
 pub fn build_site(catalog: &std::path::Path, work: &std::path::Path, responsive_images: bool) -> PathBuf {
+    build_site_with(catalog, work, responsive_images, &[])
+}
+
+/// As [`build_site`], with more arguments of the site builder (such as `--static-files N`).
+pub fn build_site_with(catalog: &std::path::Path, work: &std::path::Path, responsive_images: bool, args: &[&str]) -> PathBuf {
     let site = root().join("target/tool-dev/edgeshop-site");
     assert!(site.exists(), "{} is missing: run `cargo xtask test`", site.display());
     let dist = work.join("dist");
@@ -50,6 +55,7 @@ pub fn build_site(catalog: &std::path::Path, work: &std::path::Path, responsive_
         .arg("--image-cache")
         .arg(work.join("image-cache"))
         .args(["--images", if responsive_images { "responsive" } else { "original" }])
+        .args(args)
         .output()
         .expect("run edgeshop-site");
     assert!(out.status.success(), "the build failed:\n{}", String::from_utf8_lossy(&out.stderr));

@@ -1,7 +1,7 @@
 //! HTTP handlers, one module per group of routes, siblings that import no other route module:
 //! parse the request, call the services and the domain, answer with the contract's types
-//! (`edgeshop-api`), or with the HTML of the pages the worker renders (`/search`, and the cart,
-//! checkout and order pages with their forms). Helpers they share live in `http.rs` and
+//! (`edgeshop-api`), or with the HTML of the pages the worker renders (`/search`, the cart,
+//! checkout and order pages with their forms, and the product pages a build left to the edge). Helpers they share live in `http.rs` and
 //! `services`.
 
 pub mod admin;
@@ -11,6 +11,7 @@ pub mod cart;
 pub mod checkout;
 pub mod orders;
 pub mod payments;
+pub mod product_page;
 pub mod search;
 pub mod search_page;
 pub mod shop_pages;

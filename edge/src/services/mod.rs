@@ -12,6 +12,7 @@ pub mod notify;
 pub mod ops;
 pub mod orders;
 pub mod payments;
+pub mod product_pages;
 pub mod product_search;
 pub mod rate_limit;
 pub mod search_stats;

@@ -1,0 +1,76 @@
+//! Pages to HTML, for the static builder and for the worker, which renders the product pages a
+//! build leaves to the edge (shops with more pages than the plan's static files allow): the same
+//! components, the same inputs, so the two give the same bytes.
+
+use crate::components::ProductCard;
+use crate::context::{ResponsiveImage, SiteContext};
+use crate::pages::ProductPage;
+use edgeshop_domain::{Category, Product};
+use hydration_context::SsrSharedContext;
+use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Renders one page; the Owner gives islands a shared context to serialise into.
+pub fn render<V: IntoView + 'static>(site: &Arc<SiteContext>, page: impl FnOnce() -> V) -> String {
+    let owner = Owner::new_root(Some(Arc::new(SsrSharedContext::new())));
+    owner.with(|| {
+        provide_context(site.clone());
+        page().into_view().to_html()
+    })
+}
+
+/// Everything a product page shows, worked out by the build (breadcrumb trail, related products,
+/// the description's Markdown as HTML).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProductPageData {
+    pub product: Product,
+    pub trail: Vec<Category>,
+    pub description_html: String,
+    pub related: Vec<Product>,
+}
+
+impl ProductPageData {
+    pub fn new(product: Product, trail: Vec<Category>, description_html: String, related: &[&Product]) -> ProductPageData {
+        let related = related.iter().map(|p| crate::components::card_fields(p)).collect();
+        ProductPageData { product, trail, description_html, related }
+    }
+
+    /// The images the page shows (its own and the related products' cards): what an edge-rendered
+    /// page needs of the build's image sizes.
+    pub fn images(&self) -> impl Iterator<Item = &str> {
+        self.product.images.iter().chain(self.related.iter().filter_map(|p| p.images.first())).map(|i| i.file.as_str())
+    }
+}
+
+pub fn product_page(site: &Arc<SiteContext>, data: ProductPageData) -> String {
+    let ProductPageData { product, trail, description_html, related } = data;
+    render(site, move || view! { <ProductPage product trail description_html related/> })
+}
+
+pub fn product_card(site: &Arc<SiteContext>, product: Product) -> String {
+    render(site, move || view! { <ProductCard product/> })
+}
+
+/// A product page left to the edge, as the build writes it into `_catalog/pages-{i}.json`: the
+/// page's inputs and the sizes of the images it shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EdgePage {
+    pub page: ProductPageData,
+    pub images: HashMap<String, ResponsiveImage>,
+}
+
+impl EdgePage {
+    pub fn new(site: &SiteContext, page: ProductPageData) -> EdgePage {
+        let images = page.images().filter_map(|f| site.images.get(f).map(|r| (f.to_string(), r.clone()))).collect();
+        EdgePage { page, images }
+    }
+
+    /// The page, with the shop-wide facts of `site` (`_catalog/site.json`, which carries no images).
+    pub fn render(self, site: &SiteContext) -> String {
+        let site = Arc::new(SiteContext { images: self.images, ..site.clone() });
+        product_page(&site, self.page)
+    }
+}

@@ -1,0 +1,46 @@
+//! `GET /products/{slug}/` for the product pages a build left to the edge (a shop with more pages
+//! than its plan's static files): static product pages are served before the worker runs, so only
+//! those reach it. Rendered from the build's data with the static build's components, then kept in
+//! the edge cache under the catalog version: a new deploy's pages are rendered anew.
+
+use crate::http::Reply;
+use crate::services::product_pages;
+use worker::{Cache, Env, Request, Response};
+
+/// What browsers may keep: the same as for the static pages (always revalidate).
+const BROWSER_CACHE: &str = "public, max-age=0, must-revalidate";
+
+pub async fn render(req: &Request, env: &Env, slug: &str) -> Reply {
+    let url = req.url()?;
+    if !url.path().ends_with('/') {
+        // As the static pages: one address per page.
+        let mut to = url.clone();
+        to.set_path(&format!("{}/", url.path()));
+        return Ok(Response::redirect_with_status(to, 307)?);
+    }
+    let version = crate::build_data::manifest(env).await?.version.clone();
+    let key = format!("{}://{}/products/{slug}/?catalog={version}", url.scheme(), url.host_str().unwrap_or("shop"));
+    let cache = Cache::default();
+    if let Some(mut hit) = cache.get(key.as_str(), false).await? {
+        // A cached response's headers are immutable: the page goes into a new one.
+        return page(&hit.text().await?, "cache");
+    }
+    let Some(html) = product_pages::render(env, slug).await? else {
+        return product_pages::not_found(env).await;
+    };
+    let mut cached = page(&html, "rendered")?;
+    // The key names the catalog version: what is cached never goes stale.
+    cached.headers_mut().set("cache-control", "public, max-age=0, s-maxage=31536000")?;
+    cache.put(key.as_str(), cached).await?;
+    page(&html, "rendered")
+}
+
+/// The page's response; `x-edgeshop-render` says whether it was rendered now or came from the
+/// edge cache (`cache`).
+fn page(html: &str, how: &str) -> Reply {
+    let mut resp = Response::from_html(html)?;
+    crate::http::html_headers(resp.headers_mut(), html)?;
+    resp.headers_mut().set("cache-control", BROWSER_CACHE)?;
+    resp.headers_mut().set("x-edgeshop-render", how)?;
+    Ok(resp)
+}

@@ -1,0 +1,122 @@
+//! Product pages left to the edge. A deploy may hold only so many static files (`[deploy] plan`
+//! in shop.toml: 20,000 on Free, 100,000 on Paid); when the shop has more pages, the most important
+//! product pages stay static files and the rest are written as their rendering inputs into
+//! `_catalog/pages-{i}.json` (by [`edgeshop_domain::shard_of`] of the slug, about
+//! [`PAGES_PER_SHARD`] a file), with the shop-wide facts in `_catalog/site.json`. The worker renders
+//! such a page on its first request with the same components (`edgeshop_app::render`) and keeps it
+//! in the edge cache under the catalog version.
+
+use edgeshop_app::render::{EdgePage, ProductPageData};
+use edgeshop_app::SiteContext;
+use edgeshop_domain::shard_of;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Product pages per shard: a shard is fetched and parsed on a page's first request.
+pub const PAGES_PER_SHARD: usize = 32;
+/// Files kept free for what is written after the site builder: the browser bundles (`pkg/`:
+/// `front.js`, `front_bg.wasm`, `admin.js`, `admin_bg.wasm`), with room to spare.
+pub const RESERVED_FILES: u64 = 16;
+
+/// How many product pages are static files; the rest (in `shards` files) go to the edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Split {
+    pub static_pages: usize,
+    pub shards: usize,
+}
+
+/// The split of `products` pages when `other_files` are written and the deploy may hold `limit`
+/// files, or why no split fits.
+pub fn split(products: usize, other_files: u64, limit: u64) -> Result<Split, String> {
+    let room = limit.saturating_sub(other_files + RESERVED_FILES) as usize;
+    if products <= room {
+        return Ok(Split { static_pages: products, shards: 0 });
+    }
+    let shards = |edge: usize| edge.div_ceil(PAGES_PER_SHARD);
+    // The most static pages whose files and the shards of the rest fit the room.
+    let mut static_pages = room.saturating_sub(shards(products - room.min(products)));
+    while static_pages > 0 && static_pages + shards(products - static_pages) > room {
+        static_pages -= 1;
+    }
+    if static_pages + shards(products - static_pages) > room {
+        return Err(format!(
+            "the deploy may hold {limit} static files, and the shop's other files (images, category and info pages, catalog data) \
+             already take {other_files} of them (and {RESERVED_FILES} are kept for the browser bundles): even with every one of its \
+             {products} product pages rendered at the edge ({} data files) it does not fit. Fewer image files (`--images original` \
+             keeps one file per image) or `[deploy] plan = \"paid\"` in shop.toml make room.",
+            shards(products)
+        ));
+    }
+    Ok(Split { static_pages, shards: shards(products - static_pages) })
+}
+
+/// Writes `site.json` (the shop-wide facts without image sizes) into `dir`.
+pub fn write_site(dir: &Path, site: &SiteContext) -> Result<(), String> {
+    let facts = SiteContext { images: HashMap::new(), ..site.clone() };
+    crate::write(&dir.join("site.json"), &serde_json::to_vec(&facts).map_err(|e| e.to_string())?)
+}
+
+/// Writes `pages` into `shards` files `pages-{i}.json` in `dir`: each a JSON object from slug to
+/// [`EdgePage`].
+pub fn write_shards(dir: &Path, site: &SiteContext, pages: Vec<ProductPageData>, shards: usize) -> Result<(), String> {
+    let mut buckets: Vec<serde_json::Map<String, serde_json::Value>> = vec![serde_json::Map::new(); shards];
+    for page in pages {
+        let slug = page.product.slug.clone();
+        let value = serde_json::to_value(EdgePage::new(site, page)).map_err(|e| e.to_string())?;
+        buckets[shard_of(&slug, shards as u32) as usize].insert(slug, value);
+    }
+    for (i, bucket) in buckets.iter().enumerate() {
+        crate::write(&dir.join(format!("pages-{i}.json")), &serde_json::to_vec(bucket).map_err(|e| e.to_string())?)?;
+    }
+    Ok(())
+}
+
+/// Files under `dir` (the build so far), but for `pkg/`, which [`RESERVED_FILES`] stands for.
+pub fn count_files(dir: &Path) -> Result<u64, String> {
+    fn walk(dir: &Path, top: bool) -> std::io::Result<u64> {
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if !(top && entry.file_name() == "pkg") {
+                    n += walk(&entry.path(), false)?;
+                }
+            } else {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+    walk(dir, true).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_is_static_while_the_files_fit() {
+        assert_eq!(split(100, 50, 20_000), Ok(Split { static_pages: 100, shards: 0 }));
+        assert_eq!(split(100, 0, 116), Ok(Split { static_pages: 100, shards: 0 }));
+    }
+
+    #[test]
+    fn the_rest_goes_to_the_edge_within_the_limit() {
+        for (products, others, limit) in [(101, 0, 116), (25_000, 7_000, 20_000), (1_000_000, 20_000, 100_000), (500, 100, 150)] {
+            let s = split(products, others, limit).unwrap();
+            assert!(s.static_pages < products, "{products} {others} {limit}: {s:?}");
+            assert_eq!(s.shards, (products - s.static_pages).div_ceil(PAGES_PER_SHARD));
+            let files = others + RESERVED_FILES + (s.static_pages + s.shards) as u64;
+            assert!(files <= limit, "{products} {others} {limit}: {s:?} is {files} files");
+            // One static page more would not fit.
+            let more = s.static_pages + 1 + (products - s.static_pages - 1).div_ceil(PAGES_PER_SHARD);
+            assert!(others + RESERVED_FILES + more as u64 > limit, "{products} {others} {limit}: {s:?} leaves room");
+        }
+    }
+
+    #[test]
+    fn a_shop_whose_other_files_fill_the_plan_is_refused_with_the_reason() {
+        let why = split(10_000, 19_900, 20_000).unwrap_err();
+        assert!(why.contains("19900") && why.contains("20000 static files") && why.contains("plan = \"paid\""), "{why}");
+    }
+}
