@@ -290,6 +290,11 @@ fn operation(route: Route) -> Op {
              pages are served before the worker runs.",
         )
         .answer(200, "The page", HTML, text()),
+        Route::Media => Op::new(
+            "A product image kept in R2 (`[deploy] images = \"r2\"`): the original or a rendering, by the original's content hash; \
+             cacheable for a year (a changed image gets a new address)",
+        )
+        .answer(200, "The image", "image/*", text()),
         Route::CartPage => Op::new("The cart page (HTML rendered by the worker: lines with quantity forms; works without JavaScript)")
             .answer(200, "The page", HTML, text()),
         Route::CartAddForm => Op::new("Add to cart from the product page's form (works without JavaScript); redirects to the cart")
@@ -490,6 +495,12 @@ fn operation(route: Route) -> Op {
         )
         .body(JSON, of::<ReturnDecision>())
         .answer(202, "Accepted", JSON, of::<Accepted>()),
+        Route::MediaList => Op::new("The images in R2, a page of keys (`<hash>/<name>`) at a time: what an upload need not send")
+            .query("cursor", string(), "Where the previous page ended")
+            .answer(200, "A page of keys", JSON, Body::Inline(json!({"type": "object", "properties": {"keys": {"type": "array", "items": {"type": "string"}}, "cursor": {"type": ["string", "null"]}}}))),
+        Route::MediaUpload => Op::new("Store one image of the build's media store in R2 (`cargo xtask` uploads what the bucket lacks)")
+            .body("application/octet-stream", Body::Inline(json!({"type": "string", "format": "binary"})))
+            .answer(201, "Stored", JSON, Body::Inline(json!({"type": "object", "properties": {"key": {"type": "string"}}}))),
         Route::StockList => Op::new("Every SKU with on hand, reserved, available and sold, a catalog shard a page; `low=yes` keeps the low ones")
             .query("page", json!({"type": "integer", "minimum": 1}), "Page")
             .query("low", string(), "yes: only SKUs at or below the low-stock threshold")

@@ -57,6 +57,7 @@ routes! {
     Suggest => Get "/api/search/suggest",
     SearchPage => Get "/search",
     ProductPage => Get "/products/{slug}",
+    Media => Get "/media/{hash}/{name}",
     BenchSearch => Get "/api/_bench/search",
     Availability => Get "/api/availability",
     Feed => Get "/feed.xml",
@@ -116,6 +117,8 @@ routes! {
     AnalyticsReport => Get "/api/admin/analytics",
     AnalyticsExport => Get "/api/admin/analytics/export",
     OpsHealth => Get "/api/admin/health",
+    MediaList => Get "/api/admin/media",
+    MediaUpload => Post "/api/admin/media/{hash}/{name}",
 }
 
 impl Route {

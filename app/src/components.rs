@@ -102,7 +102,7 @@ pub fn ProductImage(image: edgeshop_domain::Image, sizes: &'static str, eager: b
         }
         .into_any(),
         None => view! {
-            <img src=paths::image(&image.file) alt=image.alt width=image.width height=image.height loading=loading fetchpriority=priority decoding="async"/>
+            <img src=site.image_src(&image.file) alt=image.alt width=image.width height=image.height loading=loading fetchpriority=priority decoding="async"/>
         }
         .into_any(),
     }

@@ -30,6 +30,11 @@ impl SiteContext {
     pub fn leptos_options() -> LeptosOptions {
         LeptosOptions::builder().output_name("front").site_pkg_dir("pkg").build()
     }
+
+    /// The address of a catalog image's original file.
+    pub fn image_src(&self, file: &str) -> String {
+        self.images.get(file).filter(|r| !r.src.is_empty()).map_or_else(|| crate::paths::image(file), |r| r.src.clone())
+    }
 }
 
 pub fn site() -> Arc<SiteContext> {
@@ -43,4 +48,7 @@ pub struct ResponsiveImage {
     pub fallback_srcset: String,
     /// The largest fallback, for `src` and for share images (social sites want raster images).
     pub fallback_src: String,
+    /// The original file's address (`/images/<file>`, or `/media/<hash>/<name>` from R2).
+    #[serde(default)]
+    pub src: String,
 }

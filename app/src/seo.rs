@@ -67,7 +67,8 @@ pub fn product(base_url: &str, product: &Product, trail: &[Category]) -> Value {
         }),
         _ => Value::Null,
     };
-    let images: Vec<String> = product.images.iter().map(|i| format!("{base_url}{}", paths::image(&i.file))).collect();
+    let site = crate::context::site();
+    let images: Vec<String> = product.images.iter().map(|i| format!("{base_url}{}", site.image_src(&i.file))).collect();
     let mut value = json!({
         "@context": "https://schema.org",
         "@type": "Product",

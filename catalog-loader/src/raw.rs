@@ -58,12 +58,16 @@ pub struct RawShop {
     pub deploy: Option<RawDeploy>,
 }
 
-/// `[deploy]`: where the shop is deployed (`plan = "free"` or `"paid"`).
+/// `[deploy]`: where the shop is deployed (`plan = "free"` or `"paid"`) and where its images are
+/// kept (`images = "static"` or `"r2"`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeploy {
     #[serde(default)]
     pub plan: Option<edgeshop_domain::Plan>,
+    /// `"static"` (default) or `"r2"`.
+    #[serde(default)]
+    pub images: Option<edgeshop_domain::ImageStore>,
 }
 
 /// `[back_office]`: settings of the merchant's screens.

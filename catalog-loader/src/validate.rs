@@ -196,7 +196,10 @@ fn shop(
                 alert_dead_letters: b.and_then(|b| b.alert_dead_letters).unwrap_or(d.alert_dead_letters),
             }
         },
-        deploy: edgeshop_domain::DeploySettings { plan: raw.deploy.as_ref().and_then(|d| d.plan).unwrap_or_default() },
+        deploy: edgeshop_domain::DeploySettings {
+            plan: raw.deploy.as_ref().and_then(|d| d.plan).unwrap_or_default(),
+            images: raw.deploy.as_ref().and_then(|d| d.images).unwrap_or_default(),
+        },
     })
 }
 

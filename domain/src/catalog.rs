@@ -71,6 +71,19 @@ pub struct Shop {
 pub struct DeploySettings {
     /// The Workers plan the shop deploys to: its static-asset limits bound what a build may write.
     pub plan: Plan,
+    /// Where product images are kept: among the static files, or in R2 (`images = "r2"`).
+    pub images: ImageStore,
+}
+
+/// Where a shop keeps its product images.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageStore {
+    /// Static files (`dist/images/`): each image and its renderings count against the plan's files.
+    #[default]
+    Static,
+    /// An R2 bucket (`[[r2_buckets]] MEDIA`), served by the worker at `/media/<hash>/<name>`.
+    R2,
 }
 
 /// A Workers plan, for its static-asset limits: at most 20,000 files on Free and 100,000 on Paid,

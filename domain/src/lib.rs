@@ -21,8 +21,8 @@ pub use cart::{
     check_quantity, price_cart, CartError, CartLine, PriceChange, PricedCart, PricedLine, SavedCart, SavedLine, MAX_LINES, MAX_LINE_QUANTITY,
 };
 pub use catalog::{
-    AssetCount, BackOffice, Catalog, Category, DeploySettings, EmailSettings, Image, OutOfStock, PinnedResults, Plan, Product, ProductOption,
-    SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules, Variant,
+    AssetCount, BackOffice, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults, Plan, Product,
+    ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules, Variant,
 };
 pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};

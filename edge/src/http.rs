@@ -32,6 +32,11 @@ pub async fn body_text(req: &mut Request) -> Result<String, ApiError> {
 
 /// `body_text` with another limit (provider webhooks carry whole objects).
 pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, ApiError> {
+    String::from_utf8(body_bytes_max(req, limit).await?).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "send UTF-8 JSON"))
+}
+
+/// The body's bytes, refused past `limit` as [`body_text`] does.
+pub async fn body_bytes_max(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     if let Some(length) = header(req, "content-length") {
         let length: u64 = length.trim().parse().map_err(|_| ApiError::new(Problem::BadContentLength, "Content-Length must be a number"))?;
         if length > limit as u64 {
@@ -49,7 +54,7 @@ pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, Ap
             bytes.extend_from_slice(&chunk);
         }
     }
-    String::from_utf8(bytes).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "send UTF-8 JSON"))
+    Ok(bytes)
 }
 
 /// Unsafe requests that a browser authenticates with a cookie must come from this site: refused

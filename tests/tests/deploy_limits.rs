@@ -94,3 +94,86 @@ fn product_pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
     shop.stop();
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// `[deploy] images = "r2"`: no image is a static file; the build's media store goes to the local
+/// R2 bucket through the worker (what it lacks, once), and the worker serves every image a page
+/// names with its type and a year of caching (the address names the content).
+#[test]
+fn images_kept_in_r2_are_uploaded_once_and_served_with_their_types_and_a_year_of_caching() {
+    let work = root().join(format!("target/tmp/r2-images-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let catalog = work.join("catalog");
+    generate(&catalog, 60);
+    let shop_toml = catalog.join("shop.toml");
+    let mut text = std::fs::read_to_string(&shop_toml).unwrap();
+    text.push_str("\n[deploy]\nimages = \"r2\"\n");
+    std::fs::write(&shop_toml, text).unwrap();
+    let media = work.join("media");
+    let media_arg = ["--media", media.to_str().unwrap()];
+
+    // A photo among the drawings: one product's image becomes a PNG (a rendering of its SVG).
+    build_site_with(&catalog, &work.join("first"), true, &media_arg);
+    let png = std::fs::read_dir(&media)
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .expect("a rendered PNG");
+    std::fs::copy(&png, catalog.join("images/photo.png")).unwrap();
+    let product_file = std::fs::read_dir(catalog.join("products")).unwrap().flatten().map(|e| e.path()).min().unwrap();
+    let slug = product_file.file_stem().unwrap().to_string_lossy().to_string();
+    let toml = std::fs::read_to_string(&product_file).unwrap();
+    std::fs::write(&product_file, toml.replace(&format!("\"{slug}-1.svg\""), "\"photo.png\"")).unwrap();
+
+    let dist = build_site_with(&catalog, &work, true, &media_arg);
+    assert!(!dist.join("images").exists(), "no image is a static file");
+    let keys: Vec<String> = std::fs::read_to_string(media.join("media.txt")).unwrap().lines().map(str::to_string).collect();
+    assert!(keys.iter().any(|k| k.ends_with(".webp")) && keys.iter().any(|k| k.ends_with(".svg")), "{keys:?}");
+
+    let shop = Shop::start_with_args(&Shop::fresh_state_dir(), &[], &["--assets", dist.to_str().unwrap()]);
+    let to = shop.base.trim_start_matches("http://").to_string();
+    let upload = || {
+        let out = Command::new("cargo")
+            .args(["run", "--quiet", "-p", "xtask", "--", "upload-media", "--to", &to, "--media"])
+            .arg(&media)
+            .current_dir(root())
+            .output()
+            .expect("run cargo xtask upload-media");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(upload().contains(&format!("{} images uploaded", keys.len())), "every image the first time");
+    assert!(upload().contains("0 images uploaded"), "nothing the second time");
+    let anonymous = shop.request("POST", &format!("/api/admin/media/{}", keys[0]), &[], Some("x"));
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+
+    let page = shop.get(&format!("/products/{slug}/")).body;
+    let urls: std::collections::BTreeSet<String> =
+        page.split("/media/").skip(1).map(|rest| format!("/media/{}", rest.split(['"', ' ', ',']).next().unwrap())).collect();
+    assert!(urls.iter().any(|u| u.ends_with(".webp")) && urls.iter().any(|u| u.ends_with(".png")), "{urls:?}");
+    for url in &urls {
+        let image = shop.get(url);
+        assert_eq!(image.status, 200, "{url}");
+        let kind = match url.rsplit('.').next().unwrap() {
+            "webp" => "image/webp",
+            "png" => "image/png",
+            "svg" => "image/svg+xml",
+            other => panic!("{url}: {other}"),
+        };
+        assert_eq!(image.content_type, kind, "{url}");
+        assert_eq!(image.header("cache-control"), Some("public, max-age=31536000, immutable"), "{url}");
+        let stored = std::fs::read(media.join(url.trim_start_matches("/media/"))).unwrap();
+        assert!(image.bytes == stored, "{url}: {} bytes, not the {} stored", image.bytes.len(), stored.len());
+        assert!(shop.get(url).bytes == stored, "{url} again (from the edge cache)");
+    }
+    assert_eq!(shop.get("/media/0123456789abcdef0123/nothing.png").status, 404);
+    assert_eq!(shop.get("/media/../_catalog/catalog.json").status, 404);
+    // The search API names the images' addresses too.
+    let word = slug.split('-').max_by_key(|w| w.len()).unwrap();
+    let found = shop.get(&format!("/api/search?q={word}")).json();
+    let hits = found["hits"].as_array().cloned().unwrap_or_default();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h["image"].as_str().is_some_and(|i| i.starts_with("/media/"))), "{found}");
+    shop.stop();
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -53,6 +53,19 @@ pub enum Bench {
         #[arg(long, default_value = "yes", value_parser = ["yes", "no"])]
         lighthouse: String,
     },
+    /// Shops of any size against the static-asset limits: build time, peak memory, files and bytes
+    /// per size (images in R2, Paid plan) against every page and image a static file; edge-rendered
+    /// against static product pages; the worker's size
+    Deploy {
+        #[arg(long, value_delimiter = ',', default_value = "20000,100000")]
+        products: Vec<usize>,
+        /// Build the all-static baseline for sizes up to this
+        #[arg(long, default_value_t = 100_000)]
+        baseline_up_to: usize,
+        /// Products of the shop whose pages are half static, half at the edge (0: skip that part)
+        #[arg(long, default_value_t = 2_000)]
+        edge_products: usize,
+    },
     /// Import of a generated Shopify CSV (seconds, peak memory) against the catalog build of the same shop
     Import {
         #[arg(long, default_value_t = 20_000)]
@@ -82,6 +95,10 @@ pub fn run(which: Bench) -> Result<(), String> {
         }
         Bench::Relevance { label } => relevance(&label),
         Bench::Import { products } => import(products),
+        Bench::Deploy { products, baseline_up_to, edge_products } => {
+            crate::tools::ensure_all(crate::tools::Needs::Build)?;
+            crate::bench_deploy::run(&products, baseline_up_to, edge_products)
+        }
         Bench::BackOffice { orders } => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             back_office(orders)
@@ -614,7 +631,7 @@ fn catalog_data_sizes(dir: &Path) -> Result<String, String> {
 }
 
 /// `wrangler deploy --dry-run` upload size, as wrangler reports it ("Total Upload: … / gzip: …").
-fn worker_size(config: &Path, outdir: &Path) -> Result<String, String> {
+pub fn worker_size(config: &Path, outdir: &Path) -> Result<String, String> {
     let out = crate::tools::wrangler()
         .args(["deploy", "--dry-run", "--config"])
         .arg(config)
@@ -638,7 +655,7 @@ pub fn http_status(port: &str, path: &str) -> Option<u16> {
 }
 
 /// Runs `f` with a `wrangler dev` for `config` listening on `port`, then stops it.
-fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+pub fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
     use std::os::unix::process::CommandExt;
     let state: PathBuf = root().join("bench/work").join(format!("state-{port}"));
     let _ = std::fs::remove_dir_all(&state);

@@ -5,7 +5,9 @@
 //! 3. creates the order-events queue and its dead-letter queue unless they exist;
 //! 4. creates the D1 database `edgeshop` unless it exists and applies `migrations/` to it;
 //! 5. checks the secrets (`ADMIN_TOKEN` required; Stripe's pair optional but both or neither);
-//! 6. `wrangler deploy` (no ids in wrangler.toml).
+//! 6. a shop with its images in R2 (`[deploy] images = "r2"`): creates the bucket unless it exists
+//!    and uploads the images this machine has not sent before (before the pages that show them);
+//! 7. `wrangler deploy` (no ids in wrangler.toml).
 //!
 //! `--dry-run` does the build and `wrangler deploy --dry-run` only: no account needed.
 
@@ -74,6 +76,18 @@ pub fn run(dry_run: bool) -> Result<(), String> {
     }
     if !set("RESEND_API_KEY") {
         step("emails go through Cloudflare Email Service (the EMAIL binding): the sender domain in shop.toml [email] must be onboarded");
+    }
+
+    if crate::media::in_r2(&root().join("catalog"))? {
+        let (ok, text) = wr(&["r2", "bucket", "create", crate::media::BUCKET])?;
+        match (ok, text.contains("already exists") || text.contains("already own")) {
+            (true, _) => step(&format!("created R2 bucket {}", crate::media::BUCKET)),
+            (false, true) => step(&format!("R2 bucket {} exists", crate::media::BUCKET)),
+            (false, false) => return Err(format!("creating the R2 bucket failed:\n{text}")),
+        }
+        // Before the pages that show them go live.
+        let sent = crate::media::upload_remote(&root().join(crate::media::STORE))?;
+        step(&format!("{sent} new images uploaded to R2"));
     }
 
     step("wrangler deploy");

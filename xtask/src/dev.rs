@@ -125,6 +125,26 @@ fn build_shop(at: &Places, bundles: bool, worker: bool) -> Result<(), String> {
     mark_build(&at.out)
 }
 
+/// A shop that keeps its images in R2: sends the local bucket what it lacks of this build, once
+/// the server answers.
+fn upload_media(port: u16, at: &Places) -> Result<(), String> {
+    if !crate::media::in_r2(&at.catalog)? {
+        return Ok(());
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while crate::bench::http_status(&port.to_string(), "/api/health") != Some(200) {
+        if Instant::now() > deadline {
+            return Err("the images were not uploaded: wrangler dev did not answer".into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let sent = crate::media::upload_local(&format!("127.0.0.1:{port}"), &crate::media::dev_token()?, &root().join(crate::media::STORE))?;
+    if sent > 0 {
+        println!("edgeshop: {sent} images uploaded to the local R2 bucket");
+    }
+    Ok(())
+}
+
 fn rebuild(what: Rebuild, at: &Places) -> Result<(), String> {
     let before = listing(&at.out);
     build_shop(at, what >= Rebuild::PagesAndBundle, what == Rebuild::Everything)?;
@@ -152,6 +172,10 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
         cmd.arg("--assets").arg(&at.out);
     }
     let mut wrangler = cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
+    if let Err(e) = upload_media(port, at) {
+        let _ = wrangler.kill();
+        return Err(e);
+    }
     if bundles_later {
         println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — building the browser bundles (pages work without them)\n");
         let bundles = build::front(&at.out, build::Optimise::Light).and_then(|()| mark_build(&at.out)).and_then(|()| reload_wrangler(at));
@@ -181,7 +205,7 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
                 Rebuild::Everything => "pages, browser bundle and worker",
             }
         );
-        match rebuild(what, at) {
+        match rebuild(what, at).and_then(|()| upload_media(port, at)) {
             Ok(()) => println!("edgeshop: rebuilt in {:.1} s; open pages reload", started.elapsed().as_secs_f64()),
             // A broken catalog file: the error (file:line) is shown, the last good build stays served.
             Err(e) => eprintln!("edgeshop: rebuild failed, still serving the last good build: {e}"),

@@ -3,11 +3,13 @@
 
 mod admin;
 mod bench;
+mod bench_deploy;
 mod build;
 mod deploy;
 mod dev;
 mod gen_catalog;
 mod history;
+mod media;
 mod pack;
 mod test_run;
 mod tools;
@@ -116,6 +118,16 @@ enum Cmd {
     },
     /// Install the tools the build and the tests need (skips what is there)
     Install,
+    /// Send a local shop's R2 bucket the images of a build it lacks (`[deploy] images = "r2"`;
+    /// `cargo xtask dev` does it after every build)
+    UploadMedia {
+        /// The local shop (`wrangler dev`), as host:port
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        to: String,
+        /// The build's media store (default: target/edgeshop/media)
+        #[arg(long)]
+        media: Option<PathBuf>,
+    },
     /// The back office's first owner: `cargo xtask admin owner EMAIL` prints a one-time sign-in link
     Admin {
         #[command(subcommand)]
@@ -170,6 +182,9 @@ fn main() -> ExitCode {
         Cmd::GenCatalog { products, seed, out } => gen_catalog::generate(&catalog_dir(out), products, seed).map_err(|e| format!("gen-catalog: {e}")),
         Cmd::Import { format, file, catalog, currency, name } => import(format, &file, &catalog_dir(catalog), currency, name),
         Cmd::Install => tools::ensure_all(tools::Needs::Test),
+        Cmd::UploadMedia { to, media } => media::dev_token()
+            .and_then(|token| media::upload_local(&to, &token, &media.unwrap_or_else(|| root().join(media::STORE))))
+            .map(|n| println!("xtask: {n} images uploaded")),
         Cmd::Admin { what: AdminCmd::Owner { email, name, remote, state, url } } => {
             admin::owner(&email, &name, &state.unwrap_or_else(|| root().join(".wrangler/state")), remote, &url)
         }

@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod availability;
 pub mod cart;
 pub mod checkout;
+pub mod media;
 pub mod orders;
 pub mod payments;
 pub mod product_page;

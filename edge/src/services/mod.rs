@@ -8,6 +8,7 @@ pub mod dead_letters;
 pub mod events;
 pub mod idempotency;
 pub mod mailer;
+pub mod media;
 pub mod notify;
 pub mod ops;
 pub mod orders;

@@ -29,7 +29,8 @@ pub fn hits_out(hits: Vec<Hit>, m: &CatalogManifest, cards: bool) -> Vec<SearchH
             price: Money::new(h.price_minor as i64, currency).format(locale),
             price_minor: h.price_minor,
             currency: currency.code().to_string(),
-            image: h.image.map(|i| edgeshop_domain::paths::image(&i)),
+            // The index keeps a catalog file name (a static file under /images/) or an address.
+            image: h.image.map(|i| if i.starts_with('/') { i } else { edgeshop_domain::paths::image(&i) }),
             slug: h.slug,
             title: h.title,
             score: h.score,

@@ -1,0 +1,51 @@
+//! `/media/{hash}/{name}`: product images from R2, cacheable for a year (the address names the
+//! content), kept in the edge cache; and the back office's upload of the build's media store.
+
+use crate::http::{body_bytes_max, json, require_staff, Reply};
+use crate::query::Query;
+use crate::services::media;
+use worker::{Cache, Env, Request, Response, ResponseBody};
+
+const FOREVER: &str = "public, max-age=31536000, immutable";
+
+pub async fn get(req: &Request, env: &Env, hash: &str, name: &str) -> Reply {
+    let key = media::key(hash, name)?;
+    let cache = Cache::default();
+    let url = req.url()?.to_string();
+    if let Some(hit) = cache.get(url.as_str(), false).await? {
+        return Ok(hit);
+    }
+    let Some(object) = media::get(env, &key).await? else {
+        return Err(crate::error::ApiError::new(crate::error::Problem::NotFound, format!("no image at /media/{key}")));
+    };
+    let etag = object.http_etag();
+    let body = object.body().map(|b| b.response_body()).transpose()?.unwrap_or(ResponseBody::Empty);
+    let mut resp = Response::from_body(body)?;
+    let headers = resp.headers_mut();
+    headers.set("content-type", media::content_type(name).unwrap_or("application/octet-stream"))?;
+    headers.set("cache-control", FOREVER)?;
+    headers.set("etag", &etag)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    // A merchant's SVG opened on its own runs nothing in the shop's origin.
+    headers.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")?;
+    cache.put(url.as_str(), resp.cloned()?).await?;
+    Ok(resp)
+}
+
+/// `GET /api/admin/media?cursor=`: a page of the keys in R2.
+pub async fn list(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    let url = req.url()?;
+    let params = Query::parse(url.query())?;
+    let (keys, cursor) = media::list(env, params.get("cursor").map(str::to_string)).await?;
+    json(&serde_json::json!({ "keys": keys, "cursor": cursor }), 200, "no-store")
+}
+
+/// `POST /api/admin/media/{hash}/{name}`: stores the body in R2.
+pub async fn upload(req: &mut Request, env: &Env, hash: &str, name: &str) -> Reply {
+    require_staff(req, env).await?;
+    let key = media::key(hash, name)?;
+    let bytes = body_bytes_max(req, media::MAX_BYTES).await?;
+    media::put(env, &key, bytes).await?;
+    json(&serde_json::json!({ "key": key }), 201, "no-store")
+}
