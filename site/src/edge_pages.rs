@@ -6,10 +6,11 @@
 //! such a page on its first request with the same components (`edgeshop_app::render`) and keeps it
 //! in the edge cache under the catalog version.
 
-use edgeshop_app::render::{EdgePage, ProductPageData};
+use crate::render::ProductPages;
+use edgeshop_app::render::EdgePage;
 use edgeshop_app::SiteContext;
-use edgeshop_domain::shard_of;
-use std::collections::HashMap;
+use edgeshop_domain::{shard_of, Product};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Product pages per shard: a shard is fetched and parsed on a page's first request.
@@ -56,19 +57,20 @@ pub fn write_site(dir: &Path, site: &SiteContext) -> Result<(), String> {
     crate::write(&dir.join("site.json"), &serde_json::to_vec(&facts).map_err(|e| e.to_string())?)
 }
 
-/// Writes `pages` into `shards` files `pages-{i}.json` in `dir`: each a JSON object from slug to
+/// Writes the pages of `these` products into `shards` files `pages-{i}.json` in `dir`: each a JSON object from slug to
 /// [`EdgePage`].
-pub fn write_shards(dir: &Path, site: &SiteContext, pages: Vec<ProductPageData>, shards: usize) -> Result<(), String> {
-    let mut buckets: Vec<serde_json::Map<String, serde_json::Value>> = vec![serde_json::Map::new(); shards];
-    for page in pages {
-        let slug = page.product.slug.clone();
-        let value = serde_json::to_value(EdgePage::new(site, page)).map_err(|e| e.to_string())?;
-        buckets[shard_of(&slug, shards as u32) as usize].insert(slug, value);
+/// Shards are serialised one at a time per core, so memory holds the pages once (a million-product
+/// shop leaves most of its pages here).
+pub fn write_shards(dir: &Path, site: &SiteContext, pages: &ProductPages, these: &[&Product], shards: usize) -> Result<(), String> {
+    use rayon::prelude::*;
+    let mut buckets: Vec<Vec<&Product>> = (0..shards).map(|_| Vec::new()).collect();
+    for product in these {
+        buckets[shard_of(&product.slug, shards as u32) as usize].push(product);
     }
-    for (i, bucket) in buckets.iter().enumerate() {
-        crate::write(&dir.join(format!("pages-{i}.json")), &serde_json::to_vec(bucket).map_err(|e| e.to_string())?)?;
-    }
-    Ok(())
+    buckets.into_par_iter().enumerate().try_for_each(|(i, bucket)| {
+        let shard: BTreeMap<&str, EdgePage> = bucket.into_iter().map(|p| (p.slug.as_str(), EdgePage::new(site, pages.data(p)))).collect();
+        crate::write(&dir.join(format!("pages-{i}.json")), &serde_json::to_vec(&shard).map_err(|e| e.to_string())?)
+    })
 }
 
 /// Files under `dir` (the build so far), but for `pkg/`, which [`RESERVED_FILES`] stands for.

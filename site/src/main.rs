@@ -120,7 +120,7 @@ fn run() -> Result<(), String> {
     let site = render::site_context(&shop, &images, args.dev_reload);
     let pages = render::describe(&shop);
     let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &args.out)?;
-    let render::Pages { others, products, .. } = pages;
+    let render::Pages { others, products: mut product_pages, .. } = pages;
     let other_pages = others.len();
     render::write_other_pages(&site, others, &args.out)?;
     back_office::write(&shop, &args.out)?;
@@ -167,14 +167,13 @@ fn run() -> Result<(), String> {
     // Product pages last: as many static files as the deploy may hold, the rest to the edge.
     let plan = catalog.shop.deploy.plan;
     let limit = args.static_files.unwrap_or(plan.max_files());
-    let split = edge_pages::split(products.len(), edge_pages::count_files(&args.out)?, limit)?;
-    let mut products = products;
-    render::by_importance(&mut products, catalog);
-    let edge = products.split_off(split.static_pages);
-    let edge_count = edge.len();
-    render::write_product_pages(&site, products, &args.out)?;
+    let split = edge_pages::split(product_pages.list.len(), edge_pages::count_files(&args.out)?, limit)?;
+    product_pages.by_importance();
+    let (at_static, at_edge) = product_pages.list.split_at(split.static_pages);
+    let edge_count = at_edge.len();
+    render::write_product_pages(&site, &product_pages, at_static, &args.out)?;
     if split.shards > 0 {
-        edge_pages::write_shards(&data_dir, &site, edge, split.shards)?;
+        edge_pages::write_shards(&data_dir, &site, &product_pages, at_edge, split.shards)?;
     }
     manifest.page_shards = split.shards as u32;
     write(&data_dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;

@@ -15,14 +15,16 @@ use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::{Catalog, Category, Product, Shop};
 use leptos::prelude::*;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const PRODUCTS_PER_PAGE: usize = 24;
 const RELATED: usize = 4;
 
-/// What one page shows: its rendering inputs (product pages: [`ProductPageData`]).
-pub enum Page {
+/// What one page shows: its rendering inputs (product pages: [`ProductPages`]). Products are
+/// borrowed from the catalog and cloned only while their page renders.
+pub enum Page<'a> {
     Home {
         shop: Shop,
         featured: Vec<Product>,
@@ -32,7 +34,7 @@ pub enum Page {
         category: Category,
         trail: Vec<Category>,
         subcategories: Vec<Category>,
-        products: Vec<Product>,
+        products: Vec<&'a Product>,
         page: usize,
         pages: usize,
         total: usize,
@@ -83,19 +85,19 @@ pub fn product_cards(site: &Arc<SiteContext>, catalog: &Catalog) -> edgeshop_ind
         .collect()
 }
 
-/// The shop's pages: every page but the products', and the product pages in order of importance.
-pub struct Pages {
-    pub others: Vec<(String, Page)>,
-    pub products: Vec<ProductPageData>,
+/// The shop's pages: every page but the products', and the product pages.
+pub struct Pages<'a> {
+    pub others: Vec<(String, Page<'a>)>,
+    pub products: ProductPages<'a>,
     /// Where the products come among the others in the sitemap (after the categories).
     products_at: usize,
 }
 
-impl Pages {
+impl Pages<'_> {
     /// URL paths for the sitemap: every public page, products included wherever they are rendered.
     pub fn public_urls(&self) -> Vec<String> {
         let (before, after) = self.others.split_at(self.products_at);
-        let products = self.products.iter().map(|p| paths::product(&p.product.slug));
+        let products = self.products.list.iter().map(|p| paths::product(&p.slug));
         let others = |pages: &[(String, Page)]| pages.iter().map(|(path, _)| path.clone()).collect::<Vec<_>>();
         others(before)
             .into_iter()
@@ -104,6 +106,48 @@ impl Pages {
             // Shopper-specific pages stay out of the sitemap.
             .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
             .collect()
+    }
+}
+
+/// The product pages: the published products, and what their pages' inputs are made from. A
+/// page's inputs ([`ProductPageData`]) are made on the core that renders or stores it, not all
+/// at once: a million-product shop's would not fit in memory together.
+pub struct ProductPages<'a> {
+    catalog: &'a Catalog,
+    /// Related products: the first few of each category, in catalog order.
+    related: HashMap<&'a str, Vec<&'a Product>>,
+    /// In catalog order until [`ProductPages::by_importance`].
+    pub list: Vec<&'a Product>,
+}
+
+impl<'a> ProductPages<'a> {
+    fn new(catalog: &'a Catalog) -> Self {
+        let list: Vec<&Product> = catalog.products.iter().filter(|p| p.published).collect();
+        let mut related: HashMap<&str, Vec<&Product>> = HashMap::new();
+        for &product in &list {
+            let first = related.entry(product.category.as_str()).or_default();
+            if first.len() <= RELATED {
+                first.push(product);
+            }
+        }
+        ProductPages { catalog, related, list }
+    }
+
+    /// Everything the page of `product` shows.
+    pub fn data(&self, product: &Product) -> ProductPageData {
+        let trail = self.catalog.category_trail(&product.category).into_iter().cloned().collect();
+        let related: Vec<&Product> =
+            self.related[product.category.as_str()].iter().filter(|p| p.slug != product.slug).take(RELATED).copied().collect();
+        ProductPageData::new(product.clone(), trail, markdown(&product.description_md), &related)
+    }
+
+    /// The most important first: featured (in the shop's order), then newest. When not every
+    /// product page can be a static file, the first ones are.
+    pub fn by_importance(&mut self) {
+        let featured = |p: &Product| self.catalog.shop.featured_products.iter().position(|s| *s == p.slug).unwrap_or(usize::MAX);
+        let mut list = std::mem::take(&mut self.list);
+        list.sort_by(|a, b| featured(a).cmp(&featured(b)).then_with(|| b.created.cmp(&a.created)).then_with(|| a.slug.cmp(&b.slug)));
+        self.list = list;
     }
 }
 
@@ -118,13 +162,12 @@ pub fn write_other_pages(site: &Arc<SiteContext>, others: Vec<(String, Page)>, o
     Ok(())
 }
 
-/// Writes these product pages into `out` (on every core).
-pub fn write_product_pages(site: &Arc<SiteContext>, products: Vec<ProductPageData>, out: &Path) -> Result<(), String> {
-    let progress = crate::progress::bar(products.len(), "product pages rendered");
-    products.into_par_iter().try_for_each(|page| {
+/// Writes the pages of `these` products into `out` (on every core).
+pub fn write_product_pages(site: &Arc<SiteContext>, pages: &ProductPages, these: &[&Product], out: &Path) -> Result<(), String> {
+    let progress = crate::progress::bar(these.len(), "product pages rendered");
+    these.par_iter().try_for_each(|product| {
         progress.inc(1);
-        let path = paths::product(&page.product.slug);
-        crate::write(&file_for(out, &path), product_page(site, page).as_bytes())
+        crate::write(&file_for(out, &paths::product(&product.slug)), product_page(site, pages.data(product)).as_bytes())
     })?;
     progress.finish_and_clear();
     Ok(())
@@ -136,12 +179,12 @@ pub fn write_pages(site: &Arc<SiteContext>, shop: &LoadedShop, out: &Path) -> Re
     let pages = describe(shop);
     let urls = pages.public_urls();
     write_other_pages(site, pages.others, out)?;
-    write_product_pages(site, pages.products, out)?;
+    write_product_pages(site, &pages.products, &pages.products.list, out)?;
     Ok(urls)
 }
 
 /// Every page of the shop with its URL path.
-pub fn describe(shop: &LoadedShop) -> Pages {
+pub fn describe(shop: &LoadedShop) -> Pages<'_> {
     let catalog = &shop.catalog;
     let mut pages = Vec::new();
     let featured = catalog.shop.featured_products.iter().filter_map(|s| catalog.product(s)).cloned().collect();
@@ -155,7 +198,7 @@ pub fn describe(shop: &LoadedShop) -> Pages {
         let trail: Vec<_> = catalog.category_trail(&category.slug).into_iter().cloned().collect();
         let subcategories: Vec<_> = catalog.children_of(&category.slug).cloned().collect();
         for page in 1..=pages_n {
-            let products = products.iter().skip((page - 1) * PRODUCTS_PER_PAGE).take(PRODUCTS_PER_PAGE).map(|p| (*p).clone()).collect();
+            let products = products.iter().skip((page - 1) * PRODUCTS_PER_PAGE).take(PRODUCTS_PER_PAGE).copied().collect();
             pages.push((
                 paths::category(&category.slug, page),
                 Page::Category {
@@ -171,26 +214,8 @@ pub fn describe(shop: &LoadedShop) -> Pages {
         }
     }
 
-    // Related products: the first few others of the same category, in catalog order.
-    let mut by_category: std::collections::HashMap<&str, Vec<&Product>> = std::collections::HashMap::new();
-    for product in catalog.products.iter().filter(|p| p.published) {
-        let list = by_category.entry(product.category.as_str()).or_default();
-        if list.len() <= RELATED {
-            list.push(product);
-        }
-    }
     let products_at = pages.len();
-    let published: Vec<&Product> = catalog.products.iter().filter(|p| p.published).collect();
-    let products = published
-        .into_par_iter()
-        .map(|product| {
-            let trail = catalog.category_trail(&product.category).into_iter().cloned().collect();
-            let related: Vec<&Product> =
-                by_category[product.category.as_str()].iter().filter(|p| p.slug != product.slug).take(RELATED).copied().collect();
-            let description_html = markdown(&product.description_md);
-            ProductPageData::new(product.clone(), trail, description_html, &related)
-        })
-        .collect();
+    let products = ProductPages::new(catalog);
 
     for page in &shop.pages {
         pages.push((paths::info_page(&page.slug), Page::Info { slug: page.slug.clone(), title: page.title.clone(), html: markdown(&page.markdown) }));
@@ -203,20 +228,11 @@ pub fn describe(shop: &LoadedShop) -> Pages {
     Pages { others: pages, products, products_at }
 }
 
-/// Sorts product pages the most important first: featured (in the shop's order), then newest.
-/// When not every product page can be a static file, the first ones are.
-pub fn by_importance(pages: &mut [ProductPageData], catalog: &Catalog) {
-    let featured = |p: &Product| catalog.shop.featured_products.iter().position(|s| *s == p.slug).unwrap_or(usize::MAX);
-    pages.sort_by(|a, b| {
-        let (a, b) = (&a.product, &b.product);
-        featured(a).cmp(&featured(b)).then_with(|| b.created.cmp(&a.created)).then_with(|| a.slug.cmp(&b.slug))
-    });
-}
-
 fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     match page {
         Page::Home { shop, featured, categories } => render(site, move || view! { <HomePage shop featured categories/> }),
         Page::Category { category, trail, subcategories, products, page, pages, total } => {
+            let products: Vec<Product> = products.into_iter().cloned().collect();
             render(site, move || view! { <CategoryPage category trail subcategories products page pages total/> })
         }
         Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),

@@ -65,6 +65,9 @@ pub enum Bench {
         /// Products of the shop whose pages are half static, half at the edge (0: skip that part)
         #[arg(long, default_value_t = 2_000)]
         edge_products: usize,
+        /// `responsive` (image sizes rendered, as a deploy builds) or `original` (files as they are)
+        #[arg(long, default_value = "responsive", value_parser = ["responsive", "original"])]
+        images: String,
     },
     /// Import of a generated Shopify CSV (seconds, peak memory) against the catalog build of the same shop
     Import {
@@ -95,9 +98,9 @@ pub fn run(which: Bench) -> Result<(), String> {
         }
         Bench::Relevance { label } => relevance(&label),
         Bench::Import { products } => import(products),
-        Bench::Deploy { products, baseline_up_to, edge_products } => {
+        Bench::Deploy { products, baseline_up_to, edge_products, images } => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
-            crate::bench_deploy::run(&products, baseline_up_to, edge_products)
+            crate::bench_deploy::run(&products, baseline_up_to, edge_products, &images)
         }
         Bench::BackOffice { orders } => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;

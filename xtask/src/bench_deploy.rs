@@ -64,6 +64,8 @@ fn build(catalog: &Path, out: &Path, work: &Path, extra: &[&str]) -> Result<(f64
             .arg(work.join("media"))
             .arg("--image-cache")
             .arg(work.join("image-cache"))
+            .arg("--timings")
+            .arg(work.join("timings.json"))
             .args(extra),
     )?;
     let wall = t.elapsed().as_secs_f64();
@@ -78,7 +80,7 @@ fn set_deploy(catalog: &Path, deploy: &str) -> Result<(), String> {
     std::fs::write(&path, format!("{text}\n\n[deploy]\n{deploy}\n")).map_err(|e| e.to_string())
 }
 
-pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize) -> Result<(), String> {
+pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize, images: &str) -> Result<(), String> {
     let work = root().join("bench/work/deploy");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     exec(
@@ -97,12 +99,13 @@ pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize) -> Resu
         let t = Instant::now();
         crate::gen_catalog::generate(&catalog, n, 1).map_err(|e| e.to_string())?;
         let generate_s = t.elapsed().as_secs_f64();
-        let mut row = serde_json::json!({ "products": n, "generate_s": generate_s });
+        let mut row = serde_json::json!({ "products": n, "generate_s": generate_s, "images": images });
         if n <= baseline_up_to {
             println!("bench: {n} products, every page and image a static file (baseline)");
             set_deploy(&catalog, "plan = \"paid\"")?;
             let out = dir.join("dist-static");
-            let (wall, mib) = build(&catalog, &out, &dir, &["--static-files", "100000000"]).map_err(|e| format!("baseline build: {e}"))?;
+            let (wall, mib) =
+                build(&catalog, &out, &dir, &["--static-files", "100000000", "--images", images]).map_err(|e| format!("baseline build: {e}"))?;
             let (files, bytes, _) = count(&out);
             row["all_static"] = serde_json::json!({ "build_s": wall, "peak_mib": mib, "files": files, "bytes": bytes });
             let _ = std::fs::remove_dir_all(&out);
@@ -110,16 +113,19 @@ pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize) -> Resu
         println!("bench: {n} products, Paid plan, images in R2");
         set_deploy(&catalog, "plan = \"paid\"\nimages = \"r2\"")?;
         let out = dir.join("dist");
-        let (wall, mib) = build(&catalog, &out, &dir, &[])?;
+        let (wall, mib) = build(&catalog, &out, &dir, &["--images", images])?;
         let (files, bytes, page_files) = count(&out);
         let (media_files, media_bytes, _) = count(&dir.join("media"));
         let manifest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("_catalog/catalog.json")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        let timings: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("timings.json")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
         let static_pages = std::fs::read_dir(out.join("products")).map(|d| d.count()).unwrap_or(0);
         row["r2_paid"] = serde_json::json!({
             "build_s": wall, "peak_mib": mib, "files": files, "bytes": bytes,
             "fits_paid_plan": files + 16 <= 100_000,
-            "static_product_pages": static_pages, "edge_product_pages": n.saturating_sub(static_pages),
+            "static_product_pages": static_pages, "edge_product_pages": timings["edge_pages"],
+            "builder_timings": timings,
             "edge_page_data_files": page_files, "page_shards": manifest["page_shards"],
             "media_files": media_files, "media_bytes": media_bytes,
         });
