@@ -28,7 +28,7 @@ pub struct Split {
 
 /// The split of `products` pages when `other_files` are written and the deploy may hold `limit`
 /// files, or why no split fits.
-pub fn split(products: usize, other_files: u64, limit: u64) -> Result<Split, String> {
+pub fn split(products: usize, other_files: u64, limit: u64, advice: &str) -> Result<Split, String> {
     let room = limit.saturating_sub(other_files + RESERVED_FILES) as usize;
     if products <= room {
         return Ok(Split { static_pages: products, shards: 0 });
@@ -43,9 +43,9 @@ pub fn split(products: usize, other_files: u64, limit: u64) -> Result<Split, Str
         return Err(format!(
             "the deploy may hold {limit} static files, and the shop's other files (images, category and info pages, catalog data) \
              already take {other_files} of them (and {RESERVED_FILES} are kept for the browser bundles): even with every one of its \
-             {products} product pages rendered at the edge ({} data files) it does not fit. Fewer image files (`--images original` \
-             keeps one file per image) or `[deploy] plan = \"paid\"` in shop.toml make room.",
-            shards(products)
+             {products} product pages rendered at the edge ({} data files) it does not fit. {}",
+            shards(products),
+            advice
         ));
     }
     Ok(Split { static_pages, shards: shards(products - static_pages) })
@@ -98,14 +98,14 @@ mod tests {
 
     #[test]
     fn every_page_is_static_while_the_files_fit() {
-        assert_eq!(split(100, 50, 20_000), Ok(Split { static_pages: 100, shards: 0 }));
-        assert_eq!(split(100, 0, 116), Ok(Split { static_pages: 100, shards: 0 }));
+        assert_eq!(split(100, 50, 20_000, ""), Ok(Split { static_pages: 100, shards: 0 }));
+        assert_eq!(split(100, 0, 116, ""), Ok(Split { static_pages: 100, shards: 0 }));
     }
 
     #[test]
     fn the_rest_goes_to_the_edge_within_the_limit() {
         for (products, others, limit) in [(101, 0, 116), (25_000, 7_000, 20_000), (1_000_000, 20_000, 100_000), (500, 100, 150)] {
-            let s = split(products, others, limit).unwrap();
+            let s = split(products, others, limit, "").unwrap();
             assert!(s.static_pages < products, "{products} {others} {limit}: {s:?}");
             assert_eq!(s.shards, (products - s.static_pages).div_ceil(PAGES_PER_SHARD));
             let files = others + RESERVED_FILES + (s.static_pages + s.shards) as u64;
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn a_shop_whose_other_files_fill_the_plan_is_refused_with_the_reason() {
-        let why = split(10_000, 19_900, 20_000).unwrap_err();
-        assert!(why.contains("19900") && why.contains("20000 static files") && why.contains("plan = \"paid\""), "{why}");
+        let why = split(10_000, 19_900, 20_000, "Keep the images in R2.").unwrap_err();
+        assert!(why.contains("19900") && why.contains("20000 static files") && why.ends_with("Keep the images in R2."), "{why}");
     }
 }

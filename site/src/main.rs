@@ -167,7 +167,7 @@ fn run() -> Result<(), String> {
     // Product pages last: as many static files as the deploy may hold, the rest to the edge.
     let plan = catalog.shop.deploy.plan;
     let limit = args.static_files.unwrap_or(plan.max_files());
-    let split = edge_pages::split(product_pages.list.len(), edge_pages::count_files(&args.out)?, limit)?;
+    let split = edge_pages::split(product_pages.list.len(), edge_pages::count_files(&args.out)?, limit, &room_advice(&catalog.shop.deploy))?;
     product_pages.by_importance();
     let (at_static, at_edge) = product_pages.list.split_at(split.static_pages);
     let edge_count = at_edge.len();
@@ -273,6 +273,21 @@ fn dev_reload_script(out: &Path, on: bool) -> Result<(), String> {
     }
     let script = "// cargo xtask dev: reload after a rebuild.\n(() => {\n  let seen = null;\n  const check = async () => {\n    try {\n      const r = await fetch('/_dev/build.txt', { cache: 'no-store' });\n      const v = r.ok ? await r.text() : null;\n      if (seen !== null && v !== null && v !== seen) location.reload();\n      if (v !== null) seen = v;\n    } catch (_) {}\n    setTimeout(check, 700);\n  };\n  check();\n})();\n";
     write(&dir.join("reload.js"), script.as_bytes())
+}
+
+/// What would make room when a build cannot fit its plan's static files.
+fn room_advice(deploy: &edgeshop_domain::DeploySettings) -> String {
+    let mut ways = Vec::new();
+    if deploy.images == edgeshop_domain::ImageStore::Static {
+        ways.push("keeping the images in R2 (`[deploy] images = \"r2\"` in shop.toml)");
+    }
+    if deploy.plan == edgeshop_domain::Plan::Free {
+        ways.push("the Paid plan (`[deploy] plan = \"paid\"`, 100,000 files)");
+    }
+    match ways.is_empty() {
+        true => "Category listings and catalog data alone fill the plan: rendering deep listing pages at the edge is not built yet.".into(),
+        false => format!("Room comes from {}.", ways.join(" or ")),
+    }
 }
 
 /// The catalog whose products' first image names its address when that is not a static file

@@ -68,6 +68,12 @@ pub enum Bench {
         /// `responsive` (image sizes rendered, as a deploy builds) or `original` (files as they are)
         #[arg(long, default_value = "responsive", value_parser = ["responsive", "original"])]
         images: String,
+        /// The Workers plan of the shops (`free` or `paid`)
+        #[arg(long, default_value = "paid", value_parser = ["free", "paid"])]
+        plan: String,
+        /// Photos per product (the generator draws one; more are copies under other names)
+        #[arg(long, default_value_t = 1)]
+        photos: usize,
     },
     /// Import of a generated Shopify CSV (seconds, peak memory) against the catalog build of the same shop
     Import {
@@ -98,9 +104,12 @@ pub fn run(which: Bench) -> Result<(), String> {
         }
         Bench::Relevance { label } => relevance(&label),
         Bench::Import { products } => import(products),
-        Bench::Deploy { products, baseline_up_to, edge_products, images } => {
+        Bench::Deploy { products, baseline_up_to, edge_products, images, plan, photos } => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
-            crate::bench_deploy::run(&products, baseline_up_to, edge_products, &images)
+            crate::bench_deploy::run(
+                &crate::bench_deploy::Shops { sizes: &products, baseline_up_to, images: &images, plan: &plan, photos },
+                edge_products,
+            )
         }
         Bench::BackOffice { orders } => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;

@@ -12,7 +12,7 @@
 //!    static product pages against the first and the cached request of edge-rendered ones
 //!    (`bench/edge-pages.mjs`), and the worker's upload size (`wrangler deploy --dry-run`).
 //!
-//! Results: `bench/results/deploy-<sizes>.json`.
+//! Results: `bench/results/deploy-<plan>-<sizes>.json`.
 
 use crate::build::cargo;
 use crate::root;
@@ -80,7 +80,37 @@ fn set_deploy(catalog: &Path, deploy: &str) -> Result<(), String> {
     std::fs::write(&path, format!("{text}\n\n[deploy]\n{deploy}\n")).map_err(|e| e.to_string())
 }
 
-pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize, images: &str) -> Result<(), String> {
+/// The generated shops of the scale part.
+pub struct Shops<'a> {
+    pub sizes: &'a [usize],
+    /// The all-static baseline is built up to this size.
+    pub baseline_up_to: usize,
+    /// `responsive` or `original`.
+    pub images: &'a str,
+    /// `free` or `paid`.
+    pub plan: &'a str,
+    pub photos: usize,
+}
+
+/// Gives every product `photos` images: copies of its drawing under other names.
+fn add_photos(catalog: &Path, photos: usize) -> Result<(), String> {
+    use std::fmt::Write as _;
+    for entry in std::fs::read_dir(catalog.join("products")).map_err(|e| e.to_string())?.flatten() {
+        let path = entry.path();
+        let mut toml = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let Some(file) = toml.split("file = \"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string) else { continue };
+        for k in 2..=photos {
+            let copy = file.replace("-1.svg", &format!("-{k}.svg"));
+            std::fs::copy(catalog.join("images").join(&file), catalog.join("images").join(&copy)).map_err(|e| e.to_string())?;
+            let _ = write!(toml, "\n[[images]]\nfile = \"{copy}\"\nalt = \"Photo {k}\"\nwidth = 800\nheight = 800\n");
+        }
+        std::fs::write(&path, toml).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+pub fn run(shops: &Shops, edge_products: usize) -> Result<(), String> {
+    let Shops { sizes, baseline_up_to, images, plan, photos } = *shops;
     let work = root().join("bench/work/deploy");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     exec(
@@ -98,11 +128,12 @@ pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize, images:
         println!("bench: generating a {n}-product shop");
         let t = Instant::now();
         crate::gen_catalog::generate(&catalog, n, 1).map_err(|e| e.to_string())?;
+        add_photos(&catalog, photos)?;
         let generate_s = t.elapsed().as_secs_f64();
-        let mut row = serde_json::json!({ "products": n, "generate_s": generate_s, "images": images });
+        let mut row = serde_json::json!({ "products": n, "generate_s": generate_s, "images": images, "photos_per_product": photos, "plan": plan });
         if n <= baseline_up_to {
             println!("bench: {n} products, every page and image a static file (baseline)");
-            set_deploy(&catalog, "plan = \"paid\"")?;
+            set_deploy(&catalog, &format!("plan = \"{plan}\""))?;
             let out = dir.join("dist-static");
             let (wall, mib) =
                 build(&catalog, &out, &dir, &["--static-files", "100000000", "--images", images]).map_err(|e| format!("baseline build: {e}"))?;
@@ -110,8 +141,8 @@ pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize, images:
             row["all_static"] = serde_json::json!({ "build_s": wall, "peak_mib": mib, "files": files, "bytes": bytes });
             let _ = std::fs::remove_dir_all(&out);
         }
-        println!("bench: {n} products, Paid plan, images in R2");
-        set_deploy(&catalog, "plan = \"paid\"\nimages = \"r2\"")?;
+        println!("bench: {n} products, {plan} plan, images in R2");
+        set_deploy(&catalog, &format!("plan = \"{plan}\"\nimages = \"r2\""))?;
         let out = dir.join("dist");
         let (wall, mib) = build(&catalog, &out, &dir, &["--images", images])?;
         let (files, bytes, page_files) = count(&out);
@@ -121,9 +152,9 @@ pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize, images:
         let timings: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("timings.json")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
         let static_pages = std::fs::read_dir(out.join("products")).map(|d| d.count()).unwrap_or(0);
-        row["r2_paid"] = serde_json::json!({
+        row["r2"] = serde_json::json!({
             "build_s": wall, "peak_mib": mib, "files": files, "bytes": bytes,
-            "fits_paid_plan": files + 16 <= 100_000,
+            "fits_plan": files + 16 <= if plan == "free" { 20_000 } else { 100_000 },
             "static_product_pages": static_pages, "edge_product_pages": timings["edge_pages"],
             "builder_timings": timings,
             "edge_page_data_files": page_files, "page_shards": manifest["page_shards"],
@@ -142,7 +173,8 @@ pub fn run(sizes: &[usize], baseline_up_to: usize, edge_products: usize, images:
         "worker_upload_before": "Total Upload: 5447.20 KiB / gzip: 1859.03 KiB (stop 30, bench/results/build-search-20000.json: the worker without the storefront's components)",
     });
     let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-    let name = format!("deploy-{}.json", sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-"));
+    let photos_tag = if photos > 1 { format!("-{photos}photos") } else { String::new() };
+    let name = format!("deploy-{plan}-{}{photos_tag}.json", sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-"));
     std::fs::write(root().join("bench/results").join(&name), text + "\n").map_err(|e| e.to_string())?;
     println!("bench: results in bench/results/{name}");
     Ok(())

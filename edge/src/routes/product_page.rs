@@ -11,6 +11,10 @@ use worker::{Cache, Env, Request, Response};
 const BROWSER_CACHE: &str = "public, max-age=0, must-revalidate";
 
 pub async fn render(req: &Request, env: &Env, slug: &str) -> Reply {
+    // Slugs are plain words (the catalog's rule); anything else is no page, and names no cache key.
+    if slug.is_empty() || slug.len() > 200 || !slug.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+        return product_pages::not_found(env).await;
+    }
     let url = req.url()?;
     if !url.path().ends_with('/') {
         // As the static pages: one address per page.
