@@ -26,6 +26,7 @@ pub fn index_chunk_bytes(postings: usize) -> usize {
     (postings / 32).clamp(4 * 1024, 64 * 1024)
 }
 
+/// Writes the SKU shards and the index files; returns the manifest for [`write_manifest`].
 pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result<CatalogManifest, String> {
     let shards = snapshot.shards();
     for (i, shard) in shards.iter().enumerate() {
@@ -48,8 +49,13 @@ pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result
     manifest.index_chunks = layout.chunks as u32;
     let open_chunks = edgeshop_indexer::ProductIndex::open_chunks(index, chunk_bytes).map_err(|e| e.to_string())?;
     manifest.index_tail_chunks = open_chunks.iter().map(|&c| c as u32).collect();
-    write(&dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;
     Ok(manifest)
+}
+
+/// `catalog.json`, written last: a worker that follows rebuilds (`cargo xtask dev`) takes the new
+/// catalog when its manifest appears, so everything the manifest names must be there already.
+pub fn write_manifest(dir: &Path, manifest: &CatalogManifest) -> Result<(), String> {
+    write(&dir.join("catalog.json"), &serde_json::to_vec(manifest).map_err(|e| e.to_string())?)
 }
 
 /// `newest.json`: the newest published products, for the new-products digest.

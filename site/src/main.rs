@@ -167,7 +167,9 @@ fn run() -> Result<(), String> {
     // Product pages last: as many static files as the deploy may hold, the rest to the edge.
     let plan = catalog.shop.deploy.plan;
     let limit = args.static_files.unwrap_or(plan.max_files());
-    let split = edge_pages::split(product_pages.list.len(), edge_pages::count_files(&args.out)?, limit, &room_advice(&catalog.shop.deploy))?;
+    // The files so far, and the manifest still to come.
+    let others = edge_pages::count_files(&args.out)? + 1;
+    let split = edge_pages::split(product_pages.list.len(), others, limit, &room_advice(&catalog.shop.deploy))?;
     product_pages.by_importance();
     let (at_static, at_edge) = product_pages.list.split_at(split.static_pages);
     let edge_count = at_edge.len();
@@ -176,7 +178,7 @@ fn run() -> Result<(), String> {
         edge_pages::write_shards(&data_dir, &site, &product_pages, at_edge, split.shards)?;
     }
     manifest.page_shards = split.shards as u32;
-    write(&data_dir.join("catalog.json"), &serde_json::to_vec(&manifest).map_err(|e| e.to_string())?)?;
+    edge_data::write_manifest(&data_dir, &manifest)?;
     let t_products = t0.elapsed() - t_index;
     let t_pages = t_pages + t_products;
     let pages = other_pages + split.static_pages;
