@@ -166,7 +166,8 @@ impl Op {
         let mut parameters: Vec<Value> = route
             .parameters()
             .map(|name| {
-                let schema = if name == "number" { json!({ "type": "integer", "minimum": 1 }) } else { json!({ "type": "string" }) };
+                let schema =
+                    if name == "number" || name == "page" { json!({ "type": "integer", "minimum": 1 }) } else { json!({ "type": "string" }) };
                 json!({ "name": name, "in": "path", "required": true, "schema": schema, "description": path_parameter(name) })
             })
             .collect();
@@ -207,6 +208,8 @@ fn path_parameter(name: &str) -> &'static str {
         "sku" => "A SKU",
         "email" => "The customer's email address (percent-encoded)",
         "action" => "approve, reject or receive",
+        "slug" => "A product's or category's slug",
+        "page" => "The page number",
         _ => "The id",
     }
 }
@@ -288,6 +291,11 @@ fn operation(route: Route) -> Op {
             "A product page the build left to the edge (a shop with more product pages than its plan's static files): rendered by the \
              worker from the build's data with the static pages' components and cached under the catalog version. Static product \
              pages are served before the worker runs.",
+        )
+        .answer(200, "The page", HTML, text()),
+        Route::CategoryPage => Op::new(
+            "A category listing's later page that the build left to the edge (as for product pages): rendered by the worker from the \
+             build's data and cached under the catalog version. Static listing pages are served before the worker runs.",
         )
         .answer(200, "The page", HTML, text()),
         Route::Media => Op::new(

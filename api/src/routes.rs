@@ -57,6 +57,7 @@ routes! {
     Suggest => Get "/api/search/suggest",
     SearchPage => Get "/search",
     ProductPage => Get "/products/{slug}",
+    CategoryPage => Get "/c/{slug}/page/{page}",
     Media => Get "/media/{hash}/{name}",
     BenchSearch => Get "/api/_bench/search",
     Availability => Get "/api/availability",
@@ -235,6 +236,7 @@ mod tests {
         assert_eq!(found("PATCH", "/api/cart/lines/abc").0, Route::UpdateLine);
         assert_eq!(found("GET", "/cart/").0, Route::CartPage);
         assert_eq!(found("GET", "/products/trail-tent/"), (Route::ProductPage, vec!["trail-tent".into()]));
+        assert_eq!(found("GET", "/c/tents/page/3/"), (Route::CategoryPage, vec!["tents".into(), "3".into()]));
         assert_eq!(found("POST", "/checkout/").0, Route::CheckoutForm);
     }
 

@@ -80,13 +80,12 @@ pub fn CategoryPage(
     });
     let slug = category.slug.clone();
     let pager = (pages > 1).then(|| {
-        let links = (1..=pages)
-            .map(|n| {
-                if n == page {
-                    view! { <li><span aria-current="page">{n}</span></li> }.into_any()
-                } else {
-                    view! { <li><a href=paths::category(&slug, n)>{n}</a></li> }.into_any()
-                }
+        let links = pager_window(page, pages)
+            .into_iter()
+            .map(|n| match n {
+                Some(n) if n == page => view! { <li><span aria-current="page">{n}</span></li> }.into_any(),
+                Some(n) => view! { <li><a href=paths::category(&slug, n)>{n}</a></li> }.into_any(),
+                None => view! { <li class="gap" aria-hidden="true">"…"</li> }.into_any(),
             })
             .collect_view();
         view! { <nav class="pager" aria-label="Pages"><ol>{links}</ol></nav> }
@@ -104,6 +103,25 @@ pub fn CategoryPage(
             </CategoryBrowser>
         </Document>
     }
+}
+
+/// The page numbers a pager shows: the first, the last and two either side of `page`, with `None`
+/// for the pages left out between them (a category of 4,000 pages links a handful, not 4,000).
+pub fn pager_window(page: usize, pages: usize) -> Vec<Option<usize>> {
+    let mut shown: Vec<usize> = [1, pages].into_iter().chain(page.saturating_sub(2).max(1)..=(page + 2).min(pages)).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let mut window = Vec::new();
+    for n in shown {
+        match window.last() {
+            // A gap of one page shows that page rather than an ellipsis.
+            Some(Some(prev)) if n == prev + 2 => window.push(Some(prev + 1)),
+            Some(Some(prev)) if n > prev + 2 => window.push(None),
+            _ => {}
+        }
+        window.push(Some(n));
+    }
+    window
 }
 
 #[component]
@@ -291,5 +309,30 @@ pub fn NotFoundPage() -> impl IntoView {
             <h1>"Page not found"</h1>
             <p>"The page you are looking for is not here. Try the search above or go back to the "<a href="/">"home page"</a>"."</p>
         </Document>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pager_window;
+
+    fn shown(page: usize, pages: usize) -> String {
+        pager_window(page, pages).iter().map(|n| n.map_or("…".to_string(), |n| n.to_string())).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn a_short_listing_links_every_page() {
+        assert_eq!(shown(1, 1), "1");
+        assert_eq!(shown(1, 5), "1 2 3 4 5");
+        assert_eq!(shown(4, 7), "1 2 3 4 5 6 7");
+    }
+
+    #[test]
+    fn a_long_listing_links_the_ends_and_the_neighbours() {
+        assert_eq!(shown(1, 4000), "1 2 3 … 4000");
+        assert_eq!(shown(50, 4000), "1 … 48 49 50 51 52 … 4000");
+        assert_eq!(shown(4000, 4000), "1 … 3998 3999 4000");
+        // One page between two shown ones is shown, not left out.
+        assert_eq!(shown(5, 10), "1 2 3 4 5 6 7 … 10");
     }
 }

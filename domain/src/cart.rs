@@ -344,6 +344,16 @@ mod tests {
     }
 
     #[test]
+    fn shards_grow_once_there_are_as_many_as_a_deploy_can_spare() {
+        use crate::snapshot::{sku_shard_count, MAX_SKU_SHARDS, SKUS_PER_SHARD};
+        assert_eq!(sku_shard_count(0), 1);
+        assert_eq!(sku_shard_count(SKUS_PER_SHARD + 1), 2);
+        assert_eq!(sku_shard_count(MAX_SKU_SHARDS * SKUS_PER_SHARD), MAX_SKU_SHARDS);
+        // Six million SKUs (a million products): the limit, each shard about 1,500 SKUs.
+        assert_eq!(sku_shard_count(6_000_000), MAX_SKU_SHARDS);
+    }
+
+    #[test]
     fn shards_hold_every_sku_once_and_parse_back() {
         let mut s = snapshot();
         let template = s.entries[0].clone();

@@ -141,6 +141,15 @@ impl TryFrom<Wire> for CatalogSnapshot {
 
 /// SKUs per shard: a shard is a few tens of kB, parsed in well under a millisecond.
 pub const SKUS_PER_SHARD: usize = 512;
+/// At most this many SKU shards: beyond 2 million SKUs the shards grow instead (a deploy's
+/// static files are counted: 100,000 on the Paid plan, and a million-product shop needs them for
+/// its pages).
+pub const MAX_SKU_SHARDS: usize = 4096;
+
+/// How many shards `skus` SKUs are split into.
+pub fn sku_shard_count(skus: usize) -> usize {
+    skus.div_ceil(SKUS_PER_SHARD).clamp(1, MAX_SKU_SHARDS)
+}
 
 /// Which shard holds a SKU (FNV-1a, stable across builds and targets).
 pub fn shard_of(sku: &str, shards: u32) -> u32 {
@@ -178,17 +187,17 @@ pub struct CatalogManifest {
     /// head of every field's postings.
     #[serde(default)]
     pub index_tail_chunks: Vec<u32>,
-    /// Product pages left to the edge (a shop with more pages than its plan's static files), in
-    /// files `pages-{i}.json` by [`shard_of`] of the slug; 0 when every page is a static file.
+    /// Pages left to the edge (a shop with more pages than its plan's static files), in files
+    /// `pages-{i}.json` by [`shard_of`] of the page's path; 0 when every page is a static file.
     #[serde(default)]
     pub page_shards: u32,
 }
 
 impl CatalogSnapshot {
-    /// The SKU table split by [`shard_of`] into `max(1, ceil(skus / SKUS_PER_SHARD))` shards,
-    /// each serialised compactly; shard `i` is `result[i]`.
+    /// The SKU table split by [`shard_of`] into `ceil(skus / SKUS_PER_SHARD)` shards (at least 1,
+    /// at most [`MAX_SKU_SHARDS`]), each serialised compactly; shard `i` is `result[i]`.
     pub fn shards(&self) -> Vec<Vec<u8>> {
-        let n = self.entries.len().div_ceil(SKUS_PER_SHARD).max(1);
+        let n = sku_shard_count(self.entries.len());
         let mut buckets: Vec<Vec<SkuEntry>> = vec![Vec::new(); n];
         for e in &self.entries {
             buckets[shard_of(&e.variant.sku, n as u32) as usize].push(e.clone());

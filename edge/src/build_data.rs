@@ -84,18 +84,18 @@ thread_local! {
     static PAGE_SHARDS: RefCell<HashMap<u32, Rc<HashMap<String, EdgePage>>>> = RefCell::new(HashMap::new());
 }
 
-/// Shards of product pages kept per isolate before the cache starts over (each is a few hundred
+/// Shards of edge pages kept per isolate before the cache starts over (each is a few hundred
 /// kB of JSON, about [`edgeshop_domain::CatalogManifest::page_shards`]' 32 pages).
 const MAX_CACHED_PAGE_SHARDS: usize = 16;
 
-/// The rendering inputs of the product page `slug` if the build left it to the edge (`None`: no
-/// such page, or a static one), with the shop-wide facts of the pages (`site.json`).
-pub async fn edge_page(env: &Env, slug: &str) -> Result<Option<(EdgePage, Rc<SiteContext>)>, ApiError> {
+/// The rendering inputs of the page at `path` if the build left it to the edge (`None`: no such
+/// page, or a static one), with the shop-wide facts of the pages (`site.json`).
+pub async fn edge_page(env: &Env, path: &str) -> Result<Option<(EdgePage, Rc<SiteContext>)>, ApiError> {
     let m = manifest(env).await?;
     if m.page_shards == 0 {
         return Ok(None);
     }
-    let i = shard_of(slug, m.page_shards);
+    let i = shard_of(path, m.page_shards);
     let shard = match PAGE_SHARDS.with(|c| c.borrow().get(&i).cloned()) {
         Some(shard) => shard,
         None => {
@@ -112,7 +112,7 @@ pub async fn edge_page(env: &Env, slug: &str) -> Result<Option<(EdgePage, Rc<Sit
             shard
         }
     };
-    let Some(page) = shard.get(slug).cloned() else { return Ok(None) };
+    let Some(page) = shard.get(path).cloned() else { return Ok(None) };
     let site = match SITE.with(|c| c.borrow().clone()) {
         Some(site) => site,
         None => {

@@ -23,7 +23,7 @@ use crate::error::Problem;
 use edgeshop_api::routes::{resolve, Resolved, Route};
 use error::ApiError;
 use routes::{
-    admin, analytics, availability, cart, checkout, media, orders, payments, product_page, rate_limit, search, search_page, shop_pages, staff,
+    admin, analytics, availability, cart, checkout, edge_page, media, orders, payments, rate_limit, search, search_page, shop_pages, staff,
     subscriptions,
 };
 use services::events::{self, OrderEvent};
@@ -84,7 +84,7 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
         Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),
         // A page that is not there: the shop's 404 page, as a static file would answer.
         Resolved::NotFound if req.method() == worker::Method::Get && !path.starts_with("/api/") => {
-            return services::product_pages::not_found(env).await;
+            return services::edge_pages::not_found(env).await;
         }
         Resolved::NotFound => return Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
     };
@@ -98,7 +98,8 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
         Route::Search => search::search(req, env).await,
         Route::Suggest => search::suggest(req, env).await,
         Route::SearchPage => search_page::render(req, env).await,
-        Route::ProductPage => product_page::render(req, env, params.get(0)).await,
+        Route::ProductPage => edge_page::product(req, env, params.get(0)).await,
+        Route::CategoryPage => edge_page::listing(req, env, params.get(0), params.get(1)).await,
         Route::Media => media::get(req, env, params.get(0), params.get(1)).await,
         Route::MediaList => media::list(req, env).await,
         Route::MediaUpload => media::upload(req, env, params.get(0), params.get(1)).await,

@@ -1,15 +1,15 @@
-//! Product pages left to the edge. A deploy may hold only so many static files (`[deploy] plan`
-//! in shop.toml: 20,000 on Free, 100,000 on Paid); when the shop has more pages, the most important
-//! product pages stay static files and the rest are written as their rendering inputs into
-//! `_catalog/pages-{i}.json` (by [`edgeshop_domain::shard_of`] of the slug, about
+//! Pages left to the edge. A deploy may hold only so many static files (`[deploy] plan` in
+//! shop.toml: 20,000 on Free, 100,000 on Paid); when the shop has more pages, the most important
+//! product and listing pages stay static files and the rest are written as their rendering inputs
+//! into `_catalog/pages-{i}.json` (by [`edgeshop_domain::shard_of`] of the page's path, about
 //! [`PAGES_PER_SHARD`] a file), with the shop-wide facts in `_catalog/site.json`. The worker renders
 //! such a page on its first request with the same components (`edgeshop_app::render`) and keeps it
 //! in the edge cache under the catalog version.
 
-use crate::render::ProductPages;
+use crate::render::{MovablePage, ProductPages};
 use edgeshop_app::render::EdgePage;
 use edgeshop_app::SiteContext;
-use edgeshop_domain::{shard_of, Product};
+use edgeshop_domain::shard_of;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -19,15 +19,15 @@ pub const PAGES_PER_SHARD: usize = 32;
 /// `front.js`, `front_bg.wasm`, `admin.js`, `admin_bg.wasm`), with room to spare.
 pub const RESERVED_FILES: u64 = 16;
 
-/// How many product pages are static files; the rest (in `shards` files) go to the edge.
+/// How many of the product and later listing pages are static files; the rest (in `shards` files) go to the edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Split {
     pub static_pages: usize,
     pub shards: usize,
 }
 
-/// The split of `products` pages when `other_files` are written and the deploy may hold `limit`
-/// files, or why no split fits.
+/// The split of `products` pages (product and later listing pages) when `other_files` are written
+/// and the deploy may hold `limit` files, or why no split fits.
 pub fn split(products: usize, other_files: u64, limit: u64, advice: &str) -> Result<Split, String> {
     let room = limit.saturating_sub(other_files + RESERVED_FILES) as usize;
     if products <= room {
@@ -41,9 +41,9 @@ pub fn split(products: usize, other_files: u64, limit: u64, advice: &str) -> Res
     }
     if static_pages + shards(products - static_pages) > room {
         return Err(format!(
-            "the deploy may hold {limit} static files, and the shop's other files (images, category and info pages, catalog data) \
+            "the deploy may hold {limit} static files, and the shop's other files (images, first category pages, info pages, catalog data) \
              already take {other_files} of them (and {RESERVED_FILES} are kept for the browser bundles): even with every one of its \
-             {products} product pages rendered at the edge ({} data files) it does not fit. {}",
+             {products} product and later listing pages rendered at the edge ({} data files) it does not fit. {}",
             shards(products),
             advice
         ));
@@ -57,18 +57,19 @@ pub fn write_site(dir: &Path, site: &SiteContext) -> Result<(), String> {
     crate::write(&dir.join("site.json"), &serde_json::to_vec(&facts).map_err(|e| e.to_string())?)
 }
 
-/// Writes the pages of `these` products into `shards` files `pages-{i}.json` in `dir`: each a JSON object from slug to
-/// [`EdgePage`].
+/// Writes `these` pages into `shards` files `pages-{i}.json` in `dir`: each a JSON object from the
+/// page's path to its [`EdgePage`].
 /// Shards are serialised one at a time per core, so memory holds the pages once (a million-product
 /// shop leaves most of its pages here).
-pub fn write_shards(dir: &Path, site: &SiteContext, pages: &ProductPages, these: &[&Product], shards: usize) -> Result<(), String> {
+pub fn write_shards(dir: &Path, site: &SiteContext, products: &ProductPages, these: &[MovablePage], shards: usize) -> Result<(), String> {
     use rayon::prelude::*;
-    let mut buckets: Vec<Vec<&Product>> = (0..shards).map(|_| Vec::new()).collect();
-    for product in these {
-        buckets[shard_of(&product.slug, shards as u32) as usize].push(product);
+    let mut buckets: Vec<Vec<(String, &MovablePage)>> = (0..shards).map(|_| Vec::new()).collect();
+    for page in these {
+        let path = page.path();
+        buckets[shard_of(&path, shards as u32) as usize].push((path, page));
     }
     buckets.into_par_iter().enumerate().try_for_each(|(i, bucket)| {
-        let shard: BTreeMap<&str, EdgePage> = bucket.into_iter().map(|p| (p.slug.as_str(), EdgePage::new(site, pages.data(p)))).collect();
+        let shard: BTreeMap<String, EdgePage> = bucket.into_iter().map(|(path, p)| (path, EdgePage::new(site, p.data(products)))).collect();
         crate::write(&dir.join(format!("pages-{i}.json")), &serde_json::to_vec(&shard).map_err(|e| e.to_string())?)
     })
 }

@@ -120,7 +120,7 @@ fn run() -> Result<(), String> {
     let site = render::site_context(&shop, &images, args.dev_reload);
     let pages = render::describe(&shop);
     let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &args.out)?;
-    let render::Pages { others, products: mut product_pages, .. } = pages;
+    let (others, movable, product_pages) = pages.into_parts();
     let other_pages = others.len();
     render::write_other_pages(&site, others, &args.out)?;
     back_office::write(&shop, &args.out)?;
@@ -164,16 +164,17 @@ fn run() -> Result<(), String> {
     edge_pages::write_site(&data_dir, &site)?;
     let t_index = t0.elapsed();
 
-    // Product pages last: as many static files as the deploy may hold, the rest to the edge.
+    // Product pages and later listing pages last: as many static files as the deploy may hold,
+    // the rest to the edge.
     let plan = catalog.shop.deploy.plan;
     let limit = args.static_files.unwrap_or(plan.max_files());
     // The files so far, and the manifest still to come.
     let others = edge_pages::count_files(&args.out)? + 1;
-    let split = edge_pages::split(product_pages.list.len(), others, limit, &room_advice(&catalog.shop.deploy))?;
-    product_pages.by_importance();
-    let (at_static, at_edge) = product_pages.list.split_at(split.static_pages);
+    let split = edge_pages::split(movable.len(), others, limit, &room_advice(&catalog.shop.deploy))?;
+    let (at_static, at_edge) = movable.split_at(split.static_pages);
     let edge_count = at_edge.len();
-    render::write_product_pages(&site, &product_pages, at_static, &args.out)?;
+    let edge_listings = at_edge.iter().filter(|p| matches!(p, render::MovablePage::Listing(..))).count();
+    render::write_movable_pages(&site, &product_pages, at_static, &args.out)?;
     if split.shards > 0 {
         edge_pages::write_shards(&data_dir, &site, &product_pages, at_edge, split.shards)?;
     }
@@ -190,6 +191,7 @@ fn run() -> Result<(), String> {
             "products": catalog.products.len(),
             "pages": pages,
             "edge_pages": edge_count,
+            "edge_listing_pages": edge_listings,
             "index_bytes": index_len,
             "load_s": t_load.as_secs_f64(),
             "pages_s": (t_pages - t_load).as_secs_f64(),
@@ -198,7 +200,11 @@ fn run() -> Result<(), String> {
         });
         write(path, json.to_string().as_bytes())?;
     }
-    let at_edge = if edge_count > 0 { format!(" ({edge_count} product pages rendered at the edge)") } else { String::new() };
+    let at_edge = match (edge_count - edge_listings, edge_listings) {
+        (0, 0) => String::new(),
+        (products, 0) => format!(" ({products} product pages rendered at the edge)"),
+        (products, listings) => format!(" ({products} product pages and {listings} listing pages rendered at the edge)"),
+    };
     println!(
         "built catalog {} ({} products, {} categories): {} pages{at_edge}, {} sitemap URLs; search index {} bytes \
          [load {:.2}s, pages {:.2}s, index {:.2}s]",

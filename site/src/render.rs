@@ -4,12 +4,14 @@
 //! There is no page cache: measured at 100k products, reading cached pages back and rewriting them
 //! (every page carries the catalog version) took longer than rendering them again.
 //!
-//! Product pages come last: when the shop has more pages than the deploy may hold as static files
-//! (`[deploy] plan`), the most important ones (featured, then newest) are written as files and the
-//! rest go to `_catalog/pages-{i}.json` for the worker to render on request (`edge_pages`).
+//! Product pages and the category listings' later pages come last ([`MovablePage`]): when the shop
+//! has more pages than the deploy may hold as static files (`[deploy] plan`), the most important
+//! ones (featured products, then newest, then listing pages by page number) are written as files
+//! and the rest go to `_catalog/pages-{i}.json` for the worker to render on request (`edge_pages`).
 
-use edgeshop_app::pages::{CartPage, CategoryPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, SearchPage};
-use edgeshop_app::render::{product_card, product_page, render, ProductPageData};
+use edgeshop_app::components::card_fields;
+use edgeshop_app::pages::{CartPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, SearchPage};
+use edgeshop_app::render::{category_page, product_card, product_page, render, CategoryPageData, PageData, ProductPageData};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::{Catalog, Category, Product, Shop};
@@ -25,30 +27,64 @@ const RELATED: usize = 4;
 /// What one page shows: its rendering inputs (product pages: [`ProductPages`]). Products are
 /// borrowed from the catalog and cloned only while their page renders.
 pub enum Page<'a> {
-    Home {
-        shop: Shop,
-        featured: Vec<Product>,
-        categories: Vec<Category>,
-    },
-    Category {
-        category: Category,
-        trail: Vec<Category>,
-        subcategories: Vec<Category>,
-        products: Vec<&'a Product>,
-        page: usize,
-        pages: usize,
-        total: usize,
-    },
-    Info {
-        slug: String,
-        title: String,
-        html: String,
-    },
+    Home { shop: Shop, featured: Vec<Product>, categories: Vec<Category> },
+    Category(Listing<'a>),
+    Info { slug: String, title: String, html: String },
     NotFound,
     Cart,
     Checkout,
     Orders,
     Search,
+}
+
+/// One page of a category's listing.
+pub struct Listing<'a> {
+    pub category: Category,
+    pub trail: Vec<Category>,
+    pub subcategories: Vec<Category>,
+    pub products: Vec<&'a Product>,
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
+}
+
+impl Listing<'_> {
+    /// The page's inputs, its products as their cards show them.
+    pub fn data(&self) -> CategoryPageData {
+        CategoryPageData {
+            category: self.category.clone(),
+            trail: self.trail.clone(),
+            subcategories: self.subcategories.clone(),
+            products: self.products.iter().map(|p| card_fields(p)).collect(),
+            page: self.page,
+            pages: self.pages,
+            total: self.total,
+        }
+    }
+}
+
+/// A page that is a static file while the deploy has room, or else left to the edge: a product
+/// page, or a category listing's page after the first.
+pub enum MovablePage<'a> {
+    Product(&'a Product),
+    Listing(String, Listing<'a>),
+}
+
+impl MovablePage<'_> {
+    pub fn path(&self) -> String {
+        match self {
+            MovablePage::Product(p) => paths::product(&p.slug),
+            MovablePage::Listing(path, _) => path.clone(),
+        }
+    }
+
+    /// The page's inputs (product pages': made from `products`).
+    pub fn data(&self, products: &ProductPages) -> PageData {
+        match self {
+            MovablePage::Product(p) => PageData::Product(Box::new(products.data(p))),
+            MovablePage::Listing(_, listing) => PageData::Category(listing.data()),
+        }
+    }
 }
 
 /// What every page of this build shares: the shop's name, locale, navigation, images.
@@ -93,7 +129,7 @@ pub struct Pages<'a> {
     products_at: usize,
 }
 
-impl Pages<'_> {
+impl<'a> Pages<'a> {
     /// URL paths for the sitemap: every public page, products included wherever they are rendered.
     pub fn public_urls(&self) -> Vec<String> {
         let (before, after) = self.others.split_at(self.products_at);
@@ -106,6 +142,26 @@ impl Pages<'_> {
             // Shopper-specific pages stay out of the sitemap.
             .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
             .collect()
+    }
+
+    /// The pages that are always static files; the pages that may be left to the edge, most
+    /// important first (see [`ProductPages::by_importance`], then the listings' later pages by page
+    /// number: page 2 of every category before any page 3); and what product pages are made from.
+    pub fn into_parts(self) -> (Vec<(String, Page<'a>)>, Vec<MovablePage<'a>>, ProductPages<'a>) {
+        let Pages { others, mut products, .. } = self;
+        products.by_importance();
+        let (mut later, always): (Vec<_>, Vec<_>) = others.into_iter().partition(|(_, page)| matches!(page, Page::Category(l) if l.page > 1));
+        // Stable: categories keep their order within a page number.
+        later.sort_by_key(|(_, page)| match page {
+            Page::Category(listing) => listing.page,
+            _ => 0,
+        });
+        let listings = later.into_iter().filter_map(|(path, page)| match page {
+            Page::Category(listing) => Some(MovablePage::Listing(path, listing)),
+            _ => None,
+        });
+        let movable = products.list.iter().map(|&p| MovablePage::Product(p)).chain(listings).collect();
+        (always, movable, products)
     }
 }
 
@@ -162,12 +218,16 @@ pub fn write_other_pages(site: &Arc<SiteContext>, others: Vec<(String, Page)>, o
     Ok(())
 }
 
-/// Writes the pages of `these` products into `out` (on every core).
-pub fn write_product_pages(site: &Arc<SiteContext>, pages: &ProductPages, these: &[&Product], out: &Path) -> Result<(), String> {
-    let progress = crate::progress::bar(these.len(), "product pages rendered");
-    these.par_iter().try_for_each(|product| {
+/// Writes `these` pages into `out` (on every core).
+pub fn write_movable_pages(site: &Arc<SiteContext>, products: &ProductPages, these: &[MovablePage], out: &Path) -> Result<(), String> {
+    let progress = crate::progress::bar(these.len(), "product and listing pages rendered");
+    these.par_iter().try_for_each(|page| {
         progress.inc(1);
-        crate::write(&file_for(out, &paths::product(&product.slug)), product_page(site, pages.data(product)).as_bytes())
+        let html = match page {
+            MovablePage::Product(product) => product_page(site, products.data(product)),
+            MovablePage::Listing(_, listing) => category_page(site, listing.data()),
+        };
+        crate::write(&file_for(out, &page.path()), html.as_bytes())
     })?;
     progress.finish_and_clear();
     Ok(())
@@ -178,8 +238,9 @@ pub fn write_product_pages(site: &Arc<SiteContext>, pages: &ProductPages, these:
 pub fn write_pages(site: &Arc<SiteContext>, shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String> {
     let pages = describe(shop);
     let urls = pages.public_urls();
-    write_other_pages(site, pages.others, out)?;
-    write_product_pages(site, &pages.products, &pages.products.list, out)?;
+    let (others, movable, products) = pages.into_parts();
+    write_other_pages(site, others, out)?;
+    write_movable_pages(site, &products, &movable, out)?;
     Ok(urls)
 }
 
@@ -201,7 +262,7 @@ pub fn describe(shop: &LoadedShop) -> Pages<'_> {
             let products = products.iter().skip((page - 1) * PRODUCTS_PER_PAGE).take(PRODUCTS_PER_PAGE).copied().collect();
             pages.push((
                 paths::category(&category.slug, page),
-                Page::Category {
+                Page::Category(Listing {
                     category: category.clone(),
                     trail: trail.clone(),
                     subcategories: subcategories.clone(),
@@ -209,7 +270,7 @@ pub fn describe(shop: &LoadedShop) -> Pages<'_> {
                     page,
                     pages: pages_n,
                     total,
-                },
+                }),
             ));
         }
     }
@@ -231,10 +292,7 @@ pub fn describe(shop: &LoadedShop) -> Pages<'_> {
 fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     match page {
         Page::Home { shop, featured, categories } => render(site, move || view! { <HomePage shop featured categories/> }),
-        Page::Category { category, trail, subcategories, products, page, pages, total } => {
-            let products: Vec<Product> = products.into_iter().cloned().collect();
-            render(site, move || view! { <CategoryPage category trail subcategories products page pages total/> })
-        }
+        Page::Category(listing) => category_page(site, listing.data()),
         Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),
         Page::NotFound => render(site, || view! { <NotFoundPage/> }),
         Page::Cart => render(site, || view! { <CartPage/> }),

@@ -1,5 +1,6 @@
 //! Shops with more pages than the deploy may hold as static files: the build keeps the most
-//! important product pages as files and leaves the rest to the worker, which renders them on
+//! important product pages (and the first page of every category) as files and leaves the rest
+//! (later listing pages included) to the worker, which renders them on
 //! request with the same components (`edgeshop_app::render`) and caches them under the catalog
 //! version. A generated shop is built twice: with every page static (the reference), and with
 //! `--static-files` below what that build wrote (the site builder's way to try a plan's limit with
@@ -25,7 +26,7 @@ fn generate(out: &Path, products: usize) {
 }
 
 #[test]
-fn product_pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
+fn pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
     let work = root().join(format!("target/tmp/edge-pages-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let catalog = work.join("catalog");
@@ -64,6 +65,42 @@ fn product_pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
             assert_eq!(page.header("cache-control"), Some("public, max-age=0, must-revalidate"));
         }
     }
+    // The categories' later listing pages: those that are not static files come from the worker,
+    // the same bytes; every category's first page is a static file.
+    let listings: Vec<String> = std::fs::read_dir(full.join("c"))
+        .unwrap()
+        .flatten()
+        .flat_map(|c| {
+            let slug = c.file_name().to_string_lossy().to_string();
+            assert!(dist.join(format!("c/{slug}/index.html")).exists(), "/c/{slug}/ is a static file");
+            std::fs::read_dir(c.path().join("page"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(move |n| format!("/c/{slug}/page/{}/", n.file_name().to_string_lossy()))
+        })
+        .collect();
+    let edge_listings: Vec<&String> = listings.iter().filter(|p| !dist.join(format!("{}index.html", &p[1..])).exists()).collect();
+    assert!(!edge_listings.is_empty(), "some of the {} later listing pages are left to the edge", listings.len());
+    for path in &listings {
+        let page = shop.get(path);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        let expected = std::fs::read_to_string(full.join(format!("{}index.html", &path[1..]))).unwrap();
+        assert!(page.body == expected, "{path} differs from the page the build writes:\n{}\n---\n{expected}", page.body);
+        let how = if edge_listings.contains(&path) { Some("rendered") } else { None };
+        assert_eq!(page.header("x-edgeshop-render"), how, "{path}");
+    }
+    let cached = shop.get(edge_listings[0]);
+    assert_eq!((cached.status, cached.header("x-edgeshop-render")), (200, Some("cache")), "{}", edge_listings[0]);
+    let bare = shop.get(edge_listings[0].trim_end_matches('/'));
+    assert_eq!((bare.status, bare.header("location").map(|l| l.ends_with(edge_listings[0].as_str()))), (307, Some(true)), "{:?}", bare.headers);
+    let category = edge_listings[0].split('/').nth(2).unwrap();
+    for no_page in
+        [format!("/c/{category}/page/1/"), format!("/c/{category}/page/02/"), format!("/c/{category}/page/9999/"), "/c/nothing/page/2/".into()]
+    {
+        assert_eq!(shop.get(&no_page).status, 404, "{no_page}");
+    }
+
     // Then from the edge cache, the same bytes.
     for slug in edge.iter().take(20) {
         let path = format!("/products/{slug}/");
