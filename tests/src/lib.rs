@@ -239,6 +239,7 @@ impl Shop {
     }
 
     fn try_get(&self, path: &str) -> Result<Reply, ureq::Error> {
+        let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
         let mut resp = Self::agent().get(&format!("{}{}", self.base, path)).call()?;
         Ok(reply(&mut resp))
     }
@@ -264,6 +265,7 @@ impl Shop {
             builder = builder.header(*k, *v);
         }
         let request = builder.header("content-type", "application/x-www-form-urlencoded").body(body).expect("request");
+        let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
         let mut resp = Self::agent().run(request).unwrap_or_else(|e| panic!("POST {path}: {e}"));
         reply(&mut resp)
     }
@@ -275,6 +277,7 @@ impl Shop {
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
+        let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
         let result = match body {
             Some(b) => Self::agent().run(builder.header("content-type", "application/json").body(b.to_string()).expect("request")),
             None => Self::agent().run(builder.body(()).expect("request")),
@@ -287,6 +290,10 @@ impl Shop {
         let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.pgid)]).status();
     }
 }
+
+/// Held for reading by this process's requests to its shops, for writing while a test reads or
+/// writes a shop's local D1 file directly ([`d1_query`]).
+static LOCAL_DB: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 /// Polls `f` until it gives a value, failing with `what` after `seconds`.
 impl Shop {
@@ -429,6 +436,9 @@ fn apply_migrations(root: &std::path::Path, wrangler: &std::path::Path, persist:
 /// Runs SQL against the local D1 database of a shop (for checks against raw rows). A second
 /// process reads the SQLite file the running shop writes, so a busy database is asked again.
 pub fn d1_query(shop: &Shop, sql: &str) -> serde_json::Value {
+    // `wrangler d1 execute` opens the worker's local SQLite file from another process: a request
+    // the worker runs meanwhile may find it locked (SQLITE_BUSY, which deployed D1 never answers).
+    let _alone = LOCAL_DB.write().unwrap_or_else(|e| e.into_inner());
     let root = root();
     let mut last = String::new();
     for _ in 0..8 {
