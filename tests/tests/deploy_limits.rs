@@ -95,9 +95,13 @@ fn pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
     let bare = shop.get(edge_listings[0].trim_end_matches('/'));
     assert_eq!((bare.status, bare.header("location").map(|l| l.ends_with(edge_listings[0].as_str()))), (307, Some(true)), "{:?}", bare.headers);
     let category = edge_listings[0].split('/').nth(2).unwrap();
-    for no_page in
-        [format!("/c/{category}/page/1/"), format!("/c/{category}/page/02/"), format!("/c/{category}/page/9999/"), "/c/nothing/page/2/".into()]
-    {
+    for no_page in [
+        format!("/c/{category}/page/1/"),
+        format!("/c/{category}/page/02/"),
+        format!("/c/{category}/page/+2/"),
+        format!("/c/{category}/page/9999/"),
+        "/c/nothing/page/2/".into(),
+    ] {
         assert_eq!(shop.get(&no_page).status, 404, "{no_page}");
     }
 

@@ -19,8 +19,10 @@ pub async fn product(req: &Request, env: &Env, slug: &str) -> Reply {
 }
 
 pub async fn listing(req: &Request, env: &Env, slug: &str, page: &str) -> Reply {
-    // Page 1 is the category's own address (`/c/{slug}/`), always a static file; "02" is no page.
-    let page = page.parse::<usize>().ok().filter(|&n| n > 1 && page.len() <= 9 && !page.starts_with('0'));
+    // Page 1 is the category's own address (`/c/{slug}/`), always a static file; "02" and "+2"
+    // are no page (one address per page).
+    let canonical = !page.is_empty() && page.len() <= 9 && page.bytes().all(|b| b.is_ascii_digit()) && !page.starts_with('0');
+    let page = page.parse::<usize>().ok().filter(|&n| canonical && n > 1);
     let Some(page) = page.filter(|_| plain_word(slug)) else { return edge_pages::not_found(env).await };
     render(req, env, &edgeshop_domain::paths::category(slug, page)).await
 }
