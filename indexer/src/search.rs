@@ -856,14 +856,16 @@ impl ProductIndex {
     }
 
     /// The query with a compound written the shop's way: two neighbouring words joined into a
-    /// word the shop uses ("head phones" → "headphones"), or an unknown word split into two it
-    /// uses ("sleepingbag" → "sleeping bag").
+    /// word the shop uses, in the singular or plural ("head phones" → "headphones", "head phone"
+    /// → "headphone" for a shop that writes "headphones"), or an everyday word it knows ("ear
+    /// phones" → "earphones"); or an unknown word split into two it uses ("sleepingbag" →
+    /// "sleeping bag").
     fn compound_variants(&self, raw: &str) -> Vec<String> {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         let mut out: Vec<String> = Vec::new();
         for i in 0..typed.len().saturating_sub(1) {
             let joined = format!("{}{}", typed[i], typed[i + 1]);
-            if self.extras.knows_word(&joined) {
+            if self.knows_compound(&joined) {
                 let mut v = typed.clone();
                 v.splice(i..=i + 1, [joined]);
                 out.push(v.join(" "));
@@ -878,6 +880,14 @@ impl ProductIndex {
         }
         out.truncate(MAX_VARIANTS);
         out
+    }
+
+    /// Whether two words typed as one make a word of the shop (or its singular or plural) or an
+    /// everyday word it maps to its own.
+    fn knows_compound(&self, joined: &str) -> bool {
+        let one = crate::everyday::singular(joined);
+        let forms = [joined.to_string(), format!("{joined}s"), one.clone()];
+        forms.iter().any(|w| self.extras.knows_word(w)) || self.extras.everyday(joined).is_some() || self.extras.everyday(&one).is_some()
     }
 
     /// When not every word can match: the words to keep. Words that match no product's title,
