@@ -162,7 +162,10 @@ fn new_products_digest_announces_each_new_product_once_to_those_who_asked() {
     let r = digest();
     assert_eq!(r.status, 202, "{}", r.body);
     assert_eq!(r.json()["products"], json!(slugs));
-    assert_eq!(digest().status, 202, "asking again for the same catalog version queues the same digest");
+    // Asking again for the same catalog version queues the same digest (its event id is the
+    // version), or finds it already sent if the queue consumer was quicker: one email either way.
+    let again = digest();
+    assert!(matches!((again.status, again.json()["status"].as_str()), (202, Some("sending")) | (200, Some("nothing_new"))), "{}", again.body);
     let subject = format!("New at {}: {} and 1 more", c.shop.name, newest[0].title);
     let sent = shop.wait_emails("new-products digest", 1, |e| e.subject == subject);
     assert!(sent[0].to.contains("digest-yes@example.ie"), "{}", sent[0].to);
