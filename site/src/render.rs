@@ -11,7 +11,7 @@
 
 use edgeshop_app::components::card_fields;
 use edgeshop_app::pages::{CartPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, SearchPage};
-use edgeshop_app::render::{category_page, product_card, product_page, render, CategoryPageData, PageData, ProductPageData};
+use edgeshop_app::render::{category_page, product_card, render, CategoryPageData, PageData, ProductPageData};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
 use edgeshop_domain::{Catalog, Category, Product, Shop};
@@ -150,17 +150,19 @@ impl<'a> Pages<'a> {
     pub fn into_parts(self) -> (Vec<(String, Page<'a>)>, Vec<MovablePage<'a>>, ProductPages<'a>) {
         let Pages { others, mut products, .. } = self;
         products.by_importance();
-        let (mut later, always): (Vec<_>, Vec<_>) = others.into_iter().partition(|(_, page)| matches!(page, Page::Category(l) if l.page > 1));
+        let (mut always, mut later) = (Vec::new(), Vec::new());
+        for (path, page) in others {
+            match page {
+                Page::Category(listing) if listing.page > 1 => later.push(MovablePage::Listing(path, listing)),
+                page => always.push((path, page)),
+            }
+        }
         // Stable: categories keep their order within a page number.
-        later.sort_by_key(|(_, page)| match page {
-            Page::Category(listing) => listing.page,
-            _ => 0,
+        later.sort_by_key(|page| match page {
+            MovablePage::Listing(_, listing) => listing.page,
+            MovablePage::Product(_) => 0,
         });
-        let listings = later.into_iter().filter_map(|(path, page)| match page {
-            Page::Category(listing) => Some(MovablePage::Listing(path, listing)),
-            _ => None,
-        });
-        let movable = products.list.iter().map(|&p| MovablePage::Product(p)).chain(listings).collect();
+        let movable = products.list.iter().map(|&p| MovablePage::Product(p)).chain(later).collect();
         (always, movable, products)
     }
 }
@@ -223,11 +225,7 @@ pub fn write_movable_pages(site: &Arc<SiteContext>, products: &ProductPages, the
     let progress = crate::progress::bar(these.len(), "product and listing pages rendered");
     these.par_iter().try_for_each(|page| {
         progress.inc(1);
-        let html = match page {
-            MovablePage::Product(product) => product_page(site, products.data(product)),
-            MovablePage::Listing(_, listing) => category_page(site, listing.data()),
-        };
-        crate::write(&file_for(out, &page.path()), html.as_bytes())
+        crate::write(&file_for(out, &page.path()), page.data(products).render(site).as_bytes())
     })?;
     progress.finish_and_clear();
     Ok(())

@@ -22,9 +22,10 @@ pub async fn listing(req: &Request, env: &Env, slug: &str, page: &str) -> Reply 
     // Page 1 is the category's own address (`/c/{slug}/`), always a static file; "02" and "+2"
     // are no page (one address per page).
     let canonical = !page.is_empty() && page.len() <= 9 && page.bytes().all(|b| b.is_ascii_digit()) && !page.starts_with('0');
-    let page = page.parse::<usize>().ok().filter(|&n| canonical && n > 1);
-    let Some(page) = page.filter(|_| plain_word(slug)) else { return edge_pages::not_found(env).await };
-    render(req, env, &edgeshop_domain::paths::category(slug, page)).await
+    match page.parse::<usize>() {
+        Ok(n) if canonical && n > 1 && plain_word(slug) => render(req, env, &edgeshop_domain::paths::category(slug, n)).await,
+        _ => edge_pages::not_found(env).await,
+    }
 }
 
 /// Slugs are plain words (the catalog's rule); anything else is no page, and names no cache key.
