@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 /// Shop-wide facts every page needs, provided as context by the builder (and by the worker, which
 /// renders the product pages a build leaves to the edge from the same facts: `site.json`).
+/// Not the catalog version: a page shows only what it is made from, so a rebuild leaves the pages
+/// a change does not touch as they are (the API and `_catalog/catalog.json` carry the version).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SiteContext {
     pub shop_name: String,
     pub locale: String,
     pub base_url: String,
-    pub catalog_version: String,
     /// Top-level categories for navigation: (slug, name).
     pub nav: Vec<(String, String)>,
     /// Info pages for the footer: (slug, title).

@@ -61,7 +61,6 @@ pub fn Document(meta: PageMeta, children: Children) -> impl IntoView {
                 <meta name="twitter:description" content=meta.description.clone()/>
                 {image.map(|i| view! { <meta name="twitter:image" content=i/> })}
                 {json_ld}
-                <meta name="edgeshop-catalog" content=site.catalog_version.clone()/>
                 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=crate::paths::STYLESHEET/>
                 // Lazy islands: the bundle is fetched when the shopper starts to use the page

@@ -1,6 +1,7 @@
 //! Reading the shop directory: files as the merchant wrote them, with source spans kept for errors.
 
 use crate::{line_of, CatalogError, InfoPage};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -210,7 +211,26 @@ pub struct RawVariant {
     pub stock_policy: Option<Spanned<String>>,
 }
 
-/// Reads every file of the shop, feeding each one (path and bytes, in sorted order) to `hasher`.
+/// One file read (and parsed, if it is one the catalog is made of) on any core.
+struct File {
+    rel: String,
+    len: u64,
+    digest: [u8; 32],
+    content: Content,
+}
+
+enum Content {
+    Image(String),
+    Shop(Option<Parsed<RawShop>>),
+    Categories(Option<Parsed<RawCategories>>),
+    Synonyms(Option<Parsed<RawSynonyms>>),
+    Product(Option<Parsed<RawProduct>>),
+    Page(Result<InfoPage, CatalogError>),
+    Other,
+}
+
+/// Reads every file of the shop (on every core), feeding each one (path, length and the SHA-256
+/// of its bytes, in sorted order) to `hasher`.
 pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogError>) -> Sources {
     let mut files = Vec::new();
     for sub in ["products", "images", "pages"] {
@@ -233,40 +253,60 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
         images_dir: dir.join("images"),
         dir: dir.to_path_buf(),
     };
-    for path in files {
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+    let read: Vec<(Result<File, CatalogError>, Vec<CatalogError>)> = files.into_par_iter().map(|path| read_one(dir, path)).collect();
+    for (file, mut problems) in read {
+        errors.append(&mut problems);
+        let File { rel, len, digest, content } = match file {
+            Ok(file) => file,
             Err(e) => {
-                errors.push(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") });
+                errors.push(e);
                 continue;
             }
         };
-        let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
         hasher.update((rel.len() as u64).to_le_bytes());
         hasher.update(rel.as_bytes());
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
-
-        let kind = rel.split('/').next().unwrap_or("");
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        match (kind, ext) {
-            ("images", _) => {
-                if let Some(name) = rel.strip_prefix("images/") {
-                    sources.images.insert(name.to_string());
-                }
+        hasher.update(len.to_le_bytes());
+        hasher.update(digest);
+        match content {
+            Content::Image(name) => {
+                sources.images.insert(name);
             }
-            ("shop.toml", _) => sources.shop = parse(path, bytes, errors),
-            ("categories.toml", _) => sources.categories = parse(path, bytes, errors),
-            ("synonyms.toml", _) => sources.synonyms = parse(path, bytes, errors),
-            ("products", "toml") => sources.products.extend(parse(path, bytes, errors)),
-            ("pages", "md") => match String::from_utf8(bytes) {
-                Ok(markdown) => sources.pages.push(info_page(&path, markdown)),
-                Err(_) => errors.push(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),
-            },
-            _ => {}
+            Content::Shop(p) => sources.shop = p,
+            Content::Categories(p) => sources.categories = p,
+            Content::Synonyms(p) => sources.synonyms = p,
+            Content::Product(p) => sources.products.extend(p),
+            Content::Page(Ok(page)) => sources.pages.push(page),
+            Content::Page(Err(e)) => errors.push(e),
+            Content::Other => {}
         }
     }
     sources
+}
+
+/// Reads, hashes and parses one file; the problems found in it.
+fn read_one(dir: &Path, path: PathBuf) -> (Result<File, CatalogError>, Vec<CatalogError>) {
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => return (Err(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") }), Vec::new()),
+    };
+    let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+    let (len, digest) = (bytes.len() as u64, Sha256::digest(&bytes).into());
+    let mut errors = Vec::new();
+    let kind = rel.split('/').next().unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let content = match (kind, ext) {
+        ("images", _) => rel.strip_prefix("images/").map_or(Content::Other, |name| Content::Image(name.to_string())),
+        ("shop.toml", _) => Content::Shop(parse(path, bytes, &mut errors)),
+        ("categories.toml", _) => Content::Categories(parse(path, bytes, &mut errors)),
+        ("synonyms.toml", _) => Content::Synonyms(parse(path, bytes, &mut errors)),
+        ("products", "toml") => Content::Product(parse(path, bytes, &mut errors)),
+        ("pages", "md") => Content::Page(match String::from_utf8(bytes) {
+            Ok(markdown) => Ok(info_page(&path, markdown)),
+            Err(_) => Err(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),
+        }),
+        _ => Content::Other,
+    };
+    (Ok(File { rel, len, digest, content }), errors)
 }
 
 fn list_files(dir: &Path, out: &mut Vec<PathBuf>) {

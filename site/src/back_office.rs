@@ -8,10 +8,9 @@ use edgeshop_domain::text::{base64, inline_scripts};
 use edgeshop_domain::Catalog;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// Writes the admin pages and `_headers`; returns how many pages.
-pub fn write(shop: &LoadedShop, out: &Path) -> Result<usize, String> {
+pub fn write(shop: &LoadedShop, out: &crate::output::Output) -> Result<usize, String> {
     let catalog = &shop.catalog;
     let site = AdminSite {
         shop_name: catalog.shop.name.clone(),
@@ -24,9 +23,9 @@ pub fn write(shop: &LoadedShop, out: &Path) -> Result<usize, String> {
     let mut hashes = BTreeSet::new();
     for (path, html) in &pages {
         hashes.extend(inline_scripts(html).map(|s| base64(&Sha256::digest(s.as_bytes()))));
-        crate::write(&out.join(path.trim_start_matches('/')).join("index.html"), html.as_bytes())?;
+        out.write(&format!("{}/index.html", path.trim_matches('/')), html.as_bytes())?;
     }
-    crate::write(&out.join("_headers"), headers(&hashes.into_iter().collect::<Vec<_>>()).as_bytes())?;
+    out.write("_headers", headers(&hashes.into_iter().collect::<Vec<_>>()).as_bytes())?;
     Ok(pages.len())
 }
 

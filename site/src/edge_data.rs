@@ -14,9 +14,8 @@
 //! The worker reads these through its `ASSETS` binding; public requests for `/_catalog/*` reach the
 //! worker first (`run_worker_first`) and get a 404.
 
-use crate::write;
+use crate::output::Output;
 use edgeshop_domain::{CatalogManifest, CatalogSnapshot};
-use std::path::Path;
 
 /// Search index part size: below Workers Static Assets' 25 MiB per-file limit.
 pub const INDEX_PART_BYTES: usize = 16 * 1024 * 1024;
@@ -27,21 +26,20 @@ pub fn index_chunk_bytes(postings: usize) -> usize {
 }
 
 /// Writes the SKU shards and the index files; returns the manifest for [`write_manifest`].
-pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result<CatalogManifest, String> {
+pub fn write_all(out: &Output, dir: &str, snapshot: &CatalogSnapshot, index: &[u8]) -> Result<CatalogManifest, String> {
     let shards = snapshot.shards();
-    for (i, shard) in shards.iter().enumerate() {
-        write(&dir.join(format!("skus-{i}.json")), shard)?;
-    }
+    use rayon::prelude::*;
+    shards.par_iter().enumerate().try_for_each(|(i, shard)| out.write(&format!("{dir}/skus-{i}.json"), shard))?;
     let eager_bytes = edgeshop_indexer::layout(index, 1).map_err(|e| e.to_string())?.eager_bytes;
     let chunk_bytes = index_chunk_bytes(index.len() - eager_bytes);
     let layout = edgeshop_indexer::layout(index, chunk_bytes).map_err(|e| e.to_string())?;
     let (eager, postings) = index.split_at(layout.eager_bytes);
     let parts: Vec<&[u8]> = if eager.is_empty() { vec![eager] } else { eager.chunks(INDEX_PART_BYTES).collect() };
     for (i, part) in parts.iter().enumerate() {
-        write(&dir.join(format!("search-{i}.bin")), part)?;
+        out.write(&format!("{dir}/search-{i}.bin"), part)?;
     }
     for (j, chunk) in postings.chunks(chunk_bytes).enumerate() {
-        write(&dir.join(format!("search-c{j}.bin")), chunk)?;
+        out.write(&format!("{dir}/search-c{j}.bin"), chunk)?;
     }
     let mut manifest = snapshot.manifest(shards.len() as u32, index.len() as u64, parts.len() as u32);
     manifest.index_eager_bytes = layout.eager_bytes as u64;
@@ -54,12 +52,12 @@ pub fn write_all(dir: &Path, snapshot: &CatalogSnapshot, index: &[u8]) -> Result
 
 /// `catalog.json`, written last: a worker that follows rebuilds (`cargo xtask dev`) takes the new
 /// catalog when its manifest appears, so everything the manifest names must be there already.
-pub fn write_manifest(dir: &Path, manifest: &CatalogManifest) -> Result<(), String> {
-    write(&dir.join("catalog.json"), &serde_json::to_vec(manifest).map_err(|e| e.to_string())?)
+pub fn write_manifest(out: &Output, dir: &str, manifest: &CatalogManifest) -> Result<(), String> {
+    out.write(&format!("{dir}/catalog.json"), &serde_json::to_vec(manifest).map_err(|e| e.to_string())?)
 }
 
 /// `newest.json`: the newest published products, for the new-products digest.
-pub fn write_newest(dir: &Path, products: &[edgeshop_domain::Product]) -> Result<(), String> {
+pub fn write_newest(out: &Output, dir: &str, products: &[edgeshop_domain::Product]) -> Result<(), String> {
     let newest = edgeshop_domain::newest_products(products, edgeshop_domain::announce::NEWEST_LISTED);
-    write(&dir.join("newest.json"), &serde_json::to_vec(&newest).map_err(|e| e.to_string())?)
+    out.write(&format!("{dir}/newest.json"), &serde_json::to_vec(&newest).map_err(|e| e.to_string())?)
 }

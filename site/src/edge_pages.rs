@@ -6,12 +6,12 @@
 //! such a page on its first request with the same components (`edgeshop_app::render`) and keeps it
 //! in the edge cache under the catalog version.
 
+use crate::output::Output;
 use crate::render::{MovablePage, ProductPages};
 use edgeshop_app::render::EdgePage;
 use edgeshop_app::SiteContext;
 use edgeshop_domain::shard_of;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 /// Product pages per shard: a shard is fetched and parsed on a page's first request.
 pub const PAGES_PER_SHARD: usize = 32;
@@ -52,16 +52,23 @@ pub fn split(products: usize, other_files: u64, limit: u64, advice: &str) -> Res
 }
 
 /// Writes `site.json` (the shop-wide facts without image sizes) into `dir`.
-pub fn write_site(dir: &Path, site: &SiteContext) -> Result<(), String> {
+pub fn write_site(out: &Output, dir: &str, site: &SiteContext) -> Result<(), String> {
     let facts = SiteContext { images: HashMap::new(), ..site.clone() };
-    crate::write(&dir.join("site.json"), &serde_json::to_vec(&facts).map_err(|e| e.to_string())?)
+    out.write(&format!("{dir}/site.json"), &serde_json::to_vec(&facts).map_err(|e| e.to_string())?)
 }
 
 /// Writes `these` pages into `shards` files `pages-{i}.json` in `dir`: each a JSON object from the
 /// page's path to its [`EdgePage`].
 /// Shards are serialised one at a time per core, so memory holds the pages once (a million-product
 /// shop leaves most of its pages here).
-pub fn write_shards(dir: &Path, site: &SiteContext, products: &ProductPages, these: &[MovablePage], shards: usize) -> Result<(), String> {
+pub fn write_shards(
+    out: &Output,
+    dir: &str,
+    site: &SiteContext,
+    products: &ProductPages,
+    these: &[MovablePage],
+    shards: usize,
+) -> Result<(), String> {
     use rayon::prelude::*;
     let mut buckets: Vec<Vec<(String, &MovablePage)>> = (0..shards).map(|_| Vec::new()).collect();
     for page in these {
@@ -70,27 +77,8 @@ pub fn write_shards(dir: &Path, site: &SiteContext, products: &ProductPages, the
     }
     buckets.into_par_iter().enumerate().try_for_each(|(i, bucket)| {
         let shard: BTreeMap<String, EdgePage> = bucket.into_iter().map(|(path, p)| (path, EdgePage::new(site, p.data(products)))).collect();
-        crate::write(&dir.join(format!("pages-{i}.json")), &serde_json::to_vec(&shard).map_err(|e| e.to_string())?)
+        out.write(&format!("{dir}/pages-{i}.json"), &serde_json::to_vec(&shard).map_err(|e| e.to_string())?)
     })
-}
-
-/// Files under `dir` (the build so far), but for `pkg/`, which [`RESERVED_FILES`] stands for.
-pub fn count_files(dir: &Path) -> Result<u64, String> {
-    fn walk(dir: &Path, top: bool) -> std::io::Result<u64> {
-        let mut n = 0;
-        for entry in std::fs::read_dir(dir)?.flatten() {
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                if !(top && entry.file_name() == "pkg") {
-                    n += walk(&entry.path(), false)?;
-                }
-            } else {
-                n += 1;
-            }
-        }
-        Ok(n)
-    }
-    walk(dir, true).map_err(|e| format!("{}: {e}", dir.display()))
 }
 
 #[cfg(test)]

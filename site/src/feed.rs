@@ -7,7 +7,6 @@ use edgeshop_app::ResponsiveImage;
 use edgeshop_domain::{variant_price, Catalog};
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::path::Path;
 
 use edgeshop_domain::escape_html as esc;
 
@@ -24,11 +23,12 @@ fn google_attribute(option: &str) -> Option<&'static str> {
 
 pub const ITEMS_PER_FEED: usize = 10_000;
 
-/// The feed items, one string per variant.
+/// The feed items, one string per variant (made on every core, in catalog order).
 pub fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>) -> Vec<String> {
+    use rayon::prelude::*;
     let base = &catalog.shop.base_url;
-    let mut out = Vec::new();
-    for p in catalog.products.iter().filter(|p| p.published) {
+    let per_product = |p: &edgeshop_domain::Product| {
+        let mut out = Vec::new();
         let url = format!("{base}{}", edgeshop_domain::paths::product(&p.slug));
         let product_type: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
         let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(1000).collect();
@@ -72,12 +72,13 @@ pub fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>) -> Ve
             xml.push_str("</item>\n");
             out.push(xml);
         }
-    }
-    out
+        out
+    };
+    catalog.products.par_iter().filter(|p| p.published).flat_map_iter(per_product).collect()
 }
 
 /// Writes `feed.xml` (and `feed-N.xml` past the first 10,000 items); returns the file names.
-pub fn write(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, out: &Path) -> Result<Vec<String>, String> {
+pub fn write(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, out: &crate::output::Output) -> Result<Vec<String>, String> {
     let items = items(catalog, images);
     let mut names = Vec::new();
     for (i, chunk) in items.chunks(ITEMS_PER_FEED).enumerate() {
@@ -95,7 +96,7 @@ pub fn write(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, out: 
             xml.push_str(item);
         }
         xml.push_str("</channel>\n</rss>\n");
-        crate::write(&out.join(&name), xml.as_bytes())?;
+        out.write(&name, xml.as_bytes())?;
         names.push(name);
     }
     Ok(names)

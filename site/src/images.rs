@@ -11,6 +11,7 @@
 //! worker at `/media/<hash>/<name>`. A changed image gets a new address, so browsers and the edge
 //! may keep every one for a year, and an upload sends only what the bucket lacks.
 
+use crate::output::Output;
 use edgeshop_app::ResponsiveImage;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -22,23 +23,29 @@ use std::sync::Arc;
 pub const WIDTHS: [u32; 3] = [320, 640, 960];
 
 /// Where the image files go.
-pub enum Store {
+pub enum Store<'a> {
     /// The static files' `images/` directory.
-    Static(PathBuf),
+    Static(&'a Output),
     /// The media store for R2 (`target/edgeshop/media` by default).
     Media(PathBuf),
 }
 
-impl Store {
-    /// The file of `name` (an image or one of its renderings) and its address.
-    fn place(&self, hash: &str, name: &str) -> (PathBuf, String) {
+impl Store<'_> {
+    /// The address of `name` (an image or one of its renderings).
+    fn address(&self, hash: &str, name: &str) -> String {
         match self {
-            Store::Static(dir) => (dir.join(name), edgeshop_domain::paths::image(name)),
-            Store::Media(dir) => {
-                let base = name.rsplit('/').next().unwrap_or(name);
-                (dir.join(hash).join(base), format!("/media/{hash}/{base}"))
-            }
+            Store::Static(_) => edgeshop_domain::paths::image(name),
+            Store::Media(_) => format!("/media/{hash}/{}", name.rsplit('/').next().unwrap_or(name)),
         }
+    }
+
+    /// Puts `file` in the store as `name`; returns its address.
+    fn put(&self, file: &Path, hash: &str, name: &str) -> Result<String, String> {
+        match self {
+            Store::Static(out) => out.copy(file, &format!("images/{name}"), true)?,
+            Store::Media(dir) => link(file, &dir.join(hash).join(name.rsplit('/').next().unwrap_or(name)))?,
+        }
+        Ok(self.address(hash, name))
     }
 }
 
@@ -120,10 +127,11 @@ fn render_one(
 ) -> Result<ResponsiveImage, String> {
     let bytes = std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()))?;
     let hash: String = Sha256::digest(&bytes).iter().take(10).map(|b| format!("{b:02x}")).collect();
-    let (original, src) = store.place(&hash, &job.file);
-    if let Store::Media(_) = store {
-        link(&job.source, &original)?;
-    }
+    // Static files have their originals already (copied with the catalog's images).
+    let src = match store {
+        Store::Media(_) => store.put(&job.source, &hash, &job.file)?,
+        Store::Static(_) => store.address(&hash, &job.file),
+    };
     if !responsive {
         return Ok(ResponsiveImage { webp_srcset: String::new(), fallback_srcset: String::new(), fallback_src: src.clone(), src });
     }
@@ -153,9 +161,7 @@ fn render_one(
         }
         let mut urls = Vec::new();
         for ((name, _), c) in names.iter().zip(&cached) {
-            let (target, url) = store.place(&hash, name);
-            link(c, &target)?;
-            urls.push(url);
+            urls.push(store.put(c, &hash, name)?);
         }
         if !vector {
             fall.push(format!("{} {w}w", urls[0]));
@@ -163,7 +169,7 @@ fn render_one(
         }
     }
     let largest_name = format!("{}-{largest}.{}", stem(&job.file), fallback.0);
-    Ok(ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.place(&hash, &largest_name).1, src })
+    Ok(ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.address(&hash, &largest_name), src })
 }
 
 /// Renders every image the catalog uses, on all cores; returns the srcsets by image file.
@@ -236,7 +242,9 @@ mod tests {
         let fonts = Arc::new(resvg::usvg::fontdb::Database::new());
         let job = |file: &str, width, height| Job { file: file.into(), source: src.join(file), width, height };
 
-        let store = Store::Static(out.clone());
+        let (output, _) = Output::open(&out, &dir.join("output.json"), "test").unwrap();
+        let store = Store::Static(&output);
+        let out = out.join("images");
         let photo = render_one(&job("photo.jpg", 1200, 900), &store, true, &cache, &fonts).unwrap();
         assert_eq!(photo.webp_srcset, "/images/photo-320.webp 320w, /images/photo-640.webp 640w, /images/photo-960.webp 960w");
         assert_eq!(photo.fallback_srcset, "/images/photo-320.jpg 320w, /images/photo-640.jpg 640w, /images/photo-960.jpg 960w");

@@ -14,6 +14,7 @@ mod edge_data;
 mod edge_pages;
 mod feed;
 mod images;
+mod output;
 mod progress;
 mod render;
 mod sitemap;
@@ -98,14 +99,18 @@ fn run() -> Result<(), String> {
     let shop = edgeshop_catalog::load(&args.catalog).map_err(|e| e.to_string())?;
     let catalog = &shop.catalog;
     let t_load = t0.elapsed();
+    // Where the time goes, phase by phase (`--timings`).
+    let mut phases = Phases { last: Instant::now(), list: vec![("load", t_load.as_secs_f64())] };
 
-    recreate(&args.out)?;
-    copy_dir(&args.public, &args.out.join("assets"))?;
+    // What the last build wrote is compared with what this one writes: only changes are written.
+    let builder = builder_identity();
+    let (out, from_scratch) = output::Output::open(&args.out, &args.bundle.join("output.json"), &builder)?;
+    out.copy_dir(&args.public, "assets")?;
     let images = match catalog.shop.deploy.images {
         edgeshop_domain::ImageStore::Static => {
-            copy_dir(&shop.images_dir, &args.out.join("images"))?;
+            out.copy_dir(&shop.images_dir, "images")?;
             if args.responsive_images {
-                images::build(catalog, &shop.images_dir, &images::Store::Static(args.out.join("images")), true, &args.image_cache)?
+                images::build(catalog, &shop.images_dir, &images::Store::Static(&out), true, &args.image_cache)?
             } else {
                 Default::default()
             }
@@ -117,26 +122,31 @@ fn run() -> Result<(), String> {
             images
         }
     };
+    phases.mark("assets and images");
     let site = render::site_context(&shop, &images, args.dev_reload);
+    let shared = render::shared_inputs(&site, &builder);
     let pages = render::describe(&shop);
-    let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &args.out)?;
+    let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &out)?;
     let (others, movable, product_pages) = pages.into_parts();
     let other_pages = others.len();
-    render::write_other_pages(&site, others, &args.out)?;
-    back_office::write(&shop, &args.out)?;
-    dev_reload_script(&args.out, args.dev_reload)?;
-    feed::write(catalog, &images, &args.out)?;
+    phases.mark("sitemap");
+    render::write_other_pages(&site, shared, others, &out)?;
+    phases.mark("home, listing and info pages");
+    back_office::write(&shop, &out)?;
+    dev_reload_script(&out, args.dev_reload)?;
+    feed::write(catalog, &images, &out)?;
     // The API's OpenAPI document, generated from the contract (the worker serves this file).
     let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
-    write(&args.out.join("api/openapi.json"), &openapi)?;
+    out.write("api/openapi.json", &openapi)?;
     let t_pages = t0.elapsed();
+    phases.mark("back office, feeds, OpenAPI");
 
     std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     // The index is not byte-for-byte reproducible (tantivy names segments randomly), so the bundle
     // is rewritten only when the catalog or this builder changed: then the worker is not rebuilt
     // for nothing.
     // Cards in the index show the images as built (responsive or original files).
-    let stamp = format!("{} {} images:{}", catalog.version, builder_identity(), args.responsive_images);
+    let stamp = format!("{} {builder} images:{}", catalog.version, args.responsive_images);
     let stamp_path = args.bundle.join("stamp.txt");
     let index_path = args.bundle.join("search.idx");
     let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
@@ -157,29 +167,35 @@ fn run() -> Result<(), String> {
         write(&stamp_path, stamp.as_bytes())?;
         index.len()
     };
+    phases.mark("search index");
     let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
-    let data_dir = args.out.join("_catalog");
-    let mut manifest = edge_data::write_all(&data_dir, &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
-    edge_data::write_newest(&data_dir, &catalog.products)?;
-    edge_pages::write_site(&data_dir, &site)?;
+    let data_dir = "_catalog";
+    let mut manifest = edge_data::write_all(&out, data_dir, &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
+    edge_data::write_newest(&out, data_dir, &catalog.products)?;
+    edge_pages::write_site(&out, data_dir, &site)?;
     let t_index = t0.elapsed();
+    phases.mark("catalog data (SKU shards, index files)");
 
     // Product pages and later listing pages last: as many static files as the deploy may hold,
     // the rest to the edge.
     let plan = catalog.shop.deploy.plan;
     let limit = args.static_files.unwrap_or(plan.max_files());
     // The files so far, and the manifest still to come.
-    let others = edge_pages::count_files(&args.out)? + 1;
+    let others = out.files() + 1;
     let split = edge_pages::split(movable.len(), others, limit, &room_advice(&catalog.shop.deploy))?;
     let (at_static, at_edge) = movable.split_at(split.static_pages);
     let edge_count = at_edge.len();
     let edge_listings = at_edge.iter().filter(|p| matches!(p, render::MovablePage::Listing(..))).count();
-    render::write_movable_pages(&site, &product_pages, at_static, &args.out)?;
+    render::write_movable_pages(&site, shared, &product_pages, at_static, &out)?;
+    phases.mark("product and later listing pages");
     if split.shards > 0 {
-        edge_pages::write_shards(&data_dir, &site, &product_pages, at_edge, split.shards)?;
+        edge_pages::write_shards(&out, data_dir, &site, &product_pages, at_edge, split.shards)?;
     }
+    phases.mark("pages left to the edge");
     manifest.page_shards = split.shards as u32;
-    edge_data::write_manifest(&data_dir, &manifest)?;
+    edge_data::write_manifest(&out, data_dir, &manifest)?;
+    let changes = out.finish(from_scratch)?;
+    phases.mark("stale files removed, record saved");
     let t_products = t0.elapsed() - t_index;
     let t_pages = t_pages + t_products;
     let pages = other_pages + split.static_pages;
@@ -197,6 +213,8 @@ fn run() -> Result<(), String> {
             "pages_s": (t_pages - t_load).as_secs_f64(),
             "index_s": (t_index - t_pages).as_secs_f64(),
             "total_s": t_index.as_secs_f64(),
+            "phases_s": phases.list.iter().map(|(name, s)| serde_json::json!([name, s])).collect::<Vec<_>>(),
+            "files": changes,
         });
         write(path, json.to_string().as_bytes())?;
     }
@@ -221,19 +239,18 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Empties `dir` but for `pkg/`, the browser bundle another build step writes (a catalog-only
-/// rebuild under `cargo xtask dev` keeps it).
-fn recreate(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
-        let path = entry.path();
-        if entry.file_name() == "pkg" {
-            continue;
-        }
-        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-        removed.map_err(|e| format!("cannot clear {}: {e}", path.display()))?;
+/// Seconds spent in each phase of the build.
+struct Phases {
+    last: Instant,
+    list: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn mark(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.list.push((name, (now - self.last).as_secs_f64()));
+        self.last = now;
     }
-    Ok(())
 }
 
 pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -254,25 +271,10 @@ fn builder_identity() -> String {
         .unwrap_or_default()
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &target)?;
-        } else {
-            std::fs::copy(&path, &target).map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
 /// `_dev/reload.js` for `cargo xtask dev`: polls `/_dev/build.txt` (which xtask rewrites after
 /// every rebuild) and reloads the page when it changes. Removed from builds for deploy.
-fn dev_reload_script(out: &Path, on: bool) -> Result<(), String> {
-    let dir = out.join("_dev");
+fn dev_reload_script(out: &output::Output, on: bool) -> Result<(), String> {
+    let dir = out.dir().join("_dev");
     if !on {
         return match std::fs::remove_dir_all(&dir) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!("{}: {e}", dir.display())),
@@ -280,7 +282,7 @@ fn dev_reload_script(out: &Path, on: bool) -> Result<(), String> {
         };
     }
     let script = "// cargo xtask dev: reload after a rebuild.\n(() => {\n  let seen = null;\n  const check = async () => {\n    try {\n      const r = await fetch('/_dev/build.txt', { cache: 'no-store' });\n      const v = r.ok ? await r.text() : null;\n      if (seen !== null && v !== null && v !== seen) location.reload();\n      if (v !== null) seen = v;\n    } catch (_) {}\n    setTimeout(check, 700);\n  };\n  check();\n})();\n";
-    write(&dir.join("reload.js"), script.as_bytes())
+    out.write("_dev/reload.js", script.as_bytes())
 }
 
 /// What would make room when a build cannot fit its plan's static files.

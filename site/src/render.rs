@@ -9,6 +9,7 @@
 //! ones (featured products, then newest, then listing pages by page number) are written as files
 //! and the rest go to `_catalog/pages-{i}.json` for the worker to render on request (`edge_pages`).
 
+use crate::output::Output;
 use edgeshop_app::components::card_fields;
 use edgeshop_app::pages::{CartPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, SearchPage};
 use edgeshop_app::render::{category_page, product_card, render, CategoryPageData, PageData, ProductPageData};
@@ -18,7 +19,6 @@ use edgeshop_domain::{Catalog, Category, Product, Shop};
 use leptos::prelude::*;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const PRODUCTS_PER_PAGE: usize = 24;
@@ -98,7 +98,6 @@ pub fn site_context(
         shop_name: catalog.shop.name.clone(),
         locale: catalog.shop.locale.clone(),
         base_url: catalog.shop.base_url.clone(),
-        catalog_version: catalog.version.clone(),
         nav: catalog.top_level_categories().map(|c| (c.slug.clone(), c.name.clone())).collect(),
         info_pages: shop.pages.iter().map(|p| (p.slug.clone(), p.title.clone())).collect(),
         images: images.clone(),
@@ -209,37 +208,59 @@ impl<'a> ProductPages<'a> {
     }
 }
 
-/// Writes every page but the products' into `out` (on every core).
-pub fn write_other_pages(site: &Arc<SiteContext>, others: Vec<(String, Page)>, out: &Path) -> Result<(), String> {
+/// What every page's rendering depends on beyond its own data: the shop-wide facts and this
+/// builder (its components). Part of every page's inputs hash.
+pub fn shared_inputs(site: &SiteContext, builder: &str) -> u64 {
+    // In a stable order (a HashMap's differs from run to run).
+    let images: std::collections::BTreeMap<&String, &edgeshop_app::ResponsiveImage> = site.images.iter().collect();
+    let facts = SiteContext { images: HashMap::new(), ..site.clone() };
+    crate::output::inputs_hash(xxhash_rust::xxh3::xxh3_64(builder.as_bytes()), &(facts, images))
+}
+
+/// Writes every page but the products' into `out` (on every core); listing pages whose inputs
+/// did not change since the last build are left as they are.
+pub fn write_other_pages(site: &Arc<SiteContext>, shared: u64, others: Vec<(String, Page)>, out: &Output) -> Result<(), String> {
     let progress = crate::progress::bar(others.len(), "pages rendered");
     others.into_par_iter().try_for_each(|(path, page)| {
         progress.inc(1);
-        crate::write(&file_for(out, &path), render_page(site, page).as_bytes())
+        let file = file_for(&path);
+        match page {
+            Page::Category(listing) => {
+                let data = PageData::Category(listing.data());
+                out.page(&file, crate::output::inputs_hash(shared, &data), || data.render(site))
+            }
+            page => out.write(&file, render_page(site, page).as_bytes()),
+        }
     })?;
     progress.finish_and_clear();
     Ok(())
 }
 
-/// Writes `these` pages into `out` (on every core).
-pub fn write_movable_pages(site: &Arc<SiteContext>, products: &ProductPages, these: &[MovablePage], out: &Path) -> Result<(), String> {
+/// Writes `these` pages into `out` (on every core), rendering only those whose inputs changed
+/// since the last build.
+pub fn write_movable_pages(site: &Arc<SiteContext>, shared: u64, products: &ProductPages, these: &[MovablePage], out: &Output) -> Result<(), String> {
     let progress = crate::progress::bar(these.len(), "product and listing pages rendered");
     these.par_iter().try_for_each(|page| {
         progress.inc(1);
-        crate::write(&file_for(out, &page.path()), page.data(products).render(site).as_bytes())
+        let data = page.data(products);
+        out.page(&file_for(&page.path()), crate::output::inputs_hash(shared, &data), || data.render(site))
     })?;
     progress.finish_and_clear();
     Ok(())
 }
 
-/// Writes all pages into `out` as static files and returns their URL paths for the sitemap.
+/// Writes all pages into `out` as static files (only what changed since the last call for the
+/// same `out`); returns their URL paths for the sitemap and what was written.
 #[cfg(test)]
-pub fn write_pages(site: &Arc<SiteContext>, shop: &LoadedShop, out: &Path) -> Result<Vec<String>, String> {
+pub fn write_pages(site: &Arc<SiteContext>, shop: &LoadedShop, out: &std::path::Path) -> Result<(Vec<String>, crate::output::Changes), String> {
+    let (output, scratch) = Output::open(out, &out.with_extension("json"), "test")?;
+    let shared = shared_inputs(site, "test");
     let pages = describe(shop);
     let urls = pages.public_urls();
     let (others, movable, products) = pages.into_parts();
-    write_other_pages(site, others, out)?;
-    write_movable_pages(site, &products, &movable, out)?;
-    Ok(urls)
+    write_other_pages(site, shared, others, &output)?;
+    write_movable_pages(site, shared, &products, &movable, &output)?;
+    Ok((urls, output.finish(scratch)?))
 }
 
 /// Every page of the shop with its URL path.
@@ -300,12 +321,13 @@ fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     }
 }
 
-pub fn file_for(out: &Path, path: &str) -> PathBuf {
+/// The file (relative to the output) of the page at URL `path`.
+pub fn file_for(path: &str) -> String {
     let relative = path.trim_start_matches('/');
     if path.ends_with('/') {
-        out.join(relative).join("index.html")
+        format!("{relative}index.html")
     } else {
-        out.join(relative)
+        relative.to_string()
     }
 }
 
@@ -375,33 +397,42 @@ mod tests {
         assert!(markdown("[mail](mailto:help@example.com)").contains("href=\"mailto:help@example.com\""));
     }
 
-    /// Rendering on several threads writes every page once, the same bytes every time, and a
-    /// price change reaches the product page.
+    /// Rendering on several threads writes every page once, the same bytes every time; a price
+    /// change reaches the product page, and a rebuild after it writes only the pages that show
+    /// the product, the same bytes as a build from scratch.
     #[test]
     fn pages_are_complete_deterministic_and_follow_the_catalog() {
         let dir = std::env::temp_dir().join(format!("edgeshop-pages-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut shop = edgeshop_catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")).unwrap();
+        let mut shop = edgeshop_catalog::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")).unwrap();
         let images = std::collections::HashMap::new();
-        let read = |out: &str, page: &str| std::fs::read_to_string(file_for(&dir.join(out), page)).unwrap();
+        let read = |out: &str, page: &str| std::fs::read_to_string(dir.join(out).join(file_for(page))).unwrap();
 
         let site = site_context(&shop, &images, false);
-        let urls = write_pages(&site, &shop, &dir.join("a")).unwrap();
+        let (urls, first) = write_pages(&site, &shop, &dir.join("a")).unwrap();
         let published = shop.catalog.products.iter().filter(|p| p.published).count();
         assert_eq!(urls.len(), 1 + published + shop.pages.len() + urls.iter().filter(|u| u.starts_with("/c/")).count());
-        assert_eq!(write_pages(&site, &shop, &dir.join("b")).unwrap(), urls);
+        assert_eq!(write_pages(&site, &shop, &dir.join("b")).unwrap().0, urls);
         for page in &urls {
             assert_eq!(read("a", page), read("b", page), "{page}");
         }
 
         let product = shop.catalog.products.iter_mut().find(|p| p.published).unwrap();
-        let path = paths::product(&product.slug);
+        let (path, link) = (paths::product(&product.slug), format!("href=\"{}\"", paths::product(&product.slug)));
         product.variants[0].price.minor += 100;
         shop.catalog.version = "changed".into();
         let site = site_context(&shop, &images, false);
         write_pages(&site, &shop, &dir.join("c")).unwrap();
         assert_ne!(read("c", &path), read("a", &path));
-        assert!(read("c", "/").contains(r#"content="changed""#));
+
+        // The same change as a rebuild of `a`: only pages showing the product are written.
+        let (_, again) = write_pages(&site, &shop, &dir.join("a")).unwrap();
+        let showing = urls.iter().filter(|u| read("c", u).contains(&link) || **u == path).count();
+        assert!(again.written >= 1 && again.written <= showing, "{again:?}, {showing} pages show the product");
+        assert_eq!(again.written + again.kept, first.written);
+        for page in &urls {
+            assert_eq!(read("a", page), read("c", page), "{page}: the rebuild gives what a build from scratch gives");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -14,8 +14,11 @@ fn assert_problem(shop: &Shop, path: &str, status: u16) -> serde_json::Value {
     p
 }
 
+/// The worker and the search index report the version of the catalog the pages were built from;
+/// the pages themselves do not carry it (a rebuild leaves the pages a change does not touch as
+/// they are).
 #[test]
-fn pages_index_and_worker_carry_one_catalog_version() {
+fn index_and_worker_carry_the_catalog_version_of_the_build() {
     let shop = Shop::shared();
     let c = catalog();
     let health = shop.get("/api/health").json();
@@ -25,7 +28,7 @@ fn pages_index_and_worker_carry_one_catalog_version() {
     assert_eq!(health["documents"], c.products.iter().filter(|p| p.published).count());
     let home = shop.get("/");
     assert_eq!(home.status, 200);
-    assert!(home.body.contains(&format!(r#"<meta name="edgeshop-catalog" content="{}""#, c.version)), "home page version");
+    assert!(!home.body.contains(&c.version), "no page says which build it comes from");
     assert!(home.body.contains(&c.shop.name));
 }
 

@@ -30,6 +30,15 @@ pub enum Bench {
         #[arg(long, default_value = "yes", value_parser = ["yes", "no"])]
         worker: String,
     },
+    /// The page build of a generated shop against Hugo building the same pages, and the rebuild
+    /// after one price change
+    Build {
+        #[arg(long, default_value_t = 20_000)]
+        products: usize,
+        /// Paired runs (ours, Hugo); the medians are compared
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Cart and checkout latency and throughput under `wrangler dev`
     Commerce,
     /// Search relevance (nDCG@10, precision, zero results) of the judged query set
@@ -94,6 +103,7 @@ pub fn run(which: Bench) -> Result<(), String> {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             build_search(products, worker == "yes")
         }
+        Bench::Build { products, runs } => crate::bench_build::run(products, runs),
         Bench::Commerce => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             commerce()
@@ -398,7 +408,7 @@ fn save(path: &Path, json: &str) -> Result<(), String> {
 }
 
 /// Raises the first variant price of the first product file (by name) by 1.00; returns its file name.
-fn raise_one_price(products: &Path) -> Result<String, String> {
+pub(crate) fn raise_one_price(products: &Path) -> Result<String, String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(products).map_err(|e| e.to_string())?.flatten().map(|e| e.path()).collect();
     files.sort();
     let file = files.first().ok_or("no product files")?;

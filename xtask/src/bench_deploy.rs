@@ -73,7 +73,7 @@ fn build(catalog: &Path, out: &Path, work: &Path, extra: &[&str]) -> Result<(f64
     Ok((wall, kib / 1024.0))
 }
 
-fn set_deploy(catalog: &Path, deploy: &str) -> Result<(), String> {
+pub(crate) fn set_deploy(catalog: &Path, deploy: &str) -> Result<(), String> {
     let path = catalog.join("shop.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
     let text = text.split("\n[deploy]").next().unwrap_or_default().trim_end().to_string();

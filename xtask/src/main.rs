@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod bench_build;
 mod bench_deploy;
 mod build;
 mod deploy;

@@ -104,6 +104,20 @@ fn ensure_chromium() -> Result<(), String> {
         return Ok(());
     }
     println!("xtask: installing Debian's chromium for the browser tests");
+    apt_install("chromium")
+}
+
+/// Debian's Hugo: the baseline of `cargo xtask bench build`.
+pub fn ensure_hugo() -> Result<(), String> {
+    if output(Command::new("hugo").arg("version")).is_some() {
+        return Ok(());
+    }
+    println!("xtask: installing Debian's hugo for the build benchmark");
+    apt_install("hugo")
+}
+
+/// `apt-get install` of one Debian package (through sudo when not root).
+fn apt_install(package: &str) -> Result<(), String> {
     let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
     let apt = |args: &[&str]| {
         let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
@@ -114,7 +128,7 @@ fn ensure_chromium() -> Result<(), String> {
         run(&mut cmd)
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium"])
+    apt(&["install", "-y", "-qq", package])
 }
 
 /// `wrangler dev` on loopback, fully local, persisting D1/KV/Queues/Durable Objects under

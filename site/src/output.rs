@@ -1,0 +1,297 @@
+//! The build's output directory, written incrementally: a file whose bytes are what the last build
+//! wrote there is left alone, and a file the last build wrote that this one does not is removed.
+//!
+//! What the last build wrote is kept beside the bundle (`output.json`: path → content hash, length,
+//! modification time), not in the output (everything there is published). A file changed by hand
+//! since (another length or modification time) is written again. Without that record (a first
+//! build, another output directory, another builder), the output is emptied first, as before, so
+//! nothing stale survives. Files the builder never writes (the browser bundle `pkg/`,
+//! `_dev/build.txt`) are left alone either way.
+//!
+//! Pages also record a hash of their inputs (`skip_render`), so an unchanged page is neither
+//! rendered nor written.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    /// xxh3 of the bytes (of the source's length and time for a copied or linked file).
+    hash: u64,
+    /// What the page was made from (0: not a page).
+    #[serde(default)]
+    inputs: u64,
+    len: u64,
+    modified_ns: u128,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct Record {
+    out: PathBuf,
+    builder: String,
+    files: HashMap<String, Entry>,
+}
+
+pub struct Output {
+    dir: PathBuf,
+    record_path: PathBuf,
+    builder: String,
+    previous: HashMap<String, Entry>,
+    now: Mutex<HashMap<String, Entry>>,
+    written: AtomicUsize,
+    kept: AtomicUsize,
+}
+
+/// What a build did to its output.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Changes {
+    pub written: usize,
+    pub kept: usize,
+    pub removed: usize,
+    /// The output was emptied first (no record of the last build).
+    pub from_scratch: bool,
+}
+
+fn modified_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos())
+}
+
+impl Output {
+    /// Opens `dir` for a build by `builder`, with the last build's record from `record_path`;
+    /// empties `dir` (but for `pkg/`) when there is no usable record.
+    pub fn open(dir: &Path, record_path: &Path, builder: &str) -> Result<(Output, bool), String> {
+        let record: Option<Record> = std::fs::read(record_path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let previous = match record {
+            Some(r) if r.out == dir && r.builder == builder && dir.exists() => r.files,
+            _ => {
+                recreate(dir)?;
+                HashMap::new()
+            }
+        };
+        let from_scratch = previous.is_empty();
+        let output = Output {
+            dir: dir.to_path_buf(),
+            record_path: record_path.to_path_buf(),
+            builder: builder.to_string(),
+            previous,
+            now: Mutex::new(HashMap::new()),
+            written: AtomicUsize::new(0),
+            kept: AtomicUsize::new(0),
+        };
+        Ok((output, from_scratch))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Files this build has put in the output so far (written or kept).
+    pub fn files(&self) -> u64 {
+        self.lock().len() as u64
+    }
+
+    /// The last build's file at `path` is still what it wrote (same length and time on disk).
+    fn unchanged_on_disk(&self, path: &str, entry: &Entry) -> bool {
+        std::fs::metadata(self.dir.join(path)).is_ok_and(|m| m.len() == entry.len && modified_ns(&m) == entry.modified_ns)
+    }
+
+    fn keep(&self, path: &str, entry: Entry) {
+        self.kept.fetch_add(1, Ordering::Relaxed);
+        self.lock().insert(path.to_string(), entry);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.now.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, path: &str, hash: u64, inputs: u64) -> Result<(), String> {
+        let file = self.dir.join(path);
+        let meta = std::fs::metadata(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        self.lock().insert(path.to_string(), Entry { hash, inputs, len: meta.len(), modified_ns: modified_ns(&meta) });
+        Ok(())
+    }
+
+    /// Writes `bytes` at `path` (relative, `/`-separated) unless the file already holds them.
+    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+        self.write_page(path, 0, bytes)
+    }
+
+    fn write_page(&self, path: &str, inputs: u64, bytes: &[u8]) -> Result<(), String> {
+        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+        match self.previous.get(path) {
+            Some(e) if e.hash == hash && e.len == bytes.len() as u64 && self.unchanged_on_disk(path, e) => {
+                self.keep(path, Entry { inputs, ..*e });
+                Ok(())
+            }
+            _ => {
+                crate::write(&self.dir.join(path), bytes)?;
+                self.record(path, hash, inputs)
+            }
+        }
+    }
+
+    /// A page made from `inputs` (a hash of everything it shows): rendered by `render` and written
+    /// only when those inputs or the file changed since the last build.
+    pub fn page(&self, path: &str, inputs: u64, render: impl FnOnce() -> String) -> Result<(), String> {
+        match self.previous.get(path) {
+            Some(e) if e.inputs == inputs && inputs != 0 && self.unchanged_on_disk(path, e) => {
+                self.keep(path, *e);
+                Ok(())
+            }
+            _ => self.write_page(path, inputs, render().as_bytes()),
+        }
+    }
+
+    /// Copies `source` to `path`, or hard-links it when `link` (the image cache's renders, which
+    /// are never changed in place), unless the last build already put this source there.
+    pub fn copy(&self, source: &Path, path: &str, link: bool) -> Result<(), String> {
+        let meta = std::fs::metadata(source).map_err(|e| format!("{}: {e}", source.display()))?;
+        let hash = xxhash_rust::xxh3::xxh3_64(format!("{} {} {}", source.display(), meta.len(), modified_ns(&meta)).as_bytes());
+        if let Some(e) = self.previous.get(path).filter(|e| e.hash == hash && self.unchanged_on_disk(path, e)) {
+            self.keep(path, *e);
+            return Ok(());
+        }
+        let target = self.dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let _ = std::fs::remove_file(&target);
+        if !link || std::fs::hard_link(source, &target).is_err() {
+            std::fs::copy(source, &target).map_err(|e| format!("{}: {e}", target.display()))?;
+        }
+        self.record(path, hash, 0)
+    }
+
+    /// Copies every file under `from` to `to` (relative).
+    pub fn copy_dir(&self, from: &Path, to: &str) -> Result<(), String> {
+        let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let target = format!("{to}/{}", entry.file_name().to_string_lossy());
+            if path.is_dir() {
+                self.copy_dir(&path, &target)?;
+            } else {
+                self.copy(&path, &target, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes what the last build wrote and this one did not, and saves this build's record.
+    pub fn finish(self, from_scratch: bool) -> Result<Changes, String> {
+        let now = self.now.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut removed = 0;
+        for path in self.previous.keys().filter(|p| !now.contains_key(*p)) {
+            let file = self.dir.join(path);
+            if std::fs::remove_file(&file).is_ok() {
+                removed += 1;
+            }
+            // Directories left empty (a removed product's) go too.
+            let mut dir = file.parent();
+            while let Some(d) = dir.filter(|d| *d != self.dir) {
+                if std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        let record = Record { out: self.dir.clone(), builder: self.builder, files: now };
+        let bytes = serde_json::to_vec(&record).map_err(|e| e.to_string())?;
+        crate::write(&self.record_path, &bytes)?;
+        Ok(Changes { written: self.written.into_inner(), kept: self.kept.into_inner(), removed, from_scratch })
+    }
+}
+
+/// Empties `dir` but for `pkg/`, the browser bundle another build step writes (a catalog-only
+/// rebuild under `cargo xtask dev` keeps it).
+fn recreate(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+        let path = entry.path();
+        if entry.file_name() == "pkg" {
+            continue;
+        }
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|e| format!("cannot clear {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// A hash of a page's inputs: its data as JSON and what every page shares.
+pub fn inputs_hash(shared: u64, data: &impl Serialize) -> u64 {
+    struct Hasher(xxhash_rust::xxh3::Xxh3);
+    impl std::io::Write for Hasher {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Hasher(xxhash_rust::xxh3::Xxh3::with_seed(shared));
+    // Serialising into a hasher cannot fail for these types; a failure only costs a render.
+    if serde_json::to_writer(&mut h, data).is_err() {
+        return 0;
+    }
+    h.0.digest().max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(dir: &Path, p: &str) -> String {
+        std::fs::read_to_string(dir.join(p)).unwrap()
+    }
+
+    #[test]
+    fn a_rebuild_writes_only_what_changed_and_removes_what_is_gone() {
+        let base = std::env::temp_dir().join(format!("edgeshop-output-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let (dir, record) = (base.join("out"), base.join("bundle/output.json"));
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(dir.join("stale.html"), "from before any record").unwrap();
+        std::fs::write(dir.join("pkg/front.js"), "bundle").unwrap();
+
+        let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
+        assert!(scratch);
+        assert!(!dir.join("stale.html").exists(), "no record: emptied first");
+        out.write("a/index.html", b"A").unwrap();
+        out.write("b/index.html", b"B").unwrap();
+        out.page("p/index.html", 7, || "P".into()).unwrap();
+        let first = out.finish(scratch).unwrap();
+        assert_eq!((first.written, first.kept, first.removed), (3, 0, 0));
+        let mtime = |p: &str| std::fs::metadata(dir.join(p)).unwrap().modified().unwrap();
+        let a_time = mtime("a/index.html");
+
+        let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
+        assert!(!scratch);
+        out.write("a/index.html", b"A").unwrap();
+        out.page("p/index.html", 7, || panic!("unchanged inputs are not rendered")).unwrap();
+        out.write("c.txt", b"C").unwrap();
+        let second = out.finish(scratch).unwrap();
+        assert_eq!((second.written, second.kept, second.removed), (1, 2, 1));
+        assert_eq!(mtime("a/index.html"), a_time, "unchanged file not rewritten");
+        assert!(!dir.join("b").exists(), "gone with its directory");
+        assert_eq!(read(&dir, "pkg/front.js"), "bundle", "files the builder never wrote are kept");
+
+        // Changed by hand since: written again, although the inputs are the same.
+        std::fs::write(dir.join("p/index.html"), "edited by hand").unwrap();
+        let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
+        out.page("p/index.html", 7, || "P".into()).unwrap();
+        out.page("q/index.html", 8, || "Q".into()).unwrap();
+        out.finish(scratch).unwrap();
+        assert_eq!(read(&dir, "p/index.html"), "P");
+
+        // Another builder: from scratch.
+        let (_, scratch) = Output::open(&dir, &record, "b2").unwrap();
+        assert!(scratch);
+        assert!(!dir.join("q").exists());
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}
