@@ -105,10 +105,10 @@ fn run() -> Result<(), String> {
     // What the last build wrote is compared with what this one writes: only changes are written.
     let builder = builder_identity();
     let (out, from_scratch) = output::Output::open(&args.out, &args.bundle.join("output.json"), &builder)?;
-    out.copy_dir(&args.public, "assets")?;
+    out.copy_dir(&args.public, "assets", false)?;
     let images = match catalog.shop.deploy.images {
         edgeshop_domain::ImageStore::Static => {
-            out.copy_dir(&shop.images_dir, "images")?;
+            out.copy_dir(&shop.images_dir, "images", true)?;
             if args.responsive_images {
                 images::build(catalog, &shop.images_dir, &images::Store::Static(&out), true, &args.image_cache)?
             } else {

@@ -146,8 +146,9 @@ impl Output {
         }
     }
 
-    /// Copies `source` to `path`, or hard-links it when `link` (the image cache's renders, which
-    /// are never changed in place), unless the last build already put this source there.
+    /// Copies `source` to `path`, or hard-links it when `link` (images: the catalog's originals and
+    /// the image cache's renders; nothing writes into the output after the build, and a link
+    /// costs no bytes), unless the last build already put this source there.
     pub fn copy(&self, source: &Path, path: &str, link: bool) -> Result<(), String> {
         let meta = std::fs::metadata(source).map_err(|e| format!("{}: {e}", source.display()))?;
         let hash = xxhash_rust::xxh3::xxh3_64(format!("{} {} {}", source.display(), meta.len(), modified_ns(&meta)).as_bytes());
@@ -166,16 +167,16 @@ impl Output {
         self.record(path, hash, 0)
     }
 
-    /// Copies every file under `from` to `to` (relative).
-    pub fn copy_dir(&self, from: &Path, to: &str) -> Result<(), String> {
+    /// Copies (or hard-links, see [`Output::copy`]) every file under `from` to `to` (relative).
+    pub fn copy_dir(&self, from: &Path, to: &str, link: bool) -> Result<(), String> {
         let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
             let target = format!("{to}/{}", entry.file_name().to_string_lossy());
             if path.is_dir() {
-                self.copy_dir(&path, &target)?;
+                self.copy_dir(&path, &target, link)?;
             } else {
-                self.copy(&path, &target, false)?;
+                self.copy(&path, &target, link)?;
             }
         }
         Ok(())

@@ -78,6 +78,15 @@ impl MovablePage<'_> {
         }
     }
 
+    /// A hash of what the page is made from (see [`ProductPages::inputs`]), cheaper than
+    /// [`MovablePage::data`]: an unchanged page is then neither rendered nor written.
+    pub fn inputs(&self, shared: u64, products: &ProductPages) -> u64 {
+        match self {
+            MovablePage::Product(p) => products.inputs(shared, p),
+            MovablePage::Listing(_, listing) => crate::output::inputs_hash(shared, &listing.data()),
+        }
+    }
+
     /// The page's inputs (product pages': made from `products`).
     pub fn data(&self, products: &ProductPages) -> PageData {
         match self {
@@ -175,6 +184,8 @@ pub struct ProductPages<'a> {
     related: HashMap<&'a str, Vec<&'a Product>>,
     /// In catalog order until [`ProductPages::by_importance`].
     pub list: Vec<&'a Product>,
+    /// A hash of each published product (everything about it), by slug.
+    hashes: HashMap<&'a str, u64>,
 }
 
 impl<'a> ProductPages<'a> {
@@ -187,15 +198,28 @@ impl<'a> ProductPages<'a> {
                 first.push(product);
             }
         }
-        ProductPages { catalog, related, list }
+        let hashes = list.par_iter().map(|p| (p.slug.as_str(), crate::output::inputs_hash(0, p))).collect();
+        ProductPages { catalog, related, list, hashes }
+    }
+
+    fn related_to<'b>(&'b self, product: &'b Product) -> impl Iterator<Item = &'a Product> + 'b {
+        self.related[product.category.as_str()].iter().filter(move |p| p.slug != product.slug).take(RELATED).copied()
     }
 
     /// Everything the page of `product` shows.
     pub fn data(&self, product: &Product) -> ProductPageData {
         let trail = self.catalog.category_trail(&product.category).into_iter().cloned().collect();
-        let related: Vec<&Product> =
-            self.related[product.category.as_str()].iter().filter(|p| p.slug != product.slug).take(RELATED).copied().collect();
+        let related: Vec<&Product> = self.related_to(product).collect();
         ProductPageData::new(product.clone(), trail, markdown(&product.description_md), &related)
+    }
+
+    /// A hash of what the page of `product` is made from: the product, its category trail and its
+    /// related products (whole, though their cards show only part of them), and what every page
+    /// shares (`shared`).
+    pub fn inputs(&self, shared: u64, product: &Product) -> u64 {
+        let trail = self.catalog.category_trail(&product.category);
+        let related: Vec<u64> = self.related_to(product).map(|p| self.hashes[p.slug.as_str()]).collect();
+        crate::output::inputs_hash(shared, &(self.hashes[product.slug.as_str()], trail, related))
     }
 
     /// The most important first: featured (in the shop's order), then newest. When not every
@@ -242,8 +266,7 @@ pub fn write_movable_pages(site: &Arc<SiteContext>, shared: u64, products: &Prod
     let progress = crate::progress::bar(these.len(), "product and listing pages rendered");
     these.par_iter().try_for_each(|page| {
         progress.inc(1);
-        let data = page.data(products);
-        out.page(&file_for(&page.path()), crate::output::inputs_hash(shared, &data), || data.render(site))
+        out.page(&file_for(&page.path()), page.inputs(shared, products), || page.data(products).render(site))
     })?;
     progress.finish_and_clear();
     Ok(())
