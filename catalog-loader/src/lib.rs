@@ -65,6 +65,8 @@ pub struct LoadedShop {
     pub images_dir: PathBuf,
     /// The file each product comes from, relative to the catalog directory (by slug).
     pub product_files: std::collections::HashMap<String, String>,
+    /// SHA-256 of each file under `images/`, by name (read once, here).
+    pub image_digests: std::collections::HashMap<String, [u8; 32]>,
 }
 
 pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
@@ -79,7 +81,8 @@ pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
                 .iter()
                 .map(|p| (p.value.slug.get_ref().clone(), p.path.strip_prefix(dir).unwrap_or(&p.path).to_string_lossy().into_owned()))
                 .collect();
-            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images"), product_files })
+            let image_digests = sources.images.into_iter().map(|(name, image)| (name, image.digest)).collect();
+            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images"), product_files, image_digests })
         }
         _ => Err(CatalogErrors(errors)),
     }

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -28,8 +28,8 @@ pub struct Sources {
     pub synonyms: Option<Parsed<RawSynonyms>>,
     pub products: Vec<Parsed<RawProduct>>,
     pub pages: Vec<InfoPage>,
-    /// File names present under `images/`.
-    pub images: HashSet<String>,
+    /// The files under `images/`, by name.
+    pub images: HashMap<String, ImageFile>,
     pub images_dir: PathBuf,
     pub dir: PathBuf,
 }
@@ -219,8 +219,17 @@ struct File {
     content: Content,
 }
 
+/// What the build needs to know of an image file, found when it is read (once).
+pub struct ImageFile {
+    /// Width and height in pixels (raster images).
+    pub size: Option<(u32, u32)>,
+    pub svg: bool,
+    /// SHA-256 of the bytes: the image cache's key.
+    pub digest: [u8; 32],
+}
+
 enum Content {
-    Image(String),
+    Image(String, ImageFile),
     Shop(Option<Parsed<RawShop>>),
     Categories(Option<Parsed<RawCategories>>),
     Synonyms(Option<Parsed<RawSynonyms>>),
@@ -249,7 +258,7 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
         synonyms: None,
         products: Vec::new(),
         pages: Vec::new(),
-        images: HashSet::new(),
+        images: HashMap::new(),
         images_dir: dir.join("images"),
         dir: dir.to_path_buf(),
     };
@@ -268,8 +277,8 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
         hasher.update(len.to_le_bytes());
         hasher.update(digest);
         match content {
-            Content::Image(name) => {
-                sources.images.insert(name);
+            Content::Image(name, image) => {
+                sources.images.insert(name, image);
             }
             Content::Shop(p) => sources.shop = p,
             Content::Categories(p) => sources.categories = p,
@@ -295,7 +304,10 @@ fn read_one(dir: &Path, path: PathBuf) -> (Result<File, CatalogError>, Vec<Catal
     let kind = rel.split('/').next().unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let content = match (kind, ext) {
-        ("images", _) => rel.strip_prefix("images/").map_or(Content::Other, |name| Content::Image(name.to_string())),
+        ("images", _) => match rel.strip_prefix("images/") {
+            Some(name) => Content::Image(name.to_string(), ImageFile { size: crate::image_size(&bytes), svg: crate::is_svg(&bytes), digest }),
+            None => Content::Other,
+        },
         ("shop.toml", _) => Content::Shop(parse(path, bytes, &mut errors)),
         ("categories.toml", _) => Content::Categories(parse(path, bytes, &mut errors)),
         ("synonyms.toml", _) => Content::Synonyms(parse(path, bytes, &mut errors)),
@@ -313,7 +325,9 @@ fn list_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
+        // The directory entry's type costs no `stat` (but a symbolic link's target does).
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir() || (t.is_symlink() && path.is_dir()));
+        if is_dir {
             list_files(&path, out);
         } else if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
             out.push(path);

@@ -307,21 +307,21 @@ fn product(
     for img in &raw.images {
         let file = img.get_ref().file.get_ref();
         let (width, height) = (img.get_ref().width, img.get_ref().height);
-        if file.contains("..") || file.starts_with('/') || !sources.images.contains(file.as_str()) {
-            let hint = did_you_mean(file, sources.images.iter().map(String::as_str));
-            errors.push(f.error(&img.get_ref().file, format!("image `{file}` not found in {}/{hint}", sources.images_dir.display())));
-        } else {
+        let found = sources.images.get(file.as_str()).filter(|_| !file.contains("..") && !file.starts_with('/'));
+        if let Some(found) = found {
             // The declared size must be the file's: a wrong one would distort the page.
-            let bytes = std::fs::read(sources.images_dir.join(file)).unwrap_or_default();
-            match crate::image_size(&bytes) {
+            match found.size {
                 Some((w, h)) if (w, h) != (width, height) => {
                     errors.push(f.error(img, format!("image `{file}` is {w}×{h} pixels, declared {width}×{height}: write width = {w}, height = {h}")))
                 }
                 Some(_) => {}
-                None if crate::is_svg(&bytes) => {}
+                None if found.svg => {}
                 None => errors
                     .push(f.error(&img.get_ref().file, format!("`{file}` is not an image this build can read (JPEG, PNG, WebP, GIF, AVIF or SVG)"))),
             }
+        } else {
+            let hint = did_you_mean(file, sources.images.keys().map(String::as_str));
+            errors.push(f.error(&img.get_ref().file, format!("image `{file}` not found in {}/{hint}", sources.images_dir.display())));
         }
         if width == 0 || height == 0 {
             errors.push(f.error(img, "image width and height must be positive"));

@@ -52,6 +52,8 @@ impl Store<'_> {
 struct Job {
     file: String,
     source: PathBuf,
+    /// SHA-256 of the source, when the catalog loader has it (else it is read here).
+    digest: Option<[u8; 32]>,
     width: u32,
     height: u32,
 }
@@ -125,8 +127,13 @@ fn render_one(
     cache: &Path,
     fonts: &Arc<resvg::usvg::fontdb::Database>,
 ) -> Result<ResponsiveImage, String> {
-    let bytes = std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()))?;
-    let hash: String = Sha256::digest(&bytes).iter().take(10).map(|b| format!("{b:02x}")).collect();
+    // The source's bytes only when something is rendered from them.
+    let read = || std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()));
+    let digest = match job.digest {
+        Some(d) => d,
+        None => Sha256::digest(read()?).into(),
+    };
+    let hash: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
     // Static files have their originals already (copied with the catalog's images).
     let src = match store {
         Store::Media(_) => store.put(&job.source, &hash, &job.file)?,
@@ -153,7 +160,7 @@ fn render_one(
         }
         let cached: Vec<PathBuf> = names.iter().map(|(n, _)| cache.join(format!("{hash}-{}", n.replace('/', "_")))).collect();
         if !cached.iter().all(|c| c.exists()) {
-            let pixels = rgba(&job.source, &bytes, w, h, fonts)?;
+            let pixels = rgba(&job.source, &read()?, w, h, fonts)?;
             for ((name, format), c) in names.iter().zip(&cached) {
                 let data = encode(&pixels, w, h, *format, name)?;
                 crate::write(c, &data)?;
@@ -174,12 +181,12 @@ fn render_one(
 
 /// Renders every image the catalog uses, on all cores; returns the srcsets by image file.
 pub fn build(
-    catalog: &edgeshop_domain::Catalog,
-    images_dir: &Path,
+    shop: &edgeshop_catalog::LoadedShop,
     store: &Store,
     responsive: bool,
     cache: &Path,
 ) -> Result<HashMap<String, ResponsiveImage>, String> {
+    let (catalog, images_dir, digests) = (&shop.catalog, &shop.images_dir, &shop.image_digests);
     let mut seen = std::collections::HashSet::new();
     let jobs: Vec<Job> = catalog
         .products
@@ -187,7 +194,13 @@ pub fn build(
         .filter(|p| p.published)
         .flat_map(|p| p.images.iter())
         .filter(|i| seen.insert(i.file.clone()))
-        .map(|i| Job { file: i.file.clone(), source: images_dir.join(&i.file), width: i.width.max(1), height: i.height.max(1) })
+        .map(|i| Job {
+            file: i.file.clone(),
+            source: images_dir.join(&i.file),
+            digest: digests.get(&i.file).copied(),
+            width: i.width.max(1),
+            height: i.height.max(1),
+        })
         .collect();
     std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
     let mut fonts = resvg::usvg::fontdb::Database::new();
@@ -240,7 +253,7 @@ mod tests {
         )
         .unwrap();
         let fonts = Arc::new(resvg::usvg::fontdb::Database::new());
-        let job = |file: &str, width, height| Job { file: file.into(), source: src.join(file), width, height };
+        let job = |file: &str, width, height| Job { file: file.into(), source: src.join(file), digest: None, width, height };
 
         let (output, _) = Output::open(&out, &dir.join("output.json"), "test").unwrap();
         let store = Store::Static(&output);

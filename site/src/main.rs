@@ -5,7 +5,9 @@
 //! ```
 //! Writes every page, image and sitemap into `--out`, with the worker's catalog data (SKU shards and
 //! search index, see `edge_data`) under `--out/_catalog/`; `--bundle` keeps the index and snapshot
-//! for reuse and for native tools. All outputs carry the same catalog version.
+//! for reuse and for native tools. The index and the catalog data carry the catalog version.
+//! Only what changed since the last build is written (`output`: its record is `--bundle`'s
+//! `output.json`).
 //! `--images original` skips rendering responsive image sizes (used by search benchmarks);
 //! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
@@ -110,14 +112,14 @@ fn run() -> Result<(), String> {
         edgeshop_domain::ImageStore::Static => {
             out.copy_dir(&shop.images_dir, "images", true)?;
             if args.responsive_images {
-                images::build(catalog, &shop.images_dir, &images::Store::Static(&out), true, &args.image_cache)?
+                images::build(&shop, &images::Store::Static(&out), true, &args.image_cache)?
             } else {
                 Default::default()
             }
         }
         edgeshop_domain::ImageStore::R2 => {
             let store = images::Store::Media(args.media.clone());
-            let images = images::build(catalog, &shop.images_dir, &store, args.responsive_images, &args.image_cache)?;
+            let images = images::build(&shop, &store, args.responsive_images, &args.image_cache)?;
             images::write_media_list(&args.media, &images)?;
             images
         }

@@ -1,8 +1,8 @@
 //! Rendering every page of the shop with Leptos SSR into static files.
 //!
-//! Pages are described first (`Page`: everything a page shows), then rendered on every core.
-//! There is no page cache: measured at 100k products, reading cached pages back and rewriting them
-//! (every page carries the catalog version) took longer than rendering them again.
+//! Pages are described first (`Page`: everything a page shows), then rendered on every core, but
+//! only those whose inputs changed since the last build (`Output::page`: a hash of the page's
+//! data, or for product pages of per-product hashes, with what every page shares).
 //!
 //! Product pages and the category listings' later pages come last ([`MovablePage`]): when the shop
 //! has more pages than the deploy may hold as static files (`[deploy] plan`), the most important
