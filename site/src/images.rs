@@ -180,12 +180,7 @@ fn render_one(
 }
 
 /// Renders every image the catalog uses, on all cores; returns the srcsets by image file.
-pub fn build(
-    shop: &edgeshop_catalog::LoadedShop,
-    store: &Store,
-    responsive: bool,
-    cache: &Path,
-) -> Result<HashMap<String, ResponsiveImage>, String> {
+pub fn build(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool, cache: &Path) -> Result<HashMap<String, ResponsiveImage>, String> {
     let (catalog, images_dir, digests) = (&shop.catalog, &shop.images_dir, &shop.image_digests);
     let mut seen = std::collections::HashSet::new();
     let jobs: Vec<Job> = catalog

@@ -152,6 +152,7 @@ fn run() -> Result<(), String> {
     let stamp_path = args.bundle.join("stamp.txt");
     let index_path = args.bundle.join("search.idx");
     let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
+    let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
     let index_len = if fresh {
         std::fs::metadata(&index_path).map(|m| m.len() as usize).unwrap_or(0)
     } else {
@@ -163,7 +164,6 @@ fn run() -> Result<(), String> {
         let index = edgeshop_indexer::build_index_with(&with_image_addresses(catalog, &site), lexicon.as_ref(), &cards)
             .map_err(|e| format!("search index: {e}"))?;
         write(&index_path, &index)?;
-        let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
         write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
         write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
         write(&stamp_path, stamp.as_bytes())?;
@@ -172,7 +172,7 @@ fn run() -> Result<(), String> {
     phases.mark("search index");
     let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
     let data_dir = "_catalog";
-    let mut manifest = edge_data::write_all(&out, data_dir, &edgeshop_domain::CatalogSnapshot::from_catalog(catalog), &index)?;
+    let mut manifest = edge_data::write_all(&out, data_dir, &snapshot, &index)?;
     edge_data::write_newest(&out, data_dir, &catalog.products)?;
     edge_pages::write_site(&out, data_dir, &site)?;
     let t_index = t0.elapsed();

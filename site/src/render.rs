@@ -49,6 +49,14 @@ pub struct Listing<'a> {
 }
 
 impl Listing<'_> {
+    /// A hash of what the page is made from: like [`Listing::data`], with the products' hashes
+    /// for their cards.
+    pub fn inputs(&self, shared: u64, products: &ProductPages) -> u64 {
+        let cards: Vec<u64> = self.products.iter().map(|p| products.hash_of(p)).collect();
+        let Listing { category, trail, subcategories, page, pages, total, .. } = self;
+        crate::output::inputs_hash(shared, &(category, trail, subcategories, cards, page, pages, total))
+    }
+
     /// The page's inputs, its products as their cards show them.
     pub fn data(&self) -> CategoryPageData {
         CategoryPageData {
@@ -83,7 +91,7 @@ impl MovablePage<'_> {
     pub fn inputs(&self, shared: u64, products: &ProductPages) -> u64 {
         match self {
             MovablePage::Product(p) => products.inputs(shared, p),
-            MovablePage::Listing(_, listing) => crate::output::inputs_hash(shared, &listing.data()),
+            MovablePage::Listing(_, listing) => listing.inputs(shared, products),
         }
     }
 
@@ -202,6 +210,11 @@ impl<'a> ProductPages<'a> {
         ProductPages { catalog, related, list, hashes }
     }
 
+    /// The hash of a product (of everything about it): computed once per published product.
+    fn hash_of(&self, product: &Product) -> u64 {
+        self.hashes.get(product.slug.as_str()).copied().unwrap_or_else(|| crate::output::inputs_hash(0, product))
+    }
+
     fn related_to<'b>(&'b self, product: &'b Product) -> impl Iterator<Item = &'a Product> + 'b {
         self.related[product.category.as_str()].iter().filter(move |p| p.slug != product.slug).take(RELATED).copied()
     }
@@ -218,8 +231,8 @@ impl<'a> ProductPages<'a> {
     /// shares (`shared`).
     pub fn inputs(&self, shared: u64, product: &Product) -> u64 {
         let trail = self.catalog.category_trail(&product.category);
-        let related: Vec<u64> = self.related_to(product).map(|p| self.hashes[p.slug.as_str()]).collect();
-        crate::output::inputs_hash(shared, &(self.hashes[product.slug.as_str()], trail, related))
+        let related: Vec<u64> = self.related_to(product).map(|p| self.hash_of(p)).collect();
+        crate::output::inputs_hash(shared, &(self.hash_of(product), trail, related))
     }
 
     /// The most important first: featured (in the shop's order), then newest. When not every
