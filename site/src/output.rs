@@ -4,8 +4,8 @@
 //! What the last build wrote is kept beside the bundle (`output.json`: path → content hash, length,
 //! modification time), not in the output (everything there is published). A file changed by hand
 //! since (another length or modification time) is written again. Without that record (a first
-//! build, another output directory, another builder), the output is emptied first, as before, so
-//! nothing stale survives. Files the builder never writes (the browser bundle `pkg/`,
+//! build, another output directory, another builder, a build that stopped half-way), the output is
+//! emptied first, as before, so nothing stale survives. Files the builder never writes (the browser bundle `pkg/`,
 //! `_dev/build.txt`) are left alone either way.
 //!
 //! Pages also record a hash of their inputs (`skip_render`), so an unchanged page is neither
@@ -64,6 +64,12 @@ impl Output {
     /// empties `dir` (but for `pkg/`) when there is no usable record.
     pub fn open(dir: &Path, record_path: &Path, builder: &str) -> Result<(Output, bool), String> {
         let record: Option<Record> = std::fs::read(record_path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        // Gone until this build finishes: a build that stops half-way (an error, a crash) leaves
+        // files no record lists, so the next one starts from scratch rather than trust it.
+        match std::fs::remove_file(record_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(format!("{}: {e}", record_path.display())),
+            _ => {}
+        }
         let previous = match record {
             Some(r) if r.out == dir && r.builder == builder && dir.exists() => r.files,
             _ => {
@@ -288,6 +294,15 @@ mod tests {
         out.page("q/index.html", 8, || "Q".into()).unwrap();
         out.finish(scratch).unwrap();
         assert_eq!(read(&dir, "p/index.html"), "P");
+
+        // A build that stopped half-way leaves no record: the next one starts from scratch.
+        let (out, _) = Output::open(&dir, &record, "b1").unwrap();
+        out.write("half/index.html", b"H").unwrap();
+        drop(out);
+        let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
+        assert!(scratch && !dir.join("half").exists());
+        out.page("q/index.html", 8, || "Q".into()).unwrap();
+        out.finish(scratch).unwrap();
 
         // Another builder: from scratch.
         let (_, scratch) = Output::open(&dir, &record, "b2").unwrap();
