@@ -10,7 +10,7 @@ use hydration_context::SsrSharedContext;
 use leptos::prelude::*;
 use leptos::reactive::owner::Owner;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Renders one page; the Owner gives islands a shared context to serialise into.
@@ -106,7 +106,9 @@ impl PageData {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EdgePage {
     pub page: PageData,
-    pub images: HashMap<String, ResponsiveImage>,
+    /// In name order, so the same page is the same bytes in every build (a rebuild leaves its
+    /// shard as it is).
+    pub images: BTreeMap<String, ResponsiveImage>,
 }
 
 impl EdgePage {
@@ -117,7 +119,7 @@ impl EdgePage {
 
     /// The page, with the shop-wide facts of `site` (`_catalog/site.json`, which carries no images).
     pub fn render(self, site: &SiteContext) -> String {
-        let site = Arc::new(SiteContext { images: self.images, ..site.clone() });
+        let site = Arc::new(SiteContext { images: self.images.into_iter().collect(), ..site.clone() });
         self.page.render(&site)
     }
 }
