@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Shop words one everyday word stands for, at most.
 const TARGETS: usize = 4;
+/// Words in an everyday name ("boom box"), at most.
+pub const MAX_NAME_WORDS: usize = 3;
 /// Senses of an everyday word considered (WordNet lists the most common first).
 const SENSES: usize = 3;
 /// Links walked in WordNet's tree of kinds from an everyday word to a shop word, at most.
@@ -105,7 +107,12 @@ impl Lexicon {
         let family = self.family_sizes();
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for (lemma, offsets) in &self.senses {
-            if lemma.contains(' ') || !lemma.chars().all(|c| c.is_ascii_alphabetic()) || known(lemma) || merchant.contains(lemma.as_str()) {
+            // A word, or a name of two or three words ("boom box", "dutch oven") of which the shop
+            // does not use every one (else its own words find it).
+            let parts: Vec<&str> = lemma.split(' ').collect();
+            let plain = |p: &&str| p.len() >= 2 && p.chars().all(|c| c.is_ascii_alphabetic());
+            let shops_own = if parts.len() == 1 { known(lemma) } else { parts.iter().all(|p| known(p)) };
+            if parts.len() > MAX_NAME_WORDS || !parts.iter().all(plain) || shops_own || merchant.contains(lemma.as_str()) {
                 continue;
             }
             let senses: Vec<u32> = offsets.iter().take(SENSES).copied().collect();
@@ -116,9 +123,17 @@ impl Lexicon {
             }
             let mut targets: Vec<(&str, u32)> = found.into_iter().collect();
             targets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            out.push((lemma.clone(), targets.into_iter().take(TARGETS).map(|(w, _)| w.to_string()).collect()));
+            let targets: Vec<String> = targets.into_iter().take(TARGETS).map(|(w, _)| w.to_string()).collect();
+            // A name is kept as one word ("boombox"): the search joins the words typed apart.
+            // Not when that is a word of its own.
+            let joined = parts.concat();
+            if parts.len() == 1 || !(known(&joined) || self.senses.contains_key(&joined)) {
+                out.push((joined, targets));
+            }
         }
         out.sort();
+        // Two names that join into the same word: the first is kept.
+        out.dedup_by(|b, a| a.0 == b.0);
         out
     }
 

@@ -43,6 +43,13 @@ impl SearchExtras {
         self.vocabulary.binary_search_by(|(w, _)| w.as_str().cmp(word)).is_ok()
     }
 
+    /// Whether a word (or its singular) is a word of the merchant's synonyms: a word the shop
+    /// knows although no product uses it.
+    pub fn in_synonyms(&self, word: &str) -> bool {
+        let one = crate::everyday::singular(word);
+        self.synonyms.iter().flatten().flat_map(|s| s.split(' ')).any(|s| s == word || crate::everyday::singular(s) == one)
+    }
+
     /// The shop's words for an everyday word it does not use itself ("jumper" → "sweatshirt").
     pub fn everyday(&self, word: &str) -> Option<&[String]> {
         self.everyday.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.everyday[i].1.as_slice())

@@ -250,6 +250,9 @@ pub struct ProductIndex {
     /// While the fallback weighs words: match only what a product is (titles, brands,
     /// categories, attributes), not words of its description.
     strong_fields_only: bool,
+    /// Typed words not to correct: the pieces of a compound the shop writes as one word ("sauce
+    /// pan" is a saucepan; "sauce" is not a typo for "saute").
+    pieces: Vec<String>,
 }
 
 impl ProductIndex {
@@ -284,6 +287,7 @@ impl ProductIndex {
             category_stems: None,
             kind_stems: None,
             strong_fields_only: false,
+            pieces: Vec::new(),
         })
     }
 
@@ -761,7 +765,7 @@ impl ProductIndex {
             .split(' ')
             .filter(|w| !w.is_empty())
             .map(|w| {
-                if self.extras.knows_word(w) || self.extras.everyday(w).is_some() {
+                if self.extras.knows_word(w) || self.extras.everyday(w).is_some() || self.extras.in_synonyms(w) {
                     return (w.to_string(), false);
                 }
                 let distance = typo_distance(w);
@@ -809,7 +813,10 @@ impl ProductIndex {
 
     fn text_query_alone(&mut self, raw: &str, typed: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<Box<dyn Query>> {
         let typing = !raw.ends_with(char::is_whitespace);
-        let main = self.words_query(raw, typing)?;
+        self.pieces = self.joined_pieces(raw);
+        let main = self.words_query(raw, typing);
+        self.pieces.clear();
+        let main = main?;
         // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
         // synonyms (0.8); all below the words as typed.
         let mut variants: Vec<(String, f32)> = synonyms.iter().map(|(v, corrected)| (v.clone(), if *corrected { CORRECTED } else { 0.9 })).collect();
@@ -834,12 +841,37 @@ impl ProductIndex {
                 }
             }
         }
+        // An everyday name of several words ("boom box", "dutch oven"), as typed.
+        let originals: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        for n in (2..=crate::everyday::MAX_NAME_WORDS.min(originals.len())).rev() {
+            for at in 0..=originals.len() - n {
+                // Kept as one word ("dutchoven"), the last in the singular or as typed.
+                let name = &originals[at..at + n];
+                let singular = format!("{}{}", name[..n - 1].concat(), crate::everyday::singular(&name[n - 1]));
+                if self.extras.in_synonyms(&name.concat()) {
+                    // The merchant's word ("ear phones": earphones): its synonyms win.
+                    continue;
+                }
+                let targets = self.extras.everyday(&name.concat()).or_else(|| self.extras.everyday(&singular)).unwrap_or_default().to_vec();
+                for target in targets {
+                    let v = originals[..at].iter().map(String::as_str).chain([target.as_str()]).chain(originals[at + n..].iter().map(String::as_str));
+                    let v = v.collect::<Vec<_>>().join(" ");
+                    if variants.len() < MAX_VARIANTS && !variants.iter().any(|(w, _)| *w == v) {
+                        variants.push((v, EVERYDAY));
+                    }
+                }
+            }
+        }
+        let typed_words = originals.len();
         for compound in self.compound_variants(raw) {
+            // A joined word stands for two typed words, so it scores as two ("sauce pan": the
+            // saucepan above a sauté pan whose description mentions sauce).
+            let weight = if compound.split(' ').count() < typed_words { 2.0 * COMPOUND } else { COMPOUND };
             let corrected = self.corrected_words(&compound);
             let synonyms = self.synonym_variants(&corrected).into_iter().map(|(v, _)| v);
             for v in std::iter::once(compound).chain(synonyms) {
                 if variants.len() < MAX_VARIANTS && !variants.iter().any(|(w, _)| *w == v) {
-                    variants.push((v, 0.8));
+                    variants.push((v, weight));
                 }
             }
         }
@@ -882,6 +914,13 @@ impl ProductIndex {
         out
     }
 
+    /// Neighbouring typed words that together make a word of the shop (see `compound_variants`).
+    fn joined_pieces(&self, raw: &str) -> Vec<String> {
+        let typed: Vec<&str> = raw.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let typed: Vec<String> = typed.iter().map(|w| w.to_lowercase()).collect();
+        typed.windows(2).filter(|pair| self.knows_compound(&pair.concat())).flat_map(|pair| pair.to_vec()).collect()
+    }
+
     /// Whether two words typed as one make a word of the shop (or its singular or plural) or an
     /// everyday word it maps to its own.
     fn knows_compound(&self, joined: &str) -> bool {
@@ -916,6 +955,10 @@ impl ProductIndex {
         if words.len() < 2 {
             return Ok(None);
         }
+        // What a product is (not its description) matching the whole query.
+        self.strong_fields_only = true;
+        let whole = if found_all > 0 { self.text_query(raw) } else { None };
+        self.strong_fields_only = false;
         let mut unmatched: Vec<usize> = Vec::new();
         let mut matched: Vec<(usize, usize)> = Vec::new();
         for (i, (_, _, strong)) in words.iter().enumerate() {
@@ -953,7 +996,17 @@ impl ProductIndex {
                     (if kept.contains(i) { Occur::Must } else { Occur::Should }, word)
                 })
                 .collect();
-            let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+            // Products that match the whole query (through a synonym, a compound or an everyday
+            // word too, which the words one by one may not) come first, as if every word matched.
+            let partial: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+            let query: Box<dyn Query> = match &whole {
+                Some(whole) => {
+                    let all_matched: Box<dyn Query> = Box::new(ConstScoreQuery::new(whole.box_clone(), WORD_MATCHED * words.len() as Score));
+                    let whole: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, all_matched), (Occur::Should, whole.box_clone())]));
+                    Box::new(BooleanQuery::new(vec![(Occur::Should, whole), (Occur::Should, partial)]))
+                }
+                None => partial,
+            };
             if self.searcher.search(&*self.combine(Some(query.box_clone()), filters, None), &Count)? <= found_all {
                 continue;
             }
@@ -1046,7 +1099,7 @@ impl ProductIndex {
             // index holds the stem "storag"), and score below exact matches.
             let chars = word.chars().count();
             let distance = typo_distance(word);
-            if distance > 0 && !self.extras.knows_word(word) {
+            if distance > 0 && !self.extras.knows_word(word) && !self.pieces.contains(word) {
                 let fixes: Vec<String> = self.extras.corrections(word, distance, 3).into_iter().map(str::to_string).collect();
                 for fix in fixes {
                     for stem in tokens(&mut self.stem, &fix) {
@@ -1130,6 +1183,11 @@ fn typo_distance(word: &str) -> usize {
 /// Score added to the products of a category the query names: above relevance, below a matched
 /// word of a query that leaves words out.
 const CATEGORY_NAMED: Score = 100.0;
+
+/// Weight of a match through two typed words joined, or one split, as the shop writes them: the
+/// shop's own word, so above a corrected word that happens to be near the pieces ("sauce pan" is a
+/// saucepan, not a sauté pan).
+const COMPOUND: f32 = 1.0;
 
 /// Weight of a match through the everyday vocabulary.
 const EVERYDAY: f32 = 0.7;

@@ -282,6 +282,14 @@ fn compounds_typed_joined_or_split_find_what_the_shop_writes_otherwise() {
         let want = if q.starts_with("head") { "audio/headphones" } else { "outdoor/sleeping-bags" };
         assert!(found.iter().take(5).all(|s| in_category(s, want)), "`{q}`: {found:?}");
     }
+    // Two words the shop writes as one rank its products first, above products that match the
+    // words apart (a sauté pan whose description mentions sauces), and are not taken as typos.
+    for (q, kind) in [("sauce pan ", "Saucepan"), ("micro sd card ", "microSD")] {
+        let found = slugs(&mut index, q);
+        let want = catalog().products.iter().filter(|p| p.title.contains(kind)).count().min(5);
+        assert!(want > 0, "the sample shop sells a {kind}");
+        assert!(found.iter().take(want).all(|s| product(s).title.contains(kind)), "`{q}`: {found:?}");
+    }
     // A split compound scores below the words as the shop writes them.
     let exact = index.search(&SearchRequest::new("sleeping bag ", 5)).unwrap().hits;
     let joined = index.search(&SearchRequest::new("sleepingbag ", 5)).unwrap().hits;
@@ -375,6 +383,12 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
         }
         assert!(slugs(&mut self::index(), q).is_empty(), "`{q}` finds nothing without the everyday vocabulary");
     }
+    // An everyday name of two words, typed apart or as one ("gym shoes": sneakers, not every shoe).
+    for q in ["gym shoes ", "gymshoes ", "tennis shoe "] {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "footwear/casual")), "`{q}` found {found:?}");
+    }
+    assert!(slugs(&mut self::index(), "gymshoes ").is_empty());
     // A plural finds what the singular does; nonsense still finds nothing.
     assert_eq!(slugs(&mut index, "jumpers ").first(), slugs(&mut index, "jumper ").first());
     assert!(slugs(&mut index, "zzzzqqqq ").is_empty());

@@ -356,6 +356,9 @@ fn main() -> Result<(), String> {
         "words" => {
             // What the index knows of some words: uses in the vocabulary, everyday mapping.
             let index = shop_index(&catalog, &opts)?;
+            let everyday = &index.extras().everyday;
+            let bytes = serde_json::to_vec(everyday).map_err(|e| e.to_string())?.len();
+            println!("everyday vocabulary: {} words, {bytes} bytes of JSON", everyday.len());
             for w in opt("words")?.split(',') {
                 let x = index.extras();
                 println!("{w}: uses {}, everyday {:?}, split {:?}", x.uses(w), x.everyday(w), x.split_compound(w));
