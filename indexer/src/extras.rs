@@ -59,11 +59,13 @@ impl SearchExtras {
     /// the edits: "jumpr" → "jumper", "earphnes" → "earphone" (as "earphones").
     pub fn closest_everyday(&self, word: &str, max_edits: usize) -> Option<(&str, usize)> {
         let len = word.chars().count();
+        // A word typed in the plural is compared without its "s" (no string made per entry).
+        let one = word.strip_suffix('s');
         self.everyday
             .iter()
-            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits + 1)
+            .filter(|(w, _)| w.len().abs_diff(word.len()) <= max_edits + 1 || w.chars().count().abs_diff(len) <= max_edits + 1)
             .filter_map(|(w, _)| {
-                let plural = bounded_edit_distance(word, &format!("{w}s"), max_edits);
+                let plural = one.and_then(|one| bounded_edit_distance(one, w, max_edits));
                 bounded_edit_distance(word, w, max_edits).into_iter().chain(plural).min().map(|d| (d, w.as_str()))
             })
             .min()

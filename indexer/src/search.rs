@@ -5,7 +5,7 @@ use crate::extras::{bounded_edit_distance, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Bound;
 use std::path::Path;
@@ -253,6 +253,9 @@ pub struct ProductIndex {
     /// Typed words not to correct: the pieces of a compound the shop writes as one word ("sauce
     /// pan" is a saucepan; "sauce" is not a typo for "saute").
     pieces: Vec<String>,
+    /// Typo corrections found during one search (a word is looked at several times: the whole
+    /// query, each word when some are left out, the names of kinds).
+    fixes: std::cell::RefCell<HashMap<String, Option<String>>>,
 }
 
 impl ProductIndex {
@@ -288,6 +291,7 @@ impl ProductIndex {
             kind_stems: None,
             strong_fields_only: false,
             pieces: Vec::new(),
+            fixes: Default::default(),
         })
     }
 
@@ -413,6 +417,7 @@ impl ProductIndex {
 
     pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
+        self.fixes.get_mut().clear();
         req.filters.check()?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
@@ -467,6 +472,7 @@ impl ProductIndex {
     /// Completions of the last typed word that still find products, and the top products.
     pub fn suggest(&mut self, typed: &str, limit: usize) -> Result<Suggestions, SearchError> {
         Self::validate(typed)?;
+        self.fixes.get_mut().clear();
         let limit = limit.clamp(1, 10);
         let mut completions = Vec::new();
         for q in self.completion_candidates(typed) {
@@ -776,6 +782,9 @@ impl ProductIndex {
                     let kind = self.extras.kinds.iter().find(|k| several && w.chars().count() == 4 && bounded_edit_distance(w, k, 1).is_some());
                     return kind.map_or((w.to_string(), false), |k| (k.clone(), true));
                 }
+                if let Some(fix) = self.fixes.borrow().get(w) {
+                    return (fix.clone().unwrap_or_else(|| w.to_string()), fix.is_some());
+                }
                 // The shop's own words first; else an everyday word for what it sells.
                 let fix = self.extras.closest_word(w, distance).filter(|f| *f != w);
                 let fix = match (fix, self.extras.closest_everyday(w, distance)) {
@@ -783,6 +792,7 @@ impl ProductIndex {
                     (None, Some((e, _))) => Some(e),
                     (f, _) => f,
                 };
+                self.fixes.borrow_mut().insert(w.to_string(), fix.map(str::to_string));
                 (fix.unwrap_or(w).to_string(), fix.is_some())
             })
             .collect()
@@ -833,7 +843,10 @@ impl ProductIndex {
             if self.extras.knows_word(word) {
                 continue;
             }
-            let targets = self.extras.everyday(word).or_else(|| self.extras.everyday(&crate::everyday::singular(word))).unwrap_or_default().to_vec();
+            // As typed, in the singular, or by its stem ("jogging" → "jog").
+            let stem = tokens(&mut self.stem, word).join("");
+            let targets =
+                [word.clone(), crate::everyday::singular(word), stem].into_iter().find_map(|w| self.extras.everyday(&w)).unwrap_or_default().to_vec();
             for target in &targets {
                 let v: Vec<&str> = typed.iter().enumerate().map(|(j, (w, _))| if j == i { target.as_str() } else { w.as_str() }).collect();
                 if variants.len() < MAX_VARIANTS {

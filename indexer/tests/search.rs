@@ -389,6 +389,9 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
         assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "footwear/casual")), "`{q}` found {found:?}");
     }
     assert!(slugs(&mut self::index(), "gymshoes ").is_empty());
+    // An everyday word known by its stem ("jogging": to jog, which is running).
+    let found = slugs(&mut index, "jogging shoes ");
+    assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "footwear/running")), "{found:?}");
     // A plural finds what the singular does; nonsense still finds nothing.
     assert_eq!(slugs(&mut index, "jumpers ").first(), slugs(&mut index, "jumper ").first());
     assert!(slugs(&mut index, "zzzzqqqq ").is_empty());

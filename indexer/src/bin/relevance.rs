@@ -7,6 +7,7 @@
 //!           --out bench/results/relevance.json --history bench/results/relevance-history.jsonl --label "…"
 //! relevance intents --catalog catalog --queries bench/relevance/shopper-queries.json \
 //!           --out bench/results/shopper-relevance.json --history bench/results/shopper-relevance-history.jsonl --label "…"
+//! relevance latency --catalog catalog --queries bench/relevance/shopper-queries-holdout.json --repeat 20
 //! ```
 //!
 //! `intents` scores a second set written as shoppers type (compounds, split words, words the
@@ -352,6 +353,27 @@ fn main() -> Result<(), String> {
                 serde_json::json!({ "label": label, "catalog_version": catalog.version, "scores": scores, "weakest_precision_at_5": weakest }),
                 summary,
             )?;
+        }
+        "latency" => {
+            // Search time per query of a shoppers' set (compounds, everyday words, words left
+            // out: the slow paths), in-process: p50 and p99 over `--repeat` rounds.
+            let path = opt("queries")?;
+            let intents: Intents =
+                serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?).map_err(|e| format!("{path}: {e}"))?;
+            let repeat: usize = opts.get("repeat").map_or(Ok(20), |r| r.parse()).map_err(|e| format!("--repeat: {e}"))?;
+            let mut index = shop_index(&catalog, &opts)?;
+            let mut times: Vec<f64> = Vec::new();
+            for _ in 0..repeat {
+                for q in &intents.queries {
+                    let start = std::time::Instant::now();
+                    let found = index.search(&SearchRequest::new(&q.query, 10)).map_err(|e| format!("{}: {e}", q.query))?;
+                    times.push(start.elapsed().as_secs_f64() * 1e6);
+                    std::hint::black_box(found);
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+            println!("{}", serde_json::json!({ "queries": intents.queries.len(), "repeat": repeat, "p50_us": at(0.5), "p99_us": at(0.99) }));
         }
         "words" => {
             // What the index knows of some words: uses in the vocabulary, everyday mapping.
