@@ -50,6 +50,13 @@ impl SearchExtras {
         self.synonyms.iter().flatten().flat_map(|s| s.split(' ')).any(|s| s == word || crate::everyday::singular(s) == one)
     }
 
+    /// The one-word member of the merchant's synonyms within `max_edits` edits of `word`,
+    /// closest first.
+    pub fn closest_synonym(&self, word: &str, max_edits: usize) -> Option<&str> {
+        let members = self.synonyms.iter().flatten().filter(|m| !m.contains(' '));
+        members.filter_map(|m| bounded_edit_distance(word, m, max_edits).map(|d| (d, m.as_str()))).min().map(|(_, m)| m)
+    }
+
     /// The shop's words for an everyday word it does not use itself ("jumper" → "sweatshirt").
     pub fn everyday(&self, word: &str) -> Option<&[String]> {
         self.everyday.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.everyday[i].1.as_slice())

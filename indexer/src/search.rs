@@ -792,6 +792,8 @@ impl ProductIndex {
                     (None, Some((e, _))) => Some(e),
                     (f, _) => f,
                 };
+                // Else a word of the merchant's synonyms ("tshrit" → "tshirt", then its synonyms).
+                let fix = fix.or_else(|| self.extras.closest_synonym(w, distance));
                 self.fixes.borrow_mut().insert(w.to_string(), fix.map(str::to_string));
                 (fix.unwrap_or(w).to_string(), fix.is_some())
             })
@@ -944,7 +946,7 @@ impl ProductIndex {
 
     /// When not every word can match: the words to keep. Words that match no product's title,
     /// brand, category or attributes go first (a description mentioning "dog" does not make a
-    /// dog product), then the least informative (the most common), at most half of those that
+    /// dog product), then the least informative (the most common), up to all but one of those that
     /// match. What is kept must name a kind of thing the shop sells ("camping stove" does not
     /// become camping tents). Returns a query that ranks products by how many words they match,
     /// then by relevance, and the words left out; `None` when no such choice finds more than
@@ -988,7 +990,7 @@ impl ProductIndex {
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
-        for more in drop_candidates(&matched, matched.len() / 2).into_iter().take(MAX_DROP_TRIES) {
+        for more in drop_candidates(&matched, matched.len() - 1).into_iter().take(MAX_DROP_TRIES) {
             let dropped: Vec<usize> = unmatched.iter().copied().chain(more.iter().copied()).collect();
             let kept: Vec<usize> = matched.iter().copied().filter(|i| !more.contains(i)).collect();
             if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) {

@@ -333,6 +333,9 @@ fn a_misspelt_synonym_gets_the_synonyms_of_the_corrected_word() {
     // "rucksack" and "backpack" are synonyms; "rucksak" is one typo from "rucksack".
     let typo = all_hits(&mut index, "rucksak ", &Filters::default());
     assert!(typo.iter().any(|s| product(s).title.contains("Backpack") && !product(s).title.contains("Rucksack")), "{typo:?}");
+    // A word only the synonyms know ("tshirt"; titles say "T-Shirt"), misspelt.
+    let typo = slugs(&mut index, "tshrit ");
+    assert!(!typo.is_empty() && typo.iter().take(5).all(|s| in_category(s, "apparel/t-shirts")), "{typo:?}");
 }
 
 #[test]
@@ -421,6 +424,10 @@ fn left_out_words_never_leave_only_a_description_word_or_a_modifier() {
     // A word that names what the shop sells is kept, the rest left out.
     let r = index.search(&SearchRequest::new("ryanair backpack ", 10)).unwrap();
     assert_eq!(r.ignored_words, ["ryanair"]);
+    assert!(r.hits.iter().take(5).all(|h| in_category(&h.slug, "outdoor/backpacks")), "{:?}", r.hits);
+    // Two of three words left out when only the kind of thing matches alone.
+    let r = index.search(&SearchRequest::new("durable backpack for school ", 10)).unwrap();
+    assert_eq!(r.ignored_words.len(), 2, "{:?}", r.ignored_words);
     assert!(r.hits.iter().take(5).all(|h| in_category(&h.slug, "outdoor/backpacks")), "{:?}", r.hits);
     // Among other words, a short word one edit from a kind of thing is that kind.
     let found = slugs(&mut index, "power bnks ");

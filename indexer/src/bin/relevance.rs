@@ -7,6 +7,7 @@
 //!           --out bench/results/relevance.json --history bench/results/relevance-history.jsonl --label "…"
 //! relevance intents --catalog catalog --queries bench/relevance/shopper-queries.json \
 //!           --out bench/results/shopper-relevance.json --history bench/results/shopper-relevance-history.jsonl --label "…"
+//! relevance query --catalog catalog --query "durable backpack for school"
 //! relevance latency --catalog catalog --queries bench/relevance/shopper-queries-holdout.json --repeat 20
 //! ```
 //!
@@ -374,6 +375,16 @@ fn main() -> Result<(), String> {
             times.sort_by(f64::total_cmp);
             let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
             println!("{}", serde_json::json!({ "queries": intents.queries.len(), "repeat": repeat, "p50_us": at(0.5), "p99_us": at(0.99) }));
+        }
+        "query" => {
+            // One search as the shop runs it: what it found, what it left out, the first hits.
+            let mut index = shop_index(&catalog, &opts)?;
+            let q = opt("query")?;
+            let r = index.search(&SearchRequest::new(&q, 10)).map_err(|e| format!("{q}: {e}"))?;
+            println!("{q:?}: {} found ({} with every word), ignored {:?}", r.total, r.total_all_words, r.ignored_words);
+            for h in &r.hits {
+                println!("  {:>10.2} {}", h.score, h.slug);
+            }
         }
         "words" => {
             // What the index knows of some words: uses in the vocabulary, everyday mapping.
