@@ -119,8 +119,8 @@ impl SearchExtras {
         let mut found: Vec<(usize, u32, &str)> = self
             .vocabulary
             .iter()
-            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits)
-            .filter_map(|(w, n)| bounded_edit_distance(word, w, max_edits).filter(|d| *d > 0).map(|d| (d, *n, w.as_str())))
+            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits + 1)
+            .filter_map(|(w, n)| plural_edit_distance(word, w, max_edits).filter(|d| *d > 0).map(|d| (d, *n, w.as_str())))
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
         found.into_iter().take(limit).map(|(_, _, w)| w).collect()
@@ -131,11 +131,18 @@ impl SearchExtras {
         let len = word.chars().count();
         self.vocabulary
             .iter()
-            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits)
-            .filter_map(|(w, n)| bounded_edit_distance(word, w, max_edits).map(|d| (d, *n, w.as_str())))
+            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits + 1)
+            .filter_map(|(w, n)| plural_edit_distance(word, w, max_edits).map(|d| (d, *n, w.as_str())))
             .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)))
             .map(|(_, _, w)| w)
     }
+}
+
+/// Edits from `word` to `known`, or from `word` without a plural "s" ("themals" is one edit from
+/// "thermal"s): a misspelt plural finds the word the shop writes in the singular.
+fn plural_edit_distance(word: &str, known: &str, max_edits: usize) -> Option<usize> {
+    let plural = word.strip_suffix('s').filter(|_| !known.ends_with('s')).and_then(|one| bounded_edit_distance(one, known, max_edits));
+    bounded_edit_distance(word, known, max_edits).into_iter().chain(plural).min()
 }
 
 /// Price bucket key for a price: `"2500-5000"`, `"50000-"`.

@@ -955,15 +955,21 @@ impl ProductIndex {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         // Stop words match nothing on their own: they are never the reason for no results.
         let mut words: Vec<WordQueries> = Vec::new();
-        for w in typed {
+        // A short word corrected only among the others ("ceiling ligt": light) is searched as
+        // corrected; alone it would not be.
+        let corrected = self.corrected_words(raw);
+        let mut searched_as: Vec<String> = Vec::new();
+        for (w, (fixed, replaced)) in typed.into_iter().zip(corrected) {
             if tokens(&mut self.stem, &w).is_empty() {
                 continue;
             }
-            let Some(any_field) = self.text_query(&format!("{w} ")) else { continue };
+            let searched = if replaced && w.chars().count() <= 4 { format!("{fixed} ") } else { format!("{w} ") };
+            let Some(any_field) = self.text_query(&searched) else { continue };
             self.strong_fields_only = true;
-            let strong = self.text_query(&format!("{w} "));
+            let strong = self.text_query(&searched);
             self.strong_fields_only = false;
             if let Some(strong) = strong {
+                searched_as.push(searched.trim_end().to_string());
                 words.push((w, any_field, strong));
             }
         }
@@ -985,8 +991,7 @@ impl ProductIndex {
         // The most common go first.
         matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
         let matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
-        let typed: Vec<String> = words.iter().map(|(w, ..)| w.clone()).collect();
-        let kinds: Vec<bool> = typed.iter().map(|w| self.names_a_kind(w)).collect();
+        let kinds: Vec<bool> = searched_as.iter().map(|w| self.names_a_kind(w)).collect();
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }

@@ -429,6 +429,14 @@ fn left_out_words_never_leave_only_a_description_word_or_a_modifier() {
     let r = index.search(&SearchRequest::new("durable backpack for school ", 10)).unwrap();
     assert_eq!(r.ignored_words.len(), 2, "{:?}", r.ignored_words);
     assert!(r.hits.iter().take(5).all(|h| in_category(&h.slug, "outdoor/backpacks")), "{:?}", r.hits);
+    // A misspelt plural of a word the shop writes in the singular ("themals": thermal).
+    let found = slugs(&mut index, "themals ");
+    assert!(found.first().is_some_and(|s| product(s).title.contains("Thermal")), "{found:?}");
+    // A short word corrected among the others is still that word when the others are left out.
+    let r = index.search(&SearchRequest::new("ceiling ligt ", 10)).unwrap();
+    assert_eq!(r.ignored_words, ["ceiling"]);
+    assert!(!r.hits.is_empty() && r.hits.iter().all(|h| in_category(&h.slug, "home/lighting")), "{:?}", r.hits);
+    assert!(product(&r.hits[0].slug).title.contains("Light"), "{:?}", r.hits[0]);
     // Among other words, a short word one edit from a kind of thing is that kind.
     let found = slugs(&mut index, "power bnks ");
     assert!(!found.is_empty() && found.iter().take(5).all(|s| in_category(s, "tech/power-banks")), "{found:?}");
