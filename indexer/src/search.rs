@@ -995,7 +995,19 @@ impl ProductIndex {
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
-        for more in drop_candidates(&matched, matched.len() - 1).into_iter().take(MAX_DROP_TRIES) {
+        let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1).into_iter().take(MAX_DROP_TRIES).collect();
+        let (mut tried, mut word_by_word) = (0, false);
+        loop {
+            if tried == candidates.len() {
+                // None of those found more: one last choice, made word by word.
+                if word_by_word {
+                    break;
+                }
+                word_by_word = true;
+                candidates.push(self.kept_from_the_head(&words, &matched, &kinds, filters)?);
+            }
+            let more = candidates[tried].clone();
+            tried += 1;
             let dropped: Vec<usize> = unmatched.iter().copied().chain(more.iter().copied()).collect();
             let kept: Vec<usize> = matched.iter().copied().filter(|i| !more.contains(i)).collect();
             if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) {
@@ -1035,6 +1047,22 @@ impl ProductIndex {
             return Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())));
         }
         Ok(None)
+    }
+
+    /// Words to leave out, chosen word by word: from the last word that names a kind of thing
+    /// (the head of an English noun phrase: "shoes" in "top rated trail running shoes"), every
+    /// other word is kept that still finds products with those kept so far, the most common
+    /// first. Returns the positions in `matched` order to leave out.
+    fn kept_from_the_head(&mut self, words: &[WordQueries], matched: &[usize], kinds: &[bool], filters: &Filters) -> Result<Vec<usize>, SearchError> {
+        let Some(head) = matched.iter().copied().filter(|i| kinds[*i]).max() else { return Ok(matched.to_vec()) };
+        let mut kept = vec![head];
+        for &i in matched.iter().filter(|i| **i != head) {
+            let together = kept.iter().chain([&i]).map(|k| (Occur::Must, words[*k].2.box_clone())).collect();
+            if self.searcher.search(&*self.combine(Some(Box::new(BooleanQuery::new(together))), filters, None), &Count)? > 0 {
+                kept.push(i);
+            }
+        }
+        Ok(matched.iter().copied().filter(|i| !kept.contains(i)).collect())
     }
 
     /// Whether a typed word names a kind of thing the shop sells: itself, its correction, the

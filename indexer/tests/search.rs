@@ -425,6 +425,9 @@ fn left_out_words_never_leave_only_a_description_word_or_a_modifier() {
     let r = index.search(&SearchRequest::new("ryanair backpack ", 10)).unwrap();
     assert_eq!(r.ignored_words, ["ryanair"]);
     assert!(r.hits.iter().take(5).all(|h| in_category(&h.slug, "outdoor/backpacks")), "{:?}", r.hits);
+    // Many words that do not go together: kept from the kind of thing, word by word.
+    let r = index.search(&SearchRequest::new("top rated trail running shoes ", 10)).unwrap();
+    assert!(r.hits.first().is_some_and(|h| product(&h.slug).title.contains("Trail Running")), "{:?} {:?}", r.ignored_words, r.hits);
     // Two of three words left out when only the kind of thing matches alone.
     let r = index.search(&SearchRequest::new("durable backpack for school ", 10)).unwrap();
     assert_eq!(r.ignored_words.len(), 2, "{:?}", r.ignored_words);
