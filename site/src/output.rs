@@ -134,7 +134,13 @@ impl Output {
                 Ok(())
             }
             _ => {
-                crate::write(&self.dir.join(path), bytes)?;
+                let target = self.dir.join(path);
+                if self.previous.contains_key(path) {
+                    // It may be a hard link (an image the last build linked there): writing into
+                    // it would change the catalog's original too.
+                    let _ = std::fs::remove_file(&target);
+                }
+                crate::write(&target, bytes)?;
                 self.record(path, hash, inputs)
             }
         }
@@ -303,6 +309,17 @@ mod tests {
         assert!(scratch && !dir.join("half").exists());
         out.page("q/index.html", 8, || "Q".into()).unwrap();
         out.finish(scratch).unwrap();
+
+        // A path linked to a source by one build and written by the next: the source is untouched.
+        let source = base.join("original.svg");
+        std::fs::write(&source, "original").unwrap();
+        let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
+        out.copy(&source, "img/x.svg", true).unwrap();
+        out.finish(scratch).unwrap();
+        let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
+        out.write("img/x.svg", b"rendered").unwrap();
+        out.finish(scratch).unwrap();
+        assert_eq!((read(&base, "original.svg"), read(&dir, "img/x.svg")), ("original".to_string(), "rendered".to_string()));
 
         // Another builder: from scratch.
         let (_, scratch) = Output::open(&dir, &record, "b2").unwrap();
