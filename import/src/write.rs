@@ -190,7 +190,12 @@ pub fn write_catalog(catalog: &Path, drafts: Vec<Draft>, options: &Options, repo
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        // A new file renamed into place: a file changed in place would change the copies a
+        // build hard-linked into its output before that output is rebuilt, and a crash would
+        // leave half a file.
+        let part = std::path::PathBuf::from(format!("{}.{}.part", path.display(), std::process::id()));
+        std::fs::write(&part, bytes).map_err(|e| format!("{}: {e}", part.display()))?;
+        std::fs::rename(&part, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }

@@ -51,6 +51,9 @@ impl Store<'_> {
 
 struct Job {
     file: String,
+    /// What the renderings are named after: the file's name without its extension, or with it
+    /// (`shoe-png`) when another image of the catalog has the same stem (`shoe.jpg`).
+    base: String,
     source: PathBuf,
     /// SHA-256 of the source, when the catalog loader has it (else it is read here).
     digest: Option<[u8; 32]>,
@@ -142,28 +145,15 @@ fn render_one(
     if !responsive {
         return Ok(ResponsiveImage { webp_srcset: String::new(), fallback_srcset: String::new(), fallback_src: src.clone(), src });
     }
-    let fallback = if job.file.to_ascii_lowercase().ends_with(".jpg") || job.file.to_ascii_lowercase().ends_with(".jpeg") {
-        ("jpg", image::ImageFormat::Jpeg)
-    } else {
-        ("png", image::ImageFormat::Png)
-    };
-    let largest = job.width.min(*WIDTHS.last().unwrap_or(&960));
     let vector = is_svg(&job.file);
-    let mut widths: Vec<u32> = if vector { Vec::new() } else { WIDTHS.iter().copied().filter(|w| *w < largest).collect() };
-    widths.push(largest);
     let (mut webp, mut fall) = (Vec::new(), Vec::new());
-    for &w in &widths {
-        let h = ((job.height as u64 * w as u64) / job.width.max(1) as u64).max(1) as u32;
-        let mut names = vec![(format!("{}-{w}.{}", stem(&job.file), fallback.0), fallback.1)];
-        if !vector {
-            names.push((format!("{}-{w}.webp", stem(&job.file)), image::ImageFormat::WebP));
-        }
+    for (w, h, names) in renderings(job) {
         let cached: Vec<PathBuf> = names.iter().map(|(n, _)| cache.join(format!("{hash}-{}", n.replace('/', "_")))).collect();
         if !cached.iter().all(|c| c.exists()) {
             let pixels = rgba(&job.source, &read()?, w, h, fonts)?;
             for ((name, format), c) in names.iter().zip(&cached) {
                 let data = encode(&pixels, w, h, *format, name)?;
-                crate::write(c, &data)?;
+                write_whole(c, &data)?;
             }
         }
         let mut urls = Vec::new();
@@ -175,28 +165,96 @@ fn render_one(
             webp.push(format!("{} {w}w", urls[1]));
         }
     }
-    let largest_name = format!("{}-{largest}.{}", stem(&job.file), fallback.0);
+    let largest_name = renderings(job).pop().map(|(_, _, names)| names[0].0.clone()).unwrap_or_default();
     Ok(ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.address(&hash, &largest_name), src })
+}
+
+/// The renderings of an image, smallest first: width, height and the files (the PNG or JPEG
+/// fallback first, then the WebP; an SVG gets the fallback only).
+fn renderings(job: &Job) -> Vec<(u32, u32, Vec<(String, image::ImageFormat)>)> {
+    let lower = job.file.to_ascii_lowercase();
+    let fallback =
+        if lower.ends_with(".jpg") || lower.ends_with(".jpeg") { ("jpg", image::ImageFormat::Jpeg) } else { ("png", image::ImageFormat::Png) };
+    let largest = job.width.min(*WIDTHS.last().unwrap_or(&960));
+    let vector = is_svg(&job.file);
+    let mut widths: Vec<u32> = if vector { Vec::new() } else { WIDTHS.iter().copied().filter(|w| *w < largest).collect() };
+    widths.push(largest);
+    widths
+        .into_iter()
+        .map(|w| {
+            let h = ((job.height as u64 * w as u64) / job.width.max(1) as u64).max(1) as u32;
+            let mut names = vec![(format!("{}-{w}.{}", job.base, fallback.0), fallback.1)];
+            if !vector {
+                names.push((format!("{}-{w}.webp", job.base), image::ImageFormat::WebP));
+            }
+            (w, h, names)
+        })
+        .collect()
+}
+
+/// Writes a cache file whole or not at all (a crash leaves no half file that looks rendered), and
+/// as a new file: the old one may be linked into the last build's output.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let part = PathBuf::from(format!("{}.{}.part", path.display(), std::process::id()));
+    crate::write(&part, bytes)?;
+    std::fs::rename(&part, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Names the renderings of `files` (the catalog's images) so that no two images share one, nor
+/// a rendering an original's name: renderings are named after the file's stem, or after stem and
+/// extension when two images share a stem (`shoe.jpg`, `shoe.png`).
+fn rendering_bases(files: &[&str]) -> Vec<String> {
+    let mut stems: HashMap<&str, usize> = HashMap::new();
+    for f in files {
+        *stems.entry(stem(f)).or_default() += 1;
+    }
+    files
+        .iter()
+        .map(|f| match f.rsplit_once('.') {
+            Some((s, ext)) if stems[s] > 1 => format!("{s}-{}", ext.to_ascii_lowercase()),
+            _ => stem(f).to_string(),
+        })
+        .collect()
+}
+
+/// Fails when two images would publish a file under one name (a rendering of one being another's
+/// original, or two renderings: `shoe-png.jpg` beside `shoe.jpg` and `shoe.png`).
+fn check_names(jobs: &[Job]) -> Result<(), String> {
+    let mut owner: HashMap<String, &str> = jobs.iter().map(|j| (j.file.clone(), j.file.as_str())).collect();
+    for j in jobs {
+        for (_, _, names) in renderings(j) {
+            for (name, _) in names {
+                if let Some(other) = owner.insert(name.clone(), &j.file).filter(|o| *o != j.file) {
+                    return Err(format!("images `{other}` and `{}` would both publish `images/{name}`: rename one of them", j.file));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Renders every image the catalog uses, on all cores; returns the srcsets by image file.
 pub fn build(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool, cache: &Path) -> Result<HashMap<String, ResponsiveImage>, String> {
     let (catalog, images_dir, digests) = (&shop.catalog, &shop.images_dir, &shop.image_digests);
     let mut seen = std::collections::HashSet::new();
-    let jobs: Vec<Job> = catalog
-        .products
+    let images: Vec<_> =
+        catalog.products.iter().filter(|p| p.published).flat_map(|p| p.images.iter()).filter(|i| seen.insert(i.file.clone())).collect();
+    let files: Vec<&str> = images.iter().map(|i| i.file.as_str()).collect();
+    let jobs: Vec<Job> = images
         .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| p.images.iter())
-        .filter(|i| seen.insert(i.file.clone()))
-        .map(|i| Job {
+        .zip(rendering_bases(&files))
+        .map(|(i, base)| Job {
             file: i.file.clone(),
+            base,
             source: images_dir.join(&i.file),
             digest: digests.get(&i.file).copied(),
             width: i.width.max(1),
             height: i.height.max(1),
         })
         .collect();
+    if responsive {
+        check_names(&jobs)?;
+    }
     std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
     let mut fonts = resvg::usvg::fontdb::Database::new();
     fonts.load_system_fonts();
@@ -248,7 +306,7 @@ mod tests {
         )
         .unwrap();
         let fonts = Arc::new(resvg::usvg::fontdb::Database::new());
-        let job = |file: &str, width, height| Job { file: file.into(), source: src.join(file), digest: None, width, height };
+        let job = |file: &str, width, height| Job { file: file.into(), base: stem(file).into(), source: src.join(file), digest: None, width, height };
 
         let (output, _) = Output::open(&out, &dir.join("output.json"), "test").unwrap();
         let store = Store::Static(&output);
@@ -286,5 +344,18 @@ mod tests {
             assert!(media.join(&hash).join(name).exists(), "{name}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Two images with one stem get renderings named after stem and extension; names that would
+    /// still meet are refused with both images named.
+    #[test]
+    fn images_sharing_a_stem_get_their_own_renderings() {
+        assert_eq!(rendering_bases(&["shoe.jpg", "shoe.png", "a/boot.webp", "hat.svg"]), ["shoe-jpg", "shoe-png", "a/boot", "hat"]);
+        let job =
+            |file: &str, base: &str| Job { file: file.into(), base: base.into(), source: PathBuf::new(), digest: None, width: 400, height: 400 };
+        assert_eq!(check_names(&[job("shoe.jpg", "shoe-jpg"), job("shoe.png", "shoe-png")]), Ok(()));
+        // `shoe-320.webp` is an original and shoe.jpg's rendering at 320 px.
+        let err = check_names(&[job("shoe-320.webp", "shoe-320"), job("shoe.jpg", "shoe")]).unwrap_err();
+        assert!(err.contains("shoe-320.webp") && err.contains("shoe.jpg"), "{err}");
     }
 }

@@ -262,15 +262,14 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Changes whenever this builder binary is rebuilt (new indexer or snapshot code).
+/// Changes whenever this builder binary changes (new indexer or snapshot code): a hash of its
+/// bytes, not its modification time, which reproducible installs (`cp -p`, tar, Nix) keep.
 fn builder_identity() -> String {
     std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos().to_string())
-        .unwrap_or_default()
+        .and_then(std::fs::read)
+        .map(|bytes| format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes)))
+        // Unknown: matches no record, so the build starts from scratch.
+        .unwrap_or_else(|_| format!("unknown {:?}", std::time::SystemTime::now()))
 }
 
 /// `_dev/reload.js` for `cargo xtask dev`: polls `/_dev/build.txt` (which xtask rewrites after

@@ -136,11 +136,15 @@ impl Output {
             _ => {
                 let target = self.dir.join(path);
                 if self.previous.contains_key(path) {
-                    // It may be a hard link (an image the last build linked there): writing into
-                    // it would change the catalog's original too.
-                    let _ = std::fs::remove_file(&target);
+                    // Replaced by a new file renamed over it: a server of the output (`cargo xtask
+                    // dev`) never reads half a file, and when the old one is a hard link (an image
+                    // the last build linked there) the catalog's original is not written through.
+                    let part = self.dir.join(format!("{path}.{}.part", std::process::id()));
+                    crate::write(&part, bytes)?;
+                    std::fs::rename(&part, &target).map_err(|e| format!("{}: {e}", target.display()))?;
+                } else {
+                    crate::write(&target, bytes)?;
                 }
-                crate::write(&target, bytes)?;
                 self.record(path, hash, inputs)
             }
         }
@@ -172,7 +176,8 @@ impl Output {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
         }
-        let _ = std::fs::remove_file(&target);
+        // Never copied into: the file there may be a link to another original.
+        remove_if_there(&target)?;
         if !link || std::fs::hard_link(source, &target).is_err() {
             std::fs::copy(source, &target).map_err(|e| format!("{}: {e}", target.display()))?;
         }
@@ -182,9 +187,10 @@ impl Output {
     /// Copies (or hard-links, see [`Output::copy`]) every file under `from` to `to` (relative).
     pub fn copy_dir(&self, from: &Path, to: &str, link: bool) -> Result<(), String> {
         let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let target = format!("{to}/{}", entry.file_name().to_string_lossy());
+        for entry in entries {
+            let path = entry.map_err(|e| format!("{}: {e}", from.display()))?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let target = format!("{to}/{name}");
             if path.is_dir() {
                 self.copy_dir(&path, &target, link)?;
             } else {
@@ -200,7 +206,9 @@ impl Output {
         let mut removed = 0;
         for path in self.previous.keys().filter(|p| !now.contains_key(*p)) {
             let file = self.dir.join(path);
-            if std::fs::remove_file(&file).is_ok() {
+            // A stale file that cannot be removed fails the build (its record is gone, so the
+            // next build starts from scratch) rather than being forgotten and published.
+            if remove_if_there(&file)? {
                 removed += 1;
             }
             // Directories left empty (a removed product's) go too.
@@ -216,6 +224,15 @@ impl Output {
         let bytes = serde_json::to_vec(&record).map_err(|e| e.to_string())?;
         crate::write(&self.record_path, &bytes)?;
         Ok(Changes { written: self.written.into_inner(), kept: self.kept.into_inner(), removed, from_scratch })
+    }
+}
+
+/// Removes `file`; false when it was not there.
+fn remove_if_there(file: &Path) -> Result<bool, String> {
+    match std::fs::remove_file(file) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(format!("cannot remove {}: {e}", file.display())),
     }
 }
 
