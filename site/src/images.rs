@@ -169,9 +169,12 @@ fn render_one(
     Ok(ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.address(&hash, &largest_name), src })
 }
 
+/// One rendering's width, height and files (name, format).
+type Rendering = (u32, u32, Vec<(String, image::ImageFormat)>);
+
 /// The renderings of an image, smallest first: width, height and the files (the PNG or JPEG
 /// fallback first, then the WebP; an SVG gets the fallback only).
-fn renderings(job: &Job) -> Vec<(u32, u32, Vec<(String, image::ImageFormat)>)> {
+fn renderings(job: &Job) -> Vec<Rendering> {
     let lower = job.file.to_ascii_lowercase();
     let fallback =
         if lower.ends_with(".jpg") || lower.ends_with(".jpeg") { ("jpg", image::ImageFormat::Jpeg) } else { ("png", image::ImageFormat::Png) };
