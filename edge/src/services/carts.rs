@@ -35,10 +35,21 @@ pub async fn delete(env: &Env, id: &str) -> Result<(), ApiError> {
     super::do_call::<(), bool>(env, "CARTS", id, Method::Delete, "/cart", None).await.map(|_| ())
 }
 
-/// One cart's store. Forgets the cart `CART_TTL_SECONDS` after its last change (an alarm).
+/// One cart's store. Forgets the cart `CART_TTL_SECONDS` after its last change: the change's time
+/// is stored with the cart (one write), and an alarm set only when none is pending checks it, so
+/// a change costs one storage write, not a write and an alarm.
 #[durable_object]
 pub struct CartStore {
     state: State,
+}
+
+/// When a cart changed last `at` (ms since the epoch), it expires then.
+fn expiry_ms(at: f64) -> f64 {
+    at + CART_TTL_SECONDS as f64 * 1000.0
+}
+
+async fn set_alarm(storage: &worker::Storage, at_ms: f64) -> worker::Result<()> {
+    storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&at_ms.into()))).await
 }
 
 impl DurableObject for CartStore {
@@ -52,9 +63,18 @@ impl DurableObject for CartStore {
             Method::Get => Response::from_json(&storage.get::<StoredCart>("cart").await?),
             Method::Put => {
                 let cart: StoredCart = req.json().await?;
-                storage.put("cart", &cart).await?;
-                let expires = worker::Date::now().as_millis() as f64 + CART_TTL_SECONDS as f64 * 1000.0;
-                storage.set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&expires.into()))).await?;
+                let now = worker::Date::now().as_millis() as f64;
+                // A struct, not a JSON map: serde-wasm-bindgen makes maps into JS `Map`s, which
+                // `putMultiple` does not read as keys.
+                #[derive(serde::Serialize)]
+                struct Change<'a> {
+                    cart: &'a StoredCart,
+                    changed: f64,
+                }
+                storage.put_multiple(Change { cart: &cart, changed: now }).await?;
+                if storage.get_alarm().await?.is_none() {
+                    set_alarm(&storage, expiry_ms(now)).await?;
+                }
                 Response::from_json(&true)
             }
             Method::Delete => {
@@ -66,9 +86,20 @@ impl DurableObject for CartStore {
         }
     }
 
+    /// Forgets the cart when it has not changed for `CART_TTL_SECONDS`; else waits until then.
     async fn alarm(&self) -> worker::Result<Response> {
-        self.state.storage().delete_all().await?;
-        Response::ok("expired")
+        let storage = self.state.storage();
+        let expires = storage.get::<f64>("changed").await?.map(expiry_ms);
+        match expires {
+            Some(at) if at > worker::Date::now().as_millis() as f64 => {
+                set_alarm(&storage, at).await?;
+                Response::ok("kept")
+            }
+            _ => {
+                storage.delete_all().await?;
+                Response::ok("expired")
+            }
+        }
     }
 }
 
