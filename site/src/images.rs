@@ -147,13 +147,17 @@ fn render_one(
     }
     let vector = is_svg(&job.file);
     let (mut webp, mut fall) = (Vec::new(), Vec::new());
-    for (w, h, names) in renderings(job) {
+    let renderings = renderings(job);
+    let largest_name = renderings.last().map(|(_, _, names)| names[0].0.clone()).unwrap_or_default();
+    for (w, h, names) in renderings {
         let cached: Vec<PathBuf> = names.iter().map(|(n, _)| cache.join(format!("{hash}-{}", n.replace('/', "_")))).collect();
         if !cached.iter().all(|c| c.exists()) {
             let pixels = rgba(&job.source, &read()?, w, h, fonts)?;
             for ((name, format), c) in names.iter().zip(&cached) {
                 let data = encode(&pixels, w, h, *format, name)?;
-                write_whole(c, &data)?;
+                // Whole or not at all (no half file that looks rendered), and as a new file: the
+                // old one may be linked into the last build's output.
+                crate::replace(c, &data)?;
             }
         }
         let mut urls = Vec::new();
@@ -165,7 +169,6 @@ fn render_one(
             webp.push(format!("{} {w}w", urls[1]));
         }
     }
-    let largest_name = renderings(job).pop().map(|(_, _, names)| names[0].0.clone()).unwrap_or_default();
     Ok(ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.address(&hash, &largest_name), src })
 }
 
@@ -193,14 +196,6 @@ fn renderings(job: &Job) -> Vec<Rendering> {
             (w, h, names)
         })
         .collect()
-}
-
-/// Writes a cache file whole or not at all (a crash leaves no half file that looks rendered), and
-/// as a new file: the old one may be linked into the last build's output.
-fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let part = PathBuf::from(format!("{}.{}.part", path.display(), std::process::id()));
-    crate::write(&part, bytes)?;
-    std::fs::rename(&part, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Names the renderings of `files` (the catalog's images) so that no two images share one, nor

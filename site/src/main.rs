@@ -265,6 +265,14 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Writes `bytes` as a new file renamed over `path`: whole or not at all (a reader or a crash
+/// never sees half a file), and never through a hard link that was at `path`.
+pub(crate) fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let part = PathBuf::from(format!("{}.{}.part", path.display(), std::process::id()));
+    write(&part, bytes)?;
+    std::fs::rename(&part, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Changes whenever this builder binary changes (new indexer or snapshot code): a hash of its
 /// bytes, not its modification time, which reproducible installs (`cp -p`, tar, Nix) keep.
 fn builder_identity() -> String {

@@ -66,10 +66,7 @@ impl Output {
         let record: Option<Record> = std::fs::read(record_path).ok().and_then(|b| serde_json::from_slice(&b).ok());
         // Gone until this build finishes: a build that stops half-way (an error, a crash) leaves
         // files no record lists, so the next one starts from scratch rather than trust it.
-        match std::fs::remove_file(record_path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(format!("{}: {e}", record_path.display())),
-            _ => {}
-        }
+        remove_if_there(record_path)?;
         let previous = match record {
             Some(r) if r.out == dir && r.builder == builder && dir.exists() => r.files,
             _ => {
@@ -139,9 +136,7 @@ impl Output {
                     // Replaced by a new file renamed over it: a server of the output (`cargo xtask
                     // dev`) never reads half a file, and when the old one is a hard link (an image
                     // the last build linked there) the catalog's original is not written through.
-                    let part = self.dir.join(format!("{path}.{}.part", std::process::id()));
-                    crate::write(&part, bytes)?;
-                    std::fs::rename(&part, &target).map_err(|e| format!("{}: {e}", target.display()))?;
+                    crate::replace(&target, bytes)?;
                 } else {
                     crate::write(&target, bytes)?;
                 }
