@@ -84,6 +84,15 @@ pub enum Bench {
         #[arg(long, default_value_t = 1)]
         photos: usize,
     },
+    /// The CPU time of a fresh isolate's first search (the worker's search path as wasm in Node),
+    /// and warm search in it, against native tantivy on the same index
+    FirstSearch {
+        #[arg(long, value_delimiter = ',', default_value = "20000,100000")]
+        products: Vec<usize>,
+        /// Fresh isolates (Node processes) per shop
+        #[arg(long, default_value_t = 20)]
+        isolates: usize,
+    },
     /// Import of a generated Shopify CSV (seconds, peak memory) against the catalog build of the same shop
     Import {
         #[arg(long, default_value_t = 20_000)]
@@ -114,6 +123,10 @@ pub fn run(which: Bench) -> Result<(), String> {
         }
         Bench::Relevance { label } => relevance(&label),
         Bench::Import { products } => import(products),
+        Bench::FirstSearch { products, isolates } => {
+            crate::tools::ensure_all(crate::tools::Needs::Build)?;
+            first_search(&products, isolates)
+        }
         Bench::Deploy { products, baseline_up_to, edge_products, images, plan, photos } => {
             crate::tools::ensure_all(crate::tools::Needs::Build)?;
             crate::bench_deploy::run(
@@ -394,7 +407,12 @@ fn relevance(label: &str) -> Result<(), String> {
 
 /// Runs a node script and returns the last JSON line it printed.
 fn node_json(script: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("node").arg(script).args(args).output().map_err(|e| e.to_string())?;
+    node_json_flags(&[], script, args)
+}
+
+/// [`node_json`] with Node (V8) flags.
+fn node_json_flags(flags: &[&str], script: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("node").args(flags).arg(script).args(args).output().map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr)));
     }
@@ -460,25 +478,7 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
             .current_dir(root()),
     )?;
     let timings = work.join(format!("timings-{n}.json"));
-    let build_site = |timings: &Path| -> Result<f64, String> {
-        let t = Instant::now();
-        exec(
-            Command::new(root().join("target/tool/edgeshop-site"))
-                .arg("--catalog")
-                .arg(&catalog)
-                .arg("--out")
-                .arg(&out)
-                .arg("--bundle")
-                .arg(&bundle)
-                .arg("--public")
-                .arg(root().join("public"))
-                .arg("--timings")
-                .arg(timings)
-                // Search benchmark: the build time of pages and index, without rendering image sizes.
-                .args(["--images", "original"]),
-        )?;
-        Ok(t.elapsed().as_secs_f64())
-    };
+    let build_site = |timings: &Path| build_generated(&catalog, &out, &bundle, timings);
     // Start from an empty bundle so the index is really built (the builder reuses a fresh one).
     let _ = std::fs::remove_dir_all(&bundle);
     println!("bench: static build (pages + search index)");
@@ -500,20 +500,7 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
 
     println!("bench: native tantivy baseline");
     let queries = work.join(format!("queries-{n}.json"));
-    let native = Command::new(root().join("target/tool/search_bench"))
-        .arg("--index")
-        .arg(bundle.join("search.idx"))
-        .arg("--snapshot")
-        .arg(bundle.join("snapshot.json"))
-        .arg("--queries-out")
-        .arg(&queries)
-        .args(["--repeat", "30"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !native.status.success() {
-        return Err(format!("search_bench failed: {}", String::from_utf8_lossy(&native.stderr)));
-    }
-    let native = read_json_line(&native.stdout);
+    let native = native_search(&bundle, &queries)?;
 
     let (worker, size) = if with_worker { in_worker(n, &work, &queries)? } else { ("null".to_string(), "null".to_string()) };
 
@@ -531,6 +518,108 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     );
     std::fs::write(results.join(format!("build-search-{n}.md")), md).map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Builds a generated shop's pages and search index (original images: the search benchmarks
+/// time pages and index, not image sizes); the wall seconds.
+fn build_generated(catalog: &Path, out: &Path, bundle: &Path, timings: &Path) -> Result<f64, String> {
+    let t = Instant::now();
+    exec(
+        Command::new(root().join("target/tool/edgeshop-site"))
+            .arg("--catalog")
+            .arg(catalog)
+            .arg("--out")
+            .arg(out)
+            .arg("--bundle")
+            .arg(bundle)
+            .arg("--public")
+            .arg(root().join("public"))
+            .arg("--timings")
+            .arg(timings)
+            .args(["--images", "original"]),
+    )?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// Native tantivy over a build's index (`search_bench`): writes the query set both sides use to
+/// `queries`; its JSON (open time, per-query p50/p99).
+fn native_search(bundle: &Path, queries: &Path) -> Result<String, String> {
+    let native = Command::new(root().join("target/tool/search_bench"))
+        .arg("--index")
+        .arg(bundle.join("search.idx"))
+        .arg("--snapshot")
+        .arg(bundle.join("snapshot.json"))
+        .arg("--queries-out")
+        .arg(queries)
+        .args(["--repeat", "30"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !native.status.success() {
+        return Err(format!("search_bench failed: {}", String::from_utf8_lossy(&native.stderr)));
+    }
+    Ok(read_json_line(&native.stdout))
+}
+
+/// `cargo xtask bench first-search`: the CPU time of a fresh isolate's first search, by proxy
+/// (`bench/first-search.mjs`: the worker's search path as wasm in Node, each step's CPU counted;
+/// see there for what is and is not counted), for generated shops of each size; warm search in
+/// the same wasm; baseline: native tantivy on the same index and queries, same run.
+fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
+    let work = root().join("bench/work");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    println!("bench: the worker's search path as wasm for Node (release profile and wasm-opt -O, as a deployed worker)");
+    exec(
+        cargo()
+            .args(["build", "--quiet", "-p", "edgeshop-search-wasm", "--lib", "--profile", "release", "--target", "wasm32-unknown-unknown"])
+            .current_dir(root())
+            .env("WASM_BINDGEN_USE_JS_SYS", "1"),
+    )?;
+    let pkg = work.join("search-wasm");
+    let _ = std::fs::remove_dir_all(&pkg);
+    std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+    let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_search_wasm.wasm");
+    crate::pack::bindgen(&wasm, &pkg, "search_wasm", crate::pack::Host::Node)?;
+    crate::pack::wasm_opt(&pkg.join("search_wasm_bg.wasm"), "-O", &crate::pack::WORKER_FEATURES, false)?;
+    let wasm_bytes = std::fs::metadata(pkg.join("search_wasm_bg.wasm")).map_err(|e| e.to_string())?.len();
+    exec(
+        cargo()
+            .args(["build", "--quiet", "--profile", "tool"])
+            .args(crate::build::NATIVE_PACKAGES)
+            .args(["--bin", "edgeshop-site", "--bin", "search_bench"])
+            .current_dir(root()),
+    )?;
+    let mut shops = Vec::new();
+    for &n in sizes {
+        let (catalog, out, bundle) = (work.join(format!("catalog-{n}")), work.join(format!("dist-{n}")), work.join(format!("bundle-{n}")));
+        println!("bench: generating and building a {n}-product shop");
+        crate::gen_catalog::generate(&catalog, n, 1).map_err(|e| e.to_string())?;
+        // Images in R2: at 100k, images as static files go over the Paid plan's file limit.
+        crate::bench_deploy::set_deploy(&catalog, "plan = \"paid\"\nimages = \"r2\"")?;
+        build_generated(&catalog, &out, &bundle, &work.join(format!("timings-{n}.json")))?;
+        println!("bench: native tantivy on the same index");
+        let queries = work.join(format!("queries-{n}.json"));
+        let native = native_search(&bundle, &queries)?;
+        println!("bench: first search of {isolates} fresh isolates (one Node process each), then warm search");
+        let script = root().join("bench/first-search.mjs");
+        let (pkg_arg, data_arg, queries_arg, isolates_arg) =
+            (pkg.to_string_lossy(), out.join("_catalog").to_string_lossy().into_owned(), queries.to_string_lossy(), isolates.to_string());
+        let args = [&*pkg_arg, &data_arg, &queries_arg, &isolates_arg, "20"];
+        let proxy = node_json(&script, &args)?;
+        // The same with the whole module compiled when the isolate starts (V8 compiles lazily by
+        // default): what the first search itself executes, without compiling the code it runs.
+        println!("bench: the same with the module compiled eagerly at isolate start");
+        let eager = node_json_flags(&["--no-wasm-lazy-compilation"], &script, &args)?;
+        let goal_ms = if n <= 20_000 { 10 } else { 50 };
+        shops.push(format!(
+            "{{\"products\":{n},\"goal_first_search_cpu_ms\":{goal_ms},\"native_baseline\":{native},\"wasm_in_node\":{proxy},\"wasm_in_node_compiled_at_start\":{eager}}}"
+        ));
+    }
+    let json = format!(
+        "{{\"benchmark\":\"first-search\",\"machine_cores\":{},\"search_wasm_bytes\":{wasm_bytes},\"shops\":[{}]}}",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        shops.join(",")
+    );
+    save(&root().join("bench/results/first-search.json"), &json)
 }
 
 /// Serves this catalog's `_catalog/` data with the shop's worker (the same build for every

@@ -16,6 +16,8 @@ pub enum Host {
     Browser,
     /// The Workers runtime (`--target module`, with the state reset workers-rs' shim calls).
     Worker,
+    /// Node (`--target nodejs`): the search proxy of `cargo xtask bench first-search`.
+    Node,
 }
 
 /// `wasm-bindgen` with the CLI's defaults: `out_dir/{name}.js` and `out_dir/{name}_bg.wasm`.
@@ -24,6 +26,7 @@ pub fn bindgen(wasm: &Path, out_dir: &Path, name: &str, host: Host) -> Result<()
     let targeted = match host {
         Host::Browser => b.web(true),
         Host::Worker => b.module(true).map(|b| b.reset_state_function(true).force_enable_abort_handler(true)),
+        Host::Node => b.nodejs(true),
     };
     targeted
         .and_then(|b| b.input_path(wasm).out_name(name).typescript(false).omit_default_module_path(false).generate(out_dir))
@@ -32,7 +35,7 @@ pub fn bindgen(wasm: &Path, out_dir: &Path, name: &str, host: Host) -> Result<()
 
 /// The Wasm features wasm-opt may use in the worker: what rustc's wasm32-unknown-unknown emits and
 /// workerd runs (the list `worker-build` passes; newer encodings are never emitted).
-const WORKER_FEATURES: [&str; 7] =
+pub const WORKER_FEATURES: [&str; 7] =
     ["mutable-globals", "sign-ext", "nontrapping-float-to-int", "bulk-memory", "multivalue", "reference-types", "exception-handling"];
 
 /// The features the browser bundles may use (every current browser runs them).
