@@ -144,6 +144,51 @@ fn cart_lines_change_and_bad_input_is_a_problem() {
     assert_eq!(r.json()["item_count"], 0);
 }
 
+/// Shoppers double-click and keep two tabs open: changes to one cart that arrive together all
+/// land (a cart change read and wrote the cart in two steps, and the later write dropped the
+/// earlier one's line).
+#[test]
+fn concurrent_changes_to_one_cart_all_land() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let skus: Vec<String> = (0..7).map(|i| variant(&c, 2, 10 + i).sku).collect();
+    let (cart, r) = add_to_cart(shop, &ip(40), None, &json!({ "sku": skus[0], "quantity": 1 }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let line = r.json()["lines"][0]["id"].as_str().unwrap().to_string();
+    let replies: Vec<Reply> = std::thread::scope(|s| {
+        let mut handles: Vec<_> = skus[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, sku)| {
+                let cart = cart.clone();
+                s.spawn(move || add_to_cart(shop, &ip(41 + i as u32), Some(&cart), &json!({ "sku": sku, "quantity": 1 })).1)
+            })
+            .collect();
+        let cart = cart.clone();
+        let line = line.clone();
+        handles.push(s.spawn(move || {
+            shop.request(
+                "PATCH",
+                &format!("/api/cart/lines/{line}"),
+                &[("cf-connecting-ip", &ip(49)), ("x-cart-id", &cart)],
+                Some(r#"{"quantity":2}"#),
+            )
+        }));
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in &replies {
+        assert!(r.status == 200 || r.status == 201, "{}: {}", r.status, r.body);
+    }
+    let r = shop.request("GET", "/api/cart", &[("cf-connecting-ip", &ip(40)), ("x-cart-id", &cart)], None);
+    let body = r.json();
+    let mut found: Vec<&str> = body["lines"].as_array().unwrap().iter().map(|l| l["sku"].as_str().unwrap()).collect();
+    found.sort();
+    let mut expected: Vec<&str> = skus.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(found, expected, "every concurrent add is in the cart");
+    assert_eq!(body["item_count"], 8, "the concurrent quantity change landed too: {body}");
+}
+
 #[test]
 fn twenty_concurrent_checkouts_for_five_units() {
     let shop = Shop::shared();

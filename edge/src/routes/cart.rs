@@ -2,14 +2,13 @@
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
 use crate::http::{body_text, cart_id, check_cookie_origin, json, parse_json, set_cart_cookie, Reply};
-use crate::services::carts::{self, StoredCart};
-use edgeshop_api::{AddLine, UpdateLine};
+use crate::services::carts;
+use edgeshop_api::{AddLine, Cart, UpdateLine};
 use worker::{Env, Request};
 
-/// Prices, saves when something changed, and answers with the cart.
-async fn respond(req: &Request, env: &Env, id: &str, stored: StoredCart, status: u16, changed: bool) -> Reply {
-    let cart = carts::settle(env, id, stored, changed).await?;
-    let mut resp = json(&cart, status, "no-store")?;
+/// Answers with the cart and its id's cookie.
+fn respond(req: &Request, id: &str, cart: &Cart, status: u16) -> Reply {
+    let mut resp = json(cart, status, "no-store")?;
     set_cart_cookie(req, &mut resp, id)?;
     Ok(resp)
 }
@@ -18,7 +17,10 @@ async fn respond(req: &Request, env: &Env, id: &str, stored: StoredCart, status:
 /// nor written: the shopper sees an empty cart without an id.
 pub async fn get(req: &Request, env: &Env) -> Reply {
     match carts::find(env, cart_id(req)).await? {
-        Some((id, stored)) => respond(req, env, &id, stored, 200, false).await,
+        Some(found) => {
+            let id = found.id.clone();
+            respond(req, &id, &carts::view_of(env, found).await?, 200)
+        }
         None => json(&carts::empty_view(env).await?, 200, "no-store"),
     }
 }
@@ -27,19 +29,19 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
     let add: AddLine = parse_json(&body_text(req).await?)?;
     // Only carts the worker made are continued; any other id starts a new cart with a new id.
-    let (id, stored) = carts::add(env, cart_id(req), &add.sku, add.quantity).await?;
-    respond(req, env, &id, stored, 201, true).await
+    let (id, cart) = carts::add(env, cart_id(req), &add.sku, add.quantity).await?;
+    respond(req, &id, &cart, 201)
 }
 
 pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
     check_cookie_origin(req)?;
     let update: UpdateLine = parse_json(&body_text(req).await?)?;
-    let (id, stored) = carts::set_line(env, cart_id(req), line_id, update.quantity).await?;
-    respond(req, env, &id, stored, 200, true).await
+    let (id, cart) = carts::set_line(env, cart_id(req), line_id, update.quantity).await?;
+    respond(req, &id, &cart, 200)
 }
 
 pub async fn delete_line(req: &Request, env: &Env, line_id: &str) -> Reply {
     check_cookie_origin(req)?;
-    let (id, stored) = carts::set_line(env, cart_id(req), line_id, 0).await?;
-    respond(req, env, &id, stored, 200, true).await
+    let (id, cart) = carts::set_line(env, cart_id(req), line_id, 0).await?;
+    respond(req, &id, &cart, 200)
 }

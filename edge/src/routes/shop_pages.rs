@@ -60,7 +60,7 @@ fn status_of(e: &ApiError) -> u16 {
 
 async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
     match carts::find(env, cart_id(req)).await? {
-        Some((id, stored)) => carts::settle(env, &id, stored, false).await,
+        Some(found) => carts::view_of(env, found).await,
         None => carts::empty_view(env).await,
     }
 }
@@ -106,8 +106,7 @@ pub async fn add(req: &mut Request, env: &Env) -> Reply {
             Some(q) => q.parse::<u32>().map_err(|_| ApiError::new(Problem::BadQuantity, "the quantity must be a whole number from 1 to 99"))?,
         };
         let sku = chosen_sku(env, &form).await?;
-        let (id, stored) = carts::add(env, cart_id(req), &sku, quantity).await?;
-        carts::settle(env, &id, stored, true).await?;
+        let (id, _) = carts::add(env, cart_id(req), &sku, quantity).await?;
         Ok::<_, ApiError>(id)
     };
     match added.await {
@@ -133,8 +132,7 @@ pub async fn change_line(req: &mut Request, env: &Env) -> Reply {
                 .and_then(|q| q.parse::<u32>().ok())
                 .ok_or_else(|| ApiError::new(Problem::BadQuantity, "the quantity must be a whole number from 0 to 99"))?,
         };
-        let (id, stored) = carts::set_line(env, cart_id(req), line, quantity).await?;
-        carts::settle(env, &id, stored, true).await
+        carts::set_line(env, cart_id(req), line, quantity).await.map(|(_, cart)| cart)
     };
     match changed.await {
         Ok(_) => see_other("/cart/"),

@@ -23,12 +23,32 @@ pub fn valid_cart_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub async fn load(env: &Env, id: &str) -> Result<Option<StoredCart>, ApiError> {
+/// A stored cart and the revision it was read at: a change is saved only if the cart is still at
+/// that revision, so two changes that arrive together cannot drop each other's lines.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Revision {
+    cart: StoredCart,
+    rev: u64,
+}
+
+/// The cart `id` names and its revision, if stored.
+async fn read(env: &Env, id: &str) -> Result<Option<Revision>, ApiError> {
     super::do_call::<(), _>(env, "CARTS", id, Method::Get, "/cart", None).await
 }
 
-pub async fn save(env: &Env, id: &str, cart: &StoredCart) -> Result<(), ApiError> {
-    super::do_call::<_, bool>(env, "CARTS", id, Method::Put, "/cart", Some(cart)).await.map(|_| ())
+pub async fn load(env: &Env, id: &str) -> Result<Option<StoredCart>, ApiError> {
+    Ok(read(env, id).await?.map(|r| r.cart))
+}
+
+/// Saves `cart` if the stored cart is still at revision `rev` (0: none stored); false when another
+/// change came first.
+async fn save(env: &Env, id: &str, cart: &StoredCart, rev: u64) -> Result<bool, ApiError> {
+    #[derive(serde::Serialize)]
+    struct Write<'a> {
+        cart: &'a StoredCart,
+        rev: u64,
+    }
+    super::do_call::<_, bool>(env, "CARTS", id, Method::Put, "/cart", Some(&Write { cart, rev })).await
 }
 
 pub async fn delete(env: &Env, id: &str) -> Result<(), ApiError> {
@@ -60,9 +80,23 @@ impl DurableObject for CartStore {
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let storage = self.state.storage();
         match req.method() {
-            Method::Get => Response::from_json(&storage.get::<StoredCart>("cart").await?),
+            Method::Get => {
+                let cart = storage.get::<StoredCart>("cart").await?;
+                let rev = storage.get::<u64>("rev").await?.unwrap_or(0);
+                Response::from_json(&cart.map(|cart| Revision { cart, rev }))
+            }
+            // Compare and set: no other request runs between the read of `rev` and the write (the
+            // object's input gate holds them while its storage answers).
             Method::Put => {
-                let cart: StoredCart = req.json().await?;
+                #[derive(serde::Deserialize)]
+                struct Write {
+                    cart: StoredCart,
+                    rev: u64,
+                }
+                let write: Write = req.json().await?;
+                if storage.get::<u64>("rev").await?.unwrap_or(0) != write.rev {
+                    return Response::from_json(&false);
+                }
                 let now = worker::Date::now().as_millis() as f64;
                 // A struct, not a JSON map: serde-wasm-bindgen makes maps into JS `Map`s, which
                 // `putMultiple` does not read as keys.
@@ -70,8 +104,9 @@ impl DurableObject for CartStore {
                 struct Change<'a> {
                     cart: &'a StoredCart,
                     changed: f64,
+                    rev: u64,
                 }
-                storage.put_multiple(Change { cart: &cart, changed: now }).await?;
+                storage.put_multiple(Change { cart: &write.cart, changed: now, rev: write.rev + 1 }).await?;
                 if storage.get_alarm().await?.is_none() {
                     set_alarm(&storage, expiry_ms(now)).await?;
                 }
@@ -133,45 +168,79 @@ pub async fn price(env: &Env, stored: &mut StoredCart) -> Result<Priced, ApiErro
     Ok(Priced { cart, changes })
 }
 
+/// A stored cart as read: its id, lines and revision.
+pub struct Found {
+    pub id: String,
+    stored: StoredCart,
+    rev: u64,
+}
+
 /// The cart `id` names, if the worker made it and it has not expired or been checked out (any
 /// other id is neither adopted nor written).
-pub async fn find(env: &Env, id: Option<String>) -> Result<Option<(String, StoredCart)>, ApiError> {
+pub async fn find(env: &Env, id: Option<String>) -> Result<Option<Found>, ApiError> {
     match id {
-        Some(id) => Ok(load(env, &id).await?.map(|stored| (id, stored))),
+        Some(id) => Ok(read(env, &id).await?.map(|r| Found { id, stored: r.cart, rev: r.rev })),
         None => Ok(None),
     }
 }
 
+/// Tries of a change when other changes to the same cart keep coming first.
+const ATTEMPTS: usize = 8;
+
+fn busy() -> ApiError {
+    ApiError::new(Problem::RequestInProgress, "the cart is being changed by other requests; try again").with_retry_after(1)
+}
+
 /// Adds `quantity` of `sku` to the cart `id` names, or to a new cart (with a new id) when there
-/// is none. Not saved yet: see [`settle`].
-pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Result<(String, StoredCart), ApiError> {
+/// is none; saves it and returns its id and the shopper's view.
+pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
     check_line(env, sku, quantity).await?;
-    let (id, mut stored) = find(env, id).await?.unwrap_or_else(|| (super::random_id(16), StoredCart::default()));
-    stored.add(sku, quantity, || super::random_id(6)).map_err(cart_error)?;
-    Ok((id, stored))
-}
-
-/// Sets a line's quantity in the cart `id` names (0 removes the line). Not saved yet: see [`settle`].
-pub async fn set_line(env: &Env, id: Option<String>, line_id: &str, quantity: u32) -> Result<(String, StoredCart), ApiError> {
-    let missing = || cart_error(CartError::NoLine(line_id.to_string()));
-    let (id, mut stored) = find(env, id).await?.ok_or_else(missing)?;
-    if quantity > 0 {
-        let sku = stored.line(line_id).map_err(cart_error)?.sku.clone();
-        check_line(env, &sku, quantity).await?;
+    for _ in 0..ATTEMPTS {
+        let Found { id, mut stored, rev } =
+            find(env, id.clone()).await?.unwrap_or_else(|| Found { id: super::random_id(16), stored: StoredCart::default(), rev: 0 });
+        stored.add(sku, quantity, || super::random_id(6)).map_err(cart_error)?;
+        if let (cart, true) = settle(env, &id, stored, rev, true).await? {
+            return Ok((id, cart));
+        }
     }
-    stored.set_quantity(line_id, quantity).map_err(cart_error)?;
-    Ok((id, stored))
+    Err(busy())
 }
 
-/// Prices the cart, saves it when `changed` (or when re-pricing changed it) and returns the
-/// shopper's view of it.
-pub async fn settle(env: &Env, id: &str, mut stored: StoredCart, changed: bool) -> Result<Cart, ApiError> {
+/// Sets a line's quantity in the cart `id` names (0 removes the line); saves it and returns its
+/// id and the shopper's view.
+pub async fn set_line(env: &Env, id: Option<String>, line_id: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
+    let missing = || cart_error(CartError::NoLine(line_id.to_string()));
+    let mut checked: Option<String> = None;
+    for _ in 0..ATTEMPTS {
+        let Found { id, mut stored, rev } = find(env, id.clone()).await?.ok_or_else(missing)?;
+        if quantity > 0 {
+            let sku = stored.line(line_id).map_err(cart_error)?.sku.clone();
+            if checked.as_deref() != Some(sku.as_str()) {
+                check_line(env, &sku, quantity).await?;
+                checked = Some(sku);
+            }
+        }
+        stored.set_quantity(line_id, quantity).map_err(cart_error)?;
+        if let (cart, true) = settle(env, &id, stored, rev, true).await? {
+            return Ok((id, cart));
+        }
+    }
+    Err(busy())
+}
+
+/// The shopper's view of a cart as read, re-priced (and the re-pricing saved unless another
+/// change came first, which saved its own).
+pub async fn view_of(env: &Env, found: Found) -> Result<Cart, ApiError> {
+    Ok(settle(env, &found.id, found.stored, found.rev, false).await?.0)
+}
+
+/// Prices the cart, saves it when `changed` (or when re-pricing changed it) if it is still at
+/// revision `rev`, and returns the shopper's view of it, and false if another change came first.
+async fn settle(env: &Env, id: &str, mut stored: StoredCart, rev: u64, changed: bool) -> Result<(Cart, bool), ApiError> {
     let before = serde_json::to_string(&stored).unwrap_or_default();
     let priced = price(env, &mut stored).await?;
-    if changed || serde_json::to_string(&stored).unwrap_or_default() != before {
-        save(env, id, &stored).await?;
-    }
-    Ok(view(Some(id), &stored, priced.cart, priced.changes))
+    let saved = if changed || serde_json::to_string(&stored).unwrap_or_default() != before { save(env, id, &stored, rev).await? } else { true };
+    Ok((view(Some(id), &stored, priced.cart, priced.changes), saved))
 }
 
 /// The empty cart's view (no id: nothing is stored until something is added).
