@@ -469,14 +469,7 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     crate::bench_deploy::set_deploy(&catalog, "plan = \"paid\"\nimages = \"static\"")?;
 
     // Compile first so the timing is the build of the shop, not of the builder.
-    // With the packages of every native build (build::NATIVE_PACKAGES), so nothing is compiled again.
-    exec(
-        cargo()
-            .args(["build", "--quiet", "--profile", "tool"])
-            .args(crate::build::NATIVE_PACKAGES)
-            .args(["--bin", "edgeshop-site", "--bin", "search_bench"])
-            .current_dir(root()),
-    )?;
+    build_search_tools()?;
     let timings = work.join(format!("timings-{n}.json"));
     let build_site = |timings: &Path| build_generated(&catalog, &out, &bundle, timings);
     // Start from an empty bundle so the index is really built (the builder reuses a fresh one).
@@ -520,20 +513,24 @@ fn build_search(n: usize, with_worker: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// The site builder and the native search baseline, fully optimised, with the packages of every
+/// native build (`build::NATIVE_PACKAGES`), so nothing is compiled again.
+fn build_search_tools() -> Result<(), String> {
+    exec(
+        cargo()
+            .args(["build", "--quiet", "--profile", "tool"])
+            .args(crate::build::NATIVE_PACKAGES)
+            .args(["--bin", "edgeshop-site", "--bin", "search_bench"])
+            .current_dir(root()),
+    )
+}
+
 /// Builds a generated shop's pages and search index (original images: the search benchmarks
 /// time pages and index, not image sizes); the wall seconds.
 fn build_generated(catalog: &Path, out: &Path, bundle: &Path, timings: &Path) -> Result<f64, String> {
     let t = Instant::now();
     exec(
-        Command::new(root().join("target/tool/edgeshop-site"))
-            .arg("--catalog")
-            .arg(catalog)
-            .arg("--out")
-            .arg(out)
-            .arg("--bundle")
-            .arg(bundle)
-            .arg("--public")
-            .arg(root().join("public"))
+        crate::build::site_command(&root().join("target/tool/edgeshop-site"), catalog, out, bundle)
             .arg("--timings")
             .arg(timings)
             .args(["--images", "original"]),
@@ -581,13 +578,7 @@ fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
     crate::pack::bindgen(&wasm, &pkg, "search_wasm", crate::pack::Host::Node)?;
     crate::pack::wasm_opt(&pkg.join("search_wasm_bg.wasm"), "-O", &crate::pack::WORKER_FEATURES, false)?;
     let wasm_bytes = std::fs::metadata(pkg.join("search_wasm_bg.wasm")).map_err(|e| e.to_string())?.len();
-    exec(
-        cargo()
-            .args(["build", "--quiet", "--profile", "tool"])
-            .args(crate::build::NATIVE_PACKAGES)
-            .args(["--bin", "edgeshop-site", "--bin", "search_bench"])
-            .current_dir(root()),
-    )?;
+    build_search_tools()?;
     let mut shops = Vec::new();
     for &n in sizes {
         let (catalog, out, bundle) = (work.join(format!("catalog-{n}")), work.join(format!("dist-{n}")), work.join(format!("bundle-{n}")));

@@ -104,17 +104,15 @@ pub fn plan_deploy(catalog: &Path, dist: &Path) -> Result<Result<(), String>, St
 pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool, opt: Optimise) -> Result<(), String> {
     println!("xtask: building pages and search index from {}", catalog.display());
     let site = native_binary(opt, "edgeshop-site")?;
-    run(Command::new(site)
-        .args(["--dev-reload", if dev_reload { "yes" } else { "no" }, "--catalog"])
-        .arg(catalog)
-        .arg("--out")
-        .arg(out)
-        .arg("--bundle")
-        .arg(bundle)
-        .arg("--public")
-        .arg(root().join("public"))
-        .args(wordnet())
-        .current_dir(root()))
+    run(site_command(&site, catalog, out, bundle).args(["--dev-reload", if dev_reload { "yes" } else { "no" }]).args(wordnet()).current_dir(root()))
+}
+
+/// The site builder `site` reading `catalog`, writing pages to `out` and index and snapshot to
+/// `bundle`, with the shop's `public/` files.
+pub fn site_command(site: &Path, catalog: &Path, out: &Path, bundle: &Path) -> Command {
+    let mut cmd = Command::new(site);
+    cmd.arg("--catalog").arg(catalog).arg("--out").arg(out).arg("--bundle").arg(bundle).arg("--public").arg(root().join("public"));
+    cmd
 }
 
 /// The packages of every native build and test run: the whole workspace but the browser bundle
