@@ -165,7 +165,8 @@ async fn place_order(
         None => {
             let empty = || ApiError::new(Problem::EmptyCart, "add something to the cart before checking out");
             let cart_id = cart.ok_or_else(empty)?;
-            // The cart (KV, SKU shards) and a new order number (a Durable Object) at the same time.
+            // The cart and its prices (its Durable Object, SKU shards) and a new order number (a
+            // Durable Object) at the same time.
             let priced = async {
                 let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
                 carts::price(env, &mut stored).await
