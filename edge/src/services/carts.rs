@@ -40,13 +40,14 @@ pub async fn load(env: &Env, id: &str) -> Result<Option<StoredCart>, ApiError> {
     Ok(read(env, id).await?.map(|r| r.cart))
 }
 
-/// Saves `cart` if the stored cart is still at revision `rev` (0: none stored); false when another
+/// Saves `cart` if the stored cart is still at revision `rev` (`None`: a new cart, saved only if
+/// none is stored, so a cart checked out meanwhile is not brought back); false when another
 /// change came first.
-async fn save(env: &Env, id: &str, cart: &StoredCart, rev: u64) -> Result<bool, ApiError> {
+async fn save(env: &Env, id: &str, cart: &StoredCart, rev: Option<u64>) -> Result<bool, ApiError> {
     #[derive(serde::Serialize)]
     struct Write<'a> {
         cart: &'a StoredCart,
-        rev: u64,
+        rev: Option<u64>,
     }
     super::do_call::<_, bool>(env, "CARTS", id, Method::Put, "/cart", Some(&Write { cart, rev })).await
 }
@@ -91,10 +92,15 @@ impl DurableObject for CartStore {
                 #[derive(serde::Deserialize)]
                 struct Write {
                     cart: StoredCart,
-                    rev: u64,
+                    rev: Option<u64>,
                 }
                 let write: Write = req.json().await?;
-                if storage.get::<u64>("rev").await?.unwrap_or(0) != write.rev {
+                // The stored revision; a cart stored before revisions existed is at 0.
+                let stored = match storage.get::<u64>("rev").await? {
+                    Some(rev) => Some(rev),
+                    None => storage.get::<serde_json::Value>("cart").await?.map(|_| 0),
+                };
+                if stored != write.rev {
                     return Response::from_json(&false);
                 }
                 let now = worker::Date::now().as_millis() as f64;
@@ -106,7 +112,7 @@ impl DurableObject for CartStore {
                     changed: f64,
                     rev: u64,
                 }
-                storage.put_multiple(Change { cart: &write.cart, changed: now, rev: write.rev + 1 }).await?;
+                storage.put_multiple(Change { cart: &write.cart, changed: now, rev: write.rev.map_or(1, |r| r + 1) }).await?;
                 if storage.get_alarm().await?.is_none() {
                     set_alarm(&storage, expiry_ms(now)).await?;
                 }
@@ -172,14 +178,15 @@ pub async fn price(env: &Env, stored: &mut StoredCart) -> Result<Priced, ApiErro
 pub struct Found {
     pub id: String,
     stored: StoredCart,
-    rev: u64,
+    /// `None`: a new cart, not stored yet.
+    rev: Option<u64>,
 }
 
 /// The cart `id` names, if the worker made it and it has not expired or been checked out (any
 /// other id is neither adopted nor written).
 pub async fn find(env: &Env, id: Option<String>) -> Result<Option<Found>, ApiError> {
     match id {
-        Some(id) => Ok(read(env, &id).await?.map(|r| Found { id, stored: r.cart, rev: r.rev })),
+        Some(id) => Ok(read(env, &id).await?.map(|r| Found { id, stored: r.cart, rev: Some(r.rev) })),
         None => Ok(None),
     }
 }
@@ -197,7 +204,7 @@ pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Res
     check_line(env, sku, quantity).await?;
     for _ in 0..ATTEMPTS {
         let Found { id, mut stored, rev } =
-            find(env, id.clone()).await?.unwrap_or_else(|| Found { id: super::random_id(16), stored: StoredCart::default(), rev: 0 });
+            find(env, id.clone()).await?.unwrap_or_else(|| Found { id: super::random_id(16), stored: StoredCart::default(), rev: None });
         stored.add(sku, quantity, || super::random_id(6)).map_err(cart_error)?;
         if let (cart, true) = settle(env, &id, stored, rev, true).await? {
             return Ok((id, cart));
@@ -236,7 +243,7 @@ pub async fn view_of(env: &Env, found: Found) -> Result<Cart, ApiError> {
 
 /// Prices the cart, saves it when `changed` (or when re-pricing changed it) if it is still at
 /// revision `rev`, and returns the shopper's view of it, and false if another change came first.
-async fn settle(env: &Env, id: &str, mut stored: StoredCart, rev: u64, changed: bool) -> Result<(Cart, bool), ApiError> {
+async fn settle(env: &Env, id: &str, mut stored: StoredCart, rev: Option<u64>, changed: bool) -> Result<(Cart, bool), ApiError> {
     let before = serde_json::to_string(&stored).unwrap_or_default();
     let priced = price(env, &mut stored).await?;
     let saved = if changed || serde_json::to_string(&stored).unwrap_or_default() != before { save(env, id, &stored, rev).await? } else { true };
