@@ -594,7 +594,7 @@ fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
         let script = root().join("bench/first-search.mjs");
         let (pkg_arg, data_arg, queries_arg, isolates_arg) =
             (pkg.to_string_lossy(), out.join("_catalog").to_string_lossy().into_owned(), queries.to_string_lossy(), isolates.to_string());
-        let args = [&*pkg_arg, &data_arg, &queries_arg, &isolates_arg, "20"];
+        let args = [&*pkg_arg, &data_arg, &queries_arg, &isolates_arg, "30"];
         let proxy = node_json(&script, &args)?;
         // The same with the whole module compiled when the isolate starts (V8 compiles lazily by
         // default): what the first search itself executes, without compiling the code it runs.
