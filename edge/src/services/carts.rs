@@ -198,14 +198,18 @@ fn busy() -> ApiError {
     ApiError::new(Problem::RequestInProgress, "the cart is being changed by other requests; try again").with_retry_after(1)
 }
 
-/// Adds `quantity` of `sku` to the cart `id` names, or to a new cart (with a new id) when there
-/// is none; saves it and returns its id and the shopper's view.
-pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
-    check_line(env, sku, quantity).await?;
+/// Applies `apply` to the cart `id` names, or to a new cart (with a new id) when there is none,
+/// and saves it; when another change to the cart came first, reads it again and applies `apply`
+/// again. Returns the cart's id and the shopper's view.
+async fn change(
+    env: &Env,
+    id: Option<String>,
+    mut apply: impl AsyncFnMut(&mut StoredCart) -> Result<(), ApiError>,
+) -> Result<(String, Cart), ApiError> {
     for _ in 0..ATTEMPTS {
         let Found { id, mut stored, rev } =
             find(env, id.clone()).await?.unwrap_or_else(|| Found { id: super::random_id(16), stored: StoredCart::default(), rev: None });
-        stored.add(sku, quantity, || super::random_id(6)).map_err(cart_error)?;
+        apply(&mut stored).await?;
         if let (cart, true) = settle(env, &id, stored, rev, true).await? {
             return Ok((id, cart));
         }
@@ -213,13 +217,18 @@ pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Res
     Err(busy())
 }
 
+/// Adds `quantity` of `sku` to the cart `id` names, or to a new cart (with a new id) when there
+/// is none; saves it and returns its id and the shopper's view.
+pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
+    check_line(env, sku, quantity).await?;
+    change(env, id, async |stored| stored.add(sku, quantity, || super::random_id(6)).map(|_| ()).map_err(cart_error)).await
+}
+
 /// Sets a line's quantity in the cart `id` names (0 removes the line); saves it and returns its
-/// id and the shopper's view.
+/// id and the shopper's view. No cart has no such line: nothing is saved then.
 pub async fn set_line(env: &Env, id: Option<String>, line_id: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
-    let missing = || cart_error(CartError::NoLine(line_id.to_string()));
     let mut checked: Option<String> = None;
-    for _ in 0..ATTEMPTS {
-        let Found { id, mut stored, rev } = find(env, id.clone()).await?.ok_or_else(missing)?;
+    change(env, id, async |stored| {
         if quantity > 0 {
             let sku = stored.line(line_id).map_err(cart_error)?.sku.clone();
             if checked.as_deref() != Some(sku.as_str()) {
@@ -227,12 +236,9 @@ pub async fn set_line(env: &Env, id: Option<String>, line_id: &str, quantity: u3
                 checked = Some(sku);
             }
         }
-        stored.set_quantity(line_id, quantity).map_err(cart_error)?;
-        if let (cart, true) = settle(env, &id, stored, rev, true).await? {
-            return Ok((id, cart));
-        }
-    }
-    Err(busy())
+        stored.set_quantity(line_id, quantity).map_err(cart_error)
+    })
+    .await
 }
 
 /// The shopper's view of a cart as read, re-priced (and the re-pricing saved unless another
