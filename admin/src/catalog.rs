@@ -27,8 +27,8 @@ pub fn CatalogTable(version: String, rows: Vec<CatalogRow>, categories: Vec<(Str
     view! {
         <section class="admin-catalog">
             <h1>"Catalog"</h1>
-            <p>"Catalog version " <code data-testid="catalog-version">{version}</code>
-                ". Products and categories change through the catalog files and a build; stock levels live in the "
+            <p>{(page == 1).then(|| view! { "Catalog version " <code data-testid="catalog-version">{version}</code> ". " })}
+                "Products and categories change through the catalog files and a build; stock levels live in the "
                 <a href="/admin/stock/">"stock list"</a> "."</p>
             {(page == 1).then(|| view! { <ZeroResultSearches/> })}
             {(page == 1).then(|| view! {

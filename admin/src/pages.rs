@@ -19,6 +19,8 @@ pub struct AdminSite {
     pub shop_name: String,
     pub locale: String,
     pub currency: String,
+    /// Shown on the catalog's first page only, so that a new catalog version rewrites that page
+    /// (and the page listing a changed product), not every back-office page.
     pub catalog_version: String,
 }
 
@@ -44,7 +46,6 @@ fn AdminDocument(site: AdminSite, title: &'static str, path: &'static str, child
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="robots" content="noindex, nofollow"/>
                 <title>{format!("{title} · {} back office", site.shop_name)}</title>
-                <meta name="edgeshop-catalog" content=site.catalog_version.clone()/>
                 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=edgeshop_app::paths::STYLESHEET/>
                 <link rel="stylesheet" href="/assets/admin.css"/>

@@ -25,6 +25,7 @@ mod sitemap;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -129,50 +130,38 @@ fn run() -> Result<(), String> {
     };
     phases.mark("assets and images");
     let site = render::site_context(&shop, &images, args.dev_reload);
-    let shared = render::shared_inputs(&site, &builder);
-    let pages = render::describe(&shop);
-    let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &out)?;
-    let (others, movable, product_pages) = pages.into_parts();
-    let other_pages = others.len();
-    phases.mark("sitemap");
-    render::write_other_pages(&site, shared, others, &out)?;
-    phases.mark("home, listing and info pages");
-    back_office::write(&shop, &out)?;
-    dev_reload_script(&out, args.dev_reload)?;
-    feed::write(catalog, &images, &out)?;
-    // The API's OpenAPI document, generated from the contract (the worker serves this file).
-    let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
-    out.write("api/openapi.json", &openapi)?;
-    let t_pages = t0.elapsed();
-    phases.mark("back office, feeds, OpenAPI");
-
-    std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
-    // The index is not byte-for-byte reproducible (tantivy names segments randomly), so the bundle
-    // is rewritten only when the catalog or this builder changed: then the worker is not rebuilt
-    // for nothing.
-    // Cards in the index show the images as built (responsive or original files).
-    let stamp = format!("{} {builder} images:{}", catalog.version, args.responsive_images);
-    let stamp_path = args.bundle.join("stamp.txt");
-    let index_path = args.bundle.join("search.idx");
-    let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
     let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
-    let index_len = if fresh {
-        std::fs::metadata(&index_path).map(|m| m.len() as usize).unwrap_or(0)
-    } else {
-        let lexicon = match &args.wordnet {
-            Some(dir) => Some(read_wordnet(dir)?),
-            None => None,
-        };
-        let cards = render::product_cards(&site, catalog);
-        let index = edgeshop_indexer::build_index_with(&with_image_addresses(catalog, &site), lexicon.as_ref(), &cards)
-            .map_err(|e| format!("search index: {e}"))?;
-        write(&index_path, &index)?;
-        write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(&snapshot).map_err(|e| e.to_string())?)?;
-        write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
-        write(&stamp_path, stamp.as_bytes())?;
-        index.len()
-    };
-    phases.mark("search index");
+    // The search index is built on a thread of its own while the pages are written (it needs only
+    // the catalog and the product cards); the catalog data below waits for it.
+    let (index_built, pages_written) = std::thread::scope(|s| {
+        let index = s.spawn(|| {
+            let started = Instant::now();
+            search_index(&args, catalog, &site, &builder, &snapshot).map(|index| (index, started.elapsed().as_secs_f64()))
+        });
+        let pages = (|| {
+            let shared = render::shared_inputs(&site, &builder);
+            let pages = render::describe(&shop);
+            let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &out)?;
+            let (others, movable, product_pages) = pages.into_parts();
+            let other_pages = others.len();
+            phases.mark("sitemap");
+            render::write_other_pages(&site, shared, others, &out)?;
+            phases.mark("home, listing and info pages");
+            back_office::write(&shop, &out)?;
+            phases.mark("back office");
+            dev_reload_script(&out, args.dev_reload)?;
+            feed::write(catalog, &images, &out)?;
+            // The API's OpenAPI document, generated from the contract (the worker serves this file).
+            let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
+            out.write("api/openapi.json", &openapi)?;
+            phases.mark("feeds, OpenAPI");
+            Ok::<_, String>((shared, urls, other_pages, movable, product_pages, t0.elapsed()))
+        })();
+        (index.join().unwrap_or_else(|_| Err("search index: the indexing thread panicked".into())), pages)
+    });
+    let (shared, urls, other_pages, movable, product_pages, t_pages) = pages_written?;
+    let ((index_path, index_len), index_thread_s) = index_built?;
+    phases.mark("search index (waiting for its thread)");
     let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
     let data_dir = "_catalog";
     let mut manifest = edge_data::write_all(&out, data_dir, &snapshot, &index)?;
@@ -218,6 +207,7 @@ fn run() -> Result<(), String> {
             "pages_s": (t_pages - t_load).as_secs_f64(),
             "index_s": (t_index - t_pages).as_secs_f64(),
             "total_s": t_index.as_secs_f64(),
+            "index_thread_s": index_thread_s,
             "phases_s": phases.list.iter().map(|(name, s)| serde_json::json!([name, s])).collect::<Vec<_>>(),
             "files": changes,
         });
@@ -242,6 +232,42 @@ fn run() -> Result<(), String> {
         (t_index - t_pages).as_secs_f64(),
     );
     Ok(())
+}
+
+/// Builds the search index into the bundle (`search.idx`, with the snapshot and the stamp that
+/// tell a later build whether it is still current) unless the bundle already holds this
+/// catalog's; returns its path and length. The index is not byte-for-byte reproducible (tantivy
+/// names segments randomly), so the bundle is rewritten only when the catalog or this builder
+/// changed: then the worker is not rebuilt for nothing. Cards in the index show the images as
+/// built (responsive or original files).
+fn search_index(
+    args: &Args,
+    catalog: &edgeshop_domain::Catalog,
+    site: &Arc<edgeshop_app::SiteContext>,
+    builder: &str,
+    snapshot: &edgeshop_domain::CatalogSnapshot,
+) -> Result<(PathBuf, usize), String> {
+    std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let stamp = format!("{} {builder} images:{}", catalog.version, args.responsive_images);
+    let stamp_path = args.bundle.join("stamp.txt");
+    let index_path = args.bundle.join("search.idx");
+    let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
+    if fresh {
+        let len = std::fs::metadata(&index_path).map(|m| m.len() as usize).unwrap_or(0);
+        return Ok((index_path, len));
+    }
+    let lexicon = match &args.wordnet {
+        Some(dir) => Some(read_wordnet(dir)?),
+        None => None,
+    };
+    let cards = render::product_cards(site, catalog);
+    let index =
+        edgeshop_indexer::build_index_with(&with_image_addresses(catalog, site), lexicon.as_ref(), &cards).map_err(|e| format!("search index: {e}"))?;
+    write(&index_path, &index)?;
+    write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(snapshot).map_err(|e| e.to_string())?)?;
+    write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
+    write(&stamp_path, stamp.as_bytes())?;
+    Ok((index_path, index.len()))
 }
 
 /// Seconds spent in each phase of the build.

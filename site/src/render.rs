@@ -188,35 +188,43 @@ impl<'a> Pages<'a> {
 /// at once: a million-product shop's would not fit in memory together.
 pub struct ProductPages<'a> {
     catalog: &'a Catalog,
-    /// Related products: the first few of each category, in catalog order.
-    related: HashMap<&'a str, Vec<&'a Product>>,
+    /// Each category's published products, in catalog order: related products are a product's
+    /// next few there (wrapping), so each page shows its own neighbours and a product appears on
+    /// few other pages (a change to it rewrites those, not its whole category).
+    by_category: HashMap<&'a str, Vec<&'a Product>>,
     /// In catalog order until [`ProductPages::by_importance`].
     pub list: Vec<&'a Product>,
-    /// A hash of each published product (everything about it), by slug.
-    hashes: HashMap<&'a str, u64>,
+    /// By slug: a hash of each published product (everything about it) and its place in its
+    /// category's list.
+    facts: HashMap<&'a str, (u64, usize)>,
 }
 
 impl<'a> ProductPages<'a> {
     fn new(catalog: &'a Catalog) -> Self {
         let list: Vec<&Product> = catalog.products.iter().filter(|p| p.published).collect();
-        let mut related: HashMap<&str, Vec<&Product>> = HashMap::new();
+        let mut by_category: HashMap<&str, Vec<&Product>> = HashMap::new();
+        let mut places = Vec::with_capacity(list.len());
         for &product in &list {
-            let first = related.entry(product.category.as_str()).or_default();
-            if first.len() <= RELATED {
-                first.push(product);
-            }
+            let peers = by_category.entry(product.category.as_str()).or_default();
+            places.push(peers.len());
+            peers.push(product);
         }
-        let hashes = list.par_iter().map(|p| (p.slug.as_str(), crate::output::inputs_hash(0, p))).collect();
-        ProductPages { catalog, related, list, hashes }
+        let facts = list.par_iter().zip(places).map(|(p, place)| (p.slug.as_str(), (crate::output::inputs_hash(0, p), place))).collect();
+        ProductPages { catalog, by_category, list, facts }
     }
 
     /// The hash of a product (of everything about it): computed once per published product.
     fn hash_of(&self, product: &Product) -> u64 {
-        self.hashes.get(product.slug.as_str()).copied().unwrap_or_else(|| crate::output::inputs_hash(0, product))
+        self.facts.get(product.slug.as_str()).map_or_else(|| crate::output::inputs_hash(0, product), |f| f.0)
     }
 
+    /// The products after `product` in its category's list, wrapping to its start: up to
+    /// [`RELATED`], never the product itself.
     fn related_to<'b>(&'b self, product: &'b Product) -> impl Iterator<Item = &'a Product> + 'b {
-        self.related[product.category.as_str()].iter().filter(move |p| p.slug != product.slug).take(RELATED).copied()
+        let peers = self.by_category.get(product.category.as_str()).map_or(&[][..], Vec::as_slice);
+        let place = self.facts.get(product.slug.as_str()).map_or(0, |f| f.1);
+        let (before, after) = peers.split_at((place + 1).min(peers.len()));
+        after.iter().chain(before).filter(move |p| p.slug != product.slug).take(RELATED).copied()
     }
 
     /// Everything the page of `product` shows.
@@ -431,6 +439,29 @@ mod tests {
         assert!(markdown("[ok](https://example.com/a?b=c:d)").contains("href=\"https://example.com/a?b=c:d\""));
         assert!(markdown("[rel](/pages/returns/)").contains("href=\"/pages/returns/\""));
         assert!(markdown("[mail](mailto:help@example.com)").contains("href=\"mailto:help@example.com\""));
+    }
+
+    /// Each product page shows the next products of its category (wrapping), never itself, so a
+    /// product is related on as many pages as a page has related products, whatever its place.
+    #[test]
+    fn related_products_are_each_pages_own_neighbours() {
+        let shop = edgeshop_catalog::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")).unwrap();
+        let pages = ProductPages::new(&shop.catalog);
+        let mut shown_on: HashMap<&str, usize> = HashMap::new();
+        for &product in &pages.list {
+            let peers: Vec<&str> = pages.list.iter().filter(|p| p.category == product.category).map(|p| p.slug.as_str()).collect();
+            let place = peers.iter().position(|s| *s == product.slug).unwrap();
+            let expected: Vec<&str> = (1..peers.len()).map(|i| peers[(place + i) % peers.len()]).take(RELATED).collect();
+            let related: Vec<&str> = pages.related_to(product).map(|p| p.slug.as_str()).collect();
+            assert_eq!(related, expected, "{}", product.slug);
+            for slug in related {
+                *shown_on.entry(slug).or_default() += 1;
+            }
+        }
+        for &product in &pages.list {
+            let peers = pages.list.iter().filter(|p| p.category == product.category).count();
+            assert_eq!(shown_on.get(product.slug.as_str()).copied().unwrap_or(0), RELATED.min(peers - 1), "{}", product.slug);
+        }
     }
 
     /// Rendering on several threads writes every page once, the same bytes every time; a price

@@ -165,8 +165,8 @@ try {
   await page.goto(`${base}/admin/catalog/`, { waitUntil: 'load' });
   await ready('zero-results');
   const version = await page.locator('[data-testid=catalog-version]').textContent();
-  const meta = await page.locator('meta[name=edgeshop-catalog]').getAttribute('content');
-  if (version !== meta) throw new Error(`catalog page says ${version}, the build is ${meta}`);
+  const served = (await (await fetch(`${base}/api/health`)).json()).catalog_version;
+  if (version !== served) throw new Error(`catalog page says ${version}, the worker serves ${served}`);
   if (!(await page.locator('table.data td code', { hasText: 'products/' }).count())) throw new Error('no product shows its catalog file');
   step(`catalog ${version} with its products and their files`);
 

@@ -224,7 +224,20 @@ fn write_hugo_site(catalog: &Path, site: &Path) -> Result<(), String> {
     std::fs::create_dir_all(&content).map_err(|e| e.to_string())?;
     let locale = &c.shop.locale;
     let key = |slug: &str| slug.replace('/', "-");
-    for p in c.products.iter().filter(|p| p.published) {
+    // Related products as the shop's pages pick them: the next four of the category, wrapping.
+    let published: Vec<&edgeshop_domain::Product> = c.products.iter().filter(|p| p.published).collect();
+    let mut peers: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    let places: Vec<usize> = published
+        .iter()
+        .map(|p| {
+            let list = peers.entry(p.category.as_str()).or_default();
+            list.push(p.slug.as_str());
+            list.len() - 1
+        })
+        .collect();
+    for (p, place) in published.into_iter().zip(places) {
+        let list = &peers[p.category.as_str()];
+        let related: Vec<&str> = (1..list.len()).map(|i| list[(place + i) % list.len()]).take(4).collect();
         let mut categories = vec![key(&p.category)];
         let mut slug = p.category.as_str();
         while let Some((parent, _)) = slug.rsplit_once('/') {
@@ -248,6 +261,7 @@ fn write_hugo_site(catalog: &Path, site: &Path) -> Result<(), String> {
             "alt": image.map(|i| i.alt.clone()),
             "attributes": p.attributes.iter().map(|(k, v)| serde_json::json!({"name": k, "value": v})).collect::<Vec<_>>(),
             "variants": p.variants.iter().map(|v| serde_json::json!({"sku": v.sku, "name": v.option_values.join(" / "), "price": v.price.format(locale)})).collect::<Vec<_>>(),
+            "related": related,
         });
         let text = format!("{front}\n\n{}\n", p.description_md);
         std::fs::write(content.join(format!("{}.md", p.slug)), text).map_err(|e| e.to_string())?;
@@ -315,7 +329,7 @@ const SINGLE: &str = r#"<!DOCTYPE html><html lang="{{ site.LanguageCode }}">{{ p
 <input name="quantity" type="number" value="1" min="1"><button>Add to cart</button></form></div>
 <div class="description">{{ .Content }}</div>
 <table class="attributes">{{ range .Params.attributes }}<tr><th>{{ .name }}</th><td>{{ .value }}</td></tr>{{ end }}</table></article>
-{{ $self := .Permalink }}{{ $n := 0 }}{{ with index site.Taxonomies.c .Params.category }}<h2>You may also like</h2><ul class="grid">{{ range first 5 .Pages }}{{ if and (ne .Permalink $self) (lt $n 4) }}{{ $n = add $n 1 }}{{ partial "card.html" . }}{{ end }}{{ end }}</ul>{{ end }}
+{{ with .Params.related }}<h2>You may also like</h2><ul class="grid">{{ range . }}{{ with site.GetPage (printf "/products/%s" .) }}{{ partial "card.html" . }}{{ end }}{{ end }}</ul>{{ end }}
 </main></body></html>"#;
 
 const TERM: &str = r#"<!DOCTYPE html><html lang="{{ site.LanguageCode }}">{{ partial "head.html" . }}
