@@ -3,6 +3,7 @@
 //! Every problem is reported as `file:line: message`, all of them at once, so a merchant can fix
 //! a broken catalog in one pass. The catalog version is a hash of every input file.
 
+mod cache;
 mod image_size;
 pub mod iso;
 mod raw;
@@ -69,18 +70,44 @@ pub struct LoadedShop {
     pub image_digests: std::collections::HashMap<String, [u8; 32]>,
 }
 
+/// Loads and validates the shop in `dir`.
 pub fn load(dir: &Path) -> Result<LoadedShop, CatalogErrors> {
+    load_with(dir, None)
+}
+
+/// Where [`load_cached`] keeps the products it validated, and the key it is valid for (the
+/// caller's identity: a cache written by another program is not used).
+pub struct ProductCache<'a> {
+    pub path: &'a Path,
+    pub key: &'a str,
+}
+
+/// [`load`], parsing only the product files that changed since the last call with this cache
+/// (the same catalog, errors and version as [`load`]); the cache is rewritten when files changed.
+pub fn load_cached(dir: &Path, cache: &ProductCache) -> Result<LoadedShop, CatalogErrors> {
+    load_with(dir, Some(cache))
+}
+
+fn load_with(dir: &Path, product_cache: Option<&ProductCache>) -> Result<LoadedShop, CatalogErrors> {
     let mut hasher = Sha256::new();
     let mut errors = Vec::new();
-    let sources = raw::read_sources(dir, &mut hasher, &mut errors);
-    match validate::build_catalog(&sources, &mut errors) {
+    let mut cached = product_cache.map(|c| cache::read(c.path, c.key)).unwrap_or_default();
+    let sources = raw::read_sources(dir, &cached, &mut hasher, &mut errors);
+    let had = cached.len();
+    let mut validated = Vec::new();
+    match validate::build_catalog(&sources, &mut cached, &mut validated, &mut errors) {
         Some(mut catalog) if errors.is_empty() => {
             catalog.version = hex16(&hasher.finalize());
-            let product_files = sources
-                .products
-                .iter()
-                .map(|p| (p.value.slug.get_ref().clone(), p.path.strip_prefix(dir).unwrap_or(&p.path).to_string_lossy().into_owned()))
-                .collect();
+            // Rewritten when a product file was parsed or one the cache held is gone.
+            let used = had - cached.len();
+            if let Some(c) = product_cache.filter(|_| used != validated.len() || !cached.is_empty()) {
+                if let Err(e) = cache::write(c.path, c.key, &validated, &catalog.products) {
+                    // Only the next build's speed depends on it.
+                    eprintln!("warning: {e}");
+                }
+            }
+            let product_files =
+                validated.iter().map(|v| (v.slug.clone(), v.path.strip_prefix(dir).unwrap_or(&v.path).to_string_lossy().into_owned())).collect();
             let image_digests = sources.images.into_iter().map(|(name, image)| (name, image.digest)).collect();
             Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images"), product_files, image_digests })
         }

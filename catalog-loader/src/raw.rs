@@ -1,5 +1,6 @@
 //! Reading the shop directory: files as the merchant wrote them, with source spans kept for errors.
 
+use crate::cache::{Digest as FileDigest, Entry};
 use crate::{line_of, CatalogError, InfoPage};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -26,7 +27,7 @@ pub struct Sources {
     pub shop: Option<Parsed<RawShop>>,
     pub categories: Option<Parsed<RawCategories>>,
     pub synonyms: Option<Parsed<RawSynonyms>>,
-    pub products: Vec<Parsed<RawProduct>>,
+    pub products: Vec<ProductFile>,
     pub pages: Vec<InfoPage>,
     /// The files under `images/`, by name.
     pub images: HashMap<String, ImageFile>,
@@ -211,6 +212,14 @@ pub struct RawVariant {
     pub stock_policy: Option<Spanned<String>>,
 }
 
+/// A product file, in file order.
+pub enum ProductFile {
+    /// Parsed now.
+    Parsed(Box<Parsed<RawProduct>>, FileDigest),
+    /// Not parsed: the product cache holds what this file's bytes validated to.
+    Cached { path: PathBuf, src: String, digest: FileDigest },
+}
+
 /// One file read (and parsed, if it is one the catalog is made of) on any core.
 struct File {
     rel: String,
@@ -230,17 +239,18 @@ pub struct ImageFile {
 
 enum Content {
     Image(String, ImageFile),
-    Shop(Option<Parsed<RawShop>>),
+    Shop(Option<Box<Parsed<RawShop>>>),
     Categories(Option<Parsed<RawCategories>>),
     Synonyms(Option<Parsed<RawSynonyms>>),
-    Product(Option<Parsed<RawProduct>>),
+    Product(Option<ProductFile>),
     Page(Result<InfoPage, CatalogError>),
     Other,
 }
 
 /// Reads every file of the shop (on every core), feeding each one (path, length and the SHA-256
-/// of its bytes, in sorted order) to `hasher`.
-pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogError>) -> Sources {
+/// of its bytes, in sorted order) to `hasher`. Product files whose bytes `cached` holds are not
+/// parsed.
+pub fn read_sources(dir: &Path, cached: &HashMap<FileDigest, Entry>, hasher: &mut Sha256, errors: &mut Vec<CatalogError>) -> Sources {
     let mut files = Vec::new();
     for sub in ["products", "images", "pages"] {
         list_files(&dir.join(sub), &mut files);
@@ -262,7 +272,8 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
         images_dir: dir.join("images"),
         dir: dir.to_path_buf(),
     };
-    let read_all = || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path)).collect() };
+    let read_all =
+        || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path, cached)).collect() };
     // More threads than cores: a file not in the page cache keeps its thread waiting on the disk
     // (20k small files read one at a time per core took 2.5 s longer than from memory); the
     // parsing between reads still shares the cores.
@@ -288,7 +299,7 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
             Content::Image(name, image) => {
                 sources.images.insert(name, image);
             }
-            Content::Shop(p) => sources.shop = p,
+            Content::Shop(p) => sources.shop = p.map(|shop| *shop),
             Content::Categories(p) => sources.categories = p,
             Content::Synonyms(p) => sources.synonyms = p,
             Content::Product(p) => sources.products.extend(p),
@@ -301,13 +312,13 @@ pub fn read_sources(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<CatalogErr
 }
 
 /// Reads, hashes and parses one file; the problems found in it.
-fn read_one(dir: &Path, path: PathBuf) -> (Result<File, CatalogError>, Vec<CatalogError>) {
+fn read_one(dir: &Path, path: PathBuf, cached: &HashMap<FileDigest, Entry>) -> (Result<File, CatalogError>, Vec<CatalogError>) {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => return (Err(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") }), Vec::new()),
     };
     let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-    let (len, digest) = (bytes.len() as u64, Sha256::digest(&bytes).into());
+    let (len, digest): (u64, FileDigest) = (bytes.len() as u64, Sha256::digest(&bytes).into());
     let mut errors = Vec::new();
     let kind = rel.split('/').next().unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -316,10 +327,14 @@ fn read_one(dir: &Path, path: PathBuf) -> (Result<File, CatalogError>, Vec<Catal
             Some(name) => Content::Image(name.to_string(), ImageFile { size: crate::image_size(&bytes), svg: crate::is_svg(&bytes), digest }),
             None => Content::Other,
         },
-        ("shop.toml", _) => Content::Shop(parse(path, bytes, &mut errors)),
+        ("shop.toml", _) => Content::Shop(parse(path, bytes, &mut errors).map(Box::new)),
         ("categories.toml", _) => Content::Categories(parse(path, bytes, &mut errors)),
         ("synonyms.toml", _) => Content::Synonyms(parse(path, bytes, &mut errors)),
-        ("products", "toml") => Content::Product(parse(path, bytes, &mut errors)),
+        ("products", "toml") if cached.contains_key(&digest) => match String::from_utf8(bytes) {
+            Ok(src) => Content::Product(Some(ProductFile::Cached { path, src, digest })),
+            Err(e) => Content::Product(parse(path, e.into_bytes(), &mut errors).map(|p| ProductFile::Parsed(Box::new(p), digest))),
+        },
+        ("products", "toml") => Content::Product(parse(path, bytes, &mut errors).map(|p| ProductFile::Parsed(Box::new(p), digest))),
         ("pages", "md") => Content::Page(match String::from_utf8(bytes) {
             Ok(markdown) => Ok(info_page(&path, markdown)),
             Err(_) => Err(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),
@@ -343,7 +358,7 @@ fn list_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn parse<T: DeserializeOwned>(path: PathBuf, bytes: Vec<u8>, errors: &mut Vec<CatalogError>) -> Option<Parsed<T>> {
+pub(crate) fn parse<T: DeserializeOwned>(path: PathBuf, bytes: Vec<u8>, errors: &mut Vec<CatalogError>) -> Option<Parsed<T>> {
     let src = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {

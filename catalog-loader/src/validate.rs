@@ -1,6 +1,7 @@
 //! Turning raw files into a [`Catalog`], checking every rule a merchant can break.
 
-use crate::raw::{Parsed, RawProduct, Sources};
+use crate::cache::{Digest, Entry, Validated};
+use crate::raw::{Parsed, ProductFile, RawProduct, Sources};
 use crate::{line_of, CatalogError};
 use edgeshop_domain::{
     Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules,
@@ -13,7 +14,15 @@ use toml::Spanned;
 /// Largest amount accepted in a catalog file (10 billion major units).
 const MAX_MINOR: i64 = 1_000_000_000_000;
 
-pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Option<Catalog> {
+/// The catalog from `sources`, or `None` with the problems in `errors`. A product file the cache
+/// holds is used from `cache` when it passes the checks that depend on other files, and parsed
+/// and checked in full otherwise; every product that validated goes into `validated`.
+pub fn build_catalog(
+    sources: &Sources,
+    cache: &mut HashMap<Digest, Entry>,
+    validated: &mut Vec<Validated>,
+    errors: &mut Vec<CatalogError>,
+) -> Option<Catalog> {
     let shop_file = sources.shop.as_ref();
     let cats_file = sources.categories.as_ref();
     if shop_file.is_none() && !errors.iter().any(|e| e.file.ends_with("shop.toml")) {
@@ -46,7 +55,32 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
     let mut skus: HashMap<String, (PathBuf, usize)> = HashMap::new();
     for file in &sources.products {
         let currency = currency.unwrap_or(Currency::EUR);
-        if let Some(p) = product(file, currency, &category_slugs, sources, &mut slugs, &mut skus, errors) {
+        let parsed;
+        let (f, digest) = match file {
+            ProductFile::Parsed(f, digest) => (&**f, *digest),
+            ProductFile::Cached { path, src, digest } => {
+                let entry = cache.remove(digest).filter(|e| still_valid(&e.product, currency, &category_slugs, sources, &slugs, &skus));
+                if let Some(Entry { slug_line, sku_lines, product }) = entry {
+                    slugs.insert(product.slug.clone(), (path.clone(), slug_line));
+                    for (v, line) in product.variants.iter().zip(&sku_lines) {
+                        skus.insert(v.sku.clone(), (path.clone(), *line));
+                    }
+                    validated.push(Validated { digest: *digest, path: path.clone(), slug: product.slug.clone(), slug_line, sku_lines });
+                    products.push(product);
+                    continue;
+                }
+                // Checked in full, as without a cache: its errors point at lines.
+                match crate::raw::parse::<RawProduct>(path.clone(), src.clone().into_bytes(), errors) {
+                    Some(f) => parsed = f,
+                    None => continue,
+                }
+                (&parsed, *digest)
+            }
+        };
+        if let Some(p) = product(f, currency, &category_slugs, sources, &mut slugs, &mut skus, errors) {
+            let line = |s: &Spanned<String>| line_of(&f.src, s.span().start);
+            let sku_lines = f.value.variants.iter().map(|v| line(&v.get_ref().sku)).collect();
+            validated.push(Validated { digest, path: f.path.clone(), slug: p.slug.clone(), slug_line: line(&f.value.slug), sku_lines });
             products.push(p);
         }
     }
@@ -60,6 +94,34 @@ pub fn build_catalog(sources: &Sources, errors: &mut Vec<CatalogError>) -> Optio
     search.out_of_stock = shop_file.value.search.out_of_stock;
     search.skip_everyday_words = shop_file.value.search.everyday_words == Some(false);
     Some(Catalog { version: String::new(), shop, categories, products, search })
+}
+
+/// Whether a product validated by an earlier build still passes the checks that depend on other
+/// files: its category exists, its images are there at the declared size, its prices are in the
+/// shop's currency, and no product before it took its slug or a SKU. (The rest depends on its
+/// own file only, whose bytes are the same.)
+fn still_valid(
+    p: &Product,
+    currency: Currency,
+    categories: &HashSet<&str>,
+    sources: &Sources,
+    slugs: &HashMap<String, (PathBuf, usize)>,
+    skus: &HashMap<String, (PathBuf, usize)>,
+) -> bool {
+    let image_ok = |i: &Image| {
+        !i.file.contains("..")
+            && !i.file.starts_with('/')
+            && sources.images.get(i.file.as_str()).is_some_and(|found| match found.size {
+                Some(size) => size == (i.width, i.height),
+                None => found.svg,
+            })
+    };
+    categories.contains(p.category.as_str())
+        && !slugs.contains_key(&p.slug)
+        && p.images.iter().all(image_ok)
+        && p.variants
+            .iter()
+            .all(|v| v.price.currency == currency && v.compare_at.is_none_or(|c| c.currency == currency) && !skus.contains_key(&v.sku))
 }
 
 /// Lowercased words of a query or synonym, the way search compares them.

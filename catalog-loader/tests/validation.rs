@@ -267,3 +267,66 @@ fn the_deploy_plan_is_read_and_a_wrong_one_has_its_line() {
     let line = SHOP.lines().count() + 3;
     assert_has(&f.errors(), &format!("{}:{line}:", f.path("shop.toml")));
 }
+
+/// With a product cache, a rebuild gives what a load without one gives (catalog and version),
+/// and a cached product that a change elsewhere breaks is reported like any other, at its line.
+#[test]
+fn cached_products_are_checked_against_the_other_files_again() {
+    let f = Fixture::new("cache");
+    let cache_path = f.0.join("cache/products.cache");
+    let cache = edgeshop_catalog::ProductCache { path: &cache_path, key: "test" };
+    let cached = |f: &Fixture| edgeshop_catalog::load_cached(&f.0, &cache);
+    f.write("products/beta.toml", &PRODUCT.replace("alpha-jacket", "beta-jacket").replace("ALPHA-", "BETA-"));
+    let plain = edgeshop_catalog::load(&f.0).unwrap().catalog;
+    assert_eq!(cached(&f).unwrap().catalog, plain, "first load: fills the cache");
+    assert!(cache_path.exists());
+    assert_eq!(cached(&f).unwrap().catalog, plain, "from the cache");
+    let other_key = edgeshop_catalog::ProductCache { path: &cache_path, key: "another builder" };
+    assert_eq!(edgeshop_catalog::load_cached(&f.0, &other_key).unwrap().catalog, plain);
+    assert_eq!(cached(&f).unwrap().catalog, plain);
+
+    // One product changed: it is parsed, the other comes from the cache.
+    f.write("products/beta.toml", &PRODUCT.replace("alpha-jacket", "beta-jacket").replace("ALPHA-", "BETA-").replace("12900", "13900"));
+    let changed = cached(&f).unwrap();
+    assert_eq!(changed.catalog, edgeshop_catalog::load(&f.0).unwrap().catalog);
+    assert_eq!(changed.catalog.products.iter().find(|p| p.slug == "beta-jacket").unwrap().variants[0].price.minor, 13900);
+    assert_eq!(changed.product_files["alpha-jacket"], "products/alpha-jacket.toml");
+
+    // A file sorted before the cached one takes its SKU: the cached product's file is reported.
+    f.write("products/aaa.toml", &PRODUCT.replace("alpha-jacket", "aaa-jacket").replace("ALPHA-M", "AAA-M"));
+    let errors = match cached(&f) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a duplicate SKU was let through"),
+    };
+    assert_has(
+        &errors,
+        &format!("{}:22: duplicate SKU `ALPHA-S` (first used in {}:22)", f.path("products/alpha-jacket.toml"), f.path("products/aaa.toml")),
+    );
+    fs::remove_file(f.0.join("products/aaa.toml")).unwrap();
+    assert_eq!(cached(&f).unwrap().catalog.products.len(), 2);
+
+    // The category, the image and the currency are checked again.
+    f.write("categories.toml", &CATEGORIES.replace("apparel/jackets", "apparel/coats"));
+    assert_has(&f.cached_errors(&cache), &format!("{}:4: unknown category `apparel/jackets`", f.path("products/alpha-jacket.toml")));
+    f.write("categories.toml", CATEGORIES);
+    fs::remove_file(f.0.join("images/alpha.svg")).unwrap();
+    assert_has(&f.cached_errors(&cache), &format!("{}:12: image `alpha.svg` not found", f.path("products/alpha-jacket.toml")));
+    f.write("images/alpha.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>");
+    f.write("shop.toml", &SHOP.replace("EUR", "USD"));
+    let usd = cached(&f).unwrap().catalog;
+    assert!(usd.products.iter().flat_map(|p| &p.variants).all(|v| v.price.currency == edgeshop_domain::Currency::USD));
+    assert_eq!(usd, edgeshop_catalog::load(&f.0).unwrap().catalog);
+
+    // A cache that cannot be read is no cache.
+    fs::write(&cache_path, b"not a cache").unwrap();
+    assert_eq!(cached(&f).unwrap().catalog, usd);
+}
+
+impl Fixture {
+    fn cached_errors(&self, cache: &edgeshop_catalog::ProductCache) -> String {
+        match edgeshop_catalog::load_cached(&self.0, cache) {
+            Ok(_) => panic!("expected the catalog in {} to be rejected", self.0.display()),
+            Err(e) => e.to_string(),
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! Merchant Center takes several feed files).
 
 use edgeshop_app::ResponsiveImage;
-use edgeshop_domain::{variant_price, Catalog};
+use edgeshop_domain::{variant_price, Catalog, Product};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -23,81 +23,114 @@ fn google_attribute(option: &str) -> Option<&'static str> {
 
 pub const ITEMS_PER_FEED: usize = 10_000;
 
-/// The feed items, one string per variant (made on every core, in catalog order).
-pub fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>) -> Vec<String> {
-    use rayon::prelude::*;
+/// The feed items of `p`'s variants `from..to`, one string each.
+fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, p: &Product, from: usize, to: usize) -> Vec<String> {
     let base = &catalog.shop.base_url;
-    let per_product = |p: &edgeshop_domain::Product| {
-        let mut out = Vec::new();
-        let url = format!("{base}{}", edgeshop_domain::paths::product(&p.slug));
-        let product_type: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
-        let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(1000).collect();
-        for v in &p.variants {
-            let price = variant_price(v);
-            let title = if p.variants.len() > 1 { format!("{} – {}", p.title, v.title()) } else { p.title.clone() };
-            let link = if p.variants.len() > 1 { format!("{url}?variant={}", v.sku) } else { url.clone() };
-            let mut xml = String::from("<item>\n");
-            let _ = writeln!(xml, "  <g:id>{}</g:id>\n  <g:item_group_id>{}</g:item_group_id>", esc(&v.sku), esc(&p.slug));
-            let _ = writeln!(
-                xml,
-                "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>",
-                esc(&title),
-                esc(description.trim()),
-                esc(&link)
-            );
-            if let Some(img) = p.images.first() {
-                // Merchant Center takes raster images only: the largest rendered fallback.
-                let path = images.get(&img.file).map_or_else(|| edgeshop_domain::paths::image(&img.file), |r| r.fallback_src.clone());
-                let _ = writeln!(xml, "  <g:image_link>{}</g:image_link>", esc(&format!("{base}{path}")));
-            }
-            let availability = if v.available() { "in_stock" } else { "out_of_stock" };
-            let _ = writeln!(xml, "  <g:availability>{availability}</g:availability>");
-            // With a compare-at price, `price` is the regular price and `sale_price` what is charged.
-            match price.compare_at {
-                Some(was) => {
-                    let _ = writeln!(xml, "  <g:price>{} {}</g:price>", was.decimal(), was.currency.code());
-                    let _ = writeln!(xml, "  <g:sale_price>{} {}</g:sale_price>", price.amount.decimal(), price.amount.currency.code());
-                }
-                None => {
-                    let _ = writeln!(xml, "  <g:price>{} {}</g:price>", price.amount.decimal(), price.amount.currency.code());
-                }
-            }
-            let _ = writeln!(xml, "  <g:brand>{}</g:brand>\n  <g:condition>new</g:condition>\n  <g:mpn>{}</g:mpn>", esc(&p.brand), esc(&v.sku));
-            let _ = writeln!(xml, "  <g:product_type>{}</g:product_type>", esc(&product_type.join(" > ")));
-            for (option, value) in p.options.iter().zip(&v.option_values) {
-                if let Some(attr) = google_attribute(&option.name) {
-                    let _ = writeln!(xml, "  <g:{attr}>{}</g:{attr}>", esc(value));
-                }
-            }
-            xml.push_str("</item>\n");
-            out.push(xml);
-        }
-        out
-    };
-    catalog.products.par_iter().filter(|p| p.published).flat_map_iter(per_product).collect()
-}
-
-/// Writes `feed.xml` (and `feed-N.xml` past the first 10,000 items); returns the file names.
-pub fn write(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, out: &crate::output::Output) -> Result<Vec<String>, String> {
-    let items = items(catalog, images);
-    let mut names = Vec::new();
-    for (i, chunk) in items.chunks(ITEMS_PER_FEED).enumerate() {
-        let name = if i == 0 { "feed.xml".to_string() } else { format!("feed-{}.xml", i + 1) };
-        let mut xml =
-            String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n");
+    let mut out = Vec::new();
+    let url = format!("{base}{}", edgeshop_domain::paths::product(&p.slug));
+    let product_type: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
+    let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(1000).collect();
+    for v in &p.variants[from..to] {
+        let price = variant_price(v);
+        let title = if p.variants.len() > 1 { format!("{} – {}", p.title, v.title()) } else { p.title.clone() };
+        let link = if p.variants.len() > 1 { format!("{url}?variant={}", v.sku) } else { url.clone() };
+        let mut xml = String::from("<item>\n");
+        let _ = writeln!(xml, "  <g:id>{}</g:id>\n  <g:item_group_id>{}</g:item_group_id>", esc(&v.sku), esc(&p.slug));
         let _ = writeln!(
             xml,
-            "<title>{}</title>\n<link>{}/</link>\n<description>{}</description>",
-            esc(&catalog.shop.name),
-            esc(&catalog.shop.base_url),
-            esc(&catalog.shop.tagline)
+            "  <title>{}</title>\n  <description>{}</description>\n  <link>{}</link>",
+            esc(&title),
+            esc(description.trim()),
+            esc(&link)
         );
-        for item in chunk {
-            xml.push_str(item);
+        if let Some(img) = p.images.first() {
+            // Merchant Center takes raster images only: the largest rendered fallback.
+            let path = images.get(&img.file).map_or_else(|| edgeshop_domain::paths::image(&img.file), |r| r.fallback_src.clone());
+            let _ = writeln!(xml, "  <g:image_link>{}</g:image_link>", esc(&format!("{base}{path}")));
         }
-        xml.push_str("</channel>\n</rss>\n");
-        out.write(&name, xml.as_bytes())?;
+        let availability = if v.available() { "in_stock" } else { "out_of_stock" };
+        let _ = writeln!(xml, "  <g:availability>{availability}</g:availability>");
+        // With a compare-at price, `price` is the regular price and `sale_price` what is charged.
+        match price.compare_at {
+            Some(was) => {
+                let _ = writeln!(xml, "  <g:price>{} {}</g:price>", was.decimal(), was.currency.code());
+                let _ = writeln!(xml, "  <g:sale_price>{} {}</g:sale_price>", price.amount.decimal(), price.amount.currency.code());
+            }
+            None => {
+                let _ = writeln!(xml, "  <g:price>{} {}</g:price>", price.amount.decimal(), price.amount.currency.code());
+            }
+        }
+        let _ = writeln!(xml, "  <g:brand>{}</g:brand>\n  <g:condition>new</g:condition>\n  <g:mpn>{}</g:mpn>", esc(&p.brand), esc(&v.sku));
+        let _ = writeln!(xml, "  <g:product_type>{}</g:product_type>", esc(&product_type.join(" > ")));
+        for (option, value) in p.options.iter().zip(&v.option_values) {
+            if let Some(attr) = google_attribute(&option.name) {
+                let _ = writeln!(xml, "  <g:{attr}>{}</g:{attr}>", esc(value));
+            }
+        }
+        xml.push_str("</item>\n");
+        out.push(xml);
+    }
+    out
+}
+
+/// Writes `feed.xml` (and `feed-N.xml` past the first 10,000 items); returns the file names. A
+/// file made from the same products (`hash_of`), image links and shop facts as the last build's
+/// is neither made nor written again.
+pub fn write(
+    catalog: &Catalog,
+    images: &HashMap<String, ResponsiveImage>,
+    hash_of: impl Fn(&Product) -> u64 + Sync,
+    out: &crate::output::Output,
+) -> Result<Vec<String>, String> {
+    use rayon::prelude::*;
+    // Each file's share of the items, in catalog order: (product, its variants from..to).
+    let mut files: Vec<Vec<(&Product, usize, usize)>> = Vec::new();
+    let mut room = 0;
+    for p in catalog.products.iter().filter(|p| p.published) {
+        let mut from = 0;
+        while from < p.variants.len() {
+            if room == 0 {
+                files.push(Vec::new());
+                room = ITEMS_PER_FEED;
+            }
+            let to = (from + room).min(p.variants.len());
+            if let Some(file) = files.last_mut() {
+                file.push((p, from, to));
+            }
+            room -= to - from;
+            from = to;
+        }
+    }
+    let shop = &catalog.shop;
+    let shared = crate::output::inputs_hash(0, &(&shop.name, &shop.base_url, &shop.tagline, &catalog.categories));
+    let mut names = Vec::new();
+    for (i, share) in files.iter().enumerate() {
+        let name = if i == 0 { "feed.xml".to_string() } else { format!("feed-{}.xml", i + 1) };
+        let image_link = |p: &Product| p.images.first().and_then(|img| images.get(&img.file)).map(|r| r.fallback_src.as_str());
+        let inputs: Vec<(u64, usize, usize, Option<&str>)> = share.par_iter().map(|&(p, from, to)| (hash_of(p), from, to, image_link(p))).collect();
+        out.page(&name, crate::output::inputs_hash(shared, &inputs), || {
+            let items: Vec<String> = share.par_iter().flat_map_iter(|&(p, from, to)| items(catalog, images, p, from, to)).collect();
+            document(catalog, &items)
+        })?;
         names.push(name);
     }
     Ok(names)
+}
+
+/// One feed file holding `items`.
+fn document(catalog: &Catalog, items: &[String]) -> String {
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n");
+    let _ = writeln!(
+        xml,
+        "<title>{}</title>\n<link>{}/</link>\n<description>{}</description>",
+        esc(&catalog.shop.name),
+        esc(&catalog.shop.base_url),
+        esc(&catalog.shop.tagline)
+    );
+    for item in items {
+        xml.push_str(item);
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
 }

@@ -25,8 +25,8 @@ mod sitemap;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 struct Args {
@@ -102,14 +102,16 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let t0 = Instant::now();
-    let shop = edgeshop_catalog::load(&args.catalog).map_err(|e| e.to_string())?;
+    let builder = builder_identity();
+    // Products validated by the last build of this builder, by their files' bytes.
+    let cache = edgeshop_catalog::ProductCache { path: &args.bundle.join("products.cache"), key: &builder };
+    let shop = edgeshop_catalog::load_cached(&args.catalog, &cache).map_err(|e| e.to_string())?;
     let catalog = &shop.catalog;
     let t_load = t0.elapsed();
     // Where the time goes, phase by phase (`--timings`).
     let mut phases = Phases { last: Instant::now(), list: vec![("load", t_load.as_secs_f64())] };
 
     // What the last build wrote is compared with what this one writes: only changes are written.
-    let builder = builder_identity();
     let (out, from_scratch) = output::Output::open(&args.out, &args.bundle.join("output.json"), &builder)?;
     out.copy_dir(&args.public, "assets", false)?;
     let images = match catalog.shop.deploy.images {
@@ -150,7 +152,7 @@ fn run() -> Result<(), String> {
             back_office::write(&shop, &out)?;
             phases.mark("back office");
             dev_reload_script(&out, args.dev_reload)?;
-            feed::write(catalog, &images, &out)?;
+            feed::write(catalog, &images, |p| product_pages.hash_of(p), &out)?;
             // The API's OpenAPI document, generated from the contract (the worker serves this file).
             let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
             out.write("api/openapi.json", &openapi)?;
@@ -261,8 +263,8 @@ fn search_index(
         None => None,
     };
     let cards = render::product_cards(site, catalog);
-    let index =
-        edgeshop_indexer::build_index_with(&with_image_addresses(catalog, site), lexicon.as_ref(), &cards).map_err(|e| format!("search index: {e}"))?;
+    let index = edgeshop_indexer::build_index_with(&with_image_addresses(catalog, site), lexicon.as_ref(), &cards)
+        .map_err(|e| format!("search index: {e}"))?;
     write(&index_path, &index)?;
     write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(snapshot).map_err(|e| e.to_string())?)?;
     write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;

@@ -214,7 +214,7 @@ impl<'a> ProductPages<'a> {
     }
 
     /// The hash of a product (of everything about it): computed once per published product.
-    fn hash_of(&self, product: &Product) -> u64 {
+    pub fn hash_of(&self, product: &Product) -> u64 {
         self.facts.get(product.slug.as_str()).map_or_else(|| crate::output::inputs_hash(0, product), |f| f.0)
     }
 

@@ -1,0 +1,76 @@
+//! Products as the last build validated them, by the SHA-256 of their file: a rebuild parses and
+//! checks only the product files that changed. A cached product is used only after the checks
+//! that depend on other files (category, images, currency, unique slug and SKUs) pass again;
+//! otherwise its file is parsed as if there were no cache, so every error keeps its file:line.
+//! The cache is tied to a key from the caller (the builder's identity): another builder, or a
+//! file that cannot be read, means no cache.
+
+use bincode::Options;
+use edgeshop_domain::Product;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub(crate) type Digest = [u8; 32];
+
+/// A product file as it was validated: the product, and the lines of its slug and SKUs (which
+/// a duplicate elsewhere points at).
+#[derive(Deserialize)]
+pub(crate) struct Entry {
+    pub slug_line: usize,
+    pub sku_lines: Vec<usize>,
+    pub product: Product,
+}
+
+/// [`Entry`] as written, borrowing the catalog's product (same fields, same order).
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    slug_line: usize,
+    sku_lines: &'a [usize],
+    product: &'a Product,
+}
+
+/// A product file of this build that validated: what the next build's cache holds for it.
+pub(crate) struct Validated {
+    pub digest: Digest,
+    pub path: PathBuf,
+    pub slug: String,
+    pub slug_line: usize,
+    pub sku_lines: Vec<usize>,
+}
+
+/// Bumped when the file's layout changes (besides the caller's key).
+const FORMAT: &str = "edgeshop product cache 1";
+
+/// The entries stored at `path` under `key`; none when there is no such file or it was written
+/// for another key or cannot be decoded.
+pub(crate) fn read(path: &Path, key: &str) -> HashMap<Digest, Entry> {
+    let Ok(file) = std::fs::File::open(path) else { return HashMap::new() };
+    let len = file.metadata().map_or(0, |m| m.len());
+    // No length read from the file may ask for more than the file holds.
+    let decoded = bincode::options().with_limit(len).deserialize_from::<_, (String, String, Vec<(Digest, Entry)>)>(std::io::BufReader::new(file));
+    match decoded {
+        Ok((format, stored_key, entries)) if format == FORMAT && stored_key == key => entries.into_iter().collect(),
+        _ => HashMap::new(),
+    }
+}
+
+/// Replaces the cache at `path` with this build's products (written beside and renamed, so a
+/// build that stops half-way leaves the old cache or the new one).
+pub(crate) fn write(path: &Path, key: &str, validated: &[Validated], products: &[Product]) -> Result<(), String> {
+    let by_slug: HashMap<&str, &Product> = products.iter().map(|p| (p.slug.as_str(), p)).collect();
+    let entries: Vec<(Digest, EntryRef)> = validated
+        .iter()
+        .filter_map(|v| by_slug.get(v.slug.as_str()).map(|p| (v.digest, EntryRef { slug_line: v.slug_line, sku_lines: &v.sku_lines, product: p })))
+        .collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let partial = path.with_extension("partial");
+    let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", partial.display());
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|e| failed(&e))?);
+    bincode::options().serialize_into(&mut file, &(FORMAT, key, entries)).map_err(|e| failed(&e))?;
+    std::io::Write::flush(&mut file).map_err(|e| failed(&e))?;
+    drop(file);
+    std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
+}
