@@ -6,6 +6,10 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
+/// The weight of a match in the category's description ([`Fields::kind`]): as much as one in the
+/// product's own description.
+pub const KIND_WEIGHT: f32 = 0.5;
+
 /// Analyzer for prose fields: lowercased, ASCII-folded, stop words removed, stemmed.
 pub const TEXT_ANALYZER: &str = "shop_text";
 /// Analyzer for identifiers (SKUs): the whole value, lowercased.
@@ -19,6 +23,9 @@ pub struct Fields {
     pub category: Field,
     pub attributes: Field,
     pub description: Field,
+    /// The merchant's description of the product's category: wider words for the kind of thing
+    /// ("clothing", "music", "cookware"), weaker than the product's own.
+    pub kind: Field,
     pub sku: Field,
     pub price: Field,
     pub image: Field,
@@ -37,8 +44,16 @@ pub struct Fields {
 
 impl Fields {
     /// Searchable text fields with their weight: title > brand/category > attributes > description.
-    pub fn weighted(&self) -> [(Field, f32); 6] {
-        [(self.title, 4.0), (self.brand, 2.0), (self.category, 2.0), (self.attributes, 1.5), (self.description, 0.5), (self.sku, 4.0)]
+    pub fn weighted(&self) -> [(Field, f32); 7] {
+        [
+            (self.title, 4.0),
+            (self.brand, 2.0),
+            (self.category, 2.0),
+            (self.attributes, 1.5),
+            (self.description, 0.5),
+            (self.kind, KIND_WEIGHT),
+            (self.sku, 4.0),
+        ]
     }
 }
 
@@ -63,6 +78,7 @@ pub fn schema() -> (Schema, Fields) {
         category: b.add_text_field("category", text(false, false)),
         attributes: b.add_text_field("attributes", text(false, false)),
         description: b.add_text_field("description", text(false, false)),
+        kind: b.add_text_field("kind", text(false, false)),
         sku: b.add_text_field("sku", code),
         price: b.add_u64_field("price", NumericOptions::default().set_fast().set_stored()),
         image: b.add_text_field("image", STORED),

@@ -1135,7 +1135,7 @@ impl ProductIndex {
             for stem in &stems {
                 title_stems.push(Term::from_field_text(f.title, stem));
                 for (field, weight) in f.weighted() {
-                    if field == f.sku || (self.strong_fields_only && field == f.description) {
+                    if field == f.sku || (self.strong_fields_only && (field == f.description || field == f.kind)) {
                         continue;
                     }
                     let term = Term::from_field_text(field, stem);
@@ -1152,7 +1152,7 @@ impl ProductIndex {
                 for fix in fixes {
                     for stem in tokens(&mut self.stem, &fix) {
                         for (field, weight) in f.weighted() {
-                            if field != f.sku && field != f.description {
+                            if field != f.sku && field != f.description && field != f.kind {
                                 let term = Term::from_field_text(field, &stem);
                                 alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * CORRECTED)));
                             }

@@ -124,6 +124,7 @@ pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>, car
             continue;
         }
         let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
+        let kind = catalog.categories.iter().find(|c| c.slug == p.category).map_or("", |c| c.description.as_str());
         let attributes: Vec<String> = p
             .attributes
             .iter()
@@ -139,6 +140,7 @@ pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>, car
             f.category => category.join(" "),
             f.attributes => attributes.join(" "),
             f.description => p.description_md.as_str(),
+            f.kind => kind,
             f.price => price,
             f.created => date_number(&p.created),
             f.rank => rank as u64,

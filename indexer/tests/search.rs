@@ -462,3 +462,19 @@ fn misspelt_everyday_words_and_short_compounds() {
         assert!(!found.is_empty() && found.iter().take(3).all(|s| in_category(s, category)), "`{q}` {found:?}");
     }
 }
+
+/// The merchant's description of a category speaks for its products in wider words ("Portable
+/// batteries to charge phones…" for power banks), weakly: a product that uses the word itself
+/// ranks above one that only its category's description names.
+#[test]
+fn a_category_description_names_its_products_in_wider_words() {
+    let mut index = index();
+    let found = slugs(&mut index, "portable battery ");
+    assert!(found.iter().take(5).filter(|s| in_category(s, "tech/power-banks")).count() >= 4, "{found:?}");
+    // "tumblers" is in the drinkware description; the tumblers themselves come first.
+    let tumblers = catalog().products.iter().filter(|p| p.published && p.title.contains("Tumbler")).count();
+    let found = slugs(&mut index, "tumblers ");
+    assert!(tumblers > 0 && found.len() > tumblers, "{found:?}");
+    assert!(found.iter().take(tumblers).all(|s| product(s).title.contains("Tumbler")), "{found:?}");
+    assert!(found.iter().skip(tumblers).take(5).all(|s| in_category(s, "home/drinkware")), "{found:?}");
+}
