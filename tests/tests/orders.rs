@@ -115,6 +115,57 @@ fn a_fault_at_any_checkout_step_resumes_to_one_order() {
     assert_eq!(checkout(shop, &ip(30), &cart, "no-fault", "cash_on_delivery", None).status, 201);
 }
 
+/// A change to a cart while its checkout places the order is refused (409 with Retry-After)
+/// rather than deleted with the cart, and retried afterwards it lands in a new cart; a checkout
+/// that fails lets go of the cart, which then takes changes as before.
+#[test]
+fn a_cart_change_during_its_checkout_is_refused_not_lost() {
+    let shop = faulty_shop();
+    let c = catalog();
+    let pool = variants(&c, 6);
+    let (a, b) = (&pool[20], &pool[21]);
+    let who = ip(50);
+    let cart = add(shop, &who, None, &a.sku, 1);
+    let add_b = |cart: &str| {
+        shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &who), ("x-cart-id", cart)], &json!({ "sku": b.sku, "quantity": 1 }).to_string())
+    };
+    let (during, placed) = std::thread::scope(|s| {
+        // The checkout holds the cart for a moment (test configuration) while the change arrives.
+        let placed = s.spawn(|| checkout(shop, &who, &cart, "held-cart", "cash_on_delivery", Some("pause-holding-cart")));
+        std::thread::sleep(Duration::from_millis(800));
+        let during = add_b(&cart);
+        (during, placed.join().unwrap())
+    });
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!(during.status, 409, "a change during the checkout is refused: {}", during.body);
+    assert_eq!(during.json()["type"], "https://edgeshop.dev/problems/request-in-progress");
+    assert_eq!(during.header("retry-after"), Some("1"));
+    let order = placed.json();
+    assert_eq!(order["subtotal"]["minor"], a.price.minor, "the order holds what the cart held: {order}");
+    let retried = add_b(&cart);
+    assert_eq!(retried.status, 201, "{}", retried.body);
+    let new_cart = retried.header("x-cart-id").expect("cart id").to_string();
+    assert_ne!(new_cart, cart, "the checked-out cart is not brought back");
+    assert_eq!(retried.json()["lines"].as_array().map(Vec::len), Some(1));
+
+    // A checkout that fails before the order is placed lets go of the cart; its retry takes the
+    // cart as it is then, and the stock follows the lines ordered, not the first attempt's.
+    let (a_before, b_before) = (level(shop, &a.sku), level(shop, &b.sku));
+    let cart = add(shop, &who, None, &a.sku, 1);
+    let failed = checkout(shop, &who, &cart, "released-cart", "cash_on_delivery", Some("after-reserve"));
+    assert_eq!(failed.status, 500, "{}", failed.body);
+    let changed = add_b(&cart);
+    assert_eq!(changed.status, 201, "{}", changed.body);
+    assert_eq!(changed.header("x-cart-id"), Some(cart.as_str()));
+    assert_eq!(changed.json()["lines"].as_array().map(Vec::len), Some(2));
+    let retried = checkout(shop, &who, &cart, "released-cart", "cash_on_delivery", None);
+    assert_eq!(retried.status, 201, "{}", retried.body);
+    assert_eq!(retried.json()["subtotal"]["minor"], a.price.minor + b.price.minor);
+    let (a_after, b_after) = (level(shop, &a.sku), level(shop, &b.sku));
+    assert_eq!((a_after.0, a_after.1, a_after.2), (a_before.0 - 1, a_before.1, a_before.2 + 1), "{a_before:?} -> {a_after:?}");
+    assert_eq!((b_after.0, b_after.1, b_after.2), (b_before.0 - 1, b_before.1, b_before.2 + 1), "{b_before:?} -> {b_after:?}");
+}
+
 #[test]
 fn the_default_configuration_ignores_the_fault_switch() {
     let shop = Shop::shared();

@@ -36,20 +36,55 @@ async fn read(env: &Env, id: &str) -> Result<Option<Revision>, ApiError> {
     super::do_call::<(), _>(env, "CARTS", id, Method::Get, "/cart", None).await
 }
 
-pub async fn load(env: &Env, id: &str) -> Result<Option<StoredCart>, ApiError> {
-    Ok(read(env, id).await?.map(|r| r.cart))
+/// What became of a change to a cart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum SaveOutcome {
+    Saved,
+    /// Another change came first: read the cart again.
+    Moved,
+    /// A checkout of the cart is running: the change would be lost with the cart.
+    CheckingOut,
 }
 
 /// Saves `cart` if the stored cart is still at revision `rev` (`None`: a new cart, saved only if
-/// none is stored, so a cart checked out meanwhile is not brought back); false when another
-/// change came first.
-async fn save(env: &Env, id: &str, cart: &StoredCart, rev: Option<u64>) -> Result<bool, ApiError> {
+/// none is stored, so a cart checked out meanwhile is not brought back) and no checkout holds it.
+async fn save(env: &Env, id: &str, cart: &StoredCart, rev: Option<u64>) -> Result<SaveOutcome, ApiError> {
     #[derive(serde::Serialize)]
     struct Write<'a> {
         cart: &'a StoredCart,
         rev: Option<u64>,
     }
-    super::do_call::<_, bool>(env, "CARTS", id, Method::Put, "/cart", Some(&Write { cart, rev })).await
+    super::do_call::<_, SaveOutcome>(env, "CARTS", id, Method::Put, "/cart", Some(&Write { cart, rev })).await
+}
+
+/// A checkout's hold on a cart: `token` names the checkout.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Hold {
+    token: String,
+    /// When the hold lapses (ms since the epoch), should its checkout never finish or let go.
+    until: f64,
+}
+
+/// How long a checkout holds its cart at most: far longer than placing an order takes.
+const HOLD_MS: f64 = 60_000.0;
+
+/// Reads the cart for a checkout and holds it: until the checkout deletes it or lets go (or a
+/// minute passes), changes to it are refused rather than lost with it. Returns the cart and
+/// whether this checkout holds it (another one may, until its hold lapses).
+pub async fn hold_for_checkout(env: &Env, id: &str, token: &str) -> Result<Option<(StoredCart, bool)>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Held {
+        cart: StoredCart,
+        held: bool,
+    }
+    let held: Option<Held> = super::do_call(env, "CARTS", id, Method::Post, "/cart/hold", Some(&token)).await?;
+    Ok(held.map(|h| (h.cart, h.held)))
+}
+
+/// Lets go of a cart a checkout held (the checkout failed before placing the order).
+pub async fn release_hold(env: &Env, id: &str, token: &str) -> Result<(), ApiError> {
+    super::do_call::<_, bool>(env, "CARTS", id, Method::Post, "/cart/release", Some(&token)).await.map(|_| ())
 }
 
 pub async fn delete(env: &Env, id: &str) -> Result<(), ApiError> {
@@ -95,15 +130,18 @@ impl DurableObject for CartStore {
                     rev: Option<u64>,
                 }
                 let write: Write = req.json().await?;
+                let now = worker::Date::now().as_millis() as f64;
+                if storage.get::<Hold>("hold").await?.is_some_and(|h| h.until > now) {
+                    return Response::from_json(&SaveOutcome::CheckingOut);
+                }
                 // The stored revision; a cart stored before revisions existed is at 0.
                 let stored = match storage.get::<u64>("rev").await? {
                     Some(rev) => Some(rev),
                     None => storage.get::<serde_json::Value>("cart").await?.map(|_| 0),
                 };
                 if stored != write.rev {
-                    return Response::from_json(&false);
+                    return Response::from_json(&SaveOutcome::Moved);
                 }
-                let now = worker::Date::now().as_millis() as f64;
                 // A struct, not a JSON map: serde-wasm-bindgen makes maps into JS `Map`s, which
                 // `putMultiple` does not read as keys.
                 #[derive(serde::Serialize)]
@@ -115,6 +153,27 @@ impl DurableObject for CartStore {
                 storage.put_multiple(Change { cart: &write.cart, changed: now, rev: write.rev.map_or(1, |r| r + 1) }).await?;
                 if storage.get_alarm().await?.is_none() {
                     set_alarm(&storage, expiry_ms(now)).await?;
+                }
+                Response::from_json(&SaveOutcome::Saved)
+            }
+            // A checkout's hold (`hold_for_checkout`): the cart, and whether this checkout holds it.
+            Method::Post if req.path() == "/cart/hold" => {
+                let token: String = req.json().await?;
+                let Some(cart) = storage.get::<StoredCart>("cart").await? else { return Response::from_json(&None::<()>) };
+                let now = worker::Date::now().as_millis() as f64;
+                let held = match storage.get::<Hold>("hold").await? {
+                    Some(h) if h.until > now && h.token != token => false,
+                    _ => {
+                        storage.put("hold", Hold { token, until: now + HOLD_MS }).await?;
+                        true
+                    }
+                };
+                Response::from_json(&serde_json::json!({ "cart": cart, "held": held }))
+            }
+            Method::Post if req.path() == "/cart/release" => {
+                let token: String = req.json().await?;
+                if storage.get::<Hold>("hold").await?.is_some_and(|h| h.token == token) {
+                    storage.delete("hold").await?;
                 }
                 Response::from_json(&true)
             }
@@ -198,6 +257,11 @@ fn busy() -> ApiError {
     ApiError::new(Problem::RequestInProgress, "the cart is being changed by other requests; try again").with_retry_after(1)
 }
 
+fn checking_out() -> ApiError {
+    ApiError::new(Problem::RequestInProgress, "this cart is being checked out; try again in a moment (a new cart gets the change)")
+        .with_retry_after(1)
+}
+
 /// Applies `apply` to the cart `id` names, or to a new cart (with a new id) when there is none,
 /// and saves it; when another change to the cart came first, reads it again and applies `apply`
 /// again. Returns the cart's id and the shopper's view.
@@ -210,8 +274,10 @@ async fn change(
         let Found { id, mut stored, rev } =
             find(env, id.clone()).await?.unwrap_or_else(|| Found { id: super::random_id(16), stored: StoredCart::default(), rev: None });
         apply(&mut stored).await?;
-        if let (cart, true) = settle(env, &id, stored, rev, true).await? {
-            return Ok((id, cart));
+        match settle(env, &id, stored, rev, true).await? {
+            (cart, SaveOutcome::Saved) => return Ok((id, cart)),
+            (_, SaveOutcome::CheckingOut) => return Err(checking_out()),
+            (_, SaveOutcome::Moved) => {}
         }
     }
     Err(busy())
@@ -248,11 +314,12 @@ pub async fn view_of(env: &Env, found: Found) -> Result<Cart, ApiError> {
 }
 
 /// Prices the cart, saves it when `changed` (or when re-pricing changed it) if it is still at
-/// revision `rev`, and returns the shopper's view of it, and false if another change came first.
-async fn settle(env: &Env, id: &str, mut stored: StoredCart, rev: Option<u64>, changed: bool) -> Result<(Cart, bool), ApiError> {
+/// revision `rev`, and returns the shopper's view of it and what became of the save.
+async fn settle(env: &Env, id: &str, mut stored: StoredCart, rev: Option<u64>, changed: bool) -> Result<(Cart, SaveOutcome), ApiError> {
     let before = serde_json::to_string(&stored).unwrap_or_default();
     let priced = price(env, &mut stored).await?;
-    let saved = if changed || serde_json::to_string(&stored).unwrap_or_default() != before { save(env, id, &stored, rev).await? } else { true };
+    let saved =
+        if changed || serde_json::to_string(&stored).unwrap_or_default() != before { save(env, id, &stored, rev).await? } else { SaveOutcome::Saved };
     Ok((view(Some(id), &stored, priced.cart, priced.changes), saved))
 }
 

@@ -20,6 +20,9 @@ use worker::Env;
 #[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
+    /// Not a failure: the checkout waits a moment while it holds the cart (a test makes a change
+    /// to the cart arrive then).
+    HoldingCart,
     AfterNumber,
     AfterReserve,
     AfterSave,
@@ -37,6 +40,7 @@ impl Faults {
             return Faults { at: None };
         }
         let at = match fault {
+            Some("pause-holding-cart") => Some(Step::HoldingCart),
             Some("after-number") => Some(Step::AfterNumber),
             Some("after-reserve") => Some(Step::AfterReserve),
             Some("after-save") => Some(Step::AfterSave),
@@ -45,6 +49,12 @@ impl Faults {
             _ => None,
         };
         Faults { at }
+    }
+
+    async fn pause(&self, step: Step) {
+        if self.at == Some(step) {
+            worker::Delay::from(std::time::Duration::from_secs(3)).await;
+        }
     }
 
     fn check(&self, step: Step) -> Result<(), ApiError> {
@@ -165,72 +175,91 @@ async fn place_order(
         None => {
             let empty = || ApiError::new(Problem::EmptyCart, "add something to the cart before checking out");
             let cart_id = cart.ok_or_else(empty)?;
-            // The cart and its prices (its Durable Object, SKU shards) and a new order number (a
-            // Durable Object) at the same time.
-            let priced = async {
-                let mut stored = carts::load(env, cart_id).await?.ok_or_else(empty)?;
-                carts::price(env, &mut stored).await
+            // The cart is held while the order is placed: a change arriving meanwhile is refused
+            // (and can be retried into a new cart) instead of being deleted with the cart.
+            let hold = random_id(8);
+            let held = std::cell::Cell::new(false);
+            let placed = async {
+                // The cart and its prices (its Durable Object, SKU shards) and a new order number
+                // (a Durable Object) at the same time.
+                let priced = async {
+                    let (mut stored, ours) = carts::hold_for_checkout(env, cart_id, &hold).await?.ok_or_else(empty)?;
+                    held.set(ours);
+                    faults.pause(Step::HoldingCart).await;
+                    carts::price(env, &mut stored).await
+                };
+                let number = async {
+                    match &allocated {
+                        Some(_) => Ok(None),
+                        None => sequence::next_order_number(env).await.map(Some),
+                    }
+                };
+                let (priced, number) = futures_util::future::join(priced, number).await;
+                let priced = priced?;
+                if priced.cart.lines.is_empty() {
+                    return Err(empty());
+                }
+                let totals = checkout_totals(priced.cart.subtotal, &shop).context("checkout totals")?;
+                let allocated = match (allocated, number?) {
+                    (Some(a), _) => a,
+                    (None, Some(number)) => {
+                        let a = Allocated { number, token: random_id(16) };
+                        guard.allocate(a.clone()).await?;
+                        a
+                    }
+                    (None, None) => return Err(ApiError::internal("no order number")),
+                };
+                faults.check(Step::AfterNumber)?;
+                let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
+                let reserve = ReserveRequest {
+                    reservation: allocated.number.to_string(),
+                    lines,
+                    ttl_seconds: reservation_ttl(request.payment_method, provider.as_ref()),
+                };
+                match stock.reserve(&reserve).await? {
+                    ReserveOutcome::Reserved => {}
+                    ReserveOutcome::OutOfStock { sku, available, requested } => {
+                        return Err(ApiError::new(Problem::OutOfStock, format!("only {available} of `{sku}` left; you asked for {requested}"))
+                            .with("sku", sku)
+                            .with("available", available));
+                    }
+                }
+                faults.check(Step::AfterReserve)?;
+                let now = now_rfc3339();
+                let order = Order::place(
+                    priced.cart,
+                    Placement {
+                        number: allocated.number,
+                        token: allocated.token,
+                        totals,
+                        address: request.address,
+                        contact: request.contact,
+                        payment: request.payment_method,
+                        at: now.clone(),
+                    },
+                );
+                let session = request.analytics_session.as_deref().filter(|s| edgeshop_domain::analytics::valid_session(s));
+                if let Err(e) = orders::insert(env, &order, Some(cart_id), session, &now).await {
+                    // Someone else's order for this cart (the database's own one-order-per-cart rule).
+                    if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
+                        stock.release(&order.number.to_string()).await?;
+                        return Err(ApiError::new(Problem::CartAlreadyCheckedOut, format!("this cart was already checked out as order {n}"))
+                            .with("order_number", n));
+                    }
+                    return Err(e);
+                }
+                Ok::<_, ApiError>(order)
             };
-            let number = async {
-                match &allocated {
-                    Some(_) => Ok(None),
-                    None => sequence::next_order_number(env).await.map(Some),
+            let order = match placed.await {
+                Ok(order) => order,
+                Err(e) => {
+                    // No order was placed: the cart is the shopper's again.
+                    if held.get() {
+                        let _ = carts::release_hold(env, cart_id, &hold).await;
+                    }
+                    return Err(e);
                 }
             };
-            let (priced, number) = futures_util::future::join(priced, number).await;
-            let priced = priced?;
-            if priced.cart.lines.is_empty() {
-                return Err(empty());
-            }
-            let totals = checkout_totals(priced.cart.subtotal, &shop).context("checkout totals")?;
-            let allocated = match (allocated, number?) {
-                (Some(a), _) => a,
-                (None, Some(number)) => {
-                    let a = Allocated { number, token: random_id(16) };
-                    guard.allocate(a.clone()).await?;
-                    a
-                }
-                (None, None) => return Err(ApiError::internal("no order number")),
-            };
-            faults.check(Step::AfterNumber)?;
-            let lines = priced.cart.lines.iter().map(|l| ReserveLine { sku: l.sku.clone(), quantity: l.quantity }).collect();
-            let reserve = ReserveRequest {
-                reservation: allocated.number.to_string(),
-                lines,
-                ttl_seconds: reservation_ttl(request.payment_method, provider.as_ref()),
-            };
-            match stock.reserve(&reserve).await? {
-                ReserveOutcome::Reserved => {}
-                ReserveOutcome::OutOfStock { sku, available, requested } => {
-                    return Err(ApiError::new(Problem::OutOfStock, format!("only {available} of `{sku}` left; you asked for {requested}"))
-                        .with("sku", sku)
-                        .with("available", available));
-                }
-            }
-            faults.check(Step::AfterReserve)?;
-            let now = now_rfc3339();
-            let order = Order::place(
-                priced.cart,
-                Placement {
-                    number: allocated.number,
-                    token: allocated.token,
-                    totals,
-                    address: request.address,
-                    contact: request.contact,
-                    payment: request.payment_method,
-                    at: now.clone(),
-                },
-            );
-            let session = request.analytics_session.as_deref().filter(|s| edgeshop_domain::analytics::valid_session(s));
-            if let Err(e) = orders::insert(env, &order, Some(cart_id), session, &now).await {
-                // Someone else's order for this cart (the database's own one-order-per-cart rule).
-                if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
-                    stock.release(&order.number.to_string()).await?;
-                    return Err(ApiError::new(Problem::CartAlreadyCheckedOut, format!("this cart was already checked out as order {n}"))
-                        .with("order_number", n));
-                }
-                return Err(e);
-            }
             faults.check(Step::AfterSave)?;
             order
         }

@@ -170,10 +170,21 @@ impl StockLedger {
     async fn reserve(&self, req: ReserveRequest) -> Result<ReserveOutcome> {
         let seeds = self.seeds(req.lines.iter().map(|l| l.sku.as_str())).await?;
         let storage = self.state.storage();
-        if storage.get::<Reservation>(&reservation_key(&req.reservation)).await?.is_some()
-            || storage.get::<Vec<ReserveLine>>(&committed_key(&req.reservation)).await?.is_some()
-        {
+        if storage.get::<Vec<ReserveLine>>(&committed_key(&req.reservation)).await?.is_some() {
             return Ok(ReserveOutcome::Reserved);
+        }
+        if let Some(open) = storage.get::<Reservation>(&reservation_key(&req.reservation)).await? {
+            let sorted = |lines: &[ReserveLine]| {
+                let mut v: Vec<(String, u32)> = lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+                v.sort();
+                v
+            };
+            if sorted(&open.lines) == sorted(&req.lines) {
+                return Ok(ReserveOutcome::Reserved);
+            }
+            // The cart changed since an earlier attempt of this order reserved it: those units go
+            // back, and the lines as they are now are reserved.
+            self.release(&req.reservation).await?;
         }
         let mut levels = Vec::with_capacity(req.lines.len());
         for line in &req.lines {
