@@ -20,9 +20,9 @@ use worker::Env;
 #[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
-    /// Not a failure: the checkout waits a moment while it holds the cart (a test makes a change
-    /// to the cart arrive then).
-    HoldingCart,
+    /// Right after the cart is held, and the hold is kept, as when a worker stops mid-checkout
+    /// (the hold then lapses after a minute; a retry of the checkout finishes the order).
+    AfterHold,
     AfterNumber,
     AfterReserve,
     AfterSave,
@@ -40,7 +40,7 @@ impl Faults {
             return Faults { at: None };
         }
         let at = match fault {
-            Some("pause-holding-cart") => Some(Step::HoldingCart),
+            Some("after-hold") => Some(Step::AfterHold),
             Some("after-number") => Some(Step::AfterNumber),
             Some("after-reserve") => Some(Step::AfterReserve),
             Some("after-save") => Some(Step::AfterSave),
@@ -51,10 +51,9 @@ impl Faults {
         Faults { at }
     }
 
-    async fn pause(&self, step: Step) {
-        if self.at == Some(step) {
-            worker::Delay::from(std::time::Duration::from_secs(3)).await;
-        }
+    /// Whether a failure keeps the cart held (see [`Step::AfterHold`]).
+    fn keeps_hold(&self) -> bool {
+        self.at == Some(Step::AfterHold)
     }
 
     fn check(&self, step: Step) -> Result<(), ApiError> {
@@ -185,7 +184,7 @@ async fn place_order(
                 let priced = async {
                     let (mut stored, ours) = carts::hold_for_checkout(env, cart_id, &hold).await?.ok_or_else(empty)?;
                     held.set(ours);
-                    faults.pause(Step::HoldingCart).await;
+                    faults.check(Step::AfterHold)?;
                     carts::price(env, &mut stored).await
                 };
                 let number = async {
@@ -254,7 +253,7 @@ async fn place_order(
                 Ok(order) => order,
                 Err(e) => {
                     // No order was placed: the cart is the shopper's again.
-                    if held.get() {
+                    if held.get() && !faults.keeps_hold() {
                         let _ = carts::release_hold(env, cart_id, &hold).await;
                     }
                     return Err(e);
