@@ -119,12 +119,13 @@ pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>, car
     let mut documents = 0u64;
     let products = ranked(catalog);
     let hide_unavailable = catalog.search.out_of_stock == OutOfStock::Hide;
+    let kinds: std::collections::HashMap<&str, &str> = catalog.categories.iter().map(|c| (c.slug.as_str(), c.description.as_str())).collect();
     for (rank, p) in products.iter().enumerate() {
         if hide_unavailable && !p.available() {
             continue;
         }
         let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
-        let kind = catalog.categories.iter().find(|c| c.slug == p.category).map_or("", |c| c.description.as_str());
+        let kind = kinds.get(p.category.as_str()).copied().unwrap_or("");
         let attributes: Vec<String> = p
             .attributes
             .iter()

@@ -70,16 +70,11 @@ struct Hold {
 const HOLD_MS: f64 = 60_000.0;
 
 /// Reads the cart for a checkout and holds it: until the checkout deletes it or lets go (or a
-/// minute passes), changes to it are refused rather than lost with it. Returns the cart and
-/// whether this checkout holds it (another one may, until its hold lapses).
-pub async fn hold_for_checkout(env: &Env, id: &str, token: &str) -> Result<Option<(StoredCart, bool)>, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct Held {
-        cart: StoredCart,
-        held: bool,
-    }
-    let held: Option<Held> = super::do_call(env, "CARTS", id, Method::Post, "/cart/hold", Some(&token)).await?;
-    Ok(held.map(|h| (h.cart, h.held)))
+/// minute passes), changes to it are refused rather than lost with it. A checkout takes over any
+/// earlier hold (the idempotency guard lets one checkout of a cart run at a time, so an earlier
+/// hold is a failed or timed-out attempt's).
+pub async fn hold_for_checkout(env: &Env, id: &str, token: &str) -> Result<Option<StoredCart>, ApiError> {
+    super::do_call(env, "CARTS", id, Method::Post, "/cart/hold", Some(&token)).await
 }
 
 /// Lets go of a cart a checkout held (the checkout failed before placing the order).
@@ -156,19 +151,15 @@ impl DurableObject for CartStore {
                 }
                 Response::from_json(&SaveOutcome::Saved)
             }
-            // A checkout's hold (`hold_for_checkout`): the cart, and whether this checkout holds it.
+            // A checkout's hold (`hold_for_checkout`): the cart, now held for that checkout.
             Method::Post if req.path() == "/cart/hold" => {
                 let token: String = req.json().await?;
-                let Some(cart) = storage.get::<StoredCart>("cart").await? else { return Response::from_json(&None::<()>) };
-                let now = worker::Date::now().as_millis() as f64;
-                let held = match storage.get::<Hold>("hold").await? {
-                    Some(h) if h.until > now && h.token != token => false,
-                    _ => {
-                        storage.put("hold", Hold { token, until: now + HOLD_MS }).await?;
-                        true
-                    }
-                };
-                Response::from_json(&serde_json::json!({ "cart": cart, "held": held }))
+                let cart = storage.get::<StoredCart>("cart").await?;
+                if cart.is_some() {
+                    let now = worker::Date::now().as_millis() as f64;
+                    storage.put("hold", Hold { token, until: now + HOLD_MS }).await?;
+                }
+                Response::from_json(&cart)
             }
             Method::Post if req.path() == "/cart/release" => {
                 let token: String = req.json().await?;

@@ -182,8 +182,8 @@ async fn place_order(
                 // The cart and its prices (its Durable Object, SKU shards) and a new order number
                 // (a Durable Object) at the same time.
                 let priced = async {
-                    let (mut stored, ours) = carts::hold_for_checkout(env, cart_id, &hold).await?.ok_or_else(empty)?;
-                    held.set(ours);
+                    let mut stored = carts::hold_for_checkout(env, cart_id, &hold).await?.ok_or_else(empty)?;
+                    held.set(true);
                     faults.check(Step::AfterHold)?;
                     carts::price(env, &mut stored).await
                 };

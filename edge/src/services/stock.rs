@@ -168,8 +168,12 @@ impl StockLedger {
     }
 
     async fn reserve(&self, req: ReserveRequest) -> Result<ReserveOutcome> {
-        let seeds = self.seeds(req.lines.iter().map(|l| l.sku.as_str())).await?;
         let storage = self.state.storage();
+        // Seeds for an earlier attempt's lines too: fetching them lets other requests in, so it
+        // happens once, before anything below is read or changed.
+        let earlier = storage.get::<Reservation>(&reservation_key(&req.reservation)).await?;
+        let skus = req.lines.iter().chain(earlier.iter().flat_map(|r| r.lines.iter())).map(|l| l.sku.as_str());
+        let seeds = self.seeds(skus).await?;
         if storage.get::<Vec<ReserveLine>>(&committed_key(&req.reservation)).await?.is_some() {
             return Ok(ReserveOutcome::Reserved);
         }
@@ -183,8 +187,17 @@ impl StockLedger {
                 return Ok(ReserveOutcome::Reserved);
             }
             // The cart changed since an earlier attempt of this order reserved it: those units go
-            // back, and the lines as they are now are reserved.
-            self.release(&req.reservation).await?;
+            // back (storage calls only, so nothing else runs in between), then the lines as they
+            // are now are reserved.
+            storage.delete(&expiry_key(open.expires_at_ms, &req.reservation)).await?;
+            storage.delete(&reservation_key(&req.reservation)).await?;
+            for line in &open.lines {
+                let mut level = self.level(&line.sku, &seeds).await?;
+                let quantity = i64::from(line.quantity);
+                level.available += quantity;
+                level.reserved -= quantity;
+                self.put_level(&line.sku, level, &seeds).await?;
+            }
         }
         let mut levels = Vec::with_capacity(req.lines.len());
         for line in &req.lines {
