@@ -274,9 +274,14 @@ impl ProductIndex {
             Err(_) => SearchExtras::default(),
         };
         let index = Index::open(dir)?;
+        // Fields are addressed by their place in this code's schema: an index made by another
+        // version of the indexer is refused rather than read through the wrong fields.
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(SearchError::Index("the search index was built by another version of the indexer: rebuild it".into()));
+        }
         register(&index, &header.locale);
         let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let (_, fields) = schema();
         Ok(ProductIndex {
             stem: text_analyzer(&header.locale),
             words: prefix_analyzer(),

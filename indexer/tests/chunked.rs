@@ -120,3 +120,17 @@ fn a_wrong_chunk_is_refused() {
     assert!(lazy.add_chunk(0, OwnedBytes::new(vec![0u8; CHUNK - 1])).is_err());
     assert!(lazy.add_chunk(l.chunks, chunk(&blob, l.eager_bytes, 0)).is_err());
 }
+
+/// An index whose fields are not this indexer's (built by another version) is refused, not read
+/// through the wrong fields.
+#[test]
+fn an_index_with_other_fields_is_refused() {
+    let mut blob = blob();
+    let (from, to) = (br#""name": "kind""#, br#""name": "kinx""#);
+    let at = blob.windows(from.len()).position(|w| w == from).expect("the schema is in the blob as JSON");
+    blob[at..at + to.len()].copy_from_slice(to);
+    match ProductIndex::open(OwnedBytes::new(blob)) {
+        Err(e) => assert!(e.to_string().contains("another version"), "{e}"),
+        Ok(_) => panic!("an index with other fields was opened"),
+    }
+}
