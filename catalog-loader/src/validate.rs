@@ -78,9 +78,10 @@ pub fn build_catalog(
             }
         };
         if let Some(p) = product(f, currency, &category_slugs, sources, &mut slugs, &mut skus, errors) {
-            let line = |s: &Spanned<String>| line_of(&f.src, s.span().start);
-            let sku_lines = f.value.variants.iter().map(|v| line(&v.get_ref().sku)).collect();
-            validated.push(Validated { digest, path: f.path.clone(), slug: p.slug.clone(), slug_line: line(&f.value.slug), sku_lines });
+            // A product that validated took its slug and SKUs: the lines `product` noted for them.
+            let line = |taken: &HashMap<String, (PathBuf, usize)>, key: &str| taken.get(key).map_or(0, |(_, line)| *line);
+            let sku_lines = p.variants.iter().map(|v| line(&skus, &v.sku)).collect();
+            validated.push(Validated { digest, path: f.path.clone(), slug: p.slug.clone(), slug_line: line(&slugs, &p.slug), sku_lines });
             products.push(p);
         }
     }
