@@ -162,9 +162,9 @@ fn run() -> Result<(), String> {
         (index.join().unwrap_or_else(|_| Err("search index: the indexing thread panicked".into())), pages)
     });
     let (shared, urls, other_pages, movable, product_pages, t_pages) = pages_written?;
-    let ((index_path, index_len), index_thread_s) = index_built?;
+    let (index, index_thread_s) = index_built?;
+    let index_len = index.len();
     phases.mark("search index (waiting for its thread)");
-    let index = std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
     let data_dir = "_catalog";
     let mut manifest = edge_data::write_all(&out, data_dir, &snapshot, &index)?;
     edge_data::write_newest(&out, data_dir, &catalog.products)?;
@@ -238,7 +238,7 @@ fn run() -> Result<(), String> {
 
 /// Builds the search index into the bundle (`search.idx`, with the snapshot and the stamp that
 /// tell a later build whether it is still current) unless the bundle already holds this
-/// catalog's; returns its path and length. The index is not byte-for-byte reproducible (tantivy
+/// catalog's; returns the index. The index is not byte-for-byte reproducible (tantivy
 /// names segments randomly), so the bundle is rewritten only when the catalog or this builder
 /// changed: then the worker is not rebuilt for nothing. Cards in the index show the images as
 /// built (responsive or original files).
@@ -248,15 +248,14 @@ fn search_index(
     site: &Arc<edgeshop_app::SiteContext>,
     builder: &str,
     snapshot: &edgeshop_domain::CatalogSnapshot,
-) -> Result<(PathBuf, usize), String> {
+) -> Result<Vec<u8>, String> {
     std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     let stamp = format!("{} {builder} images:{}", catalog.version, args.responsive_images);
     let stamp_path = args.bundle.join("stamp.txt");
     let index_path = args.bundle.join("search.idx");
     let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
     if fresh {
-        let len = std::fs::metadata(&index_path).map(|m| m.len() as usize).unwrap_or(0);
-        return Ok((index_path, len));
+        return std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()));
     }
     let lexicon = match &args.wordnet {
         Some(dir) => Some(read_wordnet(dir)?),
@@ -269,7 +268,7 @@ fn search_index(
     write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(snapshot).map_err(|e| e.to_string())?)?;
     write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
     write(&stamp_path, stamp.as_bytes())?;
-    Ok((index_path, index.len()))
+    Ok(index)
 }
 
 /// Seconds spent in each phase of the build.
