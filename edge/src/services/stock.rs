@@ -191,13 +191,7 @@ impl StockLedger {
             // are now are reserved.
             storage.delete(&expiry_key(open.expires_at_ms, &req.reservation)).await?;
             storage.delete(&reservation_key(&req.reservation)).await?;
-            for line in &open.lines {
-                let mut level = self.level(&line.sku, &seeds).await?;
-                let quantity = i64::from(line.quantity);
-                level.available += quantity;
-                level.reserved -= quantity;
-                self.put_level(&line.sku, level, &seeds).await?;
-            }
+            self.give_back(&open.lines, false, &seeds).await?;
         }
         let mut levels = Vec::with_capacity(req.lines.len());
         for line in &req.lines {
@@ -287,18 +281,25 @@ impl StockLedger {
             }
             (None, None) => return Ok(false),
         };
-        for line in &lines {
-            let mut level = self.level(&line.sku, &seeds).await?;
+        self.give_back(&lines, was_committed, &seeds).await?;
+        Ok(true)
+    }
+
+    /// Puts `lines` back on sale: units that were sold (`committed`) or reserved. Storage calls
+    /// only, so no other request runs in between.
+    async fn give_back(&self, lines: &[ReserveLine], committed: bool, seeds: &Seeds) -> Result<()> {
+        for line in lines {
+            let mut level = self.level(&line.sku, seeds).await?;
             let quantity = i64::from(line.quantity);
             level.available += quantity;
-            if was_committed {
+            if committed {
                 level.sold -= quantity;
             } else {
                 level.reserved -= quantity;
             }
-            self.put_level(&line.sku, level, &seeds).await?;
+            self.put_level(&line.sku, level, seeds).await?;
         }
-        Ok(true)
+        Ok(())
     }
 
     async fn adjust(&self, a: Adjust) -> Result<Adjusted> {
