@@ -1,8 +1,10 @@
 //! Fields and text analysis shared by the writer and the reader.
 
+use std::collections::HashMap;
 use tantivy::schema::{FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::Index;
 
@@ -112,6 +114,12 @@ pub fn language(locale: &str) -> Language {
 }
 
 pub fn text_analyzer(locale: &str) -> TextAnalyzer {
+    text_analyzer_with(locale, false)
+}
+
+/// The same analysis; `remember_stems` keeps each word's stem once worked out, for the indexer,
+/// which stems the same few thousand words hundreds of thousands of times.
+fn text_analyzer_with(locale: &str, remember_stems: bool) -> TextAnalyzer {
     let lang = language(locale);
     let mut b = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter_dynamic(RemoveLongFilter::limit(40))
@@ -120,7 +128,83 @@ pub fn text_analyzer(locale: &str) -> TextAnalyzer {
     if let Some(stop) = StopWordFilter::new(lang) {
         b = b.filter_dynamic(stop);
     }
-    b.filter_dynamic(Stemmer::new(lang)).build()
+    if remember_stems {
+        b.filter_dynamic(RememberedStems(lang)).build()
+    } else {
+        b.filter_dynamic(Stemmer::new(lang)).build()
+    }
+}
+
+/// tantivy's [`Stemmer`] with a memory of the words it has stemmed: the same tokens out.
+#[derive(Clone)]
+struct RememberedStems(Language);
+
+/// Enough for any shop's vocabulary; past it the memory starts again rather than growing.
+const REMEMBERED_STEMS: usize = 200_000;
+
+impl TokenFilter for RememberedStems {
+    type Tokenizer<T: Tokenizer> = RememberedStemsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> RememberedStemsFilter<T> {
+        let stem = TextAnalyzer::builder(RawTokenizer::default()).filter(Stemmer::new(self.0)).build();
+        RememberedStemsFilter { inner, stem, stems: HashMap::new() }
+    }
+}
+
+#[derive(Clone)]
+struct RememberedStemsFilter<T> {
+    inner: T,
+    /// One word in, its stem out.
+    stem: TextAnalyzer,
+    stems: HashMap<String, String>,
+}
+
+impl<T: Tokenizer> Tokenizer for RememberedStemsFilter<T> {
+    type TokenStream<'a> = RememberedStemsStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        RememberedStemsStream { tail: self.inner.token_stream(text), stem: &mut self.stem, stems: &mut self.stems }
+    }
+}
+
+struct RememberedStemsStream<'a, T> {
+    tail: T,
+    stem: &'a mut TextAnalyzer,
+    stems: &'a mut HashMap<String, String>,
+}
+
+impl<T: TokenStream> TokenStream for RememberedStemsStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        if let Some(stem) = self.stems.get(&token.text) {
+            token.text.clone_from(stem);
+            return true;
+        }
+        let stem = {
+            let mut one = self.stem.token_stream(&token.text);
+            if one.advance() {
+                one.token().text.clone()
+            } else {
+                token.text.clone()
+            }
+        };
+        if self.stems.len() >= REMEMBERED_STEMS {
+            self.stems.clear();
+        }
+        self.stems.insert(std::mem::replace(&mut token.text, stem.clone()), stem);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
 }
 
 /// Analyzer without stemming, for prefix matching of a half-typed word.
@@ -128,8 +212,32 @@ pub fn prefix_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).filter(AsciiFoldingFilter).build()
 }
 
-pub fn register(index: &Index, locale: &str) {
+/// Registers the analyzers on `index`; `for_writing` remembers stems (see [`text_analyzer_with`]).
+pub fn register(index: &Index, locale: &str, for_writing: bool) {
     let tokenizers = index.tokenizers();
-    tokenizers.register(TEXT_ANALYZER, text_analyzer(locale));
+    tokenizers.register(TEXT_ANALYZER, text_analyzer_with(locale, for_writing));
     tokenizers.register(CODE_ANALYZER, TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut out = Vec::new();
+        analyzer.token_stream(text).process(&mut |t: &Token| out.push((t.text.clone(), t.position, t.offset_from, t.offset_to)));
+        out
+    }
+
+    #[test]
+    fn remembered_stems_are_the_stemmers_own() {
+        let text = "Running shoes for runners: the runner's shoes ran; RUNNING Shoes, Café cafés running";
+        for locale in ["en", "fr", "de"] {
+            let (mut plain, mut remembering) = (text_analyzer_with(locale, false), text_analyzer_with(locale, true));
+            // Twice, so that the second pass is answered from memory.
+            for _ in 0..2 {
+                assert_eq!(tokens(&mut remembering, text), tokens(&mut plain, text), "{locale}");
+            }
+        }
+    }
 }

@@ -280,7 +280,7 @@ impl ProductIndex {
         if index.schema() != expected {
             return Err(SearchError::Index("the search index was built by another version of the indexer: rebuild it".into()));
         }
-        register(&index, &header.locale);
+        register(&index, &header.locale, false);
         let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(ProductIndex {
             stem: text_analyzer(&header.locale),

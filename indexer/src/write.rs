@@ -113,7 +113,7 @@ pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>, car
     let (schema, f) = schema();
     let dir = RamDirectory::create();
     let index = Index::create(dir.clone(), schema, Default::default())?;
-    register(&index, &catalog.shop.locale);
+    register(&index, &catalog.shop.locale, true);
     // One thread keeps the output deterministic and the segment count at one.
     let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 200_000_000)?;
     let mut documents = 0u64;
