@@ -361,6 +361,13 @@ mod tests {
             let mut e = template.clone();
             e.variant.sku = format!("GEN-{i:05}");
             e.product_slug = format!("gen-{}", i / 7);
+            if (i / 7) % 3 == 0 {
+                e.image = Some(format!("gen-{}.jpg", i / 7));
+            }
+            if i % 7 == 3 {
+                e.variant.compare_at = Some(Money::new(2000, Currency::EUR));
+                e.variant.stock_policy = StockPolicy::Continue;
+            }
             s.entries.push(e);
         }
         s.entries.sort_by(|a, b| a.variant.sku.cmp(&b.variant.sku));

@@ -83,6 +83,13 @@ struct WireShard {
     skus: Vec<WireSku>,
 }
 
+/// [`WireShard`] as written, borrowing from the snapshot: the same JSON without a copy of it.
+#[derive(Serialize)]
+struct WireShardOut<'a> {
+    products: Vec<(&'a str, &'a str, bool, Option<&'a str>, &'a str)>,
+    skus: Vec<(&'a str, u32, &'a [String], i64, Option<i64>, u32, bool)>,
+}
+
 fn encode(entries: impl IntoIterator<Item = SkuEntry>) -> (Vec<WireProduct>, Vec<WireSku>) {
     let mut products: Vec<WireProduct> = Vec::new();
     let mut index = std::collections::HashMap::new();
@@ -197,18 +204,33 @@ impl CatalogSnapshot {
     /// The SKU table split by [`shard_of`] into `ceil(skus / SKUS_PER_SHARD)` shards (at least 1,
     /// at most [`MAX_SKU_SHARDS`]), each serialised compactly; shard `i` is `result[i]`.
     pub fn shards(&self) -> Vec<Vec<u8>> {
+        self.shard_entries().iter().map(|entries| Self::encode_shard(entries)).collect()
+    }
+
+    /// The entries of each shard (see [`CatalogSnapshot::shards`]), for encoding one at a time.
+    pub fn shard_entries(&self) -> Vec<Vec<&SkuEntry>> {
         let n = sku_shard_count(self.entries.len());
-        let mut buckets: Vec<Vec<SkuEntry>> = vec![Vec::new(); n];
+        let mut buckets: Vec<Vec<&SkuEntry>> = vec![Vec::new(); n];
         for e in &self.entries {
-            buckets[shard_of(&e.variant.sku, n as u32) as usize].push(e.clone());
+            buckets[shard_of(&e.variant.sku, n as u32) as usize].push(e);
         }
         buckets
-            .into_iter()
-            .map(|b| {
-                let (products, skus) = encode(b);
-                serde_json::to_vec(&WireShard { products, skus }).unwrap_or_default()
-            })
-            .collect()
+    }
+
+    /// One shard's entries as [`CatalogSnapshot::parse_shard`] reads them.
+    pub fn encode_shard(entries: &[&SkuEntry]) -> Vec<u8> {
+        let mut shard = WireShardOut { products: Vec::new(), skus: Vec::with_capacity(entries.len()) };
+        let mut index = std::collections::HashMap::new();
+        for e in entries {
+            let next = shard.products.len() as u32;
+            let i = *index.entry(e.product_slug.as_str()).or_insert_with(|| {
+                shard.products.push((&e.product_slug, &e.product_title, e.published, e.image.as_deref(), &e.category));
+                next
+            });
+            let v = &e.variant;
+            shard.skus.push((&v.sku, i, &v.option_values, v.price.minor, v.compare_at.map(|c| c.minor), v.stock, v.stock_policy == StockPolicy::Continue));
+        }
+        serde_json::to_vec(&shard).unwrap_or_default()
     }
 
     pub fn manifest(&self, shards: u32, index_bytes: u64, index_parts: u32) -> CatalogManifest {

@@ -152,6 +152,12 @@ fn parse_table(blob: &[u8]) -> Result<(IndexHeader, Vec<TableEntry>), BlobError>
     parse_table_within(blob, blob.len())
 }
 
+/// The files packed in `blob` by [`pack`], by name.
+pub fn unpack(blob: &[u8]) -> Result<Vec<(PathBuf, &[u8])>, BlobError> {
+    let (_, table) = parse_table(blob)?;
+    Ok(table.into_iter().map(|e| (PathBuf::from(e.name), &blob[e.range])).collect())
+}
+
 /// The blob as a worker holds it: the eager prefix, and the chunks of the rest fetched so far.
 /// A read that needs a chunk not yet here fails and notes the chunk, so the caller can fetch
 /// what is missing and run the query again.

@@ -21,4 +21,4 @@ pub use search::{
     MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
-pub use write::{build_index, build_index_with, Cards};
+pub use write::{build_index, build_index_from, build_index_with, BuiltIndex, Cards, IndexState};

@@ -4,12 +4,18 @@ use crate::blob::{pack, IndexHeader};
 use crate::extras::{price_bucket, SearchExtras, EXTRAS_FILE};
 use crate::schema::{prefix_analyzer, register, schema};
 use edgeshop_domain::{product_price_range, Catalog, OutOfStock, Product};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use crate::schema::Fields;
+use serde::{Deserialize, Serialize};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use tantivy::directory::{Directory, RamDirectory};
+use tantivy::indexer::NoMergePolicy;
 use tantivy::schema::Facet;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{doc, Index, IndexWriter, TantivyDocument};
+use tantivy::index::SegmentComponent;
+use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
 /// Products in merchandising order: featured ones first (in the shop's order), then by slug.
 fn ranked(catalog: &Catalog) -> Vec<&Product> {
@@ -110,92 +116,239 @@ pub type Cards = std::collections::HashMap<String, String>;
 /// The same, with the everyday vocabulary drawn from `lexicon` (WordNet) for this shop, and the
 /// products' cards stored for the `/search` page.
 pub fn build_index_with(catalog: &Catalog, lexicon: Option<&crate::Lexicon>, cards: &Cards) -> tantivy::Result<Vec<u8>> {
-    let (schema, f) = schema();
-    let dir = RamDirectory::create();
-    let index = Index::create(dir.clone(), schema, Default::default())?;
-    register(&index, &catalog.shop.locale, true);
-    // One thread keeps the output deterministic and the segment count at one.
-    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 200_000_000)?;
-    let mut documents = 0u64;
+    build_index_from(catalog, lexicon, cards, None).map(|built| built.blob)
+}
+
+/// What a later build needs to update an index in place: which documents it holds and what each
+/// was made from. Kept beside the index (it is not shipped).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexState {
+    /// What every document depends on besides its own product (schema, locale, stock rule).
+    basis: u64,
+    /// The documents by slug, in index order, with a hash of each one's contents.
+    documents: Vec<(String, u64)>,
+    /// Segments in the index: one when built whole, one more with each update.
+    segments: usize,
+    /// Hash of the blob this state describes: a state and an index from different builds are
+    /// never taken for each other.
+    blob: u64,
+}
+
+/// A built index and its state; `updated` is how many documents an update replaced, or `None`
+/// when the index was built whole.
+pub struct BuiltIndex {
+    pub blob: Vec<u8>,
+    pub state: IndexState,
+    pub updated: Option<usize>,
+}
+
+/// Updates beyond this many segments, or replacing more than a twentieth of the documents (and
+/// more than eight), build the index whole again: every segment costs each search a little, and
+/// every replaced document leaves a deleted one behind that still counts in the term statistics.
+const MAX_SEGMENTS: usize = 8;
+const MAX_REPLACED_SHARE: usize = 20;
+const ALWAYS_REPLACEABLE: usize = 8;
+
+/// Builds the index, or updates `previous` (the last build's index and state) in place when only
+/// some products' documents changed: their old documents are deleted and the new ones added in
+/// a segment of their own. Both give the same search results but for the term statistics (a
+/// deleted document still counts in them until the next whole build).
+pub fn build_index_from(
+    catalog: &Catalog,
+    lexicon: Option<&crate::Lexicon>,
+    cards: &Cards,
+    previous: Option<(&[u8], &IndexState)>,
+) -> tantivy::Result<BuiltIndex> {
     let products = ranked(catalog);
+    // The extras (vocabulary, everyday words) are worked out beside the indexing.
+    let (index, extras) = std::thread::scope(|s| {
+        let extras = s.spawn(|| serde_json::to_vec(&extras(catalog, &products, lexicon)));
+        let index = index_products(catalog, &products, cards, previous);
+        (index, extras.join())
+    });
+    let (documents, mut files, mut state, updated) = index?;
+    let extras = match extras {
+        Ok(json) => json.map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?,
+        Err(_) => return Err(tantivy::TantivyError::InternalError("search extras: the thread panicked".into())),
+    };
+    files.push((PathBuf::from(EXTRAS_FILE), extras));
+    let header = IndexHeader { catalog_version: catalog.version.clone(), locale: catalog.shop.locale.clone(), documents };
+    let blob = pack(&header, &files);
+    state.blob = hash_bytes(&blob);
+    Ok(BuiltIndex { blob, state, updated })
+}
+
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+type IndexFiles = Vec<(PathBuf, Vec<u8>)>;
+
+/// Indexes `products`: whole in one segment, or as an update of `previous`; returns how many
+/// documents the index holds, its files, its state and how many documents an update replaced.
+fn index_products(
+    catalog: &Catalog,
+    products: &[&Product],
+    cards: &Cards,
+    previous: Option<(&[u8], &IndexState)>,
+) -> tantivy::Result<(u64, IndexFiles, IndexState, Option<usize>)> {
+    let (schema, f) = schema();
     let hide_unavailable = catalog.search.out_of_stock == OutOfStock::Hide;
-    let kinds: std::collections::HashMap<&str, &str> = catalog.categories.iter().map(|c| (c.slug.as_str(), c.description.as_str())).collect();
-    for (rank, p) in products.iter().enumerate() {
-        if hide_unavailable && !p.available() {
-            continue;
+    let kinds: HashMap<&str, &str> = catalog.categories.iter().map(|c| (c.slug.as_str(), c.description.as_str())).collect();
+    let mut basis = DefaultHasher::new();
+    (serde_json::to_string(&schema).unwrap_or_default(), &catalog.shop.locale, hide_unavailable).hash(&mut basis);
+    let basis = basis.finish();
+    let documents: Vec<(TantivyDocument, String, u64)> = products
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !hide_unavailable || p.available())
+        .map(|(rank, p)| {
+            let (d, hash) = document(&f, catalog, &kinds, cards, p, rank);
+            (d, p.slug.clone(), hash)
+        })
+        .collect();
+    let mut state = IndexState { basis, documents: documents.iter().map(|(_, slug, hash)| (slug.clone(), *hash)).collect(), segments: 1, blob: 0 };
+
+    // An update: the same documents in the same order, a few of them changed.
+    let update = previous.filter(|(blob, before)| {
+        before.basis == state.basis
+            && before.segments < MAX_SEGMENTS
+            && before.documents.len() == state.documents.len()
+            && before.documents.iter().zip(&state.documents).all(|(a, b)| a.0 == b.0)
+            && before.blob == hash_bytes(blob)
+    });
+    let changed: Vec<usize> = match update {
+        Some((_, before)) => (0..documents.len()).filter(|&i| before.documents[i].1 != state.documents[i].1).collect(),
+        None => Vec::new(),
+    };
+    let update = update.filter(|_| changed.len() <= (documents.len() / MAX_REPLACED_SHARE).max(ALWAYS_REPLACEABLE));
+
+    let dir = RamDirectory::create();
+    let mut unpacked: Vec<PathBuf> = Vec::new();
+    let index = match update {
+        Some((blob, before)) => {
+            for (path, bytes) in crate::blob::unpack(blob).map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))? {
+                if path != Path::new(EXTRAS_FILE) {
+                    dir.atomic_write(&path, bytes)?;
+                    unpacked.push(path);
+                }
+            }
+            state.segments = before.segments + usize::from(!changed.is_empty());
+            Index::open(dir.clone())?
         }
-        let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
-        let kind = kinds.get(p.category.as_str()).copied().unwrap_or("");
-        let attributes: Vec<String> = p
-            .attributes
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .chain(p.options.iter().map(|o| o.values.join(" ")))
-            .chain(p.tags.iter().cloned())
-            .collect();
-        let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
-        let mut d = doc!(
-            f.slug => p.slug.as_str(),
-            f.title => p.title.as_str(),
-            f.brand => p.brand.as_str(),
-            f.category => category.join(" "),
-            f.attributes => attributes.join(" "),
-            f.description => p.description_md.as_str(),
-            f.kind => kind,
-            f.price => price,
-            f.created => date_number(&p.created),
-            f.rank => rank as u64,
-            f.in_stock => u64::from(p.available()),
-        );
-        for c in catalog.category_trail(&p.category) {
-            d.add_facet(f.facets, Facet::from_path(["category", c.slug.as_str()]));
-        }
-        d.add_facet(f.facets, Facet::from_path(["brand", p.brand.as_str()]));
-        d.add_facet(f.facets, Facet::from_path(["price", price_bucket(price).as_str()]));
-        for (i, o) in p.options.iter().enumerate() {
-            // Only values some variant actually offers.
-            for value in o.values.iter().filter(|value| p.variants.iter().any(|v| v.option_values.get(i) == Some(*value))) {
-                d.add_facet(f.facets, Facet::from_path(["option", o.name.as_str(), value.as_str()]));
+        None => Index::create(dir.clone(), schema, Default::default())?,
+    };
+    register(&index, &catalog.shop.locale, true);
+    // One thread keeps the output deterministic and a whole build in one segment.
+    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 200_000_000)?;
+    writer.set_merge_policy(Box::new(NoMergePolicy));
+    let count = documents.len() as u64;
+    if update.is_some() {
+        let mut documents: Vec<Option<TantivyDocument>> = documents.into_iter().map(|(d, _, _)| Some(d)).collect();
+        for &i in &changed {
+            writer.delete_term(Term::from_field_text(f.slug, &state.documents[i].0));
+            if let Some(d) = documents[i].take() {
+                writer.add_document(d)?;
             }
         }
-        if let Some(img) = p.images.first() {
-            d.add_text(f.image, &img.file);
+    } else {
+        for (d, _, _) in documents {
+            writer.add_document(d)?;
         }
-        for v in &p.variants {
-            d.add_text(f.sku, &v.sku);
-        }
-        if let Some(card) = cards.get(&p.slug) {
-            d.add_text(f.card, card);
-        }
-        writer.add_document(d)?;
-        documents += 1;
     }
-    writer.commit()?;
-    let segments = index.searchable_segment_ids()?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait()?;
+    if update.is_none() || !changed.is_empty() {
+        writer.commit()?;
+    }
+    if update.is_none() {
+        let segments = index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
     }
     writer.wait_merging_threads()?;
 
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut files: IndexFiles = Vec::new();
     files.push((PathBuf::from("meta.json"), dir.atomic_read("meta.json".as_ref())?));
-    let extras = serde_json::to_vec(&extras(catalog, &products, lexicon)).map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
-    files.push((PathBuf::from(EXTRAS_FILE), extras));
-    // Files of the live segment only: merged-away segments may still be lying in the directory.
-    let live: Vec<String> = index.searchable_segment_ids()?.iter().map(|id| id.uuid_string()).collect();
-    let mut paths: Vec<PathBuf> = index
-        .directory()
-        .list_managed_files()
-        .into_iter()
-        .filter(|p| p.to_str().is_some_and(|name| live.iter().any(|id| name.starts_with(id.as_str()))))
-        .collect();
+    // Files of the live segments only: merged-away segments, and deletes superseded by newer
+    // ones, may still be lying in the directory.
+    let live = index.searchable_segment_metas()?;
+    let belongs = |name: &str| {
+        live.iter().any(|m| {
+            let id = m.id().uuid_string();
+            name.starts_with(id.as_str())
+                && (!name.ends_with(".del") || m.has_deletes() && Path::new(name) == m.relative_path(SegmentComponent::Delete))
+        })
+    };
+    let mut paths: Vec<PathBuf> = index.directory().list_managed_files().into_iter().chain(unpacked).collect();
     paths.sort();
-    for path in paths {
+    paths.dedup();
+    for path in paths.into_iter().filter(|p| p.to_str().is_some_and(belongs)) {
         if dir.exists(&path)? {
             let bytes = dir.open_read(&path)?.read_bytes()?.as_slice().to_vec();
             files.push((path, bytes));
         }
     }
-    let header = IndexHeader { catalog_version: catalog.version.clone(), locale: catalog.shop.locale.clone(), documents };
-    Ok(pack(&header, &files))
+    Ok((count, files, state, update.map(|_| changed.len())))
+}
+
+/// One product's document, and a hash of everything in it.
+fn document(f: &Fields, catalog: &Catalog, kinds: &HashMap<&str, &str>, cards: &Cards, p: &Product, rank: usize) -> (TantivyDocument, u64) {
+    let mut h = DefaultHasher::new();
+    let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
+    let kind = kinds.get(p.category.as_str()).copied().unwrap_or("");
+    let attributes: Vec<String> = p
+        .attributes
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .chain(p.options.iter().map(|o| o.values.join(" ")))
+        .chain(p.tags.iter().cloned())
+        .collect();
+    let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
+    let (category, attributes) = (category.join(" "), attributes.join(" "));
+    (&p.slug, &p.title, &p.brand, &category, &attributes, &p.description_md, kind).hash(&mut h);
+    (price, date_number(&p.created), rank as u64, u64::from(p.available())).hash(&mut h);
+    let mut d = doc!(
+        f.slug => p.slug.as_str(),
+        f.title => p.title.as_str(),
+        f.brand => p.brand.as_str(),
+        f.category => category,
+        f.attributes => attributes,
+        f.description => p.description_md.as_str(),
+        f.kind => kind,
+        f.price => price,
+        f.created => date_number(&p.created),
+        f.rank => rank as u64,
+        f.in_stock => u64::from(p.available()),
+    );
+    let mut facet = |d: &mut TantivyDocument, facet: Facet| {
+        facet.hash(&mut h);
+        d.add_facet(f.facets, facet);
+    };
+    for c in catalog.category_trail(&p.category) {
+        facet(&mut d, Facet::from_path(["category", c.slug.as_str()]));
+    }
+    facet(&mut d, Facet::from_path(["brand", p.brand.as_str()]));
+    facet(&mut d, Facet::from_path(["price", price_bucket(price).as_str()]));
+    for (i, o) in p.options.iter().enumerate() {
+        // Only values some variant actually offers.
+        for value in o.values.iter().filter(|value| p.variants.iter().any(|v| v.option_values.get(i) == Some(*value))) {
+            facet(&mut d, Facet::from_path(["option", o.name.as_str(), value.as_str()]));
+        }
+    }
+    let image = p.images.first().map(|img| img.file.as_str());
+    let skus: Vec<&str> = p.variants.iter().map(|v| v.sku.as_str()).collect();
+    let card = cards.get(&p.slug);
+    (image, &skus, card).hash(&mut h);
+    if let Some(img) = image {
+        d.add_text(f.image, img);
+    }
+    for sku in skus {
+        d.add_text(f.sku, sku);
+    }
+    if let Some(card) = card {
+        d.add_text(f.card, card);
+    }
+    (d, h.finish())
 }

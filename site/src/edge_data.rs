@@ -25,11 +25,16 @@ pub fn index_chunk_bytes(postings: usize) -> usize {
     (postings / 32).clamp(4 * 1024, 64 * 1024)
 }
 
-/// Writes the SKU shards and the index files; returns the manifest for [`write_manifest`].
-pub fn write_all(out: &Output, dir: &str, snapshot: &CatalogSnapshot, index: &[u8]) -> Result<CatalogManifest, String> {
-    let shards = snapshot.shards();
+/// Writes the SKU shards; returns how many.
+pub fn write_skus(out: &Output, dir: &str, snapshot: &CatalogSnapshot) -> Result<u32, String> {
+    let shards = snapshot.shard_entries();
     use rayon::prelude::*;
-    shards.par_iter().enumerate().try_for_each(|(i, shard)| out.write(&format!("{dir}/skus-{i}.json"), shard))?;
+    shards.par_iter().enumerate().try_for_each(|(i, entries)| out.write(&format!("{dir}/skus-{i}.json"), &CatalogSnapshot::encode_shard(entries)))?;
+    Ok(shards.len() as u32)
+}
+
+/// Writes the index files; returns the manifest for [`write_manifest`], with `shards` SKU shards.
+pub fn write_index(out: &Output, dir: &str, snapshot: &CatalogSnapshot, shards: u32, index: &[u8]) -> Result<CatalogManifest, String> {
     let eager_bytes = edgeshop_indexer::layout(index, 1).map_err(|e| e.to_string())?.eager_bytes;
     let chunk_bytes = index_chunk_bytes(index.len() - eager_bytes);
     let layout = edgeshop_indexer::layout(index, chunk_bytes).map_err(|e| e.to_string())?;
@@ -41,7 +46,7 @@ pub fn write_all(out: &Output, dir: &str, snapshot: &CatalogSnapshot, index: &[u
     for (j, chunk) in postings.chunks(chunk_bytes).enumerate() {
         out.write(&format!("{dir}/search-c{j}.bin"), chunk)?;
     }
-    let mut manifest = snapshot.manifest(shards.len() as u32, index.len() as u64, parts.len() as u32);
+    let mut manifest = snapshot.manifest(shards, index.len() as u64, parts.len() as u32);
     manifest.index_eager_bytes = layout.eager_bytes as u64;
     manifest.index_chunk_bytes = chunk_bytes as u64;
     manifest.index_chunks = layout.chunks as u32;

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Widths rendered (never wider than the source's declared width).
 pub const WIDTHS: [u32; 3] = [320, 640, 960];
@@ -39,13 +39,12 @@ impl Store<'_> {
         }
     }
 
-    /// Puts `file` in the store as `name`; returns its address.
-    fn put(&self, file: &Path, hash: &str, name: &str) -> Result<String, String> {
+    /// Puts `file` in the store as `name` (at [`Store::address`]).
+    fn put(&self, file: &Path, hash: &str, name: &str) -> Result<(), String> {
         match self {
-            Store::Static(out) => out.copy(file, &format!("images/{name}"), true)?,
-            Store::Media(dir) => link(file, &dir.join(hash).join(name.rsplit('/').next().unwrap_or(name)))?,
+            Store::Static(out) => out.copy(file, &format!("images/{name}"), true),
+            Store::Media(dir) => link(file, &dir.join(hash).join(name.rsplit('/').next().unwrap_or(name))),
         }
-        Ok(self.address(hash, name))
     }
 }
 
@@ -69,11 +68,20 @@ fn is_svg(file: &str) -> bool {
     file.to_ascii_lowercase().ends_with(".svg")
 }
 
+/// The system's fonts, for text in SVG images: loaded on the first SVG rendered (tens of
+/// milliseconds, which a rebuild that renders nothing does not spend).
+type Fonts = OnceLock<Arc<resvg::usvg::fontdb::Database>>;
+
 /// Decodes or renders the source at `w × h` as RGBA.
-fn rgba(source: &Path, bytes: &[u8], w: u32, h: u32, fonts: &Arc<resvg::usvg::fontdb::Database>) -> Result<Vec<u8>, String> {
+fn rgba(source: &Path, bytes: &[u8], w: u32, h: u32, fonts: &Fonts) -> Result<Vec<u8>, String> {
     let name = source.display();
     if is_svg(&source.to_string_lossy()) {
-        let opt = resvg::usvg::Options { fontdb: fonts.clone(), ..Default::default() };
+        let fontdb = fonts.get_or_init(|| {
+            let mut fonts = resvg::usvg::fontdb::Database::new();
+            fonts.load_system_fonts();
+            Arc::new(fonts)
+        });
+        let opt = resvg::usvg::Options { fontdb: fontdb.clone(), ..Default::default() };
         let tree = resvg::usvg::Tree::from_data(bytes, &opt).map_err(|e| format!("{name}: {e}"))?;
         let mut pixmap = resvg::tiny_skia::Pixmap::new(w, h).ok_or(format!("{name}: bad size {w}×{h}"))?;
         let size = tree.size();
@@ -121,35 +129,47 @@ fn link(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Renders (or takes from `cache`) every variant of one image into `store`; without `responsive`,
-/// only the original (media store: static files have theirs already).
-fn render_one(
-    job: &Job,
-    store: &Store,
-    responsive: bool,
-    cache: &Path,
-    fonts: &Arc<resvg::usvg::fontdb::Database>,
-) -> Result<ResponsiveImage, String> {
-    // The source's bytes only when something is rendered from them.
-    let read = || std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()));
-    let digest = match job.digest {
+/// The content hash that names an image's renderings (and its media store folder).
+fn content_hash(job: &Job) -> Result<String, String> {
+    let digest: [u8; 32] = match job.digest {
         Some(d) => d,
-        None => Sha256::digest(read()?).into(),
+        None => Sha256::digest(std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()))?).into(),
     };
-    let hash: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
-    // Static files have their originals already (copied with the catalog's images).
-    let src = match store {
-        Store::Media(_) => store.put(&job.source, &hash, &job.file)?,
-        Store::Static(_) => store.address(&hash, &job.file),
-    };
+    Ok(digest.iter().take(10).map(|b| format!("{b:02x}")).collect())
+}
+
+/// The addresses of one image's files as [`render_one`] puts them in `store`.
+fn addresses(job: &Job, hash: &str, store: &Store, responsive: bool) -> ResponsiveImage {
+    let src = store.address(hash, &job.file);
     if !responsive {
-        return Ok(ResponsiveImage { webp_srcset: String::new(), fallback_srcset: String::new(), fallback_src: src.clone(), src });
+        return ResponsiveImage { webp_srcset: String::new(), fallback_srcset: String::new(), fallback_src: src.clone(), src };
     }
-    let vector = is_svg(&job.file);
     let (mut webp, mut fall) = (Vec::new(), Vec::new());
     let renderings = renderings(job);
     let largest_name = renderings.last().map(|(_, _, names)| names[0].0.clone()).unwrap_or_default();
-    for (w, h, names) in renderings {
+    if !is_svg(&job.file) {
+        for (w, _, names) in &renderings {
+            fall.push(format!("{} {w}w", store.address(hash, &names[0].0)));
+            webp.push(format!("{} {w}w", store.address(hash, &names[1].0)));
+        }
+    }
+    ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.address(hash, &largest_name), src }
+}
+
+/// Renders (or takes from `cache`) every variant of one image into `store`; without `responsive`,
+/// only the original (media store: static files have theirs already).
+fn render_one(job: &Job, store: &Store, responsive: bool, cache: &Path, fonts: &Fonts) -> Result<(), String> {
+    // The source's bytes only when something is rendered from them.
+    let read = || std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()));
+    let hash = content_hash(job)?;
+    // Static files have their originals already (copied with the catalog's images).
+    if let Store::Media(_) = store {
+        store.put(&job.source, &hash, &job.file)?;
+    }
+    if !responsive {
+        return Ok(());
+    }
+    for (w, h, names) in renderings(job) {
         let cached: Vec<PathBuf> = names.iter().map(|(n, _)| cache.join(format!("{hash}-{}", n.replace('/', "_")))).collect();
         if !cached.iter().all(|c| c.exists()) {
             let pixels = rgba(&job.source, &read()?, w, h, fonts)?;
@@ -160,16 +180,11 @@ fn render_one(
                 crate::replace(c, &data)?;
             }
         }
-        let mut urls = Vec::new();
         for ((name, _), c) in names.iter().zip(&cached) {
-            urls.push(store.put(c, &hash, name)?);
-        }
-        if !vector {
-            fall.push(format!("{} {w}w", urls[0]));
-            webp.push(format!("{} {w}w", urls[1]));
+            store.put(c, &hash, name)?;
         }
     }
-    Ok(ResponsiveImage { webp_srcset: webp.join(", "), fallback_srcset: fall.join(", "), fallback_src: store.address(&hash, &largest_name), src })
+    Ok(())
 }
 
 /// One rendering's width, height and files (name, format).
@@ -231,14 +246,14 @@ fn check_names(jobs: &[Job]) -> Result<(), String> {
     Ok(())
 }
 
-/// Renders every image the catalog uses, on all cores; returns the srcsets by image file.
-pub fn build(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool, cache: &Path) -> Result<HashMap<String, ResponsiveImage>, String> {
+/// One job per image the published products use.
+fn jobs(shop: &edgeshop_catalog::LoadedShop) -> Vec<Job> {
     let (catalog, images_dir, digests) = (&shop.catalog, &shop.images_dir, &shop.image_digests);
     let mut seen = std::collections::HashSet::new();
     let images: Vec<_> =
         catalog.products.iter().filter(|p| p.published).flat_map(|p| p.images.iter()).filter(|i| seen.insert(i.file.clone())).collect();
     let files: Vec<&str> = images.iter().map(|i| i.file.as_str()).collect();
-    let jobs: Vec<Job> = images
+    images
         .iter()
         .zip(rendering_bases(&files))
         .map(|(i, base)| Job {
@@ -249,24 +264,30 @@ pub fn build(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: boo
             width: i.width.max(1),
             height: i.height.max(1),
         })
-        .collect();
+        .collect()
+}
+
+/// The addresses (srcsets) by image file that [`build`] fills: known before anything is rendered,
+/// so that pages and the search index's cards need not wait for the images.
+pub fn plan(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool) -> Result<HashMap<String, ResponsiveImage>, String> {
+    jobs(shop).par_iter().map(|j| Ok((j.file.clone(), addresses(j, &content_hash(j)?, store, responsive)))).collect()
+}
+
+/// Renders every image the catalog uses (or takes it from `cache`) into `store`, on all cores.
+pub fn build(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool, cache: &Path) -> Result<(), String> {
+    let jobs = jobs(shop);
     if responsive {
         check_names(&jobs)?;
     }
     std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
-    let mut fonts = resvg::usvg::fontdb::Database::new();
-    fonts.load_system_fonts();
-    let fonts = Arc::new(fonts);
+    let fonts = Fonts::new();
     let progress = crate::progress::bar(jobs.len(), "images processed");
-    let map = jobs
-        .par_iter()
-        .map(|j| {
-            progress.inc(1);
-            render_one(j, store, responsive, cache, &fonts).map(|r| (j.file.clone(), r))
-        })
-        .collect::<Result<HashMap<_, _>, String>>();
+    jobs.par_iter().try_for_each(|j| {
+        progress.inc(1);
+        render_one(j, store, responsive, cache, &fonts)
+    })?;
     progress.finish_and_clear();
-    map
+    Ok(())
 }
 
 /// `media.txt` in the media store: the files this build's pages use (`<hash>/<name>`, one a line),
@@ -303,8 +324,12 @@ mod tests {
             r##"<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800"><rect width="800" height="800" fill="#1f4e46"/></svg>"##,
         )
         .unwrap();
-        let fonts = Arc::new(resvg::usvg::fontdb::Database::new());
+        let fonts = Fonts::new();
         let job = |file: &str, width, height| Job { file: file.into(), base: stem(file).into(), source: src.join(file), digest: None, width, height };
+        // Rendered, and the addresses that pages were given before it was.
+        let render_one = |job: &Job, store: &Store, responsive, cache: &Path, fonts: &Fonts| {
+            render_one(job, store, responsive, cache, fonts).map(|()| addresses(job, &content_hash(job).unwrap(), store, responsive))
+        };
 
         let (output, _) = Output::open(&out, &dir.join("output.json"), "test").unwrap();
         let store = Store::Static(&output);

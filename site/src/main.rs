@@ -89,6 +89,9 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// Where the worker's catalog data goes in the output (see `edge_data`).
+const DATA_DIR: &str = "_catalog";
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,34 +116,41 @@ fn run() -> Result<(), String> {
 
     // What the last build wrote is compared with what this one writes: only changes are written.
     let (out, from_scratch) = output::Output::open(&args.out, &args.bundle.join("output.json"), &builder)?;
-    out.copy_dir(&args.public, "assets", false)?;
-    let images = match catalog.shop.deploy.images {
-        edgeshop_domain::ImageStore::Static => {
-            out.copy_dir(&shop.images_dir, "images", true)?;
-            if args.responsive_images {
-                images::build(&shop, &images::Store::Static(&out), true, &args.image_cache)?
-            } else {
-                Default::default()
-            }
-        }
-        edgeshop_domain::ImageStore::R2 => {
-            let store = images::Store::Media(args.media.clone());
-            let images = images::build(&shop, &store, args.responsive_images, &args.image_cache)?;
-            images::write_media_list(&args.media, &images)?;
-            images
-        }
+    // Where the images go, and their addresses (known before anything is rendered, so that the
+    // search index's thread need not wait for the images).
+    let (store, responsive) = match catalog.shop.deploy.images {
+        edgeshop_domain::ImageStore::Static => (images::Store::Static(&out), args.responsive_images),
+        edgeshop_domain::ImageStore::R2 => (images::Store::Media(args.media.clone()), args.responsive_images),
     };
-    phases.mark("assets and images");
+    // Static files without renderings keep the catalog's originals, at their own names.
+    let renders = responsive || matches!(store, images::Store::Media(_));
+    let images = if renders { images::plan(&shop, &store, responsive)? } else { Default::default() };
     let site = render::site_context(&shop, &images, args.dev_reload);
-    let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
-    // The search index is built on a thread of its own while the pages are written (it needs only
-    // the catalog and the product cards); the catalog data below waits for it.
+    let bundle = Bundle::open(&args, catalog, &builder)?;
+    phases.mark("image addresses");
+    // The search index is built on a thread of its own while the images and pages are written (it
+    // needs only the catalog and the product cards); the catalog data below waits for it.
     let (index_built, pages_written) = std::thread::scope(|s| {
         let index = s.spawn(|| {
             let started = Instant::now();
-            search_index(&args, catalog, &site, &builder, &snapshot).map(|index| (index, started.elapsed().as_secs_f64()))
+            search_index(&args, &bundle, catalog, &site).map(|index| (index, started.elapsed().as_secs_f64()))
+        });
+        let snapshot_made = s.spawn(|| {
+            let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
+            bundle.write_snapshot(&snapshot).map(|()| snapshot)
         });
         let pages = (|| {
+            out.copy_dir(&args.public, "assets", false)?;
+            if let images::Store::Static(_) = store {
+                out.copy_dir(&shop.images_dir, "images", true)?;
+            }
+            if renders {
+                images::build(&shop, &store, responsive, &args.image_cache)?;
+            }
+            if let images::Store::Media(dir) = &store {
+                images::write_media_list(dir, &images)?;
+            }
+            phases.mark("assets and images");
             let shared = render::shared_inputs(&site, &builder);
             let pages = render::describe(&shop);
             let urls = sitemap::write(&catalog.shop.base_url, &pages.public_urls(), &out)?;
@@ -157,20 +167,23 @@ fn run() -> Result<(), String> {
             let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
             out.write("api/openapi.json", &openapi)?;
             phases.mark("feeds, OpenAPI");
-            Ok::<_, String>((shared, urls, other_pages, movable, product_pages, t0.elapsed()))
+            let snapshot = snapshot_made.join().unwrap_or_else(|_| Err("catalog snapshot: the thread panicked".into()))?;
+            let sku_shards = edge_data::write_skus(&out, DATA_DIR, &snapshot)?;
+            edge_data::write_newest(&out, DATA_DIR, &catalog.products)?;
+            edge_pages::write_site(&out, DATA_DIR, &site)?;
+            phases.mark("catalog data (SKU shards)");
+            Ok::<_, String>((shared, urls, other_pages, movable, product_pages, snapshot, sku_shards, t0.elapsed()))
         })();
         (index.join().unwrap_or_else(|_| Err("search index: the indexing thread panicked".into())), pages)
     });
-    let (shared, urls, other_pages, movable, product_pages, t_pages) = pages_written?;
+    let (shared, urls, other_pages, movable, product_pages, snapshot, sku_shards, t_pages) = pages_written?;
     let (index, index_thread_s) = index_built?;
+    bundle.finish()?;
     let index_len = index.len();
     phases.mark("search index (waiting for its thread)");
-    let data_dir = "_catalog";
-    let mut manifest = edge_data::write_all(&out, data_dir, &snapshot, &index)?;
-    edge_data::write_newest(&out, data_dir, &catalog.products)?;
-    edge_pages::write_site(&out, data_dir, &site)?;
+    let mut manifest = edge_data::write_index(&out, DATA_DIR, &snapshot, sku_shards, &index)?;
     let t_index = t0.elapsed();
-    phases.mark("catalog data (SKU shards, index files)");
+    phases.mark("index files");
 
     // Product pages and later listing pages last: as many static files as the deploy may hold,
     // the rest to the edge.
@@ -185,11 +198,11 @@ fn run() -> Result<(), String> {
     render::write_movable_pages(&site, shared, &product_pages, at_static, &out)?;
     phases.mark("product and later listing pages");
     if split.shards > 0 {
-        edge_pages::write_shards(&out, data_dir, &site, &product_pages, at_edge, split.shards)?;
+        edge_pages::write_shards(&out, DATA_DIR, &site, &product_pages, at_edge, split.shards)?;
     }
     phases.mark("pages left to the edge");
     manifest.page_shards = split.shards as u32;
-    edge_data::write_manifest(&out, data_dir, &manifest)?;
+    edge_data::write_manifest(&out, DATA_DIR, &manifest)?;
     let changes = out.finish(from_scratch)?;
     phases.mark("stale files removed, record saved");
     let t_products = t0.elapsed() - t_index;
@@ -236,25 +249,49 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the search index into the bundle (`search.idx`, with the snapshot and the stamp that
-/// tell a later build whether it is still current) unless the bundle already holds this
-/// catalog's; returns the index. The index is not byte-for-byte reproducible (tantivy
-/// names segments randomly), so the bundle is rewritten only when the catalog or this builder
-/// changed: then the worker is not rebuilt for nothing. Cards in the index show the images as
-/// built (responsive or original files).
-fn search_index(
-    args: &Args,
-    catalog: &edgeshop_domain::Catalog,
-    site: &Arc<edgeshop_app::SiteContext>,
-    builder: &str,
-    snapshot: &edgeshop_domain::CatalogSnapshot,
-) -> Result<Vec<u8>, String> {
-    std::fs::create_dir_all(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
-    let stamp = format!("{} {builder} images:{}", catalog.version, args.responsive_images);
-    let stamp_path = args.bundle.join("stamp.txt");
-    let index_path = args.bundle.join("search.idx");
-    let fresh = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && index_path.exists() && args.bundle.join("snapshot.json").exists();
-    if fresh {
+/// The bundle (`--bundle`): the search index (`search.idx`) and the SKU snapshot (`snapshot.json`)
+/// with the stamp that tells a later build whether they are still this catalog's. The index is
+/// not byte-for-byte reproducible (tantivy names segments randomly), so they are rewritten only
+/// when the catalog or this builder changed: then the worker is not rebuilt for nothing.
+struct Bundle {
+    dir: PathBuf,
+    stamp: String,
+    /// The bundle holds this catalog's index and snapshot already.
+    current: bool,
+}
+
+impl Bundle {
+    fn open(args: &Args, catalog: &edgeshop_domain::Catalog, builder: &str) -> Result<Bundle, String> {
+        let dir = args.bundle.clone();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let stamp = format!("{} {builder} images:{}", catalog.version, args.responsive_images);
+        let current = std::fs::read_to_string(dir.join("stamp.txt")).is_ok_and(|s| s == stamp)
+            && dir.join("search.idx").exists()
+            && dir.join("snapshot.json").exists();
+        Ok(Bundle { dir, stamp, current })
+    }
+
+    fn write_snapshot(&self, snapshot: &edgeshop_domain::CatalogSnapshot) -> Result<(), String> {
+        if self.current {
+            return Ok(());
+        }
+        write(&self.dir.join("snapshot.json"), &serde_json::to_vec(snapshot).map_err(|e| e.to_string())?)
+    }
+
+    /// Stamps the bundle once its index and snapshot are both written.
+    fn finish(&self) -> Result<(), String> {
+        if self.current {
+            return Ok(());
+        }
+        write(&self.dir.join("stamp.txt"), self.stamp.as_bytes())
+    }
+}
+
+/// The search index: the bundle's when current, else built (into the bundle too). Cards in the
+/// index show the images as built (responsive or original files).
+fn search_index(args: &Args, bundle: &Bundle, catalog: &edgeshop_domain::Catalog, site: &Arc<edgeshop_app::SiteContext>) -> Result<Vec<u8>, String> {
+    let index_path = bundle.dir.join("search.idx");
+    if bundle.current {
         return std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()));
     }
     let lexicon = match &args.wordnet {
@@ -262,13 +299,17 @@ fn search_index(
         None => None,
     };
     let cards = render::product_cards(site, catalog);
-    let index = edgeshop_indexer::build_index_with(&with_image_addresses(catalog, site), lexicon.as_ref(), &cards)
+    // The last build's index, updated in place when only some products changed.
+    let state_path = bundle.dir.join("index-state.json");
+    let previous = std::fs::read(&index_path).ok().zip(std::fs::read(&state_path).ok().and_then(|b| serde_json::from_slice(&b).ok()));
+    let previous = previous.as_ref().map(|(blob, state): &(Vec<u8>, edgeshop_indexer::IndexState)| (blob.as_slice(), state));
+    let built = edgeshop_indexer::build_index_from(&with_image_addresses(catalog, site), lexicon.as_ref(), &cards, previous)
         .map_err(|e| format!("search index: {e}"))?;
-    write(&index_path, &index)?;
-    write(&args.bundle.join("snapshot.json"), &serde_json::to_vec(snapshot).map_err(|e| e.to_string())?)?;
-    write(&args.bundle.join("version.txt"), catalog.version.as_bytes())?;
-    write(&stamp_path, stamp.as_bytes())?;
-    Ok(index)
+    // The state goes first: one left beside an older index does not match its hash.
+    write(&state_path, &serde_json::to_vec(&built.state).map_err(|e| e.to_string())?)?;
+    write(&index_path, &built.blob)?;
+    write(&bundle.dir.join("version.txt"), catalog.version.as_bytes())?;
+    Ok(built.blob)
 }
 
 /// Seconds spent in each phase of the build.
