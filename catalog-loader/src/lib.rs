@@ -91,8 +91,8 @@ pub fn load_cached(dir: &Path, cache: &ProductCache) -> Result<LoadedShop, Catal
 fn load_with(dir: &Path, product_cache: Option<&ProductCache>) -> Result<LoadedShop, CatalogErrors> {
     let mut hasher = Sha256::new();
     let mut errors = Vec::new();
-    let mut cached = product_cache.map(|c| cache::read(c.path, c.key)).unwrap_or_default();
-    let sources = raw::read_sources(dir, &cached, &mut hasher, &mut errors);
+    let read_cache = || product_cache.map(|c| cache::read(c.path, c.key)).unwrap_or_default();
+    let (sources, mut cached) = raw::read_sources(dir, read_cache, &mut hasher, &mut errors);
     let had = cached.len();
     let mut validated = Vec::new();
     match validate::build_catalog(&sources, &mut cached, &mut validated, &mut errors) {

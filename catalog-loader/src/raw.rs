@@ -242,15 +242,22 @@ enum Content {
     Shop(Option<Box<Parsed<RawShop>>>),
     Categories(Option<Parsed<RawCategories>>),
     Synonyms(Option<Parsed<RawSynonyms>>),
-    Product(Option<ProductFile>),
+    /// A product file's bytes, parsed once the product cache is read (see [`product_file`]).
+    ProductBytes(PathBuf, Vec<u8>, FileDigest),
     Page(Result<InfoPage, CatalogError>),
     Other,
 }
 
 /// Reads every file of the shop (on every core), feeding each one (path, length and the SHA-256
-/// of its bytes, in sorted order) to `hasher`. Product files whose bytes `cached` holds are not
-/// parsed.
-pub fn read_sources(dir: &Path, cached: &HashMap<FileDigest, Entry>, hasher: &mut Sha256, errors: &mut Vec<CatalogError>) -> Sources {
+/// of its bytes, in sorted order) to `hasher`, while `read_cache` reads the product cache on a
+/// thread of its own. Product files whose bytes the cache holds are not parsed. Returns the
+/// sources and the cache.
+pub fn read_sources(
+    dir: &Path,
+    read_cache: impl FnOnce() -> HashMap<FileDigest, Entry> + Send,
+    hasher: &mut Sha256,
+    errors: &mut Vec<CatalogError>,
+) -> (Sources, HashMap<FileDigest, Entry>) {
     let mut files = Vec::new();
     for sub in ["products", "images", "pages"] {
         list_files(&dir.join(sub), &mut files);
@@ -272,16 +279,20 @@ pub fn read_sources(dir: &Path, cached: &HashMap<FileDigest, Entry>, hasher: &mu
         images_dir: dir.join("images"),
         dir: dir.to_path_buf(),
     };
-    let read_all =
-        || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path, cached)).collect() };
+    let read_all = || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path)).collect() };
     // More threads than cores: a file not in the page cache keeps its thread waiting on the disk
     // (20k small files read one at a time per core took 2.5 s longer than from memory); the
     // parsing between reads still shares the cores.
     let threads = std::thread::available_parallelism().map_or(4, |n| n.get()).max(1) * 8;
-    let read = match rayon::ThreadPoolBuilder::new().num_threads(threads.clamp(16, 64)).build() {
-        Ok(pool) => pool.install(read_all),
-        Err(_) => read_all(),
-    };
+    let (read, cached) = std::thread::scope(|s| {
+        let cache = s.spawn(read_cache);
+        let read = match rayon::ThreadPoolBuilder::new().num_threads(threads.clamp(16, 64)).build() {
+            Ok(pool) => pool.install(read_all),
+            Err(_) => read_all(),
+        };
+        (read, cache.join().unwrap_or_default())
+    });
+    let mut product_bytes = Vec::new();
     for (file, mut problems) in read {
         errors.append(&mut problems);
         let File { rel, len, digest, content } = match file {
@@ -302,17 +313,37 @@ pub fn read_sources(dir: &Path, cached: &HashMap<FileDigest, Entry>, hasher: &mu
             Content::Shop(p) => sources.shop = p.map(|shop| *shop),
             Content::Categories(p) => sources.categories = p,
             Content::Synonyms(p) => sources.synonyms = p,
-            Content::Product(p) => sources.products.extend(p),
+            Content::ProductBytes(path, bytes, digest) => product_bytes.push((path, bytes, digest)),
             Content::Page(Ok(page)) => sources.pages.push(page),
             Content::Page(Err(e)) => errors.push(e),
             Content::Other => {}
         }
     }
-    sources
+    let parsed: Vec<(Option<ProductFile>, Vec<CatalogError>)> =
+        product_bytes.into_par_iter().map(|(path, bytes, digest)| product_file(path, bytes, digest, &cached)).collect();
+    for (product, mut problems) in parsed {
+        errors.append(&mut problems);
+        sources.products.extend(product);
+    }
+    (sources, cached)
+}
+
+/// A product file: parsed, or not when `cached` holds what its bytes validated to.
+fn product_file(path: PathBuf, bytes: Vec<u8>, digest: FileDigest, cached: &HashMap<FileDigest, Entry>) -> (Option<ProductFile>, Vec<CatalogError>) {
+    let mut errors = Vec::new();
+    let product = if cached.contains_key(&digest) {
+        match String::from_utf8(bytes) {
+            Ok(src) => Some(ProductFile::Cached { path, src, digest }),
+            Err(e) => parse(path, e.into_bytes(), &mut errors).map(|p| ProductFile::Parsed(Box::new(p), digest)),
+        }
+    } else {
+        parse(path, bytes, &mut errors).map(|p| ProductFile::Parsed(Box::new(p), digest))
+    };
+    (product, errors)
 }
 
 /// Reads, hashes and parses one file; the problems found in it.
-fn read_one(dir: &Path, path: PathBuf, cached: &HashMap<FileDigest, Entry>) -> (Result<File, CatalogError>, Vec<CatalogError>) {
+fn read_one(dir: &Path, path: PathBuf) -> (Result<File, CatalogError>, Vec<CatalogError>) {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => return (Err(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") }), Vec::new()),
@@ -330,11 +361,7 @@ fn read_one(dir: &Path, path: PathBuf, cached: &HashMap<FileDigest, Entry>) -> (
         ("shop.toml", _) => Content::Shop(parse(path, bytes, &mut errors).map(Box::new)),
         ("categories.toml", _) => Content::Categories(parse(path, bytes, &mut errors)),
         ("synonyms.toml", _) => Content::Synonyms(parse(path, bytes, &mut errors)),
-        ("products", "toml") if cached.contains_key(&digest) => match String::from_utf8(bytes) {
-            Ok(src) => Content::Product(Some(ProductFile::Cached { path, src, digest })),
-            Err(e) => Content::Product(parse(path, e.into_bytes(), &mut errors).map(|p| ProductFile::Parsed(Box::new(p), digest))),
-        },
-        ("products", "toml") => Content::Product(parse(path, bytes, &mut errors).map(|p| ProductFile::Parsed(Box::new(p), digest))),
+        ("products", "toml") => Content::ProductBytes(path, bytes, digest),
         ("pages", "md") => Content::Page(match String::from_utf8(bytes) {
             Ok(markdown) => Ok(info_page(&path, markdown)),
             Err(_) => Err(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),

@@ -86,9 +86,13 @@ struct WireShard {
 /// [`WireShard`] as written, borrowing from the snapshot: the same JSON without a copy of it.
 #[derive(Serialize)]
 struct WireShardOut<'a> {
-    products: Vec<(&'a str, &'a str, bool, Option<&'a str>, &'a str)>,
-    skus: Vec<(&'a str, u32, &'a [String], i64, Option<i64>, u32, bool)>,
+    products: Vec<WireProductRef<'a>>,
+    skus: Vec<WireSkuRef<'a>>,
 }
+/// [`WireProduct`] borrowed.
+type WireProductRef<'a> = (&'a str, &'a str, bool, Option<&'a str>, &'a str);
+/// [`WireSku`] borrowed.
+type WireSkuRef<'a> = (&'a str, u32, &'a [String], i64, Option<i64>, u32, bool);
 
 fn encode(entries: impl IntoIterator<Item = SkuEntry>) -> (Vec<WireProduct>, Vec<WireSku>) {
     let mut products: Vec<WireProduct> = Vec::new();
@@ -228,7 +232,15 @@ impl CatalogSnapshot {
                 next
             });
             let v = &e.variant;
-            shard.skus.push((&v.sku, i, &v.option_values, v.price.minor, v.compare_at.map(|c| c.minor), v.stock, v.stock_policy == StockPolicy::Continue));
+            shard.skus.push((
+                &v.sku,
+                i,
+                &v.option_values,
+                v.price.minor,
+                v.compare_at.map(|c| c.minor),
+                v.stock,
+                v.stock_policy == StockPolicy::Continue,
+            ));
         }
         serde_json::to_vec(&shard).unwrap_or_default()
     }

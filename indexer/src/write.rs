@@ -2,19 +2,19 @@
 
 use crate::blob::{pack, IndexHeader};
 use crate::extras::{price_bucket, SearchExtras, EXTRAS_FILE};
+use crate::schema::Fields;
 use crate::schema::{prefix_analyzer, register, schema};
 use edgeshop_domain::{product_price_range, Catalog, OutOfStock, Product};
-use crate::schema::Fields;
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use tantivy::directory::{Directory, RamDirectory};
+use tantivy::index::SegmentComponent;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::schema::Facet;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::index::SegmentComponent;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
 /// Products in merchandising order: featured ones first (in the shop's order), then by slug.

@@ -171,6 +171,10 @@ fn render_one(job: &Job, store: &Store, responsive: bool, cache: &Path, fonts: &
     }
     for (w, h, names) in renderings(job) {
         let cached: Vec<PathBuf> = names.iter().map(|(n, _)| cache.join(format!("{hash}-{}", n.replace('/', "_")))).collect();
+        // Straight from the cache when every file is there (putting one fails when it is not).
+        if names.iter().zip(&cached).all(|((name, _), c)| store.put(c, &hash, name).is_ok()) {
+            continue;
+        }
         if !cached.iter().all(|c| c.exists()) {
             let pixels = rgba(&job.source, &read()?, w, h, fonts)?;
             for ((name, format), c) in names.iter().zip(&cached) {

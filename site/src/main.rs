@@ -341,11 +341,20 @@ pub(crate) fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::rename(&part, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Changes whenever this builder binary changes (new indexer or snapshot code): a hash of its
-/// bytes, not its modification time, which reproducible installs (`cp -p`, tar, Nix) keep.
+/// Changes whenever this builder binary changes (new indexer or snapshot code). On Unix, a hash
+/// of the file's length, times and inode, not of its 75 MB (40 ms a build): a new build or install
+/// of it is a new file, with a new inode and change time even where the modification time is kept
+/// (`cp -p`, tar, Nix). Elsewhere, a hash of its bytes.
 fn builder_identity() -> String {
-    std::env::current_exe()
-        .and_then(std::fs::read)
+    let exe = std::env::current_exe();
+    #[cfg(unix)]
+    let identity = exe.and_then(std::fs::metadata).map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        format!("{} {} {} {} {} {}", m.len(), m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec(), m.ino()).into_bytes()
+    });
+    #[cfg(not(unix))]
+    let identity = exe.and_then(std::fs::read);
+    identity
         .map(|bytes| format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes)))
         // Unknown: matches no record, so the build starts from scratch.
         .unwrap_or_else(|_| format!("unknown {:?}", std::time::SystemTime::now()))

@@ -181,18 +181,27 @@ impl Output {
 
     /// Copies (or hard-links, see [`Output::copy`]) every file under `from` to `to` (relative).
     pub fn copy_dir(&self, from: &Path, to: &str, link: bool) -> Result<(), String> {
+        use rayon::prelude::*;
         let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| format!("{}: {e}", from.display()))?.path();
+        // The entry's type comes with the listing (no `stat` per file).
+        let paths: Vec<(PathBuf, bool)> = entries
+            .map(|e| {
+                e.and_then(|e| {
+                    let kind = e.file_type()?;
+                    Ok((e.path(), kind.is_dir() || kind.is_symlink() && e.path().is_dir()))
+                })
+                .map_err(|e| format!("{}: {e}", from.display()))
+            })
+            .collect::<Result<_, _>>()?;
+        paths.par_iter().try_for_each(|(path, is_dir)| {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let target = format!("{to}/{name}");
-            if path.is_dir() {
-                self.copy_dir(&path, &target, link)?;
+            if *is_dir {
+                self.copy_dir(path, &target, link)
             } else {
-                self.copy(&path, &target, link)?;
+                self.copy(path, &target, link)
             }
-        }
-        Ok(())
+        })
     }
 
     /// Removes what the last build wrote and this one did not, and saves this build's record.
