@@ -6,7 +6,6 @@ use crate::schema::Fields;
 use crate::schema::{prefix_analyzer, register, schema};
 use edgeshop_domain::{product_price_range, Catalog, OutOfStock, Product};
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -16,6 +15,7 @@ use tantivy::indexer::NoMergePolicy;
 use tantivy::schema::Facet;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
+use xxhash_rust::xxh3::Xxh3;
 
 /// Products in merchandising order: featured ones first (in the shop's order), then by slug.
 fn ranked(catalog: &Catalog) -> Vec<&Product> {
@@ -179,9 +179,7 @@ pub fn build_index_from(
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 type IndexFiles = Vec<(PathBuf, Vec<u8>)>;
@@ -197,7 +195,7 @@ fn index_products(
     let (schema, f) = schema();
     let hide_unavailable = catalog.search.out_of_stock == OutOfStock::Hide;
     let kinds: HashMap<&str, &str> = catalog.categories.iter().map(|c| (c.slug.as_str(), c.description.as_str())).collect();
-    let mut basis = DefaultHasher::new();
+    let mut basis = Xxh3::new();
     (serde_json::to_string(&schema).unwrap_or_default(), &catalog.shop.locale, hide_unavailable).hash(&mut basis);
     let basis = basis.finish();
     let documents: Vec<(TantivyDocument, String, u64)> = products
@@ -295,7 +293,7 @@ fn index_products(
 
 /// One product's document, and a hash of everything in it.
 fn document(f: &Fields, catalog: &Catalog, kinds: &HashMap<&str, &str>, cards: &Cards, p: &Product, rank: usize) -> (TantivyDocument, u64) {
-    let mut h = DefaultHasher::new();
+    let mut h = Xxh3::new();
     let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
     let kind = kinds.get(p.category.as_str()).copied().unwrap_or("");
     let attributes: Vec<String> = p

@@ -246,6 +246,9 @@ fn run() -> Result<(), String> {
         (t_pages - t_load).as_secs_f64(),
         (t_index - t_pages).as_secs_f64(),
     );
+    // Freed by the process's exit rather than one allocation at a time (60 ms at 20k products).
+    std::mem::forget((product_pages, movable));
+    std::mem::forget((shop, snapshot, images, site));
     Ok(())
 }
 
