@@ -74,3 +74,70 @@ pub(crate) fn write(path: &Path, key: &str, validated: &[Validated], products: &
     drop(file);
     std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+/// A file's length, times and inode: when all are as they were, the file is taken to hold the
+/// same bytes (as git and make take it). The change time cannot be set back by a tool, and a
+/// stamp is kept only once it is a few seconds old, so that a file written again within the
+/// clock's resolution of its last reading is not missed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FileStamp {
+    pub len: u64,
+    modified_ns: i128,
+    changed_ns: i128,
+    inode: u64,
+}
+
+/// Seconds a file must have stayed unchanged before its stamp is trusted.
+const SETTLED_SECONDS: i128 = 3;
+
+impl FileStamp {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> FileStamp {
+        let ns = |t: std::io::Result<std::time::SystemTime>| {
+            t.ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i128)
+        };
+        #[cfg(unix)]
+        let (changed_ns, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128, meta.ino())
+        };
+        // Without a change time, no stamp is trusted (see `settled`).
+        #[cfg(not(unix))]
+        let (changed_ns, inode) = (0, 0);
+        FileStamp { len: meta.len(), modified_ns: ns(meta.modified()), changed_ns, inode }
+    }
+
+    /// Unchanged for a few seconds now (and with both times to compare).
+    pub(crate) fn settled(&self) -> bool {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128);
+        let last = self.modified_ns.max(self.changed_ns);
+        self.modified_ns > 0 && self.changed_ns > 0 && now - last > SETTLED_SECONDS * 1_000_000_000
+    }
+}
+
+/// What image files held when the last build read them, by path under the catalog.
+pub(crate) type ImageStamps = HashMap<String, (FileStamp, crate::raw::ImageFile)>;
+
+const IMAGES_FORMAT: &str = "edgeshop image stamps 1";
+
+/// The image stamps kept at `path` under `key`; none when there are none.
+pub(crate) fn read_images(path: &Path, key: &str) -> ImageStamps {
+    let Ok(file) = std::fs::File::open(path) else { return HashMap::new() };
+    let len = file.metadata().map_or(0, |m| m.len());
+    let decoded = bincode::options().with_limit(len).deserialize_from::<_, (String, String, ImageStamps)>(std::io::BufReader::new(file));
+    match decoded {
+        Ok((format, stored_key, stamps)) if format == IMAGES_FORMAT && stored_key == key => stamps,
+        _ => HashMap::new(),
+    }
+}
+
+/// Replaces the image stamps at `path` (beside and renamed, as [`write`]).
+pub(crate) fn write_images(path: &Path, key: &str, stamps: &ImageStamps) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let partial = path.with_extension("partial");
+    let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", partial.display());
+    let bytes = bincode::options().serialize(&(IMAGES_FORMAT, key, stamps)).map_err(|e| failed(&e))?;
+    std::fs::write(&partial, bytes).map_err(|e| failed(&e))?;
+    std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -4,7 +4,7 @@ use crate::cache::{Digest as FileDigest, Entry};
 use crate::{line_of, CatalogError, InfoPage};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,9 @@ impl<T> Parsed<T> {
 }
 
 pub struct Sources {
+    /// The images read whose files have not changed lately, with their stamps: what the next
+    /// build may take without reading them (see [`crate::cache::ImageStamps`]).
+    pub image_stamps: crate::cache::ImageStamps,
     pub shop: Option<Parsed<RawShop>>,
     pub categories: Option<Parsed<RawCategories>>,
     pub synonyms: Option<Parsed<RawSynonyms>>,
@@ -226,9 +229,12 @@ struct File {
     len: u64,
     digest: [u8; 32],
     content: Content,
+    /// An image's stamp, to be kept for the next build.
+    stamp: Option<crate::cache::FileStamp>,
 }
 
 /// What the build needs to know of an image file, found when it is read (once).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImageFile {
     /// Width and height in pixels (raster images).
     pub size: Option<(u32, u32)>,
@@ -255,6 +261,7 @@ enum Content {
 pub fn read_sources(
     dir: &Path,
     read_cache: impl FnOnce() -> HashMap<FileDigest, Entry> + Send,
+    image_stamps: &crate::cache::ImageStamps,
     hasher: &mut Sha256,
     errors: &mut Vec<CatalogError>,
 ) -> (Sources, HashMap<FileDigest, Entry>) {
@@ -270,6 +277,7 @@ pub fn read_sources(
     files.sort();
 
     let mut sources = Sources {
+        image_stamps: HashMap::new(),
         shop: None,
         categories: None,
         synonyms: None,
@@ -279,7 +287,8 @@ pub fn read_sources(
         images_dir: dir.join("images"),
         dir: dir.to_path_buf(),
     };
-    let read_all = || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path)).collect() };
+    let read_all =
+        || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path, image_stamps)).collect() };
     // More threads than cores: a file not in the page cache keeps its thread waiting on the disk
     // (20k small files read one at a time per core took 2.5 s longer than from memory); the
     // parsing between reads still shares the cores.
@@ -295,7 +304,7 @@ pub fn read_sources(
     let mut product_bytes = Vec::new();
     for (file, mut problems) in read {
         errors.append(&mut problems);
-        let File { rel, len, digest, content } = match file {
+        let File { rel, len, digest, content, stamp } = match file {
             Ok(file) => file,
             Err(e) => {
                 errors.push(e);
@@ -308,6 +317,9 @@ pub fn read_sources(
         hasher.update(digest);
         match content {
             Content::Image(name, image) => {
+                if let Some(stamp) = stamp.filter(crate::cache::FileStamp::settled) {
+                    sources.image_stamps.insert(rel, (stamp, image.clone()));
+                }
                 sources.images.insert(name, image);
             }
             Content::Shop(p) => sources.shop = p.map(|shop| *shop),
@@ -343,12 +355,29 @@ fn product_file(path: PathBuf, bytes: Vec<u8>, digest: FileDigest, cached: &Hash
 }
 
 /// Reads, hashes and parses one file; the problems found in it.
-fn read_one(dir: &Path, path: PathBuf) -> (Result<File, CatalogError>, Vec<CatalogError>) {
+fn read_one(dir: &Path, path: PathBuf, image_stamps: &crate::cache::ImageStamps) -> (Result<File, CatalogError>, Vec<CatalogError>) {
+    let cannot_read =
+        |path: PathBuf, e: std::io::Error| (Err(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") }), Vec::new());
+    let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+    // An image whose stamp is the one the last build read it with is not read again.
+    let mut stamp = None;
+    if let Some(name) = rel.strip_prefix("images/") {
+        let now = match std::fs::metadata(&path) {
+            Ok(meta) => crate::cache::FileStamp::of(&meta),
+            Err(e) => return cannot_read(path, e),
+        };
+        if let Some((_, image)) = image_stamps.get(&rel).filter(|(known, _)| *known == now) {
+            let content = Content::Image(name.to_string(), image.clone());
+            return (Ok(File { len: now.len, digest: image.digest, rel, content, stamp: Some(now) }), Vec::new());
+        }
+        stamp = Some(now);
+    }
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
-        Err(e) => return (Err(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") }), Vec::new()),
+        Err(e) => return cannot_read(path, e),
     };
-    let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+    // Changed while being read: not kept (the next build reads it again).
+    let stamp = stamp.filter(|s| s.len == bytes.len() as u64);
     let (len, digest): (u64, FileDigest) = (bytes.len() as u64, Sha256::digest(&bytes).into());
     let mut errors = Vec::new();
     let kind = rel.split('/').next().unwrap_or("");
@@ -368,7 +397,7 @@ fn read_one(dir: &Path, path: PathBuf) -> (Result<File, CatalogError>, Vec<Catal
         }),
         _ => Content::Other,
     };
-    (Ok(File { rel, len, digest, content }), errors)
+    (Ok(File { rel, len, digest, content, stamp }), errors)
 }
 
 fn list_files(dir: &Path, out: &mut Vec<PathBuf>) {

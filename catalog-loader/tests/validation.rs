@@ -322,6 +322,35 @@ fn cached_products_are_checked_against_the_other_files_again() {
     assert_eq!(cached(&f).unwrap().catalog, usd);
 }
 
+/// Image files are not read again while their stamps (length, times, inode) are the ones the last
+/// build read them with; one rewritten since is read again, even with its old modification time.
+#[test]
+fn an_image_rewritten_since_the_last_build_is_read_again() {
+    let f = Fixture::new("image-stamps");
+    let cache_path = f.0.join("cache/products.cache");
+    let cache = edgeshop_catalog::ProductCache { path: &cache_path, key: "test" };
+    let image = f.0.join("images/alpha.svg");
+    let before = "<svg xmlns='http://www.w3.org/2000/svg' width='1'/>";
+    f.write("images/alpha.svg", before);
+    let modified = fs::metadata(&image).unwrap().modified().unwrap();
+    // Stamps are kept only for files left alone for a few seconds.
+    std::thread::sleep(std::time::Duration::from_millis(3200));
+    let first = edgeshop_catalog::load_cached(&f.0, &cache).unwrap();
+    assert!(cache_path.with_file_name("images.cache").exists(), "stamps kept");
+    let again = edgeshop_catalog::load_cached(&f.0, &cache).unwrap();
+    assert_eq!((&again.catalog, &again.image_digests), (&first.catalog, &first.image_digests));
+
+    // The same length, other bytes, the old modification time.
+    let after = before.replace("width='1'", "width='2'");
+    assert_eq!(after.len(), before.len());
+    f.write("images/alpha.svg", &after);
+    fs::File::options().write(true).open(&image).unwrap().set_modified(modified).unwrap();
+    let changed = edgeshop_catalog::load_cached(&f.0, &cache).unwrap();
+    assert_ne!(changed.image_digests["alpha.svg"], first.image_digests["alpha.svg"]);
+    assert_ne!(changed.catalog.version, first.catalog.version);
+    assert_eq!(changed.catalog.version, edgeshop_catalog::load(&f.0).unwrap().catalog.version);
+}
+
 impl Fixture {
     fn cached_errors(&self, cache: &edgeshop_catalog::ProductCache) -> String {
         match edgeshop_catalog::load_cached(&self.0, cache) {

@@ -29,8 +29,25 @@ pub fn index_chunk_bytes(postings: usize) -> usize {
 pub fn write_skus(out: &Output, dir: &str, snapshot: &CatalogSnapshot) -> Result<u32, String> {
     let shards = snapshot.shard_entries();
     use rayon::prelude::*;
-    shards.par_iter().enumerate().try_for_each(|(i, entries)| out.write(&format!("{dir}/skus-{i}.json"), &CatalogSnapshot::encode_shard(entries)))?;
+    shards
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(i, entries)| out.page(&format!("{dir}/skus-{i}.json"), shard_inputs(entries), || CatalogSnapshot::encode_shard(entries)))?;
     Ok(shards.len() as u32)
+}
+
+/// A hash of everything a SKU shard holds: a shard whose SKUs did not change is not encoded again.
+fn shard_inputs(entries: &[&edgeshop_domain::SkuEntry]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for e in entries {
+        (&e.product_slug, &e.product_title, e.published, &e.image, &e.category).hash(&mut h);
+        let v = &e.variant;
+        (&v.sku, &v.option_values, v.price.minor, v.price.currency.code(), v.compare_at.map(|c| c.minor), v.stock).hash(&mut h);
+        (v.stock_policy == edgeshop_domain::StockPolicy::Continue).hash(&mut h);
+    }
+    // 0 means "not a page" to the output's record.
+    h.finish().max(1)
 }
 
 /// Writes the index files; returns the manifest for [`write_manifest`], with `shards` SKU shards.

@@ -145,15 +145,15 @@ impl Output {
         }
     }
 
-    /// A page made from `inputs` (a hash of everything it shows): rendered by `render` and written
-    /// only when those inputs or the file changed since the last build.
-    pub fn page(&self, path: &str, inputs: u64, render: impl FnOnce() -> String) -> Result<(), String> {
+    /// A page (or any file) made from `inputs` (a hash of everything it shows): rendered by
+    /// `render` and written only when those inputs or the file changed since the last build.
+    pub fn page<B: AsRef<[u8]>>(&self, path: &str, inputs: u64, render: impl FnOnce() -> B) -> Result<(), String> {
         match self.previous.get(path) {
             Some(e) if e.inputs == inputs && inputs != 0 && self.unchanged_on_disk(path, e) => {
                 self.keep(path, *e);
                 Ok(())
             }
-            _ => self.write_page(path, inputs, render().as_bytes()),
+            _ => self.write_page(path, inputs, render().as_ref()),
         }
     }
 
@@ -297,7 +297,7 @@ mod tests {
         assert!(!dir.join("stale.html").exists(), "no record: emptied first");
         out.write("a/index.html", b"A").unwrap();
         out.write("b/index.html", b"B").unwrap();
-        out.page("p/index.html", 7, || "P".into()).unwrap();
+        out.page("p/index.html", 7, || "P").unwrap();
         let first = out.finish(scratch).unwrap();
         assert_eq!((first.written, first.kept, first.removed), (3, 0, 0));
         let mtime = |p: &str| std::fs::metadata(dir.join(p)).unwrap().modified().unwrap();
@@ -306,7 +306,7 @@ mod tests {
         let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
         assert!(!scratch);
         out.write("a/index.html", b"A").unwrap();
-        out.page("p/index.html", 7, || panic!("unchanged inputs are not rendered")).unwrap();
+        out.page("p/index.html", 7, || -> String { panic!("unchanged inputs are not rendered") }).unwrap();
         out.write("c.txt", b"C").unwrap();
         let second = out.finish(scratch).unwrap();
         assert_eq!((second.written, second.kept, second.removed), (1, 2, 1));
@@ -317,8 +317,8 @@ mod tests {
         // Changed by hand since: written again, although the inputs are the same.
         std::fs::write(dir.join("p/index.html"), "edited by hand").unwrap();
         let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
-        out.page("p/index.html", 7, || "P".into()).unwrap();
-        out.page("q/index.html", 8, || "Q".into()).unwrap();
+        out.page("p/index.html", 7, || "P").unwrap();
+        out.page("q/index.html", 8, || "Q").unwrap();
         out.finish(scratch).unwrap();
         assert_eq!(read(&dir, "p/index.html"), "P");
 
@@ -328,7 +328,7 @@ mod tests {
         drop(out);
         let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
         assert!(scratch && !dir.join("half").exists());
-        out.page("q/index.html", 8, || "Q".into()).unwrap();
+        out.page("q/index.html", 8, || "Q").unwrap();
         out.finish(scratch).unwrap();
 
         // A path linked to a source by one build and written by the next: the source is untouched.
