@@ -240,7 +240,9 @@ fn index_products(
     };
     register(&index, &catalog.shop.locale, true);
     // One thread keeps the output deterministic and a whole build in one segment.
-    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, 200_000_000)?;
+    // An update's few documents need no more than tantivy's smallest budget.
+    let budget = if update.is_some() { 15_000_000 } else { 200_000_000 };
+    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, budget)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     let count = documents.len() as u64;
     if update.is_some() {
@@ -279,9 +281,12 @@ fn index_products(
                 && (!name.ends_with(".del") || m.has_deletes() && Path::new(name) == m.relative_path(SegmentComponent::Delete))
         })
     };
-    let mut paths: Vec<PathBuf> = index.directory().list_managed_files().into_iter().chain(unpacked).collect();
-    paths.sort();
-    paths.dedup();
+    // The last build's files first, in their order, then the new ones: the postings of an
+    // update's segment go after those already shipped, which keep their place in the blob's
+    // chunks (a rebuild rewrites only the chunks that changed).
+    let mut new: Vec<PathBuf> = index.directory().list_managed_files().into_iter().filter(|p| !unpacked.contains(p)).collect();
+    new.sort();
+    let paths: Vec<PathBuf> = unpacked.into_iter().chain(new).collect();
     for path in paths.into_iter().filter(|p| p.to_str().is_some_and(belongs)) {
         if dir.exists(&path)? {
             let bytes = dir.open_read(&path)?.read_bytes()?.as_slice().to_vec();

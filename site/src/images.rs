@@ -335,7 +335,7 @@ mod tests {
             render_one(job, store, responsive, cache, fonts).map(|()| addresses(job, &content_hash(job).unwrap(), store, responsive))
         };
 
-        let (output, _) = Output::open(&out, &dir.join("output.json"), "test").unwrap();
+        let (output, _) = Output::open(&out, &dir.join("output.record"), "test").unwrap();
         let store = Store::Static(&output);
         let out = out.join("images");
         let photo = render_one(&job("photo.jpg", 1200, 900), &store, true, &cache, &fonts).unwrap();

@@ -7,7 +7,7 @@
 //! search index, see `edge_data`) under `--out/_catalog/`; `--bundle` keeps the index and snapshot
 //! for reuse and for native tools. The index and the catalog data carry the catalog version.
 //! Only what changed since the last build is written (`output`: its record is `--bundle`'s
-//! `output.json`).
+//! `output.record`).
 //! `--images original` skips rendering responsive image sizes (used by search benchmarks);
 //! rendered sizes are cached in `--image-cache` (default `target/edgeshop/image-cache`).
 
@@ -115,7 +115,7 @@ fn run() -> Result<(), String> {
     let mut phases = Phases { last: Instant::now(), list: vec![("load", t_load.as_secs_f64())] };
 
     // What the last build wrote is compared with what this one writes: only changes are written.
-    let (out, from_scratch) = output::Output::open(&args.out, &args.bundle.join("output.json"), &builder)?;
+    let (out, from_scratch) = output::Output::open(&args.out, &args.bundle.join("output.record"), &builder)?;
     // Where the images go, and their addresses (known before anything is rendered, so that the
     // search index's thread need not wait for the images).
     let (store, responsive) = match catalog.shop.deploy.images {

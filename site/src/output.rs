@@ -1,7 +1,7 @@
 //! The build's output directory, written incrementally: a file whose bytes are what the last build
 //! wrote there is left alone, and a file the last build wrote that this one does not is removed.
 //!
-//! What the last build wrote is kept beside the bundle (`output.json`: path → content hash, length,
+//! What the last build wrote is kept beside the bundle (`output.record`, bincode: path → content hash, length,
 //! modification time), not in the output (everything there is published). A file changed by hand
 //! since (another length or modification time) is written again. Without that record (a first
 //! build, another output directory, another builder, a build that stopped half-way), the output is
@@ -63,7 +63,11 @@ impl Output {
     /// Opens `dir` for a build by `builder`, with the last build's record from `record_path`;
     /// empties `dir` (but for `pkg/`) when there is no usable record.
     pub fn open(dir: &Path, record_path: &Path, builder: &str) -> Result<(Output, bool), String> {
-        let record: Option<Record> = std::fs::read(record_path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let record: Option<Record> = std::fs::read(record_path).ok().and_then(|b| {
+            use bincode::Options;
+            // No length read from the file may ask for more than the file holds.
+            bincode::options().with_limit(b.len() as u64).deserialize(&b).ok()
+        });
         // Gone until this build finishes: a build that stops half-way (an error, a crash) leaves
         // files no record lists, so the next one starts from scratch rather than trust it.
         remove_if_there(record_path)?;
@@ -225,7 +229,10 @@ impl Output {
             }
         }
         let record = Record { out: self.dir.clone(), builder: self.builder, files: now };
-        let bytes = serde_json::to_vec(&record).map_err(|e| e.to_string())?;
+        let bytes = {
+            use bincode::Options;
+            bincode::options().serialize(&record).map_err(|e| e.to_string())?
+        };
         crate::write(&self.record_path, &bytes)?;
         Ok(Changes { written: self.written.into_inner(), kept: self.kept.into_inner(), removed, from_scratch })
     }
@@ -287,7 +294,7 @@ mod tests {
     fn a_rebuild_writes_only_what_changed_and_removes_what_is_gone() {
         let base = std::env::temp_dir().join(format!("edgeshop-output-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
-        let (dir, record) = (base.join("out"), base.join("bundle/output.json"));
+        let (dir, record) = (base.join("out"), base.join("bundle/output.record"));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         std::fs::write(dir.join("stale.html"), "from before any record").unwrap();
         std::fs::write(dir.join("pkg/front.js"), "bundle").unwrap();
