@@ -31,6 +31,7 @@ struct EntryRef<'a> {
 }
 
 /// A product file of this build that validated: what the next build's cache holds for it.
+#[derive(Debug, Clone)]
 pub(crate) struct Validated {
     pub digest: Digest,
     pub path: PathBuf,

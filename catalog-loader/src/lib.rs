@@ -68,6 +68,21 @@ pub struct LoadedShop {
     pub product_files: std::collections::HashMap<String, String>,
     /// SHA-256 of each file under `images/`, by name (read once, here).
     pub image_digests: std::collections::HashMap<String, [u8; 32]>,
+    /// What [`LoadedShop::save_cache`] writes: the products validated, when [`load_cached`] found
+    /// the cache out of date.
+    cache_update: Option<Vec<cache::Validated>>,
+}
+
+impl LoadedShop {
+    /// Saves the products validated by [`load_cached`] for the next load with `cache`, when files
+    /// changed since the cache was written (only the next load's speed depends on it, so the
+    /// caller may do this beside other work).
+    pub fn save_cache(&self, cache: &ProductCache) -> Result<(), String> {
+        match &self.cache_update {
+            Some(validated) => cache::write(cache.path, cache.key, validated, &self.catalog.products),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Loads and validates the shop in `dir`.
@@ -83,7 +98,7 @@ pub struct ProductCache<'a> {
 }
 
 /// [`load`], parsing only the product files that changed since the last call with this cache
-/// (the same catalog, errors and version as [`load`]); the cache is rewritten when files changed.
+/// (the same catalog, errors and version as [`load`]); [`LoadedShop::save_cache`] updates it.
 pub fn load_cached(dir: &Path, cache: &ProductCache) -> Result<LoadedShop, CatalogErrors> {
     load_with(dir, Some(cache))
 }
@@ -108,18 +123,13 @@ fn load_with(dir: &Path, product_cache: Option<&ProductCache>) -> Result<LoadedS
     match validate::build_catalog(&sources, &mut cached, &mut validated, &mut errors) {
         Some(mut catalog) if errors.is_empty() => {
             catalog.version = hex16(&hasher.finalize());
-            // Rewritten when a product file was parsed or one the cache held is gone.
-            let used = had - cached.len();
-            if let Some(c) = product_cache.filter(|_| used != validated.len() || !cached.is_empty()) {
-                if let Err(e) = cache::write(c.path, c.key, &validated, &catalog.products) {
-                    // Only the next build's speed depends on it.
-                    eprintln!("warning: {e}");
-                }
-            }
             let product_files =
                 validated.iter().map(|v| (v.slug.clone(), v.path.strip_prefix(dir).unwrap_or(&v.path).to_string_lossy().into_owned())).collect();
             let image_digests = sources.images.into_iter().map(|(name, image)| (name, image.digest)).collect();
-            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images"), product_files, image_digests })
+            // Rewritten when a product file was parsed or one the cache held is gone.
+            let used = had - cached.len();
+            let cache_update = Some(validated).filter(|v| product_cache.is_some() && (used != v.len() || !cached.is_empty()));
+            Ok(LoadedShop { catalog, pages: sources.pages, images_dir: dir.join("images"), product_files, image_digests, cache_update })
         }
         _ => Err(CatalogErrors(errors)),
     }

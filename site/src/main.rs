@@ -130,14 +130,24 @@ fn run() -> Result<(), String> {
     phases.mark("image addresses");
     // The search index is built on a thread of its own while the images and pages are written (it
     // needs only the catalog and the product cards); the catalog data below waits for it.
-    let (index_built, pages_written) = std::thread::scope(|s| {
+    let (index_built, snapshot_written, pages_written) = std::thread::scope(|s| {
+        s.spawn(|| {
+            if let Err(e) = shop.save_cache(&cache) {
+                // Only the next build's speed depends on it.
+                eprintln!("warning: {e}");
+            }
+        });
         let index = s.spawn(|| {
             let started = Instant::now();
             search_index(&args, &bundle, catalog, &site).map(|index| (index, started.elapsed().as_secs_f64()))
         });
-        let snapshot_made = s.spawn(|| {
-            let snapshot = edgeshop_domain::CatalogSnapshot::from_catalog(catalog);
-            bundle.write_snapshot(&snapshot).map(|()| snapshot)
+        // The SKU snapshot, handed over as soon as it is made (the bundle's copy is written after).
+        let (snapshot_made, snapshot_here) = std::sync::mpsc::sync_channel(1);
+        let bundle = &bundle;
+        let snapshot_written = s.spawn(move || {
+            let snapshot = Arc::new(edgeshop_domain::CatalogSnapshot::from_catalog(catalog));
+            let _ = snapshot_made.send(snapshot.clone());
+            bundle.write_snapshot(&snapshot)
         });
         let pages = (|| {
             out.copy_dir(&args.public, "assets", false)?;
@@ -167,17 +177,19 @@ fn run() -> Result<(), String> {
             let openapi = serde_json::to_vec_pretty(&edgeshop_api::openapi::document()).map_err(|e| e.to_string())?;
             out.write("api/openapi.json", &openapi)?;
             phases.mark("feeds, OpenAPI");
-            let snapshot = snapshot_made.join().unwrap_or_else(|_| Err("catalog snapshot: the thread panicked".into()))?;
+            let snapshot = snapshot_here.recv().map_err(|_| "catalog snapshot: the thread panicked".to_string())?;
             let sku_shards = edge_data::write_skus(&out, DATA_DIR, &snapshot)?;
             edge_data::write_newest(&out, DATA_DIR, &catalog.products)?;
             edge_pages::write_site(&out, DATA_DIR, &site)?;
             phases.mark("catalog data (SKU shards)");
             Ok::<_, String>((shared, urls, other_pages, movable, product_pages, snapshot, sku_shards, t0.elapsed()))
         })();
-        (index.join().unwrap_or_else(|_| Err("search index: the indexing thread panicked".into())), pages)
+        let index = index.join().unwrap_or_else(|_| Err("search index: the indexing thread panicked".into()));
+        (index, snapshot_written.join().unwrap_or_else(|_| Err("catalog snapshot: the thread panicked".into())), pages)
     });
     let (shared, urls, other_pages, movable, product_pages, snapshot, sku_shards, t_pages) = pages_written?;
     let (index, index_thread_s) = index_built?;
+    snapshot_written?;
     bundle.finish()?;
     let index_len = index.len();
     phases.mark("search index (waiting for its thread)");
