@@ -271,22 +271,30 @@ fn jobs(shop: &edgeshop_catalog::LoadedShop) -> Vec<Job> {
         .collect()
 }
 
-/// The addresses (srcsets) by image file that [`build`] fills: known before anything is rendered,
-/// so that pages and the search index's cards need not wait for the images.
-pub fn plan(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool) -> Result<HashMap<String, ResponsiveImage>, String> {
-    jobs(shop).par_iter().map(|j| Ok((j.file.clone(), addresses(j, &content_hash(j)?, store, responsive)))).collect()
+/// The images to render (see [`plan`]).
+pub struct Plan {
+    jobs: Vec<Job>,
 }
 
-/// Renders every image the catalog uses (or takes it from `cache`) into `store`, on all cores.
-pub fn build(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool, cache: &Path) -> Result<(), String> {
+/// Plans the images the published products use, and returns their addresses (srcsets) by image
+/// file as [`build`] fills them: known before anything is rendered, so that pages and the search
+/// index's cards need not wait. Fails when two images would publish one file name.
+pub fn plan(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool) -> Result<(Plan, HashMap<String, ResponsiveImage>), String> {
     let jobs = jobs(shop);
     if responsive {
         check_names(&jobs)?;
     }
+    let addresses =
+        jobs.par_iter().map(|j| Ok((j.file.clone(), addresses(j, &content_hash(j)?, store, responsive)))).collect::<Result<_, String>>()?;
+    Ok((Plan { jobs }, addresses))
+}
+
+/// Renders every planned image (or takes it from `cache`) into `store`, on all cores.
+pub fn build(plan: &Plan, store: &Store, responsive: bool, cache: &Path) -> Result<(), String> {
     std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
     let fonts = Fonts::new();
-    let progress = crate::progress::bar(jobs.len(), "images processed");
-    jobs.par_iter().try_for_each(|j| {
+    let progress = crate::progress::bar(plan.jobs.len(), "images processed");
+    plan.jobs.par_iter().try_for_each(|j| {
         progress.inc(1);
         render_one(j, store, responsive, cache, &fonts)
     })?;

@@ -124,7 +124,10 @@ fn run() -> Result<(), String> {
     };
     // Static files without renderings keep the catalog's originals, at their own names.
     let renders = responsive || matches!(store, images::Store::Media(_));
-    let images = if renders { images::plan(&shop, &store, responsive)? } else { Default::default() };
+    let (plan, images) = match renders {
+        true => images::plan(&shop, &store, responsive).map(|(plan, images)| (Some(plan), images))?,
+        false => (None, Default::default()),
+    };
     let site = render::site_context(&shop, &images, args.dev_reload);
     let bundle = Bundle::open(&args, catalog, &builder)?;
     phases.mark("image addresses");
@@ -154,8 +157,8 @@ fn run() -> Result<(), String> {
             if let images::Store::Static(_) = store {
                 out.copy_dir(&shop.images_dir, "images", true)?;
             }
-            if renders {
-                images::build(&shop, &store, responsive, &args.image_cache)?;
+            if let Some(plan) = &plan {
+                images::build(plan, &store, responsive, &args.image_cache)?;
             }
             if let images::Store::Media(dir) = &store {
                 images::write_media_list(dir, &images)?;
