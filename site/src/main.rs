@@ -273,6 +273,7 @@ fn run() -> Result<(), String> {
 /// when the catalog or this builder changed: then the worker is not rebuilt for nothing.
 struct Bundle {
     dir: PathBuf,
+    builder: String,
     stamp: String,
     /// The bundle holds this catalog's index and snapshot already.
     current: bool,
@@ -286,7 +287,7 @@ impl Bundle {
         let current = std::fs::read_to_string(dir.join("stamp.txt")).is_ok_and(|s| s == stamp)
             && dir.join("search.idx").exists()
             && dir.join("snapshot.json").exists();
-        Ok(Bundle { dir, stamp, current })
+        Ok(Bundle { dir, builder: builder.to_string(), stamp, current })
     }
 
     fn write_snapshot(&self, snapshot: &edgeshop_domain::CatalogSnapshot) -> Result<(), String> {
@@ -319,12 +320,15 @@ fn search_index(args: &Args, bundle: &Bundle, catalog: &edgeshop_domain::Catalog
     let cards = render::product_cards(site, catalog);
     // The last build's index, updated in place when only some products changed.
     let state_path = bundle.dir.join("index-state.json");
-    let previous = std::fs::read(&index_path).ok().zip(std::fs::read(&state_path).ok().and_then(|b| serde_json::from_slice(&b).ok()));
+    // Only this builder's: another may analyse text differently.
+    let state = std::fs::read(&state_path).ok().and_then(|b| serde_json::from_slice::<(String, edgeshop_indexer::IndexState)>(&b).ok());
+    let state = state.filter(|(builder, _)| *builder == bundle.builder).map(|(_, state)| state);
+    let previous = std::fs::read(&index_path).ok().zip(state);
     let previous = previous.as_ref().map(|(blob, state): &(Vec<u8>, edgeshop_indexer::IndexState)| (blob.as_slice(), state));
     let built = edgeshop_indexer::build_index_from(&with_image_addresses(catalog, site), lexicon.as_ref(), &cards, previous)
         .map_err(|e| format!("search index: {e}"))?;
     // The state goes first: one left beside an older index does not match its hash.
-    write(&state_path, &serde_json::to_vec(&built.state).map_err(|e| e.to_string())?)?;
+    write(&state_path, &serde_json::to_vec(&(&bundle.builder, &built.state)).map_err(|e| e.to_string())?)?;
     write(&index_path, &built.blob)?;
     write(&bundle.dir.join("version.txt"), catalog.version.as_bytes())?;
     Ok(built.blob)
