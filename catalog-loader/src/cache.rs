@@ -115,10 +115,18 @@ impl FileStamp {
     }
 }
 
-/// What image files held when the last build read them, by path under the catalog.
-pub(crate) type ImageStamps = HashMap<String, (FileStamp, crate::raw::ImageFile)>;
+/// What a file held when the last build read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Known {
+    Image(crate::raw::ImageFile),
+    /// A product file's SHA-256 (the product cache holds what it validated to).
+    Product(Digest),
+}
 
-const IMAGES_FORMAT: &str = "edgeshop image stamps 1";
+/// What image and product files held when the last build read them, by path under the catalog.
+pub(crate) type ImageStamps = HashMap<String, (FileStamp, Known)>;
+
+const IMAGES_FORMAT: &str = "edgeshop file stamps 2";
 
 /// The image stamps kept at `path` under `key`; none when there are none.
 pub(crate) fn read_images(path: &Path, key: &str) -> ImageStamps {

@@ -107,8 +107,8 @@ fn load_with(dir: &Path, product_cache: Option<&ProductCache>) -> Result<LoadedS
     let mut hasher = Sha256::new();
     let mut errors = Vec::new();
     let read_cache = || product_cache.map(|c| cache::read(c.path, c.key)).unwrap_or_default();
-    // Image files unchanged since the last build (by their stamps) are not read again.
-    let stamps_path = product_cache.map(|c| (c.path.with_file_name("images.cache"), c.key));
+    // Image and product files unchanged since the last build (by their stamps) are not read again.
+    let stamps_path = product_cache.map(|c| (c.path.with_file_name("files.cache"), c.key));
     let image_stamps = stamps_path.as_ref().map(|(path, key)| cache::read_images(path, key)).unwrap_or_default();
     let (mut sources, mut cached) = raw::read_sources(dir, read_cache, &image_stamps, &mut hasher, &mut errors);
     if let Some((path, key)) = stamps_path.filter(|_| sources.image_stamps != image_stamps) {

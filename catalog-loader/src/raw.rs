@@ -1,5 +1,6 @@
 //! Reading the shop directory: files as the merchant wrote them, with source spans kept for errors.
 
+use crate::cache::Known;
 use crate::cache::{Digest as FileDigest, Entry};
 use crate::{line_of, CatalogError, InfoPage};
 use rayon::prelude::*;
@@ -24,8 +25,8 @@ impl<T> Parsed<T> {
 }
 
 pub struct Sources {
-    /// The images read whose files have not changed lately, with their stamps: what the next
-    /// build may take without reading them (see [`crate::cache::ImageStamps`]).
+    /// The images and product files read whose files have not changed lately, with their stamps:
+    /// what the next build may take without reading them (see [`crate::cache::ImageStamps`]).
     pub image_stamps: crate::cache::ImageStamps,
     pub shop: Option<Parsed<RawShop>>,
     pub categories: Option<Parsed<RawCategories>>,
@@ -219,8 +220,9 @@ pub struct RawVariant {
 pub enum ProductFile {
     /// Parsed now.
     Parsed(Box<Parsed<RawProduct>>, FileDigest),
-    /// Not parsed: the product cache holds what this file's bytes validated to.
-    Cached { path: PathBuf, src: String, digest: FileDigest },
+    /// Not parsed: the product cache holds what this file's bytes validated to. Its text, unless
+    /// the file was not read (its stamp said it was unchanged): then it is read if needed.
+    Cached { path: PathBuf, src: Option<String>, digest: FileDigest },
 }
 
 /// One file read (and parsed, if it is one the catalog is made of) on any core.
@@ -248,8 +250,9 @@ enum Content {
     Shop(Option<Box<Parsed<RawShop>>>),
     Categories(Option<Parsed<RawCategories>>),
     Synonyms(Option<Parsed<RawSynonyms>>),
-    /// A product file's bytes, parsed once the product cache is read (see [`product_file`]).
-    ProductBytes(PathBuf, Vec<u8>, FileDigest),
+    /// A product file's bytes (none when its stamp said it was unchanged), parsed once the
+    /// product cache is read (see [`product_file`]).
+    ProductBytes(PathBuf, Option<Vec<u8>>, FileDigest),
     Page(Result<InfoPage, CatalogError>),
     Other,
 }
@@ -315,17 +318,23 @@ pub fn read_sources(
         hasher.update(rel.as_bytes());
         hasher.update(len.to_le_bytes());
         hasher.update(digest);
+        let settled = stamp.filter(crate::cache::FileStamp::settled);
         match content {
             Content::Image(name, image) => {
-                if let Some(stamp) = stamp.filter(crate::cache::FileStamp::settled) {
-                    sources.image_stamps.insert(rel, (stamp, image.clone()));
+                if let Some(stamp) = settled {
+                    sources.image_stamps.insert(rel, (stamp, Known::Image(image.clone())));
                 }
                 sources.images.insert(name, image);
+            }
+            Content::ProductBytes(path, bytes, digest) => {
+                if let Some(stamp) = settled {
+                    sources.image_stamps.insert(rel, (stamp, Known::Product(digest)));
+                }
+                product_bytes.push((path, bytes, digest));
             }
             Content::Shop(p) => sources.shop = p.map(|shop| *shop),
             Content::Categories(p) => sources.categories = p,
             Content::Synonyms(p) => sources.synonyms = p,
-            Content::ProductBytes(path, bytes, digest) => product_bytes.push((path, bytes, digest)),
             Content::Page(Ok(page)) => sources.pages.push(page),
             Content::Page(Err(e)) => errors.push(e),
             Content::Other => {}
@@ -341,11 +350,28 @@ pub fn read_sources(
 }
 
 /// A product file: parsed, or not when `cached` holds what its bytes validated to.
-fn product_file(path: PathBuf, bytes: Vec<u8>, digest: FileDigest, cached: &HashMap<FileDigest, Entry>) -> (Option<ProductFile>, Vec<CatalogError>) {
+fn product_file(
+    path: PathBuf,
+    bytes: Option<Vec<u8>>,
+    digest: FileDigest,
+    cached: &HashMap<FileDigest, Entry>,
+) -> (Option<ProductFile>, Vec<CatalogError>) {
     let mut errors = Vec::new();
+    let bytes = match bytes {
+        None if cached.contains_key(&digest) => return (Some(ProductFile::Cached { path, src: None, digest }), errors),
+        Some(bytes) => bytes,
+        // Not read (unchanged by its stamp) but not in the product cache either.
+        None => match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                errors.push(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") });
+                return (None, errors);
+            }
+        },
+    };
     let product = if cached.contains_key(&digest) {
         match String::from_utf8(bytes) {
-            Ok(src) => Some(ProductFile::Cached { path, src, digest }),
+            Ok(src) => Some(ProductFile::Cached { path, src: Some(src), digest }),
             Err(e) => parse(path, e.into_bytes(), &mut errors).map(|p| ProductFile::Parsed(Box::new(p), digest)),
         }
     } else {
@@ -359,18 +385,25 @@ fn read_one(dir: &Path, path: PathBuf, image_stamps: &crate::cache::ImageStamps)
     let cannot_read =
         |path: PathBuf, e: std::io::Error| (Err(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") }), Vec::new());
     let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-    // An image whose stamp is the one the last build read it with is not read again.
+    // An image or product file whose stamp is the one the last build read it with is not read again.
     let mut stamp = None;
-    if let Some(name) = rel.strip_prefix("images/") {
+    let product_file = rel.starts_with("products/") && path.extension().is_some_and(|e| e == "toml");
+    if rel.starts_with("images/") || product_file {
         let now = match std::fs::metadata(&path) {
             Ok(meta) => crate::cache::FileStamp::of(&meta),
             Err(e) => return cannot_read(path, e),
         };
-        if let Some((_, image)) = image_stamps.get(&rel).filter(|(known, _)| *known == now) {
-            let content = Content::Image(name.to_string(), image.clone());
-            return (Ok(File { len: now.len, digest: image.digest, rel, content, stamp: Some(now) }), Vec::new());
+        match (image_stamps.get(&rel).filter(|(known, _)| *known == now), rel.strip_prefix("images/")) {
+            (Some((_, Known::Image(image))), Some(name)) => {
+                let content = Content::Image(name.to_string(), image.clone());
+                return (Ok(File { len: now.len, digest: image.digest, rel, content, stamp: Some(now) }), Vec::new());
+            }
+            (Some((_, Known::Product(digest))), None) => {
+                let (len, digest) = (now.len, *digest);
+                return (Ok(File { len, digest, rel, content: Content::ProductBytes(path, None, digest), stamp: Some(now) }), Vec::new());
+            }
+            _ => stamp = Some(now),
         }
-        stamp = Some(now);
     }
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -390,7 +423,7 @@ fn read_one(dir: &Path, path: PathBuf, image_stamps: &crate::cache::ImageStamps)
         ("shop.toml", _) => Content::Shop(parse(path, bytes, &mut errors).map(Box::new)),
         ("categories.toml", _) => Content::Categories(parse(path, bytes, &mut errors)),
         ("synonyms.toml", _) => Content::Synonyms(parse(path, bytes, &mut errors)),
-        ("products", "toml") => Content::ProductBytes(path, bytes, digest),
+        ("products", "toml") => Content::ProductBytes(path, Some(bytes), digest),
         ("pages", "md") => Content::Page(match String::from_utf8(bytes) {
             Ok(markdown) => Ok(info_page(&path, markdown)),
             Err(_) => Err(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),

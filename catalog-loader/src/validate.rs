@@ -70,7 +70,17 @@ pub fn build_catalog(
                     continue;
                 }
                 // Checked in full, as without a cache: its errors point at lines.
-                match crate::raw::parse::<RawProduct>(path.clone(), src.clone().into_bytes(), errors) {
+                let bytes = match src {
+                    Some(src) => src.clone().into_bytes(),
+                    None => match std::fs::read(path) {
+                        Ok(bytes) => bytes,
+                        Err(e) => {
+                            errors.push(CatalogError { file: path.clone(), line: 0, message: format!("cannot read: {e}") });
+                            continue;
+                        }
+                    },
+                };
+                match crate::raw::parse::<RawProduct>(path.clone(), bytes, errors) {
                     Some(f) => parsed = f,
                     None => continue,
                 }

@@ -324,33 +324,46 @@ fn cached_products_are_checked_against_the_other_files_again() {
     assert_eq!(cached(&f).unwrap().catalog, usd);
 }
 
-/// Image files are not read again while their stamps (length, times, inode) are the ones the last
-/// build read them with; one rewritten since is read again, even with its old modification time.
+/// Image and product files are not read again while their stamps (length, times, inode) are the
+/// ones the last build read them with; one rewritten since is read again, even with its old
+/// modification time, and an unread product that a change elsewhere breaks is reported at its line.
 #[test]
-fn an_image_rewritten_since_the_last_build_is_read_again() {
-    let f = Fixture::new("image-stamps");
+fn files_rewritten_since_the_last_build_are_read_again() {
+    let f = Fixture::new("file-stamps");
     let cache_path = f.0.join("cache/products.cache");
     let cache = edgeshop_catalog::ProductCache { path: &cache_path, key: "test" };
+    let load = |f: &Fixture| edgeshop_catalog::load_cached(&f.0, &cache).inspect(|shop| shop.save_cache(&cache).unwrap());
     let image = f.0.join("images/alpha.svg");
     let before = "<svg xmlns='http://www.w3.org/2000/svg' width='1'/>";
     f.write("images/alpha.svg", before);
-    let modified = fs::metadata(&image).unwrap().modified().unwrap();
+    let modified = |path: &Path| fs::metadata(path).unwrap().modified().unwrap();
+    let (image_time, product_time) = (modified(&image), modified(&f.0.join("products/alpha-jacket.toml")));
     // Stamps are kept only for files left alone for a few seconds.
     std::thread::sleep(std::time::Duration::from_millis(3200));
-    let first = edgeshop_catalog::load_cached(&f.0, &cache).unwrap();
-    assert!(cache_path.with_file_name("images.cache").exists(), "stamps kept");
-    let again = edgeshop_catalog::load_cached(&f.0, &cache).unwrap();
+    let first = load(&f).unwrap();
+    assert!(cache_path.with_file_name("files.cache").exists(), "stamps kept");
+    let again = load(&f).unwrap();
     assert_eq!((&again.catalog, &again.image_digests), (&first.catalog, &first.image_digests));
+    assert_eq!(again.catalog, edgeshop_catalog::load(&f.0).unwrap().catalog);
+
+    // A product that a change elsewhere breaks is read and reported at its line.
+    f.write("categories.toml", &CATEGORIES.replace("apparel/jackets", "apparel/coats"));
+    assert_has(&f.cached_errors(&cache), &format!("{}:4: unknown category `apparel/jackets`", f.path("products/alpha-jacket.toml")));
+    f.write("categories.toml", CATEGORIES);
 
     // The same length, other bytes, the old modification time.
     let after = before.replace("width='1'", "width='2'");
     assert_eq!(after.len(), before.len());
     f.write("images/alpha.svg", &after);
-    fs::File::options().write(true).open(&image).unwrap().set_modified(modified).unwrap();
-    let changed = edgeshop_catalog::load_cached(&f.0, &cache).unwrap();
+    fs::File::options().write(true).open(&image).unwrap().set_modified(image_time).unwrap();
+    assert!(PRODUCT.contains("12900"));
+    f.write("products/alpha-jacket.toml", &PRODUCT.replacen("12900", "13900", 1));
+    fs::File::options().write(true).open(f.0.join("products/alpha-jacket.toml")).unwrap().set_modified(product_time).unwrap();
+    let changed = load(&f).unwrap();
     assert_ne!(changed.image_digests["alpha.svg"], first.image_digests["alpha.svg"]);
+    assert_eq!(changed.catalog.products[0].variants[0].price.minor, 13900);
     assert_ne!(changed.catalog.version, first.catalog.version);
-    assert_eq!(changed.catalog.version, edgeshop_catalog::load(&f.0).unwrap().catalog.version);
+    assert_eq!(changed.catalog, edgeshop_catalog::load(&f.0).unwrap().catalog);
 }
 
 impl Fixture {
