@@ -124,29 +124,29 @@ pub(crate) enum Known {
 }
 
 /// What image and product files held when the last build read them, by path under the catalog.
-pub(crate) type ImageStamps = HashMap<String, (FileStamp, Known)>;
+pub(crate) type FileStamps = HashMap<String, (FileStamp, Known)>;
 
-const IMAGES_FORMAT: &str = "edgeshop file stamps 2";
+const STAMPS_FORMAT: &str = "edgeshop file stamps 2";
 
-/// The image stamps kept at `path` under `key`; none when there are none.
-pub(crate) fn read_images(path: &Path, key: &str) -> ImageStamps {
+/// The file stamps kept at `path` under `key`; none when there are none.
+pub(crate) fn read_stamps(path: &Path, key: &str) -> FileStamps {
     let Ok(file) = std::fs::File::open(path) else { return HashMap::new() };
     let len = file.metadata().map_or(0, |m| m.len());
-    let decoded = bincode::options().with_limit(len).deserialize_from::<_, (String, String, ImageStamps)>(std::io::BufReader::new(file));
+    let decoded = bincode::options().with_limit(len).deserialize_from::<_, (String, String, FileStamps)>(std::io::BufReader::new(file));
     match decoded {
-        Ok((format, stored_key, stamps)) if format == IMAGES_FORMAT && stored_key == key => stamps,
+        Ok((format, stored_key, stamps)) if format == STAMPS_FORMAT && stored_key == key => stamps,
         _ => HashMap::new(),
     }
 }
 
-/// Replaces the image stamps at `path` (beside and renamed, as [`write`]).
-pub(crate) fn write_images(path: &Path, key: &str, stamps: &ImageStamps) -> Result<(), String> {
+/// Replaces the file stamps at `path` (beside and renamed, as [`write`]).
+pub(crate) fn write_stamps(path: &Path, key: &str, stamps: &FileStamps) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let partial = path.with_extension("partial");
     let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", partial.display());
-    let bytes = bincode::options().serialize(&(IMAGES_FORMAT, key, stamps)).map_err(|e| failed(&e))?;
+    let bytes = bincode::options().serialize(&(STAMPS_FORMAT, key, stamps)).map_err(|e| failed(&e))?;
     std::fs::write(&partial, bytes).map_err(|e| failed(&e))?;
     std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -109,15 +109,15 @@ fn load_with(dir: &Path, product_cache: Option<&ProductCache>) -> Result<LoadedS
     let read_cache = || product_cache.map(|c| cache::read(c.path, c.key)).unwrap_or_default();
     // Image and product files unchanged since the last build (by their stamps) are not read again.
     let stamps_path = product_cache.map(|c| (c.path.with_file_name("files.cache"), c.key));
-    let image_stamps = stamps_path.as_ref().map(|(path, key)| cache::read_images(path, key)).unwrap_or_default();
-    let (mut sources, mut cached) = raw::read_sources(dir, read_cache, &image_stamps, &mut hasher, &mut errors);
-    if let Some((path, key)) = stamps_path.filter(|_| sources.image_stamps != image_stamps) {
-        if let Err(e) = cache::write_images(&path, key, &sources.image_stamps) {
+    let file_stamps = stamps_path.as_ref().map(|(path, key)| cache::read_stamps(path, key)).unwrap_or_default();
+    let (mut sources, mut cached) = raw::read_sources(dir, read_cache, &file_stamps, &mut hasher, &mut errors);
+    if let Some((path, key)) = stamps_path.filter(|_| sources.file_stamps != file_stamps) {
+        if let Err(e) = cache::write_stamps(&path, key, &sources.file_stamps) {
             // Only the next build's speed depends on it.
             eprintln!("warning: {e}");
         }
     }
-    sources.image_stamps.clear();
+    sources.file_stamps.clear();
     let had = cached.len();
     let mut validated = Vec::new();
     match validate::build_catalog(&sources, &mut cached, &mut validated, &mut errors) {

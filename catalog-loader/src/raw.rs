@@ -26,8 +26,8 @@ impl<T> Parsed<T> {
 
 pub struct Sources {
     /// The images and product files read whose files have not changed lately, with their stamps:
-    /// what the next build may take without reading them (see [`crate::cache::ImageStamps`]).
-    pub image_stamps: crate::cache::ImageStamps,
+    /// what the next build may take without reading them (see [`crate::cache::FileStamps`]).
+    pub file_stamps: crate::cache::FileStamps,
     pub shop: Option<Parsed<RawShop>>,
     pub categories: Option<Parsed<RawCategories>>,
     pub synonyms: Option<Parsed<RawSynonyms>>,
@@ -264,7 +264,7 @@ enum Content {
 pub fn read_sources(
     dir: &Path,
     read_cache: impl FnOnce() -> HashMap<FileDigest, Entry> + Send,
-    image_stamps: &crate::cache::ImageStamps,
+    file_stamps: &crate::cache::FileStamps,
     hasher: &mut Sha256,
     errors: &mut Vec<CatalogError>,
 ) -> (Sources, HashMap<FileDigest, Entry>) {
@@ -280,7 +280,7 @@ pub fn read_sources(
     files.sort();
 
     let mut sources = Sources {
-        image_stamps: HashMap::new(),
+        file_stamps: HashMap::new(),
         shop: None,
         categories: None,
         synonyms: None,
@@ -291,7 +291,7 @@ pub fn read_sources(
         dir: dir.to_path_buf(),
     };
     let read_all =
-        || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path, image_stamps)).collect() };
+        || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path, file_stamps)).collect() };
     // More threads than cores: a file not in the page cache keeps its thread waiting on the disk
     // (20k small files read one at a time per core took 2.5 s longer than from memory); the
     // parsing between reads still shares the cores.
@@ -322,13 +322,13 @@ pub fn read_sources(
         match content {
             Content::Image(name, image) => {
                 if let Some(stamp) = settled {
-                    sources.image_stamps.insert(rel, (stamp, Known::Image(image.clone())));
+                    sources.file_stamps.insert(rel, (stamp, Known::Image(image.clone())));
                 }
                 sources.images.insert(name, image);
             }
             Content::ProductBytes(path, bytes, digest) => {
                 if let Some(stamp) = settled {
-                    sources.image_stamps.insert(rel, (stamp, Known::Product(digest)));
+                    sources.file_stamps.insert(rel, (stamp, Known::Product(digest)));
                 }
                 product_bytes.push((path, bytes, digest));
             }
@@ -381,7 +381,7 @@ fn product_file(
 }
 
 /// Reads, hashes and parses one file; the problems found in it.
-fn read_one(dir: &Path, path: PathBuf, image_stamps: &crate::cache::ImageStamps) -> (Result<File, CatalogError>, Vec<CatalogError>) {
+fn read_one(dir: &Path, path: PathBuf, file_stamps: &crate::cache::FileStamps) -> (Result<File, CatalogError>, Vec<CatalogError>) {
     let cannot_read =
         |path: PathBuf, e: std::io::Error| (Err(CatalogError { file: path, line: 0, message: format!("cannot read: {e}") }), Vec::new());
     let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
@@ -393,7 +393,7 @@ fn read_one(dir: &Path, path: PathBuf, image_stamps: &crate::cache::ImageStamps)
             Ok(meta) => crate::cache::FileStamp::of(&meta),
             Err(e) => return cannot_read(path, e),
         };
-        match (image_stamps.get(&rel).filter(|(known, _)| *known == now), rel.strip_prefix("images/")) {
+        match (file_stamps.get(&rel).filter(|(known, _)| *known == now), rel.strip_prefix("images/")) {
             (Some((_, Known::Image(image))), Some(name)) => {
                 let content = Content::Image(name.to_string(), image.clone());
                 return (Ok(File { len: now.len, digest: image.digest, rel, content, stamp: Some(now) }), Vec::new());

@@ -198,16 +198,13 @@ fn index_products(
     let mut basis = Xxh3::new();
     (serde_json::to_string(&schema).unwrap_or_default(), &catalog.shop.locale, hide_unavailable).hash(&mut basis);
     let basis = basis.finish();
-    let documents: Vec<(TantivyDocument, String, u64)> = products
+    let documents: Vec<ProductDocument> = products
         .iter()
         .enumerate()
         .filter(|(_, p)| !hide_unavailable || p.available())
-        .map(|(rank, p)| {
-            let (d, hash) = document(&f, catalog, &kinds, cards, p, rank);
-            (d, p.slug.clone(), hash)
-        })
+        .map(|(rank, p)| ProductDocument::new(catalog, &kinds, cards, p, rank))
         .collect();
-    let mut state = IndexState { basis, documents: documents.iter().map(|(_, slug, hash)| (slug.clone(), *hash)).collect(), segments: 1, blob: 0 };
+    let mut state = IndexState { basis, documents: documents.iter().map(|d| (d.slug.to_string(), d.hash())).collect(), segments: 1, blob: 0 };
 
     // An update: the same documents in the same order, a few of them changed.
     let update = previous.filter(|(blob, before)| {
@@ -246,16 +243,13 @@ fn index_products(
     writer.set_merge_policy(Box::new(NoMergePolicy));
     let count = documents.len() as u64;
     if update.is_some() {
-        let mut documents: Vec<Option<TantivyDocument>> = documents.into_iter().map(|(d, _, _)| Some(d)).collect();
         for &i in &changed {
-            writer.delete_term(Term::from_field_text(f.slug, &state.documents[i].0));
-            if let Some(d) = documents[i].take() {
-                writer.add_document(d)?;
-            }
+            writer.delete_term(Term::from_field_text(f.slug, documents[i].slug));
+            writer.add_document(documents[i].tantivy(&f))?;
         }
     } else {
-        for (d, _, _) in documents {
-            writer.add_document(d)?;
+        for d in &documents {
+            writer.add_document(d.tantivy(&f))?;
         }
     }
     if update.is_none() || !changed.is_empty() {
@@ -296,62 +290,98 @@ fn index_products(
     Ok((count, files, state, update.map(|_| changed.len())))
 }
 
-/// One product's document, and a hash of everything in it.
-fn document(f: &Fields, catalog: &Catalog, kinds: &HashMap<&str, &str>, cards: &Cards, p: &Product, rank: usize) -> (TantivyDocument, u64) {
-    let mut h = Xxh3::new();
-    let category: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
-    let kind = kinds.get(p.category.as_str()).copied().unwrap_or("");
-    let attributes: Vec<String> = p
-        .attributes
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .chain(p.options.iter().map(|o| o.values.join(" ")))
-        .chain(p.tags.iter().cloned())
-        .collect();
-    let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
-    let (category, attributes) = (category.join(" "), attributes.join(" "));
-    (&p.slug, &p.title, &p.brand, &category, &attributes, &p.description_md, kind).hash(&mut h);
-    (price, date_number(&p.created), rank as u64, u64::from(p.available())).hash(&mut h);
-    let mut d = doc!(
-        f.slug => p.slug.as_str(),
-        f.title => p.title.as_str(),
-        f.brand => p.brand.as_str(),
-        f.category => category,
-        f.attributes => attributes,
-        f.description => p.description_md.as_str(),
-        f.kind => kind,
-        f.price => price,
-        f.created => date_number(&p.created),
-        f.rank => rank as u64,
-        f.in_stock => u64::from(p.available()),
-    );
-    let mut facet = |d: &mut TantivyDocument, facet: Facet| {
-        facet.hash(&mut h);
-        d.add_facet(f.facets, facet);
-    };
-    for c in catalog.category_trail(&p.category) {
-        facet(&mut d, Facet::from_path(["category", c.slug.as_str()]));
-    }
-    facet(&mut d, Facet::from_path(["brand", p.brand.as_str()]));
-    facet(&mut d, Facet::from_path(["price", price_bucket(price).as_str()]));
-    for (i, o) in p.options.iter().enumerate() {
-        // Only values some variant actually offers.
-        for value in o.values.iter().filter(|value| p.variants.iter().any(|v| v.option_values.get(i) == Some(*value))) {
-            facet(&mut d, Facet::from_path(["option", o.name.as_str(), value.as_str()]));
+/// One product's document: hashed for every product, made into tantivy's only for those indexed.
+#[derive(Hash)]
+struct ProductDocument<'a> {
+    slug: &'a str,
+    title: &'a str,
+    brand: &'a str,
+    category: String,
+    attributes: String,
+    description: &'a str,
+    kind: &'a str,
+    price: u64,
+    created: u64,
+    rank: u64,
+    in_stock: u64,
+    facets: Vec<Facet>,
+    image: Option<&'a str>,
+    skus: Vec<&'a str>,
+    card: Option<&'a str>,
+}
+
+impl<'a> ProductDocument<'a> {
+    fn new(catalog: &'a Catalog, kinds: &HashMap<&str, &'a str>, cards: &'a Cards, p: &'a Product, rank: usize) -> Self {
+        let trail = catalog.category_trail(&p.category);
+        let attributes: Vec<String> = p
+            .attributes
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .chain(p.options.iter().map(|o| o.values.join(" ")))
+            .chain(p.tags.iter().cloned())
+            .collect();
+        let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
+        let mut facets: Vec<Facet> = trail.iter().map(|c| Facet::from_path(["category", c.slug.as_str()])).collect();
+        facets.push(Facet::from_path(["brand", p.brand.as_str()]));
+        facets.push(Facet::from_path(["price", price_bucket(price).as_str()]));
+        for (i, o) in p.options.iter().enumerate() {
+            // Only values some variant actually offers.
+            for value in o.values.iter().filter(|value| p.variants.iter().any(|v| v.option_values.get(i) == Some(*value))) {
+                facets.push(Facet::from_path(["option", o.name.as_str(), value.as_str()]));
+            }
+        }
+        ProductDocument {
+            slug: &p.slug,
+            title: &p.title,
+            brand: &p.brand,
+            category: trail.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" "),
+            attributes: attributes.join(" "),
+            description: &p.description_md,
+            kind: kinds.get(p.category.as_str()).copied().unwrap_or(""),
+            price,
+            created: date_number(&p.created),
+            rank: rank as u64,
+            in_stock: u64::from(p.available()),
+            facets,
+            image: p.images.first().map(|img| img.file.as_str()),
+            skus: p.variants.iter().map(|v| v.sku.as_str()).collect(),
+            card: cards.get(&p.slug).map(String::as_str),
         }
     }
-    let image = p.images.first().map(|img| img.file.as_str());
-    let skus: Vec<&str> = p.variants.iter().map(|v| v.sku.as_str()).collect();
-    let card = cards.get(&p.slug);
-    (image, &skus, card).hash(&mut h);
-    if let Some(img) = image {
-        d.add_text(f.image, img);
+
+    /// A hash of everything in the document.
+    fn hash(&self) -> u64 {
+        let mut h = Xxh3::new();
+        Hash::hash(self, &mut h);
+        h.finish()
     }
-    for sku in skus {
-        d.add_text(f.sku, sku);
+
+    fn tantivy(&self, f: &Fields) -> TantivyDocument {
+        let mut d = doc!(
+            f.slug => self.slug,
+            f.title => self.title,
+            f.brand => self.brand,
+            f.category => self.category.as_str(),
+            f.attributes => self.attributes.as_str(),
+            f.description => self.description,
+            f.kind => self.kind,
+            f.price => self.price,
+            f.created => self.created,
+            f.rank => self.rank,
+            f.in_stock => self.in_stock,
+        );
+        for facet in &self.facets {
+            d.add_facet(f.facets, facet.clone());
+        }
+        if let Some(img) = self.image {
+            d.add_text(f.image, img);
+        }
+        for sku in &self.skus {
+            d.add_text(f.sku, sku);
+        }
+        if let Some(card) = self.card {
+            d.add_text(f.card, card);
+        }
+        d
     }
-    if let Some(card) = card {
-        d.add_text(f.card, card);
-    }
-    (d, h.finish())
 }

@@ -158,13 +158,12 @@ fn addresses(job: &Job, hash: &str, store: &Store, responsive: bool) -> Responsi
 
 /// Renders (or takes from `cache`) every variant of one image into `store`; without `responsive`,
 /// only the original (media store: static files have theirs already).
-fn render_one(job: &Job, store: &Store, responsive: bool, cache: &Path, fonts: &Fonts) -> Result<(), String> {
+fn render_one(job: &Job, hash: &str, store: &Store, responsive: bool, cache: &Path, fonts: &Fonts) -> Result<(), String> {
     // The source's bytes only when something is rendered from them.
     let read = || std::fs::read(&job.source).map_err(|e| format!("{}: {e}", job.source.display()));
-    let hash = content_hash(job)?;
     // Static files have their originals already (copied with the catalog's images).
     if let Store::Media(_) = store {
-        store.put(&job.source, &hash, &job.file)?;
+        store.put(&job.source, hash, &job.file)?;
     }
     if !responsive {
         return Ok(());
@@ -172,7 +171,7 @@ fn render_one(job: &Job, store: &Store, responsive: bool, cache: &Path, fonts: &
     for (w, h, names) in renderings(job) {
         let cached: Vec<PathBuf> = names.iter().map(|(n, _)| cache.join(format!("{hash}-{}", n.replace('/', "_")))).collect();
         // Straight from the cache when every file is there (putting one fails when it is not).
-        if names.iter().zip(&cached).all(|((name, _), c)| store.put(c, &hash, name).is_ok()) {
+        if names.iter().zip(&cached).all(|((name, _), c)| store.put(c, hash, name).is_ok()) {
             continue;
         }
         if !cached.iter().all(|c| c.exists()) {
@@ -185,7 +184,7 @@ fn render_one(job: &Job, store: &Store, responsive: bool, cache: &Path, fonts: &
             }
         }
         for ((name, _), c) in names.iter().zip(&cached) {
-            store.put(c, &hash, name)?;
+            store.put(c, hash, name)?;
         }
     }
     Ok(())
@@ -271,9 +270,9 @@ fn jobs(shop: &edgeshop_catalog::LoadedShop) -> Vec<Job> {
         .collect()
 }
 
-/// The images to render (see [`plan`]).
+/// The images to render, with their content hashes (see [`plan`]).
 pub struct Plan {
-    jobs: Vec<Job>,
+    jobs: Vec<(Job, String)>,
 }
 
 /// Plans the images the published products use, and returns their addresses (srcsets) by image
@@ -284,8 +283,8 @@ pub fn plan(shop: &edgeshop_catalog::LoadedShop, store: &Store, responsive: bool
     if responsive {
         check_names(&jobs)?;
     }
-    let addresses =
-        jobs.par_iter().map(|j| Ok((j.file.clone(), addresses(j, &content_hash(j)?, store, responsive)))).collect::<Result<_, String>>()?;
+    let jobs: Vec<(Job, String)> = jobs.into_par_iter().map(|j| content_hash(&j).map(|hash| (j, hash))).collect::<Result<_, String>>()?;
+    let addresses = jobs.par_iter().map(|(j, hash)| (j.file.clone(), addresses(j, hash, store, responsive))).collect();
     Ok((Plan { jobs }, addresses))
 }
 
@@ -294,9 +293,9 @@ pub fn build(plan: &Plan, store: &Store, responsive: bool, cache: &Path) -> Resu
     std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
     let fonts = Fonts::new();
     let progress = crate::progress::bar(plan.jobs.len(), "images processed");
-    plan.jobs.par_iter().try_for_each(|j| {
+    plan.jobs.par_iter().try_for_each(|(j, hash)| {
         progress.inc(1);
-        render_one(j, store, responsive, cache, &fonts)
+        render_one(j, hash, store, responsive, cache, &fonts)
     })?;
     progress.finish_and_clear();
     Ok(())
@@ -340,7 +339,8 @@ mod tests {
         let job = |file: &str, width, height| Job { file: file.into(), base: stem(file).into(), source: src.join(file), digest: None, width, height };
         // Rendered, and the addresses that pages were given before it was.
         let render_one = |job: &Job, store: &Store, responsive, cache: &Path, fonts: &Fonts| {
-            render_one(job, store, responsive, cache, fonts).map(|()| addresses(job, &content_hash(job).unwrap(), store, responsive))
+            let hash = content_hash(job).unwrap();
+            render_one(job, &hash, store, responsive, cache, fonts).map(|()| addresses(job, &hash, store, responsive))
         };
 
         let (output, _) = Output::open(&out, &dir.join("output.record"), "test").unwrap();

@@ -118,10 +118,11 @@ fn run() -> Result<(), String> {
     let (out, from_scratch) = output::Output::open(&args.out, &args.bundle.join("output.record"), &builder)?;
     // Where the images go, and their addresses (known before anything is rendered, so that the
     // search index's thread need not wait for the images).
-    let (store, responsive) = match catalog.shop.deploy.images {
-        edgeshop_domain::ImageStore::Static => (images::Store::Static(&out), args.responsive_images),
-        edgeshop_domain::ImageStore::R2 => (images::Store::Media(args.media.clone()), args.responsive_images),
+    let store = match catalog.shop.deploy.images {
+        edgeshop_domain::ImageStore::Static => images::Store::Static(&out),
+        edgeshop_domain::ImageStore::R2 => images::Store::Media(args.media.clone()),
     };
+    let responsive = args.responsive_images;
     // Static files without renderings keep the catalog's originals, at their own names.
     let renders = responsive || matches!(store, images::Store::Media(_));
     let (plan, images) = match renders {
