@@ -32,6 +32,10 @@ pub struct SearchExtras {
     /// Words naming the kinds of things the shop sells (category and title head nouns), sorted.
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// Category slug and the merchant's description of it, in catalog order: wider words for a
+    /// kind of thing ("everyday clothing" for Apparel) that name the category in a query.
+    #[serde(default)]
+    pub category_descriptions: Vec<(String, String)>,
 }
 
 impl SearchExtras {

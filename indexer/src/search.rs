@@ -247,6 +247,8 @@ pub struct ProductIndex {
     category_stems: Option<Vec<(String, Vec<String>)>>,
     /// Stems of the words naming kinds of things the shop sells (made on first use).
     kind_stems: Option<HashSet<String>>,
+    /// Category slugs with the stems of the merchant's descriptions of them (made on first use).
+    description_stems: Option<Vec<(String, HashSet<String>)>>,
     /// While the fallback weighs words: match only what a product is (titles, brands,
     /// categories, attributes), not words of its description.
     strong_fields_only: bool,
@@ -294,6 +296,7 @@ impl ProductIndex {
             prefixes: None,
             category_stems: None,
             kind_stems: None,
+            description_stems: None,
             strong_fields_only: false,
             pieces: Vec::new(),
             fixes: Default::default(),
@@ -822,10 +825,40 @@ impl ProductIndex {
         let texts: Vec<String> = [normalise(raw), corrected.join(" ")].into_iter().chain(synonyms.iter().map(|(v, _)| v.clone())).collect();
         let typed: Vec<Vec<String>> = texts.iter().map(|t| words(t).flat_map(|w| tokens(&mut self.stem, w)).collect()).collect();
         let categories = self.category_stems.as_ref()?;
-        categories
+        let named = categories
             .iter()
             .find(|(_, name)| typed.iter().any(|t| t.len() >= name.len() && t.windows(name.len()).any(|w| w == name.as_slice())))
-            .map(|(slug, _)| slug.clone())
+            .map(|(slug, _)| slug.clone());
+        named.or_else(|| self.described_category(&corrected).map(|(_, slug)| slug))
+    }
+
+    /// The category a query names through the merchant's description of it, when no product
+    /// uses any of its words ("clothing" in "Everyday clothing and technical layers"): the one
+    /// category whose description has a typed word, or the category above all of those that do.
+    /// Not beside a word the products use: "gear" in "hiking gear" is not the Tech category's
+    /// "keep your gear running".
+    fn described_category(&mut self, typed: &[&str]) -> Option<(usize, String)> {
+        if self.description_stems.is_none() {
+            let described = self.extras.category_descriptions.clone();
+            let stems =
+                described.into_iter().map(|(slug, text)| (slug, tokens(&mut self.stem, &text.to_lowercase()).into_iter().collect())).collect();
+            self.description_stems = Some(stems);
+        }
+        let typed: Vec<(usize, &str, Vec<String>)> =
+            typed.iter().enumerate().map(|(i, w)| (i, *w, tokens(&mut self.stem, w))).filter(|(_, _, s)| !s.is_empty()).collect();
+        if typed.iter().any(|(_, w, _)| self.extras.knows_word(w) || self.extras.in_synonyms(w)) {
+            return None;
+        }
+        for (i, _, stems) in &typed {
+            let described = self.description_stems.as_ref()?;
+            let mut slugs = described.iter().filter(|(_, d)| stems.iter().all(|s| d.contains(s))).map(|(slug, _)| slug.as_str());
+            let Some(first) = slugs.next() else { continue };
+            let common = slugs.fold(first, common_category);
+            if !common.is_empty() {
+                return Some((*i, common.to_string()));
+            }
+        }
+        None
     }
 
     fn text_query_alone(&mut self, raw: &str, typed: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<Box<dyn Query>> {
@@ -845,6 +878,10 @@ impl ProductIndex {
             let corrected: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
             variants.push((corrected.join(" "), CORRECTED));
         }
+        // A query of words no product uses, one of which names a category through its
+        // description: that word as the category's name ("music" → Audio).
+        let all: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
+        let described = self.described_category(&all).and_then(|(i, slug)| Some((i, self.extras.category_name(&slug)?.to_lowercase())));
         // A word the shop does not use, in everyday words for what it sells (WordNet).
         for (i, (word, _)) in typed.iter().enumerate() {
             if self.extras.knows_word(word) {
@@ -854,7 +891,8 @@ impl ProductIndex {
             let stem = tokens(&mut self.stem, word).join("");
             let targets =
                 [word.clone(), crate::everyday::singular(word), stem].into_iter().find_map(|w| self.extras.everyday(&w)).unwrap_or_default().to_vec();
-            for target in &targets {
+            let described = described.as_ref().filter(|(at, _)| *at == i).map(|(_, name)| name);
+            for target in targets.iter().chain(described) {
                 let v: Vec<&str> = typed.iter().enumerate().map(|(j, (w, _))| if j == i { target.as_str() } else { w.as_str() }).collect();
                 if variants.len() < MAX_VARIANTS {
                     variants.push((v.join(" "), EVERYDAY));
@@ -1192,6 +1230,19 @@ impl ProductIndex {
         };
         Some(Box::new(BooleanQuery::new(vec![(Occur::Should, words_match), (Occur::Should, sku_query)])))
     }
+}
+
+/// The deepest category above or at both slugs ("home/kitchen", "home/lighting" → "home"); empty
+/// when they share none.
+fn common_category<'s>(a: &'s str, b: &str) -> &'s str {
+    let mut end = 0;
+    for (i, (x, y)) in a.split('/').zip(b.split('/')).enumerate() {
+        if x != y {
+            break;
+        }
+        end = if i == 0 { x.len() } else { end + 1 + x.len() };
+    }
+    &a[..end]
 }
 
 /// Sets of word positions to leave out, fewest (none) first; within a size, in `order` (the first

@@ -73,6 +73,12 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
         pinned: catalog.search.pinned.clone(),
         out_of_stock: catalog.search.out_of_stock,
         categories: catalog.categories.iter().map(|c| (c.slug.clone(), c.name.clone())).collect(),
+        category_descriptions: catalog
+            .categories
+            .iter()
+            .filter(|c| !c.description.is_empty())
+            .map(|c| (c.slug.clone(), c.description.clone()))
+            .collect(),
         options,
         vocabulary: vocabulary.into_iter().collect(),
         popular: products.iter().take(8).map(|p| p.slug.clone()).collect(),
