@@ -5,7 +5,7 @@
 //! of kinds, from its three most common senses (the same thing, a narrower kind, or a kind under
 //! the same not too general broader one), become the words searched instead.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Shop words one everyday word stands for, at most.
 const TARGETS: usize = 4;
@@ -19,6 +19,13 @@ const MAX_STEPS: usize = 3;
 const MAX_UP: usize = 2;
 /// A broader kind with more kinds than this under it is too general to walk through.
 const MAX_FAMILY: usize = 150;
+/// Two of the shop's words sold in the same department make sense of each other when they have a
+/// broader kind in common with at most this many kinds under it ("clothing" for jacket and
+/// apparel, "device" for a watch beside a charger; not "artifact", which a golf tee shares with
+/// a jacket).
+const MAX_SHARED_FAMILY: usize = 3000;
+/// Links up from a sense to the broader kinds it may share with another shop word.
+const SHARED_UP: usize = 6;
 
 /// WordNet's nouns: each synset's words, narrower and broader synsets, and each word's synsets.
 #[derive(Default)]
@@ -89,10 +96,15 @@ impl Lexicon {
     /// names and its titles' nouns, with how many products each covers), for every single-word noun the shop does not
     /// use itself (`vocabulary`) and that is not in one of its synonym groups (the merchant's
     /// words win). Kinds only: descriptive words and names would bring unrelated products.
+    ///
+    /// `departments` gives the top-level categories each kind is sold under: a shop word is
+    /// reached only through its senses that make sense beside the other words of its department
+    /// ([`Self::shop_senses`]), so a shop selling tees is not a golf shop.
     pub fn everyday_words(
         &self,
         vocabulary: &BTreeMap<String, u32>,
         kinds: &BTreeMap<String, u32>,
+        departments: &BTreeMap<String, BTreeSet<String>>,
         synonyms: &[Vec<String>],
     ) -> Vec<(String, Vec<String>)> {
         let merchant: HashSet<&str> = synonyms.iter().flatten().map(String::as_str).collect();
@@ -105,6 +117,7 @@ impl Lexicon {
         let used: HashSet<String> = vocabulary.keys().map(|w| singular(w)).collect();
         let known = |lemma: &str| vocabulary.contains_key(lemma) || used.contains(lemma);
         let family = self.family_sizes();
+        let senses = self.shop_senses(departments, &family);
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for (lemma, offsets) in &self.senses {
             // A word, or a name of two or three words ("boom box", "dutch oven") of which the shop
@@ -115,9 +128,9 @@ impl Lexicon {
             if parts.len() > MAX_NAME_WORDS || !parts.iter().all(plain) || shops_own || merchant.contains(lemma.as_str()) {
                 continue;
             }
-            let senses: Vec<u32> = offsets.iter().take(SENSES).copied().collect();
             // The most common sense that leads to the shop's words.
-            let found = senses.iter().map(|s| self.nearest_shop_words(*s, &family, &shop)).find(|f| !f.is_empty()).unwrap_or_default();
+            let found =
+                offsets.iter().take(SENSES).map(|s| self.nearest_shop_words(*s, &family, &shop, &senses)).find(|f| !f.is_empty()).unwrap_or_default();
             if found.is_empty() {
                 continue;
             }
@@ -142,7 +155,13 @@ impl Lexicon {
     /// jacket), found by walking at most `MAX_STEPS` links from one sense, up (at most two) before
     /// down. A broader kind with more than `MAX_FAMILY` kinds under it ("container", "garment")
     /// is too general to walk through. Only the words at the shortest distance are returned.
-    fn nearest_shop_words<'v>(&self, sense: u32, family: &HashMap<u32, usize>, shop: &HashMap<String, (&'v str, u32)>) -> BTreeMap<&'v str, u32> {
+    fn nearest_shop_words<'v>(
+        &self,
+        sense: u32,
+        family: &HashMap<u32, usize>,
+        shop: &HashMap<String, (&'v str, u32)>,
+        shop_senses: &HashMap<&str, HashSet<u32>>,
+    ) -> BTreeMap<&'v str, u32> {
         let mut found = BTreeMap::new();
         // (synset, links up so far, still going up)
         let mut level: Vec<(u32, usize, bool)> = vec![(sense, 0, true)];
@@ -155,7 +174,8 @@ impl Lexicon {
                 // wide a stand-in for the thing asked for.
                 let words = if going_up && ups > 2 { &[][..] } else { &s.words[..] };
                 for w in words {
-                    if let Some((word, uses)) = shop.get(w.as_str()) {
+                    let Some((word, uses)) = shop.get(w.as_str()) else { continue };
+                    if shop_senses.get(word).is_none_or(|senses| senses.contains(&offset)) {
                         found.insert(*word, *uses);
                     }
                 }
@@ -171,6 +191,59 @@ impl Lexicon {
             level = next;
         }
         found
+    }
+
+    /// The senses in which the shop uses its words, for each word sold in a department beside
+    /// other words: those that share a broader kind of at most `MAX_SHARED_FAMILY` kinds with a
+    /// sense of another word of the same department ("tee" beside jacket and apparel is not the
+    /// golf tee). Worked out twice: the second time against the most common sense the first kept
+    /// of each other word (a jacket's sense as a casing would otherwise vouch for the golf tee as
+    /// a device). A word with no such sense is not reached at all; a word alone in its department
+    /// keeps all its senses.
+    fn shop_senses<'k>(&self, departments: &'k BTreeMap<String, BTreeSet<String>>, family: &HashMap<u32, usize>) -> HashMap<&'k str, HashSet<u32>> {
+        // Each sense (most common first) with its broader kinds narrow enough to share.
+        let shared_kinds = |sense: u32| -> HashSet<u32> {
+            let mut seen: HashSet<u32> = HashSet::from([sense]);
+            let mut level = vec![sense];
+            for _ in 0..SHARED_UP {
+                level =
+                    level.iter().filter_map(|o| self.synsets.get(o)).flat_map(|s| s.broader.iter().copied()).filter(|b| seen.insert(*b)).collect();
+            }
+            seen.retain(|o| family.get(o).is_some_and(|f| *f <= MAX_SHARED_FAMILY));
+            seen
+        };
+        let senses_of = |word: &str| self.senses.get(word).or_else(|| self.senses.get(&singular(word))).cloned().unwrap_or_default();
+        let word_senses: HashMap<&str, Vec<(u32, HashSet<u32>)>> =
+            departments.keys().map(|w| (w.as_str(), senses_of(w).into_iter().map(|s| (s, shared_kinds(s))).collect())).collect();
+        let mut kept: HashMap<&str, HashSet<u32>> = HashMap::new();
+        for _ in 0..2 {
+            // Per department: each shared broader kind → the words (by their singular) under it.
+            let mut under: HashMap<(&str, u32), HashSet<String>> = HashMap::new();
+            for (word, depts) in departments {
+                let senses = &word_senses[word.as_str()];
+                let compared: Vec<&(u32, HashSet<u32>)> = match kept.get(word.as_str()) {
+                    None => senses.iter().collect(),
+                    Some(k) => senses.iter().filter(|(s, _)| k.contains(s)).take(1).collect(),
+                };
+                for broader in compared.into_iter().flat_map(|(_, b)| b) {
+                    for dept in depts {
+                        under.entry((dept.as_str(), *broader)).or_default().insert(singular(word));
+                    }
+                }
+            }
+            let mut next = HashMap::new();
+            for (word, depts) in departments {
+                let one = singular(word);
+                if !departments.iter().any(|(w, d)| singular(w) != one && !d.is_disjoint(depts)) {
+                    continue;
+                }
+                let with_another = |b: &u32| depts.iter().any(|d| under.get(&(d.as_str(), *b)).is_some_and(|ws| ws.iter().any(|w| *w != one)));
+                let senses = word_senses[word.as_str()].iter().filter(|(_, broader)| broader.iter().any(with_another));
+                next.insert(word.as_str(), senses.map(|(s, _)| *s).collect());
+            }
+            kept = next;
+        }
+        kept
     }
 
     /// How many kinds (synsets) lie under each synset, itself included.
@@ -231,13 +304,13 @@ knapsack n 1 0 1 0 02772753  \n";
     fn everyday_words_point_to_the_shops_own_words() {
         let lexicon = Lexicon::parse(INDEX, DATA);
         let vocabulary: BTreeMap<String, u32> = [("sweatshirt".to_string(), 5), ("backpack".to_string(), 7)].into();
-        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &[]);
+        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &[]);
         let get = |w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
         assert_eq!(get("jumper"), Some(vec!["sweatshirt".to_string()]), "two levels down");
         assert_eq!(get("bag"), Some(vec!["backpack".to_string()]));
         assert_eq!(get("knapsack"), Some(vec!["backpack".to_string()]), "a synonym");
         // The merchant's synonyms win, and the shop's own words are left alone.
-        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &[vec!["bag".to_string(), "tote".to_string()]]);
+        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &[vec!["bag".to_string(), "tote".to_string()]]);
         assert!(!words.iter().any(|(e, _)| e == "bag" || e == "backpack"));
     }
 }

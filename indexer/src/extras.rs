@@ -58,7 +58,7 @@ impl SearchExtras {
     /// closest first.
     pub fn closest_synonym(&self, word: &str, max_edits: usize) -> Option<&str> {
         let members = self.synonyms.iter().flatten().filter(|m| !m.contains(' '));
-        members.filter_map(|m| bounded_edit_distance(word, m, max_edits).map(|d| (d, m.as_str()))).min().map(|(_, m)| m)
+        members.filter_map(|m| typo_edits(word, m, max_edits).map(|d| (d, m.as_str()))).min().map(|(_, m)| m)
     }
 
     /// The shop's words for an everyday word it does not use itself ("jumper" → "sweatshirt").
@@ -76,8 +76,8 @@ impl SearchExtras {
             .iter()
             .filter(|(w, _)| w.len().abs_diff(word.len()) <= max_edits + 1 || w.chars().count().abs_diff(len) <= max_edits + 1)
             .filter_map(|(w, _)| {
-                let plural = one.and_then(|one| bounded_edit_distance(one, w, max_edits));
-                bounded_edit_distance(word, w, max_edits).into_iter().chain(plural).min().map(|d| (d, w.as_str()))
+                let plural = one.and_then(|one| typo_edits(one, w, max_edits));
+                typo_edits(word, w, max_edits).into_iter().chain(plural).min().map(|d| (d, w.as_str()))
             })
             .min()
             .map(|(d, w)| (w, d))
@@ -89,16 +89,17 @@ impl SearchExtras {
     }
 
     /// An unknown `word` as two known words (a plural counts as its singular) of at least three
-    /// letters, or two and four ("sleepingbag" → "sleeping", "bag"; "sdcard" → "sd", "card";
-    /// "floorlamps" → "floor", "lamps"); of several splits, the one whose rarer part is used most.
+    /// letters, or two and four, or a letter of the shop's titles and four ("sleepingbag" →
+    /// "sleeping", "bag"; "sdcard" → "sd", "card"; "floorlamps" → "floor", "lamps"; "vneck" →
+    /// "v", "neck"); of several splits, the one whose rarer part is used most.
     pub fn split_compound<'w>(&self, word: &'w str) -> Option<(&'w str, &'w str)> {
         let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
         let n = starts.len();
-        if n < 6 || self.knows_word(word) {
+        if n < 5 || self.knows_word(word) {
             return None;
         }
         let uses = |part: &str| self.uses(part).max(self.uses(&crate::everyday::singular(part)));
-        (2..=n - 2)
+        (1..=n - 2)
             .filter(|i| (*i).min(n - i) >= 3 || (*i).max(n - i) >= 4)
             .map(|i| word.split_at(starts[i]))
             .filter_map(|(a, b)| {
@@ -145,8 +146,19 @@ impl SearchExtras {
 /// Edits from `word` to `known`, or from `word` without a plural "s" ("themals" is one edit from
 /// "thermal"s): a misspelt plural finds the word the shop writes in the singular.
 fn plural_edit_distance(word: &str, known: &str, max_edits: usize) -> Option<usize> {
-    let plural = word.strip_suffix('s').filter(|_| !known.ends_with('s')).and_then(|one| bounded_edit_distance(one, known, max_edits));
-    bounded_edit_distance(word, known, max_edits).into_iter().chain(plural).min()
+    let plural = word.strip_suffix('s').filter(|_| !known.ends_with('s')).and_then(|one| typo_edits(one, known, max_edits));
+    typo_edits(word, known, max_edits).into_iter().chain(plural).min()
+}
+
+/// Typos from a typed word to a known one as Meilisearch counts them: edits (a transposition is
+/// one), and one more when the first letter differs, which shoppers rarely mistype ("flights" is
+/// not a typo for "lights"), or `None` above `max`.
+pub fn typo_edits(typed: &str, known: &str, max: usize) -> Option<usize> {
+    if typed.chars().next() == known.chars().next() {
+        bounded_edit_distance(typed, known, max)
+    } else {
+        bounded_edit_distance(typed, known, max.checked_sub(1)?).map(|d| d + 1)
+    }
 }
 
 /// Price bucket key for a price: `"2500-5000"`, `"50000-"`.
@@ -239,6 +251,22 @@ mod tests {
         assert_eq!(x.split_compound("bagbag"), Some(("bag", "bag")));
         assert_eq!(x.uses("jacket"), 12);
         assert_eq!(x.uses("coat"), 0);
+        // A single letter the titles write apart starts a compound; not one they never use.
+        let x = with_words(&[("v", 3), ("neck", 3), ("lights", 9)]);
+        assert_eq!(x.split_compound("vneck"), Some(("v", "neck")));
+        assert_eq!(x.split_compound("flights"), None);
+    }
+
+    #[test]
+    fn a_typo_on_the_first_letter_counts_twice() {
+        assert_eq!(typo_edits("flights", "lights", 1), None);
+        assert_eq!(typo_edits("flights", "lights", 2), Some(2));
+        assert_eq!(typo_edits("praka", "parka", 1), Some(1));
+        assert_eq!(typo_edits("jaket", "jacket", 1), Some(1));
+        assert_eq!(typo_edits("xacket", "jacket", 1), None);
+        let x = with_words(&[("lights", 9), ("light", 4)]);
+        assert_eq!(x.closest_word("flights", 1), None);
+        assert_eq!(x.closest_word("ligths", 1), Some("lights"));
     }
 
     #[test]

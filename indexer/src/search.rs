@@ -1,7 +1,7 @@
 //! Query time: open the blob and answer product searches, facets, filters and suggestions.
 
 use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
-use crate::extras::{bounded_edit_distance, SearchExtras, EXTRAS_FILE};
+use crate::extras::{typo_edits, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
@@ -787,7 +787,7 @@ impl ProductIndex {
                     // Too short to correct against every word (Meilisearch's rule), but among
                     // other words, one edit from the name of a kind of thing the shop sells is
                     // taken as that ("power bnks" → "power banks").
-                    let kind = self.extras.kinds.iter().find(|k| several && w.chars().count() == 4 && bounded_edit_distance(w, k, 1).is_some());
+                    let kind = self.extras.kinds.iter().find(|k| several && w.chars().count() == 4 && typo_edits(w, k, 1).is_some());
                     return kind.map_or((w.to_string(), false), |k| (k.clone(), true));
                 }
                 if let Some(fix) = self.fixes.borrow().get(w) {
@@ -796,7 +796,7 @@ impl ProductIndex {
                 // The shop's own words first; else an everyday word for what it sells.
                 let fix = self.extras.closest_word(w, distance).filter(|f| *f != w);
                 let fix = match (fix, self.extras.closest_everyday(w, distance)) {
-                    (Some(f), Some((e, d))) if d < bounded_edit_distance(w, f, distance).unwrap_or(usize::MAX) => Some(e),
+                    (Some(f), Some((e, d))) if d < typo_edits(w, f, distance).unwrap_or(usize::MAX) => Some(e),
                     (None, Some((e, _))) => Some(e),
                     (f, _) => f,
                 };
@@ -832,11 +832,11 @@ impl ProductIndex {
         named.or_else(|| self.described_category(&corrected).map(|(_, slug)| slug))
     }
 
-    /// The category a query names through the merchant's description of it, when no product
-    /// uses any of its words ("clothing" in "Everyday clothing and technical layers"): the one
-    /// category whose description has a typed word, or the category above all of those that do.
-    /// Not beside a word the products use: "gear" in "hiking gear" is not the Tech category's
-    /// "keep your gear running".
+    /// The category a one-word query names through the merchant's description of it, for a word
+    /// no product uses ("clothing" in "Everyday clothing and technical layers"): the one category
+    /// whose description has it, or the category above all of those that do. Not among other
+    /// words: "gear" in "hiking gear" is not the Tech category's "keep your gear running", and
+    /// "garden" in "garden hose" not the speakers that "fill a garden". Returns the word's place.
     fn described_category(&mut self, typed: &[&str]) -> Option<(usize, String)> {
         if self.description_stems.is_none() {
             let described = self.extras.category_descriptions.clone();
@@ -846,7 +846,7 @@ impl ProductIndex {
         }
         let typed: Vec<(usize, &str, Vec<String>)> =
             typed.iter().enumerate().map(|(i, w)| (i, *w, tokens(&mut self.stem, w))).filter(|(_, _, s)| !s.is_empty()).collect();
-        if typed.iter().any(|(_, w, _)| self.extras.knows_word(w) || self.extras.in_synonyms(w)) {
+        if typed.len() != 1 || typed.iter().any(|(_, w, _)| self.extras.knows_word(w) || self.extras.in_synonyms(w)) {
             return None;
         }
         for (i, _, stems) in &typed {

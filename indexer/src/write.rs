@@ -43,10 +43,13 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
             .chain(p.tags.iter().map(String::as_str))
             .chain(p.options.iter().flat_map(|o| o.values.iter().map(String::as_str)))
             .chain(p.attributes.iter().map(|(_, v)| v.as_str()));
-        for text in texts {
+        for (i, text) in texts.enumerate() {
             let mut stream = words.token_stream(text);
             while let Some(t) = stream.next() {
-                if t.text.chars().count() >= 2 {
+                // Single letters only from titles ("V-Neck"): the first part of a compound
+                // typed as one word ("vneck").
+                let letters = t.text.chars().count();
+                if letters >= 2 || (i == 0 && letters == 1 && t.text.chars().all(|c| c.is_ascii_alphabetic())) {
                     own.insert(t.text.clone());
                 }
             }
@@ -60,9 +63,9 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
             }
         }
     }
-    let kinds = kinds(catalog, products, &mut words);
+    let (kinds, departments) = kinds(catalog, products, &mut words);
     let everyday = match lexicon {
-        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &kinds, &catalog.search.synonyms),
+        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &kinds, &departments, &catalog.search.synonyms),
         _ => Vec::new(),
     };
     SearchExtras {
@@ -87,8 +90,9 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
 
 /// Kinds of things the shop sells, by how many products each covers: the head nouns of category
 /// names (the last word of each part: "Hoodies & Sweatshirts" → hoodies, sweatshirts; "Sleeping
-/// Bags" → bags) and the last word of product titles ("… Travel Mug" → mug).
-fn kinds(catalog: &Catalog, products: &[&Product], words: &mut TextAnalyzer) -> BTreeMap<String, u32> {
+/// Bags" → bags) and the last word of product titles ("… Travel Mug" → mug); and the top-level
+/// categories (departments) each is sold under.
+fn kinds(catalog: &Catalog, products: &[&Product], words: &mut TextAnalyzer) -> (BTreeMap<String, u32>, BTreeMap<String, BTreeSet<String>>) {
     let mut last_word = |text: &str| {
         let mut stream = words.token_stream(text);
         let mut last = None;
@@ -98,17 +102,20 @@ fn kinds(catalog: &Catalog, products: &[&Product], words: &mut TextAnalyzer) -> 
         last.filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
     };
     let mut kinds: BTreeMap<String, u32> = BTreeMap::new();
+    let mut departments: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for p in products {
         let mut own: BTreeSet<String> = BTreeSet::new();
         for c in catalog.category_trail(&p.category) {
             own.extend(c.name.split(['&', ',', '/']).filter_map(&mut last_word));
         }
         own.extend(last_word(&p.title));
+        let department = p.category.split('/').next().unwrap_or_default();
         for w in own {
-            *kinds.entry(w).or_default() += 1;
+            *kinds.entry(w.clone()).or_default() += 1;
+            departments.entry(w).or_default().insert(department.to_string());
         }
     }
-    kinds
+    (kinds, departments)
 }
 
 /// Indexes every published product and returns the packed blob.

@@ -478,3 +478,47 @@ fn a_category_description_names_its_products_in_wider_words() {
     assert!(found.iter().take(tumblers).all(|s| product(s).title.contains("Tumbler")), "{found:?}");
     assert!(found.iter().skip(tumblers).take(5).all(|s| in_category(s, "home/drinkware")), "{found:?}");
 }
+
+/// A one-word query that no product uses but the merchant's description of a category does names
+/// that category: its products first, and found even where no product of it has the word ("music"
+/// is only in the Audio department's description). Among other words it names nothing ("hiking
+/// gear" is not the Tech department's "keep your gear running").
+#[test]
+fn a_word_of_a_category_description_names_the_category() {
+    let mut index = index_with_wordnet();
+    for (q, category) in [("clothing ", "apparel"), ("music ", "audio")] {
+        assert!(!index.extras().knows_word(q.trim()), "`{q}` is a shop word");
+        let all = all_hits(&mut index, q, &Filters::default());
+        let inside = catalog().products.iter().filter(|p| p.published && in_category(&p.slug, category)).count();
+        assert!(all.len() >= inside && all.iter().take(inside).all(|s| in_category(s, category)), "`{q}`: {all:?}");
+    }
+    let found = slugs(&mut index, "hiking gear ");
+    assert!(!found.is_empty() && !found.iter().take(5).any(|s| in_category(s, "tech")), "{found:?}");
+}
+
+/// The shop's words are reached through WordNet only in the senses that fit beside the other
+/// words of their department: the sample shop's "tee" is a T-shirt, so golf clubs (a golf tee's
+/// neighbours in WordNet) find nothing, while a wristwatch is still the shop's watch.
+#[test]
+fn everyday_words_reach_the_shops_words_only_in_the_shops_sense() {
+    let mut index = index_with_wordnet();
+    for q in ["golf clubs ", "bivouac "] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        assert_eq!(r.total, 0, "`{q}`: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
+    }
+    let found = slugs(&mut index, "wristwatch ");
+    assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "tech/smartwatches")), "{found:?}");
+}
+
+/// A typo on the first letter counts as two (Meilisearch's rule): "flights" is not "lights", so
+/// it is the word left out of "noise cancelling headphones for flights". A compound typed as one
+/// word may start with a letter the titles write apart ("vneck": V-Neck).
+#[test]
+fn first_letters_are_not_mistyped_and_single_letters_start_compounds() {
+    let mut index = index_with_wordnet();
+    let r = index.search(&SearchRequest::new("noise cancelling headphones for flights ", 10)).unwrap();
+    assert!(r.hits.iter().take(3).all(|h| in_category(&h.slug, "audio")), "{:?} {:?}", r.ignored_words, r.hits);
+    assert!(!r.hits.iter().any(|h| in_category(&h.slug, "home/lighting")), "{:?}", r.hits);
+    let found = slugs(&mut index, "vneck ");
+    assert!(found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains("V-Neck")), "{found:?}");
+}
