@@ -32,6 +32,10 @@ pub struct SearchExtras {
     /// Words naming the kinds of things the shop sells (category and title head nouns), sorted.
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// Two-word names of the kinds of things the shop sells ("power bank", "frying pan": the last
+    /// two words of titles and category names), with how many products use each, sorted.
+    #[serde(default)]
+    pub kind_names: Vec<(String, u32)>,
     /// Category slug and the merchant's description of it, in catalog order: wider words for a
     /// kind of thing ("everyday clothing" for Apparel) that name the category in a query.
     #[serde(default)]
@@ -98,11 +102,18 @@ impl SearchExtras {
         if n < 5 || self.knows_word(word) {
             return None;
         }
+        // A plural counts as its singular.
         let uses = |part: &str| self.uses(part).max(self.uses(&crate::everyday::singular(part)));
         (1..=n - 2)
             .filter(|i| (*i).min(n - i) >= 3 || (*i).max(n - i) >= 4)
             .map(|i| word.split_at(starts[i]))
             .filter_map(|(a, b)| {
+                // The "s" of a plural compound, after a last part the shop writes without it
+                // ("slipons": slip-ons → "slip", "on").
+                let b = match b.strip_suffix('s') {
+                    Some(one) if uses(b) == 0 && self.uses(one) > 0 => one,
+                    _ => b,
+                };
                 let (ua, ub) = (uses(a), uses(b));
                 (ua > 0 && ub > 0).then_some((ua.min(ub), a, b))
             })
@@ -118,7 +129,8 @@ impl SearchExtras {
         found.into_iter().take(limit).map(|(w, _)| w.as_str()).collect()
     }
 
-    /// Known words within `max_edits` of an unknown `word`, closest and most used first.
+    /// Known words within `max_edits` of an unknown `word`, closest and most used first; else one
+    /// that sounds the same ([`Self::sounds_like`]).
     pub fn corrections(&self, word: &str, max_edits: usize, limit: usize) -> Vec<&str> {
         let len = word.chars().count();
         let mut found: Vec<(usize, u32, &str)> = self
@@ -128,10 +140,15 @@ impl SearchExtras {
             .filter_map(|(w, n)| plural_edit_distance(word, w, max_edits).filter(|d| *d > 0).map(|d| (d, *n, w.as_str())))
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
-        found.into_iter().take(limit).map(|(_, _, w)| w).collect()
+        let found: Vec<&str> = found.into_iter().take(limit).map(|(_, _, w)| w).collect();
+        if found.is_empty() {
+            return self.sounds_like(word).into_iter().collect();
+        }
+        found
     }
 
-    /// The most used vocabulary word within `max_edits` edits of `word` (ties: fewer edits first).
+    /// The most used vocabulary word within `max_edits` edits of `word` (ties: fewer edits first);
+    /// else one that sounds the same ([`Self::sounds_like`]).
     pub fn closest_word(&self, word: &str, max_edits: usize) -> Option<&str> {
         let len = word.chars().count();
         self.vocabulary
@@ -140,7 +157,76 @@ impl SearchExtras {
             .filter_map(|(w, n)| plural_edit_distance(word, w, max_edits).map(|d| (d, *n, w.as_str())))
             .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)))
             .map(|(_, _, w)| w)
+            .or_else(|| self.sounds_like(word))
     }
+
+    /// For a word of 6 to 8 letters that no word is one typo from: the most used word two edits
+    /// away that sounds the same (same first letter and Soundex code: "sauspan" → "saucepan"), a
+    /// spelling by ear rather than a slip of the finger.
+    pub fn sounds_like(&self, word: &str) -> Option<&str> {
+        let len = word.chars().count();
+        if !(6..=8).contains(&len) {
+            return None;
+        }
+        let code = soundex(word)?;
+        self.vocabulary
+            .iter()
+            .filter(|(w, _)| w.len().abs_diff(word.len()) <= 2 && w.len() >= 5)
+            .filter(|(w, _)| soundex(w).as_ref() == Some(&code) && plural_edit_distance(word, w, 2).is_some())
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(w, _)| w.as_str())
+    }
+
+    /// A word typed as one for a two-word name of a kind of thing, with a typo ("powerbnk" →
+    /// "power bank"): the most used name within the word's typos when joined.
+    pub fn closest_name(&self, word: &str, max_edits: usize) -> Option<&str> {
+        self.kind_names
+            .iter()
+            .filter(|(name, _)| name.len().abs_diff(word.len() + 1) <= max_edits + 1)
+            .filter_map(|(name, n)| {
+                let joined: String = name.split(' ').collect();
+                plural_edit_distance(word, &joined, max_edits).map(|d| (d, *n, name.as_str()))
+            })
+            .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)))
+            .map(|(_, _, name)| name)
+    }
+}
+
+/// American Soundex of an ASCII word ("saucepan" → "S215"); `None` for other words.
+fn soundex(word: &str) -> Option<[u8; 4]> {
+    let code = |c: u8| match c {
+        b'b' | b'f' | b'p' | b'v' => b'1',
+        b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z' => b'2',
+        b'd' | b't' => b'3',
+        b'l' => b'4',
+        b'm' | b'n' => b'5',
+        b'r' => b'6',
+        b'h' | b'w' => b'h',
+        _ => b'0',
+    };
+    let bytes = word.as_bytes();
+    let first = *bytes.first().filter(|c| c.is_ascii_lowercase())?;
+    if !bytes.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    let mut out = [first.to_ascii_uppercase(), b'0', b'0', b'0'];
+    let (mut at, mut last) = (1, code(first));
+    for &c in &bytes[1..] {
+        let k = code(c);
+        // H and W do not separate two letters of the same code; vowels do.
+        if k == b'h' {
+            continue;
+        }
+        if k != b'0' && k != last {
+            out[at] = k;
+            at += 1;
+            if at == 4 {
+                break;
+            }
+        }
+        last = k;
+    }
+    Some(out)
 }
 
 /// Edits from `word` to `known`, or from `word` without a plural "s" ("themals" is one edit from
@@ -255,6 +341,9 @@ mod tests {
         let x = with_words(&[("v", 3), ("neck", 3), ("lights", 9)]);
         assert_eq!(x.split_compound("vneck"), Some(("v", "neck")));
         assert_eq!(x.split_compound("flights"), None);
+        // The plural of a compound whose last part is written without an "s".
+        let x = with_words(&[("slip", 3), ("on", 19)]);
+        assert_eq!(x.split_compound("slipons"), Some(("slip", "on")));
     }
 
     #[test]

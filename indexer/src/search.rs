@@ -802,6 +802,8 @@ impl ProductIndex {
                 };
                 // Else a word of the merchant's synonyms ("tshrit" → "tshirt", then its synonyms).
                 let fix = fix.or_else(|| self.extras.closest_synonym(w, distance));
+                // Else a two-word name of a kind typed as one, with a typo ("powerbnk").
+                let fix = fix.or_else(|| self.extras.closest_name(w, distance));
                 self.fixes.borrow_mut().insert(w.to_string(), fix.map(str::to_string));
                 (fix.unwrap_or(w).to_string(), fix.is_some())
             })
@@ -874,7 +876,8 @@ impl ProductIndex {
         // thing among other words (`corrected_words`). `typed` follows the query's words in order.
         let originals = normalise(raw);
         let originals = originals.split(' ').filter(|w| !w.is_empty());
-        if typed.iter().zip(originals).any(|((_, replaced), typed_as)| *replaced && typed_as.chars().count() <= 4) {
+        // So is a word corrected to a name of two words ("powerbnk" → "power bank").
+        if typed.iter().zip(originals).any(|((fixed, replaced), typed_as)| *replaced && (typed_as.chars().count() <= 4 || fixed.contains(' '))) {
             let corrected: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
             variants.push((corrected.join(" "), CORRECTED));
         }
@@ -889,9 +892,16 @@ impl ProductIndex {
             }
             // As typed, in the singular, or by its stem ("jogging" → "jog").
             let stem = tokens(&mut self.stem, word).join("");
-            let targets =
+            let mut targets =
                 [word.clone(), crate::everyday::singular(word), stem].into_iter().find_map(|w| self.extras.everyday(&w)).unwrap_or_default().to_vec();
             let described = described.as_ref().filter(|(at, _)| *at == i).map(|(_, name)| name);
+            if targets.is_empty() && described.is_none() && self.extras.split_compound(word).is_none() {
+                // A word no vocabulary knows: the activity an agent noun names ("runners" →
+                // running, as shoes for it are called), or the kind of thing that ends a
+                // compound whose first part the shop does not use ("hydroflask" → flask).
+                targets.extend(self.activity_of(word));
+                targets.extend(self.compound_head(word));
+            }
             for target in targets.iter().chain(described) {
                 let v: Vec<&str> = typed.iter().enumerate().map(|(j, (w, _))| if j == i { target.as_str() } else { w.as_str() }).collect();
                 if variants.len() < MAX_VARIANTS {
@@ -970,6 +980,34 @@ impl ProductIndex {
         }
         out.truncate(MAX_VARIANTS);
         out
+    }
+
+    /// The shop's word for the activity of an agent noun it does not use: "runners" → running,
+    /// "hikers" → hiking, "walkers" → walking (a word of the vocabulary with the verb's stem).
+    fn activity_of(&mut self, word: &str) -> Option<String> {
+        let base = word.strip_suffix("ers").or_else(|| word.strip_suffix("er")).filter(|b| b.len() >= 3 && b.is_ascii())?;
+        // "runn" → "run": the verb's last consonant doubled; "hik" → "hike": its silent e.
+        let b = base.as_bytes();
+        let undoubled = (b[b.len() - 1] == b[b.len() - 2] && !b"aeiou".contains(&b[b.len() - 1])).then(|| &base[..base.len() - 1]);
+        for verb in [Some(base.to_string()), undoubled.map(str::to_string), Some(format!("{base}e"))].into_iter().flatten() {
+            let stem = tokens(&mut self.stem, &verb).join("");
+            let prefix = &verb[..verb.len().min(stem.len()).max(3)];
+            let candidates: Vec<String> = self.extras.completions(prefix, 50).into_iter().map(str::to_string).collect();
+            if let Some(found) = candidates.into_iter().find(|w| *w != word && tokens(&mut self.stem, w).join("") == stem) {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// The kind of thing that ends an unknown word, after a first part of at least three letters
+    /// ("thumbdrive" → drive, "hydroflask" → flask): English compounds name their kind last.
+    fn compound_head(&self, word: &str) -> Option<String> {
+        let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).skip(3).collect();
+        starts.into_iter().map(|i| &word[i..]).filter(|head| head.chars().count() >= 3).find_map(|head| {
+            let one = crate::everyday::singular(head);
+            self.extras.kinds.iter().find(|k| **k == head || crate::everyday::singular(k) == one).cloned()
+        })
     }
 
     /// Neighbouring typed words that together make a word of the shop (see `compound_variants`).
@@ -1215,7 +1253,10 @@ impl ProductIndex {
                 // A stop word on its own ("the"): it neither helps nor hurts.
                 continue;
             }
-            required.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+            // A stop word being typed ("slip on") may be the start of a longer word: it helps
+            // when it is, and is not required.
+            let occur = if stems.is_empty() && i > 0 { Occur::Should } else { Occur::Must };
+            required.push((occur, Box::new(BooleanQuery::new(alternatives))));
         }
         let sku = Term::from_field_text(f.sku, &raw.trim().to_lowercase());
         let sku_query = boost(TermQuery::new(sku, IndexRecordOption::Basic), 10.0);

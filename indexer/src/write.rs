@@ -63,14 +63,15 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
             }
         }
     }
-    let (kinds, departments) = kinds(catalog, products, &mut words);
+    let kinds = kinds(catalog, products, &mut words);
     let everyday = match lexicon {
-        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &kinds, &departments, &catalog.search.synonyms),
+        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &kinds.words, &kinds.departments, &catalog.search.synonyms),
         _ => Vec::new(),
     };
     SearchExtras {
         everyday,
-        kinds: kinds.into_keys().collect(),
+        kinds: kinds.words.into_keys().collect(),
+        kind_names: kinds.names.into_iter().collect(),
         currency: catalog.shop.currency.code().to_string(),
         synonyms: catalog.search.synonyms.clone(),
         pinned: catalog.search.pinned.clone(),
@@ -88,34 +89,50 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
     }
 }
 
-/// Kinds of things the shop sells, by how many products each covers: the head nouns of category
-/// names (the last word of each part: "Hoodies & Sweatshirts" → hoodies, sweatshirts; "Sleeping
-/// Bags" → bags) and the last word of product titles ("… Travel Mug" → mug); and the top-level
-/// categories (departments) each is sold under.
-fn kinds(catalog: &Catalog, products: &[&Product], words: &mut TextAnalyzer) -> (BTreeMap<String, u32>, BTreeMap<String, BTreeSet<String>>) {
-    let mut last_word = |text: &str| {
+/// The kinds of things a shop sells.
+struct Kinds {
+    /// Each kind by how many products it covers: the head nouns of category names (the last word
+    /// of each part: "Hoodies & Sweatshirts" → hoodies, sweatshirts; "Sleeping Bags" → bags)
+    /// and the last word of product titles ("… Travel Mug" → mug).
+    words: BTreeMap<String, u32>,
+    /// The top-level categories (departments) each is sold under.
+    departments: BTreeMap<String, BTreeSet<String>>,
+    /// Their two-word names ("sleeping bags", "power bank"), by how many products use each.
+    names: BTreeMap<String, u32>,
+}
+
+fn kinds(catalog: &Catalog, products: &[&Product], words: &mut TextAnalyzer) -> Kinds {
+    // The last word of a name, and the last two.
+    let mut tail = |text: &str| -> (Option<String>, Option<String>) {
         let mut stream = words.token_stream(text);
-        let mut last = None;
+        let (mut before, mut last) = (None, None);
         while let Some(t) = stream.next() {
-            last = Some(t.text.clone());
+            before = last.replace(t.text.clone());
         }
-        last.filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
+        let last = last.filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic));
+        let pair =
+            before.filter(|b| b.chars().count() >= 2 && b.chars().all(char::is_alphabetic)).zip(last.as_ref()).map(|(b, l)| format!("{b} {l}"));
+        (last, pair)
     };
-    let mut kinds: BTreeMap<String, u32> = BTreeMap::new();
-    let mut departments: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut kinds = Kinds { words: BTreeMap::new(), departments: BTreeMap::new(), names: BTreeMap::new() };
     for p in products {
-        let mut own: BTreeSet<String> = BTreeSet::new();
-        for c in catalog.category_trail(&p.category) {
-            own.extend(c.name.split(['&', ',', '/']).filter_map(&mut last_word));
+        let (mut own, mut names) = (BTreeSet::new(), BTreeSet::new());
+        let trail = catalog.category_trail(&p.category);
+        for text in trail.iter().flat_map(|c| c.name.split(['&', ',', '/'])).chain([p.title.as_str()]) {
+            let (last, pair) = tail(text);
+            own.extend(last);
+            names.extend(pair);
         }
-        own.extend(last_word(&p.title));
         let department = p.category.split('/').next().unwrap_or_default();
         for w in own {
-            *kinds.entry(w.clone()).or_default() += 1;
-            departments.entry(w).or_default().insert(department.to_string());
+            *kinds.words.entry(w.clone()).or_default() += 1;
+            kinds.departments.entry(w).or_default().insert(department.to_string());
+        }
+        for name in names {
+            *kinds.names.entry(name).or_default() += 1;
         }
     }
-    (kinds, departments)
+    kinds
 }
 
 /// Indexes every published product and returns the packed blob.

@@ -391,7 +391,9 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
         let found = slugs(&mut index, q);
         assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "footwear/casual")), "`{q}` found {found:?}");
     }
-    assert!(slugs(&mut self::index(), "gymshoes ").is_empty());
+    // Without the everyday vocabulary, only its last part says what it is: shoes of any kind.
+    let plain = slugs(&mut self::index(), "gymshoes ");
+    assert!(!plain.is_empty() && plain.iter().all(|s| in_category(s, "footwear")), "{plain:?}");
     // An everyday word known by its stem ("jogging": to jog, which is running).
     let found = slugs(&mut index, "jogging shoes ");
     assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "footwear/running")), "{found:?}");
@@ -521,4 +523,34 @@ fn first_letters_are_not_mistyped_and_single_letters_start_compounds() {
     assert!(!r.hits.iter().any(|h| in_category(&h.slug, "home/lighting")), "{:?}", r.hits);
     let found = slugs(&mut index, "vneck ");
     assert!(found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains("V-Neck")), "{found:?}");
+}
+
+/// Words spelt by ear or run together with a typo, everyday agent nouns, and compounds whose
+/// first part the shop does not use: each finds what the shop sells under its own words.
+#[test]
+fn spelt_by_ear_run_together_or_named_by_their_use() {
+    let mut index = index_with_wordnet();
+    for (q, category) in [
+        // Two edits, but sounds the same ("saucepan").
+        ("sauspan ", "home/kitchen"),
+        // A two-word name typed as one, with a typo ("power bank").
+        ("powerbnk ", "tech/power-banks"),
+        // The activity an agent noun names: running shoes, hiking boots.
+        ("runners ", "footwear/running"),
+        ("hikers ", "footwear/hiking"),
+        // The kind of thing that ends a compound.
+        ("thumbdrive ", "tech/storage"),
+        ("hydroflask ", "home/drinkware"),
+        // The plural of a compound the titles write with a hyphen ("Slip-On").
+        ("slipons ", "footwear/casual"),
+    ] {
+        assert!(!index.extras().knows_word(q.trim()), "`{q}` is a shop word");
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 2 && found.iter().take(2).all(|s| in_category(s, category)), "`{q}`: {found:?}");
+    }
+    // Exact words still come first: a product with the typed word outranks a sound-alike.
+    assert!(slugs(&mut index, "saucepan ").first().is_some_and(|s| product(s).title.contains("Saucepan")));
+    // A word that sounds only a little like one of the shop's is not taken for it.
+    let r = index.search(&SearchRequest::new("sausage ", 10)).unwrap();
+    assert!(r.hits.is_empty(), "{:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
 }
