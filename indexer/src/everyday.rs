@@ -196,9 +196,9 @@ impl Lexicon {
     /// The senses in which the shop uses its words, for each word sold in a department beside
     /// other words: those that share a broader kind of at most `MAX_SHARED_FAMILY` kinds with a
     /// sense of another word of the same department ("tee" beside jacket and apparel is not the
-    /// golf tee). Worked out twice: the second time against the most common sense the first kept
-    /// of each other word (a jacket's sense as a casing would otherwise vouch for the golf tee as
-    /// a device). A word with no such sense is not reached at all; a word alone in its department
+    /// golf tee). Worked out twice: the second time against the sense of each other word that the
+    /// first found closest to a neighbour (a jacket's sense as a casing would otherwise vouch for
+    /// the golf tee as a device). A word with no such sense is not reached at all; a word alone in its department
     /// keeps all its senses.
     fn shop_senses<'k>(&self, departments: &'k BTreeMap<String, BTreeSet<String>>, family: &HashMap<u32, usize>) -> HashMap<&'k str, HashSet<u32>> {
         // Each sense (most common first) with its broader kinds narrow enough to share.
@@ -215,7 +215,8 @@ impl Lexicon {
         let senses_of = |word: &str| self.senses.get(word).or_else(|| self.senses.get(&singular(word))).cloned().unwrap_or_default();
         let word_senses: HashMap<&str, Vec<(u32, HashSet<u32>)>> =
             departments.keys().map(|w| (w.as_str(), senses_of(w).into_iter().map(|s| (s, shared_kinds(s))).collect())).collect();
-        let mut kept: HashMap<&str, HashSet<u32>> = HashMap::new();
+        // Each word's kept senses, with the smallest broader kind each shares (its best first).
+        let mut kept: HashMap<&str, Vec<(u32, usize)>> = HashMap::new();
         for _ in 0..2 {
             // Per department: each shared broader kind → the words (by their singular) under it.
             let mut under: HashMap<(&str, u32), HashSet<String>> = HashMap::new();
@@ -223,7 +224,7 @@ impl Lexicon {
                 let senses = &word_senses[word.as_str()];
                 let compared: Vec<&(u32, HashSet<u32>)> = match kept.get(word.as_str()) {
                     None => senses.iter().collect(),
-                    Some(k) => senses.iter().filter(|(s, _)| k.contains(s)).take(1).collect(),
+                    Some(k) => senses.iter().filter(|(s, _)| k.first().is_some_and(|(best, _)| best == s)).collect(),
                 };
                 for broader in compared.into_iter().flat_map(|(_, b)| b) {
                     for dept in depts {
@@ -238,12 +239,16 @@ impl Lexicon {
                     continue;
                 }
                 let with_another = |b: &u32| depts.iter().any(|d| under.get(&(d.as_str(), *b)).is_some_and(|ws| ws.iter().any(|w| *w != one)));
-                let senses = word_senses[word.as_str()].iter().filter(|(_, broader)| broader.iter().any(with_another));
-                next.insert(word.as_str(), senses.map(|(s, _)| *s).collect());
+                let mut senses: Vec<(u32, usize)> = word_senses[word.as_str()]
+                    .iter()
+                    .filter_map(|(s, broader)| broader.iter().filter(|b| with_another(b)).filter_map(|b| family.get(b)).min().map(|f| (*s, *f)))
+                    .collect();
+                senses.sort_by_key(|(_, f)| *f);
+                next.insert(word.as_str(), senses);
             }
             kept = next;
         }
-        kept
+        kept.into_iter().map(|(w, senses)| (w, senses.into_iter().map(|(s, _)| s).collect())).collect()
     }
 
     /// How many kinds (synsets) lie under each synset, itself included.

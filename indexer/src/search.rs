@@ -760,7 +760,19 @@ impl ProductIndex {
         // intent all start from them.
         let corrected = self.corrected_words(raw);
         let synonyms = self.synonym_variants(&corrected);
-        let query = self.text_query_alone(raw, &corrected, &synonyms)?;
+        let mut query = self.text_query_alone(raw, &corrected, &synonyms)?;
+        // Of several words, products that match every one by what they are (titles, brands,
+        // categories, attributes) rank above those that need a description for some: the
+        // "natural" of a merino base layer's attributes, not of another one's description.
+        if !self.strong_fields_only && corrected.iter().filter(|(w, _)| !tokens(&mut self.stem, w).is_empty()).count() > 1 {
+            self.strong_fields_only = true;
+            let strong = self.text_query_alone(raw, &corrected, &synonyms);
+            self.strong_fields_only = false;
+            if let Some(strong) = strong {
+                let tier: Box<dyn Query> = Box::new(ConstScoreQuery::new(strong, ALL_WORDS_BY_WHAT_IT_IS));
+                query = Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Should, tier)]));
+            }
+        }
         // Category intent: a query naming a category (or a synonym of its name) puts that
         // category's products first.
         let Some(slug) = self.named_category(raw, &corrected, &synonyms) else { return Some(query) };
@@ -779,7 +791,8 @@ impl ProductIndex {
             .split(' ')
             .filter(|w| !w.is_empty())
             .map(|w| {
-                if self.extras.knows_word(w) || self.extras.everyday(w).is_some() || self.extras.in_synonyms(w) {
+                let known = |w: &str| self.extras.knows_word(w) || self.extras.everyday(w).is_some() || self.extras.in_synonyms(w);
+                if known(w) || self.extras.knows_word(&crate::everyday::singular(w)) {
                     return (w.to_string(), false);
                 }
                 let distance = typo_distance(w);
@@ -865,9 +878,13 @@ impl ProductIndex {
 
     fn text_query_alone(&mut self, raw: &str, typed: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<Box<dyn Query>> {
         let typing = !raw.ends_with(char::is_whitespace);
-        self.pieces = self.joined_pieces(raw);
+        // The pieces of this query's compounds, besides those of a query it is a word of (see
+        // `most_words`).
+        let outer = self.pieces.len();
+        let pieces = self.joined_pieces(raw);
+        self.pieces.extend(pieces);
         let main = self.words_query(raw, typing);
-        self.pieces.clear();
+        self.pieces.truncate(outer);
         let main = main?;
         // Other ways to say the same: synonyms (0.9), and compounds written otherwise with their
         // synonyms (0.8); all below the words as typed.
@@ -1034,6 +1051,15 @@ impl ProductIndex {
     /// `found_all` (what every word found), or the query is one word.
     fn most_words(&mut self, raw: &str, filters: &Filters, found_all: usize) -> Result<Option<Fallback>, SearchError> {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        // Each word is searched alone below, but a piece of a compound of the whole query is
+        // still not a typo ("sauce" of "sauce pan" is not "saute").
+        self.pieces = self.joined_pieces(raw);
+        let found = self.most_words_of(raw, typed, filters, found_all);
+        self.pieces.clear();
+        found
+    }
+
+    fn most_words_of(&mut self, raw: &str, typed: Vec<String>, filters: &Filters, found_all: usize) -> Result<Option<Fallback>, SearchError> {
         // Stop words match nothing on their own: they are never the reason for no results.
         let mut words: Vec<WordQueries> = Vec::new();
         // A short word corrected only among the others ("ceiling ligt": light) is searched as
@@ -1228,7 +1254,9 @@ impl ProductIndex {
             // index holds the stem "storag"), and score below exact matches.
             let chars = word.chars().count();
             let distance = typo_distance(word);
-            if distance > 0 && !self.extras.knows_word(word) && !self.pieces.contains(word) {
+            // Nor is the plural of a known word ("tumblers" is not "tumble dry").
+            let plural_of_known = || self.extras.knows_word(&crate::everyday::singular(word));
+            if distance > 0 && !self.extras.knows_word(word) && !self.pieces.contains(word) && !plural_of_known() {
                 let fixes: Vec<String> = self.extras.corrections(word, distance, 3).into_iter().map(str::to_string).collect();
                 for fix in fixes {
                     for stem in tokens(&mut self.stem, &fix) {
@@ -1324,6 +1352,10 @@ fn typo_distance(word: &str) -> usize {
         _ => 0,
     }
 }
+
+/// Score added to the products that match every word of a query by what they are: above
+/// relevance, below the category a query names.
+const ALL_WORDS_BY_WHAT_IT_IS: Score = 50.0;
 
 /// Score added to the products of a category the query names: above relevance, below a matched
 /// word of a query that leaves words out.

@@ -329,7 +329,7 @@ struct ProductDocument<'a> {
     category: String,
     attributes: String,
     description: &'a str,
-    kind: &'a str,
+    kind: String,
     price: u64,
     created: u64,
     rank: u64,
@@ -343,13 +343,8 @@ struct ProductDocument<'a> {
 impl<'a> ProductDocument<'a> {
     fn new(catalog: &'a Catalog, kinds: &HashMap<&str, &'a str>, cards: &'a Cards, p: &'a Product, rank: usize) -> Self {
         let trail = catalog.category_trail(&p.category);
-        let attributes: Vec<String> = p
-            .attributes
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .chain(p.options.iter().map(|o| o.values.join(" ")))
-            .chain(p.tags.iter().cloned())
-            .collect();
+        let attributes: Vec<String> =
+            p.attributes.iter().map(|(_, v)| v.clone()).chain(p.options.iter().map(|o| o.values.join(" "))).chain(p.tags.iter().cloned()).collect();
         let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
         let mut facets: Vec<Facet> = trail.iter().map(|c| Facet::from_path(["category", c.slug.as_str()])).collect();
         facets.push(Facet::from_path(["brand", p.brand.as_str()]));
@@ -367,7 +362,12 @@ impl<'a> ProductDocument<'a> {
             category: trail.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" "),
             attributes: attributes.join(" "),
             description: &p.description_md,
-            kind: kinds.get(p.category.as_str()).copied().unwrap_or(""),
+            // What the attributes are called ("Battery life") says what a product has, not
+            // what it is: searched as weakly as the category's description.
+            kind: std::iter::once(kinds.get(p.category.as_str()).copied().unwrap_or(""))
+                .chain(p.attributes.iter().map(|(k, _)| k.as_str()))
+                .collect::<Vec<_>>()
+                .join(" "),
             price,
             created: date_number(&p.created),
             rank: rank as u64,
@@ -394,7 +394,7 @@ impl<'a> ProductDocument<'a> {
             f.category => self.category.as_str(),
             f.attributes => self.attributes.as_str(),
             f.description => self.description,
-            f.kind => self.kind,
+            f.kind => self.kind.as_str(),
             f.price => self.price,
             f.created => self.created,
             f.rank => self.rank,

@@ -554,3 +554,28 @@ fn spelt_by_ear_run_together_or_named_by_their_use() {
     let r = index.search(&SearchRequest::new("sausage ", 10)).unwrap();
     assert!(r.hits.is_empty(), "{:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
 }
+
+/// Of several words, products that match every one by what they are (title, brand, category,
+/// attributes) come before those that need a description for some: "natural" is an attribute of
+/// some base layers and only a word of the others' descriptions ("fights odour naturally"). What
+/// attributes are called ("Battery life") is not what a product is. A piece of a compound of the
+/// query is not a typo when the words are weighed one by one ("sauce" of "sauce pan").
+#[test]
+fn every_word_matched_by_what_a_product_is_ranks_first() {
+    let mut index = index();
+    let by_attribute = |slug: &str| {
+        let p = product(slug);
+        p.title.to_lowercase().contains("merino") || p.attributes.iter().any(|(_, v)| v.to_lowercase().contains("merino"))
+    };
+    let natural = |slug: &str| product(slug).attributes.iter().any(|(_, v)| v.to_lowercase().contains("natural"));
+    let all = all_hits(&mut index, "natural merino base layers ", &Filters::default());
+    let strong = all.iter().filter(|s| natural(s) && by_attribute(s) && in_category(s, "apparel/base-layers")).count();
+    assert!(strong > 0 && strong < all.len(), "{all:?}");
+    assert!(all.iter().take(strong).all(|s| natural(s) && by_attribute(s)), "{all:?}");
+    // Speakers have a "Battery life"; power banks are portable batteries.
+    let found = slugs(&mut index, "portable battery ");
+    assert!(found.iter().take(5).filter(|s| in_category(s, "tech/power-banks")).count() >= 4, "{found:?}");
+    let saucepans = catalog().products.iter().filter(|p| p.published && p.title.contains("Saucepan")).count();
+    let found = slugs(&mut index, "sauce pan ");
+    assert!(saucepans > 0 && found.iter().take(saucepans).all(|s| product(s).title.contains("Saucepan")), "{found:?}");
+}
