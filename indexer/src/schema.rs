@@ -28,6 +28,9 @@ pub struct Fields {
     /// The merchant's description of the product's category: wider words for the kind of thing
     /// ("clothing", "music", "cookware"), weaker than the product's own.
     pub kind: Field,
+    /// The last word of the title: what the product is ("Roll-Top Backpack" is a backpack, not
+    /// a top), so a word naming it there counts for more than the same word as a modifier.
+    pub head: Field,
     pub sku: Field,
     pub price: Field,
     pub image: Field,
@@ -45,10 +48,12 @@ pub struct Fields {
 }
 
 impl Fields {
-    /// Searchable text fields with their weight: title > brand/category > attributes > description.
-    pub fn weighted(&self) -> [(Field, f32); 7] {
+    /// Searchable text fields with their weight: title (and the more its last word) > brand/category
+    /// > attributes > description.
+    pub fn weighted(&self) -> [(Field, f32); 8] {
         [
             (self.title, 4.0),
+            (self.head, 4.0),
             (self.brand, 2.0),
             (self.category, 2.0),
             (self.attributes, 1.5),
@@ -81,6 +86,7 @@ pub fn schema() -> (Schema, Fields) {
         attributes: b.add_text_field("attributes", text(false, false)),
         description: b.add_text_field("description", text(false, false)),
         kind: b.add_text_field("kind", text(false, false)),
+        head: b.add_text_field("head", text(false, false)),
         sku: b.add_text_field("sku", code),
         price: b.add_u64_field("price", NumericOptions::default().set_fast().set_stored()),
         image: b.add_text_field("image", STORED),

@@ -1354,8 +1354,9 @@ fn typo_distance(word: &str) -> usize {
 }
 
 /// Score added to the products that match every word of a query by what they are: above
-/// relevance, below the category a query names.
-const ALL_WORDS_BY_WHAT_IT_IS: Score = 50.0;
+/// relevance and the category a query names (stronger evidence than a word of its name), below
+/// a matched word of a query that leaves words out.
+const ALL_WORDS_BY_WHAT_IT_IS: Score = 500.0;
 
 /// Score added to the products of a category the query names: above relevance, below a matched
 /// word of a query that leaves words out.

@@ -395,6 +395,7 @@ impl<'a> ProductDocument<'a> {
             f.attributes => self.attributes.as_str(),
             f.description => self.description,
             f.kind => self.kind.as_str(),
+            f.head => self.title.split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty()).unwrap_or_default(),
             f.price => self.price,
             f.created => self.created,
             f.rank => self.rank,

@@ -579,3 +579,14 @@ fn every_word_matched_by_what_a_product_is_ranks_first() {
     let found = slugs(&mut index, "sauce pan ");
     assert!(saucepans > 0 && found.iter().take(saucepans).all(|s| product(s).title.contains("Saucepan")), "{found:?}");
 }
+
+/// A word that ends a title names what the product is: "top" finds the quarter-zip tops before
+/// the roll-top backpacks, which have the word three times (title, tag and attribute).
+#[test]
+fn a_word_naming_what_a_product_is_outranks_the_same_word_as_a_modifier() {
+    let mut index = index();
+    let tops = catalog().products.iter().filter(|p| p.published && p.title.ends_with(" Top")).count();
+    let found = slugs(&mut index, "top ");
+    assert!(tops > 0 && found.iter().any(|s| product(s).title.contains("Roll-Top")), "{found:?}");
+    assert!(found.iter().take(tops.min(5)).all(|s| product(s).title.ends_with(" Top")), "{found:?}");
+}
