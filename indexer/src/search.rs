@@ -1065,8 +1065,21 @@ impl ProductIndex {
         // A short word corrected only among the others ("ceiling ligt": light) is searched as
         // corrected; alone it would not be.
         let corrected = self.corrected_words(raw);
+        // Two words the shop writes as one ("micro sd": microSD) are kept or left out together.
+        let mut units: Vec<(String, (String, bool))> = Vec::new();
+        let mut pairs = typed.into_iter().zip(corrected).peekable();
+        while let Some((w, fixed)) = pairs.next() {
+            match pairs.peek() {
+                Some((next, _)) if self.knows_compound(&format!("{w}{next}")) => {
+                    let (next, _) = pairs.next().expect("peeked");
+                    let both = format!("{w} {next}");
+                    units.push((both.clone(), (both, false)));
+                }
+                _ => units.push((w, fixed)),
+            }
+        }
         let mut searched_as: Vec<String> = Vec::new();
-        for (w, (fixed, replaced)) in typed.into_iter().zip(corrected) {
+        for (w, (fixed, replaced)) in units {
             if tokens(&mut self.stem, &w).is_empty() {
                 continue;
             }

@@ -590,3 +590,14 @@ fn a_word_naming_what_a_product_is_outranks_the_same_word_as_a_modifier() {
     assert!(tops > 0 && found.iter().any(|s| product(s).title.contains("Roll-Top")), "{found:?}");
     assert!(found.iter().take(tops.min(5)).all(|s| product(s).title.ends_with(" Top")), "{found:?}");
 }
+
+/// When words are left out, two that the shop writes as one stay together: "micro sd card for
+/// switch" leaves out "switch", not "micro", and finds the microSD cards.
+#[test]
+fn a_compound_typed_apart_is_kept_or_left_out_whole() {
+    let mut index = index();
+    let r = index.search(&SearchRequest::new("micro sd card for switch ", 10)).unwrap();
+    assert_eq!(r.ignored_words, ["switch"]);
+    let micro = catalog().products.iter().filter(|p| p.published && p.title.contains("microSD")).count();
+    assert!(micro > 0 && r.hits.iter().take(micro).all(|h| product(&h.slug).title.contains("microSD")), "{:?}", r.hits);
+}
