@@ -10,7 +10,7 @@ use std::fmt;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
-use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, FacetCollector, FacetCounts, TopDocs};
 use tantivy::directory::{Directory, OwnedBytes};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
@@ -258,6 +258,9 @@ pub struct ProductIndex {
     /// Typo corrections found during one search (a word is looked at several times: the whole
     /// query, each word when some are left out, the names of kinds).
     fixes: std::cell::RefCell<HashMap<String, Option<String>>>,
+    /// The shop's words within a typo of an unknown word, found during one search (every
+    /// variant of a query that has the word looks for them).
+    corrections: HashMap<(String, usize), Vec<String>>,
 }
 
 impl ProductIndex {
@@ -300,6 +303,7 @@ impl ProductIndex {
             strong_fields_only: false,
             pieces: Vec::new(),
             fixes: Default::default(),
+            corrections: HashMap::new(),
         })
     }
 
@@ -426,6 +430,7 @@ impl ProductIndex {
     pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
         self.fixes.get_mut().clear();
+        self.corrections.clear();
         req.filters.check()?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
@@ -481,6 +486,7 @@ impl ProductIndex {
     pub fn suggest(&mut self, typed: &str, limit: usize) -> Result<Suggestions, SearchError> {
         Self::validate(typed)?;
         self.fixes.get_mut().clear();
+        self.corrections.clear();
         let limit = limit.clamp(1, 10);
         let mut completions = Vec::new();
         for q in self.completion_candidates(typed) {
@@ -1100,14 +1106,23 @@ impl ProductIndex {
         self.strong_fields_only = true;
         let whole = if found_all > 0 { self.text_query(raw) } else { None };
         self.strong_fields_only = false;
+        // The products each word matches by what they are, and those the whole query does:
+        // every choice of words to keep is then counted without searching again.
         let mut unmatched: Vec<usize> = Vec::new();
         let mut matched: Vec<(usize, usize)> = Vec::new();
+        let mut docs: Vec<HashSet<DocAddress>> = Vec::new();
         for (i, (_, _, strong)) in words.iter().enumerate() {
-            match self.searcher.search(&*self.combine(Some(strong.box_clone()), filters, None), &Count)? {
+            let found = self.searcher.search(&*self.combine(Some(strong.box_clone()), filters, None), &DocSetCollector)?;
+            match found.len() {
                 0 => unmatched.push(i),
-                found => matched.push((i, found)),
+                n => matched.push((i, n)),
             }
+            docs.push(found);
         }
+        let whole_docs = match &whole {
+            Some(whole) => self.searcher.search(&*self.combine(Some(whole.box_clone()), filters, None), &DocSetCollector)?,
+            None => HashSet::new(),
+        };
         // The most common go first.
         matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
         let matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
@@ -1124,7 +1139,7 @@ impl ProductIndex {
                     break;
                 }
                 word_by_word = true;
-                candidates.push(self.kept_from_the_head(&words, &matched, &kinds, filters)?);
+                candidates.push(kept_from_the_head(&docs, &matched, &kinds));
             }
             let more = candidates[tried].clone();
             tried += 1;
@@ -1133,8 +1148,9 @@ impl ProductIndex {
             if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) {
                 continue;
             }
-            let all_kept = kept.iter().map(|i| (Occur::Must, words[*i].2.box_clone())).collect();
-            if self.searcher.search(&*self.combine(Some(Box::new(BooleanQuery::new(all_kept))), filters, None), &Count)? == 0 {
+            let all_kept = matching_all(&docs, &kept);
+            // What the query below finds: products matching every kept word, or the whole query.
+            if all_kept.is_empty() || all_kept.union(&whole_docs).count() <= found_all {
                 continue;
             }
             // Every kept word must match; a left-out word that matches too ranks the product
@@ -1159,30 +1175,11 @@ impl ProductIndex {
                 }
                 None => partial,
             };
-            if self.searcher.search(&*self.combine(Some(query.box_clone()), filters, None), &Count)? <= found_all {
-                continue;
-            }
             let mut ignored = dropped;
             ignored.sort_unstable();
             return Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())));
         }
         Ok(None)
-    }
-
-    /// Words to leave out, chosen word by word: from the last word that names a kind of thing
-    /// (the head of an English noun phrase: "shoes" in "top rated trail running shoes"), every
-    /// other word is kept that still finds products with those kept so far, the most common
-    /// first. Returns the positions in `matched` order to leave out.
-    fn kept_from_the_head(&mut self, words: &[WordQueries], matched: &[usize], kinds: &[bool], filters: &Filters) -> Result<Vec<usize>, SearchError> {
-        let Some(head) = matched.iter().copied().filter(|i| kinds[*i]).max() else { return Ok(matched.to_vec()) };
-        let mut kept = vec![head];
-        for &i in matched.iter().filter(|i| **i != head) {
-            let together = kept.iter().chain([&i]).map(|k| (Occur::Must, words[*k].2.box_clone())).collect();
-            if self.searcher.search(&*self.combine(Some(Box::new(BooleanQuery::new(together))), filters, None), &Count)? > 0 {
-                kept.push(i);
-            }
-        }
-        Ok(matched.iter().copied().filter(|i| !kept.contains(i)).collect())
     }
 
     /// Whether a typed word names a kind of thing the shop sells: itself, its correction, the
@@ -1270,7 +1267,15 @@ impl ProductIndex {
             // Nor is the plural of a known word ("tumblers" is not "tumble dry").
             let plural_of_known = || self.extras.knows_word(&crate::everyday::singular(word));
             if distance > 0 && !self.extras.knows_word(word) && !self.pieces.contains(word) && !plural_of_known() {
-                let fixes: Vec<String> = self.extras.corrections(word, distance, 3).into_iter().map(str::to_string).collect();
+                let key = (word.clone(), distance);
+                let fixes = match self.corrections.get(&key) {
+                    Some(fixes) => fixes.clone(),
+                    None => {
+                        let fixes: Vec<String> = self.extras.corrections(word, distance, 3).into_iter().map(str::to_string).collect();
+                        self.corrections.insert(key, fixes.clone());
+                        fixes
+                    }
+                };
                 for fix in fixes {
                     for stem in tokens(&mut self.stem, &fix) {
                         for (field, weight) in f.weighted() {
@@ -1325,6 +1330,28 @@ fn common_category<'s>(a: &'s str, b: &str) -> &'s str {
         end = if i == 0 { x.len() } else { end + 1 + x.len() };
     }
     &a[..end]
+}
+
+/// Products matching every word at `kept` (`docs`: each word's products).
+fn matching_all(docs: &[HashSet<DocAddress>], kept: &[usize]) -> HashSet<DocAddress> {
+    let Some((first, rest)) = kept.split_first() else { return HashSet::new() };
+    docs[*first].iter().filter(|d| rest.iter().all(|k| docs[*k].contains(d))).copied().collect()
+}
+
+/// Words to leave out, chosen word by word: from the last word that names a kind of thing (the
+/// head of an English noun phrase: "shoes" in "top rated trail running shoes"), every other word
+/// is kept that still finds products with those kept so far, the most common first. Returns the
+/// positions in `matched` order to leave out.
+fn kept_from_the_head(docs: &[HashSet<DocAddress>], matched: &[usize], kinds: &[bool]) -> Vec<usize> {
+    let Some(head) = matched.iter().copied().filter(|i| kinds[*i]).max() else { return matched.to_vec() };
+    let mut kept = vec![head];
+    for &i in matched.iter().filter(|i| **i != head) {
+        let with = [kept.as_slice(), &[i]].concat();
+        if !matching_all(docs, &with).is_empty() {
+            kept.push(i);
+        }
+    }
+    matched.iter().copied().filter(|i| !kept.contains(i)).collect()
 }
 
 /// Sets of word positions to leave out, fewest (none) first; within a size, in `order` (the first

@@ -364,13 +364,29 @@ fn main() -> Result<(), String> {
             let repeat: usize = opts.get("repeat").map_or(Ok(20), |r| r.parse()).map_err(|e| format!("--repeat: {e}"))?;
             let mut index = shop_index(&catalog, &opts)?;
             let mut times: Vec<f64> = Vec::new();
+            let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); intents.queries.len()];
             for _ in 0..repeat {
-                for q in &intents.queries {
+                for (i, q) in intents.queries.iter().enumerate() {
                     let start = std::time::Instant::now();
                     let found = index.search(&SearchRequest::new(&q.query, 10)).map_err(|e| format!("{}: {e}", q.query))?;
-                    times.push(start.elapsed().as_secs_f64() * 1e6);
+                    let us = start.elapsed().as_secs_f64() * 1e6;
+                    times.push(us);
+                    per_query[i].push(us);
                     std::hint::black_box(found);
                 }
+            }
+            // The slowest queries (by their median), for a look at what costs.
+            let mut slowest: Vec<(f64, &str)> = per_query
+                .iter_mut()
+                .zip(&intents.queries)
+                .map(|(t, q)| {
+                    t.sort_by(f64::total_cmp);
+                    (t[t.len() / 2], q.query.as_str())
+                })
+                .collect();
+            slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (us, q) in slowest.iter().take(8) {
+                eprintln!("{us:>9.0} us  {q}");
             }
             times.sort_by(f64::total_cmp);
             let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
