@@ -770,11 +770,9 @@ impl ProductIndex {
         // Of several words, products that match every one by what they are (titles, brands,
         // categories, attributes) rank above those that need a description for some: the
         // "natural" of a merino base layer's attributes, not of another one's description.
-        if !self.strong_fields_only && corrected.iter().filter(|(w, _)| !tokens(&mut self.stem, w).is_empty()).count() > 1 {
-            self.strong_fields_only = true;
-            let strong = self.text_query_alone(raw, &corrected, &synonyms);
-            self.strong_fields_only = false;
-            if let Some(strong) = strong {
+        // Words as typed only (a synonym or a correction is not what the product is called).
+        if !self.strong_fields_only {
+            if let Some(strong) = self.all_words_by_what_it_is(raw) {
                 let tier: Box<dyn Query> = Box::new(ConstScoreQuery::new(strong, ALL_WORDS_BY_WHAT_IT_IS));
                 query = Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Should, tier)]));
             }
@@ -786,6 +784,41 @@ impl ProductIndex {
         let in_category = TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(["category", slug.as_str()])), IndexRecordOption::Basic);
         let intent: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(in_category), CATEGORY_NAMED));
         Some(Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Should, intent)])))
+    }
+
+    /// Products with each of several typed words (by its stem), or each word of the query with a
+    /// compound written the shop's way ("day pack": daypack), in their title, brand, category or
+    /// attribute values; `None` for fewer than two typed words.
+    fn all_words_by_what_it_is(&mut self, raw: &str) -> Option<Box<dyn Query>> {
+        let typed = self.stems_by_word(raw);
+        if typed.len() < 2 {
+            return None;
+        }
+        let compounds: Vec<Vec<Vec<String>>> = self.compound_variants(raw).iter().map(|v| self.stems_by_word(v)).collect();
+        let any: Vec<(Occur, Box<dyn Query>)> =
+            std::iter::once(typed).chain(compounds).filter(|s| !s.is_empty()).map(|s| (Occur::Should, self.every_word_by_what_it_is(s))).collect();
+        Some(Box::new(BooleanQuery::new(any)))
+    }
+
+    /// The stems of each word of `text` that has any (stop words have none).
+    fn stems_by_word(&mut self, text: &str) -> Vec<Vec<String>> {
+        tokens(&mut self.words, text).iter().map(|w| tokens(&mut self.stem, w)).filter(|s| !s.is_empty()).collect()
+    }
+
+    /// Products with each word (its stems) in their title, brand, category or attribute values.
+    fn every_word_by_what_it_is(&self, stems: Vec<Vec<String>>) -> Box<dyn Query> {
+        let f = self.fields;
+        let each: Vec<(Occur, Box<dyn Query>)> = stems
+            .into_iter()
+            .map(|stems| {
+                let fields = [f.title, f.head, f.brand, f.category, f.attributes];
+                let any = stems.iter().flat_map(|stem| fields.map(|field| Term::from_field_text(field, stem)));
+                let any: Vec<(Occur, Box<dyn Query>)> =
+                    any.map(|t| (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)).collect();
+                (Occur::Must, Box::new(BooleanQuery::new(any)) as Box<dyn Query>)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(each))
     }
 
     /// The typed words, each unknown one replaced by its closest known word (same typo rule as
