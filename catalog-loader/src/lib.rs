@@ -111,16 +111,22 @@ fn load_with(dir: &Path, product_cache: Option<&ProductCache>) -> Result<LoadedS
     let stamps_path = product_cache.map(|c| (c.path.with_file_name("files.cache"), c.key));
     let file_stamps = stamps_path.as_ref().map(|(path, key)| cache::read_stamps(path, key)).unwrap_or_default();
     let (mut sources, mut cached) = raw::read_sources(dir, read_cache, &file_stamps, &mut hasher, &mut errors);
-    if let Some((path, key)) = stamps_path.filter(|_| sources.file_stamps != file_stamps) {
-        if let Err(e) = cache::write_stamps(&path, key, &sources.file_stamps) {
-            // Only the next build's speed depends on it.
-            eprintln!("warning: {e}");
-        }
-    }
-    sources.file_stamps.clear();
     let had = cached.len();
     let mut validated = Vec::new();
-    match validate::build_catalog(&sources, &mut cached, &mut validated, &mut errors) {
+    // The files' new stamps are written while the catalog is checked.
+    let stamps = std::mem::take(&mut sources.file_stamps);
+    let built = std::thread::scope(|s| {
+        s.spawn(|| {
+            if let Some((path, key)) = stamps_path.filter(|_| stamps != file_stamps) {
+                if let Err(e) = cache::write_stamps(&path, key, &stamps) {
+                    // Only the next build's speed depends on it.
+                    eprintln!("warning: {e}");
+                }
+            }
+        });
+        validate::build_catalog(&sources, &mut cached, &mut validated, &mut errors)
+    });
+    match built {
         Some(mut catalog) if errors.is_empty() => {
             catalog.version = hex16(&hasher.finalize());
             let product_files =

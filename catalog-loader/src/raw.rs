@@ -268,6 +268,17 @@ pub fn read_sources(
     hasher: &mut Sha256,
     errors: &mut Vec<CatalogError>,
 ) -> (Sources, HashMap<FileDigest, Entry>) {
+    // The cache is decoded from the start, beside the listing of the shop's files too.
+    std::thread::scope(|s| {
+        let cache = s.spawn(read_cache);
+        let read = read_files(dir, file_stamps);
+        let cached = cache.join().unwrap_or_default();
+        (sources_of(dir, read, hasher, errors, &cached), cached)
+    })
+}
+
+/// Every file of the shop, listed and read (on every core).
+fn read_files(dir: &Path, file_stamps: &crate::cache::FileStamps) -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> {
     let mut files = Vec::new();
     for sub in ["products", "images", "pages"] {
         list_files(&dir.join(sub), &mut files);
@@ -278,7 +289,27 @@ pub fn read_sources(
         files.push(dir.join("synonyms.toml"));
     }
     files.sort();
+    let read_all =
+        || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path, file_stamps)).collect() };
+    // More threads than cores: a file not in the page cache keeps its thread waiting on the disk
+    // (20k small files read one at a time per core took 2.5 s longer than from memory); the
+    // parsing between reads still shares the cores.
+    let threads = std::thread::available_parallelism().map_or(4, |n| n.get()).max(1) * 8;
+    match rayon::ThreadPoolBuilder::new().num_threads(threads.clamp(16, 64)).build() {
+        Ok(pool) => pool.install(read_all),
+        Err(_) => read_all(),
+    }
+}
 
+/// The sources in the files read, the hash of them all fed to `hasher`; product files whose bytes
+/// `cached` holds are not parsed.
+fn sources_of(
+    dir: &Path,
+    read: Vec<(Result<File, CatalogError>, Vec<CatalogError>)>,
+    hasher: &mut Sha256,
+    errors: &mut Vec<CatalogError>,
+    cached: &HashMap<FileDigest, Entry>,
+) -> Sources {
     let mut sources = Sources {
         file_stamps: HashMap::new(),
         shop: None,
@@ -290,20 +321,6 @@ pub fn read_sources(
         images_dir: dir.join("images"),
         dir: dir.to_path_buf(),
     };
-    let read_all =
-        || -> Vec<(Result<File, CatalogError>, Vec<CatalogError>)> { files.into_par_iter().map(|path| read_one(dir, path, file_stamps)).collect() };
-    // More threads than cores: a file not in the page cache keeps its thread waiting on the disk
-    // (20k small files read one at a time per core took 2.5 s longer than from memory); the
-    // parsing between reads still shares the cores.
-    let threads = std::thread::available_parallelism().map_or(4, |n| n.get()).max(1) * 8;
-    let (read, cached) = std::thread::scope(|s| {
-        let cache = s.spawn(read_cache);
-        let read = match rayon::ThreadPoolBuilder::new().num_threads(threads.clamp(16, 64)).build() {
-            Ok(pool) => pool.install(read_all),
-            Err(_) => read_all(),
-        };
-        (read, cache.join().unwrap_or_default())
-    });
     let mut product_bytes = Vec::new();
     for (file, mut problems) in read {
         errors.append(&mut problems);
@@ -341,12 +358,12 @@ pub fn read_sources(
         }
     }
     let parsed: Vec<(Option<ProductFile>, Vec<CatalogError>)> =
-        product_bytes.into_par_iter().map(|(path, bytes, digest)| product_file(path, bytes, digest, &cached)).collect();
+        product_bytes.into_par_iter().map(|(path, bytes, digest)| product_file(path, bytes, digest, cached)).collect();
     for (product, mut problems) in parsed {
         errors.append(&mut problems);
         sources.products.extend(product);
     }
-    (sources, cached)
+    sources
 }
 
 /// A product file: parsed, or not when `cached` holds what its bytes validated to.
