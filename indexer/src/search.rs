@@ -830,8 +830,9 @@ impl ProductIndex {
             .split(' ')
             .filter(|w| !w.is_empty())
             .map(|w| {
-                let known = |w: &str| self.extras.knows_word(w) || self.extras.everyday(w).is_some() || self.extras.in_synonyms(w);
-                if known(w) || self.extras.knows_word(&crate::everyday::singular(w)) {
+                // A word the shop, its everyday map or its synonyms know, or the plural of one.
+                let x = &self.extras;
+                if x.knows_word(w) || x.everyday(w).is_some() || x.in_synonyms(w) || x.knows_word(&crate::everyday::singular(w)) {
                     return (w.to_string(), false);
                 }
                 let distance = typo_distance(w);

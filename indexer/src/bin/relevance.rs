@@ -152,7 +152,10 @@ struct Score {
 }
 
 /// Scores per query kind (and "all"), plus the weakest queries for a look at what went wrong.
-fn score(index: &mut ProductIndex, judgments: &Judgments) -> Result<(BTreeMap<String, Score>, Vec<(String, f64)>), String> {
+/// Scores by query kind (and "all"), and the weakest queries with their score.
+type Scored<S> = (BTreeMap<String, S>, Vec<(String, f64)>);
+
+fn score(index: &mut ProductIndex, judgments: &Judgments) -> Result<Scored<Score>, String> {
     let mut by_kind: BTreeMap<String, Score> = BTreeMap::new();
     let mut weakest: Vec<(String, f64)> = Vec::new();
     for j in &judgments.queries {
@@ -210,12 +213,7 @@ struct IntentScore {
     without_relevant: usize,
 }
 
-fn score_intents(
-    index: &mut ProductIndex,
-    catalog: &Catalog,
-    intents: &Intents,
-    show: bool,
-) -> Result<(BTreeMap<String, IntentScore>, Vec<(String, f64)>), String> {
+fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents, show: bool) -> Result<Scored<IntentScore>, String> {
     let mut by_class: BTreeMap<String, IntentScore> = BTreeMap::new();
     let mut weakest = Vec::new();
     for q in &intents.queries {
