@@ -198,8 +198,8 @@ impl Lexicon {
     /// sense of another word of the same department ("tee" beside jacket and apparel is not the
     /// golf tee). Worked out twice: the second time against the sense of each other word that the
     /// first found closest to a neighbour (a jacket's sense as a casing would otherwise vouch for
-    /// the golf tee as a device). A word with no such sense is not reached at all; a word alone in its department
-    /// keeps all its senses.
+    /// the golf tee as a device). A word with no such sense is not reached at all; a word alone in
+    /// its department keeps all its senses.
     fn shop_senses<'k>(&self, departments: &'k BTreeMap<String, BTreeSet<String>>, family: &HashMap<u32, usize>) -> HashMap<&'k str, HashSet<u32>> {
         // Each sense (most common first) with its broader kinds narrow enough to share.
         let shared_kinds = |sense: u32| -> HashSet<u32> {
@@ -215,11 +215,19 @@ impl Lexicon {
         let senses_of = |word: &str| self.senses.get(word).or_else(|| self.senses.get(&singular(word))).cloned().unwrap_or_default();
         let word_senses: HashMap<&str, Vec<(u32, HashSet<u32>)>> =
             departments.keys().map(|w| (w.as_str(), senses_of(w).into_iter().map(|s| (s, shared_kinds(s))).collect())).collect();
+        // Each word by its singular ("bags" and "bag" are one word), and each department's words.
+        let one: HashMap<&str, String> = departments.keys().map(|w| (w.as_str(), singular(w))).collect();
+        let mut in_dept: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for (word, depts) in departments {
+            for dept in depts {
+                in_dept.entry(dept.as_str()).or_default().insert(one[word.as_str()].as_str());
+            }
+        }
         // Each word's kept senses, with the smallest broader kind each shares (its best first).
         let mut kept: HashMap<&str, Vec<(u32, usize)>> = HashMap::new();
         for _ in 0..2 {
             // Per department: each shared broader kind → the words (by their singular) under it.
-            let mut under: HashMap<(&str, u32), HashSet<String>> = HashMap::new();
+            let mut under: HashMap<(&str, u32), HashSet<&str>> = HashMap::new();
             for (word, depts) in departments {
                 let senses = &word_senses[word.as_str()];
                 let compared: Vec<&(u32, HashSet<u32>)> = match kept.get(word.as_str()) {
@@ -228,14 +236,14 @@ impl Lexicon {
                 };
                 for broader in compared.into_iter().flat_map(|(_, b)| b) {
                     for dept in depts {
-                        under.entry((dept.as_str(), *broader)).or_default().insert(singular(word));
+                        under.entry((dept.as_str(), *broader)).or_default().insert(one[word.as_str()].as_str());
                     }
                 }
             }
             let mut next = HashMap::new();
             for (word, depts) in departments {
-                let one = singular(word);
-                if !departments.iter().any(|(w, d)| singular(w) != one && !d.is_disjoint(depts)) {
+                let one = one[word.as_str()].as_str();
+                if !depts.iter().any(|d| in_dept[d.as_str()].len() > 1) {
                     continue;
                 }
                 let with_another = |b: &u32| depts.iter().any(|d| under.get(&(d.as_str(), *b)).is_some_and(|ws| ws.iter().any(|w| *w != one)));

@@ -766,20 +766,22 @@ impl ProductIndex {
         // intent all start from them.
         let corrected = self.corrected_words(raw);
         let synonyms = self.synonym_variants(&corrected);
-        let mut query = self.text_query_alone(raw, &corrected, &synonyms)?;
+        let compounds = self.compound_variants(raw);
+        let described = self.described_category(&corrected);
+        let mut query = self.text_query_alone(raw, &corrected, &synonyms, &compounds, described.as_ref())?;
         // Of several words, products that match every one by what they are (titles, brands,
         // categories, attributes) rank above those that need a description for some: the
         // "natural" of a merino base layer's attributes, not of another one's description.
         // Words as typed only (a synonym or a correction is not what the product is called).
         if !self.strong_fields_only {
-            if let Some(strong) = self.all_words_by_what_it_is(raw) {
+            if let Some(strong) = self.all_words_by_what_it_is(raw, &compounds) {
                 let tier: Box<dyn Query> = Box::new(ConstScoreQuery::new(strong, ALL_WORDS_BY_WHAT_IT_IS));
                 query = Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Should, tier)]));
             }
         }
         // Category intent: a query naming a category (or a synonym of its name) puts that
         // category's products first.
-        let Some(slug) = self.named_category(raw, &corrected, &synonyms) else { return Some(query) };
+        let Some(slug) = self.named_category(raw, &corrected, &synonyms).or(described.map(|(_, slug)| slug)) else { return Some(query) };
         let f = self.fields;
         let in_category = TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(["category", slug.as_str()])), IndexRecordOption::Basic);
         let intent: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(in_category), CATEGORY_NAMED));
@@ -789,12 +791,12 @@ impl ProductIndex {
     /// Products with each of several typed words (by its stem), or each word of the query with a
     /// compound written the shop's way ("day pack": daypack), in their title, brand, category or
     /// attribute values; `None` for fewer than two typed words.
-    fn all_words_by_what_it_is(&mut self, raw: &str) -> Option<Box<dyn Query>> {
+    fn all_words_by_what_it_is(&mut self, raw: &str, compounds: &[String]) -> Option<Box<dyn Query>> {
         let typed = self.stems_by_word(raw);
         if typed.len() < 2 {
             return None;
         }
-        let compounds: Vec<Vec<Vec<String>>> = self.compound_variants(raw).iter().map(|v| self.stems_by_word(v)).collect();
+        let compounds: Vec<Vec<Vec<String>>> = compounds.iter().map(|v| self.stems_by_word(v)).collect();
         let any: Vec<(Occur, Box<dyn Query>)> =
             std::iter::once(typed).chain(compounds).filter(|s| !s.is_empty()).map(|s| (Occur::Should, self.every_word_by_what_it_is(s))).collect();
         Some(Box::new(BooleanQuery::new(any)))
@@ -880,11 +882,10 @@ impl ProductIndex {
         let texts: Vec<String> = [normalise(raw), corrected.join(" ")].into_iter().chain(synonyms.iter().map(|(v, _)| v.clone())).collect();
         let typed: Vec<Vec<String>> = texts.iter().map(|t| words(t).flat_map(|w| tokens(&mut self.stem, w)).collect()).collect();
         let categories = self.category_stems.as_ref()?;
-        let named = categories
+        categories
             .iter()
             .find(|(_, name)| typed.iter().any(|t| t.len() >= name.len() && t.windows(name.len()).any(|w| w == name.as_slice())))
-            .map(|(slug, _)| slug.clone());
-        named.or_else(|| self.described_category(&corrected).map(|(_, slug)| slug))
+            .map(|(slug, _)| slug.clone())
     }
 
     /// The category a one-word query names through the merchant's description of it, for a word
@@ -892,31 +893,36 @@ impl ProductIndex {
     /// whose description has it, or the category above all of those that do. Not among other
     /// words: "gear" in "hiking gear" is not the Tech category's "keep your gear running", and
     /// "garden" in "garden hose" not the speakers that "fill a garden". Returns the word's place.
-    fn described_category(&mut self, typed: &[&str]) -> Option<(usize, String)> {
+    fn described_category(&mut self, typed: &[(String, bool)]) -> Option<(usize, String)> {
         if self.description_stems.is_none() {
             let described = self.extras.category_descriptions.clone();
             let stems =
                 described.into_iter().map(|(slug, text)| (slug, tokens(&mut self.stem, &text.to_lowercase()).into_iter().collect())).collect();
             self.description_stems = Some(stems);
         }
-        let typed: Vec<(usize, &str, Vec<String>)> =
-            typed.iter().enumerate().map(|(i, w)| (i, *w, tokens(&mut self.stem, w))).filter(|(_, _, s)| !s.is_empty()).collect();
-        if typed.len() != 1 || typed.iter().any(|(_, w, _)| self.extras.knows_word(w) || self.extras.in_synonyms(w)) {
+        let words: Vec<(usize, &str, Vec<String>)> =
+            typed.iter().enumerate().map(|(i, (w, _))| (i, w.as_str(), tokens(&mut self.stem, w))).filter(|(_, _, s)| !s.is_empty()).collect();
+        let [(i, word, stems)] = words.as_slice() else { return None };
+        if self.extras.knows_word(word) || self.extras.in_synonyms(word) {
             return None;
         }
-        for (i, _, stems) in &typed {
-            let described = self.description_stems.as_ref()?;
-            let mut slugs = described.iter().filter(|(_, d)| stems.iter().all(|s| d.contains(s))).map(|(slug, _)| slug.as_str());
-            let Some(first) = slugs.next() else { continue };
-            let common = slugs.fold(first, common_category);
-            if !common.is_empty() {
-                return Some((*i, common.to_string()));
-            }
-        }
-        None
+        let described = self.description_stems.as_ref()?;
+        let mut slugs = described.iter().filter(|(_, d)| stems.iter().all(|s| d.contains(s))).map(|(slug, _)| slug.as_str());
+        let common = slugs.next().map(|first| slugs.fold(first, common_category))?;
+        (!common.is_empty()).then(|| (*i, common.to_string()))
     }
 
-    fn text_query_alone(&mut self, raw: &str, typed: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<Box<dyn Query>> {
+    /// The query's words, with other ways to say them: synonyms, corrections, everyday words, the
+    /// category named by `described` ([`Self::described_category`]) and `compounds` written the
+    /// shop's way.
+    fn text_query_alone(
+        &mut self,
+        raw: &str,
+        typed: &[(String, bool)],
+        synonyms: &[(String, bool)],
+        compounds: &[String],
+        described: Option<&(usize, String)>,
+    ) -> Option<Box<dyn Query>> {
         let typing = !raw.ends_with(char::is_whitespace);
         // The pieces of this query's compounds, besides those of a query it is a word of (see
         // `most_words`).
@@ -938,10 +944,9 @@ impl ProductIndex {
             let corrected: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
             variants.push((corrected.join(" "), CORRECTED));
         }
-        // A query of words no product uses, one of which names a category through its
-        // description: that word as the category's name ("music" → Audio).
-        let all: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
-        let described = self.described_category(&all).and_then(|(i, slug)| Some((i, self.extras.category_name(&slug)?.to_lowercase())));
+        // A one-word query no product uses that names a category through its description: that
+        // word as the category's name ("music" → Audio).
+        let described = described.and_then(|(i, slug)| Some((*i, self.extras.category_name(slug)?.to_lowercase())));
         // A word the shop does not use, in everyday words for what it sells (WordNet).
         for (i, (word, _)) in typed.iter().enumerate() {
             if self.extras.knows_word(word) {
@@ -988,7 +993,7 @@ impl ProductIndex {
             }
         }
         let typed_words = originals.len();
-        for compound in self.compound_variants(raw) {
+        for compound in compounds.iter().cloned() {
             // A joined word stands for two typed words, so it scores as two ("sauce pan": the
             // saucepan above a sauté pan whose description mentions sauce).
             let weight = if compound.split(' ').count() < typed_words { 2.0 * COMPOUND } else { COMPOUND };
