@@ -147,6 +147,18 @@ impl SearchExtras {
         found
     }
 
+    /// The agent noun of an activity the shop names within `max_edits` edits of `word`, most used
+    /// first: "traker" → "tracker" for a shop that writes "tracking" (the search then finds what it
+    /// names through the activity, as for the word typed right).
+    pub fn closest_agent_noun(&self, word: &str, max_edits: usize) -> Option<String> {
+        let agents = self.vocabulary.iter().filter_map(|(w, n)| Some((format!("{}er", w.strip_suffix("ing").filter(|b| b.len() >= 3)?), *n)));
+        agents
+            .filter(|(agent, _)| agent.len().abs_diff(word.len()) <= max_edits + 1)
+            .filter_map(|(agent, n)| plural_edit_distance(word, &agent, max_edits).filter(|d| *d > 0).map(|d| (d, std::cmp::Reverse(n), agent)))
+            .min()
+            .map(|(_, _, agent)| agent)
+    }
+
     /// The most used vocabulary word within `max_edits` edits of `word` (ties: fewer edits first);
     /// else one that sounds the same ([`Self::sounds_like`]).
     pub fn closest_word(&self, word: &str, max_edits: usize) -> Option<&str> {
@@ -424,5 +436,15 @@ mod tests {
         assert_eq!(extras.closest_word("tnet", 2), Some("tent"));
         assert!(extras.knows_word("tent"));
         assert!(!extras.knows_word("ten"));
+    }
+
+    #[test]
+    fn agent_nouns_of_the_shops_activities_correct_typos() {
+        let extras = SearchExtras { vocabulary: vec![("hiking".into(), 5), ("running".into(), 9), ("tracking".into(), 2)], ..Default::default() };
+        assert_eq!(extras.closest_agent_noun("traker", 1).as_deref(), Some("tracker"));
+        assert_eq!(extras.closest_agent_noun("runers", 1).as_deref(), Some("runner"));
+        // The word itself is no typo, and nothing is two edits from a one-typo word.
+        assert_eq!(extras.closest_agent_noun("hiker", 1), None);
+        assert_eq!(extras.closest_agent_noun("trakr", 1), None);
     }
 }

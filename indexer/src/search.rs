@@ -858,9 +858,12 @@ impl ProductIndex {
                 // Else a word of the merchant's synonyms ("tshrit" → "tshirt", then its synonyms).
                 let fix = fix.or_else(|| self.extras.closest_synonym(w, distance));
                 // Else a two-word name of a kind typed as one, with a typo ("powerbnk").
-                let fix = fix.or_else(|| self.extras.closest_name(w, distance));
-                self.fixes.borrow_mut().insert(w.to_string(), fix.map(str::to_string));
-                (fix.unwrap_or(w).to_string(), fix.is_some())
+                let fix = fix.or_else(|| self.extras.closest_name(w, distance)).map(str::to_string);
+                // Else the agent noun of an activity the shop names ("traker" → "tracker").
+                let fix = fix.or_else(|| self.extras.closest_agent_noun(w, distance));
+                self.fixes.borrow_mut().insert(w.to_string(), fix.clone());
+                let replaced = fix.is_some();
+                (fix.unwrap_or_else(|| w.to_string()), replaced)
             })
             .collect()
     }
@@ -982,7 +985,18 @@ impl ProductIndex {
                     // The merchant's word ("ear phones": earphones): its synonyms win.
                     continue;
                 }
-                let targets = self.extras.everyday(&name.concat()).or_else(|| self.extras.everyday(&singular)).unwrap_or_default().to_vec();
+                let mut targets = self.extras.everyday(&name.concat()).or_else(|| self.extras.everyday(&singular)).unwrap_or_default().to_vec();
+                if targets.is_empty() {
+                    // With a typo in a word no vocabulary knows ("ducth oven"), as many edits as
+                    // that word alone may have.
+                    let x = &self.extras;
+                    let unknown = |w: &&String| !(x.knows_word(w) || x.everyday(w).is_some() || x.in_synonyms(w));
+                    let edits = name.iter().filter(unknown).map(|w| typo_distance(w)).sum::<usize>().min(2);
+                    if edits > 0 {
+                        let near = x.closest_everyday(&name.concat(), edits).and_then(|(w, _)| x.everyday(w));
+                        targets = near.unwrap_or_default().to_vec();
+                    }
+                }
                 for target in targets {
                     let v = originals[..at].iter().map(String::as_str).chain([target.as_str()]).chain(originals[at + n..].iter().map(String::as_str));
                     let v = v.collect::<Vec<_>>().join(" ");
