@@ -1138,6 +1138,9 @@ impl ProductIndex {
             }
         }
         let mut searched_as: Vec<String> = Vec::new();
+        // A word typed twice is one word to keep or leave out (and is searched once).
+        let mut seen = HashSet::new();
+        units.retain(|(w, _)| seen.insert(w.clone()));
         for (w, (fixed, replaced)) in units {
             if tokens(&mut self.stem, &w).is_empty() {
                 continue;
@@ -1183,7 +1186,7 @@ impl ProductIndex {
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
-        let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1).into_iter().take(MAX_DROP_TRIES).collect();
+        let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1, MAX_DROP_TRIES);
         let (mut tried, mut word_by_word) = (0, false);
         loop {
             if tried == candidates.len() {
@@ -1408,22 +1411,28 @@ fn kept_from_the_head(docs: &[HashSet<DocAddress>], matched: &[usize], kinds: &[
 }
 
 /// Sets of word positions to leave out, fewest (none) first; within a size, in `order` (the first
-/// positions are the first to go).
-fn drop_candidates(order: &[usize], max: usize) -> Vec<Vec<usize>> {
-    fn combos(order: &[usize], k: usize, start: usize, current: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+/// positions are the first to go); the first `limit` of them (a query of 32 words has 4 billion).
+fn drop_candidates(order: &[usize], max: usize, limit: usize) -> Vec<Vec<usize>> {
+    fn combos(order: &[usize], k: usize, start: usize, current: &mut Vec<usize>, out: &mut Vec<Vec<usize>>, limit: usize) {
         if current.len() == k {
             out.push(current.clone());
             return;
         }
         for i in start..order.len() {
+            if out.len() == limit {
+                return;
+            }
             current.push(order[i]);
-            combos(order, k, i + 1, current, out);
+            combos(order, k, i + 1, current, out, limit);
             current.pop();
         }
     }
     let mut out = Vec::new();
     for k in 0..=max {
-        combos(order, k, 0, &mut Vec::new(), &mut out);
+        if out.len() == limit {
+            break;
+        }
+        combos(order, k, 0, &mut Vec::new(), &mut out, limit);
     }
     out
 }

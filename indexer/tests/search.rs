@@ -141,6 +141,23 @@ fn hostile_queries_are_refused_or_empty() {
     assert!(PriceRange::parse("abc").is_err());
 }
 
+/// The longest query accepted, of words that each find products but not all together, searches
+/// in bounded memory: the words to leave out are chosen among a few sets, not among all
+/// 4 billion; a word typed many times is one word.
+#[test]
+fn the_longest_query_of_common_words_is_searched_in_bounded_memory() {
+    let mut index = index();
+    let mut common: Vec<&(String, u32)> = index.extras().vocabulary.iter().filter(|(w, _)| w.len() >= 3 && w.is_ascii()).collect();
+    common.sort_by_key(|(w, n)| (std::cmp::Reverse(*n), w.clone()));
+    let words: Vec<String> = common.iter().take(edgeshop_indexer::MAX_QUERY_TERMS).map(|(w, _)| w.clone()).collect();
+    assert_eq!(words.len(), edgeshop_indexer::MAX_QUERY_TERMS);
+    let repeated = vec![words[..4].join(" "); 8].join(" ");
+    for q in [words.join(" "), repeated] {
+        // Before: every subset of the words was listed first (the test ran out of memory).
+        assert!(index.search(&SearchRequest::new(&q, 10)).is_ok(), "`{q}`");
+    }
+}
+
 #[test]
 fn sorts_order_by_price_and_date() {
     let mut index = index();
