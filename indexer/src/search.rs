@@ -1,6 +1,7 @@
 //! Query time: open the blob and answer product searches, facets, filters and suggestions.
 
 use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
+use crate::docbits::{DocBits, DocBitsCollector};
 use crate::extras::{typo_edits, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
@@ -10,7 +11,7 @@ use std::fmt;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
-use tantivy::collector::{Count, DocSetCollector, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::directory::{Directory, OwnedBytes};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
@@ -1166,9 +1167,10 @@ impl ProductIndex {
         // every choice of words to keep is then counted without searching again.
         let mut unmatched: Vec<usize> = Vec::new();
         let mut matched: Vec<(usize, usize)> = Vec::new();
-        let mut docs: Vec<HashSet<DocAddress>> = Vec::new();
+        let mut docs: Vec<DocBits> = Vec::new();
+        let collector = DocBitsCollector::new(&self.searcher);
         for (i, (_, _, strong)) in words.iter().enumerate() {
-            let found = self.searcher.search(&*self.combine(Some(strong.box_clone()), filters, None), &DocSetCollector)?;
+            let found = self.searcher.search(&*self.combine(Some(strong.box_clone()), filters, None), &collector)?;
             match found.len() {
                 0 => unmatched.push(i),
                 n => matched.push((i, n)),
@@ -1176,8 +1178,8 @@ impl ProductIndex {
             docs.push(found);
         }
         let whole_docs = match &whole {
-            Some(whole) => self.searcher.search(&*self.combine(Some(whole.box_clone()), filters, None), &DocSetCollector)?,
-            None => HashSet::new(),
+            Some(whole) => self.searcher.search(&*self.combine(Some(whole.box_clone()), filters, None), &collector)?,
+            None => DocBits::none(0),
         };
         // The most common go first.
         matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
@@ -1206,7 +1208,7 @@ impl ProductIndex {
             }
             let all_kept = matching_all(&docs, &kept);
             // What the query below finds: products matching every kept word, or the whole query.
-            if all_kept.is_empty() || all_kept.union(&whole_docs).count() <= found_all {
+            if all_kept.is_empty() || all_kept.union_len(&whole_docs) <= found_all {
                 continue;
             }
             // Every kept word must match; a left-out word that matches too ranks the product
@@ -1389,16 +1391,16 @@ fn common_category<'s>(a: &'s str, b: &str) -> &'s str {
 }
 
 /// Products matching every word at `kept` (`docs`: each word's products).
-fn matching_all(docs: &[HashSet<DocAddress>], kept: &[usize]) -> HashSet<DocAddress> {
-    let Some((first, rest)) = kept.split_first() else { return HashSet::new() };
-    docs[*first].iter().filter(|d| rest.iter().all(|k| docs[*k].contains(d))).copied().collect()
+fn matching_all(docs: &[DocBits], kept: &[usize]) -> DocBits {
+    let Some((first, rest)) = kept.split_first() else { return DocBits::none(0) };
+    rest.iter().fold(docs[*first].clone(), |all, k| all.and(&docs[*k]))
 }
 
 /// Words to leave out, chosen word by word: from the last word that names a kind of thing (the
 /// head of an English noun phrase: "shoes" in "top rated trail running shoes"), every other word
 /// is kept that still finds products with those kept so far, the most common first. Returns the
 /// positions in `matched` order to leave out.
-fn kept_from_the_head(docs: &[HashSet<DocAddress>], matched: &[usize], kinds: &[bool]) -> Vec<usize> {
+fn kept_from_the_head(docs: &[DocBits], matched: &[usize], kinds: &[bool]) -> Vec<usize> {
     let Some(head) = matched.iter().copied().filter(|i| kinds[*i]).max() else { return matched.to_vec() };
     let mut kept = vec![head];
     for &i in matched.iter().filter(|i| **i != head) {
