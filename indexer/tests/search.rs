@@ -124,6 +124,13 @@ fn autocomplete_completes_the_last_word() {
     let s = index.suggest("wireless head", 5).unwrap();
     assert!(s.completions.iter().all(|c| c.starts_with("wireless head")), "{:?}", s.completions);
     assert!(!s.completions.is_empty());
+    // Each completion is a search of every word: a long query is not completed (its products are
+    // still suggested), nor is a word too long to be indexed, which folds to nothing.
+    let long = index.suggest("waterproof rain waterproof rain waterproof rain waterproof rain jack", 5).unwrap();
+    assert!(!long.products.is_empty());
+    assert!(long.completions.is_empty(), "{:?}", long.completions);
+    let s = index.suggest(&format!("tent {}", "x".repeat(60)), 5).unwrap();
+    assert!(s.completions.is_empty(), "{:?}", s.completions);
 }
 
 #[test]

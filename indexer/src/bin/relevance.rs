@@ -8,7 +8,7 @@
 //! relevance intents --catalog catalog --queries bench/relevance/shopper-queries.json \
 //!           --out bench/results/shopper-relevance.json --history bench/results/shopper-relevance-history.jsonl --label "…"
 //! relevance query --catalog catalog --query "durable backpack for school"
-//! relevance latency --catalog catalog --queries bench/relevance/shopper-queries-holdout.json --repeat 20
+//! relevance latency --catalog catalog --queries bench/relevance/shopper-queries-holdout.json --repeat 20 [--suggest yes]
 //! ```
 //!
 //! `intents` scores a second set written as shoppers type (compounds, split words, words the
@@ -360,13 +360,20 @@ fn main() -> Result<(), String> {
             let intents: Intents =
                 serde_json::from_slice(&std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?).map_err(|e| format!("{path}: {e}"))?;
             let repeat: usize = opts.get("repeat").map_or(Ok(20), |r| r.parse()).map_err(|e| format!("--repeat: {e}"))?;
+            // `--suggest yes`: the autocomplete's time for each query as typed so far.
+            let suggest = opts.get("suggest").is_some_and(|v| v == "yes");
             let mut index = shop_index(&catalog, &opts)?;
             let mut times: Vec<f64> = Vec::new();
             let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); intents.queries.len()];
             for _ in 0..repeat {
                 for (i, q) in intents.queries.iter().enumerate() {
                     let start = std::time::Instant::now();
-                    let found = index.search(&SearchRequest::new(&q.query, 10)).map_err(|e| format!("{}: {e}", q.query))?;
+                    let found = if suggest {
+                        index.suggest(&q.query, 8).map(|s| s.completions.len() + s.products.len())
+                    } else {
+                        index.search(&SearchRequest::new(&q.query, 10)).map(|r| r.total)
+                    };
+                    let found = found.map_err(|e| format!("{}: {e}", q.query))?;
                     let us = start.elapsed().as_secs_f64() * 1e6;
                     times.push(us);
                     per_query[i].push(us);
