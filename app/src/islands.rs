@@ -98,11 +98,15 @@ pub fn SearchBox() -> impl IntoView {
                 ev.prevent_default();
                 set_active.update(|a| *a = Some(a.map_or(n - 1, |i| (i + n - 1) % n)));
             }
-            // The first Escape closes the list (instead of the browser clearing the field).
-            "Escape" if open.get_untracked() => {
-                ev.prevent_default();
-                set_open.set(false);
-                set_active.set(None);
+            "Escape" => {
+                // Suggestions still on their way must not open the list again.
+                latest.update_value(|n| *n += 1);
+                // The first Escape closes the list (instead of the browser clearing the field).
+                if open.get_untracked() {
+                    ev.prevent_default();
+                    set_open.set(false);
+                    set_active.set(None);
+                }
             }
             "Enter" => {
                 // With a row chosen, go there; otherwise the form submits to /search.
