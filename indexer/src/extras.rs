@@ -258,7 +258,9 @@ fn soundex(word: &str) -> Option<[u8; 4]> {
 /// Edits from `word` to `known`, or from `word` without a plural "s" ("themals" is one edit from
 /// "thermal"s): a misspelt plural finds the word the shop writes in the singular.
 fn plural_edit_distance(word: &str, known: &str, max_edits: usize) -> Option<usize> {
-    let plural = word.strip_suffix('s').filter(|_| !known.ends_with('s')).and_then(|one| typo_edits(one, known, max_edits));
+    // A plural's "s" is not a typo, but it is the only allowance: one typo in the rest
+    // ("themals" → thermal), not two ("electronics" is not "electric").
+    let plural = word.strip_suffix('s').filter(|_| !known.ends_with('s')).and_then(|one| typo_edits(one, known, max_edits.min(1)));
     typo_edits(word, known, max_edits).into_iter().chain(plural).min()
 }
 

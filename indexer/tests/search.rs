@@ -553,6 +553,11 @@ fn first_letters_are_not_mistyped_and_single_letters_start_compounds() {
     assert!(!r.hits.iter().any(|h| in_category(&h.slug, "home/lighting")), "{:?}", r.hits);
     let found = slugs(&mut index, "vneck ");
     assert!(found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains("V-Neck")), "{found:?}");
+    // A plural's "s" and two more edits is another word: "electronics" is not the "electric" of
+    // the pans' hob compatibility, while a misspelt plural still finds its word.
+    let found = slugs(&mut index, "electronics ");
+    assert!(!found.iter().any(|s| in_category(s, "home/kitchen")), "{found:?}");
+    assert!(slugs(&mut index, "themals ").first().is_some_and(|s| product(s).title.contains("Thermal")));
 }
 
 /// Words spelt by ear or run together with a typo, everyday agent nouns, and compounds whose
