@@ -101,6 +101,58 @@ pub fn slugify(s: &str) -> String {
     out
 }
 
+/// SKUs as the catalog takes them: 1-64 letters, digits, `-`, `_` or `.` (`TS 001/BLK` →
+/// `TS-001-BLK`, with a warning: orders and stock go by the new one).
+pub fn fix_skus(drafts: &mut [Draft], report: &mut crate::Report) {
+    for d in drafts {
+        for v in &mut d.variants {
+            let ok = |b: u8| b.is_ascii_alphanumeric() || b"-_.".contains(&b);
+            if !v.sku.is_empty() && v.sku.len() <= 64 && v.sku.bytes().all(ok) {
+                continue;
+            }
+            let mut fixed = String::new();
+            for c in v.sku.chars() {
+                if c.is_ascii() && ok(c as u8) {
+                    fixed.push(c);
+                } else if !fixed.ends_with('-') {
+                    fixed.push('-');
+                }
+            }
+            let mut fixed = fixed.trim_matches('-').to_string();
+            fixed.truncate(64);
+            if fixed.is_empty() {
+                fixed = format!("{}-{}", d.slug.to_uppercase().chars().take(56).collect::<String>(), v.row);
+            }
+            let note = format!("row {}: SKU `{}` becomes `{fixed}` (letters, digits, '-', '_' and '.' only)", v.row, v.sku);
+            report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
+            v.sku = fixed;
+        }
+    }
+}
+
+/// What the catalog refuses in a product's options: more than 3, or two variants with the same
+/// values.
+pub fn check_options(drafts: &[Draft], table: &Table) -> Result<(), Vec<ImportError>> {
+    let mut errors = Vec::new();
+    for d in drafts {
+        if d.options.len() > 3 {
+            let names: Vec<&str> = d.options.iter().map(|(n, _)| n.as_str()).collect();
+            errors.push(table.error(d.row, "", format!("`{}` has {} options ({}); a product has at most 3", d.slug, names.len(), names.join(", "))));
+        }
+        let mut seen: HashMap<&[String], usize> = HashMap::new();
+        for v in &d.variants {
+            if let Some(first) = seen.insert(&v.options, v.row) {
+                errors.push(table.error(v.row, "", format!("this variant has the same options ({}) as row {first}", v.options.join(" / "))));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 /// Two products with one slug, or two variants with one SKU, are errors naming both rows.
 pub fn check_unique(drafts: &[Draft], table: &Table) -> Result<(), Vec<ImportError>> {
     let mut errors = Vec::new();

@@ -120,10 +120,12 @@ pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> 
     let table = table::Table::read(csv, &bytes)?;
     let base = csv.parent().unwrap_or(Path::new("."));
     let mut report = Report::default();
-    let drafts = match format {
+    let mut drafts = match format {
         Format::Shopify => shopify::drafts(&table, currency, base, &mut report)?,
-        Format::WooCommerce => woocommerce::drafts(&table, currency, base, &mut report)?,
+        Format::WooCommerce => woocommerce::drafts(&table, currency, base, &options.today, &mut report)?,
     };
+    draft::fix_skus(&mut drafts, &mut report);
+    draft::check_options(&drafts, &table)?;
     draft::check_unique(&drafts, &table)?;
     write::write_catalog(catalog, drafts, options, &mut report)
         .map_err(|m| vec![ImportError { file: catalog.into(), row: 0, column: String::new(), message: m }])?;

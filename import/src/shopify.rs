@@ -12,6 +12,12 @@ const REQUIRED: &[&str] = &["Handle", "Title", "Variant Price"];
 
 pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Report) -> Result<Vec<Draft>, Vec<ImportError>> {
     table.require(REQUIRED, "Shopify")?;
+    if !table.has("Variant Inventory Qty") {
+        let note = "no `Variant Inventory Qty` column (Shopify leaves it out for shops with several locations): \
+                    variants whose stock Shopify tracks are imported with none; set their stock in the back office"
+            .to_string();
+        report.warnings.push(crate::Entry { row: 1, slug: String::new(), note });
+    }
     let mut errors = Vec::new();
     let mut drafts = Vec::new();
     let mut start = 0;

@@ -1,6 +1,9 @@
 //! WooCommerce's product CSV (Products → Export): `simple` products and `variable` parents with
 //! their `variation` rows (linked by `Parent`: `id:N` or the parent's SKU). Types the shop cannot
-//! sell (`external`, `grouped`, downloadable or virtual) are skipped with a line in the report.
+//! sell (`external`, `grouped`, virtual products and variations) are skipped with a line in the
+//! report, as are disabled variations. What the exporter writes is read as it means it: prices
+//! with the shop's decimal comma, `'` before a cell starting with `-` or `@`, sale dates (a sale
+//! not running on the day of the import is left out), stock kept on the parent (`parent`).
 
 use crate::draft::{parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
 use crate::table::{Row, Table};
@@ -28,18 +31,25 @@ fn list(cell: &str) -> Vec<String> {
     out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
-fn kinds(table: &Table, row: &Row) -> Vec<String> {
-    list(&table.get(row, "Type").to_ascii_lowercase())
+/// The trimmed cell, without the `'` WooCommerce's exporter puts before a value starting with
+/// `=`, `+`, `-` or `@` (so that spreadsheets do not run it as a formula): `'-3` is -3.
+fn cell_of<'a>(table: &Table, row: &'a Row, column: &str) -> &'a str {
+    let cell = table.get(row, column);
+    cell.strip_prefix('\'').filter(|rest| rest.starts_with(['=', '+', '-', '@'])).unwrap_or(cell)
 }
 
-pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Report) -> Result<Vec<Draft>, Vec<ImportError>> {
+fn kinds(table: &Table, row: &Row) -> Vec<String> {
+    list(&cell_of(table, row, "Type").to_ascii_lowercase())
+}
+
+pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, report: &mut Report) -> Result<Vec<Draft>, Vec<ImportError>> {
     table.require(REQUIRED, "WooCommerce")?;
     let mut errors = Vec::new();
     // Variations by parent row index.
     let mut parents: HashMap<String, usize> = HashMap::new();
     for (i, row) in table.rows.iter().enumerate() {
         if !kinds(table, row).iter().any(|k| k == "variation") {
-            for key in [format!("id:{}", table.get(row, "ID")), table.get(row, "SKU").to_string()] {
+            for key in [format!("id:{}", cell_of(table, row, "ID")), cell_of(table, row, "SKU").to_string()] {
                 if key != "id:" && !key.is_empty() {
                     parents.insert(key, i);
                 }
@@ -49,10 +59,10 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
     let mut variations: HashMap<usize, Vec<&Row>> = HashMap::new();
     for row in &table.rows {
         if kinds(table, row).iter().any(|k| k == "variation") {
-            match parents.get(table.get(row, "Parent")) {
+            match parents.get(cell_of(table, row, "Parent")) {
                 Some(&p) => variations.entry(p).or_default().push(row),
                 None => {
-                    errors.push(table.error(row.number, "Parent", format!("variation of `{}`, which is not in the file", table.get(row, "Parent"))))
+                    errors.push(table.error(row.number, "Parent", format!("variation of `{}`, which is not in the file", cell_of(table, row, "Parent"))))
                 }
             }
         }
@@ -63,18 +73,20 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
         if kinds.iter().any(|k| k == "variation") {
             continue;
         }
-        let name = table.get(row, "Name");
+        let name = cell_of(table, row, "Name");
         let skip = |report: &mut Report, note: String| report.skipped.push(Entry { row: row.number, slug: slugify(name), note });
-        if let Some(k) = kinds.iter().find(|k| matches!(k.as_str(), "external" | "grouped" | "downloadable" | "virtual")) {
+        // A downloadable product that is not virtual is shipped too (a book with its e-book).
+        if let Some(k) = kinds.iter().find(|k| matches!(k.as_str(), "external" | "grouped" | "virtual")) {
             skip(report, format!("`{k}` products are not sold by edgeshop (physical goods only)"));
             continue;
         }
         if !kinds.iter().any(|k| k == "simple" || k == "variable") {
-            skip(report, format!("unknown product type `{}`", table.get(row, "Type")));
+            skip(report, format!("unknown product type `{}`", cell_of(table, row, "Type")));
             continue;
         }
         let children = variations.remove(&i).unwrap_or_default();
-        if let Some(d) = product(table, row, &children, kinds.iter().any(|k| k == "variable"), currency, base, report, &mut errors) {
+        let variable = kinds.iter().any(|k| k == "variable");
+        if let Some(d) = product(table, row, &children, variable, currency, base, today, report, &mut errors) {
             drafts.push(d);
         }
     }
@@ -90,9 +102,9 @@ fn attributes(table: &Table, row: &Row) -> Vec<(String, Vec<String>, bool)> {
     (1..)
         .take_while(|i| table.has(&format!("Attribute {i} name")))
         .filter_map(|i| {
-            let name = table.get(row, &format!("Attribute {i} name"));
+            let name = cell_of(table, row, &format!("Attribute {i} name"));
             (!name.is_empty()).then(|| {
-                (name.to_string(), list(table.get(row, &format!("Attribute {i} value(s)"))), table.get(row, &format!("Attribute {i} visible")) != "0")
+                (name.to_string(), list(cell_of(table, row, &format!("Attribute {i} value(s)"))), cell_of(table, row, &format!("Attribute {i} visible")) != "0")
             })
         })
         .collect()
@@ -106,10 +118,11 @@ fn product(
     variable: bool,
     currency: Currency,
     base: &Path,
+    today: &str,
     report: &mut Report,
     errors: &mut Vec<ImportError>,
 ) -> Option<Draft> {
-    let get = |col: &str| table.get(row, col);
+    let get = |col: &str| cell_of(table, row, col);
     let name = get("Name");
     let slug = slugify(name);
     if slug.is_empty() {
@@ -142,14 +155,27 @@ fn product(
     }
     let mut variants = Vec::new();
     for (n, r) in rows.iter().enumerate() {
-        let cell = |col: &str| table.get(r, col);
+        let cell = |col: &str| cell_of(table, r, col);
+        if variable {
+            // A disabled variation is exported with Published 0 (-1 under a draft parent); a
+            // virtual one is not shipped.
+            let published = cell("Published");
+            if !published.is_empty() && published != "1" && cell_of(table, row, "Published") == "1" {
+                report.skipped.push(Entry { row: r.number, slug: slug.clone(), note: "a disabled variation".into() });
+                continue;
+            }
+            if list(&cell("Type").to_ascii_lowercase()).iter().any(|k| k == "virtual") {
+                report.skipped.push(Entry { row: r.number, slug: slug.clone(), note: "a virtual variation (nothing to ship)".into() });
+                continue;
+            }
+        }
         if cell("Regular price").is_empty() && cell("Sale price").is_empty() {
             report.skipped.push(Entry { row: r.number, slug: slug.clone(), note: "no price: not for sale".into() });
             continue;
         }
         let regular = match cell("Regular price") {
             "" => None,
-            t => match parse_price(t, digits) {
+            t => match parse_price(&decimal_point(t), digits) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     errors.push(table.error(r.number, "Regular price", e));
@@ -159,7 +185,12 @@ fn product(
         };
         let sale = match cell("Sale price") {
             "" => None,
-            t => match parse_price(t, digits) {
+            t if !sale_running(cell("Date sale price starts"), cell("Date sale price ends"), today) => {
+                let (from, to) = (cell("Date sale price starts"), cell("Date sale price ends"));
+                warn(report, format!("row {}: the sale price {t} is scheduled ({from} to {to}) and not running today: the regular price is used", r.number));
+                None
+            }
+            t => match parse_price(&decimal_point(t), digits) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     errors.push(table.error(r.number, "Sale price", e));
@@ -196,6 +227,13 @@ fn product(
                 options[i].1.push(v.clone());
             }
         }
+        // `parent`: the variation's stock is managed on the product; each variation gets its count.
+        let from_parent = cell("Stock").eq_ignore_ascii_case("parent");
+        let stock_row = if from_parent { row } else { r };
+        if from_parent {
+            warn(report, format!("row {}: stock managed on the product; each variation gets its count", r.number));
+        }
+        let cell = |col: &str| if matches!(col, "Stock" | "In stock?" | "Backorders allowed?") { cell_of(table, stock_row, col) } else { cell_of(table, r, col) };
         let stock = match cell("Stock") {
             "" => None,
             q => match q.parse::<f64>() {
@@ -266,7 +304,7 @@ fn product(
         tags,
         published,
         // WooCommerce exports line breaks inside descriptions as the two characters `\n`.
-        description_md: html_to_markdown(&description.replace("\\n", "\n")),
+        description_md: html_to_markdown(&paragraphs(&description.replace("\\n", "\n"))),
         attributes: product_attributes,
         seo_title: String::new(),
         seo_description: String::new(),
@@ -274,4 +312,36 @@ fn product(
         options,
         variants,
     })
+}
+
+/// Whether a sale with these WooCommerce dates (`YYYY-MM-DD[ HH:MM:SS]`, either may be empty)
+/// runs on `today` (`YYYY-MM-DD`).
+fn sale_running(starts: &str, ends: &str, today: &str) -> bool {
+    let day = |d: &str| d.get(..10).filter(|d| d.len() == 10 && d.as_bytes()[4] == b'-').map(str::to_string);
+    day(starts).is_none_or(|s| s.as_str() <= today) && day(ends).is_none_or(|e| today <= e.as_str())
+}
+
+/// A WooCommerce price as written for the shop's locale: the exporter uses the shop's decimal
+/// separator (`12,50` in a German shop) and never a thousands separator.
+fn decimal_point(price: &str) -> String {
+    if price.matches(',').count() == 1 && !price.contains('.') {
+        price.replace(',', ".")
+    } else {
+        price.to_string()
+    }
+}
+
+/// WordPress keeps a description's paragraphs as blank lines and adds the `<p>` tags only when it
+/// shows the page (`wpautop`): the same here, for a description without block tags of its own.
+fn paragraphs(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    if ["<p", "<br", "<div", "<ul", "<ol", "<h1", "<h2", "<h3", "<h4", "<table", "<blockquote"].iter().any(|t| lower.contains(t)) {
+        return text.to_string();
+    }
+    let text = text.replace("\r\n", "\n");
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.lines().map(str::trim).collect::<Vec<_>>().join("<br>\n")))
+        .collect()
 }

@@ -168,6 +168,69 @@ fn woocommerce_simple_variable_and_unsellable_types() {
     }
 }
 
+/// What WooCommerce's exporter writes that a hand-made file would not: prices with the shop's
+/// decimal comma, `'` before a cell starting with `-` or `@`, scheduled sales, stock kept on the
+/// parent (`parent`), disabled (Published 0) and virtual variations, downloadable goods that ship.
+#[test]
+fn woocommerce_exporter_quirks() {
+    let dir = tempdir();
+    let csv = dir.path().join("export.csv");
+    let rows = [
+        "ID,Type,SKU,Name,Published,Visibility in catalog,Date sale price starts,Date sale price ends,Regular price,Sale price,Stock,In stock?,Backorders allowed?,Categories,Parent,Attribute 1 name,Attribute 1 value(s),Attribute 1 visible,Description",
+        "10,simple,MUG-1,'@Home Mug,1,visible,2030-11-28 00:00:00,2030-12-01 23:59:59,\"12,50\",\"10,00\",'-3,1,0,Kitchen,,,,,",
+        "11,simple,BOTTLE-1,Bottle,1,visible,2026-11-01,2026-12-31,20,15,5,1,0,Kitchen,,,,,",
+        "12,simple,FLASK-1,Flask,1,visible,2026-01-01,2026-01-31,30,20,5,1,0,Kitchen,,,,,",
+        "20,variable,TEE,Tee,1,visible,,,,,8,1,0,Apparel,,Size,\"S, M, L\",1,",
+        "21,variation,TEE-S,Tee - S,1,visible,,,10,,parent,1,0,,id:20,Size,S,1,",
+        "22,variation,TEE-M,Tee - M,0,visible,,,10,,3,1,0,,id:20,Size,M,1,",
+        "23,\"variation, virtual\",TEE-L,Tee - L,1,visible,,,10,,3,1,0,,id:20,Size,L,1,",
+        // WordPress keeps paragraphs as blank lines; the exporter writes a line break as `\n`.
+        "30,\"simple, downloadable\",BOOK-1,Atlas,1,visible,,,25,,4,1,0,Books,,,,,First part.\\n\\nSecond part\\nwith a line break.",
+    ];
+    std::fs::write(&csv, rows.join("\n")).unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let c = load(dir.path());
+    let mug = c.product("home-mug").unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(mug.title, "@Home Mug", "the exporter's formula guard is taken off");
+    let v = &mug.variants[0];
+    assert_eq!((v.price.minor, v.compare_at, v.stock), (1250, None, 0), "a sale that starts in 2030 is not on; stock '-3 is -3, sold out");
+    let bottle = &c.product("bottle").unwrap().variants[0];
+    assert_eq!((bottle.price.minor, bottle.compare_at.map(|m| m.minor)), (1500, Some(2000)), "a sale running today");
+    assert_eq!(c.product("flask").unwrap().variants[0].price.minor, 3000, "a sale that ended");
+    let tee = c.product("tee").unwrap();
+    assert_eq!(tee.variants.iter().map(|v| (v.sku.as_str(), v.stock)).collect::<Vec<_>>(), [("TEE-S", 8)], "{report}");
+    assert!(report.skipped.iter().any(|e| e.note.contains("disabled")), "{report}");
+    assert!(report.skipped.iter().any(|e| e.note.contains("virtual")), "{report}");
+    assert_eq!(c.product("atlas").map(|p| p.variants[0].price.minor), Some(2500), "downloadable and shipped: {report}");
+    let atlas = c.product("atlas").unwrap();
+    assert!(atlas.description_md.contains("First part.\n\nSecond part"), "paragraphs kept: {:?}", atlas.description_md);
+}
+
+/// SKUs as shops write them (spaces, slashes) become SKUs the catalog takes, with a warning; an
+/// export without stock counts says so.
+#[test]
+fn shopify_skus_with_spaces_and_exports_without_stock_counts() {
+    let dir = tempdir();
+    let csv = dir.path().join("products_export.csv");
+    std::fs::write(
+        &csv,
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Inventory Tracker,Variant Inventory Policy,Variant Price\n\
+         tee,Tee,Size,S,TS 001/BLK,shopify,deny,10\n\
+         tee,,,M,TS 001/WHT,shopify,deny,10\n",
+    )
+    .unwrap();
+    let report = run(Format::Shopify, &csv, dir.path());
+    let c = load(dir.path());
+    let skus: Vec<&str> = c.product("tee").unwrap().variants.iter().map(|v| v.sku.as_str()).collect();
+    assert_eq!(skus, ["TS-001-BLK", "TS-001-WHT"]);
+    assert!(report.warnings.iter().any(|w| w.note.contains("`TS 001/BLK` becomes `TS-001-BLK`")), "{report}");
+    assert!(report.warnings.iter().any(|w| w.note.contains("Variant Inventory Qty")), "{report}");
+    // Two SKUs that become one are refused with both rows named.
+    std::fs::write(&csv, "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\nmug,Mug,Size,S,A/B,5\nmug,,,M,A B,5\n").unwrap();
+    let errors = import(Format::Shopify, &csv, dir.path(), &options()).expect_err("a duplicate SKU");
+    assert!(errors.iter().any(|e| e.row == 3 && e.message.contains("`A-B` is also at row 2")), "{errors:?}");
+}
+
 #[test]
 fn importing_the_same_file_again_changes_nothing() {
     let dir = tempdir();
