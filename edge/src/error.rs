@@ -27,7 +27,12 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(allowed: &[edgeshop_api::routes::Method]) -> Self {
-        let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+        let mut allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+        // A GET route answers HEAD too.
+        if allow.contains(&"GET") {
+            allow.push("HEAD");
+        }
+        let allow = allow.join(", ");
         let mut e = Self::new(Problem::MethodNotAllowed, format!("this route accepts {allow}"));
         e.allow = Some(allow.into());
         e

@@ -39,7 +39,9 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let started = worker::Date::now().as_millis();
     // Resolved once: the handler and the metrics' route name both come from it.
     let method = req.method().to_string();
-    let resolved = resolve(&method, &path);
+    // HEAD is answered as GET without the body.
+    let head = method == "HEAD";
+    let resolved = resolve(if head { "GET" } else { &method }, &path);
     let outcome = route(&mut req, &env, &path, &resolved).await;
     let status = match &outcome {
         Ok(r) => r.status_code(),
@@ -62,9 +64,12 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let mut resp = match outcome {
         Ok(resp) => resp,
-        Err(e) => return e.into_response(&path, &request_id),
+        Err(e) => e.into_response(&path, &request_id)?,
     };
     let _ = resp.headers_mut().set("x-request-id", &request_id);
+    if head {
+        return Ok(Response::empty()?.with_status(resp.status_code()).with_headers(resp.headers().clone()));
+    }
     Ok(resp)
 }
 
@@ -83,7 +88,7 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
         Resolved::Found(route, params) => (*route, params),
         Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),
         // A page that is not there: the shop's 404 page, as a static file would answer.
-        Resolved::NotFound if req.method() == worker::Method::Get && !path.starts_with("/api/") => {
+        Resolved::NotFound if matches!(req.method(), worker::Method::Get | worker::Method::Head) && !path.starts_with("/api/") => {
             return services::edge_pages::not_found(env).await;
         }
         Resolved::NotFound => return Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),

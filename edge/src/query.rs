@@ -39,13 +39,24 @@ fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
+/// A query-string key or value: `+` is a space, `%XX` a byte.
 pub fn decode(s: &str) -> Result<String, ApiError> {
+    percent_decode(s, true)
+}
+
+/// A path segment (`/api/admin/customers/jane+shop%40example.com`): only `%XX` is decoded, a `+`
+/// stays a plus.
+pub fn decode_segment(s: &str) -> Result<String, ApiError> {
+    percent_decode(s, false)
+}
+
+fn percent_decode(s: &str, plus_is_space: bool) -> Result<String, ApiError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => {
                 let pair = bytes.get(i + 1).copied().and_then(hex).zip(bytes.get(i + 2).copied().and_then(hex));
                 let (hi, lo) = pair.ok_or_else(|| ApiError::new(Problem::BadEncoding, "a `%` must be followed by two hex digits"))?;
@@ -56,5 +67,16 @@ pub fn decode(s: &str) -> Result<String, ApiError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| ApiError::new(Problem::BadEncoding, "the query string is not valid UTF-8 after percent-decoding"))
+    String::from_utf8(out).map_err(|_| ApiError::new(Problem::BadEncoding, "the address is not valid UTF-8 after percent-decoding"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_plus_is_a_space_in_a_query_and_a_plus_in_a_path() {
+        assert_eq!(super::decode("jane+doe%40shop.ie").ok().as_deref(), Some("jane doe@shop.ie"));
+        assert_eq!(super::decode_segment("jane+shop%40example.com").ok().as_deref(), Some("jane+shop@example.com"));
+        assert!(super::decode_segment("%zz").is_err());
+        assert!(super::decode_segment("%ff").is_err(), "not UTF-8");
+    }
 }

@@ -535,6 +535,8 @@ fn pages_and_the_feed_learn_what_sold_out_from_the_ledger() {
     assert_eq!(asked(&v.sku), json!([v.sku]));
     assert!(!in_feed(&v.sku), "the feed must not promise a sold-out SKU");
     // Back in stock: promised again.
+    let extreme = json!({ "add": i64::MIN, "reason": "typo" }).to_string();
+    assert_eq!(shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(&extreme)).status, 422, "a delta beyond a million is refused");
     assert_eq!(shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(&json!({ "add": 3, "reason": "delivery" }).to_string())).status, 200);
     assert_eq!(asked(&v.sku), json!([]));
     assert!(in_feed(&v.sku));

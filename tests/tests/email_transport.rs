@@ -115,6 +115,7 @@ fn marketing_mail_has_one_click_unsubscribe_headers_and_order_mail_has_none() {
     assert_eq!(shop.get(link.trim_start_matches("https://shop.example.com")).status, 200);
     let news =
         |subject: &str| shop.admin("POST", "/api/admin/newsletter", Some(&json!({ "subject": subject, "text": "Boots are in." }).to_string())).status;
+    assert_eq!(news("Autumn news\r\nBcc: everyone@example.com"), 422, "a subject is one line: no header can be slipped in");
     assert_eq!(news("Autumn news"), 202);
     let (_, letter) = wait_for(&received, "the newsletter", |m| to(m, who) && m["subject"] == "Autumn news");
     let unsubscribe = letter["headers"]["List-Unsubscribe"].as_str().unwrap_or_else(|| panic!("no List-Unsubscribe: {letter}"));

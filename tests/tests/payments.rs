@@ -338,9 +338,16 @@ fn a_returned_line_is_refunded_in_part() {
         shop.post_json(&format!("/api/admin/orders/{n}/refunds"), &[("authorization", &auth), ("idempotency-key", key)], &body.to_string())
     };
     assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 3 }] })).status, 422, "more than was bought");
-    assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 202);
-    // The same request again is the same refund.
-    assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 202);
+    let twice = json!({ "lines": [{ "sku": a.sku, "quantity": 2 }, { "sku": a.sku, "quantity": 1 }] });
+    assert_eq!(refund("r1", twice).status, 422, "a SKU listed twice counts its quantities together");
+    let first = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }));
+    assert_eq!(first.status, 202, "a refused request does not bind its key");
+    // The same request again is the same refund; the same key with another body is refused.
+    let again = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }));
+    assert_eq!((again.status, again.header("idempotent-replayed")), (202, Some("true")));
+    assert_eq!(again.json(), first.json());
+    let other = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 2 }] }));
+    assert_eq!((other.status, other.json()["type"].as_str().map(|t| t.ends_with("/idempotency-key-reused"))), (422, Some(true)), "{}", other.body);
     let o = shop.wait_admin_order(n, "partial refund", |o| !moves(o, "refund").is_empty());
     let settled_o = settled(shop, n);
     assert_eq!(moves(&settled_o, "refund").len(), 1, "{o}");

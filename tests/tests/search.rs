@@ -36,11 +36,27 @@ fn facets_and_filters_over_http() {
     assert!(b["facets"]["brands"].as_array().unwrap().iter().any(|v| v["value"] == brand.as_str() && v["selected"] == true));
 
     // Bad filters are a clear 400.
-    for path in ["/api/search?price=abc", "/api/search?sort=cheapest", "/api/search?option=Colour", "/api/search?page=0"] {
+    for path in
+        ["/api/search?price=abc", "/api/search?sort=cheapest", "/api/search?option=Colour", "/api/search?page=0", "/api/search?per_page=100&page=102"]
+    {
         let r = shop.get(path);
         assert_eq!(r.status, 400, "{path}: {}", r.body);
         assert_eq!(r.content_type, "application/problem+json");
     }
+}
+
+#[test]
+fn head_is_answered_like_get_without_a_body() {
+    let shop = Shop::shared();
+    for path in ["/api/health", "/search?q=tent", "/api/search?q=tent"] {
+        let r = shop.request("HEAD", path, &[], None);
+        assert_eq!(r.status, 200, "HEAD {path}");
+        assert!(r.body.is_empty(), "HEAD {path}: {}", r.body);
+    }
+    assert_eq!(shop.request("HEAD", "/search?q=tent", &[], None).content_type, shop.get("/search?q=tent").content_type);
+    let r = shop.request("DELETE", "/api/search?q=tent", &[], None);
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
 }
 
 #[test]
@@ -68,6 +84,12 @@ fn zero_result_searches_are_recorded_and_corrected() {
     let report = shop.request("GET", "/api/admin/search/zero-results", &[("authorization", &auth)], None).json();
     let entry = report["queries"].as_array().unwrap().iter().find(|q| q["query"] == unique.as_str()).cloned();
     assert_eq!(entry.map(|e| e["count"].clone()), Some(Value::from(2)), "{report}");
+    // A long query is kept in lower case and cut short: it costs the report no more than a short one.
+    let long = format!("{}%20{}", unique.to_uppercase(), "y".repeat(300));
+    assert_eq!(shop.get(&format!("/api/search?q={long}")).json()["total"], 0);
+    let report = shop.request("GET", "/api/admin/search/zero-results", &[("authorization", &auth)], None).json();
+    let kept = report["queries"].as_array().unwrap().iter().filter_map(|q| q["query"].as_str()).find(|q| q.starts_with(&format!("{unique} y")));
+    assert_eq!(kept.map(|q| q.chars().count()), Some(80), "{report}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::{body_text, header, json, parse_json, require_staff, Reply};
 use crate::services::dead_letters;
 use crate::services::events::{self, EventKind, OrderEvent};
+use crate::services::idempotency::{Begin, Guard, StoredResponse};
 use crate::services::now_rfc3339;
 use crate::services::orders;
 use crate::services::staff;
@@ -17,6 +18,7 @@ use edgeshop_api::admin::{
 };
 use edgeshop_domain::Tracking;
 use serde_json::json as value;
+use sha2::{Digest as _, Sha256};
 use worker::{Env, Request};
 
 pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
@@ -49,7 +51,7 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
 /// `GET /api/admin/stock/{sku}`: available, reserved and sold units of one SKU.
 pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
     require_staff(req, env).await?;
-    let sku = crate::query::decode(sku)?;
+    let sku = crate::query::decode_segment(sku)?;
     if crate::build_data::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
@@ -94,7 +96,7 @@ pub async fn dead_letters(req: &Request, env: &Env) -> Reply {
 /// `POST /api/admin/dead-letters/{id}/replay`: sends the event through the order queue again.
 pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
     let who = require_staff(req, env).await?;
-    let id = crate::query::decode(id)?;
+    let id = crate::query::decode_segment(id)?;
     match dead_letters::replay(env, &id).await? {
         Some(at) => {
             staff::audit(env, &who, "dead_letter.replay", &format!("dead_letter:{id}"), value!(null), value!({ "replayed_at": at })).await?;
@@ -106,28 +108,76 @@ pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
 
 /// `POST /api/admin/orders/{number}/refunds` (`Idempotency-Key` required): refunds an amount, or
 /// lines of the order, through the provider that took the payment. Answers 202; the consumer
-/// refuses more than is left to refund.
+/// refuses more than is left to refund. As with Stripe's keys, a request that passes validation
+/// binds its key: the same body again gets the first answer, another body 422; a refused request
+/// binds nothing.
 pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
     let key = header(req, "idempotency-key")
         .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         .ok_or_else(|| ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (letters, digits, - and _) with every refund"))?;
-    let r: RefundRequest = parse_json(&body_text(req).await?)?;
+    let body = body_text(req).await?;
+    let r: RefundRequest = parse_json(&body)?;
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
+    let amount = refund_amount(&r, &order)?;
+    let guard = Guard::scoped(env, format!("refund:{number}:{key}"), &key);
+    match guard.begin(&edgeshop_domain::text::hex(&Sha256::digest(body.as_bytes()))).await? {
+        Begin::Started { .. } => {}
+        Begin::Replay { response } => {
+            let mut resp = worker::Response::ok(response.body)?.with_status(response.status);
+            resp.headers_mut().set("content-type", &response.content_type)?;
+            resp.headers_mut().set("idempotent-replayed", "true")?;
+            return Ok(resp);
+        }
+        Begin::Mismatch => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different refund")),
+        Begin::InProgress | Begin::CartTaken { .. } => {
+            return Err(
+                ApiError::new(Problem::RequestInProgress, "a refund with this Idempotency-Key is still running; retry shortly").with_retry_after(1)
+            )
+        }
+    }
+    let mut event = OrderEvent::new(format!("refund-{number}-{key}"), EventKind::RefundRequested, number, now_rfc3339());
+    event.amount_minor = Some(amount);
+    event.detail = Some(r.reason.chars().take(500).collect());
+    let published = events::publish(env, &event).await;
+    if let Err(e) = published {
+        // The key is free again for a retry.
+        guard.finish(None).await?;
+        return Err(e);
+    }
+    let accepted = RefundAccepted { number, amount_minor: amount, status: "refund_requested".into() };
+    let stored = StoredResponse { status: 202, content_type: "application/json".into(), body: serde_json::to_string(&accepted)? };
+    guard.finish(Some(stored)).await?;
+    let after = value!({ "refund_requested_minor": amount, "reason": event.detail });
+    staff::audit(env, &who, "order.refund", &format!("order:{number}"), value!({ "total_minor": order.totals.total.minor }), after).await?;
+    json(&accepted, 202, "no-store")
+}
+
+/// The amount a refund request asks for: `amount_minor`, or its lines at the prices paid (a SKU
+/// listed twice counts once, its quantities added), between 1 and the order's total.
+fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i64, ApiError> {
     let amount = match (r.amount_minor, r.lines.is_empty()) {
         (Some(a), true) => a,
         (None, false) => {
-            let mut total = 0i64;
+            let mut wanted: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
             for l in &r.lines {
+                if l.quantity == 0 {
+                    return Err(ApiError::new(Problem::BadRefund, format!("`{}`: refund at least 1 unit", l.sku)));
+                }
+                let q = wanted.entry(l.sku.as_str()).or_default();
+                *q = q.saturating_add(l.quantity);
+            }
+            let mut total = 0i64;
+            for (sku, quantity) in wanted {
                 let line = order
                     .lines
                     .iter()
-                    .find(|o| o.sku == l.sku)
-                    .ok_or_else(|| ApiError::new(Problem::BadRefund, format!("the order has no line `{}`", l.sku)))?;
-                if l.quantity == 0 || l.quantity > line.quantity {
-                    return Err(ApiError::new(Problem::BadRefund, format!("`{}`: refund 1 to {} units", l.sku, line.quantity)));
+                    .find(|o| o.sku == sku)
+                    .ok_or_else(|| ApiError::new(Problem::BadRefund, format!("the order has no line `{sku}`")))?;
+                if quantity > line.quantity {
+                    return Err(ApiError::new(Problem::BadRefund, format!("`{sku}`: refund 1 to {} units", line.quantity)));
                 }
-                total += line.unit_price.minor * i64::from(l.quantity);
+                total = line.unit_price.minor.checked_mul(i64::from(quantity)).and_then(|t| t.checked_add(total)).unwrap_or(i64::MAX);
             }
             total
         }
@@ -136,13 +186,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     if amount <= 0 || amount > order.totals.total.minor {
         return Err(ApiError::new(Problem::BadRefund, format!("the amount must be between 1 and the order's total {}", order.totals.total.minor)));
     }
-    let mut event = OrderEvent::new(format!("refund-{number}-{key}"), EventKind::RefundRequested, number, now_rfc3339());
-    event.amount_minor = Some(amount);
-    event.detail = Some(r.reason.chars().take(500).collect());
-    events::publish(env, &event).await?;
-    let after = value!({ "refund_requested_minor": amount, "reason": event.detail });
-    staff::audit(env, &who, "order.refund", &format!("order:{number}"), value!({ "total_minor": order.totals.total.minor }), after).await?;
-    json(&RefundAccepted { number, amount_minor: amount, status: "refund_requested".into() }, 202, "no-store")
+    Ok(amount)
 }
 
 /// `GET /api/admin/notifications/failed`: messages that could not be sent after every try.
@@ -155,7 +199,7 @@ pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
 /// A SKU that comes back from sold out sends the back-in-stock alerts (once).
 pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     let who = require_staff(req, env).await?;
-    let sku = crate::query::decode(sku)?;
+    let sku = crate::query::decode_segment(sku)?;
     let c: StockChange = parse_json(&body_text(req).await?)?;
     if c.set.is_some() == c.add.is_some() {
         return Err(ApiError::new(Problem::BadAdjustment, "send either `set` or `add`"));
@@ -163,7 +207,7 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     if c.reason.trim().is_empty() || c.reason.chars().count() > 200 {
         return Err(ApiError::new(Problem::BadAdjustment, "give a reason of 1 to 200 characters"));
     }
-    if c.set.is_some_and(|s| !(0..=1_000_000).contains(&s)) || c.add.is_some_and(|a| a.abs() > 1_000_000) {
+    if c.set.is_some_and(|s| !(0..=1_000_000).contains(&s)) || c.add.is_some_and(|a| !(-1_000_000..=1_000_000).contains(&a)) {
         return Err(ApiError::new(Problem::BadAdjustment, "levels are 0 to 1,000,000"));
     }
     if crate::build_data::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
@@ -187,8 +231,9 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     let who = require_staff(req, env).await?;
     let n: NewsletterRequest = parse_json(&body_text(req).await?)?;
-    if n.subject.trim().is_empty() || n.subject.len() > 200 || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n') {
-        return Err(ApiError::new(Problem::BadNewsletter, "a subject (up to 200 characters) and a text are required"));
+    let subject_ok = !n.subject.trim().is_empty() && n.subject.chars().count() <= 200 && !n.subject.contains(char::is_control);
+    if !subject_ok || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(ApiError::new(Problem::BadNewsletter, "a subject of up to 200 characters on one line, and a text, are required"));
     }
     let mut e = OrderEvent::new(format!("newsletter-{}", crate::services::random_id(8)), EventKind::NewsletterSend, 0, now_rfc3339());
     e.payment_ref = Some(n.subject.trim().to_string());
@@ -370,7 +415,7 @@ pub async fn customers(req: &Request, env: &Env) -> Reply {
 /// `GET /api/admin/customers/{email}`: the customer and their orders (also their data export).
 pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
     require_staff(req, env).await?;
-    let email = crate::query::decode(email)?.trim().to_lowercase();
+    let email = crate::query::decode_segment(email)?.trim().to_lowercase();
     let (found, _) = orders::customers(env, Some(&email), 0, 50).await?;
     let customer = found.into_iter().find(|c| c.email == email).ok_or_else(|| ApiError::new(Problem::NotFound, format!("no customer {email}")))?;
     let query = orders::OrderQuery { text: Some(email.clone()), limit: 1000, ..Default::default() };

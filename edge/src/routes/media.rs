@@ -11,7 +11,11 @@ const FOREVER: &str = "public, max-age=31536000, immutable";
 pub async fn get(req: &Request, env: &Env, hash: &str, name: &str) -> Reply {
     let key = media::key(hash, name)?;
     let cache = Cache::default();
-    let url = req.url()?.to_string();
+    // Cached by the image's address alone: a query string does not make a new copy.
+    let mut url = req.url()?;
+    url.set_query(None);
+    url.set_fragment(None);
+    let url = url.to_string();
     if let Some(hit) = cache.get(url.as_str(), false).await? {
         return Ok(hit);
     }

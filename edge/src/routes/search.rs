@@ -63,7 +63,7 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
         total: results.total,
         page: p.page,
         per_page: p.per_page,
-        pages: results.total.div_ceil(p.per_page),
+        pages: p.pages(results.total),
         sort: p.sort.as_str().to_string(),
         hits: hits_out(results.hits, &m, true),
         facets: results.facets,

@@ -207,7 +207,7 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     } else {
         cards(&mut out, &r.hits);
     }
-    let pages = r.total.div_ceil(p.per_page);
+    let pages = p.pages(r.total);
     if pages > 1 {
         out.push_str("<nav class=\"pagination\" aria-label=\"Pages\">");
         if p.page > 1 {

@@ -21,7 +21,8 @@ async fn page(env: &Env, path: &str, slots: &[(&str, &str)], status: u16) -> Rep
     let frame = crate::build_data::public_asset(env, path).await?;
     let html = frames::fill(&frame, slots);
     let mut resp = Response::from_html(html.as_str())?.with_status(status);
-    html_headers(resp.headers_mut(), &html)?;
+    // The scripts allowed are the frame's own: nothing filled in can add one.
+    html_headers(resp.headers_mut(), &frame)?;
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
 }
@@ -75,12 +76,19 @@ pub async fn cart(req: &Request, env: &Env) -> Reply {
     cart_page(req, env, None, 200).await
 }
 
+/// `variant` fields a product form may send: a product has at most this many variants
+/// (Shopify's long-standing limit).
+const MAX_VARIANT_FIELDS: usize = 100;
+
 /// The variant the product form chose. With the picker's script, `sku`; without it, the SKU
 /// among the product's (`variant`, repeated) whose option values are the chosen `option-N`s.
 async fn chosen_sku(env: &Env, form: &Query) -> Result<String, ApiError> {
     let sku = form.get("sku").unwrap_or_default();
     let chosen: Vec<&str> = (0..).map_while(|i| form.get(&format!("option-{i}"))).collect();
-    let candidates: Vec<&str> = form.get_all("variant").take(250).collect();
+    // A product's variants, as many as a product page lists (each may cost a shard's fetch).
+    let mut candidates: Vec<&str> = form.get_all("variant").take(MAX_VARIANT_FIELDS).collect();
+    candidates.sort_unstable();
+    candidates.dedup();
     if chosen.is_empty() || candidates.is_empty() {
         return Ok(sku.to_string());
     }
@@ -165,13 +173,9 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
     let payment = pages::payment_choices(online, r.payment_method);
     let countries = pages::country_options(&shop.shipping.countries, &r.address.country);
-    let mut slots_filled: Vec<(&str, &str)> = vec![
-        (slots::SUMMARY, &summary),
-        (slots::NOTICE, &notice),
-        (slots::PAYMENT, &payment),
-        (slots::COUNTRIES, &countries),
-        (slots::KEY, &state.key),
-    ];
+    let key = escape_html(&state.key);
+    let mut slots_filled: Vec<(&str, &str)> =
+        vec![(slots::SUMMARY, &summary), (slots::NOTICE, &notice), (slots::PAYMENT, &payment), (slots::COUNTRIES, &countries), (slots::KEY, &key)];
     slots_filled.extend(fields.iter().map(|(s, v)| (s.as_str(), v.as_str())));
     page(env, "/checkout/", &slots_filled, status).await
 }

@@ -111,7 +111,7 @@ pub async fn invite(req: &mut Request, env: &Env) -> Reply {
 /// `DELETE /api/admin/staff/{id}` (owners): removes a member and ends their sessions.
 pub async fn remove(req: &Request, env: &Env, id: &str) -> Reply {
     let owner = require_owner(req, env).await?;
-    let id = crate::query::decode(id)?;
+    let id = crate::query::decode_segment(id)?;
     let member = staff::remove(env, &id).await?;
     staff::audit(env, &owner, "staff.remove", &format!("staff:{id}"), serde_json::to_value(&member)?, value!({ "removed": true })).await?;
     json(&edgeshop_api::admin::Removed { removed: member }, 200, "no-store")

@@ -66,7 +66,9 @@ impl Faults {
 
 /// A well-formed idempotency key: 1-255 visible ASCII characters.
 pub fn valid_key(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic())
+    // Letters, digits and the punctuation of UUIDs, base64 and timestamps: a key is echoed into the
+    // checkout form, so nothing HTML gives a meaning to.
+    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:+/=~".contains(&b))
 }
 
 /// What a checkout answers: the order placed (`201`, a [`CheckoutResponse`]), or the answer an
@@ -315,4 +317,17 @@ async fn place_order(
         order_url,
     };
     Ok((201, serde_json::to_string(&response)?))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_are_ids_never_markup() {
+        for good in ["0f7c1c2e-9b1d-4c3a-8f00-3a3b9c1d2e4f", "order_2026-12-04T10:00:00", "a+b/c=="] {
+            assert!(super::valid_key(good), "{good}");
+        }
+        for bad in ["", "x\"><script>alert(1)</script>", "a b", "it's", "<", "&amp;", "é", &"k".repeat(256)] {
+            assert!(!super::valid_key(bad), "{bad}");
+        }
+    }
 }

@@ -221,6 +221,11 @@ impl<'a> Guard<'a> {
         Guard { env, object, key: key.to_string() }
     }
 
+    /// The guard of `key` in its own object named `scope` (one request's key, not a cart's).
+    pub fn scoped(env: &'a Env, scope: String, key: &str) -> Self {
+        Guard { env, object: scope, key: key.to_string() }
+    }
+
     pub async fn begin(&self, fingerprint: &str) -> std::result::Result<Begin, crate::error::ApiError> {
         let body = BeginRequest { key: self.key.clone(), fingerprint: fingerprint.into() };
         super::do_call(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/begin", Some(&body)).await

@@ -73,14 +73,20 @@ impl SearchParams {
             None | Some("") => Sort::Relevance,
             Some(s) => Sort::parse(s).map_err(search_error)?,
         };
-        Ok(SearchParams {
-            q,
-            filters,
-            sort,
-            page: params.get_usize("page", 1, MAX_PAGE)?,
-            per_page: params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?,
-            all_words: params.get("match") == Some("all"),
-        })
+        let per_page = params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?;
+        let page = params.get_usize("page", 1, Self::last_page(per_page))?;
+        Ok(SearchParams { q, filters, sort, page, per_page, all_words: params.get("match") == Some("all") })
+    }
+
+    /// The last page served at `per_page` results a page: `MAX_PAGE`, and no further than the
+    /// deepest result the index serves (`MAX_OFFSET`).
+    fn last_page(per_page: usize) -> usize {
+        MAX_PAGE.min(edgeshop_indexer::MAX_OFFSET / per_page.max(1) + 1)
+    }
+
+    /// How many pages `total` results make, as far as they can be browsed.
+    pub fn pages(&self, total: usize) -> usize {
+        total.div_ceil(self.per_page).min(Self::last_page(self.per_page))
     }
 
     pub async fn run(&self, env: &Env, facets: bool) -> Result<(SearchResults, SearchRequest<'_>), ApiError> {

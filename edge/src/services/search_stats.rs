@@ -6,6 +6,8 @@ use worker::{durable_object, DurableObject, Env, Method, Request, Response, Resu
 
 /// Distinct queries kept; the least searched are forgotten beyond this.
 const MAX_QUERIES: usize = 1_000;
+/// Characters of a query kept in the report.
+const MAX_QUERY_CHARS: usize = 80;
 
 pub use edgeshop_api::admin::ZeroResultQuery;
 
@@ -55,7 +57,10 @@ impl DurableObject for SearchStats {
 }
 
 pub async fn record_zero_results(env: &Env, query: &str) -> std::result::Result<bool, crate::error::ApiError> {
-    let record = Record { query: query.to_string(), at: super::now_rfc3339() };
+    // As typed, in lower case and at most `MAX_QUERY_CHARS`: a long random query costs the
+    // report no more than a short one.
+    let query: String = query.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().chars().take(MAX_QUERY_CHARS).collect();
+    let record = Record { query, at: super::now_rfc3339() };
     super::do_call::<Record, bool>(env, "SEARCH_STATS", "shop", Method::Post, "/zero", Some(&record)).await
 }
 
