@@ -61,9 +61,11 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
         if kinds(table, row).iter().any(|k| k == "variation") {
             match parents.get(cell_of(table, row, "Parent")) {
                 Some(&p) => variations.entry(p).or_default().push(row),
-                None => {
-                    errors.push(table.error(row.number, "Parent", format!("variation of `{}`, which is not in the file", cell_of(table, row, "Parent"))))
-                }
+                None => errors.push(table.error(
+                    row.number,
+                    "Parent",
+                    format!("variation of `{}`, which is not in the file", cell_of(table, row, "Parent")),
+                )),
             }
         }
     }
@@ -104,7 +106,11 @@ fn attributes(table: &Table, row: &Row) -> Vec<(String, Vec<String>, bool)> {
         .filter_map(|i| {
             let name = cell_of(table, row, &format!("Attribute {i} name"));
             (!name.is_empty()).then(|| {
-                (name.to_string(), list(cell_of(table, row, &format!("Attribute {i} value(s)"))), cell_of(table, row, &format!("Attribute {i} visible")) != "0")
+                (
+                    name.to_string(),
+                    list(cell_of(table, row, &format!("Attribute {i} value(s)"))),
+                    cell_of(table, row, &format!("Attribute {i} visible")) != "0",
+                )
             })
         })
         .collect()
@@ -187,7 +193,10 @@ fn product(
             "" => None,
             t if !sale_running(cell("Date sale price starts"), cell("Date sale price ends"), today) => {
                 let (from, to) = (cell("Date sale price starts"), cell("Date sale price ends"));
-                warn(report, format!("row {}: the sale price {t} is scheduled ({from} to {to}) and not running today: the regular price is used", r.number));
+                warn(
+                    report,
+                    format!("row {}: the sale price {t} is scheduled ({from} to {to}) and not running today: the regular price is used", r.number),
+                );
                 None
             }
             t => match parse_price(&decimal_point(t), digits) {
@@ -233,7 +242,13 @@ fn product(
         if from_parent {
             warn(report, format!("row {}: stock managed on the product; each variation gets its count", r.number));
         }
-        let cell = |col: &str| if matches!(col, "Stock" | "In stock?" | "Backorders allowed?") { cell_of(table, stock_row, col) } else { cell_of(table, r, col) };
+        let cell = |col: &str| {
+            if matches!(col, "Stock" | "In stock?" | "Backorders allowed?") {
+                cell_of(table, stock_row, col)
+            } else {
+                cell_of(table, r, col)
+            }
+        };
         let stock = match cell("Stock") {
             "" => None,
             q => match q.parse::<f64>() {

@@ -564,7 +564,7 @@ fn native_search(bundle: &Path, queries: &Path) -> Result<String, String> {
 fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
     let work = root().join("bench/work");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    println!("bench: the worker's search path as wasm for Node (release profile and wasm-opt -O, as a deployed worker)");
+    println!("bench: the worker's search path as wasm for Node (release profile and the worker's wasm-opt passes, as a deployed worker)");
     exec(
         cargo()
             .args(["build", "--quiet", "-p", "edgeshop-search-wasm", "--lib", "--profile", "release", "--target", "wasm32-unknown-unknown"])
@@ -576,7 +576,7 @@ fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
     std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_search_wasm.wasm");
     crate::pack::bindgen(&wasm, &pkg, "search_wasm", crate::pack::Host::Node)?;
-    crate::pack::wasm_opt(&pkg.join("search_wasm_bg.wasm"), "-O", &crate::pack::WORKER_FEATURES, false)?;
+    crate::pack::wasm_opt(&pkg.join("search_wasm_bg.wasm"), &crate::pack::WORKER_OPT, &crate::pack::WORKER_FEATURES, false)?;
     let wasm_bytes = std::fs::metadata(pkg.join("search_wasm_bg.wasm")).map_err(|e| e.to_string())?.len();
     build_search_tools()?;
     let mut shops = Vec::new();

@@ -166,7 +166,7 @@ pub fn front(out: &Path, opt: Optimise) -> Result<(), String> {
         }
         crate::pack::bindgen(&wasm, &pkg, name, crate::pack::Host::Browser)?;
         let level = if opt == Optimise::Full { "-Oz" } else { "-O1" };
-        crate::pack::wasm_opt(&bg, level, &crate::pack::BROWSER_FEATURES, false)?;
+        crate::pack::wasm_opt(&bg, &[level], &crate::pack::BROWSER_FEATURES, false)?;
         std::fs::create_dir_all(root().join("target/edgeshop")).map_err(|e| e.to_string())?;
         std::fs::write(&stamp, built).map_err(|e| format!("{}: {e}", stamp.display()))?;
     }
@@ -191,7 +191,7 @@ pub fn worker(opt: Optimise) -> Result<(), String> {
         .args(["build", "--lib", "--profile", opt.profile(), "--target", "wasm32-unknown-unknown"])
         .current_dir(root().join("edge"))
         .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
-    let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?}"));
+    let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?} {}", crate::pack::WORKER_OPT.join(" ")));
     if packaged.is_some() && packaged == std::fs::read_to_string(&stamp).ok() && out.join("worker/shim.mjs").exists() {
         println!("xtask: worker unchanged, keeping edge/build/");
         return Ok(());
