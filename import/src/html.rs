@@ -102,12 +102,31 @@ impl Blocks {
                         }
                         self.flush();
                     }
+                    // An inline element around blocks (Google Docs wraps a whole paste in
+                    // `<b id="docs-internal-guid-…">`, editors add `<span>`s): its blocks are read
+                    // as blocks, its emphasis dropped.
+                    _ if has_block(node) => {
+                        for c in node.children() {
+                            self.node(c, depth);
+                        }
+                    }
                     _ => self.line.push_str(&inline(node)),
                 }
             }
             _ => {}
         }
     }
+}
+
+/// Whether a block element (a paragraph, list, heading, table…) is anywhere inside `node`.
+fn has_block(node: NodeRef) -> bool {
+    node.descendants().skip(1).any(|d| match d.value() {
+        Node::Element(e) => {
+            let name = e.name();
+            BLOCKS.contains(&name) || matches!(name, "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "hr")
+        }
+        _ => false,
+    })
 }
 
 /// List items as Markdown lines, nested lists indented.
@@ -202,6 +221,13 @@ fn collapse(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_inside_an_inline_wrapper_stay_blocks() {
+        let pasted = r#"<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-1"><p dir="ltr"><span>Soft.</span></p><ul><li><span>Wash cold</span></li><li>Dry flat</li></ul></b>"#;
+        assert_eq!(html_to_markdown(pasted), "Soft.\n\n- Wash cold\n- Dry flat");
+        assert_eq!(html_to_markdown("<p>Made <b>to last</b>.</p>"), "Made **to last**.");
+    }
 
     #[test]
     fn keeps_structure_and_safe_links() {

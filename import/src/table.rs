@@ -1,6 +1,7 @@
 //! The CSV file as a table of text cells, checked for what makes a file unreadable: bytes that
 //! are not UTF-8, rows with the wrong number of cells (broken quoting shows up as one), duplicate
-//! or missing columns. A byte-order mark and Windows line endings are accepted.
+//! or missing columns. A byte-order mark and Windows line endings are accepted, and so are
+//! semicolons or tabs between cells (a spreadsheet's "CSV" in many European locales).
 
 use crate::ImportError;
 use std::collections::HashMap;
@@ -16,6 +17,24 @@ pub struct Row {
     /// Spreadsheet row number: the header is row 1.
     pub number: usize,
     cells: Vec<String>,
+}
+
+/// The cell separator, from the header row: a comma, or the semicolon (or tab) that a spreadsheet
+/// saving "CSV" in a locale with decimal commas writes instead.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut quoted = false;
+    let mut counts = [0usize; 3];
+    for &b in header {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    [b',', b';', b'\t'].into_iter().zip(counts).max_by_key(|&(d, n)| (n, d == b',')).map_or(b',', |(d, _)| d)
 }
 
 impl Table {
@@ -34,7 +53,7 @@ impl Table {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(error(1, "the file is empty".into()));
         }
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).delimiter(delimiter(bytes)).from_reader(bytes);
         let headers: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
             Err(e) => return Err(error(1, format!("the header row cannot be read: {e}"))),

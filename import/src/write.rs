@@ -113,7 +113,8 @@ pub fn write_catalog(catalog: &Path, drafts: Vec<Draft>, options: &Options, repo
                     images.push(ImageEntry { file: name, alt, width, height });
                 }
                 ImageSource::Remote(url) => {
-                    let name = format!("{}-{}.{}", d.slug, n + 1, extension(url.split(['?', '#']).next().unwrap_or(url)));
+                    // Named by its address: a photo replaced or moved in the shop is another file.
+                    let name = format!("{}-{}.{}", d.slug, url_hash(url), extension(url.split(['?', '#']).next().unwrap_or(url)));
                     let local = catalog.join("images").join(&name);
                     match std::fs::read(&local).ok().and_then(|b| edgeshop_catalog::image_size(&b)) {
                         Some((width, height)) => images.push(ImageEntry { file: name, alt, width, height }),
@@ -260,4 +261,10 @@ fn new_shop(options: &Options) -> String {
         name = toml::Value::String(options.shop_name.clone()),
         currency = options.currency
     )
+}
+
+/// Eight hex digits of an address (FNV-1a): a name that changes when the address does.
+fn url_hash(url: &str) -> String {
+    let hash = url.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    format!("{:08x}", hash >> 32)
 }
