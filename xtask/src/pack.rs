@@ -38,13 +38,13 @@ pub fn bindgen(wasm: &Path, out_dir: &Path, name: &str, host: Host) -> Result<()
 pub const WORKER_FEATURES: [&str; 7] =
     ["mutable-globals", "sign-ext", "nontrapping-float-to-int", "bulk-memory", "multivalue", "reference-types", "exception-handling"];
 
-/// How wasm-opt optimises the worker: `-O`, but a function with one caller is inlined into it
-/// only when small. V8 compiles a wasm function on its first call, whole; binaryen's default
-/// inlines every function that has one caller, whatever its size, so a first call compiles the
-/// cold branches of everything inlined into it too. Kept apart, they are compiled only if they
-/// run: a fresh isolate's first search spends about a quarter less CPU (`bench first-search`:
-/// 52 → 40 ms p50 at 20k products, warm search unchanged within the noise).
-pub const WORKER_OPT: [&str; 2] = ["-O", "--one-caller-inline-max-function-size=50"];
+/// How wasm-opt optimises the worker. Measured and not taken (stop 40): keeping functions with
+/// one caller out of line when big (`--one-caller-inline-max-function-size=50`, or 1000; binaryen
+/// inlines every such function whatever its size, and V8 compiles a function whole on its first
+/// call) cut a fresh isolate's first search in Node by a quarter (52 → 40 ms p50 at 20k, paired),
+/// but warm search in workerd came out about a tenth slower (230 against 210 µs p50, medians of
+/// three or four runs on a noisy machine) and the upload 100 KiB larger.
+pub const WORKER_OPT: [&str; 1] = ["-O"];
 
 /// The features the browser bundles may use (every current browser runs them).
 pub const BROWSER_FEATURES: [&str; 2] = ["bulk-memory", "nontrapping-float-to-int"];
