@@ -8,7 +8,7 @@ use worker::{Env, Request, Response};
 pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
     let key = header(req, "idempotency-key").filter(|k| checkout::valid_key(k)).ok_or_else(|| {
-        ApiError::new(Problem::IdempotencyKeyRequired, "send a unique Idempotency-Key header (1-255 visible ASCII characters) with every checkout")
+        ApiError::new(Problem::IdempotencyKeyRequired, "send a unique Idempotency-Key header (1-255 letters, digits or -_.:+/=~) with every checkout")
     })?;
     let body = body_text(req).await?;
     let cart = cart_id(req);

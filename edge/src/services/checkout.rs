@@ -64,7 +64,7 @@ impl Faults {
     }
 }
 
-/// A well-formed idempotency key: 1-255 visible ASCII characters.
+/// A well-formed idempotency key: 1-255 letters, digits or `-_.:+/=~`.
 pub fn valid_key(key: &str) -> bool {
     // Letters, digits and the punctuation of UUIDs, base64 and timestamps: a key is echoed into the
     // checkout form, so nothing HTML gives a meaning to.
