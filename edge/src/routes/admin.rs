@@ -6,7 +6,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::{body_text, header, json, parse_json, require_staff, Reply};
 use crate::services::dead_letters;
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::idempotency::{Begin, Guard, StoredResponse};
+use crate::services::idempotency::{fingerprint, valid_key, Begin, Guard, StoredResponse};
 use crate::services::now_rfc3339;
 use crate::services::orders;
 use crate::services::staff;
@@ -18,7 +18,6 @@ use edgeshop_api::admin::{
 };
 use edgeshop_domain::Tracking;
 use serde_json::json as value;
-use sha2::{Digest as _, Sha256};
 use worker::{Env, Request};
 
 pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
@@ -113,22 +112,18 @@ pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
 /// binds nothing.
 pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
-    let key = header(req, "idempotency-key")
-        .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .ok_or_else(|| ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (letters, digits, - and _) with every refund"))?;
+    // At most 100 characters: the refund's key at the provider carries it (Stripe takes 255).
+    let key = header(req, "idempotency-key").filter(|k| valid_key(k) && k.len() <= 100).ok_or_else(|| {
+        ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (1-100 letters, digits or -_.:+/=~) with every refund")
+    })?;
     let body = body_text(req).await?;
     let r: RefundRequest = parse_json(&body)?;
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let amount = refund_amount(&r, &order)?;
     let guard = Guard::scoped(env, format!("refund:{number}:{key}"), &key);
-    match guard.begin(&edgeshop_domain::text::hex(&Sha256::digest(body.as_bytes()))).await? {
+    match guard.begin(&fingerprint(&[&body])).await? {
         Begin::Started { .. } => {}
-        Begin::Replay { response } => {
-            let mut resp = worker::Response::ok(response.body)?.with_status(response.status);
-            resp.headers_mut().set("content-type", &response.content_type)?;
-            resp.headers_mut().set("idempotent-replayed", "true")?;
-            return Ok(resp);
-        }
+        Begin::Replay { response } => return Ok(response.to_response(true)?),
         Begin::Mismatch => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different refund")),
         Begin::InProgress | Begin::CartTaken { .. } => {
             return Err(
@@ -146,7 +141,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
         return Err(e);
     }
     let accepted = RefundAccepted { number, amount_minor: amount, status: "refund_requested".into() };
-    let stored = StoredResponse { status: 202, content_type: "application/json".into(), body: serde_json::to_string(&accepted)? };
+    let stored = StoredResponse::json(202, serde_json::to_string(&accepted)?);
     guard.finish(Some(stored)).await?;
     let after = value!({ "refund_requested_minor": amount, "reason": event.detail });
     staff::audit(env, &who, "order.refund", &format!("order:{number}"), value!({ "total_minor": order.totals.total.minor }), after).await?;

@@ -7,6 +7,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::{body_text_max, cart_id, check_cookie_origin, clear_cart_cookie, html_headers, money_view, set_cart_cookie, Reply};
 use crate::pages;
 use crate::query::Query;
+use crate::services::idempotency::valid_key;
 use crate::services::{carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
@@ -196,7 +197,7 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     let get = |k: &str| form.get(k).unwrap_or_default().to_string();
     // The analytics session is added to the form by the analytics script when it runs.
     let request = CheckoutRequest::from_form(get);
-    let key = Some(get("idempotency_key")).filter(|k| checkout::valid_key(k)).unwrap_or_else(|| random_id(16));
+    let key = Some(get("idempotency_key")).filter(|k| valid_key(k)).unwrap_or_else(|| random_id(16));
     let cart = cart_id(req);
     let origin = req.url()?.origin().ascii_serialization();
     let body = serde_json::to_string(&request)?;
@@ -206,8 +207,8 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
         (detail, errors)
     };
     let (status, notice, retry_key) = match checkout::run(env, cart.as_deref(), &key, &body, &origin, None).await {
-        Ok(answer) if answer.status < 300 => {
-            let placed: CheckoutResponse = serde_json::from_str(&answer.body)?;
+        Ok(answer) if answer.response.status < 300 => {
+            let placed: CheckoutResponse = serde_json::from_str(&answer.response.body)?;
             let mut resp = see_other(&placed.next_url)?;
             if cart.is_some() {
                 clear_cart_cookie(req, &mut resp)?;
@@ -216,8 +217,8 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
         }
         Ok(answer) => {
             // The answer an earlier post of this same form got.
-            let problem: edgeshop_api::Problem = serde_json::from_str(&answer.body).unwrap_or_default();
-            (answer.status, (problem.detail, problem.errors), false)
+            let problem: edgeshop_api::Problem = serde_json::from_str(&answer.response.body).unwrap_or_default();
+            (answer.response.status, (problem.detail, problem.errors), false)
         }
         // A failure on our side keeps the key, so sending the form again finishes the same order.
         Err(e) => (status_of(&e), refused(&e), e.status >= 500),

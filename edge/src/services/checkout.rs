@@ -4,14 +4,13 @@
 use crate::error::{ApiError, Context, Problem};
 use crate::http::{money_view, now_seconds, parse_json};
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::idempotency::{Allocated, Begin, Guard, StoredResponse};
+use crate::services::idempotency::{fingerprint, Allocated, Begin, Guard, StoredResponse};
 use crate::services::payments::{self, Online, PaymentProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
 use edgeshop_api::CheckoutRequest;
 use edgeshop_api::CheckoutResponse;
 use edgeshop_domain::{checkout_totals, stock_hold_seconds, validate_address, Order, PaymentMethod, Placement};
-use sha2::{Digest, Sha256};
 use worker::Env;
 
 /// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
@@ -64,19 +63,10 @@ impl Faults {
     }
 }
 
-/// A well-formed idempotency key: 1-255 letters, digits or `-_.:+/=~`.
-pub fn valid_key(key: &str) -> bool {
-    // Letters, digits and the punctuation of UUIDs, base64 and timestamps: a key is echoed into the
-    // checkout form, so nothing HTML gives a meaning to.
-    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:+/=~".contains(&b))
-}
-
 /// What a checkout answers: the order placed (`201`, a [`CheckoutResponse`]), or the answer an
 /// earlier request with the same key got (`replayed`: possibly a problem).
 pub struct Answer {
-    pub status: u16,
-    pub content_type: String,
-    pub body: String,
+    pub response: StoredResponse,
     pub replayed: bool,
 }
 
@@ -84,18 +74,11 @@ pub struct Answer {
 /// is the test-only fault switch's step name (see [`Faults`]); `origin` the shop's, for the
 /// payment provider's return URLs.
 pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &str, fault: Option<&str>) -> Result<Answer, ApiError> {
-    let fingerprint = {
-        let mut h = Sha256::new();
-        h.update(cart.unwrap_or("").as_bytes());
-        h.update([0]);
-        h.update(body.as_bytes());
-        edgeshop_domain::text::hex(&h.finalize())
-    };
     let guard = Guard::new(env, cart, key);
-    let (attempt, allocated) = match guard.begin(&fingerprint).await? {
+    let (attempt, allocated) = match guard.begin(&fingerprint(&[cart.unwrap_or(""), body])).await? {
         Begin::Started { attempt, order } => (attempt, order),
         Begin::Replay { response } => {
-            return Ok(Answer { status: response.status, content_type: response.content_type, body: response.body, replayed: true });
+            return Ok(Answer { response, replayed: true });
         }
         Begin::InProgress => {
             return Err(
@@ -122,15 +105,13 @@ pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &
     // Answers are remembered for replays; a server error keeps the key (and the order it
     // allocated) and ends its lease, so a retry finishes the same order.
     let stored = match &outcome {
-        Ok((status, text)) => Some(StoredResponse { status: *status, content_type: "application/json".into(), body: text.clone() }),
-        Err(e) if e.status < 500 => {
-            Some(StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body("/api/checkout", None) })
-        }
+        Ok((status, text)) => Some(StoredResponse::json(*status, text.clone())),
+        Err(e) if e.status < 500 => Some(StoredResponse::problem(e, "/api/checkout")),
         Err(_) => None,
     };
     guard.finish(stored).await?;
     let (status, body) = outcome?;
-    Ok(Answer { status, content_type: "application/json".into(), body, replayed: false })
+    Ok(Answer { response: StoredResponse::json(status, body), replayed: false })
 }
 
 /// Stripe sessions last at least 30 minutes; the reservation outlives the session by a margin so
@@ -317,17 +298,4 @@ async fn place_order(
         order_url,
     };
     Ok((201, serde_json::to_string(&response)?))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn keys_are_ids_never_markup() {
-        for good in ["0f7c1c2e-9b1d-4c3a-8f00-3a3b9c1d2e4f", "order_2026-12-04T10:00:00", "a+b/c=="] {
-            assert!(super::valid_key(good), "{good}");
-        }
-        for bad in ["", "x\"><script>alert(1)</script>", "a b", "it's", "<", "&amp;", "é", &"k".repeat(256)] {
-            assert!(!super::valid_key(bad), "{bad}");
-        }
-    }
 }

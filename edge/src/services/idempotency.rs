@@ -17,11 +17,55 @@ const KEEP_MS: f64 = 25.0 * 3600.0 * 1000.0;
 /// How long a running checkout holds its key; a checkout takes well under a second.
 pub const LEASE_MS: f64 = 15_000.0;
 
+/// The answer a key is bound to, replayed to a retry with the same request.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredResponse {
     pub status: u16,
     pub content_type: String,
     pub body: String,
+}
+
+impl StoredResponse {
+    pub fn json(status: u16, body: String) -> Self {
+        StoredResponse { status, content_type: "application/json".into(), body }
+    }
+
+    /// A refusal (4xx) as its problem document for `instance`.
+    pub fn problem(e: &crate::error::ApiError, instance: &str) -> Self {
+        StoredResponse { status: e.status, content_type: "application/problem+json".into(), body: e.body(instance, None) }
+    }
+
+    /// The HTTP response, never cached, marked `idempotent-replayed` when it repeats the answer
+    /// an earlier request with the same key got.
+    pub fn to_response(&self, replayed: bool) -> Result<Response> {
+        let mut resp = Response::ok(self.body.clone())?.with_status(self.status);
+        resp.headers_mut().set("content-type", &self.content_type)?;
+        resp.headers_mut().set("cache-control", "no-store")?;
+        if replayed {
+            resp.headers_mut().set("idempotent-replayed", "true")?;
+        }
+        Ok(resp)
+    }
+}
+
+/// A well-formed idempotency key: 1-255 letters, digits or `-_.:+/=~`.
+pub fn valid_key(key: &str) -> bool {
+    // Letters, digits and the punctuation of UUIDs, base64 and timestamps: a key is echoed into the
+    // checkout form, so nothing HTML gives a meaning to.
+    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:+/=~".contains(&b))
+}
+
+/// What a key is bound to: the lower-case hex SHA-256 of a request's parts, a NUL between them.
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update([0]);
+        }
+        h.update(part.as_bytes());
+    }
+    edgeshop_domain::text::hex(&h.finalize())
 }
 
 /// The order a checkout allocated (number and access token).
@@ -239,5 +283,26 @@ impl<'a> Guard<'a> {
     pub async fn finish(&self, response: Option<StoredResponse>) -> std::result::Result<(), crate::error::ApiError> {
         let body = FinishRequest { key: self.key.clone(), response };
         super::do_call::<_, bool>(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/finish", Some(&body)).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fingerprint, valid_key};
+
+    #[test]
+    fn keys_are_ids_never_markup() {
+        for good in ["0f7c1c2e-9b1d-4c3a-8f00-3a3b9c1d2e4f", "order_2026-12-04T10:00:00", "a+b/c=="] {
+            assert!(valid_key(good), "{good}");
+        }
+        for bad in ["", "x\"><script>alert(1)</script>", "a b", "it's", "<", "&amp;", "é", &"k".repeat(256)] {
+            assert!(!valid_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fingerprints_keep_the_parts_apart() {
+        assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
+        assert_eq!(fingerprint(&["{}"]).len(), 64);
     }
 }
