@@ -117,12 +117,18 @@ pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> 
     let bytes = std::fs::read(csv).map_err(|e| vec![ImportError { file: csv.into(), row: 0, column: String::new(), message: e.to_string() }])?;
     let currency = write::catalog_currency(catalog, &options.currency)
         .map_err(|m| vec![ImportError { file: catalog.join("shop.toml"), row: 0, column: String::new(), message: m }])?;
-    let table = table::Table::read(csv, &bytes)?;
+    let mut table = table::Table::read(csv, &bytes)?;
     let base = csv.parent().unwrap_or(Path::new("."));
     let mut report = Report::default();
     let mut drafts = match format {
-        Format::Shopify => shopify::drafts(&table, currency, base, &mut report)?,
-        Format::WooCommerce => woocommerce::drafts(&table, currency, base, &options.today, &mut report)?,
+        Format::Shopify => {
+            table.alias(shopify::OTHER_NAMES);
+            shopify::drafts(&table, currency, base, &mut report)?
+        }
+        Format::WooCommerce => {
+            table.alias(woocommerce::OTHER_NAMES);
+            woocommerce::drafts(&table, currency, base, &options.today, &mut report)?
+        }
     };
     draft::fix_skus(&mut drafts, &mut report);
     draft::check_options(&drafts, &table)?;

@@ -10,6 +10,24 @@ use std::path::Path;
 
 const REQUIRED: &[&str] = &["Handle", "Title", "Variant Price"];
 
+/// The columns of Shopify's product export since 2024 (`Title,URL handle,Description,…`) under
+/// the names of the earlier one, which this import reads (names that only changed case need none).
+pub const OTHER_NAMES: &[(&str, &[&str])] = &[
+    ("Handle", &["URL handle"]),
+    ("Body (HTML)", &["Description"]),
+    ("Published", &["Published on online store"]),
+    ("Variant SKU", &["SKU"]),
+    ("Variant Barcode", &["Barcode"]),
+    ("Variant Price", &["Price"]),
+    ("Variant Compare At Price", &["Compare-at price"]),
+    ("Variant Inventory Tracker", &["Inventory tracker"]),
+    ("Variant Inventory Qty", &["Inventory quantity"]),
+    ("Variant Inventory Policy", &["Continue selling when out of stock"]),
+    ("Variant Requires Shipping", &["Requires shipping"]),
+    ("Image Src", &["Product image URL"]),
+    ("Variant Image", &["Variant image URL"]),
+];
+
 pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Report) -> Result<Vec<Draft>, Vec<ImportError>> {
     table.require(REQUIRED, "Shopify")?;
     if !table.has("Variant Inventory Qty") {
@@ -144,7 +162,9 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
         };
         // Shopify sells untracked variants whatever the count, and tracked ones past zero with "continue".
         let untracked = table.has("Variant Inventory Tracker") && cell("Variant Inventory Tracker").is_empty();
-        let continue_selling = untracked || cell("Variant Inventory Policy").eq_ignore_ascii_case("continue");
+        // `continue` (or, in the newer export's "Continue selling when out of stock", TRUE).
+        let policy = cell("Variant Inventory Policy");
+        let continue_selling = untracked || policy.eq_ignore_ascii_case("continue") || truthy(policy);
         let sku = match cell("Variant SKU") {
             "" => {
                 let made = format!("{}-{}", slug.to_uppercase(), n + 1);

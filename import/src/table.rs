@@ -1,7 +1,10 @@
 //! The CSV file as a table of text cells, checked for what makes a file unreadable: bytes that
-//! are not UTF-8, rows with the wrong number of cells (broken quoting shows up as one), duplicate
-//! or missing columns. A byte-order mark and Windows line endings are accepted, and so are
-//! semicolons or tabs between cells (a spreadsheet's "CSV" in many European locales).
+//! are not UTF-8, rows with more cells than the header (broken quoting shows up as one),
+//! duplicate or missing columns. A byte-order mark and Windows line endings are accepted, and so
+//! are semicolons or tabs between cells (a spreadsheet's "CSV" in many European locales), rows
+//! shorter than the header (their missing cells are empty) and rows with nothing in them (a
+//! spreadsheet saves cleared rows as `,,,,`: skipped). Columns are found whatever their case, and
+//! under the other names an exporter gives them ([`Table::alias`]: versions, languages).
 
 use crate::ImportError;
 use std::collections::HashMap;
@@ -9,7 +12,10 @@ use std::path::{Path, PathBuf};
 
 pub struct Table {
     pub file: PathBuf,
+    /// Columns by their name in lower case.
     index: HashMap<String, usize>,
+    /// The header as the file writes it.
+    headers: Vec<String>,
     pub rows: Vec<Row>,
 }
 
@@ -53,7 +59,7 @@ impl Table {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(error(1, "the file is empty".into()));
         }
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).delimiter(delimiter(bytes)).from_reader(bytes);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).delimiter(delimiter(bytes)).from_reader(bytes);
         let headers: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
             Err(e) => return Err(error(1, format!("the header row cannot be read: {e}"))),
@@ -61,7 +67,7 @@ impl Table {
         let mut index = HashMap::new();
         let mut errors = Vec::new();
         for (i, h) in headers.iter().enumerate() {
-            if !h.is_empty() && index.insert(h.clone(), i).is_some() {
+            if !h.is_empty() && index.insert(h.to_lowercase(), i).is_some() {
                 errors.push(ImportError { file: file.into(), row: 1, column: h.clone(), message: "this column appears twice".into() });
             }
         }
@@ -69,15 +75,27 @@ impl Table {
         for (i, record) in reader.records().enumerate() {
             let number = i + 2;
             match record {
+                // Cells past the header that hold something, or fewer cells than the header with
+                // a line break in one: a quote swallowed the cells (and maybe the lines) after it.
+                Ok(r)
+                    if r.iter().skip(headers.len()).any(|c| !c.trim().is_empty())
+                        || (r.len() < headers.len() && r.iter().any(|c| c.contains('\n'))) =>
+                {
+                    errors.push(ImportError {
+                        file: file.into(),
+                        row: number,
+                        column: String::new(),
+                        message: format!(
+                            "{} cells where the header has {} (a quote opened and not closed, or an unquoted comma, shifts the cells)",
+                            r.len(),
+                            headers.len()
+                        ),
+                    })
+                }
+                Ok(r) if r.iter().all(|c| c.trim().is_empty()) => {}
                 Ok(r) => rows.push(Row { number, cells: r.iter().map(str::to_string).collect() }),
                 Err(e) => {
-                    let message = match e.kind() {
-                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
-                            "{len} cells where the header has {expected_len} (a quote opened and not closed, or an unquoted comma, shifts the cells)"
-                        ),
-                        _ => e.to_string(),
-                    };
-                    errors.push(ImportError { file: file.into(), row: number, column: String::new(), message });
+                    errors.push(ImportError { file: file.into(), row: number, column: String::new(), message: e.to_string() });
                     if errors.len() >= 50 {
                         break;
                     }
@@ -85,9 +103,28 @@ impl Table {
             }
         }
         if errors.is_empty() {
-            Ok(Table { file: file.into(), index, rows })
+            Ok(Table { file: file.into(), index, headers, rows })
         } else {
             Err(errors)
+        }
+    }
+
+    /// Other names of the columns this import reads (`(name, [other names])`; `{n}` in a name
+    /// stands for 1 to 20, as in `Attribute {n} name`): a column missing under its name is read
+    /// under the first other name the file has.
+    pub fn alias(&mut self, names: &[(&str, &[&str])]) {
+        for (name, others) in names {
+            let numbered = if name.contains("{n}") { (1..=20).map(Some).collect() } else { vec![None] };
+            for n in numbered {
+                let spell = |s: &str| n.map_or(s.to_lowercase(), |n| s.replace("{n}", &n.to_string()).to_lowercase());
+                let name = spell(name);
+                if self.index.contains_key(&name) {
+                    continue;
+                }
+                if let Some(&i) = others.iter().find_map(|o| self.index.get(&spell(o))) {
+                    self.index.insert(name, i);
+                }
+            }
         }
     }
 
@@ -95,7 +132,7 @@ impl Table {
     pub fn require(&self, names: &[&str], format: &str) -> Result<(), Vec<ImportError>> {
         let missing: Vec<ImportError> = names
             .iter()
-            .filter(|n| !self.index.contains_key(**n))
+            .filter(|n| !self.has(n))
             .map(|n| self.error(1, n, format!("missing column `{n}`: is this a {format} product export?")))
             .collect();
         if missing.is_empty() {
@@ -106,15 +143,17 @@ impl Table {
     }
 
     pub fn has(&self, column: &str) -> bool {
-        self.index.contains_key(column)
+        self.index.contains_key(&column.to_lowercase())
     }
 
     /// The trimmed cell (empty when the column is not in the file).
     pub fn get<'a>(&self, row: &'a Row, column: &str) -> &'a str {
-        self.index.get(column).and_then(|&i| row.cells.get(i)).map(|s| s.trim()).unwrap_or("")
+        self.index.get(&column.to_lowercase()).and_then(|&i| row.cells.get(i)).map(|s| s.trim()).unwrap_or("")
     }
 
+    /// An error at `row` in `column`, named as the file's header names it.
     pub fn error(&self, row: usize, column: &str, message: impl Into<String>) -> ImportError {
-        ImportError { file: self.file.clone(), row, column: column.to_string(), message: message.into() }
+        let named = self.index.get(&column.to_lowercase()).and_then(|&i| self.headers.get(i)).map_or(column, String::as_str);
+        ImportError { file: self.file.clone(), row, column: named.to_string(), message: message.into() }
     }
 }

@@ -14,6 +14,33 @@ use std::path::Path;
 
 const REQUIRED: &[&str] = &["Type", "Name", "Regular price"];
 
+/// The columns as WooCommerce's exporter names them when the admin's language is German, French,
+/// Spanish or Italian (it writes its headers in the user's language; the values stay as they are).
+pub const OTHER_NAMES: &[(&str, &[&str])] = &[
+    ("Type", &["Typ", "Tipo"]),
+    ("SKU", &["Artikelnummer", "UGS"]),
+    ("Name", &["Nom", "Nombre", "Nome"]),
+    ("Published", &["Veröffentlicht", "Publié", "Publicado", "Pubblicato"]),
+    ("Visibility in catalog", &["Sichtbarkeit im Katalog", "Visibilité dans le catalogue", "Visibilidad en el catálogo"]),
+    ("Short description", &["Kurzbeschreibung", "Description courte", "Descripción corta", "Breve descrizione"]),
+    ("Description", &["Beschreibung", "Descripción", "Descrizione"]),
+    ("Date sale price starts", &["Datum, an dem Angebotspreis beginnt", "Día en que empieza el precio rebajado"]),
+    ("Date sale price ends", &["Datum, an dem Angebotspreis endet", "Día en que termina el precio rebajado"]),
+    ("In stock?", &["Vorrätig?", "En stock ?", "En stock?", "¿En inventario?"]),
+    ("Stock", &["Lager", "Inventario"]),
+    ("Backorders allowed?", &["Lieferrückstände erlaubt?", "Lieferrückstande erlaubt?", "¿Permitir reservas de productos agotados?"]),
+    ("Sale price", &["Angebotspreis", "Tarif promo", "Precio rebajado", "Prezzo in offerta"]),
+    ("Regular price", &["Regulärer Preis", "Tarif régulier", "Precio normal", "Prezzo di listino"]),
+    ("Categories", &["Kategorien", "Catégories", "Categorías", "Categorias", "Categorie"]),
+    ("Tags", &["Schlagwörter", "Étiquettes", "Etiquetas"]),
+    ("Images", &["Bilder", "Imágenes", "Immagini"]),
+    ("Parent", &["Übergeordnetes Produkt", "Superior", "Genitore"]),
+    ("Brands", &["Marken", "Marques", "Marcas", "Marche"]),
+    ("Attribute {n} name", &["Attribut {n} Name", "Nom de l’attribut {n}", "Nom de l'attribut {n}", "Nombre del atributo {n}"]),
+    ("Attribute {n} value(s)", &["Attribut {n} Wert(e)", "Valeur(s) de l’attribut {n}", "Valeur(s) de l'attribut {n}", "Valor(es) del atributo {n}"]),
+    ("Attribute {n} visible", &["Attribut {n} Sichtbar", "Attribut {n} visible", "Atributo visible {n}"]),
+];
+
 /// A comma-separated cell, honouring WooCommerce's `\,` for a comma inside a value.
 fn list(cell: &str) -> Vec<String> {
     let mut out = vec![String::new()];

@@ -302,7 +302,7 @@ const SHOPIFY_HEAD: &str = "Handle,Title,Variant SKU,Variant Price,Variant Compa
 #[test]
 fn bad_files_get_row_and_column_errors_and_write_nothing() {
     // Another export's columns.
-    let e = bad(Format::Shopify, b"Name,Price\nMug,5\n");
+    let e = bad(Format::Shopify, b"Name,Cost\nMug,5\n");
     assert!(has(&e, 1, "Handle", "missing column") && has(&e, 1, "Variant Price", "missing column"), "{e:?}");
     // Broken quoting: a quote that never closes swallows the next lines.
     let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}mug,\"Mug,M1,5,,Title,Default Title\nbowl,Bowl,B1,6,,Title,Default Title\n").as_bytes());
@@ -349,4 +349,47 @@ fn a_byte_order_mark_and_windows_line_endings_are_fine() {
     let c = load(&catalog);
     assert_eq!(c.product("mug").unwrap().variants[0].price.minor, 500);
     assert_eq!(c.product("mug").unwrap().description_md, "Line one line two");
+}
+
+#[test]
+fn shopifys_newer_export_and_a_german_woocommerce_export_import_too() {
+    // Shopify's export since 2024: other column names, in other case.
+    let dir = tempdir();
+    let csv = dir.path().join("products_export.csv");
+    std::fs::write(
+        &csv,
+        "Title,URL handle,Description,Vendor,Product category,Type,Tags,Published on online store,Status,SKU,Barcode,Option1 name,Option1 value,Option1 Linked To,Price,Compare-at price,Inventory tracker,Inventory quantity,Continue selling when out of stock,Requires shipping,Product image URL,Image position,Image alt text,Variant image URL,Gift card,SEO title,SEO description\n\
+         Field Tee,field-tee,<p>Soft cotton.</p>,Acme,,Shirts,\"tee, cotton\",TRUE,Active,FT-S,,Size,S,,25.00,30.00,shopify,4,DENY,TRUE,https://cdn.example/tee.jpg,1,A tee,,FALSE,Tee SEO,Our tee\n\
+         field-tee,field-tee,,,,,,,,FT-M,,,M,,25.00,,shopify,0,CONTINUE,TRUE,,,,,,,\n",
+    )
+    .unwrap();
+    run(Format::Shopify, &csv, dir.path());
+    let tee = load(dir.path()).product("field-tee").cloned().unwrap();
+    assert_eq!(tee.title, "Field Tee");
+    assert_eq!(tee.seo_title, "Tee SEO");
+    assert_eq!(tee.variants.iter().map(|v| (v.sku.as_str(), v.price.minor, v.stock)).collect::<Vec<_>>(), [("FT-S", 2500, 4), ("FT-M", 2500, 0)]);
+    assert_eq!(tee.variants[0].compare_at.map(|m| m.minor), Some(3000));
+    assert_eq!(tee.variants[1].stock_policy, StockPolicy::Continue, "CONTINUE sells past zero");
+    assert!(tee.description_md.contains("Soft cotton"), "{}", tee.description_md);
+
+    // WooCommerce with the admin in German: the exporter writes its headers in German. A cleared
+    // spreadsheet row (`,,,,`) and a row shorter than the header are fine.
+    let dir = tempdir();
+    let csv = dir.path().join("wc-product-export.csv");
+    std::fs::write(
+        &csv,
+        "ID,Typ,Artikelnummer,Name,Veröffentlicht,Beschreibung,Vorrätig?,Lager,Angebotspreis,Regulärer Preis,Kategorien,Schlagwörter,Bilder,Übergeordnetes Produkt,Attribut 1 Name,Attribut 1 Wert(e),Attribut 1 Sichtbar,Attribut 1 Global\n\
+         10,variable,KRUG,Steinkrug,1,Ein Krug.,1,,,,Küche > Krüge,Ton,,,Größe,\"0\\,5 l, 1 l\",1,0\n\
+         ,,,,,,,,,,,,,,,,,\n\
+         11,variation,KRUG-05,\"Steinkrug - 0,5 l\",1,,1,3,,\"12,50\",,,,id:10,Größe,\"0\\,5 l\",,0\n\
+         12,variation,KRUG-1,Steinkrug - 1 l,1,,1,2,,\"19,90\",,,,id:10,Größe,1 l\n",
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let krug = load(dir.path()).product("steinkrug").cloned().unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(krug.options[0].name, "Größe");
+    assert_eq!(
+        krug.variants.iter().map(|v| (v.sku.as_str(), v.price.minor, v.stock)).collect::<Vec<_>>(),
+        [("KRUG-05", 1250, 3), ("KRUG-1", 1990, 2)]
+    );
 }
