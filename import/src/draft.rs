@@ -52,6 +52,15 @@ pub struct DraftVariant {
 /// `"17.99"` → `1799` for a currency with `digits` minor digits. Refuses negatives, thousands
 /// separators, exponents and more decimals than the currency has.
 pub fn parse_price(text: &str, digits: u32) -> Result<i64, String> {
+    match parse_price_rounding(text, digits)? {
+        (minor, false) => Ok(minor),
+        (_, true) => Err(format!("price `{}` has more decimals than the currency's {digits}", text.trim())),
+    }
+}
+
+/// As [`parse_price`], rounding half up past the currency's decimals (`16.8067` → 1681), which
+/// shops that enter net prices to four places have; the flag says a price was rounded.
+pub fn parse_price_rounding(text: &str, digits: u32) -> Result<(i64, bool), String> {
     let t = text.trim();
     if t.starts_with('-') {
         return Err(format!("price `{t}` is negative"));
@@ -61,23 +70,44 @@ pub fn parse_price(text: &str, digits: u32) -> Result<i64, String> {
         return Err(format!("price `{t}` is not a number such as 12.99 (no currency signs, thousands separators or exponents)"));
     }
     let frac = frac.trim_end_matches('0');
-    if frac.len() > digits as usize {
-        return Err(format!("price `{t}` has more decimals than the currency's {digits}"));
-    }
+    let digits_us = digits as usize;
+    let rounded = frac.len() > digits_us;
+    let round_up = rounded && frac.as_bytes()[digits_us] >= b'5';
+    let frac = &frac[..frac.len().min(digits_us)];
     let scale = 10i64.pow(digits);
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| format!("price `{t}` is too large"))? };
-    let frac_minor: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<width$}", width = digits as usize).parse().unwrap_or(0) };
-    whole
+    let too_large = || format!("price `{t}` is too large");
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| too_large())? };
+    let frac_minor: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<digits_us$}").parse().unwrap_or(0) };
+    let minor = whole
         .checked_mul(scale)
-        .and_then(|w| w.checked_add(frac_minor))
+        .and_then(|w| w.checked_add(frac_minor + i64::from(round_up)))
         .filter(|&m| m <= 1_000_000_000_000)
-        .ok_or_else(|| format!("price `{t}` is too large"))
+        .ok_or_else(too_large)?;
+    Ok((minor, rounded))
 }
 
-/// `"Über Jacket (2024)"` → `"uber-jacket-2024"`: lower-case ASCII letters, digits and dashes.
+/// A SKU made for a variant that has none: the product's slug, cut so that the variant's number
+/// always fits in the catalog's 64 characters.
+pub fn made_sku(slug: &str, n: usize) -> String {
+    let suffix = format!("-{n}");
+    let head: String = slug.to_uppercase().chars().take(64 - suffix.len()).collect();
+    format!("{}{suffix}", head.trim_end_matches('-'))
+}
+
+/// `"Über Jacket (2024)"` → `"uber-jacket-2024"`: lower-case ASCII letters, digits and dashes,
+/// other letters spelt in Latin ones (`Żółta czapka` → `zolta-czapka`, `Чайник` → `chainik`).
 pub fn slugify(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let mut push = |c: char| {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    };
     for c in s.chars() {
+        // The accents of Western European languages as earlier imports spelt them (a product's
+        // slug must not change from one import to the next).
         let c = match c {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
             'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
@@ -89,10 +119,12 @@ pub fn slugify(s: &str) -> String {
             'ß' => 's',
             c => c,
         };
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
+        if c.is_ascii() {
+            push(c);
+        } else {
+            // Any other letter in Latin ones; a sign with no spelling separates words.
+            let spelt = deunicode::deunicode_char(c).unwrap_or(" ");
+            spelt.chars().for_each(&mut push);
         }
     }
     while out.ends_with('-') {
@@ -121,7 +153,7 @@ pub fn fix_skus(drafts: &mut [Draft], report: &mut crate::Report) {
             let mut fixed = fixed.trim_matches('-').to_string();
             fixed.truncate(64);
             if fixed.is_empty() {
-                fixed = format!("{}-{}", d.slug.to_uppercase().chars().take(56).collect::<String>(), v.row);
+                fixed = made_sku(&d.slug, v.row);
             }
             let note = format!("row {}: SKU `{}` becomes `{fixed}` (letters, digits, '-', '_' and '.' only)", v.row, v.sku);
             report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
@@ -195,12 +227,31 @@ mod tests {
             assert!(parse_price(bad, 2).is_err(), "{bad}");
         }
         assert!(parse_price("1.5", 0).is_err(), "a currency without minor units");
+        assert_eq!(parse_price_rounding("16.8067", 2), Ok((1681, true)));
+        assert_eq!(parse_price_rounding("16.8049", 2), Ok((1680, true)));
+        assert_eq!(parse_price_rounding("9.995", 2), Ok((1000, true)));
+        assert_eq!(parse_price_rounding("12.50", 2), Ok((1250, false)));
+    }
+
+    #[test]
+    fn made_skus_keep_the_variants_number() {
+        let long = "mens-waterproof-hiking-jacket-with-hood-lightweight-breathable-rain-coat";
+        let (a, b) = (made_sku(long, 2), made_sku(long, 10));
+        assert!(a.len() <= 64 && b.len() <= 64 && a != b && a.ends_with("-2") && b.ends_with("-10"), "{a} {b}");
+        assert_eq!(made_sku("mug", 1), "MUG-1");
     }
 
     #[test]
     fn slugs_are_ascii_lower_case_with_dashes() {
         assert_eq!(slugify("Über Jacket (2024)"), "uber-jacket-2024");
         assert_eq!(slugify("  T-Shirts & Tops  "), "t-shirts-tops");
-        assert_eq!(slugify("日本"), "");
+        assert_eq!(slugify("Żółta czapka"), "zolta-czapka");
+        assert_eq!(slugify("Şal ısıtıcı"), "sal-isitici");
+        assert_eq!(slugify("Ærmer"), "aermer");
+        assert_ne!(slugify("Łyżka"), slugify("Żyłka"));
+        assert_eq!(slugify("Чайник"), "chainik");
+        assert!(!slugify("日本").is_empty());
+        assert_eq!(slugify("Men's Tee"), "men-s-tee");
+        assert_eq!(slugify("★ ☆"), "");
     }
 }

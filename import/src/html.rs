@@ -37,6 +37,40 @@ const BLOCKS: &[&str] = &[
     "center",
 ];
 
+/// A plain-text cell with its HTML character references decoded (`Tom &amp; Jerry` → `Tom &
+/// Jerry`, `&#8211;` → `–`): WordPress stores names so when the editor may not write raw HTML.
+pub fn plain_text(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out += &rest[..i];
+        let after = &rest[i..];
+        // A reference is `&name;` or `&#digits;` / `&#xhex;`, at most 32 characters long.
+        let end = after.get(..after.len().min(34)).and_then(|head| head.find(';'));
+        let end = end.filter(|&end| end > 1 && after[1..end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'#'));
+        let decoded = end.and_then(|end| {
+            let entity = &after[..=end];
+            let fragment = scraper::Html::parse_fragment(entity);
+            let text: String = fragment.root_element().text().collect();
+            (text != entity && !text.is_empty()).then_some((text, end + 1))
+        });
+        match decoded {
+            Some((text, len)) => {
+                out += &text;
+                rest = &after[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out + rest
+}
+
 pub fn html_to_markdown(html: &str) -> String {
     let doc = Html::parse_fragment(html);
     let mut out = Blocks::default();
@@ -258,6 +292,14 @@ mod tests {
     fn text_cannot_become_markup() {
         let md = html_to_markdown("<p>&lt;script&gt;x&lt;/script&gt; *not bold* [not](a link) # no heading</p>");
         assert_eq!(md, "\\<script\\>x\\</script\\> \\*not bold\\* \\[not\\](a link) \\# no heading");
+    }
+
+    #[test]
+    fn character_references_in_plain_text_are_decoded() {
+        assert_eq!(plain_text("Tom &amp; Jerry Tee"), "Tom & Jerry Tee");
+        assert_eq!(plain_text("Mugs &#8211; Blue &#x2014; &quot;Big&quot;"), "Mugs – Blue — \"Big\"");
+        assert_eq!(plain_text("R&D & more; A&B"), "R&D & more; A&B");
+        assert_eq!(plain_text("&lt;b&gt;"), "<b>");
     }
 
     #[test]

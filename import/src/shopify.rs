@@ -167,7 +167,7 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
         let continue_selling = untracked || policy.eq_ignore_ascii_case("continue") || truthy(policy);
         let sku = match cell("Variant SKU") {
             "" => {
-                let made = format!("{}-{}", slug.to_uppercase(), n + 1);
+                let made = crate::draft::made_sku(&slug, n + 1);
                 report.warnings.push(Entry { row: row.number, slug: slug.clone(), note: format!("no SKU; using `{made}`") });
                 made
             }
@@ -209,13 +209,19 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
         },
         path => path.split('>').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
     };
+    let mut tags: Vec<String> = get("Tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    // Shopify's standard category places the product; the merchant's own type stays as a tag.
+    let kind = get("Type");
+    if !get("Product Category").is_empty() && !kind.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
+        tags.push(kind.to_string());
+    }
     Some(Draft {
         row: first.number,
         slug,
         title: get("Title").to_string(),
         brand: get("Vendor").to_string(),
         category,
-        tags: get("Tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+        tags,
         published,
         description_md: html_to_markdown(get("Body (HTML)")),
         attributes: vec![],

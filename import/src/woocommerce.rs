@@ -5,7 +5,8 @@
 //! with the shop's decimal comma, `'` before a cell starting with `-` or `@`, sale dates (a sale
 //! not running on the day of the import is left out), stock kept on the parent (`parent`).
 
-use crate::draft::{parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::draft::{parse_price, parse_price_rounding, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::html::plain_text;
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
 use edgeshop_domain::Currency;
@@ -115,7 +116,16 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
         }
         let children = variations.remove(&i).unwrap_or_default();
         let variable = kinds.iter().any(|k| k == "variable");
-        if let Some(d) = product(table, row, &children, variable, currency, base, today, report, &mut errors) {
+        if let Some(mut d) = product(table, row, &children, variable, currency, base, today, report, &mut errors) {
+            // Two products with one name (the export has no slugs): the later one's address
+            // carries its ID, as WordPress's own slug would carry a number.
+            if drafts.iter().any(|o: &Draft| o.slug == d.slug) {
+                let id = cell_of(table, row, "ID");
+                let slug = format!("{}-{}", d.slug, if id.is_empty() { row.number.to_string() } else { slugify(id) });
+                let note = format!("another product is named `{}`: this one's address is /products/{slug}", d.title);
+                report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
+                d.slug = slug;
+            }
             drafts.push(d);
         }
     }
@@ -131,11 +141,11 @@ fn attributes(table: &Table, row: &Row) -> Vec<(String, Vec<String>, bool)> {
     (1..)
         .take_while(|i| table.has(&format!("Attribute {i} name")))
         .filter_map(|i| {
-            let name = cell_of(table, row, &format!("Attribute {i} name"));
+            let name = plain_text(cell_of(table, row, &format!("Attribute {i} name")));
             (!name.is_empty()).then(|| {
                 (
-                    name.to_string(),
-                    list(cell_of(table, row, &format!("Attribute {i} value(s)"))),
+                    name,
+                    list(&plain_text(cell_of(table, row, &format!("Attribute {i} value(s)")))),
                     cell_of(table, row, &format!("Attribute {i} visible")) != "0",
                 )
             })
@@ -156,7 +166,8 @@ fn product(
     errors: &mut Vec<ImportError>,
 ) -> Option<Draft> {
     let get = |col: &str| cell_of(table, row, col);
-    let name = get("Name");
+    let name = plain_text(get("Name"));
+    let name = name.as_str();
     let slug = slugify(name);
     if slug.is_empty() {
         errors.push(table.error(row.number, "Name", format!("name `{name}` has no letters or digits to make a web address from")));
@@ -187,6 +198,7 @@ fn product(
         return None;
     }
     let mut variants = Vec::new();
+    let mut variation_images: Vec<(String, usize)> = Vec::new();
     for (n, r) in rows.iter().enumerate() {
         let cell = |col: &str| cell_of(table, r, col);
         if variable {
@@ -208,7 +220,7 @@ fn product(
         }
         let regular = match cell("Regular price") {
             "" => None,
-            t => match parse_price(&decimal_point(t), digits) {
+            t => match price(t, digits, (r.number, &slug), report) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     errors.push(table.error(r.number, "Regular price", e));
@@ -226,7 +238,7 @@ fn product(
                 );
                 None
             }
-            t => match parse_price(&decimal_point(t), digits) {
+            t => match price(t, digits, (r.number, &slug), report) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     errors.push(table.error(r.number, "Sale price", e));
@@ -292,41 +304,54 @@ fn product(
         let continue_selling = backorders || in_stock == "backorder" || (stock.is_none() && in_stock != "0");
         let sku = match cell("SKU") {
             "" => {
-                let made = format!("{}-{}", slug.to_uppercase(), n + 1);
+                let made = crate::draft::made_sku(&slug, n + 1);
                 warn(report, format!("row {}: no SKU; using `{made}`", r.number));
                 made
             }
             s => s.to_string(),
         };
         variants.push(DraftVariant { row: r.number, sku, options: values, price, compare_at, stock: stock.unwrap_or(0), continue_selling });
+        if variable {
+            // A variation's own photo joins the product's.
+            variation_images.extend(list(cell("Images")).into_iter().map(|src| (src, r.number)));
+        }
     }
     if variants.is_empty() {
         return None;
     }
-    let categories = list(get("Categories"));
-    let category: Vec<String> =
-        categories.first().map(|c| c.split('>').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
-    let mut tags = list(get("Tags"));
-    if categories.len() > 1 {
-        warn(report, format!("in {} categories; edgeshop lists a product in one (`{}`), the others become tags", categories.len(), categories[0]));
-        for c in &categories[1..] {
-            if let Some(leaf) = c.rsplit('>').next().map(str::trim) {
-                if !tags.iter().any(|t| t.eq_ignore_ascii_case(leaf)) {
-                    tags.push(leaf.to_string());
-                }
+    // Categories as paths (`Clothing > Hoodies`): the product goes in the deepest one listed (the
+    // exporter lists them by name, `Clothing, Clothing > Hoodies`), the others become tags.
+    let paths: Vec<Vec<String>> = list(&plain_text(get("Categories")))
+        .iter()
+        .map(|c| c.split('>').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let above = |a: &Vec<String>, b: &Vec<String>| a.len() < b.len() && b.starts_with(a);
+    let chosen = (0..paths.len()).filter(|&i| !paths.iter().any(|p| above(&paths[i], p))).max_by_key(|&i| (paths[i].len(), std::cmp::Reverse(i)));
+    let category: Vec<String> = chosen.map(|i| paths[i].clone()).unwrap_or_default();
+    let mut tags = list(&plain_text(get("Tags")));
+    let others: Vec<&Vec<String>> = paths.iter().filter(|p| **p != category && !above(p, &category)).collect();
+    if !others.is_empty() {
+        let names = |p: &Vec<String>| p.join(" > ");
+        warn(report, format!("in {} categories; edgeshop lists a product in one (`{}`), the others become tags", others.len() + 1, names(&category)));
+        for leaf in others.iter().filter_map(|p| p.last()) {
+            if !tags.iter().any(|t| t.eq_ignore_ascii_case(leaf)) {
+                tags.push(leaf.clone());
             }
         }
     }
     let visibility = get("Visibility in catalog").to_ascii_lowercase();
     let published = get("Published") == "1" && visibility != "hidden";
     let mut images = Vec::new();
-    for src in list(get("Images")) {
+    let mut seen = std::collections::HashSet::new();
+    let sources = list(get("Images")).into_iter().map(|src| (src, row.number)).chain(variation_images);
+    for (src, at) in sources.filter(|(src, _)| seen.insert(src.clone())) {
         let source = if src.starts_with("http://") || src.starts_with("https://") {
             ImageSource::Remote(src)
         } else {
             let path = base.join(&src);
             if !path.is_file() {
-                errors.push(table.error(row.number, "Images", format!("image file `{}` not found", path.display())));
+                errors.push(table.error(at, "Images", format!("image file `{}` not found", path.display())));
                 continue;
             }
             ImageSource::Local(path)
@@ -346,7 +371,7 @@ fn product(
         tags,
         published,
         // WooCommerce exports line breaks inside descriptions as the two characters `\n`.
-        description_md: html_to_markdown(&paragraphs(&description.replace("\\n", "\n"))),
+        description_md: html_to_markdown(&paragraphs(&strip_shortcodes(&description.replace("\\n", "\n")))),
         attributes: product_attributes,
         seo_title: String::new(),
         seo_description: String::new(),
@@ -363,6 +388,21 @@ fn sale_running(starts: &str, ends: &str, today: &str) -> bool {
     day(starts).is_none_or(|s| s.as_str() <= today) && day(ends).is_none_or(|e| today <= e.as_str())
 }
 
+/// A price cell in minor units, rounded half up (with a warning) past the currency's decimals:
+/// WooCommerce keeps prices as typed, net prices often to four places.
+fn price(cell: &str, digits: u32, (row, slug): (usize, &str), report: &mut Report) -> Result<i64, String> {
+    // Not for a currency without decimals: there `12.50` is a price in another currency.
+    if digits == 0 {
+        return parse_price(&decimal_point(cell), digits);
+    }
+    let (minor, rounded) = parse_price_rounding(&decimal_point(cell), digits)?;
+    if rounded {
+        let note = format!("row {row}: price {cell} rounded to {digits} decimals");
+        report.warnings.push(Entry { row, slug: slug.to_string(), note });
+    }
+    Ok(minor)
+}
+
 /// A WooCommerce price as written for the shop's locale: the exporter uses the shop's decimal
 /// separator (`12,50` in a German shop) and never a thousands separator.
 fn decimal_point(price: &str) -> String {
@@ -373,17 +413,79 @@ fn decimal_point(price: &str) -> String {
     }
 }
 
+/// Block elements: the text between them is where WordPress makes paragraphs.
+const BLOCKS: &[&str] = &["p", "div", "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "figure", "hr"];
+
 /// WordPress keeps a description's paragraphs as blank lines and adds the `<p>` tags only when it
-/// shows the page (`wpautop`): the same here, for a description without block tags of its own.
+/// shows the page (`wpautop`): the same here for the text between block elements (a classic-editor
+/// description mixes both), which are kept as they are.
 fn paragraphs(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    if ["<p", "<br", "<div", "<ul", "<ol", "<h1", "<h2", "<h3", "<h4", "<table", "<blockquote"].iter().any(|t| lower.contains(t)) {
-        return text.to_string();
-    }
     let text = text.replace("\r\n", "\n");
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::new();
+    let mut at = 0;
+    while let Some((start, end)) = next_block(&lower, at) {
+        out += &wrap(&text[at..start]);
+        out += &text[start..end];
+        at = end;
+    }
+    out + &wrap(&text[at..])
+}
+
+/// The byte range of the first block element at or after `from` in `lower` (the text in lower
+/// case), from its start tag to the end tag that closes it (nested ones of its kind counted).
+fn next_block(lower: &str, from: usize) -> Option<(usize, usize)> {
+    let opens = |at: usize, tag: &str| {
+        lower[at..].strip_prefix('<').and_then(|r| r.strip_prefix(tag)).is_some_and(|r| r.starts_with(['>', ' ', '/', '\n', '\t']))
+    };
+    let (start, tag) = lower[from..].match_indices('<').map(|(i, _)| from + i).find_map(|i| BLOCKS.iter().find(|t| opens(i, t)).map(|t| (i, *t)))?;
+    let tag_end = |at: usize| lower[at..].find('>').map_or(lower.len(), |e| at + e + 1);
+    if tag == "hr" {
+        return Some((start, tag_end(start)));
+    }
+    let (close, mut depth, mut at) = (format!("</{tag}"), 0usize, start);
+    while let Some(i) = lower[at..].find('<').map(|i| at + i) {
+        if opens(i, tag) {
+            depth += 1;
+        } else if lower[i..].starts_with(&close) {
+            depth -= 1;
+            if depth == 0 {
+                return Some((start, tag_end(i)));
+            }
+        }
+        at = i + 1;
+    }
+    Some((start, lower.len()))
+}
+
+/// Text without block elements: paragraphs at blank lines, line breaks within them.
+fn wrap(text: &str) -> String {
     text.split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| format!("<p>{}</p>", p.lines().map(str::trim).collect::<Vec<_>>().join("<br>\n")))
         .collect()
+}
+
+/// Page builders' and WordPress's shortcodes (`[vc_row]`, `[caption id="…"]…[/caption]`) without
+/// their brackets: the text they wrap is kept, the tags would show as they are.
+fn strip_shortcodes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('[') {
+        out += &rest[..i];
+        let after = &rest[i + 1..];
+        let name = after.strip_prefix('/').unwrap_or(after);
+        let name_len = name.bytes().take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-').count();
+        let starts_like_a_tag = name.as_bytes().first().is_some_and(|b| b.is_ascii_lowercase());
+        let tag_end = after.find(']').filter(|&e| !after[..e].contains(['[', '\n']));
+        match tag_end {
+            Some(e) if starts_like_a_tag && name[name_len..].starts_with([' ', ']', '/']) => rest = &after[e + 1..],
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out + rest
 }

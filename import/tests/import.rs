@@ -80,7 +80,8 @@ fn shopifys_own_template_imports_and_validates() {
     assert_eq!(shirt.variants[0].stock_policy, StockPolicy::Continue, "Shopify sells variants whose inventory is not tracked");
     assert!(shirt.published);
     assert_eq!(shirt.category, "apparel-accessories/clothing/clothing-tops/t-shirts");
-    assert_eq!(shirt.tags, ["Made to Order", "Shirt Tag"]);
+    // The merchant's own Type stays as a tag beside Shopify's standard category.
+    assert_eq!(shirt.tags, ["Made to Order", "Shirt Tag", "Shirts"]);
     let pants = c.product("example-pants").unwrap();
     assert!(!pants.published, "a draft is imported unpublished");
     assert_eq!(pants.variants.iter().map(|v| v.stock).collect::<Vec<_>>(), [20, 15, 10]);
@@ -392,4 +393,45 @@ fn shopifys_newer_export_and_a_german_woocommerce_export_import_too() {
         krug.variants.iter().map(|v| (v.sku.as_str(), v.price.minor, v.stock)).collect::<Vec<_>>(),
         [("KRUG-05", 1250, 3), ("KRUG-1", 1990, 2)]
     );
+}
+
+#[test]
+fn woocommerce_exports_as_real_shops_write_them() {
+    let dir = tempdir();
+    let csv = dir.path().join("wc-product-export.csv");
+    let long = "Mens Waterproof Hiking Jacket With Hood Lightweight Breathable Rain Coat";
+    std::fs::write(
+        &csv,
+        format!(
+            "ID,Type,SKU,Name,Published,Description,In stock?,Stock,Sale price,Regular price,Categories,Tags,Images,Parent,Attribute 1 name,Attribute 1 value(s),Attribute 1 visible\n\
+             1,variable,,{long},1,,1,,,,\"Clothing, Clothing > Jackets, Sale\",,https://cdn.example/jacket.jpg,,Size,\"S, M\",1\n\
+             2,variation,,{long} - S,1,,1,2,,16.8067,,,https://cdn.example/jacket-s.jpg,id:1,Size,S,\n\
+             3,variation,,{long} - M,1,,1,2,,16.8067,,,https://cdn.example/jacket.jpg,id:1,Size,M,\n\
+             4,simple,TT-1,Tom &amp; Jerry Tee,1,\"Soft merino.\\n\\n<strong>Care</strong>\\n<ul><li>Wash cold</li></ul>\\nMade in Portugal.\\n\\n[vc_row][vc_column_text]Ships in 2 days.[/vc_column_text][/vc_row] See [1].\",1,5,,20,Tees,,,,,,\n\
+             5,simple,ZC-1,Żółta czapka,1,,1,5,,20,Hats,,,,,,\n\
+             6,simple,TT-2,Tom & Jerry Tee,1,,1,5,,22,Tees,,,,,,\n"
+        ),
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let catalog = load(dir.path());
+    // Made-up SKUs of a long name keep the variant's number; prices to four places are rounded.
+    let jacket = catalog.products.iter().find(|p| p.title == long).unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(jacket.variants.len(), 2);
+    assert_ne!(jacket.variants[0].sku, jacket.variants[1].sku);
+    assert_eq!(jacket.variants[0].price.minor, 1681);
+    // The deepest category listed, not its parent; a variation's own photo joins the product's.
+    assert_eq!(jacket.category, "clothing/jackets");
+    assert!(jacket.tags.iter().any(|t| t == "Sale"), "{:?}", jacket.tags);
+    assert_eq!(report.images_to_download, 2, "{report}");
+    // Names with character references and letters beyond Western Europe's; two products with one name.
+    let tee = catalog.product("tom-jerry-tee").unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(tee.title, "Tom & Jerry Tee");
+    assert!(catalog.product("tom-jerry-tee-6").is_some(), "{report}");
+    assert!(catalog.product("zolta-czapka").is_some(), "{report}");
+    // Paragraphs around a list, and shortcodes without their brackets (a footnote keeps its).
+    let md = &tee.description_md;
+    assert!(md.contains("Soft merino.\n\n**Care**"), "{md}");
+    assert!(md.contains("Made in Portugal.\n\nShips in 2 days. See \\[1\\]."), "{md}");
+    assert!(!md.contains("vc_"), "{md}");
 }
