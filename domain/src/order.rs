@@ -282,6 +282,27 @@ impl Order {
         }
     }
 
+    /// Whether fulfilment (packed, shipped, delivered) can still bring the order to `to`: now, or
+    /// once the steps before it that were asked for are applied (events are applied a moment
+    /// later). Not an order that is unpaid, cancelled or returned, nor a step it is past.
+    pub fn fulfilment_reaches(&self, to: OrderStatus) -> bool {
+        use OrderStatus::*;
+        let step = |s: OrderStatus| match s {
+            Confirmed | Paid => Some(0),
+            Packed => Some(1),
+            Shipped => Some(2),
+            Delivered => Some(3),
+            _ => None,
+        };
+        matches!((step(self.status), step(to)), (Some(now), Some(target)) if target >= now && target > 0)
+    }
+
+    /// Still waiting for its online payment: the only orders an expired payment session cancels
+    /// (an older session of a paid order expires too).
+    pub fn awaits_payment(&self) -> bool {
+        matches!(self.status, OrderStatus::AwaitingPayment | OrderStatus::PaymentFailed)
+    }
+
     /// Moves the order to `to` because of event `event_id`. Returns `Ok(false)` when that event
     /// was already applied (a redelivery), so callers can apply events blindly.
     pub fn apply(&mut self, event_id: &str, to: OrderStatus, at: &str, note: Option<String>) -> Result<bool, TransitionError> {
@@ -373,6 +394,20 @@ mod tests {
         assert_eq!(stock_hold_seconds(PaymentMethod::CashOnDelivery, Some(1860)), 3600);
         assert_eq!(stock_hold_seconds(PaymentMethod::Online, Some(1860)), 1860 + 300);
         assert_eq!(stock_hold_seconds(PaymentMethod::Online, None), 1800);
+
+        // Fulfilment steps in order only; an expired payment session cancels only an unpaid order.
+        let mut online = online;
+        assert!(online.awaits_payment() && !online.fulfilment_reaches(OrderStatus::Packed));
+        assert!(online.apply("paid-1", OrderStatus::Paid, "t", None).unwrap());
+        assert!(!online.awaits_payment(), "an older session expiring must not cancel it");
+        assert!(online.fulfilment_reaches(OrderStatus::Packed) && online.fulfilment_reaches(OrderStatus::Shipped));
+        assert!(
+            online.apply("packed-1", OrderStatus::Packed, "t", None).unwrap() && online.apply("shipped-1", OrderStatus::Shipped, "t", None).unwrap()
+        );
+        assert!(!online.fulfilment_reaches(OrderStatus::Packed), "a step it is past");
+        assert!(online.fulfilment_reaches(OrderStatus::Shipped), "the step it is at: nothing changes");
+        assert!(!online.fulfilment_reaches(OrderStatus::Cancelled));
+        assert!(online.apply("cancel-1", OrderStatus::Cancelled, "t", None).is_err());
     }
 
     #[test]

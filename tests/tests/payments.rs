@@ -440,3 +440,45 @@ fn a_bad_payment_setting_is_a_503_that_names_it_and_the_rest_works() {
     );
     assert_eq!(cod.status, 201, "{}", cod.body);
 }
+
+#[test]
+fn a_second_payment_session_neither_cancels_a_paid_order_nor_keeps_a_second_payment() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let placed = place(shop, 11, &[(&pool[11].sku, 1)], "stripe-two-sessions");
+    let n = placed["order_number"].as_u64().unwrap();
+    let token = placed["token"].as_str().unwrap();
+    let first = session_id(&placed);
+    // The shopper comes back to the order page and opens a second session before the first
+    // one's payment is heard of.
+    let again = shop.post_json(&format!("/api/orders/{n}/payment?token={token}"), &[], "");
+    assert_eq!(again.status, 201, "{}", again.body);
+    let second = session_id(&again.json());
+    assert_ne!(first, second);
+    // Nothing ships before it is paid.
+    let auth = format!("Bearer {}", admin_token());
+    let fulfil = |status: &str| {
+        shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &json!({ "status": status }).to_string())
+    };
+    let early = fulfil("packed");
+    assert_eq!((early.status, early.content_type.as_str()), (409, "application/problem+json"), "{}", early.body);
+
+    deliver("checkout.session.completed", &first, json!({}));
+    shop.wait_admin_order(n, "paid", |o| o["order"]["status"] == "paid");
+    // The unused session expires: the paid order stays paid, its stock sold, nothing refunded.
+    deliver("checkout.session.expired", &second, json!({}));
+    let o = settled(shop, n);
+    assert_eq!(o["order"]["status"], "paid", "{o}");
+    assert!(moves(&o, "refund").is_empty(), "{o}");
+    // The shopper paid in the other tab too: that second payment is recorded and refunded.
+    deliver("checkout.session.completed", &second, json!({}));
+    let o = shop.wait_admin_order(n, "second payment refunded", |o| moves(o, "refund").len() == 1);
+    assert_eq!(moves(&o, "payment").len(), 2, "{o}");
+    assert_eq!(moves(&o, "refund")[0]["amount_minor"], placed["total"]["minor"], "{o}");
+    assert!(o["attention"].as_str().is_some_and(|a| a.contains("refunded automatically")), "{o}");
+    assert_eq!(statuses(&o), ["awaiting_payment", "paid"]);
+    // The step refused before the payment can be taken now.
+    assert_eq!(fulfil("packed").status, 202);
+    shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
+}

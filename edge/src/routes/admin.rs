@@ -7,10 +7,10 @@ use crate::http::{body_text, header, json, parse_json, require_staff, Reply};
 use crate::services::dead_letters;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{fingerprint, valid_key, Begin, Guard, StoredResponse};
-use crate::services::now_rfc3339;
 use crate::services::orders;
 use crate::services::staff;
 use crate::services::stock::Stock;
+use crate::services::{now_rfc3339, random_id};
 use edgeshop_api::admin::{
     Accepted, AdminOrder, CancelRequest, CustomerDetail, CustomerPage, DeadLetters, Digest, EraseRequest, FailedNotifications, Fulfilment, Level,
     NewNote, NewsletterRequest, OrderPage, RefundAccepted, RefundRequest, Replayed, ReturnDecision, StockChange, StockChanged, StockLevel, StockPage,
@@ -37,8 +37,14 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         _ => None,
     };
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
-    // One event per order and status: repeating a request changes nothing.
-    let id = format!("{}-{number}", f.status);
+    let to = kind.target_status().ok_or_else(|| ApiError::internal("a fulfilment step without a status"))?;
+    if !order.fulfilment_reaches(to) {
+        let now = orders::wire_name(order.status);
+        return Err(ApiError::new(Problem::CannotFulfil, format!("order {number} is {now}: it cannot be marked {} now", f.status)));
+    }
+    // An event per request (a refused one must not stand for the next); repeating a step that
+    // was applied changes nothing.
+    let id = format!("{}-{number}-{}", f.status, random_id(8));
     let mut event = OrderEvent::new(id, kind, number, now_rfc3339());
     event.tracking = tracking.clone();
     events::publish(env, &event).await?;

@@ -222,9 +222,26 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), alerts, ..base }).await;
         }
     }
+    // An older payment session of an order paid through a newer one expires too: nothing to do.
+    if event.kind == EventKind::PaymentExpired && !order.awaits_payment() {
+        return orders::record(env, &stored, &orders::Change { outcome: "ignored: the order no longer waits for a payment", ..base }).await;
+    }
+    // A payment the order already has (another notice of it) changes nothing; any other payment
+    // for an order that is no longer waiting for one is refunded (paid twice, through two sessions).
+    let paid_again = event.kind == EventKind::PaymentSucceeded && !order.awaits_payment();
+    if paid_again {
+        let known = orders::money_moves(env, order.number).await?;
+        if known.iter().any(|m| m.kind == "payment" && m.status == "succeeded" && Some(&m.id) == event.payment_ref.as_ref()) {
+            return orders::record(env, &stored, &base).await;
+        }
+    }
     // The transition is checked on a copy before any side effect.
     let mut next = order.clone();
-    match next.apply(&event.id, target, &event.at, None) {
+    let applied = match paid_again {
+        true => Err(edgeshop_domain::TransitionError::NotAllowed { from: order.status, to: target }),
+        false => next.apply(&event.id, target, &event.at, None),
+    };
+    match applied {
         Ok(false) => orders::record(env, &stored, &base).await,
         Err(refused) => {
             let outcome = format!("refused: {refused}");
