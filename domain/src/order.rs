@@ -45,7 +45,10 @@ pub struct FieldError {
 pub fn valid_email(email: &str) -> bool {
     email.len() <= 254
         && email.split_once('@').is_some_and(|(user, host)| {
-            !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.') && !host.contains('@')
+            // A host of labels (letters, digits, '-'), none empty: `a@b..c` is no address.
+            !user.is_empty()
+                && host.contains('.')
+                && host.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && label.chars().all(|c| c.is_alphanumeric() || c == '-'))
         })
         && !email.contains(char::is_whitespace)
         && !email.contains(char::is_control)
@@ -453,7 +456,8 @@ mod tests {
             postal_code: "T12".into(),
             country: "IE".into(),
         };
-        for email in ["a@b.ie\r\nBcc: x@y.z", "a\u{7}@b.ie", "a@b.ie\u{1b}"] {
+        assert!(valid_email("róisín@café.ie") && valid_email("a.b+shop@mail.example-host.co.uk"));
+        for email in ["a@b.ie\r\nBcc: x@y.z", "a\u{7}@b.ie", "a@b.ie\u{1b}", "a@b..ie", "a@-b.ie", "a@b.ie>", "a@b_c.ie"] {
             let contact = Contact { email: email.into(), phone: String::new() };
             let fields: Vec<String> = validate_address(&addr, &contact, &shop(true)).into_iter().map(|e| e.field).collect();
             assert_eq!(fields, vec!["address.name", "contact.email"], "{email:?}");

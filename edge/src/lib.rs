@@ -42,7 +42,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     // HEAD is answered as GET without the body.
     let head = method == "HEAD";
     let resolved = resolve(if head { "GET" } else { &method }, &path);
-    let outcome = route(&mut req, &env, &path, &resolved).await;
+    let outcome = route(&mut req, &env, &ctx, &path, &resolved).await;
     let status = match &outcome {
         Ok(r) => r.status_code(),
         Err(e) => e.status,
@@ -73,7 +73,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(resp)
 }
 
-async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>) -> std::result::Result<Response, ApiError> {
+async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved: &Resolved<'_>) -> std::result::Result<Response, ApiError> {
     if path.trim_start_matches('/').starts_with("_catalog") {
         // The worker's own data files (static assets read through the ASSETS binding): not public.
         return Err(ApiError::new(Problem::NoRoute, format!("nothing at {path}")));
@@ -136,7 +136,7 @@ async fn route(req: &mut Request, env: &Env, path: &str, resolved: &Resolved<'_>
         Route::StripeWebhook => payments::stripe_webhook(req, env).await,
         Route::TestProviderAction => payments::provider_action(req, env, params.get(0)).await,
         Route::TestProviderPage => payments::hosted_page(env, params.get(0)).await,
-        Route::SignIn => staff::request_link(req, env).await,
+        Route::SignIn => staff::request_link(req, env, ctx).await,
         Route::StartSession => staff::start_session(req, env).await,
         Route::Session => staff::me(req, env).await,
         Route::EndSession => staff::end_session(req, env).await,

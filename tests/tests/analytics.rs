@@ -167,7 +167,7 @@ fn server_errors_over_the_threshold_email_the_merchant_once() {
     std::thread::sleep(std::time::Duration::from_secs(6));
     let _ = shop.get("/api/health");
     std::thread::sleep(std::time::Duration::from_secs(3));
-    assert_eq!(shop.emails().iter().filter(|m| m.subject.contains("server errors")).count(), 1);
+    assert_eq!(shop.emails().iter().filter(|m| m.subject.contains("server errors") && m.to.contains("owner@shop.example.com")).count(), 1);
 }
 
 // ---- Reports against the raw rows ----------------------------------------------------------------

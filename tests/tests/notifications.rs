@@ -81,6 +81,8 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     screenshot("email-order-received", &m.html_path);
     // The merchant hears about the new order once too.
     shop.wait_emails("merchant alert", 1, |e| to("owner@shop.example.com")(e) && e.subject.starts_with(&format!("New order {n}")));
+    // Each of the merchant's addresses does.
+    shop.wait_emails("second merchant alert", 1, |e| to("desk@shop.example.com")(e) && e.subject.starts_with(&format!("New order {n}")));
 
     // Ship it: one email with the carrier and tracking number.
     let auth = format!("Bearer {}", admin_token());

@@ -398,7 +398,15 @@ fn orders_are_rows_in_the_database() {
     let c = catalog();
     let v = &variants(&c, 6)[5];
     let cart = add(shop, &ip(80), None, &v.sku, 3);
-    let placed = checkout(shop, &ip(80), &cart, "rows", "cash_on_delivery", None).json();
+    // The address as typed, in capitals and with a space: kept (and written to) in one spelling,
+    // so that erasing the customer finds every copy.
+    let mut typed = body("cash_on_delivery");
+    typed["contact"]["email"] = json!("Aoife@Example.ie ");
+    let headers = [("cf-connecting-ip", ip(80)), ("x-cart-id", cart.clone()), ("idempotency-key", "rows".to_string())];
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = shop.post_json("/api/checkout", &headers, &typed.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    let placed = r.json();
     let n = placed["order_number"].as_u64().unwrap();
     let row = &d1_query(shop, &format!("SELECT status, email, total_minor, payment_method FROM orders WHERE number = {n}"))[0];
     assert_eq!(row["status"], "confirmed");
@@ -413,13 +421,18 @@ fn orders_are_rows_in_the_database() {
     let sent = wait_for("the confirmation", 30, || {
         let rows = d1_query(
             shop,
-            &format!("SELECT template, recipient FROM notifications WHERE order_number = {n} AND sent_at IS NOT NULL ORDER BY template"),
+            &format!("SELECT template, recipient FROM notifications WHERE order_number = {n} AND sent_at IS NOT NULL ORDER BY template, recipient"),
         );
-        (rows.as_array().map_or(0, Vec::len) == 2).then_some(rows)
+        (rows.as_array().map_or(0, Vec::len) == 3).then_some(rows)
     });
+    // One alert for each of the merchant's addresses.
     assert_eq!(
         sent,
-        json!([{ "template": "merchant_new_order", "recipient": "owner@shop.example.com" }, { "template": "order_confirmation", "recipient": "aoife@example.ie" }])
+        json!([
+            { "template": "merchant_new_order", "recipient": "desk@shop.example.com" },
+            { "template": "merchant_new_order", "recipient": "owner@shop.example.com" },
+            { "template": "order_confirmation", "recipient": "aoife@example.ie" }
+        ])
     );
     // Nothing is left in KV (orders are in D1, carts in their Durable Objects).
     let config = std::fs::read_to_string(root().join("wrangler.toml")).unwrap();

@@ -36,8 +36,9 @@ async fn send_link(env: &Env, member: &Member, invited_by: Option<&Member>) -> R
 }
 
 /// `POST /api/admin/sign-in {email}`: emails a sign-in link if the address is on the staff.
-/// The answer is the same either way (202), so it does not tell who works here.
-pub async fn request_link(req: &mut Request, env: &Env) -> Reply {
+/// The answer is the same either way (202, as soon as the address is looked up; the link is
+/// made and sent after it), so it does not tell who works here.
+pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -> Reply {
     super::rate_limit(env, req, Limit::SignInRequest).await?;
     let r: SignInRequest = parse_json(&body_text(req).await?)?;
     let email = r.email.trim().to_lowercase();
@@ -46,7 +47,12 @@ pub async fn request_link(req: &mut Request, env: &Env) -> Reply {
     }
     super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(email.as_bytes())).await?;
     if let Some(member) = staff::by_email(env, &email).await? {
-        send_link(env, &member, None).await?;
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(e) = send_link(&env, &member, None).await {
+                worker::console_error!("sign-in link for staff member {} not sent: {}", member.id, e.detail);
+            }
+        });
     }
     json(
         &edgeshop_api::Acknowledged { status: "sent".into(), detail: "if this address is on the staff, a sign-in link is on its way".into() },

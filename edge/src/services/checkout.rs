@@ -135,7 +135,10 @@ async fn place_order(
     body: &str,
     faults: &Faults,
 ) -> Result<(u16, String), ApiError> {
-    let request: CheckoutRequest = parse_json(body)?;
+    let mut request: CheckoutRequest = parse_json(body)?;
+    // One spelling of the address everywhere it is kept (orders, customers, the emails sent to
+    // it), so that a customer's erasure finds them all.
+    request.contact.email = request.contact.email.trim().to_lowercase();
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
     if !errors.is_empty() {

@@ -10,9 +10,19 @@ use worker::{Env, MessageBatch, MessageExt};
 
 pub async fn receive(batch: MessageBatch<OrderEvent>, env: &Env) -> worker::Result<()> {
     let mut recorded = false;
-    for msg in batch.messages()? {
-        let event = msg.body();
-        let body = serde_json::to_string(event).unwrap_or_default();
+    for msg in batch.raw_iter() {
+        // A message no version of the event reads is kept as it came (order 0, no event id).
+        let (event, body) = match serde_wasm_bindgen::from_value::<OrderEvent>(msg.body()) {
+            Ok(event) => {
+                let body = serde_json::to_string(&event).unwrap_or_default();
+                (event, body)
+            }
+            Err(_) => {
+                let raw = worker::js_sys::JSON::stringify(&msg.body()).map(String::from).unwrap_or_default();
+                (OrderEvent::new(String::new(), events::EventKind::ShopAlert, 0, now_rfc3339()), raw)
+            }
+        };
+        let event = &event;
         let ok = match record(env, &msg.id(), event, &body).await {
             Ok(()) => {
                 worker::console_error!("event {} for order {} is in the dead-letter queue", event.id, event.order_number);

@@ -66,8 +66,18 @@ pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env) -> worker::Resul
         return dead_letters::receive(batch, &env).await;
     }
     let route = format!("queue:{}", batch.queue());
-    for msg in batch.messages()? {
-        let event = msg.body().clone();
+    // One message at a time: a message this version cannot read (sent by another) is retried
+    // until the dead-letter queue keeps it for the merchant, without holding up the others.
+    for msg in batch.raw_iter() {
+        let event: OrderEvent = match serde_wasm_bindgen::from_value(msg.body()) {
+            Ok(event) => event,
+            Err(e) => {
+                worker::console_error!("unreadable order event {}: {e}", msg.id());
+                crate::services::ops::record(&route, 500, 0);
+                msg.retry();
+                continue;
+            }
+        };
         let started = worker::Date::now().as_millis();
         let count = |ok: bool| crate::services::ops::record(&route, if ok { 200 } else { 500 }, worker::Date::now().as_millis() - started);
         if injected_failure(&env, &event.id).await {
