@@ -197,6 +197,18 @@ fn product(
         report.skipped.push(Entry { row: row.number, slug, note: "a variable product without variations".into() });
         return None;
     }
+    // Each option's value on a variation row (empty: any), the product's own values of each, and
+    // the combinations variations sell by name.
+    let names: Vec<String> = options.iter().map(|(n, _)| n.clone()).collect();
+    let values_of = |r: &Row| -> Vec<String> {
+        names
+            .iter()
+            .map(|name| attributes(table, r).into_iter().find(|(n, ..)| n == name).and_then(|(_, v, _)| v.into_iter().next()).unwrap_or_default())
+            .collect()
+    };
+    let own_values: Vec<Vec<String>> =
+        options.iter().map(|(name, _)| own.iter().find(|(n, ..)| n == name).map(|(_, v, _)| v.clone()).unwrap_or_default()).collect();
+    let explicit: Vec<Vec<String>> = rows.iter().map(|r| values_of(r)).filter(|v| v.iter().all(|x| !x.is_empty())).collect();
     let mut variants = Vec::new();
     let mut variation_images: Vec<(String, usize)> = Vec::new();
     for (n, r) in rows.iter().enumerate() {
@@ -256,23 +268,23 @@ fn product(
             (None, Some(r)) => (r, None),
             (None, None) => continue,
         };
-        let values: Vec<String> = options
-            .iter()
-            .map(|(name, _)| {
-                attributes(table, r).into_iter().find(|(n, ..)| n == name).and_then(|(_, v, _)| v.into_iter().next()).unwrap_or_default()
-            })
-            .collect();
-        if let Some(i) = values.iter().position(String::is_empty) {
-            errors.push(table.error(
-                r.number,
-                "",
-                format!("this variation has no value for `{}` (\"any\" variations cannot be sold: list each value)", options[i].0),
-            ));
+        let values = values_of(r);
+        // "Any" value (left empty): one variant for each of the product's values not sold by a
+        // variation of its own.
+        let combos = any_values(&values, &own_values, &explicit);
+        if combos.is_empty() {
+            let i = values.iter().position(String::is_empty).unwrap_or(0);
+            errors.push(table.error(r.number, "", format!("this variation has no value for `{}` and the product lists none", options[i].0)));
             continue;
         }
-        for (i, v) in values.iter().enumerate() {
-            if !options[i].1.contains(v) {
-                options[i].1.push(v.clone());
+        if combos.len() > 1 || combos[0] != values {
+            warn(report, format!("row {}: a variation for any value becomes {} variants (one stock count each)", r.number, combos.len()));
+        }
+        for combo in &combos {
+            for (i, v) in combo.iter().enumerate() {
+                if !options[i].1.contains(v) {
+                    options[i].1.push(v.clone());
+                }
             }
         }
         // `parent`: the variation's stock is managed on the product; each variation gets its count.
@@ -310,7 +322,17 @@ fn product(
             }
             s => s.to_string(),
         };
-        variants.push(DraftVariant { row: r.number, sku, options: values, price, compare_at, stock: stock.unwrap_or(0), continue_selling });
+        for combo in combos {
+            // A variant made from "any" value is named by its values after the variation's SKU.
+            let sku = match combo == values {
+                true => sku.clone(),
+                false => {
+                    let made: Vec<&str> = combo.iter().zip(&values).filter(|(_, v)| v.is_empty()).map(|(c, _)| c.as_str()).collect();
+                    format!("{sku}-{}", slugify(&made.join(" ")).to_uppercase())
+                }
+            };
+            variants.push(DraftVariant { row: r.number, sku, options: combo, price, compare_at, stock: stock.unwrap_or(0), continue_selling });
+        }
         if variable {
             // A variation's own photo joins the product's.
             variation_images.extend(list(cell("Images")).into_iter().map(|src| (src, r.number)));
@@ -379,6 +401,22 @@ fn product(
         options,
         variants,
     })
+}
+
+/// The combinations a variation sells: its own values, with each empty one ("any") replaced by
+/// every value the product lists for that option, leaving out what another variation sells by
+/// name (WooCommerce picks the variation that names the value). Empty when an empty value has no
+/// values to stand for.
+fn any_values(values: &[String], own: &[Vec<String>], explicit: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+    for (i, v) in values.iter().enumerate() {
+        let choices: Vec<String> = if v.is_empty() { own.get(i).cloned().unwrap_or_default() } else { vec![v.clone()] };
+        combos = combos.into_iter().flat_map(|c| choices.iter().map(move |x| [c.clone(), vec![x.clone()]].concat())).collect();
+    }
+    if values.iter().any(String::is_empty) {
+        combos.retain(|c| !explicit.contains(c));
+    }
+    combos
 }
 
 /// Whether a sale with these WooCommerce dates (`YYYY-MM-DD[ HH:MM:SS]`, either may be empty)

@@ -435,3 +435,28 @@ fn woocommerce_exports_as_real_shops_write_them() {
     assert!(md.contains("Made in Portugal.\n\nShips in 2 days. See \\[1\\]."), "{md}");
     assert!(!md.contains("vc_"), "{md}");
 }
+
+#[test]
+fn a_woocommerce_variation_for_any_value_becomes_one_variant_per_value() {
+    let dir = tempdir();
+    let csv = dir.path().join("wc-product-export.csv");
+    std::fs::write(
+        &csv,
+        "ID,Type,SKU,Name,Published,In stock?,Stock,Regular price,Categories,Parent,Attribute 1 name,Attribute 1 value(s),Attribute 1 visible,Attribute 2 name,Attribute 2 value(s),Attribute 2 visible\n\
+         1,variable,CAP,Cap,1,1,,,Hats,,Colour,\"Red, Blue\",1,Size,\"S, M\",1\n\
+         2,variation,CAP-RS,Cap - Red S,1,1,3,15,,id:1,Colour,Red,,Size,S,\n\
+         3,variation,CAP-R,Cap - Red,1,1,4,15,,id:1,Colour,Red,,Size,,\n\
+         4,variation,CAP-B,Cap - Blue,1,1,5,16,,id:1,Colour,Blue,,Size,,\n",
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let cap = load(dir.path()).product("cap").cloned().unwrap_or_else(|| panic!("{report}"));
+    let mut got: Vec<(String, Vec<String>, i64)> = cap.variants.iter().map(|v| (v.sku.clone(), v.option_values.clone(), v.price.minor)).collect();
+    got.sort();
+    let want = |sku: &str, c: &str, s: &str, p: i64| (sku.to_string(), vec![c.to_string(), s.to_string()], p);
+    // Red S is sold by its own variation; the "any size" ones cover the rest.
+    assert_eq!(
+        got,
+        [want("CAP-B-M", "Blue", "M", 1600), want("CAP-B-S", "Blue", "S", 1600), want("CAP-R-M", "Red", "M", 1500), want("CAP-RS", "Red", "S", 1500)]
+    );
+}
