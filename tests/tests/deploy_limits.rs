@@ -6,7 +6,7 @@
 //! `--static-files` below what that build wrote (the site builder's way to try a plan's limit with
 //! a small shop); the second is served by the same worker under `wrangler dev`.
 
-use edgeshop_e2e::{build_site_with, root, Shop};
+use edgeshop_e2e::{admin_token, build_site_with, root, Shop};
 use std::path::Path;
 use std::process::Command;
 
@@ -188,6 +188,10 @@ fn images_kept_in_r2_are_uploaded_once_and_served_with_their_types_and_a_year_of
     assert!(upload().contains("0 images uploaded"), "nothing the second time");
     let anonymous = shop.request("POST", &format!("/api/admin/media/{}", keys[0]), &[], Some("x"));
     assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    // A stored image is never replaced: its address names its content and is cached for a year.
+    let auth = format!("Bearer {}", admin_token());
+    let replace = shop.request("POST", &format!("/api/admin/media/{}", keys[0]), &[("authorization", &auth)], Some("x"));
+    assert_eq!((replace.status, replace.content_type.as_str()), (409, "application/problem+json"), "{}", replace.body);
 
     let page = shop.get(&format!("/products/{slug}/")).body;
     let urls: std::collections::BTreeSet<String> =

@@ -1,6 +1,7 @@
 //! `/media/{hash}/{name}`: product images from R2, cacheable for a year (the address names the
 //! content), kept in the edge cache; and the back office's upload of the build's media store.
 
+use crate::error::{ApiError, Problem};
 use crate::http::{body_bytes_max, json, require_staff, Reply};
 use crate::query::Query;
 use crate::services::media;
@@ -20,7 +21,7 @@ pub async fn get(req: &Request, env: &Env, hash: &str, name: &str) -> Reply {
         return Ok(hit);
     }
     let Some(object) = media::get(env, &key).await? else {
-        return Err(crate::error::ApiError::new(crate::error::Problem::NotFound, format!("no image at /media/{key}")));
+        return Err(ApiError::new(Problem::NotFound, format!("no image at /media/{key}")));
     };
     let etag = object.http_etag();
     let body = object.body().map(|b| b.response_body()).transpose()?.unwrap_or(ResponseBody::Empty);
@@ -45,11 +46,19 @@ pub async fn list(req: &Request, env: &Env) -> Reply {
     json(&serde_json::json!({ "keys": keys, "cursor": cursor }), 200, "no-store")
 }
 
-/// `POST /api/admin/media/{hash}/{name}`: stores the body in R2.
+/// `POST /api/admin/media/{hash}/{name}`: stores the body in R2, once: an address names its
+/// content (the original's hash) and is cached for a year, so a stored image is never replaced
+/// (409). Each upload is in the audit log.
 pub async fn upload(req: &mut Request, env: &Env, hash: &str, name: &str) -> Reply {
-    require_staff(req, env).await?;
+    let who = require_staff(req, env).await?;
     let key = media::key(hash, name)?;
+    if media::exists(env, &key).await? {
+        return Err(ApiError::new(Problem::MediaExists, format!("/media/{key} is stored already; a changed image gets a new address")));
+    }
     let bytes = body_bytes_max(req, media::MAX_BYTES).await?;
+    let size = bytes.len();
     media::put(env, &key, bytes).await?;
+    crate::services::staff::audit(env, &who, "media.upload", &format!("media:{key}"), serde_json::Value::Null, serde_json::json!({ "bytes": size }))
+        .await?;
     json(&serde_json::json!({ "key": key }), 201, "no-store")
 }

@@ -45,6 +45,11 @@ pub async fn get(env: &Env, key: &str) -> Result<Option<worker::Object>, ApiErro
     bucket(env)?.get(key).execute().await.context("R2 get")
 }
 
+/// Whether the bucket has an object at `key`.
+pub async fn exists(env: &Env, key: &str) -> Result<bool, ApiError> {
+    Ok(bucket(env)?.head(key).await.context("R2 head")?.is_some())
+}
+
 /// Stores `bytes` at `key` with its content type.
 pub async fn put(env: &Env, key: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
     let metadata = HttpMetadata { content_type: content_type(key).map(str::to_string), ..Default::default() };

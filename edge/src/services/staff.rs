@@ -8,7 +8,6 @@
 use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::{now_rfc3339, random_id, sha256_hex};
-use serde::Deserialize;
 use worker::Env;
 
 /// How long a sign-in link works, and how long a session lasts.
@@ -72,21 +71,27 @@ pub async fn remove(env: &Env, id: &str) -> Result<Member, ApiError> {
     let sql = format!("SELECT {MEMBER_COLUMNS} FROM staff WHERE id = ?1 AND removed_at IS NULL");
     let member: Member =
         db::first(stmt(&db, &sql, args![id])?).await?.ok_or_else(|| ApiError::new(Problem::StaffNotFound, format!("no staff member `{id}`")))?;
-    if member.role == Role::Owner {
-        #[derive(Deserialize)]
-        struct Count {
-            n: u32,
-        }
-        let owners: Option<Count> = db::first(stmt(&db, "SELECT count(*) AS n FROM staff WHERE role = 'owner' AND removed_at IS NULL", &[])?).await?;
-        if owners.map_or(0, |c| c.n) <= 1 {
-            return Err(ApiError::new(Problem::LastOwner, "the shop needs at least one owner"));
-        }
-    }
+    // One statement decides, so that two owners removing each other at once cannot both succeed.
     let now = now_rfc3339();
+    let removed = db::changed(
+        stmt(
+            &db,
+            "UPDATE staff SET removed_at = ?2 WHERE id = ?1 AND removed_at IS NULL
+             AND (role != 'owner' OR (SELECT count(*) FROM staff WHERE role = 'owner' AND removed_at IS NULL) > 1)",
+            args![id, &now],
+        )?,
+        "staff",
+    )
+    .await?;
+    if !removed {
+        return Err(match member.role {
+            Role::Owner => ApiError::new(Problem::LastOwner, "the shop needs at least one owner"),
+            _ => ApiError::new(Problem::StaffNotFound, format!("no staff member `{id}`")),
+        });
+    }
     db::batch(
         &db,
         vec![
-            stmt(&db, "UPDATE staff SET removed_at = ?2 WHERE id = ?1", args![id, &now])?,
             stmt(&db, "UPDATE staff_sessions SET ended_at = ?2 WHERE staff_id = ?1 AND ended_at IS NULL", args![id, &now])?,
             stmt(&db, "UPDATE staff_sign_in_links SET used_at = ?2 WHERE staff_id = ?1 AND used_at IS NULL", args![id, &now])?,
         ],
