@@ -4,6 +4,7 @@
 use crate::table::Table;
 use crate::ImportError;
 use std::collections::HashMap;
+use std::path::Path;
 use std::path::PathBuf;
 
 pub struct Draft {
@@ -201,6 +202,52 @@ pub fn check_unique(drafts: &[Draft], table: &Table) -> Result<(), Vec<ImportErr
         for v in &d.variants {
             if let Some(first) = skus.insert(&v.sku, v.row) {
                 errors.push(table.error(v.row, "", format!("SKU `{}` is also at row {first}: SKUs must be unique", v.sku)));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// SKUs the file gives to a product that another product of the catalog already has (one made
+/// by an earlier import under another slug: renamed in the shop, or a handle changed): refused by
+/// row, naming that product's file, instead of a successful import that the build then refuses.
+pub fn check_catalog_clashes(drafts: &[Draft], catalog: &Path, table: &Table) -> Result<(), Vec<ImportError>> {
+    #[derive(serde::Deserialize)]
+    struct ProductSkus {
+        #[serde(default)]
+        variants: Vec<VariantSku>,
+    }
+    #[derive(serde::Deserialize)]
+    struct VariantSku {
+        sku: String,
+    }
+    let mine: HashMap<&str, &str> = drafts.iter().flat_map(|d| d.variants.iter().map(move |v| (v.sku.as_str(), d.slug.as_str()))).collect();
+    let rows: HashMap<&str, usize> = drafts.iter().flat_map(|d| d.variants.iter().map(|v| (v.sku.as_str(), v.row))).collect();
+    let Ok(files) = std::fs::read_dir(catalog.join("products")) else { return Ok(()) };
+    let mut errors = Vec::new();
+    let mut paths: Vec<std::path::PathBuf> =
+        files.filter_map(|f| f.ok().map(|f| f.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    paths.sort();
+    for path in paths {
+        let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        // A file the loader will refuse anyway is the build's to report.
+        let Some(product) = std::fs::read_to_string(&path).ok().and_then(|t| toml::from_str::<ProductSkus>(&t).ok()) else { continue };
+        for v in product.variants {
+            if let (Some(&owner), Some(&row)) = (mine.get(v.sku.as_str()), rows.get(v.sku.as_str())) {
+                if owner != slug {
+                    errors.push(table.error(
+                        row,
+                        "",
+                        format!(
+                            "SKU `{}` belongs to products/{slug}.toml already; this file makes it part of `{owner}` (renamed? remove the old file, or give the product its old handle)",
+                            v.sku
+                        ),
+                    ));
+                }
             }
         }
     }

@@ -133,6 +133,7 @@ pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> 
     draft::fix_skus(&mut drafts, &mut report);
     draft::check_options(&drafts, &table)?;
     draft::check_unique(&drafts, &table)?;
+    draft::check_catalog_clashes(&drafts, catalog, &table)?;
     write::write_catalog(catalog, drafts, options, &mut report)
         .map_err(|m| vec![ImportError { file: catalog.into(), row: 0, column: String::new(), message: m }])?;
     Ok(report)

@@ -460,3 +460,22 @@ fn a_woocommerce_variation_for_any_value_becomes_one_variant_per_value() {
         [want("CAP-B-M", "Blue", "M", 1600), want("CAP-B-S", "Blue", "S", 1600), want("CAP-R-M", "Red", "M", 1500), want("CAP-RS", "Red", "S", 1500)]
     );
 }
+
+#[test]
+fn a_product_renamed_in_the_shop_is_refused_until_its_old_file_goes() {
+    let dir = tempdir();
+    let csv = dir.path().join("export.csv");
+    let write = |name: &str| std::fs::write(&csv, format!("Type,SKU,Name,Published,Regular price\nsimple,MUG-1,{name},1,9.50\n")).unwrap();
+    write("Camp Mug");
+    run(Format::WooCommerce, &csv, dir.path());
+    // Renamed in WooCommerce: the export has no slugs, so its address would change, and the build
+    // would find the SKU twice.
+    write("Enamel Camp Mug");
+    let before = snapshot(dir.path());
+    let errors = import(Format::WooCommerce, &csv, dir.path(), &options()).expect_err("refused");
+    assert!(has(&errors, 2, "", "products/camp-mug.toml"), "{errors:?}");
+    assert_eq!(snapshot(dir.path()), before, "nothing written");
+    std::fs::remove_file(dir.path().join("products/camp-mug.toml")).unwrap();
+    run(Format::WooCommerce, &csv, dir.path());
+    assert_eq!(load(dir.path()).product("enamel-camp-mug").unwrap().variants[0].sku, "MUG-1");
+}
