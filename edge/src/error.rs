@@ -22,6 +22,11 @@ impl ApiError {
         ApiError { status, kind, title, detail: detail.into(), extra: Map::new(), allow: None, retry_after: None }
     }
 
+    /// Whether this is a `problem`.
+    pub fn is(&self, problem: Problem) -> bool {
+        self.kind == problem.parts().1
+    }
+
     pub fn not_found(path: &str) -> Self {
         Self::new(Problem::NotFound, format!("nothing at {path}"))
     }
@@ -173,6 +178,7 @@ pub enum Problem {
     CannotReturn,
     CannotFulfil,
     MediaExists,
+    PaymentRefused,
     CartAlreadyCheckedOut,
     InStock,
     NothingToPay,
@@ -239,6 +245,7 @@ impl Problem {
             Problem::CannotReturn => (409, "cannot-return", "Return not possible yet"),
             Problem::CannotFulfil => (409, "cannot-fulfil", "Order not at that step"),
             Problem::MediaExists => (409, "media-exists", "Image already stored"),
+            Problem::PaymentRefused => (422, "payment-refused", "Payment could not start"),
             Problem::CartAlreadyCheckedOut => (409, "cart-already-checked-out", "Cart already checked out"),
             Problem::InStock => (409, "in-stock", "In stock"),
             Problem::NothingToPay => (409, "nothing-to-pay", "Nothing to pay"),

@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 SESSIONS = {}  # id -> session object
+REFUSALS = {}  # customer email -> the Stripe error its next session creation gets (what Stripe says of an amount under its minimum, say)
 INTENTS = {}  # payment intent id -> {"amount", "currency", "refunded"}
 IDEMPOTENCY = {}  # key -> (params, status, body)
 REQUESTS = []  # what the shop sent: method, path, idempotency key, params
@@ -64,6 +65,9 @@ def error(status, kind, message, param=None):
 
 
 def create_session(params, base):
+    refusal = REFUSALS.pop(params.get("customer_email"), None)
+    if refusal:
+        return error(400, "invalid_request_error", refusal, "line_items")
     for required in ("mode", "success_url", "line_items"):
         if required not in params:
             return error(400, "invalid_request_error", f"Missing required param: {required}.", required)
@@ -224,6 +228,10 @@ class Handler(BaseHTTPRequestHandler):
             req = json.loads(raw or "{}")
             if self.path == "/_test/deliver":
                 return self.reply(*deliver(req))
+            if self.path == "/_test/refuse_next_session":
+                with LOCK:
+                    REFUSALS[req["email"]] = req["message"]
+                return self.reply(200, {})
             if self.path == "/_test/verify":
                 return self.reply(*verify(req))
             return self.reply(404, {})

@@ -482,3 +482,32 @@ fn a_second_payment_session_neither_cancels_a_paid_order_nor_keeps_a_second_paym
     assert_eq!(fulfil("packed").status, 202);
     shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
 }
+
+#[test]
+fn an_order_stripe_refuses_is_cancelled_not_left_waiting() {
+    let (stripe, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    // Stripe refuses some sessions whatever is retried (an amount under its minimum, say).
+    let email = "refused@example.de";
+    stripe.call(
+        "/_test/refuse_next_session",
+        &json!({ "email": email, "message": "The Checkout Session's total amount due must add up to at least €0.50 eur" }),
+    );
+    let cart = shop.fill_cart(&ip(12), &[(&pool[12].sku, 1)]);
+    let mut order = body("online");
+    order["contact"]["email"] = json!(email);
+    let headers = [("cf-connecting-ip", ip(12)), ("x-cart-id", cart), ("idempotency-key", "stripe-refused".to_string())];
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = shop.post_json("/api/checkout", &headers, &order.to_string());
+    assert_eq!((r.status, r.content_type.as_str()), (422, "application/problem+json"), "{}", r.body);
+    let problem = r.json();
+    assert!(problem["detail"].as_str().unwrap().contains("at least €0.50"), "{problem}");
+    let n = problem["order_number"].as_u64().expect("the order it placed");
+    // The order is cancelled (its stock goes back), not left waiting for a payment that cannot come.
+    let o = shop.wait_admin_order(n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    assert!(moves(&o, "refund").is_empty(), "{o}");
+    // The same request again gets the same answer.
+    let again = shop.post_json("/api/checkout", &headers, &order.to_string());
+    assert_eq!((again.status, again.header("idempotent-replayed")), (422, Some("true")), "{}", again.body);
+}

@@ -281,7 +281,17 @@ async fn place_order(
         }
     };
     let (next_url, placed, cart_gone) = futures_util::future::join3(next_url, placed, cart_gone).await;
-    let next_url = next_url?;
+    let next_url = match next_url {
+        // The provider will never take this payment: the order is cancelled (its stock goes back)
+        // rather than left waiting for money that cannot come.
+        Err(e) if e.is(Problem::PaymentRefused) => {
+            let mut cancel = OrderEvent::new(format!("payment-refused-{number}"), EventKind::OrderCancelled, number, now_rfc3339());
+            cancel.detail = Some(e.detail.clone());
+            events::publish(env, &cancel).await?;
+            return Err(e.with("order_number", number));
+        }
+        other => other?,
+    };
     placed?;
     faults.check(Step::AfterPublish)?;
     cart_gone?;

@@ -121,6 +121,11 @@ impl Stripe {
             let detail = serde_json::from_str::<StripeError>(&text)
                 .map(|e| format!("{} ({})", e.error.message, e.error.kind))
                 .unwrap_or_else(|_| format!("HTTP {status}"));
+            // A request Stripe refuses as it is (400, 402: an amount under its minimum, an
+            // address it does not take) fails the same way every time; anything else may pass later.
+            if matches!(status, 400 | 402) {
+                return Err(ApiError::new(Problem::PaymentRefused, format!("the payment provider refused it: {detail}")));
+            }
             return Err(provider_error(format!("Stripe {path}: {detail}")));
         }
         Ok(text)
