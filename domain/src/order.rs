@@ -320,8 +320,9 @@ impl Order {
             (Packed, Shipped | Cancelled) => true,
             (Shipped, Delivered) => true,
             (Delivered, ReturnRequested) => true,
-            // Staff receive the items back, or reject the request (the order is delivered again).
-            (ReturnRequested, Returned | Delivered) => true,
+            // Staff receive the items back, or reject the request (the order is delivered again);
+            // items received before the request's event was applied come back all the same.
+            (ReturnRequested, Returned | Delivered) | (Delivered, Returned) => true,
             // A late "payment failed" after success changes nothing.
             (Paid | Packed | Shipped | Delivered, PaymentFailed) => {
                 self.applied_events.push(event_id.to_string());
@@ -552,5 +553,8 @@ mod tests {
         assert!(o.status.is_final());
         assert!(o.apply("again", OrderStatus::ReturnRequested, "t5", None).is_err());
         assert!(o.apply("c", OrderStatus::Cancelled, "t6", None).is_err());
+        // Items received before the request's own event was applied (events arrive in any order).
+        let mut o = delivered_order();
+        assert_eq!(o.apply("in", OrderStatus::Returned, "t1", None), Ok(true));
     }
 }

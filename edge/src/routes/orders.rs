@@ -119,7 +119,10 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
     let Some(id) = orders::open_return(env, number, &lines, &reason, &now).await? else {
         return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
     };
-    events::publish(env, &OrderEvent::new(format!("return-{number}-{id}"), EventKind::ReturnRequested, number, now)).await?;
+    let mut event = OrderEvent::new(format!("return-{number}-{id}"), EventKind::ReturnRequested, number, now);
+    // The return it opened: staff may decide it before the consumer applies this event.
+    event.detail = Some(id.to_string());
+    events::publish(env, &event).await?;
     json(&OrderAction { number, status: "return_requested".into() }, 202, "no-store")
 }
 

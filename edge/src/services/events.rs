@@ -232,6 +232,21 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), alerts, ..base }).await;
         }
     }
+    // A return request applied after staff already decided that return (events may arrive out
+    // of order): the order stays where the decision left it.
+    if event.kind == EventKind::ReturnRequested {
+        if let Some(id) = event.detail.as_deref().and_then(|d| d.parse::<i64>().ok()) {
+            let decided = orders::returns(env, order.number)
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+                .filter(|r| r.status == "rejected" || r.status == "received");
+            if let Some(r) = decided {
+                let outcome = format!("ignored: return {id} is {} already", r.status);
+                return orders::record(env, &stored, &orders::Change { outcome: &outcome, ..base }).await;
+            }
+        }
+    }
     // An older payment session of an order paid through a newer one expires too: nothing to do.
     if event.kind == EventKind::PaymentExpired && !order.awaits_payment() {
         return orders::record(env, &stored, &orders::Change { outcome: "ignored: the order no longer waits for a payment", ..base }).await;
