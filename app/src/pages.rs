@@ -18,9 +18,7 @@ fn trail_links(trail: &[Category]) -> Vec<(String, String)> {
 
 /// First paragraph of Markdown as plain text, cut at 155 characters (for meta descriptions).
 fn plain_summary(markdown: &str) -> String {
-    let line = markdown.lines().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap_or("");
-    let text: String = line.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '[' | ']')).collect();
-    text.trim_start_matches(['-', ' ']).chars().take(155).collect()
+    edgeshop_domain::text::markdown_summary(markdown, 155)
 }
 
 #[component]

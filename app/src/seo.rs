@@ -73,7 +73,7 @@ pub fn product(base_url: &str, product: &Product, trail: &[Category]) -> Value {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.title,
-        "description": product.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim(),
+        "description": edgeshop_domain::text::markdown_summary(&product.description_md, 5000),
         "image": images,
         "brand": { "@type": "Brand", "name": product.brand },
         "category": trail.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" > "),

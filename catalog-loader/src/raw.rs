@@ -442,9 +442,19 @@ fn read_one(dir: &Path, path: PathBuf, file_stamps: &crate::cache::FileStamps) -
         ("synonyms.toml", _) => Content::Synonyms(parse(path, bytes, &mut errors)),
         ("products", "toml") => Content::ProductBytes(path, Some(bytes), digest),
         ("pages", "md") => Content::Page(match String::from_utf8(bytes) {
-            Ok(markdown) => Ok(info_page(&path, markdown)),
-            Err(_) => Err(CatalogError { file: path, line: 0, message: "not UTF-8 text".into() }),
+            Ok(markdown) => info_page(&path, &rel, markdown),
+            Err(e) => {
+                let line = line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+                Err(CatalogError { file: path, line, message: "not UTF-8 text".into() })
+            }
         }),
+        // A product or page the build would not read (`parka.toml.txt`, `Returns.MD`): said, not
+        // left out without a word.
+        ("products" | "pages", _) => {
+            let want = if kind == "products" { "products/<slug>.toml" } else { "pages/<name>.md" };
+            errors.push(CatalogError { file: path, line: 0, message: format!("not read: the build reads {want} files; rename it") });
+            Content::Other
+        }
         _ => Content::Other,
     };
     (Ok(File { rel, len, digest, content, stamp }), errors)
@@ -484,8 +494,19 @@ pub(crate) fn parse<T: DeserializeOwned>(path: PathBuf, bytes: Vec<u8>, errors: 
     }
 }
 
-fn info_page(path: &Path, markdown: String) -> InfoPage {
+/// An info page: its address is its file's name (`pages/shipping.md` → /pages/shipping/), which
+/// must be a slug, directly in `pages/`.
+fn info_page(path: &Path, rel: &str, markdown: String) -> Result<InfoPage, CatalogError> {
     let slug = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let named = |message: String| Err(CatalogError { file: path.to_path_buf(), line: 0, message });
+    if rel.matches('/').count() > 1 {
+        return named("pages are read from pages/ itself, not from folders in it".into());
+    }
+    if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return named(format!("`{slug}` names the page's address: lower-case letters, digits and '-' only"));
+    }
+    // A byte-order mark (Windows Notepad) would hide the `# Title` line.
+    let markdown = markdown.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(markdown);
     let title = markdown.lines().find_map(|l| l.strip_prefix("# ")).map(|t| t.trim().to_string()).unwrap_or_else(|| slug.replace('-', " "));
-    InfoPage { slug, title, markdown }
+    Ok(InfoPage { slug, title, markdown })
 }

@@ -99,7 +99,8 @@ pub fn build_catalog(
 
     let shop_file = shop_file?;
     // Checked with a stand-in currency when its own is wrong, so every other mistake shows too.
-    let shop = shop(shop_file, currency.unwrap_or(Currency::EUR), &category_slugs, &slugs, errors);
+    let drafts: HashSet<&str> = products.iter().filter(|p| !p.published).map(|p| p.slug.as_str()).collect();
+    let shop = shop(shop_file, currency.unwrap_or(Currency::EUR), &category_slugs, (&slugs, &drafts), errors);
     let (shop, _) = (shop?, currency?);
     let mut search = sources.synonyms.as_ref().map(|f| search_settings(f, &slugs, errors)).unwrap_or_default();
     search.out_of_stock = shop_file.value.search.out_of_stock;
@@ -195,7 +196,7 @@ fn shop(
     f: &Parsed<crate::raw::RawShop>,
     currency: Currency,
     categories: &HashSet<&str>,
-    products: &HashMap<String, (PathBuf, usize)>,
+    (products, drafts): (&HashMap<String, (PathBuf, usize)>, &HashSet<&str>),
     errors: &mut Vec<CatalogError>,
 ) -> Option<Shop> {
     let raw = &f.value;
@@ -204,6 +205,10 @@ fn shop(
         if !products.contains_key(p.get_ref()) {
             let hint = did_you_mean(p.get_ref(), products.keys().map(String::as_str));
             errors.push(f.error(p, format!("featured product `{}` does not exist{hint}", p.get_ref())));
+        } else if drafts.contains(p.get_ref().as_str()) {
+            errors.push(
+                f.error(p, format!("featured product `{}` is not published (published = false): publish it or take it off the list", p.get_ref())),
+            );
         }
     }
     for c in &raw.featured_categories {
@@ -211,6 +216,21 @@ fn shop(
             let hint = did_you_mean(c.get_ref(), categories.iter().copied());
             errors.push(f.error(c, format!("featured category `{}` is not declared in categories.toml{hint}", c.get_ref())));
         }
+    }
+    if raw.shipping.countries.is_empty() {
+        errors.push(f.error(
+            &raw.shipping.flat_rate,
+            "[shipping] countries must list the ISO codes of the countries the shop ships to (none: no order can be placed)",
+        ));
+    }
+    let base_url = raw.base_url.trim();
+    let host = base_url.strip_prefix("https://").or_else(|| base_url.strip_prefix("http://"));
+    if !host.is_some_and(|h| !h.is_empty() && !h.starts_with('/') && !h.contains(char::is_whitespace)) {
+        errors.push(CatalogError {
+            file: f.path.clone(),
+            line: crate::line_of(&f.src, f.src.find("base_url").unwrap_or(0)),
+            message: format!("base_url `{base_url}` must be the shop's address with its scheme, e.g. https://shop.example.com"),
+        });
     }
     for c in &raw.shipping.countries {
         let code = c.get_ref();
@@ -380,7 +400,33 @@ fn product(
     for img in &raw.images {
         let file = img.get_ref().file.get_ref();
         let (width, height) = (img.get_ref().width, img.get_ref().height);
-        let found = sources.images.get(file.as_str()).filter(|_| !file.contains("..") && !file.starts_with('/'));
+        let found = sources.images.get(file.as_str()).filter(|_| !file.split('/').any(|part| part == "..") && !file.starts_with('/'));
+        // The name is part of the image's web address (and of its key in R2).
+        let web_safe = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        let ext = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        if !file.split('/').all(web_safe) {
+            let suggested: String = file
+                .to_ascii_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '/' { c } else { '-' })
+                .collect::<String>()
+                .split('-')
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("-")
+                .replace("-.", ".")
+                .replace(".-", ".");
+            errors.push(f.error(
+                &img.get_ref().file,
+                format!("image name `{file}` goes into web addresses: letters, digits, '-', '_' and '.' only (rename it, e.g. `{suggested}`)"),
+            ));
+        } else if found.is_some() && !matches!(ext.as_str(), "png" | "jpg" | "jpeg" | "webp" | "svg") {
+            errors
+                .push(f.error(&img.get_ref().file, format!("`{file}`: the build renders JPEG, PNG, WebP and SVG images; convert it to one of them")));
+        } else if let Some(found) = found.filter(|found| found.svg != (ext == "svg")) {
+            let is = if found.svg { "an SVG drawing" } else { "not an SVG drawing" };
+            errors.push(f.error(&img.get_ref().file, format!("`{file}` is {is}: give it the extension of what it is")));
+        }
         if let Some(found) = found {
             // The declared size must be the file's: a wrong one would distort the page.
             match found.size {
@@ -441,6 +487,12 @@ fn product(
         }
         let price = money(f, &rv.price, "price", currency, errors);
         let compare_at = rv.compare_at_price.as_ref().map(|c| money(f, c, "compare_at_price", currency, errors));
+        // A compare-at price at or under the price shows no sale (columns swapped, most likely).
+        if let (Some(p), Some(Some(c)), Some(at)) = (price, compare_at, rv.compare_at_price.as_ref()) {
+            if c.minor <= p.minor {
+                errors.push(f.error(at, format!("compare_at_price {} is not above price {}: it is the price before a sale", c.minor, p.minor)));
+            }
+        }
         let stock_policy = match rv.stock_policy.as_ref().map(|s| (s, s.get_ref().as_str())) {
             None | Some((_, "deny")) => StockPolicy::Deny,
             Some((_, "continue")) => StockPolicy::Continue,

@@ -374,3 +374,49 @@ impl Fixture {
         }
     }
 }
+
+#[test]
+fn what_a_merchant_gets_wrong_by_hand_is_named_with_its_line() {
+    // Image names go into web addresses; formats the build cannot render; an SVG named .png.
+    let f = Fixture::new("merchant-images");
+    f.write("images/Red Shoe (1).svg", "<svg xmlns='http://www.w3.org/2000/svg'/>");
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("file = \"alpha.svg\"", "file = \"Red Shoe (1).svg\""));
+    let product = f.path("products/alpha-jacket.toml");
+    assert_has(&f.errors(), &format!("{product}:12: image name `Red Shoe (1).svg` goes into web addresses"));
+    assert_has(&f.errors(), "e.g. `red-shoe-1.svg`");
+    f.write("images/alpha.gif", "GIF89a\x01\x00\x01\x00\x00\x00\x00;");
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("file = \"alpha.svg\"", "file = \"alpha.gif\""));
+    assert_has(&f.errors(), &format!("{product}:12: `alpha.gif`: the build renders JPEG, PNG, WebP and SVG images"));
+    f.write("images/alpha.png", "<svg xmlns='http://www.w3.org/2000/svg' width='800' height='800'/>");
+    f.write("products/alpha-jacket.toml", &PRODUCT.replace("file = \"alpha.svg\"", "file = \"alpha.png\""));
+    assert_has(&f.errors(), &format!("{product}:12: `alpha.png` is an SVG drawing: give it the extension of what it is"));
+
+    // A compare-at price under the price (columns swapped).
+    let g = Fixture::new("merchant-prices");
+    g.write("products/alpha-jacket.toml", &PRODUCT.replace("compare_at_price = 15900", "compare_at_price = 9900"));
+    assert_has(&g.errors(), &format!("{}:25: compare_at_price 9900 is not above price 12900", g.path("products/alpha-jacket.toml")));
+
+    // A shop that ships nowhere, an address without its scheme, a draft on the home page.
+    let h = Fixture::new("merchant-shop");
+    h.write("shop.toml", &SHOP.replace("countries = [\"IE\", \"DE\"]\n", "").replace("https://shop.test", "shop.test"));
+    h.write("products/alpha-jacket.toml", &PRODUCT.replace("description =", "published = false\ndescription ="));
+    let errors = h.errors();
+    let shop = h.path("shop.toml");
+    assert_has(&errors, &format!("{shop}:10: [shipping] countries must list"));
+    assert_has(&errors, &format!("{shop}:5: base_url `shop.test` must be the shop's address with its scheme"));
+    assert_has(&errors, &format!("{shop}:6: featured product `alpha-jacket` is not published"));
+
+    // Files the build would skip without a word, and page names that are no address.
+    let k = Fixture::new("merchant-files");
+    k.write("products/beta.toml.txt", "title = \"Beta\"");
+    fs::create_dir_all(k.0.join("pages")).unwrap();
+    k.write("pages/Why us?.md", "# Why us\n\nBecause.");
+    k.write("pages/returns.md", "\u{feff}# Returns\n\n30 days.");
+    let errors = k.errors();
+    assert_has(&errors, &format!("{}: not read: the build reads products/<slug>.toml files", k.path("products/beta.toml.txt")));
+    assert_has(&errors, "`Why us?` names the page's address");
+    fs::remove_file(k.0.join("products/beta.toml.txt")).unwrap();
+    fs::remove_file(k.0.join("pages/Why us?.md")).unwrap();
+    let loaded = edgeshop_catalog::load(&k.0).unwrap();
+    assert_eq!(loaded.pages.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Returns"], "a byte-order mark hides no title");
+}

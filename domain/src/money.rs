@@ -43,11 +43,15 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
-    /// Digits after the decimal point (ISO 4217 exponent) for the currencies we format.
+    /// Digits after the decimal point: the ISO 4217 exponent of every currency that has one other
+    /// than 2 (the payment provider counts minor units the same way).
     pub fn minor_digits(&self) -> u32 {
         match self.code() {
-            "JPY" | "KRW" | "CLP" | "ISK" | "VND" => 0,
-            "BHD" | "KWD" | "OMR" | "JOD" | "TND" => 3,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => {
+                0
+            }
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            "CLF" | "UYW" => 4,
             _ => 2,
         }
     }

@@ -80,6 +80,50 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// The first paragraph of merchant Markdown as plain text (headings skipped, links and images
+/// reduced to their text, emphasis and list marks dropped, lines joined), cut at a word before
+/// `max` characters: for meta descriptions, structured data and feeds.
+pub fn markdown_summary(markdown: &str, max: usize) -> String {
+    let markdown = markdown.trim_start_matches('\u{feff}');
+    let paragraph: Vec<&str> = markdown
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty() || l.starts_with('#'))
+        .take_while(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.trim_start_matches(['>', '-', '*', '+', ' ']))
+        .collect();
+    let text = paragraph.join(" ");
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // `](url)` ends a link's or image's text: the address is left out.
+            ']' if chars.peek() == Some(&'(') => {
+                for c in chars.by_ref() {
+                    if c == ')' {
+                        break;
+                    }
+                }
+            }
+            '!' if chars.peek() == Some(&'[') => {}
+            '[' | ']' | '*' | '_' | '`' => {}
+            c if c.is_whitespace() => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    let out = out.trim();
+    if out.chars().count() <= max {
+        return out.to_string();
+    }
+    let cut: String = out.chars().take(max.saturating_sub(1)).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +153,15 @@ mod tests {
         assert_eq!(super::base64(b""), "");
         let html = r#"<script type="application/ld+json">{}</script><script src="/a.js"></script><script type="module">run()</script>"#;
         assert_eq!(super::inline_scripts(html).collect::<Vec<_>>(), vec!["run()"]);
+    }
+
+    #[test]
+    fn summaries_are_the_first_paragraph_as_plain_text() {
+        let md = "# Shell\n\n**Waterproof** shell with [taped seams](https://x.example/a_b) and a\npackable hood.\n\nSecond paragraph.";
+        assert_eq!(markdown_summary(md, 200), "Waterproof shell with taped seams and a packable hood.");
+        assert_eq!(markdown_summary("- one\n- two", 200), "one two");
+        assert_eq!(markdown_summary("![alt text](a.png) after", 200), "alt text after");
+        assert_eq!(markdown_summary("a long sentence of words", 12), "a long…");
+        assert_eq!(markdown_summary("", 10), "");
     }
 }

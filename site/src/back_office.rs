@@ -9,7 +9,7 @@ use edgeshop_domain::Catalog;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// Writes the admin pages and `_headers`; returns how many pages.
+/// Writes the admin pages and `_headers` (with the product images' rule); returns how many pages.
 pub fn write(shop: &LoadedShop, out: &crate::output::Output) -> Result<usize, String> {
     let catalog = &shop.catalog;
     let site = AdminSite {
@@ -25,7 +25,8 @@ pub fn write(shop: &LoadedShop, out: &crate::output::Output) -> Result<usize, St
         hashes.extend(inline_scripts(html).map(|s| base64(&Sha256::digest(s.as_bytes()))));
         out.write(&format!("{}/index.html", path.trim_matches('/')), html.as_bytes())?;
     }
-    out.write("_headers", headers(&hashes.into_iter().collect::<Vec<_>>()).as_bytes())?;
+    let rules = headers(&hashes.into_iter().collect::<Vec<_>>()) + crate::images::HEADERS;
+    out.write("_headers", rules.as_bytes())?;
     Ok(pages.len())
 }
 

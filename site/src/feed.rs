@@ -29,7 +29,10 @@ fn items(catalog: &Catalog, images: &HashMap<String, ResponsiveImage>, p: &Produ
     let mut out = Vec::new();
     let url = format!("{base}{}", edgeshop_domain::paths::product(&p.slug));
     let product_type: Vec<&str> = catalog.category_trail(&p.category).iter().map(|c| c.name.as_str()).collect();
-    let description: String = p.description_md.lines().find(|l| !l.trim().is_empty()).unwrap_or(&p.title).chars().take(1000).collect();
+    let description = match edgeshop_domain::text::markdown_summary(&p.description_md, 1000) {
+        d if d.is_empty() => p.title.clone(),
+        d => d,
+    };
     for v in &p.variants[from..to] {
         let price = variant_price(v);
         let title = if p.variants.len() > 1 { format!("{} – {}", p.title, v.title()) } else { p.title.clone() };

@@ -390,6 +390,16 @@ fn http_edge_hardening() {
     let csp = page.header("content-security-policy").unwrap_or_default().to_string();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{csp}");
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    // A product image opened on its own (a merchant's SVG may hold a script) runs nothing here.
+    let c = catalog();
+    let svg = c.products.iter().flat_map(|p| &p.images).find(|i| i.file.ends_with(".svg")).expect("an SVG image");
+    let image = shop.get(&format!("/images/{}", svg.file));
+    assert_eq!(image.status, 200);
+    assert!(
+        image.header("content-security-policy").is_some_and(|p| p.contains("sandbox") && p.contains("default-src 'none'")),
+        "{:?}",
+        image.header("content-security-policy")
+    );
 }
 
 #[test]
