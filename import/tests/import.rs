@@ -265,7 +265,7 @@ fn importing_the_same_file_again_changes_nothing() {
 #[test]
 fn imports_into_an_existing_catalog_keep_its_currency_and_categories() {
     let dir = tempdir();
-    std::fs::write(dir.path().join("shop.toml"), "name = \"Kissa\"\ncurrency = \"JPY\"\nlocale = \"ja-JP\"\nbase_url = \"https://kissa.example\"\n[shipping]\nflat_rate = 500\n[tax]\nrate_bp = 1000\nprices_include_tax = true\n").unwrap();
+    std::fs::write(dir.path().join("shop.toml"), "name = \"Kissa\"\ncurrency = \"JPY\"\nlocale = \"ja-JP\"\nbase_url = \"https://kissa.example\"\n[shipping]\nflat_rate = 500\ncountries = [\"JP\"]\n[tax]\nrate_bp = 1000\nprices_include_tax = true\n").unwrap();
     std::fs::write(dir.path().join("categories.toml"), "# our categories\n[[category]]\nslug = \"camp\"\nname = \"Camping\"\n").unwrap();
     // JPY has no minor units: 12.50 cannot be a yen price.
     let errors = import(Format::WooCommerce, &fixture("woocommerce_shop.csv"), dir.path(), &options()).unwrap_err();
