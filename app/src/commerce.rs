@@ -68,21 +68,28 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     // The page says what was in stock when it was built; the stock ledger knows what sold since.
     let asked = StoredValue::new(skus);
     Effect::new(move |_| {
-        let query: Vec<String> = asked.with_value(|s| s.iter().map(|sku| format!("sku={}", crate::islands::encode(sku))).collect());
-        if query.is_empty() {
+        // The API answers about 100 SKUs at a time.
+        let queries: Vec<String> = asked.with_value(|s| {
+            s.chunks(100).map(|chunk| chunk.iter().map(|sku| format!("sku={}", crate::islands::encode(sku))).collect::<Vec<_>>().join("&")).collect()
+        });
+        if queries.is_empty() {
             return;
         }
         leptos::task::spawn_local(async move {
-            let Ok(Ok(now)) =
-                call("GET", &format!("/api/availability?{}", query.join("&")), None, &[]).await.map(|r| r.parse::<edgeshop_api::Availability>())
-            else {
-                return;
-            };
-            if now.sold_out.is_empty() {
+            let mut sold_out: Vec<String> = Vec::new();
+            for query in queries {
+                let Ok(Ok(now)) =
+                    call("GET", &format!("/api/availability?{query}"), None, &[]).await.map(|r| r.parse::<edgeshop_api::Availability>())
+                else {
+                    return;
+                };
+                sold_out.extend(now.sold_out);
+            }
+            if sold_out.is_empty() {
                 return;
             }
             variants.update(|vs| {
-                for v in vs.iter_mut().filter(|v| now.sold_out.contains(&v.sku)) {
+                for v in vs.iter_mut().filter(|v| sold_out.contains(&v.sku)) {
                     v.available = false;
                     v.stock = "Sold out".into();
                 }
