@@ -733,7 +733,9 @@ impl ProductIndex {
             return Ok(None);
         }
         let Some(text) = self.text_query(&format!("{corrected} ")) else { return Ok(None) };
-        let found = self.searcher.search(&*self.combine(Some(text), filters, None), &Count)?;
+        // A suggestion, not the answer: when the corrected words' postings are not loaded yet
+        // (a chunked index notes them for the next round), the results come without it.
+        let found = self.searcher.search(&*self.combine(Some(text), filters, None), &Count).unwrap_or(0);
         Ok((found > 0).then_some(corrected))
     }
 

@@ -134,3 +134,22 @@ fn an_index_with_other_fields_is_refused() {
         Ok(_) => panic!("an index with other fields was opened"),
     }
 }
+
+#[test]
+fn a_suggestion_whose_words_are_not_loaded_never_fails_the_search() {
+    // Short misspelt words are not corrected in the search itself (nothing is found), so the
+    // did-you-mean reads postings no plan foresaw: the answer comes without it, not as an error.
+    let blob = blob();
+    let mut whole = ProductIndex::open(OwnedBytes::new(blob.clone())).unwrap();
+    let mut lazy = open_chunked(&blob);
+    let req = SearchRequest::new("mgu cpa hta bga teh", 10);
+    let eager = layout(&blob, CHUNK).unwrap().eager_bytes;
+    for i in lazy.chunks_for_search(&req) {
+        lazy.add_chunk(i, chunk(&blob, eager, i)).unwrap();
+    }
+    let first = lazy.search(&req).expect("answered in the first round");
+    assert_eq!(first.total, 0, "{first:?}");
+    assert!(!lazy.missing_chunks().is_empty(), "the suggestion's postings were not planned");
+    let (got, _) = run(&mut lazy, &blob, vec![], |index| index.search(&req));
+    assert_eq!(got.unwrap(), whole.search(&req).unwrap(), "and complete once the chunks are there");
+}

@@ -36,9 +36,15 @@ fn facets_and_filters_over_http() {
     assert!(b["facets"]["brands"].as_array().unwrap().iter().any(|v| v["value"] == brand.as_str() && v["selected"] == true));
 
     // Bad filters are a clear 400.
-    for path in
-        ["/api/search?price=abc", "/api/search?sort=cheapest", "/api/search?option=Colour", "/api/search?page=0", "/api/search?per_page=100&page=102"]
-    {
+    for path in [
+        "/api/search?price=abc",
+        "/api/search?sort=cheapest",
+        "/api/search?option=Colour",
+        "/api/search?page=0",
+        "/api/search?per_page=100&page=102",
+        // `limit`, the older name of `per_page`, bounds the pages the same way.
+        "/api/search?limit=100&page=200",
+    ] {
         let r = shop.get(path);
         assert_eq!(r.status, 400, "{path}: {}", r.body);
         assert_eq!(r.content_type, "application/problem+json");

@@ -49,8 +49,6 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
     let params = Query::parse(url.query())?;
     let p = SearchParams::from_query(&params, 10)?;
-    // `limit` is the older name of `per_page`.
-    let p = SearchParams { per_page: params.get_usize("limit", p.per_page, edgeshop_indexer::MAX_LIMIT)?, ..p };
     let facets = matches!(params.get("facets"), Some("1" | "true"));
     let (results, _) = p.run(env, facets).await?;
     if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {

@@ -73,7 +73,9 @@ impl SearchParams {
             None | Some("") => Sort::Relevance,
             Some(s) => Sort::parse(s).map_err(search_error)?,
         };
-        let per_page = params.get_usize("per_page", default_per_page, edgeshop_indexer::MAX_LIMIT)?;
+        // `limit` is the older name of `per_page`.
+        let per_page = params.get_usize("limit", default_per_page, edgeshop_indexer::MAX_LIMIT)?;
+        let per_page = params.get_usize("per_page", per_page, edgeshop_indexer::MAX_LIMIT)?;
         let page = params.get_usize("page", 1, Self::last_page(per_page))?;
         Ok(SearchParams { q, filters, sort, page, per_page, all_words: params.get("match") == Some("all") })
     }
