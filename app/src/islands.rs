@@ -130,7 +130,7 @@ pub fn SearchBox() -> impl IntoView {
     view! {
         <form class="search" role="search" action="/search" method="get" data-ready=move || ready.get().to_string()>
             <label for="q" class="visually-hidden">"Search products"</label>
-            <input id="q" name="q" type="search" value=value placeholder="Search products" autocomplete="off"
+            <input id="q" name="q" type="search" value=value placeholder="Search products" autocomplete="off" maxlength="128"
                 role="combobox" aria-autocomplete="list" aria-controls="search-results"
                 aria-expanded=move || open.get().to_string() aria-activedescendant=active_id
                 prop:value=query on:input=on_input on:keydown=on_keydown/>

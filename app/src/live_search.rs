@@ -104,7 +104,8 @@ mod live {
         web_sys::UrlSearchParams::new_with_str(search).ok().and_then(|p| p.get("q")).unwrap_or_default()
     }
 
-    /// Fetches `url`'s results and puts them in the page; on any failure, a normal page load.
+    /// Fetches `url`'s results and puts them in the page; a query the search refuses (400: too
+    /// long) leaves the page as it is; any other failure, a normal page load.
     fn swap(latest: &Rc<Cell<u32>>, url: String, partial: &'static str, history: History, focus: bool) {
         latest.set(latest.get() + 1);
         let ticket = latest.get();
@@ -112,20 +113,27 @@ mod live {
         leptos::task::spawn_local(async move {
             let sep = if url.contains('?') { '&' } else { '?' };
             let fetched = async {
-                let resp = gloo_net::http::Request::get(&format!("{url}{sep}partial={partial}")).send().await.ok()?;
-                if !resp.ok() {
-                    return None;
+                let resp = gloo_net::http::Request::get(&format!("{url}{sep}partial={partial}")).send().await.map_err(|_| false)?;
+                if (400..500).contains(&resp.status()) {
+                    return Err(true);
                 }
-                resp.text().await.ok()
+                if !resp.ok() {
+                    return Err(false);
+                }
+                resp.text().await.map_err(|_| false)
             }
             .await;
             if latest.get() != ticket {
                 return;
             }
             let Some(window) = web_sys::window() else { return };
-            let Some(html) = fetched else {
-                let _ = window.location().set_href(&url);
-                return;
+            let html = match fetched {
+                Ok(html) => html,
+                Err(true) => return,
+                Err(false) => {
+                    let _ = window.location().set_href(&url);
+                    return;
+                }
             };
             let Some(doc) = window.document() else { return };
             let Some(container) = doc.query_selector(".search-page").ok().flatten() else { return };
