@@ -129,6 +129,10 @@ fn results_page_is_rendered_by_the_worker_without_javascript() {
     assert_eq!(part.status, 200);
     assert!(!part.body.contains("<html") && part.body.contains("class=\"result-count\""), "{}", part.body);
     assert!(full.body.contains(&part.body), "the fragment is what the full page shows");
+    // A page size asked for stays on the page links.
+    let small = shop.get("/search?q=tent&per_page=2").body;
+    let next = small.split("rel=\"next\" href=\"").nth(1).and_then(|r| r.split('"').next()).expect("a next link");
+    assert!(next.contains("per_page=2") && next.contains("page=2"), "{next}");
 }
 
 /// The `<li class="card">` of the product at `href` in a page, if the page shows it.

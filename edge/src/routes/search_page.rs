@@ -28,16 +28,19 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     let body = results_html(&p, &results);
     if partial.is_some() {
         // Just the results, for the page's script to swap in (instant results, facets, pages).
+        // Results carry no script of their own: none is allowed.
         let mut resp = Response::from_html(body.as_str())?;
-        crate::http::html_headers(resp.headers_mut(), &body)?;
+        crate::http::html_headers(resp.headers_mut(), "")?;
         resp.headers_mut().set("cache-control", "public, max-age=60")?;
         return Ok(resp);
     }
     let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
-    let html = search_frame::fill(&crate::build_data::public_asset(env, "/search/").await?, &title, &esc(&p.q), &body)
+    let frame = crate::build_data::public_asset(env, "/search/").await?;
+    let html = search_frame::fill(&frame, &title, &esc(&p.q), &body)
         .ok_or_else(|| ApiError::internal("the search page frame (dist/search/index.html) has no results slot; rebuild the site"))?;
     let mut resp = Response::from_html(html.as_str())?;
-    crate::http::html_headers(resp.headers_mut(), &html)?;
+    // Only the frame's own inline scripts are allowed, never one that came in with what was filled in.
+    crate::http::html_headers(resp.headers_mut(), &frame)?;
     resp.headers_mut().set("cache-control", "public, max-age=60")?;
     Ok(resp)
 }
@@ -66,6 +69,10 @@ impl Link<'_> {
         }
         if p.all_words {
             v.push(("match".into(), "all".into()));
+        }
+        // A page size asked for stays on every link (the pages count in it).
+        if p.per_page != PER_PAGE {
+            v.push(("per_page".into(), p.per_page.to_string()));
         }
         v
     }
