@@ -16,11 +16,6 @@ fn trail_links(trail: &[Category]) -> Vec<(String, String)> {
     std::iter::once(("/".to_string(), "Home".to_string())).chain(trail.iter().map(|c| (paths::category(&c.slug, 1), c.name.clone()))).collect()
 }
 
-/// First paragraph of Markdown as plain text, cut at 155 characters (for meta descriptions).
-fn plain_summary(markdown: &str) -> String {
-    edgeshop_domain::text::markdown_summary(markdown, 155)
-}
-
 #[component]
 pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -> impl IntoView {
     let site = crate::context::site();
@@ -125,7 +120,8 @@ pub fn pager_window(page: usize, pages: usize) -> Vec<Option<usize>> {
 #[component]
 pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: String, related: Vec<Product>) -> impl IntoView {
     let description = match product.seo_description.as_str() {
-        "" => plain_summary(&product.description_md),
+        // The first paragraph as plain text, as search engines show a description.
+        "" => edgeshop_domain::text::markdown_summary(&product.description_md, 155),
         d => d.to_string(),
     };
     let base_url = crate::context::site().base_url.clone();

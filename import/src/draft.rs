@@ -225,8 +225,9 @@ pub fn check_catalog_clashes(drafts: &[Draft], catalog: &Path, table: &Table) ->
     struct VariantSku {
         sku: String,
     }
-    let mine: HashMap<&str, &str> = drafts.iter().flat_map(|d| d.variants.iter().map(move |v| (v.sku.as_str(), d.slug.as_str()))).collect();
-    let rows: HashMap<&str, usize> = drafts.iter().flat_map(|d| d.variants.iter().map(|v| (v.sku.as_str(), v.row))).collect();
+    // Each SKU of the file: its product and row.
+    let mine: HashMap<&str, (&str, usize)> =
+        drafts.iter().flat_map(|d| d.variants.iter().map(move |v| (v.sku.as_str(), (d.slug.as_str(), v.row)))).collect();
     let Ok(files) = std::fs::read_dir(catalog.join("products")) else { return Ok(()) };
     let mut errors = Vec::new();
     let mut paths: Vec<std::path::PathBuf> =
@@ -237,7 +238,7 @@ pub fn check_catalog_clashes(drafts: &[Draft], catalog: &Path, table: &Table) ->
         // A file the loader will refuse anyway is the build's to report.
         let Some(product) = std::fs::read_to_string(&path).ok().and_then(|t| toml::from_str::<ProductSkus>(&t).ok()) else { continue };
         for v in product.variants {
-            if let (Some(&owner), Some(&row)) = (mine.get(v.sku.as_str()), rows.get(v.sku.as_str())) {
+            if let Some(&(owner, row)) = mine.get(v.sku.as_str()) {
                 if owner != slug {
                     errors.push(table.error(
                         row,

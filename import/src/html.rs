@@ -154,13 +154,12 @@ impl Blocks {
 
 /// Whether a block element (a paragraph, list, heading, table…) is anywhere inside `node`.
 fn has_block(node: NodeRef) -> bool {
-    node.descendants().skip(1).any(|d| match d.value() {
-        Node::Element(e) => {
-            let name = e.name();
-            BLOCKS.contains(&name) || matches!(name, "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "hr")
-        }
-        _ => false,
-    })
+    node.descendants().skip(1).any(|d| matches!(d.value(), Node::Element(e) if is_block(e.name())))
+}
+
+/// A block element (a paragraph of its own, a list, a heading, a rule), by its lower-case name.
+pub(crate) fn is_block(name: &str) -> bool {
+    BLOCKS.contains(&name) || matches!(name, "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "hr")
 }
 
 /// List items as Markdown lines, nested lists indented.

@@ -6,7 +6,7 @@
 //! not running on the day of the import is left out), stock kept on the parent (`parent`).
 
 use crate::draft::{parse_price, parse_price_rounding, slugify, Draft, DraftImage, DraftVariant, ImageSource};
-use crate::html::plain_text;
+use crate::html::{is_block, plain_text};
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
 use edgeshop_domain::Currency;
@@ -451,9 +451,6 @@ fn decimal_point(price: &str) -> String {
     }
 }
 
-/// Block elements: the text between them is where WordPress makes paragraphs.
-const BLOCKS: &[&str] = &["p", "div", "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "figure", "hr"];
-
 /// WordPress keeps a description's paragraphs as blank lines and adds the `<p>` tags only when it
 /// shows the page (`wpautop`): the same here for the text between block elements (a classic-editor
 /// description mixes both), which are kept as they are.
@@ -476,7 +473,12 @@ fn next_block(lower: &str, from: usize) -> Option<(usize, usize)> {
     let opens = |at: usize, tag: &str| {
         lower[at..].strip_prefix('<').and_then(|r| r.strip_prefix(tag)).is_some_and(|r| r.starts_with(['>', ' ', '/', '\n', '\t']))
     };
-    let (start, tag) = lower[from..].match_indices('<').map(|(i, _)| from + i).find_map(|i| BLOCKS.iter().find(|t| opens(i, t)).map(|t| (i, *t)))?;
+    // The name after `<`, a block element's (the text between them is where WordPress makes paragraphs).
+    let name_at = |i: usize| {
+        let rest = &lower[i + 1..];
+        &rest[..rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len())]
+    };
+    let (start, tag) = lower[from..].match_indices('<').map(|(i, _)| from + i).map(|i| (i, name_at(i))).find(|&(i, t)| is_block(t) && opens(i, t))?;
     let tag_end = |at: usize| lower[at..].find('>').map_or(lower.len(), |e| at + e + 1);
     if tag == "hr" {
         return Some((start, tag_end(start)));

@@ -262,9 +262,10 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     }
     // The transition is checked on a copy before any side effect.
     let mut next = order.clone();
-    let applied = match paid_again {
-        true => Err(edgeshop_domain::TransitionError::NotAllowed { from: order.status, to: target }),
-        false => next.apply(&event.id, target, &event.at, None),
+    let applied = if paid_again {
+        Err(edgeshop_domain::TransitionError::NotAllowed { from: order.status, to: target })
+    } else {
+        next.apply(&event.id, target, &event.at, None)
     };
     match applied {
         Ok(false) => orders::record(env, &stored, &base).await,
