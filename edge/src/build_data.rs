@@ -63,6 +63,16 @@ pub async fn public_asset(env: &Env, path: &str) -> Result<String, ApiError> {
     resp.text().await.context(path)
 }
 
+/// Whether this deploy has a product at `slug`: its page is a static file or left to the edge.
+pub async fn is_product(env: &Env, slug: &str) -> Result<bool, ApiError> {
+    let path = edgeshop_domain::paths::product(slug);
+    let resp = assets(env)?.fetch(format!("https://assets.local{path}"), None).await.context(&path)?;
+    if resp.status_code() == 200 {
+        return Ok(true);
+    }
+    Ok(edge_page(env, &path).await?.is_some())
+}
+
 /// Reads `/_catalog/{name}` into wasm memory (one copy).
 async fn asset(env: &Env, name: &str) -> Result<Vec<u8>, ApiError> {
     Ok(js_sys::Uint8Array::new(&asset_buffer(env, name).await?).to_vec())

@@ -77,6 +77,16 @@ fn the_event_endpoint_refuses_bad_events_drops_bots_and_stores_no_address() {
     wait_for("the product view in the daily rollup", 30, || (count(shop, "product_view", "beacon-test-product") == 1).then_some(()));
     assert_eq!(count(shop, "product_view", "bot-seen-product"), 0, "a bot's event was counted");
 
+    // Anyone can send a beacon: the report lists only products the shop has.
+    let real = sample_catalog().products.into_iter().find(|p| p.published).unwrap();
+    let views = json!({ "events": (0..5).map(|_| json!({ "kind": "product_view", "session": session, "product": real.slug })).collect::<Vec<_>>() });
+    assert_eq!(beacon(shop, Some(CHROME), ip, &views.to_string()).status, 202);
+    wait_for("the real product's views in the rollup", 30, || (count(shop, "product_view", &real.slug) >= 5).then_some(()));
+    let report = shop.admin("GET", "/api/admin/analytics", None).json();
+    let viewed = report["tables"].as_array().unwrap().iter().find(|t| t["id"] == "most_viewed").unwrap()["rows"].to_string();
+    assert!(!viewed.contains("beacon-test-product"), "a slug the shop does not have is reported: {viewed}");
+    assert!(viewed.contains(&real.slug) || viewed.contains(&real.title), "{viewed}");
+
     // Nothing stored anywhere holds the address or the user agent.
     let mut stored = String::new();
     for table in ["analytics_seen", "analytics_daily", "analytics_sessions", "ops_metrics", "ops_alerts"] {

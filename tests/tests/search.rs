@@ -1,7 +1,7 @@
 //! Search at the edge over HTTP: facets, filters, sort, suggestions, zero-result recording and the
 //! server-rendered results page, all answered by the worker under wrangler dev.
 
-use edgeshop_e2e::{admin_token, root, run_browser_test, sample_catalog as catalog, Shop};
+use edgeshop_e2e::{admin_token, client_ip, root, run_browser_test, sample_catalog as catalog, Shop};
 use serde_json::Value;
 
 #[test]
@@ -49,6 +49,52 @@ fn facets_and_filters_over_http() {
         assert_eq!(r.status, 400, "{path}: {}", r.body);
         assert_eq!(r.content_type, "application/problem+json");
     }
+}
+
+#[test]
+fn a_results_page_that_cannot_be_run_says_why_in_html() {
+    let shop = Shop::shared();
+    // A browser following a broken or hand-edited link gets the shop's page, not problem JSON.
+    let r = shop.get("/search?q=tent&price=abc");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.content_type.starts_with("text/html"), "{}", r.content_type);
+    assert!(r.body.contains("This search could not be run"), "{}", r.body);
+    assert!(r.body.contains("href=\"/search?q=tent\""), "the query alone is one click away: {}", r.body);
+    // The island's partial requests keep the problem JSON (it leaves the page as it is).
+    let r = shop.get("/search?q=tent&price=abc&partial=1");
+    assert_eq!((r.status, r.content_type.as_str()), (400, "application/problem+json"));
+    // Filters are bounded: every link of the page repeats them.
+    let long = "x".repeat(201);
+    let r = shop.get(&format!("/api/search?q=tent&brand={long}"));
+    assert_eq!((r.status, r.content_type.as_str()), (400, "application/problem+json"), "{}", r.body);
+    // At most 20 values a filter (the index's `MAX_FILTER_VALUES`).
+    let many = "&category=apparel".repeat(21);
+    assert_eq!(shop.get(&format!("/api/search?q=tent{many}")).status, 400);
+    assert_eq!(shop.get(&format!("/api/search?q=tent{}", &many[..many.rfind('&').unwrap()])).status, 200);
+}
+
+#[test]
+fn searches_are_rate_limited_per_client() {
+    let shop = Shop::shared();
+    let (ip, other) = (client_ip(7, 1), client_ip(7, 2));
+    // 300 searches in a window of 10 s (wrangler.toml's SEARCH_LIMIT): the API, suggestions and
+    // the results page count together.
+    let paths = ["/api/search?q=tent", "/api/search/suggest?q=te", "/search?q=tent&partial=1"];
+    let mut refused = None;
+    for i in 0..700 {
+        let r = shop.request("GET", paths[i % paths.len()], &[("cf-connecting-ip", &ip)], None);
+        if r.status == 429 {
+            refused = Some((i, r));
+            break;
+        }
+        assert_eq!(r.status, 200, "search {i}: {}", r.body);
+    }
+    let (at, r) = refused.expect("a client searching without pause is slowed down");
+    assert!(at >= 300, "refused after {at} searches only");
+    assert_eq!(r.content_type, "application/problem+json");
+    assert!(r.header("retry-after").is_some());
+    // Another shopper is not.
+    assert_eq!(shop.request("GET", "/api/search?q=tent", &[("cf-connecting-ip", &other)], None).status, 200);
 }
 
 #[test]

@@ -18,10 +18,16 @@ const PER_PAGE: usize = 24;
 pub async fn render(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
     let params = Query::parse(url.query())?;
-    let p = SearchParams::from_query(&params, PER_PAGE)?;
-    let (results, _) = p.run(env, true).await?;
     // `partial=typing`: results while the shopper types; only a finished query counts as a miss.
     let partial = params.get("partial");
+    let p = match SearchParams::from_query(&params, PER_PAGE) {
+        Ok(p) => p,
+        // A page asked for by a browser gets a page that says what is wrong (the island's
+        // partial requests keep the problem JSON, and leave the page as it is).
+        Err(e) if e.status < 500 && partial.is_none() => return refused(env, &e, params.get("q").unwrap_or_default()).await,
+        Err(e) => return Err(e),
+    };
+    let (results, _) = p.run(env, true).await?;
     if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() && partial != Some("typing") {
         note_zero_results(env, &p.q).await;
     }
@@ -42,6 +48,26 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     // Only the frame's own inline scripts are allowed, never one that came in with what was filled in.
     crate::http::html_headers(resp.headers_mut(), &frame)?;
     resp.headers_mut().set("cache-control", "public, max-age=60")?;
+    Ok(resp)
+}
+
+/// The search page for a request it cannot answer (a filter or page that is not valid): the
+/// problem's detail in the page frame, with the error's status, and the query on its own one click
+/// away.
+async fn refused(env: &Env, e: &ApiError, q: &str) -> Reply {
+    let q: String = q.chars().take(128).collect();
+    let body = format!(
+        "<h1>This search could not be run</h1><p class=\"empty\" role=\"alert\">{}</p><p><a href=\"/search?q={}\">Search for “{}” without filters</a></p>",
+        esc(&e.detail),
+        esc(&enc(&q)),
+        esc(&q)
+    );
+    let frame = crate::build_data::public_asset(env, "/search/").await?;
+    let html = search_frame::fill(&frame, "Search", &esc(&q), &body)
+        .ok_or_else(|| ApiError::internal("the search page frame (dist/search/index.html) has no results slot; rebuild the site"))?;
+    let mut resp = Response::from_html(html.as_str())?.with_status(e.status);
+    crate::http::html_headers(resp.headers_mut(), &frame)?;
+    resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
 }
 

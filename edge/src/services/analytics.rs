@@ -369,6 +369,8 @@ async fn dims(db: &worker::D1Database, metric: &str, r: &Range) -> Result<Vec<Di
 
 /// Rows shown in the "top" tables.
 const TOP: usize = 20;
+/// Viewed products looked up in the catalog for one report, at most (each is an asset fetch).
+const MAX_PRODUCT_LOOKS: usize = 40;
 
 /// The whole report for `r`, with the previous period of the same length for the headline.
 pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
@@ -586,6 +588,23 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     let sold: HashMap<&str, &ProductRow> = products.iter().map(|p| (p.slug.as_str(), p)).collect();
     let mut viewed: Vec<(&String, &i64)> = views.iter().collect();
     viewed.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    // Beacons name products by slug and anyone can send one: a slug is shown if it sold or the
+    // shop has its page (a bounded number of looks, most viewed first).
+    let mut shown = Vec::with_capacity(TOP);
+    let mut looks = 0;
+    for (slug, n) in viewed {
+        if shown.len() == TOP || looks == MAX_PRODUCT_LOOKS {
+            break;
+        }
+        if !sold.contains_key(slug.as_str()) {
+            looks += 1;
+            if !crate::build_data::is_product(env, slug).await? {
+                continue;
+            }
+        }
+        shown.push((slug, n));
+    }
+    let viewed = shown;
     tables.push(Table {
         id: "most_viewed".into(),
         title: "Most viewed products".into(),

@@ -51,11 +51,21 @@ pub struct SearchParams {
 }
 
 pub const MAX_PAGE: usize = 200;
+/// Characters in a filter value, at most.
+const MAX_FILTER_CHARS: usize = 200;
 
 impl SearchParams {
     pub fn from_query(params: &Query, default_per_page: usize) -> Result<Self, ApiError> {
         let q = params.get("q").unwrap_or("").to_string();
         ProductIndex::validate(&q).map_err(search_error)?;
+        // Every filter is repeated in each link of the results page: with the index's bound on
+        // their number, a bound on their length bounds the page (no shop has a category, brand or
+        // option value this long).
+        for key in ["category", "brand", "price", "option"] {
+            if params.get_all(key).any(|v| v.chars().count() > MAX_FILTER_CHARS) {
+                return Err(ApiError::new(Problem::BadFilter, format!("a `{key}` filter has at most {MAX_FILTER_CHARS} characters")));
+            }
+        }
         let mut filters = Filters {
             categories: params.get_all("category").filter(|v| !v.is_empty()).map(str::to_string).collect(),
             brands: params.get_all("brand").filter(|v| !v.is_empty()).map(str::to_string).collect(),

@@ -77,6 +77,9 @@ pub enum Limit {
     SignInFailure,
     /// Analytics beacons (keyed by a hash of the address).
     Beacon,
+    /// Searches: the API, the suggestions and the results page (a search costs CPU; a shopper
+    /// typing makes a few a second, an office behind one address a few more).
+    Search,
 }
 
 impl Limit {
@@ -89,6 +92,7 @@ impl Limit {
             Route::Checkout | Route::CheckoutForm | Route::PayAgain => Some(Limit::Checkout),
             Route::NewsletterSignUp | Route::StockAlert => Some(Limit::Signup),
             Route::Webhook | Route::StripeWebhook => Some(Limit::Webhook),
+            Route::Search | Route::Suggest | Route::SearchPage => Some(Limit::Search),
             _ => None,
         }
     }
@@ -100,6 +104,7 @@ impl Limit {
             Limit::Checkout => Some(("CHECKOUT_LIMIT", 60)),
             Limit::Webhook => Some(("WEBHOOK_LIMIT", 10)),
             Limit::Beacon => Some(("BEACON_LIMIT", 60)),
+            Limit::Search => Some(("SEARCH_LIMIT", 10)),
             _ => None,
         }
     }
@@ -108,7 +113,7 @@ impl Limit {
     fn params(self) -> (&'static str, TakeRequest) {
         match self {
             // Counted by their bindings (see `binding`); never asked for a bucket.
-            Limit::Cart | Limit::Checkout | Limit::Webhook | Limit::Beacon => {
+            Limit::Cart | Limit::Checkout | Limit::Webhook | Limit::Beacon | Limit::Search => {
                 ("bound", TakeRequest { capacity: 60.0, refill_per_second: 1.0, peek: false })
             }
             Limit::Signup => ("signup", TakeRequest { capacity: 10.0, refill_per_second: 0.1, peek: false }),
