@@ -39,6 +39,68 @@ struct Synset {
     words: Vec<String>,
     narrower: Vec<u32>,
     broader: Vec<u32>,
+    /// The content words of its words and definition, roughly stemmed ([`gloss_words`]).
+    gloss: HashSet<String>,
+}
+
+/// Words too common in WordNet's definitions to tell two things apart.
+const GLOSS_STOP: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "with",
+    "that",
+    "used",
+    "usually",
+    "often",
+    "from",
+    "into",
+    "which",
+    "one",
+    "its",
+    "are",
+    "has",
+    "have",
+    "this",
+    "other",
+    "such",
+    "something",
+    "small",
+    "large",
+    "any",
+    "can",
+    "made",
+    "use",
+    "may",
+    "not",
+    "but",
+    "all",
+    "very",
+    "more",
+    "their",
+];
+
+/// The content words of a synset's words and definition (the gloss before its examples), in a
+/// rough stem ("carrying" and "carried" → carry), for comparing two definitions (Lesk's overlap).
+fn gloss_words(words: &[String], definition: &str) -> HashSet<String> {
+    let definition = definition.split(';').next().unwrap_or_default();
+    let stem = |w: &str| -> String {
+        for (suffix, with) in [("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")] {
+            if let Some(stem) = w.strip_suffix(suffix).filter(|s| s.len() >= 3) {
+                return format!("{stem}{with}");
+            }
+        }
+        w.to_string()
+    };
+    words
+        .iter()
+        .map(String::as_str)
+        .chain([definition])
+        .flat_map(|t| t.split(|c: char| !c.is_ascii_alphabetic()))
+        .map(str::to_ascii_lowercase)
+        .filter(|w| w.len() >= 3 && !GLOSS_STOP.contains(&w.as_str()))
+        .map(|w| stem(&w))
+        .collect()
 }
 
 /// The singular of an English plural noun ("bags" → "bag", "batteries" → "battery"), or the
@@ -80,7 +142,9 @@ impl Lexicon {
                     })
                     .collect()
             };
-            let synset = Synset { narrower: pointed(["~", "~i"]), broader: pointed(["@", "@i"]), words };
+            let definition = line.split_once(" | ").map(|(_, g)| g).unwrap_or_default();
+            let gloss = gloss_words(&words, definition);
+            let synset = Synset { narrower: pointed(["~", "~i"]), broader: pointed(["@", "@i"]), words, gloss };
             lexicon.synsets.insert(offset, synset);
         }
         for line in index_noun.lines().filter(|l| !l.starts_with(' ')) {
@@ -100,19 +164,44 @@ impl Lexicon {
     /// `departments` gives the top-level categories each kind is sold under: a shop word is
     /// reached only through its senses that make sense beside the other words of its department
     /// ([`Self::shop_senses`]), so a shop selling tees is not a golf shop.
-    pub fn everyday_words(
+    ///
+    /// `names` are the kinds' two-word names ("sleeping bags"): a kind the shop only ever writes
+    /// as the last word of a name WordNet knows as a thing of its own is that thing, not the
+    /// wider kind (the shop sells sleeping bags, not bags: a schoolbag is a kind of bag beside
+    /// them, and the backpack is the shop's nearest).
+    pub fn everyday_words<'v>(
         &self,
         vocabulary: &BTreeMap<String, u32>,
-        kinds: &BTreeMap<String, u32>,
+        kinds: &'v BTreeMap<String, u32>,
+        names: &'v BTreeMap<String, u32>,
         departments: &BTreeMap<String, BTreeSet<String>>,
         synonyms: &[Vec<String>],
     ) -> Vec<(String, Vec<String>)> {
         let merchant: HashSet<&str> = synonyms.iter().flatten().map(String::as_str).collect();
+        // Names WordNet knows, and how many uses of each kind (by its singular) they hold.
+        let mut named: Vec<(String, &'v str, u32)> = Vec::new();
+        let mut in_names: HashMap<String, u32> = HashMap::new();
+        for (name, uses) in names {
+            let Some((first, last)) = name.split_once(' ') else { continue };
+            let lemma = format!("{first} {}", singular(last));
+            if self.senses.contains_key(&lemma) {
+                *in_names.entry(singular(last)).or_default() += uses;
+                named.push((lemma, name.as_str(), *uses));
+            }
+        }
+        let mut uses_of: HashMap<String, u32> = HashMap::new();
+        for (w, uses) in kinds {
+            *uses_of.entry(singular(w)).or_default() += uses;
+        }
+        let only_in_names = |w: &str| in_names.get(&singular(w)).is_some_and(|n| *n >= uses_of[&singular(w)]);
         // The shop's words by their singular too: WordNet lists "shoe", the shop writes "shoes".
         let mut shop: HashMap<String, (&str, u32)> = HashMap::new();
-        for (w, uses) in kinds {
+        for (w, uses) in kinds.iter().filter(|(w, _)| !only_in_names(w)) {
             shop.insert(w.clone(), (w.as_str(), *uses));
             shop.entry(singular(w)).or_insert((w.as_str(), *uses));
+        }
+        for (lemma, name, uses) in named.into_iter().filter(|(lemma, _, _)| only_in_names(lemma.rsplit(' ').next().unwrap_or_default())) {
+            shop.entry(lemma).or_insert((name, uses));
         }
         let used: HashSet<String> = vocabulary.keys().map(|w| singular(w)).collect();
         let known = |lemma: &str| vocabulary.contains_key(lemma) || used.contains(lemma);
@@ -154,7 +243,10 @@ impl Lexicon {
     /// narrower kind, its broader kind, or a kind under the same broader one ("raincoat" → coat →
     /// jacket), found by walking at most `MAX_STEPS` links from one sense, up (at most two) before
     /// down. A broader kind with more than `MAX_FAMILY` kinds under it ("container", "garment")
-    /// is too general to walk through. Only the words at the shortest distance are returned.
+    /// is too general to walk through. Only the words at the shortest distance are returned, and
+    /// of those the ones whose definitions share the most words with the sense's (a schoolbag is
+    /// "a bag for carrying school books": the backpack, "a bag carried by a strap", over the
+    /// sleeping bag; Lesk's measure).
     fn nearest_shop_words<'v>(
         &self,
         sense: u32,
@@ -162,7 +254,9 @@ impl Lexicon {
         shop: &HashMap<String, (&'v str, u32)>,
         shop_senses: &HashMap<&str, HashSet<u32>>,
     ) -> BTreeMap<&'v str, u32> {
-        let mut found = BTreeMap::new();
+        // Each word found, with its uses and its definition's overlap with the sense's.
+        let mut found: BTreeMap<&'v str, (u32, usize)> = BTreeMap::new();
+        let asked = self.synsets.get(&sense).map(|s| &s.gloss);
         // (synset, links up so far, still going up)
         let mut level: Vec<(u32, usize, bool)> = vec![(sense, 0, true)];
         let mut seen: HashSet<u32> = HashSet::from([sense]);
@@ -176,7 +270,9 @@ impl Lexicon {
                 for w in words {
                     let Some((word, uses)) = shop.get(w.as_str()) else { continue };
                     if shop_senses.get(word).is_none_or(|senses| senses.contains(&offset)) {
-                        found.insert(*word, *uses);
+                        let overlap = asked.map_or(0, |a| a.intersection(&s.gloss).count());
+                        let best = found.entry(*word).or_insert((*uses, overlap));
+                        best.1 = best.1.max(overlap);
                     }
                 }
                 next.extend(s.narrower.iter().filter(|n| seen.insert(**n)).map(|n| (*n, ups, false)));
@@ -190,7 +286,8 @@ impl Lexicon {
             }
             level = next;
         }
-        found
+        let most = found.values().map(|(_, overlap)| *overlap).max().unwrap_or(0);
+        found.into_iter().filter(|(_, (_, overlap))| *overlap == most).map(|(w, (uses, _))| (w, uses)).collect()
     }
 
     /// The senses in which the shop uses its words, for each word sold in a department beside
@@ -297,6 +394,35 @@ sweater n 1 1 ~ 1 0 04377135  \n\
 bag n 1 1 ~ 1 0 02773838  \n\
 knapsack n 1 0 1 0 02772753  \n";
 
+    // A bag with three kinds under it, each with its definition.
+    const BAGS: &str = "  1 This software and database is being provided\n\
+02773838 06 n 01 bag 0 003 ~ 02772753 n 0000 ~ 04242966 n 0000 ~ 04153408 n 0000 | a flexible container with a single opening\n\
+02772753 06 n 02 backpack 0 knapsack 0 001 @ 02773838 n 0000 | a bag carried by a strap on your back or shoulder\n\
+04242966 06 n 01 sleeping_bag 0 001 @ 02773838 n 0000 | large padded bag designed to be slept in outdoors\n\
+04153408 06 n 01 schoolbag 0 001 @ 02773838 n 0000 | a bag for carrying school books and supplies\n";
+    const BAGS_INDEX: &str = "  1 This software and database is being provided\n\
+backpack n 1 1 @ 1 0 02772753  \n\
+bag n 1 1 ~ 1 0 02773838  \n\
+schoolbag n 1 1 @ 1 0 04153408  \n\
+sleeping_bag n 1 1 @ 1 0 04242966  \n";
+
+    #[test]
+    fn a_kind_sold_only_under_a_name_of_its_own_is_that_thing_and_the_closest_definition_wins() {
+        let lexicon = Lexicon::parse(BAGS_INDEX, BAGS);
+        let counts = |pairs: &[(&str, u32)]| -> BTreeMap<String, u32> { pairs.iter().map(|(w, n)| (w.to_string(), *n)).collect() };
+        let vocabulary = counts(&[("sleeping", 5), ("bags", 5), ("bag", 5), ("backpack", 3)]);
+        let kinds = counts(&[("bags", 5), ("bag", 5), ("backpack", 3)]);
+        let get = |words: &[(String, Vec<String>)], w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
+        // A shop that sells bags as such: a schoolbag is one of them.
+        let words = lexicon.everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[]);
+        assert_eq!(get(&words, "schoolbag"), Some(vec!["bag".to_string()]));
+        // A shop whose only bags are sleeping bags sells sleeping bags: a schoolbag is a bag beside
+        // them and the backpack, whose definition is closer ("a bag carried…", "for carrying").
+        let names = counts(&[("sleeping bags", 5), ("sleeping bag", 5)]);
+        let words = lexicon.everyday_words(&vocabulary, &kinds, &names, &BTreeMap::new(), &[]);
+        assert_eq!(get(&words, "schoolbag"), Some(vec!["backpack".to_string()]));
+    }
+
     #[test]
     fn plurals_become_singular() {
         for (plural, one) in [
@@ -317,13 +443,14 @@ knapsack n 1 0 1 0 02772753  \n";
     fn everyday_words_point_to_the_shops_own_words() {
         let lexicon = Lexicon::parse(INDEX, DATA);
         let vocabulary: BTreeMap<String, u32> = [("sweatshirt".to_string(), 5), ("backpack".to_string(), 7)].into();
-        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &[]);
+        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &BTreeMap::new(), &[]);
         let get = |w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
         assert_eq!(get("jumper"), Some(vec!["sweatshirt".to_string()]), "two levels down");
         assert_eq!(get("bag"), Some(vec!["backpack".to_string()]));
         assert_eq!(get("knapsack"), Some(vec!["backpack".to_string()]), "a synonym");
         // The merchant's synonyms win, and the shop's own words are left alone.
-        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &[vec!["bag".to_string(), "tote".to_string()]]);
+        let words =
+            lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &BTreeMap::new(), &[vec!["bag".to_string(), "tote".to_string()]]);
         assert!(!words.iter().any(|(e, _)| e == "bag" || e == "backpack"));
     }
 }

@@ -65,7 +65,9 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
     }
     let kinds = kinds(catalog, products, &mut words);
     let everyday = match lexicon {
-        Some(l) if !catalog.search.skip_everyday_words => l.everyday_words(&vocabulary, &kinds.words, &kinds.departments, &catalog.search.synonyms),
+        Some(l) if !catalog.search.skip_everyday_words => {
+            l.everyday_words(&vocabulary, &kinds.words, &kinds.names, &kinds.departments, &catalog.search.synonyms)
+        }
         _ => Vec::new(),
     };
     SearchExtras {

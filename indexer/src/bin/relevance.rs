@@ -413,6 +413,12 @@ fn main() -> Result<(), String> {
             let everyday = &index.extras().everyday;
             let bytes = serde_json::to_vec(everyday).map_err(|e| e.to_string())?.len();
             println!("everyday vocabulary: {} words, {bytes} bytes of JSON", everyday.len());
+            // `--all yes`: every everyday word and what it stands for, one a line.
+            if opts.get("all").is_some_and(|v| v == "yes") {
+                for (word, targets) in everyday {
+                    println!("{word} -> {}", targets.join(", "));
+                }
+            }
             for w in opt("words")?.split(',') {
                 let x = index.extras();
                 println!("{w}: uses {}, everyday {:?}, split {:?}", x.uses(w), x.everyday(w), x.split_compound(w));
