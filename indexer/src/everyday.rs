@@ -286,8 +286,12 @@ impl Lexicon {
             }
             level = next;
         }
-        let most = found.values().map(|(_, overlap)| *overlap).max().unwrap_or(0);
-        found.into_iter().filter(|(_, (_, overlap))| *overlap == most).map(|(w, (uses, _))| (w, uses)).collect()
+        // A word whose definition shares one word or none with the sense's gives way to those
+        // sharing more (the backpack's two over the sleeping bag's "bag"); past two shared words,
+        // definitions of kinds under the same one say much the same (clothing: apparel 2,
+        // footwear 3, both kept).
+        let enough = found.values().map(|(_, overlap)| *overlap).max().unwrap_or(0).min(2);
+        found.into_iter().filter(|(_, (_, overlap))| *overlap >= enough).map(|(w, (uses, _))| (w, uses)).collect()
     }
 
     /// The senses in which the shop uses its words, for each word sold in a department beside
