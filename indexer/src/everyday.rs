@@ -244,7 +244,7 @@ impl Lexicon {
     /// jacket), found by walking at most `MAX_STEPS` links from one sense, up (at most two) before
     /// down. A broader kind with more than `MAX_FAMILY` kinds under it ("container", "garment")
     /// is too general to walk through. Only the words at the shortest distance are returned, and
-    /// of those the ones whose definitions share the most words with the sense's (a schoolbag is
+    /// of those, the ones whose definitions share enough words with the sense's (a schoolbag is
     /// "a bag for carrying school books": the backpack, "a bag carried by a strap", over the
     /// sleeping bag; Lesk's measure).
     fn nearest_shop_words<'v>(
