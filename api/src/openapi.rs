@@ -406,7 +406,10 @@ fn operation(route: Route) -> Op {
                 .body(JSON, of::<NewsletterSignUp>())
                 .answer(202, "Accepted (the same answer whatever the address's state)", JSON, of::<Acknowledged>())
         }
-        Route::NewsletterConfirm => Op::new("Confirmation link from the sign-up email (works once)")
+        Route::NewsletterConfirmPage => Op::new("Confirmation link from the sign-up email: a page with one button (mail scanners follow links)")
+            .needs("token", string(), "From the email")
+            .answer(200, "The page", HTML, text()),
+        Route::NewsletterConfirm => Op::new("Confirms the subscription (works once)")
             .needs("token", string(), "From the email")
             .answer(200, "Confirmed", HTML, text())
             .answer(410, "Already used or unknown", HTML, text()),

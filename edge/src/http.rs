@@ -212,7 +212,7 @@ pub fn admin_cookie(req: &Request, token: Option<&str>) -> String {
 /// A state-changing request made with the session cookie must say it comes from this site:
 /// `Sec-Fetch-Site: same-origin`, or (older browsers) an `Origin` naming this host. A request
 /// that says neither is refused too.
-fn same_origin_strict(req: &Request) -> Result<(), ApiError> {
+pub fn same_origin_strict(req: &Request) -> Result<(), ApiError> {
     if header(req, "sec-fetch-site").is_none() && header(req, "origin").is_none() {
         return Err(ApiError::new(Problem::CrossSiteRequest, "a back-office change must come from the back office's own pages (no Origin)"));
     }

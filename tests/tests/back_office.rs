@@ -201,6 +201,17 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
     assert!(shop.emails()[before..].iter().all(|e| !e.to.contains("nobody@")), "no mail to a stranger");
     let link = mails.last().unwrap().text.lines().find_map(|l| l.split_whitespace().find(|w| w.contains("#token="))).unwrap().to_string();
     assert!(link.starts_with("https://shop.example.com/admin/sign-in/#token="), "links point at the shop's own address: {link}");
+    // Someone asking for Sam's links again and again runs out of them where they are; Sam,
+    // elsewhere, still gets one (the limit per address is also per client).
+    let ask = |n: u32| shop.post_json("/api/admin/sign-in", &[("cf-connecting-ip", &ip(n))], &json!({ "email": "sam@shop.example.com" }).to_string());
+    for _ in 0..3 {
+        assert_eq!(ask(31).status, 202);
+    }
+    assert!(is_problem(&ask(31), 429));
+    assert_eq!(ask(32).status, 202, "the flood from another address locked Sam out");
+    // A session is started only from the back office's own page (no login CSRF).
+    let cross = shop.post_json("/api/admin/session", &[("cf-connecting-ip", &ip(32))], &json!({ "token": "x".repeat(64) }).to_string());
+    assert!(is_problem(&cross, 403) && cross.body.contains("cross-site"), "{} {}", cross.status, cross.body);
     // Removing a member ends their sessions at once.
     let sam_id = as_staff(shop, owner(), "GET", "/api/admin/staff", None).json()["staff"]
         .as_array()

@@ -112,7 +112,7 @@ fn marketing_mail_has_one_click_unsubscribe_headers_and_order_mail_has_none() {
     let (_, confirm) = wait_for(&received, "the confirmation", |m| to(m, who));
     assert!(confirm["headers"].as_object().is_none_or(|h| h.is_empty()), "a confirmation is not marketing: {confirm}");
     let link = confirm["text"].as_str().unwrap().lines().find_map(|l| l.strip_prefix("Confirm: ")).unwrap().to_string();
-    assert_eq!(shop.get(link.trim_start_matches("https://shop.example.com")).status, 200);
+    assert_eq!(shop.request("POST", link.trim_start_matches("https://shop.example.com"), &[], None).status, 200);
     let news =
         |subject: &str| shop.admin("POST", "/api/admin/newsletter", Some(&json!({ "subject": subject, "text": "Boots are in." }).to_string())).status;
     assert_eq!(news("Autumn news\r\nBcc: everyone@example.com"), 422, "a subject is one line: no header can be slipped in");

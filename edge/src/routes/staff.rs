@@ -45,7 +45,9 @@ pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -
     if !edgeshop_domain::valid_email(&email) {
         return Err(ApiError::new(Problem::InvalidEmail, "give the email address you work with"));
     }
-    super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(email.as_bytes())).await?;
+    // Per address and client: links for one address are bounded, and a stranger asking for the
+    // owner's address again and again does not stop the owner from getting one.
+    super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("{email} {}", client_ip(req)).as_bytes())).await?;
     if let Some(member) = staff::by_email(env, &email).await? {
         let env = env.clone();
         ctx.wait_until(async move {
@@ -64,6 +66,9 @@ pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -
 /// `POST /api/admin/session {token}`: uses a sign-in link and starts a session (cookie). Five
 /// links that do not work lock the client out for a while, valid ones included.
 pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
+    // Only the back office's own sign-in page starts a session: a page elsewhere cannot sign a
+    // visitor into someone else's account (login CSRF).
+    crate::http::same_origin_strict(req)?;
     let client = client_ip(req);
     let locked = rate_limit::peek(env, Limit::SignInFailure, &client).await?;
     if !locked.allowed {

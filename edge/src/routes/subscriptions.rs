@@ -50,7 +50,19 @@ fn page(status: u16, title: &str, body: &str) -> Reply {
     Ok(Response::ok(html)?.with_status(status).with_headers(headers))
 }
 
-/// `GET /api/newsletter/confirm?token=`: works once.
+/// `GET /api/newsletter/confirm?token=`: a page with one button. Mail scanners follow links, and
+/// a scanner confirming a sign-up someone else made for the address would defeat the double
+/// opt-in: only the POST confirms.
+pub async fn confirm_page(req: &Request) -> Reply {
+    let t = token(req)?;
+    page(
+        200,
+        "Confirm your subscription",
+        &format!("<form method=\"post\" action=\"/api/newsletter/confirm?token={t}\"><button class=\"primary\">Yes, send me the newsletter</button></form>"),
+    )
+}
+
+/// `POST /api/newsletter/confirm?token=`: works once.
 pub async fn confirm(req: &Request, env: &Env) -> Reply {
     if subscriptions::confirm(env, &token(req)?).await? {
         page(200, "You are subscribed", "<p>Thank you: your address is confirmed. Every message has a link to unsubscribe.</p>")

@@ -188,7 +188,7 @@ async fn place_order(
                 let allocated = match (allocated, number?) {
                     (Some(a), _) => a,
                     (None, Some(number)) => {
-                        let a = Allocated { number, token: random_id(16) };
+                        let a = Allocated { number, token: super::secret_id(16)? };
                         guard.allocate(a.clone()).await?;
                         a
                     }

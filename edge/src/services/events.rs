@@ -93,8 +93,10 @@ pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env) -> worker::Resul
             Err(e) => {
                 // Exponential backoff without a counter: wait about as long as the message has
                 // already existed (1 s, 2 s, 4 s, … up to 5 min); after max_retries it goes to the DLQ.
+                // A failure that says when to come back (a message another sender holds) is
+                // retried then.
                 let age_s = (worker::Date::now().as_millis().saturating_sub(msg.timestamp().as_millis()) / 1000) as u32;
-                let delay = age_s.clamp(1, 300);
+                let delay = e.retry_after.map_or(age_s, |s| s as u32).clamp(1, 300);
                 worker::console_error!("event {} for order {} failed (retry in {delay} s): {}", event.id, event.order_number, e.detail);
                 msg.retry_with_options(&worker::QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
             }

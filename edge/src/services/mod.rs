@@ -54,7 +54,15 @@ pub async fn do_call<B: Serialize, T: DeserializeOwned>(
     resp.json().await.context(&what)
 }
 
-/// Random hex identifier from the platform's CSPRNG.
+/// A secret (sign-in links, sessions, order and subscription tokens) from the platform's
+/// CSPRNG: never a stand-in when it fails, unlike [`random_id`].
+pub fn secret_id(bytes: usize) -> Result<String, ApiError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| ApiError::internal(format!("no random bytes for a secret: {e}")))?;
+    Ok(edgeshop_domain::text::hex(&buf))
+}
+
+/// Random hex identifier (request, event and line ids) from the platform's CSPRNG.
 pub fn random_id(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     if getrandom::fill(&mut buf).is_err() {

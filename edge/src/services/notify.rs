@@ -55,6 +55,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let moves = orders::money_moves(env, number).await?;
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let mut retry = None;
+    let mut claimed_elsewhere = false;
     for p in pending {
         // Claim: only one sender at a time per message, and a stale claim is taken over.
         let claimed = stmt(
@@ -65,6 +66,18 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             args![&now_rfc3339(), &p.event_id, CLAIM_LEASE_SECONDS],
         )?;
         if !db::changed(claimed, "claim message").await? {
+            // Sent or failed meanwhile; or claimed by a sender that may have died before it
+            // could say how it went: this event comes back once that claim has lapsed, and
+            // takes it over (acked now, the message would wait for the order's next event).
+            let held = db::first::<Pending>(stmt(
+                &db,
+                "SELECT event_id, order_number, template, recipient, attempts FROM notifications WHERE event_id = ?1 AND sent_at IS NULL AND failed_at IS NULL",
+                args![&p.event_id],
+            )?)
+            .await?;
+            if held.is_some() {
+                claimed_elsewhere = true;
+            }
             continue;
         }
         let attempt = p.attempts + 1;
@@ -99,6 +112,10 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     }
     match retry {
         Some(e) => Err(ApiError::internal(format!("a message for order {number} will be sent again: {e}"))),
+        None if claimed_elsewhere => {
+            Err(ApiError::internal(format!("a message for order {number} is claimed by another sender; looked at again when the claim lapses"))
+                .with_retry_after(CLAIM_LEASE_SECONDS as u64 + 1))
+        }
         None => Ok(()),
     }
 }
@@ -259,8 +276,12 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.to_string())
         .collect::<Vec<_>>();
+    // Online orders are paid only once the provider said so: the confirmation of an order
+    // waiting for payment, or the notice of a failed one, does not say "paid".
     let payment = match order.payment {
         PaymentMethod::CashOnDelivery => "Cash on delivery",
+        PaymentMethod::Online if order.awaits_payment() => "Online, not paid yet",
+        PaymentMethod::Online if order.status == edgeshop_domain::OrderStatus::Cancelled => "Online",
         PaymentMethod::Online => "Paid online",
     };
     text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\n\n{}\n", address.join("\n"), shop.name));

@@ -306,7 +306,9 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
     if let Some(h) = change.transition {
         statements.push(history_insert(&db, number, h, Some(change.event_id))?);
     }
-    if let Some(template) = change.notify {
+    // An erased customer's address is a stand-in that no mail reaches (see
+    // `subscriptions::erase`): later events of their orders tell nobody.
+    if let Some(template) = change.notify.filter(|_| !crate::services::subscriptions::is_erased(&stored.order.contact.email)) {
         statements.push(stmt(
             &db,
             "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -7,7 +7,7 @@
 
 use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
-use crate::services::{now_rfc3339, random_id, sha256_hex};
+use crate::services::{now_rfc3339, random_id, secret_id, sha256_hex};
 use worker::Env;
 
 /// How long a sign-in link works, and how long a session lasts.
@@ -102,7 +102,7 @@ pub async fn remove(env: &Env, id: &str) -> Result<Member, ApiError> {
 
 /// A one-time sign-in token for `member` (valid [`LINK_SECONDS`]); only its hash is stored.
 pub async fn new_link(env: &Env, member: &Member) -> Result<String, ApiError> {
-    let token = random_id(32);
+    let token = secret_id(32)?;
     let db = db::db(env)?;
     stmt(
         &db,
@@ -147,7 +147,7 @@ pub async fn redeem(env: &Env, token: &str) -> Result<Option<(Member, String)>, 
     let Some(member) = db::first::<Member>(stmt(&db, &sql, args![&hash])?).await? else {
         return Ok(None);
     };
-    let session = random_id(32);
+    let session = secret_id(32)?;
     stmt(
         &db,
         "INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",

@@ -8,7 +8,7 @@ use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::mailer::{Email, Mailer};
-use crate::services::{now_rfc3339, random_id};
+use crate::services::{now_rfc3339, random_id, secret_id};
 use edgeshop_api::admin::{Digest, Erased};
 use edgeshop_domain::{escape_html as esc, Shop};
 use serde::Deserialize;
@@ -17,6 +17,14 @@ use worker::Env;
 /// At most one confirmation email per address in this many seconds, however often it signs up.
 const CONFIRMATION_INTERVAL_SECONDS: i64 = 600;
 const MAX_ATTEMPTS: u32 = 5;
+
+/// The domain of the stand-in address an erased customer's orders keep.
+const ERASED_DOMAIN: &str = "@erased.invalid";
+
+/// Whether `email` is an erased customer's stand-in.
+pub fn is_erased(email: &str) -> bool {
+    email.ends_with(ERASED_DOMAIN)
+}
 
 #[derive(Deserialize)]
 struct Subscriber {
@@ -47,7 +55,7 @@ pub async fn sign_up(env: &Env, email: &str, source: &str, new_products: bool) -
          ON CONFLICT(email) DO UPDATE SET status = 'pending', source = excluded.source, new_products = excluded.new_products, unsubscribed_at = NULL,
            token = CASE WHEN subscribers.status = 'unsubscribed' THEN excluded.token ELSE subscribers.token END
            WHERE subscribers.status != 'confirmed'",
-        args![&email, &random_id(16), source, &now, new_products as i64],
+        args![&email, &secret_id(16)?, source, &now, new_products as i64],
     )?
     .run()
     .await
@@ -166,7 +174,7 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
     let counts = counts.unwrap_or(Counts { orders: 0, subscriptions: 0, alerts: 0 });
     let now = now_rfc3339();
     // A stand-in address under the reserved `.invalid` domain (RFC 2606): never deliverable.
-    let stand_in = format!("erased-{}@erased.invalid", random_id(8));
+    let stand_in = format!("erased-{}{ERASED_DOMAIN}", random_id(8));
     let hash = crate::services::sha256_hex(email.as_bytes());
     let statements = vec![
         stmt(&db, "INSERT INTO customers (email, name, phone, first_order_at, last_order_at) SELECT ?2, 'Erased customer', '', first_order_at, last_order_at FROM customers WHERE email = ?1", args![&email, &stand_in])?,
@@ -179,6 +187,8 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
             args![&email, &stand_in, &now],
         )?,
         stmt(&db, "INSERT INTO order_history (order_number, status, at, note) SELECT number, status, ?2, 'customer data erased' FROM orders WHERE email = ?1", args![&stand_in, &now])?,
+        // What the customer wrote on their returns goes too.
+        stmt(&db, "UPDATE returns SET reason = '' WHERE order_number IN (SELECT number FROM orders WHERE email = ?1)", args![&stand_in])?,
         stmt(&db, "DELETE FROM customers WHERE email = ?1", args![&email])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2, failed_at = coalesce(failed_at, ?3), last_error = coalesce(last_error, 'customer erased') WHERE recipient = ?1 AND sent_at IS NULL", args![&email, &stand_in, &now])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2 WHERE recipient = ?1", args![&email, &stand_in])?,
@@ -401,6 +411,7 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
     }
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let mut retry = None;
+    let mut claimed_elsewhere = false;
     for m in pending {
         let now = now_rfc3339();
         let claimed = stmt(
@@ -410,6 +421,10 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
             args![&now, &m.id],
         )?;
         if !db::changed(claimed, "claim message").await? {
+            // Sent or failed meanwhile, or held by a sender that may have died: this batch
+            // comes back once that claim has lapsed (see `notify::send_pending`).
+            let held = stmt(&db, "SELECT id FROM messages WHERE id = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![&m.id])?;
+            claimed_elsewhere |= held.first::<serde_json::Value>(None).await.context("message state")?.is_some();
             continue;
         }
         let mut headers = vec![];
@@ -431,6 +446,9 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
     }
     match retry {
         Some(e) => Err(ApiError::internal(format!("a message will be sent again: {e}"))),
+        None if claimed_elsewhere => {
+            Err(ApiError::internal("a message is claimed by another sender; looked at again when the claim lapses").with_retry_after(61))
+        }
         None => Ok(()),
     }
 }
