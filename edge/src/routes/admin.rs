@@ -236,12 +236,17 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     if !subject_ok || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(ApiError::new(Problem::BadNewsletter, "a subject of up to 200 characters on one line, and a text, are required"));
     }
-    let mut e = OrderEvent::new(format!("newsletter-{}", crate::services::random_id(8)), EventKind::NewsletterSend, 0, now_rfc3339());
+    // One sending per newsletter and day: a double click or a client's retry sends the same
+    // event again, and the consumer sends each message of an event once.
+    let now = now_rfc3339();
+    let content = crate::services::sha256_hex(format!("{}\0{}", n.subject.trim(), n.text).as_bytes());
+    let mut e = OrderEvent::new(format!("newsletter-{}-{}", &now[..10], &content[..16]), EventKind::NewsletterSend, 0, now);
     e.payment_ref = Some(n.subject.trim().to_string());
     e.detail = Some(n.text);
     events::publish(env, &e).await?;
     staff::audit(env, &who, "newsletter.send", &format!("newsletter:{}", e.id), value!(null), value!({ "subject": e.payment_ref })).await?;
-    json(&edgeshop_api::Acknowledged { status: "sending".into(), detail: String::new() }, 202, "no-store")
+    let detail = "sent once to each confirmed subscriber; the same newsletter sent again today is not sent twice".to_string();
+    json(&edgeshop_api::Acknowledged { status: "sending".into(), detail }, 202, "no-store")
 }
 
 /// `POST /api/admin/new-products-digest`: announce this catalog's new products to subscribers

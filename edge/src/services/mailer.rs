@@ -90,7 +90,7 @@ impl Mailer for Transport {
                 headers.set("authorization", &format!("Bearer {key}")).map_err(|e| e.to_string())?;
                 headers.set("content-type", "application/json").map_err(|e| e.to_string())?;
                 let body = serde_json::json!({
-                    "from": format!("{} <{}>", email.from_name, email.from), "to": [email.to], "subject": email.subject, "text": email.text, "html": email.html,
+                    "from": mailbox(&email.from_name, &email.from), "to": [email.to], "subject": email.subject, "text": email.text, "html": email.html,
                     "reply_to": email.reply_to,
                     "headers": email.headers.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
                 });
@@ -106,5 +106,25 @@ impl Mailer for Transport {
                 Ok(id)
             }
         }
+    }
+}
+
+/// `Name <address>` for a From line: a name with characters that have a meaning there ("Smith,
+/// Jones & Co." would be read as two addresses) is quoted (RFC 5322 §3.4; `from_shop` already
+/// took out quotes and angle brackets).
+fn mailbox(name: &str, address: &str) -> String {
+    if name.chars().any(|c| "()<>[]:;@\\,.\"".contains(c)) {
+        format!("\"{}\" <{address}>", name.replace('\\', ""))
+    } else {
+        format!("{name} <{address}>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_name_with_special_characters_is_quoted() {
+        assert_eq!(super::mailbox("Trailhead", "shop@x.ie"), "Trailhead <shop@x.ie>");
+        assert_eq!(super::mailbox("Smith, Jones & Co.", "shop@x.ie"), "\"Smith, Jones & Co.\" <shop@x.ie>");
     }
 }
