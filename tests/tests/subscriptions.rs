@@ -55,6 +55,42 @@ fn restocking_a_sold_out_variant_emails_each_waiting_shopper_once() {
 }
 
 #[test]
+fn units_a_cancelled_order_gives_back_tell_the_shoppers_waiting_for_them() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let (product, v) = c
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+        .filter(|(_, v)| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
+        .nth(8)
+        .unwrap();
+    // The last unit is sold (cash on delivery), and a shopper asks to hear when it is back.
+    adjust(shop, &v.sku, json!({ "set": 1, "reason": "stock count" }));
+    let r = post(shop, "/api/cart/lines", "10.4.5.1", json!({ "sku": v.sku, "quantity": 1 }));
+    let cart = r.header("x-cart-id").unwrap().to_string();
+    let body = json!({
+        "address": { "name": "A B", "line1": "1 Road", "city": "Cork", "postal_code": "T12", "country": "IE" },
+        "contact": { "email": "last-unit@example.ie" }, "payment_method": "cash_on_delivery",
+    });
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.4.5.1"), ("x-cart-id", &cart), ("idempotency-key", "last-unit")],
+        &body.to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let placed = r.json();
+    let (n, token) = (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap().to_string());
+    let waiting = "waiting-for-it@example.ie";
+    assert_eq!(post(shop, "/api/stock-alerts", "10.4.5.2", json!({ "sku": v.sku, "email": waiting })).status, 202);
+    // The buyer cancels: the unit is on sale again, and the waiting shopper is told.
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 202);
+    let subject = format!("{} is back in stock", product.title);
+    shop.wait_emails("back in stock after a cancellation", 1, |e| e.to.contains(waiting) && e.subject == subject);
+}
+
+#[test]
 fn checkout_obeys_a_level_set_by_staff() {
     let shop = Shop::shared();
     let c = catalog();

@@ -220,9 +220,7 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     let (before, after) = (value!({ "available": done.before.available }), value!({ "available": done.after.available, "reason": c.reason.trim() }));
     staff::audit(env, &who, "stock.adjust", &format!("sku:{sku}"), before, after).await?;
     if done.before.available <= 0 && done.after.available > 0 {
-        let mut e = OrderEvent::new(format!("restock-{}", crate::services::random_id(8)), EventKind::StockRestocked, 0, now);
-        e.detail = Some(sku.clone());
-        events::publish(env, &e).await?;
+        crate::services::stock::announce_back_in_stock(env, std::slice::from_ref(&sku)).await?;
     }
     let level = |l: crate::services::stock::Level| Level { available: l.available, reserved: l.reserved, sold: l.sold };
     json(&StockChanged { sku, before: level(done.before), after: level(done.after) }, 200, "no-store")

@@ -255,15 +255,16 @@ impl StockLedger {
     }
 
     /// Gives units back: an open reservation's, or (for a cancelled order that was already paid
-    /// or confirmed) a committed one's. Releasing twice is safe.
-    async fn release(&self, id: &str) -> Result<bool> {
+    /// or confirmed) a committed one's. Releasing twice is safe. Answers the SKUs that were sold
+    /// out and are not any more (their back-in-stock alerts are due).
+    async fn release(&self, id: &str) -> Result<Released> {
         let storage = self.state.storage();
         let open = storage.get::<Reservation>(&reservation_key(id)).await?;
         let committed = storage.get::<Vec<ReserveLine>>(&committed_key(id)).await?;
         let lines = match (&open, &committed) {
             (Some(r), _) => &r.lines,
             (None, Some(lines)) => lines,
-            (None, None) => return Ok(false),
+            (None, None) => return Ok(Released::default()),
         };
         let seeds = self.seeds(lines.iter().map(|l| l.sku.as_str())).await?;
         // The seeds fetch let other requests in: read the records again before changing anything.
@@ -279,17 +280,19 @@ impl StockLedger {
                 storage.delete(&committed_key(id)).await?;
                 (lines, true)
             }
-            (None, None) => return Ok(false),
+            (None, None) => return Ok(Released::default()),
         };
-        self.give_back(&lines, was_committed, &seeds).await?;
-        Ok(true)
+        let back_in_stock = self.give_back(&lines, was_committed, &seeds).await?;
+        Ok(Released { released: true, back_in_stock })
     }
 
     /// Puts `lines` back on sale: units that were sold (`committed`) or reserved. Storage calls
     /// only, so no other request runs in between.
-    async fn give_back(&self, lines: &[ReserveLine], committed: bool, seeds: &Seeds) -> Result<()> {
+    async fn give_back(&self, lines: &[ReserveLine], committed: bool, seeds: &Seeds) -> Result<Vec<String>> {
+        let mut back = Vec::new();
         for line in lines {
             let mut level = self.level(&line.sku, seeds).await?;
+            let was_sold_out = level.available <= 0;
             let quantity = i64::from(line.quantity);
             level.available += quantity;
             if committed {
@@ -297,9 +300,12 @@ impl StockLedger {
             } else {
                 level.reserved -= quantity;
             }
+            if was_sold_out && level.available > 0 && !back.contains(&line.sku) {
+                back.push(line.sku.clone());
+            }
             self.put_level(&line.sku, level, seeds).await?;
         }
-        Ok(())
+        Ok(back)
     }
 
     async fn adjust(&self, a: Adjust) -> Result<Adjusted> {
@@ -402,8 +408,13 @@ impl DurableObject for StockLedger {
                 ids.push(id);
             }
         });
+        let mut back = Vec::new();
         for id in &ids {
-            self.release(id).await?;
+            back.extend(self.release(id).await?.back_in_stock);
+        }
+        // Units an unpaid order held are on sale again: whoever asked to hear about them is told.
+        if let Err(e) = announce_back_in_stock(&self.env, &back).await {
+            worker::console_error!("back-in-stock alerts after expired reservations: {}", e.detail);
         }
         let next = storage.list_with_options(worker::ListOptions::new().prefix("exp:").limit(1)).await?;
         let mut next_at = None;
@@ -417,6 +428,27 @@ impl DurableObject for StockLedger {
     }
 }
 
+/// What a release did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Released {
+    pub released: bool,
+    /// SKUs that were sold out and are on sale again.
+    pub back_in_stock: Vec<String>,
+}
+
+/// Queues the back-in-stock alerts of `skus` (one event each; the alerts of a SKU are sent once,
+/// see `subscriptions::handle`).
+pub async fn announce_back_in_stock(env: &Env, skus: &[String]) -> std::result::Result<(), crate::error::ApiError> {
+    use crate::services::events::{self, EventKind, OrderEvent};
+    for sku in skus {
+        let mut e =
+            OrderEvent::new(format!("restock-{}", crate::services::random_id(8)), EventKind::StockRestocked, 0, crate::services::now_rfc3339());
+        e.detail = Some(sku.clone());
+        events::publish(env, &e).await?;
+    }
+    Ok(())
+}
+
 /// The worker's view of the ledger.
 pub struct Stock<'a>(pub &'a Env);
 
@@ -425,8 +457,13 @@ impl Stock<'_> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/reserve", Some(req)).await
     }
 
+    /// Gives a reservation's (or a cancelled order's) units back, and sends the back-in-stock
+    /// alerts of the SKUs that were sold out.
     pub async fn release(&self, reservation: &str) -> std::result::Result<bool, crate::error::ApiError> {
-        do_call(self.0, "STOCK", "shop", Method::Post, "/release", Some(&ReservationRef { reservation: reservation.into() })).await
+        let done: Released =
+            do_call(self.0, "STOCK", "shop", Method::Post, "/release", Some(&ReservationRef { reservation: reservation.into() })).await?;
+        announce_back_in_stock(self.0, &done.back_in_stock).await?;
+        Ok(done.released)
     }
 
     pub async fn commit(&self, reservation: &str) -> std::result::Result<bool, crate::error::ApiError> {
