@@ -3,7 +3,7 @@
 
 use edgeshop_api::routes::Route;
 use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, client_ip, root, sample_catalog as catalog, Reply, Shop};
+use edgeshop_e2e::{admin_token, client_ip, d1_query, root, sample_catalog as catalog, Reply, Shop};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -283,6 +283,13 @@ fn webhooks_are_verified_and_applied_once() {
     assert!(stale.json()["detail"].as_str().unwrap().contains("tolerance"));
     assert_eq!(order(shop, &placed)["status"], "awaiting_payment", "rejected webhooks change nothing");
 
+    // The merchant hears of an online order once it is paid (an unpaid one is not to be sent).
+    let merchant_alerts = || {
+        let sql = format!("SELECT recipient FROM notifications WHERE order_number = {number} AND template = 'merchant_new_order'");
+        d1_query(shop, &sql).as_array().map_or(0, Vec::len)
+    };
+    wait_order(shop, &placed, "the order's confirmation", |o| notifications(o, "order_confirmation") == 1);
+    assert_eq!(merchant_alerts(), 0, "a new-order alert for an unpaid online order");
     // The same event twice, then a late failure for an earlier attempt: paid once.
     for _ in 0..2 {
         assert_eq!(webhook(shop, 6, &format!("evt_ok_{number}"), "payment.succeeded", number, now(), &secret).status, 200);
@@ -296,6 +303,7 @@ fn webhooks_are_verified_and_applied_once() {
     assert_eq!(paid_entries, 1, "{o}");
     assert_eq!(notifications(&o2, "payment_received"), 1);
     assert_eq!(notifications(&o2, "payment_failed"), 0);
+    assert_eq!(merchant_alerts(), catalog().shop.email.merchant.len(), "one alert for each merchant address, once paid");
 }
 
 #[test]

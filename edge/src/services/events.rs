@@ -10,7 +10,7 @@ use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::stripe::{self, Stripe};
 use crate::services::{dead_letters, notify, orders, subscriptions};
-use edgeshop_domain::Tracking;
+use edgeshop_domain::{PaymentMethod, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
 
@@ -137,12 +137,15 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     notify::send_pending(env, event.order_number).await
 }
 
-/// Merchant alerts for a change: a new order, or something that needs the merchant's attention
-/// (template and recipient).
-fn alerts<'a>(env_shop: &edgeshop_domain::Shop, kind: EventKind, attention: Option<&str>) -> Vec<(&'a str, String)> {
-    let template = match (kind, attention) {
-        (_, Some(_)) => "merchant_attention",
-        (EventKind::OrderPlaced, None) => "merchant_new_order",
+/// Merchant alerts for a change: a new order to send (cash on delivery when placed, an online
+/// order once paid: an unpaid one is not to be shipped), or something that needs the merchant's
+/// attention (template and recipient). Each address gets one new-order alert per order.
+fn alerts<'a>(env_shop: &edgeshop_domain::Shop, kind: EventKind, payment: PaymentMethod, attention: Option<&str>) -> Vec<(&'a str, String)> {
+    let template = match (kind, payment, attention) {
+        (_, _, Some(_)) => "merchant_attention",
+        (EventKind::OrderPlaced, PaymentMethod::CashOnDelivery, None) | (EventKind::PaymentSucceeded, PaymentMethod::Online, None) => {
+            "merchant_new_order"
+        }
         _ => return vec![],
     };
     env_shop.email.merchant.iter().map(|to| (template, to.clone())).collect()
@@ -176,7 +179,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     };
     let target = match event.kind {
         EventKind::OrderPlaced => {
-            let alerts = alerts(&shop, event.kind, None);
+            let alerts = alerts(&shop, event.kind, order.payment, None);
             return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), alerts, ..base })
                 .await;
         }
@@ -230,7 +233,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         if amount != total.minor || currency != total.currency.code() {
             let note = format!("payment {} refused: {amount} {currency} paid, the order is {} {}", event.id, total.minor, total.currency.code());
             let outcome = format!("refused: {note}");
-            let alerts = alerts(&shop, event.kind, Some(&note));
+            let alerts = alerts(&shop, event.kind, order.payment, Some(&note));
             return orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), alerts, ..base }).await;
         }
     }
@@ -280,7 +283,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 let (refund, due) =
                     refund_payment(env, order, moves.first(), order.totals.total.minor, &format!("edgeshop-refund-{}", event.id)).await?;
                 moves.extend(refund);
-                let mut alerts = alerts(&shop, event.kind, Some(&note));
+                let mut alerts = alerts(&shop, event.kind, order.payment, Some(&note));
                 if moves.iter().any(|m| m.kind == "refund") {
                     alerts.push(("refund_issued", order.contact.email.clone()));
                 }
@@ -293,7 +296,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             }
             let note = format!("event {} refused: {refused}", event.id);
             worker::console_warn!("order {}: {note}", order.number);
-            let alerts = alerts(&shop, event.kind, Some(&note));
+            let alerts = alerts(&shop, event.kind, order.payment, Some(&note));
             orders::record(env, &stored, &orders::Change { outcome: &outcome, attention: Some(&note), alerts, ..base }).await
         }
         Ok(true) => {
@@ -360,7 +363,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 }
                 _ => {}
             }
-            let mut alerts = alerts(&shop, event.kind, attention.as_deref());
+            let mut alerts = alerts(&shop, event.kind, order.payment, attention.as_deref());
             if moves.iter().any(|m| m.kind == "refund") {
                 // The shopper hears about the money as well as the change.
                 alerts.push(("refund_issued", order.contact.email.clone()));
