@@ -381,6 +381,10 @@ fn a_rejected_return_leaves_the_order_delivered() {
     assert_eq!(r.status, 202, "{}", r.body);
     let o = shop.wait_admin_order(n, "delivered again", |o| o["order"]["status"] == "delivered" && o["returns"][0]["status"] == "rejected");
     assert!(o["order"]["history"].as_array().unwrap().iter().any(|h| h["note"].as_str().is_some_and(|t| t.contains("Worn outdoors"))));
+    // The shopper is told why, once, in a sentence of its own (not an older note of the order).
+    let buyer = o["order"]["contact"]["email"].as_str().unwrap().to_string();
+    let mail = shop.wait_emails("the rejection", 1, |e| e.to.contains(&buyer) && e.subject == format!("About your return for order {n}"));
+    assert!(mail[0].text.contains("We cannot accept this return: Worn outdoors"), "{}", mail[0].text);
 }
 
 #[test]

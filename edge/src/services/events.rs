@@ -329,7 +329,12 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                         }
                     }
                 }
-                EventKind::ReturnRejected => entry.note = event.detail.clone().filter(|d| !d.is_empty()).map(|d| format!("return not accepted: {d}")),
+                EventKind::ReturnRejected => {
+                    // Always a note, so the shopper's message finds this decision's reason (or
+                    // none), never an older note.
+                    let reason = event.detail.as_deref().map(str::trim).filter(|d| !d.is_empty());
+                    entry.note = Some(reason.map_or_else(|| notify::RETURN_REJECTED.to_string(), |d| format!("{}: {d}", notify::RETURN_REJECTED)));
+                }
                 EventKind::ReturnReceived => {
                     // The returned lines' value goes back the way it was paid; cash on delivery
                     // (no provider payment) is refunded by hand and flagged.

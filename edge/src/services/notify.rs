@@ -20,6 +20,9 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// A send that started this long ago without finishing is taken over.
 const CLAIM_LEASE_SECONDS: i64 = 60;
 
+/// The history note of a rejected return (`return not accepted: {reason}`).
+pub const RETURN_REJECTED: &str = "return not accepted";
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Pending {
     pub event_id: String,
@@ -223,11 +226,11 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
             ],
         ),
         "return_rejected" => {
-            let why = order.history.iter().rev().find_map(|h| h.note.clone()).unwrap_or_default();
-            (
-                format!("About your return for order {n}"),
-                vec![format!("We cannot accept this return. {why}").trim().to_string(), "Reply to this message if you have questions.".into()],
-            )
+            // The reason staff gave with the latest rejection, if any.
+            let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(RETURN_REJECTED));
+            let why = why.map(|w| w.trim_start_matches(':').trim()).filter(|w| !w.is_empty());
+            let decision = why.map_or_else(|| "We cannot accept this return.".to_string(), |w| format!("We cannot accept this return: {w}"));
+            (format!("About your return for order {n}"), vec![decision, "Reply to this message if you have questions.".into()])
         }
         "return_received" => {
             (format!("We received your return for order {n}"), vec!["The items you sent back have arrived. Your refund is on its way.".into()])
