@@ -20,6 +20,14 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// A send that started this long ago without finishing is taken over.
 const CLAIM_LEASE_SECONDS: i64 = 60;
 
+/// Seconds before a message whose send failed on `attempt` is tried again: from half a minute,
+/// doubling (30, 60, 120, 240 s: the five tries span about seven minutes, so a mail service down
+/// for a few minutes loses nothing). `None` under the development switch: the queue's own backoff
+/// (1, 2, 4… s), so tests of failed sends do not wait minutes.
+pub fn mail_retry_delay(attempt: u32, dev: bool) -> Option<u64> {
+    (!dev).then(|| 30u64 << attempt.saturating_sub(1).min(4))
+}
+
 /// The history note of a rejected return (`return not accepted: {reason}`).
 pub const RETURN_REJECTED: &str = "return not accepted";
 
@@ -109,12 +117,18 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             Err(e) => {
                 worker::console_warn!("message {} for order {} failed (attempt {attempt}): {e}", p.template, number);
                 mark(env, &p.event_id, "UPDATE notifications SET last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e)).await?;
-                retry = Some(e);
+                retry = Some((e, attempt));
             }
         }
     }
     match retry {
-        Some(e) => Err(ApiError::internal(format!("a message for order {number} will be sent again: {e}"))),
+        Some((e, attempt)) => {
+            let error = ApiError::internal(format!("a message for order {number} will be sent again: {e}"));
+            Err(match mail_retry_delay(attempt, crate::services::dev_mode(env)) {
+                Some(seconds) => error.with_retry_after(seconds),
+                None => error,
+            })
+        }
         None if claimed_elsewhere => {
             Err(ApiError::internal(format!("a message for order {number} is claimed by another sender; looked at again when the claim lapses"))
                 .with_retry_after(CLAIM_LEASE_SECONDS as u64 + 1))
@@ -303,4 +317,16 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         link_attr = esc(&link),
     );
     Some(Email::from_shop(shop, to, subject, text, html))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn failed_sends_wait_longer_each_time_except_under_the_development_switch() {
+        let delays: Vec<Option<u64>> = (1..super::MAX_ATTEMPTS).map(|attempt| super::mail_retry_delay(attempt, false)).collect();
+        assert_eq!(delays, [Some(30), Some(60), Some(120), Some(240)]);
+        // Within the queue's bound on a retry's delay (the consumer clamps to 300 s).
+        assert!(delays.iter().flatten().all(|d| *d <= 300));
+        assert_eq!(super::mail_retry_delay(2, true), None);
+    }
 }

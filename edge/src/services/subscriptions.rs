@@ -400,6 +400,17 @@ struct Outgoing {
 /// by the queue up to 5 times, then marked failed.
 async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError> {
     let db = db::db(env)?;
+    // Marketing to an address that unsubscribed (or was erased) since the batch was written is
+    // not sent.
+    stmt(
+        &db,
+        "UPDATE messages SET failed_at = ?2, last_error = 'unsubscribed before it was sent' WHERE batch = ?1 AND sent_at IS NULL AND failed_at IS NULL
+           AND list_unsubscribe IS NOT NULL AND NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.email = messages.recipient AND s.status = 'confirmed')",
+        args![batch, &now_rfc3339()],
+    )?
+    .run()
+    .await
+    .context("unsubscribed since")?;
     let pending: Vec<Outgoing> = db::all(stmt(
         &db,
         "SELECT id, recipient, subject, text, html, list_unsubscribe, attempts FROM messages WHERE batch = ?1 AND sent_at IS NULL AND failed_at IS NULL",
@@ -438,14 +449,20 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
             Ok(id) => ("UPDATE messages SET sent_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", format!("sent as {id}")),
             Err(e) if m.attempts + 1 >= MAX_ATTEMPTS => ("UPDATE messages SET failed_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", e),
             Err(e) => {
-                retry = Some(e.clone());
+                retry = Some((e.clone(), m.attempts + 1));
                 ("UPDATE messages SET claimed_at = NULL, last_error = ?3 WHERE id = ?2", e)
             }
         };
         stmt(&db, sql, args![&now_rfc3339(), &m.id, &value])?.run().await.context("message state")?;
     }
     match retry {
-        Some(e) => Err(ApiError::internal(format!("a message will be sent again: {e}"))),
+        Some((e, attempt)) => {
+            let error = ApiError::internal(format!("a message will be sent again: {e}"));
+            Err(match crate::services::notify::mail_retry_delay(attempt, crate::services::dev_mode(env)) {
+                Some(seconds) => error.with_retry_after(seconds),
+                None => error,
+            })
+        }
         None if claimed_elsewhere => {
             Err(ApiError::internal("a message is claimed by another sender; looked at again when the claim lapses").with_retry_after(61))
         }
