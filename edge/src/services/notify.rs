@@ -38,6 +38,9 @@ pub struct Pending {
     pub template: String,
     pub recipient: String,
     pub attempts: u32,
+    /// When the change that made it was recorded (its refund, if any, has the same time).
+    #[serde(default)]
+    pub created_at: String,
 }
 
 /// Test hook: `EDGESHOP_FAULTS` with `email-fail-once` fails each message's first send,
@@ -53,7 +56,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let db = db::db(env)?;
     let pending: Vec<Pending> = db::all(stmt(
         &db,
-        "SELECT event_id, order_number, template, recipient, attempts FROM notifications
+        "SELECT event_id, order_number, template, recipient, attempts, created_at FROM notifications
          WHERE order_number = ?1 AND sent_at IS NULL AND failed_at IS NULL ORDER BY created_at, event_id",
         args![number],
     )?)
@@ -92,7 +95,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             continue;
         }
         let attempt = p.attempts + 1;
-        let Some(email) = render(&p.template, &stored.order, &shop, &moves, stored.attention.as_deref(), &p.recipient) else {
+        let Some(email) = render(&p.template, &stored.order, &shop, &moves, stored.attention.as_deref(), &p.recipient, &p.created_at) else {
             // Nothing to tell the shopper for this kind (packing is internal).
             mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = 'not-sent' WHERE event_id = ?2", None).await?;
             continue;
@@ -181,7 +184,8 @@ pub async fn failed(env: &Env) -> Result<Vec<edgeshop_api::admin::FailedNotifica
 use edgeshop_domain::escape_html as esc;
 
 /// The message for one template, or `None` when the shopper is not told about this kind.
-pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], attention: Option<&str>, to: &str) -> Option<Email> {
+/// `at` is when the message was made: a refund's message tells the refund recorded by that change.
+pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], attention: Option<&str>, to: &str, at: &str) -> Option<Email> {
     let n = order.number;
     let link = format!("{}/orders/?number={n}&token={}", shop.base_url, order.token);
     let fmt = |m: Money| m.format(&shop.locale);
@@ -222,7 +226,14 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
             (format!("Order {n} was cancelled"), vec!["Your order was cancelled. If you had paid, the money is on its way back to you.".into()])
         }
         "refund_issued" => {
-            let last = moves.iter().rev().find(|m| m.kind == "refund" && m.status != "failed")?;
+            // The refund this change recorded (none said when it failed: the merchant is told);
+            // else the latest that did not fail.
+            let refunds = || moves.iter().rev().filter(|m| m.kind == "refund");
+            let last = match refunds().find(|m| m.created_at == at) {
+                Some(this) if this.status == "failed" => return None,
+                Some(this) => this,
+                None => refunds().find(|m| m.status != "failed")?,
+            };
             let amount = edgeshop_domain::Currency::parse(&last.currency).map(|c| fmt(Money::new(last.amount_minor, c))).unwrap_or_default();
             (
                 format!("Refund of {amount} for order {n}"),
@@ -321,6 +332,50 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
 
 #[cfg(test)]
 mod tests {
+    use edgeshop_api::admin::MoneyMove;
+    use edgeshop_domain::*;
+
+    fn shop() -> Shop {
+        Shop {
+            name: "S".into(),
+            tagline: String::new(),
+            currency: Currency::EUR,
+            locale: "en-IE".into(),
+            base_url: "https://s.example".into(),
+            shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec!["IE".into()] },
+            tax: TaxRules { rate_bp: 0, prices_include_tax: true },
+            featured_products: vec![],
+            featured_categories: vec![],
+            email: Default::default(),
+            back_office: Default::default(),
+            deploy: Default::default(),
+        }
+    }
+
+    fn refund(id: &str, minor: i64, status: &str, at: &str) -> MoneyMove {
+        let (kind, provider, currency) = ("refund".into(), "stripe".into(), "EUR".into());
+        MoneyMove { id: id.into(), kind, provider, amount_minor: minor, currency, status: status.into(), created_at: at.into() }
+    }
+
+    #[test]
+    fn a_refund_message_tells_the_refund_its_change_recorded() {
+        let shop = shop();
+        let cart = PricedCart { catalog_version: "v".into(), lines: vec![], subtotal: Money::new(2000, Currency::EUR) };
+        let address =
+            Address { name: "A".into(), line1: "1".into(), line2: String::new(), city: "C".into(), postal_code: "P".into(), country: "IE".into() };
+        let totals = checkout_totals(cart.subtotal, &shop).unwrap();
+        let contact = Contact { email: "a@b.ie".into(), phone: String::new() };
+        let placement = Placement { number: 7, token: "t".into(), totals, address, contact, payment: PaymentMethod::Online, at: "T0".into() };
+        let order = Order::place(cart, placement);
+        let moves = [refund("re_1", 500, "succeeded", "T1"), refund("re_2", 300, "succeeded", "T2"), refund("re_3", 200, "failed", "T3")];
+        let subject = |at: &str| super::render("refund_issued", &order, &shop, &moves, None, "a@b.ie", at).map(|e| e.subject);
+        let euros = |minor: i64| Money::new(minor, Currency::EUR).format("en-IE");
+        assert_eq!(subject("T1"), Some(format!("Refund of {} for order 7", euros(500))), "the first refund's message, sent after the second");
+        assert_eq!(subject("T2"), Some(format!("Refund of {} for order 7", euros(300))));
+        assert_eq!(subject("T3"), None, "a refund that failed is not announced to the shopper");
+        assert_eq!(subject("T9"), Some(format!("Refund of {} for order 7", euros(300))), "an update of an earlier refund: the latest");
+    }
+
     #[test]
     fn failed_sends_wait_longer_each_time_except_under_the_development_switch() {
         let delays: Vec<Option<u64>> = (1..super::MAX_ATTEMPTS).map(|attempt| super::mail_retry_delay(attempt, false)).collect();
