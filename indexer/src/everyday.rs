@@ -39,8 +39,8 @@ struct Synset {
     words: Vec<String>,
     narrower: Vec<u32>,
     broader: Vec<u32>,
-    /// The content words of its words and definition, roughly stemmed ([`gloss_words`]).
-    gloss: HashSet<String>,
+    /// Its definition, without the examples that follow it.
+    definition: String,
 }
 
 /// Words too common in WordNet's definitions to tell two things apart.
@@ -80,10 +80,10 @@ const GLOSS_STOP: &[&str] = &[
     "their",
 ];
 
-/// The content words of a synset's words and definition (the gloss before its examples), in a
-/// rough stem ("carrying" and "carried" → carry), for comparing two definitions (Lesk's overlap).
-fn gloss_words(words: &[String], definition: &str) -> HashSet<String> {
-    let definition = definition.split(';').next().unwrap_or_default();
+/// The content words of a synset's words and definition, in a rough stem ("carrying" and
+/// "carried" → carry), for comparing two definitions (Lesk's overlap). Made only for the synsets
+/// compared, not for every one WordNet has (a second of CPU and 50 MB per build).
+fn gloss_words(synset: &Synset) -> HashSet<String> {
     let stem = |w: &str| -> String {
         for (suffix, with) in [("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")] {
             if let Some(stem) = w.strip_suffix(suffix).filter(|s| s.len() >= 3) {
@@ -92,10 +92,11 @@ fn gloss_words(words: &[String], definition: &str) -> HashSet<String> {
         }
         w.to_string()
     };
-    words
+    synset
+        .words
         .iter()
         .map(String::as_str)
-        .chain([definition])
+        .chain([synset.definition.as_str()])
         .flat_map(|t| t.split(|c: char| !c.is_ascii_alphabetic()))
         .map(str::to_ascii_lowercase)
         .filter(|w| w.len() >= 3 && !GLOSS_STOP.contains(&w.as_str()))
@@ -142,9 +143,9 @@ impl Lexicon {
                     })
                     .collect()
             };
-            let definition = line.split_once(" | ").map(|(_, g)| g).unwrap_or_default();
-            let gloss = gloss_words(&words, definition);
-            let synset = Synset { narrower: pointed(["~", "~i"]), broader: pointed(["@", "@i"]), words, gloss };
+            let gloss = line.split_once(" | ").map(|(_, g)| g).unwrap_or_default();
+            let definition = gloss.split(';').next().unwrap_or_default().trim().to_string();
+            let synset = Synset { narrower: pointed(["~", "~i"]), broader: pointed(["@", "@i"]), words, definition };
             lexicon.synsets.insert(offset, synset);
         }
         for line in index_noun.lines().filter(|l| !l.starts_with(' ')) {
@@ -256,7 +257,8 @@ impl Lexicon {
     ) -> BTreeMap<&'v str, u32> {
         // Each word found, with its uses and its definition's overlap with the sense's.
         let mut found: BTreeMap<&'v str, (u32, usize)> = BTreeMap::new();
-        let asked = self.synsets.get(&sense).map(|s| &s.gloss);
+        // The sense's own definition words, made when a first shop word is found.
+        let mut asked: Option<HashSet<String>> = None;
         // (synset, links up so far, still going up)
         let mut level: Vec<(u32, usize, bool)> = vec![(sense, 0, true)];
         let mut seen: HashSet<u32> = HashSet::from([sense]);
@@ -270,7 +272,8 @@ impl Lexicon {
                 for w in words {
                     let Some((word, uses)) = shop.get(w.as_str()) else { continue };
                     if shop_senses.get(word).is_none_or(|senses| senses.contains(&offset)) {
-                        let overlap = asked.map_or(0, |a| a.intersection(&s.gloss).count());
+                        let asked = asked.get_or_insert_with(|| self.synsets.get(&sense).map(gloss_words).unwrap_or_default());
+                        let overlap = asked.intersection(&gloss_words(s)).count();
                         let best = found.entry(*word).or_insert((*uses, overlap));
                         best.1 = best.1.max(overlap);
                     }
