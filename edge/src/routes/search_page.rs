@@ -41,13 +41,20 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
         return Ok(resp);
     }
     let title = if p.q.is_empty() { "Search".to_string() } else { format!("“{}” – Search", esc(&p.q)) };
+    let mut resp = framed(env, &title, &p.q, &body).await?;
+    resp.headers_mut().set("cache-control", "public, max-age=60")?;
+    Ok(resp)
+}
+
+/// The search page frame (`dist/search/index.html`) with its title, search box and results
+/// filled in. Only the frame's own inline scripts are allowed, never one that came in with what
+/// was filled in.
+async fn framed(env: &Env, title: &str, q: &str, body: &str) -> Reply {
     let frame = crate::build_data::public_asset(env, "/search/").await?;
-    let html = search_frame::fill(&frame, &title, &esc(&p.q), &body)
+    let html = search_frame::fill(&frame, title, &esc(q), body)
         .ok_or_else(|| ApiError::internal("the search page frame (dist/search/index.html) has no results slot; rebuild the site"))?;
     let mut resp = Response::from_html(html.as_str())?;
-    // Only the frame's own inline scripts are allowed, never one that came in with what was filled in.
     crate::http::html_headers(resp.headers_mut(), &frame)?;
-    resp.headers_mut().set("cache-control", "public, max-age=60")?;
     Ok(resp)
 }
 
@@ -62,11 +69,7 @@ async fn refused(env: &Env, e: &ApiError, q: &str) -> Reply {
         esc(&enc(&q)),
         esc(&q)
     );
-    let frame = crate::build_data::public_asset(env, "/search/").await?;
-    let html = search_frame::fill(&frame, "Search", &esc(&q), &body)
-        .ok_or_else(|| ApiError::internal("the search page frame (dist/search/index.html) has no results slot; rebuild the site"))?;
-    let mut resp = Response::from_html(html.as_str())?.with_status(e.status);
-    crate::http::html_headers(resp.headers_mut(), &frame)?;
+    let mut resp = framed(env, "Search", &q, &body).await?.with_status(e.status);
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
 }

@@ -18,14 +18,32 @@ use worker::Env;
 
 pub const MAX_ATTEMPTS: u32 = 5;
 /// A send that started this long ago without finishing is taken over.
-const CLAIM_LEASE_SECONDS: i64 = 60;
+pub const CLAIM_LEASE_SECONDS: i64 = 60;
 
 /// Seconds before a message whose send failed on `attempt` is tried again: from half a minute,
 /// doubling (30, 60, 120, 240 s: the five tries span about seven minutes, so a mail service down
 /// for a few minutes loses nothing). `None` under the development switch: the queue's own backoff
 /// (1, 2, 4… s), so tests of failed sends do not wait minutes.
-pub fn mail_retry_delay(attempt: u32, dev: bool) -> Option<u64> {
+fn mail_retry_delay(attempt: u32, dev: bool) -> Option<u64> {
     (!dev).then(|| 30u64 << attempt.saturating_sub(1).min(4))
+}
+
+/// What a sending round answers the queue: done, or come back — after the backoff of the last
+/// failed send (`retry`: its error and attempt), or once the claim of a sender that may have
+/// died has lapsed (`claimed_elsewhere`). Order messages and newsletters alike.
+pub fn round_outcome(env: &Env, what: &str, retry: Option<(String, u32)>, claimed_elsewhere: bool) -> Result<(), ApiError> {
+    match retry {
+        Some((e, attempt)) => {
+            let error = ApiError::internal(format!("{what} will be sent again: {e}"));
+            Err(match mail_retry_delay(attempt, crate::services::dev_mode(env)) {
+                Some(seconds) => error.with_retry_after(seconds),
+                None => error,
+            })
+        }
+        None if claimed_elsewhere => Err(ApiError::internal(format!("{what} is claimed by another sender; looked at again when the claim lapses"))
+            .with_retry_after(CLAIM_LEASE_SECONDS as u64 + 1)),
+        None => Ok(()),
+    }
 }
 
 /// The history note of a rejected return (`return not accepted: {reason}`).
@@ -39,7 +57,6 @@ pub struct Pending {
     pub recipient: String,
     pub attempts: u32,
     /// When the change that made it was recorded (its refund, if any, has the same time).
-    #[serde(default)]
     pub created_at: String,
 }
 
@@ -83,15 +100,9 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             // Sent or failed meanwhile; or claimed by a sender that may have died before it
             // could say how it went: this event comes back once that claim has lapsed, and
             // takes it over (acked now, the message would wait for the order's next event).
-            let held = db::first::<Pending>(stmt(
-                &db,
-                "SELECT event_id, order_number, template, recipient, attempts FROM notifications WHERE event_id = ?1 AND sent_at IS NULL AND failed_at IS NULL",
-                args![&p.event_id],
-            )?)
-            .await?;
-            if held.is_some() {
-                claimed_elsewhere = true;
-            }
+            let held =
+                stmt(&db, "SELECT event_id FROM notifications WHERE event_id = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![&p.event_id])?;
+            claimed_elsewhere |= db::first::<serde_json::Value>(held).await?.is_some();
             continue;
         }
         let attempt = p.attempts + 1;
@@ -124,20 +135,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             }
         }
     }
-    match retry {
-        Some((e, attempt)) => {
-            let error = ApiError::internal(format!("a message for order {number} will be sent again: {e}"));
-            Err(match mail_retry_delay(attempt, crate::services::dev_mode(env)) {
-                Some(seconds) => error.with_retry_after(seconds),
-                None => error,
-            })
-        }
-        None if claimed_elsewhere => {
-            Err(ApiError::internal(format!("a message for order {number} is claimed by another sender; looked at again when the claim lapses"))
-                .with_retry_after(CLAIM_LEASE_SECONDS as u64 + 1))
-        }
-        None => Ok(()),
-    }
+    round_outcome(env, &format!("a message for order {number}"), retry, claimed_elsewhere)
 }
 
 /// A message that could not be sent goes on the order for the merchant, with an alert.

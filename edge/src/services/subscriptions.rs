@@ -428,14 +428,14 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
         let claimed = stmt(
             &db,
             "UPDATE messages SET claimed_at = ?1, attempts = attempts + 1 WHERE id = ?2 AND sent_at IS NULL AND failed_at IS NULL
-               AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - 60)",
-            args![&now, &m.id],
+               AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)",
+            args![&now, &m.id, crate::services::notify::CLAIM_LEASE_SECONDS],
         )?;
         if !db::changed(claimed, "claim message").await? {
             // Sent or failed meanwhile, or held by a sender that may have died: this batch
             // comes back once that claim has lapsed (see `notify::send_pending`).
             let held = stmt(&db, "SELECT id FROM messages WHERE id = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![&m.id])?;
-            claimed_elsewhere |= held.first::<serde_json::Value>(None).await.context("message state")?.is_some();
+            claimed_elsewhere |= db::first::<serde_json::Value>(held).await?.is_some();
             continue;
         }
         let mut headers = vec![];
@@ -455,17 +455,5 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
         };
         stmt(&db, sql, args![&now_rfc3339(), &m.id, &value])?.run().await.context("message state")?;
     }
-    match retry {
-        Some((e, attempt)) => {
-            let error = ApiError::internal(format!("a message will be sent again: {e}"));
-            Err(match crate::services::notify::mail_retry_delay(attempt, crate::services::dev_mode(env)) {
-                Some(seconds) => error.with_retry_after(seconds),
-                None => error,
-            })
-        }
-        None if claimed_elsewhere => {
-            Err(ApiError::internal("a message is claimed by another sender; looked at again when the claim lapses").with_retry_after(61))
-        }
-        None => Ok(()),
-    }
+    crate::services::notify::round_outcome(env, "a message", retry, claimed_elsewhere)
 }
