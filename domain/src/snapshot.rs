@@ -1,6 +1,6 @@
 //! The compact catalog the edge worker embeds: every sellable SKU with what is needed to price it.
 
-use crate::catalog::{Catalog, Shop, StockPolicy, Variant};
+use crate::catalog::{Catalog, Product, Shop, StockPolicy, Variant};
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +16,8 @@ pub struct SkuEntry {
 }
 
 /// Serialised compactly (see [`Wire`]): product facts once, one small tuple per SKU.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(into = "Wire", try_from = "Wire")]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "Wire")]
 pub struct CatalogSnapshot {
     pub version: String,
     pub currency: Currency,
@@ -30,21 +30,20 @@ pub struct CatalogSnapshot {
 
 impl CatalogSnapshot {
     pub fn from_catalog(catalog: &Catalog) -> Self {
-        let mut entries: Vec<SkuEntry> = catalog
-            .products
-            .iter()
-            .flat_map(|p| {
-                p.variants.iter().map(move |v| SkuEntry {
-                    product_slug: p.slug.clone(),
-                    product_title: p.title.clone(),
-                    published: p.published,
-                    image: p.images.first().map(|i| i.file.clone()),
-                    category: p.category.clone(),
-                    variant: v.clone(),
-                })
+        // Sorted as references (a 20k-product catalog's entries are megabytes to move about).
+        let mut variants: Vec<(&Product, &Variant)> = catalog.products.iter().flat_map(|p| p.variants.iter().map(move |v| (p, v))).collect();
+        variants.sort_by(|a, b| a.1.sku.cmp(&b.1.sku));
+        let entries = variants
+            .into_iter()
+            .map(|(p, v)| SkuEntry {
+                product_slug: p.slug.clone(),
+                product_title: p.title.clone(),
+                published: p.published,
+                image: p.images.first().map(|i| i.file.clone()),
+                category: p.category.clone(),
+                variant: v.clone(),
             })
             .collect();
-        entries.sort_by(|a, b| a.variant.sku.cmp(&b.variant.sku));
         CatalogSnapshot {
             version: catalog.version.clone(),
             currency: catalog.shop.currency,
@@ -94,20 +93,29 @@ type WireProductRef<'a> = (&'a str, &'a str, bool, Option<&'a str>, &'a str);
 /// [`WireSku`] borrowed.
 type WireSkuRef<'a> = (&'a str, u32, &'a [String], i64, Option<i64>, u32, bool);
 
-fn encode(entries: impl IntoIterator<Item = SkuEntry>) -> (Vec<WireProduct>, Vec<WireSku>) {
-    let mut products: Vec<WireProduct> = Vec::new();
+/// The compact form of `entries`, borrowed from them: each product's facts once, one tuple per SKU.
+fn encode<'a>(entries: impl IntoIterator<Item = &'a SkuEntry>) -> WireShardOut<'a> {
+    let entries = entries.into_iter();
+    let mut shard = WireShardOut { products: Vec::new(), skus: Vec::with_capacity(entries.size_hint().0) };
     let mut index = std::collections::HashMap::new();
-    let mut skus = Vec::new();
     for e in entries {
-        let next = products.len() as u32;
-        let i = *index.entry(e.product_slug.clone()).or_insert_with(|| {
-            products.push(WireProduct(e.product_slug.clone(), e.product_title.clone(), e.published, e.image.clone(), e.category.clone()));
+        let next = shard.products.len() as u32;
+        let i = *index.entry(e.product_slug.as_str()).or_insert_with(|| {
+            shard.products.push((&e.product_slug, &e.product_title, e.published, e.image.as_deref(), &e.category));
             next
         });
-        let v = e.variant;
-        skus.push((v.sku, i, v.option_values, v.price.minor, v.compare_at.map(|c| c.minor), v.stock, v.stock_policy == StockPolicy::Continue));
+        let v = &e.variant;
+        shard.skus.push((
+            &v.sku,
+            i,
+            &v.option_values,
+            v.price.minor,
+            v.compare_at.map(|c| c.minor),
+            v.stock,
+            v.stock_policy == StockPolicy::Continue,
+        ));
     }
-    (products, skus)
+    shard
 }
 
 fn decode(products: &[WireProduct], skus: Vec<WireSku>, currency: Currency) -> Result<Vec<SkuEntry>, String> {
@@ -134,10 +142,22 @@ fn decode(products: &[WireProduct], skus: Vec<WireSku>, currency: Currency) -> R
         .collect()
 }
 
-impl From<CatalogSnapshot> for Wire {
-    fn from(s: CatalogSnapshot) -> Self {
-        let (products, skus) = encode(s.entries);
-        Wire { version: s.version, currency: s.currency, locale: s.locale, shop: s.shop, products, skus }
+/// [`Wire`] as written, borrowing from the snapshot (a 20k-product snapshot is not copied to be
+/// saved).
+#[derive(Serialize)]
+struct WireOut<'a> {
+    version: &'a str,
+    currency: Currency,
+    locale: &'a str,
+    shop: &'a Shop,
+    products: Vec<WireProductRef<'a>>,
+    skus: Vec<WireSkuRef<'a>>,
+}
+
+impl Serialize for CatalogSnapshot {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let WireShardOut { products, skus } = encode(&self.entries);
+        WireOut { version: &self.version, currency: self.currency, locale: &self.locale, shop: &self.shop, products, skus }.serialize(serializer)
     }
 }
 
@@ -223,26 +243,7 @@ impl CatalogSnapshot {
 
     /// One shard's entries as [`CatalogSnapshot::parse_shard`] reads them.
     pub fn encode_shard(entries: &[&SkuEntry]) -> Vec<u8> {
-        let mut shard = WireShardOut { products: Vec::new(), skus: Vec::with_capacity(entries.len()) };
-        let mut index = std::collections::HashMap::new();
-        for e in entries {
-            let next = shard.products.len() as u32;
-            let i = *index.entry(e.product_slug.as_str()).or_insert_with(|| {
-                shard.products.push((&e.product_slug, &e.product_title, e.published, e.image.as_deref(), &e.category));
-                next
-            });
-            let v = &e.variant;
-            shard.skus.push((
-                &v.sku,
-                i,
-                &v.option_values,
-                v.price.minor,
-                v.compare_at.map(|c| c.minor),
-                v.stock,
-                v.stock_policy == StockPolicy::Continue,
-            ));
-        }
-        serde_json::to_vec(&shard).unwrap_or_default()
+        serde_json::to_vec(&encode(entries.iter().copied())).unwrap_or_default()
     }
 
     pub fn manifest(&self, shards: u32, index_bytes: u64, index_parts: u32) -> CatalogManifest {

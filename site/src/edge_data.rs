@@ -38,16 +38,7 @@ pub fn write_skus(out: &Output, dir: &str, snapshot: &CatalogSnapshot) -> Result
 
 /// A hash of everything a SKU shard holds: a shard whose SKUs did not change is not encoded again.
 fn shard_inputs(entries: &[&edgeshop_domain::SkuEntry]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for e in entries {
-        (&e.product_slug, &e.product_title, e.published, &e.image, &e.category).hash(&mut h);
-        let v = &e.variant;
-        (&v.sku, &v.option_values, v.price.minor, v.price.currency.code(), v.compare_at.map(|c| c.minor), v.stock).hash(&mut h);
-        (v.stock_policy == edgeshop_domain::StockPolicy::Continue).hash(&mut h);
-    }
-    // 0 means "not a page" to the output's record.
-    h.finish().max(1)
+    crate::output::inputs_hash(0, &entries)
 }
 
 /// Writes the index files; returns the manifest for [`write_manifest`], with `shards` SKU shards.

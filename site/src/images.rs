@@ -47,7 +47,11 @@ impl Store<'_> {
     /// Puts `file` in the store as `name` (at [`Store::address`]).
     fn put(&self, file: &Path, hash: &str, name: &str) -> Result<(), String> {
         match self {
-            Store::Static(out) => out.copy(file, &format!("images/{name}"), true),
+            // A rendering in the cache is named by its original's content hash (never rewritten).
+            Store::Static(out) => {
+                let key = file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
+                out.copy_content(file, &format!("images/{name}"), key, true)
+            }
             Store::Media(dir) => link(file, &dir.join(hash).join(name.rsplit('/').next().unwrap_or(name))),
         }
     }

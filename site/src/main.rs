@@ -156,7 +156,11 @@ fn run() -> Result<(), String> {
         let pages = (|| {
             out.copy_dir(&args.public, "assets", false)?;
             if let images::Store::Static(_) = store {
-                out.copy_dir(&shop.images_dir, "images", true)?;
+                // The catalog's images as the loader read them (their digests name their bytes).
+                use rayon::prelude::*;
+                shop.image_digests
+                    .par_iter()
+                    .try_for_each(|(name, digest)| out.copy_content(&shop.images_dir.join(name), &format!("images/{name}"), digest, true))?;
             }
             if let Some(plan) = &plan {
                 images::build(plan, &store, responsive, &args.image_cache)?;

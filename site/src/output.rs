@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
@@ -26,6 +26,11 @@ struct Entry {
     inputs: u64,
     len: u64,
     modified_ns: u128,
+    /// The inode of a hard link to the source (0: a copy, or not a link). Such a file is checked by
+    /// its directory's listing (one read for the directory, no `stat` per file): while the name
+    /// still holds that inode, it is the file this builder linked, and an edit through either name
+    /// is an edit of the source, which the source's key then tells.
+    linked: u64,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -43,6 +48,8 @@ pub struct Output {
     now: Mutex<HashMap<String, Entry>>,
     written: AtomicUsize,
     kept: AtomicUsize,
+    /// Directories listed (relative path → file name → inode), for [`Entry::linked`].
+    listings: Mutex<HashMap<PathBuf, Arc<HashMap<std::ffi::OsString, u64>>>>,
 }
 
 /// What a build did to its output.
@@ -53,6 +60,22 @@ pub struct Changes {
     pub removed: usize,
     /// The output was emptied first (no record of the last build).
     pub from_scratch: bool,
+}
+
+/// The file's inode (0 where there is none to tell).
+fn inode(meta: &std::fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    return std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    return 0;
+}
+
+/// Every file name in `dir` with its inode (on Unix: the listing tells them without a `stat`).
+fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
+    #[cfg(unix)]
+    return std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| (e.file_name(), std::os::unix::fs::DirEntryExt::ino(&e))).collect();
+    #[cfg(not(unix))]
+    return HashMap::new();
 }
 
 fn modified_ns(meta: &std::fs::Metadata) -> u128 {
@@ -79,14 +102,17 @@ impl Output {
             }
         };
         let from_scratch = previous.is_empty();
+        let capacity = previous.len();
         let output = Output {
             dir: dir.to_path_buf(),
             record_path: record_path.to_path_buf(),
             builder: builder.to_string(),
             previous,
-            now: Mutex::new(HashMap::new()),
+            // Most of the last build's files are this one's too: no growing as they are kept.
+            now: Mutex::new(HashMap::with_capacity(capacity)),
             written: AtomicUsize::new(0),
             kept: AtomicUsize::new(0),
+            listings: Mutex::new(HashMap::new()),
         };
         Ok((output, from_scratch))
     }
@@ -102,7 +128,21 @@ impl Output {
 
     /// The last build's file at `path` is still what it wrote (same length and time on disk).
     fn unchanged_on_disk(&self, path: &str, entry: &Entry) -> bool {
-        std::fs::metadata(self.dir.join(path)).is_ok_and(|m| m.len() == entry.len && modified_ns(&m) == entry.modified_ns)
+        let file = self.dir.join(path);
+        if entry.linked != 0 {
+            return file.file_name().is_some_and(|name| self.inode_listed(&file, name) == Some(entry.linked));
+        }
+        std::fs::metadata(file).is_ok_and(|m| m.len() == entry.len && modified_ns(&m) == entry.modified_ns)
+    }
+
+    /// The inode that `file`'s directory lists under `name` (the directory read once per build).
+    fn inode_listed(&self, file: &Path, name: &std::ffi::OsStr) -> Option<u64> {
+        let dir = file.parent()?;
+        let listing = {
+            let mut listings = self.listings.lock().unwrap_or_else(|e| e.into_inner());
+            listings.entry(dir.to_path_buf()).or_insert_with(|| Arc::new(list_inodes(dir))).clone()
+        };
+        listing.get(name).copied()
     }
 
     fn keep(&self, path: &str, entry: Entry) {
@@ -115,10 +155,16 @@ impl Output {
     }
 
     fn record(&self, path: &str, hash: u64, inputs: u64) -> Result<(), String> {
+        self.record_file(path, hash, inputs, false)
+    }
+
+    /// Records what was put at `path`; `linked`: a hard link (see [`Entry::linked`]).
+    fn record_file(&self, path: &str, hash: u64, inputs: u64, linked: bool) -> Result<(), String> {
         let file = self.dir.join(path);
         let meta = std::fs::metadata(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         self.written.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(path.to_string(), Entry { hash, inputs, len: meta.len(), modified_ns: modified_ns(&meta) });
+        let linked = if linked { inode(&meta) } else { 0 };
+        self.lock().insert(path.to_string(), Entry { hash, inputs, len: meta.len(), modified_ns: modified_ns(&meta), linked });
         Ok(())
     }
 
@@ -167,6 +213,17 @@ impl Output {
     pub fn copy(&self, source: &Path, path: &str, link: bool) -> Result<(), String> {
         let meta = std::fs::metadata(source).map_err(|e| format!("{}: {e}", source.display()))?;
         let hash = xxhash_rust::xxh3::xxh3_64(format!("{} {} {}", source.display(), meta.len(), modified_ns(&meta)).as_bytes());
+        self.place(source, path, hash, link)
+    }
+
+    /// Like [`Output::copy`], for a source whose content `key` names (a digest of its bytes, or a
+    /// file named by one): the source is not looked at when the last build put the same there.
+    pub fn copy_content(&self, source: &Path, path: &str, key: &[u8], link: bool) -> Result<(), String> {
+        // Never equal to a hash of a source's stamp (`copy`): another domain.
+        self.place(source, path, xxhash_rust::xxh3::xxh3_64_with_seed(key, 0xc0), link)
+    }
+
+    fn place(&self, source: &Path, path: &str, hash: u64, link: bool) -> Result<(), String> {
         if let Some(e) = self.previous.get(path).filter(|e| e.hash == hash && self.unchanged_on_disk(path, e)) {
             self.keep(path, *e);
             return Ok(());
@@ -177,10 +234,11 @@ impl Output {
         }
         // Never copied into: the file there may be a link to another original.
         remove_if_there(&target)?;
-        if !link || std::fs::hard_link(source, &target).is_err() {
+        let linked = link && std::fs::hard_link(source, &target).is_ok();
+        if !linked {
             std::fs::copy(source, &target).map_err(|e| format!("{}: {e}", target.display()))?;
         }
-        self.record(path, hash, 0)
+        self.record_file(path, hash, 0, linked)
     }
 
     /// Copies (or hard-links, see [`Output::copy`]) every file under `from` to `to` (relative).
@@ -264,23 +322,19 @@ fn recreate(dir: &Path) -> Result<(), String> {
 
 /// A hash of a page's inputs: its data as JSON and what every page shares.
 pub fn inputs_hash(shared: u64, data: &impl Serialize) -> u64 {
-    struct Hasher(xxhash_rust::xxh3::Xxh3);
-    impl std::io::Write for Hasher {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+    thread_local! {
+        static BYTES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let mut h = Hasher(xxhash_rust::xxh3::Xxh3::with_seed(shared));
-    // Serialising into a hasher cannot fail for these types; a failure only costs a render.
-    // bincode: a third of JSON's time, for the same bytes in and out.
-    if bincode::serialize_into(&mut h, data).is_err() {
-        return 0;
-    }
-    h.0.digest().max(1)
+    BYTES.with_borrow_mut(|bytes| {
+        bytes.clear();
+        // Serialising cannot fail for these types; a failure only costs a render. bincode: a third
+        // of JSON's time, for the same bytes in and out; hashed at once (a streaming hasher copied
+        // every one of the many small writes).
+        if bincode::serialize_into(&mut *bytes, data).is_err() {
+            return 0;
+        }
+        xxhash_rust::xxh3::xxh3_64_with_seed(bytes, shared).max(1)
+    })
 }
 
 #[cfg(test)]
@@ -354,6 +408,34 @@ mod tests {
         let (_, scratch) = Output::open(&dir, &record, "b2").unwrap();
         assert!(scratch);
         assert!(!dir.join("q").exists());
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn a_linked_file_replaced_or_removed_by_hand_is_linked_again() {
+        let base = std::env::temp_dir().join(format!("edgeshop-output-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let (dir, record) = (base.join("out"), base.join("bundle/output.record"));
+        let source = base.join("shoe.svg");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::write(&source, "shoe").unwrap();
+        let build = || {
+            let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
+            out.copy_content(&source, "images/shoe.svg", b"digest", true).unwrap();
+            out.finish(scratch).unwrap()
+        };
+        assert_eq!(build().written, 1);
+        assert_eq!((build().written, build().kept), (0, 1), "the same key, the same link: kept");
+
+        // Replaced by another file of the same length (as an editor saves: a new inode).
+        std::fs::remove_file(dir.join("images/shoe.svg")).unwrap();
+        std::fs::write(dir.join("images/shoe.svg"), "SHOE").unwrap();
+        assert_eq!(build().written, 1);
+        assert_eq!(read(&dir, "images/shoe.svg"), "shoe");
+
+        std::fs::remove_file(dir.join("images/shoe.svg")).unwrap();
+        assert_eq!(build().written, 1);
+        assert_eq!(read(&dir, "images/shoe.svg"), "shoe");
         let _ = std::fs::remove_dir_all(&base);
     }
 }
