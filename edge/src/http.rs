@@ -30,6 +30,26 @@ pub async fn body_text(req: &mut Request) -> Result<String, ApiError> {
     body_text_max(req, MAX_BODY_BYTES).await
 }
 
+/// The body of a JSON request, as [`body_text`] reads it: a body sent as another type (a form, plain
+/// text) is refused (415) rather than read as JSON. Without a `Content-Type` the body is taken as
+/// JSON; an empty body is refused nothing (routes where it is optional take it as "no details").
+pub async fn json_text(req: &mut Request) -> Result<String, ApiError> {
+    let kind = header(req, "content-type");
+    let text = body_text(req).await?;
+    match kind {
+        Some(kind) if !text.trim().is_empty() && !is_json_type(&kind) => {
+            Err(ApiError::new(Problem::UnsupportedMediaType, format!("this route reads JSON (Content-Type: application/json), not {}", kind.trim())))
+        }
+        _ => Ok(text),
+    }
+}
+
+/// `application/json`, or a `+json` type, with any parameters (`; charset=utf-8`).
+fn is_json_type(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
 /// `body_text` with another limit (provider webhooks carry whole objects).
 pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, ApiError> {
     String::from_utf8(body_bytes_max(req, limit).await?).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "send UTF-8 JSON"))
@@ -256,4 +276,17 @@ pub async fn require_owner(req: &Request, env: &Env) -> Result<crate::services::
         return Err(ApiError::new(Problem::OwnerOnly, "only an owner can do this"));
     }
     Ok(member)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_and_its_suffixed_types_are_json_and_forms_are_not() {
+        for t in ["application/json", "Application/JSON; charset=utf-8", "application/problem+json", " application/merge-patch+json "] {
+            assert!(super::is_json_type(t), "{t}");
+        }
+        for t in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/json+xml", "application/jsonx", ""] {
+            assert!(!super::is_json_type(t), "{t}");
+        }
+    }
 }

@@ -140,6 +140,11 @@ fn cart_lines_change_and_bad_input_is_a_problem() {
         let (_, r) = add_to_cart(shop, &ip(2), Some(&cart), &json!({ "sku": v.sku, "quantity": 1 }));
         assert_eq!(r.status, 409, "{}", r.body);
     }
+    // A form (as a page elsewhere can post without asking) is not read as JSON: 415, cart unchanged.
+    let r = shop.post_form("/api/cart/lines", &headers, &[("sku", v.sku.as_str()), ("quantity", "1")]);
+    assert_eq!((r.status, r.content_type.as_str()), (415, "application/problem+json"), "{}", r.body);
+    assert_eq!(r.json()["type"], "https://edgeshop.dev/problems/unsupported-media-type");
+    assert_eq!(shop.request("GET", "/api/cart", &headers, None).json()["item_count"], 3);
     let r = shop.request("DELETE", &format!("/api/cart/lines/{line}"), &headers, None);
     assert_eq!(r.json()["item_count"], 0);
 }

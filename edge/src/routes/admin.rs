@@ -3,7 +3,7 @@
 //! staff session ([`require_staff`]); every change is written to the audit log.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text, header, json, parse_json, require_staff, Reply};
+use crate::http::{header, json, json_text, parse_json, require_staff, Reply};
 use crate::services::dead_letters;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{fingerprint, valid_key, Begin, Guard, StoredResponse};
@@ -22,7 +22,7 @@ use worker::{Env, Request};
 
 pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
-    let f: Fulfilment = parse_json(&body_text(req).await?)?;
+    let f: Fulfilment = parse_json(&json_text(req).await?)?;
     let kind = match f.status.as_str() {
         "packed" => EventKind::Packed,
         "shipped" => EventKind::Shipped,
@@ -122,7 +122,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     let key = header(req, "idempotency-key").filter(|k| valid_key(k) && k.len() <= 100).ok_or_else(|| {
         ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (1-100 letters, digits or -_.:+/=~) with every refund")
     })?;
-    let body = body_text(req).await?;
+    let body = json_text(req).await?;
     let r: RefundRequest = parse_json(&body)?;
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let amount = refund_amount(&r, &order)?;
@@ -201,7 +201,7 @@ pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
 pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     let who = require_staff(req, env).await?;
     let sku = crate::query::decode_segment(sku)?;
-    let c: StockChange = parse_json(&body_text(req).await?)?;
+    let c: StockChange = parse_json(&json_text(req).await?)?;
     if c.set.is_some() == c.add.is_some() {
         return Err(ApiError::new(Problem::BadAdjustment, "send either `set` or `add`"));
     }
@@ -229,7 +229,7 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
 /// `POST /api/admin/newsletter {subject, text}`: sent to confirmed subscribers only.
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     let who = require_staff(req, env).await?;
-    let n: NewsletterRequest = parse_json(&body_text(req).await?)?;
+    let n: NewsletterRequest = parse_json(&json_text(req).await?)?;
     let subject_ok = !n.subject.trim().is_empty() && n.subject.chars().count() <= 200 && !n.subject.contains(char::is_control);
     if !subject_ok || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(ApiError::new(Problem::BadNewsletter, "a subject of up to 200 characters on one line, and a text, are required"));
@@ -261,7 +261,7 @@ pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
 /// [`crate::services::subscriptions::erase_customer`]).
 pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
     let who = require_staff(req, env).await?;
-    let e: EraseRequest = parse_json(&body_text(req).await?)?;
+    let e: EraseRequest = parse_json(&json_text(req).await?)?;
     let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
     // The log names the erasure by the address's hash: it must not keep what was erased.
     let target = format!("customer:{}", crate::services::sha256_hex(e.email.trim().to_lowercase().as_bytes()));
@@ -340,7 +340,7 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
 /// paid order is refunded through its provider (the queue consumer does both).
 pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
-    let c: CancelRequest = parse_json(&body_text(req).await?)?;
+    let c: CancelRequest = parse_json(&json_text(req).await?)?;
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     if order.status != edgeshop_domain::OrderStatus::Cancelled && !order.status.can_cancel() {
         return Err(ApiError::new(Problem::CannotCancel, format!("the order is {}; it has left the warehouse", orders::wire_name(order.status))));
@@ -363,7 +363,7 @@ pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
 /// `POST /api/admin/orders/{number}/notes {text}`: an internal note (staff only).
 pub async fn add_note(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
-    let n: NewNote = parse_json(&body_text(req).await?)?;
+    let n: NewNote = parse_json(&json_text(req).await?)?;
     let text = n.text.trim();
     if text.is_empty() || text.chars().count() > 2000 {
         return Err(ApiError::new(Problem::CannotNote, "a note is 1 to 2,000 characters"));
@@ -445,7 +445,7 @@ pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
 pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, action: &str) -> Reply {
     let who = require_staff(req, env).await?;
     let id: i64 = id.parse().map_err(|_| ApiError::new(Problem::BadParameter, "a return id is a number"))?;
-    let text = body_text(req).await?;
+    let text = json_text(req).await?;
     let d: ReturnDecision = if text.trim().is_empty() { ReturnDecision::default() } else { parse_json(&text)? };
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let current = orders::returns(env, number)

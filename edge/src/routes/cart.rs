@@ -1,7 +1,7 @@
 //! `/api/cart`: the shopper's cart. The id travels in an HttpOnly cookie (or `X-Cart-Id` for API
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
-use crate::http::{body_text, cart_id, check_cookie_origin, json, parse_json, set_cart_cookie, Reply};
+use crate::http::{cart_id, check_cookie_origin, json, json_text, parse_json, set_cart_cookie, Reply};
 use crate::services::carts;
 use edgeshop_api::{AddLine, Cart, UpdateLine};
 use worker::{Env, Request};
@@ -27,7 +27,7 @@ pub async fn get(req: &Request, env: &Env) -> Reply {
 
 pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
-    let add: AddLine = parse_json(&body_text(req).await?)?;
+    let add: AddLine = parse_json(&json_text(req).await?)?;
     // Only carts the worker made are continued; any other id starts a new cart with a new id.
     let (id, cart) = carts::add(env, cart_id(req), &add.sku, add.quantity).await?;
     respond(req, &id, &cart, 201)
@@ -35,7 +35,7 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
 
 pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
     check_cookie_origin(req)?;
-    let update: UpdateLine = parse_json(&body_text(req).await?)?;
+    let update: UpdateLine = parse_json(&json_text(req).await?)?;
     let (id, cart) = carts::set_line(env, cart_id(req), line_id, update.quantity).await?;
     respond(req, &id, &cart, 200)
 }

@@ -2,7 +2,7 @@
 //! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text, html_headers, json, parse_json, Reply};
+use crate::http::{html_headers, json, json_text, parse_json, Reply};
 use crate::query::Query;
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
@@ -12,14 +12,14 @@ use worker::{Env, Headers, Request, Response};
 
 /// `POST /api/newsletter {email}`: 202 whatever the address's state (no enumeration).
 pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
-    let s: NewsletterSignUp = parse_json(&body_text(req).await?)?;
+    let s: NewsletterSignUp = parse_json(&json_text(req).await?)?;
     subscriptions::sign_up(env, &s.email, "newsletter form", s.new_products).await?;
     json(&Acknowledged { status: "confirmation_sent".into(), detail: "check your inbox for a confirmation link".into() }, 202, "no-store")
 }
 
 /// `POST /api/stock-alerts {sku, email}`: tell me when this sold-out variant is back.
 pub async fn stock_alert(req: &mut Request, env: &Env) -> Reply {
-    let a: StockAlertRequest = parse_json(&body_text(req).await?)?;
+    let a: StockAlertRequest = parse_json(&json_text(req).await?)?;
     let snapshot = crate::build_data::skus(env, [a.sku.as_str()]).await?;
     let Some(entry) = snapshot.get(&a.sku).filter(|e| e.published) else {
         return Err(ApiError::new(Problem::UnknownSkuInRequest, format!("no product has the SKU `{}`", a.sku)));
