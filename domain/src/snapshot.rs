@@ -59,13 +59,14 @@ impl CatalogSnapshot {
 }
 
 /// `[slug, title, published, image, category]`
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct WireProduct(String, String, bool, Option<String>, String);
 /// `[sku, product index, option values, price, compare-at, stock, keeps selling at zero]`
 type WireSku = (String, u32, Vec<String>, i64, Option<i64>, u32, bool);
 
-/// The snapshot as stored in the worker: about a sixth of the size of the plain form.
-#[derive(Serialize, Deserialize)]
+/// The snapshot as stored in the worker, as read (written as [`WireOut`]): about a sixth of the
+/// size of the plain form.
+#[derive(Deserialize)]
 struct Wire {
     version: String,
     currency: Currency,
@@ -75,8 +76,9 @@ struct Wire {
     skus: Vec<WireSku>,
 }
 
-/// One shard of the SKU table in the same compact form (see [`CatalogSnapshot::shards`]).
-#[derive(Serialize, Deserialize)]
+/// One shard of the SKU table in the same compact form, as read (written as [`WireShardOut`]; see
+/// [`CatalogSnapshot::shards`]).
+#[derive(Deserialize)]
 struct WireShard {
     products: Vec<WireProduct>,
     skus: Vec<WireSku>,

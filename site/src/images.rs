@@ -50,7 +50,7 @@ impl Store<'_> {
             // A rendering in the cache is named by its original's content hash (never rewritten).
             Store::Static(out) => {
                 let key = file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
-                out.copy_content(file, &format!("images/{name}"), key, true)
+                out.copy_content(file, &format!("images/{name}"), key)
             }
             Store::Media(dir) => link(file, &dir.join(hash).join(name.rsplit('/').next().unwrap_or(name))),
         }

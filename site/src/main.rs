@@ -154,13 +154,13 @@ fn run() -> Result<(), String> {
             bundle.write_snapshot(&snapshot)
         });
         let pages = (|| {
-            out.copy_dir(&args.public, "assets", false)?;
+            out.copy_dir(&args.public, "assets")?;
             if let images::Store::Static(_) = store {
                 // The catalog's images as the loader read them (their digests name their bytes).
                 use rayon::prelude::*;
                 shop.image_digests
                     .par_iter()
-                    .try_for_each(|(name, digest)| out.copy_content(&shop.images_dir.join(name), &format!("images/{name}"), digest, true))?;
+                    .try_for_each(|(name, digest)| out.copy_content(&shop.images_dir.join(name), &format!("images/{name}"), digest))?;
             }
             if let Some(plan) = &plan {
                 images::build(plan, &store, responsive, &args.image_cache)?;

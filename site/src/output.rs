@@ -48,7 +48,7 @@ pub struct Output {
     now: Mutex<HashMap<String, Entry>>,
     written: AtomicUsize,
     kept: AtomicUsize,
-    /// Directories listed (relative path → file name → inode), for [`Entry::linked`].
+    /// Directories listed (directory → file name → inode), for [`Entry::linked`].
     listings: Mutex<HashMap<PathBuf, Arc<HashMap<std::ffi::OsString, u64>>>>,
 }
 
@@ -126,7 +126,8 @@ impl Output {
         self.lock().len() as u64
     }
 
-    /// The last build's file at `path` is still what it wrote (same length and time on disk).
+    /// The last build's file at `path` is still what it wrote (same length and time on disk; for a
+    /// hard link, the same inode under that name).
     fn unchanged_on_disk(&self, path: &str, entry: &Entry) -> bool {
         let file = self.dir.join(path);
         if entry.linked != 0 {
@@ -207,20 +208,21 @@ impl Output {
         }
     }
 
-    /// Copies `source` to `path`, or hard-links it when `link` (images: the catalog's originals and
-    /// the image cache's renders; nothing writes into the output after the build, and a link
-    /// costs no bytes), unless the last build already put this source there.
-    pub fn copy(&self, source: &Path, path: &str, link: bool) -> Result<(), String> {
+    /// Copies `source` to `path`, unless the last build already put this source (by its length and
+    /// time) there.
+    pub fn copy(&self, source: &Path, path: &str) -> Result<(), String> {
         let meta = std::fs::metadata(source).map_err(|e| format!("{}: {e}", source.display()))?;
         let hash = xxhash_rust::xxh3::xxh3_64(format!("{} {} {}", source.display(), meta.len(), modified_ns(&meta)).as_bytes());
-        self.place(source, path, hash, link)
+        self.place(source, path, hash, false)
     }
 
-    /// Like [`Output::copy`], for a source whose content `key` names (a digest of its bytes, or a
-    /// file named by one): the source is not looked at when the last build put the same there.
-    pub fn copy_content(&self, source: &Path, path: &str, key: &[u8], link: bool) -> Result<(), String> {
+    /// Hard-links (or copies, where linking fails) `source` to `path`, a source whose content `key`
+    /// names (a digest of its bytes, or a file named by one): images, the catalog's originals and
+    /// the image cache's renders (nothing writes into the output after the build, and a link costs
+    /// no bytes). The source is not looked at when the last build put the same there.
+    pub fn copy_content(&self, source: &Path, path: &str, key: &[u8]) -> Result<(), String> {
         // Never equal to a hash of a source's stamp (`copy`): another domain.
-        self.place(source, path, xxhash_rust::xxh3::xxh3_64_with_seed(key, 0xc0), link)
+        self.place(source, path, xxhash_rust::xxh3::xxh3_64_with_seed(key, 0xc0), true)
     }
 
     fn place(&self, source: &Path, path: &str, hash: u64, link: bool) -> Result<(), String> {
@@ -241,8 +243,8 @@ impl Output {
         self.record_file(path, hash, 0, linked)
     }
 
-    /// Copies (or hard-links, see [`Output::copy`]) every file under `from` to `to` (relative).
-    pub fn copy_dir(&self, from: &Path, to: &str, link: bool) -> Result<(), String> {
+    /// Copies every file under `from` to `to` (relative), as [`Output::copy`].
+    pub fn copy_dir(&self, from: &Path, to: &str) -> Result<(), String> {
         use rayon::prelude::*;
         let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
         // The entry's type comes with the listing (no `stat` per file).
@@ -259,9 +261,9 @@ impl Output {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let target = format!("{to}/{name}");
             if *is_dir {
-                self.copy_dir(path, &target, link)
+                self.copy_dir(path, &target)
             } else {
-                self.copy(path, &target, link)
+                self.copy(path, &target)
             }
         })
     }
@@ -397,7 +399,7 @@ mod tests {
         let source = base.join("original.svg");
         std::fs::write(&source, "original").unwrap();
         let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
-        out.copy(&source, "img/x.svg", true).unwrap();
+        out.copy_content(&source, "img/x.svg", b"original").unwrap();
         out.finish(scratch).unwrap();
         let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
         out.write("img/x.svg", b"rendered").unwrap();
@@ -421,7 +423,7 @@ mod tests {
         std::fs::write(&source, "shoe").unwrap();
         let build = || {
             let (out, scratch) = Output::open(&dir, &record, "b1").unwrap();
-            out.copy_content(&source, "images/shoe.svg", b"digest", true).unwrap();
+            out.copy_content(&source, "images/shoe.svg", b"digest").unwrap();
             out.finish(scratch).unwrap()
         };
         assert_eq!(build().written, 1);
