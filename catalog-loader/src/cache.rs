@@ -5,10 +5,10 @@
 //! The cache is tied to a key from the caller (the builder's identity): another builder, or a
 //! file that cannot be read, means no cache.
 
+use crate::FastMap;
 use bincode::Options;
 use edgeshop_domain::Product;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub(crate) type Digest = [u8; 32];
@@ -45,21 +45,21 @@ const FORMAT: &str = "edgeshop product cache 1";
 
 /// The entries stored at `path` under `key`; none when there is no such file or it was written
 /// for another key or cannot be decoded.
-pub(crate) fn read(path: &Path, key: &str) -> HashMap<Digest, Entry> {
-    let Ok(file) = std::fs::File::open(path) else { return HashMap::new() };
+pub(crate) fn read(path: &Path, key: &str) -> FastMap<Digest, Entry> {
+    let Ok(file) = std::fs::File::open(path) else { return FastMap::default() };
     let len = file.metadata().map_or(0, |m| m.len());
     // No length read from the file may ask for more than the file holds.
     let decoded = bincode::options().with_limit(len).deserialize_from::<_, (String, String, Vec<(Digest, Entry)>)>(std::io::BufReader::new(file));
     match decoded {
         Ok((format, stored_key, entries)) if format == FORMAT && stored_key == key => entries.into_iter().collect(),
-        _ => HashMap::new(),
+        _ => FastMap::default(),
     }
 }
 
 /// Replaces the cache at `path` with this build's products (written beside and renamed, so a
 /// build that stops half-way leaves the old cache or the new one).
 pub(crate) fn write(path: &Path, key: &str, validated: &[Validated], products: &[Product]) -> Result<(), String> {
-    let by_slug: HashMap<&str, &Product> = products.iter().map(|p| (p.slug.as_str(), p)).collect();
+    let by_slug: FastMap<&str, &Product> = products.iter().map(|p| (p.slug.as_str(), p)).collect();
     let entries: Vec<(Digest, EntryRef)> = validated
         .iter()
         .filter_map(|v| by_slug.get(v.slug.as_str()).map(|p| (v.digest, EntryRef { slug_line: v.slug_line, sku_lines: &v.sku_lines, product: p })))
@@ -124,18 +124,18 @@ pub(crate) enum Known {
 }
 
 /// What image and product files held when the last build read them, by path under the catalog.
-pub(crate) type FileStamps = HashMap<String, (FileStamp, Known)>;
+pub(crate) type FileStamps = FastMap<String, (FileStamp, Known)>;
 
 const STAMPS_FORMAT: &str = "edgeshop file stamps 2";
 
 /// The file stamps kept at `path` under `key`; none when there are none.
 pub(crate) fn read_stamps(path: &Path, key: &str) -> FileStamps {
-    let Ok(file) = std::fs::File::open(path) else { return HashMap::new() };
+    let Ok(file) = std::fs::File::open(path) else { return FastMap::default() };
     let len = file.metadata().map_or(0, |m| m.len());
     let decoded = bincode::options().with_limit(len).deserialize_from::<_, (String, String, FileStamps)>(std::io::BufReader::new(file));
     match decoded {
         Ok((format, stored_key, stamps)) if format == STAMPS_FORMAT && stored_key == key => stamps,
-        _ => HashMap::new(),
+        _ => FastMap::default(),
     }
 }
 

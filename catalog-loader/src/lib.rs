@@ -9,6 +9,11 @@ pub mod iso;
 mod raw;
 mod validate;
 
+/// Maps and sets of slugs, SKUs, digests and paths that only a build reads: hashed with foldhash,
+/// not SipHash (a build holds no map an outsider can fill to collide).
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 pub use image_size::{image_size, is_svg};
 
 use edgeshop_domain::Catalog;

@@ -2,12 +2,12 @@
 
 use crate::cache::Known;
 use crate::cache::{Digest as FileDigest, Entry};
+use crate::FastMap;
 use crate::{line_of, CatalogError, InfoPage};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -34,7 +34,7 @@ pub struct Sources {
     pub products: Vec<ProductFile>,
     pub pages: Vec<InfoPage>,
     /// The files under `images/`, by name.
-    pub images: HashMap<String, ImageFile>,
+    pub images: FastMap<String, ImageFile>,
     pub images_dir: PathBuf,
     pub dir: PathBuf,
 }
@@ -263,11 +263,11 @@ enum Content {
 /// sources and the cache.
 pub fn read_sources(
     dir: &Path,
-    read_cache: impl FnOnce() -> HashMap<FileDigest, Entry> + Send,
+    read_cache: impl FnOnce() -> FastMap<FileDigest, Entry> + Send,
     file_stamps: &crate::cache::FileStamps,
     hasher: &mut Sha256,
     errors: &mut Vec<CatalogError>,
-) -> (Sources, HashMap<FileDigest, Entry>) {
+) -> (Sources, FastMap<FileDigest, Entry>) {
     // The cache is decoded from the start, beside the listing of the shop's files too.
     std::thread::scope(|s| {
         let cache = s.spawn(read_cache);
@@ -308,16 +308,16 @@ fn sources_of(
     read: Vec<(Result<File, CatalogError>, Vec<CatalogError>)>,
     hasher: &mut Sha256,
     errors: &mut Vec<CatalogError>,
-    cached: &HashMap<FileDigest, Entry>,
+    cached: &FastMap<FileDigest, Entry>,
 ) -> Sources {
     let mut sources = Sources {
-        file_stamps: HashMap::new(),
+        file_stamps: FastMap::default(),
         shop: None,
         categories: None,
         synonyms: None,
         products: Vec::new(),
         pages: Vec::new(),
-        images: HashMap::new(),
+        images: FastMap::default(),
         images_dir: dir.join("images"),
         dir: dir.to_path_buf(),
     };
@@ -371,7 +371,7 @@ fn product_file(
     path: PathBuf,
     bytes: Option<Vec<u8>>,
     digest: FileDigest,
-    cached: &HashMap<FileDigest, Entry>,
+    cached: &FastMap<FileDigest, Entry>,
 ) -> (Option<ProductFile>, Vec<CatalogError>) {
     let mut errors = Vec::new();
     let bytes = match bytes {

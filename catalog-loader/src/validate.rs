@@ -3,11 +3,11 @@
 use crate::cache::{Digest, Entry, Validated};
 use crate::raw::{Parsed, ProductFile, RawProduct, Sources};
 use crate::{line_of, CatalogError};
+use crate::{FastMap, FastSet};
 use edgeshop_domain::{
     Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules,
     Variant,
 };
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use toml::Spanned;
 
@@ -19,7 +19,7 @@ const MAX_MINOR: i64 = 1_000_000_000_000;
 /// and checked in full otherwise; every product that validated goes into `validated`.
 pub fn build_catalog(
     sources: &Sources,
-    cache: &mut HashMap<Digest, Entry>,
+    cache: &mut FastMap<Digest, Entry>,
     validated: &mut Vec<Validated>,
     errors: &mut Vec<CatalogError>,
 ) -> Option<Catalog> {
@@ -48,11 +48,11 @@ pub fn build_catalog(
     });
 
     let categories = cats_file.map(|f| categories(f, errors)).unwrap_or_default();
-    let category_slugs: HashSet<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
+    let category_slugs: FastSet<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
 
     let mut products = Vec::with_capacity(sources.products.len());
-    let mut slugs: HashMap<String, (PathBuf, usize)> = HashMap::new();
-    let mut skus: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    let mut slugs: FastMap<String, (PathBuf, usize)> = FastMap::with_capacity_and_hasher(sources.products.len(), Default::default());
+    let mut skus: FastMap<String, (PathBuf, usize)> = FastMap::with_capacity_and_hasher(2 * sources.products.len(), Default::default());
     for file in &sources.products {
         let currency = currency.unwrap_or(Currency::EUR);
         let parsed;
@@ -89,7 +89,7 @@ pub fn build_catalog(
         };
         if let Some(p) = product(f, currency, &category_slugs, sources, &mut slugs, &mut skus, errors) {
             // A product that validated took its slug and SKUs: the lines `product` noted for them.
-            let line = |taken: &HashMap<String, (PathBuf, usize)>, key: &str| taken.get(key).map_or(0, |(_, line)| *line);
+            let line = |taken: &FastMap<String, (PathBuf, usize)>, key: &str| taken.get(key).map_or(0, |(_, line)| *line);
             let sku_lines = p.variants.iter().map(|v| line(&skus, &v.sku)).collect();
             validated.push(Validated { digest, path: f.path.clone(), slug: p.slug.clone(), slug_line: line(&slugs, &p.slug), sku_lines });
             products.push(p);
@@ -99,7 +99,7 @@ pub fn build_catalog(
 
     let shop_file = shop_file?;
     // Checked with a stand-in currency when its own is wrong, so every other mistake shows too.
-    let drafts: HashSet<&str> = products.iter().filter(|p| !p.published).map(|p| p.slug.as_str()).collect();
+    let drafts: FastSet<&str> = products.iter().filter(|p| !p.published).map(|p| p.slug.as_str()).collect();
     let shop = shop(shop_file, currency.unwrap_or(Currency::EUR), &category_slugs, (&slugs, &drafts), errors);
     let (shop, _) = (shop?, currency?);
     let mut search = sources.synonyms.as_ref().map(|f| search_settings(f, &slugs, errors)).unwrap_or_default();
@@ -115,10 +115,10 @@ pub fn build_catalog(
 fn still_valid(
     p: &Product,
     currency: Currency,
-    categories: &HashSet<&str>,
+    categories: &FastSet<&str>,
     sources: &Sources,
-    slugs: &HashMap<String, (PathBuf, usize)>,
-    skus: &HashMap<String, (PathBuf, usize)>,
+    slugs: &FastMap<String, (PathBuf, usize)>,
+    skus: &FastMap<String, (PathBuf, usize)>,
 ) -> bool {
     let image_ok = |i: &Image| {
         !i.file.contains("..")
@@ -143,7 +143,7 @@ fn normalise(text: &str) -> String {
 
 fn search_settings(
     f: &Parsed<crate::raw::RawSynonyms>,
-    products: &HashMap<String, (PathBuf, usize)>,
+    products: &FastMap<String, (PathBuf, usize)>,
     errors: &mut Vec<CatalogError>,
 ) -> SearchSettings {
     let mut settings = SearchSettings::default();
@@ -195,8 +195,8 @@ fn valid_slug(s: &str) -> bool {
 fn shop(
     f: &Parsed<crate::raw::RawShop>,
     currency: Currency,
-    categories: &HashSet<&str>,
-    (products, drafts): (&HashMap<String, (PathBuf, usize)>, &HashSet<&str>),
+    categories: &FastSet<&str>,
+    (products, drafts): (&FastMap<String, (PathBuf, usize)>, &FastSet<&str>),
     errors: &mut Vec<CatalogError>,
 ) -> Option<Shop> {
     let raw = &f.value;
@@ -297,7 +297,7 @@ fn shop(
 }
 
 fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogError>) -> Vec<Category> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: FastMap<&str, usize> = FastMap::default();
     for c in &f.value.category {
         let slug = c.slug.get_ref();
         if !valid_slug(slug) {
@@ -360,10 +360,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 fn product(
     f: &Parsed<RawProduct>,
     currency: Currency,
-    categories: &HashSet<&str>,
+    categories: &FastSet<&str>,
     sources: &Sources,
-    slugs: &mut HashMap<String, (PathBuf, usize)>,
-    skus: &mut HashMap<String, (PathBuf, usize)>,
+    slugs: &mut FastMap<String, (PathBuf, usize)>,
+    skus: &mut FastMap<String, (PathBuf, usize)>,
     errors: &mut Vec<CatalogError>,
 ) -> Option<Product> {
     let raw = &f.value;
@@ -451,7 +451,7 @@ fn product(
     let mut options = Vec::new();
     for opt in &raw.options {
         let o = opt.get_ref();
-        let distinct: HashSet<&String> = o.values.iter().collect();
+        let distinct: FastSet<&String> = o.values.iter().collect();
         if o.values.is_empty() || distinct.len() != o.values.len() {
             errors.push(f.error(opt, format!("option `{}` needs a list of distinct values", o.name)));
         }
@@ -464,7 +464,7 @@ fn product(
     if raw.variants.is_empty() {
         errors.push(CatalogError { file: f.path.clone(), line: 1, message: "a product needs at least one [[variants]] entry".into() });
     }
-    let mut combos: HashMap<&Vec<String>, usize> = HashMap::new();
+    let mut combos: FastMap<&Vec<String>, usize> = FastMap::default();
     let mut variants = Vec::new();
     for v in &raw.variants {
         let rv = v.get_ref();
