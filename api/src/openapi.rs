@@ -210,6 +210,7 @@ fn path_parameter(name: &str) -> &'static str {
         "action" => "approve, reject or receive",
         "slug" => "A product's or category's slug",
         "page" => "The page number",
+        "part" => "The feed file's number, from 2",
         _ => "The id",
     }
 }
@@ -367,6 +368,8 @@ fn operation(route: Route) -> Op {
         }
         Route::Feed => Op::new("The product feed (RSS 2.0 with Google Merchant fields), with what sold out since the build marked")
             .answer(200, "The feed", "application/xml", text()),
+        Route::FeedPart => Op::new("The product feed's later files past its first 10,000 items (`feed-2.xml`, `feed-3.xml`, …), marked as `feed.xml` is")
+            .answer(200, "That part of the feed", "application/xml", text()),
         Route::Cart => Op::new("The current cart, priced by the worker (re-priced when the catalog changed)").cart().answer(
             200,
             "The cart",

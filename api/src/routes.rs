@@ -62,6 +62,7 @@ routes! {
     BenchSearch => Get "/api/_bench/search",
     Availability => Get "/api/availability",
     Feed => Get "/feed.xml",
+    FeedPart => Get "/feed-{part}.xml",
     CartPage => Get "/cart",
     CartAddForm => Post "/cart/add",
     CartLineForm => Post "/cart/update",
@@ -137,13 +138,20 @@ impl Route {
 
     /// The template's parameter names, in order (`{number}`, `{id}` …).
     pub fn parameters(self) -> impl Iterator<Item = &'static str> {
-        self.path().split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        self.path().split('/').filter_map(|s| split_parameter(s).map(|(_, name, _)| name))
     }
 
     /// The route's name for metrics and logs: the template with every parameter written `{id}`,
     /// so `/api/orders/1042` and `/api/orders/1043` count together.
     pub fn metric_name(self) -> String {
-        let path: Vec<&str> = self.path().split('/').map(|s| if s.starts_with('{') { "{id}" } else { s }).collect();
+        let path: Vec<String> = self
+            .path()
+            .split('/')
+            .map(|s| match split_parameter(s) {
+                Some((before, _, after)) => format!("{before}{{id}}{after}"),
+                None => s.to_string(),
+            })
+            .collect();
         format!("{} {}", self.method().as_str(), path.join("/"))
     }
 
@@ -156,21 +164,29 @@ impl Route {
         }
         let mut params = Params::default();
         for (t, s) in template.zip(segments) {
-            if t.starts_with('{') {
-                if s.is_empty() {
-                    return None;
+            match split_parameter(t) {
+                Some((before, _, after)) => {
+                    let value = s.strip_prefix(before).and_then(|s| s.strip_suffix(after)).filter(|v| !v.is_empty())?;
+                    params.0.push(value);
                 }
-                params.0.push(s);
-            } else if t != *s {
-                return None;
+                None if t != *s => return None,
+                None => {}
             }
         }
         Some(params)
     }
 
     fn literal_segments(self) -> usize {
-        self.path().split('/').filter(|s| !s.starts_with('{')).count()
+        self.path().split('/').filter(|s| split_parameter(s).is_none()).count()
     }
+}
+
+/// A template segment with a parameter: the text before it, its name and the text after it
+/// (`feed-{part}.xml` is `("feed-", "part", ".xml")`).
+fn split_parameter(segment: &str) -> Option<(&str, &str, &str)> {
+    let (before, rest) = segment.split_once('{')?;
+    let (name, after) = rest.split_once('}')?;
+    Some((before, name, after))
 }
 
 /// The values of a matched route's `{…}` segments, in template order (as sent: not decoded).
@@ -239,6 +255,10 @@ mod tests {
         assert_eq!(found("GET", "/products/trail-tent/"), (Route::ProductPage, vec!["trail-tent".into()]));
         assert_eq!(found("GET", "/c/tents/page/3/"), (Route::CategoryPage, vec!["tents".into(), "3".into()]));
         assert_eq!(found("POST", "/checkout/").0, Route::CheckoutForm);
+        assert_eq!(found("GET", "/feed-2.xml"), (Route::FeedPart, vec!["2".into()]));
+        assert_eq!(found("GET", "/feed.xml").0, Route::Feed);
+        assert_eq!(resolve("GET", "/feed-.xml"), Resolved::NotFound);
+        assert_eq!(resolve("GET", "/feed-2.json"), Resolved::NotFound);
     }
 
     #[test]

@@ -56,11 +56,17 @@ async fn asset_buffer(env: &Env, name: &str) -> Result<JsValue, ApiError> {
 
 /// A public static file of this deploy (such as `/feed.xml`), as text.
 pub async fn public_asset(env: &Env, path: &str) -> Result<String, ApiError> {
+    public_asset_if_any(env, path).await?.ok_or_else(|| ApiError::internal(format!("{path}: not in this deploy")))
+}
+
+/// A public static file of this deploy as text, or `None` when the deploy has no such file.
+pub async fn public_asset_if_any(env: &Env, path: &str) -> Result<Option<String>, ApiError> {
     let mut resp = assets(env)?.fetch(format!("https://assets.local{path}"), None).await.context(path)?;
-    if resp.status_code() != 200 {
-        return Err(ApiError::internal(format!("{path}: HTTP {}", resp.status_code())));
+    match resp.status_code() {
+        200 => resp.text().await.context(path).map(Some),
+        404 => Ok(None),
+        status => Err(ApiError::internal(format!("{path}: HTTP {status}"))),
     }
-    resp.text().await.context(path)
 }
 
 /// Whether this deploy has a product at `slug`: its page is a static file or left to the edge.

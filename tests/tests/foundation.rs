@@ -120,6 +120,34 @@ fn browser_purchase_with_online_payment() {
     edgeshop_e2e::run_browser_test_with("purchase.mjs", Shop::shared(), &[("PAYMENT", "online")]);
 }
 
+/// Every route reaches the worker before a static file of the same path could answer: the deploy
+/// configuration's `run_worker_first` covers it (a feed file served as built would promise what sold
+/// out since), but for the pages the worker renders only where the build left no file.
+#[test]
+fn the_deploy_configuration_runs_the_worker_first_for_every_route() {
+    use edgeshop_api::routes::Route;
+    let config = std::fs::read_to_string(edgeshop_e2e::root().join("wrangler.toml")).unwrap();
+    let line = config.lines().find_map(|l| l.trim().strip_prefix("run_worker_first = ")).expect("run_worker_first in wrangler.toml");
+    let patterns: Vec<&str> = line.trim_matches(['[', ']']).split(',').map(|p| p.trim().trim_matches('"')).collect();
+    // `*` stands for any text, as Cloudflare reads these patterns.
+    fn glob(pattern: &str, path: &str) -> bool {
+        match pattern.split_once('*') {
+            None => pattern == path,
+            Some((head, tail)) => {
+                path.strip_prefix(head).is_some_and(|rest| (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..])))
+            }
+        }
+    }
+    let fallbacks = [Route::ProductPage, Route::CategoryPage, Route::Media];
+    for &route in Route::ALL.iter().filter(|r| !fallbacks.contains(r)) {
+        let mut path = route.path().to_string();
+        while let (Some(open), Some(close)) = (path.find('{'), path.find('}')) {
+            path.replace_range(open..=close, "2");
+        }
+        assert!(patterns.iter().any(|p| glob(p, &path)), "{route:?} ({path}) is not in run_worker_first: {patterns:?}");
+    }
+}
+
 /// The deploy configuration as a fresh clone has it: `wrangler deploy --dry-run` accepts it, it
 /// names no placeholder resource ids (the first deploy creates them), and it sets nothing made for
 /// development (no test provider, no fault switches, bench timing off).

@@ -1,6 +1,7 @@
 //! What pages and the product feed must not promise: `GET /api/availability?sku=…` tells the
-//! product page which options are sold out now, and `GET /feed.xml` is the build's feed with the
-//! sold-out SKUs marked `out_of_stock` (both from the stock ledger, briefly cached).
+//! product page which options are sold out now, and `GET /feed.xml` (with its later files,
+//! `feed-2.xml`, …) is the build's feed with the sold-out SKUs marked `out_of_stock` (both from
+//! the stock ledger, briefly cached).
 
 use crate::error::{ApiError, Problem};
 use crate::http::Reply;
@@ -23,14 +24,29 @@ pub async fn availability(req: &Request, env: &Env) -> Reply {
     Ok(resp)
 }
 
-/// `GET /feed.xml`: the feed the build wrote, with what the ledger says is sold out now.
-pub async fn feed(env: &Env) -> Reply {
-    let built = crate::build_data::public_asset(env, "/feed.xml").await?;
+/// `GET /feed.xml` and `GET /feed-{part}.xml`: the feed file the build wrote, with what the ledger
+/// says is sold out now.
+pub async fn feed(env: &Env, part: Option<&str>) -> Reply {
+    let path = match part {
+        None => "/feed.xml".to_string(),
+        Some(part) => feed_part_path(part)
+            .ok_or_else(|| ApiError::new(Problem::NotFound, format!("the feed has no part `{part}`: parts are numbered from 2")))?,
+    };
+    let built = crate::build_data::public_asset_if_any(env, &path)
+        .await?
+        .ok_or_else(|| ApiError::new(Problem::NotFound, format!("the feed has no file {path}")))?;
     let sold_out: std::collections::HashSet<String> = Stock(env).sold_out(None).await?.into_iter().collect();
     let mut resp = Response::ok(mark_sold_out(&built, &sold_out))?;
     resp.headers_mut().set("content-type", "application/xml; charset=utf-8")?;
     resp.headers_mut().set("cache-control", "public, max-age=300")?;
     Ok(resp)
+}
+
+/// The file of the feed's `part` (`2` is `/feed-2.xml`): a number from 2, written as the build
+/// writes it (no sign, no leading zero).
+fn feed_part_path(part: &str) -> Option<String> {
+    let n: u32 = part.parse().ok().filter(|n| *n >= 2)?;
+    (n.to_string() == part).then(|| format!("/feed-{n}.xml"))
 }
 
 /// Each `<item>` whose `<g:id>` (the SKU, XML-escaped) is sold out gets `out_of_stock`.
@@ -57,6 +73,15 @@ fn mark_sold_out(feed: &str, sold_out: &std::collections::HashSet<String>) -> St
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn feed_parts_are_numbers_from_two_as_the_build_writes_them() {
+        assert_eq!(super::feed_part_path("2").as_deref(), Some("/feed-2.xml"));
+        assert_eq!(super::feed_part_path("12").as_deref(), Some("/feed-12.xml"));
+        for bad in ["0", "1", "02", "+2", "-2", "2x", "x", "", "99999999999"] {
+            assert_eq!(super::feed_part_path(bad), None, "{bad}");
+        }
+    }
+
     #[test]
     fn only_the_sold_out_items_change() {
         let feed = "<rss><item>\n  <g:id>A&amp;1</g:id>\n  <g:availability>in_stock</g:availability>\n</item>\n<item>\n  <g:id>B</g:id>\n  <g:availability>in_stock</g:availability>\n</item></rss>";
