@@ -454,7 +454,13 @@ pub fn OrderStatus() -> impl IntoView {
                     <h2>"History"</h2>
                     <ol class="history">{o.history.into_iter().map(|h| view! {
                         <li>{status_label(h.status)} " · " <time>{h.at.clone()}</time>
-                            {h.tracking.map(|t| format!(" · {} tracking {}", t.carrier, t.number))}</li>
+                            {h.tracking.map(|t| {
+                                let url = t.url();
+                                view! { " · " {t.carrier} " tracking " {url.map_or_else(
+                                    || t.number.clone().into_any(),
+                                    |url| view! { <a href=url rel="noopener" data-testid="tracking-link">{t.number.clone()}</a> }.into_any(),
+                                )} }
+                            })}</li>
                     }).collect_view()}</ol>
                     {(!o.notifications.is_empty()).then(|| view! {
                         <h2>"Emails we sent you"</h2>

@@ -161,6 +161,28 @@ pub struct Tracking {
     pub number: String,
 }
 
+impl Tracking {
+    /// The carrier's own tracking page for this parcel, for the carriers whose page takes the
+    /// number alone: named as a merchant types them (`DHL`, `Royal Mail`, `ups`, …). `None` for
+    /// another carrier, or a number that is not 6 to 40 letters and digits (spaces and dashes are
+    /// dropped), so nothing a merchant typed can change the address but the number.
+    pub fn url(&self) -> Option<String> {
+        let carrier: String = self.carrier.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+        let page = match carrier.as_str() {
+            "dhl" | "dhlexpress" | "dhlparcel" => "https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=",
+            "ups" => "https://www.ups.com/track?tracknum=",
+            "fedex" => "https://www.fedex.com/fedextrack/?trknbr=",
+            "usps" => "https://tools.usps.com/go/TrackConfirmAction?tLabels=",
+            "royalmail" => "https://www.royalmail.com/track-your-item#/tracking-results/",
+            "laposte" | "colissimo" => "https://www.laposte.fr/outils/suivre-vos-envois?code=",
+            _ => return None,
+        };
+        let number: String = self.number.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let fits = (6..=40).contains(&number.len()) && number.chars().all(|c| c.is_ascii_alphanumeric());
+        fits.then(|| format!("{page}{number}"))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
@@ -556,5 +578,22 @@ mod tests {
         // Items received before the request's own event was applied (events arrive in any order).
         let mut o = delivered_order();
         assert_eq!(o.apply("in", OrderStatus::Returned, "t1", None), Ok(true));
+    }
+
+    #[test]
+    fn known_carriers_link_to_their_tracking_page_with_the_number_alone() {
+        let t = |carrier: &str, number: &str| Tracking { carrier: carrier.into(), number: number.into() }.url();
+        assert_eq!(
+            t("DHL", "JD0146 0000 1234").as_deref(),
+            Some("https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=JD014600001234")
+        );
+        assert_eq!(t(" Royal Mail ", "AB123456789GB").as_deref(), Some("https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB"));
+        assert_eq!(t("ups", "1Z-999-AA1-0123456784").as_deref(), Some("https://www.ups.com/track?tracknum=1Z999AA10123456784"));
+        // Unknown carriers and numbers that could carry more than a number get no link.
+        assert_eq!(t("Bob's Vans", "123456789"), None);
+        assert_eq!(t("UPS", "1Z999&x=<script>"), None);
+        assert_eq!(t("UPS", "12345"), None);
+        assert_eq!(t("UPS", &"9".repeat(41)), None);
+        assert_eq!(t("UPS", "１２３４５６７"), None);
     }
 }

@@ -90,7 +90,12 @@ try {
   const shopper = `${base}/orders/?number=${shipOrder}&token=${shipToken}`;
   await page.goto(shopper, { waitUntil: 'load' });
   await page.waitForFunction(() => document.querySelector('.history')?.textContent.includes('JD0142'), null, { timeout: 20000 });
-  step('the shopper sees DHL JD0142');
+  const tracking = await page.getAttribute('.history [data-testid=tracking-link]', 'href');
+  if (tracking !== 'https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=JD0142') {
+    throw new Error(`the tracking number should link to DHL's tracking page: ${tracking}`);
+  }
+  await shot(page, 'order-shipped');
+  step('the shopper sees DHL JD0142, linked to DHL\'s tracking page');
 
   // Delivered; the shopper asks to send one item back.
   await openOrder(shipOrder);

@@ -84,15 +84,18 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     // Each of the merchant's addresses does.
     shop.wait_emails("second merchant alert", 1, |e| to("desk@shop.example.com")(e) && e.subject.starts_with(&format!("New order {n}")));
 
-    // Ship it: one email with the carrier and tracking number.
+    // Ship it: one email with the carrier, the tracking number and the carrier's tracking page.
     let auth = format!("Bearer {}", admin_token());
     let fulfil = |body: Value| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &body.to_string());
     assert_eq!(fulfil(json!({ "status": "packed" })).status, 202);
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE123456789IE" })).status, 202);
+    assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "Royal Mail", "tracking_number": "AB 1234 5678 9GB" })).status, 202);
     let shipped = shop.wait_emails("shipped", 1, |e| to(email)(e) && e.subject == format!("Order {n} is on its way"));
     assert!(
-        shipped[0].text.contains("An Post") && shipped[0].text.contains("CE123456789IE") && shipped[0].text.contains(&format!("token={token}")),
+        shipped[0].text.contains("Royal Mail")
+            && shipped[0].text.contains("AB 1234 5678 9GB")
+            && shipped[0].text.contains("https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB")
+            && shipped[0].text.contains(&format!("token={token}")),
         "{}",
         shipped[0].text
     );

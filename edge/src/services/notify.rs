@@ -211,7 +211,12 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         "order_shipped" => {
             let tracking = order.history.iter().rev().find_map(|h| h.tracking.clone());
             let line = match tracking {
-                Some(t) => format!("Carrier: {} · tracking number {}. Follow it from your order page: {link}", t.carrier, t.number),
+                Some(t) => match t.url() {
+                    Some(url) => {
+                        format!("Carrier: {} · tracking number {}. Track the parcel: {url} (or from your order page: {link})", t.carrier, t.number)
+                    }
+                    None => format!("Carrier: {} · tracking number {}. Follow it from your order page: {link}", t.carrier, t.number),
+                },
                 None => format!("Follow it from your order page: {link}"),
             };
             (format!("Order {n} is on its way"), vec!["Your order has left our warehouse.".into(), line])
