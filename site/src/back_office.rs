@@ -57,7 +57,7 @@ fn catalog_rows(shop: &LoadedShop) -> Vec<CatalogRow> {
             }
         })
         .collect();
-    rows.sort_by_key(|r| r.title.to_lowercase());
+    rows.sort_by_cached_key(|r| r.title.to_lowercase());
     rows
 }
 

@@ -153,6 +153,8 @@ fn run() -> Result<(), String> {
             let _ = snapshot_made.send(snapshot.clone());
             bundle.write_snapshot(&snapshot)
         });
+        // The back office's pages (one lists every product) need nothing the others make.
+        let back_office = s.spawn(|| back_office::write(&shop, &out));
         let pages = (|| {
             out.copy_dir(&args.public, "assets")?;
             if let images::Store::Static(_) = store {
@@ -177,8 +179,6 @@ fn run() -> Result<(), String> {
             phases.mark("sitemap");
             render::write_other_pages(&site, shared, others, &out)?;
             phases.mark("home, listing and info pages");
-            back_office::write(&shop, &out)?;
-            phases.mark("back office");
             dev_reload_script(&out, args.dev_reload)?;
             feed::write(catalog, &images, |p| product_pages.hash_of(p), &out)?;
             // The API's OpenAPI document, generated from the contract (the worker serves this file).
@@ -190,6 +190,8 @@ fn run() -> Result<(), String> {
             edge_data::write_newest(&out, DATA_DIR, &catalog.products)?;
             edge_pages::write_site(&out, DATA_DIR, &site)?;
             phases.mark("catalog data (SKU shards)");
+            back_office.join().unwrap_or_else(|_| Err("back office: the thread panicked".into()))?;
+            phases.mark("back office (waiting for its thread)");
             Ok::<_, String>((shared, urls, other_pages, movable, product_pages, snapshot, sku_shards, t0.elapsed()))
         })();
         let index = index.join().unwrap_or_else(|_| Err("search index: the indexing thread panicked".into()));
