@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 /// The record's maps and the directory listings: 60k entries a build at 20k products, hashed with
 /// foldhash rather than SipHash (nothing an outsider sends goes into them).
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,19 +39,19 @@ struct Entry {
 struct Record {
     out: PathBuf,
     builder: String,
-    files: HashMap<String, Entry>,
+    files: FastMap<String, Entry>,
 }
 
 pub struct Output {
     dir: PathBuf,
     record_path: PathBuf,
     builder: String,
-    previous: HashMap<String, Entry>,
-    now: Mutex<HashMap<String, Entry>>,
+    previous: FastMap<String, Entry>,
+    now: Mutex<FastMap<String, Entry>>,
     written: AtomicUsize,
     kept: AtomicUsize,
     /// Directories listed (directory → file name → inode), for [`Entry::linked`].
-    listings: Mutex<HashMap<PathBuf, Arc<HashMap<std::ffi::OsString, u64>>>>,
+    listings: Mutex<FastMap<PathBuf, Arc<FastMap<std::ffi::OsString, u64>>>>,
 }
 
 /// What a build did to its output.
@@ -73,11 +73,11 @@ fn inode(meta: &std::fs::Metadata) -> u64 {
 }
 
 /// Every file name in `dir` with its inode (on Unix: the listing tells them without a `stat`).
-fn list_inodes(dir: &Path) -> HashMap<std::ffi::OsString, u64> {
+fn list_inodes(dir: &Path) -> FastMap<std::ffi::OsString, u64> {
     #[cfg(unix)]
     return std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| (e.file_name(), std::os::unix::fs::DirEntryExt::ino(&e))).collect();
     #[cfg(not(unix))]
-    return HashMap::default();
+    return FastMap::default();
 }
 
 fn modified_ns(meta: &std::fs::Metadata) -> u128 {
@@ -100,7 +100,7 @@ impl Output {
             Some(r) if r.out == dir && r.builder == builder && dir.exists() => r.files,
             _ => {
                 recreate(dir)?;
-                HashMap::default()
+                FastMap::default()
             }
         };
         let from_scratch = previous.is_empty();
@@ -111,10 +111,10 @@ impl Output {
             builder: builder.to_string(),
             previous,
             // Most of the last build's files are this one's too: no growing as they are kept.
-            now: Mutex::new(HashMap::with_capacity_and_hasher(capacity, Default::default())),
+            now: Mutex::new(FastMap::with_capacity_and_hasher(capacity, Default::default())),
             written: AtomicUsize::new(0),
             kept: AtomicUsize::new(0),
-            listings: Mutex::new(HashMap::default()),
+            listings: Mutex::new(FastMap::default()),
         };
         Ok((output, from_scratch))
     }
@@ -156,7 +156,7 @@ impl Output {
         self.lock().insert(path.to_string(), entry);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FastMap<String, Entry>> {
         self.now.lock().unwrap_or_else(|e| e.into_inner())
     }
 

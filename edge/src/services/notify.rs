@@ -209,17 +209,15 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
             vec!["The payment was not completed in time, so we cancelled the order and no money was taken.".into()],
         ),
         "order_shipped" => {
-            let tracking = order.history.iter().rev().find_map(|h| h.tracking.clone());
-            let line = match tracking {
-                Some(t) => match t.url() {
-                    Some(url) => {
-                        format!("Carrier: {} · tracking number {}. Track the parcel: {url} (or from your order page: {link})", t.carrier, t.number)
-                    }
-                    None => format!("Carrier: {} · tracking number {}. Follow it from your order page: {link}", t.carrier, t.number),
-                },
-                None => format!("Follow it from your order page: {link}"),
-            };
-            (format!("Order {n} is on its way"), vec!["Your order has left our warehouse.".into(), line])
+            let mut lines = vec!["Your order has left our warehouse.".to_string()];
+            match order.history.iter().rev().find_map(|h| h.tracking.clone()) {
+                Some(t) => {
+                    lines.push(format!("Carrier: {} · tracking number {}. Follow it from your order page: {link}", t.carrier, t.number));
+                    lines.extend(t.url().map(|url| format!("Track the parcel with {}: {url}", t.carrier)));
+                }
+                None => lines.push(format!("Follow it from your order page: {link}")),
+            }
+            (format!("Order {n} is on its way"), lines)
         }
         "order_delivered" => (
             format!("Order {n} was delivered"),
