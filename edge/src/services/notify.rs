@@ -210,13 +210,11 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         ),
         "order_shipped" => {
             let mut lines = vec!["Your order has left our warehouse.".to_string()];
-            match order.history.iter().rev().find_map(|h| h.tracking.clone()) {
-                Some(t) => {
-                    lines.push(format!("Carrier: {} · tracking number {}. Follow it from your order page: {link}", t.carrier, t.number));
-                    lines.extend(t.url().map(|url| format!("Track the parcel with {}: {url}", t.carrier)));
-                }
-                None => lines.push(format!("Follow it from your order page: {link}")),
+            if let Some(t) = order.history.iter().rev().find_map(|h| h.tracking.clone()) {
+                lines.push(format!("Carrier: {} · tracking number {}.", t.carrier, t.number));
+                lines.extend(t.url().map(|url| format!("Track the parcel with {}: {url}", t.carrier)));
             }
+            lines.push(format!("Follow it from your order page: {link}"));
             (format!("Order {n} is on its way"), lines)
         }
         "order_delivered" => (
@@ -314,7 +312,9 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         PaymentMethod::Online => "Paid online",
     };
     text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\n\n{}\n", address.join("\n"), shop.name));
-    let paragraphs: String = intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", esc(p))).collect();
+    // A paragraph ending in `: https://…` links its text there (as in newsletters).
+    let paragraphs: String =
+        intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", crate::services::subscriptions::paragraph_html(p))).collect();
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
 <body style=\"margin:0;padding:0;background:#f5f5f2\"><div style=\"max-width:560px;margin:0 auto;padding:24px 16px;font:16px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1b\">\

@@ -376,7 +376,7 @@ fn message(shop: &Shop, subject: &str, paragraphs: &[String], unsubscribe: Optio
 }
 
 /// A paragraph as HTML; one ending in `: https://…` links its text to that address.
-fn paragraph_html(p: &str) -> String {
+pub(crate) fn paragraph_html(p: &str) -> String {
     match p.rsplit_once(": ") {
         Some((label, url)) if (url.starts_with("https://") || url.starts_with("http://")) && !url.contains(char::is_whitespace) => {
             format!("<a href=\"{}\" style=\"color:#1d4ed8\">{}</a>", esc(url), esc(label))
