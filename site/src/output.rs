@@ -12,12 +12,13 @@
 //! rendered nor written.
 
 use serde::{Deserialize, Serialize};
-/// The record's maps and the directory listings: 60k entries a build at 20k products, hashed with
-/// foldhash rather than SipHash (nothing an outsider sends goes into them).
-type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// The record's maps and the directory listings: 60k entries a build at 20k products, hashed with
+/// foldhash rather than SipHash (nothing an outsider sends goes into them).
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
@@ -145,7 +146,11 @@ impl Output {
             let mut listings = self.listings.lock().unwrap_or_else(|e| e.into_inner());
             match listings.get(dir) {
                 Some(listing) => listing.clone(),
-                None => listings.entry(dir.to_path_buf()).or_insert_with(|| Arc::new(list_inodes(dir))).clone(),
+                None => {
+                    let listing = Arc::new(list_inodes(dir));
+                    listings.insert(dir.to_path_buf(), listing.clone());
+                    listing
+                }
             }
         };
         listing.get(name).copied()
