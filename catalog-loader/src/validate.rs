@@ -52,7 +52,11 @@ pub fn build_catalog(
 
     let mut products = Vec::with_capacity(sources.products.len());
     let mut slugs: FastMap<String, (PathBuf, usize)> = FastMap::with_capacity_and_hasher(sources.products.len(), Default::default());
-    let mut skus: FastMap<String, (PathBuf, usize)> = FastMap::with_capacity_and_hasher(2 * sources.products.len(), Default::default());
+    // Sized for the SKUs the cache knows of (a shop may have many variants a product: six in the
+    // 20k bench shop, whose map grew three times from a guess of two).
+    let known_skus = cache.values().map(|e| e.sku_lines.len()).sum::<usize>();
+    let mut skus: FastMap<String, (PathBuf, usize)> =
+        FastMap::with_capacity_and_hasher(known_skus.max(2 * sources.products.len()), Default::default());
     for file in &sources.products {
         let currency = currency.unwrap_or(Currency::EUR);
         let parsed;

@@ -36,8 +36,9 @@ struct Entry {
     linked: u64,
 }
 
+/// What a build wrote (see [`read_record`]).
 #[derive(Default, Serialize, Deserialize)]
-struct Record {
+pub struct Record {
     out: PathBuf,
     builder: String,
     files: FastMap<String, Entry>,
@@ -85,15 +86,26 @@ fn modified_ns(meta: &std::fs::Metadata) -> u128 {
     meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos())
 }
 
+/// The last build's record at `record_path`, when there is one that decodes: read apart from
+/// [`Output::open_with`], while the catalog loads (20 ms at 20k products).
+pub fn read_record(record_path: &Path) -> Option<Record> {
+    std::fs::read(record_path).ok().and_then(|b| {
+        use bincode::Options;
+        // No length read from the file may ask for more than the file holds.
+        bincode::options().with_limit(b.len() as u64).deserialize(&b).ok()
+    })
+}
+
 impl Output {
     /// Opens `dir` for a build by `builder`, with the last build's record from `record_path`;
     /// empties `dir` (but for `pkg/`) when there is no usable record.
+    #[cfg(test)]
     pub fn open(dir: &Path, record_path: &Path, builder: &str) -> Result<(Output, bool), String> {
-        let record: Option<Record> = std::fs::read(record_path).ok().and_then(|b| {
-            use bincode::Options;
-            // No length read from the file may ask for more than the file holds.
-            bincode::options().with_limit(b.len() as u64).deserialize(&b).ok()
-        });
+        Output::open_with(dir, record_path, builder, read_record(record_path))
+    }
+
+    /// [`Output::open`] with the record already read from `record_path`.
+    pub fn open_with(dir: &Path, record_path: &Path, builder: &str, record: Option<Record>) -> Result<(Output, bool), String> {
         // Gone until this build finishes: a build that stops half-way (an error, a crash) leaves
         // files no record lists, so the next one starts from scratch rather than trust it.
         remove_if_there(record_path)?;
