@@ -178,6 +178,74 @@ fn newsletter_double_opt_in_and_one_click_unsubscribe() {
     assert!(shop.emails().iter().filter(|e| e.subject.starts_with("Order ")).all(|e| !e.text.contains("Unsubscribe")));
 }
 
+/// `n` confirmed subscribers `reader-NNN@{domain}` (newsletters only, no digests) written straight
+/// into D1: signing up so many through the form would meet its rate limit.
+fn confirmed_readers(shop: &Shop, domain: &str, n: usize) -> Vec<String> {
+    let who: Vec<String> = (0..n).map(|i| format!("reader-{i:03}@{domain}")).collect();
+    let rows: Vec<String> = who
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("('{e}', 'confirmed', 'tok-{domain}-{i}', 'import', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0)"))
+        .collect();
+    edgeshop_e2e::d1_query(
+        shop,
+        &format!("INSERT INTO subscribers (email, status, token, source, created_at, consent_at, new_products) VALUES {}", rows.join(", ")),
+    );
+    who
+}
+
+/// A list longer than a page (30 addresses, `subscriptions::LIST_PAGE` in the worker) goes out a
+/// page at a time, each its own queue message: every subscriber gets the newsletter once.
+#[test]
+fn a_newsletter_to_a_long_list_reaches_every_subscriber_once_a_page_at_a_time() {
+    let shop = Shop::shared();
+    let readers = confirmed_readers(shop, "long-list.example", 67);
+    let (subject, ours) = ("Long list news", |e: &edgeshop_e2e::SentEmail| e.subject == "Long list news" && e.to.contains("@long-list.example"));
+    let r = shop.admin("POST", "/api/admin/newsletter", Some(&json!({ "subject": subject, "text": "Everything in one letter." }).to_string()));
+    assert_eq!(r.status, 202, "{}", r.body);
+    shop.wait_emails("a newsletter to a long list", readers.len(), ours);
+    std::thread::sleep(Duration::from_secs(3));
+    let mut to: Vec<String> = shop.emails().into_iter().filter(|e| ours(e)).map(|e| e.to).collect();
+    to.sort();
+    assert_eq!(to.len(), readers.len(), "each reader once");
+    assert!(to.iter().zip(&readers).all(|(t, r)| t.contains(r.as_str())), "{to:?}");
+    // Three pages: the first event's, then two more queued by the pages before them.
+    let batch = edgeshop_e2e::d1_query(shop, &format!("SELECT DISTINCT batch FROM messages WHERE subject = '{subject}'"));
+    let batch = batch[0]["batch"].as_str().expect("the newsletter's batch").to_string();
+    let pages = edgeshop_e2e::d1_query(shop, &format!("SELECT event_id FROM applied_events WHERE event_id LIKE '{batch}/page-%' ORDER BY event_id"));
+    assert_eq!(pages, json!([{ "event_id": format!("{batch}/page-2") }, { "event_id": format!("{batch}/page-3") }]));
+}
+
+/// A restock tells more waiting shoppers than a page holds, each once.
+#[test]
+fn a_restock_tells_a_long_list_of_waiting_shoppers_each_once() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let (product, v) = c
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+        .filter(|(_, v)| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
+        .nth(12)
+        .unwrap();
+    adjust(shop, &v.sku, json!({ "set": 0, "reason": "sold out at the fair" }));
+    let waiting: Vec<String> = (0..41).map(|i| format!("shopper-{i:03}@waiting.example")).collect();
+    let rows: Vec<String> = waiting.iter().map(|e| format!("('{}', '{e}', '2026-01-01T00:00:00Z')", v.sku)).collect();
+    edgeshop_e2e::d1_query(shop, &format!("INSERT INTO stock_alerts (sku, email, created_at) VALUES {}", rows.join(", ")));
+    adjust(shop, &v.sku, json!({ "set": 5, "reason": "delivery" }));
+    let subject = format!("{} is back in stock", product.title);
+    let ours = |e: &edgeshop_e2e::SentEmail| e.subject == subject && e.to.contains("@waiting.example");
+    shop.wait_emails("back in stock to a long list", waiting.len(), ours);
+    std::thread::sleep(Duration::from_secs(3));
+    let mut to: Vec<String> = shop.emails().into_iter().filter(|e| ours(e)).map(|e| e.to).collect();
+    to.sort();
+    assert_eq!(to.len(), waiting.len(), "each shopper once");
+    assert!(to.iter().zip(&waiting).all(|(t, w)| t.contains(w.as_str())), "{to:?}");
+    let left = edgeshop_e2e::d1_query(shop, &format!("SELECT count(*) AS n FROM stock_alerts WHERE sku = '{}' AND notified_at IS NULL", v.sku));
+    assert_eq!(left, json!([{ "n": 0 }]));
+}
+
 /// Signs `who` up (with or without new-product digests) and confirms with the emailed link.
 fn subscribe_confirmed(shop: &Shop, who: &str, ip: &str, new_products: bool) {
     assert_eq!(post(shop, "/api/newsletter", ip, json!({ "email": who, "new_products": new_products })).status, 202);

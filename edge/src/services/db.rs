@@ -98,6 +98,15 @@ pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement)
     Err(ApiError::internal(format!("D1 query: {}", last.unwrap_or_default())))
 }
 
+/// Runs a write that returns rows (`… RETURNING`) once: unlike a read, it is not tried again.
+pub async fn write_returning<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement, what: &str) -> Result<Vec<T>, ApiError> {
+    let result = statement.all().await.context(what)?;
+    match result.error() {
+        None => result.results::<T>().context(what),
+        Some(e) => Err(ApiError::internal(format!("{what}: {e}"))),
+    }
+}
+
 pub async fn first<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Option<T>, ApiError> {
     match statement.first::<T>(None).await {
         Ok(row) => Ok(row),

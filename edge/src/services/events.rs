@@ -40,12 +40,36 @@ pub struct OrderEvent {
     /// A refund's state (`refund.updated`), or the merchant's reason (`refund.requested`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// A later page of a message to a list (see `subscriptions::LIST_PAGE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<ListPage>,
+}
+
+/// Where a page of a message to a list starts: the first event's id (the messages' batch) and the
+/// last address the page before it covered (addresses are taken in order).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ListPage {
+    pub batch: String,
+    pub after: String,
+    pub number: u32,
 }
 
 impl OrderEvent {
     /// An event with no money or tracking attached.
     pub fn new(id: String, kind: EventKind, order_number: u64, at: String) -> Self {
-        OrderEvent { id, kind, order_number, at, tracking: None, amount_minor: None, currency: None, provider: None, payment_ref: None, detail: None }
+        OrderEvent {
+            id,
+            kind,
+            order_number,
+            at,
+            tracking: None,
+            amount_minor: None,
+            currency: None,
+            provider: None,
+            payment_ref: None,
+            detail: None,
+            page: None,
+        }
     }
 }
 

@@ -3,10 +3,11 @@
 //! time and source); the queue consumer writes each message to the `messages` outbox in the same
 //! transaction that marks what it is for (an alert notified, a confirmation sent), then sends the
 //! batch: a redelivered event finds its messages already written and sends only what is unsent.
+//! A message to a list goes a page at a time ([`LIST_PAGE`]), each page a queue message of its own.
 
 use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
-use crate::services::events::{self, EventKind, OrderEvent};
+use crate::services::events::{self, EventKind, ListPage, OrderEvent};
 use crate::services::mailer::{Email, Mailer};
 use crate::services::{now_rfc3339, random_id, secret_id};
 use edgeshop_api::admin::{Digest, Erased};
@@ -17,6 +18,13 @@ use worker::Env;
 /// At most one confirmation email per address in this many seconds, however often it signs up.
 const CONFIRMATION_INTERVAL_SECONDS: i64 = 600;
 const MAX_ATTEMPTS: u32 = 5;
+
+/// A message to a list (subscribers, shoppers waiting for a SKU) is written and sent a page at a
+/// time: each queue message writes the messages of at most this many addresses, sends at most this
+/// many, and queues the next page while any are left. A page stays within the 50 subrequests (D1
+/// queries, sends, queue messages) a Worker invocation may make on the Free plan: one send per
+/// message, one D1 batch for their outcomes and about ten calls besides.
+pub const LIST_PAGE: usize = 30;
 
 /// The domain of the stand-in address an erased customer's orders keep.
 const ERASED_DOMAIN: &str = "@erased.invalid";
@@ -201,13 +209,21 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
     Ok(Erased { orders_anonymised: counts.orders, subscriptions_removed: counts.subscriptions, stock_alerts_removed: counts.alerts })
 }
 
-/// The consumer's part: writes the messages an event makes, then sends what is unsent.
+/// The consumer's part: writes the messages an event makes (a list's: this page's), queues the
+/// list's next page, then sends a page of what is unsent.
 pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let db = db::db(env)?;
     let detail = event.detail.clone().unwrap_or_default();
     let now = now_rfc3339();
     let insert = INSERT_MESSAGE;
+    // Every page of an event writes into the first one's batch, with ids of batch and address: a
+    // page delivered twice writes nothing twice.
+    let batch = event.page.as_ref().map_or(event.id.as_str(), |p| p.batch.as_str());
+    let after = event.page.as_ref().map_or("", |p| p.after.as_str());
+    let page = LIST_PAGE as i64;
+    // A list's addresses on this page, in order.
+    let mut listed: Vec<String> = Vec::new();
     let mut statements = Vec::new();
     match event.kind {
         EventKind::NewsletterConfirm => {
@@ -225,11 +241,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                     ],
                     None,
                 );
-                statements.push(stmt(
-                    &db,
-                    insert,
-                    args![&event.id, &event.id, "newsletter_confirm", &s.email, &m.0, &m.1, &m.2, None::<&str>, &now],
-                )?);
+                statements.push(stmt(&db, insert, args![batch, batch, "newsletter_confirm", &s.email, &m.0, &m.1, &m.2, None::<&str>, &now])?);
             }
         }
         EventKind::StockRestocked => {
@@ -237,8 +249,12 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             struct Alert {
                 email: String,
             }
-            let waiting: Vec<Alert> =
-                db::all(stmt(&db, "SELECT email FROM stock_alerts WHERE sku = ?1 AND notified_at IS NULL", args![&detail])?).await?;
+            let waiting: Vec<Alert> = db::all(stmt(
+                &db,
+                "SELECT email FROM stock_alerts WHERE sku = ?1 AND notified_at IS NULL AND email > ?2 ORDER BY email LIMIT ?3",
+                args![&detail, after, page],
+            )?)
+            .await?;
             let entry = crate::build_data::skus(env, [detail.as_str()])
                 .await?
                 .get(&detail)
@@ -258,25 +274,41 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 statements.push(stmt(
                     &db,
                     insert,
-                    args![&format!("{}:{}", event.id, a.email), &event.id, "back_in_stock", &a.email, &m.0, &m.1, &m.2, None::<&str>, &now],
+                    args![&format!("{batch}:{}", a.email), batch, "back_in_stock", &a.email, &m.0, &m.1, &m.2, None::<&str>, &now],
                 )?);
             }
-            // In the same transaction: these alerts are done, a second restock sends nothing.
-            statements.push(stmt(&db, "UPDATE stock_alerts SET notified_at = ?1 WHERE sku = ?2 AND notified_at IS NULL", args![&now, &detail])?);
+            listed = waiting.into_iter().map(|a| a.email).collect();
+            // In the same transaction: this page's alerts are done, a second restock sends nothing.
+            if !listed.is_empty() {
+                statements.push(stmt(
+                    &db,
+                    "UPDATE stock_alerts SET notified_at = ?1 WHERE sku = ?2 AND notified_at IS NULL AND email IN (SELECT value FROM json_each(?3))",
+                    args![&now, &detail, &serde_json::to_string(&listed)?],
+                )?);
+            }
         }
         EventKind::NewsletterSend => {
             let subject = event.payment_ref.clone().unwrap_or_else(|| format!("News from {}", shop.name));
-            let subscribers: Vec<Subscriber> =
-                db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed'", args![])?).await?;
+            let subscribers: Vec<Subscriber> = db::all(stmt(
+                &db,
+                "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND email > ?1 ORDER BY email LIMIT ?2",
+                args![after, page],
+            )?)
+            .await?;
             let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
             let letter = Letter { template: "newsletter", subject: &subject, paragraphs: &paragraphs };
-            statements.extend(to_subscribers(&db, &shop, &event.id, &letter, &subscribers, &now)?);
+            statements.extend(to_subscribers(&db, &shop, batch, &letter, &subscribers, &now)?);
+            listed = subscribers.into_iter().map(|s| s.email).collect();
         }
         EventKind::NewProductsDigest => {
             let products: Vec<edgeshop_domain::NewProduct> = serde_json::from_str(&detail).context("digest")?;
             let slugs = serde_json::to_string(&products.iter().map(|p| &p.slug).collect::<Vec<_>>())?;
-            let subscribers: Vec<Subscriber> =
-                db::all(stmt(&db, "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND new_products = 1", args![])?).await?;
+            let subscribers: Vec<Subscriber> = db::all(stmt(
+                &db,
+                "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND new_products = 1 AND email > ?1 ORDER BY email LIMIT ?2",
+                args![after, page],
+            )?)
+            .await?;
             let subject = match products.as_slice() {
                 [one] => format!("New at {}: {}", shop.name, one.title),
                 [first, rest @ ..] => format!("New at {}: {} and {} more", shop.name, first.title, rest.len()),
@@ -294,24 +326,23 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 paragraphs.push(format!("And {} more: {}/search/?sort=newest", products.len() - shown, shop.base_url));
             }
             let letter = Letter { template: "new_products", subject: &subject, paragraphs: &paragraphs };
-            statements.extend(to_subscribers(&db, &shop, &event.id, &letter, &subscribers, &now)?);
-            // Announced once, also when nobody has asked for digests yet.
-            statements.push(stmt(
-                &db,
-                "INSERT OR IGNORE INTO announced_products (slug, catalog_version, announced_at) SELECT value, ?2, ?3 FROM json_each(?1)",
-                args![&slugs, event.id.trim_start_matches("digest-"), &now],
-            )?);
+            statements.extend(to_subscribers(&db, &shop, batch, &letter, &subscribers, &now)?);
+            listed = subscribers.into_iter().map(|s| s.email).collect();
+            // Announced once (with the first page), also when nobody has asked for digests yet.
+            if event.page.is_none() {
+                statements.push(stmt(
+                    &db,
+                    "INSERT OR IGNORE INTO announced_products (slug, catalog_version, announced_at) SELECT value, ?2, ?3 FROM json_each(?1)",
+                    args![&slugs, batch.trim_start_matches("digest-"), &now],
+                )?);
+            }
         }
         EventKind::ShopAlert => {
             let subject = event.payment_ref.clone().unwrap_or_else(|| format!("{}: shop alert", shop.name));
             let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
             for to in &shop.email.merchant {
                 let m = message(&shop, &subject, &paragraphs, None);
-                statements.push(stmt(
-                    &db,
-                    insert,
-                    args![&format!("{}:{to}", event.id), &event.id, "shop_alert", to, &m.0, &m.1, &m.2, None::<&str>, &now],
-                )?);
+                statements.push(stmt(&db, insert, args![&format!("{batch}:{to}"), batch, "shop_alert", to, &m.0, &m.1, &m.2, None::<&str>, &now])?);
             }
         }
         _ => return Ok(()),
@@ -324,7 +355,30 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         )?);
         db::batch(&db, statements).await?;
     }
-    send_batch(env, &shop, &event.id).await
+    // A full page: the list goes on from its last address, queued before this page is sent (a
+    // failure to send here holds up nobody else).
+    let full = listed.len() == LIST_PAGE;
+    let last = listed.last().map_or(after, String::as_str);
+    if full {
+        events::publish(env, &next_page(event, batch, last)).await?;
+    }
+    let round = send_page(env, &shop, batch).await?;
+    // Messages written but never tried are left (a page of a long alert list, or pages that ran
+    // faster than their sending): one more page sends them.
+    if !full && round.untried {
+        events::publish(env, &next_page(event, batch, last)).await?;
+    }
+    crate::services::notify::round_outcome(env, "a message", round.retry, round.claimed_elsewhere)
+}
+
+/// The page after `event`'s: the same message, from the address after `after`.
+fn next_page(event: &OrderEvent, batch: &str, after: &str) -> OrderEvent {
+    let number = event.page.as_ref().map_or(2, |p| p.number + 1);
+    OrderEvent {
+        id: format!("{batch}/page-{number}"),
+        page: Some(ListPage { batch: batch.to_string(), after: after.to_string(), number }),
+        ..event.clone()
+    }
 }
 
 /// Subject, text and HTML of a message; marketing messages carry their unsubscribe link.
@@ -342,7 +396,7 @@ struct Letter<'a> {
 fn to_subscribers(
     db: &worker::D1Database,
     shop: &Shop,
-    event_id: &str,
+    batch: &str,
     letter: &Letter,
     subscribers: &[Subscriber],
     now: &str,
@@ -352,8 +406,8 @@ fn to_subscribers(
         .map(|s| {
             let unsubscribe = format!("{}/api/newsletter/unsubscribe?token={}", shop.base_url, s.token);
             let (subject, text, html) = message(shop, letter.subject, letter.paragraphs, Some(&unsubscribe));
-            let id = format!("{event_id}:{}", s.email);
-            stmt(db, INSERT_MESSAGE, args![&id, event_id, letter.template, &s.email, &subject, &text, &html, Some(unsubscribe.as_str()), now])
+            let id = format!("{batch}:{}", s.email);
+            stmt(db, INSERT_MESSAGE, args![&id, batch, letter.template, &s.email, &subject, &text, &html, Some(unsubscribe.as_str()), now])
         })
         .collect()
 }
@@ -396,9 +450,19 @@ struct Outgoing {
     attempts: u32,
 }
 
-/// Sends the unsent messages of one batch: claimed (60 s lease), sent, marked; failures retried
-/// by the queue up to 5 times, then marked failed.
-async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError> {
+/// What a page of sending left: a failure to try again, messages another sender holds, messages
+/// never tried.
+struct Round {
+    retry: Option<(String, u32)>,
+    claimed_elsewhere: bool,
+    untried: bool,
+}
+
+/// Sends up to [`LIST_PAGE`] unsent messages of one batch: claimed in one statement (60 s lease),
+/// sent, and their outcomes written in one transaction (a crash before that sends them again once
+/// the lease lapses: at least once). Failures are retried by the queue up to 5 times, then marked
+/// failed.
+async fn send_page(env: &Env, shop: &Shop, batch: &str) -> Result<Round, ApiError> {
     let db = db::db(env)?;
     // Marketing to an address that unsubscribed (or was erased) since the batch was written is
     // not sent.
@@ -411,49 +475,82 @@ async fn send_batch(env: &Env, shop: &Shop, batch: &str) -> Result<(), ApiError>
     .run()
     .await
     .context("unsubscribed since")?;
-    let pending: Vec<Outgoing> = db::all(stmt(
+    let now = now_rfc3339();
+    // `attempts` as claimed: this attempt counted.
+    let claimed: Vec<Outgoing> = db::write_returning(
+        stmt(
+            &db,
+            "UPDATE messages SET claimed_at = ?1, attempts = attempts + 1 WHERE id IN (
+               SELECT id FROM messages WHERE batch = ?2 AND sent_at IS NULL AND failed_at IS NULL
+                 AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3) ORDER BY attempts, id LIMIT ?4)
+             RETURNING id, recipient, subject, text, html, list_unsubscribe, attempts",
+            args![&now, batch, crate::services::notify::CLAIM_LEASE_SECONDS, LIST_PAGE as i64],
+        )?,
+        "claim messages",
+    )
+    .await?;
+    let mut retry = None;
+    if !claimed.is_empty() {
+        let mailer = crate::services::mailer::transport(env).context("email")?;
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        for m in claimed {
+            let mut headers = vec![];
+            if let Some(u) = &m.list_unsubscribe {
+                headers.push(("List-Unsubscribe".to_string(), format!("<{u}>")));
+                headers.push(("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string()));
+            }
+            let mut email = Email::from_shop(shop, &m.recipient, m.subject, m.text, m.html);
+            email.headers = headers;
+            let (sql, value) = match mailer.send(&email).await {
+                Ok(id) => ("UPDATE messages SET sent_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", format!("sent as {id}")),
+                Err(e) if m.attempts >= MAX_ATTEMPTS => ("UPDATE messages SET failed_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", e),
+                Err(e) => {
+                    retry = Some((e.clone(), m.attempts));
+                    ("UPDATE messages SET claimed_at = NULL, last_error = ?3 WHERE id = ?2", e)
+                }
+            };
+            outcomes.push(stmt(&db, sql, args![&now_rfc3339(), &m.id, &value])?);
+        }
+        db::batch(&db, outcomes).await?;
+    }
+    #[derive(Deserialize)]
+    struct Left {
+        untried: Option<i64>,
+        held: Option<i64>,
+    }
+    let left: Option<Left> = db::first(stmt(
         &db,
-        "SELECT id, recipient, subject, text, html, list_unsubscribe, attempts FROM messages WHERE batch = ?1 AND sent_at IS NULL AND failed_at IS NULL",
+        "SELECT SUM(claimed_at IS NULL AND attempts = 0) AS untried, SUM(claimed_at IS NOT NULL) AS held
+           FROM messages WHERE batch = ?1 AND sent_at IS NULL AND failed_at IS NULL",
         args![batch],
     )?)
     .await?;
-    if pending.is_empty() {
-        return Ok(());
+    let count = |n: Option<i64>| n.unwrap_or(0) > 0;
+    // Held by a sender that may have died: this batch comes back once that claim has lapsed.
+    Ok(Round { retry, claimed_elsewhere: left.as_ref().is_some_and(|l| count(l.held)), untried: left.is_some_and(|l| count(l.untried)) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every page names the first event's batch and the address it starts after, and has an id of
+    /// its own that a redelivered page repeats (so its queue marker dedupes it).
+    #[test]
+    fn pages_of_a_list_share_the_first_events_batch() {
+        let mut first = OrderEvent::new("newsletter-2026-12-05-0123".into(), EventKind::NewsletterSend, 0, "2026-12-05T08:00:00Z".into());
+        first.detail = Some("News.".into());
+        let second = next_page(&first, &first.id, "m@example.ie");
+        assert_eq!(second.id, "newsletter-2026-12-05-0123/page-2");
+        let third = next_page(&second, "newsletter-2026-12-05-0123", "z@example.ie");
+        assert_eq!(third.id, "newsletter-2026-12-05-0123/page-3");
+        let page = third.page.as_ref().unwrap();
+        assert_eq!((page.batch.as_str(), page.after.as_str(), page.number), ("newsletter-2026-12-05-0123", "z@example.ie", 3));
+        assert_eq!(third.detail.as_deref(), Some("News."), "the same message");
+        // On the wire: a first event has no page (events queued before pages existed still parse).
+        let wire = serde_json::to_value(&first).unwrap();
+        assert!(wire.get("page").is_none());
+        let back: OrderEvent = serde_json::from_value(serde_json::to_value(&third).unwrap()).unwrap();
+        assert_eq!(back.page.unwrap().after, "z@example.ie");
     }
-    let mailer = crate::services::mailer::transport(env).context("email")?;
-    let mut retry = None;
-    let mut claimed_elsewhere = false;
-    for m in pending {
-        let now = now_rfc3339();
-        let claimed = stmt(
-            &db,
-            "UPDATE messages SET claimed_at = ?1, attempts = attempts + 1 WHERE id = ?2 AND sent_at IS NULL AND failed_at IS NULL
-               AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)",
-            args![&now, &m.id, crate::services::notify::CLAIM_LEASE_SECONDS],
-        )?;
-        if !db::changed(claimed, "claim message").await? {
-            // Sent or failed meanwhile, or held by a sender that may have died: this batch
-            // comes back once that claim has lapsed (see `notify::send_pending`).
-            let held = stmt(&db, "SELECT id FROM messages WHERE id = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![&m.id])?;
-            claimed_elsewhere |= db::first::<serde_json::Value>(held).await?.is_some();
-            continue;
-        }
-        let mut headers = vec![];
-        if let Some(u) = &m.list_unsubscribe {
-            headers.push(("List-Unsubscribe".to_string(), format!("<{u}>")));
-            headers.push(("List-Unsubscribe-Post".to_string(), "List-Unsubscribe=One-Click".to_string()));
-        }
-        let mut email = Email::from_shop(shop, &m.recipient, m.subject, m.text, m.html);
-        email.headers = headers;
-        let (sql, value) = match mailer.send(&email).await {
-            Ok(id) => ("UPDATE messages SET sent_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", format!("sent as {id}")),
-            Err(e) if m.attempts + 1 >= MAX_ATTEMPTS => ("UPDATE messages SET failed_at = ?1, claimed_at = NULL, last_error = ?3 WHERE id = ?2", e),
-            Err(e) => {
-                retry = Some((e.clone(), m.attempts + 1));
-                ("UPDATE messages SET claimed_at = NULL, last_error = ?3 WHERE id = ?2", e)
-            }
-        };
-        stmt(&db, sql, args![&now_rfc3339(), &m.id, &value])?.run().await.context("message state")?;
-    }
-    crate::services::notify::round_outcome(env, "a message", retry, claimed_elsewhere)
 }
