@@ -365,9 +365,13 @@ fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     }
 }
 
-/// The file (relative to the output) of the page at URL `path`.
+/// The file (relative to the output) of the page at URL `path`: a product's page is a file of
+/// its own ([`paths::product_file`]), any other page its folder's `index.html`.
 pub fn file_for(path: &str) -> String {
     let relative = path.trim_start_matches('/');
+    if let Some(slug) = relative.strip_prefix("products/").and_then(|r| r.strip_suffix('/')).filter(|s| !s.is_empty() && !s.contains('/')) {
+        return paths::product_file(slug);
+    }
     if path.ends_with('/') {
         format!("{relative}index.html")
     } else {
@@ -462,6 +466,15 @@ mod tests {
             let peers = pages.list.iter().filter(|p| p.category == product.category).count();
             assert_eq!(shown_on.get(product.slug.as_str()).copied().unwrap_or(0), RELATED.min(peers - 1), "{}", product.slug);
         }
+    }
+
+    #[test]
+    fn product_pages_are_files_of_their_own_and_other_pages_folder_indexes() {
+        assert_eq!(file_for("/"), "index.html");
+        assert_eq!(file_for("/products/trail-runner/"), "products/trail-runner.html");
+        assert_eq!(file_for("/products/"), "products/index.html");
+        assert_eq!(file_for("/c/shoes/page/2/"), "c/shoes/page/2/index.html");
+        assert_eq!(file_for("/404.html"), "404.html");
     }
 
     /// Rendering on several threads writes every page once, the same bytes every time; a price

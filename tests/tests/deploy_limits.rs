@@ -41,7 +41,7 @@ fn pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
     let dist = build_site_with(&catalog, &work.join("capped"), false, &["--static-files", &limit.to_string()]);
     // 16 files stay free for the browser bundles the build adds after the site builder.
     assert!(files(&dist) + 16 <= limit, "{} files", files(&dist));
-    let is_static = |slug: &str| dist.join(format!("products/{slug}/index.html")).exists();
+    let is_static = |slug: &str| dist.join(edgeshop_domain::paths::product_file(slug)).exists();
     let edge: Vec<&String> = published.iter().filter(|s| !is_static(s)).collect();
     assert!(!edge.is_empty() && edge.len() < published.len(), "{} of {} pages at the edge", edge.len(), published.len());
     // The featured products are among the static pages.
@@ -54,7 +54,7 @@ fn pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
         let path = format!("/products/{slug}/");
         let page = shop.get(&path);
         assert_eq!(page.status, 200, "{path}: {}", page.body);
-        let expected = std::fs::read_to_string(full.join(format!("products/{slug}/index.html"))).unwrap();
+        let expected = std::fs::read_to_string(full.join(edgeshop_domain::paths::product_file(slug))).unwrap();
         assert!(page.body == expected, "{path} differs from the page the build writes:\n{}\n---\n{expected}", page.body);
         let rendered = page.header("x-edgeshop-render");
         if is_static(slug) {
@@ -110,7 +110,7 @@ fn pages_left_to_the_edge_are_the_pages_the_build_would_have_written() {
         let path = format!("/products/{slug}/");
         let again = shop.get(&path);
         assert_eq!((again.status, again.header("x-edgeshop-render")), (200, Some("cache")), "{path}");
-        assert_eq!(again.body, std::fs::read_to_string(full.join(format!("products/{slug}/index.html"))).unwrap(), "{path} from the cache");
+        assert_eq!(again.body, std::fs::read_to_string(full.join(edgeshop_domain::paths::product_file(slug))).unwrap(), "{path} from the cache");
     }
     // One address per page, as for the static ones; an unknown product gets the shop's 404 page.
     let bare = shop.get(&format!("/products/{}", edge[0]));

@@ -26,7 +26,7 @@ fn an_imported_catalog_builds_and_its_products_can_be_bought() {
     let version = edgeshop_catalog::load(&catalog).expect("the imported catalog validates").catalog.version;
 
     let dist = build_site(&catalog, &work, true);
-    assert!(dist.join("products/trail-runner/index.html").exists());
+    assert!(dist.join(edgeshop_domain::paths::product_file("trail-runner")).exists());
 
     let shop = Shop::start_with_args(&Shop::fresh_state_dir(), &[], &["--assets", dist.to_str().unwrap()]);
     let health = shop.get("/api/health").json();

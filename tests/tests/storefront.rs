@@ -100,6 +100,14 @@ fn every_sitemap_url_answers_200() {
         let r = shop.get(path);
         assert_eq!(r.status, 200, "{path}");
     }
+    // A product's page is the file `products/{slug}.html`, served at the address with its slash;
+    // the address without it, and the file's own name, lead there.
+    let slug = &c.products.iter().find(|p| p.published).expect("a product").slug;
+    for other in [format!("/products/{slug}"), format!("/products/{slug}.html")] {
+        let r = shop.get(&other);
+        assert!(matches!(r.status, 301 | 302 | 307 | 308), "{other}: {}", r.status);
+        assert_eq!(r.header("location"), Some(format!("/products/{slug}/").as_str()), "{other}");
+    }
 }
 
 #[test]

@@ -188,7 +188,7 @@ fn analytics(orders: usize, with_lighthouse: bool) -> Result<(), String> {
     let snapshot = std::fs::read_to_string(crate::build::bundle_dir().join("snapshot.json")).map_err(|e| e.to_string())?;
     let slug =
         snapshot.split("\"featured_products\":[\"").nth(1).and_then(|r| r.split('"').next()).ok_or("the shop has no featured product")?.to_string();
-    let product = crate::build::dist().join("products").join(&slug).join("index.html");
+    let product = crate::build::dist().join(edgeshop_domain::paths::product_file(&slug));
     let html = std::fs::read_to_string(&product).map_err(|e| format!("{}: {e}", product.display()))?;
     let tag = "<script src=\"/assets/beacon.js\" defer></script>";
     if !html.contains(tag) {

@@ -205,7 +205,7 @@ fn edge_pages(work: &Path, n: usize) -> Result<serde_json::Value, String> {
     let (mut statics, mut edges) = (Vec::new(), Vec::new());
     for p in shop.catalog.products.iter().filter(|p| p.published) {
         let path = edgeshop_domain::paths::product(&p.slug);
-        if out.join(path.trim_start_matches('/')).join("index.html").exists() {
+        if out.join(edgeshop_domain::paths::product_file(&p.slug)).exists() {
             statics.push(path);
         } else {
             edges.push(path);
@@ -221,7 +221,7 @@ fn edge_pages(work: &Path, n: usize) -> Result<serde_json::Value, String> {
     std::fs::write(
         &config,
         "name = \"edgeshop-bench\"\nmain = \"../../../../edge/build/worker/shim.mjs\"\ncompatibility_date = \"2026-04-20\"\n\n\
-         [assets]\ndirectory = \"dist\"\nbinding = \"ASSETS\"\nrun_worker_first = [\"/api/*\", \"/_catalog/*\"]\n\n\
+         [assets]\ndirectory = \"dist\"\nbinding = \"ASSETS\"\nhtml_handling = \"force-trailing-slash\"\nrun_worker_first = [\"/api/*\", \"/_catalog/*\"]\n\n\
          [[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"edgeshop\"\nmigrations_dir = \"../../../../migrations\"\n",
     )
     .map_err(|e| e.to_string())?;
