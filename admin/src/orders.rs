@@ -2,7 +2,9 @@
 //! staff do to it (pack, ship, deliver, cancel, refund, returns, notes, packing slip).
 
 use crate::client::{self, encode, hydrated, label, money, when};
-use edgeshop_api::admin::{Accepted, AdminOrder, CancelRequest, Fulfilment, NewNote, OrderPage, RefundLine, RefundRequest, ReturnLine, ReturnView};
+use edgeshop_api::admin::{
+    Accepted, AdminOrder, CancelRequest, Fulfilment, NewNote, OrderPage, RefundLine, RefundRequest, ReturnLine, ReturnView, Role, StaffMember,
+};
 use edgeshop_app::api::{query_param, replace_query_param};
 use edgeshop_domain::{Currency, Money, OrderStatus};
 use leptos::prelude::*;
@@ -79,6 +81,15 @@ pub fn OrderList(locale: String) -> impl IntoView {
     let page = RwSignal::new(None::<OrderPage>);
     let error = RwSignal::new(None::<String>);
     let ready = hydrated();
+    // The CSV export is the owners' alone: offered once the session says an owner is signed in.
+    let owner = RwSignal::new(false);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(member) = client::get::<StaffMember>("/api/admin/session").await {
+                owner.set(member.role == Role::Owner);
+            }
+        });
+    });
     let load = move |f: Filters| {
         f.remember();
         leptos::task::spawn_local(async move {
@@ -145,7 +156,9 @@ pub fn OrderList(locale: String) -> impl IntoView {
                     <input id="order-to" type="date" prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev))/></div>
                 <div>{choice("order-sort", "Sort", sorts, sort)}</div>
                 <div class="filter-actions"><button type="submit" class="primary">"Show orders"</button>
-                    <a class="button" href=move || format!("/api/admin/orders/export?{}", filters.get().query()) download="orders.csv">"Export CSV"</a></div>
+                    {move || owner.get().then(|| view! {
+                        <a class="button" href=move || format!("/api/admin/orders/export?{}", filters.get().query()) download="orders.csv">"Export CSV"</a>
+                    })}</div>
             </form>
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || page.get().map(|p| {

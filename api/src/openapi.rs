@@ -489,7 +489,7 @@ fn operation(route: Route) -> Op {
             .query("page", json!({"type": "integer", "minimum": 1}), "Page (50 orders each)")
             .answer(200, "A page of orders", JSON, of::<OrderPage>()),
         Route::AdminOrdersExport => {
-            order_filters(Op::new("The filtered order list as CSV (up to 10,000 orders)")).answer(200, "CSV", CSV, text())
+            order_filters(Op::new("Owners: the filtered order list as CSV (up to 10,000 orders)")).answer(200, "CSV", CSV, text())
         }
         Route::AdminOrder => Op::new("One order with its refund due, attention notes, messages, payments, notes, returns and audit")
             .answer(200, "The order", JSON, of::<AdminOrder>()),
@@ -531,15 +531,15 @@ fn operation(route: Route) -> Op {
             .answer(200, "A page of customers", JSON, of::<CustomerPage>()),
         Route::Customer => Op::new("A customer and their orders (their data export)").answer(200, "The customer", JSON, of::<CustomerDetail>()),
         Route::EraseCustomer => Op::new(
-            "Erase a customer's personal data (subscriptions and stock alerts deleted; orders kept with name, address, email and phone replaced)",
+            "Owners: erase a customer's personal data (subscriptions and stock alerts deleted; orders kept with name, address, email and phone replaced)",
         )
         .body(JSON, of::<EraseRequest>())
         .answer(200, "Erased", JSON, of::<Erased>()),
-        Route::SendNewsletter => Op::new("Send a newsletter to confirmed subscribers (with one-click unsubscribe)")
+        Route::SendNewsletter => Op::new("Owners: send a newsletter to confirmed subscribers (with one-click unsubscribe), a page of 30 a queue message")
             .body(JSON, of::<NewsletterRequest>())
             .answer(202, "Sending", JSON, of::<Acknowledged>()),
         Route::NewProductsDigest => Op::new(
-            "Announce the catalog's new products (not announced before) to subscribers who asked; once per catalog version. The first \
+            "Owners: announce the catalog's new products (not announced before) to subscribers who asked; once per catalog version. The first \
              call records the catalog as known and sends nothing.",
         )
         .answer(200, "Nothing to send (baseline recorded, or nothing new)", JSON, of::<Digest>())

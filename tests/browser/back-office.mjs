@@ -47,6 +47,8 @@ try {
   await page.waitForSelector('[data-testid=order-row]', { timeout: 20000 });
   await page.waitForSelector('[data-testid=signed-in-as]', { timeout: 20000 });
   step(`signed in as ${await page.locator('[data-testid=signed-in-as]').textContent()}`);
+  // The orders' CSV export is offered to an owner.
+  await page.waitForSelector('a:has-text("Export CSV")', { timeout: 15000 });
 
   // Find the shopper's order by its number.
   await page.fill('#order-q', shipOrder);
@@ -187,10 +189,14 @@ try {
   if (problems.length) throw new Error('axe violations on the admin pages:\n' + problems.join('\n'));
   step('axe: no violations on the admin pages at 390 and 1440');
 
-  // A member of staff runs the shop but cannot manage staff.
+  // A member of staff runs the shop but cannot manage staff or export orders.
   const staff = await launch({ viewport: { width: 390, height: 844 } });
   await staff.page.goto(staffLink, { waitUntil: 'load' });
   await staff.page.waitForURL(`${base}/admin/`, { timeout: 20000 });
+  // Orders, but no bulk export of customers' data: that is the owners'.
+  await staff.page.waitForSelector('[data-testid=order-row]', { timeout: 20000 });
+  await staff.page.waitForTimeout(1500);
+  if (await staff.page.locator('a:has-text("Export CSV")').count()) throw new Error('staff were offered the orders export');
   await staff.page.goto(`${base}/admin/staff/`, { waitUntil: 'load' });
   await staff.page.waitForSelector('[data-testid=staff-refused]', { timeout: 20000 });
   const refusal = await staff.page.locator('[data-testid=staff-refused]').textContent();

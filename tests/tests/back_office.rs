@@ -181,12 +181,17 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
     assert_eq!(r.status, 200, "{}", r.body);
     let sam = Staff { cookie: cookie_of(&r), link: None };
     assert_eq!(as_staff(shop, &sam, "GET", "/api/admin/session", None).json()["role"], "staff");
-    // Staff run the shop but do not manage staff.
+    // Staff run the shop but do not manage staff, nor write to every customer or take or erase
+    // their personal data in bulk.
     assert_eq!(as_staff(shop, &sam, "GET", "/api/admin/orders", None).status, 200);
     for (method, path, body) in [
         ("GET", "/api/admin/staff", None),
         ("POST", "/api/admin/staff", Some(json!({ "email": "eve@shop.example.com", "role": "owner" }))),
         ("DELETE", "/api/admin/staff/anyone", None),
+        ("POST", "/api/admin/newsletter", Some(json!({ "subject": "From Sam", "text": "Hello." }))),
+        ("POST", "/api/admin/new-products-digest", None),
+        ("POST", "/api/admin/customers/erase", Some(json!({ "email": "someone@example.ie" }))),
+        ("GET", "/api/admin/orders/export", None),
     ] {
         let r = as_staff(shop, &sam, method, path, body);
         assert!(is_problem(&r, 403) && r.body.contains("owner-only"), "{method} {path}: {} {}", r.status, r.body);

@@ -1,9 +1,11 @@
 //! The back office's API (`/api/admin/*`): orders (list, detail, fulfilment, cancellation,
 //! refunds, notes, CSV export), stock, customers, messages and dead letters. Every route needs a
-//! staff session ([`require_staff`]); every change is written to the audit log.
+//! staff session ([`require_staff`]); what reaches every customer or their personal data in bulk
+//! (newsletters, digests, erasure, the orders' CSV export) needs an owner's ([`require_owner`]).
+//! Every change is written to the audit log.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{header, json, json_text, parse_json, require_staff, Reply};
+use crate::http::{header, json, json_text, parse_json, require_owner, require_staff, Reply};
 use crate::services::dead_letters;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{fingerprint, valid_key, Begin, Guard, StoredResponse};
@@ -226,9 +228,9 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     json(&StockChanged { sku, before: level(done.before), after: level(done.after) }, 200, "no-store")
 }
 
-/// `POST /api/admin/newsletter {subject, text}`: sent to confirmed subscribers only.
+/// `POST /api/admin/newsletter {subject, text}` (owners): sent to confirmed subscribers only.
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
-    let who = require_staff(req, env).await?;
+    let who = require_owner(req, env).await?;
     let n: NewsletterRequest = parse_json(&json_text(req).await?)?;
     let subject_ok = !n.subject.trim().is_empty() && n.subject.chars().count() <= 200 && !n.subject.contains(char::is_control);
     if !subject_ok || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
@@ -247,20 +249,20 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     json(&edgeshop_api::Acknowledged { status: "sending".into(), detail }, 202, "no-store")
 }
 
-/// `POST /api/admin/new-products-digest`: announce this catalog's new products to subscribers
+/// `POST /api/admin/new-products-digest` (owners): announce this catalog's new products to subscribers
 /// who asked for them (202 when queued; 200 when there is nothing to send).
 pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
-    let who = require_staff(req, env).await?;
+    let who = require_owner(req, env).await?;
     let digest = crate::services::subscriptions::queue_digest(env).await?;
     staff::audit(env, &who, "newsletter.new_products", "newsletter:new-products", value!(null), serde_json::to_value(&digest)?).await?;
     let status = if matches!(digest, Digest::Sending { .. }) { 202 } else { 200 };
     json(&digest, status, "no-store")
 }
 
-/// `POST /api/admin/customers/erase {email}`: a customer's right to erasure (see
+/// `POST /api/admin/customers/erase {email}` (owners): a customer's right to erasure (see
 /// [`crate::services::subscriptions::erase_customer`]).
 pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
-    let who = require_staff(req, env).await?;
+    let who = require_owner(req, env).await?;
     let e: EraseRequest = parse_json(&json_text(req).await?)?;
     let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
     // The log names the erasure by the address's hash: it must not keep what was erased.
@@ -312,9 +314,9 @@ pub async fn orders_list(req: &Request, env: &Env) -> Reply {
 
 /// A CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is defused so that a
 /// spreadsheet does not run a shopper's name as a formula.
-/// `GET /api/admin/orders/export?…`: the filtered list (every page, up to 10,000 orders) as CSV.
+/// `GET /api/admin/orders/export?…` (owners): the filtered list (every page, up to 10,000 orders) as CSV.
 pub async fn orders_export(req: &Request, env: &Env) -> Reply {
-    let member = require_staff(req, env).await?;
+    let member = require_owner(req, env).await?;
     let query = order_query(req, 10_000)?;
     let (rows, _) = orders::find(env, &query).await?;
     // Customers' data leaving the shop is on the record, as changes are.
