@@ -179,10 +179,13 @@ fn product(
     let mut options: Vec<(String, Vec<String>)> = Vec::new();
     let mut product_attributes = Vec::new();
     if variable {
-        // Options: the parent's attributes that its variations set.
+        // Options: the parent's attributes that its variations name (WooCommerce lists only a
+        // variation's own attributes on its row): with a value, or left empty for "any" of the
+        // parent's values (its sample shop's T-shirt in any size).
         for (name, values, visible) in &own {
-            let used = children.iter().any(|c| attributes(table, c).iter().any(|(n, v, _)| n == name && !v.is_empty()));
-            if used {
+            let named =
+                |with_value: bool| children.iter().any(|c| attributes(table, c).iter().any(|(n, v, _)| n == name && (!with_value || !v.is_empty())));
+            if named(true) || (named(false) && !values.is_empty()) {
                 options.push((name.clone(), Vec::new()));
             } else if *visible && !values.is_empty() {
                 product_attributes.push((name.clone(), values.join(", ")));

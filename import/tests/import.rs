@@ -461,6 +461,35 @@ fn a_woocommerce_variation_for_any_value_becomes_one_variant_per_value() {
     );
 }
 
+/// WooCommerce's own sample data: the T-shirt's variations name each colour and leave the size
+/// empty (any size), so every size of each colour is for sale.
+#[test]
+fn a_woocommerce_attribute_every_variation_leaves_empty_is_a_choice_of_all_its_values() {
+    let dir = tempdir();
+    let csv = dir.path().join("sample_products.csv");
+    std::fs::write(
+        &csv,
+        "ID,Type,SKU,Name,Published,In stock?,Stock,Regular price,Categories,Parent,Attribute 1 name,Attribute 1 value(s),Attribute 1 visible,Attribute 1 global,Attribute 2 name,Attribute 2 value(s),Attribute 2 visible,Attribute 2 global,Attribute 3 name,Attribute 3 value(s),Attribute 3 visible,Attribute 3 global\n\
+         44,variable,woo-vneck-tee,V-Neck T-Shirt,1,1,,,Clothing > Tshirts,,Color,\"Blue, Green, Red\",1,1,Size,\"Large, Medium, Small\",1,1,Material,Cotton,1,0\n\
+         76,variation,woo-vneck-tee-red,V-Neck T-Shirt - Red,1,1,,20,,woo-vneck-tee,Color,Red,,1,Size,,,1,,,,\n\
+         77,variation,woo-vneck-tee-green,V-Neck T-Shirt - Green,1,1,,20,,woo-vneck-tee,Color,Green,,1,Size,,,1,,,,\n",
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let tee = load(dir.path()).product("v-neck-t-shirt").cloned().unwrap_or_else(|| panic!("{report}"));
+    let names: Vec<&str> = tee.options.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["Color", "Size"], "{report}");
+    let mut got: Vec<Vec<String>> = tee.variants.iter().map(|v| v.option_values.clone()).collect();
+    got.sort();
+    let want: Vec<Vec<String>> = [("Green", "Large"), ("Green", "Medium"), ("Green", "Small"), ("Red", "Large"), ("Red", "Medium"), ("Red", "Small")]
+        .iter()
+        .map(|(c, s)| vec![c.to_string(), s.to_string()])
+        .collect();
+    assert_eq!(got, want);
+    // An attribute no variation names describes the product.
+    assert_eq!(tee.attributes, [("Material".to_string(), "Cotton".to_string())]);
+}
+
 #[test]
 fn a_product_renamed_in_the_shop_is_refused_until_its_old_file_goes() {
     let dir = tempdir();
