@@ -518,6 +518,9 @@ fn info_page(path: &Path, rel: &str, markdown: String) -> Result<InfoPage, Catal
     if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
         return named(format!("`{slug}` names the page's address: lower-case letters, digits and '-' only"));
     }
+    if edgeshop_domain::paths::reserved_on_windows(&slug) {
+        return named(format!("`{slug}` is a device name on Windows, where no file can be called that: rename the page"));
+    }
     // A byte-order mark (Windows Notepad) would hide the `# Title` line.
     let markdown = markdown.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(markdown);
     let title = markdown.lines().find_map(|l| l.strip_prefix("# ")).map(|t| t.trim().to_string()).unwrap_or_else(|| slug.replace('-', " "));

@@ -196,6 +196,14 @@ fn valid_slug(s: &str) -> bool {
     !s.is_empty() && s.split('/').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
 }
 
+/// The part of `slug` that Windows keeps for a device, as an error's ending (see
+/// [`edgeshop_domain::paths::reserved_on_windows`]).
+fn reserved_part(slug: &str) -> Option<String> {
+    slug.split('/')
+        .find(|p| edgeshop_domain::paths::reserved_on_windows(p))
+        .map(|p| format!(": `{p}` is a device name on Windows, where no file can be called that (try `{p}-1` or a longer word)"))
+}
+
 fn shop(
     f: &Parsed<crate::raw::RawShop>,
     currency: Currency,
@@ -306,6 +314,8 @@ fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogErr
         let slug = c.slug.get_ref();
         if !valid_slug(slug) {
             errors.push(f.error(&c.slug, format!("category slug `{slug}` may only use a-z, 0-9, '-' and '/' between parts")));
+        } else if let Some(why) = reserved_part(slug) {
+            errors.push(f.error(&c.slug, format!("category slug `{slug}` cannot be used{why}")));
         }
         if let Some(first) = seen.insert(slug, line_of(&f.src, c.slug.span().start)) {
             errors.push(f.error(&c.slug, format!("duplicate category `{slug}` (first declared on line {first})")));
@@ -377,6 +387,8 @@ fn product(
     let slug = raw.slug.get_ref();
     if !valid_slug(slug) || slug.contains('/') {
         errors.push(f.error(&raw.slug, format!("product slug `{slug}` may only use a-z, 0-9 and '-'")));
+    } else if let Some(why) = reserved_part(slug) {
+        errors.push(f.error(&raw.slug, format!("product slug `{slug}` cannot be used{why}")));
     }
     if let Some((file, l)) = slugs.get(slug) {
         errors.push(f.error(&raw.slug, format!("duplicate slug `{slug}` (first used in {}:{l})", file.display())));

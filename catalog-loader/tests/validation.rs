@@ -141,6 +141,18 @@ fn duplicate_slug() {
     assert_has(&f.errors(), &format!("{}:2: duplicate slug `alpha-jacket`", f.path("products/copy.toml")));
 }
 
+/// A slug that would name a file Windows refuses (`products/aux.html`) gets its file and line.
+#[test]
+fn device_names_of_windows_are_refused_as_slugs() {
+    let f = Fixture::new("windows-names");
+    f.write("products/aux.toml", &PRODUCT.replace("slug = \"alpha-jacket\"", "slug = \"aux\"").replace("ALPHA-", "AUX-"));
+    fs::create_dir_all(f.0.join("pages")).unwrap();
+    f.write("pages/con.md", "# Con\n\nHello.\n");
+    let errors = f.errors();
+    assert_has(&errors, &format!("{}:2: product slug `aux` cannot be used: `aux` is a device name on Windows", f.path("products/aux.toml")));
+    assert!(errors.lines().any(|e| e.contains("con.md") && e.contains("device name on Windows")), "{errors}");
+}
+
 #[test]
 fn unknown_category() {
     let f = Fixture::new("unknown-cat");

@@ -19,6 +19,14 @@ pub fn product_file(slug: &str) -> String {
     format!("products/{slug}.html")
 }
 
+/// A name Windows keeps for a device (`con`, `nul`, `com1` …): no file or folder can be called
+/// that, whatever its extension, so a slug such as `aux` would break a build or an upload made on
+/// Windows (`products/aux.html`).
+pub fn reserved_on_windows(part: &str) -> bool {
+    let numbered = |prefix: &str| part.strip_prefix(prefix).is_some_and(|n| matches!(n.as_bytes(), [b'1'..=b'9']));
+    matches!(part, "con" | "prn" | "aux" | "nul") || numbered("com") || numbered("lpt")
+}
+
 pub fn info_page(slug: &str) -> String {
     format!("/pages/{slug}/")
 }
@@ -28,3 +36,16 @@ pub fn image(file: &str) -> String {
 }
 
 pub const STYLESHEET: &str = "/assets/style.css";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn device_names_windows_keeps_are_reserved_and_words_that_start_with_them_are_not() {
+        for name in ["con", "prn", "aux", "nul", "com1", "com9", "lpt3"] {
+            assert!(super::reserved_on_windows(name), "{name}");
+        }
+        for name in ["console", "auxiliary", "null", "com", "com0", "com10", "lpt", "nul-bag", "icon"] {
+            assert!(!super::reserved_on_windows(name), "{name}");
+        }
+    }
+}

@@ -131,6 +131,10 @@ pub fn slugify(s: &str) -> String {
     while out.ends_with('-') {
         out.pop();
     }
+    // `Aux` would name a file Windows refuses (`products/aux.html`).
+    if edgeshop_domain::paths::reserved_on_windows(&out) {
+        out.push_str("-1");
+    }
     out
 }
 
@@ -300,6 +304,7 @@ mod tests {
         assert_eq!(slugify("Чайник"), "chainik");
         assert!(!slugify("日本").is_empty());
         assert_eq!(slugify("Men's Tee"), "men-s-tee");
+        assert_eq!(slugify("AUX"), "aux-1", "a device name on Windows");
         assert_eq!(slugify("★ ☆"), "");
     }
 }
