@@ -312,7 +312,12 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                         <h2>"Messages to the customer"</h2>
                         <ul class="plain" data-testid="notifications">{o.notifications.iter().map(|m| {
                             let state = if m.sent_at.is_some() { "sent" } else if m.failed_at.is_some() { "failed" } else { "sending" };
-                            view! { <li>{label(&m.template)} " → " {m.recipient.clone()} " · " {state}</li> }
+                            // A failed message can be sent again (the address or the mail service mended).
+                            let again = (state == "failed").then(|| {
+                                let url = format!("/api/admin/orders/{n}/messages/{}/resend", encode(&m.event_id));
+                                view! { " " <button type="button" data-testid="resend" on:click=move |_| act(url.clone(), "{}".into(), "Message")>"Send again"</button> }
+                            });
+                            view! { <li>{label(&m.template)} " → " {m.recipient.clone()} " · " {state}{again}</li> }
                         }).collect_view()}</ul>
                     </section>
                     <Notes n=n notes=o.notes.clone() act=act/>

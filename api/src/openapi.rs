@@ -509,6 +509,8 @@ fn operation(route: Route) -> Op {
         )
         .body(JSON, of::<ReturnDecision>())
         .answer(202, "Accepted", JSON, of::<Accepted>()),
+        Route::ResendMessage => Op::new("Send again a message of the order that failed every try (the address or the mail service mended): its tries start over; 409 for any other message")
+            .answer(202, "Sending", JSON, of::<Accepted>()),
         Route::MediaList => Op::new("The images in R2, a page of keys (`<hash>/<name>`) at a time: what an upload need not send")
             .query("cursor", string(), "Where the previous page ended")
             .answer(200, "A page of keys", JSON, Body::Inline(json!({"type": "object", "properties": {"keys": {"type": "array", "items": {"type": "string"}}, "cursor": {"type": ["string", "null"]}}}))),

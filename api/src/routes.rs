@@ -105,6 +105,7 @@ routes! {
     Fulfil => Post "/api/admin/orders/{number}/fulfilment",
     Refund => Post "/api/admin/orders/{number}/refunds",
     ReturnAction => Post "/api/admin/orders/{number}/returns/{id}/{action}",
+    ResendMessage => Post "/api/admin/orders/{number}/messages/{id}/resend",
     StockList => Get "/api/admin/stock",
     StockLevel => Get "/api/admin/stock/{sku}",
     AdjustStock => Post "/api/admin/stock/{sku}",

@@ -55,6 +55,10 @@ pub enum EventKind {
     /// Tell the merchant something about the shop's health (`payment_ref`: subject, `detail`: text).
     #[serde(rename = "shop.alert")]
     ShopAlert,
+    /// Staff put an order's failed messages back to be sent: the consumer sends them (with the
+    /// queue's retries), the order itself is unchanged.
+    #[serde(rename = "order.messages_resent")]
+    MessagesResent,
 }
 
 impl EventKind {
@@ -91,7 +95,8 @@ impl EventKind {
             | EventKind::NewsletterConfirm
             | EventKind::NewsletterSend
             | EventKind::NewProductsDigest
-            | EventKind::ShopAlert => return None,
+            | EventKind::ShopAlert
+            | EventKind::MessagesResent => return None,
         })
     }
 }

@@ -154,6 +154,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::Fulfil => admin::fulfil(req, env, number()?).await,
         Route::Refund => admin::refund(req, env, number()?).await,
         Route::ReturnAction => admin::return_action(req, env, number()?, params.get(1), params.get(2)).await,
+        Route::ResendMessage => admin::resend_message(req, env, number()?, params.get(1)).await,
         Route::StockList => admin::stock_list(req, env).await,
         Route::StockLevel => admin::stock_level(req, env, params.get(0)).await,
         Route::AdjustStock => admin::adjust_stock(req, env, params.get(0)).await,

@@ -174,4 +174,28 @@ fn a_message_that_never_goes_reaches_the_merchant() {
     let o = shop.admin_order(n);
     assert!(o["attention"].as_str().unwrap_or("").contains("could not be sent"), "{o}");
     assert!(shop.emails().is_empty(), "nothing was sent");
+
+    // Staff send it again: its tries start over (here the mail service still refuses, so it fails
+    // again after five more); a message that has not failed cannot be sent again.
+    let id = failed["event_id"].as_str().unwrap().to_string();
+    let resend = |id: &str| shop.admin("POST", &format!("/api/admin/orders/{n}/messages/{}/resend", id.replace(':', "%3A")), None);
+    let r = resend(&id);
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(resend(&id).status, 409, "only a failed message");
+    assert_eq!(resend("no-such-message").status, 409);
+    let again = wait_for("the second round of tries", 90, || {
+        let o = shop.admin_order(n);
+        let m = o["notifications"].as_array().unwrap().iter().find(|m| m["event_id"] == id.as_str()).cloned().unwrap();
+        m["failed_at"].as_str().filter(|at| Some(*at) != failed["failed_at"].as_str()).map(|_| o)
+    });
+    let audit: Vec<&str> = again["audit"].as_array().unwrap().iter().filter_map(|a| a["action"].as_str()).collect();
+    assert!(audit.contains(&"order.message_resend"), "{audit:?}");
+    let failed_again = shop.admin("GET", "/api/admin/notifications/failed", None).json()["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["event_id"] == id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(failed_again["attempts"], 5, "five new tries: {failed_again}");
 }

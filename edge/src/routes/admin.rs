@@ -379,6 +379,31 @@ pub async fn add_note(req: &mut Request, env: &Env, number: u64) -> Reply {
     json(&orders::Note { at: now, staff_email: who.email, text: text.to_string() }, 201, "no-store")
 }
 
+/// `POST /api/admin/orders/{number}/messages/{id}/resend`: a message to the customer or the
+/// merchant that failed every try is sent again (the address or the mail service mended since):
+/// its tries start over and the queue sends it. Only a failed message can be sent again.
+pub async fn resend_message(req: &Request, env: &Env, number: u64, id: &str) -> Reply {
+    let who = require_staff(req, env).await?;
+    let id = crate::query::decode_segment(id)?;
+    let Some((template, recipient)) = crate::services::notify::resend(env, number, &id).await? else {
+        return Err(ApiError::new(Problem::CannotResend, format!("order {number} has no failed message `{id}`")));
+    };
+    let mut event = OrderEvent::new(format!("resend-{}", random_id(8)), EventKind::MessagesResent, number, now_rfc3339());
+    event.detail = Some(id.clone());
+    events::publish(env, &event).await?;
+    let target = format!("order:{number}");
+    staff::audit(
+        env,
+        &who,
+        "order.message_resend",
+        &target,
+        value!({ "message": id, "state": "failed" }),
+        value!({ "template": template, "to": recipient }),
+    )
+    .await?;
+    json(&Accepted { number, status: "sending".into() }, 202, "no-store")
+}
+
 /// `GET /api/admin/stock?page=&low=yes`: every SKU with its levels, a page (a catalog shard) at a
 /// time; `low=yes` keeps those at or below the shop's low-stock threshold.
 pub async fn stock_list(req: &Request, env: &Env) -> Reply {

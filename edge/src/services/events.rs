@@ -148,7 +148,8 @@ fn notification(kind: EventKind) -> &'static str {
         | EventKind::NewsletterConfirm
         | EventKind::NewsletterSend
         | EventKind::NewProductsDigest
-        | EventKind::ShopAlert => "none",
+        | EventKind::ShopAlert
+        | EventKind::MessagesResent => "none",
     }
 }
 
@@ -216,7 +217,8 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         | EventKind::NewsletterConfirm
         | EventKind::NewsletterSend
         | EventKind::NewProductsDigest
-        | EventKind::ShopAlert => return Ok(()),
+        | EventKind::ShopAlert
+        | EventKind::MessagesResent => return Ok(()),
         EventKind::RefundUpdated => {
             let mut refund = match event.detail.as_deref() {
                 // A charge's total refunded: what the shop has not recorded itself was refunded

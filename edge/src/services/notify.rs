@@ -169,6 +169,29 @@ async fn mark(env: &Env, event_id: &str, sql: &str, value: Option<&str>) -> Resu
     Ok(())
 }
 
+/// Puts a message of order `number` that failed every try back to be sent (its tries start over;
+/// the caller queues the sending). Its template and recipient, or `None` when the order has no
+/// such failed message.
+pub async fn resend(env: &Env, number: u64, event_id: &str) -> Result<Option<(String, String)>, ApiError> {
+    #[derive(Deserialize)]
+    struct Again {
+        template: String,
+        recipient: String,
+    }
+    let db = db::db(env)?;
+    let again: Vec<Again> = db::write_returning(
+        stmt(
+            &db,
+            "UPDATE notifications SET failed_at = NULL, claimed_at = NULL, attempts = 0, last_error = 'sent again by staff'
+             WHERE event_id = ?1 AND order_number = ?2 AND failed_at IS NOT NULL AND sent_at IS NULL RETURNING template, recipient",
+            args![event_id, number],
+        )?,
+        "message to send again",
+    )
+    .await?;
+    Ok(again.into_iter().next().map(|a| (a.template, a.recipient)))
+}
+
 pub async fn failed(env: &Env) -> Result<Vec<edgeshop_api::admin::FailedNotification>, ApiError> {
     let db = db::db(env)?;
     db::all(stmt(
