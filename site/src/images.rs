@@ -268,6 +268,25 @@ fn check_names(jobs: &[Job]) -> Result<(), String> {
     Ok(())
 }
 
+/// The catalog's images a visitor may see: those of published products and any an info page or a
+/// category's description names (`images/<name>`). A draft's photos, and files nothing uses, are
+/// not published.
+pub fn shown(shop: &edgeshop_catalog::LoadedShop) -> std::collections::HashSet<&str> {
+    let mut names: std::collections::HashSet<&str> =
+        shop.catalog.products.iter().filter(|p| p.published).flat_map(|p| p.images.iter().map(|i| i.file.as_str())).collect();
+    let texts = shop.pages.iter().map(|p| p.markdown.as_str()).chain(shop.catalog.categories.iter().map(|c| c.description.as_str()));
+    for text in texts {
+        for (at, _) in text.match_indices("images/") {
+            let rest = &text[at + "images/".len()..];
+            let end = rest.find(|c: char| c.is_whitespace() || "()[]<>\"'`?#".contains(c)).unwrap_or(rest.len());
+            if let Some((name, _)) = shop.image_digests.get_key_value(&rest[..end]) {
+                names.insert(name.as_str());
+            }
+        }
+    }
+    names
+}
+
 /// One job per image the published products use.
 fn jobs(shop: &edgeshop_catalog::LoadedShop) -> Vec<Job> {
     let (catalog, images_dir, digests) = (&shop.catalog, &shop.images_dir, &shop.image_digests);
@@ -398,6 +417,28 @@ mod tests {
             assert!(media.join(&hash).join(name).exists(), "{name}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A draft's photos and files nothing uses stay out of the output; an image an info page
+    /// names is published.
+    #[test]
+    fn only_images_a_visitor_can_see_are_published() {
+        let mut shop = edgeshop_catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")).unwrap();
+        let draft = shop.catalog.products.iter_mut().find(|p| p.published).unwrap();
+        draft.published = false;
+        let hidden = draft.images[0].file.clone();
+        let visible = shop.catalog.products.iter().find(|p| p.published).unwrap().images[0].file.clone();
+        shop.image_digests.insert("team.jpg".into(), [0; 32]);
+        let shown_now = shown(&shop);
+        assert!(shown_now.contains(visible.as_str()));
+        assert!(!shown_now.contains(hidden.as_str()), "a draft's photo");
+        assert!(!shown_now.contains("team.jpg"), "a file nothing uses");
+        shop.pages.push(edgeshop_catalog::InfoPage {
+            slug: "about".into(),
+            title: "About".into(),
+            markdown: "![Our team](/images/team.jpg)\n".into(),
+        });
+        assert!(shown(&shop).contains("team.jpg"), "named by an info page");
     }
 
     /// Two images with one stem get renderings named after stem and extension; names that would

@@ -184,10 +184,13 @@ fn run() -> Result<(), String> {
         let pages = (|| {
             out.copy_dir(&args.public, "assets")?;
             if let images::Store::Static(_) = store {
-                // The catalog's images as the loader read them (their digests name their bytes).
+                // The catalog's images that pages show, as the loader read them (their digests
+                // name their bytes).
                 use rayon::prelude::*;
+                let shown = images::shown(&shop);
                 shop.image_digests
                     .par_iter()
+                    .filter(|(name, _)| shown.contains(name.as_str()))
                     .try_for_each(|(name, digest)| out.copy_content(&shop.images_dir.join(name), &format!("images/{name}"), digest))?;
             }
             if let Some(plan) = &plan {
