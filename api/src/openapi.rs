@@ -514,7 +514,7 @@ fn operation(route: Route) -> Op {
         Route::MediaList => Op::new("The images in R2, a page of keys (`<hash>/<name>`) at a time: what an upload need not send")
             .query("cursor", string(), "Where the previous page ended")
             .answer(200, "A page of keys", JSON, Body::Inline(json!({"type": "object", "properties": {"keys": {"type": "array", "items": {"type": "string"}}, "cursor": {"type": ["string", "null"]}}}))),
-        Route::MediaUpload => Op::new("Store one image of the build's media store in R2 (`cargo xtask` uploads what the bucket lacks)")
+        Route::MediaUpload => Op::new("Owners: store one image of the build's media store in R2 (`cargo xtask` uploads what the bucket lacks)")
             .body("application/octet-stream", Body::Inline(json!({"type": "string", "format": "binary"})))
             .answer(201, "Stored", JSON, Body::Inline(json!({"type": "object", "properties": {"key": {"type": "string"}}}))),
         Route::StockList => Op::new("Every SKU with on hand, reserved, available and sold, a catalog shard a page; `low=yes` keeps the low ones")

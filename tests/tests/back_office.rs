@@ -192,6 +192,7 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
         ("POST", "/api/admin/new-products-digest", None),
         ("POST", "/api/admin/customers/erase", Some(json!({ "email": "someone@example.ie" }))),
         ("GET", "/api/admin/orders/export", None),
+        ("POST", "/api/admin/media/0123456789abcdef0123/planted.png", None),
     ] {
         let r = as_staff(shop, &sam, method, path, body);
         assert!(is_problem(&r, 403) && r.body.contains("owner-only"), "{method} {path}: {} {}", r.status, r.body);

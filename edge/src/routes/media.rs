@@ -2,7 +2,7 @@
 //! content), kept in the edge cache; and the back office's upload of the build's media store.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_bytes_max, json, require_staff, Reply};
+use crate::http::{body_bytes_max, json, require_owner, require_staff, Reply};
 use crate::query::Query;
 use crate::services::media;
 use worker::{Cache, Env, Request, Response, ResponseBody};
@@ -46,11 +46,13 @@ pub async fn list(req: &Request, env: &Env) -> Reply {
     json(&serde_json::json!({ "keys": keys, "cursor": cursor }), 200, "no-store")
 }
 
-/// `POST /api/admin/media/{hash}/{name}`: stores the body in R2, once: an address names its
-/// content (the original's hash) and is cached for a year, so a stored image is never replaced
-/// (409). Each upload is in the audit log.
+/// `POST /api/admin/media/{hash}/{name}` (owners): stores the body in R2, once: an address names
+/// its content (the original's hash) and is cached for a year, so a stored image is never replaced
+/// (409). Renderings share their original's hash, so the bytes cannot be checked against it: only
+/// an owner (`cargo xtask`'s upload to a local shop) may store, so no member of staff can plant
+/// other bytes at an address a coming build will use. Each upload is in the audit log.
 pub async fn upload(req: &mut Request, env: &Env, hash: &str, name: &str) -> Reply {
-    let who = require_staff(req, env).await?;
+    let who = require_owner(req, env).await?;
     let key = media::key(hash, name)?;
     if media::exists(env, &key).await? {
         return Err(ApiError::new(Problem::MediaExists, format!("/media/{key} is stored already; a changed image gets a new address")));
