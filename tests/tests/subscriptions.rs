@@ -1,13 +1,33 @@
 //! Stock changes by staff, back-in-stock alerts and the newsletter's double opt-in under wrangler
 //! dev, reading the messages the local `send_email` simulation wrote.
 
-use edgeshop_domain::StockPolicy;
+use edgeshop_domain::{Catalog, Product, StockPolicy, Variant};
 use edgeshop_e2e::{sample_catalog as catalog, Shop};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 fn post(shop: &Shop, path: &str, ip: &str, body: Value) -> edgeshop_e2e::Reply {
     shop.post_json(path, &[("cf-connecting-ip", ip)], &body.to_string())
+}
+
+/// The `n`th published variant that stops selling at zero and has six units or more, with its
+/// product (each test takes its own).
+fn stocked_variant(c: &Catalog, n: usize) -> (&Product, &Variant) {
+    c.products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+        .filter(|(_, v)| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
+        .nth(n)
+        .expect("enough stocked variants in the sample catalog")
+}
+
+/// The emails `ours` picks went to `expected`, each address once.
+fn each_got_one(shop: &Shop, ours: impl Fn(&edgeshop_e2e::SentEmail) -> bool, expected: &[String]) {
+    let mut to: Vec<String> = shop.emails().into_iter().filter(|e| ours(e)).map(|e| e.to).collect();
+    to.sort();
+    assert_eq!(to.len(), expected.len(), "each once: {to:?}");
+    assert!(to.iter().zip(expected).all(|(t, e)| t.contains(e.as_str())), "{to:?}");
 }
 
 fn adjust(shop: &Shop, sku: &str, body: Value) -> Value {
@@ -58,14 +78,7 @@ fn restocking_a_sold_out_variant_emails_each_waiting_shopper_once() {
 fn units_a_cancelled_order_gives_back_tell_the_shoppers_waiting_for_them() {
     let shop = Shop::shared();
     let c = catalog();
-    let (product, v) = c
-        .products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
-        .filter(|(_, v)| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
-        .nth(8)
-        .unwrap();
+    let (product, v) = stocked_variant(&c, 8);
     // The last unit is sold (cash on delivery), and a shopper asks to hear when it is back.
     adjust(shop, &v.sku, json!({ "set": 1, "reason": "stock count" }));
     let r = post(shop, "/api/cart/lines", "10.4.5.1", json!({ "sku": v.sku, "quantity": 1 }));
@@ -94,14 +107,7 @@ fn units_a_cancelled_order_gives_back_tell_the_shoppers_waiting_for_them() {
 fn checkout_obeys_a_level_set_by_staff() {
     let shop = Shop::shared();
     let c = catalog();
-    let v = c
-        .products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| &p.variants)
-        .filter(|v| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
-        .nth(3)
-        .unwrap();
+    let (_, v) = stocked_variant(&c, 3);
     adjust(shop, &v.sku, json!({ "set": 1, "reason": "stock count" }));
     assert_eq!(shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(r#"{"reason":"nothing"}"#)).status, 422);
     let body = json!({
@@ -205,10 +211,7 @@ fn a_newsletter_to_a_long_list_reaches_every_subscriber_once_a_page_at_a_time() 
     assert_eq!(r.status, 202, "{}", r.body);
     shop.wait_emails("a newsletter to a long list", readers.len(), ours);
     std::thread::sleep(Duration::from_secs(3));
-    let mut to: Vec<String> = shop.emails().into_iter().filter(|e| ours(e)).map(|e| e.to).collect();
-    to.sort();
-    assert_eq!(to.len(), readers.len(), "each reader once");
-    assert!(to.iter().zip(&readers).all(|(t, r)| t.contains(r.as_str())), "{to:?}");
+    each_got_one(shop, ours, &readers);
     // Three pages: the first event's, then two more queued by the pages before them.
     let batch = edgeshop_e2e::d1_query(shop, &format!("SELECT DISTINCT batch FROM messages WHERE subject = '{subject}'"));
     let batch = batch[0]["batch"].as_str().expect("the newsletter's batch").to_string();
@@ -221,14 +224,7 @@ fn a_newsletter_to_a_long_list_reaches_every_subscriber_once_a_page_at_a_time() 
 fn a_restock_tells_a_long_list_of_waiting_shoppers_each_once() {
     let shop = Shop::shared();
     let c = catalog();
-    let (product, v) = c
-        .products
-        .iter()
-        .filter(|p| p.published)
-        .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
-        .filter(|(_, v)| v.stock >= 6 && v.stock_policy == StockPolicy::Deny)
-        .nth(12)
-        .unwrap();
+    let (product, v) = stocked_variant(&c, 12);
     adjust(shop, &v.sku, json!({ "set": 0, "reason": "sold out at the fair" }));
     let waiting: Vec<String> = (0..41).map(|i| format!("shopper-{i:03}@waiting.example")).collect();
     let rows: Vec<String> = waiting.iter().map(|e| format!("('{}', '{e}', '2026-01-01T00:00:00Z')", v.sku)).collect();
@@ -236,12 +232,9 @@ fn a_restock_tells_a_long_list_of_waiting_shoppers_each_once() {
     adjust(shop, &v.sku, json!({ "set": 5, "reason": "delivery" }));
     let subject = format!("{} is back in stock", product.title);
     let ours = |e: &edgeshop_e2e::SentEmail| e.subject == subject && e.to.contains("@waiting.example");
-    shop.wait_emails("back in stock to a long list", waiting.len(), ours);
+    shop.wait_emails("back in stock to a long list", waiting.len(), &ours);
     std::thread::sleep(Duration::from_secs(3));
-    let mut to: Vec<String> = shop.emails().into_iter().filter(|e| ours(e)).map(|e| e.to).collect();
-    to.sort();
-    assert_eq!(to.len(), waiting.len(), "each shopper once");
-    assert!(to.iter().zip(&waiting).all(|(t, w)| t.contains(w.as_str())), "{to:?}");
+    each_got_one(shop, ours, &waiting);
     let left = edgeshop_e2e::d1_query(shop, &format!("SELECT count(*) AS n FROM stock_alerts WHERE sku = '{}' AND notified_at IS NULL", v.sku));
     assert_eq!(left, json!([{ "n": 0 }]));
 }

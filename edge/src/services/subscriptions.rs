@@ -289,12 +289,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         }
         EventKind::NewsletterSend => {
             let subject = event.payment_ref.clone().unwrap_or_else(|| format!("News from {}", shop.name));
-            let subscribers: Vec<Subscriber> = db::all(stmt(
-                &db,
-                "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND email > ?1 ORDER BY email LIMIT ?2",
-                args![after, page],
-            )?)
-            .await?;
+            let subscribers = subscribers_after(&db, after, false).await?;
             let paragraphs: Vec<String> = detail.split("\n\n").map(str::to_string).collect();
             let letter = Letter { template: "newsletter", subject: &subject, paragraphs: &paragraphs };
             statements.extend(to_subscribers(&db, &shop, batch, &letter, &subscribers, &now)?);
@@ -303,12 +298,7 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         EventKind::NewProductsDigest => {
             let products: Vec<edgeshop_domain::NewProduct> = serde_json::from_str(&detail).context("digest")?;
             let slugs = serde_json::to_string(&products.iter().map(|p| &p.slug).collect::<Vec<_>>())?;
-            let subscribers: Vec<Subscriber> = db::all(stmt(
-                &db,
-                "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND new_products = 1 AND email > ?1 ORDER BY email LIMIT ?2",
-                args![after, page],
-            )?)
-            .await?;
+            let subscribers = subscribers_after(&db, after, true).await?;
             let subject = match products.as_slice() {
                 [one] => format!("New at {}: {}", shop.name, one.title),
                 [first, rest @ ..] => format!("New at {}: {} and {} more", shop.name, first.title, rest.len()),
@@ -369,6 +359,14 @@ pub async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
         events::publish(env, &next_page(event, batch, last)).await?;
     }
     crate::services::notify::round_outcome(env, "a message", round.retry, round.claimed_elsewhere)
+}
+
+/// A page of confirmed subscribers (those who asked for new-product digests: `digests`), in
+/// address order from the one after `after`.
+async fn subscribers_after(db: &worker::D1Database, after: &str, digests: bool) -> Result<Vec<Subscriber>, ApiError> {
+    let sql = "SELECT email, status, token FROM subscribers WHERE status = 'confirmed' AND (?3 = 0 OR new_products = 1) AND email > ?1
+               ORDER BY email LIMIT ?2";
+    db::all(stmt(db, sql, args![after, LIST_PAGE as i64, i64::from(digests)])?).await
 }
 
 /// The page after `event`'s: the same message, from the address after `after`.
