@@ -232,7 +232,7 @@ fn a_restock_tells_a_long_list_of_waiting_shoppers_each_once() {
     adjust(shop, &v.sku, json!({ "set": 5, "reason": "delivery" }));
     let subject = format!("{} is back in stock", product.title);
     let ours = |e: &edgeshop_e2e::SentEmail| e.subject == subject && e.to.contains("@waiting.example");
-    shop.wait_emails("back in stock to a long list", waiting.len(), &ours);
+    shop.wait_emails("back in stock to a long list", waiting.len(), ours);
     std::thread::sleep(Duration::from_secs(3));
     each_got_one(shop, ours, &waiting);
     let left = edgeshop_e2e::d1_query(shop, &format!("SELECT count(*) AS n FROM stock_alerts WHERE sku = '{}' AND notified_at IS NULL", v.sku));
