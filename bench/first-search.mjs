@@ -24,6 +24,8 @@
 // process's CPU time (getrusage) is given too: it adds V8's background tier-up compiles and
 // Node's own threads.
 //
+// With EDGESHOP_WARM_AT_START=1 each isolate first runs the worker's start-up warm-up (counted
+// in its start, not in its first search).
 // usage: node first-search.mjs PKG_DIR CATALOG_DATA_DIR QUERIES_JSON [ISOLATES] [WARM_REPEAT]
 //        node first-search.mjs PKG_DIR CATALOG_DATA_DIR QUERIES_JSON --child first|warm QUERY_INDEX [WARM_REPEAT]
 import { readFileSync, readdirSync } from 'node:fs';
@@ -51,7 +53,10 @@ function child(mode, qi, warmRepeat) {
   const fetched = (j) => { if (!chunk.has(j)) throw new Error(`no search-c${j}.bin`); return chunk.get(j); };
 
   const startWall = performance.now();
-  const { ColdIndex } = createRequire(import.meta.url)(resolve(pkg, 'search_wasm.js'));
+  const { ColdIndex, warm_up } = createRequire(import.meta.url)(resolve(pkg, 'search_wasm.js'));
+  // EDGESHOP_WARM_AT_START=1: as the worker's start event, the search code run once over the
+  // small index it ships (part of the isolate's start, which Workers does not bill to a request).
+  if (process.env.EDGESHOP_WARM_AT_START === '1' && !(warm_up() > 0)) throw new Error('the warm-up found nothing');
   const startup = { wall_ms: performance.now() - startWall };
 
   const steps = {};

@@ -31,6 +31,16 @@ use services::ops;
 use services::rate_limit::Limit;
 use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
 
+/// When the isolate starts: the search code is run once over a small index that ships in the
+/// worker, so V8 compiles it now (startup time, which the platform counts apart from requests)
+/// rather than during a shopper's first search (see `edgeshop_indexer::warm_up`).
+#[event(start)]
+fn start() {
+    if let Err(e) = edgeshop_indexer::warm_up() {
+        worker::console_warn!("{e}");
+    }
+}
+
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();

@@ -12,6 +12,7 @@ mod extras;
 mod prefix;
 mod schema;
 mod search;
+mod warm;
 mod write;
 
 pub use blob::{is_lazy, layout, pack, BlobDirectory, BlobError, BlobLayout, ChunkedBlob, IndexHeader};
@@ -22,4 +23,5 @@ pub use search::{
     MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
+pub use warm::warm_up;
 pub use write::{build_index, build_index_from, build_index_with, BuiltIndex, Cards, IndexState};

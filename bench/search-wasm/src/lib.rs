@@ -86,3 +86,10 @@ impl ColdIndex {
         0
     }
 }
+
+/// What the worker runs when its isolate starts (`edgeshop_indexer::warm_up`, its `#[event(start)]`):
+/// the search code run once over the small index it ships. The products found.
+#[wasm_bindgen]
+pub fn warm_up() -> Result<usize, String> {
+    edgeshop_indexer::warm_up()
+}
