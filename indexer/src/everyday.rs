@@ -32,6 +32,8 @@ const SHARED_UP: usize = 6;
 pub struct Lexicon {
     synsets: HashMap<u32, Synset>,
     senses: HashMap<String, Vec<u32>>,
+    /// A product taxonomy, for the words WordNet leads to none of the shop's.
+    taxonomy: Option<crate::taxonomy::Taxonomy>,
 }
 
 #[derive(Default)]
@@ -157,6 +159,12 @@ impl Lexicon {
         lexicon
     }
 
+    /// The same lexicon with a product taxonomy beside WordNet ([`crate::taxonomy::Taxonomy`]).
+    pub fn with_taxonomy(mut self, taxonomy: crate::taxonomy::Taxonomy) -> Lexicon {
+        self.taxonomy = Some(taxonomy);
+        self
+    }
+
     /// Everyday words → the shop's words for kinds of things (`kinds`: the words of its category
     /// names and its titles' nouns, with how many products each covers), for every single-word noun the shop does not
     /// use itself (`vocabulary`) and that is not in one of its synonym groups (the merchant's
@@ -237,6 +245,23 @@ impl Lexicon {
         out.sort();
         // Two names that join into the same word: the first is kept.
         out.dedup_by(|b, a| a.0 == b.0);
+        // The product taxonomy's wider words and departments, after WordNet's ("cup": dish, then
+        // drinkware).
+        if let Some(taxonomy) = &self.taxonomy {
+            for (word, targets) in taxonomy.everyday_words(known, kinds, names, departments, &merchant, TARGETS) {
+                match out.binary_search_by(|(w, _)| w.as_str().cmp(&word)) {
+                    Ok(i) => {
+                        let have = &mut out[i].1;
+                        for t in targets {
+                            if have.len() < TARGETS && !have.iter().any(|h| singular(h) == singular(&t)) {
+                                have.push(t);
+                            }
+                        }
+                    }
+                    Err(i) => out.insert(i, (word, targets)),
+                }
+            }
+        }
         out
     }
 

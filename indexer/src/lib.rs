@@ -12,6 +12,7 @@ mod extras;
 mod prefix;
 mod schema;
 mod search;
+pub mod taxonomy;
 mod warm;
 mod write;
 
@@ -23,5 +24,6 @@ pub use search::{
     MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
+pub use taxonomy::Taxonomy;
 pub use warm::warm_up;
 pub use write::{build_index, build_index_from, build_index_with, BuiltIndex, Cards, IndexState};

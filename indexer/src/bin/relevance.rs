@@ -275,7 +275,8 @@ fn show_intent(q: &Intent, relevant: &BTreeSet<&str>, hits: &[edgeshop_indexer::
     }
 }
 
-/// The index the shop's build makes: with the everyday vocabulary when `--wordnet DIR` is given.
+/// The index the shop's build makes: with the everyday vocabulary when `--wordnet DIR` (and
+/// `--taxonomy FILE`) is given.
 fn shop_index(catalog: &Catalog, opts: &BTreeMap<String, String>) -> Result<ProductIndex, String> {
     let lexicon = match opts.get("wordnet") {
         Some(dir) => {
@@ -283,6 +284,14 @@ fn shop_index(catalog: &Catalog, opts: &BTreeMap<String, String>) -> Result<Prod
             Some(edgeshop_indexer::Lexicon::parse(&read("index.noun")?, &read("data.noun")?))
         }
         None => None,
+    };
+    // `--taxonomy FILE`: the product taxonomy beside WordNet, as the shop's build reads it.
+    let lexicon = match opts.get("taxonomy") {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+            Some(lexicon.unwrap_or_default().with_taxonomy(edgeshop_indexer::Taxonomy::parse(&text)))
+        }
+        None => lexicon,
     };
     let blob = edgeshop_indexer::build_index_with(catalog, lexicon.as_ref(), &Default::default()).map_err(|e| e.to_string())?;
     ProductIndex::open(OwnedBytes::new(blob)).map_err(|e| e.to_string())
