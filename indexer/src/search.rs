@@ -801,7 +801,8 @@ impl ProductIndex {
         }
         // Category intent: a query naming a category (or a synonym of its name) puts that
         // category's products first.
-        let Some(slug) = self.named_category(raw, &corrected, &synonyms).or(described.map(|(_, slug)| slug)) else { return Some(query) };
+        let named = self.named_category(raw, &corrected, &synonyms).or(described.map(|(_, slug)| slug));
+        let Some(slug) = named.or_else(|| self.everyday_category(raw)) else { return Some(query) };
         let f = self.fields;
         let in_category = TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(["category", slug.as_str()])), IndexRecordOption::Basic);
         let intent: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(in_category), CATEGORY_NAMED));
@@ -891,16 +892,7 @@ impl ProductIndex {
     /// The most specific category whose name the query (typos corrected, or one of its synonym
     /// variants) contains.
     fn named_category(&mut self, raw: &str, corrected: &[(String, bool)], synonyms: &[(String, bool)]) -> Option<String> {
-        if self.category_stems.is_none() {
-            let categories = self.extras.categories.clone();
-            let mut stems: Vec<(String, Vec<String>)> = categories
-                .into_iter()
-                .map(|(slug, name)| (slug, words(&name).flat_map(|w| tokens(&mut self.stem, &w.to_lowercase())).collect()))
-                .collect();
-            stems.retain(|(_, s)| !s.is_empty());
-            stems.sort_by_key(|(slug, s)| (std::cmp::Reverse(s.len()), std::cmp::Reverse(slug.matches('/').count())));
-            self.category_stems = Some(stems);
-        }
+        self.make_category_stems();
         let corrected: Vec<&str> = corrected.iter().map(|(w, _)| w.as_str()).collect();
         let texts: Vec<String> = [normalise(raw), corrected.join(" ")].into_iter().chain(synonyms.iter().map(|(v, _)| v.clone())).collect();
         let typed: Vec<Vec<String>> = texts.iter().map(|t| words(t).flat_map(|w| tokens(&mut self.stem, w)).collect()).collect();
@@ -909,6 +901,50 @@ impl ProductIndex {
             .iter()
             .find(|(_, name)| typed.iter().any(|t| t.len() >= name.len() && t.windows(name.len()).any(|w| w == name.as_slice())))
             .map(|(slug, _)| slug.clone())
+    }
+
+    /// Each category's slug and the stems of its name, longest names first, then the deepest
+    /// (made once, on first use).
+    fn make_category_stems(&mut self) {
+        if self.category_stems.is_some() {
+            return;
+        }
+        let categories = self.extras.categories.clone();
+        let mut stems: Vec<(String, Vec<String>)> = categories
+            .into_iter()
+            .map(|(slug, name)| (slug, words(&name).flat_map(|w| tokens(&mut self.stem, &w.to_lowercase())).collect()))
+            .collect();
+        stems.retain(|(_, s)| !s.is_empty());
+        stems.sort_by_key(|(slug, s)| (std::cmp::Reverse(s.len()), std::cmp::Reverse(slug.matches('/').count())));
+        self.category_stems = Some(stems);
+    }
+
+    /// The one category that the everyday words of the query's unknown words name ("cups" →
+    /// dish, drinkware: the Drinkware category), if exactly one does: "clothing" → apparel,
+    /// footwear names two, and neither is put first.
+    fn everyday_category(&mut self, raw: &str) -> Option<String> {
+        let mut targets: Vec<String> = Vec::new();
+        // Words as typed (or their singular or stem): a typo's correction is a guess
+        // ("travelmug" is not a misspelt everyday word for hiking), too weak to put a category
+        // first.
+        for word in normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string) {
+            if self.extras.knows_word(&word) {
+                continue;
+            }
+            let stem = tokens(&mut self.stem, &word).join("");
+            let found =
+                [word.clone(), crate::everyday::singular(&word), stem].into_iter().find_map(|w| self.extras.everyday(&w).map(<[String]>::to_vec));
+            targets.extend(found.unwrap_or_default());
+        }
+        if targets.is_empty() {
+            return None;
+        }
+        self.make_category_stems();
+        let target_stems: Vec<Vec<String>> = targets.iter().map(|t| words(t).flat_map(|w| tokens(&mut self.stem, w)).collect()).collect();
+        let categories = self.category_stems.as_ref()?;
+        let mut named = categories.iter().filter(|(_, name)| target_stems.iter().any(|t| t == name)).map(|(slug, _)| slug);
+        let first = named.next()?;
+        named.next().is_none().then(|| first.clone())
     }
 
     /// The category a one-word query names through the merchant's description of it, for a word

