@@ -245,11 +245,14 @@ impl Lexicon {
         out.sort();
         // Two names that join into the same word: the first is kept.
         out.dedup_by(|b, a| a.0 == b.0);
-        // The product taxonomy's wider words and departments, after WordNet's ("cup": dish, then
-        // drinkware).
+        // The product taxonomy's wider words and departments, after WordNet's when it found one
+        // word only ("cup": dish, then drinkware); not more kinds beside two it found ("clothing":
+        // apparel, footwear; not also the taxonomy's shirts and tops, which roll-top backpacks
+        // match).
         if let Some(taxonomy) = &self.taxonomy {
             for (word, targets) in taxonomy.everyday_words(known, kinds, names, departments, &merchant, TARGETS) {
                 match out.binary_search_by(|(w, _)| w.as_str().cmp(&word)) {
+                    Ok(i) if out[i].1.len() > 1 => {}
                     Ok(i) => {
                         let have = &mut out[i].1;
                         for t in targets {

@@ -801,7 +801,10 @@ impl ProductIndex {
         }
         // Category intent: a query naming a category (or a synonym of its name) puts that
         // category's products first.
-        let named = self.named_category(raw, &corrected, &synonyms).or(described.map(|(_, slug)| slug));
+        // Not a category named by a word before a last word that is another kind of thing in
+        // everyday words: "outdoor clothing" is clothing, not the Outdoor category's tents.
+        let named = if self.ends_in_an_everyday_kind(raw) { None } else { self.named_category(raw, &corrected, &synonyms) };
+        let named = named.or(described.map(|(_, slug)| slug));
         let Some(slug) = named.or_else(|| self.everyday_category(raw)) else { return Some(query) };
         let f = self.fields;
         let in_category = TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(["category", slug.as_str()])), IndexRecordOption::Basic);
@@ -917,6 +920,20 @@ impl ProductIndex {
         stems.retain(|(_, s)| !s.is_empty());
         stems.sort_by_key(|(slug, s)| (std::cmp::Reverse(s.len()), std::cmp::Reverse(slug.matches('/').count())));
         self.category_stems = Some(stems);
+    }
+
+    /// Whether the query has several words and its last, as typed, is a word the shop does not
+    /// use that its everyday vocabulary knows: the kind of thing asked for, in other words.
+    fn ends_in_an_everyday_kind(&mut self, raw: &str) -> bool {
+        let normalised = normalise(raw);
+        let typed: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+        let [_, .., last] = typed.as_slice() else { return false };
+        let one = crate::everyday::singular(last);
+        if self.extras.knows_word(last) || self.extras.knows_word(&one) {
+            return false;
+        }
+        let stem = tokens(&mut self.stem, last).join("");
+        [last.to_string(), one, stem].iter().any(|w| self.extras.everyday(w).is_some())
     }
 
     /// The one category that the everyday words of the query's unknown words name ("cups" →

@@ -425,6 +425,11 @@ fn the_product_taxonomy_finds_wider_words_and_departments_but_nothing_beside() {
         let found = slugs(&mut index, q);
         assert!(found.len() >= 5 && found.iter().take(5).all(|s| in_category(s, category)), "`{q}` found {found:?}");
     }
+    // A category named by a word before the kind of thing asked for is not put first: "outdoor
+    // clothing" is clothing, not the Outdoor category's backpacks (nor roll-top backpacks
+    // through the taxonomy's "Shirts & Tops" under Clothing).
+    let found = slugs(&mut index, "outdoor clothing ");
+    assert!(!found.is_empty() && found.iter().take(5).all(|s| !in_category(s, "outdoor")), "{found:?}");
     // Not what sits beside a thing in the taxonomy, nor a department of the same name elsewhere
     // (the shop's Footwear › Hiking is not Camping & Hiking, where trekking poles are).
     for q in ["trekking poles ", "garden hose ", "television ", "guitar ", "printer ink "] {
