@@ -581,7 +581,9 @@ fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
     std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
     let wasm = root().join("target/wasm32-unknown-unknown/release/edgeshop_search_wasm.wasm");
     crate::pack::bindgen(&wasm, &pkg, "search_wasm", crate::pack::Host::Node)?;
-    crate::pack::wasm_opt(&pkg.join("search_wasm_bg.wasm"), &crate::pack::WORKER_OPT, &crate::pack::WORKER_FEATURES, false)?;
+    // EDGESHOP_WASM_NAMES=1 keeps function names, for a CPU profile (`node --cpu-prof`).
+    let names = std::env::var_os("EDGESHOP_WASM_NAMES").is_some();
+    crate::pack::wasm_opt(&pkg.join("search_wasm_bg.wasm"), &crate::pack::WORKER_OPT, &crate::pack::WORKER_FEATURES, names)?;
     let wasm_bytes = std::fs::metadata(pkg.join("search_wasm_bg.wasm")).map_err(|e| e.to_string())?.len();
     build_search_tools()?;
     let mut shops = Vec::new();
