@@ -160,7 +160,8 @@ fn a_failed_send_is_retried_and_sent_once() {
 
 #[test]
 fn a_message_that_never_goes_reaches_the_merchant() {
-    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[("EDGESHOP_FAULTS", "email-fail-always")]);
+    let state = Shop::fresh_state_dir();
+    let shop = Shop::start_with(&state, &[("EDGESHOP_FAULTS", "email-fail-always")]);
     let c = catalog();
     let placed = order(&shop, 4, &variants(&c)[3].sku, "never@example.ie", "cash_on_delivery");
     let n = placed["order_number"].as_u64().unwrap();
@@ -198,4 +199,21 @@ fn a_message_that_never_goes_reaches_the_merchant() {
         .cloned()
         .unwrap();
     assert_eq!(failed_again["attempts"], 5, "five new tries: {failed_again}");
+
+    // The mail service works again (the shop restarts without the failing switch, same state):
+    // sent again, the message goes, and the order's note about it goes with it.
+    shop.stop();
+    drop(shop);
+    std::thread::sleep(Duration::from_secs(2));
+    let shop = Shop::start_with(&state, &[]);
+    let r = shop.admin("POST", &format!("/api/admin/orders/{n}/messages/{}/resend", id.replace(':', "%3A")), None);
+    assert_eq!(r.status, 202, "{}", r.body);
+    shop.wait_emails("the order confirmation sent again", 1, |e| to("never@example.ie")(e));
+    let o = wait_for("the note about the failure to go", 30, || {
+        let o = shop.admin_order(n);
+        (!o["attention"].as_str().unwrap_or("").contains("could not be sent")).then_some(o)
+    });
+    let m = o["notifications"].as_array().unwrap().iter().find(|m| m["event_id"] == id.as_str()).cloned().unwrap();
+    assert!(m["sent_at"].is_string() && m["failed_at"].is_null(), "{m}");
+    assert!(o["attention"].is_null(), "the failure was all the order needed attention for: {o}");
 }

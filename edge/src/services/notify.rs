@@ -118,7 +118,10 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
         match sent {
             Ok(id) => {
                 mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&id))
-                    .await?
+                    .await?;
+                if stored.attention.as_deref().is_some_and(|a| a.contains(&failure_note(&p.template, &p.recipient))) {
+                    forget_failure(env, number, &p).await?;
+                }
             }
             Err(e) if attempt >= MAX_ATTEMPTS => {
                 worker::console_error!("message {} for order {} failed for good: {e}", p.template, number);
@@ -141,7 +144,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
 /// A message that could not be sent goes on the order for the merchant, with an alert.
 async fn alert_failed(env: &Env, p: &Pending, shop: &Shop, error: &str) -> Result<(), ApiError> {
     let db = db::db(env)?;
-    let note = format!("the {} message to {} could not be sent: {error}", p.template, p.recipient);
+    let note = format!("{} {error}", failure_note(&p.template, &p.recipient));
     let mut statements = vec![stmt(
         &db,
         "UPDATE orders SET attention = COALESCE(attention || char(10), '') || ?1, version = version + 1 WHERE number = ?2",
@@ -155,6 +158,35 @@ async fn alert_failed(env: &Env, p: &Pending, shop: &Shop, error: &str) -> Resul
         )?);
     }
     db::batch(&db, statements).await
+}
+
+/// How the order's attention note starts for a message that could not be sent.
+fn failure_note(template: &str, recipient: &str) -> String {
+    format!("the {template} message to {recipient} could not be sent:")
+}
+
+/// A message sent after all (staff sent it again): its line goes from the order's attention note,
+/// and the note with it when that was all. Written only over the note as read, so a line added
+/// meanwhile is not lost (the old line then stays).
+async fn forget_failure(env: &Env, number: u64, p: &Pending) -> Result<(), ApiError> {
+    #[derive(Deserialize)]
+    struct Note {
+        attention: Option<String>,
+    }
+    let db = db::db(env)?;
+    let note: Option<Note> = db::first(stmt(&db, "SELECT attention FROM orders WHERE number = ?1", args![number])?).await?;
+    let Some(old) = note.and_then(|n| n.attention) else { return Ok(()) };
+    let failed = failure_note(&p.template, &p.recipient);
+    let kept: Vec<&str> = old.lines().filter(|l| !l.starts_with(&failed)).collect();
+    if kept.len() == old.lines().count() {
+        return Ok(());
+    }
+    let new = (!kept.is_empty()).then(|| kept.join("\n"));
+    stmt(&db, "UPDATE orders SET attention = ?1, version = version + 1 WHERE number = ?2 AND attention = ?3", args![new.as_deref(), number, &old])?
+        .run()
+        .await
+        .context("attention note")?;
+    Ok(())
 }
 
 /// Updates a message's state: `?1` is now, `?2` the message, `?3` (when given) the value.
