@@ -120,11 +120,32 @@ fn mailbox(name: &str, address: &str) -> String {
     }
 }
 
+/// A paragraph of an email as HTML; one ending in `: https://…` links its text to that address.
+pub fn paragraph_html(p: &str) -> String {
+    use edgeshop_domain::escape_html as esc;
+    match p.rsplit_once(": ") {
+        Some((label, url)) if (url.starts_with("https://") || url.starts_with("http://")) && !url.contains(char::is_whitespace) => {
+            format!("<a href=\"{}\" style=\"color:#1d4ed8\">{}</a>", esc(url), esc(label))
+        }
+        _ => esc(p),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn a_name_with_special_characters_is_quoted() {
         assert_eq!(super::mailbox("Trailhead", "shop@x.ie"), "Trailhead <shop@x.ie>");
         assert_eq!(super::mailbox("Smith, Jones & Co.", "shop@x.ie"), "\"Smith, Jones & Co.\" <shop@x.ie>");
+    }
+
+    #[test]
+    fn a_paragraph_ending_in_an_address_links_its_text_and_the_rest_is_escaped() {
+        assert_eq!(
+            super::paragraph_html("Your order: https://shop.example/orders/?n=1&t=x"),
+            "<a href=\"https://shop.example/orders/?n=1&amp;t=x\" style=\"color:#1d4ed8\">Your order</a>"
+        );
+        assert_eq!(super::paragraph_html("Fish & <chips>: not a link"), "Fish &amp; &lt;chips&gt;: not a link");
+        assert_eq!(super::paragraph_html("See: javascript:alert(1)"), "See: javascript:alert(1)");
     }
 }

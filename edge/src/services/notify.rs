@@ -369,7 +369,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
     text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\n\n{}\n", address.join("\n"), shop.name));
     // A paragraph ending in `: https://…` links its text there (as in newsletters).
     let paragraphs: String =
-        intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", crate::services::subscriptions::paragraph_html(p))).collect();
+        intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", crate::services::mailer::paragraph_html(p))).collect();
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
 <body style=\"margin:0;padding:0;background:#f5f5f2\"><div style=\"max-width:560px;margin:0 auto;padding:24px 16px;font:16px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1b\">\

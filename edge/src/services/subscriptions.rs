@@ -8,7 +8,7 @@
 use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use crate::services::events::{self, EventKind, ListPage, OrderEvent};
-use crate::services::mailer::{Email, Mailer};
+use crate::services::mailer::{self, Email, Mailer};
 use crate::services::{now_rfc3339, random_id, secret_id};
 use edgeshop_api::admin::{Digest, Erased};
 use edgeshop_domain::{escape_html as esc, Shop};
@@ -417,7 +417,7 @@ fn message(shop: &Shop, subject: &str, paragraphs: &[String], unsubscribe: Optio
         text.push_str(&format!("\nUnsubscribe: {u}\n"));
         footer.push_str(&format!("· <a href=\"{}\" style=\"color:#666\">Unsubscribe</a>", esc(u)));
     }
-    let body: String = paragraphs.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", paragraph_html(p))).collect();
+    let body: String = paragraphs.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", mailer::paragraph_html(p))).collect();
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title></head>\
 <body style=\"margin:0;background:#f5f5f2\"><div style=\"max-width:560px;margin:0 auto;padding:24px 16px;font:16px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1d1d1b\">\
@@ -425,16 +425,6 @@ fn message(shop: &Shop, subject: &str, paragraphs: &[String], unsubscribe: Optio
         t = esc(subject),
     );
     (subject.to_string(), text, html)
-}
-
-/// A paragraph as HTML; one ending in `: https://…` links its text to that address.
-pub(crate) fn paragraph_html(p: &str) -> String {
-    match p.rsplit_once(": ") {
-        Some((label, url)) if (url.starts_with("https://") || url.starts_with("http://")) && !url.contains(char::is_whitespace) => {
-            format!("<a href=\"{}\" style=\"color:#1d4ed8\">{}</a>", esc(url), esc(label))
-        }
-        _ => esc(p),
-    }
 }
 
 #[derive(Deserialize)]
