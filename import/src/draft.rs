@@ -3,7 +3,7 @@
 
 use crate::table::Table;
 use crate::ImportError;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -163,6 +163,36 @@ pub fn fix_skus(drafts: &mut [Draft], report: &mut crate::Report) {
             let note = format!("row {}: SKU `{}` becomes `{fixed}` (letters, digits, '-', '_' and '.' only)", v.row, v.sku);
             report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
             v.sku = fixed;
+        }
+    }
+}
+
+/// A SKU that an earlier variant of the file already has, in an export from a platform that
+/// allows that (Shopify: a SKU there is a label, each variant has its own stock), is made the
+/// variant's own by a number (`PIN-SMA` → `PIN-SMA-2`, the first free one), with a warning: a
+/// cart and stock here go by SKU. The same file gives the same SKUs again.
+pub fn separate_shared_skus(drafts: &mut [Draft], report: &mut crate::Report) {
+    let mut taken: HashSet<String> = drafts.iter().flat_map(|d| d.variants.iter().map(|v| v.sku.clone())).collect();
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for d in drafts {
+        for v in &mut d.variants {
+            let Some(&row) = first.get(&v.sku) else {
+                first.insert(v.sku.clone(), v.row);
+                continue;
+            };
+            let own = (2..)
+                .map(|n| {
+                    let suffix = format!("-{n}");
+                    let head: String = v.sku.chars().take(64 - suffix.len()).collect();
+                    format!("{head}{suffix}")
+                })
+                .find(|sku| !taken.contains(sku))
+                .unwrap_or_default();
+            let note = format!("row {}: SKU `{}` is also at row {row}; this variant's SKU becomes `{own}` (orders and stock go by it)", v.row, v.sku);
+            report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
+            taken.insert(own.clone());
+            first.insert(own.clone(), v.row);
+            v.sku = own;
         }
     }
 }

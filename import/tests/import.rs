@@ -229,10 +229,42 @@ fn shopify_skus_with_spaces_and_exports_without_stock_counts() {
     assert_eq!(skus, ["TS-001-BLK", "TS-001-WHT"]);
     assert!(report.warnings.iter().any(|w| w.note.contains("`TS 001/BLK` becomes `TS-001-BLK`")), "{report}");
     assert!(report.warnings.iter().any(|w| w.note.contains("Variant Inventory Qty")), "{report}");
-    // Two SKUs that become one are refused with both rows named.
+    // Two SKUs that become one: the second variant's is made its own, with both rows named.
     std::fs::write(&csv, "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\nmug,Mug,Size,S,A/B,5\nmug,,,M,A B,5\n").unwrap();
-    let errors = import(Format::Shopify, &csv, dir.path(), &options()).expect_err("a duplicate SKU");
-    assert!(errors.iter().any(|e| e.row == 3 && e.message.contains("`A-B` is also at row 2")), "{errors:?}");
+    let report = run(Format::Shopify, &csv, dir.path());
+    let skus: Vec<String> = load(dir.path()).product("mug").unwrap().variants.iter().map(|v| v.sku.clone()).collect();
+    assert_eq!(skus, ["A-B", "A-B-2"]);
+    assert!(report.warnings.iter().any(|w| w.row == 3 && w.note.contains("`A-B` is also at row 2")), "{report}");
+}
+
+/// Shopify lets products share a SKU (a real shop's export had three such pairs): each variant
+/// after the first gets the first free numbered SKU, with a warning, and importing again gives
+/// the same. WooCommerce refuses shared SKUs, so there they stay an error.
+#[test]
+fn shopify_variants_sharing_a_sku_get_their_own() {
+    let dir = tempdir();
+    let csv = dir.path().join("export.csv");
+    std::fs::write(
+        &csv,
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\n\
+         rose,Rose,Title,Default Title,PIN-SMA,15\n\
+         peony,Peony,Title,Default Title,PIN-SMA,13\n\
+         lily,Lily,Title,Default Title,PIN-SMA-2,12\n\
+         iris,Iris,Title,Default Title,PIN-SMA,11\n",
+    )
+    .unwrap();
+    let cat = dir.path().join("shop");
+    let report = run(Format::Shopify, &csv, &cat);
+    let c = load(&cat);
+    let sku = |slug: &str| c.product(slug).unwrap().variants[0].sku.clone();
+    assert_eq!([sku("rose"), sku("peony"), sku("lily"), sku("iris")], ["PIN-SMA", "PIN-SMA-3", "PIN-SMA-2", "PIN-SMA-4"]);
+    assert!(
+        report.warnings.iter().any(|w| w.row == 3 && w.note.contains("`PIN-SMA` is also at row 2") && w.note.contains("`PIN-SMA-3`")),
+        "{report}"
+    );
+    let again = run(Format::Shopify, &csv, &cat);
+    assert!(again.warnings.iter().any(|w| w.note.contains("`PIN-SMA-4`")), "{again}");
+    assert_eq!(load(&cat).product("iris").unwrap().variants[0].sku, "PIN-SMA-4", "the same file gives the same SKUs");
 }
 
 /// A file saved by a spreadsheet in a locale with decimal commas: semicolons between cells.
