@@ -61,9 +61,9 @@ pub async fn public_asset(env: &Env, path: &str) -> Result<String, ApiError> {
 
 /// A public static file of this deploy as text, or `None` when the deploy has no such file.
 pub async fn public_asset_if_any(env: &Env, path: &str) -> Result<Option<String>, ApiError> {
-    let mut resp = assets(env)?.fetch(format!("https://assets.local{path}"), None).await.context(path)?;
+    let resp = assets(env)?.fetch(format!("https://assets.local{path}"), None).await.context(path)?;
     match resp.status_code() {
-        200 => resp.text().await.context(path).map(Some),
+        200 => crate::http::response_text(resp).await.context(path).map(Some),
         404 => Ok(None),
         status => Err(ApiError::internal(format!("{path}: HTTP {status}"))),
     }

@@ -167,6 +167,7 @@ impl Shop {
                 .current_dir(&root)
                 .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
                 .env("WRANGLER_SEND_METRICS", "false")
+                .env("WRANGLER_LOG_PATH", root.join(WRANGLER_LOGS))
                 // `cargo xtask test` built the shop: wrangler's [build] step has nothing to do.
                 .env("EDGESHOP_PREBUILT", "1")
                 .stdin(Stdio::null())
@@ -414,6 +415,10 @@ impl Shop {
     }
 }
 
+/// Where wrangler's debug logs go (as `cargo xtask` puts them): under `target/`, not the home
+/// directory, where every message of the debugger it attaches to the worker piles up.
+const WRANGLER_LOGS: &str = "target/wrangler-logs";
+
 /// The order database's schema (`migrations/`) into the local D1 under `persist`.
 fn apply_migrations(root: &std::path::Path, wrangler: &std::path::Path, persist: &std::path::Path) {
     let out = Command::new(wrangler)
@@ -422,6 +427,7 @@ fn apply_migrations(root: &std::path::Path, wrangler: &std::path::Path, persist:
         .current_dir(root)
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
         .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_LOG_PATH", root.join(WRANGLER_LOGS))
         .env("CI", "true")
         .output()
         .expect("run wrangler d1 migrations apply");
@@ -450,6 +456,7 @@ pub fn d1_query(shop: &Shop, sql: &str) -> serde_json::Value {
             .current_dir(&root)
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_LOG_PATH", root.join(WRANGLER_LOGS))
             .env("CI", "true")
             .output()
             .expect("run wrangler d1 execute");

@@ -697,20 +697,46 @@ fn pagefind(site: &Path, output: &Path, products: usize) -> Result<String, Strin
     ))
 }
 
-/// Cart and checkout round trips against the sample shop under `wrangler dev`, static asset as baseline.
+/// Cart and checkout round trips against the sample shop, static asset as baseline, in three
+/// set-ups of wrangler's dev server: as `wrangler dev` runs it (debugger attached, state on disk),
+/// without the debugger, and without the debugger with state on a RAM disk. The last two take out
+/// what the local tools add and the platform does not (see `bench/dev-server.mjs`).
 fn commerce() -> Result<(), String> {
     crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
     let results = root().join("bench/results");
     std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
     let work = root().join("bench/work");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    // A throwaway copy of the config, so the state directory is fresh for every run.
     let config = root().join("wrangler.toml");
-    let out = with_wrangler(&config, "8798", |base| {
-        let snapshot = crate::build::bundle_dir().join("snapshot.json");
-        node_json(&root().join("bench/commerce-load.mjs"), &[base, &snapshot.to_string_lossy(), "8", "8"])
-    })?;
-    save(&results.join("commerce.json"), &out)
+    let snapshot = crate::build::bundle_dir().join("snapshot.json");
+    let load = |base: &str| node_json(&root().join("bench/commerce-load.mjs"), &[base, &snapshot.to_string_lossy(), "8", "8"]);
+    println!("bench: wrangler dev as the command line runs it");
+    let cli = with_wrangler(&config, "8798", load)?;
+    println!("bench: without the debugger");
+    let disk = work.join("state-commerce");
+    let quiet = with_dev_server(&config, "8798", DevServer { inspector: false, state: &disk }, load)?;
+    let ram = ram_disk().map(|d| d.join(format!("edgeshop-bench-{}", std::process::id())));
+    let in_ram = match &ram {
+        Some(state) => {
+            println!("bench: without the debugger, state on a RAM disk ({})", state.display());
+            with_dev_server(&config, "8798", DevServer { inspector: false, state }, load)?
+        }
+        None => "null".to_string(),
+    };
+    let json = format!(
+        "{{\"benchmark\":\"commerce\",\"machine_cores\":{},\"wrangler_dev\":{cli},\"no_debugger\":{quiet},\"no_debugger_state_in_ram\":{in_ram}}}",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    );
+    save(&results.join("commerce.json"), &json)
+}
+
+/// A RAM-backed directory to keep local state in, where the machine has one.
+fn ram_disk() -> Option<PathBuf> {
+    let shm = PathBuf::from("/dev/shm");
+    let probe = shm.join(format!("edgeshop-probe-{}", std::process::id()));
+    std::fs::create_dir(&probe).ok()?;
+    let _ = std::fs::remove_dir(&probe);
+    Some(shm)
 }
 
 fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
@@ -772,16 +798,45 @@ pub fn http_status(port: &str, path: &str) -> Option<u16> {
 
 /// Runs `f` with a `wrangler dev` for `config` listening on `port`, then stops it.
 pub fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
-    use std::os::unix::process::CommandExt;
     let state: PathBuf = root().join("bench/work").join(format!("state-{port}"));
-    let _ = std::fs::remove_dir_all(&state);
+    let mut cmd = wrangler_dev(port, &state);
+    cmd.arg("--config").arg(config);
+    with_server(cmd, config, port, &state, f)
+}
+
+/// How [`with_dev_server`] runs the shop: with or without wrangler's debugger attached, and where
+/// its local state lives.
+pub struct DevServer<'a> {
+    pub inspector: bool,
+    pub state: &'a Path,
+}
+
+/// Runs `f` with the shop under wrangler's dev server started through its API
+/// (`bench/dev-server.mjs`), which can leave the debugger off and keep state where it is told.
+pub fn with_dev_server<T>(config: &Path, port: &str, how: DevServer<'_>, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("bench/dev-server.mjs"))
+        .args(["--port", port, "--inspector", if how.inspector { "on" } else { "off" }, "--persist"])
+        .arg(how.state)
+        .arg("--config")
+        .arg(config)
+        .current_dir(root())
+        .envs(crate::tools::wrangler_env())
+        .env(crate::tools::PREBUILT, "1");
+    with_server(cmd, config, port, how.state, f)
+}
+
+/// Starts `cmd` (a dev server for `config` on `port` over the fresh state directory `state`), runs
+/// `f` once the worker answers, then stops the server.
+fn with_server<T>(mut cmd: Command, config: &Path, port: &str, state: &Path, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+    use std::os::unix::process::CommandExt;
+    let _ = std::fs::remove_dir_all(state);
     if TcpStream::connect(format!("127.0.0.1:{port}")).is_ok() {
         return Err(format!("port {port} is already in use (a leftover wrangler dev?)"));
     }
-    crate::tools::apply_migrations(&state, Some(config))?;
-    let mut cmd = wrangler_dev(port, &state);
-    cmd.arg("--config").arg(config).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
-    let child = cmd.spawn().map_err(|e| format!("wrangler dev: {e}"))?;
+    crate::tools::apply_migrations(state, Some(config))?;
+    cmd.stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+    let child = cmd.spawn().map_err(|e| format!("dev server: {e}"))?;
     // The whole process group (wrangler, esbuild, workerd); KILL if TERM is not enough.
     let stop = || {
         let group = format!("-{}", child.id());
@@ -800,12 +855,13 @@ pub fn with_wrangler<T>(config: &Path, port: &str, f: impl FnOnce(&str) -> Resul
     while http_status(port, "/api/openapi.json") != Some(200) {
         if Instant::now() > deadline {
             stop();
-            return Err("wrangler dev did not start within 90 s".into());
+            return Err("the dev server did not start within 90 s".into());
         }
         std::thread::sleep(Duration::from_millis(250));
     }
     let result = f(&format!("http://127.0.0.1:{port}"));
     stop();
+    let _ = std::fs::remove_dir_all(state);
     result
 }
 

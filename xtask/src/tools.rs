@@ -156,8 +156,19 @@ pub fn wrangler_dev(port: &str, persist: &std::path::Path) -> Command {
 /// `[build]` command then does nothing; see `cargo xtask build --for-wrangler`).
 pub fn wrangler() -> Command {
     let mut cmd = Command::new(npm_bin("wrangler"));
-    cmd.current_dir(root()).env("CLOUDFLARE_CF_FETCH_ENABLED", "false").env("WRANGLER_SEND_METRICS", "false").env(PREBUILT, "1");
+    cmd.current_dir(root()).envs(wrangler_env()).env(PREBUILT, "1");
     cmd
+}
+
+/// The environment every wrangler that xtask starts runs in: offline, no metrics, and its debug
+/// log under `target/` rather than the home directory (under `wrangler dev` it keeps every message
+/// of the debugger attached to the worker: tens of MB per test run).
+pub fn wrangler_env() -> [(&'static str, std::ffi::OsString); 3] {
+    [
+        ("CLOUDFLARE_CF_FETCH_ENABLED", "false".into()),
+        ("WRANGLER_SEND_METRICS", "false".into()),
+        ("WRANGLER_LOG_PATH", root().join("target/wrangler-logs").into_os_string()),
+    ]
 }
 
 /// Set by xtask (and the test harness) for the wrangler it starts after building.

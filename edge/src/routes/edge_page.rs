@@ -45,9 +45,9 @@ async fn render(req: &Request, env: &Env, path: &str) -> Reply {
     let version = crate::build_data::manifest(env).await?.version.clone();
     let key = format!("{}://{}{path}?catalog={version}", url.scheme(), url.host_str().unwrap_or("shop"));
     let cache = Cache::default();
-    if let Some(mut hit) = cache.get(key.as_str(), false).await? {
+    if let Some(hit) = cache.get(key.as_str(), false).await? {
         // A cached response's headers are immutable: the page goes into a new one.
-        return page(&hit.text().await?, "cache");
+        return page(&crate::http::response_text(hit).await?, "cache");
     }
     let Some(html) = edge_pages::render(env, path).await? else {
         return edge_pages::not_found(env).await;

@@ -97,10 +97,11 @@ impl Mailer for Transport {
                 let mut init = RequestInit::new();
                 init.with_method(Method::Post).with_headers(headers).with_body(Some(body.to_string().into()));
                 let req = Request::new_with_init(&format!("{base}/emails"), &init).map_err(|e| e.to_string())?;
-                let mut resp = Fetch::Request(req).send().await.map_err(|e| e.to_string())?;
-                let text = resp.text().await.map_err(|e| e.to_string())?;
-                if !(200..300).contains(&resp.status_code()) {
-                    return Err(format!("Resend HTTP {}: {text}", resp.status_code()));
+                let resp = Fetch::Request(req).send().await.map_err(|e| e.to_string())?;
+                let status = resp.status_code();
+                let text = crate::http::response_text(resp).await.map_err(|e| e.to_string())?;
+                if !(200..300).contains(&status) {
+                    return Err(format!("Resend HTTP {status}: {text}"));
                 }
                 let id = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["id"].as_str().map(str::to_string)).unwrap_or_default();
                 Ok(id)

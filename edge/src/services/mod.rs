@@ -47,11 +47,13 @@ pub async fn do_call<B: Serialize, T: DeserializeOwned>(
         init.with_body(Some(serde_json::to_string(body)?.into()));
     }
     let req = Request::new_with_init(&format!("https://do.internal{path}"), &init).context(&what)?;
-    let mut resp = stub.fetch_with_request(req).await.context(&what)?;
-    if resp.status_code() != 200 {
-        return Err(ApiError::internal(format!("{what}: {} {}", resp.status_code(), resp.text().await.unwrap_or_default())));
+    let resp = stub.fetch_with_request(req).await.context(&what)?;
+    let status = resp.status_code();
+    let text = crate::http::response_text(resp).await.context(&what)?;
+    if status != 200 {
+        return Err(ApiError::internal(format!("{what}: {status} {text}")));
     }
-    resp.json().await.context(&what)
+    serde_json::from_str(&text).context(&what)
 }
 
 /// A secret (sign-in links, sessions, order and subscription tokens) from the platform's
@@ -79,6 +81,13 @@ pub fn random_id(bytes: usize) -> String {
 /// configurations pass it (`--var`); the deploy configuration never sets it.
 pub fn dev_mode(env: &Env) -> bool {
     env.var("EDGESHOP_DEV").map(|v| v.to_string() == "1").unwrap_or(false)
+}
+
+/// Whether every request is logged (`EDGESHOP_LOG_REQUESTS=1`), not only those answered 4xx or 5xx.
+/// Cached per isolate: it is asked on every request.
+pub fn log_every_request(env: &Env) -> bool {
+    thread_local!(static ON: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() });
+    ON.with(|on| *on.get_or_init(|| env.var("EDGESHOP_LOG_REQUESTS").map(|v| v.to_string() == "1").unwrap_or(false)))
 }
 
 /// Whether the test configuration switched on the fault `name` (`EDGESHOP_FAULTS`, a comma-separated

@@ -114,9 +114,9 @@ impl Stripe {
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_headers(headers).with_body(Some(form.encode().into()));
         let req = Request::new_with_init(&format!("{}{path}", self.base.trim_end_matches('/')), &init)?;
-        let mut resp = Fetch::Request(req).send().await.map_err(|e| provider_error(format!("Stripe {path}: {e}")))?;
+        let resp = Fetch::Request(req).send().await.map_err(|e| provider_error(format!("Stripe {path}: {e}")))?;
         let status = resp.status_code();
-        let text = resp.text().await.map_err(|e| provider_error(format!("Stripe {path}: {e}")))?;
+        let text = crate::http::response_text(resp).await.map_err(|e| provider_error(format!("Stripe {path}: {e}")))?;
         if !(200..300).contains(&status) {
             let detail = serde_json::from_str::<StripeError>(&text)
                 .map(|e| format!("{} ({})", e.error.message, e.error.kind))
