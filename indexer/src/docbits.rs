@@ -35,11 +35,10 @@ impl DocBits {
         DocBits { words: self.words.iter().zip(&other.words).map(|(a, b)| a & b).collect() }
     }
 
-    /// How many documents are in either.
-    pub fn union_len(&self, other: &DocBits) -> usize {
+    /// The documents in either.
+    pub fn or(&self, other: &DocBits) -> DocBits {
         let (long, short) = if self.words.len() >= other.words.len() { (self, other) } else { (other, self) };
-        let word = |i: usize| long.words[i] | short.words.get(i).copied().unwrap_or(0);
-        (0..long.words.len()).map(|i| word(i).count_ones() as usize).sum()
+        DocBits { words: long.words.iter().enumerate().map(|(i, w)| w | short.words.get(i).copied().unwrap_or(0)).collect() }
     }
 }
 
@@ -126,8 +125,8 @@ mod tests {
         let (a, b) = (bits(130, &[0, 63, 64, 129]), bits(130, &[63, 100, 129]));
         assert_eq!(a.len(), 4);
         assert_eq!(a.and(&b), bits(130, &[63, 129]));
-        assert_eq!(a.union_len(&b), 5);
-        assert_eq!(a.union_len(&DocBits::none(0)), 4);
+        assert_eq!(a.or(&b).len(), 5);
+        assert_eq!(a.or(&DocBits::none(0)).len(), 4);
         assert!(DocBits::none(130).is_empty() && !a.is_empty());
         assert!(a.and(&bits(130, &[1, 65])).is_empty());
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::directory::{Directory, OwnedBytes};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term};
@@ -458,17 +458,23 @@ impl ProductIndex {
         let query = self.combine(text.as_ref().map(|q| q.box_clone()), &req.filters, None);
 
         let kinds = self.kinds();
-        let (mut addresses, mut total, mut counts) =
-            self.collect(&*query, req.sort, text.is_some(), offset, limit, self.facet_collector(req, &kinds))?;
+        let (mut addresses, mut total, mut counts) = self.collect(
+            &*query,
+            req.sort,
+            if text.is_some() { Scores::Text } else { Scores::None },
+            offset,
+            limit,
+            self.facet_collector(req, &kinds),
+        )?;
         // Fewer than a page matched every word: the products matching most of them follow.
         // Decided the same way on every page, so that page 2 continues page 1.
         if total < limit && text.is_some() && req.sort == Sort::Relevance && !req.all_words {
-            if let Some((most, dropped)) = self.most_words(req.query, &req.filters, total)? {
+            if let Some((most, dropped)) = self.most_words(req.query, &req.filters, total, limit)? {
                 total_all_words = Some(total);
                 (addresses, total, counts) = self.collect(
                     &*self.combine(Some(most.box_clone()), &req.filters, None),
                     req.sort,
-                    true,
+                    Scores::WordsMatched,
                     offset,
                     limit,
                     self.facet_collector(req, &kinds),
@@ -613,18 +619,23 @@ impl ProductIndex {
         &self,
         query: &dyn Query,
         sort: Sort,
-        has_text: bool,
+        scores: Scores,
         offset: usize,
         limit: usize,
         facets: Option<FacetCollector>,
     ) -> Result<(Vec<(Score, DocAddress)>, usize, Option<FacetCounts>), SearchError> {
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let (field, order) = match sort {
-            Sort::Relevance if has_text => {
+            Sort::Relevance if scores != Scores::None => {
                 let lower = self.extras.out_of_stock == OutOfStock::Lower;
                 let ranked = top.tweak_score(move |segment: &SegmentReader| {
                     let in_stock = segment.fast_fields().u64("in_stock").ok().map(|c| c.first_or_default_col(1));
                     move |doc: DocId, score: Score| match &in_stock {
+                        // Ranked by words matched first, it goes down among those matching as many.
+                        Some(col) if lower && col.get_val(doc) == 0 && scores == Scores::WordsMatched => {
+                            let band = (score / WORD_MATCHED).floor() * WORD_MATCHED;
+                            band + (score - band) * UNAVAILABLE_FACTOR
+                        }
                         Some(col) if lower && col.get_val(doc) == 0 => score * UNAVAILABLE_FACTOR,
                         _ => score,
                     }
@@ -1202,17 +1213,24 @@ impl ProductIndex {
     /// become camping tents). Returns a query that ranks products by how many words they match,
     /// then by relevance, and the words left out; `None` when no such choice finds more than
     /// `found_all` (what every word found), or the query is one word.
-    fn most_words(&mut self, raw: &str, filters: &Filters, found_all: usize) -> Result<Option<Fallback>, SearchError> {
+    fn most_words(&mut self, raw: &str, filters: &Filters, found_all: usize, page: usize) -> Result<Option<Fallback>, SearchError> {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         // Each word is searched alone below, but a piece of a compound of the whole query is
         // still not a typo ("sauce" of "sauce pan" is not "saute").
         self.pieces = self.joined_pieces(raw);
-        let found = self.most_words_of(raw, typed, filters, found_all);
+        let found = self.most_words_of(raw, typed, filters, found_all, page);
         self.pieces.clear();
         found
     }
 
-    fn most_words_of(&mut self, raw: &str, typed: Vec<String>, filters: &Filters, found_all: usize) -> Result<Option<Fallback>, SearchError> {
+    fn most_words_of(
+        &mut self,
+        raw: &str,
+        typed: Vec<String>,
+        filters: &Filters,
+        found_all: usize,
+        page: usize,
+    ) -> Result<Option<Fallback>, SearchError> {
         // Stop words match nothing on their own: they are never the reason for no results.
         let mut words: Vec<WordQueries> = Vec::new();
         // A short word corrected only among the others ("ceiling ligt": light) is searched as
@@ -1252,10 +1270,8 @@ impl ProductIndex {
         if words.len() < 2 {
             return Ok(None);
         }
-        // What a product is (not its description) matching the whole query.
-        self.strong_fields_only = true;
+        // What the whole query found (all of it comes first, as before the fallback).
         let whole = if found_all > 0 { self.text_query(raw) } else { None };
-        self.strong_fields_only = false;
         // The products each word matches by what they are, and those the whole query does:
         // every choice of words to keep is then counted without searching again.
         let mut unmatched: Vec<usize> = Vec::new();
@@ -1283,10 +1299,17 @@ impl ProductIndex {
         }
         let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1, MAX_DROP_TRIES);
         let (mut tried, mut word_by_word) = (0, false);
+        // Choices of words to keep, tried in order, each adding what it finds until a page is
+        // full: as Meilisearch's "last" strategy, products matching fewer words fill the page
+        // below those matching more ("sd card for my camera": the cards that say camera, then
+        // the other SD cards; "vireo audio speakers": the audio speakers, then other audio).
+        let mut tiers: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+        let mut found = whole_docs.clone();
+        let mut found_len = found_all;
         loop {
             if tried == candidates.len() {
                 // None of those found more: one last choice, made word by word.
-                if word_by_word {
+                if word_by_word || !tiers.is_empty() {
                     break;
                 }
                 word_by_word = true;
@@ -1300,37 +1323,53 @@ impl ProductIndex {
                 continue;
             }
             let all_kept = matching_all(&docs, &kept);
-            // What the query below finds: products matching every kept word, or the whole query.
-            if all_kept.is_empty() || all_kept.union_len(&whole_docs) <= found_all {
+            let with = found.or(&all_kept);
+            let with_len = with.len();
+            if with_len <= found_len {
                 continue;
             }
-            // Every kept word must match; a left-out word that matches too ranks the product
-            // higher: each word matched adds a constant far above any relevance score.
-            let clauses: Vec<(Occur, Box<dyn Query>)> = matched
-                .iter()
-                .map(|i| {
-                    let (_, any_field, strong) = &words[*i];
-                    let counted: Box<dyn Query> = Box::new(ConstScoreQuery::new(strong.box_clone(), WORD_MATCHED));
-                    let word: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, counted), (Occur::Should, any_field.box_clone())]));
-                    (if kept.contains(i) { Occur::Must } else { Occur::Should }, word)
-                })
-                .collect();
-            // Products that match the whole query (through a synonym, a compound or an everyday
-            // word too, which the words one by one may not) come first, as if every word matched.
-            let partial: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-            let query: Box<dyn Query> = match &whole {
-                Some(whole) => {
-                    let all_matched: Box<dyn Query> = Box::new(ConstScoreQuery::new(whole.box_clone(), WORD_MATCHED * words.len() as Score));
-                    let whole: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, all_matched), (Occur::Should, whole.box_clone())]));
-                    Box::new(BooleanQuery::new(vec![(Occur::Should, whole), (Occur::Should, partial)]))
-                }
-                None => partial,
-            };
-            let mut ignored = dropped;
-            ignored.sort_unstable();
-            return Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())));
+            (found, found_len) = (with, with_len);
+            tiers.push((kept, dropped));
+            if found_len >= page {
+                break;
+            }
         }
-        Ok(None)
+        let Some((_, first_dropped)) = tiers.first() else { return Ok(None) };
+        // A product must match every kept word of one of the choices, and ranks by how many
+        // words it matches (each adds a constant far above any relevance score), then by the
+        // first choice it is in ("tapered rectangle sleeping bags": a rectangle sleeping quilt
+        // before the other sleeping bags), then by relevance.
+        let step = WORD_MATCHED / 2.0 / tiers.len() as Score;
+        let of_a_tier: Vec<Box<dyn Query>> = tiers
+            .iter()
+            .enumerate()
+            .map(|(k, (kept, _))| {
+                let all: Vec<(Occur, Box<dyn Query>)> = kept.iter().map(|i| (Occur::Must, words[*i].2.box_clone())).collect();
+                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(all)), step * (tiers.len() - k) as Score)) as Box<dyn Query>
+            })
+            .collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(DisjunctionMaxQuery::new(of_a_tier)) as Box<dyn Query>)];
+        clauses.extend(matched.iter().map(|i| {
+            let (_, any_field, strong) = &words[*i];
+            let counted: Box<dyn Query> = Box::new(ConstScoreQuery::new(strong.box_clone(), WORD_MATCHED));
+            let word: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, counted), (Occur::Should, any_field.box_clone())]));
+            (Occur::Should, word)
+        }));
+        // Products that match the whole query (through a synonym, a compound or an everyday
+        // word too, which the words one by one may not) come first, as if every word matched.
+        let partial: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        let query: Box<dyn Query> = match &whole {
+            Some(whole) => {
+                let all_matched: Box<dyn Query> = Box::new(ConstScoreQuery::new(whole.box_clone(), WORD_MATCHED * words.len() as Score));
+                let whole: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, all_matched), (Occur::Should, whole.box_clone())]));
+                Box::new(BooleanQuery::new(vec![(Occur::Should, whole), (Occur::Should, partial)]))
+            }
+            None => partial,
+        };
+        // What the best of them leaves out is what the page says.
+        let mut ignored = first_dropped.clone();
+        ignored.sort_unstable();
+        Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())))
     }
 
     /// Whether a typed word names a kind of thing the shop sells: itself, its correction, the
@@ -1543,6 +1582,17 @@ const MAX_COMPLETED_WORDS: usize = 8;
 
 /// Searches spent looking for words to leave out.
 const MAX_DROP_TRIES: usize = 12;
+
+/// What a query's scores mean to the ranking.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scores {
+    /// No text: the shop's own order.
+    None,
+    /// Relevance.
+    Text,
+    /// Words matched (in steps of [`WORD_MATCHED`]), then relevance: the fallback.
+    WordsMatched,
+}
 
 /// Typos forgiven in a word: one from 5 letters, two from 9 (Meilisearch's rule).
 fn typo_distance(word: &str) -> usize {

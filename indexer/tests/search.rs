@@ -352,6 +352,24 @@ fn a_word_no_product_has_is_left_out_and_full_matches_rank_first() {
 }
 
 #[test]
+fn products_matching_fewer_words_fill_the_page_below_every_full_match() {
+    let mut index = index();
+    // Three sleeping products say "rectangle", one of them sold out (the sample shop lowers
+    // those): all three still come before the sleeping bags that match fewer words.
+    let q = "rectangle sleeping bags ";
+    let full = index.search(&SearchRequest { all_words: true, ..SearchRequest::new(q, 10) }).unwrap();
+    assert!(full.total > 1 && full.total < 10, "the sample shop has a few: {}", full.total);
+    assert!(full.hits.iter().any(|h| !product(&h.slug).available()), "one of them is sold out: {:?}", full.hits);
+    let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+    let first: BTreeSet<&str> = r.hits.iter().take(full.total).map(|h| h.slug.as_str()).collect();
+    let expected: BTreeSet<&str> = full.hits.iter().map(|h| h.slug.as_str()).collect();
+    assert_eq!(first, expected, "every full match first: {:?}", r.hits);
+    // The page is filled with what matches most of the words, and nothing else.
+    assert_eq!(r.hits.len(), 10, "{:?}", r.hits);
+    assert!(r.hits.iter().all(|h| in_category(&h.slug, "outdoor/sleeping-bags")), "{:?}", r.hits);
+}
+
+#[test]
 fn a_misspelt_synonym_gets_the_synonyms_of_the_corrected_word() {
     let mut index = index();
     // "rucksack" and "backpack" are synonyms; "rucksak" is one typo from "rucksack".
