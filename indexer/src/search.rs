@@ -1292,8 +1292,21 @@ impl ProductIndex {
         };
         // The most common go first.
         matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
-        let matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
-        let kinds: Vec<bool> = searched_as.iter().map(|w| self.names_a_kind(w)).collect();
+        let mut matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
+        let mut kinds: Vec<bool> = searched_as.iter().map(|w| self.names_a_kind(w)).collect();
+        // A last word for things in general that is no kind of the shop's ("camping gear",
+        // "hiking equipment") leaves the word before it to name the kind, and is left out
+        // like a word that matches nothing (what it matches, through everyday words, is noise).
+        if let [.., before, last] = searched_as.as_slice() {
+            let n = kinds.len();
+            if !kinds[n - 1] && !before.contains(' ') && self.is_generic(last) {
+                kinds[n - 2] = true;
+                if matched.contains(&(n - 1)) {
+                    matched.retain(|i| *i != n - 1);
+                    unmatched.push(n - 1);
+                }
+            }
+        }
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
@@ -1370,6 +1383,12 @@ impl ProductIndex {
         let mut ignored = first_dropped.clone();
         ignored.sort_unstable();
         Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())))
+    }
+
+    /// Whether a word is one for things in general (`gear`, `supplies`).
+    fn is_generic(&mut self, word: &str) -> bool {
+        let stems = tokens(&mut self.stem, word);
+        !stems.is_empty() && GENERIC_HEADS.iter().any(|g| tokens(&mut self.stem, g) == stems)
     }
 
     /// Whether a typed word names a kind of thing the shop sells: itself, its correction, the
@@ -1579,6 +1598,12 @@ type Fallback = (Box<dyn Query>, Vec<String>);
 
 /// Words of a query that autocomplete still completes, at most.
 const MAX_COMPLETED_WORDS: usize = 8;
+
+/// Words for things in general, which name a kind only with the word before them: WordNet's
+/// equipment (noun 1), its gear, paraphernalia and kit (equipment for a purpose), supplies
+/// (noun 2), and the everyday stuff, things, items, goods, products and essentials.
+const GENERIC_HEADS: [&str; 12] =
+    ["equipment", "gear", "paraphernalia", "kit", "supplies", "stuff", "things", "items", "goods", "products", "essentials", "accessories"];
 
 /// Searches spent looking for words to leave out.
 const MAX_DROP_TRIES: usize = 12;

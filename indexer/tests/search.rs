@@ -370,6 +370,19 @@ fn products_matching_fewer_words_fill_the_page_below_every_full_match() {
 }
 
 #[test]
+fn a_word_for_things_in_general_leaves_the_word_before_it_to_name_the_kind() {
+    let mut index = index();
+    // "gear" names no kind of the shop's: camping does (its tents and sleeping quilts).
+    let r = index.search(&SearchRequest::new("camping gear ", 10)).unwrap();
+    assert_eq!(r.ignored_words, ["gear"]);
+    assert_eq!(r.hits.len(), 10, "{:?}", r.hits);
+    assert!(r.hits.iter().all(|h| in_category(&h.slug, "outdoor")), "{:?}", r.hits);
+    // A word the shop has no kind for is not made one by a word before it.
+    assert_eq!(index.search(&SearchRequest::new("camping stove ", 10)).unwrap().total, 0);
+    assert_eq!(index.search(&SearchRequest::new("zzzzqqqq gear ", 10)).unwrap().total, 0);
+}
+
+#[test]
 fn a_misspelt_synonym_gets_the_synonyms_of_the_corrected_word() {
     let mut index = index();
     // "rucksack" and "backpack" are synonyms; "rucksak" is one typo from "rucksack".
