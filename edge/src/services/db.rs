@@ -76,6 +76,16 @@ pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Res
     }
 }
 
+/// Runs statements as one transaction and returns each one's rows (reads, `… RETURNING`).
+/// Like a write, it is not tried again.
+pub async fn batch_rows(db: &D1Database, statements: Vec<D1PreparedStatement>, what: &str) -> Result<Vec<worker::D1Result>, ApiError> {
+    let results = db.batch(statements).await.context(what)?;
+    match results.iter().find_map(|r| r.error()) {
+        Some(e) => Err(ApiError::internal(format!("{what}: {e}"))),
+        None => Ok(results),
+    }
+}
+
 /// Runs a write and tells whether it changed a row (a claim won, a state moved on).
 pub async fn changed(statement: D1PreparedStatement, what: &str) -> Result<bool, ApiError> {
     let result = statement.run().await.context(what)?;
@@ -90,6 +100,22 @@ pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement)
         match statement.all().await {
             Ok(result) => match result.error() {
                 None => return result.results::<T>().context("D1 rows"),
+                Some(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e.to_string()),
+        }
+    }
+    Err(ApiError::internal(format!("D1 query: {}", last.unwrap_or_default())))
+}
+
+/// Reads in one round trip (one transaction), each read's rows in order; tried twice like
+/// [`all`].
+pub async fn reads(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<Vec<worker::D1Result>, ApiError> {
+    let mut last = None;
+    for _ in 0..2 {
+        match db.batch(statements.clone()).await {
+            Ok(results) => match results.iter().find_map(|r| r.error()) {
+                None => return Ok(results),
                 Some(e) => last = Some(e),
             },
             Err(e) => last = Some(e.to_string()),

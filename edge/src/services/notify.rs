@@ -14,7 +14,7 @@ use crate::services::now_rfc3339;
 use crate::services::orders::{self, MoneyMove};
 use edgeshop_domain::{Money, Order, OrderStatus, PaymentMethod, Shop};
 use serde::{Deserialize, Serialize};
-use worker::Env;
+use worker::{D1Database, D1PreparedStatement, Env};
 
 pub const MAX_ATTEMPTS: u32 = 5;
 /// A send that started this long ago without finishing is taken over.
@@ -70,45 +70,56 @@ fn injected_failure(env: &Env, attempt: u32) -> Option<String> {
 /// Sends what is unsent for the order. `Err` when a send failed and will be tried again (the
 /// caller retries the queue message, with backoff).
 pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
+    #[derive(Deserialize)]
+    struct Waiting {
+        event_id: String,
+    }
     let db = db::db(env)?;
-    let pending: Vec<Pending> = db::all(stmt(
+    // Claim every message of the order that is waiting (only one sender at a time per message,
+    // and a stale claim is taken over), in one transaction with reading what waited: a message
+    // that waited and was not claimed is held by another sender.
+    let results = db::batch_rows(
         &db,
-        "SELECT event_id, order_number, template, recipient, attempts, created_at FROM notifications
-         WHERE order_number = ?1 AND sent_at IS NULL AND failed_at IS NULL ORDER BY created_at, event_id",
-        args![number],
-    )?)
+        vec![
+            stmt(&db, "SELECT event_id FROM notifications WHERE order_number = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![number])?,
+            stmt(
+                &db,
+                "UPDATE notifications SET claimed_at = ?1, attempts = attempts + 1
+                 WHERE order_number = ?2 AND sent_at IS NULL AND failed_at IS NULL
+                   AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)
+                 RETURNING event_id, order_number, template, recipient, attempts, created_at",
+                args![&now_rfc3339(), number, CLAIM_LEASE_SECONDS],
+            )?,
+        ],
+        "claim messages",
+    )
     .await?;
-    if pending.is_empty() {
-        return Ok(());
+    let waiting: Vec<Waiting> = results[0].results().context("messages waiting")?;
+    let mut claimed: Vec<Pending> = results[1].results().context("messages claimed")?;
+    claimed.sort_by(|a, b| (&a.created_at, &a.event_id).cmp(&(&b.created_at, &b.event_id)));
+    // Sent or failed meanwhile, or claimed by a sender that may have died before it could say
+    // how it went: this event comes back once that claim has lapsed, and takes it over (acked
+    // now, the message would wait for the order's next event).
+    let claimed_elsewhere = waiting.iter().any(|w| !claimed.iter().any(|c| c.event_id == w.event_id));
+    let what = format!("a message for order {number}");
+    if claimed.is_empty() {
+        return round_outcome(env, &what, None, claimed_elsewhere);
     }
     let Some(stored) = orders::load_stored(env, number).await? else { return Ok(()) };
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let moves = orders::money_moves(env, number).await?;
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let mut retry = None;
-    let mut claimed_elsewhere = false;
-    for p in pending {
-        // Claim: only one sender at a time per message, and a stale claim is taken over.
-        let claimed = stmt(
-            &db,
-            "UPDATE notifications SET claimed_at = ?1, attempts = attempts + 1
-             WHERE event_id = ?2 AND sent_at IS NULL AND failed_at IS NULL
-               AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)",
-            args![&now_rfc3339(), &p.event_id, CLAIM_LEASE_SECONDS],
-        )?;
-        if !db::changed(claimed, "claim message").await? {
-            // Sent or failed meanwhile; or claimed by a sender that may have died before it
-            // could say how it went: this event comes back once that claim has lapsed, and
-            // takes it over (acked now, the message would wait for the order's next event).
-            let held =
-                stmt(&db, "SELECT event_id FROM notifications WHERE event_id = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![&p.event_id])?;
-            claimed_elsewhere |= db::first::<serde_json::Value>(held).await?.is_some();
-            continue;
-        }
-        let attempt = p.attempts + 1;
+    // What each send did, written in one round trip once all are sent; then what follows from
+    // it on the order.
+    let mut marks = Vec::new();
+    let (mut sent_after_all, mut failed_for_good) = (Vec::new(), Vec::new());
+    for p in claimed {
+        // The claim counted this try.
+        let attempt = p.attempts;
         let Some(email) = render(&p.template, &stored.order, &shop, &moves, stored.attention.as_deref(), &p.recipient, &p.created_at) else {
             // Nothing to tell the shopper for this kind (packing is internal).
-            mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = 'not-sent' WHERE event_id = ?2", None).await?;
+            marks.push(mark(&db, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = 'not-sent' WHERE event_id = ?2", None)?);
             continue;
         };
         let sent = match injected_failure(env, attempt) {
@@ -117,28 +128,43 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
         };
         match sent {
             Ok(id) => {
-                mark(env, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&id))
-                    .await?;
+                marks.push(mark(
+                    &db,
+                    &p.event_id,
+                    "UPDATE notifications SET sent_at = ?1, message_id = ?3, claimed_at = NULL WHERE event_id = ?2",
+                    Some(&id),
+                )?);
                 if stored.attention.as_deref().is_some_and(|a| a.contains(&failure_note(&p.template, &p.recipient))) {
-                    forget_failure(env, number, &p).await?;
+                    sent_after_all.push(p);
                 }
             }
             Err(e) if attempt >= MAX_ATTEMPTS => {
                 worker::console_error!("message {} for order {} failed for good: {e}", p.template, number);
-                mark(env, &p.event_id, "UPDATE notifications SET failed_at = ?1, last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e))
-                    .await?;
+                marks.push(mark(
+                    &db,
+                    &p.event_id,
+                    "UPDATE notifications SET failed_at = ?1, last_error = ?3, claimed_at = NULL WHERE event_id = ?2",
+                    Some(&e),
+                )?);
                 if !p.template.starts_with("merchant_") {
-                    alert_failed(env, &p, &shop, &e).await?;
+                    failed_for_good.push((p, e));
                 }
             }
             Err(e) => {
                 worker::console_warn!("message {} for order {} failed (attempt {attempt}): {e}", p.template, number);
-                mark(env, &p.event_id, "UPDATE notifications SET last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e)).await?;
+                marks.push(mark(&db, &p.event_id, "UPDATE notifications SET last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e))?);
                 retry = Some((e, attempt));
             }
         }
     }
-    round_outcome(env, &format!("a message for order {number}"), retry, claimed_elsewhere)
+    db::batch(&db, marks).await?;
+    for p in sent_after_all {
+        forget_failure(env, number, &p).await?;
+    }
+    for (p, e) in failed_for_good {
+        alert_failed(env, &p, &shop, &e).await?;
+    }
+    round_outcome(env, &what, retry, claimed_elsewhere)
 }
 
 /// A message that could not be sent goes on the order for the merchant, with an alert.
@@ -190,15 +216,12 @@ async fn forget_failure(env: &Env, number: u64, p: &Pending) -> Result<(), ApiEr
 }
 
 /// Updates a message's state: `?1` is now, `?2` the message, `?3` (when given) the value.
-async fn mark(env: &Env, event_id: &str, sql: &str, value: Option<&str>) -> Result<(), ApiError> {
-    let db = db::db(env)?;
+fn mark(db: &D1Database, event_id: &str, sql: &str, value: Option<&str>) -> Result<D1PreparedStatement, ApiError> {
     let now = now_rfc3339();
-    let statement = match value {
-        Some(v) => stmt(&db, sql, args![&now, event_id, v])?,
-        None => stmt(&db, sql, args![&now, event_id])?,
-    };
-    statement.run().await.context("message state")?;
-    Ok(())
+    match value {
+        Some(v) => stmt(db, sql, args![&now, event_id, v]),
+        None => stmt(db, sql, args![&now, event_id]),
+    }
 }
 
 /// Puts a message of order `number` that failed every try back to be sent (its tries start over;

@@ -165,11 +165,21 @@ pub async fn load(env: &Env, number: u64) -> Result<Option<Order>, ApiError> {
 
 pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiError> {
     let db = db::db(env)?;
-    let Some(row) = db::first::<OrderRow>(stmt(&db, "SELECT * FROM orders WHERE number = ?1", args![number])?).await? else {
+    // The order, its lines and its history in one round trip.
+    let read = db::reads(
+        &db,
+        vec![
+            stmt(&db, "SELECT * FROM orders WHERE number = ?1", args![number])?,
+            stmt(&db, "SELECT * FROM order_lines WHERE order_number = ?1 ORDER BY position", args![number])?,
+            stmt(&db, "SELECT * FROM order_history WHERE order_number = ?1 ORDER BY id", args![number])?,
+        ],
+    )
+    .await?;
+    let Some(row) = read[0].results::<OrderRow>().context("D1 rows")?.into_iter().next() else {
         return Ok(None);
     };
-    let lines: Vec<LineRow> = db::all(stmt(&db, "SELECT * FROM order_lines WHERE order_number = ?1 ORDER BY position", args![number])?).await?;
-    let history: Vec<HistoryRow> = db::all(stmt(&db, "SELECT * FROM order_history WHERE order_number = ?1 ORDER BY id", args![number])?).await?;
+    let lines: Vec<LineRow> = read[1].results().context("D1 rows")?;
+    let history: Vec<HistoryRow> = read[2].results().context("D1 rows")?;
     let currency = Currency::parse(&row.currency).context("stored currency")?;
     let money = |minor| Money::new(minor, currency);
     let order = Order {
