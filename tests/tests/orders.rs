@@ -319,6 +319,10 @@ fn http_edge_hardening() {
     let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(70))], &big);
     assert_eq!(r.status, 413, "{}", r.body);
     assert_eq!(r.content_type, "application/problem+json");
+    // And without one (a chunked body), as it streams in.
+    let answer = chunked_post(&shop.base, "/api/cart/lines", &ip(71), big.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 413"), "{}", answer.lines().next().unwrap_or(""));
+    assert!(answer.to_ascii_lowercase().contains("content-type: application/problem+json"), "{answer}");
 
     // An unknown cart id is neither adopted nor written.
     let stranger = "0123456789abcdef0123456789abcdef";
@@ -478,4 +482,32 @@ fn an_event_that_keeps_failing_reaches_the_merchant_through_the_dead_letter_queu
     assert!(r.json()["replayed_at"].is_string());
     let r = shop.request("POST", "/api/admin/dead-letters/no-such-letter/replay", &[("authorization", &auth)], None);
     assert_eq!(r.status, 404);
+}
+
+/// Posts `body` as JSON in 4 kB chunks (`Transfer-Encoding: chunked`, no Content-Length) over a
+/// raw connection; the whole answer as text.
+fn chunked_post(base: &str, path: &str, client_ip: &str, body: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nCF-Connecting-IP: {client_ip}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    for chunk in body.chunks(4096) {
+        // The worker may answer (and close) before the whole body is sent.
+        if conn
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .and_then(|_| conn.write_all(chunk))
+            .and_then(|_| conn.write_all(b"\r\n"))
+            .is_err()
+        {
+            break;
+        }
+    }
+    let _ = conn.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
 }
