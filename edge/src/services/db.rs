@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, Context};
 use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 pub fn db(env: &Env) -> Result<D1Database, ApiError> {
     env.d1("DB").context("DB binding")
@@ -69,21 +69,21 @@ impl<'a> From<Option<&'a str>> for Arg<'a> {
 
 /// Runs statements as one transaction.
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<(), ApiError> {
-    let results = db.batch(statements).await.context("D1 batch")?;
-    match results.iter().find_map(|r| r.error()) {
-        Some(e) => Err(ApiError::internal(format!("D1 batch: {e}"))),
-        None => Ok(()),
-    }
+    batch_rows(db, statements, "D1 batch").await.map(|_| ())
 }
 
 /// Runs statements as one transaction and returns each one's rows (reads, `… RETURNING`).
 /// Like a write, it is not tried again.
-pub async fn batch_rows(db: &D1Database, statements: Vec<D1PreparedStatement>, what: &str) -> Result<Vec<worker::D1Result>, ApiError> {
+pub async fn batch_rows(db: &D1Database, statements: Vec<D1PreparedStatement>, what: &str) -> Result<Vec<D1Result>, ApiError> {
     let results = db.batch(statements).await.context(what)?;
-    match results.iter().find_map(|r| r.error()) {
+    match first_error(&results) {
         Some(e) => Err(ApiError::internal(format!("{what}: {e}"))),
         None => Ok(results),
     }
+}
+
+fn first_error(results: &[D1Result]) -> Option<String> {
+    results.iter().find_map(|r| r.error())
 }
 
 /// Runs a write and tells whether it changed a row (a claim won, a state moved on).
@@ -95,33 +95,36 @@ pub async fn changed(statement: D1PreparedStatement, what: &str) -> Result<bool,
 /// Reads are tried twice: D1 reports passing internal errors (its documentation advises a retry),
 /// and a read has no effect to repeat.
 pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Vec<T>, ApiError> {
-    let mut last = None;
-    for _ in 0..2 {
-        match statement.all().await {
-            Ok(result) => match result.error() {
-                None => return result.results::<T>().context("D1 rows"),
-                Some(e) => last = Some(e),
-            },
-            Err(e) => last = Some(e.to_string()),
+    let result = tried_twice(|| async {
+        let result = statement.all().await.map_err(|e| e.to_string())?;
+        match result.error() {
+            None => Ok(result),
+            Some(e) => Err(e),
         }
-    }
-    Err(ApiError::internal(format!("D1 query: {}", last.unwrap_or_default())))
+    })
+    .await?;
+    result.results::<T>().context("D1 rows")
 }
 
 /// Reads in one round trip (one transaction), each read's rows in order; tried twice like
 /// [`all`].
-pub async fn reads(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<Vec<worker::D1Result>, ApiError> {
-    let mut last = None;
-    for _ in 0..2 {
-        match db.batch(statements.clone()).await {
-            Ok(results) => match results.iter().find_map(|r| r.error()) {
-                None => return Ok(results),
-                Some(e) => last = Some(e),
-            },
-            Err(e) => last = Some(e.to_string()),
+pub async fn reads(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>, ApiError> {
+    tried_twice(|| async {
+        let results = db.batch(statements.clone()).await.map_err(|e| e.to_string())?;
+        match first_error(&results) {
+            None => Ok(results),
+            Some(e) => Err(e),
         }
+    })
+    .await
+}
+
+/// A read, tried a second time when the first fails; the second failure is the one reported.
+async fn tried_twice<R, F: std::future::Future<Output = Result<R, String>>>(read: impl Fn() -> F) -> Result<R, ApiError> {
+    match read().await {
+        Ok(r) => Ok(r),
+        Err(_) => read().await.map_err(|e| ApiError::internal(format!("D1 query: {e}"))),
     }
-    Err(ApiError::internal(format!("D1 query: {}", last.unwrap_or_default())))
 }
 
 /// Runs a write that returns rows (`… RETURNING`) once: unlike a read, it is not tried again.
