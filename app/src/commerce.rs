@@ -386,12 +386,28 @@ pub fn OrderStatus() -> impl IntoView {
     let order = RwSignal::new(None::<OrderView>);
     let error = RwSignal::new(None::<String>);
     let location = StoredValue::new((String::new(), String::new()));
+    // Reads that failed on the way or on our side (not a refusal) in a row: tried again a few times.
+    let passing_failures = RwSignal::new(0u32);
     let load = move || {
         let (n, t) = location.get_value();
         leptos::task::spawn_local(async move {
-            match answer::<OrderView>(call("GET", &format!("/api/orders/{n}?token={t}"), None, &[]).await) {
-                Ok(o) => order.set(Some(o)),
-                Err(e) => error.set(Some(e)),
+            let reply = call("GET", &format!("/api/orders/{n}?token={t}"), None, &[]).await;
+            let passing = reply.as_ref().map_or(true, |r| r.status >= 500);
+            match answer::<OrderView>(reply) {
+                Ok(o) => {
+                    // The read's own earlier failure is over (an action's refusal stays shown).
+                    if passing_failures.get_untracked() > 0 {
+                        passing_failures.set(0);
+                        error.set(None);
+                    }
+                    order.set(Some(o));
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                    if passing {
+                        passing_failures.update(|n| *n += 1);
+                    }
+                }
             }
         });
     };
@@ -407,6 +423,11 @@ pub fn OrderStatus() -> impl IntoView {
     // again every two seconds.
     Effect::new(move |_| {
         if order.get().is_some_and(|o| o.status == Status::AwaitingPayment || o.notifications.is_empty()) {
+            set_timeout(load, std::time::Duration::from_secs(2));
+        }
+    });
+    Effect::new(move |_| {
+        if (1..=3).contains(&passing_failures.get()) {
             set_timeout(load, std::time::Duration::from_secs(2));
         }
     });

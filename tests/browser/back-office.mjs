@@ -4,7 +4,7 @@
 // recorded); cancel and refund a paid order; set a stock level; a member of staff cannot manage
 // staff; axe finds nothing on the admin pages; sign-out ends the session. Screenshots of the order
 // list and an order at phone and desktop sizes.
-import { axeProblems, launch, shot, wake } from './browser.mjs';
+import { axeProblems, explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
@@ -88,10 +88,22 @@ try {
   }
   step('packed and shipped (screenshots at 390 and 1440)');
 
-  // The shopper's order page shows the tracking number.
+  // The shopper's order page shows the tracking number, even when its first read of the order
+  // fails on the way (a passing server error is tried again).
   const shopper = `${base}/orders/?number=${shipOrder}&token=${shipToken}`;
+  let failedOnce = false;
+  const orderRead = (url) => url.pathname === `/api/orders/${shipOrder}`;
+  await page.route(orderRead, (route) => {
+    if (failedOnce) return route.continue();
+    failedOnce = true;
+    return route.fulfill({ status: 503, contentType: 'application/problem+json',
+      body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'try again' }) });
+  });
   await page.goto(shopper, { waitUntil: 'load' });
   await page.waitForFunction(() => document.querySelector('.history')?.textContent.includes('JD0142'), null, { timeout: 20000 });
+  await page.unroute(orderRead);
+  if (!failedOnce) throw new Error('the order page never read its order');
+  if (await page.locator('[data-testid=order] [role=alert]').count()) throw new Error('the passing error is still shown');
   const tracking = await page.getAttribute('.history [data-testid=tracking-link]', 'href');
   if (tracking !== 'https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=JD0142') {
     throw new Error(`the tracking number should link to DHL's tracking page: ${tracking}`);
@@ -214,6 +226,8 @@ try {
 
   // The pages kept their content security policy (no script refused in the console).
   if (page.errors.length) throw new Error('script errors: ' + page.errors.join('\n'));
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

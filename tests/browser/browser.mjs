@@ -19,7 +19,30 @@ export async function launch({ javaScriptEnabled = true, viewport = { width: 390
   // browser as 'Failed to load resource'; only script errors count.
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
   page.errors = errors;
+  // Requests that failed or were answered with an error, kept for `explain`.
+  const answers = [];
+  page.on('requestfailed', (r) => answers.push(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) answers.push(`${r.request().method()} ${r.url()} → ${r.status()}`); });
+  page.answers = answers;
   return { browser, page };
+}
+
+// What a failed browser test saw: the address, the page's text, script errors and requests that
+// failed or got an error, and a screenshot (`failure.png`). Printed before the error is rethrown.
+export async function explain(page, error) {
+  try {
+    console.log(`✗ at ${page.url()}`);
+    const text = await page.evaluate(() => document.querySelector('main')?.innerText ?? document.body?.innerText ?? '');
+    console.log(`  page text: ${text.replace(/\s+/g, ' ').slice(0, 1200)}`);
+    const awake = await page.evaluate(() => document.documentElement.dataset.islands ?? 'not marked');
+    console.log(`  islands: ${awake}`);
+    if (page.errors?.length) console.log(`  script errors: ${page.errors.join(' | ')}`);
+    if (page.answers?.length) console.log(`  failed requests: ${page.answers.slice(-15).join(' | ')}`);
+    await shot(page, 'failure');
+  } catch (e) {
+    console.log(`  (could not describe the page: ${e})`);
+  }
+  throw error;
 }
 
 // A shop page fetches its islands' wasm when the shopper starts to use it (`public/islands.js`):

@@ -92,10 +92,9 @@ pub async fn changed(statement: D1PreparedStatement, what: &str) -> Result<bool,
     Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
-/// Reads are tried twice: D1 reports passing internal errors (its documentation advises a retry),
-/// and a read has no effect to repeat.
+/// Reads are tried again when they fail (see [`retried`]): a read has no effect to repeat.
 pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Vec<T>, ApiError> {
-    let result = tried_twice(|| async {
+    let result = retried(|| async {
         let result = statement.all().await.map_err(|e| e.to_string())?;
         match result.error() {
             None => Ok(result),
@@ -106,10 +105,10 @@ pub async fn all<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement)
     result.results::<T>().context("D1 rows")
 }
 
-/// Reads in one round trip (one transaction), each read's rows in order; tried twice like
+/// Reads in one round trip (one transaction), each read's rows in order; tried again like
 /// [`all`].
 pub async fn reads(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>, ApiError> {
-    tried_twice(|| async {
+    retried(|| async {
         let results = db.batch(statements.clone()).await.map_err(|e| e.to_string())?;
         match first_error(&results) {
             None => Ok(results),
@@ -119,11 +118,23 @@ pub async fn reads(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Res
     .await
 }
 
-/// A read, tried a second time when the first fails; the second failure is the one reported.
-async fn tried_twice<R, F: std::future::Future<Output = Result<R, String>>>(read: impl Fn() -> F) -> Result<R, ApiError> {
-    match read().await {
-        Ok(r) => Ok(r),
-        Err(_) => read().await.map_err(|e| ApiError::internal(format!("D1 query: {e}"))),
+/// Waits before each further try of a read. D1 reports passing internal errors (its documentation
+/// advises trying again); under `wrangler dev` one such error (reading the database's bookmark
+/// after the query) lasts a few milliseconds, so an immediate second try can fail the same way.
+const READ_RETRY_WAITS_MS: [u64; 2] = [15, 120];
+
+/// A read, tried again after each wait of [`READ_RETRY_WAITS_MS`] while it fails; the last failure
+/// is the one reported.
+async fn retried<R, F: std::future::Future<Output = Result<R, String>>>(read: impl Fn() -> F) -> Result<R, ApiError> {
+    let mut waits = READ_RETRY_WAITS_MS.iter();
+    loop {
+        match read().await {
+            Ok(r) => return Ok(r),
+            Err(e) => match waits.next() {
+                Some(ms) => worker::Delay::from(std::time::Duration::from_millis(*ms)).await,
+                None => return Err(ApiError::internal(format!("D1 query: {e}"))),
+            },
+        }
     }
 }
 
@@ -136,11 +147,9 @@ pub async fn write_returning<T: serde::de::DeserializeOwned>(statement: D1Prepar
     }
 }
 
+/// The first row of a read (tried again like [`all`]).
 pub async fn first<T: serde::de::DeserializeOwned>(statement: D1PreparedStatement) -> Result<Option<T>, ApiError> {
-    match statement.first::<T>(None).await {
-        Ok(row) => Ok(row),
-        Err(_) => statement.first::<T>(None).await.context("D1 query"),
-    }
+    retried(|| async { statement.first::<T>(None).await.map_err(|e| e.to_string()) }).await
 }
 
 macro_rules! args {
