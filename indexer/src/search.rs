@@ -469,7 +469,7 @@ impl ProductIndex {
         // Fewer than a page matched every word: the products matching most of them follow.
         // Decided the same way on every page, so that page 2 continues page 1.
         if total < limit && text.is_some() && req.sort == Sort::Relevance && !req.all_words {
-            if let Some((most, dropped)) = self.most_words(req.query, &req.filters, total, limit)? {
+            if let Some((most, dropped)) = self.most_words(req.query, text.as_deref(), &req.filters, total, limit)? {
                 total_all_words = Some(total);
                 (addresses, total, counts) = self.collect(
                     &*self.combine(Some(most.box_clone()), &req.filters, None),
@@ -1212,13 +1212,21 @@ impl ProductIndex {
     /// match. What is kept must name a kind of thing the shop sells ("camping stove" does not
     /// become camping tents). Returns a query that ranks products by how many words they match,
     /// then by relevance, and the words left out; `None` when no such choice finds more than
-    /// `found_all` (what every word found), or the query is one word.
-    fn most_words(&mut self, raw: &str, filters: &Filters, found_all: usize, page: usize) -> Result<Option<Fallback>, SearchError> {
+    /// `found_all` (what every word found, by `whole`: the query of every word), or the query is
+    /// one word.
+    fn most_words(
+        &mut self,
+        raw: &str,
+        whole: Option<&dyn Query>,
+        filters: &Filters,
+        found_all: usize,
+        page: usize,
+    ) -> Result<Option<Fallback>, SearchError> {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         // Each word is searched alone below, but a piece of a compound of the whole query is
         // still not a typo ("sauce" of "sauce pan" is not "saute").
         self.pieces = self.joined_pieces(raw);
-        let found = self.most_words_of(raw, typed, filters, found_all, page);
+        let found = self.most_words_of(raw, whole, typed, filters, found_all, page);
         self.pieces.clear();
         found
     }
@@ -1226,6 +1234,7 @@ impl ProductIndex {
     fn most_words_of(
         &mut self,
         raw: &str,
+        whole: Option<&dyn Query>,
         typed: Vec<String>,
         filters: &Filters,
         found_all: usize,
@@ -1271,7 +1280,7 @@ impl ProductIndex {
             return Ok(None);
         }
         // What the whole query found (all of it comes first, as before the fallback).
-        let whole = if found_all > 0 { self.text_query(raw) } else { None };
+        let whole = whole.filter(|_| found_all > 0).map(|q| q.box_clone());
         // The products each word matches by what they are, and those the whole query does:
         // every choice of words to keep is then counted without searching again.
         let mut unmatched: Vec<usize> = Vec::new();
@@ -1316,7 +1325,7 @@ impl ProductIndex {
         // full: as Meilisearch's "last" strategy, products matching fewer words fill the page
         // below those matching more ("sd card for my camera": the cards that say camera, then
         // the other SD cards; "vireo audio speakers": the audio speakers, then other audio).
-        let mut tiers: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+        let mut tiers: Vec<(DocBits, Vec<usize>)> = Vec::new();
         let mut found = whole_docs.clone();
         let mut found_len = found_all;
         loop {
@@ -1342,29 +1351,28 @@ impl ProductIndex {
                 continue;
             }
             (found, found_len) = (with, with_len);
-            tiers.push((kept, dropped));
+            tiers.push((all_kept, dropped));
             if found_len >= page {
                 break;
             }
         }
-        let Some((_, first_dropped)) = tiers.first() else { return Ok(None) };
+        let Some(first_dropped) = tiers.first().map(|(_, dropped)| dropped.clone()) else { return Ok(None) };
         // A product must match every kept word of one of the choices, and ranks by how many
         // words it matches (each adds a constant far above any relevance score), then by the
         // first choice it is in ("tapered rectangle sleeping bags": a rectangle sleeping quilt
-        // before the other sleeping bags), then by relevance.
+        // before the other sleeping bags), then by relevance. What the words found is matched
+        // again from the sets found above; only relevance looks words up again.
         let step = WORD_MATCHED / 2.0 / tiers.len() as Score;
+        let tiers_len = tiers.len();
         let of_a_tier: Vec<Box<dyn Query>> = tiers
-            .iter()
+            .into_iter()
             .enumerate()
-            .map(|(k, (kept, _))| {
-                let all: Vec<(Occur, Box<dyn Query>)> = kept.iter().map(|i| (Occur::Must, words[*i].2.box_clone())).collect();
-                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(all)), step * (tiers.len() - k) as Score)) as Box<dyn Query>
-            })
+            .map(|(k, (all_kept, _))| Box::new(collector.query(all_kept, step * (tiers_len - k) as Score)) as Box<dyn Query>)
             .collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(DisjunctionMaxQuery::new(of_a_tier)) as Box<dyn Query>)];
         clauses.extend(matched.iter().map(|i| {
-            let (_, any_field, strong) = &words[*i];
-            let counted: Box<dyn Query> = Box::new(ConstScoreQuery::new(strong.box_clone(), WORD_MATCHED));
+            let any_field = &words[*i].1;
+            let counted: Box<dyn Query> = Box::new(collector.query(docs[*i].clone(), WORD_MATCHED));
             let word: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, counted), (Occur::Should, any_field.box_clone())]));
             (Occur::Should, word)
         }));
@@ -1373,14 +1381,14 @@ impl ProductIndex {
         let partial: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         let query: Box<dyn Query> = match &whole {
             Some(whole) => {
-                let all_matched: Box<dyn Query> = Box::new(ConstScoreQuery::new(whole.box_clone(), WORD_MATCHED * words.len() as Score));
+                let all_matched: Box<dyn Query> = Box::new(collector.query(whole_docs, WORD_MATCHED * words.len() as Score));
                 let whole: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, all_matched), (Occur::Should, whole.box_clone())]));
                 Box::new(BooleanQuery::new(vec![(Occur::Should, whole), (Occur::Should, partial)]))
             }
             None => partial,
         };
         // What the best of them leaves out is what the page says.
-        let mut ignored = first_dropped.clone();
+        let mut ignored = first_dropped;
         ignored.sort_unstable();
         Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())))
     }
