@@ -181,10 +181,11 @@ fn alerts<'a>(env_shop: &edgeshop_domain::Shop, kind: EventKind, payment: Paymen
 /// never succeed (a transition the rules do not allow, money for an order that can no longer take
 /// it, an amount that does not match) are recorded on the order and acknowledged.
 async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
-    if orders::event_seen(env, &event.id).await? {
+    let (seen, stored) = orders::load_for_event(env, event.order_number, &event.id).await?;
+    if seen {
         return Ok(());
     }
-    let Some(stored) = orders::load_stored(env, event.order_number).await? else {
+    let Some(stored) = stored else {
         return Err(ApiError::internal(format!("order {} not found (yet)", event.order_number)));
     };
     let order = &stored.order;

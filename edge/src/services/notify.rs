@@ -77,23 +77,22 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let db = db::db(env)?;
     // Claim every message of the order that is waiting (only one sender at a time per message,
     // and a stale claim is taken over), in one transaction with reading what waited: a message
-    // that waited and was not claimed is held by another sender.
-    let results = db::batch_rows(
-        &db,
-        vec![
-            stmt(&db, "SELECT event_id FROM notifications WHERE order_number = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![number])?,
-            stmt(
-                &db,
-                "UPDATE notifications SET claimed_at = ?1, attempts = attempts + 1
-                 WHERE order_number = ?2 AND sent_at IS NULL AND failed_at IS NULL
-                   AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)
-                 RETURNING event_id, order_number, template, recipient, attempts, created_at",
-                args![&now_rfc3339(), number, CLAIM_LEASE_SECONDS],
-            )?,
-        ],
-        "claim messages",
-    )
-    .await?;
+    // that waited and was not claimed is held by another sender. The order and its payments,
+    // which the messages tell of, are read in the same round trip.
+    let mut statements = vec![
+        stmt(&db, "SELECT event_id FROM notifications WHERE order_number = ?1 AND sent_at IS NULL AND failed_at IS NULL", args![number])?,
+        stmt(
+            &db,
+            "UPDATE notifications SET claimed_at = ?1, attempts = attempts + 1
+             WHERE order_number = ?2 AND sent_at IS NULL AND failed_at IS NULL
+               AND (claimed_at IS NULL OR unixepoch(claimed_at) < unixepoch(?1) - ?3)
+             RETURNING event_id, order_number, template, recipient, attempts, created_at",
+            args![&now_rfc3339(), number, CLAIM_LEASE_SECONDS],
+        )?,
+        orders::money_moves_read(&db, number)?,
+    ];
+    statements.extend(orders::stored_reads(&db, number)?);
+    let results = db::batch_rows(&db, statements, "claim messages").await?;
     let waiting: Vec<Waiting> = results[0].results().context("messages waiting")?;
     let mut claimed: Vec<Pending> = results[1].results().context("messages claimed")?;
     claimed.sort_by(|a, b| (&a.created_at, &a.event_id).cmp(&(&b.created_at, &b.event_id)));
@@ -105,9 +104,9 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     if claimed.is_empty() {
         return round_outcome(env, &what, None, claimed_elsewhere);
     }
-    let Some(stored) = orders::load_stored(env, number).await? else { return Ok(()) };
+    let Some(stored) = orders::stored_from(&results[3..])? else { return Ok(()) };
     let shop = crate::build_data::manifest(env).await?.shop.clone();
-    let moves = orders::money_moves(env, number).await?;
+    let moves: Vec<MoneyMove> = results[2].results().context("payments")?;
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let mut retry = None;
     // What each send did, written in one round trip once all are sent; then what follows from

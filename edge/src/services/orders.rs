@@ -7,7 +7,7 @@ use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
 use edgeshop_domain::{Address, Contact, Currency, Money, Order, OrderStatus, PaymentMethod, PricedLine, StatusChange, Totals, Tracking};
 use serde::{Deserialize, Serialize};
-use worker::{D1PreparedStatement, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 pub use edgeshop_api::admin::{CustomerSummary, MoneyMove, Note, Notification, OrderSummary, ReturnView};
 
@@ -166,15 +166,32 @@ pub async fn load(env: &Env, number: u64) -> Result<Option<Order>, ApiError> {
 pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiError> {
     let db = db::db(env)?;
     // The order, its lines and its history in one round trip.
-    let read = db::reads(
-        &db,
-        vec![
-            stmt(&db, "SELECT * FROM orders WHERE number = ?1", args![number])?,
-            stmt(&db, "SELECT * FROM order_lines WHERE order_number = ?1 ORDER BY position", args![number])?,
-            stmt(&db, "SELECT * FROM order_history WHERE order_number = ?1 ORDER BY id", args![number])?,
-        ],
-    )
-    .await?;
+    stored_from(&db::reads(&db, stored_reads(&db, number)?).await?)
+}
+
+/// Whether an event was applied to its order already, and the order (with its lines and
+/// history), in one round trip.
+pub async fn load_for_event(env: &Env, number: u64, event_id: &str) -> Result<(bool, Option<Stored>), ApiError> {
+    let db = db::db(env)?;
+    let mut statements = vec![stmt(&db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])?];
+    statements.extend(stored_reads(&db, number)?);
+    let read = db::reads(&db, statements).await?;
+    let seen = !read[0].results::<serde_json::Value>().context("D1 rows")?.is_empty();
+    Ok((seen, stored_from(&read[1..])?))
+}
+
+/// The reads of an order, its lines and its history, for [`stored_from`] (to run in one batch
+/// with others).
+pub fn stored_reads(db: &D1Database, number: u64) -> Result<Vec<D1PreparedStatement>, ApiError> {
+    Ok(vec![
+        stmt(db, "SELECT * FROM orders WHERE number = ?1", args![number])?,
+        stmt(db, "SELECT * FROM order_lines WHERE order_number = ?1 ORDER BY position", args![number])?,
+        stmt(db, "SELECT * FROM order_history WHERE order_number = ?1 ORDER BY id", args![number])?,
+    ])
+}
+
+/// The order [`stored_reads`] read (their results, in order); `None` when there is none.
+pub fn stored_from(read: &[D1Result]) -> Result<Option<Stored>, ApiError> {
     let Some(row) = read[0].results::<OrderRow>().context("D1 rows")?.into_iter().next() else {
         return Ok(None);
     };
@@ -249,12 +266,16 @@ pub async fn event_seen(env: &Env, event_id: &str) -> Result<bool, ApiError> {
 
 pub async fn money_moves(env: &Env, number: u64) -> Result<Vec<MoneyMove>, ApiError> {
     let db = db::db(env)?;
-    db::all(stmt(
-        &db,
+    db::all(money_moves_read(&db, number)?).await
+}
+
+/// The read of an order's payments and refunds (rows of [`MoneyMove`]), oldest first.
+pub fn money_moves_read(db: &D1Database, number: u64) -> Result<D1PreparedStatement, ApiError> {
+    stmt(
+        db,
         "SELECT id, kind, provider, amount_minor, currency, status, created_at FROM payments WHERE order_number = ?1 ORDER BY created_at, id",
         args![number],
-    )?)
-    .await
+    )
 }
 
 /// The order a provider's payment reference belongs to.
