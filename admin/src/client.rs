@@ -13,7 +13,10 @@ pub async fn request(method: &str, url: &str, body: Option<String>) -> Result<Ap
 }
 
 pub async fn request_with(method: &str, url: &str, body: Option<String>, headers: &[(&str, &str)]) -> Result<ApiReply, String> {
-    let reply = call(method, url, body.as_deref(), headers).await?;
+    checked(call(method, url, body.as_deref(), headers).await?)
+}
+
+fn checked(reply: ApiReply) -> Result<ApiReply, String> {
     if reply.status == 401 {
         edgeshop_app::api::navigate(SIGN_IN);
         return Err("Your session has ended; taking you to sign in.".into());
@@ -25,8 +28,35 @@ pub async fn request_with(method: &str, url: &str, body: Option<String>, headers
     }
 }
 
+/// A read. One that failed on the way or on the server's side (5xx) is tried again, one and then
+/// two seconds later: reading has no effect to repeat, and a passing failure should not leave
+/// the page without what it shows.
 pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
-    request("GET", url, None).await?.parse()
+    let mut waits = [1000, 2000].into_iter();
+    loop {
+        let reply = call("GET", url, None, &[]).await;
+        let passing = reply.as_ref().map_or(true, |r| r.status >= 500);
+        match waits.next() {
+            Some(ms) if passing => sleep(ms).await,
+            _ => return checked(reply?)?.parse(),
+        }
+    }
+}
+
+/// Waits `ms` milliseconds (in the browser; at once elsewhere).
+async fn sleep(ms: i32) {
+    #[cfg(feature = "hydrate")]
+    {
+        let wait = js_sys::Promise::new(&mut |resolve, _| {
+            let set = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms));
+            if !matches!(set, Some(Ok(_))) {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(wait).await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
 }
 
 pub async fn post<B: serde::Serialize>(url: &str, body: &B) -> Result<ApiReply, String> {

@@ -70,8 +70,19 @@ try {
   await page.click('button:has-text("Show orders")');
   await page.waitForSelector(`[data-testid=order-row][data-number="${shipOrder}"]`, { timeout: 15000 });
   const href = await page.locator(`[data-testid=order-row][data-number="${shipOrder}"] a`).getAttribute('href');
+  // The order's first read fails on the way: the page reads it again by itself (no reload).
+  let adminReadFailed = false;
+  const adminRead = (url) => url.pathname === `/api/admin/orders/${shipOrder}`;
+  await page.route(adminRead, (route) => {
+    if (adminReadFailed) return route.continue();
+    adminReadFailed = true;
+    return route.fulfill({ status: 502, contentType: 'text/plain', body: 'Bad gateway' });
+  });
   await Promise.all([page.waitForURL(`**${href}`, { timeout: 15000 }), page.click(`[data-testid=order-row][data-number="${shipOrder}"] a`)]);
   await ready('order-detail');
+  await page.waitForSelector('[data-testid=order-status]', { timeout: 15000 });
+  await page.unroute(adminRead);
+  if (!adminReadFailed) throw new Error('the order page never read its order');
   await orderStatus('paid');
   step(`order ${shipOrder} is paid`);
 
