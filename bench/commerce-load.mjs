@@ -53,6 +53,18 @@ results.push(await scenario('cart round trip (POST line + GET cart)', async (vu,
   if (add.status !== 201) return false;
   return (await req('GET', '/api/cart', { cart: add.cartId })).status === 200;
 }));
+// The same on a shopper's cart: each shopper adds to one cart (ten lines, then a new cart, as a
+// shopper filling a basket would), so a new cart's Durable Object is made for one add in ten.
+const carts = new Map();
+results.push(await scenario('cart round trip on a shopper\'s cart (POST line + GET cart, a new cart every 10 lines)', async (vu, n) => {
+  const sku = skus[n % skus.length];
+  const held = carts.get(vu);
+  const cart = held && held.lines < 10 ? held : { id: null, lines: 0 };
+  const add = await req('POST', '/api/cart/lines', { ip: ipOf(vu, n), cart: cart.id, body: { sku, quantity: 1 } });
+  if (add.status !== 201 && add.status !== 200) return false;
+  carts.set(vu, { id: add.cartId || cart.id, lines: cart.lines + 1 });
+  return (await req('GET', '/api/cart', { cart: add.cartId || cart.id })).status === 200;
+}));
 // Checkout round trip: add a line, then check out with cash on delivery (idempotency DO, order
 // sequence DO, stock ledger DO, D1 order batch, queue send, cart delete).
 results.push(await scenario('checkout round trip (POST line + POST checkout COD)', async (vu, n) => {
