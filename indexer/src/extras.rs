@@ -268,11 +268,22 @@ fn plural_edit_distance(word: &str, known: &str, max_edits: usize) -> Option<usi
 /// one), and one more when the first letter differs, which shoppers rarely mistype ("flights" is
 /// not a typo for "lights"), or `None` above `max`.
 pub fn typo_edits(typed: &str, known: &str, max: usize) -> Option<usize> {
+    // An edit adds or removes at most two of the letters a word has (a substitution one of
+    // each): words with more letters apart are not compared letter by letter (most of a
+    // vocabulary, for each unknown word).
+    if (letters(typed) ^ letters(known)).count_ones() as usize > 2 * max {
+        return None;
+    }
     if typed.chars().next() == known.chars().next() {
         bounded_edit_distance(typed, known, max)
     } else {
         bounded_edit_distance(typed, known, max.checked_sub(1)?).map(|d| d + 1)
     }
+}
+
+/// The letters a word has as bits, a to z (any other character counts as one more letter).
+fn letters(word: &str) -> u32 {
+    word.bytes().fold(0, |m, b| m | if b.is_ascii_lowercase() { 1 << (b - b'a') } else { 1 << 26 })
 }
 
 /// Price bucket key for a price: `"2500-5000"`, `"50000-"`.
@@ -348,6 +359,28 @@ fn osa_distance<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_with_letters_too_far_apart_are_no_typo_and_the_rest_are_compared() {
+        let words =
+            ["tent", "tnet", "tents", "jacket", "jakcet", "jackets", "racket", "saucepan", "sauspan", "thermal", "themals", "café", "cafe", "x", ""];
+        for a in words {
+            for b in words {
+                for max in 0..=2 {
+                    // The same answer as comparing letter by letter, for every pair.
+                    let full = if a.chars().next() == b.chars().next() {
+                        bounded_edit_distance(a, b, max)
+                    } else {
+                        max.checked_sub(1).and_then(|m| bounded_edit_distance(a, b, m)).map(|d| d + 1)
+                    };
+                    assert_eq!(typo_edits(a, b, max), full, "{a} {b} {max}");
+                }
+            }
+        }
+        assert_eq!(typo_edits("tnet", "tent", 1), Some(1));
+        assert_eq!(typo_edits("jacket", "racket", 2), Some(2));
+        assert_eq!(typo_edits("jacket", "saucepan", 2), None);
+    }
 
     fn with_words(words: &[(&str, u32)]) -> SearchExtras {
         let mut vocabulary: Vec<(String, u32)> = words.iter().map(|(w, n)| (w.to_string(), *n)).collect();

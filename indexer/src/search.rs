@@ -267,6 +267,9 @@ pub struct ProductIndex {
     /// The kinds of things the shop sells by their singular, made at the first search that
     /// looks for the kind ending an unknown compound.
     kind_singulars: Option<HashMap<String, String>>,
+    /// The stems of each word of each member of each synonym group (made at the first search
+    /// that looks for synonyms).
+    synonym_stems: Option<Arc<Vec<Vec<Vec<String>>>>>,
 }
 
 impl ProductIndex {
@@ -312,6 +315,7 @@ impl ProductIndex {
             corrections: HashMap::new(),
             near_names: HashMap::new(),
             kind_singulars: None,
+            synonym_stems: None,
         })
     }
 
@@ -1429,10 +1433,15 @@ impl ProductIndex {
         let (typed, corrected): (Vec<String>, Vec<bool>) = typed.iter().cloned().unzip();
         let typed_stems: Vec<String> = typed.iter().map(|w| tokens(&mut self.stem, w).join("")).collect();
         let mut variants: Vec<(String, bool)> = Vec::new();
-        let groups = self.extras.synonyms.clone();
-        for group in &groups {
-            for member in group {
-                let member_stems: Vec<String> = member.split(' ').map(|w| tokens(&mut self.stem, w).join("")).collect();
+        if self.synonym_stems.is_none() {
+            let groups = self.extras.synonyms.clone();
+            let stems =
+                groups.iter().map(|g| g.iter().map(|m| m.split(' ').map(|w| tokens(&mut self.stem, w).join("")).collect()).collect()).collect();
+            self.synonym_stems = Some(Arc::new(stems));
+        }
+        let stems = self.synonym_stems.clone().expect("made above");
+        for (group, group_stems) in self.extras.synonyms.iter().zip(stems.iter()) {
+            for (member, member_stems) in group.iter().zip(group_stems) {
                 let n = member_stems.len();
                 if n == 0 || n > typed_stems.len() {
                     continue;
