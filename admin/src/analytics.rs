@@ -169,14 +169,19 @@ pub fn AnalyticsReport(locale: String) -> impl IntoView {
     let to = RwSignal::new(String::new());
     let report = RwSignal::new(None::<Result<Report, String>>);
     let ready = hydrated();
+    let last = client::LastLoad::new();
     let load = move || {
         let url = if from.get_untracked().is_empty() {
             "/api/admin/analytics".to_string()
         } else {
             format!("/api/admin/analytics?from={}&to={}", from.get_untracked(), to.get_untracked())
         };
+        let ticket = last.start();
         leptos::task::spawn_local(async move {
             let r = client::get::<Report>(&url).await;
+            if !last.is_last(ticket) {
+                return;
+            }
             if let Ok(r) = &r {
                 from.set(r.from.clone());
                 to.set(r.to.clone());

@@ -3,6 +3,7 @@
 
 use edgeshop_app::api::{call, ApiReply};
 use edgeshop_domain::{Currency, Money};
+use leptos::prelude::{GetValue, SetValue, StoredValue};
 use serde::de::DeserializeOwned;
 
 pub const SIGN_IN: &str = "/admin/sign-in/";
@@ -40,6 +41,29 @@ pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
             Some(ms) if passing => sleep(ms).await,
             _ => return checked(reply?)?.parse(),
         }
+    }
+}
+
+/// The loads of a list whose filters or page can change while one is on its way (and a read is
+/// tried again for seconds): only the answer of the last one started is shown.
+#[derive(Clone, Copy)]
+pub struct LastLoad(StoredValue<u32>);
+
+impl LastLoad {
+    pub fn new() -> LastLoad {
+        LastLoad(StoredValue::new(0))
+    }
+
+    /// A load starts: its ticket.
+    pub fn start(&self) -> u32 {
+        let ticket = self.0.get_value().wrapping_add(1);
+        self.0.set_value(ticket);
+        ticket
+    }
+
+    /// Whether no load started after the one with this ticket.
+    pub fn is_last(&self, ticket: u32) -> bool {
+        self.0.get_value() == ticket
     }
 }
 

@@ -90,11 +90,17 @@ pub fn OrderList(locale: String) -> impl IntoView {
             }
         });
     });
+    let last = client::LastLoad::new();
     let load = move |f: Filters| {
         f.remember();
+        let ticket = last.start();
         leptos::task::spawn_local(async move {
             let url = format!("/api/admin/orders?{}&page={}", f.query(), f.page);
-            match client::get::<OrderPage>(&url).await {
+            let answer = client::get::<OrderPage>(&url).await;
+            if !last.is_last(ticket) {
+                return;
+            }
+            match answer {
                 Ok(p) => {
                     error.set(None);
                     page.set(Some(p));

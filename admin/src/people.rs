@@ -13,10 +13,16 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let ready = hydrated();
+    let last = client::LastLoad::new();
     let load = move || {
         let url = format!("/api/admin/customers?q={}", encode(&q.get_untracked()));
+        let ticket = last.start();
         leptos::task::spawn_local(async move {
-            match client::get::<CustomerPage>(&url).await {
+            let answer = client::get::<CustomerPage>(&url).await;
+            if !last.is_last(ticket) {
+                return;
+            }
+            match answer {
                 Ok(p) => page.set(Some(p)),
                 Err(e) => error.set(Some(e)),
             }

@@ -54,10 +54,16 @@ pub fn StockList() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let ready = hydrated();
+    let last = client::LastLoad::new();
     let load = move || {
         let url = format!("/api/admin/stock?page={}{}", page_no.get_untracked(), if low.get_untracked() { "&low=yes" } else { "" });
+        let ticket = last.start();
         leptos::task::spawn_local(async move {
-            match client::get::<StockPage>(&url).await {
+            let answer = client::get::<StockPage>(&url).await;
+            if !last.is_last(ticket) {
+                return;
+            }
+            match answer {
                 Ok(p) => page.set(Some(p)),
                 Err(e) => error.set(Some(e)),
             }

@@ -1289,20 +1289,29 @@ impl ProductIndex {
         // every choice of words to keep is then counted without searching again.
         let mut unmatched: Vec<usize> = Vec::new();
         let mut matched: Vec<(usize, usize)> = Vec::new();
+        // Each set twice: within the filters (to choose what to keep) and without them (to rank
+        // with: the facets count a filtered kind without its own filter, so the ranking query
+        // must not hold the filters itself).
         let mut docs: Vec<DocBits> = Vec::new();
+        let mut unfiltered: Vec<DocBits> = Vec::new();
         let collector = DocBitsCollector::new(&self.searcher);
+        let in_filters = if filters.is_empty() { None } else { Some(self.searcher.search(&*self.combine(None, filters, None), &collector)?) };
+        let within = |all: &DocBits| in_filters.as_ref().map_or_else(|| all.clone(), |f| all.and(f));
         for (i, (_, _, strong)) in words.iter().enumerate() {
-            let found = self.searcher.search(&*self.combine(Some(strong.box_clone()), filters, None), &collector)?;
+            let all = self.searcher.search(&**strong, &collector)?;
+            let found = within(&all);
             match found.len() {
                 0 => unmatched.push(i),
                 n => matched.push((i, n)),
             }
             docs.push(found);
+            unfiltered.push(all);
         }
-        let whole_docs = match &whole {
-            Some(whole) => self.searcher.search(&*self.combine(Some(whole.box_clone()), filters, None), &collector)?,
+        let whole_all = match &whole {
+            Some(whole) => self.searcher.search(&**whole, &collector)?,
             None => DocBits::none(0),
         };
+        let whole_docs = within(&whole_all);
         // The most common go first.
         matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
         let mut matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
@@ -1329,7 +1338,7 @@ impl ProductIndex {
         // full: as Meilisearch's "last" strategy, products matching fewer words fill the page
         // below those matching more ("sd card for my camera": the cards that say camera, then
         // the other SD cards; "vireo audio speakers": the audio speakers, then other audio).
-        let mut tiers: Vec<(DocBits, Vec<usize>)> = Vec::new();
+        let mut tiers: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
         let mut found = whole_docs.clone();
         let mut found_len = found_all;
         loop {
@@ -1355,7 +1364,7 @@ impl ProductIndex {
                 continue;
             }
             (found, found_len) = (with, with_len);
-            tiers.push((all_kept, dropped));
+            tiers.push((kept, dropped));
             if found_len >= page {
                 break;
             }
@@ -1371,12 +1380,12 @@ impl ProductIndex {
         let of_a_tier: Vec<Box<dyn Query>> = tiers
             .into_iter()
             .enumerate()
-            .map(|(k, (all_kept, _))| Box::new(collector.query(all_kept, step * (tiers_len - k) as Score)) as Box<dyn Query>)
+            .map(|(k, (kept, _))| Box::new(collector.query(matching_all(&unfiltered, &kept), step * (tiers_len - k) as Score)) as Box<dyn Query>)
             .collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(DisjunctionMaxQuery::new(of_a_tier)) as Box<dyn Query>)];
         clauses.extend(matched.iter().map(|i| {
             let any_field = &words[*i].1;
-            let counted: Box<dyn Query> = Box::new(collector.query(docs[*i].clone(), WORD_MATCHED));
+            let counted: Box<dyn Query> = Box::new(collector.query(unfiltered[*i].clone(), WORD_MATCHED));
             let word: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, counted), (Occur::Should, any_field.box_clone())]));
             (Occur::Should, word)
         }));
@@ -1385,7 +1394,7 @@ impl ProductIndex {
         let partial: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         let query: Box<dyn Query> = match &whole {
             Some(whole) => {
-                let all_matched: Box<dyn Query> = Box::new(collector.query(whole_docs, WORD_MATCHED * words.len() as Score));
+                let all_matched: Box<dyn Query> = Box::new(collector.query(whole_all, WORD_MATCHED * words.len() as Score));
                 let whole: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, all_matched), (Occur::Should, whole.box_clone())]));
                 Box::new(BooleanQuery::new(vec![(Occur::Should, whole), (Occur::Should, partial)]))
             }

@@ -710,3 +710,27 @@ fn a_compound_typed_apart_is_kept_or_left_out_whole() {
     let micro = catalog().products.iter().filter(|p| p.published && p.title.contains("microSD")).count();
     assert!(micro > 0 && r.hits.iter().take(micro).all(|h| product(&h.slug).title.contains("microSD")), "{:?}", r.hits);
 }
+
+#[test]
+fn a_search_leaving_words_out_counts_a_filtered_kind_without_its_own_filter() {
+    let mut index = index();
+    let request = |filters: Filters| SearchRequest {
+        query: "sd card for my camera",
+        filters,
+        sort: Sort::Relevance,
+        offset: 0,
+        limit: 10,
+        facets: true,
+        all_words: false,
+    };
+    let all = index.search(&request(Filters::default())).unwrap();
+    assert!(!all.ignored_words.is_empty(), "the query leaves words out: {:?}", all.ignored_words);
+    let brands: Vec<(String, u64)> = all.facets.unwrap().brands.into_iter().filter(|v| v.count > 0).map(|v| (v.value, v.count)).collect();
+    assert!(brands.len() >= 2, "{brands:?}");
+    // One brand chosen: its products only, and the other brands still offered with their counts.
+    let (one, _) = &brands[0];
+    let filtered = index.search(&request(Filters { brands: vec![one.clone()], ..Filters::default() })).unwrap();
+    assert!(!filtered.hits.is_empty() && filtered.hits.iter().all(|h| product(&h.slug).brand == *one));
+    let offered: Vec<(String, u64)> = filtered.facets.unwrap().brands.into_iter().filter(|v| v.count > 0).map(|v| (v.value, v.count)).collect();
+    assert!(offered.len() >= 2, "the other brands are still offered: {offered:?}");
+}

@@ -120,8 +120,9 @@ pub async fn reads(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Res
 
 /// Waits before each further try of a read. D1 reports passing internal errors (its documentation
 /// advises trying again); under `wrangler dev` one such error (reading the database's bookmark
-/// after the query) lasts a few milliseconds, so an immediate second try can fail the same way.
-const READ_RETRY_WAITS_MS: [u64; 2] = [15, 120];
+/// after the query while another process holds the file: SQLITE_BUSY) lasts some milliseconds,
+/// so an immediate second try can fail the same way.
+const READ_RETRY_WAITS_MS: [u64; 3] = [20, 150, 600];
 
 /// A read, tried again after each wait of [`READ_RETRY_WAITS_MS`] while it fails; the last failure
 /// is the one reported.

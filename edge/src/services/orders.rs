@@ -169,15 +169,17 @@ pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiEr
     stored_from(&db::reads(&db, stored_reads(&db, number)?).await?)
 }
 
-/// Whether an event was applied to its order already, and the order (with its lines and
+/// Whether an event was applied to its order already, and if not the order (with its lines and
 /// history), in one round trip.
 pub async fn load_for_event(env: &Env, number: u64, event_id: &str) -> Result<(bool, Option<Stored>), ApiError> {
     let db = db::db(env)?;
     let mut statements = vec![stmt(&db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])?];
     statements.extend(stored_reads(&db, number)?);
     let read = db::reads(&db, statements).await?;
-    let seen = !read[0].results::<serde_json::Value>().context("D1 rows")?.is_empty();
-    Ok((seen, stored_from(&read[1..])?))
+    if !read[0].results::<serde_json::Value>().context("D1 rows")?.is_empty() {
+        return Ok((true, None));
+    }
+    Ok((false, stored_from(&read[1..])?))
 }
 
 /// The reads of an order, its lines and its history, for [`stored_from`] (to run in one batch
