@@ -2,7 +2,7 @@
 // range, the KPIs, each chart (an SVG with title and description) with its data table, each table
 // downloads as CSV with the same values; axe finds nothing at phone and desktop widths;
 // screenshots of both pages at 390 and 1440.
-import { axeProblems, launch, shot } from './browser.mjs';
+import { axeProblems, explain, launch, shot } from './browser.mjs';
 import { readFileSync } from 'node:fs';
 
 const base = process.env.BASE_URL;
@@ -113,6 +113,8 @@ try {
   if (problems.length) throw new Error('axe violations:\n' + problems.join('\n'));
   step('axe: no violations on analytics and health at 390 and 1440');
   if (page.errors.length) throw new Error('script errors: ' + page.errors.join('\n'));
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -1,6 +1,6 @@
 // Autocomplete with the keyboard: type part of a word, arrow down to the completion, Enter opens
 // the results page; typing a misspelled query and pressing Enter submits the form to /search.
-import { launch, shot, wake } from './browser.mjs';
+import { explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
@@ -41,6 +41,8 @@ try {
   await shot(page, 'search-page');
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
   console.log(`autocomplete: completion chosen with the keyboard, ${cards} results; typo query gave ${found}`);
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -2,7 +2,7 @@
 // add to cart, checkout (cash on delivery). Prints `BEACON {json}` with the page's session id, the
 // query, the product and the order number for the Rust side to find in D1. The browser says it
 // is a desktop Chrome: the worker drops what headless browsers send.
-import { launch, wake } from './browser.mjs';
+import { explain, launch, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -45,6 +45,8 @@ try {
   step(`order ${number}`);
   if (page.errors.length) throw new Error('script errors: ' + page.errors.join('\n'));
   console.log('BEACON ' + JSON.stringify({ session, query, product, number }));
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -1,6 +1,6 @@
 // Category page: a brand filter and a sort change the grid in place and the URL; Back restores
 // the previous state, down to the static grid.
-import { launch, shot, wake } from './browser.mjs';
+import { explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const category = 'apparel';
@@ -49,6 +49,8 @@ try {
   if (await brandBox.isChecked()) throw new Error('brand checkbox still checked after Back');
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
   console.log(`filters: ${staticCards} static cards; brand ${brand}: ${byBrand.length}; sorted and restored with Back`);
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -1,7 +1,7 @@
 // Keyboard only: from a product page, choose a variant with the arrow keys, add it to the cart
 // and reach the cart, without the mouse. Along the way, every choice the picker allows must be a
 // variant that exists and is in stock (checked against the page's own JSON-LD offers).
-import { launch, shot, wake } from './browser.mjs';
+import { explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
@@ -68,6 +68,8 @@ try {
   await shot(page, 'keyboard-cart');
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
   console.log(`keyboard: ${url} → ${sku} in the cart; every reachable choice was an in-stock variant`);
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

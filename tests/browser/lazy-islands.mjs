@@ -1,7 +1,7 @@
 // Lazy islands (public/islands.js): a product page loads no wasm until the shopper uses it; what
 // they did while it was on its way (another option, a quantity) survives hydration and is what
 // gets added; the header's count comes from the cart without waking the islands.
-import { launch, productWithTwoOptions } from './browser.mjs';
+import { explain, launch, productWithTwoOptions } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch();
@@ -56,6 +56,8 @@ try {
   step('home page: count 2, no bundle fetched');
   if (page.errors.length) throw new Error(`script errors: ${page.errors.join('; ')}`);
   console.log('ok');
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -1,6 +1,6 @@
 // Search results page with JavaScript: facet links, pages, Back and typing update the results in
 // place (no page load) and the URL, and agree with the search API.
-import { launch, shot, wake } from './browser.mjs';
+import { explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
@@ -56,6 +56,8 @@ try {
   await shot(page, 'search-live');
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
   console.log(`live search: ${all.total} products; category ${category}: ${inCategory.total}; page 2 and Back; typed "headphones": ${typed.total}`);
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

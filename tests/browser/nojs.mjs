@@ -1,7 +1,7 @@
 // With JavaScript disabled, home, category and product pages still show products and prices,
 // search works, and a shopper can buy: pick a variant, add to cart, change the quantity, check
 // out (a refused field comes back marked with what was typed kept) and see the order.
-import { launch, shot } from './browser.mjs';
+import { explain, launch, shot } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch({ javaScriptEnabled: false });
@@ -76,6 +76,8 @@ try {
   if (!/^\d+$/.test(number) || !/Confirmed/.test(status) || !/\d/.test(total)) throw new Error(`order page: ${number} ${status} ${total}`);
   await shot(page, 'nojs-order');
   step(`order ${number}: ${status}, total ${total}`);
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -1,7 +1,7 @@
 // Product → pick a variant → add to cart → change quantity → checkout (COD or online) → order page.
 // usage: node purchase.mjs            (cash on delivery)
 //        PAYMENT=online node purchase.mjs  (hosted test payment page, then webhook)
-import { launch, productWithTwoOptions, shot, wake } from './browser.mjs';
+import { explain, launch, productWithTwoOptions, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const online = process.env.PAYMENT === 'online';
@@ -74,6 +74,8 @@ try {
   await shot(page, `order-${online ? 'online' : 'cod'}`);
   step(`order ${number.trim()} ${want}, total ${total.trim()}`);
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -1,5 +1,5 @@
 // Home page → type into the search box → a result appears (hydrated island calling /api/search).
-import { launch, shot, wake } from './browser.mjs';
+import { explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch();
@@ -20,6 +20,8 @@ try {
   await link.first().waitFor({ timeout: 10000 });
   await shot(page, 'search-results');
   console.log(`typed "${word}", saw "${first.title}" in the results`);
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }

@@ -1,7 +1,7 @@
 // A shopper on a phone asks to be told when a sold-out option is back (product page) and signs
 // up for the newsletter (footer), without an account. PRODUCT_PATH names a product with a sold-out
 // variant; the Rust test checks what the worker stored and sent.
-import { launch, shot, wake } from './browser.mjs';
+import { explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch();
@@ -29,6 +29,8 @@ try {
   await shot(page, 'newsletter-signup-phone');
   if (page.errors.length) throw new Error(`script errors: ${page.errors.join('; ')}`);
   console.log('ok');
+} catch (e) {
+  await explain(page, e);
 } finally {
   await browser.close();
 }
