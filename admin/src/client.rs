@@ -36,7 +36,7 @@ pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
     let mut waits = [1000, 2000].into_iter();
     loop {
         let reply = call("GET", url, None, &[]).await;
-        let passing = reply.as_ref().map_or(true, |r| r.status >= 500);
+        let passing = edgeshop_app::api::failed_in_passing(&reply);
         match waits.next() {
             Some(ms) if passing => sleep(ms).await,
             _ => return checked(reply?)?.parse(),

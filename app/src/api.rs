@@ -34,6 +34,12 @@ impl ApiReply {
     }
 }
 
+/// Whether a call failed on the way or on the server's side (5xx): a passing failure, which a
+/// read may try again (a refusal would be refused again).
+pub fn failed_in_passing(reply: &Result<ApiReply, String>) -> bool {
+    reply.as_ref().map_or(true, |r| r.status >= 500)
+}
+
 /// A request body as JSON text (the contract's request types serialise infallibly).
 pub fn body<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()

@@ -392,7 +392,7 @@ pub fn OrderStatus() -> impl IntoView {
         let (n, t) = location.get_value();
         leptos::task::spawn_local(async move {
             let reply = call("GET", &format!("/api/orders/{n}?token={t}"), None, &[]).await;
-            let passing = reply.as_ref().map_or(true, |r| r.status >= 500);
+            let passing = crate::api::failed_in_passing(&reply);
             match answer::<OrderView>(reply) {
                 Ok(o) => {
                     // The read's own earlier failure is over (an action's refusal stays shown).

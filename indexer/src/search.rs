@@ -269,7 +269,7 @@ pub struct ProductIndex {
     kind_singulars: Option<HashMap<String, String>>,
     /// The stems of each word of each member of each synonym group (made at the first search
     /// that looks for synonyms).
-    synonym_stems: Option<Arc<Vec<Vec<Vec<String>>>>>,
+    synonym_stems: Option<Vec<Vec<Vec<String>>>>,
 }
 
 impl ProductIndex {
@@ -1442,14 +1442,11 @@ impl ProductIndex {
         let (typed, corrected): (Vec<String>, Vec<bool>) = typed.iter().cloned().unzip();
         let typed_stems: Vec<String> = typed.iter().map(|w| tokens(&mut self.stem, w).join("")).collect();
         let mut variants: Vec<(String, bool)> = Vec::new();
-        if self.synonym_stems.is_none() {
-            let groups = self.extras.synonyms.clone();
-            let stems =
-                groups.iter().map(|g| g.iter().map(|m| m.split(' ').map(|w| tokens(&mut self.stem, w).join("")).collect()).collect()).collect();
-            self.synonym_stems = Some(Arc::new(stems));
-        }
-        let stems = self.synonym_stems.clone().expect("made above");
-        for (group, group_stems) in self.extras.synonyms.iter().zip(stems.iter()) {
+        let (stem, groups) = (&mut self.stem, &self.extras.synonyms);
+        let stems = self.synonym_stems.get_or_insert_with(|| {
+            groups.iter().map(|g| g.iter().map(|m| m.split(' ').map(|w| tokens(stem, w).join("")).collect()).collect()).collect()
+        });
+        for (group, group_stems) in groups.iter().zip(stems.iter()) {
             for (member, member_stems) in group.iter().zip(group_stems) {
                 let n = member_stems.len();
                 if n == 0 || n > typed_stems.len() {

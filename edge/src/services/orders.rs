@@ -173,7 +173,7 @@ pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiEr
 /// history), in one round trip.
 pub async fn load_for_event(env: &Env, number: u64, event_id: &str) -> Result<(bool, Option<Stored>), ApiError> {
     let db = db::db(env)?;
-    let mut statements = vec![stmt(&db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])?];
+    let mut statements = vec![applied_read(&db, event_id)?];
     statements.extend(stored_reads(&db, number)?);
     let read = db::reads(&db, statements).await?;
     if !read[0].results::<serde_json::Value>().context("D1 rows")?.is_empty() {
@@ -263,7 +263,12 @@ pub async fn event_seen(env: &Env, event_id: &str) -> Result<bool, ApiError> {
         #[allow(dead_code)]
         event_id: String,
     }
-    Ok(db::first::<Seen>(stmt(&db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])?).await?.is_some())
+    Ok(db::first::<Seen>(applied_read(&db, event_id)?).await?.is_some())
+}
+
+/// The read of an applied event's id (a row when the event was applied).
+fn applied_read(db: &D1Database, event_id: &str) -> Result<D1PreparedStatement, ApiError> {
+    stmt(db, "SELECT event_id FROM applied_events WHERE event_id = ?1", args![event_id])
 }
 
 pub async fn money_moves(env: &Env, number: u64) -> Result<Vec<MoneyMove>, ApiError> {
