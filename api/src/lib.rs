@@ -330,6 +330,20 @@ pub struct SearchResponse {
     pub ignored_words: Vec<String>,
     /// Products matching every word.
     pub total_all_words: usize,
+    /// When the first page holds fewer matches than it could: more products of the category every
+    /// match is in, most like them first ("More in Drinkware").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<RelatedProducts>,
+}
+
+/// More products of one category, shown after a thin result.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RelatedProducts {
+    /// The category's slug (its page is `/c/{slug}/`).
+    pub category: String,
+    pub category_name: String,
+    pub hits: Vec<SearchHit>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

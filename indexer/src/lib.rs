@@ -20,8 +20,8 @@ pub use blob::{is_lazy, layout, pack, BlobDirectory, BlobError, BlobLayout, Chun
 pub use everyday::Lexicon;
 pub use extras::{price_bucket, SearchExtras, PRICE_EDGES};
 pub use search::{
-    normalise, FacetValue, Facets, Filters, Hit, OptionFacet, PriceRange, ProductIndex, SearchError, SearchRequest, SearchResults, Sort, Suggestions,
-    MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
+    normalise, FacetValue, Facets, Filters, Hit, OptionFacet, PriceRange, ProductIndex, Related, SearchError, SearchRequest, SearchResults, Sort,
+    Suggestions, MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, MAX_QUERY_TERMS,
 };
 pub use tantivy::directory::OwnedBytes;
 pub use taxonomy::Taxonomy;

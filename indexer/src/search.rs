@@ -202,6 +202,27 @@ pub struct SearchResults {
     pub ignored_words: Vec<String>,
     /// Products matching every word (equal to `total` unless words were left out).
     pub total_all_words: usize,
+    /// When fewer than a page matched: more products of the one category every match is in.
+    pub related: Option<Related>,
+}
+
+impl SearchResults {
+    /// The products a results page shows, in order: the matches, then the related ones.
+    pub fn shown(self) -> Vec<Hit> {
+        let mut hits = self.hits;
+        hits.extend(self.related.into_iter().flat_map(|r| r.hits));
+        hits
+    }
+}
+
+/// "More in Drinkware": after a first page of fewer products than it holds, other products of
+/// the category every match is in, those whose titles share the most words with the matches'
+/// first, so a thin result is not a dead end. Not for a filtered, sorted or all-words search.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Related {
+    pub category: String,
+    pub category_name: String,
+    pub hits: Vec<Hit>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -487,18 +508,23 @@ impl ProductIndex {
                 ignored_words = dropped;
             }
         }
+        let found: Vec<DocAddress> = addresses.iter().map(|(_, addr)| *addr).collect();
         let mut hits = addresses.into_iter().map(|(score, addr)| self.hit(addr, score)).collect::<Result<Vec<_>, _>>()?;
 
         let normalised = normalise(req.query);
+        let mut related = None;
         if offset == 0 && req.sort == Sort::Relevance && req.filters.is_empty() {
             self.put_pinned_first(&normalised, &mut hits, limit)?;
+            if text.is_some() && (1..limit).contains(&total) && !req.all_words {
+                related = self.related(&found, &hits, limit.saturating_sub(hits.len()).min(MAX_RELATED))?;
+            }
         }
         let facets = match counts {
             Some(counts) => Some(self.facets(&counts, &kinds, text.as_deref(), &req.filters)?),
             None => None,
         };
         let total_all_words = total_all_words.unwrap_or(total);
-        let mut results = SearchResults { total, hits, facets, did_you_mean: None, popular: Vec::new(), ignored_words, total_all_words };
+        let mut results = SearchResults { total, hits, facets, did_you_mean: None, popular: Vec::new(), ignored_words, total_all_words, related };
         if total == 0 && !normalised.is_empty() {
             results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
             results.popular = self.popular()?;
@@ -752,6 +778,61 @@ impl ProductIndex {
         // (a chunked index notes them for the next round), the results come without it.
         let found = self.searcher.search(&*self.combine(Some(text), filters, None), &Count).unwrap_or(0);
         Ok((found > 0).then_some(corrected))
+    }
+
+    /// [`Related`]: `n` more products of the deepest category all of `found` (every match) are
+    /// in (none when they are in different departments), ranked by the words their titles share
+    /// with the matches' titles (tantivy's more-like-this), then the shop's own order.
+    fn related(&self, found: &[DocAddress], hits: &[Hit], n: usize) -> Result<Option<Related>, SearchError> {
+        if n == 0 {
+            return Ok(None);
+        }
+        // The first match's categories (its category and those above), kept while every other
+        // match is in them too: their facets looked up by ordinal in each match's segment.
+        let Some((first, others)) = found.split_first() else { return Ok(None) };
+        let readers: Vec<_> = self.searcher.segment_readers().iter().map(|s| s.facet_reader("facets")).collect::<Result<_, _>>()?;
+        let mut trail: Vec<Facet> = Vec::new();
+        let reader = &readers[first.segment_ord as usize];
+        for ord in reader.facet_ords(first.doc_id) {
+            let mut facet = Facet::root();
+            reader.facet_from_ord(ord, &mut facet)?;
+            if facet.to_path().first() == Some(&"category") {
+                trail.push(facet);
+            }
+        }
+        for addr in others {
+            let reader = &readers[addr.segment_ord as usize];
+            let ords: Vec<u64> = reader.facet_ords(addr.doc_id).collect();
+            trail.retain(|facet| reader.facet_dict().term_ord(facet.encoded_str()).ok().flatten().is_some_and(|o| ords.contains(&o)));
+        }
+        // Category slugs are paths: the deepest has the most parts.
+        let slug = trail.iter().filter_map(|f| f.to_path().get(1).map(|s| s.to_string())).max_by_key(|s| (s.matches('/').count(), s.clone()));
+        let Some(slug) = slug else { return Ok(None) };
+        let f = self.fields;
+        let in_category = TermQuery::new(Term::from_facet(f.facets, &Facet::from_path(["category", slug.as_str()])), IndexRecordOption::Basic);
+        let titles = hits.iter().map(|h| tantivy::schema::OwnedValue::Str(h.title.clone())).collect();
+        let like = tantivy::query::MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(1)
+            .with_min_word_length(2)
+            .with_document_fields(vec![(f.title, titles)]);
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_category), 0.0)) as Box<dyn Query>),
+            (Occur::Should, Box::new(like)),
+        ]);
+        // Scored, then the shop's order among equals: TopDocs keeps the earlier document of a
+        // tie, and documents are indexed in the shop's order. The matches (all of them are in
+        // `found`: fewer than a page) and products pinned for the query are passed over.
+        let (addresses, _, _) = self.collect(&query, Sort::Relevance, Scores::Text, 0, n + hits.len(), None)?;
+        let mut more = Vec::new();
+        for (score, addr) in addresses.into_iter().filter(|(_, a)| !found.contains(a)) {
+            let hit = self.hit(addr, score)?;
+            if more.len() < n && !hits.iter().any(|h| h.slug == hit.slug) {
+                more.push(hit);
+            }
+        }
+        let category_name = self.extras.category_name(&slug).unwrap_or(&slug).to_string();
+        Ok((!more.is_empty()).then_some(Related { category: slug, category_name, hits: more }))
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {
@@ -1621,6 +1702,8 @@ type Fallback = (Box<dyn Query>, Vec<String>);
 
 /// Words of a query that autocomplete still completes, at most.
 const MAX_COMPLETED_WORDS: usize = 8;
+/// Products shown after a thin result ([`Related`]), at most.
+const MAX_RELATED: usize = 8;
 
 /// Words for things in general, which name a kind only with the word before them: WordNet's
 /// equipment (noun 1), its gear, paraphernalia and kit (equipment for a purpose), supplies

@@ -734,3 +734,68 @@ fn a_search_leaving_words_out_counts_a_filtered_kind_without_its_own_filter() {
     let offered: Vec<(String, u64)> = filtered.facets.unwrap().brands.into_iter().filter(|v| v.count > 0).map(|v| (v.value, v.count)).collect();
     assert!(offered.len() >= 2, "the other brands are still offered: {offered:?}");
 }
+
+/// The first word of the shop's titles (in catalog order) whose search, as a shopper types it,
+/// finds `wanted` results.
+fn word_finding(index: &mut ProductIndex, wanted: impl Fn(&[&Product]) -> bool) -> (String, Vec<&'static Product>) {
+    let words: Vec<String> =
+        catalog().products.iter().flat_map(|p| p.title.to_lowercase().split(' ').map(str::to_string).collect::<Vec<_>>()).collect();
+    words
+        .into_iter()
+        .find_map(|w| {
+            let found: Vec<&Product> = index.search(&SearchRequest::new(&w, 10)).unwrap().hits.iter().map(|h| product(&h.slug)).collect();
+            wanted(&found).then_some((w, found))
+        })
+        .expect("the sample shop has such a word")
+}
+
+#[test]
+fn a_thin_result_goes_on_with_more_of_the_category_every_match_is_in() {
+    let mut index = index();
+    let c = catalog();
+    // A word that finds a few products, all of one category that has more.
+    let (word, found) = word_finding(&mut index, |found| {
+        (2..=6).contains(&found.len())
+            && found.iter().all(|p| p.category == found[0].category)
+            && c.products_in(&found[0].category).count() > found.len() + 2
+    });
+    let category = &found[0].category;
+    let r = index.search(&SearchRequest::new(&word, 10)).unwrap();
+    let related = r.related.clone().expect("more of the category follow");
+    assert_eq!(&related.category, category);
+    assert_eq!(Some(related.category_name.as_str()), c.categories.iter().find(|k| &k.slug == category).map(|k| k.name.as_str()));
+    let others = c.products_in(category).count() - found.len();
+    assert_eq!(related.hits.len(), others.min(10 - found.len()).min(8), "{word}");
+    for h in &related.hits {
+        assert!(&product(&h.slug).category == category && !found.iter().any(|p| p.slug == h.slug), "{} is another product of the category", h.slug);
+    }
+    // Most like the matches first: one sharing a word of their titles before one sharing none.
+    let words: BTreeSet<String> = found.iter().flat_map(|p| p.title.to_lowercase().split(' ').map(str::to_string).collect::<Vec<_>>()).collect();
+    let shares = |slug: &str| product(slug).title.to_lowercase().split(' ').any(|w| words.contains(w));
+    assert!(related.hits.windows(2).all(|w| shares(&w[0].slug) || !shares(&w[1].slug)), "{word}: {:?}", related.hits);
+    let shown = r.clone().shown();
+    assert_eq!(shown.len(), found.len() + related.hits.len(), "the page shows the matches, then the related products");
+
+    // Not on a filtered or sorted search, nor with every word required.
+    let mut req = SearchRequest::new(&word, 10);
+    req.filters.categories = vec![category.clone()];
+    assert!(index.search(&req).unwrap().related.is_none(), "filtered");
+    let mut req = SearchRequest::new(&word, 10);
+    req.sort = Sort::PriceAsc;
+    assert!(index.search(&req).unwrap().related.is_none(), "sorted");
+    let mut req = SearchRequest::new(&word, 10);
+    req.all_words = true;
+    assert!(index.search(&req).unwrap().related.is_none(), "every word required");
+    // A full page, or nothing found: nothing added (the zero-result page keeps its popular products).
+    assert!(index.search(&SearchRequest::new(&word, found.len())).unwrap().related.is_none());
+    let none = index.search(&SearchRequest::new("zzzzqqqq", 10)).unwrap();
+    assert!(none.related.is_none() && none.hits.is_empty());
+}
+
+#[test]
+fn matches_in_different_departments_get_no_related_products() {
+    let mut index = index();
+    let department = |p: &Product| p.category.split('/').next().unwrap_or_default().to_string();
+    let (word, _) = word_finding(&mut index, |found| (2..10).contains(&found.len()) && found.iter().any(|p| department(p) != department(found[0])));
+    assert!(index.search(&SearchRequest::new(&word, 10)).unwrap().related.is_none(), "{word}");
+}

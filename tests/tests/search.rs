@@ -318,3 +318,43 @@ fn a_word_no_product_has_is_left_out_on_the_api_and_the_results_page() {
     let none = shop.get("/api/search?q=zzzzqqqq+xxxyyyww").json();
     assert_eq!(none["total"], 0);
 }
+
+#[test]
+fn a_thin_result_goes_on_with_more_of_its_category_on_the_api_and_the_results_page() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let ip = client_ip(11, 1);
+    // The first word of the shop's titles that finds a few products, all of one category with more.
+    let words: Vec<String> = c.products.iter().flat_map(|p| p.title.to_lowercase().split(' ').map(str::to_string).collect::<Vec<_>>()).collect();
+    let (word, r) = words
+        .iter()
+        .take(200)
+        .find_map(|w| {
+            let r = shop.request("GET", &format!("/api/search?q={w}"), &[("cf-connecting-ip", &ip)], None).json();
+            let found: Vec<&str> = r["hits"].as_array()?.iter().filter_map(|h| h["slug"].as_str()).collect();
+            let first = c.product(found.first()?)?;
+            let one_category = found.iter().all(|s| c.product(s).is_some_and(|p| p.category == first.category));
+            ((2..=6).contains(&found.len()) && one_category && c.products_in(&first.category).count() > found.len()).then(|| (w.clone(), r))
+        })
+        .expect("a word that finds a few products of one category");
+    let category = c.product(r["hits"][0]["slug"].as_str().unwrap()).unwrap().category.clone();
+    let related = &r["related"];
+    assert_eq!(related["category"], category.as_str(), "{word}: {r}");
+    let more = related["hits"].as_array().expect("related products");
+    assert!(!more.is_empty());
+    for h in more {
+        let p = c.product(h["slug"].as_str().unwrap()).unwrap();
+        assert_eq!(p.category, category);
+        assert!(!r["hits"].as_array().unwrap().iter().any(|m| m["slug"] == h["slug"]), "{} is not a match", p.slug);
+    }
+    assert_eq!(r["total"].as_u64(), Some(r["hits"].as_array().unwrap().len() as u64), "the related products are not counted as matches");
+
+    let page = shop.request("GET", &format!("/search?q={word}"), &[("cf-connecting-ip", &ip)], None);
+    assert!(page.body.contains("data-testid=\"related\""), "the results page shows them");
+    assert!(page.body.contains(&format!("href=\"/c/{category}/\"")), "with a link to the category");
+    let first_more = more[0]["url"].as_str().unwrap();
+    assert!(page.body.contains(&format!("href=\"{first_more}\"")), "{first_more} drawn as a card");
+    // A filtered search shows only what matches.
+    let filtered = shop.request("GET", &format!("/api/search?q={word}&category={category}"), &[("cf-connecting-ip", &ip)], None).json();
+    assert!(filtered.get("related").is_none(), "{filtered}");
+}

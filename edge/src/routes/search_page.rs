@@ -242,6 +242,15 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
         }
     } else {
         cards(&mut out, &r.hits);
+        if let Some(related) = &r.related {
+            let _ = write!(
+                out,
+                "<h2 class=\"related\" data-testid=\"related\">More in <a href=\"{}\">{}</a></h2>",
+                esc(&edgeshop_domain::paths::category(&related.category, 1)),
+                esc(&related.category_name)
+            );
+            cards(&mut out, &related.hits);
+        }
     }
     let pages = p.pages(r.total);
     if pages > 1 {

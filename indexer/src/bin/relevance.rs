@@ -159,7 +159,7 @@ fn score(index: &mut ProductIndex, judgments: &Judgments) -> Result<Scored<Score
     let mut by_kind: BTreeMap<String, Score> = BTreeMap::new();
     let mut weakest: Vec<(String, f64)> = Vec::new();
     for j in &judgments.queries {
-        let hits = index.search(&SearchRequest::new(&j.query, 10)).map_err(|e| format!("{}: {e}", j.query))?.hits;
+        let hits = index.search(&SearchRequest::new(&j.query, 10)).map_err(|e| format!("{}: {e}", j.query))?.shown();
         let relevant: BTreeSet<&str> = j.relevant.iter().map(String::as_str).collect();
         let gains: Vec<f64> = hits.iter().map(|h| if relevant.contains(h.slug.as_str()) { 1.0 } else { 0.0 }).collect();
         let dcg: f64 = gains.iter().enumerate().map(|(i, g)| g / (i as f64 + 2.0).log2()).sum();
@@ -224,7 +224,7 @@ fn score_intents(index: &mut ProductIndex, catalog: &Catalog, intents: &Intents,
             .filter(|p| q.title_any.is_empty() || q.title_any.iter().any(|w| p.title.to_lowercase().contains(&w.to_lowercase())))
             .map(|p| p.slug.as_str())
             .collect();
-        let hits = index.search(&SearchRequest::new(&q.query, 10)).map_err(|e| format!("{}: {e}", q.query))?.hits;
+        let hits = index.search(&SearchRequest::new(&q.query, 10)).map_err(|e| format!("{}: {e}", q.query))?.shown();
         if show {
             show_intent(q, &relevant, &hits);
         }
@@ -403,8 +403,16 @@ fn main() -> Result<(), String> {
                 eprintln!("{us:>9.0} us  {q}");
             }
             times.sort_by(f64::total_cmp);
-            let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-            println!("{}", serde_json::json!({ "queries": intents.queries.len(), "repeat": repeat, "p50_us": at(0.5), "p99_us": at(0.99) }));
+            let at = |times: &[f64], p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+            // Each query's median time, and their p50 and p99: a burst of noise on the machine
+            // moves the pooled percentiles, hardly a query's median over the rounds.
+            let mut medians: Vec<f64> = slowest.iter().map(|(us, _)| *us).collect();
+            medians.sort_by(f64::total_cmp);
+            println!(
+                "{}",
+                serde_json::json!({ "queries": intents.queries.len(), "repeat": repeat, "p50_us": at(&times, 0.5), "p99_us": at(&times, 0.99),
+                    "query_medians_p50_us": at(&medians, 0.5), "query_medians_p99_us": at(&medians, 0.99) })
+            );
         }
         "query" => {
             // One search as the shop runs it: what it found, what it left out, the first hits.
@@ -414,6 +422,12 @@ fn main() -> Result<(), String> {
             println!("{q:?}: {} found ({} with every word), ignored {:?}", r.total, r.total_all_words, r.ignored_words);
             for h in &r.hits {
                 println!("  {:>10.2} {}", h.score, h.slug);
+            }
+            if let Some(related) = &r.related {
+                println!("  more in {}:", related.category_name);
+                for h in &related.hits {
+                    println!("  {:>10.2} {}", h.score, h.slug);
+                }
             }
         }
         "words" => {
