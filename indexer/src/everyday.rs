@@ -30,16 +30,19 @@ const SHARED_UP: usize = 6;
 /// WordNet's nouns: each synset's words, narrower and broader synsets, and each word's synsets.
 #[derive(Default)]
 pub struct Lexicon {
-    synsets: HashMap<u32, Synset>,
-    senses: HashMap<String, Vec<u32>>,
+    pub(crate) synsets: HashMap<u32, Synset>,
+    pub(crate) senses: HashMap<String, Vec<u32>>,
     /// A product taxonomy, for the words WordNet leads to none of the shop's.
     taxonomy: Option<crate::taxonomy::Taxonomy>,
+    /// The definitions of adjectives that name a colour ("lilac": of a pale purple color), by
+    /// word: what [`Self::colour_words`] reads for a colour WordNet has no noun for.
+    pub(crate) colour_adjectives: HashMap<String, Vec<String>>,
 }
 
 #[derive(Default)]
-struct Synset {
-    words: Vec<String>,
-    narrower: Vec<u32>,
+pub(crate) struct Synset {
+    pub(crate) words: Vec<String>,
+    pub(crate) narrower: Vec<u32>,
     broader: Vec<u32>,
     /// Its definition, without the examples that follow it.
     definition: String,
@@ -157,6 +160,37 @@ impl Lexicon {
             lexicon.senses.insert(lemma.replace('_', " "), offsets);
         }
         lexicon
+    }
+
+    /// WordNet's nouns and colour adjectives from its `dict/` directory (`data.adj` may be
+    /// missing: no colour adjectives then).
+    pub fn read(dir: &std::path::Path) -> Result<Lexicon, String> {
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("WordNet {}: {e}", dir.join(name).display()));
+        let lexicon = Lexicon::parse(&read("index.noun")?, &read("data.noun")?);
+        Ok(match read("data.adj") {
+            Ok(adjectives) => lexicon.with_adjectives(&adjectives),
+            Err(_) => lexicon,
+        })
+    }
+
+    /// The same lexicon with the adjectives of WordNet's `data.adj` whose definition is about a
+    /// colour.
+    pub fn with_adjectives(mut self, data_adj: &str) -> Lexicon {
+        for line in data_adj.lines().filter(|l| !l.starts_with(' ')) {
+            let Some((head, gloss)) = line.split_once(" | ") else { continue };
+            let definition = gloss.split(';').next().unwrap_or_default().trim();
+            if !(definition.contains("color") || definition.contains("colour")) {
+                continue;
+            }
+            let f: Vec<&str> = head.split(' ').collect();
+            let Some(count) = f.get(3).and_then(|c| usize::from_str_radix(c, 16).ok()) else { continue };
+            // A word may carry its position: "mint(a)".
+            for word in (0..count).filter_map(|i| f.get(4 + 2 * i)) {
+                let word = word.split('(').next().unwrap_or_default().to_lowercase();
+                self.colour_adjectives.entry(word).or_default().push(definition.to_string());
+            }
+        }
+        self
     }
 
     /// The same lexicon with a product taxonomy beside WordNet ([`crate::taxonomy::Taxonomy`]).

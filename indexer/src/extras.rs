@@ -42,6 +42,8 @@ pub struct SearchExtras {
     /// Everyday words the shop does not use → its words for the same things (WordNet), sorted.
     #[serde(default)]
     pub everyday: Vec<(String, Vec<String>)>,
+    /// Colour words → the shop's colours of that hue ("blue" → navy, sky), sorted (WordNet).
+    pub colours: Vec<(String, Vec<String>)>,
     /// Words naming the kinds of things the shop sells (category and title head nouns), sorted.
     #[serde(default)]
     pub kinds: Vec<String>,
@@ -81,6 +83,11 @@ impl SearchExtras {
     /// The shop's words for an everyday word it does not use itself ("jumper" → "sweatshirt").
     pub fn everyday(&self, word: &str) -> Option<&[String]> {
         self.everyday.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.everyday[i].1.as_slice())
+    }
+
+    /// The shop's colours of the hue a colour word names ("grey" → charcoal, silver).
+    pub fn colour(&self, word: &str) -> Option<&[String]> {
+        self.colours.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.colours[i].1.as_slice())
     }
 
     /// The everyday word (or its plural) within `max_edits` edits of `word`, closest first, with

@@ -6,6 +6,7 @@
 //! code runs natively and inside the worker (wasm32).
 
 mod blob;
+mod colours;
 mod docbits;
 pub mod everyday;
 mod extras;

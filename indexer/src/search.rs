@@ -954,7 +954,12 @@ impl ProductIndex {
             .map(|w| {
                 // A word the shop, its everyday map or its synonyms know, or the plural of one.
                 let x = &self.extras;
-                if x.knows_word(w) || x.everyday(w).is_some() || x.in_synonyms(w) || x.knows_word(&crate::everyday::singular(w)) {
+                if x.knows_word(w)
+                    || x.everyday(w).is_some()
+                    || x.in_synonyms(w)
+                    || x.knows_word(&crate::everyday::singular(w))
+                    || x.colour(w).is_some()
+                {
                     return (w.to_string(), false);
                 }
                 let distance = typo_distance(w);
@@ -1115,6 +1120,16 @@ impl ProductIndex {
         if typed.iter().zip(originals).any(|((fixed, replaced), typed_as)| *replaced && (typed_as.chars().count() <= 4 || fixed.contains(' '))) {
             let corrected: Vec<&str> = typed.iter().map(|(w, _)| w.as_str()).collect();
             variants.push((corrected.join(" "), CORRECTED));
+        }
+        // A colour word: the shop's colours of that hue in its place ("blue" → navy, sky), below
+        // the word itself, which the shop may use too ("grey" → charcoal).
+        for (i, (word, _)) in typed.iter().enumerate() {
+            for colour in self.extras.colour(word).unwrap_or_default() {
+                if variants.len() < MAX_VARIANTS {
+                    let v: Vec<&str> = typed.iter().enumerate().map(|(j, (w, _))| if j == i { colour.as_str() } else { w.as_str() }).collect();
+                    variants.push((v.join(" "), COLOUR));
+                }
+            }
         }
         // A one-word query no product uses that names a category through its description: that
         // word as the category's name ("music" → Audio).
@@ -1579,7 +1594,12 @@ impl ProductIndex {
             let distance = typo_distance(word);
             // Nor is the plural of a known word ("tumblers" is not "tumble dry").
             let plural_of_known = || self.extras.knows_word(&crate::everyday::singular(word));
-            if distance > 0 && !self.extras.knows_word(word) && !self.pieces.contains(word) && !plural_of_known() {
+            if distance > 0
+                && !self.extras.knows_word(word)
+                && !self.pieces.contains(word)
+                && !plural_of_known()
+                && self.extras.colour(word).is_none()
+            {
                 let key = (word.clone(), distance);
                 let fixes = match self.corrections.get(&key) {
                     Some(fixes) => fixes.clone(),
@@ -1748,6 +1768,8 @@ const CATEGORY_NAMED: Score = 100.0;
 /// saucepan, not a sauté pan).
 const COMPOUND: f32 = 1.0;
 
+/// Weight of a match through a colour word ("blue" → navy).
+const COLOUR: f32 = 0.8;
 /// Weight of a match through the everyday vocabulary.
 const EVERYDAY: f32 = 0.7;
 

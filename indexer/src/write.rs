@@ -34,6 +34,8 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
     let mut words = prefix_analyzer();
     let mut vocabulary: BTreeMap<String, u32> = BTreeMap::new();
     let mut options: Vec<String> = Vec::new();
+    // The words of option values ("Navy", "Heather Grey"): where a shop's colours are.
+    let mut option_words: BTreeMap<String, u32> = BTreeMap::new();
     for p in products {
         let mut own: BTreeSet<String> = BTreeSet::new();
         let trail = catalog.category_trail(&p.category);
@@ -62,6 +64,16 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
                 options.push(o.name.clone());
             }
         }
+        let values: BTreeSet<String> = p
+            .options
+            .iter()
+            .flat_map(|o| o.values.iter())
+            .flat_map(|v| v.split(|c: char| !c.is_alphabetic()).map(str::to_lowercase).collect::<Vec<_>>())
+            .filter(|w| w.chars().count() >= 3)
+            .collect();
+        for w in values {
+            *option_words.entry(w).or_default() += 1;
+        }
     }
     let kinds = kinds(catalog, products, &mut words);
     let everyday = match lexicon {
@@ -70,8 +82,13 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
         }
         _ => Vec::new(),
     };
+    let colours = match lexicon {
+        Some(l) if !catalog.search.skip_everyday_words => l.colour_words(&option_words),
+        _ => Vec::new(),
+    };
     SearchExtras {
         everyday,
+        colours,
         kinds: kinds.words.into_keys().collect(),
         kind_names: kinds.names.into_iter().collect(),
         currency: catalog.shop.currency.code().to_string(),

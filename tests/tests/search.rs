@@ -358,3 +358,21 @@ fn a_thin_result_goes_on_with_more_of_its_category_on_the_api_and_the_results_pa
     let filtered = shop.request("GET", &format!("/api/search?q={word}&category={category}"), &[("cf-connecting-ip", &ip)], None).json();
     assert!(filtered.get("related").is_none(), "{filtered}");
 }
+
+#[test]
+fn a_hues_name_finds_the_shops_colours_on_the_api_and_in_suggestions() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let ip = client_ip(11, 2);
+    // No product says blue; the sample shop's blues are Navy and Sky (WordNet: navy is dark blue).
+    let blue = |slug: &str| c.product(slug).unwrap().options.iter().flat_map(|o| &o.values).any(|v| v == "Navy" || v == "Sky");
+    let r = shop.request("GET", "/api/search?q=blue+hoodie", &[("cf-connecting-ip", &ip)], None).json();
+    let first = r["total_all_words"].as_u64().unwrap() as usize;
+    assert!(first > 0, "{r}");
+    for h in r["hits"].as_array().unwrap().iter().take(first) {
+        assert!(blue(h["slug"].as_str().unwrap()), "{h}");
+    }
+    let s = shop.request("GET", "/api/search/suggest?q=blue+hoodie", &[("cf-connecting-ip", &ip)], None).json();
+    let products = s["products"].as_array().unwrap();
+    assert!(!products.is_empty() && blue(products[0]["url"].as_str().unwrap().trim_matches('/').rsplit('/').next().unwrap()), "{s}");
+}

@@ -279,10 +279,7 @@ fn show_intent(q: &Intent, relevant: &BTreeSet<&str>, hits: &[edgeshop_indexer::
 /// `--taxonomy FILE`) is given.
 fn shop_index(catalog: &Catalog, opts: &BTreeMap<String, String>) -> Result<ProductIndex, String> {
     let lexicon = match opts.get("wordnet") {
-        Some(dir) => {
-            let read = |f: &str| std::fs::read_to_string(std::path::Path::new(dir).join(f)).map_err(|e| format!("{dir}/{f}: {e}"));
-            Some(edgeshop_indexer::Lexicon::parse(&read("index.noun")?, &read("data.noun")?))
-        }
+        Some(dir) => Some(edgeshop_indexer::Lexicon::read(std::path::Path::new(dir))?),
         None => None,
     };
     // `--taxonomy FILE`: the product taxonomy beside WordNet, as the shop's build reads it.
@@ -444,7 +441,7 @@ fn main() -> Result<(), String> {
             }
             for w in opt("words")?.split(',') {
                 let x = index.extras();
-                println!("{w}: uses {}, everyday {:?}, split {:?}", x.uses(w), x.everyday(w), x.split_compound(w));
+                println!("{w}: uses {}, everyday {:?}, colour {:?}, split {:?}", x.uses(w), x.everyday(w), x.colour(w), x.split_compound(w));
             }
         }
         other => return Err(format!("unknown command {other}; use judge, score, intents or words")),
