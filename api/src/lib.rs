@@ -334,6 +334,24 @@ pub struct SearchResponse {
     /// match is in, most like them first ("More in Drinkware").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related: Option<RelatedProducts>,
+    /// A price limit typed among the words ("hoodie under 50"): searched as a price range, the
+    /// other words as the query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_words: Option<PriceWords>,
+}
+
+/// The price words of a query and what they were taken as.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PriceWords {
+    /// As typed ("under 50").
+    pub phrase: String,
+    /// The query without them.
+    pub query: String,
+    /// `[min_minor, max_minor)` in minor units of the shop currency; no `max_minor`: open-ended.
+    pub min_minor: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_minor: Option<u64>,
 }
 
 /// More products of one category, shown after a thin result.

@@ -11,6 +11,7 @@ mod docbits;
 pub mod everyday;
 mod extras;
 mod prefix;
+pub mod price_words;
 mod schema;
 mod search;
 pub mod taxonomy;

@@ -4,6 +4,7 @@ use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
 use crate::docbits::{DocBits, DocBitsCollector};
 use crate::extras::{typo_edits, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
+use crate::price_words::{price_phrase, PricePhrase};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
 use std::collections::{HashMap, HashSet};
@@ -68,7 +69,7 @@ impl From<BlobError> for SearchError {
 }
 
 /// `[min, max)` in minor units; `max: None` is open-ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PriceRange {
     pub min: u64,
     pub max: Option<u64>,
@@ -107,11 +108,13 @@ pub struct Filters {
     pub prices: Vec<PriceRange>,
     /// `(option name, value)`, such as `("Colour", "Black")`.
     pub options: Vec<(String, String)>,
+    /// A price range the query's words asked for ("under 50"), on top of the others.
+    pub within: Option<PriceRange>,
 }
 
 impl Filters {
     pub fn is_empty(&self) -> bool {
-        self.categories.is_empty() && self.brands.is_empty() && self.prices.is_empty() && self.options.is_empty()
+        self.categories.is_empty() && self.brands.is_empty() && self.prices.is_empty() && self.options.is_empty() && self.within.is_none()
     }
 
     fn check(&self) -> Result<(), SearchError> {
@@ -204,6 +207,9 @@ pub struct SearchResults {
     pub total_all_words: usize,
     /// When fewer than a page matched: more products of the one category every match is in.
     pub related: Option<Related>,
+    /// A price limit typed among the words ("hoodie under 50"): searched as a price range, the
+    /// other words as the query.
+    pub price_words: Option<PricePhrase>,
 }
 
 impl SearchResults {
@@ -390,7 +396,10 @@ impl ProductIndex {
     /// the whole blob is in memory.
     pub fn chunks_for_search(&mut self, req: &SearchRequest) -> Vec<usize> {
         if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() && req.filters.check().is_ok() {
-            self.touch_postings(req.query, &req.filters);
+            match self.price_words(req) {
+                Some(price) => self.touch_postings(&price.words, &price_filters(req, &price)),
+                None => self.touch_postings(req.query, &req.filters),
+            }
             // Products pinned first for this query are looked up by slug.
             let normalised = normalise(req.query);
             if let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) {
@@ -469,6 +478,11 @@ impl ProductIndex {
 
     pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
+        if let Some(price) = self.price_words(req) {
+            let mut results = self.search(&SearchRequest { query: &price.words, filters: price_filters(req, &price), ..req.clone() })?;
+            results.price_words = Some(price);
+            return Ok(results);
+        }
         self.forget_corrections();
         req.filters.check()?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
@@ -524,7 +538,17 @@ impl ProductIndex {
             None => None,
         };
         let total_all_words = total_all_words.unwrap_or(total);
-        let mut results = SearchResults { total, hits, facets, did_you_mean: None, popular: Vec::new(), ignored_words, total_all_words, related };
+        let mut results = SearchResults {
+            total,
+            hits,
+            facets,
+            did_you_mean: None,
+            popular: Vec::new(),
+            ignored_words,
+            total_all_words,
+            related,
+            price_words: None,
+        };
         if total == 0 && !normalised.is_empty() {
             results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
             results.popular = self.popular()?;
@@ -613,6 +637,11 @@ impl ProductIndex {
         }
         if skip != Some(&Kind::Brand) && !filters.brands.is_empty() {
             must.push((Occur::Must, any_of(filters.brands.iter().map(|b| facet_term(vec!["brand", b])).collect())));
+        }
+        if let Some(r) = filters.within {
+            let lo = Bound::Included(Term::from_field_u64(f.price, r.min));
+            let hi = r.max.map_or(Bound::Unbounded, |m| Bound::Excluded(Term::from_field_u64(f.price, m)));
+            must.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
         }
         if skip != Some(&Kind::Price) && !filters.prices.is_empty() {
             let ranges = filters
@@ -833,6 +862,12 @@ impl ProductIndex {
         }
         let category_name = self.extras.category_name(&slug).unwrap_or(&slug).to_string();
         Ok((!more.is_empty()).then_some(Related { category: slug, category_name, hits: more }))
+    }
+
+    /// The query's price words ("under 50", [`crate::price_words`]), unless a search already
+    /// took them out.
+    fn price_words(&self, req: &SearchRequest) -> Option<PricePhrase> {
+        req.filters.within.is_none().then(|| price_phrase(req.query, self.currency?)).flatten()
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {
@@ -1722,6 +1757,11 @@ type Fallback = (Box<dyn Query>, Vec<String>);
 
 /// Words of a query that autocomplete still completes, at most.
 const MAX_COMPLETED_WORDS: usize = 8;
+/// The filters of `req` with the range its price words asked for.
+fn price_filters(req: &SearchRequest, price: &PricePhrase) -> Filters {
+    Filters { within: Some(price.range), ..req.filters.clone() }
+}
+
 /// Products shown after a thin result ([`Related`]), at most.
 const MAX_RELATED: usize = 8;
 

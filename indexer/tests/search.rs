@@ -831,3 +831,26 @@ fn a_hues_name_finds_the_shops_colours_of_that_hue() {
     let tents = index.search(&SearchRequest::new("blue tent", 10)).unwrap();
     assert_eq!((tents.total_all_words, tents.ignored_words.clone()), (0, vec!["blue".to_string()]));
 }
+
+#[test]
+fn a_price_typed_among_the_words_is_searched_as_a_price_range() {
+    let mut index = index();
+    let under = PriceRange { min: 0, max: Some(5000) };
+    let typed = index.search(&SearchRequest::new("hoodie under 50", 100)).unwrap();
+    let words = typed.price_words.clone().expect("price words");
+    assert_eq!((words.phrase.as_str(), words.words.as_str(), words.range), ("under 50", "hoodie", under));
+    let mut req = SearchRequest::new("hoodie", 100);
+    req.filters.prices = vec![under];
+    let filtered = index.search(&req).unwrap();
+    let slugs = |r: &edgeshop_indexer::SearchResults| r.hits.iter().map(|h| h.slug.clone()).collect::<Vec<_>>();
+    assert!(typed.total > 0 && typed.total < index.search(&SearchRequest::new("hoodie", 100)).unwrap().total);
+    assert_eq!(slugs(&typed), slugs(&filtered), "the same as the price filter");
+    assert!(typed.hits.iter().all(|h| h.price_minor < 5000));
+    // On top of the shopper's own price filter: both hold.
+    let mut req = SearchRequest::new("hoodie under 50", 100);
+    req.filters.prices = vec![PriceRange { min: 2500, max: None }];
+    let both = index.search(&req).unwrap();
+    assert!(!both.hits.is_empty() && both.hits.iter().all(|h| (2500..5000).contains(&h.price_minor)), "{:?}", both.hits);
+    // A number that measures something else stays a word.
+    assert!(index.search(&SearchRequest::new("sleeping bag under 1 kg", 10)).unwrap().price_words.is_none());
+}

@@ -376,3 +376,24 @@ fn a_hues_name_finds_the_shops_colours_on_the_api_and_in_suggestions() {
     let products = s["products"].as_array().unwrap();
     assert!(!products.is_empty() && blue(products[0]["url"].as_str().unwrap().trim_matches('/').rsplit('/').next().unwrap()), "{s}");
 }
+
+#[test]
+fn a_price_typed_among_the_words_filters_the_api_and_the_results_page() {
+    let shop = Shop::shared();
+    let ip = client_ip(11, 3);
+    let r = shop.request("GET", "/api/search?q=hoodie+under+50", &[("cf-connecting-ip", &ip)], None).json();
+    assert_eq!(r["price_words"]["phrase"], "under 50", "{r}");
+    assert_eq!(r["price_words"]["query"], "hoodie");
+    assert_eq!(r["price_words"]["max_minor"], 5000);
+    let hits = r["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h["price_minor"].as_u64().unwrap() < 5000), "{r}");
+    let all = shop.request("GET", "/api/search?q=hoodie", &[("cf-connecting-ip", &ip)], None).json();
+    assert!(all["total"].as_u64() > r["total"].as_u64(), "fewer hoodies under 50 than hoodies");
+
+    let page = shop.request("GET", "/search?q=hoodie+under+50", &[("cf-connecting-ip", &ip)], None);
+    assert!(page.body.contains("data-testid=\"price-words\""), "the page says the price was taken from the words");
+    assert!(page.body.contains("href=\"/search?q=hoodie\""), "the same words at any price are one click away");
+    // Not a price: "1 kg" is a weight.
+    let bag = shop.request("GET", "/api/search?q=sleeping+bag+under+1+kg", &[("cf-connecting-ip", &ip)], None).json();
+    assert!(bag.get("price_words").is_none(), "{bag}");
+}

@@ -6,7 +6,7 @@ use crate::http::{require_staff, Reply};
 use crate::query::Query;
 use crate::services::product_search::{hits_out, note_zero_results, search_error, SearchParams};
 use crate::services::search_stats;
-use edgeshop_api::{Health, RelatedProducts, SearchResponse, Suggestions};
+use edgeshop_api::{Health, PriceWords, RelatedProducts, SearchResponse, Suggestions};
 use edgeshop_indexer::SearchRequest;
 use serde::Serialize;
 use worker::{Env, Request};
@@ -70,6 +70,7 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
         ignored_words: results.ignored_words,
         total_all_words: results.total_all_words,
         related: results.related.map(|r| RelatedProducts { category: r.category, category_name: r.category_name, hits: hits_out(r.hits, &m, true) }),
+        price_words: results.price_words.map(|p| PriceWords { phrase: p.phrase, query: p.words, min_minor: p.range.min, max_minor: p.range.max }),
     };
     json(&out, "public, max-age=60")
 }

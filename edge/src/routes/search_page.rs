@@ -107,6 +107,13 @@ impl Link<'_> {
     }
 
     /// This search with every word required.
+    /// The same search with `q` as its words.
+    fn query(&self, q: &str) -> String {
+        let mut pairs = self.pairs();
+        pairs[0].1 = q.to_string();
+        Self::href(&pairs)
+    }
+
     fn all_words(&self) -> String {
         let mut pairs = self.pairs();
         pairs.push(("match".into(), "all".into()));
@@ -195,8 +202,18 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     if let Some(fix) = &r.did_you_mean {
         let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
     }
+    if let Some(price) = &r.price_words {
+        let any = if price.words.is_empty() { "All products".to_string() } else { format!("“{}”", esc(&price.words)) };
+        let _ = write!(
+            out,
+            "<p class=\"price-words\" data-testid=\"price-words\">Prices {} (from your search). <a href=\"{}\" rel=\"nofollow\">{any} at any price</a></p>",
+            esc(&price.phrase),
+            link.query(&price.words)
+        );
+    }
     if !r.ignored_words.is_empty() {
-        let normalised = edgeshop_indexer::normalise(&p.q);
+        // The words searched: without the price words, if any.
+        let normalised = edgeshop_indexer::normalise(r.price_words.as_ref().map_or(p.q.as_str(), |w| w.words.as_str()));
         let kept: Vec<&str> = normalised.split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect();
         let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
         let lead = match r.total_all_words {
