@@ -14,13 +14,19 @@ const TARGETS: usize = 4;
 const MAX_UP: usize = 6;
 
 impl Lexicon {
-    /// Colour words → the shop's colours (`colours`: option value words, with how many products
-    /// offer each) of the same hue, most offered first; a shop colour is not mapped to itself.
-    /// A shop colour's hue is that of its own noun senses ("navy": dark blue); else of a two-word
+    /// Colour words → the shop's colours of the same hue, most offered first (`colours`: the
+    /// values of its colour options, lowercased, with how many products offer each; a colour
+    /// word of several words counts by each of its words: "heather grey" is grey). A one-word
+    /// shop colour's hue is that of its own noun senses ("navy": dark blue); else of a two-word
     /// colour name it starts ("sage green", "sky-blue"); else the hue its adjective's definition
-    /// names ("lilac": of a pale purple color). Words whose most common sense is not a colour
-    /// ("wine", "orange", "maroon") are not mapped: a shopper typing them means something else.
-    pub fn colour_words(&self, colours: &BTreeMap<String, u32>) -> Vec<(String, Vec<String>)> {
+    /// names ("lilac": of a pale purple color). A word of a longer value counts by its own noun
+    /// senses only ("dark navy" is navy, not the "dark" of dark red).
+    ///
+    /// The colour words are a hue's names ("blue", "grey", "gray"), and the words whose every
+    /// noun sense is a colour ("crimson", "azure"; not "bleach", "coral" or "wine", which are
+    /// other things too) that the shop's `vocabulary` does not use: a shopper typing those means
+    /// the colour. A colour the shop names itself is that colour ("burgundy" is not any red).
+    pub fn colour_words(&self, colours: &BTreeMap<String, u32>, vocabulary: &BTreeMap<String, u32>) -> Vec<(String, Vec<String>)> {
         let roots: HashSet<u32> = ["chromatic color", "achromatic color"].iter().filter_map(|l| self.senses.get(*l)).flatten().copied().collect();
         if roots.is_empty() {
             return Vec::new();
@@ -48,47 +54,56 @@ impl Lexicon {
                 }
             }
         }
-        // The shop's colours by hue.
-        let mut by_hue: HashMap<u32, Vec<(&str, u32)>> = HashMap::new();
-        for (colour, uses) in colours {
-            // Its own colour senses; else the colour names it starts; else its adjective's.
-            let senses = |lemma: &str| self.senses.get(lemma).cloned().unwrap_or_default();
-            let mut hues: BTreeSet<u32> = senses(colour).iter().filter_map(|s| hue_of.get(s)).copied().collect();
-            if hues.is_empty() {
-                for name in hue_named.keys() {
-                    for two in [format!("{colour} {name}"), format!("{colour}-{name}")] {
-                        hues.extend(senses(&two).iter().filter_map(|s| hue_of.get(s)));
+        // The shop's colours by hue: each word that carries one, with the products offering it.
+        let senses = |lemma: &str| self.senses.get(lemma).cloned().unwrap_or_default();
+        let own_hues = |word: &str| -> BTreeSet<u32> { senses(word).iter().filter_map(|s| hue_of.get(s)).copied().collect() };
+        let mut by_hue: HashMap<u32, BTreeMap<&str, u32>> = HashMap::new();
+        for (value, uses) in colours {
+            let words: Vec<&str> = value.split(|c: char| !c.is_alphabetic()).filter(|w| w.len() >= 3).collect();
+            let mut found: Vec<(&str, BTreeSet<u32>)> = Vec::new();
+            if let [colour] = words[..] {
+                // Its own colour senses; else the colour names it starts; else its adjective's.
+                let mut hues = own_hues(colour);
+                if hues.is_empty() {
+                    for name in hue_named.keys() {
+                        for two in [format!("{colour} {name}"), format!("{colour}-{name}")] {
+                            hues.extend(senses(&two).iter().filter_map(|s| hue_of.get(s)));
+                        }
                     }
                 }
+                if hues.is_empty() {
+                    for definition in self.colour_adjectives.get(colour).into_iter().flatten() {
+                        hues.extend(definition.split(|c: char| !c.is_ascii_alphabetic()).filter_map(|w| hue_named.get(w)));
+                    }
+                }
+                found.push((colour, hues));
+            } else {
+                found.extend(words.iter().map(|w| (*w, own_hues(w))));
             }
-            if hues.is_empty() {
-                for definition in self.colour_adjectives.get(colour.as_str()).into_iter().flatten() {
-                    hues.extend(definition.split(|c: char| !c.is_ascii_alphabetic()).filter_map(|w| hue_named.get(w)));
+            for (word, hues) in found {
+                for hue in hues {
+                    *by_hue.entry(hue).or_default().entry(word).or_default() += uses;
                 }
             }
-            for hue in hues {
-                by_hue.entry(hue).or_default().push((colour.as_str(), *uses));
-            }
         }
-        // Colour words: single words whose most common sense is a colour of a hue the shop has.
-        // A colour the shop names itself is that colour ("burgundy" is not any red); a hue's
-        // name is all of them ("grey" is also charcoal).
+        let shop_colour = |w: &str| by_hue.values().any(|c| c.contains_key(w));
+        // Colour words: a hue's names; other words whose every sense is a colour, unless the
+        // shop uses them.
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for (lemma, offsets) in &self.senses {
-            // A hue's own name in any of its senses ("grey" is a statesman first).
-            let hue = if hue_named.contains_key(lemma.as_str()) {
-                offsets.iter().find_map(|s| hue_of.get(s))
-            } else {
-                offsets.first().and_then(|s| hue_of.get(s))
-            };
-            let Some(hue) = hue else { continue };
-            if lemma.contains(' ')
-                || !lemma.chars().all(|c| c.is_ascii_alphabetic())
-                || (colours.contains_key(lemma) && !hue_named.contains_key(lemma.as_str()))
-            {
+            if lemma.contains(' ') || !lemma.chars().all(|c| c.is_ascii_alphabetic()) {
                 continue;
             }
-            let mut targets: Vec<(&str, u32)> = by_hue.get(hue).into_iter().flatten().filter(|(c, _)| c != lemma).copied().collect();
+            let hue = if hue_named.contains_key(lemma.as_str()) {
+                // In any of its senses ("grey" is a statesman first).
+                offsets.iter().find_map(|s| hue_of.get(s))
+            } else if offsets.iter().all(|s| hue_of.contains_key(s)) && !vocabulary.contains_key(lemma) && !shop_colour(lemma) {
+                offsets.first().and_then(|s| hue_of.get(s))
+            } else {
+                None
+            };
+            let Some(hue) = hue else { continue };
+            let mut targets: Vec<(&str, u32)> = by_hue.get(hue).into_iter().flatten().filter(|(c, _)| *c != lemma).map(|(c, n)| (*c, *n)).collect();
             targets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             if !targets.is_empty() {
                 out.push((lemma.clone(), targets.into_iter().take(TARGETS).map(|(c, _)| c.to_string()).collect()));
@@ -142,8 +157,8 @@ wine n 2 1 @ 2 0 07891726 04975122  \n";
     fn a_hues_names_find_the_shops_colours_of_that_hue() {
         let lexicon = Lexicon::parse(INDEX, DATA).with_adjectives(ADJECTIVES);
         let colours: BTreeMap<String, u32> =
-            [("navy", 40), ("burgundy", 10), ("charcoal", 12), ("sage", 7), ("grey", 9)].map(|(c, n)| (c.to_string(), n)).into();
-        let words = lexicon.colour_words(&colours);
+            [("navy", 40), ("burgundy", 10), ("charcoal", 12), ("sage", 7), ("heather grey", 9)].map(|(c, n)| (c.to_string(), n)).into();
+        let words = lexicon.colour_words(&colours, &BTreeMap::new());
         let get = |w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
         assert_eq!(get("blue"), Some(vec!["navy".to_string()]), "navy is dark blue");
         assert_eq!(get("red"), Some(vec!["burgundy".to_string()]), "burgundy is dark red");
@@ -156,6 +171,11 @@ wine n 2 1 @ 2 0 07891726 04975122  \n";
         assert_eq!(get("wine"), None);
         assert_eq!(get("navy"), None, "the shop's own colour, and a fleet first");
         assert_eq!(get("burgundy"), None, "a colour the shop names is that colour, not any red");
+        // A word the shop uses is not a colour word; a shade word of a longer value has no hue.
+        let vocabulary: BTreeMap<String, u32> = [("crimson".to_string(), 2)].into();
+        assert_eq!(lexicon.colour_words(&colours, &vocabulary).iter().find(|(w, _)| w == "crimson"), None);
+        let dark: BTreeMap<String, u32> = [("dark navy".to_string(), 3)].into();
+        assert_eq!(lexicon.colour_words(&dark, &BTreeMap::new()).iter().find(|(w, _)| w == "red"), None, "dark is not dark red");
     }
 
     #[test]
@@ -164,7 +184,7 @@ wine n 2 1 @ 2 0 07891726 04975122  \n";
         let data = data.replace("04966849 07 n 01 chromatic_color 0 003", "04966849 07 n 01 chromatic_color 0 004 ~ 12345678 n 0000");
         let index = format!("{INDEX}purple n 1 1 @ 1 0 12345678  \n");
         let lexicon = Lexicon::parse(&index, &data).with_adjectives(ADJECTIVES);
-        let words = lexicon.colour_words(&[("lilac".to_string(), 3)].into());
+        let words = lexicon.colour_words(&[("lilac".to_string(), 3)].into(), &BTreeMap::new());
         assert_eq!(words.iter().find(|(w, _)| w == "purple").map(|(_, t)| t.clone()), Some(vec!["lilac".to_string()]));
     }
 }

@@ -6,13 +6,27 @@
 use crate::search::PriceRange;
 use edgeshop_domain::{Currency, Money};
 
-/// Words that put a ceiling on the price; `true` when the amount itself is allowed ("up to 50").
-const BELOW: [(&str, bool); 7] =
-    [("under", false), ("below", false), ("less than", false), ("cheaper than", false), ("up to", true), ("max", true), ("maximum", true)];
-/// Words that put a floor under it; `true` when the amount itself is allowed ("from 50").
-const ABOVE: [(&str, bool); 6] = [("over", false), ("above", false), ("more than", false), ("from", true), ("min", true), ("minimum", true)];
-/// Currency words and symbols that may stand beside an amount.
-const CURRENCY_WORDS: [&str; 12] = ["€", "$", "£", "eur", "euro", "euros", "usd", "dollar", "dollars", "gbp", "pound", "pounds"];
+/// Words that put a ceiling on the price: (words, the amount itself allowed, only before an
+/// amount with a currency: "max" is also a product's name, as in "current max 1").
+const BELOW: [(&str, bool, bool); 7] = [
+    ("under", false, false),
+    ("below", false, false),
+    ("less than", false, false),
+    ("cheaper than", false, false),
+    ("up to", true, false),
+    ("max", true, true),
+    ("maximum", true, true),
+];
+/// Words that put a floor under it, the same way.
+const ABOVE: [(&str, bool, bool); 6] = [
+    ("over", false, false),
+    ("above", false, false),
+    ("more than", false, false),
+    ("from", true, true),
+    ("min", true, true),
+    ("minimum", true, true),
+];
+
 /// What a number measures when it is not a price ("1 kg", "2 person", "3-4 season").
 const UNITS: [&str; 56] = [
     "kg", "g", "gram", "grams", "lb", "lbs", "oz", "l", "litre", "litres", "liter", "liters", "ml", "cl", "gb", "tb", "mb", "mah", "w", "watt",
@@ -34,48 +48,49 @@ pub struct PricePhrase {
 /// The query's price words, if it has any: the range they ask for (minor units of `currency`).
 pub fn price_phrase(query: &str, currency: Currency) -> Option<PricePhrase> {
     let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-    let amount = |i: usize| -> Option<(u64, usize)> { amount_at(&words, i, currency) };
+    let amount = |i: usize| amount_at(&words, i, currency);
     for i in 0..words.len() {
         // "between 20 and 40"
         if words[i] == "between" {
-            if let Some((lo, n)) = amount(i + 1) {
-                if words.get(i + 1 + n).is_some_and(|w| w == "and") {
-                    if let Some((hi, m)) = amount(i + 2 + n) {
-                        return range(lo, hi + 1).map(|r| found(&words, i, 2 + n + m, r));
+            if let Some(lo) = amount(i + 1) {
+                if words.get(i + 1 + lo.words).is_some_and(|w| w == "and") {
+                    if let Some(hi) = amount(i + 2 + lo.words) {
+                        return range(lo.value, hi.value + 1).map(|r| found(&words, i, 2 + lo.words + hi.words, r));
                     }
                 }
             }
         }
         // "under 50", "up to €50", "over 100"
         for (limits, below) in [(&BELOW[..], true), (&ABOVE[..], false)] {
-            for (phrase, inclusive) in limits {
+            for (phrase, inclusive, needs_currency) in limits {
                 let parts: Vec<&str> = phrase.split(' ').collect();
                 if words.len() >= i + parts.len() && words[i..i + parts.len()].iter().zip(&parts).all(|(w, p)| w == p) {
-                    if let Some((value, n)) = amount(i + parts.len()) {
-                        let r = match (below, inclusive) {
-                            (true, false) => range(0, value),
-                            (true, true) => range(0, value + 1),
-                            (false, false) => Some(PriceRange { min: value + 1, max: None }),
-                            (false, true) => Some(PriceRange { min: value, max: None }),
-                        };
-                        return r.map(|r| found(&words, i, parts.len() + n, r));
-                    }
+                    let Some(a) = amount(i + parts.len()).filter(|a| a.marked || !needs_currency) else { continue };
+                    let r = match (below, inclusive) {
+                        (true, false) => range(0, a.value),
+                        (true, true) => range(0, a.value + 1),
+                        (false, false) => Some(PriceRange { min: a.value + 1, max: None }),
+                        (false, true) => Some(PriceRange { min: a.value, max: None }),
+                    };
+                    return r.map(|r| found(&words, i, parts.len() + a.words, r));
                 }
             }
         }
-        // "100-200", "€100-€200", "100 to 200"
+        // "100-200", "€100-€200 eur"
         if let Some((lo, hi)) = words[i].split_once('-') {
-            let (lo, hi) = (amount_of(lo, currency), amount_of(hi, currency));
-            if let (Some(lo), Some(hi)) = (lo, hi) {
-                if !words.get(i + 1).is_some_and(|w| is_unit(w)) {
-                    let n = 1 + usize::from(words.get(i + 1).is_some_and(|w| CURRENCY_WORDS.contains(&w.as_str())));
-                    return range(lo, hi + 1).map(|r| found(&words, i, n, r));
+            if let (Some((lo, _)), Some((hi, _))) = (amount_of(lo, currency), amount_of(hi, currency)) {
+                let after = words.get(i + 1).map(|w| currency_fits(w, currency));
+                match after {
+                    Some(Some(false)) => {}
+                    _ if words.get(i + 1).is_some_and(|w| is_unit(w)) => {}
+                    _ => return range(lo, hi + 1).map(|r| found(&words, i, 1 + usize::from(after == Some(Some(true))), r)),
                 }
             }
         }
-        if words.get(i + 1).is_some_and(|w| w == "to") && words[i].chars().any(|c| c.is_ascii_digit()) {
-            if let (Some((lo, 1)), Some((hi, m))) = (amount(i), amount(i + 2)) {
-                return range(lo, hi + 1).map(|r| found(&words, i, 2 + m, r));
+        // "100 to 200"
+        if words.get(i + 1).is_some_and(|w| w == "to") {
+            if let (Some(lo), Some(hi)) = (amount(i).filter(|a| a.words == 1), amount(i + 2)) {
+                return range(lo.value, hi.value + 1).map(|r| found(&words, i, 2 + hi.words, r));
             }
         }
     }
@@ -98,31 +113,61 @@ fn is_unit(word: &str) -> bool {
     UNITS.contains(&word)
 }
 
-/// An amount at word `i` ("50", "€50", "50€", "49.99", or "50 eur"), in minor units, with how
-/// many words it takes; not when a unit follows ("1 kg") or is attached ("64gb").
-fn amount_at(words: &[String], i: usize, currency: Currency) -> Option<(u64, usize)> {
-    let word = words.get(i)?;
-    let value = amount_of(word, currency)?;
-    match words.get(i + 1) {
-        Some(next) if is_unit(next) => None,
-        Some(next) if CURRENCY_WORDS.contains(&next.as_str()) => Some((value, 2)),
-        _ => Some((value, 1)),
+/// An amount of money found at a word.
+struct Amount {
+    /// Minor units.
+    value: u64,
+    /// Words it takes ("50 eur": 2).
+    words: usize,
+    /// With a currency symbol or word.
+    marked: bool,
+}
+
+/// Whether a currency symbol or word names the shop's `currency`; `None` for any other word.
+/// "pound" in a shop that does not sell in pounds is a weight.
+fn currency_fits(word: &str, currency: Currency) -> Option<bool> {
+    let code = currency.code().to_lowercase();
+    if word == code || word == currency.symbol().to_lowercase() {
+        return Some(true);
+    }
+    match word {
+        "€" | "eur" | "euro" | "euros" => Some(code == "eur"),
+        "$" | "dollar" | "dollars" => Some(currency.symbol().contains('$')),
+        "usd" => Some(code == "usd"),
+        "£" | "gbp" | "pound" | "pounds" => Some(code == "gbp"),
+        _ => None,
     }
 }
 
-/// One word as an amount: digits with a currency symbol or code before or after, if any.
-fn amount_of(word: &str, currency: Currency) -> Option<u64> {
-    let mut text = word;
-    for symbol in CURRENCY_WORDS {
-        text = text.strip_prefix(symbol).unwrap_or(text);
-        text = text.strip_suffix(symbol).unwrap_or(text);
+/// An amount at word `i` ("50", "€50", "50€", "49.99", or "50 eur"); not when a unit follows
+/// ("1 kg") or is attached ("64gb"), nor in another currency than the shop's.
+fn amount_at(words: &[String], i: usize, currency: Currency) -> Option<Amount> {
+    let (value, marked) = amount_of(words.get(i)?, currency)?;
+    match words.get(i + 1).map(|w| (w, currency_fits(w, currency))) {
+        Some((_, Some(true))) => Some(Amount { value, words: 2, marked: true }),
+        Some((_, Some(false))) => None,
+        Some((next, None)) if is_unit(next) => None,
+        _ => Some(Amount { value, words: 1, marked }),
     }
-    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+}
+
+/// One word as an amount: digits, with the shop's currency symbol or code before or after, if
+/// any; whether it had one.
+fn amount_of(word: &str, currency: Currency) -> Option<(u64, bool)> {
+    let digits = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
+    let start = word.find(|c: char| c.is_ascii_digit())?;
+    let end = word.rfind(|c: char| c.is_ascii_digit())? + 1;
+    let (before, number, after) = (&word[..start], &word[start..end], &word[end..]);
+    if !number.chars().all(digits) {
         return None;
     }
-    Money::parse_decimal(text, currency).and_then(|m| u64::try_from(m.minor).ok())
+    let mut marked = false;
+    for side in [before, after].into_iter().filter(|s| !s.is_empty()) {
+        currency_fits(side, currency).filter(|fits| *fits)?;
+        marked = true;
+    }
+    Money::parse_decimal(number, currency).and_then(|m| u64::try_from(m.minor).ok()).map(|v| (v, marked))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +187,6 @@ mod tests {
         assert_eq!(parsed("jacket up to 49.99 eur"), Some(("jacket".into(), 0, Some(5000))));
         assert_eq!(parsed("tent less than 200€"), Some(("tent".into(), 0, Some(20000))));
         assert_eq!(parsed("boots over 100"), Some(("boots".into(), 10001, None)));
-        assert_eq!(parsed("boots from 100 euros"), Some(("boots".into(), 10000, None)));
         assert_eq!(parsed("tent 100-200"), Some(("tent".into(), 10000, Some(20001))));
         assert_eq!(parsed("tent €100-€200"), Some(("tent".into(), 10000, Some(20001))));
         assert_eq!(parsed("jacket between 80 and 150"), Some(("jacket".into(), 8000, Some(15001))));
@@ -166,6 +210,15 @@ mod tests {
             assert_eq!(parsed(q), None, "{q}");
         }
         assert_eq!(parsed("tent 200-100"), None, "an empty range");
+        // Another currency than the shop's, or a pound that is a weight.
+        assert_eq!(parsed("sleeping bag under 2 pounds"), None);
+        assert_eq!(parsed("hoodie under 50 dollars"), None);
+        assert_eq!(parsed("hoodie under $50"), None);
+        // "max", "min" and "from" are prices only with a currency: "current max 1" is a bottle.
+        assert_eq!(parsed("current max 1"), None);
+        assert_eq!(parsed("relay max 20000"), None);
+        assert_eq!(parsed("bottle max €20"), Some(("bottle".into(), 0, Some(2001))));
+        assert_eq!(parsed("boots from 100 eur"), Some(("boots".into(), 10000, None)));
         assert_eq!(parsed("tent 1-2 person"), None, "a range with a unit after it");
         assert_eq!(parsed("3-4 season sleeping bag"), None);
     }

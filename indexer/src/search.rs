@@ -477,9 +477,20 @@ impl ProductIndex {
     }
 
     pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        self.search_with(req, true)
+    }
+
+    /// [`Self::search`], with [`Related`] products after a thin result or without (suggestions
+    /// show a few products and no more).
+    fn search_with(&mut self, req: &SearchRequest, with_related: bool) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
         if let Some(price) = self.price_words(req) {
-            let mut results = self.search(&SearchRequest { query: &price.words, filters: price_filters(req, &price), ..req.clone() })?;
+            let mut results =
+                self.search_with(&SearchRequest { query: &price.words, filters: price_filters(req, &price), ..req.clone() }, with_related)?;
+            // A correction of the other words keeps the price words.
+            if let Some(fix) = results.did_you_mean.as_mut() {
+                *fix = format!("{fix} {}", price.phrase);
+            }
             results.price_words = Some(price);
             return Ok(results);
         }
@@ -529,7 +540,7 @@ impl ProductIndex {
         let mut related = None;
         if offset == 0 && req.sort == Sort::Relevance && req.filters.is_empty() {
             self.put_pinned_first(&normalised, &mut hits, limit)?;
-            if text.is_some() && (1..limit).contains(&total) && !req.all_words {
+            if with_related && text.is_some() && (1..limit).contains(&total) && !req.all_words {
                 related = self.related(&found, &hits, limit.saturating_sub(hits.len()).min(MAX_RELATED))?;
             }
         }
@@ -575,7 +586,7 @@ impl ProductIndex {
                 completions.push(q);
             }
         }
-        let found = self.search(&SearchRequest::new(typed, limit.min(6)))?;
+        let found = self.search_with(&SearchRequest::new(typed, limit.min(6)), false)?;
         Ok(Suggestions { completions, products: found.hits, ignored_words: found.ignored_words })
     }
 

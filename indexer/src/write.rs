@@ -34,8 +34,9 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
     let mut words = prefix_analyzer();
     let mut vocabulary: BTreeMap<String, u32> = BTreeMap::new();
     let mut options: Vec<String> = Vec::new();
-    // The words of option values ("Navy", "Heather Grey"): where a shop's colours are.
-    let mut option_words: BTreeMap<String, u32> = BTreeMap::new();
+    // The values of colour options ("Navy", "Heather Grey"), lowercased, by how many products
+    // offer each.
+    let mut colour_values: BTreeMap<String, u32> = BTreeMap::new();
     for p in products {
         let mut own: BTreeSet<String> = BTreeSet::new();
         let trail = catalog.category_trail(&p.category);
@@ -64,15 +65,11 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
                 options.push(o.name.clone());
             }
         }
-        let values: BTreeSet<String> = p
-            .options
-            .iter()
-            .flat_map(|o| o.values.iter())
-            .flat_map(|v| v.split(|c: char| !c.is_alphabetic()).map(str::to_lowercase).collect::<Vec<_>>())
-            .filter(|w| w.chars().count() >= 3)
-            .collect();
-        for w in values {
-            *option_words.entry(w).or_default() += 1;
+        let is_colour = |name: &str| ["colour", "color"].iter().any(|c| name.to_lowercase().contains(c));
+        let values: BTreeSet<String> =
+            p.options.iter().filter(|o| is_colour(&o.name)).flat_map(|o| o.values.iter().map(|v| v.to_lowercase())).collect();
+        for v in values {
+            *colour_values.entry(v).or_default() += 1;
         }
     }
     let kinds = kinds(catalog, products, &mut words);
@@ -83,7 +80,7 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
         _ => Vec::new(),
     };
     let colours = match lexicon {
-        Some(l) if !catalog.search.skip_everyday_words => l.colour_words(&option_words),
+        Some(l) if !catalog.search.skip_everyday_words => l.colour_words(&colour_values, &vocabulary),
         _ => Vec::new(),
     };
     SearchExtras {

@@ -51,7 +51,7 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
     let p = SearchParams::from_query(&params, 10)?;
     let facets = matches!(params.get("facets"), Some("1" | "true"));
     let (results, _) = p.run(env, facets).await?;
-    if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() {
+    if results.total == 0 && p.filters.is_empty() && results.price_words.is_none() && !p.q.trim().is_empty() {
         note_zero_results(env, &p.q).await;
     }
     let m = manifest(env).await?;

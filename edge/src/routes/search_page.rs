@@ -28,7 +28,8 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
         Err(e) => return Err(e),
     };
     let (results, _) = p.run(env, true).await?;
-    if results.total == 0 && p.filters.is_empty() && !p.q.trim().is_empty() && partial != Some("typing") {
+    // A miss within a price typed among the words ("under 5") is no gap in the catalog.
+    if results.total == 0 && p.filters.is_empty() && results.price_words.is_none() && !p.q.trim().is_empty() && partial != Some("typing") {
         note_zero_results(env, &p.q).await;
     }
     let body = results_html(&p, &results);
@@ -107,10 +108,11 @@ impl Link<'_> {
     }
 
     /// This search with every word required.
-    /// The same search with `q` as its words.
-    fn query(&self, q: &str) -> String {
+    /// The same search with `q` as its words, at any price.
+    fn any_price(&self, q: &str) -> String {
         let mut pairs = self.pairs();
         pairs[0].1 = q.to_string();
+        pairs.retain(|(k, _)| k != "price");
         Self::href(&pairs)
     }
 
@@ -208,7 +210,7 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
             out,
             "<p class=\"price-words\" data-testid=\"price-words\">Prices {} (from your search). <a href=\"{}\" rel=\"nofollow\">{any} at any price</a></p>",
             esc(&price.phrase),
-            link.query(&price.words)
+            link.any_price(&price.words)
         );
     }
     if !r.ignored_words.is_empty() {
