@@ -222,4 +222,31 @@ mod tests {
         assert_eq!(parsed("tent 1-2 person"), None, "a range with a unit after it");
         assert_eq!(parsed("3-4 season sleeping bag"), None);
     }
+
+    #[test]
+    fn hostile_queries_are_no_prices_and_no_panic() {
+        for q in [
+            "under 99999999999999999999",
+            "under ５０",
+            "between between 1 and and 2",
+            "between 1 and",
+            "-",
+            "€-€",
+            "1-",
+            "-1",
+            "under €",
+            "under 1e9",
+            "under 0",
+            "over 0.001",
+            "1.2.3-4",
+            "under 50 €€",
+            "€€50",
+            "à partir de 50",
+        ] {
+            let p = price_phrase(q, eur());
+            assert!(p.as_ref().is_none_or(|p| p.range.max.is_none_or(|max| max > p.range.min)), "{q}: {p:?}");
+        }
+        assert_eq!(parsed("under 999999999999"), Some(("".into(), 0, Some(99_999_999_999_900))), "twelve digits at most");
+        assert_eq!(parsed("over 0"), Some(("".into(), 1, None)));
+    }
 }
