@@ -338,6 +338,20 @@ pub struct SearchResponse {
     /// other words as the query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_words: Option<PriceWords>,
+    /// Words asking for products on sale ("jackets on sale"): only those sold below their
+    /// compare-at price, the other words as the query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_words: Option<SaleWords>,
+}
+
+/// The words of a query that asked for products on sale.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaleWords {
+    /// As typed ("on sale").
+    pub phrase: String,
+    /// The query without them.
+    pub query: String,
 }
 
 /// The price words of a query and what they were taken as.

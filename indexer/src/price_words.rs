@@ -1,7 +1,8 @@
 //! A price limit typed among the words of a query ("hoodie under 50", "headphones below €100",
 //! "tent 100-200", "jacket between 80 and 150"): taken out of the words and searched as a price
 //! range, as shoppers expect of a shop's search box. A number followed by a unit ("under 1 kg",
-//! "over 10000 mAh") is not a price.
+//! "over 10000 mAh") is not a price. So is "on sale" ("jackets on sale", "discounted
+//! headphones"): only products sold below their compare-at price.
 
 use crate::search::PriceRange;
 use edgeshop_domain::{Currency, Money};
@@ -91,6 +92,30 @@ pub fn price_phrase(query: &str, currency: Currency) -> Option<PricePhrase> {
         if words.get(i + 1).is_some_and(|w| w == "to") {
             if let (Some(lo), Some(hi)) = (amount(i).filter(|a| a.words == 1), amount(i + 2)) {
                 return range(lo.value, hi.value + 1).map(|r| found(&words, i, 2 + hi.words, r));
+            }
+        }
+    }
+    None
+}
+
+/// Words asking for products on sale, longest first.
+const SALE: [&str; 9] = ["on sale", "sale", "sales", "discount", "discounted", "reduced", "clearance", "deals", "offers"];
+
+/// The query's words asking for products on sale ("jackets on sale"), if it has any and `known`
+/// does not say the shop uses them otherwise (a product called "Sale"): the query without them,
+/// and the words.
+pub fn sale_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String, String)> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    for i in 0..words.len() {
+        for phrase in SALE {
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            let at = words.get(i..i + parts.len()).is_some_and(|w| w.iter().zip(&parts).all(|(w, p)| w == p));
+            // "on" of "on sale" may well be a shop word ("slip-on"); "sale" is the one that counts.
+            if at && !parts.last().is_some_and(|p| known(p)) {
+                let join = |keep: &dyn Fn(usize) -> bool| {
+                    words.iter().enumerate().filter(|(j, _)| keep(*j)).map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(" ")
+                };
+                return Some((join(&|j| j < i || j >= i + parts.len()), join(&|j| j >= i && j < i + parts.len())));
             }
         }
     }
@@ -221,6 +246,16 @@ mod tests {
         assert_eq!(parsed("boots from 100 eur"), Some(("boots".into(), 10000, None)));
         assert_eq!(parsed("tent 1-2 person"), None, "a range with a unit after it");
         assert_eq!(parsed("3-4 season sleeping bag"), None);
+    }
+
+    #[test]
+    fn sale_words_ask_for_products_on_sale_unless_the_shop_uses_them() {
+        let none = |_: &str| false;
+        assert_eq!(sale_phrase("Jackets on SALE", none), Some(("jackets".into(), "on sale".into())));
+        assert_eq!(sale_phrase("discounted headphones", none), Some(("headphones".into(), "discounted".into())));
+        assert_eq!(sale_phrase("sale", none), Some(("".into(), "sale".into())));
+        assert_eq!(sale_phrase("salt and pepper", none), None);
+        assert_eq!(sale_phrase("sale bag", |w| w == "sale"), None, "a shop that names a product so");
     }
 
     #[test]

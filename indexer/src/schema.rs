@@ -45,6 +45,8 @@ pub struct Fields {
     pub rank: Field,
     /// 1 when some variant can be bought, else 0.
     pub in_stock: Field,
+    /// 1 when some variant is sold below its compare-at price (the pages' "Sale"), else 0.
+    pub on_sale: Field,
 }
 
 impl Fields {
@@ -95,6 +97,7 @@ pub fn schema() -> (Schema, Fields) {
         created: b.add_u64_field("created", FAST),
         rank: b.add_u64_field("rank", FAST),
         in_stock: b.add_u64_field("in_stock", FAST),
+        on_sale: b.add_u64_field("on_sale", FAST),
     };
     (b.build(), fields)
 }

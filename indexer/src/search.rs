@@ -4,7 +4,7 @@ use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
 use crate::docbits::{DocBits, DocBitsCollector};
 use crate::extras::{typo_edits, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
-use crate::price_words::{price_phrase, PricePhrase};
+use crate::price_words::{price_phrase, sale_phrase, PricePhrase};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
 use std::collections::{HashMap, HashSet};
@@ -110,11 +110,18 @@ pub struct Filters {
     pub options: Vec<(String, String)>,
     /// A price range the query's words asked for ("under 50"), on top of the others.
     pub within: Option<PriceRange>,
+    /// Only products on sale: the query's words asked for them ("jackets on sale").
+    pub on_sale: bool,
 }
 
 impl Filters {
     pub fn is_empty(&self) -> bool {
-        self.categories.is_empty() && self.brands.is_empty() && self.prices.is_empty() && self.options.is_empty() && self.within.is_none()
+        self.categories.is_empty()
+            && self.brands.is_empty()
+            && self.prices.is_empty()
+            && self.options.is_empty()
+            && self.within.is_none()
+            && !self.on_sale
     }
 
     fn check(&self) -> Result<(), SearchError> {
@@ -210,6 +217,9 @@ pub struct SearchResults {
     /// A price limit typed among the words ("hoodie under 50"): searched as a price range, the
     /// other words as the query.
     pub price_words: Option<PricePhrase>,
+    /// Words asking for products on sale ("on sale"), searched as that: the words as typed, and
+    /// the query without them.
+    pub sale_words: Option<(String, String)>,
 }
 
 impl SearchResults {
@@ -396,10 +406,14 @@ impl ProductIndex {
     /// the whole blob is in memory.
     pub fn chunks_for_search(&mut self, req: &SearchRequest) -> Vec<usize> {
         if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() && req.filters.check().is_ok() {
-            match self.price_words(req) {
-                Some(price) => self.touch_postings(&price.words, &price_filters(req, &price)),
-                None => self.touch_postings(req.query, &req.filters),
+            let (mut words, mut filters) = (req.query.to_string(), req.filters.clone());
+            if let Some(price) = self.price_words(req) {
+                (words, filters.within) = (price.words, Some(price.range));
             }
+            if let Some((rest, _)) = self.sale_words(&SearchRequest { query: &words, filters: filters.clone(), ..req.clone() }) {
+                (words, filters.on_sale) = (rest, true);
+            }
+            self.touch_postings(&words, &filters);
             // Products pinned first for this query are looked up by slug.
             let normalised = normalise(req.query);
             if let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) {
@@ -492,6 +506,19 @@ impl ProductIndex {
                 *fix = format!("{fix} {}", price.phrase);
             }
             results.price_words = Some(price);
+            // The query without the sale words keeps the price words.
+            if let Some(sale) = results.sale_words.as_mut() {
+                sale.1 = sale_phrase(req.query, |_| false).map(|(w, _)| w).unwrap_or_default();
+            }
+            return Ok(results);
+        }
+        if let Some((words, phrase)) = self.sale_words(req) {
+            let filters = Filters { on_sale: true, ..req.filters.clone() };
+            let mut results = self.search_with(&SearchRequest { query: &words, filters, ..req.clone() }, with_related)?;
+            if let Some(fix) = results.did_you_mean.as_mut() {
+                *fix = format!("{fix} {phrase}");
+            }
+            results.sale_words = Some((phrase, words));
             return Ok(results);
         }
         self.forget_corrections();
@@ -559,6 +586,7 @@ impl ProductIndex {
             total_all_words,
             related,
             price_words: None,
+            sale_words: None,
         };
         if total == 0 && !normalised.is_empty() {
             results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
@@ -648,6 +676,9 @@ impl ProductIndex {
         }
         if skip != Some(&Kind::Brand) && !filters.brands.is_empty() {
             must.push((Occur::Must, any_of(filters.brands.iter().map(|b| facet_term(vec!["brand", b])).collect())));
+        }
+        if filters.on_sale {
+            must.push((Occur::Must, Box::new(RangeQuery::new(Bound::Included(Term::from_field_u64(f.on_sale, 1)), Bound::Unbounded))));
         }
         if let Some(r) = filters.within {
             let lo = Bound::Included(Term::from_field_u64(f.price, r.min));
@@ -879,6 +910,17 @@ impl ProductIndex {
     /// took them out.
     fn price_words(&self, req: &SearchRequest) -> Option<PricePhrase> {
         req.filters.within.is_none().then(|| price_phrase(req.query, self.currency?)).flatten()
+    }
+
+    /// The query's words asking for products on sale ([`crate::price_words::sale_phrase`]), when
+    /// the shop has some and a search has not already taken them out.
+    fn sale_words(&self, req: &SearchRequest) -> Option<(String, String)> {
+        if req.filters.on_sale {
+            return None;
+        }
+        let (words, phrase) = sale_phrase(req.query, |w| self.extras.knows_word(w))?;
+        let on_sale = self.searcher.search(&*self.combine(None, &Filters { on_sale: true, ..Filters::default() }, None), &Count).unwrap_or(0);
+        (on_sale > 0).then_some((words, phrase))
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {

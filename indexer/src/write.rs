@@ -350,6 +350,7 @@ struct ProductDocument<'a> {
     created: u64,
     rank: u64,
     in_stock: u64,
+    on_sale: u64,
     facets: Vec<Facet>,
     image: Option<&'a str>,
     skus: Vec<&'a str>,
@@ -388,6 +389,7 @@ impl<'a> ProductDocument<'a> {
             created: date_number(&p.created),
             rank: rank as u64,
             in_stock: u64::from(p.available()),
+            on_sale: u64::from(p.variants.iter().any(|v| edgeshop_domain::variant_price(v).on_sale())),
             facets,
             image: p.images.first().map(|img| img.file.as_str()),
             skus: p.variants.iter().map(|v| v.sku.as_str()).collect(),
@@ -416,6 +418,7 @@ impl<'a> ProductDocument<'a> {
             f.created => self.created,
             f.rank => self.rank,
             f.in_stock => self.in_stock,
+            f.on_sale => self.on_sale,
         );
         for facet in &self.facets {
             d.add_facet(f.facets, facet.clone());

@@ -854,3 +854,22 @@ fn a_price_typed_among_the_words_is_searched_as_a_price_range() {
     // A number that measures something else stays a word.
     assert!(index.search(&SearchRequest::new("sleeping bag under 1 kg", 10)).unwrap().price_words.is_none());
 }
+
+#[test]
+fn words_asking_for_a_sale_find_products_on_sale() {
+    let mut index = index();
+    let on_sale = |slug: &str| product(slug).variants.iter().any(|v| edgeshop_domain::variant_price(v).on_sale());
+    let all = index.search(&SearchRequest::new("hoodie", 100)).unwrap();
+    let expected: BTreeSet<&str> = all.hits.iter().map(|h| h.slug.as_str()).filter(|s| on_sale(s)).collect();
+    assert!(!expected.is_empty() && expected.len() < all.hits.len(), "the sample shop has hoodies on sale and others");
+    for q in ["hoodie on sale", "discounted hoodie", "hoodie sale"] {
+        let r = index.search(&SearchRequest::new(q, 100)).unwrap();
+        assert_eq!(r.hits.iter().map(|h| h.slug.as_str()).collect::<BTreeSet<_>>(), expected, "{q}: the hoodies on sale");
+        assert_eq!(r.sale_words.as_ref().map(|(_, words)| words.as_str()), Some("hoodie"));
+    }
+    // With a price too: both hold, and the query without the sale words keeps the price.
+    let r = index.search(&SearchRequest::new("hoodie on sale under 45", 100)).unwrap();
+    assert!(!r.hits.is_empty() && r.hits.iter().all(|h| on_sale(&h.slug) && h.price_minor < 4500), "{:?}", r.hits);
+    assert_eq!(r.sale_words, Some(("on sale".to_string(), "hoodie under 45".to_string())));
+    assert_eq!(r.price_words.map(|p| p.words), Some("hoodie on sale".to_string()));
+}

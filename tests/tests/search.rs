@@ -397,3 +397,21 @@ fn a_price_typed_among_the_words_filters_the_api_and_the_results_page() {
     let bag = shop.request("GET", "/api/search?q=sleeping+bag+under+1+kg", &[("cf-connecting-ip", &ip)], None).json();
     assert!(bag.get("price_words").is_none(), "{bag}");
 }
+
+#[test]
+fn words_asking_for_a_sale_filter_the_api_and_the_results_page() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let ip = client_ip(11, 4);
+    let on_sale = |slug: &str| c.product(slug).unwrap().variants.iter().any(|v| edgeshop_domain::variant_price(v).on_sale());
+    let r = shop.request("GET", "/api/search?q=hoodies+on+sale&per_page=50", &[("cf-connecting-ip", &ip)], None).json();
+    assert_eq!(r["sale_words"]["phrase"], "on sale", "{r}");
+    assert_eq!(r["sale_words"]["query"], "hoodies");
+    let hits = r["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| on_sale(h["slug"].as_str().unwrap())), "{r}");
+    let all = shop.request("GET", "/api/search?q=hoodies&per_page=50", &[("cf-connecting-ip", &ip)], None).json();
+    assert!(all["total"].as_u64() > r["total"].as_u64(), "not every hoodie is on sale");
+
+    let page = shop.request("GET", "/search?q=hoodies+on+sale", &[("cf-connecting-ip", &ip)], None);
+    assert!(page.body.contains("data-testid=\"sale-words\"") && page.body.contains("href=\"/search?q=hoodies\""), "says so, the rest one click away");
+}

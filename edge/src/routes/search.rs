@@ -6,7 +6,7 @@ use crate::http::{require_staff, Reply};
 use crate::query::Query;
 use crate::services::product_search::{hits_out, note_zero_results, search_error, SearchParams};
 use crate::services::search_stats;
-use edgeshop_api::{Health, PriceWords, RelatedProducts, SearchResponse, Suggestions};
+use edgeshop_api::{Health, PriceWords, RelatedProducts, SaleWords, SearchResponse, Suggestions};
 use edgeshop_indexer::SearchRequest;
 use serde::Serialize;
 use worker::{Env, Request};
@@ -51,7 +51,7 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
     let p = SearchParams::from_query(&params, 10)?;
     let facets = matches!(params.get("facets"), Some("1" | "true"));
     let (results, _) = p.run(env, facets).await?;
-    if results.total == 0 && p.filters.is_empty() && results.price_words.is_none() && !p.q.trim().is_empty() {
+    if results.total == 0 && p.filters.is_empty() && results.price_words.is_none() && results.sale_words.is_none() && !p.q.trim().is_empty() {
         note_zero_results(env, &p.q).await;
     }
     let m = manifest(env).await?;
@@ -71,6 +71,7 @@ pub async fn search(req: &Request, env: &Env) -> Reply {
         total_all_words: results.total_all_words,
         related: results.related.map(|r| RelatedProducts { category: r.category, category_name: r.category_name, hits: hits_out(r.hits, &m, true) }),
         price_words: results.price_words.map(|p| PriceWords { phrase: p.phrase, query: p.words, min_minor: p.range.min, max_minor: p.range.max }),
+        sale_words: results.sale_words.map(|(phrase, query)| SaleWords { phrase, query }),
     };
     json(&out, "public, max-age=60")
 }

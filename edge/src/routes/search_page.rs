@@ -28,8 +28,9 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
         Err(e) => return Err(e),
     };
     let (results, _) = p.run(env, true).await?;
-    // A miss within a price typed among the words ("under 5") is no gap in the catalog.
-    if results.total == 0 && p.filters.is_empty() && results.price_words.is_none() && !p.q.trim().is_empty() && partial != Some("typing") {
+    // A miss within a price or a sale typed among the words ("under 5") is no gap in the catalog.
+    let typed_filters = results.price_words.is_some() || results.sale_words.is_some();
+    if results.total == 0 && p.filters.is_empty() && !typed_filters && !p.q.trim().is_empty() && partial != Some("typing") {
         note_zero_results(env, &p.q).await;
     }
     let body = results_html(&p, &results);
@@ -113,6 +114,13 @@ impl Link<'_> {
         let mut pairs = self.pairs();
         pairs[0].1 = q.to_string();
         pairs.retain(|(k, _)| k != "price");
+        Self::href(&pairs)
+    }
+
+    /// The same search with `q` as its words.
+    fn words(&self, q: &str) -> String {
+        let mut pairs = self.pairs();
+        pairs[0].1 = q.to_string();
         Self::href(&pairs)
     }
 
@@ -213,10 +221,22 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
             link.any_price(&price.words)
         );
     }
+    if let Some((phrase, words)) = &r.sale_words {
+        let any = if words.is_empty() { "All products".to_string() } else { format!("“{}”", esc(words)) };
+        let _ = write!(
+            out,
+            "<p class=\"sale-words\" data-testid=\"sale-words\">Only products on sale (“{}” in your search). <a href=\"{}\" rel=\"nofollow\">{any}, on sale or not</a></p>",
+            esc(phrase),
+            link.words(words)
+        );
+    }
     if !r.ignored_words.is_empty() {
-        // The words searched: without the price words, if any.
-        let normalised = edgeshop_indexer::normalise(r.price_words.as_ref().map_or(p.q.as_str(), |w| w.words.as_str()));
-        let kept: Vec<&str> = normalised.split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect();
+        // The words searched: without the price and sale words, if any.
+        let phrases = [r.price_words.as_ref().map(|w| w.phrase.as_str()), r.sale_words.as_ref().map(|(phrase, _)| phrase.as_str())];
+        let typed_filters = edgeshop_indexer::normalise(&phrases.into_iter().flatten().collect::<Vec<_>>().join(" "));
+        let normalised = edgeshop_indexer::normalise(&p.q);
+        let kept: Vec<&str> =
+            normalised.split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w) && !typed_filters.split(' ').any(|t| t == *w)).collect();
         let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
         let lead = match r.total_all_words {
             0 => format!("No products match all of “{}”.", esc(&p.q)),
