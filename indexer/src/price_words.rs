@@ -48,6 +48,10 @@ pub struct PricePhrase {
 
 /// The query's price words, if it has any: the range they ask for (minor units of `currency`).
 pub fn price_phrase(query: &str, currency: Currency) -> Option<PricePhrase> {
+    // Every price has a digit: most queries have none, and cost nothing more.
+    if !query.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     let amount = |i: usize| amount_at(&words, i, currency);
     for i in 0..words.len() {
@@ -105,7 +109,12 @@ const SALE: [&str; 9] = ["on sale", "sale", "sales", "discount", "discounted", "
 /// does not say the shop uses them otherwise (a product called "Sale"): the query without them,
 /// and the words.
 pub fn sale_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String, String)> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    // Most queries have none of the words.
+    let lower = query.to_lowercase();
+    if !SALE.iter().any(|phrase| lower.contains(phrase)) {
+        return None;
+    }
+    let words: Vec<String> = lower.split_whitespace().map(str::to_string).collect();
     for i in 0..words.len() {
         for phrase in SALE {
             let parts: Vec<&str> = phrase.split(' ').collect();
