@@ -1352,7 +1352,8 @@ impl ProductIndex {
         let undoubled = (b[b.len() - 1] == b[b.len() - 2] && !b"aeiou".contains(&b[b.len() - 1])).then(|| &base[..base.len() - 1]);
         for verb in [Some(base.to_string()), undoubled.map(str::to_string), Some(format!("{base}e"))].into_iter().flatten() {
             let stem = tokens(&mut self.stem, &verb).join("");
-            let prefix = &verb[..verb.len().min(stem.len()).max(3)];
+            // At least three letters of it, but no more than it has ("offers" → "of").
+            let Some(prefix) = verb.get(..stem.len().max(3).min(verb.len())) else { continue };
             let candidates: Vec<String> = self.extras.completions(prefix, 50).into_iter().map(str::to_string).collect();
             if let Some(found) = candidates.into_iter().find(|w| *w != word && tokens(&mut self.stem, w).join("") == stem) {
                 return Some(found);

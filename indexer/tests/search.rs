@@ -873,3 +873,14 @@ fn words_asking_for_a_sale_find_products_on_sale() {
     assert_eq!(r.sale_words, Some(("on sale".to_string(), "hoodie under 45".to_string())));
     assert_eq!(r.price_words.map(|p| p.words), Some("hoodie on sale".to_string()));
 }
+
+#[test]
+fn an_agent_noun_of_a_short_verb_is_no_panic() {
+    // "offers": "off" → "of", two letters: the prefix looked up was cut past its end.
+    let mut index = index_with_wordnet();
+    for q in ["offers", "offer", "eggers", "adders", "odders", "inns ers", "ers", "ers ers"] {
+        index.search(&SearchRequest::new(q, 10)).unwrap_or_else(|e| panic!("{q}: {e}"));
+        index.suggest(q, 5).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let _ = index.chunks_for_suggest(q);
+    }
+}
