@@ -406,14 +406,10 @@ impl ProductIndex {
     /// the whole blob is in memory.
     pub fn chunks_for_search(&mut self, req: &SearchRequest) -> Vec<usize> {
         if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() && req.filters.check().is_ok() {
-            let (mut words, mut filters) = (req.query.to_string(), req.filters.clone());
-            if let Some(price) = self.price_words(req) {
-                (words, filters.within) = (price.words, Some(price.range));
+            match self.typed_filters(req) {
+                Some(typed) => self.touch_postings(&typed.words, &typed.filters),
+                None => self.touch_postings(req.query, &req.filters),
             }
-            if let Some((rest, _)) = self.sale_words(&SearchRequest { query: &words, filters: filters.clone(), ..req.clone() }) {
-                (words, filters.on_sale) = (rest, true);
-            }
-            self.touch_postings(&words, &filters);
             // Products pinned first for this query are looked up by slug.
             let normalised = normalise(req.query);
             if let Some(pin) = self.extras.pinned.iter().find(|p| p.query == normalised) {
@@ -498,27 +494,15 @@ impl ProductIndex {
     /// show a few products and no more).
     fn search_with(&mut self, req: &SearchRequest, with_related: bool) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
-        if let Some(price) = self.price_words(req) {
-            let mut results =
-                self.search_with(&SearchRequest { query: &price.words, filters: price_filters(req, &price), ..req.clone() }, with_related)?;
-            // A correction of the other words keeps the price words.
+        if let Some(typed) = self.typed_filters(req) {
+            let mut results = self.search_with(&SearchRequest { query: &typed.words, filters: typed.filters, ..req.clone() }, with_related)?;
+            // A correction of the other words keeps the price and sale words.
             if let Some(fix) = results.did_you_mean.as_mut() {
-                *fix = format!("{fix} {}", price.phrase);
+                for phrase in typed.price.iter().map(|p| &p.phrase).chain(typed.sale.iter().map(|(phrase, _)| phrase)) {
+                    *fix = format!("{fix} {phrase}");
+                }
             }
-            results.price_words = Some(price);
-            // The query without the sale words keeps the price words.
-            if let Some(sale) = results.sale_words.as_mut() {
-                sale.1 = sale_phrase(req.query, |_| false).map(|(w, _)| w).unwrap_or_default();
-            }
-            return Ok(results);
-        }
-        if let Some((words, phrase)) = self.sale_words(req) {
-            let filters = Filters { on_sale: true, ..req.filters.clone() };
-            let mut results = self.search_with(&SearchRequest { query: &words, filters, ..req.clone() }, with_related)?;
-            if let Some(fix) = results.did_you_mean.as_mut() {
-                *fix = format!("{fix} {phrase}");
-            }
-            results.sale_words = Some((phrase, words));
+            (results.price_words, results.sale_words) = (typed.price, typed.sale);
             return Ok(results);
         }
         self.forget_corrections();
@@ -906,21 +890,26 @@ impl ProductIndex {
         Ok((!more.is_empty()).then_some(Related { category: slug, category_name, hits: more }))
     }
 
-    /// The query's price words ("under 50", [`crate::price_words`]), unless a search already
-    /// took them out.
-    fn price_words(&self, req: &SearchRequest) -> Option<PricePhrase> {
-        req.filters.within.is_none().then(|| price_phrase(req.query, self.currency?)).flatten()
-    }
-
-    /// The query's words asking for products on sale ([`crate::price_words::sale_phrase`]), when
-    /// the shop has some and a search has not already taken them out.
-    fn sale_words(&self, req: &SearchRequest) -> Option<(String, String)> {
-        if req.filters.on_sale {
+    /// Filters typed among the query's words ([`crate::price_words`]): a price ("under 50") and
+    /// "on sale" (when the shop has products on sale). `None` when it has neither, or a search
+    /// took them out already.
+    fn typed_filters(&self, req: &SearchRequest) -> Option<TypedFilters> {
+        if req.filters.within.is_some() || req.filters.on_sale {
             return None;
         }
-        let (words, phrase) = sale_phrase(req.query, |w| self.extras.knows_word(w))?;
-        let on_sale = self.searcher.search(&*self.combine(None, &Filters { on_sale: true, ..Filters::default() }, None), &Count).unwrap_or(0);
-        (on_sale > 0).then_some((words, phrase))
+        let price = self.currency.and_then(|c| price_phrase(req.query, c));
+        let sale = sale_phrase(req.query, |w| self.extras.knows_word(w))
+            .filter(|_| self.searcher.search(&*self.combine(None, &Filters { on_sale: true, ..Filters::default() }, None), &Count).unwrap_or(0) > 0);
+        if price.is_none() && sale.is_none() {
+            return None;
+        }
+        // The words searched: without either; each reported without its own words only.
+        let mut words = price.as_ref().map_or(req.query.to_string(), |p| p.words.clone());
+        if let Some((without, _)) = sale.as_ref().and_then(|_| sale_phrase(&words, |w| self.extras.knows_word(w))) {
+            words = without;
+        }
+        let filters = Filters { within: price.as_ref().map(|p| p.range), on_sale: sale.is_some(), ..req.filters.clone() };
+        Some(TypedFilters { words, filters, price, sale: sale.map(|(without, phrase)| (phrase, without)) })
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {
@@ -1811,9 +1800,13 @@ type Fallback = (Box<dyn Query>, Vec<String>);
 
 /// Words of a query that autocomplete still completes, at most.
 const MAX_COMPLETED_WORDS: usize = 8;
-/// The filters of `req` with the range its price words asked for.
-fn price_filters(req: &SearchRequest, price: &PricePhrase) -> Filters {
-    Filters { within: Some(price.range), ..req.filters.clone() }
+/// What [`ProductIndex::typed_filters`] found: the words left, the filters with those typed,
+/// and the price and sale words (as typed, and the query without them).
+struct TypedFilters {
+    words: String,
+    filters: Filters,
+    price: Option<PricePhrase>,
+    sale: Option<(String, String)>,
 }
 
 /// Products shown after a thin result ([`Related`]), at most.
