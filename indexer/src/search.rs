@@ -664,22 +664,16 @@ impl ProductIndex {
         if filters.on_sale {
             must.push((Occur::Must, Box::new(RangeQuery::new(Bound::Included(Term::from_field_u64(f.on_sale, 1)), Bound::Unbounded))));
         }
-        if let Some(r) = filters.within {
+        let in_range = |r: &PriceRange| -> Box<dyn Query> {
             let lo = Bound::Included(Term::from_field_u64(f.price, r.min));
             let hi = r.max.map_or(Bound::Unbounded, |m| Bound::Excluded(Term::from_field_u64(f.price, m)));
-            must.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
+            Box::new(RangeQuery::new(lo, hi))
+        };
+        if let Some(r) = &filters.within {
+            must.push((Occur::Must, in_range(r)));
         }
         if skip != Some(&Kind::Price) && !filters.prices.is_empty() {
-            let ranges = filters
-                .prices
-                .iter()
-                .map(|r| -> Box<dyn Query> {
-                    let lo = Bound::Included(Term::from_field_u64(f.price, r.min));
-                    let hi = r.max.map_or(Bound::Unbounded, |m| Bound::Excluded(Term::from_field_u64(f.price, m)));
-                    Box::new(RangeQuery::new(lo, hi))
-                })
-                .collect();
-            must.push((Occur::Must, any_of(ranges)));
+            must.push((Occur::Must, any_of(filters.prices.iter().map(in_range).collect())));
         }
         let mut names: Vec<&str> = filters.options.iter().map(|(n, _)| n.as_str()).collect();
         names.dedup();

@@ -111,16 +111,19 @@ impl Link<'_> {
     /// This search with every word required.
     /// The same search with `q` as its words, at any price.
     fn any_price(&self, q: &str) -> String {
-        let mut pairs = self.pairs();
-        pairs[0].1 = q.to_string();
-        pairs.retain(|(k, _)| k != "price");
-        Self::href(&pairs)
+        self.with_words(q, |k| k != "price")
     }
 
     /// The same search with `q` as its words.
     fn words(&self, q: &str) -> String {
+        self.with_words(q, |_| true)
+    }
+
+    /// The same search with `q` as its words and the parameters `keep` keeps.
+    fn with_words(&self, q: &str, keep: impl Fn(&str) -> bool) -> String {
         let mut pairs = self.pairs();
         pairs[0].1 = q.to_string();
+        pairs.retain(|(k, _)| keep(k));
         Self::href(&pairs)
     }
 
