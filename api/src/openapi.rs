@@ -409,6 +409,20 @@ fn operation(route: Route) -> Op {
                 .body(JSON, of::<NewsletterSignUp>())
                 .answer(202, "Accepted (the same answer whatever the address's state)", JSON, of::<Acknowledged>())
         }
+        Route::NewsletterForm => Op::new("Newsletter sign-up from the footer's form (works without JavaScript): the same rules as /api/newsletter")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "required": ["email"],
+                    "properties": {
+                        "email": { "type": "string" },
+                        "new_products": { "type": "string", "description": "Present (any value) to hear about new products too" }
+                    }
+                })),
+            )
+            .answer(200, "A page: check your inbox (the same whatever the address's state)", HTML, text())
+            .answer(422, "Not signed up: a page with the reason", HTML, text()),
         Route::NewsletterConfirmPage => Op::new("Confirmation link from the sign-up email: a page with one button (mail scanners follow links)")
             .needs("token", string(), "From the email")
             .answer(200, "The page", HTML, text()),

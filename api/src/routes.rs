@@ -79,6 +79,7 @@ routes! {
     ReturnOrder => Post "/api/orders/{number}/return",
     PayAgain => Post "/api/orders/{number}/payment",
     NewsletterSignUp => Post "/api/newsletter",
+    NewsletterForm => Post "/newsletter",
     NewsletterConfirmPage => Get "/api/newsletter/confirm",
     NewsletterConfirm => Post "/api/newsletter/confirm",
     UnsubscribePage => Get "/api/newsletter/unsubscribe",

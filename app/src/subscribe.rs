@@ -42,7 +42,8 @@ fn send(url: &'static str, body: String, busy: RwSignal<bool>, notice: RwSignal<
 #[island]
 pub fn NewsletterSignup() -> impl IntoView {
     let email = RwSignal::new(String::new());
-    let new_products = RwSignal::new(true);
+    // Marketing consent is never ticked for the shopper (and the static page agrees).
+    let new_products = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let notice = RwSignal::new(None::<(bool, String)>);
     let ready = hydrated();
@@ -54,14 +55,15 @@ pub fn NewsletterSignup() -> impl IntoView {
         });
     };
     view! {
-        <form class="signup" on:submit=submit data-testid="newsletter" data-ready=move || ready.get().to_string()>
+        // Without the script the form posts to the worker, which answers with a page.
+        <form class="signup" method="post" action="/newsletter" on:submit=submit data-testid="newsletter" data-ready=move || ready.get().to_string()>
             <label for="newsletter-email">"Get our news by email"</label>
             <div class="signup-row">
-                <input id="newsletter-email" type="email" autocomplete="email" required placeholder="you@example.com"
+                <input id="newsletter-email" name="email" type="email" autocomplete="email" required placeholder="you@example.com"
                     prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
                 <button type="submit" aria-disabled=move || busy.get().to_string()>"Subscribe"</button>
             </div>
-            <label class="check"><input type="checkbox" prop:checked=move || new_products.get()
+            <label class="check"><input type="checkbox" name="new_products" value="yes" prop:checked=move || new_products.get()
                 on:change=move |ev| new_products.set(event_target_checked(&ev))/>" Also tell me about new products"</label>
             <p role="status" aria-live="polite" class=move || notice_class(&notice.get())>{move || notice.get().map(|(_, m)| m)}</p>
         </form>

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod announce;
 pub mod cart;
 pub mod catalog;
+pub mod countries;
 pub mod events;
 pub mod money;
 pub mod order;
@@ -24,6 +25,7 @@ pub use catalog::{
     AssetCount, BackOffice, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults, Plan, Product,
     ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules, Variant,
 };
+pub use countries::{country_label, country_name};
 pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{

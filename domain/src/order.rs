@@ -73,7 +73,10 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
         errors.push(FieldError { field: "address.line2".into(), message: "is longer than 200 characters".into() });
     }
     if !shop.shipping.countries.iter().any(|c| c == &address.country) {
-        errors.push(FieldError { field: "address.country".into(), message: format!("we ship to {}", shop.shipping.countries.join(", ")) });
+        errors.push(FieldError {
+            field: "address.country".into(),
+            message: format!("we ship to {}", shop.shipping.countries.iter().map(|c| crate::country_label(c)).collect::<Vec<_>>().join(", ")),
+        });
     }
     // Control characters (CR/LF in an email header, NUL, escapes) have no place in any field.
     let fields = [

@@ -143,6 +143,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::ReturnOrder => orders::request_return(req, env, number()?).await,
         Route::PayAgain => orders::pay_again(req, env, number()?).await,
         Route::NewsletterSignUp => subscriptions::sign_up(req, env).await,
+        Route::NewsletterForm => subscriptions::sign_up_form(req, env).await,
         Route::NewsletterConfirmPage => subscriptions::confirm_page(req).await,
         Route::NewsletterConfirm => subscriptions::confirm(req, env).await,
         Route::UnsubscribePage => subscriptions::unsubscribe_page(req).await,

@@ -3,7 +3,7 @@
 //! without) the browser bundle. Pure functions of the API's views.
 
 use edgeshop_api::{status_label, Cart, FieldError};
-use edgeshop_domain::{escape_html as esc, Money, Order, PaymentMethod};
+use edgeshop_domain::{country_label, escape_html as esc, Money, Order, PaymentMethod};
 use std::fmt::Write;
 
 /// The cart: one form per line (quantity, remove), the subtotal and the way to checkout.
@@ -83,7 +83,9 @@ pub fn payment_choices(online: bool, chosen: PaymentMethod) -> String {
 
 /// The shipping countries as `<option>`s, `chosen` selected (the first when none is).
 pub fn country_options(countries: &[String], chosen: &str) -> String {
-    countries.iter().map(|c| format!(r#"<option value="{0}"{1}>{0}</option>"#, esc(c), if c == chosen { " selected" } else { "" })).collect()
+    let option =
+        |c: &String| format!(r#"<option value="{}"{}>{}</option>"#, esc(c), if c == chosen { " selected" } else { "" }, esc(country_label(c)));
+    countries.iter().map(option).collect()
 }
 
 /// A notice above the checkout form: what was refused, field by field.
@@ -181,7 +183,7 @@ mod tests {
     #[test]
     fn countries_keep_the_shoppers_choice_and_the_notice_names_fields() {
         let c = ["IE".to_string(), "FR".to_string()];
-        assert_eq!(country_options(&c, "FR"), r#"<option value="IE">IE</option><option value="FR" selected>FR</option>"#);
+        assert_eq!(country_options(&c, "FR"), r#"<option value="IE">Ireland</option><option value="FR" selected>France</option>"#);
         let n = checkout_notice("2 field(s) need attention", &[FieldError { field: "contact.email".into(), message: "is required".into() }]);
         assert!(n.contains(r##"<a href="#contact-email">Email is required</a>"##));
     }

@@ -58,6 +58,7 @@ try {
 
   await Promise.all([page.waitForURL(/\/checkout\/$/), page.click('a:has-text("Check out")')]);
   if (!(await page.textContent('.summary')).includes(subtotal.trim())) throw new Error('the checkout summary does not show the subtotal');
+  if (!(await page.textContent('#address-country')).includes('Ireland')) throw new Error('the countries are not named');
   await page.fill('#address-name', 'Niamh Walsh');
   await page.fill('#address-line1', '4 Harbour Row');
   await page.fill('#address-city', 'Cobh');

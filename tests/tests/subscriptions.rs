@@ -138,6 +138,10 @@ fn newsletter_double_opt_in_and_one_click_unsubscribe() {
     assert_eq!(post(shop, "/api/newsletter", "10.4.2.1", json!({ "email": who })).status, 202);
     let confirm = shop.wait_emails("confirmation", 1, |e| e.to.contains(who) && e.subject.starts_with("Confirm your subscription"));
     assert_eq!(post(shop, "/api/newsletter", "10.4.2.1", json!({ "email": "nope" })).status, 422);
+    // The footer's form without JavaScript gets the same rules as a page.
+    let refused = shop.post_form("/newsletter", &[("cf-connecting-ip", "10.4.2.1")], &[("email", "nope")]);
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Send an address such as name@example.com"), "{}", refused.body);
 
     // Before confirming, a newsletter does not reach the address.
     assert_eq!(
@@ -364,15 +368,25 @@ fn a_shopper_asks_for_a_back_in_stock_email_and_subscribes_from_the_pages() {
         .filter(|(_, v)| v.stock == 0 && v.stock_policy == StockPolicy::Deny)
         .nth(2)
         .expect("a third sold-out variant");
-    let (alert, news) = ("browser-alert@example.ie", "browser-news@example.ie");
+    let (alert, news, nojs) = ("browser-alert@example.ie", "browser-news@example.ie", "browser-nojs-news@example.ie");
     edgeshop_e2e::run_browser_test_with(
         "subscribe.mjs",
         shop,
-        &[("PRODUCT_PATH", &format!("/products/{}/", product.slug)), ("SKU", &variant.sku), ("ALERT_EMAIL", alert), ("NEWS_EMAIL", news)],
+        &[
+            ("PRODUCT_PATH", &format!("/products/{}/", product.slug)),
+            ("SKU", &variant.sku),
+            ("ALERT_EMAIL", alert),
+            ("NEWS_EMAIL", news),
+            ("NOJS_EMAIL", nojs),
+        ],
     );
     let rows = edgeshop_e2e::d1_query(shop, &format!("SELECT sku FROM stock_alerts WHERE email = '{alert}'"));
     assert_eq!(rows, json!([{ "sku": variant.sku }]));
     shop.wait_emails("confirmation", 1, |e| e.to.contains(news) && e.subject.starts_with("Confirm your subscription"));
     let rows = edgeshop_e2e::d1_query(shop, &format!("SELECT status, new_products, source FROM subscribers WHERE email = '{news}'"));
     assert_eq!(rows, json!([{ "status": "pending", "new_products": 1, "source": "newsletter form" }]));
+    // Without JavaScript, and without ticking "new products".
+    shop.wait_emails("confirmation", 1, |e| e.to.contains(nojs) && e.subject.starts_with("Confirm your subscription"));
+    let rows = edgeshop_e2e::d1_query(shop, &format!("SELECT status, new_products, source FROM subscribers WHERE email = '{nojs}'"));
+    assert_eq!(rows, json!([{ "status": "pending", "new_products": 0, "source": "newsletter form" }]));
 }

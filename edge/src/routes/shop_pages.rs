@@ -42,7 +42,7 @@ async fn form(req: &mut Request) -> Result<Query, ApiError> {
 
 /// What a shopper reads for a refused request: the reason for their mistakes, a plain apology
 /// (with no internal detail) for ours.
-fn reason(e: &ApiError) -> String {
+pub(crate) fn reason(e: &ApiError) -> String {
     if e.status >= 500 {
         "Something went wrong on our side. Please try again in a moment.".into()
     } else {
@@ -52,7 +52,7 @@ fn reason(e: &ApiError) -> String {
     }
 }
 
-fn status_of(e: &ApiError) -> u16 {
+pub(crate) fn status_of(e: &ApiError) -> u16 {
     if e.status >= 500 {
         503
     } else {

@@ -2,19 +2,34 @@
 //! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{html_headers, json, json_text, parse_json, Reply};
+use crate::http::{body_text_max, html_headers, json, json_text, parse_json, Reply};
 use crate::query::Query;
+use crate::routes::shop_pages::{reason, status_of};
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
 use edgeshop_api::{Acknowledged, AlertRegistered, NewsletterSignUp, StockAlertRequest};
 use edgeshop_domain::escape_html;
 use worker::{Env, Headers, Request, Response};
 
+/// A form body is a field or two; anything longer is refused.
+const MAX_FORM_BYTES: usize = 4 * 1024;
+
 /// `POST /api/newsletter {email}`: 202 whatever the address's state (no enumeration).
 pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
     let s: NewsletterSignUp = parse_json(&json_text(req).await?)?;
     subscriptions::sign_up(env, &s.email, "newsletter form", s.new_products).await?;
     json(&Acknowledged { status: "confirmation_sent".into(), detail: "check your inbox for a confirmation link".into() }, 202, "no-store")
+}
+
+/// `POST /newsletter` (the footer's form, without JavaScript): the same sign-up, answered with a
+/// page; the island posts to `/api/newsletter` instead.
+pub async fn sign_up_form(req: &mut Request, env: &Env) -> Reply {
+    let form = Query::parse(Some(&body_text_max(req, MAX_FORM_BYTES).await?))?;
+    let email = form.get("email").unwrap_or_default();
+    match subscriptions::sign_up(env, email, "newsletter form", form.get("new_products").is_some()).await {
+        Ok(()) => page(200, "Almost done", "<p>Check your inbox and confirm with the link we sent.</p>"),
+        Err(e) => page(status_of(&e), "Not signed up", &format!("<p>{}</p>", escape_html(&reason(&e)))),
+    }
 }
 
 /// `POST /api/stock-alerts {sku, email}`: tell me when this sold-out variant is back.

@@ -90,7 +90,7 @@ impl Limit {
         match route {
             Route::AddLine | Route::UpdateLine | Route::DeleteLine | Route::CartAddForm | Route::CartLineForm => Some(Limit::Cart),
             Route::Checkout | Route::CheckoutForm | Route::PayAgain => Some(Limit::Checkout),
-            Route::NewsletterSignUp | Route::StockAlert => Some(Limit::Signup),
+            Route::NewsletterSignUp | Route::NewsletterForm | Route::StockAlert => Some(Limit::Signup),
             Route::Webhook | Route::StripeWebhook => Some(Limit::Webhook),
             Route::Search | Route::Suggest | Route::SearchPage => Some(Limit::Search),
             _ => None,
