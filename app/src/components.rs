@@ -4,7 +4,7 @@ use crate::commerce::CartCount;
 use crate::context::site;
 use crate::islands::SearchBox;
 use crate::paths;
-use edgeshop_domain::{product_price_range, variant_price, Money, Product, Variant};
+use edgeshop_domain::{lowest_price, product_price_range, variant_price, Money, Product, Variant};
 use leptos::prelude::*;
 
 #[component]
@@ -128,6 +128,8 @@ pub fn card_fields(product: &Product) -> Product {
 pub fn ProductCard(product: Product, #[prop(optional)] eager: bool) -> impl IntoView {
     let href = paths::product(&product.slug);
     let price = product_price_label(&product);
+    // The "was" price of the variant whose price the card shows (a sale on a dearer one is not it).
+    let was = lowest_price(&product).and_then(|p| p.compare_at).map(|c| view! { <s class="was">{money(c)}</s> });
     let on_sale = product.variants.iter().any(|v| variant_price(v).on_sale());
     let image = product.images.first().cloned().map(|img| view! { <ProductImage image=img sizes=CARD_SIZES eager=eager/> });
     view! {
@@ -136,7 +138,7 @@ pub fn ProductCard(product: Product, #[prop(optional)] eager: bool) -> impl Into
                 {image}
                 <span class="brand">{product.brand.clone()}</span>
                 <span class="title">{product.title.clone()}</span>
-                <span class="price">{price}</span>
+                <span class="price">{price}{was}</span>
                 {on_sale.then(|| view! { <span class="badge">"Sale"</span> })}
                 {(!product.available()).then(|| view! { <span class="badge out">"Sold out"</span> })}
             </a>

@@ -2,13 +2,13 @@
 
 use crate::browse::CategoryBrowser;
 use crate::commerce::{CheckoutFields, CheckoutForm, OrderStatus, PickerOption, PickerVariant, VariantPicker};
-use crate::components::{money, product_price_label, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
+use crate::components::{money, Breadcrumbs, ProductGrid, ProductImage, VariantPrice, GALLERY_SIZES};
 use crate::live_search::LiveResults;
 use crate::paths;
 use crate::seo;
 use crate::shell::{Document, PageMeta};
 use crate::subscribe::{BackInStock, SoldOutVariant};
-use edgeshop_domain::variant_price;
+use edgeshop_domain::{product_price_range, variant_price};
 use edgeshop_domain::{Category, Product, Shop};
 use leptos::prelude::*;
 
@@ -163,7 +163,8 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
         })
         .collect_view();
     let attributes = product.attributes.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view();
-    let price = product_price_label(&product);
+    // "from €x" when the variants' prices differ; one price is the picker's to show, not twice.
+    let price = product_price_range(&product).filter(|(lo, hi)| lo != hi).map(|(lo, _)| format!("from {}", money(lo)));
     let picker_options: Vec<PickerOption> = product.options.iter().map(|o| PickerOption { name: o.name.clone(), values: o.values.clone() }).collect();
     let picker_variants: Vec<PickerVariant> = product
         .variants
@@ -190,7 +191,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
                 <div class="buy">
                     <p class="brand">{product.brand.clone()}</p>
                     <h1>{product.title.clone()}</h1>
-                    <p class="price-range" data-testid="price">{price}</p>
+                    {price.map(|p| view! { <p class="price-range" data-testid="price">{p}</p> })}
                     <VariantPicker options=picker_options variants=picker_variants/>
                     {(!sold_out.is_empty()).then(|| view! { <BackInStock variants=sold_out/> })}
                     <details class="all-variants"><summary>"All options and availability"</summary>

@@ -32,6 +32,6 @@ pub use order::{
     checkout_totals, stock_hold_seconds, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, Placement,
     StatusChange, Totals, Tracking, TransitionError,
 };
-pub use pricing::{product_price_range, variant_price, Price};
+pub use pricing::{lowest_price, product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};
 pub use text::escape_html;

@@ -30,6 +30,12 @@ pub fn product_price_range(product: &Product) -> Option<(Money, Money)> {
     Some(prices.fold((first, first), |(lo, hi), p| (if p.minor < lo.minor { p } else { lo }, if p.minor > hi.minor { p } else { hi })))
 }
 
+/// The price a product's card shows: its cheapest variant's, with that variant's "was" price (the
+/// first of the cheapest on sale, if any is). `None` without variants.
+pub fn lowest_price(product: &Product) -> Option<Price> {
+    product.variants.iter().map(variant_price).min_by_key(|p| (p.amount.minor, !p.on_sale()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +51,32 @@ mod tests {
             stock: 1,
             stock_policy: StockPolicy::Deny,
         }
+    }
+
+    #[test]
+    fn a_card_shows_the_cheapest_variant_and_its_was_price() {
+        let product = |variants: Vec<Variant>| Product {
+            slug: "p".into(),
+            title: "P".into(),
+            brand: String::new(),
+            category: "c".into(),
+            description_md: String::new(),
+            tags: vec![],
+            attributes: vec![],
+            images: vec![],
+            options: vec![],
+            variants,
+            published: true,
+            created: "2026-01-01".into(),
+            seo_title: String::new(),
+            seo_description: String::new(),
+        };
+        let p = lowest_price(&product(vec![variant(1500, None), variant(1000, Some(1200)), variant(1000, None)])).unwrap();
+        assert_eq!((p.amount.minor, p.compare_at.map(|c| c.minor)), (1000, Some(1200)));
+        // A sale on a dearer variant is not the card's price.
+        let p = lowest_price(&product(vec![variant(1500, Some(2000)), variant(1000, None)])).unwrap();
+        assert_eq!((p.amount.minor, p.compare_at), (1000, None));
+        assert_eq!(lowest_price(&product(vec![])), None);
     }
 
     #[test]

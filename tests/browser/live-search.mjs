@@ -26,6 +26,8 @@ try {
 
   // A category facet link.
   const facet = page.locator('.facets a[href*="category="]').first();
+  // On a phone the filters are a disclosure under the search box, closed until tapped.
+  if (!(await facet.isVisible())) await page.click('.facet-toggle > summary');
   const href = await facet.getAttribute('href');
   const category = new URL(href, base).searchParams.get('category');
   await facet.click();
@@ -54,6 +56,16 @@ try {
   await waitFor('typed query', async () => (await page.locator('.search-page .card .title').first().textContent()) === typed.hits[0].title);
   await samePage();
   await shot(page, 'search-live');
+
+  // On a phone the results come first: the filters wait behind one tap.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/search?q=jacket`, { waitUntil: 'load' });
+  const firstFacet = page.locator('.facets a').first();
+  if (await firstFacet.isVisible()) throw new Error('the filters are open on a phone');
+  const card = await page.locator('.search-page .card').first().boundingBox();
+  if (!card || card.y > 844) throw new Error(`no result on the first screen of a phone (first card at ${card?.y})`);
+  await page.click('.facet-toggle > summary');
+  if (!(await firstFacet.isVisible())) throw new Error('the filters did not open');
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
   console.log(`live search: ${all.total} products; category ${category}: ${inCategory.total}; page 2 and Back; typed "headphones": ${typed.total}`);
 } catch (e) {

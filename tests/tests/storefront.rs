@@ -1,7 +1,7 @@
 //! Storefront pages for search engines: JSON-LD equal to the catalog, Open Graph tags, a sitemap
 //! whose every URL answers 200, and the Merchant Center feed, all served by wrangler dev.
 
-use edgeshop_domain::{variant_price, Product};
+use edgeshop_domain::{lowest_price, product_price_range, variant_price, Product};
 use edgeshop_e2e::{sample_catalog as catalog, Shop};
 use serde_json::Value;
 
@@ -155,4 +155,28 @@ fn browser_axe_finds_no_serious_accessibility_violations() {
 #[test]
 fn browser_keyboard_only_purchase_path_and_variant_picker() {
     edgeshop_e2e::run_browser_test("keyboard.mjs", Shop::shared());
+}
+
+/// A card shows the price of the product's cheapest variant and, when that variant is on sale, the
+/// price it was (struck through); a product page shows "from" only when its prices differ.
+#[test]
+fn cards_show_the_was_price_of_a_sale_and_pages_no_price_twice() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let on_sale = c.products.iter().find(|p| p.published && lowest_price(p).is_some_and(|l| l.compare_at.is_some())).expect("a product on sale");
+    let was = lowest_price(on_sale).and_then(|l| l.compare_at).expect("was").format(&c.shop.locale);
+    let page = shop.get(&format!("/search?q={}", on_sale.title.replace(' ', "+").replace('&', "%26")));
+    assert_eq!(page.status, 200);
+    let card = page.body.split("<li class=\"card\"").find(|card| card.contains(&format!("/products/{}/", on_sale.slug))).expect("the product's card");
+    assert!(
+        card.contains(&format!("<s class=\"was\">{}</s>", was.replace('\u{a0}', "&nbsp;"))) || card.contains(&format!("<s class=\"was\">{was}</s>")),
+        "{card}"
+    );
+
+    let one_price = c.products.iter().find(|p| p.published && product_price_range(p).is_some_and(|(lo, hi)| lo == hi)).expect("one price");
+    assert!(!shop.get(&format!("/products/{}/", one_price.slug)).body.contains("data-testid=\"price\""));
+    let from = c.products.iter().find(|p| p.published && product_price_range(p).is_some_and(|(lo, hi)| lo != hi)).expect("prices differ");
+    let lo = product_price_range(from).expect("priced").0.format(&c.shop.locale);
+    let page = shop.get(&format!("/products/{}/", from.slug)).body;
+    assert!(page.contains("data-testid=\"price\"") && page.contains(&format!(">from {lo}</p>")), "{page}");
 }

@@ -259,11 +259,16 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     }
     out.push_str("<div class=\"search-layout\">");
     if let Some(f) = &r.facets {
-        out.push_str("<aside class=\"facets\" aria-label=\"Filters\">");
-        for group in listing::facet_groups(f, true) {
+        // A disclosure on phones, so that the results come first; always open on wide screens
+        // (the stylesheet shows its content and hides its summary there).
+        let groups = listing::facet_groups(f, true);
+        let selected = groups.iter().flat_map(|g| &g.values).filter(|(_, v)| v.selected).count();
+        let chosen = if selected > 0 { format!(" ({selected} chosen)") } else { String::new() };
+        let _ = write!(out, "<details class=\"facet-toggle\"><summary>Filters{chosen}</summary><aside class=\"facets\" aria-label=\"Filters\">");
+        for group in groups {
             facet_list(&mut out, &group, &link);
         }
-        out.push_str("</aside>");
+        out.push_str("</aside></details>");
     }
     out.push_str("<section class=\"search-results\" aria-label=\"Products\">");
     out.push_str("<nav class=\"sort\" aria-label=\"Sort\">Sort: ");
