@@ -6,7 +6,7 @@ use edgeshop_api::admin::{
     Accepted, AdminOrder, CancelRequest, Fulfilment, NewNote, OrderPage, RefundLine, RefundRequest, ReturnLine, ReturnView, Role, StaffMember,
 };
 use edgeshop_app::api::{query_param, replace_query_param};
-use edgeshop_domain::{country_label, Currency, Money, OrderStatus};
+use edgeshop_domain::{Currency, Money, OrderStatus};
 use leptos::prelude::*;
 
 const STATUSES: [&str; 10] =
@@ -293,9 +293,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                             </dl>
                         </section>
                         <section aria-labelledby="h-ship"><h2 id="h-ship">"Ship to"</h2>
-                            <address data-testid="ship-to">{o.order.address.name.clone()}<br/>{o.order.address.line1.clone()}<br/>
-                                {(!o.order.address.line2.is_empty()).then(|| view! { {o.order.address.line2.clone()}<br/> })}
-                                {format!("{} {}", o.order.address.postal_code, o.order.address.city)}<br/>{country_label(&o.order.address.country).to_string()}</address>
+                            <address data-testid="ship-to">{o.order.address.lines().into_iter().map(|l| view! { {l}<br/> }).collect_view()}</address>
                             <h2>"Contact"</h2>
                             <p><a href=format!("mailto:{}", o.order.contact.email)>{o.order.contact.email.clone()}</a><br/>{o.order.contact.phone.clone()}</p>
                             <h2 class="no-print">"Payment"</h2>

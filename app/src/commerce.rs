@@ -207,6 +207,35 @@ fn money(m: &MoneyView) -> String {
     m.formatted.clone()
 }
 
+/// Shipping as the shopper reads it: "Free" rather than nothing at all.
+fn shipping(m: &MoneyView) -> String {
+    if m.minor == 0 {
+        "Free".into()
+    } else {
+        m.formatted.clone()
+    }
+}
+
+/// An RFC 3339 time as the shopper's browser writes dates, in their own time zone
+/// ("6 Dec 2026, 14:05"); the time as stored where the browser cannot read it.
+fn local_time(at: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let date = js_sys::Date::new(&JsValue::from_str(at));
+        if !date.get_time().is_nan() {
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+            let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+            let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options).format();
+            if let Some(text) = format.call1(&JsValue::NULL, &date).ok().and_then(|t| t.as_string()) {
+                return text;
+            }
+        }
+    }
+    at.to_string()
+}
+
 /// A reply that should carry `T`: the value, or the message to show.
 fn answer<T: serde::de::DeserializeOwned>(reply: Result<crate::api::ApiReply, String>) -> Result<T, String> {
     let r = reply?;
@@ -468,13 +497,15 @@ pub fn OrderStatus() -> impl IntoView {
                     }).collect_view()}</ul>
                     <dl class="attrs">
                         <dt>"Subtotal"</dt><dd>{money(&o.subtotal)}</dd>
-                        <dt>"Shipping"</dt><dd>{money(&o.shipping)}</dd>
+                        <dt>"Shipping"</dt><dd>{shipping(&o.shipping)}</dd>
                         <dt>"Tax included"</dt><dd>{money(&o.tax)}</dd>
                         <dt>"Total"</dt><dd data-testid="order-total"><strong>{money(&o.total)}</strong></dd>
                     </dl>
+                    <h2>"Shipping to"</h2>
+                    <address data-testid="order-address">{o.address.lines().into_iter().map(|l| view! { {l}<br/> }).collect_view()}</address>
                     <h2>"History"</h2>
                     <ol class="history">{o.history.into_iter().map(|h| view! {
-                        <li>{status_label(h.status)} " · " <time>{h.at.clone()}</time>
+                        <li>{status_label(h.status)} " · " <time datetime=h.at.clone()>{local_time(&h.at)}</time>
                             {h.tracking.map(|t| {
                                 let url = t.url();
                                 view! { " · " {t.carrier} " tracking " {url.map_or_else(
@@ -488,7 +519,7 @@ pub fn OrderStatus() -> impl IntoView {
                         <ul class="history" data-testid="order-messages">{o.notifications.into_iter().map(|m| {
                             let state = if m.sent_at.is_some() { "sent" } else if m.failed_at.is_some() { "could not be delivered" } else { "sending" };
                             let at = m.sent_at.clone().unwrap_or(m.created_at.clone());
-                            view! { <li>{message_label(&m.template)} " · " {state} " · " <time>{at}</time></li> }
+                            view! { <li>{message_label(&m.template)} " · " {state} " · " <time datetime=at.clone()>{local_time(&at)}</time></li> }
                         }).collect_view()}</ul>
                     })}
                     {(o.payment_method == PaymentMethod::Online && awaiting).then(|| {
@@ -508,7 +539,7 @@ pub fn OrderStatus() -> impl IntoView {
                     {(!o.returns.is_empty()).then(|| view! {
                         <h2>"Returns"</h2>
                         <ul class="history" data-testid="returns">{o.returns.iter().map(|r| view! {
-                            <li data-status=r.status.clone()>{return_label(&r.status)} " · " <time>{r.updated_at.clone()}</time></li>
+                            <li data-status=r.status.clone()>{return_label(&r.status)} " · " <time datetime=r.updated_at.clone()>{local_time(&r.updated_at)}</time></li>
                         }).collect_view()}</ul>
                     })}
                     {o.can_request_return.then(|| view! { <ReturnForm lines=returnable location=location load=load error=error/> })}

@@ -26,6 +26,18 @@ pub struct Address {
     pub country: String,
 }
 
+impl Address {
+    /// The address as a label shows it, a line each: name, street lines, postal code and city,
+    /// the country by name; empty lines left out.
+    pub fn lines(&self) -> Vec<String> {
+        [&self.name, &self.line1, &self.line2, &format!("{} {}", self.postal_code, self.city), crate::country_label(&self.country)]
+            .into_iter()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
@@ -372,6 +384,19 @@ impl Order {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_reads_a_line_each_with_the_country_named() {
+        let a = Address {
+            name: "Niamh Walsh".into(),
+            line1: "4 Harbour Row".into(),
+            city: "Cobh".into(),
+            postal_code: "P24 A123".into(),
+            country: "IE".into(),
+            ..Address::default()
+        };
+        assert_eq!(a.lines(), ["Niamh Walsh", "4 Harbour Row", "P24 A123 Cobh", "Ireland"]);
+    }
     use crate::catalog::{ShippingRules, TaxRules};
     use crate::money::Currency;
 

@@ -116,13 +116,19 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
     let t = &order.totals;
     let _ = write!(
         h,
-        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd><dt>Shipping</dt><dd>{}</dd><dt>Tax included</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd><dt>Shipping</dt><dd>{}</dd><dt>Tax included</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
         money(t.subtotal),
-        money(t.shipping),
+        if t.shipping.minor == 0 { "Free".to_string() } else { money(t.shipping) },
         money(t.tax),
-        money(t.total)
+        money(t.total),
+        address_html(&order.address)
     );
     h
+}
+
+/// An address a line each (country by name), escaped.
+fn address_html(a: &edgeshop_domain::Address) -> String {
+    a.lines().iter().map(|l| esc(l)).collect::<Vec<_>>().join("<br>")
 }
 
 /// A short page body for a problem (an order link that does not match, say).

@@ -75,6 +75,7 @@ try {
   const status = await page.textContent('[data-testid=order-status]');
   const total = await page.textContent('[data-testid=order-total]');
   if (!/^\d+$/.test(number) || !/Confirmed/.test(status) || !/\d/.test(total)) throw new Error(`order page: ${number} ${status} ${total}`);
+  if (!(await page.textContent('[data-testid=order-address]')).includes('Ireland')) throw new Error('the order page does not show where it ships');
   await shot(page, 'nojs-order');
   step(`order ${number}: ${status}, total ${total}`);
 } catch (e) {

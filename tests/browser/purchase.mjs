@@ -71,6 +71,11 @@ try {
   await page.waitForSelector('[data-testid=order-messages] li', { timeout: 30000 });
   const messages = await page.locator('[data-testid=order-messages]').textContent();
   if (!/Order received/.test(messages)) throw new Error(`the order page does not list the confirmation email: ${messages}`);
+  const address = await page.locator('[data-testid=order-address]').textContent();
+  if (!address.includes('Cobh') || !address.includes('Ireland')) throw new Error(`the order page does not show where it ships: ${address}`);
+  // Times as the shopper's browser writes dates, not as stored.
+  const times = await page.locator('.order time').allTextContents();
+  if (!times.length || times.some((t) => /\d{4}-\d\d-\d\dT/.test(t))) throw new Error(`times not written for people: ${times}`);
   await shot(page, `order-${online ? 'online' : 'cod'}`);
   step(`order ${number.trim()} ${want}, total ${total.trim()}`);
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));

@@ -374,13 +374,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         let weight = if label == "Total" { "bold" } else { "normal" };
         rows.push_str(&format!("<tr><td style=\"padding:2px 0;font-weight:{weight}\">{label}</td><td style=\"padding:2px 0;text-align:right;font-weight:{weight}\">{}</td></tr>", esc(&fmt(m))));
     }
-    let a = &order.address;
-    let address =
-        [a.name.as_str(), a.line1.as_str(), a.line2.as_str(), &format!("{} {}", a.postal_code, a.city), edgeshop_domain::country_label(&a.country)]
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>();
+    let address = order.address.lines();
     // Online orders are paid only once the provider said so: the confirmation of an order
     // waiting for payment, or the notice of a failed one, does not say "paid".
     let payment = match order.payment {
