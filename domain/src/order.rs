@@ -57,8 +57,13 @@ pub struct FieldError {
 pub fn valid_email(email: &str) -> bool {
     email.len() <= 254
         && email.split_once('@').is_some_and(|(user, host)| {
-            // A host of labels (letters, digits, '-'), none empty: `a@b..c` is no address.
+            // The user part a dot-atom (RFC 5322, with RFC 6531's letters of any script): no
+            // quotes, brackets, commas or semicolons, which would make one field into a list of
+            // addresses in a mail header ("x>,<someone@else.example").
+            let atext = |c: char| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
             !user.is_empty()
+                && user.split('.').all(|part| !part.is_empty() && part.chars().all(atext))
+            // A host of labels (letters, digits, '-'), none empty: `a@b..c` is no address.
                 && host.contains('.')
                 && host.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && label.chars().all(|c| c.is_alphanumeric() || c == '-'))
         })
@@ -508,6 +513,18 @@ mod tests {
             country: "IE".into(),
         };
         assert!(valid_email("róisín@café.ie") && valid_email("a.b+shop@mail.example-host.co.uk"));
+        assert!(valid_email("o'brien@example.ie") && valid_email("x_y-z{1}@example.ie"));
+        for listy in [
+            "x>,<victim@evil.example",
+            "a;b@example.ie",
+            "\"quoted\"@example.ie",
+            "<script>@example.ie",
+            ".a@example.ie",
+            "a..b@example.ie",
+            "a.@example.ie",
+        ] {
+            assert!(!valid_email(listy), "{listy}");
+        }
         for email in ["a@b.ie\r\nBcc: x@y.z", "a\u{7}@b.ie", "a@b.ie\u{1b}", "a@b..ie", "a@-b.ie", "a@b.ie>", "a@b_c.ie"] {
             let contact = Contact { email: email.into(), phone: String::new() };
             let fields: Vec<String> = validate_address(&addr, &contact, &shop(true)).into_iter().map(|e| e.field).collect();

@@ -11,6 +11,12 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Whether a text of lines (a note, a newsletter) holds control characters other than line
+/// breaks and tabs: NUL, terminal escapes, bells.
+pub fn has_stray_controls(text: &str) -> bool {
+    text.contains(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// Escapes text for HTML and XML content and attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -127,6 +133,12 @@ pub fn markdown_summary(markdown: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_breaks_are_no_stray_controls() {
+        assert!(!has_stray_controls("two\nlines\r\nand\ta tab"));
+        assert!(has_stray_controls("\u{0}") && has_stray_controls("\u{1b}[31mred") && has_stray_controls("bell\u{7}"));
+    }
 
     #[test]
     fn hex_is_lower_case_two_digits_a_byte() {

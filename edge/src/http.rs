@@ -85,16 +85,32 @@ pub async fn body_bytes_max(req: &mut Request, limit: usize) -> Result<Vec<u8>, 
     let mut bytes = Vec::new();
     // A request without a body has no stream: that is an empty body.
     if let Ok(mut stream) = req.stream() {
+        let mut over = false;
+        let mut discarded = 0usize;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| ApiError::new(Problem::UnreadableBody, e.to_string()))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(too_large(limit));
+            if over || bytes.len() + chunk.len() > limit {
+                // The rest of a body past the limit is read and dropped (up to a bound), not left
+                // in the connection: under `wrangler dev`, a refused chunked body left half read
+                // held up the next request for a minute.
+                over = true;
+                discarded += chunk.len();
+                if discarded > MAX_DISCARDED_BYTES {
+                    break;
+                }
+                continue;
             }
             bytes.extend_from_slice(&chunk);
+        }
+        if over {
+            return Err(too_large(limit));
         }
     }
     Ok(bytes)
 }
+
+/// How much of a body past its limit is read and dropped before the stream is cancelled.
+const MAX_DISCARDED_BYTES: usize = 8 << 20;
 
 fn unreadable(e: &worker::wasm_bindgen::JsValue) -> ApiError {
     ApiError::new(Problem::UnreadableBody, format!("{e:?}"))

@@ -48,7 +48,8 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let request_id = http::header(&req, "cf-ray").unwrap_or_else(|| services::random_id(12));
     let started = worker::Date::now().as_millis();
     // Resolved once: the handler and the metrics' route name both come from it.
-    let method = req.method().to_string();
+    // As sent: workers-rs reads a method it does not know (PROPFIND, MKCOL) as GET.
+    let method = req.inner().method();
     // HEAD is answered as GET without the body.
     let head = method == "HEAD";
     let resolved = resolve(if head { "GET" } else { &method }, &path);

@@ -563,3 +563,54 @@ fn pages_and_the_feed_learn_what_sold_out_from_the_ledger() {
     assert!(in_feed(&v.sku));
     assert!(is_problem(&shop.get("/api/availability"), 400));
 }
+
+/// What staff type is answered, never failed: a search or a customer's address longer than the
+/// database's LIKE patterns allow (50 bytes), a removal of more units than there are, a note with
+/// terminal escapes.
+#[test]
+fn staff_input_past_the_usual_is_answered_or_refused_not_failed() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let me = owner();
+    let v = variants(&c, 3).into_iter().nth(16).unwrap();
+    // An order from an address of 70 characters: found by it, and the customer's page opens.
+    let email = format!("{}@example.ie", "long.address.of.a.customer".repeat(2)).to_lowercase();
+    let cart = shop.fill_cart(&ip(61), &[(&v.sku, 1)]);
+    let body = json!({
+        "address": { "name": "Long Address", "line1": "1 Road", "city": "Cork", "postal_code": "T12", "country": "IE" },
+        "contact": { "email": email }, "payment_method": "cash_on_delivery",
+    });
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", &ip(61)), ("x-cart-id", &cart), ("idempotency-key", "bo-long-email")],
+        &body.to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    let found = as_staff(shop, me, "GET", &format!("/api/admin/orders?q={}", email.replace('@', "%40")), None);
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.json()["orders"][0]["number"], n);
+    let customer = as_staff(shop, me, "GET", &format!("/api/admin/customers/{}", email.replace('@', "%40")), None);
+    assert_eq!(customer.status, 200, "{}", customer.body);
+    assert_eq!(customer.json()["orders"][0]["number"], n);
+    for path in ["/api/admin/orders?q=", "/api/admin/customers?q=", "/api/admin/orders/export?q="] {
+        let r = as_staff(shop, me, "GET", &format!("{path}{}", "%25".repeat(60)), None);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+    }
+
+    // Taking away more than is available is refused, and changes nothing.
+    let level = || as_staff(shop, me, "GET", &format!("/api/admin/stock/{}", v.sku), None).json()["available"].as_i64().unwrap();
+    let before = level();
+    let r = as_staff(shop, me, "POST", &format!("/api/admin/stock/{}", v.sku), Some(json!({ "add": -(before + 1000), "reason": "count" })));
+    assert!(is_problem(&r, 422), "{} {}", r.status, r.body);
+    assert_eq!(level(), before);
+    let r = as_staff(shop, me, "POST", &format!("/api/admin/stock/{}", v.sku), Some(json!({ "add": -before, "reason": "count" })));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(level(), 0);
+
+    // A note is text: line breaks yes, escapes and NUL no.
+    let note = |text: &str| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/notes"), Some(json!({ "text": text }))).status;
+    assert_eq!(note("\u{1b}[31mred\u{7}"), 422);
+    assert_eq!(note("nul\u{0}"), 422);
+    assert_eq!(note("two\nlines"), 201);
+}

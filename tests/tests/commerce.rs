@@ -596,3 +596,34 @@ fn buying_works_with_plain_html_forms() {
     assert_eq!(wrong.status, 404);
     assert!(!wrong.body.contains("data-testid=\"order-number\""));
 }
+
+/// A body past the limit sent in chunks (no Content-Length, so it is only known too large once
+/// read) is refused with 413, and the shop goes on answering the next shopper at once: the rest of
+/// the body is not left half read in the connection.
+#[test]
+fn a_chunked_body_past_the_limit_is_refused_and_the_next_request_is_answered() {
+    use std::io::{Read, Write};
+    let shop = Shop::shared();
+    let host = shop.base.trim_start_matches("http://").trim_end_matches('/').to_string();
+    for round in 0..2 {
+        let mut s = std::net::TcpStream::connect(&host).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        let head = format!(
+            "POST /api/cart/lines HTTP/1.1\r\nHost: {host}\r\ncf-connecting-ip: 10.9.9.{round}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        );
+        let chunk = vec![b'x'; 64 * 1024];
+        // The server may answer and stop reading before all of it is sent: write errors are fine.
+        let _ = s.write_all(head.as_bytes());
+        for _ in 0..16 {
+            let _ = s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).and_then(|_| s.write_all(&chunk)).and_then(|_| s.write_all(b"\r\n"));
+        }
+        let _ = s.write_all(b"0\r\n\r\n");
+        let mut answer = [0u8; 64];
+        let n = s.read(&mut answer).expect("an answer");
+        assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 413"), "{}", String::from_utf8_lossy(&answer[..n]));
+        drop(s);
+        let started = Instant::now();
+        assert_eq!(shop.get("/api/cart").status, 200);
+        assert!(started.elapsed() < Duration::from_secs(5), "the next request waited {:?}", started.elapsed());
+    }
+}

@@ -233,7 +233,7 @@ pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
     let n: NewsletterRequest = parse_json(&json_text(req).await?)?;
     let subject_ok = !n.subject.trim().is_empty() && n.subject.chars().count() <= 200 && !n.subject.contains(char::is_control);
-    if !subject_ok || n.text.trim().is_empty() || n.text.contains(|c: char| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if !subject_ok || n.text.trim().is_empty() || edgeshop_domain::has_stray_controls(&n.text) {
         return Err(ApiError::new(Problem::BadNewsletter, "a subject of up to 200 characters on one line, and a text, are required"));
     }
     // One sending per newsletter and day: a double click or a client's retry sends the same
@@ -367,8 +367,8 @@ pub async fn add_note(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
     let n: NewNote = parse_json(&json_text(req).await?)?;
     let text = n.text.trim();
-    if text.is_empty() || text.chars().count() > 2000 {
-        return Err(ApiError::new(Problem::CannotNote, "a note is 1 to 2,000 characters"));
+    if text.is_empty() || text.chars().count() > 2000 || edgeshop_domain::has_stray_controls(text) {
+        return Err(ApiError::new(Problem::CannotNote, "a note is 1 to 2,000 characters of text (line breaks, no other control characters)"));
     }
     if orders::load(env, number).await?.is_none() {
         return Err(ApiError::new(Problem::OrderNotFound, format!("no order {number}")));

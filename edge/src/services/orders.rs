@@ -436,10 +436,11 @@ impl OrderSort {
     }
 }
 
-/// A `LIKE` pattern that matches `text` anywhere, with the wildcards in it taken literally.
-fn contains_pattern(text: &str) -> String {
-    let escaped: String = text.to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
-    format!("%{escaped}%")
+/// What a text search looks for (`instr(lower(column), ?) > 0`). Not `LIKE`: D1 refuses a
+/// pattern over 50 bytes ("LIKE or GLOB pattern too complex"), which a long email address is.
+/// ASCII letters only are folded, as SQLite's `lower` folds them.
+fn needle(text: &str) -> String {
+    text.to_ascii_lowercase()
 }
 
 /// The orders matching `q` (one page), and how many match in all.
@@ -447,10 +448,10 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     let db = db::db(env)?;
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let number = text.and_then(|t| t.trim_start_matches('#').parse::<i64>().ok()).map_or(db::Arg::Null, db::Arg::Int);
-    let pattern = text.map(contains_pattern);
+    let pattern = text.map(needle);
     let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR payment_method = ?2)
           AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < date(?4, '+1 day'))
-          AND (?5 IS NULL OR number = ?6 OR lower(email) LIKE ?5 ESCAPE '\\' OR lower(name) LIKE ?5 ESCAPE '\\')";
+          AND (?5 IS NULL OR number = ?6 OR instr(lower(email), ?5) > 0 OR instr(lower(name), ?5) > 0)";
     let bind = |extra: Vec<db::Arg<'static>>| -> Vec<db::Arg<'_>> {
         let mut a = vec![
             db::Arg::from(q.status.as_deref()),
@@ -500,8 +501,8 @@ pub async fn add_note(env: &Env, number: u64, staff_email: &str, text: &str, now
 /// Customers (by email, from their orders), the most recent first; `text` filters by address or name.
 pub async fn customers(env: &Env, text: Option<&str>, offset: u32, limit: u32) -> Result<(Vec<CustomerSummary>, u64), ApiError> {
     let db = db::db(env)?;
-    let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(contains_pattern);
-    let filter = "FROM customers c WHERE (?1 IS NULL OR lower(c.email) LIKE ?1 ESCAPE '\\' OR lower(c.name) LIKE ?1 ESCAPE '\\')";
+    let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(needle);
+    let filter = "FROM customers c WHERE (?1 IS NULL OR instr(lower(c.email), ?1) > 0 OR instr(lower(c.name), ?1) > 0)";
     let sql = format!(
         "SELECT c.email, c.name, c.phone, c.first_order_at, c.last_order_at,
                 (SELECT count(*) FROM orders o WHERE o.email = c.email) AS orders,

@@ -65,6 +65,9 @@ pub struct Adjust {
 pub struct Adjusted {
     pub before: Level,
     pub after: Level,
+    /// Nothing changed: taking away more than is available would leave a negative level.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 /// One SKU's units: `available + reserved + sold` is the catalog's stock plus what was restocked.
@@ -313,12 +316,15 @@ impl StockLedger {
         let before = self.level(&a.sku, &seeds).await?;
         let available = match (a.set, a.add) {
             (Some(set), None) => set,
+            (None, Some(add)) if add < 0 && before.available.saturating_add(add) < 0 => {
+                return Ok(Adjusted { before, after: before, refused: true });
+            }
             (None, Some(add)) => before.available.saturating_add(add),
             _ => before.available,
         };
         let after = Level { available, ..before };
         self.put_level(&a.sku, after, &seeds).await?;
-        Ok(Adjusted { before, after })
+        Ok(Adjusted { before, after, refused: false })
     }
 
     /// Reserved units become sold; the reservation and its expiry entry go away.
@@ -478,6 +484,13 @@ impl Stock<'_> {
     pub async fn adjust_recorded(&self, a: &Adjust, reason: &str, at: &str) -> std::result::Result<Adjusted, crate::error::ApiError> {
         use crate::services::db::{self, args, stmt};
         let done = self.adjust(a).await?;
+        if done.refused {
+            let can = done.before.available.max(0);
+            return Err(crate::error::ApiError::new(
+                crate::error::Problem::BadAdjustment,
+                format!("{} available: at most {can} can be taken away (or set the level)", done.before.available),
+            ));
+        }
         stmt(
             &db::db(self.0)?,
             "INSERT INTO stock_adjustments (sku, before_available, after_available, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
