@@ -170,7 +170,7 @@ pub fn OrderList(locale: String) -> impl IntoView {
             {move || page.get().map(|p| {
                 let (current, pages) = (p.page, p.pages);
                 view! {
-                    <p class="count" data-testid="order-count">{format!("{} orders", p.total)}</p>
+                    <p class="count" data-testid="order-count">{edgeshop_domain::count_of(p.total, "order")}</p>
                     <div class="table-wrap" tabindex="0" role="region" aria-label="Orders"><table class="data">
                         <caption class="visually-hidden">"Orders"</caption>
                         <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Status"</th>

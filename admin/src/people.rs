@@ -82,7 +82,7 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
                 }
             })}
             {move || page.get().map(|p| view! {
-                <p class="count">{format!("{} customers", p.total)}</p>
+                <p class="count">{edgeshop_domain::count_of(p.total, "customer")}</p>
                 <div class="table-wrap" tabindex="0" role="region" aria-label="Customers"><table class="data">
                     <caption class="visually-hidden">"Customers"</caption>
                     <thead><tr><th scope="col">"Customer"</th><th scope="col" class="num">"Orders"</th><th scope="col" class="num">"Spent"</th><th scope="col">"Last order"</th></tr></thead>

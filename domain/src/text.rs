@@ -17,6 +17,15 @@ pub fn has_stray_controls(text: &str) -> bool {
     text.contains(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// A count with its noun: "1 order", "3 orders" (nouns whose plural takes an "s").
+pub fn count_of(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Escapes text for HTML and XML content and attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -133,6 +142,14 @@ pub fn markdown_summary(markdown: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_of_one_is_singular() {
+        assert_eq!(
+            (count_of(0, "order"), count_of(1, "order"), count_of(2, "customer")),
+            ("0 orders".into(), "1 order".into(), "2 customers".into())
+        );
+    }
 
     #[test]
     fn line_breaks_are_no_stray_controls() {

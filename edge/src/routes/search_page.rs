@@ -206,11 +206,10 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     // The query and count also go to the page's analytics beacon (`public/beacon.js`).
     let _ = write!(
         out,
-        "<p class=\"result-count\" role=\"status\" data-search-query=\"{}\" data-search-total=\"{}\">{} product{}</p>",
+        "<p class=\"result-count\" role=\"status\" data-search-query=\"{}\" data-search-total=\"{}\">{}</p>",
         esc(&p.q),
         r.total,
-        r.total,
-        if r.total == 1 { "" } else { "s" }
+        edgeshop_domain::count_of(r.total as u64, "product")
     );
     if let Some(fix) = &r.did_you_mean {
         let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
