@@ -1500,6 +1500,20 @@ impl ProductIndex {
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
+        // Bare numbers are the first to go ("size 10 running shoes": the 10 of a watch's "10 ATM"
+        // is no reason to show the watch) and the head of the phrase (its last word naming a kind)
+        // the last; the most common first otherwise, as sorted above.
+        let head = matched.iter().copied().filter(|i| kinds[*i]).max();
+        let is_number = |w: &str| w.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') && w.chars().any(|c| c.is_ascii_digit());
+        matched.sort_by_key(|i| {
+            if Some(*i) == head {
+                2
+            } else if is_number(&searched_as[*i]) {
+                0
+            } else {
+                1
+            }
+        });
         let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1, MAX_DROP_TRIES);
         let (mut tried, mut word_by_word) = (0, false);
         // Choices of words to keep, tried in order, each adding what it finds until a page is

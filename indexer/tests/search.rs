@@ -884,3 +884,15 @@ fn an_agent_noun_of_a_short_verb_is_no_panic() {
         let _ = index.chunks_for_suggest(q);
     }
 }
+
+#[test]
+fn a_size_no_product_has_is_left_out_before_the_kind_of_thing() {
+    // No shoe comes in a "10" (sizes are EU 37–45) and some watches say "10 ATM": the number is
+    // left out, not the shoes.
+    let mut index = index_with_wordnet();
+    for q in ["size 10 running shoes", "running shoes 10"] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        assert!(r.ignored_words.iter().any(|w| w == "10") && !r.ignored_words.iter().any(|w| w == "shoes"), "{q}: {:?}", r.ignored_words);
+        assert!(r.hits.iter().take(5).all(|h| h.slug.contains("shoes")), "{q}: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
+    }
+}
