@@ -50,6 +50,18 @@ pub struct DraftVariant {
     pub continue_selling: bool,
 }
 
+/// A price as a spreadsheet or shop in a European locale writes it: `12,50` is `12.50`. Only one
+/// comma, no point, and at most the currency's digits after it (at least two): `1,299` in a euro
+/// shop stays as it is, and is refused, rather than read as €1.30.
+pub fn decimal_point(price: &str, digits: u32) -> String {
+    match price.split_once(',') {
+        Some((_, after)) if !price.contains('.') && !after.contains(',') && (1..=digits.max(2) as usize).contains(&after.trim().len()) => {
+            price.replacen(',', ".", 1)
+        }
+        _ => price.to_string(),
+    }
+}
+
 /// `"17.99"` → `1799` for a currency with `digits` minor digits. Refuses negatives, thousands
 /// separators, exponents and more decimals than the currency has.
 pub fn parse_price(text: &str, digits: u32) -> Result<i64, String> {
@@ -313,6 +325,16 @@ mod tests {
         assert_eq!(parse_price_rounding("16.8049", 2), Ok((1680, true)));
         assert_eq!(parse_price_rounding("9.995", 2), Ok((1000, true)));
         assert_eq!(parse_price_rounding("12.50", 2), Ok((1250, false)));
+    }
+
+    #[test]
+    fn decimal_commas_are_read_where_they_cannot_be_thousands() {
+        assert_eq!(decimal_point("24,90", 2), "24.90");
+        assert_eq!(decimal_point("7,5", 2), "7.5");
+        assert_eq!(decimal_point("1,299", 2), "1,299");
+        assert_eq!(decimal_point("1,299", 3), "1.299");
+        assert_eq!(decimal_point("1.299,00", 2), "1.299,00");
+        assert_eq!(decimal_point("19.99", 2), "19.99");
     }
 
     #[test]

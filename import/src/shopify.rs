@@ -2,7 +2,7 @@
 //! one variant per row with `Option1..3 Value` (continuation rows), and rows with only an image.
 //! Reads Shopify's own template unchanged (including its newer market-price columns, ignored).
 
-use crate::draft::{parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::draft::{decimal_point, parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
 use edgeshop_domain::Currency;
@@ -38,17 +38,35 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
     }
     let mut errors = Vec::new();
     let mut drafts = Vec::new();
-    let mut start = 0;
-    while start < table.rows.len() {
-        let handle = table.get(&table.rows[start], "Handle");
-        let end = start + table.rows[start..].iter().take_while(|r| table.get(r, "Handle") == handle).count();
-        let rows = &table.rows[start..end];
-        start = end;
+    // A product's rows, gathered by handle: a sheet sorted in a spreadsheet parts them, and a
+    // handle typed again may differ in case (`Hoodie-Blue`, `hoodie-blue`: one address). A run of
+    // rows apart from the product's first that starts with a title is another product with the
+    // same handle (refused below by its address); one without joins the product.
+    let mut parts: Vec<(String, Vec<&Row>)> = Vec::new();
+    let mut previous: Option<String> = None;
+    for row in &table.rows {
+        let handle = table.get(row, "Handle");
         if handle.is_empty() {
-            errors.push(table.error(rows[0].number, "Handle", "every row needs the product's handle"));
+            errors.push(table.error(row.number, "Handle", "every row needs the product's handle"));
+            previous = None;
             continue;
         }
-        if let Some(d) = product(table, rows, currency, base, report, &mut errors) {
+        let key = slugify(handle);
+        let run_goes_on = previous.as_deref() == Some(key.as_str());
+        let titled = !table.get(row, "Title").is_empty();
+        match parts.iter_mut().rev().find(|(k, _)| !key.is_empty() && *k == key) {
+            Some((_, rows)) if run_goes_on || !titled => rows.push(row),
+            _ => parts.push((key.clone(), vec![row])),
+        }
+        previous = Some(key);
+    }
+    for (_, mut rows) in parts {
+        // The row with the product's fields first (sorting may have put another row before it).
+        if let Some(i) = rows.iter().position(|r| !table.get(r, "Title").is_empty()) {
+            let with_fields = rows.remove(i);
+            rows.insert(0, with_fields);
+        }
+        if let Some(d) = product(table, &rows, currency, base, report, &mut errors) {
             drafts.push(d);
         }
     }
@@ -63,7 +81,7 @@ fn truthy(s: &str) -> bool {
     matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "1")
 }
 
-fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report: &mut Report, errors: &mut Vec<ImportError>) -> Option<Draft> {
+fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report: &mut Report, errors: &mut Vec<ImportError>) -> Option<Draft> {
     let first = &rows[0];
     let get = |col: &str| table.get(first, col);
     let handle = get("Handle");
@@ -125,7 +143,8 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
                 options[i].1.push(v.clone());
             }
         }
-        let price = match parse_price(cell("Variant Price"), digits) {
+        // Shopify writes a point; a spreadsheet that saved the file in a European locale, a comma.
+        let price = match parse_price(&decimal_point(cell("Variant Price"), digits), digits) {
             Ok(p) => p,
             Err(e) => {
                 errors.push(table.error(row.number, "Variant Price", e));
@@ -134,7 +153,7 @@ fn product(table: &Table, rows: &[Row], currency: Currency, base: &Path, report:
         };
         let compare_at = match cell("Variant Compare At Price") {
             "" => None,
-            text => match parse_price(text, digits) {
+            text => match parse_price(&decimal_point(text, digits), digits) {
                 Ok(c) if c > price => Some(c),
                 Ok(_) => {
                     report.warnings.push(Entry {

@@ -25,6 +25,11 @@ pub struct Row {
     cells: Vec<String>,
 }
 
+/// Whether a cell holds lines that look like rows of the file (a quote left open swallowed them).
+fn swallowed_rows(cell: &str, sep: u8, columns: usize) -> bool {
+    cell.lines().skip(1).any(|line| 2 * line.bytes().filter(|b| *b == sep).count() >= columns.max(2))
+}
+
 /// The cell separator, from the header row: a comma, or the semicolon (or tab) that a spreadsheet
 /// saving "CSV" in a locale with decimal commas writes instead.
 fn delimiter(bytes: &[u8]) -> u8 {
@@ -59,7 +64,8 @@ impl Table {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(error(1, "the file is empty".into()));
         }
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).delimiter(delimiter(bytes)).from_reader(bytes);
+        let sep = delimiter(bytes);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).delimiter(sep).from_reader(bytes);
         let headers: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
             Err(e) => return Err(error(1, format!("the header row cannot be read: {e}"))),
@@ -76,10 +82,12 @@ impl Table {
             let number = i + 2;
             match record {
                 // Cells past the header that hold something, or fewer cells than the header with
-                // a line break in one: a quote swallowed the cells (and maybe the lines) after it.
+                // a line in a cell that reads as a row of its own (half the header's separators):
+                // a quote swallowed the cells (and maybe the lines) after it. A short row with a
+                // description of several lines is a spreadsheet that left out empty last cells.
                 Ok(r)
                     if r.iter().skip(headers.len()).any(|c| !c.trim().is_empty())
-                        || (r.len() < headers.len() && r.iter().any(|c| c.contains('\n'))) =>
+                        || (r.len() < headers.len() && r.iter().any(|c| swallowed_rows(c, sep, headers.len()))) =>
                 {
                     errors.push(ImportError {
                         file: file.into(),

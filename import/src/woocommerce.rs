@@ -5,7 +5,7 @@
 //! with the shop's decimal comma, `'` before a cell starting with `-` or `@`, sale dates (a sale
 //! not running on the day of the import is left out), stock kept on the parent (`parent`).
 
-use crate::draft::{parse_price, parse_price_rounding, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::draft::{decimal_point, parse_price, parse_price_rounding, slugify, Draft, DraftImage, DraftVariant, ImageSource};
 use crate::html::{is_block, plain_text};
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
@@ -116,16 +116,8 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
         }
         let children = variations.remove(&i).unwrap_or_default();
         let variable = kinds.iter().any(|k| k == "variable");
-        if let Some(mut d) = product(table, row, &children, variable, currency, base, today, report, &mut errors) {
-            // Two products with one name (the export has no slugs): the later one's address
-            // carries its ID, as WordPress's own slug would carry a number.
-            if drafts.iter().any(|o: &Draft| o.slug == d.slug) {
-                let id = cell_of(table, row, "ID");
-                let slug = format!("{}-{}", d.slug, if id.is_empty() { row.number.to_string() } else { slugify(id) });
-                let note = format!("another product is named `{}`: this one's address is /products/{slug}", d.title);
-                report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
-                d.slug = slug;
-            }
+        let taken: Vec<&str> = drafts.iter().map(|d: &Draft| d.slug.as_str()).collect();
+        if let Some(d) = product(table, row, &children, variable, currency, base, today, &taken, report, &mut errors) {
             drafts.push(d);
         }
     }
@@ -162,16 +154,25 @@ fn product(
     currency: Currency,
     base: &Path,
     today: &str,
+    taken: &[&str],
     report: &mut Report,
     errors: &mut Vec<ImportError>,
 ) -> Option<Draft> {
     let get = |col: &str| cell_of(table, row, col);
     let name = plain_text(get("Name"));
     let name = name.as_str();
-    let slug = slugify(name);
+    let mut slug = slugify(name);
     if slug.is_empty() {
         errors.push(table.error(row.number, "Name", format!("name `{name}` has no letters or digits to make a web address from")));
         return None;
+    }
+    // Two products with one name (the export has no slugs): the later one's address carries its
+    // ID, as WordPress's own slug would carry a number, and so do the SKUs made for it.
+    if taken.contains(&slug.as_str()) {
+        let id = get("ID");
+        slug = format!("{slug}-{}", if id.is_empty() { row.number.to_string() } else { slugify(id) });
+        let note = format!("another product is named `{name}`: this one's address is /products/{slug}");
+        report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
     }
     let warn = |report: &mut Report, note: String| report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
     let digits = currency.minor_digits();
@@ -274,11 +275,24 @@ fn product(
         let values = values_of(r);
         // "Any" value (left empty): one variant for each of the product's values not sold by a
         // variation of its own.
-        let combos = any_values(&values, &own_values, &explicit);
+        let mut combos = any_values(&values, &own_values, &explicit);
         if combos.is_empty() {
             let i = values.iter().position(String::is_empty).unwrap_or(0);
             errors.push(table.error(r.number, "", format!("this variation has no value for `{}` and the product lists none", options[i].0)));
             continue;
+        }
+        // Two variations for "any" value may overlap ("Red, any size" and "any colour, any
+        // size"): as in WooCommerce, the first that matches sells a combination.
+        if values.iter().any(String::is_empty) {
+            combos.retain(|c| !variants.iter().any(|v: &DraftVariant| &v.options == c));
+            if combos.is_empty() {
+                report.skipped.push(Entry {
+                    row: r.number,
+                    slug: slug.clone(),
+                    note: "every combination it covers is sold by an earlier variation".into(),
+                });
+                continue;
+            }
         }
         if combos.len() > 1 || combos[0] != values {
             warn(report, format!("row {}: a variation for any value becomes {} variants (one stock count each)", r.number, combos.len()));
@@ -396,7 +410,7 @@ fn product(
         tags,
         published,
         // WooCommerce exports line breaks inside descriptions as the two characters `\n`.
-        description_md: html_to_markdown(&paragraphs(&strip_shortcodes(&description.replace("\\n", "\n")))),
+        description_md: html_to_markdown(&paragraphs(&strip_shortcodes(&line_breaks(description)))),
         attributes: product_attributes,
         seo_title: String::new(),
         seo_description: String::new(),
@@ -434,9 +448,9 @@ fn sale_running(starts: &str, ends: &str, today: &str) -> bool {
 fn price(cell: &str, digits: u32, (row, slug): (usize, &str), report: &mut Report) -> Result<i64, String> {
     // Not for a currency without decimals: there `12.50` is a price in another currency.
     if digits == 0 {
-        return parse_price(&decimal_point(cell), digits);
+        return parse_price(&decimal_point(cell, digits), digits);
     }
-    let (minor, rounded) = parse_price_rounding(&decimal_point(cell), digits)?;
+    let (minor, rounded) = parse_price_rounding(&decimal_point(cell, digits), digits)?;
     if rounded {
         let note = format!("row {row}: price {cell} rounded to {digits} decimals");
         report.warnings.push(Entry { row, slug: slug.to_string(), note });
@@ -444,14 +458,10 @@ fn price(cell: &str, digits: u32, (row, slug): (usize, &str), report: &mut Repor
     Ok(minor)
 }
 
-/// A WooCommerce price as written for the shop's locale: the exporter uses the shop's decimal
-/// separator (`12,50` in a German shop) and never a thousands separator.
-fn decimal_point(price: &str) -> String {
-    if price.matches(',').count() == 1 && !price.contains('.') {
-        price.replace(',', ".")
-    } else {
-        price.to_string()
-    }
+/// WooCommerce's exporter writes a line break as `\n` and a backslash-n that was in the text as
+/// `\\n` (`C:\\new` for `C:\new`): line breaks back, the text's own backslash-n kept.
+fn line_breaks(text: &str) -> String {
+    text.split("\\\\n").map(|part| part.replace("\\n", "\n")).collect::<Vec<_>>().join("\\n")
 }
 
 /// WordPress keeps a description's paragraphs as blank lines and adds the `<p>` tags only when it
@@ -531,4 +541,15 @@ fn strip_shortcodes(text: &str) -> String {
         }
     }
     out + rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backslash_n_of_the_text_is_no_line_break() {
+        assert_eq!(line_breaks(r"Save to C:\\new\\notes.\nLine two"), "Save to C:\\new\\notes.\nLine two");
+        assert_eq!(line_breaks(r"one\ntwo"), "one\ntwo");
+    }
 }

@@ -540,3 +540,49 @@ fn a_product_renamed_in_the_shop_is_refused_until_its_old_file_goes() {
     run(Format::WooCommerce, &csv, dir.path());
     assert_eq!(load(dir.path()).product("enamel-camp-mug").unwrap().variants[0].sku, "MUG-1");
 }
+
+/// What spreadsheets and real shops do to exports, read as meant: two WooCommerce products of one
+/// name without SKUs, overlapping "any" variations, a Shopify file saved in a European locale, a
+/// sorted sheet that parts a product's rows (and a handle typed again in capitals), and a row
+/// whose empty last cells were left out after a description of several lines.
+#[test]
+fn exports_as_spreadsheets_and_shops_leave_them() {
+    let dir = tempdir();
+    let wc = dir.path().join("wc.csv");
+    std::fs::write(
+        &wc,
+        "ID,Type,SKU,Name,Published,Regular price,Categories,Parent,Description,Attribute 1 name,Attribute 1 value(s),Attribute 1 visible,Attribute 2 name,Attribute 2 value(s),Attribute 2 visible\n\
+         1,simple,,Socks,1,5,Misc,,,,,,,,\n\
+         2,simple,,Socks,1,6,Misc,,\"Save to C:\\\\new.\\nLine two\",,,,,,\n\
+         10,variable,TEE,Tee,1,,Misc,,,Color,\"Red, Blue\",1,Size,\"S, M\",1\n\
+         11,variation,TEE-RED,Tee - Red,1,18,,id:10,,Color,Red,,Size,,\n\
+         12,variation,TEE-ANY,Tee,1,16,,id:10,,Color,,,Size,,\n",
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &wc, dir.path());
+    let c = load(dir.path());
+    let (a, b) = (c.product("socks").cloned().unwrap_or_else(|| panic!("{report}")), c.product("socks-2").cloned().unwrap());
+    assert_ne!(a.variants[0].sku, b.variants[0].sku);
+    assert!(b.description_md.contains(r"C:\\new.") && b.description_md.contains("\nLine two"), "{}", b.description_md);
+    let tee = c.product("tee").cloned().unwrap();
+    let mut sold: Vec<(String, i64)> = tee.variants.iter().map(|v| (v.option_values.join(" "), v.price.minor)).collect();
+    sold.sort();
+    assert_eq!(sold, [("Blue M".into(), 1600), ("Blue S".into(), 1600), ("Red M".into(), 1800), ("Red S".into(), 1800)]);
+
+    let dir = tempdir();
+    let shopify = dir.path().join("shopify.csv");
+    std::fs::write(
+        &shopify,
+        "Handle;Title;Body (HTML);Option1 Name;Option1 Value;Variant SKU;Variant Price;Variant Compare At Price\r\n\
+         hoodie;Hoodie;\"<p>Warm.</p>\r\n<p>Soft.</p>\";Size;S;HOOD-S;24,90\r\n\
+         jacket;Jacket;;Title;Default Title;JACK;90;\r\n\
+         Hoodie;;;;M;HOOD-M;24,90;29,90\r\n",
+    )
+    .unwrap();
+    let report = run(Format::Shopify, &shopify, dir.path());
+    let c = load(dir.path());
+    let hoodie = c.product("hoodie").cloned().unwrap_or_else(|| panic!("{report}"));
+    let got: Vec<(&str, i64, Option<i64>)> = hoodie.variants.iter().map(|v| (v.sku.as_str(), v.price.minor, v.compare_at.map(|m| m.minor))).collect();
+    assert_eq!(got, [("HOOD-S", 2490, None), ("HOOD-M", 2490, Some(2990))]);
+    assert!(c.product("jacket").is_some());
+}
