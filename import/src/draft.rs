@@ -99,6 +99,12 @@ pub fn parse_price_rounding(text: &str, digits: u32) -> Result<(i64, bool), Stri
     Ok((minor, rounded))
 }
 
+/// A name on one line: a title with a line break in its cell (a spreadsheet's Alt+Enter), or
+/// runs of spaces, reads as its words with one space between.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A SKU made for a variant that has none: the product's slug, cut so that the variant's number
 /// always fits in the catalog's 64 characters.
 pub fn made_sku(slug: &str, n: usize) -> String {

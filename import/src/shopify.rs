@@ -2,7 +2,7 @@
 //! one variant per row with `Option1..3 Value` (continuation rows), and rows with only an image.
 //! Reads Shopify's own template unchanged (including its newer market-price columns, ignored).
 
-use crate::draft::{decimal_point, parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::draft::{decimal_point, one_line, parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
 use edgeshop_domain::Currency;
@@ -237,14 +237,14 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
     Some(Draft {
         row: first.number,
         slug,
-        title: get("Title").to_string(),
+        title: one_line(get("Title")),
         brand: get("Vendor").to_string(),
         category,
         tags,
         published,
         description_md: html_to_markdown(get("Body (HTML)")),
         attributes: vec![],
-        seo_title: get("SEO Title").to_string(),
+        seo_title: one_line(get("SEO Title")),
         seo_description: get("SEO Description").to_string(),
         images: draft_images,
         options,

@@ -159,7 +159,7 @@ fn product(
     errors: &mut Vec<ImportError>,
 ) -> Option<Draft> {
     let get = |col: &str| cell_of(table, row, col);
-    let name = plain_text(get("Name"));
+    let name = crate::draft::one_line(&plain_text(get("Name")));
     let name = name.as_str();
     let mut slug = slugify(name);
     if slug.is_empty() {

@@ -575,7 +575,7 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
         &shopify,
         "Handle;Title;Body (HTML);Option1 Name;Option1 Value;Variant SKU;Variant Price;Variant Compare At Price\r\n\
          hoodie;Hoodie;\"<p>Warm.</p>\r\n<p>Soft.</p>\";Size;S;HOOD-S;24,90\r\n\
-         jacket;Jacket;;Title;Default Title;JACK;90;\r\n\
+         jacket;\"Jacket,\r\n  waxed\";;Title;Default Title;JACK;90;\r\n\
          Hoodie;;;;M;HOOD-M;24,90;29,90\r\n",
     )
     .unwrap();
@@ -584,5 +584,5 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
     let hoodie = c.product("hoodie").cloned().unwrap_or_else(|| panic!("{report}"));
     let got: Vec<(&str, i64, Option<i64>)> = hoodie.variants.iter().map(|v| (v.sku.as_str(), v.price.minor, v.compare_at.map(|m| m.minor))).collect();
     assert_eq!(got, [("HOOD-S", 2490, None), ("HOOD-M", 2490, Some(2990))]);
-    assert!(c.product("jacket").is_some());
+    assert_eq!(c.product("jacket").map(|p| p.title.as_str()), Some("Jacket, waxed"));
 }
