@@ -6,6 +6,7 @@ use crate::draft::{decimal_point, one_line, parse_price, slugify, Draft, DraftIm
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
 use edgeshop_domain::Currency;
+use std::collections::HashMap;
 use std::path::Path;
 
 const REQUIRED: &[&str] = &["Handle", "Title", "Variant Price"];
@@ -42,7 +43,9 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
     // handle typed again may differ in case (`Hoodie-Blue`, `hoodie-blue`: one address). A run of
     // rows apart from the product's first that starts with a title is another product with the
     // same handle (refused below by its address); one without joins the product.
-    let mut parts: Vec<(String, Vec<&Row>)> = Vec::new();
+    let mut parts: Vec<Vec<&Row>> = Vec::new();
+    // The last part of each handle (a lookup per row: an export has a hundred thousand).
+    let mut last_part: HashMap<String, usize> = HashMap::new();
     let mut previous: Option<String> = None;
     for row in &table.rows {
         let handle = table.get(row, "Handle");
@@ -54,13 +57,16 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
         let key = slugify(handle);
         let run_goes_on = previous.as_deref() == Some(key.as_str());
         let titled = !table.get(row, "Title").is_empty();
-        match parts.iter_mut().rev().find(|(k, _)| !key.is_empty() && *k == key) {
-            Some((_, rows)) if run_goes_on || !titled => rows.push(row),
-            _ => parts.push((key.clone(), vec![row])),
+        match last_part.get(&key).filter(|_| !key.is_empty()) {
+            Some(&i) if run_goes_on || !titled => parts[i].push(row),
+            _ => {
+                last_part.insert(key.clone(), parts.len());
+                parts.push(vec![row]);
+            }
         }
         previous = Some(key);
     }
-    for (_, mut rows) in parts {
+    for mut rows in parts {
         // The row with the product's fields first (sorting may have put another row before it).
         if let Some(i) = rows.iter().position(|r| !table.get(r, "Title").is_empty()) {
             let with_fields = rows.remove(i);

@@ -10,7 +10,7 @@ use crate::html::{is_block, plain_text};
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
 use edgeshop_domain::Currency;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 const REQUIRED: &[&str] = &["Type", "Name", "Regular price"];
@@ -98,6 +98,8 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
         }
     }
     let mut drafts = Vec::new();
+    // The addresses given so far.
+    let mut taken: HashSet<String> = HashSet::new();
     for (i, row) in table.rows.iter().enumerate() {
         let kinds = kinds(table, row);
         if kinds.iter().any(|k| k == "variation") {
@@ -116,8 +118,8 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
         }
         let children = variations.remove(&i).unwrap_or_default();
         let variable = kinds.iter().any(|k| k == "variable");
-        let taken: Vec<&str> = drafts.iter().map(|d: &Draft| d.slug.as_str()).collect();
         if let Some(d) = product(table, row, &children, variable, currency, base, today, &taken, report, &mut errors) {
+            taken.insert(d.slug.clone());
             drafts.push(d);
         }
     }
@@ -154,7 +156,7 @@ fn product(
     currency: Currency,
     base: &Path,
     today: &str,
-    taken: &[&str],
+    taken: &HashSet<String>,
     report: &mut Report,
     errors: &mut Vec<ImportError>,
 ) -> Option<Draft> {
@@ -168,7 +170,7 @@ fn product(
     }
     // Two products with one name (the export has no slugs): the later one's address carries its
     // ID, as WordPress's own slug would carry a number, and so do the SKUs made for it.
-    if taken.contains(&slug.as_str()) {
+    if taken.contains(&slug) {
         let id = get("ID");
         slug = format!("{slug}-{}", if id.is_empty() { row.number.to_string() } else { slugify(id) });
         let note = format!("another product is named `{name}`: this one's address is /products/{slug}");
