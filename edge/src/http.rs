@@ -90,9 +90,9 @@ pub async fn body_bytes_max(req: &mut Request, limit: usize) -> Result<Vec<u8>, 
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| ApiError::new(Problem::UnreadableBody, e.to_string()))?;
             if over || bytes.len() + chunk.len() > limit {
-                // The rest of a body past the limit is read and dropped (up to a bound), not left
-                // in the connection: under `wrangler dev`, a refused chunked body left half read
-                // held up the next request for a minute.
+                // The rest of a body past the limit is read and dropped (up to 1 MiB: more is
+                // cancelled), not left in the connection: under `wrangler dev`, a refused chunked
+                // body left half read held up the next request for a minute.
                 over = true;
                 discarded += chunk.len();
                 if discarded > MAX_DISCARDED_BYTES {
@@ -110,7 +110,7 @@ pub async fn body_bytes_max(req: &mut Request, limit: usize) -> Result<Vec<u8>, 
 }
 
 /// How much of a body past its limit is read and dropped before the stream is cancelled.
-const MAX_DISCARDED_BYTES: usize = 8 << 20;
+const MAX_DISCARDED_BYTES: usize = 1 << 20;
 
 fn unreadable(e: &worker::wasm_bindgen::JsValue) -> ApiError {
     ApiError::new(Problem::UnreadableBody, format!("{e:?}"))

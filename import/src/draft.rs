@@ -50,12 +50,13 @@ pub struct DraftVariant {
     pub continue_selling: bool,
 }
 
-/// A price as a spreadsheet or shop in a European locale writes it: `12,50` is `12.50`. Only one
-/// comma, no point, and at most the currency's digits after it (at least two): `1,299` in a euro
-/// shop stays as it is, and is refused, rather than read as €1.30.
-pub fn decimal_point(price: &str, digits: u32) -> String {
+/// A price as a spreadsheet or shop in a European locale writes it: `12,50` is `12.50`, when it
+/// has one comma, no point and at most `max_decimals` digits after the comma. A spreadsheet's
+/// `1,299` may be thousands: with `max_decimals` 2 it stays as it is (and is refused, rather
+/// than read as 1.30); WooCommerce never writes thousands, so there any comma is decimal.
+pub fn decimal_point(price: &str, max_decimals: usize) -> String {
     match price.split_once(',') {
-        Some((_, after)) if !price.contains('.') && !after.contains(',') && (1..=digits.max(2) as usize).contains(&after.trim().len()) => {
+        Some((_, after)) if !price.contains('.') && !after.contains(',') && (1..=max_decimals).contains(&after.trim().len()) => {
             price.replacen(',', ".", 1)
         }
         _ => price.to_string(),
@@ -338,7 +339,7 @@ mod tests {
         assert_eq!(decimal_point("24,90", 2), "24.90");
         assert_eq!(decimal_point("7,5", 2), "7.5");
         assert_eq!(decimal_point("1,299", 2), "1,299");
-        assert_eq!(decimal_point("1,299", 3), "1.299");
+        assert_eq!(decimal_point("16,8067", usize::MAX), "16.8067");
         assert_eq!(decimal_point("1.299,00", 2), "1.299,00");
         assert_eq!(decimal_point("19.99", 2), "19.99");
     }

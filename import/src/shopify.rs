@@ -46,7 +46,9 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
     let mut parts: Vec<Vec<&Row>> = Vec::new();
     // The last part of each handle (a lookup per row: an export has a hundred thousand).
     let mut last_part: HashMap<String, usize> = HashMap::new();
-    let mut previous: Option<String> = None;
+    let titled = |r: &Row| !table.get(r, "Title").is_empty();
+    // The previous row's handle and address (most rows continue the row before).
+    let mut previous: Option<(&str, String)> = None;
     for row in &table.rows {
         let handle = table.get(row, "Handle");
         if handle.is_empty() {
@@ -54,17 +56,21 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
             previous = None;
             continue;
         }
-        let key = slugify(handle);
-        let run_goes_on = previous.as_deref() == Some(key.as_str());
-        let titled = !table.get(row, "Title").is_empty();
+        let (run_goes_on, key) = match previous.take() {
+            Some((h, key)) if h == handle => (true, key),
+            Some((_, key)) if key == slugify(handle) => (true, key),
+            _ => (false, slugify(handle)),
+        };
+        // A row with a title starts another product unless it continues a run, or joins rows of
+        // its handle that have none yet (a sort put a variant row first).
         match last_part.get(&key).filter(|_| !key.is_empty()) {
-            Some(&i) if run_goes_on || !titled => parts[i].push(row),
+            Some(&i) if run_goes_on || !titled(row) || !parts[i].iter().any(|r| titled(r)) => parts[i].push(row),
             _ => {
                 last_part.insert(key.clone(), parts.len());
                 parts.push(vec![row]);
             }
         }
-        previous = Some(key);
+        previous = Some((handle, key));
     }
     for mut rows in parts {
         // The row with the product's fields first (sorting may have put another row before it).
@@ -150,7 +156,7 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
             }
         }
         // Shopify writes a point; a spreadsheet that saved the file in a European locale, a comma.
-        let price = match parse_price(&decimal_point(cell("Variant Price"), digits), digits) {
+        let price = match parse_price(&decimal_point(cell("Variant Price"), digits.max(2) as usize), digits) {
             Ok(p) => p,
             Err(e) => {
                 errors.push(table.error(row.number, "Variant Price", e));
@@ -159,7 +165,7 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         };
         let compare_at = match cell("Variant Compare At Price") {
             "" => None,
-            text => match parse_price(&decimal_point(text, digits), digits) {
+            text => match parse_price(&decimal_point(text, digits.max(2) as usize), digits) {
                 Ok(c) if c > price => Some(c),
                 Ok(_) => {
                     report.warnings.push(Entry {

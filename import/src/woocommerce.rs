@@ -450,9 +450,9 @@ fn sale_running(starts: &str, ends: &str, today: &str) -> bool {
 fn price(cell: &str, digits: u32, (row, slug): (usize, &str), report: &mut Report) -> Result<i64, String> {
     // Not for a currency without decimals: there `12.50` is a price in another currency.
     if digits == 0 {
-        return parse_price(&decimal_point(cell, digits), digits);
+        return parse_price(&decimal_point(cell, usize::MAX), digits);
     }
-    let (minor, rounded) = parse_price_rounding(&decimal_point(cell, digits), digits)?;
+    let (minor, rounded) = parse_price_rounding(&decimal_point(cell, usize::MAX), digits)?;
     if rounded {
         let note = format!("row {row}: price {cell} rounded to {digits} decimals");
         report.warnings.push(Entry { row, slug: slug.to_string(), note });

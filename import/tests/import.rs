@@ -576,7 +576,9 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
         "Handle;Title;Body (HTML);Option1 Name;Option1 Value;Variant SKU;Variant Price;Variant Compare At Price\r\n\
          hoodie;Hoodie;\"<p>Warm.</p>\r\n<p>Soft.</p>\";Size;S;HOOD-S;24,90\r\n\
          jacket;\"Jacket,\r\n  waxed\";;Title;Default Title;JACK;90;\r\n\
-         Hoodie;;;;M;HOOD-M;24,90;29,90\r\n",
+         cap;;;;L;CAP-L;10;\r\n\
+         Hoodie;;;;M;HOOD-M;24,90;29,90\r\n\
+         cap;Cap;;Size;M;CAP-M;10;\r\n",
     )
     .unwrap();
     let report = run(Format::Shopify, &shopify, dir.path());
@@ -585,4 +587,9 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
     let got: Vec<(&str, i64, Option<i64>)> = hoodie.variants.iter().map(|v| (v.sku.as_str(), v.price.minor, v.compare_at.map(|m| m.minor))).collect();
     assert_eq!(got, [("HOOD-S", 2490, None), ("HOOD-M", 2490, Some(2990))]);
     assert_eq!(c.product("jacket").map(|p| p.title.as_str()), Some("Jacket, waxed"));
+    // Sorted by price: the cap's variant row came before the row with its title.
+    let cap = c.product("cap").cloned().unwrap();
+    let mut skus: Vec<&str> = cap.variants.iter().map(|v| v.sku.as_str()).collect();
+    skus.sort_unstable();
+    assert_eq!((cap.title.as_str(), skus), ("Cap", vec!["CAP-L", "CAP-M"]));
 }

@@ -1514,6 +1514,9 @@ impl ProductIndex {
                 1
             }
         });
+        // Word by word, the words are kept in the opposite turn: numbers last.
+        let mut keep_order = matched.clone();
+        keep_order.sort_by_key(|i| is_number(&searched_as[*i]));
         let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1, MAX_DROP_TRIES);
         let (mut tried, mut word_by_word) = (0, false);
         // Choices of words to keep, tried in order, each adding what it finds until a page is
@@ -1530,7 +1533,7 @@ impl ProductIndex {
                     break;
                 }
                 word_by_word = true;
-                candidates.push(kept_from_the_head(&docs, &matched, &kinds));
+                candidates.push(kept_from_the_head(&docs, &keep_order, &kinds));
             }
             let more = candidates[tried].clone();
             tried += 1;

@@ -142,6 +142,10 @@ fn newsletter_double_opt_in_and_one_click_unsubscribe() {
     let refused = shop.post_form("/newsletter", &[("cf-connecting-ip", "10.4.2.1")], &[("email", "nope")]);
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("Send an address such as name@example.com"), "{}", refused.body);
+    // Another site's page cannot sign its visitors up (a plain form needs no preflight).
+    let cross =
+        shop.post_form("/newsletter", &[("cf-connecting-ip", "10.4.2.9"), ("sec-fetch-site", "cross-site")], &[("email", "lured@example.ie")]);
+    assert_eq!(cross.status, 403, "{}", cross.body);
 
     // Before confirming, a newsletter does not reach the address.
     assert_eq!(

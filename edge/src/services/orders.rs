@@ -438,9 +438,10 @@ impl OrderSort {
 
 /// What a text search looks for (`instr(lower(column), ?) > 0`). Not `LIKE`: D1 refuses a
 /// pattern over 50 bytes ("LIKE or GLOB pattern too complex"), which a long email address is.
-/// ASCII letters only are folded, as SQLite's `lower` folds them.
+/// Lower case as emails are stored (SQLite's `lower` folds ASCII letters only, which is what a
+/// name's own capitals meet).
 fn needle(text: &str) -> String {
-    text.to_ascii_lowercase()
+    text.to_lowercase()
 }
 
 /// The orders matching `q` (one page), and how many match in all.

@@ -316,7 +316,9 @@ impl StockLedger {
         let before = self.level(&a.sku, &seeds).await?;
         let available = match (a.set, a.add) {
             (Some(set), None) => set,
-            (None, Some(add)) if add < 0 && before.available.saturating_add(add) < 0 => {
+            // Units on hand are the available and the held ones: a loss may take held units
+            // (the level goes below zero, and nothing more sells), never more than are there.
+            (None, Some(add)) if add < 0 && before.available.saturating_add(before.reserved).saturating_add(add) < 0 => {
                 return Ok(Adjusted { before, after: before, refused: true });
             }
             (None, Some(add)) => before.available.saturating_add(add),
@@ -485,10 +487,11 @@ impl Stock<'_> {
         use crate::services::db::{self, args, stmt};
         let done = self.adjust(a).await?;
         if done.refused {
-            let can = done.before.available.max(0);
+            let Level { available, reserved, .. } = done.before;
+            let on_hand = available + reserved;
             return Err(crate::error::ApiError::new(
                 crate::error::Problem::BadAdjustment,
-                format!("{} available: at most {can} can be taken away (or set the level)", done.before.available),
+                format!("{on_hand} on hand ({available} available, {reserved} held): at most {} can be taken away", on_hand.max(0)),
             ));
         }
         stmt(
