@@ -512,6 +512,9 @@ pub fn run_browser_test(script: &str, shop: &Shop) {
 
 /// Runs a browser script with extra environment variables; its output (stdout, then stderr).
 pub fn run_browser_test_with(script: &str, shop: &Shop, env: &[(&str, &str)]) -> String {
+    // The browser's requests are this process's too: no direct read of the D1 file meanwhile
+    // (it found the database locked under a shopper's request, SQLITE_BUSY, a 500).
+    let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
     let root = root();
     let out = Command::new("node")
         .envs(env.iter().copied())
