@@ -51,33 +51,19 @@ mod tests {
     use crate::money::Currency;
 
     fn product(slug: &str, created: &str, published: bool, prices: &[i64]) -> Product {
-        Product {
-            slug: slug.into(),
-            title: slug.to_uppercase(),
-            brand: String::new(),
-            category: "c".into(),
-            description_md: String::new(),
-            tags: vec![],
-            attributes: vec![],
-            images: vec![],
-            options: vec![],
-            variants: prices
-                .iter()
-                .enumerate()
-                .map(|(i, &p)| Variant {
-                    sku: format!("{slug}-{i}"),
-                    option_values: vec![],
-                    price: Money { minor: p, currency: Currency::EUR },
-                    compare_at: None,
-                    stock: 1,
-                    stock_policy: StockPolicy::Deny,
-                })
-                .collect(),
-            published,
-            created: created.into(),
-            seo_title: String::new(),
-            seo_description: String::new(),
-        }
+        let variants = prices
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| Variant {
+                sku: format!("{slug}-{i}"),
+                option_values: vec![],
+                price: Money { minor: p, currency: Currency::EUR },
+                compare_at: None,
+                stock: 1,
+                stock_policy: StockPolicy::Deny,
+            })
+            .collect();
+        Product { published, ..Product::for_tests(slug, created, variants) }
     }
 
     #[test]

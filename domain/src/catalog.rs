@@ -237,6 +237,29 @@ pub struct Product {
     pub seo_description: String,
 }
 
+#[cfg(test)]
+impl Product {
+    /// A published product with only what a test of its variants needs.
+    pub(crate) fn for_tests(slug: &str, created: &str, variants: Vec<Variant>) -> Product {
+        Product {
+            slug: slug.into(),
+            title: slug.to_uppercase(),
+            brand: String::new(),
+            category: "c".into(),
+            description_md: String::new(),
+            tags: vec![],
+            attributes: vec![],
+            images: vec![],
+            options: vec![],
+            variants,
+            published: true,
+            created: created.into(),
+            seo_title: String::new(),
+            seo_description: String::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Image {
     /// Path under the shop's `images/` directory.

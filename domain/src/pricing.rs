@@ -55,22 +55,7 @@ mod tests {
 
     #[test]
     fn a_card_shows_the_cheapest_variant_and_its_was_price() {
-        let product = |variants: Vec<Variant>| Product {
-            slug: "p".into(),
-            title: "P".into(),
-            brand: String::new(),
-            category: "c".into(),
-            description_md: String::new(),
-            tags: vec![],
-            attributes: vec![],
-            images: vec![],
-            options: vec![],
-            variants,
-            published: true,
-            created: "2026-01-01".into(),
-            seo_title: String::new(),
-            seo_description: String::new(),
-        };
+        let product = |variants: Vec<Variant>| Product::for_tests("p", "2026-01-01", variants);
         let p = lowest_price(&product(vec![variant(1500, None), variant(1000, Some(1200)), variant(1000, None)])).unwrap();
         assert_eq!((p.amount.minor, p.compare_at.map(|c| c.minor)), (1000, Some(1200)));
         // A sale on a dearer variant is not the card's price.
