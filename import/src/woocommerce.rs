@@ -172,7 +172,14 @@ fn product(
     // ID, as WordPress's own slug would carry a number, and so do the SKUs made for it.
     if taken.contains(&slug) {
         let id = get("ID");
-        slug = format!("{slug}-{}", if id.is_empty() { row.number.to_string() } else { slugify(id) });
+        let mut candidate = format!("{slug}-{}", if id.is_empty() { row.number.to_string() } else { slugify(id) });
+        // A product named "Socks 2" may hold that address already.
+        let mut n = 2;
+        while taken.contains(&candidate) {
+            candidate = format!("{slug}-{}-{n}", if id.is_empty() { row.number.to_string() } else { slugify(id) });
+            n += 1;
+        }
+        slug = candidate;
         let note = format!("another product is named `{name}`: this one's address is /products/{slug}");
         report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
     }

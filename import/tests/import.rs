@@ -552,6 +552,7 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
     std::fs::write(
         &wc,
         "ID,Type,SKU,Name,Published,Regular price,Categories,Parent,Description,Attribute 1 name,Attribute 1 value(s),Attribute 1 visible,Attribute 2 name,Attribute 2 value(s),Attribute 2 visible\n\
+         9,simple,,Socks 2,1,4,Misc,,,,,,,,\n\
          1,simple,,Socks,1,5,Misc,,,,,,,,\n\
          2,simple,,Socks,1,6,Misc,,\"Save to C:\\\\new.\\nLine two\",,,,,,\n\
          10,variable,TEE,Tee,1,,Misc,,,Color,\"Red, Blue\",1,Size,\"S, M\",1\n\
@@ -561,8 +562,10 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
     .unwrap();
     let report = run(Format::WooCommerce, &wc, dir.path());
     let c = load(dir.path());
-    let (a, b) = (c.product("socks").cloned().unwrap_or_else(|| panic!("{report}")), c.product("socks-2").cloned().unwrap());
+    // The second "Socks" (ID 2) finds /products/socks-2 taken by "Socks 2".
+    let (a, b) = (c.product("socks").cloned().unwrap_or_else(|| panic!("{report}")), c.product("socks-2-2").cloned().unwrap());
     assert_ne!(a.variants[0].sku, b.variants[0].sku);
+    assert_eq!(c.product("socks-2").map(|p| p.title.as_str()), Some("Socks 2"));
     assert!(b.description_md.contains(r"C:\\new.") && b.description_md.contains("\nLine two"), "{}", b.description_md);
     let tee = c.product("tee").cloned().unwrap();
     let mut sold: Vec<(String, i64)> = tee.variants.iter().map(|v| (v.option_values.join(" "), v.price.minor)).collect();
