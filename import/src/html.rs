@@ -208,7 +208,15 @@ fn inline(node: NodeRef) -> String {
             match name {
                 "strong" | "b" => format!("**{trimmed}**"),
                 "em" | "i" => format!("*{trimmed}*"),
-                "code" | "kbd" | "samp" => format!("`{}`", trimmed.replace('`', "")),
+                // A code span is literal in Markdown: its text as it is, not escaped (a `\*`
+                // would show its backslash).
+                "code" | "kbd" | "samp" => {
+                    let raw: String = node
+                        .descendants()
+                        .filter_map(|d| if let Node::Text(t) = d.value() { Some(t.replace(['\r', '\n', '`'], " ")) } else { None })
+                        .collect();
+                    format!("`{}`", raw.trim())
+                }
                 "a" => match e.attr("href").and_then(safe_href) {
                     Some(href) => format!("[{trimmed}]({href})"),
                     None => inner,
@@ -307,5 +315,10 @@ mod tests {
         // As browsers read it: the unclosed <b> carries on into the next paragraph.
         assert_eq!(html_to_markdown("<p>Unclosed <b>bold<p>Next"), "Unclosed **bold**\n\n**Next**");
         assert_eq!(html_to_markdown(""), "");
+    }
+
+    #[test]
+    fn code_is_kept_as_written() {
+        assert_eq!(html_to_markdown("<p>Run <code>a*b &lt;tag&gt;</code> now</p>"), "Run `a*b <tag>` now");
     }
 }
