@@ -137,7 +137,14 @@ mod live {
             };
             let Some(doc) = window.document() else { return };
             let Some(container) = doc.query_selector(".search-page").ok().flatten() else { return };
+            // A shopper choosing filters on a phone keeps the filters open between taps.
+            let filters_open = container.query_selector(".facet-toggle[open]").ok().flatten().is_some();
             container.set_inner_html(&html);
+            if filters_open {
+                if let Some(filters) = container.query_selector(".facet-toggle").ok().flatten() {
+                    let _ = filters.set_attribute("open", "");
+                }
+            }
             if let Ok(h) = window.history() {
                 let _ = match history {
                     History::Push => h.push_state_with_url(&JsValue::NULL, "", Some(&url)),

@@ -60,12 +60,21 @@ try {
   // On a phone the results come first: the filters wait behind one tap.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${base}/search?q=jacket`, { waitUntil: 'load' });
+  await wake(page);
+  await page.waitForSelector('.live-results[data-ready="true"]', { state: 'attached', timeout: 20000 });
   const firstFacet = page.locator('.facets a').first();
   if (await firstFacet.isVisible()) throw new Error('the filters are open on a phone');
   const card = await page.locator('.search-page .card').first().boundingBox();
   if (!card || card.y > 844) throw new Error(`no result on the first screen of a phone (first card at ${card?.y})`);
   await page.click('.facet-toggle > summary');
   if (!(await firstFacet.isVisible())) throw new Error('the filters did not open');
+  // A filter chosen there leaves them open for the next one.
+  await page.evaluate(() => { window.__phone = 1; });
+  await page.locator('.facets a[href*="category="]').first().click();
+  await page.waitForURL(/category=/, { timeout: 5000 });
+  await waitFor('the filter applied', async () => (await page.locator('.facet-toggle summary').textContent()).includes('1 chosen'));
+  if (!(await page.evaluate(() => window.__phone === 1))) throw new Error('the page loaded again instead of swapping its results');
+  if (!(await page.locator('.facets a').first().isVisible())) throw new Error('the filters closed after a filter was chosen');
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
   console.log(`live search: ${all.total} products; category ${category}: ${inCategory.total}; page 2 and Back; typed "headphones": ${typed.total}`);
 } catch (e) {
