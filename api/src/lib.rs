@@ -199,6 +199,16 @@ pub struct OrderView {
     pub returns: Vec<admin::ReturnView>,
 }
 
+/// An order's shipping as the shopper reads it (the order page, with or without JavaScript):
+/// "Free" when nothing is charged, else the amount as `formatted`.
+pub fn shipping_label(minor: i64, formatted: String) -> String {
+    if minor == 0 {
+        "Free".into()
+    } else {
+        formatted
+    }
+}
+
 /// An order's status as the shopper reads it (the order page, with or without JavaScript).
 pub fn status_label(s: OrderStatus) -> &'static str {
     match s {

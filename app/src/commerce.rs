@@ -2,7 +2,7 @@
 //! cart page is the worker's: plain forms).
 
 use crate::api::{announce_cart_count, body, call, query_param, replace_query_param};
-use edgeshop_api::{status_label, AddLine, Cart, CheckoutRequest, MoneyView, OrderView, PaymentStart};
+use edgeshop_api::{shipping_label, status_label, AddLine, Cart, CheckoutRequest, MoneyView, OrderView, PaymentStart};
 use edgeshop_domain::{OrderStatus as Status, PaymentMethod};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -205,15 +205,6 @@ pub fn CartCount() -> impl IntoView {
 
 fn money(m: &MoneyView) -> String {
     m.formatted.clone()
-}
-
-/// Shipping as the shopper reads it: "Free" rather than nothing at all.
-fn shipping(m: &MoneyView) -> String {
-    if m.minor == 0 {
-        "Free".into()
-    } else {
-        m.formatted.clone()
-    }
 }
 
 /// An RFC 3339 time as the shopper's browser writes dates, in their own time zone
@@ -497,7 +488,7 @@ pub fn OrderStatus() -> impl IntoView {
                     }).collect_view()}</ul>
                     <dl class="attrs">
                         <dt>"Subtotal"</dt><dd>{money(&o.subtotal)}</dd>
-                        <dt>"Shipping"</dt><dd>{shipping(&o.shipping)}</dd>
+                        <dt>"Shipping"</dt><dd>{shipping_label(o.shipping.minor, money(&o.shipping))}</dd>
                         <dt>"Tax included"</dt><dd>{money(&o.tax)}</dd>
                         <dt>"Total"</dt><dd data-testid="order-total"><strong>{money(&o.total)}</strong></dd>
                     </dl>

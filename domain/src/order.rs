@@ -388,6 +388,8 @@ impl Order {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{ShippingRules, TaxRules};
+    use crate::money::Currency;
 
     #[test]
     fn an_address_reads_a_line_each_with_the_country_named() {
@@ -401,8 +403,6 @@ mod tests {
         };
         assert_eq!(a.lines(), ["Niamh Walsh", "4 Harbour Row", "P24 A123 Cobh", "Ireland"]);
     }
-    use crate::catalog::{ShippingRules, TaxRules};
-    use crate::money::Currency;
 
     fn shop(include_tax: bool) -> Shop {
         Shop {

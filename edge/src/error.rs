@@ -22,6 +22,27 @@ impl ApiError {
         ApiError { status, kind, title, detail: detail.into(), extra: Map::new(), allow: None, retry_after: None }
     }
 
+    /// What a shopper reads on a page for a refused form: the reason for their mistakes, a plain
+    /// apology (with no internal detail) for ours.
+    pub fn shopper_reason(&self) -> String {
+        if self.status >= 500 {
+            "Something went wrong on our side. Please try again in a moment.".into()
+        } else {
+            let detail = self.detail.trim_end_matches('.');
+            let mut first = detail.chars();
+            first.next().map(|c| c.to_uppercase().chain(first).collect::<String>() + ".").unwrap_or_default()
+        }
+    }
+
+    /// The status of the page that says so: ours are 503 (try again), not 500.
+    pub fn page_status(&self) -> u16 {
+        if self.status >= 500 {
+            503
+        } else {
+            self.status
+        }
+    }
+
     /// Whether this is a `problem`.
     pub fn is(&self, problem: Problem) -> bool {
         self.kind == problem.parts().1

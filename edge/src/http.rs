@@ -56,6 +56,11 @@ pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, Ap
     String::from_utf8(body_bytes_max(req, limit).await?).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "send UTF-8 JSON"))
 }
 
+/// A form post's fields (`application/x-www-form-urlencoded`), the body refused past `limit`.
+pub async fn form_body(req: &mut Request, limit: usize) -> Result<crate::query::Query, ApiError> {
+    crate::query::Query::parse(Some(&body_text_max(req, limit).await?))
+}
+
 /// A fetched response's body (a Durable Object's answer, a static asset, a provider's reply) as
 /// text, read by the runtime in one go: `Response::text` moves it chunk by chunk through a Rust
 /// stream, a reader lock and a promise per chunk, which took about a millisecond of a checkout.

@@ -2,7 +2,7 @@
 //! ([`edgeshop_api::frames`]): plain forms that post to the worker, so buying works before (or
 //! without) the browser bundle. Pure functions of the API's views.
 
-use edgeshop_api::{status_label, Cart, FieldError};
+use edgeshop_api::{shipping_label, status_label, Cart, FieldError};
 use edgeshop_domain::{country_label, escape_html as esc, Money, Order, PaymentMethod};
 use std::fmt::Write;
 
@@ -118,7 +118,7 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
         h,
         r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd><dt>Shipping</dt><dd>{}</dd><dt>Tax included</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
         money(t.subtotal),
-        if t.shipping.minor == 0 { "Free".to_string() } else { money(t.shipping) },
+        shipping_label(t.shipping.minor, money(t.shipping)),
         money(t.tax),
         money(t.total),
         address_html(&order.address)

@@ -74,7 +74,7 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
     }
     for mut rows in parts {
         // The row with the product's fields first (sorting may have put another row before it).
-        if let Some(i) = rows.iter().position(|r| !table.get(r, "Title").is_empty()) {
+        if let Some(i) = rows.iter().position(|r| titled(r)) {
             let with_fields = rows.remove(i);
             rows.insert(0, with_fields);
         }

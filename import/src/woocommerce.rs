@@ -5,7 +5,7 @@
 //! with the shop's decimal comma, `'` before a cell starting with `-` or `@`, sale dates (a sale
 //! not running on the day of the import is left out), stock kept on the parent (`parent`).
 
-use crate::draft::{decimal_point, parse_price, parse_price_rounding, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::draft::{decimal_point, one_line, parse_price, parse_price_rounding, slugify, Draft, DraftImage, DraftVariant, ImageSource};
 use crate::html::{is_block, plain_text};
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
@@ -161,7 +161,7 @@ fn product(
     errors: &mut Vec<ImportError>,
 ) -> Option<Draft> {
     let get = |col: &str| cell_of(table, row, col);
-    let name = crate::draft::one_line(&plain_text(get("Name")));
+    let name = one_line(&plain_text(get("Name")));
     let name = name.as_str();
     let mut slug = slugify(name);
     if slug.is_empty() {
@@ -172,11 +172,12 @@ fn product(
     // ID, as WordPress's own slug would carry a number, and so do the SKUs made for it.
     if taken.contains(&slug) {
         let id = get("ID");
-        let mut candidate = format!("{slug}-{}", if id.is_empty() { row.number.to_string() } else { slugify(id) });
+        let own = if id.is_empty() { row.number.to_string() } else { slugify(id) };
+        let mut candidate = format!("{slug}-{own}");
         // A product named "Socks 2" may hold that address already.
         let mut n = 2;
         while taken.contains(&candidate) {
-            candidate = format!("{slug}-{}-{n}", if id.is_empty() { row.number.to_string() } else { slugify(id) });
+            candidate = format!("{slug}-{own}-{n}");
             n += 1;
         }
         slug = candidate;

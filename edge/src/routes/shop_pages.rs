@@ -4,7 +4,7 @@
 //! only enhance these forms; the rules are the API's (`services::carts`, `services::checkout`).
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text_max, cart_id, check_cookie_origin, clear_cart_cookie, html_headers, money_view, set_cart_cookie, Reply};
+use crate::http::{cart_id, check_cookie_origin, clear_cart_cookie, form_body, html_headers, money_view, set_cart_cookie, Reply};
 use crate::pages;
 use crate::query::Query;
 use crate::services::idempotency::valid_key;
@@ -34,30 +34,6 @@ fn see_other(location: &str) -> Reply {
     resp.headers_mut().set("location", location)?;
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
-}
-
-async fn form(req: &mut Request) -> Result<Query, ApiError> {
-    Query::parse(Some(&body_text_max(req, MAX_FORM_BYTES).await?))
-}
-
-/// What a shopper reads for a refused request: the reason for their mistakes, a plain apology
-/// (with no internal detail) for ours.
-pub(crate) fn reason(e: &ApiError) -> String {
-    if e.status >= 500 {
-        "Something went wrong on our side. Please try again in a moment.".into()
-    } else {
-        let detail = e.detail.trim_end_matches('.');
-        let mut first = detail.chars();
-        first.next().map(|c| c.to_uppercase().chain(first).collect::<String>() + ".").unwrap_or_default()
-    }
-}
-
-pub(crate) fn status_of(e: &ApiError) -> u16 {
-    if e.status >= 500 {
-        503
-    } else {
-        e.status
-    }
 }
 
 async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
@@ -108,7 +84,7 @@ async fn chosen_sku(env: &Env, form: &Query) -> Result<String, ApiError> {
 /// `POST /cart/add` (the product page's form): to the cart page, or back to it with the reason.
 pub async fn add(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
-    let form = form(req).await?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
     let added = async {
         let quantity = match form.get("quantity").filter(|q| !q.is_empty()) {
             None => 1,
@@ -124,14 +100,14 @@ pub async fn add(req: &mut Request, env: &Env) -> Reply {
             set_cart_cookie(req, &mut resp, &id)?;
             Ok(resp)
         }
-        Err(e) => cart_page(req, env, Some(&reason(&e)), status_of(&e)).await,
+        Err(e) => cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await,
     }
 }
 
 /// `POST /cart/update` (a cart line's form): `action=remove`, or the new `quantity`.
 pub async fn change_line(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
-    let form = form(req).await?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
     let changed = async {
         let line = form.get("line").unwrap_or_default();
         let quantity = match form.get("action") {
@@ -145,7 +121,7 @@ pub async fn change_line(req: &mut Request, env: &Env) -> Reply {
     };
     match changed.await {
         Ok(_) => see_other("/cart/"),
-        Err(e) => cart_page(req, env, Some(&reason(&e)), status_of(&e)).await,
+        Err(e) => cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await,
     }
 }
 
@@ -193,7 +169,7 @@ pub async fn checkout(req: &Request, env: &Env) -> Reply {
 /// and why it was refused.
 pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
-    let form = form(req).await?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
     let get = |k: &str| form.get(k).unwrap_or_default().to_string();
     // The analytics session is added to the form by the analytics script when it runs.
     let request = CheckoutRequest::from_form(get);
@@ -203,7 +179,7 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     let body = serde_json::to_string(&request)?;
     let refused = |e: &ApiError| {
         let errors = e.extra.get("errors").and_then(|v| serde_json::from_value::<Vec<FieldError>>(v.clone()).ok()).unwrap_or_default();
-        let detail = if errors.is_empty() { reason(e) } else { "Please check the fields marked below.".into() };
+        let detail = if errors.is_empty() { e.shopper_reason() } else { "Please check the fields marked below.".into() };
         (detail, errors)
     };
     let (status, notice, retry_key) = match checkout::run(env, cart.as_deref(), &key, &body, &origin, None).await {
@@ -221,7 +197,7 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
             (answer.response.status, (problem.detail, problem.errors), false)
         }
         // A failure on our side keeps the key, so sending the form again finishes the same order.
-        Err(e) => (status_of(&e), refused(&e), e.status >= 500),
+        Err(e) => (e.page_status(), refused(&e), e.status >= 500),
     };
     let key = if retry_key { key } else { random_id(16) };
     checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, status).await

@@ -2,9 +2,8 @@
 //! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text_max, html_headers, json, json_text, parse_json, Reply};
+use crate::http::{form_body, html_headers, json, json_text, parse_json, Reply};
 use crate::query::Query;
-use crate::routes::shop_pages::{reason, status_of};
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
 use edgeshop_api::{Acknowledged, AlertRegistered, NewsletterSignUp, StockAlertRequest};
@@ -26,11 +25,11 @@ pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
 pub async fn sign_up_form(req: &mut Request, env: &Env) -> Reply {
     // A plain form needs no preflight: only the shop's own pages may send it.
     crate::http::same_site(req)?;
-    let form = Query::parse(Some(&body_text_max(req, MAX_FORM_BYTES).await?))?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
     let email = form.get("email").unwrap_or_default();
     match subscriptions::sign_up(env, email, "newsletter form", form.get("new_products").is_some()).await {
         Ok(()) => page(200, "Almost done", "<p>Check your inbox and confirm with the link we sent.</p>"),
-        Err(e) => page(status_of(&e), "Not signed up", &format!("<p>{}</p>", escape_html(&reason(&e)))),
+        Err(e) => page(e.page_status(), "Not signed up", &format!("<p>{}</p>", escape_html(&e.shopper_reason()))),
     }
 }
 
