@@ -84,6 +84,12 @@ pub mod order {
     pub const SUMMARY: &str = "<!--order-summary-->";
 }
 
+/// `/account/`: a shopper's orders when signed in, else the form that emails a sign-in link; the
+/// sign-in link's page (`/account/sign-in/?token=…`) is the same frame with its one button.
+pub mod account {
+    pub const BODY: &str = "<!--account-->";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

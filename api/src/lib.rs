@@ -3,6 +3,7 @@
 //! error on the other, not a blank on the page. Shop rules live in `edgeshop-domain`; these are
 //! views of them (money formatted for the shop's locale, URLs made).
 
+pub mod account;
 pub mod admin;
 pub mod analytics;
 pub mod frames;

@@ -361,6 +361,52 @@ fn operation(route: Route) -> Op {
             .order_token()
             .answer(200, "The page", HTML, text())
             .answer(404, "No such order (or a wrong token)", HTML, text()),
+        Route::AccountPage => Op::new(
+            "A shopper's account page (HTML rendered by the worker; works without JavaScript): the signed-in shopper's orders, or the \
+             form that emails a sign-in link",
+        )
+        .answer(200, "The page", HTML, text()),
+        Route::AccountSignInForm => Op::new("Ask for a sign-in link from the account page's form: the same rules as /api/account/sign-in")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "required": ["email"],
+                    "properties": { "email": { "type": "string", "description": "The address the shopper orders with" } }
+                })),
+            )
+            .answer(200, "A page: a link is on its way if the address has ordered here (the same page whoever asks)", HTML, text())
+            .answer(422, "The form again with the reason", HTML, text())
+            .answer(429, "The form again: too many links asked for (Retry-After)", HTML, text()),
+        Route::AccountSignInPage => Op::new("The emailed sign-in link: a page with one button (mail scanners follow links; only its post signs in)")
+            .needs("token", string(), "From the email")
+            .answer(200, "The page", HTML, text()),
+        Route::AccountSessionForm => Op::new("Sign in with the emailed link's token (the sign-in page's button); redirects to the account page")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "required": ["token"],
+                    "properties": { "token": { "type": "string", "description": "From the email" } }
+                })),
+            )
+            .empty(303, "Signed in (Set-Cookie): to the account page")
+            .answer(401, "The link is unknown, used or expired: the form to ask for a new one", HTML, text())
+            .answer(429, "Five links that did not work: locked out for a while (Retry-After)", HTML, text()),
+        Route::AccountSignOutForm => Op::new("Sign out from the account page").empty(303, "Signed out: to the account page"),
+        Route::Account => Op::new("The signed-in shopper's address and orders, newest first").answer(200, "The account", JSON, of::<account::Account>()),
+        Route::AccountSignIn => Op::new(
+            "Email a one-time sign-in link to an address that has ordered here (the same answer whoever asks; rate-limited per client and \
+             per address)",
+        )
+        .body(JSON, of::<SignInRequest>())
+        .answer(202, "Accepted", JSON, of::<Acknowledged>()),
+        Route::AccountSession => Op::new(
+            "Use a sign-in link's token: starts the shopper's session (Set-Cookie, 30 days). Five failures lock the client out for a while (429)",
+        )
+        .body(JSON, of::<SessionRequest>())
+        .answer(200, "Signed in", JSON, of::<account::Account>()),
+        Route::AccountSignOut => Op::new("Sign out (the session ends; the cookie is cleared)").empty(204, "Signed out"),
         Route::Availability => {
             Op::new("Which of these SKUs are sold out now (the stock ledger's word, newer than the static page that asks); cached 30 s")
                 .needs("sku", json!({"type": "array", "items": {"type": "string"}, "maxItems": 100}), "SKUs to check (repeat)")

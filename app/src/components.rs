@@ -16,6 +16,7 @@ pub fn Header() -> impl IntoView {
             <div class="bar">
                 <a class="logo" href="/">{site.shop_name.clone()}</a>
                 <SearchBox/>
+                <a href="/account/" class="account-link" data-testid="account-link">"Orders"</a>
                 <CartCount/>
             </div>
             // Phones get a disclosure menu (keyboard-operable, no JavaScript); wider screens a row.

@@ -268,6 +268,20 @@ pub fn OrderPage() -> impl IntoView {
     view! { <Document meta=meta><noscript inner_html=edgeshop_api::frames::order::SUMMARY></noscript><OrderStatus/></Document> }
 }
 
+/// The frame of the account page: the worker fills in the shopper's orders, or the form that
+/// emails a sign-in link ([`edgeshop_api::frames::account`]).
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let meta = PageMeta {
+        title: "Your orders".into(),
+        description: "Every order you placed, after signing in by email.".into(),
+        path: "/account/".into(),
+        noindex: true,
+        ..Default::default()
+    };
+    view! { <Document meta=meta><h1>"Your orders"</h1><section class="account" data-testid="account" inner_html=edgeshop_api::frames::account::BODY></section></Document> }
+}
+
 #[component]
 pub fn InfoPage(slug: String, title: String, html: String) -> impl IntoView {
     let meta = PageMeta { title: title.clone(), description: title, path: paths::info_page(&slug), ..Default::default() };

@@ -66,6 +66,16 @@ pub fn is_iso_date(s: &str) -> bool {
     (1..=12).contains(&month) && (1..=31).contains(&day)
 }
 
+/// The day of an RFC 3339 time as a reader writes it, "6 Dec 2026" (the day in the time's own
+/// offset, UTC for the times the shop stores); the text as it is when it is not such a time.
+pub fn day_label(time: &str) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let Some(date) = time.get(..10).filter(|d| is_iso_date(d)) else { return time.to_string() };
+    let month: usize = date[5..7].parse().unwrap_or(1);
+    let day: u32 = date[8..10].parse().unwrap_or(1);
+    format!("{day} {} {}", MONTHS[month - 1], &date[..4])
+}
+
 /// The bodies of the inline scripts in an HTML page that a browser would run (not JSON data
 /// blocks, not `src=` scripts): what a content security policy lists by hash.
 pub fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
@@ -166,6 +176,15 @@ mod tests {
     #[test]
     fn escapes_markup_and_quotes() {
         assert_eq!(super::escape_html(r#"<a href="x">Tom & 'Jerry'</a>"#), "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn days_as_readers_write_them() {
+        assert_eq!(day_label("2026-12-06T04:05:06.789Z"), "6 Dec 2026");
+        assert_eq!(day_label("2027-01-31"), "31 Jan 2027");
+        assert_eq!(day_label("yesterday"), "yesterday");
+        assert_eq!(day_label("2026-13-01T00:00:00Z"), "2026-13-01T00:00:00Z");
+        assert_eq!(day_label("2026-é"), "2026-é");
     }
 
     #[test]

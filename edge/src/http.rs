@@ -21,6 +21,26 @@ pub fn json<T: Serialize>(value: &T, status: u16, cache: &str) -> Reply {
     Ok(resp)
 }
 
+/// The page at `path` (its frame from the static assets) with these slots filled
+/// ([`edgeshop_api::frames`]).
+pub async fn frame_page(env: &Env, path: &str, slots: &[(&str, &str)], status: u16) -> Reply {
+    let frame = crate::build_data::public_asset(env, path).await?;
+    let html = edgeshop_api::frames::fill(&frame, slots);
+    let mut resp = Response::from_html(html.as_str())?.with_status(status);
+    // The scripts allowed are the frame's own: nothing filled in can add one.
+    html_headers(resp.headers_mut(), &frame)?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+/// `303 See Other` to `location` (the answer to a form post: the browser GETs the next page).
+pub fn see_other(location: &str) -> Reply {
+    let mut resp = Response::empty()?.with_status(303);
+    resp.headers_mut().set("location", location)?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(Problem::BodyTooLarge, format!("at most {limit} bytes are accepted"))
 }
@@ -270,6 +290,25 @@ pub fn admin_cookie(req: &Request, token: Option<&str>) -> String {
         format!("{ADMIN_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
     } else {
         format!("{ADMIN_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict")
+    }
+}
+
+pub const ACCOUNT_COOKIE: &str = "__Host-edgeshop_account";
+pub const ACCOUNT_COOKIE_LOCAL: &str = "edgeshop_account";
+
+pub fn account_session_token(req: &Request) -> Option<String> {
+    cookie(req, ACCOUNT_COOKIE).or_else(|| cookie(req, ACCOUNT_COOKIE_LOCAL))
+}
+
+/// `Set-Cookie` for a shopper's new account session (`Some`) or for signing out (`None`). `Lax`:
+/// the account page opened from a link in an email shows the signed-in shopper their orders.
+pub fn account_cookie(req: &Request, token: Option<&str>) -> String {
+    let max_age = if token.is_some() { crate::services::accounts::SESSION_SECONDS } else { 0 };
+    let value = token.unwrap_or("");
+    if secure(req) {
+        format!("{ACCOUNT_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
+    } else {
+        format!("{ACCOUNT_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")
     }
 }
 

@@ -23,7 +23,7 @@ use crate::error::Problem;
 use edgeshop_api::routes::{resolve, Resolved, Route};
 use error::ApiError;
 use routes::{
-    admin, analytics, availability, cart, checkout, edge_page, media, orders, payments, rate_limit, search, search_page, shop_pages, staff,
+    account, admin, analytics, availability, cart, checkout, edge_page, media, orders, payments, rate_limit, search, search_page, shop_pages, staff,
     subscriptions,
 };
 use services::events::{self, OrderEvent};
@@ -134,6 +134,15 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::CheckoutPage => shop_pages::checkout(req, env).await,
         Route::CheckoutForm => shop_pages::place_order(req, env).await,
         Route::OrderPage => shop_pages::order(req, env).await,
+        Route::AccountPage => account::page(req, env).await,
+        Route::AccountSignInForm => account::sign_in_form(req, env, ctx).await,
+        Route::AccountSignInPage => account::sign_in_page(req, env).await,
+        Route::AccountSessionForm => account::session_form(req, env).await,
+        Route::AccountSignOutForm => account::sign_out_form(req, env).await,
+        Route::Account => account::get(req, env).await,
+        Route::AccountSignIn => account::request_link(req, env, ctx).await,
+        Route::AccountSession => account::start_session(req, env).await,
+        Route::AccountSignOut => account::end_session(req, env).await,
         Route::Cart => cart::get(req, env).await,
         Route::AddLine => cart::add_line(req, env).await,
         Route::UpdateLine => cart::update_line(req, env, params.get(0)).await,

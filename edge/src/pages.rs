@@ -2,8 +2,9 @@
 //! ([`edgeshop_api::frames`]): plain forms that post to the worker, so buying works before (or
 //! without) the browser bundle. Pure functions of the API's views.
 
+use edgeshop_api::account::Account;
 use edgeshop_api::{shipping_label, status_label, Cart, FieldError};
-use edgeshop_domain::{country_label, escape_html as esc, Money, Order, PaymentMethod};
+use edgeshop_domain::{country_label, day_label, escape_html as esc, Money, Order, PaymentMethod};
 use std::fmt::Write;
 
 /// The cart: one form per line (quantity, remove), the subtotal and the way to checkout.
@@ -136,6 +137,69 @@ pub fn notice(text: &str) -> String {
     format!(r#"<p class="notice error" role="alert">{}</p>"#, esc(text))
 }
 
+/// A signed-in shopper's account: their orders (newest first) and the way to sign out.
+pub fn account(account: &Account) -> String {
+    let mut h = format!(
+        r#"<p class="account-who">Signed in as <strong data-testid="account-email">{}</strong></p><form method="post" action="/account/sign-out"><button type="submit" class="link">Sign out</button></form>"#,
+        esc(&account.email)
+    );
+    if account.orders.is_empty() {
+        h.push_str(r#"<p>There are no orders for this address. <a href="/">Continue shopping</a></p>"#);
+        return h;
+    }
+    h.push_str(r#"<div class="table-scroll"><table class="account-orders" data-testid="account-orders"><thead><tr><th scope="col">Order</th><th scope="col">Placed</th><th scope="col">Status</th><th scope="col" class="items">Items</th><th scope="col">Total</th></tr></thead><tbody>"#);
+    for o in &account.orders {
+        let _ = write!(
+            h,
+            r#"<tr><th scope="row"><a href="{url}">{number}</a></th><td><time datetime="{at}">{day}</time></td><td>{status}</td><td class="items">{items}</td><td>{total}</td></tr>"#,
+            url = esc(&o.url),
+            number = o.number,
+            at = esc(&o.placed_at),
+            day = esc(&day_label(&o.placed_at)),
+            status = status_label(o.status),
+            items = o.items,
+            total = esc(&o.total.formatted),
+        );
+    }
+    h.push_str("</tbody></table></div>");
+    let shown = account.orders.len() as u64;
+    if account.total_orders > shown {
+        let _ =
+            write!(h, r#"<p class="hint">The newest {shown} of {} orders. Older orders are in the emails we sent you.</p>"#, account.total_orders);
+    }
+    h
+}
+
+/// The form that emails a sign-in link to the address a shopper orders with (`email`: what they
+/// typed, kept after a refusal).
+pub fn account_sign_in(notice: Option<&str>, email: &str) -> String {
+    let mut h = String::new();
+    if let Some(n) = notice {
+        let _ = write!(h, r#"<p class="notice error" role="alert">{}</p>"#, esc(n));
+    }
+    let _ = write!(
+        h,
+        r#"<p>See every order you placed with us. There is no password: give the email address you order with, and we email you a link that signs you in.</p><form class="account-sign-in" method="post" action="/account/sign-in"><div class="field"><label for="account-email">Email</label><input id="account-email" type="email" name="email" autocomplete="email" required value="{}"></div><button type="submit" class="primary">Email me a sign-in link</button></form>"#,
+        esc(email)
+    );
+    h
+}
+
+/// After asking for a link: the same whoever asked, so the page does not tell who ordered here.
+pub fn account_link_sent(minutes: u64) -> String {
+    format!(
+        r#"<p class="notice" role="status" data-testid="account-link-sent">If we have orders for this address, a sign-in link is on its way. It works once, for {minutes} minutes.</p><p>Nothing arrived? Check your spam folder, or <a href="/account/">try another address</a>.</p>"#
+    )
+}
+
+/// The sign-in link's page: one button (mail scanners follow links; only the post signs in).
+pub fn account_confirm(token: &str) -> String {
+    format!(
+        r#"<p>Sign in to see your orders on this device.</p><form method="post" action="/account/session"><input type="hidden" name="token" value="{}"><button type="submit" class="primary">Sign in</button></form>"#,
+        esc(token)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +256,33 @@ mod tests {
         assert_eq!(country_options(&c, "FR"), r#"<option value="IE">Ireland</option><option value="FR" selected>France</option>"#);
         let n = checkout_notice("2 field(s) need attention", &[FieldError { field: "contact.email".into(), message: "is required".into() }]);
         assert!(n.contains(r##"<a href="#contact-email">Email is required</a>"##));
+    }
+
+    #[test]
+    fn an_account_lists_orders_with_their_links_and_says_when_older_ones_are_left_out() {
+        use edgeshop_api::account::AccountOrder;
+        let order = |number: u64| AccountOrder {
+            number,
+            placed_at: "2026-12-06T09:30:00.000Z".into(),
+            status: edgeshop_domain::OrderStatus::Shipped,
+            items: 3,
+            total: m("€42.00"),
+            url: format!("/orders/?number={number}&token=t{number}"),
+        };
+        let a = Account { email: "nora@example.ie".into(), orders: vec![order(7), order(5)], total_orders: 2 };
+        let h = account(&a);
+        assert!(h.contains(r#"<a href="/orders/?number=7&amp;token=t7">7</a>"#), "{h}");
+        assert!(
+            h.contains(r#"<time datetime="2026-12-06T09:30:00.000Z">6 Dec 2026</time></td><td>Shipped</td><td class="items">3</td><td>€42.00</td>"#),
+            "{h}"
+        );
+        assert!(h.find("number=7").unwrap() < h.find("number=5").unwrap());
+        assert!(!h.contains("The newest") && h.contains(r#"action="/account/sign-out""#));
+        let many = Account { total_orders: 130, ..a };
+        assert!(account(&many).contains("The newest 2 of 130 orders."));
+        let none = Account { orders: vec![], total_orders: 0, ..many };
+        assert!(account(&none).contains("There are no orders for this address"));
+        let form = account_sign_in(Some("Give the email address you order with."), "a\"<b>");
+        assert!(form.contains(r#"value="a&quot;&lt;b&gt;""#) && form.contains(r#"role="alert""#), "{form}");
     }
 }

@@ -11,7 +11,7 @@
 
 use crate::output::Output;
 use edgeshop_app::components::card_fields;
-use edgeshop_app::pages::{CartPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, SearchPage};
+use edgeshop_app::pages::{AccountPage, CartPage, CheckoutPage, HomePage, InfoPage, NotFoundPage, OrderPage, SearchPage};
 use edgeshop_app::render::{category_page, product_card, render, CategoryPageData, PageData, ProductPageData};
 use edgeshop_app::{paths, SiteContext};
 use edgeshop_catalog::LoadedShop;
@@ -34,7 +34,15 @@ pub enum Page<'a> {
     Cart,
     Checkout,
     Orders,
+    Account,
     Search,
+}
+
+impl Page<'_> {
+    /// A frame the worker fills per shopper, or the page for what is not there: not for the sitemap.
+    fn shoppers_own(&self) -> bool {
+        matches!(self, Page::NotFound | Page::Cart | Page::Checkout | Page::Orders | Page::Account | Page::Search)
+    }
 }
 
 /// One page of a category's listing.
@@ -150,14 +158,10 @@ impl<'a> Pages<'a> {
     pub fn public_urls(&self) -> Vec<String> {
         let (before, after) = self.others.split_at(self.products_at);
         let products = self.products.list.iter().map(|p| paths::product(&p.slug));
-        let others = |pages: &[(String, Page)]| pages.iter().map(|(path, _)| path.clone()).collect::<Vec<_>>();
-        others(before)
-            .into_iter()
-            .chain(products)
-            .chain(others(after))
-            // Shopper-specific pages stay out of the sitemap.
-            .filter(|path| !matches!(path.as_str(), "/404.html" | "/cart/" | "/checkout/" | "/orders/" | "/search/"))
-            .collect()
+        // Shopper-specific pages stay out of the sitemap.
+        let others =
+            |pages: &[(String, Page)]| pages.iter().filter(|(_, page)| !page.shoppers_own()).map(|(path, _)| path.clone()).collect::<Vec<_>>();
+        others(before).into_iter().chain(products).chain(others(after)).collect()
     }
 
     /// The pages that are always static files; the pages that may be left to the edge, most
@@ -348,6 +352,7 @@ pub fn describe(shop: &LoadedShop) -> Pages<'_> {
     pages.push(("/cart/".into(), Page::Cart));
     pages.push(("/checkout/".into(), Page::Checkout));
     pages.push(("/orders/".into(), Page::Orders));
+    pages.push(("/account/".into(), Page::Account));
     pages.push(("/search/".into(), Page::Search));
     Pages { others: pages, products, products_at }
 }
@@ -361,6 +366,7 @@ fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
         Page::Cart => render(site, || view! { <CartPage/> }),
         Page::Checkout => render(site, || view! { <CheckoutPage/> }),
         Page::Orders => render(site, || view! { <OrderPage/> }),
+        Page::Account => render(site, || view! { <AccountPage/> }),
         Page::Search => render(site, || view! { <SearchPage/> }),
     }
 }

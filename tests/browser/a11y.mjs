@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
 const base = process.env.BASE_URL;
 const product = (await (await fetch(base + '/api/search?q=jacket&limit=1')).json()).hits[0].url;
-const pages = ['/', '/c/apparel/', product, '/cart/', '/checkout/', '/search?q=jacket', '/pages/shipping/'];
+const pages = ['/', '/c/apparel/', product, '/cart/', '/checkout/', '/account/', '/search?q=jacket', '/pages/shipping/'];
 const failures = [];
 for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 }]) {
   // axe-core is injected as an inline script, which the worker's Content-Security-Policy (on

@@ -97,6 +97,9 @@ fn static_site_files() {
     let sitemap = shop.get("/sitemap.xml");
     assert_eq!(sitemap.status, 200);
     assert!(sitemap.body.contains(&format!("{}/products/{}/", c.shop.base_url, c.products[0].slug)));
+    for own in ["/cart/", "/checkout/", "/orders/", "/account/", "/search/", "/404.html"] {
+        assert!(!sitemap.body.contains(&format!("{}{own}<", c.shop.base_url)), "the shopper's own page {own} is in the sitemap");
+    }
     assert!(shop.get("/robots.txt").body.contains("Sitemap:"));
     let top = c.top_level_categories().next().expect("a category");
     let cat = shop.get(&format!("/c/{}/", top.slug));

@@ -4,6 +4,7 @@
 //! checkout and order pages with their forms, and the product pages a build left to the edge). Helpers they share live in `http.rs` and
 //! `services`.
 
+pub mod account;
 pub mod admin;
 pub mod analytics;
 pub mod availability;

@@ -4,37 +4,20 @@
 //! only enhance these forms; the rules are the API's (`services::carts`, `services::checkout`).
 
 use crate::error::{ApiError, Problem};
-use crate::http::{cart_id, check_cookie_origin, clear_cart_cookie, form_body, html_headers, money_view, set_cart_cookie, Reply};
+use crate::http::{
+    account_session_token, cart_id, check_cookie_origin, clear_cart_cookie, form_body, frame_page, money_view, see_other, set_cart_cookie, Reply,
+};
 use crate::pages;
 use crate::query::Query;
 use crate::services::idempotency::valid_key;
-use crate::services::{carts, checkout, orders, payments, random_id};
+use crate::services::{accounts, carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
 use edgeshop_domain::{escape_html, Address, Contact, PaymentMethod};
-use worker::{Env, Request, Response};
+use worker::{Env, Request};
 
 /// A form body is a few fields; anything longer is refused.
 const MAX_FORM_BYTES: usize = 16 * 1024;
-
-/// The page at `path` (its frame from the static assets) with these slots filled.
-async fn page(env: &Env, path: &str, slots: &[(&str, &str)], status: u16) -> Reply {
-    let frame = crate::build_data::public_asset(env, path).await?;
-    let html = frames::fill(&frame, slots);
-    let mut resp = Response::from_html(html.as_str())?.with_status(status);
-    // The scripts allowed are the frame's own: nothing filled in can add one.
-    html_headers(resp.headers_mut(), &frame)?;
-    resp.headers_mut().set("cache-control", "no-store")?;
-    Ok(resp)
-}
-
-/// `303 See Other` to `location` (the answer to a form post: the browser GETs the next page).
-fn see_other(location: &str) -> Reply {
-    let mut resp = Response::empty()?.with_status(303);
-    resp.headers_mut().set("location", location)?;
-    resp.headers_mut().set("cache-control", "no-store")?;
-    Ok(resp)
-}
 
 async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
     match carts::find(env, cart_id(req)).await? {
@@ -45,7 +28,7 @@ async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
 
 async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, status: u16) -> Reply {
     let cart = current_cart(req, env).await?;
-    page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice))], status).await
+    frame_page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice))], status).await
 }
 
 /// `GET /cart/`.
@@ -154,13 +137,21 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let mut slots_filled: Vec<(&str, &str)> =
         vec![(slots::SUMMARY, &summary), (slots::NOTICE, &notice), (slots::PAYMENT, &payment), (slots::COUNTRIES, &countries), (slots::KEY, &key)];
     slots_filled.extend(fields.iter().map(|(s, v)| (s.as_str(), v.as_str())));
-    page(env, "/checkout/", &slots_filled, status).await
+    frame_page(env, "/checkout/", &slots_filled, status).await
 }
 
-/// `GET /checkout/`: the form with a fresh idempotency key and the cart's summary.
+/// `GET /checkout/`: the form with a fresh idempotency key and the cart's summary; a signed-in
+/// shopper's contact and address are those of their latest order.
 pub async fn checkout(req: &Request, env: &Env) -> Reply {
-    let request =
-        CheckoutRequest { address: Address::default(), contact: Contact::default(), payment_method: PaymentMethod::Online, analytics_session: None };
+    let signed_in = match account_session_token(req) {
+        Some(token) => accounts::session(env, &token).await?,
+        None => None,
+    };
+    let (address, contact) = match signed_in {
+        Some(email) => accounts::last_details(env, &email).await?,
+        None => (Address::default(), Contact::default()),
+    };
+    let request = CheckoutRequest { address, contact, payment_method: PaymentMethod::Online, analytics_session: None };
     checkout_page(req, env, CheckoutState { request, key: random_id(16), notice: None }, 200).await
 }
 
@@ -217,5 +208,5 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
             Err(e) => return Err(e),
         },
     };
-    page(env, "/orders/", &[(frames::order::SUMMARY, &summary)], status).await
+    frame_page(env, "/orders/", &[(frames::order::SUMMARY, &summary)], status).await
 }

@@ -1,5 +1,6 @@
 //! Services own their storage: KV for carts, D1 for orders, Durable Objects where one writer is needed.
 
+pub mod accounts;
 pub mod analytics;
 pub mod carts;
 pub mod checkout;
@@ -64,6 +65,12 @@ pub fn secret_id(bytes: usize) -> Result<String, ApiError> {
     Ok(edgeshop_domain::text::hex(&buf))
 }
 
+/// Whether `token` looks like a [`secret_id`] of 32 bytes (what sign-in links and sessions
+/// carry): anything else is not looked up.
+pub fn well_formed_secret(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Random hex identifier (request, event and line ids) from the platform's CSPRNG.
 pub fn random_id(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -110,6 +117,11 @@ pub async fn fault_once(env: &Env, name: &str, key: &str) -> bool {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     edgeshop_domain::text::hex(&Sha256::digest(bytes))
+}
+
+/// Unix seconds now.
+pub fn now_seconds() -> u64 {
+    worker::Date::now().as_millis() / 1000
 }
 
 pub fn now_rfc3339() -> String {

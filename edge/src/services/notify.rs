@@ -383,7 +383,12 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         PaymentMethod::Online if order.status == edgeshop_domain::OrderStatus::Cancelled => "Online",
         PaymentMethod::Online => "Paid online",
     };
-    text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\n\n{}\n", address.join("\n"), shop.name));
+    let account = format!("{}/account/", shop.base_url);
+    text.push_str(&format!(
+        "\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\nAll your orders: {account}\n\n{}\n",
+        address.join("\n"),
+        shop.name
+    ));
     // A paragraph ending in `: https://…` links its text there (as in newsletters).
     let paragraphs: String =
         intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", crate::services::mailer::paragraph_html(p))).collect();
@@ -394,11 +399,12 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
 <table role=\"presentation\" style=\"width:100%;border-collapse:collapse;margin:16px 0;border-top:1px solid #ddd\">{rows}</table>\
 <p style=\"margin:0 0 4px;font-weight:bold\">Ship to</p><p style=\"margin:0 0 16px\">{address}</p><p style=\"margin:0 0 16px\">Payment: {payment}</p>\
 <p style=\"margin:24px 0\"><a href=\"{link_attr}\" style=\"background:#1f4e46;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">View your order</a></p>\
-<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n}.</p></div></body></html>",
+<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n} · <a href=\"{account_attr}\" style=\"color:#666\">all your orders</a></p></div></body></html>",
         title = esc(&subject),
         shop = esc(&shop.name),
         address = address.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>"),
         link_attr = esc(&link),
+        account_attr = esc(&account),
     );
     Some(Email::from_shop(shop, to, subject, text, html))
 }

@@ -72,7 +72,9 @@ pub enum Limit {
     /// Asking for a back-office sign-in link (per client, and per address: `client` is its hash).
     SignInRequest,
     SignInAddress,
-    /// Back-office sign-in links that did not work: five, and the client is locked out (one
+    /// Asking for a shopper's sign-in link (per client; per address with `SignInAddress`).
+    AccountLink,
+    /// Sign-in links that did not work (the back office's, and shoppers' keyed apart): five, and the client is locked out (one
     /// more try every five minutes).
     SignInFailure,
     /// Analytics beacons (keyed by a hash of the address).
@@ -118,6 +120,7 @@ impl Limit {
             }
             Limit::Signup => ("signup", TakeRequest { capacity: 10.0, refill_per_second: 0.1, peek: false }),
             Limit::SignInRequest => ("sign-in", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
+            Limit::AccountLink => ("account-link", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
             Limit::SignInAddress => ("sign-in-address", TakeRequest { capacity: 3.0, refill_per_second: 1.0 / 300.0, peek: false }),
             Limit::SignInFailure => ("sign-in-failure", TakeRequest { capacity: 5.0, refill_per_second: 1.0 / 300.0, peek: false }),
         }

@@ -7,7 +7,7 @@
 
 use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
-use crate::services::{now_rfc3339, random_id, secret_id, sha256_hex};
+use crate::services::{now_rfc3339, now_seconds, random_id, secret_id, sha256_hex, well_formed_secret};
 use worker::Env;
 
 /// How long a sign-in link works, and how long a session lasts.
@@ -15,10 +15,6 @@ pub const LINK_SECONDS: u64 = 15 * 60;
 pub const SESSION_SECONDS: u64 = 12 * 60 * 60;
 
 pub use edgeshop_api::admin::{AuditEntry, Role, StaffMember as Member};
-
-fn now_seconds() -> u64 {
-    worker::Date::now().as_millis() / 1000
-}
 
 fn role_name(role: Role) -> &'static str {
     match role {
@@ -115,14 +111,10 @@ pub async fn new_link(env: &Env, member: &Member) -> Result<String, ApiError> {
     Ok(token)
 }
 
-fn well_formed(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// Uses a sign-in link (once) and opens a session: the session token, or `None` when the link is
 /// unknown, used, expired or its member removed.
 pub async fn redeem(env: &Env, token: &str) -> Result<Option<(Member, String)>, ApiError> {
-    if !well_formed(token) {
+    if !well_formed_secret(token) {
         return Ok(None);
     }
     let db = db::db(env)?;
@@ -161,7 +153,7 @@ pub async fn redeem(env: &Env, token: &str) -> Result<Option<(Member, String)>, 
 
 /// The member a session token belongs to, while the session is live.
 pub async fn session(env: &Env, token: &str) -> Result<Option<Member>, ApiError> {
-    if !well_formed(token) {
+    if !well_formed_secret(token) {
         return Ok(None);
     }
     let db = db::db(env)?;

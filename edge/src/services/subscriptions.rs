@@ -156,8 +156,8 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
     }
 }
 
-/// Erases a customer's personal data (a right-to-erasure request): the newsletter subscription
-/// and stock alerts are deleted; orders are kept for the books (lines, amounts, dates, country)
+/// Erases a customer's personal data (a right-to-erasure request): the newsletter subscription,
+/// stock alerts and account sessions are deleted; orders are kept for the books (lines, amounts, dates, country)
 /// with name, address, email and phone replaced; messages not yet sent to the address are not
 /// sent. One batch: all of it or nothing.
 pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> {
@@ -203,6 +203,9 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
         stmt(&db, "UPDATE messages SET recipient = ?2, text = '', html = '', failed_at = CASE WHEN sent_at IS NULL THEN coalesce(failed_at, ?3) ELSE failed_at END WHERE recipient = ?1", args![&email, &stand_in, &now])?,
         stmt(&db, "DELETE FROM subscribers WHERE email = ?1", args![&email])?,
         stmt(&db, "DELETE FROM stock_alerts WHERE email = ?1", args![&email])?,
+        // Their account goes with the address: sessions end, links stop working.
+        stmt(&db, "DELETE FROM customer_sessions WHERE email = ?1", args![&email])?,
+        stmt(&db, "DELETE FROM customer_sign_in_links WHERE email = ?1", args![&email])?,
         stmt(&db, "INSERT INTO erasures (email_hash, orders, at) VALUES (?1, ?2, ?3)", args![&hash, counts.orders, &now])?,
     ];
     db::batch(&db, statements).await?;

@@ -1,0 +1,199 @@
+//! Shoppers' accounts: sign-in by a one-time link emailed to the address they order with, and
+//! the list of that address's orders. The pages (`/account/…`, plain forms, no JavaScript
+//! needed) and the JSON API (`/api/account…`) share every rule here; the storage is
+//! `services::accounts`.
+
+use crate::error::{ApiError, Context, Problem};
+use crate::http::{
+    account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, parse_json, same_origin_strict, same_site, see_other,
+    Reply,
+};
+use crate::pages;
+use crate::query::Query;
+use crate::services::mailer::{self, Email, Mailer};
+use crate::services::rate_limit::{self, Limit};
+use crate::services::{accounts, sha256_hex};
+use edgeshop_api::account::{SessionRequest, SignInRequest};
+use edgeshop_api::frames;
+use edgeshop_api::Acknowledged;
+use worker::{Env, Request, Response};
+
+/// A form body is a field; anything longer is refused.
+const MAX_FORM_BYTES: usize = 4 * 1024;
+
+/// Emails `email` a one-time sign-in link to the shop's own address (never to the host the
+/// request named: a forged Host header must not receive someone's link).
+async fn send_link(env: &Env, email: &str) -> Result<(), ApiError> {
+    let token = accounts::new_link(env, email).await?;
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
+    let link = format!("{}/account/sign-in/?token={token}", shop.base_url);
+    let minutes = accounts::LINK_SECONDS / 60;
+    let note = format!("The link works once, for {minutes} minutes. If you did not ask for it, ignore this message: nothing changes.");
+    let text = format!("Someone (hopefully you) asked to see the orders of this address at {}.\n\nSign in: {link}\n\n{note}\n", shop.name);
+    let esc = edgeshop_domain::text::escape_html;
+    let html = format!(
+        "<p>Someone (hopefully you) asked to see the orders of this address at {}.</p><p><a href=\"{}\">Sign in to see your orders</a></p><p>{}</p>",
+        esc(&shop.name),
+        esc(&link),
+        esc(&note)
+    );
+    let message = Email::from_shop(&shop, email, format!("Sign in to {}", shop.name), text, html);
+    mailer::transport(env).context("email")?.send(&message).await.context("account sign-in email")?;
+    Ok(())
+}
+
+/// Asks for a sign-in link. The answer does not depend on the address (no list of customers to
+/// harvest): the link is made and sent after it, and only to an address that has ordered here.
+async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &str) -> Result<(), ApiError> {
+    super::rate_limit(env, req, Limit::AccountLink).await?;
+    let email = email.trim().to_lowercase();
+    if !edgeshop_domain::valid_email(&email) {
+        return Err(ApiError::new(Problem::InvalidEmail, "give the email address you order with"));
+    }
+    // Per address and client: links for one address are bounded, and someone asking for another
+    // shopper's address again and again does not stop that shopper from getting one.
+    super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("account {email} {}", client_ip(req)).as_bytes())).await?;
+    if accounts::has_orders(env, &email).await? {
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(e) = send_link(&env, &email).await {
+                worker::console_error!("account sign-in link not sent: {}", e.detail);
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Uses a sign-in link: the address and a new session token. Only the shop's own pages may (a
+/// page elsewhere must not sign a visitor in as someone else); five links that do not work lock
+/// the client out for a while.
+async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, String), ApiError> {
+    same_origin_strict(req)?;
+    let client = format!("account {}", client_ip(req));
+    let locked = rate_limit::peek(env, Limit::SignInFailure, &client).await?;
+    if !locked.allowed {
+        return Err(ApiError::too_many_requests(locked.retry_after).with("locked", true));
+    }
+    match accounts::redeem(env, token.trim()).await? {
+        Some(signed_in) => Ok(signed_in),
+        None => {
+            rate_limit::take(env, Limit::SignInFailure, &client).await?;
+            Err(ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one"))
+        }
+    }
+}
+
+/// The signed-in shopper's address, if any.
+async fn signed_in(req: &Request, env: &Env) -> Result<Option<String>, ApiError> {
+    match account_session_token(req) {
+        Some(token) => accounts::session(env, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// Ends the request's session, if any: the `Set-Cookie` that clears it.
+async fn sign_out(req: &Request, env: &Env) -> Result<String, ApiError> {
+    same_origin_strict(req)?;
+    if let Some(token) = account_session_token(req) {
+        accounts::end_session(env, &token).await?;
+    }
+    Ok(account_cookie(req, None))
+}
+
+/// The account frame with `body`; a refusal's page carries its `Retry-After`.
+async fn account_page(env: &Env, body: &str, status: u16, retry_after: Option<u64>) -> Reply {
+    let mut resp = frame_page(env, "/account/", &[(frames::account::BODY, body)], status).await?;
+    if let Some(seconds) = retry_after {
+        resp.headers_mut().set("retry-after", &seconds.to_string())?;
+    }
+    Ok(resp)
+}
+
+fn refused_page_body(e: &ApiError, email: &str) -> String {
+    pages::account_sign_in(Some(&e.shopper_reason()), email)
+}
+
+/// `GET /account/`: the orders of the signed-in shopper, or the form that emails a link.
+pub async fn page(req: &Request, env: &Env) -> Reply {
+    let body = match signed_in(req, env).await? {
+        Some(email) => pages::account(&accounts::account(env, &email).await?),
+        None => pages::account_sign_in(None, ""),
+    };
+    account_page(env, &body, 200, None).await
+}
+
+/// `POST /account/sign-in` (`email`): the same page whoever asks, or the form with the reason.
+pub async fn sign_in_form(req: &mut Request, env: &Env, ctx: &worker::Context) -> Reply {
+    // A plain form needs no preflight: only the shop's own pages may send it.
+    same_site(req)?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
+    let email = form.get("email").unwrap_or_default();
+    match ask_for_link(req, env, ctx, email).await {
+        Ok(()) => account_page(env, &pages::account_link_sent(accounts::LINK_SECONDS / 60), 200, None).await,
+        Err(e) => account_page(env, &refused_page_body(&e, email), e.page_status(), e.retry_after).await,
+    }
+}
+
+/// `GET /account/sign-in/?token=…` (the emailed link): a page with one button. Mail scanners
+/// follow links, and a scanner must not use up the link: only the post signs in.
+pub async fn sign_in_page(req: &Request, env: &Env) -> Reply {
+    let url = req.url()?;
+    let query = Query::parse(url.query())?;
+    let token: String = query.get("token").unwrap_or_default().chars().filter(char::is_ascii_hexdigit).take(64).collect();
+    account_page(env, &pages::account_confirm(&token), 200, None).await
+}
+
+/// `POST /account/session` (`token`): signs in and goes to the account, or the form with why not.
+pub async fn session_form(req: &mut Request, env: &Env) -> Reply {
+    // Not from the shop's own page: a problem, not a page (no shopper is looking at it).
+    same_origin_strict(req)?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
+    match redeem(req, env, form.get("token").unwrap_or_default()).await {
+        Ok((_, session)) => {
+            let mut resp = see_other("/account/")?;
+            resp.headers_mut().set("set-cookie", &account_cookie(req, Some(&session)))?;
+            Ok(resp)
+        }
+        Err(e) => account_page(env, &refused_page_body(&e, ""), e.page_status(), e.retry_after).await,
+    }
+}
+
+/// `POST /account/sign-out`: ends the session and goes back to the account page.
+pub async fn sign_out_form(req: &Request, env: &Env) -> Reply {
+    let cookie = sign_out(req, env).await?;
+    let mut resp = see_other("/account/")?;
+    resp.headers_mut().set("set-cookie", &cookie)?;
+    Ok(resp)
+}
+
+/// `GET /api/account`: the signed-in shopper's address and orders.
+pub async fn get(req: &Request, env: &Env) -> Reply {
+    let email = signed_in(req, env).await?.ok_or_else(|| ApiError::new(Problem::Unauthorized, "sign in to see your orders"))?;
+    json(&accounts::account(env, &email).await?, 200, "no-store")
+}
+
+/// `POST /api/account/sign-in {email}`: 202 whoever asks.
+pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -> Reply {
+    let r: SignInRequest = parse_json(&json_text(req).await?)?;
+    ask_for_link(req, env, ctx, &r.email).await?;
+    let detail = "if this address has ordered here, a sign-in link is on its way".into();
+    json(&Acknowledged { status: "sent".into(), detail }, 202, "no-store")
+}
+
+/// `POST /api/account/session {token}`: signs in (cookie) and answers with the account.
+pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
+    let r: SessionRequest = parse_json(&json_text(req).await?)?;
+    let (email, session) = redeem(req, env, &r.token).await?;
+    let mut resp = json(&accounts::account(env, &email).await?, 200, "no-store")?;
+    resp.headers_mut().set("set-cookie", &account_cookie(req, Some(&session)))?;
+    Ok(resp)
+}
+
+/// `DELETE /api/account/session`: signs out.
+pub async fn end_session(req: &Request, env: &Env) -> Reply {
+    let cookie = sign_out(req, env).await?;
+    let mut resp = Response::empty()?.with_status(204);
+    resp.headers_mut().set("set-cookie", &cookie)?;
+    resp.headers_mut().set("cache-control", "no-store")?;
+    Ok(resp)
+}
