@@ -224,6 +224,16 @@ pub struct CatalogManifest {
     /// `pages-{i}.json` by [`shard_of`] of the page's path; 0 when every page is a static file.
     #[serde(default)]
     pub page_shards: u32,
+    /// Every category's (slug, name): what reports call the categories orders record by slug.
+    #[serde(default)]
+    pub category_names: Vec<(String, String)>,
+}
+
+impl CatalogManifest {
+    /// A category's name; its slug when the catalog no longer has it.
+    pub fn category_name<'a>(&'a self, slug: &'a str) -> &'a str {
+        self.category_names.iter().find(|(s, _)| s == slug).map_or(slug, |(_, name)| name.as_str())
+    }
 }
 
 impl CatalogSnapshot {
@@ -263,6 +273,7 @@ impl CatalogSnapshot {
             index_chunks: 0,
             index_tail_chunks: Vec::new(),
             page_shards: 0,
+            category_names: Vec::new(),
         }
     }
 

@@ -349,7 +349,10 @@ fn expected(orders: &[OrderRow], lines: &[Value], refunds: &[Value], events: &[E
     let cat_total: i64 = cats.values().map(|c| c.0).sum();
     let mut cats: Vec<(String, (i64, i64))> = cats.into_iter().collect();
     cats.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then_with(|| x.0.cmp(&y.0)));
-    tables.insert("sales_by_category", cats.iter().map(|(c, (r, u))| vec![json!(c), json!(r), json!(u), rate(*r, cat_total)]).collect());
+    // Named as the catalog names them (orders record the slug).
+    let names: HashMap<String, String> = sample_catalog().categories.into_iter().map(|c| (c.slug, c.name)).collect();
+    let name = |slug: &String| names.get(slug).cloned().unwrap_or_else(|| slug.clone());
+    tables.insert("sales_by_category", cats.iter().map(|(c, (r, u))| vec![json!(name(c)), json!(r), json!(u), rate(*r, cat_total)]).collect());
     // Payment methods.
     let mut methods: Vec<(String, i64, i64)> = ["online", "cash_on_delivery"]
         .iter()

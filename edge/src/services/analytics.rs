@@ -510,7 +510,8 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     });
 
     let category_total: i64 = by_category.iter().map(|c| c.revenue).sum();
-    let category_name = |slug: &str| if slug.is_empty() { "(no category recorded)".to_string() } else { slug.to_string() };
+    let manifest = crate::build_data::manifest(env).await?;
+    let category_name = |slug: &str| if slug.is_empty() { "(no category recorded)".to_string() } else { manifest.category_name(slug).to_string() };
     charts.push(Chart {
         id: "sales_by_category".into(),
         title: "Revenue by category".into(),
