@@ -73,7 +73,7 @@ fn is_json_type(content_type: &str) -> bool {
 
 /// `body_text` with another limit (provider webhooks carry whole objects).
 pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, ApiError> {
-    String::from_utf8(body_bytes_max(req, limit).await?).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "send UTF-8 JSON"))
+    String::from_utf8(body_bytes_max(req, limit).await?).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "the body is not UTF-8 text"))
 }
 
 /// A form post's fields (`application/x-www-form-urlencoded`), the body refused past `limit`.
@@ -154,9 +154,10 @@ pub fn same_site(req: &Request) -> Result<(), ApiError> {
         };
     }
     if let Some(origin) = header(req, "origin") {
-        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+        let (origin_scheme, origin_host) = origin.split_once("://").unwrap_or(("", ""));
         let host = header(req, "host").unwrap_or_default();
-        if origin == "null" || !origin_host.eq_ignore_ascii_case(&host) {
+        let scheme = req.url().map(|u| u.scheme().to_string()).unwrap_or_default();
+        if origin == "null" || !origin_host.eq_ignore_ascii_case(&host) || !origin_scheme.eq_ignore_ascii_case(&scheme) {
             return Err(refused("this request came from another origin (Origin)"));
         }
     }
@@ -279,37 +280,49 @@ pub const ADMIN_COOKIE: &str = "__Host-edgeshop_admin";
 pub const ADMIN_COOKIE_LOCAL: &str = "edgeshop_admin";
 
 pub fn admin_session_token(req: &Request) -> Option<String> {
-    cookie(req, ADMIN_COOKIE).or_else(|| cookie(req, ADMIN_COOKIE_LOCAL))
+    session_token(req, (ADMIN_COOKIE, ADMIN_COOKIE_LOCAL))
+}
+
+/// A session cookie's value: over HTTPS only the `__Host-` name (a sibling subdomain can set
+/// the bare name, never that one); on plain-HTTP localhost the bare name.
+fn session_token(req: &Request, (name, local): (&str, &str)) -> Option<String> {
+    if secure(req) {
+        cookie(req, name)
+    } else {
+        cookie(req, local).or_else(|| cookie(req, name))
+    }
 }
 
 /// `Set-Cookie` for a new staff session (`Some`) or for signing out (`None`).
 pub fn admin_cookie(req: &Request, token: Option<&str>) -> String {
-    let max_age = if token.is_some() { crate::services::staff::SESSION_SECONDS } else { 0 };
+    session_cookie(req, (ADMIN_COOKIE, ADMIN_COOKIE_LOCAL), token, crate::services::staff::SESSION_SECONDS, "Strict")
+}
+
+/// A session cookie, HttpOnly: `Secure` with the `__Host-` name over HTTPS, the bare name on
+/// plain-HTTP localhost (which cannot set a `Secure` cookie).
+fn session_cookie(req: &Request, (name, local): (&str, &str), token: Option<&str>, seconds: u64, same_site: &str) -> String {
+    let max_age = if token.is_some() { seconds } else { 0 };
     let value = token.unwrap_or("");
     if secure(req) {
-        format!("{ADMIN_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
+        format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite={same_site}")
     } else {
-        format!("{ADMIN_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict")
+        format!("{local}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite={same_site}")
     }
 }
+
+// ---- A shopper's account session ----
 
 pub const ACCOUNT_COOKIE: &str = "__Host-edgeshop_account";
 pub const ACCOUNT_COOKIE_LOCAL: &str = "edgeshop_account";
 
 pub fn account_session_token(req: &Request) -> Option<String> {
-    cookie(req, ACCOUNT_COOKIE).or_else(|| cookie(req, ACCOUNT_COOKIE_LOCAL))
+    session_token(req, (ACCOUNT_COOKIE, ACCOUNT_COOKIE_LOCAL))
 }
 
 /// `Set-Cookie` for a shopper's new account session (`Some`) or for signing out (`None`). `Lax`:
 /// the account page opened from a link in an email shows the signed-in shopper their orders.
 pub fn account_cookie(req: &Request, token: Option<&str>) -> String {
-    let max_age = if token.is_some() { crate::services::accounts::SESSION_SECONDS } else { 0 };
-    let value = token.unwrap_or("");
-    if secure(req) {
-        format!("{ACCOUNT_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
-    } else {
-        format!("{ACCOUNT_COOKIE_LOCAL}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")
-    }
+    session_cookie(req, (ACCOUNT_COOKIE, ACCOUNT_COOKIE_LOCAL), token, crate::services::accounts::SESSION_SECONDS, "Lax")
 }
 
 /// A state-changing request made with the session cookie must say it comes from this site:
@@ -317,11 +330,11 @@ pub fn account_cookie(req: &Request, token: Option<&str>) -> String {
 /// that says neither is refused too.
 pub fn same_origin_strict(req: &Request) -> Result<(), ApiError> {
     if header(req, "sec-fetch-site").is_none() && header(req, "origin").is_none() {
-        return Err(ApiError::new(Problem::CrossSiteRequest, "a back-office change must come from the back office's own pages (no Origin)"));
+        return Err(ApiError::new(Problem::CrossSiteRequest, "a change must come from this shop's own pages (no Origin)"));
     }
     same_site(req)?;
     if header(req, "sec-fetch-site").as_deref() == Some("none") {
-        return Err(ApiError::new(Problem::CrossSiteRequest, "a back-office change must come from the back office's own pages"));
+        return Err(ApiError::new(Problem::CrossSiteRequest, "a change must come from this shop's own pages"));
     }
     Ok(())
 }

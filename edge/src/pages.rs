@@ -192,10 +192,15 @@ pub fn account_link_sent(minutes: u64) -> String {
     )
 }
 
-/// The sign-in link's page: one button (mail scanners follow links; only the post signs in).
-pub fn account_confirm(token: &str) -> String {
+/// The sign-in link's page: one button (mail scanners follow links; only the post signs in),
+/// naming the address it signs into and, when another is signed in here, the one it replaces.
+pub fn account_confirm(token: &str, email: &str, replacing: Option<&str>) -> String {
+    let switch = replacing
+        .map(|r| format!(r#"<p class="notice" role="status">You are signed in as {} here. This link signs you out of it.</p>"#, esc(r)))
+        .unwrap_or_default();
     format!(
-        r#"<p>Sign in to see your orders on this device.</p><form method="post" action="/account/session"><input type="hidden" name="token" value="{}"><button type="submit" class="primary">Sign in</button></form>"#,
+        r#"{switch}<p>Sign in as <strong data-testid="account-email">{}</strong> to see its orders on this device.</p><form method="post" action="/account/session"><input type="hidden" name="token" value="{}"><button type="submit" class="primary">Sign in</button></form>"#,
+        esc(email),
         esc(token)
     )
 }

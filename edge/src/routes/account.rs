@@ -53,6 +53,8 @@ async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &s
     // Per address and client: links for one address are bounded, and someone asking for another
     // shopper's address again and again does not stop that shopper from getting one.
     super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("account {email} {}", client_ip(req)).as_bytes())).await?;
+    // And whoever asks, an inbox gets at most ten links an hour.
+    super::rate_limit_for(env, Limit::AccountAddress, &sha256_hex(email.as_bytes())).await?;
     if accounts::has_orders(env, &email).await? {
         let env = env.clone();
         ctx.wait_until(async move {
@@ -126,7 +128,10 @@ pub async fn page(req: &Request, env: &Env) -> Reply {
 pub async fn sign_in_form(req: &mut Request, env: &Env, ctx: &worker::Context) -> Reply {
     // A plain form needs no preflight: only the shop's own pages may send it.
     same_site(req)?;
-    let form = form_body(req, MAX_FORM_BYTES).await?;
+    let form = match form_body(req, MAX_FORM_BYTES).await {
+        Ok(form) => form,
+        Err(e) => return account_page(env, &refused_page_body(&e, ""), e.page_status(), None).await,
+    };
     let email = form.get("email").unwrap_or_default();
     match ask_for_link(req, env, ctx, email).await {
         Ok(()) => account_page(env, &pages::account_link_sent(accounts::LINK_SECONDS / 60), 200, None).await,
@@ -136,20 +141,36 @@ pub async fn sign_in_form(req: &mut Request, env: &Env, ctx: &worker::Context) -
 
 /// `GET /account/sign-in/?token=…` (the emailed link): a page with one button. Mail scanners
 /// follow links, and a scanner must not use up the link: only the post signs in.
+/// The page names the address the link signs into, and the one it signs out of (a link someone
+/// else sent must not switch a shopper's account unnoticed).
 pub async fn sign_in_page(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
-    let query = Query::parse(url.query())?;
-    let token: String = query.get("token").unwrap_or_default().chars().filter(char::is_ascii_hexdigit).take(64).collect();
-    account_page(env, &pages::account_confirm(&token), 200, None).await
+    let token: String = match Query::parse(url.query()) {
+        Ok(query) => query.get("token").unwrap_or_default().chars().filter(char::is_ascii_hexdigit).take(64).collect(),
+        Err(_) => String::new(),
+    };
+    let Some(email) = accounts::link_owner(env, &token).await? else {
+        let e = ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one");
+        return account_page(env, &refused_page_body(&e, ""), 200, None).await;
+    };
+    let current = signed_in(req, env).await?.filter(|c| *c != email);
+    account_page(env, &pages::account_confirm(&token, &email, current.as_deref()), 200, None).await
 }
 
 /// `POST /account/session` (`token`): signs in and goes to the account, or the form with why not.
 pub async fn session_form(req: &mut Request, env: &Env) -> Reply {
     // Not from the shop's own page: a problem, not a page (no shopper is looking at it).
     same_origin_strict(req)?;
-    let form = form_body(req, MAX_FORM_BYTES).await?;
-    match redeem(req, env, form.get("token").unwrap_or_default()).await {
+    let signed_in = match form_body(req, MAX_FORM_BYTES).await {
+        Ok(form) => redeem(req, env, form.get("token").unwrap_or_default()).await,
+        Err(e) => Err(e),
+    };
+    match signed_in {
         Ok((_, session)) => {
+            // The session this browser had (another address's) ends here, not only its cookie.
+            if let Some(old) = account_session_token(req) {
+                accounts::end_session(env, &old).await?;
+            }
             let mut resp = see_other("/account/")?;
             resp.headers_mut().set("set-cookie", &account_cookie(req, Some(&session)))?;
             Ok(resp)
@@ -184,6 +205,9 @@ pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -
 pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
     let r: SessionRequest = parse_json(&json_text(req).await?)?;
     let (email, session) = redeem(req, env, &r.token).await?;
+    if let Some(old) = account_session_token(req) {
+        accounts::end_session(env, &old).await?;
+    }
     let mut resp = json(&accounts::account(env, &email).await?, 200, "no-store")?;
     resp.headers_mut().set("set-cookie", &account_cookie(req, Some(&session)))?;
     Ok(resp)

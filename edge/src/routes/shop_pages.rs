@@ -141,17 +141,15 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
 }
 
 /// `GET /checkout/`: the form with a fresh idempotency key and the cart's summary; a signed-in
-/// shopper's contact and address are those of their latest order.
+/// shopper's email is the one their sign-in link proved. (Not the address of their latest order:
+/// anyone may place an order with any email, so that address may be a stranger's.)
 pub async fn checkout(req: &Request, env: &Env) -> Reply {
     let signed_in = match account_session_token(req) {
         Some(token) => accounts::session(env, &token).await?,
         None => None,
     };
-    let (address, contact) = match signed_in {
-        Some(email) => accounts::last_details(env, &email).await?,
-        None => (Address::default(), Contact::default()),
-    };
-    let request = CheckoutRequest { address, contact, payment_method: PaymentMethod::Online, analytics_session: None };
+    let contact = Contact { email: signed_in.unwrap_or_default(), ..Contact::default() };
+    let request = CheckoutRequest { address: Address::default(), contact, payment_method: PaymentMethod::Online, analytics_session: None };
     checkout_page(req, env, CheckoutState { request, key: random_id(16), notice: None }, 200).await
 }
 

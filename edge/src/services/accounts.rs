@@ -5,9 +5,9 @@
 use crate::error::{ApiError, Context};
 use crate::http::money_view;
 use crate::services::db::{self, args, stmt};
-use crate::services::{now_rfc3339, now_seconds, secret_id, sha256_hex, well_formed_secret};
+use crate::services::sign_in;
 use edgeshop_api::account::{Account, AccountOrder, MAX_ORDERS};
-use edgeshop_domain::{Address, Contact, Currency, Money, OrderStatus};
+use edgeshop_domain::{Currency, Money, OrderStatus};
 use serde::Deserialize;
 use worker::Env;
 
@@ -31,99 +31,29 @@ pub async fn has_orders(env: &Env, email: &str) -> Result<bool, ApiError> {
 
 /// A one-time sign-in token for `email` (valid [`LINK_SECONDS`]); only its hash is stored.
 pub async fn new_link(env: &Env, email: &str) -> Result<String, ApiError> {
-    let token = secret_id(32)?;
-    let db = db::db(env)?;
-    stmt(
-        &db,
-        "INSERT INTO customer_sign_in_links (token_hash, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        args![&sha256_hex(token.as_bytes()), email, &now_rfc3339(), now_seconds() + LINK_SECONDS],
-    )?
-    .run()
-    .await
-    .context("account sign-in link")?;
-    Ok(token)
+    sign_in::SHOPPERS.new_link(env, email, LINK_SECONDS).await
 }
 
 /// Uses a sign-in link (once) and opens a session: the address and the session token, or `None`
 /// when the link is unknown, used or expired.
 pub async fn redeem(env: &Env, token: &str) -> Result<Option<(String, String)>, ApiError> {
-    if !well_formed_secret(token) {
-        return Ok(None);
-    }
-    let db = db::db(env)?;
-    let now = now_rfc3339();
-    let hash = sha256_hex(token.as_bytes());
-    #[derive(Deserialize)]
-    struct Claimed {
-        email: String,
-    }
-    // The claim is one conditional write: two requests with the same link cannot both win.
-    // A write: not tried again.
-    let claimed: Option<Claimed> = stmt(
-        &db,
-        "UPDATE customer_sign_in_links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?3 RETURNING email",
-        args![&hash, &now, now_seconds()],
-    )?
-    .first(None)
-    .await
-    .context("account sign-in link")?;
-    let Some(Claimed { email }) = claimed else { return Ok(None) };
-    let session = secret_id(32)?;
-    stmt(
-        &db,
-        "INSERT INTO customer_sessions (token_hash, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        args![&sha256_hex(session.as_bytes()), &email, &now, now_seconds() + SESSION_SECONDS],
-    )?
-    .run()
-    .await
-    .context("account session")?;
+    let Some(email) = sign_in::SHOPPERS.claim_link(env, token).await? else { return Ok(None) };
+    let session = sign_in::SHOPPERS.open_session(env, &email, SESSION_SECONDS).await?;
     Ok(Some((email, session)))
+}
+
+/// The address an unused, unexpired sign-in link is for (the link stays unused).
+pub async fn link_owner(env: &Env, token: &str) -> Result<Option<String>, ApiError> {
+    sign_in::SHOPPERS.link_owner(env, token).await
 }
 
 /// The address a session token belongs to, while the session is live.
 pub async fn session(env: &Env, token: &str) -> Result<Option<String>, ApiError> {
-    if !well_formed_secret(token) {
-        return Ok(None);
-    }
-    #[derive(Deserialize)]
-    struct Row {
-        email: String,
-    }
-    let db = db::db(env)?;
-    let sql = "SELECT email FROM customer_sessions WHERE token_hash = ?1 AND ended_at IS NULL AND expires_at > ?2";
-    let row: Option<Row> = db::first(stmt(&db, sql, args![&sha256_hex(token.as_bytes()), now_seconds()])?).await?;
-    Ok(row.map(|r| r.email))
+    sign_in::SHOPPERS.session_owner(env, token).await
 }
 
 pub async fn end_session(env: &Env, token: &str) -> Result<(), ApiError> {
-    let db = db::db(env)?;
-    stmt(
-        &db,
-        "UPDATE customer_sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
-        args![&sha256_hex(token.as_bytes()), &now_rfc3339()],
-    )?
-    .run()
-    .await
-    .context("account sign-out")?;
-    Ok(())
-}
-
-/// What the checkout form starts with for a signed-in shopper: the contact and address of their
-/// latest order, or only their address when they have none left.
-pub async fn last_details(env: &Env, email: &str) -> Result<(Address, Contact), ApiError> {
-    #[derive(Deserialize)]
-    struct Row {
-        address_json: String,
-        contact_json: String,
-    }
-    let db = db::db(env)?;
-    let sql = "SELECT address_json, contact_json FROM orders WHERE email = ?1 ORDER BY created_at DESC, number DESC LIMIT 1";
-    let fallback = || (Address::default(), Contact { email: email.to_string(), ..Contact::default() });
-    let Some(row) = db::first::<Row>(stmt(&db, sql, args![email])?).await? else { return Ok(fallback()) };
-    match (serde_json::from_str(&row.address_json), serde_json::from_str(&row.contact_json)) {
-        (Ok(address), Ok(contact)) => Ok((address, contact)),
-        _ => Ok(fallback()),
-    }
+    sign_in::SHOPPERS.end_session(env, token).await
 }
 
 /// The account of `email`: its newest orders (each with its page's address) and how many it has.

@@ -19,6 +19,7 @@ pub mod product_search;
 pub mod rate_limit;
 pub mod search_stats;
 pub mod sequence;
+pub mod sign_in;
 pub mod staff;
 pub mod stock;
 pub mod stripe;

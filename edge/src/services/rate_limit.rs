@@ -72,8 +72,10 @@ pub enum Limit {
     /// Asking for a back-office sign-in link (per client, and per address: `client` is its hash).
     SignInRequest,
     SignInAddress,
-    /// Asking for a shopper's sign-in link (per client; per address with `SignInAddress`).
+    /// Asking for a shopper's sign-in link (per client; per address and client with
+    /// `SignInAddress`), and for one address whoever asks (a flood of links to one inbox).
     AccountLink,
+    AccountAddress,
     /// Sign-in links that did not work (the back office's, and shoppers' keyed apart): five, and the client is locked out (one
     /// more try every five minutes).
     SignInFailure,
@@ -121,6 +123,7 @@ impl Limit {
             Limit::Signup => ("signup", TakeRequest { capacity: 10.0, refill_per_second: 0.1, peek: false }),
             Limit::SignInRequest => ("sign-in", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
             Limit::AccountLink => ("account-link", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
+            Limit::AccountAddress => ("account-address", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 360.0, peek: false }),
             Limit::SignInAddress => ("sign-in-address", TakeRequest { capacity: 3.0, refill_per_second: 1.0 / 300.0, peek: false }),
             Limit::SignInFailure => ("sign-in-failure", TakeRequest { capacity: 5.0, refill_per_second: 1.0 / 300.0, peek: false }),
         }

@@ -7,7 +7,7 @@
 
 use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
-use crate::services::{now_rfc3339, now_seconds, random_id, secret_id, sha256_hex, well_formed_secret};
+use crate::services::{now_rfc3339, now_seconds, random_id, sha256_hex, sign_in, well_formed_secret};
 use worker::Env;
 
 /// How long a sign-in link works, and how long a session lasts.
@@ -98,56 +98,19 @@ pub async fn remove(env: &Env, id: &str) -> Result<Member, ApiError> {
 
 /// A one-time sign-in token for `member` (valid [`LINK_SECONDS`]); only its hash is stored.
 pub async fn new_link(env: &Env, member: &Member) -> Result<String, ApiError> {
-    let token = secret_id(32)?;
-    let db = db::db(env)?;
-    stmt(
-        &db,
-        "INSERT INTO staff_sign_in_links (token_hash, staff_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        args![&sha256_hex(token.as_bytes()), &member.id, &now_rfc3339(), now_seconds() + LINK_SECONDS],
-    )?
-    .run()
-    .await
-    .context("sign-in link")?;
-    Ok(token)
+    sign_in::STAFF.new_link(env, &member.id, LINK_SECONDS).await
 }
 
 /// Uses a sign-in link (once) and opens a session: the session token, or `None` when the link is
 /// unknown, used, expired or its member removed.
 pub async fn redeem(env: &Env, token: &str) -> Result<Option<(Member, String)>, ApiError> {
-    if !well_formed_secret(token) {
-        return Ok(None);
-    }
+    let Some(id) = sign_in::STAFF.claim_link(env, token).await? else { return Ok(None) };
     let db = db::db(env)?;
-    let now = now_rfc3339();
-    let hash = sha256_hex(token.as_bytes());
-    // The claim is one conditional write: two requests with the same link cannot both win.
-    let claimed = db::changed(
-        stmt(
-            &db,
-            "UPDATE staff_sign_in_links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?3",
-            args![&hash, &now, now_seconds()],
-        )?,
-        "sign-in link",
-    )
-    .await?;
-    if !claimed {
-        return Ok(None);
-    }
-    let sql = format!(
-        "SELECT {MEMBER_COLUMNS} FROM staff WHERE removed_at IS NULL AND id = (SELECT staff_id FROM staff_sign_in_links WHERE token_hash = ?1)"
-    );
-    let Some(member) = db::first::<Member>(stmt(&db, &sql, args![&hash])?).await? else {
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM staff WHERE removed_at IS NULL AND id = ?1");
+    let Some(member) = db::first::<Member>(stmt(&db, &sql, args![&id])?).await? else {
         return Ok(None);
     };
-    let session = secret_id(32)?;
-    stmt(
-        &db,
-        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        args![&sha256_hex(session.as_bytes()), &member.id, &now, now_seconds() + SESSION_SECONDS],
-    )?
-    .run()
-    .await
-    .context("session")?;
+    let session = sign_in::STAFF.open_session(env, &member.id, SESSION_SECONDS).await?;
     Ok(Some((member, session)))
 }
 
@@ -163,16 +126,7 @@ pub async fn session(env: &Env, token: &str) -> Result<Option<Member>, ApiError>
 }
 
 pub async fn end_session(env: &Env, token: &str) -> Result<(), ApiError> {
-    let db = db::db(env)?;
-    stmt(
-        &db,
-        "UPDATE staff_sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
-        args![&sha256_hex(token.as_bytes()), &now_rfc3339()],
-    )?
-    .run()
-    .await
-    .context("sign-out")?;
-    Ok(())
+    sign_in::STAFF.end_session(env, token).await
 }
 
 /// Records an action by `who` on `target` with the state before and after (JSON values).

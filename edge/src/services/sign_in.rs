@@ -1,0 +1,93 @@
+//! Sign-in by emailed one-time link, shared by the back office's staff and shoppers' accounts:
+//! links and sessions are rows keyed by the SHA-256 of their token (256 random bits), each
+//! belonging to an owner (a staff member's id, a shopper's address).
+
+use crate::error::{ApiError, Context};
+use crate::services::db::{self, args, stmt};
+use crate::services::{now_rfc3339, now_seconds, secret_id, sha256_hex, well_formed_secret};
+use serde::Deserialize;
+use worker::Env;
+
+/// Where one kind of sign-in keeps its links and sessions, and the column naming their owner.
+pub struct Door {
+    pub links: &'static str,
+    pub sessions: &'static str,
+    pub owner: &'static str,
+}
+
+pub const STAFF: Door = Door { links: "staff_sign_in_links", sessions: "staff_sessions", owner: "staff_id" };
+pub const SHOPPERS: Door = Door { links: "customer_sign_in_links", sessions: "customer_sessions", owner: "email" };
+
+impl Door {
+    /// A one-time sign-in token for `owner`, valid `seconds`; only its hash is stored.
+    pub async fn new_link(&self, env: &Env, owner: &str, seconds: u64) -> Result<String, ApiError> {
+        let token = secret_id(32)?;
+        let db = db::db(env)?;
+        let sql = format!("INSERT INTO {} (token_hash, {}, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", self.links, self.owner);
+        stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), owner, &now_rfc3339(), now_seconds() + seconds])?.run().await.context("sign-in link")?;
+        Ok(token)
+    }
+
+    /// Uses a link (once): its owner, or `None` when it is unknown, used or expired. The claim is
+    /// one conditional write, so two requests with the same link cannot both win; as a write, it
+    /// is not tried again.
+    pub async fn claim_link(&self, env: &Env, token: &str) -> Result<Option<String>, ApiError> {
+        if !well_formed_secret(token) {
+            return Ok(None);
+        }
+        #[derive(Deserialize)]
+        struct Claimed {
+            owner: String,
+        }
+        let db = db::db(env)?;
+        let sql = format!(
+            "UPDATE {} SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?3 RETURNING {} AS owner",
+            self.links, self.owner
+        );
+        let claimed: Option<Claimed> =
+            stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), &now_rfc3339(), now_seconds()])?.first(None).await.context("sign-in link")?;
+        Ok(claimed.map(|c| c.owner))
+    }
+
+    /// The owner of a link that still works, without using it.
+    pub async fn link_owner(&self, env: &Env, token: &str) -> Result<Option<String>, ApiError> {
+        self.owner_of(env, self.links, "used_at", token).await
+    }
+
+    /// Opens a session for `owner`, lasting `seconds`: its token (only the hash is stored).
+    pub async fn open_session(&self, env: &Env, owner: &str, seconds: u64) -> Result<String, ApiError> {
+        let session = secret_id(32)?;
+        let db = db::db(env)?;
+        let sql = format!("INSERT INTO {} (token_hash, {}, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", self.sessions, self.owner);
+        stmt(&db, &sql, args![&sha256_hex(session.as_bytes()), owner, &now_rfc3339(), now_seconds() + seconds])?.run().await.context("session")?;
+        Ok(session)
+    }
+
+    /// The owner of a live session (not ended, not expired).
+    pub async fn session_owner(&self, env: &Env, token: &str) -> Result<Option<String>, ApiError> {
+        self.owner_of(env, self.sessions, "ended_at", token).await
+    }
+
+    /// The owner of the row of `table` keyed by `token`'s hash while `closed` is unset and it has
+    /// not expired.
+    async fn owner_of(&self, env: &Env, table: &str, closed: &str, token: &str) -> Result<Option<String>, ApiError> {
+        if !well_formed_secret(token) {
+            return Ok(None);
+        }
+        #[derive(Deserialize)]
+        struct Open {
+            owner: String,
+        }
+        let db = db::db(env)?;
+        let sql = format!("SELECT {} AS owner FROM {table} WHERE token_hash = ?1 AND {closed} IS NULL AND expires_at > ?2", self.owner);
+        let open: Option<Open> = db::first(stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), now_seconds()])?).await?;
+        Ok(open.map(|o| o.owner))
+    }
+
+    pub async fn end_session(&self, env: &Env, token: &str) -> Result<(), ApiError> {
+        let db = db::db(env)?;
+        let sql = format!("UPDATE {} SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL", self.sessions);
+        stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), &now_rfc3339()])?.run().await.context("sign-out")?;
+        Ok(())
+    }
+}
