@@ -33,6 +33,8 @@ pub mod checkout {
     pub const PAYMENT: &str = "<!--checkout-payment-->";
     /// The `<option>`s of the shipping countries.
     pub const COUNTRIES: &str = "<!--checkout-countries-->";
+    /// The choice of text messages about the order (empty where the shop sends none).
+    pub const SMS: &str = "<!--checkout-sms-->";
     /// The idempotency key of this form (a new one per page the worker renders).
     pub const KEY: &str = "%checkout-key%";
 

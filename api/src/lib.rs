@@ -97,7 +97,7 @@ impl CheckoutRequest {
                 postal_code: get("address.postal_code"),
                 country: get("address.country"),
             },
-            contact: Contact { email: get("contact.email"), phone: get("contact.phone") },
+            contact: Contact { email: get("contact.email"), phone: get("contact.phone"), sms: !get("contact.sms").is_empty() },
             payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
             analytics_session: Some(get("analytics_session")).filter(|s| !s.is_empty()),
         }

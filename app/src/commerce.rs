@@ -261,6 +261,7 @@ pub fn CheckoutFields() -> impl IntoView {
         <fieldset>
             <legend>"Contact"</legend>
             {contact.iter().map(field).collect_view()}
+            <div class="sms-choice" inner_html=edgeshop_api::frames::checkout::SMS></div>
         </fieldset>
         <fieldset>
             <legend>"Shipping address"</legend>

@@ -29,8 +29,8 @@ pub use countries::{country_label, country_name};
 pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    checkout_totals, stock_hold_seconds, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, Placement,
-    StatusChange, Totals, Tracking, TransitionError,
+    checkout_totals, sms_number, stock_hold_seconds, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod,
+    Placement, StatusChange, Totals, Tracking, TransitionError,
 };
 pub use pricing::{lowest_price, product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};

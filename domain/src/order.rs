@@ -44,6 +44,23 @@ pub struct Contact {
     pub email: String,
     #[serde(default)]
     pub phone: String,
+    /// The shopper asked for text messages about the order (to `phone`), where the shop sends them.
+    #[serde(default)]
+    pub sms: bool,
+}
+
+/// A phone number as text messages are sent to it (E.164: `+`, the country code and the number,
+/// 8 to 15 digits), from what a shopper typed (`+353 91 555 0100`, `00353-91-5550100`); `None`
+/// for a number without its country code or with anything but digits, spaces, dots, dashes and
+/// parentheses.
+pub fn sms_number(phone: &str) -> Option<String> {
+    let t = phone.trim();
+    let rest = t.strip_prefix('+').or_else(|| t.strip_prefix("00"))?;
+    if !rest.chars().all(|c| c.is_ascii_digit() || " .-()".contains(c)) {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    ((8..=15).contains(&digits.len()) && !digits.starts_with('0')).then(|| format!("+{digits}"))
 }
 
 /// A problem with one form field, for inline validation.
@@ -113,6 +130,8 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
     }
     if contact.phone.chars().count() > 32 || !contact.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
         errors.push(FieldError { field: "contact.phone".into(), message: "may only contain digits, spaces and + - ( )".into() });
+    } else if contact.sms && sms_number(&contact.phone).is_none() {
+        errors.push(FieldError { field: "contact.phone".into(), message: "is needed for text messages, with its country code (+353 …)".into() });
     }
     errors
 }
@@ -440,7 +459,7 @@ mod tests {
                 postal_code: "P".into(),
                 country: "IE".into(),
             },
-            contact: Contact { email: "a@b.ie".into(), phone: String::new() },
+            contact: Contact { email: "a@b.ie".into(), phone: String::new(), sms: false },
             payment,
             at: "2026-12-01T10:00:00Z".into(),
         };
@@ -495,10 +514,33 @@ mod tests {
             postal_code: "T12".into(),
             country: "FR".into(),
         };
-        let contact = Contact { email: "a@b".into(), phone: "12a".into() };
+        let contact = Contact { email: "a@b".into(), phone: "12a".into(), sms: false };
         let errors = validate_address(&addr, &contact, &shop(true));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["address.country", "contact.email", "contact.phone"]);
+    }
+
+    #[test]
+    fn text_messages_need_a_number_with_its_country_code() {
+        assert_eq!(sms_number("+353 91 555 0100").as_deref(), Some("+353915550100"));
+        assert_eq!(sms_number(" 00353-(91)-555.0100 ").as_deref(), Some("+353915550100"));
+        for bad in ["091 555 0100", "+353", "+0353915550100", "+353 91 555 0100 ext 2", "+1234567890123456", "", "+44 7700 900\n123"] {
+            assert_eq!(sms_number(bad), None, "{bad:?}");
+        }
+        let addr = Address {
+            name: "A".into(),
+            line1: "1 Road".into(),
+            line2: String::new(),
+            city: "Cork".into(),
+            postal_code: "T12".into(),
+            country: "IE".into(),
+        };
+        let wants = |phone: &str| Contact { email: "a@b.ie".into(), phone: phone.into(), sms: true };
+        let errors = validate_address(&addr, &wants("091 555 0100"), &shop(true));
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["contact.phone"]);
+        assert!(validate_address(&addr, &wants("+353 91 555 0100"), &shop(true)).is_empty());
+        // Without text messages, a national number is fine.
+        assert!(validate_address(&addr, &Contact { sms: false, ..wants("091 555 0100") }, &shop(true)).is_empty());
     }
 
     #[test]
@@ -519,7 +561,7 @@ mod tests {
             assert!(!valid_email(listy), "{listy}");
         }
         for email in ["a@b.ie\r\nBcc: x@y.z", "a\u{7}@b.ie", "a@b.ie\u{1b}", "a@b..ie", "a@-b.ie", "a@b.ie>", "a@b_c.ie"] {
-            let contact = Contact { email: email.into(), phone: String::new() };
+            let contact = Contact { email: email.into(), phone: String::new(), sms: false };
             let fields: Vec<String> = validate_address(&addr, &contact, &shop(true)).into_iter().map(|e| e.field).collect();
             assert_eq!(fields, vec!["address.name", "contact.email"], "{email:?}");
         }
@@ -541,7 +583,7 @@ mod tests {
                 postal_code: "p".into(),
                 country: "IE".into(),
             },
-            contact: Contact { email: "a@b.ie".into(), phone: String::new() },
+            contact: Contact { email: "a@b.ie".into(), phone: String::new(), sms: false },
             payment: PaymentMethod::Online,
             status: OrderStatus::AwaitingPayment,
             history: vec![],
@@ -581,7 +623,7 @@ mod tests {
                 postal_code: "p".into(),
                 country: "IE".into(),
             },
-            contact: Contact { email: "a@b.ie".into(), phone: String::new() },
+            contact: Contact { email: "a@b.ie".into(), phone: String::new(), sms: false },
             payment: PaymentMethod::Online,
             status: OrderStatus::Delivered,
             history: vec![],

@@ -137,6 +137,17 @@ pub fn notice(text: &str) -> String {
     format!(r#"<p class="notice error" role="alert">{}</p>"#, esc(text))
 }
 
+/// The checkout's choice of text messages, where the shop sends them.
+pub fn sms_choice(offered: bool, chosen: bool) -> String {
+    if !offered {
+        return String::new();
+    }
+    let checked = if chosen { " checked" } else { "" };
+    format!(
+        r#"<label class="check"><input type="checkbox" name="contact.sms" value="yes"{checked}> Text me when it ships and arrives (to the phone number above, with its country code)</label>"#
+    )
+}
+
 /// A signed-in shopper's account: their orders (newest first) and the way to sign out.
 pub fn account(account: &Account) -> String {
     let mut h = format!(

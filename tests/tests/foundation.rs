@@ -167,7 +167,8 @@ fn the_deploy_configuration_passes_a_dry_run_without_placeholders() {
             !line.starts_with("EDGESHOP_DEV")
                 && !line.starts_with("EDGESHOP_FAULTS")
                 && !line.starts_with("RESEND_API_BASE")
-                && !line.starts_with("STRIPE_API_BASE"),
+                && !line.starts_with("STRIPE_API_BASE")
+                && !line.starts_with("TWILIO_API_BASE"),
             "{line}"
         );
     }

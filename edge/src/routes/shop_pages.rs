@@ -133,9 +133,16 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
     let payment = pages::payment_choices(online, r.payment_method);
     let countries = pages::country_options(&shop.shipping.countries, &r.address.country);
+    let sms = pages::sms_choice(crate::services::sms::transport(env).is_some(), r.contact.sms);
     let key = escape_html(&state.key);
-    let mut slots_filled: Vec<(&str, &str)> =
-        vec![(slots::SUMMARY, &summary), (slots::NOTICE, &notice), (slots::PAYMENT, &payment), (slots::COUNTRIES, &countries), (slots::KEY, &key)];
+    let mut slots_filled: Vec<(&str, &str)> = vec![
+        (slots::SUMMARY, &summary),
+        (slots::NOTICE, &notice),
+        (slots::PAYMENT, &payment),
+        (slots::COUNTRIES, &countries),
+        (slots::SMS, &sms),
+        (slots::KEY, &key),
+    ];
     slots_filled.extend(fields.iter().map(|(s, v)| (s.as_str(), v.as_str())));
     frame_page(env, "/checkout/", &slots_filled, status).await
 }

@@ -139,6 +139,8 @@ async fn place_order(
     // One spelling of the address everywhere it is kept (orders, customers, the emails sent to
     // it), so that a customer's erasure finds them all.
     request.contact.email = request.contact.email.trim().to_lowercase();
+    // Text messages only where the shop sends them (the form offers them only then).
+    request.contact.sms &= crate::services::sms::transport(env).is_some();
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
     if !errors.is_empty() {

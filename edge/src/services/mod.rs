@@ -20,6 +20,7 @@ pub mod rate_limit;
 pub mod search_stats;
 pub mod sequence;
 pub mod sign_in;
+pub mod sms;
 pub mod staff;
 pub mod stock;
 pub mod stripe;

@@ -108,6 +108,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let moves: Vec<MoneyMove> = results[2].results().context("payments")?;
     let mailer = crate::services::mailer::transport(env).context("email")?;
+    let texts = crate::services::sms::transport(env);
     let mut retry = None;
     // What each send did, written in one round trip once all are sent; then what follows from
     // it on the order.
@@ -116,14 +117,25 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     for p in claimed {
         // The claim counted this try.
         let attempt = p.attempts;
-        let Some(email) = render(&p.template, &stored.order, &shop, &moves, stored.attention.as_deref(), &p.recipient, &p.created_at) else {
+        // A text message (its recipient is a phone number), or an email.
+        let message = if p.recipient.starts_with('+') {
+            match (&texts, render_sms(&p.template, &stored.order, &shop)) {
+                (Some(sms), Some(body)) => Some(Outgoing::Text(sms, body)),
+                // Text messages switched off since the order was placed.
+                _ => None,
+            }
+        } else {
+            render(&p.template, &stored.order, &shop, &moves, stored.attention.as_deref(), &p.recipient, &p.created_at).map(Outgoing::Email)
+        };
+        let Some(message) = message else {
             // Nothing to tell the shopper for this kind (packing is internal).
             marks.push(mark(&db, &p.event_id, "UPDATE notifications SET sent_at = ?1, message_id = 'not-sent' WHERE event_id = ?2", None)?);
             continue;
         };
-        let sent = match injected_failure(env, attempt) {
-            Some(e) => Err(e),
-            None => mailer.send(&email).await,
+        let sent = match (injected_failure(env, attempt), message) {
+            (Some(e), _) => Err(e),
+            (None, Outgoing::Email(email)) => mailer.send(&email).await,
+            (None, Outgoing::Text(sms, body)) => sms.send(&p.recipient, &body).await,
         };
         match sent {
             Ok(id) => {
@@ -164,6 +176,36 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
         alert_failed(env, &p, &shop, &e).await?;
     }
     round_outcome(env, &what, retry, claimed_elsewhere)
+}
+
+enum Outgoing<'a> {
+    Email(Email),
+    Text(&'a crate::services::sms::Sms, String),
+}
+
+/// Whether a shopper who asked for text messages is texted about this step (the ones a parcel
+/// waits on; refunds and returns are told by email).
+pub fn texted(template: &str) -> bool {
+    matches!(template, "order_confirmation" | "payment_failed" | "payment_expired" | "order_shipped" | "order_delivered" | "order_cancelled")
+}
+
+/// The text message of a step (see [`texted`]): short, the shop's name first, the order page last.
+pub fn render_sms(template: &str, order: &Order, shop: &Shop) -> Option<String> {
+    let n = order.number;
+    let link = format!("{}/orders/?number={n}&token={}", shop.base_url, order.token);
+    let what = match template {
+        "order_confirmation" => format!("order {n} received, thank you."),
+        "payment_failed" => format!("the payment for order {n} did not go through; no money was taken. Try again:"),
+        "payment_expired" => format!("order {n} was cancelled: the payment was not completed in time."),
+        "order_shipped" => match order.history.iter().rev().find_map(|h| h.tracking.clone()) {
+            Some(t) => format!("order {n} is on its way with {} (tracking {}).", t.carrier, t.number),
+            None => format!("order {n} is on its way."),
+        },
+        "order_delivered" => format!("order {n} was delivered."),
+        "order_cancelled" => format!("order {n} was cancelled."),
+        _ => return None,
+    };
+    Some(format!("{}: {what} {link}", shop.name))
 }
 
 /// A message that could not be sent goes on the order for the merchant, with an alert.
@@ -443,7 +485,7 @@ mod tests {
         let address =
             Address { name: "A".into(), line1: "1".into(), line2: String::new(), city: "C".into(), postal_code: "P".into(), country: "IE".into() };
         let totals = checkout_totals(cart.subtotal, &shop).unwrap();
-        let contact = Contact { email: "a@b.ie".into(), phone: String::new() };
+        let contact = Contact { email: "a@b.ie".into(), phone: String::new(), sms: false };
         let placement = Placement { number: 7, token: "t".into(), totals, address, contact, payment: PaymentMethod::Online, at: "T0".into() };
         let order = Order::place(cart, placement);
         let moves = [refund("re_1", 500, "succeeded", "T1"), refund("re_2", 300, "succeeded", "T2"), refund("re_3", 200, "failed", "T3")];

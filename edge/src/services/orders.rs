@@ -352,6 +352,15 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
             "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             args![change.event_id, number, template, &stored.order.contact.email, change.at],
         )?);
+        // And a text message, for the steps a shopper who asked for them is texted about.
+        let contact = &stored.order.contact;
+        if let Some(phone) = edgeshop_domain::sms_number(&contact.phone).filter(|_| contact.sms && crate::services::notify::texted(template)) {
+            statements.push(stmt(
+                &db,
+                "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                args![&format!("{}:sms", change.event_id), number, template, &phone, change.at],
+            )?);
+        }
     }
     for (i, (template, recipient)) in change.alerts.iter().enumerate() {
         statements.push(stmt(

@@ -1,0 +1,197 @@
+//! Text messages about an order, under wrangler dev, through a local server that speaks Twilio's
+//! wire format (tests/twilio/fake_twilio.py): offered at checkout only where the shop sends them,
+//! a number with its country code required, one message per step even when events come again,
+//! a provider outage retried, and nothing texted to a shopper who did not ask.
+
+use edgeshop_e2e::{client_ip, root, sample_catalog as catalog, stocked_variants as variants, Reply, Shop};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "test-auth-token-0123456789";
+const FROM: &str = "+15005550006";
+
+struct FakeTwilio {
+    base: String,
+    child: Child,
+}
+
+impl Drop for FakeTwilio {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+impl FakeTwilio {
+    fn start() -> FakeTwilio {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new("python3")
+            .arg(root().join("tests/twilio/fake_twilio.py"))
+            .args([&port.to_string(), SID, TOKEN, &std::process::id().to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the local Twilio server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        FakeTwilio { base: format!("http://127.0.0.1:{port}"), child }
+    }
+
+    fn messages(&self) -> Vec<Value> {
+        let text = ureq::get(&format!("{}/_test/messages", self.base)).call().unwrap().into_body().read_to_string().unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()["messages"].as_array().unwrap().clone()
+    }
+
+    fn to(&self, number: &str) -> Vec<String> {
+        self.messages().iter().filter(|m| m["to"] == number).map(|m| m["body"].as_str().unwrap().to_string()).collect()
+    }
+
+    /// Waits until `count` messages went to `number`.
+    fn wait_to(&self, number: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(45);
+        loop {
+            let got = self.to(number);
+            if got.len() >= count {
+                return got;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {count} text(s) to {number}; have {got:?}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    fn fail_to(&self, number: &str) {
+        ureq::post(&format!("{}/_test/fail?to={}", self.base, number.replace('+', "%2B"))).send("").unwrap();
+    }
+}
+
+/// A shop that sends text messages through the local Twilio server.
+fn texting_shop() -> &'static (FakeTwilio, Shop) {
+    static SHOP: OnceLock<(FakeTwilio, Shop)> = OnceLock::new();
+    SHOP.get_or_init(|| {
+        let twilio = FakeTwilio::start();
+        let vars = [("TWILIO_ACCOUNT_SID", SID), ("TWILIO_AUTH_TOKEN", TOKEN), ("SMS_FROM", FROM), ("TWILIO_API_BASE", twilio.base.as_str())];
+        let shop = Shop::start_with(&Shop::fresh_state_dir(), &vars);
+        (twilio, shop)
+    })
+}
+
+fn ip(n: u32) -> String {
+    client_ip(13, n)
+}
+
+fn checkout(shop: &Shop, n: u32, phone: &str, sms: bool) -> Reply {
+    let sku = variants(&catalog(), 4)[n as usize % 4].sku.clone();
+    let cart = shop.fill_cart(&ip(n), &[(&sku, 1)]);
+    let body = json!({
+        "address": { "name": "Siobhán Kelly", "line1": "8 Dock Road", "city": "Limerick", "postal_code": "V94 E2K3", "country": "IE" },
+        "contact": { "email": format!("siobhan{n}@example.ie"), "phone": phone, "sms": sms },
+        "payment_method": "cash_on_delivery",
+    });
+    let key = format!("sms-{n}");
+    shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", &key)], &body.to_string())
+}
+
+#[test]
+fn a_shopper_who_asks_is_texted_at_each_step_once() {
+    let (twilio, shop) = texting_shop();
+    // The checkout form offers text messages here.
+    assert!(shop.get("/checkout/").body.contains(r#"name="contact.sms""#), "the form does not offer text messages");
+    let placed = checkout(shop, 1, "+353 61 555 0101", true);
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let n = placed.json()["order_number"].as_u64().unwrap();
+    let number = "+353615550101";
+    let first = twilio.wait_to(number, 1);
+    assert!(first[0].starts_with("Northwind Outfitters: order") && first[0].contains(&format!("order {n} received")), "{first:?}");
+    assert!(first[0].contains(&format!("https://shop.example.com/orders/?number={n}&token=")), "{first:?}");
+    assert!(twilio.messages().iter().all(|m| m["from"] == FROM));
+
+    for status in ["packed", "shipped", "delivered"] {
+        let body = json!({ "status": status, "carrier": "An Post", "tracking_number": "CE123456789IE" }).to_string();
+        assert_eq!(shop.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(&body)).status, 202);
+        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
+    }
+    // Packing is not texted; shipping (with the tracking number) and delivery are, once each.
+    let texts = twilio.wait_to(number, 3);
+    assert!(texts[1].contains(&format!("order {n} is on its way with An Post (tracking CE123456789IE)")), "{texts:?}");
+    assert!(texts[2].contains(&format!("order {n} was delivered")), "{texts:?}");
+    // The email went too, and the order's notifications list the texts as sent.
+    shop.wait_emails("the delivery email", 1, |e| e.to.contains("siobhan1@example.ie") && e.subject.contains("delivered"));
+    let notes = shop.admin_order(n)["notifications"].clone();
+    let texted: Vec<&Value> = notes.as_array().unwrap().iter().filter(|x| x["to"] == number).collect();
+    assert_eq!(texted.len(), 3, "{notes}");
+    assert!(texted.iter().all(|x| !x["sent_at"].is_null()), "{notes}");
+    // Replaying the order's events (a redelivery) texts nobody again.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(twilio.to(number).len(), 3);
+}
+
+#[test]
+fn texts_need_a_number_with_its_country_code_and_a_shopper_who_asked() {
+    let (twilio, shop) = texting_shop();
+    let r = checkout(shop, 2, "061 555 0102", true);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("contact.phone") && r.body.contains("country code"), "{}", r.body);
+    // A phone given without asking for texts gets none.
+    let r = checkout(shop, 3, "+353 61 555 0103", false);
+    assert_eq!(r.status, 201, "{}", r.body);
+    shop.wait_emails("the confirmation", 1, |e| e.to.contains("siobhan3@example.ie"));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(twilio.to("+353615550103").is_empty(), "texted a shopper who did not ask");
+}
+
+#[test]
+fn the_checkout_form_without_javascript_asks_for_texts_too() {
+    let (twilio, shop) = texting_shop();
+    let sku = variants(&catalog(), 4)[0].sku.clone();
+    let cart = shop.fill_cart(&ip(6), &[(&sku, 1)]);
+    let fields = [
+        ("contact.email", "siobhan6@example.ie"),
+        ("contact.phone", "+353 61 555 0106"),
+        ("contact.sms", "yes"),
+        ("address.name", "Siobhán Kelly"),
+        ("address.line1", "8 Dock Road"),
+        ("address.city", "Limerick"),
+        ("address.postal_code", "V94 E2K3"),
+        ("address.country", "IE"),
+        ("payment_method", "cash_on_delivery"),
+        ("idempotency_key", "sms-form-6"),
+    ];
+    let r = shop.post_form("/checkout/", &[("cf-connecting-ip", &ip(6)), ("x-cart-id", &cart)], &fields);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(twilio.wait_to("+353615550106", 1)[0].contains("received"));
+}
+
+#[test]
+fn a_provider_outage_is_retried_until_the_text_goes() {
+    let (twilio, shop) = texting_shop();
+    let number = "+353615550104";
+    twilio.fail_to(number);
+    let r = checkout(shop, 4, "+353 61 555 0104", true);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    // The email goes; the text waits for the provider.
+    shop.wait_emails("the confirmation", 1, |e| e.to.contains("siobhan4@example.ie"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(twilio.to(number).is_empty());
+    twilio.fail_to("");
+    let texts = twilio.wait_to(number, 1);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains(&format!("order {n} received")));
+}
+
+#[test]
+fn a_shop_without_a_provider_offers_no_texts() {
+    // The shared test shop has no SMS settings: no choice in the form, and a request for texts
+    // through the API places the order without them.
+    let shop = Shop::shared();
+    assert!(!shop.get("/checkout/").body.contains("contact.sms"));
+    let r = checkout(shop, 5, "+353 61 555 0105", true);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    let order = shop.admin_order(n);
+    assert_eq!(order["order"]["contact"]["sms"], false, "{order}");
+}
