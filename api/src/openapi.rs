@@ -347,6 +347,7 @@ fn operation(route: Route) -> Op {
                     "properties": {
                         "idempotency_key": { "type": "string", "description": "From the page (a new one per page)" },
                         "contact.email": { "type": "string" }, "contact.phone": { "type": "string" },
+                        "contact.sms": { "type": "string", "description": "Present (any value) to be texted about the order, where the shop sends texts" },
                         "address.name": { "type": "string" }, "address.line1": { "type": "string" }, "address.line2": { "type": "string" },
                         "address.city": { "type": "string" }, "address.postal_code": { "type": "string" }, "address.country": { "type": "string" },
                         "payment_method": { "enum": ["online", "cash_on_delivery"] },
@@ -380,7 +381,8 @@ fn operation(route: Route) -> Op {
             .answer(429, "The form again: too many links asked for (Retry-After)", HTML, text()),
         Route::AccountSignInPage => Op::new("The emailed sign-in link: a page with one button (mail scanners follow links; only its post signs in)")
             .needs("token", string(), "From the email")
-            .answer(200, "The page", HTML, text()),
+            .answer(200, "The page: the address it signs into, and the one it replaces", HTML, text())
+            .answer(404, "The link is unknown, used or expired: the form to ask for a new one", HTML, text()),
         Route::AccountSessionForm => Op::new("Sign in with the emailed link's token (the sign-in page's button); redirects to the account page")
             .body(
                 FORM,

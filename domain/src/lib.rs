@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod announce;
+pub mod calling_codes;
 pub mod cart;
 pub mod catalog;
 pub mod countries;

@@ -128,10 +128,26 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
     if !email.is_empty() && !valid_email(email) {
         errors.push(FieldError { field: "contact.email".into(), message: "is not an email address".into() });
     }
-    if contact.phone.chars().count() > 32 || !contact.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-        errors.push(FieldError { field: "contact.phone".into(), message: "may only contain digits, spaces and + - ( )".into() });
-    } else if contact.sms && sms_number(&contact.phone).is_none() {
-        errors.push(FieldError { field: "contact.phone".into(), message: "is needed for text messages, with its country code (+353 …)".into() });
+    if contact.phone.chars().count() > 32 || !contact.phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+        errors.push(FieldError { field: "contact.phone".into(), message: "may only contain digits, spaces and + - ( ) .".into() });
+    } else if contact.sms {
+        // Texts go only to numbers of the countries the shop ships to: a shop's SMS account must
+        // not pay for texts to any number in the world that a stranger types in.
+        let codes: Vec<&str> = shop.shipping.countries.iter().filter_map(|c| crate::calling_codes::calling_code(c)).collect();
+        match sms_number(&contact.phone) {
+            None => errors
+                .push(FieldError { field: "contact.phone".into(), message: "is needed for text messages, with its country code (+353 …)".into() }),
+            Some(number) if !codes.iter().any(|code| number[1..].starts_with(code)) => {
+                let mut listed: Vec<String> = Vec::new();
+                for code in codes.iter().map(|c| format!("+{c}")) {
+                    if !listed.contains(&code) {
+                        listed.push(code);
+                    }
+                }
+                errors.push(FieldError { field: "contact.phone".into(), message: format!("must be a number we can text ({})", listed.join(", ")) });
+            }
+            Some(_) => {}
+        }
     }
     errors
 }
@@ -539,6 +555,10 @@ mod tests {
         let errors = validate_address(&addr, &wants("091 555 0100"), &shop(true));
         assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["contact.phone"]);
         assert!(validate_address(&addr, &wants("+353 91 555 0100"), &shop(true)).is_empty());
+        // Only numbers of the countries the shop ships to (this one ships to Ireland and Germany).
+        let abroad = validate_address(&addr, &wants("+1 202 555 0100"), &shop(true));
+        assert_eq!(abroad.len(), 1);
+        assert_eq!(abroad[0].message, "must be a number we can text (+353, +49)");
         // Without text messages, a national number is fine.
         assert!(validate_address(&addr, &Contact { sms: false, ..wants("091 555 0100") }, &shop(true)).is_empty());
     }

@@ -144,7 +144,7 @@ pub fn sms_choice(offered: bool, chosen: bool) -> String {
     }
     let checked = if chosen { " checked" } else { "" };
     format!(
-        r#"<label class="check"><input type="checkbox" name="contact.sms" value="yes"{checked}> Text me when it ships and arrives (to the phone number above, with its country code)</label>"#
+        r#"<label class="check"><input type="checkbox" name="contact.sms" value="yes"{checked}> Text me about this order: confirmation, shipping and delivery (to the phone number above, with its country code)</label>"#
     )
 }
 

@@ -151,6 +151,7 @@ fn a_shopper_signs_in_by_emailed_link_and_sees_only_their_orders() {
     assert!(is_problem(&as_shopper(shop, &nora, "GET", "/api/account"), 401), "the replaced session still works");
     // A used link's page says so, and offers the form.
     let used = shop.get(&format!("/account/sign-in/?token={theirs}"));
+    assert_eq!(used.status, 404);
     assert!(used.body.contains("unknown, used or expired") && used.body.contains("action=\"/account/sign-in\""), "{}", used.body);
 }
 

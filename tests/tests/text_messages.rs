@@ -73,7 +73,14 @@ fn texting_shop() -> &'static (FakeTwilio, Shop) {
     static SHOP: OnceLock<(FakeTwilio, Shop)> = OnceLock::new();
     SHOP.get_or_init(|| {
         let twilio = FakeTwilio::start();
-        let vars = [("TWILIO_ACCOUNT_SID", SID), ("TWILIO_AUTH_TOKEN", TOKEN), ("SMS_FROM", FROM), ("TWILIO_API_BASE", twilio.base.as_str())];
+        // Every order event is delivered twice (its first delivery fails after it was applied).
+        let vars = [
+            ("TWILIO_ACCOUNT_SID", SID),
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+            ("SMS_FROM", FROM),
+            ("TWILIO_API_BASE", twilio.base.as_str()),
+            ("EDGESHOP_FAULTS", "consumer-fail-once"),
+        ];
         let shop = Shop::start_with(&Shop::fresh_state_dir(), &vars);
         (twilio, shop)
     })
@@ -124,9 +131,14 @@ fn a_shopper_who_asks_is_texted_at_each_step_once() {
     let texted: Vec<&Value> = notes.as_array().unwrap().iter().filter(|x| x["to"] == number).collect();
     assert_eq!(texted.len(), 3, "{notes}");
     assert!(texted.iter().all(|x| !x["sent_at"].is_null()), "{notes}");
-    // Replaying the order's events (a redelivery) texts nobody again.
+    // Every event came twice: still one text and one email per step.
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(twilio.to(number).len(), 3);
+    assert_eq!(twilio.to(number).len(), 3, "{:?}", twilio.to(number));
+    let emails = shop.emails();
+    for subject in [format!("Order {n} received"), format!("Order {n} is on its way"), format!("Order {n} was delivered")] {
+        let sent = emails.iter().filter(|e| e.to.contains("siobhan1@example.ie") && e.subject == subject).count();
+        assert_eq!(sent, 1, "{subject}: {sent} emails");
+    }
 }
 
 #[test]
@@ -181,6 +193,27 @@ fn a_provider_outage_is_retried_until_the_text_goes() {
     let texts = twilio.wait_to(number, 1);
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert!(texts[0].contains(&format!("order {n} received")));
+    // The retries sent the text, not the email again.
+    let emails = shop.emails().into_iter().filter(|e| e.to.contains("siobhan4@example.ie") && e.subject == format!("Order {n} received")).count();
+    assert_eq!(emails, 1);
+}
+
+#[test]
+fn erasing_the_customer_erases_the_number_and_its_unsent_texts() {
+    let (twilio, shop) = texting_shop();
+    let number = "+353615550107";
+    twilio.fail_to(number);
+    let r = checkout(shop, 7, "+353 61 555 0107", true);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    shop.wait_emails("the confirmation", 1, |e| e.to.contains("siobhan7@example.ie"));
+    let erased = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan7@example.ie" }).to_string()));
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    twilio.fail_to("");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(twilio.to(number).is_empty(), "a text went to an erased customer");
+    let order = shop.admin_order(n);
+    assert!(!order.to_string().contains("555 0107") && !order.to_string().contains("5550107"), "the number is still on the order: {order}");
 }
 
 #[test]

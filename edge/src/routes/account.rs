@@ -50,10 +50,12 @@ async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &s
     if !edgeshop_domain::valid_email(&email) {
         return Err(ApiError::new(Problem::InvalidEmail, "give the email address you order with"));
     }
-    // Per address and client: links for one address are bounded, and someone asking for another
-    // shopper's address again and again does not stop that shopper from getting one.
+    // Per address and client: one client asking for an address again and again runs out of
+    // links long before the address's own budget below.
     super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("account {email} {}", client_ip(req)).as_bytes())).await?;
-    // And whoever asks, an inbox gets at most ten links an hour.
+    // And whoever asks, an inbox gets at most ten links an hour. Many clients together can use
+    // up an address's budget for that hour (the shopper then reads "try again in …"): the price
+    // of no inbox being flooded with links.
     super::rate_limit_for(env, Limit::AccountAddress, &sha256_hex(email.as_bytes())).await?;
     if accounts::has_orders(env, &email).await? {
         let env = env.clone();
@@ -151,7 +153,7 @@ pub async fn sign_in_page(req: &Request, env: &Env) -> Reply {
     };
     let Some(email) = accounts::link_owner(env, &token).await? else {
         let e = ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one");
-        return account_page(env, &refused_page_body(&e, ""), 200, None).await;
+        return account_page(env, &refused_page_body(&e, ""), 404, None).await;
     };
     let current = signed_in(req, env).await?.filter(|c| *c != email);
     account_page(env, &pages::account_confirm(&token, &email, current.as_deref()), 200, None).await

@@ -1,7 +1,8 @@
 //! Messages to shoppers, sent from the queue consumer.
 //!
-//! Each order event records at most one message per (order, kind) in D1 (`notifications`, a
-//! unique index; refunds are one per refund). Sending claims the row (a lease, so a crashed send
+//! Each order event records at most one message per (order, kind, recipient) in D1
+//! (`notifications`, a unique index; refunds are one per refund): an email, and a text message
+//! where the shopper asked for them. Sending claims the row (a lease, so a crashed send
 //! is taken over), sends, and marks it sent: a redelivered or replayed event finds the row sent and
 //! sends nothing. A failed send is retried with the queue message's backoff up to
 //! `MAX_ATTEMPTS` times, then marked failed, where the merchant sees it
@@ -117,11 +118,22 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     for p in claimed {
         // The claim counted this try.
         let attempt = p.attempts;
-        // A text message (its recipient is a phone number), or an email.
-        let message = if p.recipient.starts_with('+') {
+        // A text message (its row was made as one: see `orders::record`), or an email.
+        let message = if is_text(&p.event_id) {
             match (&texts, render_sms(&p.template, &stored.order, &shop)) {
                 (Some(sms), Some(body)) => Some(Outgoing::Text(sms, body)),
-                // Text messages switched off since the order was placed.
+                (None, Some(_)) => {
+                    // Switched off or misconfigured since the order was placed: the merchant
+                    // sees it failed (and can send it again once texts work).
+                    let why = "text messages are not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SMS_FROM)";
+                    marks.push(mark(
+                        &db,
+                        &p.event_id,
+                        "UPDATE notifications SET failed_at = ?1, last_error = ?3, claimed_at = NULL WHERE event_id = ?2",
+                        Some(why),
+                    )?);
+                    continue;
+                }
                 _ => None,
             }
         } else {
@@ -181,6 +193,16 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
 enum Outgoing<'a> {
     Email(Email),
     Text(&'a crate::services::sms::Sms, String),
+}
+
+/// The id of the text message beside an event's email (see [`is_text`]).
+pub fn text_id(event_id: &str) -> String {
+    format!("{event_id}:sms")
+}
+
+/// Whether a notification row is a text message (its recipient a phone number), by its id.
+pub fn is_text(event_id: &str) -> bool {
+    event_id.ends_with(":sms")
 }
 
 /// Whether a shopper who asked for text messages is texted about this step (the ones a parcel
@@ -425,12 +447,10 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
         PaymentMethod::Online if order.status == edgeshop_domain::OrderStatus::Cancelled => "Online",
         PaymentMethod::Online => "Paid online",
     };
-    let account = format!("{}/account/", shop.base_url);
-    text.push_str(&format!(
-        "\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\nAll your orders: {account}\n\n{}\n",
-        address.join("\n"),
-        shop.name
-    ));
+    // The shopper's messages lead to their account too (not the merchant's alerts).
+    let account = (!template.starts_with("merchant_")).then(|| format!("{}/account/", shop.base_url));
+    let account_line = account.as_ref().map(|a| format!("All your orders: {a}\n")).unwrap_or_default();
+    text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\n{account_line}\n{}\n", address.join("\n"), shop.name));
     // A paragraph ending in `: https://…` links its text there (as in newsletters).
     let paragraphs: String =
         intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", crate::services::mailer::paragraph_html(p))).collect();
@@ -441,12 +461,12 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
 <table role=\"presentation\" style=\"width:100%;border-collapse:collapse;margin:16px 0;border-top:1px solid #ddd\">{rows}</table>\
 <p style=\"margin:0 0 4px;font-weight:bold\">Ship to</p><p style=\"margin:0 0 16px\">{address}</p><p style=\"margin:0 0 16px\">Payment: {payment}</p>\
 <p style=\"margin:24px 0\"><a href=\"{link_attr}\" style=\"background:#1f4e46;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">View your order</a></p>\
-<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n} · <a href=\"{account_attr}\" style=\"color:#666\">all your orders</a></p></div></body></html>",
+<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n}{account_link}</p></div></body></html>",
         title = esc(&subject),
         shop = esc(&shop.name),
         address = address.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>"),
         link_attr = esc(&link),
-        account_attr = esc(&account),
+        account_link = account.map(|a| format!(" · <a href=\"{}\" style=\"color:#666\">all your orders</a>", esc(&a))).unwrap_or_default(),
     );
     Some(Email::from_shop(shop, to, subject, text, html))
 }

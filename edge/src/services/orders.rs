@@ -358,7 +358,7 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
             statements.push(stmt(
                 &db,
                 "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                args![&format!("{}:sms", change.event_id), number, template, &phone, change.at],
+                args![&crate::services::notify::text_id(change.event_id), number, template, &phone, change.at],
             )?);
         }
     }

@@ -14,6 +14,8 @@ use serde::Deserialize;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 
 const API_BASE: &str = "https://api.twilio.com";
+/// How long a send may wait for the provider's answer.
+const SEND_TIMEOUT_SECONDS: u64 = 10;
 
 pub struct Sms {
     sid: String,
@@ -63,9 +65,16 @@ impl Sms {
             let status = resp.status_code();
             Ok::<_, ApiError>((status, crate::http::response_text(resp).await?))
         };
-        let (status, text) = attempt.await.map_err(|e| format!("SMS provider: {}", e.detail))?;
+        // The order events' consumer waits for this send: a provider that hangs must not hold
+        // up every order behind it.
+        let timeout = worker::Delay::from(std::time::Duration::from_secs(SEND_TIMEOUT_SECONDS));
+        let (status, text) = match futures_util::future::select(std::pin::pin!(attempt), timeout).await {
+            futures_util::future::Either::Left((answer, _)) => answer.map_err(|e| format!("SMS provider: {}", e.detail))?,
+            futures_util::future::Either::Right(_) => return Err(format!("SMS provider: no answer in {SEND_TIMEOUT_SECONDS} s")),
+        };
         if (200..300).contains(&status) {
-            return serde_json::from_str::<Sent>(&text).map(|s| s.sid).map_err(|e| format!("SMS provider: unreadable answer: {e}"));
+            // Accepted: never sent again, even when its answer cannot be read.
+            return Ok(serde_json::from_str::<Sent>(&text).map_or_else(|_| "accepted".to_string(), |s| s.sid));
         }
         Err(match serde_json::from_str::<Refused>(&text) {
             Ok(r) => format!("SMS provider refused it: {} (code {}, HTTP {status})", r.message, r.code),

@@ -200,6 +200,16 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
         stmt(&db, "DELETE FROM customers WHERE email = ?1", args![&email])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2, failed_at = coalesce(failed_at, ?3), last_error = coalesce(last_error, 'customer erased') WHERE recipient = ?1 AND sent_at IS NULL", args![&email, &stand_in, &now])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2 WHERE recipient = ?1", args![&email, &stand_in])?,
+        // Text messages of their orders: the number goes, and what was not sent is not sent. Each
+        // row gets its own stand-in (the email row of the same step already has `stand_in`).
+        stmt(
+            &db,
+            "UPDATE notifications SET recipient = 'erased-' || event_id,
+               failed_at = CASE WHEN sent_at IS NULL THEN coalesce(failed_at, ?2) ELSE failed_at END,
+               last_error = CASE WHEN sent_at IS NULL THEN coalesce(last_error, 'customer erased') ELSE last_error END
+             WHERE event_id LIKE '%:sms' AND order_number IN (SELECT number FROM orders WHERE email = ?1)",
+            args![&stand_in, &now],
+        )?,
         stmt(&db, "UPDATE messages SET recipient = ?2, text = '', html = '', failed_at = CASE WHEN sent_at IS NULL THEN coalesce(failed_at, ?3) ELSE failed_at END WHERE recipient = ?1", args![&email, &stand_in, &now])?,
         stmt(&db, "DELETE FROM subscribers WHERE email = ?1", args![&email])?,
         stmt(&db, "DELETE FROM stock_alerts WHERE email = ?1", args![&email])?,
