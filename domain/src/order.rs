@@ -520,16 +520,21 @@ mod tests {
         assert_eq!((t.tax.minor, t.total.minor), (2300, 12300));
     }
 
-    #[test]
-    fn address_checks() {
-        let addr = Address {
+    /// A valid address in `country`.
+    fn address_in(country: &str) -> Address {
+        Address {
             name: "A".into(),
             line1: "1 Road".into(),
             line2: String::new(),
             city: "Cork".into(),
             postal_code: "T12".into(),
-            country: "FR".into(),
-        };
+            country: country.into(),
+        }
+    }
+
+    #[test]
+    fn address_checks() {
+        let addr = address_in("FR");
         let contact = Contact { email: "a@b".into(), phone: "12a".into(), sms: false };
         let errors = validate_address(&addr, &contact, &shop(true));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -543,14 +548,7 @@ mod tests {
         for bad in ["091 555 0100", "+353", "+0353915550100", "+353 91 555 0100 ext 2", "+1234567890123456", "", "+44 7700 900\n123"] {
             assert_eq!(sms_number(bad), None, "{bad:?}");
         }
-        let addr = Address {
-            name: "A".into(),
-            line1: "1 Road".into(),
-            line2: String::new(),
-            city: "Cork".into(),
-            postal_code: "T12".into(),
-            country: "IE".into(),
-        };
+        let addr = address_in("IE");
         let wants = |phone: &str| Contact { email: "a@b.ie".into(), phone: phone.into(), sms: true };
         let errors = validate_address(&addr, &wants("091 555 0100"), &shop(true));
         assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["contact.phone"]);

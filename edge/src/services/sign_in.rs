@@ -21,10 +21,15 @@ pub const SHOPPERS: Door = Door { links: "customer_sign_in_links", sessions: "cu
 impl Door {
     /// A one-time sign-in token for `owner`, valid `seconds`; only its hash is stored.
     pub async fn new_link(&self, env: &Env, owner: &str, seconds: u64) -> Result<String, ApiError> {
+        self.new_token(env, self.links, owner, seconds).await
+    }
+
+    /// A new token of `owner` in `table` (links or sessions), valid `seconds`; only its hash is stored.
+    async fn new_token(&self, env: &Env, table: &str, owner: &str, seconds: u64) -> Result<String, ApiError> {
         let token = secret_id(32)?;
         let db = db::db(env)?;
-        let sql = format!("INSERT INTO {} (token_hash, {}, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", self.links, self.owner);
-        stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), owner, &now_rfc3339(), now_seconds() + seconds])?.run().await.context("sign-in link")?;
+        let sql = format!("INSERT INTO {table} (token_hash, {}, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", self.owner);
+        stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), owner, &now_rfc3339(), now_seconds() + seconds])?.run().await.context(table)?;
         Ok(token)
     }
 
@@ -56,11 +61,7 @@ impl Door {
 
     /// Opens a session for `owner`, lasting `seconds`: its token (only the hash is stored).
     pub async fn open_session(&self, env: &Env, owner: &str, seconds: u64) -> Result<String, ApiError> {
-        let session = secret_id(32)?;
-        let db = db::db(env)?;
-        let sql = format!("INSERT INTO {} (token_hash, {}, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)", self.sessions, self.owner);
-        stmt(&db, &sql, args![&sha256_hex(session.as_bytes()), owner, &now_rfc3339(), now_seconds() + seconds])?.run().await.context("session")?;
-        Ok(session)
+        self.new_token(env, self.sessions, owner, seconds).await
     }
 
     /// The owner of a live session (not ended, not expired).
