@@ -265,7 +265,13 @@ pub fn OrderPage() -> impl IntoView {
         noindex: true,
         ..Default::default()
     };
-    view! { <Document meta=meta><noscript inner_html=edgeshop_api::frames::order::SUMMARY></noscript><OrderStatus/></Document> }
+    view! {
+        <Document meta=meta>
+            <noscript inner_html=edgeshop_api::frames::order::SUMMARY></noscript>
+            <OrderStatus/>
+            <p class="hint"><a href="/account/">"All your orders"</a></p>
+        </Document>
+    }
 }
 
 /// The frame of the account page: the worker fills in the shopper's orders, or the form that

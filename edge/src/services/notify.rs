@@ -461,7 +461,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
 <table role=\"presentation\" style=\"width:100%;border-collapse:collapse;margin:16px 0;border-top:1px solid #ddd\">{rows}</table>\
 <p style=\"margin:0 0 4px;font-weight:bold\">Ship to</p><p style=\"margin:0 0 16px\">{address}</p><p style=\"margin:0 0 16px\">Payment: {payment}</p>\
 <p style=\"margin:24px 0\"><a href=\"{link_attr}\" style=\"background:#1f4e46;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">View your order</a></p>\
-<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n}{account_link}</p></div></body></html>",
+<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n}{account_link}.</p></div></body></html>",
         title = esc(&subject),
         shop = esc(&shop.name),
         address = address.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>"),
