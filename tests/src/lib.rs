@@ -487,6 +487,9 @@ pub fn owner_link(shop: &Shop, email: &str) -> String {
     // One at a time: each is a second writer of the shop's local database.
     static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    // And no request of this process meanwhile: a write of the shop's own found the database
+    // locked by this second writer (SQLITE_BUSY, a 500), as with `d1_query`.
+    let _db = LOCAL_DB.write().unwrap_or_else(|e| e.into_inner());
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["run", "--quiet", "--package", "xtask", "--", "admin", "owner", email, "--name", "Olive Owner", "--state"])
         .arg(&shop.persist)

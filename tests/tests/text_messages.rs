@@ -63,8 +63,13 @@ impl FakeTwilio {
         }
     }
 
+    /// Sends to `number` fail (503) until [`Self::recover`].
     fn fail_to(&self, number: &str) {
         ureq::post(&format!("{}/_test/fail?to={}", self.base, number.replace('+', "%2B"))).send("").unwrap();
+    }
+
+    fn recover(&self, number: &str) {
+        ureq::post(&format!("{}/_test/recover?to={}", self.base, number.replace('+', "%2B"))).send("").unwrap();
     }
 }
 
@@ -189,7 +194,7 @@ fn a_provider_outage_is_retried_until_the_text_goes() {
     shop.wait_emails("the confirmation", 1, |e| e.to.contains("siobhan4@example.ie"));
     std::thread::sleep(Duration::from_millis(500));
     assert!(twilio.to(number).is_empty());
-    twilio.fail_to("");
+    twilio.recover(number);
     let texts = twilio.wait_to(number, 1);
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert!(texts[0].contains(&format!("order {n} received")));
@@ -209,7 +214,7 @@ fn erasing_the_customer_erases_the_number_and_its_unsent_texts() {
     shop.wait_emails("the confirmation", 1, |e| e.to.contains("siobhan7@example.ie"));
     let erased = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan7@example.ie" }).to_string()));
     assert_eq!(erased.status, 200, "{}", erased.body);
-    twilio.fail_to("");
+    twilio.recover(number);
     std::thread::sleep(Duration::from_secs(3));
     assert!(twilio.to(number).is_empty(), "a text went to an erased customer");
     let order = shop.admin_order(n);
@@ -227,4 +232,50 @@ fn a_shop_without_a_provider_offers_no_texts() {
     let n = r.json()["order_number"].as_u64().unwrap();
     let order = shop.admin_order(n);
     assert_eq!(order["order"]["contact"]["sms"], false, "{order}");
+}
+
+#[test]
+fn a_text_that_fails_for_good_alerts_the_merchant_at_once_and_erasure_takes_the_number_everywhere() {
+    let (twilio, shop) = texting_shop();
+    let number = "+353615550108";
+    twilio.fail_to(number);
+    let r = checkout(shop, 8, "+353 61 555 0108", true);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    // Five tries (about 45 s of backoff), then the merchant hears of it in the same round (not
+    // with the order's next event, which never comes here).
+    let subject = format!("Order {n} needs your attention");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let alert = loop {
+        if let Some(mail) = shop.emails().into_iter().find(|e| e.subject == subject) {
+            break mail;
+        }
+        assert!(std::time::Instant::now() < deadline, "no alert to the merchant");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(alert.text.contains(number), "{}", alert.text);
+    twilio.recover(number);
+    let erased = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan8@example.ie" }).to_string()));
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    let order = shop.admin_order(n);
+    assert!(!order.to_string().contains("5550108"), "the number is still on the order: {order}");
+    // An erased customer's message is not sent again.
+    let resend = shop.admin("POST", &format!("/api/admin/orders/{n}/messages/placed-{n}:sms/resend"), None);
+    assert_eq!(resend.status, 409, "{}", resend.body);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(twilio.to(number).is_empty());
+}
+
+#[test]
+fn carrier_and_tracking_number_are_one_short_line() {
+    let (_, shop) = texting_shop();
+    let r = checkout(shop, 9, "+353 61 555 0109", true);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    assert_eq!(shop.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(r#"{"status":"packed"}"#)).status, 202);
+    shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
+    for (carrier, tracking) in [("An Post\nURGENT: pay at http://evil.example", "X1"), ("An Post", &*"T".repeat(61))] {
+        let body = json!({ "status": "shipped", "carrier": carrier, "tracking_number": tracking }).to_string();
+        let r = shop.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(&body));
+        assert_eq!(r.status, 422, "{carrier:?} {tracking:?}: {}", r.body);
+    }
 }

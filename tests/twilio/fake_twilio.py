@@ -10,7 +10,7 @@ credentials that do not authenticate (401), 21604 / 21603 / 21602 for a missing 
 
 Control endpoints for the tests live under `/_test/`: `GET /_test/messages` lists the messages
 created, `POST /_test/fail?to=NUMBER` makes every send to that number fail with 503 (a provider
-outage) until `POST /_test/fail?to=` clears it. Usage: fake_twilio.py PORT ACCOUNT_SID AUTH_TOKEN
+outage) until `POST /_test/recover?to=NUMBER` ends it (numbers apart: tests run side by side). Usage: fake_twilio.py PORT ACCOUNT_SID AUTH_TOKEN
 [PARENT_PID] (prints "ready" once listening; exits when the parent process does).
 """
 
@@ -57,12 +57,13 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlparse(self.path)
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length).decode()
-        if url.path == "/_test/fail":
+        if url.path in ("/_test/fail", "/_test/recover"):
             to = urllib.parse.parse_qs(url.query).get("to", [""])[0]
             with LOCK:
-                FAILING.clear()
-                if to:
+                if url.path == "/_test/fail":
                     FAILING.add(to)
+                else:
+                    FAILING.discard(to)
             return self.answer(200, {"failing": sorted(FAILING)})
         match = re.fullmatch(r"/2010-04-01/Accounts/([^/]+)/Messages\.json", url.path)
         if not match:

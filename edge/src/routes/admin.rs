@@ -33,6 +33,12 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
     };
     let tracking = match (kind, f.carrier, f.tracking_number) {
         (EventKind::Shipped, Some(carrier), Some(number)) if !carrier.trim().is_empty() && !number.trim().is_empty() => {
+            // They go into the shopper's email and text message as they are: one short line each.
+            let (carrier, number) = (carrier.trim().to_string(), number.trim().to_string());
+            if carrier.chars().count() > 60 || number.chars().count() > 60 || carrier.contains(char::is_control) || number.contains(char::is_control)
+            {
+                return Err(ApiError::new(Problem::TrackingRequired, "`carrier` and `tracking_number` are one line of at most 60 characters each"));
+            }
             Some(Tracking { carrier, number })
         }
         (EventKind::Shipped, _, _) => return Err(ApiError::new(Problem::TrackingRequired, "a shipped order needs `carrier` and `tracking_number`")),

@@ -184,8 +184,14 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     for p in sent_after_all {
         forget_failure(env, number, &p).await?;
     }
+    let alerted = !failed_for_good.is_empty();
     for (p, e) in failed_for_good {
         alert_failed(env, &p, &shop, &e).await?;
+    }
+    if alerted {
+        // The merchant's alerts just written go now, not with the order's next event (they are
+        // merchant messages: a failure of theirs alerts no one again, so this goes one level deep).
+        Box::pin(send_pending(env, number)).await?;
     }
     round_outcome(env, &what, retry, claimed_elsewhere)
 }
@@ -301,7 +307,8 @@ pub async fn resend(env: &Env, number: u64, event_id: &str) -> Result<Option<(St
         stmt(
             &db,
             "UPDATE notifications SET failed_at = NULL, claimed_at = NULL, attempts = 0, last_error = 'sent again by staff'
-             WHERE event_id = ?1 AND order_number = ?2 AND failed_at IS NOT NULL AND sent_at IS NULL RETURNING template, recipient",
+             WHERE event_id = ?1 AND order_number = ?2 AND failed_at IS NOT NULL AND sent_at IS NULL AND recipient NOT LIKE 'erased-%'
+             RETURNING template, recipient",
             args![event_id, number],
         )?,
         "message to send again",

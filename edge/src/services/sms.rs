@@ -77,7 +77,7 @@ impl Sms {
             return Ok(serde_json::from_str::<Sent>(&text).map_or_else(|_| "accepted".to_string(), |s| s.sid));
         }
         Err(match serde_json::from_str::<Refused>(&text) {
-            Ok(r) => format!("SMS provider refused it: {} (code {}, HTTP {status})", r.message, r.code),
+            Ok(r) => format!("SMS provider answered HTTP {status}: {} (code {})", r.message, r.code),
             Err(_) => format!("SMS provider: HTTP {status}"),
         })
     }

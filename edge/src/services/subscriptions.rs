@@ -200,6 +200,13 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
         stmt(&db, "DELETE FROM customers WHERE email = ?1", args![&email])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2, failed_at = coalesce(failed_at, ?3), last_error = coalesce(last_error, 'customer erased') WHERE recipient = ?1 AND sent_at IS NULL", args![&email, &stand_in, &now])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2 WHERE recipient = ?1", args![&email, &stand_in])?,
+        // The number out of their orders' attention notes (a text that could not be sent names it).
+        stmt(
+            &db,
+            "UPDATE orders SET version = version + 1, attention = replace(attention, (SELECT n.recipient FROM notifications n WHERE n.order_number = orders.number AND n.event_id LIKE '%:sms' LIMIT 1), 'an erased number')
+             WHERE email = ?1 AND attention IS NOT NULL AND EXISTS (SELECT 1 FROM notifications n WHERE n.order_number = orders.number AND n.event_id LIKE '%:sms')",
+            args![&stand_in],
+        )?,
         // Text messages of their orders: the number goes, and what was not sent is not sent. Each
         // row gets its own stand-in (the email row of the same step already has `stand_in`).
         stmt(
