@@ -319,6 +319,14 @@ pub fn account_session_token(req: &Request) -> Option<String> {
     session_token(req, (ACCOUNT_COOKIE, ACCOUNT_COOKIE_LOCAL))
 }
 
+/// The signed-in shopper's address (their account session's), if any.
+pub async fn signed_in_shopper(req: &Request, env: &Env) -> Result<Option<String>, ApiError> {
+    match account_session_token(req) {
+        Some(token) => crate::services::accounts::session(env, &token).await,
+        None => Ok(None),
+    }
+}
+
 /// `Set-Cookie` for a shopper's new account session (`Some`) or for signing out (`None`). `Lax`:
 /// the account page opened from a link in an email shows the signed-in shopper their orders.
 pub fn account_cookie(req: &Request, token: Option<&str>) -> String {

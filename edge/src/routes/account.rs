@@ -6,7 +6,7 @@
 use crate::error::{ApiError, Context, Problem};
 use crate::http::{
     account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, parse_json, same_origin_strict, same_site, see_other,
-    Reply,
+    signed_in_shopper, Reply,
 };
 use crate::pages;
 use crate::query::Query;
@@ -87,14 +87,6 @@ async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, String
     }
 }
 
-/// The signed-in shopper's address, if any.
-async fn signed_in(req: &Request, env: &Env) -> Result<Option<String>, ApiError> {
-    match account_session_token(req) {
-        Some(token) => accounts::session(env, &token).await,
-        None => Ok(None),
-    }
-}
-
 /// Ends the request's session, if any: the `Set-Cookie` that clears it.
 async fn sign_out(req: &Request, env: &Env) -> Result<String, ApiError> {
     same_origin_strict(req)?;
@@ -119,7 +111,7 @@ fn refused_page_body(e: &ApiError, email: &str) -> String {
 
 /// `GET /account/`: the orders of the signed-in shopper, or the form that emails a link.
 pub async fn page(req: &Request, env: &Env) -> Reply {
-    let body = match signed_in(req, env).await? {
+    let body = match signed_in_shopper(req, env).await? {
         Some(email) => pages::account(&accounts::account(env, &email).await?),
         None => pages::account_sign_in(None, ""),
     };
@@ -155,7 +147,7 @@ pub async fn sign_in_page(req: &Request, env: &Env) -> Reply {
         let e = ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one");
         return account_page(env, &refused_page_body(&e, ""), 404, None).await;
     };
-    let current = signed_in(req, env).await?.filter(|c| *c != email);
+    let current = signed_in_shopper(req, env).await?.filter(|c| *c != email);
     account_page(env, &pages::account_confirm(&token, &email, current.as_deref()), 200, None).await
 }
 
@@ -191,7 +183,7 @@ pub async fn sign_out_form(req: &Request, env: &Env) -> Reply {
 
 /// `GET /api/account`: the signed-in shopper's address and orders.
 pub async fn get(req: &Request, env: &Env) -> Reply {
-    let email = signed_in(req, env).await?.ok_or_else(|| ApiError::new(Problem::Unauthorized, "sign in to see your orders"))?;
+    let email = signed_in_shopper(req, env).await?.ok_or_else(|| ApiError::new(Problem::Unauthorized, "sign in to see your orders"))?;
     json(&accounts::account(env, &email).await?, 200, "no-store")
 }
 

@@ -5,12 +5,12 @@
 
 use crate::error::{ApiError, Problem};
 use crate::http::{
-    account_session_token, cart_id, check_cookie_origin, clear_cart_cookie, form_body, frame_page, money_view, see_other, set_cart_cookie, Reply,
+    cart_id, check_cookie_origin, clear_cart_cookie, form_body, frame_page, money_view, see_other, set_cart_cookie, signed_in_shopper, Reply,
 };
 use crate::pages;
 use crate::query::Query;
 use crate::services::idempotency::valid_key;
-use crate::services::{accounts, carts, checkout, orders, payments, random_id};
+use crate::services::{carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
 use edgeshop_domain::{escape_html, Address, Contact, PaymentMethod};
@@ -151,10 +151,7 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
 /// shopper's email is the one their sign-in link proved. (Not the address of their latest order:
 /// anyone may place an order with any email, so that address may be a stranger's.)
 pub async fn checkout(req: &Request, env: &Env) -> Reply {
-    let signed_in = match account_session_token(req) {
-        Some(token) => accounts::session(env, &token).await?,
-        None => None,
-    };
+    let signed_in = signed_in_shopper(req, env).await?;
     let contact = Contact { email: signed_in.unwrap_or_default(), ..Contact::default() };
     let request = CheckoutRequest { address: Address::default(), contact, payment_method: PaymentMethod::Online, analytics_session: None };
     checkout_page(req, env, CheckoutState { request, key: random_id(16), notice: None }, 200).await
