@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod catalog;
 mod client;
+pub mod discounts;
 pub mod orders;
 #[cfg(feature = "ssr")]
 pub mod pages;

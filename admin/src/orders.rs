@@ -287,6 +287,9 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                             }).collect_view()}</tbody></table>
                             <dl class="totals no-print">
                                 <dt>"Subtotal"</dt><dd>{fmt(o.order.totals.subtotal)}</dd>
+                                {o.order.totals.discount.map(|d| view! {
+                                    <dt>{format!("Discount ({})", o.order.discount_code.clone().unwrap_or_default())}</dt><dd data-testid="order-discount">{format!("−{}", fmt(d))}</dd>
+                                })}
                                 <dt>"Shipping"</dt><dd>{fmt(o.order.totals.shipping)}</dd>
                                 <dt>"Tax"</dt><dd>{fmt(o.order.totals.tax)}</dd>
                                 <dt>"Total"</dt><dd><strong>{fmt(o.order.totals.total)}</strong></dd>

@@ -3,6 +3,7 @@
 
 use crate::analytics::{AnalyticsReport, HealthReport};
 use crate::catalog::{CatalogRow, CatalogTable};
+use crate::discounts::Discounts;
 use crate::orders::{OrderDetail, OrderList};
 use crate::people::{Customers, Staff};
 use crate::session::{AdminBar, SignIn};
@@ -24,10 +25,11 @@ pub struct AdminSite {
     pub catalog_version: String,
 }
 
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("/admin/", "Orders"),
     ("/admin/stock/", "Stock"),
     ("/admin/customers/", "Customers"),
+    ("/admin/discounts/", "Discounts"),
     ("/admin/analytics/", "Analytics"),
     ("/admin/catalog/", "Catalog"),
     ("/admin/health/", "Health"),
@@ -104,8 +106,8 @@ pub fn render_catalog(site: &AdminSite, rows: Vec<CatalogRow>, categories: Vec<(
 pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
     let s = || site.clone();
     let (locale, currency) = (site.locale.clone(), site.currency.clone());
-    let (l2, l3, l4, l5) = (locale.clone(), locale.clone(), locale.clone(), locale.clone());
-    let c2 = currency.clone();
+    let (l2, l3, l4, l5, l6) = (locale.clone(), locale.clone(), locale.clone(), locale.clone(), locale.clone());
+    let (c2, c3) = (currency.clone(), currency.clone());
     #[rustfmt::skip]
     let pages = vec![
         ("/admin/sign-in/".into(), render(move || view! { <AdminDocument site=s() title="Sign in" path="/admin/sign-in/"><SignIn/></AdminDocument> })),
@@ -115,6 +117,10 @@ pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
         (
             "/admin/customers/".into(),
             render(move || view! { <AdminDocument site=s() title="Customers" path="/admin/customers/"><Customers locale=l3 currency/></AdminDocument> }),
+        ),
+        (
+            "/admin/discounts/".into(),
+            render(move || view! { <AdminDocument site=s() title="Discount codes" path="/admin/discounts/"><Discounts locale=l6 currency=c3/></AdminDocument> }),
         ),
         ("/admin/staff/".into(), render(move || view! { <AdminDocument site=s() title="Staff" path="/admin/staff/"><Staff/></AdminDocument> })),
         ("/admin/analytics/".into(), render(move || view! { <AdminDocument site=s() title="Analytics" path="/admin/analytics/"><AnalyticsReport locale=l4/></AdminDocument> })),

@@ -470,3 +470,32 @@ pub struct ReturnDecision {
 pub struct Removed {
     pub removed: StaffMember,
 }
+
+/// A discount code with what it has done (`GET /api/admin/discounts`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiscountRow {
+    #[serde(flatten)]
+    pub code: edgeshop_domain::DiscountCode,
+    /// The offer in words.
+    pub offer: String,
+    /// Orders that used it (cancelled orders give their use back).
+    pub uses: u32,
+    /// What it took off those orders, in minor units.
+    pub discounted_minor: i64,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiscountList {
+    pub discounts: Vec<DiscountRow>,
+}
+
+/// `PATCH /api/admin/discounts/{code}`: end a code, or let it work again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiscountChange {
+    pub active: bool,
+}

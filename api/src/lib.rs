@@ -52,6 +52,33 @@ pub struct Cart {
     pub item_count: u32,
     pub subtotal: MoneyView,
     pub price_changes: Vec<PriceChange>,
+    /// The discount code applied to the cart, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<CartDiscount>,
+}
+
+/// A discount code on a cart: what it takes off the goods now, or why it takes nothing (the
+/// code stays on the cart: below its minimum, it applies once the cart reaches it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartDiscount {
+    pub code: String,
+    /// The offer in words (`15% off`, `€10.00 off orders of €50.00 or more`).
+    pub offer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<MoneyView>,
+    /// Why it takes nothing off now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_applied: Option<String>,
+    /// The goods after the discount.
+    pub subtotal_after: MoneyView,
+}
+
+/// `POST /api/cart/discount`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplyDiscount {
+    pub code: String,
 }
 
 /// `POST /api/cart/lines`.
@@ -128,6 +155,9 @@ pub struct CheckoutResponse {
     pub token: String,
     pub status: OrderStatus,
     pub subtotal: MoneyView,
+    /// What the cart's discount code took off the goods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<OrderDiscount>,
     pub shipping: MoneyView,
     pub tax: MoneyView,
     pub total: MoneyView,
@@ -185,6 +215,8 @@ pub struct OrderView {
     pub history: Vec<StatusChange>,
     pub lines: Vec<OrderLine>,
     pub subtotal: MoneyView,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<OrderDiscount>,
     pub shipping: MoneyView,
     pub tax: MoneyView,
     pub total: MoneyView,
@@ -198,6 +230,14 @@ pub struct OrderView {
     /// Returns asked for, with their progress.
     #[serde(default)]
     pub returns: Vec<admin::ReturnView>,
+}
+
+/// A discount code an order used and what it took off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderDiscount {
+    pub code: String,
+    pub amount: MoneyView,
 }
 
 /// An order's shipping as the shopper reads it (the order page, with or without JavaScript):

@@ -337,6 +337,19 @@ fn operation(route: Route) -> Op {
             )
             .empty(303, "Changed: to the cart page")
             .answer(422, "Not changed: the cart page with the reason", HTML, text()),
+        Route::CartDiscountForm => Op::new("Apply a discount code to the cart, or remove it (`action=remove`), from the cart page's form; redirects to the cart")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "properties": {
+                        "code": { "type": "string", "maxLength": 32 },
+                        "action": { "enum": ["apply", "remove"] }
+                    }
+                })),
+            )
+            .empty(303, "Done: to the cart page")
+            .answer(422, "Not applied: the cart page with the reason", HTML, text()),
         Route::CheckoutPage => Op::new("The checkout page (HTML form with the order summary; works without JavaScript)").answer(200, "The page", HTML, text()),
         Route::CheckoutForm => Op::new("Place the order from the checkout form (works without JavaScript): the same rules as /api/checkout")
             .body(
@@ -429,6 +442,14 @@ fn operation(route: Route) -> Op {
             Op::new("Change a line's quantity (0 removes it)").cart().body(JSON, of::<UpdateLine>()).answer(200, "The cart", JSON, of::<Cart>())
         }
         Route::DeleteLine => Op::new("Remove a line").cart().answer(200, "The cart", JSON, of::<Cart>()),
+        Route::ApplyDiscount => Op::new(
+            "Apply a discount code to the cart (creates the cart); a code below its minimum stays on the cart and applies once the cart reaches it. \
+             Unknown codes count against the client: after ten, one more try a minute",
+        )
+        .cart()
+        .body(JSON, of::<ApplyDiscount>())
+        .answer(200, "The cart with the code", JSON, of::<Cart>()),
+        Route::RemoveDiscount => Op::new("Take the discount code off the cart").cart().answer(200, "The cart", JSON, of::<Cart>()),
         Route::Checkout => Op::new("Place an order from the cart (idempotent: the same key answers the same)")
             .header("Idempotency-Key", true, "A key per checkout attempt (retries send the same)")
             .cart()
@@ -584,6 +605,13 @@ fn operation(route: Route) -> Op {
             .query("low", string(), "yes: only SKUs at or below the low-stock threshold")
             .answer(200, "A page of SKUs", JSON, of::<StockPage>()),
         Route::StockLevel => Op::new("Available, reserved and sold units of one SKU").answer(200, "Stock level", JSON, of::<StockLevel>()),
+        Route::Discounts => Op::new("Every discount code, newest first, with its uses and what it took off").answer(200, "The codes", JSON, of::<DiscountList>()),
+        Route::CreateDiscount => Op::new("Owners: make a discount code (percent or amount off the goods; minimum, first and last day, cap on uses, once per customer)")
+            .body(JSON, of::<edgeshop_domain::DiscountCode>())
+            .answer(201, "Made", JSON, of::<DiscountRow>()),
+        Route::ChangeDiscount => Op::new("Owners: end a discount code, or let it work again")
+            .body(JSON, of::<DiscountChange>())
+            .answer(200, "Changed", JSON, of::<DiscountRow>()),
         Route::AdjustStock => {
             Op::new("Set a counted level or add/remove units, with a reason; a SKU back from sold out sends its back-in-stock alerts once")
                 .body(JSON, of::<StockChange>())

@@ -489,6 +489,9 @@ pub fn OrderStatus() -> impl IntoView {
                     }).collect_view()}</ul>
                     <dl class="attrs">
                         <dt>"Subtotal"</dt><dd>{money(&o.subtotal)}</dd>
+                        {o.discount.as_ref().map(|d| view! {
+                            <dt>{format!("Discount ({})", d.code)}</dt><dd data-testid="order-discount">{format!("−{}", money(&d.amount))}</dd>
+                        })}
                         <dt>"Shipping"</dt><dd>{shipping_label(o.shipping.minor, money(&o.shipping))}</dd>
                         <dt>"Tax included"</dt><dd>{money(&o.tax)}</dd>
                         <dt>"Total"</dt><dd data-testid="order-total"><strong>{money(&o.total)}</strong></dd>

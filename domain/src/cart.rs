@@ -98,6 +98,9 @@ pub fn price_cart(lines: &[CartLine], snapshot: &CatalogSnapshot) -> Result<Pric
 pub struct SavedCart {
     pub catalog_version: String,
     pub lines: Vec<SavedLine>,
+    /// A discount code the shopper applied (checked again whenever the cart is priced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

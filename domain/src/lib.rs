@@ -9,6 +9,7 @@ pub mod calling_codes;
 pub mod cart;
 pub mod catalog;
 pub mod countries;
+pub mod discount;
 pub mod events;
 pub mod money;
 pub mod order;
@@ -27,11 +28,12 @@ pub use catalog::{
     ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules, Variant,
 };
 pub use countries::{country_label, country_name};
+pub use discount::{normalize_code, share_discount, DiscountCode, DiscountKind, DiscountRefusal};
 pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    checkout_totals, sms_number, stock_hold_seconds, valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod,
-    Placement, StatusChange, Totals, Tracking, TransitionError,
+    checkout_totals, discounted_totals, sms_number, stock_hold_seconds, valid_email, validate_address, Address, Contact, FieldError, Order,
+    OrderStatus, PaymentMethod, Placement, StatusChange, Totals, Tracking, TransitionError,
 };
 pub use pricing::{lowest_price, product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};

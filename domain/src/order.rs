@@ -155,7 +155,11 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Totals {
+    /// The goods at their prices.
     pub subtotal: Money,
+    /// What a discount code took off the goods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
     pub shipping: Money,
     /// Tax contained in (or added to) the total.
     pub tax: Money,
@@ -164,18 +168,26 @@ pub struct Totals {
 
 /// Shipping and tax from the shop's rules.
 pub fn checkout_totals(subtotal: Money, shop: &Shop) -> Result<Totals, MoneyError> {
-    let free = shop.shipping.free_over.is_some_and(|limit| subtotal.minor >= limit.minor);
+    discounted_totals(subtotal, None, shop)
+}
+
+/// Shipping and tax from the shop's rules after `discount` came off the goods: free shipping and
+/// tax are judged on what the goods cost after it.
+pub fn discounted_totals(subtotal: Money, discount: Option<Money>, shop: &Shop) -> Result<Totals, MoneyError> {
+    let discount = discount.filter(|d| d.minor > 0).map(|d| Money::new(d.minor.min(subtotal.minor), subtotal.currency));
+    let goods = Money::new(subtotal.minor - discount.map_or(0, |d| d.minor), subtotal.currency);
+    let free = shop.shipping.free_over.is_some_and(|limit| goods.minor >= limit.minor);
     let shipping = if free || subtotal.minor == 0 { Money::zero(subtotal.currency) } else { shop.shipping.flat_rate };
-    let taxable = subtotal.checked_add(shipping)?;
+    let taxable = goods.checked_add(shipping)?;
     let rate = i128::from(shop.tax.rate_bp);
     if shop.tax.prices_include_tax {
         // Tax already inside the gross price: gross * rate / (1 + rate), rounded half up.
         let gross = i128::from(taxable.minor);
         let tax = (gross * rate * 2 + (10_000 + rate)) / ((10_000 + rate) * 2);
-        Ok(Totals { subtotal, shipping, tax: Money::new(tax as i64, subtotal.currency), total: taxable })
+        Ok(Totals { subtotal, discount, shipping, tax: Money::new(tax as i64, subtotal.currency), total: taxable })
     } else {
         let tax = taxable.percentage(shop.tax.rate_bp);
-        Ok(Totals { subtotal, shipping, tax, total: taxable.checked_add(tax)? })
+        Ok(Totals { subtotal, discount, shipping, tax, total: taxable.checked_add(tax)? })
     }
 }
 
@@ -264,6 +276,9 @@ pub struct Order {
     pub payment: PaymentMethod,
     pub status: OrderStatus,
     pub history: Vec<StatusChange>,
+    /// The discount code the order used (its amount is `totals.discount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
     /// Events already applied (at-least-once delivery: each changes the order once).
     #[serde(default)]
     pub applied_events: Vec<String>,
@@ -305,6 +320,7 @@ pub struct Placement {
     pub payment: PaymentMethod,
     /// RFC 3339 time.
     pub at: String,
+    pub discount_code: Option<String>,
 }
 
 impl Order {
@@ -334,9 +350,20 @@ impl Order {
         Ok(out)
     }
 
-    /// What `lines` were charged (their unit prices as ordered), in minor units.
+    /// What `lines` were charged, in minor units: their unit prices as ordered, less their share
+    /// of the order's discount (rounded down for part of a line).
     pub fn value_of(&self, lines: &[(String, u32)]) -> i64 {
-        lines.iter().filter_map(|(sku, q)| self.lines.iter().find(|l| &l.sku == sku).map(|l| l.unit_price.minor * i64::from(*q))).sum()
+        let totals: Vec<i64> = self.lines.iter().map(|l| l.line_total.minor).collect();
+        let shares = crate::discount::share_discount(self.totals.discount.map_or(0, |d| d.minor), &totals);
+        lines
+            .iter()
+            .filter_map(|(sku, q)| {
+                let i = self.lines.iter().position(|l| &l.sku == sku)?;
+                let line = &self.lines[i];
+                let paid = i128::from(line.line_total.minor - shares[i]);
+                Some((paid * i128::from(*q) / i128::from(line.quantity.max(1))) as i64)
+            })
+            .sum()
     }
 
     /// A new order from a priced cart: cash on delivery is confirmed at once, online payment
@@ -357,6 +384,7 @@ impl Order {
             payment: p.payment,
             status,
             history: vec![StatusChange { status, at: p.at, note: None, tracking: None }],
+            discount_code: p.discount_code,
             applied_events: vec![],
         }
     }
@@ -465,6 +493,7 @@ mod tests {
         let cart = PricedCart { catalog_version: "v9".into(), lines: vec![], subtotal: Money::new(1000, Currency::EUR) };
         let placement = |payment| Placement {
             number: 7,
+            discount_code: None,
             token: "t".into(),
             totals: checkout_totals(Money::new(1000, Currency::EUR), &shop(true)).unwrap(),
             address: Address {
@@ -509,6 +538,32 @@ mod tests {
         assert_eq!((t.shipping.minor, t.total.minor), (0, 5000));
         let t = checkout_totals(Money::new(4999, Currency::EUR), &shop(true)).unwrap();
         assert_eq!((t.shipping.minor, t.total.minor), (495, 5494));
+    }
+
+    #[test]
+    fn a_discount_comes_off_the_goods_before_free_shipping_and_tax_are_judged() {
+        let eur = |m| Money::new(m, Currency::EUR);
+        // 60.00 of goods less 15.00 is under the 50.00 for free shipping.
+        let t = discounted_totals(eur(6000), Some(eur(1500)), &shop(true)).unwrap();
+        assert_eq!((t.discount, t.shipping.minor, t.total.minor), (Some(eur(1500)), 495, 4995));
+        // Tax added on top is taxed on the discounted goods and the shipping.
+        let t = discounted_totals(eur(10000), Some(eur(2000)), &shop(false)).unwrap();
+        assert_eq!((t.tax.minor, t.total.minor), (1840, 9840));
+        // Never more than the goods; nothing off is no discount.
+        let t = discounted_totals(eur(1000), Some(eur(5000)), &shop(true)).unwrap();
+        assert_eq!((t.discount, t.total.minor), (Some(eur(1000)), 495));
+        assert_eq!(discounted_totals(eur(1000), Some(eur(0)), &shop(true)).unwrap().discount, None);
+    }
+
+    #[test]
+    fn a_discounted_order_refunds_what_was_paid_for_the_lines() {
+        let mut o = delivered_order();
+        // 39.99 of goods with 4.00 off: A (30.00) bears 3.00, B (9.99) 1.00.
+        o.totals = discounted_totals(Money::new(3999, Currency::EUR), Some(Money::new(400, Currency::EUR)), &shop(true)).unwrap();
+        assert_eq!(o.value_of(&[("A".into(), 2)]), 2700);
+        assert_eq!(o.value_of(&[("A".into(), 1)]), 1350);
+        assert_eq!(o.value_of(&[("B".into(), 1)]), 899);
+        assert_eq!(o.value_of(&o.return_lines(&[]).unwrap()), 3599, "everything back: the goods as paid");
     }
 
     #[test]
@@ -605,6 +660,7 @@ mod tests {
             payment: PaymentMethod::Online,
             status: OrderStatus::AwaitingPayment,
             history: vec![],
+            discount_code: None,
             applied_events: vec![],
         };
         assert_eq!(o.apply("evt_1", OrderStatus::Paid, "t1", None), Ok(true));
@@ -645,6 +701,7 @@ mod tests {
             payment: PaymentMethod::Online,
             status: OrderStatus::Delivered,
             history: vec![],
+            discount_code: None,
             applied_events: vec![],
         }
     }

@@ -35,12 +35,41 @@ pub fn cart(cart: &Cart, notice: Option<&str>) -> String {
             total = esc(&l.line_total.formatted),
         );
     }
-    let _ = write!(
-        h,
-        r#"</ul><p class="subtotal">Subtotal <strong data-testid="cart-subtotal">{}</strong></p><a class="button primary" href="/checkout/">Check out</a>"#,
-        esc(&cart.subtotal.formatted)
-    );
+    let _ = write!(h, r#"</ul><p class="subtotal">Subtotal <strong data-testid="cart-subtotal">{}</strong></p>"#, esc(&cart.subtotal.formatted));
+    h.push_str(&discount_lines(cart));
+    match &cart.discount {
+        Some(d) => {
+            let _ = write!(
+                h,
+                r#"<form class="discount-form" method="post" action="/cart/discount"><input type="hidden" name="action" value="remove"><button type="submit" class="link">Remove the code {}</button></form>"#,
+                esc(&d.code)
+            );
+        }
+        None => h.push_str(
+            r#"<form class="discount-form" method="post" action="/cart/discount"><label for="discount-code">Discount code</label><input id="discount-code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" required> <button type="submit" name="action" value="apply">Apply</button></form>"#,
+        ),
+    }
+    h.push_str(r#"<a class="button primary" href="/checkout/">Check out</a>"#);
     h
+}
+
+/// The cart's discount code: what it takes off and the goods after it, or why it takes nothing.
+fn discount_lines(cart: &Cart) -> String {
+    let Some(d) = &cart.discount else { return String::new() };
+    let offer = if d.offer.is_empty() { String::new() } else { format!(" ({})", esc(&d.offer)) };
+    match (&d.amount, &d.not_applied) {
+        (Some(amount), _) => format!(
+            r#"<p class="discount">Discount <span class="code" data-testid="discount-code">{code}</span>{offer} <strong data-testid="cart-discount">−{amount}</strong></p><p class="subtotal">After the discount <strong data-testid="cart-after-discount">{after}</strong></p>"#,
+            code = esc(&d.code),
+            amount = esc(&amount.formatted),
+            after = esc(&d.subtotal_after.formatted),
+        ),
+        (None, why) => format!(
+            r#"<p class="notice" role="status" data-testid="discount-not-applied">The code <span class="code">{}</span>{offer} takes nothing off: {}.</p>"#,
+            esc(&d.code),
+            esc(why.as_deref().unwrap_or("it does not apply"))
+        ),
+    }
 }
 
 /// The checkout page's order summary.
@@ -54,11 +83,12 @@ pub fn checkout_summary(cart: &Cart) -> String {
     for l in &cart.lines {
         let _ = write!(h, "<li>{} × {} ({})<span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.variant_title), esc(&l.line_total.formatted));
     }
-    let _ = write!(
-        h,
-        r#"</ul><p>Subtotal <strong>{}</strong></p><p class="hint">Shipping and tax are added from the shop's rules when you place the order.</p>"#,
-        esc(&cart.subtotal.formatted)
-    );
+    let _ = write!(h, r#"</ul><p>Subtotal <strong>{}</strong></p>"#, esc(&cart.subtotal.formatted));
+    h.push_str(&discount_lines(cart));
+    if cart.discount.as_ref().is_some_and(|d| d.amount.is_none()) {
+        h.push_str(r#"<p class="hint">To check out without the code, <a href="/cart/">take it off in your cart</a>.</p>"#);
+    }
+    h.push_str(r#"<p class="hint">Shipping and tax are added from the shop's rules when you place the order.</p>"#);
     h
 }
 
@@ -115,9 +145,17 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
         let _ = write!(h, "<li>{} × {} ({}) <span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.variant_title), money(l.line_total));
     }
     let t = &order.totals;
+    let discount = match t.discount {
+        Some(d) => format!(
+            r#"<dt>Discount ({})</dt><dd data-testid="order-discount">−{}</dd>"#,
+            esc(order.discount_code.as_deref().unwrap_or_default()),
+            money(d)
+        ),
+        None => String::new(),
+    };
     let _ = write!(
         h,
-        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd><dt>Shipping</dt><dd>{}</dd><dt>Tax included</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>Tax included</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
         money(t.subtotal),
         shipping_label(t.shipping.minor, money(t.shipping)),
         money(t.tax),
@@ -243,7 +281,43 @@ mod tests {
             item_count: 2,
             subtotal: m("€20.00"),
             price_changes: vec![],
+            discount: None,
         }
+    }
+
+    #[test]
+    fn a_cart_offers_a_code_and_shows_what_it_takes_off_or_why_not() {
+        use edgeshop_api::CartDiscount;
+        let h = cart(&a_cart(), None);
+        assert!(h.contains(r#"<form class="discount-form" method="post" action="/cart/discount"><label for="discount-code">Discount code</label>"#));
+        let on = Cart {
+            discount: Some(CartDiscount {
+                code: "SPRING".into(),
+                offer: "10% off".into(),
+                amount: Some(m("€2.00")),
+                not_applied: None,
+                subtotal_after: m("€18.00"),
+            }),
+            ..a_cart()
+        };
+        let h = cart(&on, None);
+        assert!(h.contains(r#"<strong data-testid="cart-discount">−€2.00</strong>"#) && h.contains("€18.00"), "{h}");
+        assert!(h.contains("Remove the code SPRING") && !h.contains(r#"<input id="discount-code""#));
+        let off = Cart {
+            discount: Some(CartDiscount {
+                code: "BIG<5>".into(),
+                offer: String::new(),
+                amount: None,
+                not_applied: Some("this code needs €50.00 of goods or more".into()),
+                subtotal_after: m("€20.00"),
+            }),
+            ..a_cart()
+        };
+        let h = cart(&off, None);
+        assert!(
+            h.contains("takes nothing off: this code needs €50.00 of goods or more.") && h.contains("BIG&lt;5&gt;") && !h.contains("cart-discount")
+        );
+        assert!(checkout_summary(&off).contains("take it off in your cart"));
     }
 
     #[test]

@@ -188,6 +188,47 @@ fn stripe_session_is_created_once_per_order_and_paid_by_its_webhook() {
 }
 
 #[test]
+fn a_discounted_order_is_charged_its_total_with_the_discount_shared_among_its_lines() {
+    let (stripe, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let made = shop.admin("POST", "/api/admin/discounts", Some(r#"{"code":"EURO-OFF","kind":"amount","value":100}"#));
+    assert_eq!(made.status, 201, "{}", made.body);
+    // 1.00 off three units and one more line: the three units' share does not divide by three.
+    let cart = shop.fill_cart(&ip(9), &[(&pool[13].sku, 3), (&pool[14].sku, 1)]);
+    let applied = shop.post_json("/api/cart/discount", &[("cf-connecting-ip", &ip(9)), ("x-cart-id", &cart)], r#"{"code":"euro-off"}"#);
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", &ip(9)), ("x-cart-id", &cart), ("idempotency-key", "stripe-discount")],
+        &body("online").to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let placed = r.json();
+    assert_eq!(placed["discount"]["amount"]["minor"].as_i64(), Some(100), "{placed}");
+    let n = placed["order_number"].as_u64().unwrap();
+    let call = stripe
+        .requests()
+        .into_iter()
+        .find(|r| r["path"] == "/v1/checkout/sessions" && r["params"]["metadata"]["order_number"].as_str() == Some(n.to_string().as_str()))
+        .expect("a session for the order");
+    let items: Vec<(String, i64, i64)> = call["params"]["line_items"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|i| {
+            let n = |v: &Value| v.as_str().unwrap().parse::<i64>().unwrap();
+            (i["price_data"]["product_data"]["name"].as_str().unwrap().to_string(), n(&i["price_data"]["unit_amount"]), n(&i["quantity"]))
+        })
+        .collect();
+    let charged: i64 = items.iter().map(|(_, unit, q)| unit * q).sum();
+    assert_eq!(charged, placed["total"]["minor"].as_i64().unwrap(), "Stripe charges the discounted total: {items:?}");
+    let goods: i64 = items.iter().filter(|(name, _, _)| name != "Shipping" && name != "Tax").map(|(_, unit, q)| unit * q).sum();
+    assert_eq!(goods, pool[13].price.minor * 3 + pool[14].price.minor - 100, "{items:?}");
+    assert!(items.iter().any(|(name, _, q)| name.ends_with("× 3") && *q == 1), "three units with a share of the discount as one item: {items:?}");
+}
+
+#[test]
 fn delayed_payment_methods_succeed_or_fail_later() {
     let (_, shop) = stripe_shop();
     let c = catalog();

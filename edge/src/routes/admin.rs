@@ -1,12 +1,14 @@
 //! The back office's API (`/api/admin/*`): orders (list, detail, fulfilment, cancellation,
-//! refunds, notes, CSV export), stock, customers, messages and dead letters. Every route needs a
+//! refunds, notes, CSV export), stock, customers, discount codes, messages and dead letters. Every route needs a
 //! staff session ([`require_staff`]); what reaches every customer or their personal data in bulk
-//! (newsletters, digests, erasure, the orders' CSV export) needs an owner's ([`require_owner`]).
+//! (newsletters, digests, erasure, the orders' CSV export) and what changes prices (discount
+//! codes) needs an owner's ([`require_owner`]).
 //! Every change is written to the audit log.
 
 use crate::error::{ApiError, Problem};
 use crate::http::{header, json, json_text, parse_json, require_owner, require_staff, Reply};
 use crate::services::dead_letters;
+use crate::services::discounts;
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{fingerprint, valid_key, Begin, Guard, StoredResponse};
 use crate::services::orders;
@@ -18,7 +20,8 @@ use edgeshop_api::admin::{
     NewNote, NewsletterRequest, OrderPage, RefundAccepted, RefundRequest, Replayed, ReturnDecision, StockChange, StockChanged, StockLevel, StockPage,
     StockRow,
 };
-use edgeshop_domain::Tracking;
+use edgeshop_api::admin::{DiscountChange, DiscountList};
+use edgeshop_domain::{DiscountCode, Tracking};
 use serde_json::json as value;
 use worker::{Env, Request};
 
@@ -550,4 +553,48 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
     )
     .await?;
     json(&Accepted { number, status: format!("return_{status}") }, 202, "no-store")
+}
+
+/// `GET /api/admin/discounts`: every code with its uses.
+pub async fn discounts(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    json(&DiscountList { discounts: discounts::list(env).await? }, 200, "no-store")
+}
+
+/// `POST /api/admin/discounts` (owners): a new code; its name is kept in capitals.
+pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
+    let who = require_owner(req, env).await?;
+    let mut code: DiscountCode = parse_json(&json_text(req).await?)?;
+    code.code = edgeshop_domain::normalize_code(&code.code).unwrap_or(code.code);
+    let day = |d: Option<String>| d.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
+    (code.starts_on, code.ends_on) = (day(code.starts_on), day(code.ends_on));
+    if let Some(problem) = code.problem() {
+        return Err(ApiError::new(Problem::BadDiscount, problem));
+    }
+    if !discounts::create(env, &code, &who.email, &now_rfc3339()).await? {
+        return Err(ApiError::new(Problem::DiscountExists, format!("there is a code {} already; end it, or choose another name", code.code)));
+    }
+    staff::audit(env, &who, "discount.create", &format!("discount:{}", code.code), serde_json::Value::Null, serde_json::to_value(&code)?).await?;
+    let row = discounts::row(env, &code.code).await?.ok_or_else(|| ApiError::internal("discount just made not found"))?;
+    json(&row, 201, "no-store")
+}
+
+/// `PATCH /api/admin/discounts/{code}` (owners): end a code or let it work again.
+pub async fn change_discount(req: &mut Request, env: &Env, code: &str) -> Reply {
+    let who = require_owner(req, env).await?;
+    let code = crate::query::decode_segment(code)?;
+    let change: DiscountChange = parse_json(&json_text(req).await?)?;
+    let not_found = || ApiError::new(Problem::DiscountNotFound, "there is no such discount code");
+    let code = edgeshop_domain::normalize_code(&code).ok_or_else(not_found)?;
+    let row = discounts::set_active(env, &code, change.active).await?.ok_or_else(not_found)?;
+    staff::audit(
+        env,
+        &who,
+        if change.active { "discount.resume" } else { "discount.end" },
+        &format!("discount:{code}"),
+        value!(null),
+        value!({ "active": change.active }),
+    )
+    .await?;
+    json(&row, 200, "no-store")
 }

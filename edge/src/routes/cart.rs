@@ -1,9 +1,11 @@
 //! `/api/cart`: the shopper's cart. The id travels in an HttpOnly cookie (or `X-Cart-Id` for API
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
-use crate::http::{cart_id, check_cookie_origin, json, json_text, parse_json, set_cart_cookie, Reply};
-use crate::services::carts;
-use edgeshop_api::{AddLine, Cart, UpdateLine};
+use crate::error::{ApiError, Problem};
+use crate::http::{cart_id, check_cookie_origin, client_ip, json, json_text, parse_json, set_cart_cookie, Reply};
+use crate::services::rate_limit::{self, Limit};
+use crate::services::{carts, discounts};
+use edgeshop_api::{AddLine, ApplyDiscount, Cart, UpdateLine};
 use worker::{Env, Request};
 
 /// Answers with the cart and its id's cookie.
@@ -44,4 +46,49 @@ pub async fn delete_line(req: &Request, env: &Env, line_id: &str) -> Reply {
     check_cookie_origin(req)?;
     let (id, cart) = carts::set_line(env, cart_id(req), line_id, 0).await?;
     respond(req, &id, &cart, 200)
+}
+
+/// `POST /api/cart/discount {code}`: the code on the cart (a new cart if there is none).
+pub async fn apply_discount(req: &mut Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
+    let apply: ApplyDiscount = parse_json(&json_text(req).await?)?;
+    let code = checked_code(req, env, &apply.code).await?;
+    let (id, cart) = carts::set_discount(env, cart_id(req), Some(code)).await?;
+    respond(req, &id, &cart, 200)
+}
+
+/// `DELETE /api/cart/discount`.
+pub async fn remove_discount(req: &Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
+    match carts::remove_discount(env, cart_id(req)).await? {
+        Some((id, cart)) => respond(req, &id, &cart, 200),
+        None => json(&carts::empty_view(env).await?, 200, "no-store"),
+    }
+}
+
+/// A code a shopper typed, in the form it is kept, before it goes on a cart: one that exists and
+/// works today (a code below its minimum goes on, and applies once the cart reaches it). Codes are
+/// guessable words, so codes that do not exist count against the client (`Limit::DiscountGuess`).
+pub async fn checked_code(req: &Request, env: &Env, typed: &str) -> Result<String, ApiError> {
+    let client = format!("discount {}", client_ip(req));
+    let budget = rate_limit::peek(env, Limit::DiscountGuess, &client).await?;
+    if !budget.allowed {
+        return Err(ApiError::too_many_requests(budget.retry_after));
+    }
+    let code = edgeshop_domain::normalize_code(typed);
+    let found = match &code {
+        Some(code) => discounts::find(env, code).await?,
+        None => None,
+    };
+    let Some(found) = found else {
+        rate_limit::take(env, Limit::DiscountGuess, &client).await?;
+        let detail = match code {
+            Some(code) => format!("there is no discount code {code}"),
+            None if typed.trim().is_empty() => "type a discount code".to_string(),
+            None => "a discount code is letters and digits (and - or _), at most 32".to_string(),
+        };
+        return Err(ApiError::new(Problem::DiscountCodeUnknown, detail));
+    };
+    found.usable(&discounts::today()).map_err(|why| discounts::refused(&found.code.code, &why))?;
+    Ok(found.code.code)
 }

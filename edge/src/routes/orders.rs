@@ -50,8 +50,10 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let notifications =
         orders::notifications(env, number).await?.into_iter().filter(|n| !n.template.starts_with("merchant_")).map(sent_message).collect();
     let payments = orders::money_moves(env, number).await?.into_iter().map(payment_view).collect();
+    let discount = crate::services::orders::discount_view(&order);
     let view = OrderView {
         payments,
+        discount,
         number: order.number,
         status: order.status,
         can_cancel: order.status.can_cancel(),

@@ -87,6 +87,29 @@ pub async fn add(req: &mut Request, env: &Env) -> Reply {
     }
 }
 
+/// `POST /cart/discount` (the cart's code form): `action=remove`, or the `code` to apply.
+pub async fn discount(req: &mut Request, env: &Env) -> Reply {
+    check_cookie_origin(req)?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
+    let changed = async {
+        if form.get("action") == Some("remove") {
+            return carts::remove_discount(env, cart_id(req)).await.map(|done| done.map(|(id, _)| id));
+        }
+        let code = super::cart::checked_code(req, env, form.get("code").unwrap_or_default()).await?;
+        carts::set_discount(env, cart_id(req), Some(code)).await.map(|(id, _)| Some(id))
+    };
+    match changed.await {
+        Ok(id) => {
+            let mut resp = see_other("/cart/")?;
+            if let Some(id) = id {
+                set_cart_cookie(req, &mut resp, &id)?;
+            }
+            Ok(resp)
+        }
+        Err(e) => cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await,
+    }
+}
+
 /// `POST /cart/update` (a cart line's form): `action=remove`, or the new `quantity`.
 pub async fn change_line(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;

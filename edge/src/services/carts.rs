@@ -4,8 +4,9 @@
 
 use crate::build_data;
 use crate::error::{ApiError, Problem};
-use edgeshop_api::{Cart, CartLine};
-use edgeshop_domain::{check_quantity, CartError, PricedCart};
+use crate::services::discounts;
+use edgeshop_api::{Cart, CartDiscount, CartLine};
+use edgeshop_domain::{check_quantity, CartError, DiscountRefusal, Money, PricedCart};
 
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, State};
 
@@ -308,20 +309,67 @@ pub async fn view_of(env: &Env, found: Found) -> Result<Cart, ApiError> {
 /// revision `rev`, and returns the shopper's view of it and what became of the save.
 async fn settle(env: &Env, id: &str, mut stored: StoredCart, rev: Option<u64>, changed: bool) -> Result<(Cart, SaveOutcome), ApiError> {
     let before = serde_json::to_string(&stored).unwrap_or_default();
-    let priced = price(env, &mut stored).await?;
+    // The cart's prices and its discount code at the same time.
+    let code = stored.discount_code.clone();
+    let (priced, found) = futures_util::future::join(price(env, &mut stored), async {
+        match &code {
+            Some(code) => discounts::find(env, code).await,
+            None => Ok(None),
+        }
+    })
+    .await;
+    let priced = priced?;
+    let discount = code.map(|code| discount_view(code, found?.as_ref(), priced.cart.subtotal)).transpose()?;
     let saved =
         if changed || serde_json::to_string(&stored).unwrap_or_default() != before { save(env, id, &stored, rev).await? } else { SaveOutcome::Saved };
-    Ok((view(Some(id), &stored, priced.cart, priced.changes), saved))
+    Ok((view(Some(id), &stored, priced.cart, priced.changes, discount), saved))
+}
+
+/// A cart's discount code (`found`: the code as stored, if it still exists) on goods costing
+/// `subtotal`: what it takes off today, or why nothing.
+fn discount_view(code: String, found: Option<&discounts::Found>, subtotal: Money) -> Result<CartDiscount, ApiError> {
+    use crate::http::money_view;
+    let locale = build_data::locale();
+    let (offer, off) = match found {
+        Some(f) => (f.code.describe(subtotal.currency, &locale), f.amount_off(subtotal, &discounts::today())),
+        None => (String::new(), Err(DiscountRefusal::Ended)),
+    };
+    let amount = off.as_ref().ok().copied();
+    Ok(CartDiscount {
+        code,
+        offer,
+        amount: amount.map(money_view),
+        not_applied: off.err().map(|why| why.reason(&locale)),
+        subtotal_after: money_view(Money::new(subtotal.minor - amount.map_or(0, |m| m.minor), subtotal.currency)),
+    })
+}
+
+/// Puts `code` (in its kept form; `None` takes it off) on the cart `id` names, or on a new cart;
+/// saves it and returns its id and the shopper's view.
+pub async fn set_discount(env: &Env, id: Option<String>, code: Option<String>) -> Result<(String, Cart), ApiError> {
+    change(env, id, async |stored| {
+        stored.discount_code = code.clone();
+        Ok(())
+    })
+    .await
+}
+
+/// Takes the discount code off the cart `id` names; `None` when there is no such cart.
+pub async fn remove_discount(env: &Env, id: Option<String>) -> Result<Option<(String, Cart)>, ApiError> {
+    if find(env, id.clone()).await?.is_none() {
+        return Ok(None);
+    }
+    set_discount(env, id, None).await.map(Some)
 }
 
 /// The empty cart's view (no id: nothing is stored until something is added).
 pub async fn empty_view(env: &Env) -> Result<Cart, ApiError> {
     let empty = StoredCart::default();
     let priced = price(env, &mut empty.clone()).await?;
-    Ok(view(None, &empty, priced.cart, vec![]))
+    Ok(view(None, &empty, priced.cart, vec![], None))
 }
 
-fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<PriceChange>) -> Cart {
+fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<PriceChange>, discount: Option<CartDiscount>) -> Cart {
     use crate::http::money_view;
     let lines = stored
         .lines
@@ -346,5 +394,6 @@ fn view(id: Option<&str>, stored: &StoredCart, cart: PricedCart, changes: Vec<Pr
         lines,
         subtotal: money_view(cart.subtotal),
         price_changes: changes,
+        discount,
     }
 }

@@ -7,10 +7,10 @@ use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{fingerprint, Allocated, Begin, Guard, StoredResponse};
 use crate::services::payments::{self, Online, PaymentProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
-use crate::services::{carts, now_rfc3339, orders, random_id, sequence};
+use crate::services::{carts, discounts, now_rfc3339, orders, random_id, sequence};
 use edgeshop_api::CheckoutRequest;
 use edgeshop_api::CheckoutResponse;
-use edgeshop_domain::{checkout_totals, stock_hold_seconds, validate_address, Order, PaymentMethod, Placement};
+use edgeshop_domain::{discounted_totals, stock_hold_seconds, validate_address, DiscountRefusal, Order, PaymentMethod, Placement};
 use worker::Env;
 
 /// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
@@ -173,7 +173,8 @@ async fn place_order(
                     let mut stored = carts::hold_for_checkout(env, cart_id, &hold).await?.ok_or_else(empty)?;
                     held.set(true);
                     faults.check(Step::AfterHold)?;
-                    carts::price(env, &mut stored).await
+                    let priced = carts::price(env, &mut stored).await?;
+                    Ok::<_, ApiError>((priced, stored.discount_code))
                 };
                 let number = async {
                     match &allocated {
@@ -182,11 +183,24 @@ async fn place_order(
                     }
                 };
                 let (priced, number) = futures_util::future::join(priced, number).await;
-                let priced = priced?;
+                let (priced, code) = priced?;
                 if priced.cart.lines.is_empty() {
                     return Err(empty());
                 }
-                let totals = checkout_totals(priced.cart.subtotal, &shop).context("checkout totals")?;
+                // A code on the cart that no longer applies stops the checkout: the shopper sees
+                // why rather than paying more than the cart said.
+                let discount = match code {
+                    Some(code) => {
+                        let found = discounts::find(env, &code).await?;
+                        let off = match &found {
+                            Some(f) => f.amount_off(priced.cart.subtotal, &discounts::today()),
+                            None => Err(DiscountRefusal::Ended),
+                        };
+                        Some((off.map_err(|why| discounts::refused_at_checkout(&code, &why))?, code))
+                    }
+                    None => None,
+                };
+                let totals = discounted_totals(priced.cart.subtotal, discount.as_ref().map(|d| d.0), &shop).context("checkout totals")?;
                 let allocated = match (allocated, number?) {
                     (Some(a), _) => a,
                     (None, Some(number)) => {
@@ -223,11 +237,17 @@ async fn place_order(
                         contact: request.contact,
                         payment: request.payment_method,
                         at: now.clone(),
+                        discount_code: discount.map(|d| d.1),
                     },
                 );
                 let session = request.analytics_session.as_deref().filter(|s| edgeshop_domain::analytics::valid_session(s));
                 if let Err(e) = orders::insert(env, &order, Some(cart_id), session, &now).await {
                     // Someone else's order for this cart (the database's own one-order-per-cart rule).
+                    // The code's last use went to another order meanwhile (or this customer's).
+                    if let (Some(why), Some(code)) = (discounts::refusal_in(&e), &order.discount_code) {
+                        stock.release(&order.number.to_string()).await?;
+                        return Err(discounts::refused_at_checkout(code, &why));
+                    }
                     if let Some(n) = orders::number_for_cart(env, cart_id).await?.filter(|n| *n != order.number) {
                         stock.release(&order.number.to_string()).await?;
                         return Err(ApiError::new(Problem::CartAlreadyCheckedOut, format!("this cart was already checked out as order {n}"))
@@ -305,6 +325,7 @@ async fn place_order(
         token: order.token.clone(),
         status: initial_status,
         subtotal: money_view(order.totals.subtotal),
+        discount: orders::discount_view(&order),
         shipping: money_view(order.totals.shipping),
         tax: money_view(order.totals.tax),
         total: money_view(order.totals.total),

@@ -6,6 +6,7 @@ pub mod carts;
 pub mod checkout;
 pub mod db;
 pub mod dead_letters;
+pub mod discounts;
 pub mod edge_pages;
 pub mod events;
 pub mod idempotency;

@@ -439,10 +439,21 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
             esc(&fmt(l.line_total))
         ));
     }
-    let totals = [("Subtotal", order.totals.subtotal), ("Shipping", order.totals.shipping), ("Tax", order.totals.tax), ("Total", order.totals.total)];
+    let discount = order
+        .totals
+        .discount
+        .map(|d| (format!("Discount ({})", order.discount_code.as_deref().unwrap_or_default()), Money::new(-d.minor, d.currency)));
+    let mut totals = vec![("Subtotal".to_string(), order.totals.subtotal)];
+    totals.extend(discount);
+    totals.extend([
+        ("Shipping".to_string(), order.totals.shipping),
+        ("Tax".to_string(), order.totals.tax),
+        ("Total".to_string(), order.totals.total),
+    ]);
     for (label, m) in totals {
         text.push_str(&format!("{label}: {}\n", fmt(m)));
         let weight = if label == "Total" { "bold" } else { "normal" };
+        let label = esc(&label);
         rows.push_str(&format!("<tr><td style=\"padding:2px 0;font-weight:{weight}\">{label}</td><td style=\"padding:2px 0;text-align:right;font-weight:{weight}\">{}</td></tr>", esc(&fmt(m))));
     }
     let address = order.address.lines();
@@ -513,7 +524,16 @@ mod tests {
             Address { name: "A".into(), line1: "1".into(), line2: String::new(), city: "C".into(), postal_code: "P".into(), country: "IE".into() };
         let totals = checkout_totals(cart.subtotal, &shop).unwrap();
         let contact = Contact { email: "a@b.ie".into(), phone: String::new(), sms: false };
-        let placement = Placement { number: 7, token: "t".into(), totals, address, contact, payment: PaymentMethod::Online, at: "T0".into() };
+        let placement = Placement {
+            number: 7,
+            token: "t".into(),
+            totals,
+            address,
+            contact,
+            payment: PaymentMethod::Online,
+            at: "T0".into(),
+            discount_code: None,
+        };
         let order = Order::place(cart, placement);
         let moves = [refund("re_1", 500, "succeeded", "T1"), refund("re_2", 300, "succeeded", "T2"), refund("re_3", 200, "failed", "T3")];
         let subject = |at: &str| super::render("refund_issued", &order, &shop, &moves, None, "a@b.ie", at).map(|e| e.subject);

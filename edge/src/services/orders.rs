@@ -36,6 +36,10 @@ struct OrderRow {
     version: i64,
     refund_due_minor: i64,
     attention: Option<String>,
+    #[serde(default)]
+    discount_code: Option<String>,
+    #[serde(default)]
+    discount_minor: i64,
 }
 
 #[derive(Deserialize)]
@@ -95,8 +99,8 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Op
         stmt(
             &db,
             "INSERT INTO orders (number, token, cart_id, email, name, status, payment_method, currency, subtotal_minor, shipping_minor,
-               tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at, analytics_session)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17)",
+               tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at, analytics_session, discount_code, discount_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19)",
             args![
                 order.number,
                 &order.token,
@@ -115,6 +119,8 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Op
                 &to_json(&order.contact)?,
                 now,
                 session,
+                order.discount_code.as_deref(),
+                order.totals.discount.map_or(0, |d| d.minor),
             ],
         )?,
     ];
@@ -139,6 +145,10 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Op
     }
     for h in &order.history {
         statements.push(history_insert(&db, order.number, h, None)?);
+    }
+    // After the order: the trigger that refuses a use over the code's caps reads its email.
+    if let Some(code) = &order.discount_code {
+        statements.push(crate::services::discounts::use_statement(&db, order.number, code, now)?);
     }
     db::batch(&db, statements).await
 }
@@ -219,6 +229,7 @@ pub fn stored_from(read: &[D1Result]) -> Result<Option<Stored>, ApiError> {
             .collect(),
         totals: Totals {
             subtotal: money(row.subtotal_minor),
+            discount: (row.discount_minor > 0).then(|| money(row.discount_minor)),
             shipping: money(row.shipping_minor),
             tax: money(row.tax_minor),
             total: money(row.total_minor),
@@ -241,9 +252,16 @@ pub fn stored_from(read: &[D1Result]) -> Result<Option<Stored>, ApiError> {
                 })
             })
             .collect::<Result<_, ApiError>>()?,
+        discount_code: row.discount_code,
         applied_events: vec![],
     };
     Ok(Some(Stored { order, version: row.version, refund_due_minor: row.refund_due_minor, attention: row.attention }))
+}
+
+/// The discount an order used, as the shopper's views show it.
+pub fn discount_view(order: &Order) -> Option<edgeshop_api::OrderDiscount> {
+    let amount = order.totals.discount?;
+    Some(edgeshop_api::OrderDiscount { code: order.discount_code.clone().unwrap_or_default(), amount: crate::http::money_view(amount) })
 }
 
 /// The order placed from this cart, if any.

@@ -79,6 +79,9 @@ pub enum Limit {
     /// Sign-in links that did not work (the back office's, and shoppers' keyed apart): five, and the client is locked out (one
     /// more try every five minutes).
     SignInFailure,
+    /// Discount codes tried that do not exist: ten, then one more a minute (codes are guessable
+    /// words; this keeps a client from trying a dictionary of them).
+    DiscountGuess,
     /// Analytics beacons (keyed by a hash of the address).
     Beacon,
     /// Searches: the API, the suggestions and the results page (a search costs CPU; a shopper
@@ -92,7 +95,14 @@ impl Limit {
     pub fn for_route(route: edgeshop_api::routes::Route) -> Option<Limit> {
         use edgeshop_api::routes::Route;
         match route {
-            Route::AddLine | Route::UpdateLine | Route::DeleteLine | Route::CartAddForm | Route::CartLineForm => Some(Limit::Cart),
+            Route::AddLine
+            | Route::UpdateLine
+            | Route::DeleteLine
+            | Route::CartAddForm
+            | Route::CartLineForm
+            | Route::ApplyDiscount
+            | Route::RemoveDiscount
+            | Route::CartDiscountForm => Some(Limit::Cart),
             Route::Checkout | Route::CheckoutForm | Route::PayAgain => Some(Limit::Checkout),
             Route::NewsletterSignUp | Route::NewsletterForm | Route::StockAlert => Some(Limit::Signup),
             Route::Webhook | Route::StripeWebhook => Some(Limit::Webhook),
@@ -125,6 +135,7 @@ impl Limit {
             Limit::AccountLink => ("account-link", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
             Limit::AccountAddress => ("account-address", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 360.0, peek: false }),
             Limit::SignInAddress => ("sign-in-address", TakeRequest { capacity: 3.0, refill_per_second: 1.0 / 300.0, peek: false }),
+            Limit::DiscountGuess => ("discount-guess", TakeRequest { capacity: 10.0, refill_per_second: 1.0 / 60.0, peek: false }),
             Limit::SignInFailure => ("sign-in-failure", TakeRequest { capacity: 5.0, refill_per_second: 1.0 / 300.0, peek: false }),
         }
     }

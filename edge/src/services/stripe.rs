@@ -131,8 +131,9 @@ impl Stripe {
         Ok(text)
     }
 
-    /// A Checkout Session for the order: one line item per order line, plus shipping and any tax
-    /// added on top, so Stripe charges exactly the order's total.
+    /// A Checkout Session for the order: one line item per order line (less its share of a
+    /// discount), plus shipping and any tax added on top, so Stripe charges exactly the order's
+    /// total.
     /// `attempt` 0 is the checkout's session; a shopper trying again after a failed payment gets
     /// attempt 1, 2, … (each its own idempotency key, so each is a new session).
     pub async fn create_session(
@@ -154,8 +155,21 @@ impl Stripe {
             .add("metadata[order_number]", order.number)
             .add("payment_intent_data[metadata][order_number]", order.number)
             .add("expires_at", expires_at);
-        let mut items: Vec<(String, i64, u32)> =
-            order.lines.iter().map(|l| (format!("{} – {}", l.title, l.variant_title), l.unit_price.minor, l.quantity)).collect();
+        // A discount comes off the lines in proportion to them (Stripe takes no negative line):
+        // a line whose share does not divide by its quantity is one item of its whole amount.
+        let totals: Vec<i64> = order.lines.iter().map(|l| l.line_total.minor).collect();
+        let shares = edgeshop_domain::share_discount(order.totals.discount.map_or(0, |d| d.minor), &totals);
+        let mut items: Vec<(String, i64, u32)> = Vec::new();
+        for (l, off) in order.lines.iter().zip(shares) {
+            let name = format!("{} – {}", l.title, l.variant_title);
+            let (paid, quantity) = (l.line_total.minor - off, i64::from(l.quantity.max(1)));
+            match off {
+                0 => items.push((name, l.unit_price.minor, l.quantity)),
+                _ if paid == 0 => {}
+                _ if paid % quantity == 0 => items.push((name, paid / quantity, l.quantity)),
+                _ => items.push((format!("{name} × {}", l.quantity), paid, 1)),
+            }
+        }
         if order.totals.shipping.minor > 0 {
             items.push(("Shipping".into(), order.totals.shipping.minor, 1));
         }
