@@ -90,6 +90,11 @@ pub struct OrderSummary {
     pub items: i64,
     #[serde(default)]
     pub attention: Option<String>,
+    /// The discount code the order used, and what it took off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    #[serde(default)]
+    pub discount_minor: i64,
 }
 
 /// `GET /api/admin/orders`: one page of the filtered list.

@@ -1,7 +1,7 @@
 // The back office in Chromium, as a merchant uses it: sign in with the emailed link, find the
 // order a shopper placed, pack and ship it with a tracking number (the shopper's page shows it),
 // deliver it, the shopper asks for a return, staff approve and receive it (stock back, refund
-// recorded); cancel and refund a paid order; set a stock level; a member of staff cannot manage
+// recorded); cancel and refund a paid order; set a stock level; make and end a discount code; a member of staff cannot manage
 // staff; axe finds nothing on the admin pages; sign-out ends the session. Screenshots of the order
 // list and an order at phone and desktop sizes.
 import { axeProblems, explain, launch, shot, wake } from './browser.mjs';
@@ -206,9 +206,31 @@ try {
   await page.waitForSelector('[data-testid=audit-log] tbody tr', { timeout: 20000 });
   step(`audit log: ${await page.locator('[data-testid=audit-log] tbody tr').count()} entries`);
 
+  // Discount codes: make one with the form, see it listed, end it.
+  await page.goto(`${base}/admin/discounts/`, { waitUntil: 'load' });
+  await ready('discounts');
+  await page.fill('#discount-code', 'browser-15');
+  await page.selectOption('#discount-kind', 'amount');
+  await page.fill('#discount-value', '7.50');
+  await page.fill('#discount-minimum', '40');
+  await page.fill('#discount-uses', '100');
+  await page.click('[data-testid=discount-form] button[type=submit]');
+  const made = page.locator('[data-testid=discount-table] tr[data-code="BROWSER-15"]');
+  await made.waitFor({ timeout: 15000 });
+  const offer = await made.locator('td').nth(1).textContent();
+  if (!/7[.,]50 off orders of .*40[.,]00 or more/.test(offer)) throw new Error(`the new code reads: ${offer}`);
+  if (!(await made.locator('td').nth(3).textContent()).includes('0 of 100')) throw new Error('uses are not shown against the cap');
+  for (const [w, h] of [[390, 844], [1440, 900]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await shot(page, `admin-discounts-${w}`);
+  }
+  await made.locator('button:has-text("End")').click();
+  await page.waitForFunction(() => document.querySelector('tr[data-code="BROWSER-15"] td:nth-child(6)')?.textContent === 'Ended', null, { timeout: 15000 });
+  step(`discount code BROWSER-15 made (${offer.trim()}) and ended`);
+
   // axe on every admin page (with the owner's session).
   const problems = await axeProblems(base, await page.context().cookies(), [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'],
-    ['/admin/stock/', 'stock-list'], ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/sign-in/', 'sign-in']]);
+    ['/admin/stock/', 'stock-list'], ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/discounts/', 'discounts'], ['/admin/sign-in/', 'sign-in']]);
   if (problems.length) throw new Error('axe violations on the admin pages:\n' + problems.join('\n'));
   step('axe: no violations on the admin pages at 390 and 1440');
 

@@ -1,5 +1,5 @@
 // With JavaScript disabled, home, category and product pages still show products and prices,
-// search works, and a shopper can buy: pick a variant, add to cart, change the quantity, check
+// search works, and a shopper can buy: pick a variant, add to cart, change the quantity, apply a discount code, check
 // out (a refused field comes back marked with what was typed kept) and see the order.
 import { explain, launch, shot } from './browser.mjs';
 
@@ -54,10 +54,25 @@ try {
   if (await page.inputValue('.line-qty') !== '3') throw new Error('the quantity did not change');
   const subtotal = await page.textContent('[data-testid=cart-subtotal]');
   step(`quantity 3, subtotal ${subtotal}`);
+
+  // A discount code from the cart's form: a wrong one is refused with the reason, the right one
+  // shows what it takes off.
+  const code = process.env.DISCOUNT_CODE;
+  if (!code) throw new Error('DISCOUNT_CODE is not set');
+  await shot(page, 'nojs-cart-code');
+  await page.fill('#discount-code', 'no-such-code');
+  await page.click('button:has-text("Apply")');
+  await page.waitForSelector('.notice.error:has-text("There is no discount code NO-SUCH-CODE")', { timeout: 10000 });
+  await page.fill('#discount-code', code.toLowerCase());
+  await Promise.all([page.waitForURL(/\/cart\/$/), page.click('button:has-text("Apply")')]);
+  const off = await page.textContent('[data-testid=cart-discount]');
+  if (!off.startsWith('−')) throw new Error(`the discount reads ${off}`);
+  step(`code ${code}: ${off} off`);
   await shot(page, 'nojs-cart');
 
   await Promise.all([page.waitForURL(/\/checkout\/$/), page.click('a:has-text("Check out")')]);
   if (!(await page.textContent('.summary')).includes(subtotal.trim())) throw new Error('the checkout summary does not show the subtotal');
+  if (!(await page.textContent('.summary')).includes(off.trim())) throw new Error('the checkout summary does not show the discount');
   if (!(await page.textContent('#address-country')).includes('Ireland')) throw new Error('the countries are not named');
   await page.fill('#address-name', 'Niamh Walsh');
   await page.fill('#address-line1', '4 Harbour Row');
@@ -76,6 +91,7 @@ try {
   const total = await page.textContent('[data-testid=order-total]');
   if (!/^\d+$/.test(number) || !/Confirmed/.test(status) || !/\d/.test(total)) throw new Error(`order page: ${number} ${status} ${total}`);
   if (!(await page.textContent('[data-testid=order-address]')).includes('Ireland')) throw new Error('the order page does not show where it ships');
+  if (!(await page.textContent('[data-testid=order-discount]')).includes(off.trim().slice(1))) throw new Error('the order page does not show the discount');
   await shot(page, 'nojs-order');
   step(`order ${number}: ${status}, total ${total}`);
 } catch (e) {

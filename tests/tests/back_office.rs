@@ -296,7 +296,7 @@ fn orders_list_filters_search_export_and_one_audit_entry_per_action() {
     let export = as_staff(shop, me, "GET", &format!("/api/admin/orders/export?q={n}"), None);
     assert!(export.content_type.starts_with("text/csv"), "{}", export.content_type);
     let rows: Vec<&str> = export.body.lines().collect();
-    assert_eq!(rows[0], "number,created_at,name,email,status,payment_method,items,total,currency");
+    assert_eq!(rows[0], "number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount");
     assert!(rows[1].starts_with(&format!("{n},")) && rows.len() == 2, "{}", export.body);
 
     // Each action: one audit entry, with who and before/after.

@@ -139,7 +139,10 @@ fn browser_category_filters_sort_and_back_button() {
 
 #[test]
 fn browser_pages_work_without_javascript() {
-    edgeshop_e2e::run_browser_test("nojs.mjs", Shop::shared());
+    let shop = Shop::shared();
+    let made = shop.admin("POST", "/api/admin/discounts", Some(r#"{"code":"NOJS-5","kind":"percent","value":5}"#));
+    assert_eq!(made.status, 201, "{}", made.body);
+    edgeshop_e2e::run_browser_test_with("nojs.mjs", shop, &[("DISCOUNT_CODE", "NOJS-5")]);
 }
 
 #[test]

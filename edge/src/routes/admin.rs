@@ -165,8 +165,9 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     json(&accepted, 202, "no-store")
 }
 
-/// The amount a refund request asks for: `amount_minor`, or its lines at the prices paid (a SKU
-/// listed twice counts once, its quantities added), between 1 and the order's total.
+/// The amount a refund request asks for: `amount_minor`, or its lines at the prices paid (less
+/// their share of a discount; a SKU listed twice counts once, its quantities added), between 1
+/// and the order's total.
 fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i64, ApiError> {
     let amount = match (r.amount_minor, r.lines.is_empty()) {
         (Some(a), true) => a,
@@ -179,7 +180,7 @@ fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i6
                 let q = wanted.entry(l.sku.as_str()).or_default();
                 *q = q.saturating_add(l.quantity);
             }
-            let mut total = 0i64;
+            let mut lines: Vec<(String, u32)> = Vec::new();
             for (sku, quantity) in wanted {
                 let line = order
                     .lines
@@ -189,9 +190,10 @@ fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i6
                 if quantity > line.quantity {
                     return Err(ApiError::new(Problem::BadRefund, format!("`{sku}`: refund 1 to {} units", line.quantity)));
                 }
-                total = line.unit_price.minor.checked_mul(i64::from(quantity)).and_then(|t| t.checked_add(total)).unwrap_or(i64::MAX);
+                lines.push((sku.to_string(), quantity));
             }
-            total
+            // At the prices paid: less the lines' share of a discount code.
+            order.value_of(&lines)
         }
         _ => return Err(ApiError::new(Problem::BadRefund, "send either `amount_minor` or `lines`")),
     };
@@ -331,12 +333,24 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
     // Customers' data leaving the shop is on the record, as changes are.
     let url = req.url()?;
     staff::audit(env, &member, "orders.export", "orders", value!(null), value!({ "query": url.query().unwrap_or(""), "rows": rows.len() })).await?;
-    let mut csv = String::from("number,created_at,name,email,status,payment_method,items,total,currency\r\n");
+    let mut csv = String::from("number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount\r\n");
     for o in rows {
-        let total =
-            edgeshop_domain::Money::new(o.total_minor, edgeshop_domain::Currency::parse(&o.currency).unwrap_or(edgeshop_domain::Currency::EUR));
-        let fields =
-            [o.number.to_string(), o.created_at, o.name, o.email, o.status, o.payment_method, o.items.to_string(), total.decimal(), o.currency];
+        let money =
+            |minor| edgeshop_domain::Money::new(minor, edgeshop_domain::Currency::parse(&o.currency).unwrap_or(edgeshop_domain::Currency::EUR));
+        let (total, discount) = (money(o.total_minor).decimal(), money(o.discount_minor).decimal());
+        let fields = [
+            o.number.to_string(),
+            o.created_at,
+            o.name,
+            o.email,
+            o.status,
+            o.payment_method,
+            o.items.to_string(),
+            total,
+            o.currency,
+            o.discount_code.unwrap_or_default(),
+            discount,
+        ];
         csv.push_str(&fields.iter().map(|f| edgeshop_domain::text::csv_field(f)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");
     }

@@ -496,7 +496,7 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
         a
     };
     let rows_sql = format!(
-        "SELECT number, created_at, name, email, status, payment_method, currency, total_minor, attention,
+        "SELECT number, created_at, name, email, status, payment_method, currency, total_minor, attention, discount_code, discount_minor,
                 (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items
          {filter} ORDER BY {} LIMIT ?7 OFFSET ?8",
         q.sort.sql()
