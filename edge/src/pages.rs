@@ -4,7 +4,7 @@
 
 use edgeshop_api::account::Account;
 use edgeshop_api::{shipping_label, status_label, Cart, FieldError};
-use edgeshop_domain::{country_label, day_label, escape_html as esc, Money, Order, PaymentMethod};
+use edgeshop_domain::{country_label, day_label, escape_html as esc, Money, Order, PaymentMethod, Totals};
 use std::fmt::Write;
 
 /// The cart: one form per line (quantity, remove), the subtotal and the way to checkout.
@@ -72,8 +72,10 @@ fn discount_lines(cart: &Cart) -> String {
     }
 }
 
-/// The checkout page's order summary.
-pub fn checkout_summary(cart: &Cart) -> String {
+/// The checkout page's order summary: the lines, the discount, and what the order will cost with
+/// the shop's shipping and tax (`totals`, from the same rules the checkout applies), so a shopper
+/// knows the total before placing the order.
+pub fn checkout_summary(cart: &Cart, totals: Option<&Totals>, money: impl Fn(Money) -> String) -> String {
     let mut h = String::from("<h2>Order summary</h2>");
     if cart.lines.is_empty() {
         h.push_str(r#"<p>Your cart is empty. <a href="/">Continue shopping</a></p>"#);
@@ -88,7 +90,19 @@ pub fn checkout_summary(cart: &Cart) -> String {
     if cart.discount.as_ref().is_some_and(|d| d.amount.is_none()) {
         h.push_str(r#"<p class="hint">To check out without the code, <a href="/cart/">take it off in your cart</a>.</p>"#);
     }
-    h.push_str(r#"<p class="hint">Shipping and tax are added from the shop's rules when you place the order.</p>"#);
+    match totals {
+        Some(t) => {
+            let tax = if t.total.minor > t.subtotal.minor - t.discount.map_or(0, |d| d.minor) + t.shipping.minor { "Tax" } else { "Tax included" };
+            let _ = write!(
+                h,
+                r#"<dl class="attrs"><dt>Shipping</dt><dd data-testid="summary-shipping">{}</dd><dt>{tax}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="summary-total"><strong>{}</strong></dd></dl>"#,
+                shipping_label(t.shipping.minor, money(t.shipping)),
+                money(t.tax),
+                money(t.total)
+            );
+        }
+        None => h.push_str(r#"<p class="hint">Shipping and tax are added from the shop's rules when you place the order.</p>"#),
+    }
     h
 }
 
@@ -317,7 +331,7 @@ mod tests {
         assert!(
             h.contains("takes nothing off: this code needs €50.00 of goods or more.") && h.contains("BIG&lt;5&gt;") && !h.contains("cart-discount")
         );
-        assert!(checkout_summary(&off).contains("take it off in your cart"));
+        assert!(checkout_summary(&off, None, |m| m.decimal()).contains("take it off in your cart"));
     }
 
     #[test]
@@ -329,6 +343,20 @@ mod tests {
         assert!(h.contains("&lt;b&gt;only 1 left&lt;/b&gt;") && !h.contains("<b>"));
         let empty = Cart { lines: vec![], ..a_cart() };
         assert!(cart(&empty, None).contains("Your cart is empty") && !cart(&empty, None).contains("Check out"));
+    }
+
+    #[test]
+    fn the_checkout_summary_shows_shipping_tax_and_the_total_before_the_order_is_placed() {
+        use edgeshop_domain::Currency;
+        let eur = |m| Money::new(m, Currency::EUR);
+        let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(495), tax: eur(466), total: eur(2495) };
+        let h = checkout_summary(&a_cart(), Some(&t), |m| m.decimal());
+        assert!(h.contains(r#"<dt>Shipping</dt><dd data-testid="summary-shipping">4.95</dd><dt>Tax included</dt><dd>4.66</dd>"#), "{h}");
+        assert!(h.contains(r#"<dd data-testid="summary-total"><strong>24.95</strong></dd>"#), "{h}");
+        // Tax added on top is named so; free shipping says "Free".
+        let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(0), tax: eur(460), total: eur(2460) };
+        let h = checkout_summary(&a_cart(), Some(&t), |m| m.decimal());
+        assert!(h.contains(r#"<dd data-testid="summary-shipping">Free</dd><dt>Tax</dt><dd>4.60</dd>"#), "{h}");
     }
 
     #[test]

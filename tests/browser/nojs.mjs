@@ -73,6 +73,7 @@ try {
   await Promise.all([page.waitForURL(/\/checkout\/$/), page.click('a:has-text("Check out")')]);
   if (!(await page.textContent('.summary')).includes(subtotal.trim())) throw new Error('the checkout summary does not show the subtotal');
   if (!(await page.textContent('.summary')).includes(off.trim())) throw new Error('the checkout summary does not show the discount');
+  const promised = (await page.textContent('[data-testid=summary-total]')).trim();
   if (!(await page.textContent('#address-country')).includes('Ireland')) throw new Error('the countries are not named');
   await page.fill('#address-name', 'Niamh Walsh');
   await page.fill('#address-line1', '4 Harbour Row');
@@ -92,6 +93,7 @@ try {
   if (!/^\d+$/.test(number) || !/Confirmed/.test(status) || !/\d/.test(total)) throw new Error(`order page: ${number} ${status} ${total}`);
   if (!(await page.textContent('[data-testid=order-address]')).includes('Ireland')) throw new Error('the order page does not show where it ships');
   if (!(await page.textContent('[data-testid=order-discount]')).includes(off.trim().slice(1))) throw new Error('the order page does not show the discount');
+  if (total.trim() !== promised) throw new Error(`the checkout said ${promised}, the order costs ${total}`);
   await shot(page, 'nojs-order');
   step(`order ${number}: ${status}, total ${total}`);
 } catch (e) {

@@ -68,6 +68,11 @@ impl FakeTwilio {
         ureq::post(&format!("{}/_test/fail?to={}", self.base, number.replace('+', "%2B"))).send("").unwrap();
     }
 
+    /// `number` replied STOP: Twilio refuses every send to it (21610).
+    fn unsubscribe(&self, number: &str) {
+        ureq::post(&format!("{}/_test/unsubscribe?to={}", self.base, number.replace('+', "%2B"))).send("").unwrap();
+    }
+
     fn recover(&self, number: &str) {
         ureq::post(&format!("{}/_test/recover?to={}", self.base, number.replace('+', "%2B"))).send("").unwrap();
     }
@@ -264,6 +269,29 @@ fn a_text_that_fails_for_good_alerts_the_merchant_at_once_and_erasure_takes_the_
     assert_eq!(resend.status, 409, "{}", resend.body);
     std::thread::sleep(Duration::from_secs(1));
     assert!(twilio.to(number).is_empty());
+}
+
+#[test]
+fn a_number_the_provider_refuses_is_not_tried_again_and_the_merchant_hears_at_once() {
+    let (twilio, shop) = texting_shop();
+    let number = "+353615550110";
+    twilio.unsubscribe(number);
+    let r = checkout(shop, 10, "+353 61 555 0110", true);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    // Refused for good on the first try (21610: the number replied STOP): no backoff, no
+    // second try; the merchant's alert goes in the same round.
+    let subject = format!("Order {n} needs your attention");
+    let alert = shop.wait_emails("the merchant's alert", 1, |e| e.subject == subject);
+    assert!(alert[0].text.contains(number), "{}", alert[0].text);
+    let order = shop.admin_order(n);
+    let text = order["notifications"].as_array().unwrap().iter().find(|m| m["event_id"] == format!("placed-{n}:sms")).cloned().unwrap();
+    assert!(text["failed_at"].is_string() && text["sent_at"].is_null(), "{text}");
+    let tries = edgeshop_e2e::d1_query(shop, &format!("SELECT attempts, last_error FROM notifications WHERE event_id = 'placed-{n}:sms'"));
+    assert_eq!(tries[0]["attempts"], 1, "{tries}");
+    assert!(tries[0]["last_error"].as_str().unwrap().contains("21610"), "{tries}");
+    // The shopper's email for the same step went as usual.
+    shop.wait_emails("the confirmation", 1, |e| e.subject.contains(&format!("{n}")) && !e.subject.contains("attention"));
 }
 
 #[test]

@@ -10,7 +10,9 @@ credentials that do not authenticate (401), 21604 / 21603 / 21602 for a missing 
 
 Control endpoints for the tests live under `/_test/`: `GET /_test/messages` lists the messages
 created, `POST /_test/fail?to=NUMBER` makes every send to that number fail with 503 (a provider
-outage) until `POST /_test/recover?to=NUMBER` ends it (numbers apart: tests run side by side). Usage: fake_twilio.py PORT ACCOUNT_SID AUTH_TOKEN
+outage) until `POST /_test/recover?to=NUMBER` ends it (numbers apart: tests run side by side), and
+`POST /_test/unsubscribe?to=NUMBER` makes that number one that replied STOP: Twilio refuses every
+send to it with 21610 (400). Usage: fake_twilio.py PORT ACCOUNT_SID AUTH_TOKEN
 [PARENT_PID] (prints "ready" once listening; exits when the parent process does).
 """
 
@@ -28,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 MESSAGES = []
 FAILING = set()
+STOPPED = set()
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
@@ -57,6 +60,10 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlparse(self.path)
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length).decode()
+        if url.path == "/_test/unsubscribe":
+            with LOCK:
+                STOPPED.add(urllib.parse.parse_qs(url.query).get("to", [""])[0])
+            return self.answer(200, {"stopped": sorted(STOPPED)})
         if url.path in ("/_test/fail", "/_test/recover"):
             to = urllib.parse.parse_qs(url.query).get("to", [""])[0]
             with LOCK:
@@ -88,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if to in FAILING:
                 return self.answer(*error(20503, "Service unavailable", 503))
+            if to in STOPPED:
+                return self.answer(*error(21610, "Attempt to send to unsubscribed recipient", 400))
             message = {
                 "sid": "SM" + secrets.token_hex(16),
                 "account_sid": ACCOUNT_SID,

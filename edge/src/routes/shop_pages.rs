@@ -13,7 +13,7 @@ use crate::services::idempotency::valid_key;
 use crate::services::{carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
-use edgeshop_domain::{escape_html, Address, Contact, PaymentMethod};
+use edgeshop_domain::{discounted_totals, escape_html, Address, Contact, Money, PaymentMethod};
 use worker::{Env, Request};
 
 /// A form body is a few fields; anything longer is refused.
@@ -152,7 +152,11 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
         fields.push((slots::invalid(field), refused.is_some().to_string()));
         fields.push((slots::error(field), refused.map(|e| escape_html(&format!("{} {}", slots::label(field), e.message))).unwrap_or_default()));
     }
-    let summary = pages::checkout_summary(&cart);
+    // What the order will cost, by the rules the checkout applies (the discount only if it applies).
+    let goods = Money::new(cart.subtotal.minor, shop.currency);
+    let off = cart.discount.as_ref().and_then(|d| d.amount.as_ref()).map(|a| Money::new(a.minor, shop.currency));
+    let totals = discounted_totals(goods, off, shop).ok();
+    let summary = pages::checkout_summary(&cart, totals.as_ref(), |m| m.format(&shop.locale));
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
     let payment = pages::payment_choices(online, r.payment_method);
     let countries = pages::country_options(&shop.shipping.countries, &r.address.country);

@@ -199,7 +199,9 @@ async fn place_order(
                         Some((off.map_err(|why| discounts::refused_at_checkout(&code, &why))?, code))
                     }
                     None => None,
-                };
+                }
+                // A code that rounds to nothing off (1 % of a few cents) is not a use.
+                .filter(|(off, _)| off.minor > 0);
                 let totals = discounted_totals(priced.cart.subtotal, discount.as_ref().map(|d| d.0), &shop).context("checkout totals")?;
                 let allocated = match (allocated, number?) {
                     (Some(a), _) => a,

@@ -63,6 +63,20 @@ pub struct Pending {
 
 /// Test hook: `EDGESHOP_FAULTS` with `email-fail-once` fails each message's first send,
 /// `email-fail-always` every send. Production never sets the variable.
+/// Why a message was not sent, and whether sending it again could help.
+pub struct Failure {
+    pub message: String,
+    /// The provider refused this message for good: it is not tried again.
+    pub permanent: bool,
+}
+
+impl Failure {
+    /// A failure that may pass (an outage, a timeout): the message is tried again.
+    pub fn retry(message: String) -> Failure {
+        Failure { message, permanent: false }
+    }
+}
+
 fn injected_failure(env: &Env, attempt: u32) -> Option<String> {
     let on = |name: &str| crate::services::fault_on(env, name);
     (on("email-fail-always") || (on("email-fail-once") && attempt == 1)).then(|| "injected send failure (test configuration)".to_string())
@@ -145,8 +159,8 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             continue;
         };
         let sent = match (injected_failure(env, attempt), message) {
-            (Some(e), _) => Err(e),
-            (None, Outgoing::Email(email)) => mailer.send(&email).await,
+            (Some(e), _) => Err(Failure::retry(e)),
+            (None, Outgoing::Email(email)) => mailer.send(&email).await.map_err(Failure::retry),
             (None, Outgoing::Text(sms, body)) => sms.send(&p.recipient, &body).await,
         };
         match sent {
@@ -161,7 +175,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
                     sent_after_all.push(p);
                 }
             }
-            Err(e) if attempt >= MAX_ATTEMPTS => {
+            Err(Failure { message: e, permanent }) if permanent || attempt >= MAX_ATTEMPTS => {
                 worker::console_error!("message {} for order {} failed for good: {e}", p.template, number);
                 marks.push(mark(
                     &db,
@@ -173,7 +187,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
                     failed_for_good.push((p, e));
                 }
             }
-            Err(e) => {
+            Err(Failure { message: e, .. }) => {
                 worker::console_warn!("message {} for order {} failed (attempt {attempt}): {e}", p.template, number);
                 marks.push(mark(&db, &p.event_id, "UPDATE notifications SET last_error = ?3, claimed_at = NULL WHERE event_id = ?2", Some(&e))?);
                 retry = Some((e, attempt));

@@ -9,6 +9,7 @@
 //! read only where `EDGESHOP_DEV` is on (development and tests), never in a deployed shop.
 
 use crate::error::ApiError;
+use crate::services::notify::Failure;
 use crate::services::stripe::Form;
 use serde::Deserialize;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
@@ -49,8 +50,11 @@ pub fn transport(env: &Env) -> Option<Sms> {
 }
 
 impl Sms {
-    /// Sends `body` to `to` (E.164): the message's SID, or why it was not sent.
-    pub async fn send(&self, to: &str, body: &str) -> Result<String, String> {
+    /// Sends `body` to `to` (E.164): the message's SID, or why it was not sent. Twilio's refusals
+    /// of the request itself (4xx but 408 and 429: a number it will not text, an unsubscribed
+    /// number, a country the account may not send to, bad credentials) are for good: trying the
+    /// same message again cannot help, and the merchant hears of it at once.
+    pub async fn send(&self, to: &str, body: &str) -> Result<String, Failure> {
         let mut form = Form::new();
         form.add("To", to).add("From", &self.from).add("Body", body);
         let auth = edgeshop_domain::text::base64(format!("{}:{}", self.sid, self.token).as_bytes());
@@ -69,16 +73,17 @@ impl Sms {
         // up every order behind it.
         let timeout = worker::Delay::from(std::time::Duration::from_secs(SEND_TIMEOUT_SECONDS));
         let (status, text) = match futures_util::future::select(std::pin::pin!(attempt), timeout).await {
-            futures_util::future::Either::Left((answer, _)) => answer.map_err(|e| format!("SMS provider: {}", e.detail))?,
-            futures_util::future::Either::Right(_) => return Err(format!("SMS provider: no answer in {SEND_TIMEOUT_SECONDS} s")),
+            futures_util::future::Either::Left((answer, _)) => answer.map_err(|e| Failure::retry(format!("SMS provider: {}", e.detail)))?,
+            futures_util::future::Either::Right(_) => return Err(Failure::retry(format!("SMS provider: no answer in {SEND_TIMEOUT_SECONDS} s"))),
         };
         if (200..300).contains(&status) {
             // Accepted: never sent again, even when its answer cannot be read.
             return Ok(serde_json::from_str::<Sent>(&text).map_or_else(|_| "accepted".to_string(), |s| s.sid));
         }
-        Err(match serde_json::from_str::<Refused>(&text) {
+        let message = match serde_json::from_str::<Refused>(&text) {
             Ok(r) => format!("SMS provider answered HTTP {status}: {} (code {})", r.message, r.code),
             Err(_) => format!("SMS provider: HTTP {status}"),
-        })
+        };
+        Err(Failure { message, permanent: (400..500).contains(&status) && !matches!(status, 408 | 429) })
     }
 }
