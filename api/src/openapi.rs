@@ -444,7 +444,7 @@ fn operation(route: Route) -> Op {
         Route::DeleteLine => Op::new("Remove a line").cart().answer(200, "The cart", JSON, of::<Cart>()),
         Route::ApplyDiscount => Op::new(
             "Apply a discount code to the cart (creates the cart); a code below its minimum stays on the cart and applies once the cart reaches it. \
-             Unknown codes count against the client: after ten, one more try a minute",
+             Every try counts against the client: ten, then one more a minute",
         )
         .cart()
         .body(JSON, of::<ApplyDiscount>())

@@ -171,12 +171,13 @@ pub fn checkout_totals(subtotal: Money, shop: &Shop) -> Result<Totals, MoneyErro
     discounted_totals(subtotal, None, shop)
 }
 
-/// Shipping and tax from the shop's rules after `discount` came off the goods: free shipping and
-/// tax are judged on what the goods cost after it.
+/// Shipping and tax from the shop's rules after `discount` came off the goods. Free shipping is
+/// judged on the goods before the discount, so a discount never makes an order dearer (1.00 off
+/// 50.00 of goods must not cost 4.95 of shipping); tax is on what is paid.
 pub fn discounted_totals(subtotal: Money, discount: Option<Money>, shop: &Shop) -> Result<Totals, MoneyError> {
     let discount = discount.filter(|d| d.minor > 0).map(|d| Money::new(d.minor.min(subtotal.minor), subtotal.currency));
     let goods = Money::new(subtotal.minor - discount.map_or(0, |d| d.minor), subtotal.currency);
-    let free = shop.shipping.free_over.is_some_and(|limit| goods.minor >= limit.minor);
+    let free = shop.shipping.free_over.is_some_and(|limit| subtotal.minor >= limit.minor);
     let shipping = if free || subtotal.minor == 0 { Money::zero(subtotal.currency) } else { shop.shipping.flat_rate };
     let taxable = goods.checked_add(shipping)?;
     let rate = i128::from(shop.tax.rate_bp);
@@ -541,11 +542,20 @@ mod tests {
     }
 
     #[test]
-    fn a_discount_comes_off_the_goods_before_free_shipping_and_tax_are_judged() {
+    fn a_discount_comes_off_the_goods_and_never_makes_the_order_dearer() {
         let eur = |m| Money::new(m, Currency::EUR);
-        // 60.00 of goods less 15.00 is under the 50.00 for free shipping.
+        // 60.00 of goods qualify for free shipping (over 50.00) with 15.00 off or not.
         let t = discounted_totals(eur(6000), Some(eur(1500)), &shop(true)).unwrap();
-        assert_eq!((t.discount, t.shipping.minor, t.total.minor), (Some(eur(1500)), 495, 4995));
+        assert_eq!((t.discount, t.shipping.minor, t.total.minor), (Some(eur(1500)), 0, 4500));
+        for include in [true, false] {
+            for goods in [1, 499, 4900, 4999, 5000, 5001, 5100, 12345] {
+                let plain = checkout_totals(eur(goods), &shop(include)).unwrap();
+                for off in [1, 100, 495, 2500, goods] {
+                    let t = discounted_totals(eur(goods), Some(eur(off)), &shop(include)).unwrap();
+                    assert!(t.total.minor <= plain.total.minor, "{goods} less {off}: {} > {}", t.total.minor, plain.total.minor);
+                }
+            }
+        }
         // Tax added on top is taxed on the discounted goods and the shipping.
         let t = discounted_totals(eur(10000), Some(eur(2000)), &shop(false)).unwrap();
         assert_eq!((t.tax.minor, t.total.minor), (1840, 9840));

@@ -196,9 +196,22 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
     })
 }
 
-/// The client's address as Cloudflare reports it ("local" under some test setups).
+/// The client as rate limits count it, from the address Cloudflare reports ("local" under some
+/// test setups): an IPv4 address, or an IPv6 address's /64 network (one subscriber's block, in
+/// which a client may pick any address for each request).
 pub fn client_ip(req: &Request) -> String {
-    header(req, "cf-connecting-ip").unwrap_or_else(|| "local".into())
+    client_of(header(req, "cf-connecting-ip").as_deref().unwrap_or("local"))
+}
+
+fn client_of(address: &str) -> String {
+    match address.trim().parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(v6) => v6.to_ipv4_mapped().map_or_else(|| address.to_string(), |v4| v4.to_string()),
+        Err(_) => address.trim().to_string(),
+    }
 }
 
 pub fn now_seconds() -> u64 {
@@ -384,6 +397,16 @@ pub async fn require_owner(req: &Request, env: &Env) -> Result<crate::services::
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_ipv6_client_is_its_64_network_and_an_ipv4_one_its_address() {
+        assert_eq!(super::client_of("2001:db8:77:1::1"), "2001:db8:77:1::/64");
+        assert_eq!(super::client_of("2001:0db8:0077:0001:ffff:0:0:1e"), "2001:db8:77:1::/64");
+        assert_eq!(super::client_of("::ffff:10.1.2.3"), "10.1.2.3");
+        assert_eq!(super::client_of("10.1.2.3"), "10.1.2.3");
+        assert_eq!(super::client_of("local"), "local");
+    }
+
     #[test]
     fn json_and_its_suffixed_types_are_json_and_forms_are_not() {
         for t in ["application/json", "Application/JSON; charset=utf-8", "application/problem+json", " application/merge-patch+json "] {

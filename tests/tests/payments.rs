@@ -226,6 +226,23 @@ fn a_discounted_order_is_charged_its_total_with_the_discount_shared_among_its_li
     let goods: i64 = items.iter().filter(|(name, _, _)| name != "Shipping" && name != "Tax").map(|(_, unit, q)| unit * q).sum();
     assert_eq!(goods, pool[13].price.minor * 3 + pool[14].price.minor - 100, "{items:?}");
     assert!(items.iter().any(|(name, _, q)| name.ends_with("× 3") && *q == 1), "three units with a share of the discount as one item: {items:?}");
+
+    // Paid, then one of the three units refunded: what was paid for it, its share of the 1.00 off.
+    assert_eq!(deliver("checkout.session.completed", &session_id(&placed), json!({}))["status"], 200);
+    shop.wait_admin_order(n, "paid", |o| o["order"]["status"] == "paid");
+    let order: edgeshop_domain::Order = serde_json::from_value(shop.admin_order(n)["order"].clone()).unwrap();
+    let one = [(pool[13].sku.clone(), 1)];
+    let due = order.value_of(&one);
+    let three = pool[13].price.minor * 3;
+    let share = 100 * three / (three + pool[14].price.minor);
+    assert!((due - (three - share) / 3).abs() <= 1 && due < pool[13].price.minor, "{due} for one unit of {}", pool[13].price.minor);
+    let auth = format!("Bearer {}", admin_token());
+    let body = json!({ "lines": [{ "sku": pool[13].sku, "quantity": 1 }], "reason": "one came back" });
+    let r =
+        shop.post_json(&format!("/api/admin/orders/{n}/refunds"), &[("authorization", &auth), ("idempotency-key", "disc-refund")], &body.to_string());
+    assert_eq!((r.status, r.json()["amount_minor"].as_i64()), (202, Some(due)), "{}", r.body);
+    let o = shop.wait_admin_order(n, "the refund", |o| !moves(o, "refund").is_empty());
+    assert_eq!(moves(&o, "refund")[0]["amount_minor"], due);
 }
 
 #[test]

@@ -585,6 +585,9 @@ pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
     if let Some(problem) = code.problem() {
         return Err(ApiError::new(Problem::BadDiscount, problem));
     }
+    if code.ends_on.as_deref().is_some_and(|end| end < discounts::today().as_str()) {
+        return Err(ApiError::new(Problem::BadDiscount, "the last day has passed: the code would never work"));
+    }
     if !discounts::create(env, &code, &who.email, &now_rfc3339()).await? {
         return Err(ApiError::new(Problem::DiscountExists, format!("there is a code {} already; end it, or choose another name", code.code)));
     }

@@ -68,10 +68,12 @@ pub async fn remove_discount(req: &Request, env: &Env) -> Reply {
 
 /// A code a shopper typed, in the form it is kept, before it goes on a cart: one that exists and
 /// works today (a code below its minimum goes on, and applies once the cart reaches it). Codes are
-/// guessable words, so codes that do not exist count against the client (`Limit::DiscountGuess`).
+/// guessable words, so every try counts against the client (`Limit::DiscountGuess`: ten, then one
+/// a minute; a shopper types one or two).
 pub async fn checked_code(req: &Request, env: &Env, typed: &str) -> Result<String, ApiError> {
-    let client = format!("discount {}", client_ip(req));
-    let budget = rate_limit::peek(env, Limit::DiscountGuess, &client).await?;
+    // Every try spends from the budget before the lookup, in one call to the client's bucket:
+    // requests sent together cannot all pass a check made before the spending.
+    let budget = rate_limit::take(env, Limit::DiscountGuess, &format!("discount {}", client_ip(req))).await?;
     if !budget.allowed {
         return Err(ApiError::too_many_requests(budget.retry_after));
     }
@@ -81,7 +83,6 @@ pub async fn checked_code(req: &Request, env: &Env, typed: &str) -> Result<Strin
         None => None,
     };
     let Some(found) = found else {
-        rate_limit::take(env, Limit::DiscountGuess, &client).await?;
         let detail = match code {
             Some(code) => format!("there is no discount code {code}"),
             None if typed.trim().is_empty() => "type a discount code".to_string(),

@@ -79,8 +79,8 @@ pub enum Limit {
     /// Sign-in links that did not work (the back office's, and shoppers' keyed apart): five, and the client is locked out (one
     /// more try every five minutes).
     SignInFailure,
-    /// Discount codes tried that do not exist: ten, then one more a minute (codes are guessable
-    /// words; this keeps a client from trying a dictionary of them).
+    /// Discount codes tried: ten, then one more a minute (codes are guessable words; this keeps a
+    /// client from trying a dictionary of them).
     DiscountGuess,
     /// Analytics beacons (keyed by a hash of the address).
     Beacon,
