@@ -142,6 +142,30 @@ impl Plan {
         }
         Ok(())
     }
+
+    /// The largest worker this plan deploys, compressed as Cloudflare counts it (KiB).
+    pub const fn max_worker_gzip_kib(self) -> f64 {
+        match self {
+            Plan::Free => 3.0 * 1024.0,
+            Plan::Paid => 10.0 * 1024.0,
+        }
+    }
+
+    /// Whether a worker of `gzip_kib` (its upload, compressed) deploys on this plan; if not, why.
+    pub fn check_worker(self, gzip_kib: f64) -> Result<(), String> {
+        if gzip_kib <= self.max_worker_gzip_kib() {
+            return Ok(());
+        }
+        let next = match self {
+            Plan::Free => " On a Workers Paid account set `[deploy] plan = \"paid\"` in shop.toml (10 MiB).",
+            Plan::Paid => "",
+        };
+        Err(format!(
+            "the worker is {gzip_kib:.2} KiB compressed; the Workers {} plan takes at most {:.0} KiB.{next}",
+            self.name(),
+            self.max_worker_gzip_kib()
+        ))
+    }
 }
 
 /// `[back_office]` in shop.toml.
@@ -362,6 +386,14 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_worker_over_the_plans_size_does_not_deploy() {
+        assert!(Plan::Free.check_worker(3072.0).is_ok() && Plan::Paid.check_worker(9000.0).is_ok());
+        let why = Plan::Free.check_worker(3072.47).unwrap_err();
+        assert!(why.contains("3072.47 KiB") && why.contains("Free plan takes at most 3072 KiB") && why.contains("plan = \"paid\""), "{why}");
+        assert!(Plan::Paid.check_worker(10240.5).is_err());
+    }
 
     #[test]
     fn a_build_fits_its_plan_or_says_why_not() {

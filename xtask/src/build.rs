@@ -199,7 +199,7 @@ pub fn worker(opt: Optimise) -> Result<(), String> {
         .args(["build", "--lib", "--profile", opt.profile(), "--target", "wasm32-unknown-unknown"])
         .current_dir(root().join("edge"))
         .env("WASM_BINDGEN_USE_JS_SYS", "1"))?;
-    let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?} {}", crate::pack::WORKER_OPT.join(" ")));
+    let packaged = fingerprint(&wasm).map(|f| format!("{f} {opt:?} {} without names", crate::pack::WORKER_OPT.join(" ")));
     if packaged.is_some() && packaged == std::fs::read_to_string(&stamp).ok() && out.join("worker/shim.mjs").exists() {
         println!("xtask: worker unchanged, keeping edge/build/");
         return Ok(());

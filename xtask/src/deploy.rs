@@ -31,12 +31,17 @@ pub fn run(dry_run: bool) -> Result<(), String> {
     crate::tools::ensure_all(crate::tools::Needs::Build)?;
     step("building the shop");
     crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
-    // Before anything is uploaded: a build over the plan's static-asset limits stops here.
+    // Before anything is uploaded: a build over the plan's static-asset limits stops here, and so
+    // does a worker over the plan's size (what wrangler would upload, compressed).
     crate::build::plan_deploy(&root().join("catalog"), &crate::build::dist())?.map_err(|why| format!("not deployed: {why}"))?;
+    step("wrangler deploy --dry-run (the worker's size)");
+    let out = crate::run_output(wrangler().args(["deploy", "--dry-run", "--outdir"]).arg(root().join("target/deploy-dry-run")))?;
+    let gzip_kib = upload_gzip_kib(&out).ok_or_else(|| format!("wrangler did not report the upload's size:\n{out}"))?;
+    let plan = edgeshop_catalog::load(&root().join("catalog")).map_err(|e| e.to_string())?.catalog.shop.deploy.plan;
+    step(&format!("the worker: {gzip_kib:.2} KiB compressed (the {} plan takes {:.0} KiB)", plan.name(), plan.max_worker_gzip_kib()));
+    plan.check_worker(gzip_kib).map_err(|why| format!("not deployed: {why}"))?;
     if dry_run {
-        let out = root().join("target/deploy-dry-run");
-        step("wrangler deploy --dry-run");
-        return crate::run(wrangler().args(["deploy", "--dry-run", "--outdir"]).arg(&out));
+        return Ok(());
     }
 
     step("checking the Cloudflare login");
@@ -93,4 +98,19 @@ pub fn run(dry_run: bool) -> Result<(), String> {
     step("wrangler deploy");
     crate::run(wrangler().arg("deploy"))?;
     Ok(())
+}
+
+/// The compressed size wrangler reports for an upload ("Total Upload: 9844.29 KiB / gzip: 2840.12 KiB").
+fn upload_gzip_kib(wrangler_output: &str) -> Option<f64> {
+    let line = wrangler_output.lines().find(|l| l.contains("Total Upload"))?;
+    line.split("gzip:").nth(1)?.trim().trim_end_matches("KiB").trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_upload_size_is_read_from_wranglers_report() {
+        assert_eq!(super::upload_gzip_kib("x\nTotal Upload: 9844.29 KiB / gzip: 3072.47 KiB\n--dry-run: exiting now."), Some(3072.47));
+        assert_eq!(super::upload_gzip_kib("no size here"), None);
+    }
 }
