@@ -127,6 +127,18 @@ pub struct RawShipping {
     pub free_over: Option<Spanned<toml::Value>>,
     #[serde(default)]
     pub countries: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub zones: Vec<RawShippingZone>,
+}
+
+/// `[[shipping.zones]]`: another rate for some of the shop's countries.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShippingZone {
+    pub name: Spanned<String>,
+    pub countries: Vec<Spanned<String>>,
+    pub flat_rate: Spanned<toml::Value>,
+    pub free_over: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]

@@ -5,8 +5,8 @@ use crate::raw::{Parsed, ProductFile, RawProduct, Sources};
 use crate::{line_of, CatalogError};
 use crate::{FastMap, FastSet};
 use edgeshop_domain::{
-    Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules,
-    Variant,
+    Catalog, Category, Currency, Image, Money, PinnedResults, Product, ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy,
+    TaxRules, Variant,
 };
 use std::path::PathBuf;
 use toml::Spanned;
@@ -274,6 +274,36 @@ fn shop(
     }
     let flat_rate = money(f, &raw.shipping.flat_rate, "shipping flat_rate", currency, errors);
     let free_over = raw.shipping.free_over.as_ref().map(|v| money(f, v, "shipping free_over", currency, errors));
+    let mut zoned: Vec<&str> = Vec::new();
+    let mut zones = Vec::new();
+    for z in &raw.shipping.zones {
+        let name = z.name.get_ref().trim();
+        if name.is_empty() || name.chars().count() > 60 || name.contains(char::is_control) {
+            errors.push(f.error(&z.name, "a shipping zone's name is one line of 1 to 60 characters (shoppers read it at checkout)"));
+        }
+        if z.countries.is_empty() {
+            errors.push(f.error(&z.name, format!("shipping zone `{name}` lists no countries")));
+        }
+        for c in &z.countries {
+            let code = c.get_ref().as_str();
+            if !raw.shipping.countries.iter().any(|s| s.get_ref() == code) {
+                errors.push(f.error(c, format!("shipping zone `{name}` lists `{code}`, which is not in [shipping] countries")));
+            } else if zoned.contains(&code) {
+                errors.push(f.error(c, format!("`{code}` is in two shipping zones; a country has one rate")));
+            }
+            zoned.push(code);
+        }
+        let rate = money(f, &z.flat_rate, "shipping zone flat_rate", currency, errors);
+        // `Some(None)`: no threshold; `None`: a threshold that is no amount (an error is noted).
+        let free = match &z.free_over {
+            Some(v) => money(f, v, "shipping zone free_over", currency, errors).map(Some),
+            None => Some(None),
+        };
+        if let (Some(flat_rate), Some(free_over)) = (rate, free) {
+            let countries = z.countries.iter().map(|c| c.get_ref().clone()).collect();
+            zones.push(ShippingZone { name: name.to_string(), countries, flat_rate, free_over });
+        }
+    }
     if errors.len() > before {
         return None;
     }
@@ -287,6 +317,7 @@ fn shop(
             flat_rate: flat_rate?,
             free_over: free_over.flatten(),
             countries: raw.shipping.countries.iter().map(|c| c.get_ref().clone()).collect(),
+            zones,
         },
         tax: TaxRules { rate_bp: raw.tax.rate_bp, prices_include_tax: raw.tax.prices_include_tax },
         featured_products: raw.featured_products.iter().map(|p| p.get_ref().clone()).collect(),

@@ -432,3 +432,27 @@ fn what_a_merchant_gets_wrong_by_hand_is_named_with_its_line() {
     let loaded = edgeshop_catalog::load(&k.0).unwrap();
     assert_eq!(loaded.pages.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Returns"], "a byte-order mark hides no title");
 }
+
+#[test]
+fn shipping_zones_load_and_their_mistakes_have_lines() {
+    let zones = "\n[[shipping.zones]]\nname = \"Germany\"\ncountries = [\"DE\"]\nflat_rate = 995\nfree_over = 10000\n";
+    let f = Fixture::new("zones");
+    f.write("shop.toml", &SHOP.replace("\n[tax]", &format!("{zones}\n[tax]")));
+    let shop = edgeshop_catalog::load(&f.0).unwrap().catalog.shop;
+    let zone = &shop.shipping.zones[0];
+    assert_eq!(
+        (zone.name.as_str(), zone.countries.as_slice(), zone.flat_rate.minor, zone.free_over.map(|m| m.minor)),
+        ("Germany", &["DE".to_string()][..], 995, Some(10000))
+    );
+    assert_eq!(shop.shipping.rate_for(Some("DE")).0.minor, 995);
+    assert_eq!(shop.shipping.rate_for(Some("IE")).0.minor, 495);
+
+    // A country the shop does not ship to, one in two zones, a rate that is no amount.
+    let bad = "\n[[shipping.zones]]\nname = \"Europe\"\ncountries = [\"DE\", \"FR\"]\nflat_rate = 995\n\n[[shipping.zones]]\nname = \"Also Germany\"\ncountries = [\"DE\"]\nflat_rate = 9.95\n";
+    f.write("shop.toml", &SHOP.replace("\n[tax]", &format!("{bad}\n[tax]")));
+    let errors = f.errors();
+    let shop_toml = f.path("shop.toml");
+    assert_has(&errors, &format!("{shop_toml}:16: shipping zone `Europe` lists `FR`, which is not in [shipping] countries"));
+    assert_has(&errors, &format!("{shop_toml}:21: `DE` is in two shipping zones; a country has one rate"));
+    assert_has(&errors, &format!("{shop_toml}:22: shipping zone flat_rate must be an integer number of minor units (cents), found `9.95`"));
+}

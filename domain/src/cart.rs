@@ -241,7 +241,7 @@ mod tests {
                 currency: Currency::EUR,
                 locale: "en".into(),
                 base_url: String::new(),
-                shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec![] },
+                shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec![], zones: vec![] },
                 tax: TaxRules { rate_bp: 0, prices_include_tax: true },
                 featured_products: vec![],
                 featured_categories: vec![],

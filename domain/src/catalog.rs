@@ -207,10 +207,41 @@ impl Default for EmailSettings {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShippingRules {
+    /// The rate for a country in no zone.
     pub flat_rate: Money,
     pub free_over: Option<Money>,
     /// ISO 3166-1 alpha-2 codes the shop ships to.
     pub countries: Vec<String>,
+    /// Other rates for some of `countries` (`[[shipping.zones]]`; a country is in one zone at most).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<ShippingZone>,
+}
+
+/// A rate for some countries: `[[shipping.zones]]` in shop.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingZone {
+    /// How shoppers read it ("United Kingdom", "Rest of Europe").
+    pub name: String,
+    pub countries: Vec<String>,
+    pub flat_rate: Money,
+    #[serde(default)]
+    pub free_over: Option<Money>,
+}
+
+impl ShippingRules {
+    /// The rate and free-shipping threshold for an address in `country`: its zone's, or the
+    /// shop's own for a country in no zone (and when the country is not known yet).
+    pub fn rate_for(&self, country: Option<&str>) -> (Money, Option<Money>) {
+        match country.and_then(|c| self.zones.iter().find(|z| z.countries.iter().any(|zc| zc == c))) {
+            Some(zone) => (zone.flat_rate, zone.free_over),
+            None => (self.flat_rate, self.free_over),
+        }
+    }
+
+    /// The countries that get the shop's own rate (in no zone).
+    pub fn home_countries(&self) -> Vec<&str> {
+        self.countries.iter().map(String::as_str).filter(|c| !self.zones.iter().any(|z| z.countries.iter().any(|zc| zc == c))).collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

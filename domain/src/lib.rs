@@ -25,7 +25,7 @@ pub use cart::{
 };
 pub use catalog::{
     AssetCount, BackOffice, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults, Plan, Product,
-    ProductOption, SearchSettings, ShippingRules, Shop, StockPolicy, TaxRules, Variant,
+    ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy, TaxRules, Variant,
 };
 pub use countries::{country_label, country_name};
 pub use discount::{normalize_code, share_discount, DiscountCode, DiscountKind, DiscountRefusal};

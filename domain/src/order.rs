@@ -168,17 +168,20 @@ pub struct Totals {
 
 /// Shipping and tax from the shop's rules.
 pub fn checkout_totals(subtotal: Money, shop: &Shop) -> Result<Totals, MoneyError> {
-    discounted_totals(subtotal, None, shop)
+    discounted_totals(subtotal, None, shop, None)
 }
 
 /// Shipping and tax from the shop's rules after `discount` came off the goods. Free shipping is
 /// judged on the goods before the discount, so a discount never makes an order dearer (1.00 off
 /// 50.00 of goods must not cost 4.95 of shipping); tax is on what is paid.
-pub fn discounted_totals(subtotal: Money, discount: Option<Money>, shop: &Shop) -> Result<Totals, MoneyError> {
+/// Shipping is the rate for the address's `country` (its zone's, or the shop's own; the shop's own
+/// when the country is not known yet).
+pub fn discounted_totals(subtotal: Money, discount: Option<Money>, shop: &Shop, country: Option<&str>) -> Result<Totals, MoneyError> {
     let discount = discount.filter(|d| d.minor > 0).map(|d| Money::new(d.minor.min(subtotal.minor), subtotal.currency));
     let goods = Money::new(subtotal.minor - discount.map_or(0, |d| d.minor), subtotal.currency);
-    let free = shop.shipping.free_over.is_some_and(|limit| subtotal.minor >= limit.minor);
-    let shipping = if free || subtotal.minor == 0 { Money::zero(subtotal.currency) } else { shop.shipping.flat_rate };
+    let (rate, free_over) = shop.shipping.rate_for(country);
+    let free = free_over.is_some_and(|limit| subtotal.minor >= limit.minor);
+    let shipping = if free || subtotal.minor == 0 { Money::zero(subtotal.currency) } else { rate };
     let taxable = goods.checked_add(shipping)?;
     let rate = i128::from(shop.tax.rate_bp);
     if shop.tax.prices_include_tax {
@@ -479,6 +482,7 @@ mod tests {
                 flat_rate: Money::new(495, Currency::EUR),
                 free_over: Some(Money::new(5000, Currency::EUR)),
                 countries: vec!["IE".into(), "DE".into()],
+                zones: vec![],
             },
             tax: TaxRules { rate_bp: 2300, prices_include_tax: include_tax },
             featured_products: vec![],
@@ -545,31 +549,45 @@ mod tests {
     fn a_discount_comes_off_the_goods_and_never_makes_the_order_dearer() {
         let eur = |m| Money::new(m, Currency::EUR);
         // 60.00 of goods qualify for free shipping (over 50.00) with 15.00 off or not.
-        let t = discounted_totals(eur(6000), Some(eur(1500)), &shop(true)).unwrap();
+        let t = discounted_totals(eur(6000), Some(eur(1500)), &shop(true), None).unwrap();
         assert_eq!((t.discount, t.shipping.minor, t.total.minor), (Some(eur(1500)), 0, 4500));
         for include in [true, false] {
             for goods in [1, 499, 4900, 4999, 5000, 5001, 5100, 12345] {
                 let plain = checkout_totals(eur(goods), &shop(include)).unwrap();
                 for off in [1, 100, 495, 2500, goods] {
-                    let t = discounted_totals(eur(goods), Some(eur(off)), &shop(include)).unwrap();
+                    let t = discounted_totals(eur(goods), Some(eur(off)), &shop(include), None).unwrap();
                     assert!(t.total.minor <= plain.total.minor, "{goods} less {off}: {} > {}", t.total.minor, plain.total.minor);
                 }
             }
         }
         // Tax added on top is taxed on the discounted goods and the shipping.
-        let t = discounted_totals(eur(10000), Some(eur(2000)), &shop(false)).unwrap();
+        let t = discounted_totals(eur(10000), Some(eur(2000)), &shop(false), None).unwrap();
         assert_eq!((t.tax.minor, t.total.minor), (1840, 9840));
         // Never more than the goods; nothing off is no discount.
-        let t = discounted_totals(eur(1000), Some(eur(5000)), &shop(true)).unwrap();
+        let t = discounted_totals(eur(1000), Some(eur(5000)), &shop(true), None).unwrap();
         assert_eq!((t.discount, t.total.minor), (Some(eur(1000)), 495));
-        assert_eq!(discounted_totals(eur(1000), Some(eur(0)), &shop(true)).unwrap().discount, None);
+        assert_eq!(discounted_totals(eur(1000), Some(eur(0)), &shop(true), None).unwrap().discount, None);
+    }
+
+    #[test]
+    fn shipping_is_the_rate_of_the_addresss_zone() {
+        let eur = |m| Money::new(m, Currency::EUR);
+        let mut s = shop(true);
+        s.shipping.zones =
+            vec![crate::ShippingZone { name: "Germany".into(), countries: vec!["DE".into()], flat_rate: eur(995), free_over: Some(eur(10000)) }];
+        let to = |goods, country| discounted_totals(eur(goods), None, &s, country).unwrap();
+        assert_eq!((to(4000, Some("DE")).shipping, to(4000, Some("IE")).shipping, to(4000, None).shipping), (eur(995), eur(495), eur(495)));
+        // Each zone's own threshold: free in Ireland from 50.00, in Germany from 100.00.
+        assert_eq!((to(6000, Some("DE")).shipping, to(6000, Some("IE")).shipping, to(10000, Some("DE")).shipping), (eur(995), eur(0), eur(0)));
+        assert_eq!(to(6000, Some("DE")).total, eur(6995));
+        assert_eq!(s.shipping.home_countries(), vec!["IE"]);
     }
 
     #[test]
     fn a_discounted_order_refunds_what_was_paid_for_the_lines() {
         let mut o = delivered_order();
         // 39.99 of goods with 4.00 off: A (30.00) bears 3.00, B (9.99) 1.00.
-        o.totals = discounted_totals(Money::new(3999, Currency::EUR), Some(Money::new(400, Currency::EUR)), &shop(true)).unwrap();
+        o.totals = discounted_totals(Money::new(3999, Currency::EUR), Some(Money::new(400, Currency::EUR)), &shop(true), None).unwrap();
         assert_eq!(o.value_of(&[("A".into(), 2)]), 2700);
         assert_eq!(o.value_of(&[("A".into(), 1)]), 1350);
         assert_eq!(o.value_of(&[("B".into(), 1)]), 899);

@@ -105,6 +105,7 @@ fn checkout_bodies_never_panic() {
             flat_rate: edgeshop_domain::Money::new(495, edgeshop_domain::Currency::EUR),
             free_over: None,
             countries: vec!["IE".into()],
+            zones: vec![],
         },
         tax: edgeshop_domain::TaxRules { rate_bp: 2300, prices_include_tax: true },
         featured_products: vec![],

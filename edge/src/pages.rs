@@ -4,7 +4,7 @@
 
 use edgeshop_api::account::Account;
 use edgeshop_api::{shipping_label, status_label, Cart, FieldError};
-use edgeshop_domain::{country_label, day_label, escape_html as esc, Money, Order, PaymentMethod, Totals};
+use edgeshop_domain::{country_label, day_label, escape_html as esc, Money, Order, PaymentMethod, ShippingRules, Totals};
 use std::fmt::Write;
 
 /// The cart: one form per line (quantity, remove), the subtotal and the way to checkout.
@@ -75,7 +75,7 @@ fn discount_lines(cart: &Cart) -> String {
 /// The checkout page's order summary: the lines, the discount, and what the order will cost with
 /// the shop's shipping and tax (`totals`, from the same rules the checkout applies), so a shopper
 /// knows the total before placing the order.
-pub fn checkout_summary(cart: &Cart, totals: Option<&Totals>, money: impl Fn(Money) -> String) -> String {
+pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl Fn(Money) -> String) -> String {
     let mut h = String::from("<h2>Order summary</h2>");
     if cart.lines.is_empty() {
         h.push_str(r#"<p>Your cart is empty. <a href="/">Continue shopping</a></p>"#);
@@ -91,19 +91,47 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&Totals>, money: impl Fn(Mon
         h.push_str(r#"<p class="hint">To check out without the code, <a href="/cart/">take it off in your cart</a>.</p>"#);
     }
     match totals {
-        Some(t) => {
+        Some(SummaryTotals { totals: t, country, rates }) => {
             let tax = if t.total.minor > t.subtotal.minor - t.discount.map_or(0, |d| d.minor) + t.shipping.minor { "Tax" } else { "Tax included" };
             let _ = write!(
                 h,
-                r#"<dl class="attrs"><dt>Shipping</dt><dd data-testid="summary-shipping">{}</dd><dt>{tax}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="summary-total"><strong>{}</strong></dd></dl>"#,
+                r#"<dl class="attrs"><dt>Shipping to {}</dt><dd data-testid="summary-shipping">{}</dd><dt>{tax}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="summary-total"><strong>{}</strong></dd></dl>"#,
+                esc(country_label(country)),
                 shipping_label(t.shipping.minor, money(t.shipping)),
                 money(t.tax),
                 money(t.total)
             );
+            if rates.len() > 1 {
+                let _ = write!(h, r#"<p class="hint" data-testid="shipping-rates">Shipping: {}.</p>"#, esc(&rates.join("; ")));
+            }
         }
         None => h.push_str(r#"<p class="hint">Shipping and tax are added from the shop's rules when you place the order.</p>"#),
     }
     h
+}
+
+/// What the checkout's summary adds to the cart: the order's totals for an address in `country`,
+/// and the shop's shipping rates in words (one per zone) when they differ by country.
+pub struct SummaryTotals {
+    pub totals: Totals,
+    pub country: String,
+    pub rates: Vec<String>,
+}
+
+/// The shop's shipping rates in words, one per zone, the shop's own rate last ("Ireland: €4.95,
+/// free from €50.00"; "everywhere else" when it covers more than three countries).
+pub fn shipping_rates(rules: &ShippingRules, money: impl Fn(Money) -> String) -> Vec<String> {
+    let rate = |who: &str, flat: Money, free: Option<Money>| {
+        let free = free.map(|f| format!(", free from {}", money(f))).unwrap_or_default();
+        format!("{who}: {}{free}", shipping_label(flat.minor, money(flat)))
+    };
+    let mut out: Vec<String> = rules.zones.iter().map(|z| rate(&z.name, z.flat_rate, z.free_over)).collect();
+    let home = rules.home_countries();
+    if !home.is_empty() {
+        let who = if home.len() <= 3 { home.iter().map(|c| country_label(c)).collect::<Vec<_>>().join(", ") } else { "everywhere else".into() };
+        out.push(rate(&who, rules.flat_rate, rules.free_over));
+    }
+    out
 }
 
 /// The payment choices: online only when the shop has a live provider; `chosen` is checked (cash
@@ -349,14 +377,24 @@ mod tests {
     fn the_checkout_summary_shows_shipping_tax_and_the_total_before_the_order_is_placed() {
         use edgeshop_domain::Currency;
         let eur = |m| Money::new(m, Currency::EUR);
+        let summary = |totals, rates| SummaryTotals { totals, country: "IE".into(), rates };
         let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(495), tax: eur(466), total: eur(2495) };
-        let h = checkout_summary(&a_cart(), Some(&t), |m| m.decimal());
-        assert!(h.contains(r#"<dt>Shipping</dt><dd data-testid="summary-shipping">4.95</dd><dt>Tax included</dt><dd>4.66</dd>"#), "{h}");
-        assert!(h.contains(r#"<dd data-testid="summary-total"><strong>24.95</strong></dd>"#), "{h}");
-        // Tax added on top is named so; free shipping says "Free".
+        let h = checkout_summary(&a_cart(), Some(&summary(t, vec![])), |m| m.decimal());
+        assert!(h.contains(r#"<dt>Shipping to Ireland</dt><dd data-testid="summary-shipping">4.95</dd><dt>Tax included</dt><dd>4.66</dd>"#), "{h}");
+        assert!(h.contains(r#"<dd data-testid="summary-total"><strong>24.95</strong></dd>"#) && !h.contains("shipping-rates"), "{h}");
+        // Tax added on top is named so; free shipping says "Free"; rates by zone are listed.
         let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(0), tax: eur(460), total: eur(2460) };
-        let h = checkout_summary(&a_cart(), Some(&t), |m| m.decimal());
+        let mut rules = edgeshop_domain::ShippingRules {
+            flat_rate: eur(495),
+            free_over: Some(eur(5000)),
+            countries: vec!["IE".into(), "GB".into()],
+            zones: vec![edgeshop_domain::ShippingZone { name: "UK".into(), countries: vec!["GB".into()], flat_rate: eur(995), free_over: None }],
+        };
+        let h = checkout_summary(&a_cart(), Some(&summary(t, shipping_rates(&rules, |m| m.decimal()))), |m| m.decimal());
         assert!(h.contains(r#"<dd data-testid="summary-shipping">Free</dd><dt>Tax</dt><dd>4.60</dd>"#), "{h}");
+        assert!(h.contains("Shipping: UK: 9.95; Ireland: 4.95, free from 50.00."), "{h}");
+        rules.countries.extend(["DE", "FR", "NL"].map(String::from));
+        assert_eq!(shipping_rates(&rules, |m| m.decimal())[1], "everywhere else: 4.95, free from 50.00");
     }
 
     #[test]

@@ -27,7 +27,7 @@ const RELATED: usize = 4;
 /// What one page shows: its rendering inputs (product pages: [`ProductPages`]). Products are
 /// borrowed from the catalog and cloned only while their page renders.
 pub enum Page<'a> {
-    Home { shop: Shop, featured: Vec<Product>, categories: Vec<Category> },
+    Home { shop: Box<Shop>, featured: Vec<Product>, categories: Vec<Category> },
     Category(Listing<'a>),
     Info { slug: String, title: String, html: String },
     NotFound,
@@ -317,7 +317,7 @@ pub fn describe(shop: &LoadedShop) -> Pages<'_> {
     let mut pages = Vec::new();
     let featured = catalog.shop.featured_products.iter().filter_map(|s| catalog.product(s)).cloned().collect();
     let categories = catalog.top_level_categories().cloned().collect();
-    pages.push(("/".into(), Page::Home { shop: catalog.shop.clone(), featured, categories }));
+    pages.push(("/".into(), Page::Home { shop: Box::new(catalog.shop.clone()), featured, categories }));
 
     for category in &catalog.categories {
         let products = featured_order(catalog, &category.slug);
@@ -359,7 +359,7 @@ pub fn describe(shop: &LoadedShop) -> Pages<'_> {
 
 fn render_page(site: &Arc<SiteContext>, page: Page) -> String {
     match page {
-        Page::Home { shop, featured, categories } => render(site, move || view! { <HomePage shop featured categories/> }),
+        Page::Home { shop, featured, categories } => render(site, move || view! { <HomePage shop=*shop featured categories/> }),
         Page::Category(listing) => category_page(site, listing.data()),
         Page::Info { slug, title, html } => render(site, move || view! { <InfoPage slug title html/> }),
         Page::NotFound => render(site, || view! { <NotFoundPage/> }),

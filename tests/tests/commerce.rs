@@ -627,3 +627,47 @@ fn a_chunked_body_past_the_limit_is_refused_and_the_next_request_is_answered() {
         assert!(started.elapsed() < Duration::from_secs(5), "the next request waited {:?}", started.elapsed());
     }
 }
+
+#[test]
+fn shipping_is_charged_at_the_rate_of_the_countrys_zone_and_the_checkout_says_so() {
+    let shop = Shop::shared();
+    let c = catalog();
+    // One cheap unit: under every zone's free-shipping threshold.
+    let v = c
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter())
+        .filter(|v| v.stock >= 5 && v.stock_policy == StockPolicy::Deny && v.price.minor < 4000)
+        .nth(7)
+        .cloned()
+        .expect("a cheap variant");
+    let mut charged = Vec::new();
+    for (i, country) in ["IE", "DE", "GB"].into_iter().enumerate() {
+        let client = ip(900 + i as u32);
+        let cart = shop.fill_cart(&client, &[(&v.sku, 1)]);
+        if i == 0 {
+            // The checkout's summary: the total for the first country, and every rate.
+            let page = shop.request("GET", "/checkout/", &[("x-cart-id", &cart), ("cookie", &format!("edgeshop_cart={cart}"))], None);
+            assert!(page.body.contains("<dt>Shipping to Ireland</dt>"), "{}", page.body);
+            let rates = page.body.split("data-testid=\"shipping-rates\">").nth(1).unwrap_or_default();
+            assert!(rates.starts_with("Shipping: United Kingdom: €9.95, free from €100.00; Rest of Europe: €7.95"), "{rates}");
+        }
+        let body = json!({
+            "address": { "name": "Zoe Brandt", "line1": "1 Way", "city": "Town", "postal_code": "12345", "country": country },
+            "contact": { "email": format!("zones-{i}@example.ie") },
+            "payment_method": "cash_on_delivery",
+        });
+        let r = shop.post_json(
+            "/api/checkout",
+            &[("cf-connecting-ip", &client), ("x-cart-id", &cart), ("idempotency-key", &format!("zone-{i}"))],
+            &body.to_string(),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let want = edgeshop_domain::discounted_totals(v.price, None, &c.shop, Some(country)).unwrap();
+        assert_eq!(r.json()["shipping"]["minor"].as_i64(), Some(want.shipping.minor), "{country}: {}", r.body);
+        assert_eq!(r.json()["total"]["minor"].as_i64(), Some(want.total.minor), "{country}: {}", r.body);
+        charged.push(want.shipping.minor);
+    }
+    assert_eq!(charged, vec![495, 795, 995], "the sample shop's rates: Ireland, the rest of Europe, the United Kingdom");
+}

@@ -155,8 +155,16 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     // What the order will cost, by the rules the checkout applies (the discount only if it applies).
     let goods = Money::new(cart.subtotal.minor, shop.currency);
     let off = cart.discount.as_ref().and_then(|d| d.amount.as_ref()).map(|a| Money::new(a.minor, shop.currency));
-    let totals = discounted_totals(goods, off, shop).ok();
-    let summary = pages::checkout_summary(&cart, totals.as_ref(), |m| m.format(&shop.locale));
+    // For the country chosen, or the one the form shows first.
+    let countries = &shop.shipping.countries;
+    let country = countries.iter().find(|c| **c == r.address.country).or(countries.first()).cloned().unwrap_or_default();
+    let money = |m: Money| m.format(&shop.locale);
+    let totals = discounted_totals(goods, off, shop, Some(&country)).ok().map(|totals| pages::SummaryTotals {
+        totals,
+        country,
+        rates: pages::shipping_rates(&shop.shipping, money),
+    });
+    let summary = pages::checkout_summary(&cart, totals.as_ref(), money);
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
     let payment = pages::payment_choices(online, r.payment_method);
     let countries = pages::country_options(&shop.shipping.countries, &r.address.country);

@@ -202,7 +202,8 @@ async fn place_order(
                 }
                 // A code that rounds to nothing off (1 % of a few cents) is not a use.
                 .filter(|(off, _)| off.minor > 0);
-                let totals = discounted_totals(priced.cart.subtotal, discount.as_ref().map(|d| d.0), &shop).context("checkout totals")?;
+                let totals = discounted_totals(priced.cart.subtotal, discount.as_ref().map(|d| d.0), &shop, Some(&request.address.country))
+                    .context("checkout totals")?;
                 let allocated = match (allocated, number?) {
                     (Some(a), _) => a,
                     (None, Some(number)) => {

@@ -515,7 +515,7 @@ mod tests {
             currency: Currency::EUR,
             locale: "en-IE".into(),
             base_url: "https://s.example".into(),
-            shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec!["IE".into()] },
+            shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec!["IE".into()], zones: vec![] },
             tax: TaxRules { rate_bp: 0, prices_include_tax: true },
             featured_products: vec![],
             featured_categories: vec![],
