@@ -31,13 +31,15 @@ pub fn HomePage(shop: Shop, featured: Vec<Product>, categories: Vec<Category>) -
         .into_iter()
         .map(|c| view! { <li><a href=paths::category(&c.slug, 1)><strong>{c.name}</strong><span>{c.description}</span></a></li> })
         .collect_view();
-    // With rates by country, the banner says where the shop's own threshold applies.
+    // With rates by country, the banner names the countries of the shop's own threshold, or is
+    // left out when they are too many to name (or none).
     let home = shop.shipping.home_countries();
     let to = match (shop.shipping.zones.is_empty(), home.len()) {
-        (false, 1..=3) => format!(" to {}", home.iter().map(|c| edgeshop_domain::country_label(c)).collect::<Vec<_>>().join(", ")),
-        _ => String::new(),
+        (true, _) => Some(String::new()),
+        (false, 1..=3) => Some(format!(" to {}", home.iter().map(|c| edgeshop_domain::country_label(c)).collect::<Vec<_>>().join(", "))),
+        _ => None,
     };
-    let free = shop.shipping.free_over.map(|m| format!("Free shipping{to} on orders over {}", money(m)));
+    let free = shop.shipping.free_over.zip(to).map(|(m, to)| format!("Free shipping{to} on orders over {}", money(m)));
     view! {
         <Document meta=meta>
             <section class="hero">

@@ -102,7 +102,7 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
                 money(t.total)
             );
             if rates.len() > 1 {
-                let _ = write!(h, r#"<p class="hint" data-testid="shipping-rates">Shipping: {}.</p>"#, esc(&rates.join("; ")));
+                let _ = write!(h, r#"<p class="hint" data-testid="shipping-rates">By country: {}.</p>"#, esc(&rates.join("; ")));
             }
         }
         None => h.push_str(r#"<p class="hint">Shipping and tax are added from the shop's rules when you place the order.</p>"#),
@@ -118,18 +118,22 @@ pub struct SummaryTotals {
     pub rates: Vec<String>,
 }
 
-/// The shop's shipping rates in words, one per zone, the shop's own rate last ("Ireland: €4.95,
-/// free from €50.00"; "everywhere else" when it covers more than three countries).
-pub fn shipping_rates(rules: &ShippingRules, money: impl Fn(Money) -> String) -> Vec<String> {
-    let rate = |who: &str, flat: Money, free: Option<Money>| {
-        let free = free.map(|f| format!(", free from {}", money(f))).unwrap_or_default();
-        format!("{who}: {}{free}", shipping_label(flat.minor, money(flat)))
+/// What the order costs by where it goes, one entry per zone, the shop's own rate last ("United
+/// Kingdom: shipping €9.95 (free from €100.00), total €59.94"; "everywhere else" when the shop's
+/// own rate covers more than three countries): `totals_for` gives the order's totals for an address
+/// in a country. Every total is shown because the summary's main total follows the country only
+/// when the form is sent.
+pub fn shipping_rates(rules: &ShippingRules, money: impl Fn(Money) -> String, totals_for: impl Fn(&str) -> Option<Totals>) -> Vec<String> {
+    let line = |who: &str, country: &str, free: Option<Money>| {
+        let t = totals_for(country)?;
+        let free = free.map(|f| format!(" (free from {})", money(f))).unwrap_or_default();
+        Some(format!("{who}: shipping {}{free}, total {}", shipping_label(t.shipping.minor, money(t.shipping)), money(t.total)))
     };
-    let mut out: Vec<String> = rules.zones.iter().map(|z| rate(&z.name, z.flat_rate, z.free_over)).collect();
+    let mut out: Vec<String> = rules.zones.iter().filter_map(|z| line(&z.name, z.countries.first()?, z.free_over)).collect();
     let home = rules.home_countries();
-    if !home.is_empty() {
+    if let Some(first) = home.first() {
         let who = if home.len() <= 3 { home.iter().map(|c| country_label(c)).collect::<Vec<_>>().join(", ") } else { "everywhere else".into() };
-        out.push(rate(&who, rules.flat_rate, rules.free_over));
+        out.extend(line(&who, first, rules.free_over));
     }
     out
 }
@@ -390,11 +394,13 @@ mod tests {
             countries: vec!["IE".into(), "GB".into()],
             zones: vec![edgeshop_domain::ShippingZone { name: "UK".into(), countries: vec!["GB".into()], flat_rate: eur(995), free_over: None }],
         };
-        let h = checkout_summary(&a_cart(), Some(&summary(t, shipping_rates(&rules, |m| m.decimal()))), |m| m.decimal());
+        let totals_for = |country: &str| Some(Totals { shipping: if country == "GB" { eur(995) } else { eur(0) }, ..t });
+        let rates = shipping_rates(&rules, |m| m.decimal(), totals_for);
+        let h = checkout_summary(&a_cart(), Some(&summary(t, rates)), |m| m.decimal());
         assert!(h.contains(r#"<dd data-testid="summary-shipping">Free</dd><dt>Tax</dt><dd>4.60</dd>"#), "{h}");
-        assert!(h.contains("Shipping: UK: 9.95; Ireland: 4.95, free from 50.00."), "{h}");
+        assert!(h.contains("By country: UK: shipping 9.95, total 24.60; Ireland: shipping Free (free from 50.00), total 24.60."), "{h}");
         rules.countries.extend(["DE", "FR", "NL"].map(String::from));
-        assert_eq!(shipping_rates(&rules, |m| m.decimal())[1], "everywhere else: 4.95, free from 50.00");
+        assert!(shipping_rates(&rules, |m| m.decimal(), totals_for)[1].starts_with("everywhere else: shipping Free"));
     }
 
     #[test]

@@ -253,3 +253,30 @@ fn the_cart_page_applies_and_removes_a_code_without_javascript() {
     let cross = shop.post_form("/cart/discount", &[("cookie", cookie.as_str()), ("sec-fetch-site", "cross-site")], &[("code", "FORM10")]);
     assert_eq!(cross.status, 403, "{}", cross.body);
 }
+
+#[test]
+fn an_order_a_code_makes_free_is_not_sent_to_the_payment_provider() {
+    let shop = Shop::shared();
+    made(shop, json!({ "code": "ON-THE-HOUSE", "kind": "percent", "value": 100 }));
+    // Goods over the free-shipping threshold (judged before the discount): nothing to pay.
+    let v = stocked_variants(&catalog(), 10).into_iter().filter(|v| v.price.minor >= 2500).nth(3).expect("a variant of 25.00 or more");
+    let cart = shop.fill_cart(&ip(60), &[(&v.sku, 2)]);
+    assert_eq!(apply(shop, 60, &cart, "on-the-house").status, 200);
+    let body = |method: &str| {
+        json!({
+            "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 X2Y3", "country": "IE" },
+            "contact": { "email": "free@example.ie" },
+            "payment_method": method,
+        })
+        .to_string()
+    };
+    let headers = |key: &'static str| [("cf-connecting-ip", ip(60)), ("x-cart-id", cart.clone()), ("idempotency-key", key.to_string())];
+    let h = headers("free-online");
+    let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let online = shop.post_json("/api/checkout", &h, &body("online"));
+    assert!(is_problem(&online, 422, "payment-method-unavailable") && online.body.contains("cash on delivery"), "{}", online.body);
+    let h = headers("free-cod");
+    let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let cod = shop.post_json("/api/checkout", &h, &body("cash_on_delivery"));
+    assert_eq!((cod.status, cod.json()["total"]["minor"].as_i64()), (201, Some(0)), "{}", cod.body);
+}

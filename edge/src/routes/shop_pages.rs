@@ -155,14 +155,15 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     // What the order will cost, by the rules the checkout applies (the discount only if it applies).
     let goods = Money::new(cart.subtotal.minor, shop.currency);
     let off = cart.discount.as_ref().and_then(|d| d.amount.as_ref()).map(|a| Money::new(a.minor, shop.currency));
-    // For the country chosen, or the one the form shows first.
+    // For the country sent with the form, or the one the form shows first (and, when rates
+    // differ, every country's shipping and total beside it).
     let countries = &shop.shipping.countries;
     let country = countries.iter().find(|c| **c == r.address.country).or(countries.first()).cloned().unwrap_or_default();
     let money = |m: Money| m.format(&shop.locale);
     let totals = discounted_totals(goods, off, shop, Some(&country)).ok().map(|totals| pages::SummaryTotals {
         totals,
         country,
-        rates: pages::shipping_rates(&shop.shipping, money),
+        rates: pages::shipping_rates(&shop.shipping, money, |c| discounted_totals(goods, off, shop, Some(c)).ok()),
     });
     let summary = pages::checkout_summary(&cart, totals.as_ref(), money);
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();

@@ -319,29 +319,33 @@ async fn settle(env: &Env, id: &str, mut stored: StoredCart, rev: Option<u64>, c
     })
     .await;
     let priced = priced?;
-    let discount = code.map(|code| discount_view(code, found?.as_ref(), priced.cart.subtotal)).transpose()?;
+    // A code that cannot be looked up just now takes nothing off, and the cart still shows (the
+    // checkout looks again, and fails rather than charge without it).
+    let found = found.map_err(|e| worker::console_error!("discount code lookup failed: {}", e.detail));
+    let discount = code.map(|code| discount_view(code, found.as_ref().map(Option::as_ref), priced.cart.subtotal));
     let saved =
         if changed || serde_json::to_string(&stored).unwrap_or_default() != before { save(env, id, &stored, rev).await? } else { SaveOutcome::Saved };
     Ok((view(Some(id), &stored, priced.cart, priced.changes, discount), saved))
 }
 
-/// A cart's discount code (`found`: the code as stored, if it still exists) on goods costing
-/// `subtotal`: what it takes off today, or why nothing.
-fn discount_view(code: String, found: Option<&discounts::Found>, subtotal: Money) -> Result<CartDiscount, ApiError> {
+/// A cart's discount code (`found`: the code as stored, if it still exists; `Err` when it could
+/// not be looked up) on goods costing `subtotal`: what it takes off today, or why nothing.
+fn discount_view(code: String, found: Result<Option<&discounts::Found>, &()>, subtotal: Money) -> CartDiscount {
     use crate::http::money_view;
     let locale = build_data::locale();
     let (offer, off) = match found {
-        Some(f) => (f.code.describe(subtotal.currency, &locale), f.amount_off(subtotal, &discounts::today())),
-        None => (String::new(), Err(DiscountRefusal::Ended)),
+        Ok(Some(f)) => (f.code.describe(subtotal.currency, &locale), f.amount_off(subtotal, &discounts::today()).map_err(|why| why.reason(&locale))),
+        Ok(None) => (String::new(), Err(DiscountRefusal::Ended.reason(&locale))),
+        Err(()) => (String::new(), Err("it could not be checked just now; try again in a moment".to_string())),
     };
     let amount = off.as_ref().ok().copied();
-    Ok(CartDiscount {
+    CartDiscount {
         code,
         offer,
         amount: amount.map(money_view),
-        not_applied: off.err().map(|why| why.reason(&locale)),
+        not_applied: off.err(),
         subtotal_after: money_view(Money::new(subtotal.minor - amount.map_or(0, |m| m.minor), subtotal.currency)),
-    })
+    }
 }
 
 /// Puts `code` (in its kept form; `None` takes it off) on the cart `id` names, or on a new cart;

@@ -114,6 +114,10 @@ pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &
     Ok(Answer { response: StoredResponse::json(status, body), replayed: false })
 }
 
+/// The smallest total paid online, in minor units (Stripe's minimum charge is 0.50 in the main
+/// currencies).
+const MIN_ONLINE_MINOR: i64 = 50;
+
 /// Stripe sessions last at least 30 minutes; the reservation outlives the session by a margin so
 /// a shopper who pays at the last second still has the stock (its `expired` event releases it).
 const STRIPE_SESSION_SECONDS: u64 = 31 * 60;
@@ -204,6 +208,14 @@ async fn place_order(
                 .filter(|(off, _)| off.minor > 0);
                 let totals = discounted_totals(priced.cart.subtotal, discount.as_ref().map(|d| d.0), &shop, Some(&request.address.country))
                     .context("checkout totals")?;
+                // A payment provider takes no order below its minimum (Stripe: 0.50 in most
+                // currencies): such an order (a code that takes everything off) is cash on delivery.
+                if request.payment_method == PaymentMethod::Online && totals.total.minor < MIN_ONLINE_MINOR {
+                    return Err(ApiError::new(
+                        Problem::PaymentMethodUnavailable,
+                        format!("an order of {} cannot be paid online; choose cash on delivery", money_view(totals.total).formatted),
+                    ));
+                }
                 let allocated = match (allocated, number?) {
                     (Some(a), _) => a,
                     (None, Some(number)) => {

@@ -61,8 +61,6 @@ pub struct Pending {
     pub created_at: String,
 }
 
-/// Test hook: `EDGESHOP_FAULTS` with `email-fail-once` fails each message's first send,
-/// `email-fail-always` every send. Production never sets the variable.
 /// Why a message was not sent, and whether sending it again could help.
 pub struct Failure {
     pub message: String,
@@ -77,6 +75,8 @@ impl Failure {
     }
 }
 
+/// Test hook: `EDGESHOP_FAULTS` with `email-fail-once` fails each message's first send,
+/// `email-fail-always` every send. Production never sets the variable.
 fn injected_failure(env: &Env, attempt: u32) -> Option<String> {
     let on = |name: &str| crate::services::fault_on(env, name);
     (on("email-fail-always") || (on("email-fail-once") && attempt == 1)).then(|| "injected send failure (test configuration)".to_string())
