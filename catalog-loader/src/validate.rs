@@ -362,22 +362,9 @@ fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogErr
     f.value.category.iter().map(|c| Category { slug: c.slug.get_ref().clone(), name: c.name.clone(), description: c.description.clone() }).collect()
 }
 
-/// A real calendar date `YYYY-MM-DD` (no 31 April, 29 February only in leap years).
+/// A real calendar date `YYYY-MM-DD` (no 31 April, 29 February only in leap years) from 1900 on.
 fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if !(b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())) {
-        return false;
-    }
-    let (y, m, d) = (s[0..4].parse::<u32>().unwrap_or(0), s[5..7].parse::<u32>().unwrap_or(0), s[8..10].parse::<u32>().unwrap_or(0));
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    y >= 1900 && (1..=days).contains(&d)
+    edgeshop_domain::text::is_iso_date(s) && s[..4] >= *"1900"
 }
 
 /// ` (did you mean `x`?)` when one of `known` is within a few edits of `wrong`, else empty.

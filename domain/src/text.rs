@@ -42,7 +42,6 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// `YYYY-MM-DD` with a month 1–12 and a day 1–31 (the calendar's finer rules are the database's).
 /// One RFC 4180 CSV field. A text a spreadsheet would run as a formula (`=`, `+`, `@`, a tab, or
 /// `-` not starting a number) gets a leading apostrophe.
 pub fn csv_field(s: &str) -> String {
@@ -55,15 +54,25 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// A real calendar day as `YYYY-MM-DD` (no 31 April; 29 February only in leap years).
 pub fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b[i].is_ascii_digit());
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let month: u32 = s[5..7].parse().unwrap_or(0);
-    let day: u32 = s[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
+    let number = |r: std::ops::Range<usize>| s.get(r).filter(|p| p.bytes().all(|c| c.is_ascii_digit())).and_then(|p| p.parse::<u32>().ok());
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 /// The day of an RFC 3339 time as a reader writes it, "6 Dec 2026" (the day in the time's own
@@ -190,7 +199,10 @@ mod tests {
     #[test]
     fn iso_dates() {
         assert!(super::is_iso_date("2026-12-01"));
-        for bad in ["2026-13-01", "2026-12-00", "2026-1-01", "26-12-01", "2026/12/01", "2026-12-01T00", "２０２６-12-01", ""] {
+        assert!(super::is_iso_date("2028-02-29"));
+        for bad in
+            ["2026-13-01", "2026-12-00", "2026-1-01", "26-12-01", "2026/12/01", "2026-12-01T00", "２０２６-12-01", "", "2026-02-29", "2026-04-31"]
+        {
             assert!(!super::is_iso_date(bad), "{bad}");
         }
     }
