@@ -6,7 +6,7 @@ use crate::build_data;
 use crate::error::{ApiError, Problem};
 use crate::services::discounts;
 use edgeshop_api::{Cart, CartDiscount, CartLine};
-use edgeshop_domain::{check_quantity, CartError, DiscountRefusal, Money, PricedCart};
+use edgeshop_domain::{check_quantity, CartError, Money, PricedCart};
 
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, State};
 
@@ -334,8 +334,10 @@ fn discount_view(code: String, found: Result<Option<&discounts::Found>, &()>, su
     use crate::http::money_view;
     let locale = build_data::locale();
     let (offer, off) = match found {
-        Ok(Some(f)) => (f.code.describe(subtotal.currency, &locale), f.amount_off(subtotal, &discounts::today()).map_err(|why| why.reason(&locale))),
-        Ok(None) => (String::new(), Err(DiscountRefusal::Ended.reason(&locale))),
+        Ok(f) => (
+            f.map(|f| f.code.describe(subtotal.currency, &locale)).unwrap_or_default(),
+            discounts::amount_off(f, subtotal).map_err(|why| why.reason(&locale)),
+        ),
         Err(()) => (String::new(), Err("it could not be checked just now; try again in a moment".to_string())),
     };
     let amount = off.as_ref().ok().copied();

@@ -10,7 +10,7 @@ use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock}
 use crate::services::{carts, discounts, now_rfc3339, orders, random_id, sequence};
 use edgeshop_api::CheckoutRequest;
 use edgeshop_api::CheckoutResponse;
-use edgeshop_domain::{discounted_totals, stock_hold_seconds, validate_address, DiscountRefusal, Order, PaymentMethod, Placement};
+use edgeshop_domain::{discounted_totals, stock_hold_seconds, validate_address, Order, PaymentMethod, Placement};
 use worker::Env;
 
 /// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
@@ -196,10 +196,7 @@ async fn place_order(
                 let discount = match code {
                     Some(code) => {
                         let found = discounts::find(env, &code).await?;
-                        let off = match &found {
-                            Some(f) => f.amount_off(priced.cart.subtotal, &discounts::today()),
-                            None => Err(DiscountRefusal::Ended),
-                        };
+                        let off = discounts::amount_off(found.as_ref(), priced.cart.subtotal);
                         Some((off.map_err(|why| discounts::refused_at_checkout(&code, &why))?, code))
                     }
                     None => None,

@@ -69,6 +69,12 @@ impl Found {
     }
 }
 
+/// What the looked-up code (`None`: there is no such code any more) takes off goods costing
+/// `subtotal` today, or why nothing.
+pub fn amount_off(found: Option<&Found>, subtotal: Money) -> Result<Money, DiscountRefusal> {
+    found.ok_or(DiscountRefusal::Ended)?.amount_off(subtotal, &today())
+}
+
 const WITH_USES: &str = "SELECT d.*, (SELECT count(*) FROM discount_uses u WHERE u.code = d.code) AS uses FROM discount_codes d WHERE d.code = ?1";
 
 /// The code `code` (already in its kept form), if there is one.
