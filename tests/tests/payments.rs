@@ -281,6 +281,34 @@ fn an_expired_session_cancels_the_order_and_releases_its_stock() {
 }
 
 #[test]
+fn an_expired_session_gives_back_the_discount_codes_use() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let made = shop.admin("POST", "/api/admin/discounts", Some(r#"{"code":"ONLY-ONE","kind":"percent","value":10,"max_uses":1}"#));
+    assert_eq!(made.status, 201, "{}", made.body);
+    let uses = || {
+        let list = shop.admin("GET", "/api/admin/discounts", None).json();
+        list["discounts"].as_array().unwrap().iter().find(|d| d["code"] == "ONLY-ONE").unwrap()["uses"].as_u64().unwrap()
+    };
+    let cart = shop.fill_cart(&ip(15), &[(&pool[15].sku, 1)]);
+    let applied = shop.post_json("/api/cart/discount", &[("cf-connecting-ip", &ip(15)), ("x-cart-id", &cart)], r#"{"code":"only-one"}"#);
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", &ip(15)), ("x-cart-id", &cart), ("idempotency-key", "stripe-code-expired")],
+        &body("online").to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let placed = r.json();
+    assert_eq!(uses(), 1, "the unpaid order holds the code's only use");
+    // The shopper never pays: the session expires, the order is cancelled, the use comes back.
+    deliver("checkout.session.expired", &session_id(&placed), json!({}));
+    shop.wait_admin_order(placed["order_number"].as_u64().unwrap(), "expired", |o| o["order"]["status"] == "cancelled");
+    assert_eq!(uses(), 0);
+}
+
+#[test]
 fn amounts_and_currencies_must_match_the_order() {
     let (_, shop) = stripe_shop();
     let c = catalog();
