@@ -40,10 +40,14 @@ fn apply(shop: &Shop, n: u32, cart: &str, code: &str) -> Reply {
 }
 
 fn checkout(shop: &Shop, n: u32, cart: &str, email: &str, key: &str) -> Reply {
+    checkout_paying(shop, n, cart, email, key, "cash_on_delivery")
+}
+
+fn checkout_paying(shop: &Shop, n: u32, cart: &str, email: &str, key: &str, method: &str) -> Reply {
     let body = json!({
         "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 X2Y3", "country": "IE" },
         "contact": { "email": email },
-        "payment_method": "cash_on_delivery",
+        "payment_method": method,
     });
     shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", cart), ("idempotency-key", key)], &body.to_string())
 }
@@ -262,21 +266,8 @@ fn an_order_a_code_makes_free_is_not_sent_to_the_payment_provider() {
     let v = stocked_variants(&catalog(), 10).into_iter().filter(|v| v.price.minor >= 2500).nth(3).expect("a variant of 25.00 or more");
     let cart = shop.fill_cart(&ip(60), &[(&v.sku, 2)]);
     assert_eq!(apply(shop, 60, &cart, "on-the-house").status, 200);
-    let body = |method: &str| {
-        json!({
-            "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 X2Y3", "country": "IE" },
-            "contact": { "email": "free@example.ie" },
-            "payment_method": method,
-        })
-        .to_string()
-    };
-    let headers = |key: &'static str| [("cf-connecting-ip", ip(60)), ("x-cart-id", cart.clone()), ("idempotency-key", key.to_string())];
-    let h = headers("free-online");
-    let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let online = shop.post_json("/api/checkout", &h, &body("online"));
+    let online = checkout_paying(shop, 60, &cart, "free@example.ie", "free-online", "online");
     assert!(is_problem(&online, 422, "payment-method-unavailable") && online.body.contains("cash on delivery"), "{}", online.body);
-    let h = headers("free-cod");
-    let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let cod = shop.post_json("/api/checkout", &h, &body("cash_on_delivery"));
+    let cod = checkout(shop, 60, &cart, "free@example.ie", "free-cod");
     assert_eq!((cod.status, cod.json()["total"]["minor"].as_i64()), (201, Some(0)), "{}", cod.body);
 }

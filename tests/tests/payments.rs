@@ -89,7 +89,17 @@ fn body(method: &str) -> Value {
 
 /// Places an online order for `lines` and returns the checkout answer.
 fn place(shop: &Shop, n: u32, lines: &[(&str, u32)], key: &str) -> Value {
+    place_with_code(shop, n, lines, None, key)
+}
+
+/// Places an online order for `lines`, with a discount `code` on the cart when given.
+fn place_with_code(shop: &Shop, n: u32, lines: &[(&str, u32)], code: Option<&str>, key: &str) -> Value {
     let cart = shop.fill_cart(&ip(n), lines);
+    if let Some(code) = code {
+        let applied =
+            shop.post_json("/api/cart/discount", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart)], &json!({ "code": code }).to_string());
+        assert_eq!(applied.status, 200, "{}", applied.body);
+    }
     let r =
         shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", key)], &body("online").to_string());
     assert_eq!(r.status, 201, "{}", r.body);
@@ -195,16 +205,7 @@ fn a_discounted_order_is_charged_its_total_with_the_discount_shared_among_its_li
     let made = shop.admin("POST", "/api/admin/discounts", Some(r#"{"code":"EURO-OFF","kind":"amount","value":100}"#));
     assert_eq!(made.status, 201, "{}", made.body);
     // 1.00 off three units and one more line: the three units' share does not divide by three.
-    let cart = shop.fill_cart(&ip(9), &[(&pool[13].sku, 3), (&pool[14].sku, 1)]);
-    let applied = shop.post_json("/api/cart/discount", &[("cf-connecting-ip", &ip(9)), ("x-cart-id", &cart)], r#"{"code":"euro-off"}"#);
-    assert_eq!(applied.status, 200, "{}", applied.body);
-    let r = shop.post_json(
-        "/api/checkout",
-        &[("cf-connecting-ip", &ip(9)), ("x-cart-id", &cart), ("idempotency-key", "stripe-discount")],
-        &body("online").to_string(),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let placed = r.json();
+    let placed = place_with_code(shop, 9, &[(&pool[13].sku, 3), (&pool[14].sku, 1)], Some("euro-off"), "stripe-discount");
     assert_eq!(placed["discount"]["amount"]["minor"].as_i64(), Some(100), "{placed}");
     let n = placed["order_number"].as_u64().unwrap();
     let call = stripe
@@ -291,16 +292,7 @@ fn an_expired_session_gives_back_the_discount_codes_use() {
         let list = shop.admin("GET", "/api/admin/discounts", None).json();
         list["discounts"].as_array().unwrap().iter().find(|d| d["code"] == "ONLY-ONE").unwrap()["uses"].as_u64().unwrap()
     };
-    let cart = shop.fill_cart(&ip(15), &[(&pool[15].sku, 1)]);
-    let applied = shop.post_json("/api/cart/discount", &[("cf-connecting-ip", &ip(15)), ("x-cart-id", &cart)], r#"{"code":"only-one"}"#);
-    assert_eq!(applied.status, 200, "{}", applied.body);
-    let r = shop.post_json(
-        "/api/checkout",
-        &[("cf-connecting-ip", &ip(15)), ("x-cart-id", &cart), ("idempotency-key", "stripe-code-expired")],
-        &body("online").to_string(),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let placed = r.json();
+    let placed = place_with_code(shop, 15, &[(&pool[15].sku, 1)], Some("only-one"), "stripe-code-expired");
     assert_eq!(uses(), 1, "the unpaid order holds the code's only use");
     // The shopper never pays: the session expires, the order is cancelled, the use comes back.
     deliver("checkout.session.expired", &session_id(&placed), json!({}));
