@@ -85,8 +85,8 @@ pub fn count_assets(dir: &Path) -> Result<edgeshop_domain::AssetCount, String> {
 }
 
 /// Counts what the build wrote against the shop's Workers plan (`[deploy] plan` in shop.toml):
-/// a summary line, and the reason and remedy when it would not deploy.
-pub fn plan_deploy(catalog: &Path, dist: &Path) -> Result<Result<(), String>, String> {
+/// a summary line, and the plan, or the reason and remedy when it would not deploy.
+pub fn plan_deploy(catalog: &Path, dist: &Path) -> Result<Result<edgeshop_domain::Plan, String>, String> {
     let plan = edgeshop_catalog::load(catalog).map_err(|e| e.to_string())?.catalog.shop.deploy.plan;
     let count = count_assets(dist)?;
     println!(
@@ -96,7 +96,7 @@ pub fn plan_deploy(catalog: &Path, dist: &Path) -> Result<Result<(), String>, St
         plan.name(),
         plan.max_files()
     );
-    Ok(plan.check(&count))
+    Ok(plan.check(&count).map(|()| plan))
 }
 
 /// Validates the catalog and writes pages (`out`) plus search index and snapshot (`bundle`);
@@ -263,7 +263,7 @@ mod tests {
             std::fs::create_dir_all(&sub).unwrap();
             std::fs::write(sub.join(format!("{i}.html")), "x").unwrap();
         }
-        assert_eq!(plan_deploy(&root().join("catalog"), &dir).unwrap(), Ok(()));
+        assert_eq!(plan_deploy(&root().join("catalog"), &dir).unwrap(), Ok(edgeshop_domain::Plan::Free));
         std::fs::write(dir.join("one-more.html"), "x").unwrap();
         let why = plan_deploy(&root().join("catalog"), &dir).unwrap().unwrap_err();
         assert!(why.contains("20001 files") && why.contains("Free plan deploys at most 20000"), "{why}");

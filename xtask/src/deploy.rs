@@ -33,11 +33,10 @@ pub fn run(dry_run: bool) -> Result<(), String> {
     crate::build::all(&root().join("catalog"), crate::build::Optimise::Full)?;
     // Before anything is uploaded: a build over the plan's static-asset limits stops here, and so
     // does a worker over the plan's size (what wrangler would upload, compressed).
-    crate::build::plan_deploy(&root().join("catalog"), &crate::build::dist())?.map_err(|why| format!("not deployed: {why}"))?;
+    let plan = crate::build::plan_deploy(&root().join("catalog"), &crate::build::dist())?.map_err(|why| format!("not deployed: {why}"))?;
     step("wrangler deploy --dry-run (the worker's size)");
     let out = crate::run_output(wrangler().args(["deploy", "--dry-run", "--outdir"]).arg(root().join("target/deploy-dry-run")))?;
     let gzip_kib = upload_gzip_kib(&out).ok_or_else(|| format!("wrangler did not report the upload's size:\n{out}"))?;
-    let plan = edgeshop_catalog::load(&root().join("catalog")).map_err(|e| e.to_string())?.catalog.shop.deploy.plan;
     step(&format!("the worker: {gzip_kib:.2} KiB compressed (the {} plan takes {:.0} KiB)", plan.name(), plan.max_worker_gzip_kib()));
     plan.check_worker(gzip_kib).map_err(|why| format!("not deployed: {why}"))?;
     if dry_run {
