@@ -137,6 +137,27 @@ impl Shop {
         let wrangler = root.join("node_modules/.bin/wrangler");
         assert!(wrangler.exists(), "{} is missing: run `cargo xtask test`", wrangler.display());
         assert!(root.join("edge/build/worker/shim.mjs").exists(), "the worker is not built: run `cargo xtask test`");
+        std::fs::create_dir_all(persist).expect("persist dir");
+        apply_migrations(&root, &wrangler, persist);
+        // wrangler 4.86 runs the [build] command a second time once its file watcher is ready and
+        // restarts the runtime with that build; on a busy machine the second runtime can find the
+        // first still holding the port and die ("Address already in use"). Another port then.
+        for attempt in 1.. {
+            match Self::spawn_wrangler(&wrangler, persist, vars, args) {
+                Ok(shop) => return shop,
+                Err((shop, log)) if attempt < 3 && log.contains("Address already in use") => {
+                    shop.stop_and_wait();
+                    eprintln!("wrangler dev lost its port at start (attempt {attempt}); starting it again");
+                }
+                Err((_, log)) => panic!("wrangler dev did not become healthy on {}; its log:\n{log}", persist.display()),
+            }
+        }
+        unreachable!()
+    }
+
+    /// One `wrangler dev` on a free port: the shop once it answers, or it and its log if it did
+    /// not answer within three minutes or its runtime died first.
+    fn spawn_wrangler(wrangler: &std::path::Path, persist: &std::path::Path, vars: &[(&str, &str)], args: &[&str]) -> Result<Shop, (Shop, String)> {
         let port = free_port();
         // A watchdog shell owns the process group: it stops wrangler (and workerd) when this test
         // process goes away, even if it never runs destructors.
@@ -155,19 +176,17 @@ impl Shop {
              while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -$$",
             parent = std::process::id()
         );
-        std::fs::create_dir_all(persist).expect("persist dir");
-        apply_migrations(&root, &wrangler, persist);
         let child = {
             use std::os::unix::process::CommandExt;
             Command::new("sh")
                 .arg("-c")
                 .arg(script)
-                .arg(&wrangler)
+                .arg(wrangler)
                 .arg(persist)
-                .current_dir(&root)
+                .current_dir(root())
                 .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
                 .env("WRANGLER_SEND_METRICS", "false")
-                .env("WRANGLER_LOG_PATH", root.join(WRANGLER_LOGS))
+                .env("WRANGLER_LOG_PATH", root().join(WRANGLER_LOGS))
                 // `cargo xtask test` built the shop: wrangler's [build] step has nothing to do.
                 .env("EDGESHOP_PREBUILT", "1")
                 .stdin(Stdio::null())
@@ -178,14 +197,12 @@ impl Shop {
         let shop = Shop { base: format!("http://127.0.0.1:{port}"), pgid: child.id(), persist: persist.to_path_buf() };
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
-            if let Ok(r) = shop.try_get("/api/health") {
-                if r.status == 200 {
-                    return shop;
-                }
+            if shop.try_get("/api/health").is_ok_and(|r| r.status == 200) {
+                return Ok(shop);
             }
-            if Instant::now() > deadline {
-                let log = std::fs::read_to_string(persist.with_extension("log")).unwrap_or_default();
-                panic!("wrangler dev did not become healthy on port {port}; its log:\n{log}");
+            let log = shop.log();
+            if Instant::now() > deadline || log.contains("Address already in use") {
+                return Err((shop, log));
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -289,6 +306,16 @@ impl Shop {
 
     pub fn stop(&self) {
         let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.pgid)]).status();
+    }
+
+    /// Stops the server and waits (up to 10 s) until none of its processes is left.
+    fn stop_and_wait(&self) {
+        self.stop();
+        let gone = || !Command::new("kill").args(["-0", "--", &format!("-{}", self.pgid)]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !gone() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 

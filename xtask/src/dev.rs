@@ -167,11 +167,15 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
     let bundles_later = at.own_dist();
     build_shop(at, !bundles_later, true)?;
     crate::tools::apply_migrations(&at.state, None)?;
-    let mut cmd = crate::tools::wrangler_dev(&port.to_string(), &at.state);
-    if !at.own_dist() {
-        cmd.arg("--assets").arg(&at.out);
-    }
-    let mut wrangler = cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
+    let start_wrangler = || {
+        let mut cmd = crate::tools::wrangler_dev(&port.to_string(), &at.state);
+        if !at.own_dist() {
+            cmd.arg("--assets").arg(&at.out);
+        }
+        cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))
+    };
+    let mut wrangler = start_wrangler()?;
+    let mut started = (Instant::now(), 1);
     if let Err(e) = upload_media(port, at) {
         let _ = wrangler.kill();
         return Err(e);
@@ -187,6 +191,14 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
     println!("\nedgeshop: serving on http://127.0.0.1:{port}/ — watching {} and the sources; Ctrl-C to stop\n", at.catalog.display());
     loop {
         if let Some(status) = wrangler.try_wait().map_err(|e| e.to_string())? {
+            // wrangler 4.86 restarts its runtime once its file watcher is ready; on a busy machine
+            // the new runtime can find the old one still on the port and stop. Started again.
+            if !status.success() && started.0.elapsed() < Duration::from_secs(90) && started.1 < 3 {
+                println!("\nedgeshop: wrangler dev stopped as it started ({status}); starting it again\n");
+                wrangler = start_wrangler()?;
+                started = (Instant::now(), started.1 + 1);
+                continue;
+            }
             return if status.success() { Ok(()) } else { Err(format!("wrangler dev exited ({status})")) };
         }
         std::thread::sleep(Duration::from_millis(500));
