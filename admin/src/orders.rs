@@ -291,7 +291,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                                     <dt>{format!("Discount ({})", o.order.discount_code.clone().unwrap_or_default())}</dt><dd data-testid="order-discount">{format!("−{}", fmt(d))}</dd>
                                 })}
                                 <dt>"Shipping"</dt><dd>{fmt(o.order.totals.shipping)}</dd>
-                                <dt>"Tax"</dt><dd>{fmt(o.order.totals.tax)}</dd>
+                                <dt>{o.order.totals.tax_label()}</dt><dd>{fmt(o.order.totals.tax)}</dd>
                                 <dt>"Total"</dt><dd><strong>{fmt(o.order.totals.total)}</strong></dd>
                             </dl>
                         </section>

@@ -95,6 +95,14 @@ pub struct OrderSummary {
     pub discount_code: Option<String>,
     #[serde(default)]
     pub discount_minor: i64,
+    /// Where it goes (ISO 3166-1 alpha-2), the tax in its total and the rate charged (absent on
+    /// orders placed before rates by country): what a VAT return by country needs.
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub tax_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_rate_bp: Option<u32>,
 }
 
 /// `GET /api/admin/orders`: one page of the filtered list.

@@ -160,6 +160,10 @@ pub struct CheckoutResponse {
     pub discount: Option<OrderDiscount>,
     pub shipping: MoneyView,
     pub tax: MoneyView,
+    /// The tax rate charged (the address's country's), in basis points; absent on orders placed
+    /// before rates by country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_rate_bp: Option<u32>,
     pub total: MoneyView,
     pub payment_method: PaymentMethod,
     /// Where to send the shopper: the hosted payment page, or the order page.
@@ -219,6 +223,10 @@ pub struct OrderView {
     pub discount: Option<OrderDiscount>,
     pub shipping: MoneyView,
     pub tax: MoneyView,
+    /// The tax rate charged (the address's country's), in basis points; absent on orders placed
+    /// before rates by country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_rate_bp: Option<u32>,
     pub total: MoneyView,
     pub payment_method: PaymentMethod,
     pub address: Address,
@@ -230,6 +238,14 @@ pub struct OrderView {
     /// Returns asked for, with their progress.
     #[serde(default)]
     pub returns: Vec<admin::ReturnView>,
+}
+
+impl OrderView {
+    /// How the order's tax line reads ("Tax included (23 %)").
+    pub fn tax_label(&self) -> String {
+        let goods = self.subtotal.minor - self.discount.as_ref().map_or(0, |d| d.amount.minor);
+        edgeshop_domain::tax_label(self.total.minor > goods + self.shipping.minor, self.tax_rate_bp)
+    }
 }
 
 /// A discount code an order used and what it took off.

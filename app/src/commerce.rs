@@ -477,6 +477,7 @@ pub fn OrderStatus() -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || order.get().map(|o| {
                 let status = o.status;
+                let tax_label = o.tax_label();
                 let refunds: Vec<_> = o.payments.iter().filter(|m| m.kind == "refund").cloned().collect();
                 let awaiting = matches!(status, Status::AwaitingPayment | Status::PaymentFailed);
                 let returnable: Vec<(String, String, u32)> = o.lines.iter().map(|l| (l.sku.clone(), format!("{} ({})", l.title, l.variant_title), l.quantity)).collect();
@@ -493,7 +494,7 @@ pub fn OrderStatus() -> impl IntoView {
                             <dt>{format!("Discount ({})", d.code)}</dt><dd data-testid="order-discount">{format!("−{}", money(&d.amount))}</dd>
                         })}
                         <dt>"Shipping"</dt><dd>{shipping_label(o.shipping.minor, money(&o.shipping))}</dd>
-                        <dt>"Tax included"</dt><dd>{money(&o.tax)}</dd>
+                        <dt>{tax_label}</dt><dd>{money(&o.tax)}</dd>
                         <dt>"Total"</dt><dd data-testid="order-total"><strong>{money(&o.total)}</strong></dd>
                     </dl>
                     <h2>"Shipping to"</h2>

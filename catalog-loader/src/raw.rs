@@ -144,8 +144,11 @@ pub struct RawShippingZone {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTax {
-    pub rate_bp: u32,
+    pub rate_bp: Spanned<u32>,
     pub prices_include_tax: bool,
+    /// `[tax.countries]`: a country's own rate, by its code.
+    #[serde(default)]
+    pub countries: std::collections::BTreeMap<String, Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -304,6 +304,21 @@ fn shop(
             zones.push(ShippingZone { name: name.to_string(), countries, flat_rate, free_over });
         }
     }
+    // A rate over 100 % is a typo (percent for basis points: 23 is 0.23 %, which is let be).
+    let tax_rate = |at: &Spanned<u32>, what: String, errors: &mut Vec<CatalogError>| {
+        if *at.get_ref() > 10_000 {
+            errors.push(f.error(at, format!("{what} {} is over 100 %: write the rate in basis points (23 % is 2300)", at.get_ref())));
+        }
+        *at.get_ref()
+    };
+    let rate_bp = tax_rate(&raw.tax.rate_bp, "[tax] rate_bp".into(), errors);
+    let mut tax_countries = std::collections::BTreeMap::new();
+    for (code, rate) in &raw.tax.countries {
+        tax_countries.insert(code.clone(), tax_rate(rate, format!("the tax rate of `{code}`"), errors));
+        if !raw.shipping.countries.iter().any(|s| s.get_ref() == code) {
+            errors.push(f.error(rate, format!("[tax.countries] gives `{code}` a rate, but `{code}` is not in [shipping] countries")));
+        }
+    }
     if errors.len() > before {
         return None;
     }
@@ -319,7 +334,7 @@ fn shop(
             countries: raw.shipping.countries.iter().map(|c| c.get_ref().clone()).collect(),
             zones,
         },
-        tax: TaxRules { rate_bp: raw.tax.rate_bp, prices_include_tax: raw.tax.prices_include_tax },
+        tax: TaxRules { rate_bp, prices_include_tax: raw.tax.prices_include_tax, countries: tax_countries },
         featured_products: raw.featured_products.iter().map(|p| p.get_ref().clone()).collect(),
         featured_categories: raw.featured_categories.iter().map(|c| c.get_ref().clone()).collect(),
         email,

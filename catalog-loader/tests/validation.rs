@@ -456,3 +456,19 @@ fn shipping_zones_load_and_their_mistakes_have_lines() {
     assert_has(&errors, &format!("{shop_toml}:21: `DE` is in two shipping zones; a country has one rate"));
     assert_has(&errors, &format!("{shop_toml}:22: shipping zone flat_rate must be an integer number of minor units (cents), found `9.95`"));
 }
+
+#[test]
+fn tax_rates_by_country_load_and_their_mistakes_have_lines() {
+    let f = Fixture::new("tax-countries");
+    f.write("shop.toml", &format!("{SHOP}\n[tax.countries]\nDE = 1900\n"));
+    let shop = edgeshop_catalog::load(&f.0).unwrap().catalog.shop;
+    assert_eq!((shop.tax.rate_for(Some("DE")), shop.tax.rate_for(Some("IE")), shop.tax.rate_for(None)), (1900, 2300, 2300));
+
+    // A country the shop does not ship to; rates written as percentages past 100.
+    f.write("shop.toml", &format!("{}\n[tax.countries]\nDE = 19000\nFR = 2000\n", SHOP.replace("rate_bp = 2300", "rate_bp = 23000")));
+    let errors = f.errors();
+    let shop_toml = f.path("shop.toml");
+    assert_has(&errors, &format!("{shop_toml}:15: [tax] rate_bp 23000 is over 100 %: write the rate in basis points (23 % is 2300)"));
+    assert_has(&errors, &format!("{shop_toml}:19: the tax rate of `DE` 19000 is over 100 %"));
+    assert_has(&errors, &format!("{shop_toml}:20: [tax.countries] gives `FR` a rate, but `FR` is not in [shipping] countries"));
+}

@@ -242,7 +242,7 @@ mod tests {
                 locale: "en".into(),
                 base_url: String::new(),
                 shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec![], zones: vec![] },
-                tax: TaxRules { rate_bp: 0, prices_include_tax: true },
+                tax: TaxRules { rate_bp: 0, prices_include_tax: true, countries: Default::default() },
                 featured_products: vec![],
                 featured_categories: vec![],
                 email: Default::default(),

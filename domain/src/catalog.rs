@@ -2,6 +2,7 @@
 
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
@@ -246,9 +247,31 @@ impl ShippingRules {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaxRules {
-    /// VAT / sales tax rate in basis points (2000 = 20 %).
+    /// VAT / sales tax rate in basis points (2000 = 20 %): the shop's own, for a country with
+    /// none of its own.
     pub rate_bp: u32,
     pub prices_include_tax: bool,
+    /// The rate of the country an order goes to, where it differs (`[tax.countries]`: an EU
+    /// shop past the distance-selling threshold charges the buyer's country's VAT).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub countries: BTreeMap<String, u32>,
+}
+
+impl TaxRules {
+    /// The rate for an address in `country` (the shop's own when the country is not known yet).
+    pub fn rate_for(&self, country: Option<&str>) -> u32 {
+        country.and_then(|c| self.countries.get(c)).copied().unwrap_or(self.rate_bp)
+    }
+}
+
+/// A rate in basis points as people write it: 2300 → "23 %", 2550 → "25.5 %", 775 → "7.75 %".
+pub fn percent_label(bp: u32) -> String {
+    let (whole, rest) = (bp / 100, bp % 100);
+    match rest {
+        0 => format!("{whole} %"),
+        r if r % 10 == 0 => format!("{whole}.{} %", r / 10),
+        r => format!("{whole}.{r:02} %"),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -24,16 +24,16 @@ pub use cart::{
     check_quantity, price_cart, CartError, CartLine, PriceChange, PricedCart, PricedLine, SavedCart, SavedLine, MAX_LINES, MAX_LINE_QUANTITY,
 };
 pub use catalog::{
-    AssetCount, BackOffice, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults, Plan, Product,
-    ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy, TaxRules, Variant,
+    percent_label, AssetCount, BackOffice, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults, Plan,
+    Product, ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy, TaxRules, Variant,
 };
 pub use countries::{country_label, country_name};
 pub use discount::{normalize_code, share_discount, DiscountCode, DiscountKind, DiscountRefusal};
 pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    checkout_totals, discounted_totals, sms_number, stock_hold_seconds, valid_email, validate_address, Address, Contact, FieldError, Order,
-    OrderStatus, PaymentMethod, Placement, StatusChange, Totals, Tracking, TransitionError,
+    checkout_totals, discounted_totals, sms_number, stock_hold_seconds, tax_label, valid_email, validate_address, Address, Contact, FieldError,
+    Order, OrderStatus, PaymentMethod, Placement, StatusChange, Totals, Tracking, TransitionError,
 };
 pub use pricing::{lowest_price, product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};

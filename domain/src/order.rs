@@ -163,7 +163,32 @@ pub struct Totals {
     pub shipping: Money,
     /// Tax contained in (or added to) the total.
     pub tax: Money,
+    /// The rate it was charged at (the address's country's), in basis points; orders placed
+    /// before rates by country do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_rate_bp: Option<u32>,
     pub total: Money,
+}
+
+impl Totals {
+    /// Whether the tax came on top of the goods and shipping (prices without tax).
+    pub fn tax_added(&self) -> bool {
+        self.total.minor > self.subtotal.minor - self.discount.map_or(0, |d| d.minor) + self.shipping.minor
+    }
+
+    /// How the tax line reads: "Tax included (23 %)", "Tax (19 %)".
+    pub fn tax_label(&self) -> String {
+        tax_label(self.tax_added(), self.tax_rate_bp)
+    }
+}
+
+/// How a tax line reads, by whether the tax came on top and at what rate (when known).
+pub fn tax_label(added: bool, rate_bp: Option<u32>) -> String {
+    let what = if added { "Tax" } else { "Tax included" };
+    match rate_bp {
+        Some(bp) => format!("{what} ({})", crate::percent_label(bp)),
+        None => what.to_string(),
+    }
 }
 
 /// Shipping and tax from the shop's rules.
@@ -174,8 +199,8 @@ pub fn checkout_totals(subtotal: Money, shop: &Shop) -> Result<Totals, MoneyErro
 /// Shipping and tax from the shop's rules after `discount` came off the goods. Free shipping is
 /// judged on the goods before the discount, so a discount never makes an order dearer (1.00 off
 /// 50.00 of goods must not cost 4.95 of shipping); tax is on what is paid.
-/// Shipping is the rate for the address's `country` (its zone's, or the shop's own; the shop's own
-/// when the country is not known yet).
+/// Shipping and tax are at the rates for the address's `country` (its zone's and its own, or the
+/// shop's own; the shop's own when the country is not known yet).
 pub fn discounted_totals(subtotal: Money, discount: Option<Money>, shop: &Shop, country: Option<&str>) -> Result<Totals, MoneyError> {
     let discount = discount.filter(|d| d.minor > 0).map(|d| Money::new(d.minor.min(subtotal.minor), subtotal.currency));
     let goods = Money::new(subtotal.minor - discount.map_or(0, |d| d.minor), subtotal.currency);
@@ -183,15 +208,18 @@ pub fn discounted_totals(subtotal: Money, discount: Option<Money>, shop: &Shop, 
     let free = free_over.is_some_and(|limit| subtotal.minor >= limit.minor);
     let shipping = if free || subtotal.minor == 0 { Money::zero(subtotal.currency) } else { rate };
     let taxable = goods.checked_add(shipping)?;
-    let rate = i128::from(shop.tax.rate_bp);
+    let rate_bp = shop.tax.rate_for(country);
+    let rate = i128::from(rate_bp);
+    let tax_rate_bp = Some(rate_bp);
     if shop.tax.prices_include_tax {
-        // Tax already inside the gross price: gross * rate / (1 + rate), rounded half up.
+        // Tax already inside the gross price: gross * rate / (1 + rate), rounded half up. The
+        // shopper pays the price shown whatever the country's rate; the tax inside it differs.
         let gross = i128::from(taxable.minor);
         let tax = (gross * rate * 2 + (10_000 + rate)) / ((10_000 + rate) * 2);
-        Ok(Totals { subtotal, discount, shipping, tax: Money::new(tax as i64, subtotal.currency), total: taxable })
+        Ok(Totals { subtotal, discount, shipping, tax: Money::new(tax as i64, subtotal.currency), tax_rate_bp, total: taxable })
     } else {
-        let tax = taxable.percentage(shop.tax.rate_bp);
-        Ok(Totals { subtotal, discount, shipping, tax, total: taxable.checked_add(tax)? })
+        let tax = taxable.percentage(rate_bp);
+        Ok(Totals { subtotal, discount, shipping, tax, tax_rate_bp, total: taxable.checked_add(tax)? })
     }
 }
 
@@ -484,7 +512,7 @@ mod tests {
                 countries: vec!["IE".into(), "DE".into()],
                 zones: vec![],
             },
-            tax: TaxRules { rate_bp: 2300, prices_include_tax: include_tax },
+            tax: TaxRules { rate_bp: 2300, prices_include_tax: include_tax, countries: Default::default() },
             featured_products: vec![],
             featured_categories: vec![],
             email: Default::default(),
@@ -601,6 +629,32 @@ mod tests {
         assert_eq!((t.tax.minor, t.total.minor), (2300, 12300));
         let t = checkout_totals(Money::new(10000, Currency::EUR), &shop(false)).unwrap();
         assert_eq!((t.tax.minor, t.total.minor), (2300, 12300));
+    }
+
+    #[test]
+    fn tax_is_at_the_rate_of_the_country_the_order_goes_to() {
+        let mut s = shop(true);
+        s.tax.countries.insert("DE".into(), 1900);
+        // Prices include tax: a German shopper pays the same, of which 19 % is tax.
+        let de = discounted_totals(Money::new(11900, Currency::EUR), None, &s, Some("DE")).unwrap();
+        assert_eq!((de.tax.minor, de.total.minor, de.tax_rate_bp), (1900, 11900, Some(1900)));
+        let ie = discounted_totals(Money::new(11900, Currency::EUR), None, &s, Some("IE")).unwrap();
+        assert_eq!((ie.tax.minor, ie.total.minor, ie.tax_rate_bp), (2225, 11900, Some(2300)));
+        // Not known yet: the shop's own rate.
+        assert_eq!(discounted_totals(Money::new(11900, Currency::EUR), None, &s, None).unwrap().tax_rate_bp, Some(2300));
+        // Tax added on top: the German total is 19 % over the goods and shipping.
+        s.tax.prices_include_tax = false;
+        let de = discounted_totals(Money::new(10000, Currency::EUR), None, &s, Some("DE")).unwrap();
+        assert_eq!((de.tax.minor, de.total.minor), (1900, 11900));
+        assert_eq!(de.tax_label(), "Tax (19 %)");
+        assert_eq!(ie.tax_label(), "Tax included (23 %)");
+        assert_eq!(tax_label(false, None), "Tax included", "an order from before rates by country");
+    }
+
+    #[test]
+    fn rates_are_written_as_people_write_them() {
+        let labels: Vec<String> = [2300, 2550, 775, 705, 0, 10000].into_iter().map(crate::percent_label).collect();
+        assert_eq!(labels, ["23 %", "25.5 %", "7.75 %", "7.05 %", "0 %", "100 %"]);
     }
 
     /// A valid address in `country`.

@@ -107,7 +107,7 @@ fn checkout_bodies_never_panic() {
             countries: vec!["IE".into()],
             zones: vec![],
         },
-        tax: edgeshop_domain::TaxRules { rate_bp: 2300, prices_include_tax: true },
+        tax: edgeshop_domain::TaxRules { rate_bp: 2300, prices_include_tax: true, countries: Default::default() },
         featured_products: vec![],
         featured_categories: vec![],
         email: Default::default(),

@@ -92,7 +92,7 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
     }
     match totals {
         Some(SummaryTotals { totals: t, country, rates }) => {
-            let tax = if t.total.minor > t.subtotal.minor - t.discount.map_or(0, |d| d.minor) + t.shipping.minor { "Tax" } else { "Tax included" };
+            let tax = esc(&t.tax_label());
             let _ = write!(
                 h,
                 r#"<dl class="attrs"><dt>Shipping to {}</dt><dd data-testid="summary-shipping">{}</dd><dt>{tax}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="summary-total"><strong>{}</strong></dd></dl>"#,
@@ -124,16 +124,30 @@ pub struct SummaryTotals {
 /// in a country. Every total is shown because the summary's main total follows the country only
 /// when the form is sent.
 pub fn shipping_rates(rules: &ShippingRules, money: impl Fn(Money) -> String, totals_for: impl Fn(&str) -> Option<Totals>) -> Vec<String> {
-    let line = |who: &str, country: &str, free: Option<Money>| {
-        let t = totals_for(country)?;
+    // Countries of one zone pay one shipping rate; where tax is added at each country's rate
+    // their totals differ, and the line gives the lowest and the highest.
+    let line = |who: &str, countries: &[&str], free: Option<Money>| {
+        let all: Vec<Totals> = countries.iter().map(|c| totals_for(c)).collect::<Option<_>>()?;
+        let t = all.first()?;
+        let (low, high) = all.iter().fold((t.total, t.total), |(l, h), t| {
+            if t.total.minor < l.minor {
+                (t.total, h)
+            } else if t.total.minor > h.minor {
+                (l, t.total)
+            } else {
+                (l, h)
+            }
+        });
+        let total = if low == high { money(low) } else { format!("{} to {}", money(low), money(high)) };
         let free = free.map(|f| format!(" (free from {})", money(f))).unwrap_or_default();
-        Some(format!("{who}: shipping {}{free}, total {}", shipping_label(t.shipping.minor, money(t.shipping)), money(t.total)))
+        Some(format!("{who}: shipping {}{free}, total {total}", shipping_label(t.shipping.minor, money(t.shipping))))
     };
-    let mut out: Vec<String> = rules.zones.iter().filter_map(|z| line(&z.name, z.countries.first()?, z.free_over)).collect();
+    let mut out: Vec<String> =
+        rules.zones.iter().filter_map(|z| line(&z.name, &z.countries.iter().map(String::as_str).collect::<Vec<_>>(), z.free_over)).collect();
     let home = rules.home_countries();
-    if let Some(first) = home.first() {
+    if !home.is_empty() {
         let who = if home.len() <= 3 { home.iter().map(|c| country_label(c)).collect::<Vec<_>>().join(", ") } else { "everywhere else".into() };
-        out.extend(line(&who, first, rules.free_over));
+        out.extend(line(&who, &home, rules.free_over));
     }
     out
 }
@@ -201,9 +215,10 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
     };
     let _ = write!(
         h,
-        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>Tax included</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
         money(t.subtotal),
         shipping_label(t.shipping.minor, money(t.shipping)),
+        esc(&t.tax_label()),
         money(t.tax),
         money(t.total),
         address_html(&order.address)
@@ -382,12 +397,15 @@ mod tests {
         use edgeshop_domain::Currency;
         let eur = |m| Money::new(m, Currency::EUR);
         let summary = |totals, rates| SummaryTotals { totals, country: "IE".into(), rates };
-        let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(495), tax: eur(466), total: eur(2495) };
+        let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(495), tax: eur(466), tax_rate_bp: Some(2300), total: eur(2495) };
         let h = checkout_summary(&a_cart(), Some(&summary(t, vec![])), |m| m.decimal());
-        assert!(h.contains(r#"<dt>Shipping to Ireland</dt><dd data-testid="summary-shipping">4.95</dd><dt>Tax included</dt><dd>4.66</dd>"#), "{h}");
+        assert!(
+            h.contains(r#"<dt>Shipping to Ireland</dt><dd data-testid="summary-shipping">4.95</dd><dt>Tax included (23 %)</dt><dd>4.66</dd>"#),
+            "{h}"
+        );
         assert!(h.contains(r#"<dd data-testid="summary-total"><strong>24.95</strong></dd>"#) && !h.contains("shipping-rates"), "{h}");
         // Tax added on top is named so; free shipping says "Free"; rates by zone are listed.
-        let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(0), tax: eur(460), total: eur(2460) };
+        let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(0), tax: eur(460), tax_rate_bp: Some(2300), total: eur(2460) };
         let mut rules = edgeshop_domain::ShippingRules {
             flat_rate: eur(495),
             free_over: Some(eur(5000)),
@@ -397,10 +415,15 @@ mod tests {
         let totals_for = |country: &str| Some(Totals { shipping: if country == "GB" { eur(995) } else { eur(0) }, ..t });
         let rates = shipping_rates(&rules, |m| m.decimal(), totals_for);
         let h = checkout_summary(&a_cart(), Some(&summary(t, rates)), |m| m.decimal());
-        assert!(h.contains(r#"<dd data-testid="summary-shipping">Free</dd><dt>Tax</dt><dd>4.60</dd>"#), "{h}");
+        assert!(h.contains(r#"<dd data-testid="summary-shipping">Free</dd><dt>Tax (23 %)</dt><dd>4.60</dd>"#), "{h}");
         assert!(h.contains("By country: UK: shipping 9.95, total 24.60; Ireland: shipping Free (free from 50.00), total 24.60."), "{h}");
         rules.countries.extend(["DE", "FR", "NL"].map(String::from));
         assert!(shipping_rates(&rules, |m| m.decimal(), totals_for)[1].starts_with("everywhere else: shipping Free"));
+        // Tax added at each country's rate: one zone's totals differ, and the line gives their range.
+        let by_rate = |country: &str| {
+            Some(Totals { tax: eur(if country == "DE" { 380 } else { 460 }), total: eur(if country == "DE" { 2380 } else { 2460 }), ..t })
+        };
+        assert_eq!(shipping_rates(&rules, |m| m.decimal(), by_rate)[1], "everywhere else: shipping Free (free from 50.00), total 23.80 to 24.60");
     }
 
     #[test]

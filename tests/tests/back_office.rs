@@ -296,8 +296,13 @@ fn orders_list_filters_search_export_and_one_audit_entry_per_action() {
     let export = as_staff(shop, me, "GET", &format!("/api/admin/orders/export?q={n}"), None);
     assert!(export.content_type.starts_with("text/csv"), "{}", export.content_type);
     let rows: Vec<&str> = export.body.lines().collect();
-    assert_eq!(rows[0], "number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount");
+    assert_eq!(rows[0], "number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount,country,tax,tax_rate");
     assert!(rows[1].starts_with(&format!("{n},")) && rows.len() == 2, "{}", export.body);
+    // What a VAT return by country needs: the destination, the tax in the total and its rate
+    // (Ireland's 23 % in the sample shop, whose prices include it).
+    let total: i64 = pool[0].price.minor + c.shop.shipping.rate_for(Some("IE")).0.minor * i64::from(pool[0].price.minor < 5000);
+    let tax = edgeshop_domain::Money::new((total * 2300 * 2 + 12_300) / (12_300 * 2), c.shop.currency).decimal();
+    assert!(rows[1].ends_with(&format!(",IE,{tax},23")), "{}", export.body);
 
     // Each action: one audit entry, with who and before/after.
     let target = format!("order%3A{n}");

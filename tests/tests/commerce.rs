@@ -629,7 +629,7 @@ fn a_chunked_body_past_the_limit_is_refused_and_the_next_request_is_answered() {
 }
 
 #[test]
-fn shipping_is_charged_at_the_rate_of_the_countrys_zone_and_the_checkout_says_so() {
+fn shipping_and_tax_are_charged_at_the_rates_of_the_countrys_zone_and_the_checkout_says_so() {
     let shop = Shop::shared();
     let c = catalog();
     // One cheap unit: under every zone's free-shipping threshold.
@@ -675,6 +675,15 @@ fn shipping_is_charged_at_the_rate_of_the_countrys_zone_and_the_checkout_says_so
         let want = edgeshop_domain::discounted_totals(v.price, None, &c.shop, Some(country)).unwrap();
         assert_eq!(r.json()["shipping"]["minor"].as_i64(), Some(want.shipping.minor), "{country}: {}", r.body);
         assert_eq!(r.json()["total"]["minor"].as_i64(), Some(want.total.minor), "{country}: {}", r.body);
+        // VAT at the country's own rate (the sample shop's prices include it): the tax inside
+        // the total, rounded half up.
+        let (rate, total) = ([2300, 1900, 2000][i], want.total.minor);
+        let tax = (total * rate * 2 + (10_000 + rate)) / ((10_000 + rate) * 2);
+        assert_eq!((r.json()["tax_rate_bp"].as_i64(), r.json()["tax"]["minor"].as_i64()), (Some(rate), Some(tax)), "{country}: {}", r.body);
+        let (number, token) = (r.json()["order_number"].as_u64().unwrap(), r.json()["token"].as_str().unwrap().to_string());
+        let page = shop.get(&format!("/orders/?number={number}&token={token}"));
+        let label = format!("<dt>Tax included ({} %)</dt>", rate / 100);
+        assert!(page.body.contains(&label), "the order page names the rate: {}", page.body);
         charged.push(want.shipping.minor);
     }
     assert_eq!(charged, vec![495, 795, 995], "the sample shop's rates: Ireland, the rest of Europe, the United Kingdom");

@@ -333,11 +333,14 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
     // Customers' data leaving the shop is on the record, as changes are.
     let url = req.url()?;
     staff::audit(env, &member, "orders.export", "orders", value!(null), value!({ "query": url.query().unwrap_or(""), "rows": rows.len() })).await?;
-    let mut csv = String::from("number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount\r\n");
+    let mut csv =
+        String::from("number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount,country,tax,tax_rate\r\n");
     for o in rows {
         let money =
             |minor| edgeshop_domain::Money::new(minor, edgeshop_domain::Currency::parse(&o.currency).unwrap_or(edgeshop_domain::Currency::EUR));
-        let (total, discount) = (money(o.total_minor).decimal(), money(o.discount_minor).decimal());
+        let (total, discount, tax) = (money(o.total_minor).decimal(), money(o.discount_minor).decimal(), money(o.tax_minor).decimal());
+        // The rate as a percentage (19, 25.5), empty for an order from before rates by country.
+        let tax_rate = o.tax_rate_bp.map(|bp| edgeshop_domain::percent_label(bp).trim_end_matches(" %").to_string()).unwrap_or_default();
         let fields = [
             o.number.to_string(),
             o.created_at,
@@ -350,6 +353,9 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
             o.currency,
             o.discount_code.unwrap_or_default(),
             discount,
+            o.country,
+            tax,
+            tax_rate,
         ];
         csv.push_str(&fields.iter().map(|f| edgeshop_domain::text::csv_field(f)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");

@@ -74,6 +74,7 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
         subtotal: money_view(order.totals.subtotal),
         shipping: money_view(order.totals.shipping),
         tax: money_view(order.totals.tax),
+        tax_rate_bp: order.totals.tax_rate_bp,
         total: money_view(order.totals.total),
         payment_method: order.payment,
         address: order.address,

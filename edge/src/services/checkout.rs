@@ -340,6 +340,7 @@ async fn place_order(
         discount: orders::discount_view(&order),
         shipping: money_view(order.totals.shipping),
         tax: money_view(order.totals.tax),
+        tax_rate_bp: order.totals.tax_rate_bp,
         total: money_view(order.totals.total),
         payment_method: order.payment,
         next_url,

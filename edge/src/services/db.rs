@@ -61,6 +61,12 @@ impl From<u32> for Arg<'_> {
     }
 }
 
+impl From<Option<u32>> for Arg<'_> {
+    fn from(n: Option<u32>) -> Self {
+        n.map_or(Arg::Null, |n| Arg::Int(i64::from(n)))
+    }
+}
+
 impl<'a> From<Option<&'a str>> for Arg<'a> {
     fn from(s: Option<&'a str>) -> Self {
         s.map_or(Arg::Null, Arg::Text)

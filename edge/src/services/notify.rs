@@ -461,7 +461,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
     totals.extend(discount);
     totals.extend([
         ("Shipping".to_string(), order.totals.shipping),
-        ("Tax".to_string(), order.totals.tax),
+        (order.totals.tax_label(), order.totals.tax),
         ("Total".to_string(), order.totals.total),
     ]);
     for (label, m) in totals {
@@ -516,7 +516,7 @@ mod tests {
             locale: "en-IE".into(),
             base_url: "https://s.example".into(),
             shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec!["IE".into()], zones: vec![] },
-            tax: TaxRules { rate_bp: 0, prices_include_tax: true },
+            tax: TaxRules { rate_bp: 0, prices_include_tax: true, countries: Default::default() },
             featured_products: vec![],
             featured_categories: vec![],
             email: Default::default(),

@@ -40,6 +40,8 @@ struct OrderRow {
     discount_code: Option<String>,
     #[serde(default)]
     discount_minor: i64,
+    #[serde(default)]
+    tax_rate_bp: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -99,8 +101,8 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Op
         stmt(
             &db,
             "INSERT INTO orders (number, token, cart_id, email, name, status, payment_method, currency, subtotal_minor, shipping_minor,
-               tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at, analytics_session, discount_code, discount_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19)",
+               tax_minor, total_minor, catalog_version, address_json, contact_json, created_at, updated_at, analytics_session, discount_code, discount_minor, tax_rate_bp)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?20)",
             args![
                 order.number,
                 &order.token,
@@ -121,6 +123,7 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Op
                 session,
                 order.discount_code.as_deref(),
                 order.totals.discount.map_or(0, |d| d.minor),
+                order.totals.tax_rate_bp,
             ],
         )?,
     ];
@@ -232,6 +235,7 @@ pub fn stored_from(read: &[D1Result]) -> Result<Option<Stored>, ApiError> {
             discount: (row.discount_minor > 0).then(|| money(row.discount_minor)),
             shipping: money(row.shipping_minor),
             tax: money(row.tax_minor),
+            tax_rate_bp: row.tax_rate_bp,
             total: money(row.total_minor),
         },
         address: parse_json::<Address>(&row.address_json)?,
@@ -497,6 +501,7 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     };
     let rows_sql = format!(
         "SELECT number, created_at, name, email, status, payment_method, currency, total_minor, attention, discount_code, discount_minor,
+                coalesce(json_extract(address_json, '$.country'), '') AS country, tax_minor, tax_rate_bp,
                 (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items
          {filter} ORDER BY {} LIMIT ?7 OFFSET ?8",
         q.sort.sql()
