@@ -95,8 +95,8 @@ pub struct OrderSummary {
     pub discount_code: Option<String>,
     #[serde(default)]
     pub discount_minor: i64,
-    /// Where it goes (ISO 3166-1 alpha-2), the tax in its total and the rate charged (absent on
-    /// orders placed before rates by country): what a VAT return by country needs.
+    /// Where it goes (ISO 3166-1 alpha-2), the tax in its total when placed (refunds are on the
+    /// order) and the rate charged (absent on orders placed before rates by country).
     #[serde(default)]
     pub country: String,
     #[serde(default)]

@@ -244,7 +244,7 @@ impl OrderView {
     /// How the order's tax line reads ("Tax included (23 %)").
     pub fn tax_label(&self) -> String {
         let goods = self.subtotal.minor - self.discount.as_ref().map_or(0, |d| d.amount.minor);
-        edgeshop_domain::tax_label(self.total.minor > goods + self.shipping.minor, self.tax_rate_bp)
+        edgeshop_domain::tax_label(self.total.minor > goods + self.shipping.minor || self.tax.minor == 0, self.tax_rate_bp)
     }
 }
 

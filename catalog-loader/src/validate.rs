@@ -304,12 +304,16 @@ fn shop(
             zones.push(ShippingZone { name: name.to_string(), countries, flat_rate, free_over });
         }
     }
-    // A rate over 100 % is a typo (percent for basis points: 23 is 0.23 %, which is let be).
+    // Rates are basis points: over 100 % is a typo, and so is one under 1 % (a percentage typed
+    // as is: 19 would be 0.19 %). 0 is no tax.
     let tax_rate = |at: &Spanned<u32>, what: String, errors: &mut Vec<CatalogError>| {
-        if *at.get_ref() > 10_000 {
-            errors.push(f.error(at, format!("{what} {} is over 100 %: write the rate in basis points (23 % is 2300)", at.get_ref())));
+        let bp = *at.get_ref();
+        if bp > 10_000 {
+            errors.push(f.error(at, format!("{what} {bp} is over 100 %: write the rate in basis points (23 % is 2300)")));
+        } else if (1..100).contains(&bp) {
+            errors.push(f.error(at, format!("{what} {bp} is under 1 %: write the rate in basis points ({bp} % is {})", bp * 100)));
         }
-        *at.get_ref()
+        bp
     };
     let rate_bp = tax_rate(&raw.tax.rate_bp, "[tax] rate_bp".into(), errors);
     let mut tax_countries = std::collections::BTreeMap::new();

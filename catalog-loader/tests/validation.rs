@@ -471,4 +471,7 @@ fn tax_rates_by_country_load_and_their_mistakes_have_lines() {
     assert_has(&errors, &format!("{shop_toml}:15: [tax] rate_bp 23000 is over 100 %: write the rate in basis points (23 % is 2300)"));
     assert_has(&errors, &format!("{shop_toml}:19: the tax rate of `DE` 19000 is over 100 %"));
     assert_has(&errors, &format!("{shop_toml}:20: [tax.countries] gives `FR` a rate, but `FR` is not in [shipping] countries"));
+    // A percentage typed as it is written.
+    f.write("shop.toml", &format!("{SHOP}\n[tax.countries]\nDE = 19\n"));
+    assert_has(&f.errors(), &format!("{shop_toml}:19: the tax rate of `DE` 19 is under 1 %: write the rate in basis points (19 % is 1900)"));
 }

@@ -176,9 +176,10 @@ impl Totals {
         self.total.minor > self.subtotal.minor - self.discount.map_or(0, |d| d.minor) + self.shipping.minor
     }
 
-    /// How the tax line reads: "Tax included (23 %)", "Tax (19 %)".
+    /// How the tax line reads: "Tax included (23 %)", "Tax (19 %)"; "Tax (0 %)" when there is
+    /// none, whether prices include tax or not.
     pub fn tax_label(&self) -> String {
-        tax_label(self.tax_added(), self.tax_rate_bp)
+        tax_label(self.tax_added() || self.tax.minor == 0, self.tax_rate_bp)
     }
 }
 
@@ -649,6 +650,9 @@ mod tests {
         assert_eq!(de.tax_label(), "Tax (19 %)");
         assert_eq!(ie.tax_label(), "Tax included (23 %)");
         assert_eq!(tax_label(false, None), "Tax included", "an order from before rates by country");
+        s.tax.countries.insert("DE".into(), 0);
+        let none = discounted_totals(Money::new(10000, Currency::EUR), None, &s, Some("DE")).unwrap();
+        assert_eq!(none.tax_label(), "Tax (0 %)", "no tax is not \"included\"");
     }
 
     #[test]

@@ -145,20 +145,28 @@ impl Shop {
         for attempt in 1.. {
             match Self::spawn_wrangler(&wrangler, persist, vars, args) {
                 Ok(shop) => return shop,
-                Err((shop, log)) if attempt < 3 && log.contains("Address already in use") => {
-                    shop.stop_and_wait();
+                Err((shop, child, log)) if attempt < 3 && log.contains("Address already in use") => {
+                    shop.stop_and_reap(child);
                     eprintln!("wrangler dev lost its port at start (attempt {attempt}); starting it again");
                 }
-                Err((_, log)) => panic!("wrangler dev did not become healthy on {}; its log:\n{log}", persist.display()),
+                Err((_, _, log)) => panic!("wrangler dev did not become healthy on {}; its log:\n{log}", persist.display()),
             }
         }
         unreachable!()
     }
 
-    /// One `wrangler dev` on a free port: the shop once it answers, or it and its log if it did
-    /// not answer within three minutes or its runtime died first.
-    fn spawn_wrangler(wrangler: &std::path::Path, persist: &std::path::Path, vars: &[(&str, &str)], args: &[&str]) -> Result<Shop, (Shop, String)> {
+    /// One `wrangler dev` on a free port: the shop once it answers after wrangler's second build
+    /// (see [`Shop::start_with_args`]), or it, its watchdog shell and its log if it did not answer
+    /// within three minutes or its runtime died first.
+    fn spawn_wrangler(
+        wrangler: &std::path::Path,
+        persist: &std::path::Path,
+        vars: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<Shop, (Shop, std::process::Child, String)> {
         let port = free_port();
+        // A log left by an earlier server on this state must not be read as this one's.
+        let _ = std::fs::remove_file(persist.with_extension("log"));
         // A watchdog shell owns the process group: it stops wrangler (and workerd) when this test
         // process goes away, even if it never runs destructors.
         // The development switch (test payment provider) is on unless a test turns it off to see
@@ -196,13 +204,28 @@ impl Shop {
         };
         let shop = Shop { base: format!("http://127.0.0.1:{port}"), pgid: child.id(), persist: persist.to_path_buf() };
         let deadline = Instant::now() + Duration::from_secs(180);
+        // Answering before the second build began is not enough: that build restarts the runtime.
+        // It begins within seconds; a wrangler that never runs it is let be after ten.
+        let mut answered: Option<Instant> = None;
         loop {
-            if shop.try_get("/api/health").is_ok_and(|r| r.status == 200) {
-                return Ok(shop);
-            }
             let log = shop.log();
+            if shop.try_get("/api/health").is_ok_and(|r| r.status == 200) {
+                let first = *answered.get_or_insert_with(Instant::now);
+                if let Some(restart) = log.find("restarting build") {
+                    // Usually the runtime starts after that build began; otherwise it restarts.
+                    if log.rfind("Ready on").is_some_and(|ready| ready > restart) {
+                        return Ok(shop);
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                    if shop.try_get("/api/health").is_ok_and(|r| r.status == 200) {
+                        return Ok(shop);
+                    }
+                } else if first.elapsed() > Duration::from_secs(10) {
+                    return Ok(shop);
+                }
+            }
             if Instant::now() > deadline || log.contains("Address already in use") {
-                return Err((shop, log));
+                return Err((shop, child, log));
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -308,13 +331,20 @@ impl Shop {
         let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.pgid)]).status();
     }
 
-    /// Stops the server and waits (up to 10 s) until none of its processes is left.
-    fn stop_and_wait(&self) {
+    /// Stops the server started by `watchdog` (its shell) and waits until none of its processes
+    /// is left: ten seconds, then they are killed.
+    fn stop_and_reap(&self, mut watchdog: std::process::Child) {
         self.stop();
-        let gone = || !Command::new("kill").args(["-0", "--", &format!("-{}", self.pgid)]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        let _ = watchdog.wait();
+        let group = format!("-{}", self.pgid);
+        let gone = || !Command::new("kill").args(["-0", "--", &group]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
         let deadline = Instant::now() + Duration::from_secs(10);
         while !gone() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(100));
+        }
+        if !gone() {
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+            std::thread::sleep(Duration::from_millis(500));
         }
     }
 }

@@ -113,10 +113,11 @@ fn a_code_comes_off_the_goods_and_the_order_its_page_and_email_keep_it() {
     let formatted = |m: i64| Money::new(m, c.shop.currency).format(&c.shop.locale);
     assert!(mail[0].text.contains(&format!("Discount (WELCOME15): {}", formatted(-off.minor))), "{}", mail[0].text);
     assert!(mail[0].text.contains(&format!("Total: {}", formatted(want.total.minor))), "{}", mail[0].text);
+    assert!(mail[0].text.contains(&format!("Tax included (23 %): {}", formatted(want.tax.minor))), "Irish VAT, named: {}", mail[0].text);
 
     let export = shop.admin("GET", &format!("/api/admin/orders/export?q={n}"), None);
     let line = export.body.lines().nth(1).unwrap_or_default().to_string();
-    assert!(line.ends_with(&format!(",WELCOME15,{}", Money::new(off.minor, c.shop.currency).decimal())), "the CSV export: {}", export.body);
+    assert!(line.contains(&format!(",WELCOME15,{},IE,", Money::new(off.minor, c.shop.currency).decimal())), "the CSV export: {}", export.body);
     let listed = row(shop, "WELCOME15");
     assert_eq!((listed["uses"].as_u64(), listed["discounted_minor"].as_i64()), (Some(1), Some(off.minor)), "{listed}");
     // A cancelled order gives its use back.

@@ -141,9 +141,8 @@ pub async fn pay_again(req: &Request, env: &Env, number: u64) -> Reply {
         Online::Stripe(stripe) => {
             let origin = req.url()?.origin().ascii_serialization();
             let attempt = payments::session_count(env, number).await?;
-            let shop = crate::build_data::manifest(env).await?.shop.clone();
             let expires_at = crate::http::now_seconds() + 31 * 60;
-            let session = stripe.create_session(&order, &origin, &order_url, expires_at, shop.tax.prices_include_tax, attempt).await?;
+            let session = stripe.create_session(&order, &origin, &order_url, expires_at, attempt).await?;
             payments::record_session(env, "stripe", &session).await?;
             session.redirect_url
         }

@@ -294,7 +294,7 @@ async fn place_order(
                 // under the same idempotency key.
                 let placed_at = order.history.first().map(|h| worker::js_sys::Date::parse(&h.at) / 1000.0).filter(|s| s.is_finite());
                 let expires_at = placed_at.map_or_else(now_seconds, |s| s as u64) + STRIPE_SESSION_SECONDS;
-                let session = stripe.create_session(&order, origin, &order_url, expires_at, shop.tax.prices_include_tax, 0).await?;
+                let session = stripe.create_session(&order, origin, &order_url, expires_at, 0).await?;
                 payments::record_session(env, "stripe", &session).await?;
                 session.redirect_url
             }

@@ -142,7 +142,6 @@ impl Stripe {
         origin: &str,
         order_url: &str,
         expires_at: u64,
-        prices_include_tax: bool,
         attempt: u32,
     ) -> Result<PaymentSession, ApiError> {
         let currency = order.totals.total.currency.code().to_ascii_lowercase();
@@ -173,8 +172,10 @@ impl Stripe {
         if order.totals.shipping.minor > 0 {
             items.push(("Shipping".into(), order.totals.shipping.minor, 1));
         }
-        if !prices_include_tax && order.totals.tax.minor > 0 {
-            items.push(("Tax".into(), order.totals.tax.minor, 1));
+        // The order's own tax (not the shop's setting today: a later attempt charges what the
+        // order says).
+        if order.totals.tax_added() {
+            items.push((order.totals.tax_label(), order.totals.tax.minor, 1));
         }
         for (i, (name, unit, quantity)) in items.iter().enumerate() {
             form.add(format!("line_items[{i}][price_data][currency]"), &currency)
