@@ -534,6 +534,41 @@ fn reports_match_totals_computed_from_the_raw_rows() {
         println!("{from}..{to}: revenue {} over {} orders, {} sessions", want.kpis["revenue"], want.kpis["orders"], want.kpis["sessions"]);
     }
 
+    // Tax by country and rate over 90 days, from the raw rows: each counted order's tax, and the
+    // share of it in what went back (its refunds, or what is owed by hand).
+    let from = day_string(end - 89);
+    let mut refunded: HashMap<i64, i64> = HashMap::new();
+    for p in d1_query(&shop, "SELECT order_number, amount_minor FROM payments WHERE kind = 'refund' AND status != 'failed'").as_array().unwrap() {
+        *refunded.entry(n(p, "order_number")).or_default() += n(p, "amount_minor");
+    }
+    let taxed = d1_query(&shop, "SELECT number, status, created_at, total_minor, tax_minor, tax_rate_bp, refund_due_minor, address_json FROM orders");
+    let mut by_country: BTreeMap<(String, Option<i64>), [i64; 5]> = BTreeMap::new();
+    for o in taxed.as_array().unwrap() {
+        let at = s(o, "created_at");
+        if !(at[..10] >= *from && at[..10] <= *until) || ["cancelled", "payment_failed", "awaiting_payment"].contains(&s(o, "status").as_str()) {
+            continue;
+        }
+        let country = serde_json::from_str::<Value>(&s(o, "address_json")).unwrap()["country"].as_str().unwrap().to_string();
+        let (total, tax) = (n(o, "total_minor"), n(o, "tax_minor"));
+        let back = (refunded.get(&n(o, "number")).copied().unwrap_or(0) + n(o, "refund_due_minor")).min(total);
+        let row = by_country.entry((country, o["tax_rate_bp"].as_i64())).or_default();
+        for (sum, v) in row.iter_mut().zip([1, total, tax, back, if total > 0 { (tax * back * 2 + total) / (total * 2) } else { 0 }]) {
+            *sum += v;
+        }
+    }
+    let want: Vec<Vec<Value>> = by_country
+        .iter()
+        .map(|((country, rate), [orders, sales, tax, back, tax_back])| {
+            let rate = rate.map_or("not recorded".to_string(), |r| edgeshop_domain::percent_label(r as u32));
+            let name = format!("{} ({country})", edgeshop_domain::country_label(country));
+            vec![json!(name), json!(rate), json!(orders), json!(sales), json!(tax), json!(back), json!(tax_back), json!(tax - tax_back)]
+        })
+        .collect();
+    assert!(want.len() >= 5 && want.iter().any(|r| r[1] == "19 %"), "the history's orders go to several countries at their rates: {want:?}");
+    let report = shop.admin("GET", &format!("/api/admin/analytics?from={from}&to={until}"), None).json();
+    let table = report["tables"].as_array().unwrap().iter().find(|t| t["id"] == "tax_by_country").expect("a tax by country table");
+    assert_eq!(serde_json::from_value::<Vec<Vec<Value>>>(table["rows"].clone()).unwrap(), want, "tax by country");
+
     // Every table downloads as the CSV of what the report holds.
     let r = shop.admin("GET", &format!("/api/admin/analytics/export?table=top_customers&from={}&to={until}", day_string(end - 29)), None);
     assert_eq!(r.status, 200, "{}", r.body);

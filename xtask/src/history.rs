@@ -187,16 +187,23 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
                     q(&p.category)
                 ));
             }
-            let shipping = match shop.shipping.free_over {
-                Some(free) if subtotal >= free.minor => 0,
-                _ => shop.shipping.flat_rate.minor,
+            // Most orders go to the shop's first country, the others anywhere it ships; shipping
+            // and tax as the checkout charges them there.
+            let countries = &shop.shipping.countries;
+            let country = match countries.len() {
+                0 => "IE",
+                _ if rng.permille(700) => countries[0].as_str(),
+                n => countries[rng.below(n)].as_str(),
             };
-            let total = subtotal + shipping;
+            let totals = edgeshop_domain::discounted_totals(edgeshop_domain::Money::new(subtotal, shop.currency), None, shop, Some(country))
+                .map_err(|e| format!("order {number}: {e}"))?;
+            let (shipping, tax, total) = (totals.shipping.minor, totals.tax.minor, totals.total.minor);
+            let rate = totals.tax_rate_bp.unwrap_or(shop.tax.rate_bp);
             let method = if online { "online" } else { "cash_on_delivery" };
             order_rows.push(format!(
-                "({number}, {token}, {email}, {name}, {status}, {method}, {cur}, {subtotal}, {shipping}, 0, {total}, 'history', \
-                 '{{\"name\":\"{n}\",\"line1\":\"1 Main Street\",\"line2\":\"\",\"city\":\"Cork\",\"postal_code\":\"T12 X1\",\"country\":\"IE\"}}', \
-                 '{{\"email\":\"{e}\",\"phone\":\"\"}}', {at}, {at}, {session})",
+                "({number}, {token}, {email}, {name}, {status}, {method}, {cur}, {subtotal}, {shipping}, {tax}, {total}, 'history', \
+                 '{{\"name\":\"{n}\",\"line1\":\"1 Main Street\",\"line2\":\"\",\"city\":\"Cork\",\"postal_code\":\"T12 X1\",\"country\":\"{country}\"}}', \
+                 '{{\"email\":\"{e}\",\"phone\":\"\"}}', {at}, {at}, {session}, {rate})",
                 token = q(&hex(&mut rng)),
                 email = q(&email),
                 name = q(&name),
@@ -249,7 +256,7 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
     chunks(
         &mut sql,
         "INSERT INTO orders (number, token, email, name, status, payment_method, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, \
-         catalog_version, address_json, contact_json, created_at, updated_at, analytics_session)",
+         catalog_version, address_json, contact_json, created_at, updated_at, analytics_session, tax_rate_bp)",
         &order_rows,
     );
     chunks(

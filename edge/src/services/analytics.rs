@@ -325,6 +325,17 @@ struct Dim {
 }
 
 #[derive(Deserialize)]
+struct TaxRow {
+    country: String,
+    rate: Option<u32>,
+    orders: i64,
+    sales: i64,
+    tax: i64,
+    refunded: i64,
+    tax_refunded: i64,
+}
+
+#[derive(Deserialize)]
 struct MethodRow {
     method: String,
     orders: i64,
@@ -403,6 +414,20 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         ),
         args![&start, &end],
     )?);
+    // Tax by where orders went and the rate charged, with what went back of it: each order's
+    // refunds (by the provider, or owed by hand for cash on delivery) carry their share of its tax.
+    let taxes = db::all::<TaxRow>(stmt(
+        &db,
+        &format!(
+            "SELECT country, rate, count(*) AS orders, sum(total) AS sales, sum(tax) AS tax, sum(refunded) AS refunded, \
+             sum(CASE WHEN total > 0 THEN (tax * min(refunded, total) * 2 + total) / (total * 2) ELSE 0 END) AS tax_refunded FROM \
+             (SELECT coalesce(json_extract(o.address_json, '$.country'), '') AS country, o.tax_rate_bp AS rate, o.total_minor AS total, o.tax_minor AS tax, \
+              o.refund_due_minor + (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = o.number AND p.kind = 'refund' AND p.status != 'failed') AS refunded \
+              FROM orders o WHERE o.created_at >= ?1 AND o.created_at < ?2 AND {COUNTED}) \
+             GROUP BY country, rate ORDER BY country, rate"
+        ),
+        args![&start, &end],
+    )?);
     let methods = db::all::<MethodRow>(stmt(
         &db,
         &format!(
@@ -473,6 +498,7 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         (top_customers, per_customer),
         (searches, zero, clicks, search_orders),
         skus,
+        taxes,
     ) = futures_util::try_join!(
         futures_util::future::try_join(totals(env, r), totals(env, &previous)),
         futures_util::future::try_join4(by_day, by_category, products, methods),
@@ -480,6 +506,7 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         futures_util::future::try_join(top_customers, per_customer),
         futures_util::future::try_join4(searches, zero, clicks, search_orders),
         skus,
+        taxes,
     )?;
     let levels = if skus.is_empty() { vec![] } else { Stock(env).levels(&skus.iter().map(|s| s.sku.clone()).collect::<Vec<_>>()).await? };
 
@@ -549,6 +576,42 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
             .map(|m| {
                 let name = if m.method == "cash_on_delivery" { "Cash on delivery" } else { "Online" };
                 vec![Cell::Text(name.into()), Cell::Number(m.orders), Cell::Number(m.revenue), rate(m.orders, now.orders)]
+            })
+            .collect(),
+    });
+
+    tables.push(Table {
+        id: "tax_by_country".into(),
+        title: "Tax by country".into(),
+        columns: vec![
+            Column::new("country", "Country", ValueKind::Text),
+            Column::new("rate", "Tax rate", ValueKind::Text),
+            Column::new("orders", "Orders", ValueKind::Count),
+            Column::new("sales", "Sales", ValueKind::Money),
+            Column::new("tax", "Tax", ValueKind::Money),
+            Column::new("refunded", "Refunded", ValueKind::Money),
+            Column::new("tax_refunded", "Tax in refunds", ValueKind::Money),
+            Column::new("net_tax", "Tax after refunds", ValueKind::Money),
+        ],
+        rows: taxes
+            .iter()
+            .map(|t| {
+                let country = if t.country.is_empty() {
+                    "(not recorded)".to_string()
+                } else {
+                    format!("{} ({})", edgeshop_domain::country_label(&t.country), t.country)
+                };
+                let rate = t.rate.map_or_else(|| "not recorded".to_string(), edgeshop_domain::percent_label);
+                vec![
+                    Cell::Text(country),
+                    Cell::Text(rate),
+                    Cell::Number(t.orders),
+                    Cell::Number(t.sales),
+                    Cell::Number(t.tax),
+                    Cell::Number(t.refunded),
+                    Cell::Number(t.tax_refunded),
+                    Cell::Number(t.tax - t.tax_refunded),
+                ]
             })
             .collect(),
     });
