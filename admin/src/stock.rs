@@ -46,6 +46,17 @@ async fn chosen_file_text(input_id: &str) -> Option<String> {
     }
 }
 
+/// `?low=yes` in the address (the merchant's new-order email links so): the list starts with the
+/// low-stock filter on.
+fn asks_for_low() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|q| q.trim_start_matches('?').split('&').any(|p| p == "low=yes"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
 #[island]
 pub fn StockList() -> impl IntoView {
     let page_no = RwSignal::new(1u32);
@@ -69,7 +80,12 @@ pub fn StockList() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| load());
+    Effect::new(move |_| {
+        if asks_for_low() {
+            low.set(true);
+        }
+        load()
+    });
     let upload = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         leptos::task::spawn_local(async move {

@@ -177,6 +177,13 @@ try {
   await row.locator('button').click();
   await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('1'), stockSku, { timeout: 15000 });
   step(`${stockSku} set to 1 available`);
+  // The merchant's new-order email links to the list with the low-stock filter on: only low rows.
+  await page.goto(`${base}/admin/stock/?low=yes`, { waitUntil: 'load' });
+  await ready('stock-list');
+  await page.waitForSelector('[data-testid=stock-row]', { timeout: 20000 });
+  if (!(await page.locator('.admin-stock input[type=checkbox]').first().isChecked())) throw new Error('?low=yes leaves the low-stock filter off');
+  if (await page.locator('[data-testid=stock-row]:not(.low)').count()) throw new Error('?low=yes lists SKUs that are not low');
+  step('?low=yes opens the stock list filtered to low stock');
 
   // A SKU sold out since the build: its product page stops offering it once the page is live.
   const [soldSku, soldPath] = [env('SOLD_OUT_SKU'), env('SOLD_OUT_PATH')];

@@ -217,3 +217,30 @@ fn a_message_that_never_goes_reaches_the_merchant() {
     assert!(m["sent_at"].is_string() && m["failed_at"].is_null(), "{m}");
     assert!(o["attention"].is_null(), "the failure was all the order needed attention for: {o}");
 }
+
+/// An order that leaves a SKU at or under the shop's low-stock level (`[back_office] low_stock`,
+/// 5 in the sample shop) says so in the merchant's new-order email, with a link to the list
+/// filtered to low stock; one that leaves plenty says nothing of stock.
+#[test]
+fn the_merchants_new_order_email_names_skus_running_low() {
+    let shop = redelivering_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let (low, plenty) = (&pool[8], &pool[9]);
+    for (v, count) in [(low, 6), (plenty, 40)] {
+        let set = shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(&json!({ "set": count, "reason": "count" }).to_string()));
+        assert_eq!(set.status, 200, "{}", set.body);
+    }
+    let new_order = |n: u32, sku: &str| {
+        let number = order(shop, n, sku, &format!("stock-{n}@example.ie"), "cash_on_delivery")["order_number"].as_u64().unwrap();
+        shop.wait_emails("the merchant's new-order email", 1, |e| {
+            to("owner@shop.example.com")(e) && e.subject.starts_with(&format!("New order {number}:"))
+        })
+        .remove(0)
+    };
+    let mail = new_order(20, &low.sku);
+    assert!(mail.text.contains(&format!("SKU {}: 5 left.", low.sku)) && mail.text.contains("Running low: "), "{}", mail.text);
+    assert!(mail.text.contains("/admin/stock/?low=yes"), "{}", mail.text);
+    let mail = new_order(21, &plenty.sku);
+    assert!(!mail.text.contains("Running low") && !mail.text.contains("/admin/stock/"), "39 left is plenty: {}", mail.text);
+}

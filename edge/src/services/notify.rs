@@ -129,6 +129,8 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     // it on the order.
     let mut marks = Vec::new();
     let (mut sent_after_all, mut failed_for_good) = (Vec::new(), Vec::new());
+    let low_stock = if claimed.iter().any(|p| p.template == "merchant_new_order") { running_low(env, &stored.order, &shop).await } else { vec![] };
+    let facts = Facts { moves: &moves, attention: stored.attention.as_deref(), low_stock: &low_stock };
     for p in claimed {
         // The claim counted this try.
         let attempt = p.attempts;
@@ -151,7 +153,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
                 _ => None,
             }
         } else {
-            render(&p.template, &stored.order, &shop, &moves, stored.attention.as_deref(), &p.recipient, &p.created_at).map(Outgoing::Email)
+            render(&p.template, &stored.order, &shop, &facts, &p.recipient, &p.created_at).map(Outgoing::Email)
         };
         let Some(message) = message else {
             // Nothing to tell the shopper for this kind (packing is internal).
@@ -345,7 +347,43 @@ use edgeshop_domain::escape_html as esc;
 
 /// The message for one template, or `None` when the shopper is not told about this kind.
 /// `at` is when the message was made: a refund's message tells the refund recorded by that change.
-pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], attention: Option<&str>, to: &str, at: &str) -> Option<Email> {
+/// What an email may tell besides the order itself.
+pub struct Facts<'a> {
+    /// The order's payments and refunds.
+    pub moves: &'a [MoneyMove],
+    /// What needs the merchant's attention.
+    pub attention: Option<&'a str>,
+    /// The order's SKUs running low, a line each (the merchant's new-order email).
+    pub low_stock: &'a [String],
+}
+
+/// The order's SKUs at or under the shop's low-stock level now (`[back_office] low_stock`), for
+/// the merchant's new-order email. A failed read leaves them out: the order's news does not wait.
+async fn running_low(env: &Env, order: &Order, shop: &Shop) -> Vec<String> {
+    let skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
+    let levels = match crate::services::stock::Stock(env).levels(&skus).await {
+        Ok(levels) => levels,
+        Err(e) => {
+            worker::console_warn!("stock levels for order {}'s alert: {e}", order.number);
+            return vec![];
+        }
+    };
+    let low = i64::from(shop.back_office.low_stock);
+    order
+        .lines
+        .iter()
+        .zip(levels)
+        .filter(|(_, level)| level.available <= low)
+        .map(|(l, level)| {
+            let left = if level.available <= 0 { "none left".to_string() } else { format!("{} left", level.available) };
+            let variant = if l.variant_title.is_empty() { String::new() } else { format!(" ({})", l.variant_title) };
+            format!("Running low: {}{variant}, SKU {}: {left}.", l.title, l.sku)
+        })
+        .collect()
+}
+
+pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &str, at: &str) -> Option<Email> {
+    let (moves, attention) = (facts.moves, facts.attention);
     let n = order.number;
     let link = format!("{}/orders/?number={n}&token={}", shop.base_url, order.token);
     let fmt = |m: Money| m.format(&shop.locale);
@@ -422,9 +460,8 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
             (format!("We received your return for order {n}"), vec!["The items you sent back have arrived. Your refund is on its way.".into()])
         }
         // For the merchant.
-        "merchant_new_order" => (
-            format!("New order {n}: {}", fmt(order.totals.total)),
-            vec![format!(
+        "merchant_new_order" => {
+            let mut lines = vec![format!(
                 "{} ordered {} item(s) ({}).",
                 order.contact.email,
                 order.lines.iter().map(|l| l.quantity).sum::<u32>(),
@@ -432,8 +469,13 @@ pub fn render(template: &str, order: &Order, shop: &Shop, moves: &[MoneyMove], a
                     PaymentMethod::CashOnDelivery => "cash on delivery",
                     PaymentMethod::Online => "online payment",
                 }
-            )],
-        ),
+            )];
+            if !facts.low_stock.is_empty() {
+                lines.extend(facts.low_stock.iter().cloned());
+                lines.push(format!("The stock list: {}/admin/stock/?low=yes", shop.base_url));
+            }
+            (format!("New order {n}: {}", fmt(order.totals.total)), lines)
+        }
         "merchant_attention" => (format!("Order {n} needs your attention"), attention.unwrap_or("").lines().map(str::to_string).collect()),
         _ => return None,
     };
@@ -550,7 +592,10 @@ mod tests {
         };
         let order = Order::place(cart, placement);
         let moves = [refund("re_1", 500, "succeeded", "T1"), refund("re_2", 300, "succeeded", "T2"), refund("re_3", 200, "failed", "T3")];
-        let subject = |at: &str| super::render("refund_issued", &order, &shop, &moves, None, "a@b.ie", at).map(|e| e.subject);
+        let subject = |at: &str| {
+            super::render("refund_issued", &order, &shop, &super::Facts { moves: &moves, attention: None, low_stock: &[] }, "a@b.ie", at)
+                .map(|e| e.subject)
+        };
         let euros = |minor: i64| Money::new(minor, Currency::EUR).format("en-IE");
         assert_eq!(subject("T1"), Some(format!("Refund of {} for order 7", euros(500))), "the first refund's message, sent after the second");
         assert_eq!(subject("T2"), Some(format!("Refund of {} for order 7", euros(300))));
