@@ -275,6 +275,9 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                         <h1>"Order " <span data-testid="order-number">{n.to_string()}</span></h1>
                         <span class=format!("status status-{}", wire(status)) data-testid="order-status" data-status=wire(status)>{label(&wire(status))}</span>
                         <button type="button" class="no-print" on:click=move |_| print_page()>"Print packing slip"</button>
+                        {o.order.status.has_invoice().then(|| view! {
+                            <a class="no-print" href=edgeshop_api::invoice_path(n, &o.order.token) target="_blank" rel="noopener">"Invoice"</a>
+                        })}
                     </header>
                     {o.attention.clone().map(|a| view! { <p class="notice error" data-testid="attention">{a}</p> })}
                     <Actions o=o.clone() act=act/>

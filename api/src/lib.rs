@@ -244,7 +244,7 @@ impl OrderView {
     /// How the order's tax line reads ("Tax included (23 %)").
     pub fn tax_label(&self) -> String {
         let goods = self.subtotal.minor - self.discount.as_ref().map_or(0, |d| d.amount.minor);
-        edgeshop_domain::tax_label(self.total.minor > goods + self.shipping.minor || self.tax.minor == 0, self.tax_rate_bp)
+        edgeshop_domain::tax_label(self.total.minor > goods + self.shipping.minor || self.tax_rate_bp == Some(0), self.tax_rate_bp)
     }
 }
 
@@ -254,6 +254,11 @@ impl OrderView {
 pub struct OrderDiscount {
     pub code: String,
     pub amount: MoneyView,
+}
+
+/// Where an order's invoice is (a page the worker renders; see `Route::InvoicePage`).
+pub fn invoice_path(number: u64, token: &str) -> String {
+    format!("/orders/invoice/?number={number}&token={token}")
 }
 
 /// An order's shipping as the shopper reads it (the order page, with or without JavaScript):

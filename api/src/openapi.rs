@@ -375,6 +375,12 @@ fn operation(route: Route) -> Op {
             .order_token()
             .answer(200, "The page", HTML, text())
             .answer(404, "No such order (or a wrong token)", HTML, text()),
+        Route::InvoicePage => Op::new("The order's invoice, a printable page (HTML rendered by the worker): seller, buyer, lines, tax at the rate charged")
+            .query("number", json!({ "type": "integer", "minimum": 1 }), "The order number")
+            .order_token()
+            .answer(200, "The invoice", HTML, text())
+            .answer(404, "No such order (or a wrong token)", HTML, text())
+            .answer(409, "The order has no invoice (cancelled, or its payment has not arrived)", HTML, text()),
         Route::AccountPage => Op::new(
             "A shopper's account page (HTML rendered by the worker; works without JavaScript): the signed-in shopper's orders, or the \
              form that emails a sign-in link",

@@ -70,6 +70,7 @@ routes! {
     CheckoutPage => Get "/checkout",
     CheckoutForm => Post "/checkout",
     OrderPage => Get "/orders",
+    InvoicePage => Get "/orders/invoice",
     AccountPage => Get "/account",
     AccountSignInForm => Post "/account/sign-in",
     AccountSignInPage => Get "/account/sign-in",

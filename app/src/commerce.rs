@@ -499,6 +499,9 @@ pub fn OrderStatus() -> impl IntoView {
                     </dl>
                     <h2>"Shipping to"</h2>
                     <address data-testid="order-address">{o.address.lines().into_iter().map(|l| view! { {l}<br/> }).collect_view()}</address>
+                    {status.has_invoice().then(|| view! {
+                        <p><a href=edgeshop_api::invoice_path(o.number, &location.get_value().1) data-testid="invoice-link">"Invoice"</a>" (to print or save as a PDF)"</p>
+                    })}
                     <h2>"History"</h2>
                     <ol class="history">{o.history.into_iter().map(|h| view! {
                         <li>{status_label(h.status)} " · " <time datetime=h.at.clone()>{local_time(&h.at)}</time>

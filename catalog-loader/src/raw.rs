@@ -62,6 +62,18 @@ pub struct RawShop {
     pub back_office: Option<RawBackOffice>,
     #[serde(default)]
     pub deploy: Option<RawDeploy>,
+    #[serde(default)]
+    pub business: Option<RawBusiness>,
+}
+
+/// `[business]`: the seller's legal details for invoices.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawBusiness {
+    pub legal_name: Option<Spanned<String>>,
+    #[serde(default)]
+    pub address: Vec<Spanned<String>>,
+    pub vat_number: Option<Spanned<String>>,
 }
 
 /// `[deploy]`: where the shop is deployed (`plan = "free"` or `"paid"`) and where its images are

@@ -323,6 +323,7 @@ fn shop(
             errors.push(f.error(rate, format!("[tax.countries] gives `{code}` a rate, but `{code}` is not in [shipping] countries")));
         }
     }
+    let business = raw.business.as_ref().map(|b| business(f, b, errors)).unwrap_or_default();
     if errors.len() > before {
         return None;
     }
@@ -355,7 +356,26 @@ fn shop(
             plan: raw.deploy.as_ref().and_then(|d| d.plan).unwrap_or_default(),
             images: raw.deploy.as_ref().and_then(|d| d.images).unwrap_or_default(),
         },
+        business,
     })
+}
+
+/// `[business]`: each value one line of at most 200 characters, at most six address lines.
+fn business(f: &Parsed<crate::raw::RawShop>, b: &crate::raw::RawBusiness, errors: &mut Vec<CatalogError>) -> edgeshop_domain::Business {
+    let mut line = |v: &Spanned<String>, what: &str| {
+        let text = v.get_ref().trim();
+        if text.is_empty() || text.chars().count() > 200 || text.chars().any(char::is_control) {
+            errors.push(f.error(v, format!("[business] {what} is one line of 1 to 200 characters (invoices print it)")));
+        }
+        text.to_string()
+    };
+    let legal_name = b.legal_name.as_ref().map(|v| line(v, "legal_name")).unwrap_or_default();
+    let vat_number = b.vat_number.as_ref().map(|v| line(v, "vat_number")).unwrap_or_default();
+    let address: Vec<String> = b.address.iter().map(|v| line(v, "address")).collect();
+    if let Some(seventh) = b.address.get(6) {
+        errors.push(f.error(seventh, "[business] address has at most six lines"));
+    }
+    edgeshop_domain::Business { legal_name, address, vat_number }
 }
 
 fn categories(f: &Parsed<crate::raw::RawCategories>, errors: &mut Vec<CatalogError>) -> Vec<Category> {

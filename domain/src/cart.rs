@@ -55,7 +55,7 @@ impl std::fmt::Display for CartError {
             CartError::UnknownSku(s) => write!(f, "no product has the SKU `{s}`"),
             CartError::Unavailable(s) => write!(f, "`{s}` is not for sale any more"),
             CartError::BadQuantity { sku, quantity } => {
-                write!(f, "quantity {quantity} for `{sku}` is outside 1..={MAX_LINE_QUANTITY}")
+                write!(f, "the quantity of {sku} must be a whole number from 1 to {MAX_LINE_QUANTITY}, not {quantity}")
             }
             CartError::Full => write!(f, "a cart holds at most {MAX_LINES} lines"),
             CartError::NoLine(id) => write!(f, "the cart has no line `{id}`"),
@@ -248,6 +248,7 @@ mod tests {
                 email: Default::default(),
                 back_office: Default::default(),
                 deploy: Default::default(),
+                business: Default::default(),
             },
             entries: vec![entry("A-1", 1250, true), entry("B-2", 999, true), entry("C-3", 100, false)],
         }

@@ -64,6 +64,21 @@ pub struct Shop {
     pub back_office: BackOffice,
     #[serde(default)]
     pub deploy: DeploySettings,
+    /// Who sells, as invoices name the seller.
+    #[serde(default)]
+    pub business: Business,
+}
+
+/// `[business]` in shop.toml: the seller's legal details, printed on invoices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Business {
+    /// The registered name (the shop's name when empty).
+    pub legal_name: String,
+    /// The postal address, a line each.
+    pub address: Vec<String>,
+    /// The VAT (or other tax) registration number, as written.
+    pub vat_number: String,
 }
 
 /// `[deploy]` in shop.toml.

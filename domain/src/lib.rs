@@ -24,8 +24,8 @@ pub use cart::{
     check_quantity, price_cart, CartError, CartLine, PriceChange, PricedCart, PricedLine, SavedCart, SavedLine, MAX_LINES, MAX_LINE_QUANTITY,
 };
 pub use catalog::{
-    percent_label, AssetCount, BackOffice, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults, Plan,
-    Product, ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy, TaxRules, Variant,
+    percent_label, AssetCount, BackOffice, Business, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults,
+    Plan, Product, ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy, TaxRules, Variant,
 };
 pub use countries::{country_label, country_name};
 pub use discount::{normalize_code, share_discount, DiscountCode, DiscountKind, DiscountRefusal};

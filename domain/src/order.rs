@@ -90,7 +90,7 @@ pub fn valid_email(email: &str) -> bool {
 pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut need = |field: &str, value: &str, max: usize| {
-        let v = value.trim();
+        let v = value.trim_matches(|c: char| c.is_whitespace() || crate::text::is_invisible(c));
         if v.is_empty() {
             errors.push(FieldError { field: field.into(), message: "is required".into() });
         } else if v.chars().count() > max {
@@ -111,7 +111,8 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
             message: format!("we ship to {}", shop.shipping.countries.iter().map(|c| crate::country_label(c)).collect::<Vec<_>>().join(", ")),
         });
     }
-    // Control characters (CR/LF in an email header, NUL, escapes) have no place in any field.
+    // Control characters (CR/LF in an email header, NUL, escapes) have no place in any field, nor
+    // direction overrides.
     let fields = [
         ("address.name", &address.name),
         ("address.line1", &address.line1),
@@ -120,7 +121,7 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
         ("address.postal_code", &address.postal_code),
     ];
     for (field, value) in fields {
-        if value.contains(char::is_control) {
+        if value.contains(|c: char| c.is_control() || crate::text::is_direction_control(c)) {
             errors.push(FieldError { field: field.into(), message: "contains control characters".into() });
         }
     }
@@ -176,10 +177,10 @@ impl Totals {
         self.total.minor > self.subtotal.minor - self.discount.map_or(0, |d| d.minor) + self.shipping.minor
     }
 
-    /// How the tax line reads: "Tax included (23 %)", "Tax (19 %)"; "Tax (0 %)" when there is
-    /// none, whether prices include tax or not.
+    /// How the tax line reads: "Tax included (23 %)", "Tax (19 %)"; "Tax (0 %)" at a rate of
+    /// nothing, whether prices include tax or not.
     pub fn tax_label(&self) -> String {
-        tax_label(self.tax_added() || self.tax.minor == 0, self.tax_rate_bp)
+        tax_label(self.tax_added() || self.tax_rate_bp == Some(0), self.tax_rate_bp)
     }
 }
 
@@ -244,6 +245,11 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Whether the order has an invoice: placed, and not cancelled, failed or waiting for payment.
+    pub fn has_invoice(self) -> bool {
+        !matches!(self, OrderStatus::AwaitingPayment | OrderStatus::PaymentFailed | OrderStatus::Cancelled)
+    }
+
     pub fn can_cancel(self) -> bool {
         matches!(self, OrderStatus::AwaitingPayment | OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::PaymentFailed | OrderStatus::Packed)
     }
@@ -519,6 +525,7 @@ mod tests {
             email: Default::default(),
             back_office: Default::default(),
             deploy: Default::default(),
+            business: Default::default(),
         }
     }
 
@@ -653,6 +660,10 @@ mod tests {
         s.tax.countries.insert("DE".into(), 0);
         let none = discounted_totals(Money::new(10000, Currency::EUR), None, &s, Some("DE")).unwrap();
         assert_eq!(none.tax_label(), "Tax (0 %)", "no tax is not \"included\"");
+        // A free order (a code took everything) in a shop whose prices include tax.
+        s.tax.prices_include_tax = true;
+        let free = discounted_totals(Money::new(0, Currency::EUR), None, &s, Some("IE")).unwrap();
+        assert_eq!((free.tax.minor, free.tax_label()), (0, "Tax included (23 %)".to_string()));
     }
 
     #[test]
@@ -680,6 +691,25 @@ mod tests {
         let errors = validate_address(&addr, &contact, &shop(true));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["address.country", "contact.email", "contact.phone"]);
+        // Fields of invisible characters alone are empty; a direction override is refused.
+        let mut blank = address_in("IE");
+        (blank.name, blank.city, blank.postal_code) = ("\u{200B}".into(), " \u{2060}".into(), "\u{FEFF}".into());
+        blank.line1 = "A\u{202E}B".into();
+        let contact = Contact { email: "a@b.ie".into(), phone: String::new(), sms: false };
+        let errors = validate_address(&blank, &contact, &shop(true));
+        let said: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+        assert_eq!(
+            said,
+            [
+                ("address.name", "is required"),
+                ("address.city", "is required"),
+                ("address.postal_code", "is required"),
+                ("address.line1", "contains control characters")
+            ]
+        );
+        let mut fine = address_in("IE");
+        fine.name = "Zoë O\u{2019}Brien-\u{05D0}".into();
+        assert!(validate_address(&fine, &contact, &shop(true)).is_empty(), "letters of any script are fine");
     }
 
     #[test]

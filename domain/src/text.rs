@@ -17,6 +17,18 @@ pub fn has_stray_controls(text: &str) -> bool {
     text.contains(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// A character that shows nothing: zero-width spaces and joiners, word joiner, byte-order mark,
+/// soft hyphen, direction marks and controls. A field of these alone is empty.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Direction overrides, embeddings and isolates: they make text display in another order than it
+/// is stored (a name that reads differently in the back office than it sorts or searches).
+pub fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A count with its noun: "1 order", "3 orders" (nouns whose plural takes an "s").
 pub fn count_of(n: u64, noun: &str) -> String {
     if n == 1 {

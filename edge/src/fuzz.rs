@@ -113,6 +113,7 @@ fn checkout_bodies_never_panic() {
         email: Default::default(),
         back_office: Default::default(),
         deploy: Default::default(),
+        business: Default::default(),
     };
     for _ in 0..50_000 {
         let field = rng.input(40);

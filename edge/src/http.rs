@@ -395,6 +395,19 @@ pub async fn require_owner(req: &Request, env: &Env) -> Result<crate::services::
     Ok(member)
 }
 
+/// A short page of its own (a title, some HTML, a link home), for what has no page of the site.
+pub fn plain_page(status: u16, title: &str, body: &str) -> Reply {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\">\
+<title>{t}</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body><main class=\"page\" style=\"max-width:32rem;margin:3rem auto;padding:1rem\"><h1>{t}</h1>{body}<p><a href=\"/\">Back to the shop</a></p></main></body></html>",
+        t = edgeshop_domain::escape_html(title)
+    );
+    let headers = worker::Headers::new();
+    html_headers(&headers, &html)?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(html)?.with_status(status).with_headers(headers))
+}
+
 #[cfg(test)]
 mod tests {
 

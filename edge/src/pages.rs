@@ -213,9 +213,17 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
         ),
         None => String::new(),
     };
+    let invoice = if order.status.has_invoice() {
+        format!(
+            r#"<p><a href="{}" data-testid="invoice-link">Invoice</a> (to print or save as a PDF)</p>"#,
+            esc(&edgeshop_api::invoice_path(order.number, &order.token))
+        )
+    } else {
+        String::new()
+    };
     let _ = write!(
         h,
-        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address><p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
         money(t.subtotal),
         shipping_label(t.shipping.minor, money(t.shipping)),
         esc(&t.tax_label()),
@@ -224,6 +232,71 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
         address_html(&order.address)
     );
     h
+}
+
+/// The order's invoice, a printable page: the seller (`[business]` in shop.toml), the buyer, the
+/// invoice number (the order number, which the shop hands out in sequence) and date, the lines as
+/// charged, the discount and shipping, and the tax at the rate charged with the total before it.
+pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, money: impl Fn(Money) -> String) -> String {
+    let b = &shop.business;
+    let seller = if b.legal_name.is_empty() { &shop.name } else { &b.legal_name };
+    let mut seller_lines: Vec<String> = b.address.iter().map(|l| esc(l)).collect();
+    if !b.vat_number.is_empty() {
+        seller_lines.push(format!(r#"VAT number <span data-testid="seller-vat">{}</span>"#, esc(&b.vat_number)));
+    }
+    let date = order.history.first().map_or_else(String::new, |h| day_label(&h.at));
+    let t = &order.totals;
+    let mut rows = String::new();
+    for l in &order.lines {
+        let variant = if l.variant_title.is_empty() { String::new() } else { format!(" ({})", esc(&l.variant_title)) };
+        let _ = write!(
+            rows,
+            r#"<tr><td>{}{variant}<br><small>SKU {}</small></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            esc(&l.title),
+            esc(&l.sku),
+            l.quantity,
+            money(l.unit_price),
+            money(l.line_total)
+        );
+    }
+    let mut sums = String::new();
+    let mut sum = |label: &str, value: String, id: &str| {
+        let _ = write!(sums, r#"<tr><th colspan="4">{}</th><td class="n" data-testid="{id}">{value}</td></tr>"#, esc(label));
+    };
+    sum("Goods", money(t.subtotal), "invoice-goods");
+    if let Some(d) = t.discount {
+        sum(&format!("Discount ({})", order.discount_code.as_deref().unwrap_or_default()), format!("−{}", money(d)), "invoice-discount");
+    }
+    sum("Shipping", money(t.shipping), "invoice-shipping");
+    let rate = t.tax_rate_bp.map(|bp| format!(" at {}", edgeshop_domain::percent_label(bp))).unwrap_or_default();
+    sum("Total before tax", money(Money::new(t.total.minor - t.tax.minor, t.total.currency)), "invoice-net");
+    sum(&format!("Tax{rate}"), money(t.tax), "invoice-tax");
+    sum("Total", money(t.total), "invoice-total");
+    let payment = match order.payment {
+        PaymentMethod::CashOnDelivery => "Cash on delivery",
+        PaymentMethod::Online => "Paid online (card)",
+    };
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Invoice {n} · {shop}</title><style>
+body{{font:15px/1.45 system-ui,sans-serif;color:#111;max-width:46rem;margin:2rem auto;padding:0 1rem}}h1{{font-size:1.6rem;margin:0 0 .25rem}}
+.parties{{display:flex;flex-wrap:wrap;gap:2rem;margin:1.5rem 0}}.parties div{{flex:1 1 14rem}}h2{{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:#555;margin:0 0 .25rem}}
+table{{width:100%;border-collapse:collapse}}th,td{{padding:.35rem .25rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.n{{text-align:right;white-space:nowrap}}
+tfoot th{{text-align:right;font-weight:normal}}tfoot tr:last-child th,tfoot tr:last-child td{{font-weight:bold;border-bottom:2px solid #111}}small{{color:#555}}
+.note{{color:#555}}@media print{{.note{{display:none}}body{{margin:0}}}}</style></head><body>
+<main data-testid="invoice"><h1>Invoice <span data-testid="invoice-number">{n}</span></h1><p>Date {date} · Order {n} · {payment}</p>
+<div class="parties"><div><h2>From</h2><strong>{seller}</strong><br>{seller_lines}</div><div><h2>To</h2><span data-testid="invoice-buyer">{buyer}</span><br>{email}</div></div>
+<table><thead><tr><th>Item</th><th class="n">Quantity</th><th class="n">Unit price</th><th class="n">Amount</th></tr></thead><tbody>{rows}</tbody><tfoot>{sums}</tfoot></table>
+<p>{prices} Amounts in {currency}.</p><p class="note">Print this page, or save it as a PDF from your browser's print dialog. <a href="/orders/?number={n}&amp;token={token}">Back to the order</a></p></main></body></html>"#,
+        n = order.number,
+        shop = esc(&shop.name),
+        seller = esc(seller),
+        seller_lines = seller_lines.join("<br>"),
+        buyer = address_html(&order.address),
+        email = esc(&order.contact.email),
+        prices = if t.tax_added() { "Prices are before tax; the tax is added above." } else { "Prices include tax." },
+        currency = t.total.currency.code(),
+        token = esc(&order.token),
+    )
 }
 
 /// An address a line each (country by name), escaped.
@@ -441,6 +514,75 @@ mod tests {
         assert_eq!(country_options(&c, "FR"), r#"<option value="IE">Ireland</option><option value="FR" selected>France</option>"#);
         let n = checkout_notice("2 field(s) need attention", &[FieldError { field: "contact.email".into(), message: "is required".into() }]);
         assert!(n.contains(r##"<a href="#contact-email">Email is required</a>"##));
+    }
+
+    #[test]
+    fn an_invoice_names_seller_and_buyer_escaped_and_the_tax_beside_the_total_before_it() {
+        use edgeshop_domain::{Address, Contact, Currency, Placement, PricedCart, PricedLine, ShippingRules, Shop, TaxRules};
+        let eur = |m| Money::new(m, Currency::EUR);
+        let mut shop = Shop {
+            name: "S & Co".into(),
+            tagline: String::new(),
+            currency: Currency::EUR,
+            locale: "en-IE".into(),
+            base_url: String::new(),
+            shipping: ShippingRules { flat_rate: eur(500), free_over: None, countries: vec!["DE".into()], zones: vec![] },
+            tax: TaxRules { rate_bp: 2300, prices_include_tax: false, countries: [("DE".to_string(), 1900)].into() },
+            featured_products: vec![],
+            featured_categories: vec![],
+            email: Default::default(),
+            back_office: Default::default(),
+            deploy: Default::default(),
+            business: Default::default(),
+        };
+        let line = PricedLine {
+            sku: "T-1".into(),
+            product_slug: "t".into(),
+            title: "Tee <b>".into(),
+            variant_title: "M".into(),
+            quantity: 2,
+            unit_price: eur(1000),
+            line_total: eur(2000),
+        };
+        let cart = PricedCart { catalog_version: "v".into(), lines: vec![line], subtotal: eur(2000) };
+        let totals = edgeshop_domain::discounted_totals(cart.subtotal, None, &shop, Some("DE")).unwrap();
+        let address = Address {
+            name: "Zoe <i>".into(),
+            line1: "1 Way".into(),
+            line2: String::new(),
+            city: "Bonn".into(),
+            postal_code: "53111".into(),
+            country: "DE".into(),
+        };
+        let contact = Contact { email: "z@example.de".into(), phone: String::new(), sms: false };
+        let placement = Placement {
+            number: 1001,
+            token: "tok".into(),
+            totals,
+            address,
+            contact,
+            payment: PaymentMethod::CashOnDelivery,
+            at: "2026-12-06T10:00:00Z".into(),
+            discount_code: None,
+        };
+        let order = Order::place(cart, placement);
+        let h = invoice(&order, &shop, |m| m.decimal());
+        // No [business]: the shop's name; tax added on top at Germany's rate.
+        assert!(h.contains("<strong>S &amp; Co</strong>") && !h.contains("seller-vat"), "{h}");
+        assert!(h.contains("Tee &lt;b&gt; (M)") && h.contains("Zoe &lt;i&gt;") && !h.contains("<b>") && !h.contains("<i>"), "{h}");
+        assert!(
+            h.contains(r#"data-testid="invoice-net">25.00</td>"#)
+                && h.contains(r#"<th colspan="4">Tax at 19 %</th><td class="n" data-testid="invoice-tax">4.75</td>"#),
+            "{h}"
+        );
+        assert!(
+            h.contains(r#"data-testid="invoice-total">29.75</td>"#) && h.contains("Date 6 Dec 2026") && h.contains("Prices are before tax"),
+            "{h}"
+        );
+        shop.business =
+            edgeshop_domain::Business { legal_name: "S Limited".into(), address: vec!["1 Quay".into()], vat_number: "IE1234567FA".into() };
+        let h = invoice(&order, &shop, |m| m.decimal());
+        assert!(h.contains("<strong>S Limited</strong><br>1 Quay<br>VAT number <span data-testid=\"seller-vat\">IE1234567FA</span>"), "{h}");
     }
 
     #[test]

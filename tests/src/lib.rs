@@ -224,7 +224,9 @@ impl Shop {
                     return Ok(shop);
                 }
             }
-            if Instant::now() > deadline || log.contains("Address already in use") {
+            // wrangler names its log file as it exits with an error (a bad configuration, say):
+            // no use waiting for it.
+            if Instant::now() > deadline || log.contains("Address already in use") || log.contains("Logs were written to") {
                 return Err((shop, child, log));
             }
             std::thread::sleep(Duration::from_millis(250));

@@ -3,7 +3,7 @@
 
 use edgeshop_api::routes::Route;
 use edgeshop_domain::{Catalog, StockPolicy, Variant};
-use edgeshop_e2e::{admin_token, client_ip, d1_query, root, sample_catalog as catalog, Reply, Shop};
+use edgeshop_e2e::{admin_token, client_ip, d1_query, root, sample_catalog as catalog, wait_for, Reply, Shop};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -254,6 +254,16 @@ fn checkout_validates_the_address() {
     assert_eq!(r.status, 422);
     let fields: Vec<String> = r.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
     assert_eq!(fields, vec!["address.country", "contact.email"]);
+    // Invisible characters alone are no name; a direction override is refused.
+    let mut hidden = checkout_body("cash_on_delivery");
+    hidden["address"]["name"] = json!("\u{200B}\u{FEFF}");
+    hidden["address"]["city"] = json!("Gal\u{202E}way");
+    let r = checkout(shop, &ip(5), &cart, "addr-1", &hidden);
+    let errors = r.json()["errors"].clone();
+    assert_eq!((r.status, errors[0]["field"].as_str(), errors[1]["field"].as_str()), (422, Some("address.name"), Some("address.city")), "{errors}");
+    // Refused for what they said, the requests bound no key: the corrected one places the order.
+    let r = checkout(shop, &ip(5), &cart, "addr-1", &checkout_body("cash_on_delivery"));
+    assert_eq!(r.status, 201, "{}", r.body);
 }
 
 fn online_order(shop: &Shop, n: u32, skip: usize) -> Value {
@@ -684,6 +694,33 @@ fn shipping_and_tax_are_charged_at_the_rates_of_the_countrys_zone_and_the_checko
         let page = shop.get(&format!("/orders/?number={number}&token={token}"));
         let label = format!("<dt>Tax included ({} %)</dt>", rate / 100);
         assert!(page.body.contains(&label), "the order page names the rate: {}", page.body);
+        // Its invoice: the seller, the buyer, and the tax at the country's rate beside the total
+        // before it.
+        let invoice = shop.get(&format!("/orders/invoice/?number={number}&token={token}"));
+        assert_eq!((invoice.status, invoice.content_type.as_str()), (200, "text/html; charset=utf-8"), "{}", invoice.body);
+        let money = |m: i64| edgeshop_domain::Money::new(m, c.shop.currency).format(&c.shop.locale);
+        for part in [
+            format!(r#"<span data-testid="invoice-number">{number}</span>"#),
+            format!(r#"<span data-testid="seller-vat">{}</span>"#, c.shop.business.vat_number),
+            "Zoe Brandt".to_string(),
+            format!(r#"<th colspan="4">Tax at {} %</th><td class="n" data-testid="invoice-tax">{}</td>"#, rate / 100, money(tax)),
+            format!(r#"data-testid="invoice-net">{}</td>"#, money(total - tax)),
+            format!(r#"data-testid="invoice-total">{}</td>"#, money(total)),
+        ] {
+            assert!(invoice.body.contains(&part), "{part} in the invoice: {}", invoice.body);
+        }
+        assert!(page.body.contains(&format!("/orders/invoice/?number={number}&amp;token={token}")), "the order page links to it");
+        assert_eq!(shop.get(&format!("/orders/invoice/?number={number}&token=wrong")).status, 404);
+        if country == "GB" {
+            // A cancelled order has none.
+            let r = shop.request("POST", &format!("/api/orders/{number}/cancel?token={token}"), &[("cf-connecting-ip", &client)], None);
+            assert!(r.status < 300, "{}", r.body);
+            let gone = wait_for("the cancellation", 30, || {
+                let r = shop.get(&format!("/orders/invoice/?number={number}&token={token}"));
+                (r.status == 409).then_some(r)
+            });
+            assert!(gone.body.contains("has no invoice: it is cancelled"), "{}", gone.body);
+        }
         charged.push(want.shipping.minor);
     }
     assert_eq!(charged, vec![495, 795, 995], "the sample shop's rates: Ireland, the rest of Europe, the United Kingdom");

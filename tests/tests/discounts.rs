@@ -254,6 +254,16 @@ fn the_cart_page_applies_and_removes_a_code_without_javascript() {
     let page = shop.request("GET", "/cart/", &headers, None);
     assert!(!page.body.contains("cart-discount") && page.body.contains(r#"<input id="discount-code""#), "{}", page.body);
 
+    // Guessing through the form waits too, and the page says for how long.
+    let answers: Vec<Reply> = (0..10).map(|i| shop.post_form("/cart/discount", &headers, &[("code", &format!("GUESS{i}"))])).collect();
+    let waited = answers.iter().find(|r| r.status == 429).expect("a wait after ten guesses");
+    assert!(
+        waited.content_type.starts_with("text/html") && waited.header("retry-after").is_some(),
+        "{:?} {}",
+        waited.header("retry-after"),
+        waited.body
+    );
+
     // Only the shop's own pages may change a cart.
     let cross = shop.post_form("/cart/discount", &[("cookie", cookie.as_str()), ("sec-fetch-site", "cross-site")], &[("code", "FORM10")]);
     assert_eq!(cross.status, 403, "{}", cross.body);

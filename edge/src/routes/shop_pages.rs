@@ -14,7 +14,7 @@ use crate::services::{carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
 use edgeshop_domain::{discounted_totals, escape_html, Address, Contact, Money, PaymentMethod};
-use worker::{Env, Request};
+use worker::{Env, Headers, Request, Response};
 
 /// A form body is a few fields; anything longer is refused.
 const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -29,6 +29,15 @@ async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
 async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, status: u16) -> Reply {
     let cart = current_cart(req, env).await?;
     frame_page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice))], status).await
+}
+
+/// The cart page again with why a form was refused (a rate limit says when to try again).
+async fn refused_cart(req: &Request, env: &Env, e: &ApiError) -> Reply {
+    let mut page = cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await?;
+    if let Some(seconds) = e.retry_after {
+        page.headers_mut().set("retry-after", &seconds.to_string())?;
+    }
+    Ok(page)
 }
 
 /// `GET /cart/`.
@@ -71,7 +80,9 @@ pub async fn add(req: &mut Request, env: &Env) -> Reply {
     let added = async {
         let quantity = match form.get("quantity").filter(|q| !q.is_empty()) {
             None => 1,
-            Some(q) => q.parse::<u32>().map_err(|_| ApiError::new(Problem::BadQuantity, "the quantity must be a whole number from 1 to 99"))?,
+            Some(q) => q.trim().parse::<u32>().map_err(|_| {
+                ApiError::new(Problem::BadQuantity, format!("the quantity must be a whole number from 1 to {}", edgeshop_domain::MAX_LINE_QUANTITY))
+            })?,
         };
         let sku = chosen_sku(env, &form).await?;
         let (id, _) = carts::add(env, cart_id(req), &sku, quantity).await?;
@@ -83,7 +94,7 @@ pub async fn add(req: &mut Request, env: &Env) -> Reply {
             set_cart_cookie(req, &mut resp, &id)?;
             Ok(resp)
         }
-        Err(e) => cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await,
+        Err(e) => refused_cart(req, env, &e).await,
     }
 }
 
@@ -106,7 +117,7 @@ pub async fn discount(req: &mut Request, env: &Env) -> Reply {
             }
             Ok(resp)
         }
-        Err(e) => cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await,
+        Err(e) => refused_cart(req, env, &e).await,
     }
 }
 
@@ -118,16 +129,18 @@ pub async fn change_line(req: &mut Request, env: &Env) -> Reply {
         let line = form.get("line").unwrap_or_default();
         let quantity = match form.get("action") {
             Some("remove") => 0,
-            _ => form
-                .get("quantity")
-                .and_then(|q| q.parse::<u32>().ok())
-                .ok_or_else(|| ApiError::new(Problem::BadQuantity, "the quantity must be a whole number from 0 to 99"))?,
+            _ => form.get("quantity").and_then(|q| q.trim().parse::<u32>().ok()).filter(|q| *q <= edgeshop_domain::MAX_LINE_QUANTITY).ok_or_else(
+                || {
+                    let max = edgeshop_domain::MAX_LINE_QUANTITY;
+                    ApiError::new(Problem::BadQuantity, format!("the quantity must be a whole number from 1 to {max} (0 takes the line out)"))
+                },
+            )?,
         };
         carts::set_line(env, cart_id(req), line, quantity).await.map(|(_, cart)| cart)
     };
     match changed.await {
         Ok(_) => see_other("/cart/"),
-        Err(e) => cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await,
+        Err(e) => refused_cart(req, env, &e).await,
     }
 }
 
@@ -230,6 +243,28 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     };
     let key = if retry_key { key } else { random_id(16) };
     checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, status).await
+}
+
+/// `GET /orders/invoice/?number=…&token=…`: the order's invoice, a page of its own to print.
+pub async fn invoice(req: &Request, env: &Env) -> Reply {
+    let url = req.url()?;
+    let query = Query::parse(url.query())?;
+    let number = query.get("number").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+    let order = match orders::load_with_token(env, number, query.get("token").unwrap_or_default()).await {
+        Ok(order) => order,
+        Err(e) if e.status == 404 => return crate::http::plain_page(404, "No such invoice", "<p>There is no order for this link.</p>"),
+        Err(e) => return Err(e),
+    };
+    if !order.status.has_invoice() {
+        let why = format!("Order {number} has no invoice: it is {}.", edgeshop_api::status_label(order.status).to_lowercase());
+        return crate::http::plain_page(409, "No invoice", &format!("<p>{}</p>", escape_html(&why)));
+    }
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
+    let html = pages::invoice(&order, &shop, |m| money_view(m).formatted);
+    let headers = Headers::new();
+    crate::http::html_headers(&headers, &html)?;
+    headers.set("cache-control", "private, no-store")?;
+    Ok(Response::ok(html)?.with_headers(headers))
 }
 
 /// `GET /orders/?number=…&token=…`: the order page, with a summary for browsers without JavaScript.

@@ -2,13 +2,13 @@
 //! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{form_body, html_headers, json, json_text, parse_json, Reply};
+use crate::http::{form_body, json, json_text, parse_json, plain_page, Reply};
 use crate::query::Query;
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
 use edgeshop_api::{Acknowledged, AlertRegistered, NewsletterSignUp, StockAlertRequest};
 use edgeshop_domain::escape_html;
-use worker::{Env, Headers, Request, Response};
+use worker::{Env, Request};
 
 /// A form body is a field or two; anything longer is refused.
 const MAX_FORM_BYTES: usize = 4 * 1024;
@@ -28,8 +28,8 @@ pub async fn sign_up_form(req: &mut Request, env: &Env) -> Reply {
     let form = form_body(req, MAX_FORM_BYTES).await?;
     let email = form.get("email").unwrap_or_default();
     match subscriptions::sign_up(env, email, "newsletter form", form.get("new_products").is_some()).await {
-        Ok(()) => page(200, "Almost done", "<p>Check your inbox and confirm with the link we sent.</p>"),
-        Err(e) => page(e.page_status(), "Not signed up", &format!("<p>{}</p>", escape_html(&e.shopper_reason()))),
+        Ok(()) => plain_page(200, "Almost done", "<p>Check your inbox and confirm with the link we sent.</p>"),
+        Err(e) => plain_page(e.page_status(), "Not signed up", &format!("<p>{}</p>", escape_html(&e.shopper_reason()))),
     }
 }
 
@@ -54,24 +54,12 @@ fn token(req: &Request) -> Result<String, ApiError> {
     Ok(q.get("token").unwrap_or("").chars().filter(char::is_ascii_hexdigit).take(64).collect())
 }
 
-fn page(status: u16, title: &str, body: &str) -> Reply {
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\">\
-<title>{t}</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body><main class=\"page\" style=\"max-width:32rem;margin:3rem auto;padding:1rem\"><h1>{t}</h1>{body}<p><a href=\"/\">Back to the shop</a></p></main></body></html>",
-        t = escape_html(title)
-    );
-    let headers = Headers::new();
-    html_headers(&headers, &html)?;
-    headers.set("cache-control", "no-store")?;
-    Ok(Response::ok(html)?.with_status(status).with_headers(headers))
-}
-
 /// `GET /api/newsletter/confirm?token=`: a page with one button. Mail scanners follow links, and
 /// a scanner confirming a sign-up someone else made for the address would defeat the double
 /// opt-in: only the POST confirms.
 pub async fn confirm_page(req: &Request) -> Reply {
     let t = token(req)?;
-    page(
+    plain_page(
         200,
         "Confirm your subscription",
         &format!("<form method=\"post\" action=\"/api/newsletter/confirm?token={t}\"><button class=\"primary\">Yes, send me the newsletter</button></form>"),
@@ -81,9 +69,9 @@ pub async fn confirm_page(req: &Request) -> Reply {
 /// `POST /api/newsletter/confirm?token=`: works once.
 pub async fn confirm(req: &Request, env: &Env) -> Reply {
     if subscriptions::confirm(env, &token(req)?).await? {
-        page(200, "You are subscribed", "<p>Thank you: your address is confirmed. Every message has a link to unsubscribe.</p>")
+        plain_page(200, "You are subscribed", "<p>Thank you: your address is confirmed. Every message has a link to unsubscribe.</p>")
     } else {
-        page(410, "This link was already used", "<p>The address is confirmed already, or the link is no longer valid.</p>")
+        plain_page(410, "This link was already used", "<p>The address is confirmed already, or the link is no longer valid.</p>")
     }
 }
 
@@ -91,11 +79,11 @@ pub async fn confirm(req: &Request, env: &Env) -> Reply {
 /// only the POST unsubscribes).
 pub async fn unsubscribe_page(req: &Request) -> Reply {
     let t = token(req)?;
-    page(200, "Unsubscribe", &format!("<form method=\"post\" action=\"/api/newsletter/unsubscribe?token={t}\"><button class=\"primary\" name=\"List-Unsubscribe\" value=\"One-Click\">Unsubscribe</button></form>"))
+    plain_page(200, "Unsubscribe", &format!("<form method=\"post\" action=\"/api/newsletter/unsubscribe?token={t}\"><button class=\"primary\" name=\"List-Unsubscribe\" value=\"One-Click\">Unsubscribe</button></form>"))
 }
 
 /// `POST /api/newsletter/unsubscribe?token=`: one click (RFC 8058), from the page or the mail client.
 pub async fn unsubscribe(req: &Request, env: &Env) -> Reply {
     subscriptions::unsubscribe(env, &token(req)?).await?;
-    page(200, "You are unsubscribed", "<p>You will get no more newsletters from us.</p>")
+    plain_page(200, "You are unsubscribed", "<p>You will get no more newsletters from us.</p>")
 }

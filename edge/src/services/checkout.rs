@@ -10,7 +10,7 @@ use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock}
 use crate::services::{carts, discounts, now_rfc3339, orders, random_id, sequence};
 use edgeshop_api::CheckoutRequest;
 use edgeshop_api::CheckoutResponse;
-use edgeshop_domain::{discounted_totals, stock_hold_seconds, validate_address, Order, PaymentMethod, Placement};
+use edgeshop_domain::{discounted_totals, stock_hold_seconds, validate_address, Order, PaymentMethod, Placement, Shop};
 use worker::Env;
 
 /// Test-only: with `EDGESHOP_FAULTS` containing `checkout-steps`, the `X-Edgeshop-Fault` header
@@ -74,6 +74,8 @@ pub struct Answer {
 /// is the test-only fault switch's step name (see [`Faults`]); `origin` the shop's, for the
 /// payment provider's return URLs.
 pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &str, fault: Option<&str>) -> Result<Answer, ApiError> {
+    // A request refused for what it says binds nothing: the key stays free for the corrected one.
+    let checked = checked_request(env, body).await?;
     let guard = Guard::new(env, cart, key);
     let (attempt, allocated) = match guard.begin(&fingerprint(&[cart.unwrap_or(""), body])).await? {
         Begin::Started { attempt, order } => (attempt, order),
@@ -101,7 +103,7 @@ pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &
         }
     };
     let faults = Faults::from(fault, env, attempt);
-    let outcome = place_order(env, &guard, allocated, cart, origin, body, &faults).await;
+    let outcome = place_order(env, &guard, allocated, cart, origin, checked, &faults).await;
     // Answers are remembered for replays; a server error keeps the key (and the order it
     // allocated) and ends its lease, so a retry finishes the same order.
     let stored = match &outcome {
@@ -127,18 +129,9 @@ fn reservation_ttl(method: PaymentMethod, provider: Option<&Online<'_>>) -> u64 
     stock_hold_seconds(method, window)
 }
 
-/// Places the order, or finishes the one an earlier attempt with this key allocated. Every step
-/// is idempotent (reservation by order number, the order insert checked first, the event id fixed
-/// per order, the cart delete), so a retry after a failure at any step ends in one order.
-async fn place_order(
-    env: &Env,
-    guard: &Guard<'_>,
-    allocated: Option<Allocated>,
-    cart: Option<&str>,
-    origin: &str,
-    body: &str,
-    faults: &Faults,
-) -> Result<(u16, String), ApiError> {
+/// The checkout's request as it will be placed (the email in one spelling, texts only where the
+/// shop sends them), or why it is refused, with the shop's rules it was checked against.
+async fn checked_request(env: &Env, body: &str) -> Result<(CheckoutRequest, Shop), ApiError> {
     let mut request: CheckoutRequest = parse_json(body)?;
     // One spelling of the address everywhere it is kept (orders, customers, the emails sent to
     // it), so that a customer's erasure finds them all.
@@ -151,6 +144,21 @@ async fn place_order(
         return Err(ApiError::new(Problem::InvalidCheckout, format!("{} field(s) need attention", errors.len()))
             .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
     }
+    Ok((request, shop))
+}
+
+/// Places the order, or finishes the one an earlier attempt with this key allocated. Every step
+/// is idempotent (reservation by order number, the order insert checked first, the event id fixed
+/// per order, the cart delete), so a retry after a failure at any step ends in one order.
+async fn place_order(
+    env: &Env,
+    guard: &Guard<'_>,
+    allocated: Option<Allocated>,
+    cart: Option<&str>,
+    origin: &str,
+    (request, shop): (CheckoutRequest, Shop),
+    faults: &Faults,
+) -> Result<(u16, String), ApiError> {
     // Refused before anything is allocated: online payment without a provider.
     let provider = match request.payment_method {
         PaymentMethod::Online => Some(payments::online(env)?),

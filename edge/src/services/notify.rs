@@ -564,6 +564,7 @@ mod tests {
             email: Default::default(),
             back_office: Default::default(),
             deploy: Default::default(),
+            business: Default::default(),
         }
     }
 
