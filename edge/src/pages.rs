@@ -261,7 +261,7 @@ pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, money: impl Fn(Money
     }
     let mut sums = String::new();
     let mut sum = |label: &str, value: String, id: &str| {
-        let _ = write!(sums, r#"<tr><th colspan="4">{}</th><td class="n" data-testid="{id}">{value}</td></tr>"#, esc(label));
+        let _ = write!(sums, r#"<tr><th colspan="3">{}</th><td class="n" data-testid="{id}">{value}</td></tr>"#, esc(label));
     };
     sum("Goods", money(t.subtotal), "invoice-goods");
     if let Some(d) = t.discount {
@@ -572,7 +572,7 @@ mod tests {
         assert!(h.contains("Tee &lt;b&gt; (M)") && h.contains("Zoe &lt;i&gt;") && !h.contains("<b>") && !h.contains("<i>"), "{h}");
         assert!(
             h.contains(r#"data-testid="invoice-net">25.00</td>"#)
-                && h.contains(r#"<th colspan="4">Tax at 19 %</th><td class="n" data-testid="invoice-tax">4.75</td>"#),
+                && h.contains(r#"<th colspan="3">Tax at 19 %</th><td class="n" data-testid="invoice-tax">4.75</td>"#),
             "{h}"
         );
         assert!(

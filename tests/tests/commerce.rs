@@ -703,7 +703,7 @@ fn shipping_and_tax_are_charged_at_the_rates_of_the_countrys_zone_and_the_checko
             format!(r#"<span data-testid="invoice-number">{number}</span>"#),
             format!(r#"<span data-testid="seller-vat">{}</span>"#, c.shop.business.vat_number),
             "Zoe Brandt".to_string(),
-            format!(r#"<th colspan="4">Tax at {} %</th><td class="n" data-testid="invoice-tax">{}</td>"#, rate / 100, money(tax)),
+            format!(r#"<th colspan="3">Tax at {} %</th><td class="n" data-testid="invoice-tax">{}</td>"#, rate / 100, money(tax)),
             format!(r#"data-testid="invoice-net">{}</td>"#, money(total - tax)),
             format!(r#"data-testid="invoice-total">{}</td>"#, money(total)),
         ] {
