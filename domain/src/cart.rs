@@ -235,21 +235,13 @@ mod tests {
             version: "v1".into(),
             currency: Currency::EUR,
             locale: "en".into(),
-            shop: Shop {
-                name: "S".into(),
-                tagline: String::new(),
-                currency: Currency::EUR,
-                locale: "en".into(),
-                base_url: String::new(),
-                shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec![], zones: vec![] },
-                tax: TaxRules { rate_bp: 0, prices_include_tax: true, countries: Default::default() },
-                featured_products: vec![],
-                featured_categories: vec![],
-                email: Default::default(),
-                back_office: Default::default(),
-                deploy: Default::default(),
-                business: Default::default(),
-            },
+            shop: Shop::with_rules(
+                "S",
+                Currency::EUR,
+                "en",
+                ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec![], zones: vec![] },
+                TaxRules::one_rate(0, true),
+            ),
             entries: vec![entry("A-1", 1250, true), entry("B-2", 999, true), entry("C-3", 100, false)],
         }
     }

@@ -272,7 +272,34 @@ pub struct TaxRules {
     pub countries: BTreeMap<String, u32>,
 }
 
+impl Shop {
+    /// A shop of these rules and nothing else: no tagline, address or featured items, and the
+    /// default email, back-office, deploy and business settings (what tests and tools start from).
+    pub fn with_rules(name: &str, currency: Currency, locale: &str, shipping: ShippingRules, tax: TaxRules) -> Shop {
+        Shop {
+            name: name.into(),
+            tagline: String::new(),
+            currency,
+            locale: locale.into(),
+            base_url: String::new(),
+            shipping,
+            tax,
+            featured_products: vec![],
+            featured_categories: vec![],
+            email: EmailSettings::default(),
+            back_office: BackOffice::default(),
+            deploy: DeploySettings::default(),
+            business: Business::default(),
+        }
+    }
+}
+
 impl TaxRules {
+    /// One rate for every country.
+    pub fn one_rate(rate_bp: u32, prices_include_tax: bool) -> TaxRules {
+        TaxRules { rate_bp, prices_include_tax, countries: BTreeMap::new() }
+    }
+
     /// The rate for an address in `country` (the shop's own when the country is not known yet).
     pub fn rate_for(&self, country: Option<&str>) -> u32 {
         country.and_then(|c| self.countries.get(c)).copied().unwrap_or(self.rate_bp)

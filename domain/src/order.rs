@@ -507,26 +507,13 @@ mod tests {
     }
 
     fn shop(include_tax: bool) -> Shop {
-        Shop {
-            name: "S".into(),
-            tagline: String::new(),
-            currency: Currency::EUR,
-            locale: "en-IE".into(),
-            base_url: String::new(),
-            shipping: ShippingRules {
-                flat_rate: Money::new(495, Currency::EUR),
-                free_over: Some(Money::new(5000, Currency::EUR)),
-                countries: vec!["IE".into(), "DE".into()],
-                zones: vec![],
-            },
-            tax: TaxRules { rate_bp: 2300, prices_include_tax: include_tax, countries: Default::default() },
-            featured_products: vec![],
-            featured_categories: vec![],
-            email: Default::default(),
-            back_office: Default::default(),
-            deploy: Default::default(),
-            business: Default::default(),
-        }
+        let shipping = ShippingRules {
+            flat_rate: Money::new(495, Currency::EUR),
+            free_over: Some(Money::new(5000, Currency::EUR)),
+            countries: vec!["IE".into(), "DE".into()],
+            zones: vec![],
+        };
+        Shop::with_rules("S", Currency::EUR, "en-IE", shipping, TaxRules::one_rate(2300, include_tax))
     }
 
     #[test]

@@ -520,21 +520,9 @@ mod tests {
     fn an_invoice_names_seller_and_buyer_escaped_and_the_tax_beside_the_total_before_it() {
         use edgeshop_domain::{Address, Contact, Currency, Placement, PricedCart, PricedLine, ShippingRules, Shop, TaxRules};
         let eur = |m| Money::new(m, Currency::EUR);
-        let mut shop = Shop {
-            name: "S & Co".into(),
-            tagline: String::new(),
-            currency: Currency::EUR,
-            locale: "en-IE".into(),
-            base_url: String::new(),
-            shipping: ShippingRules { flat_rate: eur(500), free_over: None, countries: vec!["DE".into()], zones: vec![] },
-            tax: TaxRules { rate_bp: 2300, prices_include_tax: false, countries: [("DE".to_string(), 1900)].into() },
-            featured_products: vec![],
-            featured_categories: vec![],
-            email: Default::default(),
-            back_office: Default::default(),
-            deploy: Default::default(),
-            business: Default::default(),
-        };
+        let shipping = ShippingRules { flat_rate: eur(500), free_over: None, countries: vec!["DE".into()], zones: vec![] };
+        let tax = TaxRules { countries: [("DE".to_string(), 1900)].into(), ..TaxRules::one_rate(2300, false) };
+        let mut shop = Shop::with_rules("S & Co", Currency::EUR, "en-IE", shipping, tax);
         let line = PricedLine {
             sku: "T-1".into(),
             product_slug: "t".into(),

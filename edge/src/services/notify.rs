@@ -551,21 +551,8 @@ mod tests {
     use edgeshop_domain::*;
 
     fn shop() -> Shop {
-        Shop {
-            name: "S".into(),
-            tagline: String::new(),
-            currency: Currency::EUR,
-            locale: "en-IE".into(),
-            base_url: "https://s.example".into(),
-            shipping: ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec!["IE".into()], zones: vec![] },
-            tax: TaxRules { rate_bp: 0, prices_include_tax: true, countries: Default::default() },
-            featured_products: vec![],
-            featured_categories: vec![],
-            email: Default::default(),
-            back_office: Default::default(),
-            deploy: Default::default(),
-            business: Default::default(),
-        }
+        let shipping = ShippingRules { flat_rate: Money::new(0, Currency::EUR), free_over: None, countries: vec!["IE".into()], zones: vec![] };
+        Shop { base_url: "https://s.example".into(), ..Shop::with_rules("S", Currency::EUR, "en-IE", shipping, TaxRules::one_rate(0, true)) }
     }
 
     fn refund(id: &str, minor: i64, status: &str, at: &str) -> MoneyMove {
