@@ -293,7 +293,12 @@ tfoot th{{text-align:right;font-weight:normal}}tfoot tr:last-child th,tfoot tr:l
         seller_lines = seller_lines.join("<br>"),
         buyer = address_html(&order.address),
         email = esc(&order.contact.email),
-        prices = if t.tax_added() { "Prices are before tax; the tax is added above." } else { "Prices include tax." },
+        // No tax on a free order does not tell how prices were shown: the shop's setting does.
+        prices = if t.tax_added() || (t.tax.minor == 0 && !shop.tax.prices_include_tax) {
+            "Prices are before tax; the tax is added above."
+        } else {
+            "Prices include tax."
+        },
         currency = t.total.currency.code(),
         token = esc(&order.token),
     )

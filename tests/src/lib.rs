@@ -147,6 +147,8 @@ impl Shop {
                 Ok(shop) => return shop,
                 Err((shop, child, log)) if attempt < 3 && log.contains("Address already in use") => {
                     shop.stop_and_reap(child);
+                    // Its process group is gone: no stop again on drop (the number may be reused).
+                    std::mem::forget(shop);
                     eprintln!("wrangler dev lost its port at start (attempt {attempt}); starting it again");
                 }
                 Err((_, _, log)) => panic!("wrangler dev did not become healthy on {}; its log:\n{log}", persist.display()),

@@ -264,6 +264,10 @@ fn checkout_validates_the_address() {
     // Refused for what they said, the requests bound no key: the corrected one places the order.
     let r = checkout(shop, &ip(5), &cart, "addr-1", &checkout_body("cash_on_delivery"));
     assert_eq!(r.status, 201, "{}", r.body);
+    // The key now answers that request, and no other.
+    assert_eq!(checkout(shop, &ip(5), &cart, "addr-1", &checkout_body("cash_on_delivery")).json()["order_number"], r.json()["order_number"]);
+    let other = checkout(shop, &ip(5), &cart, "addr-1", &hidden);
+    assert_eq!((other.status, other.json()["type"].as_str()), (422, Some("https://edgeshop.dev/problems/idempotency-key-reused")), "{}", other.body);
 }
 
 fn online_order(shop: &Shop, n: u32, skip: usize) -> Value {

@@ -175,7 +175,7 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
         cmd.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))
     };
     let mut wrangler = start_wrangler()?;
-    let mut started = (Instant::now(), 1);
+    let mut wrangler_start = (Instant::now(), 1);
     if let Err(e) = upload_media(port, at) {
         let _ = wrangler.kill();
         return Err(e);
@@ -193,10 +193,10 @@ pub fn serve(port: u16, at: &Places) -> Result<(), String> {
         if let Some(status) = wrangler.try_wait().map_err(|e| e.to_string())? {
             // wrangler 4.86 restarts its runtime once its file watcher is ready; on a busy machine
             // the new runtime can find the old one still on the port and stop. Started again.
-            if !status.success() && started.0.elapsed() < Duration::from_secs(90) && started.1 < 3 {
+            if !status.success() && wrangler_start.0.elapsed() < Duration::from_secs(90) && wrangler_start.1 < 3 {
                 println!("\nedgeshop: wrangler dev stopped as it started ({status}); starting it again\n");
                 wrangler = start_wrangler()?;
-                started = (Instant::now(), started.1 + 1);
+                wrangler_start = (Instant::now(), wrangler_start.1 + 1);
                 continue;
             }
             return if status.success() { Ok(()) } else { Err(format!("wrangler dev exited ({status})")) };

@@ -74,8 +74,6 @@ pub struct Answer {
 /// is the test-only fault switch's step name (see [`Faults`]); `origin` the shop's, for the
 /// payment provider's return URLs.
 pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &str, fault: Option<&str>) -> Result<Answer, ApiError> {
-    // A request refused for what it says binds nothing: the key stays free for the corrected one.
-    let checked = checked_request(env, body).await?;
     let guard = Guard::new(env, cart, key);
     let (attempt, allocated) = match guard.begin(&fingerprint(&[cart.unwrap_or(""), body])).await? {
         Begin::Started { attempt, order } => (attempt, order),
@@ -99,6 +97,19 @@ pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &
             } else {
                 e = e.with_retry_after(1);
             }
+            return Err(e);
+        }
+    };
+    // A request refused for what it says binds nothing: the key stays free for the corrected one
+    // (a request the key answered already was replayed above).
+    let checked = match checked_request(env, body).await {
+        Ok(checked) => checked,
+        Err(e) if allocated.is_none() => {
+            guard.release().await?;
+            return Err(e);
+        }
+        Err(e) => {
+            guard.finish(Some(StoredResponse::problem(&e, "/api/checkout"))).await?;
             return Err(e);
         }
     };

@@ -117,6 +117,11 @@ struct AllocateRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+struct ReleaseRequest {
+    key: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 struct FinishRequest {
     key: String,
     /// `None`: the attempt failed in a way worth retrying (the key stays, its lease ends now).
@@ -184,6 +189,22 @@ impl IdempotencyKey {
         Ok(None)
     }
 
+    /// Forgets a key whose request was refused for what it says before anything was allocated:
+    /// it binds nothing, and the corrected request may use it. A key with an answer or an order
+    /// is kept.
+    async fn release(&self, k: ReleaseRequest) -> Result<bool> {
+        let storage = self.state.storage();
+        let Some(r) = storage.get::<Record>(&record_key(&k.key)).await? else { return Ok(false) };
+        if r.response.is_some() || r.order.is_some() {
+            return Ok(false);
+        }
+        storage.delete(&record_key(&k.key)).await?;
+        if storage.get::<String>("owner").await?.as_deref() == Some(k.key.as_str()) {
+            storage.delete("owner").await?;
+        }
+        Ok(true)
+    }
+
     async fn allocate(&self, a: AllocateRequest) -> Result<bool> {
         let storage = self.state.storage();
         let Some(mut r) = storage.get::<Record>(&record_key(&a.key)).await? else { return Ok(false) };
@@ -204,7 +225,7 @@ impl IdempotencyKey {
                 let failed = response.status >= 300;
                 r.response = Some(response);
                 if failed {
-                    // A refused checkout (empty cart, out of stock, bad address) ordered nothing:
+                    // A refused checkout (empty cart, out of stock) ordered nothing:
                     // the cart is free for another checkout.
                     if storage.get::<String>("owner").await?.as_deref() == Some(f.key.as_str()) {
                         storage.delete("owner").await?;
@@ -228,6 +249,7 @@ impl DurableObject for IdempotencyKey {
             "/begin" => Response::from_json(&self.begin(req.json().await?).await?),
             "/allocate" => Response::from_json(&self.allocate(req.json().await?).await?),
             "/finish" => Response::from_json(&self.finish(req.json().await?).await?),
+            "/release" => Response::from_json(&self.release(req.json().await?).await?),
             // True the first time it is asked (test-only fault switches that fire once).
             "/once" => {
                 let storage = self.state.storage();
@@ -278,6 +300,12 @@ impl<'a> Guard<'a> {
     pub async fn allocate(&self, order: Allocated) -> std::result::Result<(), crate::error::ApiError> {
         let body = AllocateRequest { key: self.key.clone(), order };
         super::do_call::<_, bool>(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/allocate", Some(&body)).await.map(|_| ())
+    }
+
+    /// See [`IdempotencyKey::release`].
+    pub async fn release(&self) -> std::result::Result<(), crate::error::ApiError> {
+        let body = ReleaseRequest { key: self.key.clone() };
+        super::do_call::<_, bool>(self.env, "IDEMPOTENCY", &self.object, Method::Post, "/release", Some(&body)).await.map(|_| ())
     }
 
     pub async fn finish(&self, response: Option<StoredResponse>) -> std::result::Result<(), crate::error::ApiError> {
