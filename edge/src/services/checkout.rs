@@ -108,8 +108,10 @@ pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &
             guard.release().await?;
             return Err(e);
         }
+        // An earlier attempt allocated the order: a refusal is its answer, as below; a failure
+        // on our side keeps the key for a retry.
         Err(e) => {
-            guard.finish(Some(StoredResponse::problem(&e, "/api/checkout"))).await?;
+            guard.finish((e.status < 500).then(|| StoredResponse::problem(&e, "/api/checkout"))).await?;
             return Err(e);
         }
     };
