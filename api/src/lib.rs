@@ -243,8 +243,8 @@ pub struct OrderView {
 impl OrderView {
     /// How the order's tax line reads ("Tax included (23 %)").
     pub fn tax_label(&self) -> String {
-        let goods = self.subtotal.minor - self.discount.as_ref().map_or(0, |d| d.amount.minor);
-        edgeshop_domain::tax_label(self.total.minor > goods + self.shipping.minor || self.tax_rate_bp == Some(0), self.tax_rate_bp)
+        let discount = self.discount.as_ref().map_or(0, |d| d.amount.minor);
+        edgeshop_domain::amounts_tax_label(self.subtotal.minor, discount, self.shipping.minor, self.total.minor, self.tax_rate_bp)
     }
 }
 

@@ -196,6 +196,14 @@ pub struct BackOffice {
     pub alert_dead_letters: u32,
 }
 
+impl BackOffice {
+    /// Whether a SKU with `available` units is low: the stock list flags it, the merchant's
+    /// new-order email names it.
+    pub fn is_low(&self, available: i64) -> bool {
+        available <= i64::from(self.low_stock)
+    }
+}
+
 impl Default for BackOffice {
     fn default() -> Self {
         BackOffice { low_stock: 5, alert_errors_per_hour: 20, alert_dead_letters: 1 }

@@ -180,8 +180,15 @@ impl Totals {
     /// How the tax line reads: "Tax included (23 %)", "Tax (19 %)"; "Tax (0 %)" at a rate of
     /// nothing, whether prices include tax or not.
     pub fn tax_label(&self) -> String {
-        tax_label(self.tax_added() || self.tax_rate_bp == Some(0), self.tax_rate_bp)
+        let discount = self.discount.map_or(0, |d| d.minor);
+        amounts_tax_label(self.subtotal.minor, discount, self.shipping.minor, self.total.minor, self.tax_rate_bp)
     }
+}
+
+/// [`Totals::tax_label`] from an order's amounts in minor units (what the API sends): the tax
+/// came on top when the total is more than the goods after the discount and the shipping.
+pub fn amounts_tax_label(subtotal: i64, discount: i64, shipping: i64, total: i64, rate_bp: Option<u32>) -> String {
+    tax_label(total > subtotal - discount + shipping || rate_bp == Some(0), rate_bp)
 }
 
 /// How a tax line reads, by whether the tax came on top and at what rate (when known).

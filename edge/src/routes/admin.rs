@@ -441,14 +441,14 @@ pub async fn stock_list(req: &Request, env: &Env) -> Reply {
     let q = crate::query::Query::parse(url.query())?;
     let page = q.get_usize("page", 1, 1_000_000)? as u32;
     let low_only = q.get("low") == Some("yes");
-    let threshold = i64::from(crate::build_data::manifest(env).await?.shop.back_office.low_stock);
+    let back_office = crate::build_data::manifest(env).await?.shop.back_office.clone();
     let (entries, pages) = crate::build_data::shard_entries(env, page - 1).await?;
     let skus: Vec<String> = entries.iter().map(|e| e.variant.sku.clone()).collect();
     let levels = if skus.is_empty() { vec![] } else { Stock(env).levels(&skus).await? };
     let stock = entries
         .iter()
         .zip(levels)
-        .filter(|(_, l)| !low_only || l.available <= threshold)
+        .filter(|(_, l)| !low_only || back_office.is_low(l.available))
         .map(|(e, l)| StockRow {
             sku: e.variant.sku.clone(),
             product: e.product_title.clone(),
@@ -459,10 +459,10 @@ pub async fn stock_list(req: &Request, env: &Env) -> Reply {
             reserved: l.reserved,
             available: l.available,
             sold: l.sold,
-            low: l.available <= threshold,
+            low: back_office.is_low(l.available),
         })
         .collect();
-    json(&StockPage { stock, page, pages: pages.max(1), low_stock: threshold }, 200, "no-store")
+    json(&StockPage { stock, page, pages: pages.max(1), low_stock: i64::from(back_office.low_stock) }, 200, "no-store")
 }
 
 /// `GET /api/admin/customers?q=&page=`: customers by email, from their orders.

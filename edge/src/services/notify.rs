@@ -368,12 +368,11 @@ async fn running_low(env: &Env, order: &Order, shop: &Shop) -> Vec<String> {
             return vec![];
         }
     };
-    let low = i64::from(shop.back_office.low_stock);
     order
         .lines
         .iter()
         .zip(levels)
-        .filter(|(_, level)| level.available <= low)
+        .filter(|(_, level)| shop.back_office.is_low(level.available))
         .map(|(l, level)| {
             let left = if level.available <= 0 { "none left".to_string() } else { format!("{} left", level.available) };
             let variant = if l.variant_title.is_empty() { String::new() } else { format!(" ({})", l.variant_title) };
