@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Shop words one everyday word stands for, at most.
 const TARGETS: usize = 4;
+/// Words of an everyday word's definition kept to rank the shop's things by, at most.
+const HINTS: usize = 4;
 /// Words in an everyday name ("boom box"), at most.
 pub const MAX_NAME_WORDS: usize = 3;
 /// Senses of an everyday word considered (WordNet lists the most common first).
@@ -37,6 +39,14 @@ pub struct Lexicon {
     /// The definitions of adjectives that name a colour ("lilac": of a pale purple color), by
     /// word: what [`Self::colour_words`] reads for a colour WordNet has no noun for.
     pub(crate) colour_adjectives: HashMap<String, Vec<String>>,
+}
+
+/// The everyday vocabulary: everyday words → the shop's words for the same things, and the
+/// words of their definitions that the shop uses ([`Lexicon::definition_hints`]), both sorted.
+#[derive(Default)]
+pub struct Everyday {
+    pub words: Vec<(String, Vec<String>)>,
+    pub hints: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Default)]
@@ -219,7 +229,7 @@ impl Lexicon {
         names: &'v BTreeMap<String, u32>,
         departments: &BTreeMap<String, BTreeSet<String>>,
         synonyms: &[Vec<String>],
-    ) -> Vec<(String, Vec<String>)> {
+    ) -> Everyday {
         let merchant: HashSet<&str> = synonyms.iter().flatten().map(String::as_str).collect();
         // Names WordNet knows, and how many uses of each kind (by its singular) they hold.
         let mut named: Vec<(String, &'v str, u32)> = Vec::new();
@@ -251,6 +261,7 @@ impl Lexicon {
         let family = self.family_sizes();
         let senses = self.shop_senses(departments, &family);
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        let mut hints: Vec<(String, Vec<String>)> = Vec::new();
         for (lemma, offsets) in &self.senses {
             // A word, or a name of two or three words ("boom box", "dutch oven") of which the shop
             // does not use every one (else its own words find it).
@@ -261,11 +272,11 @@ impl Lexicon {
                 continue;
             }
             // The most common sense that leads to the shop's words.
-            let found =
-                offsets.iter().take(SENSES).map(|s| self.nearest_shop_words(*s, &family, &shop, &senses)).find(|f| !f.is_empty()).unwrap_or_default();
-            if found.is_empty() {
+            let Some((sense, found)) =
+                offsets.iter().take(SENSES).map(|s| (*s, self.nearest_shop_words(*s, &family, &shop, &senses))).find(|(_, f)| !f.is_empty())
+            else {
                 continue;
-            }
+            };
             let mut targets: Vec<(&str, u32)> = found.into_iter().collect();
             targets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             let targets: Vec<String> = targets.into_iter().take(TARGETS).map(|(w, _)| w.to_string()).collect();
@@ -273,12 +284,19 @@ impl Lexicon {
             // Not when that is a word of its own.
             let joined = parts.concat();
             if parts.len() == 1 || !(known(&joined) || self.senses.contains_key(&joined)) {
+                let is_kind = |w: &str| shop.contains_key(w) || shop.contains_key(&singular(w));
+                let hinted = self.definition_hints(sense, &parts, &targets, &|w| known(w) && !is_kind(w));
+                if !hinted.is_empty() {
+                    hints.push((joined.clone(), hinted));
+                }
                 out.push((joined, targets));
             }
         }
         out.sort();
         // Two names that join into the same word: the first is kept.
         out.dedup_by(|b, a| a.0 == b.0);
+        hints.sort();
+        hints.dedup_by(|b, a| a.0 == b.0);
         // The product taxonomy's wider words and departments, after WordNet's when it found one
         // word only ("cup": dish, then drinkware); not more kinds beside two it found ("clothing":
         // apparel, footwear; not also the taxonomy's shirts and tops, which roll-top backpacks
@@ -299,7 +317,25 @@ impl Lexicon {
                 }
             }
         }
-        out
+        Everyday { words: out, hints }
+    }
+
+    /// The words of a sense's definition that the shop uses, besides kinds of things (`known`
+    /// tells them), the thing itself and the shop's words for it: what tells that kind apart among the shop's ("plimsoll": a light gym
+    /// shoe with a rubber sole and a canvas top → canvas, rubber, for a shop whose word is
+    /// sneakers). They rank the shop's things, never find any.
+    fn definition_hints(&self, sense: u32, parts: &[&str], targets: &[String], known: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let Some(synset) = self.synsets.get(&sense) else { return Vec::new() };
+        let own: HashSet<String> = parts.iter().map(|p| singular(p)).chain(targets.iter().map(|t| singular(t))).collect();
+        let mut hints: Vec<String> = Vec::new();
+        let words = synset.definition.split(|c: char| !c.is_ascii_alphabetic()).map(str::to_ascii_lowercase);
+        for word in words.filter(|w| w.len() >= 3 && !GLOSS_STOP.contains(&w.as_str())) {
+            let one = singular(&word);
+            if hints.len() < HINTS && !own.contains(&one) && (known(&word) || known(&one)) && !hints.contains(&word) {
+                hints.push(word);
+            }
+        }
+        hints
     }
 
     /// The shop's words nearest to `senses` in WordNet's tree of kinds: the same thing, a
@@ -483,13 +519,31 @@ sleeping_bag n 1 1 @ 1 0 04242966  \n";
         let kinds = counts(&[("bags", 5), ("bag", 5), ("backpack", 3)]);
         let get = |words: &[(String, Vec<String>)], w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
         // A shop that sells bags as such: a schoolbag is one of them.
-        let words = lexicon.everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[]);
+        let words = lexicon.everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[]).words;
         assert_eq!(get(&words, "schoolbag"), Some(vec!["bag".to_string()]));
         // A shop whose only bags are sleeping bags sells sleeping bags: a schoolbag is a bag beside
         // them and the backpack, whose definition is closer ("a bag carried…", "for carrying").
         let names = counts(&[("sleeping bags", 5), ("sleeping bag", 5)]);
-        let words = lexicon.everyday_words(&vocabulary, &kinds, &names, &BTreeMap::new(), &[]);
+        let words = lexicon.everyday_words(&vocabulary, &kinds, &names, &BTreeMap::new(), &[]).words;
         assert_eq!(get(&words, "schoolbag"), Some(vec!["backpack".to_string()]));
+    }
+
+    #[test]
+    fn a_definitions_words_the_shop_uses_rank_what_an_everyday_word_finds() {
+        const SHOES: &str = "  1 This software and database is being provided\n\
+03973602 06 n 01 plimsoll 0 001 @ 04199027 n 0000 | a light gym shoe with a rubber sole and a canvas top\n\
+04199027 06 n 02 shoe 0 sneaker 0 001 ~ 03973602 n 0000 | footwear shaped to fit the foot\n";
+        const SHOES_INDEX: &str = "  1 This software and database is being provided\n\
+plimsoll n 1 1 @ 1 0 03973602  \n\
+sneaker n 1 1 ~ 1 0 04199027  \n";
+        let lexicon = Lexicon::parse(SHOES_INDEX, SHOES);
+        let counts = |pairs: &[(&str, u32)]| -> BTreeMap<String, u32> { pairs.iter().map(|(w, n)| (w.to_string(), *n)).collect() };
+        // "top" is a kind the shop sells (no help among sneakers), "light" a word it does not use.
+        let vocabulary = counts(&[("sneakers", 6), ("canvas", 2), ("rubber", 1), ("top", 3), ("quarter", 3)]);
+        let kinds = counts(&[("sneakers", 6), ("top", 3)]);
+        let everyday = lexicon.everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[]);
+        assert_eq!(everyday.words, vec![("plimsoll".to_string(), vec!["sneakers".to_string()])]);
+        assert_eq!(everyday.hints, vec![("plimsoll".to_string(), vec!["rubber".to_string(), "canvas".to_string()])]);
     }
 
     #[test]
@@ -512,14 +566,15 @@ sleeping_bag n 1 1 @ 1 0 04242966  \n";
     fn everyday_words_point_to_the_shops_own_words() {
         let lexicon = Lexicon::parse(INDEX, DATA);
         let vocabulary: BTreeMap<String, u32> = [("sweatshirt".to_string(), 5), ("backpack".to_string(), 7)].into();
-        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &BTreeMap::new(), &[]);
+        let words = lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &BTreeMap::new(), &[]).words;
         let get = |w: &str| words.iter().find(|(e, _)| e == w).map(|(_, t)| t.clone());
         assert_eq!(get("jumper"), Some(vec!["sweatshirt".to_string()]), "two levels down");
         assert_eq!(get("bag"), Some(vec!["backpack".to_string()]));
         assert_eq!(get("knapsack"), Some(vec!["backpack".to_string()]), "a synonym");
         // The merchant's synonyms win, and the shop's own words are left alone.
-        let words =
-            lexicon.everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &BTreeMap::new(), &[vec!["bag".to_string(), "tote".to_string()]]);
+        let words = lexicon
+            .everyday_words(&vocabulary, &vocabulary, &BTreeMap::new(), &BTreeMap::new(), &[vec!["bag".to_string(), "tote".to_string()]])
+            .words;
         assert!(!words.iter().any(|(e, _)| e == "bag" || e == "backpack"));
     }
 }

@@ -42,6 +42,10 @@ pub struct SearchExtras {
     /// Everyday words the shop does not use → its words for the same things (WordNet), sorted.
     #[serde(default)]
     pub everyday: Vec<(String, Vec<String>)>,
+    /// Everyday words → the words of their definitions that the shop uses, which rank what they
+    /// find ("plimsoll" → canvas, rubber), sorted (WordNet).
+    #[serde(default)]
+    pub everyday_hints: Vec<(String, Vec<String>)>,
     /// Colour words → the shop's colours of that hue ("blue" → navy, sky), sorted (WordNet).
     pub colours: Vec<(String, Vec<String>)>,
     /// Words naming the kinds of things the shop sells (category and title head nouns), sorted.
@@ -83,6 +87,11 @@ impl SearchExtras {
     /// The shop's words for an everyday word it does not use itself ("jumper" → "sweatshirt").
     pub fn everyday(&self, word: &str) -> Option<&[String]> {
         self.everyday.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.everyday[i].1.as_slice())
+    }
+
+    /// The words that rank what an everyday word finds ([`Self::everyday`]).
+    pub fn everyday_hints(&self, word: &str) -> &[String] {
+        self.everyday_hints.binary_search_by(|(w, _)| w.as_str().cmp(word)).map(|i| self.everyday_hints[i].1.as_slice()).unwrap_or_default()
     }
 
     /// The shop's colours of the hue a colour word names ("grey" → charcoal, silver).

@@ -300,7 +300,7 @@ pub struct ProductIndex {
     /// variant of a query that has the word looks for them).
     corrections: HashMap<(String, usize), Vec<String>>,
     /// Everyday names within a typo of some typed words run together, found during one search.
-    near_names: HashMap<(String, usize), Vec<String>>,
+    near_names: HashMap<(String, usize), Option<String>>,
     /// The kinds of things the shop sells by their singular, made at the first search that
     /// looks for the kind ending an unknown compound.
     kind_singulars: Option<HashMap<String, String>>,
@@ -1205,7 +1205,9 @@ impl ProductIndex {
         // A one-word query no product uses that names a category through its description: that
         // word as the category's name ("music" → Audio).
         let described = described.and_then(|(i, slug)| Some((*i, self.extras.category_name(slug)?.to_lowercase())));
-        // A word the shop does not use, in everyday words for what it sells (WordNet).
+        // A word the shop does not use, in everyday words for what it sells (WordNet), and the
+        // words of its definition that rank what those find.
+        let mut hints: Vec<String> = Vec::new();
         for (i, (word, _)) in typed.iter().enumerate() {
             if variants.len() >= MAX_VARIANTS {
                 break;
@@ -1215,8 +1217,10 @@ impl ProductIndex {
             }
             // As typed, in the singular, or by its stem ("jogging" → "jog").
             let stem = tokens(&mut self.stem, word).join("");
-            let mut targets =
-                [word.clone(), crate::everyday::singular(word), stem].into_iter().find_map(|w| self.extras.everyday(&w)).unwrap_or_default().to_vec();
+            let x = &self.extras;
+            let found = [word.clone(), crate::everyday::singular(word), stem].into_iter().find_map(|w| Some((x.everyday(&w)?, x.everyday_hints(&w))));
+            let mut targets = found.map(|(t, _)| t.to_vec()).unwrap_or_default();
+            hints.extend(found.map(|(_, h)| h.to_vec()).unwrap_or_default());
             let described = described.as_ref().filter(|(at, _)| *at == i).map(|(_, name)| name);
             if targets.is_empty() && described.is_none() && self.extras.split_compound(word).is_none() {
                 // A word no vocabulary knows: the activity an agent noun names ("runners" →
@@ -1246,7 +1250,10 @@ impl ProductIndex {
                     // The merchant's word ("ear phones": earphones): its synonyms win.
                     continue;
                 }
-                let mut targets = self.extras.everyday(&name.concat()).or_else(|| self.extras.everyday(&singular)).unwrap_or_default().to_vec();
+                let x = &self.extras;
+                let found = [name.concat(), singular].into_iter().find_map(|w| Some((x.everyday(&w)?, x.everyday_hints(&w))));
+                let mut targets = found.map(|(t, _)| t.to_vec()).unwrap_or_default();
+                hints.extend(found.map(|(_, h)| h.to_vec()).unwrap_or_default());
                 if targets.is_empty() {
                     // With a typo in a word no vocabulary knows ("ducth oven"), as many edits as
                     // that word alone may have.
@@ -1255,14 +1262,18 @@ impl ProductIndex {
                     let edits = name.iter().filter(unknown).map(|w| typo_distance(w)).sum::<usize>().min(2);
                     if edits > 0 {
                         let key = (name.concat(), edits);
-                        targets = match self.near_names.get(&key) {
+                        let near = match self.near_names.get(&key) {
                             Some(near) => near.clone(),
                             None => {
-                                let near = x.closest_everyday(&key.0, edits).and_then(|(w, _)| x.everyday(w)).unwrap_or_default().to_vec();
+                                let near = x.closest_everyday(&key.0, edits).map(|(w, _)| w.to_string());
                                 self.near_names.insert(key, near.clone());
                                 near
                             }
                         };
+                        if let Some(near) = near {
+                            targets = self.extras.everyday(&near).unwrap_or_default().to_vec();
+                            hints.extend(self.extras.everyday_hints(&near).iter().cloned());
+                        }
                     }
                 }
                 for target in targets {
@@ -1296,7 +1307,29 @@ impl ProductIndex {
                 any.push((Occur::Should, boost_box(q, weight)));
             }
         }
-        Some(Box::new(BooleanQuery::new(any)))
+        let any: Box<dyn Query> = Box::new(BooleanQuery::new(any));
+        Some(match self.hints_query(&hints) {
+            Some(hinted) => Box::new(BooleanQuery::new(vec![(Occur::Must, any), (Occur::Should, hinted)])),
+            None => any,
+        })
+    }
+
+    /// The words of everyday words' definitions, in titles and attributes: they add to the score
+    /// of what the query finds, never find anything themselves.
+    fn hints_query(&mut self, hints: &[String]) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for hint in hints {
+            for stem in tokens(&mut self.stem, hint) {
+                for (field, weight) in [(f.title, 4.0), (f.attributes, 1.5)] {
+                    any.push((
+                        Occur::Should,
+                        boost(TermQuery::new(Term::from_field_text(field, &stem), IndexRecordOption::WithFreqs), weight * HINT),
+                    ));
+                }
+            }
+        }
+        (!any.is_empty()).then(|| Box::new(BooleanQuery::new(any)) as Box<dyn Query>)
     }
 
     /// The query with a compound written the shop's way: two neighbouring words joined into a
@@ -1870,6 +1903,9 @@ const COMPOUND: f32 = 1.0;
 const COLOUR: f32 = 0.8;
 /// Weight of a match through the everyday vocabulary.
 const EVERYDAY: f32 = 0.7;
+
+/// Weight of a word of an everyday word's definition found in a title or attribute.
+const HINT: f32 = 1.0;
 
 /// Weight of a match through a corrected word (or a synonym of one), against 1 for the word typed.
 const CORRECTED: f32 = 0.3;

@@ -77,14 +77,15 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
         Some(l) if !catalog.search.skip_everyday_words => {
             l.everyday_words(&vocabulary, &kinds.words, &kinds.names, &kinds.departments, &catalog.search.synonyms)
         }
-        _ => Vec::new(),
+        _ => Default::default(),
     };
     let colours = match lexicon {
         Some(l) if !catalog.search.skip_everyday_words => l.colour_words(&colour_values, &vocabulary),
         _ => Vec::new(),
     };
     SearchExtras {
-        everyday,
+        everyday: everyday.words,
+        everyday_hints: everyday.hints,
         colours,
         kinds: kinds.words.into_keys().collect(),
         kind_names: kinds.names.into_iter().collect(),

@@ -508,6 +508,24 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
 }
 
 #[test]
+fn an_everyday_words_definition_ranks_what_it_finds() {
+    let mut index = index_with_wordnet();
+    // WordNet's plimsoll is "a light gym shoe with a rubber sole and a canvas top": the shop's
+    // sneakers, the canvas ones first, then the others (the definition finds nothing itself).
+    assert!(index.extras().everyday_hints("plimsoll").contains(&"canvas".to_string()), "{:?}", index.extras().everyday_hints("plimsoll"));
+    for q in ["plimsolls ", "plimsoll "] {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 5 && found.iter().all(|s| in_category(s, "footwear/casual")), "`{q}` found {found:?}");
+        let canvas = found.iter().filter(|s| product(s).title.contains("Canvas Sneakers")).count();
+        assert!(canvas >= 2 && found.iter().take(canvas).all(|s| product(s).title.contains("Canvas")), "`{q}` found {found:?}");
+        let others = found.iter().filter(|s| !product(s).title.contains("Canvas")).count();
+        assert!(others >= 3, "`{q}`: the other sneakers are still found: {found:?}");
+    }
+    // The same words without the everyday vocabulary's definitions: no order by canvas.
+    assert!(slugs(&mut self::index(), "plimsolls ").is_empty());
+}
+
+#[test]
 fn left_out_words_never_leave_only_a_description_word_or_a_modifier() {
     let mut index = index_with_wordnet();
     // "stove" is nothing the shop sells: camping tents are no answer to "camping stove", nor

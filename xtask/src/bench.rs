@@ -376,11 +376,12 @@ fn relevance(label: &str) -> Result<(), String> {
             // Scored on the index the shop's build makes: with the everyday vocabulary when installed.
             .args(crate::build::everyday_sources()),
     )?;
-    // The shoppers' sets, judged by intent: the first, and the holdout written before stop 13's
-    // tuning by a writer who had seen neither the search code nor the first set.
+    // The shoppers' sets, judged by intent: the first, and the holdouts written before stop 13's
+    // and stop 55's tuning by writers who had seen neither the search code nor the other sets.
     for (queries, out, history) in [
         ("shopper-queries.json", "shopper-relevance.json", "shopper-relevance-history.jsonl"),
         ("shopper-queries-holdout.json", "shopper-holdout.json", "shopper-holdout-history.jsonl"),
+        ("shopper-queries-holdout-2.json", "shopper-holdout-2.json", "shopper-holdout-2-history.jsonl"),
     ] {
         exec(
             cargo()
