@@ -25,6 +25,7 @@ pub const OTHER_NAMES: &[(&str, &[&str])] = &[
     ("Variant Inventory Qty", &["Inventory quantity"]),
     ("Variant Inventory Policy", &["Continue selling when out of stock"]),
     ("Variant Requires Shipping", &["Requires shipping"]),
+    ("Variant Taxable", &["Charge tax"]),
     ("Image Src", &["Product image URL"]),
     ("Variant Image", &["Variant image URL"]),
 ];
@@ -146,6 +147,11 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
                 note: "a variant that needs no shipping (digital) is not sold by edgeshop".into(),
             });
             continue;
+        }
+        if cell("Variant Taxable").eq_ignore_ascii_case("false") && !report.warnings.iter().any(|w| w.slug == slug && w.note.contains("not taxable"))
+        {
+            let note = "not taxable in Shopify: edgeshop charges the shop's tax rate ([tax] in shop.toml) on every product".into();
+            report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
         }
         let values: Vec<String> = (1..=options.len()).map(|i| cell(&format!("Option{i} Value")).to_string()).collect();
         for (i, v) in values.iter().enumerate() {

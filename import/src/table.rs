@@ -2,7 +2,8 @@
 //! are not UTF-8, rows with more cells than the header (broken quoting shows up as one),
 //! duplicate or missing columns. A byte-order mark and Windows line endings are accepted, and so
 //! are semicolons or tabs between cells (a spreadsheet's "CSV" in many European locales), rows
-//! shorter than the header (their missing cells are empty) and rows with nothing in them (a
+//! shorter than the header (their missing cells are empty; not a last row whose quoted cell runs
+//! to the end of the file, which is cut short) and rows with nothing in them (a
 //! spreadsheet saves cleared rows as `,,,,`: skipped). Columns are found whatever their case, and
 //! under the other names an exporter gives them ([`Table::alias`]: versions, languages).
 
@@ -28,6 +29,30 @@ pub struct Row {
 /// Whether a cell holds lines that look like rows of the file (a quote left open swallowed them).
 fn swallowed_rows(cell: &str, sep: u8, columns: usize) -> bool {
     cell.lines().skip(1).any(|line| 2 * line.bytes().filter(|b| *b == sep).count() >= columns.max(2))
+}
+
+/// Whether the file ends inside a quoted cell: quotes open a cell only at its start, and a
+/// doubled quote inside one is a quote character.
+fn ends_in_open_quote(bytes: &[u8]) -> bool {
+    let (mut quoted, mut at_cell_start) = (false, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && at_cell_start {
+            quoted = true;
+        }
+        at_cell_start = !quoted && matches!(b, b',' | b';' | b'\t' | b'\n' | b'\r');
+        i += 1;
+    }
+    quoted
 }
 
 /// The cell separator, from the header row: a comma, or the semicolon (or tab) that a spreadsheet
@@ -67,7 +92,8 @@ impl Table {
         let sep = delimiter(bytes);
         let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).delimiter(sep).from_reader(bytes);
         let headers: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
+            // A byte-order mark that is not the first byte (after blank lines) is no part of a name.
+            Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').trim().to_string()).collect(),
             Err(e) => return Err(error(1, format!("the header row cannot be read: {e}"))),
         };
         let mut index = HashMap::new();
@@ -110,6 +136,20 @@ impl Table {
                 }
             }
         }
+        // A quote left open at the end swallows the rest of the file into the last row's cell,
+        // which the reader takes as a short row: the file was cut short (or the quote is stray).
+        if errors.is_empty() && ends_in_open_quote(bytes) {
+            let last = rows.last().filter(|r| r.cells.len() < headers.len()).map(|r| r.number);
+            if let Some(row) = last {
+                let message = format!(
+                    "a quoted cell is not closed before the end of the file, and the row has {} of the header's {} cells: \
+                     the file seems cut short (or a stray quote opened a cell)",
+                    rows.last().map_or(0, |r| r.cells.len()),
+                    headers.len()
+                );
+                errors.push(ImportError { file: file.into(), row, column: String::new(), message });
+            }
+        }
         if errors.is_empty() {
             Ok(Table { file: file.into(), index, headers, rows })
         } else {
@@ -138,6 +178,18 @@ impl Table {
 
     /// Fails unless every column in `names` is in the header (the export is of another kind).
     pub fn require(&self, names: &[&str], format: &str) -> Result<(), Vec<ImportError>> {
+        if names.len() > 1 && names.iter().all(|n| !self.has(n)) {
+            // None of them: another kind of file, or headers in a language the import does not read.
+            let found: Vec<&str> = self.headers.iter().map(String::as_str).filter(|h| !h.is_empty()).take(6).collect();
+            let message = format!(
+                "none of the columns {} reads ({}) is in the header, which starts `{}`: if this is a {format} product export in another \
+                 language, export it again with the admin in English",
+                format,
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                found.join("`, `"),
+            );
+            return Err(vec![ImportError { file: self.file.clone(), row: 1, column: String::new(), message }]);
+        }
         let missing: Vec<ImportError> = names
             .iter()
             .filter(|n| !self.has(n))

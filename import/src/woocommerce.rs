@@ -37,6 +37,8 @@ pub const OTHER_NAMES: &[(&str, &[&str])] = &[
     ("Images", &["Bilder", "Imágenes", "Immagini"]),
     ("Parent", &["Übergeordnetes Produkt", "Superior", "Genitore"]),
     ("Brands", &["Marken", "Marques", "Marcas", "Marche"]),
+    ("Tax status", &["Steuerstatus"]),
+    ("Tax class", &["Steuerklasse"]),
     ("Attribute {n} name", &["Attribut {n} Name", "Nom de l’attribut {n}", "Nom de l'attribut {n}", "Nombre del atributo {n}"]),
     ("Attribute {n} value(s)", &["Attribut {n} Wert(e)", "Valeur(s) de l’attribut {n}", "Valeur(s) de l'attribut {n}", "Valor(es) del atributo {n}"]),
     ("Attribute {n} visible", &["Attribut {n} Sichtbar", "Attribut {n} visible", "Atributo visible {n}"]),
@@ -185,6 +187,15 @@ fn product(
         report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
     }
     let warn = |report: &mut Report, note: String| report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
+    // edgeshop charges the shop's rate for the buyer's country on everything it sells.
+    let tax_status = get("Tax status").to_ascii_lowercase();
+    if tax_status == "none" || tax_status == "shipping" {
+        warn(report, format!("tax status `{tax_status}` in WooCommerce: edgeshop charges the shop's tax rate ([tax] in shop.toml) on every product"));
+    }
+    let tax_class = get("Tax class");
+    if !tax_class.is_empty() && !["standard", "parent"].contains(&tax_class.to_ascii_lowercase().as_str()) {
+        warn(report, format!("tax class `{tax_class}` in WooCommerce: edgeshop charges one rate per country ([tax] in shop.toml) on every product"));
+    }
     let digits = currency.minor_digits();
     let own = attributes(table, row);
     let mut options: Vec<(String, Vec<String>)> = Vec::new();

@@ -215,7 +215,14 @@ struct CategoryRead {
 /// The slug of a category path, adding it (and its parents) to `categories.toml` when new.
 fn category_slug(names: &[String], known: &mut std::collections::HashSet<String>, text: &mut String, report: &mut Report) -> String {
     let names: Vec<&String> = names.iter().filter(|n| !slugify(n).is_empty()).collect();
-    let names: Vec<String> = if names.is_empty() { vec!["Uncategorised".into()] } else { names.into_iter().cloned().collect() };
+    // No category, and the "Uncategorized" that Shopify and WooCommerce write for none, are one
+    // category: the catalog's own spelling of it when it has one.
+    let none = |n: &str| matches!(slugify(n).as_str(), "uncategorised" | "uncategorized");
+    let names: Vec<String> = if names.is_empty() || (names.len() == 1 && none(names[0])) {
+        vec![if known.contains("uncategorized") { "Uncategorized" } else { "Uncategorised" }.into()]
+    } else {
+        names.into_iter().cloned().collect()
+    };
     let mut slug = String::new();
     for name in &names {
         if !slug.is_empty() {

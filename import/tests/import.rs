@@ -334,9 +334,12 @@ const SHOPIFY_HEAD: &str = "Handle,Title,Variant SKU,Variant Price,Variant Compa
 
 #[test]
 fn bad_files_get_row_and_column_errors_and_write_nothing() {
-    // Another export's columns.
+    // Another export's columns: what was looked for and what the header has.
     let e = bad(Format::Shopify, b"Name,Cost\nMug,5\n");
-    assert!(has(&e, 1, "Handle", "missing column") && has(&e, 1, "Variant Price", "missing column"), "{e:?}");
+    assert!(has(&e, 1, "", "`Handle`") && has(&e, 1, "", "`Variant Price`") && has(&e, 1, "", "starts `Name`, `Cost`"), "{e:?}");
+    // Some of them: each missing one.
+    let e = bad(Format::Shopify, b"Handle,Title\nmug,Mug\n");
+    assert!(has(&e, 1, "Variant Price", "missing column") && !has(&e, 1, "Handle", "missing column"), "{e:?}");
     // Broken quoting: a quote that never closes swallows the next lines.
     let e = bad(Format::Shopify, format!("{SHOPIFY_HEAD}mug,\"Mug,M1,5,,Title,Default Title\nbowl,Bowl,B1,6,,Title,Default Title\n").as_bytes());
     assert!(has(&e, 2, "", "cells where the header has 7"), "{e:?}");
@@ -595,4 +598,77 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
     let mut skus: Vec<&str> = cap.variants.iter().map(|v| v.sku.as_str()).collect();
     skus.sort_unstable();
     assert_eq!((cap.title.as_str(), skus), ("Cap", vec!["CAP-L", "CAP-M"]));
+}
+
+#[test]
+fn no_category_and_uncategorized_are_one_category() {
+    let dir = tempdir();
+    let csv = dir.path().join("products_export.csv");
+    std::fs::write(
+        &csv,
+        "Handle,Title,Product Category,Variant SKU,Variant Price,Option1 Name,Option1 Value\n\
+         wax,Wax,Uncategorized,W1,5,Title,Default Title\n\
+         comb,Comb,,C1,6,Title,Default Title\n",
+    )
+    .unwrap();
+    let report = run(Format::Shopify, &csv, dir.path());
+    let c = load(dir.path());
+    assert_eq!(c.product("wax").unwrap().category, c.product("comb").unwrap().category);
+    assert_eq!(report.categories_created, ["uncategorised"]);
+    // WooCommerce's default category joins the catalog's one too.
+    let csv = dir.path().join("wc.csv");
+    std::fs::write(&csv, "Type,SKU,Name,Regular price,Categories\nsimple,S1,Soap,4,Uncategorized\n").unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    assert!(report.categories_created.is_empty(), "{:?}", report.categories_created);
+    assert_eq!(load(dir.path()).product("soap").unwrap().category, "uncategorised");
+}
+
+#[test]
+fn headers_in_another_language_and_files_cut_short_say_so() {
+    // A WooCommerce export with Russian headers: which columns were looked for and what was found.
+    let e = bad(Format::WooCommerce, "Тип,Артикул,Имя,Базовая цена\nsimple,R1,Чай,5\n".as_bytes());
+    assert!(e.len() == 1 && e[0].message.contains("`Type`, `Name`, `Regular price`") && e[0].message.contains("`Тип`, `Артикул`"), "{e:?}");
+    assert!(e[0].message.contains("in English"), "{e:?}");
+    // A file cut inside a quoted cell (a description), and a stray quote opening the last row's
+    // cell: the last row is short and the file ends inside the quote.
+    let cut = format!("{SHOPIFY_HEAD}mug,Mug,M1,5,,Title,Default Title\nbowl,\"Bowl with a lo");
+    assert!(has(&bad(Format::Shopify, cut.as_bytes()), 3, "", "cut short"));
+    let stray = format!("{SHOPIFY_HEAD}mug,Mug,M1,5,,Title,Default Title\n\"cup,Cup,C1,5\n");
+    assert!(has(&bad(Format::Shopify, stray.as_bytes()), 3, "", "not closed"));
+    // A quote inside a cell that does not start with one is a character (12" vinyl), and a short
+    // last row is a spreadsheet that left out empty cells.
+    let dir = tempdir();
+    let csv = dir.path().join("fine.csv");
+    std::fs::write(&csv, format!("{SHOPIFY_HEAD}record,12\" Record,R1,5,,Title,Default Title\nmug,\"Mug, \"\"large\"\"\",M1,5")).unwrap();
+    run(Format::Shopify, &csv, dir.path());
+    assert_eq!(load(dir.path()).product("record").unwrap().title, "12\" Record");
+}
+
+#[test]
+fn tax_settings_the_shop_does_not_have_are_named_in_the_report() {
+    let dir = tempdir();
+    let csv = dir.path().join("products_export.csv");
+    std::fs::write(
+        &csv,
+        "Handle,Title,Variant SKU,Variant Price,Variant Taxable,Option1 Name,Option1 Value\n\
+         book,Book,B1,5,FALSE,Size,A5\n\
+         book,,B2,6,FALSE,,A4\n\
+         pen,Pen,P1,2,TRUE,Title,Default Title\n",
+    )
+    .unwrap();
+    let report = run(Format::Shopify, &csv, dir.path());
+    let untaxed: Vec<&str> = report.warnings.iter().filter(|w| w.note.contains("not taxable")).map(|w| w.slug.as_str()).collect();
+    assert_eq!(untaxed, ["book"], "once per product: {:?}", report.warnings);
+    let csv = dir.path().join("wc.csv");
+    std::fs::write(
+        &csv,
+        "Type,SKU,Name,Regular price,Tax status,Tax class\nsimple,T1,Tea,4,none,\nsimple,T2,Cake,4,taxable,reduced-rate\nsimple,T3,Jam,4,taxable,\n",
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let notes: Vec<(&str, &str)> = report.warnings.iter().filter(|w| w.note.contains("tax")).map(|w| (w.slug.as_str(), w.note.as_str())).collect();
+    assert!(
+        notes.len() == 2 && notes[0].0 == "tea" && notes[0].1.contains("`none`") && notes[1].0 == "cake" && notes[1].1.contains("`reduced-rate`"),
+        "{notes:?}"
+    );
 }

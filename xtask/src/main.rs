@@ -297,8 +297,11 @@ fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, s
     let options = edgeshop_import::Options { today: tools::today(), currency, shop_name };
     match edgeshop_import::import(format, file, catalog, &options) {
         Ok(report) => {
-            print!("{report}");
-            println!("imported into {}; `cargo xtask build --catalog {}` checks and builds it", catalog.display(), catalog.display());
+            // The catalog is written; a reader that stopped reading (`| head`) is no failure.
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let next = format!("imported into {}; `cargo xtask build --catalog {}` checks and builds it", catalog.display(), catalog.display());
+            let _ = write!(out, "{report}").and_then(|_| writeln!(out, "{next}"));
             Ok(())
         }
         Err(errors) => {
