@@ -162,6 +162,13 @@ pub fn slugify(s: &str) -> String {
 pub fn fix_skus(drafts: &mut [Draft], report: &mut crate::Report) {
     for d in drafts {
         for v in &mut d.variants {
+            if looks_shortened(&v.sku) {
+                let note = format!(
+                    "row {}: SKU `{}` looks like a number a spreadsheet shortened (its digits are lost): open the export as text and type it again",
+                    v.row, v.sku
+                );
+                report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
+            }
             let ok = |b: u8| b.is_ascii_alphanumeric() || b"-_.".contains(&b);
             if !v.sku.is_empty() && v.sku.len() <= 64 && v.sku.bytes().all(ok) {
                 continue;
@@ -182,6 +189,27 @@ pub fn fix_skus(drafts: &mut [Draft], report: &mut crate::Report) {
             let note = format!("row {}: SKU `{}` becomes `{fixed}` (letters, digits, '-', '_' and '.' only)", v.row, v.sku);
             report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
             v.sku = fixed;
+        }
+    }
+}
+
+/// Whether a cell is a number in a spreadsheet's scientific notation (`1.23457E+11`): what
+/// Excel shows, and saves, for a long number typed in a cell it took as one.
+fn looks_shortened(cell: &str) -> bool {
+    let Some((mantissa, exponent)) = cell.split_once(['E', 'e']) else { return false };
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction) && digits(exponent) && mantissa.contains('.')
+}
+
+/// Published products with a variant priced 0 are named in the report: shoppers could order it
+/// for nothing.
+pub fn warn_free(drafts: &[Draft], report: &mut crate::Report) {
+    for d in drafts.iter().filter(|d| d.published) {
+        if let Some(v) = d.variants.iter().find(|v| v.price == 0) {
+            let note = format!("row {}: priced 0, so shoppers can order it for nothing: give it a price or unpublish it", v.row);
+            report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
         }
     }
 }
@@ -342,6 +370,16 @@ mod tests {
         assert_eq!(decimal_point("16,8067", usize::MAX), "16.8067");
         assert_eq!(decimal_point("1.299,00", 2), "1.299,00");
         assert_eq!(decimal_point("19.99", 2), "19.99");
+    }
+
+    #[test]
+    fn skus_a_spreadsheet_shortened_are_told_from_real_ones() {
+        for cell in ["1.23457E+11", "4.5e-07", "9.99E10"] {
+            assert!(looks_shortened(cell), "{cell}");
+        }
+        for cell in ["TS-001", "123456789012", "E12", "1E10-BLK", "12E5", "A1.2E+3", ""] {
+            assert!(!looks_shortened(cell), "{cell}");
+        }
     }
 
     #[test]

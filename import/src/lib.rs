@@ -131,6 +131,7 @@ pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> 
         }
     };
     draft::fix_skus(&mut drafts, &mut report);
+    draft::warn_free(&drafts, &mut report);
     // Shopify lets variants share a SKU; WooCommerce refuses that, so there it is an error below.
     if format == Format::Shopify {
         draft::separate_shared_skus(&mut drafts, &mut report);

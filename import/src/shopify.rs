@@ -144,7 +144,7 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
             report.skipped.push(Entry {
                 row: row.number,
                 slug: slug.clone(),
-                note: "a variant that needs no shipping (digital) is not sold by edgeshop".into(),
+                note: "a variant that needs no shipping (digital) is not sold by edgeshop: one collected or delivered by hand imports with Requires Shipping TRUE".into(),
             });
             continue;
         }

@@ -402,6 +402,9 @@ fn product(
     }
     let visibility = get("Visibility in catalog").to_ascii_lowercase();
     let published = get("Published") == "1" && visibility != "hidden";
+    if get("Published") == "1" && visibility == "hidden" {
+        warn(report, "hidden from the catalog in WooCommerce: imported unpublished".into());
+    }
     let mut images = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let sources = list(get("Images")).into_iter().map(|src| (src, row.number)).chain(variation_images);

@@ -672,3 +672,25 @@ fn tax_settings_the_shop_does_not_have_are_named_in_the_report() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn shortened_skus_free_products_and_hidden_ones_are_named_in_the_report() {
+    let dir = tempdir();
+    let csv = dir.path().join("wc.csv");
+    std::fs::write(
+        &csv,
+        "Type,SKU,Name,Published,Visibility in catalog,Regular price\n\
+         simple,1.23457E+11,Lamp,1,visible,40\n\
+         simple,F1,Free Sample,1,visible,0\n\
+         simple,H1,Hidden Mug,1,hidden,5\n\
+         simple,D1,Draft Sample,0,visible,0\n",
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let said = |slug: &str, text: &str| report.warnings.iter().any(|w| w.slug == slug && w.note.contains(text));
+    assert!(said("lamp", "spreadsheet shortened"), "{:?}", report.warnings);
+    assert!(said("free-sample", "priced 0") && !said("draft-sample", "priced 0"), "{:?}", report.warnings);
+    assert!(said("hidden-mug", "hidden from the catalog"), "{:?}", report.warnings);
+    let c = load(dir.path());
+    assert!(!c.product("hidden-mug").unwrap().published && c.product("free-sample").unwrap().published);
+}
