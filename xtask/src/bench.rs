@@ -612,9 +612,14 @@ fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
         // default): what the first search itself executes, without compiling the code it runs.
         println!("bench: the same with the module compiled eagerly at isolate start");
         let eager = node_json_flags(&["--no-wasm-lazy-compilation"], &script, &args)?;
+        // Native search again after the wasm runs: its time moves by a tenth or more between
+        // runs on this VM, so warm search is compared with the median of both native runs.
+        println!("bench: native tantivy again");
+        let native_after = native_search(&bundle, &queries)?;
+        let warm = warm_ratio(&[&native, &native_after], &[&proxy, &warmed, &eager])?;
         let goal_ms = if n <= 20_000 { 10 } else { 50 };
         shops.push(format!(
-            "{{\"products\":{n},\"goal_first_search_cpu_ms\":{goal_ms},\"native_baseline\":{native},\"wasm_in_node\":{proxy},\"wasm_in_node_warmed_at_start\":{warmed},\"wasm_in_node_compiled_at_start\":{eager}}}"
+            "{{\"products\":{n},\"goal_first_search_cpu_ms\":{goal_ms},\"native_baseline\":{native},\"native_baseline_after\":{native_after},\"warm_vs_native\":{warm},\"wasm_in_node\":{proxy},\"wasm_in_node_warmed_at_start\":{warmed},\"wasm_in_node_compiled_at_start\":{eager}}}"
         ));
     }
     let json = format!(
@@ -623,6 +628,29 @@ fn first_search(sizes: &[usize], isolates: usize) -> Result<(), String> {
         shops.join(",")
     );
     save(&root().join("bench/results/first-search.json"), &json)
+}
+
+/// Warm search in the wasm (the `warm` p50 of each Node run) against native tantivy (the p50 of
+/// each native run): every figure, the medians and their ratio (the goal is 1.5).
+fn warm_ratio(native: &[&str], wasm: &[&str]) -> Result<String, String> {
+    let p50 = |json: &str, path: &[&str]| -> Result<f64, String> {
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        path.iter().try_fold(&value, |v, k| v.get(k)).and_then(serde_json::Value::as_f64).ok_or_else(|| format!("no {} in {json}", path.join(".")))
+    };
+    let median = |mut xs: Vec<f64>| -> f64 {
+        xs.sort_by(f64::total_cmp);
+        let n = xs.len();
+        if n % 2 == 1 {
+            xs[n / 2]
+        } else {
+            (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+        }
+    };
+    let native: Vec<f64> = native.iter().map(|j| p50(j, &["p50_us"])).collect::<Result<_, _>>()?;
+    let wasm: Vec<f64> = wasm.iter().map(|j| p50(j, &["warm", "p50_us"])).collect::<Result<_, _>>()?;
+    let (n, w) = (median(native.clone()), median(wasm.clone()));
+    Ok(serde_json::json!({"native_p50_us": native, "wasm_p50_us": wasm, "native_median_us": n, "wasm_median_us": w, "ratio": w / n, "goal": 1.5})
+        .to_string())
 }
 
 /// Serves this catalog's `_catalog/` data with the shop's worker (the same build for every
