@@ -326,6 +326,13 @@ fn bad(format: Format, content: &[u8]) -> Vec<ImportError> {
     errors
 }
 
+/// `text` written as `name` in `dir`.
+fn csv_file(dir: &TempDir, name: &str, text: &str) -> PathBuf {
+    let csv = dir.path().join(name);
+    std::fs::write(&csv, text).unwrap();
+    csv
+}
+
 fn has(errors: &[ImportError], row: usize, column: &str, text: &str) -> bool {
     errors.iter().any(|e| e.row == row && e.column == column && e.message.contains(text))
 }
@@ -603,21 +610,19 @@ fn exports_as_spreadsheets_and_shops_leave_them() {
 #[test]
 fn no_category_and_uncategorized_are_one_category() {
     let dir = tempdir();
-    let csv = dir.path().join("products_export.csv");
-    std::fs::write(
-        &csv,
+    let csv = csv_file(
+        &dir,
+        "products_export.csv",
         "Handle,Title,Product Category,Variant SKU,Variant Price,Option1 Name,Option1 Value\n\
          wax,Wax,Uncategorized,W1,5,Title,Default Title\n\
          comb,Comb,,C1,6,Title,Default Title\n",
-    )
-    .unwrap();
+    );
     let report = run(Format::Shopify, &csv, dir.path());
     let c = load(dir.path());
     assert_eq!(c.product("wax").unwrap().category, c.product("comb").unwrap().category);
     assert_eq!(report.categories_created, ["uncategorised"]);
     // WooCommerce's default category joins the catalog's one too.
-    let csv = dir.path().join("wc.csv");
-    std::fs::write(&csv, "Type,SKU,Name,Regular price,Categories\nsimple,S1,Soap,4,Uncategorized\n").unwrap();
+    let csv = csv_file(&dir, "wc.csv", "Type,SKU,Name,Regular price,Categories\nsimple,S1,Soap,4,Uncategorized\n");
     let report = run(Format::WooCommerce, &csv, dir.path());
     assert!(report.categories_created.is_empty(), "{:?}", report.categories_created);
     assert_eq!(load(dir.path()).product("soap").unwrap().category, "uncategorised");
@@ -638,8 +643,7 @@ fn headers_in_another_language_and_files_cut_short_say_so() {
     // A quote inside a cell that does not start with one is a character (12" vinyl), and a short
     // last row is a spreadsheet that left out empty cells.
     let dir = tempdir();
-    let csv = dir.path().join("fine.csv");
-    std::fs::write(&csv, format!("{SHOPIFY_HEAD}record,12\" Record,R1,5,,Title,Default Title\nmug,\"Mug, \"\"large\"\"\",M1,5")).unwrap();
+    let csv = csv_file(&dir, "fine.csv", &format!("{SHOPIFY_HEAD}record,12\" Record,R1,5,,Title,Default Title\nmug,\"Mug, \"\"large\"\"\",M1,5"));
     run(Format::Shopify, &csv, dir.path());
     assert_eq!(load(dir.path()).product("record").unwrap().title, "12\" Record");
 }
@@ -647,24 +651,22 @@ fn headers_in_another_language_and_files_cut_short_say_so() {
 #[test]
 fn tax_settings_the_shop_does_not_have_are_named_in_the_report() {
     let dir = tempdir();
-    let csv = dir.path().join("products_export.csv");
-    std::fs::write(
-        &csv,
+    let csv = csv_file(
+        &dir,
+        "products_export.csv",
         "Handle,Title,Variant SKU,Variant Price,Variant Taxable,Option1 Name,Option1 Value\n\
          book,Book,B1,5,FALSE,Size,A5\n\
          book,,B2,6,FALSE,,A4\n\
          pen,Pen,P1,2,TRUE,Title,Default Title\n",
-    )
-    .unwrap();
+    );
     let report = run(Format::Shopify, &csv, dir.path());
     let untaxed: Vec<&str> = report.warnings.iter().filter(|w| w.note.contains("not taxable")).map(|w| w.slug.as_str()).collect();
     assert_eq!(untaxed, ["book"], "once per product: {:?}", report.warnings);
-    let csv = dir.path().join("wc.csv");
-    std::fs::write(
-        &csv,
+    let csv = csv_file(
+        &dir,
+        "wc.csv",
         "Type,SKU,Name,Regular price,Tax status,Tax class\nsimple,T1,Tea,4,none,\nsimple,T2,Cake,4,taxable,reduced-rate\nsimple,T3,Jam,4,taxable,\n",
-    )
-    .unwrap();
+    );
     let report = run(Format::WooCommerce, &csv, dir.path());
     let notes: Vec<(&str, &str)> = report.warnings.iter().filter(|w| w.note.contains("tax")).map(|w| (w.slug.as_str(), w.note.as_str())).collect();
     assert!(
@@ -676,16 +678,15 @@ fn tax_settings_the_shop_does_not_have_are_named_in_the_report() {
 #[test]
 fn shortened_skus_free_products_and_hidden_ones_are_named_in_the_report() {
     let dir = tempdir();
-    let csv = dir.path().join("wc.csv");
-    std::fs::write(
-        &csv,
+    let csv = csv_file(
+        &dir,
+        "wc.csv",
         "Type,SKU,Name,Published,Visibility in catalog,Regular price\n\
          simple,1.23457E+11,Lamp,1,visible,40\n\
          simple,F1,Free Sample,1,visible,0\n\
          simple,H1,Hidden Mug,1,hidden,5\n\
          simple,D1,Draft Sample,0,visible,0\n",
-    )
-    .unwrap();
+    );
     let report = run(Format::WooCommerce, &csv, dir.path());
     let said = |slug: &str, text: &str| report.warnings.iter().any(|w| w.slug == slug && w.note.contains(text));
     assert!(said("lamp", "spreadsheet shortened"), "{:?}", report.warnings);
