@@ -320,18 +320,19 @@ impl Lexicon {
         Everyday { words: out, hints }
     }
 
-    /// The words of a sense's definition that the shop uses, besides kinds of things (`known`
-    /// tells them), the thing itself and the shop's words for it: what tells that kind apart among the shop's ("plimsoll": a light gym
-    /// shoe with a rubber sole and a canvas top → canvas, rubber, for a shop whose word is
-    /// sneakers). They rank the shop's things, never find any.
-    fn definition_hints(&self, sense: u32, parts: &[&str], targets: &[String], known: &dyn Fn(&str) -> bool) -> Vec<String> {
+    /// The words of a sense's definition that `usable` accepts (words the shop uses that are no
+    /// kind of thing it sells), other than the thing itself and the shop's words for it: what tells
+    /// that kind apart among the shop's ("plimsoll": a light gym shoe with a rubber sole and a
+    /// canvas top → rubber, canvas, for a shop whose word is sneakers). They rank the shop's
+    /// things, never find any.
+    fn definition_hints(&self, sense: u32, parts: &[&str], targets: &[String], usable: &dyn Fn(&str) -> bool) -> Vec<String> {
         let Some(synset) = self.synsets.get(&sense) else { return Vec::new() };
         let own: HashSet<String> = parts.iter().map(|p| singular(p)).chain(targets.iter().map(|t| singular(t))).collect();
         let mut hints: Vec<String> = Vec::new();
         let words = synset.definition.split(|c: char| !c.is_ascii_alphabetic()).map(str::to_ascii_lowercase);
         for word in words.filter(|w| w.len() >= 3 && !GLOSS_STOP.contains(&w.as_str())) {
             let one = singular(&word);
-            if hints.len() < HINTS && !own.contains(&one) && (known(&word) || known(&one)) && !hints.contains(&word) {
+            if hints.len() < HINTS && !own.contains(&one) && (usable(&word) || usable(&one)) && !hints.contains(&word) {
                 hints.push(word);
             }
         }
