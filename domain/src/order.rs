@@ -435,9 +435,10 @@ impl Order {
         }
     }
 
-    /// Whether fulfilment (packed, shipped, delivered) can still bring the order to `to`: now, or
-    /// once the steps before it that were asked for are applied (events are applied a moment
-    /// later). Not an order that is unpaid, cancelled or returned, nor a step it is past.
+    /// Whether fulfilment (packed, shipped, delivered) can bring the order to `to` now: the next
+    /// step, one at a time as [`Order::apply`] takes them, or the step it is at (which changes
+    /// nothing). Not an order that is unpaid, cancelled or returned, nor a step it is past or one
+    /// beyond the next.
     pub fn fulfilment_reaches(&self, to: OrderStatus) -> bool {
         use OrderStatus::*;
         let step = |s: OrderStatus| match s {
@@ -447,7 +448,7 @@ impl Order {
             Delivered => Some(3),
             _ => None,
         };
-        matches!((step(self.status), step(to)), (Some(now), Some(target)) if target >= now && target > 0)
+        matches!((step(self.status), step(to)), (Some(now), Some(target)) if (target == now || target == now + 1) && target > 0)
     }
 
     /// Still waiting for its online payment: the only orders an expired payment session cancels
@@ -557,7 +558,11 @@ mod tests {
         assert!(online.awaits_payment() && !online.fulfilment_reaches(OrderStatus::Packed));
         assert!(online.apply("paid-1", OrderStatus::Paid, "t", None).unwrap());
         assert!(!online.awaits_payment(), "an older session expiring must not cancel it");
-        assert!(online.fulfilment_reaches(OrderStatus::Packed) && online.fulfilment_reaches(OrderStatus::Shipped));
+        assert!(online.fulfilment_reaches(OrderStatus::Packed));
+        for later in [OrderStatus::Shipped, OrderStatus::Delivered] {
+            assert!(!online.fulfilment_reaches(later), "{later:?}: a step beyond the next");
+            assert!(online.clone().apply("skip", later, "t", None).is_err(), "{later:?}: which apply refuses too");
+        }
         assert!(
             online.apply("packed-1", OrderStatus::Packed, "t", None).unwrap() && online.apply("shipped-1", OrderStatus::Shipped, "t", None).unwrap()
         );

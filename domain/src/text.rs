@@ -54,10 +54,25 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// One RFC 4180 CSV field. A text a spreadsheet would run as a formula (`=`, `+`, `@`, a tab, or
-/// `-` not starting a number) gets a leading apostrophe.
+/// One RFC 4180 CSV field. A text a spreadsheet would run as a formula gets a leading apostrophe:
+/// one starting with `=`, `+`, `@`, a tab, or `-` not starting a number, also behind spaces or
+/// invisible characters (a spreadsheet may trim them on import) and in their full-width forms.
 pub fn csv_field(s: &str) -> String {
-    let formula = s.starts_with(['=', '+', '@', '\t', '\r']) || (s.starts_with('-') && s.parse::<f64>().is_err());
+    let starts = s.starts_with(['\t', '\r']);
+    let shown = s.trim_start_matches(|c: char| c.is_whitespace() || is_invisible(c));
+    let sign = |c: char| match c {
+        '＝' => '=',
+        '＋' => '+',
+        '－' => '-',
+        '＠' => '@',
+        c => c,
+    };
+    let formula = starts
+        || match shown.chars().next().map(sign) {
+            Some('=' | '+' | '@') => true,
+            Some('-') => shown.parse::<f64>().is_err(),
+            _ => false,
+        };
     let s = if formula { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -173,6 +188,17 @@ pub fn markdown_summary(markdown: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_a_spreadsheet_would_run_get_an_apostrophe() {
+        for formula in ["=1+1", "+1", "@SUM(A1)", "-1+1", "\t=1", " =1+1", "\u{a0}=1+1", "\u{feff}=1+1", "\u{200b}=1+1", "＝1+1", "－1＋1"] {
+            assert!(csv_field(formula).trim_start_matches('"').starts_with('\''), "{formula:?} → {}", csv_field(formula));
+        }
+        for plain in ["Niamh", "-5", "-2.50", " Cork", "a=b", "10 ATM"] {
+            assert!(!csv_field(plain).trim_start_matches('"').starts_with('\''), "{plain:?} → {}", csv_field(plain));
+        }
+        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
 
     #[test]
     fn a_count_of_one_is_singular() {

@@ -185,6 +185,15 @@ pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|e| ApiError::new(Problem::BadJson, e.to_string()))
 }
 
+/// A request's JSON body: an object (serde would also read a struct from an array of its fields
+/// in order, which no client means).
+pub fn parse_body<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    if !text.trim_start().starts_with('{') {
+        return Err(ApiError::new(Problem::BadJson, "the body must be a JSON object"));
+    }
+    parse_json(text)
+}
+
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }

@@ -45,6 +45,9 @@ fn people() -> &'static (Staff, Staff) {
         let owner = Staff { cookie: cookie_of(&r), link: None };
         // A second link for the browser test (the first one is used).
         let browser_link = owner_link(shop, "olive@shop.example.com");
+        // A name is one line (it goes into emails and the audit log).
+        let odd = json!({ "email": "sam@shop.example.com", "name": "Sam\r\nBcc: x@y.ie", "role": "staff" });
+        assert!(is_problem(&as_staff(shop, &owner, "POST", "/api/admin/staff", Some(odd)), 422));
         let invite =
             as_staff(shop, &owner, "POST", "/api/admin/staff", Some(json!({ "email": "sam@shop.example.com", "name": "Sam", "role": "staff" })));
         assert_eq!(invite.status, 201, "{}", invite.body);
@@ -318,8 +321,16 @@ fn orders_list_filters_search_export_and_one_audit_entry_per_action() {
         o["audit"][0]["before_json"].as_str().unwrap().contains("paid") && o["audit"][0]["after_json"].as_str().unwrap().contains("packed"),
         "{o}"
     );
-    // A refused action is not an action.
+    // A refused action is not an action: shipping without tracking, and a step beyond the next
+    // (the order's steps are taken one at a time).
     assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(json!({ "status": "shipped" }))).status, 422);
+    let skip = as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(json!({ "status": "delivered" })));
+    assert_eq!(
+        (skip.status, skip.json()["type"].as_str().unwrap_or_default()),
+        (409, "https://edgeshop.dev/problems/cannot-fulfil"),
+        "{}",
+        skip.body
+    );
     assert_eq!(audit_count(shop, &target).len(), 2);
 }
 
@@ -598,6 +609,9 @@ fn staff_input_past_the_usual_is_answered_or_refused_not_failed() {
     let customer = as_staff(shop, me, "GET", &format!("/api/admin/customers/{}", email.replace('@', "%40")), None);
     assert_eq!(customer.status, 200, "{}", customer.body);
     assert_eq!(customer.json()["orders"][0]["number"], n);
+    // Up to the last day there is (SQLite has no day after it).
+    let until = as_staff(shop, me, "GET", &format!("/api/admin/orders?q={}&to=9999-12-31", email.replace('@', "%40")), None);
+    assert_eq!(until.json()["orders"][0]["number"], n, "{}", until.body);
     for path in ["/api/admin/orders?q=", "/api/admin/customers?q=", "/api/admin/orders/export?q="] {
         let r = as_staff(shop, me, "GET", &format!("{path}{}", "%25".repeat(60)), None);
         assert_eq!(r.status, 200, "{path}: {}", r.body);
@@ -612,6 +626,14 @@ fn staff_input_past_the_usual_is_answered_or_refused_not_failed() {
     let r = as_staff(shop, me, "POST", &format!("/api/admin/stock/{}", v.sku), Some(json!({ "add": -before, "reason": "count" })));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(level(), 0);
+    // Nor past the highest level a count may set; and a reason is one line.
+    let change = |body: Value| as_staff(shop, me, "POST", &format!("/api/admin/stock/{}", v.sku), Some(body));
+    assert_eq!(change(json!({ "set": 1_000_000, "reason": "count" })).status, 200);
+    let r = change(json!({ "add": 1, "reason": "delivery" }));
+    assert!(is_problem(&r, 422) && r.body.contains("at most 0 can be added"), "{} {}", r.status, r.body);
+    assert_eq!(level(), 1_000_000);
+    assert!(is_problem(&change(json!({ "set": 0, "reason": "a\u{0}b" })), 422));
+    assert_eq!(change(json!({ "set": 0, "reason": "count" })).status, 200);
 
     // A note is text: line breaks yes, escapes and NUL no.
     let note = |text: &str| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/notes"), Some(json!({ "text": text }))).status;

@@ -88,7 +88,7 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     let auth = format!("Bearer {}", admin_token());
     let fulfil = |body: Value| shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &auth)], &body.to_string());
     assert_eq!(fulfil(json!({ "status": "packed" })).status, 202);
-    std::thread::sleep(Duration::from_secs(3));
+    shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
     assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "Royal Mail", "tracking_number": "AB 1234 5678 9GB" })).status, 202);
     let shipped = shop.wait_emails("shipped", 1, |e| to(email)(e) && e.subject == format!("Order {n} is on its way"));
     assert!(

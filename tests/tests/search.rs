@@ -60,6 +60,10 @@ fn a_results_page_that_cannot_be_run_says_why_in_html() {
     assert!(r.content_type.starts_with("text/html"), "{}", r.content_type);
     assert!(r.body.contains("This search could not be run"), "{}", r.body);
     assert!(r.body.contains("href=\"/search?q=tent\""), "the query alone is one click away: {}", r.body);
+    // So does a query string that is not text.
+    let r = shop.get("/search?q=%ff");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.content_type.starts_with("text/html") && r.body.contains("This search could not be run"), "{} {}", r.content_type, r.body);
     // The island's partial requests keep the problem JSON (it leaves the page as it is).
     let r = shop.get("/search?q=tent&price=abc&partial=1");
     assert_eq!((r.status, r.content_type.as_str()), (400, "application/problem+json"));

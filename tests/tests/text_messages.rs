@@ -301,7 +301,7 @@ fn carrier_and_tracking_number_are_one_short_line() {
     let n = r.json()["order_number"].as_u64().unwrap();
     assert_eq!(shop.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(r#"{"status":"packed"}"#)).status, 202);
     shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
-    for (carrier, tracking) in [("An Post\nURGENT: pay at http://evil.example", "X1"), ("An Post", &*"T".repeat(61))] {
+    for (carrier, tracking) in [("An Post\nURGENT: pay at http://evil.example", "X1"), ("An Post", &*"T".repeat(61)), ("D\u{202e}LHD", "X2")] {
         let body = json!({ "status": "shipped", "carrier": carrier, "tracking_number": tracking }).to_string();
         let r = shop.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(&body));
         assert_eq!(r.status, 422, "{carrier:?} {tracking:?}: {}", r.body);

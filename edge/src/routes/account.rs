@@ -5,7 +5,7 @@
 
 use crate::error::{ApiError, Context, Problem};
 use crate::http::{
-    account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, parse_json, same_origin_strict, same_site, see_other,
+    account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, parse_body, same_origin_strict, same_site, see_other,
     signed_in_shopper, Reply,
 };
 use crate::pages;
@@ -189,7 +189,7 @@ pub async fn get(req: &Request, env: &Env) -> Reply {
 
 /// `POST /api/account/sign-in {email}`: 202 whoever asks.
 pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -> Reply {
-    let r: SignInRequest = parse_json(&json_text(req).await?)?;
+    let r: SignInRequest = parse_body(&json_text(req).await?)?;
     ask_for_link(req, env, ctx, &r.email).await?;
     let detail = "if this address has ordered here, a sign-in link is on its way".into();
     json(&Acknowledged { status: "sent".into(), detail }, 202, "no-store")
@@ -197,7 +197,7 @@ pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -
 
 /// `POST /api/account/session {token}`: signs in (cookie) and answers with the account.
 pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
-    let r: SessionRequest = parse_json(&json_text(req).await?)?;
+    let r: SessionRequest = parse_body(&json_text(req).await?)?;
     let (email, session) = redeem(req, env, &r.token).await?;
     if let Some(old) = account_session_token(req) {
         accounts::end_session(env, &old).await?;

@@ -6,7 +6,7 @@
 //! Every change is written to the audit log.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{header, json, json_text, parse_json, require_owner, require_staff, Reply};
+use crate::http::{header, json, json_text, parse_body, require_owner, require_staff, Reply};
 use crate::services::dead_letters;
 use crate::services::discounts;
 use crate::services::events::{self, EventKind, OrderEvent};
@@ -27,7 +27,7 @@ use worker::{Env, Request};
 
 pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
-    let f: Fulfilment = parse_json(&json_text(req).await?)?;
+    let f: Fulfilment = parse_body(&json_text(req).await?)?;
     let kind = match f.status.as_str() {
         "packed" => EventKind::Packed,
         "shipped" => EventKind::Shipped,
@@ -38,8 +38,8 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         (EventKind::Shipped, Some(carrier), Some(number)) if !carrier.trim().is_empty() && !number.trim().is_empty() => {
             // They go into the shopper's email and text message as they are: one short line each.
             let (carrier, number) = (carrier.trim().to_string(), number.trim().to_string());
-            if carrier.chars().count() > 60 || number.chars().count() > 60 || carrier.contains(char::is_control) || number.contains(char::is_control)
-            {
+            let plain = |t: &str| !t.chars().any(|c| c.is_control() || edgeshop_domain::text::is_direction_control(c));
+            if carrier.chars().count() > 60 || number.chars().count() > 60 || !plain(&carrier) || !plain(&number) {
                 return Err(ApiError::new(Problem::TrackingRequired, "`carrier` and `tracking_number` are one line of at most 60 characters each"));
             }
             Some(Tracking { carrier, number })
@@ -134,7 +134,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
         ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (1-100 letters, digits or -_.:+/=~) with every refund")
     })?;
     let body = json_text(req).await?;
-    let r: RefundRequest = parse_json(&body)?;
+    let r: RefundRequest = parse_body(&body)?;
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let amount = refund_amount(&r, &order)?;
     let guard = Guard::scoped(env, format!("refund:{number}:{key}"), &key);
@@ -147,6 +147,14 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
                 ApiError::new(Problem::RequestInProgress, "a refund with this Idempotency-Key is still running; retry shortly").with_retry_after(1)
             )
         }
+    }
+    // More than is left to refund is refused now (the queue consumer checks again, against
+    // refunds running at the same time).
+    let (_, left) = events::refundable(env, number).await?;
+    if amount > left {
+        // Binding nothing: the corrected request may use the same key.
+        guard.release().await?;
+        return Err(ApiError::new(Problem::BadRefund, format!("{amount} is more than is left to refund ({left})")));
     }
     let mut event = OrderEvent::new(format!("refund-{number}-{key}"), EventKind::RefundRequested, number, now_rfc3339());
     event.amount_minor = Some(amount);
@@ -214,14 +222,15 @@ pub async fn failed_notifications(req: &Request, env: &Env) -> Reply {
 pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     let who = require_staff(req, env).await?;
     let sku = crate::query::decode_segment(sku)?;
-    let c: StockChange = parse_json(&json_text(req).await?)?;
+    let c: StockChange = parse_body(&json_text(req).await?)?;
     if c.set.is_some() == c.add.is_some() {
         return Err(ApiError::new(Problem::BadAdjustment, "send either `set` or `add`"));
     }
-    if c.reason.trim().is_empty() || c.reason.chars().count() > 200 {
-        return Err(ApiError::new(Problem::BadAdjustment, "give a reason of 1 to 200 characters"));
+    if c.reason.trim().is_empty() || c.reason.chars().count() > 200 || c.reason.contains(char::is_control) {
+        return Err(ApiError::new(Problem::BadAdjustment, "give a reason of 1 to 200 characters on one line"));
     }
-    if c.set.is_some_and(|s| !(0..=1_000_000).contains(&s)) || c.add.is_some_and(|a| !(-1_000_000..=1_000_000).contains(&a)) {
+    let max = crate::services::stock::MAX_LEVEL;
+    if c.set.is_some_and(|s| !(0..=max).contains(&s)) || c.add.is_some_and(|a| !(-max..=max).contains(&a)) {
         return Err(ApiError::new(Problem::BadAdjustment, "levels are 0 to 1,000,000"));
     }
     if crate::build_data::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
@@ -242,7 +251,7 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
 /// `POST /api/admin/newsletter {subject, text}` (owners): sent to confirmed subscribers only.
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
-    let n: NewsletterRequest = parse_json(&json_text(req).await?)?;
+    let n: NewsletterRequest = parse_body(&json_text(req).await?)?;
     let subject_ok = !n.subject.trim().is_empty() && n.subject.chars().count() <= 200 && !n.subject.contains(char::is_control);
     if !subject_ok || n.text.trim().is_empty() || edgeshop_domain::has_stray_controls(&n.text) {
         return Err(ApiError::new(Problem::BadNewsletter, "a subject of up to 200 characters on one line, and a text, are required"));
@@ -274,7 +283,7 @@ pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
 /// [`crate::services::subscriptions::erase_customer`]).
 pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
-    let e: EraseRequest = parse_json(&json_text(req).await?)?;
+    let e: EraseRequest = parse_body(&json_text(req).await?)?;
     let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
     // The log names the erasure by the address's hash: it must not keep what was erased.
     let target = format!("customer:{}", crate::services::sha256_hex(e.email.trim().to_lowercase().as_bytes()));
@@ -309,7 +318,17 @@ fn order_query(req: &Request, limit: u32) -> Result<orders::OrderQuery, ApiError
         orders::OrderSort::parse(q.get("sort").unwrap_or("")).ok_or_else(|| bad("`sort` is newest, oldest, total_desc or total_asc".into()))?;
     let page = q.get_usize("page", 1, 100_000)? as u32;
     let text_query = text("q").map(|t| t.chars().take(100).collect());
-    Ok(orders::OrderQuery { status, payment, from: date("from")?, to: date("to")?, text: text_query, sort, offset: (page - 1) * limit, limit })
+    Ok(orders::OrderQuery {
+        status,
+        payment,
+        from: date("from")?,
+        to: date("to")?,
+        text: text_query,
+        sort,
+        offset: (page - 1) * limit,
+        limit,
+        email: None,
+    })
 }
 
 const ORDERS_PER_PAGE: u32 = 50;
@@ -371,7 +390,7 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
 /// paid order is refunded through its provider (the queue consumer does both).
 pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
-    let c: CancelRequest = parse_json(&json_text(req).await?)?;
+    let c: CancelRequest = parse_body(&json_text(req).await?)?;
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     if order.status != edgeshop_domain::OrderStatus::Cancelled && !order.status.can_cancel() {
         return Err(ApiError::new(Problem::CannotCancel, format!("the order is {}; it has left the warehouse", orders::wire_name(order.status))));
@@ -394,7 +413,7 @@ pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
 /// `POST /api/admin/orders/{number}/notes {text}`: an internal note (staff only).
 pub async fn add_note(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
-    let n: NewNote = parse_json(&json_text(req).await?)?;
+    let n: NewNote = parse_body(&json_text(req).await?)?;
     let text = n.text.trim();
     if text.is_empty() || text.chars().count() > 2000 || edgeshop_domain::has_stray_controls(text) {
         return Err(ApiError::new(Problem::CannotNote, "a note is 1 to 2,000 characters of text (line breaks, no other control characters)"));
@@ -479,15 +498,14 @@ pub async fn customers(req: &Request, env: &Env) -> Reply {
 pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
     let member = require_staff(req, env).await?;
     let email = crate::query::decode_segment(email)?.trim().to_lowercase();
-    let (found, _) = orders::customers(env, Some(&email), 0, 50).await?;
-    let customer = found.into_iter().find(|c| c.email == email).ok_or_else(|| ApiError::new(Problem::NotFound, format!("no customer {email}")))?;
+    let customer = orders::customer(env, &email).await?.ok_or_else(|| ApiError::new(Problem::NotFound, format!("no customer {email}")))?;
     // By a hash of the address: the log outlives an erasure.
     let who = crate::services::sha256_hex(email.as_bytes());
     staff::audit(env, &member, "customer.export", &format!("customer:{}", &who[..16]), value!(null), value!(null)).await?;
-    let query = orders::OrderQuery { text: Some(email.clone()), limit: 1000, ..Default::default() };
+    let query = orders::OrderQuery { email: Some(email.clone()), limit: 1000, ..Default::default() };
     let (list, _) = orders::find(env, &query).await?;
     let mut full = Vec::new();
-    for o in list.iter().filter(|o| o.email == email) {
+    for o in &list {
         if let Some(order) = orders::load(env, o.number).await? {
             full.push(order);
         }
@@ -502,7 +520,7 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
     let who = require_staff(req, env).await?;
     let id: i64 = id.parse().map_err(|_| ApiError::new(Problem::BadParameter, "a return id is a number"))?;
     let text = json_text(req).await?;
-    let d: ReturnDecision = if text.trim().is_empty() { ReturnDecision::default() } else { parse_json(&text)? };
+    let d: ReturnDecision = if text.trim().is_empty() { ReturnDecision::default() } else { parse_body(&text)? };
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let current = orders::returns(env, number)
         .await?
@@ -516,6 +534,9 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
         move |moved: bool| {
             if moved {
                 Ok(())
+            } else if status == from {
+                // It was when read: another member's step came first.
+                Err(ApiError::new(Problem::CannotReturn, format!("the return was {from} a moment ago and has moved on since: reload the order")))
             } else {
                 Err(ApiError::new(Problem::CannotReturn, format!("the return is {status}; this step needs it {from}")))
             }
@@ -584,7 +605,7 @@ pub async fn discounts(req: &Request, env: &Env) -> Reply {
 /// `POST /api/admin/discounts` (owners): a new code; its name is kept in capitals.
 pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
-    let mut code: DiscountCode = parse_json(&json_text(req).await?)?;
+    let mut code: DiscountCode = parse_body(&json_text(req).await?)?;
     code.code = edgeshop_domain::normalize_code(&code.code).unwrap_or(code.code);
     let day = |d: Option<String>| d.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
     (code.starts_on, code.ends_on) = (day(code.starts_on), day(code.ends_on));
@@ -606,7 +627,7 @@ pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
 pub async fn change_discount(req: &mut Request, env: &Env, code: &str) -> Reply {
     let who = require_owner(req, env).await?;
     let code = crate::query::decode_segment(code)?;
-    let change: DiscountChange = parse_json(&json_text(req).await?)?;
+    let change: DiscountChange = parse_body(&json_text(req).await?)?;
     let not_found = || ApiError::new(Problem::DiscountNotFound, "there is no such discount code");
     let code = edgeshop_domain::normalize_code(&code).ok_or_else(not_found)?;
     let row = discounts::set_active(env, &code, change.active).await?.ok_or_else(not_found)?;

@@ -2,7 +2,7 @@
 //! clients); every price comes from the worker's catalog snapshot, never from the request.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{cart_id, check_cookie_origin, client_ip, json, json_text, parse_json, set_cart_cookie, Reply};
+use crate::http::{cart_id, check_cookie_origin, client_ip, json, json_text, parse_body, set_cart_cookie, Reply};
 use crate::services::rate_limit::{self, Limit};
 use crate::services::{carts, discounts};
 use edgeshop_api::{AddLine, ApplyDiscount, Cart, UpdateLine};
@@ -29,7 +29,7 @@ pub async fn get(req: &Request, env: &Env) -> Reply {
 
 pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
-    let add: AddLine = parse_json(&json_text(req).await?)?;
+    let add: AddLine = parse_body(&json_text(req).await?)?;
     // Only carts the worker made are continued; any other id starts a new cart with a new id.
     let (id, cart) = carts::add(env, cart_id(req), &add.sku, add.quantity).await?;
     respond(req, &id, &cart, 201)
@@ -37,7 +37,7 @@ pub async fn add_line(req: &mut Request, env: &Env) -> Reply {
 
 pub async fn update_line(req: &mut Request, env: &Env, line_id: &str) -> Reply {
     check_cookie_origin(req)?;
-    let update: UpdateLine = parse_json(&json_text(req).await?)?;
+    let update: UpdateLine = parse_body(&json_text(req).await?)?;
     let (id, cart) = carts::set_line(env, cart_id(req), line_id, update.quantity).await?;
     respond(req, &id, &cart, 200)
 }
@@ -51,7 +51,7 @@ pub async fn delete_line(req: &Request, env: &Env, line_id: &str) -> Reply {
 /// `POST /api/cart/discount {code}`: the code on the cart (a new cart if there is none).
 pub async fn apply_discount(req: &mut Request, env: &Env) -> Reply {
     check_cookie_origin(req)?;
-    let apply: ApplyDiscount = parse_json(&json_text(req).await?)?;
+    let apply: ApplyDiscount = parse_body(&json_text(req).await?)?;
     let code = checked_code(req, env, &apply.code).await?;
     let (id, cart) = carts::set_discount(env, cart_id(req), Some(code)).await?;
     respond(req, &id, &cart, 200)

@@ -104,7 +104,7 @@ pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
 pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     let text = crate::http::json_text(req).await?;
-    let asked: ReturnRequest = if text.trim().is_empty() { ReturnRequest::default() } else { crate::http::parse_json(&text)? };
+    let asked: ReturnRequest = if text.trim().is_empty() { ReturnRequest::default() } else { crate::http::parse_body(&text)? };
     if order.status == OrderStatus::ReturnRequested {
         return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
     }

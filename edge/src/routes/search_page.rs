@@ -17,7 +17,12 @@ const PER_PAGE: usize = 24;
 
 pub async fn render(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
-    let params = Query::parse(url.query())?;
+    let params = match Query::parse(url.query()) {
+        Ok(params) => params,
+        // A query string that is not text (`%ff`) gets the page too, not the API's problem JSON.
+        Err(e) if e.status < 500 && !url.query().unwrap_or_default().contains("partial=") => return refused(env, &e, "").await,
+        Err(e) => return Err(e),
+    };
     // `partial=typing`: results while the shopper types; only a finished query counts as a miss.
     let partial = params.get("partial");
     let p = match SearchParams::from_query(&params, PER_PAGE) {

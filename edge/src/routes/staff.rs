@@ -2,7 +2,7 @@
 //! (owners only) and the audit log.
 
 use crate::error::{ApiError, Context, Problem};
-use crate::http::{admin_cookie, admin_session_token, client_ip, json, json_text, parse_json, require_owner, require_staff, Reply};
+use crate::http::{admin_cookie, admin_session_token, client_ip, json, json_text, parse_body, require_owner, require_staff, Reply};
 use crate::services::mailer::{Email, Mailer};
 use crate::services::rate_limit::{self, Limit};
 use crate::services::staff::{self, Member};
@@ -40,7 +40,7 @@ async fn send_link(env: &Env, member: &Member, invited_by: Option<&Member>) -> R
 /// made and sent after it), so it does not tell who works here.
 pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -> Reply {
     super::rate_limit(env, req, Limit::SignInRequest).await?;
-    let r: SignInRequest = parse_json(&json_text(req).await?)?;
+    let r: SignInRequest = parse_body(&json_text(req).await?)?;
     let email = r.email.trim().to_lowercase();
     if !edgeshop_domain::valid_email(&email) {
         return Err(ApiError::new(Problem::InvalidEmail, "give the email address you work with"));
@@ -74,7 +74,7 @@ pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
     if !locked.allowed {
         return Err(ApiError::too_many_requests(locked.retry_after).with("locked", true));
     }
-    let r: SessionRequest = parse_json(&json_text(req).await?)?;
+    let r: SessionRequest = parse_body(&json_text(req).await?)?;
     let Some((member, session)) = staff::redeem(env, r.token.trim()).await? else {
         rate_limit::take(env, Limit::SignInFailure, &client).await?;
         return Err(ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one"));
@@ -112,7 +112,7 @@ pub async fn list(req: &Request, env: &Env) -> Reply {
 /// `POST /api/admin/staff {email, name, role}` (owners): adds a member and emails them a link.
 pub async fn invite(req: &mut Request, env: &Env) -> Reply {
     let owner = require_owner(req, env).await?;
-    let i: Invite = parse_json(&json_text(req).await?)?;
+    let i: Invite = parse_body(&json_text(req).await?)?;
     let member = staff::invite(env, &owner, &i.email, &i.name, i.role).await?;
     staff::audit(env, &owner, "staff.invite", &format!("staff:{}", member.id), value!(null), serde_json::to_value(&member)?).await?;
     send_link(env, &member, Some(&owner)).await?;

@@ -2,7 +2,7 @@
 //! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{form_body, json, json_text, parse_json, plain_page, Reply};
+use crate::http::{form_body, json, json_text, parse_body, plain_page, Reply};
 use crate::query::Query;
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
@@ -15,7 +15,7 @@ const MAX_FORM_BYTES: usize = 4 * 1024;
 
 /// `POST /api/newsletter {email}`: 202 whatever the address's state (no enumeration).
 pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
-    let s: NewsletterSignUp = parse_json(&json_text(req).await?)?;
+    let s: NewsletterSignUp = parse_body(&json_text(req).await?)?;
     subscriptions::sign_up(env, &s.email, "newsletter form", s.new_products).await?;
     json(&Acknowledged { status: "confirmation_sent".into(), detail: "check your inbox for a confirmation link".into() }, 202, "no-store")
 }
@@ -35,7 +35,7 @@ pub async fn sign_up_form(req: &mut Request, env: &Env) -> Reply {
 
 /// `POST /api/stock-alerts {sku, email}`: tell me when this sold-out variant is back.
 pub async fn stock_alert(req: &mut Request, env: &Env) -> Reply {
-    let a: StockAlertRequest = parse_json(&json_text(req).await?)?;
+    let a: StockAlertRequest = parse_body(&json_text(req).await?)?;
     let snapshot = crate::build_data::skus(env, [a.sku.as_str()]).await?;
     let Some(entry) = snapshot.get(&a.sku).filter(|e| e.published) else {
         return Err(ApiError::new(Problem::UnknownSkuInRequest, format!("no product has the SKU `{}`", a.sku)));

@@ -2,7 +2,7 @@
 //! and by the checkout page's form (`POST /checkout/`, works without JavaScript).
 
 use crate::error::{ApiError, Context, Problem};
-use crate::http::{money_view, now_seconds, parse_json};
+use crate::http::{money_view, now_seconds, parse_body};
 use crate::services::events::{self, EventKind, OrderEvent};
 use crate::services::idempotency::{fingerprint, Allocated, Begin, Guard, StoredResponse};
 use crate::services::payments::{self, Online, PaymentProvider};
@@ -145,7 +145,7 @@ fn reservation_ttl(method: PaymentMethod, provider: Option<&Online<'_>>) -> u64 
 /// The checkout's request as it will be placed (the email in one spelling, texts only where the
 /// shop sends them), or why it is refused, with the shop's rules it was checked against.
 async fn checked_request(env: &Env, body: &str) -> Result<(CheckoutRequest, Shop), ApiError> {
-    let mut request: CheckoutRequest = parse_json(body)?;
+    let mut request: CheckoutRequest = parse_body(body)?;
     // One spelling of the address everywhere it is kept (orders, customers, the emails sent to
     // it), so that a customer's erasure finds them all.
     request.contact.email = request.contact.email.trim().to_lowercase();

@@ -462,7 +462,7 @@ async fn refund_payment(
 }
 
 /// The order's succeeded payment (if any) and how much of it is not refunded yet (0 without one).
-async fn refundable(env: &Env, number: u64) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
+pub async fn refundable(env: &Env, number: u64) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
     let moves = orders::money_moves(env, number).await?;
     let payment = moves.iter().find(|m| m.kind == "payment" && m.status == "succeeded").cloned();
     let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();

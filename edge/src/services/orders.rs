@@ -432,6 +432,8 @@ pub struct OrderQuery {
     pub to: Option<String>,
     /// An order number, or part of an email address or name.
     pub text: Option<String>,
+    /// The customer's email address, exactly (lowercase).
+    pub email: Option<String>,
     pub sort: OrderSort,
     pub offset: u32,
     pub limit: u32,
@@ -481,9 +483,12 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let number = text.and_then(|t| t.trim_start_matches('#').parse::<i64>().ok()).map_or(db::Arg::Null, db::Arg::Int);
     let pattern = text.map(needle);
+    // `to` takes in its whole day: every time of it sorts before `{to}T24` (no date arithmetic,
+    // which has no day after 9999-12-31).
     let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR payment_method = ?2)
-          AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < date(?4, '+1 day'))
-          AND (?5 IS NULL OR number = ?6 OR instr(lower(email), ?5) > 0 OR instr(lower(name), ?5) > 0)";
+          AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4 || 'T24')
+          AND (?5 IS NULL OR number = ?6 OR instr(lower(email), ?5) > 0 OR instr(lower(name), ?5) > 0)
+          AND (?7 IS NULL OR email = ?7)";
     let bind = |extra: Vec<db::Arg<'static>>| -> Vec<db::Arg<'_>> {
         let mut a = vec![
             db::Arg::from(q.status.as_deref()),
@@ -495,6 +500,7 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
                 db::Arg::Int(n) => db::Arg::Int(n),
                 _ => db::Arg::Null,
             },
+            db::Arg::from(q.email.as_deref()),
         ];
         a.extend(extra);
         a
@@ -503,7 +509,7 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
         "SELECT number, created_at, name, email, status, payment_method, currency, total_minor, attention, discount_code, discount_minor,
                 coalesce(json_extract(address_json, '$.country'), '') AS country, tax_minor, tax_rate_bp,
                 (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items
-         {filter} ORDER BY {} LIMIT ?7 OFFSET ?8",
+         {filter} ORDER BY {} LIMIT ?8 OFFSET ?9",
         q.sort.sql()
     );
     #[derive(Deserialize)]
@@ -531,17 +537,23 @@ pub async fn add_note(env: &Env, number: u64, staff_email: &str, text: &str, now
     Ok(())
 }
 
+/// A customer's summary: address, name, phone, first and last order, orders and what they spent.
+const CUSTOMER_COLUMNS: &str = "c.email, c.name, c.phone, c.first_order_at, c.last_order_at,
+        (SELECT count(*) FROM orders o WHERE o.email = c.email) AS orders,
+        (SELECT coalesce(sum(total_minor), 0) FROM orders o WHERE o.email = c.email AND o.status NOT IN ('cancelled', 'awaiting_payment', 'payment_failed')) AS total_spent_minor";
+
+/// The customer with this email address (lowercase), exactly.
+pub async fn customer(env: &Env, email: &str) -> Result<Option<CustomerSummary>, ApiError> {
+    let db = db::db(env)?;
+    db::first(stmt(&db, &format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.email = ?1"), args![email])?).await
+}
+
 /// Customers (by email, from their orders), the most recent first; `text` filters by address or name.
 pub async fn customers(env: &Env, text: Option<&str>, offset: u32, limit: u32) -> Result<(Vec<CustomerSummary>, u64), ApiError> {
     let db = db::db(env)?;
     let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(needle);
     let filter = "FROM customers c WHERE (?1 IS NULL OR instr(lower(c.email), ?1) > 0 OR instr(lower(c.name), ?1) > 0)";
-    let sql = format!(
-        "SELECT c.email, c.name, c.phone, c.first_order_at, c.last_order_at,
-                (SELECT count(*) FROM orders o WHERE o.email = c.email) AS orders,
-                (SELECT coalesce(sum(total_minor), 0) FROM orders o WHERE o.email = c.email AND o.status NOT IN ('cancelled', 'awaiting_payment', 'payment_failed')) AS total_spent_minor
-         {filter} ORDER BY c.last_order_at DESC LIMIT ?2 OFFSET ?3"
-    );
+    let sql = format!("SELECT {CUSTOMER_COLUMNS} {filter} ORDER BY c.last_order_at DESC LIMIT ?2 OFFSET ?3");
     let rows = db::all(stmt(&db, &sql, &[db::Arg::from(pattern.as_deref()), db::Arg::from(limit), db::Arg::from(offset)])?).await?;
     #[derive(Deserialize)]
     struct Count {

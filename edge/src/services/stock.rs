@@ -49,6 +49,9 @@ struct ReservationRef {
     reservation: String,
 }
 
+/// The highest level staff may count or add up to.
+pub const MAX_LEVEL: i64 = 1_000_000;
+
 /// A staff change to the units on hand: a counted level, or a delta (a delivery, a breakage).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Adjust {
@@ -321,6 +324,10 @@ impl StockLedger {
             (None, Some(add)) if add < 0 && before.available.saturating_add(before.reserved).saturating_add(add) < 0 => {
                 return Ok(Adjusted { before, after: before, refused: true });
             }
+            // Nor past the highest level a count may set.
+            (None, Some(add)) if add > 0 && before.available.saturating_add(add) > MAX_LEVEL => {
+                return Ok(Adjusted { before, after: before, refused: true });
+            }
             (None, Some(add)) => before.available.saturating_add(add),
             _ => before.available,
         };
@@ -489,10 +496,12 @@ impl Stock<'_> {
         if done.refused {
             let Level { available, reserved, .. } = done.before;
             let on_hand = available + reserved;
-            return Err(crate::error::ApiError::new(
-                crate::error::Problem::BadAdjustment,
-                format!("{on_hand} on hand ({available} available, {reserved} held): at most {} can be taken away", on_hand.max(0)),
-            ));
+            let why = if a.add.is_some_and(|add| add > 0) {
+                format!("{available} available: at most {} can be added (levels are 0 to 1,000,000)", (MAX_LEVEL - available).max(0))
+            } else {
+                format!("{on_hand} on hand ({available} available, {reserved} held): at most {} can be taken away", on_hand.max(0))
+            };
+            return Err(crate::error::ApiError::new(crate::error::Problem::BadAdjustment, why));
         }
         stmt(
             &db::db(self.0)?,
