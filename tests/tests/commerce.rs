@@ -590,10 +590,18 @@ fn buying_works_with_plain_html_forms() {
     let new_key = attr_after(&again.body, r#"name="idempotency_key""#, "value").to_string();
     assert_ne!(new_key, key);
 
+    // A way to pay the shop does not offer is not taken as cash on delivery.
+    order_fields[1].1 = "aoife@example.ie".into();
+    let last = order_fields.len() - 1;
+    order_fields[last].1 = "bitcoin".into();
+    let odd = post("/checkout/", Some(&cookie), &order_fields);
+    assert_eq!(odd.status, 422, "{}", odd.body);
+    assert!(odd.body.contains("Choose how you want to pay") && odd.body.contains("aoife@example.ie"), "{}", odd.body);
+    order_fields[last].1 = "cash_on_delivery".into();
+
     // Placed: to the order page, and the cart cookie is gone. Sending the same form twice (a
     // double click) makes one order.
     order_fields[0].1 = new_key;
-    order_fields[1].1 = "aoife@example.ie".into();
     let placed = post("/checkout/", Some(&cookie), &order_fields);
     assert_eq!(placed.status, 303, "{}", placed.body);
     let location = placed.header("location").expect("the order page").to_string();
