@@ -125,7 +125,7 @@ impl CheckoutRequest {
                 country: get("address.country"),
             },
             contact: Contact { email: get("contact.email"), phone: get("contact.phone"), sms: !get("contact.sms").is_empty() },
-            payment_method: if get("payment_method") == "online" { PaymentMethod::Online } else { PaymentMethod::CashOnDelivery },
+            payment_method: PaymentMethod::from_wire(&get("payment_method")).unwrap_or(PaymentMethod::CashOnDelivery),
             analytics_session: Some(get("analytics_session")).filter(|s| !s.is_empty()),
         }
     }

@@ -13,6 +13,18 @@ pub enum PaymentMethod {
     Online,
 }
 
+impl PaymentMethod {
+    /// The method by its name on the wire (`cash_on_delivery`, `online`), as forms and query
+    /// strings send it.
+    pub fn from_wire(name: &str) -> Option<PaymentMethod> {
+        match name {
+            "cash_on_delivery" => Some(PaymentMethod::CashOnDelivery),
+            "online" => Some(PaymentMethod::Online),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
@@ -121,7 +133,7 @@ pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Ve
         ("address.postal_code", &address.postal_code),
     ];
     for (field, value) in fields {
-        if value.contains(|c: char| c.is_control() || crate::text::is_direction_control(c)) {
+        if !crate::text::is_one_line(value) {
             errors.push(FieldError { field: field.into(), message: "contains control characters".into() });
         }
     }
@@ -500,6 +512,16 @@ mod tests {
     use super::*;
     use crate::catalog::{ShippingRules, TaxRules};
     use crate::money::Currency;
+
+    #[test]
+    fn payment_methods_are_read_by_their_wire_names() {
+        for m in [PaymentMethod::CashOnDelivery, PaymentMethod::Online] {
+            let wire = serde_json::to_value(m).unwrap();
+            assert_eq!(PaymentMethod::from_wire(wire.as_str().unwrap()), Some(m));
+        }
+        assert_eq!(PaymentMethod::from_wire("bitcoin"), None);
+        assert_eq!(PaymentMethod::from_wire("Online"), None);
+    }
 
     #[test]
     fn an_address_reads_a_line_each_with_the_country_named() {

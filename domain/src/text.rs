@@ -23,6 +23,12 @@ pub fn is_invisible(c: char) -> bool {
     matches!(c, '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// Whether a text is one line as it reads: no control characters (line breaks included) and no
+/// direction controls.
+pub fn is_one_line(text: &str) -> bool {
+    !text.contains(|c: char| c.is_control() || is_direction_control(c))
+}
+
 /// Direction overrides, embeddings and isolates: they make text display in another order than it
 /// is stored (a name that reads differently in the back office than it sorts or searches).
 pub fn is_direction_control(c: char) -> bool {

@@ -89,9 +89,10 @@ impl SearchExtras {
         self.everyday.binary_search_by(|(w, _)| w.as_str().cmp(word)).ok().map(|i| self.everyday[i].1.as_slice())
     }
 
-    /// The words that rank what an everyday word finds ([`Self::everyday`]).
-    pub fn everyday_hints(&self, word: &str) -> &[String] {
-        self.everyday_hints.binary_search_by(|(w, _)| w.as_str().cmp(word)).map(|i| self.everyday_hints[i].1.as_slice()).unwrap_or_default()
+    /// [`Self::everyday`] with the words of its definition that rank what those find.
+    pub fn everyday_with_hints(&self, word: &str) -> Option<(&[String], &[String])> {
+        let hints = self.everyday_hints.binary_search_by(|(w, _)| w.as_str().cmp(word)).map(|i| self.everyday_hints[i].1.as_slice());
+        Some((self.everyday(word)?, hints.unwrap_or_default()))
     }
 
     /// The shop's colours of the hue a colour word names ("grey" → charcoal, silver).

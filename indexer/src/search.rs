@@ -1217,10 +1217,9 @@ impl ProductIndex {
             }
             // As typed, in the singular, or by its stem ("jogging" → "jog").
             let stem = tokens(&mut self.stem, word).join("");
-            let x = &self.extras;
-            let found = [word.clone(), crate::everyday::singular(word), stem].into_iter().find_map(|w| Some((x.everyday(&w)?, x.everyday_hints(&w))));
-            let mut targets = found.map(|(t, _)| t.to_vec()).unwrap_or_default();
-            hints.extend(found.map(|(_, h)| h.to_vec()).unwrap_or_default());
+            let found = [word.clone(), crate::everyday::singular(word), stem].into_iter().find_map(|w| self.extras.everyday_with_hints(&w));
+            let (mut targets, hinted) = found.map(|(t, h)| (t.to_vec(), h.to_vec())).unwrap_or_default();
+            hints.extend(hinted);
             let described = described.as_ref().filter(|(at, _)| *at == i).map(|(_, name)| name);
             if targets.is_empty() && described.is_none() && self.extras.split_compound(word).is_none() {
                 // A word no vocabulary knows: the activity an agent noun names ("runners" →
@@ -1250,10 +1249,9 @@ impl ProductIndex {
                     // The merchant's word ("ear phones": earphones): its synonyms win.
                     continue;
                 }
-                let x = &self.extras;
-                let found = [name.concat(), singular].into_iter().find_map(|w| Some((x.everyday(&w)?, x.everyday_hints(&w))));
-                let mut targets = found.map(|(t, _)| t.to_vec()).unwrap_or_default();
-                hints.extend(found.map(|(_, h)| h.to_vec()).unwrap_or_default());
+                let found = [name.concat(), singular].into_iter().find_map(|w| self.extras.everyday_with_hints(&w));
+                let (mut targets, hinted) = found.map(|(t, h)| (t.to_vec(), h.to_vec())).unwrap_or_default();
+                hints.extend(hinted);
                 if targets.is_empty() {
                     // With a typo in a word no vocabulary knows ("ducth oven"), as many edits as
                     // that word alone may have.
@@ -1270,9 +1268,9 @@ impl ProductIndex {
                                 near
                             }
                         };
-                        if let Some(near) = near {
-                            targets = self.extras.everyday(&near).unwrap_or_default().to_vec();
-                            hints.extend(self.extras.everyday_hints(&near).iter().cloned());
+                        if let Some((near, hinted)) = near.as_deref().and_then(|w| self.extras.everyday_with_hints(w)) {
+                            targets = near.to_vec();
+                            hints.extend(hinted.iter().cloned());
                         }
                     }
                 }

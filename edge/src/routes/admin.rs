@@ -38,8 +38,8 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         (EventKind::Shipped, Some(carrier), Some(number)) if !carrier.trim().is_empty() && !number.trim().is_empty() => {
             // They go into the shopper's email and text message as they are: one short line each.
             let (carrier, number) = (carrier.trim().to_string(), number.trim().to_string());
-            let plain = |t: &str| !t.chars().any(|c| c.is_control() || edgeshop_domain::text::is_direction_control(c));
-            if carrier.chars().count() > 60 || number.chars().count() > 60 || !plain(&carrier) || !plain(&number) {
+            let one_line = edgeshop_domain::text::is_one_line;
+            if carrier.chars().count() > 60 || number.chars().count() > 60 || !one_line(&carrier) || !one_line(&number) {
                 return Err(ApiError::new(Problem::TrackingRequired, "`carrier` and `tracking_number` are one line of at most 60 characters each"));
             }
             Some(Tracking { carrier, number })
@@ -303,9 +303,8 @@ fn order_query(req: &Request, limit: u32) -> Result<orders::OrderQuery, ApiError
             .map_err(|_| bad(format!("`{s}` is not an order status")))?;
     }
     let payment = text("payment");
-    if let Some(p) = &payment {
-        serde_json::from_value::<edgeshop_domain::PaymentMethod>(serde_json::Value::String(p.clone()))
-            .map_err(|_| bad(format!("`{p}` is not a payment method")))?;
+    if let Some(p) = payment.as_deref().filter(|p| edgeshop_domain::PaymentMethod::from_wire(p).is_none()) {
+        return Err(bad(format!("`{p}` is not a payment method")));
     }
     let date = |k: &str| -> Result<Option<String>, ApiError> {
         match text(k) {

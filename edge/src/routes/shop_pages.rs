@@ -217,7 +217,7 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     let request = CheckoutRequest::from_form(get);
     let key = Some(get("idempotency_key")).filter(|k| valid_key(k)).unwrap_or_else(|| random_id(16));
     // A way to pay the form does not offer is no choice of one (not cash on delivery).
-    if !["online", "cash_on_delivery"].contains(&get("payment_method").as_str()) {
+    if PaymentMethod::from_wire(&get("payment_method")).is_none() {
         let error = FieldError { field: "payment_method".into(), message: "Choose how you want to pay.".into() };
         let notice = ("Please check the fields marked below.".to_string(), vec![error]);
         return checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, 422).await;

@@ -43,7 +43,7 @@ pub async fn invite(env: &Env, by: &Member, email: &str, name: &str, role: Role)
     if !edgeshop_domain::valid_email(&email) {
         return Err(ApiError::new(Problem::InvalidEmail, "give the new member's email address"));
     }
-    if name.chars().any(|c| c.is_control() || edgeshop_domain::text::is_direction_control(c)) {
+    if !edgeshop_domain::text::is_one_line(name) {
         return Err(ApiError::new(Problem::InvalidName, "a name is one line of text"));
     }
     if by_email(env, &email).await?.is_some() {
