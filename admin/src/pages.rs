@@ -137,6 +137,6 @@ pub fn headers(script_hashes: &[String]) -> String {
     format!(
         "/admin/*\n  Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'\n  X-Robots-Tag: noindex, nofollow\n  \
-         X-Frame-Options: DENY\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n  Cache-Control: no-cache\n"
+         Referrer-Policy: no-referrer\n  Cache-Control: no-cache\n"
     )
 }

@@ -37,6 +37,8 @@ pub mod checkout {
     pub const SMS: &str = "<!--checkout-sms-->";
     /// The idempotency key of this form (a new one per page the worker renders).
     pub const KEY: &str = "%checkout-key%";
+    /// The cart the page shows, as [`edgeshop_domain::cart_digest`]: the order is placed only for it.
+    pub const CART_DIGEST: &str = "%checkout-cart%";
 
     /// The form's text fields: name, label, input type, autocomplete, required.
     pub const FIELDS: &[(&str, &str, &str, &str, bool)] = &[

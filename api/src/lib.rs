@@ -57,6 +57,14 @@ pub struct Cart {
     pub discount: Option<CartDiscount>,
 }
 
+impl Cart {
+    /// The cart as shown, for the checkout form to send back ([`edgeshop_domain::cart_digest`]).
+    pub fn digest(&self) -> String {
+        let lines = self.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price.minor));
+        edgeshop_domain::cart_digest(lines, self.discount.as_ref().and_then(|d| Some((d.code.as_str(), d.amount.as_ref()?.minor))))
+    }
+}
+
 /// A discount code on a cart: what it takes off the goods now, or why it takes nothing (the
 /// code stays on the cart: below its minimum, it applies once the cart reaches it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,6 +116,11 @@ pub struct CheckoutRequest {
     /// order for it. Ignored when malformed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analytics_session: Option<String>,
+    /// The cart as the checkout page showed it ([`edgeshop_domain::cart_digest`], the form's hidden
+    /// `cart_digest` field): when given, the order is placed only if the cart is still that cart
+    /// (409 `cart-changed` otherwise). Without it, the cart as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_digest: Option<String>,
 }
 
 impl CheckoutRequest {
@@ -127,6 +140,7 @@ impl CheckoutRequest {
             contact: Contact { email: get("contact.email"), phone: get("contact.phone"), sms: !get("contact.sms").is_empty() },
             payment_method: PaymentMethod::from_wire(&get("payment_method")).unwrap_or(PaymentMethod::CashOnDelivery),
             analytics_session: Some(get("analytics_session")).filter(|s| !s.is_empty()),
+            cart_digest: Some(get("cart_digest")).filter(|s| !s.is_empty()),
         }
     }
 

@@ -149,6 +149,36 @@ impl Route {
         matches!(self, Route::BenchSearch | Route::TestProviderPage)
     }
 
+    /// Pages a browser asks for or posts a form to: their refusals are pages too (a form's page
+    /// with the reason where it has one), never problem JSON.
+    pub const fn is_page(self) -> bool {
+        matches!(
+            self,
+            Route::SearchPage
+                | Route::ProductPage
+                | Route::CategoryPage
+                | Route::CartPage
+                | Route::CartAddForm
+                | Route::CartLineForm
+                | Route::CartDiscountForm
+                | Route::CheckoutPage
+                | Route::CheckoutForm
+                | Route::OrderPage
+                | Route::InvoicePage
+                | Route::AccountPage
+                | Route::AccountSignInForm
+                | Route::AccountSignInPage
+                | Route::AccountSessionForm
+                | Route::AccountSignOutForm
+                | Route::NewsletterForm
+                | Route::NewsletterConfirmPage
+                | Route::NewsletterConfirm
+                | Route::UnsubscribePage
+                | Route::Unsubscribe
+                | Route::TestProviderPage
+        )
+    }
+
     /// Back-office routes: they need a staff session.
     pub fn staff_only(self) -> bool {
         self.path().starts_with("/api/admin/") && !matches!(self, Route::SignIn | Route::StartSession)

@@ -258,6 +258,7 @@ pub fn CheckoutFields() -> impl IntoView {
     let (contact, address) = FIELDS.split_at(2);
     view! {
         <input type="hidden" name="idempotency_key" value=edgeshop_api::frames::checkout::KEY/>
+        <input type="hidden" name="cart_digest" value=edgeshop_api::frames::checkout::CART_DIGEST/>
         <fieldset>
             <legend>"Contact"</legend>
             {contact.iter().map(field).collect_view()}
@@ -318,6 +319,11 @@ pub fn CheckoutForm(children: Children) -> impl IntoView {
                         }
                         Err(e) => message.set(Some(e)),
                     },
+                    // The cart changed since the page was drawn: the worker draws it again with
+                    // today's summary and what was typed (the form's own post, as without script).
+                    Ok(r) if r.problem().kind.ends_with("/cart-changed") => {
+                        let _ = form.submit();
+                    }
                     Ok(r) => {
                         show_field_errors(&form, &r.problem().errors);
                         message.set(Some(r.message()));

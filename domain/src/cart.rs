@@ -132,6 +132,29 @@ pub fn check_quantity(sku: &str, quantity: u32) -> Result<(), CartError> {
     }
 }
 
+/// What a shopper was shown of a cart when they chose to buy it, as a short digest: each line's
+/// SKU, quantity and unit price (minor units), and the discount code with what it takes off. The
+/// checkout page sends it back with the form, so an order is placed only for the cart the page
+/// showed (a line added in another tab, or a price that changed, makes another digest). Lines in
+/// the cart's order; a code that takes nothing off is no discount.
+pub fn cart_digest<'a>(lines: impl IntoIterator<Item = (&'a str, u32, i64)>, discount: Option<(&str, i64)>) -> String {
+    // FNV-1a: a change detector, not a secret (the shopper's own cart).
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (sku, quantity, unit_minor) in lines {
+        feed(format!("{}:{sku}\u{1f}{quantity}\u{1f}{unit_minor}\u{1e}", sku.len()).as_bytes());
+    }
+    if let Some((code, off_minor)) = discount.filter(|(_, off)| *off > 0) {
+        feed(format!("discount\u{1f}{code}\u{1f}{off_minor}").as_bytes());
+    }
+    format!("{hash:016x}")
+}
+
 impl SavedCart {
     /// Adds `quantity` of `sku`: into the SKU's line when there is one (the sum must stay within
     /// `1..=MAX_LINE_QUANTITY`), else as a new line called `new_id()` (at most `MAX_LINES`).
@@ -252,6 +275,26 @@ mod tests {
             n += 1;
             format!("L{n}")
         }
+    }
+
+    #[test]
+    fn a_cart_digest_changes_with_a_line_a_quantity_a_price_or_the_discount() {
+        let base = cart_digest([("A-1", 1, 1000), ("B-2", 2, 500)], Some(("SAVE", 100)));
+        assert_eq!(base, cart_digest([("A-1", 1, 1000), ("B-2", 2, 500)], Some(("SAVE", 100))));
+        assert_eq!(base.len(), 16);
+        for other in [
+            cart_digest([("A-1", 1, 1000), ("B-2", 2, 500), ("C-3", 1, 100)], Some(("SAVE", 100))),
+            cart_digest([("A-1", 1, 1000), ("B-2", 3, 500)], Some(("SAVE", 100))),
+            cart_digest([("A-1", 1, 1000), ("B-2", 2, 450)], Some(("SAVE", 100))),
+            cart_digest([("A-1", 1, 1000), ("B-2", 2, 500)], Some(("SAVE", 150))),
+            cart_digest([("A-1", 1, 1000), ("B-2", 2, 500)], None),
+            // A SKU's end read as the next field's start is another cart.
+            cart_digest([("A-11", 1, 1000), ("B-2", 2, 500)], Some(("SAVE", 100))),
+        ] {
+            assert_ne!(base, other);
+        }
+        // A code that takes nothing off is no discount.
+        assert_eq!(cart_digest([("A-1", 1, 1000)], Some(("ZERO", 0))), cart_digest([("A-1", 1, 1000)], None));
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub mod text;
 
 pub use announce::{newest_products, to_announce, NewProduct};
 pub use cart::{
-    check_quantity, price_cart, CartError, CartLine, PriceChange, PricedCart, PricedLine, SavedCart, SavedLine, MAX_LINES, MAX_LINE_QUANTITY,
+    cart_digest, check_quantity, price_cart, CartError, CartLine, PriceChange, PricedCart, PricedLine, SavedCart, SavedLine, MAX_LINES,
+    MAX_LINE_QUANTITY,
 };
 pub use catalog::{
     percent_label, AssetCount, BackOffice, Business, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults,

@@ -53,12 +53,7 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(allowed: &[edgeshop_api::routes::Method]) -> Self {
-        let mut allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
-        // A GET route answers HEAD too.
-        if allow.contains(&"GET") {
-            allow.push("HEAD");
-        }
-        let allow = allow.join(", ");
+        let allow = allow_header(allowed);
         let mut e = Self::new(Problem::MethodNotAllowed, format!("this route accepts {allow}"));
         e.allow = Some(allow.into());
         e
@@ -124,6 +119,17 @@ impl ApiError {
         }
         Ok(Response::ok(self.body(instance, Some(request_id)))?.with_status(self.status).with_headers(headers))
     }
+}
+
+/// The `Allow` header of a path whose routes take `allowed`: a GET route answers HEAD too, and
+/// every path OPTIONS.
+pub fn allow_header(allowed: &[edgeshop_api::routes::Method]) -> String {
+    let mut allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+    if allow.contains(&"GET") {
+        allow.push("HEAD");
+    }
+    allow.push("OPTIONS");
+    allow.join(", ")
 }
 
 /// `.context("what was being done")?`: a failure on the worker's side (storage, bindings, stored
@@ -203,6 +209,7 @@ pub enum Problem {
     MediaExists,
     PaymentRefused,
     CartAlreadyCheckedOut,
+    CartChanged,
     InStock,
     NothingToPay,
     OutOfStock,
@@ -278,6 +285,7 @@ impl Problem {
             Problem::MediaExists => (409, "media-exists", "Image already stored"),
             Problem::PaymentRefused => (422, "payment-refused", "Payment could not start"),
             Problem::CartAlreadyCheckedOut => (409, "cart-already-checked-out", "Cart already checked out"),
+            Problem::CartChanged => (409, "cart-changed", "Cart changed"),
             Problem::InStock => (409, "in-stock", "In stock"),
             Problem::NothingToPay => (409, "nothing-to-pay", "Nothing to pay"),
             Problem::OutOfStock => (409, "out-of-stock", "Out of stock"),

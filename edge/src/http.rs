@@ -76,8 +76,15 @@ pub async fn body_text_max(req: &mut Request, limit: usize) -> Result<String, Ap
     String::from_utf8(body_bytes_max(req, limit).await?).map_err(|_| ApiError::new(Problem::BodyNotUtf8, "the body is not UTF-8 text"))
 }
 
-/// A form post's fields (`application/x-www-form-urlencoded`), the body refused past `limit`.
+/// A form post's fields (`application/x-www-form-urlencoded`, as the shop's forms send them), the
+/// body refused past `limit`. A form sent as another type (`multipart/form-data`, `text/plain`)
+/// is refused, not read as no fields.
 pub async fn form_body(req: &mut Request, limit: usize) -> Result<crate::query::Query, ApiError> {
+    let kind = header(req, "content-type").unwrap_or_default();
+    let media = kind.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !media.is_empty() && media != "application/x-www-form-urlencoded" {
+        return Err(ApiError::new(Problem::UnsupportedMediaType, format!("this form is read as application/x-www-form-urlencoded, not {media}")));
+    }
     crate::query::Query::parse(Some(&body_text_max(req, limit).await?))
 }
 

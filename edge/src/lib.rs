@@ -53,7 +53,19 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     // HEAD is answered as GET without the body.
     let head = method == "HEAD";
     let resolved = resolve(if head { "GET" } else { &method }, &path);
-    let outcome = route(&mut req, &env, &ctx, &path, &resolved).await;
+    let outcome = match (route(&mut req, &env, &ctx, &path, &resolved).await, &resolved) {
+        // A browser's page or form: a page that says why, whatever refused it.
+        (Err(e), Resolved::Found(route, _)) if routes::refused_with_page(&req, *route) => match routes::refused_page(&req, &env, *route, &e).await {
+            Ok(page) => {
+                if e.status >= 500 {
+                    worker::console_error!("{} {} request {}: {}", e.status, path, request_id, e.detail);
+                }
+                Ok(page)
+            }
+            Err(_) => Err(e),
+        },
+        (outcome, _) => outcome,
+    };
     let status = match &outcome {
         Ok(r) => r.status_code(),
         Err(e) => e.status,
@@ -102,6 +114,12 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
     build_data::manifest(env).await?;
     let (route, params) = match resolved {
         Resolved::Found(route, params) => (*route, params),
+        // What a path allows, for a client that asks (no cross-origin use: no CORS headers).
+        Resolved::WrongMethod(allowed) if req.inner().method() == "OPTIONS" => {
+            let mut resp = Response::empty()?.with_status(204);
+            resp.headers_mut().set("allow", &error::allow_header(allowed))?;
+            return Ok(resp);
+        }
         Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),
         // A page that is not there: the shop's 404 page, as a static file would answer.
         Resolved::NotFound if matches!(req.method(), worker::Method::Get | worker::Method::Head) && !path.starts_with("/api/") => {

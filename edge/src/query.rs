@@ -67,7 +67,7 @@ fn percent_decode(s: &str, plus_is_space: bool) -> Result<String, ApiError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| ApiError::new(Problem::BadEncoding, "the address is not valid UTF-8 after percent-decoding"))
+    String::from_utf8(out).map_err(|_| ApiError::new(Problem::BadEncoding, "the text sent is not valid UTF-8 once percent-decoded"))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The back office's static pages under `/admin/` and the `_headers` rules that give them their
-//! content security policy (with the hashes of the pages' inline scripts).
+//! The back office's static pages under `/admin/` and the `_headers` rules of the static files:
+//! every file's (no framing, no sniffing), the back office's content security policy (with the
+//! hashes of the pages' inline scripts) and the images'.
 
 use edgeshop_admin::catalog::CatalogRow;
 use edgeshop_admin::pages::{headers, render_all, render_catalog, AdminSite};
@@ -8,6 +9,11 @@ use edgeshop_domain::text::{base64, inline_scripts};
 use edgeshop_domain::Catalog;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
+
+/// Every static file: no page elsewhere may frame the shop's (a framed add-to-cart form could be
+/// clicked unseen), and no file is read as another type than it says. The rules below add other
+/// headers (a header named by two rules would take one rule's value).
+const EVERY_FILE: &str = "/*\n  X-Frame-Options: DENY\n  X-Content-Type-Options: nosniff\n";
 
 /// Writes the admin pages and `_headers` (with the product images' rule); returns how many pages.
 pub fn write(shop: &LoadedShop, out: &crate::output::Output) -> Result<usize, String> {
@@ -25,7 +31,7 @@ pub fn write(shop: &LoadedShop, out: &crate::output::Output) -> Result<usize, St
         hashes.extend(inline_scripts(html).map(|s| base64(&Sha256::digest(s.as_bytes()))));
         out.write(&format!("{}/index.html", path.trim_matches('/')), html.as_bytes())?;
     }
-    let rules = headers(&hashes.into_iter().collect::<Vec<_>>()) + crate::images::HEADERS;
+    let rules = EVERY_FILE.to_string() + &headers(&hashes.into_iter().collect::<Vec<_>>()) + crate::images::HEADERS;
     out.write("_headers", rules.as_bytes())?;
     Ok(pages.len())
 }

@@ -21,8 +21,7 @@ use std::sync::{Arc, OnceLock};
 
 /// The `_headers` rule of the images among the static files: a merchant's SVG opened on its own
 /// runs nothing in the shop's origin (as the worker's `/media/` route answers it).
-pub const HEADERS: &str =
-    "/images/*\n  Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; sandbox\n  X-Content-Type-Options: nosniff\n";
+pub const HEADERS: &str = "/images/*\n  Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; sandbox\n";
 
 /// Widths rendered (never wider than the source's declared width).
 pub const WIDTHS: [u32; 3] = [320, 640, 960];

@@ -324,6 +324,10 @@ impl Shop {
         }
         let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
         let result = match body {
+            // JSON unless the caller names another type.
+            Some(b) if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) => {
+                Self::agent().run(builder.body(b.to_string()).expect("request"))
+            }
             Some(b) => Self::agent().run(builder.header("content-type", "application/json").body(b.to_string()).expect("request")),
             None => Self::agent().run(builder.body(()).expect("request")),
         };

@@ -36,7 +36,8 @@ fn the_event_endpoint_refuses_bad_events_drops_bots_and_stores_no_address() {
     let shop = Shop::shared();
     let ip = "203.0.113.77";
     let session = "5e55105e55105e55105e55105e55105e";
-    let good = json!({ "events": [{ "kind": "product_view", "session": session, "product": "beacon-test-product" }] }).to_string();
+    let real = sample_catalog().products.into_iter().find(|p| p.published).unwrap();
+    let good = json!({ "events": [{ "kind": "product_view", "session": session, "product": real.slug }] }).to_string();
 
     // Oversize, malformed, unknown kinds and fields, bad values: refused whole, with problem+json.
     let big = json!({ "events": [{ "kind": "search", "session": session, "query": "x".repeat(5000) }] }).to_string();
@@ -62,6 +63,19 @@ fn the_event_endpoint_refuses_bad_events_drops_bots_and_stores_no_address() {
     let many: Vec<Value> = (0..21).map(|_| json!({ "kind": "page_view", "session": session, "page": "home" })).collect();
     problem(&beacon(shop, Some(CHROME), ip, &json!({ "events": many }).to_string()), 422, "bad-event");
     problem(&shop.request("GET", "/api/events", &[], None), 405, "method-not-allowed");
+    // A product the shop does not have (it would take a place in "Most viewed"), among real ones.
+    let made_up = json!({ "events": [
+        { "kind": "product_view", "session": session, "product": real.slug },
+        { "kind": "product_view", "session": session, "product": "beacon-test-product" },
+    ] });
+    let r = beacon(shop, Some(CHROME), ip, &made_up.to_string());
+    problem(&r, 422, "bad-event");
+    assert!(r.json()["detail"].as_str().unwrap_or_default().contains("beacon-test-product"), "{}", r.body);
+    // Posted by a page on another site (its visitors' browsers say so): refused.
+    for (name, value) in [("origin", "https://elsewhere.example"), ("sec-fetch-site", "cross-site")] {
+        let headers = [("content-type", "text/plain;charset=UTF-8"), ("cf-connecting-ip", ip), ("user-agent", CHROME), (name, value)];
+        problem(&shop.request("POST", "/api/events", &headers, Some(&good)), 403, "cross-site-request");
+    }
 
     // Bots and clients without a user agent: accepted, not counted.
     let bot = json!({ "events": [{ "kind": "product_view", "session": session, "product": "bot-seen-product" }] }).to_string();
@@ -71,17 +85,21 @@ fn the_event_endpoint_refuses_bad_events_drops_bots_and_stores_no_address() {
         assert_eq!(r.json(), json!({ "accepted": 0, "dropped": "bot" }));
     }
 
-    // A browser's event is queued and rolled up.
-    let r = beacon(shop, Some(CHROME), ip, &good);
+    // A browser's event is queued and rolled up (same-origin, as the shop's pages send it).
+    let before = count(shop, "product_view", &real.slug);
+    let headers = [("content-type", "text/plain;charset=UTF-8"), ("cf-connecting-ip", ip), ("user-agent", CHROME), ("sec-fetch-site", "same-origin")];
+    let r = shop.request("POST", "/api/events", &headers, Some(&good));
     assert_eq!((r.status, r.json()["accepted"].as_i64()), (202, Some(1)), "{}", r.body);
-    wait_for("the product view in the daily rollup", 30, || (count(shop, "product_view", "beacon-test-product") == 1).then_some(()));
+    wait_for("the product view in the daily rollup", 30, || (count(shop, "product_view", &real.slug) == before + 1).then_some(()));
     assert_eq!(count(shop, "product_view", "bot-seen-product"), 0, "a bot's event was counted");
+    assert_eq!(count(shop, "product_view", "beacon-test-product"), 0, "a refused beacon was counted");
 
-    // Anyone can send a beacon: the report lists only products the shop has.
-    let real = sample_catalog().products.into_iter().find(|p| p.published).unwrap();
+    // Views of a product the catalog has since lost stay out of the report (rows kept from then).
     let views = json!({ "events": (0..5).map(|_| json!({ "kind": "product_view", "session": session, "product": real.slug })).collect::<Vec<_>>() });
     assert_eq!(beacon(shop, Some(CHROME), ip, &views.to_string()).status, 202);
-    wait_for("the real product's views in the rollup", 30, || (count(shop, "product_view", &real.slug) >= 5).then_some(()));
+    wait_for("the real product's views in the rollup", 30, || (count(shop, "product_view", &real.slug) >= before + 6).then_some(()));
+    let today = d1_query(shop, "SELECT max(day) AS day FROM analytics_daily WHERE metric = 'product_view'")[0]["day"].as_str().unwrap().to_string();
+    d1_query(shop, &format!("INSERT INTO analytics_daily (day, metric, dim, n) VALUES ('{today}', 'product_view', 'beacon-test-product', 1000)"));
     let report = shop.admin("GET", "/api/admin/analytics", None).json();
     let viewed = report["tables"].as_array().unwrap().iter().find(|t| t["id"] == "most_viewed").unwrap()["rows"].to_string();
     assert!(!viewed.contains("beacon-test-product"), "a slug the shop does not have is reported: {viewed}");
@@ -92,7 +110,7 @@ fn the_event_endpoint_refuses_bad_events_drops_bots_and_stores_no_address() {
     for table in ["analytics_seen", "analytics_daily", "analytics_sessions", "ops_metrics", "ops_alerts"] {
         stored.push_str(&d1_query(shop, &format!("SELECT * FROM {table}")).to_string());
     }
-    assert!(stored.contains("beacon-test-product"));
+    assert!(stored.contains(&real.slug));
     for secret in [ip, "Chrome/131", "Googlebot"] {
         assert!(!stored.contains(secret), "`{secret}` was stored: {stored}");
         assert!(!shop.log().contains(secret), "`{secret}` is in the worker's log");

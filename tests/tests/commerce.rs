@@ -229,10 +229,19 @@ fn same_idempotency_key_gives_one_order() {
     let shop = Shop::shared();
     let c = catalog();
     let v = variant(&c, 6, 3);
-    let (cart, _) = add_to_cart(shop, &ip(4), None, &json!({ "sku": v.sku, "quantity": 1 }));
-    let first = checkout(shop, &ip(4), &cart, "idem-1", &checkout_body("cash_on_delivery"));
-    let second = checkout(shop, &ip(4), &cart, "idem-1", &checkout_body("cash_on_delivery"));
-    assert_eq!(first.status, 201, "{}", first.body);
+    let (cart, added) = add_to_cart(shop, &ip(4), None, &json!({ "sku": v.sku, "quantity": 1 }));
+    // An API client may name the cart it showed (`Cart::digest`): another one is refused, and
+    // binds no order.
+    let shown: edgeshop_api::Cart = serde_json::from_str(&added.body).unwrap();
+    let mut stale = checkout_body("cash_on_delivery");
+    stale["cart_digest"] = json!("0123456789abcdef");
+    let refused = checkout(shop, &ip(4), &cart, "idem-stale", &stale);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.json()["type"], "https://edgeshop.dev/problems/cart-changed");
+    stale["cart_digest"] = json!(shown.digest());
+    let first = checkout(shop, &ip(4), &cart, "idem-1", &stale);
+    let second = checkout(shop, &ip(4), &cart, "idem-1", &stale);
+    assert_eq!(first.status, 201, "the cart as shown: {}", first.body);
     assert_eq!(second.status, 201);
     assert_eq!(first.json()["order_number"], second.json()["order_number"]);
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
@@ -566,6 +575,8 @@ fn buying_works_with_plain_html_forms() {
     assert!(form.body.contains(&format!("3 × {}", edgeshop_domain::escape_html(&product.title))), "no order summary");
     let key = attr_after(&form.body, r#"name="idempotency_key""#, "value").to_string();
     assert_eq!(key.len(), 32);
+    let shown = attr_after(&form.body, r#"name="cart_digest""#, "value").to_string();
+    assert_eq!(shown.len(), 16, "the form names the cart it shows");
     let mut order_fields: Vec<(String, String)> = [
         ("idempotency_key", key.as_str()),
         ("contact.email", ""),
@@ -575,6 +586,7 @@ fn buying_works_with_plain_html_forms() {
         ("address.city", "Galway"),
         ("address.postal_code", "H91 XK2P"),
         ("address.country", "IE"),
+        ("cart_digest", shown.as_str()),
         ("payment_method", "cash_on_delivery"),
     ]
     .iter()
@@ -599,9 +611,26 @@ fn buying_works_with_plain_html_forms() {
     assert!(odd.body.contains("Choose how you want to pay") && odd.body.contains("aoife@example.ie"), "{}", odd.body);
     order_fields[last].1 = "cash_on_delivery".into();
 
+    // The cart changed in another tab since the page was drawn: no order for a cart the shopper
+    // was not shown. The form comes back with today's summary, what was typed, and a new key.
+    order_fields[0].1 = new_key;
+    let more =
+        post("/cart/update", Some(&cookie), &[("line".into(), line.clone()), ("quantity".into(), "4".into()), ("action".into(), "update".into())]);
+    assert_eq!(more.status, 303, "{}", more.body);
+    let changed = post("/checkout/", Some(&cookie), &order_fields);
+    assert_eq!(changed.status, 409, "{}", changed.body);
+    assert!(changed.body.contains("Your cart changed since this page was shown"), "{}", changed.body);
+    assert!(changed.body.contains(&format!("4 × {}", edgeshop_domain::escape_html(&product.title))), "the summary is today's");
+    assert_eq!(attr_after(&changed.body, r#"id="contact-email""#, "value"), "aoife@example.ie");
+    let now_shown = attr_after(&changed.body, r#"name="cart_digest""#, "value").to_string();
+    assert_ne!(now_shown, shown);
+    assert_eq!(get("/cart/").status, 200);
+    assert_eq!(attr_after(&get("/cart/").body, "line-qty", "value"), "4", "the cart is still there");
+    order_fields[0].1 = attr_after(&changed.body, r#"name="idempotency_key""#, "value").to_string();
+    order_fields[last - 1].1 = now_shown;
+
     // Placed: to the order page, and the cart cookie is gone. Sending the same form twice (a
     // double click) makes one order.
-    order_fields[0].1 = new_key;
     let placed = post("/checkout/", Some(&cookie), &order_fields);
     assert_eq!(placed.status, 303, "{}", placed.body);
     let location = placed.header("location").expect("the order page").to_string();
@@ -609,16 +638,81 @@ fn buying_works_with_plain_html_forms() {
     assert!(placed.header("set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
     let twice = post("/checkout/", Some(&cookie), &order_fields);
     assert_eq!((twice.status, twice.header("location")), (303, Some(location.as_str())), "{}", twice.body);
+    // Back to the form, a field changed, sent again: the page says the order was placed.
+    let mut edited = order_fields.clone();
+    edited[3].1 = "Aoife Byrne-Walsh".into();
+    let number = location.split("number=").nth(1).unwrap().split('&').next().unwrap();
+    let resent = post("/checkout/", Some(&cookie), &edited);
+    assert_eq!(resent.status, 422, "{}", resent.body);
+    assert!(resent.body.contains(&format!("This form already placed order {number}")), "{}", resent.body);
 
     // The order page carries the order for browsers without JavaScript; a wrong token finds nothing.
-    let number = location.split("number=").nth(1).unwrap().split('&').next().unwrap();
     let order_page = shop.get(&location);
     assert_eq!(order_page.status, 200);
     assert!(order_page.body.contains(&format!(r#"<noscript><section class="order"><h1>Order <span data-testid="order-number">{number}</span>"#)));
     assert!(order_page.body.contains("Confirmed (cash on delivery)"));
+    assert!(order_page.body.contains(&format!("4 × {}", edgeshop_domain::escape_html(&product.title))), "the order is the cart shown");
     let wrong = shop.get(&format!("/orders/?number={number}&token=0000"));
     assert_eq!(wrong.status, 404);
     assert!(!wrong.body.contains("data-testid=\"order-number\""));
+}
+
+/// Whatever refuses a browser's page or form (a rate limit, a body too large or not UTF-8, a
+/// cross-site post, a malformed link), the browser gets a page that says why: the cart or the
+/// checkout form where there is one (the checkout keeps what was typed), never problem JSON.
+#[test]
+fn page_routes_refuse_with_pages() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = variant(&c, 5, 7);
+    let html = |r: &Reply, status: u16| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert!(r.content_type.starts_with("text/html"), "{}: {}", r.content_type, r.body);
+        assert!(r.header("content-security-policy").is_some_and(|p| p.contains("frame-ancestors 'none'")));
+    };
+    let ip = ip(31);
+    let added = shop.post_form("/cart/add", &[("cf-connecting-ip", &ip)], &[("sku", &v.sku), ("quantity", "1")]);
+    assert_eq!(added.status, 303, "{}", added.body);
+    let cookie = added.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut h: Vec<(&str, &str)> = vec![("cf-connecting-ip", ip.as_str()), ("cookie", cookie.as_str())];
+        h.extend_from_slice(extra);
+        h
+    };
+
+    // A cross-site post to the cart: the cart page with the reason.
+    let cross = shop.post_form("/cart/add", &with(&[("origin", "https://elsewhere.example")]), &[("sku", &v.sku)]);
+    html(&cross, 403);
+    assert!(cross.body.contains("another origin") && cross.body.contains(r#"class="cart-line""#), "{}", cross.body);
+    // A checkout form too large to read: the checkout form (its summary) with the reason.
+    let form = "contact.email=".to_string() + &"a".repeat(20_000);
+    let big = shop.request("POST", "/checkout/", &with(&[("content-type", "application/x-www-form-urlencoded")]), Some(&form));
+    html(&big, 413);
+    assert!(big.body.contains("At most 16384 bytes are accepted") && big.body.contains(r#"name="idempotency_key""#), "{}", big.body);
+    // Text that is not UTF-8, in a form and in a link.
+    let bad = shop.request("POST", "/newsletter", &with(&[("content-type", "application/x-www-form-urlencoded")]), Some("email=%FF"));
+    html(&bad, 400);
+    assert!(bad.body.contains("not valid UTF-8"), "{}", bad.body);
+    for link in ["/orders/?number=%FF", "/orders/invoice/?number=1&token=%FF", "/api/newsletter/confirm?token=%FF"] {
+        html(&shop.get(link), 400);
+    }
+
+    // The router's rate limit on the cart's forms: the cart page, with when to try again.
+    let limited = (0..130)
+        .map(|_| shop.post_form("/cart/add", &with(&[]), &[("sku", "NO-SUCH-SKU")]))
+        .find(|r| r.status == 429)
+        .expect("the cart limit kicks in");
+    html(&limited, 429);
+    assert!(limited.header("retry-after").is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s >= 1)));
+    assert!(limited.body.contains("try again in") && limited.body.contains(r#"class="cart-line""#), "{}", limited.body);
+
+    // The checkout's: the form again, with what was typed.
+    let fields = [("contact.email", "not an address"), ("address.name", "Róisín Limit"), ("payment_method", "cash_on_delivery")];
+    let limited = (0..40).map(|_| shop.post_form("/checkout/", &with(&[]), &fields)).find(|r| r.status == 429).expect("the checkout limit kicks in");
+    html(&limited, 429);
+    assert!(limited.header("retry-after").is_some());
+    assert!(limited.body.contains("try again in"), "{}", limited.body);
+    assert_eq!(attr_after(&limited.body, r#"id="address-name""#, "value"), "Róisín Limit");
 }
 
 /// A body past the limit sent in chunks (no Content-Length, so it is only known too large once

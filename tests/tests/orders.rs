@@ -394,8 +394,16 @@ fn http_edge_hardening() {
     let csp = page.header("content-security-policy").unwrap_or_default().to_string();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{csp}");
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
-    // A product image opened on its own (a merchant's SVG may hold a script) runs nothing here.
+    // So do the static pages: no page elsewhere frames the shop's (its add-to-cart form).
     let c = catalog();
+    let product = c.products.iter().find(|p| p.published).unwrap();
+    for path in ["/".to_string(), edgeshop_domain::paths::product(&product.slug), "/admin/".to_string()] {
+        let page = shop.get(&path);
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
+    }
+    // A product image opened on its own (a merchant's SVG may hold a script) runs nothing here.
     let svg = c.products.iter().flat_map(|p| &p.images).find(|i| i.file.ends_with(".svg")).expect("an SVG image");
     let image = shop.get(&format!("/images/{}", svg.file));
     assert_eq!(image.status, 200);

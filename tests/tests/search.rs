@@ -112,7 +112,12 @@ fn head_is_answered_like_get_without_a_body() {
     assert_eq!(shop.request("HEAD", "/search?q=tent", &[], None).content_type, shop.get("/search?q=tent").content_type);
     let r = shop.request("DELETE", "/api/search?q=tent", &[], None);
     assert_eq!(r.status, 405);
-    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
+    // OPTIONS says what a path takes (and no CORS: the shop's pages are its only callers).
+    let r = shop.request("OPTIONS", "/api/cart/lines/x", &[("origin", "https://elsewhere.example")], None);
+    assert_eq!((r.status, r.header("allow")), (204, Some("PATCH, DELETE, OPTIONS")), "{}", r.body);
+    assert!(r.header("access-control-allow-origin").is_none());
+    assert_eq!(shop.request("OPTIONS", "/api/no-such-route", &[], None).status, 404);
     // A method the worker's library does not know is not taken for GET.
     // (Sent by hand: the tests' HTTP client refuses such methods itself.)
     for method in ["PROPFIND", "MKCOL"] {

@@ -142,6 +142,16 @@ fn newsletter_double_opt_in_and_one_click_unsubscribe() {
     let refused = shop.post_form("/newsletter", &[("cf-connecting-ip", "10.4.2.1")], &[("email", "nope")]);
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("Send an address such as name@example.com"), "{}", refused.body);
+    assert!(refused.body.contains(r#"action="/newsletter""#) && refused.body.contains(r#"value="nope""#), "the form again: {}", refused.body);
+    // A form sent as another type than the page's is refused, not read as no address.
+    let multipart = shop.request(
+        "POST",
+        "/newsletter",
+        &[("cf-connecting-ip", "10.4.2.1"), ("content-type", "multipart/form-data; boundary=x")],
+        Some("--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nm@example.ie\r\n--x--\r\n"),
+    );
+    assert_eq!(multipart.status, 415, "{}", multipart.body);
+    assert!(multipart.content_type.starts_with("text/html") && multipart.body.contains("multipart/form-data"), "{}", multipart.body);
     // Another site's page cannot sign its visitors up (a plain form needs no preflight).
     let cross =
         shop.post_form("/newsletter", &[("cf-connecting-ip", "10.4.2.9"), ("sec-fetch-site", "cross-site")], &[("email", "lured@example.ie")]);
@@ -185,6 +195,12 @@ fn newsletter_double_opt_in_and_one_click_unsubscribe() {
     let path = unsubscribe.trim_start_matches("https://shop.example.com");
     let r = shop.request("POST", path, &[("content-type", "application/x-www-form-urlencoded")], Some("List-Unsubscribe=One-Click"));
     assert_eq!(r.status, 200, "{}", r.body);
+    // Again (the page's button after the mail client's click): still unsubscribed. A link we
+    // never sent unsubscribes nobody and says so.
+    assert_eq!(shop.request("POST", path, &[], None).status, 200);
+    let unknown = shop.request("POST", "/api/newsletter/unsubscribe?token=00112233445566778899aabbccddeeff", &[], None);
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert!(unknown.body.contains("not one of ours"), "{}", unknown.body);
     assert_eq!(shop.admin("POST", "/api/admin/newsletter", Some(&json!({ "subject": "Spring news 3", "text": "Sale." }).to_string())).status, 202);
     std::thread::sleep(Duration::from_secs(4));
     assert!(!shop.emails().iter().any(|e| e.to.contains(who) && e.subject == "Spring news 3"), "no mail after unsubscribing");

@@ -109,6 +109,12 @@ fn refused_page_body(e: &ApiError, email: &str) -> String {
     pages::account_sign_in(Some(&e.shopper_reason()), email)
 }
 
+/// The sign-in form with why a request was refused before it was read (a cross-site post, a
+/// malformed body).
+pub async fn refused(env: &Env, e: &ApiError) -> Reply {
+    account_page(env, &refused_page_body(e, ""), e.page_status(), None).await
+}
+
 /// `GET /account/`: the orders of the signed-in shopper, or the form that emails a link.
 pub async fn page(req: &Request, env: &Env) -> Reply {
     let body = match signed_in_shopper(req, env).await? {

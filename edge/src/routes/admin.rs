@@ -141,7 +141,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     match guard.begin(&fingerprint(&[&body])).await? {
         Begin::Started { .. } => {}
         Begin::Replay { response } => return Ok(response.to_response(true)?),
-        Begin::Mismatch => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different refund")),
+        Begin::Mismatch { .. } => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different refund")),
         Begin::InProgress | Begin::CartTaken { .. } => {
             return Err(
                 ApiError::new(Problem::RequestInProgress, "a refund with this Idempotency-Key is still running; retry shortly").with_retry_after(1)

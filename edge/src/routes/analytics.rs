@@ -3,7 +3,7 @@
 //! (`GET /api/admin/health`).
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text_max, client_ip, header, json, require_staff, Reply};
+use crate::http::{body_text_max, client_ip, header, json, require_staff, same_site, Reply};
 use crate::query::Query;
 use crate::services::analytics::{self, Batch};
 use crate::services::ops;
@@ -17,6 +17,9 @@ use worker::{Env, Request};
 /// what bots send, and queues the rest. Nothing identifying is kept: not the address (it is used
 /// only as the rate limiter's key), not the user agent.
 pub async fn beacon(req: &mut Request, env: &Env) -> Reply {
+    // The shop's own pages send it: a page elsewhere cannot make its visitors' browsers inflate
+    // the reports (a browser names the site it posts from).
+    same_site(req)?;
     let text = body_text_max(req, MAX_BEACON_BYTES).await?;
     let beacon: Beacon = serde_json::from_str(&text).map_err(|e| {
         let msg = e.to_string();
@@ -39,6 +42,17 @@ pub async fn beacon(req: &mut Request, env: &Env) -> Reply {
     let outcome = take(env, Limit::Beacon, &sha256_hex(client_ip(req).as_bytes())).await?;
     if !outcome.allowed {
         return Err(ApiError::too_many_requests(outcome.retry_after));
+    }
+    // Products this shop has (a made-up slug would take a place in "Most viewed"); one lookup per
+    // product named, at the same time.
+    let mut named: Vec<&str> = beacon.events.iter().filter_map(|e| e.product.as_deref()).collect();
+    named.sort_unstable();
+    named.dedup();
+    let known = futures_util::future::join_all(named.iter().map(|slug| crate::build_data::is_product(env, slug))).await;
+    for (slug, known) in named.iter().zip(known) {
+        if !known? {
+            return Err(ApiError::new(Problem::BadEvent, format!("this shop has no product `{slug}`")));
+        }
     }
     let id = random_id(12);
     let day = analytics::today();

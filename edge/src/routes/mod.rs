@@ -21,9 +21,43 @@ pub mod staff;
 pub mod subscriptions;
 
 use crate::error::ApiError;
-use crate::http::client_ip;
+use crate::http::{client_ip, plain_page, Reply};
 use crate::services::rate_limit::{take, Limit};
+use edgeshop_api::routes::Route;
 use worker::{Env, Request};
+
+/// Whether a refusal of this request is a page: a page route's, except the search page's
+/// partial requests (the island swaps results in place, and leaves the page as it is on a problem).
+pub fn refused_with_page(req: &Request, route: Route) -> bool {
+    route.is_page() && !(route == Route::SearchPage && req.url().is_ok_and(|u| u.query().unwrap_or_default().contains("partial=")))
+}
+
+/// A page route's refusal (`Route::is_page`) as the page a shopper can go on from: the cart or
+/// the checkout form with the reason, the account's form, or a plain page that says why; a
+/// rate limit's says when to try again (`Retry-After`). Whatever refused the request (the
+/// router's rate limit, a body too large or not UTF-8, a cross-site post, a malformed link).
+pub async fn refused_page(req: &Request, env: &Env, route: Route, e: &ApiError) -> Reply {
+    let page = match route {
+        Route::CartPage | Route::CartAddForm | Route::CartLineForm | Route::CartDiscountForm => shop_pages::refused_cart(req, env, e).await,
+        Route::CheckoutPage | Route::CheckoutForm => shop_pages::refused_checkout(req, env, e).await,
+        Route::AccountPage | Route::AccountSignInForm | Route::AccountSignInPage | Route::AccountSessionForm | Route::AccountSignOutForm => {
+            account::refused(env, e).await
+        }
+        _ => Err(ApiError::internal("no page of its own")),
+    };
+    // The shop's own page could not be drawn (its storage failing too): a plain one says why.
+    let mut page = match page {
+        Ok(page) => page,
+        Err(_) => {
+            let body = format!("<p>{}</p>", edgeshop_domain::escape_html(&e.shopper_reason()));
+            plain_page(e.page_status(), if e.status >= 500 { "Something went wrong" } else { e.title }, &body)?
+        }
+    };
+    if let Some(seconds) = e.retry_after {
+        page.headers_mut().set("retry-after", &seconds.to_string())?;
+    }
+    Ok(page)
+}
 
 /// 429 with Retry-After when the client is over its budget for this group of routes.
 pub async fn rate_limit(env: &Env, req: &Request, limit: Limit) -> Result<(), ApiError> {

@@ -10,6 +10,7 @@ use crate::http::{
 use crate::pages;
 use crate::query::Query;
 use crate::services::idempotency::valid_key;
+use crate::services::rate_limit::Limit;
 use crate::services::{carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
@@ -32,7 +33,7 @@ async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, status: u16) 
 }
 
 /// The cart page again with why a form was refused (a rate limit says when to try again).
-async fn refused_cart(req: &Request, env: &Env, e: &ApiError) -> Reply {
+pub async fn refused_cart(req: &Request, env: &Env, e: &ApiError) -> Reply {
     let mut page = cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await?;
     if let Some(seconds) = e.retry_after {
         page.headers_mut().set("retry-after", &seconds.to_string())?;
@@ -184,6 +185,7 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let countries = pages::country_options(&shop.shipping.countries, &r.address.country);
     let sms = pages::sms_choice(crate::services::sms::transport(env).is_some(), r.contact.sms);
     let key = escape_html(&state.key);
+    let digest = cart.digest();
     let mut slots_filled: Vec<(&str, &str)> = vec![
         (slots::SUMMARY, &summary),
         (slots::NOTICE, &notice),
@@ -191,18 +193,29 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
         (slots::COUNTRIES, &countries),
         (slots::SMS, &sms),
         (slots::KEY, &key),
+        (slots::CART_DIGEST, &digest),
     ];
     slots_filled.extend(fields.iter().map(|(s, v)| (s.as_str(), v.as_str())));
     frame_page(env, "/checkout/", &slots_filled, status).await
+}
+
+/// The checkout form, empty, with why a request was refused before its fields could be read
+/// (a cross-site post, a body too large or not UTF-8).
+pub async fn refused_checkout(req: &Request, env: &Env, e: &ApiError) -> Reply {
+    let notice = (e.shopper_reason(), Vec::new());
+    checkout_page(req, env, CheckoutState { request: blank_request(None), key: random_id(16), notice: Some(notice) }, e.page_status()).await
+}
+
+fn blank_request(email: Option<String>) -> CheckoutRequest {
+    let contact = Contact { email: email.unwrap_or_default(), ..Contact::default() };
+    CheckoutRequest { address: Address::default(), contact, payment_method: PaymentMethod::Online, analytics_session: None, cart_digest: None }
 }
 
 /// `GET /checkout/`: the form with a fresh idempotency key and the cart's summary; a signed-in
 /// shopper's email is the one their sign-in link proved. (Not the address of their latest order:
 /// anyone may place an order with any email, so that address may be a stranger's.)
 pub async fn checkout(req: &Request, env: &Env) -> Reply {
-    let signed_in = signed_in_shopper(req, env).await?;
-    let contact = Contact { email: signed_in.unwrap_or_default(), ..Contact::default() };
-    let request = CheckoutRequest { address: Address::default(), contact, payment_method: PaymentMethod::Online, analytics_session: None };
+    let request = blank_request(signed_in_shopper(req, env).await?);
     checkout_page(req, env, CheckoutState { request, key: random_id(16), notice: None }, 200).await
 }
 
@@ -216,6 +229,16 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     // The analytics session is added to the form by the analytics script when it runs.
     let request = CheckoutRequest::from_form(get);
     let key = Some(get("idempotency_key")).filter(|k| valid_key(k)).unwrap_or_else(|| random_id(16));
+    // Counted here rather than by the router: a shopper over the limit gets the form back with
+    // what they typed.
+    if let Err(e) = super::rate_limit(env, req, Limit::Checkout).await {
+        let notice = (e.shopper_reason(), Vec::new());
+        let mut page = checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, e.page_status()).await?;
+        if let Some(seconds) = e.retry_after {
+            page.headers_mut().set("retry-after", &seconds.to_string())?;
+        }
+        return Ok(page);
+    }
     // A way to pay the form does not offer is no choice of one (not cash on delivery).
     if PaymentMethod::from_wire(&get("payment_method")).is_none() {
         let error = FieldError { field: "payment_method".into(), message: "Choose how you want to pay.".into() };
@@ -227,7 +250,15 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     let body = serde_json::to_string(&request)?;
     let refused = |e: &ApiError| {
         let errors = e.extra.get("errors").and_then(|v| serde_json::from_value::<Vec<FieldError>>(v.clone()).ok()).unwrap_or_default();
-        let detail = if errors.is_empty() { e.shopper_reason() } else { "Please check the fields marked below.".into() };
+        let placed = e.extra.get("order_number").and_then(|n| n.as_u64()).filter(|_| e.is(Problem::IdempotencyKeyReused));
+        let detail = match placed {
+            // Back to a placed order's form, a field changed and sent again.
+            Some(n) => format!(
+                "This form already placed order {n}; its confirmation email has the link to it. To place another order, send this form again."
+            ),
+            None if errors.is_empty() => e.shopper_reason(),
+            None => "Please check the fields marked below.".into(),
+        };
         (detail, errors)
     };
     let (status, notice, retry_key) = match checkout::run(env, cart.as_deref(), &key, &body, &origin, None).await {

@@ -29,7 +29,19 @@ pub async fn sign_up_form(req: &mut Request, env: &Env) -> Reply {
     let email = form.get("email").unwrap_or_default();
     match subscriptions::sign_up(env, email, "newsletter form", form.get("new_products").is_some()).await {
         Ok(()) => plain_page(200, "Almost done", "<p>Check your inbox and confirm with the link we sent.</p>"),
-        Err(e) => plain_page(e.page_status(), "Not signed up", &format!("<p>{}</p>", escape_html(&e.shopper_reason()))),
+        Err(e) => {
+            // The form again, with what was typed, to correct it.
+            let form = format!(
+                r#"<p class="notice error" role="alert">{}</p><form class="signup" method="post" action="/newsletter"><label for="newsletter-email">Email</label> <input id="newsletter-email" name="email" type="email" autocomplete="email" required value="{}"> <button class="primary">Sign up</button></form>"#,
+                escape_html(&e.shopper_reason()),
+                escape_html(email)
+            );
+            let mut page = plain_page(e.page_status(), "Not signed up", &form)?;
+            if let Some(seconds) = e.retry_after {
+                page.headers_mut().set("retry-after", &seconds.to_string())?;
+            }
+            Ok(page)
+        }
     }
 }
 
@@ -84,6 +96,12 @@ pub async fn unsubscribe_page(req: &Request) -> Reply {
 
 /// `POST /api/newsletter/unsubscribe?token=`: one click (RFC 8058), from the page or the mail client.
 pub async fn unsubscribe(req: &Request, env: &Env) -> Reply {
-    subscriptions::unsubscribe(env, &token(req)?).await?;
-    plain_page(200, "You are unsubscribed", "<p>You will get no more newsletters from us.</p>")
+    let token = token(req)?;
+    // Twice (a mail client's click, then the page's) is unsubscribed still; a link we never sent
+    // unsubscribes nobody, and says so.
+    if subscriptions::unsubscribe(env, &token).await? || subscriptions::known_token(env, &token).await? {
+        plain_page(200, "You are unsubscribed", "<p>You will get no more newsletters from us.</p>")
+    } else {
+        plain_page(404, "Unknown link", "<p>This unsubscribe link is not one of ours. Use the link at the end of the newsletter you got.</p>")
+    }
 }

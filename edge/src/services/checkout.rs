@@ -85,7 +85,13 @@ pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &
                 ApiError::new(Problem::RequestInProgress, "a checkout with this Idempotency-Key is still running; retry shortly").with_retry_after(1)
             )
         }
-        Begin::Mismatch => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different request")),
+        Begin::Mismatch { order: None } => {
+            return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different request"))
+        }
+        Begin::Mismatch { order: Some(n) } => {
+            return Err(ApiError::new(Problem::IdempotencyKeyReused, format!("this Idempotency-Key placed order {n}, with a different request"))
+                .with("order_number", n))
+        }
         Begin::CartTaken { order_number } => {
             let detail = match order_number {
                 Some(n) => format!("this cart was already checked out as order {n}"),
@@ -224,6 +230,17 @@ async fn place_order(
                 }
                 // A code that rounds to nothing off (1 % of a few cents) is not a use.
                 .filter(|(off, _)| off.minor > 0);
+                // The cart the shopper was shown, or nothing: a line added in another tab since
+                // (or a price or discount that changed) is not bought unseen.
+                if let Some(shown) = &request.cart_digest {
+                    let lines = priced.cart.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price.minor));
+                    if *shown != edgeshop_domain::cart_digest(lines, discount.as_ref().map(|(off, code)| (code.as_str(), off.minor))) {
+                        return Err(ApiError::new(
+                            Problem::CartChanged,
+                            "your cart changed since this page was shown (a line, a quantity, a price or the discount); check the summary and place the order again",
+                        ));
+                    }
+                }
                 let totals = discounted_totals(priced.cart.subtotal, discount.as_ref().map(|d| d.0), &shop, Some(&request.address.country))
                     .context("checkout totals")?;
                 // A payment provider takes no order below its minimum (Stripe: 0.50 in most

@@ -97,7 +97,11 @@ pub enum Begin {
         response: StoredResponse,
     },
     InProgress,
-    Mismatch,
+    /// The key answered another request. `order`: the order that request placed, if it did.
+    Mismatch {
+        #[serde(default)]
+        order: Option<u64>,
+    },
     /// Another key owns this cart's checkout.
     CartTaken {
         order_number: Option<u64>,
@@ -143,7 +147,8 @@ impl IdempotencyKey {
         let now = worker::Date::now().as_millis() as f64;
         if let Some(mut r) = storage.get::<Record>(&record_key(&b.key)).await? {
             if r.fingerprint != b.fingerprint {
-                return Ok(Begin::Mismatch);
+                let placed = r.response.as_ref().is_some_and(|answer| answer.status < 300);
+                return Ok(Begin::Mismatch { order: r.order.as_ref().filter(|_| placed).map(|a| a.number) });
             }
             if let Some(response) = r.response {
                 return Ok(Begin::Replay { response });

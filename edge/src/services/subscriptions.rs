@@ -105,6 +105,16 @@ pub async fn unsubscribe(env: &Env, token: &str) -> Result<bool, ApiError> {
     db::changed(unsubscribe, "subscriber").await
 }
 
+/// Whether `token` is a subscriber's (whatever their state).
+pub async fn known_token(env: &Env, token: &str) -> Result<bool, ApiError> {
+    if token.is_empty() {
+        return Ok(false);
+    }
+    let db = db::db(env)?;
+    let found: Option<serde_json::Value> = db::first(stmt(&db, "SELECT 1 AS found FROM subscribers WHERE token = ?1", args![token])?).await?;
+    Ok(found.is_some())
+}
+
 /// Asks to be told when `sku` is back (the same address and SKU once).
 pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError> {
     let email = email.trim().to_lowercase();
