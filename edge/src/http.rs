@@ -362,6 +362,19 @@ pub fn account_cookie(req: &Request, token: Option<&str>) -> String {
     session_cookie(req, (ACCOUNT_COOKIE, ACCOUNT_COOKIE_LOCAL), token, crate::services::accounts::SESSION_SECONDS, "Lax")
 }
 
+/// A browser a shopper signed in from (`services::accounts::remember_browser`): not a session,
+/// it opens nothing; it lets that browser ask for sign-in links whoever else asks.
+pub const KNOWN_BROWSER_COOKIE: &str = "__Host-edgeshop_known";
+pub const KNOWN_BROWSER_COOKIE_LOCAL: &str = "edgeshop_known";
+
+pub fn known_browser_token(req: &Request) -> Option<String> {
+    session_token(req, (KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_COOKIE_LOCAL))
+}
+
+pub fn known_browser_cookie(req: &Request, token: &str) -> String {
+    session_cookie(req, (KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_COOKIE_LOCAL), Some(token), crate::services::accounts::BROWSER_SECONDS, "Lax")
+}
+
 /// A state-changing request made with the session cookie must say it comes from this site:
 /// `Sec-Fetch-Site: same-origin`, or (older browsers) an `Origin` naming this host. A request
 /// that says neither is refused too.

@@ -58,6 +58,11 @@ fn is_problem(r: &Reply, status: u16) -> bool {
     r.status == status && r.content_type.starts_with("application/problem+json")
 }
 
+/// A page's refusal: the account page with the reason, as a browser shows it.
+fn is_refused_page(r: &Reply, status: u16) -> bool {
+    r.status == status && r.content_type.starts_with("text/html") && r.body.contains(r#"role="alert""#)
+}
+
 #[test]
 fn a_shopper_signs_in_by_emailed_link_and_sees_only_their_orders() {
     let shop = Shop::shared();
@@ -85,7 +90,7 @@ fn a_shopper_signs_in_by_emailed_link_and_sees_only_their_orders() {
     }
     // Only the shop's own page may sign a visitor in (no login CSRF).
     let cross = shop.post_form("/account/session", &[("cf-connecting-ip", &ip(11)), ("sec-fetch-site", "cross-site")], &[("token", &token)]);
-    assert!(is_problem(&cross, 403), "{} {}", cross.status, cross.body);
+    assert!(is_refused_page(&cross, 403), "{} {}", cross.status, cross.body);
 
     let (r, cookie) = sign_in(shop, 11, &token);
     assert_eq!((r.status, r.header("location")), (303, Some("/account/")), "{}", r.body);
@@ -165,11 +170,11 @@ fn refusals_lockout_and_erasure() {
     assert!(is_problem(&ask(shop, 20, "<script>@x"), 422));
     // Posted from another site: refused.
     let cross = shop.post_form("/account/sign-in", &[("cf-connecting-ip", &ip(20)), ("sec-fetch-site", "cross-site")], &[("email", "a@b.ie")]);
-    assert!(is_problem(&cross, 403), "{}", cross.status);
+    assert!(is_refused_page(&cross, 403), "{} {}", cross.status, cross.body);
     // An Origin naming this host under another scheme is another site.
     let other_scheme = shop.base.replacen("http://", "https://", 1);
     let r = shop.post_form("/account/session", &[("cf-connecting-ip", &ip(20)), ("origin", &other_scheme)], &[("token", &"a".repeat(64))]);
-    assert!(is_problem(&r, 403), "{} {}", r.status, r.body);
+    assert!(is_refused_page(&r, 403), "{} {}", r.status, r.body);
     // The API without a session.
     assert!(is_problem(&shop.get("/api/account"), 401));
 
@@ -204,11 +209,43 @@ fn refusals_lockout_and_erasure() {
     let cookie = cookie.unwrap();
     assert_eq!(as_shopper(shop, &cookie, "GET", "/api/account").status, 200);
 
+    // Others using up the address's links for the hour do not lock its owner out: the browser
+    // they signed in from still gets one (a new client does not).
+    let known = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.strip_prefix("edgeshop_known="))
+        .map(|v| format!("edgeshop_known={}", v.split(';').next().unwrap()))
+        .expect("the browser is remembered");
+    assert!(r.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.contains("Max-Age=31536000") && v.contains("HttpOnly")));
+    for n in 50..59 {
+        assert_eq!(ask(shop, n, "erin@example.ie").status, 202, "client {n}");
+    }
+    assert!(is_problem(&ask(shop, 59, "erin@example.ie"), 429), "the address's budget is used up");
+    let theirs = shop.post_json(
+        "/api/account/sign-in",
+        &[("cf-connecting-ip", &ip(60)), ("cookie", &known)],
+        &json!({ "email": "erin@example.ie" }).to_string(),
+    );
+    assert_eq!(theirs.status, 202, "{}", theirs.body);
+    link_for(shop, "erin@example.ie", 11);
+    // The cookie is for that address only.
+    assert!(is_problem(
+        &shop.post_json(
+            "/api/account/sign-in",
+            &[("cf-connecting-ip", &ip(61)), ("cookie", &known)],
+            &json!({ "email": "flooded@example.ie" }).to_string()
+        ),
+        429
+    ));
+
     // Erasing the customer ends their account's sessions with the rest of their data.
     let r = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "erin@example.ie" }).to_string()));
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(is_problem(&as_shopper(shop, &cookie, "GET", "/api/account"), 401));
     assert_eq!(edgeshop_e2e::d1_query(shop, "SELECT 1 FROM customer_sessions WHERE email = 'erin@example.ie'").as_array().map_or(0, Vec::len), 0);
+    assert_eq!(edgeshop_e2e::d1_query(shop, "SELECT 1 FROM customer_browsers WHERE email = 'erin@example.ie'").as_array().map_or(0, Vec::len), 0);
 }
 
 #[test]

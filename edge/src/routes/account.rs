@@ -5,8 +5,8 @@
 
 use crate::error::{ApiError, Context, Problem};
 use crate::http::{
-    account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, parse_body, same_origin_strict, same_site, see_other,
-    signed_in_shopper, Reply,
+    account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, known_browser_cookie, known_browser_token, parse_body,
+    same_origin_strict, same_site, see_other, signed_in_shopper, Reply,
 };
 use crate::pages;
 use crate::query::Query;
@@ -53,10 +53,16 @@ async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &s
     // Per address and client: one client asking for an address again and again runs out of
     // links long before the address's own budget below.
     super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("account {email} {}", client_ip(req)).as_bytes())).await?;
-    // And whoever asks, an inbox gets at most ten links an hour. Many clients together can use
-    // up an address's budget for that hour (the shopper then reads "try again in …"): the price
-    // of no inbox being flooded with links.
-    super::rate_limit_for(env, Limit::AccountAddress, &sha256_hex(email.as_bytes())).await?;
+    // And whoever asks, an inbox gets at most ten links an hour, except from a browser the
+    // shopper has signed in from: many clients together can use up an address's budget for that
+    // hour (a new shopper then reads "try again in …"), but not lock its owner out.
+    let known = match known_browser_token(req) {
+        Some(token) => accounts::browser_of(env, &token, &email).await?,
+        None => false,
+    };
+    if !known {
+        super::rate_limit_for(env, Limit::AccountAddress, &sha256_hex(email.as_bytes())).await?;
+    }
     if accounts::has_orders(env, &email).await? {
         let env = env.clone();
         ctx.wait_until(async move {
@@ -68,10 +74,11 @@ async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &s
     Ok(())
 }
 
-/// Uses a sign-in link: the address and a new session token. Only the shop's own pages may (a
-/// page elsewhere must not sign a visitor in as someone else); five links that do not work lock
-/// the client out for a while.
-async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, String), ApiError> {
+/// Uses a sign-in link: the address, and the cookies of its new session and of this browser
+/// (remembered as one the shopper signs in from). Only the shop's own pages may (a page
+/// elsewhere must not sign a visitor in as someone else); five links that do not work lock the
+/// client out for a while.
+async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, [String; 2]), ApiError> {
     same_origin_strict(req)?;
     let client = format!("account {}", client_ip(req));
     let locked = rate_limit::peek(env, Limit::SignInFailure, &client).await?;
@@ -79,7 +86,10 @@ async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, String
         return Err(ApiError::too_many_requests(locked.retry_after).with("locked", true));
     }
     match accounts::redeem(env, token.trim()).await? {
-        Some(signed_in) => Ok(signed_in),
+        Some((email, session)) => {
+            let browser = accounts::remember_browser(env, &email).await?;
+            Ok((email, [account_cookie(req, Some(&session)), known_browser_cookie(req, &browser)]))
+        }
         None => {
             rate_limit::take(env, Limit::SignInFailure, &client).await?;
             Err(ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one"))
@@ -159,20 +169,22 @@ pub async fn sign_in_page(req: &Request, env: &Env) -> Reply {
 
 /// `POST /account/session` (`token`): signs in and goes to the account, or the form with why not.
 pub async fn session_form(req: &mut Request, env: &Env) -> Reply {
-    // Not from the shop's own page: a problem, not a page (no shopper is looking at it).
+    // Not from the shop's own page: refused (the sign-in page says why).
     same_origin_strict(req)?;
     let signed_in = match form_body(req, MAX_FORM_BYTES).await {
         Ok(form) => redeem(req, env, form.get("token").unwrap_or_default()).await,
         Err(e) => Err(e),
     };
     match signed_in {
-        Ok((_, session)) => {
+        Ok((_, cookies)) => {
             // The session this browser had (another address's) ends here, not only its cookie.
             if let Some(old) = account_session_token(req) {
                 accounts::end_session(env, &old).await?;
             }
             let mut resp = see_other("/account/")?;
-            resp.headers_mut().set("set-cookie", &account_cookie(req, Some(&session)))?;
+            for cookie in &cookies {
+                resp.headers_mut().append("set-cookie", cookie)?;
+            }
             Ok(resp)
         }
         Err(e) => account_page(env, &refused_page_body(&e, ""), e.page_status(), e.retry_after).await,
@@ -204,12 +216,14 @@ pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -
 /// `POST /api/account/session {token}`: signs in (cookie) and answers with the account.
 pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
     let r: SessionRequest = parse_body(&json_text(req).await?)?;
-    let (email, session) = redeem(req, env, &r.token).await?;
+    let (email, cookies) = redeem(req, env, &r.token).await?;
     if let Some(old) = account_session_token(req) {
         accounts::end_session(env, &old).await?;
     }
     let mut resp = json(&accounts::account(env, &email).await?, 200, "no-store")?;
-    resp.headers_mut().set("set-cookie", &account_cookie(req, Some(&session)))?;
+    for cookie in &cookies {
+        resp.headers_mut().append("set-cookie", cookie)?;
+    }
     Ok(resp)
 }
 

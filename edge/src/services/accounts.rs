@@ -42,6 +42,46 @@ pub async fn redeem(env: &Env, token: &str) -> Result<Option<(String, String)>, 
     Ok(Some((email, session)))
 }
 
+/// How long a browser a shopper signed in from is remembered (see [`remember_browser`]).
+pub const BROWSER_SECONDS: u64 = 365 * 24 * 60 * 60;
+
+/// Remembers the browser `email` just signed in from: a token for its long-lived cookie (only the
+/// hash is stored). That browser still gets sign-in links when other clients have used up the
+/// address's budget ([`browser_of`]). The address's expired ones go at the same time.
+pub async fn remember_browser(env: &Env, email: &str) -> Result<String, ApiError> {
+    let token = crate::services::secret_id(32)?;
+    let db = db::db(env)?;
+    let now = crate::services::now_seconds();
+    db::batch(
+        &db,
+        vec![
+            stmt(&db, "DELETE FROM customer_browsers WHERE email = ?1 AND expires_at <= ?2", args![email, now])?,
+            stmt(
+                &db,
+                "INSERT INTO customer_browsers (token_hash, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                args![&crate::services::sha256_hex(token.as_bytes()), email, &crate::services::now_rfc3339(), now + BROWSER_SECONDS],
+            )?,
+        ],
+    )
+    .await?;
+    Ok(token)
+}
+
+/// Whether the browser holding `token` has signed in as `email` (and is still remembered).
+pub async fn browser_of(env: &Env, token: &str, email: &str) -> Result<bool, ApiError> {
+    if !crate::services::well_formed_secret(token) {
+        return Ok(false);
+    }
+    let db = db::db(env)?;
+    let found: Option<Count> = db::first(stmt(
+        &db,
+        "SELECT count(*) AS n FROM customer_browsers WHERE token_hash = ?1 AND email = ?2 AND expires_at > ?3",
+        args![&crate::services::sha256_hex(token.as_bytes()), email, crate::services::now_seconds()],
+    )?)
+    .await?;
+    Ok(found.is_some_and(|c| c.n > 0))
+}
+
 /// The address an unused, unexpired sign-in link is for (the link stays unused).
 pub async fn link_owner(env: &Env, token: &str) -> Result<Option<String>, ApiError> {
     sign_in::SHOPPERS.link_owner(env, token).await

@@ -233,6 +233,7 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
         // Their account goes with the address: sessions end, links stop working.
         stmt(&db, "DELETE FROM customer_sessions WHERE email = ?1", args![&email])?,
         stmt(&db, "DELETE FROM customer_sign_in_links WHERE email = ?1", args![&email])?,
+        stmt(&db, "DELETE FROM customer_browsers WHERE email = ?1", args![&email])?,
         stmt(&db, "INSERT INTO erasures (email_hash, orders, at) VALUES (?1, ?2, ?3)", args![&hash, counts.orders, &now])?,
     ];
     db::batch(&db, statements).await?;
