@@ -71,7 +71,6 @@ enum Cmd {
     },
     /// Home, category, product, search and cart pages at phone and desktop sizes into target/screenshots/
     Screenshots,
-    /// Write a generated sample shop
     /// Fill the local database with a generated shop history (orders and page events) for the
     /// analytics reports
     AnalyticsHistory {
@@ -93,6 +92,7 @@ enum Cmd {
         #[arg(long)]
         events: Option<PathBuf>,
     },
+    /// Write a generated sample catalog (`--products N`: the benchmarks' shops of 20,000 and more)
     GenCatalog {
         #[arg(long, default_value_t = 320)]
         products: usize,
