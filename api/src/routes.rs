@@ -150,7 +150,8 @@ impl Route {
     }
 
     /// Pages a browser asks for or posts a form to: their refusals are pages too (a form's page
-    /// with the reason where it has one), never problem JSON.
+    /// with the reason where it has one), never problem JSON. Not the test payment provider's
+    /// page: made for development, its refusals name the setting it needs as problem JSON.
     pub const fn is_page(self) -> bool {
         matches!(
             self,
@@ -175,7 +176,6 @@ impl Route {
                 | Route::NewsletterConfirm
                 | Route::UnsubscribePage
                 | Route::Unsubscribe
-                | Route::TestProviderPage
         )
     }
 

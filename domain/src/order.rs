@@ -382,15 +382,38 @@ pub struct Placement {
 }
 
 impl Order {
-    /// The lines of a return, checked against the order: each SKU on the order, at most the units
-    /// ordered, repeats added together; none given means the whole order.
-    pub fn return_lines(&self, asked: &[(String, u32)]) -> Result<Vec<(String, u32)>, String> {
+    /// The units of each line not returned yet, after the units `returned` (in earlier returns).
+    pub fn returnable(&self, returned: &[(String, u32)]) -> Vec<(String, u32)> {
+        self.lines
+            .iter()
+            .map(|l| {
+                let back: u32 = returned.iter().filter(|(sku, _)| *sku == l.sku).map(|(_, q)| *q).fold(0, u32::saturating_add);
+                (l.sku.clone(), l.quantity.saturating_sub(back))
+            })
+            .filter(|(_, left)| *left > 0)
+            .collect()
+    }
+
+    /// The lines of a return, checked against what has not come back yet (`returned`: the units
+    /// of earlier returns): each SKU on the order, at most its units left, repeats added
+    /// together; none given means every unit left.
+    pub fn return_lines(&self, asked: &[(String, u32)], returned: &[(String, u32)]) -> Result<Vec<(String, u32)>, String> {
+        let left = self.returnable(returned);
+        if left.is_empty() {
+            return Err("every unit of the order has been returned already".into());
+        }
         if asked.is_empty() {
-            return Ok(self.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect());
+            return Ok(left);
         }
         let mut out: Vec<(String, u32)> = Vec::new();
         for (sku, quantity) in asked {
-            let line = self.lines.iter().find(|l| &l.sku == sku).ok_or_else(|| format!("the order has no line `{sku}`"))?;
+            if !self.lines.iter().any(|l| &l.sku == sku) {
+                return Err(format!("the order has no line `{sku}`"));
+            }
+            let can = left.iter().find(|(s, _)| s == sku).map_or(0, |(_, q)| *q);
+            if can == 0 {
+                return Err(format!("`{sku}` has been returned already"));
+            }
             let total = match out.iter_mut().find(|(s, _)| s == sku) {
                 Some((_, q)) => {
                     *q = q.saturating_add(*quantity);
@@ -401,19 +424,20 @@ impl Order {
                     *quantity
                 }
             };
-            if *quantity == 0 || total > line.quantity {
-                return Err(format!("`{sku}`: return 1 to {} units", line.quantity));
+            if *quantity == 0 || total > can {
+                return Err(format!("`{sku}`: return 1 to {can} units"));
             }
         }
         Ok(out)
     }
 
     /// What `lines` were charged, in minor units: their unit prices as ordered, less their share
-    /// of the order's discount (rounded down for part of a line).
+    /// of the order's discount (rounded down for part of a line), with their tax when the order
+    /// added tax on top.
     pub fn value_of(&self, lines: &[(String, u32)]) -> i64 {
         let totals: Vec<i64> = self.lines.iter().map(|l| l.line_total.minor).collect();
         let shares = crate::discount::share_discount(self.totals.discount.map_or(0, |d| d.minor), &totals);
-        lines
+        let goods: i64 = lines
             .iter()
             .filter_map(|(sku, q)| {
                 let i = self.lines.iter().position(|l| &l.sku == sku)?;
@@ -421,7 +445,46 @@ impl Order {
                 let paid = i128::from(line.line_total.minor - shares[i]);
                 Some((paid * i128::from(*q) / i128::from(line.quantity.max(1))) as i64)
             })
-            .sum()
+            .sum();
+        goods + self.tax_added_on(goods)
+    }
+
+    /// The tax on `goods` when the order added tax on top of its prices (its total is more than
+    /// the goods and shipping), at the order's rate; 0 when prices included it.
+    fn tax_added_on(&self, goods: i64) -> i64 {
+        let t = &self.totals;
+        let before_tax = t.subtotal.minor - t.discount.map_or(0, |d| d.minor) + t.shipping.minor;
+        match t.tax_rate_bp {
+            Some(rate) if t.total.minor > before_tax => Money::new(goods, t.total.currency).percentage(rate).minor,
+            _ => 0,
+        }
+    }
+
+    /// What the units `returned` come to, all returns together: the goods as paid ([`value_of`]),
+    /// and once every unit is back, the whole order, delivery included (a shopper who sends
+    /// everything back withdraws from the purchase, and the delivery is refunded too).
+    ///
+    /// [`value_of`]: Self::value_of
+    pub fn returned_value(&self, returned: &[(String, u32)]) -> i64 {
+        if self.returnable(returned).is_empty() {
+            return self.totals.total.minor;
+        }
+        let mut together: Vec<(String, u32)> = Vec::new();
+        for (sku, q) in returned {
+            match together.iter_mut().find(|(s, _)| s == sku) {
+                Some((_, n)) => *n = n.saturating_add(*q),
+                None => together.push((sku.clone(), *q)),
+            }
+        }
+        self.value_of(&together)
+    }
+
+    /// What a return of `lines` refunds after the units `before` came back: what all returns
+    /// come to with it, less what they came to without it, so that units returned one by one
+    /// refund, together, what they were charged (no cent lost to rounding).
+    pub fn return_refund(&self, before: &[(String, u32)], lines: &[(String, u32)]) -> i64 {
+        let after: Vec<(String, u32)> = before.iter().chain(lines).cloned().collect();
+        self.returned_value(&after) - self.returned_value(before)
     }
 
     /// A new order from a priced cart: cash on delivery is confirmed at once, online payment
@@ -648,7 +711,7 @@ mod tests {
         assert_eq!(o.value_of(&[("A".into(), 2)]), 2700);
         assert_eq!(o.value_of(&[("A".into(), 1)]), 1350);
         assert_eq!(o.value_of(&[("B".into(), 1)]), 899);
-        assert_eq!(o.value_of(&o.return_lines(&[]).unwrap()), 3599, "everything back: the goods as paid");
+        assert_eq!(o.value_of(&o.return_lines(&[], &[]).unwrap()), 3599, "everything: the goods as paid");
     }
 
     #[test]
@@ -846,15 +909,59 @@ mod tests {
     #[test]
     fn return_lines_are_checked_against_the_order_and_valued_at_their_price() {
         let o = delivered_order();
-        assert_eq!(o.return_lines(&[]).unwrap(), vec![("A".to_string(), 2), ("B".to_string(), 1)], "nothing named: everything");
-        let two_a = o.return_lines(&[("A".into(), 1), ("A".into(), 1)]).unwrap();
+        assert_eq!(o.return_lines(&[], &[]).unwrap(), vec![("A".to_string(), 2), ("B".to_string(), 1)], "nothing named: everything");
+        let two_a = o.return_lines(&[("A".into(), 1), ("A".into(), 1)], &[]).unwrap();
         assert_eq!(two_a, vec![("A".to_string(), 2)]);
         assert_eq!(o.value_of(&two_a), 3000);
-        assert!(o.return_lines(&[("A".into(), 3)]).is_err(), "more than ordered");
-        assert!(o.return_lines(&[("A".into(), 2), ("A".into(), 1)]).is_err(), "more than ordered, in two parts");
-        assert!(o.return_lines(&[("A".into(), 0)]).is_err());
-        assert!(o.return_lines(&[("Z".into(), 1)]).is_err(), "not on the order");
-        assert!(o.return_lines(&[("A".into(), u32::MAX), ("A".into(), u32::MAX)]).is_err(), "no overflow");
+        assert!(o.return_lines(&[("A".into(), 3)], &[]).is_err(), "more than ordered");
+        assert!(o.return_lines(&[("A".into(), 2), ("A".into(), 1)], &[]).is_err(), "more than ordered, in two parts");
+        assert!(o.return_lines(&[("A".into(), 0)], &[]).is_err());
+        assert!(o.return_lines(&[("Z".into(), 1)], &[]).is_err(), "not on the order");
+        assert!(o.return_lines(&[("A".into(), u32::MAX), ("A".into(), u32::MAX)], &[]).is_err(), "no overflow");
+    }
+
+    #[test]
+    fn a_second_return_takes_what_the_first_left_and_the_last_refunds_the_rest() {
+        let mut o = delivered_order();
+        // 39.99 of goods with 4.00 off, and 4.95 of delivery (under the free threshold).
+        o.totals = discounted_totals(Money::new(3999, Currency::EUR), Some(Money::new(400, Currency::EUR)), &shop(true), None).unwrap();
+        assert_eq!(o.totals.shipping.minor, 495);
+        let first = o.return_lines(&[("A".into(), 1)], &[]).unwrap();
+        let refund_1 = o.return_refund(&[], &first);
+        assert_eq!(refund_1, 1350);
+        // What the first took is not there to return again; nothing named is the rest.
+        assert!(o.return_lines(&[("A".into(), 2)], &first).is_err());
+        let rest = o.return_lines(&[], &first).unwrap();
+        assert_eq!(rest, vec![("A".to_string(), 1), ("B".to_string(), 1)]);
+        // The last return refunds what is left of the order: its goods and the delivery.
+        let refund_2 = o.return_refund(&first, &rest);
+        assert_eq!(refund_1 + refund_2, o.totals.total.minor);
+        assert_eq!(o.return_lines(&[], &[first, rest].concat()).unwrap_err(), "every unit of the order has been returned already");
+    }
+
+    #[test]
+    fn units_returned_one_by_one_refund_what_they_were_charged_together() {
+        let mut o = delivered_order();
+        // Three units of 19.99 with 33 % off: 40.18 for the three, no even thirds.
+        o.lines = vec![PricedLine { quantity: 3, line_total: Money::new(5997, Currency::EUR), ..o.lines[0].clone() }, o.lines[1].clone()];
+        o.totals = discounted_totals(Money::new(6996, Currency::EUR), Some(Money::new(1979, Currency::EUR)), &shop(true), None).unwrap();
+        let mut back: Vec<(String, u32)> = Vec::new();
+        let mut refunded = 0;
+        for _ in 0..3 {
+            let one = vec![("A".to_string(), 1)];
+            refunded += o.return_refund(&back, &one);
+            back.extend(one);
+        }
+        assert_eq!(refunded, o.value_of(&[("A".into(), 3)]), "one by one: the three units' share, to the cent");
+    }
+
+    #[test]
+    fn tax_added_on_top_is_refunded_with_the_goods() {
+        let mut o = delivered_order();
+        o.totals = checkout_totals(Money::new(3999, Currency::EUR), &shop(false)).unwrap();
+        // 15.00 of goods and 23 % on top.
+        assert_eq!(o.value_of(&[("A".into(), 1)]), 1500 + 345);
+        assert_eq!(o.returned_value(&o.return_lines(&[], &[]).unwrap()), o.totals.total.minor);
     }
 
     #[test]

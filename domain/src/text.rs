@@ -164,6 +164,8 @@ pub fn markdown_summary(markdown: &str, max: usize) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            // An escaped character is itself (`\*` is a star, not emphasis).
+            '\\' if chars.peek().is_some_and(char::is_ascii_punctuation) => out.extend(chars.next()),
             // `](url)` ends a link's or image's text: the address is left out.
             ']' if chars.peek() == Some(&'(') => {
                 for c in chars.by_ref() {
@@ -267,5 +269,7 @@ mod tests {
         assert_eq!(markdown_summary("![alt text](a.png) after", 200), "alt text after");
         assert_eq!(markdown_summary("a long sentence of words", 12), "a long…");
         assert_eq!(markdown_summary("", 10), "");
+        // Characters the import escaped are themselves (DeWalt's `550 MWO**`, a path with `\`).
+        assert_eq!(markdown_summary(r"550 MWO\*\* and a\_b \[x\] C:\\dir", 200), r"550 MWO** and a_b [x] C:\dir");
     }
 }

@@ -99,7 +99,7 @@ impl Blocks {
 
     fn node(&mut self, node: NodeRef, depth: usize) {
         match node.value() {
-            Node::Text(t) => self.line.push_str(&escape(&t.replace(['\r', '\n'], " "))),
+            Node::Text(t) => append_inline(&mut self.line, &escape(&t.replace(['\r', '\n'], " "))),
             Node::Element(e) => {
                 let name = e.name();
                 if DROPPED.contains(&name) {
@@ -127,7 +127,7 @@ impl Blocks {
                         if !self.line.trim().is_empty() {
                             self.line.push_str(" — ");
                         }
-                        self.line.push_str(&inline(node));
+                        append_inline(&mut self.line, &inline(node));
                     }
                     _ if BLOCKS.contains(&name) => {
                         self.flush();
@@ -144,7 +144,7 @@ impl Blocks {
                             self.node(c, depth);
                         }
                     }
-                    _ => self.line.push_str(&inline(node)),
+                    _ => append_inline(&mut self.line, &inline(node)),
                 }
             }
             _ => {}
@@ -177,7 +177,7 @@ fn list(node: NodeRef, ordered: bool, depth: usize, out: &mut Vec<String>) {
         for c in item.children() {
             match c.value() {
                 Node::Element(ce) if ce.name() == "ul" || ce.name() == "ol" => list(c, ce.name() == "ol", depth + 1, &mut nested),
-                _ => text.push_str(&inline(c)),
+                _ => append_inline(&mut text, &inline(c)),
             }
         }
         let text = collapse(&text.replace('\n', " "));
@@ -200,14 +200,18 @@ fn inline(node: NodeRef) -> String {
             if name == "br" {
                 return "\n".into();
             }
-            let inner: String = node.children().map(inline).collect();
+            let inner = join_inline(node.children().map(inline));
             let trimmed = inner.trim();
             if trimmed.is_empty() {
                 return if inner.is_empty() { String::new() } else { " ".into() };
             }
+            // A space at the inside edge of an emphasis goes outside its markers (Markdown's
+            // `** bold**` is no emphasis, and `a<b> bold</b>` keeps its space).
+            let lead = if inner.starts_with(char::is_whitespace) { " " } else { "" };
+            let trail = if inner.ends_with(char::is_whitespace) { " " } else { "" };
             match name {
-                "strong" | "b" => format!("**{trimmed}**"),
-                "em" | "i" => format!("*{trimmed}*"),
+                "strong" | "b" => format!("{lead}**{trimmed}**{trail}"),
+                "em" | "i" => format!("{lead}*{trimmed}*{trail}"),
                 // A code span is literal in Markdown: its text as it is, not escaped (a `\*`
                 // would show its backslash).
                 "code" | "kbd" | "samp" => {
@@ -227,6 +231,34 @@ fn inline(node: NodeRef) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// Inline pieces put together so that their emphasis still reads as emphasis (see [`append_inline`]).
+fn join_inline(pieces: impl Iterator<Item = String>) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        append_inline(&mut out, &piece);
+    }
+    out
+}
+
+/// Adds an inline `piece` to `out` so that emphasis still reads as emphasis: two bold runs that
+/// touch are one (`**18****lamps**` would show its stars), and a space goes between an emphasis
+/// that ends in punctuation and a letter right after it (`**Hubs:**TANGE` does not close).
+fn append_inline(out: &mut String, piece: &str) {
+    let escaped = |s: &str, marker: &str| s.strip_suffix(marker).is_some_and(|rest| rest.ends_with('\\'));
+    if out.ends_with("**") && !escaped(out, "**") && piece.starts_with("**") {
+        out.truncate(out.len() - 2);
+        out.push_str(&piece[2..]);
+        return;
+    }
+    let closes_on_punctuation = out.ends_with('*')
+        && !escaped(out, "*")
+        && out.trim_end_matches('*').chars().next_back().is_some_and(|c| c.is_ascii_punctuation() && c != '\\');
+    if closes_on_punctuation && piece.chars().next().is_some_and(char::is_alphanumeric) {
+        out.push(' ');
+    }
+    out.push_str(piece);
 }
 
 /// `href` if it is a web, mail or phone address or a path; `None` for `javascript:`, `data:`
@@ -268,6 +300,21 @@ mod tests {
         let pasted = r#"<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-1"><p dir="ltr"><span>Soft.</span></p><ul><li><span>Wash cold</span></li><li>Dry flat</li></ul></b>"#;
         assert_eq!(html_to_markdown(pasted), "Soft.\n\n- Wash cold\n- Dry flat");
         assert_eq!(html_to_markdown("<p>Made <b>to last</b>.</p>"), "Made **to last**.");
+    }
+
+    #[test]
+    fn emphasis_keeps_its_spaces_and_still_reads_as_emphasis() {
+        // Real exports: a space inside the tag's edge, two bold runs that touch, a bold label
+        // ending in a colon right before the value.
+        assert_eq!(html_to_markdown("<p>Hubs:<strong> TANGE</strong> THB007</p>"), "Hubs: **TANGE** THB007");
+        assert_eq!(
+            html_to_markdown("<p>a<strong> UltraLight</strong> tem <strong>18 </strong><strong>lâmpadas</strong></p>"),
+            "a **UltraLight** tem **18** **lâmpadas**"
+        );
+        assert_eq!(html_to_markdown("<p><b>one</b><b>two</b></p>"), "**onetwo**");
+        assert_eq!(html_to_markdown("<p><strong>Hubs:</strong>TANGE</p>"), "**Hubs:** TANGE");
+        assert_eq!(html_to_markdown("<p><strong>Product Name:\u{a0}</strong>R BUBBLE</p>"), "**Product Name:** R BUBBLE");
+        assert_eq!(html_to_markdown("<p>5<em> * </em>stars</p>"), "5 *\\** stars");
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct ImportError {
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.column.as_str() {
+            // Not about a row: the file as a whole (it cannot be read, say).
+            "" if self.row == 0 => write!(f, "{}: {}", self.file.display(), self.message),
             "" => write!(f, "{}:{}: {}", self.file.display(), self.row, self.message),
             col => write!(f, "{}:{}:{col}: {}", self.file.display(), self.row, self.message),
         }
@@ -114,7 +116,8 @@ pub struct Options {
 
 /// Imports `csv` (in `format`) into the catalog directory `catalog` (created if missing).
 pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> Result<Report, Vec<ImportError>> {
-    let bytes = std::fs::read(csv).map_err(|e| vec![ImportError { file: csv.into(), row: 0, column: String::new(), message: e.to_string() }])?;
+    let bytes = std::fs::read(csv)
+        .map_err(|e| vec![ImportError { file: csv.into(), row: 0, column: String::new(), message: format!("the export cannot be read: {e}") }])?;
     let currency = write::catalog_currency(catalog, &options.currency)
         .map_err(|m| vec![ImportError { file: catalog.join("shop.toml"), row: 0, column: String::new(), message: m }])?;
     let mut table = table::Table::read(csv, &bytes)?;

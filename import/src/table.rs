@@ -99,7 +99,7 @@ impl Table {
         let mut index = HashMap::new();
         let mut errors = Vec::new();
         for (i, h) in headers.iter().enumerate() {
-            if !h.is_empty() && index.insert(h.to_lowercase(), i).is_some() {
+            if !h.is_empty() && index.insert(key(h), i).is_some() {
                 errors.push(ImportError { file: file.into(), row: 1, column: h.clone(), message: "this column appears twice".into() });
             }
         }
@@ -164,7 +164,7 @@ impl Table {
         for (name, others) in names {
             let numbered = if name.contains("{n}") { (1..=20).map(Some).collect() } else { vec![None] };
             for n in numbered {
-                let spell = |s: &str| n.map_or(s.to_lowercase(), |n| s.replace("{n}", &n.to_string()).to_lowercase());
+                let spell = |s: &str| n.map_or(key(s), |n| key(&s.replace("{n}", &n.to_string())));
                 let name = spell(name);
                 if self.index.contains_key(&name) {
                     continue;
@@ -203,17 +203,23 @@ impl Table {
     }
 
     pub fn has(&self, column: &str) -> bool {
-        self.index.contains_key(&column.to_lowercase())
+        self.index.contains_key(&key(column))
     }
 
     /// The trimmed cell (empty when the column is not in the file).
     pub fn get<'a>(&self, row: &'a Row, column: &str) -> &'a str {
-        self.index.get(&column.to_lowercase()).and_then(|&i| row.cells.get(i)).map(|s| s.trim()).unwrap_or("")
+        self.index.get(&key(column)).and_then(|&i| row.cells.get(i)).map(|s| s.trim()).unwrap_or("")
     }
 
     /// An error at `row` in `column`, named as the file's header names it.
     pub fn error(&self, row: usize, column: &str, message: impl Into<String>) -> ImportError {
-        let named = self.index.get(&column.to_lowercase()).and_then(|&i| self.headers.get(i)).map_or(column, String::as_str);
+        let named = self.index.get(&key(column)).and_then(|&i| self.headers.get(i)).map_or(column, String::as_str);
         ImportError { file: self.file.clone(), row, column: named.to_string(), message: message.into() }
     }
+}
+
+/// A column's name as headers are matched: lower case, every run of spaces one space (French
+/// exports write `En stock\u{a0}?` with a no-break space before the question mark).
+fn key(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ").to_lowercase()
 }

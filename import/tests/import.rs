@@ -435,6 +435,25 @@ fn shopifys_newer_export_and_a_german_woocommerce_export_import_too() {
         krug.variants.iter().map(|v| (v.sku.as_str(), v.price.minor, v.stock)).collect::<Vec<_>>(),
         [("KRUG-05", 1250, 3), ("KRUG-1", 1990, 2)]
     );
+
+    // In French, WooCommerce writes a no-break space before a question mark (`En stock\u{a0}?`),
+    // and names the backorders and sale dates its own way: read as in English.
+    let dir = tempdir();
+    let csv = dir.path().join("wc-product-export-fr.csv");
+    std::fs::write(
+        &csv,
+        "ID,Type,UGS,Nom,Publié,En stock\u{a0}?,Stock,Autoriser les commandes de produits en rupture\u{a0}?,Date de début de promo,Date de fin de promo,Tarif promo,Tarif régulier,Catégories\n\
+         1,simple,SAC-1,Sac épuisé,1,0,,0,,,,20,Sacs\n\
+         2,simple,SAC-2,Sac en promo plus tard,1,1,5,0,2099-01-01,2099-02-01,10,20,Sacs\n\
+         3,simple,SAC-3,Sac sur commande,1,1,0,1,,,,20,Sacs\n",
+    )
+    .unwrap();
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let catalog = load(dir.path());
+    let variant = |slug: &str| catalog.product(slug).unwrap_or_else(|| panic!("{slug}: {report}")).variants[0].clone();
+    assert_eq!(variant("sac-epuise").stock_policy, StockPolicy::Deny, "out of stock, not sold on: {report}");
+    assert_eq!(variant("sac-en-promo-plus-tard").price.minor, 2000, "a sale that starts later is not today's price: {report}");
+    assert_eq!(variant("sac-sur-commande").stock_policy, StockPolicy::Continue, "backorders allowed: {report}");
 }
 
 #[test]

@@ -272,11 +272,15 @@ fn checkout_validates_the_address() {
     let r = checkout(shop, &ip(5), &cart, "addr-1", &hidden);
     let errors = r.json()["errors"].clone();
     assert_eq!((r.status, errors[0]["field"].as_str(), errors[1]["field"].as_str()), (422, Some("address.name"), Some("address.city")), "{errors}");
-    // Refused for what they said, the requests bound no key: the corrected one places the order.
-    let r = checkout(shop, &ip(5), &cart, "addr-1", &checkout_body("cash_on_delivery"));
+    // Refused for what they said, the requests bound no key: the corrected one places the order
+    // (a country code in lower case, with a space, is the country).
+    let mut fixed = checkout_body("cash_on_delivery");
+    fixed["address"]["country"] = json!(" ie ");
+    let r = checkout(shop, &ip(5), &cart, "addr-1", &fixed);
     assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(order(shop, &r.json())["address"]["country"], "IE");
     // The key now answers that request, and no other.
-    assert_eq!(checkout(shop, &ip(5), &cart, "addr-1", &checkout_body("cash_on_delivery")).json()["order_number"], r.json()["order_number"]);
+    assert_eq!(checkout(shop, &ip(5), &cart, "addr-1", &fixed).json()["order_number"], r.json()["order_number"]);
     let other = checkout(shop, &ip(5), &cart, "addr-1", &hidden);
     assert_eq!((other.status, other.json()["type"].as_str()), (422, Some("https://edgeshop.dev/problems/idempotency-key-reused")), "{}", other.body);
 }

@@ -192,6 +192,12 @@ fn images_kept_in_r2_are_uploaded_once_and_served_with_their_types_and_a_year_of
     let auth = format!("Bearer {}", admin_token());
     let replace = shop.request("POST", &format!("/api/admin/media/{}", keys[0]), &[("authorization", &auth)], Some("x"));
     assert_eq!((replace.status, replace.content_type.as_str()), (409, "application/problem+json"), "{}", replace.body);
+    // What is stored is the image its name says: not an empty body, nor another format.
+    let hash = keys[0].split('/').next().unwrap();
+    for body in ["", "not an image"] {
+        let fake = shop.request("POST", &format!("/api/admin/media/{hash}/fake.png"), &[("authorization", &auth)], Some(body));
+        assert_eq!((fake.status, fake.content_type.as_str()), (400, "application/problem+json"), "{}", fake.body);
+    }
 
     let page = shop.get(&format!("/products/{slug}/")).body;
     let urls: std::collections::BTreeSet<String> =
@@ -211,6 +217,10 @@ fn images_kept_in_r2_are_uploaded_once_and_served_with_their_types_and_a_year_of
         let stored = std::fs::read(media.join(url.trim_start_matches("/media/"))).unwrap();
         assert!(image.bytes == stored, "{url}: {} bytes, not the {} stored", image.bytes.len(), stored.len());
         assert!(shop.get(url).bytes == stored, "{url} again (from the edge cache)");
+        // A browser that has it already is told so.
+        let etag = image.header("etag").expect("an ETag").to_string();
+        let again = shop.request("GET", url, &[("if-none-match", &etag)], None);
+        assert_eq!((again.status, again.bytes.len()), (304, 0), "{url}");
     }
     assert_eq!(shop.get("/media/0123456789abcdef0123/nothing.png").status, 404);
     assert_eq!(shop.get("/media/../_catalog/catalog.json").status, 404);

@@ -72,6 +72,8 @@ fn a_code_comes_off_the_goods_and_the_order_its_page_and_email_keep_it() {
         json!({ "code": "DAYS", "kind": "amount", "value": 100, "starts_on": "2026-12-10", "ends_on": "2026-12-01" }),
         json!({ "code": "NEVER", "kind": "amount", "value": 100, "max_uses": 0 }),
         json!({ "code": "PAST", "kind": "amount", "value": 100, "ends_on": "2020-01-31" }),
+        // A misspelt limit would make a code without it.
+        json!({ "code": "TYPO", "kind": "amount", "value": 100, "max_use": 1 }),
     ] {
         let r = make(shop, bad.clone());
         assert!(is_problem(&r, 422, "bad-discount"), "{bad}: {} {}", r.status, r.body);

@@ -569,6 +569,17 @@ fn a_second_payment_session_neither_cancels_a_paid_order_nor_keeps_a_second_paym
     // The step refused before the payment can be taken now.
     assert_eq!(fulfil("packed").status, 202);
     shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
+    // What was paid for the order is still the shopper's to get back, all of it: the refund of
+    // the second payment is not taken from it.
+    let total = placed["total"]["minor"].as_i64().unwrap();
+    let refund = shop.post_json(
+        &format!("/api/admin/orders/{n}/refunds"),
+        &[("authorization", &auth), ("idempotency-key", "two-sessions-refund")],
+        &json!({ "amount_minor": total, "reason": "changed their mind" }).to_string(),
+    );
+    assert_eq!(refund.status, 202, "{}", refund.body);
+    let o = shop.wait_admin_order(n, "the order refunded in full", |o| moves(o, "refund").len() == 2);
+    assert_eq!(moves(&o, "refund")[1]["amount_minor"], total, "{o}");
 }
 
 #[test]

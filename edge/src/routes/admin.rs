@@ -237,8 +237,10 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
     let now = now_rfc3339();
-    let done =
-        Stock(env).adjust_recorded(&crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add }, c.reason.trim(), &now).await?;
+    // A count is of the shelf, where the units of orders not shipped yet still are.
+    let unshipped = if c.set.is_some() { orders::unshipped_units(env, &sku).await? } else { 0 };
+    let change = crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add, unshipped };
+    let done = Stock(env).adjust_recorded(&change, c.reason.trim(), &now).await?;
     let (before, after) = (value!({ "available": done.before.available }), value!({ "available": done.after.available, "reason": c.reason.trim() }));
     staff::audit(env, &who, "stock.adjust", &format!("sku:{sku}"), before, after).await?;
     if done.before.available <= 0 && done.after.available > 0 {
@@ -551,21 +553,39 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
             (EventKind::ReturnRejected, "rejected")
         }
         "receive" => {
-            let asked: Vec<(String, u32)> = d.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
-            let lines = order.return_lines(&asked).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
+            // What came back: the lines staff name, else those the shopper asked to return; of
+            // the units no earlier return brought back.
+            let asked: Vec<(String, u32)> = if d.lines.is_empty() {
+                current.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()
+            } else {
+                d.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()
+            };
+            let before = orders::returned_units(env, number, Some(id)).await?;
+            let lines = order.return_lines(&asked, &before).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
+            let whole = order.returnable(&[before.clone(), lines.clone()].concat()).is_empty();
+            // Part of the order back: it is delivered again, with the rest still returnable. The
+            // request's own step must be on the order first (events are applied in any order).
+            if !whole && order.status != edgeshop_domain::OrderStatus::ReturnRequested {
+                return Err(ApiError::new(
+                    Problem::RequestInProgress,
+                    "the return request is still being recorded on the order; try again in a moment",
+                )
+                .with_retry_after(1));
+            }
             let restock = |sku: &str| d.lines.is_empty() || d.lines.iter().any(|l| l.sku == sku && l.restock);
             let received: Vec<edgeshop_api::admin::ReturnLine> = lines
                 .iter()
                 .map(|(sku, quantity)| edgeshop_api::admin::ReturnLine { sku: sku.clone(), quantity: *quantity, restock: restock(sku) })
                 .collect();
-            let refund = order.value_of(&lines);
+            let refund = order.return_refund(&before, &lines);
             step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
             for line in received.iter().filter(|l| l.restock) {
-                let back = crate::services::stock::Adjust { sku: line.sku.clone(), set: None, add: Some(i64::from(line.quantity)) };
+                let back = crate::services::stock::Adjust { sku: line.sku.clone(), add: Some(i64::from(line.quantity)), ..Default::default() };
                 Stock(env).adjust_recorded(&back, &format!("return {id} of order {number}"), &now).await?;
             }
             let mut event = OrderEvent::new(format!("return-received-{number}-{id}"), EventKind::ReturnReceived, number, now.clone());
             event.amount_minor = Some(refund);
+            event.detail = Some(if whole { events::WHOLE_RETURN } else { events::PART_RETURN }.into());
             events::publish(env, &event).await?;
             staff::audit(
                 env,
@@ -604,7 +624,14 @@ pub async fn discounts(req: &Request, env: &Env) -> Reply {
 /// `POST /api/admin/discounts` (owners): a new code; its name is kept in capitals.
 pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
-    let mut code: DiscountCode = parse_body(&json_text(req).await?)?;
+    let text = json_text(req).await?;
+    // A misspelt field (`max_use`) would make a code without the limit meant: refused.
+    let fields: serde_json::Map<String, serde_json::Value> = parse_body(&text)?;
+    const KNOWN: [&str; 9] = ["code", "kind", "value", "min_subtotal_minor", "starts_on", "ends_on", "max_uses", "once_per_customer", "active"];
+    if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(ApiError::new(Problem::BadDiscount, format!("unknown field `{unknown}`; a code has {}", KNOWN.join(", "))));
+    }
+    let mut code: DiscountCode = parse_body(&text)?;
     code.code = edgeshop_domain::normalize_code(&code.code).unwrap_or(code.code);
     let day = |d: Option<String>| d.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
     (code.starts_on, code.ends_on) = (day(code.starts_on), day(code.ends_on));

@@ -18,7 +18,7 @@ pub async fn get(req: &Request, env: &Env, hash: &str, name: &str) -> Reply {
     url.set_fragment(None);
     let url = url.to_string();
     if let Some(hit) = cache.get(url.as_str(), false).await? {
-        return Ok(hit);
+        return not_modified(req, hit);
     }
     let Some(object) = media::get(env, &key).await? else {
         return Err(ApiError::new(Problem::NotFound, format!("no image at /media/{key}")));
@@ -34,7 +34,24 @@ pub async fn get(req: &Request, env: &Env, hash: &str, name: &str) -> Reply {
     // A merchant's SVG opened on its own runs nothing in the shop's origin.
     headers.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")?;
     cache.put(url.as_str(), resp.cloned()?).await?;
-    Ok(resp)
+    not_modified(req, resp)
+}
+
+/// `304 Not Modified` when the request already has this version (`If-None-Match`), else `resp`.
+fn not_modified(req: &Request, resp: Response) -> Reply {
+    let etag = resp.headers().get("etag")?.unwrap_or_default();
+    let asked = crate::http::header(req, "if-none-match").unwrap_or_default();
+    let matches = !etag.is_empty() && asked.split(',').any(|t| t.trim().trim_start_matches("W/") == etag.trim_start_matches("W/") || t.trim() == "*");
+    if !matches {
+        return Ok(resp);
+    }
+    let mut same = Response::empty()?.with_status(304);
+    for name in ["etag", "cache-control"] {
+        if let Some(value) = resp.headers().get(name)? {
+            same.headers_mut().set(name, &value)?;
+        }
+    }
+    Ok(same)
 }
 
 /// `GET /api/admin/media?cursor=`: a page of the keys in R2.
@@ -58,6 +75,10 @@ pub async fn upload(req: &mut Request, env: &Env, hash: &str, name: &str) -> Rep
         return Err(ApiError::new(Problem::MediaExists, format!("/media/{key} is stored already; a changed image gets a new address")));
     }
     let bytes = body_bytes_max(req, media::MAX_BYTES).await?;
+    if !media::looks_like(name, &bytes) {
+        let kind = media::content_type(name).unwrap_or("an image");
+        return Err(ApiError::new(Problem::BadParameter, format!("the body is not {kind} as `{name}` says (empty, or another format)")));
+    }
     let size = bytes.len();
     media::put(env, &key, bytes).await?;
     crate::services::staff::audit(env, &who, "media.upload", &format!("media:{key}"), serde_json::Value::Null, serde_json::json!({ "bytes": size }))

@@ -115,7 +115,9 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
         ));
     }
     let wanted: Vec<(String, u32)> = asked.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
-    let lines = order.return_lines(&wanted).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
+    // Of the units that have not come back in an earlier return.
+    let returned = orders::returned_units(env, number, None).await?;
+    let lines = order.return_lines(&wanted, &returned).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
     let lines: Vec<ReturnLine> = lines.into_iter().map(|(sku, quantity)| ReturnLine { sku, quantity, restock: false }).collect();
     let reason: String = asked.reason.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(1000).collect();
     let now = now_rfc3339();

@@ -155,6 +155,8 @@ async fn checked_request(env: &Env, body: &str) -> Result<(CheckoutRequest, Shop
     // One spelling of the address everywhere it is kept (orders, customers, the emails sent to
     // it), so that a customer's erasure finds them all.
     request.contact.email = request.contact.email.trim().to_lowercase();
+    // A country code as ISO writes it (`ie `, `Gb` are Ireland and the UK).
+    request.address.country = request.address.country.trim().to_ascii_uppercase();
     // Text messages only where the shop sends them (the form offers them only then).
     request.contact.sms &= crate::services::sms::transport(env).is_some();
     let shop = crate::build_data::manifest(env).await?.shop.clone();

@@ -10,7 +10,7 @@ use crate::services::payments::{test_provider, Settings};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::stripe::{self, Stripe};
 use crate::services::{dead_letters, notify, orders, subscriptions};
-use edgeshop_domain::{PaymentMethod, Tracking};
+use edgeshop_domain::{OrderStatus, PaymentMethod, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt};
 
@@ -248,6 +248,8 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             }
             return orders::record(env, &stored, &orders::Change { outcome: "applied", money: refund.into_iter().collect(), ..base }).await;
         }
+        // Part of the order back: delivered again, the rest still returnable.
+        EventKind::ReturnReceived if event.detail.as_deref() == Some(PART_RETURN) => OrderStatus::Delivered,
         status_change => match status_change.target_status() {
             Some(status) => status,
             None => return Ok(()),
@@ -461,12 +463,20 @@ async fn refund_payment(
     Ok((Some(refund), 0))
 }
 
-/// The order's succeeded payment (if any) and how much of it is not refunded yet (0 without one).
+/// `order.return_received`'s `detail`: every unit of the order is back, or some are.
+pub const WHOLE_RETURN: &str = "whole";
+pub const PART_RETURN: &str = "part";
+
+/// The order's first succeeded payment (if any: refunds go against it) and how much of what was
+/// paid is not refunded yet (0 without a payment). Every payment and every refund counts: an
+/// order paid twice had the second payment refunded, and the first is still the shopper's to get
+/// back.
 pub async fn refundable(env: &Env, number: u64) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
     let moves = orders::money_moves(env, number).await?;
     let payment = moves.iter().find(|m| m.kind == "payment" && m.status == "succeeded").cloned();
+    let paid: i64 = moves.iter().filter(|m| m.kind == "payment" && m.status == "succeeded").map(|m| m.amount_minor).sum();
     let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
-    let left = payment.as_ref().map_or(0, |p| p.amount_minor - refunded);
+    let left = if payment.is_some() { (paid - refunded).max(0) } else { 0 };
     Ok((payment, left))
 }
 

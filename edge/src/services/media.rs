@@ -40,6 +40,21 @@ pub fn content_type(name: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether `bytes` are an image of the type `name` says (by the format's opening bytes; an SVG
+/// by its `<svg` element near the start): an upload of something else is refused.
+pub fn looks_like(name: &str, bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    match content_type(name) {
+        Some("image/png") => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+        Some("image/jpeg") => head.starts_with(&[0xFF, 0xD8, 0xFF]),
+        Some("image/gif") => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
+        Some("image/webp") => head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP",
+        Some("image/avif") => head.len() >= 12 && &head[4..8] == b"ftyp" && (&head[8..12] == b"avif" || &head[8..12] == b"avis"),
+        Some("image/svg+xml") => String::from_utf8_lossy(head).contains("<svg"),
+        _ => false,
+    }
+}
+
 /// The object at `key`, if the bucket has it.
 pub async fn get(env: &Env, key: &str) -> Result<Option<worker::Object>, ApiError> {
     bucket(env)?.get(key).execute().await.context("R2 get")
@@ -67,4 +82,19 @@ pub async fn list(env: &Env, cursor: Option<String>) -> Result<(Vec<String>, Opt
     let page = request.execute().await.context("R2 list")?;
     let keys = page.objects().iter().map(|o| o.key()).collect();
     Ok((keys, if page.truncated() { page.cursor() } else { None }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_upload_must_be_the_image_its_name_says() {
+        assert!(super::looks_like("a.png", b"\x89PNG\r\n\x1a\n rest"));
+        assert!(super::looks_like("a.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(super::looks_like("a.webp", b"RIFF\x10\0\0\0WEBPVP8 "));
+        assert!(super::looks_like("a.svg", b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>"));
+        assert!(!super::looks_like("a.png", b""), "empty");
+        assert!(!super::looks_like("a.png", b"not an image"));
+        assert!(!super::looks_like("a.png", &[0xFF, 0xD8, 0xFF]), "a JPEG named .png");
+        assert!(!super::looks_like("a.txt", b"text"));
+    }
 }

@@ -597,6 +597,34 @@ pub async fn returns(env: &Env, number: u64) -> Result<Vec<ReturnView>, ApiError
         .collect()
 }
 
+/// Units of `sku` in orders that are placed and paid (or cash on delivery) but not shipped yet:
+/// sold, and still on the shelf.
+pub async fn unshipped_units(env: &Env, sku: &str) -> Result<i64, ApiError> {
+    #[derive(Deserialize)]
+    struct Units {
+        n: i64,
+    }
+    let db = db::db(env)?;
+    let found: Option<Units> = db::first(stmt(
+        &db,
+        "SELECT coalesce(sum(l.quantity), 0) AS n FROM order_lines l JOIN orders o ON o.number = l.order_number
+         WHERE l.sku = ?1 AND o.status IN ('confirmed', 'paid', 'packed')",
+        args![sku],
+    )?)
+    .await?;
+    Ok(found.map_or(0, |u| u.n))
+}
+
+/// The units of `number` that came back in returns received so far (`except` one of them).
+pub async fn returned_units(env: &Env, number: u64, except: Option<i64>) -> Result<Vec<(String, u32)>, ApiError> {
+    Ok(returns(env, number)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == "received" && Some(r.id) != except)
+        .flat_map(|r| r.lines.into_iter().map(|l| (l.sku, l.quantity)))
+        .collect())
+}
+
 /// Opens a return for `number` (lines as JSON): its id, or `None` when one is already open.
 pub async fn open_return(
     env: &Env,

@@ -53,15 +53,20 @@ struct ReservationRef {
 pub const MAX_LEVEL: i64 = 1_000_000;
 
 /// A staff change to the units on hand: a counted level, or a delta (a delivery, a breakage).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Adjust {
     pub sku: String,
-    /// The available units to set (what is on hand minus what is reserved), or
+    /// The units counted on the shelf: what is available is the count less the units held for
+    /// orders (reserved here, and `unshipped`), which are on the shelf too. Or
     #[serde(default)]
     pub set: Option<i64>,
     /// units to add (negative: remove).
     #[serde(default)]
     pub add: Option<i64>,
+    /// With `set`: units of orders placed and paid (or cash on delivery) that have not shipped
+    /// yet, sold here already but still on the shelf.
+    #[serde(default)]
+    pub unshipped: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -318,7 +323,7 @@ impl StockLedger {
         let seeds = self.seeds([a.sku.as_str()]).await?;
         let before = self.level(&a.sku, &seeds).await?;
         let available = match (a.set, a.add) {
-            (Some(set), None) => set,
+            (Some(counted), None) => counted - before.reserved - a.unshipped,
             // Units on hand are the available and the held ones: a loss may take held units
             // (the level goes below zero, and nothing more sells), never more than are there.
             (None, Some(add)) if add < 0 && before.available.saturating_add(before.reserved).saturating_add(add) < 0 => {
