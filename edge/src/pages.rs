@@ -195,7 +195,7 @@ pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
 }
 
 /// The order as a browser without JavaScript sees it (the page's island draws the live view).
-pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
+pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> String) -> String {
     let mut h = format!(
         r#"<section class="order"><h1>Order <span data-testid="order-number">{}</span></h1><p class="status">Status: <strong data-testid="order-status">{}</strong></p><ul class="cart-lines">"#,
         order.number,
@@ -221,9 +221,10 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
     } else {
         String::new()
     };
+    let refunds = refund_rows(t.total, refunded, &money, |label, value, id| format!(r#"<dt>{label}</dt><dd data-testid="{id}">{value}</dd>"#));
     let _ = write!(
         h,
-        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd></dl><h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd>{refunds}</dl><h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
         money(t.subtotal),
         shipping_label(t.shipping.minor, money(t.shipping)),
         esc(&t.tax_label()),
@@ -237,7 +238,18 @@ pub fn order_summary(order: &Order, money: impl Fn(Money) -> String) -> String {
 /// The order's invoice, a printable page: the seller (`[business]` in shop.toml), the buyer, the
 /// invoice number (the order number, which the shop hands out in sequence) and date, the lines as
 /// charged, the discount and shipping, and the tax at the rate charged with the total before it.
-pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, money: impl Fn(Money) -> String) -> String {
+/// What was refunded of an order's `total`, and what that leaves paid, as two rows drawn by
+/// `row(label, value, test id)`; nothing when nothing was refunded.
+fn refund_rows(total: Money, refunded: i64, money: &impl Fn(Money) -> String, row: impl Fn(&str, String, &str) -> String) -> String {
+    if refunded <= 0 {
+        return String::new();
+    }
+    let back = Money::new(refunded.min(total.minor), total.currency);
+    let kept = Money::new(total.minor - back.minor, total.currency);
+    row("Refunded", format!("−{}", money(back)), "refunded") + &row("Paid after refunds", money(kept), "paid-after-refunds")
+}
+
+pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, money: impl Fn(Money) -> String) -> String {
     let b = &shop.business;
     let seller = if b.legal_name.is_empty() { &shop.name } else { &b.legal_name };
     let mut seller_lines: Vec<String> = b.address.iter().map(|l| esc(l)).collect();
@@ -272,6 +284,10 @@ pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, money: impl Fn(Money
     sum("Total before tax", money(Money::new(t.total.minor - t.tax.minor, t.total.currency)), "invoice-net");
     sum(&format!("Tax{rate}"), money(t.tax), "invoice-tax");
     sum("Total", money(t.total), "invoice-total");
+    // Refunds since: what was paid back, and what that leaves (the invoice's lines stay as sold).
+    sums.push_str(&refund_rows(t.total, refunded, &money, |label, value, id| {
+        format!(r#"<tr class="refund"><th colspan="3">{}</th><td class="n" data-testid="invoice-{id}">{value}</td></tr>"#, esc(label))
+    }));
     let payment = match order.payment {
         PaymentMethod::CashOnDelivery => "Cash on delivery",
         PaymentMethod::Online => "Paid online (card)",
@@ -559,7 +575,7 @@ mod tests {
             discount_code: None,
         };
         let order = Order::place(cart, placement);
-        let h = invoice(&order, &shop, |m| m.decimal());
+        let h = invoice(&order, &shop, 0, |m| m.decimal());
         // No [business]: the shop's name; tax added on top at Germany's rate.
         assert!(h.contains("<strong>S &amp; Co</strong>") && !h.contains("seller-vat"), "{h}");
         assert!(h.contains("Tee &lt;b&gt; (M)") && h.contains("Zoe &lt;i&gt;") && !h.contains("<b>") && !h.contains("<i>"), "{h}");
@@ -574,8 +590,16 @@ mod tests {
         );
         shop.business =
             edgeshop_domain::Business { legal_name: "S Limited".into(), address: vec!["1 Quay".into()], vat_number: "IE1234567FA".into() };
-        let h = invoice(&order, &shop, |m| m.decimal());
+        let h = invoice(&order, &shop, 0, |m| m.decimal());
         assert!(h.contains("<strong>S Limited</strong><br>1 Quay<br>VAT number <span data-testid=\"seller-vat\">IE1234567FA</span>"), "{h}");
+        assert!(!h.contains("Refunded"), "nothing refunded, nothing said");
+        // Refunded in part since: what went back and what that leaves, the lines as sold.
+        let h = invoice(&order, &shop, 1000, |m| m.decimal());
+        assert!(
+            h.contains(r#"data-testid="invoice-refunded">−10.00</td>"#) && h.contains(r#"data-testid="invoice-paid-after-refunds">19.75</td>"#),
+            "{h}"
+        );
+        assert!(h.contains(r#"data-testid="invoice-total">29.75</td>"#));
     }
 
     #[test]

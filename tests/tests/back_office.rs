@@ -349,6 +349,7 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     }
     let level = |sku: &str| as_staff(shop, me, "GET", &format!("/api/admin/stock/{sku}"), None).json()["available"].as_i64().unwrap();
     let before = level(&a.sku);
+    let sold_before = as_staff(shop, me, "GET", &format!("/api/admin/stock/{}", a.sku), None).json()["sold"].as_i64().unwrap();
     // The shopper asks to return one of the two A's; a line that is not on the order is refused.
     let ask = |body: Value| shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &body.to_string());
     assert!(is_problem(&ask(json!({ "lines": [{ "sku": "NOPE", "quantity": 1 }] })), 422));
@@ -373,10 +374,17 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     assert_eq!(refunds(&o), [a.price.minor], "one unit of A, at the price charged");
     assert_eq!(o["returns"][0]["status"], "received");
     assert_eq!(level(&a.sku), before + 1, "the returned unit is back in stock");
+    let sold = as_staff(shop, me, "GET", &format!("/api/admin/stock/{}", a.sku), None).json()["sold"].as_i64().unwrap();
+    assert_eq!(sold, sold_before - 1, "and sold no more");
     // The shopper sees the return's progress and got the messages.
     let mine = shop.get(&format!("/api/orders/{n}?token={token}")).json();
     assert_eq!(mine["returns"][0]["status"], "received");
     assert_eq!(mine["can_request_return"], true, "the rest can still be returned");
+    // The order page and the invoice say what was refunded, and what that leaves paid.
+    let page = shop.get(&format!("/orders/?number={n}&token={token}")).body;
+    assert!(page.contains(r#"<dt>Refunded</dt><dd data-testid="refunded">−"#) && page.contains("Paid after refunds"), "{page}");
+    let invoice = shop.get(&format!("/orders/invoice/?number={n}&token={token}")).body;
+    assert!(invoice.contains(r#"data-testid="invoice-refunded">−"#) && invoice.contains("invoice-paid-after-refunds"), "{invoice}");
     let templates: Vec<String> = o["notifications"].as_array().unwrap().iter().map(|m| m["template"].as_str().unwrap().to_string()).collect();
     for t in ["return_requested", "return_approved", "return_received", "refund_issued"] {
         assert!(templates.iter().any(|x| x == t), "{t} in {templates:?}");

@@ -239,7 +239,7 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     let now = now_rfc3339();
     // A count is of the shelf, where the units of orders not shipped yet still are.
     let unshipped = if c.set.is_some() { orders::unshipped_units(env, &sku).await? } else { 0 };
-    let change = crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add, unshipped };
+    let change = crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add, unshipped, returned: false };
     let done = Stock(env).adjust_recorded(&change, c.reason.trim(), &now).await?;
     let (before, after) = (value!({ "available": done.before.available }), value!({ "available": done.after.available, "reason": c.reason.trim() }));
     staff::audit(env, &who, "stock.adjust", &format!("sku:{sku}"), before, after).await?;
@@ -580,7 +580,12 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
             let refund = order.return_refund(&before, &lines);
             step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
             for line in received.iter().filter(|l| l.restock) {
-                let back = crate::services::stock::Adjust { sku: line.sku.clone(), add: Some(i64::from(line.quantity)), ..Default::default() };
+                let back = crate::services::stock::Adjust {
+                    sku: line.sku.clone(),
+                    add: Some(i64::from(line.quantity)),
+                    returned: true,
+                    ..Default::default()
+                };
                 Stock(env).adjust_recorded(&back, &format!("return {id} of order {number}"), &now).await?;
             }
             let mut event = OrderEvent::new(format!("return-received-{number}-{id}"), EventKind::ReturnReceived, number, now.clone());

@@ -297,7 +297,7 @@ pub async fn invoice(req: &Request, env: &Env) -> Reply {
         return crate::http::plain_page(409, "No invoice", &format!("<p>{}</p>", escape_html(&why)));
     }
     let shop = crate::build_data::manifest(env).await?.shop.clone();
-    let html = pages::invoice(&order, &shop, |m| money_view(m).formatted);
+    let html = pages::invoice(&order, &shop, orders::refunded(env, number, order.totals.total.minor).await?, |m| money_view(m).formatted);
     let headers = Headers::new();
     crate::http::html_headers(&headers, &html)?;
     headers.set("cache-control", "private, no-store")?;
@@ -313,7 +313,7 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
     let (summary, status) = match number {
         None => (pages::notice("This link is missing the order number or its access token."), 200),
         Some(n) => match orders::load_with_token(env, n, token).await {
-            Ok(order) => (pages::order_summary(&order, |m| money_view(m).formatted), 200),
+            Ok(order) => (pages::order_summary(&order, orders::refunded(env, n, order.totals.total.minor).await?, |m| money_view(m).formatted), 200),
             Err(e) if e.status == 404 => (pages::notice(&format!("There is no order {n} for this link.")), 404),
             Err(e) => return Err(e),
         },

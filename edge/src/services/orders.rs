@@ -298,6 +298,16 @@ pub async fn money_moves(env: &Env, number: u64) -> Result<Vec<MoneyMove>, ApiEr
     db::all(money_moves_read(&db, number)?).await
 }
 
+/// What was refunded of order `number` (of `total`) so far, in minor units: the refunds that did
+/// not fail, less those that gave back a payment made on top of the total (paid twice).
+pub async fn refunded(env: &Env, number: u64, total: i64) -> Result<i64, ApiError> {
+    let moves = money_moves(env, number).await?;
+    let sum =
+        |kind: &str, counts: fn(&str) -> bool| moves.iter().filter(|m| m.kind == kind && counts(&m.status)).map(|m| m.amount_minor).sum::<i64>();
+    let paid_on_top = (sum("payment", |s| s == "succeeded") - total).max(0);
+    Ok((sum("refund", |s| s != "failed") - paid_on_top).max(0))
+}
+
 /// The read of an order's payments and refunds (rows of [`MoneyMove`]), oldest first.
 pub fn money_moves_read(db: &D1Database, number: u64) -> Result<D1PreparedStatement, ApiError> {
     stmt(

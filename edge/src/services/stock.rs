@@ -67,6 +67,9 @@ pub struct Adjust {
     /// yet, sold here already but still on the shelf.
     #[serde(default)]
     pub unshipped: i64,
+    /// With `add`: the units came back from a sale (a return), so they count as sold no more.
+    #[serde(default)]
+    pub returned: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -336,7 +339,8 @@ impl StockLedger {
             (None, Some(add)) => before.available.saturating_add(add),
             _ => before.available,
         };
-        let after = Level { available, ..before };
+        let sold = if a.returned { (before.sold - a.add.unwrap_or(0)).max(0) } else { before.sold };
+        let after = Level { available, sold, ..before };
         self.put_level(&a.sku, after, &seeds).await?;
         Ok(Adjusted { before, after, refused: false })
     }
