@@ -98,7 +98,9 @@ export async function axeProblems(base, cookies, pages, widths = [390, 1440]) {
     for (const [path, testid, also] of pages) {
       for (const width of widths) {
         await run.page.setViewportSize({ width, height: 900 });
-        await run.page.goto(base + path, { waitUntil: 'networkidle' });
+        // Loaded, then ready by the page's own mark (`data-ready`): waiting for the network to be
+        // idle timed out on a loaded machine while the page was already drawn.
+        await run.page.goto(base + path, { waitUntil: 'load', timeout: 60000 });
         await wake(run.page);
         await run.page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
         if (also) await run.page.waitForSelector(also, { timeout: 20000 });
