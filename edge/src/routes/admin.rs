@@ -148,20 +148,24 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
             )
         }
     }
-    // More than is left to refund is refused now (the queue consumer checks again, against
-    // refunds running at the same time).
-    let (_, left) = events::refundable(env, number).await?;
-    if amount > left {
+    // More than is left to refund, with the refunds asked for and not applied yet, is refused
+    // now (the queue consumer checks again when it applies it).
+    let event_id = format!("refund-{number}-{key}");
+    if let Err(left) = orders::reserve_refund(env, number, &event_id, amount).await? {
         // Binding nothing: the corrected request may use the same key.
         guard.release().await?;
-        return Err(ApiError::new(Problem::BadRefund, format!("{amount} is more than is left to refund ({left})")));
+        return Err(ApiError::new(
+            Problem::BadRefund,
+            format!("{amount} is more than is left to refund ({left}, with refunds asked for and not made yet)"),
+        ));
     }
-    let mut event = OrderEvent::new(format!("refund-{number}-{key}"), EventKind::RefundRequested, number, now_rfc3339());
+    let mut event = OrderEvent::new(event_id.clone(), EventKind::RefundRequested, number, now_rfc3339());
     event.amount_minor = Some(amount);
     event.detail = Some(r.reason.chars().take(500).collect());
     let published = events::publish(env, &event).await;
     if let Err(e) = published {
-        // The key is free again for a retry.
+        // The key is free again for a retry, and the amount no longer held.
+        orders::settle_refund_request(env, &event_id).await?;
         guard.finish(None).await?;
         return Err(e);
     }

@@ -483,6 +483,12 @@ pub async fn refundable(env: &Env, number: u64) -> Result<(Option<orders::MoneyM
 /// A merchant's refund (full, or part of a return): refused when nothing was paid or the amount
 /// is more than is left to refund.
 async fn refund_requested(env: &Env, stored: &orders::Stored, event: &OrderEvent, base: orders::Change<'_>) -> Result<(), ApiError> {
+    refund_requested_once(env, stored, event, base).await?;
+    // Made or refused: it no longer holds part of what is left for the next one asked for.
+    orders::settle_refund_request(env, &event.id).await
+}
+
+async fn refund_requested_once(env: &Env, stored: &orders::Stored, event: &OrderEvent, base: orders::Change<'_>) -> Result<(), ApiError> {
     let order = &stored.order;
     let (payment, left) = refundable(env, order.number).await?;
     let amount = event.amount_minor.unwrap_or(0);

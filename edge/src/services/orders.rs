@@ -308,6 +308,50 @@ pub async fn refunded(env: &Env, number: u64, total: i64) -> Result<i64, ApiErro
     Ok((sum("refund", |s| s != "failed") - paid_on_top).max(0))
 }
 
+/// How long a refund asked for counts against what is left before its event is applied.
+const REFUND_REQUEST_SECONDS: u64 = 600;
+
+/// Records a refund of `amount` asked for under `event_id` if, with the refunds asked for and not
+/// applied yet, it is not more than is left to refund (what was paid less what was refunded): one
+/// statement, so two asked for at once cannot both pass. `Err(left)` when it is more.
+pub async fn reserve_refund(env: &Env, number: u64, event_id: &str, amount: i64) -> Result<Result<(), i64>, ApiError> {
+    #[derive(Deserialize)]
+    struct Left {
+        left: i64,
+    }
+    let db = db::db(env)?;
+    let now = crate::services::now_seconds();
+    let since = now.saturating_sub(REFUND_REQUEST_SECONDS);
+    let left_sql = "(SELECT coalesce(sum(CASE WHEN kind = 'payment' AND status = 'succeeded' THEN amount_minor
+                                             WHEN kind = 'refund' AND status != 'failed' THEN -amount_minor ELSE 0 END), 0)
+                     FROM payments WHERE order_number = ?1)
+                  - (SELECT coalesce(sum(amount_minor), 0) FROM refund_requests WHERE order_number = ?1 AND requested_at > ?4 AND event_id != ?2)";
+    let reserved = db::changed(
+        stmt(
+            &db,
+            &format!(
+                "INSERT INTO refund_requests (event_id, order_number, amount_minor, requested_at) SELECT ?2, ?1, ?3, ?5
+                 WHERE ?3 <= {left_sql} ON CONFLICT(event_id) DO UPDATE SET requested_at = excluded.requested_at"
+            ),
+            args![number, event_id, amount, since, now],
+        )?,
+        "refund request",
+    )
+    .await?;
+    if reserved {
+        return Ok(Ok(()));
+    }
+    let left: Option<Left> = db::first(stmt(&db, &format!("SELECT {left_sql} AS left"), args![number, event_id, amount, since])?).await?;
+    Ok(Err(left.map_or(0, |l| l.left.max(0))))
+}
+
+/// A refund asked for is applied or refused: it counts no more.
+pub async fn settle_refund_request(env: &Env, event_id: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "DELETE FROM refund_requests WHERE event_id = ?1", args![event_id])?.run().await.context("refund request")?;
+    Ok(())
+}
+
 /// The read of an order's payments and refunds (rows of [`MoneyMove`]), oldest first.
 pub fn money_moves_read(db: &D1Database, number: u64) -> Result<D1PreparedStatement, ApiError> {
     stmt(
