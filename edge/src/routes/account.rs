@@ -46,7 +46,7 @@ async fn send_link(env: &Env, email: &str) -> Result<(), ApiError> {
 /// harvest): the link is made and sent after it, and only to an address that has ordered here.
 async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &str) -> Result<(), ApiError> {
     super::rate_limit(env, req, Limit::AccountLink).await?;
-    let email = email.trim().to_lowercase();
+    let email = crate::services::email_key(email);
     if !edgeshop_domain::valid_email(&email) {
         return Err(ApiError::new(Problem::InvalidEmail, "give the email address you order with"));
     }

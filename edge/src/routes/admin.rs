@@ -292,7 +292,7 @@ pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
     let e: EraseRequest = parse_body(&json_text(req).await?)?;
     let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
     // The log names the erasure by the address's hash: it must not keep what was erased.
-    let target = format!("customer:{}", crate::services::sha256_hex(e.email.trim().to_lowercase().as_bytes()));
+    let target = format!("customer:{}", crate::services::sha256_hex(crate::services::email_key(&e.email).as_bytes()));
     staff::audit(env, &who, "customer.erase", &target, value!(null), serde_json::to_value(&erased)?).await?;
     json(&erased, 200, "no-store")
 }
@@ -502,7 +502,7 @@ pub async fn customers(req: &Request, env: &Env) -> Reply {
 /// `GET /api/admin/customers/{email}`: the customer and their orders (also their data export).
 pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
     let member = require_staff(req, env).await?;
-    let email = crate::query::decode_segment(email)?.trim().to_lowercase();
+    let email = crate::services::email_key(&crate::query::decode_segment(email)?);
     let customer = orders::customer(env, &email).await?.ok_or_else(|| ApiError::new(Problem::NotFound, format!("no customer {email}")))?;
     // By a hash of the address: the log outlives an erasure.
     let who = crate::services::sha256_hex(email.as_bytes());

@@ -154,7 +154,7 @@ async fn checked_request(env: &Env, body: &str) -> Result<(CheckoutRequest, Shop
     let mut request: CheckoutRequest = parse_body(body)?;
     // One spelling of the address everywhere it is kept (orders, customers, the emails sent to
     // it), so that a customer's erasure finds them all.
-    request.contact.email = request.contact.email.trim().to_lowercase();
+    request.contact.email = crate::services::email_key(&request.contact.email);
     // A country code as ISO writes it (`ie `, `Gb` are Ireland and the UK).
     request.address.country = request.address.country.trim().to_ascii_uppercase();
     // Text messages only where the shop sends them (the form offers them only then).

@@ -130,3 +130,29 @@ pub fn now_seconds() -> u64 {
 pub fn now_rfc3339() -> String {
     String::from(worker::js_sys::Date::new_0().to_iso_string())
 }
+
+/// One spelling of an email address wherever it is kept or compared (orders, customers,
+/// subscribers, sign-in links, a discount's once-per-customer rule): trimmed, in lower case, its
+/// domain in ASCII (`user@bücher.de` is `user@xn--bcher-kva.de`, the same mailbox). An address
+/// whose domain is no domain stays as typed, for validation to refuse.
+pub fn email_key(email: &str) -> String {
+    let email = email.trim().to_lowercase();
+    match email.rsplit_once('@') {
+        Some((user, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) if !ascii.is_empty() => format!("{user}@{ascii}"),
+            _ => email,
+        },
+        _ => email,
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    #[test]
+    fn an_address_has_one_spelling_its_domain_in_ascii() {
+        assert_eq!(super::email_key("  User@Bücher.DE "), "user@xn--bcher-kva.de");
+        assert_eq!(super::email_key("user@xn--bcher-kva.de"), "user@xn--bcher-kva.de");
+        assert_eq!(super::email_key("Nora@Example.ie"), "nora@example.ie");
+        assert_eq!(super::email_key("no domain"), "no domain");
+    }
+}

@@ -90,7 +90,7 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Op
     // Each line's category as the catalog has it now (sales by category).
     let catalog = crate::build_data::skus(env, order.lines.iter().map(|l| l.sku.as_str())).await?;
     let category = |sku: &str| catalog.get(sku).map(|e| e.category.clone()).unwrap_or_default();
-    let email = order.contact.email.trim().to_lowercase();
+    let email = crate::services::email_key(&order.contact.email);
     let mut statements = vec![
         stmt(
             &db,

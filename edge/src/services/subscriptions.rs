@@ -49,7 +49,7 @@ fn problem_email() -> ApiError {
 /// link (at most one every 10 minutes); a confirmed one stays as it is. The answer is the same
 /// either way, so the endpoint does not tell who is subscribed.
 pub async fn sign_up(env: &Env, email: &str, source: &str, new_products: bool) -> Result<(), ApiError> {
-    let email = email.trim().to_lowercase();
+    let email = super::email_key(email);
     if !edgeshop_domain::valid_email(&email) {
         return Err(problem_email());
     }
@@ -117,7 +117,7 @@ pub async fn known_token(env: &Env, token: &str) -> Result<bool, ApiError> {
 
 /// Asks to be told when `sku` is back (the same address and SKU once).
 pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError> {
-    let email = email.trim().to_lowercase();
+    let email = super::email_key(email);
     if !edgeshop_domain::valid_email(&email) {
         return Err(problem_email());
     }
@@ -171,7 +171,7 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
 /// with name, address, email and phone replaced; messages not yet sent to the address are not
 /// sent. One batch: all of it or nothing.
 pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> {
-    let email = email.trim().to_lowercase();
+    let email = super::email_key(email);
     if !edgeshop_domain::valid_email(&email) {
         return Err(problem_email());
     }
