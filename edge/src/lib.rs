@@ -122,7 +122,10 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         }
         Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),
         // A page that is not there: the shop's 404 page, as a static file would answer.
-        Resolved::NotFound if matches!(req.method(), worker::Method::Get | worker::Method::Head) && !path.starts_with("/api/") => {
+        // (`/API/…` is the API's too: a client that got the case wrong gets problem JSON.)
+        Resolved::NotFound
+            if matches!(req.method(), worker::Method::Get | worker::Method::Head) && !path.to_ascii_lowercase().starts_with("/api/") =>
+        {
             return services::edge_pages::not_found(env).await;
         }
         Resolved::NotFound => return Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),

@@ -118,6 +118,9 @@ fn head_is_answered_like_get_without_a_body() {
     assert_eq!((r.status, r.header("allow")), (204, Some("PATCH, DELETE, OPTIONS")), "{}", r.body);
     assert!(r.header("access-control-allow-origin").is_none());
     assert_eq!(shop.request("OPTIONS", "/api/no-such-route", &[], None).status, 404);
+    // An API path in the wrong case is the API's 404 (problem JSON), not the shop's page.
+    let r = shop.get("/API/CART");
+    assert_eq!((r.status, r.content_type.as_str()), (404, "application/problem+json"), "{}", r.body);
     // A method the worker's library does not know is not taken for GET.
     // (Sent by hand: the tests' HTTP client refuses such methods itself.)
     for method in ["PROPFIND", "MKCOL"] {

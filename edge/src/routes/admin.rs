@@ -151,12 +151,13 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     // More than is left to refund, with the refunds asked for and not applied yet, is refused
     // now (the queue consumer checks again when it applies it).
     let event_id = format!("refund-{number}-{key}");
+    let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, order.totals.total.currency)).formatted;
     if let Err(left) = orders::reserve_refund(env, number, &event_id, amount).await? {
         // Binding nothing: the corrected request may use the same key.
         guard.release().await?;
         return Err(ApiError::new(
             Problem::BadRefund,
-            format!("{amount} is more than is left to refund ({left}, with refunds asked for and not made yet)"),
+            format!("{} is more than is left to refund ({}, with refunds asked for and not made yet)", money(amount), money(left)),
         ));
     }
     let mut event = OrderEvent::new(event_id.clone(), EventKind::RefundRequested, number, now_rfc3339());

@@ -493,7 +493,8 @@ async fn refund_requested_once(env: &Env, stored: &orders::Stored, event: &Order
     let (payment, left) = refundable(env, order.number).await?;
     let amount = event.amount_minor.unwrap_or(0);
     if amount <= 0 || amount > left {
-        let note = format!("refund of {amount} refused: {left} is left to refund");
+        let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, order.totals.total.currency)).formatted;
+        let note = format!("refund of {} refused: {} is left to refund", money(amount), money(left));
         let outcome = format!("refused: {note}");
         return orders::record(env, stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
     }
