@@ -495,7 +495,14 @@ impl ProductIndex {
     fn search_with(&mut self, req: &SearchRequest, with_related: bool) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
         if let Some(typed) = self.typed_filters(req) {
-            let mut results = self.search_with(&SearchRequest { query: &typed.words, filters: typed.filters, ..req.clone() }, with_related)?;
+            // A price or a sale typed among the words narrows what the other words name: the
+            // products they are (titles, brands, categories, attributes), not those whose
+            // descriptions mention them ("tent under 100": no lamp that says it lights a tent,
+            // when no tent costs that little).
+            let was = std::mem::replace(&mut self.strong_fields_only, true);
+            let results = self.search_with(&SearchRequest { query: &typed.words, filters: typed.filters, ..req.clone() }, with_related);
+            self.strong_fields_only = was;
+            let mut results = results?;
             // A correction of the other words keeps the price and sale words.
             if let Some(fix) = results.did_you_mean.as_mut() {
                 for phrase in typed.price.iter().map(|p| &p.phrase).chain(typed.sale.iter().map(|(phrase, _)| phrase)) {
@@ -1471,9 +1478,9 @@ impl ProductIndex {
             }
             let searched = if replaced && w.chars().count() <= 4 { format!("{fixed} ") } else { format!("{w} ") };
             let Some(any_field) = self.text_query(&searched) else { continue };
-            self.strong_fields_only = true;
+            let was = std::mem::replace(&mut self.strong_fields_only, true);
             let strong = self.text_query(&searched);
-            self.strong_fields_only = false;
+            self.strong_fields_only = was;
             if let Some(strong) = strong {
                 searched_as.push(searched.trim_end().to_string());
                 words.push((w, any_field, strong));
