@@ -371,8 +371,9 @@ pub fn known_browser_token(req: &Request) -> Option<String> {
     session_token(req, (KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_COOKIE_LOCAL))
 }
 
-pub fn known_browser_cookie(req: &Request, token: &str) -> String {
-    session_cookie(req, (KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_COOKIE_LOCAL), Some(token), crate::services::accounts::BROWSER_SECONDS, "Lax")
+/// `Set-Cookie` for a remembered browser (`Some`) or for forgetting it (`None`).
+pub fn known_browser_cookie(req: &Request, token: Option<&str>) -> String {
+    session_cookie(req, (KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_COOKIE_LOCAL), token, crate::services::accounts::BROWSER_SECONDS, "Lax")
 }
 
 /// A state-changing request made with the session cookie must say it comes from this site:

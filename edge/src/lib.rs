@@ -120,6 +120,15 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
             resp.headers_mut().set("allow", &error::allow_header(allowed))?;
             return Ok(resp);
         }
+        // A page's address with another method: a page that says so.
+        Resolved::WrongMethod(allowed) if ["GET", "POST"].iter().any(|m| matches!(resolve(m, path), Resolved::Found(r, _) if r.is_page())) => {
+            let e = ApiError::method_not_allowed(allowed);
+            let mut page = http::plain_page(405, "Not here", "<p>This page cannot do that.</p>")?;
+            if let Some(allow) = &e.allow {
+                page.headers_mut().set("allow", allow)?;
+            }
+            return Ok(page);
+        }
         Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),
         // A page that is not there: the shop's 404 page, as a static file would answer.
         // (`/API/…` is the API's too: a client that got the case wrong gets problem JSON.)
@@ -179,7 +188,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::PayAgain => orders::pay_again(req, env, number()?).await,
         Route::NewsletterSignUp => subscriptions::sign_up(req, env).await,
         Route::NewsletterForm => subscriptions::sign_up_form(req, env).await,
-        Route::NewsletterConfirmPage => subscriptions::confirm_page(req).await,
+        Route::NewsletterConfirmPage => subscriptions::confirm_page(req, env).await,
         Route::NewsletterConfirm => subscriptions::confirm(req, env).await,
         Route::UnsubscribePage => subscriptions::unsubscribe_page(req).await,
         Route::Unsubscribe => subscriptions::unsubscribe(req, env).await,

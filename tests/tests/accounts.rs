@@ -230,6 +230,21 @@ fn refusals_lockout_and_erasure() {
     );
     assert_eq!(theirs.status, 202, "{}", theirs.body);
     link_for(shop, "erin@example.ie", 11);
+    // Signing out forgets the browser (a shared computer): its cookie helps no more.
+    let out = shop.request(
+        "POST",
+        "/account/sign-out",
+        &[("cf-connecting-ip", &ip(62)), ("cookie", &known), ("origin", &shop.base), ("sec-fetch-site", "same-origin")],
+        None,
+    );
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert!(out.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with("edgeshop_known=;") && v.contains("Max-Age=0")));
+    let after = shop.post_json(
+        "/api/account/sign-in",
+        &[("cf-connecting-ip", &ip(63)), ("cookie", &known)],
+        &json!({ "email": "erin@example.ie" }).to_string(),
+    );
+    assert!(is_problem(&after, 429), "{} {}", after.status, after.body);
     // The cookie is for that address only.
     assert!(is_problem(
         &shop.post_json(

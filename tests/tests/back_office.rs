@@ -356,6 +356,8 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     assert!(is_problem(&ask(json!({ "lines": [{ "sku": a.sku, "quantity": 3 }] })), 422));
     assert_eq!(ask(json!({ "lines": [{ "sku": a.sku, "quantity": 1 }], "reason": "Too small" })).status, 202);
     assert_eq!(ask(json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 200, "asking twice opens one return");
+    let other = ask(json!({ "lines": [{ "sku": b.sku, "quantity": 1 }] }));
+    assert!(is_problem(&other, 409) && other.body.contains("is open"), "other lines while a return is open: {} {}", other.status, other.body);
     let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
     assert_eq!(o["returns"].as_array().unwrap().len(), 1, "{o}");
     let id = o["returns"][0]["id"].as_i64().unwrap();
@@ -411,6 +413,11 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     let o = shop.wait_admin_order(n, "all returned and refunded", |o| o["order"]["status"] == "returned" && refunds(o).len() == 2);
     assert_eq!(refunds(&o).iter().sum::<i64>(), o["order"]["totals"]["total"]["minor"].as_i64().unwrap(), "everything paid, back: {o}");
     assert!(is_problem(&ask(json!({})), 409), "nothing left to return");
+    // Each return that came back was told to the shopper.
+    let o = shop.wait_admin_order(n, "both returns told", |o| {
+        o["notifications"].as_array().unwrap().iter().filter(|m| m["template"] == "return_received").count() == 2
+    });
+    assert_eq!(o["order"]["status"], "returned");
 }
 
 #[test]
@@ -428,6 +435,8 @@ fn a_rejected_return_leaves_the_order_delivered() {
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
     let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
     let id = o["returns"][0]["id"].as_i64().unwrap();
+    // Approved, and then refused (what came back was worn): an approved return can be closed.
+    assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/returns/{id}/approve"), Some(json!({}))).status, 202);
     let r = as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/returns/{id}/reject"), Some(json!({ "reason": "Worn outdoors" })));
     assert_eq!(r.status, 202, "{}", r.body);
     let o = shop.wait_admin_order(n, "delivered again", |o| o["order"]["status"] == "delivered" && o["returns"][0]["status"] == "rejected");

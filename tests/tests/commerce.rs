@@ -703,6 +703,10 @@ fn page_routes_refuse_with_pages() {
     for link in ["/orders/?number=%FF", "/orders/invoice/?number=1&token=%FF", "/api/newsletter/confirm?token=%FF"] {
         html(&shop.get(link), 400);
     }
+    // A page's address with a method it does not take: a page too, with what it takes.
+    let put = shop.request("PUT", "/checkout/", &with(&[]), None);
+    html(&put, 405);
+    assert_eq!(put.header("allow"), Some("GET, POST, HEAD, OPTIONS"));
 
     // The router's rate limit on the cart's forms: the cart page, with when to try again.
     let limited = (0..130)

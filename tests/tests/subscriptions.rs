@@ -201,6 +201,9 @@ fn newsletter_double_opt_in_and_one_click_unsubscribe() {
     let unknown = shop.request("POST", "/api/newsletter/unsubscribe?token=00112233445566778899aabbccddeeff", &[], None);
     assert_eq!(unknown.status, 404, "{}", unknown.body);
     assert!(unknown.body.contains("not one of ours"), "{}", unknown.body);
+    // So does a confirmation link we never sent: no button that confirms nothing.
+    let page = shop.get("/api/newsletter/confirm?token=00112233445566778899aabbccddeeff");
+    assert!(page.status == 404 && page.body.contains("not one of ours") && !page.body.contains("<form"), "{} {}", page.status, page.body);
     assert_eq!(shop.admin("POST", "/api/admin/newsletter", Some(&json!({ "subject": "Spring news 3", "text": "Sale." }).to_string())).status, 202);
     std::thread::sleep(Duration::from_secs(4));
     assert!(!shop.emails().iter().any(|e| e.to.contains(who) && e.subject == "Spring news 3"), "no mail after unsubscribing");

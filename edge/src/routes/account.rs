@@ -56,12 +56,12 @@ async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &s
     // And whoever asks, an inbox gets at most ten links an hour, except from a browser the
     // shopper has signed in from: many clients together can use up an address's budget for that
     // hour (a new shopper then reads "try again in …"), but not lock its owner out.
-    let known = match known_browser_token(req) {
-        Some(token) => accounts::browser_of(env, &token, &email).await?,
-        None => false,
-    };
-    if !known {
-        super::rate_limit_for(env, Limit::AccountAddress, &sha256_hex(email.as_bytes())).await?;
+    match known_browser_token(req) {
+        // That browser has a budget of its own (its holder may change address many times).
+        Some(token) if accounts::browser_of(env, &token, &email).await? => {
+            super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("browser {token}").as_bytes())).await?;
+        }
+        _ => super::rate_limit_for(env, Limit::AccountAddress, &sha256_hex(email.as_bytes())).await?,
     }
     if accounts::has_orders(env, &email).await? {
         let env = env.clone();
@@ -88,7 +88,7 @@ async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, [Strin
     match accounts::redeem(env, token.trim()).await? {
         Some((email, session)) => {
             let browser = accounts::remember_browser(env, &email).await?;
-            Ok((email, [account_cookie(req, Some(&session)), known_browser_cookie(req, &browser)]))
+            Ok((email, [account_cookie(req, Some(&session)), known_browser_cookie(req, Some(&browser))]))
         }
         None => {
             rate_limit::take(env, Limit::SignInFailure, &client).await?;
@@ -97,13 +97,17 @@ async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, [Strin
     }
 }
 
-/// Ends the request's session, if any: the `Set-Cookie` that clears it.
-async fn sign_out(req: &Request, env: &Env) -> Result<String, ApiError> {
+/// Ends the request's session, if any, and forgets the browser (signing out on a shared
+/// computer leaves it no standing): the `Set-Cookie`s that clear them.
+async fn sign_out(req: &Request, env: &Env) -> Result<[String; 2], ApiError> {
     same_origin_strict(req)?;
     if let Some(token) = account_session_token(req) {
         accounts::end_session(env, &token).await?;
     }
-    Ok(account_cookie(req, None))
+    if let Some(token) = known_browser_token(req) {
+        accounts::forget_browser(env, &token).await?;
+    }
+    Ok([account_cookie(req, None), known_browser_cookie(req, None)])
 }
 
 /// The account frame with `body`; a refusal's page carries its `Retry-After`.
@@ -193,9 +197,11 @@ pub async fn session_form(req: &mut Request, env: &Env) -> Reply {
 
 /// `POST /account/sign-out`: ends the session and goes back to the account page.
 pub async fn sign_out_form(req: &Request, env: &Env) -> Reply {
-    let cookie = sign_out(req, env).await?;
+    let cookies = sign_out(req, env).await?;
     let mut resp = see_other("/account/")?;
-    resp.headers_mut().set("set-cookie", &cookie)?;
+    for cookie in &cookies {
+        resp.headers_mut().append("set-cookie", cookie)?;
+    }
     Ok(resp)
 }
 
@@ -229,9 +235,11 @@ pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
 
 /// `DELETE /api/account/session`: signs out.
 pub async fn end_session(req: &Request, env: &Env) -> Reply {
-    let cookie = sign_out(req, env).await?;
+    let cookies = sign_out(req, env).await?;
     let mut resp = Response::empty()?.with_status(204);
-    resp.headers_mut().set("set-cookie", &cookie)?;
+    for cookie in &cookies {
+        resp.headers_mut().append("set-cookie", cookie)?;
+    }
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
 }

@@ -554,7 +554,9 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
             (EventKind::ReturnApproved, "approved")
         }
         "reject" => {
-            step("requested")(orders::move_return(env, number, id, "requested", "rejected", None, &now).await?)?;
+            // Requested, or approved and the goods never came: closed either way.
+            let from = if current.status == "approved" { "approved" } else { "requested" };
+            step(from)(orders::move_return(env, number, id, from, "rejected", None, &now).await?)?;
             (EventKind::ReturnRejected, "rejected")
         }
         "receive" => {
@@ -577,13 +579,35 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
                 )
                 .with_retry_after(1));
             }
-            let restock = |sku: &str| d.lines.is_empty() || d.lines.iter().any(|l| l.sku == sku && l.restock);
-            let received: Vec<edgeshop_api::admin::ReturnLine> = lines
-                .iter()
-                .map(|(sku, quantity)| edgeshop_api::admin::ReturnLine { sku: sku.clone(), quantity: *quantity, restock: restock(sku) })
-                .collect();
+            // The units of each SKU that go back on sale: those on lines marked to restock (a SKU
+            // named twice, once to restock and once not, restocks the one), all of them when
+            // staff named no lines.
+            let restocked = |sku: &str, quantity: u32| -> u32 {
+                if d.lines.is_empty() {
+                    return quantity;
+                }
+                d.lines.iter().filter(|l| l.sku == sku && l.restock).map(|l| l.quantity).fold(0u32, u32::saturating_add).min(quantity)
+            };
+            let mut received: Vec<edgeshop_api::admin::ReturnLine> = Vec::new();
+            for (sku, quantity) in &lines {
+                let back = restocked(sku, *quantity);
+                for (units, restock) in [(back, true), (quantity - back, false)] {
+                    if units > 0 {
+                        received.push(edgeshop_api::admin::ReturnLine { sku: sku.clone(), quantity: units, restock });
+                    }
+                }
+            }
             let refund = order.return_refund(&before, &lines);
             step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
+            // The refund's event first: when it cannot be queued, the return is approved again
+            // (and nothing restocked), so receiving it again refunds it.
+            let mut event = OrderEvent::new(format!("return-received-{number}-{id}"), EventKind::ReturnReceived, number, now.clone());
+            event.amount_minor = Some(refund);
+            event.detail = Some(if whole { events::WHOLE_RETURN } else { events::PART_RETURN }.into());
+            if let Err(e) = events::publish(env, &event).await {
+                orders::move_return(env, number, id, "received", "approved", None, &now).await?;
+                return Err(e);
+            }
             for line in received.iter().filter(|l| l.restock) {
                 let back = crate::services::stock::Adjust {
                     sku: line.sku.clone(),
@@ -593,10 +617,6 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
                 };
                 Stock(env).adjust_recorded(&back, &format!("return {id} of order {number}"), &now).await?;
             }
-            let mut event = OrderEvent::new(format!("return-received-{number}-{id}"), EventKind::ReturnReceived, number, now.clone());
-            event.amount_minor = Some(refund);
-            event.detail = Some(if whole { events::WHOLE_RETURN } else { events::PART_RETURN }.into());
-            events::publish(env, &event).await?;
             staff::audit(
                 env,
                 &who,

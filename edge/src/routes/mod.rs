@@ -50,7 +50,14 @@ pub async fn refused_page(req: &Request, env: &Env, route: Route, e: &ApiError) 
         Ok(page) => page,
         Err(_) => {
             let body = format!("<p>{}</p>", edgeshop_domain::escape_html(&e.shopper_reason()));
-            plain_page(e.page_status(), if e.status >= 500 { "Something went wrong" } else { e.title }, &body)?
+            // A title for people ("Send JSON" is for programs).
+            let title = match e.status {
+                429 => "Too many requests",
+                404 => "Not found",
+                400..=499 => "That did not work",
+                _ => "Something went wrong",
+            };
+            plain_page(e.page_status(), title, &body)?
         }
     };
     if let Some(seconds) = e.retry_after {

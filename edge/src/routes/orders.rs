@@ -105,8 +105,22 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
     let order = authorized(req, env, number).await?;
     let text = crate::http::json_text(req).await?;
     let asked: ReturnRequest = if text.trim().is_empty() { ReturnRequest::default() } else { crate::http::parse_body(&text)? };
+    // Asking again for the open return changes nothing; asking for other lines while it is open,
+    // or just after the last return came back (before the order shows it), is refused with why.
+    let wanted: Vec<(String, u32)> = asked.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+    if let Some(open) = orders::returns(env, number).await?.into_iter().find(|r| r.status == "requested" || r.status == "approved") {
+        let same =
+            wanted.is_empty() || order.return_lines(&wanted, &[]).ok() == Some(open.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect());
+        if same {
+            return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
+        }
+        return Err(ApiError::new(
+            Problem::CannotReturn,
+            "a return of this order is open: other lines can be returned once it is received or refused",
+        ));
+    }
     if order.status == OrderStatus::ReturnRequested {
-        return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
+        return Err(ApiError::new(Problem::RequestInProgress, "your last return is still being recorded; try again in a moment").with_retry_after(1));
     }
     if order.status != OrderStatus::Delivered {
         return Err(ApiError::new(
@@ -114,7 +128,6 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
             format!("returns open once the order is delivered; it is {}", orders::wire_name(order.status)),
         ));
     }
-    let wanted: Vec<(String, u32)> = asked.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
     // Of the units that have not come back in an earlier return.
     let returned = orders::returned_units(env, number, None).await?;
     let lines = order.return_lines(&wanted, &returned).map_err(|e| ApiError::new(Problem::BadReturn, e))?;

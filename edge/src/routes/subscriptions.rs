@@ -69,8 +69,11 @@ fn token(req: &Request) -> Result<String, ApiError> {
 /// `GET /api/newsletter/confirm?token=`: a page with one button. Mail scanners follow links, and
 /// a scanner confirming a sign-up someone else made for the address would defeat the double
 /// opt-in: only the POST confirms.
-pub async fn confirm_page(req: &Request) -> Reply {
+pub async fn confirm_page(req: &Request, env: &Env) -> Reply {
     let t = token(req)?;
+    if !subscriptions::known_token(env, &t).await? {
+        return unknown_link();
+    }
     plain_page(
         200,
         "Confirm your subscription",
@@ -80,11 +83,19 @@ pub async fn confirm_page(req: &Request) -> Reply {
 
 /// `POST /api/newsletter/confirm?token=`: works once.
 pub async fn confirm(req: &Request, env: &Env) -> Reply {
-    if subscriptions::confirm(env, &token(req)?).await? {
+    let t = token(req)?;
+    if subscriptions::confirm(env, &t).await? {
         plain_page(200, "You are subscribed", "<p>Thank you: your address is confirmed. Every message has a link to unsubscribe.</p>")
-    } else {
+    } else if subscriptions::known_token(env, &t).await? {
         plain_page(410, "This link was already used", "<p>The address is confirmed already, or the link is no longer valid.</p>")
+    } else {
+        unknown_link()
     }
+}
+
+/// A newsletter link with a token the shop never sent.
+fn unknown_link() -> Reply {
+    plain_page(404, "Unknown link", "<p>This link is not one of ours. Use the link in the email we sent you.</p>")
 }
 
 /// `GET /api/newsletter/unsubscribe?token=`: a page with one button (mail scanners follow links;
@@ -102,6 +113,6 @@ pub async fn unsubscribe(req: &Request, env: &Env) -> Reply {
     if subscriptions::unsubscribe(env, &token).await? || subscriptions::known_token(env, &token).await? {
         plain_page(200, "You are unsubscribed", "<p>You will get no more newsletters from us.</p>")
     } else {
-        plain_page(404, "Unknown link", "<p>This unsubscribe link is not one of ours. Use the link at the end of the newsletter you got.</p>")
+        unknown_link()
     }
 }

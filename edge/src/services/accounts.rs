@@ -67,6 +67,16 @@ pub async fn remember_browser(env: &Env, email: &str) -> Result<String, ApiError
     Ok(token)
 }
 
+/// Forgets the browser holding `token` (signing out of it on a shared computer).
+pub async fn forget_browser(env: &Env, token: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "DELETE FROM customer_browsers WHERE token_hash = ?1", args![&crate::services::sha256_hex(token.as_bytes())])?
+        .run()
+        .await
+        .context("forget browser")?;
+    Ok(())
+}
+
 /// Whether the browser holding `token` has signed in as `email` (and is still remembered).
 pub async fn browser_of(env: &Env, token: &str, email: &str) -> Result<bool, ApiError> {
     if !crate::services::well_formed_secret(token) {
