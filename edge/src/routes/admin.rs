@@ -579,24 +579,7 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
                 )
                 .with_retry_after(1));
             }
-            // The units of each SKU that go back on sale: those on lines marked to restock (a SKU
-            // named twice, once to restock and once not, restocks the one), all of them when
-            // staff named no lines.
-            let restocked = |sku: &str, quantity: u32| -> u32 {
-                if d.lines.is_empty() {
-                    return quantity;
-                }
-                d.lines.iter().filter(|l| l.sku == sku && l.restock).map(|l| l.quantity).fold(0u32, u32::saturating_add).min(quantity)
-            };
-            let mut received: Vec<edgeshop_api::admin::ReturnLine> = Vec::new();
-            for (sku, quantity) in &lines {
-                let back = restocked(sku, *quantity);
-                for (units, restock) in [(back, true), (quantity - back, false)] {
-                    if units > 0 {
-                        received.push(edgeshop_api::admin::ReturnLine { sku: sku.clone(), quantity: units, restock });
-                    }
-                }
-            }
+            let received = received_lines(&lines, &d.lines);
             let refund = order.return_refund(&before, &lines);
             step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
             // The refund's event first: when it cannot be queued, the return is approved again
@@ -643,6 +626,26 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
     )
     .await?;
     json(&Accepted { number, status: format!("return_{status}") }, 202, "no-store")
+}
+
+/// The lines of a received return as kept: each SKU's units that go back on sale (those on
+/// the lines staff marked to restock: a SKU named twice, once to restock and once not, restocks
+/// the one; all of them when staff named no lines), and the rest.
+fn received_lines(lines: &[(String, u32)], named: &[edgeshop_api::admin::ReturnLine]) -> Vec<edgeshop_api::admin::ReturnLine> {
+    let mut received = Vec::new();
+    for (sku, quantity) in lines {
+        let back = if named.is_empty() {
+            *quantity
+        } else {
+            named.iter().filter(|l| &l.sku == sku && l.restock).map(|l| l.quantity).fold(0u32, u32::saturating_add).min(*quantity)
+        };
+        for (units, restock) in [(back, true), (quantity - back, false)] {
+            if units > 0 {
+                received.push(edgeshop_api::admin::ReturnLine { sku: sku.clone(), quantity: units, restock });
+            }
+        }
+    }
+    received
 }
 
 /// `GET /api/admin/discounts`: every code with its uses.
@@ -697,4 +700,21 @@ pub async fn change_discount(req: &mut Request, env: &Env, code: &str) -> Reply 
     )
     .await?;
     json(&row, 200, "no-store")
+}
+
+#[cfg(test)]
+mod tests {
+    use edgeshop_api::admin::ReturnLine;
+
+    #[test]
+    fn a_return_restocks_the_units_marked_and_no_more() {
+        let line = |sku: &str, quantity: u32, restock: bool| ReturnLine { sku: sku.into(), quantity, restock };
+        let came_back = vec![("A".to_string(), 2), ("B".to_string(), 1)];
+        // A named twice, one unit to restock and one not: one unit back on sale.
+        let named = [line("A", 1, false), line("A", 1, true), line("B", 1, false)];
+        assert_eq!(super::received_lines(&came_back, &named), vec![line("A", 1, true), line("A", 1, false), line("B", 1, false)]);
+        // Nothing named: everything back on sale; more marked than came back: what came back.
+        assert_eq!(super::received_lines(&came_back, &[]), vec![line("A", 2, true), line("B", 1, true)]);
+        assert_eq!(super::received_lines(&[("A".to_string(), 1)], &[line("A", 5, true)]), vec![line("A", 1, true)]);
+    }
 }
