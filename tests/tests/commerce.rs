@@ -245,6 +245,10 @@ fn same_idempotency_key_gives_one_order() {
     assert_eq!(second.status, 201);
     assert_eq!(first.json()["order_number"], second.json()["order_number"]);
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
+    // The same request spelt otherwise (spaces, the order of its fields) is the same request.
+    let pretty = serde_json::to_string_pretty(&stale).unwrap();
+    let spelt = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(4)), ("x-cart-id", &cart), ("idempotency-key", "idem-1")], &pretty);
+    assert_eq!((spelt.status, spelt.header("idempotent-replayed")), (201, Some("true")), "{}", spelt.body);
     let other = checkout(shop, &ip(4), &cart, "idem-1", &checkout_body("online"));
     assert_eq!(other.status, 422, "{}", other.body);
     assert_eq!(other.json()["type"], "https://edgeshop.dev/problems/idempotency-key-reused");

@@ -10,7 +10,7 @@ use crate::http::{header, json, json_text, parse_body, require_owner, require_st
 use crate::services::dead_letters;
 use crate::services::discounts;
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::idempotency::{fingerprint, valid_key, Begin, Guard, StoredResponse};
+use crate::services::idempotency::{canonical_body, fingerprint, valid_key, Begin, Guard, StoredResponse};
 use crate::services::orders;
 use crate::services::staff;
 use crate::services::stock::Stock;
@@ -138,7 +138,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let amount = refund_amount(&r, &order)?;
     let guard = Guard::scoped(env, format!("refund:{number}:{key}"), &key);
-    match guard.begin(&fingerprint(&[&body])).await? {
+    match guard.begin(&fingerprint(&[&canonical_body(&body)])).await? {
         Begin::Started { .. } => {}
         Begin::Replay { response } => return Ok(response.to_response(true)?),
         Begin::Mismatch { .. } => return Err(ApiError::new(Problem::IdempotencyKeyReused, "this Idempotency-Key was used with a different refund")),

@@ -4,7 +4,7 @@
 use crate::error::{ApiError, Context, Problem};
 use crate::http::{money_view, now_seconds, parse_body};
 use crate::services::events::{self, EventKind, OrderEvent};
-use crate::services::idempotency::{fingerprint, Allocated, Begin, Guard, StoredResponse};
+use crate::services::idempotency::{canonical_body, fingerprint, Allocated, Begin, Guard, StoredResponse};
 use crate::services::payments::{self, Online, PaymentProvider};
 use crate::services::stock::{ReserveLine, ReserveOutcome, ReserveRequest, Stock};
 use crate::services::{carts, discounts, now_rfc3339, orders, random_id, sequence};
@@ -75,7 +75,7 @@ pub struct Answer {
 /// payment provider's return URLs.
 pub async fn run(env: &Env, cart: Option<&str>, key: &str, body: &str, origin: &str, fault: Option<&str>) -> Result<Answer, ApiError> {
     let guard = Guard::new(env, cart, key);
-    let (attempt, allocated) = match guard.begin(&fingerprint(&[cart.unwrap_or(""), body])).await? {
+    let (attempt, allocated) = match guard.begin(&fingerprint(&[cart.unwrap_or(""), &canonical_body(body)])).await? {
         Begin::Started { attempt, order } => (attempt, order),
         Begin::Replay { response } => {
             return Ok(Answer { response, replayed: true });

@@ -55,6 +55,13 @@ pub fn valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:+/=~".contains(&b))
 }
 
+/// A JSON body as a key is bound to it: its values, not its spelling (spaces and the order of
+/// its fields are not a different request, as Stripe compares parameters); a body that is not
+/// JSON as it is.
+pub fn canonical_body(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body).map_or_else(|_| body.to_string(), |v| v.to_string())
+}
+
 /// What a key is bound to: the lower-case hex SHA-256 of a request's parts, a NUL between them.
 pub fn fingerprint(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};
@@ -321,7 +328,7 @@ impl<'a> Guard<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{fingerprint, valid_key};
+    use super::{canonical_body, fingerprint, valid_key};
 
     #[test]
     fn keys_are_ids_never_markup() {
@@ -337,5 +344,8 @@ mod tests {
     fn fingerprints_keep_the_parts_apart() {
         assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
         assert_eq!(fingerprint(&["{}"]).len(), 64);
+        assert_eq!(canonical_body("{ \"b\": 1,\n \"a\": [1, 2] }"), canonical_body(r#"{"a":[1,2],"b":1}"#), "spaces and order");
+        assert_ne!(canonical_body(r#"{"a":1}"#), canonical_body(r#"{"a":2}"#));
+        assert_eq!(canonical_body("not json"), "not json");
     }
 }
