@@ -580,7 +580,14 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
                 .with_retry_after(1));
             }
             let received = received_lines(&lines, &d.lines);
-            let refund = order.return_refund(&before, &lines);
+            // What goes back: the lines' value, or what is left of the payment when refunds made
+            // meanwhile took more (the consumer refunds no more than that). Cash on delivery is
+            // refunded by hand: the value.
+            let value = order.return_refund(&before, &lines);
+            let refund = match events::refundable(env, number).await? {
+                (Some(_), left) => value.min(left),
+                (None, _) => value,
+            };
             step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
             // The refund's event first: when it cannot be queued, the return is approved again
             // (and nothing restocked), so receiving it again refunds it.
