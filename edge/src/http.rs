@@ -33,6 +33,22 @@ pub async fn frame_page(env: &Env, path: &str, slots: &[(&str, &str)], status: u
     Ok(resp)
 }
 
+/// `resp` with a refusal's `Retry-After` (a rate limit's: when to try again), if it has one.
+pub fn with_retry_after(mut resp: Response, seconds: Option<u64>) -> Reply {
+    if let Some(seconds) = seconds {
+        resp.headers_mut().set("retry-after", &seconds.to_string())?;
+    }
+    Ok(resp)
+}
+
+/// `resp` with each of `cookies` set (`Set-Cookie`, one header each).
+pub fn with_cookies(mut resp: Response, cookies: &[String]) -> Reply {
+    for cookie in cookies {
+        resp.headers_mut().append("set-cookie", cookie)?;
+    }
+    Ok(resp)
+}
+
 /// `303 See Other` to `location` (the answer to a form post: the browser GETs the next page).
 pub fn see_other(location: &str) -> Reply {
     let mut resp = Response::empty()?.with_status(303);

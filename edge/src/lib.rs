@@ -122,11 +122,8 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         }
         // A page's address with another method: a page that says so.
         Resolved::WrongMethod(allowed) if ["GET", "POST"].iter().any(|m| matches!(resolve(m, path), Resolved::Found(r, _) if r.is_page())) => {
-            let e = ApiError::method_not_allowed(allowed);
             let mut page = http::plain_page(405, "Not here", "<p>This page cannot do that.</p>")?;
-            if let Some(allow) = &e.allow {
-                page.headers_mut().set("allow", allow)?;
-            }
+            page.headers_mut().set("allow", &error::allow_header(allowed))?;
             return Ok(page);
         }
         Resolved::WrongMethod(allowed) => return Err(ApiError::method_not_allowed(allowed)),

@@ -6,7 +6,7 @@
 use crate::error::{ApiError, Context, Problem};
 use crate::http::{
     account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, known_browser_cookie, known_browser_token, parse_body,
-    same_origin_strict, same_site, see_other, signed_in_shopper, Reply,
+    same_origin_strict, same_site, see_other, signed_in_shopper, with_cookies, with_retry_after, Reply,
 };
 use crate::pages;
 use crate::query::Query;
@@ -112,11 +112,7 @@ async fn sign_out(req: &Request, env: &Env) -> Result<[String; 2], ApiError> {
 
 /// The account frame with `body`; a refusal's page carries its `Retry-After`.
 async fn account_page(env: &Env, body: &str, status: u16, retry_after: Option<u64>) -> Reply {
-    let mut resp = frame_page(env, "/account/", &[(frames::account::BODY, body)], status).await?;
-    if let Some(seconds) = retry_after {
-        resp.headers_mut().set("retry-after", &seconds.to_string())?;
-    }
-    Ok(resp)
+    with_retry_after(frame_page(env, "/account/", &[(frames::account::BODY, body)], status).await?, retry_after)
 }
 
 fn refused_page_body(e: &ApiError, email: &str) -> String {
@@ -185,11 +181,7 @@ pub async fn session_form(req: &mut Request, env: &Env) -> Reply {
             if let Some(old) = account_session_token(req) {
                 accounts::end_session(env, &old).await?;
             }
-            let mut resp = see_other("/account/")?;
-            for cookie in &cookies {
-                resp.headers_mut().append("set-cookie", cookie)?;
-            }
-            Ok(resp)
+            with_cookies(see_other("/account/")?, &cookies)
         }
         Err(e) => account_page(env, &refused_page_body(&e, ""), e.page_status(), e.retry_after).await,
     }
@@ -197,12 +189,7 @@ pub async fn session_form(req: &mut Request, env: &Env) -> Reply {
 
 /// `POST /account/sign-out`: ends the session and goes back to the account page.
 pub async fn sign_out_form(req: &Request, env: &Env) -> Reply {
-    let cookies = sign_out(req, env).await?;
-    let mut resp = see_other("/account/")?;
-    for cookie in &cookies {
-        resp.headers_mut().append("set-cookie", cookie)?;
-    }
-    Ok(resp)
+    with_cookies(see_other("/account/")?, &sign_out(req, env).await?)
 }
 
 /// `GET /api/account`: the signed-in shopper's address and orders.
@@ -226,20 +213,12 @@ pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
     if let Some(old) = account_session_token(req) {
         accounts::end_session(env, &old).await?;
     }
-    let mut resp = json(&accounts::account(env, &email).await?, 200, "no-store")?;
-    for cookie in &cookies {
-        resp.headers_mut().append("set-cookie", cookie)?;
-    }
-    Ok(resp)
+    with_cookies(json(&accounts::account(env, &email).await?, 200, "no-store")?, &cookies)
 }
 
 /// `DELETE /api/account/session`: signs out.
 pub async fn end_session(req: &Request, env: &Env) -> Reply {
-    let cookies = sign_out(req, env).await?;
-    let mut resp = Response::empty()?.with_status(204);
-    for cookie in &cookies {
-        resp.headers_mut().append("set-cookie", cookie)?;
-    }
+    let mut resp = with_cookies(Response::empty()?.with_status(204), &sign_out(req, env).await?)?;
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
 }

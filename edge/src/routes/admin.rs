@@ -528,11 +528,9 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
     let text = json_text(req).await?;
     let d: ReturnDecision = if text.trim().is_empty() { ReturnDecision::default() } else { parse_body(&text)? };
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
-    let current = orders::returns(env, number)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| ApiError::new(Problem::NotFound, format!("order {number} has no return {id}")))?;
+    let returns = orders::returns(env, number).await?;
+    let current =
+        returns.iter().find(|r| r.id == id).ok_or_else(|| ApiError::new(Problem::NotFound, format!("order {number} has no return {id}")))?;
     let now = now_rfc3339();
     let target = format!("order:{number}");
     let step = |from: &'static str| {
@@ -562,12 +560,8 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
         "receive" => {
             // What came back: the lines staff name, else those the shopper asked to return; of
             // the units no earlier return brought back.
-            let asked: Vec<(String, u32)> = if d.lines.is_empty() {
-                current.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()
-            } else {
-                d.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()
-            };
-            let before = orders::returned_units(env, number, Some(id)).await?;
+            let asked = orders::units(if d.lines.is_empty() { &current.lines } else { &d.lines });
+            let before = orders::returned_units(&returns, Some(id));
             let lines = order.return_lines(&asked, &before).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
             let whole = order.returnable(&[before.clone(), lines.clone()].concat()).is_empty();
             // Part of the order back: it is delivered again, with the rest still returnable. The

@@ -21,7 +21,7 @@ pub mod staff;
 pub mod subscriptions;
 
 use crate::error::ApiError;
-use crate::http::{client_ip, plain_page, Reply};
+use crate::http::{client_ip, plain_page, with_retry_after, Reply};
 use crate::services::rate_limit::{take, Limit};
 use edgeshop_api::routes::Route;
 use worker::{Env, Request};
@@ -46,7 +46,7 @@ pub async fn refused_page(req: &Request, env: &Env, route: Route, e: &ApiError) 
         _ => Err(ApiError::internal("no page of its own")),
     };
     // The shop's own page could not be drawn (its storage failing too): a plain one says why.
-    let mut page = match page {
+    let page = match page {
         Ok(page) => page,
         Err(_) => {
             let body = format!("<p>{}</p>", edgeshop_domain::escape_html(&e.shopper_reason()));
@@ -60,10 +60,7 @@ pub async fn refused_page(req: &Request, env: &Env, route: Route, e: &ApiError) 
             plain_page(e.page_status(), title, &body)?
         }
     };
-    if let Some(seconds) = e.retry_after {
-        page.headers_mut().set("retry-after", &seconds.to_string())?;
-    }
-    Ok(page)
+    with_retry_after(page, e.retry_after)
 }
 
 /// 429 with Retry-After when the client is over its budget for this group of routes.

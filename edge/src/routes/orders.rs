@@ -108,9 +108,9 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
     // Asking again for the open return changes nothing; asking for other lines while it is open,
     // or just after the last return came back (before the order shows it), is refused with why.
     let wanted: Vec<(String, u32)> = asked.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
-    if let Some(open) = orders::returns(env, number).await?.into_iter().find(|r| r.status == "requested" || r.status == "approved") {
-        let same =
-            wanted.is_empty() || order.return_lines(&wanted, &[]).ok() == Some(open.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect());
+    let returns = orders::returns(env, number).await?;
+    if let Some(open) = returns.iter().find(|r| r.status == "requested" || r.status == "approved") {
+        let same = wanted.is_empty() || order.return_lines(&wanted, &[]).ok() == Some(orders::units(&open.lines));
         if same {
             return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
         }
@@ -129,7 +129,7 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
         ));
     }
     // Of the units that have not come back in an earlier return.
-    let returned = orders::returned_units(env, number, None).await?;
+    let returned = orders::returned_units(&returns, None);
     let lines = order.return_lines(&wanted, &returned).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
     let lines: Vec<ReturnLine> = lines.into_iter().map(|(sku, quantity)| ReturnLine { sku, quantity, restock: false }).collect();
     let reason: String = asked.reason.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(1000).collect();

@@ -5,7 +5,8 @@
 
 use crate::error::{ApiError, Problem};
 use crate::http::{
-    cart_id, check_cookie_origin, clear_cart_cookie, form_body, frame_page, money_view, see_other, set_cart_cookie, signed_in_shopper, Reply,
+    cart_id, check_cookie_origin, clear_cart_cookie, form_body, frame_page, money_view, see_other, set_cart_cookie, signed_in_shopper,
+    with_retry_after, Reply,
 };
 use crate::pages;
 use crate::query::Query;
@@ -34,11 +35,7 @@ async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, status: u16) 
 
 /// The cart page again with why a form was refused (a rate limit says when to try again).
 pub async fn refused_cart(req: &Request, env: &Env, e: &ApiError) -> Reply {
-    let mut page = cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await?;
-    if let Some(seconds) = e.retry_after {
-        page.headers_mut().set("retry-after", &seconds.to_string())?;
-    }
-    Ok(page)
+    with_retry_after(cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await?, e.retry_after)
 }
 
 /// `GET /cart/`.
@@ -233,11 +230,8 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     // what they typed.
     if let Err(e) = super::rate_limit(env, req, Limit::Checkout).await {
         let notice = (e.shopper_reason(), Vec::new());
-        let mut page = checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, e.page_status()).await?;
-        if let Some(seconds) = e.retry_after {
-            page.headers_mut().set("retry-after", &seconds.to_string())?;
-        }
-        return Ok(page);
+        let page = checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, e.page_status()).await?;
+        return with_retry_after(page, e.retry_after);
     }
     // A way to pay the form does not offer is no choice of one (not cash on delivery).
     if PaymentMethod::from_wire(&get("payment_method")).is_none() {

@@ -2,7 +2,7 @@
 //! back-in-stock alerts. No account needed; sign-ups are rate-limited per client.
 
 use crate::error::{ApiError, Problem};
-use crate::http::{form_body, json, json_text, parse_body, plain_page, Reply};
+use crate::http::{form_body, json, json_text, parse_body, plain_page, with_retry_after, Reply};
 use crate::query::Query;
 use crate::services::stock::Stock;
 use crate::services::subscriptions;
@@ -36,11 +36,7 @@ pub async fn sign_up_form(req: &mut Request, env: &Env) -> Reply {
                 escape_html(&e.shopper_reason()),
                 escape_html(email)
             );
-            let mut page = plain_page(e.page_status(), "Not signed up", &form)?;
-            if let Some(seconds) = e.retry_after {
-                page.headers_mut().set("retry-after", &seconds.to_string())?;
-            }
-            Ok(page)
+            with_retry_after(plain_page(e.page_status(), "Not signed up", &form)?, e.retry_after)
         }
     }
 }

@@ -474,8 +474,7 @@ pub const PART_RETURN: &str = "part";
 pub async fn refundable(env: &Env, number: u64) -> Result<(Option<orders::MoneyMove>, i64), ApiError> {
     let moves = orders::money_moves(env, number).await?;
     let payment = moves.iter().find(|m| m.kind == "payment" && m.status == "succeeded").cloned();
-    let paid: i64 = moves.iter().filter(|m| m.kind == "payment" && m.status == "succeeded").map(|m| m.amount_minor).sum();
-    let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+    let (paid, refunded) = orders::paid_and_refunded(&moves);
     let left = if payment.is_some() { (paid - refunded).max(0) } else { 0 };
     Ok((payment, left))
 }

@@ -298,14 +298,18 @@ pub async fn money_moves(env: &Env, number: u64) -> Result<Vec<MoneyMove>, ApiEr
     db::all(money_moves_read(&db, number)?).await
 }
 
-/// What was refunded of order `number` (of `total`) so far, in minor units: the refunds that did
-/// not fail, less those that gave back a payment made on top of the total (paid twice).
+/// What an order's `moves` paid (succeeded payments) and refunded (refunds that did not fail),
+/// in minor units.
+pub fn paid_and_refunded(moves: &[MoneyMove]) -> (i64, i64) {
+    let sum = |kind: &str, counts: fn(&str) -> bool| moves.iter().filter(|m| m.kind == kind && counts(&m.status)).map(|m| m.amount_minor).sum();
+    (sum("payment", |s| s == "succeeded"), sum("refund", |s| s != "failed"))
+}
+
+/// What was refunded of order `number` (of `total`) so far, in minor units: the refunds, less
+/// those that gave back a payment made on top of the total (paid twice).
 pub async fn refunded(env: &Env, number: u64, total: i64) -> Result<i64, ApiError> {
-    let moves = money_moves(env, number).await?;
-    let sum =
-        |kind: &str, counts: fn(&str) -> bool| moves.iter().filter(|m| m.kind == kind && counts(&m.status)).map(|m| m.amount_minor).sum::<i64>();
-    let paid_on_top = (sum("payment", |s| s == "succeeded") - total).max(0);
-    Ok((sum("refund", |s| s != "failed") - paid_on_top).max(0))
+    let (paid, refunded) = paid_and_refunded(&money_moves(env, number).await?);
+    Ok((refunded - (paid - total).max(0)).max(0))
 }
 
 /// How long a refund asked for counts against what is left before its event is applied.
@@ -669,14 +673,14 @@ pub async fn unshipped_units(env: &Env, sku: &str) -> Result<i64, ApiError> {
     Ok(found.map_or(0, |u| u.n))
 }
 
-/// The units of `number` that came back in returns received so far (`except` one of them).
-pub async fn returned_units(env: &Env, number: u64, except: Option<i64>) -> Result<Vec<(String, u32)>, ApiError> {
-    Ok(returns(env, number)
-        .await?
-        .into_iter()
-        .filter(|r| r.status == "received" && Some(r.id) != except)
-        .flat_map(|r| r.lines.into_iter().map(|l| (l.sku, l.quantity)))
-        .collect())
+/// The units that came back in the order's `returns` received so far (`except` one of them).
+pub fn returned_units(returns: &[ReturnView], except: Option<i64>) -> Vec<(String, u32)> {
+    returns.iter().filter(|r| r.status == "received" && Some(r.id) != except).flat_map(|r| units(&r.lines)).collect()
+}
+
+/// Return lines as the order's rules count them: each SKU with its units.
+pub fn units(lines: &[edgeshop_api::admin::ReturnLine]) -> Vec<(String, u32)> {
+    lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()
 }
 
 /// Opens a return for `number` (lines as JSON): its id, or `None` when one is already open.
