@@ -27,6 +27,16 @@ export async function launch({ javaScriptEnabled = true, viewport = { width: 390
   return { browser, page };
 }
 
+// Clicks a form's button and waits for the page the post leads to. Waiting for the address is not
+// enough when that page has the address already shown (a cart form comes back to /cart/).
+export async function submitForm(page, selector, timeout = 15000) {
+  await Promise.all([
+    page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout }),
+    page.click(selector),
+  ]);
+  await page.waitForLoadState('load');
+}
+
 // What a failed browser test saw: the address, the page's text, script errors and requests that
 // failed or got an error, and a screenshot (`failure.png`). Printed before the error is rethrown.
 export async function explain(page, error) {

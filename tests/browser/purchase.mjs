@@ -1,7 +1,7 @@
 // Product → pick a variant → add to cart → change quantity → checkout (COD or online) → order page.
 // usage: node purchase.mjs            (cash on delivery)
 //        PAYMENT=online node purchase.mjs  (hosted test payment page, then webhook)
-import { explain, launch, productWithTwoOptions, shot, wake } from './browser.mjs';
+import { explain, launch, productWithTwoOptions, shot, submitForm, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const online = process.env.PAYMENT === 'online';
@@ -33,7 +33,7 @@ try {
   const unit = await page.locator('.cart-line .unit').first().textContent();
   // The cart is the worker's page of plain forms: a new quantity is sent with "Update".
   await page.fill('.line-qty', '2');
-  await Promise.all([page.waitForURL(/\/cart\/$/, { waitUntil: 'load' }), page.click('button:has-text("Update")')]);
+  await submitForm(page, 'button:has-text("Update")');
   if (await page.inputValue('.line-qty') !== '2') throw new Error('the cart did not keep the new quantity');
   await page.waitForFunction(() => document.querySelector('[data-testid=cart-count]')?.textContent === '2', null, { timeout: 10000 });
   step(`quantity 2 (unit ${unit})`);
