@@ -179,6 +179,13 @@ impl Route {
         )
     }
 
+    /// Routes that servers post to, not browsers: payment providers' webhooks, and a mail
+    /// client's one-click unsubscribe (RFC 8058). Every other write must come from the shop's own
+    /// pages when a browser sends it.
+    pub const fn sent_by_servers(self) -> bool {
+        matches!(self, Route::Webhook | Route::StripeWebhook | Route::Unsubscribe)
+    }
+
     /// Back-office routes: they need a staff session.
     pub fn staff_only(self) -> bool {
         self.path().starts_with("/api/admin/") && !matches!(self, Route::SignIn | Route::StartSession)

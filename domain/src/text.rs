@@ -23,10 +23,30 @@ pub fn is_invisible(c: char) -> bool {
     matches!(c, '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
-/// Whether a text is one line as it reads: no control characters (line breaks included) and no
-/// direction controls.
+/// Whether a text is one line as it reads: no control characters (line breaks included), no
+/// line or paragraph separators and no direction controls.
 pub fn is_one_line(text: &str) -> bool {
-    !text.contains(|c: char| c.is_control() || is_direction_control(c))
+    !text.contains(|c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_direction_control(c))
+}
+
+/// A line staff type (a stock count's reason, a newsletter's subject): one line
+/// ([`is_one_line`]) with something visible, trimmed, of at most `max` characters.
+pub fn staff_line(text: &str, max: usize) -> Option<&str> {
+    let text = text.trim();
+    let visible = text.chars().any(|c| !c.is_whitespace() && !is_invisible(c));
+    (visible && is_one_line(text) && text.chars().count() <= max).then_some(text)
+}
+
+/// A reason staff give with a decision (a refund, a cancellation, a rejected return), as it is
+/// kept and shown to the shopper: breaks, separators and other controls become spaces, direction
+/// controls go, and it is cut at `max` characters.
+pub fn reason_line(text: &str, max: usize) -> String {
+    let spaced: String = text
+        .chars()
+        .filter(|c| !is_direction_control(*c))
+        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c })
+        .collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(max).collect()
 }
 
 /// Direction overrides, embeddings and isolates: they make text display in another order than it
@@ -196,6 +216,18 @@ pub fn markdown_summary(markdown: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_lines_are_one_visible_line_and_reasons_are_made_one() {
+        assert_eq!(staff_line("  counted on Monday ", 200), Some("counted on Monday"));
+        for bad in ["", "   ", "\u{200B}", "a\u{202E}b", "Hi\u{2028}Bcc: x@y.z", "two\nlines", "tab\there"] {
+            assert_eq!(staff_line(bad, 200), None, "{bad:?}");
+        }
+        assert_eq!(staff_line("é".repeat(201).as_str(), 200), None);
+        assert!(staff_line("é".repeat(200).as_str(), 200).is_some());
+        assert_eq!(reason_line("  damaged\r\nin transit\u{2028}sorry \u{202E}x ", 500), "damaged in transit sorry x");
+        assert_eq!(reason_line("abcdef", 3), "abc");
+    }
 
     #[test]
     fn csv_fields_a_spreadsheet_would_run_get_an_apostrophe() {

@@ -271,15 +271,6 @@ pub fn cart_id(req: &Request) -> Option<String> {
         .filter(|id| crate::services::carts::valid_cart_id(id))
 }
 
-/// A browser request that changes the cart by its cookie must come from this site.
-pub fn check_cookie_origin(req: &Request) -> Result<(), ApiError> {
-    let by_cookie = header(req, "x-cart-id").is_none() && (cookie(req, CART_COOKIE).is_some() || cookie(req, CART_COOKIE_LOCAL).is_some());
-    if by_cookie {
-        same_site(req)?;
-    }
-    Ok(())
-}
-
 fn secure(req: &Request) -> bool {
     req.url().map(|u| u.scheme() == "https").unwrap_or(true)
 }

@@ -136,6 +136,12 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         }
         Resolved::NotFound => return Err(ApiError::new(Problem::NoRoute, format!("no API route at {path}"))),
     };
+    // A browser's write from another site is refused on every route: a plain form or a no-cors
+    // fetch needs no preflight, and a cookie-less one would otherwise start a cart, apply a code
+    // or send sign-in mail from the visitors of any page.
+    if !matches!(req.method(), worker::Method::Get | worker::Method::Head | worker::Method::Options) && !route.sent_by_servers() {
+        http::same_site(req)?;
+    }
     if let Some(limit) = Limit::for_route(route) {
         rate_limit(env, req, limit).await?;
     }

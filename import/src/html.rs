@@ -89,10 +89,17 @@ struct Blocks {
 }
 
 impl Blocks {
+    /// The text so far as blocks: its lines joined by hard breaks, and an empty line (`<br><br>`)
+    /// parting two blocks, as a new paragraph would.
     fn flush(&mut self) {
-        let text = self.line.split('\n').map(collapse).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("  \n");
-        if !text.is_empty() {
-            self.blocks.push(text);
+        let mut lines: Vec<String> = Vec::new();
+        for line in self.line.split('\n').map(collapse).chain([String::new()]) {
+            if !line.is_empty() {
+                lines.push(line);
+            } else if !lines.is_empty() {
+                self.blocks.push(lines.join("  \n"));
+                lines.clear();
+            }
         }
         self.line.clear();
     }
@@ -294,6 +301,14 @@ fn collapse(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_line_parts_paragraphs() {
+        // Printify's descriptions: `<br><br>` between a paragraph, a list and a heading line.
+        let md = html_to_markdown("Wherever you go.<br><br>Features<br>- Dual layer<br>- New fits<br><br>Care<br>- Clean it");
+        assert_eq!(md, "Wherever you go.\n\nFeatures  \n- Dual layer  \n- New fits\n\nCare  \n- Clean it");
+        assert_eq!(html_to_markdown("<p>One<br>two<br><br><br>three</p>"), "One  \ntwo\n\nthree");
+    }
 
     #[test]
     fn blocks_inside_an_inline_wrapper_stay_blocks() {

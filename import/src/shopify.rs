@@ -202,7 +202,9 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         // `continue` (or, in the newer export's "Continue selling when out of stock", TRUE).
         let policy = cell("Variant Inventory Policy");
         let continue_selling = untracked || policy.eq_ignore_ascii_case("continue") || truthy(policy);
-        let sku = match cell("Variant SKU") {
+        // A long number typed as a SKU is exported as `'9371…`, the quote that keeps a
+        // spreadsheet from reading it as a number: not part of the SKU.
+        let sku = match cell("Variant SKU").strip_prefix('\'').unwrap_or(cell("Variant SKU")).trim() {
             "" => {
                 let made = crate::draft::made_sku(&slug, n + 1);
                 report.warnings.push(Entry { row: row.number, slug: slug.clone(), note: format!("no SKU; using `{made}`") });

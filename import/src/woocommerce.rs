@@ -191,9 +191,9 @@ fn product(
             n += 1;
         }
         slug = candidate;
-        let note = format!("another product is named `{name}`: this one's address is /products/{slug}");
-        report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
     }
+    // Said once the product is sure to be written (not for one skipped below).
+    let renamed = (slug != slugify(name)).then(|| format!("another product is named `{name}`: this one's address is /products/{slug}"));
     let warn = |report: &mut Report, note: String| report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
     // edgeshop charges the shop's rate for the buyer's country on everything it sells.
     let tax_status = get("Tax status").to_ascii_lowercase();
@@ -429,10 +429,17 @@ fn product(
         };
         images.push(DraftImage { source, alt: String::new() });
     }
-    let description = match get("Description") {
-        "" => get("Short description"),
-        d => d,
+    // WooCommerce shows the short description beside the price and the long one below it: both
+    // are kept, the short first (once, when the long one already holds it).
+    let description = match (get("Short description").trim(), get("Description").trim()) {
+        (short, "") => short.to_string(),
+        ("", long) => long.to_string(),
+        (short, long) if long.contains(short) => long.to_string(),
+        (short, long) => format!("{short}\n\n{long}"),
     };
+    if let Some(note) = renamed {
+        report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
+    }
     Some(Draft {
         row: row.number,
         slug,
@@ -442,14 +449,27 @@ fn product(
         tags,
         published,
         // WooCommerce exports line breaks inside descriptions as the two characters `\n`.
-        description_md: html_to_markdown(&paragraphs(&strip_shortcodes(&line_breaks(description)))),
+        description_md: html_to_markdown(&paragraphs(&strip_shortcodes(&line_breaks(&description)))),
         attributes: product_attributes,
-        seo_title: String::new(),
-        seo_description: String::new(),
+        seo_title: seo_field(&get, SEO_TITLES),
+        seo_description: seo_field(&get, SEO_DESCRIPTIONS),
         images,
         options,
         variants,
     })
+}
+
+/// Where WordPress's SEO plugins (Yoast, Rank Math, All in One SEO) keep a product's title and
+/// description for search engines, as WooCommerce exports them.
+const SEO_TITLES: &[&str] = &["Meta: _yoast_wpseo_title", "Meta: rank_math_title", "Meta: _aioseo_title"];
+const SEO_DESCRIPTIONS: &[&str] = &["Meta: _yoast_wpseo_metadesc", "Meta: rank_math_description", "Meta: _aioseo_description"];
+
+/// The first of `columns` a plugin filled in, as one line of plain text. Not one written with the
+/// plugin's variables (`%%title%% %%sep%% %%sitename%%`, `#post_title`): the plugin makes the text
+/// from them when it shows the page, and the shop's own defaults do the same job.
+fn seo_field<'a>(get: &dyn Fn(&str) -> &'a str, columns: &[&str]) -> String {
+    let templated = |text: &str| text.contains('%') || text.contains("#post_") || text.contains("#site_") || text.contains("#separator");
+    columns.iter().map(|c| one_line(&plain_text(get(c)))).find(|text| !text.is_empty() && !templated(text)).unwrap_or_default()
 }
 
 /// The combinations a variation sells: its own values, with each empty one ("any") replaced by

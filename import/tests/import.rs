@@ -235,6 +235,11 @@ fn shopify_skus_with_spaces_and_exports_without_stock_counts() {
     let skus: Vec<String> = load(dir.path()).product("mug").unwrap().variants.iter().map(|v| v.sku.clone()).collect();
     assert_eq!(skus, ["A-B", "A-B-2"]);
     assert!(report.warnings.iter().any(|w| w.row == 3 && w.note.contains("`A-B` is also at row 2")), "{report}");
+    // The quote Shopify's export puts before a long number is no part of it, and no warning.
+    std::fs::write(&csv, "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\ncase,Case,Size,S,'93717665410945092286,5\n").unwrap();
+    let report = run(Format::Shopify, &csv, dir.path());
+    assert_eq!(load(dir.path()).product("case").unwrap().variants[0].sku, "93717665410945092286");
+    assert!(!report.warnings.iter().any(|w| w.note.contains("becomes")), "{report}");
 }
 
 /// Shopify lets products share a SKU (a real shop's export had three such pairs): each variant
@@ -495,6 +500,60 @@ fn woocommerce_exports_as_real_shops_write_them() {
     assert!(md.contains("Soft merino.\n\n**Care**"), "{md}");
     assert!(md.contains("Made in Portugal.\n\nShips in 2 days. See \\[1\\]."), "{md}");
     assert!(!md.contains("vc_"), "{md}");
+}
+
+#[test]
+fn a_second_woocommerce_product_of_one_name_is_named_in_the_report_only_when_written() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "wc.csv",
+        "ID,Type,SKU,Name,Published,In stock?,Stock,Regular price,Categories\n\
+         28,simple,J-1,Jordan 3,1,1,5,20,Shoes\n\
+         56,simple,J-2,Jordan 3,1,1,5,,Shoes\n\
+         57,simple,J-3,Jordan 3,1,1,5,30,Shoes\n",
+    );
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let renamed: Vec<&str> = report.warnings.iter().filter(|w| w.note.contains("another product is named")).map(|w| w.slug.as_str()).collect();
+    assert_eq!(renamed, ["jordan-3-57"], "{report}");
+    assert!(load(dir.path()).product("jordan-3-57").is_some());
+}
+
+#[test]
+fn a_woocommerce_short_description_comes_before_the_long_one() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "wc.csv",
+        "ID,Type,SKU,Name,Published,Short description,Description,In stock?,Stock,Regular price,Categories\n\
+         1,simple,A-1,Alpha,1,\"<strong>Introducing Alpha,</strong> the light one.\",\"<p>Full details.</p>\",1,5,20,Tees\n\
+         2,simple,B-1,Beta,1,Short only.,,1,5,20,Tees\n\
+         3,simple,C-1,Gamma,1,Said twice.,\"<p>Said twice.</p><p>And more.</p>\",1,5,20,Tees\n",
+    );
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let catalog = load(dir.path());
+    let md = |slug: &str| catalog.product(slug).unwrap_or_else(|| panic!("{slug}: {report}")).description_md.clone();
+    assert_eq!(md("alpha"), "**Introducing Alpha,** the light one.\n\nFull details.");
+    assert_eq!(md("beta"), "Short only.");
+    assert_eq!(md("gamma"), "Said twice.\n\nAnd more.");
+}
+
+#[test]
+fn woocommerce_seo_plugins_titles_and_descriptions_are_kept() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "wc.csv",
+        "ID,Type,SKU,Name,Published,In stock?,Stock,Regular price,Categories,Meta: _yoast_wpseo_title,Meta: _yoast_wpseo_metadesc,Meta: rank_math_description\n\
+         1,simple,A-1,Alpha,1,1,5,20,Tees,Alpha tee | Our shop,\"The light tee, soft &amp; organic.\",\n\
+         2,simple,B-1,Beta,1,1,5,20,Tees,%%title%% %%sep%% %%sitename%%,,Beta from Rank Math.\n",
+    );
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let catalog = load(dir.path());
+    let alpha = catalog.product("alpha").unwrap_or_else(|| panic!("{report}"));
+    assert_eq!((alpha.seo_title.as_str(), alpha.seo_description.as_str()), ("Alpha tee | Our shop", "The light tee, soft & organic."));
+    let beta = catalog.product("beta").unwrap();
+    assert_eq!((beta.seo_title.as_str(), beta.seo_description.as_str()), ("", "Beta from Rank Math."));
 }
 
 #[test]

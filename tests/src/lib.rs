@@ -102,6 +102,16 @@ impl Reply {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
+
+    /// The cookie `name` this answer sets, as a request sends it back (`name=value`).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .find(|(_, v)| v.starts_with(&prefix))
+            .map(|(_, v)| v.split(';').next().unwrap_or_default().to_string())
+    }
 }
 
 fn free_port() -> u16 {

@@ -183,6 +183,7 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
     let r = redeem(shop, &ip(3), &token_of(sam.link.as_ref().unwrap()));
     assert_eq!(r.status, 200, "{}", r.body);
     let sam = Staff { cookie: cookie_of(&r), link: None };
+    let sams_browser = r.cookie("edgeshop_known").expect("the browser Sam signed in from is remembered");
     assert_eq!(as_staff(shop, &sam, "GET", "/api/admin/session", None).json()["role"], "staff");
     // Staff run the shop but do not manage staff, nor write to every customer or take or erase
     // their personal data in bulk.
@@ -218,6 +219,24 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
     }
     assert!(is_problem(&ask(31), 429));
     assert_eq!(ask(32).status, 202, "the flood from another address locked Sam out");
+    // Whoever asks, Sam's inbox gets at most ten links an hour: clients enough use them up, but
+    // the browser Sam signed in from still gets one.
+    let refused = (33..50).map(ask).find(|r| r.status != 202).expect("ten links an hour to one inbox, whoever asks");
+    assert!(is_problem(&refused, 429), "{} {}", refused.status, refused.body);
+    let from_sams_browser = shop.post_json(
+        "/api/admin/sign-in",
+        &[("cf-connecting-ip", &ip(50)), ("cookie", &sams_browser)],
+        &json!({ "email": "sam@shop.example.com" }).to_string(),
+    );
+    assert_eq!(from_sams_browser.status, 202, "{}", from_sams_browser.body);
+    // Another site's page cannot make its visitors' browsers ask (a fetch without a preflight).
+    let lured = shop.request(
+        "POST",
+        "/api/admin/sign-in",
+        &[("cf-connecting-ip", &ip(51)), ("sec-fetch-site", "cross-site"), ("content-type", "")],
+        Some(&json!({ "email": "owner@shop.example.com" }).to_string()),
+    );
+    assert!(is_problem(&lured, 403) && lured.body.contains("cross-site"), "{} {}", lured.status, lured.body);
     // A session is started only from the back office's own page (no login CSRF).
     let cross = shop.post_json("/api/admin/session", &[("cf-connecting-ip", &ip(32))], &json!({ "token": "x".repeat(64) }).to_string());
     assert!(is_problem(&cross, 403) && cross.body.contains("cross-site"), "{} {}", cross.status, cross.body);
@@ -686,7 +705,10 @@ fn staff_input_past_the_usual_is_answered_or_refused_not_failed() {
     let r = change(json!({ "add": 1_000_000 - top + 1, "reason": "delivery" }));
     assert!(is_problem(&r, 422) && r.body.contains(&format!("at most {} can be added", 1_000_000 - top)), "{} {}", r.status, r.body);
     assert_eq!(level(), top);
-    assert!(is_problem(&change(json!({ "set": 0, "reason": "a\u{0}b" })), 422));
+    // One line that shows: no controls, direction overrides or separators, not only invisible marks.
+    for reason in ["a\u{0}b", "a\u{202E}b", "\u{200B}", "one\u{2028}two"] {
+        assert!(is_problem(&change(json!({ "set": 0, "reason": reason })), 422), "{reason:?}");
+    }
     assert_eq!(change(json!({ "set": 0, "reason": "count" })).status, 200);
 
     // A note is text: line breaks yes, escapes and NUL no.

@@ -695,6 +695,16 @@ fn page_routes_refuse_with_pages() {
     let cross = shop.post_form("/cart/add", &with(&[("origin", "https://elsewhere.example")]), &[("sku", &v.sku)]);
     html(&cross, 403);
     assert!(cross.body.contains("another origin") && cross.body.contains(r#"class="cart-line""#), "{}", cross.body);
+    // Without the cookie too, as a browser posts another site's form (a Lax cookie stays home):
+    // no cart is started, so none replaces the shopper's.
+    for (name, value) in [("sec-fetch-site", "cross-site"), ("origin", "https://elsewhere.example")] {
+        let bare = shop.post_form("/cart/add", &[("cf-connecting-ip", &ip), (name, value)], &[("sku", &v.sku), ("quantity", "5")]);
+        html(&bare, 403);
+        assert!(bare.cookie("edgeshop_cart").is_none(), "{name}: a cross-site post started a cart");
+        let code = shop.post_form("/cart/discount", &[("cf-connecting-ip", &ip), (name, value)], &[("code", "ANY10"), ("action", "apply")]);
+        html(&code, 403);
+        assert!(code.cookie("edgeshop_cart").is_none(), "{name}: a cross-site code started a cart");
+    }
     // A checkout form too large to read: the checkout form (its summary) with the reason.
     let form = "contact.email=".to_string() + &"a".repeat(20_000);
     let big = shop.request("POST", "/checkout/", &with(&[("content-type", "application/x-www-form-urlencoded")]), Some(&form));

@@ -37,6 +37,41 @@ fn adjust(shop: &Shop, sku: &str, body: Value) -> Value {
 }
 
 #[test]
+fn one_address_waits_for_twenty_alerts_at_most_and_no_other_site_signs_it_up() {
+    let shop = Shop::shared();
+    let c = catalog();
+    // Sold-out variants from the catalog's end (other tests restock from its start).
+    let sold_out: Vec<&str> = c
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| &p.variants)
+        .filter(|v| v.stock == 0 && v.stock_policy == StockPolicy::Deny)
+        .map(|v| v.sku.as_str())
+        .collect();
+    assert!(sold_out.len() >= 25, "the sample shop has {} sold-out variants", sold_out.len());
+    let ours = &sold_out[sold_out.len() - 21..];
+    let who = "many-alerts@example.ie";
+    for (i, sku) in ours[..20].iter().enumerate() {
+        let r = post(shop, "/api/stock-alerts", &format!("10.4.9.{i}"), json!({ "sku": sku, "email": who }));
+        assert_eq!(r.status, 202, "{sku}: {}", r.body);
+    }
+    let over = post(shop, "/api/stock-alerts", "10.4.9.21", json!({ "sku": ours[20], "email": who }));
+    assert_eq!(over.status, 409, "{}", over.body);
+    assert_eq!(over.json()["type"], "https://edgeshop.dev/problems/too-many-alerts");
+    // One it already waits for is still fine to ask again.
+    assert_eq!(post(shop, "/api/stock-alerts", "10.4.9.22", json!({ "sku": ours[0], "email": who })).status, 202);
+    // A page elsewhere cannot sign its visitors' browsers up, nor anyone else.
+    let lured = shop.request(
+        "POST",
+        "/api/stock-alerts",
+        &[("cf-connecting-ip", "10.4.9.23"), ("sec-fetch-site", "cross-site"), ("content-type", "")],
+        Some(&json!({ "sku": ours[20], "email": "victim@example.ie" }).to_string()),
+    );
+    assert_eq!(lured.status, 403, "{}", lured.body);
+}
+
+#[test]
 fn restocking_a_sold_out_variant_emails_each_waiting_shopper_once() {
     let shop = Shop::shared();
     let c = catalog();

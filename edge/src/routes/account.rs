@@ -6,7 +6,7 @@
 use crate::error::{ApiError, Context, Problem};
 use crate::http::{
     account_cookie, account_session_token, client_ip, form_body, frame_page, json, json_text, known_browser_cookie, known_browser_token, parse_body,
-    same_origin_strict, same_site, see_other, signed_in_shopper, with_cookies, with_retry_after, Reply,
+    same_origin_strict, see_other, signed_in_shopper, with_cookies, with_retry_after, Reply,
 };
 use crate::pages;
 use crate::query::Query;
@@ -53,16 +53,8 @@ async fn ask_for_link(req: &Request, env: &Env, ctx: &worker::Context, email: &s
     // Per address and client: one client asking for an address again and again runs out of
     // links long before the address's own budget below.
     super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("account {email} {}", client_ip(req)).as_bytes())).await?;
-    // And whoever asks, an inbox gets at most ten links an hour, except from a browser the
-    // shopper has signed in from: many clients together can use up an address's budget for that
-    // hour (a new shopper then reads "try again in …"), but not lock its owner out.
-    match known_browser_token(req) {
-        // That browser has a budget of its own (its holder may change address many times).
-        Some(token) if accounts::browser_of(env, &token, &email).await? => {
-            super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("browser {token}").as_bytes())).await?;
-        }
-        _ => super::rate_limit_for(env, Limit::AccountAddress, &sha256_hex(email.as_bytes())).await?,
-    }
+    // And whoever asks, an inbox gets at most ten links an hour.
+    super::limit_links_to(env, req, "", &email).await?;
     if accounts::has_orders(env, &email).await? {
         let env = env.clone();
         ctx.wait_until(async move {
@@ -136,8 +128,6 @@ pub async fn page(req: &Request, env: &Env) -> Reply {
 
 /// `POST /account/sign-in` (`email`): the same page whoever asks, or the form with the reason.
 pub async fn sign_in_form(req: &mut Request, env: &Env, ctx: &worker::Context) -> Reply {
-    // A plain form needs no preflight: only the shop's own pages may send it.
-    same_site(req)?;
     let form = match form_body(req, MAX_FORM_BYTES).await {
         Ok(form) => form,
         Err(e) => return account_page(env, &refused_page_body(&e, ""), e.page_status(), None).await,

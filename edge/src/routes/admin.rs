@@ -162,7 +162,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     }
     let mut event = OrderEvent::new(event_id.clone(), EventKind::RefundRequested, number, now_rfc3339());
     event.amount_minor = Some(amount);
-    event.detail = Some(r.reason.chars().take(500).collect());
+    event.detail = Some(edgeshop_domain::text::reason_line(&r.reason, 500));
     let published = events::publish(env, &event).await;
     if let Err(e) = published {
         // The key is free again for a retry, and the amount no longer held.
@@ -231,9 +231,9 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     if c.set.is_some() == c.add.is_some() {
         return Err(ApiError::new(Problem::BadAdjustment, "send either `set` or `add`"));
     }
-    if c.reason.trim().is_empty() || c.reason.chars().count() > 200 || c.reason.contains(char::is_control) {
+    let Some(reason) = edgeshop_domain::text::staff_line(&c.reason, 200) else {
         return Err(ApiError::new(Problem::BadAdjustment, "give a reason of 1 to 200 characters on one line"));
-    }
+    };
     let max = crate::services::stock::MAX_LEVEL;
     if c.set.is_some_and(|s| !(0..=max).contains(&s)) || c.add.is_some_and(|a| !(-max..=max).contains(&a)) {
         return Err(ApiError::new(Problem::BadAdjustment, "levels are 0 to 1,000,000"));
@@ -245,8 +245,8 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     // A count is of the shelf, where the units of orders not shipped yet still are.
     let unshipped = if c.set.is_some() { orders::unshipped_units(env, &sku).await? } else { 0 };
     let change = crate::services::stock::Adjust { sku: sku.clone(), set: c.set, add: c.add, unshipped, returned: false };
-    let done = Stock(env).adjust_recorded(&change, c.reason.trim(), &now).await?;
-    let (before, after) = (value!({ "available": done.before.available }), value!({ "available": done.after.available, "reason": c.reason.trim() }));
+    let done = Stock(env).adjust_recorded(&change, reason, &now).await?;
+    let (before, after) = (value!({ "available": done.before.available }), value!({ "available": done.after.available, "reason": reason }));
     staff::audit(env, &who, "stock.adjust", &format!("sku:{sku}"), before, after).await?;
     if done.before.available <= 0 && done.after.available > 0 {
         crate::services::stock::announce_back_in_stock(env, std::slice::from_ref(&sku)).await?;
@@ -259,7 +259,7 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
     let n: NewsletterRequest = parse_body(&json_text(req).await?)?;
-    let subject_ok = !n.subject.trim().is_empty() && n.subject.chars().count() <= 200 && !n.subject.contains(char::is_control);
+    let subject_ok = edgeshop_domain::text::staff_line(&n.subject, 200).is_some();
     if !subject_ok || n.text.trim().is_empty() || edgeshop_domain::has_stray_controls(&n.text) {
         return Err(ApiError::new(Problem::BadNewsletter, "a subject of up to 200 characters on one line, and a text, are required"));
     }
@@ -402,7 +402,7 @@ pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
         return Err(ApiError::new(Problem::CannotCancel, format!("the order is {}; it has left the warehouse", orders::wire_name(order.status))));
     }
     let mut event = OrderEvent::new(format!("cancel-{number}"), EventKind::OrderCancelled, number, now_rfc3339());
-    event.detail = Some(c.reason.chars().take(500).collect());
+    event.detail = Some(edgeshop_domain::text::reason_line(&c.reason, 500));
     events::publish(env, &event).await?;
     staff::audit(
         env,
@@ -615,7 +615,7 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
         other => return Err(ApiError::new(Problem::BadAction, format!("`{other}`: a return is approved, rejected or received"))),
     };
     let mut event = OrderEvent::new(format!("return-{status}-{number}-{id}"), kind, number, now);
-    event.detail = Some(d.reason.trim().chars().take(500).collect());
+    event.detail = Some(edgeshop_domain::text::reason_line(&d.reason, 500));
     events::publish(env, &event).await?;
     staff::audit(
         env,

@@ -3,7 +3,7 @@
 //! (`GET /api/admin/health`).
 
 use crate::error::{ApiError, Problem};
-use crate::http::{body_text_max, client_ip, header, json, require_staff, same_site, Reply};
+use crate::http::{body_text_max, client_ip, header, json, require_staff, Reply};
 use crate::query::Query;
 use crate::services::analytics::{self, Batch};
 use crate::services::ops;
@@ -17,9 +17,6 @@ use worker::{Env, Request};
 /// what bots send, and queues the rest. Nothing identifying is kept: not the address (it is used
 /// only as the rate limiter's key), not the user agent.
 pub async fn beacon(req: &mut Request, env: &Env) -> Reply {
-    // The shop's own pages send it: a page elsewhere cannot make its visitors' browsers inflate
-    // the reports (a browser names the site it posts from).
-    same_site(req)?;
     let text = body_text_max(req, MAX_BEACON_BYTES).await?;
     let beacon: Beacon = serde_json::from_str(&text).map_err(|e| {
         let msg = e.to_string();

@@ -1,13 +1,12 @@
 //! `POST /api/checkout`: cart → order, exactly once per Idempotency-Key (`services::checkout`).
 
 use crate::error::{ApiError, Problem};
-use crate::http::{cart_id, check_cookie_origin, clear_cart_cookie, header, json_text, Reply};
+use crate::http::{cart_id, clear_cart_cookie, header, json_text, Reply};
 use crate::services::checkout;
 use crate::services::idempotency::valid_key;
 use worker::{Env, Request};
 
 pub async fn checkout(req: &mut Request, env: &Env) -> Reply {
-    check_cookie_origin(req)?;
     let key = header(req, "idempotency-key").filter(|k| valid_key(k)).ok_or_else(|| {
         ApiError::new(Problem::IdempotencyKeyRequired, "send a unique Idempotency-Key header (1-255 letters, digits or -_.:+/=~) with every checkout")
     })?;

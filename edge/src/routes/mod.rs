@@ -68,6 +68,20 @@ pub async fn rate_limit(env: &Env, req: &Request, limit: Limit) -> Result<(), Ap
     rate_limit_for(env, limit, &client_ip(req)).await
 }
 
+/// Sign-in links to one inbox, whoever asks: at most ten an hour (`scope` keeps shoppers' and
+/// staff's apart), except from a browser that has signed in as that address. Many clients
+/// together can use up an address's budget for the hour (a newcomer reads "try again in …"),
+/// but not lock its owner out: that browser has a budget of its own.
+pub async fn limit_links_to(env: &Env, req: &Request, scope: &str, email: &str) -> Result<(), ApiError> {
+    use crate::services::{accounts, sha256_hex};
+    match crate::http::known_browser_token(req) {
+        Some(token) if accounts::browser_of(env, &token, email).await? => {
+            rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("browser {token}").as_bytes())).await
+        }
+        _ => rate_limit_for(env, Limit::AccountAddress, &sha256_hex(format!("{scope}{email}").as_bytes())).await,
+    }
+}
+
 /// As [`rate_limit`], for another key than the client's address (a hashed email address).
 pub async fn rate_limit_for(env: &Env, limit: Limit, client: &str) -> Result<(), ApiError> {
     let outcome = take(env, limit, client).await?;

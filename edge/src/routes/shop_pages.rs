@@ -5,8 +5,7 @@
 
 use crate::error::{ApiError, Problem};
 use crate::http::{
-    cart_id, check_cookie_origin, clear_cart_cookie, form_body, frame_page, money_view, see_other, set_cart_cookie, signed_in_shopper,
-    with_retry_after, Reply,
+    cart_id, clear_cart_cookie, form_body, frame_page, money_view, see_other, set_cart_cookie, signed_in_shopper, with_retry_after, Reply,
 };
 use crate::pages;
 use crate::query::Query;
@@ -73,7 +72,6 @@ async fn chosen_sku(env: &Env, form: &Query) -> Result<String, ApiError> {
 
 /// `POST /cart/add` (the product page's form): to the cart page, or back to it with the reason.
 pub async fn add(req: &mut Request, env: &Env) -> Reply {
-    check_cookie_origin(req)?;
     let form = form_body(req, MAX_FORM_BYTES).await?;
     let added = async {
         let quantity = match form.get("quantity").filter(|q| !q.is_empty()) {
@@ -98,7 +96,6 @@ pub async fn add(req: &mut Request, env: &Env) -> Reply {
 
 /// `POST /cart/discount` (the cart's code form): `action=remove`, or the `code` to apply.
 pub async fn discount(req: &mut Request, env: &Env) -> Reply {
-    check_cookie_origin(req)?;
     let form = form_body(req, MAX_FORM_BYTES).await?;
     let changed = async {
         if form.get("action") == Some("remove") {
@@ -121,7 +118,6 @@ pub async fn discount(req: &mut Request, env: &Env) -> Reply {
 
 /// `POST /cart/update` (a cart line's form): `action=remove`, or the new `quantity`.
 pub async fn change_line(req: &mut Request, env: &Env) -> Reply {
-    check_cookie_origin(req)?;
     let form = form_body(req, MAX_FORM_BYTES).await?;
     let changed = async {
         let line = form.get("line").unwrap_or_default();
@@ -220,7 +216,6 @@ pub async fn checkout(req: &Request, env: &Env) -> Reply {
 /// redirect to the order page (or the payment provider), or the form again with what was typed
 /// and why it was refused.
 pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
-    check_cookie_origin(req)?;
     let form = form_body(req, MAX_FORM_BYTES).await?;
     let get = |k: &str| form.get(k).unwrap_or_default().to_string();
     // The analytics session is added to the form by the analytics script when it runs.

@@ -2,11 +2,14 @@
 //! (owners only) and the audit log.
 
 use crate::error::{ApiError, Context, Problem};
-use crate::http::{admin_cookie, admin_session_token, client_ip, json, json_text, parse_body, require_owner, require_staff, Reply};
+use crate::http::{
+    admin_cookie, admin_session_token, client_ip, json, json_text, known_browser_cookie, known_browser_token, parse_body, require_owner,
+    require_staff, with_cookies, Reply,
+};
 use crate::services::mailer::{Email, Mailer};
 use crate::services::rate_limit::{self, Limit};
 use crate::services::staff::{self, Member};
-use crate::services::{mailer, sha256_hex};
+use crate::services::{accounts, mailer, sha256_hex};
 use edgeshop_api::admin::{AuditLog, Invite, SessionRequest, SignInRequest, StaffList};
 use serde_json::json as value;
 use worker::{Env, Request, Response};
@@ -48,6 +51,9 @@ pub async fn request_link(req: &mut Request, env: &Env, ctx: &worker::Context) -
     // Per address and client: links for one address are bounded, and a stranger asking for the
     // owner's address again and again does not stop the owner from getting one.
     super::rate_limit_for(env, Limit::SignInAddress, &sha256_hex(format!("{email} {}", client_ip(req)).as_bytes())).await?;
+    // And whoever asks, an inbox gets at most ten links an hour (many clients together cannot
+    // fill it), except from a browser that has signed in to the back office as that address.
+    super::limit_links_to(env, req, "staff ", &email).await?;
     if let Some(member) = staff::by_email(env, &email).await? {
         let env = env.clone();
         ctx.wait_until(async move {
@@ -80,9 +86,9 @@ pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
         return Err(ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one"));
     };
     staff::audit(env, &member, "staff.sign_in", &format!("staff:{}", member.id), value!(null), value!({ "session": "started" })).await?;
-    let mut resp = json(&member, 200, "no-store")?;
-    resp.headers_mut().set("set-cookie", &admin_cookie(req, Some(&session)))?;
-    Ok(resp)
+    // This browser has shown it reads the address: it keeps getting links when others ask too often.
+    let browser = accounts::remember_browser(env, &member.email).await?;
+    with_cookies(json(&member, 200, "no-store")?, &[admin_cookie(req, Some(&session)), known_browser_cookie(req, Some(&browser))])
 }
 
 /// `GET /api/admin/session`: who is signed in.
@@ -96,11 +102,14 @@ pub async fn end_session(req: &Request, env: &Env) -> Reply {
     if let Some(token) = admin_session_token(req) {
         staff::end_session(env, &token).await?;
     }
+    // Signing out on a shared computer leaves the browser no standing.
+    if let Some(token) = known_browser_token(req) {
+        accounts::forget_browser(env, &token).await?;
+    }
     staff::audit(env, &member, "staff.sign_out", &format!("staff:{}", member.id), value!(null), value!({ "session": "ended" })).await?;
     let mut resp = Response::empty()?.with_status(204);
-    resp.headers_mut().set("set-cookie", &admin_cookie(req, None))?;
     resp.headers_mut().set("cache-control", "no-store")?;
-    Ok(resp)
+    with_cookies(resp, &[admin_cookie(req, None), known_browser_cookie(req, None)])
 }
 
 /// `GET /api/admin/staff` (owners).

@@ -23,8 +23,6 @@ pub async fn sign_up(req: &mut Request, env: &Env) -> Reply {
 /// `POST /newsletter` (the footer's form, without JavaScript): the same sign-up, answered with a
 /// page; the island posts to `/api/newsletter` instead.
 pub async fn sign_up_form(req: &mut Request, env: &Env) -> Reply {
-    // A plain form needs no preflight: only the shop's own pages may send it.
-    crate::http::same_site(req)?;
     let form = form_body(req, MAX_FORM_BYTES).await?;
     let email = form.get("email").unwrap_or_default();
     match subscriptions::sign_up(env, email, "newsletter form", form.get("new_products").is_some()).await {

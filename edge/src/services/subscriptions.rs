@@ -122,16 +122,40 @@ pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError>
         return Err(problem_email());
     }
     let db = db::db(env)?;
-    stmt(
-        &db,
-        "INSERT INTO stock_alerts (sku, email, created_at) VALUES (?1, ?2, ?3) ON CONFLICT(sku, email) DO UPDATE SET notified_at = NULL, created_at = excluded.created_at
-         WHERE stock_alerts.notified_at IS NOT NULL",
-        args![sku, &email, &now_rfc3339()],
-    )?
-    .run()
-    .await
-    .context("stock alert")?;
+    // An address waits for at most MAX_WAITING_ALERTS things at once: whoever types it, it
+    // cannot be signed up for every sold-out item (each alert is sent once, then done).
+    let added = db::changed(
+        stmt(
+            &db,
+            "INSERT INTO stock_alerts (sku, email, created_at)
+             SELECT ?1, ?2, ?3 WHERE (SELECT count(*) FROM stock_alerts WHERE email = ?2 AND notified_at IS NULL AND sku <> ?1) < ?4
+             ON CONFLICT(sku, email) DO UPDATE SET notified_at = NULL, created_at = excluded.created_at WHERE stock_alerts.notified_at IS NOT NULL",
+            args![sku, &email, &now_rfc3339(), MAX_WAITING_ALERTS],
+        )?,
+        "stock alert",
+    )
+    .await?;
+    if !added && !waiting_for(&db, sku, &email).await? {
+        return Err(ApiError::new(
+            Problem::TooManyAlerts,
+            format!("this address already waits for {MAX_WAITING_ALERTS} items; it hears about those first"),
+        ));
+    }
     Ok(())
+}
+
+/// Back-in-stock alerts one address may wait on at once.
+pub const MAX_WAITING_ALERTS: u32 = 20;
+
+async fn waiting_for(db: &worker::D1Database, sku: &str, email: &str) -> Result<bool, ApiError> {
+    #[derive(Deserialize)]
+    struct N {
+        n: u32,
+    }
+    let found: Option<N> =
+        db::first(stmt(db, "SELECT count(*) AS n FROM stock_alerts WHERE sku = ?1 AND email = ?2 AND notified_at IS NULL", args![sku, email])?)
+            .await?;
+    Ok(found.is_some_and(|f| f.n > 0))
 }
 
 /// A new-products digest for this deploy's catalog: the newest products that no digest announced
