@@ -81,6 +81,40 @@ pub fn html_to_markdown(html: &str) -> String {
     out.blocks.join("\n\n")
 }
 
+/// The images a description shows (their `src`), which its Markdown leaves out: a size chart
+/// or a diagram is then named in the import's report rather than lost without a word.
+pub fn images_in(html: &str) -> Vec<String> {
+    if !html.contains("<img") && !html.contains("<IMG") {
+        return Vec::new();
+    }
+    let doc = Html::parse_fragment(html);
+    let mut found = Vec::new();
+    for node in doc.root_element().descendants() {
+        if let Node::Element(e) = node.value() {
+            if e.name() == "img" {
+                found.push(e.attr("src").unwrap_or_default().trim().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// A warning for the report when a description had images: how many, and the first few.
+pub fn images_note(images: &[String]) -> Option<String> {
+    let shown: Vec<&str> = images.iter().map(String::as_str).filter(|s| !s.is_empty()).take(3).collect();
+    match images.len() {
+        0 => None,
+        n => Some(format!(
+            "the description shows {} that {} not imported (descriptions are text): put what {} into words, or add {} to the product's photos{}",
+            edgeshop_domain::text::count_of(n as u64, "image"),
+            if n == 1 { "is" } else { "are" },
+            if n == 1 { "it shows" } else { "they show" },
+            if n == 1 { "it" } else { "them" },
+            if shown.is_empty() { String::new() } else { format!(" ({})", shown.join(", ")) }
+        )),
+    }
+}
+
 #[derive(Default)]
 struct Blocks {
     blocks: Vec<String>,
@@ -301,6 +335,19 @@ fn collapse(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_descriptions_images_are_named() {
+        let html = r#"<h4>Which size?</h4><div><img src="https://cdn.example/chart.png"></div><p>Text <IMG SRC="b.jpg"></p>"#;
+        assert_eq!(images_in(html), ["https://cdn.example/chart.png", "b.jpg"]);
+        assert_eq!(html_to_markdown(html), "### Which size?\n\nText");
+        let note = images_note(&images_in(html)).unwrap();
+        assert!(
+            note.starts_with("the description shows 2 images that are not imported") && note.ends_with("(https://cdn.example/chart.png, b.jpg)"),
+            "{note}"
+        );
+        assert_eq!(images_note(&images_in("<p>No pictures.</p>")), None);
+    }
 
     #[test]
     fn an_empty_line_parts_paragraphs() {

@@ -84,13 +84,24 @@ pub struct Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Skipped products, and apart, variants left out of products that were imported.
+        let imported: std::collections::HashSet<&str> =
+            self.created.iter().chain(&self.changed).chain(&self.unchanged).map(|e| e.slug.as_str()).collect();
+        let (variants, products): (Vec<&Entry>, Vec<&Entry>) = self.skipped.iter().partition(|e| imported.contains(e.slug.as_str()));
+        let mut skipped: Vec<(&str, usize)> = products.iter().map(|e| (e.slug.as_str(), if e.slug.is_empty() { e.row } else { 0 })).collect();
+        skipped.sort_unstable();
+        skipped.dedup();
+        let left_out = match variants.len() {
+            0 => String::new(),
+            n => format!(" (and {} of imported products)", edgeshop_domain::text::count_of(n as u64, "variant")),
+        };
         writeln!(
             f,
-            "{} created, {} changed, {} unchanged, {} skipped; {} new categories; {} images to download",
+            "{} created, {} changed, {} unchanged, {} skipped{left_out}; {} new categories; {} images to download",
             self.created.len(),
             self.changed.len(),
             self.unchanged.len(),
-            self.skipped.len(),
+            skipped.len(),
             self.categories_created.len(),
             self.images_to_download
         )?;

@@ -34,7 +34,7 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
     table.require(REQUIRED, "Shopify")?;
     if !table.has("Variant Inventory Qty") {
         let note = "no `Variant Inventory Qty` column (Shopify leaves it out for shops with several locations): \
-                    variants whose stock Shopify tracks are imported with none; set their stock in the back office"
+                    variants whose stock Shopify tracks are imported with none, so they show as sold out until you set their stock in the back office"
             .to_string();
         report.warnings.push(crate::Entry { row: 1, slug: String::new(), note });
     }
@@ -190,6 +190,12 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         let stock = match cell("Variant Inventory Qty") {
             "" => 0,
             q => match q.parse::<i64>() {
+                Ok(q) if q < 0 => {
+                    // Units sold past zero (continue selling) or taken by orders Shopify kept.
+                    let note = format!("stock {q}: {} owed to orders; imported as 0", edgeshop_domain::text::count_of(q.unsigned_abs(), "unit"));
+                    report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
+                    0
+                }
                 Ok(q) => q.clamp(0, u32::MAX as i64) as u32,
                 Err(_) => {
                     errors.push(table.error(row.number, "Variant Inventory Qty", format!("stock `{q}` is not a whole number")));
@@ -253,6 +259,9 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
     let kind = get("Type");
     if !get("Product Category").is_empty() && !kind.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
         tags.push(kind.to_string());
+    }
+    if let Some(note) = crate::html::images_note(&crate::html::images_in(get("Body (HTML)"))) {
+        report.warnings.push(Entry { row: first.number, slug: slug.clone(), note });
     }
     Some(Draft {
         row: first.number,

@@ -437,7 +437,7 @@ fn product(
         (short, long) if long.contains(short) => long.to_string(),
         (short, long) => format!("{short}\n\n{long}"),
     };
-    if let Some(note) = renamed {
+    for note in renamed.into_iter().chain(crate::html::images_note(&crate::html::images_in(&description))) {
         report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
     }
     Some(Draft {

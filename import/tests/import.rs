@@ -242,6 +242,28 @@ fn shopify_skus_with_spaces_and_exports_without_stock_counts() {
     assert!(!report.warnings.iter().any(|w| w.note.contains("becomes")), "{report}");
 }
 
+#[test]
+fn shopify_stock_owed_to_orders_and_skipped_products_counted_once() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "products_export.csv",
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Inventory Qty,Variant Inventory Policy,Variant Price,Variant Requires Shipping\n\
+         pot,Pot,Size,S,P-S,-3,deny,10,true\n\
+         pot,,,M,P-M,2,deny,10,true\n\
+         pot,,,L,P-L,1,deny,10,false\n\
+         card,Gift card,Title,Default Title,G-1,,deny,25,false\n",
+    );
+    let report = run(Format::Shopify, &csv, dir.path());
+    let pot = load(dir.path()).product("pot").cloned().unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(pot.variants.iter().map(|v| v.stock).collect::<Vec<_>>(), [0, 2], "{report}");
+    assert!(report.warnings.iter().any(|w| w.note == "stock -3: 3 units owed to orders; imported as 0"), "{report}");
+    // The gift card is one product skipped, though two notes say why; the pot's collected size
+    // is a variant left out of a product imported.
+    let summary = report.to_string();
+    assert!(summary.starts_with("1 created, 0 changed, 0 unchanged, 1 skipped (and 1 variant of imported products);"), "{summary}");
+}
+
 /// Shopify lets products share a SKU (a real shop's export had three such pairs): each variant
 /// after the first gets the first free numbered SKU, with a warning, and importing again gives
 /// the same. WooCommerce refuses shared SKUs, so there they stay an error.
