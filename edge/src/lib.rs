@@ -149,9 +149,9 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
     match route {
         Route::Health => search::health(env).await,
         Route::OpenApi => search::openapi(env).await,
-        Route::Search => search::search(req, env).await,
+        Route::Search => search::search(req, env, ctx).await,
         Route::Suggest => search::suggest(req, env).await,
-        Route::SearchPage => search_page::render(req, env).await,
+        Route::SearchPage => search_page::render(req, env, ctx).await,
         Route::ProductPage => edge_page::product(req, env, params.get(0)).await,
         Route::CategoryPage => edge_page::listing(req, env, params.get(0), params.get(1)).await,
         Route::Media => media::get(req, env, params.get(0), params.get(1)).await,

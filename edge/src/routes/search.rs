@@ -45,14 +45,14 @@ pub async fn openapi(env: &Env) -> Reply {
 }
 
 /// `GET /api/search?q=&category=&brand=&price=&option=Name:Value&sort=&page=&per_page=&facets=1`
-pub async fn search(req: &Request, env: &Env) -> Reply {
+pub async fn search(req: &Request, env: &Env, ctx: &worker::Context) -> Reply {
     let url = req.url()?;
     let params = Query::parse(url.query())?;
     let p = SearchParams::from_query(&params, 10)?;
     let facets = matches!(params.get("facets"), Some("1" | "true"));
     let (results, _) = p.run(env, facets).await?;
     if results.total == 0 && p.filters.is_empty() && results.price_words.is_none() && results.sale_words.is_none() && !p.q.trim().is_empty() {
-        note_zero_results(env, &p.q).await;
+        note_zero_results(req, env, ctx, &p.q);
     }
     let m = manifest(env).await?;
     let out = SearchResponse {

@@ -15,7 +15,7 @@ use worker::{Env, Request, Response};
 
 const PER_PAGE: usize = 24;
 
-pub async fn render(req: &Request, env: &Env) -> Reply {
+pub async fn render(req: &Request, env: &Env, ctx: &worker::Context) -> Reply {
     let url = req.url()?;
     let params = match Query::parse(url.query()) {
         Ok(params) => params,
@@ -36,7 +36,7 @@ pub async fn render(req: &Request, env: &Env) -> Reply {
     // A miss within a price or a sale typed among the words ("under 5") is no gap in the catalog.
     let typed_filters = results.price_words.is_some() || results.sale_words.is_some();
     if results.total == 0 && p.filters.is_empty() && !typed_filters && !p.q.trim().is_empty() && partial != Some("typing") {
-        note_zero_results(env, &p.q).await;
+        note_zero_results(req, env, ctx, &p.q);
     }
     let body = results_html(&p, &results);
     if partial.is_some() {

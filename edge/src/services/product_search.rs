@@ -117,13 +117,17 @@ impl SearchParams {
     }
 }
 
-/// Counts a search that found nothing; a failure here never fails the search.
-pub async fn note_zero_results(env: &Env, q: &str) {
+/// Counts a search that found nothing, once the answer has gone (the shopper does not wait for
+/// it, and a failure here never fails the search).
+pub fn note_zero_results(req: &worker::Request, env: &Env, ctx: &worker::Context, q: &str) {
     let normalised = normalise(q);
     if normalised.is_empty() {
         return;
     }
-    if let Err(e) = search_stats::record_zero_results(env, &normalised).await {
-        worker::console_error!("search stats: {e}");
-    }
+    let (env, client) = (env.clone(), crate::http::client_ip(req));
+    ctx.wait_until(async move {
+        if let Err(e) = search_stats::record_zero_results(&env, &normalised, &client).await {
+            worker::console_error!("search stats: {e}");
+        }
+    });
 }

@@ -15,11 +15,20 @@ pub use edgeshop_api::admin::ZeroResultQuery;
 struct Record {
     query: String,
     at: String,
+    /// The searching client, hashed: one client's repeats of a query count once an hour.
+    #[serde(default)]
+    client: String,
 }
+
+/// (query, client) pairs counted, kept in memory for an hour at most (a client typing a query
+/// again and again, or a script, does not push it up the report).
+const SEEN_SECONDS: f64 = 3600.0;
+const MAX_SEEN: usize = 20_000;
 
 #[durable_object]
 pub struct SearchStats {
     state: State,
+    seen: std::cell::RefCell<(f64, std::collections::HashSet<(String, String)>)>,
 }
 
 impl SearchStats {
@@ -30,13 +39,24 @@ impl SearchStats {
 
 impl DurableObject for SearchStats {
     fn new(state: State, _env: Env) -> Self {
-        SearchStats { state }
+        SearchStats { state, seen: Default::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match req.method() {
             Method::Post => {
                 let r: Record = req.json().await?;
+                let now = worker::Date::now().as_millis() as f64 / 1000.0;
+                let again = {
+                    let mut seen = self.seen.borrow_mut();
+                    if now - seen.0 > SEEN_SECONDS || seen.1.len() >= MAX_SEEN {
+                        *seen = (now, Default::default());
+                    }
+                    !seen.1.insert((r.query.clone(), r.client.clone()))
+                };
+                if again {
+                    return Response::from_json(&false);
+                }
                 let mut all = self.load().await?;
                 match all.iter_mut().find(|q| q.query == r.query) {
                     Some(q) => {
@@ -56,11 +76,12 @@ impl DurableObject for SearchStats {
     }
 }
 
-pub async fn record_zero_results(env: &Env, query: &str) -> std::result::Result<bool, crate::error::ApiError> {
+pub async fn record_zero_results(env: &Env, query: &str, client: &str) -> std::result::Result<bool, crate::error::ApiError> {
     // As typed, in lower case and at most `MAX_QUERY_CHARS`: a long random query costs the
     // report no more than a short one.
     let query: String = query.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().chars().take(MAX_QUERY_CHARS).collect();
-    let record = Record { query, at: super::now_rfc3339() };
+    let client = super::sha256_hex(client.as_bytes())[..16].to_string();
+    let record = Record { query, at: super::now_rfc3339(), client };
     super::do_call::<Record, bool>(env, "SEARCH_STATS", "shop", Method::Post, "/zero", Some(&record)).await
 }
 
