@@ -155,7 +155,7 @@ fn zero_result_searches_are_recorded_and_corrected() {
     let unique = format!("zzq{}", std::process::id());
     // Two shoppers, and one of them three times: the same client's repeats count once (a script
     // cannot push a query up the merchant's report).
-    for client in ["10.7.0.1", "10.7.0.2", "10.7.0.2", "10.7.0.2"] {
+    for client in ["10.47.0.1", "10.47.0.2", "10.47.0.2", "10.47.0.2"] {
         assert_eq!(shop.request("GET", &format!("/api/search?q={unique}"), &[("cf-connecting-ip", client)], None).status, 200);
     }
     let auth = format!("Bearer {}", admin_token());
