@@ -156,8 +156,21 @@ impl Blocks {
                     }
                     "ul" | "ol" => {
                         self.flush();
-                        let mut items = Vec::new();
-                        list(node, name == "ol", depth, &mut items);
+                        let (mut items, mut n) = (Vec::new(), 0);
+                        for child in node.children() {
+                            if matches!(child.value(), Node::Element(c) if c.name() == "li") {
+                                self.flush();
+                                list_item(child, name == "ol", depth, &mut n, &mut items);
+                                continue;
+                            }
+                            // Content straight inside the list, outside its items (text pasted
+                            // there; a browser shows it): a paragraph between the items.
+                            if !items.is_empty() && !collapse(&inline(child)).is_empty() {
+                                self.blocks.push(std::mem::take(&mut items).join("\n"));
+                            }
+                            self.node(child, depth);
+                        }
+                        self.flush();
                         if !items.is_empty() {
                             self.blocks.push(items.join("\n"));
                         }
@@ -204,29 +217,44 @@ pub(crate) fn is_block(name: &str) -> bool {
 }
 
 /// List items as Markdown lines, nested lists indented.
+/// A list inside a list item, as Markdown lines. Content straight inside it, outside its items,
+/// goes on with the item before it (or is one of its own when it comes first).
 fn list(node: NodeRef, ordered: bool, depth: usize, out: &mut Vec<String>) {
     let mut n = 0;
-    for item in node.children() {
-        let Node::Element(e) = item.value() else { continue };
-        if e.name() != "li" {
+    for child in node.children() {
+        if matches!(child.value(), Node::Element(e) if e.name() == "li") {
+            list_item(child, ordered, depth, &mut n, out);
             continue;
         }
-        n += 1;
-        let marker = if ordered { format!("{n}.") } else { "-".into() };
-        let mut text = String::new();
-        let mut nested = Vec::new();
-        for c in item.children() {
-            match c.value() {
-                Node::Element(ce) if ce.name() == "ul" || ce.name() == "ol" => list(c, ce.name() == "ol", depth + 1, &mut nested),
-                _ => append_inline(&mut text, &inline(c)),
+        let text = collapse(&inline(child).replace('\n', " "));
+        match out.last_mut() {
+            _ if text.is_empty() => {}
+            Some(last) => {
+                last.push(' ');
+                last.push_str(&text);
             }
+            None => out.push(format!("{}- {text}", "  ".repeat(depth))),
         }
-        let text = collapse(&text.replace('\n', " "));
-        if !text.is_empty() {
-            out.push(format!("{}{marker} {text}", "  ".repeat(depth)));
-        }
-        out.extend(nested);
     }
+}
+
+/// One `<li>` as a Markdown line (numbered `n` when `ordered`), then its nested lists.
+fn list_item(item: NodeRef, ordered: bool, depth: usize, n: &mut usize, out: &mut Vec<String>) {
+    *n += 1;
+    let marker = if ordered { format!("{n}.") } else { "-".into() };
+    let mut text = String::new();
+    let mut nested = Vec::new();
+    for c in item.children() {
+        match c.value() {
+            Node::Element(ce) if ce.name() == "ul" || ce.name() == "ol" => list(c, ce.name() == "ol", depth + 1, &mut nested),
+            _ => append_inline(&mut text, &inline(c)),
+        }
+    }
+    let text = collapse(&text.replace('\n', " "));
+    if !text.is_empty() {
+        out.push(format!("{}{marker} {text}", "  ".repeat(depth)));
+    }
+    out.extend(nested);
 }
 
 /// Inline content as Markdown: emphasis, code, links with safe addresses, line breaks.
@@ -335,6 +363,15 @@ fn collapse(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_straight_inside_a_list_is_kept() {
+        // Pasted text in a <ul> without <li> (a real export's whole description).
+        assert_eq!(html_to_markdown("<ul>Soft and <b>warm</b>.<br>Folds flat.</ul>"), "Soft and **warm**.  \nFolds flat.");
+        assert_eq!(html_to_markdown("<ul><li>One</li>Between.<li>Two</li></ul>"), "- One\n\nBetween.\n\n- Two");
+        assert_eq!(html_to_markdown("<ol><li>One</li><li>Two</li></ol>"), "1. One\n2. Two");
+        assert_eq!(html_to_markdown("<ul><li>A<ul><li>B</li>more</ul></li></ul>"), "- A\n  - B more");
+    }
 
     #[test]
     fn a_descriptions_images_are_named() {

@@ -82,6 +82,9 @@ pub struct Report {
     pub images_to_download: usize,
 }
 
+/// Entries with one note shown in the report before the rest are counted.
+const SHOWN_ALIKE: usize = 3;
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Skipped products, and apart, variants left out of products that were imported.
@@ -106,10 +109,26 @@ impl fmt::Display for Report {
             self.images_to_download
         )?;
         for (what, list) in [("created", &self.created), ("changed", &self.changed), ("skipped", &self.skipped), ("warning", &self.warnings)] {
+            // A note that many products share ("not taxable in Shopify") is shown for the first
+            // few, then counted, so that it does not bury the others.
+            let mut times: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+            for e in list.iter().filter(|e| !e.note.is_empty()) {
+                *times.entry(e.note.as_str()).or_default() += 1;
+            }
+            let mut shown: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
             for e in list {
+                let seen = shown.entry(e.note.as_str()).or_default();
+                *seen += 1;
+                if !e.note.is_empty() && *seen > SHOWN_ALIKE {
+                    continue;
+                }
                 let slug = if e.slug.is_empty() { String::new() } else { format!(" {}", e.slug) };
                 let note = if e.note.is_empty() { String::new() } else { format!(": {}", e.note) };
                 writeln!(f, "  row {:>5} {what}{slug}{note}", e.row)?;
+                let total = times.get(e.note.as_str()).copied().unwrap_or(0);
+                if *seen == SHOWN_ALIKE && total > SHOWN_ALIKE {
+                    writeln!(f, "            … and {} more with the same {what}", total - SHOWN_ALIKE)?;
+                }
             }
         }
         Ok(())

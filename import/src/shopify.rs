@@ -57,10 +57,12 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
             previous = None;
             continue;
         }
+        // By the handle in any case, not by the address made from it: two handles in another
+        // script may give one address, and are still two products.
         let (run_goes_on, key) = match previous.take() {
             Some((h, key)) if h == handle => (true, key),
-            Some((_, key)) if key == slugify(handle) => (true, key),
-            _ => (false, slugify(handle)),
+            Some((_, key)) if key == handle.to_lowercase() => (true, key),
+            _ => (false, handle.to_lowercase()),
         };
         // A row with a title starts another product unless it continues a run, or joins rows of
         // its handle that have none yet (a sort put a variant row first).
@@ -73,15 +75,39 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, report: &mut Repor
         }
         previous = Some((handle, key));
     }
+    // Each address and the handle that has it; and products whose address is not their handle.
+    let mut addresses: HashMap<String, String> = HashMap::new();
+    let mut moved: Vec<(String, String)> = Vec::new();
     for mut rows in parts {
         // The row with the product's fields first (sorting may have put another row before it).
         if let Some(i) = rows.iter().position(|r| titled(r)) {
             let with_fields = rows.remove(i);
             rows.insert(0, with_fields);
         }
-        if let Some(d) = product(table, &rows, currency, base, report, &mut errors) {
+        if let Some(mut d) = product(table, &rows, currency, base, report, &mut errors) {
+            let handle = table.get(rows[0], "Handle").to_string();
+            // Two handles that make one address: the later one gets the first free number.
+            if addresses.get(&d.slug).is_some_and(|h| h.to_lowercase() != handle.to_lowercase()) {
+                let free = (2..).map(|n| format!("{}-{n}", d.slug)).find(|s| !addresses.contains_key(s)).unwrap_or_default();
+                let note = format!("handles `{}` and `{handle}` make one address: this one's is /products/{free}", addresses[&d.slug]);
+                report.warnings.push(Entry { row: rows[0].number, slug: free.clone(), note });
+                d.slug = free;
+            }
+            addresses.entry(d.slug.clone()).or_insert_with(|| handle.clone());
+            if d.slug != handle.to_lowercase() {
+                moved.push((handle, d.slug.clone()));
+            }
             drafts.push(d);
         }
+    }
+    // Links to the shop's old addresses: said once, with a few of them.
+    if let Some((handle, slug)) = moved.first() {
+        let who = if moved.len() == 1 { "1 product gets".to_string() } else { format!("{} products get", moved.len()) };
+        let note = format!(
+            "{who} an address other than its Shopify handle (letters beyond a-z, or characters an address here cannot have), \
+             e.g. /products/{slug} for `{handle}`: redirect the old addresses"
+        );
+        report.warnings.push(Entry { row: 1, slug: String::new(), note });
     }
     if errors.is_empty() {
         Ok(drafts)
@@ -187,10 +213,12 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
                 }
             },
         };
+        // Shopify sells untracked variants whatever the count, and tracked ones past zero with "continue".
+        let untracked = table.has("Variant Inventory Tracker") && cell("Variant Inventory Tracker").is_empty();
         let stock = match cell("Variant Inventory Qty") {
             "" => 0,
             q => match q.parse::<i64>() {
-                Ok(q) if q < 0 => {
+                Ok(q) if q < 0 && !untracked => {
                     // Units sold past zero (continue selling) or taken by orders Shopify kept.
                     let note = format!("stock {q}: {} owed to orders; imported as 0", edgeshop_domain::text::count_of(q.unsigned_abs(), "unit"));
                     report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
@@ -203,8 +231,6 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
                 }
             },
         };
-        // Shopify sells untracked variants whatever the count, and tracked ones past zero with "continue".
-        let untracked = table.has("Variant Inventory Tracker") && cell("Variant Inventory Tracker").is_empty();
         // `continue` (or, in the newer export's "Continue selling when out of stock", TRUE).
         let policy = cell("Variant Inventory Policy");
         let continue_selling = untracked || policy.eq_ignore_ascii_case("continue") || truthy(policy);
@@ -213,7 +239,8 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         let sku = match cell("Variant SKU").strip_prefix('\'').unwrap_or(cell("Variant SKU")).trim() {
             "" => {
                 let made = crate::draft::made_sku(&slug, n + 1);
-                report.warnings.push(Entry { row: row.number, slug: slug.clone(), note: format!("no SKU; using `{made}`") });
+                let note = "no SKU: one is made from the product's address and the variant's number".to_string();
+                report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
                 made
             }
             s => s.to_string(),
@@ -247,7 +274,9 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         };
         draft_images.push(DraftImage { source, alt });
     }
-    let category = match get("Product Category") {
+    // Shopify's standard category, unless it says there is none: then the merchant's own type.
+    let standard = Some(get("Product Category")).filter(|c| !matches!(slugify(c).as_str(), "" | "uncategorized" | "uncategorised")).unwrap_or("");
+    let category = match standard {
         "" => match get("Type") {
             "" => vec![],
             t => vec![t.to_string()],
@@ -257,7 +286,7 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
     let mut tags: Vec<String> = get("Tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
     // Shopify's standard category places the product; the merchant's own type stays as a tag.
     let kind = get("Type");
-    if !get("Product Category").is_empty() && !kind.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
+    if !standard.is_empty() && !kind.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
         tags.push(kind.to_string());
     }
     if let Some(note) = crate::html::images_note(&crate::html::images_in(get("Body (HTML)"))) {

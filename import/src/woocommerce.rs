@@ -363,7 +363,8 @@ fn product(
         let sku = match cell("SKU") {
             "" => {
                 let made = crate::draft::made_sku(&slug, n + 1);
-                warn(report, format!("row {}: no SKU; using `{made}`", r.number));
+                let note = "no SKU: one is made from the product's address and the variant's number".to_string();
+                report.warnings.push(Entry { row: r.number, slug: slug.clone(), note });
                 made
             }
             s => s.to_string(),
@@ -409,8 +410,11 @@ fn product(
         }
     }
     let visibility = get("Visibility in catalog").to_ascii_lowercase();
-    let published = get("Published") == "1" && visibility != "hidden";
-    if get("Published") == "1" && visibility == "hidden" {
+    // A file without the column (written by hand or by another tool for WooCommerce's importer)
+    // publishes, as WooCommerce's importer does.
+    let listed = if table.has("Published") { get("Published") == "1" } else { true };
+    let published = listed && visibility != "hidden";
+    if listed && visibility == "hidden" {
         warn(report, "hidden from the catalog in WooCommerce: imported unpublished".into());
     }
     let mut images = Vec::new();

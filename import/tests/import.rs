@@ -264,6 +264,53 @@ fn shopify_stock_owed_to_orders_and_skipped_products_counted_once() {
     assert!(summary.starts_with("1 created, 0 changed, 0 unchanged, 1 skipped (and 1 variant of imported products);"), "{summary}");
 }
 
+#[test]
+fn shopify_handles_in_another_script_stay_apart_and_their_new_addresses_are_said_once() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "products_export.csv",
+        "Handle,Title,Type,Product Category,Variant SKU,Variant Price\n\
+         مجموعة-الدخون,Oud set,Incense,Uncategorized,A-1,10\n\
+         مجموعة_الدخون,Oud box,Incense,Uncategorized,B-1,12\n\
+         plain-tee,Tee,Tees,Apparel & Accessories > Clothing,C-1,5\n",
+    );
+    let report = run(Format::Shopify, &csv, dir.path());
+    let c = load(dir.path());
+    let titles: Vec<&str> = c.products.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles.len(), 3, "two handles that make one address are two products: {titles:?} {report}");
+    let box_ = c.products.iter().find(|p| p.title == "Oud box").unwrap();
+    assert!(box_.slug.ends_with("-2"), "{}", box_.slug);
+    assert!(report.warnings.iter().any(|w| w.note.contains("make one address") && w.slug == box_.slug), "{report}");
+    let moved: Vec<&edgeshop_import::Entry> = report.warnings.iter().filter(|w| w.note.contains("redirect the old addresses")).collect();
+    assert_eq!(moved.len(), 1, "{report}");
+    assert!(moved[0].note.starts_with("2 products get"), "{}", moved[0].note);
+    // Shopify's "Uncategorized" standard category leaves the merchant's type as the category.
+    assert!(box_.category.starts_with("incense"), "{}", box_.category);
+    assert_eq!(c.products.iter().find(|p| p.title == "Tee").unwrap().category, "apparel-accessories/clothing");
+}
+
+#[test]
+fn a_note_many_products_share_is_counted_after_the_first_few() {
+    let dir = tempdir();
+    let rows: String = (1..=8).map(|i| format!("p{i},P{i},S-{i},5,FALSE\n")).collect();
+    let csv = csv_file(&dir, "products_export.csv", &format!("Handle,Title,Variant SKU,Variant Price,Variant Taxable\n{rows}"));
+    let report = run(Format::Shopify, &csv, dir.path());
+    let text = report.to_string();
+    let untaxed = report.warnings.iter().filter(|w| w.note.contains("tax")).count();
+    assert_eq!(untaxed, 8, "{text}");
+    assert_eq!(text.lines().filter(|l| l.contains("warning") && l.contains("tax")).count(), 3, "{text}");
+    assert!(text.contains("… and 5 more with the same warning"), "{text}");
+}
+
+#[test]
+fn a_woocommerce_file_without_a_published_column_publishes() {
+    let dir = tempdir();
+    let csv = csv_file(&dir, "wc.csv", "ID,Type,SKU,Name,Regular price,Categories\n1,simple,A-1,Alpha,20,Tees\n");
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    assert!(load(dir.path()).product("alpha").unwrap_or_else(|| panic!("{report}")).published);
+}
+
 /// Shopify lets products share a SKU (a real shop's export had three such pairs): each variant
 /// after the first gets the first free numbered SKU, with a warning, and importing again gives
 /// the same. WooCommerce refuses shared SKUs, so there they stay an error.
