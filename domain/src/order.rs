@@ -99,6 +99,8 @@ pub fn valid_email(email: &str) -> bool {
         })
         && !email.contains(char::is_whitespace)
         && !email.contains(char::is_control)
+        // Nor marks that show nothing or turn the text around (an address that reads as another).
+        && !email.contains(crate::text::is_invisible)
 }
 
 pub fn validate_address(address: &Address, contact: &Contact, shop: &Shop) -> Vec<FieldError> {
@@ -839,7 +841,17 @@ mod tests {
         {
             assert!(!valid_email(listy), "{listy}");
         }
-        for email in ["a@b.ie\r\nBcc: x@y.z", "a\u{7}@b.ie", "a@b.ie\u{1b}", "a@b..ie", "a@-b.ie", "a@b.ie>", "a@b_c.ie"] {
+        for email in [
+            "a@b.ie\r\nBcc: x@y.z",
+            "a\u{7}@b.ie",
+            "a@b.ie\u{1b}",
+            "a@b..ie",
+            "a@-b.ie",
+            "a@b.ie>",
+            "a@b_c.ie",
+            "eiv\u{202E}ei@b.ie",
+            "a\u{200B}@b.ie",
+        ] {
             let contact = Contact { email: email.into(), phone: String::new(), sms: false };
             let fields: Vec<String> = validate_address(&addr, &contact, &shop(true)).into_iter().map(|e| e.field).collect();
             assert_eq!(fields, vec!["address.name", "contact.email"], "{email:?}");

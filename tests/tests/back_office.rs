@@ -377,6 +377,9 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     assert_eq!(ask(json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] })).status, 200, "asking twice opens one return");
     let other = ask(json!({ "lines": [{ "sku": b.sku, "quantity": 1 }] }));
     assert!(is_problem(&other, 409) && other.body.contains("is open"), "other lines while a return is open: {} {}", other.status, other.body);
+    // The whole order is more than the return that is open: refused too, not answered as done.
+    let whole = ask(json!({ "reason": "All of it" }));
+    assert!(is_problem(&whole, 409) && whole.body.contains("is open"), "the whole order while a return is open: {} {}", whole.status, whole.body);
     let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
     assert_eq!(o["returns"].as_array().unwrap().len(), 1, "{o}");
     let id = o["returns"][0]["id"].as_i64().unwrap();

@@ -109,15 +109,8 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
     // or just after the last return came back (before the order shows it), is refused with why.
     let wanted: Vec<(String, u32)> = asked.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
     let returns = orders::returns(env, number).await?;
-    if let Some(open) = returns.iter().find(|r| r.status == "requested" || r.status == "approved") {
-        let same = wanted.is_empty() || order.return_lines(&wanted, &[]).ok() == Some(orders::units(&open.lines));
-        if same {
-            return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
-        }
-        return Err(ApiError::new(
-            Problem::CannotReturn,
-            "a return of this order is open: other lines can be returned once it is received or refused",
-        ));
+    if let Some(answer) = already_open(&order, &wanted, &returns) {
+        return answer;
     }
     if order.status == OrderStatus::ReturnRequested {
         return Err(ApiError::new(Problem::RequestInProgress, "your last return is still being recorded; try again in a moment").with_retry_after(1));
@@ -132,16 +125,37 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
     let returned = orders::returned_units(&returns, None);
     let lines = order.return_lines(&wanted, &returned).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
     let lines: Vec<ReturnLine> = lines.into_iter().map(|(sku, quantity)| ReturnLine { sku, quantity, restock: false }).collect();
-    let reason: String = asked.reason.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(1000).collect();
+    let reason: String = asked
+        .reason
+        .trim()
+        .chars()
+        .filter(|c| (!c.is_control() || *c == '\n') && !edgeshop_domain::text::is_direction_control(*c))
+        .take(1000)
+        .collect();
     let now = now_rfc3339();
     let Some(id) = orders::open_return(env, number, &lines, &reason, &now).await? else {
-        return json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store");
+        // Another request opened one first: the same return, or a refusal as above.
+        let returns = orders::returns(env, number).await?;
+        return already_open(&order, &wanted, &returns)
+            .unwrap_or_else(|| json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store"));
     };
     let mut event = OrderEvent::new(format!("return-{number}-{id}"), EventKind::ReturnRequested, number, now);
     // The return it opened: staff may decide it before the consumer applies this event.
     event.detail = Some(id.to_string());
     events::publish(env, &event).await?;
     json(&OrderAction { number, status: "return_requested".into() }, 202, "no-store")
+}
+
+/// The answer to a return request while a return of the order is open: the same return asked
+/// again (the lines named, or everything not back yet when none are) is answered as done; other
+/// lines wait until it is received or refused.
+fn already_open(order: &edgeshop_domain::Order, wanted: &[(String, u32)], returns: &[edgeshop_api::admin::ReturnView]) -> Option<Reply> {
+    let open = returns.iter().find(|r| r.status == "requested" || r.status == "approved")?;
+    let asked = order.return_lines(wanted, &orders::returned_units(returns, None)).ok();
+    if asked == Some(orders::units(&open.lines)) {
+        return Some(json(&OrderAction { number: order.number, status: "return_requested".into() }, 200, "no-store"));
+    }
+    Some(Err(ApiError::new(Problem::CannotReturn, "a return of this order is open: other lines can be returned once it is received or refused")))
 }
 
 /// `POST /api/orders/{number}/payment?token=`: a new payment session for an online order that is
