@@ -436,8 +436,9 @@ pub async fn require_owner(req: &Request, env: &Env) -> Result<crate::services::
 pub fn plain_page(status: u16, title: &str, body: &str) -> Reply {
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\">\
-<title>{t}</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body><main class=\"page\" style=\"max-width:32rem;margin:3rem auto;padding:1rem\"><h1>{t}</h1>{body}<p><a href=\"/\">Back to the shop</a></p></main></body></html>",
-        t = edgeshop_domain::escape_html(title)
+<title>{t}</title><link rel=\"stylesheet\" href=\"{css}\"></head><body><main class=\"page\" style=\"max-width:32rem;margin:3rem auto;padding:1rem\"><h1>{t}</h1>{body}<p><a href=\"/\">Back to the shop</a></p></main></body></html>",
+        t = edgeshop_domain::escape_html(title),
+        css = edgeshop_domain::paths::STYLESHEET
     );
     let headers = worker::Headers::new();
     html_headers(&headers, &html)?;

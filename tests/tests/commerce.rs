@@ -721,6 +721,9 @@ fn page_routes_refuse_with_pages() {
     let put = shop.request("PUT", "/checkout/", &with(&[]), None);
     html(&put, 405);
     assert_eq!(put.header("allow"), Some("GET, POST, HEAD, OPTIONS"));
+    // Such a plain page wears the shop's stylesheet.
+    let css = put.body.split(r#"<link rel="stylesheet" href=""#).nth(1).and_then(|r| r.split('"').next()).expect("a stylesheet");
+    assert_eq!(shop.get(css).status, 200, "{css}");
 
     // The router's rate limit on the cart's forms: the cart page, with when to try again.
     let limited = (0..130)
