@@ -133,6 +133,17 @@ def create_refund(params):
     return 200, {"id": new_id("re"), "object": "refund", "amount": amount, "currency": intent["currency"], "payment_intent": pi, "status": "succeeded", "created": int(time.time())}
 
 
+def expire_session(sid):
+    # Stripe expires an open session only; a complete or expired one is refused.
+    session = SESSIONS.get(sid)
+    if not session:
+        return error(404, "invalid_request_error", f"No such checkout.session: '{sid}'")
+    if session.get("status") != "open":
+        return error(400, "invalid_request_error", f"Only Checkout Sessions with a status of open can be expired.")
+    session["status"] = "expired"
+    return 200, session
+
+
 def sign(secret, payload, timestamp):
     mac = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
@@ -254,6 +265,8 @@ class Handler(BaseHTTPRequestHandler):
                 status, body = create_session(params, base)
             elif self.path == "/v1/refunds":
                 status, body = create_refund(params)
+            elif self.path.startswith("/v1/checkout/sessions/") and self.path.endswith("/expire"):
+                status, body = expire_session(self.path.split("/")[4])
             else:
                 status, body = error(404, "invalid_request_error", f"Unrecognized request URL (POST: {self.path}).")
             if key and status < 500:

@@ -376,6 +376,16 @@ fn cancel_before_shipping_releases_stock() {
     let r = shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "");
     assert_eq!(r.status, 202, "{}", r.body);
     wait_order(shop, &placed, "cancellation", |o| o["status"] == "cancelled" && notifications(o, "order_cancelled") == 1);
+    // Its payment page takes no money now (a Stripe session is expired likewise).
+    let page = placed["next_url"].as_str().unwrap();
+    assert_eq!(shop.get(page).status, 410);
+    let pay = shop.request(
+        "POST",
+        &format!("/api/payments/test-provider/sessions/{}", page.trim_start_matches("/pay/test/")),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some("action=pay"),
+    );
+    assert_eq!(pay.status, 409, "{}", pay.body);
     let again = shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "");
     assert_eq!(again.status, 409, "no return before delivery");
 }

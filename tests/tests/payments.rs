@@ -282,6 +282,26 @@ fn an_expired_session_cancels_the_order_and_releases_its_stock() {
 }
 
 #[test]
+fn cancelling_an_unpaid_order_expires_its_stripe_session() {
+    let (stripe, shop) = stripe_shop();
+    let c = catalog();
+    let v = &variants(&c)[6];
+    let placed = place(shop, 16, &[(&v.sku, 1)], "stripe-cancel-unpaid");
+    let (n, token) = (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap().to_string());
+    let session = session_id(&placed);
+    let r = shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[("cf-connecting-ip", &ip(16))], "");
+    assert_eq!(r.status, 202, "{}", r.body);
+    shop.wait_admin_order(n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    // The shopper's open tab takes no payment: Stripe was asked to expire the session.
+    let expired = || stripe.requests().iter().any(|q| q["path"] == format!("/v1/checkout/sessions/{session}/expire").as_str());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !expired() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(expired(), "no expiry asked for {session}");
+}
+
+#[test]
 fn an_expired_session_gives_back_the_discount_codes_use() {
     let (_, shop) = stripe_shop();
     let c = catalog();

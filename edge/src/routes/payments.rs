@@ -45,6 +45,10 @@ pub async fn accept_webhook(env: &Env, signature: Option<&str>, body: &str) -> R
 pub async fn hosted_page(env: &Env, session_id: &str) -> Reply {
     let provider = test_provider(env)?.ok_or_else(|| no_test_provider(&format!("/pay/test/{session_id}")))?;
     let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
+    // As Stripe's page of an expired session: an order cancelled (or paid) takes no payment here.
+    if !awaits_payment(env, session.order_number).await? {
+        return crate::http::plain_page(410, "Payment closed", "<p>This order no longer waits for a payment.</p>");
+    }
     let currency = Currency::parse(&session.currency).context("payment session currency")?;
     let amount = money_view(Money::new(session.amount_minor, currency)).formatted;
     let id = edgeshop_domain::escape_html(&session.id);
@@ -68,6 +72,9 @@ pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> 
     let form = body_text(req).await?;
     let action = form.split('&').find_map(|kv| kv.strip_prefix("action=")).unwrap_or("").to_string();
     let session = provider.session(session_id).await?.ok_or_else(|| ApiError::not_found(&format!("/pay/test/{session_id}")))?;
+    if action == "pay" && !awaits_payment(env, session.order_number).await? {
+        return Err(ApiError::new(Problem::NothingToPay, format!("order {} no longer waits for a payment", session.order_number)));
+    }
     let kind = match action.as_str() {
         "pay" => Some(PaymentEventKind::Succeeded),
         "decline" => Some(PaymentEventKind::Failed),
@@ -81,6 +88,10 @@ pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> 
     let headers = Headers::new();
     headers.set("location", &session.return_url)?;
     Ok(Response::empty()?.with_status(303).with_headers(headers))
+}
+
+async fn awaits_payment(env: &Env, number: u64) -> Result<bool, ApiError> {
+    Ok(crate::services::orders::load(env, number).await?.is_some_and(|o| o.awaits_payment()))
 }
 
 /// `POST /api/payments/stripe/webhook`: Stripe's events, verified from `Stripe-Signature`, mapped

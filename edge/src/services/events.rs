@@ -385,6 +385,9 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                         entry.note = Some("the payment session expired".into());
                     }
                     let (payment, owed) = refundable(env, order.number).await?;
+                    if event.kind == EventKind::OrderCancelled && order.payment == PaymentMethod::Online && owed == 0 {
+                        expire_sessions(env, order.number).await;
+                    }
                     if owed > 0 {
                         let (refund, left) = refund_payment(env, order, payment.as_ref(), owed, &format!("edgeshop-refund-{}", event.id)).await?;
                         moves.extend(refund);
@@ -432,6 +435,19 @@ fn money(event: &OrderEvent, order: &edgeshop_domain::Order, kind: &str, status:
 
 /// Refunds `amount` of `payment` through its provider. Returns the refund to record and what is
 /// still owed (everything, when there is no payment reference to refund against).
+/// The order's open payment pages stop taking money: a shopper who cancelled is not charged
+/// (and refunded, less the provider's fee) by paying an old tab afterwards. Best effort: Stripe
+/// refuses sessions already complete or expired, and the automatic refund still covers a payment
+/// that slips through.
+async fn expire_sessions(env: &Env, number: u64) {
+    let Ok(Some(stripe)) = Stripe::from_env(env, &Settings::from_env(env)) else { return };
+    for id in crate::services::payments::sessions_of(env, number, "stripe").await.unwrap_or_default() {
+        if let Err(e) = stripe.expire_session(&id).await {
+            worker::console_warn!("order {number}: session {id} not expired: {}", e.detail);
+        }
+    }
+}
+
 async fn refund_payment(
     env: &Env,
     order: &edgeshop_domain::Order,

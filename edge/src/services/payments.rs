@@ -129,6 +129,19 @@ pub async fn record_session(env: &Env, provider: &str, session: &PaymentSession)
     Ok(())
 }
 
+/// The ids of the order's sessions with `provider`, oldest first.
+pub async fn sessions_of(env: &Env, number: u64, provider: &str) -> Result<Vec<String>, ApiError> {
+    let db = db::db(env)?;
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+    }
+    let rows: Vec<Row> =
+        db::all(stmt(&db, "SELECT id FROM payment_sessions WHERE order_number = ?1 AND provider = ?2 ORDER BY created_at", args![number, provider])?)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 /// How many sessions the order has had (a new attempt is numbered after them).
 pub async fn session_count(env: &Env, number: u64) -> Result<u32, ApiError> {
     let db = db::db(env)?;

@@ -200,6 +200,12 @@ impl Stripe {
         })
     }
 
+    /// Expires an open Checkout Session: its page no longer takes a payment (an order cancelled
+    /// before it was paid). Stripe refuses a session that is complete or expired already.
+    pub async fn expire_session(&self, id: &str) -> Result<(), ApiError> {
+        self.post(&format!("/v1/checkout/sessions/{id}/expire"), &Form::new(), &format!("expire-{id}")).await.map(|_| ())
+    }
+
     /// Refunds `amount_minor` of the payment; `key` makes a retried refund the same refund.
     pub async fn refund(&self, payment_intent: &str, amount_minor: i64, key: &str) -> Result<RefundOut, ApiError> {
         let mut form = Form::new();
