@@ -215,6 +215,15 @@ fn path_parameter(name: &str) -> &'static str {
     }
 }
 
+/// The order page's forms: the order and its token, as the page carries them.
+fn order_form() -> Body {
+    Body::Inline(json!({
+        "type": "object",
+        "required": ["number", "token"],
+        "properties": { "number": { "type": "integer", "minimum": 1 }, "token": { "type": "string" } }
+    }))
+}
+
 fn string() -> Value {
     json!({ "type": "string" })
 }
@@ -375,6 +384,16 @@ fn operation(route: Route) -> Op {
             .order_token()
             .answer(200, "The page", HTML, text())
             .answer(404, "No such order (or a wrong token)", HTML, text()),
+        Route::OrderCancelForm => Op::new("Cancel the order from its page's form (works without JavaScript); back to the order page")
+            .body(FORM, order_form())
+            .empty(303, "Asked: to the order page")
+            .answer(404, "No such order (or a wrong token)", HTML, text())
+            .answer(409, "It has left the warehouse", HTML, text()),
+        Route::OrderPayForm => Op::new("Pay an online order still waiting for its payment, from its page's form (works without JavaScript)")
+            .body(FORM, order_form())
+            .empty(303, "To the payment provider")
+            .answer(404, "No such order (or a wrong token)", HTML, text())
+            .answer(409, "Nothing to pay", HTML, text()),
         Route::InvoicePage => Op::new("The order's invoice, a printable page (HTML rendered by the worker): seller, buyer, lines, tax at the rate charged")
             .query("number", json!({ "type": "integer", "minimum": 1 }), "The order number")
             .order_token()

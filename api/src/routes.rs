@@ -71,6 +71,8 @@ routes! {
     CheckoutForm => Post "/checkout",
     OrderPage => Get "/orders",
     InvoicePage => Get "/orders/invoice",
+    OrderCancelForm => Post "/orders/cancel",
+    OrderPayForm => Post "/orders/pay",
     AccountPage => Get "/account",
     AccountSignInForm => Post "/account/sign-in",
     AccountSignInPage => Get "/account/sign-in",
@@ -166,6 +168,8 @@ impl Route {
                 | Route::CheckoutForm
                 | Route::OrderPage
                 | Route::InvoicePage
+                | Route::OrderCancelForm
+                | Route::OrderPayForm
                 | Route::AccountPage
                 | Route::AccountSignInForm
                 | Route::AccountSignInPage

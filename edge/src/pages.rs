@@ -222,9 +222,25 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
         String::new()
     };
     let refunds = refund_rows(t.total, refunded, &money, |label, value, id| format!(r#"<dt>{label}</dt><dd data-testid="{id}">{value}</dd>"#));
+    // What the shopper can do from here, as plain forms (the page's island draws its own).
+    let form = |action: &str, class: &str, label: &str| {
+        format!(
+            r#"<form method="post" action="{action}" class="order-action"><input type="hidden" name="number" value="{}"><input type="hidden" name="token" value="{}"><button type="submit"{class}>{label}</button></form>"#,
+            order.number,
+            esc(&order.token)
+        )
+    };
+    let mut actions = String::new();
+    if order.payment == edgeshop_domain::PaymentMethod::Online && order.awaits_payment() {
+        let label = if order.status == edgeshop_domain::OrderStatus::PaymentFailed { "Try paying again" } else { "Pay now" };
+        actions += &form("/orders/pay", r#" class="primary""#, label);
+    }
+    if order.status.can_cancel() {
+        actions += &form("/orders/cancel", "", "Cancel order");
+    }
     let _ = write!(
         h,
-        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd>{refunds}</dl><h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd>{refunds}</dl>{actions}<h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
         money(t.subtotal),
         shipping_label(t.shipping.minor, money(t.shipping)),
         esc(&t.tax_label()),

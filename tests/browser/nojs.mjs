@@ -96,6 +96,19 @@ try {
   if (total.trim() !== promised) throw new Error(`the checkout said ${promised}, the order costs ${total}`);
   await shot(page, 'nojs-order');
   step(`order ${number}: ${status}, total ${total}`);
+
+  // The order page's own form cancels it, without JavaScript too (the queue applies it: reload
+  // until the page says so).
+  if ((await page.locator('button:has-text("Pay now")').count()) !== 0) throw new Error('a cash-on-delivery order offers to pay online');
+  await submitForm(page, 'button:has-text("Cancel order")');
+  if (!page.url().includes(`number=${number}`)) throw new Error(`cancelling went to ${page.url()}`);
+  for (let i = 0; i < 40 && !/Cancelled/.test(await page.textContent('[data-testid=order-status]')); i++) {
+    await page.waitForTimeout(250);
+    await page.reload({ waitUntil: 'load' });
+  }
+  if (!/Cancelled/.test(await page.textContent('[data-testid=order-status]'))) throw new Error('the order was not cancelled');
+  if ((await page.locator('button:has-text("Cancel order")').count()) !== 0) throw new Error('a cancelled order still offers to cancel');
+  step('cancelled from its page');
 } catch (e) {
   await explain(page, e);
 } finally {

@@ -348,6 +348,44 @@ fn webhooks_are_verified_and_applied_once() {
 }
 
 #[test]
+fn the_order_pages_forms_pay_without_javascript() {
+    let shop = Shop::shared();
+    let placed = online_order(shop, 17, 8);
+    let (n, token) = (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap());
+    let page = shop.get(placed["order_url"].as_str().unwrap());
+    assert!(page.body.contains(r#"action="/orders/pay""#) && page.body.contains("Pay now"), "{}", page.body);
+    // The form goes to a new payment page of the provider; a wrong token finds no order.
+    let headers = [("cf-connecting-ip", "10.1.17.1"), ("sec-fetch-site", "same-origin")];
+    let pay = shop.post_form("/orders/pay", &headers, &[("number", &n.to_string()), ("token", token)]);
+    assert_eq!(pay.status, 303, "{}", pay.body);
+    let to = pay.header("location").unwrap_or_default().to_string();
+    assert!(to.starts_with("/pay/test/") && to != placed["next_url"].as_str().unwrap(), "{to}");
+    let wrong = shop.post_form("/orders/pay", &headers, &[("number", &n.to_string()), ("token", "wrong")]);
+    assert_eq!(wrong.status, 404, "{}", wrong.body);
+    assert!(wrong.header("content-type").is_some_and(|t| t.starts_with("text/html")), "a page, not JSON");
+    // Another site's form does nothing.
+    let cross = shop.post_form(
+        "/orders/cancel",
+        &[("cf-connecting-ip", "10.1.17.1"), ("sec-fetch-site", "cross-site")],
+        &[("number", &n.to_string()), ("token", token)],
+    );
+    assert_eq!(cross.status, 403, "{}", cross.body);
+    // Paid, the page offers nothing to pay, and paying again is refused with why.
+    let session = to.trim_start_matches("/pay/test/");
+    let paid = shop.request(
+        "POST",
+        &format!("/api/payments/test-provider/sessions/{session}"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some("action=pay"),
+    );
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    wait_order(shop, &placed, "paid through the form's session", |o| o["status"] == "paid");
+    assert!(!shop.get(placed["order_url"].as_str().unwrap()).body.contains(r#"action="/orders/pay""#));
+    let again = shop.post_form("/orders/pay", &headers, &[("number", &n.to_string()), ("token", token)]);
+    assert_eq!(again.status, 409, "{}", again.body);
+}
+
+#[test]
 fn hosted_payment_page_pays_through_the_signed_webhook() {
     let shop = Shop::shared();
     let placed = online_order(shop, 7, 6);

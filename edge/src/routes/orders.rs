@@ -88,15 +88,24 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
 /// Cancellation goes through the order queue like every other change; answers 202.
 pub async fn cancel(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
+    match cancel_order(env, &order).await? {
+        false => json(&OrderAction { number, status: "cancelled".into() }, 200, "no-store"),
+        true => json(&OrderAction { number, status: "cancellation_requested".into() }, 202, "no-store"),
+    }
+}
+
+/// Asks for the order's cancellation: `true` when asked now, `false` when it is cancelled already.
+pub async fn cancel_order(env: &Env, order: &Order) -> Result<bool, ApiError> {
     if order.status == OrderStatus::Cancelled {
-        return json(&OrderAction { number, status: "cancelled".into() }, 200, "no-store");
+        return Ok(false);
     }
     if !order.status.can_cancel() {
-        return Err(ApiError::new(Problem::CannotCancel, format!("the order is {:?}; it has left the warehouse", order.status)));
+        return Err(ApiError::new(Problem::CannotCancel, format!("the order is {}; it has left the warehouse", orders::wire_name(order.status))));
     }
     // One cancellation event per order: repeated requests collapse into it.
+    let number = order.number;
     events::publish(env, &OrderEvent::new(format!("cancel-{number}"), EventKind::OrderCancelled, number, now_rfc3339())).await?;
-    json(&OrderAction { number, status: "cancellation_requested".into() }, 202, "no-store")
+    Ok(true)
 }
 
 /// `POST /api/orders/{number}/return?token= {lines, reason}`: the shopper asks to send lines back
@@ -162,6 +171,14 @@ fn already_open(order: &edgeshop_domain::Order, wanted: &[(String, u32)], return
 /// still unpaid or whose payment failed (the shopper's "try again").
 pub async fn pay_again(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
+    let next_url = new_payment(req, env, &order).await?;
+    json(&PaymentStart { number, next_url }, 201, "no-store")
+}
+
+/// A new payment session for an online order still waiting for its payment: where to send the
+/// shopper to pay.
+pub async fn new_payment(req: &Request, env: &Env, order: &Order) -> Result<String, ApiError> {
+    let number = order.number;
     if order.payment != PaymentMethod::Online || !matches!(order.status, OrderStatus::AwaitingPayment | OrderStatus::PaymentFailed) {
         return Err(ApiError::new(Problem::NothingToPay, format!("the order is {}", orders::wire_name(order.status))));
     }
@@ -171,11 +188,11 @@ pub async fn pay_again(req: &Request, env: &Env, number: u64) -> Reply {
             let origin = req.url()?.origin().ascii_serialization();
             let attempt = payments::session_count(env, number).await?;
             let expires_at = crate::http::now_seconds() + 31 * 60;
-            let session = stripe.create_session(&order, &origin, &order_url, expires_at, attempt).await?;
+            let session = stripe.create_session(order, &origin, &order_url, expires_at, attempt).await?;
             payments::record_session(env, "stripe", &session).await?;
             session.redirect_url
         }
-        Online::Test(test) => test.create_session(&order, &order_url).await?.redirect_url,
+        Online::Test(test) => test.create_session(order, &order_url).await?.redirect_url,
     };
-    json(&PaymentStart { number, next_url }, 201, "no-store")
+    Ok(next_url)
 }

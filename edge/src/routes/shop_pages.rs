@@ -294,6 +294,28 @@ pub async fn invoice(req: &Request, env: &Env) -> Reply {
 }
 
 /// `GET /orders/?number=…&token=…`: the order page, with a summary for browsers without JavaScript.
+/// The order a page's form names (`number`, `token`): 404 for a wrong token, as the page.
+async fn order_of_form(req: &mut Request, env: &Env) -> Result<edgeshop_domain::Order, ApiError> {
+    let form = form_body(req, MAX_FORM_BYTES).await?;
+    let number = form.get("number").and_then(|n| n.parse::<u64>().ok()).ok_or_else(|| ApiError::not_found("/orders/"))?;
+    orders::load_with_token(env, number, form.get("token").unwrap_or_default()).await
+}
+
+/// `POST /orders/cancel` (the order page's form, without JavaScript): asks for the cancellation
+/// and goes back to the order's page.
+pub async fn cancel_order(req: &mut Request, env: &Env) -> Reply {
+    let order = order_of_form(req, env).await?;
+    crate::routes::orders::cancel_order(env, &order).await?;
+    see_other(&format!("/orders/?number={}&token={}", order.number, order.token))
+}
+
+/// `POST /orders/pay` (the order page's form, without JavaScript): a new payment session, and to
+/// the provider's page.
+pub async fn pay_order(req: &mut Request, env: &Env) -> Reply {
+    let order = order_of_form(req, env).await?;
+    see_other(&crate::routes::orders::new_payment(req, env, &order).await?)
+}
+
 pub async fn order(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
     let query = Query::parse(url.query())?;

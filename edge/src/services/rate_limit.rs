@@ -104,7 +104,7 @@ impl Limit {
             | Route::RemoveDiscount
             | Route::CartDiscountForm => Some(Limit::Cart),
             // The checkout form counts itself, once it has read what was typed (`shop_pages::place_order`).
-            Route::Checkout | Route::PayAgain => Some(Limit::Checkout),
+            Route::Checkout | Route::PayAgain | Route::OrderPayForm => Some(Limit::Checkout),
             Route::NewsletterSignUp | Route::NewsletterForm | Route::StockAlert => Some(Limit::Signup),
             Route::Webhook | Route::StripeWebhook => Some(Limit::Webhook),
             Route::Search | Route::Suggest | Route::SearchPage => Some(Limit::Search),
