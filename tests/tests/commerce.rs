@@ -354,12 +354,12 @@ fn the_order_pages_forms_pay_without_javascript() {
     let (n, token) = (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap());
     let page = shop.get(placed["order_url"].as_str().unwrap());
     assert!(page.body.contains(r#"action="/orders/pay""#) && page.body.contains("Pay now"), "{}", page.body);
-    // The form goes to a new payment page of the provider; a wrong token finds no order.
+    // The form goes to the provider's payment page; a wrong token finds no order.
     let headers = [("cf-connecting-ip", "10.1.17.1"), ("sec-fetch-site", "same-origin")];
     let pay = shop.post_form("/orders/pay", &headers, &[("number", &n.to_string()), ("token", token)]);
     assert_eq!(pay.status, 303, "{}", pay.body);
     let to = pay.header("location").unwrap_or_default().to_string();
-    assert!(to.starts_with("/pay/test/") && to != placed["next_url"].as_str().unwrap(), "{to}");
+    assert!(to.starts_with("/pay/test/"), "{to}");
     let wrong = shop.post_form("/orders/pay", &headers, &[("number", &n.to_string()), ("token", "wrong")]);
     assert_eq!(wrong.status, 404, "{}", wrong.body);
     assert!(wrong.header("content-type").is_some_and(|t| t.starts_with("text/html")), "a page, not JSON");
