@@ -326,6 +326,13 @@ impl Shop {
     }
 
     /// Any method, with headers and an optional JSON body.
+    /// The test payment provider's hosted page for `session`, its button `action` (pay, decline
+    /// or cancel) pressed.
+    pub fn press_test_provider(&self, session: &str, action: &str) -> Reply {
+        let path = format!("/api/payments/test-provider/sessions/{}", session.trim_start_matches("/pay/test/"));
+        self.request("POST", &path, &[("content-type", "application/x-www-form-urlencoded")], Some(&format!("action={action}")))
+    }
+
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
         let url = format!("{}{}", self.base, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);

@@ -83,12 +83,7 @@ fn paid_order(shop: &Shop, n: u32, lines: &[(&str, u32)]) -> (u64, String) {
     let placed = r.json();
     let number = placed["order_number"].as_u64().unwrap();
     let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/").to_string();
-    let pay = shop.request(
-        "POST",
-        &format!("/api/payments/test-provider/sessions/{session}"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some("action=pay"),
-    );
+    let pay = shop.press_test_provider(&session, "pay");
     assert_eq!(pay.status, 303, "{}", pay.body);
     shop.wait_admin_order(number, "paid", |o| o["order"]["status"] == "paid");
     (number, placed["token"].as_str().unwrap().to_string())

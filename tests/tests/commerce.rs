@@ -372,12 +372,7 @@ fn the_order_pages_forms_pay_without_javascript() {
     assert_eq!(cross.status, 403, "{}", cross.body);
     // Paid, the page offers nothing to pay, and paying again is refused with why.
     let session = to.trim_start_matches("/pay/test/");
-    let paid = shop.request(
-        "POST",
-        &format!("/api/payments/test-provider/sessions/{session}"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some("action=pay"),
-    );
+    let paid = shop.press_test_provider(session, "pay");
     assert_eq!(paid.status, 303, "{}", paid.body);
     wait_order(shop, &placed, "paid through the form's session", |o| o["status"] == "paid");
     assert!(!shop.get(placed["order_url"].as_str().unwrap()).body.contains(r#"action="/orders/pay""#));
@@ -393,12 +388,7 @@ fn hosted_payment_page_pays_through_the_signed_webhook() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Test payment provider"));
     let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/");
-    let r = shop.request(
-        "POST",
-        &format!("/api/payments/test-provider/sessions/{session}"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some("action=pay"),
-    );
+    let r = shop.press_test_provider(session, "pay");
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), placed["order_url"].as_str(), "back to the shop's order page");
     wait_order(shop, &placed, "paid via the hosted page", |o| o["status"] == "paid");
@@ -417,12 +407,7 @@ fn cancel_before_shipping_releases_stock() {
     // Its payment page takes no money now (a Stripe session is expired likewise).
     let page = placed["next_url"].as_str().unwrap();
     assert_eq!(shop.get(page).status, 410);
-    let pay = shop.request(
-        "POST",
-        &format!("/api/payments/test-provider/sessions/{}", page.trim_start_matches("/pay/test/")),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some("action=pay"),
-    );
+    let pay = shop.press_test_provider(page, "pay");
     assert_eq!(pay.status, 409, "{}", pay.body);
     let again = shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "");
     assert_eq!(again.status, 409, "no return before delivery");

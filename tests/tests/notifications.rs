@@ -106,12 +106,7 @@ fn one_order_email_per_checkout_then_shipped_and_refund_emails() {
     let placed2 = order(shop, 2, &pool[1].sku, email2, "online");
     let n2 = placed2["order_number"].as_u64().unwrap();
     let session = placed2["next_url"].as_str().unwrap().trim_start_matches("/pay/test/").to_string();
-    let r = shop.request(
-        "POST",
-        &format!("/api/payments/test-provider/sessions/{session}"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        Some("action=pay"),
-    );
+    let r = shop.press_test_provider(&session, "pay");
     assert_eq!(r.status, 303);
     shop.wait_emails("payment received", 1, |e| to(email2)(e) && e.subject == format!("Payment received for order {n2}"));
     let token2 = placed2["token"].as_str().unwrap();
