@@ -173,24 +173,39 @@ pub fn fix_skus(drafts: &mut [Draft], report: &mut crate::Report) {
             if !v.sku.is_empty() && v.sku.len() <= 64 && v.sku.bytes().all(ok) {
                 continue;
             }
-            let mut fixed = String::new();
-            for c in v.sku.chars() {
-                if c.is_ascii() && ok(c as u8) {
-                    fixed.push(c);
-                } else if !fixed.ends_with('-') {
-                    fixed.push('-');
-                }
-            }
-            let mut fixed = fixed.trim_matches('-').to_string();
-            fixed.truncate(64);
+            let mut fixed = clean_sku(&v.sku);
             if fixed.is_empty() {
                 fixed = made_sku(&d.slug, v.row);
             }
             let note = format!("row {}: SKU `{}` becomes `{fixed}` (letters, digits, '-', '_' and '.' only)", v.row, v.sku);
             report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
+            report.sku_changes.push(crate::SkuChange { row: v.row, slug: d.slug.clone(), from: v.sku.clone(), to: fixed.clone() });
             v.sku = fixed;
         }
     }
+}
+
+/// A SKU in the characters the catalog takes: accented letters as plain ones (`Máquina` →
+/// `Maquina`), anything else as one `-` (`Fco - 350` → `Fco-350`), at most 64.
+fn clean_sku(sku: &str) -> String {
+    let ok = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    let mut fixed = String::new();
+    for c in sku.chars() {
+        let plain = if c.is_alphabetic() && !c.is_ascii() {
+            deunicode::deunicode_char(c).filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+        } else {
+            None
+        };
+        match plain {
+            Some(letters) => fixed.push_str(letters),
+            None if ok(c) && !(c == '-' && fixed.ends_with('-')) => fixed.push(c),
+            None if !fixed.ends_with('-') => fixed.push('-'),
+            None => {}
+        }
+    }
+    let mut fixed = fixed.trim_matches('-').to_string();
+    fixed.truncate(64);
+    fixed
 }
 
 /// Whether a cell is a number in a spreadsheet's scientific notation (`1.23457E+11`): what
@@ -210,6 +225,17 @@ pub fn warn_free(drafts: &[Draft], report: &mut crate::Report) {
         if let Some(v) = d.variants.iter().find(|v| v.price == 0) {
             let note = format!("row {}: priced 0, so shoppers can order it for nothing: give it a price or unpublish it", v.row);
             report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
+        }
+    }
+}
+
+/// A published product with no description, no photo and no SKU is named in the report: apps
+/// make such products for fees and deposits, and their own shop never shows them.
+pub fn warn_bare(drafts: &[Draft], report: &mut crate::Report) {
+    for d in drafts.iter().filter(|d| d.published && d.images.is_empty() && d.description_md.trim().is_empty()) {
+        if d.variants.iter().enumerate().all(|(n, v)| v.sku == made_sku(&d.slug, n + 1)) {
+            let note = "no description, no photo and no SKU: if an app made it (a fee, a deposit), unpublish it, or shoppers can buy it".to_string();
+            report.warnings.push(crate::Entry { row: d.row, slug: d.slug.clone(), note });
         }
     }
 }
@@ -237,6 +263,7 @@ pub fn separate_shared_skus(drafts: &mut [Draft], report: &mut crate::Report) {
                 .unwrap_or_default();
             let note = format!("row {}: SKU `{}` is also at row {row}; this variant's SKU becomes `{own}` (orders and stock go by it)", v.row, v.sku);
             report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
+            report.sku_changes.push(crate::SkuChange { row: v.row, slug: d.slug.clone(), from: v.sku.clone(), to: own.clone() });
             taken.insert(own.clone());
             first.insert(own.clone(), v.row);
             v.sku = own;
@@ -380,6 +407,16 @@ mod tests {
         for cell in ["TS-001", "123456789012", "E12", "1E10-BLK", "12E5", "A1.2E+3", ""] {
             assert!(!looks_shortened(cell), "{cell}");
         }
+    }
+
+    #[test]
+    fn skus_are_cleaned_into_plain_letters_and_single_dashes() {
+        assert_eq!(clean_sku("MáquinaPETKM-1991"), "MaquinaPETKM-1991");
+        assert_eq!(clean_sku("CarregadorInduçao"), "CarregadorInducao");
+        assert_eq!(clean_sku("Panela Reg Tio Fco - 350"), "Panela-Reg-Tio-Fco-350");
+        assert_eq!(clean_sku("TS 001/BLK"), "TS-001-BLK");
+        assert_eq!(clean_sku("14:193#White;5:361386#M"), "14-193-White-5-361386-M");
+        assert_eq!(clean_sku("(ñ) 10°"), "n-10");
     }
 
     #[test]

@@ -15,6 +15,9 @@ const DROPPED: &[&str] = &[
     "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "form", "input", "button", "select", "textarea", "head",
     "title", "meta", "link", "base", "frame", "frameset", "applet", "canvas", "audio", "video", "img", "picture", "source",
 ];
+/// Of those, what a browser shows as a box in the line (an image between two words parts them):
+/// a space stands in for it.
+const REPLACED: &[&str] = &["img", "picture", "video", "audio", "iframe", "embed", "object", "svg", "canvas"];
 const BLOCKS: &[&str] = &[
     "p",
     "div",
@@ -144,6 +147,9 @@ impl Blocks {
             Node::Element(e) => {
                 let name = e.name();
                 if DROPPED.contains(&name) {
+                    if REPLACED.contains(&name) {
+                        self.line.push(' ');
+                    }
                     return;
                 }
                 match name {
@@ -264,7 +270,7 @@ fn inline(node: NodeRef) -> String {
         Node::Element(e) => {
             let name = e.name();
             if DROPPED.contains(&name) {
-                return String::new();
+                return if REPLACED.contains(&name) { " ".into() } else { String::new() };
             }
             if name == "br" {
                 return "\n".into();
@@ -371,6 +377,12 @@ mod tests {
         assert_eq!(html_to_markdown("<ul><li>One</li>Between.<li>Two</li></ul>"), "- One\n\nBetween.\n\n- Two");
         assert_eq!(html_to_markdown("<ol><li>One</li><li>Two</li></ol>"), "1. One\n2. Two");
         assert_eq!(html_to_markdown("<ul><li>A<ul><li>B</li>more</ul></li></ul>"), "- A\n  - B more");
+    }
+
+    #[test]
+    fn an_image_between_words_parts_them() {
+        let html = r#"<h3><strong>Super resistente</strong><img src="a.png"><img src="b.png"><strong>Informações:</strong></h3><p>One<img src="c.png">two</p>"#;
+        assert_eq!(html_to_markdown(html), "### **Super resistente** **Informações:**\n\nOne two");
     }
 
     #[test]

@@ -80,10 +80,50 @@ pub struct Report {
     pub categories_created: Vec<String>,
     /// Remote images to download into `images/` (then import again to use them).
     pub images_to_download: usize,
+    /// SKUs changed on the way in (listed in [`SKU_CHANGES`]).
+    pub sku_changes: Vec<SkuChange>,
 }
 
-/// Entries with one note shown in the report before the rest are counted.
+/// A SKU the import changed: the first CSV row of its variant, its product, and the SKU in the
+/// file and in the catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkuChange {
+    pub row: usize,
+    pub slug: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Entries with one kind of note shown in the report before the rest are counted.
 const SHOWN_ALIKE: usize = 3;
+
+/// The file, beside `images-to-download.tsv`, that lists every SKU the import changed (row,
+/// product, SKU in the file, SKU in the catalog): apps and suppliers that know the old ones
+/// need the list.
+pub const SKU_CHANGES: &str = "sku-changes.tsv";
+
+/// A note's kind: its wording with the values it names (`quoted`, numbers) left out, so that
+/// "row 7: SKU `A 1` becomes `A-1`" and "row 9: SKU `B 2` becomes `B-2`" are alike.
+fn shape(note: &str) -> String {
+    let mut out = String::with_capacity(note.len());
+    let mut quoted = false;
+    for c in note.chars() {
+        match c {
+            '`' => {
+                quoted = !quoted;
+                out.push('`');
+            }
+            _ if quoted => {}
+            c if c.is_ascii_digit() => {
+                if !out.ends_with('#') {
+                    out.push('#');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -109,15 +149,17 @@ impl fmt::Display for Report {
             self.images_to_download
         )?;
         for (what, list) in [("created", &self.created), ("changed", &self.changed), ("skipped", &self.skipped), ("warning", &self.warnings)] {
-            // A note that many products share ("not taxable in Shopify") is shown for the first
-            // few, then counted, so that it does not bury the others.
+            // A note that many products share ("not taxable in Shopify", "SKU `…` becomes `…`")
+            // is shown for the first few, then counted, so that it does not bury the others.
+            let shapes: Vec<String> = list.iter().map(|e| shape(&e.note)).collect();
             let mut times: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-            for e in list.iter().filter(|e| !e.note.is_empty()) {
-                *times.entry(e.note.as_str()).or_default() += 1;
+            for (e, shape) in list.iter().zip(&shapes).filter(|(e, _)| !e.note.is_empty()) {
+                let _ = e;
+                *times.entry(shape.as_str()).or_default() += 1;
             }
             let mut shown: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-            for e in list {
-                let seen = shown.entry(e.note.as_str()).or_default();
+            for (e, shape) in list.iter().zip(&shapes) {
+                let seen = shown.entry(shape.as_str()).or_default();
                 *seen += 1;
                 if !e.note.is_empty() && *seen > SHOWN_ALIKE {
                     continue;
@@ -125,9 +167,20 @@ impl fmt::Display for Report {
                 let slug = if e.slug.is_empty() { String::new() } else { format!(" {}", e.slug) };
                 let note = if e.note.is_empty() { String::new() } else { format!(": {}", e.note) };
                 writeln!(f, "  row {:>5} {what}{slug}{note}", e.row)?;
-                let total = times.get(e.note.as_str()).copied().unwrap_or(0);
+                let total = times.get(shape.as_str()).copied().unwrap_or(0);
                 if *seen == SHOWN_ALIKE && total > SHOWN_ALIKE {
-                    writeln!(f, "            … and {} more with the same {what}", total - SHOWN_ALIKE)?;
+                    let more = total - SHOWN_ALIKE;
+                    let listed = if shape.contains("SKU") && !self.sku_changes.is_empty() {
+                        format!(" (every SKU change is in {SKU_CHANGES})")
+                    } else {
+                        String::new()
+                    };
+                    writeln!(
+                        f,
+                        "            … and {more} more {what}{} like {}{listed}",
+                        if more == 1 { "" } else { "s" },
+                        if more == 1 { "it" } else { "them" }
+                    )?;
                 }
             }
         }
@@ -165,6 +218,7 @@ pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> 
     };
     draft::fix_skus(&mut drafts, &mut report);
     draft::warn_free(&drafts, &mut report);
+    draft::warn_bare(&drafts, &mut report);
     // Shopify lets variants share a SKU; WooCommerce refuses that, so there it is an error below.
     if format == Format::Shopify {
         draft::separate_shared_skus(&mut drafts, &mut report);

@@ -151,6 +151,17 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
     if no_options {
         options.clear();
     }
+    // An option linked to a metafield (Shopify's 2024 category options) is exported as the
+    // metaobjects' handles (`s`, `m`, `orange-1`), not the names shoppers saw.
+    for (i, (name, _)) in options.iter().enumerate() {
+        let linked = get(&format!("Option{} Linked To", i + 1));
+        if !linked.is_empty() {
+            let note = format!(
+                "option `{name}` is linked to `{linked}` in Shopify, which exports its values as handles (such as `m` or `orange-1`): check how they read in the catalog"
+            );
+            report.warnings.push(Entry { row: first.number, slug: slug.clone(), note });
+        }
+    }
 
     let mut variants = Vec::new();
     let mut images: Vec<(u32, String, String, usize)> = Vec::new();

@@ -176,11 +176,31 @@ impl Table {
         }
     }
 
+    /// What to do with a product file of a kind the import does not read, when its header names it.
+    fn known_other_export(&self) -> Option<&'static str> {
+        if self.has("post_title") && (self.has("regular_price") || self.has("post_content")) {
+            return Some(
+                "this is an export of WooCommerce's older Product CSV Import Suite (`post_title`, `regular_price`, `tax:product_cat`), which \
+                 the import does not read: export the products again with WooCommerce's own exporter (Products → Export, all columns)",
+            );
+        }
+        if self.has("Handle") && self.has("Variant Price") {
+            return Some("this is a Shopify product export: import it with `cargo xtask import shopify`");
+        }
+        if self.has("Regular price") && self.has("Type") {
+            return Some("this is a WooCommerce product export: import it with `cargo xtask import woocommerce`");
+        }
+        None
+    }
+
     /// Fails unless every column in `names` is in the header (the export is of another kind).
     pub fn require(&self, names: &[&str], format: &str) -> Result<(), Vec<ImportError>> {
         if names.len() > 1 && names.iter().all(|n| !self.has(n)) {
             // None of them: another kind of file, or headers in a language the import does not read.
             let found: Vec<&str> = self.headers.iter().map(String::as_str).filter(|h| !h.is_empty()).take(6).collect();
+            if let Some(other) = self.known_other_export() {
+                return Err(vec![ImportError { file: self.file.clone(), row: 1, column: String::new(), message: other.into() }]);
+            }
             let message = format!(
                 "none of the columns {} reads ({}) is in the header, which starts `{}`: if this is a {format} product export in another \
                  language, export it again with the admin in English",

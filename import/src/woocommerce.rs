@@ -438,7 +438,7 @@ fn product(
     let description = match (get("Short description").trim(), get("Description").trim()) {
         (short, "") => short.to_string(),
         ("", long) => long.to_string(),
-        (short, long) if long.contains(short) => long.to_string(),
+        (short, long) if long.contains(short) || words_of(long).contains(&words_of(short)) => long.to_string(),
         (short, long) => format!("{short}\n\n{long}"),
     };
     for note in renamed.into_iter().chain(crate::html::images_note(&crate::html::images_in(&description))) {
@@ -576,21 +576,42 @@ fn wrap(text: &str) -> String {
         .collect()
 }
 
+/// A description's words without its markup, one space apart: the short description the editor
+/// wrapped in `<p>` is still found in the long one.
+fn words_of(html: &str) -> String {
+    let fragment = scraper::Html::parse_fragment(html);
+    fragment.root_element().text().flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+}
+
 /// Page builders' and WordPress's shortcodes (`[vc_row]`, `[caption id="…"]…[/caption]`) without
-/// their brackets: the text they wrap is kept, the tags would show as they are.
+/// their brackets: the text they wrap is kept, the tags would show as they are. A bracket is a
+/// shortcode when it closes one (`[/b]`), is closed later, has attributes (`=`) or ends `/]`, has
+/// `_` or `-` in its name (`[vc_row]`, `[contact-form-7 …]`) or is one of WordPress's own; plain
+/// words in brackets (`[morning and night]`, `[sic]`) are the merchant's text and stay.
 fn strip_shortcodes(text: &str) -> String {
+    const WORDPRESS: &[&str] = &["audio", "caption", "embed", "gallery", "playlist", "video", "wp_caption"];
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find('[') {
         out += &rest[..i];
         let after = &rest[i + 1..];
+        let closing = after.starts_with('/');
         let name = after.strip_prefix('/').unwrap_or(after);
         let name_len = name.bytes().take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-').count();
         let starts_like_a_tag = name.as_bytes().first().is_some_and(|b| b.is_ascii_lowercase());
         let tag_end = after.find(']').filter(|&e| !after[..e].contains(['[', '\n']));
-        match tag_end {
-            Some(e) if starts_like_a_tag && name[name_len..].starts_with([' ', ']', '/']) => rest = &after[e + 1..],
-            _ => {
+        let shortcode = tag_end.filter(|_| starts_like_a_tag && name[name_len..].starts_with([' ', ']', '/'])).filter(|&e| {
+            let (tag, inside) = (&name[..name_len], &after[..e]);
+            closing
+                || tag.contains(['_', '-'])
+                || inside.contains('=')
+                || inside.ends_with('/')
+                || WORDPRESS.contains(&tag)
+                || text.contains(&format!("[/{tag}]"))
+        });
+        match shortcode {
+            Some(e) => rest = &after[e + 1..],
+            None => {
                 out.push('[');
                 rest = after;
             }
@@ -602,6 +623,13 @@ fn strip_shortcodes(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortcodes_go_and_bracketed_words_stay() {
+        let text = "[vc_row][vc_column_text]Apply 2 drops [morning and night].[/vc_column_text][/vc_row] [caption id=\"7\"]A jar[/caption] \
+                    [b]Bold[/b] [sic] [new formula] [gallery] [contact-form-7 id=\"3\"] [spacer/] [1]";
+        assert_eq!(strip_shortcodes(text), "Apply 2 drops [morning and night]. A jar Bold [sic] [new formula]    [1]");
+    }
 
     #[test]
     fn a_backslash_n_of_the_text_is_no_line_break() {

@@ -184,6 +184,18 @@ pub fn write_catalog(catalog: &Path, drafts: Vec<Draft>, options: &Options, repo
     } else if list.exists() {
         std::fs::remove_file(&list).map_err(|e| format!("{}: {e}", list.display()))?;
     }
+    // Every SKU changed on the way in, for the apps and suppliers that know the old ones.
+    let changes = catalog.join(crate::SKU_CHANGES);
+    if !report.sku_changes.is_empty() {
+        let mut text = String::from("# SKUs the import changed (orders and stock go by the new ones): row, product, SKU in the file, SKU in the catalog.\nrow\tproduct\tfile_sku\tcatalog_sku\n");
+        for c in &report.sku_changes {
+            let cell = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+            text += &format!("{}\t{}\t{}\t{}\n", c.row, cell(&c.slug), cell(&c.from), cell(&c.to));
+        }
+        plan.insert(changes, text.into_bytes());
+    } else if changes.exists() {
+        std::fs::remove_file(&changes).map_err(|e| format!("{}: {e}", changes.display()))?;
+    }
     for (path, bytes) in plan {
         if std::fs::read(&path).ok().as_deref() == Some(bytes.as_slice()) {
             continue;

@@ -300,7 +300,41 @@ fn a_note_many_products_share_is_counted_after_the_first_few() {
     let untaxed = report.warnings.iter().filter(|w| w.note.contains("tax")).count();
     assert_eq!(untaxed, 8, "{text}");
     assert_eq!(text.lines().filter(|l| l.contains("warning") && l.contains("tax")).count(), 3, "{text}");
-    assert!(text.contains("… and 5 more with the same warning"), "{text}");
+    assert!(text.contains("… and 5 more warnings like them"), "{text}");
+}
+
+/// Notes alike but for the values they name (a SKU changed, per variant) are counted after the
+/// first few too, and every SKU change is listed in a file for the merchant's apps.
+#[test]
+fn sku_changes_are_counted_in_the_report_and_listed_in_a_file() {
+    let dir = tempdir();
+    let rows: String = (1..=9).map(|i| format!("p{i},P{i},S {i}/X,5,A photo.\n")).collect();
+    let csv = csv_file(&dir, "products_export.csv", &format!("Handle,Title,Variant SKU,Variant Price,Body (HTML)\n{rows}"));
+    let report = run(Format::Shopify, &csv, dir.path());
+    let text = report.to_string();
+    assert_eq!(report.warnings.iter().filter(|w| w.note.contains("becomes")).count(), 9, "{text}");
+    assert_eq!(text.lines().filter(|l| l.contains("becomes")).count(), 3, "{text}");
+    assert!(text.contains("… and 6 more warnings like them (every SKU change is in sku-changes.tsv)"), "{text}");
+    let list = std::fs::read_to_string(dir.path().join("sku-changes.tsv")).unwrap();
+    assert_eq!(list.lines().filter(|l| !l.starts_with('#')).count(), 10, "a header and nine changes: {list}");
+    assert!(list.contains("2\tp1\tS 1/X\tS-1-X\n"), "{list}");
+    // Imported again without changes to make, the list goes.
+    let rows: String = (1..=9).map(|i| format!("p{i},P{i},S-{i}-X,5,A photo.\n")).collect();
+    std::fs::write(&csv, format!("Handle,Title,Variant SKU,Variant Price,Body (HTML)\n{rows}")).unwrap();
+    run(Format::Shopify, &csv, dir.path());
+    assert!(!dir.path().join("sku-changes.tsv").exists());
+}
+
+/// A product file of another kind is named, with what to do.
+#[test]
+fn another_kind_of_product_file_is_named() {
+    let dir = tempdir();
+    let csv = csv_file(&dir, "suite.csv", "post_title,post_name,post_content,sku,regular_price,tax:product_cat\nTee,tee,Soft,T-1,10,Tees\n");
+    let errors = import(Format::WooCommerce, &csv, &dir.path().join("catalog"), &options()).unwrap_err();
+    assert!(errors[0].message.contains("Product CSV Import Suite") && errors[0].message.contains("Products → Export"), "{}", errors[0].message);
+    let csv = csv_file(&dir, "shopify.csv", "Handle,Title,Variant SKU,Variant Price\ntee,Tee,T-1,10\n");
+    let errors = import(Format::WooCommerce, &csv, &dir.path().join("catalog"), &options()).unwrap_err();
+    assert!(errors[0].message.contains("import shopify"), "{}", errors[0].message);
 }
 
 #[test]
