@@ -241,12 +241,34 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
         }
         None => error.set(Some("No order number in the address (…/admin/order/?n=1001).".into())),
     });
+    // One change at a time: a double click sends one request.
+    let busy = RwSignal::new(false);
+    // The refund being attempted and its key, kept until the order is loaded again: a second click
+    // or a retry after a lost answer sends the same key, so the shop refunds once.
+    let refund_attempt = StoredValue::new(None::<(String, String)>);
+    let load = move || {
+        refund_attempt.set_value(None);
+        load();
+    };
     // Changes go through the order queue: look again shortly, and once more a little later.
     let act = move |url: String, body: String, what: &'static str| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
         error.set(None);
+        let key = url.ends_with("/refunds").then(|| {
+            let attempt = format!("{url}\n{body}");
+            match refund_attempt.get_value() {
+                Some((same, key)) if same == attempt => key,
+                _ => {
+                    let key = format!("refund-{}", edgeshop_app::api::new_idempotency_key());
+                    refund_attempt.set_value(Some((attempt, key.clone())));
+                    key
+                }
+            }
+        });
         leptos::task::spawn_local(async move {
-            // Refunds must name the attempt: a retried click cannot refund twice.
-            let key = url.ends_with("/refunds").then(|| format!("refund-{}", edgeshop_app::api::new_idempotency_key()));
             let headers: Vec<(&str, &str)> = key.as_deref().map(|k| ("idempotency-key", k)).into_iter().collect();
             match client::request_with("POST", &url, Some(body), &headers).await {
                 Ok(r) => {
@@ -257,11 +279,12 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                 }
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     let locale = StoredValue::new(locale);
     view! {
-        <section class="admin-order" data-testid="order-detail" data-ready=move || ready.get().to_string()>
+        <section class="admin-order" data-testid="order-detail" data-ready=move || ready.get().to_string() aria-busy=move || busy.get().to_string()>
             {move || error.get().map(|e| view! { <p class="notice error" role="alert" data-testid="action-error">{e}</p> })}
             {move || done.get().map(|d| view! { <p class="notice ok no-print" role="status">{d}</p> })}
             {move || order.get().map(|o| {

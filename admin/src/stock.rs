@@ -154,8 +154,13 @@ fn StockRowView(
     let reason = RwSignal::new(String::new());
     let sku = StoredValue::new(row.sku.clone());
     let id = format!("level-{}", row.sku.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    // One save at a time: a change such as +5 sent twice would add 10.
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         // `+5` / `-2` adjust; a plain number is the counted level.
         let text = level.get_untracked().trim().to_string();
         let change = match (text.starts_with(['+', '-']), text.parse::<i64>()) {
@@ -163,15 +168,18 @@ fn StockRowView(
             (false, Ok(count)) => StockChange { set: Some(count), add: None, reason: reason.get_untracked() },
             _ => return error.set(Some("Type a count such as 12, or a change such as +5 or -2.".into())),
         };
+        busy.set(true);
         leptos::task::spawn_local(async move {
             match set_level(&sku.get_value(), &change).await {
                 Ok(c) => {
                     error.set(None);
+                    level.set(String::new());
                     notice.set(Some(format!("{}: {} → {} available", c.sku, c.before.available, c.after.available)));
                     load();
                 }
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     view! {
@@ -187,7 +195,7 @@ fn StockRowView(
                 <input id=id.clone() size="5" placeholder="12 or +5" required prop:value=move || level.get() on:input=move |ev| level.set(event_target_value(&ev))/>
                 <label for=format!("{id}-why") class="visually-hidden">"Reason"</label>
                 <input id=format!("{id}-why") size="10" placeholder="Reason" required prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
-                <button type="submit">"Save"</button>
+                <button type="submit" disabled=move || busy.get()>"Save"</button>
             </form></td>
         </tr>
     }

@@ -394,6 +394,24 @@ fn operation(route: Route) -> Op {
             .empty(303, "To the payment provider")
             .answer(404, "No such order (or a wrong token)", HTML, text())
             .answer(409, "Nothing to pay", HTML, text()),
+        Route::OrderReturnForm => Op::new("Ask to send items of a delivered order back, from its page's form (works without JavaScript); back to the order page")
+            .body(
+                FORM,
+                Body::Inline(json!({
+                    "type": "object",
+                    "required": ["number", "token"],
+                    "properties": {
+                        "number": { "type": "integer", "minimum": 1 },
+                        "token": { "type": "string" },
+                        "reason": { "type": "string", "maxLength": 1000 }
+                    },
+                    "patternProperties": { "^line-[0-9]+$": { "type": "integer", "minimum": 0, "description": "How many of the order's line i (from 0) go back" } }
+                })),
+            )
+            .empty(303, "Asked: to the order page")
+            .answer(404, "No such order (or a wrong token)", HTML, text())
+            .answer(409, "Not delivered, or another return is open", HTML, text())
+            .answer(422, "No item chosen, or a quantity that is not a whole number or more than was bought", HTML, text()),
         Route::InvoicePage => Op::new("The order's invoice, a printable page (HTML rendered by the worker): seller, buyer, lines, tax at the rate charged")
             .query("number", json!({ "type": "integer", "minimum": 1 }), "The order number")
             .order_token()

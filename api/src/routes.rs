@@ -73,6 +73,7 @@ routes! {
     InvoicePage => Get "/orders/invoice",
     OrderCancelForm => Post "/orders/cancel",
     OrderPayForm => Post "/orders/pay",
+    OrderReturnForm => Post "/orders/return",
     AccountPage => Get "/account",
     AccountSignInForm => Post "/account/sign-in",
     AccountSignInPage => Get "/account/sign-in",
@@ -170,6 +171,7 @@ impl Route {
                 | Route::InvoicePage
                 | Route::OrderCancelForm
                 | Route::OrderPayForm
+                | Route::OrderReturnForm
                 | Route::AccountPage
                 | Route::AccountSignInForm
                 | Route::AccountSignInPage

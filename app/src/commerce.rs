@@ -548,10 +548,30 @@ pub fn OrderStatus() -> impl IntoView {
                         }).collect_view()}</ul>
                     })}
                     {o.can_request_return.then(|| view! { <ReturnForm lines=returnable location=location load=load error=error/> })}
-                    {o.can_cancel.then(|| view! { <button type="button" on:click=cancel>"Cancel order"</button> })}
+                    {o.can_cancel.then(|| view! { <CancelOrder cancel=cancel/> })}
                 }
             })}
         </section>
+    }
+}
+
+/// "Cancel order", asked once more before it is sent: one stray tap must not cancel an order.
+#[component]
+fn CancelOrder(cancel: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    view! {
+        <div class="cancel-order" data-testid="cancel-order">
+            {move || if asking.get() {
+                view! {
+                    <p role="alert">"Cancel this order? Anything you have paid is refunded in full."</p>
+                    <button type="button" class="danger" on:click=cancel>"Yes, cancel the order"</button>
+                    " "
+                    <button type="button" on:click=move |_| asking.set(false)>"Keep the order"</button>
+                }.into_any()
+            } else {
+                view! { <button type="button" on:click=move |_| asking.set(true)>"Cancel order"</button> }.into_any()
+            }}
+        </div>
     }
 }
 

@@ -171,6 +171,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::InvoicePage => shop_pages::invoice(req, env).await,
         Route::OrderCancelForm => shop_pages::cancel_order(req, env).await,
         Route::OrderPayForm => shop_pages::pay_order(req, env).await,
+        Route::OrderReturnForm => shop_pages::return_order(req, env).await,
         Route::AccountPage => account::page(req, env).await,
         Route::AccountSignInForm => account::sign_in_form(req, env, ctx).await,
         Route::AccountSignInPage => account::sign_in_page(req, env).await,

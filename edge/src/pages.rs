@@ -238,6 +238,9 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
     if order.status.can_cancel() {
         actions += &form("/orders/cancel", "", "Cancel order");
     }
+    if order.status == edgeshop_domain::OrderStatus::Delivered {
+        actions += &return_form(order);
+    }
     let _ = write!(
         h,
         r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd>{refunds}</dl>{actions}<h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
@@ -251,9 +254,26 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
     h
 }
 
-/// The order's invoice, a printable page: the seller (`[business]` in shop.toml), the buyer, the
-/// invoice number (the order number, which the shop hands out in sequence) and date, the lines as
-/// charged, the discount and shipping, and the tax at the rate charged with the total before it.
+/// "Send items back" as a plain form (`POST /orders/return`): each line's quantity, all of it at
+/// first as in the island, and why.
+fn return_form(order: &Order) -> String {
+    let mut h = format!(
+        r#"<form method="post" action="/orders/return" class="order-action return-form"><input type="hidden" name="number" value="{}"><input type="hidden" name="token" value="{}"><fieldset><legend>Send items back</legend>"#,
+        order.number,
+        esc(&order.token)
+    );
+    for (i, l) in order.lines.iter().enumerate() {
+        let _ = write!(
+            h,
+            r#"<p><label for="nojs-return-{i}">{} ({})</label> <input id="nojs-return-{i}" name="line-{i}" type="number" inputmode="numeric" min="0" max="{q}" value="{q}"></p>"#,
+            esc(&l.title),
+            esc(&l.variant_title),
+            q = l.quantity
+        );
+    }
+    h + r#"<p><label for="nojs-return-reason">Why (optional)</label><br><textarea id="nojs-return-reason" name="reason" rows="3" maxlength="1000"></textarea></p><button type="submit">Ask to send these back</button></fieldset></form>"#
+}
+
 /// What was refunded of an order's `total`, and what that leaves paid, as two rows drawn by
 /// `row(label, value, test id)`; nothing when nothing was refunded.
 fn refund_rows(total: Money, refunded: i64, money: &impl Fn(Money) -> String, row: impl Fn(&str, String, &str) -> String) -> String {
@@ -265,6 +285,9 @@ fn refund_rows(total: Money, refunded: i64, money: &impl Fn(Money) -> String, ro
     row("Refunded", format!("−{}", money(back)), "refunded") + &row("Paid after refunds", money(kept), "paid-after-refunds")
 }
 
+/// The order's invoice, a printable page: the seller (`[business]` in shop.toml), the buyer, the
+/// invoice number (the order number, which the shop hands out in sequence) and date, the lines as
+/// charged, the discount and shipping, and the tax at the rate charged with the total before it.
 pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, money: impl Fn(Money) -> String) -> String {
     let b = &shop.business;
     let seller = if b.legal_name.is_empty() { &shop.name } else { &b.legal_name };

@@ -1,15 +1,16 @@
 // The back office in Chromium, as a merchant uses it: sign in with the emailed link, find the
 // order a shopper placed, pack and ship it with a tracking number (the shopper's page shows it),
 // deliver it, the shopper asks to return one of two units, staff approve and receive it (stock
-// back, refund recorded, the order delivered again); cancel and refund a paid order; set a stock level; make and end a discount code; a member of staff cannot manage
+// back, refund recorded, the order delivered again); cancel and refund a paid order; a double click
+// refunds once; set a stock level (a double click adds once); make and end a discount code; a member of staff cannot manage
 // staff; axe finds nothing on the admin pages; sign-out ends the session. Screenshots of the order
 // list and an order at phone and desktop sizes.
 import { axeProblems, explain, launch, shot, wake } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
-const [ownerLink, staffLink, shipOrder, shipToken, cancelOrder, stockSku] =
-  ['OWNER_LINK', 'STAFF_LINK', 'SHIP_ORDER', 'SHIP_TOKEN', 'CANCEL_ORDER', 'STOCK_SKU'].map(env);
+const [ownerLink, staffLink, shipOrder, shipToken, cancelOrder, refundOrder, stockSku] =
+  ['OWNER_LINK', 'STAFF_LINK', 'SHIP_ORDER', 'SHIP_TOKEN', 'CANCEL_ORDER', 'REFUND_ORDER', 'STOCK_SKU'].map(env);
 const step = (s) => console.log('·', s);
 
 const { browser, page } = await launch({ viewport: { width: 1440, height: 900 } });
@@ -160,6 +161,16 @@ try {
   await orderStatus('cancelled');
   step(`order ${cancelOrder} cancelled`);
 
+  // A double click on "Refund" refunds once (the API checks the count afterwards).
+  await openOrder(refundOrder);
+  await orderStatus('paid');
+  await page.fill('#refund-amount', '1.00');
+  await page.fill('#refund-reason', 'Scuffed box');
+  await page.dblclick('[data-testid=refund-form] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=money-moves]')?.textContent.includes('Refund'), null, { timeout: 20000 })
+    .catch(async () => { await page.reload(); await ready('order-detail'); await page.waitForFunction(() => document.querySelector('[data-testid=money-moves]')?.textContent.includes('Refund'), null, { timeout: 20000 }); });
+  step(`order ${refundOrder}: 1.00 refunded after a double click`);
+
   // Set a stock level: find the SKU through the pages of the stock list.
   await page.goto(`${base}/admin/stock/`, { waitUntil: 'load' });
   await ready('stock-list');
@@ -178,6 +189,15 @@ try {
   await row.locator('button').click();
   await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('1'), stockSku, { timeout: 15000 });
   step(`${stockSku} set to 1 available`);
+  // A change sent by a double click adds once.
+  await row.locator('input').nth(0).fill('+2');
+  await row.locator('input').nth(1).fill('Found in the back');
+  await row.locator('button').dblclick();
+  await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('3'), stockSku, { timeout: 15000 });
+  await page.waitForTimeout(1500);
+  const after = await page.locator(`[data-testid=stock-row][data-sku="${stockSku}"] [data-testid=available]`).textContent();
+  if (!after.startsWith('3')) throw new Error(`+2 by a double click left ${after} available, not 3`);
+  step(`${stockSku} +2 by a double click: 3 available`);
   // The merchant's new-order email links to the list with the low-stock filter on: only low rows.
   await page.goto(`${base}/admin/stock/?low=yes`, { waitUntil: 'load' });
   await ready('stock-list');

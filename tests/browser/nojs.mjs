@@ -109,6 +109,18 @@ try {
   if (!/Cancelled/.test(await page.textContent('[data-testid=order-status]'))) throw new Error('the order was not cancelled');
   if ((await page.locator('button:has-text("Cancel order")').count()) !== 0) throw new Error('a cancelled order still offers to cancel');
   step('cancelled from its page');
+
+  // A delivered order's page asks for a return with a plain form: one of its two units, and why.
+  await page.goto(`${base}${process.env.RETURN_ORDER_URL}`, { waitUntil: 'load' });
+  await page.fill('#nojs-return-0', '1');
+  await page.fill('#nojs-return-reason', 'Too big');
+  await submitForm(page, 'button:has-text("Ask to send these back")');
+  for (let i = 0; i < 40 && !/Return requested/.test(await page.textContent('[data-testid=order-status]')); i++) {
+    await page.waitForTimeout(250);
+    await page.reload({ waitUntil: 'load' });
+  }
+  if (!/Return requested/.test(await page.textContent('[data-testid=order-status]'))) throw new Error('the return was not asked for');
+  step('return asked from its page');
 } catch (e) {
   await explain(page, e);
 } finally {

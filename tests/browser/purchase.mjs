@@ -78,6 +78,19 @@ try {
   if (!times.length || times.some((t) => /\d{4}-\d\d-\d\dT/.test(t))) throw new Error(`times not written for people: ${times}`);
   await shot(page, `order-${online ? 'online' : 'cod'}`);
   step(`order ${number.trim()} ${want}, total ${total.trim()}`);
+  if (!online) {
+    // Cancelling asks once more; "Keep the order" leaves it as it was.
+    await page.click('[data-testid=cancel-order] button:has-text("Cancel order")');
+    await page.waitForSelector('[data-testid=cancel-order] [role=alert]', { timeout: 5000 });
+    await page.click('button:has-text("Keep the order")');
+    await page.waitForSelector('[data-testid=cancel-order] button:has-text("Cancel order")', { timeout: 5000 });
+    await page.waitForTimeout(1500);
+    if ((await page.getAttribute('[data-testid=order-status]', 'data-status')) !== 'confirmed') throw new Error('keeping the order changed it');
+    await page.click('[data-testid=cancel-order] button:has-text("Cancel order")');
+    await page.click('button:has-text("Yes, cancel the order")');
+    await page.waitForSelector('[data-testid=order-status][data-status=cancelled]', { timeout: 30000 });
+    step('cancelled after confirming');
+  }
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
 } catch (e) {
   await explain(page, e);

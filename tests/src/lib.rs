@@ -378,7 +378,6 @@ impl Shop {
 /// writes a shop's local D1 file directly ([`d1_query`]).
 static LOCAL_DB: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
-/// Polls `f` until it gives a value, failing with `what` after `seconds`.
 impl Shop {
     /// Adds `lines` (SKU, quantity) to a new cart from `client` and returns the cart's id.
     pub fn fill_cart(&self, client: &str, lines: &[(&str, u32)]) -> String {
@@ -395,8 +394,35 @@ impl Shop {
         }
         cart.expect("a cart (no lines given?)")
     }
+
+    /// A cash-on-delivery order of `lines` from `client`, packed, shipped and delivered by the
+    /// merchant: the checkout's answer (`order_number`, `token`, `order_url`).
+    pub fn delivered_order(&self, client: &str, lines: &[(&str, u32)], key: &str) -> serde_json::Value {
+        let cart = self.fill_cart(client, lines);
+        let body = serde_json::json!({
+            "address": { "name": "Ciara Quinn", "line1": "3 Mill Lane", "city": "Kilkenny", "postal_code": "R95 A1B2", "country": "IE" },
+            "contact": { "email": "ciara@example.ie" },
+            "payment_method": "cash_on_delivery",
+        });
+        let r = self.post_json("/api/checkout", &[("cf-connecting-ip", client), ("x-cart-id", &cart), ("idempotency-key", key)], &body.to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+        let placed = r.json();
+        let n = placed["order_number"].as_u64().expect("an order number");
+        let steps = [
+            serde_json::json!({ "status": "packed" }),
+            serde_json::json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE000000001IE" }),
+            serde_json::json!({ "status": "delivered" }),
+        ];
+        for step in steps {
+            let r = self.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(&step.to_string()));
+            assert_eq!(r.status, 202, "{}", r.body);
+            self.wait_admin_order(n, "fulfilment", |o| o["order"]["status"] == step["status"]);
+        }
+        placed
+    }
 }
 
+/// Polls `f` until it gives a value, failing with `what` after `seconds`.
 pub fn wait_for<T>(what: &str, seconds: u64, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {

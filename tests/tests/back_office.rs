@@ -480,6 +480,7 @@ fn back_office_in_the_browser() {
     let pool = variants(&c, 5);
     let (ship, ship_token) = paid_order(shop, 30, &[(&pool[4].sku, 2)]);
     let (cancel, _) = paid_order(shop, 31, &[(&pool[5].sku, 1)]);
+    let (refund, _) = paid_order(shop, 33, &[(&pool[8].sku, 1)]);
     let stock_sku = pool[6].sku.clone();
     let (owner, sam) = people();
     let owner_link = owner.link.clone().unwrap();
@@ -499,7 +500,7 @@ fn back_office_in_the_browser() {
     let sold_path = edgeshop_domain::paths::product(&c.products.iter().find(|p| p.variants.iter().any(|v| v.sku == sold.sku)).unwrap().slug);
     let zero = shop.admin("POST", &format!("/api/admin/stock/{}", sold.sku), Some(&json!({ "set": 0, "reason": "sold elsewhere" }).to_string()));
     assert_eq!(zero.status, 200, "{}", zero.body);
-    let (ship_s, cancel_s) = (ship.to_string(), cancel.to_string());
+    let (ship_s, cancel_s, refund_s) = (ship.to_string(), cancel.to_string(), refund.to_string());
     run_browser_test_with(
         "back-office.mjs",
         shop,
@@ -509,12 +510,17 @@ fn back_office_in_the_browser() {
             ("SHIP_ORDER", ship_s.as_str()),
             ("SHIP_TOKEN", ship_token.as_str()),
             ("CANCEL_ORDER", cancel_s.as_str()),
+            ("REFUND_ORDER", refund_s.as_str()),
             ("STOCK_SKU", stock_sku.as_str()),
             ("SOLD_OUT_SKU", sold.sku.as_str()),
             ("SOLD_OUT_PATH", sold_path.as_str()),
         ],
     );
     // What the browser did, as the API sees it.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let refunds: Vec<_> = shop.admin_order(refund)["payments"].as_array().unwrap().iter().filter(|m| m["kind"] == "refund").cloned().collect();
+    assert_eq!(refunds.len(), 1, "a double click refunded {refunds:?}");
+    assert_eq!(refunds[0]["amount_minor"], 100);
     let o = shop.admin_order(ship);
     assert_eq!(o["order"]["status"], "delivered", "one unit of two came back: {o}");
     assert_eq!(o["returns"][0]["status"], "received", "{o}");
@@ -525,14 +531,14 @@ fn back_office_in_the_browser() {
         (o["order"]["status"] == "cancelled" && o["payments"].as_array().unwrap().iter().any(|m| m["kind"] == "refund")).then_some(o)
     });
     assert_eq!(cancelled["refund_due_minor"], 0);
-    // The stock level set in the browser (1) is what a checkout gets.
-    let two = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(40))], &json!({ "sku": stock_sku, "quantity": 2 }).to_string());
-    if two.status != 201 {
+    // The stock level set in the browser (1, then +2 by a double click) is what a checkout gets.
+    let four = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(40))], &json!({ "sku": stock_sku, "quantity": 4 }).to_string());
+    if four.status != 201 {
         // The cart already knows: refused when added.
-        assert!(is_problem(&two, 409) && two.body.contains("out-of-stock"), "{} {}", two.status, two.body);
+        assert!(is_problem(&four, 409) && four.body.contains("out-of-stock"), "{} {}", four.status, four.body);
         return;
     }
-    let cart = two.header("x-cart-id").unwrap().to_string();
+    let cart = four.header("x-cart-id").unwrap().to_string();
     let body = json!({
         "address": { "name": "Ciara Doyle", "line1": "3 Main Street", "city": "Kinsale", "postal_code": "P17 AB12", "country": "IE" },
         "contact": { "email": "ciara@example.ie" },
@@ -540,7 +546,7 @@ fn back_office_in_the_browser() {
     });
     let r =
         shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(40)), ("x-cart-id", &cart), ("idempotency-key", "bo-stock-2")], &body.to_string());
-    assert!(is_problem(&r, 409) && r.body.contains("out-of-stock"), "2 units when 1 is left: {} {}", r.status, r.body);
+    assert!(is_problem(&r, 409) && r.body.contains("out-of-stock"), "4 units when 3 are left: {} {}", r.status, r.body);
 }
 
 /// Builds `catalog` into `work/dist` with the site builder (as `cargo xtask build` does).

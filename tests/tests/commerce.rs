@@ -542,6 +542,68 @@ fn fulfilment_then_return_after_delivery() {
     wait_order(shop, &placed, "return requested", |o| o["status"] == "return_requested" && notifications(o, "return_requested") == 1);
 }
 
+/// The order page's summary (for browsers without JavaScript) asks for a return with a plain
+/// form: how many of each line and why; what it cannot take is a page that says why.
+#[test]
+fn the_order_pages_form_asks_for_a_return_without_javascript() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let (a, b) = (variant(&c, 6, 11), variant(&c, 6, 12));
+    let (cart, _) = add_to_cart(shop, &ip(12), None, &json!({ "sku": a.sku, "quantity": 2 }));
+    add_to_cart(shop, &ip(12), Some(&cart), &json!({ "sku": b.sku, "quantity": 1 }));
+    let placed = checkout(shop, &ip(12), &cart, "return-form-1", &checkout_body("cash_on_delivery")).json();
+    let (n, token) = (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap().to_string());
+    let client = ip(12);
+    let headers = [("cf-connecting-ip", client.as_str()), ("sec-fetch-site", "same-origin")];
+    let form = |fields: &[(&str, &str)]| {
+        let number = n.to_string();
+        let mut all = vec![("number", number.as_str()), ("token", token.as_str())];
+        all.extend_from_slice(fields);
+        shop.post_form("/orders/return", &headers, &all)
+    };
+    // Not delivered yet: no form, and a post is refused with why.
+    assert!(!shop.get(placed["order_url"].as_str().unwrap()).body.contains(r#"action="/orders/return""#));
+    let early = form(&[("line-0", "1")]);
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert!(early.body.contains("delivered"), "{}", early.body);
+
+    let admin = format!("Bearer {}", admin_token());
+    for step in [
+        json!({ "status": "packed" }),
+        json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE123456780IE" }),
+        json!({ "status": "delivered" }),
+    ] {
+        let r = shop.post_json(&format!("/api/admin/orders/{n}/fulfilment"), &[("authorization", &admin)], &step.to_string());
+        assert_eq!(r.status, 202, "{}", r.body);
+        wait_order(shop, &placed, "fulfilment", |o| o["status"] == step["status"]);
+    }
+    let page = shop.get(placed["order_url"].as_str().unwrap()).body;
+    assert!(page.contains(r#"action="/orders/return""#) && page.contains(r#"name="line-1""#), "{page}");
+    assert!(page.contains(r#"name="line-0" type="number" inputmode="numeric" min="0" max="2" value="2""#), "{page}");
+    // Refusals are pages: nothing chosen, a quantity that is no number, more than was bought.
+    for (fields, status, why) in [
+        (vec![("line-0", "0"), ("line-1", "")], 422, "choose at least one item"),
+        (vec![("line-0", "two")], 422, "whole number"),
+        (vec![("line-0", "3")], 422, "return 1 to 2 units"),
+    ] {
+        let r = form(&fields);
+        assert_eq!(r.status, status, "{fields:?}: {}", r.body);
+        assert!(r.header("content-type").is_some_and(|t| t.starts_with("text/html")), "a page, not JSON");
+        assert!(r.body.to_lowercase().contains(why), "{fields:?}: {}", r.body);
+    }
+    // One of the two units of the first line, and why: back to the order's page.
+    let asked = form(&[("line-0", "1"), ("line-1", "0"), ("reason", "Too small")]);
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    assert_eq!(asked.header("location").unwrap_or_default(), format!("/orders/?number={n}&token={token}"));
+    let o = shop.wait_admin_order(n, "the return asked", |o| o["returns"].as_array().is_some_and(|r| !r.is_empty()));
+    let ret = &o["returns"][0];
+    assert_eq!(ret["reason"], "Too small", "{ret}");
+    assert_eq!(ret["lines"], json!([{ "sku": a.sku, "quantity": 1, "restock": false }]), "{ret}");
+    // The same again is the same return; other lines wait for it.
+    assert_eq!(form(&[("line-0", "1"), ("reason", "Too small")]).status, 303);
+    assert_eq!(form(&[("line-1", "1")]).status, 409);
+}
+
 /// The value of the first `attr="…"` after `marker` in `html`.
 fn attr_after<'a>(html: &'a str, marker: &str, attr: &str) -> &'a str {
     let at = html.find(marker).unwrap_or_else(|| panic!("no {marker} in the page"));

@@ -281,6 +281,26 @@ fn an_expired_session_cancels_the_order_and_releases_its_stock() {
     assert_eq!(level(), before, "the reservation went back");
 }
 
+/// A shopper who pressed "Pay now" again pays through the newer session: the older one's expiry
+/// leaves the order waiting; the newer one's ends it.
+#[test]
+fn an_older_session_expiring_leaves_the_order_to_the_newer_one() {
+    let (_, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let placed = place(shop, 18, &[(&pool[17].sku, 1)], "stripe-older-expires");
+    let n = placed["order_number"].as_u64().unwrap();
+    let token = placed["token"].as_str().unwrap();
+    let again = shop.post_json(&format!("/api/orders/{n}/payment?token={token}"), &[], "");
+    assert_eq!(again.status, 201, "{}", again.body);
+    let newer = session_id(&again.json());
+    deliver("checkout.session.expired", &session_id(&placed), json!({}));
+    let o = settled(shop, n);
+    assert_eq!(o["order"]["status"], "awaiting_payment", "{o}");
+    deliver("checkout.session.expired", &newer, json!({}));
+    shop.wait_admin_order(n, "cancelled when the newer session expired", |o| o["order"]["status"] == "cancelled");
+}
+
 #[test]
 fn cancelling_an_unpaid_order_expires_its_stripe_session() {
     let (stripe, shop) = stripe_shop();
@@ -336,6 +356,14 @@ fn amounts_and_currencies_must_match_the_order() {
     deliver("checkout.session.completed", &session_id(&placed), json!({ "overrides": { "currency": "usd" } }));
     let o = shop.wait_admin_order(n, "flagged currency", |o| o["attention"].as_str().is_some_and(|a| a.contains("USD")));
     assert_eq!(o["order"]["status"], "awaiting_payment");
+
+    // A paid session without its amount is refused, never taken as the order's total.
+    let placed = place(shop, 17, &[(&pool[16].sku, 1)], "stripe-no-amount");
+    let n = placed["order_number"].as_u64().unwrap();
+    let out = deliver("checkout.session.completed", &session_id(&placed), json!({ "overrides": { "amount_total": null } }));
+    assert_eq!(out["status"], 400, "{out}");
+    assert!(out["body"].as_str().unwrap().contains("amount_total"), "{out}");
+    assert_eq!(settled(shop, n)["order"]["status"], "awaiting_payment");
 }
 
 #[test]

@@ -142,7 +142,20 @@ fn browser_pages_work_without_javascript() {
     let shop = Shop::shared();
     let made = shop.admin("POST", "/api/admin/discounts", Some(r#"{"code":"NOJS-5","kind":"percent","value":5}"#));
     assert_eq!(made.status, 201, "{}", made.body);
-    edgeshop_e2e::run_browser_test_with("nojs.mjs", shop, &[("DISCOUNT_CODE", "NOJS-5")]);
+    // A delivered order, for the return form of the order page.
+    let sku = catalog()
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .flat_map(|p| p.variants.iter())
+        .filter(|v| v.stock >= 6)
+        .nth(20)
+        .expect("stock")
+        .sku
+        .clone();
+    let delivered = shop.delivered_order(&edgeshop_e2e::client_ip(15, 1), &[(&sku, 2)], "nojs-return");
+    let url = delivered["order_url"].as_str().unwrap();
+    edgeshop_e2e::run_browser_test_with("nojs.mjs", shop, &[("DISCOUNT_CODE", "NOJS-5"), ("RETURN_ORDER_URL", url)]);
 }
 
 #[test]

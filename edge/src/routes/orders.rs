@@ -114,11 +114,19 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
     let order = authorized(req, env, number).await?;
     let text = crate::http::json_text(req).await?;
     let asked: ReturnRequest = if text.trim().is_empty() { ReturnRequest::default() } else { crate::http::parse_body(&text)? };
+    let status = if open_return(env, &order, &asked).await? { 202 } else { 200 };
+    json(&OrderAction { number, status: "return_requested".into() }, status, "no-store")
+}
+
+/// Opens the return `asked` for (true), or finds it already open (false); shared by the API and
+/// the order page's form.
+pub async fn open_return(env: &Env, order: &edgeshop_domain::Order, asked: &ReturnRequest) -> Result<bool, ApiError> {
+    let number = order.number;
     // Asking again for the open return changes nothing; asking for other lines while it is open,
     // or just after the last return came back (before the order shows it), is refused with why.
     let wanted: Vec<(String, u32)> = asked.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
     let returns = orders::returns(env, number).await?;
-    if let Some(answer) = already_open(&order, &wanted, &returns) {
+    if let Some(answer) = already_open(order, &wanted, &returns) {
         return answer;
     }
     if order.status == OrderStatus::ReturnRequested {
@@ -145,24 +153,27 @@ pub async fn request_return(req: &mut Request, env: &Env, number: u64) -> Reply 
     let Some(id) = orders::open_return(env, number, &lines, &reason, &now).await? else {
         // Another request opened one first: the same return, or a refusal as above.
         let returns = orders::returns(env, number).await?;
-        return already_open(&order, &wanted, &returns)
-            .unwrap_or_else(|| json(&OrderAction { number, status: "return_requested".into() }, 200, "no-store"));
+        return already_open(order, &wanted, &returns).unwrap_or(Ok(false));
     };
     let mut event = OrderEvent::new(format!("return-{number}-{id}"), EventKind::ReturnRequested, number, now);
     // The return it opened: staff may decide it before the consumer applies this event.
     event.detail = Some(id.to_string());
     events::publish(env, &event).await?;
-    json(&OrderAction { number, status: "return_requested".into() }, 202, "no-store")
+    Ok(true)
 }
 
 /// The answer to a return request while a return of the order is open: the same return asked
-/// again (the lines named, or everything not back yet when none are) is answered as done; other
-/// lines wait until it is received or refused.
-fn already_open(order: &edgeshop_domain::Order, wanted: &[(String, u32)], returns: &[edgeshop_api::admin::ReturnView]) -> Option<Reply> {
+/// again (the lines named, or everything not back yet when none are) is answered as done
+/// (`Ok(false)`); other lines wait until it is received or refused.
+fn already_open(
+    order: &edgeshop_domain::Order,
+    wanted: &[(String, u32)],
+    returns: &[edgeshop_api::admin::ReturnView],
+) -> Option<Result<bool, ApiError>> {
     let open = returns.iter().find(|r| r.status == "requested" || r.status == "approved")?;
     let asked = order.return_lines(wanted, &orders::returned_units(returns, None)).ok();
     if asked == Some(orders::units(&open.lines)) {
-        return Some(json(&OrderAction { number: order.number, status: "return_requested".into() }, 200, "no-store"));
+        return Some(Ok(false));
     }
     Some(Err(ApiError::new(Problem::CannotReturn, "a return of this order is open: other lines can be returned once it is received or refused")))
 }

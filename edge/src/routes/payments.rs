@@ -138,8 +138,17 @@ pub async fn stripe_webhook(req: &mut Request, env: &Env) -> Reply {
             }
         }
         _ => {
+            // Stripe's sessions always carry their amount; a payment without one is never taken
+            // as the order's total.
+            if kind == EventKind::PaymentSucceeded && (object.amount_total.is_none() || e.currency.is_none()) {
+                return Err(ApiError::new(Problem::BadWebhook, "a paid session without amount_total and currency"));
+            }
             e.payment_ref = object.payment_intent.clone().or_else(|| Some(object.id.clone()));
             e.amount_minor = object.amount_total;
+            if kind == EventKind::PaymentExpired {
+                // Which session: an older one expiring while a newer one is open changes nothing.
+                e.detail = Some(object.id.clone());
+            }
         }
     }
     events::publish(env, &e).await?;

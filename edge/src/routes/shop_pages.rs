@@ -293,29 +293,57 @@ pub async fn invoice(req: &Request, env: &Env) -> Reply {
     Ok(Response::ok(html)?.with_headers(headers))
 }
 
-/// `GET /orders/?number=…&token=…`: the order page, with a summary for browsers without JavaScript.
 /// The order a page's form names (`number`, `token`): 404 for a wrong token, as the page.
-async fn order_of_form(req: &mut Request, env: &Env) -> Result<edgeshop_domain::Order, ApiError> {
-    let form = form_body(req, MAX_FORM_BYTES).await?;
+async fn order_of_form(env: &Env, form: &Query) -> Result<edgeshop_domain::Order, ApiError> {
     let number = form.get("number").and_then(|n| n.parse::<u64>().ok()).ok_or_else(|| ApiError::not_found("/orders/"))?;
     orders::load_with_token(env, number, form.get("token").unwrap_or_default()).await
+}
+
+fn order_page_of(order: &edgeshop_domain::Order) -> Reply {
+    see_other(&format!("/orders/?number={}&token={}", order.number, order.token))
 }
 
 /// `POST /orders/cancel` (the order page's form, without JavaScript): asks for the cancellation
 /// and goes back to the order's page.
 pub async fn cancel_order(req: &mut Request, env: &Env) -> Reply {
-    let order = order_of_form(req, env).await?;
+    let order = order_of_form(env, &form_body(req, MAX_FORM_BYTES).await?).await?;
     crate::routes::orders::cancel_order(env, &order).await?;
-    see_other(&format!("/orders/?number={}&token={}", order.number, order.token))
+    order_page_of(&order)
 }
 
 /// `POST /orders/pay` (the order page's form, without JavaScript): a new payment session, and to
 /// the provider's page.
 pub async fn pay_order(req: &mut Request, env: &Env) -> Reply {
-    let order = order_of_form(req, env).await?;
+    let order = order_of_form(env, &form_body(req, MAX_FORM_BYTES).await?).await?;
     see_other(&crate::routes::orders::new_payment(req, env, &order).await?)
 }
 
+/// `POST /orders/return` (the order page's form, without JavaScript): how many of each line go
+/// back (`line-{i}`, the order's lines in order) and why; back to the order's page.
+pub async fn return_order(req: &mut Request, env: &Env) -> Reply {
+    let form = form_body(req, MAX_FORM_BYTES).await?;
+    let order = order_of_form(env, &form).await?;
+    let mut lines = Vec::new();
+    for (i, line) in order.lines.iter().enumerate() {
+        let value = form.get(&format!("line-{i}")).unwrap_or_default().trim();
+        let quantity = if value.is_empty() { 0 } else { value.parse::<u32>().map_err(|_| not_a_quantity(&line.title))? };
+        if quantity > 0 {
+            lines.push(edgeshop_api::ReturnItem { sku: line.sku.clone(), quantity });
+        }
+    }
+    if lines.is_empty() {
+        return Err(ApiError::new(Problem::BadReturn, "choose at least one item to send back"));
+    }
+    let asked = edgeshop_api::ReturnRequest { lines, reason: form.get("reason").unwrap_or_default().to_string() };
+    crate::routes::orders::open_return(env, &order, &asked).await?;
+    order_page_of(&order)
+}
+
+fn not_a_quantity(title: &str) -> ApiError {
+    ApiError::new(Problem::BadReturn, format!("the number of {title} to send back must be a whole number"))
+}
+
+/// `GET /orders/?number=…&token=…`: the order page, with a summary for browsers without JavaScript.
 pub async fn order(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
     let query = Query::parse(url.query())?;

@@ -285,6 +285,13 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     if event.kind == EventKind::PaymentExpired && !order.awaits_payment() {
         return orders::record(env, &stored, &orders::Change { outcome: "ignored: the order no longer waits for a payment", ..base }).await;
     }
+    // Nor while the shopper pays through a newer session ("Pay now" again): that one's expiry ends it.
+    if let (EventKind::PaymentExpired, Some(session), Some(provider)) = (event.kind, event.detail.as_deref(), event.provider.as_deref()) {
+        let sessions = crate::services::payments::sessions_of(env, order.number, provider).await?;
+        if sessions.iter().any(|s| s == session) && sessions.last().is_some_and(|newest| newest != session) {
+            return orders::record(env, &stored, &orders::Change { outcome: "ignored: a newer payment session is open", ..base }).await;
+        }
+    }
     // A payment the order already has (another notice of it) changes nothing; any other payment
     // for an order that is no longer waiting for one is refunded (paid twice, through two sessions).
     let paid_again = event.kind == EventKind::PaymentSucceeded && !order.awaits_payment();
@@ -385,7 +392,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                         entry.note = Some("the payment session expired".into());
                     }
                     let (payment, owed) = refundable(env, order.number).await?;
-                    if event.kind == EventKind::OrderCancelled && order.payment == PaymentMethod::Online && owed == 0 {
+                    if order.payment == PaymentMethod::Online && owed == 0 {
                         expire_sessions(env, order.number).await;
                     }
                     if owed > 0 {

@@ -389,6 +389,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
     let (subject, intro): (String, Vec<String>) = match template {
         "order_confirmation" => {
             let pay = match (order.payment, order.status) {
+                (PaymentMethod::CashOnDelivery, _) if order.totals.total.minor == 0 => "There is nothing to pay.".to_string(),
                 (PaymentMethod::CashOnDelivery, _) => format!("You pay on delivery: please have {} ready for the courier.", fmt(order.totals.total)),
                 (PaymentMethod::Online, OrderStatus::Paid) => "Your payment has been received.".to_string(),
                 (PaymentMethod::Online, _) => "We will confirm as soon as your payment arrives.".to_string(),

@@ -136,9 +136,12 @@ pub async fn sessions_of(env: &Env, number: u64, provider: &str) -> Result<Vec<S
     struct Row {
         id: String,
     }
-    let rows: Vec<Row> =
-        db::all(stmt(&db, "SELECT id FROM payment_sessions WHERE order_number = ?1 AND provider = ?2 ORDER BY created_at", args![number, provider])?)
-            .await?;
+    let rows: Vec<Row> = db::all(stmt(
+        &db,
+        "SELECT id FROM payment_sessions WHERE order_number = ?1 AND provider = ?2 ORDER BY created_at, rowid",
+        args![number, provider],
+    )?)
+    .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
