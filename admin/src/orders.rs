@@ -163,7 +163,7 @@ pub fn OrderList(locale: String) -> impl IntoView {
                 <div>{choice("order-sort", "Sort", sorts, sort)}</div>
                 <div class="filter-actions"><button type="submit" class="primary">"Show orders"</button>
                     {move || owner.get().then(|| view! {
-                        <a class="button" href=move || format!("/api/admin/orders/export?{}", filters.get().query()) download="orders.csv">"Export CSV"</a>
+                        <a class="button" href=move || format!("/api/admin/orders/export?{}", filters.get().query()) download="">"Export CSV"</a>
                     })}</div>
             </form>
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}

@@ -447,9 +447,18 @@ pub fn OrderStatus() -> impl IntoView {
         load();
     });
     // While the payment provider is still talking to us, or the first email is on its way, look
-    // again every two seconds.
+    // again every two seconds; after a failed payment too for a few minutes, since the shopper
+    // may be back from paying again and that payment's news is on its way.
+    let failed_looks = StoredValue::new(0u32);
     Effect::new(move |_| {
-        if order.get().is_some_and(|o| o.status == Status::AwaitingPayment || o.notifications.is_empty()) {
+        let again = order.get().is_some_and(|o| {
+            let retrying = o.status == Status::PaymentFailed && failed_looks.get_value() < 90;
+            if retrying {
+                failed_looks.update_value(|n| *n += 1);
+            }
+            o.status == Status::AwaitingPayment || o.notifications.is_empty() || retrying
+        });
+        if again {
             set_timeout(load, std::time::Duration::from_secs(2));
         }
     });

@@ -91,16 +91,28 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
         h.push_str(r#"<p class="hint">To check out without the code, <a href="/cart/">take it off in your cart</a>.</p>"#);
     }
     match totals {
-        Some(SummaryTotals { totals: t, country, rates }) => {
-            let tax = esc(&t.tax_label());
-            let _ = write!(
-                h,
-                r#"<dl class="attrs"><dt>Shipping to {}</dt><dd data-testid="summary-shipping">{}</dd><dt>{tax}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="summary-total"><strong>{}</strong></dd></dl>"#,
-                esc(country_label(country)),
-                shipping_label(t.shipping.minor, money(t.shipping)),
-                money(t.tax),
-                money(t.total)
-            );
+        Some(SummaryTotals { totals, country, by_country, rates }) => {
+            let block = |c: &str, t: &Totals| {
+                format!(
+                    r#"<dl class="attrs by-country" data-country="{}"><dt>Shipping to {}</dt><dd data-testid="summary-shipping">{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="summary-total"><strong>{}</strong></dd></dl>"#,
+                    esc(c),
+                    esc(country_label(c)),
+                    shipping_label(t.shipping.minor, money(t.shipping)),
+                    esc(&t.tax_label()),
+                    money(t.tax),
+                    money(t.total)
+                )
+            };
+            // The totals for the country chosen in the form first, then every other country's,
+            // shown by CSS when the form's country is changed (with or without JavaScript).
+            h.push_str(&block(country, totals));
+            let others: Vec<&(String, Totals)> = by_country.iter().filter(|(c, _)| c != country).collect();
+            if !others.is_empty() {
+                for (c, t) in &others {
+                    h.push_str(&block(c, t));
+                }
+                h.push_str(&country_switch(country, others.iter().map(|(c, _)| c.as_str())));
+            }
             if rates.len() > 1 {
                 let _ = write!(h, r#"<p class="hint" data-testid="shipping-rates">By country: {}.</p>"#, esc(&rates.join("; ")));
             }
@@ -110,11 +122,33 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
     h
 }
 
-/// What the checkout's summary adds to the cart: the order's totals for an address in `country`,
-/// and the shop's shipping rates in words (one per zone) when they differ by country.
+/// The CSS that shows the summary's totals for the country the checkout form has chosen: the
+/// first block (the country the page was drawn for) until another is chosen; in a browser
+/// without `:has()`, always that one, as before.
+fn country_switch<'a>(first: &str, others: impl Iterator<Item = &'a str>) -> String {
+    let chosen = |c: &str| format!(r#"body:has(#address-country option[value="{c}"]:checked)"#);
+    let mut css = format!(r#"<style>.by-country:not([data-country="{first}"]){{display:none}}"#);
+    for c in others {
+        // Country codes are two capital letters (the catalog checks them); nothing else is written.
+        if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+            let _ = write!(
+                css,
+                r#"{} .by-country[data-country="{first}"]{{display:none}}{} .by-country[data-country="{c}"]{{display:grid}}"#,
+                chosen(c),
+                chosen(c)
+            );
+        }
+    }
+    css + "</style>"
+}
+
+/// What the checkout's summary adds to the cart: the order's totals for an address in `country`
+/// and in every other country the shop ships to (`by_country`), and the shop's shipping rates in
+/// words (one per zone) when they differ by country.
 pub struct SummaryTotals {
     pub totals: Totals,
     pub country: String,
+    pub by_country: Vec<(String, Totals)>,
     pub rates: Vec<String>,
 }
 
@@ -182,6 +216,11 @@ pub fn country_options(countries: &[String], chosen: &str) -> String {
 /// A notice above the checkout form: what was refused, field by field.
 pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
     let mut h = format!(r#"<div class="notice error" role="alert"><p>{}</p>"#, esc(detail));
+    // Not about a field (sold out, a code that no longer applies, the cart changed): the cart
+    // is where to change it.
+    if errors.is_empty() {
+        h.push_str(r#"<p><a href="/cart/">Back to your cart</a></p>"#);
+    }
     if !errors.is_empty() {
         h.push_str("<ul>");
         for e in errors {
@@ -232,8 +271,13 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
     };
     let mut actions = String::new();
     if order.payment == edgeshop_domain::PaymentMethod::Online && order.awaits_payment() {
-        let label = if order.status == edgeshop_domain::OrderStatus::PaymentFailed { "Try paying again" } else { "Pay now" };
-        actions += &form("/orders/pay", r#" class="primary""#, label);
+        let failed = order.status == edgeshop_domain::OrderStatus::PaymentFailed;
+        if !failed {
+            // Back from the provider, the payment's news may be a moment behind: the page looks
+            // again by itself (this summary is read only without JavaScript; the island polls).
+            actions += r#"<meta http-equiv="refresh" content="10"><p class="notice" data-testid="payment-pending">If you have just paid, we are confirming your payment: this page updates itself in a few seconds.</p>"#;
+        }
+        actions += &form("/orders/pay", r#" class="primary""#, if failed { "Try paying again" } else { "Pay now" });
     }
     if order.status.can_cancel() {
         actions += &form("/orders/cancel", "", "Cancel order");
@@ -526,10 +570,36 @@ mod tests {
     }
 
     #[test]
+    fn the_checkout_summary_follows_the_country_chosen() {
+        use edgeshop_domain::Currency;
+        let eur = |m| Money::new(m, Currency::EUR);
+        let ie = Totals { subtotal: eur(1400), discount: None, shipping: eur(495), tax: eur(354), tax_rate_bp: Some(2300), total: eur(1895) };
+        let gb = Totals { shipping: eur(995), tax: eur(399), tax_rate_bp: Some(2000), total: eur(2395), ..ie };
+        let by_country = vec![("IE".to_string(), ie), ("GB".to_string(), gb)];
+        let summary = SummaryTotals { totals: gb, country: "GB".into(), by_country, rates: vec![] };
+        let h = checkout_summary(&a_cart(), Some(&summary), |m| m.decimal());
+        // The chosen country's block first, then the others; CSS shows the one the form has chosen.
+        let (gb_at, ie_at) = (h.find(r#"data-country="GB""#).unwrap(), h.find(r#"data-country="IE""#).unwrap());
+        assert!(gb_at < ie_at, "{h}");
+        assert!(
+            h.contains("<dt>Shipping to United Kingdom</dt><dd data-testid=\"summary-shipping\">9.95</dd><dt>Tax included (20 %)</dt><dd>3.99</dd>"),
+            "{h}"
+        );
+        assert!(h.contains(r#".by-country:not([data-country="GB"]){display:none}"#), "{h}");
+        assert!(h.contains(r#"body:has(#address-country option[value="IE"]:checked) .by-country[data-country="IE"]{display:grid}"#), "{h}");
+        assert!(!h.contains(r#"option[value="GB"]:checked"#), "the first country needs no rule: {h}");
+        // One country: one block, no CSS.
+        let one = SummaryTotals { totals: ie, country: "IE".into(), by_country: vec![("IE".to_string(), ie)], rates: vec![] };
+        let h = checkout_summary(&a_cart(), Some(&one), |m| m.decimal());
+        assert_eq!(h.matches("by-country").count(), 1, "{h}");
+        assert!(!h.contains("<style>"), "{h}");
+    }
+
+    #[test]
     fn the_checkout_summary_shows_shipping_tax_and_the_total_before_the_order_is_placed() {
         use edgeshop_domain::Currency;
         let eur = |m| Money::new(m, Currency::EUR);
-        let summary = |totals, rates| SummaryTotals { totals, country: "IE".into(), rates };
+        let summary = |totals, rates| SummaryTotals { totals, country: "IE".into(), by_country: vec![], rates };
         let t = Totals { subtotal: eur(2000), discount: None, shipping: eur(495), tax: eur(466), tax_rate_bp: Some(2300), total: eur(2495) };
         let h = checkout_summary(&a_cart(), Some(&summary(t, vec![])), |m| m.decimal());
         assert!(

@@ -74,6 +74,16 @@ try {
   if (!(await page.textContent('.summary')).includes(subtotal.trim())) throw new Error('the checkout summary does not show the subtotal');
   if (!(await page.textContent('.summary')).includes(off.trim())) throw new Error('the checkout summary does not show the discount');
   const promised = (await page.textContent('[data-testid=summary-total]')).trim();
+  // The summary follows the country chosen, without JavaScript too (CSS).
+  const shown = async () => (await page.locator('[data-testid=summary-total]:visible').allTextContents()).map((t) => t.trim());
+  if ((await shown()).join() !== promised) throw new Error(`the summary shows ${await shown()}, not ${promised}`);
+  await page.selectOption('#address-country', 'GB');
+  const uk = await shown();
+  const to = await page.locator('.by-country:visible dt').first().textContent();
+  if (uk.length !== 1 || to !== 'Shipping to United Kingdom') throw new Error(`for the United Kingdom the summary shows ${to}: ${uk}`);
+  await page.selectOption('#address-country', 'IE');
+  if ((await shown()).join() !== promised) throw new Error('back to Ireland, the summary does not show its total');
+  step(`the summary's total follows the country (Ireland ${promised}, United Kingdom ${uk[0]})`);
   if (!(await page.textContent('#address-country')).includes('Ireland')) throw new Error('the countries are not named');
   await page.fill('#address-name', 'Niamh Walsh');
   await page.fill('#address-line1', '4 Harbour Row');

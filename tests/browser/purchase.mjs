@@ -58,6 +58,14 @@ try {
     await page.waitForURL(/\/pay\/test\//, { timeout: 15000 });
     step('on the hosted payment page');
     await shot(page, 'payment-page');
+    // A declined card first: the order page says so and offers to pay again; paying then, the
+    // page follows the payment by itself.
+    await page.click('button:has-text("Decline card")');
+    await page.waitForURL(/\/orders\/\?number=/, { timeout: 15000 });
+    await page.waitForSelector('[data-testid=order-status][data-status=payment_failed]', { timeout: 30000 });
+    step('declined; the order page offers to pay again');
+    await page.click('button:has-text("Try paying again")');
+    await page.waitForURL(/\/pay\/test\//, { timeout: 15000 });
     await page.click('button.pay');
   }
   await page.waitForURL(/\/orders\/\?number=/, { timeout: 15000 });

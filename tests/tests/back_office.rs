@@ -313,7 +313,12 @@ fn orders_list_filters_search_export_and_one_audit_entry_per_action() {
     let export = as_staff(shop, me, "GET", &format!("/api/admin/orders/export?q={n}"), None);
     assert!(export.content_type.starts_with("text/csv"), "{}", export.content_type);
     let rows: Vec<&str> = export.body.lines().collect();
-    assert_eq!(rows[0], "number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount,country,tax,tax_rate");
+    // With a byte-order mark, so that Excel reads UTF-8, and the day in the file's name.
+    assert_eq!(
+        rows[0],
+        "\u{feff}number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount,country,tax,tax_rate"
+    );
+    assert_eq!(export.header("content-disposition").unwrap_or_default(), format!("attachment; filename=\"orders-{today}.csv\""));
     assert!(rows[1].starts_with(&format!("{n},")) && rows.len() == 2, "{}", export.body);
     // What a VAT return by country needs: the destination, the tax in the total and its rate
     // (Ireland's 23 % in the sample shop, whose prices include it).

@@ -354,6 +354,8 @@ fn the_order_pages_forms_pay_without_javascript() {
     let (n, token) = (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap());
     let page = shop.get(placed["order_url"].as_str().unwrap());
     assert!(page.body.contains(r#"action="/orders/pay""#) && page.body.contains("Pay now"), "{}", page.body);
+    // Waiting for its payment, the page without JavaScript looks again by itself.
+    assert!(page.body.contains(r#"<meta http-equiv="refresh" content="10">"#), "{}", page.body);
     // The form goes to the provider's payment page; a wrong token finds no order.
     let headers = [("cf-connecting-ip", "10.1.17.1"), ("sec-fetch-site", "same-origin")];
     let pay = shop.post_form("/orders/pay", &headers, &[("number", &n.to_string()), ("token", token)]);
@@ -375,7 +377,8 @@ fn the_order_pages_forms_pay_without_javascript() {
     let paid = shop.press_test_provider(session, "pay");
     assert_eq!(paid.status, 303, "{}", paid.body);
     wait_order(shop, &placed, "paid through the form's session", |o| o["status"] == "paid");
-    assert!(!shop.get(placed["order_url"].as_str().unwrap()).body.contains(r#"action="/orders/pay""#));
+    let page = shop.get(placed["order_url"].as_str().unwrap()).body;
+    assert!(!page.contains(r#"action="/orders/pay""#) && !page.contains("http-equiv"), "{page}");
     let again = shop.post_form("/orders/pay", &headers, &[("number", &n.to_string()), ("token", token)]);
     assert_eq!(again.status, 409, "{}", again.body);
 }

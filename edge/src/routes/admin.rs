@@ -211,7 +211,10 @@ fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i6
         _ => return Err(ApiError::new(Problem::BadRefund, "send either `amount_minor` or `lines`")),
     };
     if amount <= 0 || amount > order.totals.total.minor {
-        return Err(ApiError::new(Problem::BadRefund, format!("the amount must be between 1 and the order's total {}", order.totals.total.minor)));
+        return Err(ApiError::new(
+            Problem::BadRefund,
+            format!("the amount must be more than 0 and at most the order's total, {}", order.totals.total.decimal()),
+        ));
     }
     Ok(amount)
 }
@@ -348,8 +351,6 @@ pub async fn orders_list(req: &Request, env: &Env) -> Reply {
     json(&OrderPage { orders: rows, total, page: query.offset / ORDERS_PER_PAGE + 1, pages }, 200, "no-store")
 }
 
-/// A CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is defused so that a
-/// spreadsheet does not run a shopper's name as a formula.
 /// `GET /api/admin/orders/export?…` (owners): the filtered list (every page, up to 10,000 orders) as CSV.
 pub async fn orders_export(req: &Request, env: &Env) -> Reply {
     let member = require_owner(req, env).await?;
@@ -358,8 +359,10 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
     // Customers' data leaving the shop is on the record, as changes are.
     let url = req.url()?;
     staff::audit(env, &member, "orders.export", "orders", value!(null), value!({ "query": url.query().unwrap_or(""), "rows": rows.len() })).await?;
-    let mut csv =
-        String::from("number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount,country,tax,tax_rate\r\n");
+    // A byte-order mark first: Excel reads the file as UTF-8 only with one (names in any script).
+    let mut csv = String::from(
+        "\u{feff}number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount,country,tax,tax_rate\r\n",
+    );
     for o in rows {
         let money =
             |minor| edgeshop_domain::Money::new(minor, edgeshop_domain::Currency::parse(&o.currency).unwrap_or(edgeshop_domain::Currency::EUR));
@@ -387,7 +390,8 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
     }
     let mut resp = worker::Response::ok(csv)?;
     resp.headers_mut().set("content-type", "text/csv; charset=utf-8")?;
-    resp.headers_mut().set("content-disposition", "attachment; filename=\"orders.csv\"")?;
+    let day = crate::services::now_rfc3339().get(..10).unwrap_or_default().to_string();
+    resp.headers_mut().set("content-disposition", &format!("attachment; filename=\"orders-{day}.csv\""))?;
     resp.headers_mut().set("cache-control", "no-store")?;
     Ok(resp)
 }

@@ -245,10 +245,11 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
         let kept: Vec<&str> =
             normalised.split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w) && !typed_filters.split(' ').any(|t| t == *w)).collect();
         let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
-        let lead = match r.total_all_words {
-            0 => format!("No products match all of “{}”.", esc(&p.q)),
+        let kept = esc(&kept.join(" "));
+        let said = match r.total_all_words {
+            0 => format!("No products match all of “{}”. Showing results for “{kept}” (left out: {ignored}).", esc(&p.q)),
             n => format!(
-                "{n} product{} match{} every word; after {}, products that match most of them.",
+                "{n} product{} match{} every word; after {}, products that match “{kept}” (without {ignored}).",
                 if n == 1 { "" } else { "s" },
                 if n == 1 { "es" } else { "" },
                 if n == 1 { "it" } else { "them" }
@@ -256,8 +257,7 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
         };
         let _ = write!(
             out,
-            "<p class=\"ignored-words\" data-testid=\"ignored-words\">{lead} Showing results for “{}” (left out: {ignored}). <a href=\"{}\" rel=\"nofollow\">Only products with every word</a></p>",
-            esc(&kept.join(" ")),
+            "<p class=\"ignored-words\" data-testid=\"ignored-words\">{said} <a href=\"{}\" rel=\"nofollow\">Only products with every word</a></p>",
             link.all_words()
         );
     }

@@ -170,6 +170,7 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let totals = discounted_totals(goods, off, shop, Some(&country)).ok().map(|totals| pages::SummaryTotals {
         totals,
         country,
+        by_country: countries.iter().filter_map(|c| Some((c.clone(), discounted_totals(goods, off, shop, Some(c)).ok()?))).collect(),
         rates: pages::shipping_rates(&shop.shipping, money, |c| discounted_totals(goods, off, shop, Some(c)).ok()),
     });
     let summary = pages::checkout_summary(&cart, totals.as_ref(), money);

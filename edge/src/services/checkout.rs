@@ -272,7 +272,10 @@ async fn place_order(
                 match stock.reserve(&reserve).await? {
                     ReserveOutcome::Reserved => {}
                     ReserveOutcome::OutOfStock { sku, available, requested } => {
-                        return Err(ApiError::new(Problem::OutOfStock, format!("only {available} of `{sku}` left; you asked for {requested}"))
+                        let line = priced.cart.lines.iter().find(|l| l.sku == sku);
+                        let name = line.map_or_else(|| format!("`{sku}`"), |l| format!("{} ({})", l.title, l.variant_title));
+                        let left = if available == 0 { format!("{name} has sold out") } else { format!("only {available} of {name} left") };
+                        return Err(ApiError::new(Problem::OutOfStock, format!("{left}; you asked for {requested}: change it in your cart"))
                             .with("sku", sku)
                             .with("available", available));
                     }

@@ -382,6 +382,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                         moves.extend(refund);
                         due = left;
                         if left > 0 {
+                            let left = edgeshop_domain::Money::new(left, order.totals.total.currency).format(&shop.locale);
                             attention = Some(format!("return received: refund {left} by hand (no online payment to refund)"));
                         }
                     }
@@ -399,10 +400,11 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                         let (refund, left) = refund_payment(env, order, payment.as_ref(), owed, &format!("edgeshop-refund-{}", event.id)).await?;
                         moves.extend(refund);
                         due = left;
-                        attention = Some(format!(
-                            "cancelled after payment: {owed} refunded{}",
-                            if left > 0 { " (by hand: no provider reference)" } else { "" }
-                        ));
+                        // A refund the provider made needs nobody; one to make by hand does.
+                        if left > 0 {
+                            let left = edgeshop_domain::Money::new(left, order.totals.total.currency).format(&shop.locale);
+                            attention = Some(format!("cancelled after payment: refund {left} by hand (no provider reference)"));
+                        }
                     }
                 }
                 _ => {}
