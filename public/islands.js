@@ -2,7 +2,8 @@
 // links. The wasm bundle that enhances it (search suggestions, add to cart without leaving the
 // page, live results) is fetched only when the shopper starts to use the page (a pointer over
 // it, a touch, a key, focus), or at once where an island asks for it (`data-wake="now"`, e.g. an
-// order's live status). A page is light until then: its HTML, CSS and images.
+// order's live status; `data-wake="query"` when the address has a query, e.g. a category's
+// filters in a shared link). A page is light until then: its HTML, CSS and images.
 //
 // What the shopper did before the islands woke (an option picked, a quantity typed, words in the
 // search box) is played back to them afterwards as input and change events, so hydration, which
@@ -94,7 +95,10 @@
   // An island already in use (focused while this deferred script was still on its way) or one
   // that asks to start at once wakes them now.
   const focused = d.activeElement && d.activeElement.closest && d.activeElement.closest("leptos-island");
-  if (focused || d.querySelector("[data-wake=now]")) {
+  // An island that draws what the address asks for (a category's filters and sort in a shared
+  // link) wakes at once when the address has a query.
+  const asked = location.search.length > 1 && d.querySelector("[data-wake=query]");
+  if (focused || asked || d.querySelector("[data-wake=now]")) {
     wake();
   } else {
     for (const t of triggers) addEventListener(t, wake, { capture: true, passive: true });

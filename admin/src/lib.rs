@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod catalog;
 mod client;
 pub mod discounts;
+pub mod newsletter;
 pub mod orders;
 #[cfg(feature = "ssr")]
 pub mod pages;

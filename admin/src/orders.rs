@@ -203,6 +203,11 @@ fn status_of(o: &AdminOrder) -> OrderStatus {
     o.order.status
 }
 
+/// What went back to the customer: refunds made or on their way.
+fn refunded_minor(o: &AdminOrder) -> i64 {
+    o.payments.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum()
+}
+
 /// What staff can do next with an order in this status.
 fn next_steps(status: OrderStatus) -> (bool, bool, bool) {
     let pack = matches!(status, OrderStatus::Confirmed | OrderStatus::Paid);
@@ -293,10 +298,17 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                 let currency = o.order.totals.total.currency;
                 let loc = locale.get_value();
                 let fmt = move |m: Money| m.format(&loc);
+                let refunded = refunded_minor(&o);
+                let refund_state = match refunded {
+                    0 => None,
+                    r if r >= o.order.totals.total.minor => Some("Refunded"),
+                    _ => Some("Partially refunded"),
+                };
                 view! {
                     <header class="order-head">
                         <h1>"Order " <span data-testid="order-number">{n.to_string()}</span></h1>
                         <span class=format!("status status-{}", wire(status)) data-testid="order-status" data-status=wire(status)>{label(&wire(status))}</span>
+                        {refund_state.map(|r| view! { <span class="status status-refunded" data-testid="refund-state">{r}</span> })}
                         <button type="button" class="no-print" on:click=move |_| print_page()>"Print packing slip"</button>
                         {o.order.status.has_invoice().then(|| view! {
                             <a class="no-print" href=edgeshop_api::invoice_path(n, &o.order.token) target="_blank" rel="noopener">"Invoice"</a>
@@ -319,6 +331,10 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                                 <dt>"Shipping"</dt><dd>{fmt(o.order.totals.shipping)}</dd>
                                 <dt>{o.order.totals.tax_label()}</dt><dd>{fmt(o.order.totals.tax)}</dd>
                                 <dt>"Total"</dt><dd><strong>{fmt(o.order.totals.total)}</strong></dd>
+                                {(refunded > 0).then(|| view! {
+                                    <dt>"Refunded"</dt><dd data-testid="order-refunded">{format!("−{}", fmt(Money::new(refunded, currency)))}</dd>
+                                    <dt>"Net"</dt><dd>{fmt(Money::new(o.order.totals.total.minor - refunded, currency))}</dd>
+                                })}
                             </dl>
                         </section>
                         <section aria-labelledby="h-ship"><h2 id="h-ship">"Ship to"</h2>
@@ -383,8 +399,7 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
     let currency: Currency = o.order.totals.total.currency;
     let refund_error = RwSignal::new(None::<String>);
     let paid: i64 = o.payments.iter().filter(|m| m.kind == "payment" && m.status == "succeeded").map(|m| m.amount_minor).sum();
-    let refunded: i64 = o.payments.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
-    let refundable = paid - refunded;
+    let refundable = paid - refunded_minor(&o);
     let fulfil = move |s: &'static str, carrier: Option<String>, tracking_number: Option<String>| {
         let body = edgeshop_app::api::body(&Fulfilment { status: s.into(), carrier, tracking_number });
         act(format!("/api/admin/orders/{n}/fulfilment"), body, "Fulfilment");
@@ -418,6 +433,10 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             None
         };
         refund_error.set(None);
+        let what = amount_minor.map_or_else(|| "the chosen units".to_string(), |m| Money::new(m, currency).decimal());
+        if !client::confirm(&format!("Refund {what} of order {n} to the customer?")) {
+            return;
+        }
         let body = RefundRequest { amount_minor, lines, reason: refund_reason.get_untracked() };
         act(format!("/api/admin/orders/{n}/refunds"), edgeshop_app::api::body(&body), "Refund");
     };
@@ -428,10 +447,14 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
         .enumerate()
         .map(|(i, l)| {
             let (sku, ordered) = (l.sku.clone(), l.quantity);
+            let shown = sku.clone();
+            let value = move || {
+                line_units.get().iter().find(|(s, _)| *s == shown).map_or(String::new(), |(_, q)| if *q == 0 { String::new() } else { q.to_string() })
+            };
             let id = format!("refund-line-{i}");
             view! {
                 <div><label for=id.clone()>{format!("{} × {} ({})", ordered, l.title, l.variant_title)}</label>
-                    <input id=id type="number" min="0" max=ordered.to_string() inputmode="numeric" placeholder="0"
+                    <input id=id type="number" min="0" max=ordered.to_string() inputmode="numeric" placeholder="0" prop:value=value
                         on:input=move |ev| {
                             let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(ordered);
                             line_units.update(|all| if let Some(e) = all.iter_mut().find(|(s, _)| *s == sku) { e.1 = q; });

@@ -4,6 +4,7 @@
 use crate::analytics::{AnalyticsReport, HealthReport};
 use crate::catalog::{CatalogRow, CatalogTable};
 use crate::discounts::Discounts;
+use crate::newsletter::Newsletter;
 use crate::orders::{OrderDetail, OrderList};
 use crate::people::{Customers, Staff};
 use crate::session::{AdminBar, SignIn};
@@ -25,11 +26,12 @@ pub struct AdminSite {
     pub catalog_version: String,
 }
 
-const NAV: [(&str, &str); 8] = [
+const NAV: [(&str, &str); 9] = [
     ("/admin/", "Orders"),
     ("/admin/stock/", "Stock"),
     ("/admin/customers/", "Customers"),
     ("/admin/discounts/", "Discounts"),
+    ("/admin/newsletter/", "Newsletter"),
     ("/admin/analytics/", "Analytics"),
     ("/admin/catalog/", "Catalog"),
     ("/admin/health/", "Health"),
@@ -123,6 +125,7 @@ pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
             render(move || view! { <AdminDocument site=s() title="Discount codes" path="/admin/discounts/"><Discounts locale=l6 currency=c3/></AdminDocument> }),
         ),
         ("/admin/staff/".into(), render(move || view! { <AdminDocument site=s() title="Staff" path="/admin/staff/"><Staff/></AdminDocument> })),
+        ("/admin/newsletter/".into(), render(move || view! { <AdminDocument site=s() title="Newsletter" path="/admin/newsletter/"><Newsletter/></AdminDocument> })),
         ("/admin/analytics/".into(), render(move || view! { <AdminDocument site=s() title="Analytics" path="/admin/analytics/"><AnalyticsReport locale=l4/></AdminDocument> })),
         ("/admin/health/".into(), render(move || view! { <AdminDocument site=s() title="Health" path="/admin/health/"><HealthReport locale=l5 currency=c2/></AdminDocument> })),
     ];

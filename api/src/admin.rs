@@ -429,6 +429,16 @@ pub struct NewsletterRequest {
     pub text: String,
 }
 
+/// `GET /api/admin/newsletter`: who a newsletter goes to (confirmed subscribers), and the rest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewsletterAudience {
+    pub confirmed: u64,
+    /// Signed up, not confirmed yet (they get nothing).
+    pub pending: u64,
+    pub unsubscribed: u64,
+}
+
 /// `POST /api/admin/customers/erase`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

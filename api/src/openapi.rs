@@ -670,6 +670,8 @@ fn operation(route: Route) -> Op {
         )
         .body(JSON, of::<EraseRequest>())
         .answer(200, "Erased", JSON, of::<Erased>()),
+        Route::NewsletterAudience => Op::new("Owners: who a newsletter goes to: confirmed subscribers (and those waiting to confirm or unsubscribed)")
+            .answer(200, "The counts", JSON, of::<NewsletterAudience>()),
         Route::SendNewsletter => Op::new("Owners: send a newsletter to confirmed subscribers (with one-click unsubscribe), a page of 30 a queue message")
             .body(JSON, of::<NewsletterRequest>())
             .answer(202, "Sending", JSON, of::<Acknowledged>()),

@@ -133,6 +133,7 @@ routes! {
     Customer => Get "/api/admin/customers/{email}",
     EraseCustomer => Post "/api/admin/customers/erase",
     SendNewsletter => Post "/api/admin/newsletter",
+    NewsletterAudience => Get "/api/admin/newsletter",
     NewProductsDigest => Post "/api/admin/new-products-digest",
     DeadLetters => Get "/api/admin/dead-letters",
     ReplayDeadLetter => Post "/api/admin/dead-letters/{id}/replay",

@@ -203,7 +203,7 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
     };
 
     view! {
-        <div class="browse" data-ready=move || ready.get().to_string() aria-busy=move || loading.get().to_string()>
+        <div class="browse" data-wake="query" data-ready=move || ready.get().to_string() aria-busy=move || loading.get().to_string()>
             <div class="browse-controls" hidden=move || !ready.get()>
                 <label class="sort-by">"Sort by "
                     <select on:change=move |ev| { let v = event_target_value(&ev); choose(&|c: &mut Choice| { c.sort = v.clone(); c.page = 1; }) }>

@@ -23,20 +23,34 @@ pub struct PickerVariant {
     pub available: bool,
 }
 
-/// Can `value` be chosen for option `i`, given the choices made for the options before it?
-pub fn offered(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> bool {
+/// Can `value` be chosen for option `i`: some variant in stock has it (choosing it moves the other
+/// options to such a variant, see [`choose`]).
+pub fn offered(variants: &[PickerVariant], i: usize, value: &str) -> bool {
+    variants.iter().any(|v| v.available && v.values.get(i).map(String::as_str) == Some(value))
+}
+
+/// Can `value` be chosen for option `i` with the choices made for the options before it: what the
+/// page offers without JavaScript, where nothing moves the other options (the worker takes the
+/// combination as chosen).
+pub fn offered_after(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> bool {
     variants.iter().any(|v| v.available && v.values.get(i).map(String::as_str) == Some(value) && (0..i).all(|j| v.values.get(j) == selected.get(j)))
 }
 
-/// Sets option `i` to `value` and moves later options to a combination that exists and is in stock
-/// (keeping the shopper's later choices where possible).
+/// Sets option `i` to `value` and moves the other options to a combination that exists and is in
+/// stock, keeping as many of the shopper's other choices as it can (Lilac when EU 37 / Lilac is
+/// sold out: the first size that has Lilac).
 pub fn choose(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> Vec<String> {
     let mut want = selected.to_vec();
     if let Some(slot) = want.get_mut(i) {
         *slot = value.to_string();
     }
-    let prefix_ok = |v: &&PickerVariant| v.available && (0..=i).all(|j| v.values.get(j) == want.get(j));
-    let best = variants.iter().filter(prefix_ok).find(|v| v.values == want).or_else(|| variants.iter().find(prefix_ok));
+    let kept = |v: &PickerVariant| v.values.iter().zip(&want).filter(|(a, b)| a == b).count();
+    let with_value = variants.iter().filter(|v| v.available && v.values.get(i).map(String::as_str) == Some(value));
+    // The most choices kept; of those, the first in the product's order.
+    let best = with_value.fold(None::<&PickerVariant>, |best, v| match best {
+        Some(b) if kept(b) >= kept(v) => Some(b),
+        _ => Some(v),
+    });
     best.map(|v| v.values.clone()).unwrap_or(want)
 }
 
@@ -115,7 +129,9 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                     let v2 = value.clone();
                     let v3 = value.clone();
                     let checked_at_first = initial.get(i) == Some(&value);
-                    let enabled = Memo::new(move |_| variants.with(|vs| offered(vs, &selected.get(), i, &v1)));
+                    let enabled = Memo::new(move |_| {
+                        variants.with(|vs| if ready.get() { offered(vs, i, &v1) } else { offered_after(vs, &selected.get(), i, &v1) })
+                    });
                     view! {
                         <label class="chip" class:disabled=move || !enabled.get()>
                             <input type="radio" name=format!("option-{i}") value=value.clone() checked=checked_at_first
@@ -498,6 +514,9 @@ pub fn OrderStatus() -> impl IntoView {
                 let returnable: Vec<(String, String, u32)> = o.lines.iter().map(|l| (l.sku.clone(), format!("{} ({})", l.title, l.variant_title), l.quantity)).collect();
                 view! {
                     <h1>"Order " <span data-testid="order-number">{o.number.to_string()}</span></h1>
+                    {(!matches!(status, Status::Cancelled)).then(|| view! {
+                        <p class="thanks" data-testid="order-thanks">"Thank you for your order. We email " <strong>{o.email.clone()}</strong> " at every step."</p>
+                    })}
                     <p class="status">"Status: " <strong data-testid="order-status" data-status=wire_name(status)>{status_label(status)}</strong></p>
                     <ul class="cart-lines">{o.lines.into_iter().map(|l| view! {
                         <li>{format!("{} × {} ({})", l.quantity, l.title, l.variant_title)}
@@ -687,13 +706,25 @@ mod tests {
     }
 
     #[test]
-    fn picker_only_offers_existing_in_stock_combinations() {
+    fn picker_offers_every_value_in_stock_and_moves_the_other_options_to_it() {
         let vs = vec![v("A", &["S", "Red"], true), v("B", &["S", "Blue"], false), v("C", &["M", "Blue"], true)];
         let sel = vec!["S".to_string(), "Red".to_string()];
-        assert!(offered(&vs, &sel, 1, "Red"));
-        assert!(!offered(&vs, &sel, 1, "Blue"), "S/Blue is sold out");
-        assert!(offered(&vs, &sel, 0, "M"));
+        assert!(offered(&vs, 1, "Red"));
+        assert!(offered(&vs, 0, "M"));
+        // Blue can be chosen: S/Blue is sold out, so the size moves to one that has Blue.
+        assert!(offered(&vs, 1, "Blue"));
+        assert_eq!(choose(&vs, &sel, 1, "Blue"), vec!["M", "Blue"]);
         // Choosing M moves colour to one that exists with M.
         assert_eq!(choose(&vs, &sel, 0, "M"), vec!["M", "Blue"]);
+        // Without JavaScript, only what goes with the earlier choices.
+        assert!(!offered_after(&vs, &sel, 1, "Blue"), "S/Blue is sold out");
+        assert!(offered_after(&vs, &sel, 0, "M"));
+        // A value no variant in stock has is not offered.
+        let vs = vec![v("A", &["S", "Red"], true), v("B", &["S", "Blue"], false)];
+        assert!(!offered(&vs, 1, "Blue"));
+        // Of several, the one that keeps the most choices.
+        let vs = vec![v("A", &["S", "Red", "Cotton"], true), v("B", &["M", "Blue", "Wool"], true), v("C", &["L", "Blue", "Cotton"], true)];
+        let sel = vec!["S".to_string(), "Red".to_string(), "Cotton".to_string()];
+        assert_eq!(choose(&vs, &sel, 1, "Blue"), vec!["L", "Blue", "Cotton"]);
     }
 }

@@ -231,6 +231,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::Customer => admin::customer(req, env, params.get(0)).await,
         Route::EraseCustomer => admin::erase_customer(req, env).await,
         Route::SendNewsletter => admin::newsletter(req, env).await,
+        Route::NewsletterAudience => admin::newsletter_audience(req, env).await,
         Route::NewProductsDigest => admin::new_products_digest(req, env).await,
         Route::DeadLetters => admin::dead_letters(req, env).await,
         Route::ReplayDeadLetter => admin::replay_dead_letter(req, env, params.get(0)).await,

@@ -223,6 +223,10 @@ pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
     }
     if !errors.is_empty() {
         h.push_str("<ul>");
+        // In the form's order, so the list reads as the form does.
+        let place = |f: &str| edgeshop_api::frames::checkout::names().position(|n| n == f).unwrap_or(usize::MAX);
+        let mut errors: Vec<&FieldError> = errors.iter().collect();
+        errors.sort_by_key(|e| place(&e.field));
         for e in errors {
             let label = edgeshop_api::frames::checkout::label(&e.field);
             let _ = write!(h, r##"<li><a href="#{}">{} {}</a></li>"##, edgeshop_api::frames::checkout::id(&e.field), esc(label), esc(&e.message));
@@ -362,7 +366,7 @@ pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, money
     if let Some(d) = t.discount {
         sum(&format!("Discount ({})", order.discount_code.as_deref().unwrap_or_default()), format!("−{}", money(d)), "invoice-discount");
     }
-    sum("Shipping", money(t.shipping), "invoice-shipping");
+    sum("Shipping", shipping_label(t.shipping.minor, money(t.shipping)), "invoice-shipping");
     let rate = t.tax_rate_bp.map(|bp| format!(" at {}", edgeshop_domain::percent_label(bp))).unwrap_or_default();
     sum("Total before tax", money(Money::new(t.total.minor - t.tax.minor, t.total.currency)), "invoice-net");
     sum(&format!("Tax{rate}"), money(t.tax), "invoice-tax");

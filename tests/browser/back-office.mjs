@@ -169,7 +169,20 @@ try {
   await page.dblclick('[data-testid=refund-form] button[type=submit]');
   await page.waitForFunction(() => document.querySelector('[data-testid=money-moves]')?.textContent.includes('Refund'), null, { timeout: 20000 })
     .catch(async () => { await page.reload(); await ready('order-detail'); await page.waitForFunction(() => document.querySelector('[data-testid=money-moves]')?.textContent.includes('Refund'), null, { timeout: 20000 }); });
-  step(`order ${refundOrder}: 1.00 refunded after a double click`);
+  await page.waitForSelector('[data-testid=refund-state]:has-text("Partially refunded")', { timeout: 20000 });
+  if (!(await page.textContent('[data-testid=order-refunded]')).includes('1.00')) throw new Error('the totals do not show the refund');
+  step(`order ${refundOrder}: 1.00 refunded after a double click, shown as partially refunded`);
+
+  // The newsletter: who gets it, the letter as it will read, sent (the API checks the email).
+  await page.goto(`${base}/admin/newsletter/`, { waitUntil: 'load' });
+  await ready('newsletter');
+  await page.waitForFunction(() => /1 confirmed subscriber would get it/.test(document.querySelector('[data-testid=audience]')?.textContent), null, { timeout: 15000 });
+  await page.fill('#newsletter-subject', 'Autumn at the shop');
+  await page.fill('#newsletter-text', 'New coats are in.\n\nSee you soon.');
+  if ((await page.locator('[data-testid=newsletter-preview] p').count()) !== 3) throw new Error('the preview does not show the subject and two paragraphs');
+  await page.click('button:has-text("Send to 1 subscriber")');
+  await page.waitForSelector('.notice.ok:has-text("Sending to 1 subscriber")', { timeout: 15000 });
+  step('newsletter sent to 1 subscriber from its page');
 
   // Set a stock level: find the SKU through the pages of the stock list.
   await page.goto(`${base}/admin/stock/`, { waitUntil: 'load' });

@@ -47,8 +47,11 @@ try {
   await page.waitForURL((u) => u.search === '', { timeout: 5000 });
   await page.locator('.browse-static').waitFor({ state: 'visible', timeout: 5000 });
   if (await brandBox.isChecked()) throw new Error('brand checkbox still checked after Back');
+  // A shared link with a filter and a sort shows them as it opens, untouched.
+  await page.goto(`${base}/c/${category}/?brand=${encodeURIComponent(brand)}&sort=price-asc`, { waitUntil: 'load' });
+  await expectGrid(sorted, 'a shared link, untouched');
   if (page.errors.length) throw new Error('page errors: ' + page.errors.join('\n'));
-  console.log(`filters: ${staticCards} static cards; brand ${brand}: ${byBrand.length}; sorted and restored with Back`);
+  console.log(`filters: ${staticCards} static cards; brand ${brand}: ${byBrand.length}; sorted and restored with Back; a shared link shows its filter`);
 } catch (e) {
   await explain(page, e);
 } finally {

@@ -422,6 +422,18 @@ impl Shop {
     }
 }
 
+impl Shop {
+    /// Signs `who` up for the newsletter from `client` (with or without new-product digests) and
+    /// confirms with the emailed link.
+    pub fn subscribe_confirmed(&self, who: &str, client: &str, new_products: bool) {
+        let body = serde_json::json!({ "email": who, "new_products": new_products }).to_string();
+        assert_eq!(self.post_json("/api/newsletter", &[("cf-connecting-ip", client)], &body).status, 202);
+        let confirm = self.wait_emails("confirmation", 1, |e| e.to.contains(who) && e.subject.starts_with("Confirm your subscription"));
+        let link = confirm[0].text.lines().find_map(|l| l.strip_prefix("Confirm: ")).expect("confirmation link").to_string();
+        assert_eq!(self.request("POST", link.trim_start_matches("https://shop.example.com"), &[], None).status, 200);
+    }
+}
+
 /// Polls `f` until it gives a value, failing with `what` after `seconds`.
 pub fn wait_for<T>(what: &str, seconds: u64, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(seconds);

@@ -117,6 +117,7 @@ fn admin_routes() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST", "/api/admin/dead-letters/x/replay", None),
         ("GET", "/api/admin/notifications/failed", None),
         ("POST", "/api/admin/newsletter", Some(json!({ "subject": "s", "text": "t" }))),
+        ("GET", "/api/admin/newsletter", None),
         ("POST", "/api/admin/new-products-digest", None),
     ]
 }
@@ -188,6 +189,7 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
         ("POST", "/api/admin/staff", Some(json!({ "email": "eve@shop.example.com", "role": "owner" }))),
         ("DELETE", "/api/admin/staff/anyone", None),
         ("POST", "/api/admin/newsletter", Some(json!({ "subject": "From Sam", "text": "Hello." }))),
+        ("GET", "/api/admin/newsletter", None),
         ("POST", "/api/admin/new-products-digest", None),
         ("POST", "/api/admin/customers/erase", Some(json!({ "email": "someone@example.ie" }))),
         ("GET", "/api/admin/orders/export", None),
@@ -505,6 +507,7 @@ fn back_office_in_the_browser() {
     let sold_path = edgeshop_domain::paths::product(&c.products.iter().find(|p| p.variants.iter().any(|v| v.sku == sold.sku)).unwrap().slug);
     let zero = shop.admin("POST", &format!("/api/admin/stock/{}", sold.sku), Some(&json!({ "set": 0, "reason": "sold elsewhere" }).to_string()));
     assert_eq!(zero.status, 200, "{}", zero.body);
+    shop.subscribe_confirmed("reader@example.ie", &ip(34), false);
     let (ship_s, cancel_s, refund_s) = (ship.to_string(), cancel.to_string(), refund.to_string());
     run_browser_test_with(
         "back-office.mjs",
@@ -521,7 +524,8 @@ fn back_office_in_the_browser() {
             ("SOLD_OUT_PATH", sold_path.as_str()),
         ],
     );
-    // What the browser did, as the API sees it.
+    // What the browser did, as the API sees it: the newsletter reached the subscriber.
+    shop.wait_emails("the newsletter", 1, |e| e.to.contains("reader@example.ie") && e.subject == "Autumn at the shop");
     std::thread::sleep(std::time::Duration::from_secs(2));
     let refunds: Vec<_> = shop.admin_order(refund)["payments"].as_array().unwrap().iter().filter(|m| m["kind"] == "refund").cloned().collect();
     assert_eq!(refunds.len(), 1, "a double click refunded {refunds:?}");

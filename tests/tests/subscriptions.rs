@@ -301,20 +301,12 @@ fn a_restock_tells_a_long_list_of_waiting_shoppers_each_once() {
     assert_eq!(left, json!([{ "n": 0 }]));
 }
 
-/// Signs `who` up (with or without new-product digests) and confirms with the emailed link.
-fn subscribe_confirmed(shop: &Shop, who: &str, ip: &str, new_products: bool) {
-    assert_eq!(post(shop, "/api/newsletter", ip, json!({ "email": who, "new_products": new_products })).status, 202);
-    let confirm = shop.wait_emails("confirmation", 1, |e| e.to.contains(who) && e.subject.starts_with("Confirm your subscription"));
-    let link = confirm[0].text.lines().find_map(|l| l.strip_prefix("Confirm: ")).expect("confirmation link").to_string();
-    assert_eq!(shop.request("POST", link.trim_start_matches("https://shop.example.com"), &[], None).status, 200);
-}
-
 #[test]
 fn new_products_digest_announces_each_new_product_once_to_those_who_asked() {
     let shop = Shop::shared();
     let c = catalog();
-    subscribe_confirmed(shop, "digest-yes@example.ie", "10.4.3.1", true);
-    subscribe_confirmed(shop, "digest-no@example.ie", "10.4.3.2", false);
+    shop.subscribe_confirmed("digest-yes@example.ie", "10.4.3.1", true);
+    shop.subscribe_confirmed("digest-no@example.ie", "10.4.3.2", false);
     let digest = || shop.admin("POST", "/api/admin/new-products-digest", None);
 
     // The first digest records the catalog as known (a shop's whole range is not news) …
@@ -383,7 +375,7 @@ fn erasing_a_customer_removes_subscriptions_and_personal_data_but_keeps_the_orde
     assert_eq!(r.status, 201, "{}", r.body);
     let number = r.json()["order_number"].as_u64().unwrap();
     shop.wait_emails("order email", 1, |e| e.to.contains(who));
-    subscribe_confirmed(shop, who, "10.4.4.2", false);
+    shop.subscribe_confirmed(who, "10.4.4.2", false);
     assert_eq!(post(shop, "/api/stock-alerts", "10.4.4.3", json!({ "sku": sold_out.sku, "email": who })).status, 202);
 
     let r = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "Erase-Me@example.ie" }).to_string()));

@@ -258,6 +258,12 @@ pub async fn adjust_stock(req: &mut Request, env: &Env, sku: &str) -> Reply {
     json(&StockChanged { sku, before: level(done.before), after: level(done.after) }, 200, "no-store")
 }
 
+/// `GET /api/admin/newsletter` (owners): how many a newsletter goes to.
+pub async fn newsletter_audience(req: &Request, env: &Env) -> Reply {
+    require_owner(req, env).await?;
+    json(&crate::services::subscriptions::audience(env).await?, 200, "no-store")
+}
+
 /// `POST /api/admin/newsletter {subject, text}` (owners): sent to confirmed subscribers only.
 pub async fn newsletter(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;

@@ -507,10 +507,11 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
         ("Total".to_string(), order.totals.total),
     ]);
     for (label, m) in totals {
-        text.push_str(&format!("{label}: {}\n", fmt(m)));
+        let shown = if label == "Shipping" { edgeshop_api::shipping_label(m.minor, fmt(m)) } else { fmt(m) };
+        text.push_str(&format!("{label}: {shown}\n"));
         let weight = if label == "Total" { "bold" } else { "normal" };
         let label = esc(&label);
-        rows.push_str(&format!("<tr><td style=\"padding:2px 0;font-weight:{weight}\">{label}</td><td style=\"padding:2px 0;text-align:right;font-weight:{weight}\">{}</td></tr>", esc(&fmt(m))));
+        rows.push_str(&format!("<tr><td style=\"padding:2px 0;font-weight:{weight}\">{label}</td><td style=\"padding:2px 0;text-align:right;font-weight:{weight}\">{}</td></tr>", esc(&shown)));
     }
     let address = order.address.lines();
     // Online orders are paid only once the provider said so: the confirmation of an order

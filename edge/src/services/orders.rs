@@ -468,7 +468,12 @@ pub async fn notifications(env: &Env, number: u64) -> Result<Vec<Notification>, 
 /// Constant-time comparison for access tokens.
 /// The order, if `token` is its token; `OrderNotFound` otherwise, so numbers cannot be probed.
 pub async fn load_with_token(env: &Env, number: u64, token: &str) -> Result<Order, ApiError> {
-    let not_found = || ApiError::new(Problem::OrderNotFound, format!("no order {number} for this token"));
+    let not_found = || {
+        ApiError::new(
+            Problem::OrderNotFound,
+            format!("we cannot find order {number} with this link: open the link in your confirmation email, or sign in to your account to see your orders"),
+        )
+    };
     let order = load(env, number).await?.ok_or_else(not_found)?;
     if token_matches(&order.token, token) {
         Ok(order)

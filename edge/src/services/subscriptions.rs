@@ -116,6 +116,19 @@ pub async fn known_token(env: &Env, token: &str) -> Result<bool, ApiError> {
 }
 
 /// Asks to be told when `sku` is back (the same address and SKU once).
+/// Subscribers by status: a newsletter goes to the confirmed ones.
+pub async fn audience(env: &Env) -> Result<edgeshop_api::admin::NewsletterAudience, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        status: String,
+        n: u64,
+    }
+    let db = db::db(env)?;
+    let rows: Vec<Row> = db::all(stmt(&db, "SELECT status, count(*) AS n FROM subscribers GROUP BY status", args![])?).await?;
+    let count = |s: &str| rows.iter().find(|r| r.status == s).map_or(0, |r| r.n);
+    Ok(edgeshop_api::admin::NewsletterAudience { confirmed: count("confirmed"), pending: count("pending"), unsubscribed: count("unsubscribed") })
+}
+
 pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError> {
     let email = super::email_key(email);
     if !edgeshop_domain::valid_email(&email) {
