@@ -281,6 +281,14 @@ fn an_expired_session_cancels_the_order_and_releases_its_stock() {
     assert_eq!(level(), before, "the reservation went back");
 }
 
+/// The order page's "Pay now" again: a new session for the `placed` order, its id.
+fn pay_again(shop: &Shop, placed: &Value) -> String {
+    let (n, token) = (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap());
+    let again = shop.post_json(&format!("/api/orders/{n}/payment?token={token}"), &[], "");
+    assert_eq!(again.status, 201, "{}", again.body);
+    session_id(&again.json())
+}
+
 /// A shopper who pressed "Pay now" again pays through the newer session: the older one's expiry
 /// leaves the order waiting; the newer one's ends it.
 #[test]
@@ -290,10 +298,7 @@ fn an_older_session_expiring_leaves_the_order_to_the_newer_one() {
     let pool = variants(&c);
     let placed = place(shop, 18, &[(&pool[17].sku, 1)], "stripe-older-expires");
     let n = placed["order_number"].as_u64().unwrap();
-    let token = placed["token"].as_str().unwrap();
-    let again = shop.post_json(&format!("/api/orders/{n}/payment?token={token}"), &[], "");
-    assert_eq!(again.status, 201, "{}", again.body);
-    let newer = session_id(&again.json());
+    let newer = pay_again(shop, &placed);
     deliver("checkout.session.expired", &session_id(&placed), json!({}));
     let o = settled(shop, n);
     assert_eq!(o["order"]["status"], "awaiting_payment", "{o}");
@@ -586,13 +591,10 @@ fn a_second_payment_session_neither_cancels_a_paid_order_nor_keeps_a_second_paym
     let pool = variants(&c);
     let placed = place(shop, 11, &[(&pool[11].sku, 1)], "stripe-two-sessions");
     let n = placed["order_number"].as_u64().unwrap();
-    let token = placed["token"].as_str().unwrap();
     let first = session_id(&placed);
     // The shopper comes back to the order page and opens a second session before the first
     // one's payment is heard of.
-    let again = shop.post_json(&format!("/api/orders/{n}/payment?token={token}"), &[], "");
-    assert_eq!(again.status, 201, "{}", again.body);
-    let second = session_id(&again.json());
+    let second = pay_again(shop, &placed);
     assert_ne!(first, second);
     // Nothing ships before it is paid.
     let auth = format!("Bearer {}", admin_token());
