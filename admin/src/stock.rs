@@ -121,6 +121,7 @@ pub fn StockList() -> impl IntoView {
                     <button type="submit">"Apply the count"</button>
                 </form>
             </div>
+            <p class="hint">"On hand is what is on the shelf: available, reserved for unpaid orders, and committed to orders not shipped yet. A count is of the shelf; +5 or -2 changes what is available."</p>
             {move || notice.get().map(|n| view! { <p class="notice ok" role="status">{n}</p> })}
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || page.get().map(|p| {
@@ -128,7 +129,7 @@ pub fn StockList() -> impl IntoView {
                 view! {
                     <div class="table-wrap" tabindex="0" role="region" aria-label="Stock levels"><table class="data">
                         <caption class="visually-hidden">"Stock levels"</caption>
-                        <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"On hand"</th><th scope="col" class="num">"Reserved"</th>
+                        <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"On hand"</th><th scope="col" class="num">"Reserved"</th><th scope="col" class="num" title="Sold to orders not shipped yet">"Committed"</th>
                             <th scope="col" class="num">"Available"</th><th scope="col" class="num">"Sold"</th><th scope="col">"Set or adjust"</th></tr></thead>
                         <tbody>{p.stock.into_iter().map(|row| view! { <StockRowView row=row error=error notice=notice load=load/> }).collect_view()}</tbody>
                     </table></div>
@@ -188,6 +189,7 @@ fn StockRowView(
             <td><code>{row.sku.clone()}</code></td>
             <td class="num">{row.on_hand.to_string()}</td>
             <td class="num">{row.reserved.to_string()}</td>
+            <td class="num" data-testid="committed">{row.committed.to_string()}</td>
             <td class="num" data-testid="available">{row.available.to_string()}{row.low.then(|| view! { <span class="flag">" low"</span> })}</td>
             <td class="num">{row.sold.to_string()}</td>
             <td><form class="row-form" on:submit=submit>

@@ -264,9 +264,12 @@ pub struct StockRow {
     pub slug: String,
     pub variant: String,
     pub published: bool,
-    /// In the warehouse: available plus reserved for unpaid or unshipped orders.
+    /// On the shelf: available, reserved for unpaid orders, and committed to orders not shipped.
     pub on_hand: i64,
     pub reserved: i64,
+    /// Sold to orders that have not shipped yet (confirmed, paid or packed).
+    #[serde(default)]
+    pub committed: i64,
     pub available: i64,
     pub sold: i64,
     pub low: bool,

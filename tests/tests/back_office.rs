@@ -576,6 +576,36 @@ fn catalog_with_count(work: &std::path::Path, sku: &str, count: u32) -> std::pat
     dir
 }
 
+/// The stock list shows the units sold to orders not shipped yet ("committed") in what is on the
+/// shelf, so that a count of the shelf reads back as counted.
+#[test]
+fn the_stock_list_counts_units_committed_to_unshipped_orders() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let sku = variants(&c, 6)[9].sku.clone();
+    paid_order(shop, 35, &[(&sku, 2)]);
+    let row = || {
+        let mut page = 1;
+        loop {
+            let list = shop.admin("GET", &format!("/api/admin/stock?page={page}"), None).json();
+            if let Some(row) = list["stock"].as_array().unwrap().iter().find(|r| r["sku"] == sku.as_str()) {
+                return row.clone();
+            }
+            assert!(page < list["pages"].as_u64().unwrap(), "{sku} is on no page of the stock list");
+            page += 1;
+        }
+    };
+    let n = |r: &Value, k: &str| r[k].as_i64().unwrap();
+    let r = row();
+    assert_eq!(n(&r, "committed"), 2, "{r}");
+    assert_eq!(n(&r, "on_hand"), n(&r, "available") + n(&r, "reserved") + 2, "{r}");
+    // Ten counted on the shelf: two of them are the paid order's, eight can be sold.
+    let set = shop.admin("POST", &format!("/api/admin/stock/{sku}"), Some(&json!({ "set": 10, "reason": "cycle count" }).to_string()));
+    assert_eq!(set.status, 200, "{}", set.body);
+    let r = row();
+    assert_eq!((n(&r, "on_hand"), n(&r, "committed"), n(&r, "available")), (10, 2, 8), "{r}");
+}
+
 #[test]
 fn a_new_catalog_count_restocks_and_the_same_count_keeps_the_sales() {
     let c = catalog();

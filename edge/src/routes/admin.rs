@@ -479,7 +479,9 @@ pub async fn stock_list(req: &Request, env: &Env) -> Reply {
     let back_office = crate::build_data::manifest(env).await?.shop.back_office.clone();
     let (entries, pages) = crate::build_data::shard_entries(env, page - 1).await?;
     let skus: Vec<String> = entries.iter().map(|e| e.variant.sku.clone()).collect();
-    let levels = if skus.is_empty() { vec![] } else { Stock(env).levels(&skus).await? };
+    let stock = Stock(env);
+    let (levels, committed) =
+        if skus.is_empty() { (vec![], Default::default()) } else { futures_util::try_join!(stock.levels(&skus), orders::unshipped_by_sku(env))? };
     let stock = entries
         .iter()
         .zip(levels)
@@ -490,8 +492,9 @@ pub async fn stock_list(req: &Request, env: &Env) -> Reply {
             slug: e.product_slug.clone(),
             variant: e.variant.title(),
             published: e.published,
-            on_hand: l.available + l.reserved,
+            on_hand: l.available + l.reserved + committed.get(&e.variant.sku).copied().unwrap_or(0),
             reserved: l.reserved,
+            committed: committed.get(&e.variant.sku).copied().unwrap_or(0),
             available: l.available,
             sold: l.sold,
             low: back_office.is_low(l.available),

@@ -660,22 +660,28 @@ pub async fn returns(env: &Env, number: u64) -> Result<Vec<ReturnView>, ApiError
         .collect()
 }
 
-/// Units of `sku` in orders that are placed and paid (or cash on delivery) but not shipped yet:
-/// sold, and still on the shelf.
-pub async fn unshipped_units(env: &Env, sku: &str) -> Result<i64, ApiError> {
+/// Units of each SKU in orders that are placed and paid (or cash on delivery) but not shipped
+/// yet: sold, and still on the shelf. Open orders are few beside the catalog: one query for all.
+pub async fn unshipped_by_sku(env: &Env) -> Result<std::collections::HashMap<String, i64>, ApiError> {
     #[derive(Deserialize)]
     struct Units {
+        sku: String,
         n: i64,
     }
     let db = db::db(env)?;
-    let found: Option<Units> = db::first(stmt(
+    let rows: Vec<Units> = db::all(stmt(
         &db,
-        "SELECT coalesce(sum(l.quantity), 0) AS n FROM order_lines l JOIN orders o ON o.number = l.order_number
-         WHERE l.sku = ?1 AND o.status IN ('confirmed', 'paid', 'packed')",
-        args![sku],
+        "SELECT l.sku AS sku, sum(l.quantity) AS n FROM order_lines l JOIN orders o ON o.number = l.order_number
+         WHERE o.status IN ('confirmed', 'paid', 'packed') GROUP BY l.sku",
+        args![],
     )?)
     .await?;
-    Ok(found.map_or(0, |u| u.n))
+    Ok(rows.into_iter().map(|u| (u.sku, u.n)).collect())
+}
+
+/// [`unshipped_by_sku`] for one SKU.
+pub async fn unshipped_units(env: &Env, sku: &str) -> Result<i64, ApiError> {
+    Ok(unshipped_by_sku(env).await?.get(sku).copied().unwrap_or(0))
 }
 
 /// The units that came back in the order's `returns` received so far (`except` one of them).
