@@ -220,8 +220,7 @@ pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
     // is where to change it.
     if errors.is_empty() {
         h.push_str(r#"<p><a href="/cart/">Back to your cart</a></p>"#);
-    }
-    if !errors.is_empty() {
+    } else {
         h.push_str("<ul>");
         // In the form's order, so the list reads as the form does.
         let place = |f: &str| edgeshop_api::frames::checkout::names().position(|n| n == f).unwrap_or(usize::MAX);
@@ -268,9 +267,8 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
     // What the shopper can do from here, as plain forms (the page's island draws its own).
     let form = |action: &str, class: &str, label: &str| {
         format!(
-            r#"<form method="post" action="{action}" class="order-action"><input type="hidden" name="number" value="{}"><input type="hidden" name="token" value="{}"><button type="submit"{class}>{label}</button></form>"#,
-            order.number,
-            esc(&order.token)
+            r#"<form method="post" action="{action}" class="order-action">{}<button type="submit"{class}>{label}</button></form>"#,
+            order_fields(order)
         )
     };
     let mut actions = String::new();
@@ -302,13 +300,17 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
     h
 }
 
+/// The fields that name the order in its page's forms (`number`, `token`).
+fn order_fields(order: &Order) -> String {
+    format!(r#"<input type="hidden" name="number" value="{}"><input type="hidden" name="token" value="{}">"#, order.number, esc(&order.token))
+}
+
 /// "Send items back" as a plain form (`POST /orders/return`): each line's quantity, all of it at
 /// first as in the island, and why.
 fn return_form(order: &Order) -> String {
     let mut h = format!(
-        r#"<form method="post" action="/orders/return" class="order-action return-form"><input type="hidden" name="number" value="{}"><input type="hidden" name="token" value="{}"><fieldset><legend>Send items back</legend>"#,
-        order.number,
-        esc(&order.token)
+        r#"<form method="post" action="/orders/return" class="order-action return-form">{}<fieldset><legend>Send items back</legend>"#,
+        order_fields(order)
     );
     for (i, l) in order.lines.iter().enumerate() {
         let _ = write!(

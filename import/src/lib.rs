@@ -153,8 +153,7 @@ impl fmt::Display for Report {
             // is shown for the first few, then counted, so that it does not bury the others.
             let shapes: Vec<String> = list.iter().map(|e| shape(&e.note)).collect();
             let mut times: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-            for (e, shape) in list.iter().zip(&shapes).filter(|(e, _)| !e.note.is_empty()) {
-                let _ = e;
+            for (_, shape) in list.iter().zip(&shapes).filter(|(e, _)| !e.note.is_empty()) {
                 *times.entry(shape.as_str()).or_default() += 1;
             }
             let mut shown: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();

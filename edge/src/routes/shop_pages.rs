@@ -14,7 +14,7 @@ use crate::services::rate_limit::Limit;
 use crate::services::{carts, checkout, orders, payments, random_id};
 use edgeshop_api::frames::{self, checkout as slots};
 use edgeshop_api::{Cart, CheckoutRequest, CheckoutResponse, FieldError};
-use edgeshop_domain::{discounted_totals, escape_html, Address, Contact, Money, PaymentMethod};
+use edgeshop_domain::{discounted_totals, escape_html, Address, Contact, Money, PaymentMethod, Totals};
 use worker::{Env, Headers, Request, Response};
 
 /// A form body is a few fields; anything longer is refused.
@@ -167,12 +167,12 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let countries = &shop.shipping.countries;
     let country = countries.iter().find(|c| **c == r.address.country).or(countries.first()).cloned().unwrap_or_default();
     let money = |m: Money| m.format(&shop.locale);
-    let totals = discounted_totals(goods, off, shop, Some(&country)).ok().map(|totals| pages::SummaryTotals {
-        totals,
-        country,
-        by_country: countries.iter().filter_map(|c| Some((c.clone(), discounted_totals(goods, off, shop, Some(c)).ok()?))).collect(),
-        rates: pages::shipping_rates(&shop.shipping, money, |c| discounted_totals(goods, off, shop, Some(c)).ok()),
-    });
+    let totals_for = |c: &str| discounted_totals(goods, off, shop, Some(c)).ok();
+    let by_country: Vec<(String, Totals)> = countries.iter().filter_map(|c| Some((c.clone(), totals_for(c)?))).collect();
+    let known = |c: &str| by_country.iter().find(|(k, _)| k == c).map(|(_, t)| *t).or_else(|| totals_for(c));
+    let rates = pages::shipping_rates(&shop.shipping, money, known);
+    let chosen = known(&country);
+    let totals = chosen.map(|totals| pages::SummaryTotals { totals, country, by_country, rates });
     let summary = pages::checkout_summary(&cart, totals.as_ref(), money);
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
     let payment = pages::payment_choices(online, r.payment_method);

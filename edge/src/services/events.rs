@@ -442,8 +442,6 @@ fn money(event: &OrderEvent, order: &edgeshop_domain::Order, kind: &str, status:
     })
 }
 
-/// Refunds `amount` of `payment` through its provider. Returns the refund to record and what is
-/// still owed (everything, when there is no payment reference to refund against).
 /// The order's open payment pages stop taking money: a shopper who cancelled is not charged
 /// (and refunded, less the provider's fee) by paying an old tab afterwards. Best effort: Stripe
 /// refuses sessions already complete or expired, and the automatic refund still covers a payment
@@ -457,6 +455,8 @@ async fn expire_sessions(env: &Env, number: u64) {
     }
 }
 
+/// Refunds `amount` of `payment` through its provider. Returns the refund to record and what is
+/// still owed (everything, when there is no payment reference to refund against).
 async fn refund_payment(
     env: &Env,
     order: &edgeshop_domain::Order,

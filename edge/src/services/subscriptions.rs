@@ -115,7 +115,6 @@ pub async fn known_token(env: &Env, token: &str) -> Result<bool, ApiError> {
     Ok(found.is_some())
 }
 
-/// Asks to be told when `sku` is back (the same address and SKU once).
 /// Subscribers by status: a newsletter goes to the confirmed ones.
 pub async fn audience(env: &Env) -> Result<edgeshop_api::admin::NewsletterAudience, ApiError> {
     #[derive(Deserialize)]
@@ -129,6 +128,7 @@ pub async fn audience(env: &Env) -> Result<edgeshop_api::admin::NewsletterAudien
     Ok(edgeshop_api::admin::NewsletterAudience { confirmed: count("confirmed"), pending: count("pending"), unsubscribed: count("unsubscribed") })
 }
 
+/// Asks to be told when `sku` is back (the same address and SKU once).
 pub async fn alert_me(env: &Env, sku: &str, email: &str) -> Result<(), ApiError> {
     let email = super::email_key(email);
     if !edgeshop_domain::valid_email(&email) {
