@@ -95,8 +95,16 @@ pub fn money(minor: i64, currency: &str, locale: &str) -> String {
     }
 }
 
-/// `2026-12-01T10:15:30.123Z` → `2026-12-01 10:15` (UTC).
+/// `2026-12-01T10:15:30.123Z` → `2026-12-01 11:15` in the browser's time zone (here Dublin in
+/// winter is UTC, Berlin UTC+1); as written, in UTC, outside the browser or when it is no time.
 pub fn when(rfc3339: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+        if !d.get_time().is_nan() {
+            return format!("{:04}-{:02}-{:02} {:02}:{:02}", d.get_full_year(), d.get_month() + 1, d.get_date(), d.get_hours(), d.get_minutes());
+        }
+    }
     let t = rfc3339.replacen('T', " ", 1);
     t.get(..16).map(str::to_string).unwrap_or(t)
 }

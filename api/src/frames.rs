@@ -27,6 +27,8 @@ pub mod cart {
 pub mod checkout {
     /// The order summary (lines and subtotal).
     pub const SUMMARY: &str = "<!--checkout-summary-->";
+    /// The order's total, beside the button that places it.
+    pub const TOTAL: &str = "<!--checkout-total-->";
     /// What went wrong with the last attempt (empty on a first visit).
     pub const NOTICE: &str = "<!--checkout-notice-->";
     /// The payment choices the shop offers now (online only with a live provider).

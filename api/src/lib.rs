@@ -301,12 +301,22 @@ pub fn status_label(s: OrderStatus) -> &'static str {
     }
 }
 
-/// `GET /api/availability?sku=…`: which of these SKUs are sold out now (the stock ledger's
-/// word, newer than the page that asks).
+/// `GET /api/availability?sku=…`: which of these SKUs are sold out now, and which have only a few
+/// units left (the stock ledger's word, newer than the page that asks).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Availability {
     pub sold_out: Vec<String>,
+    /// SKUs with a few units left (at most `edgeshop_domain::stock::FEW_LEFT`), for "Only 2 left".
+    #[serde(default)]
+    pub few_left: Vec<FewLeft>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FewLeft {
+    pub sku: String,
+    pub left: u32,
 }
 
 /// `POST /api/orders/{number}/return`: what goes back and why (no lines: the whole order).

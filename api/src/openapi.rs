@@ -466,9 +466,9 @@ fn operation(route: Route) -> Op {
         .answer(200, "Signed in", JSON, of::<account::Account>()),
         Route::AccountSignOut => Op::new("Sign out (the session ends; the cookie is cleared)").empty(204, "Signed out"),
         Route::Availability => {
-            Op::new("Which of these SKUs are sold out now (the stock ledger's word, newer than the static page that asks); cached 30 s")
+            Op::new("Which of these SKUs are sold out now, and which have only a few units left (the stock ledger's word, newer than the static page that asks); cached 30 s")
                 .needs("sku", json!({"type": "array", "items": {"type": "string"}, "maxItems": 100}), "SKUs to check (repeat)")
-                .answer(200, "Sold-out SKUs among those asked", JSON, of::<Availability>())
+                .answer(200, "Sold-out SKUs, and those with a few units left, among those asked", JSON, of::<Availability>())
         }
         Route::Feed => Op::new("The product feed (RSS 2.0 with Google Merchant fields), with what sold out since the build marked")
             .answer(200, "The feed", "application/xml", text()),

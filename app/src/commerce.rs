@@ -90,22 +90,27 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
             return;
         }
         leptos::task::spawn_local(async move {
-            let mut sold_out: Vec<String> = Vec::new();
+            let mut now = edgeshop_api::Availability::default();
             for query in queries {
-                let Ok(Ok(now)) =
+                let Ok(Ok(part)) =
                     call("GET", &format!("/api/availability?{query}"), None, &[]).await.map(|r| r.parse::<edgeshop_api::Availability>())
                 else {
                     return;
                 };
-                sold_out.extend(now.sold_out);
+                now.sold_out.extend(part.sold_out);
+                now.few_left.extend(part.few_left);
             }
-            if sold_out.is_empty() {
+            if now.sold_out.is_empty() && now.few_left.is_empty() {
                 return;
             }
             variants.update(|vs| {
-                for v in vs.iter_mut().filter(|v| sold_out.contains(&v.sku)) {
-                    v.available = false;
-                    v.stock = "Sold out".into();
+                for v in vs.iter_mut() {
+                    if now.sold_out.contains(&v.sku) {
+                        v.available = false;
+                        v.stock = "Sold out".into();
+                    } else if let Some(few) = now.few_left.iter().find(|f| f.sku == v.sku) {
+                        v.stock = format!("Only {} left", few.left);
+                    }
                 }
             });
             // A sold-out choice moves to one that can still be bought.
@@ -294,6 +299,7 @@ pub fn CheckoutFields() -> impl IntoView {
             <legend>"Payment"</legend>
             <div class="choices" inner_html=edgeshop_api::frames::checkout::PAYMENT></div>
         </fieldset>
+        <div class="pay-total" inner_html=edgeshop_api::frames::checkout::TOTAL></div>
     }
 }
 

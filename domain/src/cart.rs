@@ -194,6 +194,11 @@ impl SavedCart {
         self.set_quantity(line_id, 0)
     }
 
+    /// The units of `sku` in the cart.
+    pub fn quantity_of(&self, sku: &str) -> u32 {
+        self.lines.iter().filter(|l| l.sku == sku).map(|l| l.quantity).sum()
+    }
+
     pub fn item_count(&self) -> u32 {
         self.lines.iter().map(|l| l.quantity).sum()
     }

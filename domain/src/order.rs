@@ -530,6 +530,11 @@ impl Order {
         matches!((step(self.status), step(to)), (Some(now), Some(target)) if (target == now || target == now + 1) && target > 0)
     }
 
+    /// The parcel's tracking, once the order has shipped (the latest, should it have shipped twice).
+    pub fn shipped_with(&self) -> Option<&Tracking> {
+        self.history.iter().rev().find_map(|h| h.tracking.as_ref())
+    }
+
     /// Still waiting for its online payment: the only orders an expired payment session cancels
     /// (an older session of a paid order expires too).
     pub fn awaits_payment(&self) -> bool {

@@ -352,3 +352,8 @@ pub async fn skus<'a>(env: &Env, skus: impl IntoIterator<Item = &'a str>) -> Res
 pub fn locale() -> String {
     MANIFEST.with(|c| c.borrow().as_ref().map(|m| m.locale.clone())).unwrap_or_else(|| "en".into())
 }
+
+/// The shop's currency, once the manifest is loaded (`route` loads it first).
+pub fn currency() -> Option<edgeshop_domain::Currency> {
+    MANIFEST.with(|c| c.borrow().as_ref().map(|m| m.currency))
+}

@@ -122,6 +122,23 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
     h
 }
 
+/// The order's total again beside "Place order" (on a phone the summary comes after the form):
+/// one line per country, shown for the country chosen as the summary's blocks are.
+pub fn checkout_total(totals: Option<&SummaryTotals>, money: impl Fn(Money) -> String) -> String {
+    let Some(SummaryTotals { totals, country, by_country, .. }) = totals else { return String::new() };
+    let others = by_country.iter().filter(|(c, _)| c != country).map(|(c, t)| (c.as_str(), t));
+    std::iter::once((country.as_str(), totals))
+        .chain(others)
+        .map(|(c, t)| {
+            format!(
+                r#"<dl class="attrs by-country" data-country="{}"><dt>Order total</dt><dd data-testid="pay-total"><strong>{}</strong></dd></dl>"#,
+                esc(c),
+                money(t.total)
+            )
+        })
+        .collect()
+}
+
 /// The CSS that shows the summary's totals for the country the checkout form has chosen: the
 /// first block (the country the page was drawn for) until another is chosen; in a browser
 /// without `:has()`, always that one, as before.
@@ -594,6 +611,16 @@ mod tests {
         assert!(h.contains(r#".by-country:not([data-country="GB"]){display:none}"#), "{h}");
         assert!(h.contains(r#"body:has(#address-country option[value="IE"]:checked) .by-country[data-country="IE"]{display:grid}"#), "{h}");
         assert!(!h.contains(r#"option[value="GB"]:checked"#), "the first country needs no rule: {h}");
+        // The total beside the button: the same blocks, switched by the same CSS.
+        let total = checkout_total(Some(&summary), |m| m.decimal());
+        assert!(
+            total.starts_with(
+                r#"<dl class="attrs by-country" data-country="GB"><dt>Order total</dt><dd data-testid="pay-total"><strong>23.95</strong>"#
+            ),
+            "{total}"
+        );
+        assert!(total.contains(r#"data-country="IE"><dt>Order total</dt><dd data-testid="pay-total"><strong>18.95</strong>"#), "{total}");
+        assert_eq!(checkout_total(None, |m| m.decimal()), "");
         // One country: one block, no CSS.
         let one = SummaryTotals { totals: ie, country: "IE".into(), by_country: vec![("IE".to_string(), ie)], rates: vec![] };
         let h = checkout_summary(&a_cart(), Some(&one), |m| m.decimal());

@@ -219,10 +219,16 @@ fn looks_shortened(cell: &str) -> bool {
 }
 
 /// Published products with a variant priced 0 are named in the report: shoppers could order it
-/// for nothing.
-pub fn warn_free(drafts: &[Draft], report: &mut crate::Report) {
-    for d in drafts.iter().filter(|d| d.published) {
-        if let Some(v) = d.variants.iter().find(|v| v.price == 0) {
+/// for nothing. One whose every variant is priced 0 is imported unpublished (an app sets its price
+/// on the other platform, such as a made-to-measure configurator's; or it is a free sample, which
+/// the merchant publishes knowingly).
+pub fn warn_free(drafts: &mut [Draft], report: &mut crate::Report) {
+    for d in drafts.iter_mut().filter(|d| d.published) {
+        if !d.variants.is_empty() && d.variants.iter().all(|v| v.price == 0) {
+            d.published = false;
+            let note = "every variant is priced 0 (an app may set the price on the other platform): imported unpublished, so nobody orders it for nothing; give it a price to publish it".to_string();
+            report.warnings.push(crate::Entry { row: d.row, slug: d.slug.clone(), note });
+        } else if let Some(v) = d.variants.iter().find(|v| v.price == 0) {
             let note = format!("row {}: priced 0, so shoppers can order it for nothing: give it a price or unpublish it", v.row);
             report.warnings.push(crate::Entry { row: v.row, slug: d.slug.clone(), note });
         }

@@ -127,6 +127,25 @@ fn shape(note: &str) -> String {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, true)
+    }
+}
+
+impl Report {
+    /// Every entry, none folded (`cargo xtask import --all`).
+    pub fn full(&self) -> String {
+        struct Full<'a>(&'a Report);
+        impl fmt::Display for Full<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(f, false)
+            }
+        }
+        Full(self).to_string()
+    }
+
+    /// The report; `fold`: entries with a note many share are shown for the first few, then
+    /// counted (never the products left out: each is named).
+    fn write(&self, f: &mut fmt::Formatter<'_>, fold: bool) -> fmt::Result {
         // Skipped products, and apart, variants left out of products that were imported.
         let imported: std::collections::HashSet<&str> =
             self.created.iter().chain(&self.changed).chain(&self.unchanged).map(|e| e.slug.as_str()).collect();
@@ -157,31 +176,31 @@ impl fmt::Display for Report {
                 *times.entry(shape.as_str()).or_default() += 1;
             }
             let mut shown: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+            let fold = fold && what != "skipped";
             for (e, shape) in list.iter().zip(&shapes) {
                 let seen = shown.entry(shape.as_str()).or_default();
                 *seen += 1;
-                if !e.note.is_empty() && *seen > SHOWN_ALIKE {
+                if fold && !e.note.is_empty() && *seen > SHOWN_ALIKE {
                     continue;
                 }
                 let slug = if e.slug.is_empty() { String::new() } else { format!(" {}", e.slug) };
                 let note = if e.note.is_empty() { String::new() } else { format!(": {}", e.note) };
                 writeln!(f, "  row {:>5} {what}{slug}{note}", e.row)?;
                 let total = times.get(shape.as_str()).copied().unwrap_or(0);
-                if *seen == SHOWN_ALIKE && total > SHOWN_ALIKE {
+                if fold && *seen == SHOWN_ALIKE && total > SHOWN_ALIKE {
                     let more = total - SHOWN_ALIKE;
                     let listed = if shape.contains("SKU") && !self.sku_changes.is_empty() {
-                        format!(" (every SKU change is in {SKU_CHANGES})")
+                        format!("every SKU change is in {SKU_CHANGES}; `--all` lists every note")
                     } else {
-                        String::new()
+                        "`--all` lists every one".to_string()
                     };
-                    writeln!(
-                        f,
-                        "            … and {more} more {what}{} like {}{listed}",
-                        if more == 1 { "" } else { "s" },
-                        if more == 1 { "it" } else { "them" }
-                    )?;
+                    let (them, plural) = if more == 1 { ("it", "") } else { ("them", if what == "warning" { "s" } else { "" }) };
+                    writeln!(f, "            … and {more} more {what}{plural} like {them} ({listed})")?;
                 }
             }
+        }
+        if imported.is_empty() && !skipped.is_empty() {
+            writeln!(f, "Nothing was imported: every product was skipped, for the reasons above.")?;
         }
         Ok(())
     }
@@ -216,7 +235,7 @@ pub fn import(format: Format, csv: &Path, catalog: &Path, options: &Options) -> 
         }
     };
     draft::fix_skus(&mut drafts, &mut report);
-    draft::warn_free(&drafts, &mut report);
+    draft::warn_free(&mut drafts, &mut report);
     draft::warn_bare(&drafts, &mut report);
     // Shopify lets variants share a SKU; WooCommerce refuses that, so there it is an error below.
     if format == Format::Shopify {

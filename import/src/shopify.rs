@@ -27,6 +27,9 @@ pub const OTHER_NAMES: &[(&str, &[&str])] = &[
     ("Variant Requires Shipping", &["Requires shipping"]),
     ("Variant Taxable", &["Charge tax"]),
     ("Image Src", &["Product image URL"]),
+    // Shopify's export of 2021–22 named the standard category and the merchant's type so.
+    ("Product Category", &["Standardized Product Type"]),
+    ("Type", &["Custom Product Type"]),
     ("Variant Image", &["Variant image URL"]),
 ];
 

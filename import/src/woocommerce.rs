@@ -117,6 +117,16 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
         }
         let name = cell_of(table, row, "Name");
         let skip = |report: &mut Report, note: String| report.skipped.push(Entry { row: row.number, slug: slugify(name), note });
+        // WordPress keeps an "Add new product" page that was never saved as a product without
+        // anything (named "Product", often many of them): named by row, as it has no address.
+        let empty = ["SKU", "Regular price", "Sale price", "Description", "Short description", "Images"]
+            .iter()
+            .all(|column| cell_of(table, row, column).trim().is_empty());
+        if empty && kinds.iter().any(|k| k == "simple") {
+            let note = format!("`{name}` is empty (no SKU, price, description or photo), as an \"Add new product\" page never saved is");
+            report.skipped.push(Entry { row: row.number, slug: String::new(), note });
+            continue;
+        }
         // A downloadable product that is not virtual is shipped too (a book with its e-book).
         if let Some(k) = kinds.iter().find(|k| matches!(k.as_str(), "external" | "grouped" | "virtual")) {
             skip(report, format!("`{k}` products are not sold by edgeshop (physical goods only)"));
@@ -448,7 +458,7 @@ fn product(
         row: row.number,
         slug,
         title: name.to_string(),
-        brand: get("Brands").split(',').next().unwrap_or("").trim().to_string(),
+        brand: plain_text(get("Brands").split(',').next().unwrap_or("")).trim().to_string(),
         category,
         tags,
         published,

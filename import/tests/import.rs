@@ -300,7 +300,29 @@ fn a_note_many_products_share_is_counted_after_the_first_few() {
     let untaxed = report.warnings.iter().filter(|w| w.note.contains("tax")).count();
     assert_eq!(untaxed, 8, "{text}");
     assert_eq!(text.lines().filter(|l| l.contains("warning") && l.contains("tax")).count(), 3, "{text}");
-    assert!(text.contains("… and 5 more warnings like them"), "{text}");
+    assert!(text.contains("… and 5 more warnings like them (`--all` lists every one)"), "{text}");
+    let full = report.full();
+    assert_eq!(full.lines().filter(|l| l.contains("warning") && l.contains("tax")).count(), 8, "{full}");
+}
+
+/// Every product left out is named, however many share the reason.
+#[test]
+fn every_skipped_product_is_named() {
+    let dir = tempdir();
+    let rows: String = (1..=7).map(|i| format!("p{i},P{i},S-{i},5,FALSE\n")).collect();
+    let csv = csv_file(
+        &dir,
+        "products_export.csv",
+        &format!("Handle,Title,Variant SKU,Variant Price,Variant Requires Shipping\nok,Ok,OK-1,5,TRUE\n{rows}"),
+    );
+    let report = run(Format::Shopify, &csv, dir.path());
+    let text = report.to_string();
+    let products: std::collections::HashSet<&str> = report.skipped.iter().map(|e| e.slug.as_str()).collect();
+    assert_eq!(products.len(), 7, "{text}");
+    for i in 1..=7 {
+        assert!(text.contains(&format!(" skipped p{i}: ")), "p{i} is not named: {text}");
+    }
+    assert!(!text.contains("more skipped") && !text.contains("Nothing was imported"), "{text}");
 }
 
 /// Notes alike but for the values they name (a SKU changed, per variant) are counted after the
@@ -314,7 +336,7 @@ fn sku_changes_are_counted_in_the_report_and_listed_in_a_file() {
     let text = report.to_string();
     assert_eq!(report.warnings.iter().filter(|w| w.note.contains("becomes")).count(), 9, "{text}");
     assert_eq!(text.lines().filter(|l| l.contains("becomes")).count(), 3, "{text}");
-    assert!(text.contains("… and 6 more warnings like them (every SKU change is in sku-changes.tsv)"), "{text}");
+    assert!(text.contains("… and 6 more warnings like them (every SKU change is in sku-changes.tsv; `--all` lists every note)"), "{text}");
     let list = std::fs::read_to_string(dir.path().join("sku-changes.tsv")).unwrap();
     assert_eq!(list.lines().filter(|l| !l.starts_with('#')).count(), 10, "a header and nine changes: {list}");
     assert!(list.contains("2\tp1\tS 1/X\tS-1-X\n"), "{list}");
@@ -871,8 +893,67 @@ fn shortened_skus_free_products_and_hidden_ones_are_named_in_the_report() {
     let report = run(Format::WooCommerce, &csv, dir.path());
     let said = |slug: &str, text: &str| report.warnings.iter().any(|w| w.slug == slug && w.note.contains(text));
     assert!(said("lamp", "spreadsheet shortened"), "{:?}", report.warnings);
-    assert!(said("free-sample", "priced 0") && !said("draft-sample", "priced 0"), "{:?}", report.warnings);
+    assert!(said("free-sample", "imported unpublished") && !said("draft-sample", "priced 0"), "{:?}", report.warnings);
     assert!(said("hidden-mug", "hidden from the catalog"), "{:?}", report.warnings);
     let c = load(dir.path());
-    assert!(!c.product("hidden-mug").unwrap().published && c.product("free-sample").unwrap().published);
+    // Every variant free: nobody orders it for nothing until it has a price. One free variant of
+    // several: named, and the product stays on sale.
+    assert!(!c.product("hidden-mug").unwrap().published && !c.product("free-sample").unwrap().published);
+    let csv = csv_file(
+        &dir,
+        "products_export.csv",
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\nblind,Blind,Size,S,B-S,0\nblind,,,L,B-L,12\n",
+    );
+    let report = run(Format::Shopify, &csv, dir.path());
+    assert!(report.warnings.iter().any(|w| w.slug == "blind" && w.note.contains("row 2: priced 0")), "{report}");
+    assert!(load(dir.path()).product("blind").unwrap().published);
+}
+
+/// Shopify's export of 2021–22 names the standard category "Standardized Product Type" and the
+/// merchant's type "Custom Product Type": both place products as today's columns do.
+#[test]
+fn shopify_2021_type_columns_place_products() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "products_export_1.csv",
+        "Handle,Title,Standardized Product Type,Custom Product Type,Variant SKU,Variant Price\n\
+         knife,Knife sharpener,,Casa e Cozinha,K-1,30\n\
+         tee,Tee,Apparel & Accessories > Clothing,Camisetas,T-1,20\n",
+    );
+    let report = run(Format::Shopify, &csv, dir.path());
+    let c = load(dir.path());
+    assert_eq!(c.product("knife").unwrap().category, "casa-e-cozinha", "{report}");
+    let tee = c.product("tee").unwrap();
+    assert_eq!(tee.category, "apparel-accessories/clothing", "{report}");
+    assert!(tee.tags.iter().any(|t| t == "Camisetas"), "the merchant's type stays as a tag: {:?}", tee.tags);
+}
+
+/// WordPress stores a brand's name with its character references, as it does categories.
+#[test]
+fn woocommerce_brands_are_plain_text() {
+    let dir = tempdir();
+    let csv = csv_file(&dir, "wc.csv", "Type,SKU,Name,Published,Regular price,Brands\nsimple,J1,Baby Oil,1,5,Johnson &amp; Johnson\n");
+    run(Format::WooCommerce, &csv, dir.path());
+    assert_eq!(load(dir.path()).product("baby-oil").unwrap().brand, "Johnson & Johnson");
+}
+
+/// "Add new product" pages WordPress kept unsaved are empty products called "Product": each is
+/// named by its row as empty, not as the kind of product it defaults to.
+#[test]
+fn empty_woocommerce_products_are_skipped_as_empty() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "wc.csv",
+        "Type,SKU,Name,Published,Regular price\nsimple,M1,Mug,1,5\n\"simple, virtual\",,Product,-1,\n\"simple, virtual\",,Product,-1,\n",
+    );
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let text = report.to_string();
+    assert_eq!(report.skipped.iter().filter(|e| e.note.contains("is empty")).count(), 2, "{text}");
+    assert!(text.starts_with("1 created, 0 changed, 0 unchanged, 2 skipped"), "{text}");
+    // A file of nothing but such products says so at the end.
+    let csv = csv_file(&dir, "wc.csv", "Type,SKU,Name,Published,Regular price\n\"simple, virtual\",,Product,-1,\n");
+    let text = run(Format::WooCommerce, &csv, tempdir().path()).to_string();
+    assert!(text.ends_with("Nothing was imported: every product was skipped, for the reasons above.\n"), "{text}");
 }

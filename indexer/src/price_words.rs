@@ -202,9 +202,36 @@ fn amount_of(word: &str, currency: Currency) -> Option<(u64, bool)> {
     }
     Money::parse_decimal(number, currency).and_then(|m| u64::try_from(m.minor).ok()).map(|v| (v, marked))
 }
+
+/// Price words as a shopper reads them back, each amount in the shop's money ("under 50" → "under
+/// €50.00", "100-200 eur" → "€100.00–€200.00").
+pub fn phrase_in_money(phrase: &str, currency: Currency, locale: &str) -> String {
+    let money = |minor: u64| Money::new(i64::try_from(minor).unwrap_or(i64::MAX), currency).format(locale);
+    let word = |w: &str| {
+        if let Some((minor, _)) = amount_of(w, currency) {
+            return money(minor);
+        }
+        match w.split_once('-').map(|(lo, hi)| (amount_of(lo, currency), amount_of(hi, currency))) {
+            Some((Some((lo, _)), Some((hi, _)))) => format!("{}–{}", money(lo), money(hi)),
+            _ => w.to_string(),
+        }
+    };
+    // A currency word beside an amount is said by the amount now.
+    phrase.split_whitespace().filter(|w| currency_fits(w, currency) != Some(true)).map(word).collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn price_words_read_back_in_the_shops_money() {
+        let said = |q: &str| phrase_in_money(&price_phrase(q, eur()).unwrap().phrase, eur(), "en");
+        assert_eq!(said("headphones under 50"), "under €50.00");
+        assert_eq!(said("tent 100-200 eur"), "€100.00–€200.00");
+        assert_eq!(said("jacket between 80 and 150.5"), "between €80.00 and €150.50");
+        assert_eq!(said("boots up to €75"), "up to €75.00");
+    }
 
     fn eur() -> Currency {
         Currency::parse("EUR").unwrap()

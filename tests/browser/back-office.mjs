@@ -231,6 +231,13 @@ try {
     return sku !== s || (stock === 'Sold out' && button?.disabled);
   }, soldSku, { timeout: 15000 });
   step(`${soldSku}, sold out since the build, is no longer offered on its page`);
+  // The SKU counted to 3 above: its page says how few are left.
+  await page.goto(`${base}${env('STOCK_PATH')}?variant=${encodeURIComponent(stockSku)}`, { waitUntil: 'load' });
+  await wake(page);
+  await page.waitForSelector('[data-testid=variant-picker][data-ready="true"]', { timeout: 20000 });
+  await page.waitForFunction((s) => document.querySelector('[data-testid=variant-sku]')?.textContent === s
+    && document.querySelector('[data-testid=variant-stock]')?.textContent === 'Only 3 left', stockSku, { timeout: 15000 });
+  step(`${stockSku}'s page says "Only 3 left"`);
 
   // The catalog as published: its version, and a product row with the file it comes from.
   await page.goto(`${base}/admin/catalog/`, { waitUntil: 'load' });

@@ -79,8 +79,11 @@ try {
   if ((await shown()).join() !== promised) throw new Error(`the summary shows ${await shown()}, not ${promised}`);
   await page.selectOption('#address-country', 'GB');
   const uk = await shown();
-  const to = await page.locator('.by-country:visible dt').first().textContent();
+  const to = await page.locator('.summary .by-country:visible dt').first().textContent();
   if (uk.length !== 1 || to !== 'Shipping to United Kingdom') throw new Error(`for the United Kingdom the summary shows ${to}: ${uk}`);
+  // The total beside "Place order" (above the fold where the summary is not) follows too.
+  const beside = (await page.locator('[data-testid=pay-total]:visible').allTextContents()).map((t) => t.trim());
+  if (beside.join() !== uk.join()) throw new Error(`beside the button the total is ${beside}, the summary says ${uk}`);
   await page.selectOption('#address-country', 'IE');
   if ((await shown()).join() !== promised) throw new Error('back to Ireland, the summary does not show its total');
   step(`the summary's total follows the country (Ireland ${promised}, United Kingdom ${uk[0]})`);

@@ -168,7 +168,9 @@ fn every_admin_route_refuses_no_session_an_expired_one_a_forged_cookie_and_a_cro
     let r = redeem(shop, &ip(2), &token_of(&link));
     let set = r.header("set-cookie").unwrap();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Max-Age="), "{set}");
-    // A link works once.
+    // A link works once: sent twice together (a double click), both sign in; later, never.
+    assert_eq!(redeem(shop, &ip(2), &token_of(&link)).status, 200, "the second of a double click");
+    std::thread::sleep(std::time::Duration::from_millis(5_500));
     assert!(is_problem(&redeem(shop, &ip(2), &token_of(&link)), 401));
 }
 
@@ -504,7 +506,8 @@ fn back_office_in_the_browser() {
     let _ = sam;
     // A SKU the ledger has sold out since the build: its page must stop offering it.
     let sold = pool[7].clone();
-    let sold_path = edgeshop_domain::paths::product(&c.products.iter().find(|p| p.variants.iter().any(|v| v.sku == sold.sku)).unwrap().slug);
+    let path_of = |sku: &str| edgeshop_domain::paths::product(&c.products.iter().find(|p| p.variants.iter().any(|v| v.sku == sku)).unwrap().slug);
+    let (sold_path, stock_path) = (path_of(&sold.sku), path_of(&stock_sku));
     let zero = shop.admin("POST", &format!("/api/admin/stock/{}", sold.sku), Some(&json!({ "set": 0, "reason": "sold elsewhere" }).to_string()));
     assert_eq!(zero.status, 200, "{}", zero.body);
     shop.subscribe_confirmed("reader@example.ie", &ip(34), false);
@@ -520,6 +523,7 @@ fn back_office_in_the_browser() {
             ("CANCEL_ORDER", cancel_s.as_str()),
             ("REFUND_ORDER", refund_s.as_str()),
             ("STOCK_SKU", stock_sku.as_str()),
+            ("STOCK_PATH", stock_path.as_str()),
             ("SOLD_OUT_SKU", sold.sku.as_str()),
             ("SOLD_OUT_PATH", sold_path.as_str()),
         ],
@@ -540,22 +544,44 @@ fn back_office_in_the_browser() {
         (o["order"]["status"] == "cancelled" && o["payments"].as_array().unwrap().iter().any(|m| m["kind"] == "refund")).then_some(o)
     });
     assert_eq!(cancelled["refund_due_minor"], 0);
-    // The stock level set in the browser (1, then +2 by a double click) is what a checkout gets.
+    // The stock level set in the browser (1, then +2 by a double click) is what the cart allows
+    // and what a checkout gets.
     let four = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(40))], &json!({ "sku": stock_sku, "quantity": 4 }).to_string());
-    if four.status != 201 {
-        // The cart already knows: refused when added.
-        assert!(is_problem(&four, 409) && four.body.contains("out-of-stock"), "{} {}", four.status, four.body);
-        return;
-    }
-    let cart = four.header("x-cart-id").unwrap().to_string();
+    assert!(is_problem(&four, 409) && four.body.contains("out-of-stock"), "4 units when 3 are left: {} {}", four.status, four.body);
+    assert_eq!((four.json()["available"].as_i64(), four.json()["in_cart"].as_i64()), (Some(3), Some(0)), "{}", four.body);
+    assert!(four.json()["detail"].as_str().unwrap().starts_with("Only 3 of "), "{}", four.body);
+    let add = |n: u32, quantity: u32| {
+        let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(n))], &json!({ "sku": stock_sku, "quantity": quantity }).to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.header("x-cart-id").unwrap().to_string()
+    };
+    let cart = add(40, 3);
+    // Another shopper buys one meanwhile: the cart holds 3 when 2 are left, and the checkout says so.
+    let other = add(41, 1);
     let body = json!({
         "address": { "name": "Ciara Doyle", "line1": "3 Main Street", "city": "Kinsale", "postal_code": "P17 AB12", "country": "IE" },
         "contact": { "email": "ciara@example.ie" },
         "payment_method": "cash_on_delivery",
     });
+    let first = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", &ip(41)), ("x-cart-id", &other), ("idempotency-key", "bo-stock-1")],
+        &body.to_string(),
+    );
+    assert_eq!(first.status, 201, "{}", first.body);
     let r =
         shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(40)), ("x-cart-id", &cart), ("idempotency-key", "bo-stock-2")], &body.to_string());
-    assert!(is_problem(&r, 409) && r.body.contains("out-of-stock"), "4 units when 3 are left: {} {}", r.status, r.body);
+    assert!(is_problem(&r, 409) && r.body.contains("out-of-stock"), "3 units when 2 are left: {} {}", r.status, r.body);
+    // The line may come down to what is left, not go up.
+    let line = shop.request("GET", "/api/cart", &[("x-cart-id", &cart)], None).json()["lines"][0]["id"].as_str().unwrap().to_string();
+    let set = |quantity: u32| {
+        let client = ip(40);
+        let headers = [("cf-connecting-ip", client.as_str()), ("x-cart-id", cart.as_str())];
+        shop.request("PATCH", &format!("/api/cart/lines/{line}"), &headers, Some(&json!({ "quantity": quantity }).to_string()))
+    };
+    let up = set(4);
+    assert!(is_problem(&up, 409) && up.json()["detail"].as_str().unwrap().contains("your cart has them all"), "{} {}", up.status, up.body);
+    assert_eq!(set(2).status, 200, "down to what is left");
 }
 
 /// Builds `catalog` into `work/dist` with the site builder (as `cargo xtask build` does).
@@ -678,6 +704,9 @@ fn pages_and_the_feed_learn_what_sold_out_from_the_ledger() {
     assert_eq!(shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(&json!({ "add": 3, "reason": "delivery" }).to_string())).status, 200);
     assert_eq!(asked(&v.sku), json!([]));
     assert!(in_feed(&v.sku));
+    // Three units: the product page may say how few are left.
+    let now = shop.get(&format!("/api/availability?sku={}", v.sku)).json();
+    assert_eq!(now["few_left"], json!([{ "sku": v.sku, "left": 3 }]), "{now}");
     assert!(is_problem(&shop.get("/api/availability"), 400));
 }
 

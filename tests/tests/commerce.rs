@@ -538,6 +538,11 @@ fn fulfilment_then_return_after_delivery() {
     let shipped = o["history"].as_array().unwrap().iter().find(|h| h["status"] == "shipped").unwrap();
     assert_eq!(shipped["tracking"]["carrier"], "An Post");
     assert_eq!(shipped["tracking"]["number"], "CE123456789IE");
+    // Sent again (a double submit): nothing changes. With other tracking: refused, saying why.
+    assert_eq!(fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE123456789IE" }), &admin).status, 202);
+    let other = fulfil(json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE999999999IE" }), &admin);
+    assert_eq!(other.status, 409, "{}", other.body);
+    assert!(other.json()["detail"].as_str().unwrap().contains("has shipped with An Post CE123456789IE"), "{}", other.body);
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/cancel?token={token}"), &[], "").status, 409, "too late to cancel");
     assert_eq!(fulfil(json!({ "status": "delivered" }), &admin).status, 202);
     wait_order(shop, &placed, "delivered", |o| o["status"] == "delivered" && o["can_request_return"] == true);

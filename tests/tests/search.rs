@@ -434,7 +434,7 @@ fn a_price_typed_among_the_words_filters_the_api_and_the_results_page() {
     assert!(all["total"].as_u64() > r["total"].as_u64(), "fewer hoodies under 50 than hoodies");
 
     let page = shop.request("GET", "/search?q=hoodie+under+50", &[("cf-connecting-ip", &ip)], None);
-    assert!(page.body.contains("data-testid=\"price-words\""), "the page says the price was taken from the words");
+    assert!(page.body.contains("data-testid=\"price-words\">Prices under €50.00 "), "the page says the price was taken from the words, in money");
     assert!(page.body.contains("href=\"/search?q=hoodie\""), "the same words at any price are one click away");
     // Not a price: "1 kg" is a weight.
     let bag = shop.request("GET", "/api/search?q=sleeping+bag+under+1+kg", &[("cf-connecting-ip", &ip)], None).json();

@@ -116,6 +116,10 @@ enum Cmd {
         /// Name of a new shop
         #[arg(long, default_value = "My shop")]
         name: String,
+        /// List every note of the report (by default a note many products share is shown for
+        /// the first three, then counted)
+        #[arg(long)]
+        all: bool,
     },
     /// Install the tools the build and the tests need (skips what is there)
     Install,
@@ -181,7 +185,7 @@ fn main() -> ExitCode {
             events.as_deref(),
         ),
         Cmd::GenCatalog { products, seed, out } => gen_catalog::generate(&catalog_dir(out), products, seed).map_err(|e| format!("gen-catalog: {e}")),
-        Cmd::Import { format, file, catalog, currency, name } => import(format, &file, &catalog_dir(catalog), currency, name),
+        Cmd::Import { format, file, catalog, currency, name, all } => import(format, &file, &catalog_dir(catalog), currency, name, all),
         Cmd::Install => tools::ensure_all(tools::Needs::Test),
         Cmd::UploadMedia { to, media } => media::dev_token()
             .and_then(|token| media::upload_local(&to, &token, &media.unwrap_or_else(|| root().join(media::STORE))))
@@ -289,7 +293,7 @@ fn lint() -> Result<(), String> {
         .current_dir(root()))
 }
 
-fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, shop_name: String) -> Result<(), String> {
+fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, shop_name: String, all: bool) -> Result<(), String> {
     let format = match format {
         ImportFormat::Shopify => edgeshop_import::Format::Shopify,
         ImportFormat::Woocommerce => edgeshop_import::Format::WooCommerce,
@@ -301,6 +305,7 @@ fn import(format: ImportFormat, file: &Path, catalog: &Path, currency: String, s
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             let next = format!("imported into {}; `cargo xtask build --catalog {}` checks and builds it", catalog.display(), catalog.display());
+            let report = if all { report.full() } else { report.to_string() };
             let _ = write!(out, "{report}").and_then(|_| writeln!(out, "{next}"));
             Ok(())
         }

@@ -53,6 +53,17 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         let now = orders::wire_name(order.status);
         return Err(ApiError::new(Problem::CannotFulfil, format!("order {number} is {now}: it cannot be marked {} now", f.status)));
     }
+    // Shipped again (a double submit) changes nothing; with other tracking it would change nothing
+    // either, while the shopper keeps the first: refused, saying so.
+    if let (Some(asked), Some(sent)) = (&tracking, order.shipped_with()) {
+        if asked != sent {
+            let detail = format!(
+                "order {number} has shipped with {} {}, which the shopper was sent: tracking is not changed after that (add a note to the order, and tell the shopper)",
+                sent.carrier, sent.number
+            );
+            return Err(ApiError::new(Problem::CannotFulfil, detail));
+        }
+    }
     // An event per request (a refused one must not stand for the next); repeating a step that
     // was applied changes nothing.
     let id = format!("{}-{number}-{}", f.status, random_id(8));

@@ -7,10 +7,11 @@ use crate::error::{ApiError, Problem};
 use crate::http::Reply;
 use crate::query::Query;
 use crate::services::stock::Stock;
-use edgeshop_api::Availability;
+use edgeshop_api::{Availability, FewLeft};
+use edgeshop_domain::stock::{shelf, Shelf};
 use worker::{Env, Request, Response};
 
-/// `GET /api/availability?sku=A&sku=B` (up to 100 SKUs).
+/// `GET /api/availability?sku=A&sku=B` (up to 100 SKUs): one call to the ledger for their levels.
 pub async fn availability(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
     let q = Query::parse(url.query())?;
@@ -18,8 +19,19 @@ pub async fn availability(req: &Request, env: &Env) -> Reply {
     if skus.is_empty() || skus.len() > 100 {
         return Err(ApiError::new(Problem::BadParameter, "ask about 1 to 100 SKUs: `?sku=A&sku=B`"));
     }
-    let sold_out = Stock(env).sold_out(Some(&skus)).await?;
-    let mut resp = Response::from_json(&Availability { sold_out })?;
+    let stock = Stock(env);
+    let (entries, levels) = futures_util::try_join!(crate::build_data::skus(env, skus.iter().map(String::as_str)), stock.levels(&skus))?;
+    let mut now = Availability::default();
+    for (sku, level) in skus.into_iter().zip(levels) {
+        // A SKU the catalog does not have cannot be bought; it is not reported either way.
+        let Some(entry) = entries.get(&sku) else { continue };
+        match shelf(level.available, entry.variant.stock_policy) {
+            Shelf::SoldOut => now.sold_out.push(sku),
+            Shelf::FewLeft(left) => now.few_left.push(FewLeft { sku, left }),
+            Shelf::InStock => {}
+        }
+    }
+    let mut resp = Response::from_json(&now)?;
     resp.headers_mut().set("cache-control", "public, max-age=30")?;
     Ok(resp)
 }

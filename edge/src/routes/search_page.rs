@@ -9,6 +9,7 @@ use crate::query::Query;
 use crate::services::product_search::{note_zero_results, SearchParams};
 use edgeshop_api::listing::{self, FacetGroup};
 use edgeshop_api::search_frame;
+use edgeshop_indexer::price_words::phrase_in_money;
 use edgeshop_indexer::{Hit, SearchResults, Sort};
 use std::fmt::Write;
 use worker::{Env, Request, Response};
@@ -224,7 +225,7 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
         let _ = write!(
             out,
             "<p class=\"price-words\" data-testid=\"price-words\">Prices {} (from your search). <a href=\"{}\" rel=\"nofollow\">{any} at any price</a></p>",
-            esc(&price.phrase),
+            esc(&crate::build_data::currency().map_or_else(|| price.phrase.clone(), |c| phrase_in_money(&price.phrase, c, &crate::build_data::locale()))),
             link.any_price(&price.words)
         );
     }

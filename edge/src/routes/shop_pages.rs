@@ -174,6 +174,7 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let chosen = known(&country);
     let totals = chosen.map(|totals| pages::SummaryTotals { totals, country, by_country, rates });
     let summary = pages::checkout_summary(&cart, totals.as_ref(), money);
+    let total = if cart.lines.is_empty() { String::new() } else { pages::checkout_total(totals.as_ref(), money) };
     let notice = state.notice.as_ref().map(|(detail, errors)| pages::checkout_notice(detail, errors)).unwrap_or_default();
     let payment = pages::payment_choices(online, r.payment_method);
     let countries = pages::country_options(&shop.shipping.countries, &r.address.country);
@@ -182,6 +183,7 @@ async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u
     let digest = cart.digest();
     let mut slots_filled: Vec<(&str, &str)> = vec![
         (slots::SUMMARY, &summary),
+        (slots::TOTAL, &total),
         (slots::NOTICE, &notice),
         (slots::PAYMENT, &payment),
         (slots::COUNTRIES, &countries),

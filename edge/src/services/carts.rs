@@ -5,8 +5,10 @@
 use crate::build_data;
 use crate::error::{ApiError, Problem};
 use crate::services::discounts;
+use crate::services::stock::{Level, Stock};
 use edgeshop_api::{Cart, CartDiscount, CartLine};
-use edgeshop_domain::{check_quantity, CartError, Money, PricedCart};
+use edgeshop_domain::stock::cart_may_hold;
+use edgeshop_domain::{check_quantity, CartError, Money, PricedCart, SkuEntry, StockPolicy};
 
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, State};
 
@@ -206,16 +208,51 @@ pub fn cart_error(e: CartError) -> ApiError {
     }
 }
 
-/// Checks one SKU can be put in a cart at this quantity (the stock ledger has the final word at checkout).
-pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<(), ApiError> {
+/// Checks one SKU can be put in a cart at this quantity, and answers its catalog entry (the stock
+/// ledger has the final word at checkout).
+pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<SkuEntry, ApiError> {
     check_quantity(sku, quantity).map_err(cart_error)?;
     let s = build_data::skus(env, [sku]).await?;
     match s.get(sku) {
         None => Err(cart_error(CartError::UnknownSku(sku.into()))),
         Some(e) if !e.published => Err(cart_error(CartError::Unavailable(sku.into()))),
-        Some(e) if !e.variant.available() => Err(ApiError::new(Problem::OutOfStock, format!("`{sku}` is sold out"))),
-        Some(_) => Ok(()),
+        Some(e) if !e.variant.available() => Err(ApiError::new(Problem::OutOfStock, format!("{} has sold out", line_name(e)))),
+        Some(e) => Ok(e.clone()),
     }
+}
+
+/// A SKU as shoppers know it: `Trail Tent (2 person / Green)`, or the product's title alone.
+fn line_name(e: &SkuEntry) -> String {
+    match e.variant.title() {
+        t if t == "Default" || t.is_empty() => e.product_title.clone(),
+        t => format!("{} ({t})", e.product_title),
+    }
+}
+
+/// The units of a SKU a cart may grow to: `None` when it may be oversold, or when the ledger
+/// could not be read (the checkout reserves, and has the final word).
+fn units_left(entry: &SkuEntry, level: Result<Level, ApiError>) -> Option<i64> {
+    if entry.variant.stock_policy == StockPolicy::Continue {
+        return None;
+    }
+    level.map(|l| l.available).map_err(|e| worker::console_error!("stock level of {}: {}", entry.variant.sku, e.detail)).ok()
+}
+
+/// Refuses to take a cart's line of `entry` from `held` to `wanted` units when fewer are left.
+fn within_stock(entry: &SkuEntry, wanted: u32, held: u32, left: Option<i64>) -> Result<(), ApiError> {
+    cart_may_hold(wanted, held, left).map_err(|left| shortage(entry, left, held))
+}
+
+/// Only `left` units of `entry` can be sold and the cart (holding `in_cart`) asked for more.
+fn shortage(entry: &SkuEntry, left: u32, in_cart: u32) -> ApiError {
+    let name = line_name(entry);
+    let detail = match left {
+        0 => format!("{name} has sold out."),
+        l if in_cart >= l => format!("Only {l} of {name} left, and your cart has them all."),
+        l if in_cart == 0 => format!("Only {l} of {name} left."),
+        l => format!("Only {l} of {name} left: your cart has {in_cart}, so you can add {} more.", l - in_cart),
+    };
+    ApiError::new(Problem::OutOfStock, detail).with("sku", entry.variant.sku.clone()).with("available", left).with("in_cart", in_cart)
 }
 
 /// Prices the stored lines against the worker's catalog (see `SavedCart::reprice`).
@@ -277,21 +314,38 @@ async fn change(
 
 /// Adds `quantity` of `sku` to the cart `id` names, or to a new cart (with a new id) when there
 /// is none; saves it and returns its id and the shopper's view.
+/// Fewer units than the cart would then hold may be left: the ledger's level is read beside the
+/// catalog entry, and the add is refused with what is left.
 pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
-    check_line(env, sku, quantity).await?;
-    change(env, id, async |stored| stored.add(sku, quantity, || super::random_id(6)).map(|_| ()).map_err(cart_error)).await
+    let (entry, level) = futures_util::future::join(check_line(env, sku, quantity), Stock(env).level(sku)).await;
+    let entry = entry?;
+    let left = units_left(&entry, level);
+    change(env, id, async |stored| {
+        let held = stored.quantity_of(sku);
+        within_stock(&entry, held.saturating_add(quantity), held, left)?;
+        stored.add(sku, quantity, || super::random_id(6)).map_err(cart_error)
+    })
+    .await
 }
 
 /// Sets a line's quantity in the cart `id` names (0 removes the line); saves it and returns its
 /// id and the shopper's view. No cart has no such line: nothing is saved then.
 pub async fn set_line(env: &Env, id: Option<String>, line_id: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
-    let mut checked: Option<String> = None;
+    // The line's SKU, its entry and what is left of it, once (a change that must be applied again
+    // finds the same SKU).
+    let mut checked: Option<(SkuEntry, Option<i64>)> = None;
     change(env, id, async |stored| {
+        let line = stored.line(line_id).map_err(cart_error)?;
+        let (sku, held) = (line.sku.clone(), line.quantity);
         if quantity > 0 {
-            let sku = stored.line(line_id).map_err(cart_error)?.sku.clone();
-            if checked.as_deref() != Some(sku.as_str()) {
-                check_line(env, &sku, quantity).await?;
-                checked = Some(sku);
+            if checked.as_ref().is_none_or(|(e, _)| e.variant.sku != sku) {
+                let entry = check_line(env, &sku, quantity).await?;
+                // Only a line that grows needs the ledger.
+                let left = if quantity > held { units_left(&entry, Stock(env).level(&sku).await) } else { None };
+                checked = Some((entry, left));
+            }
+            if let Some((entry, left)) = &checked {
+                within_stock(entry, quantity, held, *left)?;
             }
         }
         stored.set_quantity(line_id, quantity).map_err(cart_error)
