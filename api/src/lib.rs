@@ -438,6 +438,10 @@ pub struct SearchResponse {
     /// compare-at price, the other words as the query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sale_words: Option<SaleWords>,
+    /// The words of a gift search ("gift for dad who"), left out of the query: what the gift is
+    /// about is searched ("camps"), or, when nothing else was typed, the shop's gift picks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gift_words: Option<String>,
 }
 
 /// The words of a query that asked for products on sale.

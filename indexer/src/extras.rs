@@ -212,12 +212,24 @@ impl SearchExtras {
             return None;
         }
         let code = soundex(word)?;
-        self.vocabulary
+        let by_ear = self
+            .vocabulary
             .iter()
             .filter(|(w, _)| w.len().abs_diff(word.len()) <= 2 && w.len() >= 5)
             .filter(|(w, _)| soundex(w).as_ref() == Some(&code) && plural_edit_distance(word, w, 2).is_some())
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-            .map(|(w, _)| w.as_str())
+            .map(|(w, _)| w.as_str());
+        // Else a word spelt as it sounds further from its letters ("hedfones": headphones,
+        // "sorspan": saucepan): the same sounds, as English spells them, give the same key.
+        by_ear.or_else(|| {
+            let key = sound_key(word)?;
+            self.vocabulary
+                .iter()
+                .filter(|(w, _)| w.len().abs_diff(word.len()) <= 3 && w.len() >= 5 && w.as_bytes()[0] == word.as_bytes()[0])
+                .filter(|(w, _)| sound_key(w).is_some_and(|k| typo_edits(&key, &k, 1).is_some()))
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(w, _)| w.as_str())
+        })
     }
 
     /// A word typed as one for a two-word name of a kind of thing, with a typo ("powerbnk" →
@@ -233,6 +245,44 @@ impl SearchExtras {
             .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)))
             .map(|(_, _, name)| name)
     }
+}
+
+/// How an ASCII word sounds, as English spells sounds in several ways: `ph` and `f`, `ea` and `e`,
+/// `au`, `aw` and `or` (as in British "sauce" and "sorce"), a soft `c` and `s`, a hard one and `k`;
+/// doubled letters once. `None` for other words.
+fn sound_key(word: &str) -> Option<String> {
+    if !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    const SAME: [(&str, &str); 16] = [
+        ("ph", "f"),
+        ("ck", "k"),
+        ("wh", "w"),
+        ("qu", "kw"),
+        ("x", "ks"),
+        ("ea", "e"),
+        ("ee", "i"),
+        ("au", "o"),
+        ("aw", "o"),
+        ("or", "o"),
+        ("oo", "u"),
+        ("ou", "u"),
+        ("ce", "se"),
+        ("ci", "si"),
+        ("c", "k"),
+        ("z", "s"),
+    ];
+    let mut key = word.to_string();
+    for (from, to) in SAME {
+        key = key.replace(from, to);
+    }
+    let mut out = String::with_capacity(key.len());
+    for c in key.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    Some(out)
 }
 
 /// American Soundex of an ASCII word ("saucepan" → "S215"); `None` for other words.
@@ -397,6 +447,17 @@ mod tests {
         assert_eq!(typo_edits("tnet", "tent", 1), Some(1));
         assert_eq!(typo_edits("jacket", "racket", 2), Some(2));
         assert_eq!(typo_edits("jacket", "saucepan", 2), None);
+    }
+
+    #[test]
+    fn spellings_of_one_sound_share_a_key() {
+        assert_eq!(sound_key("headphones"), sound_key("hedfones"));
+        assert_eq!(sound_key("saucepan").as_deref(), Some("sosepan"));
+        assert_eq!(sound_key("sorspan").as_deref(), Some("sospan"));
+        assert_eq!(sound_key("café"), None);
+        let x = with_words(&[("headphones", 9), ("hedges", 1)]);
+        assert_eq!(x.sounds_like("hedfones"), Some("headphones"));
+        assert_eq!(x.sounds_like("hadfines"), None, "a key two edits away is another word");
     }
 
     fn with_words(words: &[(&str, u32)]) -> SearchExtras {

@@ -2,7 +2,8 @@
 //! "tent 100-200", "jacket between 80 and 150"): taken out of the words and searched as a price
 //! range, as shoppers expect of a shop's search box. A number followed by a unit ("under 1 kg",
 //! "over 10000 mAh") is not a price. So is "on sale" ("jackets on sale", "discounted
-//! headphones"): only products sold below their compare-at price.
+//! headphones"): only products sold below their compare-at price. A gift search ("gift for dad
+//! who camps", "stocking fillers") searches what the gift is about, or the shop's picks.
 
 use crate::search::PriceRange;
 use edgeshop_domain::{Currency, Money};
@@ -131,6 +132,135 @@ pub fn sale_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String,
     None
 }
 
+/// Words of a gift search, longest first: the occasion, not the thing.
+const GIFT: [&str; 22] = [
+    "stocking fillers",
+    "stocking filler",
+    "stocking stuffers",
+    "stocking stuffer",
+    "secret santa",
+    "fathers day",
+    "father's day",
+    "mothers day",
+    "mother's day",
+    "gift ideas",
+    "gifts",
+    "gift",
+    "presents",
+    "present",
+    "housewarming",
+    "birthday",
+    "christmas",
+    "xmas",
+    "anniversary",
+    "valentines",
+    "valentine's",
+    "valentine",
+];
+
+/// Words that say whom a gift is for and how ("for my dad who likes"): left out of a gift search
+/// with the gift words, as they name no product.
+const GIFT_FOR: [&str; 58] = [
+    "for",
+    "a",
+    "an",
+    "the",
+    "my",
+    "our",
+    "your",
+    "him",
+    "her",
+    "them",
+    "his",
+    "dad",
+    "daddy",
+    "father",
+    "mum",
+    "mom",
+    "mummy",
+    "mother",
+    "parents",
+    "husband",
+    "wife",
+    "boyfriend",
+    "girlfriend",
+    "partner",
+    "son",
+    "daughter",
+    "kid",
+    "kids",
+    "child",
+    "children",
+    "teen",
+    "teens",
+    "teenager",
+    "friend",
+    "friends",
+    "grandad",
+    "grandpa",
+    "grandma",
+    "granny",
+    "grandparents",
+    "boss",
+    "colleague",
+    "someone",
+    "somebody",
+    "who",
+    "that",
+    "likes",
+    "like",
+    "loves",
+    "love",
+    "lover",
+    "lovers",
+    "enthusiast",
+    "fan",
+    "fans",
+    "idea",
+    "ideas",
+    "and",
+];
+
+/// A gift search ("gift for dad who camps", "present for a runner", "stocking fillers"): the words
+/// that named the gift and whom it is for (`known` says which words the shop uses itself: a
+/// "Christmas tree" or "Dad cap" stays a product), and the words left to search ("camps"; empty
+/// when only the occasion was typed).
+pub fn gift_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String, String)> {
+    let lower = query.to_lowercase();
+    if !GIFT.iter().any(|g| lower.contains(g.split(' ').next().unwrap_or(g))) {
+        return None;
+    }
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let mut gift = vec![false; words.len()];
+    let mut i = 0;
+    while i < words.len() {
+        let hit = GIFT.iter().find_map(|phrase| {
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            let at = words.get(i..i + parts.len()).is_some_and(|w| w == parts.as_slice());
+            (at && !parts.iter().any(|p| known(p))).then_some(parts.len())
+        });
+        match hit {
+            Some(n) => {
+                gift[i..i + n].iter_mut().for_each(|g| *g = true);
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    if !gift.contains(&true) {
+        return None;
+    }
+    let trimmed = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_string();
+    for (w, g) in words.iter().zip(gift.iter_mut()) {
+        let w = trimmed(w);
+        if GIFT_FOR.contains(&w.as_str()) && !known(&w) {
+            *g = true;
+        }
+    }
+    let pick = |want: bool| words.iter().zip(&gift).filter(|(_, g)| **g == want).map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
+    Some((pick(false), pick(true)))
+}
+
 /// `[min, max)`, when it holds anything.
 fn range(min: u64, max: u64) -> Option<PriceRange> {
     (max > min).then_some(PriceRange { min, max: Some(max) })
@@ -223,6 +353,24 @@ pub fn phrase_in_money(phrase: &str, currency: Currency, locale: &str) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gift_search_keeps_what_the_gift_is_about() {
+        let none = |_: &str| false;
+        let gift = |q: &str| gift_phrase(q, none).map(|(rest, _)| rest);
+        assert_eq!(gift("gift for dad who camps").as_deref(), Some("camps"));
+        assert_eq!(gift("present for a runner").as_deref(), Some("runner"));
+        assert_eq!(gift("gift for coffee lover").as_deref(), Some("coffee"));
+        assert_eq!(gift("birthday gift for a hiker").as_deref(), Some("hiker"));
+        assert_eq!(gift("stocking fillers").as_deref(), Some(""));
+        assert_eq!(gift("secret santa").as_deref(), Some(""));
+        assert_eq!(gift("warm jacket for my dad"), None, "no gift word: the words as typed");
+        assert_eq!(gift("presentation folder"), None, "a word that begins like one");
+        // The shop's own words stay: a Christmas tree shop, a cap called Dad.
+        let shop = |w: &str| w == "christmas" || w == "dad";
+        assert_eq!(gift_phrase("christmas tree", shop), None);
+        assert_eq!(gift_phrase("gift for dad", shop), Some(("dad".to_string(), "gift for".to_string())));
+    }
 
     #[test]
     fn price_words_read_back_in_the_shops_money() {

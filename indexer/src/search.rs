@@ -4,7 +4,7 @@ use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
 use crate::docbits::{DocBits, DocBitsCollector};
 use crate::extras::{typo_edits, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
-use crate::price_words::{price_phrase, sale_phrase, PricePhrase};
+use crate::price_words::{gift_phrase, price_phrase, sale_phrase, PricePhrase};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
 use std::collections::{HashMap, HashSet};
@@ -220,6 +220,9 @@ pub struct SearchResults {
     /// Words asking for products on sale ("on sale"), searched as that: the words as typed, and
     /// the query without them.
     pub sale_words: Option<(String, String)>,
+    /// The words of a gift search ("gift for dad who"), left out of the query: what the gift is
+    /// about is searched ("camps"), or, when nothing else was typed, the shop's gift picks.
+    pub gift_words: Option<String>,
 }
 
 impl SearchResults {
@@ -495,14 +498,21 @@ impl ProductIndex {
     fn search_with(&mut self, req: &SearchRequest, with_related: bool) -> Result<SearchResults, SearchError> {
         Self::validate(req.query)?;
         if let Some(typed) = self.typed_filters(req) {
+            // A gift search with nothing else typed: the shop's picks.
+            let filtered = typed.price.is_some() || typed.sale.is_some();
+            if typed.gift.is_some() && !filtered && typed.words.trim().is_empty() {
+                return Ok(SearchResults { gift_words: typed.gift, ..self.gift_picks(req.limit.clamp(1, MAX_LIMIT))? });
+            }
             // A price or a sale typed among the words narrows what the other words name: the
             // products they are (titles, brands, categories, attributes), not those whose
             // descriptions mention them ("tent under 100": no lamp that says it lights a tent,
             // when no tent costs that little).
-            let was = std::mem::replace(&mut self.strong_fields_only, true);
+            let strong = filtered || self.strong_fields_only;
+            let was = std::mem::replace(&mut self.strong_fields_only, strong);
             let results = self.search_with(&SearchRequest { query: &typed.words, filters: typed.filters, ..req.clone() }, with_related);
             self.strong_fields_only = was;
             let mut results = results?;
+            results.gift_words = typed.gift;
             // A correction of the other words keeps the price and sale words.
             if let Some(fix) = results.did_you_mean.as_mut() {
                 for phrase in typed.price.iter().map(|p| &p.phrase).chain(typed.sale.iter().map(|(phrase, _)| phrase)) {
@@ -578,6 +588,7 @@ impl ProductIndex {
             related,
             price_words: None,
             sale_words: None,
+            gift_words: None,
         };
         if total == 0 && !normalised.is_empty() {
             results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
@@ -901,16 +912,36 @@ impl ProductIndex {
         let price = self.currency.and_then(|c| price_phrase(req.query, c));
         let sale = sale_phrase(req.query, |w| self.extras.knows_word(w))
             .filter(|_| self.searcher.search(&*self.combine(None, &Filters { on_sale: true, ..Filters::default() }, None), &Count).unwrap_or(0) > 0);
-        if price.is_none() && sale.is_none() {
+        let gift = gift_phrase(req.query, |w| self.extras.knows_word(w));
+        if price.is_none() && sale.is_none() && gift.is_none() {
             return None;
         }
-        // The words searched: without either; each reported without its own words only.
+        // The words searched: without any of them; each reported without its own words only.
         let mut words = price.as_ref().map_or(req.query.to_string(), |p| p.words.clone());
         if let Some((without, _)) = sale.as_ref().and_then(|_| sale_phrase(&words, |w| self.extras.knows_word(w))) {
             words = without;
         }
+        let mut said = None;
+        if let Some((without, phrase)) = gift.and_then(|_| gift_phrase(&words, |w| self.extras.knows_word(w))) {
+            (words, said) = (without, Some(phrase));
+        }
         let filters = Filters { within: price.as_ref().map(|p| p.range), on_sale: sale.is_some(), ..req.filters.clone() };
-        Some(TypedFilters { words, filters, price, sale: sale.map(|(without, phrase)| (phrase, without)) })
+        Some(TypedFilters { words, filters, price, sale: sale.map(|(without, phrase)| (phrase, without)), gift: said })
+    }
+
+    /// A gift search with nothing else typed: the products the merchant pinned for "gift" (or
+    /// "gifts"), then the popular ones.
+    fn gift_picks(&self, limit: usize) -> Result<SearchResults, SearchError> {
+        let pinned = self.extras.pinned.iter().filter(|p| p.query == "gift" || p.query == "gifts").flat_map(|p| p.slugs.iter());
+        let mut slugs: Vec<String> = Vec::new();
+        for slug in pinned.chain(self.extras.popular.iter()) {
+            if !slugs.contains(slug) {
+                slugs.push(slug.clone());
+            }
+        }
+        let mut hits = self.hits_by_slug(&slugs, 0.0)?;
+        hits.truncate(limit);
+        Ok(SearchResults { total: hits.len(), total_all_words: hits.len(), hits, ..SearchResults::default() })
     }
 
     fn popular(&self) -> Result<Vec<Hit>, SearchError> {
@@ -1856,6 +1887,8 @@ struct TypedFilters {
     filters: Filters,
     price: Option<PricePhrase>,
     sale: Option<(String, String)>,
+    /// The words of a gift search, as typed.
+    gift: Option<String>,
 }
 
 /// Products shown after a thin result ([`Related`]), at most.

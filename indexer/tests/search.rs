@@ -658,6 +658,9 @@ fn spelt_by_ear_run_together_or_named_by_their_use() {
     for (q, category) in [
         // Two edits, but sounds the same ("saucepan").
         ("sauspan ", "home/kitchen"),
+        // Further from the letters, the same sounds as English spells them.
+        ("hedfones ", "audio"),
+        ("sorspan ", "home/kitchen"),
         // A two-word name typed as one, with a typo ("power bank").
         ("powerbnk ", "tech/power-banks"),
         // The activity an agent noun names: running shoes, hiking boots.

@@ -458,3 +458,23 @@ fn words_asking_for_a_sale_filter_the_api_and_the_results_page() {
     let page = shop.request("GET", "/search?q=hoodies+on+sale", &[("cf-connecting-ip", &ip)], None);
     assert!(page.body.contains("data-testid=\"sale-words\"") && page.body.contains("href=\"/search?q=hoodies\""), "says so, the rest one click away");
 }
+
+/// A gift search searches what the gift is about ("camps"), saying which words made it a gift
+/// search; the occasion alone shows the shop's picks, never nothing.
+#[test]
+fn a_gift_search_searches_what_the_gift_is_about() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let ip = client_ip(11, 5);
+    let r = shop.request("GET", "/api/search?q=gift+for+dad+who+camps", &[("cf-connecting-ip", &ip)], None).json();
+    assert_eq!(r["gift_words"], "gift for dad who", "{r}");
+    let first = r["hits"][0]["slug"].as_str().expect("products for camping");
+    assert!(c.product(first).unwrap().category.starts_with("outdoor"), "{first} is no camping product");
+    let camps = shop.request("GET", "/api/search?q=camps", &[("cf-connecting-ip", &ip)], None).json();
+    assert_eq!(r["total"], camps["total"], "the same products as the words the gift is about");
+    let picks = shop.request("GET", "/api/search?q=stocking+fillers", &[("cf-connecting-ip", &ip)], None).json();
+    assert_eq!(picks["gift_words"], "stocking fillers", "{picks}");
+    assert!(picks["total"].as_u64() > Some(0), "the occasion alone shows the shop's picks: {picks}");
+    let page = shop.request("GET", "/search?q=present+for+a+runner", &[("cf-connecting-ip", &ip)], None);
+    assert!(page.body.contains("data-testid=\"gift-words\">Gift ideas (“present for a” in your search): products for “runner”."), "{}", page.body);
+}

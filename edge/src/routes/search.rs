@@ -72,6 +72,7 @@ pub async fn search(req: &Request, env: &Env, ctx: &worker::Context) -> Reply {
         related: results.related.map(|r| RelatedProducts { category: r.category, category_name: r.category_name, hits: hits_out(r.hits, &m, true) }),
         price_words: results.price_words.map(|p| PriceWords { phrase: p.phrase, query: p.words, min_minor: p.range.min, max_minor: p.range.max }),
         sale_words: results.sale_words.map(|(phrase, query)| SaleWords { phrase, query }),
+        gift_words: results.gift_words,
     };
     json(&out, "public, max-age=60")
 }
