@@ -251,36 +251,38 @@ impl SearchExtras {
 /// `au`, `aw` and `or` (as in British "sauce" and "sorce"), a soft `c` and `s`, a hard one and `k`;
 /// doubled letters once. `None` for other words.
 fn sound_key(word: &str) -> Option<String> {
-    if !word.bytes().all(|b| b.is_ascii_lowercase()) {
+    let b = word.as_bytes();
+    if !b.iter().all(u8::is_ascii_lowercase) {
         return None;
     }
-    const SAME: [(&str, &str); 16] = [
-        ("ph", "f"),
-        ("ck", "k"),
-        ("wh", "w"),
-        ("qu", "kw"),
-        ("x", "ks"),
-        ("ea", "e"),
-        ("ee", "i"),
-        ("au", "o"),
-        ("aw", "o"),
-        ("or", "o"),
-        ("oo", "u"),
-        ("ou", "u"),
-        ("ce", "se"),
-        ("ci", "si"),
-        ("c", "k"),
-        ("z", "s"),
-    ];
-    let mut key = word.to_string();
-    for (from, to) in SAME {
-        key = key.replace(from, to);
-    }
-    let mut out = String::with_capacity(key.len());
-    for c in key.chars() {
-        if !out.ends_with(c) {
-            out.push(c);
+    let mut out = String::with_capacity(b.len() + 2);
+    let mut i = 0;
+    while i < b.len() {
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        // Two letters for one sound (the second kept where it starts another).
+        let (sound, used): (&str, usize) = match (b[i], next) {
+            (b'p', b'h') => ("f", 2),
+            (b'c', b'k') => ("k", 2),
+            (b'w', b'h') => ("w", 2),
+            (b'q', b'u') => ("kw", 2),
+            (b'e', b'a') => ("e", 2),
+            (b'e', b'e') => ("i", 2),
+            (b'a', b'u' | b'w') | (b'o', b'r') => ("o", 2),
+            (b'o', b'o' | b'u') => ("u", 2),
+            (b'c', b'e' | b'i' | b'y') => ("s", 1),
+            (b'c', _) => ("k", 1),
+            (b'x', _) => ("ks", 1),
+            (b'z', _) => ("s", 1),
+            _ => ("", 1),
+        };
+        let sound = if sound.is_empty() { &word[i..i + 1] } else { sound };
+        for c in sound.chars() {
+            // Doubled letters once.
+            if !out.ends_with(c) {
+                out.push(c);
+            }
         }
+        i += used;
     }
     Some(out)
 }
