@@ -7,11 +7,33 @@ use edgeshop_api::{shipping_label, status_label, Cart, FieldError};
 use edgeshop_domain::{country_label, day_label, escape_html as esc, Money, Order, PaymentMethod, ShippingRules, Totals};
 use std::fmt::Write;
 
-/// The cart: one form per line (quantity, remove), the subtotal and the way to checkout.
-pub fn cart(cart: &Cart, notice: Option<&str>) -> String {
+/// What the cart page says beside the cart itself.
+#[derive(Default)]
+pub struct CartHints<'a> {
+    /// A discount code that was refused, as typed: it stays in its box, marked, with the reason.
+    pub refused_code: Option<&'a str>,
+    /// How far the cart is from free shipping ([`free_shipping_hint`]).
+    pub shipping: Option<String>,
+}
+
+/// Free shipping to `country` from `free_over`, for goods worth `goods`: how much is still to go,
+/// or that it is reached; `None` without a threshold.
+pub fn free_shipping_hint(goods: Money, free_over: Option<Money>, country: &str, money: impl Fn(Money) -> String) -> Option<String> {
+    let over = free_over?;
+    let to = country_label(country);
+    Some(if goods.minor >= over.minor {
+        format!("Shipping to {to} is free for this cart.")
+    } else {
+        format!("Free shipping to {to} from {}: {} to go.", money(over), money(Money::new(over.minor - goods.minor, over.currency)))
+    })
+}
+
+/// The cart: one form per line (quantity, remove), the subtotal and the way to checkout, with
+/// what the page says beside it.
+pub fn cart(cart: &Cart, notice: Option<&str>, hints: &CartHints) -> String {
     let mut h = String::new();
     if let Some(n) = notice {
-        let _ = write!(h, r#"<p class="notice error" role="alert">{}</p>"#, esc(n));
+        let _ = write!(h, r#"<p class="notice error" role="alert" id="cart-notice">{}</p>"#, esc(n));
     }
     if !cart.price_changes.is_empty() {
         h.push_str(r#"<p class="notice" role="status">Some prices changed since you added these items; the cart shows today's prices.</p>"#);
@@ -37,6 +59,9 @@ pub fn cart(cart: &Cart, notice: Option<&str>) -> String {
     }
     let _ = write!(h, r#"</ul><p class="subtotal">Subtotal <strong data-testid="cart-subtotal">{}</strong></p>"#, esc(&cart.subtotal.formatted));
     h.push_str(&discount_lines(cart));
+    if let Some(hint) = &hints.shipping {
+        let _ = write!(h, r#"<p class="hint" data-testid="free-shipping">{} Shipping and tax are worked out at checkout.</p>"#, esc(hint));
+    }
     match &cart.discount {
         Some(d) => {
             let _ = write!(
@@ -45,9 +70,17 @@ pub fn cart(cart: &Cart, notice: Option<&str>) -> String {
                 esc(&d.code)
             );
         }
-        None => h.push_str(
-            r#"<form class="discount-form" method="post" action="/cart/discount"><label for="discount-code">Discount code</label><input id="discount-code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" required> <button type="submit" name="action" value="apply">Apply</button></form>"#,
-        ),
+        None => {
+            // A refused code stays as typed, marked, with the reason beside it (the notice above).
+            let (value, invalid) = match hints.refused_code {
+                Some(code) => (format!(r#" value="{}""#, esc(code)), r#" aria-invalid="true" aria-describedby="cart-notice""#),
+                None => (String::new(), ""),
+            };
+            let _ = write!(
+                h,
+                r#"<form class="discount-form" method="post" action="/cart/discount"><label for="discount-code">Discount code</label><input id="discount-code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" required{value}{invalid}> <button type="submit" name="action" value="apply">Apply</button></form>"#
+            );
+        }
     }
     h.push_str(r#"<a class="button primary" href="/checkout/">Check out</a>"#);
     h
@@ -549,7 +582,7 @@ mod tests {
     #[test]
     fn a_cart_offers_a_code_and_shows_what_it_takes_off_or_why_not() {
         use edgeshop_api::CartDiscount;
-        let h = cart(&a_cart(), None);
+        let h = cart(&a_cart(), None, &CartHints::default());
         assert!(h.contains(r#"<form class="discount-form" method="post" action="/cart/discount"><label for="discount-code">Discount code</label>"#));
         let on = Cart {
             discount: Some(CartDiscount {
@@ -561,7 +594,7 @@ mod tests {
             }),
             ..a_cart()
         };
-        let h = cart(&on, None);
+        let h = cart(&on, None, &CartHints::default());
         assert!(h.contains(r#"<strong data-testid="cart-discount">−€2.00</strong>"#) && h.contains("€18.00"), "{h}");
         assert!(h.contains("Remove the code SPRING") && !h.contains(r#"<input id="discount-code""#));
         let off = Cart {
@@ -574,7 +607,7 @@ mod tests {
             }),
             ..a_cart()
         };
-        let h = cart(&off, None);
+        let h = cart(&off, None, &CartHints::default());
         assert!(
             h.contains("takes nothing off: this code needs €50.00 of goods or more.") && h.contains("BIG&lt;5&gt;") && !h.contains("cart-discount")
         );
@@ -583,13 +616,31 @@ mod tests {
 
     #[test]
     fn the_cart_is_forms_that_post_to_the_worker_with_everything_escaped() {
-        let h = cart(&a_cart(), Some("<b>only 1 left</b>"));
+        let h = cart(&a_cart(), Some("<b>only 1 left</b>"), &CartHints::default());
         assert!(h.contains(r#"<form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="l1">"#));
         assert!(h.contains(r#"class="line-qty" value="2""#) && h.contains(r#"href="/checkout/">Check out</a>"#));
         assert!(h.contains("Tee &amp; &quot;Co&quot;") && h.contains(r#"data-sku="TEE-&lt;S&gt;""#));
         assert!(h.contains("&lt;b&gt;only 1 left&lt;/b&gt;") && !h.contains("<b>"));
         let empty = Cart { lines: vec![], ..a_cart() };
-        assert!(cart(&empty, None).contains("Your cart is empty") && !cart(&empty, None).contains("Check out"));
+        assert!(
+            cart(&empty, None, &CartHints::default()).contains("Your cart is empty")
+                && !cart(&empty, None, &CartHints::default()).contains("Check out")
+        );
+    }
+
+    #[test]
+    fn the_cart_keeps_a_refused_code_and_says_how_far_free_shipping_is() {
+        use edgeshop_domain::Currency;
+        let eur = |m| Money::new(m, Currency::EUR);
+        let hints = CartHints { refused_code: Some("NOPE<"), shipping: free_shipping_hint(eur(3800), Some(eur(5000)), "IE", |m| m.decimal()) };
+        let h = cart(&a_cart(), Some("There is no discount code NOPE<."), &hints);
+        assert!(h.contains(r#"value="NOPE&lt;" aria-invalid="true" aria-describedby="cart-notice""#), "{h}");
+        assert!(h.contains("Free shipping to Ireland from 50.00: 12.00 to go."), "{h}");
+        assert_eq!(
+            free_shipping_hint(eur(5000), Some(eur(5000)), "IE", |m| m.decimal()).as_deref(),
+            Some("Shipping to Ireland is free for this cart.")
+        );
+        assert_eq!(free_shipping_hint(eur(100), None, "IE", |m| m.decimal()), None);
     }
 
     #[test]

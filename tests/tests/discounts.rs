@@ -255,6 +255,12 @@ fn the_cart_page_applies_and_removes_a_code_without_javascript() {
     assert_eq!(r.status, 303, "{}", r.body);
     let page = shop.request("GET", "/cart/", &headers, None);
     assert!(!page.body.contains("cart-discount") && page.body.contains(r#"<input id="discount-code""#), "{}", page.body);
+    // How far the cart is from free shipping (the sample shop's Ireland: free from €50).
+    let hint = if unit < 5000 { "Free shipping to Ireland from €50.00: " } else { "Shipping to Ireland is free for this cart." };
+    assert!(page.body.contains(r#"data-testid="free-shipping">"#) && page.body.contains(hint), "{}", page.body);
+    // A code refused stays in its box, marked, to be corrected rather than typed again.
+    let unknown = shop.post_form("/cart/discount", &headers, &[("code", "NOT-A-CODE")]);
+    assert!(unknown.body.contains(r#"value="NOT-A-CODE" aria-invalid="true""#), "{}", unknown.body);
 
     // Guessing through the form waits too, and the page says for how long.
     let answers: Vec<Reply> = (0..10).map(|i| shop.post_form("/cart/discount", &headers, &[("code", &format!("GUESS{i}"))])).collect();

@@ -27,19 +27,25 @@ async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
     }
 }
 
-async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, status: u16) -> Reply {
+async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, refused_code: Option<&str>, status: u16) -> Reply {
     let cart = current_cart(req, env).await?;
-    frame_page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice))], status).await
+    let shop = &crate::build_data::manifest(env).await?.shop;
+    // Free shipping as the shop's first country has it (the checkout prices every country).
+    let country = shop.shipping.countries.first().map(String::as_str).unwrap_or_default();
+    let goods = Money::new(cart.subtotal.minor, shop.currency);
+    let shipping = shop.shipping.rate_for(Some(country)).1;
+    let hints = pages::CartHints { refused_code, shipping: pages::free_shipping_hint(goods, shipping, country, |m| m.format(&shop.locale)) };
+    frame_page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice, &hints))], status).await
 }
 
 /// The cart page again with why a form was refused (a rate limit says when to try again).
 pub async fn refused_cart(req: &Request, env: &Env, e: &ApiError) -> Reply {
-    with_retry_after(cart_page(req, env, Some(&e.shopper_reason()), e.page_status()).await?, e.retry_after)
+    with_retry_after(cart_page(req, env, Some(&e.shopper_reason()), None, e.page_status()).await?, e.retry_after)
 }
 
 /// `GET /cart/`.
 pub async fn cart(req: &Request, env: &Env) -> Reply {
-    cart_page(req, env, None, 200).await
+    cart_page(req, env, None, None, 200).await
 }
 
 /// `variant` fields a product form may send: a product has at most this many variants
@@ -112,7 +118,11 @@ pub async fn discount(req: &mut Request, env: &Env) -> Reply {
             }
             Ok(resp)
         }
-        Err(e) => refused_cart(req, env, &e).await,
+        // The code stays in its box, to be corrected rather than typed again.
+        Err(e) => {
+            let typed = form.get("code").filter(|_| form.get("action") != Some("remove"));
+            with_retry_after(cart_page(req, env, Some(&e.shopper_reason()), typed, e.page_status()).await?, e.retry_after)
+        }
     }
 }
 
