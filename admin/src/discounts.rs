@@ -1,5 +1,5 @@
 //! Discount codes: every code with its uses and what it took off; make a code; end one or let it
-//! work again (owners; the worker refuses others).
+//! work again; change its last day, cap on uses or minimum (owners; the worker refuses others).
 
 use crate::client::{self, encode, hydrated, money, when};
 use edgeshop_api::admin::{DiscountChange, DiscountList, DiscountRow};
@@ -114,10 +114,45 @@ pub fn Discounts(locale: String, currency: String) -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            let body = serde_json::to_string(&DiscountChange { active }).ok();
+            let body = serde_json::to_string(&DiscountChange { active: Some(active), ..DiscountChange::default() }).ok();
             match client::request("PATCH", &format!("/api/admin/discounts/{}", encode(&name)), body).await {
                 Ok(_) => {
                     notice.set(Some(format!("{name} {}.", if active { "works again" } else { "ended" })));
+                    load();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    // A code's last day, cap and minimum, changed while it runs (what it takes off stays).
+    let change_currency = StoredValue::new(currency.clone());
+    let change = move |name: String, ends_on: String, cap: String, minimum: String| {
+        let parsed = (|| {
+            let currency = Currency::parse(&change_currency.get_value()).map_err(|e| e.to_string())?;
+            let max_uses = match cap.trim() {
+                "" => 0,
+                n => n.parse::<u32>().map_err(|_| "Uses in all: a whole number, or nothing for no cap".to_string())?,
+            };
+            let minimum = match minimum.trim() {
+                "" => 0,
+                m => Money::parse_decimal(m, currency).map(|m| m.minor).ok_or("Minimum: type an amount such as 10 or 9.50")?,
+            };
+            Ok::<_, String>(DiscountChange { ends_on: Some(ends_on), max_uses: Some(max_uses), min_subtotal_minor: Some(minimum), active: None })
+        })();
+        let change = match parsed {
+            Ok(c) => c,
+            Err(e) => return error.set(Some(e)),
+        };
+        leptos::task::spawn_local(async move {
+            let body = serde_json::to_string(&change).ok();
+            match client::request("PATCH", &format!("/api/admin/discounts/{}", encode(&name)), body).await.and_then(|r| r.parse::<DiscountRow>()) {
+                Ok(row) => {
+                    error.set(None);
+                    notice.set(Some(format!(
+                        "{name} changed: {}, {}.",
+                        days(&row),
+                        row.code.max_uses.map_or("no cap".to_string(), |m| format!("{m} uses in all"))
+                    )));
                     load();
                 }
                 Err(e) => error.set(Some(e)),
@@ -167,11 +202,32 @@ pub fn Discounts(locale: String, currency: String) -> impl IntoView {
                             let uses = match row.code.max_uses { Some(max) => format!("{} of {max}", row.uses), None => row.uses.to_string() };
                             let offer = if row.code.once_per_customer { format!("{}, once per customer", row.offer) } else { row.offer.clone() };
                             let (attr, shown) = (name.clone(), name.clone());
+                            let money_now = Currency::parse(&currency).ok().map(|c| Money::new(row.code.min_subtotal_minor, c).decimal()).filter(|_| row.code.min_subtotal_minor > 0);
+                            let (end, cap, min) = (
+                                RwSignal::new(row.code.ends_on.clone().unwrap_or_default()),
+                                RwSignal::new(row.code.max_uses.map(|m| m.to_string()).unwrap_or_default()),
+                                RwSignal::new(money_now.unwrap_or_default()),
+                            );
+                            let changed = name.clone();
+                            let submit = move |ev: leptos::ev::SubmitEvent| {
+                                ev.prevent_default();
+                                change(changed.clone(), end.get_untracked(), cap.get_untracked(), min.get_untracked());
+                            };
+                            let edit = view! {
+                                <details class="edit-code"><summary>"Change"</summary>
+                                    <form class="inline-form" on:submit=submit data-testid="discount-change">
+                                        <div><label>"Last day"<input type="date" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/></label></div>
+                                        <div><label>"Uses in all"<input inputmode="numeric" size="6" placeholder="no cap" prop:value=move || cap.get() on:input=move |ev| cap.set(event_target_value(&ev))/></label></div>
+                                        <div><label>"Minimum order"<input inputmode="decimal" size="8" prop:value=move || min.get() on:input=move |ev| min.set(event_target_value(&ev))/></label></div>
+                                        <button type="submit">"Save"</button>
+                                    </form>
+                                </details>
+                            };
                             view! { <tr data-code=attr><td><code>{shown}</code><br/><small>{format!("by {} · {}", row.created_by, when(&row.created_at))}</small></td>
                                 <td>{offer}</td><td>{days(&row)}</td><td class="num">{uses}</td>
                                 <td class="num">{money(row.discounted_minor, &currency, &locale)}</td>
                                 <td>{if active { "Active" } else { "Ended" }}</td>
-                                <td><button type="button" on:click=move |_| switch(name.clone(), !active)>{if active { "End" } else { "Let it work again" }}</button></td></tr> }
+                                <td><button type="button" on:click=move |_| switch(name.clone(), !active)>{if active { "End" } else { "Let it work again" }}</button>{edit}</td></tr> }
                         }).collect_view()}</tbody>
                     </table></div>
                 }.into_any()

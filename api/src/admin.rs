@@ -519,9 +519,43 @@ pub struct DiscountList {
     pub discounts: Vec<DiscountRow>,
 }
 
-/// `PATCH /api/admin/discounts/{code}`: end a code, or let it work again.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `PATCH /api/admin/discounts/{code}`: end a code or let it work again, and change its last day,
+/// its cap on uses and its minimum (what a merchant extends or tightens while a code runs; what it
+/// takes off stays, as orders already used it at that). Fields left out stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiscountChange {
-    pub active: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// The last day (`YYYY-MM-DD`, UTC); `""`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<String>,
+    /// Orders that may use it in all; `0`: no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+    /// The goods must cost at least this (minor units); `0`: no minimum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_subtotal_minor: Option<i64>,
+}
+
+impl DiscountChange {
+    /// The fields a change may hold.
+    pub const FIELDS: [&'static str; 4] = ["active", "ends_on", "max_uses", "min_subtotal_minor"];
+
+    /// `code` with the change made.
+    pub fn apply(&self, mut code: edgeshop_domain::DiscountCode) -> edgeshop_domain::DiscountCode {
+        if let Some(active) = self.active {
+            code.active = active;
+        }
+        if let Some(end) = &self.ends_on {
+            code.ends_on = Some(end.trim().to_string()).filter(|d| !d.is_empty());
+        }
+        if let Some(cap) = self.max_uses {
+            code.max_uses = (cap > 0).then_some(cap);
+        }
+        if let Some(min) = self.min_subtotal_minor {
+            code.min_subtotal_minor = min;
+        }
+        code
+    }
 }

@@ -652,7 +652,7 @@ fn operation(route: Route) -> Op {
         Route::CreateDiscount => Op::new("Owners: make a discount code (percent or amount off the goods; minimum, first and last day, cap on uses, once per customer)")
             .body(JSON, of::<edgeshop_domain::DiscountCode>())
             .answer(201, "Made", JSON, of::<DiscountRow>()),
-        Route::ChangeDiscount => Op::new("Owners: end a discount code, or let it work again")
+        Route::ChangeDiscount => Op::new("Owners: end a discount code or let it work again, or change its last day, cap on uses or minimum")
             .body(JSON, of::<DiscountChange>())
             .answer(200, "Changed", JSON, of::<DiscountRow>()),
         Route::AdjustStock => {

@@ -183,7 +183,7 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     };
 
     view! {
-        <form class="picker" method="post" action="/cart/add" on:submit=add data-testid="variant-picker" data-ready=move || ready.get().to_string()>
+        <form class="picker" method="post" action="/cart/add" on:submit=add data-testid="variant-picker" data-wake="query" data-ready=move || ready.get().to_string()>
             <input type="hidden" name="sku" value=initial_sku prop:value=move || current().map(|v| v.sku).unwrap_or_default()/>
             {all_skus}
             {fieldsets}

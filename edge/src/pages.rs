@@ -14,6 +14,8 @@ pub struct CartHints<'a> {
     pub refused_code: Option<&'a str>,
     /// How far the cart is from free shipping ([`free_shipping_hint`]).
     pub shipping: Option<String>,
+    /// Lines holding more than is left now (line id, units left): the checkout would refuse them.
+    pub short: Vec<(String, u32)>,
 }
 
 /// Free shipping to `country` from `free_over`, for goods worth `goods`: how much is still to go,
@@ -22,10 +24,20 @@ pub fn free_shipping_hint(goods: Money, free_over: Option<Money>, country: &str,
     let over = free_over?;
     let to = country_label(country);
     Some(if goods.minor >= over.minor {
-        format!("Shipping to {to} is free for this cart.")
+        format!("Shipping to {to} is free for this cart (other countries: at checkout).")
     } else {
-        format!("Free shipping to {to} from {}: {} to go.", money(over), money(Money::new(over.minor - goods.minor, over.currency)))
+        let to_go = money(Money::new(over.minor - goods.minor, over.currency));
+        format!("Free shipping to {to} from {}: {to_go} to go (other countries: at checkout).", money(over))
     })
+}
+
+/// A line's variant as shown: nothing for a product without options ("Default").
+fn variant_shown(title: &str) -> &str {
+    if title == "Default" {
+        ""
+    } else {
+        title
+    }
 }
 
 /// The cart: one form per line (quantity, remove), the subtotal and the way to checkout, with
@@ -45,13 +57,18 @@ pub fn cart(cart: &Cart, notice: Option<&str>, hints: &CartHints) -> String {
     h.push_str(r#"<ul class="cart-lines">"#);
     for l in &cart.lines {
         let title = esc(&l.title);
+        let short = hints.short.iter().find(|(id, _)| *id == l.id).map(|(_, left)| match left {
+            0 => r#"<p class="line-note" role="status">Sold out now: remove it to check out.</p>"#.to_string(),
+            n => format!(r#"<p class="line-note" role="status">Only {n} left now: lower the quantity to check out.</p>"#),
+        });
         let _ = write!(
             h,
-            r#"<li class="cart-line" data-sku="{sku}"><div class="what"><a href="{url}">{title}</a><span class="variant">{variant}</span><span class="unit">{unit}</span></div><span class="total" data-testid="line-total">{total}</span><form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="{id}"><label><span class="visually-hidden">Quantity of {title}</span><input type="number" name="quantity" min="1" max="99" inputmode="numeric" class="line-qty" value="{quantity}"></label> <button type="submit" name="action" value="update" class="link">Update</button> <button type="submit" name="action" value="remove" class="link" formnovalidate>Remove<span class="visually-hidden"> {title}</span></button></form></li>"#,
+            r#"<li class="cart-line" data-sku="{sku}"><div class="what"><a href="{url}">{title}</a><span class="variant">{variant}</span><span class="unit">{unit}</span>{short}</div><span class="total" data-testid="line-total">{total}</span><form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="{id}"><label><span class="visually-hidden">Quantity of {title}</span><input type="number" name="quantity" min="1" max="99" inputmode="numeric" class="line-qty" value="{quantity}"></label> <button type="submit" name="action" value="update" class="link">Update</button> <button type="submit" name="action" value="remove" class="link" formnovalidate>Remove<span class="visually-hidden"> {title}</span></button></form></li>"#,
             sku = esc(&l.sku),
             url = esc(&l.url),
-            variant = esc(&l.variant_title),
+            variant = esc(variant_shown(&l.variant_title)),
             unit = esc(&l.unit_price.formatted),
+            short = short.unwrap_or_default(),
             id = esc(&l.id),
             quantity = l.quantity,
             total = esc(&l.line_total.formatted),
@@ -116,7 +133,11 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
     }
     h.push_str("<ul>");
     for l in &cart.lines {
-        let _ = write!(h, "<li>{} × {} ({})<span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.variant_title), esc(&l.line_total.formatted));
+        let variant = match variant_shown(&l.variant_title) {
+            "" => String::new(),
+            v => format!(" ({})", esc(v)),
+        };
+        let _ = write!(h, "<li>{} × {}{variant}<span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.line_total.formatted));
     }
     let _ = write!(h, r#"</ul><p>Subtotal <strong>{}</strong></p>"#, esc(&cart.subtotal.formatted));
     h.push_str(&discount_lines(cart));
@@ -632,14 +653,18 @@ mod tests {
     fn the_cart_keeps_a_refused_code_and_says_how_far_free_shipping_is() {
         use edgeshop_domain::Currency;
         let eur = |m| Money::new(m, Currency::EUR);
-        let hints = CartHints { refused_code: Some("NOPE<"), shipping: free_shipping_hint(eur(3800), Some(eur(5000)), "IE", |m| m.decimal()) };
+        let line = a_cart().lines[0].id.clone();
+        let hints = CartHints {
+            refused_code: Some("NOPE<"),
+            shipping: free_shipping_hint(eur(3800), Some(eur(5000)), "IE", |m| m.decimal()),
+            short: vec![(line, 1)],
+        };
         let h = cart(&a_cart(), Some("There is no discount code NOPE<."), &hints);
         assert!(h.contains(r#"value="NOPE&lt;" aria-invalid="true" aria-describedby="cart-notice""#), "{h}");
-        assert!(h.contains("Free shipping to Ireland from 50.00: 12.00 to go."), "{h}");
-        assert_eq!(
-            free_shipping_hint(eur(5000), Some(eur(5000)), "IE", |m| m.decimal()).as_deref(),
-            Some("Shipping to Ireland is free for this cart.")
-        );
+        assert!(h.contains("Free shipping to Ireland from 50.00: 12.00 to go (other countries: at checkout)."), "{h}");
+        assert!(h.contains("Only 1 left now: lower the quantity to check out."), "a line above what is left says so: {h}");
+        let free = free_shipping_hint(eur(5000), Some(eur(5000)), "IE", |m| m.decimal());
+        assert_eq!(free.as_deref(), Some("Shipping to Ireland is free for this cart (other countries: at checkout)."));
         assert_eq!(free_shipping_hint(eur(100), None, "IE", |m| m.decimal()), None);
     }
 

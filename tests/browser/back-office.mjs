@@ -272,9 +272,14 @@ try {
     await page.setViewportSize({ width: w, height: h });
     await shot(page, `admin-discounts-${w}`);
   }
+  // Changed while it runs: a smaller cap.
+  await made.locator('details.edit-code summary').click();
+  await made.locator('[data-testid=discount-change] input[inputmode=numeric]').fill('50');
+  await made.locator('[data-testid=discount-change] button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('tr[data-code="BROWSER-15"] td:nth-child(4)')?.textContent.includes('0 of 50'), null, { timeout: 15000 });
   await made.locator('button:has-text("End")').click();
   await page.waitForFunction(() => document.querySelector('tr[data-code="BROWSER-15"] td:nth-child(6)')?.textContent === 'Ended', null, { timeout: 15000 });
-  step(`discount code BROWSER-15 made (${offer.trim()}) and ended`);
+  step(`discount code BROWSER-15 made (${offer.trim()}), its cap changed to 50, and ended`);
 
   // axe on every admin page (with the owner's session).
   const problems = await axeProblems(base, await page.context().cookies(), [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'],

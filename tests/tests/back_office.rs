@@ -572,6 +572,9 @@ fn back_office_in_the_browser() {
     let r =
         shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(40)), ("x-cart-id", &cart), ("idempotency-key", "bo-stock-2")], &body.to_string());
     assert!(is_problem(&r, 409) && r.body.contains("out-of-stock"), "3 units when 2 are left: {} {}", r.status, r.body);
+    // The cart page says so before the checkout is tried.
+    let page = shop.request("GET", "/cart/", &[("cookie", &format!("edgeshop_cart={cart}"))], None);
+    assert!(page.body.contains("Only 2 left now: lower the quantity to check out."), "{}", page.body);
     // The line may come down to what is left, not go up.
     let line = shop.request("GET", "/api/cart", &[("x-cart-id", &cart)], None).json()["lines"][0]["id"].as_str().unwrap().to_string();
     let set = |quantity: u32| {

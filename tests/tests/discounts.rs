@@ -207,6 +207,25 @@ fn a_code_applies_on_its_days_above_its_minimum_and_while_the_merchant_lets_it()
     let placed = checkout(shop, 40, &cart, "min@example.ie", "min-3");
     assert_eq!((placed.status, placed.json()["discount"]["amount"]["minor"].as_i64()), (201, Some(300)), "{}", placed.body);
     assert!(is_problem(&shop.admin("PATCH", "/api/admin/discounts/NO-SUCH", Some(r#"{"active":false}"#)), 404, "discount-not-found"));
+    // Changed while it runs: a last day, a cap (reached at once: one use so far), no minimum.
+    let changed = shop.admin("PATCH", "/api/admin/discounts/spend-more", Some(r#"{"ends_on":"2099-12-31","max_uses":1,"min_subtotal_minor":0}"#));
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let row = changed.json();
+    assert_eq!(
+        (row["ends_on"].as_str(), row["max_uses"].as_u64(), row["min_subtotal_minor"].as_i64()),
+        (Some("2099-12-31"), Some(1), Some(0)),
+        "{row}"
+    );
+    assert_eq!((row["value"].as_i64(), row["active"].as_bool()), (Some(300), Some(true)), "what it takes off stays: {row}");
+    let cart = shop.fill_cart(&ip(44), &[(&sku, 1)]);
+    let used_up = apply(shop, 44, &cart, "spend-more");
+    assert!(is_problem(&used_up, 422, "discount-code-refused"), "the cap of 1 is reached: {}", used_up.body);
+    // No cap again (0), and no last day (""); a misspelt field or a day gone by changes nothing.
+    let open = shop.admin("PATCH", "/api/admin/discounts/spend-more", Some(r#"{"ends_on":"","max_uses":0}"#)).json();
+    assert!(open["max_uses"].is_null() && open["ends_on"].is_null(), "{open}");
+    assert_eq!(apply(shop, 44, &cart, "spend-more").status, 200);
+    assert!(is_problem(&shop.admin("PATCH", "/api/admin/discounts/spend-more", Some(r#"{"max_use":5}"#)), 422, "bad-discount"));
+    assert!(is_problem(&shop.admin("PATCH", "/api/admin/discounts/spend-more", Some(r#"{"ends_on":"2020-01-01"}"#)), 422, "bad-discount"));
 
     // Not yet: a code whose first day is tomorrow.
     made(shop, json!({ "code": "SOON", "kind": "percent", "value": 5, "starts_on": "2099-01-01" }));
@@ -256,7 +275,7 @@ fn the_cart_page_applies_and_removes_a_code_without_javascript() {
     let page = shop.request("GET", "/cart/", &headers, None);
     assert!(!page.body.contains("cart-discount") && page.body.contains(r#"<input id="discount-code""#), "{}", page.body);
     // How far the cart is from free shipping (the sample shop's Ireland: free from €50).
-    let hint = if unit < 5000 { "Free shipping to Ireland from €50.00: " } else { "Shipping to Ireland is free for this cart." };
+    let hint = if unit < 5000 { "Free shipping to Ireland from €50.00: " } else { "Shipping to Ireland is free for this cart" };
     assert!(page.body.contains(r#"data-testid="free-shipping">"#) && page.body.contains(hint), "{}", page.body);
     // A code refused stays in its box, marked, to be corrected rather than typed again.
     let unknown = shop.post_form("/cart/discount", &headers, &[("code", "NOT-A-CODE")]);

@@ -707,23 +707,35 @@ pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
     json(&row, 201, "no-store")
 }
 
-/// `PATCH /api/admin/discounts/{code}` (owners): end a code or let it work again.
+/// `PATCH /api/admin/discounts/{code}` (owners): end a code or let it work again, or change its
+/// last day, cap on uses or minimum.
 pub async fn change_discount(req: &mut Request, env: &Env, code: &str) -> Reply {
     let who = require_owner(req, env).await?;
     let code = crate::query::decode_segment(code)?;
-    let change: DiscountChange = parse_body(&json_text(req).await?)?;
+    let text = json_text(req).await?;
+    // A misspelt field would change nothing while the merchant thinks it did: refused.
+    let fields: serde_json::Map<String, serde_json::Value> = parse_body(&text)?;
+    if let Some(unknown) = fields.keys().find(|k| !DiscountChange::FIELDS.contains(&k.as_str())) {
+        return Err(ApiError::new(Problem::BadDiscount, format!("unknown field `{unknown}`; a change has {}", DiscountChange::FIELDS.join(", "))));
+    }
+    let change: DiscountChange = parse_body(&text)?;
     let not_found = || ApiError::new(Problem::DiscountNotFound, "there is no such discount code");
     let code = edgeshop_domain::normalize_code(&code).ok_or_else(not_found)?;
-    let row = discounts::set_active(env, &code, change.active).await?.ok_or_else(not_found)?;
-    staff::audit(
-        env,
-        &who,
-        if change.active { "discount.resume" } else { "discount.end" },
-        &format!("discount:{code}"),
-        value!(null),
-        value!({ "active": change.active }),
-    )
-    .await?;
+    let before = discounts::row(env, &code).await?.ok_or_else(not_found)?.code;
+    let after = change.apply(before.clone());
+    if let Some(problem) = after.problem() {
+        return Err(ApiError::new(Problem::BadDiscount, problem));
+    }
+    if change.ends_on.is_some() && after.ends_on.as_deref().is_some_and(|end| end < discounts::today().as_str()) {
+        return Err(ApiError::new(Problem::BadDiscount, "the last day has passed: to end the code now, end it"));
+    }
+    let row = discounts::update(env, &after).await?.ok_or_else(not_found)?;
+    let action = match change {
+        DiscountChange { active: Some(false), ends_on: None, max_uses: None, min_subtotal_minor: None } => "discount.end",
+        DiscountChange { active: Some(true), ends_on: None, max_uses: None, min_subtotal_minor: None } => "discount.resume",
+        _ => "discount.change",
+    };
+    staff::audit(env, &who, action, &format!("discount:{code}"), serde_json::to_value(&before)?, serde_json::to_value(&after)?).await?;
     json(&row, 200, "no-store")
 }
 

@@ -34,7 +34,8 @@ async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, refused_code:
     let country = shop.shipping.countries.first().map(String::as_str).unwrap_or_default();
     let goods = Money::new(cart.subtotal.minor, shop.currency);
     let shipping = shop.shipping.rate_for(Some(country)).1;
-    let hints = pages::CartHints { refused_code, shipping: pages::free_shipping_hint(goods, shipping, country, |m| m.format(&shop.locale)) };
+    let short = carts::short_lines(env, &cart).await;
+    let hints = pages::CartHints { refused_code, shipping: pages::free_shipping_hint(goods, shipping, country, |m| m.format(&shop.locale)), short };
     frame_page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice, &hints))], status).await
 }
 

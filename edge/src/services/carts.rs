@@ -249,10 +249,32 @@ fn shortage(entry: &SkuEntry, left: u32, in_cart: u32) -> ApiError {
     let detail = match left {
         0 => format!("{name} has sold out."),
         l if in_cart >= l => format!("Only {l} of {name} left, and your cart has them all."),
-        l if in_cart == 0 => format!("Only {l} of {name} left."),
+        l if in_cart == 0 => format!("Only {l} of {name} left, so you can add up to {l}."),
         l => format!("Only {l} of {name} left: your cart has {in_cart}, so you can add {} more.", l - in_cart),
     };
     ApiError::new(Problem::OutOfStock, detail).with("sku", entry.variant.sku.clone()).with("available", left).with("in_cart", in_cart)
+}
+
+/// The cart's lines that hold more than the stock ledger has left now (line id, units left), for
+/// the cart page to say so before the checkout refuses them; none when the ledger cannot be read
+/// (the checkout still checks).
+pub async fn short_lines(env: &Env, cart: &Cart) -> Vec<(String, u32)> {
+    if cart.lines.is_empty() {
+        return Vec::new();
+    }
+    let skus: Vec<String> = cart.lines.iter().map(|l| l.sku.clone()).collect();
+    let stock = Stock(env);
+    let (entries, levels) = futures_util::join!(build_data::skus(env, skus.iter().map(String::as_str)), stock.levels(&skus));
+    let (Ok(entries), Ok(levels)) = (entries, levels) else { return Vec::new() };
+    cart.lines
+        .iter()
+        .zip(levels)
+        .filter(|(l, level)| {
+            let deny = entries.get(&l.sku).is_some_and(|e| e.variant.stock_policy == StockPolicy::Deny);
+            deny && i64::from(l.quantity) > level.available
+        })
+        .map(|(l, level)| (l.id.clone(), level.available.clamp(0, i64::from(u32::MAX)) as u32))
+        .collect()
 }
 
 /// Prices the stored lines against the worker's catalog (see `SavedCart::reprice`).

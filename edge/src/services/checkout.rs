@@ -274,8 +274,8 @@ async fn place_order(
                     ReserveOutcome::OutOfStock { sku, available, requested } => {
                         let line = priced.cart.lines.iter().find(|l| l.sku == sku);
                         let name = line.map_or_else(|| format!("`{sku}`"), |l| format!("{} ({})", l.title, l.variant_title));
-                        let left = if available == 0 { format!("{name} has sold out") } else { format!("only {available} of {name} left") };
-                        return Err(ApiError::new(Problem::OutOfStock, format!("{left}; you asked for {requested}: change it in your cart"))
+                        let left = if available == 0 { format!("{name} has sold out") } else { format!("Only {available} of {name} left") };
+                        return Err(ApiError::new(Problem::OutOfStock, format!("{left}, and you asked for {requested}. Change it in your cart."))
                             .with("sku", sku)
                             .with("available", available));
                     }

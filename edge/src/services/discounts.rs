@@ -186,11 +186,20 @@ pub async fn create(env: &Env, code: &DiscountCode, by: &str, now: &str) -> Resu
     .await
 }
 
-/// Ends `code` or lets it work again; `None` when there is no such code.
-pub async fn set_active(env: &Env, code: &str, active: bool) -> Result<Option<DiscountRow>, ApiError> {
+/// Stores what may change of a code (whether it works, its last day, cap and minimum; checked by
+/// the caller); `None` when there is no such code.
+pub async fn update(env: &Env, code: &DiscountCode) -> Result<Option<DiscountRow>, ApiError> {
     let db = db::db(env)?;
-    if !db::changed(stmt(&db, "UPDATE discount_codes SET active = ?2 WHERE code = ?1", args![code, u32::from(active)])?, "discount update").await? {
+    let sql = "UPDATE discount_codes SET active = ?2, ends_on = ?3, max_uses = ?4, min_subtotal_minor = ?5 WHERE code = ?1";
+    let args = args![
+        &code.code,
+        u32::from(code.active),
+        code.ends_on.as_deref(),
+        code.max_uses.map_or(db::Arg::Null, db::Arg::from),
+        code.min_subtotal_minor
+    ];
+    if !db::changed(stmt(&db, sql, args)?, "discount update").await? {
         return Ok(None);
     }
-    row(env, code).await
+    row(env, &code.code).await
 }
