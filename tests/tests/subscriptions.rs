@@ -143,8 +143,6 @@ fn checkout_obeys_a_level_set_by_staff() {
     let shop = Shop::shared();
     let c = catalog();
     let (_, v) = stocked_variant(&c, 3);
-    adjust(shop, &v.sku, json!({ "set": 1, "reason": "stock count" }));
-    assert_eq!(shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(r#"{"reason":"nothing"}"#)).status, 422);
     let body = json!({
         "address": { "name": "A B", "line1": "1 Road", "city": "Cork", "postal_code": "T12", "country": "IE" },
         "contact": { "email": "count@example.ie" }, "payment_method": "cash_on_delivery",
@@ -153,7 +151,13 @@ fn checkout_obeys_a_level_set_by_staff() {
         let r = post(shop, "/api/cart/lines", ip, json!({ "sku": v.sku, "quantity": q }));
         r.header("x-cart-id").unwrap().to_string()
     };
+    // Two in a cart before the count; the count finds one.
     let two = cart(2, "10.4.1.1");
+    adjust(shop, &v.sku, json!({ "set": 1, "reason": "stock count" }));
+    assert_eq!(shop.admin("POST", &format!("/api/admin/stock/{}", v.sku), Some(r#"{"reason":"nothing"}"#)).status, 422);
+    // A new cart cannot take two now; the cart that has them cannot check out.
+    let refused = post(shop, "/api/cart/lines", "10.4.1.3", json!({ "sku": v.sku, "quantity": 2 }));
+    assert_eq!((refused.status, refused.json()["available"].as_i64()), (409, Some(1)), "{}", refused.body);
     let r =
         shop.post_json("/api/checkout", &[("cf-connecting-ip", "10.4.1.1"), ("x-cart-id", &two), ("idempotency-key", "count-2")], &body.to_string());
     assert_eq!(r.status, 409, "{}", r.body);
