@@ -231,6 +231,11 @@ pub fn gift_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String,
         return None;
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
+    // A gift card, voucher or wrap is a thing to buy, not an occasion.
+    const THINGS: [&str; 10] = ["card", "cards", "voucher", "vouchers", "certificate", "certificates", "wrap", "wrapping", "tag", "tags"];
+    if words.windows(2).any(|w| matches!(w[0], "gift" | "gifts") && THINGS.contains(&w[1])) {
+        return None;
+    }
     let mut gift = vec![false; words.len()];
     let mut i = 0;
     while i < words.len() {
@@ -366,6 +371,8 @@ mod tests {
         assert_eq!(gift("secret santa").as_deref(), Some(""));
         assert_eq!(gift("warm jacket for my dad"), None, "no gift word: the words as typed");
         assert_eq!(gift("presentation folder"), None, "a word that begins like one");
+        assert_eq!(gift("gift card"), None, "a thing to buy, not an occasion");
+        assert_eq!(gift("christmas gift wrap"), None);
         // The shop's own words stay: a Christmas tree shop, a cap called Dad.
         let shop = |w: &str| w == "christmas" || w == "dad";
         assert_eq!(gift_phrase("christmas tree", shop), None);

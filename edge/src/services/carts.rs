@@ -335,9 +335,8 @@ async fn change(
 }
 
 /// Adds `quantity` of `sku` to the cart `id` names, or to a new cart (with a new id) when there
-/// is none; saves it and returns its id and the shopper's view.
-/// Fewer units than the cart would then hold may be left: the ledger's level is read beside the
-/// catalog entry, and the add is refused with what is left.
+/// is none; saves it and returns its id and the shopper's view. An add beyond what the stock
+/// ledger has left (its level read beside the catalog entry) is refused with what is left.
 pub async fn add(env: &Env, id: Option<String>, sku: &str, quantity: u32) -> Result<(String, Cart), ApiError> {
     let (entry, level) = futures_util::future::join(check_line(env, sku, quantity), Stock(env).level(sku)).await;
     let entry = entry?;
