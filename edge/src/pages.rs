@@ -16,6 +16,8 @@ pub struct CartHints<'a> {
     pub shipping: Option<String>,
     /// Lines holding more than is left now (line id, units left): the checkout would refuse them.
     pub short: Vec<(String, u32)>,
+    /// The product page a refused add came from (address, title): one click back to it.
+    pub back_to: Option<(String, String)>,
 }
 
 /// Free shipping to `country` from `free_over`, for goods worth `goods`: how much is still to go,
@@ -46,6 +48,9 @@ pub fn cart(cart: &Cart, notice: Option<&str>, hints: &CartHints) -> String {
     let mut h = String::new();
     if let Some(n) = notice {
         let _ = write!(h, r#"<p class="notice error" role="alert" id="cart-notice">{}</p>"#, esc(n));
+    }
+    if let Some((url, title)) = &hints.back_to {
+        let _ = write!(h, r#"<p data-testid="back-to-product"><a href="{}">Back to {}</a></p>"#, esc(url), esc(title));
     }
     if !cart.price_changes.is_empty() {
         h.push_str(r#"<p class="notice" role="status">Some prices changed since you added these items; the cart shows today's prices.</p>"#);
@@ -658,11 +663,13 @@ mod tests {
             refused_code: Some("NOPE<"),
             shipping: free_shipping_hint(eur(3800), Some(eur(5000)), "IE", |m| m.decimal()),
             short: vec![(line, 1)],
+            back_to: Some(("/products/tee/".into(), "Tee <b>".into())),
         };
         let h = cart(&a_cart(), Some("There is no discount code NOPE<."), &hints);
         assert!(h.contains(r#"value="NOPE&lt;" aria-invalid="true" aria-describedby="cart-notice""#), "{h}");
         assert!(h.contains("Free shipping to Ireland from 50.00: 12.00 to go (other countries: at checkout)."), "{h}");
         assert!(h.contains("Only 1 left now: lower the quantity to check out."), "a line above what is left says so: {h}");
+        assert!(h.contains(r#"<a href="/products/tee/">Back to Tee &lt;b&gt;</a>"#), "{h}");
         let free = free_shipping_hint(eur(5000), Some(eur(5000)), "IE", |m| m.decimal());
         assert_eq!(free.as_deref(), Some("Shipping to Ireland is free for this cart (other countries: at checkout)."));
         assert_eq!(free_shipping_hint(eur(100), None, "IE", |m| m.decimal()), None);

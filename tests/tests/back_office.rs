@@ -550,6 +550,16 @@ fn back_office_in_the_browser() {
     assert!(is_problem(&four, 409) && four.body.contains("out-of-stock"), "4 units when 3 are left: {} {}", four.status, four.body);
     assert_eq!((four.json()["available"].as_i64(), four.json()["in_cart"].as_i64()), (Some(3), Some(0)), "{}", four.body);
     assert!(four.json()["detail"].as_str().unwrap().starts_with("Only 3 of "), "{}", four.body);
+    // The product page's form without JavaScript: the reason, and the way back to the product.
+    let client = ip(42);
+    let headers = [("cf-connecting-ip", client.as_str()), ("origin", shop.base.as_str()), ("sec-fetch-site", "same-origin")];
+    let page = shop.post_form("/cart/add", &headers, &[("sku", &stock_sku), ("quantity", "4")]);
+    assert_eq!(page.status, 409, "{}", page.body);
+    assert!(
+        page.body.contains("Only 3 of ") && page.body.contains(&format!(r#"data-testid="back-to-product"><a href="{stock_path}">"#)),
+        "{}",
+        page.body
+    );
     let add = |n: u32, quantity: u32| {
         let r = shop.post_json("/api/cart/lines", &[("cf-connecting-ip", &ip(n))], &json!({ "sku": stock_sku, "quantity": quantity }).to_string());
         assert_eq!(r.status, 201, "{}", r.body);

@@ -28,6 +28,17 @@ async fn current_cart(req: &Request, env: &Env) -> Result<Cart, ApiError> {
 }
 
 async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, refused_code: Option<&str>, status: u16) -> Reply {
+    cart_page_with(req, env, notice, refused_code, None, status).await
+}
+
+async fn cart_page_with(
+    req: &Request,
+    env: &Env,
+    notice: Option<&str>,
+    refused_code: Option<&str>,
+    back_to: Option<(String, String)>,
+    status: u16,
+) -> Reply {
     let cart = current_cart(req, env).await?;
     let shop = &crate::build_data::manifest(env).await?.shop;
     // Free shipping as the shop's first country has it (the checkout prices every country).
@@ -35,7 +46,8 @@ async fn cart_page(req: &Request, env: &Env, notice: Option<&str>, refused_code:
     let goods = Money::new(cart.subtotal.minor, shop.currency);
     let shipping = shop.shipping.rate_for(Some(country)).1;
     let short = carts::short_lines(env, &cart).await;
-    let hints = pages::CartHints { refused_code, shipping: pages::free_shipping_hint(goods, shipping, country, |m| m.format(&shop.locale)), short };
+    let hints =
+        pages::CartHints { refused_code, shipping: pages::free_shipping_hint(goods, shipping, country, |m| m.format(&shop.locale)), short, back_to };
     frame_page(env, "/cart/", &[(frames::cart::CART, &pages::cart(&cart, notice, &hints))], status).await
 }
 
@@ -97,7 +109,13 @@ pub async fn add(req: &mut Request, env: &Env) -> Reply {
             set_cart_cookie(req, &mut resp, &id)?;
             Ok(resp)
         }
-        Err(e) => refused_cart(req, env, &e).await,
+        // The reason, and the way back to the product to choose again.
+        Err(e) => {
+            let sku = form.get("sku").unwrap_or_default();
+            let entry = crate::build_data::skus(env, [sku]).await.ok().and_then(|s| s.get(sku).cloned());
+            let back_to = entry.filter(|e| e.published).map(|e| (edgeshop_domain::paths::product(&e.product_slug), e.product_title));
+            with_retry_after(cart_page_with(req, env, Some(&e.shopper_reason()), None, back_to, e.page_status()).await?, e.retry_after)
+        }
     }
 }
 
