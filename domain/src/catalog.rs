@@ -365,6 +365,19 @@ pub struct Product {
     pub seo_description: String,
 }
 
+/// A variant's title as shoppers read it: nothing for a product without options ("Default").
+pub fn shown_variant(title: &str) -> Option<&str> {
+    Some(title).filter(|t| !t.is_empty() && *t != "Default")
+}
+
+/// A product's variant as shoppers name it: `Trail Tent (2 person / Green)`, or the title alone.
+pub fn line_name(product: &str, variant: &str) -> String {
+    match shown_variant(variant) {
+        Some(v) => format!("{product} ({v})"),
+        None => product.to_string(),
+    }
+}
+
 #[cfg(test)]
 impl Product {
     /// A published product with only what a test of its variants needs.
@@ -428,7 +441,7 @@ impl Variant {
         self.stock > 0 || self.stock_policy == StockPolicy::Continue
     }
 
-    /// `Black / M`, or `Default` for a product without options.
+    /// `Black / M`, or `Default` for a product without options ([`shown_variant`] drops it).
     pub fn title(&self) -> String {
         if self.option_values.is_empty() {
             "Default".to_string()

@@ -25,8 +25,8 @@ pub use cart::{
     MAX_LINE_QUANTITY,
 };
 pub use catalog::{
-    percent_label, AssetCount, BackOffice, Business, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore, OutOfStock, PinnedResults,
-    Plan, Product, ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy, TaxRules, Variant,
+    line_name, percent_label, shown_variant, AssetCount, BackOffice, Business, Catalog, Category, DeploySettings, EmailSettings, Image, ImageStore,
+    OutOfStock, PinnedResults, Plan, Product, ProductOption, SearchSettings, ShippingRules, ShippingZone, Shop, StockPolicy, TaxRules, Variant,
 };
 pub use countries::{country_label, country_name};
 pub use discount::{normalize_code, share_discount, DiscountCode, DiscountKind, DiscountRefusal};

@@ -4,7 +4,7 @@
 
 use edgeshop_api::account::Account;
 use edgeshop_api::{shipping_label, status_label, Cart, FieldError};
-use edgeshop_domain::{country_label, day_label, escape_html as esc, Money, Order, PaymentMethod, ShippingRules, Totals};
+use edgeshop_domain::{country_label, day_label, escape_html as esc, shown_variant, Money, Order, PaymentMethod, ShippingRules, Totals};
 use std::fmt::Write;
 
 /// What the cart page says beside the cart itself.
@@ -31,15 +31,6 @@ pub fn free_shipping_hint(goods: Money, free_over: Option<Money>, country: &str,
         let to_go = money(Money::new(over.minor - goods.minor, over.currency));
         format!("Free shipping to {to} from {}: {to_go} to go (other countries: at checkout).", money(over))
     })
-}
-
-/// A line's variant as shown: nothing for a product without options ("Default").
-fn variant_shown(title: &str) -> &str {
-    if title == "Default" {
-        ""
-    } else {
-        title
-    }
 }
 
 /// The cart: one form per line (quantity, remove), the subtotal and the way to checkout, with
@@ -71,7 +62,7 @@ pub fn cart(cart: &Cart, notice: Option<&str>, hints: &CartHints) -> String {
             r#"<li class="cart-line" data-sku="{sku}"><div class="what"><a href="{url}">{title}</a><span class="variant">{variant}</span><span class="unit">{unit}</span>{short}</div><span class="total" data-testid="line-total">{total}</span><form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="{id}"><label><span class="visually-hidden">Quantity of {title}</span><input type="number" name="quantity" min="1" max="99" inputmode="numeric" class="line-qty" value="{quantity}"></label> <button type="submit" name="action" value="update" class="link">Update</button> <button type="submit" name="action" value="remove" class="link" formnovalidate>Remove<span class="visually-hidden"> {title}</span></button></form></li>"#,
             sku = esc(&l.sku),
             url = esc(&l.url),
-            variant = esc(variant_shown(&l.variant_title)),
+            variant = esc(shown_variant(&l.variant_title).unwrap_or_default()),
             unit = esc(&l.unit_price.formatted),
             short = short.unwrap_or_default(),
             id = esc(&l.id),
@@ -138,10 +129,7 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
     }
     h.push_str("<ul>");
     for l in &cart.lines {
-        let variant = match variant_shown(&l.variant_title) {
-            "" => String::new(),
-            v => format!(" ({})", esc(v)),
-        };
+        let variant = shown_variant(&l.variant_title).map(|v| format!(" ({})", esc(v))).unwrap_or_default();
         let _ = write!(h, "<li>{} × {}{variant}<span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.line_total.formatted));
     }
     let _ = write!(h, r#"</ul><p>Subtotal <strong>{}</strong></p>"#, esc(&cart.subtotal.formatted));

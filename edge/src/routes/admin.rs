@@ -684,11 +684,8 @@ pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
     let text = json_text(req).await?;
     // A misspelt field (`max_use`) would make a code without the limit meant: refused.
-    let fields: serde_json::Map<String, serde_json::Value> = parse_body(&text)?;
     const KNOWN: [&str; 9] = ["code", "kind", "value", "min_subtotal_minor", "starts_on", "ends_on", "max_uses", "once_per_customer", "active"];
-    if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::new(Problem::BadDiscount, format!("unknown field `{unknown}`; a code has {}", KNOWN.join(", "))));
-    }
+    known_fields(&text, &KNOWN, "a code")?;
     let mut code: DiscountCode = parse_body(&text)?;
     code.code = edgeshop_domain::normalize_code(&code.code).unwrap_or(code.code);
     let day = |d: Option<String>| d.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
@@ -707,6 +704,15 @@ pub async fn create_discount(req: &mut Request, env: &Env) -> Reply {
     json(&row, 201, "no-store")
 }
 
+/// Refuses a discount body (`what`: "a code", "a change") with a field other than `known`.
+fn known_fields(text: &str, known: &[&str], what: &str) -> Result<(), ApiError> {
+    let fields: serde_json::Map<String, serde_json::Value> = parse_body(text)?;
+    match fields.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(ApiError::new(Problem::BadDiscount, format!("unknown field `{unknown}`; {what} has {}", known.join(", ")))),
+        None => Ok(()),
+    }
+}
+
 /// `PATCH /api/admin/discounts/{code}` (owners): end a code or let it work again, or change its
 /// last day, cap on uses or minimum.
 pub async fn change_discount(req: &mut Request, env: &Env, code: &str) -> Reply {
@@ -714,10 +720,7 @@ pub async fn change_discount(req: &mut Request, env: &Env, code: &str) -> Reply 
     let code = crate::query::decode_segment(code)?;
     let text = json_text(req).await?;
     // A misspelt field would change nothing while the merchant thinks it did: refused.
-    let fields: serde_json::Map<String, serde_json::Value> = parse_body(&text)?;
-    if let Some(unknown) = fields.keys().find(|k| !DiscountChange::FIELDS.contains(&k.as_str())) {
-        return Err(ApiError::new(Problem::BadDiscount, format!("unknown field `{unknown}`; a change has {}", DiscountChange::FIELDS.join(", "))));
-    }
+    known_fields(&text, &DiscountChange::FIELDS, "a change")?;
     let change: DiscountChange = parse_body(&text)?;
     let not_found = || ApiError::new(Problem::DiscountNotFound, "there is no such discount code");
     let code = edgeshop_domain::normalize_code(&code).ok_or_else(not_found)?;

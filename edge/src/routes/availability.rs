@@ -9,6 +9,7 @@ use crate::query::Query;
 use crate::services::stock::Stock;
 use edgeshop_api::{Availability, FewLeft};
 use edgeshop_domain::stock::{shelf, Shelf};
+use edgeshop_domain::StockPolicy;
 use worker::{Env, Request, Response};
 
 /// `GET /api/availability?sku=A&sku=B` (up to 100 SKUs): one call to the ledger for their levels.
@@ -19,16 +20,15 @@ pub async fn availability(req: &Request, env: &Env) -> Reply {
     if skus.is_empty() || skus.len() > 100 {
         return Err(ApiError::new(Problem::BadParameter, "ask about 1 to 100 SKUs: `?sku=A&sku=B`"));
     }
-    let stock = Stock(env);
-    let (entries, levels) = futures_util::try_join!(crate::build_data::skus(env, skus.iter().map(String::as_str)), stock.levels(&skus))?;
+    let limits = Stock(env).limits(&skus).await?;
     let mut now = Availability::default();
-    for (sku, level) in skus.into_iter().zip(levels) {
-        // A SKU the catalog does not have cannot be bought; it is not reported either way.
-        let Some(entry) = entries.get(&sku) else { continue };
-        match shelf(level.available, entry.variant.stock_policy) {
-            Shelf::SoldOut => now.sold_out.push(sku),
-            Shelf::FewLeft(left) => now.few_left.push(FewLeft { sku, left }),
-            Shelf::InStock => {}
+    // A SKU the catalog does not have cannot be bought, and one that may be oversold is always in
+    // stock: neither is reported.
+    for (sku, left) in skus.into_iter().zip(limits) {
+        match left.map(|left| shelf(left, StockPolicy::Deny)) {
+            Some(Shelf::SoldOut) => now.sold_out.push(sku),
+            Some(Shelf::FewLeft(left)) => now.few_left.push(FewLeft { sku, left }),
+            _ => {}
         }
     }
     let mut resp = Response::from_json(&now)?;

@@ -238,23 +238,19 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
             link.words(words)
         );
     }
+    // The words searched: the query without the price, sale and gift words, if any.
+    let phrases =
+        [r.price_words.as_ref().map(|w| w.phrase.as_str()), r.sale_words.as_ref().map(|(phrase, _)| phrase.as_str()), r.gift_words.as_deref()];
+    let typed_filters = edgeshop_indexer::normalise(&phrases.into_iter().flatten().collect::<Vec<_>>().join(" "));
+    let normalised = edgeshop_indexer::normalise(&p.q);
+    let searched = || normalised.split(' ').filter(|w| !typed_filters.split(' ').any(|t| t == *w));
     if let Some(gift) = &r.gift_words {
-        let phrases =
-            [Some(gift.as_str()), r.price_words.as_ref().map(|w| w.phrase.as_str()), r.sale_words.as_ref().map(|(phrase, _)| phrase.as_str())];
-        let said = edgeshop_indexer::normalise(&phrases.into_iter().flatten().collect::<Vec<_>>().join(" "));
-        let typed = edgeshop_indexer::normalise(&p.q);
-        let about = typed.split(' ').filter(|w| !said.split(' ').any(|s| s == *w)).collect::<Vec<_>>().join(" ");
+        let about = searched().collect::<Vec<_>>().join(" ");
         let what = if about.is_empty() { "our picks and best sellers".to_string() } else { format!("products for “{}”", esc(&about)) };
         let _ = write!(out, "<p class=\"gift-words\" data-testid=\"gift-words\">Gift ideas (“{}” in your search): {what}.</p>", esc(gift));
     }
     if !r.ignored_words.is_empty() {
-        // The words searched: without the price, sale and gift words, if any.
-        let phrases =
-            [r.price_words.as_ref().map(|w| w.phrase.as_str()), r.sale_words.as_ref().map(|(phrase, _)| phrase.as_str()), r.gift_words.as_deref()];
-        let typed_filters = edgeshop_indexer::normalise(&phrases.into_iter().flatten().collect::<Vec<_>>().join(" "));
-        let normalised = edgeshop_indexer::normalise(&p.q);
-        let kept: Vec<&str> =
-            normalised.split(' ').filter(|w| !r.ignored_words.iter().any(|i| i == w) && !typed_filters.split(' ').any(|t| t == *w)).collect();
+        let kept: Vec<&str> = searched().filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect();
         let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
         let kept = esc(&kept.join(" "));
         let said = match r.total_all_words {

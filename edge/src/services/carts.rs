@@ -223,10 +223,7 @@ pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<SkuEntry,
 
 /// A SKU as shoppers know it: `Trail Tent (2 person / Green)`, or the product's title alone.
 fn line_name(e: &SkuEntry) -> String {
-    match e.variant.title() {
-        t if t == "Default" || t.is_empty() => e.product_title.clone(),
-        t => format!("{} ({t})", e.product_title),
-    }
+    edgeshop_domain::line_name(&e.product_title, &e.variant.title())
 }
 
 /// The units of a SKU a cart may grow to: `None` when it may be oversold, or when the ledger
@@ -263,17 +260,13 @@ pub async fn short_lines(env: &Env, cart: &Cart) -> Vec<(String, u32)> {
         return Vec::new();
     }
     let skus: Vec<String> = cart.lines.iter().map(|l| l.sku.clone()).collect();
-    let stock = Stock(env);
-    let (entries, levels) = futures_util::join!(build_data::skus(env, skus.iter().map(String::as_str)), stock.levels(&skus));
-    let (Ok(entries), Ok(levels)) = (entries, levels) else { return Vec::new() };
+    let Ok(limits) = Stock(env).limits(&skus).await else { return Vec::new() };
     cart.lines
         .iter()
-        .zip(levels)
-        .filter(|(l, level)| {
-            let deny = entries.get(&l.sku).is_some_and(|e| e.variant.stock_policy == StockPolicy::Deny);
-            deny && i64::from(l.quantity) > level.available
+        .zip(limits)
+        .filter_map(|(l, left)| {
+            left.filter(|left| i64::from(l.quantity) > *left).map(|left| (l.id.clone(), left.clamp(0, i64::from(u32::MAX)) as u32))
         })
-        .map(|(l, level)| (l.id.clone(), level.available.clamp(0, i64::from(u32::MAX)) as u32))
         .collect()
 }
 

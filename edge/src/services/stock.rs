@@ -533,6 +533,14 @@ impl Stock<'_> {
         do_call(self.0, "STOCK", "shop", Method::Post, "/levels", Some(&skus)).await
     }
 
+    /// What each of `skus` has left to sell, its level read beside its catalog entry: `None` for
+    /// a SKU the catalog does not have, or one that may be oversold (no limit).
+    pub async fn limits(&self, skus: &[String]) -> std::result::Result<Vec<Option<i64>>, crate::error::ApiError> {
+        let (entries, levels) = futures_util::try_join!(build_data::skus(self.0, skus.iter().map(String::as_str)), self.levels(skus))?;
+        let limited = |sku: &String| entries.get(sku).is_some_and(|e| e.variant.stock_policy == StockPolicy::Deny);
+        Ok(skus.iter().zip(levels).map(|(sku, level)| limited(sku).then_some(level.available)).collect())
+    }
+
     pub async fn level(&self, sku: &str) -> std::result::Result<Level, crate::error::ApiError> {
         let path = format!("/level?sku={}", worker::js_sys::encode_uri_component(sku));
         do_call::<(), Level>(self.0, "STOCK", "shop", Method::Get, &path, None).await
