@@ -255,7 +255,21 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
         refund_attempt.set_value(None);
         load();
     };
-    // Changes go through the order queue: look again shortly, and once more a little later.
+    // Changes go through the order queue: look again every 1.2 s until the order shows a change
+    // (half a minute at most), and once more a little later for what follows it (a refund's answer).
+    let settling = StoredValue::new((None::<AdminOrder>, 0u32));
+    Effect::new(move |_| {
+        let (before, looks) = settling.get_value();
+        if looks == 0 {
+            return;
+        }
+        if order.with(|now| *now == before) {
+            settling.set_value((before, looks - 1));
+            set_timeout(load, std::time::Duration::from_millis(1200));
+        } else {
+            settling.set_value((None, 0));
+        }
+    });
     let act = move |url: String, body: String, what: &'static str| {
         if busy.get_untracked() {
             return;
@@ -279,6 +293,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                 Ok(r) => {
                     let status = r.parse::<Accepted>().map(|a| label(&a.status)).unwrap_or_default();
                     done.set(Some(format!("{what}: {status}")));
+                    settling.set_value((order.get_untracked(), 25));
                     set_timeout(load, std::time::Duration::from_millis(1200));
                     set_timeout(load, std::time::Duration::from_millis(4000));
                 }

@@ -472,13 +472,25 @@ pub fn OrderStatus() -> impl IntoView {
     // again every two seconds; after a failed payment too for a few minutes, since the shopper
     // may be back from paying again and that payment's news is on its way.
     let failed_looks = StoredValue::new(0u32);
+    // A cancellation or a return is recorded through the order's queue: after asking, look again
+    // until the status moves on (a minute at most), so the page does not sit on the old one.
+    let awaited = StoredValue::new((None::<Status>, 0u32));
+    let await_change = move || {
+        awaited.set_value((order.get_untracked().map(|o| o.status), 60));
+        set_timeout(load, std::time::Duration::from_secs(1));
+    };
     Effect::new(move |_| {
         let again = order.get().is_some_and(|o| {
             let retrying = o.status == Status::PaymentFailed && failed_looks.get_value() < 90;
             if retrying {
                 failed_looks.update_value(|n| *n += 1);
             }
-            o.status == Status::AwaitingPayment || o.notifications.is_empty() || retrying
+            let (from, looks) = awaited.get_value();
+            let settling = looks > 0 && from == Some(o.status);
+            if settling {
+                awaited.set_value((from, looks - 1));
+            }
+            o.status == Status::AwaitingPayment || o.notifications.is_empty() || retrying || settling
         });
         if again {
             set_timeout(load, std::time::Duration::from_secs(2));
@@ -502,7 +514,7 @@ pub fn OrderStatus() -> impl IntoView {
         let (n, t) = location.get_value();
         leptos::task::spawn_local(async move {
             match call("POST", &format!("/api/orders/{n}/cancel?token={t}"), None, &[]).await {
-                Ok(r) if r.ok() => set_timeout(load, std::time::Duration::from_secs(1)),
+                Ok(r) if r.ok() => await_change(),
                 Ok(r) => error.set(Some(r.message())),
                 Err(e) => error.set(Some(e)),
             }
@@ -581,7 +593,7 @@ pub fn OrderStatus() -> impl IntoView {
                             <li data-status=r.status.clone()>{return_label(&r.status)} " · " <time datetime=r.updated_at.clone()>{local_time(&r.updated_at)}</time></li>
                         }).collect_view()}</ul>
                     })}
-                    {o.can_request_return.then(|| view! { <ReturnForm lines=returnable location=location load=load error=error/> })}
+                    {o.can_request_return.then(|| view! { <ReturnForm lines=returnable location=location await_change=await_change error=error/> })}
                     {o.can_cancel.then(|| view! { <CancelOrder cancel=cancel/> })}
                 }
             })}
@@ -614,7 +626,7 @@ fn CancelOrder(cancel: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 's
 fn ReturnForm(
     lines: Vec<(String, String, u32)>,
     location: StoredValue<(String, String)>,
-    load: impl Fn() + Copy + Send + Sync + 'static,
+    await_change: impl Fn() + Copy + Send + Sync + 'static,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let chosen = RwSignal::new(lines.iter().map(|(sku, _, q)| (sku.clone(), *q)).collect::<Vec<(String, u32)>>());
@@ -638,7 +650,7 @@ fn ReturnForm(
         }
         leptos::task::spawn_local(async move {
             match call("POST", &format!("/api/orders/{n}/return?token={t}"), Some(&body(&request)), &[]).await {
-                Ok(r) if r.ok() => set_timeout(load, std::time::Duration::from_secs(1)),
+                Ok(r) if r.ok() => await_change(),
                 Ok(r) => error.set(Some(r.message())),
                 Err(e) => error.set(Some(e)),
             }
