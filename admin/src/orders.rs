@@ -335,7 +335,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                         <section aria-labelledby="h-lines"><h2 id="h-lines">"Items"</h2>
                             <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
                             <tbody>{o.order.lines.iter().map(|l| view! {
-                                <tr><td>{l.title.clone()}<br/><small>{l.variant_title.clone()}</small></td><td><code>{l.sku.clone()}</code></td>
+                                <tr><td>{l.title.clone()}<br/><small>{edgeshop_domain::shown_variant(&l.variant_title).unwrap_or_default().to_string()}</small></td><td><code>{l.sku.clone()}</code></td>
                                     <td class="num">{l.quantity.to_string()}</td><td class="num no-print">{fmt(l.line_total)}</td></tr>
                             }).collect_view()}</tbody></table>
                             <dl class="totals no-print">
@@ -468,7 +468,7 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             };
             let id = format!("refund-line-{i}");
             view! {
-                <div><label for=id.clone()>{format!("{} × {} ({})", ordered, l.title, l.variant_title)}</label>
+                <div><label for=id.clone()>{format!("{} × {}", ordered, edgeshop_domain::line_name(&l.title, &l.variant_title))}</label>
                     <input id=id type="number" min="0" max=ordered.to_string() inputmode="numeric" placeholder="0" prop:value=value
                         on:input=move |ev| {
                             let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(ordered);

@@ -28,9 +28,11 @@ impl ApiReply {
         serde_json::from_str(&self.text).unwrap_or_default()
     }
 
-    /// The problem's `detail` (or a generic message).
+    /// The problem's `detail` as a sentence (or a generic message).
     pub fn message(&self) -> String {
-        Some(self.problem().detail).filter(|d| !d.is_empty()).unwrap_or_else(|| "Something went wrong; please try again.".to_string())
+        Some(self.problem().detail)
+            .filter(|d| !d.is_empty())
+            .map_or_else(|| "Something went wrong; please try again.".to_string(), |d| edgeshop_domain::as_sentence(&d))
     }
 }
 

@@ -64,6 +64,8 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     let selected = RwSignal::new(initial.clone());
     let skus: Vec<String> = variants.iter().filter(|v| v.available).map(|v| v.sku.clone()).collect();
     let variants = RwSignal::new(variants);
+    // The SKUs with only a few units left (the ledger's word): their stock line stands out.
+    let few = RwSignal::new(Vec::<String>::new());
     let quantity = RwSignal::new(1u32);
     let (message, set_message) = signal(None::<(bool, String)>);
     let busy = RwSignal::new(false);
@@ -103,6 +105,7 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
             if now.sold_out.is_empty() && now.few_left.is_empty() {
                 return;
             }
+            few.set(now.few_left.iter().map(|f| f.sku.clone()).collect());
             variants.update(|vs| {
                 for v in vs.iter_mut() {
                     if now.sold_out.contains(&v.sku) {
@@ -193,7 +196,7 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
             </p>
             <p class="meta">
                 "SKU " <span class="sku" data-testid="variant-sku">{move || current().map(|v| v.sku).unwrap_or_default()}</span>
-                " · " <span data-testid="variant-stock">{move || current().map(|v| v.stock).unwrap_or_else(|| "Unavailable".into())}</span>
+                " · " <span data-testid="variant-stock" class:few=move || current().is_some_and(|v| few.with(|f| f.contains(&v.sku)))>{move || current().map(|v| v.stock).unwrap_or_else(|| "Unavailable".into())}</span>
             </p>
             <div class="add">
                 <label for="qty">"Quantity"</label>
@@ -309,6 +312,8 @@ pub fn CheckoutFields() -> impl IntoView {
 #[island]
 pub fn CheckoutForm(children: Children) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
+    // A refusal the cart must mend (stock): the message links back to it, as without script.
+    let to_cart = RwSignal::new(false);
     let busy = RwSignal::new(false);
     // The key is reused only when the same form is sent again (a retry), as Stripe expects.
     let attempt = StoredValue::new((String::new(), None::<CheckoutRequest>));
@@ -347,7 +352,9 @@ pub fn CheckoutForm(children: Children) -> impl IntoView {
                         let _ = form.submit();
                     }
                     Ok(r) => {
-                        show_field_errors(&form, &r.problem().errors);
+                        let problem = r.problem();
+                        show_field_errors(&form, &problem.errors);
+                        to_cart.set(problem.kind.ends_with("/out-of-stock"));
                         message.set(Some(r.message()));
                     }
                     Err(e) => message.set(Some(e)),
@@ -358,7 +365,8 @@ pub fn CheckoutForm(children: Children) -> impl IntoView {
     view! {
         <form class="checkout-form" method="post" action="/checkout/" on:submit=submit novalidate>
             {children()}
-            <p role="alert" class="notice error" hidden=move || message.get().is_none()>{move || message.get()}</p>
+            <p role="alert" class="notice error" hidden=move || message.get().is_none()>{move || message.get()}
+                {move || (to_cart.get() && message.get().is_some()).then(|| view! { " " <a href="/cart/">"Back to your cart"</a> })}</p>
             <button type="submit" class="primary" disabled=move || busy.get()>"Place order"</button>
         </form>
     }
@@ -529,7 +537,7 @@ pub fn OrderStatus() -> impl IntoView {
                 let tax_label = o.tax_label();
                 let refunds: Vec<_> = o.payments.iter().filter(|m| m.kind == "refund").cloned().collect();
                 let awaiting = matches!(status, Status::AwaitingPayment | Status::PaymentFailed);
-                let returnable: Vec<(String, String, u32)> = o.lines.iter().map(|l| (l.sku.clone(), format!("{} ({})", l.title, l.variant_title), l.quantity)).collect();
+                let returnable: Vec<(String, String, u32)> = o.lines.iter().map(|l| (l.sku.clone(), edgeshop_domain::line_name(&l.title, &l.variant_title), l.quantity)).collect();
                 view! {
                     <h1>"Order " <span data-testid="order-number">{o.number.to_string()}</span></h1>
                     {(!matches!(status, Status::Cancelled)).then(|| view! {
@@ -537,7 +545,7 @@ pub fn OrderStatus() -> impl IntoView {
                     })}
                     <p class="status">"Status: " <strong data-testid="order-status" data-status=wire_name(status)>{status_label(status)}</strong></p>
                     <ul class="cart-lines">{o.lines.into_iter().map(|l| view! {
-                        <li>{format!("{} × {} ({})", l.quantity, l.title, l.variant_title)}
+                        <li>{format!("{} × {}", l.quantity, edgeshop_domain::line_name(&l.title, &l.variant_title))}
                             <span>{money(&l.line_total)}</span></li>
                     }).collect_view()}</ul>
                     <dl class="attrs">

@@ -38,4 +38,4 @@ pub use order::{
 };
 pub use pricing::{lowest_price, product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};
-pub use text::{count_of, day_label, escape_html, has_stray_controls};
+pub use text::{as_sentence, count_of, day_label, escape_html, has_stray_controls};

@@ -64,6 +64,19 @@ pub fn count_of(n: u64, noun: &str) -> String {
     }
 }
 
+/// An API problem's `detail` as a sentence for shoppers: a capital first letter and a closing full
+/// stop ("the quantity must be …" → "The quantity must be ….").
+pub fn as_sentence(detail: &str) -> String {
+    let detail = detail.trim();
+    let mut chars = detail.chars();
+    let Some(first) = chars.next() else { return String::new() };
+    let mut out: String = first.to_uppercase().chain(chars).collect();
+    if !out.ends_with(['.', '!', '?', '…']) {
+        out.push('.');
+    }
+    out
+}
+
 /// Escapes text for HTML and XML content and attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -216,6 +229,15 @@ pub fn markdown_summary(markdown: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_detail_reads_as_a_sentence() {
+        assert_eq!(as_sentence("the quantity must be a whole number from 1 to 99"), "The quantity must be a whole number from 1 to 99.");
+        assert_eq!(as_sentence("Only 2 of Tent left."), "Only 2 of Tent left.");
+        assert_eq!(as_sentence("évier introuvable"), "Évier introuvable.");
+        assert_eq!(as_sentence(" try again in 3 s? "), "Try again in 3 s?");
+        assert_eq!(as_sentence(""), "");
+    }
 
     #[test]
     fn staff_lines_are_one_visible_line_and_reasons_are_made_one() {

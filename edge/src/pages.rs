@@ -4,7 +4,9 @@
 
 use edgeshop_api::account::Account;
 use edgeshop_api::{shipping_label, status_label, Cart, FieldError};
-use edgeshop_domain::{country_label, day_label, escape_html as esc, shown_variant, Money, Order, PaymentMethod, ShippingRules, Totals};
+use edgeshop_domain::{
+    as_sentence, country_label, day_label, escape_html as esc, line_name, shown_variant, Money, Order, PaymentMethod, ShippingRules, Totals,
+};
 use std::fmt::Write;
 
 /// What the cart page says beside the cart itself.
@@ -38,7 +40,7 @@ pub fn free_shipping_hint(goods: Money, free_over: Option<Money>, country: &str,
 pub fn cart(cart: &Cart, notice: Option<&str>, hints: &CartHints) -> String {
     let mut h = String::new();
     if let Some(n) = notice {
-        let _ = write!(h, r#"<p class="notice error" role="alert" id="cart-notice">{}</p>"#, esc(n));
+        let _ = write!(h, r#"<p class="notice error" role="alert" id="cart-notice">{}</p>"#, esc(&as_sentence(n)));
     }
     if let Some((url, title)) = &hints.back_to {
         let _ = write!(h, r#"<p data-testid="back-to-product"><a href="{}">Back to {}</a></p>"#, esc(url), esc(title));
@@ -279,7 +281,7 @@ pub fn country_options(countries: &[String], chosen: &str) -> String {
 
 /// A notice above the checkout form: what was refused, field by field.
 pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
-    let mut h = format!(r#"<div class="notice error" role="alert"><p>{}</p>"#, esc(detail));
+    let mut h = format!(r#"<div class="notice error" role="alert"><p>{}</p>"#, esc(&as_sentence(detail)));
     // Not about a field (sold out, a code that no longer applies, the cart changed): the cart
     // is where to change it.
     if errors.is_empty() {
@@ -308,7 +310,7 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
         status_label(order.status)
     );
     for l in &order.lines {
-        let _ = write!(h, "<li>{} × {} ({}) <span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.variant_title), money(l.line_total));
+        let _ = write!(h, "<li>{} × {} <span>{}</span></li>", l.quantity, esc(&line_name(&l.title, &l.variant_title)), money(l.line_total));
     }
     let t = &order.totals;
     let discount = match t.discount {
@@ -379,9 +381,8 @@ fn return_form(order: &Order) -> String {
     for (i, l) in order.lines.iter().enumerate() {
         let _ = write!(
             h,
-            r#"<p><label for="nojs-return-{i}">{} ({})</label> <input id="nojs-return-{i}" name="line-{i}" type="number" inputmode="numeric" min="0" max="{q}" value="{q}"></p>"#,
-            esc(&l.title),
-            esc(&l.variant_title),
+            r#"<p><label for="nojs-return-{i}">{}</label> <input id="nojs-return-{i}" name="line-{i}" type="number" inputmode="numeric" min="0" max="{q}" value="{q}"></p>"#,
+            esc(&line_name(&l.title, &l.variant_title)),
             q = l.quantity
         );
     }
@@ -413,7 +414,7 @@ pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, money
     let t = &order.totals;
     let mut rows = String::new();
     for l in &order.lines {
-        let variant = if l.variant_title.is_empty() { String::new() } else { format!(" ({})", esc(&l.variant_title)) };
+        let variant = shown_variant(&l.variant_title).map(|v| format!(" ({})", esc(v))).unwrap_or_default();
         let _ = write!(
             rows,
             r#"<tr><td>{}{variant}<br><small>SKU {}</small></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
@@ -480,7 +481,7 @@ fn address_html(a: &edgeshop_domain::Address) -> String {
 
 /// A short page body for a problem (an order link that does not match, say).
 pub fn notice(text: &str) -> String {
-    format!(r#"<p class="notice error" role="alert">{}</p>"#, esc(text))
+    format!(r#"<p class="notice error" role="alert">{}</p>"#, esc(&as_sentence(text)))
 }
 
 /// The checkout's choice of text messages, where the shop sends them.
@@ -532,7 +533,7 @@ pub fn account(account: &Account) -> String {
 pub fn account_sign_in(notice: Option<&str>, email: &str) -> String {
     let mut h = String::new();
     if let Some(n) = notice {
-        let _ = write!(h, r#"<p class="notice error" role="alert">{}</p>"#, esc(n));
+        let _ = write!(h, r#"<p class="notice error" role="alert">{}</p>"#, esc(&as_sentence(n)));
     }
     let _ = write!(
         h,

@@ -115,8 +115,16 @@ pub fn made_sku(slug: &str, n: usize) -> String {
 }
 
 /// `"Über Jacket (2024)"` → `"uber-jacket-2024"`: lower-case ASCII letters, digits and dashes,
-/// other letters spelt in Latin ones (`Żółta czapka` → `zolta-czapka`, `Чайник` → `chainik`).
+/// other letters spelt in Latin ones (`Żółta czapka` → `zolta-czapka`, `Чайник` → `chainik`,
+/// `ショッピングバッグ` → `shoppingubaggu`).
 pub fn slugify(s: &str) -> String {
+    let romanised;
+    let s = if s.chars().any(is_kana) {
+        romanised = romanise_kana(s);
+        romanised.as_str()
+    } else {
+        s
+    };
     let mut out = String::with_capacity(s.len());
     let mut push = |c: char| {
         if c.is_ascii_alphanumeric() {
@@ -153,6 +161,111 @@ pub fn slugify(s: &str) -> String {
     // `Aux` would name a file Windows refuses (`products/aux.html`).
     if edgeshop_domain::paths::reserved_on_windows(&out) {
         out.push_str("-1");
+    }
+    out
+}
+
+/// Whether a category name is the "Uncategorized" an exporter writes for none, in the languages
+/// WooCommerce and Shopify name their default category in (`Unkategorisiert`, `Non classé`, …).
+pub fn no_category(name: &str) -> bool {
+    matches!(
+        slugify(name).as_str(),
+        "uncategorised"
+            | "uncategorized"
+            | "unkategorisiert"
+            | "non-classe"
+            | "sin-categoria"
+            | "sin-categorizar"
+            | "senza-categoria"
+            | "sem-categoria"
+            | "ongecategoriseerd"
+            | "bez-kategorii"
+            | "okategoriserad"
+            | "okategoriserade"
+            | "ukategoriseret"
+            | "ukategorisert"
+            | "luokittelematon"
+            | "nezarazeno"
+            | "kategorisiz"
+            | "wei-fen-lei"
+    )
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FC}')
+}
+
+/// Japanese kana in Hepburn spelling, read by syllable rather than by character: a small ya, yu
+/// or yo joins the syllable before it (`シャ` sha, `きょ` kyo), a small vowel changes its vowel
+/// (`ファ` fa, `ティ` ti), a small tsu doubles the next consonant (`きっぷ` kippu) and the long
+/// mark is dropped (`チョコレート` chokoreto). Other characters stay as they are.
+fn romanise_kana(s: &str) -> String {
+    const BASE: [&str; 86] = [
+        "a", "a", "i", "i", "u", "u", "e", "e", "o", "o", "ka", "ga", "ki", "gi", "ku", "gu", "ke", "ge", "ko", "go", "sa", "za", "shi", "ji", "su",
+        "zu", "se", "ze", "so", "zo", "ta", "da", "chi", "ji", "", "tsu", "zu", "te", "de", "to", "do", "na", "ni", "nu", "ne", "no", "ha", "ba",
+        "pa", "hi", "bi", "pi", "fu", "bu", "pu", "he", "be", "pe", "ho", "bo", "po", "ma", "mi", "mu", "me", "mo", "ya", "ya", "yu", "yu", "yo",
+        "yo", "ra", "ri", "ru", "re", "ro", "wa", "wa", "i", "e", "o", "n", "vu", "ka", "ke",
+    ];
+    // Katakana from ァ (U+30A1) to ヶ (U+30F6); hiragana are the same 96 code points lower.
+    let syllable = |c: char| -> Option<(&'static str, bool)> {
+        let k = match c {
+            '\u{3041}'..='\u{3096}' => c as u32 + 0x60,
+            '\u{30A1}'..='\u{30F6}' => c as u32,
+            _ => return None,
+        };
+        let i = (k - 0x30A1) as usize;
+        // Small kana: ァィゥェォ (even places up to オ), ッ, ャュョ, ヮ.
+        let small = (i < 10 && i.is_multiple_of(2)) || matches!(k, 0x30C3 | 0x30E3 | 0x30E5 | 0x30E7 | 0x30EE | 0x30F5 | 0x30F6);
+        Some((BASE[i], small))
+    };
+    let mut out = String::with_capacity(s.len() * 2);
+    // Where the last syllable starts in `out`, and whether a small tsu waits for the next one.
+    let mut last: Option<usize> = None;
+    let mut double = false;
+    for c in s.chars() {
+        if c == 'ー' {
+            continue;
+        }
+        let Some((spelt, small)) = syllable(c) else {
+            out.push(c);
+            last = None;
+            continue;
+        };
+        if spelt.is_empty() {
+            double = true;
+            continue;
+        }
+        if small {
+            if let Some(start) = last {
+                let before = out[start..].to_string();
+                out.truncate(start);
+                let joined = match spelt {
+                    "ya" | "yu" | "yo" if before.ends_with('i') && before.len() > 1 => {
+                        let stem = &before[..before.len() - 1];
+                        if stem.ends_with("sh") || stem.ends_with("ch") || stem == "j" {
+                            format!("{stem}{}", &spelt[1..])
+                        } else {
+                            format!("{stem}{spelt}")
+                        }
+                    }
+                    "a" | "i" | "u" | "e" | "o" | "wa" if before == "u" => format!("w{}", &spelt[spelt.len() - 1..]),
+                    "a" | "i" | "u" | "e" | "o" => format!("{}{spelt}", before.trim_end_matches(['a', 'i', 'u', 'e', 'o'])),
+                    _ => format!("{before}{spelt}"),
+                };
+                out.push_str(&joined);
+                continue;
+            }
+        }
+        let start = out.len();
+        if std::mem::take(&mut double) {
+            match spelt.as_bytes()[0] {
+                b'c' => out.push('t'),
+                b if !b"aiueon".contains(&b) => out.push(b as char),
+                _ => {}
+            }
+        }
+        out.push_str(spelt);
+        last = Some(start);
     }
     out
 }
@@ -443,6 +556,15 @@ mod tests {
         assert_ne!(slugify("Łyżka"), slugify("Żyłka"));
         assert_eq!(slugify("Чайник"), "chainik");
         assert!(!slugify("日本").is_empty());
+        // Kana by syllable: small ya/yu/yo and vowels join, a small tsu doubles, ー is dropped.
+        assert_eq!(slugify("シャツ"), "shatsu");
+        assert_eq!(slugify("ショッピングバッグ"), "shoppingubaggu");
+        assert_eq!(slugify("チョコレート"), "chokoreto");
+        assert_eq!(slugify("きっぷ"), "kippu");
+        assert_eq!(slugify("ファッション ウィーク"), "fasshon-wiku");
+        assert_eq!(slugify("puzzlly ロゴTシャツ"), "puzzlly-rogotshatsu");
+        assert_eq!(slugify("じゃがいも マッチ"), "jagaimo-matchi");
+        assert!(no_category("Non classé") && no_category("Sem categoria") && !no_category("Clothing"));
         assert_eq!(slugify("Men's Tee"), "men-s-tee");
         assert_eq!(slugify("AUX"), "aux-1", "a device name on Windows");
         assert_eq!(slugify("★ ☆"), "");

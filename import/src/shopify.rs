@@ -2,9 +2,11 @@
 //! one variant per row with `Option1..3 Value` (continuation rows), and rows with only an image.
 //! Reads Shopify's own template unchanged (including its newer market-price columns, ignored).
 
-use crate::draft::{decimal_point, one_line, parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::draft::{decimal_point, no_category, one_line, parse_price, slugify, Draft, DraftImage, DraftVariant, ImageSource};
+use crate::html::plain_text;
 use crate::table::{Row, Table};
 use crate::{html_to_markdown, Entry, ImportError, Report};
+use edgeshop_domain::text::count_of;
 use edgeshop_domain::Currency;
 use std::collections::HashMap;
 use std::path::Path;
@@ -142,14 +144,15 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         return None;
     }
     let status = get("Status").to_ascii_lowercase();
-    let published = (get("Published").is_empty() || truthy(get("Published"))) && (status.is_empty() || status == "active");
+    let mut published = (get("Published").is_empty() || truthy(get("Published"))) && (status.is_empty() || status == "active");
     if status == "archived" {
         report.warnings.push(Entry { row: first.number, slug: slug.clone(), note: "archived in Shopify: imported unpublished".into() });
     }
 
     // Options: names on the first row; Shopify's single "Title / Default Title" means none.
+    // Names and values may carry HTML character references (`25&quot;`), as an Etsy import writes.
     let mut options: Vec<(String, Vec<String>)> =
-        (1..=3).map(|i| get(&format!("Option{i} Name")).to_string()).take_while(|n| !n.is_empty()).map(|n| (n, Vec::new())).collect();
+        (1..=3).map(|i| plain_text(get(&format!("Option{i} Name")))).take_while(|n| !n.is_empty()).map(|n| (n, Vec::new())).collect();
     let no_options = options.len() == 1 && options[0].0 == "Title" && get("Option1 Value") == "Default Title";
     if no_options {
         options.clear();
@@ -174,26 +177,19 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         let src = cell("Image Src");
         if !src.is_empty() {
             let position = cell("Image Position").parse().unwrap_or(u32::MAX);
-            images.push((position, src.to_string(), cell("Image Alt Text").to_string(), row.number));
+            images.push((position, src.to_string(), plain_text(cell("Image Alt Text")), row.number));
         }
         let is_variant = !cell("Variant Price").is_empty() || !cell("Variant SKU").is_empty() || !cell("Option1 Value").is_empty();
         if !is_variant {
             continue;
         }
-        if cell("Variant Requires Shipping").eq_ignore_ascii_case("false") {
-            report.skipped.push(Entry {
-                row: row.number,
-                slug: slug.clone(),
-                note: "a variant that needs no shipping (digital) is not sold by edgeshop: one collected or delivered by hand imports with Requires Shipping TRUE".into(),
-            });
-            continue;
-        }
+        let ships = !cell("Variant Requires Shipping").eq_ignore_ascii_case("false");
         if cell("Variant Taxable").eq_ignore_ascii_case("false") && !report.warnings.iter().any(|w| w.slug == slug && w.note.contains("not taxable"))
         {
             let note = "not taxable in Shopify: edgeshop charges the shop's tax rate ([tax] in shop.toml) on every product".into();
             report.warnings.push(Entry { row: row.number, slug: slug.clone(), note });
         }
-        let values: Vec<String> = (1..=options.len()).map(|i| cell(&format!("Option{i} Value")).to_string()).collect();
+        let values: Vec<String> = (1..=options.len()).map(|i| plain_text(cell(&format!("Option{i} Value")))).collect();
         for (i, v) in values.iter().enumerate() {
             if v.is_empty() {
                 errors.push(table.error(row.number, &format!("Option{} Value", i + 1), format!("a value for option `{}` is needed", options[i].0)));
@@ -259,7 +255,7 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
             }
             s => s.to_string(),
         };
-        variants.push(DraftVariant { row: row.number, sku, options: values, price, compare_at, stock, continue_selling });
+        variants.push((ships, DraftVariant { row: row.number, sku, options: values, price, compare_at, stock, continue_selling }));
         let variant_image = cell("Variant Image");
         if !variant_image.is_empty() {
             images.push((u32::MAX, variant_image.to_string(), String::new(), row.number));
@@ -269,6 +265,36 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         skip(report, "no variant that can be sold");
         return None;
     }
+    // What the product says it is: its category, type, title and option values.
+    let said = [get("Product Category"), get("Type"), get("Title")]
+        .into_iter()
+        .chain(variants.iter().flat_map(|(_, v)| v.options.iter().map(String::as_str)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let variants = match shipped_variants(variants, &mut options, &said) {
+        Shipping::All(v) => v,
+        Shipping::Some(v, left_out) => {
+            let note = format!(
+                "{} need no shipping (Requires Shipping FALSE): left out, as edgeshop sells goods it ships; the others are imported",
+                count_of(left_out, "variant")
+            );
+            report.warnings.push(Entry { row: first.number, slug: slug.clone(), note });
+            v
+        }
+        Shipping::None(v) => {
+            let note = format!(
+                "Requires Shipping is off on {}: imported unpublished, as edgeshop ships what it sells; check it is goods (not a download or a service) and publish it",
+                if v.len() == 1 { "its variant".to_string() } else { format!("all {} variants", v.len()) }
+            );
+            report.warnings.push(Entry { row: first.number, slug: slug.clone(), note });
+            published = false;
+            v
+        }
+        Shipping::Digital => {
+            skip(report, "its variants need no shipping and it says it is digital (a download, software, a service): not sold by edgeshop");
+            return None;
+        }
+    };
     images.sort_by_key(|(p, ..)| *p);
     let mut seen = std::collections::HashSet::new();
     let mut draft_images = Vec::new();
@@ -289,19 +315,19 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
         draft_images.push(DraftImage { source, alt });
     }
     // Shopify's standard category, unless it says there is none: then the merchant's own type.
-    let standard = Some(get("Product Category")).filter(|c| !matches!(slugify(c).as_str(), "" | "uncategorized" | "uncategorised")).unwrap_or("");
+    let standard = Some(get("Product Category")).filter(|c| !slugify(c).is_empty() && !no_category(c)).unwrap_or("");
+    let kind = plain_text(get("Type"));
     let category = match standard {
-        "" => match get("Type") {
+        "" => match kind.as_str() {
             "" => vec![],
             t => vec![t.to_string()],
         },
         path => path.split('>').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
     };
-    let mut tags: Vec<String> = get("Tags").split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let mut tags: Vec<String> = plain_text(get("Tags")).split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
     // Shopify's standard category places the product; the merchant's own type stays as a tag.
-    let kind = get("Type");
-    if !standard.is_empty() && !kind.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
-        tags.push(kind.to_string());
+    if !standard.is_empty() && !kind.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(&kind)) {
+        tags.push(kind);
     }
     if let Some(note) = crate::html::images_note(&crate::html::images_in(get("Body (HTML)"))) {
         report.warnings.push(Entry { row: first.number, slug: slug.clone(), note });
@@ -309,17 +335,70 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
     Some(Draft {
         row: first.number,
         slug,
-        title: one_line(get("Title")),
-        brand: get("Vendor").to_string(),
+        title: one_line(&plain_text(get("Title"))),
+        brand: plain_text(get("Vendor")),
         category,
         tags,
         published,
         description_md: html_to_markdown(get("Body (HTML)")),
         attributes: vec![],
-        seo_title: one_line(get("SEO Title")),
+        seo_title: one_line(&plain_text(get("SEO Title"))),
         seo_description: get("SEO Description").to_string(),
         images: draft_images,
         options,
         variants,
     })
+}
+
+/// A product's variants sorted by whether they need shipping (Shopify's Requires Shipping).
+enum Shipping {
+    All(Vec<DraftVariant>),
+    /// Those that ship, and how many were left out (the options keep only the values still used).
+    Some(Vec<DraftVariant>, u64),
+    /// None ships: goods marked so by mistake or by an app (print on demand), imported unpublished.
+    None(Vec<DraftVariant>),
+    /// None ships and the product says it is digital.
+    Digital,
+}
+
+fn shipped_variants(variants: Vec<(bool, DraftVariant)>, options: &mut [(String, Vec<String>)], said: &str) -> Shipping {
+    let shipped = variants.iter().filter(|(ships, _)| *ships).count();
+    if shipped == variants.len() {
+        return Shipping::All(variants.into_iter().map(|(_, v)| v).collect());
+    }
+    if shipped == 0 {
+        return if says_digital(said) { Shipping::Digital } else { Shipping::None(variants.into_iter().map(|(_, v)| v).collect()) };
+    }
+    let left_out = (variants.len() - shipped) as u64;
+    let kept: Vec<DraftVariant> = variants.into_iter().filter(|(ships, _)| *ships).map(|(_, v)| v).collect();
+    for (i, (_, values)) in options.iter_mut().enumerate() {
+        values.retain(|value| kept.iter().any(|v| v.options.get(i) == Some(value)));
+    }
+    Shipping::Some(kept, left_out)
+}
+
+/// Whether what a product says of itself (category, type, title, options) names something that is
+/// not shipped: a download, software, an e-book or PDF, a gift card or voucher, a service, a rental.
+fn says_digital(said: &str) -> bool {
+    let words = slugify(said);
+    let words: Vec<&str> = words.split('-').collect();
+    let has = |w: &str| words.contains(&w);
+    let slug = words.join("-");
+    slug.contains("e-book")
+        || slug.contains("gift-card")
+        || has("voucher")
+        || has("pdf")
+        || has("download")
+        || has("downloads")
+        || has("downloadable")
+        || has("software")
+        || has("ebook")
+        || has("ebooks")
+        || (has("digital") && (has("goods") || has("products") || has("product") || has("files") || has("art") || has("currency")))
+        || has("services")
+        || has("service")
+        || has("subscription")
+        || has("subscriptions")
+        || has("rental")
+        || has("rentals")
 }

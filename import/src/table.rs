@@ -1,11 +1,12 @@
 //! The CSV file as a table of text cells, checked for what makes a file unreadable: bytes that
-//! are not UTF-8, rows with more cells than the header (broken quoting shows up as one),
-//! duplicate or missing columns. A byte-order mark and Windows line endings are accepted, and so
-//! are semicolons or tabs between cells (a spreadsheet's "CSV" in many European locales), rows
-//! shorter than the header (their missing cells are empty; not a last row whose quoted cell runs
-//! to the end of the file, which is cut short) and rows with nothing in them (a
-//! spreadsheet saves cleared rows as `,,,,`: skipped). Columns are found whatever their case, and
-//! under the other names an exporter gives them ([`Table::alias`]: versions, languages).
+//! are not UTF-8 (or UTF-16 with its mark), rows with more cells than the header (broken quoting
+//! shows up as one), a name given to two columns that hold different cells, missing columns. A
+//! byte-order mark and Windows line endings are accepted, and so are semicolons or tabs between
+//! cells (a spreadsheet's "CSV" in many European locales), rows shorter than the header (their
+//! missing cells are empty; not a last row whose quoted cell runs to the end of the file, which
+//! is cut short) and rows with nothing in them (a spreadsheet saves cleared rows as `,,,,`:
+//! skipped). Columns are found whatever their case, and under the other names an exporter gives
+//! them ([`Table::alias`]: versions, languages).
 
 use crate::ImportError;
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ pub struct Table {
     index: HashMap<String, usize>,
     /// The header as the file writes it.
     headers: Vec<String>,
+    /// Whether a column was found under another name ([`Table::alias`]).
+    aliased: bool,
     pub rows: Vec<Row>,
 }
 
@@ -76,6 +79,13 @@ fn delimiter(bytes: &[u8]) -> u8 {
 impl Table {
     pub fn read(file: &Path, bytes: &[u8]) -> Result<Table, Vec<ImportError>> {
         let error = |row: usize, message: String| vec![ImportError { file: file.into(), row, column: String::new(), message }];
+        // Excel's "Unicode Text" and some exporters write UTF-16, with its byte-order mark.
+        if let Some(decoded) = utf16(bytes) {
+            return match decoded {
+                Some(text) => Table::read(file, text.as_bytes()),
+                None => Err(error(1, "the file says it is UTF-16 but holds bytes that are not: export the file as UTF-8 CSV".into())),
+            };
+        }
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if let Err(e) = std::str::from_utf8(bytes) {
             let at = e.valid_up_to();
@@ -96,13 +106,16 @@ impl Table {
             Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').trim().to_string()).collect(),
             Err(e) => return Err(error(1, format!("the header row cannot be read: {e}"))),
         };
-        let mut index = HashMap::new();
-        let mut errors = Vec::new();
-        for (i, h) in headers.iter().enumerate() {
-            if !h.is_empty() && index.insert(key(h), i).is_some() {
-                errors.push(ImportError { file: file.into(), row: 1, column: h.clone(), message: "this column appears twice".into() });
+        // Columns by name, with every place a name appears (a spreadsheet may have left a name in
+        // the header twice, or junk in cells past the export's own columns).
+        let mut places: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, h) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+            match places.iter_mut().find(|(k, _)| *k == key(h)) {
+                Some((_, at)) => at.push(i),
+                None => places.push((key(h), vec![i])),
             }
         }
+        let mut errors = Vec::new();
         let mut rows = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let number = i + 2;
@@ -150,8 +163,27 @@ impl Table {
                 errors.push(ImportError { file: file.into(), row, column: String::new(), message });
             }
         }
+        let mut index = HashMap::new();
+        for (name, at) in places {
+            match one_column(&at, &rows) {
+                Ok(i) => {
+                    index.insert(name, i);
+                }
+                Err((a, b)) => errors.push(ImportError {
+                    file: file.into(),
+                    row: 1,
+                    column: String::new(),
+                    message: format!(
+                        "columns {} and {} are both named `{}` and hold different cells: delete the one that is not the export's",
+                        column_name(a),
+                        column_name(b),
+                        headers[a]
+                    ),
+                }),
+            }
+        }
         if errors.is_empty() {
-            Ok(Table { file: file.into(), index, headers, rows })
+            Ok(Table { file: file.into(), index, headers, aliased: false, rows })
         } else {
             Err(errors)
         }
@@ -171,6 +203,7 @@ impl Table {
                 }
                 if let Some(&i) = others.iter().find_map(|o| self.index.get(&spell(o))) {
                     self.index.insert(name, i);
+                    self.aliased = true;
                 }
             }
         }
@@ -213,7 +246,18 @@ impl Table {
         let missing: Vec<ImportError> = names
             .iter()
             .filter(|n| !self.has(n))
-            .map(|n| self.error(1, n, format!("missing column `{n}`: is this a {format} product export?")))
+            .map(|n| match self.aliased {
+                // Some columns were read under another language's names, and this one was not.
+                false => self.error(1, n, format!("missing column `{n}`: is this a {format} product export?")),
+                true => self.error(
+                    1,
+                    n,
+                    format!(
+                        "missing column `{n}`: the header names some columns in another language or version, and not this one: \
+                         export the products again with the admin in English"
+                    ),
+                ),
+            })
             .collect();
         if missing.is_empty() {
             Ok(())
@@ -236,6 +280,47 @@ impl Table {
         let named = self.index.get(&key(column)).and_then(|&i| self.headers.get(i)).map_or(column, String::as_str);
         ImportError { file: self.file.clone(), row, column: named.to_string(), message: message.into() }
     }
+}
+
+/// Which of the columns sharing a name to read: the one with cells, when the others are empty in
+/// every row or hold the same cells; two that differ are refused (their positions).
+fn one_column(at: &[usize], rows: &[Row]) -> Result<usize, (usize, usize)> {
+    fn cell(row: &Row, i: usize) -> &str {
+        row.cells.get(i).map_or("", |c| c.trim())
+    }
+    let filled: Vec<usize> = at.iter().copied().filter(|&i| rows.iter().any(|r| !cell(r, i).is_empty())).collect();
+    let Some(&first) = filled.first() else { return Ok(at[0]) };
+    match filled.iter().find(|&&i| rows.iter().any(|r| cell(r, i) != cell(r, first))) {
+        Some(&other) => Err((first, other)),
+        None => Ok(first),
+    }
+}
+
+/// A column by its number and its letters in a spreadsheet: `30 (AD)`.
+fn column_name(i: usize) -> String {
+    let mut letters = String::new();
+    let mut n = i + 1;
+    while n > 0 {
+        letters.insert(0, (b'A' + ((n - 1) % 26) as u8) as char);
+        n = (n - 1) / 26;
+    }
+    format!("{} ({letters})", i + 1)
+}
+
+/// The text of a file with a UTF-16 byte-order mark (`None` inside when it is not valid UTF-16);
+/// `None` for any other file.
+fn utf16(bytes: &[u8]) -> Option<Option<String>> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let body = &bytes[2..];
+    if !body.len().is_multiple_of(2) {
+        return Some(None);
+    }
+    let units = body.chunks_exact(2).map(|p| if little { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) });
+    Some(char::decode_utf16(units).collect::<Result<String, _>>().ok())
 }
 
 /// A column's name as headers are matched: lower case, every run of spaces one space (French

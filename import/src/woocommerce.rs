@@ -16,19 +16,35 @@ use std::path::Path;
 const REQUIRED: &[&str] = &["Type", "Name", "Regular price"];
 
 /// The columns as WooCommerce's exporter names them when the admin's language is German, French,
-/// Spanish or Italian (it writes its headers in the user's language; the values stay as they are).
+/// Spanish, Italian or Portuguese (it writes its headers in the user's language; the values stay as they are).
 pub const OTHER_NAMES: &[(&str, &[&str])] = &[
     ("Type", &["Typ", "Tipo"]),
-    ("SKU", &["Artikelnummer", "UGS"]),
+    ("SKU", &["Artikelnummer", "UGS", "REF"]),
     ("Name", &["Nom", "Nombre", "Nome"]),
     ("Published", &["Veröffentlicht", "Publié", "Publicado", "Pubblicato"]),
-    ("Visibility in catalog", &["Sichtbarkeit im Katalog", "Visibilité dans le catalogue", "Visibilidad en el catálogo"]),
-    ("Short description", &["Kurzbeschreibung", "Description courte", "Descripción corta", "Breve descrizione"]),
-    ("Description", &["Beschreibung", "Descripción", "Descrizione"]),
-    ("Date sale price starts", &["Datum, an dem Angebotspreis beginnt", "Date de début de promo", "Día en que empieza el precio rebajado"]),
-    ("Date sale price ends", &["Datum, an dem Angebotspreis endet", "Date de fin de promo", "Día en que termina el precio rebajado"]),
-    ("In stock?", &["Vorrätig?", "En stock ?", "En stock?", "¿En inventario?"]),
-    ("Stock", &["Lager", "Inventario"]),
+    ("Visibility in catalog", &["Sichtbarkeit im Katalog", "Visibilité dans le catalogue", "Visibilidad en el catálogo", "Visibilidade no catálogo"]),
+    ("Short description", &["Kurzbeschreibung", "Description courte", "Descripción corta", "Breve descrizione", "Descrição curta"]),
+    ("Description", &["Beschreibung", "Descripción", "Descrizione", "Descrição"]),
+    (
+        "Date sale price starts",
+        &[
+            "Datum, an dem Angebotspreis beginnt",
+            "Date de début de promo",
+            "Día en que empieza el precio rebajado",
+            "Data de preço promocional começa em",
+        ],
+    ),
+    (
+        "Date sale price ends",
+        &[
+            "Datum, an dem Angebotspreis endet",
+            "Date de fin de promo",
+            "Día en que termina el precio rebajado",
+            "Data de preço promocional termina em",
+        ],
+    ),
+    ("In stock?", &["Vorrätig?", "En stock ?", "En stock?", "¿En inventario?", "Em estoque?"]),
+    ("Stock", &["Lager", "Inventario", "Estoque"]),
     (
         "Backorders allowed?",
         &[
@@ -36,20 +52,33 @@ pub const OTHER_NAMES: &[(&str, &[&str])] = &[
             "Lieferrückstande erlaubt?",
             "Autoriser les commandes de produits en rupture ?",
             "¿Permitir reservas de productos agotados?",
+            "São permitidas encomendas?",
         ],
     ),
-    ("Sale price", &["Angebotspreis", "Tarif promo", "Precio rebajado", "Prezzo in offerta"]),
-    ("Regular price", &["Regulärer Preis", "Tarif régulier", "Precio normal", "Prezzo di listino"]),
+    ("Sale price", &["Angebotspreis", "Tarif promo", "Precio rebajado", "Prezzo in offerta", "Preço promocional"]),
+    ("Regular price", &["Regulärer Preis", "Tarif régulier", "Precio normal", "Prezzo di listino", "Preço", "Preço normal"]),
     ("Categories", &["Kategorien", "Catégories", "Categorías", "Categorias", "Categorie"]),
     ("Tags", &["Schlagwörter", "Étiquettes", "Etiquetas"]),
-    ("Images", &["Bilder", "Imágenes", "Immagini"]),
-    ("Parent", &["Übergeordnetes Produkt", "Superior", "Genitore"]),
+    ("Images", &["Bilder", "Imágenes", "Immagini", "Imagens"]),
+    ("Parent", &["Übergeordnetes Produkt", "Superior", "Genitore", "Produto ascendente"]),
     ("Brands", &["Marken", "Marques", "Marcas", "Marche"]),
-    ("Tax status", &["Steuerstatus"]),
-    ("Tax class", &["Steuerklasse"]),
-    ("Attribute {n} name", &["Attribut {n} Name", "Nom de l’attribut {n}", "Nom de l'attribut {n}", "Nombre del atributo {n}"]),
-    ("Attribute {n} value(s)", &["Attribut {n} Wert(e)", "Valeur(s) de l’attribut {n}", "Valeur(s) de l'attribut {n}", "Valor(es) del atributo {n}"]),
-    ("Attribute {n} visible", &["Attribut {n} Sichtbar", "Attribut {n} visible", "Atributo visible {n}"]),
+    ("Tax status", &["Steuerstatus", "Status da taxa"]),
+    ("Tax class", &["Steuerklasse", "Classe de taxa"]),
+    (
+        "Attribute {n} name",
+        &["Attribut {n} Name", "Nom de l’attribut {n}", "Nom de l'attribut {n}", "Nombre del atributo {n}", "Nome do atributo {n}"],
+    ),
+    (
+        "Attribute {n} value(s)",
+        &[
+            "Attribut {n} Wert(e)",
+            "Valeur(s) de l’attribut {n}",
+            "Valeur(s) de l'attribut {n}",
+            "Valor(es) del atributo {n}",
+            "Valores do atributo {n}",
+        ],
+    ),
+    ("Attribute {n} visible", &["Attribut {n} Sichtbar", "Attribut {n} visible", "Atributo visible {n}", "Visibilidade do atributo {n}"]),
 ];
 
 /// A comma-separated cell, honouring WooCommerce's `\,` for a comma inside a value.
@@ -128,7 +157,11 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
             continue;
         }
         // A downloadable product that is not virtual is shipped too (a book with its e-book).
-        if let Some(k) = kinds.iter().find(|k| matches!(k.as_str(), "external" | "grouped" | "virtual")) {
+        if kinds.iter().any(|k| k == "grouped") {
+            skip(report, "a grouped product is a page that lists other products: those are imported on their own".to_string());
+            continue;
+        }
+        if let Some(k) = kinds.iter().find(|k| matches!(k.as_str(), "external" | "virtual")) {
             skip(report, format!("`{k}` products are not sold by edgeshop (physical goods only)"));
             continue;
         }

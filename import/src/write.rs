@@ -227,9 +227,9 @@ struct CategoryRead {
 /// The slug of a category path, adding it (and its parents) to `categories.toml` when new.
 fn category_slug(names: &[String], known: &mut std::collections::HashSet<String>, text: &mut String, report: &mut Report) -> String {
     let names: Vec<&String> = names.iter().filter(|n| !slugify(n).is_empty()).collect();
-    // No category, and the "Uncategorized" that Shopify and WooCommerce write for none, are one
-    // category: the catalog's own spelling of it when it has one.
-    let none = |n: &str| matches!(slugify(n).as_str(), "uncategorised" | "uncategorized");
+    // No category, and the "Uncategorized" that Shopify and WooCommerce write for none (in the
+    // shop's language), are one category: the catalog's own spelling of it when it has one.
+    let none = |n: &str| crate::draft::no_category(n);
     let names: Vec<String> = if names.is_empty() || (names.len() == 1 && none(names[0])) {
         vec![if known.contains("uncategorized") { "Uncategorized" } else { "Uncategorised" }.into()]
     } else {

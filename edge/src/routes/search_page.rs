@@ -244,10 +244,11 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     let typed_filters = edgeshop_indexer::normalise(&phrases.into_iter().flatten().collect::<Vec<_>>().join(" "));
     let normalised = edgeshop_indexer::normalise(&p.q);
     let searched = || normalised.split(' ').filter(|w| !typed_filters.split(' ').any(|t| t == *w));
-    if let Some(gift) = &r.gift_words {
+    if r.gift_words.is_some() {
         let about = searched().collect::<Vec<_>>().join(" ");
-        let what = if about.is_empty() { "our picks and best sellers".to_string() } else { format!("products for “{}”", esc(&about)) };
-        let _ = write!(out, "<p class=\"gift-words\" data-testid=\"gift-words\">Gift ideas (“{}” in your search): {what}.</p>", esc(gift));
+        // The gift words are in the search box; the note says what was searched for instead.
+        let what = if about.is_empty() { ": our picks and best sellers".to_string() } else { format!(" for “{}”", esc(&about)) };
+        let _ = write!(out, "<p class=\"gift-words\" data-testid=\"gift-words\">Gift ideas{what}.</p>");
     }
     if !r.ignored_words.is_empty() {
         let kept: Vec<&str> = searched().filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect();

@@ -216,7 +216,7 @@ pub async fn check_line(env: &Env, sku: &str, quantity: u32) -> Result<SkuEntry,
     match s.get(sku) {
         None => Err(cart_error(CartError::UnknownSku(sku.into()))),
         Some(e) if !e.published => Err(cart_error(CartError::Unavailable(sku.into()))),
-        Some(e) if !e.variant.available() => Err(ApiError::new(Problem::OutOfStock, format!("{} has sold out", line_name(e)))),
+        Some(e) if !e.variant.available() => Err(ApiError::new(Problem::OutOfStock, format!("{} has sold out.", line_name(e)))),
         Some(e) => Ok(e.clone()),
     }
 }

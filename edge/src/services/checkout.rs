@@ -273,7 +273,7 @@ async fn place_order(
                     ReserveOutcome::Reserved => {}
                     ReserveOutcome::OutOfStock { sku, available, requested } => {
                         let line = priced.cart.lines.iter().find(|l| l.sku == sku);
-                        let name = line.map_or_else(|| format!("`{sku}`"), |l| format!("{} ({})", l.title, l.variant_title));
+                        let name = line.map_or_else(|| format!("`{sku}`"), |l| edgeshop_domain::line_name(&l.title, &l.variant_title));
                         let left = if available == 0 { format!("{name} has sold out") } else { format!("Only {available} of {name} left") };
                         return Err(ApiError::new(Problem::OutOfStock, format!("{left}, and you asked for {requested}. Change it in your cart."))
                             .with("sku", sku)

@@ -375,8 +375,7 @@ async fn running_low(env: &Env, order: &Order, shop: &Shop) -> Vec<String> {
         .filter(|(_, level)| shop.back_office.is_low(level.available))
         .map(|(l, level)| {
             let left = if level.available <= 0 { "none left".to_string() } else { format!("{} left", level.available) };
-            let variant = if l.variant_title.is_empty() { String::new() } else { format!(" ({})", l.variant_title) };
-            format!("Running low: {}{variant}, SKU {}: {left}.", l.title, l.sku)
+            format!("Running low: {}, SKU {}: {left}.", edgeshop_domain::line_name(&l.title, &l.variant_title), l.sku)
         })
         .collect()
 }
@@ -486,12 +485,13 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
     }
     let mut rows = String::new();
     for l in &order.lines {
-        text.push_str(&format!("{} × {} ({}) {}\n", l.quantity, l.title, l.variant_title, fmt(l.line_total)));
+        text.push_str(&format!("{} × {} {}\n", l.quantity, edgeshop_domain::line_name(&l.title, &l.variant_title), fmt(l.line_total)));
+        let variant =
+            edgeshop_domain::shown_variant(&l.variant_title).map(|v| format!(" <span style=\"color:#666\">({})</span>", esc(v))).unwrap_or_default();
         rows.push_str(&format!(
-            "<tr><td style=\"padding:4px 0\">{} × {} <span style=\"color:#666\">({})</span></td><td style=\"padding:4px 0;text-align:right\">{}</td></tr>",
+            "<tr><td style=\"padding:4px 0\">{} × {}{variant}</td><td style=\"padding:4px 0;text-align:right\">{}</td></tr>",
             l.quantity,
             esc(&l.title),
-            esc(&l.variant_title),
             esc(&fmt(l.line_total))
         ));
     }

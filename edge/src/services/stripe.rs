@@ -160,7 +160,7 @@ impl Stripe {
         let shares = edgeshop_domain::share_discount(order.totals.discount.map_or(0, |d| d.minor), &totals);
         let mut items: Vec<(String, i64, u32)> = Vec::new();
         for (l, off) in order.lines.iter().zip(shares) {
-            let name = format!("{} – {}", l.title, l.variant_title);
+            let name = edgeshop_domain::line_name(&l.title, &l.variant_title);
             let (paid, quantity) = (l.line_total.minor - off, i64::from(l.quantity.max(1)));
             match off {
                 0 => items.push((name, l.unit_price.minor, l.quantity)),
