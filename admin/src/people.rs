@@ -3,6 +3,7 @@
 
 use crate::client::{self, encode, hydrated, label, money, when};
 use edgeshop_api::admin::{AuditLog, CustomerDetail, CustomerPage, Invite, Role, StaffList};
+use edgeshop_domain::OrderStatus;
 use leptos::prelude::*;
 
 #[island]
@@ -37,12 +38,24 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
             }
         });
     };
-    let erase = move |email: String| {
-        if !client::confirm(&format!("Erase the personal data of {email}? Their orders stay for the books, without name, address or email.")) {
+    // `open`: their orders not finished, which the erasure cancels (the shop refuses one that
+    // has left the warehouse, and says so).
+    let erase = move |email: String, open: Vec<String>| {
+        let question = if open.is_empty() {
+            format!("Erase the personal data of {email}? Their orders stay for the books, without name, address or email.")
+        } else {
+            format!(
+                "Erase the personal data of {email}? Their orders not finished ({}) are cancelled first, and what was paid for them is refunded; \
+                 their orders stay for the books, without name, address or email.",
+                open.join(", ")
+            )
+        };
+        if !client::confirm(&question) {
             return;
         }
         leptos::task::spawn_local(async move {
-            match client::post("/api/admin/customers/erase", &serde_json::json!({ "email": email })).await {
+            let body = serde_json::json!({ "email": email, "cancel_open_orders": !open.is_empty() });
+            match client::post("/api/admin/customers/erase", &body).await {
                 Ok(_) => {
                     detail.set(None);
                     notice.set(Some("Erased: the orders are kept without personal data.".into()));
@@ -66,6 +79,12 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
             {move || detail.get().map(|d| {
                 let email = d.customer.email.clone();
                 let erase_email = email.clone();
+                let open: Vec<String> = d
+                    .orders
+                    .iter()
+                    .filter(|o| !matches!(o.status, OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned))
+                    .map(|o| format!("#{}", o.number))
+                    .collect();
                 view! {
                     <article class="customer" data-testid="customer-detail">
                         <h2>{d.customer.name.clone()} " · " {email.clone()}</h2>
@@ -76,7 +95,7 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
                         }).collect_view()}</ul>
                         <div class="action-row">
                             <a class="button" href=format!("/api/admin/customers/{}", encode(&email)) download=format!("customer-{}.json", email.replace('@', "-at-"))>"Export their data (JSON)"</a>
-                            <button type="button" class="danger" on:click=move |_| erase(erase_email.clone())>"Erase personal data"</button>
+                            <button type="button" class="danger" on:click=move |_| erase(erase_email.clone(), open.clone())>"Erase personal data"</button>
                         </div>
                     </article>
                 }

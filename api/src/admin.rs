@@ -447,6 +447,11 @@ pub struct NewsletterAudience {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EraseRequest {
     pub email: String,
+    /// Cancel the customer's orders not packed yet (refunding what was paid) and erase; without
+    /// it, a customer with an order not finished is refused (`open-orders`): its address is still
+    /// needed to deliver it.
+    #[serde(default)]
+    pub cancel_open_orders: bool,
 }
 
 /// What erasing a customer removed.

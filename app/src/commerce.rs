@@ -36,6 +36,21 @@ pub fn offered_after(variants: &[PickerVariant], selected: &[String], i: usize, 
     variants.iter().any(|v| v.available && v.values.get(i).map(String::as_str) == Some(value) && (0..i).all(|j| v.values.get(j) == selected.get(j)))
 }
 
+/// Can `value` be chosen for option `i` keeping every other choice in `selected`: a variant in
+/// stock has exactly that combination (a chip that would move another choice looks different).
+pub fn offered_with(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> bool {
+    variants.iter().any(|v| v.available && v.values.iter().enumerate().all(|(j, x)| if j == i { x == value } else { selected.get(j) == Some(x) }))
+}
+
+/// What a choice moved besides the option chosen, for the shopper to see: "M is not available in
+/// Rust: Navy is chosen instead." (`None` when nothing else moved).
+pub fn moved_note(before: &[String], after: &[String], i: usize) -> Option<String> {
+    let others: Vec<usize> = (0..after.len()).filter(|&j| j != i && before.get(j) != after.get(j)).collect();
+    let chosen = after.get(i)?;
+    let values = |of: &[String]| others.iter().filter_map(|&j| of.get(j).map(String::as_str)).collect::<Vec<_>>().join(" / ");
+    (!others.is_empty()).then(|| format!("{chosen} is not available in {}: {} is chosen instead.", values(before), values(after)))
+}
+
 /// Sets option `i` to `value` and moves the other options to a combination that exists and is in
 /// stock, keeping as many of the shopper's other choices as it can (Lilac when EU 37 / Lilac is
 /// sold out: the first size that has Lilac).
@@ -63,6 +78,8 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     let all_skus = variants.iter().map(|v| view! { <input type="hidden" name="variant" value=v.sku.clone()/> }).collect_view();
     let selected = RwSignal::new(initial.clone());
     let skus: Vec<String> = variants.iter().filter(|v| v.available).map(|v| v.sku.clone()).collect();
+    // What the last choice moved besides itself, said beside the options.
+    let moved = RwSignal::new(None::<String>);
     let variants = RwSignal::new(variants);
     // The SKUs with only a few units left (the ledger's word): their stock line stands out.
     let few = RwSignal::new(Vec::<String>::new());
@@ -136,17 +153,23 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                     let v1 = value.clone();
                     let v2 = value.clone();
                     let v3 = value.clone();
+                    let v4 = value.clone();
                     let checked_at_first = initial.get(i) == Some(&value);
                     let enabled = Memo::new(move |_| {
                         variants.with(|vs| if ready.get() { offered(vs, i, &v1) } else { offered_after(vs, &selected.get(), i, &v1) })
                     });
+                    // In stock, but not with the other choices as they are: choosing it moves them.
+                    let elsewhere =
+                        Memo::new(move |_| ready.get() && enabled.get() && !variants.with(|vs| offered_with(vs, &selected.get(), i, &v4)));
                     view! {
-                        <label class="chip" class:disabled=move || !enabled.get()>
+                        <label class="chip" class:disabled=move || !enabled.get() class:elsewhere=move || elsewhere.get()>
                             <input type="radio" name=format!("option-{i}") value=value.clone() checked=checked_at_first
                                 prop:checked=move || selected.get().get(i) == Some(&v2)
                                 disabled=move || !enabled.get()
                                 on:change=move |_| {
-                                    let next = variants.with_untracked(|vs| choose(vs, &selected.get_untracked(), i, &v3));
+                                    let before = selected.get_untracked();
+                                    let next = variants.with_untracked(|vs| choose(vs, &before, i, &v3));
+                                    moved.set(moved_note(&before, &next, i));
                                     selected.set(next);
                                     if let Some(v) = current() {
                                         replace_query_param("variant", &v.sku);
@@ -190,6 +213,7 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
             <input type="hidden" name="sku" value=initial_sku prop:value=move || current().map(|v| v.sku).unwrap_or_default()/>
             {all_skus}
             {fieldsets}
+            <p class="notice" role="status" data-testid="variant-moved" hidden=move || moved.get().is_none()>{move || moved.get()}</p>
             <p class="price-lg">
                 <span data-testid="variant-price">{move || current().map(|v| v.price).unwrap_or_default()}</span>
                 {move || current().and_then(|v| v.compare_at).map(|c| view! { <s class="was">{c}</s> })}
@@ -452,6 +476,12 @@ pub fn OrderStatus() -> impl IntoView {
             let passing = crate::api::failed_in_passing(&reply);
             match answer::<OrderView>(reply) {
                 Ok(o) => {
+                    // The live view takes the place of the worker's summary, in the same task (no
+                    // moment with both on the page).
+                    #[cfg(feature = "hydrate")]
+                    if let Some(summary) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("order-summary")) {
+                        summary.remove();
+                    }
                     // The read's own earlier failure is over (an action's refusal stays shown).
                     if passing_failures.get_untracked() > 0 {
                         passing_failures.set(0);
@@ -468,21 +498,32 @@ pub fn OrderStatus() -> impl IntoView {
             }
         });
     };
+    // A cancellation or a return is recorded through the order's queue: after asking, look again
+    // until the status moves on (a minute at most; `None`: until it is cancelled), so the page does not sit on the old one.
+    let awaited = StoredValue::new((None::<Status>, 0u32));
+    // Back from the provider's success page (it names the session): for half a minute the page
+    // says the payment is being confirmed instead of offering to pay (again).
+    let confirming = RwSignal::new(false);
     Effect::new(move |_| {
         let (Some(n), Some(t)) = (query_param("number"), query_param("token")) else {
             error.set(Some("This link is missing the order number or its access token.".into()));
             return;
         };
         location.set_value((n, t));
+        if query_param("session_id").is_some() {
+            confirming.set(true);
+            set_timeout(move || confirming.set(false), std::time::Duration::from_secs(30));
+        }
+        // Back from the summary's own cancel form: look until the cancellation shows.
+        if query_param("cancelling").is_some() {
+            awaited.set_value((None, 30));
+        }
         load();
     });
     // While the payment provider is still talking to us, or the first email is on its way, look
     // again every two seconds; after a failed payment too for a few minutes, since the shopper
     // may be back from paying again and that payment's news is on its way.
     let failed_looks = StoredValue::new(0u32);
-    // A cancellation or a return is recorded through the order's queue: after asking, look again
-    // until the status moves on (a minute at most), so the page does not sit on the old one.
-    let awaited = StoredValue::new((None::<Status>, 0u32));
     let await_change = move || {
         awaited.set_value((order.get_untracked().map(|o| o.status), 60));
         set_timeout(load, std::time::Duration::from_secs(1));
@@ -494,7 +535,7 @@ pub fn OrderStatus() -> impl IntoView {
                 failed_looks.update_value(|n| *n += 1);
             }
             let (from, looks) = awaited.get_value();
-            let settling = looks > 0 && from == Some(o.status);
+            let settling = looks > 0 && from.map_or(o.status != Status::Cancelled, |from| from == o.status);
             if settling {
                 awaited.set_value((from, looks - 1));
             }
@@ -581,7 +622,10 @@ pub fn OrderStatus() -> impl IntoView {
                             view! { <li>{message_label(&m.template)} " · " {state} " · " <time datetime=at.clone()>{local_time(&at)}</time></li> }
                         }).collect_view()}</ul>
                     })}
-                    {(o.payment_method == PaymentMethod::Online && awaiting).then(|| {
+                    {(o.payment_method == PaymentMethod::Online && awaiting && confirming.get()).then(|| view! {
+                        <p class="notice" role="status" data-testid="payment-confirming">"Thank you: we are confirming your payment. This page updates by itself."</p>
+                    })}
+                    {(o.payment_method == PaymentMethod::Online && awaiting && !confirming.get()).then(|| {
                         let failed = status == Status::PaymentFailed;
                         let note = if failed { "Your payment did not go through. No money was taken." } else { "We have not received your payment yet." };
                         view! {
@@ -732,7 +776,7 @@ mod tests {
     }
 
     #[test]
-    fn picker_offers_every_value_in_stock_and_moves_the_other_options_to_it() {
+    fn picker_offers_every_value_in_stock_and_moves_the_other_options_to_it_saying_so() {
         let vs = vec![v("A", &["S", "Red"], true), v("B", &["S", "Blue"], false), v("C", &["M", "Blue"], true)];
         let sel = vec!["S".to_string(), "Red".to_string()];
         assert!(offered(&vs, 1, "Red"));
@@ -740,6 +784,8 @@ mod tests {
         // Blue can be chosen: S/Blue is sold out, so the size moves to one that has Blue.
         assert!(offered(&vs, 1, "Blue"));
         assert_eq!(choose(&vs, &sel, 1, "Blue"), vec!["M", "Blue"]);
+        assert_eq!(moved_note(&sel, &choose(&vs, &sel, 1, "Blue"), 1), Some("Blue is not available in S: M is chosen instead.".into()));
+        assert!(!offered_with(&vs, &sel, 1, "Blue") && offered(&vs, 1, "Blue"));
         // Choosing M moves colour to one that exists with M.
         assert_eq!(choose(&vs, &sel, 0, "M"), vec!["M", "Blue"]);
         // Without JavaScript, only what goes with the earlier choices.

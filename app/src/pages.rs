@@ -275,7 +275,8 @@ pub fn OrderPage() -> impl IntoView {
     };
     view! {
         <Document meta=meta>
-            <noscript inner_html=edgeshop_api::frames::order::SUMMARY></noscript>
+            // The worker's summary shows (and its forms work) until the island has the order.
+            <div id="order-summary" inner_html=edgeshop_api::frames::order::SUMMARY></div>
             <OrderStatus/>
             <p class="hint"><a href="/account/">"All your orders"</a></p>
         </Document>

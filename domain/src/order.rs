@@ -404,7 +404,7 @@ impl Order {
     pub fn return_lines(&self, asked: &[(String, u32)], returned: &[(String, u32)]) -> Result<Vec<(String, u32)>, String> {
         let left = self.returnable(returned);
         if left.is_empty() {
-            return Err("every unit of the order has been returned already".into());
+            return Err("every unit of the order has been returned or refunded already".into());
         }
         if asked.is_empty() {
             return Ok(left);
@@ -416,7 +416,7 @@ impl Order {
             }
             let can = left.iter().find(|(s, _)| s == sku).map_or(0, |(_, q)| *q);
             if can == 0 {
-                return Err(format!("`{sku}` has been returned already"));
+                return Err(format!("`{sku}` has been returned or refunded already"));
             }
             let total = match out.iter_mut().find(|(s, _)| s == sku) {
                 Some((_, q)) => {
@@ -959,7 +959,7 @@ mod tests {
         // The last return refunds what is left of the order: its goods and the delivery.
         let refund_2 = o.return_refund(&first, &rest);
         assert_eq!(refund_1 + refund_2, o.totals.total.minor);
-        assert_eq!(o.return_lines(&[], &[first, rest].concat()).unwrap_err(), "every unit of the order has been returned already");
+        assert_eq!(o.return_lines(&[], &[first, rest].concat()).unwrap_err(), "every unit of the order has been returned or refunded already");
     }
 
     #[test]

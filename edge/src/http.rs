@@ -228,6 +228,13 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
     })
 }
 
+/// One client as far as the shop can tell: a hash of its address ([`client_ip`]) and its browser's
+/// User-Agent.
+pub fn client_key(req: &Request) -> String {
+    let agent = header(req, "user-agent").unwrap_or_default();
+    crate::services::sha256_hex(format!("{}\n{agent}", client_ip(req)).as_bytes())
+}
+
 /// The client as rate limits count it, from the address Cloudflare reports ("local" under some
 /// test setups): an IPv4 address, or an IPv6 address's /64 network (one subscriber's block, in
 /// which a client may pick any address for each request).

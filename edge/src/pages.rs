@@ -302,8 +302,9 @@ pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
     h
 }
 
-/// The order as a browser without JavaScript sees it (the page's island draws the live view).
-pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> String) -> String {
+/// The order as the worker draws it: what a browser without JavaScript sees, and any browser until
+/// the page's island draws the live view. `cancelling`: back from its cancel form.
+pub fn order_summary(order: &Order, refunded: i64, cancelling: bool, money: impl Fn(Money) -> String) -> String {
     let mut h = format!(
         r#"<section class="order"><h1>Order <span data-testid="order-number">{}</span></h1><p class="status">Status: <strong data-testid="order-status">{}</strong></p><ul class="cart-lines">"#,
         order.number,
@@ -343,12 +344,20 @@ pub fn order_summary(order: &Order, refunded: i64, money: impl Fn(Money) -> Stri
         if !failed {
             // Back from the provider, the payment's news may be a moment behind: the page looks
             // again by itself (this summary is read only without JavaScript; the island polls).
-            actions += r#"<meta http-equiv="refresh" content="10"><p class="notice" data-testid="payment-pending">If you have just paid, we are confirming your payment: this page updates itself in a few seconds.</p>"#;
+            actions += r#"<noscript><meta http-equiv="refresh" content="10"></noscript><p class="notice" data-testid="payment-pending">If you have just paid, we are confirming your payment: this page updates itself in a few seconds.</p>"#;
         }
         actions += &form("/orders/pay", r#" class="primary""#, if failed { "Try paying again" } else { "Pay now" });
     }
-    if order.status.can_cancel() {
-        actions += &form("/orders/cancel", "", "Cancel order");
+    if order.status.can_cancel() && cancelling {
+        actions += r#"<p class="notice" role="status" data-testid="order-cancelling">We are cancelling your order: reload this page in a moment to see it cancelled.</p>"#;
+    } else if order.status.can_cancel() {
+        // One stray tap must not cancel an order: the box must be ticked first (the browser
+        // checks it, without JavaScript too).
+        let _ = write!(
+            actions,
+            r#"<form method="post" action="/orders/cancel" class="order-action">{}<label><input type="checkbox" name="confirm" value="yes" required> Yes, cancel this order</label> <button type="submit">Cancel order</button></form>"#,
+            order_fields(order)
+        );
     }
     if order.status == edgeshop_domain::OrderStatus::Delivered {
         actions += &return_form(order);

@@ -113,8 +113,16 @@ try {
   // The order page's own form cancels it, without JavaScript too (the queue applies it: reload
   // until the page says so).
   if ((await page.locator('button:has-text("Pay now")').count()) !== 0) throw new Error('a cash-on-delivery order offers to pay online');
+  // One tap does not cancel: the box must be ticked first.
+  await page.click('button:has-text("Cancel order")');
+  await page.waitForTimeout(300);
+  if (!page.url().includes(`number=${number}`) || page.url().includes('cancelling')) throw new Error(`an unticked cancel went to ${page.url()}`);
+  await page.check('input[name=confirm]');
   await submitForm(page, 'button:has-text("Cancel order")');
   if (!page.url().includes(`number=${number}`)) throw new Error(`cancelling went to ${page.url()}`);
+  const said = await page.textContent('[data-testid=order-status]');
+  if (!/Cancelled/.test(said) && (await page.locator('[data-testid=order-cancelling]').count()) !== 1) throw new Error('the page after cancelling does not say the cancellation is under way');
+  if (!/Cancelled/.test(said) && (await page.locator('button:has-text("Cancel order")').count()) !== 0) throw new Error('the page after cancelling offers to cancel again');
   for (let i = 0; i < 40 && !/Cancelled/.test(await page.textContent('[data-testid=order-status]')); i++) {
     await page.waitForTimeout(250);
     await page.reload({ waitUntil: 'load' });

@@ -100,6 +100,9 @@ fn a_shopper_signs_in_by_emailed_link_and_sees_only_their_orders() {
     let (twice, second_cookie) = sign_in(shop, 11, &token);
     assert_eq!(twice.status, 303, "{}", twice.body);
     assert!(second_cookie.is_some_and(|c| c != cookie));
+    // Only for the client that used it: anyone else holding the link gets no session.
+    let (elsewhere, no_cookie) = sign_in(shop, 12, &token);
+    assert!(elsewhere.status != 303 && no_cookie.is_none(), "another client within the grace: {} {}", elsewhere.status, elsewhere.body);
     let set = r.header("set-cookie").unwrap();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
 
@@ -256,7 +259,7 @@ fn refusals_lockout_and_erasure() {
     ));
 
     // Erasing the customer ends their account's sessions with the rest of their data.
-    let r = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "erin@example.ie" }).to_string()));
+    let r = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "erin@example.ie", "cancel_open_orders": true }).to_string()));
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(is_problem(&as_shopper(shop, &cookie, "GET", "/api/account"), 401));
     assert_eq!(edgeshop_e2e::d1_query(shop, "SELECT 1 FROM customer_sessions WHERE email = 'erin@example.ie'").as_array().map_or(0, Vec::len), 0);

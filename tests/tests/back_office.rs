@@ -170,6 +170,7 @@ fn every_admin_route_refuses_no_session_an_expired_one_a_forged_cookie_and_a_cro
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Max-Age="), "{set}");
     // A link works once: sent twice together (a double click), both sign in; later, never.
     assert_eq!(redeem(shop, &ip(2), &token_of(&link)).status, 200, "the second of a double click");
+    assert!(is_problem(&redeem(shop, &ip(45), &token_of(&link)), 401), "another client within the grace");
     std::thread::sleep(std::time::Duration::from_millis(5_500));
     assert!(is_problem(&redeem(shop, &ip(2), &token_of(&link)), 401));
 }

@@ -763,7 +763,9 @@ fn buying_works_with_plain_html_forms() {
     // The order page carries the order for browsers without JavaScript; a wrong token finds nothing.
     let order_page = shop.get(&location);
     assert_eq!(order_page.status, 200);
-    assert!(order_page.body.contains(&format!(r#"<noscript><section class="order"><h1>Order <span data-testid="order-number">{number}</span>"#)));
+    assert!(order_page
+        .body
+        .contains(&format!(r#"<div id="order-summary"><section class="order"><h1>Order <span data-testid="order-number">{number}</span>"#)));
     assert!(order_page.body.contains("Confirmed (cash on delivery)"));
     assert!(order_page.body.contains(&format!("4 × {}", edgeshop_domain::escape_html(&product.title))), "the order is the cart shown");
     let wrong = shop.get(&format!("/orders/?number={number}&token=0000"));

@@ -463,7 +463,9 @@ fn a_returned_line_is_refunded_in_part() {
         shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
     }
     let token = placed["token"].as_str().unwrap();
-    assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
+    // The shopper sends B back; A's units are refunded by line.
+    let back = json!({ "lines": [{ "sku": b.sku, "quantity": 1 }] }).to_string();
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &back).status, 202);
     shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
     let refund = |key: &str, body: Value| {
         shop.post_json(&format!("/api/admin/orders/{n}/refunds"), &[("authorization", &auth), ("idempotency-key", key)], &body.to_string())
@@ -479,6 +481,11 @@ fn a_returned_line_is_refunded_in_part() {
     assert_eq!(again.json(), first.json());
     let other = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 2 }] }));
     assert_eq!((other.status, other.json()["type"].as_str().map(|t| t.ends_with("/idempotency-key-reused"))), (422, Some(true)), "{}", other.body);
+    // A unit refunded by line is not refunded by line again, nor one its return will refund.
+    let again = refund("r7", json!({ "lines": [{ "sku": a.sku, "quantity": 2 }] }));
+    assert!(again.status == 422 && again.body.contains("1 unit of its 2 can be refunded by line"), "{}", again.body);
+    let returning = refund("r7", json!({ "lines": [{ "sku": b.sku, "quantity": 1 }] }));
+    assert!(returning.status == 422 && returning.body.contains("in a return"), "{}", returning.body);
     let o = shop.wait_admin_order(n, "partial refund", |o| !moves(o, "refund").is_empty());
     let settled_o = settled(shop, n);
     assert_eq!(moves(&settled_o, "refund").len(), 1, "{o}");

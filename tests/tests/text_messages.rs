@@ -217,7 +217,8 @@ fn erasing_the_customer_erases_the_number_and_its_unsent_texts() {
     assert_eq!(r.status, 201, "{}", r.body);
     let n = r.json()["order_number"].as_u64().unwrap();
     shop.wait_emails("the confirmation", 1, |e| e.to.contains("siobhan7@example.ie"));
-    let erased = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan7@example.ie" }).to_string()));
+    let erased =
+        shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan7@example.ie", "cancel_open_orders": true }).to_string()));
     assert_eq!(erased.status, 200, "{}", erased.body);
     twilio.recover(number);
     std::thread::sleep(Duration::from_secs(3));
@@ -260,7 +261,8 @@ fn a_text_that_fails_for_good_alerts_the_merchant_at_once_and_erasure_takes_the_
     };
     assert!(alert.text.contains(number), "{}", alert.text);
     twilio.recover(number);
-    let erased = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan8@example.ie" }).to_string()));
+    let erased =
+        shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan8@example.ie", "cancel_open_orders": true }).to_string()));
     assert_eq!(erased.status, 200, "{}", erased.body);
     let order = shop.admin_order(n);
     assert!(!order.to_string().contains("5550108"), "the number is still on the order: {order}");

@@ -77,7 +77,7 @@ async fn redeem(req: &Request, env: &Env, token: &str) -> Result<(String, [Strin
     if !locked.allowed {
         return Err(ApiError::too_many_requests(locked.retry_after).with("locked", true));
     }
-    match accounts::redeem(env, token.trim()).await? {
+    match accounts::redeem(env, token.trim(), &crate::http::client_key(req)).await? {
         Some((email, session)) => {
             let browser = accounts::remember_browser(env, &email).await?;
             Ok((email, [account_cookie(req, Some(&session)), known_browser_cookie(req, Some(&browser))]))

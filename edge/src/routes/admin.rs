@@ -147,7 +147,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     let body = json_text(req).await?;
     let r: RefundRequest = parse_body(&body)?;
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
-    let amount = refund_amount(&r, &order)?;
+    let (amount, lines) = refund_amount(&r, &order)?;
     let guard = Guard::scoped(env, format!("refund:{number}:{key}"), &key);
     match guard.begin(&fingerprint(&[&canonical_body(&body)])).await? {
         Begin::Started { .. } => {}
@@ -162,9 +162,20 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     // More than is left to refund, with the refunds asked for and not applied yet, is refused
     // now (the queue consumer checks again when it applies it).
     let event_id = format!("refund-{number}-{key}");
+    // Lines refunded are settled: not refunded by line again, nor returned for money (units that
+    // came back, or are in an open return, are refunded by their return).
+    if !lines.is_empty() {
+        let returns = orders::returns(env, number).await?;
+        let returned = [orders::returned_units(&returns, None), orders::units_in_open_returns(&returns)].concat();
+        if let Err(why) = orders::hold_line_refund(env, &order, &event_id, &lines, &returned).await? {
+            guard.release().await?;
+            return Err(ApiError::new(Problem::BadRefund, why));
+        }
+    }
     let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, order.totals.total.currency)).formatted;
     if let Err(left) = orders::reserve_refund(env, number, &event_id, amount).await? {
         // Binding nothing: the corrected request may use the same key.
+        orders::drop_line_refund(env, &event_id).await?;
         guard.release().await?;
         return Err(ApiError::new(
             Problem::BadRefund,
@@ -176,8 +187,9 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     event.detail = Some(edgeshop_domain::text::reason_line(&r.reason, 500));
     let published = events::publish(env, &event).await;
     if let Err(e) = published {
-        // The key is free again for a retry, and the amount no longer held.
+        // The key is free again for a retry, and the amount and units no longer held.
         orders::settle_refund_request(env, &event_id).await?;
+        orders::drop_line_refund(env, &event_id).await?;
         guard.finish(None).await?;
         return Err(e);
     }
@@ -191,8 +203,9 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
 
 /// The amount a refund request asks for: `amount_minor`, or its lines at the prices paid (less
 /// their share of a discount; a SKU listed twice counts once, its quantities added), between 1
-/// and the order's total.
-fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i64, ApiError> {
+/// and the order's total; and the lines (none for an amount).
+fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<(i64, Vec<(String, u32)>), ApiError> {
+    let mut lines: Vec<(String, u32)> = Vec::new();
     let amount = match (r.amount_minor, r.lines.is_empty()) {
         (Some(a), true) => a,
         (None, false) => {
@@ -204,7 +217,6 @@ fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i6
                 let q = wanted.entry(l.sku.as_str()).or_default();
                 *q = q.saturating_add(l.quantity);
             }
-            let mut lines: Vec<(String, u32)> = Vec::new();
             for (sku, quantity) in wanted {
                 let line = order
                     .lines
@@ -227,7 +239,7 @@ fn refund_amount(r: &RefundRequest, order: &edgeshop_domain::Order) -> Result<i6
             format!("the amount must be more than 0 and at most the order's total, {}", order.totals.total.decimal()),
         ));
     }
-    Ok(amount)
+    Ok((amount, lines))
 }
 
 /// `GET /api/admin/notifications/failed`: messages that could not be sent after every try.
@@ -311,6 +323,28 @@ pub async fn new_products_digest(req: &Request, env: &Env) -> Reply {
 pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
     let who = require_owner(req, env).await?;
     let e: EraseRequest = parse_body(&json_text(req).await?)?;
+    // An order not finished needs its address: refused, or cancelled first when asked (not one
+    // that has left the warehouse, which is delivered first).
+    let open = orders::open_of(env, &crate::services::email_key(&e.email)).await?;
+    if !open.is_empty() {
+        let list = open.iter().map(|(n, s)| format!("{n} ({})", orders::wire_name(*s))).collect::<Vec<_>>().join(", ");
+        let on_its_way = open.iter().any(|(_, s)| !s.can_cancel());
+        if on_its_way || !e.cancel_open_orders {
+            let what = if on_its_way {
+                "erase once they are delivered: an order on its way needs its address"
+            } else {
+                "cancel them with the erasure (`cancel_open_orders`), or erase once they are delivered"
+            };
+            let numbers: Vec<u64> = open.iter().map(|(n, _)| *n).collect();
+            return Err(ApiError::new(Problem::OpenOrders, format!("orders not finished: {list}; {what}")).with("open_orders", numbers));
+        }
+        for (number, _) in &open {
+            if let Some(order) = orders::load(env, *number).await? {
+                crate::routes::orders::cancel_order(env, &order).await?;
+                staff::audit(env, &who, "order.cancel", &format!("order:{number}"), value!(null), value!({ "why": "customer erased" })).await?;
+            }
+        }
+    }
     let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
     // The log names the erasure by the address's hash: it must not keep what was erased.
     let target = format!("customer:{}", crate::services::sha256_hex(crate::services::email_key(&e.email).as_bytes()));

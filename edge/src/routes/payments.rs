@@ -85,8 +85,14 @@ pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> 
         let (body, signature) = provider.webhook_for(&session, kind, now_seconds());
         accept_webhook(env, Some(&signature), &body).await?;
     }
+    // Paid: back as from Stripe's success page, which names the session (the order page then
+    // says the payment is being confirmed rather than offering to pay again).
+    let back = match action.as_str() {
+        "pay" => format!("{}&session_id={}", session.return_url, session.id),
+        _ => session.return_url.clone(),
+    };
     let headers = Headers::new();
-    headers.set("location", &session.return_url)?;
+    headers.set("location", &back)?;
     Ok(Response::empty()?.with_status(303).with_headers(headers))
 }
 

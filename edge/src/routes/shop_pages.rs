@@ -336,11 +336,15 @@ fn order_page_of(order: &edgeshop_domain::Order) -> Reply {
 }
 
 /// `POST /orders/cancel` (the order page's form, without JavaScript): asks for the cancellation
-/// and goes back to the order's page.
+/// when its box is ticked, and goes back to the order's page, which says it is under way.
 pub async fn cancel_order(req: &mut Request, env: &Env) -> Reply {
-    let order = order_of_form(env, &form_body(req, MAX_FORM_BYTES).await?).await?;
+    let form = form_body(req, MAX_FORM_BYTES).await?;
+    let order = order_of_form(env, &form).await?;
+    if form.get("confirm") != Some("yes") {
+        return order_page_of(&order);
+    }
     crate::routes::orders::cancel_order(env, &order).await?;
-    order_page_of(&order)
+    see_other(&format!("/orders/?number={}&token={}&cancelling=1", order.number, order.token))
 }
 
 /// `POST /orders/pay` (the order page's form, without JavaScript): a new payment session, and to
@@ -384,7 +388,10 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
     let (summary, status) = match number {
         None => (pages::notice("This link is missing the order number or its access token."), 200),
         Some(n) => match orders::load_with_token(env, n, token).await {
-            Ok(order) => (pages::order_summary(&order, orders::refunded(env, n, order.totals.total.minor).await?, |m| money_view(m).formatted), 200),
+            Ok(order) => {
+                let refunded = orders::refunded(env, n, order.totals.total.minor).await?;
+                (pages::order_summary(&order, refunded, query.get("cancelling").is_some(), |m| money_view(m).formatted), 200)
+            }
             Err(e) if e.status == 404 => (pages::notice(&format!("There is no order {n} for this link.")), 404),
             Err(e) => return Err(e),
         },

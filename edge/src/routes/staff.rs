@@ -81,7 +81,7 @@ pub async fn start_session(req: &mut Request, env: &Env) -> Reply {
         return Err(ApiError::too_many_requests(locked.retry_after).with("locked", true));
     }
     let r: SessionRequest = parse_body(&json_text(req).await?)?;
-    let Some((member, session)) = staff::redeem(env, r.token.trim()).await? else {
+    let Some((member, session)) = staff::redeem(env, r.token.trim(), &crate::http::client_key(req)).await? else {
         rate_limit::take(env, Limit::SignInFailure, &client).await?;
         return Err(ApiError::new(Problem::SignInFailed, "this sign-in link is unknown, used or expired; ask for a new one"));
     };

@@ -35,9 +35,9 @@ pub async fn new_link(env: &Env, email: &str) -> Result<String, ApiError> {
 }
 
 /// Uses a sign-in link (once) and opens a session: the address and the session token, or `None`
-/// when the link is unknown, used or expired.
-pub async fn redeem(env: &Env, token: &str) -> Result<Option<(String, String)>, ApiError> {
-    let Some(email) = sign_in::SHOPPERS.claim_link(env, token).await? else { return Ok(None) };
+/// when the link is unknown, used or expired. `client` as [`sign_in::Door::claim_link`] takes it.
+pub async fn redeem(env: &Env, token: &str, client: &str) -> Result<Option<(String, String)>, ApiError> {
+    let Some(email) = sign_in::SHOPPERS.claim_link(env, token, client).await? else { return Ok(None) };
     let session = sign_in::SHOPPERS.open_session(env, &email, SESSION_SECONDS).await?;
     Ok(Some((email, session)))
 }

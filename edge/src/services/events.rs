@@ -520,9 +520,14 @@ async fn refund_requested_once(env: &Env, stored: &orders::Stored, event: &Order
         let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, order.totals.total.currency)).formatted;
         let note = format!("refund of {} refused: {} is left to refund", money(amount), money(left));
         let outcome = format!("refused: {note}");
+        orders::drop_line_refund(env, &event.id).await?;
         return orders::record(env, stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
     }
     let (refund, due) = refund_payment(env, order, payment.as_ref(), amount, &format!("edgeshop-refund-{}", event.id)).await?;
+    // A refund the provider failed gives its lines back: they may be refunded again.
+    if refund.as_ref().is_some_and(|r| r.status == "failed") {
+        orders::drop_line_refund(env, &event.id).await?;
+    }
     let change = orders::Change {
         outcome: "applied",
         refund_due_minor: due,

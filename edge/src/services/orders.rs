@@ -689,6 +689,89 @@ pub fn returned_units(returns: &[ReturnView], except: Option<i64>) -> Vec<(Strin
     returns.iter().filter(|r| r.status == "received" && Some(r.id) != except).flat_map(|r| units(&r.lines)).collect()
 }
 
+/// The orders of `email` (as [`crate::services::email_key`] writes it) that are not finished:
+/// neither delivered, cancelled nor returned.
+pub async fn open_of(env: &Env, email: &str) -> Result<Vec<(u64, OrderStatus)>, ApiError> {
+    #[derive(Deserialize)]
+    struct Open {
+        number: u64,
+        status: OrderStatus,
+    }
+    let db = db::db(env)?;
+    let rows: Vec<Open> = db::all(stmt(
+        &db,
+        "SELECT number, status FROM orders WHERE email = ?1 AND status NOT IN ('delivered', 'cancelled', 'returned') ORDER BY number",
+        args![email],
+    )?)
+    .await?;
+    Ok(rows.into_iter().map(|o| (o.number, o.status)).collect())
+}
+
+/// The units of `number`'s lines that staff refunded by line (each SKU with its units).
+pub async fn refunded_units(env: &Env, number: u64) -> Result<Vec<(String, u32)>, ApiError> {
+    #[derive(Deserialize)]
+    struct Units {
+        sku: String,
+        quantity: u32,
+    }
+    let db = db::db(env)?;
+    let rows: Vec<Units> =
+        db::all(stmt(&db, "SELECT sku, sum(quantity) AS quantity FROM line_refunds WHERE order_number = ?1 GROUP BY sku", args![number])?).await?;
+    Ok(rows.into_iter().map(|r| (r.sku, r.quantity)).collect())
+}
+
+/// Holds `lines` of `order` as refunded by the refund `event_id`: each SKU only while its units
+/// refunded by line, returned (`returned`: received or in an open return) and these together are
+/// at most the line's. One conditional write per SKU, so two refunds asked for at once cannot
+/// both take the same unit. On a refusal nothing stays held, and the answer says what is left.
+pub async fn hold_line_refund(
+    env: &Env,
+    order: &edgeshop_domain::Order,
+    event_id: &str,
+    lines: &[(String, u32)],
+    returned: &[(String, u32)],
+) -> Result<Result<(), String>, ApiError> {
+    let db = db::db(env)?;
+    drop_line_refund(env, event_id).await?;
+    let back = |sku: &str| returned.iter().filter(|(s, _)| s == sku).map(|(_, q)| *q).fold(0u32, u32::saturating_add);
+    for (sku, quantity) in lines {
+        let ordered = order.lines.iter().find(|l| &l.sku == sku).map_or(0, |l| l.quantity);
+        let held = db::changed(
+            stmt(
+                &db,
+                "INSERT INTO line_refunds (event_id, order_number, sku, quantity) SELECT ?1, ?2, ?3, ?4
+                 WHERE ?4 + ?5 + (SELECT coalesce(sum(quantity), 0) FROM line_refunds WHERE order_number = ?2 AND sku = ?3) <= ?6",
+                args![event_id, order.number, sku, *quantity, back(sku), ordered],
+            )?,
+            "line refund",
+        )
+        .await?;
+        if !held {
+            drop_line_refund(env, event_id).await?;
+            let refunded = refunded_units(env, order.number).await?.into_iter().find(|(s, _)| s == sku).map_or(0, |(_, q)| q);
+            let left = ordered.saturating_sub(refunded).saturating_sub(back(sku));
+            return Ok(Err(format!(
+                "`{sku}`: {} of its {ordered} can be refunded by line ({refunded} refunded by line already, {} returned or in a return, which refunds them)",
+                edgeshop_domain::text::count_of(u64::from(left), "unit"),
+                back(sku)
+            )));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Gives back the units a refund held ([`hold_line_refund`]): it was refused, failed or never sent.
+pub async fn drop_line_refund(env: &Env, event_id: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "DELETE FROM line_refunds WHERE event_id = ?1", args![event_id])?.run().await.context("line refund")?;
+    Ok(())
+}
+
+/// The units of returns still open (requested or approved): on their way to being refunded.
+pub fn units_in_open_returns(returns: &[ReturnView]) -> Vec<(String, u32)> {
+    returns.iter().filter(|r| r.status == "requested" || r.status == "approved").flat_map(|r| units(&r.lines)).collect()
+}
+
 /// Return lines as the order's rules count them: each SKU with its units.
 pub fn units(lines: &[edgeshop_api::admin::ReturnLine]) -> Vec<(String, u32)> {
     lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()

@@ -16,7 +16,8 @@ pub struct Door {
 }
 
 pub const STAFF: Door = Door { links: "staff_sign_in_links", sessions: "staff_sessions", owner: "staff_id" };
-/// How long a used link still works for the same sign-in sent twice (a double click).
+/// How long a used link still works for the same sign-in sent twice (a double click) by the
+/// client that used it.
 pub const DOUBLE_SUBMIT_MS: f64 = 5_000.0;
 
 pub const SHOPPERS: Door = Door { links: "customer_sign_in_links", sessions: "customer_sessions", owner: "email" };
@@ -38,10 +39,11 @@ impl Door {
 
     /// Uses a link (once): its owner, or `None` when it is unknown, used or expired. The claim is
     /// one conditional write, so two requests with the same link cannot both win; as a write, it
-    /// is not tried again. A link used in the last [`DOUBLE_SUBMIT_MS`] works again: a double click
-    /// on "Sign in" sends it twice, and the browser keeps the second answer (whose session would
-    /// otherwise be refused, and the link spent).
-    pub async fn claim_link(&self, env: &Env, token: &str) -> Result<Option<String>, ApiError> {
+    /// is not tried again. A link used in the last [`DOUBLE_SUBMIT_MS`] works again for the same
+    /// `client` (see [`crate::http::client_key`]): a double click on "Sign in" sends it twice, and
+    /// the browser keeps the second answer (whose session would otherwise be refused, and the link
+    /// spent). Another client gets nothing.
+    pub async fn claim_link(&self, env: &Env, token: &str, client: &str) -> Result<Option<String>, ApiError> {
         if !well_formed_secret(token) {
             return Ok(None);
         }
@@ -51,12 +53,12 @@ impl Door {
         }
         let db = db::db(env)?;
         let sql = format!(
-            "UPDATE {} SET used_at = COALESCE(used_at, ?2) WHERE token_hash = ?1 AND (used_at IS NULL OR used_at > ?4) AND expires_at > ?3 \
-             RETURNING {} AS owner",
+            "UPDATE {} SET used_at = COALESCE(used_at, ?2), used_by = COALESCE(used_by, ?5) \
+             WHERE token_hash = ?1 AND (used_at IS NULL OR (used_at > ?4 AND used_by = ?5)) AND expires_at > ?3 RETURNING {} AS owner",
             self.links, self.owner
         );
         let just_now = String::from(worker::js_sys::Date::new(&(worker::Date::now().as_millis() as f64 - DOUBLE_SUBMIT_MS).into()).to_iso_string());
-        let claimed: Option<Claimed> = stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), &now_rfc3339(), now_seconds(), &just_now])?
+        let claimed: Option<Claimed> = stmt(&db, &sql, args![&sha256_hex(token.as_bytes()), &now_rfc3339(), now_seconds(), &just_now, client])?
             .first(None)
             .await
             .context("sign-in link")?;

@@ -106,8 +106,8 @@ pub async fn new_link(env: &Env, member: &Member) -> Result<String, ApiError> {
 
 /// Uses a sign-in link (once) and opens a session: the session token, or `None` when the link is
 /// unknown, used, expired or its member removed.
-pub async fn redeem(env: &Env, token: &str) -> Result<Option<(Member, String)>, ApiError> {
-    let Some(id) = sign_in::STAFF.claim_link(env, token).await? else { return Ok(None) };
+pub async fn redeem(env: &Env, token: &str, client: &str) -> Result<Option<(Member, String)>, ApiError> {
+    let Some(id) = sign_in::STAFF.claim_link(env, token, client).await? else { return Ok(None) };
     let db = db::db(env)?;
     let sql = format!("SELECT {MEMBER_COLUMNS} FROM staff WHERE removed_at IS NULL AND id = ?1");
     let Some(member) = db::first::<Member>(stmt(&db, &sql, args![&id])?).await? else {
