@@ -14,3 +14,20 @@ CREATE INDEX line_refunds_by_order ON line_refunds(order_number, sku);
 -- seconds' grace for a double click.
 ALTER TABLE staff_sign_in_links ADD COLUMN used_by TEXT;
 ALTER TABLE customer_sign_in_links ADD COLUMN used_by TEXT;
+
+-- A once-per-customer code goes by the mailbox an address reaches: `shopper+1@` and `shopper@` are
+-- one customer (and Gmail's dots are no part of an address). Older uses compare by email.
+ALTER TABLE discount_uses ADD COLUMN mailbox TEXT;
+DROP TRIGGER discount_use_allowed;
+CREATE TRIGGER discount_use_allowed BEFORE INSERT ON discount_uses
+BEGIN
+  SELECT RAISE(ABORT, 'discount-unavailable')
+    WHERE NOT EXISTS (SELECT 1 FROM discount_codes WHERE code = NEW.code AND active = 1);
+  SELECT RAISE(ABORT, 'discount-used-up')
+    WHERE (SELECT max_uses FROM discount_codes WHERE code = NEW.code) <= (SELECT count(*) FROM discount_uses WHERE code = NEW.code);
+  SELECT RAISE(ABORT, 'discount-already-used')
+    WHERE (SELECT once_per_customer FROM discount_codes WHERE code = NEW.code) = 1
+      AND EXISTS (SELECT 1 FROM discount_uses u JOIN orders o ON o.number = u.order_number
+                  WHERE u.code = NEW.code
+                    AND (u.mailbox = NEW.mailbox OR o.email = (SELECT email FROM orders WHERE number = NEW.order_number)));
+END;

@@ -363,7 +363,10 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                                     <li>{label(&m.kind)} " · " {money(m.amount_minor, &m.currency, &locale.get_value())} " · " {m.status.clone()} " · " <small>{m.provider.clone()}</small></li>
                                 }).collect_view()}</ul>
                             })}
-                            {(o.refund_due_minor > 0).then(|| view! { <p class="notice error no-print">{format!("To refund by hand: {}", Money::new(o.refund_due_minor, currency).format(&locale.get_value()))}</p> })}
+                            {(o.refund_due_minor > 0).then(|| view! {
+                                <p class="notice error no-print">{format!("To refund by hand: {}", Money::new(o.refund_due_minor, currency).format(&locale.get_value()))}</p>
+                                <ByHand n=n due=o.refund_due_minor currency=currency act=act/>
+                            })}
                         </section>
                     </div>
                     <Returns n=n currency=currency returns=o.returns.clone() lines=o.order.lines.iter().map(|l| (l.sku.clone(), l.title.clone(), l.quantity)).collect() act=act/>
@@ -511,7 +514,8 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
     }
 }
 
-/// A return's steps: approve or reject a request, then receive it (choosing what goes back to stock).
+/// A return's steps: approve or reject a request, then receive it (how many of each line came
+/// back, and which go back to stock).
 #[component]
 fn Returns(
     n: u64,
@@ -528,32 +532,52 @@ fn Returns(
         <section class="returns no-print" aria-labelledby="h-returns" data-testid="admin-returns"><h2 id="h-returns">"Returns"</h2>
             {returns.into_iter().map(|r| {
                 let id = r.id;
-                let restock = RwSignal::new(r.lines.iter().map(|l| (l.sku.clone(), true)).collect::<Vec<_>>());
+                // Per line: the units that came back (at first, those asked for) and whether they go back to stock.
+                let received = RwSignal::new(r.lines.iter().map(|l| (l.sku.clone(), l.quantity, true)).collect::<Vec<_>>());
+                let receive_error = RwSignal::new(None::<String>);
                 let reject_reason = RwSignal::new(String::new());
                 let step = move |action: &'static str, body: String| act(format!("/api/admin/orders/{n}/returns/{id}/{action}"), body, "Return");
                 let lines = r.lines.clone();
                 let receive = move |_| {
-                    let chosen = restock.get_untracked();
-                    let lines: Vec<ReturnLine> = lines.iter().map(|l| ReturnLine { sku: l.sku.clone(), quantity: l.quantity, restock: chosen.iter().any(|(s, on)| *s == l.sku && *on) }).collect();
+                    let lines: Vec<ReturnLine> = received
+                        .get_untracked()
+                        .into_iter()
+                        .filter(|(_, q, _)| *q > 0)
+                        .map(|(sku, quantity, restock)| ReturnLine { sku, quantity, restock })
+                        .collect();
+                    if lines.is_empty() {
+                        return receive_error.set(Some("Nothing came back? Reject the return instead.".into()));
+                    }
+                    receive_error.set(None);
                     step("receive", edgeshop_app::api::body(&edgeshop_api::admin::ReceiveReturn { lines }));
                 };
+                let _ = &lines;
                 view! {
                     <article class="return" data-status=r.status.clone()>
                         <p><strong>{label(&r.status)}</strong> " · requested " {when(&r.requested_at)}
                             {r.refund_minor.map(|m| format!(" · refund {}", Money::new(m, currency).decimal()))}</p>
                         {(!r.reason.is_empty()).then(|| view! { <blockquote>{r.reason.clone()}</blockquote> })}
                         <ul class="plain">{r.lines.iter().enumerate().map(|(i, l)| {
-                            let sku = l.sku.clone();
+                            let (sku, sku2) = (l.sku.clone(), l.sku.clone());
                             let id = format!("restock-{id}-{i}");
+                            let qty_id = format!("received-{id}-{i}");
                             let receiving = r.status == "approved";
-                            view! { <li>{format!("{} × {}", l.quantity, title(&l.sku))}
+                            let asked = l.quantity;
+                            let restocked = (r.status == "received" && l.restock).then_some(" · back to stock");
+                            view! { <li>{format!("{} × {}", l.quantity, title(&l.sku))}{restocked}
                                 {receiving.then(|| view! {
+                                    " · " <label for=qty_id.clone()>"came back"</label> " "
+                                    <input type="number" class="qty" id=qty_id min="0" max=asked.to_string() value=asked.to_string() inputmode="numeric" on:input=move |ev| {
+                                        let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(asked);
+                                        received.update(|all| if let Some(e) = all.iter_mut().find(|(s, _, _)| *s == sku2) { e.1 = q; });
+                                    }/>
                                     " " <input type="checkbox" id=id.clone() checked=true on:change=move |ev| {
                                         let on = event_target_checked(&ev);
-                                        restock.update(|all| if let Some(e) = all.iter_mut().find(|(s, _)| *s == sku) { e.1 = on; });
+                                        received.update(|all| if let Some(e) = all.iter_mut().find(|(s, _, _)| *s == sku) { e.2 = on; });
                                     }/><label for=id>"back to stock"</label>
                                 })}</li> }
                         }).collect_view()}</ul>
+                        {move || receive_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
                         {(r.status == "requested").then(|| view! {
                             <div class="action-row">
                                 <button type="button" class="primary" data-testid="approve-return" on:click=move |_| step("approve", "{}".into())>"Approve"</button>
@@ -570,6 +594,38 @@ fn Returns(
             }).collect_view()}
         </section>
     })
+}
+
+/// Records a refund made by hand (cash on delivery has no payment to refund online): how much, how.
+#[component]
+fn ByHand(n: u64, due: i64, currency: Currency, act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let amount = RwSignal::new(Money::new(due, currency).decimal());
+    let method = RwSignal::new("cash".to_string());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(m) = Money::parse_decimal(&amount.get_untracked(), currency) else {
+            return error.set(Some("Type the amount given back, such as 12.50.".into()));
+        };
+        error.set(None);
+        let body = edgeshop_api::admin::RefundByHand { amount_minor: m.minor, method: method.get_untracked(), note: String::new() };
+        act(format!("/api/admin/orders/{n}/refunds/by-hand"), edgeshop_app::api::body(&body), "Refund by hand");
+    };
+    view! {
+        <form class="inline-form no-print" data-testid="refund-by-hand" on:submit=submit>
+            <div><label for="by-hand-amount">"Refunded by hand"</label>
+                <input id="by-hand-amount" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/></div>
+            <div><label for="by-hand-method">"How"</label>
+                <select id="by-hand-method" on:change=move |ev| method.set(event_target_value(&ev))>
+                    <option value="cash">"Cash"</option>
+                    <option value="bank_transfer">"Bank transfer"</option>
+                    <option value="voucher">"Voucher"</option>
+                    <option value="other">"Other"</option>
+                </select></div>
+            <button type="submit">"Record refund made"</button>
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+        </form>
+    }
 }
 
 /// Internal notes (never shown to the customer).

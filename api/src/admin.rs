@@ -103,6 +103,19 @@ pub struct OrderSummary {
     pub tax_minor: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_rate_bp: Option<u32>,
+    /// The goods before a discount, and the delivery.
+    #[serde(default)]
+    pub subtotal_minor: i64,
+    #[serde(default)]
+    pub shipping_minor: i64,
+    /// Refunded (online or recorded by hand), and still owed by hand.
+    #[serde(default)]
+    pub refunded_minor: i64,
+    #[serde(default)]
+    pub refund_due_minor: i64,
+    /// The carrier and tracking number it was shipped with (`DPD 15501234`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<String>,
 }
 
 /// `GET /api/admin/orders`: one page of the filtered list.
@@ -238,6 +251,21 @@ pub struct RefundRequest {
     #[serde(default)]
     pub reason: String,
 }
+
+/// `POST /api/admin/orders/{number}/refunds/by-hand`: money the shop gave back itself (cash on
+/// delivery has no payment to refund online), recorded against what the order owes by hand.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundByHand {
+    pub amount_minor: i64,
+    /// One of [`BY_HAND_METHODS`].
+    pub method: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// How a refund by hand was made.
+pub const BY_HAND_METHODS: &[&str] = &["cash", "bank_transfer", "voucher", "other"];
 
 /// `POST /api/admin/orders/{number}/returns/{id}/receive`: the lines that came back and which of
 /// them go back to stock.

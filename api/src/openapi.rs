@@ -630,6 +630,9 @@ fn operation(route: Route) -> Op {
             .header("Idempotency-Key", true, "A key per refund (retries send the same)")
             .body(JSON, of::<RefundRequest>())
             .answer(202, "Refund requested", JSON, of::<RefundAccepted>()),
+        Route::RefundByHand => Op::new("Record a refund the shop made by hand (cash, bank transfer, voucher): at most what the order owes by hand")
+            .body(JSON, of::<RefundByHand>())
+            .answer(201, "Recorded", JSON, of::<Accepted>()),
         Route::ReturnAction => Op::new(
             "A return's steps: approve, reject {reason}, receive {lines: [{sku, quantity, restock}]} (restocks the chosen lines, refunds what came back)",
         )

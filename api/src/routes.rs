@@ -121,6 +121,7 @@ routes! {
     AdminNote => Post "/api/admin/orders/{number}/notes",
     Fulfil => Post "/api/admin/orders/{number}/fulfilment",
     Refund => Post "/api/admin/orders/{number}/refunds",
+    RefundByHand => Post "/api/admin/orders/{number}/refunds/by-hand",
     ReturnAction => Post "/api/admin/orders/{number}/returns/{id}/{action}",
     ResendMessage => Post "/api/admin/orders/{number}/messages/{id}/resend",
     Discounts => Get "/api/admin/discounts",

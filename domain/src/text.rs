@@ -109,7 +109,8 @@ pub fn csv_field(s: &str) -> String {
     let formula = starts
         || match shown.chars().next().map(sign) {
             Some('=' | '+' | '@') => true,
-            Some('-') => shown.parse::<f64>().is_err(),
+            // A number, not `-inf` or `-nan` (which Rust reads as numbers and a spreadsheet not).
+            Some('-') => !shown.parse::<f64>().is_ok_and(f64::is_finite),
             _ => false,
         };
     let s = if formula { format!("'{s}") } else { s.to_string() };
@@ -253,7 +254,22 @@ mod tests {
 
     #[test]
     fn csv_fields_a_spreadsheet_would_run_get_an_apostrophe() {
-        for formula in ["=1+1", "+1", "@SUM(A1)", "-1+1", "\t=1", " =1+1", "\u{a0}=1+1", "\u{feff}=1+1", "\u{200b}=1+1", "＝1+1", "－1＋1"] {
+        for formula in [
+            "=1+1",
+            "+1",
+            "@SUM(A1)",
+            "-1+1",
+            "\t=1",
+            " =1+1",
+            "\u{a0}=1+1",
+            "\u{feff}=1+1",
+            "\u{200b}=1+1",
+            "＝1+1",
+            "－1＋1",
+            "-inf",
+            "-NaN",
+            "-infinity",
+        ] {
             assert!(csv_field(formula).trim_start_matches('"').starts_with('\''), "{formula:?} → {}", csv_field(formula));
         }
         for plain in ["Niamh", "-5", "-2.50", " Cork", "a=b", "10 ATM"] {

@@ -219,6 +219,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::AdminNote => admin::add_note(req, env, number()?).await,
         Route::Fulfil => admin::fulfil(req, env, number()?).await,
         Route::Refund => admin::refund(req, env, number()?).await,
+        Route::RefundByHand => admin::refund_by_hand(req, env, number()?).await,
         Route::ReturnAction => admin::return_action(req, env, number()?, params.get(1), params.get(2)).await,
         Route::ResendMessage => admin::resend_message(req, env, number()?, params.get(1)).await,
         Route::Discounts => admin::discounts(req, env).await,

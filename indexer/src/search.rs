@@ -1566,7 +1566,11 @@ impl ProductIndex {
                 }
             }
         }
-        if !matched.iter().any(|i| kinds[*i]) {
+        // Words of a request or a question ("something warm for winter", "what do I need for
+        // camping") say nothing of what is wanted: when they alone match nothing, they go and
+        // every other word must match (nothing else is left out, so no kind is needed).
+        let fillers_only = !unmatched.is_empty() && unmatched.iter().all(|i| is_filler(&words[*i].0));
+        if !fillers_only && !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
         // Bare numbers are the first to go ("size 10 running shoes": the 10 of a watch's "10 ATM"
@@ -1588,6 +1592,10 @@ impl ProductIndex {
         keep_order.sort_by_key(|i| is_number(&searched_as[*i]));
         let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1, MAX_DROP_TRIES);
         let (mut tried, mut word_by_word) = (0, false);
+        if fillers_only && !matched.iter().any(|i| kinds[*i]) {
+            // Only the fillers may go: one choice, every other word kept.
+            (candidates, word_by_word) = (vec![Vec::new()], true);
+        }
         // Choices of words to keep, tried in order, each adding what it finds until a page is
         // full: as Meilisearch's "last" strategy, products matching fewer words fill the page
         // below those matching more ("sd card for my camera": the cards that say camera, then
@@ -1608,7 +1616,7 @@ impl ProductIndex {
             tried += 1;
             let dropped: Vec<usize> = unmatched.iter().copied().chain(more.iter().copied()).collect();
             let kept: Vec<usize> = matched.iter().copied().filter(|i| !more.contains(i)).collect();
-            if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) {
+            if dropped.is_empty() || (!kept.iter().any(|i| kinds[*i]) && !(fillers_only && more.is_empty())) {
                 continue;
             }
             let all_kept = matching_all(&docs, &kept);
@@ -1899,6 +1907,67 @@ const MAX_RELATED: usize = 8;
 /// (noun 2), and the everyday stuff, things, items, goods, products and essentials.
 const GENERIC_HEADS: [&str; 12] =
     ["equipment", "gear", "paraphernalia", "kit", "supplies", "stuff", "things", "items", "goods", "products", "essentials", "accessories"];
+
+/// Words of a request or a question, which name no product and describe none ("something warm",
+/// "what do I need for camping", "can you recommend a tent").
+const FILLERS: [&str; 52] = [
+    "something",
+    "anything",
+    "everything",
+    "what",
+    "which",
+    "where",
+    "when",
+    "who",
+    "how",
+    "why",
+    "need",
+    "needs",
+    "want",
+    "wants",
+    "looking",
+    "look",
+    "buy",
+    "buying",
+    "get",
+    "getting",
+    "some",
+    "any",
+    "i",
+    "im",
+    "me",
+    "my",
+    "you",
+    "your",
+    "we",
+    "us",
+    "our",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "should",
+    "would",
+    "shall",
+    "may",
+    "might",
+    "must",
+    "recommend",
+    "recommendation",
+    "suggest",
+    "suggestions",
+    "please",
+    "thanks",
+    "ideas",
+    "help",
+    "find",
+    "have",
+];
+
+fn is_filler(word: &str) -> bool {
+    FILLERS.contains(&word)
+}
 
 /// Searches spent looking for words to leave out.
 const MAX_DROP_TRIES: usize = 12;

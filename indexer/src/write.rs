@@ -102,7 +102,8 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
             .collect(),
         options,
         vocabulary: vocabulary.into_iter().collect(),
-        popular: products.iter().take(8).map(|p| p.slug.clone()).collect(),
+        // What a search that found nothing suggests: products a shopper can buy.
+        popular: products.iter().filter(|p| p.available()).take(8).map(|p| p.slug.clone()).collect(),
     }
 }
 

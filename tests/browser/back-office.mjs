@@ -131,11 +131,11 @@ try {
   await page.waitForSelector('[data-testid=return-open]', { timeout: 20000 });
   await page.waitForTimeout(300);
   await page.click('[data-testid=return-open]');
-  await page.fill('#return-qty-0', '1');
+  await page.fill('#return-qty-0', '2');
   await page.fill('#return-reason', 'Too big');
   await page.click('[data-testid=return-form] button[type=submit]');
   await page.waitForSelector('[data-testid=returns] li[data-status=requested]', { timeout: 20000 });
-  step('the shopper requested a return of 1 item');
+  step('the shopper requested a return of 2 items');
 
   // Staff approve and receive it; the item goes back to stock and the refund is recorded.
   await openOrder(shipOrder);
@@ -146,6 +146,8 @@ try {
     await ready('order-detail');
     await page.waitForSelector('[data-testid=receive-return]', { timeout: 20000 });
   });
+  // Only one of the two came back in the parcel: staff say so on receipt.
+  await page.fill('[data-testid=admin-returns] input.qty', '1');
   await page.click('[data-testid=receive-return]');
   // One of the two units came back: the order is delivered again, the other still returnable.
   await orderStatus('delivered');

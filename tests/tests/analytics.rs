@@ -592,7 +592,7 @@ fn reports_match_totals_computed_from_the_raw_rows() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.content_type.starts_with("text/csv"));
     let csv: Vec<&str> = r.body.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert_eq!(csv[0], "Customer,Name,Orders,Spent,First order");
+    assert_eq!(csv[0], "\u{feff}Customer,Name,Orders,Spent,First order", "with a byte-order mark, for Excel");
     let want = expected(&orders, &lines, &refunds, &events, &day_string(end - 29), &until);
     assert_eq!(csv.len() - 1, want.tables["top_customers"].len());
     let first = &want.tables["top_customers"][0];

@@ -393,7 +393,9 @@ fn hosted_payment_page_pays_through_the_signed_webhook() {
     let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/");
     let r = shop.press_test_provider(session, "pay");
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.header("location"), placed["order_url"].as_str(), "back to the shop's order page");
+    // Back to the shop's order page, naming the session as Stripe's success page does.
+    let back = format!("{}&session_id={session}", placed["order_url"].as_str().unwrap());
+    assert_eq!(r.header("location"), Some(back.as_str()), "back to the shop's order page");
     wait_order(shop, &placed, "paid via the hosted page", |o| o["status"] == "paid");
 }
 

@@ -201,6 +201,37 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     json(&accepted, 202, "no-store")
 }
 
+/// `POST /api/admin/orders/{number}/refunds/by-hand {amount_minor, method, note}`: a refund the
+/// shop made itself, recorded as the order's refund (its Refunded and Net lines, the invoice) and
+/// taken off what it owes by hand; when that is settled, the note that asked for it goes.
+pub async fn refund_by_hand(req: &mut Request, env: &Env, number: u64) -> Reply {
+    let who = require_staff(req, env).await?;
+    let r: edgeshop_api::admin::RefundByHand = parse_body(&json_text(req).await?)?;
+    if !edgeshop_api::admin::BY_HAND_METHODS.contains(&r.method.as_str()) {
+        return Err(ApiError::new(Problem::BadRefund, format!("`{}`: a refund by hand is cash, bank_transfer, voucher or other", r.method)));
+    }
+    let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
+    let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, stored.order.totals.total.currency)).formatted;
+    if stored.refund_due_minor <= 0 {
+        return Err(ApiError::new(Problem::BadRefund, "the order owes nothing by hand"));
+    }
+    if r.amount_minor <= 0 || r.amount_minor > stored.refund_due_minor {
+        return Err(ApiError::new(
+            Problem::BadRefund,
+            format!("the amount must be more than 0 and at most what the order owes by hand, {}", money(stored.refund_due_minor)),
+        ));
+    }
+    let note = edgeshop_domain::text::reason_line(&r.note, 200);
+    if !orders::record_refund_by_hand(env, &stored, r.amount_minor, &r.method, &now_rfc3339()).await? {
+        return Err(
+            ApiError::new(Problem::RequestInProgress, "the order changed meanwhile: reload it and record the refund again").with_retry_after(1)
+        );
+    }
+    let after = value!({ "refunded_by_hand_minor": r.amount_minor, "method": r.method, "note": note });
+    staff::audit(env, &who, "order.refund_by_hand", &format!("order:{number}"), value!({ "due_minor": stored.refund_due_minor }), after).await?;
+    json(&Accepted { number, status: "refunded_by_hand".into() }, 201, "no-store")
+}
+
 /// The amount a refund request asks for: `amount_minor`, or its lines at the prices paid (less
 /// their share of a discount; a SKU listed twice counts once, its quantities added), between 1
 /// and the order's total; and the lines (none for an amount).
@@ -412,29 +443,35 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
     staff::audit(env, &member, "orders.export", "orders", value!(null), value!({ "query": url.query().unwrap_or(""), "rows": rows.len() })).await?;
     // A byte-order mark first: Excel reads the file as UTF-8 only with one (names in any script).
     let mut csv = String::from(
-        "\u{feff}number,created_at,name,email,status,payment_method,items,total,currency,discount_code,discount,country,tax,tax_rate\r\n",
+        "\u{feff}number,created_at,name,email,status,payment_method,items,subtotal,discount_code,discount,shipping,tax,tax_rate,total,refunded,net,refund_due_by_hand,currency,country,tracking\r\n",
     );
     for o in rows {
         let money =
             |minor| edgeshop_domain::Money::new(minor, edgeshop_domain::Currency::parse(&o.currency).unwrap_or(edgeshop_domain::Currency::EUR));
-        let (total, discount, tax) = (money(o.total_minor).decimal(), money(o.discount_minor).decimal(), money(o.tax_minor).decimal());
+        let amount = |minor| money(minor).decimal();
         // The rate as a percentage (19, 25.5), empty for an order from before rates by country.
         let tax_rate = o.tax_rate_bp.map(|bp| edgeshop_domain::percent_label(bp).trim_end_matches(" %").to_string()).unwrap_or_default();
         let fields = [
             o.number.to_string(),
-            o.created_at,
-            o.name,
-            o.email,
-            o.status,
-            o.payment_method,
+            o.created_at.clone(),
+            o.name.clone(),
+            o.email.clone(),
+            o.status.clone(),
+            o.payment_method.clone(),
             o.items.to_string(),
-            total,
-            o.currency,
-            o.discount_code.unwrap_or_default(),
-            discount,
-            o.country,
-            tax,
+            amount(o.subtotal_minor),
+            o.discount_code.clone().unwrap_or_default(),
+            amount(o.discount_minor),
+            amount(o.shipping_minor),
+            amount(o.tax_minor),
             tax_rate,
+            amount(o.total_minor),
+            amount(o.refunded_minor),
+            amount(o.total_minor - o.refunded_minor - o.refund_due_minor),
+            amount(o.refund_due_minor),
+            o.currency.clone(),
+            o.country.clone(),
+            o.tracking.clone().unwrap_or_default(),
         ];
         csv.push_str(&fields.iter().map(|f| edgeshop_domain::text::csv_field(f)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");

@@ -104,7 +104,8 @@ pub async fn export(req: &Request, env: &Env) -> Reply {
         let names: Vec<&str> = report.tables.iter().map(|t| t.id.as_str()).collect();
         ApiError::new(Problem::BadParameter, format!("no table `{id}`; the tables are {}", names.join(", ")))
     })?;
-    let mut resp = worker::Response::ok(table.csv(report.exponent))?;
+    // A byte-order mark first, as on every CSV: Excel reads the file as UTF-8 only with one.
+    let mut resp = worker::Response::ok(format!("\u{feff}{}", table.csv(report.exponent)))?;
     resp.headers_mut().set("content-type", "text/csv; charset=utf-8")?;
     resp.headers_mut().set("content-disposition", &format!("attachment; filename=\"{id}-{}-{}.csv\"", r.from, r.to))?;
     resp.headers_mut().set("cache-control", "no-store")?;

@@ -269,8 +269,10 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
             link.all_words()
         );
     }
-    out.push_str("<div class=\"search-layout\">");
-    if let Some(f) = &r.facets {
+    // Nothing found and nothing chosen: no filters or sort to offer.
+    let facets = r.facets.as_ref().filter(|_| !r.hits.is_empty() || !p.filters.is_empty());
+    out.push_str(if facets.is_some() { "<div class=\"search-layout\">" } else { "<div class=\"search-layout no-facets\">" });
+    if let Some(f) = facets {
         // A disclosure on phones, so that the results come first; always open on wide screens
         // (the stylesheet shows its content and hides its summary there).
         let groups = listing::facet_groups(f, true);
@@ -283,18 +285,22 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
         out.push_str("</aside></details>");
     }
     out.push_str("<section class=\"search-results\" aria-label=\"Products\">");
-    out.push_str("<nav class=\"sort\" aria-label=\"Sort\">Sort: ");
-    for sort in Sort::ALL {
-        let label = listing::sort_label(sort.as_str(), !p.q.is_empty());
-        if sort == p.sort {
-            let _ = write!(out, "<strong aria-current=\"true\">{label}</strong> ");
-        } else {
-            let _ = write!(out, "<a href=\"{}\" rel=\"nofollow\">{label}</a> ", link.sort(sort));
+    if !r.hits.is_empty() {
+        out.push_str("<nav class=\"sort\" aria-label=\"Sort\">Sort: ");
+        for sort in Sort::ALL {
+            let label = listing::sort_label(sort.as_str(), !p.q.is_empty());
+            if sort == p.sort {
+                let _ = write!(out, "<strong aria-current=\"true\">{label}</strong> ");
+            } else {
+                let _ = write!(out, "<a href=\"{}\" rel=\"nofollow\">{label}</a> ", link.sort(sort));
+            }
         }
+        out.push_str("</nav>");
     }
-    out.push_str("</nav>");
     if r.hits.is_empty() {
-        out.push_str("<p class=\"empty\">No products match. Check the spelling, use fewer words or remove a filter.</p>");
+        let advice =
+            if p.filters.is_empty() { "Check the spelling or use fewer words" } else { "Check the spelling, use fewer words or remove a filter" };
+        let _ = write!(out, "<p class=\"empty\">No products match. {advice}.</p>");
         if !r.popular.is_empty() {
             out.push_str("<h2>Popular products</h2>");
             cards(&mut out, &r.popular);

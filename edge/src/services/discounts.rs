@@ -89,10 +89,15 @@ pub fn today() -> String {
     super::now_rfc3339().chars().take(10).collect()
 }
 
-/// The statement that records `order_number`'s use of `code`, for the order's insert batch (after
-/// the order itself: the trigger reads the order's email for a once-per-customer code).
-pub fn use_statement(db: &D1Database, order_number: u64, code: &str, now: &str) -> Result<D1PreparedStatement, ApiError> {
-    stmt(db, "INSERT INTO discount_uses (order_number, code, at) VALUES (?1, ?2, ?3)", args![order_number, code, now])
+/// The statement that records `order_number`'s use of `code` by `email`, for the order's insert
+/// batch (after the order itself: the trigger compares mailboxes, [`super::mailbox_key`], and the
+/// order's email for uses recorded before there were any, for a once-per-customer code).
+pub fn use_statement(db: &D1Database, order_number: u64, code: &str, email: &str, now: &str) -> Result<D1PreparedStatement, ApiError> {
+    stmt(
+        db,
+        "INSERT INTO discount_uses (order_number, code, at, mailbox) VALUES (?1, ?2, ?3, ?4)",
+        args![order_number, code, now, &super::mailbox_key(email)],
+    )
 }
 
 /// The refusal a failed order insert carries when the trigger refused the order's use of its code.

@@ -146,6 +146,18 @@ pub fn email_key(email: &str) -> String {
     }
 }
 
+/// The mailbox an address reaches, for rules of one use per customer: [`email_key`] without a
+/// `+tag` (`shopper+2@…` is `shopper@…`), and without the dots Gmail ignores.
+pub fn mailbox_key(email: &str) -> String {
+    let email = email_key(email);
+    let Some((user, domain)) = email.rsplit_once('@') else { return email };
+    let user = user.split('+').next().unwrap_or(user);
+    match domain {
+        "gmail.com" | "googlemail.com" => format!("{}@gmail.com", user.replace('.', "")),
+        _ => format!("{user}@{domain}"),
+    }
+}
+
 #[cfg(test)]
 mod email_tests {
     #[test]
@@ -154,5 +166,12 @@ mod email_tests {
         assert_eq!(super::email_key("user@xn--bcher-kva.de"), "user@xn--bcher-kva.de");
         assert_eq!(super::email_key("Nora@Example.ie"), "nora@example.ie");
         assert_eq!(super::email_key("no domain"), "no domain");
+    }
+
+    #[test]
+    fn a_mailbox_is_an_address_without_its_tag() {
+        assert_eq!(super::mailbox_key("Shopper+Two@Example.ie"), "shopper@example.ie");
+        assert_eq!(super::mailbox_key("s.hop.per+x@googlemail.com"), "shopper@gmail.com");
+        assert_eq!(super::mailbox_key("s.hopper@example.ie"), "s.hopper@example.ie");
     }
 }

@@ -151,7 +151,7 @@ pub async fn insert(env: &Env, order: &Order, cart_id: Option<&str>, session: Op
     }
     // After the order: the trigger that refuses a use over the code's caps reads its email.
     if let Some(code) = &order.discount_code {
-        statements.push(crate::services::discounts::use_statement(&db, order.number, code, now)?);
+        statements.push(crate::services::discounts::use_statement(&db, order.number, code, &order.contact.email, now)?);
     }
     db::batch(&db, statements).await
 }
@@ -571,7 +571,10 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     let rows_sql = format!(
         "SELECT number, created_at, name, email, status, payment_method, currency, total_minor, attention, discount_code, discount_minor,
                 coalesce(json_extract(address_json, '$.country'), '') AS country, tax_minor, tax_rate_bp,
-                (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items,
+                subtotal_minor, shipping_minor, refund_due_minor,
+                (SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_number = orders.number AND kind = 'refund' AND status != 'failed') AS refunded_minor,
+                (SELECT carrier || ' ' || tracking_number FROM order_history WHERE order_number = orders.number AND tracking_number IS NOT NULL ORDER BY id DESC LIMIT 1) AS tracking
          {filter} ORDER BY {} LIMIT ?8 OFFSET ?9",
         q.sort.sql()
     );
@@ -687,6 +690,42 @@ pub async fn unshipped_units(env: &Env, sku: &str) -> Result<i64, ApiError> {
 /// The units that came back in the order's `returns` received so far (`except` one of them).
 pub fn returned_units(returns: &[ReturnView], except: Option<i64>) -> Vec<(String, u32)> {
     returns.iter().filter(|r| r.status == "received" && Some(r.id) != except).flat_map(|r| units(&r.lines)).collect()
+}
+
+/// Records a refund the shop made by hand on the `stored` order: a refund among its money moves
+/// (`by_hand:<method>`), less owed by hand, and, when nothing is owed any more, the notes that
+/// asked for it gone. False when the order changed since it was read (nothing recorded).
+pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, method: &str, now: &str) -> Result<bool, ApiError> {
+    let db = db::db(env)?;
+    let number = stored.order.number;
+    let settled = stored.refund_due_minor - amount <= 0;
+    let attention = match (&stored.attention, settled) {
+        (Some(a), true) => Some(a.lines().filter(|l| !l.contains("by hand")).collect::<Vec<_>>().join("\n")).filter(|a| !a.is_empty()),
+        (a, _) => a.clone(),
+    };
+    let id = format!("by-hand-{number}-{}", crate::services::random_id(8));
+    let currency = stored.order.totals.total.currency.code();
+    // Both or neither: each only while the order is the version read.
+    let results = db::batch_rows(
+        &db,
+        vec![
+            stmt(
+                &db,
+                "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at)
+                 SELECT ?1, ?2, 'refund', ?3, ?4, ?5, 'succeeded', ?6 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?2 AND version = ?7)",
+                args![&id, number, &format!("by_hand:{method}"), amount, currency, now, stored.version],
+            )?,
+            stmt(
+                &db,
+                "UPDATE orders SET refund_due_minor = refund_due_minor - ?2, attention = ?3, updated_at = ?4, version = version + 1
+                 WHERE number = ?1 AND version = ?5",
+                args![number, amount, attention.as_deref(), now, stored.version],
+            )?,
+        ],
+        "refund by hand",
+    )
+    .await?;
+    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
 /// The orders of `email` (as [`crate::services::email_key`] writes it) that are not finished:
