@@ -565,6 +565,22 @@ impl ProductIndex {
         let mut hits = addresses.into_iter().map(|(score, addr)| self.hit(addr, score)).collect::<Result<Vec<_>, _>>()?;
 
         let normalised = normalise(req.query);
+        // Words of a request or a question ("something warm for winter", "what do I need for
+        // camping") say nothing of what is wanted: when the query found nothing, it is searched
+        // again without them (all the other words, as typed), and the page says they were left out.
+        if total == 0 && !req.all_words {
+            let fillers: Vec<String> = normalised.split(' ').filter(|w| is_filler(w)).map(str::to_string).collect();
+            let rest: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty() && !is_filler(w)).collect();
+            if !fillers.is_empty() && !rest.is_empty() {
+                let query = rest.join(" ");
+                let mut again = self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related)?;
+                if again.total > 0 {
+                    again.ignored_words.splice(0..0, fillers);
+                    again.total_all_words = 0;
+                    return Ok(again);
+                }
+            }
+        }
         let mut related = None;
         if offset == 0 && req.sort == Sort::Relevance && req.filters.is_empty() {
             self.put_pinned_first(&normalised, &mut hits, limit)?;
@@ -1566,11 +1582,7 @@ impl ProductIndex {
                 }
             }
         }
-        // Words of a request or a question ("something warm for winter", "what do I need for
-        // camping") say nothing of what is wanted: when they alone match nothing, they go and
-        // every other word must match (nothing else is left out, so no kind is needed).
-        let fillers_only = !unmatched.is_empty() && unmatched.iter().all(|i| is_filler(&words[*i].0));
-        if !fillers_only && !matched.iter().any(|i| kinds[*i]) {
+        if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
         // Bare numbers are the first to go ("size 10 running shoes": the 10 of a watch's "10 ATM"
@@ -1592,10 +1604,6 @@ impl ProductIndex {
         keep_order.sort_by_key(|i| is_number(&searched_as[*i]));
         let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1, MAX_DROP_TRIES);
         let (mut tried, mut word_by_word) = (0, false);
-        if fillers_only && !matched.iter().any(|i| kinds[*i]) {
-            // Only the fillers may go: one choice, every other word kept.
-            (candidates, word_by_word) = (vec![Vec::new()], true);
-        }
         // Choices of words to keep, tried in order, each adding what it finds until a page is
         // full: as Meilisearch's "last" strategy, products matching fewer words fill the page
         // below those matching more ("sd card for my camera": the cards that say camera, then
@@ -1616,7 +1624,7 @@ impl ProductIndex {
             tried += 1;
             let dropped: Vec<usize> = unmatched.iter().copied().chain(more.iter().copied()).collect();
             let kept: Vec<usize> = matched.iter().copied().filter(|i| !more.contains(i)).collect();
-            if dropped.is_empty() || (!kept.iter().any(|i| kinds[*i]) && !(fillers_only && more.is_empty())) {
+            if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) {
                 continue;
             }
             let all_kept = matching_all(&docs, &kept);

@@ -351,6 +351,22 @@ fn a_word_no_product_has_is_left_out_and_full_matches_rank_first() {
     assert_eq!(index.search(&SearchRequest::new("zzzzqqqq xxxyyyww ", 10)).unwrap().total, 0);
 }
 
+/// Words of a request or a question name no product: a query that finds nothing with them is
+/// searched without them, and says so; they alone find nothing.
+#[test]
+fn request_words_are_left_out_when_the_query_finds_nothing() {
+    let mut index = index();
+    let plain = index.search(&SearchRequest::new("warm winter ", 10)).unwrap();
+    let asked = index.search(&SearchRequest::new("something warm for winter ", 10)).unwrap();
+    assert!(plain.total > 0, "the sample shop has warm things for winter");
+    assert_eq!((asked.total, asked.total_all_words, asked.ignored_words.clone()), (plain.total, 0, vec!["something".to_string()]));
+    let asked = index.search(&SearchRequest::new("what do i need for camping? ", 10)).unwrap();
+    assert!(asked.total > 0 && asked.ignored_words.contains(&"need".to_string()), "{:?}", asked.ignored_words);
+    assert_eq!(index.search(&SearchRequest::new("what do you need ", 10)).unwrap().total, 0, "nothing but request words");
+    let strict = index.search(&SearchRequest { all_words: true, ..SearchRequest::new("something warm for winter ", 10) }).unwrap();
+    assert_eq!(strict.total, 0, "every word required: as typed");
+}
+
 #[test]
 fn products_matching_fewer_words_fill_the_page_below_every_full_match() {
     let mut index = index();
