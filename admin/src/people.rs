@@ -10,13 +10,15 @@ use leptos::prelude::*;
 pub fn Customers(locale: String, currency: String) -> impl IntoView {
     let q = RwSignal::new(String::new());
     let page = RwSignal::new(None::<CustomerPage>);
+    // The page of the list asked for (50 customers a page).
+    let at = RwSignal::new(1u32);
     let detail = RwSignal::new(None::<CustomerDetail>);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let ready = hydrated();
     let last = client::LastLoad::new();
     let load = move || {
-        let url = format!("/api/admin/customers?q={}", encode(&q.get_untracked()));
+        let url = format!("/api/admin/customers?q={}&page={}", encode(&q.get_untracked()), at.get_untracked());
         let ticket = last.start();
         leptos::task::spawn_local(async move {
             let answer = client::get::<CustomerPage>(&url).await;
@@ -69,7 +71,7 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
     view! {
         <section class="admin-customers" data-testid="customers" data-ready=move || ready.get().to_string()>
             <h1>"Customers"</h1>
-            <form class="filters" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(); }>
+            <form class="filters" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); at.set(1); load(); }>
                 <div><label for="customer-q">"Email or name"</label>
                     <input id="customer-q" type="search" prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev))/></div>
                 <div class="filter-actions"><button type="submit" class="primary">"Find"</button></div>
@@ -117,6 +119,13 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
                         }
                     }).collect_view()}</tbody>
                 </table></div>
+                {(p.pages > 1).then(|| view! {
+                    <nav class="pagination" aria-label="Pages" data-testid="customer-pages">
+                        <button type="button" disabled=p.page <= 1 on:click=move |_| { at.update(|n| *n = n.saturating_sub(1).max(1)); load(); }>"Previous"</button>
+                        " " <span>{format!("Page {} of {}", p.page, p.pages)}</span> " "
+                        <button type="button" disabled=u64::from(p.page) >= p.pages on:click=move |_| { at.update(|n| *n += 1); load(); }>"Next"</button>
+                    </nav>
+                })}
             })}
         </section>
     }

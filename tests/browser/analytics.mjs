@@ -84,7 +84,10 @@ try {
       page.waitForEvent('download', { timeout: 15000 }),
       page.locator(`section[data-table="${t.id}"] a[data-testid=csv]`).click(),
     ]);
-    const csv = parseCsv(readFileSync(await download.path(), 'utf8'));
+    const text = readFileSync(await download.path(), 'utf8');
+    // A byte-order mark first, for Excel.
+    if (!text.startsWith('\uFEFF')) throw new Error(`${t.id}: the CSV has no byte-order mark`);
+    const csv = parseCsv(text.slice(1));
     const header = csv[0].map((h, i) => (t.head[i] || '').startsWith(h) ? t.head[i] : h);
     if (JSON.stringify(header) !== JSON.stringify(t.head) && t.rows.length) throw new Error(`${t.id}: CSV header ${csv[0]} vs ${t.head}`);
     const body = csv.slice(1).map((r) => r.map((c) => c.trim()));

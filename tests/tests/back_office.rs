@@ -211,6 +211,7 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
         ("POST", "/api/admin/new-products-digest", None),
         ("POST", "/api/admin/customers/erase", Some(json!({ "email": "someone@example.ie" }))),
         ("GET", "/api/admin/orders/export", None),
+        ("GET", "/api/admin/analytics/export?table=top_customers", None),
         ("POST", "/api/admin/media/0123456789abcdef0123/planted.png", None),
     ] {
         let r = as_staff(shop, &sam, method, path, body);
@@ -319,6 +320,11 @@ fn orders_list_filters_search_export_and_one_audit_entry_per_action() {
     assert_eq!(by_number["orders"][0]["number"], n);
     let by_email = as_staff(shop, me, "GET", "/api/admin/orders?q=AOIFE20%40example", None).json();
     assert!(by_email["orders"].as_array().unwrap().iter().all(|o| o["email"] == "aoife20@example.ie") && by_email["total"] == 1, "{by_email}");
+    // By a SKU on it, and by the town it goes to.
+    let by_sku = as_staff(shop, me, "GET", &format!("/api/admin/orders?q={}", pool[0].sku.to_lowercase()), None).json();
+    assert!(by_sku["orders"].as_array().unwrap().iter().any(|o| o["number"] == n), "{by_sku}");
+    let by_town = as_staff(shop, me, "GET", "/api/admin/orders?q=galway", None).json();
+    assert!(by_town["total"].as_u64().unwrap_or(0) >= 1, "{by_town}");
     let paid = as_staff(shop, me, "GET", "/api/admin/orders?status=paid&payment=online&sort=total_desc", None).json();
     assert!(paid["orders"].as_array().unwrap().iter().all(|o| o["status"] == "paid" && o["payment_method"] == "online"));
     let wildcard = as_staff(shop, me, "GET", "/api/admin/orders?q=%25", None).json();

@@ -550,7 +550,10 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     // which has no day after 9999-12-31).
     let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR payment_method = ?2)
           AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4 || 'T24')
-          AND (?5 IS NULL OR number = ?6 OR instr(lower(email), ?5) > 0 OR instr(lower(name), ?5) > 0)
+          AND (?5 IS NULL OR number = ?6 OR instr(lower(email), ?5) > 0 OR instr(lower(name), ?5) > 0
+               OR instr(lower(contact_json), ?5) > 0 OR instr(lower(address_json), ?5) > 0 OR lower(discount_code) = ?5
+               OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_number = orders.number AND lower(l.sku) = ?5)
+               OR EXISTS (SELECT 1 FROM order_history h WHERE h.order_number = orders.number AND lower(h.tracking_number) = ?5))
           AND (?7 IS NULL OR email = ?7)";
     let bind = |extra: Vec<db::Arg<'static>>| -> Vec<db::Arg<'_>> {
         let mut a = vec![
