@@ -362,8 +362,14 @@ struct ProductDocument<'a> {
 impl<'a> ProductDocument<'a> {
     fn new(catalog: &'a Catalog, kinds: &HashMap<&str, &'a str>, cards: &'a Cards, p: &'a Product, rank: usize) -> Self {
         let trail = catalog.category_trail(&p.category);
-        let attributes: Vec<String> =
-            p.attributes.iter().map(|(_, v)| v.clone()).chain(p.options.iter().map(|o| o.values.join(" "))).chain(p.tags.iter().cloned()).collect();
+        let attributes: Vec<String> = p
+            .attributes
+            .iter()
+            .map(|(_, v)| v.clone())
+            .chain(p.options.iter().map(|o| o.values.join(" ")))
+            .chain(p.options.iter().filter(|o| is_size(&o.name)).flat_map(|o| o.values.iter().filter_map(|v| size_words(v)).map(str::to_string)))
+            .chain(p.tags.iter().cloned())
+            .collect();
         let price = product_price_range(p).map(|(lo, _)| lo.minor.max(0) as u64).unwrap_or(0);
         let mut facets: Vec<Facet> = trail.iter().map(|c| Facet::from_path(["category", c.slug.as_str()])).collect();
         facets.push(Facet::from_path(["brand", p.brand.as_str()]));
@@ -436,4 +442,22 @@ impl<'a> ProductDocument<'a> {
         }
         d
     }
+}
+
+/// Whether an option is a size (`Size`, `Shoe size`, `Taille`, `Größe`).
+fn is_size(name: &str) -> bool {
+    let name = name.to_lowercase();
+    ["size", "taille", "größe", "grösse", "talla", "taglia", "tamanho", "maat"].iter().any(|s| name.contains(s))
+}
+
+/// A size's letters as shoppers also type them ("blue jacket medium": the M).
+fn size_words(value: &str) -> Option<&'static str> {
+    Some(match value.trim().to_uppercase().as_str() {
+        "XS" => "extra small",
+        "S" => "small",
+        "M" => "medium",
+        "L" => "large",
+        "XL" => "extra large",
+        _ => return None,
+    })
 }

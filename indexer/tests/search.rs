@@ -367,6 +367,14 @@ fn request_words_are_left_out_when_the_query_finds_nothing() {
     assert_eq!(strict.total, 0, "every word required: as typed");
 }
 
+/// A size typed as a word finds the products offered in that size ("jacket medium": the M).
+#[test]
+fn sizes_typed_as_words_find_the_sizes() {
+    let mut index = index();
+    let r = index.search(&SearchRequest { all_words: true, ..SearchRequest::new("jacket medium ", 10) }).unwrap();
+    assert!(r.total > 0 && r.hits.iter().all(|h| h.title.to_lowercase().contains("jacket")), "{:?}", r.hits);
+}
+
 #[test]
 fn products_matching_fewer_words_fill_the_page_below_every_full_match() {
     let mut index = index();
