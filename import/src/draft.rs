@@ -106,12 +106,20 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A SKU made for a variant that has none: the product's slug, cut so that the variant's number
-/// always fits in the catalog's 64 characters.
+/// A SKU made for a variant that has none: the product's slug and the variant's number, within
+/// the catalog's 64 characters. A slug too long for that is cut and told apart by a hash of the
+/// whole of it, so two long slugs that start alike never make one SKU (whatever their order).
 pub fn made_sku(slug: &str, n: usize) -> String {
     let suffix = format!("-{n}");
-    let head: String = slug.to_uppercase().chars().take(64 - suffix.len()).collect();
-    format!("{}{suffix}", head.trim_end_matches('-'))
+    let whole = slug.to_uppercase();
+    if whole.len() + suffix.len() <= 64 {
+        return format!("{}{suffix}", whole.trim_end_matches('-'));
+    }
+    // FNV-1a: the same slug gives the same SKU on every import.
+    let hash = slug.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let tag = format!("-{:06X}", hash & 0xFF_FFFF);
+    let head: String = whole.chars().take(64 - suffix.len() - tag.len()).collect();
+    format!("{}{tag}{suffix}", head.trim_end_matches('-'))
 }
 
 /// `"Über Jacket (2024)"` → `"uber-jacket-2024"`: lower-case ASCII letters, digits and dashes,
@@ -150,8 +158,12 @@ pub fn slugify(s: &str) -> String {
         if c.is_ascii() {
             push(c);
         } else {
-            // Any other letter in Latin ones; a sign with no spelling separates words.
+            // Any other letter in Latin ones; a sign with no spelling separates words, and a
+            // letter spelt as a mere apostrophe (Hebrew's alef and ayin) is left out.
             let spelt = deunicode::deunicode_char(c).unwrap_or(" ");
+            if !spelt.is_empty() && spelt.chars().all(|ch| matches!(ch, '\'' | '`' | '"')) {
+                continue;
+            }
             spelt.chars().for_each(&mut push);
         }
     }
@@ -565,6 +577,7 @@ mod tests {
         assert_eq!(slugify("puzzlly ロゴTシャツ"), "puzzlly-rogotshatsu");
         assert_eq!(slugify("じゃがいも マッチ"), "jagaimo-matchi");
         assert!(no_category("Non classé") && no_category("Sem categoria") && !no_category("Clothing"));
+        assert_eq!(slugify("מארז-מחברות"), "mrz-mkhbrvt", "alef is no separator");
         assert_eq!(slugify("Men's Tee"), "men-s-tee");
         assert_eq!(slugify("AUX"), "aux-1", "a device name on Windows");
         assert_eq!(slugify("★ ☆"), "");

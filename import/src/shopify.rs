@@ -145,8 +145,21 @@ fn product(table: &Table, rows: &[&Row], currency: Currency, base: &Path, report
     }
     let status = get("Status").to_ascii_lowercase();
     let mut published = (get("Published").is_empty() || truthy(get("Published"))) && (status.is_empty() || status == "active");
-    if status == "archived" {
-        report.warnings.push(Entry { row: first.number, slug: slug.clone(), note: "archived in Shopify: imported unpublished".into() });
+    match status.as_str() {
+        "" | "active" | "draft" => {}
+        "archived" => report.warnings.push(Entry { row: first.number, slug: slug.clone(), note: "archived in Shopify: imported unpublished".into() }),
+        "unlisted" => report.warnings.push(Entry {
+            row: first.number,
+            slug: slug.clone(),
+            note: "unlisted in Shopify (sold by its link, hidden from search and collections): imported unpublished, as edgeshop has no \
+                   unlisted products; publish it to sell it"
+                .into(),
+        }),
+        other => report.warnings.push(Entry {
+            row: first.number,
+            slug: slug.clone(),
+            note: format!("status `{other}` in Shopify: imported unpublished; publish it to sell it"),
+        }),
     }
 
     // Options: names on the first row; Shopify's single "Title / Default Title" means none.

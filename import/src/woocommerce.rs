@@ -147,18 +147,27 @@ pub fn drafts(table: &Table, currency: Currency, base: &Path, today: &str, repor
         let name = cell_of(table, row, "Name");
         let skip = |report: &mut Report, note: String| report.skipped.push(Entry { row: row.number, slug: slugify(name), note });
         // WordPress keeps an "Add new product" page that was never saved as a product without
-        // anything (named "Product", often many of them): named by row, as it has no address.
+        // anything (named "Product", not published, in no category; often many of them): named
+        // by row, as it has no address. A product the merchant named, placed and published is
+        // skipped for what it lacks, below.
         let empty = ["SKU", "Regular price", "Sale price", "Description", "Short description", "Images"]
             .iter()
             .all(|column| cell_of(table, row, column).trim().is_empty());
-        if empty && kinds.iter().any(|k| k == "simple") {
-            let note = format!("`{name}` is empty (no SKU, price, description or photo), as an \"Add new product\" page never saved is");
+        let auto_draft =
+            cell_of(table, row, "Published").trim() == "-1" || name.trim() == "Product" || cell_of(table, row, "Categories").trim().is_empty();
+        if empty && auto_draft && kinds.iter().any(|k| k == "simple") {
+            let note = format!("`{name}` is empty (no SKU, price, description or photo): an \"Add new product\" page never saved");
             report.skipped.push(Entry { row: row.number, slug: String::new(), note });
             continue;
         }
         // A downloadable product that is not virtual is shipped too (a book with its e-book).
         if kinds.iter().any(|k| k == "grouped") {
-            skip(report, "a grouped product is a page that lists other products: those are imported on their own".to_string());
+            let note = if table.has("Grouped products") && cell_of(table, row, "Grouped products").trim().is_empty() {
+                "a grouped product that lists no products: nothing to import"
+            } else {
+                "a grouped product is a page that lists other products: those are imported on their own"
+            };
+            skip(report, note.to_string());
             continue;
         }
         if let Some(k) = kinds.iter().find(|k| matches!(k.as_str(), "external" | "virtual")) {

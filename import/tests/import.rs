@@ -960,6 +960,49 @@ fn empty_woocommerce_products_are_skipped_as_empty() {
     assert!(text.ends_with("Nothing was imported: every product was skipped, for the reasons above.\n"), "{text}");
 }
 
+/// A product the merchant named, placed and published without a price is skipped for that (with
+/// its address), not called an unsaved page; a grouped product listing nothing says so.
+#[test]
+fn a_named_published_product_without_a_price_is_skipped_for_its_price() {
+    let dir = tempdir();
+    let csv = csv_file(
+        &dir,
+        "wc.csv",
+        "Type,SKU,Name,Published,Regular price,Categories,Grouped products\nsimple,M1,Mug,1,5,Kitchen,\nsimple,,Alpha-Juno 1,1,,Synthesizers > Roland,\ngrouped,,Set,1,,Kitchen,\n",
+    );
+    let report = run(Format::WooCommerce, &csv, dir.path());
+    let text = report.to_string();
+    let synth = report.skipped.iter().find(|e| e.slug == "alpha-juno-1").unwrap_or_else(|| panic!("{text}"));
+    assert!(!synth.note.contains("Add new product"), "{text}");
+    assert!(report.skipped.iter().any(|e| e.slug == "set" && e.note.contains("lists no products")), "{text}");
+}
+
+/// Made-up SKUs of two products whose long handles start alike stay apart, and the same on every
+/// import; an unlisted Shopify product is named as imported unpublished.
+#[test]
+fn made_up_skus_of_long_alike_handles_stay_apart_and_unlisted_products_are_named() {
+    let dir = tempdir();
+    let long = "original-murano-glass-table-lamp-by-barovier-and-toso-italy-1980s";
+    let csv = csv_file(
+        &dir,
+        "products_export.csv",
+        &format!("Handle,Title,Variant Price,Status\n{long},Lamp,100,active\n{long}-1,Lamp again,120,active\nchest,Chest,300,unlisted\n"),
+    );
+    let report = run(Format::Shopify, &csv, dir.path());
+    let c = load(dir.path());
+    let (a, b) = (&c.product(long).unwrap().variants[0].sku, &c.products.iter().find(|p| p.title == "Lamp again").unwrap().variants[0].sku);
+    assert!(a != b && a.len() <= 64 && b.len() <= 64, "{a} {b}");
+    assert!(report.sku_changes.is_empty() && !report.to_string().contains("is also at row"), "{report}");
+    assert!(!c.product("chest").unwrap().published);
+    assert!(report.warnings.iter().any(|w| w.slug == "chest" && w.note.starts_with("unlisted in Shopify")), "{report}");
+    // In the other order, each keeps its SKU.
+    let again = tempdir();
+    let csv = csv_file(&again, "products_export.csv", &format!("Handle,Title,Variant Price\n{long}-1,Lamp again,120\n{long},Lamp,100\n"));
+    run(Format::Shopify, &csv, again.path());
+    let c2 = load(again.path());
+    assert_eq!(&c2.product(long).unwrap().variants[0].sku, a);
+}
+
 /// A spreadsheet's leftovers in the header (names repeated over empty columns) are no error; a
 /// repeated column with the same cells is read once.
 #[test]
