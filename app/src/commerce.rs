@@ -83,6 +83,8 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     let variants = RwSignal::new(variants);
     // The SKUs with only a few units left (the ledger's word): their stock line stands out.
     let few = RwSignal::new(Vec::<String>::new());
+    // Those sold out since the build: a shopper may ask to hear when they are back.
+    let sold_since = RwSignal::new(Vec::<crate::subscribe::SoldOutVariant>::new());
     let quantity = RwSignal::new(1u32);
     let (message, set_message) = signal(None::<(bool, String)>);
     let busy = RwSignal::new(false);
@@ -93,8 +95,11 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
     Effect::new(move |_| {
         set_ready.set(true);
         if let Some(sku) = query_param("variant") {
-            if let Some(v) = variants.with_untracked(|vs| vs.iter().find(|v| v.sku == sku && v.available).cloned()) {
-                selected.set(v.values);
+            match variants.with_untracked(|vs| vs.iter().find(|v| v.sku == sku).cloned()) {
+                Some(v) if v.available => selected.set(v.values),
+                // The link's variant sold out: said, beside what is shown instead.
+                Some(v) => moved.set(Some(format!("{} is sold out: {} is shown.", v.values.join(" / "), selected.get_untracked().join(" / ")))),
+                None => {}
             }
         }
     });
@@ -123,6 +128,15 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                 return;
             }
             few.set(now.few_left.iter().map(|f| f.sku.clone()).collect());
+            sold_since.set(variants.with_untracked(|vs| {
+                vs.iter()
+                    .filter(|v| now.sold_out.contains(&v.sku))
+                    .map(|v| crate::subscribe::SoldOutVariant {
+                        sku: v.sku.clone(),
+                        label: if v.values.is_empty() { "This product".into() } else { v.values.join(" / ") },
+                    })
+                    .collect()
+            }));
             variants.update(|vs| {
                 for v in vs.iter_mut() {
                     if now.sold_out.contains(&v.sku) {
@@ -133,9 +147,13 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                     }
                 }
             });
-            // A sold-out choice moves to one that can still be bought.
+            // A sold-out choice moves to one that can still be bought, and says so.
             if !current().is_some_and(|v| v.available) {
                 if let Some(v) = variants.with_untracked(|vs| vs.iter().find(|v| v.available).cloned()) {
+                    let gone = selected.get_untracked().join(" / ");
+                    if !gone.is_empty() {
+                        moved.set(Some(format!("{gone} has sold out: {} is shown.", v.values.join(" / "))));
+                    }
                     selected.set(v.values);
                 }
             }
@@ -201,7 +219,8 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                 Ok(cart) => {
                     announce_cart_count(u64::from(cart.item_count));
                     crate::api::announce_added();
-                    set_message.set(Some((true, format!("Added {qty} × {} to your cart.", v.values.join(" / ")))));
+                    let what = if v.values.is_empty() { String::new() } else { format!(" × {}", v.values.join(" / ")) };
+                    set_message.set(Some((true, format!("Added {qty}{what} to your cart."))));
                 }
                 Err(problem) => set_message.set(Some((false, problem))),
             }
@@ -232,6 +251,7 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                 <button type="submit" class="primary" aria-disabled=move || busy.get().to_string()
                     disabled=move || !current().is_some_and(|v| v.available)>"Add to cart"</button>
             </div>
+            <crate::subscribe::SoldSince variants=Signal::from(sold_since)/>
             <p role="status" aria-live="polite" class=move || match message.get() { Some((true, _)) => "notice ok", Some((false, _)) => "notice error", None => "notice" }>
                 {move || message.get().map(|(ok, m)| view! { {m} {ok.then(|| view! { " " <a href="/cart/">"View cart"</a> })} })}
             </p>
@@ -585,6 +605,9 @@ pub fn OrderStatus() -> impl IntoView {
                         <p class="thanks" data-testid="order-thanks">"Thank you for your order. We email " <strong>{o.email.clone()}</strong> " at every step."</p>
                     })}
                     <p class="status">"Status: " <strong data-testid="order-status" data-status=wire_name(status)>{status_label(status)}</strong></p>
+                    {(o.payment_method == PaymentMethod::Online && awaiting && confirming.get()).then(|| view! {
+                        <p class="notice" role="status" data-testid="payment-confirming">"Thank you: we are confirming your payment. This page updates by itself."</p>
+                    })}
                     <ul class="cart-lines">{o.lines.into_iter().map(|l| view! {
                         <li>{format!("{} × {}", l.quantity, edgeshop_domain::line_name(&l.title, &l.variant_title))}
                             <span>{money(&l.line_total)}</span></li>
@@ -621,9 +644,6 @@ pub fn OrderStatus() -> impl IntoView {
                             let at = m.sent_at.clone().unwrap_or(m.created_at.clone());
                             view! { <li>{message_label(&m.template)} " · " {state} " · " <time datetime=at.clone()>{local_time(&at)}</time></li> }
                         }).collect_view()}</ul>
-                    })}
-                    {(o.payment_method == PaymentMethod::Online && awaiting && confirming.get()).then(|| view! {
-                        <p class="notice" role="status" data-testid="payment-confirming">"Thank you: we are confirming your payment. This page updates by itself."</p>
                     })}
                     {(o.payment_method == PaymentMethod::Online && awaiting && !confirming.get()).then(|| {
                         let failed = status == Status::PaymentFailed;

@@ -78,6 +78,52 @@ pub struct SoldOutVariant {
     pub label: String,
 }
 
+/// "Email me when it is back" for variants that sold out since the page was built (the variant
+/// picker learns them from the stock ledger; those sold out at the build have [`BackInStock`]).
+/// Not a form: it sits inside the picker's.
+#[component]
+pub fn SoldSince(variants: Signal<Vec<SoldOutVariant>>) -> impl IntoView {
+    let sku = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let notice = RwSignal::new(None::<(bool, String)>);
+    let notify = move |_| {
+        let chosen = Some(sku.get_untracked()).filter(|s| !s.is_empty()).or_else(|| variants.with_untracked(|vs| vs.first().map(|v| v.sku.clone())));
+        let Some(chosen) = chosen else { return };
+        let body = body(&StockAlertRequest { sku: chosen, email: email.get_untracked() });
+        send("/api/stock-alerts", body, busy, notice, |status| match status {
+            200..=299 => Some((true, "Done: we will email you once when it is back.")),
+            409 => Some((false, "Good news: it is back in stock now. Reload the page to buy it.")),
+            _ => None,
+        });
+    };
+    move || {
+        let vs = variants.get();
+        (!vs.is_empty()).then(|| {
+            let names = vs.iter().map(|v| v.label.clone()).collect::<Vec<_>>().join(", ");
+            let several = vs.len() > 1;
+            view! {
+                <div class="back-in-stock" data-testid="sold-since">
+                    <p><strong>{format!("{names}: sold out.")}</strong>" We can email you when it is back."</p>
+                    <div class="signup-row">
+                        {several.then(|| view! {
+                            <label class="visually-hidden" for="sold-since-sku">"Option"</label>
+                            <select id="sold-since-sku" on:change=move |ev| sku.set(event_target_value(&ev))>
+                                {vs.iter().map(|v| view! { <option value=v.sku.clone()>{v.label.clone()}</option> }).collect_view()}
+                            </select>
+                        })}
+                        <label class="visually-hidden" for="sold-since-email">"Your email"</label>
+                        <input id="sold-since-email" type="email" autocomplete="email" placeholder="you@example.com"
+                            prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                        <button type="button" aria-disabled=move || busy.get().to_string() on:click=notify>"Notify me"</button>
+                    </div>
+                    <p role="status" aria-live="polite" class=move || notice_class(&notice.get())>{move || notice.get().map(|(_, m)| m)}</p>
+                </div>
+            }
+        })
+    }
+}
+
 /// "Email me when it is back" for the product's sold-out variants.
 #[island]
 pub fn BackInStock(variants: Vec<SoldOutVariant>) -> impl IntoView {

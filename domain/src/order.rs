@@ -491,6 +491,30 @@ impl Order {
         self.returned_value(&after) - self.returned_value(before)
     }
 
+    /// What a return of `lines` pays back, after the units `before` came back in earlier returns,
+    /// when staff refunded `by_line` units by line (taken to be the first to come back): the
+    /// units paid back before it and the units it pays, for [`Self::return_refund`]. A unit
+    /// refunded by line is not paid again when it comes back.
+    pub fn paid_by_return(before: &[(String, u32)], lines: &[(String, u32)], by_line: &[(String, u32)]) -> (SkuUnits, SkuUnits) {
+        let of = |units: &[(String, u32)], sku: &str| units.iter().filter(|(s, _)| s == sku).map(|(_, q)| *q).fold(0u32, u32::saturating_add);
+        let mut skus: Vec<&str> = before.iter().chain(lines).chain(by_line).map(|(s, _)| s.as_str()).collect();
+        skus.sort_unstable();
+        skus.dedup();
+        let (mut paid_before, mut pays) = (Vec::new(), Vec::new());
+        for sku in skus {
+            let (r, l, f) = (of(before, sku), of(lines, sku), of(by_line, sku));
+            let earlier = r.max(f);
+            let now = r.saturating_add(l).saturating_sub(f).saturating_sub(r.saturating_sub(f));
+            if earlier > 0 {
+                paid_before.push((sku.to_string(), earlier));
+            }
+            if now > 0 {
+                pays.push((sku.to_string(), now));
+            }
+        }
+        (paid_before, pays)
+    }
+
     /// A new order from a priced cart: cash on delivery is confirmed at once, online payment
     /// awaits the provider; the history starts with that status.
     pub fn place(cart: PricedCart, p: Placement) -> Order {
@@ -578,6 +602,9 @@ impl Order {
         Ok(true)
     }
 }
+
+/// Units by SKU: each SKU with a number of its units.
+pub type SkuUnits = Vec<(String, u32)>;
 
 #[cfg(test)]
 mod tests {
@@ -927,6 +954,19 @@ mod tests {
             discount_code: None,
             applied_events: vec![],
         }
+    }
+
+    #[test]
+    fn a_unit_refunded_by_line_is_not_paid_again_when_it_comes_back() {
+        let u = |v: &[(&str, u32)]| v.iter().map(|(s, q)| (s.to_string(), *q)).collect::<Vec<_>>();
+        // A refunded by line; A and B come back: B is paid.
+        assert_eq!(Order::paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[("B", 1)])));
+        // Two A's come back, one refunded by line: one is paid.
+        assert_eq!(Order::paid_by_return(&[], &u(&[("A", 2)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[("A", 1)])));
+        // The refunded A came back in an earlier return: the next A is paid.
+        assert_eq!(Order::paid_by_return(&u(&[("A", 1)]), &u(&[("A", 1)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[("A", 1)])));
+        // Nothing refunded by line: as returned.
+        assert_eq!(Order::paid_by_return(&u(&[("A", 1)]), &u(&[("B", 2)]), &[]), (u(&[("A", 1)]), u(&[("B", 2)])));
     }
 
     #[test]

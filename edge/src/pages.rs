@@ -303,8 +303,9 @@ pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
 }
 
 /// The order as the worker draws it: what a browser without JavaScript sees, and any browser until
-/// the page's island draws the live view. `cancelling`: back from its cancel form.
-pub fn order_summary(order: &Order, refunded: i64, cancelling: bool, money: impl Fn(Money) -> String) -> String {
+/// the page's island draws the live view. `cancelling`: back from its cancel form; `paying`: back
+/// from the payment provider's success page (its news may be a moment behind).
+pub fn order_summary(order: &Order, refunded: i64, cancelling: bool, paying: bool, money: impl Fn(Money) -> String) -> String {
     let mut h = format!(
         r#"<section class="order"><h1>Order <span data-testid="order-number">{}</span></h1><p class="status">Status: <strong data-testid="order-status">{}</strong></p><ul class="cart-lines">"#,
         order.number,
@@ -341,12 +342,16 @@ pub fn order_summary(order: &Order, refunded: i64, cancelling: bool, money: impl
     let mut actions = String::new();
     if order.payment == edgeshop_domain::PaymentMethod::Online && order.awaits_payment() {
         let failed = order.status == edgeshop_domain::OrderStatus::PaymentFailed;
-        if !failed {
+        if paying {
+            actions += r#"<noscript><meta http-equiv="refresh" content="5"></noscript><p class="notice" role="status" data-testid="payment-confirming">Thank you: we are confirming your payment. This page updates by itself.</p>"#;
+        } else if !failed {
             // Back from the provider, the payment's news may be a moment behind: the page looks
             // again by itself (this summary is read only without JavaScript; the island polls).
             actions += r#"<noscript><meta http-equiv="refresh" content="10"></noscript><p class="notice" data-testid="payment-pending">If you have just paid, we are confirming your payment: this page updates itself in a few seconds.</p>"#;
         }
-        actions += &form("/orders/pay", r#" class="primary""#, if failed { "Try paying again" } else { "Pay now" });
+        if !paying {
+            actions += &form("/orders/pay", r#" class="primary""#, if failed { "Try paying again" } else { "Pay now" });
+        }
     }
     if order.status.can_cancel() && cancelling {
         actions += r#"<p class="notice" role="status" data-testid="order-cancelling">We are cancelling your order: reload this page in a moment to see it cancelled.</p>"#;

@@ -233,6 +233,13 @@ try {
     return sku !== s || (stock === 'Sold out' && button?.disabled);
   }, soldSku, { timeout: 15000 });
   step(`${soldSku}, sold out since the build, is no longer offered on its page`);
+  // The shopper can ask to hear when it is back (the page was built before it sold out), and a
+  // link to it says it sold out.
+  await page.waitForSelector('[data-testid=sold-since]', { timeout: 15000 });
+  if (await page.evaluate((s) => document.querySelector('[data-testid=variant-sku]')?.textContent !== s, soldSku)) {
+    await page.waitForFunction(() => /sold out/.test(document.querySelector('[data-testid=variant-moved]')?.textContent || ''), null, { timeout: 15000 });
+  }
+  step('its page offers a back-in-stock email for it and says the link\'s variant sold out');
   // The SKU counted to 3 above: its page says how few are left.
   await page.goto(`${base}${env('STOCK_PATH')}?variant=${encodeURIComponent(stockSku)}`, { waitUntil: 'load' });
   await wake(page);

@@ -518,6 +518,45 @@ fn a_refund_owed_by_hand_is_recorded_when_made() {
     assert!(audit_count(shop, &format!("order%3A{n}")).iter().any(|a| a == "order.refund_by_hand"));
 }
 
+/// A unit refunded by line is paid back once: when it comes back with a return, the return pays
+/// for the other units only.
+#[test]
+fn a_unit_refunded_by_line_is_not_paid_again_by_a_return() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let pool = variants(&c, 5);
+    let (a, b) = (&pool[10], &pool[11]);
+    let (n, token) = paid_order(shop, 47, &[(&a.sku, 1), (&b.sku, 1)]);
+    let me = owner();
+    for status in ["packed", "shipped", "delivered"] {
+        let body = json!({ "status": status, "carrier": "DPD", "tracking_number": "15501300" });
+        assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(body)).status, 202);
+        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
+    }
+    let headers =
+        [("cookie", me.cookie.as_str()), ("origin", shop.base.as_str()), ("sec-fetch-site", "same-origin"), ("idempotency-key", "line-a-47")];
+    let body = json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }).to_string();
+    let refund = shop.request("POST", &format!("/api/admin/orders/{n}/refunds"), &headers, Some(&body));
+    assert_eq!(refund.status, 202, "{}", refund.body);
+    shop.wait_admin_order(n, "A refunded", |o| o["payments"].as_array().is_some_and(|p| p.iter().any(|m| m["kind"] == "refund")));
+    let ask =
+        shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &json!({ "lines": [{ "sku": b.sku, "quantity": 1 }] }).to_string());
+    assert_eq!(ask.status, 202, "{}", ask.body);
+    let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
+    let id = o["returns"][0]["id"].as_i64().unwrap();
+    let step = |action: &str, body: Value| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/returns/{id}/{action}"), Some(body));
+    assert_eq!(step("approve", json!({})).status, 202);
+    // Both came back in the parcel, A too.
+    let lines = json!({ "lines": [{ "sku": a.sku, "quantity": 1, "restock": true }, { "sku": b.sku, "quantity": 1, "restock": true }] });
+    assert_eq!(step("receive", lines).status, 202);
+    let o = shop.wait_admin_order(n, "received", |o| o["returns"][0]["status"] == "received");
+    let line_total =
+        |sku: &str| o["order"]["lines"].as_array().unwrap().iter().find(|l| l["sku"] == sku).unwrap()["line_total"]["minor"].as_i64().unwrap();
+    // Every unit is back: the order's total, less A, paid already.
+    let total = o["order"]["totals"]["total"]["minor"].as_i64().unwrap();
+    assert_eq!(o["returns"][0]["refund_minor"].as_i64(), Some(total - line_total(&a.sku)), "B alone is paid (and the delivery): {o}");
+}
+
 #[test]
 fn a_rejected_return_leaves_the_order_delivered() {
     let shop = Shop::shared();

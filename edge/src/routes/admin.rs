@@ -357,6 +357,7 @@ pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
     // An order not finished needs its address: refused, or cancelled first when asked (not one
     // that has left the warehouse, which is delivered first).
     let open = orders::open_of(env, &crate::services::email_key(&e.email)).await?;
+    let mut cancelling: Vec<u64> = Vec::new();
     if !open.is_empty() {
         let list = open.iter().map(|(n, s)| format!("{n} ({})", orders::wire_name(*s))).collect::<Vec<_>>().join(", ");
         let on_its_way = open.iter().any(|(_, s)| !s.can_cancel());
@@ -372,11 +373,12 @@ pub async fn erase_customer(req: &mut Request, env: &Env) -> Reply {
         for (number, _) in &open {
             if let Some(order) = orders::load(env, *number).await? {
                 crate::routes::orders::cancel_order(env, &order).await?;
+                cancelling.push(*number);
                 staff::audit(env, &who, "order.cancel", &format!("order:{number}"), value!(null), value!({ "why": "customer erased" })).await?;
             }
         }
     }
-    let erased = crate::services::subscriptions::erase_customer(env, &e.email).await?;
+    let erased = crate::services::subscriptions::erase_customer(env, &e.email, &cancelling).await?;
     // The log names the erasure by the address's hash: it must not keep what was erased.
     let target = format!("customer:{}", crate::services::sha256_hex(crate::services::email_key(&e.email).as_bytes()));
     staff::audit(env, &who, "customer.erase", &target, value!(null), serde_json::to_value(&erased)?).await?;
@@ -467,7 +469,11 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
             tax_rate,
             amount(o.total_minor),
             amount(o.refunded_minor),
-            amount(o.total_minor - o.refunded_minor - o.refund_due_minor),
+            // What the shop keeps: nothing of an order cancelled, or not paid yet.
+            amount(match o.status.as_str() {
+                "cancelled" | "awaiting_payment" | "payment_failed" => 0,
+                _ => o.total_minor - o.refunded_minor - o.refund_due_minor,
+            }),
             amount(o.refund_due_minor),
             o.currency.clone(),
             o.country.clone(),
@@ -669,10 +675,11 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
                 .with_retry_after(1));
             }
             let received = received_lines(&lines, &d.lines);
-            // What goes back: the lines' value, or what is left of the payment when refunds made
-            // meanwhile took more (the consumer refunds no more than that). Cash on delivery is
-            // refunded by hand: the value.
-            let value = order.return_refund(&before, &lines);
+            // What goes back: the lines' value (less units staff refunded by line, paid already),
+            // or what is left of the payment when refunds made meanwhile took more (the consumer
+            // refunds no more than that). Cash on delivery is refunded by hand: the value.
+            let (paid_before, pays) = edgeshop_domain::Order::paid_by_return(&before, &lines, &orders::refunded_units(env, number).await?);
+            let value = order.return_refund(&paid_before, &pays);
             let refund = match events::refundable(env, number).await? {
                 (Some(_), left) => value.min(left),
                 (None, _) => value,

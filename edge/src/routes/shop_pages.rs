@@ -390,7 +390,8 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
         Some(n) => match orders::load_with_token(env, n, token).await {
             Ok(order) => {
                 let refunded = orders::refunded(env, n, order.totals.total.minor).await?;
-                (pages::order_summary(&order, refunded, query.get("cancelling").is_some(), |m| money_view(m).formatted), 200)
+                let (cancelling, paying) = (query.get("cancelling").is_some(), query.get("session_id").is_some());
+                (pages::order_summary(&order, refunded, cancelling, paying, |m| money_view(m).formatted), 200)
             }
             Err(e) if e.status == 404 => (pages::notice(&format!("There is no order {n} for this link.")), 404),
             Err(e) => return Err(e),

@@ -151,7 +151,11 @@ pub fn email_key(email: &str) -> String {
 pub fn mailbox_key(email: &str) -> String {
     let email = email_key(email);
     let Some((user, domain)) = email.rsplit_once('@') else { return email };
-    let user = user.split('+').next().unwrap_or(user);
+    // A tag after the name; an address that starts with `+` has no name to keep.
+    let user = match user.split_once('+') {
+        Some((name, _)) if !name.is_empty() => name,
+        _ => user,
+    };
     match domain {
         "gmail.com" | "googlemail.com" => format!("{}@gmail.com", user.replace('.', "")),
         _ => format!("{user}@{domain}"),
@@ -173,5 +177,6 @@ mod email_tests {
         assert_eq!(super::mailbox_key("Shopper+Two@Example.ie"), "shopper@example.ie");
         assert_eq!(super::mailbox_key("s.hop.per+x@googlemail.com"), "shopper@gmail.com");
         assert_eq!(super::mailbox_key("s.hopper@example.ie"), "s.hopper@example.ie");
+        assert_ne!(super::mailbox_key("+alice@example.ie"), super::mailbox_key("+bob@example.ie"));
     }
 }

@@ -26,6 +26,10 @@ const MAX_ATTEMPTS: u32 = 5;
 /// message, one D1 batch for their outcomes and about ten calls besides.
 pub const LIST_PAGE: usize = 30;
 
+/// The orders of an erasure that lose their personal data (`?2`: the numbers being cancelled, a
+/// JSON array).
+const ERASABLE: &str = "(status IN ('delivered', 'cancelled', 'returned') OR number IN (SELECT value FROM json_each(?2)))";
+
 /// The domain of the stand-in address an erased customer's orders keep.
 const ERASED_DOMAIN: &str = "@erased.invalid";
 
@@ -207,12 +211,17 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
 /// stock alerts and account sessions are deleted; orders are kept for the books (lines, amounts, dates, country)
 /// with name, address, email and phone replaced; messages not yet sent to the address are not
 /// sent. One batch: all of it or nothing.
-pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> {
+///
+/// Only orders that are finished (delivered, cancelled, returned) or `cancelling` (their
+/// cancellation queued with the erasure) lose their personal data: an order placed or moved on
+/// meanwhile keeps the address it is delivered to.
+pub async fn erase_customer(env: &Env, email: &str, cancelling: &[u64]) -> Result<Erased, ApiError> {
     let email = super::email_key(email);
     if !edgeshop_domain::valid_email(&email) {
         return Err(problem_email());
     }
     let db = db::db(env)?;
+    let cancelling_json = serde_json::to_string(cancelling)?;
     #[derive(Deserialize)]
     struct Counts {
         orders: u32,
@@ -221,12 +230,15 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
     }
     let counts: Option<Counts> = db::first(stmt(
         &db,
-        "SELECT (SELECT count(*) FROM orders WHERE email = ?1) AS orders, (SELECT count(*) FROM subscribers WHERE email = ?1) AS subscriptions,
-                (SELECT count(*) FROM stock_alerts WHERE email = ?1) AS alerts",
-        args![&email],
+        &format!(
+            "SELECT (SELECT count(*) FROM orders WHERE email = ?1 AND {ERASABLE}) AS orders, (SELECT count(*) FROM subscribers WHERE email = ?1) AS subscriptions,
+                (SELECT count(*) FROM stock_alerts WHERE email = ?1) AS alerts"
+        ),
+        args![&email, &cancelling_json],
     )?)
     .await?;
     let counts = counts.unwrap_or(Counts { orders: 0, subscriptions: 0, alerts: 0 });
+    let mailbox = super::mailbox_key(&email);
     let now = now_rfc3339();
     // A stand-in address under the reserved `.invalid` domain (RFC 2606): never deliverable.
     let stand_in = format!("erased-{}{ERASED_DOMAIN}", random_id(8));
@@ -235,18 +247,22 @@ pub async fn erase_customer(env: &Env, email: &str) -> Result<Erased, ApiError> 
         stmt(&db, "INSERT INTO customers (email, name, phone, first_order_at, last_order_at) SELECT ?2, 'Erased customer', '', first_order_at, last_order_at FROM customers WHERE email = ?1", args![&email, &stand_in])?,
         stmt(
             &db,
-            "UPDATE orders SET email = ?2, name = 'Erased customer', version = version + 1, updated_at = ?3,
+            &format!(
+                "UPDATE orders SET email = ?3, name = 'Erased customer', version = version + 1, updated_at = ?4,
                address_json = json_object('name', 'Erased customer', 'line1', '-', 'line2', '', 'city', '-', 'postal_code', '', 'country', json_extract(address_json, '$.country')),
-               contact_json = json_object('email', ?2, 'phone', '')
-             WHERE email = ?1",
-            args![&email, &stand_in, &now],
+               contact_json = json_object('email', ?3, 'phone', '')
+             WHERE email = ?1 AND {ERASABLE}"
+            ),
+            args![&email, &cancelling_json, &stand_in, &now],
         )?,
+        // A once-per-customer code's use no longer names their mailbox.
+        stmt(&db, "UPDATE discount_uses SET mailbox = ?2 WHERE mailbox = ?1", args![&mailbox, &stand_in])?,
         stmt(&db, "INSERT INTO order_history (order_number, status, at, note) SELECT number, status, ?2, 'customer data erased' FROM orders WHERE email = ?1", args![&stand_in, &now])?,
         // What the customer wrote on their returns goes too.
         stmt(&db, "UPDATE returns SET reason = '' WHERE order_number IN (SELECT number FROM orders WHERE email = ?1)", args![&stand_in])?,
         stmt(&db, "DELETE FROM customers WHERE email = ?1", args![&email])?,
-        stmt(&db, "UPDATE notifications SET recipient = ?2, failed_at = coalesce(failed_at, ?3), last_error = coalesce(last_error, 'customer erased') WHERE recipient = ?1 AND sent_at IS NULL", args![&email, &stand_in, &now])?,
-        stmt(&db, "UPDATE notifications SET recipient = ?2 WHERE recipient = ?1", args![&email, &stand_in])?,
+        stmt(&db, "UPDATE notifications SET recipient = ?2, failed_at = coalesce(failed_at, ?3), last_error = coalesce(last_error, 'customer erased') WHERE recipient = ?1 AND sent_at IS NULL AND order_number IN (SELECT number FROM orders WHERE email = ?2)", args![&email, &stand_in, &now])?,
+        stmt(&db, "UPDATE notifications SET recipient = ?2 WHERE recipient = ?1 AND order_number IN (SELECT number FROM orders WHERE email = ?2)", args![&email, &stand_in])?,
         // The number out of their orders' attention notes (a text that could not be sent names it).
         stmt(
             &db,
