@@ -162,6 +162,15 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
     // More than is left to refund, with the refunds asked for and not applied yet, is refused
     // now (the queue consumer checks again when it applies it).
     let event_id = format!("refund-{number}-{key}");
+    // A key whose record has expired (a day) but whose refund was made: the refund's event would
+    // be taken for the one already applied, and nothing refunded.
+    if orders::event_seen(env, &event_id).await? {
+        guard.release().await?;
+        return Err(ApiError::new(
+            Problem::IdempotencyKeyReused,
+            "this Idempotency-Key was used for an earlier refund of this order: send a new one",
+        ));
+    }
     // Lines refunded are settled: not refunded by line again, nor returned for money (units that
     // came back, or are in an open return, are refunded by their return).
     if !lines.is_empty() {
