@@ -183,7 +183,7 @@ fn server_errors_over_the_threshold_email_the_merchant_once() {
         assert_eq!(r.status, 500, "{}", r.body);
     };
     (0..20).for_each(fail);
-    let alert = wait_for("the server-error alert", 60, || {
+    let alert = wait_for("the server-error alert", 120, || {
         // Counts are written after responses: keep the worker answering.
         let _ = shop.get("/api/health");
         shop.emails().into_iter().find(|m| m.subject.contains("server errors"))

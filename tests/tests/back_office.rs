@@ -104,6 +104,15 @@ fn cod_order(shop: &Shop, n: u32, lines: &[(&str, u32)]) -> (u64, String) {
     (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap().to_string())
 }
 
+/// Takes order `n` through packed, shipped (with this carrier and tracking) and delivered.
+fn deliver(shop: &Shop, me: &Staff, n: u64, carrier: &str, tracking: &str) {
+    for status in ["packed", "shipped", "delivered"] {
+        let body = json!({ "status": status, "carrier": carrier, "tracking_number": tracking });
+        assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(body)).status, 202);
+        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
+    }
+}
+
 /// Every admin route, with a body where it takes one.
 fn admin_routes() -> Vec<(&'static str, &'static str, Option<Value>)> {
     vec![
@@ -391,11 +400,7 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     let (a, b) = (&pool[1], &pool[2]);
     let (n, token) = paid_order(shop, 21, &[(&a.sku, 2), (&b.sku, 1)]);
     let me = owner();
-    for status in ["packed", "shipped", "delivered"] {
-        let body = json!({ "status": status, "carrier": "An Post", "tracking_number": "CE123456789IE" });
-        assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(body)).status, 202);
-        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
-    }
+    deliver(shop, me, n, "An Post", "CE123456789IE");
     let level = |sku: &str| as_staff(shop, me, "GET", &format!("/api/admin/stock/{sku}"), None).json()["available"].as_i64().unwrap();
     let before = level(&a.sku);
     let sold_before = as_staff(shop, me, "GET", &format!("/api/admin/stock/{}", a.sku), None).json()["sold"].as_i64().unwrap();
@@ -482,11 +487,7 @@ fn a_refund_owed_by_hand_is_recorded_when_made() {
     let pool = variants(&c, 5);
     let (n, token) = cod_order(shop, 46, &[(&pool[9].sku, 1)]);
     let me = owner();
-    for status in ["packed", "shipped", "delivered"] {
-        let body = json!({ "status": status, "carrier": "DPD", "tracking_number": "15501299" });
-        assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(body)).status, 202);
-        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
-    }
+    deliver(shop, me, n, "DPD", "15501299");
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
     let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
     let id = o["returns"][0]["id"].as_i64().unwrap();
@@ -528,11 +529,7 @@ fn a_unit_refunded_by_line_is_not_paid_again_by_a_return() {
     let (a, b) = (&pool[10], &pool[11]);
     let (n, token) = paid_order(shop, 47, &[(&a.sku, 1), (&b.sku, 1)]);
     let me = owner();
-    for status in ["packed", "shipped", "delivered"] {
-        let body = json!({ "status": status, "carrier": "DPD", "tracking_number": "15501300" });
-        assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(body)).status, 202);
-        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
-    }
+    deliver(shop, me, n, "DPD", "15501300");
     let headers =
         [("cookie", me.cookie.as_str()), ("origin", shop.base.as_str()), ("sec-fetch-site", "same-origin"), ("idempotency-key", "line-a-47")];
     let body = json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }).to_string();
@@ -564,11 +561,7 @@ fn a_rejected_return_leaves_the_order_delivered() {
     let pool = variants(&c, 5);
     let (n, token) = paid_order(shop, 22, &[(&pool[3].sku, 1)]);
     let me = owner();
-    for status in ["packed", "shipped", "delivered"] {
-        let body = json!({ "status": status, "carrier": "DPD", "tracking_number": "15501234" });
-        as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(body));
-        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
-    }
+    deliver(shop, me, n, "DPD", "15501234");
     assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
     let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
     let id = o["returns"][0]["id"].as_i64().unwrap();
