@@ -69,18 +69,23 @@ fn as_staff(shop: &Shop, who: &Staff, method: &str, path: &str, body: Option<Val
     shop.request(method, path, &headers, body.as_deref())
 }
 
-/// Places and pays an online order (test provider) for `lines`; returns (number, token).
-fn paid_order(shop: &Shop, n: u32, lines: &[(&str, u32)]) -> (u64, String) {
+/// Places an order of `lines` for client `n`, paid `method`: the checkout's answer.
+fn place(shop: &Shop, n: u32, lines: &[(&str, u32)], method: &str) -> Value {
     let cart = shop.fill_cart(&ip(n), lines);
     let body = json!({
         "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 X2Y3", "country": "IE" },
         "contact": { "email": format!("aoife{n}@example.ie") },
-        "payment_method": "online",
+        "payment_method": method,
     });
-    let key = format!("bo-{n}");
+    let key = format!("bo-{method}-{n}");
     let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", &key)], &body.to_string());
     assert_eq!(r.status, 201, "{}", r.body);
-    let placed = r.json();
+    r.json()
+}
+
+/// Places and pays an online order (test provider) for `lines`; returns (number, token).
+fn paid_order(shop: &Shop, n: u32, lines: &[(&str, u32)]) -> (u64, String) {
+    let placed = place(shop, n, lines, "online");
     let number = placed["order_number"].as_u64().unwrap();
     let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/").to_string();
     let pay = shop.press_test_provider(&session, "pay");
@@ -91,16 +96,7 @@ fn paid_order(shop: &Shop, n: u32, lines: &[(&str, u32)]) -> (u64, String) {
 
 /// A cash-on-delivery order of `lines` for client `n`: its number and access token.
 fn cod_order(shop: &Shop, n: u32, lines: &[(&str, u32)]) -> (u64, String) {
-    let cart = shop.fill_cart(&ip(n), lines);
-    let body = json!({
-        "address": { "name": "Aoife Byrne", "line1": "12 Quay Street", "city": "Galway", "postal_code": "H91 X2Y3", "country": "IE" },
-        "contact": { "email": format!("aoife{n}@example.ie") },
-        "payment_method": "cash_on_delivery",
-    });
-    let key = format!("bo-cod-{n}");
-    let r = shop.post_json("/api/checkout", &[("cf-connecting-ip", &ip(n)), ("x-cart-id", &cart), ("idempotency-key", &key)], &body.to_string());
-    assert_eq!(r.status, 201, "{}", r.body);
-    let placed = r.json();
+    let placed = place(shop, n, lines, "cash_on_delivery");
     (placed["order_number"].as_u64().unwrap(), placed["token"].as_str().unwrap().to_string())
 }
 
