@@ -213,7 +213,7 @@ pub async fn queue_digest(env: &Env) -> Result<Digest, ApiError> {
 /// sent. One batch: all of it or nothing.
 ///
 /// Only orders that are finished (delivered, cancelled, returned) or `cancelling` (their
-/// cancellation queued with the erasure) lose their personal data: an order placed or moved on
+/// cancellation queued with the erasure) lose their personal data: an order placed
 /// meanwhile keeps the address it is delivered to.
 pub async fn erase_customer(env: &Env, email: &str, cancelling: &[u64]) -> Result<Erased, ApiError> {
     let email = super::email_key(email);
