@@ -391,7 +391,7 @@ impl Order {
         self.lines
             .iter()
             .map(|l| {
-                let back: u32 = returned.iter().filter(|(sku, _)| *sku == l.sku).map(|(_, q)| *q).fold(0, u32::saturating_add);
+                let back = units_of(returned, &l.sku);
                 (l.sku.clone(), l.quantity.saturating_sub(back))
             })
             .filter(|(_, left)| *left > 0)
@@ -496,13 +496,12 @@ impl Order {
     /// units paid back before it and the units it pays, for [`Self::return_refund`]. A unit
     /// refunded by line is not paid again when it comes back.
     pub fn paid_by_return(before: &[(String, u32)], lines: &[(String, u32)], by_line: &[(String, u32)]) -> (SkuUnits, SkuUnits) {
-        let of = |units: &[(String, u32)], sku: &str| units.iter().filter(|(s, _)| s == sku).map(|(_, q)| *q).fold(0u32, u32::saturating_add);
         let mut skus: Vec<&str> = before.iter().chain(lines).chain(by_line).map(|(s, _)| s.as_str()).collect();
         skus.sort_unstable();
         skus.dedup();
         let (mut paid_before, mut pays) = (Vec::new(), Vec::new());
         for sku in skus {
-            let (r, l, f) = (of(before, sku), of(lines, sku), of(by_line, sku));
+            let (r, l, f) = (units_of(before, sku), units_of(lines, sku), units_of(by_line, sku));
             let earlier = r.max(f);
             let now = r.saturating_add(l).saturating_sub(f).saturating_sub(r.saturating_sub(f));
             if earlier > 0 {
@@ -605,6 +604,11 @@ impl Order {
 
 /// Units by SKU: each SKU with a number of its units.
 pub type SkuUnits = Vec<(String, u32)>;
+
+/// The units of `sku` in `units`, a SKU listed twice counted twice.
+pub fn units_of(units: &[(String, u32)], sku: &str) -> u32 {
+    units.iter().filter(|(s, _)| s == sku).map(|(_, q)| *q).fold(0, u32::saturating_add)
+}
 
 #[cfg(test)]
 mod tests {

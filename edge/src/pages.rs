@@ -131,8 +131,7 @@ pub fn checkout_summary(cart: &Cart, totals: Option<&SummaryTotals>, money: impl
     }
     h.push_str("<ul>");
     for l in &cart.lines {
-        let variant = shown_variant(&l.variant_title).map(|v| format!(" ({})", esc(v))).unwrap_or_default();
-        let _ = write!(h, "<li>{} × {}{variant}<span>{}</span></li>", l.quantity, esc(&l.title), esc(&l.line_total.formatted));
+        let _ = write!(h, "<li>{} × {}<span>{}</span></li>", l.quantity, esc(&line_name(&l.title, &l.variant_title)), esc(&l.line_total.formatted));
     }
     let _ = write!(h, r#"</ul><p>Subtotal <strong>{}</strong></p>"#, esc(&cart.subtotal.formatted));
     h.push_str(&discount_lines(cart));
@@ -428,11 +427,10 @@ pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, money
     let t = &order.totals;
     let mut rows = String::new();
     for l in &order.lines {
-        let variant = shown_variant(&l.variant_title).map(|v| format!(" ({})", esc(v))).unwrap_or_default();
         let _ = write!(
             rows,
-            r#"<tr><td>{}{variant}<br><small>SKU {}</small></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
-            esc(&l.title),
+            r#"<tr><td>{}<br><small>SKU {}</small></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            esc(&line_name(&l.title, &l.variant_title)),
             esc(&l.sku),
             l.quantity,
             money(l.unit_price),

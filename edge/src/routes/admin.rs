@@ -462,31 +462,32 @@ pub async fn orders_export(req: &Request, env: &Env) -> Reply {
         let amount = |minor| money(minor).decimal();
         // The rate as a percentage (19, 25.5), empty for an order from before rates by country.
         let tax_rate = o.tax_rate_bp.map(|bp| edgeshop_domain::percent_label(bp).trim_end_matches(" %").to_string()).unwrap_or_default();
+        // What the shop keeps: nothing of an order cancelled, or not paid yet.
+        let net = match o.status.as_str() {
+            "cancelled" | "awaiting_payment" | "payment_failed" => 0,
+            _ => o.total_minor - o.refunded_minor - o.refund_due_minor,
+        };
         let fields = [
             o.number.to_string(),
-            o.created_at.clone(),
-            o.name.clone(),
-            o.email.clone(),
-            o.status.clone(),
-            o.payment_method.clone(),
+            o.created_at,
+            o.name,
+            o.email,
+            o.status,
+            o.payment_method,
             o.items.to_string(),
             amount(o.subtotal_minor),
-            o.discount_code.clone().unwrap_or_default(),
+            o.discount_code.unwrap_or_default(),
             amount(o.discount_minor),
             amount(o.shipping_minor),
             amount(o.tax_minor),
             tax_rate,
             amount(o.total_minor),
             amount(o.refunded_minor),
-            // What the shop keeps: nothing of an order cancelled, or not paid yet.
-            amount(match o.status.as_str() {
-                "cancelled" | "awaiting_payment" | "payment_failed" => 0,
-                _ => o.total_minor - o.refunded_minor - o.refund_due_minor,
-            }),
+            amount(net),
             amount(o.refund_due_minor),
-            o.currency.clone(),
-            o.country.clone(),
-            o.tracking.clone().unwrap_or_default(),
+            o.currency,
+            o.country,
+            o.tracking.unwrap_or_default(),
         ];
         csv.push_str(&fields.iter().map(|f| edgeshop_domain::text::csv_field(f)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");

@@ -94,8 +94,12 @@ fn first_error(results: &[D1Result]) -> Option<String> {
 
 /// Runs a write and tells whether it changed a row (a claim won, a state moved on).
 pub async fn changed(statement: D1PreparedStatement, what: &str) -> Result<bool, ApiError> {
-    let result = statement.run().await.context(what)?;
-    Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(wrote(&statement.run().await.context(what)?))
+}
+
+/// Whether a write's result changed a row.
+pub fn wrote(result: &D1Result) -> bool {
+    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0
 }
 
 /// Reads are tried again when they fail (see [`retried`]): a read has no effect to repeat.

@@ -728,11 +728,14 @@ pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, meth
         "refund by hand",
     )
     .await?;
-    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(results.first().is_some_and(db::wrote))
 }
 
-/// The orders of `email` (as [`crate::services::email_key`] writes it) that are not finished:
-/// neither delivered, cancelled nor returned.
+/// The statuses of an order that is finished (SQL): nothing more will be sent or refunded unasked.
+pub const FINISHED: &str = "('delivered', 'cancelled', 'returned')";
+
+/// The orders of `email` (as [`crate::services::email_key`] writes it) that are not finished
+/// ([`FINISHED`]).
 pub async fn open_of(env: &Env, email: &str) -> Result<Vec<(u64, OrderStatus)>, ApiError> {
     #[derive(Deserialize)]
     struct Open {
@@ -742,7 +745,7 @@ pub async fn open_of(env: &Env, email: &str) -> Result<Vec<(u64, OrderStatus)>, 
     let db = db::db(env)?;
     let rows: Vec<Open> = db::all(stmt(
         &db,
-        "SELECT number, status FROM orders WHERE email = ?1 AND status NOT IN ('delivered', 'cancelled', 'returned') ORDER BY number",
+        &format!("SELECT number, status FROM orders WHERE email = ?1 AND status NOT IN {FINISHED} ORDER BY number"),
         args![email],
     )?)
     .await?;
@@ -775,7 +778,7 @@ pub async fn hold_line_refund(
 ) -> Result<Result<(), String>, ApiError> {
     let db = db::db(env)?;
     drop_line_refund(env, event_id).await?;
-    let back = |sku: &str| returned.iter().filter(|(s, _)| s == sku).map(|(_, q)| *q).fold(0u32, u32::saturating_add);
+    let back = |sku: &str| edgeshop_domain::units_of(returned, sku);
     for (sku, quantity) in lines {
         let ordered = order.lines.iter().find(|l| &l.sku == sku).map_or(0, |l| l.quantity);
         let held = db::changed(
@@ -790,7 +793,7 @@ pub async fn hold_line_refund(
         .await?;
         if !held {
             drop_line_refund(env, event_id).await?;
-            let refunded = refunded_units(env, order.number).await?.into_iter().find(|(s, _)| s == sku).map_or(0, |(_, q)| q);
+            let refunded = edgeshop_domain::units_of(&refunded_units(env, order.number).await?, sku);
             let left = ordered.saturating_sub(refunded).saturating_sub(back(sku));
             return Ok(Err(format!(
                 "`{sku}`: {} of its {ordered} can be refunded by line ({refunded} refunded by line already, {} returned or in a return, which refunds them)",

@@ -28,7 +28,9 @@ pub const LIST_PAGE: usize = 30;
 
 /// The orders of an erasure that lose their personal data (`?2`: the numbers being cancelled, a
 /// JSON array).
-const ERASABLE: &str = "(status IN ('delivered', 'cancelled', 'returned') OR number IN (SELECT value FROM json_each(?2)))";
+fn erasable() -> String {
+    format!("(status IN {} OR number IN (SELECT value FROM json_each(?2)))", super::orders::FINISHED)
+}
 
 /// The domain of the stand-in address an erased customer's orders keep.
 const ERASED_DOMAIN: &str = "@erased.invalid";
@@ -222,6 +224,7 @@ pub async fn erase_customer(env: &Env, email: &str, cancelling: &[u64]) -> Resul
     }
     let db = db::db(env)?;
     let cancelling_json = serde_json::to_string(cancelling)?;
+    let erasable = erasable();
     #[derive(Deserialize)]
     struct Counts {
         orders: u32,
@@ -231,7 +234,7 @@ pub async fn erase_customer(env: &Env, email: &str, cancelling: &[u64]) -> Resul
     let counts: Option<Counts> = db::first(stmt(
         &db,
         &format!(
-            "SELECT (SELECT count(*) FROM orders WHERE email = ?1 AND {ERASABLE}) AS orders, (SELECT count(*) FROM subscribers WHERE email = ?1) AS subscriptions,
+            "SELECT (SELECT count(*) FROM orders WHERE email = ?1 AND {erasable}) AS orders, (SELECT count(*) FROM subscribers WHERE email = ?1) AS subscriptions,
                 (SELECT count(*) FROM stock_alerts WHERE email = ?1) AS alerts"
         ),
         args![&email, &cancelling_json],
@@ -251,7 +254,7 @@ pub async fn erase_customer(env: &Env, email: &str, cancelling: &[u64]) -> Resul
                 "UPDATE orders SET email = ?3, name = 'Erased customer', version = version + 1, updated_at = ?4,
                address_json = json_object('name', 'Erased customer', 'line1', '-', 'line2', '', 'city', '-', 'postal_code', '', 'country', json_extract(address_json, '$.country')),
                contact_json = json_object('email', ?3, 'phone', '')
-             WHERE email = ?1 AND {ERASABLE}"
+             WHERE email = ?1 AND {erasable}"
             ),
             args![&email, &cancelling_json, &stand_in, &now],
         )?,
