@@ -360,11 +360,14 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                             <p class="no-print">{label(&wire(o.order.payment))}</p>
                             {(!o.payments.is_empty()).then(|| view! {
                                 <ul class="plain no-print" data-testid="money-moves">{o.payments.iter().map(|m| view! {
-                                    <li>{label(&m.kind)} " · " {money(m.amount_minor, &m.currency, &locale.get_value())} " · " {m.status.clone()} " · " <small>{m.provider.clone()}</small></li>
+                                    <li>{label(&m.kind)} " · " {money(m.amount_minor, &m.currency, &locale.get_value())} " · " {label(&m.status)} " · " <small>{provider_label(&m.provider)}</small></li>
                                 }).collect_view()}</ul>
                             })}
                             {(o.refund_due_minor > 0).then(|| view! {
                                 <p class="notice error no-print">{format!("To refund by hand: {}", Money::new(o.refund_due_minor, currency).format(&locale.get_value()))}</p>
+                            })}
+                            // What a return left owed, or a goodwill refund of cash the courier took.
+                            {(o.order.by_hand_limit(o.refund_due_minor, refunded) > 0).then(|| view! {
                                 <ByHand n=n due=o.refund_due_minor currency=currency act=act/>
                             })}
                         </section>
@@ -401,6 +404,18 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
 
 fn wire<T: serde::Serialize>(v: T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// Who moved the money, as staff read it: "Stripe", "By hand (bank transfer)".
+fn provider_label(provider: &str) -> String {
+    match provider {
+        "stripe" => "Stripe".into(),
+        "test" => "Test provider".into(),
+        other => match other.strip_prefix("by_hand:") {
+            Some(how) => format!("By hand ({})", how.replace('_', " ")),
+            None => label(other),
+        },
+    }
 }
 
 /// Pack, ship (carrier and tracking number), deliver, cancel, refund.
@@ -489,7 +504,9 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             </div>
             {ship.then(|| view! {
                 <form class="inline-form" on:submit=ship_submit data-testid="ship-form">
-                    <div><label for="carrier">"Carrier"</label><input id="carrier" required autocomplete="off" prop:value=move || carrier.get() on:input=move |ev| carrier.set(event_target_value(&ev))/></div>
+                    <div><label for="carrier">"Carrier"</label><input id="carrier" list="carriers" required autocomplete="off" prop:value=move || carrier.get() on:input=move |ev| carrier.set(event_target_value(&ev))/>
+                        // The carriers whose tracking pages the shipped email links to (any other may be typed).
+                        <datalist id="carriers">{edgeshop_domain::Tracking::LINKED_CARRIERS.iter().map(|c| view! { <option value=*c></option> }).collect_view()}</datalist></div>
                     <div><label for="tracking">"Tracking number"</label><input id="tracking" required autocomplete="off" prop:value=move || tracking.get() on:input=move |ev| tracking.set(event_target_value(&ev))/></div>
                     <button type="submit" class="primary">"Mark shipped"</button>
                 </form>
@@ -599,7 +616,7 @@ fn Returns(
 /// Records a refund made by hand (cash on delivery has no payment to refund online): how much, how.
 #[component]
 fn ByHand(n: u64, due: i64, currency: Currency, act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
-    let amount = RwSignal::new(Money::new(due, currency).decimal());
+    let amount = RwSignal::new(if due > 0 { Money::new(due, currency).decimal() } else { String::new() });
     let method = RwSignal::new("cash".to_string());
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {

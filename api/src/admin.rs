@@ -235,6 +235,7 @@ pub struct CancelRequest {
 /// A line being refunded, at its charged price.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RefundLine {
     pub sku: String,
     pub quantity: u32,
@@ -243,6 +244,9 @@ pub struct RefundLine {
 /// `POST /api/admin/orders/{number}/refunds`: an amount, or lines of the order.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Money moves on refunds: a misspelt or unexpected field (here, in its lines and in a refund by
+// hand) is refused, never ignored.
+#[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     #[serde(default)]
     pub amount_minor: Option<i64>,
@@ -256,6 +260,7 @@ pub struct RefundRequest {
 /// delivery has no payment to refund online), recorded against what the order owes by hand.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RefundByHand {
     pub amount_minor: i64,
     /// One of [`BY_HAND_METHODS`].

@@ -286,6 +286,10 @@ pub fn shipping_label(minor: i64, formatted: String) -> String {
 }
 
 /// An order's status as the shopper reads it (the order page, with or without JavaScript).
+/// The order page's status while an online order waits for the news of a payment the shopper
+/// has just made (back from the provider's page).
+pub const CONFIRMING_PAYMENT: &str = "Confirming your payment";
+
 pub fn status_label(s: OrderStatus) -> &'static str {
     match s {
         OrderStatus::AwaitingPayment => "Awaiting payment",

@@ -29,13 +29,6 @@ pub fn offered(variants: &[PickerVariant], i: usize, value: &str) -> bool {
     variants.iter().any(|v| v.available && v.values.get(i).map(String::as_str) == Some(value))
 }
 
-/// Can `value` be chosen for option `i` with the choices made for the options before it: what the
-/// page offers without JavaScript, where nothing moves the other options (the worker takes the
-/// combination as chosen).
-pub fn offered_after(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> bool {
-    variants.iter().any(|v| v.available && v.values.get(i).map(String::as_str) == Some(value) && (0..i).all(|j| v.values.get(j) == selected.get(j)))
-}
-
 /// Can `value` be chosen for option `i` keeping every other choice in `selected`: a variant in
 /// stock has exactly that combination (a chip that would move another choice looks different).
 pub fn offered_with(variants: &[PickerVariant], selected: &[String], i: usize, value: &str) -> bool {
@@ -173,9 +166,9 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                     let v3 = value.clone();
                     let v4 = value.clone();
                     let checked_at_first = initial.get(i) == Some(&value);
-                    let enabled = Memo::new(move |_| {
-                        variants.with(|vs| if ready.get() { offered(vs, i, &v1) } else { offered_after(vs, &selected.get(), i, &v1) })
-                    });
+                    // Without JavaScript too: a value in stock in some combination stays open (the
+                    // page cannot re-check as choices change; the worker refuses a sold-out one).
+                    let enabled = Memo::new(move |_| variants.with(|vs| offered(vs, i, &v1)));
                     // In stock, but not with the other choices as they are: choosing it moves them.
                     let elsewhere =
                         Memo::new(move |_| ready.get() && enabled.get() && !variants.with(|vs| offered_with(vs, &selected.get(), i, &v4)));
@@ -400,6 +393,12 @@ pub fn CheckoutForm(children: Children) -> impl IntoView {
                         show_field_errors(&form, &problem.errors);
                         to_cart.set(problem.kind.ends_with("/out-of-stock"));
                         message.set(Some(r.message()));
+                        // The keyboard goes to the first field to mend, which reads its reason.
+                        if let Some(first) =
+                            form.query_selector("[aria-invalid=true]").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                        {
+                            let _ = first.focus();
+                        }
                     }
                     Err(e) => message.set(Some(e)),
                 }
@@ -442,7 +441,6 @@ fn message_label(template: &str) -> &'static str {
         "payment_failed" => "Payment failed",
         "payment_expired" => "Payment not completed",
         "order_cancelled" => "Order cancelled",
-        "order_packed" => "Order packed",
         "order_shipped" => "Order shipped",
         "order_delivered" => "Order delivered",
         "refund_issued" => "Refund",
@@ -598,14 +596,16 @@ pub fn OrderStatus() -> impl IntoView {
                 let tax_label = o.tax_label();
                 let refunds: Vec<_> = o.payments.iter().filter(|m| m.kind == "refund").cloned().collect();
                 let awaiting = matches!(status, Status::AwaitingPayment | Status::PaymentFailed);
+                // Back from paying: the payment's news is on its way (not an earlier try's failure).
+                let paying = o.payment_method == PaymentMethod::Online && awaiting && confirming.get();
                 let returnable: Vec<(String, String, u32)> = o.lines.iter().map(|l| (l.sku.clone(), edgeshop_domain::line_name(&l.title, &l.variant_title), l.quantity)).collect();
                 view! {
                     <h1>"Order " <span data-testid="order-number">{o.number.to_string()}</span></h1>
                     {(!matches!(status, Status::Cancelled)).then(|| view! {
                         <p class="thanks" data-testid="order-thanks">"Thank you for your order. We email " <strong>{o.email.clone()}</strong> " at every step."</p>
                     })}
-                    <p class="status">"Status: " <strong data-testid="order-status" data-status=wire_name(status)>{status_label(status)}</strong></p>
-                    {(o.payment_method == PaymentMethod::Online && awaiting && confirming.get()).then(|| view! {
+                    <p class="status">"Status: " <strong data-testid="order-status" data-status=wire_name(status)>{if paying { edgeshop_api::CONFIRMING_PAYMENT } else { status_label(status) }}</strong></p>
+                    {paying.then(|| view! {
                         <p class="notice" role="status" data-testid="payment-confirming">"Thank you: we are confirming your payment. This page updates by itself."</p>
                     })}
                     <ul class="cart-lines">{o.lines.into_iter().map(|l| view! {
@@ -666,7 +666,7 @@ pub fn OrderStatus() -> impl IntoView {
                         }).collect_view()}</ul>
                     })}
                     {o.can_request_return.then(|| view! { <ReturnForm lines=returnable location=location await_change=await_change error=error/> })}
-                    {o.can_cancel.then(|| view! { <CancelOrder cancel=cancel/> })}
+                    {(o.can_cancel && !paying).then(|| view! { <CancelOrder cancel=cancel/> })}
                 }
             })}
         </section>
@@ -808,9 +808,6 @@ mod tests {
         assert!(!offered_with(&vs, &sel, 1, "Blue") && offered(&vs, 1, "Blue"));
         // Choosing M moves colour to one that exists with M.
         assert_eq!(choose(&vs, &sel, 0, "M"), vec!["M", "Blue"]);
-        // Without JavaScript, only what goes with the earlier choices.
-        assert!(!offered_after(&vs, &sel, 1, "Blue"), "S/Blue is sold out");
-        assert!(offered_after(&vs, &sel, 0, "M"));
         // A value no variant in stock has is not offered.
         let vs = vec![v("A", &["S", "Red"], true), v("B", &["S", "Blue"], false)];
         assert!(!offered(&vs, 1, "Blue"));

@@ -290,6 +290,9 @@ pub struct Tracking {
 }
 
 impl Tracking {
+    /// The carriers [`Self::url`] links, as a merchant would pick them from a list.
+    pub const LINKED_CARRIERS: [&'static str; 10] = ["An Post", "Colissimo", "DHL", "DPD", "FedEx", "GLS", "La Poste", "Royal Mail", "UPS", "USPS"];
+
     /// The carrier's own tracking page for this parcel, for the carriers whose page takes the
     /// number alone: named as a merchant types them (`DHL`, `Royal Mail`, `ups`, …). `None` for
     /// another carrier, or a number that is not 6 to 40 letters and digits (spaces and dashes are
@@ -303,6 +306,9 @@ impl Tracking {
             "usps" => "https://tools.usps.com/go/TrackConfirmAction?tLabels=",
             "royalmail" => "https://www.royalmail.com/track-your-item#/tracking-results/",
             "laposte" | "colissimo" => "https://www.laposte.fr/outils/suivre-vos-envois?code=",
+            "anpost" => "https://www.anpost.com/Post-Parcels/Track/History?item=",
+            "dpd" => "https://tracking.dpd.de/status/en_US/parcel/",
+            "gls" => "https://gls-group.com/GROUP/en/parcel-tracking?match=",
             _ => return None,
         };
         let number: String = self.number.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
@@ -492,18 +498,25 @@ impl Order {
     }
 
     /// What a return of `lines` pays back, after the units `before` came back in earlier returns,
-    /// when staff refunded `by_line` units by line (taken to be the first to come back): the
-    /// units paid back before it and the units it pays, for [`Self::return_refund`]. A unit
-    /// refunded by line is not paid again when it comes back.
-    pub fn paid_by_return(before: &[(String, u32)], lines: &[(String, u32)], by_line: &[(String, u32)]) -> (SkuUnits, SkuUnits) {
-        let mut skus: Vec<&str> = before.iter().chain(lines).chain(by_line).map(|(s, _)| s.as_str()).collect();
+    /// when staff refunded `by_line` units by line: the units earlier returns paid for and the
+    /// units this one pays for, for [`Self::return_refund`]. Each unit is paid back once, by line
+    /// or by a return, so returns together pay for at most the units not refunded by line (earlier
+    /// returns are taken to have paid first). Units refunded by line count as paid before only
+    /// once every unit is back: an order of which the shopper kept one is not wholly returned, and
+    /// its delivery stays paid.
+    pub fn paid_by_return(&self, before: &[(String, u32)], lines: &[(String, u32)], by_line: &[(String, u32)]) -> (SkuUnits, SkuUnits) {
+        let whole = self.returnable(&[before, lines].concat()).is_empty();
+        let mut skus: Vec<&str> = before.iter().chain(lines).map(|(s, _)| s.as_str()).collect();
         skus.sort_unstable();
         skus.dedup();
         let (mut paid_before, mut pays) = (Vec::new(), Vec::new());
         for sku in skus {
-            let (r, l, f) = (units_of(before, sku), units_of(lines, sku), units_of(by_line, sku));
-            let earlier = r.max(f);
-            let now = r.saturating_add(l).saturating_sub(f).saturating_sub(r.saturating_sub(f));
+            let ordered: u32 = self.lines.iter().filter(|l| l.sku == sku).map(|l| l.quantity).sum();
+            let refunded = units_of(by_line, sku).min(ordered);
+            let payable = ordered - refunded;
+            let returned = units_of(before, sku).min(payable);
+            let now = units_of(lines, sku).min(payable - returned);
+            let earlier = if whole { returned + refunded } else { returned };
             if earlier > 0 {
                 paid_before.push((sku.to_string(), earlier));
             }
@@ -556,6 +569,16 @@ impl Order {
     /// The parcel's tracking, once the order has shipped (the latest, should it have shipped twice).
     pub fn shipped_with(&self) -> Option<&Tracking> {
         self.history.iter().rev().find_map(|h| h.tracking.as_ref())
+    }
+
+    /// The most a refund by hand may record: for a cash-on-delivery order that was delivered, so
+    /// paid to the courier, what is left of that cash after the refunds made (`refunded`), a
+    /// goodwill refund or a return's; for any other, what it owes by hand (`due`: a refund the
+    /// provider could not make).
+    pub fn by_hand_limit(&self, due: i64, refunded: i64) -> i64 {
+        use OrderStatus::*;
+        let collected = self.payment == PaymentMethod::CashOnDelivery && matches!(self.status, Delivered | ReturnRequested | Returned);
+        if collected { self.totals.total.minor - refunded } else { due }.max(0)
     }
 
     /// Still waiting for its online payment: the only orders an expired payment session cancels
@@ -961,16 +984,38 @@ mod tests {
     }
 
     #[test]
+    fn a_delivered_cash_on_delivery_order_may_be_refunded_by_hand_up_to_the_cash_left() {
+        let mut o = delivered_order();
+        let total = o.totals.total.minor;
+        assert_eq!(o.by_hand_limit(0, 0), 0, "paid online: only what a return left owed");
+        assert_eq!(o.by_hand_limit(500, 0), 500);
+        o.payment = PaymentMethod::CashOnDelivery;
+        assert_eq!(o.by_hand_limit(0, 0), total, "the courier took the total");
+        assert_eq!(o.by_hand_limit(0, 1500), total - 1500);
+        assert_eq!(o.by_hand_limit(0, total + 1), 0);
+        o.status = OrderStatus::Shipped;
+        assert_eq!(o.by_hand_limit(0, 0), 0, "not paid yet");
+    }
+
+    #[test]
     fn a_unit_refunded_by_line_is_not_paid_again_when_it_comes_back() {
+        let o = delivered_order();
         let u = |v: &[(&str, u32)]| v.iter().map(|(s, q)| (s.to_string(), *q)).collect::<Vec<_>>();
-        // A refunded by line; A and B come back: B is paid.
-        assert_eq!(Order::paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[("B", 1)])));
-        // Two A's come back, one refunded by line: one is paid.
-        assert_eq!(Order::paid_by_return(&[], &u(&[("A", 2)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[("A", 1)])));
-        // The refunded A came back in an earlier return: the next A is paid.
-        assert_eq!(Order::paid_by_return(&u(&[("A", 1)]), &u(&[("A", 1)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[("A", 1)])));
+        // One A of two refunded by line and kept; the other A and B come back: both are paid.
+        assert_eq!(o.paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)])), (u(&[]), u(&[("A", 1), ("B", 1)])));
+        // Both A's come back, one refunded by line: one is paid.
+        assert_eq!(o.paid_by_return(&[], &u(&[("A", 2)]), &u(&[("A", 1)])), (u(&[]), u(&[("A", 1)])));
+        // One A came back and was paid, then the other was refunded by line: it is not paid again.
+        assert_eq!(o.paid_by_return(&u(&[("A", 1)]), &u(&[("A", 1)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[])));
         // Nothing refunded by line: as returned.
-        assert_eq!(Order::paid_by_return(&u(&[("A", 1)]), &u(&[("B", 2)]), &[]), (u(&[("A", 1)]), u(&[("B", 2)])));
+        assert_eq!(o.paid_by_return(&u(&[("A", 1)]), &u(&[("B", 1)]), &[]), (u(&[("A", 1)]), u(&[("B", 1)])));
+        // The kept unit is not "back": the rest of the order coming back refunds no delivery.
+        let (before, pays) = o.paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)]));
+        assert_eq!(o.return_refund(&before, &pays), o.value_of(&u(&[("A", 1), ("B", 1)])));
+        // Everything back, one A refunded by line: the rest of the order, delivery included.
+        let (before, pays) = o.paid_by_return(&[], &u(&[("A", 2), ("B", 1)]), &u(&[("A", 1)]));
+        assert_eq!((&before, &pays), (&u(&[("A", 1)]), &u(&[("A", 1), ("B", 1)])));
+        assert_eq!(o.return_refund(&before, &pays), o.totals.total.minor - o.value_of(&u(&[("A", 1)])));
     }
 
     #[test]
@@ -1055,6 +1100,8 @@ mod tests {
         );
         assert_eq!(t(" Royal Mail ", "AB123456789GB").as_deref(), Some("https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB"));
         assert_eq!(t("ups", "1Z-999-AA1-0123456784").as_deref(), Some("https://www.ups.com/track?tracknum=1Z999AA10123456784"));
+        assert_eq!(t("An Post", "RX123456789IE").as_deref(), Some("https://www.anpost.com/Post-Parcels/Track/History?item=RX123456789IE"));
+        assert!(Tracking::LINKED_CARRIERS.iter().all(|c| t(c, "RX123456789IE").is_some()), "every carrier offered is linked");
         // Unknown carriers and numbers that could carry more than a number get no link.
         assert_eq!(t("Bob's Vans", "123456789"), None);
         assert_eq!(t("UPS", "1Z999&x=<script>"), None);

@@ -301,14 +301,30 @@ pub fn checkout_notice(detail: &str, errors: &[FieldError]) -> String {
     h
 }
 
+/// What the worker's order page shows.
+pub struct OrderSummary<'a> {
+    pub order: &'a Order,
+    /// What was refunded, in minor units.
+    pub refunded: i64,
+    /// The units that can still be sent back (SKU, units), for a delivered order.
+    pub returnable: &'a [(String, u32)],
+    /// Back from its cancel form.
+    pub cancelling: bool,
+    /// Back from the payment provider's success page (its news may be a moment behind).
+    pub paying: bool,
+}
+
 /// The order as the worker draws it: what a browser without JavaScript sees, and any browser until
-/// the page's island draws the live view. `cancelling`: back from its cancel form; `paying`: back
-/// from the payment provider's success page (its news may be a moment behind).
-pub fn order_summary(order: &Order, refunded: i64, cancelling: bool, paying: bool, money: impl Fn(Money) -> String) -> String {
+/// the page's island draws the live view.
+pub fn order_summary(s: &OrderSummary<'_>, money: impl Fn(Money) -> String) -> String {
+    let OrderSummary { order, refunded, returnable, cancelling, paying } = *s;
+    // Back from paying, an order still waiting for its payment's news says so, not "Payment
+    // failed" from an earlier try, and offers no cancelling meanwhile.
+    let confirming = paying && order.payment == edgeshop_domain::PaymentMethod::Online && order.awaits_payment();
     let mut h = format!(
         r#"<section class="order"><h1>Order <span data-testid="order-number">{}</span></h1><p class="status">Status: <strong data-testid="order-status">{}</strong></p><ul class="cart-lines">"#,
         order.number,
-        status_label(order.status)
+        if confirming { edgeshop_api::CONFIRMING_PAYMENT } else { status_label(order.status) }
     );
     for l in &order.lines {
         let _ = write!(h, "<li>{} × {} <span>{}</span></li>", l.quantity, esc(&line_name(&l.title, &l.variant_title)), money(l.line_total));
@@ -352,9 +368,10 @@ pub fn order_summary(order: &Order, refunded: i64, cancelling: bool, paying: boo
             actions += &form("/orders/pay", r#" class="primary""#, if failed { "Try paying again" } else { "Pay now" });
         }
     }
-    if order.status.can_cancel() && cancelling {
+    let can_cancel = order.status.can_cancel() && !confirming;
+    if can_cancel && cancelling {
         actions += r#"<p class="notice" role="status" data-testid="order-cancelling">We are cancelling your order: reload this page in a moment to see it cancelled.</p>"#;
-    } else if order.status.can_cancel() {
+    } else if can_cancel {
         // One stray tap must not cancel an order: the box must be ticked first (the browser
         // checks it, without JavaScript too).
         let _ = write!(
@@ -363,18 +380,19 @@ pub fn order_summary(order: &Order, refunded: i64, cancelling: bool, paying: boo
             order_fields(order)
         );
     }
-    if order.status == edgeshop_domain::OrderStatus::Delivered {
-        actions += &return_form(order);
+    if order.status == edgeshop_domain::OrderStatus::Delivered && !returnable.is_empty() {
+        actions += &return_form(order, returnable);
     }
     let _ = write!(
         h,
-        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd>{refunds}</dl>{actions}<h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step. Reload this page to see the latest status.</p></section>"#,
+        r#"</ul><dl class="attrs"><dt>Subtotal</dt><dd>{}</dd>{discount}<dt>Shipping</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>Total</dt><dd data-testid="order-total"><strong>{}</strong></dd>{refunds}</dl>{actions}<h2>Shipping to</h2><address data-testid="order-address">{}</address>{invoice}<p>We email you at every step.{reload}</p></section>"#,
         money(t.subtotal),
         shipping_label(t.shipping.minor, money(t.shipping)),
         esc(&t.tax_label()),
         money(t.tax),
         money(t.total),
-        address_html(&order.address)
+        address_html(&order.address),
+        reload = if confirming { "" } else { " Reload this page to see the latest status." }
     );
     h
 }
@@ -386,17 +404,21 @@ fn order_fields(order: &Order) -> String {
 
 /// "Send items back" as a plain form (`POST /orders/return`): each line's quantity, all of it at
 /// first as in the island, and why.
-fn return_form(order: &Order) -> String {
+fn return_form(order: &Order, returnable: &[(String, u32)]) -> String {
     let mut h = format!(
         r#"<form method="post" action="/orders/return" class="order-action return-form">{}<fieldset><legend>Send items back</legend>"#,
         order_fields(order)
     );
+    // Line `i` of the order (the form's field names), offered up to what can still go back.
     for (i, l) in order.lines.iter().enumerate() {
+        let q = edgeshop_domain::units_of(returnable, &l.sku).min(l.quantity);
+        if q == 0 {
+            continue;
+        }
         let _ = write!(
             h,
             r#"<p><label for="nojs-return-{i}">{}</label> <input id="nojs-return-{i}" name="line-{i}" type="number" inputmode="numeric" min="0" max="{q}" value="{q}"></p>"#,
-            esc(&line_name(&l.title, &l.variant_title)),
-            q = l.quantity
+            esc(&line_name(&l.title, &l.variant_title))
         );
     }
     h + r#"<p><label for="nojs-return-reason">Why (optional)</label><br><textarea id="nojs-return-reason" name="reason" rows="3" maxlength="1000"></textarea></p><button type="submit">Ask to send these back</button></fieldset></form>"#
@@ -759,7 +781,7 @@ mod tests {
     fn countries_keep_the_shoppers_choice_and_the_notice_names_fields() {
         let c = ["IE".to_string(), "FR".to_string()];
         assert_eq!(country_options(&c, "FR"), r#"<option value="IE">Ireland</option><option value="FR" selected>France</option>"#);
-        let n = checkout_notice("2 field(s) need attention", &[FieldError { field: "contact.email".into(), message: "is required".into() }]);
+        let n = checkout_notice("check this field: Email", &[FieldError { field: "contact.email".into(), message: "is required".into() }]);
         assert!(n.contains(r##"<a href="#contact-email">Email is required</a>"##));
     }
 

@@ -320,6 +320,9 @@ impl ProductIndex {
 
     /// Opens a blob whose postings arrive in chunks: a search that needs a chunk not loaded yet
     /// fails, and [`Self::missing_chunks`] tells which to add before running it again.
+    // Out of line: the worker's own code is optimised for size, and what it inlines is too; the
+    // search path keeps the speed its crate is built for (Cargo.toml, `edgeshop-edge`).
+    #[inline(never)]
     pub fn open_chunked(blob: Arc<ChunkedBlob>) -> Result<Self, SearchError> {
         let dir = BlobDirectory::open_chunked(blob.clone())?;
         let header = dir.header().clone();
@@ -407,6 +410,7 @@ impl ProductIndex {
     /// The postings chunks `req` will read that are not loaded yet: fetched before the search,
     /// they save a round of "search, fetch what was missing, search again" per term. Empty when
     /// the whole blob is in memory.
+    #[inline(never)]
     pub fn chunks_for_search(&mut self, req: &SearchRequest) -> Vec<usize> {
         if self.blob.chunk_count() > 0 && Self::validate(req.query).is_ok() && req.filters.check().is_ok() {
             match self.typed_filters(req) {
@@ -425,6 +429,7 @@ impl ProductIndex {
     }
 
     /// The same for [`Self::suggest`]: the typed words and every completion it will try.
+    #[inline(never)]
     pub fn chunks_for_suggest(&mut self, typed: &str) -> Vec<usize> {
         if self.blob.chunk_count() > 0 && Self::validate(typed).is_ok() {
             self.touch_postings(typed, &Filters::default());
@@ -489,6 +494,7 @@ impl ProductIndex {
         self.near_names.clear();
     }
 
+    #[inline(never)]
     pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         self.search_with(req, true)
     }
@@ -614,6 +620,7 @@ impl ProductIndex {
     }
 
     /// Completions of the last typed word that still find products, and the top products.
+    #[inline(never)]
     pub fn suggest(&mut self, typed: &str, limit: usize) -> Result<Suggestions, SearchError> {
         Self::validate(typed)?;
         self.forget_corrections();

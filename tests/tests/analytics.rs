@@ -420,16 +420,21 @@ fn expected(orders: &[OrderRow], lines: &[Value], refunds: &[Value], events: &[E
             })
             .collect(),
     );
-    // Funnel.
+    // Funnel: sessions that reached a step or a later one.
     let reached = |f: &dyn Fn(&&Event) -> bool| sessions.values().filter(|es| es.iter().any(f)).count() as i64;
-    let steps = [
+    let checkout = |e: &&Event| e.kind == Kind::BeginCheckout || (e.kind == Kind::PageView && e.page.as_deref() == Some("checkout"));
+    let cart = |e: &&Event| e.kind == Kind::AddToCart || checkout(e);
+    let mut steps = [
         ("Sessions", sessions.len() as i64),
-        ("Viewed a product", reached(&|e| e.kind == Kind::ProductView)),
-        ("Added to cart", reached(&|e| e.kind == Kind::AddToCart)),
-        ("Began checkout", reached(&|e| e.kind == Kind::BeginCheckout || (e.kind == Kind::PageView && e.page.as_deref() == Some("checkout")))),
+        ("Viewed a product", reached(&|e| e.kind == Kind::ProductView || cart(e))),
+        ("Added to cart", reached(&cart)),
+        ("Began checkout", reached(&checkout)),
         ("Placed an order", ordering.len() as i64),
         ("Paid", paying.len() as i64),
     ];
+    for i in (0..steps.len() - 1).rev() {
+        steps[i].1 = steps[i].1.max(steps[i + 1].1);
+    }
     tables.insert(
         "funnel",
         steps

@@ -496,6 +496,12 @@ fn a_refund_owed_by_hand_is_recorded_when_made() {
     let by_hand = |body: Value| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/refunds/by-hand"), Some(body));
     assert!(is_problem(&by_hand(json!({ "amount_minor": due + 1, "method": "cash" })), 422), "more than is owed");
     assert!(is_problem(&by_hand(json!({ "amount_minor": due, "method": "cheque" })), 422), "a way the shop does not know");
+    let unknown = by_hand(json!({ "amount_minor": due, "method": "cash", "currency": "USD" }));
+    assert!(
+        is_problem(&unknown, 400) && unknown.body.contains("currency"),
+        "a field the shop does not take is refused, not ignored: {}",
+        unknown.body
+    );
     let made = by_hand(json!({ "amount_minor": due, "method": "bank_transfer", "note": "IBAN ending 42" }));
     assert_eq!(made.status, 201, "{}", made.body);
     let o = as_staff(shop, me, "GET", &format!("/api/admin/orders/{n}"), None).json();
@@ -513,6 +519,34 @@ fn a_refund_owed_by_hand_is_recorded_when_made() {
     let invoice = shop.get(&format!("/orders/invoice/?number={n}&token={token}")).body;
     assert!(invoice.contains(r#"data-testid="invoice-refunded">−"#), "{invoice}");
     assert!(audit_count(shop, &format!("order%3A{n}")).iter().any(|a| a == "order.refund_by_hand"));
+}
+
+/// A delivered cash-on-delivery order was paid to the courier: a goodwill refund of part of it is
+/// recorded by hand, and a return afterwards is owed no more than the cash left.
+#[test]
+fn cash_taken_on_delivery_can_be_refunded_by_hand() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let pool = variants(&c, 5);
+    let (n, token) = cod_order(shop, 48, &[(&pool[12].sku, 1)]);
+    let me = owner();
+    let by_hand = |body: Value| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/refunds/by-hand"), Some(body));
+    assert!(is_problem(&by_hand(json!({ "amount_minor": 100, "method": "cash" })), 422), "not delivered: no cash taken yet");
+    deliver(shop, me, n, "DPD", "15501348");
+    let total = shop.admin_order(n)["order"]["totals"]["total"]["minor"].as_i64().unwrap();
+    assert!(is_problem(&by_hand(json!({ "amount_minor": total + 1, "method": "cash" })), 422), "more than the courier took");
+    let made = by_hand(json!({ "amount_minor": 500, "method": "voucher", "note": "torn sleeve" }));
+    assert_eq!(made.status, 201, "{}", made.body);
+    // The shopper sends it back after all: the return is owed the cash left, not the price again.
+    assert_eq!(shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], "").status, 202);
+    let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
+    let id = o["returns"][0]["id"].as_i64().unwrap();
+    let step = |action: &str| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/returns/{id}/{action}"), Some(json!({})));
+    assert_eq!(step("approve").status, 202);
+    assert_eq!(step("receive").status, 202);
+    let o = shop.wait_admin_order(n, "owed by hand", |o| o["refund_due_minor"].as_i64().unwrap_or(0) > 0);
+    assert_eq!(o["refund_due_minor"].as_i64(), Some(total - 500), "{o}");
+    assert!(is_problem(&by_hand(json!({ "amount_minor": total - 499, "method": "cash" })), 422), "more than is left");
 }
 
 /// A unit refunded by line is paid back once: when it comes back with a return, the return pays

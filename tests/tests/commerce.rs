@@ -391,6 +391,12 @@ fn hosted_payment_page_pays_through_the_signed_webhook() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Test payment provider"));
     let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/");
+    // Back from paying, before the payment's news: the page says it is confirming it, and offers
+    // no cancelling meanwhile (an order page without the session offers it).
+    let waiting = shop.get(&format!("{}&session_id={session}", placed["order_url"].as_str().unwrap())).body;
+    assert!(waiting.contains(r#"data-testid="order-status">Confirming your payment<"#), "{waiting}");
+    assert!(!waiting.contains(r#"action="/orders/cancel""#), "{waiting}");
+    assert!(shop.get(placed["order_url"].as_str().unwrap()).body.contains(r#"action="/orders/cancel""#));
     let r = shop.press_test_provider(session, "pay");
     assert_eq!(r.status, 303, "{}", r.body);
     // Back to the shop's order page, naming the session as Stripe's success page does.

@@ -498,13 +498,21 @@ fn a_returned_line_is_refunded_in_part() {
         1,
         "one refund, however often it was asked for"
     );
+    // Stripe fails that refund later (the card was closed, say): its unit may be refunded by
+    // line again, as if it had failed at once.
+    let made = moves(&settled_o, "refund")[0]["id"].clone();
+    let failed = json!({ "overrides": { "id": made, "object": "refund", "status": "failed", "amount": a.price.minor } });
+    deliver("refund.updated", &session_id(&placed), failed);
+    shop.wait_admin_order(n, "the refund failed", |o| moves(o, "refund")[0]["status"] == "failed");
+    assert_eq!(refund("r8", json!({ "lines": [{ "sku": a.sku, "quantity": 2 }] })).status, 202, "both units of A again");
+    shop.wait_admin_order(n, "A refunded again", |o| moves(o, "refund").len() == 2);
     // More than is left is refused at once, binding no key.
     let total = placed["total"]["minor"].as_i64().unwrap();
     let over = refund("r2", json!({ "amount_minor": total }));
     assert_eq!((over.status, over.json()["type"].as_str().map(|t| t.ends_with("/bad-refund"))), (422, Some(true)), "{}", over.body);
     // Four refunds of all that is left, sent at once: one is accepted, the others are refused
     // at once (what is asked for and not made yet counts), not accepted and dropped later.
-    let left = total - a.price.minor;
+    let left = total - 2 * a.price.minor;
     let answers: Vec<u16> = std::thread::scope(|s| {
         let asks: Vec<_> = (2..6).map(|i| s.spawn(move || refund(&format!("r{i}"), json!({ "amount_minor": left })).status)).collect();
         asks.into_iter().map(|h| h.join().unwrap()).collect()
@@ -512,8 +520,8 @@ fn a_returned_line_is_refunded_in_part() {
     let mut sorted = answers.clone();
     sorted.sort();
     assert_eq!(sorted, [202, 422, 422, 422], "{answers:?}");
-    let o = shop.wait_admin_order(n, "the rest refunded", |o| moves(o, "refund").len() == 2);
-    assert_eq!(moves(&settled(shop, n), "refund").len(), 2, "{o}");
+    let o = shop.wait_admin_order(n, "the rest refunded", |o| moves(o, "refund").len() == 3);
+    assert_eq!(moves(&settled(shop, n), "refund").len(), 3, "{o}");
     assert!(o["attention"].as_str().is_none_or(|a| !a.contains("refused")), "no refund was accepted and then refused: {o}");
 }
 

@@ -221,14 +221,13 @@ pub async fn refund_by_hand(req: &mut Request, env: &Env, number: u64) -> Reply 
     }
     let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, stored.order.totals.total.currency)).formatted;
-    if stored.refund_due_minor <= 0 {
-        return Err(ApiError::new(Problem::BadRefund, "the order owes nothing by hand"));
+    let refunded = orders::refunded(env, number, stored.order.totals.total.minor).await?;
+    let limit = stored.order.by_hand_limit(stored.refund_due_minor, refunded);
+    if limit <= 0 {
+        return Err(ApiError::new(Problem::BadRefund, "the order owes nothing by hand, and took no cash on delivery that is left to give back"));
     }
-    if r.amount_minor <= 0 || r.amount_minor > stored.refund_due_minor {
-        return Err(ApiError::new(
-            Problem::BadRefund,
-            format!("the amount must be more than 0 and at most what the order owes by hand, {}", money(stored.refund_due_minor)),
-        ));
+    if r.amount_minor <= 0 || r.amount_minor > limit {
+        return Err(ApiError::new(Problem::BadRefund, format!("the amount must be more than 0 and at most {}", money(limit))));
     }
     let note = edgeshop_domain::text::reason_line(&r.note, 200);
     if !orders::record_refund_by_hand(env, &stored, r.amount_minor, &r.method, &now_rfc3339()).await? {
@@ -687,12 +686,13 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
             let received = received_lines(&lines, &d.lines);
             // What goes back: the lines' value (less units staff refunded by line, paid already),
             // or what is left of the payment when refunds made meanwhile took more (the consumer
-            // refunds no more than that). Cash on delivery is refunded by hand: the value.
-            let (paid_before, pays) = edgeshop_domain::Order::paid_by_return(&before, &lines, &orders::refunded_units(env, number).await?);
+            // refunds no more than that). Cash on delivery is refunded by hand.
+            let (paid_before, pays) = order.paid_by_return(&before, &lines, &orders::refunded_units(env, number).await?);
             let value = order.return_refund(&paid_before, &pays);
             let refund = match events::refundable(env, number).await? {
                 (Some(_), left) => value.min(left),
-                (None, _) => value,
+                // Cash on delivery: at most the cash left after refunds made by hand meanwhile.
+                (None, _) => value.min(order.by_hand_limit(value, orders::refunded(env, number, order.totals.total.minor).await?)),
             };
             step("approved")(orders::move_return(env, number, id, "approved", "received", Some((&received, refund)), &now).await?)?;
             // The refund's event first: when it cannot be queued, the return is approved again

@@ -391,7 +391,15 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
             Ok(order) => {
                 let refunded = orders::refunded(env, n, order.totals.total.minor).await?;
                 let (cancelling, paying) = (query.get("cancelling").is_some(), query.get("session_id").is_some());
-                (pages::order_summary(&order, refunded, cancelling, paying, |m| money_view(m).formatted), 200)
+                // What can still be sent back: not what came back already or was refunded by line.
+                let returnable = if order.status == edgeshop_domain::OrderStatus::Delivered {
+                    let returns = orders::returns(env, n).await?;
+                    order.returnable(&[orders::returned_units(&returns, None), orders::refunded_units(env, n).await?].concat())
+                } else {
+                    Vec::new()
+                };
+                let summary = pages::OrderSummary { order: &order, refunded, returnable: &returnable, cancelling, paying };
+                (pages::order_summary(&summary, |m| money_view(m).formatted), 200)
             }
             Err(e) if e.status == 404 => (pages::notice(&format!("There is no order {n} for this link.")), 404),
             Err(e) => return Err(e),

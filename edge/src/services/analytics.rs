@@ -440,8 +440,9 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     let carts = dims(&db, "add_to_cart", r);
     let funnel = db::first::<FunnelRow>(stmt(
         &db,
-        "SELECT count(*) AS visits, coalesce(sum((steps & ?3) != 0), 0) AS product_views, coalesce(sum((steps & ?4) != 0), 0) AS carts, \
-         coalesce(sum((steps & ?5) != 0), 0) AS checkouts FROM analytics_sessions WHERE day BETWEEN ?1 AND ?2",
+        "SELECT count(*) AS visits, coalesce(sum((steps & (?3 | ?4 | ?5)) != 0), 0) AS product_views, \
+         coalesce(sum((steps & (?4 | ?5)) != 0), 0) AS carts, coalesce(sum((steps & ?5) != 0), 0) AS checkouts \
+         FROM analytics_sessions WHERE day BETWEEN ?1 AND ?2",
         args![&r.from, &r.to, step::PRODUCT_VIEW, step::ADD_TO_CART, step::CHECKOUT],
     )?);
     let paid_sessions = db::first::<Sum>(stmt(
@@ -696,9 +697,11 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
             .collect(),
     });
 
-    // The funnel: sessions that reached each step (an order names the session it came from).
+    // The funnel: sessions that reached each step or a later one (an order names the session it
+    // came from; a cart filled in an earlier visit goes to checkout without an "add" in this one,
+    // and a page seen before its beacon loaded leaves no step), so it only narrows.
     let f = funnel.unwrap_or(FunnelRow { visits: 0, product_views: 0, carts: 0, checkouts: 0 });
-    let steps = [
+    let mut steps = [
         ("Sessions", f.visits),
         ("Viewed a product", f.product_views),
         ("Added to cart", f.carts),
@@ -706,6 +709,9 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         ("Placed an order", now.ordering_sessions),
         ("Paid", paid_sessions.unwrap_or_default().n),
     ];
+    for i in (0..steps.len() - 1).rev() {
+        steps[i].1 = steps[i].1.max(steps[i + 1].1);
+    }
     charts.push(Chart {
         id: "funnel".into(),
         title: "Conversion funnel".into(),

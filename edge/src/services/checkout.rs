@@ -162,8 +162,16 @@ async fn checked_request(env: &Env, body: &str) -> Result<(CheckoutRequest, Shop
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let errors = validate_address(&request.address, &request.contact, &shop);
     if !errors.is_empty() {
-        return Err(ApiError::new(Problem::InvalidCheckout, format!("{} field(s) need attention", errors.len()))
-            .with("errors", serde_json::to_value(&errors).unwrap_or_default()));
+        // The fields named in the form's order, as their labels read.
+        let place = |f: &str| edgeshop_api::frames::checkout::names().position(|n| n == f).unwrap_or(usize::MAX);
+        let mut named: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        named.sort_by_key(|f| place(f));
+        let named: Vec<&str> = named.into_iter().map(edgeshop_api::frames::checkout::label).collect();
+        let detail = match named.as_slice() {
+            [one] => format!("check this field: {one}"),
+            many => format!("check these {} fields: {}", many.len(), many.join(", ")),
+        };
+        return Err(ApiError::new(Problem::InvalidCheckout, detail).with("errors", serde_json::to_value(&errors).unwrap_or_default()));
     }
     Ok((request, shop))
 }

@@ -129,8 +129,10 @@ pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env) -> worker::Resul
     Ok(())
 }
 
-fn notification(kind: EventKind) -> &'static str {
-    match kind {
+/// The message a change sends the shopper, if any: packing is the shop's own step and tells
+/// nobody (no row, so no page lists a message that was never sent).
+fn notification(kind: EventKind) -> Option<&'static str> {
+    Some(match kind {
         EventKind::OrderPlaced => "order_confirmation",
         EventKind::PaymentSucceeded => "payment_received",
         EventKind::PaymentFailed => "payment_failed",
@@ -139,7 +141,7 @@ fn notification(kind: EventKind) -> &'static str {
         EventKind::ReturnApproved => "return_approved",
         EventKind::ReturnRejected => "return_rejected",
         EventKind::ReturnReceived => "return_received",
-        EventKind::Packed => "order_packed",
+        EventKind::Packed => return None,
         EventKind::Shipped => "order_shipped",
         EventKind::Delivered => "order_delivered",
         EventKind::PaymentExpired => "payment_expired",
@@ -149,8 +151,8 @@ fn notification(kind: EventKind) -> &'static str {
         | EventKind::NewsletterSend
         | EventKind::NewProductsDigest
         | EventKind::ShopAlert
-        | EventKind::MessagesResent => "none",
-    }
+        | EventKind::MessagesResent => return None,
+    })
 }
 
 /// Applies the event, then sends the messages it (or an earlier delivery) left unsent.
@@ -163,14 +165,15 @@ async fn handle(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
 }
 
 /// Merchant alerts for a change: a new order to send (cash on delivery when placed, an online
-/// order once paid: an unpaid one is not to be shipped), or something that needs the merchant's
-/// attention (template and recipient). Each address gets one new-order alert per order.
+/// order once paid: an unpaid one is not to be shipped), a return to decide on, or something that
+/// needs the merchant's attention (template and recipient). Each address gets one new-order alert per order.
 fn alerts<'a>(env_shop: &edgeshop_domain::Shop, kind: EventKind, payment: PaymentMethod, attention: Option<&str>) -> Vec<(&'a str, String)> {
     let template = match (kind, payment, attention) {
         (_, _, Some(_)) => "merchant_attention",
         (EventKind::OrderPlaced, PaymentMethod::CashOnDelivery, None) | (EventKind::PaymentSucceeded, PaymentMethod::Online, None) => {
             "merchant_new_order"
         }
+        (EventKind::ReturnRequested, _, None) => "merchant_return_requested",
         _ => return vec![],
     };
     env_shop.email.merchant.iter().map(|to| (template, to.clone())).collect()
@@ -206,13 +209,12 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let target = match event.kind {
         EventKind::OrderPlaced => {
             let alerts = alerts(&shop, event.kind, order.payment, None);
-            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), alerts, ..base })
-                .await;
+            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: notification(event.kind), alerts, ..base }).await;
         }
         EventKind::RefundRequested => return refund_requested(env, &stored, event, base).await,
         // The return's own state is in `returns`; the order records the event and tells the shopper.
         EventKind::ReturnApproved => {
-            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: Some(notification(event.kind)), ..base }).await;
+            return orders::record(env, &stored, &orders::Change { outcome: "applied", notify: notification(event.kind), ..base }).await;
         }
         EventKind::StockRestocked
         | EventKind::NewsletterConfirm
@@ -244,6 +246,9 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
             if let Some(r) = refund.as_mut() {
                 if r.status == "canceled" {
                     r.status = "failed".into();
+                }
+                if r.status == "failed" {
+                    orders::drop_failed_refund(env, &r.id).await?;
                 }
             }
             return orders::record(env, &stored, &orders::Change { outcome: "applied", money: refund.into_iter().collect(), ..base }).await;
@@ -419,7 +424,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 outcome: "applied",
                 refund_due_minor: due,
                 attention: attention.as_deref(),
-                notify: Some(notification(event.kind)),
+                notify: notification(event.kind),
                 money: moves,
                 alerts,
                 ..base
@@ -524,16 +529,14 @@ async fn refund_requested_once(env: &Env, stored: &orders::Stored, event: &Order
         return orders::record(env, stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
     }
     let (refund, due) = refund_payment(env, order, payment.as_ref(), amount, &format!("edgeshop-refund-{}", event.id)).await?;
-    // A refund the provider failed gives its lines back: they may be refunded again.
-    if refund.as_ref().is_some_and(|r| r.status == "failed") {
-        orders::drop_line_refund(env, &event.id).await?;
+    // A refund the provider failed gives its lines back: they may be refunded again; one it made
+    // keeps them under its id, until it fails later, if it does.
+    match refund.as_ref() {
+        Some(r) if r.status == "failed" => orders::drop_line_refund(env, &event.id).await?,
+        Some(r) => orders::name_line_refund(env, &event.id, &r.id).await?,
+        None => {}
     }
-    let change = orders::Change {
-        outcome: "applied",
-        refund_due_minor: due,
-        notify: Some(notification(event.kind)),
-        money: refund.into_iter().collect(),
-        ..base
-    };
+    let change =
+        orders::Change { outcome: "applied", refund_due_minor: due, notify: notification(event.kind), money: refund.into_iter().collect(), ..base };
     orders::record(env, stored, &change).await
 }

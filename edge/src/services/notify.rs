@@ -383,7 +383,13 @@ async fn running_low(env: &Env, order: &Order, shop: &Shop) -> Vec<String> {
 pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &str, at: &str) -> Option<Email> {
     let (moves, attention) = (facts.moves, facts.attention);
     let n = order.number;
-    let link = format!("{}/orders/?number={n}&token={}", shop.base_url, order.token);
+    // The merchant's alerts lead to the order in the back office, the shopper's to their page.
+    let merchant = template.starts_with("merchant_");
+    let link = if merchant {
+        format!("{}/admin/order/?n={n}", shop.base_url)
+    } else {
+        format!("{}/orders/?number={n}&token={}", shop.base_url, order.token)
+    };
     let fmt = |m: Money| m.format(&shop.locale);
     let (subject, intro): (String, Vec<String>) = match template {
         "order_confirmation" => {
@@ -421,7 +427,13 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
             vec!["Your order was delivered. If anything is wrong, you can request a return from your order page.".into()],
         ),
         "order_cancelled" => {
-            (format!("Order {n} was cancelled"), vec!["Your order was cancelled. If you had paid, the money is on its way back to you.".into()])
+            let paid = moves.iter().any(|m| m.kind == "payment" && m.status == "succeeded");
+            let money = match order.payment {
+                _ if paid => "The money you paid is on its way back to you.",
+                PaymentMethod::CashOnDelivery => "There is nothing to pay.",
+                PaymentMethod::Online => "No money was taken.",
+            };
+            (format!("Order {n} was cancelled"), vec![format!("Your order was cancelled. {money}")])
         }
         "refund_issued" => {
             // The refund this change recorded (none said when it failed: the merchant is told);
@@ -476,6 +488,10 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
             (format!("New order {n}: {}", fmt(order.totals.total)), lines)
         }
         "merchant_attention" => (format!("Order {n} needs your attention"), attention.unwrap_or("").lines().map(str::to_string).collect()),
+        "merchant_return_requested" => (
+            format!("Return requested for order {n}"),
+            vec![format!("{} asks to send items back. Approve or refuse the return in the back office.", order.contact.email)],
+        ),
         _ => return None,
     };
     let mut text = format!("{}\n\n", subject);
@@ -523,9 +539,10 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
         PaymentMethod::Online => "Paid online",
     };
     // The shopper's messages lead to their account too (not the merchant's alerts).
-    let account = (!template.starts_with("merchant_")).then(|| format!("{}/account/", shop.base_url));
+    let account = (!merchant).then(|| format!("{}/account/", shop.base_url));
     let account_line = account.as_ref().map(|a| format!("All your orders: {a}\n")).unwrap_or_default();
-    text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\nYour order: {link}\n{account_line}\n{}\n", address.join("\n"), shop.name));
+    let (open, about) = if merchant { ("Open it in the back office", "order") } else { ("View your order", "your order") };
+    text.push_str(&format!("\nShip to:\n{}\n\nPayment: {payment}\n{open}: {link}\n{account_line}\n{}\n", address.join("\n"), shop.name));
     // A paragraph ending in `: https://…` links its text there (as in newsletters).
     let paragraphs: String =
         intro.iter().map(|p| format!("<p style=\"margin:0 0 12px\">{}</p>", crate::services::mailer::paragraph_html(p))).collect();
@@ -535,8 +552,8 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
 <p style=\"margin:0 0 16px;font-weight:bold;color:#1f4e46\">{shop}</p><h1 style=\"font-size:22px;margin:0 0 16px\">{title}</h1>{paragraphs}\
 <table role=\"presentation\" style=\"width:100%;border-collapse:collapse;margin:16px 0;border-top:1px solid #ddd\">{rows}</table>\
 <p style=\"margin:0 0 4px;font-weight:bold\">Ship to</p><p style=\"margin:0 0 16px\">{address}</p><p style=\"margin:0 0 16px\">Payment: {payment}</p>\
-<p style=\"margin:24px 0\"><a href=\"{link_attr}\" style=\"background:#1f4e46;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">View your order</a></p>\
-<p style=\"font-size:13px;color:#666\">{shop} · this message is about your order {n}{account_link}.</p></div></body></html>",
+<p style=\"margin:24px 0\"><a href=\"{link_attr}\" style=\"background:#1f4e46;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block\">{open}</a></p>\
+<p style=\"font-size:13px;color:#666\">{shop} · this message is about {about} {n}{account_link}.</p></div></body></html>",
         title = esc(&subject),
         shop = esc(&shop.name),
         address = address.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>"),
@@ -590,6 +607,13 @@ mod tests {
         assert_eq!(subject("T2"), Some(format!("Refund of {} for order 7", euros(300))));
         assert_eq!(subject("T3"), None, "a refund that failed is not announced to the shopper");
         assert_eq!(subject("T9"), Some(format!("Refund of {} for order 7", euros(300))), "an update of an earlier refund: the latest");
+        // The shopper's messages lead to their order page; the merchant's to the back office.
+        let facts = super::Facts { moves: &moves, attention: None, low_stock: &[] };
+        let shopper = super::render("refund_issued", &order, &shop, &facts, "a@b.ie", "T1").unwrap();
+        assert!(shopper.text.contains("View your order: https://s.example/orders/?number=7&token=t"), "{}", shopper.text);
+        let merchant = super::render("merchant_return_requested", &order, &shop, &facts, "m@s.example", "T1").unwrap();
+        assert!(merchant.text.contains("Open it in the back office: https://s.example/admin/order/?n=7"), "{}", merchant.text);
+        assert!(!merchant.text.contains("token=") && !merchant.html.contains("token="), "{}", merchant.html);
     }
 
     #[test]

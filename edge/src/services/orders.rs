@@ -408,11 +408,14 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
         (None, old) => old.clone(),
     };
     let mut statements = vec![
-        // First, so a redelivered event aborts the whole batch on the primary key.
+        // First, so a redelivered event aborts the whole batch on the primary key, and so does an
+        // order written meanwhile (a refund by hand, an erasure, a note): its outcome is NULL then,
+        // which the table refuses, and the event is retried on the order as it is now.
         stmt(
             &db,
-            "INSERT INTO applied_events (event_id, order_number, kind, outcome, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            args![change.event_id, number, change.kind, change.outcome, change.at],
+            "INSERT INTO applied_events (event_id, order_number, kind, outcome, applied_at)
+             VALUES (?1, ?2, ?3, (SELECT ?4 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?2 AND version = ?6)), ?5)",
+            args![change.event_id, number, change.kind, change.outcome, change.at, stored.version],
         )?,
         stmt(
             &db,
@@ -720,7 +723,7 @@ pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, meth
             )?,
             stmt(
                 &db,
-                "UPDATE orders SET refund_due_minor = refund_due_minor - ?2, attention = ?3, updated_at = ?4, version = version + 1
+                "UPDATE orders SET refund_due_minor = max(0, refund_due_minor - ?2), attention = ?3, updated_at = ?4, version = version + 1
                  WHERE number = ?1 AND version = ?5",
                 args![number, amount, attention.as_deref(), now, stored.version],
             )?,
@@ -809,6 +812,21 @@ pub async fn hold_line_refund(
 pub async fn drop_line_refund(env: &Env, event_id: &str) -> Result<(), ApiError> {
     let db = db::db(env)?;
     stmt(&db, "DELETE FROM line_refunds WHERE event_id = ?1", args![event_id])?.run().await.context("line refund")?;
+    Ok(())
+}
+
+/// Ties the units refund `event_id` holds to the provider's refund `refund_id`, so that the
+/// refund failing later ([`drop_failed_refund`]) gives them back.
+pub async fn name_line_refund(env: &Env, event_id: &str, refund_id: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "UPDATE line_refunds SET refund_id = ?2 WHERE event_id = ?1", args![event_id, refund_id])?.run().await.context("line refund")?;
+    Ok(())
+}
+
+/// Gives back the units held by the provider's refund `refund_id`, which failed after it was made.
+pub async fn drop_failed_refund(env: &Env, refund_id: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "DELETE FROM line_refunds WHERE refund_id = ?1", args![refund_id])?.run().await.context("line refund")?;
     Ok(())
 }
 
