@@ -38,10 +38,17 @@ try {
   // The static page already shows what the picker would: a chosen variant and quantity 1.
   if (await page.locator('fieldset.option input[type=radio]:checked').count() !== 2) throw new Error('no variant chosen in the static page');
   if (await page.inputValue('#qty') !== '1') throw new Error('the quantity box is empty');
-  // Choose another value of the last option (radios work without script), then add two.
-  const last = page.locator('fieldset.option').last().locator('input[type=radio]:not([disabled]):not(:checked)');
-  const picked = (await last.count()) > 0 ? await last.first().getAttribute('value') : null;
-  if (picked) await last.first().check();
+  // Choose another value of the last option (radios work without script), one that goes with the
+  // other choices: every value in stock in some combination is open without script, and the
+  // options table lists the combinations that exist. Then add two.
+  const options = page.locator('fieldset.option');
+  const n = await options.count();
+  const chosen = [];
+  for (let i = 0; i < n; i++) chosen.push(await options.nth(i).locator('input[type=radio]:checked').getAttribute('value'));
+  const rows = await page.locator('table.variants tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+  const fits = rows.find((r) => chosen.slice(0, n - 1).every((v, i) => r[i] === v) && r[n - 1] !== chosen[n - 1] && r[n + 2].startsWith('In stock'));
+  const picked = fits ? fits[n - 1] : null;
+  if (picked) await options.last().locator(`input[type=radio][value="${picked}"]`).check();
   await page.fill('#qty', '2');
   await Promise.all([page.waitForURL(/\/cart\/$/), page.click('button:has-text("Add to cart")')]);
   const variant = (await page.locator('.cart-line .variant').first().textContent()).trim();

@@ -162,6 +162,9 @@ def event_for(kind, session_id, overrides):
         session["payment_status"] = "unpaid"
     elif kind == "checkout.session.expired":
         session["status"] = "expired"
+    if kind == "refund.updated" and overrides.get("status") in ("failed", "canceled"):
+        # A refund that failed gives its amount back to the payment, as Stripe's does.
+        INTENTS[session["payment_intent"]]["refunded"] -= int(overrides.get("amount", 0))
     obj = dict(session)
     if kind == "charge.refunded":
         intent = INTENTS[session["payment_intent"]]
