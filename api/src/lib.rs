@@ -446,9 +446,13 @@ pub struct SearchResponse {
     /// about is searched ("camps"), or, when nothing else was typed, the shop's gift picks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gift_words: Option<String>,
+    /// Words asking for the newest products ("new arrivals"): newest first (unless another order
+    /// was asked for), the other words as the query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_words: Option<SaleWords>,
 }
 
-/// The words of a query that asked for products on sale.
+/// The words of a query that asked for products on sale (or, as `newest_words`, the newest).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaleWords {

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod countries;
 pub mod discount;
 pub mod events;
+pub mod info_pages;
 pub mod money;
 pub mod order;
 pub mod paths;

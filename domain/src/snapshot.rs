@@ -227,6 +227,9 @@ pub struct CatalogManifest {
     /// Every category's (slug, name): what reports call the categories orders record by slug.
     #[serde(default)]
     pub category_names: Vec<(String, String)>,
+    /// The shop's information pages, for a search that asks for one ("returns", "delivery times").
+    #[serde(default)]
+    pub info_pages: Vec<crate::info_pages::InfoPageRef>,
 }
 
 impl CatalogManifest {
@@ -274,6 +277,7 @@ impl CatalogSnapshot {
             index_tail_chunks: Vec::new(),
             page_shards: 0,
             category_names: Vec::new(),
+            info_pages: Vec::new(),
         }
     }
 

@@ -110,14 +110,30 @@ const SALE: [&str; 9] = ["on sale", "sale", "sales", "discount", "discounted", "
 /// does not say the shop uses them otherwise (a product called "Sale"): the query without them,
 /// and the words.
 pub fn sale_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String, String)> {
+    phrase_among(query, &SALE, known)
+}
+
+/// Words asking for the newest products, longest first.
+const NEWEST: [&str; 11] =
+    ["new arrivals", "new arrival", "whats new", "what's new", "new in", "just in", "new products", "new stuff", "newest", "latest", "new"];
+
+/// The query's words asking for the newest products ("new arrivals", "whats new", "new jackets"),
+/// as [`sale_phrase`] finds its words: the query without them, and the words.
+pub fn newest_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String, String)> {
+    phrase_among(query, &NEWEST, known)
+}
+
+/// The first of `phrases` (longest first) among the query's words whose last word the shop does
+/// not use otherwise (`known`): the query without it, and the phrase as typed.
+fn phrase_among(query: &str, phrases: &[&str], known: impl Fn(&str) -> bool) -> Option<(String, String)> {
     // Most queries have none of the words.
     let lower = query.to_lowercase();
-    if !SALE.iter().any(|phrase| lower.contains(phrase)) {
+    if !phrases.iter().any(|phrase| lower.contains(phrase)) {
         return None;
     }
     let words: Vec<String> = lower.split_whitespace().map(str::to_string).collect();
     for i in 0..words.len() {
-        for phrase in SALE {
+        for phrase in phrases {
             let parts: Vec<&str> = phrase.split(' ').collect();
             let at = words.get(i..i + parts.len()).is_some_and(|w| w.iter().zip(&parts).all(|(w, p)| w == p));
             // "on" of "on sale" may well be a shop word ("slip-on"); "sale" is the one that counts.
@@ -447,6 +463,12 @@ mod tests {
         assert_eq!(sale_phrase("sale", none), Some(("".into(), "sale".into())));
         assert_eq!(sale_phrase("salt and pepper", none), None);
         assert_eq!(sale_phrase("sale bag", |w| w == "sale"), None, "a shop that names a product so");
+        // The newest products, asked for likewise.
+        assert_eq!(newest_phrase("new arrivals", none), Some(("".into(), "new arrivals".into())));
+        assert_eq!(newest_phrase("whats new", none), Some(("".into(), "whats new".into())));
+        assert_eq!(newest_phrase("New jackets", none), Some(("jackets".into(), "new".into())));
+        assert_eq!(newest_phrase("newport sandals", none), None);
+        assert_eq!(newest_phrase("new balance trainers", |w| w == "new"), None, "a brand's word");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::blob::{BlobDirectory, BlobError, ChunkedBlob, IndexHeader};
 use crate::docbits::{DocBits, DocBitsCollector};
 use crate::extras::{typo_edits, SearchExtras, EXTRAS_FILE};
 use crate::prefix::{touch_postings, PrefixQuery};
-use crate::price_words::{gift_phrase, price_phrase, sale_phrase, PricePhrase};
+use crate::price_words::{gift_phrase, newest_phrase, price_phrase, sale_phrase, PricePhrase};
 use crate::schema::{prefix_analyzer, register, schema, text_analyzer, Fields};
 use edgeshop_domain::{Currency, Money, OutOfStock};
 use std::collections::{HashMap, HashSet};
@@ -223,6 +223,9 @@ pub struct SearchResults {
     /// The words of a gift search ("gift for dad who"), left out of the query: what the gift is
     /// about is searched ("camps"), or, when nothing else was typed, the shop's gift picks.
     pub gift_words: Option<String>,
+    /// Words asking for the newest products ("new arrivals"), searched as newest first: the words
+    /// as typed, and the query without them.
+    pub newest_words: Option<(String, String)>,
 }
 
 impl SearchResults {
@@ -515,7 +518,9 @@ impl ProductIndex {
             // when no tent costs that little).
             let strong = filtered || self.strong_fields_only;
             let was = std::mem::replace(&mut self.strong_fields_only, strong);
-            let results = self.search_with(&SearchRequest { query: &typed.words, filters: typed.filters, ..req.clone() }, with_related);
+            // "New arrivals": newest first, unless the shopper chose another order.
+            let sort = if typed.newest.is_some() && req.sort == Sort::Relevance { Sort::Newest } else { req.sort };
+            let results = self.search_with(&SearchRequest { query: &typed.words, filters: typed.filters, sort, ..req.clone() }, with_related);
             self.strong_fields_only = was;
             let mut results = results?;
             results.gift_words = typed.gift;
@@ -525,7 +530,7 @@ impl ProductIndex {
                     *fix = format!("{fix} {phrase}");
                 }
             }
-            (results.price_words, results.sale_words) = (typed.price, typed.sale);
+            (results.price_words, results.sale_words, results.newest_words) = (typed.price, typed.sale, typed.newest);
             return Ok(results);
         }
         self.forget_corrections();
@@ -611,6 +616,7 @@ impl ProductIndex {
             price_words: None,
             sale_words: None,
             gift_words: None,
+            newest_words: None,
         };
         if total == 0 && !normalised.is_empty() {
             results.did_you_mean = self.did_you_mean(&normalised, &req.filters)?;
@@ -936,7 +942,8 @@ impl ProductIndex {
         let sale = sale_phrase(req.query, |w| self.extras.knows_word(w))
             .filter(|_| self.searcher.search(&*self.combine(None, &Filters { on_sale: true, ..Filters::default() }, None), &Count).unwrap_or(0) > 0);
         let gift = gift_phrase(req.query, |w| self.extras.knows_word(w));
-        if price.is_none() && sale.is_none() && gift.is_none() {
+        let newest = newest_phrase(req.query, |w| self.extras.knows_word(w));
+        if price.is_none() && sale.is_none() && gift.is_none() && newest.is_none() {
             return None;
         }
         // The words searched: without any of them; each reported without its own words only.
@@ -948,8 +955,13 @@ impl ProductIndex {
         if let Some((without, phrase)) = gift.and_then(|_| gift_phrase(&words, |w| self.extras.knows_word(w))) {
             (words, said) = (without, Some(phrase));
         }
+        let mut newest_said = None;
+        if let Some((without, phrase)) = newest.and_then(|_| newest_phrase(&words, |w| self.extras.knows_word(w))) {
+            newest_said = Some((phrase, without.clone()));
+            words = without;
+        }
         let filters = Filters { within: price.as_ref().map(|p| p.range), on_sale: sale.is_some(), ..req.filters.clone() };
-        Some(TypedFilters { words, filters, price, sale: sale.map(|(without, phrase)| (phrase, without)), gift: said })
+        Some(TypedFilters { words, filters, price, sale: sale.map(|(without, phrase)| (phrase, without)), gift: said, newest: newest_said })
     }
 
     /// A gift search with nothing else typed: the products the merchant pinned for "gift" (or
@@ -1912,6 +1924,8 @@ struct TypedFilters {
     sale: Option<(String, String)>,
     /// The words of a gift search, as typed.
     gift: Option<String>,
+    /// Words asking for the newest products, as typed, and the query without them.
+    newest: Option<(String, String)>,
 }
 
 /// Products shown after a thin result ([`Related`]), at most.

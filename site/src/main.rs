@@ -259,6 +259,7 @@ fn run() -> Result<(), String> {
     phases.mark("pages left to the edge");
     manifest.page_shards = split.shards as u32;
     manifest.category_names = catalog.categories.iter().map(|c| (c.slug.clone(), c.name.clone())).collect();
+    manifest.info_pages = shop.pages.iter().map(|p| edgeshop_domain::info_pages::InfoPageRef::of(&p.slug, &p.title, &p.markdown)).collect();
     edge_data::write_manifest(&out, DATA_DIR, &manifest)?;
     let changes = out.finish(from_scratch)?;
     phases.mark("stale files removed, record saved");

@@ -187,6 +187,42 @@ fn zero_result_searches_are_recorded_and_corrected() {
     assert_eq!(kept(&report).map(|q| q.chars().count()), Some(80), "{report}");
 }
 
+/// A shopper who searches for the shop's own information is shown the page that has it, above
+/// any product: "returns", "delivery times", "free shipping"; a product search gets none.
+#[test]
+fn a_search_for_the_shops_information_links_its_page() {
+    let shop = Shop::shared();
+    let links = |q: &str| {
+        let body = shop.get(&format!("/search?q={q}")).body;
+        body.find("data-testid=\"info-pages\"").map(|i| body[i..].split("</p>").next().unwrap_or_default().to_string())
+    };
+    assert!(links("returns").is_some_and(|l| l.contains(r#"href="/pages/returns/""#)), "{:?}", links("returns"));
+    assert!(links("delivery+times").is_some_and(|l| l.contains(r#"href="/pages/shipping/""#)));
+    assert!(links("free+shipping").is_some_and(|l| l.contains(r#"href="/pages/shipping/""#)));
+    assert_eq!(links("rain+jacket"), None);
+    assert_eq!(links("phone+case"), None);
+}
+
+/// "New arrivals", "whats new": the newest products first, with the other words as the query,
+/// on the API and the results page (which says so and offers the best match instead).
+#[test]
+fn a_search_for_new_arrivals_lists_the_newest_first() {
+    let shop = Shop::shared();
+    let slugs = |r: &serde_json::Value| r["hits"].as_array().unwrap().iter().map(|h| h["slug"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let newest = shop.get("/api/search?q=&sort=newest&limit=10").json();
+    for q in ["new+arrivals", "whats+new"] {
+        let r = shop.get(&format!("/api/search?q={q}&limit=10")).json();
+        assert_eq!(r["newest_words"]["query"], "", "{r}");
+        assert_eq!(slugs(&r), slugs(&newest), "{q}: the newest products, newest first");
+    }
+    let jackets = shop.get("/api/search?q=new+jackets&limit=5").json();
+    assert_eq!((jackets["newest_words"]["phrase"].as_str(), jackets["newest_words"]["query"].as_str()), (Some("new"), Some("jackets")));
+    let newest_jackets = shop.get("/api/search?q=jackets&sort=newest&limit=5").json();
+    assert!(jackets["total"].as_u64().unwrap() > 0 && slugs(&jackets) == slugs(&newest_jackets), "{jackets}");
+    let page = shop.get("/search?q=new+arrivals").body;
+    assert!(page.contains(r#"data-testid="newest-words""#) && !page.contains("Did you mean"), "{page}");
+}
+
 #[test]
 fn results_page_is_rendered_by_the_worker_without_javascript() {
     let shop = Shop::shared();

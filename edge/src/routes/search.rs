@@ -73,6 +73,7 @@ pub async fn search(req: &Request, env: &Env, ctx: &worker::Context) -> Reply {
         price_words: results.price_words.map(|p| PriceWords { phrase: p.phrase, query: p.words, min_minor: p.range.min, max_minor: p.range.max }),
         sale_words: results.sale_words.map(|(phrase, query)| SaleWords { phrase, query }),
         gift_words: results.gift_words,
+        newest_words: results.newest_words.map(|(phrase, query)| SaleWords { phrase, query }),
     };
     json(&out, "public, max-age=60")
 }

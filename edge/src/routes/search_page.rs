@@ -9,6 +9,7 @@ use crate::query::Query;
 use crate::services::product_search::{note_zero_results, SearchParams};
 use edgeshop_api::listing::{self, FacetGroup};
 use edgeshop_api::search_frame;
+use edgeshop_domain::info_pages::InfoPageRef;
 use edgeshop_indexer::price_words::phrase_in_money;
 use edgeshop_indexer::{Hit, SearchResults, Sort};
 use std::fmt::Write;
@@ -39,7 +40,9 @@ pub async fn render(req: &Request, env: &Env, ctx: &worker::Context) -> Reply {
     if results.total == 0 && p.filters.is_empty() && !typed_filters && !p.q.trim().is_empty() && partial != Some("typing") {
         note_zero_results(req, env, ctx, &p.q);
     }
-    let body = results_html(&p, &results);
+    let manifest = crate::build_data::manifest(env).await?;
+    let pages = edgeshop_domain::info_pages::answering(&manifest.info_pages, &p.q);
+    let body = results_html(&p, &results, &pages);
     if partial.is_some() {
         // Just the results, for the page's script to swap in (instant results, facets, pages).
         // Results carry no script of their own: none is allowed.
@@ -204,7 +207,7 @@ fn cards(out: &mut String, hits: &[Hit]) {
     out.push_str("</ul>");
 }
 
-fn results_html(p: &SearchParams, r: &SearchResults) -> String {
+fn results_html(p: &SearchParams, r: &SearchResults, pages: &[&InfoPageRef]) -> String {
     let link = Link { p };
     let mut out = String::new();
     let heading = if p.q.is_empty() { "All products".to_string() } else { format!("Results for “{}”", esc(&p.q)) };
@@ -217,6 +220,12 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
         r.total,
         edgeshop_domain::count_of(r.total as u64, "product")
     );
+    // The shop's own pages the words ask for ("returns", "delivery times"), before any product.
+    if !pages.is_empty() {
+        let links: Vec<String> =
+            pages.iter().map(|pg| format!("<a href=\"{}\">{}</a>", esc(&edgeshop_domain::paths::info_page(&pg.slug)), esc(&pg.title))).collect();
+        let _ = write!(out, "<p class=\"info-pages\" data-testid=\"info-pages\">Shop information: {}</p>", links.join(" · "));
+    }
     if let Some(fix) = &r.did_you_mean {
         let _ = write!(out, "<p class=\"did-you-mean\">Did you mean <a href=\"/search?q={}\">{}</a>?</p>", esc(&enc(fix)), esc(fix));
     }
@@ -227,6 +236,15 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
             "<p class=\"price-words\" data-testid=\"price-words\">Prices {} (from your search). <a href=\"{}\" rel=\"nofollow\">{any} at any price</a></p>",
             esc(&crate::build_data::currency().map_or_else(|| price.phrase.clone(), |c| phrase_in_money(&price.phrase, c, &crate::build_data::locale()))),
             link.any_price(&price.words)
+        );
+    }
+    if let Some((phrase, words)) = &r.newest_words {
+        let any = if words.is_empty() { "All products".to_string() } else { format!("“{}”", esc(words)) };
+        let _ = write!(
+            out,
+            "<p class=\"newest-words\" data-testid=\"newest-words\">Newest first (“{}” in your search). <a href=\"{}\" rel=\"nofollow\">{any}, best match first</a></p>",
+            esc(phrase),
+            link.words(words)
         );
     }
     if let Some((phrase, words)) = &r.sale_words {
@@ -241,7 +259,8 @@ fn results_html(p: &SearchParams, r: &SearchResults) -> String {
     // The words searched: the query without the price, sale and gift words, if any.
     let phrases =
         [r.price_words.as_ref().map(|w| w.phrase.as_str()), r.sale_words.as_ref().map(|(phrase, _)| phrase.as_str()), r.gift_words.as_deref()];
-    let typed_filters = edgeshop_indexer::normalise(&phrases.into_iter().flatten().collect::<Vec<_>>().join(" "));
+    let phrases = phrases.into_iter().chain([r.newest_words.as_ref().map(|(phrase, _)| phrase.as_str())]);
+    let typed_filters = edgeshop_indexer::normalise(&phrases.flatten().collect::<Vec<_>>().join(" "));
     let normalised = edgeshop_indexer::normalise(&p.q);
     let searched = || normalised.split(' ').filter(|w| !typed_filters.split(' ').any(|t| t == *w));
     if r.gift_words.is_some() {
