@@ -290,6 +290,18 @@ pub fn shipping_label(minor: i64, formatted: String) -> String {
 /// has just made (back from the provider's page).
 pub const CONFIRMING_PAYMENT: &str = "Confirming your payment";
 
+/// What the order page says of an online order still waiting for its payment: after a failed
+/// payment, or back from the provider's page with a declined card (`left` = `declined`) or
+/// without paying (`cancelled`), before the provider's news has reached the order.
+pub fn unpaid_note(failed: bool, left: Option<&str>) -> &'static str {
+    match left {
+        _ if failed => "Your payment did not go through. No money was taken.",
+        Some("declined") => "Your card was declined: no money was taken. Try again, or choose another way to pay.",
+        Some("cancelled") => "You left the payment page: nothing was paid. Pay when you are ready.",
+        _ => "We have not received your payment yet.",
+    }
+}
+
 pub fn status_label(s: OrderStatus) -> &'static str {
     match s {
         OrderStatus::AwaitingPayment => "Awaiting payment",

@@ -433,6 +433,15 @@ fn show_field_errors(form: &web_sys::HtmlFormElement, errors: &[edgeshop_api::Fi
     }
 }
 
+/// A refund's state as the shopper reads it.
+fn refund_label(status: &str) -> &'static str {
+    match status {
+        "succeeded" => "refunded",
+        "failed" => "failed: we will be in touch",
+        _ => "on its way",
+    }
+}
+
 /// What an order email was about, for the order page's list of messages.
 fn message_label(template: &str) -> &'static str {
     match template {
@@ -522,12 +531,19 @@ pub fn OrderStatus() -> impl IntoView {
     // Back from the provider's success page (it names the session): for half a minute the page
     // says the payment is being confirmed instead of offering to pay (again).
     let confirming = RwSignal::new(false);
+    // Back from the provider without paying: what happened there (see `edgeshop_api::unpaid_note`).
+    let left = StoredValue::new(None::<&'static str>);
     Effect::new(move |_| {
         let (Some(n), Some(t)) = (query_param("number"), query_param("token")) else {
             error.set(Some("This link is missing the order number or its access token.".into()));
             return;
         };
         location.set_value((n, t));
+        if query_param("payment").as_deref() == Some("declined") {
+            left.set_value(Some("declined"));
+        } else if query_param("cancelled").is_some() {
+            left.set_value(Some("cancelled"));
+        }
         if query_param("session_id").is_some() {
             confirming.set(true);
             set_timeout(move || confirming.set(false), std::time::Duration::from_secs(30));
@@ -647,7 +663,7 @@ pub fn OrderStatus() -> impl IntoView {
                     })}
                     {(o.payment_method == PaymentMethod::Online && awaiting && !confirming.get()).then(|| {
                         let failed = status == Status::PaymentFailed;
-                        let note = if failed { "Your payment did not go through. No money was taken." } else { "We have not received your payment yet." };
+                        let note = edgeshop_api::unpaid_note(failed, left.get_value());
                         view! {
                             <p class="notice" data-testid="payment-pending">{note}</p>
                             <button type="button" class="primary" on:click=pay>{if failed { "Try paying again" } else { "Pay now" }}</button>
@@ -656,7 +672,7 @@ pub fn OrderStatus() -> impl IntoView {
                     {(!refunds.is_empty()).then(|| view! {
                         <h2>"Refunds"</h2>
                         <ul class="refunds" data-testid="refunds">{refunds.into_iter().map(|r| view! {
-                            <li>{money(&r.amount)} " · " {r.status.clone()}</li>
+                            <li>{money(&r.amount)} " · " {refund_label(&r.status)}</li>
                         }).collect_view()}</ul>
                     })}
                     {(!o.returns.is_empty()).then(|| view! {

@@ -312,12 +312,14 @@ pub struct OrderSummary<'a> {
     pub cancelling: bool,
     /// Back from the payment provider's success page (its news may be a moment behind).
     pub paying: bool,
+    /// Back from the provider without paying: `declined` (a declined card) or `cancelled`.
+    pub left: Option<&'a str>,
 }
 
 /// The order as the worker draws it: what a browser without JavaScript sees, and any browser until
 /// the page's island draws the live view.
 pub fn order_summary(s: &OrderSummary<'_>, money: impl Fn(Money) -> String) -> String {
-    let OrderSummary { order, refunded, returnable, cancelling, paying } = *s;
+    let OrderSummary { order, refunded, returnable, cancelling, paying, left } = *s;
     // Back from paying, an order still waiting for its payment's news says so, not "Payment
     // failed" from an earlier try, and offers no cancelling meanwhile.
     let confirming = paying && order.payment == edgeshop_domain::PaymentMethod::Online && order.awaits_payment();
@@ -359,7 +361,9 @@ pub fn order_summary(s: &OrderSummary<'_>, money: impl Fn(Money) -> String) -> S
         let failed = order.status == edgeshop_domain::OrderStatus::PaymentFailed;
         if paying {
             actions += r#"<noscript><meta http-equiv="refresh" content="5"></noscript><p class="notice" role="status" data-testid="payment-confirming">Thank you: we are confirming your payment. This page updates by itself.</p>"#;
-        } else if !failed {
+        } else if failed || left.is_some() {
+            let _ = write!(actions, r#"<p class="notice" data-testid="payment-pending">{}</p>"#, edgeshop_api::unpaid_note(failed, left));
+        } else {
             // Back from the provider, the payment's news may be a moment behind: the page looks
             // again by itself (this summary is read only without JavaScript; the island polls).
             actions += r#"<noscript><meta http-equiv="refresh" content="10"></noscript><p class="notice" data-testid="payment-pending">If you have just paid, we are confirming your payment: this page updates itself in a few seconds.</p>"#;

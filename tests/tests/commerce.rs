@@ -405,6 +405,25 @@ fn hosted_payment_page_pays_through_the_signed_webhook() {
     wait_order(shop, &placed, "paid via the hosted page", |o| o["status"] == "paid");
 }
 
+/// Back from the payment page without paying, the order page says what happened there (a declined
+/// card, or the shopper left) instead of "we are confirming your payment".
+#[test]
+fn back_from_a_declined_card_the_order_page_says_so() {
+    let shop = Shop::shared();
+    let placed = online_order(shop, 18, 9);
+    let session = placed["next_url"].as_str().unwrap().trim_start_matches("/pay/test/");
+    let order_url = placed["order_url"].as_str().unwrap();
+    let left = shop.press_test_provider(session, "cancel");
+    assert_eq!(left.header("location"), Some(format!("{order_url}&cancelled=1").as_str()));
+    assert!(shop.get(&format!("{order_url}&cancelled=1")).body.contains("You left the payment page: nothing was paid."));
+    let declined = shop.press_test_provider(session, "decline");
+    let back = format!("{order_url}&payment=declined");
+    assert_eq!(declined.header("location"), Some(back.as_str()));
+    let page = shop.get(&back).body;
+    assert!(page.contains("No money was taken") && !page.contains("we are confirming your payment"), "{page}");
+    assert!(page.contains(r#"action="/orders/pay""#), "it offers to pay again: {page}");
+}
+
 #[test]
 fn cancel_before_shipping_releases_stock() {
     let shop = Shop::shared();

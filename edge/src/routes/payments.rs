@@ -89,7 +89,9 @@ pub async fn provider_action(req: &mut Request, env: &Env, session_id: &str) -> 
     // says the payment is being confirmed rather than offering to pay again).
     let back = match action.as_str() {
         "pay" => format!("{}&session_id={}", session.return_url, session.id),
-        _ => session.return_url.clone(),
+        // A declined card, as the order page tells it; a cancel as Stripe's `cancel_url` does.
+        "decline" => format!("{}&payment=declined", session.return_url),
+        _ => format!("{}&cancelled=1", session.return_url),
     };
     let headers = Headers::new();
     headers.set("location", &back)?;

@@ -207,6 +207,14 @@ fn cards(out: &mut String, hits: &[Hit]) {
     out.push_str("</ul>");
 }
 
+/// A note on what words typed among the others did (`said`, escaped already), with the other
+/// `words` searched the usual way one click away (`otherwise` says how).
+fn words_note(out: &mut String, id: &str, said: &str, words: &str, otherwise: &str, link: &Link) {
+    let any = if words.is_empty() { "All products".to_string() } else { format!("“{}”", esc(words)) };
+    let _ =
+        write!(out, "<p class=\"{id}\" data-testid=\"{id}\">{said} <a href=\"{}\" rel=\"nofollow\">{any}, {otherwise}</a></p>", link.words(words));
+}
+
 fn results_html(p: &SearchParams, r: &SearchResults, pages: &[&InfoPageRef]) -> String {
     let link = Link { p };
     let mut out = String::new();
@@ -239,22 +247,10 @@ fn results_html(p: &SearchParams, r: &SearchResults, pages: &[&InfoPageRef]) -> 
         );
     }
     if let Some((phrase, words)) = &r.newest_words {
-        let any = if words.is_empty() { "All products".to_string() } else { format!("“{}”", esc(words)) };
-        let _ = write!(
-            out,
-            "<p class=\"newest-words\" data-testid=\"newest-words\">Newest first (“{}” in your search). <a href=\"{}\" rel=\"nofollow\">{any}, best match first</a></p>",
-            esc(phrase),
-            link.words(words)
-        );
+        words_note(&mut out, "newest-words", &format!("Newest first (“{}” in your search).", esc(phrase)), words, "best match first", &link);
     }
     if let Some((phrase, words)) = &r.sale_words {
-        let any = if words.is_empty() { "All products".to_string() } else { format!("“{}”", esc(words)) };
-        let _ = write!(
-            out,
-            "<p class=\"sale-words\" data-testid=\"sale-words\">Only products on sale (“{}” in your search). <a href=\"{}\" rel=\"nofollow\">{any}, on sale or not</a></p>",
-            esc(phrase),
-            link.words(words)
-        );
+        words_note(&mut out, "sale-words", &format!("Only products on sale (“{}” in your search).", esc(phrase)), words, "on sale or not", &link);
     }
     // The words searched: the query without the price, sale and gift words, if any.
     let phrases =

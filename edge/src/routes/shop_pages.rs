@@ -398,7 +398,12 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
                 } else {
                     Vec::new()
                 };
-                let summary = pages::OrderSummary { order: &order, refunded, returnable: &returnable, cancelling, paying };
+                let left = match (query.get("payment"), query.get("cancelled")) {
+                    (Some("declined"), _) => Some("declined"),
+                    (_, Some(_)) => Some("cancelled"),
+                    _ => None,
+                };
+                let summary = pages::OrderSummary { order: &order, refunded, returnable: &returnable, cancelling, paying, left };
                 (pages::order_summary(&summary, |m| money_view(m).formatted), 200)
             }
             Err(e) if e.status == 404 => (pages::notice(&format!("There is no order {n} for this link.")), 404),
