@@ -334,9 +334,19 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                     <div class="columns">
                         <section aria-labelledby="h-lines"><h2 id="h-lines">"Items"</h2>
                             <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
-                            <tbody>{o.order.lines.iter().map(|l| view! {
+                            <tbody>{o.order.lines.iter().map(|l| {
+                                // Units refunded by line before the parcel left are not packed.
+                                let refunded = o.refunded_by_line.iter().filter(|r| r.sku == l.sku).map(|r| r.quantity).sum::<u32>().min(l.quantity);
+                                let unshipped = matches!(status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed);
+                                let note = match refunded {
+                                    0 => None,
+                                    r if unshipped => Some(format!("{r} refunded: pack {}", l.quantity - r)),
+                                    r => Some(format!("{r} refunded")),
+                                };
+                                view! {
                                 <tr><td>{l.title.clone()}<br/><small>{edgeshop_domain::shown_variant(&l.variant_title).unwrap_or_default().to_string()}</small></td><td><code>{l.sku.clone()}</code></td>
-                                    <td class="num">{l.quantity.to_string()}</td><td class="num no-print">{fmt(l.line_total)}</td></tr>
+                                    <td class="num">{l.quantity.to_string()}{note.map(|n| view! { <br/><small data-testid="line-refunded">{n}</small> })}</td><td class="num no-print">{fmt(l.line_total)}</td></tr>
+                                }
                             }).collect_view()}</tbody></table>
                             <dl class="totals no-print">
                                 <dt>"Subtotal"</dt><dd>{fmt(o.order.totals.subtotal)}</dd>

@@ -210,6 +210,9 @@ pub struct AdminOrder {
     pub notes: Vec<Note>,
     pub returns: Vec<ReturnView>,
     pub audit: Vec<AuditEntry>,
+    /// Units staff refunded by line, by SKU: not to be packed when refunded before shipping.
+    #[serde(default)]
+    pub refunded_by_line: Vec<RefundLine>,
 }
 
 /// `POST /api/admin/orders/{number}/fulfilment`.
@@ -233,7 +236,7 @@ pub struct CancelRequest {
 }
 
 /// A line being refunded, at its charged price.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundLine {

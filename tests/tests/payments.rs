@@ -490,6 +490,7 @@ fn a_returned_line_is_refunded_in_part() {
     let settled_o = settled(shop, n);
     assert_eq!(moves(&settled_o, "refund").len(), 1, "{o}");
     assert_eq!(moves(&settled_o, "refund")[0]["amount_minor"], a.price.minor);
+    assert_eq!(settled_o["refunded_by_line"], json!([{ "sku": a.sku, "quantity": 1 }]), "the back office sees the unit refunded");
     let intent = moves(&settled_o, "payment")[0]["id"].clone();
     let calls: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds" && r["params"]["payment_intent"] == intent).collect();
     assert!(calls.iter().all(|c| c["params"]["amount"].as_str() == Some(a.price.minor.to_string().as_str())), "{calls:?}");

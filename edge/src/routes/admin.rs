@@ -91,13 +91,14 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
     require_staff(req, env).await?;
     let target = format!("order:{number}");
     // Independent reads, all in flight at once.
-    let (stored, notifications, payments, notes, returns, audit) = futures_util::try_join!(
+    let (stored, notifications, payments, notes, returns, audit, refunded) = futures_util::try_join!(
         orders::load_stored(env, number),
         orders::notifications(env, number),
         orders::money_moves(env, number),
         orders::notes(env, number),
         orders::returns(env, number),
         staff::audit_log(env, Some(&target), None, 50),
+        orders::refunded_units(env, number),
     )?;
     let stored = stored.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let view = AdminOrder {
@@ -110,6 +111,7 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
         notes,
         returns,
         audit,
+        refunded_by_line: refunded.into_iter().map(|(sku, quantity)| edgeshop_api::admin::RefundLine { sku, quantity }).collect(),
     };
     json(&view, 200, "no-store")
 }
