@@ -347,6 +347,43 @@ fn new_products_digest_announces_each_new_product_once_to_those_who_asked() {
     assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("nothing_new")), "{}", r.body);
 }
 
+/// Staff ship a packed order at the moment its customer is erased with their open orders
+/// cancelled: the two cross in the order queue, and the order is never sent to the erased
+/// address (shipped first, the erasure is refused; erased first, the order is cancelled).
+#[test]
+fn an_order_shipped_while_its_customer_is_erased_is_never_sent_to_the_erased_address() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let v = c.products.iter().filter(|p| p.published).flat_map(|p| &p.variants).filter(|v| v.stock >= 6).nth(7).unwrap();
+    let cart = shop.fill_cart("10.4.6.1", &[(v.sku.as_str(), 1)]);
+    let who = "crossing@example.ie";
+    let body = json!({
+        "address": { "name": "Cara Cross", "line1": "1 Bridge Street", "city": "Cork", "postal_code": "T12", "country": "IE" },
+        "contact": { "email": who }, "payment_method": "cash_on_delivery",
+    });
+    let r = shop.post_json(
+        "/api/checkout",
+        &[("cf-connecting-ip", "10.4.6.1"), ("x-cart-id", &cart), ("idempotency-key", "crossing-1")],
+        &body.to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.json()["order_number"].as_u64().unwrap();
+    assert_eq!(shop.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(&json!({ "status": "packed" }).to_string())).status, 202);
+    shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
+    let ship = json!({ "status": "shipped", "carrier": "An Post", "tracking_number": "CE000000002IE" }).to_string();
+    assert_eq!(shop.admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(&ship)).status, 202);
+    let erase = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": who, "cancel_open_orders": true }).to_string()));
+    let o = shop.wait_admin_order(n, "shipped or cancelled", |o| o["order"]["status"] == "shipped" || o["order"]["status"] == "cancelled");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let o = if o["order"]["status"] == "cancelled" { o } else { shop.admin_order(n) };
+    let erased = o["order"]["contact"]["email"].as_str().unwrap_or_default().ends_with("@erased.invalid");
+    match erase.status {
+        409 => assert!(o["order"]["status"] == "shipped" && !erased, "shipped first: nothing erased: {o}"),
+        200 => assert!(o["order"]["status"] == "cancelled" && erased, "erased first: cancelled, not sent: {o}"),
+        other => panic!("erasure answered {other}: {}", erase.body),
+    }
+}
+
 #[test]
 fn erasing_a_customer_removes_subscriptions_and_personal_data_but_keeps_the_order_for_the_books() {
     let shop = Shop::shared();

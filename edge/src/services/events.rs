@@ -299,6 +299,14 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     }
     // A payment the order already has (another notice of it) changes nothing; any other payment
     // for an order that is no longer waiting for one is refunded (paid twice, through two sessions).
+    // An order whose customer was erased while it was being cancelled for that is not sent (its
+    // address is gone; the cancellation, queued after this, follows), however the two crossed.
+    if target == OrderStatus::Shipped && subscriptions::is_erased(&order.contact.email) {
+        let note = format!("event {} refused: the customer was erased and the order is being cancelled, so it is not shipped", event.id);
+        let alerts = alerts(&shop, event.kind, order.payment, Some(&note));
+        return orders::record(env, &stored, &orders::Change { outcome: "refused: the customer was erased", attention: Some(&note), alerts, ..base })
+            .await;
+    }
     let paid_again = event.kind == EventKind::PaymentSucceeded && !order.awaits_payment();
     if paid_again {
         let known = orders::money_moves(env, order.number).await?;
