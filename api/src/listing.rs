@@ -41,11 +41,12 @@ pub fn facet_groups(f: &Facets, with_categories: bool) -> Vec<FacetGroup<'_>> {
     groups.push(plain("Brand", "brand", &f.brands));
     groups.push(plain("Price", "price", &f.prices));
     for o in &f.options {
-        groups.push(FacetGroup {
-            title: &o.name,
-            parameter: "option",
-            values: o.values.iter().map(|v| (format!("{}:{}", o.name, v.value), v)).collect(),
-        });
+        let mut values: Vec<(String, &FacetValue)> = o.values.iter().map(|v| (format!("{}:{}", o.name, v.value), v)).collect();
+        // Sizes in size order (XS, S, M; EU 40, 41), not by how many products have them.
+        if values.iter().all(|(_, v)| edgeshop_domain::text::size_rank(&v.value).is_some()) {
+            values.sort_by_key(|(_, v)| edgeshop_domain::text::size_rank(&v.value));
+        }
+        groups.push(FacetGroup { title: &o.name, parameter: "option", values });
     }
     groups.retain(|g| !g.values.is_empty());
     groups

@@ -67,7 +67,8 @@ pub fn money(m: Money) -> String {
 #[component]
 pub fn VariantPrice(variant: Variant) -> impl IntoView {
     let price = variant_price(&variant);
-    let was = price.compare_at.map(|c| view! { <s class="was">{money(c)}</s> });
+    // Read aloud as "was €164.50": a struck-through price is not announced as one.
+    let was = price.compare_at.map(|c| view! { <s class="was"><span class="visually-hidden">"was "</span>{money(c)}</s> });
     view! { <span class="price">{money(price.amount)}</span>{was} }
 }
 
@@ -130,7 +131,9 @@ pub fn ProductCard(product: Product, #[prop(optional)] eager: bool) -> impl Into
     let href = paths::product(&product.slug);
     let price = product_price_label(&product);
     // The "was" price of the variant whose price the card shows (a sale on a dearer one is not it).
-    let was = lowest_price(&product).and_then(|p| p.compare_at).map(|c| view! { <s class="was">{money(c)}</s> });
+    let was = lowest_price(&product)
+        .and_then(|p| p.compare_at)
+        .map(|c| view! { <s class="was"><span class="visually-hidden">" was "</span>{money(c)}</s> });
     let on_sale = product.variants.iter().any(|v| variant_price(v).on_sale());
     let image = product.images.first().cloned().map(|img| view! { <ProductImage image=img sizes=CARD_SIZES eager=eager/> });
     view! {

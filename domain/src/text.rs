@@ -227,8 +227,47 @@ pub fn markdown_summary(markdown: &str, max: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
 }
 
+/// Where an option value falls among sizes, for listing them in order rather than by how many
+/// products have them: a letter size ("XS" before "M" before "2XL"), or a value led by a number
+/// ("EU 40" before "EU 41", "32" before "34", "10.5"); `None` for anything else ("Navy").
+pub fn size_rank(value: &str) -> Option<(u8, i64)> {
+    const LETTERS: [&[&str]; 11] = [
+        &["xxxs", "3xs"],
+        &["xxs", "2xs"],
+        &["xs", "x-small", "extra small"],
+        &["s", "small"],
+        &["m", "medium"],
+        &["l", "large"],
+        &["xl", "x-large", "extra large"],
+        &["xxl", "2xl", "xx-large"],
+        &["xxxl", "3xl"],
+        &["4xl", "xxxxl"],
+        &["5xl"],
+    ];
+    let v = value.trim().to_lowercase();
+    if let Some(rank) = LETTERS.iter().position(|names| names.contains(&v.as_str())) {
+        return Some((0, rank as i64));
+    }
+    // The first number in it, to two places ("UK 9.5" → 950).
+    let start = v.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = v[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let n: f64 = digits.trim_end_matches('.').parse().ok()?;
+    Some((1, (n * 100.0).round() as i64))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn sizes_sort_as_sizes_and_numbers_as_numbers() {
+        let mut sizes = vec!["L", "M", "S", "XL", "XXL", "XS"];
+        sizes.sort_by_key(|v| super::size_rank(v));
+        assert_eq!(sizes, ["XS", "S", "M", "L", "XL", "XXL"]);
+        let mut eu = vec!["EU 41", "EU 42", "EU 40", "EU 43", "EU 38.5"];
+        eu.sort_by_key(|v| super::size_rank(v));
+        assert_eq!(eu, ["EU 38.5", "EU 40", "EU 41", "EU 42", "EU 43"]);
+        assert_eq!(super::size_rank("Navy"), None);
+    }
     use super::*;
 
     #[test]

@@ -185,7 +185,8 @@ fn cards_show_the_was_price_of_a_sale_and_pages_no_price_twice() {
     assert_eq!(page.status, 200);
     let card = page.body.split("<li class=\"card\"").find(|card| card.contains(&format!("/products/{}/", on_sale.slug))).expect("the product's card");
     assert!(
-        card.contains(&format!("<s class=\"was\">{}</s>", was.replace('\u{a0}', "&nbsp;"))) || card.contains(&format!("<s class=\"was\">{was}</s>")),
+        card.contains(&format!("<s class=\"was\"><span class=\"visually-hidden\"> was </span>{}</s>", was.replace('\u{a0}', "&nbsp;")))
+            || card.contains(&format!("<s class=\"was\"><span class=\"visually-hidden\"> was </span>{was}</s>")),
         "{card}"
     );
 

@@ -453,13 +453,20 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
         "return_requested" => {
             (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()])
         }
-        "return_approved" => (
-            format!("Your return for order {n} is accepted"),
-            vec![
-                "Please send the items back to us, with your order number on the parcel.".into(),
-                format!("We refund them as soon as they arrive. Follow your return here: {link}"),
-            ],
-        ),
+        "return_approved" => {
+            // Where to send it: the seller's address from shop.toml's [business], when it has one.
+            let b = &shop.business;
+            let send = if b.address.is_empty() {
+                "Please send the items back to us, with your order number on the parcel.".to_string()
+            } else {
+                let name = if b.legal_name.is_empty() { shop.name.as_str() } else { b.legal_name.as_str() };
+                format!("Please send the items back, with your order number on the parcel, to: {name}, {}.", b.address.join(", "))
+            };
+            (
+                format!("Your return for order {n} is accepted"),
+                vec![send, format!("We refund them as soon as they arrive. Follow your return here: {link}")],
+            )
+        }
         "return_rejected" => {
             // The reason staff gave with the latest rejection, if any.
             let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(RETURN_REJECTED));
@@ -614,6 +621,12 @@ mod tests {
         let merchant = super::render("merchant_return_requested", &order, &shop, &facts, "m@s.example", "T1").unwrap();
         assert!(merchant.text.contains("Open it in the back office: https://s.example/admin/order/?n=7"), "{}", merchant.text);
         assert!(!merchant.text.contains("token=") && !merchant.html.contains("token="), "{}", merchant.html);
+        // An accepted return says where to send it: the seller's address, when the shop has one.
+        let approved = |shop: &Shop| super::render("return_approved", &order, shop, &facts, "a@b.ie", "T1").unwrap().text;
+        assert!(approved(&shop).contains("send the items back to us"), "{}", approved(&shop));
+        let mut with_address = shop.clone();
+        with_address.business.address = vec!["1 Quay Road".into(), "Dublin 2".into()];
+        assert!(approved(&with_address).contains("to: S, 1 Quay Road, Dublin 2."), "{}", approved(&with_address));
     }
 
     #[test]
