@@ -212,9 +212,14 @@ async fn totals(env: &Env, r: &Range) -> Result<Totals, ApiError> {
         ),
         args![&start, &end],
     )?);
+    // Refunds of the orders revenue counts: a cancelled order's payment is in neither, so its
+    // refund is not taken off the revenue either.
     let refunds = db::first::<Sum>(stmt(
         &db,
-        "SELECT coalesce(sum(amount_minor), 0) AS n FROM payments WHERE kind = 'refund' AND status != 'failed' AND created_at >= ?1 AND created_at < ?2",
+        &format!(
+            "SELECT coalesce(sum(p.amount_minor), 0) AS n FROM payments p WHERE p.kind = 'refund' AND p.status != 'failed' \
+             AND p.created_at >= ?1 AND p.created_at < ?2 AND EXISTS (SELECT 1 FROM orders o WHERE o.number = p.order_number AND {COUNTED})"
+        ),
         args![&start, &end],
     )?);
     let sessions = db::first::<Sum>(stmt(&db, "SELECT count(*) AS n FROM analytics_sessions WHERE day BETWEEN ?1 AND ?2", args![&r.from, &r.to])?);
