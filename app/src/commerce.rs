@@ -63,7 +63,8 @@ pub fn choose(variants: &[PickerVariant], selected: &[String], i: usize, value: 
 }
 
 #[island]
-pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -> impl IntoView {
+pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>, title: String) -> impl IntoView {
+    let title = StoredValue::new(title);
     let initial = variants.iter().find(|v| v.available).or(variants.first()).map(|v| v.values.clone()).unwrap_or_default();
     let initial_sku = variants.iter().find(|v| v.values == initial).map(|v| v.sku.clone()).unwrap_or_default();
     // Without JavaScript the form posts every SKU of the product with the chosen option values,
@@ -212,8 +213,9 @@ pub fn VariantPicker(options: Vec<PickerOption>, variants: Vec<PickerVariant>) -
                 Ok(cart) => {
                     announce_cart_count(u64::from(cart.item_count));
                     crate::api::announce_added();
-                    let what = if v.values.is_empty() { String::new() } else { format!(" × {}", v.values.join(" / ")) };
-                    set_message.set(Some((true, format!("Added {qty}{what} to your cart."))));
+                    // "Added 2 × Alpine Tent (2-person)": the product, and the choice if any.
+                    let what = title.with_value(|t| edgeshop_domain::line_name(t, &v.values.join(" / ")));
+                    set_message.set(Some((true, format!("Added {qty} × {what} to your cart."))));
                 }
                 Err(problem) => set_message.set(Some((false, problem))),
             }

@@ -200,7 +200,7 @@ pub fn ProductPage(product: Product, trail: Vec<Category>, description_html: Str
                     <p class="brand">{product.brand.clone()}</p>
                     <h1>{product.title.clone()}</h1>
                     {price.map(|p| view! { <p class="price-range" data-testid="price">{p}</p> })}
-                    <VariantPicker options=picker_options variants=picker_variants/>
+                    <VariantPicker options=picker_options variants=picker_variants title=product.title.clone()/>
                     {(!sold_out.is_empty()).then(|| view! { <BackInStock variants=sold_out/> })}
                     <details class="all-variants"><summary>"All options and availability"</summary>
                     <table class="variants">
