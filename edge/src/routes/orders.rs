@@ -139,7 +139,7 @@ pub async fn open_return(env: &Env, order: &edgeshop_domain::Order, asked: &Retu
         ));
     }
     // Of the units that have not come back in an earlier return, nor been refunded by line.
-    let returned = [orders::returned_units(&returns, None), orders::refunded_units(env, number).await?].concat();
+    let returned = orders::settled_units(env, number, &returns).await?;
     let lines = order.return_lines(&wanted, &returned).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
     let lines: Vec<ReturnLine> = lines.into_iter().map(|(sku, quantity)| ReturnLine { sku, quantity, restock: false }).collect();
     let reason: String = asked

@@ -393,8 +393,7 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
                 let (cancelling, paying) = (query.get("cancelling").is_some(), query.get("session_id").is_some());
                 // What can still be sent back: not what came back already or was refunded by line.
                 let returnable = if order.status == edgeshop_domain::OrderStatus::Delivered {
-                    let returns = orders::returns(env, n).await?;
-                    order.returnable(&[orders::returned_units(&returns, None), orders::refunded_units(env, n).await?].concat())
+                    order.returnable(&orders::settled_units(env, n, &orders::returns(env, n).await?).await?)
                 } else {
                     Vec::new()
                 };

@@ -693,6 +693,12 @@ pub async fn unshipped_units(env: &Env, sku: &str) -> Result<i64, ApiError> {
     Ok(unshipped_by_sku(env).await?.get(sku).copied().unwrap_or(0))
 }
 
+/// The units of order `number` a shopper can no longer send back: those that came back in its
+/// `returns` and those staff refunded by line.
+pub async fn settled_units(env: &Env, number: u64, returns: &[ReturnView]) -> Result<Vec<(String, u32)>, ApiError> {
+    Ok([returned_units(returns, None), refunded_units(env, number).await?].concat())
+}
+
 /// The units that came back in the order's `returns` received so far (`except` one of them).
 pub fn returned_units(returns: &[ReturnView], except: Option<i64>) -> Vec<(String, u32)> {
     returns.iter().filter(|r| r.status == "received" && Some(r.id) != except).flat_map(|r| units(&r.lines)).collect()
