@@ -246,7 +246,7 @@ impl Lexicon {
         for (w, uses) in kinds {
             *uses_of.entry(singular(w)).or_default() += uses;
         }
-        let only_in_names = |w: &str| in_names.get(&singular(w)).is_some_and(|n| *n >= uses_of[&singular(w)]);
+        let only_in_names = |w: &str| in_names.get(&singular(w)).is_some_and(|n| *n >= uses_of.get(&singular(w)).copied().unwrap_or(0));
         // The shop's words by their singular too: WordNet lists "shoe", the shop writes "shoes".
         let mut shop: HashMap<String, (&str, u32)> = HashMap::new();
         for (w, uses) in kinds.iter().filter(|(w, _)| !only_in_names(w)) {
@@ -268,12 +268,24 @@ impl Lexicon {
             let parts: Vec<&str> = lemma.split(' ').collect();
             let plain = |p: &&str| p.len() >= 2 && p.chars().all(|c| c.is_ascii_alphabetic());
             let shops_own = if parts.len() == 1 { known(lemma) } else { parts.iter().all(|p| known(p)) };
-            if parts.len() > MAX_NAME_WORDS || !parts.iter().all(plain) || shops_own || merchant.contains(lemma.as_str()) {
+            // A kind the shop only sells under names of its own ("bag" of sleeping bags): the
+            // wider kind, whose other kinds the shop sells under their own words (backpacks).
+            // The word itself still finds those names; these are the others.
+            let wider = parts.len() == 1 && shops_own && kinds.keys().any(|k| singular(k) == *lemma) && only_in_names(lemma);
+            if parts.len() > MAX_NAME_WORDS || !parts.iter().all(plain) || (shops_own && !wider) || merchant.contains(lemma.as_str()) {
                 continue;
             }
+            let others: HashMap<String, (&str, u32)>;
+            let shop_words = if wider {
+                let names_it = |name: &str| name.rsplit(' ').next().is_some_and(|last| singular(last) == *lemma);
+                others = shop.iter().filter(|(w, (name, _))| !names_it(w) && !names_it(name)).map(|(w, v)| (w.clone(), *v)).collect();
+                &others
+            } else {
+                &shop
+            };
             // The most common sense that leads to the shop's words.
             let Some((sense, found)) =
-                offsets.iter().take(SENSES).map(|s| (*s, self.nearest_shop_words(*s, &family, &shop, &senses))).find(|(_, f)| !f.is_empty())
+                offsets.iter().take(SENSES).map(|s| (*s, self.nearest_shop_words(*s, &family, shop_words, &senses))).find(|(_, f)| !f.is_empty())
             else {
                 continue;
             };
@@ -283,7 +295,9 @@ impl Lexicon {
             // A name is kept as one word ("boombox"): the search joins the words typed apart.
             // Not when that is a word of its own.
             let joined = parts.concat();
-            if parts.len() == 1 || !(known(&joined) || self.senses.contains_key(&joined)) {
+            if wider {
+                out.push((joined, targets));
+            } else if parts.len() == 1 || !(known(&joined) || self.senses.contains_key(&joined)) {
                 let is_kind = |w: &str| shop.contains_key(w) || shop.contains_key(&singular(w));
                 let hinted = self.definition_hints(sense, &parts, &targets, &|w| known(w) && !is_kind(w));
                 if !hinted.is_empty() {
@@ -522,11 +536,15 @@ sleeping_bag n 1 1 @ 1 0 04242966  \n";
         // A shop that sells bags as such: a schoolbag is one of them.
         let words = lexicon.everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[]).words;
         assert_eq!(get(&words, "schoolbag"), Some(vec!["bag".to_string()]));
+        assert_eq!(get(&words, "bag"), None, "the shop's own word");
         // A shop whose only bags are sleeping bags sells sleeping bags: a schoolbag is a bag beside
         // them and the backpack, whose definition is closer ("a bag carried…", "for carrying").
         let names = counts(&[("sleeping bags", 5), ("sleeping bag", 5)]);
         let words = lexicon.everyday_words(&vocabulary, &kinds, &names, &BTreeMap::new(), &[]).words;
         assert_eq!(get(&words, "schoolbag"), Some(vec!["backpack".to_string()]));
+        // And a shopper's "bag" is wider than its sleeping bags, which the word finds itself: the
+        // backpack is the other bag it sells.
+        assert_eq!(get(&words, "bag"), Some(vec!["backpack".to_string()]));
     }
 
     #[test]

@@ -558,8 +558,8 @@ impl ProductIndex {
         // Fewer than a page matched every word: the products matching most of them follow.
         // Decided the same way on every page, so that page 2 continues page 1.
         if total < limit && text.is_some() && req.sort == Sort::Relevance && !req.all_words {
-            if let Some((most, dropped)) = self.most_words(req.query, text.as_deref(), &req.filters, total, limit)? {
-                total_all_words = Some(total);
+            if let Some((most, dropped, all_words)) = self.most_words(req.query, text.as_deref(), &req.filters, total, limit)? {
+                total_all_words = Some(all_words);
                 (addresses, total, counts) = self.collect(
                     &*self.combine(Some(most.box_clone()), &req.filters, None),
                     req.sort,
@@ -579,13 +579,16 @@ impl ProductIndex {
         // Words of a request or a question ("something warm for winter", "what do I need for
         // camping") say nothing of what is wanted: when the query found nothing, it is searched
         // again without them (all the other words, as typed), and the page says they were left out.
-        if total == 0 && !req.all_words {
+        // So is a query whose every word found less than a page, when the others alone find more
+        // ("bag for my laptop": the laptop bags, not the bags with "my" and "laptop" left out).
+        let found_all_words = total_all_words.unwrap_or(total);
+        if found_all_words < limit && !req.all_words {
             let fillers: Vec<String> = normalised.split(' ').filter(|w| is_filler(w)).map(str::to_string).collect();
             let rest: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty() && !is_filler(w)).collect();
             if !fillers.is_empty() && !rest.is_empty() {
                 let query = rest.join(" ");
                 let mut again = self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related)?;
-                if again.total > 0 {
+                if again.total > 0 && (total == 0 || again.total_all_words > found_all_words) {
                     again.ignored_words.splice(0..0, fillers);
                     again.total_all_words = 0;
                     return Ok(again);
@@ -1285,7 +1288,9 @@ impl ProductIndex {
             if variants.len() >= MAX_VARIANTS {
                 break;
             }
-            if self.extras.knows_word(word) {
+            // A word the shop uses has everyday words only as a wider kind than the shop's own
+            // use of it ("bag": backpacks beside the sleeping bags the word finds itself).
+            if self.extras.knows_word(word) && self.extras.everyday(word).is_none() {
                 continue;
             }
             // As typed, in the singular, or by its stem ("jogging" → "jog").
@@ -1583,7 +1588,6 @@ impl ProductIndex {
             Some(whole) => self.searcher.search(&**whole, &collector)?,
             None => DocBits::none(0),
         };
-        let whole_docs = within(&whole_all);
         // The most common go first.
         matched.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
         let mut matched: Vec<usize> = matched.into_iter().map(|(i, _)| i).collect();
@@ -1604,6 +1608,13 @@ impl ProductIndex {
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
+        // Products that match every word, each in one of its ways, match the whole query too: a
+        // "rolltop bag" is a roll-top backpack (one word split, the other an everyday word),
+        // which the whole query, one way of saying it at a time, does not find.
+        let every_word = if unmatched.is_empty() { matching_all(&unfiltered, &matched) } else { DocBits::none(0) };
+        let whole_all = whole_all.or(&every_word);
+        let whole_docs = within(&whole_all);
+        let (found_by_whole, found_all) = (found_all, whole_docs.len());
         // Bare numbers are the first to go ("size 10 running shoes": the 10 of a watch's "10 ATM"
         // is no reason to show the watch) and the head of the phrase (its last word naming a kind)
         // the last; the most common first otherwise, as sorted above.
@@ -1658,7 +1669,12 @@ impl ProductIndex {
                 break;
             }
         }
-        let Some(first_dropped) = tiers.first().map(|(_, dropped)| dropped.clone()) else { return Ok(None) };
+        let first_dropped = match tiers.first() {
+            Some((_, dropped)) => dropped.clone(),
+            // Every word matched, only not all in the same way of saying them.
+            None if found_all > found_by_whole => Vec::new(),
+            None => return Ok(None),
+        };
         // A product must match every kept word of one of the choices, and ranks by how many
         // words it matches (each adds a constant far above any relevance score), then by the
         // first choice it is in ("tapered rectangle sleeping bags": a rectangle sleeping quilt
@@ -1681,18 +1697,19 @@ impl ProductIndex {
         // Products that match the whole query (through a synonym, a compound or an everyday
         // word too, which the words one by one may not) come first, as if every word matched.
         let partial: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-        let query: Box<dyn Query> = match &whole {
-            Some(whole) => {
-                let all_matched: Box<dyn Query> = Box::new(collector.query(whole_all, WORD_MATCHED * words.len() as Score));
-                let whole: Box<dyn Query> = Box::new(BooleanQuery::new(vec![(Occur::Must, all_matched), (Occur::Should, whole.box_clone())]));
-                Box::new(BooleanQuery::new(vec![(Occur::Should, whole), (Occur::Should, partial)]))
-            }
-            None => partial,
+        let query: Box<dyn Query> = if whole_all.is_empty() {
+            partial
+        } else {
+            let all_matched: Box<dyn Query> = Box::new(collector.query(whole_all, WORD_MATCHED * words.len() as Score));
+            let mut all = vec![(Occur::Must, all_matched)];
+            all.extend(whole.map(|whole| (Occur::Should, whole)));
+            let whole: Box<dyn Query> = Box::new(BooleanQuery::new(all));
+            Box::new(BooleanQuery::new(vec![(Occur::Should, whole), (Occur::Should, partial)]))
         };
         // What the best of them leaves out is what the page says.
         let mut ignored = first_dropped;
         ignored.sort_unstable();
-        Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect())))
+        Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect(), found_all)))
     }
 
     /// Whether a word is one for things in general (`gear`, `supplies`).
@@ -1911,7 +1928,8 @@ fn drop_candidates(order: &[usize], max: usize, limit: usize) -> Vec<Vec<usize>>
 type WordQueries = (String, Box<dyn Query>, Box<dyn Query>);
 
 /// A fallback query and the words it leaves out.
-type Fallback = (Box<dyn Query>, Vec<String>);
+/// The fallback's query, the words it leaves out, and how many products match every word.
+type Fallback = (Box<dyn Query>, Vec<String>, usize);
 
 /// Words of a query that autocomplete still completes, at most.
 const MAX_COMPLETED_WORDS: usize = 8;

@@ -532,6 +532,26 @@ fn everyday_words_find_what_the_shop_calls_otherwise() {
 }
 
 #[test]
+fn a_word_the_shop_uses_only_in_names_also_finds_the_other_kinds_it_stands_for() {
+    let mut index = index_with_wordnet();
+    // The shop's bags are sleeping bags; a shopper's bag is a backpack too, below them.
+    let found = slugs(&mut index, "bag ");
+    let first_backpack = found.iter().position(|s| in_category(s, "outdoor/backpacks")).expect("a backpack");
+    assert!(first_backpack > 0 && found[..first_backpack].iter().all(|s| in_category(s, "outdoor/sleeping-bags")), "{found:?}");
+    // Among other words, the bag that has them: a roll-top bag is a roll-top backpack, not a
+    // sleeping bag with the roll-top left out.
+    // They match every word (each in one of its ways), and come first.
+    let r = index.search(&SearchRequest::new("rolltop bag ", 10)).unwrap();
+    let roll_tops = catalog().products.iter().filter(|p| p.published && p.title.contains("Roll-Top")).count();
+    assert!(roll_tops >= 2 && r.total_all_words == roll_tops, "{} of {roll_tops}", r.total_all_words);
+    assert!(r.hits.iter().take(roll_tops).all(|h| product(&h.slug).title.contains("Roll-Top")), "{:?}", r.hits);
+    let found = slugs(&mut index, "bag for my laptop ");
+    assert!(found.iter().take(3).all(|s| in_category(s, "outdoor/backpacks")), "{found:?}");
+    // Without the everyday vocabulary no backpack is called a bag.
+    assert!(!slugs(&mut self::index(), "bag ").iter().any(|s| in_category(s, "outdoor/backpacks")));
+}
+
+#[test]
 fn an_everyday_words_definition_ranks_what_it_finds() {
     let mut index = index_with_wordnet();
     // WordNet's plimsoll is "a light gym shoe with a rubber sole and a canvas top": the shop's
