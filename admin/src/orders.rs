@@ -4,6 +4,7 @@
 use crate::client::{self, encode, hydrated, label, money, when};
 use edgeshop_api::admin::{
     Accepted, AdminOrder, CancelRequest, Fulfilment, NewNote, OrderPage, RefundLine, RefundRequest, ReturnLine, ReturnView, Role, StaffMember,
+    Undelivered,
 };
 use edgeshop_app::api::{query_param, replace_query_param};
 use edgeshop_domain::{Currency, Money, OrderStatus};
@@ -461,6 +462,17 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             );
         }
     };
+    // A parcel the carrier brought back (refused at the door, not collected).
+    let back_reason = RwSignal::new(String::new());
+    let back_restock = RwSignal::new(true);
+    let undelivered_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let money = if paid > 0 { " The payment is refunded in full." } else { "" };
+        if client::confirm(&format!("Record that order {n} came back undelivered? It is cancelled and the customer is told.{money}")) {
+            let body = Undelivered { reason: back_reason.get_untracked(), restock: back_restock.get_untracked() };
+            act(format!("/api/admin/orders/{n}/undelivered"), edgeshop_app::api::body(&body), "Parcel back");
+        }
+    };
     // By line (units of each, at the price charged) or by amount.
     let line_units = RwSignal::new(o.order.lines.iter().map(|l| (l.sku.clone(), 0u32)).collect::<Vec<_>>());
     let refund_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -519,6 +531,13 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
                         <datalist id="carriers">{edgeshop_domain::Tracking::LINKED_CARRIERS.iter().map(|c| view! { <option value=*c></option> }).collect_view()}</datalist></div>
                     <div><label for="tracking">"Tracking number"</label><input id="tracking" required autocomplete="off" prop:value=move || tracking.get() on:input=move |ev| tracking.set(event_target_value(&ev))/></div>
                     <button type="submit" class="primary">"Mark shipped"</button>
+                </form>
+            })}
+            {deliver.then(|| view! {
+                <form class="inline-form" on:submit=undelivered_submit data-testid="undelivered-form">
+                    <div><label for="back-reason">"Not delivered? Why it came back"</label><input id="back-reason" placeholder="Refused at the door" prop:value=move || back_reason.get() on:input=move |ev| back_reason.set(event_target_value(&ev))/></div>
+                    <div><label><input type="checkbox" prop:checked=move || back_restock.get() on:change=move |ev| back_restock.set(event_target_checked(&ev))/>" Put the items back in stock"</label></div>
+                    <button type="submit" class="danger">"Came back undelivered"</button>
                 </form>
             })}
             {status.can_cancel().then(|| view! {

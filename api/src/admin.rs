@@ -235,6 +235,23 @@ pub struct CancelRequest {
     pub reason: String,
 }
 
+/// `POST /api/admin/orders/{number}/undelivered`: a shipped parcel came back to the shop
+/// (refused at the door, not collected, a wrong address). The order is cancelled and an online
+/// payment refunded; `restock` (yes unless said) puts its units back on sale.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Undelivered {
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default = "yes")]
+    pub restock: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// A line being refunded, at its charged price.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

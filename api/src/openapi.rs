@@ -622,6 +622,11 @@ fn operation(route: Route) -> Op {
         Route::AdminCancel => Op::new("Cancel an order that has not shipped (a paid one is refunded)")
             .body(JSON, of::<CancelRequest>())
             .answer(202, "Accepted", JSON, of::<Accepted>()),
+        Route::Undelivered => Op::new(
+            "A shipped parcel came back undelivered: the order is cancelled, its units back on sale (unless `restock` is false), an online payment refunded",
+        )
+        .body(JSON, of::<Undelivered>())
+        .answer(202, "Accepted", JSON, of::<Accepted>()),
         Route::AdminNote => Op::new("An internal note on the order").body(JSON, of::<NewNote>()).answer(201, "Created", JSON, of::<Note>()),
         Route::Fulfil => Op::new("Mark an order packed, shipped (carrier + tracking number) or delivered")
             .body(JSON, of::<Fulfilment>())

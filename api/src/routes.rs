@@ -118,6 +118,7 @@ routes! {
     AdminOrdersExport => Get "/api/admin/orders/export",
     AdminOrder => Get "/api/admin/orders/{number}",
     AdminCancel => Post "/api/admin/orders/{number}/cancel",
+    Undelivered => Post "/api/admin/orders/{number}/undelivered",
     AdminNote => Post "/api/admin/orders/{number}/notes",
     Fulfil => Post "/api/admin/orders/{number}/fulfilment",
     Refund => Post "/api/admin/orders/{number}/refunds",

@@ -31,6 +31,11 @@ pub enum EventKind {
     Shipped,
     #[serde(rename = "order.delivered")]
     Delivered,
+    /// A shipped parcel came back to the shop undelivered (refused at the door, not collected):
+    /// the order is cancelled, its units back on sale unless staff say otherwise, an online
+    /// payment refunded (`detail`: why).
+    #[serde(rename = "order.undelivered")]
+    Undelivered,
     /// The provider's payment session ran out unpaid: the order is cancelled, its stock released.
     #[serde(rename = "payment.expired")]
     PaymentExpired,
@@ -81,7 +86,7 @@ impl EventKind {
         Some(match self {
             EventKind::PaymentSucceeded => OrderStatus::Paid,
             EventKind::PaymentFailed => OrderStatus::PaymentFailed,
-            EventKind::OrderCancelled | EventKind::PaymentExpired => OrderStatus::Cancelled,
+            EventKind::OrderCancelled | EventKind::PaymentExpired | EventKind::Undelivered => OrderStatus::Cancelled,
             EventKind::ReturnRequested => OrderStatus::ReturnRequested,
             EventKind::Packed => OrderStatus::Packed,
             EventKind::Shipped => OrderStatus::Shipped,
@@ -111,6 +116,7 @@ mod tests {
         for (kind, name) in [
             (EventKind::OrderPlaced, "order.placed"),
             (EventKind::PaymentExpired, "payment.expired"),
+            (EventKind::Undelivered, "order.undelivered"),
             (EventKind::NewProductsDigest, "newsletter.new_products"),
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), name);

@@ -587,6 +587,23 @@ impl Order {
         matches!(self.status, OrderStatus::AwaitingPayment | OrderStatus::PaymentFailed)
     }
 
+    /// A shipped parcel came back undelivered (event `event_id`): the order is cancelled. Only a
+    /// shipped order: one delivered meanwhile stays delivered (a return is its way back), and a
+    /// cancellation asked for before it shipped does not cancel it on the way. `Ok(false)` for a
+    /// redelivery, as [`Order::apply`].
+    pub fn come_back_undelivered(&mut self, event_id: &str, at: &str, note: Option<String>) -> Result<bool, TransitionError> {
+        if self.applied_events.iter().any(|e| e == event_id) {
+            return Ok(false);
+        }
+        if self.status != OrderStatus::Shipped {
+            return Err(TransitionError::NotAllowed { from: self.status, to: OrderStatus::Cancelled });
+        }
+        self.status = OrderStatus::Cancelled;
+        self.history.push(StatusChange { status: OrderStatus::Cancelled, at: at.to_string(), note, tracking: None });
+        self.applied_events.push(event_id.to_string());
+        Ok(true)
+    }
+
     /// Moves the order to `to` because of event `event_id`. Returns `Ok(false)` when that event
     /// was already applied (a redelivery), so callers can apply events blindly.
     pub fn apply(&mut self, event_id: &str, to: OrderStatus, at: &str, note: Option<String>) -> Result<bool, TransitionError> {
@@ -1089,6 +1106,26 @@ mod tests {
         // Items received before the request's own event was applied (events arrive in any order).
         let mut o = delivered_order();
         assert_eq!(o.apply("in", OrderStatus::Returned, "t1", None), Ok(true));
+    }
+
+    #[test]
+    fn only_a_shipped_parcel_comes_back_undelivered() {
+        let mut o = delivered_order();
+        o.status = OrderStatus::Shipped;
+        let note = Some("Not delivered: refused at the door".to_string());
+        assert_eq!(o.clone().apply("back", OrderStatus::Cancelled, "t1", None).map_err(|_| ()), Err(()), "a cancellation does not stop a parcel");
+        assert_eq!(o.come_back_undelivered("back", "t1", note.clone()), Ok(true));
+        assert_eq!((o.status, o.history.last().and_then(|h| h.note.clone())), (OrderStatus::Cancelled, note));
+        assert_eq!(o.come_back_undelivered("back", "t2", None), Ok(false), "a redelivery");
+        assert_eq!(o.history.len(), 1);
+        // Delivered first: the parcel did arrive, and only a return brings it back.
+        let mut o = delivered_order();
+        assert!(o.come_back_undelivered("late", "t1", None).is_err());
+        assert_eq!(o.status, OrderStatus::Delivered);
+        for status in [OrderStatus::Confirmed, OrderStatus::Packed, OrderStatus::Cancelled, OrderStatus::Returned] {
+            o.status = status;
+            assert!(o.come_back_undelivered("x", "t", None).is_err(), "{status:?}");
+        }
     }
 
     #[test]

@@ -216,6 +216,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::AdminOrdersExport => admin::orders_export(req, env).await,
         Route::AdminOrder => admin::order(req, env, number()?).await,
         Route::AdminCancel => admin::cancel(req, env, number()?).await,
+        Route::Undelivered => admin::undelivered(req, env, number()?).await,
         Route::AdminNote => admin::add_note(req, env, number()?).await,
         Route::Fulfil => admin::fulfil(req, env, number()?).await,
         Route::Refund => admin::refund(req, env, number()?).await,

@@ -119,6 +119,7 @@ fn admin_routes() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET", "/api/admin/orders/1001", None),
         ("POST", "/api/admin/orders/1001/fulfilment", Some(json!({ "status": "packed" }))),
         ("POST", "/api/admin/orders/1001/cancel", Some(json!({}))),
+        ("POST", "/api/admin/orders/1001/undelivered", Some(json!({}))),
         ("POST", "/api/admin/orders/1001/notes", Some(json!({ "text": "x" }))),
         ("POST", "/api/admin/orders/1001/refunds", Some(json!({ "amount_minor": 1 }))),
         ("POST", "/api/admin/orders/1001/returns/1/approve", Some(json!({}))),
@@ -547,6 +548,63 @@ fn cash_taken_on_delivery_can_be_refunded_by_hand() {
     let o = shop.wait_admin_order(n, "owed by hand", |o| o["refund_due_minor"].as_i64().unwrap_or(0) > 0);
     assert_eq!(o["refund_due_minor"].as_i64(), Some(total - 500), "{o}");
     assert!(is_problem(&by_hand(json!({ "amount_minor": total - 499, "method": "cash" })), 422), "more than is left");
+}
+
+/// A parcel the carrier brings back (refused at the door, not collected) cancels its order: its
+/// units go back on sale unless staff say they cannot, cash on delivery owes nothing, and an
+/// online payment is refunded in full.
+#[test]
+fn a_parcel_back_undelivered_cancels_the_order() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let pool = variants(&c, 5);
+    let (a, b) = (&pool[13], &pool[14]);
+    let me = owner();
+    let back = |n: u64, body: Value| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/undelivered"), Some(body));
+    let available = |sku: &str| as_staff(shop, me, "GET", &format!("/api/admin/stock/{sku}"), None).json()["available"].as_i64().unwrap();
+    let ship = |n: u64| {
+        for status in ["packed", "shipped"] {
+            let body = json!({ "status": status, "carrier": "An Post", "tracking_number": "CE111222333IE" });
+            assert_eq!(as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/fulfilment"), Some(body)).status, 202);
+            shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
+        }
+    };
+    let refunds = |o: &Value| -> i64 {
+        o["payments"].as_array().unwrap().iter().filter(|m| m["kind"] == "refund").map(|m| m["amount_minor"].as_i64().unwrap()).sum()
+    };
+    // Cash on delivery, refused at the door.
+    let (n, token) = cod_order(shop, 49, &[(&a.sku, 2)]);
+    let early = back(n, json!({}));
+    assert!(is_problem(&early, 409) && early.body.contains("cancel it instead"), "not shipped: {} {}", early.status, early.body);
+    ship(n);
+    assert!(is_problem(&back(n, json!({ "reason": "x", "refund": false })), 400), "an unknown field");
+    let before = available(&a.sku);
+    let r = back(n, json!({ "reason": "Refused at the door" }));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let o = shop.wait_admin_order(n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    let note = o["order"]["history"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap_or_default().to_string();
+    assert_eq!(note, "Returned to us undelivered: Refused at the door");
+    assert_eq!((refunds(&o), o["refund_due_minor"].as_i64()), (0, Some(0)), "no cash was taken: nothing owed");
+    assert_eq!(available(&a.sku), before + 2, "both units back on sale");
+    let buyer = o["order"]["contact"]["email"].as_str().unwrap().to_string();
+    let mail = shop.wait_emails("the parcel back", 1, |e| e.to.contains(&buyer) && e.subject == format!("Order {n} came back to us"));
+    assert!(mail[0].text.contains("undelivered (Refused at the door)") && mail[0].text.contains("There is nothing to pay"), "{}", mail[0].text);
+    assert_eq!(shop.get(&format!("/api/orders/{n}?token={token}")).json()["status"], "cancelled");
+    let again = back(n, json!({}));
+    assert!(is_problem(&again, 409), "once: {} {}", again.status, again.body);
+    // Paid online and damaged on the way: refunded in full, and not put back on sale.
+    let (m, _) = paid_order(shop, 52, &[(&b.sku, 1)]);
+    ship(m);
+    let before = available(&b.sku);
+    assert_eq!(back(m, json!({ "reason": "Damaged in transit", "restock": false })).status, 202);
+    let o = shop.wait_admin_order(m, "cancelled and refunded", |o| o["order"]["status"] == "cancelled" && refunds(o) > 0);
+    assert_eq!(refunds(&o), o["order"]["totals"]["total"]["minor"].as_i64().unwrap(), "{o}");
+    assert_eq!(available(&b.sku), before, "staff said it cannot be sold again");
+    // A delivered parcel comes back as a return, not this way.
+    let (d, _) = cod_order(shop, 49, &[(&a.sku, 1)]);
+    deliver(shop, me, d, "DPD", "15501349");
+    let late = back(d, json!({}));
+    assert!(is_problem(&late, 409) && late.body.contains("return"), "{}", late.body);
 }
 
 /// A unit refunded by line is paid back once: when it comes back with a return, the return pays

@@ -525,6 +525,40 @@ pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
     json(&Accepted { number, status: "cancellation_requested".into() }, 202, "no-store")
 }
 
+/// `POST /api/admin/orders/{number}/undelivered {reason, restock}`: a shipped parcel came back
+/// (refused at the door, not collected): the queue consumer cancels the order, puts its units
+/// back on sale unless `restock` is false, and refunds an online payment; cash on delivery was
+/// never collected, so nothing is owed.
+pub async fn undelivered(req: &mut Request, env: &Env, number: u64) -> Reply {
+    let who = require_staff(req, env).await?;
+    let u: edgeshop_api::admin::Undelivered = parse_body(&json_text(req).await?)?;
+    let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
+    if order.status != edgeshop_domain::OrderStatus::Shipped {
+        let why = match order.status {
+            edgeshop_domain::OrderStatus::Delivered | edgeshop_domain::OrderStatus::ReturnRequested => {
+                "it was delivered; items sent back come back as a return".to_string()
+            }
+            s if s.can_cancel() => "it has not shipped; cancel it instead".to_string(),
+            s => format!("it is {}", orders::wire_name(s)),
+        };
+        return Err(ApiError::new(Problem::CannotCancel, format!("only a shipped order comes back undelivered: {why}")));
+    }
+    let mut event = OrderEvent::new(format!("undelivered-{number}"), EventKind::Undelivered, number, now_rfc3339());
+    event.detail = Some(edgeshop_domain::text::reason_line(&u.reason, 500));
+    event.restock = Some(u.restock);
+    events::publish(env, &event).await?;
+    staff::audit(
+        env,
+        &who,
+        "order.undelivered",
+        &format!("order:{number}"),
+        value!({ "status": order.status }),
+        value!({ "status": "cancelled", "reason": event.detail, "restock": u.restock }),
+    )
+    .await?;
+    json(&Accepted { number, status: "undelivered_recorded".into() }, 202, "no-store")
+}
+
 /// `POST /api/admin/orders/{number}/notes {text}`: an internal note (staff only).
 pub async fn add_note(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;

@@ -43,6 +43,9 @@ pub struct OrderEvent {
     /// A later page of a message to a list (see `subscriptions::LIST_PAGE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<ListPage>,
+    /// On `order.undelivered`: whether the parcel's units go back on sale (yes when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restock: Option<bool>,
 }
 
 /// Where a page of a message to a list starts: the first event's id (the messages' batch) and the
@@ -69,6 +72,7 @@ impl OrderEvent {
             payment_ref: None,
             detail: None,
             page: None,
+            restock: None,
         }
     }
 }
@@ -137,6 +141,7 @@ fn notification(kind: EventKind) -> Option<&'static str> {
         EventKind::PaymentSucceeded => "payment_received",
         EventKind::PaymentFailed => "payment_failed",
         EventKind::OrderCancelled => "order_cancelled",
+        EventKind::Undelivered => "order_undelivered",
         EventKind::ReturnRequested => "return_requested",
         EventKind::ReturnApproved => "return_approved",
         EventKind::ReturnRejected => "return_rejected",
@@ -318,6 +323,9 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
     let mut next = order.clone();
     let applied = if paid_again {
         Err(edgeshop_domain::TransitionError::NotAllowed { from: order.status, to: target })
+    } else if event.kind == EventKind::Undelivered {
+        let why = event.detail.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        next.come_back_undelivered(&event.id, &event.at, Some(why.map_or_else(|| UNDELIVERED.to_string(), |w| format!("{UNDELIVERED}: {w}"))))
     } else {
         next.apply(&event.id, target, &event.at, None)
     };
@@ -400,8 +408,12 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                         }
                     }
                 }
-                EventKind::OrderCancelled | EventKind::PaymentExpired => {
-                    stock.release(&reservation).await?;
+                EventKind::OrderCancelled | EventKind::PaymentExpired | EventKind::Undelivered => {
+                    // A parcel back undelivered goes on sale again unless staff said it cannot
+                    // (damaged): its units stay sold.
+                    if event.kind != EventKind::Undelivered || event.restock != Some(false) {
+                        stock.release(&reservation).await?;
+                    }
                     if event.kind == EventKind::PaymentExpired {
                         entry.note = Some("the payment session expired".into());
                     }
@@ -502,6 +514,9 @@ async fn refund_payment(
 }
 
 /// `order.return_received`'s `detail`: every unit of the order is back, or some are.
+/// The note of an order whose parcel came back undelivered (then `: why`, when staff said).
+pub const UNDELIVERED: &str = "Returned to us undelivered";
+
 pub const WHOLE_RETURN: &str = "whole";
 pub const PART_RETURN: &str = "part";
 

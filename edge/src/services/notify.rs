@@ -230,7 +230,10 @@ pub fn is_text(event_id: &str) -> bool {
 /// Whether a shopper who asked for text messages is texted about this step (the ones a parcel
 /// waits on; refunds and returns are told by email).
 pub fn texted(template: &str) -> bool {
-    matches!(template, "order_confirmation" | "payment_failed" | "payment_expired" | "order_shipped" | "order_delivered" | "order_cancelled")
+    matches!(
+        template,
+        "order_confirmation" | "payment_failed" | "payment_expired" | "order_shipped" | "order_delivered" | "order_cancelled" | "order_undelivered"
+    )
 }
 
 /// The text message of a step (see [`texted`]): short, the shop's name first, the order page last.
@@ -247,6 +250,7 @@ pub fn render_sms(template: &str, order: &Order, shop: &Shop) -> Option<String> 
         },
         "order_delivered" => format!("order {n} was delivered."),
         "order_cancelled" => format!("order {n} was cancelled."),
+        "order_undelivered" => format!("order {n} came back to us undelivered and was cancelled."),
         _ => return None,
     };
     Some(format!("{}: {what} {link}", shop.name))
@@ -434,6 +438,25 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
                 PaymentMethod::Online => "No money was taken.",
             };
             (format!("Order {n} was cancelled"), vec![format!("Your order was cancelled. {money}")])
+        }
+        "order_undelivered" => {
+            let paid = moves.iter().any(|m| m.kind == "payment" && m.status == "succeeded");
+            let money = match order.payment {
+                _ if paid => "The money you paid is on its way back to you.",
+                _ => "There is nothing to pay.",
+            };
+            // Why, as staff recorded it on the order.
+            let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(crate::services::events::UNDELIVERED));
+            let why = why.map(|w| w.trim_start_matches(':').trim()).filter(|w| !w.is_empty());
+            let back = why
+                .map_or_else(|| "Your parcel came back to us undelivered".to_string(), |w| format!("Your parcel came back to us undelivered ({w})"));
+            (
+                format!("Order {n} came back to us"),
+                vec![
+                    format!("{back}, so we have cancelled the order. {money}"),
+                    "If you still want the items, you are welcome to order again.".into(),
+                ],
+            )
         }
         "refund_issued" => {
             // The refund this change recorded (none said when it failed: the merchant is told);
@@ -627,6 +650,31 @@ mod tests {
         let mut with_address = shop.clone();
         with_address.business.address = vec!["1 Quay Road".into(), "Dublin 2".into()];
         assert!(approved(&with_address).contains("to: S, 1 Quay Road, Dublin 2."), "{}", approved(&with_address));
+        // A parcel back undelivered: why, as staff said, and what it means for the money.
+        let mut back = order.clone();
+        back.payment = PaymentMethod::CashOnDelivery;
+        back.history.push(StatusChange {
+            status: OrderStatus::Cancelled,
+            at: "T4".into(),
+            note: Some(format!("{}: refused at the door", crate::services::events::UNDELIVERED)),
+            tracking: None,
+        });
+        let none = super::Facts { moves: &[], attention: None, low_stock: &[] };
+        let email = super::render("order_undelivered", &back, &shop, &none, "a@b.ie", "T4").unwrap();
+        assert_eq!(email.subject, "Order 7 came back to us");
+        assert!(
+            email.text.contains("came back to us undelivered (refused at the door), so we have cancelled the order. There is nothing to pay."),
+            "{}",
+            email.text
+        );
+        let paid = [MoneyMove { kind: "payment".into(), ..refund("pi_1", 2000, "succeeded", "T0") }];
+        let paid = super::Facts { moves: &paid, attention: None, low_stock: &[] };
+        let email = super::render("order_undelivered", &order, &shop, &paid, "a@b.ie", "T4").unwrap();
+        assert!(
+            email.text.contains("came back to us undelivered, so we have cancelled the order. The money you paid is on its way back"),
+            "{}",
+            email.text
+        );
     }
 
     #[test]
