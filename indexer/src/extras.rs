@@ -180,6 +180,14 @@ impl SearchExtras {
     /// The agent noun of an activity the shop names within `max_edits` edits of `word`, most used
     /// first: "traker" → "tracker" for a shop that writes "tracking" (the search then finds what it
     /// names through the activity, as for the word typed right).
+    /// Whether `word` (or its singular) is the agent noun of an "-ing" word the shop uses
+    /// ("runner", "hikers": running, hiking): a word of its own, not a typo of another.
+    pub fn is_agent_noun(&self, word: &str) -> bool {
+        let one = crate::everyday::singular(word);
+        let Some(base) = one.strip_suffix("er").filter(|b| b.len() >= 3) else { return false };
+        self.uses(&format!("{base}ing")) > 0
+    }
+
     pub fn closest_agent_noun(&self, word: &str, max_edits: usize) -> Option<String> {
         // "-ing" words of about the agent noun's length ("tracking": "tracker" is one shorter).
         let near = self.vocabulary.iter().filter(|(w, _)| w.len().abs_diff(word.len() + 1) <= max_edits + 1);

@@ -149,7 +149,7 @@ fn phrase_among(query: &str, phrases: &[&str], known: impl Fn(&str) -> bool) -> 
 }
 
 /// Words of a gift search, longest first: the occasion, not the thing.
-const GIFT: [&str; 22] = [
+const GIFT: &[&str] = &[
     "stocking fillers",
     "stocking filler",
     "stocking stuffers",
@@ -165,7 +165,12 @@ const GIFT: [&str; 22] = [
     "presents",
     "present",
     "housewarming",
+    "wedding",
+    "graduation",
+    "retirement",
     "birthday",
+    "bday",
+    "communion",
     "christmas",
     "xmas",
     "anniversary",
@@ -174,9 +179,12 @@ const GIFT: [&str; 22] = [
     "valentine",
 ];
 
+/// The words of [`GIFT`] that name a gift itself, not only the occasion.
+const GIFT_ITSELF: &[&str] = &["stocking fillers", "stocking stuffers", "secret santa", "gift", "gifts", "present", "presents"];
+
 /// Words that say whom a gift is for and how ("for my dad who likes"): left out of a gift search
 /// with the gift words, as they name no product.
-const GIFT_FOR: [&str; 58] = [
+const GIFT_FOR: &[&str] = &[
     "for",
     "a",
     "an",
@@ -235,6 +243,37 @@ const GIFT_FOR: [&str; 58] = [
     "idea",
     "ideas",
     "and",
+    "goes",
+    "does",
+    "enjoys",
+    "into",
+    "is",
+    "keen",
+    "avid",
+    "person",
+    "guy",
+    "man",
+    "woman",
+    "men",
+    "women",
+    "boy",
+    "girl",
+    "boys",
+    "girls",
+    "brother",
+    "sister",
+    "uncle",
+    "aunt",
+    "auntie",
+    "nephew",
+    "niece",
+    "grandson",
+    "granddaughter",
+    "teacher",
+    "coworker",
+    "neighbour",
+    "neighbor",
+    "couple",
 ];
 
 /// A gift search ("gift for dad who camps", "present for a runner", "stocking fillers"): the words
@@ -272,6 +311,13 @@ pub fn gift_phrase(query: &str, known: impl Fn(&str) -> bool) -> Option<(String,
         return None;
     }
     let trimmed = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'').to_string();
+    // Without a word for a gift itself, an occasion before the name of a thing is what kind of
+    // thing it is ("wedding dress", "christmas jumper"), not whom a gift is for.
+    let says_gift = words.iter().zip(&gift).any(|(w, g)| *g && GIFT_ITSELF.iter().any(|p| p.split(' ').next() == Some(*w)));
+    let names_a_thing = (0..words.len().saturating_sub(1)).any(|i| gift[i] && !gift[i + 1] && !GIFT_FOR.contains(&trimmed(words[i + 1]).as_str()));
+    if !says_gift && names_a_thing {
+        return None;
+    }
     for (w, g) in words.iter().zip(gift.iter_mut()) {
         let w = trimmed(w);
         if GIFT_FOR.contains(&w.as_str()) && !known(&w) {
@@ -385,6 +431,13 @@ mod tests {
         assert_eq!(gift("birthday gift for a hiker").as_deref(), Some("hiker"));
         assert_eq!(gift("stocking fillers").as_deref(), Some(""));
         assert_eq!(gift("secret santa").as_deref(), Some(""));
+        assert_eq!(gift("birthday present for someone who goes camping").as_deref(), Some("camping"));
+        assert_eq!(gift("wedding present").as_deref(), Some(""));
+        assert_eq!(gift("housewarming").as_deref(), Some(""));
+        assert_eq!(gift("wedding dress"), None, "an occasion naming a kind of thing");
+        assert_eq!(gift("christmas jumper for my dad"), None);
+        assert_eq!(gift("christmas gift for my dad").as_deref(), Some(""));
+        assert_eq!(gift("gift for my brother who is into cycling").as_deref(), Some("cycling"));
         assert_eq!(gift("warm jacket for my dad"), None, "no gift word: the words as typed");
         assert_eq!(gift("presentation folder"), None, "a word that begins like one");
         assert_eq!(gift("gift card"), None, "a thing to buy, not an occasion");

@@ -1106,6 +1106,7 @@ impl ProductIndex {
                     || x.in_synonyms(w)
                     || x.knows_word(&crate::everyday::singular(w))
                     || x.colour(w).is_some()
+                    || x.is_agent_noun(w)
                 {
                     return (w.to_string(), false);
                 }
@@ -1444,9 +1445,10 @@ impl ProductIndex {
         let undoubled = (b[b.len() - 1] == b[b.len() - 2] && !b"aeiou".contains(&b[b.len() - 1])).then(|| &base[..base.len() - 1]);
         for verb in [Some(base.to_string()), undoubled.map(str::to_string), Some(format!("{base}e"))].into_iter().flatten() {
             let stem = tokens(&mut self.stem, &verb).join("");
-            // At least three letters of it, but no more than it has ("offers" → "of").
-            let Some(prefix) = verb.get(..stem.len().max(3).min(verb.len())) else { continue };
-            let candidates: Vec<String> = self.extras.completions(prefix, 50).into_iter().map(str::to_string).collect();
+            // Its first three letters: the stem may end past where the "-ing" form parts from the
+            // verb ("hike", "hiking").
+            let Some(prefix) = verb.get(..3) else { continue };
+            let candidates: Vec<String> = self.extras.completions(prefix, 200).into_iter().map(str::to_string).collect();
             if let Some(found) = candidates.into_iter().find(|w| *w != word && tokens(&mut self.stem, w).join("") == stem) {
                 return Some(found);
             }

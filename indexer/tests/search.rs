@@ -710,6 +710,10 @@ fn spelt_by_ear_run_together_or_named_by_their_use() {
         // The activity an agent noun names: running shoes, hiking boots.
         ("runners ", "footwear/running"),
         ("hikers ", "footwear/hiking"),
+        // In the singular too: "runner" is no typo of a word one letter away ("rubber").
+        ("runner ", "footwear/running"),
+        ("hiker ", "footwear/hiking"),
+        ("present for a runner ", "footwear/running"),
         // The kind of thing that ends a compound.
         ("thumbdrive ", "tech/storage"),
         ("hydroflask ", "home/drinkware"),
