@@ -1430,10 +1430,28 @@ impl ProductIndex {
                 let mut v = typed.clone();
                 v[i] = format!("{a} {b}");
                 out.push(v.join(" "));
+            } else if let Some(first) = self.generic_compound(word) {
+                // A word of the shop joined to one for things in general ("homewares",
+                // "campinggear"): the shop's word alone, as when typed apart.
+                let mut v = typed.clone();
+                v[i] = first.to_string();
+                out.push(v.join(" "));
             }
         }
         out.truncate(MAX_VARIANTS);
         out
+    }
+
+    /// The first part of an unknown word that is a word of the shop (three letters or more)
+    /// joined to a word for things in general ([`GENERIC_HEADS`]): "home" of "homewares".
+    fn generic_compound<'w>(&self, word: &'w str) -> Option<&'w str> {
+        if self.extras.knows_word(word) {
+            return None;
+        }
+        GENERIC_HEADS
+            .iter()
+            .filter_map(|g| word.strip_suffix(g))
+            .find(|first| first.chars().count() >= 3 && (self.extras.knows_word(first) || self.extras.knows_word(&crate::everyday::singular(first))))
     }
 
     /// The shop's word for the activity of an agent noun it does not use: "runners" → running,
@@ -1954,8 +1972,22 @@ const MAX_RELATED: usize = 8;
 /// Words for things in general, which name a kind only with the word before them: WordNet's
 /// equipment (noun 1), its gear, paraphernalia and kit (equipment for a purpose), supplies
 /// (noun 2), and the everyday stuff, things, items, goods, products and essentials.
-const GENERIC_HEADS: [&str; 12] =
-    ["equipment", "gear", "paraphernalia", "kit", "supplies", "stuff", "things", "items", "goods", "products", "essentials", "accessories"];
+const GENERIC_HEADS: [&str; 14] = [
+    "equipment",
+    "gear",
+    "paraphernalia",
+    "kit",
+    "supplies",
+    "stuff",
+    "things",
+    "items",
+    "goods",
+    "products",
+    "essentials",
+    "accessories",
+    "ware",
+    "wares",
+];
 
 /// Words of a request or a question, which name no product and describe none ("something warm",
 /// "what do I need for camping", "can you recommend a tent").

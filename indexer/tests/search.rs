@@ -719,6 +719,9 @@ fn spelt_by_ear_run_together_or_named_by_their_use() {
         ("hydroflask ", "home/drinkware"),
         // The plural of a compound the titles write with a hyphen ("Slip-On").
         ("slipons ", "footwear/casual"),
+        // A word of the shop joined to one for things in general.
+        ("homewares ", "home"),
+        ("kitchenstuff ", "home/kitchen"),
     ] {
         assert!(!index.extras().knows_word(q.trim()), "`{q}` is a shop word");
         let found = slugs(&mut index, q);
