@@ -526,6 +526,59 @@ fn a_returned_line_is_refunded_in_part() {
     assert!(o["attention"].as_str().is_none_or(|a| !a.contains("refused")), "no refund was accepted and then refused: {o}");
 }
 
+/// A unit refunded by line before the parcel leaves is not packed: it goes back on sale, and a
+/// cancellation afterwards gives back only the others. Should Stripe fail that refund later, the
+/// unit is to be packed again and is taken off sale again.
+#[test]
+fn a_unit_refunded_before_shipping_goes_back_on_sale() {
+    let (_stripe, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let a = &pool[18];
+    let placed = place(shop, 19, &[(&a.sku, 3)], "stripe-unpacked");
+    let n = placed["order_number"].as_u64().unwrap();
+    deliver("checkout.session.completed", &session_id(&placed), json!({}));
+    shop.wait_admin_order(n, "paid", |o| o["order"]["status"] == "paid");
+    let auth = format!("Bearer {}", admin_token());
+    let level = || shop.request("GET", &format!("/api/admin/stock/{}", a.sku), &[("authorization", &auth)], None).json();
+    let before = level();
+    let refund = shop.post_json(
+        &format!("/api/admin/orders/{n}/refunds"),
+        &[("authorization", &auth), ("idempotency-key", "unpacked-1")],
+        &json!({ "lines": [{ "sku": a.sku, "quantity": 1 }], "reason": "only needs two" }).to_string(),
+    );
+    assert_eq!(refund.status, 202, "{}", refund.body);
+    shop.wait_admin_order(n, "refunded", |o| !moves(o, "refund").is_empty());
+    let settled_o = settled(shop, n);
+    let after = level();
+    let units = |l: &Value, k: &str| l[k].as_i64().unwrap();
+    assert_eq!(
+        (units(&after, "available"), units(&after, "sold")),
+        (units(&before, "available") + 1, units(&before, "sold") - 1),
+        "one of the three back on sale: {before} → {after}"
+    );
+    // Stripe fails the refund: the unit is to be packed after all.
+    let made = moves(&settled_o, "refund")[0]["id"].clone();
+    let failed = json!({ "overrides": { "id": made, "object": "refund", "status": "failed", "amount": a.price.minor } });
+    deliver("refund.updated", &session_id(&placed), failed);
+    shop.wait_admin_order(n, "the refund failed", |o| moves(o, "refund")[0]["status"] == "failed");
+    let again = level();
+    assert_eq!((units(&again, "available"), units(&again, "sold")), (units(&before, "available"), units(&before, "sold")), "{again}");
+    // Refunded by line again, then cancelled: the cancellation gives back the two still held.
+    let refund = shop.post_json(
+        &format!("/api/admin/orders/{n}/refunds"),
+        &[("authorization", &auth), ("idempotency-key", "unpacked-2")],
+        &json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }).to_string(),
+    );
+    assert_eq!(refund.status, 202, "{}", refund.body);
+    shop.wait_admin_order(n, "refunded again", |o| moves(o, "refund").iter().any(|m| m["status"] != "failed"));
+    let cancel = shop.post_json(&format!("/api/admin/orders/{n}/cancel"), &[("authorization", &auth)], &json!({}).to_string());
+    assert_eq!(cancel.status, 202, "{}", cancel.body);
+    shop.wait_admin_order(n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    let last = level();
+    assert_eq!((units(&last, "available"), units(&last, "sold")), (units(&before, "available") + 3, units(&before, "sold") - 3), "{last}");
+}
+
 /// What `wrangler deploy` ships: no development switch, no Stripe settings.
 #[test]
 fn the_deploy_configuration_has_no_test_provider_and_refuses_online_without_stripe() {

@@ -253,6 +253,13 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                     r.status = "failed".into();
                 }
                 if r.status == "failed" {
+                    // Units that went back to stock are to be packed after all, while the order
+                    // has not left: taken again (once: a redelivery finds them taken).
+                    let released = orders::released_units_of_refund(env, &r.id).await?;
+                    let unshipped = matches!(order.status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed);
+                    if unshipped && !released.is_empty() {
+                        Stock(env).part(&order.number.to_string(), &r.id, &released, false).await?;
+                    }
                     orders::drop_failed_refund(env, &r.id).await?;
                 }
             }
@@ -556,7 +563,16 @@ async fn refund_requested_once(env: &Env, stored: &orders::Stored, event: &Order
     // keeps them under its id, until it fails later, if it does.
     match refund.as_ref() {
         Some(r) if r.status == "failed" => orders::drop_line_refund(env, &event.id).await?,
-        Some(r) => orders::name_line_refund(env, &event.id, &r.id).await?,
+        Some(r) => {
+            orders::name_line_refund(env, &event.id, &r.id).await?;
+            // Refunded before the parcel left: those units are not packed, so back on sale.
+            if matches!(order.status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed) {
+                let lines = orders::line_refund_units(env, &event.id).await?;
+                if !lines.is_empty() && Stock(env).part(&order.number.to_string(), &event.id, &lines, true).await? {
+                    orders::mark_line_refund_released(env, &event.id).await?;
+                }
+            }
+        }
         None => {}
     }
     let change =

@@ -670,7 +670,7 @@ pub async fn returns(env: &Env, number: u64) -> Result<Vec<ReturnView>, ApiError
 }
 
 /// Units of each SKU in orders that are placed and paid (or cash on delivery) but not shipped
-/// yet: sold, and still on the shelf. Open orders are few beside the catalog: one query for all.
+/// yet, less those refunded by line and given back to stock: sold, and still on the shelf. Open orders are few beside the catalog: one query for all.
 pub async fn unshipped_by_sku(env: &Env) -> Result<std::collections::HashMap<String, i64>, ApiError> {
     #[derive(Deserialize)]
     struct Units {
@@ -680,7 +680,9 @@ pub async fn unshipped_by_sku(env: &Env) -> Result<std::collections::HashMap<Str
     let db = db::db(env)?;
     let rows: Vec<Units> = db::all(stmt(
         &db,
-        "SELECT l.sku AS sku, sum(l.quantity) AS n FROM order_lines l JOIN orders o ON o.number = l.order_number
+        "SELECT l.sku AS sku, sum(l.quantity) - coalesce((SELECT sum(r.quantity) FROM line_refunds r JOIN orders ro ON ro.number = r.order_number
+                 WHERE r.sku = l.sku AND r.released = 1 AND ro.status IN ('confirmed', 'paid', 'packed')), 0) AS n
+         FROM order_lines l JOIN orders o ON o.number = l.order_number
          WHERE o.status IN ('confirmed', 'paid', 'packed') GROUP BY l.sku",
         args![],
     )?)
@@ -834,6 +836,35 @@ pub async fn drop_failed_refund(env: &Env, refund_id: &str) -> Result<(), ApiErr
     let db = db::db(env)?;
     stmt(&db, "DELETE FROM line_refunds WHERE refund_id = ?1", args![refund_id])?.run().await.context("line refund")?;
     Ok(())
+}
+
+/// The units held by the provider's refund `refund_id` that went back to stock (refunded before
+/// the order shipped).
+pub async fn released_units_of_refund(env: &Env, refund_id: &str) -> Result<Vec<(String, u32)>, ApiError> {
+    units_where(env, "refund_id = ?1 AND released = 1", refund_id).await
+}
+
+/// The units the line refund `event_id` holds.
+pub async fn line_refund_units(env: &Env, event_id: &str) -> Result<Vec<(String, u32)>, ApiError> {
+    units_where(env, "event_id = ?1", event_id).await
+}
+
+/// The line refund `event_id`'s units went back to stock.
+pub async fn mark_line_refund_released(env: &Env, event_id: &str) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "UPDATE line_refunds SET released = 1 WHERE event_id = ?1", args![event_id])?.run().await.context("line refund")?;
+    Ok(())
+}
+
+async fn units_where(env: &Env, filter: &str, value: &str) -> Result<Vec<(String, u32)>, ApiError> {
+    #[derive(Deserialize)]
+    struct Units {
+        sku: String,
+        quantity: u32,
+    }
+    let db = db::db(env)?;
+    let rows: Vec<Units> = db::all(stmt(&db, &format!("SELECT sku, quantity FROM line_refunds WHERE {filter}"), args![value])?).await?;
+    Ok(rows.into_iter().map(|r| (r.sku, r.quantity)).collect())
 }
 
 /// The units of returns still open (requested or approved): on their way to being refunded.

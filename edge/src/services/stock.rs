@@ -49,6 +49,16 @@ struct ReservationRef {
     reservation: String,
 }
 
+/// Units of a reservation given back before it ships (refunded by line: not to be packed), or
+/// taken again when that refund failed (`back: false`). Done once per `id`.
+#[derive(Debug, Serialize, Deserialize)]
+struct PartRef {
+    reservation: String,
+    id: String,
+    lines: Vec<ReserveLine>,
+    back: bool,
+}
+
 /// The highest level staff may count or add up to.
 pub const MAX_LEVEL: i64 = 1_000_000;
 
@@ -300,6 +310,64 @@ impl StockLedger {
         Ok(Released { released: true, back_in_stock })
     }
 
+    /// Gives back (or takes again) some units of a reservation or a committed order, and keeps
+    /// its record to match, so that cancelling the order later gives back only what is left. A
+    /// reservation that is gone (released, expired) has nothing to give back.
+    async fn part(&self, p: PartRef) -> Result<Released> {
+        let storage = self.state.storage();
+        // Done before: what it did then (whether anything moved), so a retry reads the same.
+        let done = format!("part:{}:{}", if p.back { "back" } else { "taken" }, p.id);
+        if let Some(moved) = storage.get::<bool>(&done).await? {
+            return Ok(Released { released: moved, back_in_stock: Vec::new() });
+        }
+        let seeds = self.seeds(p.lines.iter().map(|l| l.sku.as_str())).await?;
+        // The seeds fetch let other requests in: read the records again before changing anything.
+        if let Some(moved) = storage.get::<bool>(&done).await? {
+            return Ok(Released { released: moved, back_in_stock: Vec::new() });
+        }
+        let mut open = storage.get::<Reservation>(&reservation_key(&p.reservation)).await?;
+        let mut committed = storage.get::<Vec<ReserveLine>>(&committed_key(&p.reservation)).await?;
+        let (lines, was_committed) = match (open.as_mut(), committed.as_mut()) {
+            (Some(r), _) => (&mut r.lines, false),
+            (None, Some(lines)) => (lines, true),
+            (None, None) => return Ok(Released::default()),
+        };
+        // Never more back than the record holds of a SKU.
+        let mut moved: Vec<ReserveLine> = Vec::new();
+        for asked in &p.lines {
+            let Some(line) = lines.iter_mut().find(|l| l.sku == asked.sku) else { continue };
+            let quantity = if p.back { asked.quantity.min(line.quantity) } else { asked.quantity };
+            if quantity == 0 {
+                continue;
+            }
+            line.quantity = if p.back { line.quantity - quantity } else { line.quantity.saturating_add(quantity) };
+            moved.push(ReserveLine { sku: asked.sku.clone(), quantity });
+        }
+        let back_in_stock = if p.back {
+            self.give_back(&moved, was_committed, &seeds).await?
+        } else {
+            for line in &moved {
+                let mut level = self.level(&line.sku, &seeds).await?;
+                let quantity = i64::from(line.quantity);
+                level.available -= quantity;
+                if was_committed {
+                    level.sold += quantity;
+                } else {
+                    level.reserved += quantity;
+                }
+                self.put_level(&line.sku, level, &seeds).await?;
+            }
+            Vec::new()
+        };
+        match (open, committed) {
+            (Some(r), _) => storage.put(&reservation_key(&p.reservation), r).await?,
+            (None, Some(lines)) => storage.put(&committed_key(&p.reservation), lines).await?,
+            (None, None) => {}
+        }
+        storage.put(&done, !moved.is_empty()).await?;
+        Ok(Released { released: !moved.is_empty(), back_in_stock })
+    }
+
     /// Puts `lines` back on sale: units that were sold (`committed`) or reserved. Storage calls
     /// only, so no other request runs in between.
     async fn give_back(&self, lines: &[ReserveLine], committed: bool, seeds: &Seeds) -> Result<Vec<String>> {
@@ -396,6 +464,7 @@ impl DurableObject for StockLedger {
                 Response::from_json(&self.commit(&r.reservation).await?)
             }
             (Method::Post, "/adjust") => Response::from_json(&self.adjust(req.json().await?).await?),
+            (Method::Post, "/part") => Response::from_json(&self.part(req.json().await?).await?),
             (Method::Post, "/sold-out") => {
                 let asked: Option<Vec<String>> = req.json().await?;
                 Response::from_json(&self.sold_out(asked).await?)
@@ -486,6 +555,16 @@ impl Stock<'_> {
     pub async fn release(&self, reservation: &str) -> std::result::Result<bool, crate::error::ApiError> {
         let done: Released =
             do_call(self.0, "STOCK", "shop", Method::Post, "/release", Some(&ReservationRef { reservation: reservation.into() })).await?;
+        announce_back_in_stock(self.0, &done.back_in_stock).await?;
+        Ok(done.released)
+    }
+
+    /// Gives back (`back`) units of order `reservation` that will not ship, or takes them again
+    /// (a refund by line that failed after all); once per `id`. Whether anything moved.
+    pub async fn part(&self, reservation: &str, id: &str, lines: &[(String, u32)], back: bool) -> std::result::Result<bool, crate::error::ApiError> {
+        let lines = lines.iter().map(|(sku, quantity)| ReserveLine { sku: sku.clone(), quantity: *quantity }).collect();
+        let part = PartRef { reservation: reservation.into(), id: id.into(), lines, back };
+        let done: Released = do_call(self.0, "STOCK", "shop", Method::Post, "/part", Some(&part)).await?;
         announce_back_in_stock(self.0, &done.back_in_stock).await?;
         Ok(done.released)
     }
