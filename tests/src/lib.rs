@@ -395,6 +395,17 @@ impl Shop {
         cart.expect("a cart (no lines given?)")
     }
 
+    /// The checkout form as a shopper from `client` with one unit in the cart sees it (an empty
+    /// cart is sent to the cart page), with `cookie` besides the cart's (a signed-in shopper's).
+    pub fn checkout_form(&self, client: &str, cookie: Option<&str>) -> Reply {
+        let sku = stocked_variants(&sample_catalog(), 6).into_iter().next().expect("a stocked variant").sku;
+        let cart = self.fill_cart(client, &[(&sku, 1)]);
+        let cookies = [Some(format!("edgeshop_cart={cart}")), cookie.map(str::to_string)].into_iter().flatten().collect::<Vec<_>>().join("; ");
+        let r = self.request("GET", "/checkout/", &[("cf-connecting-ip", client), ("x-cart-id", &cart), ("cookie", &cookies)], None);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r
+    }
+
     /// A cash-on-delivery order of `lines` from `client`, packed, shipped and delivered by the
     /// merchant: the checkout's answer (`order_number`, `token`, `order_url`).
     pub fn delivered_order(&self, client: &str, lines: &[(&str, u32)], key: &str) -> serde_json::Value {

@@ -130,9 +130,9 @@ fn a_shopper_signs_in_by_emailed_link_and_sees_only_their_orders() {
 
     // The checkout starts from the address the link proved, and from nothing an order says:
     // anyone may place an order with any email.
-    let form = as_shopper(shop, &cookie, "GET", "/checkout/");
+    let form = shop.checkout_form(&ip(11), Some(&cookie));
     assert!(form.body.contains(r#"value="nora@example.ie""#) && !form.body.contains("3 Mill Lane"), "{}", form.body);
-    assert!(!shop.get("/checkout/").body.contains("nora@example.ie"));
+    assert!(!shop.checkout_form(&ip(12), None).body.contains("nora@example.ie"));
     // Order emails lead to the account too.
     let mails = shop.wait_emails("Nora's order emails", 1, |e| e.to.contains("nora@example.ie") && e.subject.contains(&first.to_string()));
     assert!(mails[0].text.contains("All your orders: https://shop.example.com/account/"), "{}", mails[0].text);

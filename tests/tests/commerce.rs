@@ -712,6 +712,11 @@ fn buying_works_with_plain_html_forms() {
     assert!(refused.body.contains("is not offered") && refused.body.contains(r#"role="alert""#));
     assert_eq!(attr_after(&refused.body, "line-qty", "value"), "3");
 
+    // With nothing in the cart (a bookmark, Back after an order), the checkout sends the shopper
+    // to the cart page, which says so, before they type an address.
+    let empty = shop.request("GET", "/checkout/", &[("cf-connecting-ip", ip.as_str())], None);
+    assert_eq!((empty.status, empty.header("location")), (303, Some("/cart/")), "{}", empty.body);
+
     // Checkout: the page has the summary and a key; a refused field comes back marked, with
     // everything typed kept and a new key.
     let form = get("/checkout/");

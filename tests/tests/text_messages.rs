@@ -116,7 +116,7 @@ fn checkout(shop: &Shop, n: u32, phone: &str, sms: bool) -> Reply {
 fn a_shopper_who_asks_is_texted_at_each_step_once() {
     let (twilio, shop) = texting_shop();
     // The checkout form offers text messages here.
-    assert!(shop.get("/checkout/").body.contains(r#"name="contact.sms""#), "the form does not offer text messages");
+    assert!(shop.checkout_form(&ip(1), None).body.contains(r#"name="contact.sms""#), "the form does not offer text messages");
     let placed = checkout(shop, 1, "+353 61 555 0101", true);
     assert_eq!(placed.status, 201, "{}", placed.body);
     let n = placed.json()["order_number"].as_u64().unwrap();
@@ -232,7 +232,8 @@ fn a_shop_without_a_provider_offers_no_texts() {
     // The shared test shop has no SMS settings: no choice in the form, and a request for texts
     // through the API places the order without them.
     let shop = Shop::shared();
-    assert!(!shop.get("/checkout/").body.contains("contact.sms"));
+    let form = shop.checkout_form(&ip(5), None);
+    assert!(form.body.contains("Place order") && !form.body.contains("contact.sms"), "{}", form.body);
     let r = checkout(shop, 5, "+353 61 555 0105", true);
     assert_eq!(r.status, 201, "{}", r.body);
     let n = r.json()["order_number"].as_u64().unwrap();

@@ -176,6 +176,10 @@ struct CheckoutState {
 
 async fn checkout_page(req: &Request, env: &Env, state: CheckoutState, status: u16) -> Reply {
     let cart = current_cart(req, env).await?;
+    checkout_page_of(env, cart, state, status).await
+}
+
+async fn checkout_page_of(env: &Env, cart: Cart, state: CheckoutState, status: u16) -> Reply {
     let manifest = crate::build_data::manifest(env).await?;
     let shop = &manifest.shop;
     let online = payments::online(env).is_ok();
@@ -239,9 +243,15 @@ fn blank_request(email: Option<String>) -> CheckoutRequest {
 /// `GET /checkout/`: the form with a fresh idempotency key and the cart's summary; a signed-in
 /// shopper's email is the one their sign-in link proved. (Not the address of their latest order:
 /// anyone may place an order with any email, so that address may be a stranger's.)
+/// An empty cart (a bookmark, a second tab, Back after an order) is sent to the cart page, which
+/// says so, before the shopper types an address for nothing.
 pub async fn checkout(req: &Request, env: &Env) -> Reply {
+    let cart = current_cart(req, env).await?;
+    if cart.lines.is_empty() {
+        return crate::http::see_other("/cart/");
+    }
     let request = blank_request(signed_in_shopper(req, env).await?);
-    checkout_page(req, env, CheckoutState { request, key: random_id(16), notice: None }, 200).await
+    checkout_page_of(env, cart, CheckoutState { request, key: random_id(16), notice: None }, 200).await
 }
 
 /// `POST /checkout/` (the checkout form): the same checkout as `/api/checkout`, answered with a
