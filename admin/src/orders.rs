@@ -138,8 +138,10 @@ pub fn OrderList(locale: String) -> impl IntoView {
         filters.set(f.clone());
         load(f);
     };
-    let statuses: Vec<(String, String)> =
-        std::iter::once((String::new(), "Any status".to_string())).chain(STATUSES.iter().map(|s| (s.to_string(), label(s)))).collect();
+    let statuses: Vec<(String, String)> = std::iter::once((String::new(), "Any status".to_string()))
+        .chain([("to_pack".to_string(), "To pack (confirmed or paid)".to_string()), ("needs_attention".to_string(), "Needs attention".to_string())])
+        .chain(STATUSES.iter().map(|s| (s.to_string(), label(s))))
+        .collect();
     let methods =
         vec![(String::new(), "Any payment".into()), ("online".into(), "Online".into()), ("cash_on_delivery".into(), "Cash on delivery".into())];
     let sorts = vec![

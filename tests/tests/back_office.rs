@@ -333,6 +333,20 @@ fn orders_list_filters_search_export_and_one_audit_entry_per_action() {
     assert!(by_town["total"].as_u64().unwrap_or(0) >= 1, "{by_town}");
     let paid = as_staff(shop, me, "GET", "/api/admin/orders?status=paid&payment=online&sort=total_desc", None).json();
     assert!(paid["orders"].as_array().unwrap().iter().all(|o| o["status"] == "paid" && o["payment_method"] == "online"));
+    // The day's packing in one list: cash on delivery confirmed and online paid, this one among them.
+    let to_pack = as_staff(shop, me, "GET", &format!("/api/admin/orders?status=to_pack&q={n}"), None).json();
+    assert_eq!(to_pack["total"], 1, "{to_pack}");
+    let to_pack = as_staff(shop, me, "GET", "/api/admin/orders?status=to_pack&sort=oldest", None).json();
+    assert!(to_pack["orders"].as_array().unwrap().iter().all(|o| o["status"] == "paid" || o["status"] == "confirmed"), "{to_pack}");
+    let attention = as_staff(shop, me, "GET", "/api/admin/orders?status=needs_attention", None).json();
+    assert!(
+        attention["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["attention"].as_str().is_some_and(|a| !a.is_empty()) || o["refund_due_minor"].as_i64() > Some(0)),
+        "{attention}"
+    );
     let wildcard = as_staff(shop, me, "GET", "/api/admin/orders?q=%25", None).json();
     assert_eq!(wildcard["total"], 0, "a % in the search is a character, not a wildcard: {wildcard}");
     for bad in ["status=lost", "from=yesterday", "sort=random", "page=0"] {

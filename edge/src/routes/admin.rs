@@ -402,9 +402,9 @@ fn order_query(req: &Request, limit: u32) -> Result<orders::OrderQuery, ApiError
     let text = |k: &str| q.get(k).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let bad = |what: String| ApiError::new(Problem::BadParameter, what);
     let status = text("status");
-    if let Some(s) = &status {
-        serde_json::from_value::<edgeshop_domain::OrderStatus>(serde_json::Value::String(s.clone()))
-            .map_err(|_| bad(format!("`{s}` is not an order status")))?;
+    if let Some(s) = status.as_deref().filter(|s| !orders::ORDER_VIEWS.contains(s)) {
+        serde_json::from_value::<edgeshop_domain::OrderStatus>(serde_json::Value::String(s.to_string()))
+            .map_err(|_| bad(format!("`{s}` is not an order status (nor to_pack or needs_attention)")))?;
     }
     let payment = text("payment");
     if let Some(p) = payment.as_deref().filter(|p| edgeshop_domain::PaymentMethod::from_wire(p).is_none()) {

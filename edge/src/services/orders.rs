@@ -543,6 +543,10 @@ fn needle(text: &str) -> String {
     text.to_lowercase()
 }
 
+/// Views of the order list beside the statuses: `to_pack` (cash on delivery confirmed, or paid
+/// online: the day's packing), `needs_attention` (a note for the merchant, or money owed by hand).
+pub const ORDER_VIEWS: [&str; 2] = ["to_pack", "needs_attention"];
+
 /// The orders matching `q` (one page), and how many match in all.
 pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64), ApiError> {
     let db = db::db(env)?;
@@ -551,7 +555,9 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     let pattern = text.map(needle);
     // `to` takes in its whole day: every time of it sorts before `{to}T24` (no date arithmetic,
     // which has no day after 9999-12-31).
-    let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR payment_method = ?2)
+    let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1 OR (?1 = 'to_pack' AND status IN ('confirmed', 'paid'))
+               OR (?1 = 'needs_attention' AND (coalesce(attention, '') != '' OR refund_due_minor > 0)))
+          AND (?2 IS NULL OR payment_method = ?2)
           AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4 || 'T24')
           AND (?5 IS NULL OR number = ?6 OR instr(lower(email), ?5) > 0 OR instr(lower(name), ?5) > 0
                OR instr(lower(contact_json), ?5) > 0 OR instr(lower(address_json), ?5) > 0 OR lower(discount_code) = ?5
