@@ -530,6 +530,10 @@ fn a_refund_owed_by_hand_is_recorded_when_made() {
         .map(|m| (m["amount_minor"].as_i64().unwrap(), m["provider"].as_str().unwrap().to_string()))
         .collect();
     assert_eq!(moves, [(due, "by_hand:bank_transfer".to_string())]);
+    // The shopper hears it was settled, and how, with what that leaves paid.
+    let buyer = o["order"]["contact"]["email"].as_str().unwrap().to_string();
+    let mail = shop.wait_emails("the refund by hand", 1, |e| e.to.contains(&buyer) && e.text.contains("by bank transfer"));
+    assert!(mail[0].subject.starts_with("Refund of ") && mail[0].text.contains("Paid after refunds: "), "{}", mail[0].text);
     assert!(is_problem(&by_hand(json!({ "amount_minor": 1, "method": "cash" })), 422), "nothing is owed any more");
     let invoice = shop.get(&format!("/orders/invoice/?number={n}&token={token}")).body;
     assert!(invoice.contains(r#"data-testid="invoice-refunded">−"#), "{invoice}");

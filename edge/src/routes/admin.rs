@@ -239,6 +239,8 @@ pub async fn refund_by_hand(req: &mut Request, env: &Env, number: u64) -> Reply 
     }
     let after = value!({ "refunded_by_hand_minor": r.amount_minor, "method": r.method, "note": note });
     staff::audit(env, &who, "order.refund_by_hand", &format!("order:{number}"), value!({ "due_minor": stored.refund_due_minor }), after).await?;
+    // The queue sends the shopper's message about it (with its retries).
+    events::publish(env, &OrderEvent::new(format!("by-hand-sent-{}", random_id(8)), EventKind::MessagesResent, number, now_rfc3339())).await?;
     json(&Accepted { number, status: "refunded_by_hand".into() }, 201, "no-store")
 }
 

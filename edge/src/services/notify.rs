@@ -468,10 +468,15 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
                 None => refunds().find(|m| m.status != "failed")?,
             };
             let amount = edgeshop_domain::Currency::parse(&last.currency).map(|c| fmt(Money::new(last.amount_minor, c))).unwrap_or_default();
-            (
-                format!("Refund of {amount} for order {n}"),
-                vec![format!("We have refunded {amount} to the way you paid. Banks take a few days to show it.")],
-            )
+            // A refund the shop made itself says how.
+            let how = match last.provider.strip_prefix("by_hand:") {
+                Some("cash") => format!("We have refunded {amount} in cash."),
+                Some("bank_transfer") => format!("We have refunded {amount} by bank transfer. Banks take a few days to show it."),
+                Some("voucher") => format!("We have refunded {amount} as a voucher."),
+                Some(_) => format!("We have refunded {amount}."),
+                None => format!("We have refunded {amount} to the way you paid. Banks take a few days to show it."),
+            };
+            (format!("Refund of {amount} for order {n}"), vec![how])
         }
         "return_requested" => {
             (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()])
@@ -552,6 +557,13 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
         (order.totals.tax_label(), order.totals.tax),
         ("Total".to_string(), order.totals.total),
     ]);
+    // What went back, and what that leaves paid (the shopper's messages; not a failed refund).
+    let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+    if refunded > 0 && !merchant {
+        let currency = order.totals.total.currency;
+        totals.push(("Refunded".to_string(), Money::new(-refunded, currency)));
+        totals.push(("Paid after refunds".to_string(), Money::new((order.totals.total.minor - refunded).max(0), currency)));
+    }
     for (label, m) in totals {
         let shown = if label == "Shipping" { edgeshop_api::shipping_label(m.minor, fmt(m)) } else { fmt(m) };
         text.push_str(&format!("{label}: {shown}\n"));
@@ -639,6 +651,14 @@ mod tests {
         assert_eq!(subject("T9"), Some(format!("Refund of {} for order 7", euros(300))), "an update of an earlier refund: the latest");
         // The shopper's messages lead to their order page; the merchant's to the back office.
         let facts = super::Facts { moves: &moves, attention: None, low_stock: &[] };
+        // What went back and what that leaves paid, under the order's total (a failed refund not).
+        let text = super::render("refund_issued", &order, &shop, &facts, "a@b.ie", "T2").unwrap().text;
+        assert!(text.contains(&format!("Paid after refunds: {}", euros(1200))) && text.contains("Refunded: "), "{text}");
+        // A refund the shop made by hand says how.
+        let by_hand = [MoneyMove { provider: "by_hand:bank_transfer".into(), ..refund("by-hand-7-x", 450, "succeeded", "T5") }];
+        let hand = super::Facts { moves: &by_hand, attention: None, low_stock: &[] };
+        let email = super::render("refund_issued", &order, &shop, &hand, "a@b.ie", "T5").unwrap();
+        assert!(email.text.contains(&format!("We have refunded {} by bank transfer.", euros(450))), "{}", email.text);
         let shopper = super::render("refund_issued", &order, &shop, &facts, "a@b.ie", "T1").unwrap();
         assert!(shopper.text.contains("View your order: https://s.example/orders/?number=7&token=t"), "{}", shopper.text);
         let merchant = super::render("merchant_return_requested", &order, &shop, &facts, "m@s.example", "T1").unwrap();

@@ -725,26 +725,29 @@ pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, meth
     };
     let id = format!("by-hand-{number}-{}", crate::services::random_id(8));
     let currency = stored.order.totals.total.currency.code();
-    // Both or neither: each only while the order is the version read.
-    let results = db::batch_rows(
+    // All or none: each only while the order is the version read. The shopper is told (not an
+    // erased one: no mail reaches that address).
+    let mut statements = vec![stmt(
         &db,
-        vec![
-            stmt(
-                &db,
-                "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at)
-                 SELECT ?1, ?2, 'refund', ?3, ?4, ?5, 'succeeded', ?6 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?2 AND version = ?7)",
-                args![&id, number, &format!("by_hand:{method}"), amount, currency, now, stored.version],
-            )?,
-            stmt(
-                &db,
-                "UPDATE orders SET refund_due_minor = max(0, refund_due_minor - ?2), attention = ?3, updated_at = ?4, version = version + 1
-                 WHERE number = ?1 AND version = ?5",
-                args![number, amount, attention.as_deref(), now, stored.version],
-            )?,
-        ],
-        "refund by hand",
-    )
-    .await?;
+        "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at)
+         SELECT ?1, ?2, 'refund', ?3, ?4, ?5, 'succeeded', ?6 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?2 AND version = ?7)",
+        args![&id, number, &format!("by_hand:{method}"), amount, currency, now, stored.version],
+    )?];
+    if !crate::services::subscriptions::is_erased(&stored.order.contact.email) {
+        statements.push(stmt(
+            &db,
+            "INSERT OR IGNORE INTO notifications (event_id, order_number, template, recipient, created_at)
+             SELECT ?1, ?2, 'refund_issued', ?3, ?4 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?2 AND version = ?5)",
+            args![&id, number, &stored.order.contact.email, now, stored.version],
+        )?);
+    }
+    statements.push(stmt(
+        &db,
+        "UPDATE orders SET refund_due_minor = max(0, refund_due_minor - ?2), attention = ?3, updated_at = ?4, version = version + 1
+         WHERE number = ?1 AND version = ?5",
+        args![number, amount, attention.as_deref(), now, stored.version],
+    )?);
+    let results = db::batch_rows(&db, statements, "refund by hand").await?;
     Ok(results.first().is_some_and(db::wrote))
 }
 
