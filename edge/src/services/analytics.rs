@@ -293,8 +293,10 @@ fn kpis(now: &Totals, before: &Totals) -> Vec<Kpi> {
             bp(now.ordering_sessions, now.sessions),
             bp(before.ordering_sessions, before.sessions),
         ),
-        kpi("new_customers", "New customers", ValueKind::Count, now.new_customers, before.new_customers),
-        kpi("returning_customers", "Returning customers", ValueKind::Count, now.returning_customers, before.returning_customers),
+        // By each customer's first order ever: in the period, or before it (a second order in
+        // the same period is in "Orders per customer", not here).
+        kpi("new_customers", "New customers (first order)", ValueKind::Count, now.new_customers, before.new_customers),
+        kpi("returning_customers", "Customers who ordered before", ValueKind::Count, now.returning_customers, before.returning_customers),
         kpi("searches", "Searches", ValueKind::Count, now.searches, before.searches),
         kpi("search_ctr", "Search click-through", ValueKind::Percent, bp(now.search_clicks, now.searches), bp(before.search_clicks, before.searches)),
     ]
