@@ -128,6 +128,21 @@ pub fn label(wire: &str) -> String {
 
 pub use edgeshop_app::api::hydrated;
 
+/// Whether the signed-in member is an owner (`None` until the session says): owner-only forms
+/// are hidden from staff, who would only be refused.
+pub fn owner_signal() -> leptos::prelude::RwSignal<Option<bool>> {
+    use leptos::prelude::{Effect, Set};
+    let owner = leptos::prelude::RwSignal::new(None);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(member) = get::<edgeshop_api::admin::StaffMember>("/api/admin/session").await {
+                owner.set(Some(member.role == edgeshop_api::admin::Role::Owner));
+            }
+        });
+    });
+    owner
+}
+
 /// Asks the browser to confirm a destructive step (always yes outside the browser).
 pub fn confirm(question: &str) -> bool {
     #[cfg(feature = "hydrate")]

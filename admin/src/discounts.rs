@@ -161,13 +161,16 @@ pub fn Discounts(locale: String, currency: String) -> impl IntoView {
     };
     let label_currency = currency.clone();
     let amount_label = move || if kind.get() == "amount" { format!("Amount off ({label_currency})") } else { "Percent off".to_string() };
+    let owner = client::owner_signal();
+    let staff = move || owner.get() == Some(false);
     view! {
-        <section class="admin-discounts" data-testid="discounts" data-ready=move || ready.get().to_string()>
+        <section class="admin-discounts" data-testid="discounts" data-ready=move || ready.get().to_string() data-staff=move || staff().to_string()>
             <h1>"Discount codes"</h1>
+            {move || staff().then(|| view! { <p class="notice" data-testid="owners-only">"Codes are made and changed by the shop's owners; here is what they made."</p> })}
             <p class="hint">"Shoppers type a code in their cart. It comes off the goods, before shipping and tax; an order that is cancelled gives its use back."</p>
             {move || notice.get().map(|n| view! { <p class="notice ok" role="status">{n}</p> })}
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
-            <form class="inline-form" on:submit=create data-testid="discount-form">
+            <form class="inline-form" on:submit=create data-testid="discount-form" hidden=staff>
                 <div><label for="discount-code">"Code"</label><input id="discount-code" required maxlength="32" autocomplete="off" spellcheck="false"
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/></div>
                 <div><label for="discount-kind">"Kind"</label><select id="discount-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
@@ -214,7 +217,7 @@ pub fn Discounts(locale: String, currency: String) -> impl IntoView {
                                 change(changed.clone(), end.get_untracked(), cap.get_untracked(), min.get_untracked());
                             };
                             let edit = view! {
-                                <details class="edit-code"><summary>"Change"</summary>
+                                <details class="edit-code" hidden=staff><summary>"Change"</summary>
                                     <form class="inline-form" on:submit=submit data-testid="discount-change">
                                         <div><label>"Last day"<input type="date" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/></label></div>
                                         <div><label>"Uses in all"<input inputmode="numeric" size="6" placeholder="no cap" prop:value=move || cap.get() on:input=move |ev| cap.set(event_target_value(&ev))/></label></div>
@@ -227,7 +230,7 @@ pub fn Discounts(locale: String, currency: String) -> impl IntoView {
                                 <td>{offer}</td><td>{days(&row)}</td><td class="num">{uses}</td>
                                 <td class="num">{money(row.discounted_minor, &currency, &locale)}</td>
                                 <td>{if active { "Active" } else { "Ended" }}</td>
-                                <td><button type="button" on:click=move |_| switch(name.clone(), !active)>{if active { "End" } else { "Let it work again" }}</button>{edit}</td></tr> }
+                                <td><button type="button" hidden=staff on:click=move |_| switch(name.clone(), !active)>{if active { "End" } else { "Let it work again" }}</button>{edit}</td></tr> }
                         }).collect_view()}</tbody>
                     </table></div>
                 }.into_any()

@@ -74,16 +74,19 @@ pub fn Newsletter() -> impl IntoView {
             busy.set(false);
         });
     };
+    let owner = client::owner_signal();
+    let staff = move || owner.get() == Some(false);
     view! {
         <section class="admin-newsletter" data-testid="newsletter" data-ready=move || ready.get().to_string() aria-busy=move || busy.get().to_string()>
             <h1>"Newsletter"</h1>
+            {move || staff().then(|| view! { <p class="notice" data-testid="owners-only">"Newsletters are sent by the shop's owners: ask one of them."</p> })}
             <p data-testid="audience">{move || audience.get().map(|a| format!(
                 "{} confirmed subscriber{} would get it ({} waiting to confirm, {} unsubscribed). Every letter ends with a one-click unsubscribe link.",
                 a.confirmed, if a.confirmed == 1 { "" } else { "s" }, a.pending, a.unsubscribed
             ))}</p>
             {move || notice.get().map(|n| view! { <p class="notice ok" role="status">{n}</p> })}
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
-            <form class="stacked-form" on:submit=send data-testid="newsletter-form">
+            <form class="stacked-form" on:submit=send data-testid="newsletter-form" hidden=staff>
                 <div><label for="newsletter-subject">"Subject"</label>
                     <input id="newsletter-subject" required maxlength="200" autocomplete="off"
                         prop:value=move || subject.get() on:input=move |ev| subject.set(event_target_value(&ev))/></div>
@@ -100,9 +103,11 @@ pub fn Newsletter() -> impl IntoView {
                     n => format!("Send to {n} subscribers"),
                 }}</button>
             </form>
-            <h2>"New products"</h2>
-            <p class="hint">"Subscribers who ticked “new products” hear about the products added to the catalog since the last digest."</p>
-            <button type="button" on:click=digest data-testid="digest">"Announce new products"</button>
+            <div hidden=staff>
+                <h2>"New products"</h2>
+                <p class="hint">"Subscribers who ticked “new products” hear about the products added to the catalog since the last digest."</p>
+                <button type="button" on:click=digest data-testid="digest">"Announce new products"</button>
+            </div>
         </section>
     }
 }

@@ -8,6 +8,8 @@ use leptos::prelude::*;
 
 #[island]
 pub fn Customers(locale: String, currency: String) -> impl IntoView {
+    // Erasure is the owners' (staff would be refused).
+    let owner = client::owner_signal();
     let q = RwSignal::new(String::new());
     let page = RwSignal::new(None::<CustomerPage>);
     // The page of the list asked for (50 customers a page).
@@ -97,7 +99,7 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
                         }).collect_view()}</ul>
                         <div class="action-row">
                             <a class="button" href=format!("/api/admin/customers/{}", encode(&email)) download=format!("customer-{}.json", email.replace('@', "-at-"))>"Export their data (JSON)"</a>
-                            <button type="button" class="danger" on:click=move |_| erase(erase_email.clone(), open.clone())>"Erase personal data"</button>
+                            <button type="button" class="danger" hidden=move || owner.get() == Some(false) on:click=move |_| erase(erase_email.clone(), open.clone())>"Erase personal data"</button>
                         </div>
                     </article>
                 }

@@ -309,6 +309,13 @@ try {
   const refusal = await staff.page.locator('[data-testid=staff-refused]').textContent();
   if (!/owner/i.test(refusal)) throw new Error(`staff saw: ${refusal}`);
   if (await staff.page.locator('[data-testid=invite-form]').count()) throw new Error('staff were offered the invite form');
+  // Nor the owners' forms elsewhere: discount codes and newsletters are the owners' to make.
+  for (const [path, testid, form] of [['/admin/discounts/', 'discounts', 'discount-form'], ['/admin/newsletter/', 'newsletter', 'newsletter-form']]) {
+    await staff.page.goto(`${base}${path}`, { waitUntil: 'load' });
+    await staff.page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
+    await staff.page.waitForSelector('[data-testid=owners-only]', { timeout: 20000 });
+    if (await staff.page.locator(`[data-testid=${form}]`).isVisible()) throw new Error(`staff were offered ${form} on ${path}`);
+  }
   await staff.browser.close();
   step(`staff member: "${refusal.trim()}"`);
 
