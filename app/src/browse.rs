@@ -202,8 +202,17 @@ pub fn CategoryBrowser(category: String, children: Children) -> impl IntoView {
         })
     };
 
+    // Before the island wakes (or without JavaScript): sort and filter on the search page, which
+    // the worker renders with its filters as plain links.
+    let fallback_sorts =
+        listing::SORTS.iter().map(|(value, _)| view! { <option value=*value>{listing::sort_label(value, false)}</option> }).collect_view();
     view! {
         <div class="browse" data-wake="query" data-ready=move || ready.get().to_string() aria-busy=move || loading.get().to_string()>
+            <form class="browse-controls browse-fallback" action="/search" method="get" hidden=move || ready.get()>
+                <input type="hidden" name="category" value=category.get_value()/>
+                <label>"Sort by " <select name="sort">{fallback_sorts}</select></label>
+                <button type="submit">"Sort and filter"</button>
+            </form>
             <div class="browse-controls" hidden=move || !ready.get()>
                 <label class="sort-by">"Sort by "
                     <select on:change=move |ev| { let v = event_target_value(&ev); choose(&|c: &mut Choice| { c.sort = v.clone(); c.page = 1; }) }>

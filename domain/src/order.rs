@@ -502,10 +502,9 @@ impl Order {
     /// units this one pays for, for [`Self::return_refund`]. Each unit is paid back once, by line
     /// or by a return, so returns together pay for at most the units not refunded by line (earlier
     /// returns are taken to have paid first). Units refunded by line count as paid before only
-    /// once every unit is back: an order of which the shopper kept one is not wholly returned, and
-    /// its delivery stays paid.
-    pub fn paid_by_return(&self, before: &[(String, u32)], lines: &[(String, u32)], by_line: &[(String, u32)]) -> (SkuUnits, SkuUnits) {
-        let whole = self.returnable(&[before, lines].concat()).is_empty();
+    /// once every unit is back (`whole`: the caller's count, which takes units never sent as back):
+    /// an order of which the shopper kept one is not wholly returned, and its delivery stays paid.
+    pub fn paid_by_return(&self, before: &[(String, u32)], lines: &[(String, u32)], by_line: &[(String, u32)], whole: bool) -> (SkuUnits, SkuUnits) {
         let mut skus: Vec<&str> = before.iter().chain(lines).map(|(s, _)| s.as_str()).collect();
         skus.sort_unstable();
         skus.dedup();
@@ -1018,20 +1017,28 @@ mod tests {
     fn a_unit_refunded_by_line_is_not_paid_again_when_it_comes_back() {
         let o = delivered_order();
         let u = |v: &[(&str, u32)]| v.iter().map(|(s, q)| (s.to_string(), *q)).collect::<Vec<_>>();
+        // Whole when every unit came back (as the back office counts it, units never sent aside).
+        let paid_by_return = |before: &[(String, u32)], lines: &[(String, u32)], by_line: &[(String, u32)]| {
+            o.paid_by_return(before, lines, by_line, o.returnable(&[before, lines].concat()).is_empty())
+        };
         // One A of two refunded by line and kept; the other A and B come back: both are paid.
-        assert_eq!(o.paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)])), (u(&[]), u(&[("A", 1), ("B", 1)])));
+        assert_eq!(paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)])), (u(&[]), u(&[("A", 1), ("B", 1)])));
         // Both A's come back, one refunded by line: one is paid.
-        assert_eq!(o.paid_by_return(&[], &u(&[("A", 2)]), &u(&[("A", 1)])), (u(&[]), u(&[("A", 1)])));
+        assert_eq!(paid_by_return(&[], &u(&[("A", 2)]), &u(&[("A", 1)])), (u(&[]), u(&[("A", 1)])));
         // One A came back and was paid, then the other was refunded by line: it is not paid again.
-        assert_eq!(o.paid_by_return(&u(&[("A", 1)]), &u(&[("A", 1)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[])));
+        assert_eq!(paid_by_return(&u(&[("A", 1)]), &u(&[("A", 1)]), &u(&[("A", 1)])), (u(&[("A", 1)]), u(&[])));
         // Nothing refunded by line: as returned.
-        assert_eq!(o.paid_by_return(&u(&[("A", 1)]), &u(&[("B", 1)]), &[]), (u(&[("A", 1)]), u(&[("B", 1)])));
+        assert_eq!(paid_by_return(&u(&[("A", 1)]), &u(&[("B", 1)]), &[]), (u(&[("A", 1)]), u(&[("B", 1)])));
         // The kept unit is not "back": the rest of the order coming back refunds no delivery.
-        let (before, pays) = o.paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)]));
+        let (before, pays) = paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)]));
         assert_eq!(o.return_refund(&before, &pays), o.value_of(&u(&[("A", 1), ("B", 1)])));
         // Everything back, one A refunded by line: the rest of the order, delivery included.
-        let (before, pays) = o.paid_by_return(&[], &u(&[("A", 2), ("B", 1)]), &u(&[("A", 1)]));
+        let (before, pays) = paid_by_return(&[], &u(&[("A", 2), ("B", 1)]), &u(&[("A", 1)]));
         assert_eq!((&before, &pays), (&u(&[("A", 1)]), &u(&[("A", 1), ("B", 1)])));
+        assert_eq!(o.return_refund(&before, &pays), o.totals.total.minor - o.value_of(&u(&[("A", 1)])));
+        // One A refunded by line before shipping was never sent: the other A and B back are the
+        // whole order back, delivery included.
+        let (before, pays) = o.paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)]), true);
         assert_eq!(o.return_refund(&before, &pays), o.totals.total.minor - o.value_of(&u(&[("A", 1)])));
     }
 

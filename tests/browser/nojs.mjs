@@ -23,6 +23,14 @@ try {
   await page.goto(base + '/search?q=jacket', { waitUntil: 'load' });
   if ((await page.locator('.search-results .card').count()) === 0) throw new Error('no search results without JavaScript');
   step(`pages render products and prices; ${href} shows ${price}`);
+  // A category's sort and filters without the island: its form leads to the search page's.
+  await page.goto(base + '/c/apparel/', { waitUntil: 'load' });
+  await page.selectOption('form.browse-fallback select[name=sort]', 'price-asc');
+  await Promise.all([page.waitForURL(/\/search\?category=apparel&sort=price-asc/), page.click('form.browse-fallback button[type=submit]')]);
+  const sorted = (await page.locator('.search-results .card .price').allTextContents()).map((p) => Number((p.match(/\d+(?:[.,]\d+)?/) || ['NaN'])[0].replace(',', '.')));
+  if (sorted.length < 2 || sorted.some((p, i) => i > 0 && p < sorted[i - 1])) throw new Error(`sorted by price: ${sorted}`);
+  if ((await page.locator('.facet').count()) === 0) throw new Error('no filters on the sorted listing');
+  step(`the category sorts without JavaScript (${sorted.length} products from ${sorted[0]})`);
 
   // Buying: a product with two options, found through the search API (this script's own fetch).
   let slug = null;

@@ -579,6 +579,65 @@ fn a_unit_refunded_before_shipping_goes_back_on_sale() {
     assert_eq!((units(&last, "available"), units(&last, "sold")), (units(&before, "available") + 3, units(&before, "sold") - 3), "{last}");
 }
 
+/// Units refunded by line before the parcel left were never sent: the rest all coming back is the
+/// whole order back (delivery refunded, the order returned), they cannot be "received" back, and an
+/// order with every unit refunded so has nothing to pack.
+#[test]
+fn units_refunded_before_shipping_were_never_sent() {
+    let (_stripe, shop) = stripe_shop();
+    let c = catalog();
+    let pool = variants(&c);
+    let (a, b) = (&pool[19], &pool[20]);
+    let auth = format!("Bearer {}", admin_token());
+    let admin = |method: &str, path: &str, key: Option<&str>, body: Value| {
+        let mut headers = vec![("authorization", auth.as_str())];
+        if let Some(k) = key {
+            headers.push(("idempotency-key", k));
+        }
+        shop.request(method, path, &headers, Some(&body.to_string()))
+    };
+    let paid = |n: u32, lines: &[(&str, u32)], key: &str| {
+        let placed = place(shop, n, lines, key);
+        let number = placed["order_number"].as_u64().unwrap();
+        deliver("checkout.session.completed", &session_id(&placed), json!({}));
+        shop.wait_admin_order(number, "paid", |o| o["order"]["status"] == "paid");
+        (number, placed["token"].as_str().unwrap().to_string())
+    };
+    // Two A and a B; one A refunded before shipping; the shopper sends back all they got.
+    let (n, token) = paid(20, &[(&a.sku, 2), (&b.sku, 1)], "never-sent-1");
+    let r = admin("POST", &format!("/api/admin/orders/{n}/refunds"), Some("never-sent-a"), json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }));
+    assert_eq!(r.status, 202, "{}", r.body);
+    shop.wait_admin_order(n, "refunded", |o| !moves(o, "refund").is_empty());
+    for status in ["packed", "shipped", "delivered"] {
+        let body = json!({ "status": status, "carrier": "DHL", "tracking_number": "JD0777" });
+        assert_eq!(admin("POST", &format!("/api/admin/orders/{n}/fulfilment"), None, body).status, 202);
+        shop.wait_admin_order(n, status, |o| o["order"]["status"] == status);
+    }
+    let back = json!({ "lines": [{ "sku": a.sku, "quantity": 1 }, { "sku": b.sku, "quantity": 1 }] }).to_string();
+    let asked = shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &back);
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
+    let id = o["returns"][0]["id"].as_i64().unwrap();
+    assert_eq!(admin("POST", &format!("/api/admin/orders/{n}/returns/{id}/approve"), None, json!({})).status, 202);
+    // Staff cannot receive the unit that never left.
+    let both_a = json!({ "lines": [{ "sku": a.sku, "quantity": 2, "restock": true }, { "sku": b.sku, "quantity": 1, "restock": true }] });
+    let refused = admin("POST", &format!("/api/admin/orders/{n}/returns/{id}/receive"), None, both_a);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(admin("POST", &format!("/api/admin/orders/{n}/returns/{id}/receive"), None, json!({})).status, 202);
+    let o = shop.wait_admin_order(n, "returned", |o| o["order"]["status"] == "returned");
+    let refunded: i64 = moves(&o, "refund").iter().map(|m| m["amount_minor"].as_i64().unwrap()).sum();
+    assert_eq!(refunded, o["order"]["totals"]["total"]["minor"].as_i64().unwrap(), "everything, delivery included: {o}");
+    // Every unit refunded before shipping: nothing to pack, and not in the packing list.
+    let (m, _) = paid(21, &[(&a.sku, 1)], "never-sent-2");
+    let r = admin("POST", &format!("/api/admin/orders/{m}/refunds"), Some("never-sent-all"), json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }));
+    assert_eq!(r.status, 202, "{}", r.body);
+    shop.wait_admin_order(m, "refunded", |o| !moves(o, "refund").is_empty());
+    let pack = admin("POST", &format!("/api/admin/orders/{m}/fulfilment"), None, json!({ "status": "packed" }));
+    assert!(pack.status == 409 && pack.body.contains("nothing to send"), "{} {}", pack.status, pack.body);
+    let list = shop.request("GET", &format!("/api/admin/orders?status=to_pack&q={m}"), &[("authorization", &auth)], None).json();
+    assert_eq!(list["total"], 0, "{list}");
+}
+
 /// What `wrangler deploy` ships: no development switch, no Stripe settings.
 #[test]
 fn the_deploy_configuration_has_no_test_provider_and_refuses_online_without_stripe() {

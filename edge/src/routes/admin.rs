@@ -53,6 +53,16 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         let now = orders::wire_name(order.status);
         return Err(ApiError::new(Problem::CannotFulfil, format!("order {number} is {now}: it cannot be marked {} now", f.status)));
     }
+    // Every unit refunded by line before it left: nothing to pack or send.
+    if matches!(kind, EventKind::Packed | EventKind::Shipped) && order.status != to {
+        let never_sent = orders::never_sent_units(env, number).await?;
+        if !never_sent.is_empty() && order.returnable(&never_sent).is_empty() {
+            return Err(ApiError::new(
+                Problem::CannotFulfil,
+                format!("every unit of order {number} was refunded before it shipped: there is nothing to send (cancel the order to close it)"),
+            ));
+        }
+    }
     // Shipped again (a double submit) changes nothing; with other tracking it would change nothing
     // either, while the shopper keeps the first: refused, saying so.
     if let (Some(asked), Some(sent)) = (&tracking, order.shipped_with()) {
@@ -548,16 +558,17 @@ pub async fn undelivered(req: &mut Request, env: &Env, number: u64) -> Reply {
     let mut event = OrderEvent::new(format!("undelivered-{number}"), EventKind::Undelivered, number, now_rfc3339());
     event.detail = Some(edgeshop_domain::text::reason_line(&u.reason, 500));
     event.restock = Some(u.restock);
-    events::publish(env, &event).await?;
-    staff::audit(
-        env,
-        &who,
-        "order.undelivered",
-        &format!("order:{number}"),
-        value!({ "status": order.status }),
-        value!({ "status": "cancelled", "reason": event.detail, "restock": u.restock }),
-    )
-    .await?;
+    // Once: of two staff recording it at once, the first says what happens (restock or not).
+    let after = value!({ "status": "cancelled", "reason": event.detail, "restock": u.restock });
+    let Some(entry) =
+        staff::audit_once(env, &who, "order.undelivered", &format!("order:{number}"), value!({ "status": order.status }), after).await?
+    else {
+        return Err(ApiError::new(Problem::CannotCancel, format!("order {number} was recorded as undelivered already; it is being cancelled")));
+    };
+    if let Err(e) = events::publish(env, &event).await {
+        staff::unaudit(env, entry).await?;
+        return Err(e);
+    }
     json(&Accepted { number, status: "undelivered_recorded".into() }, 202, "no-store")
 }
 
@@ -710,8 +721,12 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
             // the units no earlier return brought back.
             let asked = orders::units(if d.lines.is_empty() { &current.lines } else { &d.lines });
             let before = orders::returned_units(&returns, Some(id));
-            let lines = order.return_lines(&asked, &before).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
-            let whole = order.returnable(&[before.clone(), lines.clone()].concat()).is_empty();
+            // Units refunded by line before the order shipped were never sent: none of them comes
+            // back, and the others all back is the whole order back.
+            let never_sent = orders::never_sent_units(env, number).await?;
+            let lines =
+                order.return_lines(&asked, &[before.clone(), never_sent.clone()].concat()).map_err(|e| ApiError::new(Problem::BadReturn, e))?;
+            let whole = order.returnable(&[before.clone(), lines.clone(), never_sent].concat()).is_empty();
             // Part of the order back: it is delivered again, with the rest still returnable. The
             // request's own step must be on the order first (events are applied in any order).
             if !whole && order.status != edgeshop_domain::OrderStatus::ReturnRequested {
@@ -725,7 +740,7 @@ pub async fn return_action(req: &mut Request, env: &Env, number: u64, id: &str, 
             // What goes back: the lines' value (less units staff refunded by line, paid already),
             // or what is left of the payment when refunds made meanwhile took more (the consumer
             // refunds no more than that). Cash on delivery is refunded by hand.
-            let (paid_before, pays) = order.paid_by_return(&before, &lines, &orders::refunded_units(env, number).await?);
+            let (paid_before, pays) = order.paid_by_return(&before, &lines, &orders::refunded_units(env, number).await?, whole);
             let value = order.return_refund(&paid_before, &pays);
             let refund = match events::refundable(env, number).await? {
                 (Some(_), left) => value.min(left),

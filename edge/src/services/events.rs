@@ -414,6 +414,22 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                             attention = Some(format!("return received: refund {left} by hand (no online payment to refund)"));
                         }
                     }
+                    // What came back, in the history: a part return leaves the order delivered
+                    // again, which alone would read as a second delivery.
+                    let id = event.id.rsplit('-').next().and_then(|i| i.parse::<i64>().ok());
+                    let returns = orders::returns(env, order.number).await?;
+                    let units = returns.iter().find(|r| Some(r.id) == id).map(|r| r.lines.iter().map(|l| l.quantity).fold(0u32, u32::saturating_add));
+                    let what = if event.detail.as_deref() == Some(PART_RETURN) { "Part of the order came back" } else { "Everything came back" };
+                    let money = |minor: i64| edgeshop_domain::Money::new(minor, order.totals.total.currency).format(&shop.locale);
+                    let paid = match (owed - due, due) {
+                        (_, d) if d > 0 => format!(", {} to refund", money(d)),
+                        (r, _) if r > 0 => format!(", {} refunded", money(r)),
+                        _ => String::new(),
+                    };
+                    entry.note = Some(match units {
+                        Some(n) => format!("{what}: {n} item{}{paid}", if n == 1 { "" } else { "s" }),
+                        None => format!("{what}{paid}"),
+                    });
                 }
                 EventKind::OrderCancelled | EventKind::PaymentExpired | EventKind::Undelivered => {
                     // A parcel back undelivered goes on sale again unless staff said it cannot

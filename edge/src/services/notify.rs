@@ -558,7 +558,9 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
         ("Total".to_string(), order.totals.total),
     ]);
     // What went back, and what that leaves paid (the shopper's messages; not a failed refund).
-    let refunded: i64 = moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| m.amount_minor).sum();
+    // A payment made twice and given back is no refund of the order.
+    let (paid, refunded) = crate::services::orders::paid_and_refunded(moves);
+    let refunded = (refunded - (paid - order.totals.total.minor).max(0)).max(0);
     if refunded > 0 && !merchant {
         let currency = order.totals.total.currency;
         totals.push(("Refunded".to_string(), Money::new(-refunded, currency)));

@@ -555,7 +555,9 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     let pattern = text.map(needle);
     // `to` takes in its whole day: every time of it sorts before `{to}T24` (no date arithmetic,
     // which has no day after 9999-12-31).
-    let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1 OR (?1 = 'to_pack' AND status IN ('confirmed', 'paid'))
+    let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1 OR (?1 = 'to_pack' AND status IN ('confirmed', 'paid') AND EXISTS (
+                   SELECT 1 FROM order_lines l WHERE l.order_number = orders.number AND l.quantity > (SELECT coalesce(sum(r.quantity), 0)
+                   FROM line_refunds r WHERE r.order_number = orders.number AND r.sku = l.sku AND r.released = 1)))
                OR (?1 = 'needs_attention' AND (coalesce(attention, '') != '' OR refund_due_minor > 0)))
           AND (?2 IS NULL OR payment_method = ?2)
           AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4 || 'T24')
@@ -585,7 +587,10 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
                 coalesce(json_extract(address_json, '$.country'), '') AS country, tax_minor, tax_rate_bp,
                 (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items,
                 subtotal_minor, shipping_minor, refund_due_minor,
-                (SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_number = orders.number AND kind = 'refund' AND status != 'failed') AS refunded_minor,
+                -- Refunds of the order: less those that gave back a payment made on top of the total (paid twice).
+                max(0, (SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_number = orders.number AND kind = 'refund' AND status != 'failed')
+                    - max(0, (SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_number = orders.number AND kind = 'payment' AND status = 'succeeded')
+                             - total_minor)) AS refunded_minor,
                 (SELECT carrier || ' ' || tracking_number FROM order_history WHERE order_number = orders.number AND tracking_number IS NOT NULL ORDER BY id DESC LIMIT 1) AS tracking
          {filter} ORDER BY {} LIMIT ?8 OFFSET ?9",
         q.sort.sql()
@@ -856,6 +861,13 @@ pub async fn released_units_of_refund(env: &Env, refund_id: &str) -> Result<Vec<
 /// The units the line refund `event_id` holds.
 pub async fn line_refund_units(env: &Env, event_id: &str) -> Result<Vec<(String, u32)>, ApiError> {
     units_where(env, "event_id = ?1", event_id).await
+}
+
+/// The units of order `number` refunded by line before it shipped and given back to stock: they
+/// were never sent, so they cannot come back in a return, and an order whose other units all
+/// came back is wholly returned.
+pub async fn never_sent_units(env: &Env, number: u64) -> Result<Vec<(String, u32)>, ApiError> {
+    units_where(env, "order_number = ?1 AND released = 1", &number.to_string()).await
 }
 
 /// The line refund `event_id`'s units went back to stock.

@@ -148,6 +148,40 @@ pub async fn audit(env: &Env, who: &Member, action: &str, target: &str, before: 
     Ok(())
 }
 
+/// [`audit`] for a step that happens once to its target: written only when no entry of `action`
+/// on `target` is there yet (two staff at once: one is first). Its id, or `None` when another was.
+pub async fn audit_once(
+    env: &Env,
+    who: &Member,
+    action: &str,
+    target: &str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<Option<i64>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let db = db::db(env)?;
+    let text = |v: serde_json::Value| (!v.is_null()).then(|| v.to_string());
+    let (before, after) = (text(before), text(after));
+    let row: Option<Id> = db::first(stmt(
+        &db,
+        "INSERT INTO audit_log (at, staff_id, staff_email, action, target, before_json, after_json)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE action = ?4 AND target = ?5) RETURNING id",
+        args![&now_rfc3339(), &who.id, &who.email, action, target, before.as_deref(), after.as_deref()],
+    )?)
+    .await?;
+    Ok(row.map(|r| r.id))
+}
+
+/// Takes back an entry [`audit_once`] wrote for a step that then could not be made.
+pub async fn unaudit(env: &Env, id: i64) -> Result<(), ApiError> {
+    let db = db::db(env)?;
+    stmt(&db, "DELETE FROM audit_log WHERE id = ?1", &[db::Arg::Int(id)])?.run().await.context("audit log")?;
+    Ok(())
+}
+
 /// The newest entries first, optionally for one target (`order:1001`, `sku:…`, `staff:…`).
 pub async fn audit_log(env: &Env, target: Option<&str>, before_id: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
     let db = db::db(env)?;
