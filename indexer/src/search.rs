@@ -1305,7 +1305,11 @@ impl ProductIndex {
                 // running, as shoes for it are called), or the kind of thing that ends a
                 // compound whose first part the shop does not use ("hydroflask" → flask).
                 targets.extend(self.activity_of(word));
-                targets.extend(self.compound_head(word));
+                match self.compound_head(word) {
+                    Some(kind) => targets.push(kind),
+                    // Or an everyday word for what the shop sells ("sportswear": wear, clothing).
+                    None => targets.extend(self.everyday_head(word)),
+                }
             }
             for target in targets.iter().chain(described) {
                 let v: Vec<&str> = typed.iter().enumerate().map(|(j, (w, _))| if j == i { target.as_str() } else { w.as_str() }).collect();
@@ -1490,6 +1494,19 @@ impl ProductIndex {
             .map(|i| &word[i..])
             .filter(|head| head.chars().count() >= 3)
             .find_map(|head| kinds.get(&crate::everyday::singular(head)).cloned())
+    }
+
+    /// The shop's words for an everyday word of four letters or more that ends an unknown word
+    /// after a first part of three or more ("menswear", "sportswear": wear → apparel); the
+    /// longest such ending.
+    fn everyday_head(&self, word: &str) -> Vec<String> {
+        let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).skip(3).collect();
+        starts
+            .into_iter()
+            .map(|i| &word[i..])
+            .filter(|head| head.chars().count() >= 4)
+            .find_map(|head| self.extras.everyday(head).map(<[String]>::to_vec))
+            .unwrap_or_default()
     }
 
     /// Neighbouring typed words that together make a word of the shop (see `compound_variants`).

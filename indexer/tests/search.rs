@@ -727,6 +727,11 @@ fn spelt_by_ear_run_together_or_named_by_their_use() {
         let found = slugs(&mut index, q);
         assert!(found.len() >= 2 && found.iter().take(2).all(|s| in_category(s, category)), "`{q}`: {found:?}");
     }
+    // An everyday word that ends an unknown one: "-wear" is clothing (apparel, footwear).
+    for q in ["sportswear ", "menswear "] {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 5 && found.iter().all(|s| in_category(s, "apparel") || in_category(s, "footwear")), "`{q}`: {found:?}");
+    }
     // Exact words still come first: a product with the typed word outranks a sound-alike.
     assert!(slugs(&mut index, "saucepan ").first().is_some_and(|s| product(s).title.contains("Saucepan")));
     // A word that sounds only a little like one of the shop's is not taken for it.
