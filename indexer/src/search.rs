@@ -537,6 +537,23 @@ impl ProductIndex {
         req.filters.check()?;
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
+        // Words of a request or a question ("something warm for winter", "what do I need for
+        // camping", "bag for my laptop") say nothing of what is wanted: with other words beside
+        // them, those are searched (as typed), and the page says these were left out.
+        if !req.all_words {
+            let normalised = normalise(req.query);
+            let fillers: Vec<String> = normalised.split(' ').filter(|w| is_filler(w)).map(str::to_string).collect();
+            let rest: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty() && !fillers.iter().any(|f| f == w)).collect();
+            if !fillers.is_empty() && rest.iter().any(|w| !tokens(&mut self.stem, w).is_empty()) {
+                // A last word typed in full stays so.
+                let typed_on = if req.query.ends_with(char::is_whitespace) { " " } else { "" };
+                let query = format!("{}{typed_on}", rest.join(" "));
+                let mut again = self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related)?;
+                again.ignored_words.splice(0..0, fillers);
+                again.total_all_words = 0;
+                return Ok(again);
+            }
+        }
         let mut text = self.text_query(req.query);
         if text.is_none() && !req.query.trim().is_empty() {
             // Only symbols or over-long words: nothing to look for.
@@ -576,25 +593,6 @@ impl ProductIndex {
         let mut hits = addresses.into_iter().map(|(score, addr)| self.hit(addr, score)).collect::<Result<Vec<_>, _>>()?;
 
         let normalised = normalise(req.query);
-        // Words of a request or a question ("something warm for winter", "what do I need for
-        // camping") say nothing of what is wanted: when the query found nothing, it is searched
-        // again without them (all the other words, as typed), and the page says they were left out.
-        // So is a query whose every word found less than a page, when the others alone find more
-        // ("bag for my laptop": the laptop bags, not the bags with "my" and "laptop" left out).
-        let found_all_words = total_all_words.unwrap_or(total);
-        if found_all_words < limit && !req.all_words {
-            let fillers: Vec<String> = normalised.split(' ').filter(|w| is_filler(w)).map(str::to_string).collect();
-            let rest: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty() && !is_filler(w)).collect();
-            if !fillers.is_empty() && !rest.is_empty() {
-                let query = rest.join(" ");
-                let mut again = self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related)?;
-                if again.total > 0 && (total == 0 || again.total_all_words > found_all_words) {
-                    again.ignored_words.splice(0..0, fillers);
-                    again.total_all_words = 0;
-                    return Ok(again);
-                }
-            }
-        }
         let mut related = None;
         if offset == 0 && req.sort == Sort::Relevance && req.filters.is_empty() {
             self.put_pinned_first(&normalised, &mut hits, limit)?;
