@@ -332,7 +332,18 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                             <a class="no-print" href=edgeshop_api::invoice_path(n, &o.order.token) target="_blank" rel="noopener">"Invoice"</a>
                         })}
                     </header>
-                    {o.attention.clone().map(|a| view! { <p class="notice error" data-testid="attention">{a}</p> })}
+                    {o.attention.clone().map(|a| {
+                        // Dealt with: the note goes (kept in the audit log); not while money is owed by hand.
+                        let owed = o.refund_due_minor > 0;
+                        view! {
+                            <div class="notice error" data-testid="attention"><p>{a}</p>
+                                {(!owed).then(|| view! {
+                                    <button type="button" class="no-print" data-testid="clear-attention"
+                                        on:click=move |_| act(format!("/api/admin/orders/{n}/attention/clear"), String::new(), "Note")>"Mark as dealt with"</button>
+                                })}
+                            </div>
+                        }
+                    })}
                     <Actions o=o.clone() act=act/>
                     <div class="columns">
                         <section aria-labelledby="h-lines"><h2 id="h-lines">"Items"</h2>
@@ -537,7 +548,7 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             })}
             {deliver.then(|| view! {
                 <form class="inline-form" on:submit=undelivered_submit data-testid="undelivered-form">
-                    <div><label for="back-reason">"Not delivered? Why it came back"</label><input id="back-reason" placeholder="Refused at the door" prop:value=move || back_reason.get() on:input=move |ev| back_reason.set(event_target_value(&ev))/></div>
+                    <div><label for="back-reason">"Not delivered? Why it came back (the customer is told)"</label><input id="back-reason" placeholder="Refused at the door" prop:value=move || back_reason.get() on:input=move |ev| back_reason.set(event_target_value(&ev))/></div>
                     <div><label><input type="checkbox" prop:checked=move || back_restock.get() on:change=move |ev| back_restock.set(event_target_checked(&ev))/>" Put the items back in stock"</label></div>
                     <button type="submit" class="danger">"Came back undelivered"</button>
                 </form>

@@ -627,6 +627,10 @@ fn operation(route: Route) -> Op {
         )
         .body(JSON, of::<Undelivered>())
         .answer(202, "Accepted", JSON, of::<Accepted>()),
+        Route::ClearAttention => Op::new(
+            "Mark the order's note for the merchant as dealt with (the note is kept in the audit log; money still owed by hand keeps it)",
+        )
+        .answer(202, "Cleared", JSON, of::<Accepted>()),
         Route::AdminNote => Op::new("An internal note on the order").body(JSON, of::<NewNote>()).answer(201, "Created", JSON, of::<Note>()),
         Route::Fulfil => Op::new("Mark an order packed, shipped (carrier + tracking number) or delivered")
             .body(JSON, of::<Fulfilment>())

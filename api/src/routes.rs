@@ -120,6 +120,7 @@ routes! {
     AdminCancel => Post "/api/admin/orders/{number}/cancel",
     Undelivered => Post "/api/admin/orders/{number}/undelivered",
     AdminNote => Post "/api/admin/orders/{number}/notes",
+    ClearAttention => Post "/api/admin/orders/{number}/attention/clear",
     Fulfil => Post "/api/admin/orders/{number}/fulfilment",
     Refund => Post "/api/admin/orders/{number}/refunds",
     RefundByHand => Post "/api/admin/orders/{number}/refunds/by-hand",

@@ -195,6 +195,8 @@ pub enum Problem {
     StaffExists,
     LastOwner,
     CannotNote,
+    /// Money is owed by hand: the note that says so goes when the refund is recorded.
+    RefundOwed,
     CannotResend,
     DeadLetterNotFound,
     LineNotFound,
@@ -272,6 +274,7 @@ impl Problem {
             Problem::StaffExists => (409, "staff-exists", "Already on the staff"),
             Problem::LastOwner => (409, "last-owner", "The shop needs an owner"),
             Problem::CannotNote => (422, "bad-note", "Invalid note"),
+            Problem::RefundOwed => (409, "refund-owed", "A refund is owed by hand"),
             Problem::CannotResend => (409, "cannot-resend", "Only a message that failed can be sent again"),
             Problem::CrossSiteRequest => (403, "cross-site-request", "Cross-site request refused"),
             Problem::DeadLetterNotFound => (404, "dead-letter-not-found", "Dead letter not found"),

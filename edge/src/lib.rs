@@ -218,6 +218,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::AdminCancel => admin::cancel(req, env, number()?).await,
         Route::Undelivered => admin::undelivered(req, env, number()?).await,
         Route::AdminNote => admin::add_note(req, env, number()?).await,
+        Route::ClearAttention => admin::clear_attention(req, env, number()?).await,
         Route::Fulfil => admin::fulfil(req, env, number()?).await,
         Route::Refund => admin::refund(req, env, number()?).await,
         Route::RefundByHand => admin::refund_by_hand(req, env, number()?).await,

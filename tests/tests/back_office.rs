@@ -121,6 +121,7 @@ fn admin_routes() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST", "/api/admin/orders/1001/cancel", Some(json!({}))),
         ("POST", "/api/admin/orders/1001/undelivered", Some(json!({}))),
         ("POST", "/api/admin/orders/1001/notes", Some(json!({ "text": "x" }))),
+        ("POST", "/api/admin/orders/1001/attention/clear", None),
         ("POST", "/api/admin/orders/1001/refunds", Some(json!({ "amount_minor": 1 }))),
         ("POST", "/api/admin/orders/1001/returns/1/approve", Some(json!({}))),
         ("GET", "/api/admin/stock", None),
@@ -635,6 +636,45 @@ fn a_parcel_back_undelivered_cancels_the_order() {
     deliver(shop, me, d, "DPD", "15501349");
     let late = back(d, json!({}));
     assert!(is_problem(&late, 409) && late.body.contains("return"), "{}", late.body);
+}
+
+/// Staff cancel with a reason: the history and the shopper's message say it. A note for the
+/// merchant is marked as dealt with (kept in the audit log), except one for money owed by hand.
+#[test]
+fn a_reason_to_cancel_is_told_and_a_note_is_dealt_with() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let pool = variants(&c, 5);
+    let me = owner();
+    let (n, _) = cod_order(shop, 53, &[(&pool[15].sku, 1)]);
+    let cancel = as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/cancel"), Some(json!({ "reason": "The supplier cannot deliver" })));
+    assert_eq!(cancel.status, 202, "{}", cancel.body);
+    let o = shop.wait_admin_order(n, "cancelled", |o| o["order"]["status"] == "cancelled");
+    let note = o["order"]["history"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap_or_default().to_string();
+    assert_eq!(note, "Cancelled by the shop: The supplier cannot deliver");
+    let buyer = o["order"]["contact"]["email"].as_str().unwrap().to_string();
+    let mail = shop.wait_emails("the cancellation", 1, |e| e.to.contains(&buyer) && e.subject == format!("Order {n} was cancelled"));
+    assert!(mail[0].text.contains("We cancelled your order (The supplier cannot deliver). There is nothing to pay."), "{}", mail[0].text);
+    // A note for the merchant: listed as needing attention until dealt with.
+    d1_query(shop, &format!("UPDATE orders SET attention = 'a second payment came in and was refunded', version = version + 1 WHERE number = {n}"));
+    let listed = |n: u64| {
+        let list = as_staff(shop, me, "GET", "/api/admin/orders?status=needs_attention", None).json();
+        list["orders"].as_array().unwrap().iter().any(|o| o["number"] == n)
+    };
+    assert!(listed(n));
+    let clear = as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/attention/clear"), None);
+    assert_eq!(clear.status, 202, "{}", clear.body);
+    let o = as_staff(shop, me, "GET", &format!("/api/admin/orders/{n}"), None).json();
+    assert!(o["attention"].is_null() && !listed(n), "{o}");
+    assert!(o["audit"].as_array().unwrap().iter().any(|a| a["action"] == "order.attention_cleared"), "{o}");
+    // Money owed by hand keeps its note: the refund recorded takes it away.
+    d1_query(shop, &format!("UPDATE orders SET attention = 'refund €5.00 by hand', refund_due_minor = 500, version = version + 1 WHERE number = {n}"));
+    let owed = as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/attention/clear"), None);
+    assert!(is_problem(&owed, 409) && owed.body.contains("owed by hand"), "{} {}", owed.status, owed.body);
+    // The packing list starts from the oldest order.
+    let to_pack = as_staff(shop, me, "GET", "/api/admin/orders?status=to_pack", None).json();
+    let dates: Vec<&str> = to_pack["orders"].as_array().unwrap().iter().map(|o| o["created_at"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
 }
 
 /// A unit refunded by line is paid back once: when it comes back with a return, the return pays

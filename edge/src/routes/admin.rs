@@ -431,6 +431,8 @@ fn order_query(req: &Request, limit: u32) -> Result<orders::OrderQuery, ApiError
     };
     let sort =
         orders::OrderSort::parse(q.get("sort").unwrap_or("")).ok_or_else(|| bad("`sort` is newest, oldest, total_desc or total_asc".into()))?;
+    // The packing list is worked through from the oldest order, unless another order is asked for.
+    let sort = if status.as_deref() == Some("to_pack") && q.get("sort").is_none_or(str::is_empty) { orders::OrderSort::Oldest } else { sort };
     let page = q.get_usize("page", 1, 100_000)? as u32;
     let text_query = text("q").map(|t| t.chars().take(100).collect());
     Ok(orders::OrderQuery {
@@ -570,6 +572,24 @@ pub async fn undelivered(req: &mut Request, env: &Env, number: u64) -> Reply {
         return Err(e);
     }
     json(&Accepted { number, status: "undelivered_recorded".into() }, 202, "no-store")
+}
+
+/// `POST /api/admin/orders/{number}/attention/clear`: the order's note for the merchant is dealt
+/// with (kept in the audit log). Not while money is owed by hand: recording that refund clears it.
+pub async fn clear_attention(req: &Request, env: &Env, number: u64) -> Reply {
+    let who = require_staff(req, env).await?;
+    let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
+    if stored.refund_due_minor > 0 {
+        return Err(ApiError::new(Problem::RefundOwed, "money is owed by hand: record the refund made, and its note goes"));
+    }
+    let Some(note) = stored.attention.clone().filter(|a| !a.is_empty()) else {
+        return json(&Accepted { number, status: "nothing_to_clear".into() }, 202, "no-store");
+    };
+    if !orders::clear_attention(env, &stored, &now_rfc3339()).await? {
+        return Err(ApiError::new(Problem::RequestInProgress, "the order changed meanwhile: reload it and try again").with_retry_after(1));
+    }
+    staff::audit(env, &who, "order.attention_cleared", &format!("order:{number}"), value!({ "attention": note }), value!(null)).await?;
+    json(&Accepted { number, status: "attention_cleared".into() }, 202, "no-store")
 }
 
 /// `POST /api/admin/orders/{number}/notes {text}`: an internal note (staff only).

@@ -440,6 +440,11 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                     if event.kind == EventKind::PaymentExpired {
                         entry.note = Some("the payment session expired".into());
                     }
+                    // The reason staff gave, for the history and the shopper's message.
+                    let reason = event.detail.as_deref().map(str::trim).filter(|d| !d.is_empty());
+                    if let Some(reason) = reason.filter(|_| event.kind == EventKind::OrderCancelled && event.id.starts_with("cancel-")) {
+                        entry.note = Some(format!("{CANCELLED_BY_SHOP}: {reason}"));
+                    }
                     let (payment, owed) = refundable(env, order.number).await?;
                     if order.payment == PaymentMethod::Online && owed == 0 {
                         expire_sessions(env, order.number).await;
@@ -537,6 +542,9 @@ async fn refund_payment(
 }
 
 /// `order.return_received`'s `detail`: every unit of the order is back, or some are.
+/// The note of an order staff cancelled, before the reason they gave.
+pub const CANCELLED_BY_SHOP: &str = "Cancelled by the shop";
+
 /// The note of an order whose parcel came back undelivered (then `: why`, when staff said).
 pub const UNDELIVERED: &str = "Returned to us undelivered";
 

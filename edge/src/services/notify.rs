@@ -437,7 +437,11 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
                 PaymentMethod::CashOnDelivery => "There is nothing to pay.",
                 PaymentMethod::Online => "No money was taken.",
             };
-            (format!("Order {n} was cancelled"), vec![format!("Your order was cancelled. {money}")])
+            // Why, when the shop cancelled it and said.
+            let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(crate::services::events::CANCELLED_BY_SHOP));
+            let why = why.map(|w| w.trim_start_matches(':').trim()).filter(|w| !w.is_empty());
+            let cancelled = why.map_or_else(|| "Your order was cancelled.".to_string(), |w| format!("We cancelled your order ({w})."));
+            (format!("Order {n} was cancelled"), vec![format!("{cancelled} {money}")])
         }
         "order_undelivered" => {
             let paid = moves.iter().any(|m| m.kind == "payment" && m.status == "succeeded");

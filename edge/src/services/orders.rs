@@ -756,6 +756,20 @@ pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, meth
     Ok(results.first().is_some_and(db::wrote))
 }
 
+/// Clears the order's note for the merchant, while the order is the version read.
+pub async fn clear_attention(env: &Env, stored: &Stored, now: &str) -> Result<bool, ApiError> {
+    let db = db::db(env)?;
+    db::changed(
+        stmt(
+            &db,
+            "UPDATE orders SET attention = NULL, updated_at = ?2, version = version + 1 WHERE number = ?1 AND version = ?3",
+            args![stored.order.number, now, stored.version],
+        )?,
+        "clear attention",
+    )
+    .await
+}
+
 /// The statuses of an order that is finished (SQL): nothing more will be sent or refunded unasked.
 pub const FINISHED: &str = "('delivered', 'cancelled', 'returned')";
 
