@@ -347,19 +347,21 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                     <Actions o=o.clone() act=act/>
                     <div class="columns">
                         <section aria-labelledby="h-lines"><h2 id="h-lines">"Items"</h2>
-                            <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
+                            <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">{if matches!(status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed) { "To pack" } else { "Qty" }}</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
                             <tbody>{o.order.lines.iter().map(|l| {
                                 // Units refunded by line before the parcel left are not packed.
                                 let refunded = o.refunded_by_line.iter().filter(|r| r.sku == l.sku).map(|r| r.quantity).sum::<u32>().min(l.quantity);
                                 let unshipped = matches!(status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed);
-                                let note = match refunded {
-                                    0 => None,
-                                    r if unshipped => Some(format!("{r} refunded: pack {}", l.quantity - r)),
-                                    r => Some(format!("{r} refunded")),
+                                // Before it leaves, the quantity is what to pack (the slip prints it), the
+                                // refunded units beside it.
+                                let (shown, note) = match refunded {
+                                    0 => (l.quantity, None),
+                                    r if unshipped => (l.quantity - r, Some(format!("{} ordered, {r} refunded", l.quantity))),
+                                    r => (l.quantity, Some(format!("{r} refunded"))),
                                 };
                                 view! {
                                 <tr><td>{l.title.clone()}<br/><small>{edgeshop_domain::shown_variant(&l.variant_title).unwrap_or_default().to_string()}</small></td><td><code>{l.sku.clone()}</code></td>
-                                    <td class="num">{l.quantity.to_string()}{note.map(|n| view! { <br/><small data-testid="line-refunded">{n}</small> })}</td><td class="num no-print">{fmt(l.line_total)}</td></tr>
+                                    <td class="num"><strong>{shown.to_string()}</strong>{note.map(|n| view! { <br/><small data-testid="line-refunded">{n}</small> })}</td><td class="num no-print">{fmt(l.line_total)}</td></tr>
                                 }
                             }).collect_view()}</tbody></table>
                             <dl class="totals no-print">
@@ -378,6 +380,13 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                         </section>
                         <section aria-labelledby="h-ship"><h2 id="h-ship">"Ship to"</h2>
                             <address data-testid="ship-to">{o.order.address.lines().into_iter().map(|l| view! { {l}<br/> }).collect_view()}</address>
+                            // What the courier collects, on the packing slip too, while the cash is still to take.
+                            {(o.order.payment == edgeshop_domain::PaymentMethod::CashOnDelivery
+                                && matches!(status, OrderStatus::Confirmed | OrderStatus::Packed | OrderStatus::Shipped)
+                                && o.order.totals.total.minor > 0).then(|| view! {
+                                <p class="collect" data-testid="cash-to-collect"><strong>{format!("Cash on delivery: collect {}", fmt(o.order.totals.total))}</strong></p>
+                            })}
+                            {o.order.history.first().map(|h| view! { <p class="print-only">{format!("Order {n} · placed {}", when(&h.at))}</p> })}
                             <h2>"Contact"</h2>
                             <p><a href=format!("mailto:{}", o.order.contact.email)>{o.order.contact.email.clone()}</a><br/>{o.order.contact.phone.clone()}</p>
                             <h2 class="no-print">"Payment"</h2>

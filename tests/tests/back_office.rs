@@ -668,7 +668,10 @@ fn a_reason_to_cancel_is_told_and_a_note_is_dealt_with() {
     assert!(o["attention"].is_null() && !listed(n), "{o}");
     assert!(o["audit"].as_array().unwrap().iter().any(|a| a["action"] == "order.attention_cleared"), "{o}");
     // Money owed by hand keeps its note: the refund recorded takes it away.
-    d1_query(shop, &format!("UPDATE orders SET attention = 'refund €5.00 by hand', refund_due_minor = 500, version = version + 1 WHERE number = {n}"));
+    d1_query(
+        shop,
+        &format!("UPDATE orders SET attention = 'refund €5.00 by hand', refund_due_minor = 500, version = version + 1 WHERE number = {n}"),
+    );
     let owed = as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/attention/clear"), None);
     assert!(is_problem(&owed, 409) && owed.body.contains("owed by hand"), "{} {}", owed.status, owed.body);
     // The packing list starts from the oldest order.
