@@ -1288,8 +1288,10 @@ impl ProductIndex {
                 break;
             }
             // A word the shop uses has everyday words only as a wider kind than the shop's own
-            // use of it ("bag": backpacks beside the sleeping bags the word finds itself).
-            if self.extras.knows_word(word) && self.extras.everyday(word).is_none() {
+            // use of it ("bag": backpacks beside the sleeping bags the word finds itself); not
+            // after a word of the shop, with which it names the shop's own thing ("sleeping bag").
+            let after_a_shop_word = i > 0 && self.extras.knows_word(&typed[i - 1].0);
+            if self.extras.knows_word(word) && (self.extras.everyday(word).is_none() || after_a_shop_word) {
                 continue;
             }
             // As typed, in the singular, or by its stem ("jogging" → "jog").
