@@ -1,6 +1,6 @@
 // axe-core in headless Chromium on the main pages, after hydration: no serious or critical
 // violations (WCAG 2.1 A/AA rules and axe's best practices).
-import { launch, wake } from './browser.mjs';
+import { gotoIdle, launch, wake } from './browser.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -15,7 +15,7 @@ for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 
   const { browser, page } = await launch({ viewport, bypassCSP: true });
   try {
     for (const path of pages) {
-      await page.goto(base + path, { waitUntil: 'networkidle' });
+      await gotoIdle(page, base + path);
       await wake(page);
       await page.addScriptTag({ path: axePath });
       const result = await page.evaluate(() => window.axe.run(document, {

@@ -61,6 +61,19 @@ export async function explain(page, error) {
 // The loader is a deferred script: a pointer that arrives before it ran is not seen, so the
 // pointer moves again until the islands are awake. True when the page had lazy islands to wake
 // (the Lighthouse bench uses it too).
+// Opens `url` and waits until the network is idle. Under a loaded test machine a page once took
+// over 30 s to settle (two browser tests on the same page while another file ran): one more try,
+// so a page that never settles still fails.
+export async function gotoIdle(page, url) {
+  try {
+    return await page.goto(url, { waitUntil: 'networkidle' });
+  } catch (e) {
+    if (e.name !== 'TimeoutError') throw e;
+    console.log(`· ${url} was not idle within 30 s; trying once more`);
+    return await page.goto(url, { waitUntil: 'networkidle' });
+  }
+}
+
 export async function wake(page) {
   await page.waitForLoadState('domcontentloaded');
   if (!(await page.$('script[data-bundle]') && await page.$('leptos-island'))) {

@@ -1,7 +1,7 @@
 // Lazy islands (public/islands.js): a product page loads no wasm until the shopper uses it; what
 // they did while it was on its way (another option, a quantity) survives hydration and is what
 // gets added; the header's count comes from the cart without waking the islands.
-import { explain, launch, productWithTwoOptions } from './browser.mjs';
+import { explain, gotoIdle, launch, productWithTwoOptions } from './browser.mjs';
 
 const base = process.env.BASE_URL;
 const { browser, page } = await launch();
@@ -12,7 +12,7 @@ try {
   const slug = await productWithTwoOptions(base);
 
   // Loaded and idle: nothing of the bundle fetched, no count shown, the form already usable.
-  await page.goto(`${base}/products/${slug}/`, { waitUntil: 'networkidle' });
+  await gotoIdle(page, `${base}/products/${slug}/`);
   await page.waitForTimeout(500);
   if (wasm.length) throw new Error(`the bundle was fetched before the page was used: ${wasm.join(', ')}`);
   if (await page.textContent('[data-testid=cart-count]') !== '') throw new Error('a count without a cart');
