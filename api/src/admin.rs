@@ -372,6 +372,7 @@ pub struct CustomerSummary {
     pub name: String,
     pub phone: String,
     pub orders: u64,
+    /// What their orders (placed, not cancelled) came to, less what was refunded of them.
     pub total_spent_minor: i64,
     pub first_order_at: String,
     pub last_order_at: String,

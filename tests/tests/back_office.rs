@@ -444,6 +444,11 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     let o = shop.wait_admin_order(n, "part returned and refunded", |o| o["order"]["status"] == "delivered" && !refunds(o).is_empty());
     assert_eq!(refunds(&o), [a.price.minor], "one unit of A, at the price charged");
     assert_eq!(o["returns"][0]["status"], "received");
+    // What the customer spent is net of it.
+    let email = o["order"]["contact"]["email"].as_str().unwrap().to_string();
+    let customer = as_staff(shop, me, "GET", &format!("/api/admin/customers/{}", email.replace('@', "%40")), None).json();
+    let total = o["order"]["totals"]["total"]["minor"].as_i64().unwrap();
+    assert_eq!(customer["customer"]["total_spent_minor"].as_i64(), Some(total - a.price.minor), "{customer}");
     // The history says what came back, not a second delivery.
     let note = o["order"]["history"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap_or_default().to_string();
     assert!(note.starts_with("Part of the order came back: 1 item, ") && note.ends_with(" refunded"), "{note}");

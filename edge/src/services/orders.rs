@@ -623,7 +623,11 @@ pub async fn add_note(env: &Env, number: u64, staff_email: &str, text: &str, now
 /// A customer's summary: address, name, phone, first and last order, orders and what they spent.
 const CUSTOMER_COLUMNS: &str = "c.email, c.name, c.phone, c.first_order_at, c.last_order_at,
         (SELECT count(*) FROM orders o WHERE o.email = c.email) AS orders,
-        (SELECT coalesce(sum(total_minor), 0) FROM orders o WHERE o.email = c.email AND o.status NOT IN ('cancelled', 'awaiting_payment', 'payment_failed')) AS total_spent_minor";
+        (SELECT coalesce(sum(o.total_minor - max(0,
+                (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = o.number AND p.kind = 'refund' AND p.status != 'failed')
+                - max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = o.number AND p.kind = 'payment' AND p.status = 'succeeded')
+                         - o.total_minor))), 0)
+         FROM orders o WHERE o.email = c.email AND o.status NOT IN ('cancelled', 'awaiting_payment', 'payment_failed')) AS total_spent_minor";
 
 /// The customer with this email address (lowercase), exactly.
 pub async fn customer(env: &Env, email: &str) -> Result<Option<CustomerSummary>, ApiError> {
