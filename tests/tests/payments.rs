@@ -557,6 +557,10 @@ fn a_unit_refunded_before_shipping_goes_back_on_sale() {
         (units(&before, "available") + 1, units(&before, "sold") - 1),
         "one of the three back on sale: {before} → {after}"
     );
+    // The shopper's message says which unit it was.
+    let buyer = settled_o["order"]["contact"]["email"].as_str().unwrap().to_string();
+    let mail = shop.wait_emails("the refund", 1, |e| e.to.contains(&buyer) && e.subject.starts_with("Refund of "));
+    assert!(mail[0].text.contains("(1 refunded)"), "{}", mail[0].text);
     // Stripe fails the refund: the unit is to be packed after all.
     let made = moves(&settled_o, "refund")[0]["id"].clone();
     let failed = json!({ "overrides": { "id": made, "object": "refund", "status": "failed", "amount": a.price.minor } });

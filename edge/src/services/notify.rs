@@ -105,6 +105,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             args![&now_rfc3339(), number, CLAIM_LEASE_SECONDS],
         )?,
         orders::money_moves_read(&db, number)?,
+        stmt(&db, "SELECT sku, sum(quantity) AS quantity FROM line_refunds WHERE order_number = ?1 GROUP BY sku", args![number])?,
     ];
     statements.extend(orders::stored_reads(&db, number)?);
     let results = db::batch_rows(&db, statements, "claim messages").await?;
@@ -119,9 +120,16 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     if claimed.is_empty() {
         return round_outcome(env, &what, None, claimed_elsewhere);
     }
-    let Some(stored) = orders::stored_from(&results[3..])? else { return Ok(()) };
+    let Some(stored) = orders::stored_from(&results[4..])? else { return Ok(()) };
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let moves: Vec<MoneyMove> = results[2].results().context("payments")?;
+    #[derive(Deserialize)]
+    struct Units {
+        sku: String,
+        quantity: u32,
+    }
+    let by_line: Vec<Units> = results[3].results().context("line refunds")?;
+    let refunded_by_line: Vec<(String, u32)> = by_line.into_iter().map(|u| (u.sku, u.quantity)).collect();
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let texts = crate::services::sms::transport(env);
     let mut retry = None;
@@ -130,7 +138,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let mut marks = Vec::new();
     let (mut sent_after_all, mut failed_for_good) = (Vec::new(), Vec::new());
     let low_stock = if claimed.iter().any(|p| p.template == "merchant_new_order") { running_low(env, &stored.order, &shop).await } else { vec![] };
-    let facts = Facts { moves: &moves, attention: stored.attention.as_deref(), low_stock: &low_stock };
+    let facts = Facts { moves: &moves, attention: stored.attention.as_deref(), low_stock: &low_stock, refunded_by_line: &refunded_by_line };
     for p in claimed {
         // The claim counted this try.
         let attempt = p.attempts;
@@ -359,6 +367,8 @@ pub struct Facts<'a> {
     pub attention: Option<&'a str>,
     /// The order's SKUs running low, a line each (the merchant's new-order email).
     pub low_stock: &'a [String],
+    /// Units staff refunded by line, by SKU: said beside their lines.
+    pub refunded_by_line: &'a [(String, u32)],
 }
 
 /// The order's SKUs at or under the shop's low-stock level now (`[back_office] low_stock`), for
@@ -540,13 +550,17 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
     }
     let mut rows = String::new();
     for l in &order.lines {
-        text.push_str(&format!("{} × {} {}\n", l.quantity, edgeshop_domain::line_name(&l.title, &l.variant_title), fmt(l.line_total)));
+        // Units refunded by line (kept back before it left, or refunded later), beside their line.
+        let refunded = edgeshop_domain::units_of(facts.refunded_by_line, &l.sku).min(l.quantity);
+        let note = if refunded > 0 { format!(" ({refunded} refunded)") } else { String::new() };
+        text.push_str(&format!("{} × {} {}{note}\n", l.quantity, edgeshop_domain::line_name(&l.title, &l.variant_title), fmt(l.line_total)));
         let variant =
             edgeshop_domain::shown_variant(&l.variant_title).map(|v| format!(" <span style=\"color:#666\">({})</span>", esc(v))).unwrap_or_default();
         rows.push_str(&format!(
-            "<tr><td style=\"padding:4px 0\">{} × {}{variant}</td><td style=\"padding:4px 0;text-align:right\">{}</td></tr>",
+            "<tr><td style=\"padding:4px 0\">{} × {}{variant}{}</td><td style=\"padding:4px 0;text-align:right\">{}</td></tr>",
             l.quantity,
             esc(&l.title),
+            esc(&note),
             esc(&fmt(l.line_total))
         ));
     }
@@ -647,8 +661,15 @@ mod tests {
         let order = Order::place(cart, placement);
         let moves = [refund("re_1", 500, "succeeded", "T1"), refund("re_2", 300, "succeeded", "T2"), refund("re_3", 200, "failed", "T3")];
         let subject = |at: &str| {
-            super::render("refund_issued", &order, &shop, &super::Facts { moves: &moves, attention: None, low_stock: &[] }, "a@b.ie", at)
-                .map(|e| e.subject)
+            super::render(
+                "refund_issued",
+                &order,
+                &shop,
+                &super::Facts { moves: &moves, attention: None, low_stock: &[], refunded_by_line: &[] },
+                "a@b.ie",
+                at,
+            )
+            .map(|e| e.subject)
         };
         let euros = |minor: i64| Money::new(minor, Currency::EUR).format("en-IE");
         assert_eq!(subject("T1"), Some(format!("Refund of {} for order 7", euros(500))), "the first refund's message, sent after the second");
@@ -656,13 +677,13 @@ mod tests {
         assert_eq!(subject("T3"), None, "a refund that failed is not announced to the shopper");
         assert_eq!(subject("T9"), Some(format!("Refund of {} for order 7", euros(300))), "an update of an earlier refund: the latest");
         // The shopper's messages lead to their order page; the merchant's to the back office.
-        let facts = super::Facts { moves: &moves, attention: None, low_stock: &[] };
+        let facts = super::Facts { moves: &moves, attention: None, low_stock: &[], refunded_by_line: &[] };
         // What went back and what that leaves paid, under the order's total (a failed refund not).
         let text = super::render("refund_issued", &order, &shop, &facts, "a@b.ie", "T2").unwrap().text;
         assert!(text.contains(&format!("Paid after refunds: {}", euros(1200))) && text.contains("Refunded: "), "{text}");
         // A refund the shop made by hand says how.
         let by_hand = [MoneyMove { provider: "by_hand:bank_transfer".into(), ..refund("by-hand-7-x", 450, "succeeded", "T5") }];
-        let hand = super::Facts { moves: &by_hand, attention: None, low_stock: &[] };
+        let hand = super::Facts { moves: &by_hand, attention: None, low_stock: &[], refunded_by_line: &[] };
         let email = super::render("refund_issued", &order, &shop, &hand, "a@b.ie", "T5").unwrap();
         assert!(email.text.contains(&format!("We have refunded {} by bank transfer.", euros(450))), "{}", email.text);
         let shopper = super::render("refund_issued", &order, &shop, &facts, "a@b.ie", "T1").unwrap();
@@ -685,7 +706,7 @@ mod tests {
             note: Some(format!("{}: refused at the door", crate::services::events::UNDELIVERED)),
             tracking: None,
         });
-        let none = super::Facts { moves: &[], attention: None, low_stock: &[] };
+        let none = super::Facts { moves: &[], attention: None, low_stock: &[], refunded_by_line: &[] };
         let email = super::render("order_undelivered", &back, &shop, &none, "a@b.ie", "T4").unwrap();
         assert_eq!(email.subject, "Order 7 came back to us");
         assert!(
@@ -694,7 +715,7 @@ mod tests {
             email.text
         );
         let paid = [MoneyMove { kind: "payment".into(), ..refund("pi_1", 2000, "succeeded", "T0") }];
-        let paid = super::Facts { moves: &paid, attention: None, low_stock: &[] };
+        let paid = super::Facts { moves: &paid, attention: None, low_stock: &[], refunded_by_line: &[] };
         let email = super::render("order_undelivered", &order, &shop, &paid, "a@b.ie", "T4").unwrap();
         assert!(
             email.text.contains("came back to us undelivered, so we have cancelled the order. The money you paid is on its way back"),
