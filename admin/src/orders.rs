@@ -347,11 +347,11 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                     <Actions o=o.clone() act=act/>
                     <div class="columns">
                         <section aria-labelledby="h-lines"><h2 id="h-lines">"Items"</h2>
-                            <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">{if matches!(status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed) { "To pack" } else { "Qty" }}</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
+                            <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">{if status.awaits_shipping() { "To pack" } else { "Qty" }}</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
                             <tbody>{o.order.lines.iter().map(|l| {
                                 // Units refunded by line before the parcel left are not packed.
                                 let refunded = o.refunded_by_line.iter().filter(|r| r.sku == l.sku).map(|r| r.quantity).sum::<u32>().min(l.quantity);
-                                let unshipped = matches!(status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed);
+                                let unshipped = status.awaits_shipping();
                                 // Before it leaves, the quantity is what to pack (the slip prints it), the
                                 // refunded units beside it.
                                 let (shown, note) = match refunded {

@@ -277,6 +277,11 @@ impl OrderStatus {
         matches!(self, OrderStatus::AwaitingPayment | OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::PaymentFailed | OrderStatus::Packed)
     }
 
+    /// Placed and paid (or cash on delivery) and not shipped yet: what is still to pack.
+    pub fn awaits_shipping(self) -> bool {
+        matches!(self, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed)
+    }
+
     pub fn is_final(self) -> bool {
         matches!(self, OrderStatus::Cancelled | OrderStatus::Returned)
     }

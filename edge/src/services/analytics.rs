@@ -424,14 +424,14 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
     // Tax by where orders went and the rate charged, with what went back of it: each order's
     // refunds (by the provider, or owed by hand for cash on delivery) carry their share of its tax.
     // Refunded of each order: not a payment made twice and given back (that was never a sale).
+    let refunded = crate::services::orders::refunded_sql("o.number", "o.total_minor");
     let taxes = db::all::<TaxRow>(stmt(
         &db,
         &format!(
             "SELECT country, rate, count(*) AS orders, sum(total) AS sales, sum(tax) AS tax, sum(refunded) AS refunded, \
              sum(CASE WHEN total > 0 THEN (tax * min(refunded, total) * 2 + total) / (total * 2) ELSE 0 END) AS tax_refunded FROM \
              (SELECT coalesce(json_extract(o.address_json, '$.country'), '') AS country, o.tax_rate_bp AS rate, o.total_minor AS total, o.tax_minor AS tax, \
-              o.refund_due_minor + max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = o.number AND p.kind = 'refund' AND p.status != 'failed') \
-                - max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = o.number AND p.kind = 'payment' AND p.status = 'succeeded') - o.total_minor)) AS refunded \
+              o.refund_due_minor + {refunded} AS refunded \
               FROM orders o WHERE o.created_at >= ?1 AND o.created_at < ?2 AND {COUNTED}) \
              GROUP BY country, rate ORDER BY country, rate"
         ),

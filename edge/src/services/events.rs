@@ -256,8 +256,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                     // Units that went back to stock are to be packed after all, while the order
                     // has not left: taken again (once: a redelivery finds them taken).
                     let released = orders::released_units_of_refund(env, &r.id).await?;
-                    let unshipped = matches!(order.status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed);
-                    if unshipped && !released.is_empty() {
+                    if order.status.awaits_shipping() && !released.is_empty() {
                         Stock(env).part(&order.number.to_string(), &r.id, &released, false).await?;
                     }
                     orders::drop_failed_refund(env, &r.id).await?;
@@ -590,7 +589,7 @@ async fn refund_requested_once(env: &Env, stored: &orders::Stored, event: &Order
         Some(r) => {
             orders::name_line_refund(env, &event.id, &r.id).await?;
             // Refunded before the parcel left: those units are not packed, so back on sale.
-            if matches!(order.status, OrderStatus::Confirmed | OrderStatus::Paid | OrderStatus::Packed) {
+            if order.status.awaits_shipping() {
                 let lines = orders::line_refund_units(env, &event.id).await?;
                 if !lines.is_empty() && Stock(env).part(&order.number.to_string(), &event.id, &lines, true).await? {
                     orders::mark_line_refund_released(env, &event.id).await?;

@@ -105,7 +105,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
             args![&now_rfc3339(), number, CLAIM_LEASE_SECONDS],
         )?,
         orders::money_moves_read(&db, number)?,
-        stmt(&db, "SELECT sku, sum(quantity) AS quantity FROM line_refunds WHERE order_number = ?1 GROUP BY sku", args![number])?,
+        orders::refunded_units_read(&db, number)?,
     ];
     statements.extend(orders::stored_reads(&db, number)?);
     let results = db::batch_rows(&db, statements, "claim messages").await?;
@@ -123,13 +123,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let Some(stored) = orders::stored_from(&results[4..])? else { return Ok(()) };
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let moves: Vec<MoneyMove> = results[2].results().context("payments")?;
-    #[derive(Deserialize)]
-    struct Units {
-        sku: String,
-        quantity: u32,
-    }
-    let by_line: Vec<Units> = results[3].results().context("line refunds")?;
-    let refunded_by_line: Vec<(String, u32)> = by_line.into_iter().map(|u| (u.sku, u.quantity)).collect();
+    let refunded_by_line = orders::sku_units(results[3].results().context("line refunds")?);
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let texts = crate::services::sms::transport(env);
     let mut retry = None;
@@ -394,6 +388,12 @@ async fn running_low(env: &Env, order: &Order, shop: &Shop) -> Vec<String> {
         .collect()
 }
 
+/// The reason staff gave with the latest history note that starts with `prefix` (then `: why`).
+fn reason_after<'o>(order: &'o Order, prefix: &str) -> Option<&'o str> {
+    let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(prefix))?;
+    Some(why.trim_start_matches(':').trim()).filter(|w| !w.is_empty())
+}
+
 pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &str, at: &str) -> Option<Email> {
     let (moves, attention) = (facts.moves, facts.attention);
     let n = order.number;
@@ -448,20 +448,15 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
                 PaymentMethod::Online => "No money was taken.",
             };
             // Why, when the shop cancelled it and said.
-            let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(crate::services::events::CANCELLED_BY_SHOP));
-            let why = why.map(|w| w.trim_start_matches(':').trim()).filter(|w| !w.is_empty());
+            let why = reason_after(order, crate::services::events::CANCELLED_BY_SHOP);
             let cancelled = why.map_or_else(|| "Your order was cancelled.".to_string(), |w| format!("We cancelled your order ({w})."));
             (format!("Order {n} was cancelled"), vec![format!("{cancelled} {money}")])
         }
         "order_undelivered" => {
             let paid = moves.iter().any(|m| m.kind == "payment" && m.status == "succeeded");
-            let money = match order.payment {
-                _ if paid => "The money you paid is on its way back to you.",
-                _ => "There is nothing to pay.",
-            };
+            let money = if paid { "The money you paid is on its way back to you." } else { "There is nothing to pay." };
             // Why, as staff recorded it on the order.
-            let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(crate::services::events::UNDELIVERED));
-            let why = why.map(|w| w.trim_start_matches(':').trim()).filter(|w| !w.is_empty());
+            let why = reason_after(order, crate::services::events::UNDELIVERED);
             let back = why
                 .map_or_else(|| "Your parcel came back to us undelivered".to_string(), |w| format!("Your parcel came back to us undelivered ({w})"));
             (
@@ -511,8 +506,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
         }
         "return_rejected" => {
             // The reason staff gave with the latest rejection, if any.
-            let why = order.history.iter().rev().find_map(|h| h.note.as_deref()?.strip_prefix(RETURN_REJECTED));
-            let why = why.map(|w| w.trim_start_matches(':').trim()).filter(|w| !w.is_empty());
+            let why = reason_after(order, RETURN_REJECTED);
             let decision = why.map_or_else(|| "We cannot accept this return.".to_string(), |w| format!("We cannot accept this return: {w}"));
             (format!("About your return for order {n}"), vec![decision, "Reply to this message if you have questions.".into()])
         }
@@ -577,8 +571,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
     ]);
     // What went back, and what that leaves paid (the shopper's messages; not a failed refund).
     // A payment made twice and given back is no refund of the order.
-    let (paid, refunded) = crate::services::orders::paid_and_refunded(moves);
-    let refunded = (refunded - (paid - order.totals.total.minor).max(0)).max(0);
+    let refunded = crate::services::orders::refunded_of(moves, order.totals.total.minor);
     if refunded > 0 && !merchant {
         let currency = order.totals.total.currency;
         totals.push(("Refunded".to_string(), Money::new(-refunded, currency)));

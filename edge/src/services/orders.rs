@@ -308,8 +308,23 @@ pub fn paid_and_refunded(moves: &[MoneyMove]) -> (i64, i64) {
 /// What was refunded of order `number` (of `total`) so far, in minor units: the refunds, less
 /// those that gave back a payment made on top of the total (paid twice).
 pub async fn refunded(env: &Env, number: u64, total: i64) -> Result<i64, ApiError> {
-    let (paid, refunded) = paid_and_refunded(&money_moves(env, number).await?);
-    Ok((refunded - (paid - total).max(0)).max(0))
+    Ok(refunded_of(&money_moves(env, number).await?, total))
+}
+
+/// [`refunded`] from the order's `moves` already read.
+pub fn refunded_of(moves: &[MoneyMove], total: i64) -> i64 {
+    let (paid, refunded) = paid_and_refunded(moves);
+    (refunded - (paid - total).max(0)).max(0)
+}
+
+/// [`refunded`] as SQL, for the order whose number and total are `number` and `total` (columns
+/// of the query it is part of).
+pub fn refunded_sql(number: &str, total: &str) -> String {
+    format!(
+        "max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = {number} AND p.kind = 'refund' AND p.status != 'failed')
+             - max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = {number} AND p.kind = 'payment' AND p.status = 'succeeded')
+                      - {total}))"
+    )
 }
 
 /// How long a refund asked for counts against what is left before its event is applied.
@@ -587,12 +602,10 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
                 coalesce(json_extract(address_json, '$.country'), '') AS country, tax_minor, tax_rate_bp,
                 (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items,
                 subtotal_minor, shipping_minor, refund_due_minor,
-                -- Refunds of the order: less those that gave back a payment made on top of the total (paid twice).
-                max(0, (SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_number = orders.number AND kind = 'refund' AND status != 'failed')
-                    - max(0, (SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_number = orders.number AND kind = 'payment' AND status = 'succeeded')
-                             - total_minor)) AS refunded_minor,
+                {} AS refunded_minor,
                 (SELECT carrier || ' ' || tracking_number FROM order_history WHERE order_number = orders.number AND tracking_number IS NOT NULL ORDER BY id DESC LIMIT 1) AS tracking
          {filter} ORDER BY {} LIMIT ?8 OFFSET ?9",
+        refunded_sql("orders.number", "orders.total_minor"),
         q.sort.sql()
     );
     #[derive(Deserialize)]
@@ -621,18 +634,20 @@ pub async fn add_note(env: &Env, number: u64, staff_email: &str, text: &str, now
 }
 
 /// A customer's summary: address, name, phone, first and last order, orders and what they spent.
-const CUSTOMER_COLUMNS: &str = "c.email, c.name, c.phone, c.first_order_at, c.last_order_at,
+fn customer_columns() -> String {
+    format!(
+        "c.email, c.name, c.phone, c.first_order_at, c.last_order_at,
         (SELECT count(*) FROM orders o WHERE o.email = c.email) AS orders,
-        (SELECT coalesce(sum(o.total_minor - max(0,
-                (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = o.number AND p.kind = 'refund' AND p.status != 'failed')
-                - max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = o.number AND p.kind = 'payment' AND p.status = 'succeeded')
-                         - o.total_minor))), 0)
-         FROM orders o WHERE o.email = c.email AND o.status NOT IN ('cancelled', 'awaiting_payment', 'payment_failed')) AS total_spent_minor";
+        (SELECT coalesce(sum(o.total_minor - {}), 0)
+         FROM orders o WHERE o.email = c.email AND o.status NOT IN ('cancelled', 'awaiting_payment', 'payment_failed')) AS total_spent_minor",
+        refunded_sql("o.number", "o.total_minor")
+    )
+}
 
 /// The customer with this email address (lowercase), exactly.
 pub async fn customer(env: &Env, email: &str) -> Result<Option<CustomerSummary>, ApiError> {
     let db = db::db(env)?;
-    db::first(stmt(&db, &format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.email = ?1"), args![email])?).await
+    db::first(stmt(&db, &format!("SELECT {} FROM customers c WHERE c.email = ?1", customer_columns()), args![email])?).await
 }
 
 /// Customers (by email, from their orders), the most recent first; `text` filters by address or name.
@@ -640,7 +655,7 @@ pub async fn customers(env: &Env, text: Option<&str>, offset: u32, limit: u32) -
     let db = db::db(env)?;
     let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(needle);
     let filter = "FROM customers c WHERE (?1 IS NULL OR instr(lower(c.email), ?1) > 0 OR instr(lower(c.name), ?1) > 0)";
-    let sql = format!("SELECT {CUSTOMER_COLUMNS} {filter} ORDER BY c.last_order_at DESC LIMIT ?2 OFFSET ?3");
+    let sql = format!("SELECT {} {filter} ORDER BY c.last_order_at DESC LIMIT ?2 OFFSET ?3", customer_columns());
     let rows = db::all(stmt(&db, &sql, &[db::Arg::from(pattern.as_deref()), db::Arg::from(limit), db::Arg::from(offset)])?).await?;
     #[derive(Deserialize)]
     struct Count {
@@ -797,15 +812,25 @@ pub async fn open_of(env: &Env, email: &str) -> Result<Vec<(u64, OrderStatus)>, 
 
 /// The units of `number`'s lines that staff refunded by line (each SKU with its units).
 pub async fn refunded_units(env: &Env, number: u64) -> Result<Vec<(String, u32)>, ApiError> {
-    #[derive(Deserialize)]
-    struct Units {
-        sku: String,
-        quantity: u32,
-    }
     let db = db::db(env)?;
-    let rows: Vec<Units> =
-        db::all(stmt(&db, "SELECT sku, sum(quantity) AS quantity FROM line_refunds WHERE order_number = ?1 GROUP BY sku", args![number])?).await?;
-    Ok(rows.into_iter().map(|r| (r.sku, r.quantity)).collect())
+    Ok(sku_units(db::all(refunded_units_read(&db, number)?).await?))
+}
+
+/// The read of [`refunded_units`], to batch with others; its rows go through [`sku_units`].
+pub fn refunded_units_read(db: &D1Database, number: u64) -> Result<D1PreparedStatement, ApiError> {
+    stmt(db, "SELECT sku, sum(quantity) AS quantity FROM line_refunds WHERE order_number = ?1 GROUP BY sku", args![number])
+}
+
+/// A row of units of a SKU.
+#[derive(Deserialize)]
+pub struct SkuRow {
+    sku: String,
+    quantity: u32,
+}
+
+/// Rows of units as each SKU with its units.
+pub fn sku_units(rows: Vec<SkuRow>) -> Vec<(String, u32)> {
+    rows.into_iter().map(|r| (r.sku, r.quantity)).collect()
 }
 
 /// Holds `lines` of `order` as refunded by the refund `event_id`: each SKU only while its units
@@ -896,14 +921,8 @@ pub async fn mark_line_refund_released(env: &Env, event_id: &str) -> Result<(), 
 }
 
 async fn units_where(env: &Env, filter: &str, value: &str) -> Result<Vec<(String, u32)>, ApiError> {
-    #[derive(Deserialize)]
-    struct Units {
-        sku: String,
-        quantity: u32,
-    }
     let db = db::db(env)?;
-    let rows: Vec<Units> = db::all(stmt(&db, &format!("SELECT sku, quantity FROM line_refunds WHERE {filter}"), args![value])?).await?;
-    Ok(rows.into_iter().map(|r| (r.sku, r.quantity)).collect())
+    Ok(sku_units(db::all(stmt(&db, &format!("SELECT sku, quantity FROM line_refunds WHERE {filter}"), args![value])?).await?))
 }
 
 /// The units of returns still open (requested or approved): on their way to being refunded.
