@@ -26,6 +26,7 @@ pub mod staff;
 pub mod stock;
 pub mod stripe;
 pub mod subscriptions;
+pub mod text_search;
 
 use crate::error::{ApiError, Context};
 use serde::de::DeserializeOwned;

@@ -5,6 +5,7 @@
 
 use crate::error::{ApiError, Context, Problem};
 use crate::services::db::{self, args, stmt};
+use crate::services::text_search;
 use edgeshop_domain::{Address, Contact, Currency, Money, Order, OrderStatus, PaymentMethod, PricedLine, StatusChange, Totals, Tracking};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
@@ -550,10 +551,10 @@ impl OrderSort {
     }
 }
 
-/// What a text search looks for (`instr(lower(column), ?) > 0`). Not `LIKE`: D1 refuses a
-/// pattern over 50 bytes ("LIKE or GLOB pattern too complex"), which a long email address is.
-/// Lower case as emails are stored (SQLite's `lower` folds ASCII letters only, which is what a
-/// name's own capitals meet).
+/// What an exact search of a code looks for (`lower(column) = ?`): a discount code, a SKU, a
+/// tracking number. Names, emails and addresses are searched folded (`text_search`), with
+/// `instr(…) > 0` rather than `LIKE`: D1 refuses a pattern over 50 bytes ("LIKE or GLOB pattern
+/// too complex"), which a long email address is.
 fn needle(text: &str) -> String {
     text.to_lowercase()
 }
@@ -568,6 +569,7 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let number = text.and_then(|t| t.trim_start_matches('#').parse::<i64>().ok()).map_or(db::Arg::Null, db::Arg::Int);
     let pattern = text.map(needle);
+    let folded = text.map(text_search::fold);
     // `to` takes in its whole day: every time of it sorts before `{to}T24` (no date arithmetic,
     // which has no day after 9999-12-31).
     let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1 OR (?1 = 'to_pack' AND status IN ('confirmed', 'paid') AND EXISTS (
@@ -576,8 +578,8 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
                OR (?1 = 'needs_attention' AND (coalesce(attention, '') != '' OR refund_due_minor > 0)))
           AND (?2 IS NULL OR payment_method = ?2)
           AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4 || 'T24')
-          AND (?5 IS NULL OR number = ?6 OR instr(lower(email), ?5) > 0 OR instr(lower(name), ?5) > 0
-               OR instr(lower(contact_json), ?5) > 0 OR instr(lower(address_json), ?5) > 0 OR lower(discount_code) = ?5
+          AND (?5 IS NULL OR number = ?6 OR lower(discount_code) = ?5
+               OR EXISTS (SELECT 1 FROM order_search s WHERE s.number = orders.number AND instr(s.text, ?8) > 0)
                OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_number = orders.number AND lower(l.sku) = ?5)
                OR EXISTS (SELECT 1 FROM order_history h WHERE h.order_number = orders.number AND lower(h.tracking_number) = ?5))
           AND (?7 IS NULL OR email = ?7)";
@@ -593,6 +595,7 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
                 _ => db::Arg::Null,
             },
             db::Arg::from(q.email.as_deref()),
+            db::Arg::from(folded.as_deref()),
         ];
         a.extend(extra);
         a
@@ -604,7 +607,7 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
                 subtotal_minor, shipping_minor, refund_due_minor,
                 {} AS refunded_minor,
                 (SELECT carrier || ' ' || tracking_number FROM order_history WHERE order_number = orders.number AND tracking_number IS NOT NULL ORDER BY id DESC LIMIT 1) AS tracking
-         {filter} ORDER BY {} LIMIT ?8 OFFSET ?9",
+         {filter} ORDER BY {} LIMIT ?9 OFFSET ?10",
         refunded_sql("orders.number", "orders.total_minor"),
         q.sort.sql()
     );
@@ -653,8 +656,8 @@ pub async fn customer(env: &Env, email: &str) -> Result<Option<CustomerSummary>,
 /// Customers (by email, from their orders), the most recent first; `text` filters by address or name.
 pub async fn customers(env: &Env, text: Option<&str>, offset: u32, limit: u32) -> Result<(Vec<CustomerSummary>, u64), ApiError> {
     let db = db::db(env)?;
-    let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(needle);
-    let filter = "FROM customers c WHERE (?1 IS NULL OR instr(lower(c.email), ?1) > 0 OR instr(lower(c.name), ?1) > 0)";
+    let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(text_search::fold);
+    let filter = "FROM customers c WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM customer_search s WHERE s.email = c.email AND instr(s.text, ?1) > 0))";
     let sql = format!("SELECT {} {filter} ORDER BY c.last_order_at DESC LIMIT ?2 OFFSET ?3", customer_columns());
     let rows = db::all(stmt(&db, &sql, &[db::Arg::from(pattern.as_deref()), db::Arg::from(limit), db::Arg::from(offset)])?).await?;
     #[derive(Deserialize)]
