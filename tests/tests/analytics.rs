@@ -273,7 +273,7 @@ struct Expected {
 }
 
 #[allow(clippy::too_many_lines)]
-fn expected(orders: &[OrderRow], lines: &[Value], refunds: &[Value], events: &[Event], from: &str, to: &str) -> Expected {
+fn expected(orders: &[OrderRow], lines: &[Value], refunds: &[Value], payments: &[Value], events: &[Event], from: &str, to: &str) -> Expected {
     let in_range = |at: &str| at.get(..10).is_some_and(|d| d >= from && d <= to);
     let sold: Vec<&OrderRow> = orders.iter().filter(|o| in_range(&o.at) && counted(o)).collect();
     let sold_numbers: HashSet<i64> = sold.iter().map(|o| o.number).collect();
@@ -282,10 +282,27 @@ fn expected(orders: &[OrderRow], lines: &[Value], refunds: &[Value], events: &[E
     let online = sold.iter().filter(|o| o.method == "online").count() as i64;
     let orders_n = sold.len() as i64;
     let units: i64 = sold_lines.iter().map(|l| n(l, "quantity")).sum();
-    // Refunds of the orders revenue counts (not of cancelled ones), made in the period.
-    let counted_order = |number: i64| orders.iter().any(|o| o.number == number && counted(o));
-    let refunded: i64 =
-        refunds.iter().filter(|r| in_range(&s(r, "created_at")) && counted_order(n(r, "order_number"))).map(|r| n(r, "amount_minor")).sum();
+    // Refunds made in the period of the orders revenue counts (not of cancelled ones), less a
+    // payment taken twice and given back: per order, refunded by the period's end less refunded
+    // by its start, each beyond what was paid over the total.
+    let refunded: i64 = orders
+        .iter()
+        .filter(|o| counted(o))
+        .filter(|o| refunds.iter().any(|r| n(r, "order_number") == o.number && in_range(&s(r, "created_at"))))
+        .map(|o| {
+            let paid_over =
+                (payments.iter().filter(|p| n(p, "order_number") == o.number).map(|p| n(p, "amount_minor")).sum::<i64>() - o.total).max(0);
+            let refunded_while = |keep: &dyn Fn(&str) -> bool| {
+                let r: i64 = refunds
+                    .iter()
+                    .filter(|r| n(r, "order_number") == o.number && keep(&s(r, "created_at")[..10]))
+                    .map(|r| n(r, "amount_minor"))
+                    .sum();
+                (r - paid_over).max(0)
+            };
+            refunded_while(&|d| d <= to) - refunded_while(&|d| d < from)
+        })
+        .sum();
 
     // Page events of the period, per session and day, in the order they happened.
     let evs: Vec<&Event> = events.iter().filter(|e| e.day.as_str() >= from && e.day.as_str() <= to).collect();
@@ -341,6 +358,7 @@ fn expected(orders: &[OrderRow], lines: &[Value], refunds: &[Value], events: &[E
     kpis.insert("average_order", if orders_n > 0 { (revenue + orders_n / 2) / orders_n } else { 0 });
     kpis.insert("units", units);
     kpis.insert("refunds", refunded);
+    kpis.insert("net_sales", revenue - refunded);
     kpis.insert("online_share", bp(online, orders_n));
     kpis.insert("cod_share", bp(orders_n - online, orders_n));
     kpis.insert("sessions", sessions.len() as i64);
@@ -524,18 +542,21 @@ fn reports_match_totals_computed_from_the_raw_rows() {
             .collect();
     assert!(orders.len() >= 10_000, "{} orders generated", orders.len());
     let lines = d1_query(&shop, "SELECT order_number, product_slug, title, quantity, line_minor, category FROM order_lines");
-    let refunds = d1_query(&shop, "SELECT order_number, amount_minor, created_at FROM payments WHERE kind = 'refund' AND status != 'failed'");
-    let (lines, refunds) = (lines.as_array().unwrap().clone(), refunds.as_array().unwrap().clone());
+    let refunds = d1_query(&shop, "SELECT id, order_number, amount_minor, created_at FROM payments WHERE kind = 'refund' AND status != 'failed'");
+    let payments = d1_query(&shop, "SELECT order_number, amount_minor FROM payments WHERE kind = 'payment' AND status = 'succeeded'");
+    let (lines, refunds, payments) = (lines.as_array().unwrap().clone(), refunds.as_array().unwrap().clone(), payments.as_array().unwrap().clone());
+    // The history has payments taken twice and given back, which are not refunds of a sale.
+    assert!(refunds.iter().any(|r| s(r, "id").starts_with("refund-twice-")), "no payment taken twice in the history");
 
     let end = day_number(&until).unwrap();
     for (from, to) in [(day_string(end - 29), until.clone()), (day_string(end - 89), until.clone()), (day_string(end - 6), day_string(end - 3))] {
         let r = shop.admin("GET", &format!("/api/admin/analytics?from={from}&to={to}"), None);
         assert_eq!(r.status, 200, "{}", r.body);
         let report = r.json();
-        let want = expected(&orders, &lines, &refunds, &events, &from, &to);
+        let want = expected(&orders, &lines, &refunds, &payments, &events, &from, &to);
         let days = day_number(&to).unwrap() - day_number(&from).unwrap() + 1;
         let (pf, pt) = (day_string(day_number(&from).unwrap() - days), day_string(day_number(&from).unwrap() - 1));
-        let before = expected(&orders, &lines, &refunds, &events, &pf, &pt);
+        let before = expected(&orders, &lines, &refunds, &payments, &events, &pf, &pt);
         assert_eq!((report["previous_from"].as_str(), report["previous_to"].as_str()), (Some(pf.as_str()), Some(pt.as_str())));
         for k in report["kpis"].as_array().unwrap() {
             let key = k["key"].as_str().unwrap();
@@ -567,6 +588,10 @@ fn reports_match_totals_computed_from_the_raw_rows() {
     for p in d1_query(&shop, "SELECT order_number, amount_minor FROM payments WHERE kind = 'refund' AND status != 'failed'").as_array().unwrap() {
         *refunded.entry(n(p, "order_number")).or_default() += n(p, "amount_minor");
     }
+    let mut paid: HashMap<i64, i64> = HashMap::new();
+    for p in &payments {
+        *paid.entry(n(p, "order_number")).or_default() += n(p, "amount_minor");
+    }
     let taxed = d1_query(&shop, "SELECT number, status, created_at, total_minor, tax_minor, tax_rate_bp, refund_due_minor, address_json FROM orders");
     let mut by_country: BTreeMap<(String, Option<i64>), [i64; 5]> = BTreeMap::new();
     for o in taxed.as_array().unwrap() {
@@ -576,7 +601,10 @@ fn reports_match_totals_computed_from_the_raw_rows() {
         }
         let country = serde_json::from_str::<Value>(&s(o, "address_json")).unwrap()["country"].as_str().unwrap().to_string();
         let (total, tax) = (n(o, "total_minor"), n(o, "tax_minor"));
-        let back = (refunded.get(&n(o, "number")).copied().unwrap_or(0) + n(o, "refund_due_minor")).min(total);
+        // A payment taken twice and given back is not a refund of the sale.
+        let paid_over = (paid.get(&n(o, "number")).copied().unwrap_or(0) - total).max(0);
+        let refunded = (refunded.get(&n(o, "number")).copied().unwrap_or(0) - paid_over).max(0);
+        let back = (refunded + n(o, "refund_due_minor")).min(total);
         let row = by_country.entry((country, o["tax_rate_bp"].as_i64())).or_default();
         for (sum, v) in row.iter_mut().zip([1, total, tax, back, if total > 0 { (tax * back * 2 + total) / (total * 2) } else { 0 }]) {
             *sum += v;
@@ -601,7 +629,7 @@ fn reports_match_totals_computed_from_the_raw_rows() {
     assert!(r.content_type.starts_with("text/csv"));
     let csv: Vec<&str> = r.body.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(csv[0], "\u{feff}Customer,Name,Orders,Spent,First order", "with a byte-order mark, for Excel");
-    let want = expected(&orders, &lines, &refunds, &events, &day_string(end - 29), &until);
+    let want = expected(&orders, &lines, &refunds, &payments, &events, &day_string(end - 29), &until);
     assert_eq!(csv.len() - 1, want.tables["top_customers"].len());
     let first = &want.tables["top_customers"][0];
     let spent = first[3].as_i64().unwrap();

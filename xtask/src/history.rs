@@ -225,6 +225,18 @@ pub fn generate(catalog: &Catalog, o: &Options) -> Result<History, String> {
                     q(&at)
                 ));
             }
+            // Now and then a payment taken twice and the second given back at once: money that
+            // went back, but not a refund of the sale.
+            if paid_online && rng.permille(20) {
+                for (kind, id) in [("payment", "pay-twice"), ("refund", "refund-twice")] {
+                    payment_rows.push(format!(
+                        "({}, {number}, '{kind}', 'test', {total}, {}, 'succeeded', {})",
+                        q(&format!("{id}-{number}")),
+                        q(currency),
+                        q(&at)
+                    ));
+                }
+            }
             // Money that went back: a returned order, or a paid one that was cancelled.
             let refunded = status == "returned" || (status == "cancelled" && paid_online);
             if refunded {

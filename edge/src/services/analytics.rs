@@ -212,13 +212,17 @@ async fn totals(env: &Env, r: &Range) -> Result<Totals, ApiError> {
         ),
         args![&start, &end],
     )?);
-    // Refunds of the orders revenue counts: a cancelled order's payment is in neither, so its
-    // refund is not taken off the revenue either.
+    // Refunds made in the period of the orders revenue counts: a cancelled order's payment is in
+    // neither, so its refund is not taken off the revenue either; nor is a payment made twice and
+    // given back (never a sale). Per order, what was refunded by the period's end less what was
+    // refunded by its start, as the order list and the tax table count it.
     let refunds = db::first::<Sum>(stmt(
         &db,
         &format!(
-            "SELECT coalesce(sum(p.amount_minor), 0) AS n FROM payments p WHERE p.kind = 'refund' AND p.status != 'failed' \
-             AND p.created_at >= ?1 AND p.created_at < ?2 AND EXISTS (SELECT 1 FROM orders o WHERE o.number = p.order_number AND {COUNTED})"
+            "SELECT coalesce(sum({} - {}), 0) AS n FROM orders o WHERE {COUNTED} AND o.number IN \
+             (SELECT p.order_number FROM payments p WHERE p.kind = 'refund' AND p.status != 'failed' AND p.created_at >= ?1 AND p.created_at < ?2)",
+            crate::services::orders::refunded_before_sql("o.number", "o.total_minor", Some("?2")),
+            crate::services::orders::refunded_before_sql("o.number", "o.total_minor", Some("?1")),
         ),
         args![&start, &end],
     )?);
@@ -277,6 +281,8 @@ fn kpis(now: &Totals, before: &Totals) -> Vec<Kpi> {
         kpi("average_order", "Average order", ValueKind::Money, aov(now), aov(before)),
         kpi("units", "Units sold", ValueKind::Count, now.units, before.units),
         kpi("refunds", "Refunds", ValueKind::Money, now.refunds, before.refunds),
+        // Revenue less the period's refunds (Shopify's "net sales" reading of the same two).
+        kpi("net_sales", "Net sales (after refunds)", ValueKind::Money, now.revenue - now.refunds, before.revenue - before.refunds),
         kpi("online_share", "Paid online", ValueKind::Percent, bp(now.online, now.orders), bp(before.online, before.orders)),
         kpi(
             "cod_share",

@@ -321,8 +321,16 @@ pub fn refunded_of(moves: &[MoneyMove], total: i64) -> i64 {
 /// [`refunded`] as SQL, for the order whose number and total are `number` and `total` (columns
 /// of the query it is part of).
 pub fn refunded_sql(number: &str, total: &str) -> String {
+    refunded_before_sql(number, total, None)
+}
+
+/// [`refunded_sql`] counting only the refunds made before `before` (an SQL expression, a
+/// timestamp), when given: what was refunded of the order as of then. A payment made twice is
+/// given back first, so the refunds that count are those beyond it.
+pub fn refunded_before_sql(number: &str, total: &str, before: Option<&str>) -> String {
+    let when = before.map(|b| format!(" AND p.created_at < {b}")).unwrap_or_default();
     format!(
-        "max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = {number} AND p.kind = 'refund' AND p.status != 'failed')
+        "max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = {number} AND p.kind = 'refund' AND p.status != 'failed'{when})
              - max(0, (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.order_number = {number} AND p.kind = 'payment' AND p.status = 'succeeded')
                       - {total}))"
     )
