@@ -393,7 +393,8 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                             <p class="no-print">{label(&wire(o.order.payment))}</p>
                             {(!o.payments.is_empty()).then(|| view! {
                                 <ul class="plain no-print" data-testid="money-moves">{o.payments.iter().map(|m| view! {
-                                    <li>{label(&m.kind)} " · " {money(m.amount_minor, &m.currency, &locale.get_value())} " · " {label(&m.status)} " · " <small>{provider_label(&m.provider)}</small></li>
+                                    <li>{label(&m.kind)} " · " {money(m.amount_minor, &m.currency, &locale.get_value())} " · " {label(&m.status)} " · " <small>{provider_label(&m.provider)}</small>
+                                        {m.reason.clone().map(|r| view! { " · " <span data-testid="money-reason">{r}</span> })}</li>
                                 }).collect_view()}</ul>
                             })}
                             {(o.refund_due_minor > 0).then(|| view! {
@@ -573,7 +574,7 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
                     <fieldset class="refund-lines"><legend>"Refund units of a line"</legend>{line_inputs}</fieldset>
                     <div><label for="refund-amount">{format!("or an amount ({} left to refund)", Money::new(refundable, currency).decimal())}</label>
                         <input id="refund-amount" inputmode="decimal" prop:value=move || refund_amount.get() on:input=move |ev| refund_amount.set(event_target_value(&ev))/></div>
-                    <div><label for="refund-reason">"Reason"</label><input id="refund-reason" prop:value=move || refund_reason.get() on:input=move |ev| refund_reason.set(event_target_value(&ev))/></div>
+                    <div><label for="refund-reason">"Reason (the customer is told)"</label><input id="refund-reason" prop:value=move || refund_reason.get() on:input=move |ev| refund_reason.set(event_target_value(&ev))/></div>
                     <button type="submit">"Refund"</button>
                     {move || refund_error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
                 </form>
@@ -669,6 +670,7 @@ fn Returns(
 fn ByHand(n: u64, due: i64, currency: Currency, act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
     let amount = RwSignal::new(if due > 0 { Money::new(due, currency).decimal() } else { String::new() });
     let method = RwSignal::new("cash".to_string());
+    let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -676,7 +678,7 @@ fn ByHand(n: u64, due: i64, currency: Currency, act: impl Fn(String, String, &'s
             return error.set(Some("Type the amount given back, such as 12.50.".into()));
         };
         error.set(None);
-        let body = edgeshop_api::admin::RefundByHand { amount_minor: m.minor, method: method.get_untracked(), note: String::new() };
+        let body = edgeshop_api::admin::RefundByHand { amount_minor: m.minor, method: method.get_untracked(), note: note.get_untracked() };
         act(format!("/api/admin/orders/{n}/refunds/by-hand"), edgeshop_app::api::body(&body), "Refund by hand");
     };
     view! {
@@ -690,6 +692,8 @@ fn ByHand(n: u64, due: i64, currency: Currency, act: impl Fn(String, String, &'s
                     <option value="voucher">"Voucher"</option>
                     <option value="other">"Other"</option>
                 </select></div>
+            <div><label for="by-hand-note">"Reason (the customer is told)"</label>
+                <input id="by-hand-note" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/></div>
             <button type="submit">"Record refund made"</button>
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
         </form>

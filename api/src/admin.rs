@@ -140,6 +140,9 @@ pub struct MoneyMove {
     pub status: String,
     #[serde(default)]
     pub created_at: String,
+    /// Why a refund was made, as staff gave it (told to the customer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A message for the shopper about their order.
@@ -285,6 +288,7 @@ pub struct RefundByHand {
     pub amount_minor: i64,
     /// One of [`BY_HAND_METHODS`].
     pub method: String,
+    /// Why, told to the customer with the refund.
     #[serde(default)]
     pub note: String,
 }

@@ -196,6 +196,34 @@ pub struct OrderLine {
     pub quantity: u32,
     pub unit_price: MoneyView,
     pub line_total: MoneyView,
+    /// Units of the line refunded on their own (a refund by line, before or after shipping).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunded: u32,
+    /// Units of the line that came back in a return received.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub returned: u32,
+}
+
+impl OrderLine {
+    /// Units that can still be sent back: not refunded on their own nor returned already.
+    pub fn returnable(&self) -> u32 {
+        self.quantity.saturating_sub(self.refunded + self.returned)
+    }
+
+    /// What became of some of the units, for the line's text: "1 refunded, 1 returned" (empty
+    /// when nothing did).
+    pub fn settled_note(&self) -> String {
+        let parts: Vec<String> = [(self.refunded, "refunded"), (self.returned, "returned")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        parts.join(", ")
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A message sent (or being sent) about the order.
@@ -223,6 +251,9 @@ pub struct PaymentView {
     pub currency: String,
     pub amount: MoneyView,
     pub at: String,
+    /// Why a refund was made, as the shop gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -616,7 +616,9 @@ pub fn OrderStatus() -> impl IntoView {
                 let awaiting = matches!(status, Status::AwaitingPayment | Status::PaymentFailed);
                 // Back from paying: the payment's news is on its way (not an earlier try's failure).
                 let paying = o.payment_method == PaymentMethod::Online && awaiting && confirming.get();
-                let returnable: Vec<(String, String, u32)> = o.lines.iter().map(|l| (l.sku.clone(), edgeshop_domain::line_name(&l.title, &l.variant_title), l.quantity)).collect();
+                // What can still go back: units not refunded on their own nor returned already.
+                let returnable: Vec<(String, String, u32)> = o.lines.iter().filter(|l| l.returnable() > 0)
+                    .map(|l| (l.sku.clone(), edgeshop_domain::line_name(&l.title, &l.variant_title), l.returnable())).collect();
                 view! {
                     <h1>"Order " <span data-testid="order-number">{o.number.to_string()}</span></h1>
                     {(!matches!(status, Status::Cancelled)).then(|| view! {
@@ -626,9 +628,13 @@ pub fn OrderStatus() -> impl IntoView {
                     {paying.then(|| view! {
                         <p class="notice" role="status" data-testid="payment-confirming">"Thank you: we are confirming your payment. This page updates by itself."</p>
                     })}
-                    <ul class="cart-lines">{o.lines.into_iter().map(|l| view! {
-                        <li>{format!("{} × {}", l.quantity, edgeshop_domain::line_name(&l.title, &l.variant_title))}
-                            <span>{money(&l.line_total)}</span></li>
+                    <ul class="cart-lines">{o.lines.into_iter().map(|l| {
+                        let settled = l.settled_note();
+                        view! {
+                            <li>{format!("{} × {}", l.quantity, edgeshop_domain::line_name(&l.title, &l.variant_title))}
+                                {(!settled.is_empty()).then(|| view! { " " <small data-testid="line-settled">{format!("({settled})")}</small> })}
+                                <span>{money(&l.line_total)}</span></li>
+                        }
                     }).collect_view()}</ul>
                     <dl class="attrs">
                         <dt>"Subtotal"</dt><dd>{money(&o.subtotal)}</dd>
@@ -674,7 +680,7 @@ pub fn OrderStatus() -> impl IntoView {
                     {(!refunds.is_empty()).then(|| view! {
                         <h2>"Refunds"</h2>
                         <ul class="refunds" data-testid="refunds">{refunds.into_iter().map(|r| view! {
-                            <li>{money(&r.amount)} " · " {refund_label(&r.status)}</li>
+                            <li>{money(&r.amount)} " · " {refund_label(&r.status)}{r.reason.clone().map(|why| view! { " · " {why} })}</li>
                         }).collect_view()}</ul>
                     })}
                     {(!o.returns.is_empty()).then(|| view! {

@@ -543,6 +543,7 @@ fn a_refund_owed_by_hand_is_recorded_when_made() {
     let buyer = o["order"]["contact"]["email"].as_str().unwrap().to_string();
     let mail = shop.wait_emails("the refund by hand", 1, |e| e.to.contains(&buyer) && e.text.contains("by bank transfer"));
     assert!(mail[0].subject.starts_with("Refund of ") && mail[0].text.contains("Paid after refunds: "), "{}", mail[0].text);
+    assert!(mail[0].text.contains("Reason: IBAN ending 42"), "the reason given is told: {}", mail[0].text);
     assert!(is_problem(&by_hand(json!({ "amount_minor": 1, "method": "cash" })), 422), "nothing is owed any more");
     let invoice = shop.get(&format!("/orders/invoice/?number={n}&token={token}")).body;
     assert!(invoice.contains(r#"data-testid="invoice-refunded">−"#), "{invoice}");
@@ -702,6 +703,14 @@ fn a_unit_refunded_by_line_is_not_paid_again_by_a_return() {
     let refund = shop.request("POST", &format!("/api/admin/orders/{n}/refunds"), &headers, Some(&body));
     assert_eq!(refund.status, 202, "{}", refund.body);
     shop.wait_admin_order(n, "A refunded", |o| o["payments"].as_array().is_some_and(|p| p.iter().any(|m| m["kind"] == "refund")));
+    // The shopper's order says so per line, and A is no longer offered for a return.
+    let mine = shop.get(&format!("/api/orders/{n}?token={token}")).json();
+    let line = |o: &Value, sku: &str| o["lines"].as_array().unwrap().iter().find(|l| l["sku"] == sku).unwrap().clone();
+    assert_eq!((line(&mine, &a.sku)["refunded"].as_u64(), line(&mine, &b.sku)["refunded"].as_u64()), (Some(1), None), "{mine}");
+    assert_eq!(mine["can_request_return"], true, "B can still go back: {mine}");
+    let again =
+        shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }).to_string());
+    assert!(is_problem(&again, 422), "a refunded unit cannot be sent back for a refund: {} {}", again.status, again.body);
     let ask =
         shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &json!({ "lines": [{ "sku": b.sku, "quantity": 1 }] }).to_string());
     assert_eq!(ask.status, 202, "{}", ask.body);
@@ -718,6 +727,9 @@ fn a_unit_refunded_by_line_is_not_paid_again_by_a_return() {
     // Every unit is back: the order's total, less A, paid already.
     let total = o["order"]["totals"]["total"]["minor"].as_i64().unwrap();
     assert_eq!(o["returns"][0]["refund_minor"].as_i64(), Some(total - line_total(&a.sku)), "B alone is paid (and the delivery): {o}");
+    let mine = shop.get(&format!("/api/orders/{n}?token={token}")).json();
+    assert_eq!(line(&mine, &b.sku)["returned"].as_u64(), Some(1), "{mine}");
+    assert_eq!(mine["can_request_return"], false, "nothing is left to send back: {mine}");
 }
 
 #[test]

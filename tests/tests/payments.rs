@@ -473,10 +473,10 @@ fn a_returned_line_is_refunded_in_part() {
     assert_eq!(refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 3 }] })).status, 422, "more than was bought");
     let twice = json!({ "lines": [{ "sku": a.sku, "quantity": 2 }, { "sku": a.sku, "quantity": 1 }] });
     assert_eq!(refund("r1", twice).status, 422, "a SKU listed twice counts its quantities together");
-    let first = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }));
+    let first = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }], "reason": "Scuffed on arrival" }));
     assert_eq!(first.status, 202, "a refused request does not bind its key");
     // The same request again is the same refund; the same key with another body is refused.
-    let again = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }));
+    let again = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 1 }], "reason": "Scuffed on arrival" }));
     assert_eq!((again.status, again.header("idempotent-replayed")), (202, Some("true")));
     assert_eq!(again.json(), first.json());
     let other = refund("r1", json!({ "lines": [{ "sku": a.sku, "quantity": 2 }] }));
@@ -490,6 +490,14 @@ fn a_returned_line_is_refunded_in_part() {
     let settled_o = settled(shop, n);
     assert_eq!(moves(&settled_o, "refund").len(), 1, "{o}");
     assert_eq!(moves(&settled_o, "refund")[0]["amount_minor"], a.price.minor);
+    // Why, as staff gave it: beside the refund for staff and the shopper, and in its message.
+    assert_eq!(moves(&settled_o, "refund")[0]["reason"], "Scuffed on arrival", "{settled_o}");
+    let mine = shop.get(&format!("/api/orders/{n}?token={token}")).json();
+    assert!(mine["payments"].as_array().unwrap().iter().any(|p| p["kind"] == "refund" && p["reason"] == "Scuffed on arrival"), "{mine}");
+    let buyer = settled_o["order"]["contact"]["email"].as_str().unwrap().to_string();
+    shop.wait_emails("the refund's message with its reason", 1, |e| {
+        e.to.contains(&buyer) && e.subject.starts_with("Refund of ") && e.text.contains("Reason: Scuffed on arrival")
+    });
     assert_eq!(settled_o["refunded_by_line"], json!([{ "sku": a.sku, "quantity": 1 }]), "the back office sees the unit refunded");
     let intent = moves(&settled_o, "payment")[0]["id"].clone();
     let calls: Vec<Value> = stripe.requests().into_iter().filter(|r| r["path"] == "/v1/refunds" && r["params"]["payment_intent"] == intent).collect();

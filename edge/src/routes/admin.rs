@@ -242,7 +242,7 @@ pub async fn refund_by_hand(req: &mut Request, env: &Env, number: u64) -> Reply 
         return Err(ApiError::new(Problem::BadRefund, format!("the amount must be more than 0 and at most {}", money(limit))));
     }
     let note = edgeshop_domain::text::reason_line(&r.note, 200);
-    if !orders::record_refund_by_hand(env, &stored, r.amount_minor, &r.method, &now_rfc3339()).await? {
+    if !orders::record_refund_by_hand(env, &stored, r.amount_minor, &r.method, &note, &now_rfc3339()).await? {
         return Err(
             ApiError::new(Problem::RequestInProgress, "the order changed meanwhile: reload it and record the refund again").with_retry_after(1)
         );

@@ -16,7 +16,7 @@ fn payment_view(m: MoneyMove) -> PaymentView {
     let amount = edgeshop_domain::Currency::parse(&m.currency)
         .map(|c| money_view(edgeshop_domain::Money::new(m.amount_minor, c)))
         .unwrap_or(MoneyView { minor: m.amount_minor, currency: m.currency.clone(), formatted: format!("{} {}", m.amount_minor, m.currency) });
-    PaymentView { kind: m.kind, status: m.status, amount_minor: m.amount_minor, currency: m.currency, amount, at: m.created_at }
+    PaymentView { kind: m.kind, status: m.status, amount_minor: m.amount_minor, currency: m.currency, amount, at: m.created_at, reason: m.reason }
 }
 
 fn sent_message(n: Notification) -> SentMessage {
@@ -47,30 +47,41 @@ async fn authorized(req: &Request, env: &Env, number: u64) -> Result<Order, ApiE
 pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let order = authorized(req, env, number).await?;
     // The shopper's messages (what and when); the merchant's alerts about the order are not theirs to see.
-    let notifications =
-        orders::notifications(env, number).await?.into_iter().filter(|n| !n.template.starts_with("merchant_")).map(sent_message).collect();
-    let payments = orders::money_moves(env, number).await?.into_iter().map(payment_view).collect();
+    let (notifications, payments, returns, refunded) = futures_util::try_join!(
+        orders::notifications(env, number),
+        orders::money_moves(env, number),
+        orders::returns(env, number),
+        orders::refunded_units(env, number)
+    )?;
+    let notifications = notifications.into_iter().filter(|n| !n.template.starts_with("merchant_")).map(sent_message).collect();
+    let payments = payments.into_iter().map(payment_view).collect();
     let discount = crate::services::orders::discount_view(&order);
+    let returned = orders::returned_units(&returns, None);
+    let units_of = |units: &[(String, u32)], sku: &str| units.iter().filter(|(s, _)| s == sku).map(|(_, n)| n).sum::<u32>();
+    let lines: Vec<OrderLine> = order
+        .lines
+        .into_iter()
+        .map(|l| OrderLine {
+            refunded: units_of(&refunded, &l.sku),
+            returned: units_of(&returned, &l.sku),
+            sku: l.sku,
+            title: l.title,
+            variant_title: l.variant_title,
+            quantity: l.quantity,
+            unit_price: money_view(l.unit_price),
+            line_total: money_view(l.line_total),
+        })
+        .collect();
     let view = OrderView {
         payments,
         discount,
         number: order.number,
         status: order.status,
         can_cancel: order.status.can_cancel(),
-        can_request_return: order.status == OrderStatus::Delivered,
+        // Delivered, with something not refunded nor returned already.
+        can_request_return: order.status == OrderStatus::Delivered && lines.iter().any(|l| l.returnable() > 0),
         history: order.history,
-        lines: order
-            .lines
-            .into_iter()
-            .map(|l| OrderLine {
-                sku: l.sku,
-                title: l.title,
-                variant_title: l.variant_title,
-                quantity: l.quantity,
-                unit_price: money_view(l.unit_price),
-                line_total: money_view(l.line_total),
-            })
-            .collect(),
+        lines,
         subtotal: money_view(order.totals.subtotal),
         shipping: money_view(order.totals.shipping),
         tax: money_view(order.totals.tax),
@@ -80,7 +91,7 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
         address: order.address,
         email: order.contact.email,
         notifications,
-        returns: orders::returns(env, number).await?,
+        returns,
     };
     json(&view, 200, "no-store")
 }

@@ -491,6 +491,7 @@ fn money(event: &OrderEvent, order: &edgeshop_domain::Order, kind: &str, status:
         currency: event.currency.clone().map(|c| c.to_ascii_uppercase()).unwrap_or_else(|| order.totals.total.currency.code().to_string()),
         status: status.into(),
         created_at: event.at.clone(),
+        reason: None,
     })
 }
 
@@ -536,6 +537,7 @@ async fn refund_payment(
         currency: order.totals.total.currency.code().to_string(),
         status: status.into(),
         created_at: String::new(),
+        reason: None,
     };
     Ok((Some(refund), 0))
 }
@@ -581,7 +583,11 @@ async fn refund_requested_once(env: &Env, stored: &orders::Stored, event: &Order
         orders::drop_line_refund(env, &event.id).await?;
         return orders::record(env, stored, &orders::Change { outcome: &outcome, attention: Some(&note), ..base }).await;
     }
-    let (refund, due) = refund_payment(env, order, payment.as_ref(), amount, &format!("edgeshop-refund-{}", event.id)).await?;
+    let (mut refund, due) = refund_payment(env, order, payment.as_ref(), amount, &format!("edgeshop-refund-{}", event.id)).await?;
+    // Why, as staff gave it: with the refund, for its message and the order's pages.
+    if let Some(r) = refund.as_mut() {
+        r.reason = event.detail.clone().filter(|d| !d.trim().is_empty());
+    }
     // A refund the provider failed gives its lines back: they may be refunded again; one it made
     // keeps them under its id, until it fails later, if it does.
     match refund.as_ref() {

@@ -485,7 +485,9 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
                 Some(_) => format!("We have refunded {amount}."),
                 None => format!("We have refunded {amount} to the way you paid. Banks take a few days to show it."),
             };
-            (format!("Refund of {amount} for order {n}"), vec![how])
+            let mut lines = vec![how];
+            lines.extend(last.reason.as_deref().filter(|r| !r.is_empty()).map(|r| format!("Reason: {r}")));
+            (format!("Refund of {amount} for order {n}"), lines)
         }
         "return_requested" => {
             (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()])
@@ -630,7 +632,7 @@ mod tests {
 
     fn refund(id: &str, minor: i64, status: &str, at: &str) -> MoneyMove {
         let (kind, provider, currency) = ("refund".into(), "stripe".into(), "EUR".into());
-        MoneyMove { id: id.into(), kind, provider, amount_minor: minor, currency, status: status.into(), created_at: at.into() }
+        MoneyMove { id: id.into(), kind, provider, amount_minor: minor, currency, status: status.into(), created_at: at.into(), reason: None }
     }
 
     #[test]
@@ -679,6 +681,13 @@ mod tests {
         let hand = super::Facts { moves: &by_hand, attention: None, low_stock: &[], refunded_by_line: &[] };
         let email = super::render("refund_issued", &order, &shop, &hand, "a@b.ie", "T5").unwrap();
         assert!(email.text.contains(&format!("We have refunded {} by bank transfer.", euros(450))), "{}", email.text);
+        assert!(!email.text.contains("Reason:"), "no reason given, none said: {}", email.text);
+        // With the reason staff gave, in the text and the HTML (escaped).
+        let why = [MoneyMove { reason: Some("Goodwill: parcel <late>".into()), ..refund("re_9", 1000, "succeeded", "T6") }];
+        let told = super::Facts { moves: &why, attention: None, low_stock: &[], refunded_by_line: &[] };
+        let email = super::render("refund_issued", &order, &shop, &told, "a@b.ie", "T6").unwrap();
+        assert!(email.text.contains("Reason: Goodwill: parcel <late>"), "{}", email.text);
+        assert!(email.html.contains("Reason: Goodwill: parcel &lt;late&gt;"), "{}", email.html);
         let shopper = super::render("refund_issued", &order, &shop, &facts, "a@b.ie", "T1").unwrap();
         assert!(shopper.text.contains("View your order: https://s.example/orders/?number=7&token=t"), "{}", shopper.text);
         let merchant = super::render("merchant_return_requested", &order, &shop, &facts, "m@s.example", "T1").unwrap();

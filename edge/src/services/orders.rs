@@ -384,7 +384,7 @@ pub async fn settle_refund_request(env: &Env, event_id: &str) -> Result<(), ApiE
 pub fn money_moves_read(db: &D1Database, number: u64) -> Result<D1PreparedStatement, ApiError> {
     stmt(
         db,
-        "SELECT id, kind, provider, amount_minor, currency, status, created_at FROM payments WHERE order_number = ?1 ORDER BY created_at, id",
+        "SELECT id, kind, provider, amount_minor, currency, status, created_at, reason FROM payments WHERE order_number = ?1 ORDER BY created_at, id",
         args![number],
     )
 }
@@ -479,9 +479,9 @@ pub async fn record(env: &Env, stored: &Stored, change: &Change<'_>) -> Result<(
     for m in &change.money {
         statements.push(stmt(
             &db,
-            "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(id) DO UPDATE SET status = excluded.status, amount_minor = excluded.amount_minor",
-            args![&m.id, number, &m.kind, &m.provider, m.amount_minor, &m.currency, &m.status, change.at],
+            "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(id) DO UPDATE SET status = excluded.status, amount_minor = excluded.amount_minor, reason = coalesce(excluded.reason, payments.reason)",
+            args![&m.id, number, &m.kind, &m.provider, m.amount_minor, &m.currency, &m.status, change.at, m.reason.as_deref()],
         )?);
     }
     db::batch(&db, statements).await
@@ -750,7 +750,7 @@ pub fn returned_units(returns: &[ReturnView], except: Option<i64>) -> Vec<(Strin
 /// Records a refund the shop made by hand on the `stored` order: a refund among its money moves
 /// (`by_hand:<method>`), less owed by hand, and, when nothing is owed any more, the notes that
 /// asked for it gone. False when the order changed since it was read (nothing recorded).
-pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, method: &str, now: &str) -> Result<bool, ApiError> {
+pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, method: &str, reason: &str, now: &str) -> Result<bool, ApiError> {
     let db = db::db(env)?;
     let number = stored.order.number;
     let settled = stored.refund_due_minor - amount <= 0;
@@ -764,9 +764,9 @@ pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, meth
     // erased one: no mail reaches that address).
     let mut statements = vec![stmt(
         &db,
-        "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at)
-         SELECT ?1, ?2, 'refund', ?3, ?4, ?5, 'succeeded', ?6 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?2 AND version = ?7)",
-        args![&id, number, &format!("by_hand:{method}"), amount, currency, now, stored.version],
+        "INSERT INTO payments (id, order_number, kind, provider, amount_minor, currency, status, created_at, reason)
+         SELECT ?1, ?2, 'refund', ?3, ?4, ?5, 'succeeded', ?6, ?8 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?2 AND version = ?7)",
+        args![&id, number, &format!("by_hand:{method}"), amount, currency, now, stored.version, Some(reason).filter(|r| !r.is_empty())],
     )?];
     if !crate::services::subscriptions::is_erased(&stored.order.contact.email) {
         statements.push(stmt(
