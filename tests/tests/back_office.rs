@@ -711,10 +711,21 @@ fn a_unit_refunded_by_line_is_not_paid_again_by_a_return() {
     let again =
         shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &json!({ "lines": [{ "sku": a.sku, "quantity": 1 }] }).to_string());
     assert!(is_problem(&again, 422), "a refunded unit cannot be sent back for a refund: {} {}", again.status, again.body);
-    let ask =
-        shop.post_json(&format!("/api/orders/{n}/return?token={token}"), &[], &json!({ "lines": [{ "sku": b.sku, "quantity": 1 }] }).to_string());
+    let ask = shop.post_json(
+        &format!("/api/orders/{n}/return?token={token}"),
+        &[],
+        &json!({ "lines": [{ "sku": b.sku, "quantity": 1 }], "reason": "Too big for my ears" }).to_string(),
+    );
     assert_eq!(ask.status, 202, "{}", ask.body);
     let o = shop.wait_admin_order(n, "return requested", |o| o["order"]["status"] == "return_requested");
+    // The merchant's alert names the unit asked for (not the whole order) and the shopper's reason.
+    let b_line = o["order"]["lines"].as_array().unwrap().iter().find(|l| l["sku"] == b.sku).unwrap().clone();
+    let b_name = edgeshop_domain::line_name(b_line["title"].as_str().unwrap(), b_line["variant_title"].as_str().unwrap());
+    shop.wait_emails("the merchant's return alert", 1, |e| {
+        e.subject == format!("Return requested for order {n}")
+            && e.text.contains(&format!("asks to send back 1 × {b_name}."))
+            && e.text.contains("Their reason: Too big for my ears")
+    });
     let id = o["returns"][0]["id"].as_i64().unwrap();
     let step = |action: &str, body: Value| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/returns/{id}/{action}"), Some(body));
     assert_eq!(step("approve", json!({})).status, 202);

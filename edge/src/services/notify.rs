@@ -106,6 +106,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
         )?,
         orders::money_moves_read(&db, number)?,
         orders::refunded_units_read(&db, number)?,
+        stmt(&db, "SELECT lines_json, reason FROM returns WHERE order_number = ?1 ORDER BY id DESC LIMIT 1", args![number])?,
     ];
     statements.extend(orders::stored_reads(&db, number)?);
     let results = db::batch_rows(&db, statements, "claim messages").await?;
@@ -120,10 +121,19 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     if claimed.is_empty() {
         return round_outcome(env, &what, None, claimed_elsewhere);
     }
-    let Some(stored) = orders::stored_from(&results[4..])? else { return Ok(()) };
+    let Some(stored) = orders::stored_from(&results[5..])? else { return Ok(()) };
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let moves: Vec<MoneyMove> = results[2].results().context("payments")?;
     let refunded_by_line = orders::sku_units(results[3].results().context("line refunds")?);
+    #[derive(serde::Deserialize)]
+    struct ReturnRow {
+        lines_json: String,
+        reason: String,
+    }
+    let last_return = results[4].results::<ReturnRow>().context("the last return")?.into_iter().next().map(|r| LastReturn {
+        units: serde_json::from_str::<Vec<edgeshop_api::admin::ReturnLine>>(&r.lines_json).map(|l| orders::units(&l)).unwrap_or_default(),
+        reason: r.reason,
+    });
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let texts = crate::services::sms::transport(env);
     let mut retry = None;
@@ -132,7 +142,13 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let mut marks = Vec::new();
     let (mut sent_after_all, mut failed_for_good) = (Vec::new(), Vec::new());
     let low_stock = if claimed.iter().any(|p| p.template == "merchant_new_order") { running_low(env, &stored.order, &shop).await } else { vec![] };
-    let facts = Facts { moves: &moves, attention: stored.attention.as_deref(), low_stock: &low_stock, refunded_by_line: &refunded_by_line };
+    let facts = Facts {
+        moves: &moves,
+        attention: stored.attention.as_deref(),
+        low_stock: &low_stock,
+        refunded_by_line: &refunded_by_line,
+        last_return: last_return.as_ref(),
+    };
     for p in claimed {
         // The claim counted this try.
         let attempt = p.attempts;
@@ -363,6 +379,28 @@ pub struct Facts<'a> {
     pub low_stock: &'a [String],
     /// Units staff refunded by line, by SKU: said beside their lines.
     pub refunded_by_line: &'a [(String, u32)],
+    /// The order's latest return: what the return messages name.
+    pub last_return: Option<&'a LastReturn>,
+}
+
+/// A return's units and the shopper's reason, for its messages.
+pub struct LastReturn {
+    pub units: Vec<(String, u32)>,
+    pub reason: String,
+}
+
+/// The units of a return as a sentence's list: "1 × Nova Sport Earbuds (Black), 2 × Drift Tee".
+fn units_named(order: &Order, units: &[(String, u32)]) -> String {
+    units
+        .iter()
+        .filter(|(_, q)| *q > 0)
+        .map(|(sku, q)| {
+            let name =
+                order.lines.iter().find(|l| &l.sku == sku).map_or_else(|| sku.clone(), |l| edgeshop_domain::line_name(&l.title, &l.variant_title));
+            format!("{q} × {name}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The order's SKUs at or under the shop's low-stock level now (`[back_office] low_stock`), for
@@ -490,7 +528,9 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
             (format!("Refund of {amount} for order {n}"), lines)
         }
         "return_requested" => {
-            (format!("Return requested for order {n}"), vec!["We have your return request and will tell you how to send the items back.".into()])
+            let what = facts.last_return.map(|r| units_named(order, &r.units)).filter(|w| !w.is_empty());
+            let asked = what.map_or_else(|| "We have your return request".to_string(), |w| format!("We have your request to return {w}"));
+            (format!("Return requested for order {n}"), vec![format!("{asked} and will tell you how to send the items back.")])
         }
         "return_approved" => {
             // Where to send it: the seller's address from shop.toml's [business], when it has one.
@@ -513,7 +553,15 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
             (format!("About your return for order {n}"), vec![decision, "Reply to this message if you have questions.".into()])
         }
         "return_received" => {
-            (format!("We received your return for order {n}"), vec!["The items you sent back have arrived. Your refund is on its way.".into()])
+            let what = facts.last_return.map(|r| units_named(order, &r.units)).filter(|w| !w.is_empty());
+            let arrived =
+                what.map_or_else(|| "The items you sent back have arrived.".to_string(), |w| format!("What you sent back has arrived: {w}."));
+            // Cash on delivery has no payment to refund to: the shop gives it back by hand.
+            let refund = match order.payment {
+                PaymentMethod::CashOnDelivery => "We will be in touch about how to give you your refund.",
+                PaymentMethod::Online => "Your refund is on its way.",
+            };
+            (format!("We received your return for order {n}"), vec![format!("{arrived} {refund}")])
         }
         // For the merchant.
         "merchant_new_order" => {
@@ -533,10 +581,15 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
             (format!("New order {n}: {}", fmt(order.totals.total)), lines)
         }
         "merchant_attention" => (format!("Order {n} needs your attention"), attention.unwrap_or("").lines().map(str::to_string).collect()),
-        "merchant_return_requested" => (
-            format!("Return requested for order {n}"),
-            vec![format!("{} asks to send items back. Approve or refuse the return in the back office.", order.contact.email)],
-        ),
+        "merchant_return_requested" => {
+            let mut lines = vec![match facts.last_return.map(|r| units_named(order, &r.units)).filter(|w| !w.is_empty()) {
+                Some(what) => format!("{} asks to send back {what}.", order.contact.email),
+                None => format!("{} asks to send items back.", order.contact.email),
+            }];
+            lines.extend(facts.last_return.map(|r| r.reason.trim()).filter(|r| !r.is_empty()).map(|r| format!("Their reason: {r}")));
+            lines.push("Approve or refuse the return in the back office.".into());
+            (format!("Return requested for order {n}"), lines)
+        }
         _ => return None,
     };
     let mut text = format!("{}\n\n", subject);
@@ -660,7 +713,7 @@ mod tests {
                 "refund_issued",
                 &order,
                 &shop,
-                &super::Facts { moves: &moves, attention: None, low_stock: &[], refunded_by_line: &[] },
+                &super::Facts { moves: &moves, attention: None, low_stock: &[], refunded_by_line: &[], last_return: None },
                 "a@b.ie",
                 at,
             )
@@ -672,19 +725,19 @@ mod tests {
         assert_eq!(subject("T3"), None, "a refund that failed is not announced to the shopper");
         assert_eq!(subject("T9"), Some(format!("Refund of {} for order 7", euros(300))), "an update of an earlier refund: the latest");
         // The shopper's messages lead to their order page; the merchant's to the back office.
-        let facts = super::Facts { moves: &moves, attention: None, low_stock: &[], refunded_by_line: &[] };
+        let facts = super::Facts { moves: &moves, attention: None, low_stock: &[], refunded_by_line: &[], last_return: None };
         // What went back and what that leaves paid, under the order's total (a failed refund not).
         let text = super::render("refund_issued", &order, &shop, &facts, "a@b.ie", "T2").unwrap().text;
         assert!(text.contains(&format!("Paid after refunds: {}", euros(1200))) && text.contains("Refunded: "), "{text}");
         // A refund the shop made by hand says how.
         let by_hand = [MoneyMove { provider: "by_hand:bank_transfer".into(), ..refund("by-hand-7-x", 450, "succeeded", "T5") }];
-        let hand = super::Facts { moves: &by_hand, attention: None, low_stock: &[], refunded_by_line: &[] };
+        let hand = super::Facts { moves: &by_hand, attention: None, low_stock: &[], refunded_by_line: &[], last_return: None };
         let email = super::render("refund_issued", &order, &shop, &hand, "a@b.ie", "T5").unwrap();
         assert!(email.text.contains(&format!("We have refunded {} by bank transfer.", euros(450))), "{}", email.text);
         assert!(!email.text.contains("Reason:"), "no reason given, none said: {}", email.text);
         // With the reason staff gave, in the text and the HTML (escaped).
         let why = [MoneyMove { reason: Some("Goodwill: parcel <late>".into()), ..refund("re_9", 1000, "succeeded", "T6") }];
-        let told = super::Facts { moves: &why, attention: None, low_stock: &[], refunded_by_line: &[] };
+        let told = super::Facts { moves: &why, attention: None, low_stock: &[], refunded_by_line: &[], last_return: None };
         let email = super::render("refund_issued", &order, &shop, &told, "a@b.ie", "T6").unwrap();
         assert!(email.text.contains("Reason: Goodwill: parcel <late>"), "{}", email.text);
         assert!(email.html.contains("Reason: Goodwill: parcel &lt;late&gt;"), "{}", email.html);
@@ -693,6 +746,20 @@ mod tests {
         let merchant = super::render("merchant_return_requested", &order, &shop, &facts, "m@s.example", "T1").unwrap();
         assert!(merchant.text.contains("Open it in the back office: https://s.example/admin/order/?n=7"), "{}", merchant.text);
         assert!(!merchant.text.contains("token=") && !merchant.html.contains("token="), "{}", merchant.html);
+        // A return's messages name what is coming back, and the merchant hears the shopper's reason.
+        let ret = super::LastReturn { units: vec![(order.lines.first().map(|l| l.sku.clone()).unwrap_or_default(), 1)], reason: "Too big".into() };
+        let with_return = super::Facts {
+            last_return: Some(&ret),
+            ..super::Facts { moves: &moves, attention: None, low_stock: &[], refunded_by_line: &[], last_return: None }
+        };
+        let alert = super::render("merchant_return_requested", &order, &shop, &with_return, "m@s.example", "T1").unwrap().text;
+        assert!(alert.contains("Their reason: Too big"), "{alert}");
+        let received = super::render("return_received", &order, &shop, &with_return, "a@b.ie", "T1").unwrap().text;
+        assert!(received.contains("Your refund is on its way."), "{received}");
+        let mut cod = order.clone();
+        cod.payment = PaymentMethod::CashOnDelivery;
+        let received = super::render("return_received", &cod, &shop, &with_return, "a@b.ie", "T1").unwrap().text;
+        assert!(received.contains("We will be in touch about how to give you your refund.") && !received.contains("on its way"), "{received}");
         // An accepted return says where to send it: the seller's address, when the shop has one.
         let approved = |shop: &Shop| super::render("return_approved", &order, shop, &facts, "a@b.ie", "T1").unwrap().text;
         assert!(approved(&shop).contains("send the items back to us"), "{}", approved(&shop));
@@ -708,7 +775,7 @@ mod tests {
             note: Some(format!("{}: refused at the door", crate::services::events::UNDELIVERED)),
             tracking: None,
         });
-        let none = super::Facts { moves: &[], attention: None, low_stock: &[], refunded_by_line: &[] };
+        let none = super::Facts { moves: &[], attention: None, low_stock: &[], refunded_by_line: &[], last_return: None };
         let email = super::render("order_undelivered", &back, &shop, &none, "a@b.ie", "T4").unwrap();
         assert_eq!(email.subject, "Order 7 came back to us");
         assert!(
@@ -717,7 +784,7 @@ mod tests {
             email.text
         );
         let paid = [MoneyMove { kind: "payment".into(), ..refund("pi_1", 2000, "succeeded", "T0") }];
-        let paid = super::Facts { moves: &paid, attention: None, low_stock: &[], refunded_by_line: &[] };
+        let paid = super::Facts { moves: &paid, attention: None, low_stock: &[], refunded_by_line: &[], last_return: None };
         let email = super::render("order_undelivered", &order, &shop, &paid, "a@b.ie", "T4").unwrap();
         assert!(
             email.text.contains("came back to us undelivered, so we have cancelled the order. The money you paid is on its way back"),
