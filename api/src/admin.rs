@@ -399,6 +399,35 @@ pub struct CustomerDetail {
     pub orders: Vec<Order>,
 }
 
+/// `GET /api/admin/customers/{email}?export=1`: what the shop holds about a customer, for a
+/// request to see it (GDPR art. 15): their orders with each one's payments and refunds, returns,
+/// messages sent and staff notes, their newsletter subscription and back-in-stock requests. The
+/// orders' access tokens are left out (they open the order's page).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerExport {
+    pub exported_at: String,
+    pub customer: CustomerSummary,
+    pub orders: Vec<ExportedOrder>,
+    /// `pending`, `confirmed` or `unsubscribed`; absent when never subscribed.
+    #[serde(default)]
+    pub newsletter: Option<String>,
+    /// SKUs they asked to hear about when back in stock.
+    #[serde(default)]
+    pub stock_alerts: Vec<String>,
+}
+
+/// One order of a [`CustomerExport`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExportedOrder {
+    pub order: Order,
+    pub payments: Vec<MoneyMove>,
+    pub returns: Vec<ReturnView>,
+    pub messages: Vec<Notification>,
+    pub notes: Vec<Note>,
+}
+
 /// A search that found nothing: how often and when last.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -676,7 +676,9 @@ fn operation(route: Route) -> Op {
             .query("q", string(), "Part of an email address or name")
             .query("page", json!({"type": "integer", "minimum": 1}), "Page")
             .answer(200, "A page of customers", JSON, of::<CustomerPage>()),
-        Route::Customer => Op::new("A customer and their orders (their data export)").answer(200, "The customer", JSON, of::<CustomerDetail>()),
+        Route::Customer => Op::new("A customer and their orders; with export=1 all the shop holds about them (a CustomerExport: payments, returns, messages, notes, newsletter, stock alerts; no order tokens)")
+            .query("export", json!({ "type": "string", "enum": ["1"] }), "The customer's data export")
+            .answer(200, "The customer", JSON, of::<CustomerDetail>()),
         Route::EraseCustomer => Op::new(
             "Owners: erase a customer's personal data (subscriptions and stock alerts deleted; orders kept with name, address, email and phone replaced)",
         )

@@ -419,6 +419,17 @@ fn erasing_a_customer_removes_subscriptions_and_personal_data_but_keeps_the_orde
     shop.subscribe_confirmed(who, "10.4.4.2", false);
     assert_eq!(post(shop, "/api/stock-alerts", "10.4.4.3", json!({ "sku": sold_out.sku, "email": who })).status, 202);
 
+    // Their data export first (what a request to see it gets): the orders with their payments,
+    // messages and notes, the newsletter and the back-in-stock requests; no order's page key.
+    let export = shop.admin("GET", &format!("/api/admin/customers/{}?export=1", who.replace('@', "%40")), None);
+    assert_eq!(export.status, 200, "{}", export.body);
+    let export = export.json();
+    assert_eq!(export["orders"][0]["order"]["number"], number, "{export}");
+    assert_eq!(export["orders"][0]["order"]["token"], "", "{export}");
+    assert!(export["orders"][0]["payments"].is_array() && export["orders"][0]["messages"].as_array().is_some_and(|m| !m.is_empty()), "{export}");
+    assert!(export["newsletter"].is_string(), "{export}");
+    assert_eq!(export["stock_alerts"], json!([sold_out.sku]), "{export}");
+
     // The order is not finished: its address is still needed, so erasure is refused, or cancels
     // it first when asked.
     let r = shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "Erase-Me@example.ie" }).to_string()));
@@ -435,6 +446,12 @@ fn erasing_a_customer_removes_subscriptions_and_personal_data_but_keeps_the_orde
         assert_eq!(rows(&format!("SELECT 1 FROM {table} WHERE email = '{who}'")), 0, "{table} still names the customer");
     }
     assert_eq!(rows("SELECT 1 FROM orders WHERE address_json LIKE '%Quay%' OR contact_json LIKE '%353%' OR name LIKE '%Erin%'"), 0);
+    // Nor the back office's folded copies for search.
+    assert_eq!(rows("SELECT 1 FROM order_search WHERE text LIKE '%quay%' OR text LIKE '%erin%' OR text LIKE '%erase-me%'"), 0);
+    assert_eq!(rows("SELECT 1 FROM customer_search WHERE text LIKE '%erin%' OR text LIKE '%erase-me%'"), 0);
+    // The stand-in that keeps the orders' books is nobody to look up among the customers.
+    let listed = shop.admin("GET", "/api/admin/customers?q=erased", None).json();
+    assert_eq!(listed["total"], 0, "{listed}");
     let order = shop.admin_order(number);
     assert_eq!(order["order"]["address"]["country"], "IE", "the country stays for the books: {order}");
     assert_eq!(order["order"]["lines"][0]["sku"], v.sku.as_str(), "and the lines");

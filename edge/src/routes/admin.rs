@@ -679,14 +679,17 @@ pub async fn customers(req: &Request, env: &Env) -> Reply {
     json(&CustomerPage { customers: rows, total, page, pages: total.div_ceil(u64::from(ORDERS_PER_PAGE)).max(1) }, 200, "no-store")
 }
 
-/// `GET /api/admin/customers/{email}`: the customer and their orders (also their data export).
+/// `GET /api/admin/customers/{email}`: the customer and their orders; with `?export=1`, all the
+/// shop holds about them (their data export). Each is in the audit log, as a view or an export.
 pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
     let member = require_staff(req, env).await?;
+    let export = crate::query::Query::parse(req.url()?.query())?.get("export").is_some_and(|v| v == "1");
     let email = crate::services::email_key(&crate::query::decode_segment(email)?);
     let customer = orders::customer(env, &email).await?.ok_or_else(|| ApiError::new(Problem::NotFound, format!("no customer {email}")))?;
     // By a hash of the address: the log outlives an erasure.
     let who = crate::services::sha256_hex(email.as_bytes());
-    staff::audit(env, &member, "customer.export", &format!("customer:{}", &who[..16]), value!(null), value!(null)).await?;
+    let action = if export { "customer.export" } else { "customer.view" };
+    staff::audit(env, &member, action, &format!("customer:{}", &who[..16]), value!(null), value!(null)).await?;
     let query = orders::OrderQuery { email: Some(email.clone()), limit: 1000, ..Default::default() };
     let (list, _) = orders::find(env, &query).await?;
     let mut full = Vec::new();
@@ -695,7 +698,21 @@ pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
             full.push(order);
         }
     }
-    json(&CustomerDetail { customer, orders: full }, 200, "no-store")
+    if !export {
+        return json(&CustomerDetail { customer, orders: full }, 200, "no-store");
+    }
+    let mut exported = Vec::new();
+    for mut order in full {
+        let n = order.number;
+        let (payments, returns, messages, notes) =
+            futures_util::try_join!(orders::money_moves(env, n), orders::returns(env, n), orders::notifications(env, n), orders::notes(env, n))?;
+        // The order's page key is not theirs to keep in a file: whoever holds it opens the order.
+        order.token = String::new();
+        exported.push(edgeshop_api::admin::ExportedOrder { order, payments, returns, messages, notes });
+    }
+    let (newsletter, stock_alerts) = crate::services::subscriptions::held_for(env, &email).await?;
+    let body = edgeshop_api::admin::CustomerExport { exported_at: now_rfc3339(), customer, orders: exported, newsletter, stock_alerts };
+    json(&body, 200, "no-store")
 }
 
 /// `POST /api/admin/orders/{number}/returns/{id}/{approve|reject|receive}`: a return's steps.

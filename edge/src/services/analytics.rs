@@ -472,7 +472,8 @@ pub async fn report(env: &Env, r: &Range) -> Result<Report, ApiError> {
         &format!(
             "SELECT o.email AS email, max(o.name) AS name, count(*) AS orders, sum(o.total_minor) AS spent, \
              (SELECT min(f.created_at) FROM orders f WHERE f.email = o.email) AS first_at \
-             FROM orders o WHERE o.created_at >= ?1 AND o.created_at < ?2 AND {COUNTED} GROUP BY o.email ORDER BY spent DESC, email LIMIT {TOP}"
+             FROM orders o WHERE o.created_at >= ?1 AND o.created_at < ?2 AND {COUNTED} AND {} GROUP BY o.email ORDER BY spent DESC, email LIMIT {TOP}",
+            crate::services::subscriptions::not_erased_sql("o.email")
         ),
         args![&start, &end],
     )?);

@@ -665,7 +665,11 @@ pub async fn customer(env: &Env, email: &str) -> Result<Option<CustomerSummary>,
 pub async fn customers(env: &Env, text: Option<&str>, offset: u32, limit: u32) -> Result<(Vec<CustomerSummary>, u64), ApiError> {
     let db = db::db(env)?;
     let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(text_search::fold);
-    let filter = "FROM customers c WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM customer_search s WHERE s.email = c.email AND instr(s.text, ?1) > 0))";
+    // Not the stand-ins of erased customers: nobody to look up there.
+    let filter = format!(
+        "FROM customers c WHERE {} AND (?1 IS NULL OR EXISTS (SELECT 1 FROM customer_search s WHERE s.email = c.email AND instr(s.text, ?1) > 0))",
+        crate::services::subscriptions::not_erased_sql("c.email")
+    );
     let sql = format!("SELECT {} {filter} ORDER BY c.last_order_at DESC LIMIT ?2 OFFSET ?3", customer_columns());
     let rows = db::all(stmt(&db, &sql, &[db::Arg::from(pattern.as_deref()), db::Arg::from(limit), db::Arg::from(offset)])?).await?;
     #[derive(Deserialize)]

@@ -34,6 +34,10 @@ fn erasable() -> String {
 
 /// The domain of the stand-in address an erased customer's orders keep.
 const ERASED_DOMAIN: &str = "@erased.invalid";
+/// SQL: the address in `column` is not an erased customer's stand-in.
+pub fn not_erased_sql(column: &str) -> String {
+    format!("{column} NOT LIKE '%{ERASED_DOMAIN}'")
+}
 
 /// Whether `email` is an erased customer's stand-in.
 pub fn is_erased(email: &str) -> bool {
@@ -90,6 +94,24 @@ pub async fn sign_up(env: &Env, email: &str, source: &str, new_products: bool) -
 }
 
 /// Confirms a pending address once. `Ok(false)` when the link was already used or is unknown.
+/// What the shop holds of `email` beside its orders: the newsletter subscription's status and
+/// the SKUs it asked to hear about when back in stock (a customer's data export).
+pub async fn held_for(env: &Env, email: &str) -> Result<(Option<String>, Vec<String>), ApiError> {
+    #[derive(Deserialize)]
+    struct Status {
+        status: String,
+    }
+    #[derive(Deserialize)]
+    struct Alert {
+        sku: String,
+    }
+    let db = db::db(env)?;
+    let status = db::first::<Status>(stmt(&db, "SELECT status FROM subscribers WHERE email = ?1", args![email])?);
+    let alerts = db::all::<Alert>(stmt(&db, "SELECT sku FROM stock_alerts WHERE email = ?1 ORDER BY created_at", args![email])?);
+    let (status, alerts) = futures_util::try_join!(status, alerts)?;
+    Ok((status.map(|s| s.status), alerts.into_iter().map(|a| a.sku).collect()))
+}
+
 pub async fn confirm(env: &Env, token: &str) -> Result<bool, ApiError> {
     let db = db::db(env)?;
     let confirm = stmt(
