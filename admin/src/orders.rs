@@ -465,6 +465,8 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
     let refund_reason = RwSignal::new(String::new());
     let currency: Currency = o.order.totals.total.currency;
     let refund_error = RwSignal::new(None::<String>);
+    // Refunds are the owners' to make: staff are told who can.
+    let owner = client::owner_signal();
     let paid: i64 = o.payments.iter().filter(|m| m.kind == "payment" && m.status == "succeeded").map(|m| m.amount_minor).sum();
     let refundable = paid - refunded_minor(&o);
     let fulfil = move |s: &'static str, carrier: Option<String>, tracking_number: Option<String>| {
@@ -570,7 +572,8 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
                 </form>
             })}
             {(refundable > 0).then(|| view! {
-                <form class="inline-form" on:submit=refund_submit data-testid="refund-form">
+                <p class="notice" data-testid="owners-only" hidden=move || owner.get() != Some(false)>"Refunds are made by the shop's owners: ask one of them."</p>
+                <form class="inline-form" on:submit=refund_submit data-testid="refund-form" hidden=move || owner.get() != Some(true)>
                     <fieldset class="refund-lines"><legend>"Refund units of a line"</legend>{line_inputs}</fieldset>
                     <div><label for="refund-amount">{format!("or an amount ({} left to refund)", Money::new(refundable, currency).decimal())}</label>
                         <input id="refund-amount" inputmode="decimal" prop:value=move || refund_amount.get() on:input=move |ev| refund_amount.set(event_target_value(&ev))/></div>
@@ -672,6 +675,7 @@ fn ByHand(n: u64, due: i64, currency: Currency, act: impl Fn(String, String, &'s
     let method = RwSignal::new("cash".to_string());
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let owner = client::owner_signal();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(m) = Money::parse_decimal(&amount.get_untracked(), currency) else {
@@ -682,7 +686,7 @@ fn ByHand(n: u64, due: i64, currency: Currency, act: impl Fn(String, String, &'s
         act(format!("/api/admin/orders/{n}/refunds/by-hand"), edgeshop_app::api::body(&body), "Refund by hand");
     };
     view! {
-        <form class="inline-form no-print" data-testid="refund-by-hand" on:submit=submit>
+        <form class="inline-form no-print" data-testid="refund-by-hand" on:submit=submit hidden=move || owner.get() != Some(true)>
             <div><label for="by-hand-amount">"Refunded by hand"</label>
                 <input id="by-hand-amount" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/></div>
             <div><label for="by-hand-method">"How"</label>

@@ -98,7 +98,7 @@ pub fn Customers(locale: String, currency: String) -> impl IntoView {
                                 " · " {o.totals.total.format(&locale.get_value())}</li>
                         }).collect_view()}</ul>
                         <div class="action-row">
-                            <a class="button" href=format!("/api/admin/customers/{}?export=1", encode(&email)) download=format!("customer-{}.json", email.replace('@', "-at-"))>"Export their data (JSON)"</a>
+                            <a class="button" hidden=move || owner.get() != Some(true) href=format!("/api/admin/customers/{}?export=1", encode(&email)) download=format!("customer-{}.json", email.replace('@', "-at-"))>"Export their data (JSON)"</a>
                             <button type="button" class="danger" hidden=move || owner.get() == Some(false) on:click=move |_| erase(erase_email.clone(), open.clone())>"Erase personal data"</button>
                         </div>
                     </article>

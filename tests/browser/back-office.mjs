@@ -316,6 +316,11 @@ try {
     await staff.page.waitForSelector('[data-testid=owners-only]', { timeout: 20000 });
     if (await staff.page.locator(`[data-testid=${form}]`).isVisible()) throw new Error(`staff were offered ${form} on ${path}`);
   }
+  // Nor refunds: an order with money left to refund says who makes them.
+  await staff.page.goto(`${base}/admin/order/?n=${refundOrder}`, { waitUntil: 'load' });
+  await staff.page.waitForSelector('[data-testid=order-detail][data-ready="true"]', { timeout: 20000 });
+  await staff.page.waitForSelector('[data-testid=owners-only]', { state: 'visible', timeout: 20000 });
+  if (await staff.page.locator('[data-testid=refund-form]').isVisible()) throw new Error('staff were offered the refund form');
   await staff.browser.close();
   step(`staff member: "${refusal.trim()}"`);
 

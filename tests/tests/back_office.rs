@@ -220,10 +220,16 @@ fn staff_sign_in_by_emailed_link_and_only_owners_manage_staff() {
         ("GET", "/api/admin/orders/export", None),
         ("GET", "/api/admin/analytics/export?table=top_customers", None),
         ("POST", "/api/admin/media/0123456789abcdef0123/planted.png", None),
+        // Nor give money back, nor take one customer's data away in a file.
+        ("POST", "/api/admin/orders/1001/refunds", Some(json!({ "amount_minor": 100, "reason": "goodwill" }))),
+        ("POST", "/api/admin/orders/1001/refunds/by-hand", Some(json!({ "amount_minor": 100, "method": "cash" }))),
+        ("GET", "/api/admin/customers/aoife20%40example.ie?export=1", None),
     ] {
         let r = as_staff(shop, &sam, method, path, body);
         assert!(is_problem(&r, 403) && r.body.contains("owner-only"), "{method} {path}: {} {}", r.status, r.body);
     }
+    // They do see a customer (not found here is not refused).
+    assert_ne!(as_staff(shop, &sam, "GET", "/api/admin/customers/nobody%40example.ie", None).status, 403);
     // Asking for a link: the same answer for a stranger as for staff, and only staff get mail.
     let before = shop.emails().len();
     let stranger = shop.post_json("/api/admin/sign-in", &[("cf-connecting-ip", &ip(4))], &json!({ "email": "nobody@example.com" }).to_string());

@@ -1,8 +1,9 @@
 //! The back office's API (`/api/admin/*`): orders (list, detail, fulfilment, cancellation,
 //! refunds, notes, CSV export), stock, customers, discount codes, messages and dead letters. Every route needs a
 //! staff session ([`require_staff`]); what reaches every customer or their personal data in bulk
-//! (newsletters, digests, erasure, the orders' CSV export) and what changes prices (discount
-//! codes) needs an owner's ([`require_owner`]).
+//! (newsletters, digests, erasure, the orders' CSV export, a customer's data export), what
+//! changes prices (discount codes) and refunds staff ask for (online or made by hand) need an
+//! owner's ([`require_owner`]).
 //! Every change is written to the audit log.
 
 use crate::error::{ApiError, Problem};
@@ -151,7 +152,9 @@ pub async fn replay_dead_letter(req: &Request, env: &Env, id: &str) -> Reply {
 /// binds its key: the same body again gets the first answer, another body 422; a refused request
 /// binds nothing.
 pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
-    let who = require_staff(req, env).await?;
+    // Money going out is the owners' to give (refunds that follow from a return received, a
+    // cancellation or a parcel back are not asked for here).
+    let who = require_owner(req, env).await?;
     // At most 100 characters: the refund's key at the provider carries it (Stripe takes 255).
     let key = header(req, "idempotency-key").filter(|k| valid_key(k) && k.len() <= 100).ok_or_else(|| {
         ApiError::new(Problem::IdempotencyKeyRequired, "send an Idempotency-Key (1-100 letters, digits or -_.:+/=~) with every refund")
@@ -226,7 +229,7 @@ pub async fn refund(req: &mut Request, env: &Env, number: u64) -> Reply {
 /// shop made itself, recorded as the order's refund (its Refunded and Net lines, the invoice) and
 /// taken off what it owes by hand; when that is settled, the note that asked for it goes.
 pub async fn refund_by_hand(req: &mut Request, env: &Env, number: u64) -> Reply {
-    let who = require_staff(req, env).await?;
+    let who = require_owner(req, env).await?;
     let r: edgeshop_api::admin::RefundByHand = parse_body(&json_text(req).await?)?;
     if !edgeshop_api::admin::BY_HAND_METHODS.contains(&r.method.as_str()) {
         return Err(ApiError::new(Problem::BadRefund, format!("`{}`: a refund by hand is cash, bank_transfer, voucher or other", r.method)));
@@ -682,8 +685,9 @@ pub async fn customers(req: &Request, env: &Env) -> Reply {
 /// `GET /api/admin/customers/{email}`: the customer and their orders; with `?export=1`, all the
 /// shop holds about them (their data export). Each is in the audit log, as a view or an export.
 pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
-    let member = require_staff(req, env).await?;
     let export = crate::query::Query::parse(req.url()?.query())?.get("export").is_some_and(|v| v == "1");
+    // Everything about a customer in one file is the owners' to hand out; staff see the customer.
+    let member = if export { require_owner(req, env).await? } else { require_staff(req, env).await? };
     let email = crate::services::email_key(&crate::query::decode_segment(email)?);
     let customer = orders::customer(env, &email).await?.ok_or_else(|| ApiError::new(Problem::NotFound, format!("no customer {email}")))?;
     // By a hash of the address: the log outlives an erasure.
