@@ -68,7 +68,7 @@ impl LastLoad {
 }
 
 /// Waits `ms` milliseconds (in the browser; at once elsewhere).
-async fn sleep(ms: i32) {
+pub async fn sleep(ms: i32) {
     #[cfg(feature = "hydrate")]
     {
         let wait = js_sys::Promise::new(&mut |resolve, _| {

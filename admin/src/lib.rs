@@ -10,6 +10,7 @@ mod client;
 pub mod discounts;
 pub mod newsletter;
 pub mod orders;
+pub mod packing;
 #[cfg(feature = "ssr")]
 pub mod pages;
 pub mod people;

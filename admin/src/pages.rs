@@ -6,6 +6,7 @@ use crate::catalog::{CatalogRow, CatalogTable};
 use crate::discounts::Discounts;
 use crate::newsletter::Newsletter;
 use crate::orders::{OrderDetail, OrderList};
+use crate::packing::Packing;
 use crate::people::{Customers, Staff};
 use crate::session::{AdminBar, SignIn};
 use crate::stock::StockList;
@@ -26,8 +27,9 @@ pub struct AdminSite {
     pub catalog_version: String,
 }
 
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("/admin/", "Orders"),
+    ("/admin/packing/", "Packing"),
     ("/admin/stock/", "Stock"),
     ("/admin/customers/", "Customers"),
     ("/admin/discounts/", "Discounts"),
@@ -115,6 +117,10 @@ pub fn render_all(site: &AdminSite) -> Vec<(String, String)> {
         ("/admin/sign-in/".into(), render(move || view! { <AdminDocument site=s() title="Sign in" path="/admin/sign-in/"><SignIn/></AdminDocument> })),
         ("/admin/".into(), render(move || view! { <AdminDocument site=s() title="Orders" path="/admin/"><OrderList locale/></AdminDocument> })),
         ("/admin/order/".into(), render(move || view! { <AdminDocument site=s() title="Order" path="/admin/order/"><OrderDetail locale=l2/></AdminDocument> })),
+        ("/admin/packing/".into(), {
+            let shop_name = site.shop_name.clone();
+            render(move || view! { <AdminDocument site=s() title="Packing" path="/admin/packing/"><Packing shop_name/></AdminDocument> })
+        }),
         ("/admin/stock/".into(), render(move || view! { <AdminDocument site=s() title="Stock" path="/admin/stock/"><StockList/></AdminDocument> })),
         (
             "/admin/customers/".into(),

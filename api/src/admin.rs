@@ -304,6 +304,93 @@ pub struct ReceiveReturn {
     pub lines: Vec<ReturnLine>,
 }
 
+/// `GET /api/admin/packing`: the day's packing in one place: the orders to pack (cash on delivery
+/// confirmed, or paid online, with something left to send), oldest first, each as its packing
+/// slip, and what to take off the shelves for them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackingList {
+    pub slips: Vec<PackingSlip>,
+    /// Each SKU of those slips once, with its units in all of them.
+    pub picks: Vec<Pick>,
+    /// Orders to pack in all (the list holds the oldest [`PACKING_MAX`]).
+    pub total: u64,
+}
+
+/// Orders on one packing list at most.
+pub const PACKING_MAX: u32 = 50;
+
+/// One order to pack: where it goes and what goes in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackingSlip {
+    pub number: u64,
+    pub created_at: String,
+    pub address: edgeshop_domain::Address,
+    pub phone: String,
+    pub payment_method: edgeshop_domain::PaymentMethod,
+    /// What the courier collects (cash on delivery), formatted; absent when nothing is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect: Option<String>,
+    pub lines: Vec<PackLine>,
+}
+
+/// Units of one SKU to put in a parcel (not those refunded before it left).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackLine {
+    pub sku: String,
+    pub name: String,
+    pub units: u32,
+}
+
+/// One SKU to pick for the packing list: its units in all and in how many orders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pick {
+    pub sku: String,
+    pub name: String,
+    pub units: u32,
+    pub orders: u32,
+}
+
+impl Pick {
+    /// The picks of `slips`: one per SKU, by SKU.
+    pub fn gather(slips: &[PackingSlip]) -> Vec<Pick> {
+        let mut picks: std::collections::BTreeMap<&str, Pick> = std::collections::BTreeMap::new();
+        for line in slips.iter().flat_map(|s| &s.lines) {
+            let pick = picks.entry(&line.sku).or_insert_with(|| Pick { sku: line.sku.clone(), name: line.name.clone(), units: 0, orders: 0 });
+            pick.units = pick.units.saturating_add(line.units);
+            pick.orders += 1;
+        }
+        picks.into_values().collect()
+    }
+}
+
+/// `POST /api/admin/packing/packed {numbers}`: these orders are packed (at most [`PACKING_MAX`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PackedRequest {
+    pub numbers: Vec<u64>,
+}
+
+/// What a bulk "packed" did: the orders whose step went to the queue, and those refused, why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackedAnswer {
+    pub accepted: Vec<u64>,
+    pub refused: Vec<Refused>,
+}
+
+/// An order a bulk step left as it was, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Refused {
+    pub number: u64,
+    pub detail: String,
+}
+
 /// Accepted: the change goes through the order queue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

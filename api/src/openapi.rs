@@ -632,6 +632,11 @@ fn operation(route: Route) -> Op {
         )
         .answer(202, "Cleared", JSON, of::<Accepted>()),
         Route::AdminNote => Op::new("An internal note on the order").body(JSON, of::<NewNote>()).answer(201, "Created", JSON, of::<Note>()),
+        Route::Packing => Op::new("The day's packing: the oldest orders to pack as packing slips, and what to pick for them")
+            .answer(200, "The packing list", JSON, of::<PackingList>()),
+        Route::PackedMany => Op::new("Mark several orders packed at once (each as its own fulfilment step); says which were refused and why")
+            .body(JSON, of::<PackedRequest>())
+            .answer(200, "What was done", JSON, of::<PackedAnswer>()),
         Route::Fulfil => Op::new("Mark an order packed, shipped (carrier + tracking number) or delivered")
             .body(JSON, of::<Fulfilment>())
             .answer(202, "Fulfilment recorded", JSON, of::<Accepted>()),

@@ -122,6 +122,8 @@ routes! {
     AdminNote => Post "/api/admin/orders/{number}/notes",
     ClearAttention => Post "/api/admin/orders/{number}/attention/clear",
     Fulfil => Post "/api/admin/orders/{number}/fulfilment",
+    Packing => Get "/api/admin/packing",
+    PackedMany => Post "/api/admin/packing/packed",
     Refund => Post "/api/admin/orders/{number}/refunds",
     RefundByHand => Post "/api/admin/orders/{number}/refunds/by-hand",
     ReturnAction => Post "/api/admin/orders/{number}/returns/{id}/{action}",

@@ -220,6 +220,8 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::AdminNote => admin::add_note(req, env, number()?).await,
         Route::ClearAttention => admin::clear_attention(req, env, number()?).await,
         Route::Fulfil => admin::fulfil(req, env, number()?).await,
+        Route::Packing => admin::packing(req, env).await,
+        Route::PackedMany => admin::packed_many(req, env).await,
         Route::Refund => admin::refund(req, env, number()?).await,
         Route::RefundByHand => admin::refund_by_hand(req, env, number()?).await,
         Route::ReturnAction => admin::return_action(req, env, number()?, params.get(1), params.get(2)).await,

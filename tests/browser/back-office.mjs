@@ -292,7 +292,7 @@ try {
 
   // axe on every admin page (with the owner's session).
   const problems = await axeProblems(base, await page.context().cookies(), [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'],
-    ['/admin/stock/', 'stock-list'], ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/discounts/', 'discounts'], ['/admin/sign-in/', 'sign-in']]);
+    ['/admin/packing/', 'packing'], ['/admin/stock/', 'stock-list'], ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/discounts/', 'discounts'], ['/admin/sign-in/', 'sign-in']]);
   if (problems.length) throw new Error('axe violations on the admin pages:\n' + problems.join('\n'));
   step('axe: no violations on the admin pages at 390 and 1440');
 

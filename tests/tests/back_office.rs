@@ -1022,6 +1022,53 @@ fn pages_and_the_feed_learn_what_sold_out_from_the_ledger() {
     assert!(is_problem(&shop.get("/api/availability"), 400));
 }
 
+/// The day's packing in one list: the orders to pack, oldest first, each as its slip (cash on
+/// delivery says what to collect), what to pick for all of them, and all marked packed at once
+/// (what cannot be packed is said, and does not stop the rest). A shop of its own: the list is
+/// the whole shop's.
+#[test]
+fn the_days_packing_in_one_list_and_marked_packed_at_once() {
+    let shop = Shop::start_with(&Shop::fresh_state_dir(), &[]);
+    let c = catalog();
+    let pool = variants(&c, 5);
+    let (a, b) = (&pool[1], &pool[2]);
+    let (first, _) = cod_order(&shop, 64, &[(&a.sku, 2), (&b.sku, 1)]);
+    let (second, _) = cod_order(&shop, 65, &[(&a.sku, 1)]);
+    for n in [first, second] {
+        shop.wait_admin_order(n, "confirmed", |o| o["order"]["status"] == "confirmed");
+    }
+    let (paid, _) = paid_order(&shop, 66, &[(&b.sku, 1)]);
+    let unpaid = place(&shop, 67, &[(&a.sku, 1)], "online")["order_number"].as_u64().unwrap();
+    let list = shop.admin("GET", "/api/admin/packing", None);
+    assert_eq!(list.status, 200, "{}", list.body);
+    let list = list.json();
+    let numbers: Vec<u64> = list["slips"].as_array().unwrap().iter().map(|s| s["number"].as_u64().unwrap()).collect();
+    assert_eq!((numbers, list["total"].as_u64()), (vec![first, second, paid], Some(3)), "oldest first, not the unpaid one: {list}");
+    let pick = |sku: &str| list["picks"].as_array().unwrap().iter().find(|p| p["sku"] == sku).cloned().unwrap_or(Value::Null);
+    assert_eq!((pick(&a.sku)["units"].as_u64(), pick(&a.sku)["orders"].as_u64()), (Some(3), Some(2)), "{list}");
+    assert_eq!((pick(&b.sku)["units"].as_u64(), pick(&b.sku)["orders"].as_u64()), (Some(2), Some(2)), "{list}");
+    assert!(list["slips"][0]["collect"].as_str().is_some_and(|c| !c.is_empty()), "cash on delivery: what to collect: {list}");
+    assert!(list["slips"][2]["collect"].is_null(), "paid online: nothing to collect: {list}");
+    assert_eq!(list["slips"][0]["address"]["city"], "Galway");
+    // All at once; an unpaid order and one that does not exist are refused, each saying why.
+    let body = json!({ "numbers": [paid, first, second, unpaid, 999_999, first] }).to_string();
+    let r = shop.admin("POST", "/api/admin/packing/packed", Some(&body));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = r.json();
+    assert_eq!(r["accepted"], json!([first, second, paid]), "{r}");
+    let refused: Vec<u64> = r["refused"].as_array().unwrap().iter().map(|x| x["number"].as_u64().unwrap()).collect();
+    assert_eq!(refused, [unpaid, 999_999], "{r}");
+    assert!(r["refused"][0]["detail"].as_str().is_some_and(|d| d.contains("awaiting_payment")), "{r}");
+    for n in [first, second, paid] {
+        shop.wait_admin_order(n, "packed", |o| o["order"]["status"] == "packed");
+    }
+    let after = shop.admin("GET", "/api/admin/packing", None).json();
+    assert_eq!((after["slips"].as_array().map(Vec::len), after["total"].as_u64()), (Some(0), Some(0)), "{after}");
+    for bad in [json!({ "numbers": [] }), json!({ "numbers": [first], "status": "shipped" }), json!({ "numbers": (1..=51).collect::<Vec<u64>>() })] {
+        assert!(is_problem(&shop.admin("POST", "/api/admin/packing/packed", Some(&bad.to_string())), 400), "{bad}");
+    }
+}
+
 /// Staff find people as they type them, without the marks: "muller" finds Müller, in orders
 /// (name, address) and customers alike, and a capital with a mark is the same letter.
 #[test]

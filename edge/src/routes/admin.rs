@@ -22,6 +22,7 @@ use edgeshop_api::admin::{
     StockRow,
 };
 use edgeshop_api::admin::{DiscountChange, DiscountList};
+use edgeshop_api::admin::{PackLine, PackedAnswer, PackedRequest, PackingList, PackingSlip, Pick, Refused};
 use edgeshop_domain::{DiscountCode, Tracking};
 use serde_json::json as value;
 use worker::{Env, Request};
@@ -48,11 +49,29 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
         (EventKind::Shipped, _, _) => return Err(ApiError::new(Problem::TrackingRequired, "a shipped order needs `carrier` and `tracking_number`")),
         _ => None,
     };
+    request_fulfilment(env, &who, number, kind, tracking).await?;
+    json(&Accepted { number, status: format!("{}_requested", f.status) }, 202, "no-store")
+}
+
+/// Asks for fulfilment step `kind` of order `number` (through the order queue), if the order can
+/// take it now; recorded in the audit log.
+async fn request_fulfilment(
+    env: &Env,
+    who: &crate::services::staff::Member,
+    number: u64,
+    kind: EventKind,
+    tracking: Option<Tracking>,
+) -> Result<(), ApiError> {
+    let name = match kind {
+        EventKind::Packed => "packed",
+        EventKind::Shipped => "shipped",
+        _ => "delivered",
+    };
     let order = orders::load(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let to = kind.target_status().ok_or_else(|| ApiError::internal("a fulfilment step without a status"))?;
     if !order.fulfilment_reaches(to) {
         let now = orders::wire_name(order.status);
-        return Err(ApiError::new(Problem::CannotFulfil, format!("order {number} is {now}: it cannot be marked {} now", f.status)));
+        return Err(ApiError::new(Problem::CannotFulfil, format!("order {number} is {now}: it cannot be marked {name} now")));
     }
     // Every unit refunded by line before it left: nothing to pack or send.
     if matches!(kind, EventKind::Packed | EventKind::Shipped) && order.status != to {
@@ -77,13 +96,80 @@ pub async fn fulfil(req: &mut Request, env: &Env, number: u64) -> Reply {
     }
     // An event per request (a refused one must not stand for the next); repeating a step that
     // was applied changes nothing.
-    let id = format!("{}-{number}-{}", f.status, random_id(8));
+    let id = format!("{name}-{number}-{}", random_id(8));
     let mut event = OrderEvent::new(id, kind, number, now_rfc3339());
     event.tracking = tracking.clone();
     events::publish(env, &event).await?;
-    let after = value!({ "status": f.status, "tracking": tracking });
-    staff::audit(env, &who, "order.fulfil", &format!("order:{number}"), value!({ "status": order.status }), after).await?;
-    json(&Accepted { number, status: format!("{}_requested", f.status) }, 202, "no-store")
+    let after = value!({ "status": name, "tracking": tracking });
+    staff::audit(env, who, "order.fulfil", &format!("order:{number}"), value!({ "status": order.status }), after).await?;
+    Ok(())
+}
+
+/// `GET /api/admin/packing`: the oldest orders to pack as packing slips, and what to pick.
+pub async fn packing(req: &Request, env: &Env) -> Reply {
+    require_staff(req, env).await?;
+    let query = orders::OrderQuery {
+        status: Some("to_pack".into()),
+        sort: orders::OrderSort::Oldest,
+        limit: edgeshop_api::admin::PACKING_MAX,
+        ..Default::default()
+    };
+    let (rows, total) = orders::find(env, &query).await?;
+    let slips = futures_util::future::try_join_all(rows.iter().map(|r| packing_slip(env, r.number))).await?;
+    let slips: Vec<PackingSlip> = slips.into_iter().flatten().collect();
+    let picks = Pick::gather(&slips);
+    json(&PackingList { slips, picks, total }, 200, "no-store")
+}
+
+/// Order `number`'s packing slip: its units not refunded before it left (none: no slip).
+async fn packing_slip(env: &Env, number: u64) -> Result<Option<PackingSlip>, ApiError> {
+    let (order, never_sent) = futures_util::try_join!(orders::load(env, number), orders::never_sent_units(env, number))?;
+    let Some(order) = order else { return Ok(None) };
+    let lines: Vec<PackLine> = order
+        .returnable(&never_sent)
+        .into_iter()
+        .map(|(sku, units)| {
+            let name = order.lines.iter().find(|l| l.sku == sku).map(|l| edgeshop_domain::line_name(&l.title, &l.variant_title)).unwrap_or_default();
+            PackLine { sku, name, units }
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let collect = (order.payment == edgeshop_domain::PaymentMethod::CashOnDelivery && order.totals.total.minor > 0)
+        .then(|| crate::http::money_view(order.totals.total).formatted);
+    Ok(Some(PackingSlip {
+        number,
+        created_at: order.history.first().map(|h| h.at.clone()).unwrap_or_default(),
+        address: order.address,
+        phone: order.contact.phone,
+        payment_method: order.payment,
+        collect,
+        lines,
+    }))
+}
+
+/// `POST /api/admin/packing/packed {numbers}`: each order packed as if marked one by one; what
+/// was refused says why, and does not stop the others.
+pub async fn packed_many(req: &mut Request, env: &Env) -> Reply {
+    let who = require_staff(req, env).await?;
+    let r: PackedRequest = parse_body(&json_text(req).await?)?;
+    let mut numbers = r.numbers;
+    numbers.sort_unstable();
+    numbers.dedup();
+    if numbers.is_empty() || numbers.len() > edgeshop_api::admin::PACKING_MAX as usize {
+        return Err(ApiError::new(Problem::BadParameter, format!("`numbers`: from 1 to {} orders", edgeshop_api::admin::PACKING_MAX)));
+    }
+    let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+    for number in numbers {
+        match request_fulfilment(env, &who, number, EventKind::Packed, None).await {
+            Ok(()) => accepted.push(number),
+            // Refused (not found, not packable now): said, and the others go on.
+            Err(e) if e.status < 500 && e.retry_after.is_none() => refused.push(Refused { number, detail: e.detail }),
+            Err(e) => return Err(e),
+        }
+    }
+    json(&PackedAnswer { accepted, refused }, 200, "no-store")
 }
 
 /// `GET /api/admin/stock/{sku}`: available, reserved and sold units of one SKU.
