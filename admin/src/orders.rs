@@ -344,7 +344,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                             </div>
                         }
                     })}
-                    <Actions o=o.clone() act=act/>
+                    <Actions o=o.clone() locale=locale.get_value() act=act/>
                     <div class="columns">
                         <section aria-labelledby="h-lines"><h2 id="h-lines">"Items"</h2>
                             <table class="data"><thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">{if status.awaits_shipping() { "To pack" } else { "Qty" }}</th><th scope="col" class="num no-print">"Total"</th></tr></thead>
@@ -406,7 +406,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                             })}
                         </section>
                     </div>
-                    <Returns n=n currency=currency returns=o.returns.clone() lines=o.order.lines.iter().map(|l| (l.sku.clone(), l.title.clone(), l.quantity)).collect() act=act/>
+                    <Returns n=n currency=currency locale=locale.get_value() returns=o.returns.clone() lines=o.order.lines.iter().map(|l| (l.sku.clone(), l.title.clone(), l.quantity)).collect() act=act/>
                     <section class="no-print" aria-labelledby="h-history"><h2 id="h-history">"History"</h2>
                         <ol class="history" data-testid="history">{o.order.history.iter().map(|h| view! {
                             <li>{label(&wire(h.status))} " · " <time>{when(&h.at)}</time>
@@ -454,7 +454,7 @@ fn provider_label(provider: &str) -> String {
 
 /// Pack, ship (carrier and tracking number), deliver, cancel, refund.
 #[component]
-fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Actions(o: AdminOrder, locale: String, act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
     let n = o.order.number;
     let status = o.order.status;
     let (pack, ship, deliver) = next_steps(status);
@@ -498,7 +498,15 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             act(format!("/api/admin/orders/{n}/undelivered"), edgeshop_app::api::body(&body), "Parcel back");
         }
     };
-    // By line (units of each, at the price charged) or by amount.
+    let shown_in = StoredValue::new(locale);
+    // By line (units of each, at the price charged) or by amount: of each line, the units not
+    // refunded by line already nor in a return (open or received; those are refunded by it).
+    let settled = |sku: &str| -> u32 {
+        let refunded: u32 = o.refunded_by_line.iter().filter(|r| r.sku == sku).map(|r| r.quantity).sum();
+        let returned: u32 =
+            o.returns.iter().filter(|r| r.status != "rejected").flat_map(|r| r.lines.iter()).filter(|l| l.sku == sku).map(|l| l.quantity).sum();
+        refunded.saturating_add(returned)
+    };
     let line_units = RwSignal::new(o.order.lines.iter().map(|l| (l.sku.clone(), 0u32)).collect::<Vec<_>>());
     let refund_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -513,7 +521,7 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
             None
         };
         refund_error.set(None);
-        let what = amount_minor.map_or_else(|| "the chosen units".to_string(), |m| Money::new(m, currency).decimal());
+        let what = amount_minor.map_or_else(|| "the chosen units".to_string(), |m| Money::new(m, currency).format(&shown_in.get_value()));
         if !client::confirm(&format!("Refund {what} of order {n} to the customer?")) {
             return;
         }
@@ -527,16 +535,19 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
         .enumerate()
         .map(|(i, l)| {
             let (sku, ordered) = (l.sku.clone(), l.quantity);
+            let left = ordered.saturating_sub(settled(&sku));
+            let name = edgeshop_domain::line_name(&l.title, &l.variant_title);
+            let text = if left == ordered { format!("{ordered} × {name}") } else { format!("{name}: {left} of {ordered} left to refund") };
             let shown = sku.clone();
             let value = move || {
                 line_units.get().iter().find(|(s, _)| *s == shown).map_or(String::new(), |(_, q)| if *q == 0 { String::new() } else { q.to_string() })
             };
             let id = format!("refund-line-{i}");
             view! {
-                <div><label for=id.clone()>{format!("{} × {}", ordered, edgeshop_domain::line_name(&l.title, &l.variant_title))}</label>
-                    <input id=id type="number" min="0" max=ordered.to_string() inputmode="numeric" placeholder="0" prop:value=value
+                <div><label for=id.clone()>{text}</label>
+                    <input id=id type="number" min="0" max=left.to_string() inputmode="numeric" placeholder="0" disabled=left == 0 prop:value=value
                         on:input=move |ev| {
-                            let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(ordered);
+                            let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(left);
                             line_units.update(|all| if let Some(e) = all.iter_mut().find(|(s, _)| *s == sku) { e.1 = q; });
                         }/></div>
             }
@@ -575,7 +586,7 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
                 <p class="notice" data-testid="owners-only" hidden=move || owner.get() != Some(false)>"Refunds are made by the shop's owners: ask one of them."</p>
                 <form class="inline-form" on:submit=refund_submit data-testid="refund-form" hidden=move || owner.get() != Some(true)>
                     <fieldset class="refund-lines"><legend>"Refund units of a line"</legend>{line_inputs}</fieldset>
-                    <div><label for="refund-amount">{format!("or an amount ({} left to refund)", Money::new(refundable, currency).decimal())}</label>
+                    <div><label for="refund-amount">{format!("or an amount ({} left to refund)", Money::new(refundable, currency).format(&shown_in.get_value()))}</label>
                         <input id="refund-amount" inputmode="decimal" prop:value=move || refund_amount.get() on:input=move |ev| refund_amount.set(event_target_value(&ev))/></div>
                     <div><label for="refund-reason">"Reason (the customer is told)"</label><input id="refund-reason" prop:value=move || refund_reason.get() on:input=move |ev| refund_reason.set(event_target_value(&ev))/></div>
                     <button type="submit">"Refund"</button>
@@ -592,6 +603,7 @@ fn Actions(o: AdminOrder, act: impl Fn(String, String, &'static str) + Copy + Se
 fn Returns(
     n: u64,
     currency: Currency,
+    locale: String,
     returns: Vec<ReturnView>,
     lines: Vec<(String, String, u32)>,
     act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
@@ -627,7 +639,7 @@ fn Returns(
                 view! {
                     <article class="return" data-status=r.status.clone()>
                         <p><strong>{label(&r.status)}</strong> " · requested " {when(&r.requested_at)}
-                            {r.refund_minor.map(|m| format!(" · refund {}", Money::new(m, currency).decimal()))}</p>
+                            {r.refund_minor.map(|m| format!(" · refund {}", Money::new(m, currency).format(&locale)))}</p>
                         {(!r.reason.is_empty()).then(|| view! { <blockquote>{r.reason.clone()}</blockquote> })}
                         <ul class="plain">{r.lines.iter().enumerate().map(|(i, l)| {
                             let (sku, sku2) = (l.sku.clone(), l.sku.clone());

@@ -316,6 +316,14 @@ try {
     await staff.page.waitForSelector('[data-testid=owners-only]', { timeout: 20000 });
     if (await staff.page.locator(`[data-testid=${form}]`).isVisible()) throw new Error(`staff were offered ${form} on ${path}`);
   }
+  // On a phone the pages fit its width: wide tables scroll inside their frame, not the page.
+  for (const [path, testid] of [['/admin/', 'order-list'], ['/admin/stock/', 'stock-list'], ['/admin/discounts/', 'discounts'], ['/admin/customers/', 'customers'], ['/admin/packing/', 'packing']]) {
+    await staff.page.goto(`${base}${path}`, { waitUntil: 'load' });
+    await staff.page.waitForSelector(`[data-testid=${testid}][data-ready="true"]`, { timeout: 20000 });
+    await staff.page.waitForTimeout(500);
+    const [wide, view] = await staff.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    if (wide > view) throw new Error(`${path} is ${wide} px wide on a ${view} px phone`);
+  }
   // Nor refunds: an order with money left to refund says who makes them.
   await staff.page.goto(`${base}/admin/order/?n=${refundOrder}`, { waitUntil: 'load' });
   await staff.page.waitForSelector('[data-testid=order-detail][data-ready="true"]', { timeout: 20000 });
