@@ -139,7 +139,11 @@ pub fn OrderList(locale: String) -> impl IntoView {
         load(f);
     };
     let statuses: Vec<(String, String)> = std::iter::once((String::new(), "Any status".to_string()))
-        .chain([("to_pack".to_string(), "To pack (confirmed or paid)".to_string()), ("needs_attention".to_string(), "Needs attention".to_string())])
+        .chain([
+            ("to_pack".to_string(), "To pack (confirmed or paid)".to_string()),
+            ("needs_attention".to_string(), "Needs attention".to_string()),
+            ("cash_due".to_string(), "Cash due from the courier".to_string()),
+        ])
         .chain(STATUSES.iter().map(|s| (s.to_string(), label(s))))
         .collect();
     let methods =
@@ -397,6 +401,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                                         {m.reason.clone().map(|r| view! { " · " <span data-testid="money-reason">{r}</span> })}</li>
                                 }).collect_view()}</ul>
                             })}
+                            {o.order.cash_collected().then(|| view! { <CashFromCourier n=n total=o.order.totals.total receipt=o.cash_received.clone() locale=locale.get_value() act=act/> })}
                             {(o.refund_due_minor > 0).then(|| view! {
                                 <p class="notice error no-print">{format!("To refund by hand: {}", Money::new(o.refund_due_minor, currency).format(&locale.get_value()))}</p>
                             })}
@@ -678,6 +683,49 @@ fn Returns(
             }).collect_view()}
         </section>
     })
+}
+
+/// Cash on delivery, delivered: the courier's cash as it reached the shop, or the form to record it.
+#[component]
+fn CashFromCourier(
+    n: u64,
+    total: Money,
+    receipt: Option<edgeshop_api::admin::CashReceipt>,
+    locale: String,
+    act: impl Fn(String, String, &'static str) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let currency = total.currency;
+    if let Some(r) = receipt {
+        let note = (!r.note.is_empty()).then(|| format!(" ({})", r.note));
+        return view! {
+            <p class="no-print" data-testid="cash-received">{format!("Cash from the courier: {} received {} by {}", Money::new(r.amount_minor, currency).format(&locale), when(&r.received_at), r.staff_email)}{note}</p>
+        }
+        .into_any();
+    }
+    let amount = RwSignal::new(total.decimal());
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(m) = Money::parse_decimal(&amount.get_untracked(), currency) else {
+            return error.set(Some("Type the amount received, such as 32.95.".into()));
+        };
+        error.set(None);
+        let body = edgeshop_api::admin::CashReceived { amount_minor: m.minor, note: note.get_untracked() };
+        act(format!("/api/admin/orders/{n}/cash-received"), edgeshop_app::api::body(&body), "Cash received");
+    };
+    view! {
+        <form class="inline-form no-print" data-testid="cash-form" on:submit=submit>
+            <p class="hint">{format!("The courier collected {}: not received from them yet.", total.format(&locale))}</p>
+            <div><label for="cash-amount">"Cash received"</label>
+                <input id="cash-amount" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/></div>
+            <div><label for="cash-note">"Note (for the shop)"</label>
+                <input id="cash-note" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/></div>
+            <button type="submit">"Record cash received"</button>
+            {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+        </form>
+    }
+    .into_any()
 }
 
 /// Records a refund made by hand (cash on delivery has no payment to refund online): how much, how.

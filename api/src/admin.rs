@@ -216,6 +216,31 @@ pub struct AdminOrder {
     /// Units staff refunded by line, by SKU: not to be packed when refunded before shipping.
     #[serde(default)]
     pub refunded_by_line: Vec<RefundLine>,
+    /// Cash on delivery: the cash the courier collected, once recorded as received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cash_received: Option<CashReceipt>,
+}
+
+/// Cash a courier collected for a cash-on-delivery order, as it reached the shop.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CashReceipt {
+    pub amount_minor: i64,
+    pub received_at: String,
+    pub staff_email: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /api/admin/orders/{number}/cash-received {amount_minor, note}`: the courier's cash for a
+/// delivered cash-on-delivery order reached the shop.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CashReceived {
+    pub amount_minor: i64,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// `POST /api/admin/orders/{number}/fulfilment`.

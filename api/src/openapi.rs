@@ -632,6 +632,9 @@ fn operation(route: Route) -> Op {
         )
         .answer(202, "Cleared", JSON, of::<Accepted>()),
         Route::AdminNote => Op::new("An internal note on the order").body(JSON, of::<NewNote>()).answer(201, "Created", JSON, of::<Note>()),
+        Route::CashReceived => Op::new("Cash on delivery: record that the cash the courier collected reached the shop (once; less than the total flags the order)")
+            .body(JSON, of::<CashReceived>())
+            .answer(201, "Recorded", JSON, of::<Accepted>()),
         Route::Packing => Op::new("The day's packing: the oldest orders to pack as packing slips, and what to pick for them")
             .answer(200, "The packing list", JSON, of::<PackingList>()),
         Route::PackedMany => Op::new("Mark several orders packed at once (each as its own fulfilment step); says which were refused and why")

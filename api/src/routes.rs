@@ -121,6 +121,7 @@ routes! {
     Undelivered => Post "/api/admin/orders/{number}/undelivered",
     AdminNote => Post "/api/admin/orders/{number}/notes",
     ClearAttention => Post "/api/admin/orders/{number}/attention/clear",
+    CashReceived => Post "/api/admin/orders/{number}/cash-received",
     Fulfil => Post "/api/admin/orders/{number}/fulfilment",
     Packing => Get "/api/admin/packing",
     PackedMany => Post "/api/admin/packing/packed",

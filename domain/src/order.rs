@@ -580,9 +580,13 @@ impl Order {
     /// goodwill refund or a return's; for any other, what it owes by hand (`due`: a refund the
     /// provider could not make).
     pub fn by_hand_limit(&self, due: i64, refunded: i64) -> i64 {
+        if self.cash_collected() { self.totals.total.minor - refunded } else { due }.max(0)
+    }
+
+    /// Cash on delivery, delivered: the courier collected its total.
+    pub fn cash_collected(&self) -> bool {
         use OrderStatus::*;
-        let collected = self.payment == PaymentMethod::CashOnDelivery && matches!(self.status, Delivered | ReturnRequested | Returned);
-        if collected { self.totals.total.minor - refunded } else { due }.max(0)
+        self.payment == PaymentMethod::CashOnDelivery && matches!(self.status, Delivered | ReturnRequested | Returned)
     }
 
     /// Still waiting for its online payment: the only orders an expired payment session cancels

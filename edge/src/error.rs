@@ -217,6 +217,8 @@ pub enum Problem {
     TooManyAlerts,
     NothingToPay,
     OutOfStock,
+    /// Recorded once already (the courier's cash of an order).
+    AlreadyRecorded,
     RequestInProgress,
     BodyTooLarge,
     BadAdjustment,
@@ -297,6 +299,7 @@ impl Problem {
             Problem::NothingToPay => (409, "nothing-to-pay", "Nothing to pay"),
             Problem::OutOfStock => (409, "out-of-stock", "Out of stock"),
             Problem::RequestInProgress => (409, "request-in-progress", "Request in progress"),
+            Problem::AlreadyRecorded => (409, "already-recorded", "Already recorded"),
             Problem::BodyTooLarge => (413, "body-too-large", "Body too large"),
             Problem::BadAdjustment => (422, "bad-adjustment", "Invalid stock change"),
             Problem::BadEvent => (422, "bad-event", "Invalid analytics event"),

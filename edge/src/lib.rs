@@ -219,6 +219,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::Undelivered => admin::undelivered(req, env, number()?).await,
         Route::AdminNote => admin::add_note(req, env, number()?).await,
         Route::ClearAttention => admin::clear_attention(req, env, number()?).await,
+        Route::CashReceived => admin::cash_received(req, env, number()?).await,
         Route::Fulfil => admin::fulfil(req, env, number()?).await,
         Route::Packing => admin::packing(req, env).await,
         Route::PackedMany => admin::packed_many(req, env).await,

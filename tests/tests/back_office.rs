@@ -584,6 +584,44 @@ fn cash_taken_on_delivery_can_be_refunded_by_hand() {
     assert!(is_problem(&by_hand(json!({ "amount_minor": total - 499, "method": "cash" })), 422), "more than is left");
 }
 
+/// The cash a courier collected reaches the shop later: a delivered cash-on-delivery order is in
+/// "cash due" until staff record it (once); less than the total flags the order.
+#[test]
+fn the_couriers_cash_is_recorded_once_when_it_arrives() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let pool = variants(&c, 5);
+    let me = owner();
+    let (n, _) = cod_order(shop, 68, &[(&pool[25].sku, 1)]);
+    let cash = |n: u64, body: Value| as_staff(shop, me, "POST", &format!("/api/admin/orders/{n}/cash-received"), Some(body));
+    let due = |n: u64| as_staff(shop, me, "GET", &format!("/api/admin/orders?status=cash_due&q={n}"), None).json()["total"].as_u64();
+    shop.wait_admin_order(n, "confirmed", |o| o["order"]["status"] == "confirmed");
+    let not_yet = cash(n, json!({ "amount_minor": 100 }));
+    assert!(is_problem(&not_yet, 409) && not_yet.body.contains("when it is delivered"), "{}", not_yet.body);
+    assert_eq!(due(n), Some(0), "not delivered: nothing collected yet");
+    deliver(shop, me, n, "DPD", "15501368");
+    assert_eq!(due(n), Some(1), "delivered: the courier owes its cash");
+    let total = shop.admin_order(n)["order"]["totals"]["total"]["minor"].as_i64().unwrap();
+    assert!(is_problem(&cash(n, json!({ "amount_minor": total + 1 })), 400), "more than was collected");
+    assert!(is_problem(&cash(n, json!({ "amount_minor": 0 })), 400));
+    assert!(is_problem(&cash(n, json!({ "amount_minor": total, "method": "cash" })), 400), "a field the shop does not take");
+    let made = cash(n, json!({ "amount_minor": total - 100, "note": "courier kept €1 for a torn label" }));
+    assert_eq!(made.status, 201, "{}", made.body);
+    let o = shop.admin_order(n);
+    assert_eq!(o["cash_received"]["amount_minor"].as_i64(), Some(total - 100), "{o}");
+    assert!(o["attention"].as_str().is_some_and(|a| a.contains("short")), "short of the total: flagged {o}");
+    assert_eq!(due(n), Some(0), "received: not due any more");
+    let again = cash(n, json!({ "amount_minor": total }));
+    assert!(is_problem(&again, 409) && again.body.contains("already-recorded"), "{}", again.body);
+    let o = shop.admin_order(n);
+    assert_eq!(o["attention"].as_str().map(|a| a.matches("short").count()), Some(1), "flagged once: {o}");
+    assert!(audit_count(shop, &format!("order%3A{n}")).iter().filter(|a| *a == "order.cash_received").count() == 1);
+    // An online order had no courier's cash.
+    let (paid, _) = paid_order(shop, 69, &[(&pool[25].sku, 1)]);
+    let online = cash(paid, json!({ "amount_minor": 100 }));
+    assert!(is_problem(&online, 409) && online.body.contains("paid online"), "{}", online.body);
+}
+
 /// A parcel the carrier brings back (refused at the door, not collected) cancels its order: its
 /// units go back on sale unless staff say they cannot, cash on delivery owes nothing, and an
 /// online payment is refunded in full.

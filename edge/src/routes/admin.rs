@@ -188,7 +188,7 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
     require_staff(req, env).await?;
     let target = format!("order:{number}");
     // Independent reads, all in flight at once.
-    let (stored, notifications, payments, notes, returns, audit, refunded) = futures_util::try_join!(
+    let (stored, notifications, payments, notes, returns, audit, refunded, cash_received) = futures_util::try_join!(
         orders::load_stored(env, number),
         orders::notifications(env, number),
         orders::money_moves(env, number),
@@ -196,6 +196,7 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
         orders::returns(env, number),
         staff::audit_log(env, Some(&target), None, 50),
         orders::refunded_units(env, number),
+        orders::cash_receipt(env, number),
     )?;
     let stored = stored.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
     let view = AdminOrder {
@@ -209,6 +210,7 @@ pub async fn order(req: &Request, env: &Env, number: u64) -> Reply {
         returns,
         audit,
         refunded_by_line: refunded.into_iter().map(|(sku, quantity)| edgeshop_api::admin::RefundLine { sku, quantity }).collect(),
+        cash_received,
     };
     json(&view, 200, "no-store")
 }
@@ -505,7 +507,7 @@ fn order_query(req: &Request, limit: u32) -> Result<orders::OrderQuery, ApiError
     let status = text("status");
     if let Some(s) = status.as_deref().filter(|s| !orders::ORDER_VIEWS.contains(s)) {
         serde_json::from_value::<edgeshop_domain::OrderStatus>(serde_json::Value::String(s.to_string()))
-            .map_err(|_| bad(format!("`{s}` is not an order status (nor to_pack or needs_attention)")))?;
+            .map_err(|_| bad(format!("`{s}` is not an order status (nor to_pack, needs_attention or cash_due)")))?;
     }
     let payment = text("payment");
     if let Some(p) = payment.as_deref().filter(|p| edgeshop_domain::PaymentMethod::from_wire(p).is_none()) {
@@ -679,6 +681,63 @@ pub async fn clear_attention(req: &Request, env: &Env, number: u64) -> Reply {
     }
     staff::audit(env, &who, "order.attention_cleared", &format!("order:{number}"), value!({ "attention": note }), value!(null)).await?;
     json(&Accepted { number, status: "attention_cleared".into() }, 202, "no-store")
+}
+
+/// `POST /api/admin/orders/{number}/cash-received {amount_minor, note}`: the cash the courier
+/// collected for a delivered cash-on-delivery order reached the shop. Once an order; less than
+/// the total is recorded as it is and flags the order for the merchant.
+pub async fn cash_received(req: &mut Request, env: &Env, number: u64) -> Reply {
+    let who = require_staff(req, env).await?;
+    let r: edgeshop_api::admin::CashReceived = parse_body(&json_text(req).await?)?;
+    let stored = orders::load_stored(env, number).await?.ok_or_else(|| ApiError::new(Problem::OrderNotFound, format!("no order {number}")))?;
+    let order = &stored.order;
+    if !order.cash_collected() {
+        let why = match order.payment {
+            edgeshop_domain::PaymentMethod::Online => format!("order {number} was paid online: no courier collected cash for it"),
+            edgeshop_domain::PaymentMethod::CashOnDelivery => {
+                format!("order {number} is {}: the courier collects the cash when it is delivered", orders::wire_name(order.status))
+            }
+        };
+        return Err(ApiError::new(Problem::CannotFulfil, why));
+    }
+    let total = order.totals.total.minor;
+    let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, order.totals.total.currency)).formatted;
+    if r.amount_minor <= 0 || r.amount_minor > total {
+        return Err(ApiError::new(Problem::BadParameter, format!("`amount_minor`: more than 0 and at most the order's total, {}", money(total))));
+    }
+    let receipt = edgeshop_api::admin::CashReceipt {
+        amount_minor: r.amount_minor,
+        received_at: now_rfc3339(),
+        staff_email: who.email.clone(),
+        note: edgeshop_domain::text::reason_line(&r.note, 200),
+    };
+    let short = (r.amount_minor < total)
+        .then(|| format!("The courier's cash was {} short: {} received of {}.", money(total - r.amount_minor), money(r.amount_minor), money(total)));
+    if !orders::record_cash_receipt(env, &stored, &receipt, short.as_deref()).await? {
+        return match orders::cash_receipt(env, number).await? {
+            Some(earlier) => Err(ApiError::new(
+                Problem::AlreadyRecorded,
+                format!(
+                    "the cash for order {number} was recorded on {} by {}",
+                    &earlier.received_at[..10.min(earlier.received_at.len())],
+                    earlier.staff_email
+                ),
+            )),
+            None => {
+                Err(ApiError::new(Problem::RequestInProgress, "the order changed meanwhile: reload it and record the cash again").with_retry_after(1))
+            }
+        };
+    }
+    staff::audit(
+        env,
+        &who,
+        "order.cash_received",
+        &format!("order:{number}"),
+        value!(null),
+        value!({ "amount_minor": r.amount_minor, "note": receipt.note }),
+    )
+    .await?;
+    json(&Accepted { number, status: "cash_received".into() }, 201, "no-store")
 }
 
 /// `POST /api/admin/orders/{number}/notes {text}`: an internal note (staff only).

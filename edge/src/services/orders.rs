@@ -568,8 +568,9 @@ fn needle(text: &str) -> String {
 }
 
 /// Views of the order list beside the statuses: `to_pack` (cash on delivery confirmed, or paid
-/// online: the day's packing), `needs_attention` (a note for the merchant, or money owed by hand).
-pub const ORDER_VIEWS: [&str; 2] = ["to_pack", "needs_attention"];
+/// online: the day's packing), `needs_attention` (a note for the merchant, or money owed by hand),
+/// `cash_due` (cash on delivery delivered, whose cash has not reached the shop yet).
+pub const ORDER_VIEWS: [&str; 3] = ["to_pack", "needs_attention", "cash_due"];
 
 /// The orders matching `q` (one page), and how many match in all.
 pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64), ApiError> {
@@ -583,7 +584,9 @@ pub async fn find(env: &Env, q: &OrderQuery) -> Result<(Vec<OrderSummary>, u64),
     let filter = "FROM orders WHERE (?1 IS NULL OR status = ?1 OR (?1 = 'to_pack' AND status IN ('confirmed', 'paid') AND EXISTS (
                    SELECT 1 FROM order_lines l WHERE l.order_number = orders.number AND l.quantity > (SELECT coalesce(sum(r.quantity), 0)
                    FROM line_refunds r WHERE r.order_number = orders.number AND r.sku = l.sku AND r.released = 1)))
-               OR (?1 = 'needs_attention' AND (coalesce(attention, '') != '' OR refund_due_minor > 0)))
+               OR (?1 = 'needs_attention' AND (coalesce(attention, '') != '' OR refund_due_minor > 0))
+               OR (?1 = 'cash_due' AND payment_method = 'cash_on_delivery' AND status IN ('delivered', 'return_requested', 'returned') AND total_minor > 0
+                   AND NOT EXISTS (SELECT 1 FROM cash_receipts c WHERE c.order_number = orders.number)))
           AND (?2 IS NULL OR payment_method = ?2)
           AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4 || 'T24')
           AND (?5 IS NULL OR number = ?6 OR lower(discount_code) = ?5
@@ -787,6 +790,45 @@ pub async fn record_refund_by_hand(env: &Env, stored: &Stored, amount: i64, meth
         args![number, amount, attention.as_deref(), now, stored.version],
     )?);
     let results = db::batch_rows(&db, statements, "refund by hand").await?;
+    Ok(results.first().is_some_and(db::wrote))
+}
+
+/// The cash the courier collected for order `number`, once recorded as received.
+pub async fn cash_receipt(env: &Env, number: u64) -> Result<Option<edgeshop_api::admin::CashReceipt>, ApiError> {
+    let db = db::db(env)?;
+    db::first(stmt(&db, "SELECT amount_minor, received_at, staff_email, note FROM cash_receipts WHERE order_number = ?1", args![number])?).await
+}
+
+/// Records the courier's cash for the `stored` order as received (and, when short of the total,
+/// a note for the merchant). False when it was recorded already or the order changed meanwhile.
+pub async fn record_cash_receipt(
+    env: &Env,
+    stored: &Stored,
+    receipt: &edgeshop_api::admin::CashReceipt,
+    short: Option<&str>,
+) -> Result<bool, ApiError> {
+    let db = db::db(env)?;
+    let number = stored.order.number;
+    let attention = match (short, &stored.attention) {
+        (Some(s), Some(old)) => Some(format!("{old}\n{s}")),
+        (Some(s), None) => Some(s.to_string()),
+        (None, old) => old.clone(),
+    };
+    let statements = vec![
+        stmt(
+            &db,
+            "INSERT OR IGNORE INTO cash_receipts (order_number, amount_minor, received_at, staff_email, note)
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM orders WHERE number = ?1 AND version = ?6)",
+            args![number, receipt.amount_minor, &receipt.received_at, &receipt.staff_email, &receipt.note, stored.version],
+        )?,
+        // The order's version moves on only when this recorded it (the receipt is new).
+        stmt(
+            &db,
+            "UPDATE orders SET attention = ?2, updated_at = ?3, version = version + 1 WHERE number = ?1 AND version = ?4 AND changes() > 0",
+            args![number, attention.as_deref(), &receipt.received_at, stored.version],
+        )?,
+    ];
+    let results = db::batch_rows(&db, statements, "cash received").await?;
     Ok(results.first().is_some_and(db::wrote))
 }
 
