@@ -223,6 +223,16 @@ fn next_steps(status: OrderStatus) -> (bool, bool, bool) {
     (pack, ship, deliver)
 }
 
+/// The order's status as staff read it; a return approved and on its way back says so.
+fn status_text(status: OrderStatus, returns: &[ReturnView]) -> String {
+    let approved = returns.iter().any(|r| r.status == "approved");
+    if status == OrderStatus::ReturnRequested && approved {
+        "Return approved: on its way back".to_string()
+    } else {
+        label(&wire(status))
+    }
+}
+
 fn print_page() {
     #[cfg(feature = "hydrate")]
     if let Some(w) = web_sys::window() {
@@ -329,7 +339,7 @@ pub fn OrderDetail(locale: String) -> impl IntoView {
                 view! {
                     <header class="order-head">
                         <h1>"Order " <span data-testid="order-number">{n.to_string()}</span></h1>
-                        <span class=format!("status status-{}", wire(status)) data-testid="order-status" data-status=wire(status)>{label(&wire(status))}</span>
+                        <span class=format!("status status-{}", wire(status)) data-testid="order-status" data-status=wire(status)>{status_text(status, &o.returns)}</span>
                         {refund_state.map(|r| view! { <span class="status status-refunded" data-testid="refund-state">{r}</span> })}
                         <button type="button" class="no-print" on:click=move |_| print_page()>"Print packing slip"</button>
                         {o.order.status.has_invoice().then(|| view! {
@@ -504,6 +514,7 @@ fn Actions(o: AdminOrder, locale: String, act: impl Fn(String, String, &'static 
         }
     };
     let shown_in = StoredValue::new(locale);
+    let open_return = o.returns.iter().any(|r| r.status == "requested" || r.status == "approved");
     // By line (units of each, at the price charged) or by amount: of each line, the units not
     // refunded by line already nor in a return (open or received; those are refunded by it).
     let settled = |sku: &str| -> u32 {
@@ -586,6 +597,9 @@ fn Actions(o: AdminOrder, locale: String, act: impl Fn(String, String, &'static 
                     <div><label for="cancel-reason">"Reason for cancelling"</label><input id="cancel-reason" prop:value=move || cancel_reason.get() on:input=move |ev| cancel_reason.set(event_target_value(&ev))/></div>
                     <button type="submit" class="danger">"Cancel order"</button>
                 </form>
+            })}
+            {open_return.then(|| view! {
+                <p class="hint" data-testid="return-open">"A return is open: its refund is made when you record what came back (Returns, below)."</p>
             })}
             {(refundable > 0).then(|| view! {
                 <p class="notice" data-testid="owners-only" hidden=move || owner.get() != Some(false)>"Refunds are made by the shop's owners: ask one of them."</p>

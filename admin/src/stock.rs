@@ -157,6 +157,19 @@ fn StockRowView(
     let id = format!("level-{}", row.sku.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
     // One save at a time: a change such as +5 sent twice would add 10.
     let busy = RwSignal::new(false);
+    // Staff's counts and changes of the SKU, shown on asking.
+    let history = RwSignal::new(None::<Vec<edgeshop_api::admin::StockMove>>);
+    let show_history = move |_| {
+        if history.get_untracked().is_some() {
+            return history.set(None);
+        }
+        leptos::task::spawn_local(async move {
+            match client::get::<edgeshop_api::admin::StockLevel>(&format!("/api/admin/stock/{}", encode(&sku.get_value()))).await {
+                Ok(l) => history.set(Some(l.history)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -186,7 +199,8 @@ fn StockRowView(
     view! {
         <tr data-testid="stock-row" data-sku=row.sku.clone() class:low=row.low>
             <td>{row.product.clone()}<br/><small>{row.variant.clone()}</small>{(!row.published).then(|| view! { <small>" · unpublished"</small> })}</td>
-            <td><code>{row.sku.clone()}</code></td>
+            <td><code>{row.sku.clone()}</code><br/>
+                <button type="button" class="link" data-testid="stock-history-toggle" aria-expanded=move || history.get().is_some().to_string() on:click=show_history>"History"</button></td>
             <td class="num">{row.on_hand.to_string()}</td>
             <td class="num">{row.reserved.to_string()}</td>
             <td class="num" data-testid="committed">{row.committed.to_string()}</td>
@@ -200,6 +214,21 @@ fn StockRowView(
                 <button type="submit" disabled=move || busy.get()>"Save"</button>
             </form></td>
         </tr>
+        {move || history.get().map(|moves| view! {
+            <tr class="stock-history" data-testid="stock-history"><td colspan="8">
+                {if moves.is_empty() {
+                    view! { <p class="hint">"No counts or changes by staff yet: the level is the catalog's, less what sold."</p> }.into_any()
+                } else {
+                    view! { <ul class="plain">{moves.into_iter().map(|m| {
+                        let change = match (m.before, m.after) {
+                            (Some(b), Some(a)) => format!("{b} → {a} available"),
+                            _ => "changed".to_string(),
+                        };
+                        view! { <li><time>{client::when(&m.at)}</time>" · " {change} " · " {m.reason} " · " <small>{m.staff_email}</small></li> }
+                    }).collect_view()}</ul> }.into_any()
+                }}
+            </td></tr>
+        })}
     }
 }
 

@@ -564,6 +564,21 @@ pub struct StockLevel {
     pub available: i64,
     pub reserved: i64,
     pub sold: i64,
+    /// Staff's counts and changes of the SKU, the latest first (at most 50).
+    #[serde(default)]
+    pub history: Vec<StockMove>,
+}
+
+/// A count or change of a SKU's stock by staff, with its reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StockMove {
+    pub at: String,
+    pub staff_email: String,
+    /// Available before and after.
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    pub reason: String,
 }
 
 /// An order event that failed every retry (the dead-letter queue), as recorded in D1.

@@ -146,6 +146,10 @@ try {
     await ready('order-detail');
     await page.waitForSelector('[data-testid=receive-return]', { timeout: 20000 });
   });
+  // Approved, the order says so, and that its refund comes with what is received.
+  const badge = await page.textContent('[data-testid=order-status]');
+  if (!/Return approved/.test(badge)) throw new Error(`after approval the badge reads "${badge}"`);
+  await page.waitForSelector('[data-testid=return-open]', { timeout: 5000 });
   // Only one of the two came back in the parcel: staff say so on receipt.
   await page.fill('[data-testid=admin-returns] input.qty', '1');
   await page.click('[data-testid=receive-return]');
@@ -201,18 +205,22 @@ try {
   const row = page.locator(`[data-testid=stock-row][data-sku="${stockSku}"]`);
   await row.locator('input').nth(0).fill('1');
   await row.locator('input').nth(1).fill('Cycle count');
-  await row.locator('button').click();
+  await row.locator('button[type=submit]').click();
   await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('1'), stockSku, { timeout: 15000 });
   step(`${stockSku} set to 1 available`);
   // A change sent by a double click adds once.
   await row.locator('input').nth(0).fill('+2');
   await row.locator('input').nth(1).fill('Found in the back');
-  await row.locator('button').dblclick();
+  await row.locator('button[type=submit]').dblclick();
   await page.waitForFunction((s) => document.querySelector(`[data-testid=stock-row][data-sku="${s}"] [data-testid=available]`)?.textContent.startsWith('3'), stockSku, { timeout: 15000 });
   await page.waitForTimeout(1500);
   const after = await page.locator(`[data-testid=stock-row][data-sku="${stockSku}"] [data-testid=available]`).textContent();
   if (!after.startsWith('3')) throw new Error(`+2 by a double click left ${after} available, not 3`);
   step(`${stockSku} +2 by a double click: 3 available`);
+  // Its history reads back both, with their reasons.
+  await row.locator('[data-testid=stock-history-toggle]').click();
+  await page.waitForFunction(() => /Found in the back[\s\S]*Cycle count/.test(document.querySelector('[data-testid=stock-history]')?.textContent || ''), null, { timeout: 15000 });
+  step(`${stockSku}: its history lists the count and the change`);
   // The merchant's new-order email links to the list with the low-stock filter on: only low rows.
   await page.goto(`${base}/admin/stock/?low=yes`, { waitUntil: 'load' });
   await ready('stock-list');

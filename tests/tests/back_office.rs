@@ -1057,6 +1057,12 @@ fn pages_and_the_feed_learn_what_sold_out_from_the_ledger() {
     // Three units: the product page may say how few are left.
     let now = shop.get(&format!("/api/availability?sku={}", v.sku)).json();
     assert_eq!(now["few_left"], json!([{ "sku": v.sku, "left": 3 }]), "{now}");
+    // The SKU's counts and changes by staff read back with their reasons, the latest first.
+    let level = shop.admin("GET", &format!("/api/admin/stock/{}", v.sku), None).json();
+    let moves: Vec<(Option<i64>, &str)> =
+        level["history"].as_array().unwrap().iter().map(|m| (m["after"].as_i64(), m["reason"].as_str().unwrap_or_default())).collect();
+    assert_eq!(moves, [(Some(3), "delivery"), (Some(0), "damaged in the warehouse")], "{level}");
+    assert_eq!(level["history"][0]["before"], 0, "{level}");
     assert!(is_problem(&shop.get("/api/availability"), 400));
 }
 

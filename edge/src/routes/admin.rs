@@ -172,15 +172,32 @@ pub async fn packed_many(req: &mut Request, env: &Env) -> Reply {
     json(&PackedAnswer { accepted, refused }, 200, "no-store")
 }
 
-/// `GET /api/admin/stock/{sku}`: available, reserved and sold units of one SKU.
+/// `GET /api/admin/stock/{sku}`: available, reserved and sold units of one SKU, and staff's
+/// counts and changes of it with their reasons.
 pub async fn stock_level(req: &Request, env: &Env, sku: &str) -> Reply {
     require_staff(req, env).await?;
     let sku = crate::query::decode_segment(sku)?;
     if crate::build_data::skus(env, [sku.as_str()]).await?.get(&sku).is_none() {
         return Err(ApiError::new(Problem::UnknownSku, format!("no product has the SKU `{sku}`")));
     }
-    let level = Stock(env).level(&sku).await?;
-    json(&StockLevel { sku: sku.to_string(), available: level.available, reserved: level.reserved, sold: level.sold }, 200, "no-store")
+    let target = format!("sku:{sku}");
+    let stock = Stock(env);
+    let (level, log) = futures_util::try_join!(stock.level(&sku), staff::audit_log(env, Some(&target), None, 50))?;
+    let field = |json: &Option<String>, name: &str| -> Option<serde_json::Value> {
+        serde_json::from_str::<serde_json::Value>(json.as_deref()?).ok()?.get(name).cloned()
+    };
+    let history = log
+        .into_iter()
+        .filter(|e| e.action == "stock.adjust")
+        .map(|e| edgeshop_api::admin::StockMove {
+            before: field(&e.before_json, "available").and_then(|v| v.as_i64()),
+            after: field(&e.after_json, "available").and_then(|v| v.as_i64()),
+            reason: field(&e.after_json, "reason").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            at: e.at,
+            staff_email: e.staff_email,
+        })
+        .collect();
+    json(&StockLevel { sku: sku.to_string(), available: level.available, reserved: level.reserved, sold: level.sold, history }, 200, "no-store")
 }
 
 /// `GET /api/admin/orders/{number}`: the order with what the merchant must look at.
