@@ -31,6 +31,9 @@ pub struct AccountOrder {
     pub placed_at: String,
     pub status: OrderStatus,
     pub items: u32,
+    /// What was bought, in short: the first line's name, and how many other lines.
+    #[serde(default)]
+    pub summary: String,
     pub total: MoneyView,
     /// The order's page (with its access token).
     pub url: String,

@@ -331,6 +331,9 @@ fn operation(route: Route) -> Op {
             )
             .empty(303, "Added: to the cart page")
             .answer(422, "Not added: the cart page with the reason", HTML, text()),
+        Route::CartFormAgain | Route::CartLineFormAgain => {
+            Op::new("A cart form's address opened in the browser (a reload after a refusal): redirects to the cart").empty(303, "To the cart page")
+        }
         Route::CartLineForm => Op::new("Change a line's quantity or remove it from the cart page's form; redirects to the cart")
             .body(
                 FORM,

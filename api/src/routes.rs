@@ -66,6 +66,8 @@ routes! {
     CartPage => Get "/cart",
     CartAddForm => Post "/cart/add",
     CartLineForm => Post "/cart/update",
+    CartFormAgain => Get "/cart/add",
+    CartLineFormAgain => Get "/cart/update",
     CartDiscountForm => Post "/cart/discount",
     CheckoutPage => Get "/checkout",
     CheckoutForm => Post "/checkout",
@@ -171,6 +173,8 @@ impl Route {
                 | Route::CartPage
                 | Route::CartAddForm
                 | Route::CartLineForm
+                | Route::CartFormAgain
+                | Route::CartLineFormAgain
                 | Route::CartDiscountForm
                 | Route::CheckoutPage
                 | Route::CheckoutForm

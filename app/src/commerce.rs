@@ -690,7 +690,10 @@ pub fn OrderStatus() -> impl IntoView {
                         }).collect_view()}</ul>
                     })}
                     {o.can_request_return.then(|| view! { <ReturnForm lines=returnable location=location await_change=await_change error=error/> })}
-                    {(o.can_cancel && !paying).then(|| view! { <CancelOrder cancel=cancel/> })}
+                    {(o.can_cancel && !paying).then(|| {
+                        let paid = o.payments.iter().any(|m| m.kind == "payment" && m.status == "succeeded");
+                        view! { <CancelOrder cancel=cancel paid=paid/> }
+                    })}
                 }
             })}
         </section>
@@ -699,13 +702,14 @@ pub fn OrderStatus() -> impl IntoView {
 
 /// "Cancel order", asked once more before it is sent: one stray tap must not cancel an order.
 #[component]
-fn CancelOrder(cancel: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn CancelOrder(cancel: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static, paid: bool) -> impl IntoView {
+    let money = if paid { "Cancel this order? What you paid is refunded in full." } else { "Cancel this order? Nothing has been charged." };
     let asking = RwSignal::new(false);
     view! {
         <div class="cancel-order" data-testid="cancel-order">
             {move || if asking.get() {
                 view! {
-                    <p role="alert">"Cancel this order? Anything you have paid is refunded in full."</p>
+                    <p role="alert">{money}</p>
                     <button type="button" class="danger" on:click=cancel>"Yes, cancel the order"</button>
                     " "
                     <button type="button" on:click=move |_| asking.set(false)>"Keep the order"</button>

@@ -150,7 +150,7 @@ pub fn BackInStock(variants: Vec<SoldOutVariant>) -> impl IntoView {
     };
     view! {
         <form class="back-in-stock" on:submit=submit data-testid="back-in-stock" data-ready=move || ready.get().to_string()>
-            <p><strong>{heading}</strong>" We can email you when it is back."</p>
+            <p><strong>{heading}</strong>{if single { " We can email you when it is back." } else { " We can email you when the one you want is back." }}</p>
             <div class="signup-row">
                 {(!single).then(|| view! {
                     <label class="visually-hidden" for="bis-sku">"Option"</label>

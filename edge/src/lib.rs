@@ -164,6 +164,8 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::CartPage => shop_pages::cart(req, env).await,
         Route::CartAddForm => shop_pages::add(req, env).await,
         Route::CartLineForm => shop_pages::change_line(req, env).await,
+        // A form's address opened again (a reload, or Enter in the address bar): the cart.
+        Route::CartFormAgain | Route::CartLineFormAgain => crate::http::see_other("/cart/"),
         Route::CartDiscountForm => shop_pages::discount(req, env).await,
         Route::CheckoutPage => shop_pages::checkout(req, env).await,
         Route::CheckoutForm => shop_pages::place_order(req, env).await,

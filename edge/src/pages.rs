@@ -61,7 +61,7 @@ pub fn cart(cart: &Cart, notice: Option<&str>, hints: &CartHints) -> String {
         });
         let _ = write!(
             h,
-            r#"<li class="cart-line" data-sku="{sku}"><div class="what"><a href="{url}">{title}</a><span class="variant">{variant}</span><span class="unit">{unit}</span>{short}</div><span class="total" data-testid="line-total">{total}</span><form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="{id}"><label><span class="visually-hidden">Quantity of {title}</span><input type="number" name="quantity" min="1" max="99" inputmode="numeric" class="line-qty" value="{quantity}"></label> <button type="submit" name="action" value="update" class="link">Update</button> <button type="submit" name="action" value="remove" class="link" formnovalidate>Remove<span class="visually-hidden"> {title}</span></button></form></li>"#,
+            r#"<li class="cart-line" data-sku="{sku}"><div class="what"><a href="{url}">{title}</a><span class="variant">{variant}</span><span class="unit">{unit}</span>{short}</div><span class="total" data-testid="line-total">{total}</span><form class="line-form" method="post" action="/cart/update"><input type="hidden" name="line" value="{id}"><label><span class="visually-hidden">Quantity of {title}</span><input type="number" name="quantity" min="0" max="99" inputmode="numeric" class="line-qty" value="{quantity}"></label> <button type="submit" name="action" value="update" class="link">Update</button> <button type="submit" name="action" value="remove" class="link" formnovalidate>Remove<span class="visually-hidden"> {title}</span></button></form></li>"#,
             sku = esc(&l.sku),
             url = esc(&l.url),
             variant = esc(shown_variant(&l.variant_title).unwrap_or_default()),
@@ -547,13 +547,15 @@ pub fn account(account: &Account) -> String {
     for o in &account.orders {
         let _ = write!(
             h,
-            r#"<tr><th scope="row"><a href="{url}">{number}</a></th><td><time datetime="{at}">{day}</time></td><td>{status}</td><td class="items">{items}</td><td>{total}</td></tr>"#,
+            r#"<tr><th scope="row"><a href="{url}">{number}</a></th><td><time datetime="{at}">{day}</time></td><td>{status}</td><td class="items">{items}{summary}</td><td>{total}</td></tr>"#,
             url = esc(&o.url),
             number = o.number,
             at = esc(&o.placed_at),
             day = esc(&day_label(&o.placed_at)),
             status = status_label(o.status),
             items = o.items,
+            summary =
+                if o.summary.is_empty() { String::new() } else { format!(r#"<br><small data-testid="order-summary">{}</small>"#, esc(&o.summary)) },
             total = esc(&o.total.formatted),
         );
     }
@@ -862,14 +864,16 @@ mod tests {
             placed_at: "2026-12-06T09:30:00.000Z".into(),
             status: edgeshop_domain::OrderStatus::Shipped,
             items: 3,
+            summary: "Nocturne Headphones (Black) and 1 more".into(),
             total: m("€42.00"),
             url: format!("/orders/?number={number}&token=t{number}"),
         };
         let a = Account { email: "nora@example.ie".into(), orders: vec![order(7), order(5)], total_orders: 2 };
         let h = account(&a);
         assert!(h.contains(r#"<a href="/orders/?number=7&amp;token=t7">7</a>"#), "{h}");
+        assert!(h.contains(r#"<small data-testid="order-summary">Nocturne Headphones (Black) and 1 more</small>"#), "what was bought: {h}");
         assert!(
-            h.contains(r#"<time datetime="2026-12-06T09:30:00.000Z">6 Dec 2026</time></td><td>Shipped</td><td class="items">3</td><td>€42.00</td>"#),
+            h.contains(r#"<time datetime="2026-12-06T09:30:00.000Z">6 Dec 2026</time></td><td>Shipped</td><td class="items">3<br><small"#),
             "{h}"
         );
         assert!(h.find("number=7").unwrap() < h.find("number=5").unwrap());

@@ -396,7 +396,7 @@ pub async fn order(req: &Request, env: &Env) -> Reply {
     let number = query.get("number").and_then(|n| n.parse::<u64>().ok());
     let token = query.get("token").unwrap_or_default();
     let (summary, status) = match number {
-        None => (pages::notice("This link is missing the order number or its access token."), 200),
+        None => (pages::notice("To see an order, open the link in its confirmation email, or sign in to your account to see all your orders."), 200),
         Some(n) => match orders::load_with_token(env, n, token).await {
             Ok(order) => {
                 let refunded = orders::refunded(env, n, order.totals.total.minor).await?;

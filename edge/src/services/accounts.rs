@@ -106,6 +106,16 @@ pub async fn end_session(env: &Env, token: &str) -> Result<(), ApiError> {
     sign_in::SHOPPERS.end_session(env, token).await
 }
 
+/// An order's lines in short: "Nocturne Headphones (Black)", "… and 2 more".
+fn summary(first: Option<&str>, variant: Option<&str>, lines: u32) -> String {
+    let Some(first) = first else { return String::new() };
+    let name = edgeshop_domain::line_name(first, variant.unwrap_or_default());
+    match lines {
+        0 | 1 => name,
+        n => format!("{name} and {} more", n - 1),
+    }
+}
+
 /// The account of `email`: its newest orders (each with its page's address) and how many it has.
 pub async fn account(env: &Env, email: &str) -> Result<Account, ApiError> {
     #[derive(Deserialize)]
@@ -117,12 +127,18 @@ pub async fn account(env: &Env, email: &str) -> Result<Account, ApiError> {
         currency: String,
         total_minor: i64,
         items: u32,
+        first_item: Option<String>,
+        first_variant: Option<String>,
+        lines: u32,
     }
     let db = db::db(env)?;
     let rows = db::all::<Row>(stmt(
         &db,
         "SELECT number, token, created_at, status, currency, total_minor,
-                (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_number = orders.number) AS items,
+                (SELECT title FROM order_lines WHERE order_number = orders.number ORDER BY position LIMIT 1) AS first_item,
+                (SELECT variant_title FROM order_lines WHERE order_number = orders.number ORDER BY position LIMIT 1) AS first_variant,
+                (SELECT count(*) FROM order_lines WHERE order_number = orders.number) AS lines
          FROM orders WHERE email = ?1 ORDER BY created_at DESC, number DESC LIMIT ?2",
         args![email, MAX_ORDERS],
     )?);
@@ -138,6 +154,7 @@ pub async fn account(env: &Env, email: &str) -> Result<Account, ApiError> {
                 placed_at: r.created_at,
                 status: r.status,
                 items: r.items,
+                summary: summary(r.first_item.as_deref(), r.first_variant.as_deref(), r.lines),
                 total: money_view(Money::new(r.total_minor, currency)),
             })
         })
