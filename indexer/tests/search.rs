@@ -328,7 +328,9 @@ fn a_word_no_product_has_is_left_out_and_full_matches_rank_first() {
     let r = index.search(&SearchRequest::new("cheap wireless headphones ", 10)).unwrap();
     assert_eq!(r.total_all_words, 0);
     assert_eq!(r.ignored_words, ["cheap"]);
-    assert!(!r.hits.is_empty() && r.hits.iter().all(|h| in_category(&h.slug, "audio/headphones")), "{:?}", r.hits);
+    // Headphones first; in-ear ones the shop files under earbuds may fill the page after them.
+    assert!(r.hits.len() >= 5 && r.hits.iter().take(5).all(|h| in_category(&h.slug, "audio/headphones")), "{:?}", r.hits);
+    assert!(r.hits.iter().all(|h| in_category(&h.slug, "audio")), "{:?}", r.hits);
     // Every word required: nothing, as before.
     let strict = index.search(&SearchRequest { all_words: true, ..SearchRequest::new("cheap wireless headphones ", 10) }).unwrap();
     assert_eq!((strict.total, strict.ignored_words.len()), (0, 0));

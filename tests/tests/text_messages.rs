@@ -217,6 +217,17 @@ fn erasing_the_customer_erases_the_number_and_its_unsent_texts() {
     assert_eq!(r.status, 201, "{}", r.body);
     let n = r.json()["order_number"].as_u64().unwrap();
     shop.wait_emails("the confirmation", 1, |e| e.to.contains("siobhan7@example.ie"));
+    // The text's first try is over (failed, given back for a retry): one claimed before the
+    // erasure would still be on its way, as it would be in a live shop.
+    let tried = || {
+        let rows = edgeshop_e2e::d1_query(shop, &format!("SELECT attempts, claimed_at FROM notifications WHERE event_id = 'placed-{n}:sms'"));
+        rows[0]["attempts"].as_i64() >= Some(1) && rows[0]["claimed_at"].is_null()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !tried() {
+        assert!(Instant::now() < deadline, "the text was never tried");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let erased =
         shop.admin("POST", "/api/admin/customers/erase", Some(&json!({ "email": "siobhan7@example.ie", "cancel_open_orders": true }).to_string()));
     assert_eq!(erased.status, 200, "{}", erased.body);
