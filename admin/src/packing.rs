@@ -28,10 +28,25 @@ pub fn Packing(shop_name: String) -> impl IntoView {
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let answer = match client::post("/api/admin/packing/packed", &PackedRequest { numbers }).await {
-                Ok(r) => r.parse::<PackedAnswer>(),
-                Err(e) => Err(e),
-            };
+            // A part at a time, as the API takes them; what each did, added up.
+            let mut answer: Result<PackedAnswer, String> = Ok(PackedAnswer { accepted: vec![], refused: vec![] });
+            for part in numbers.chunks(edgeshop_api::admin::PACKED_AT_ONCE) {
+                let done = match client::post("/api/admin/packing/packed", &PackedRequest { numbers: part.to_vec() }).await {
+                    Ok(r) => r.parse::<PackedAnswer>(),
+                    Err(e) => Err(e),
+                };
+                match (&mut answer, done) {
+                    (Ok(all), Ok(d)) => {
+                        all.accepted.extend(d.accepted);
+                        all.refused.extend(d.refused);
+                    }
+                    (_, Err(e)) => {
+                        answer = Err(e);
+                        break;
+                    }
+                    (Err(_), _) => break,
+                }
+            }
             busy.set(false);
             match answer {
                 Ok(a) => {

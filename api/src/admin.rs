@@ -342,8 +342,13 @@ pub struct PackingList {
     pub total: u64,
 }
 
-/// Orders on one packing list at most.
-pub const PACKING_MAX: u32 = 50;
+/// Orders on one packing list at most: each is read on its own, and a request to the worker
+/// makes at most 50 calls to its services on the Free plan.
+pub const PACKING_MAX: u32 = 20;
+
+/// Orders marked packed by one request at most (four calls each: read, check, queue, audit); the
+/// Packing page sends a longer list in parts.
+pub const PACKED_AT_ONCE: usize = 10;
 
 /// One order to pack: where it goes and what goes in it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -392,7 +397,7 @@ impl Pick {
     }
 }
 
-/// `POST /api/admin/packing/packed {numbers}`: these orders are packed (at most [`PACKING_MAX`]).
+/// `POST /api/admin/packing/packed {numbers}`: these orders are packed (at most [`PACKED_AT_ONCE`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

@@ -415,6 +415,12 @@ fn operation(route: Route) -> Op {
             .answer(404, "No such order (or a wrong token)", HTML, text())
             .answer(409, "Not delivered, or another return is open", HTML, text())
             .answer(422, "No item chosen, or a quantity that is not a whole number or more than was bought", HTML, text()),
+        Route::CreditNotePage => Op::new("The credit note of one refund of the sale, a printable page (HTML rendered by the worker): the invoice it corrects, the amount and its tax")
+            .query("number", json!({ "type": "integer" }), "The order number")
+            .query("token", json!({ "type": "string" }), "The order's token")
+            .query("refund", json!({ "type": "string" }), "The refund's id (the invoice links each credit note)")
+            .answer(200, "The credit note", HTML, text())
+            .answer(404, "No such order or refund of the sale", HTML, text()),
         Route::InvoicePage => Op::new("The order's invoice, a printable page (HTML rendered by the worker): seller, buyer, lines, tax at the rate charged")
             .query("number", json!({ "type": "integer", "minimum": 1 }), "The order number")
             .order_token()

@@ -73,6 +73,7 @@ routes! {
     CheckoutForm => Post "/checkout",
     OrderPage => Get "/orders",
     InvoicePage => Get "/orders/invoice",
+    CreditNotePage => Get "/orders/credit-note",
     OrderCancelForm => Post "/orders/cancel",
     OrderPayForm => Post "/orders/pay",
     OrderReturnForm => Post "/orders/return",
@@ -180,6 +181,7 @@ impl Route {
                 | Route::CheckoutForm
                 | Route::OrderPage
                 | Route::InvoicePage
+                | Route::CreditNotePage
                 | Route::OrderCancelForm
                 | Route::OrderPayForm
                 | Route::OrderReturnForm

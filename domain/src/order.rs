@@ -653,6 +653,25 @@ impl Order {
 /// Units by SKU: each SKU with a number of its units.
 pub type SkuUnits = Vec<(String, u32)>;
 
+/// The refunds of a sale that each take part of it back, in the order made, with the part each
+/// takes (a credit note each): `refunds` are (id, amount) oldest first, `paid` what was paid in
+/// all and `total` the order's total. A payment made on top of the total is given back first and
+/// was never a sale, so a refund that only gives it back credits nothing and is left out.
+pub fn credited_refunds<'a>(refunds: &[(&'a str, i64)], paid: i64, total: i64) -> Vec<(&'a str, i64)> {
+    let over = (paid - total).max(0);
+    let mut before = 0i64;
+    let mut credited = Vec::new();
+    for &(id, amount) in refunds {
+        let after = before + amount.max(0);
+        let part = (after - over).max(0) - (before - over).max(0);
+        if part > 0 {
+            credited.push((id, part));
+        }
+        before = after;
+    }
+    credited
+}
+
 /// The units of `sku` in `units`, a SKU listed twice counted twice.
 pub fn units_of(units: &[(String, u32)], sku: &str) -> u32 {
     units.iter().filter(|(s, _)| s == sku).map(|(_, q)| *q).fold(0, u32::saturating_add)
@@ -660,6 +679,18 @@ pub fn units_of(units: &[(String, u32)], sku: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_credit_note_per_refund_of_the_sale_not_of_a_payment_made_twice() {
+        use super::credited_refunds;
+        // Paid once: every refund credits what it gave back.
+        assert_eq!(credited_refunds(&[("a", 500), ("b", 300)], 2000, 2000), [("a", 500), ("b", 300)]);
+        // Paid twice (2 × 2000): the first 2000 given back was the second payment.
+        assert_eq!(credited_refunds(&[("dup", 2000), ("r1", 700)], 4000, 2000), [("r1", 700)]);
+        // One refund across both: only the part beyond the second payment is credited.
+        assert_eq!(credited_refunds(&[("both", 2500)], 4000, 2000), [("both", 500)]);
+        assert!(credited_refunds(&[], 2000, 2000).is_empty());
+    }
+
     use super::*;
     use crate::catalog::{ShippingRules, TaxRules};
     use crate::money::Currency;

@@ -217,6 +217,8 @@ pub enum Problem {
     TooManyAlerts,
     NothingToPay,
     OutOfStock,
+    /// A cash receipt or bulk step whose values cannot be (an amount over the total, too many orders).
+    BadRecord,
     /// Recorded once already (the courier's cash of an order).
     AlreadyRecorded,
     RequestInProgress,
@@ -300,6 +302,7 @@ impl Problem {
             Problem::OutOfStock => (409, "out-of-stock", "Out of stock"),
             Problem::RequestInProgress => (409, "request-in-progress", "Request in progress"),
             Problem::AlreadyRecorded => (409, "already-recorded", "Already recorded"),
+            Problem::BadRecord => (422, "bad-record", "Invalid values"),
             Problem::BodyTooLarge => (413, "body-too-large", "Body too large"),
             Problem::BadAdjustment => (422, "bad-adjustment", "Invalid stock change"),
             Problem::BadEvent => (422, "bad-event", "Invalid analytics event"),

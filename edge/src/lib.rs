@@ -171,6 +171,7 @@ async fn route(req: &mut Request, env: &Env, ctx: &Context, path: &str, resolved
         Route::CheckoutForm => shop_pages::place_order(req, env).await,
         Route::OrderPage => shop_pages::order(req, env).await,
         Route::InvoicePage => shop_pages::invoice(req, env).await,
+        Route::CreditNotePage => shop_pages::credit_note(req, env).await,
         Route::OrderCancelForm => shop_pages::cancel_order(req, env).await,
         Route::OrderPayForm => shop_pages::pay_order(req, env).await,
         Route::OrderReturnForm => shop_pages::return_order(req, env).await,

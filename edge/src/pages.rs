@@ -442,13 +442,8 @@ fn refund_rows(total: Money, refunded: i64, money: &impl Fn(Money) -> String, ro
 /// The order's invoice, a printable page: the seller (`[business]` in shop.toml), the buyer, the
 /// invoice number (the order number, which the shop hands out in sequence) and date, the lines as
 /// charged, the discount and shipping, and the tax at the rate charged with the total before it.
-pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, money: impl Fn(Money) -> String) -> String {
-    let b = &shop.business;
-    let seller = if b.legal_name.is_empty() { &shop.name } else { &b.legal_name };
-    let mut seller_lines: Vec<String> = b.address.iter().map(|l| esc(l)).collect();
-    if !b.vat_number.is_empty() {
-        seller_lines.push(format!(r#"VAT number <span data-testid="seller-vat">{}</span>"#, esc(&b.vat_number)));
-    }
+/// `credited`: the refunds of the sale (id, amount), each with its credit note, linked below.
+pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, credited: &[(&str, i64)], money: impl Fn(Money) -> String) -> String {
     let date = order.history.first().map_or_else(String::new, |h| day_label(&h.at));
     let t = &order.totals;
     let mut rows = String::new();
@@ -484,23 +479,32 @@ pub fn invoice(order: &Order, shop: &edgeshop_domain::Shop, refunded: i64, money
         PaymentMethod::CashOnDelivery => "Cash on delivery",
         PaymentMethod::Online => "Paid online (card)",
     };
-    format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Invoice {n} · {shop}</title><style>
-body{{font:15px/1.45 system-ui,sans-serif;color:#111;max-width:46rem;margin:2rem auto;padding:0 1rem}}h1{{font-size:1.6rem;margin:0 0 .25rem}}
-.parties{{display:flex;flex-wrap:wrap;gap:2rem;margin:1.5rem 0}}.parties div{{flex:1 1 14rem}}h2{{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:#555;margin:0 0 .25rem}}
-table{{width:100%;border-collapse:collapse}}th,td{{padding:.35rem .25rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.n{{text-align:right;white-space:nowrap}}
-tfoot th{{text-align:right;font-weight:normal}}tfoot tr:last-child th,tfoot tr:last-child td{{font-weight:bold;border-bottom:2px solid #111}}small{{color:#555}}
-.note{{color:#555}}@media print{{.note{{display:none}}body{{margin:0}}}}</style></head><body>
-<main data-testid="invoice"><h1>Invoice <span data-testid="invoice-number">{n}</span></h1><p>Date {date} · Order {n} · {payment}</p>
-<div class="parties"><div><h2>From</h2><strong>{seller}</strong><br>{seller_lines}</div><div><h2>To</h2><span data-testid="invoice-buyer">{buyer}</span><br>{email}</div></div>
+    let credit_notes = if credited.is_empty() {
+        String::new()
+    } else {
+        let links: Vec<String> = credited
+            .iter()
+            .enumerate()
+            .map(|(i, (id, amount))| {
+                format!(
+                    r#"<li><a href="/orders/credit-note/?number={n}&amp;token={token}&amp;refund={id}">Credit note {n}-C{k}</a>: −{amount}</li>"#,
+                    n = order.number,
+                    token = esc(&order.token),
+                    id = esc(&encode_component(id)),
+                    k = i + 1,
+                    amount = money(Money::new(*amount, t.total.currency))
+                )
+            })
+            .collect();
+        format!(r#"<h2>Credit notes</h2><ul data-testid="credit-notes">{}</ul>"#, links.concat())
+    };
+    let body = format!(
+        r#"<main data-testid="invoice"><h1>Invoice <span data-testid="invoice-number">{n}</span></h1><p>Date {date} · Order {n} · {payment}</p>
+{parties}
 <table><thead><tr><th>Item</th><th class="n">Quantity</th><th class="n">Unit price</th><th class="n">Amount</th></tr></thead><tbody>{rows}</tbody><tfoot>{sums}</tfoot></table>
-<p>{prices} Amounts in {currency}.</p><p class="note">Print this page, or save it as a PDF from your browser's print dialog. <a href="/orders/?number={n}&amp;token={token}">Back to the order</a></p></main></body></html>"#,
+{credit_notes}<p>{prices} Amounts in {currency}.</p><p class="note">Print this page, or save it as a PDF from your browser's print dialog. <a href="/orders/?number={n}&amp;token={token}">Back to the order</a></p></main>"#,
         n = order.number,
-        shop = esc(&shop.name),
-        seller = esc(seller),
-        seller_lines = seller_lines.join("<br>"),
-        buyer = address_html(&order.address),
-        email = esc(&order.contact.email),
+        parties = parties(order, shop),
         // No tax on a free order does not tell how prices were shown: the shop's setting does.
         prices = if t.tax_added() || (t.tax.minor == 0 && !shop.tax.prices_include_tax) {
             "Prices are before tax; the tax is added above."
@@ -509,7 +513,94 @@ tfoot th{{text-align:right;font-weight:normal}}tfoot tr:last-child th,tfoot tr:l
         },
         currency = t.total.currency.code(),
         token = esc(&order.token),
+    );
+    printable(&format!("Invoice {} · {}", order.number, shop.name), &body)
+}
+
+/// A document to print (an invoice, a credit note): `title` (escaped here) and its `body`.
+fn printable(title: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>{title}</title><style>
+body{{font:15px/1.45 system-ui,sans-serif;color:#111;max-width:46rem;margin:2rem auto;padding:0 1rem}}h1{{font-size:1.6rem;margin:0 0 .25rem}}
+.parties{{display:flex;flex-wrap:wrap;gap:2rem;margin:1.5rem 0}}.parties div{{flex:1 1 14rem}}h2{{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:#555;margin:0 0 .25rem}}
+table{{width:100%;border-collapse:collapse}}th,td{{padding:.35rem .25rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.n{{text-align:right;white-space:nowrap}}
+tfoot th{{text-align:right;font-weight:normal}}tfoot tr:last-child th,tfoot tr:last-child td{{font-weight:bold;border-bottom:2px solid #111}}small{{color:#555}}
+.note{{color:#555}}@media print{{.note{{display:none}}body{{margin:0}}}}</style></head><body>
+{body}</body></html>"#,
+        title = esc(title),
     )
+}
+
+/// The seller (`[business]` in shop.toml, or the shop's name) and the buyer, side by side.
+fn parties(order: &Order, shop: &edgeshop_domain::Shop) -> String {
+    let b = &shop.business;
+    let seller = if b.legal_name.is_empty() { &shop.name } else { &b.legal_name };
+    let mut seller_lines: Vec<String> = b.address.iter().map(|l| esc(l)).collect();
+    if !b.vat_number.is_empty() {
+        seller_lines.push(format!(r#"VAT number <span data-testid="seller-vat">{}</span>"#, esc(&b.vat_number)));
+    }
+    format!(
+        r#"<div class="parties"><div><h2>From</h2><strong>{}</strong><br>{}</div><div><h2>To</h2><span data-testid="invoice-buyer">{}</span><br>{}</div></div>"#,
+        esc(seller),
+        seller_lines.join("<br>"),
+        address_html(&order.address),
+        esc(&order.contact.email)
+    )
+}
+
+/// `s` as a query value (RFC 3986 unreserved characters kept, the rest percent-encoded).
+fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The tax in `part` of an order whose total `total` carries `tax` (rounded half up).
+fn tax_share(tax: i64, part: i64, total: i64) -> i64 {
+    if total > 0 {
+        (tax * part.min(total) * 2 + total) / (total * 2)
+    } else {
+        0
+    }
+}
+
+/// The credit note of the `k`th refund of the sale (`amount` of it, made `at`, for `reason`): the
+/// invoice it corrects, the amount credited with its share of the tax at the rate charged.
+pub fn credit_note(
+    order: &Order,
+    shop: &edgeshop_domain::Shop,
+    k: usize,
+    amount: i64,
+    at: &str,
+    reason: Option<&str>,
+    money: impl Fn(Money) -> String,
+) -> String {
+    let t = &order.totals;
+    let n = order.number;
+    let tax = tax_share(t.tax.minor, amount, t.total.minor);
+    let m = |minor: i64| money(Money::new(minor, t.total.currency));
+    let rate = t.tax_rate_bp.map(|bp| format!(" at {}", edgeshop_domain::percent_label(bp))).unwrap_or_default();
+    let invoice_date = order.history.first().map_or_else(String::new, |h| day_label(&h.at));
+    let what = reason.filter(|r| !r.trim().is_empty()).map_or_else(|| "Refund".to_string(), |r| format!("Refund: {}", esc(r)));
+    let body = format!(
+        r#"<main data-testid="credit-note"><h1>Credit note <span data-testid="credit-note-number">{n}-C{k}</span></h1><p>Date {date} · for invoice {n} of {invoice_date} · Order {n}</p>
+{parties}
+<table><thead><tr><th>What</th><th class="n">Amount</th></tr></thead><tbody><tr><td>{what}</td><td class="n">−{amount}</td></tr></tbody>
+<tfoot><tr><th>Total before tax</th><td class="n">−{net}</td></tr><tr><th>Tax{rate}</th><td class="n" data-testid="credit-note-tax">−{tax}</td></tr><tr><th>Total credited</th><td class="n" data-testid="credit-note-total">−{amount}</td></tr></tfoot></table>
+<p>Amounts in {currency}. This credit note reduces invoice {n} by the amount above.</p><p class="note">Print this page, or save it as a PDF from your browser's print dialog. <a href="/orders/invoice/?number={n}&amp;token={token}">The invoice</a></p></main>"#,
+        date = esc(&day_label(at)),
+        invoice_date = esc(&invoice_date),
+        parties = parties(order, shop),
+        amount = m(amount),
+        net = m(amount - tax),
+        tax = m(tax),
+        currency = t.total.currency.code(),
+        token = esc(&order.token),
+    );
+    printable(&format!("Credit note {n}-C{k} · {}", shop.name), &body)
 }
 
 /// An address a line each (country by name), escaped.
@@ -829,7 +920,7 @@ mod tests {
             discount_code: None,
         };
         let order = Order::place(cart, placement);
-        let h = invoice(&order, &shop, 0, |m| m.decimal());
+        let h = invoice(&order, &shop, 0, &[], |m| m.decimal());
         // No [business]: the shop's name; tax added on top at Germany's rate.
         assert!(h.contains("<strong>S &amp; Co</strong>") && !h.contains("seller-vat"), "{h}");
         assert!(h.contains("Tee &lt;b&gt; (M)") && h.contains("Zoe &lt;i&gt;") && !h.contains("<b>") && !h.contains("<i>"), "{h}");
@@ -844,16 +935,30 @@ mod tests {
         );
         shop.business =
             edgeshop_domain::Business { legal_name: "S Limited".into(), address: vec!["1 Quay".into()], vat_number: "IE1234567FA".into() };
-        let h = invoice(&order, &shop, 0, |m| m.decimal());
+        let h = invoice(&order, &shop, 0, &[], |m| m.decimal());
         assert!(h.contains("<strong>S Limited</strong><br>1 Quay<br>VAT number <span data-testid=\"seller-vat\">IE1234567FA</span>"), "{h}");
         assert!(!h.contains("Refunded"), "nothing refunded, nothing said");
         // Refunded in part since: what went back and what that leaves, the lines as sold.
-        let h = invoice(&order, &shop, 1000, |m| m.decimal());
+        let h = invoice(&order, &shop, 1000, &[("by-hand-1001-x y", 1000)], |m| m.decimal());
         assert!(
             h.contains(r#"data-testid="invoice-refunded">−10.00</td>"#) && h.contains(r#"data-testid="invoice-paid-after-refunds">19.75</td>"#),
             "{h}"
         );
         assert!(h.contains(r#"data-testid="invoice-total">29.75</td>"#));
+        // Each refund of the sale has its credit note, linked from the invoice.
+        assert!(
+            h.contains(r#"<a href="/orders/credit-note/?number=1001&amp;token=tok&amp;refund=by-hand-1001-x%20y">Credit note 1001-C1</a>: −10.00"#),
+            "{h}"
+        );
+        // The credit note: the invoice it corrects, the amount and its tax at the rate charged
+        // (10.00 of 29.75 carrying 4.75: 1.60), the reason escaped.
+        let c = credit_note(&order, &shop, 1, 1000, "2026-12-08T09:00:00Z", Some("Late <b>"), |m| m.decimal());
+        assert!(
+            c.contains(r#"Credit note <span data-testid="credit-note-number">1001-C1</span>"#) && c.contains("for invoice 1001 of 6 Dec 2026"),
+            "{c}"
+        );
+        assert!(c.contains(r#"data-testid="credit-note-tax">−1.60</td>"#) && c.contains(r#"data-testid="credit-note-total">−10.00</td>"#), "{c}");
+        assert!(c.contains("Refund: Late &lt;b&gt;") && c.contains("Date 8 Dec 2026"), "{c}");
     }
 
     #[test]

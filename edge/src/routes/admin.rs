@@ -157,8 +157,8 @@ pub async fn packed_many(req: &mut Request, env: &Env) -> Reply {
     let mut numbers = r.numbers;
     numbers.sort_unstable();
     numbers.dedup();
-    if numbers.is_empty() || numbers.len() > edgeshop_api::admin::PACKING_MAX as usize {
-        return Err(ApiError::new(Problem::BadParameter, format!("`numbers`: from 1 to {} orders", edgeshop_api::admin::PACKING_MAX)));
+    if numbers.is_empty() || numbers.len() > edgeshop_api::admin::PACKED_AT_ONCE {
+        return Err(ApiError::new(Problem::BadRecord, format!("`numbers`: from 1 to {} orders a request", edgeshop_api::admin::PACKED_AT_ONCE)));
     }
     let (mut accepted, mut refused) = (Vec::new(), Vec::new());
     for number in numbers {
@@ -700,6 +700,11 @@ pub async fn clear_attention(req: &Request, env: &Env, number: u64) -> Reply {
     json(&Accepted { number, status: "attention_cleared".into() }, 202, "no-store")
 }
 
+/// The rows of order `n` among rows by order number.
+fn of_order<T: Clone>(rows: &[(u64, T)], n: u64) -> Vec<T> {
+    rows.iter().filter(|(o, _)| *o == n).map(|(_, r)| r.clone()).collect()
+}
+
 /// `POST /api/admin/orders/{number}/cash-received {amount_minor, note}`: the cash the courier
 /// collected for a delivered cash-on-delivery order reached the shop. Once an order; less than
 /// the total is recorded as it is and flags the order for the merchant.
@@ -720,7 +725,7 @@ pub async fn cash_received(req: &mut Request, env: &Env, number: u64) -> Reply {
     let total = order.totals.total.minor;
     let money = |minor: i64| crate::http::money_view(edgeshop_domain::Money::new(minor, order.totals.total.currency)).formatted;
     if r.amount_minor <= 0 || r.amount_minor > total {
-        return Err(ApiError::new(Problem::BadParameter, format!("`amount_minor`: more than 0 and at most the order's total, {}", money(total))));
+        return Err(ApiError::new(Problem::BadRecord, format!("`amount_minor`: more than 0 and at most the order's total, {}", money(total))));
     }
     let receipt = edgeshop_api::admin::CashReceipt {
         amount_minor: r.amount_minor,
@@ -867,11 +872,13 @@ pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
     if !export {
         return json(&CustomerDetail { customer, orders: full }, 200, "no-store");
     }
+    // All the rest in one round trip (a request makes at most 50 calls on the Free plan).
+    let held = orders::held_for_customer(env, &email).await?;
     let mut exported = Vec::new();
     for mut order in full {
         let n = order.number;
-        let (payments, returns, messages, notes) =
-            futures_util::try_join!(orders::money_moves(env, n), orders::returns(env, n), orders::notifications(env, n), orders::notes(env, n))?;
+        let (payments, returns, notes) = (of_order(&held.payments, n), of_order(&held.returns, n), of_order(&held.notes, n));
+        let messages = held.messages.iter().filter(|m| m.order_number == n).cloned().collect();
         // The order's page key is not theirs to keep in a file: whoever holds it opens the order.
         order.token = String::new();
         exported.push(edgeshop_api::admin::ExportedOrder { order, payments, returns, messages, notes });

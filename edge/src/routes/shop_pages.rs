@@ -313,6 +313,41 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, status).await
 }
 
+/// The refunds of the sale among `moves` (not a payment made twice given back), each with the
+/// part of the sale it credits, oldest first.
+fn credited_of(moves: &[orders::MoneyMove], total: i64) -> Vec<(&str, i64)> {
+    let (paid, _) = orders::paid_and_refunded(moves);
+    let refunds: Vec<(&str, i64)> =
+        moves.iter().filter(|m| m.kind == "refund" && m.status != "failed").map(|m| (m.id.as_str(), m.amount_minor)).collect();
+    edgeshop_domain::credited_refunds(&refunds, paid, total)
+}
+
+/// `GET /orders/credit-note/?number=…&token=…&refund=…`: the credit note of one refund of the
+/// sale, a page of its own to print (numbered after the invoice: 1042-C1, 1042-C2, …).
+pub async fn credit_note(req: &Request, env: &Env) -> Reply {
+    let url = req.url()?;
+    let query = Query::parse(url.query())?;
+    let number = query.get("number").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+    let missing = || crate::http::plain_page(404, "No such credit note", "<p>There is no credit note for this link.</p>");
+    let order = match orders::load_with_token(env, number, query.get("token").unwrap_or_default()).await {
+        Ok(order) => order,
+        Err(e) if e.status == 404 => return missing(),
+        Err(e) => return Err(e),
+    };
+    let moves = orders::money_moves(env, number).await?;
+    let credited = credited_of(&moves, order.totals.total.minor);
+    let asked = query.get("refund").unwrap_or_default();
+    let Some((k, &(id, amount))) = credited.iter().enumerate().find(|(_, (id, _))| *id == asked) else { return missing() };
+    let refund = moves.iter().find(|m| m.id == id);
+    let at = refund.map(|m| m.created_at.as_str()).unwrap_or_default();
+    let shop = crate::build_data::manifest(env).await?.shop.clone();
+    let html = pages::credit_note(&order, &shop, k + 1, amount, at, refund.and_then(|m| m.reason.as_deref()), |m| money_view(m).formatted);
+    let headers = Headers::new();
+    crate::http::html_headers(&headers, &html)?;
+    headers.set("cache-control", "private, no-store")?;
+    Ok(Response::ok(html)?.with_headers(headers))
+}
+
 /// `GET /orders/invoice/?number=…&token=…`: the order's invoice, a page of its own to print.
 pub async fn invoice(req: &Request, env: &Env) -> Reply {
     let url = req.url()?;
@@ -328,7 +363,10 @@ pub async fn invoice(req: &Request, env: &Env) -> Reply {
         return crate::http::plain_page(409, "No invoice", &format!("<p>{}</p>", escape_html(&why)));
     }
     let shop = crate::build_data::manifest(env).await?.shop.clone();
-    let html = pages::invoice(&order, &shop, orders::refunded(env, number, order.totals.total.minor).await?, |m| money_view(m).formatted);
+    let moves = orders::money_moves(env, number).await?;
+    let credited = credited_of(&moves, order.totals.total.minor);
+    let refunded = orders::refunded_of(&moves, order.totals.total.minor);
+    let html = pages::invoice(&order, &shop, refunded, &credited, |m| money_view(m).formatted);
     let headers = Headers::new();
     crate::http::html_headers(&headers, &html)?;
     headers.set("cache-control", "private, no-store")?;

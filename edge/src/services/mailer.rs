@@ -122,8 +122,20 @@ fn mailbox(name: &str, address: &str) -> String {
 }
 
 /// A paragraph of an email as HTML; one ending in `: https://…` links its text to that address.
+/// Leads a paragraph that quotes what someone typed (a shopper's reason): it is never made a link,
+/// whatever it ends with. Taken out of the plain text ([`plain_paragraph`]).
+pub const NO_LINK: char = '\u{2060}';
+
+/// A paragraph as the plain-text email shows it (without [`NO_LINK`]).
+pub fn plain_paragraph(p: &str) -> &str {
+    p.strip_prefix(NO_LINK).unwrap_or(p)
+}
+
 pub fn paragraph_html(p: &str) -> String {
     use edgeshop_domain::escape_html as esc;
+    if let Some(text) = p.strip_prefix(NO_LINK) {
+        return esc(text);
+    }
     match p.rsplit_once(": ") {
         Some((label, url)) if (url.starts_with("https://") || url.starts_with("http://")) && !url.contains(char::is_whitespace) => {
             format!("<a href=\"{}\" style=\"color:#1d4ed8\">{}</a>", esc(url), esc(label))
@@ -148,5 +160,9 @@ mod tests {
         );
         assert_eq!(super::paragraph_html("Fish & <chips>: not a link"), "Fish &amp; &lt;chips&gt;: not a link");
         assert_eq!(super::paragraph_html("See: javascript:alert(1)"), "See: javascript:alert(1)");
+        // What someone typed is never a link, even when it ends with an address.
+        let typed = format!("{}Their reason: pay here: https://evil.example/pay", super::NO_LINK);
+        assert_eq!(super::paragraph_html(&typed), "Their reason: pay here: https://evil.example/pay");
+        assert_eq!(super::plain_paragraph(&typed), "Their reason: pay here: https://evil.example/pay");
     }
 }

@@ -524,7 +524,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
                 None => format!("We have refunded {amount} to the way you paid. Banks take a few days to show it."),
             };
             let mut lines = vec![how];
-            lines.extend(last.reason.as_deref().filter(|r| !r.is_empty()).map(|r| format!("Reason: {r}")));
+            lines.extend(last.reason.as_deref().filter(|r| !r.is_empty()).map(|r| format!("{}Reason: {r}", crate::services::mailer::NO_LINK)));
             (format!("Refund of {amount} for order {n}"), lines)
         }
         "return_requested" => {
@@ -549,7 +549,10 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
         "return_rejected" => {
             // The reason staff gave with the latest rejection, if any.
             let why = reason_after(order, RETURN_REJECTED);
-            let decision = why.map_or_else(|| "We cannot accept this return.".to_string(), |w| format!("We cannot accept this return: {w}"));
+            let decision = why.map_or_else(
+                || "We cannot accept this return.".to_string(),
+                |w| format!("{}We cannot accept this return: {w}", crate::services::mailer::NO_LINK),
+            );
             (format!("About your return for order {n}"), vec![decision, "Reply to this message if you have questions.".into()])
         }
         "return_received" => {
@@ -586,7 +589,14 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
                 Some(what) => format!("{} asks to send back {what}.", order.contact.email),
                 None => format!("{} asks to send items back.", order.contact.email),
             }];
-            lines.extend(facts.last_return.map(|r| r.reason.trim()).filter(|r| !r.is_empty()).map(|r| format!("Their reason: {r}")));
+            // In the shopper's words: never made a link.
+            lines.extend(
+                facts
+                    .last_return
+                    .map(|r| r.reason.trim())
+                    .filter(|r| !r.is_empty())
+                    .map(|r| format!("{}Their reason: {r}", crate::services::mailer::NO_LINK)),
+            );
             lines.push("Approve or refuse the return in the back office.".into());
             (format!("Return requested for order {n}"), lines)
         }
@@ -594,7 +604,7 @@ pub fn render(template: &str, order: &Order, shop: &Shop, facts: &Facts, to: &st
     };
     let mut text = format!("{}\n\n", subject);
     for p in &intro {
-        text.push_str(p);
+        text.push_str(crate::services::mailer::plain_paragraph(p));
         text.push_str("\n\n");
     }
     let mut rows = String::new();

@@ -694,6 +694,58 @@ struct ReturnRow {
     refund_minor: Option<i64>,
 }
 
+/// What a customer's data export holds besides their orders, by order number: each order's
+/// payments and refunds, returns, messages and staff notes. One round trip for all of them.
+pub struct HeldByOrder {
+    pub payments: Vec<(u64, MoneyMove)>,
+    pub returns: Vec<(u64, ReturnView)>,
+    pub messages: Vec<Notification>,
+    pub notes: Vec<(u64, Note)>,
+}
+
+pub async fn held_for_customer(env: &Env, email: &str) -> Result<HeldByOrder, ApiError> {
+    #[derive(Deserialize)]
+    struct Of<T> {
+        order_number: u64,
+        #[serde(flatten)]
+        row: T,
+    }
+    let db = db::db(env)?;
+    let theirs = "order_number IN (SELECT number FROM orders WHERE email = ?1)";
+    let results = db::batch_rows(
+        &db,
+        vec![
+            stmt(&db, &format!("SELECT order_number, id, kind, provider, amount_minor, currency, status, created_at, reason FROM payments WHERE {theirs} ORDER BY created_at, id"), args![email])?,
+            stmt(&db, &format!("SELECT order_number, id, status, reason, lines_json, requested_at, updated_at, refund_minor FROM returns WHERE {theirs} ORDER BY id"), args![email])?,
+            stmt(&db, &format!("SELECT event_id, order_number, template, recipient, created_at, sent_at, failed_at FROM notifications WHERE {theirs} ORDER BY created_at, event_id"), args![email])?,
+            stmt(&db, &format!("SELECT order_number, at, staff_email, text FROM order_notes WHERE {theirs} ORDER BY id"), args![email])?,
+        ],
+        "customer data",
+    )
+    .await?;
+    let payments: Vec<Of<MoneyMove>> = results[0].results().context("payments")?;
+    let returns: Vec<Of<ReturnRow>> = results[1].results().context("returns")?;
+    let notes: Vec<Of<Note>> = results[3].results().context("notes")?;
+    Ok(HeldByOrder {
+        payments: payments.into_iter().map(|p| (p.order_number, p.row)).collect(),
+        returns: returns.into_iter().map(|r| Ok((r.order_number, return_view(r.row)?))).collect::<Result<_, ApiError>>()?,
+        messages: results[2].results().context("messages")?,
+        notes: notes.into_iter().map(|n| (n.order_number, n.row)).collect(),
+    })
+}
+
+fn return_view(r: ReturnRow) -> Result<ReturnView, ApiError> {
+    Ok(ReturnView {
+        id: r.id,
+        status: r.status,
+        reason: r.reason,
+        lines: parse_json(&r.lines_json)?,
+        requested_at: r.requested_at,
+        updated_at: r.updated_at,
+        refund_minor: r.refund_minor,
+    })
+}
+
 pub async fn returns(env: &Env, number: u64) -> Result<Vec<ReturnView>, ApiError> {
     let db = db::db(env)?;
     let rows: Vec<ReturnRow> = db::all(stmt(
@@ -702,19 +754,7 @@ pub async fn returns(env: &Env, number: u64) -> Result<Vec<ReturnView>, ApiError
         args![number],
     )?)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(ReturnView {
-                id: r.id,
-                status: r.status,
-                reason: r.reason,
-                lines: parse_json(&r.lines_json)?,
-                requested_at: r.requested_at,
-                updated_at: r.updated_at,
-                refund_minor: r.refund_minor,
-            })
-        })
-        .collect()
+    rows.into_iter().map(return_view).collect()
 }
 
 /// Units of each SKU in orders that are placed and paid (or cash on delivery) but not shipped

@@ -285,6 +285,9 @@ pub async fn erase_customer(env: &Env, email: &str, cancelling: &[u64]) -> Resul
         stmt(&db, "INSERT INTO order_history (order_number, status, at, note) SELECT number, status, ?2, 'customer data erased' FROM orders WHERE email = ?1", args![&stand_in, &now])?,
         // What the customer wrote on their returns goes too.
         stmt(&db, "UPDATE returns SET reason = '' WHERE order_number IN (SELECT number FROM orders WHERE email = ?1)", args![&stand_in])?,
+        // And what staff wrote beside their refunds and the courier's cash (an account number, say).
+        stmt(&db, "UPDATE payments SET reason = NULL WHERE reason IS NOT NULL AND order_number IN (SELECT number FROM orders WHERE email = ?1)", args![&stand_in])?,
+        stmt(&db, "UPDATE cash_receipts SET note = '' WHERE order_number IN (SELECT number FROM orders WHERE email = ?1)", args![&stand_in])?,
         stmt(&db, "DELETE FROM customers WHERE email = ?1", args![&email])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2, failed_at = coalesce(failed_at, ?3), last_error = coalesce(last_error, 'customer erased') WHERE recipient = ?1 AND sent_at IS NULL AND order_number IN (SELECT number FROM orders WHERE email = ?2)", args![&email, &stand_in, &now])?,
         stmt(&db, "UPDATE notifications SET recipient = ?2 WHERE recipient = ?1 AND order_number IN (SELECT number FROM orders WHERE email = ?2)", args![&email, &stand_in])?,
