@@ -106,7 +106,7 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
         )?,
         orders::money_moves_read(&db, number)?,
         orders::refunded_units_read(&db, number)?,
-        stmt(&db, "SELECT lines_json, reason FROM returns WHERE order_number = ?1 ORDER BY id DESC LIMIT 1", args![number])?,
+        stmt(&db, "SELECT id, lines_json, reason FROM returns WHERE order_number = ?1 ORDER BY id DESC", args![number])?,
     ];
     statements.extend(orders::stored_reads(&db, number)?);
     let results = db::batch_rows(&db, statements, "claim messages").await?;
@@ -127,13 +127,20 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let refunded_by_line = orders::sku_units(results[3].results().context("line refunds")?);
     #[derive(serde::Deserialize)]
     struct ReturnRow {
+        id: i64,
         lines_json: String,
         reason: String,
     }
-    let last_return = results[4].results::<ReturnRow>().context("the last return")?.into_iter().next().map(|r| LastReturn {
-        units: serde_json::from_str::<Vec<edgeshop_api::admin::ReturnLine>>(&r.lines_json).map(|l| orders::units(&l)).unwrap_or_default(),
-        reason: r.reason,
-    });
+    // The order's returns, the newest first.
+    let returns: Vec<(i64, LastReturn)> = results[4]
+        .results::<ReturnRow>()
+        .context("returns")?
+        .into_iter()
+        .map(|r| {
+            let units = serde_json::from_str::<Vec<edgeshop_api::admin::ReturnLine>>(&r.lines_json).map(|l| orders::units(&l)).unwrap_or_default();
+            (r.id, LastReturn { units, reason: r.reason })
+        })
+        .collect();
     let mailer = crate::services::mailer::transport(env).context("email")?;
     let texts = crate::services::sms::transport(env);
     let mut retry = None;
@@ -142,14 +149,16 @@ pub async fn send_pending(env: &Env, number: u64) -> Result<(), ApiError> {
     let mut marks = Vec::new();
     let (mut sent_after_all, mut failed_for_good) = (Vec::new(), Vec::new());
     let low_stock = if claimed.iter().any(|p| p.template == "merchant_new_order") { running_low(env, &stored.order, &shop).await } else { vec![] };
-    let facts = Facts {
-        moves: &moves,
-        attention: stored.attention.as_deref(),
-        low_stock: &low_stock,
-        refunded_by_line: &refunded_by_line,
-        last_return: last_return.as_ref(),
-    };
     for p in claimed {
+        // A return's message tells of its own return (named in its event's id), else the newest.
+        let about = return_of(&p.event_id).and_then(|id| returns.iter().find(|(r, _)| *r == id)).or(returns.first());
+        let facts = Facts {
+            moves: &moves,
+            attention: stored.attention.as_deref(),
+            low_stock: &low_stock,
+            refunded_by_line: &refunded_by_line,
+            last_return: about.map(|(_, r)| r),
+        };
         // The claim counted this try.
         let attempt = p.attempts;
         // A text message (its row was made as one: see `orders::record`), or an email.
@@ -381,6 +390,14 @@ pub struct Facts<'a> {
     pub refunded_by_line: &'a [(String, u32)],
     /// The order's latest return: what the return messages name.
     pub last_return: Option<&'a LastReturn>,
+}
+
+/// The return a message is about, from its event's id: `return-{number}-{id}` (asked for),
+/// `return-{step}-{number}-{id}` (approved, rejected, received), with `:alert:N` or `:sms` after
+/// for the merchant's alert and the text.
+fn return_of(event_id: &str) -> Option<i64> {
+    let id = event_id.split(':').next()?;
+    id.strip_prefix("return-")?.rsplit('-').next()?.parse().ok()
 }
 
 /// A return's units and the shopper's reason, for its messages.
@@ -756,6 +773,11 @@ mod tests {
         let merchant = super::render("merchant_return_requested", &order, &shop, &facts, "m@s.example", "T1").unwrap();
         assert!(merchant.text.contains("Open it in the back office: https://s.example/admin/order/?n=7"), "{}", merchant.text);
         assert!(!merchant.text.contains("token=") && !merchant.html.contains("token="), "{}", merchant.html);
+        // The return a message is about, from its event's id.
+        assert_eq!(super::return_of("return-1042-7"), Some(7));
+        assert_eq!(super::return_of("return-received-1042-12:alert:0"), Some(12));
+        assert_eq!(super::return_of("return-approved-1042-3:sms"), Some(3));
+        assert_eq!(super::return_of("placed-1042"), None);
         // A return's messages name what is coming back, and the merchant hears the shopper's reason.
         let ret = super::LastReturn { units: vec![(order.lines.first().map(|l| l.sku.clone()).unwrap_or_default(), 1)], reason: "Too big".into() };
         let with_return = super::Facts {
