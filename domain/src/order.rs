@@ -397,6 +397,11 @@ pub struct Placement {
 }
 
 impl Order {
+    /// The name of the order's line of `sku` as shops print it ("Tee (M)"), if it has one.
+    pub fn line_name_of(&self, sku: &str) -> Option<String> {
+        self.lines.iter().find(|l| l.sku == sku).map(|l| crate::line_name(&l.title, &l.variant_title))
+    }
+
     /// The units of each line not returned yet, after the units `returned` (in earlier returns).
     pub fn returnable(&self, returned: &[(String, u32)]) -> Vec<(String, u32)> {
         self.lines

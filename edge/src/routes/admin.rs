@@ -129,7 +129,7 @@ async fn packing_slip(env: &Env, number: u64) -> Result<Option<PackingSlip>, Api
         .returnable(&never_sent)
         .into_iter()
         .map(|(sku, units)| {
-            let name = order.lines.iter().find(|l| l.sku == sku).map(|l| edgeshop_domain::line_name(&l.title, &l.variant_title)).unwrap_or_default();
+            let name = order.line_name_of(&sku).unwrap_or_default();
             PackLine { sku, name, units }
         })
         .collect();

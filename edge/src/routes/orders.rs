@@ -57,13 +57,12 @@ pub async fn get(req: &Request, env: &Env, number: u64) -> Reply {
     let payments = payments.into_iter().map(payment_view).collect();
     let discount = crate::services::orders::discount_view(&order);
     let returned = orders::returned_units(&returns, None);
-    let units_of = |units: &[(String, u32)], sku: &str| units.iter().filter(|(s, _)| s == sku).map(|(_, n)| n).sum::<u32>();
     let lines: Vec<OrderLine> = order
         .lines
         .into_iter()
         .map(|l| OrderLine {
-            refunded: units_of(&refunded, &l.sku),
-            returned: units_of(&returned, &l.sku),
+            refunded: edgeshop_domain::units_of(&refunded, &l.sku),
+            returned: edgeshop_domain::units_of(&returned, &l.sku),
             sku: l.sku,
             title: l.title,
             variant_title: l.variant_title,

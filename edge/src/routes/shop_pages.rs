@@ -313,6 +313,14 @@ pub async fn place_order(req: &mut Request, env: &Env) -> Reply {
     checkout_page(req, env, CheckoutState { request, key, notice: Some(notice) }, status).await
 }
 
+/// A printable document of one order (its invoice, a credit note): not kept by any cache.
+fn printable_page(html: String) -> Reply {
+    let headers = Headers::new();
+    crate::http::html_headers(&headers, &html)?;
+    headers.set("cache-control", "private, no-store")?;
+    Ok(Response::ok(html)?.with_headers(headers))
+}
+
 /// The refunds of the sale among `moves` (not a payment made twice given back), each with the
 /// part of the sale it credits, oldest first.
 fn credited_of(moves: &[orders::MoneyMove], total: i64) -> Vec<(&str, i64)> {
@@ -342,10 +350,7 @@ pub async fn credit_note(req: &Request, env: &Env) -> Reply {
     let at = refund.map(|m| m.created_at.as_str()).unwrap_or_default();
     let shop = crate::build_data::manifest(env).await?.shop.clone();
     let html = pages::credit_note(&order, &shop, k + 1, amount, at, refund.and_then(|m| m.reason.as_deref()), |m| money_view(m).formatted);
-    let headers = Headers::new();
-    crate::http::html_headers(&headers, &html)?;
-    headers.set("cache-control", "private, no-store")?;
-    Ok(Response::ok(html)?.with_headers(headers))
+    printable_page(html)
 }
 
 /// `GET /orders/invoice/?number=…&token=…`: the order's invoice, a page of its own to print.
@@ -367,10 +372,7 @@ pub async fn invoice(req: &Request, env: &Env) -> Reply {
     let credited = credited_of(&moves, order.totals.total.minor);
     let refunded = orders::refunded_of(&moves, order.totals.total.minor);
     let html = pages::invoice(&order, &shop, refunded, &credited, |m| money_view(m).formatted);
-    let headers = Headers::new();
-    crate::http::html_headers(&headers, &html)?;
-    headers.set("cache-control", "private, no-store")?;
-    Ok(Response::ok(html)?.with_headers(headers))
+    printable_page(html)
 }
 
 /// The order a page's form names (`number`, `token`): 404 for a wrong token, as the page.

@@ -412,8 +412,7 @@ fn units_named(order: &Order, units: &[(String, u32)]) -> String {
         .iter()
         .filter(|(_, q)| *q > 0)
         .map(|(sku, q)| {
-            let name =
-                order.lines.iter().find(|l| &l.sku == sku).map_or_else(|| sku.clone(), |l| edgeshop_domain::line_name(&l.title, &l.variant_title));
+            let name = order.line_name_of(sku).unwrap_or_else(|| sku.clone());
             format!("{q} × {name}")
         })
         .collect::<Vec<_>>()
