@@ -505,11 +505,19 @@ fn Actions(o: AdminOrder, locale: String, act: impl Fn(String, String, &'static 
     // A parcel the carrier brought back (refused at the door, not collected).
     let back_reason = RwSignal::new(String::new());
     let back_restock = RwSignal::new(true);
+    // Per line, the units that stay out of stock (damaged in transit).
+    let kept_out = RwSignal::new(o.order.lines.iter().map(|l| (l.sku.clone(), 0u32)).collect::<Vec<_>>());
     let undelivered_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let money = if paid > 0 { " The payment is refunded in full." } else { "" };
         if client::confirm(&format!("Record that order {n} came back undelivered? It is cancelled and the customer is told.{money}")) {
-            let body = Undelivered { reason: back_reason.get_untracked(), restock: back_restock.get_untracked() };
+            let keep_out = kept_out
+                .get_untracked()
+                .into_iter()
+                .filter(|(_, q)| *q > 0 && back_restock.get_untracked())
+                .map(|(sku, quantity)| edgeshop_api::ReturnItem { sku, quantity })
+                .collect();
+            let body = Undelivered { reason: back_reason.get_untracked(), restock: back_restock.get_untracked(), keep_out };
             act(format!("/api/admin/orders/{n}/undelivered"), edgeshop_app::api::body(&body), "Parcel back");
         }
     };
@@ -588,7 +596,16 @@ fn Actions(o: AdminOrder, locale: String, act: impl Fn(String, String, &'static 
             {deliver.then(|| view! {
                 <form class="inline-form" on:submit=undelivered_submit data-testid="undelivered-form">
                     <div><label for="back-reason">"Not delivered? Why it came back (the customer is told)"</label><input id="back-reason" placeholder="Refused at the door" prop:value=move || back_reason.get() on:input=move |ev| back_reason.set(event_target_value(&ev))/></div>
-                    <div><label><input type="checkbox" prop:checked=move || back_restock.get() on:change=move |ev| back_restock.set(event_target_checked(&ev))/>" Put the items back in stock"</label></div>
+                    <div><label><input type="checkbox" prop:checked=move || back_restock.get() on:change=move |ev| back_restock.set(event_target_checked(&ev))/>" Put the items back in stock"</label>
+                        <ul class="plain" hidden=move || !back_restock.get() data-testid="undelivered-keep-out">{o.order.lines.iter().enumerate().map(|(i, l)| {
+                            let (sku, ordered) = (l.sku.clone(), l.quantity);
+                            let id = format!("keep-out-{i}");
+                            view! { <li><label for=id.clone()>{format!("Damaged, kept out of stock, of {} × {}: ", ordered, l.title)}</label>
+                                <input type="number" class="qty" id=id min="0" max=ordered.to_string() value="0" inputmode="numeric" on:input=move |ev| {
+                                    let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(ordered);
+                                    kept_out.update(|all| if let Some(e) = all.iter_mut().find(|(s, _)| *s == sku) { e.1 = q; });
+                                }/></li> }
+                        }).collect_view()}</ul></div>
                     <button type="submit" class="danger">"Came back undelivered"</button>
                 </form>
             })}
@@ -636,7 +653,9 @@ fn Returns(
             {returns.into_iter().map(|r| {
                 let id = r.id;
                 // Per line: the units that came back (at first, those asked for) and whether they go back to stock.
-                let received = RwSignal::new(r.lines.iter().map(|l| (l.sku.clone(), l.quantity, true)).collect::<Vec<_>>());
+                // Units the customer says are faulty are checked before they go back on sale.
+                let faulty = edgeshop_domain::sounds_faulty(&r.reason);
+                let received = RwSignal::new(r.lines.iter().map(|l| (l.sku.clone(), l.quantity, !faulty)).collect::<Vec<_>>());
                 let receive_error = RwSignal::new(None::<String>);
                 let reject_reason = RwSignal::new(String::new());
                 let step = move |action: &'static str, body: String| act(format!("/api/admin/orders/{n}/returns/{id}/{action}"), body, "Return");
@@ -674,7 +693,7 @@ fn Returns(
                                         let q = event_target_value(&ev).parse::<u32>().unwrap_or(0).min(asked);
                                         received.update(|all| if let Some(e) = all.iter_mut().find(|(s, _, _)| *s == sku2) { e.1 = q; });
                                     }/>
-                                    " " <input type="checkbox" id=id.clone() checked=true on:change=move |ev| {
+                                    " " <input type="checkbox" id=id.clone() checked=!faulty on:change=move |ev| {
                                         let on = event_target_checked(&ev);
                                         received.update(|all| if let Some(e) = all.iter_mut().find(|(s, _, _)| *s == sku) { e.2 = on; });
                                     }/><label for=id>"back to stock"</label>
@@ -688,6 +707,9 @@ fn Returns(
                                 <input id=format!("reject-{id}") placeholder="Why (told to the customer)" prop:value=move || reject_reason.get() on:input=move |ev| reject_reason.set(event_target_value(&ev))/>
                                 <button type="button" on:click=move |_| step("reject", serde_json::json!({ "reason": reject_reason.get_untracked() }).to_string())>"Reject"</button>
                             </div>
+                        })}
+                        {(r.status == "approved" && faulty).then(|| view! {
+                            <p class="hint" data-testid="return-faulty">"The customer says it is faulty: \"back to stock\" is off until you have checked the units."</p>
                         })}
                         {(r.status == "approved").then(|| view! {
                             <button type="button" class="primary" data-testid="receive-return" on:click=receive>"Items received: restock and refund"</button>

@@ -57,6 +57,9 @@ fn asks_for_low() -> bool {
     false
 }
 
+/// Rows a search of the stock list gathers before it stops reading further pages.
+const FOUND_AT_MOST: usize = 200;
+
 #[island]
 pub fn StockList() -> impl IntoView {
     let page_no = RwSignal::new(1u32);
@@ -66,16 +69,42 @@ pub fn StockList() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let ready = hydrated();
     let last = client::LastLoad::new();
+    // A search of the whole list: product, option or SKU (pages are read until the end or enough
+    // rows are found).
+    let find = RwSignal::new(String::new());
+    // The search the rows shown answer, if any.
+    let shown_search = RwSignal::new(String::new());
     let load = move || {
-        let url = format!("/api/admin/stock?page={}{}", page_no.get_untracked(), if low.get_untracked() { "&low=yes" } else { "" });
+        let (query, low_only) = (find.get_untracked().trim().to_string(), low.get_untracked());
+        let (searching, asked) = (!query.is_empty(), query.clone());
+        let url = move |from: u32| {
+            let q = if query.is_empty() { String::new() } else { format!("&q={}", encode(&query)) };
+            format!("/api/admin/stock?page={from}{}{q}", if low_only { "&low=yes" } else { "" })
+        };
         let ticket = last.start();
+        let first = if searching { 1 } else { page_no.get_untracked() };
         leptos::task::spawn_local(async move {
-            let answer = client::get::<StockPage>(&url).await;
+            let mut answer = client::get::<StockPage>(&url(first)).await;
+            // A search goes on through the later pages, up to a screenful of rows.
+            while let Ok(StockPage { search_more_from: Some(from), stock, .. }) = &answer {
+                if stock.len() >= FOUND_AT_MOST || !last.is_last(ticket) {
+                    break;
+                }
+                let (from, mut found) = (*from, stock.clone());
+                answer = client::get::<StockPage>(&url(from)).await.map(|mut more| {
+                    found.append(&mut more.stock);
+                    more.stock = found;
+                    more
+                });
+            }
             if !last.is_last(ticket) {
                 return;
             }
             match answer {
-                Ok(p) => page.set(Some(p)),
+                Ok(p) => {
+                    shown_search.set(asked);
+                    page.set(Some(p))
+                }
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -116,6 +145,12 @@ pub fn StockList() -> impl IntoView {
                 <label class="check"><input type="checkbox" prop:checked=move || low.get()
                     on:change=move |ev| { low.set(event_target_checked(&ev)); page_no.set(1); load(); }/>
                     {move || format!(" Only low stock ({} or fewer available)", page.get().map_or(0, |p| p.low_stock))}</label>
+                <form class="inline-form" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); page_no.set(1); load(); }>
+                    <div><label for="stock-find">"Find a product, option or SKU"</label>
+                        <input id="stock-find" type="search" data-testid="stock-find" placeholder="e.g. hoodie navy"
+                            prop:value=move || find.get() on:input=move |ev| find.set(event_target_value(&ev))/></div>
+                    <button type="submit">"Find"</button>
+                </form>
                 <form class="inline-form" on:submit=upload>
                     <div><label for="stock-csv">"Upload counted stock (CSV: SKU,count)"</label><input id="stock-csv" type="file" accept=".csv,text/csv"/></div>
                     <button type="submit">"Apply the count"</button>
@@ -126,14 +161,21 @@ pub fn StockList() -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || page.get().map(|p| {
                 let (current, pages) = (p.page, p.pages);
+                let searched = !shown_search.get_untracked().is_empty();
+                let summary = searched.then(|| match (p.stock.len(), p.search_more_from) {
+                    (0, None) => "Nothing in the stock list matches every word.".to_string(),
+                    (n, None) => format!("{n} found."),
+                    (n, Some(_)) => format!("The first {n} found; add a word to narrow the search."),
+                });
                 view! {
+                    {summary.map(|s| view! { <p class="hint" role="status" data-testid="stock-found">{s}</p> })}
                     <div class="table-wrap" tabindex="0" role="region" aria-label="Stock levels"><table class="data">
                         <caption class="visually-hidden">"Stock levels"</caption>
                         <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"On hand"</th><th scope="col" class="num">"Reserved"</th><th scope="col" class="num" title="Sold to orders not shipped yet">"Committed"</th>
                             <th scope="col" class="num">"Available"</th><th scope="col" class="num">"Sold"</th><th scope="col">"Set or adjust"</th></tr></thead>
                         <tbody>{p.stock.into_iter().map(|row| view! { <StockRowView row=row error=error notice=notice load=load/> }).collect_view()}</tbody>
                     </table></div>
-                    <nav class="pager" aria-label="Pages">
+                    <nav class="pager" aria-label="Pages" hidden=searched>
                         <button type="button" disabled={current <= 1} on:click=move |_| { page_no.update(|p| *p = p.saturating_sub(1).max(1)); load(); }>"Previous"</button>
                         <span>{format!("Page {current} of {pages}")}</span>
                         <button type="button" disabled={current >= pages} on:click=move |_| { page_no.update(|p| *p += 1); load(); }>"Next"</button>

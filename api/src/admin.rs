@@ -265,7 +265,8 @@ pub struct CancelRequest {
 
 /// `POST /api/admin/orders/{number}/undelivered`: a shipped parcel came back to the shop
 /// (refused at the door, not collected, a wrong address). The order is cancelled and an online
-/// payment refunded; `restock` (yes unless said) puts its units back on sale.
+/// payment refunded; `restock` (yes unless said) puts its units back on sale, but for the units
+/// in `keep_out` (damaged in transit: they stay sold).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -274,6 +275,8 @@ pub struct Undelivered {
     pub reason: String,
     #[serde(default = "yes")]
     pub restock: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep_out: Vec<crate::ReturnItem>,
 }
 
 fn yes() -> bool {
@@ -456,7 +459,14 @@ pub struct StockPage {
     pub page: u32,
     pub pages: u32,
     pub low_stock: i64,
+    /// With `q`: the page to go on searching from, when the pages searched were not the last
+    /// (a search reads at most [`STOCK_PAGES_SEARCHED`] pages a request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_more_from: Option<u32>,
 }
+
+/// Pages (catalog shards) of the stock list one search request reads, at most.
+pub const STOCK_PAGES_SEARCHED: u32 = 24;
 
 /// `POST /api/admin/stock/{sku}`: a counted level (`set`) or a delta (`add`), with its reason.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

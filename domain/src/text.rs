@@ -255,8 +255,64 @@ pub fn size_rank(value: &str) -> Option<(u8, i64)> {
     Some((1, (n * 100.0).round() as i64))
 }
 
+/// Whether a shopper's reason for a return says the item is faulty or damaged ("both stopped
+/// charging", "arrived cracked"): its units should be checked before they go back on sale.
+pub fn sounds_faulty(reason: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "broken",
+        "broke",
+        "faulty",
+        "fault",
+        "defect",
+        "defective",
+        "damaged",
+        "damage",
+        "cracked",
+        "crack",
+        "cracks",
+        "torn",
+        "ripped",
+        "rip",
+        "leak",
+        "leaks",
+        "leaking",
+        "leaky",
+        "stopped",
+        "dead",
+        "malfunction",
+        "malfunctions",
+        "scratched",
+        "dented",
+        "stained",
+        "stain",
+        "hole",
+        "holes",
+        "frayed",
+        "snapped",
+        "shattered",
+        "burnt",
+        "smashed",
+        "dud",
+    ];
+    const PHRASES: &[&str] =
+        &["not work", "doesn't work", "doesnt work", "won't charge", "wont charge", "won't turn on", "wont turn on", "does not charge", "not charg"];
+    let text = reason.to_lowercase().replace('’', "'");
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'')).any(|w| WORDS.contains(&w)) || PHRASES.iter().any(|p| text.contains(p))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_return_reason_that_says_faulty() {
+        for said in
+            ["Both stopped charging", "arrived CRACKED", "It doesn’t work", "left earbud won't charge", "zip is broken", "a hole in the sleeve"]
+        {
+            assert!(super::sounds_faulty(said), "{said}");
+        }
+        for said in ["too small", "changed my mind", "colour not as pictured", "ordered two by mistake", "", "works fine but too loud"] {
+            assert!(!super::sounds_faulty(said), "{said}");
+        }
+    }
 
     #[test]
     fn sizes_sort_as_sizes_and_numbers_as_numbers() {

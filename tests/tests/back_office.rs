@@ -699,6 +699,16 @@ fn a_parcel_back_undelivered_cancels_the_order() {
     let o = shop.wait_admin_order(m, "cancelled and refunded", |o| o["order"]["status"] == "cancelled" && refunds(o) > 0);
     assert_eq!(refunds(&o), o["order"]["totals"]["total"]["minor"].as_i64().unwrap(), "{o}");
     assert_eq!(available(&b.sku), before, "staff said it cannot be sold again");
+    // One unit damaged on the way: the others go back on sale, that one stays out.
+    let (k, _) = cod_order(shop, 49, &[(&a.sku, 3), (&b.sku, 1)]);
+    ship(k);
+    let (before_a, before_b) = (available(&a.sku), available(&b.sku));
+    let too_many = back(k, json!({ "reason": "Refused", "keep_out": [{ "sku": a.sku, "quantity": 4 }] }));
+    assert!(is_problem(&too_many, 422) && too_many.body.contains("3 of"), "more kept out than sent: {} {}", too_many.status, too_many.body);
+    let kept = back(k, json!({ "reason": "Refused, one crushed", "keep_out": [{ "sku": a.sku, "quantity": 1 }] }));
+    assert_eq!(kept.status, 202, "{}", kept.body);
+    shop.wait_admin_order(k, "cancelled", |o| o["order"]["status"] == "cancelled");
+    assert_eq!((available(&a.sku), available(&b.sku)), (before_a + 2, before_b + 1), "all but the crushed unit back on sale");
     // A delivered parcel comes back as a return, not this way.
     let (d, _) = cod_order(shop, 49, &[(&a.sku, 1)]);
     deliver(shop, me, d, "DPD", "15501349");
@@ -998,6 +1008,40 @@ fn the_stock_list_counts_units_committed_to_unshipped_orders() {
     assert_eq!(set.status, 200, "{}", set.body);
     let r = row();
     assert_eq!((n(&r, "on_hand"), n(&r, "committed"), n(&r, "available")), (10, 2, 8), "{r}");
+}
+
+/// The stock list finds a product, option or SKU by its words, in any case and without accents,
+/// on every page of the list at once.
+#[test]
+fn the_stock_list_finds_a_product_option_or_sku() {
+    let shop = Shop::shared();
+    let c = catalog();
+    let fold = |t: &str| t.to_lowercase().replace(['é', 'è'], "e").replace('ü', "u");
+    let encode =
+        |q: &str| q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let find = |q: &str| {
+        let list = shop.admin("GET", &format!("/api/admin/stock?q={}", encode(q)), None).json();
+        assert!(list["search_more_from"].is_null(), "the sample shop's pages are searched at once: {list}");
+        list["stock"].as_array().unwrap().clone()
+    };
+    // Every SKU of the catalog: by the words of its product's title (upper case) and its SKU in lower case.
+    for v in variants(&c, 3).iter().step_by(7).take(4) {
+        let product = c.products.iter().find(|p| p.variants.iter().any(|pv| pv.sku == v.sku)).unwrap();
+        let words: Vec<&str> = product.title.split_whitespace().collect();
+        let q = format!("{} {}", words[words.len() - 1].to_uppercase(), v.sku.to_lowercase());
+        let rows = find(&q);
+        assert_eq!(rows.len(), 1, "{q}: {rows:?}");
+        assert_eq!(rows[0]["sku"], v.sku.as_str());
+        // The title alone: this SKU and only rows whose product, option or SKU hold the word.
+        let word = fold(words[0]);
+        let rows = find(words[0]);
+        assert!(rows.iter().any(|r| r["sku"] == v.sku.as_str()), "{}: {rows:?}", words[0]);
+        for r in &rows {
+            let text = fold(&format!("{} {} {}", r["product"].as_str().unwrap(), r["variant"].as_str().unwrap(), r["sku"].as_str().unwrap()));
+            assert!(text.contains(&word), "{word} in {r}");
+        }
+    }
+    assert!(find("zzqx nothing").is_empty());
 }
 
 #[test]

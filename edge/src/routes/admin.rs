@@ -15,15 +15,16 @@ use crate::services::idempotency::{canonical_body, fingerprint, valid_key, Begin
 use crate::services::orders;
 use crate::services::staff;
 use crate::services::stock::Stock;
+use crate::services::text_search::fold;
 use crate::services::{now_rfc3339, random_id};
 use edgeshop_api::admin::{
     Accepted, AdminOrder, CancelRequest, CustomerDetail, CustomerPage, DeadLetters, Digest, EraseRequest, FailedNotifications, Fulfilment, Level,
     NewNote, NewsletterRequest, OrderPage, RefundAccepted, RefundRequest, Replayed, ReturnDecision, StockChange, StockChanged, StockLevel, StockPage,
-    StockRow,
+    StockRow, STOCK_PAGES_SEARCHED,
 };
 use edgeshop_api::admin::{DiscountChange, DiscountList};
 use edgeshop_api::admin::{PackLine, PackedAnswer, PackedRequest, PackingList, PackingSlip, Pick, Refused};
-use edgeshop_domain::{DiscountCode, Tracking};
+use edgeshop_domain::{DiscountCode, SkuEntry, Tracking};
 use serde_json::json as value;
 use worker::{Env, Request};
 
@@ -647,10 +648,10 @@ pub async fn cancel(req: &mut Request, env: &Env, number: u64) -> Reply {
     json(&Accepted { number, status: "cancellation_requested".into() }, 202, "no-store")
 }
 
-/// `POST /api/admin/orders/{number}/undelivered {reason, restock}`: a shipped parcel came back
-/// (refused at the door, not collected): the queue consumer cancels the order, puts its units
-/// back on sale unless `restock` is false, and refunds an online payment; cash on delivery was
-/// never collected, so nothing is owed.
+/// `POST /api/admin/orders/{number}/undelivered {reason, restock, keep_out}`: a shipped parcel
+/// came back (refused at the door, not collected): the queue consumer cancels the order, puts its
+/// units back on sale unless `restock` is false (but for the units in `keep_out`), and refunds an
+/// online payment; cash on delivery was never collected, so nothing is owed.
 pub async fn undelivered(req: &mut Request, env: &Env, number: u64) -> Reply {
     let who = require_staff(req, env).await?;
     let u: edgeshop_api::admin::Undelivered = parse_body(&json_text(req).await?)?;
@@ -668,8 +669,19 @@ pub async fn undelivered(req: &mut Request, env: &Env, number: u64) -> Reply {
     let mut event = OrderEvent::new(format!("undelivered-{number}"), EventKind::Undelivered, number, now_rfc3339());
     event.detail = Some(edgeshop_domain::text::reason_line(&u.reason, 500));
     event.restock = Some(u.restock);
+    if !u.keep_out.is_empty() {
+        let shipped: Vec<(String, u32)> = order.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+        let shipped = edgeshop_domain::units_less(&shipped, &orders::never_sent_units(env, number).await?);
+        for kept in &u.keep_out {
+            let sent = edgeshop_domain::units_of(&shipped, &kept.sku);
+            if kept.quantity == 0 || kept.quantity.saturating_add(edgeshop_domain::units_of(&event.keep_out, &kept.sku)) > sent {
+                return Err(ApiError::new(Problem::BadRecord, format!("keep_out: {sent} of {} were sent, not {}", kept.sku, kept.quantity)));
+            }
+            event.keep_out.push((kept.sku.clone(), kept.quantity));
+        }
+    }
     // Once: of two staff recording it at once, the first says what happens (restock or not).
-    let after = value!({ "status": "cancelled", "reason": event.detail, "restock": u.restock });
+    let after = value!({ "status": "cancelled", "reason": event.detail, "restock": u.restock, "kept_out": event.keep_out });
     let Some(entry) =
         staff::audit_once(env, &who, "order.undelivered", &format!("order:{number}"), value!({ "status": order.status }), after).await?
     else {
@@ -804,16 +816,34 @@ pub async fn resend_message(req: &Request, env: &Env, number: u64, id: &str) -> 
     json(&Accepted { number, status: "sending".into() }, 202, "no-store")
 }
 
-/// `GET /api/admin/stock?page=&low=yes`: every SKU with its levels, a page (a catalog shard) at a
-/// time; `low=yes` keeps those at or below the shop's low-stock threshold.
+/// `GET /api/admin/stock?page=&low=yes&q=`: every SKU with its levels, a page (a catalog shard) at a
+/// time; `low=yes` keeps those at or below the shop's low-stock threshold. `q` keeps the SKUs whose
+/// product, option or SKU holds every word of it (case and accents aside), searching pages from
+/// `page` on, at most [`STOCK_PAGES_SEARCHED`] a request (`search_more_from` says where to go on).
 pub async fn stock_list(req: &Request, env: &Env) -> Reply {
     require_staff(req, env).await?;
     let url = req.url()?;
     let q = crate::query::Query::parse(url.query())?;
     let page = q.get_usize("page", 1, 1_000_000)? as u32;
     let low_only = q.get("low") == Some("yes");
+    let words: Vec<String> = q.get("q").map(|t| fold(t).split_whitespace().take(8).map(str::to_string).collect()).unwrap_or_default();
     let back_office = crate::build_data::manifest(env).await?.shop.back_office.clone();
-    let (entries, pages) = crate::build_data::shard_entries(env, page - 1).await?;
+    let (mut entries, pages) = crate::build_data::shard_entries(env, page - 1).await?;
+    let mut search_more_from = None;
+    if !words.is_empty() {
+        let matches = |e: &SkuEntry| {
+            let text = fold(&format!("{} {} {}", e.product_title, e.variant.title(), e.variant.sku));
+            words.iter().all(|w| text.contains(w.as_str()))
+        };
+        let mut found: Vec<SkuEntry> = entries.iter().filter(|e| matches(e)).cloned().collect();
+        let last = pages.min(page - 1 + STOCK_PAGES_SEARCHED);
+        for shard in page..last {
+            let (more, _) = crate::build_data::shard_entries(env, shard).await?;
+            found.extend(more.iter().filter(|e| matches(e)).cloned());
+        }
+        entries = std::rc::Rc::new(found);
+        search_more_from = (last < pages).then_some(last + 1);
+    }
     let skus: Vec<String> = entries.iter().map(|e| e.variant.sku.clone()).collect();
     let stock = Stock(env);
     let (levels, committed) =
@@ -836,7 +866,8 @@ pub async fn stock_list(req: &Request, env: &Env) -> Reply {
             low: back_office.is_low(l.available),
         })
         .collect();
-    json(&StockPage { stock, page, pages: pages.max(1), low_stock: i64::from(back_office.low_stock) }, 200, "no-store")
+    let low_stock = i64::from(back_office.low_stock);
+    json(&StockPage { stock, page, pages: pages.max(1), low_stock, search_more_from }, 200, "no-store")
 }
 
 /// `GET /api/admin/customers?q=&page=`: customers by email, from their orders.

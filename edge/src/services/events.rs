@@ -46,6 +46,9 @@ pub struct OrderEvent {
     /// On `order.undelivered`: whether the parcel's units go back on sale (yes when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restock: Option<bool>,
+    /// On `order.undelivered` with `restock`: units (by SKU) that stay sold all the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep_out: Vec<(String, u32)>,
 }
 
 /// Where a page of a message to a list starts: the first event's id (the messages' batch) and the
@@ -73,6 +76,7 @@ impl OrderEvent {
             detail: None,
             page: None,
             restock: None,
+            keep_out: Vec::new(),
         }
     }
 }
@@ -433,7 +437,16 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                 EventKind::OrderCancelled | EventKind::PaymentExpired | EventKind::Undelivered => {
                     // A parcel back undelivered goes on sale again unless staff said it cannot
                     // (damaged): its units stay sold.
-                    if event.kind != EventKind::Undelivered || event.restock != Some(false) {
+                    if event.kind == EventKind::Undelivered && !event.keep_out.is_empty() {
+                        if event.restock != Some(false) {
+                            // What shipped (less units refunded and given back before), less what stays out.
+                            let mut out = orders::never_sent_units(env, order.number).await?;
+                            out.extend(event.keep_out.iter().cloned());
+                            let shipped: Vec<(String, u32)> = order.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+                            let back = edgeshop_domain::units_less(&shipped, &out);
+                            stock.part(&reservation, &event.id, &back, true).await?;
+                        }
+                    } else if event.kind != EventKind::Undelivered || event.restock != Some(false) {
                         stock.release(&reservation).await?;
                     }
                     if event.kind == EventKind::PaymentExpired {
