@@ -39,6 +39,14 @@ pub struct Lexicon {
     /// The definitions of adjectives that name a colour ("lilac": of a pale purple color), by
     /// word: what [`Self::colour_words`] reads for a colour WordNet has no noun for.
     pub(crate) colour_adjectives: HashMap<String, Vec<String>>,
+    /// Single words WordNet writes in lower case somewhere (not only as a name, "Patagonia"):
+    /// the common words of the language ([`crate::word_filter::WordFilter`]).
+    common: HashSet<String>,
+}
+
+/// Whether WordNet writes a word as a common word of the language: lower case letters only.
+fn is_common(word: &str) -> bool {
+    word.len() >= 2 && word.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// The everyday vocabulary: everyday words → the shop's words for the same things, and the
@@ -147,7 +155,9 @@ impl Lexicon {
                 continue;
             };
             let count = count as usize;
-            let words: Vec<String> = (0..count).filter_map(|i| f.get(4 + 2 * i)).map(|w| w.to_lowercase().replace('_', " ")).collect();
+            let written = (0..count).filter_map(|i| f.get(4 + 2 * i));
+            lexicon.common.extend(written.clone().filter(|w| is_common(w)).map(|w| w.to_string()));
+            let words: Vec<String> = written.map(|w| w.to_lowercase().replace('_', " ")).collect();
             let at = 4 + 2 * count;
             let pointers: usize = f.get(at).and_then(|p| p.parse().ok()).unwrap_or(0);
             let pointed = |kinds: [&str; 2]| -> Vec<u32> {
@@ -176,11 +186,23 @@ impl Lexicon {
     /// missing: no colour adjectives then).
     pub fn read(dir: &std::path::Path) -> Result<Lexicon, String> {
         let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("WordNet {}: {e}", dir.join(name).display()));
-        let lexicon = Lexicon::parse(&read("index.noun")?, &read("data.noun")?);
+        let mut lexicon = Lexicon::parse(&read("index.noun")?, &read("data.noun")?);
+        // Verbs and adverbs, for the common words: their index lists them in lower case.
+        for index in ["index.verb", "index.adv"].iter().filter_map(|name| read(name).ok()) {
+            let lemmas = index.lines().filter(|l| !l.starts_with(' ')).filter_map(|l| l.split(' ').next());
+            lexicon.common.extend(lemmas.filter(|w| is_common(w)).map(str::to_string));
+        }
         Ok(match read("data.adj") {
             Ok(adjectives) => lexicon.with_adjectives(&adjectives),
             Err(_) => lexicon,
         })
+    }
+
+    /// The common words of the language, as shipped with the index.
+    pub fn common_words(&self) -> crate::word_filter::WordFilter {
+        let mut words: Vec<&str> = self.common.iter().map(String::as_str).collect();
+        words.sort_unstable();
+        crate::word_filter::WordFilter::new(words.into_iter())
     }
 
     /// The same lexicon with the adjectives of WordNet's `data.adj` whose definition is about a
@@ -188,6 +210,11 @@ impl Lexicon {
     pub fn with_adjectives(mut self, data_adj: &str) -> Lexicon {
         for line in data_adj.lines().filter(|l| !l.starts_with(' ')) {
             let Some((head, gloss)) = line.split_once(" | ") else { continue };
+            let f: Vec<&str> = head.split(' ').collect();
+            let count = f.get(3).and_then(|c| usize::from_str_radix(c, 16).ok()).unwrap_or(0);
+            // A word may carry its position: "mint(a)".
+            let written = (0..count).filter_map(|i| f.get(4 + 2 * i)).map(|w| w.split('(').next().unwrap_or_default());
+            self.common.extend(written.filter(|w| is_common(w)).map(str::to_string));
             let definition = gloss.split(';').next().unwrap_or_default().trim();
             if !(definition.contains("color") || definition.contains("colour")) {
                 continue;

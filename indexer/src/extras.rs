@@ -59,6 +59,11 @@ pub struct SearchExtras {
     /// kind of thing ("everyday clothing" for Apparel) that name the category in a query.
     #[serde(default)]
     pub category_descriptions: Vec<(String, String)>,
+    /// The common words of the language (WordNet), to tell them from names: a query's word the
+    /// shop does not know is left out and the rest searched when it is a name ("le creuset
+    /// casserole"), not when it is a word for something the shop does not sell ("yoga mat").
+    #[serde(default)]
+    pub common_words: crate::word_filter::WordFilter,
 }
 
 impl SearchExtras {

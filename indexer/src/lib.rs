@@ -16,6 +16,7 @@ mod schema;
 mod search;
 pub mod taxonomy;
 mod warm;
+mod word_filter;
 mod write;
 
 pub use blob::{is_lazy, layout, pack, BlobDirectory, BlobError, BlobLayout, ChunkedBlob, IndexHeader};

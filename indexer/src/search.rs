@@ -1580,7 +1580,12 @@ impl ProductIndex {
         // A word typed twice is one word to keep or leave out (and is searched once).
         let mut seen = HashSet::new();
         units.retain(|(w, _)| seen.insert(w.clone()));
+        // Whether each word comes before the first word that starts a phrase or clause of its
+        // own ("tent" in "tent I can carry on a hike", "lamp" in "lamp for reading in bed").
+        let mut before_break: Vec<bool> = Vec::new();
+        let mut broken = false;
         for (w, (fixed, replaced)) in units {
+            broken |= PHRASE_BREAKS.contains(&w.as_str());
             if tokens(&mut self.stem, &w).is_empty() {
                 continue;
             }
@@ -1592,6 +1597,7 @@ impl ProductIndex {
             if let Some(strong) = strong {
                 searched_as.push(searched.trim_end().to_string());
                 words.push((w, any_field, strong));
+                before_break.push(!broken);
             }
         }
         if words.len() < 2 {
@@ -1642,6 +1648,16 @@ impl ProductIndex {
                 }
             }
         }
+        // Words the shop does not know that are no words of the language (names of brands and
+        // models, slips of the keys) leave the thing asked for to the rest, which may name it by
+        // the first word of one of the shop's two-word names or by an everyday word ("le creuset
+        // casserole": casserole dishes; "stanley thermos"); a word of the language that the
+        // shop does not know does not ("yoga mat" is no mat of the shop's).
+        if !unmatched.is_empty() && unmatched.iter().all(|i| !self.extras.common_words.is_word(&words[*i].0)) {
+            for i in &matched {
+                kinds[*i] = kinds[*i] || self.names_a_kind_loosely(&searched_as[*i]);
+            }
+        }
         if !matched.iter().any(|i| kinds[*i]) {
             return Ok(None);
         }
@@ -1655,10 +1671,21 @@ impl ProductIndex {
         // Bare numbers are the first to go ("size 10 running shoes": the 10 of a watch's "10 ATM"
         // is no reason to show the watch) and the head of the phrase (its last word naming a kind)
         // the last; the most common first otherwise, as sorted above.
-        let head = matched.iter().copied().filter(|i| kinds[*i]).max();
+        // The head is the last kind named before a phrase or clause of its own starts, if one
+        // is ("a lamp for reading in bed": lamp), else the last kind named; one named before such
+        // a phrase is never left out ("tent" of "tent I can carry on a hike", not the hike).
+        let kind_before_break = matched.iter().copied().filter(|i| kinds[*i] && before_break[*i]).max();
+        let head_kept = kind_before_break.filter(|_| broken);
+        let head = kind_before_break.or_else(|| matched.iter().copied().filter(|i| kinds[*i]).max());
+        // The word before the head when the two are one of the shop's names ("sleeping bag"):
+        // left out only after every other word.
+        let with_head: Vec<usize> =
+            head.and_then(|h| h.checked_sub(1).filter(|b| matched.contains(b) && self.is_kind_name(&words[*b].0, &words[h].0))).into_iter().collect();
         let is_number = |w: &str| w.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') && w.chars().any(|c| c.is_ascii_digit());
         matched.sort_by_key(|i| {
             if Some(*i) == head {
+                3
+            } else if with_head.contains(i) {
                 2
             } else if is_number(&searched_as[*i]) {
                 0
@@ -1670,6 +1697,8 @@ impl ProductIndex {
         let mut keep_order = matched.clone();
         keep_order.sort_by_key(|i| is_number(&searched_as[*i]));
         let mut candidates: Vec<Vec<usize>> = drop_candidates(&matched, matched.len() - 1, MAX_DROP_TRIES);
+        // Every choice that keeps the head's name whole before any that breaks it.
+        candidates.sort_by_key(|c| c.iter().any(|i| with_head.contains(i)));
         let (mut tried, mut word_by_word) = (0, false);
         // Choices of words to keep, tried in order, each adding what it finds until a page is
         // full: as Meilisearch's "last" strategy, products matching fewer words fill the page
@@ -1685,13 +1714,13 @@ impl ProductIndex {
                     break;
                 }
                 word_by_word = true;
-                candidates.push(kept_from_the_head(&docs, &keep_order, &kinds));
+                candidates.push(kept_from_the_head(&docs, &keep_order, head, &with_head));
             }
             let more = candidates[tried].clone();
             tried += 1;
             let dropped: Vec<usize> = unmatched.iter().copied().chain(more.iter().copied()).collect();
             let kept: Vec<usize> = matched.iter().copied().filter(|i| !more.contains(i)).collect();
-            if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) {
+            if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) || head_kept.is_some_and(|h| !kept.contains(&h)) {
                 continue;
             }
             let all_kept = matching_all(&docs, &kept);
@@ -1747,6 +1776,24 @@ impl ProductIndex {
         let mut ignored = first_dropped;
         ignored.sort_unstable();
         Ok(Some((query, ignored.into_iter().map(|i| words[i].0.clone()).collect(), found_all)))
+    }
+
+    /// Whether two words are one of the shop's two-word names of kinds ("sleeping bags").
+    fn is_kind_name(&self, first: &str, second: &str) -> bool {
+        let name = format!("{first} {}", crate::everyday::singular(second));
+        self.extras
+            .kind_names
+            .iter()
+            .any(|(n, _)| n.split_once(' ').is_some_and(|(a, b)| a == first && crate::everyday::singular(b) == name[first.len() + 1..]))
+    }
+
+    /// Whether a word is the first of one of the shop's two-word names of kinds ("casserole" of
+    /// casserole dish, "sleeping" of sleeping bag) or an everyday word for its kinds.
+    fn names_a_kind_loosely(&self, word: &str) -> bool {
+        let joined: String = word.split(' ').collect();
+        let one = crate::everyday::singular(&joined);
+        let first_of_a_name = self.extras.kind_names.iter().any(|(name, _)| name.split(' ').next().is_some_and(|f| f == joined || f == one));
+        first_of_a_name || self.extras.everyday(&joined).is_some() || self.extras.everyday(&one).is_some()
     }
 
     /// Whether a word is one for things in general (`gear`, `supplies`).
@@ -1920,12 +1967,15 @@ fn matching_all(docs: &[DocBits], kept: &[usize]) -> DocBits {
 
 /// Words to leave out, chosen word by word: from the last word that names a kind of thing (the
 /// head of an English noun phrase: "shoes" in "top rated trail running shoes"), every other word
-/// is kept that still finds products with those kept so far, the most common first. Returns the
-/// positions in `matched` order to leave out.
-fn kept_from_the_head(docs: &[DocBits], matched: &[usize], kinds: &[bool]) -> Vec<usize> {
-    let Some(head) = matched.iter().copied().filter(|i| kinds[*i]).max() else { return matched.to_vec() };
+/// is kept that still finds products with those kept so far, the most common first; the words
+/// `with_it` (of the head's name) are kept with it. Returns the positions in `matched` order to
+/// leave out.
+fn kept_from_the_head(docs: &[DocBits], matched: &[usize], head: Option<usize>, with_it: &[usize]) -> Vec<usize> {
+    let Some(head) = head else { return matched.to_vec() };
     let mut kept = vec![head];
-    for &i in matched.iter().filter(|i| **i != head) {
+    kept.extend(with_it.iter().filter(|i| **i != head));
+    let rest: Vec<usize> = matched.iter().copied().filter(|i| !kept.contains(i)).collect();
+    for i in rest {
         let with = [kept.as_slice(), &[i]].concat();
         if !matching_all(docs, &with).is_empty() {
             kept.push(i);
@@ -1985,6 +2035,11 @@ struct TypedFilters {
 
 /// Products shown after a thin result ([`Related`]), at most.
 const MAX_RELATED: usize = 8;
+
+/// Words that start a phrase or a clause of its own after the thing asked for: what it is for,
+/// where, when, and what the shopper says of it ("a tent I can carry on a hike").
+const PHRASE_BREAKS: [&str; 18] =
+    ["for", "to", "that", "which", "who", "i", "when", "while", "so", "on", "in", "at", "with", "from", "without", "because", "where", "if"];
 
 /// Words for things in general, which name a kind only with the word before them: WordNet's
 /// equipment (noun 1), its gear, paraphernalia and kit (equipment for a purpose), supplies

@@ -84,6 +84,7 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
         _ => Vec::new(),
     };
     SearchExtras {
+        common_words: lexicon.map(|l| l.common_words()).unwrap_or_default(),
         everyday: everyday.words,
         everyday_hints: everyday.hints,
         colours,

@@ -984,3 +984,46 @@ fn a_size_no_product_has_is_left_out_before_the_kind_of_thing() {
         assert!(r.hits.iter().take(5).all(|h| h.slug.contains("shoes")), "{q}: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
     }
 }
+
+/// A word the shop does not know is left out when it is a name (a brand, a model, a slip of the
+/// keys: no word of the language), and the rest then names the thing asked for by one of the
+/// shop's two-word names or an everyday word; a word of the language is not left out so (a
+/// "yoga mat" is no mat of the shop's).
+#[test]
+fn names_left_out_leave_the_thing_asked_for_to_the_rest() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    for (q, ignored, category) in [
+        ("le creuset casserole ", "creuset", "home/kitchen"),
+        ("stanley cup ", "stanley", "home/drinkware"),
+        ("jbl boombox ", "jbl", "audio"),
+        ("sleeping bga ", "bga", "outdoor/sleeping-bags"),
+    ] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        let found: Vec<&str> = r.hits.iter().map(|h| h.slug.as_str()).collect();
+        assert!(r.ignored_words.iter().any(|w| w == ignored), "`{q}` ignored {:?}", r.ignored_words);
+        assert!(found.len() >= 2 && found.iter().take(3).all(|s| in_category(s, category)), "`{q}` found {found:?}");
+    }
+    // Words of the language the shop does not sell: nothing, not mats or dresses of another kind.
+    for q in ["yoga mat ", "wedding dress ", "garden hose ", "dyson vacuum "] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        assert_eq!(r.total, 0, "`{q}`: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
+    }
+    // Without WordNet's words nothing tells a name from a word: the query finds nothing, as before.
+    assert_eq!(self::index().search(&SearchRequest::new("le creuset casserole ", 10)).unwrap().total, 0);
+}
+
+/// The thing asked for comes before what it is for ("a tent I can carry on a hike"): that word is
+/// kept when others are left out, though a later word names a kind too.
+#[test]
+fn the_thing_named_before_what_it_is_for_is_kept() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    for (q, kind) in [("lightweight tent i can carry on a hike ", "Tent"), ("a sleeping bag for hiking in the hills ", "Sleeping")] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        let found: Vec<&str> = r.hits.iter().map(|h| h.slug.as_str()).collect();
+        assert!(
+            found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains(kind)),
+            "`{q}` found {found:?}, ignored {:?}",
+            r.ignored_words
+        );
+    }
+}
