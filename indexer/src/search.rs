@@ -1114,7 +1114,12 @@ impl ProductIndex {
                     // other words, one edit from the name of a kind of thing the shop sells is
                     // taken as that ("power bnks" → "power banks").
                     let kind = self.extras.kinds.iter().find(|k| several && w.chars().count() == 4 && typo_edits(w, k, 1).is_some());
-                    return kind.map_or((w.to_string(), false), |k| (k.clone(), true));
+                    if let Some(k) = kind {
+                        return (k.clone(), true);
+                    }
+                    // Two neighbouring letters swapped, the commonest slip ("tnet", "lmap",
+                    // "bga"), in a word that is no word of the language: the shop's word it makes.
+                    return self.swapped_letters(w).map_or((w.to_string(), false), |fix| (fix, true));
                 }
                 if let Some(fix) = self.fixes.borrow().get(w) {
                     return (fix.clone().unwrap_or_else(|| w.to_string()), fix.is_some());
@@ -1137,6 +1142,30 @@ impl ProductIndex {
                 (fix.unwrap_or_else(|| w.to_string()), replaced)
             })
             .collect()
+    }
+
+    /// The shop's word (a kind of thing first, else the most used) that a short word makes with
+    /// two neighbouring letters swapped, if the word is no word of the language.
+    fn swapped_letters(&self, word: &str) -> Option<String> {
+        let letters: Vec<char> = word.chars().collect();
+        if letters.len() < 3 || !letters.iter().all(|c| c.is_ascii_alphabetic()) || self.extras.common_words.is_word(word) {
+            return None;
+        }
+        let x = &self.extras;
+        let uses = |w: &str| x.vocabulary.binary_search_by(|(v, _)| v.as_str().cmp(w)).ok().map(|i| x.vocabulary[i].1);
+        (0..letters.len() - 1)
+            .filter(|i| letters[*i] != letters[i + 1])
+            .map(|i| {
+                let mut swapped = letters.clone();
+                swapped.swap(i, i + 1);
+                swapped.into_iter().collect::<String>()
+            })
+            .filter_map(|w| {
+                let kind = x.kinds.iter().any(|k| *k == w || crate::everyday::singular(k) == w);
+                Some((kind, uses(&w)?, w))
+            })
+            .max_by_key(|(kind, uses, _)| (*kind, *uses))
+            .map(|(_, _, w)| w)
     }
 
     /// The most specific category whose name the query (typos corrected, or one of its synonym
