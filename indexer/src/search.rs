@@ -535,6 +535,10 @@ impl ProductIndex {
         }
         self.forget_corrections();
         req.filters.check()?;
+        if let Some(query) = particles_singular(req.query) {
+            let typed_on = if req.query.ends_with(char::is_whitespace) { " " } else { "" };
+            return self.search_with(&SearchRequest { query: &format!("{query}{typed_on}"), ..req.clone() }, with_related);
+        }
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
         // Words of a request or a question ("something warm for winter", "what do I need for
@@ -1687,7 +1691,13 @@ impl ProductIndex {
                 kinds[*i] = kinds[*i] || self.names_a_kind_loosely(&searched_as[*i]);
             }
         }
-        if !matched.iter().any(|i| kinds[*i]) {
+        // A query naming no kind of thing the shop sells ("charge my phone camping with no
+        // electricity") may leave words out only while two thirds of its words and at least two
+        // are kept together: what is left still says much of what is asked, where a word or two
+        // alone would be a stand-in ("garden hose" is no garden speaker).
+        let no_kind = !matched.iter().any(|i| kinds[*i]);
+        let enough_without_a_kind = |kept: &[usize]| kept.len() >= 2 && kept.len() * 3 >= words.len() * 2;
+        if no_kind && !enough_without_a_kind(&matched) {
             return Ok(None);
         }
         // Products that match every word, each in one of its ways, match the whole query too: a
@@ -1749,7 +1759,8 @@ impl ProductIndex {
             tried += 1;
             let dropped: Vec<usize> = unmatched.iter().copied().chain(more.iter().copied()).collect();
             let kept: Vec<usize> = matched.iter().copied().filter(|i| !more.contains(i)).collect();
-            if dropped.is_empty() || !kept.iter().any(|i| kinds[*i]) || head_kept.is_some_and(|h| !kept.contains(&h)) {
+            let names_enough = if no_kind { enough_without_a_kind(&kept) } else { kept.iter().any(|i| kinds[*i]) };
+            if dropped.is_empty() || !names_enough || head_kept.is_some_and(|h| !kept.contains(&h)) {
                 continue;
             }
             let all_kept = matching_all(&docs, &kept);
@@ -2230,6 +2241,28 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 pub fn normalise(text: &str) -> String {
     words(text).collect::<Vec<_>>().join(" ").to_lowercase()
 }
+
+/// The query with a thing named by a verb and its particle in the plural ("slip-ons", "lace
+/// ups") written with the particle, as the shop writes it in the singular ("slip-on"; the
+/// particle is a stop word, which the plural is not); `None` when it has none after a first word.
+fn particles_singular(query: &str) -> Option<String> {
+    let lower = normalise(query);
+    if !lower.split(' ').skip(1).any(|w| PARTICLE_PLURALS.contains(&w)) {
+        return None;
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for (i, w) in lower.split(' ').enumerate() {
+        out.push(match PARTICLE_PLURALS.iter().position(|p| *p == w) {
+            Some(at) if i > 0 => PARTICLES[at],
+            _ => w,
+        });
+    }
+    Some(out.join(" "))
+}
+
+/// Plurals of the particles of phrasal verbs that name things ("slip-ons", "lace-ups").
+const PARTICLE_PLURALS: [&str; 5] = ["ons", "ups", "offs", "outs", "ins"];
+const PARTICLES: [&str; 5] = ["on", "up", "off", "out", "in"];
 
 fn fold(analyzer: &mut TextAnalyzer, word: &str) -> String {
     tokens(analyzer, word).join("")

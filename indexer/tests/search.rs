@@ -1040,3 +1040,27 @@ fn short_words_with_two_letters_swapped_are_corrected() {
     // "act" is a word: not taken for "cat" or anything else.
     assert!(slugs(&mut index, "act ").is_empty());
 }
+
+/// A thing named by a verb and its particle, in the plural ("slip-ons"), finds what the shop
+/// writes in the singular ("Slip-On Sneakers").
+#[test]
+fn plurals_of_verb_and_particle_names_find_the_singular() {
+    let mut index = index();
+    for q in ["slip ons ", "slip-ons ", "Slip Ons"] {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains("Slip-On")), "`{q}` found {found:?}");
+    }
+}
+
+/// A query that names no kind of thing the shop sells may leave a word out while two thirds of
+/// its words, at least two, are kept together; a word alone is no stand-in for the rest.
+#[test]
+fn without_a_kind_named_most_words_are_kept_together() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    let r = index.search(&SearchRequest::new("charge phone camping electricity ", 10)).unwrap();
+    assert!(r.ignored_words == ["electricity"] && r.hits.first().is_some_and(|h| in_category(&h.slug, "tech/power-banks")), "{r:?}");
+    for q in ["phone electricity ", "tea rocket ", "garden hose "] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        assert_eq!(r.total, 0, "`{q}`: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
+    }
+}
