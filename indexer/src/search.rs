@@ -535,6 +535,9 @@ impl ProductIndex {
         }
         self.forget_corrections();
         req.filters.check()?;
+        if let Some(query) = self.units_apart(req.query) {
+            return self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related);
+        }
         if let Some(query) = particles_singular(req.query) {
             let typed_on = if req.query.ends_with(char::is_whitespace) { " " } else { "" };
             return self.search_with(&SearchRequest { query: &format!("{query}{typed_on}"), ..req.clone() }, with_related);
@@ -1146,6 +1149,33 @@ impl ProductIndex {
                 (fix.unwrap_or_else(|| w.to_string()), replaced)
             })
             .collect()
+    }
+
+    /// The query with a number and its unit typed together taken apart ("45mm" → "45 mm", "1l",
+    /// "20000mah"), unless the shop writes them together ("128gb"), and units written out
+    /// abbreviated as the shop's values are ("1 litre" → "1 l"); `None` when nothing changes.
+    fn units_apart(&self, query: &str) -> Option<String> {
+        let lower = normalise(query);
+        let mut changed = false;
+        let mut out: Vec<String> = Vec::new();
+        for w in lower.split(' ') {
+            let digits = w.find(|c: char| !c.is_ascii_digit()).unwrap_or(w.len());
+            let unit = &w[digits..];
+            if digits > 0 && !unit.is_empty() && unit.len() <= 4 && unit.chars().all(|c| c.is_ascii_alphabetic()) && !self.extras.knows_word(w) {
+                let unit = UNIT_WORDS.iter().find(|(long, _)| *long == unit).map_or(unit, |(_, short)| short);
+                out.push(format!("{} {unit}", &w[..digits]));
+                changed = true;
+            } else if let Some((_, short)) =
+                UNIT_WORDS.iter().find(|(long, _)| *long == w).filter(|_| out.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit())))
+            {
+                out.push(short.to_string());
+                changed = true;
+            } else {
+                out.push(w.to_string());
+            }
+        }
+        let typed_on = if query.ends_with(char::is_whitespace) { " " } else { "" };
+        changed.then(|| format!("{}{typed_on}", out.join(" ")))
     }
 
     /// The shop's word (a kind of thing first, else the most used) that a short word makes with
@@ -2241,6 +2271,22 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 pub fn normalise(text: &str) -> String {
     words(text).collect::<Vec<_>>().join(" ").to_lowercase()
 }
+
+/// Units of measure written out, as the shop's option values abbreviate them ("45 mm", "1 L").
+const UNIT_WORDS: [(&str, &str); 12] = [
+    ("litre", "l"),
+    ("litres", "l"),
+    ("liter", "l"),
+    ("liters", "l"),
+    ("millilitre", "ml"),
+    ("millilitres", "ml"),
+    ("milliliter", "ml"),
+    ("milliliters", "ml"),
+    ("millimetre", "mm"),
+    ("millimetres", "mm"),
+    ("millimeter", "mm"),
+    ("millimeters", "mm"),
+];
 
 /// The query with a thing named by a verb and its particle in the plural ("slip-ons", "lace
 /// ups") written with the particle, as the shop writes it in the singular ("slip-on"; the
