@@ -333,6 +333,7 @@ impl Lexicon {
                 out.push((joined, targets));
             }
         }
+        out.extend(self.narrower_names(names, &known));
         out.sort();
         // Two names that join into the same word: the first is kept.
         out.dedup_by(|b, a| a.0 == b.0);
@@ -359,6 +360,30 @@ impl Lexicon {
             }
         }
         Everyday { words: out, hints }
+    }
+
+    /// Names of a narrower kind of the first word of a shop's two-word name with its last word
+    /// ("desk lamp": a desk is a kind of table, and the shop sells table lamps; "trek boots"), for
+    /// first words the shop does not use; each joined into one word as everyday names are.
+    fn narrower_names(&self, names: &BTreeMap<String, u32>, known: &dyn Fn(&str) -> bool) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for name in names.keys() {
+            let Some((first, last)) = name.split_once(' ') else { continue };
+            if last.contains(' ') {
+                continue;
+            }
+            let senses = self.senses.get(first).map(|s| &s[..s.len().min(SENSES)]).unwrap_or_default();
+            for synset in senses.iter().filter_map(|s| self.synsets.get(s)) {
+                let narrower = synset.narrower.iter().filter_map(|n| self.synsets.get(n)).flat_map(|n| n.words.iter());
+                for word in narrower.filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_alphabetic()) && !known(w)) {
+                    let joined = format!("{word}{}", singular(last));
+                    if !self.senses.contains_key(&joined) && !known(&joined) {
+                        out.push((joined, vec![name.clone()]));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The words of a sense's definition that `usable` accepts (words the shop uses that are no
@@ -590,6 +615,27 @@ sneaker n 1 1 ~ 1 0 04199027  \n";
         let everyday = lexicon.everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[]);
         assert_eq!(everyday.words, vec![("plimsoll".to_string(), vec!["sneakers".to_string()])]);
         assert_eq!(everyday.hints, vec![("plimsoll".to_string(), vec!["rubber".to_string(), "canvas".to_string()])]);
+    }
+
+    #[test]
+    fn a_narrower_kind_of_a_names_first_word_names_the_same_thing() {
+        // A desk is a kind of table; the shop sells table lamps.
+        const TABLES: &str = "  1 This software and database is being provided\n\
+04379243 06 n 01 table 0 001 ~ 03179701 n 0000 | a piece of furniture having a smooth flat top\n\
+03179701 06 n 01 desk 0 001 @ 04379243 n 0000 | a piece of furniture with a writing surface\n";
+        const TABLES_INDEX: &str = "  1 This software and database is being provided\n\
+desk n 1 1 @ 1 0 03179701  \n\
+table n 1 1 ~ 1 0 04379243  \n";
+        let lexicon = Lexicon::parse(TABLES_INDEX, TABLES);
+        let counts = |pairs: &[(&str, u32)]| -> BTreeMap<String, u32> { pairs.iter().map(|(w, n)| (w.to_string(), *n)).collect() };
+        let vocabulary = counts(&[("table", 3), ("lamps", 3), ("lamp", 3)]);
+        let names = counts(&[("table lamps", 3)]);
+        let words = lexicon.everyday_words(&vocabulary, &counts(&[("lamps", 3)]), &names, &BTreeMap::new(), &[]).words;
+        assert!(words.contains(&("desklamp".to_string(), vec!["table lamps".to_string()])), "{words:?}");
+        // Not when the shop uses the word itself.
+        let vocabulary = counts(&[("table", 3), ("lamps", 3), ("desk", 1)]);
+        let words = lexicon.everyday_words(&vocabulary, &counts(&[("lamps", 3)]), &names, &BTreeMap::new(), &[]).words;
+        assert!(!words.iter().any(|(w, _)| w == "desklamp"), "{words:?}");
     }
 
     #[test]
