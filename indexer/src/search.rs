@@ -1158,7 +1158,20 @@ impl ProductIndex {
         let lower = normalise(query);
         let mut changed = false;
         let mut out: Vec<String> = Vec::new();
-        for w in lower.split(' ') {
+        let typed: Vec<&str> = lower.split(' ').collect();
+        for (i, &w) in typed.iter().enumerate() {
+            // "one man tent", "two person tent": a count of people as the shop's values write it.
+            let counted = |n: &str| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty();
+            if let Some(n) = NUMBER_WORDS.iter().position(|n| *n == w).filter(|_| typed.get(i + 1).is_some_and(|next| PEOPLE.contains(next))) {
+                out.push((n + 1).to_string());
+                changed = true;
+                continue;
+            }
+            if PEOPLE[1..].contains(&w) && out.last().is_some_and(|p| counted(p)) {
+                out.push(PEOPLE[0].to_string());
+                changed = true;
+                continue;
+            }
             let digits = w.find(|c: char| !c.is_ascii_digit()).unwrap_or(w.len());
             let unit = &w[digits..];
             if digits > 0 && !unit.is_empty() && unit.len() <= 4 && unit.chars().all(|c| c.is_ascii_alphabetic()) && !self.extras.knows_word(w) {
@@ -2271,6 +2284,11 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 pub fn normalise(text: &str) -> String {
     words(text).collect::<Vec<_>>().join(" ").to_lowercase()
 }
+
+/// Numbers written out, one to twelve, as a count of people ("one man tent").
+const NUMBER_WORDS: [&str; 12] = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+/// Words for people counted ("2 man tent": 2-person), the shop's first.
+const PEOPLE: [&str; 5] = ["person", "man", "men", "people", "persons"];
 
 /// Units of measure written out, as the shop's option values abbreviate them ("45 mm", "1 L").
 const UNIT_WORDS: [(&str, &str); 12] = [
