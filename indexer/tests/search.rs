@@ -1066,13 +1066,16 @@ fn without_a_kind_named_most_words_are_kept_together() {
 }
 
 /// A number typed with its unit ("45mm", "1l") or the unit written out ("1 litre") finds what the
-/// shop writes as "45 mm" and "1 L".
+/// shop writes as "45 mm" and "1 L"; people counted in words ("two man tent") as "2-person".
 #[test]
 fn units_typed_together_or_written_out_find_the_shops_values() {
     let mut index = index();
-    for (q, same_as) in
-        [("45mm smartwatch ", "45 mm smartwatch "), ("1l water bottle ", "1 l water bottle "), ("water bottle 1 litre ", "water bottle 1 l ")]
-    {
+    for (q, same_as) in [
+        ("45mm smartwatch ", "45 mm smartwatch "),
+        ("1l water bottle ", "1 l water bottle "),
+        ("water bottle 1 litre ", "water bottle 1 l "),
+        ("two man tent ", "2 person tent "),
+    ] {
         let (a, b) = (index.search(&SearchRequest::new(q, 10)).unwrap(), index.search(&SearchRequest::new(same_as, 10)).unwrap());
         assert!(a.total_all_words > 0, "`{q}`: {a:?}");
         assert_eq!(a.hits.iter().map(|h| &h.slug).collect::<Vec<_>>(), b.hits.iter().map(|h| &h.slug).collect::<Vec<_>>(), "`{q}`");
