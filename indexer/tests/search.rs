@@ -113,6 +113,12 @@ fn zero_results_suggest_a_correction_and_popular_products() {
     assert!(!r.popular.is_empty());
     let nothing = index.search(&SearchRequest::new("zzzzqqqq", 10)).unwrap();
     assert_eq!((nothing.total, nothing.did_you_mean), (0, None));
+    // With WordNet's words, as the shop is built, two letters swapped are corrected at once; a
+    // short word with another slip still finds nothing and is offered the correction.
+    let mut index = index_with_wordnet_and_taxonomy();
+    assert!(index.search(&SearchRequest::new("tnet", 10)).unwrap().total > 0);
+    let r = index.search(&SearchRequest::new("tebt", 10)).unwrap();
+    assert_eq!((r.total, r.did_you_mean.as_deref()), (0, Some("tent")));
 }
 
 #[test]
