@@ -299,6 +299,8 @@ pub struct ProductIndex {
     /// Typed words not to correct: the pieces of a compound the shop writes as one word ("sauce
     /// pan" is a saucepan; "sauce" is not a typo for "saute").
     pieces: Vec<String>,
+    /// Whether the words searched are one by one those of a longer query ([`Self::most_words`]).
+    word_by_word: bool,
     /// Typo corrections found during one search (a word is looked at several times: the whole
     /// query, each word when some are left out, the names of kinds).
     fixes: std::cell::RefCell<HashMap<String, Option<String>>>,
@@ -357,6 +359,7 @@ impl ProductIndex {
             description_stems: None,
             strong_fields_only: false,
             pieces: Vec::new(),
+            word_by_word: false,
             fixes: Default::default(),
             corrections: HashMap::new(),
             near_names: HashMap::new(),
@@ -1367,7 +1370,8 @@ impl ProductIndex {
             // use of it ("bag": backpacks beside the sleeping bags the word finds itself); not
             // after a word of the shop, with which it names the shop's own thing ("sleeping bag").
             let after_a_shop_word = i > 0 && self.extras.knows_word(&typed[i - 1].0);
-            if self.extras.knows_word(word) && (self.extras.everyday(word).is_none() || after_a_shop_word) {
+            let wider = self.extras.everyday(word).or_else(|| self.extras.everyday(&crate::everyday::singular(word)));
+            if self.extras.knows_word(word) && (wider.is_none() || after_a_shop_word) {
                 continue;
             }
             // As typed, in the singular, or by its stem ("jogging" → "jog").
@@ -1387,10 +1391,13 @@ impl ProductIndex {
                     None => targets.extend(self.everyday_head(word)),
                 }
             }
+            // Alone, a shop word that is only ever part of its names ("bags", of sleeping bags)
+            // asks for the wider kind first: the bags one carries.
+            let weight = if self.extras.knows_word(word) && typed.len() == 1 && !self.word_by_word { WIDER_ALONE } else { EVERYDAY };
             for target in targets.iter().chain(described) {
                 let v: Vec<&str> = typed.iter().enumerate().map(|(j, (w, _))| if j == i { target.as_str() } else { w.as_str() }).collect();
                 if variants.len() < MAX_VARIANTS {
-                    variants.push((v.join(" "), EVERYDAY));
+                    variants.push((v.join(" "), weight));
                 }
             }
         }
@@ -1620,7 +1627,9 @@ impl ProductIndex {
         // Each word is searched alone below, but a piece of a compound of the whole query is
         // still not a typo ("sauce" of "sauce pan" is not "saute").
         self.pieces = self.joined_pieces(raw);
+        self.word_by_word = true;
         let found = self.most_words_of(raw, whole, typed, filters, found_all, page);
+        self.word_by_word = false;
         self.pieces.clear();
         found
     }
@@ -2246,6 +2255,9 @@ const COMPOUND: f32 = 1.0;
 const COLOUR: f32 = 0.8;
 /// Weight of a match through the everyday vocabulary.
 const EVERYDAY: f32 = 0.7;
+/// A wider kind asked for by a shop word alone that the shop uses only in names of other
+/// things ("bags": backpacks above the sleeping bags).
+const WIDER_ALONE: f32 = 1.5;
 
 /// Weight of a word of an everyday word's definition found in a title or attribute.
 const HINT: f32 = 1.0;
