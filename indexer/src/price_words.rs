@@ -238,8 +238,28 @@ const GIFT_FOR: &[&str] = &[
     "lover",
     "lovers",
     "enthusiast",
+    "enthusiasts",
     "fan",
     "fans",
+    "addict",
+    "addicts",
+    "fanatic",
+    "fanatics",
+    "buff",
+    "buffs",
+    "junkie",
+    "junkies",
+    "geek",
+    "geeks",
+    "nerd",
+    "nerds",
+    "nut",
+    "nuts",
+    "devotee",
+    "aficionado",
+    "mad",
+    "crazy",
+    "obsessed",
     "idea",
     "ideas",
     "and",
@@ -438,6 +458,9 @@ mod tests {
         assert_eq!(gift("christmas jumper for my dad"), None);
         assert_eq!(gift("christmas gift for my dad").as_deref(), Some(""));
         assert_eq!(gift("gift for my brother who is into cycling").as_deref(), Some("cycling"));
+        assert_eq!(gift("gifts for coffee addicts").as_deref(), Some("coffee"));
+        assert_eq!(gift("birthday present for my running mad brother").as_deref(), Some("running"));
+        assert_eq!(gift("present for a tech geek").as_deref(), Some("tech"));
         assert_eq!(gift("warm jacket for my dad"), None, "no gift word: the words as typed");
         assert_eq!(gift("presentation folder"), None, "a word that begins like one");
         assert_eq!(gift("gift card"), None, "a thing to buy, not an occasion");
