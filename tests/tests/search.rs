@@ -399,6 +399,12 @@ fn a_word_no_product_has_is_left_out_on_the_api_and_the_results_page() {
     // Nothing relevant: still the zero-result page, with no stand-in results.
     let none = shop.get("/api/search?q=zzzzqqqq+xxxyyyww").json();
     assert_eq!(none["total"], 0);
+    // A brand the shop does not carry is left out (WordNet's common words ship with the index and
+    // are read in the worker); a word of the language the shop does not sell is not.
+    let brand = shop.get("/api/search?q=le+creuset+casserole").json();
+    assert!(brand["ignored_words"].as_array().unwrap().iter().any(|w| w == "creuset"), "{brand}");
+    assert!(brand["hits"][0]["url"].as_str().unwrap().contains("casserole"), "{brand}");
+    assert_eq!(shop.get("/api/search?q=yoga+mat").json()["total"], 0);
 }
 
 #[test]
