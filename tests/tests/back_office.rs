@@ -456,6 +456,11 @@ fn a_return_is_approved_received_restocked_and_refunded() {
     let customer = as_staff(shop, me, "GET", &format!("/api/admin/customers/{}", email.replace('@', "%40")), None).json();
     let total = o["order"]["totals"]["total"]["minor"].as_i64().unwrap();
     assert_eq!(customer["customer"]["total_spent_minor"].as_i64(), Some(total - a.price.minor), "{customer}");
+    // Each of their orders in full (read together, a batch of reads for up to 30 orders).
+    let listed = customer["orders"].as_array().unwrap();
+    let this = listed.iter().find(|x| x["number"] == n).unwrap_or_else(|| panic!("order {n} in {customer}"));
+    assert!(!this["lines"].as_array().unwrap().is_empty() && !this["history"].as_array().unwrap().is_empty(), "{this}");
+    assert!(listed.iter().all(|x| x["contact"]["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(&email))), "{customer}");
     // The history says what came back, not a second delivery.
     let note = o["order"]["history"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap_or_default().to_string();
     assert!(note.starts_with("Part of the order came back: 1 item, ") && note.ends_with(" refunded"), "{note}");

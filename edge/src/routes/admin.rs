@@ -894,12 +894,7 @@ pub async fn customer(req: &Request, env: &Env, email: &str) -> Reply {
     staff::audit(env, &member, action, &format!("customer:{}", &who[..16]), value!(null), value!(null)).await?;
     let query = orders::OrderQuery { email: Some(email.clone()), limit: 1000, ..Default::default() };
     let (list, _) = orders::find(env, &query).await?;
-    let mut full = Vec::new();
-    for o in &list {
-        if let Some(order) = orders::load(env, o.number).await? {
-            full.push(order);
-        }
-    }
+    let full = orders::load_many(env, &list.iter().map(|o| o.number).collect::<Vec<_>>()).await?;
     if !export {
         return json(&CustomerDetail { customer, orders: full }, 200, "no-store");
     }

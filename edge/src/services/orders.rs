@@ -183,6 +183,28 @@ pub async fn load_stored(env: &Env, number: u64) -> Result<Option<Stored>, ApiEr
     stored_from(&db::reads(&db, stored_reads(&db, number)?).await?)
 }
 
+/// Orders loaded together at most, in one round trip (three reads each).
+const LOADED_AT_ONCE: usize = 30;
+
+/// The orders of these numbers that exist, each with its lines and history: a round trip for
+/// every [`LOADED_AT_ONCE`] of them, not one an order (a customer's many orders stay within a
+/// request's calls).
+pub async fn load_many(env: &Env, numbers: &[u64]) -> Result<Vec<Order>, ApiError> {
+    let db = db::db(env)?;
+    let mut orders = Vec::with_capacity(numbers.len());
+    for batch in numbers.chunks(LOADED_AT_ONCE) {
+        let mut statements = Vec::with_capacity(batch.len() * 3);
+        for n in batch {
+            statements.extend(stored_reads(&db, *n)?);
+        }
+        let read = db::reads(&db, statements).await?;
+        for one in read.chunks(3) {
+            orders.extend(stored_from(one)?.map(|s| s.order));
+        }
+    }
+    Ok(orders)
+}
+
 /// Whether an event was applied to its order already, and if not the order (with its lines and
 /// history), in one round trip.
 pub async fn load_for_event(env: &Env, number: u64, event_id: &str) -> Result<(bool, Option<Stored>), ApiError> {
