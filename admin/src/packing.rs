@@ -1,9 +1,11 @@
 //! Packing: the day's orders to pack in one place. What to take off the shelves (one row a SKU,
-//! for all of them), every packing slip to print at once (one a page), and "mark these packed".
+//! for all of them), every packing slip to print at once (one a page), and "mark these packed";
+//! an order unticked is left out of all three (packed another day, or by hand).
 
 use crate::client::{self, hydrated, when};
-use edgeshop_api::admin::{PackedAnswer, PackedRequest, PackingList, PackingSlip};
+use edgeshop_api::admin::{PackedAnswer, PackedRequest, PackingList, PackingSlip, Pick};
 use leptos::prelude::*;
+use std::collections::BTreeSet;
 
 #[island]
 pub fn Packing(shop_name: String) -> impl IntoView {
@@ -11,6 +13,8 @@ pub fn Packing(shop_name: String) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // Orders unticked: not picked, printed or marked packed this time.
+    let left_out = RwSignal::new(BTreeSet::<u64>::new());
     let ready = hydrated();
     let load = move || {
         leptos::task::spawn_local(async move {
@@ -22,7 +26,9 @@ pub fn Packing(shop_name: String) -> impl IntoView {
     };
     Effect::new(move |_| load());
     let mark_packed = move |_| {
-        let Some(numbers) = list.with_untracked(|l| l.as_ref().map(|l| l.slips.iter().map(|s| s.number).collect::<Vec<_>>())) else { return };
+        let skip = left_out.get_untracked();
+        let chosen = |l: &PackingList| l.slips.iter().map(|s| s.number).filter(|n| !skip.contains(n)).collect::<Vec<_>>();
+        let Some(numbers) = list.with_untracked(|l| l.as_ref().map(chosen)) else { return };
         if numbers.is_empty() || !client::confirm(&format!("Mark these {} orders as packed?", numbers.len())) {
             return;
         }
@@ -72,6 +78,8 @@ pub fn Packing(shop_name: String) -> impl IntoView {
                 let shown = l.slips.len();
                 let more = (l.total as usize).saturating_sub(shown);
                 let shop = shop_name.clone();
+                let slips = StoredValue::new(l.slips.clone());
+                let chosen = move || slips.with_value(|all| all.iter().filter(|s| !left_out.with(|o| o.contains(&s.number))).cloned().collect::<Vec<_>>());
                 view! {
                     <p class="count" data-testid="packing-count">{if shown == 0 {
                         "Nothing to pack: every order paid or confirmed has left.".to_string()
@@ -83,18 +91,20 @@ pub fn Packing(shop_name: String) -> impl IntoView {
                     {(shown > 0).then(|| view! {
                         <div class="action-row no-print">
                             <button type="button" on:click=move |_| print_page()>"Print pick list and slips"</button>
-                            <button type="button" class="primary" data-testid="mark-packed" on:click=mark_packed>{format!("Mark these {shown} as packed")}</button>
+                            <button type="button" class="primary" data-testid="mark-packed" on:click=mark_packed disabled=move || chosen().is_empty()>
+                                {move || format!("Mark these {} as packed", chosen().len())}</button>
                         </div>
                         <h2>"Pick list"</h2>
                         <div class="table-wrap" tabindex="0" role="region" aria-label="Pick list"><table class="data" data-testid="pick-list">
                             <caption class="visually-hidden">"What to take off the shelves"</caption>
                             <thead><tr><th scope="col">"Item"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Units"</th><th scope="col" class="num">"Orders"</th></tr></thead>
-                            <tbody>{l.picks.iter().map(|p| view! {
-                                <tr><td>{p.name.clone()}</td><td><code>{p.sku.clone()}</code></td><td class="num">{p.units}</td><td class="num">{p.orders}</td></tr>
+                            <tbody>{move || Pick::gather(&chosen()).into_iter().map(|p| view! {
+                                <tr><td>{p.name}</td><td><code>{p.sku}</code></td><td class="num">{p.units}</td><td class="num">{p.orders}</td></tr>
                             }).collect_view()}</tbody>
                         </table></div>
                         <h2 class="no-print">"Packing slips"</h2>
-                        <div data-testid="slips">{l.slips.into_iter().map(|s| view! { <Slip slip=s shop=shop.clone()/> }).collect_view()}</div>
+                        <p class="hint no-print">"Untick an order to leave it out of the pick list, the printout and \"mark packed\"."</p>
+                        <div data-testid="slips">{l.slips.into_iter().map(|s| view! { <Slip slip=s shop=shop.clone() left_out=left_out/> }).collect_view()}</div>
                     })}
                 }
             })}
@@ -102,13 +112,19 @@ pub fn Packing(shop_name: String) -> impl IntoView {
     }
 }
 
-/// One order's packing slip: printed on a page of its own.
+/// One order's packing slip: printed on a page of its own, unless unticked.
 #[component]
-fn Slip(slip: PackingSlip, shop: String) -> impl IntoView {
+fn Slip(slip: PackingSlip, shop: String, left_out: RwSignal<BTreeSet<u64>>) -> impl IntoView {
     let a = slip.address;
     let lines = a.lines();
+    let n = slip.number;
+    let out = move || left_out.with(|o| o.contains(&n));
+    let id = format!("pack-{n}");
     view! {
-        <article class="slip" data-testid="slip" data-number=slip.number.to_string()>
+        <article class="slip" class:left-out=out data-testid="slip" data-number=n.to_string()>
+            <p class="no-print"><input type="checkbox" id=id.clone() data-testid="slip-chosen" prop:checked=move || !out()
+                on:change=move |ev| { let on = event_target_checked(&ev); left_out.update(|o| { if on { o.remove(&n); } else { o.insert(n); } }); }/>
+                <label for=id>{format!(" Pack order {n} now")}</label></p>
             <header><strong>{shop}</strong>" · packing slip"</header>
             <h3><a href=format!("/admin/order/?n={}", slip.number)>{format!("Order {}", slip.number)}</a>" · " <time>{when(&slip.created_at)}</time></h3>
             <p>"Ship to:"<br/>{lines.into_iter().map(|l| view! { {l}<br/> }).collect_view()}{(!slip.phone.is_empty()).then(|| slip.phone.clone())}</p>

@@ -297,6 +297,23 @@ try {
   await page.waitForFunction(() => document.querySelector('tr[data-code="BROWSER-15"] td:nth-child(6)')?.textContent === 'Ended', null, { timeout: 15000 });
   step(`discount code BROWSER-15 made (${offer.trim()}), its cap changed to 50, and ended`);
 
+  // Packing: an order unticked leaves the pick list's count, the printout and "mark packed".
+  await page.goto(`${base}/admin/packing/`, { waitUntil: 'load' });
+  await ready('packing');
+  await page.waitForSelector('[data-testid=packing-count]', { timeout: 15000 });
+  await page.waitForSelector('[data-testid=slip]', { timeout: 15000 });
+  const slips = await page.locator('[data-testid=slip]').count();
+  // The test placed two cash-on-delivery orders to pack before it began.
+  if (slips < 2) throw new Error(`packing: ${slips} slip(s), two orders were placed to pack`);
+  {
+    const label = () => page.locator('[data-testid=mark-packed]').textContent();
+    if ((await label()).trim() !== `Mark these ${slips} as packed`) throw new Error(`packing: ${await label()} with ${slips} slips`);
+    await page.locator('[data-testid=slip-chosen]').first().uncheck();
+    await page.waitForFunction((n) => document.querySelector('[data-testid=mark-packed]')?.textContent.trim() === `Mark these ${n} as packed`, slips - 1, { timeout: 15000 });
+    if (!(await page.locator('[data-testid=slip]').first().getAttribute('class')).includes('left-out')) throw new Error('the unticked slip is not left out');
+    step(`packing: one of ${slips} orders unticked, ${slips - 1} to mark packed`);
+  }
+
   // axe on every admin page (with the owner's session).
   const problems = await axeProblems(base, await page.context().cookies(), [['/admin/', 'order-list'], [`/admin/order/?n=${shipOrder}`, 'order-detail'],
     ['/admin/packing/', 'packing'], ['/admin/stock/', 'stock-list'], ['/admin/customers/', 'customers'], ['/admin/catalog/', 'zero-results'], ['/admin/staff/', 'staff'], ['/admin/discounts/', 'discounts'], ['/admin/sign-in/', 'sign-in']]);

@@ -860,6 +860,9 @@ fn back_office_in_the_browser() {
     let (ship, ship_token) = paid_order(shop, 30, &[(&pool[4].sku, 2)]);
     let (cancel, _) = paid_order(shop, 31, &[(&pool[5].sku, 1)]);
     let (refund, _) = paid_order(shop, 33, &[(&pool[8].sku, 1)]);
+    // Two orders to pack, whatever the other tests have packed: the packing page leaves one out.
+    cod_order(shop, 70, &[(&pool[40].sku, 1)]);
+    cod_order(shop, 71, &[(&pool[41].sku, 1)]);
     let stock_sku = pool[6].sku.clone();
     let (owner, sam) = people();
     let owner_link = owner.link.clone().unwrap();
