@@ -467,6 +467,8 @@ pub struct StockPage {
 
 /// Pages (catalog shards) of the stock list one search request reads, at most.
 pub const STOCK_PAGES_SEARCHED: u32 = 24;
+/// Rows past which a search request reads no further page (the page it is on is answered whole).
+pub const STOCK_FOUND_AT_ONCE: usize = 200;
 
 /// `POST /api/admin/stock/{sku}`: a counted level (`set`) or a delta (`add`), with its reason.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -272,12 +272,10 @@ pub fn sounds_faulty(reason: &str) -> bool {
         "cracks",
         "torn",
         "ripped",
-        "rip",
         "leak",
         "leaks",
         "leaking",
         "leaky",
-        "stopped",
         "dead",
         "malfunction",
         "malfunctions",
@@ -294,9 +292,23 @@ pub fn sounds_faulty(reason: &str) -> bool {
         "smashed",
         "dud",
     ];
-    const PHRASES: &[&str] =
-        &["not work", "doesn't work", "doesnt work", "won't charge", "wont charge", "won't turn on", "wont turn on", "does not charge", "not charg"];
+    const PHRASES: &[&str] = &[
+        "not work",
+        "n't work",
+        "never work",
+        "stopped work",
+        "stopped charg",
+        "stopped turn",
+        "n't charge",
+        "not charging",
+        "n't turn on",
+        "does not charge",
+    ];
+    // Without the apostrophe too ("doesnt work"), but not inside other words ("present works").
     let text = reason.to_lowercase().replace('’', "'");
+    let text = ["dont", "doesnt", "isnt", "wont", "didnt", "wouldnt", "cant", "arent"].iter().fold(text, |t, w| {
+        t.split(' ').map(|x| if x == *w { format!("{}n't", &w[..w.len() - 2]) } else { x.to_string() }).collect::<Vec<_>>().join(" ")
+    });
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'')).any(|w| WORDS.contains(&w)) || PHRASES.iter().any(|p| text.contains(p))
 }
 
@@ -304,12 +316,33 @@ pub fn sounds_faulty(reason: &str) -> bool {
 mod tests {
     #[test]
     fn a_return_reason_that_says_faulty() {
-        for said in
-            ["Both stopped charging", "arrived CRACKED", "It doesn’t work", "left earbud won't charge", "zip is broken", "a hole in the sleeve"]
-        {
+        for said in [
+            "Both stopped charging",
+            "arrived CRACKED",
+            "It doesn’t work",
+            "left earbud won't charge",
+            "zip is broken",
+            "a hole in the sleeve",
+            "isn't working",
+            "never worked",
+            "wouldn't turn on",
+            "doesnt work",
+            "wont charge",
+        ] {
             assert!(super::sounds_faulty(said), "{said}");
         }
-        for said in ["too small", "changed my mind", "colour not as pictured", "ordered two by mistake", "", "works fine but too loud"] {
+        for said in [
+            "too small",
+            "changed my mind",
+            "colour not as pictured",
+            "ordered two by mistake",
+            "",
+            "works fine but too loud",
+            "a rip-off",
+            "stopped needing it",
+            "was not charged postage",
+            "hope the present works",
+        ] {
             assert!(!super::sounds_faulty(said), "{said}");
         }
     }

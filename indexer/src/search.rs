@@ -541,7 +541,7 @@ impl ProductIndex {
         if let Some(query) = self.units_apart(req.query) {
             return self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related);
         }
-        if let Some(query) = particles_singular(req.query) {
+        if let Some(query) = particles_singular(req.query, |w| self.extras.knows_word(w)) {
             let typed_on = if req.query.ends_with(char::is_whitespace) { " " } else { "" };
             return self.search_with(&SearchRequest { query: &format!("{query}{typed_on}"), ..req.clone() }, with_related);
         }
@@ -1170,14 +1170,15 @@ impl ProductIndex {
                 changed = true;
                 continue;
             }
-            if PEOPLE[1..].contains(&w) && out.last().is_some_and(|p| counted(p)) {
+            if PEOPLE[1..].contains(&w) && out.last().is_some_and(|p| counted(p)) && typed.get(i + 1).is_none_or(|next| *next != "s") {
                 out.push(PEOPLE[0].to_string());
                 changed = true;
                 continue;
             }
             let digits = w.find(|c: char| !c.is_ascii_digit()).unwrap_or(w.len());
             let unit = &w[digits..];
-            if digits > 0 && !unit.is_empty() && unit.len() <= 4 && unit.chars().all(|c| c.is_ascii_alphabetic()) && !self.extras.knows_word(w) {
+            let a_unit = MEASURE_UNITS.contains(&unit) || UNIT_WORDS.iter().any(|(long, _)| *long == unit);
+            if digits > 0 && a_unit && !self.extras.knows_word(w) {
                 let unit = UNIT_WORDS.iter().find(|(long, _)| *long == unit).map_or(unit, |(_, short)| short);
                 out.push(format!("{} {unit}", &w[..digits]));
                 changed = true;
@@ -1744,11 +1745,12 @@ impl ProductIndex {
             }
         }
         // A query naming no kind of thing the shop sells ("charge my phone camping with no
-        // electricity") may leave words out only while two thirds of its words and at least two
+        // electricity") may leave words out only while two thirds of its words and at least three
         // are kept together: what is left still says much of what is asked, where a word or two
-        // alone would be a stand-in ("garden hose" is no garden speaker).
+        // would be a stand-in ("garden hose" is no garden speaker, "waterproof wireless
+        // keyboard" no speaker).
         let no_kind = !matched.iter().any(|i| kinds[*i]);
-        let enough_without_a_kind = |kept: &[usize]| kept.len() >= 2 && kept.len() * 3 >= words.len() * 2;
+        let enough_without_a_kind = |kept: &[usize]| kept.len() >= 3 && kept.len() * 3 >= words.len() * 2;
         if no_kind && !enough_without_a_kind(&matched) {
             return Ok(None);
         }
@@ -2297,6 +2299,9 @@ pub fn normalise(text: &str) -> String {
     words(text).collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// Units a number may be typed with ("45mm", "1l", "20000mah"), taken apart from it.
+const MEASURE_UNITS: [&str; 17] = ["mm", "cm", "m", "l", "ml", "cl", "mah", "gb", "tb", "mb", "kg", "g", "w", "v", "oz", "lb", "lbs"];
+
 /// Numbers written out, one to twelve, as a count of people ("one man tent").
 const NUMBER_WORDS: [&str; 12] = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
 /// Words for people counted ("2 man tent": 2-person), the shop's first.
@@ -2320,20 +2325,16 @@ const UNIT_WORDS: [(&str, &str); 12] = [
 
 /// The query with a thing named by a verb and its particle in the plural ("slip-ons", "lace
 /// ups") written with the particle, as the shop writes it in the singular ("slip-on"; the
-/// particle is a stop word, which the plural is not); `None` when it has none after a first word.
-fn particles_singular(query: &str) -> Option<String> {
+/// particle is a stop word, which the plural is not), after a word the shop uses (`known`: not
+/// "apc ups"); `None` when it has none.
+fn particles_singular(query: &str, known: impl Fn(&str) -> bool) -> Option<String> {
     let lower = normalise(query);
-    if !lower.split(' ').skip(1).any(|w| PARTICLE_PLURALS.contains(&w)) {
+    let words: Vec<&str> = lower.split(' ').collect();
+    let particle = |i: usize| PARTICLE_PLURALS.iter().position(|p| *p == words[i]).filter(|_| i > 0 && known(words[i - 1]));
+    if !(0..words.len()).any(|i| particle(i).is_some()) {
         return None;
     }
-    let mut out: Vec<&str> = Vec::new();
-    for (i, w) in lower.split(' ').enumerate() {
-        out.push(match PARTICLE_PLURALS.iter().position(|p| *p == w) {
-            Some(at) if i > 0 => PARTICLES[at],
-            _ => w,
-        });
-    }
-    Some(out.join(" "))
+    Some((0..words.len()).map(|i| particle(i).map_or(words[i], |at| PARTICLES[at])).collect::<Vec<_>>().join(" "))
 }
 
 /// Plurals of the particles of phrasal verbs that name things ("slip-ons", "lace-ups").

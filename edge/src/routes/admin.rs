@@ -20,7 +20,7 @@ use crate::services::{now_rfc3339, random_id};
 use edgeshop_api::admin::{
     Accepted, AdminOrder, CancelRequest, CustomerDetail, CustomerPage, DeadLetters, Digest, EraseRequest, FailedNotifications, Fulfilment, Level,
     NewNote, NewsletterRequest, OrderPage, RefundAccepted, RefundRequest, Replayed, ReturnDecision, StockChange, StockChanged, StockLevel, StockPage,
-    StockRow, STOCK_PAGES_SEARCHED,
+    StockRow, STOCK_FOUND_AT_ONCE, STOCK_PAGES_SEARCHED,
 };
 use edgeshop_api::admin::{DiscountChange, DiscountList};
 use edgeshop_api::admin::{PackLine, PackedAnswer, PackedRequest, PackingList, PackingSlip, Pick, Refused};
@@ -836,8 +836,13 @@ pub async fn stock_list(req: &Request, env: &Env) -> Reply {
             words.iter().all(|w| text.contains(w.as_str()))
         };
         let mut found: Vec<SkuEntry> = entries.iter().filter(|e| matches(e)).cloned().collect();
-        let last = pages.min(page - 1 + STOCK_PAGES_SEARCHED);
+        // Pages are read until the last, STOCK_PAGES_SEARCHED of them, or a screenful of rows.
+        let mut last = pages.min(page - 1 + STOCK_PAGES_SEARCHED);
         for shard in page..last {
+            if found.len() >= STOCK_FOUND_AT_ONCE {
+                last = shard;
+                break;
+            }
             let (more, _) = crate::build_data::shard_entries(env, shard).await?;
             found.extend(more.iter().filter(|e| matches(e)).cloned());
         }

@@ -50,6 +50,12 @@ fn folds() -> impl Iterator<Item = (char, &'static str)> {
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        // No letter of the table is ASCII: those only change case (the stock search folds
+        // thousands of names a request).
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
         match folds().find(|(from, _)| *from == c) {
             Some((_, to)) => out.push_str(to),
             None => out.push(c.to_ascii_lowercase()),
