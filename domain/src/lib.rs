@@ -34,9 +34,8 @@ pub use discount::{normalize_code, share_discount, DiscountCode, DiscountKind, D
 pub use events::EventKind;
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    amounts_tax_label, checkout_totals, credited_refunds, discounted_totals, sms_number, stock_hold_seconds, tax_label, units_less, units_of,
-    valid_email, validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, Placement, StatusChange, Totals, Tracking,
-    TransitionError,
+    amounts_tax_label, checkout_totals, credited_refunds, discounted_totals, sms_number, stock_hold_seconds, tax_label, units_of, valid_email,
+    validate_address, Address, Contact, FieldError, Order, OrderStatus, PaymentMethod, Placement, StatusChange, Totals, Tracking, TransitionError,
 };
 pub use pricing::{lowest_price, product_price_range, variant_price, Price};
 pub use snapshot::{shard_of, CatalogManifest, CatalogSnapshot, SkuEntry, SKUS_PER_SHARD};

@@ -682,29 +682,8 @@ pub fn units_of(units: &[(String, u32)], sku: &str) -> u32 {
     units.iter().filter(|(s, _)| s == sku).map(|(_, q)| *q).fold(0, u32::saturating_add)
 }
 
-/// Each SKU of `units` with its units less those of `less` (by SKU, a SKU listed twice counted
-/// twice), leaving out what comes to nothing: a parcel's units less those staying out of stock.
-pub fn units_less(units: &[(String, u32)], less: &[(String, u32)]) -> Vec<(String, u32)> {
-    let mut left: Vec<(String, u32)> = Vec::new();
-    for (sku, _) in units {
-        if !left.iter().any(|(s, _)| s == sku) {
-            left.push((sku.clone(), units_of(units, sku).saturating_sub(units_of(less, sku))));
-        }
-    }
-    left.retain(|(_, q)| *q > 0);
-    left
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn units_less_counts_by_sku_and_drops_what_comes_to_nothing() {
-        let u = |pairs: &[(&str, u32)]| pairs.iter().map(|(s, q)| (s.to_string(), *q)).collect::<Vec<_>>();
-        assert_eq!(super::units_less(&u(&[("A", 2), ("B", 1), ("A", 1)]), &u(&[("A", 1), ("B", 1)])), u(&[("A", 2)]));
-        assert_eq!(super::units_less(&u(&[("A", 1)]), &u(&[("A", 5), ("C", 1)])), u(&[]));
-        assert_eq!(super::units_less(&u(&[("A", 3)]), &[]), u(&[("A", 3)]));
-    }
-
     #[test]
     fn a_credit_note_per_refund_of_the_sale_not_of_a_payment_made_twice() {
         use super::credited_refunds;
@@ -1106,6 +1085,15 @@ mod tests {
         // whole order back, delivery included.
         let (before, pays) = o.paid_by_return(&[], &u(&[("A", 1), ("B", 1)]), &u(&[("A", 1)]), true);
         assert_eq!(o.return_refund(&before, &pays), o.totals.total.minor - o.value_of(&u(&[("A", 1)])));
+    }
+
+    #[test]
+    fn a_parcels_units_less_those_never_sent_or_kept_out() {
+        let o = delivered_order();
+        let u = |pairs: &[(&str, u32)]| pairs.iter().map(|(s, q)| (s.to_string(), *q)).collect::<Vec<_>>();
+        assert_eq!(o.returnable(&u(&[("A", 1), ("B", 1)])), u(&[("A", 1)]));
+        assert_eq!(o.returnable(&u(&[("A", 5), ("C", 1)])), u(&[("B", 1)]), "never below nothing; other SKUs ignored");
+        assert_eq!(o.returnable(&[]), u(&[("A", 2), ("B", 1)]));
     }
 
     #[test]

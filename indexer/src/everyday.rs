@@ -213,18 +213,14 @@ impl Lexicon {
             let f: Vec<&str> = head.split(' ').collect();
             let count = f.get(3).and_then(|c| usize::from_str_radix(c, 16).ok()).unwrap_or(0);
             // A word may carry its position: "mint(a)".
-            let written = (0..count).filter_map(|i| f.get(4 + 2 * i)).map(|w| w.split('(').next().unwrap_or_default());
-            self.common.extend(written.filter(|w| is_common(w)).map(str::to_string));
+            let written: Vec<&str> = (0..count).filter_map(|i| f.get(4 + 2 * i)).map(|w| w.split('(').next().unwrap_or_default()).collect();
+            self.common.extend(written.iter().filter(|w| is_common(w)).map(|w| w.to_string()));
             let definition = gloss.split(';').next().unwrap_or_default().trim();
             if !(definition.contains("color") || definition.contains("colour")) {
                 continue;
             }
-            let f: Vec<&str> = head.split(' ').collect();
-            let Some(count) = f.get(3).and_then(|c| usize::from_str_radix(c, 16).ok()) else { continue };
-            // A word may carry its position: "mint(a)".
-            for word in (0..count).filter_map(|i| f.get(4 + 2 * i)) {
-                let word = word.split('(').next().unwrap_or_default().to_lowercase();
-                self.colour_adjectives.entry(word).or_default().push(definition.to_string());
+            for word in written {
+                self.colour_adjectives.entry(word.to_lowercase()).or_default().push(definition.to_string());
             }
         }
         self

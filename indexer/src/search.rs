@@ -538,12 +538,10 @@ impl ProductIndex {
         }
         self.forget_corrections();
         req.filters.check()?;
-        if let Some(query) = self.units_apart(req.query) {
+        // Measures and names typed otherwise than the shop writes them: searched its way (one
+        // rewrite a pass; the search of the rewritten query makes the next).
+        if let Some(query) = self.units_apart(req.query).or_else(|| particles_singular(req.query, |w| self.extras.knows_word(w))) {
             return self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related);
-        }
-        if let Some(query) = particles_singular(req.query, |w| self.extras.knows_word(w)) {
-            let typed_on = if req.query.ends_with(char::is_whitespace) { " " } else { "" };
-            return self.search_with(&SearchRequest { query: &format!("{query}{typed_on}"), ..req.clone() }, with_related);
         }
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
@@ -1874,11 +1872,8 @@ impl ProductIndex {
 
     /// Whether two words are one of the shop's two-word names of kinds ("sleeping bags").
     fn is_kind_name(&self, first: &str, second: &str) -> bool {
-        let name = format!("{first} {}", crate::everyday::singular(second));
-        self.extras
-            .kind_names
-            .iter()
-            .any(|(n, _)| n.split_once(' ').is_some_and(|(a, b)| a == first && crate::everyday::singular(b) == name[first.len() + 1..]))
+        let second = crate::everyday::singular(second);
+        self.extras.kind_names.iter().any(|(n, _)| n.split_once(' ').is_some_and(|(a, b)| a == first && crate::everyday::singular(b) == second))
     }
 
     /// Whether a word is the first of one of the shop's two-word names of kinds ("casserole" of
@@ -2326,7 +2321,7 @@ const UNIT_WORDS: [(&str, &str); 12] = [
 /// The query with a thing named by a verb and its particle in the plural ("slip-ons", "lace
 /// ups") written with the particle, as the shop writes it in the singular ("slip-on"; the
 /// particle is a stop word, which the plural is not), after a word the shop uses (`known`: not
-/// "apc ups"); `None` when it has none.
+/// "apc ups"), a last word typed in full staying so; `None` when it has none.
 fn particles_singular(query: &str, known: impl Fn(&str) -> bool) -> Option<String> {
     let lower = normalise(query);
     let words: Vec<&str> = lower.split(' ').collect();
@@ -2334,7 +2329,8 @@ fn particles_singular(query: &str, known: impl Fn(&str) -> bool) -> Option<Strin
     if !(0..words.len()).any(|i| particle(i).is_some()) {
         return None;
     }
-    Some((0..words.len()).map(|i| particle(i).map_or(words[i], |at| PARTICLES[at])).collect::<Vec<_>>().join(" "))
+    let typed_on = if query.ends_with(char::is_whitespace) { " " } else { "" };
+    Some((0..words.len()).map(|i| particle(i).map_or(words[i], |at| PARTICLES[at])).collect::<Vec<_>>().join(" ") + typed_on)
 }
 
 /// Plurals of the particles of phrasal verbs that name things ("slip-ons", "lace-ups").

@@ -670,8 +670,7 @@ pub async fn undelivered(req: &mut Request, env: &Env, number: u64) -> Reply {
     event.detail = Some(edgeshop_domain::text::reason_line(&u.reason, 500));
     event.restock = Some(u.restock);
     if !u.keep_out.is_empty() {
-        let shipped: Vec<(String, u32)> = order.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
-        let shipped = edgeshop_domain::units_less(&shipped, &orders::never_sent_units(env, number).await?);
+        let shipped = order.returnable(&orders::never_sent_units(env, number).await?);
         for kept in &u.keep_out {
             let sent = edgeshop_domain::units_of(&shipped, &kept.sku);
             if kept.quantity == 0 || kept.quantity.saturating_add(edgeshop_domain::units_of(&event.keep_out, &kept.sku)) > sent {

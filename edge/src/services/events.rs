@@ -442,8 +442,7 @@ async fn apply(env: &Env, event: &OrderEvent) -> Result<(), ApiError> {
                             // What shipped (less units refunded and given back before), less what stays out.
                             let mut out = orders::never_sent_units(env, order.number).await?;
                             out.extend(event.keep_out.iter().cloned());
-                            let shipped: Vec<(String, u32)> = order.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
-                            let back = edgeshop_domain::units_less(&shipped, &out);
+                            let back = order.returnable(&out);
                             stock.part(&reservation, &event.id, &back, true).await?;
                         }
                     } else if event.kind != EventKind::Undelivered || event.restock != Some(false) {
