@@ -1100,11 +1100,13 @@ impl ProductIndex {
     /// search), with whether it was replaced.
     fn corrected_words(&self, raw: &str) -> Vec<(String, bool)> {
         let normalised = normalise(raw);
-        let several = normalised.split(' ').filter(|w| !w.is_empty()).count() > 1;
-        normalised
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(|w| {
+        let typed: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+        let several = typed.len() > 1;
+        typed
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| {
+                let next = typed.get(i + 1).copied();
                 // A word the shop, its everyday map or its synonyms know, or the plural of one.
                 let x = &self.extras;
                 if x.knows_word(w)
@@ -1124,6 +1126,11 @@ impl ProductIndex {
                     let kind = self.extras.kinds.iter().find(|k| several && w.chars().count() == 4 && typo_edits(w, k, 1).is_some());
                     if let Some(k) = kind {
                         return (k.clone(), true);
+                    }
+                    // Nor, before the second word of one of the shop's two-word names, a word one
+                    // edit from its first that is no word of the language ("flor lamp").
+                    if let Some(first) = next.and_then(|next| self.first_of_a_name_before(w, next)) {
+                        return (first, true);
                     }
                     // Two neighbouring letters swapped, the commonest slip ("tnet", "lmap",
                     // "bga"), in a word that is no word of the language: the shop's word it makes.
@@ -1145,6 +1152,12 @@ impl ProductIndex {
                 let fix = fix.or_else(|| self.extras.closest_name(w, distance)).map(str::to_string);
                 // Else the agent noun of an activity the shop names ("traker" → "tracker").
                 let fix = fix.or_else(|| self.extras.closest_agent_noun(w, distance));
+                // Else, before the second word of one of the shop's two-word names, a word one edit
+                // from its first ("sleepng bag"), or two letters swapped in a word that makes one of
+                // the shop's words with the next ("mirco sd": microSD).
+                let fix = fix
+                    .or_else(|| next.and_then(|next| self.first_of_a_name_before(w, next)))
+                    .or_else(|| next.and_then(|next| self.swapped_before(w, next)));
                 self.fixes.borrow_mut().insert(w.to_string(), fix.clone());
                 let replaced = fix.is_some();
                 (fix.unwrap_or_else(|| w.to_string()), replaced)
@@ -1191,6 +1204,37 @@ impl ProductIndex {
         }
         let typed_on = if query.ends_with(char::is_whitespace) { " " } else { "" };
         changed.then(|| format!("{}{typed_on}", out.join(" ")))
+    }
+
+    /// The first word of one of the shop's two-word names whose second word is `next`, one edit
+    /// from `word` when that is no word of the language.
+    fn first_of_a_name_before(&self, word: &str, next: &str) -> Option<String> {
+        if self.extras.common_words.is_word(word) || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let next = crate::everyday::singular(next);
+        self.extras
+            .kind_names
+            .iter()
+            .filter_map(|(name, uses)| name.split_once(' ').map(|(a, b)| (a, b, uses)))
+            .filter(|(a, b, _)| crate::everyday::singular(b) == next && typo_edits(word, a, 1).is_some())
+            .max_by_key(|(_, _, uses)| **uses)
+            .map(|(a, ..)| a.to_string())
+    }
+
+    /// `word` with two neighbouring letters swapped where that makes one of the shop's words
+    /// joined with `next` ("mirco" before "sd": microsd), if `word` is no word of the language.
+    fn swapped_before(&self, word: &str, next: &str) -> Option<String> {
+        let letters: Vec<char> = word.chars().collect();
+        if letters.len() < 3 || !letters.iter().all(|c| c.is_ascii_alphabetic()) || self.extras.common_words.is_word(word) {
+            return None;
+        }
+        (0..letters.len() - 1).filter(|i| letters[*i] != letters[i + 1]).find_map(|i| {
+            let mut swapped = letters.clone();
+            swapped.swap(i, i + 1);
+            let swapped: String = swapped.into_iter().collect();
+            self.extras.knows_word(&format!("{swapped}{next}")).then_some(swapped)
+        })
     }
 
     /// The shop's word (a kind of thing first, else the most used) that a short word makes with
@@ -1505,6 +1549,11 @@ impl ProductIndex {
         let mut out: Vec<String> = Vec::new();
         for i in 0..typed.len().saturating_sub(1) {
             let joined = format!("{}{}", typed[i], typed[i + 1]);
+            // Or joined once two swapped letters are put back ("mirco sd": microsd).
+            let joined = match self.swapped_before(&typed[i], &typed[i + 1]) {
+                Some(fixed) if !self.knows_compound(&joined) => format!("{fixed}{}", typed[i + 1]),
+                _ => joined,
+            };
             if self.knows_compound(&joined) {
                 let mut v = typed.clone();
                 v.splice(i..=i + 1, [joined]);
@@ -1651,10 +1700,12 @@ impl ProductIndex {
         let mut units: Vec<(String, (String, bool))> = Vec::new();
         let mut pairs = typed.into_iter().zip(corrected).peekable();
         while let Some((w, fixed)) = pairs.next() {
+            // The word as corrected may be the one that makes the compound ("mirco sd").
+            let first = if fixed.1 { &fixed.0 } else { &w };
             match pairs.peek() {
-                Some((next, _)) if self.knows_compound(&format!("{w}{next}")) => {
+                Some((next, _)) if self.knows_compound(&format!("{first}{next}")) => {
                     let (next, _) = pairs.next().expect("peeked");
-                    let both = format!("{w} {next}");
+                    let both = format!("{first} {next}");
                     units.push((both.clone(), (both, false)));
                 }
                 _ => units.push((w, fixed)),
@@ -1742,15 +1793,44 @@ impl ProductIndex {
                 kinds[*i] = kinds[*i] || self.names_a_kind_loosely(&searched_as[*i]);
             }
         }
+        // The last word before a phrase or clause of its own starts names the thing asked for
+        // when it loosely names a kind and every word before the phrase is one the shop matches
+        // ("warm coat for standing at the side of a pitch": coat, an everyday word for jackets;
+        // not "yoga mat for pilates", where "yoga" says which mat).
+        if broken && !unmatched.iter().any(|i| before_break[*i]) {
+            let head = (0..words.len()).filter(|i| before_break[*i]).max().filter(|i| matched.contains(i));
+            if let Some(h) = head.filter(|h| self.names_a_kind_loosely(&searched_as[*h])) {
+                kinds[h] = true;
+            }
+        }
         // A query naming no kind of thing the shop sells ("charge my phone camping with no
         // electricity") may leave words out only while two thirds of its words and at least three
         // are kept together: what is left still says much of what is asked, where a word or two
         // would be a stand-in ("garden hose" is no garden speaker, "waterproof wireless
         // keyboard" no speaker).
         let no_kind = !matched.iter().any(|i| kinds[*i]);
-        let enough_without_a_kind = |kept: &[usize]| kept.len() >= 3 && kept.len() * 3 >= words.len() * 2;
-        if no_kind && !enough_without_a_kind(&matched) {
-            return Ok(None);
+        let enough_without_a_kind = |kept: &[usize]| kept.len() >= 3 && kept.len() * 2 >= words.len();
+        if no_kind {
+            // Such a query says what a thing does, which descriptions say: its words are matched
+            // in every field ("keep my coffee hot on the train": the mugs whose description
+            // keeps coffee hot).
+            let mut counted: Vec<(usize, usize)> = Vec::new();
+            (unmatched, docs, unfiltered) = (Vec::new(), Vec::new(), Vec::new());
+            for (i, (_, any_field, _)) in words.iter().enumerate() {
+                let all = self.searcher.search(&**any_field, &collector)?;
+                let found = within(&all);
+                match found.len() {
+                    0 => unmatched.push(i),
+                    n => counted.push((i, n)),
+                }
+                docs.push(found);
+                unfiltered.push(all);
+            }
+            counted.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
+            matched = counted.into_iter().map(|(i, _)| i).collect();
+            if !enough_without_a_kind(&matched) {
+                return Ok(None);
+            }
         }
         // Products that match every word, each in one of its ways, match the whole query too: a
         // "rolltop bag" is a roll-top backpack (one word split, the other an everyday word),

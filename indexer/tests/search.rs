@@ -1065,8 +1065,8 @@ fn plurals_of_verb_and_particle_names_find_the_singular() {
     assert!(slugs(&mut index, "apc ups ").is_empty());
 }
 
-/// A query that names no kind of thing the shop sells may leave a word out while two thirds of
-/// its words, at least two, are kept together; a word alone is no stand-in for the rest.
+/// A query that names no kind of thing the shop sells may leave words out while half of its
+/// words, at least three, are kept together; a word or two alone is no stand-in for the rest.
 #[test]
 fn without_a_kind_named_most_words_are_kept_together() {
     let mut index = index_with_wordnet_and_taxonomy();
@@ -1076,6 +1076,59 @@ fn without_a_kind_named_most_words_are_kept_together() {
         let r = index.search(&SearchRequest::new(q, 10)).unwrap();
         assert_eq!(r.total, 0, "`{q}`: {:?}", r.hits.iter().map(|h| &h.slug).collect::<Vec<_>>());
     }
+}
+
+/// Such a query says what a thing does, as descriptions do: its words are matched there too, and
+/// half of them are enough ("keep", "hot" and "coffee" of a sentence about a train).
+#[test]
+fn what_a_thing_does_is_found_in_descriptions() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    for (q, category) in [
+        ("i need something to keep my coffee hot on the train to work ", "home/drinkware"),
+        ("something to charge my phone when camping for a few days ", "tech/power-banks"),
+    ] {
+        let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+        let found: Vec<&str> = r.hits.iter().map(|h| h.slug.as_str()).collect();
+        assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, category)), "`{q}` found {found:?}, ignored {:?}", r.ignored_words);
+    }
+    // A word of the language is not split into a letter and a shop word: "train" is no t-rain.
+    let r = index.search(&SearchRequest::new("train ", 10)).unwrap();
+    assert!(r.hits.iter().all(|h| !product(&h.slug).title.contains("Rain")), "{r:?}");
+}
+
+/// The word before a phrase of its own names the thing asked for when the shop's everyday words
+/// know it and every word before the phrase matched ("coat": jackets); not when a word before it
+/// says which one and matches nothing ("yoga mat").
+#[test]
+fn an_everyday_word_before_its_phrase_names_the_thing() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    let q = "warm coat for standing at the side of a football pitch in winter ";
+    let r = index.search(&SearchRequest::new(q, 10)).unwrap();
+    let found: Vec<&str> = r.hits.iter().map(|h| h.slug.as_str()).collect();
+    assert!(found.len() >= 3 && found.iter().take(5).all(|s| in_category(s, "apparel/jackets")), "found {found:?}, ignored {:?}", r.ignored_words);
+    for q in ["yoga mat for pilates ", "yoga mat "] {
+        assert_eq!(index.search(&SearchRequest::new(q, 10)).unwrap().total, 0, "`{q}`");
+    }
+}
+
+/// A typo in the first word of one of the shop's two-word names, before its second word, is
+/// corrected to it, short or swapped ("flor lamp", "mirco sd"), and then searched as typed right.
+#[test]
+fn a_typo_before_the_rest_of_a_name_is_corrected_to_the_name() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    for (q, right) in [("flor lamp ", "floor lamp "), ("mirco sd ", "micro sd "), ("mirco sd card ", "micro sd card ")] {
+        let (typo, typed_right) = (slugs(&mut index, q), slugs(&mut index, right));
+        // The same first products (a corrected word may order them a little differently).
+        let first = |found: &[String]| found.iter().take(3.min(found.len())).cloned().collect::<BTreeSet<_>>();
+        assert!(
+            !typo.is_empty() && first(&typo).is_subset(&typed_right.iter().take(5).cloned().collect()),
+            "`{q}` found {typo:?}, `{right}` {typed_right:?}"
+        );
+        assert!(first(&typed_right).is_subset(&typo.iter().take(5).cloned().collect()), "`{q}` found {typo:?}, `{right}` {typed_right:?}");
+    }
+    // A word of the language is not corrected so: "floe lamp" keeps "floe" (and finds lamps).
+    let r = index.search(&SearchRequest::new("floe lamp ", 10)).unwrap();
+    assert_eq!(r.ignored_words, ["floe"], "{r:?}");
 }
 
 /// A number typed with its unit ("45mm", "1l") or the unit written out ("1 litre") finds what the
