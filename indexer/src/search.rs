@@ -296,6 +296,8 @@ pub struct ProductIndex {
     /// While the fallback weighs words: match only what a product is (titles, brands,
     /// categories, attributes), not words of its description.
     strong_fields_only: bool,
+    /// What the query asks to be without ("no bluetooth"): products that are it are left out.
+    excluded: Option<Box<dyn Query>>,
     /// Typed words not to correct: the pieces of a compound the shop writes as one word ("sauce
     /// pan" is a saucepan; "sauce" is not a typo for "saute").
     pieces: Vec<String>,
@@ -358,6 +360,7 @@ impl ProductIndex {
             kind_stems: None,
             description_stems: None,
             strong_fields_only: false,
+            excluded: None,
             pieces: Vec::new(),
             word_by_word: false,
             fixes: Default::default(),
@@ -538,6 +541,16 @@ impl ProductIndex {
         }
         self.forget_corrections();
         req.filters.check()?;
+        // "headphones that plug into a laptop, no bluetooth": the headphones, less those that are
+        // Bluetooth ones.
+        if !req.all_words && self.excluded.is_none() {
+            if let Some((rest, excluded)) = self.negated(req.query) {
+                self.excluded = Some(excluded);
+                let results = self.search_with(&SearchRequest { query: &rest, ..req.clone() }, with_related);
+                self.excluded = None;
+                return results;
+            }
+        }
         // Measures and names typed otherwise than the shop writes them: searched its way (one
         // rewrite a pass; the search of the rewritten query makes the next).
         if let Some(query) = self.units_apart(req.query).or_else(|| particles_singular(req.query, |w| self.extras.knows_word(w))) {
@@ -742,11 +755,70 @@ impl ProductIndex {
             let values = filters.options.iter().filter(|(n, _)| n == name).map(|(_, v)| facet_term(vec!["option", name, v])).collect();
             must.push((Occur::Must, any_of(values)));
         }
+        if let Some(excluded) = &self.excluded {
+            if must.is_empty() {
+                must.push((Occur::Must, Box::new(AllQuery)));
+            }
+            must.push((Occur::MustNot, excluded.box_clone()));
+        }
         if must.is_empty() {
             Box::new(AllQuery)
         } else {
             Box::new(BooleanQuery::new(must))
         }
+    }
+
+    /// A query asking to be without something the shop's products are ("no bluetooth", "without
+    /// a cable", "that aren't trainers"): the query without those words, and what they match in
+    /// what products are (titles, brands, categories, attributes; not descriptions, which may
+    /// say "no Bluetooth pairing needed"). `None` when nothing is asked to be left out, or
+    /// nothing else is asked for.
+    fn negated(&mut self, query: &str) -> Option<(String, Box<dyn Query>)> {
+        let typed: Vec<String> = words(query).map(str::to_lowercase).collect();
+        let (mut rest, mut without): (Vec<&str>, Vec<Box<dyn Query>>) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < typed.len() {
+            let cue = match typed[i].as_str() {
+                "no" | "not" | "without" => 1,
+                // "aren't", "isn't" as words are split: "aren t".
+                "aren" | "isn" | "wasn" | "weren" if typed.get(i + 1).is_some_and(|t| t == "t") => 2,
+                _ => 0,
+            };
+            let mut at = i + cue;
+            while cue > 0 && typed.get(at).is_some_and(|w| matches!(w.as_str(), "a" | "an" | "any" | "the")) {
+                at += 1;
+            }
+            let x = &self.extras;
+            let named = typed.get(at).filter(|w| {
+                cue > 0
+                    && w.chars().all(char::is_alphabetic)
+                    && (x.knows_word(w) || x.knows_word(&crate::everyday::singular(w)) || x.in_synonyms(w))
+                    // "No-show socks" is a name of the shop's, not a wish.
+                    && !x.knows_word(&format!("{}{w}", typed[i]))
+            });
+            let what = named.and_then(|w| {
+                let was = std::mem::replace(&mut self.strong_fields_only, true);
+                let what = self.text_query(&format!("{w} "));
+                self.strong_fields_only = was;
+                what
+            });
+            match what {
+                Some(what) => {
+                    without.push(what);
+                    i = at + 1;
+                }
+                None => {
+                    rest.push(&typed[i]);
+                    i += 1;
+                }
+            }
+        }
+        if without.is_empty() || !rest.iter().any(|w| !tokens(&mut self.stem, w).is_empty()) {
+            return None;
+        }
+        let typed_on = if query.ends_with(char::is_whitespace) { " " } else { "" };
+        let without: Box<dyn Query> = Box::new(BooleanQuery::new(without.into_iter().map(|q| (Occur::Should, q)).collect()));
+        Some((format!("{}{typed_on}", rest.join(" ")), without))
     }
 
     #[allow(clippy::type_complexity)]
@@ -1787,11 +1859,18 @@ impl ProductIndex {
         // models, slips of the keys) leave the thing asked for to the rest, which may name it by
         // the first word of one of the shop's two-word names or by an everyday word ("le creuset
         // casserole": casserole dishes; "stanley thermos"); a word of the language that the
-        // shop does not know does not ("yoga mat" is no mat of the shop's).
-        if !unmatched.is_empty() && unmatched.iter().all(|i| !self.extras.common_words.is_word(&words[*i].0)) {
+        // shop does not know does not ("yoga mat" is no mat of the shop's), unless it only says
+        // whom the thing is for ("mens clothing").
+        let a_name_or_whom = |w: &str| !self.extras.common_words.is_word(w) || WHOM.contains(&w);
+        if !unmatched.is_empty() && unmatched.iter().all(|i| a_name_or_whom(&words[*i].0)) {
             for i in &matched {
                 kinds[*i] = kinds[*i] || self.names_a_kind_loosely(&searched_as[*i]);
             }
+        }
+        // Two words the shop writes as one that start one of its names ("micro sd" of "microSD
+        // card") name that kind.
+        for i in &matched {
+            kinds[*i] = kinds[*i] || (searched_as[*i].contains(' ') && self.names_a_kind_loosely(&searched_as[*i]));
         }
         // The last word before a phrase or clause of its own starts names the thing asked for
         // when it loosely names a kind and every word before the phrase is one the shop matches
@@ -2290,6 +2369,35 @@ const FILLERS: [&str; 52] = [
 fn is_filler(word: &str) -> bool {
     FILLERS.contains(&word)
 }
+
+/// Words that say whom a thing is for, which a shop that does not use them leaves out like a
+/// name ("mens clothing", "ladies raincoat").
+const WHOM: [&str; 24] = [
+    "men",
+    "mens",
+    "man",
+    "mans",
+    "gents",
+    "women",
+    "womens",
+    "woman",
+    "womans",
+    "ladies",
+    "lady",
+    "ladys",
+    "unisex",
+    "boys",
+    "boy",
+    "girls",
+    "girl",
+    "kids",
+    "kid",
+    "childrens",
+    "teen",
+    "teens",
+    "teenage",
+    "adults",
+];
 
 /// Searches spent looking for words to leave out.
 const MAX_DROP_TRIES: usize = 12;

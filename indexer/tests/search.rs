@@ -1147,3 +1147,37 @@ fn units_typed_together_or_written_out_find_the_shops_values() {
         assert_eq!(a.hits.iter().map(|h| &h.slug).collect::<Vec<_>>(), b.hits.iter().map(|h| &h.slug).collect::<Vec<_>>(), "`{q}`");
     }
 }
+
+/// A query asking to be without something ("no bluetooth", "that aren't trainers") leaves out the
+/// products that are it, and searches the rest of its words.
+#[test]
+fn what_a_query_asks_to_be_without_is_left_out() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    let mentions = |slug: &str, word: &str| format!("{:?}", product(slug)).to_lowercase().contains(word);
+    let all = slugs(&mut index, "headphones ");
+    assert!(all.iter().any(|s| mentions(s, "bluetooth")), "{all:?}");
+    for q in ["headphones no bluetooth ", "headphones without bluetooth", "headphones for my son that plug into his laptop, no bluetooth "] {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 3 && found.iter().all(|s| in_category(s, "audio") && !mentions(s, "bluetooth")), "`{q}` found {found:?}");
+    }
+    // A word the shop does not use is no reason to leave anything out.
+    assert_eq!(slugs(&mut index, "power bank no electricity "), slugs(&mut index, "power bank electricity "));
+}
+
+/// Words saying whom a thing is for, which the shop does not use, are left out like names: the
+/// rest may name the thing by an everyday word ("mens clothing"); a gift for a teenager into
+/// music is audio.
+#[test]
+fn whom_a_thing_is_for_is_left_out_when_the_shop_does_not_say() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    for (q, category) in
+        [("mens clothing ", "apparel"), ("womens raincoat ", "apparel/jackets"), ("birthday present for teenage boy into music ", "audio")]
+    {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 5 && found.iter().take(5).all(|s| in_category(s, category)), "`{q}` found {found:?}");
+    }
+    // Two words the shop writes as one, starting one of its names, name that kind beside a brand
+    // it does not carry.
+    let found = slugs(&mut index, "sandisk micro sd ");
+    assert!(!found.is_empty() && found.iter().all(|s| product(s).title.contains("microSD")), "{found:?}");
+}
