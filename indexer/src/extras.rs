@@ -141,7 +141,7 @@ impl SearchExtras {
         let uses = |part: &str| self.uses(part).max(self.uses(&crate::everyday::singular(part)));
         // A word of the language splits only into two words of three letters or more: "tshirt"
         // is a t-shirt, "train" no t-rain.
-        let shortest = if self.common_words.is_word(word) { 3 } else { 1 };
+        let shortest = if self.common_words.has_words() && self.common_words.is_word(word) { 3 } else { 1 };
         (1..=n - 2)
             .filter(|i| (*i).min(n - i) >= shortest && ((*i).min(n - i) >= 3 || (*i).max(n - i) >= 4))
             .map(|i| word.split_at(starts[i]))

@@ -45,6 +45,11 @@ impl WordFilter {
         !self.bits.is_empty() && self.positions(word).all(|bit| self.bits[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
     }
 
+    /// Whether the filter holds any words (an index built without WordNet has none).
+    pub fn has_words(&self) -> bool {
+        !self.bits.is_empty()
+    }
+
     /// Whether a typed word is a word of the language: itself or a form of one ("addicts",
     /// "charging", "packed"). With no filter (no WordNet at build time), every word is.
     pub fn is_word(&self, word: &str) -> bool {
