@@ -1298,7 +1298,11 @@ impl ProductIndex {
     /// joined with `next` ("mirco" before "sd": microsd), if `word` is no word of the language.
     fn swapped_before(&self, word: &str, next: &str) -> Option<String> {
         let letters: Vec<char> = word.chars().collect();
-        if letters.len() < 3 || !letters.iter().all(|c| c.is_ascii_alphabetic()) || self.extras.common_words.is_word(word) {
+        if letters.len() < 3
+            || !letters.iter().all(|c| c.is_ascii_alphabetic())
+            || self.extras.knows_word(word)
+            || self.extras.common_words.is_word(word)
+        {
             return None;
         }
         (0..letters.len() - 1).filter(|i| letters[*i] != letters[i + 1]).find_map(|i| {
@@ -1620,12 +1624,13 @@ impl ProductIndex {
         let typed: Vec<String> = normalise(raw).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
         let mut out: Vec<String> = Vec::new();
         for i in 0..typed.len().saturating_sub(1) {
-            let joined = format!("{}{}", typed[i], typed[i + 1]);
+            let mut joined = format!("{}{}", typed[i], typed[i + 1]);
             // Or joined once two swapped letters are put back ("mirco sd": microsd).
-            let joined = match self.swapped_before(&typed[i], &typed[i + 1]) {
-                Some(fixed) if !self.knows_compound(&joined) => format!("{fixed}{}", typed[i + 1]),
-                _ => joined,
-            };
+            if !self.knows_compound(&joined) {
+                if let Some(fixed) = self.swapped_before(&typed[i], &typed[i + 1]) {
+                    joined = format!("{fixed}{}", typed[i + 1]);
+                }
+            }
             if self.knows_compound(&joined) {
                 let mut v = typed.clone();
                 v.splice(i..=i + 1, [joined]);
