@@ -224,12 +224,14 @@ impl Shop {
             if shop.try_get("/api/health").is_ok_and(|r| r.status == 200) {
                 let first = *answered.get_or_insert_with(Instant::now);
                 if let Some(restart) = log.find("restarting build") {
-                    // Usually the runtime starts after that build began; otherwise it restarts.
-                    if log.rfind("Ready on").is_some_and(|ready| ready > restart) {
-                        return Ok(shop);
-                    }
-                    std::thread::sleep(Duration::from_secs(1));
-                    if shop.try_get("/api/health").is_ok_and(|r| r.status == 200) {
+                    // Usually the runtime starts after that build began; otherwise it restarts
+                    // with it ("Reloading local server…", then "…updated and ready"), which on a
+                    // busy machine can take seconds: a request in between gets a 503 ("Your
+                    // worker restarted mid-request"). Ready once that is done, or after 20 s.
+                    let after = &log[restart..];
+                    let reloaded = after.rfind("Local server updated and ready");
+                    let reloading = after.rfind("Reloading local server");
+                    if after.contains("Ready on") && reloading.is_none() || reloaded > reloading || first.elapsed() > Duration::from_secs(20) {
                         return Ok(shop);
                     }
                 } else if first.elapsed() > Duration::from_secs(10) {
