@@ -1818,27 +1818,31 @@ impl ProductIndex {
         // What the whole query found (all of it comes first, as before the fallback).
         let whole = whole.filter(|_| found_all > 0).map(|q| q.box_clone());
         // The products each word matches by what they are, and those the whole query does:
-        // every choice of words to keep is then counted without searching again.
-        let mut unmatched: Vec<usize> = Vec::new();
-        let mut matched: Vec<(usize, usize)> = Vec::new();
-        // Each set twice: within the filters (to choose what to keep) and without them (to rank
-        // with: the facets count a filtered kind without its own filter, so the ranking query
-        // must not hold the filters itself).
-        let mut docs: Vec<DocBits> = Vec::new();
-        let mut unfiltered: Vec<DocBits> = Vec::new();
+        // every choice of words to keep is then counted without searching again. Each set
+        // twice: within the filters (to choose what to keep) and without them (to rank with: the
+        // facets count a filtered kind without its own filter, so the ranking query must not
+        // hold the filters itself).
         let collector = DocBitsCollector::new(&self.searcher);
         let in_filters = if filters.is_empty() { None } else { Some(self.searcher.search(&*self.combine(None, filters, None), &collector)?) };
         let within = |all: &DocBits| in_filters.as_ref().map_or_else(|| all.clone(), |f| all.and(f));
-        for (i, (_, _, strong)) in words.iter().enumerate() {
-            let all = self.searcher.search(&**strong, &collector)?;
-            let found = within(&all);
-            match found.len() {
-                0 => unmatched.push(i),
-                n => matched.push((i, n)),
+        // The products each query finds (within the filters, and without), the queries that find
+        // none, and those that find some with how many.
+        let searcher = self.searcher.clone();
+        let found_by = |queries: &mut dyn Iterator<Item = &Box<dyn Query>>| -> Result<FoundBy, SearchError> {
+            let mut sets = FoundBy::default();
+            for (i, q) in queries.enumerate() {
+                let all = searcher.search(&**q, &collector)?;
+                let found = within(&all);
+                match found.len() {
+                    0 => sets.unmatched.push(i),
+                    n => sets.matched.push((i, n)),
+                }
+                sets.docs.push(found);
+                sets.unfiltered.push(all);
             }
-            docs.push(found);
-            unfiltered.push(all);
-        }
+            Ok(sets)
+        };
+        let FoundBy { mut matched, mut unmatched, mut docs, mut unfiltered } = found_by(&mut words.iter().map(|(_, _, strong)| strong))?;
         let whole_all = match &whole {
             Some(whole) => self.searcher.search(&**whole, &collector)?,
             None => DocBits::none(0),
@@ -1898,18 +1902,8 @@ impl ProductIndex {
             // Such a query says what a thing does, which descriptions say: its words are matched
             // in every field ("keep my coffee hot on the train": the mugs whose description
             // keeps coffee hot).
-            let mut counted: Vec<(usize, usize)> = Vec::new();
-            (unmatched, docs, unfiltered) = (Vec::new(), Vec::new(), Vec::new());
-            for (i, (_, any_field, _)) in words.iter().enumerate() {
-                let all = self.searcher.search(&**any_field, &collector)?;
-                let found = within(&all);
-                match found.len() {
-                    0 => unmatched.push(i),
-                    n => counted.push((i, n)),
-                }
-                docs.push(found);
-                unfiltered.push(all);
-            }
+            let mut counted;
+            FoundBy { matched: counted, unmatched, docs, unfiltered } = found_by(&mut words.iter().map(|(_, any_field, _)| any_field))?;
             counted.sort_by_key(|&(i, found)| (std::cmp::Reverse(found), i));
             matched = counted.into_iter().map(|(i, _)| i).collect();
             if !enough_without_a_kind(&matched) {
@@ -2373,6 +2367,19 @@ const FILLERS: [&str; 52] = [
 
 fn is_filler(word: &str) -> bool {
     FILLERS.contains(&word)
+}
+
+/// What each word of a query finds, for the fallback ([`ProductIndex::most_words`]).
+#[derive(Default)]
+struct FoundBy {
+    /// The words that find products, with how many.
+    matched: Vec<(usize, usize)>,
+    /// The words that find none.
+    unmatched: Vec<usize>,
+    /// What each word finds within the filters.
+    docs: Vec<DocBits>,
+    /// And without them.
+    unfiltered: Vec<DocBits>,
 }
 
 /// Words that say whom a thing is for, which a shop that does not use them leaves out like a
