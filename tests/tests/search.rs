@@ -405,6 +405,16 @@ fn a_word_no_product_has_is_left_out_on_the_api_and_the_results_page() {
     assert!(brand["ignored_words"].as_array().unwrap().iter().any(|w| w == "creuset"), "{brand}");
     assert!(brand["hits"][0]["url"].as_str().unwrap().contains("casserole"), "{brand}");
     assert_eq!(shop.get("/api/search?q=yoga+mat").json()["total"], 0);
+    // What a query asks to be without is left out here too (the index's chunks hold the word):
+    // none of the Bluetooth headphones, and other headphones.
+    let slugs = |q: &str| -> Vec<String> {
+        let r = shop.get(&format!("/api/search?q={q}")).json();
+        r["hits"].as_array().unwrap().iter().map(|h| h["slug"].as_str().unwrap_or_default().to_string()).collect()
+    };
+    let bluetooth = slugs("headphones+bluetooth&match=all");
+    let without = slugs("headphones+no+bluetooth");
+    assert!(!bluetooth.is_empty() && without.len() >= 3, "{bluetooth:?} {without:?}");
+    assert!(without.iter().all(|s| !bluetooth.contains(s)), "{without:?} holds some of {bluetooth:?}");
 }
 
 #[test]
