@@ -567,7 +567,7 @@ impl ProductIndex {
             let rest: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty() && !fillers.iter().any(|f| f == w)).collect();
             if !fillers.is_empty() && rest.iter().any(|w| !tokens(&mut self.stem, w).is_empty()) {
                 // A last word typed in full stays so.
-                let typed_on = if req.query.ends_with(char::is_whitespace) { " " } else { "" };
+                let typed_on = typed_on(req.query);
                 let query = format!("{}{typed_on}", rest.join(" "));
                 let mut again = self.search_with(&SearchRequest { query: &query, ..req.clone() }, with_related)?;
                 again.ignored_words.splice(0..0, fillers);
@@ -768,6 +768,15 @@ impl ProductIndex {
         }
     }
 
+    /// [`Self::text_query`] matching only what products are (titles, brands, categories,
+    /// attributes), not words of their descriptions.
+    fn strong_query(&mut self, raw: &str) -> Option<Box<dyn Query>> {
+        let was = std::mem::replace(&mut self.strong_fields_only, true);
+        let strong = self.text_query(raw);
+        self.strong_fields_only = was;
+        strong
+    }
+
     /// A query asking to be without something the shop's products are ("no bluetooth", "without
     /// a cable", "that aren't trainers"): the query without those words, and what they match in
     /// what products are (titles, brands, categories, attributes; not descriptions, which may
@@ -796,12 +805,7 @@ impl ProductIndex {
                     // "No-show socks" is a name of the shop's, not a wish.
                     && !x.knows_word(&format!("{}{w}", typed[i]))
             });
-            let what = named.and_then(|w| {
-                let was = std::mem::replace(&mut self.strong_fields_only, true);
-                let what = self.text_query(&format!("{w} "));
-                self.strong_fields_only = was;
-                what
-            });
+            let what = named.and_then(|w| self.strong_query(&format!("{w} ")));
             match what {
                 Some(what) => {
                     without.push(what);
@@ -816,7 +820,7 @@ impl ProductIndex {
         if without.is_empty() || !rest.iter().any(|w| !tokens(&mut self.stem, w).is_empty()) {
             return None;
         }
-        let typed_on = if query.ends_with(char::is_whitespace) { " " } else { "" };
+        let typed_on = typed_on(query);
         let without: Box<dyn Query> = Box::new(BooleanQuery::new(without.into_iter().map(|q| (Occur::Should, q)).collect()));
         Some((format!("{}{typed_on}", rest.join(" ")), without))
     }
@@ -1274,7 +1278,7 @@ impl ProductIndex {
                 out.push(w.to_string());
             }
         }
-        let typed_on = if query.ends_with(char::is_whitespace) { " " } else { "" };
+        let typed_on = typed_on(query);
         changed.then(|| format!("{}{typed_on}", out.join(" ")))
     }
 
@@ -1297,38 +1301,34 @@ impl ProductIndex {
     /// `word` with two neighbouring letters swapped where that makes one of the shop's words
     /// joined with `next` ("mirco" before "sd": microsd), if `word` is no word of the language.
     fn swapped_before(&self, word: &str, next: &str) -> Option<String> {
-        let letters: Vec<char> = word.chars().collect();
-        if letters.len() < 3
-            || !letters.iter().all(|c| c.is_ascii_alphabetic())
-            || self.extras.knows_word(word)
-            || self.extras.common_words.is_word(word)
-        {
+        if self.extras.knows_word(word) {
             return None;
         }
-        (0..letters.len() - 1).filter(|i| letters[*i] != letters[i + 1]).find_map(|i| {
+        self.swaps(word)?.into_iter().find(|swapped| self.extras.knows_word(&format!("{swapped}{next}")))
+    }
+
+    /// `word` with each pair of different neighbouring letters swapped, the commonest slip of the
+    /// keys, if it is a word of three ASCII letters or more that is no word of the language.
+    fn swaps(&self, word: &str) -> Option<Vec<String>> {
+        let letters: Vec<char> = word.chars().collect();
+        if letters.len() < 3 || !letters.iter().all(|c| c.is_ascii_alphabetic()) || self.extras.common_words.is_word(word) {
+            return None;
+        }
+        let swapped = (0..letters.len() - 1).filter(|i| letters[*i] != letters[i + 1]).map(|i| {
             let mut swapped = letters.clone();
             swapped.swap(i, i + 1);
-            let swapped: String = swapped.into_iter().collect();
-            self.extras.knows_word(&format!("{swapped}{next}")).then_some(swapped)
-        })
+            swapped.into_iter().collect()
+        });
+        Some(swapped.collect())
     }
 
     /// The shop's word (a kind of thing first, else the most used) that a short word makes with
     /// two neighbouring letters swapped, if the word is no word of the language.
     fn swapped_letters(&self, word: &str) -> Option<String> {
-        let letters: Vec<char> = word.chars().collect();
-        if letters.len() < 3 || !letters.iter().all(|c| c.is_ascii_alphabetic()) || self.extras.common_words.is_word(word) {
-            return None;
-        }
         let x = &self.extras;
         let uses = |w: &str| x.vocabulary.binary_search_by(|(v, _)| v.as_str().cmp(w)).ok().map(|i| x.vocabulary[i].1);
-        (0..letters.len() - 1)
-            .filter(|i| letters[*i] != letters[i + 1])
-            .map(|i| {
-                let mut swapped = letters.clone();
-                swapped.swap(i, i + 1);
-                swapped.into_iter().collect::<String>()
-            })
+        self.swaps(word)?
+            .into_iter()
             .filter_map(|w| {
                 let kind = x.kinds.iter().any(|k| *k == w || crate::everyday::singular(k) == w);
                 Some((kind, uses(&w)?, w))
@@ -1803,10 +1803,7 @@ impl ProductIndex {
             }
             let searched = if replaced && w.chars().count() <= 4 { format!("{fixed} ") } else { format!("{w} ") };
             let Some(any_field) = self.text_query(&searched) else { continue };
-            let was = std::mem::replace(&mut self.strong_fields_only, true);
-            let strong = self.text_query(&searched);
-            self.strong_fields_only = was;
-            if let Some(strong) = strong {
+            if let Some(strong) = self.strong_query(&searched) {
                 searched_as.push(searched.trim_end().to_string());
                 words.push((w, any_field, strong));
                 before_break.push(!broken);
@@ -2494,6 +2491,15 @@ pub fn normalise(text: &str) -> String {
     words(text).collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// A space if the query ends with one (its last word is typed in full), kept by a rewrite of it.
+fn typed_on(query: &str) -> &'static str {
+    if query.ends_with(char::is_whitespace) {
+        " "
+    } else {
+        ""
+    }
+}
+
 /// Units a number may be typed with ("45mm", "1l", "20000mah"), taken apart from it.
 const MEASURE_UNITS: [&str; 17] = ["mm", "cm", "m", "l", "ml", "cl", "mah", "gb", "tb", "mb", "kg", "g", "w", "v", "oz", "lb", "lbs"];
 
@@ -2529,7 +2535,7 @@ fn particles_singular(query: &str, known: impl Fn(&str) -> bool) -> Option<Strin
     if !(0..words.len()).any(|i| particle(i).is_some()) {
         return None;
     }
-    let typed_on = if query.ends_with(char::is_whitespace) { " " } else { "" };
+    let typed_on = typed_on(query);
     Some((0..words.len()).map(|i| particle(i).map_or(words[i], |at| PARTICLES[at])).collect::<Vec<_>>().join(" ") + typed_on)
 }
 
