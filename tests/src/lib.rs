@@ -321,13 +321,10 @@ impl Shop {
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
-        let request = builder.header("content-type", "application/x-www-form-urlencoded").body(body).expect("request");
-        let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
-        let mut resp = Self::agent().run(request).unwrap_or_else(|e| panic!("POST {path}: {e}"));
-        reply(&mut resp)
+        let builder = builder.header("content-type", "application/x-www-form-urlencoded");
+        self.send("POST", path, builder, Some(body))
     }
 
-    /// Any method, with headers and an optional JSON body.
     /// The test payment provider's hosted page for `session`, its button `action` (pay, decline
     /// or cancel) pressed.
     pub fn press_test_provider(&self, session: &str, action: &str) -> Reply {
@@ -335,23 +332,47 @@ impl Shop {
         self.request("POST", &path, &[("content-type", "application/x-www-form-urlencoded")], Some(&format!("action={action}")))
     }
 
+    /// Any method, with headers and an optional JSON body.
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
         let url = format!("{}{}", self.base, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
+        // JSON unless the caller names another type.
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            builder = builder.header("content-type", "application/json");
+        }
+        self.send(method, path, builder, body.map(str::to_string))
+    }
+
+    /// Sends `body` with the request `builder` has built. wrangler's dev proxy answers 503 "Your
+    /// worker restarted mid-request" when the runtime it passed a request to went away before
+    /// answering (replaced by a restart) and it cannot replay the request itself (any but GET and
+    /// HEAD); it asks for it again. So does this, at most three times. The retry hides no answer
+    /// of the shop's: the first attempt got none.
+    fn send(&self, method: &str, path: &str, builder: ureq::http::request::Builder, body: Option<String>) -> Reply {
+        let request = builder.body(()).expect("request");
         let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
-        let result = match body {
-            // JSON unless the caller names another type.
-            Some(b) if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) => {
-                Self::agent().run(builder.body(b.to_string()).expect("request"))
+        for attempt in 1.. {
+            let mut again = ureq::http::Request::builder().method(request.method()).uri(request.uri());
+            for (k, v) in request.headers() {
+                again = again.header(k, v);
             }
-            Some(b) => Self::agent().run(builder.header("content-type", "application/json").body(b.to_string()).expect("request")),
-            None => Self::agent().run(builder.body(()).expect("request")),
-        };
-        let mut resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        reply(&mut resp)
+            let result = match &body {
+                Some(b) => Self::agent().run(again.body(b.clone()).expect("request")),
+                None => Self::agent().run(again.body(()).expect("request")),
+            };
+            let mut resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            let reply = reply(&mut resp);
+            if attempt < 4 && reply.status == 503 && reply.body.starts_with("Your worker restarted mid-request") {
+                eprintln!("{method} {path}: wrangler's runtime restarted under it (attempt {attempt}); sending it again");
+                std::thread::sleep(Duration::from_millis(500 * attempt));
+                continue;
+            }
+            return reply;
+        }
+        unreachable!()
     }
 
     pub fn stop(&self) {
