@@ -64,6 +64,10 @@ pub struct SearchExtras {
     /// casserole"), not when it is a word for something the shop does not sell ("yoga mat").
     #[serde(default)]
     pub common_words: crate::word_filter::WordFilter,
+    /// Words the shop writes with a hyphen and never as one, joined → apart ("wifi" → "wi fi",
+    /// "usbc" → "usb c"), sorted: typed as one, they are searched apart.
+    #[serde(default)]
+    pub hyphenated: Vec<(String, String)>,
 }
 
 impl SearchExtras {
@@ -157,6 +161,49 @@ impl SearchExtras {
             })
             .max_by_key(|(uses, ..)| *uses)
             .map(|(_, a, b)| (a, b))
+    }
+
+    /// A word the shop writes with a hyphen, typed as one (or its plural): its parts, apart.
+    pub fn hyphenated_apart(&self, word: &str) -> Option<String> {
+        let find = |w: &str| self.hyphenated.binary_search_by(|(j, _)| j.as_str().cmp(w)).ok().map(|i| self.hyphenated[i].1.clone());
+        find(word).or_else(|| word.strip_suffix('s').and_then(find).map(|apart| format!("{apart}s")))
+    }
+
+    /// The shop's words for a thing that can be done what `verb` says, by English's "-able" and
+    /// "-ible" ("dim" → dimmable, "packs" → packable, "breathe" → breathable, "compress" →
+    /// compressible), for a verb the shop does not use itself.
+    pub fn able_forms(&self, verb: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        if verb.len() < 3
+            || !verb.bytes().all(|b| b.is_ascii_lowercase())
+            || verb.ends_with("able")
+            || verb.ends_with("ible")
+            || self.knows_word(verb)
+        {
+            return found;
+        }
+        // The verb as typed, and without the ending of a tense or a third person ("packs",
+        // "folding", "dimmed").
+        let bases = [verb, verb.strip_suffix('s').unwrap_or(verb), verb.strip_suffix("ing").unwrap_or(verb), verb.strip_suffix("ed").unwrap_or(verb)];
+        for base in bases.into_iter().filter(|b| b.len() >= 3) {
+            let last = &base[base.len() - 1..];
+            // "pack" + able, "dim" + m + able, "breathe" − e, "rely" → reli.
+            let stems = [
+                base.to_string(),
+                format!("{base}{last}"),
+                base.strip_suffix('e').unwrap_or(base).to_string(),
+                base.strip_suffix('y').map(|b| format!("{b}i")).unwrap_or_default(),
+            ];
+            for stem in stems.iter().filter(|s| s.len() >= 3) {
+                for ending in ["able", "ible"] {
+                    let word = format!("{stem}{ending}");
+                    if self.knows_word(&word) && !found.contains(&word) {
+                        found.push(word);
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// Vocabulary words starting with `prefix`, most used first.
@@ -591,5 +638,33 @@ mod tests {
         // The word itself is no typo, and nothing is two edits from a one-typo word.
         assert_eq!(extras.closest_agent_noun("hiker", 1), None);
         assert_eq!(extras.closest_agent_noun("trakr", 1), None);
+    }
+
+    #[test]
+    fn a_verb_finds_the_shops_word_for_what_can_be_done_with_a_thing() {
+        let words = ["breathable", "compressible", "dimmable", "packable", "pan", "reusable"];
+        let extras = SearchExtras { vocabulary: words.iter().map(|w| (w.to_string(), 1)).collect(), ..Default::default() };
+        for (verb, able) in [
+            ("dim", "dimmable"),
+            ("dims", "dimmable"),
+            ("packs", "packable"),
+            ("breathe", "breathable"),
+            ("compress", "compressible"),
+            ("reuse", "reusable"),
+        ] {
+            assert_eq!(extras.able_forms(verb), vec![able.to_string()], "{verb}");
+        }
+        // A word the shop uses is searched as itself; an "-able" word has none.
+        for word in ["pan", "packable", "tent"] {
+            assert!(extras.able_forms(word).is_empty(), "{word}");
+        }
+    }
+
+    #[test]
+    fn a_word_the_shop_writes_with_a_hyphen_is_taken_apart_typed_as_one() {
+        let extras = SearchExtras { hyphenated: vec![("usbc".into(), "usb c".into()), ("wifi".into(), "wi fi".into())], ..Default::default() };
+        assert_eq!(extras.hyphenated_apart("wifi").as_deref(), Some("wi fi"));
+        assert_eq!(extras.hyphenated_apart("usbcs").as_deref(), Some("usb cs"));
+        assert_eq!(extras.hyphenated_apart("wif"), None);
     }
 }

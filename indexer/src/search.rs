@@ -1274,6 +1274,10 @@ impl ProductIndex {
             {
                 out.push(short.to_string());
                 changed = true;
+            } else if let Some(apart) = self.extras.hyphenated_apart(w).filter(|_| !self.extras.knows_word(w)) {
+                // A word the shop writes with a hyphen, typed as one ("wifi": Wi-Fi, "usbc").
+                out.push(apart);
+                changed = true;
             } else {
                 out.push(w.to_string());
             }
@@ -2125,6 +2129,18 @@ impl ProductIndex {
                     alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight)));
                 }
             }
+            // What can be done with a thing, said as a verb the shop writes as what the thing is
+            // ("a lamp I can dim": dimmable; "packs away": packable), a little below the word.
+            for able in self.extras.able_forms(word) {
+                for stem in tokens(&mut self.stem, &able) {
+                    for (field, weight) in f.weighted() {
+                        if field != f.sku && !(self.strong_fields_only && (field == f.description || field == f.kind)) {
+                            let term = Term::from_field_text(field, &stem);
+                            alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * DERIVED)));
+                        }
+                    }
+                }
+            }
             // Meilisearch's rule: one typo from 5 letters, two from 9. Corrections come from the
             // shop's own vocabulary of whole words (so "strage" reaches "storage" even though the
             // index holds the stem "storag"), and score below exact matches.
@@ -2306,8 +2322,11 @@ const GENERIC_HEADS: [&str; 14] = [
 ];
 
 /// Words of a request or a question, which name no product and describe none ("something warm",
-/// "what do I need for camping", "can you recommend a tent").
-const FILLERS: [&str; 52] = [
+/// "what do I need for camping", "can you recommend a tent"); prepositions of place and time, which
+/// say where or when a thing is used, not what it is ("a top to wear under a ski jacket": a
+/// description saying "fits under a seat" does not make a backpack that top); and words that only
+/// make another stronger ("really warm").
+const FILLERS: [&str; 76] = [
     "something",
     "anything",
     "everything",
@@ -2360,6 +2379,30 @@ const FILLERS: [&str; 52] = [
     "help",
     "find",
     "have",
+    "under",
+    "underneath",
+    "beneath",
+    "above",
+    "below",
+    "during",
+    "before",
+    "after",
+    "around",
+    "near",
+    "between",
+    "across",
+    "through",
+    "throughout",
+    "onto",
+    "upon",
+    "within",
+    "against",
+    "along",
+    "among",
+    "towards",
+    "toward",
+    "very",
+    "really",
 ];
 
 fn is_filler(word: &str) -> bool {
@@ -2458,6 +2501,8 @@ const HINT: f32 = 1.0;
 
 /// Weight of a match through a corrected word (or a synonym of one), against 1 for the word typed.
 const CORRECTED: f32 = 0.3;
+/// Weight of the "-able" word of a verb typed ([`SearchExtras::able_forms`]).
+const DERIVED: f32 = 0.125;
 
 /// Score of one matched word in a query that may leave words out: above any relevance score, so
 /// products matching more words always come first.

@@ -37,6 +37,8 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
     // The values of colour options ("Navy", "Heather Grey"), lowercased, by how many products
     // offer each.
     let mut colour_values: BTreeMap<String, u32> = BTreeMap::new();
+    // Words the shop writes with a hyphen ("Wi-Fi", "USB-C"), by the word they make joined.
+    let mut hyphenated: BTreeMap<String, String> = BTreeMap::new();
     for p in products {
         let mut own: BTreeSet<String> = BTreeSet::new();
         let trail = catalog.category_trail(&p.category);
@@ -46,6 +48,19 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
             .chain(p.tags.iter().map(String::as_str))
             .chain(p.options.iter().flat_map(|o| o.values.iter().map(String::as_str)))
             .chain(p.attributes.iter().map(|(_, v)| v.as_str()));
+        // In the words of its title, options and attributes (a tag's hyphens are a slug's:
+        // "sleeping-bag" is written apart).
+        let written = [p.title.as_str()]
+            .into_iter()
+            .chain(p.options.iter().flat_map(|o| o.values.iter().map(String::as_str)))
+            .chain(p.attributes.iter().map(|(_, v)| v.as_str()));
+        for word in written.flat_map(str::split_whitespace).filter(|w| w.contains('-')) {
+            let mut parts = Vec::new();
+            words.token_stream(word).process(&mut |t| parts.push(t.text.clone()));
+            if parts.len() >= 2 {
+                hyphenated.entry(parts.concat()).or_insert_with(|| parts.join(" "));
+            }
+        }
         for (i, text) in texts.enumerate() {
             let mut stream = words.token_stream(text);
             while let Some(t) = stream.next() {
@@ -102,6 +117,7 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
             .map(|c| (c.slug.clone(), c.description.clone()))
             .collect(),
         options,
+        hyphenated: hyphenated.into_iter().filter(|(joined, _)| !vocabulary.contains_key(joined)).collect(),
         vocabulary: vocabulary.into_iter().collect(),
         // What a search that found nothing suggests: products a shopper can buy.
         popular: products.iter().filter(|p| p.available()).take(8).map(|p| p.slug.clone()).collect(),

@@ -1181,3 +1181,34 @@ fn whom_a_thing_is_for_is_left_out_when_the_shop_does_not_say() {
     let found = slugs(&mut index, "sandisk micro sd ");
     assert!(!found.is_empty() && found.iter().all(|s| product(s).title.contains("microSD")), "{found:?}");
 }
+
+/// A word the shop writes with a hyphen, typed as one ("usbc", "wifi"), finds what it names.
+#[test]
+fn a_word_the_shop_writes_with_a_hyphen_is_found_typed_as_one() {
+    let mut index = index();
+    let mentions = |slug: &str, word: &str| format!("{:?}", product(slug)).contains(word);
+    let found = slugs(&mut index, "usbc flash drive ");
+    assert!(found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains("USB-C Flash Drive")), "{found:?}");
+    let found = slugs(&mut index, "wifi speaker ");
+    assert!(found.len() >= 2 && found.iter().take(2).all(|s| mentions(s, "Wi-Fi")), "{found:?}");
+}
+
+/// What can be done with a thing, said with a verb ("a lamp I can dim"), finds the things the
+/// shop names by it ("dimmable").
+#[test]
+fn what_can_be_done_with_a_thing_finds_what_the_shop_names_for_it() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    for (q, named) in [("lamp i can dim ", "Dimmable"), ("a jacket that packs away ", "Packable")] {
+        let found = slugs(&mut index, q);
+        assert!(found.len() >= 3 && found.iter().take(3).all(|s| product(s).title.contains(named)), "`{q}` found {found:?}");
+    }
+}
+
+/// Where or when a thing is worn is not what it is: "a top to wear under a ski jacket" is no
+/// roll-top backpack whose description says what fits under its lid.
+#[test]
+fn where_a_thing_is_worn_is_not_what_it_is() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    let found = slugs(&mut index, "top to wear under my ski jacket ");
+    assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "apparel")), "{found:?}");
+}
