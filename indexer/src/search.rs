@@ -452,6 +452,9 @@ impl ProductIndex {
     /// Reads the postings of every term and prefix of the text query with `filters`, carrying on
     /// past failed reads, so the blob notes every chunk they are in.
     fn touch_postings(&mut self, raw: &str, filters: &Filters) {
+        // As the search will rewrite it ("usbc": USB-C, "45mm").
+        let rewritten = self.units_apart(raw);
+        let raw = rewritten.as_deref().unwrap_or(raw);
         self.prefixes = Some(Vec::new());
         let text = self.text_query(raw);
         let prefixes = self.prefixes.take().unwrap_or_default();

@@ -415,6 +415,12 @@ fn a_word_no_product_has_is_left_out_on_the_api_and_the_results_page() {
     let without = slugs("headphones+no+bluetooth");
     assert!(!bluetooth.is_empty() && without.len() >= 3, "{bluetooth:?} {without:?}");
     assert!(without.iter().all(|s| !bluetooth.contains(s)), "{without:?} holds some of {bluetooth:?}");
+    // A word the shop writes with a hyphen, typed as one; what a thing lets you do, said with a
+    // verb ("dim": dimmable).
+    let usbc = slugs("usbc+flash+drive");
+    assert!(usbc.len() >= 3 && usbc.iter().take(3).all(|s| s.contains("usb-c-flash-drive")), "{usbc:?}");
+    let dim = slugs("lamp+i+can+dim");
+    assert!(dim.len() >= 3 && dim.iter().take(3).all(|s| s.contains("dimmable")), "{dim:?}");
 }
 
 #[test]
