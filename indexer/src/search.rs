@@ -2108,6 +2108,19 @@ impl ProductIndex {
         variants
     }
 
+    /// `stem` in every searchable field but the SKU, at `factor` of each field's weight; in the
+    /// descriptions (the product's and its category's) only when `described`.
+    fn push_field_terms(&self, alternatives: &mut Vec<(Occur, Box<dyn Query>)>, stem: &str, factor: f32, described: bool) {
+        let f = self.fields;
+        for (field, weight) in f.weighted() {
+            if field == f.sku || (!described && (field == f.description || field == f.kind)) {
+                continue;
+            }
+            let term = Term::from_field_text(field, stem);
+            alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * factor)));
+        }
+    }
+
     /// Every typed word must match some field (exactly, stemmed, with a typo, or as the prefix of
     /// the word being typed); an exact SKU match is enough on its own. Whole-phrase title matches
     /// rank first, exact words above corrected ones.
@@ -2122,26 +2135,16 @@ impl ProductIndex {
         for (i, word) in words.iter().enumerate() {
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             let stems = tokens(&mut self.stem, word);
+            let described = !self.strong_fields_only;
             for stem in &stems {
                 title_stems.push(Term::from_field_text(f.title, stem));
-                for (field, weight) in f.weighted() {
-                    if field == f.sku || (self.strong_fields_only && (field == f.description || field == f.kind)) {
-                        continue;
-                    }
-                    let term = Term::from_field_text(field, stem);
-                    alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight)));
-                }
+                self.push_field_terms(&mut alternatives, stem, 1.0, described);
             }
             // What can be done with a thing, said as a verb the shop writes as what the thing is
             // ("a lamp I can dim": dimmable; "packs away": packable), a little below the word.
             for able in self.extras.able_forms(word) {
                 for stem in tokens(&mut self.stem, &able) {
-                    for (field, weight) in f.weighted() {
-                        if field != f.sku && !(self.strong_fields_only && (field == f.description || field == f.kind)) {
-                            let term = Term::from_field_text(field, &stem);
-                            alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * DERIVED)));
-                        }
-                    }
+                    self.push_field_terms(&mut alternatives, &stem, DERIVED, described);
                 }
             }
             // Meilisearch's rule: one typo from 5 letters, two from 9. Corrections come from the
@@ -2168,12 +2171,7 @@ impl ProductIndex {
                 };
                 for fix in fixes {
                     for stem in tokens(&mut self.stem, &fix) {
-                        for (field, weight) in f.weighted() {
-                            if field != f.sku && field != f.description && field != f.kind {
-                                let term = Term::from_field_text(field, &stem);
-                                alternatives.push((Occur::Should, boost(TermQuery::new(term, IndexRecordOption::WithFreqs), weight * CORRECTED)));
-                            }
-                        }
+                        self.push_field_terms(&mut alternatives, &stem, CORRECTED, false);
                     }
                 }
             }

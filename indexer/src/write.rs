@@ -42,18 +42,14 @@ fn extras(catalog: &Catalog, products: &[&Product], lexicon: Option<&crate::Lexi
     for p in products {
         let mut own: BTreeSet<String> = BTreeSet::new();
         let trail = catalog.category_trail(&p.category);
-        let texts = [p.title.as_str(), p.brand.as_str()]
-            .into_iter()
-            .chain(trail.iter().map(|c| c.name.as_str()))
-            .chain(p.tags.iter().map(String::as_str))
-            .chain(p.options.iter().flat_map(|o| o.values.iter().map(String::as_str)))
-            .chain(p.attributes.iter().map(|(_, v)| v.as_str()));
-        // In the words of its title, options and attributes (a tag's hyphens are a slug's:
-        // "sleeping-bag" is written apart).
+        // The product's own words: its title (first), option values and attributes.
         let written = [p.title.as_str()]
             .into_iter()
             .chain(p.options.iter().flat_map(|o| o.values.iter().map(String::as_str)))
             .chain(p.attributes.iter().map(|(_, v)| v.as_str()));
+        let texts = written.clone().chain([p.brand.as_str()]).chain(trail.iter().map(|c| c.name.as_str())).chain(p.tags.iter().map(String::as_str));
+        // Its hyphenated words (not its tags': their hyphens are a slug's, "sleeping-bag" is
+        // written apart).
         for word in written.flat_map(str::split_whitespace).filter(|w| w.contains('-')) {
             let mut parts = Vec::new();
             words.token_stream(word).process(&mut |t| parts.push(t.text.clone()));

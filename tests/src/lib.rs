@@ -317,12 +317,9 @@ impl Shop {
                 .collect::<String>()
         };
         let body = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
-        let mut builder = ureq::http::Request::builder().method("POST").uri(format!("{}{}", self.base, path));
-        for (k, v) in headers {
-            builder = builder.header(*k, *v);
-        }
-        let builder = builder.header("content-type", "application/x-www-form-urlencoded");
-        self.send("POST", path, builder, Some(body))
+        let mut headers = headers.to_vec();
+        headers.push(("content-type", "application/x-www-form-urlencoded"));
+        self.request("POST", path, &headers, Some(&body))
     }
 
     /// The test payment provider's hosted page for `session`, its button `action` (pay, decline
@@ -333,35 +330,24 @@ impl Shop {
     }
 
     /// Any method, with headers and an optional JSON body.
+    ///
+    /// wrangler's dev proxy answers 503 "Your worker restarted mid-request" when the runtime it
+    /// passed a request to went away before answering (replaced by a restart) and it cannot replay
+    /// the request itself (any but GET and HEAD); it asks for it again. So does this, at most three
+    /// times. The retry hides no answer of the shop's: the first attempt got none.
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
         let url = format!("{}{}", self.base, path);
-        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
-        for (k, v) in headers {
-            builder = builder.header(*k, *v);
-        }
         // JSON unless the caller names another type.
-        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-            builder = builder.header("content-type", "application/json");
-        }
-        self.send(method, path, builder, body.map(str::to_string))
-    }
-
-    /// Sends `body` with the request `builder` has built. wrangler's dev proxy answers 503 "Your
-    /// worker restarted mid-request" when the runtime it passed a request to went away before
-    /// answering (replaced by a restart) and it cannot replay the request itself (any but GET and
-    /// HEAD); it asks for it again. So does this, at most three times. The retry hides no answer
-    /// of the shop's: the first attempt got none.
-    fn send(&self, method: &str, path: &str, builder: ureq::http::request::Builder, body: Option<String>) -> Reply {
-        let request = builder.body(()).expect("request");
+        let json = body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
         let _db = LOCAL_DB.read().unwrap_or_else(|e| e.into_inner());
         for attempt in 1.. {
-            let mut again = ureq::http::Request::builder().method(request.method()).uri(request.uri());
-            for (k, v) in request.headers() {
-                again = again.header(k, v);
+            let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+            for (k, v) in headers.iter().chain(json.then_some(&("content-type", "application/json"))) {
+                builder = builder.header(*k, *v);
             }
-            let result = match &body {
-                Some(b) => Self::agent().run(again.body(b.clone()).expect("request")),
-                None => Self::agent().run(again.body(()).expect("request")),
+            let result = match body {
+                Some(b) => Self::agent().run(builder.body(b.to_string()).expect("request")),
+                None => Self::agent().run(builder.body(()).expect("request")),
             };
             let mut resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
             let reply = reply(&mut resp);
