@@ -42,6 +42,9 @@ pub struct Lexicon {
     /// Single words WordNet writes in lower case somewhere (not only as a name, "Patagonia"):
     /// the common words of the language ([`crate::word_filter::WordFilter`]).
     common: HashSet<String>,
+    /// How many senses WordNet gives each adjective (`index.adj`): a word it knows more often as
+    /// an adjective than as a noun ("good", "outside", "dark") is no everyday name of a thing.
+    adjective_senses: HashMap<String, usize>,
 }
 
 /// Whether WordNet writes a word as a common word of the language: lower case letters only.
@@ -192,10 +195,31 @@ impl Lexicon {
             let lemmas = index.lines().filter(|l| !l.starts_with(' ')).filter_map(|l| l.split(' ').next());
             lexicon.common.extend(lemmas.filter(|w| is_common(w)).map(str::to_string));
         }
+        if let Ok(index) = read("index.adj") {
+            lexicon = lexicon.with_adjective_index(&index);
+        }
         Ok(match read("data.adj") {
             Ok(adjectives) => lexicon.with_adjectives(&adjectives),
             Err(_) => lexicon,
         })
+    }
+
+    /// The same lexicon with WordNet's `index.adj`: how many senses each adjective has.
+    pub fn with_adjective_index(mut self, index_adj: &str) -> Lexicon {
+        for line in index_adj.lines().filter(|l| !l.starts_with(' ')) {
+            let f: Vec<&str> = line.split(' ').collect();
+            if let (Some(lemma), Some(senses)) = (f.first(), f.get(2).and_then(|n| n.parse().ok())) {
+                self.adjective_senses.insert(lemma.replace('_', " "), senses);
+            }
+        }
+        self
+    }
+
+    /// Whether WordNet knows `word` more often as an adjective than as a noun: "good" (of
+    /// Sporting Goods), "outside", "dark".
+    fn mostly_adjective(&self, word: &str) -> bool {
+        let nouns = self.senses.get(word).map_or(0, Vec::len);
+        self.adjective_senses.get(word).is_some_and(|adjectives| *adjectives > nouns)
     }
 
     /// The common words of the language, as shipped with the index.
@@ -354,6 +378,21 @@ impl Lexicon {
                     Err(i) => out.insert(i, (word, targets)),
                 }
             }
+        }
+        // Everyday names are nouns: a word mostly said as an adjective names no kind of thing
+        // ("good" is no hiking gear, "outside" no top), unless its plural is a noun of its own,
+        // which then names it ("electronics", "goods").
+        for words in [&mut out, &mut hints] {
+            words.retain_mut(|(word, _)| match self.mostly_adjective(word) {
+                false => true,
+                true if self.senses.contains_key(&format!("{word}s")) => {
+                    word.push('s');
+                    true
+                }
+                true => false,
+            });
+            words.sort();
+            words.dedup_by(|b, a| a.0 == b.0);
         }
         Everyday { words: out, hints }
     }
@@ -593,6 +632,31 @@ sleeping_bag n 1 1 @ 1 0 04242966  \n";
         // And a shopper's "bag" is wider than its sleeping bags, which the word finds itself: the
         // backpack is the other bag it sells.
         assert_eq!(get(&words, "bag"), Some(vec!["backpack".to_string()]));
+    }
+
+    #[test]
+    fn a_word_mostly_said_as_an_adjective_names_no_kind() {
+        let counts = |pairs: &[(&str, u32)]| -> BTreeMap<String, u32> { pairs.iter().map(|(w, n)| (w.to_string(), *n)).collect() };
+        let vocabulary = counts(&[("bags", 5), ("bag", 5), ("backpack", 3)]);
+        let kinds = counts(&[("bags", 5), ("bag", 5), ("backpack", 3)]);
+        let schoolbag = |lexicon: Lexicon| {
+            lexicon.everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[]).words.into_iter().any(|(w, _)| w == "schoolbag")
+        };
+        assert!(schoolbag(Lexicon::parse(BAGS_INDEX, BAGS)));
+        // One noun sense against two adjective senses: an adjective, whatever its noun means.
+        let adjectives = "  1 This software and database is being provided\nschoolbag a 2 0 2 0 00000001 00000002  \n";
+        assert!(!schoolbag(Lexicon::parse(BAGS_INDEX, BAGS).with_adjective_index(adjectives)));
+        // As many adjective senses as noun senses: still a noun.
+        let adjectives = "schoolbag a 1 0 1 0 00000001  \n";
+        assert!(schoolbag(Lexicon::parse(BAGS_INDEX, BAGS).with_adjective_index(adjectives)));
+        // An adjective whose plural is a noun of its own is that noun ("electronics").
+        let index = format!("{BAGS_INDEX}schoolbags n 1 1 @ 1 0 04153408  \n");
+        let adjectives = "schoolbag a 2 0 2 0 00000001 00000002  \n";
+        let words = Lexicon::parse(&index, BAGS)
+            .with_adjective_index(adjectives)
+            .everyday_words(&vocabulary, &kinds, &BTreeMap::new(), &BTreeMap::new(), &[])
+            .words;
+        assert!(words.iter().any(|(w, _)| w == "schoolbags") && !words.iter().any(|(w, _)| w == "schoolbag"));
     }
 
     #[test]

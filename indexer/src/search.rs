@@ -532,6 +532,12 @@ impl ProductIndex {
             let results = self.search_with(&SearchRequest { query: &typed.words, filters: typed.filters, sort, ..req.clone() }, with_related);
             self.strong_fields_only = was;
             let mut results = results?;
+            // A gift for someone the shop's words say nothing of ("gift for new homeowners"):
+            // the shop's gift picks, with those words reported as left out, not an empty page.
+            if typed.gift.is_some() && !filtered && results.total == 0 && results.did_you_mean.is_none() {
+                let ignored_words = typed.words.split_whitespace().map(str::to_string).collect();
+                return Ok(SearchResults { gift_words: typed.gift, ignored_words, ..self.gift_picks(req.limit.clamp(1, MAX_LIMIT))? });
+            }
             results.gift_words = typed.gift;
             // A correction of the other words keeps the price and sale words.
             if let Some(fix) = results.did_you_mean.as_mut() {

@@ -463,7 +463,7 @@ fn is_size(name: &str) -> bool {
     ["size", "taille", "größe", "grösse", "talla", "taglia", "tamanho", "maat"].iter().any(|s| name.contains(s))
 }
 
-/// A size's letters as shoppers also type them ("blue jacket medium": the M).
+/// A size's letters as shoppers also type them ("blue jacket medium": the M; "2xl": the XXL).
 fn size_words(value: &str) -> Option<&'static str> {
     Some(match value.trim().to_uppercase().as_str() {
         "XS" => "extra small",
@@ -471,6 +471,14 @@ fn size_words(value: &str) -> Option<&'static str> {
         "M" => "medium",
         "L" => "large",
         "XL" => "extra large",
+        "XXS" => "2xs",
+        "2XS" => "xxs",
+        "XXL" => "2xl",
+        "2XL" => "xxl",
+        "XXXL" => "3xl",
+        "3XL" => "xxxl",
+        "XXXXL" => "4xl",
+        "4XL" => "xxxxl",
         _ => return None,
     })
 }

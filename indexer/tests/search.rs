@@ -1212,3 +1212,39 @@ fn where_a_thing_is_worn_is_not_what_it_is() {
     let found = slugs(&mut index, "top to wear under my ski jacket ");
     assert!(found.len() >= 3 && found.iter().take(3).all(|s| in_category(s, "apparel")), "{found:?}");
 }
+
+/// A size written with a digit finds the size the shop writes with letters, and the reverse
+/// ("2xl": XXL).
+#[test]
+fn a_size_typed_with_a_digit_finds_the_size_written_in_letters() {
+    let mut index = index();
+    let offers =
+        |slug: &str, size: &str| product(slug).options.iter().any(|o| o.name.to_lowercase().contains("size") && o.values.iter().any(|v| v == size));
+    let r = index.search(&SearchRequest { all_words: true, ..SearchRequest::new("2xl tshirt ", 10) }).unwrap();
+    let wrong: Vec<&str> = r.hits.iter().map(|h| h.slug.as_str()).filter(|s| !offers(s, "XXL") || !in_category(s, "apparel")).collect();
+    assert!(r.total > 0 && wrong.is_empty(), "{wrong:?}");
+}
+
+/// A word mostly said as an adjective is no everyday name of a thing: "good" (of the taxonomy's
+/// Sporting Goods) does not name the hiking gear, so it cannot stand for the thing asked for.
+#[test]
+fn a_word_mostly_said_as_an_adjective_names_nothing() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    let found = slugs(&mut index, "headphones good for flights ");
+    assert!(found.len() >= 5 && found.iter().take(5).all(|s| in_category(s, "audio/headphones")), "{found:?}");
+    // Its plural that is a noun of its own still names what it names.
+    let found = slugs(&mut index, "electronics ");
+    assert!(found.len() >= 5 && found.iter().take(5).all(|s| in_category(s, "audio") || in_category(s, "tech")), "{found:?}");
+}
+
+/// A gift for someone the shop's words say nothing of shows the gift picks, saying which words
+/// were left out, not an empty page; a gift search that names something the shop sells does not.
+#[test]
+fn a_gift_for_someone_the_shop_does_not_name_shows_the_gift_picks() {
+    let mut index = index_with_wordnet_and_taxonomy();
+    let r = index.search(&SearchRequest::new("gift for new homeowners ", 10)).unwrap();
+    assert!(r.total > 0 && r.gift_words.is_some(), "{r:?}");
+    assert!(r.ignored_words.contains(&"homeowners".to_string()), "{:?}", r.ignored_words);
+    let r = index.search(&SearchRequest::new("gift for someone who loves coffee ", 10)).unwrap();
+    assert!(r.ignored_words.is_empty() && r.hits.iter().take(3).all(|h| in_category(&h.slug, "home/drinkware")), "{:?}", r.hits);
+}

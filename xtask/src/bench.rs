@@ -379,8 +379,8 @@ fn relevance(label: &str) -> Result<(), String> {
     // The shoppers' sets, judged by intent: the first, and the holdouts written before stop 13's
     // and stop 55's tuning by writers who had seen neither the search code nor the other sets,
     // stop 59's (its writer ran the queries once against the shop, to record the before), and
-    // stop 62's, 64's and 65's (written from the catalog alone; their befores are 4e1a1b9's,
-    // 7e62b0f's and c89630f's).
+    // stop 62's, 64's, 65's and 67's (written from the catalog alone; their befores are 4e1a1b9's,
+    // 7e62b0f's, c89630f's and f745dc7's).
     for (queries, out, history) in [
         ("shopper-queries.json", "shopper-relevance.json", "shopper-relevance-history.jsonl"),
         ("shopper-queries-holdout.json", "shopper-holdout.json", "shopper-holdout-history.jsonl"),
@@ -389,6 +389,7 @@ fn relevance(label: &str) -> Result<(), String> {
         ("shopper-queries-holdout-4.json", "shopper-holdout-4.json", "shopper-holdout-4-history.jsonl"),
         ("shopper-queries-holdout-5.json", "shopper-holdout-5.json", "shopper-holdout-5-history.jsonl"),
         ("shopper-queries-holdout-6.json", "shopper-holdout-6.json", "shopper-holdout-6-history.jsonl"),
+        ("shopper-queries-holdout-7.json", "shopper-holdout-7.json", "shopper-holdout-7-history.jsonl"),
     ] {
         exec(
             cargo()
