@@ -155,6 +155,8 @@ const GIFT: &[&str] = &[
     "stocking stuffers",
     "stocking stuffer",
     "secret santa",
+    "kris kindle",
+    "kris kringle",
     "fathers day",
     "father's day",
     "mothers day",
@@ -180,7 +182,8 @@ const GIFT: &[&str] = &[
 ];
 
 /// The words of [`GIFT`] that name a gift itself, not only the occasion.
-const GIFT_ITSELF: &[&str] = &["stocking fillers", "stocking stuffers", "secret santa", "gift", "gifts", "present", "presents"];
+const GIFT_ITSELF: &[&str] =
+    &["stocking fillers", "stocking stuffers", "secret santa", "kris kindle", "kris kringle", "gift", "gifts", "present", "presents"];
 
 /// Words that say whom a gift is for and how ("for my dad who likes"): left out of a gift search
 /// with the gift words, as they name no product.
@@ -455,6 +458,9 @@ mod tests {
         assert_eq!(gift("birthday gift for a hiker").as_deref(), Some("hiker"));
         assert_eq!(gift("stocking fillers").as_deref(), Some(""));
         assert_eq!(gift("secret santa").as_deref(), Some(""));
+        // Secret Santa's regional names (Ireland's Kris Kindle, Kris Kringle).
+        assert_eq!(gift("kris kindle for work").as_deref(), Some("work"));
+        assert_eq!(gift("kris kringle").as_deref(), Some(""));
         assert_eq!(gift("birthday present for someone who goes camping").as_deref(), Some("camping"));
         assert_eq!(gift("wedding present").as_deref(), Some(""));
         assert_eq!(gift("housewarming").as_deref(), Some(""));

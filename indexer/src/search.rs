@@ -535,8 +535,11 @@ impl ProductIndex {
             // A gift for someone the shop's words say nothing of ("gift for new homeowners"):
             // the shop's gift picks, with those words reported as left out, not an empty page.
             if typed.gift.is_some() && !filtered && results.total == 0 && results.did_you_mean.is_none() {
-                let ignored_words = typed.words.split_whitespace().map(str::to_string).collect();
-                return Ok(SearchResults { gift_words: typed.gift, ignored_words, ..self.gift_picks(req.limit.clamp(1, MAX_LIMIT))? });
+                let gift = normalise(typed.gift.as_deref().unwrap_or_default());
+                let ignored_words =
+                    normalise(req.query).split(' ').filter(|w| !w.is_empty() && !gift.split(' ').any(|g| g == *w)).map(str::to_string).collect();
+                let picks = self.gift_picks(req.limit.clamp(1, MAX_LIMIT))?;
+                return Ok(SearchResults { gift_words: typed.gift, ignored_words, total_all_words: 0, ..picks });
             }
             results.gift_words = typed.gift;
             // A correction of the other words keeps the price and sale words.

@@ -538,4 +538,10 @@ fn a_gift_search_searches_what_the_gift_is_about() {
     assert!(picks["total"].as_u64() > Some(0), "the occasion alone shows the shop's picks: {picks}");
     let page = shop.request("GET", "/search?q=present+for+a+runner", &[("cf-connecting-ip", &ip)], None);
     assert!(page.body.contains("data-testid=\"gift-words\">Gift ideas for “runner”."), "{}", page.body);
+    // A gift for someone nothing in the shop matches: the picks, never nothing, saying so.
+    let r = shop.request("GET", "/api/search?q=gift+for+new+homeowners", &[("cf-connecting-ip", &ip)], None).json();
+    assert!(r["total"].as_u64() > Some(0) && r["ignored_words"] == serde_json::json!(["new", "homeowners"]), "{r}");
+    let page = shop.request("GET", "/search?q=gift+for+new+homeowners", &[("cf-connecting-ip", &ip)], None);
+    let said = "data-testid=\"gift-words\">Gift ideas: our picks and best sellers (nothing matched “new homeowners”).";
+    assert!(page.body.contains(said) && !page.body.contains("data-testid=\"ignored-words\""), "{}", page.body);
 }

@@ -259,13 +259,19 @@ fn results_html(p: &SearchParams, r: &SearchResults, pages: &[&InfoPageRef]) -> 
     let typed_filters = edgeshop_indexer::normalise(&phrases.flatten().collect::<Vec<_>>().join(" "));
     let normalised = edgeshop_indexer::normalise(&p.q);
     let searched = || normalised.split(' ').filter(|w| !typed_filters.split(' ').any(|t| t == *w));
+    // A gift for someone nothing in the shop matched: the picks, saying so.
+    let gift_picks_instead = r.gift_words.is_some() && searched().next().is_some() && searched().all(|w| r.ignored_words.iter().any(|i| i == w));
     if r.gift_words.is_some() {
         let about = searched().collect::<Vec<_>>().join(" ");
         // The gift words are in the search box; the note says what was searched for instead.
-        let what = if about.is_empty() { ": our picks and best sellers".to_string() } else { format!(" for “{}”", esc(&about)) };
+        let what = match (about.is_empty(), gift_picks_instead) {
+            (true, _) => ": our picks and best sellers".to_string(),
+            (false, true) => format!(": our picks and best sellers (nothing matched “{}”)", esc(&about)),
+            (false, false) => format!(" for “{}”", esc(&about)),
+        };
         let _ = write!(out, "<p class=\"gift-words\" data-testid=\"gift-words\">Gift ideas{what}.</p>");
     }
-    if !r.ignored_words.is_empty() {
+    if !r.ignored_words.is_empty() && !gift_picks_instead {
         let kept: Vec<&str> = searched().filter(|w| !r.ignored_words.iter().any(|i| i == w)).collect();
         let ignored = r.ignored_words.iter().map(|w| format!("<s>{}</s>", esc(w))).collect::<Vec<_>>().join(" ");
         let kept = esc(&kept.join(" "));
