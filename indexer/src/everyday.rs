@@ -357,8 +357,6 @@ impl Lexicon {
         out.sort();
         // Two names that join into the same word: the first is kept.
         out.dedup_by(|b, a| a.0 == b.0);
-        hints.sort();
-        hints.dedup_by(|b, a| a.0 == b.0);
         // The product taxonomy's wider words and departments, after WordNet's when it found one
         // word only ("cup": dish, then drinkware); not more kinds beside two it found ("clothing":
         // apparel, footwear; not also the taxonomy's shirts and tops, which roll-top backpacks
@@ -381,7 +379,7 @@ impl Lexicon {
         }
         // Everyday names are nouns: a word mostly said as an adjective names no kind of thing
         // ("good" is no hiking gear, "outside" no top), unless its plural is a noun of its own,
-        // which then names it ("electronics", "goods").
+        // which then names it ("electronics", "goods"). Both lists sorted, one entry a word.
         for words in [&mut out, &mut hints] {
             words.retain_mut(|(word, _)| match self.mostly_adjective(word) {
                 false => true,
